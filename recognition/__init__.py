@@ -1,0 +1,70 @@
+"""recognition: a trustworthy ledger of mentoring work, turned into recognition."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import apidoc, config, database, errors, security
+from .extensions import api, csrf, db, login_manager, migrate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → error handlers → commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("RECOGNITION_INSTANCE_PATH") or None,
+        template_folder=str(TEMPLATES_DIR),
+    )
+    config.load(app, test_config)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "No SECRET_KEY is configured. Run `recognition init` to write one to "
+            f"{Path(app.instance_path) / 'config.py'}, or set RECOGNITION_SECRET_KEY."
+        )
+    register_extensions(app)
+    register_blueprints(app)
+    errors.register(app)
+    security.register(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    database.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    api.init_app(app)
+    apidoc.register_components(api)
+    from . import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth import api as auth_api, views as auth_views
+    from .health import blueprint as health
+    from .ledger import api as ledger_api, views as ledger_views
+    from .mentorships import api as mentorships_api, views as mentorships_views
+    from .people import api as people_api, views as people_views
+    from .roster import api as roster_api, views as roster_views
+
+    app.register_blueprint(health)
+    for module in (auth_views, people_views, mentorships_views, ledger_views, roster_views):
+        app.register_blueprint(module.blp)
+    for module in (auth_api, people_api, mentorships_api, ledger_api, roster_api):
+        csrf.exempt(module.blp)  # token-authenticated, never cookie-authenticated
+        api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,63 @@
+"""/api/v1/auth: exchange credentials for a token, list and revoke tokens."""
+
+from flask import request
+from flask_smorest import Blueprint
+
+from ..apidoc import errors_for
+from ..clock import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from .current import api_actor
+from .schemas import MeSchema, NewTokenSchema, TokenRequestSchema, TokenSchema
+from .service import authenticate, issue_token, revoke_token, tokens_of
+
+URL = "/auth"
+blp = Blueprint("auth_api", __name__, description="API tokens")
+
+
+@blp.post("/tokens")
+@blp.arguments(TokenRequestSchema)
+@blp.response(201, NewTokenSchema)
+@errors_for(401, 422, 429, public=True)
+def create_token(body):
+    """Exchange an email and password for an API token"""
+    try:
+        person = authenticate(body["email"], body["password"], request.remote_addr or "", utcnow())
+    except DomainError:
+        db.session.commit()  # keep the failed attempt: it counts towards the throttle
+        raise
+    row, token = issue_token(person, body["name"], utcnow())
+    db.session.commit()
+    row.token = token  # shown once, never stored
+    return row
+
+
+@blp.get("/tokens")
+@blp.response(200, TokenSchema(many=True))
+@errors_for(401)
+def list_tokens():
+    """List your API tokens (never the tokens themselves)"""
+    return tokens_of(api_actor())
+
+
+@blp.delete("/tokens/<int:token_id>")
+@blp.response(204)
+@errors_for(401, 404)
+def delete_token(token_id):
+    """Revoke an API token (yours, or anyone's if you are an admin)"""
+    revoke_token(token_id, api_actor(), utcnow())
+    db.session.commit()
+
+
+@blp.get("/me")
+@blp.response(200, MeSchema)
+@errors_for(401)
+def me():
+    """Who the token belongs to, and their roles"""
+    actor = api_actor()
+    return {
+        "person_id": actor.person_id,
+        "name": actor.name,
+        "roles": sorted(actor.roles),
+        "directed_division_ids": sorted(actor.directed_division_ids),
+    }

@@ -1,0 +1,54 @@
+"""The actor behind a request: a session cookie for pages, a bearer token for the API."""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_login import UserMixin, current_user
+
+from ..errors import DomainError
+from ..extensions import login_manager
+from .service import Actor, load_actor, person_for_token
+
+
+class User(UserMixin):
+    def __init__(self, actor: Actor):
+        self.actor = actor
+        self.id = str(actor.person_id)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    actor = load_actor(int(user_id)) if user_id.isdigit() else None
+    return User(actor) if actor else None
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to see that page."
+login_manager.login_message_category = "info"
+
+
+class Unauthenticated(DomainError):
+    status = 401
+
+
+def api_actor() -> Actor:
+    """The token's owner, or a 401 in the API error shape."""
+    if "api_actor" in g:
+        return g.api_actor
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated(
+            "Send an API token as 'Authorization: Bearer <token>' (get one from POST /api/v1/auth/tokens).",
+            {"Authorization": ["a bearer token is required"]},
+        )
+    person_id = person_for_token(token.strip())
+    actor = load_actor(person_id) if person_id else None
+    if actor is None:
+        raise Unauthenticated("The API token is not valid or has been revoked.", {"Authorization": ["token not valid"]})
+    g.api_actor = actor
+    return actor
+
+
+def page_actor() -> Actor:
+    return current_user.actor

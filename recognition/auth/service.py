@@ -1,0 +1,198 @@
+"""Who is asking: passwords, throttled logins, API tokens, and the roles an actor holds."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import delete, exists, func, select
+
+from ..errors import DomainError, Forbidden, NotFound
+from ..extensions import db
+from ..mentorships.models import Mentorship
+from ..people.models import DivisionDirector, Person
+from .models import GRANTED_ROLES, Account, ApiToken, LoginFailure, RoleGrant
+
+TOKEN_PREFIX = "rcg_"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in person and what they may do. Built once per request."""
+
+    person_id: int
+    name: str
+    roles: frozenset[str]
+    directed_division_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    def directs(self, division_id: int | None) -> bool:
+        return division_id is not None and division_id in self.directed_division_ids
+
+
+def load_actor(person_id: int) -> Actor | None:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        return None
+    roles = set(db.session.scalars(select(RoleGrant.role).where(RoleGrant.person_id == person_id)))
+    divisions = frozenset(
+        db.session.scalars(select(DivisionDirector.division_id).where(DivisionDirector.person_id == person_id))
+    )
+    if divisions:
+        roles.add("division_director")
+    if db.session.scalar(select(exists().where(Mentorship.mentor_id == person_id))):
+        roles.add("mentor")
+    if db.session.scalar(select(exists().where(Mentorship.mentee_id == person_id))):
+        roles.add("mentee")
+    return Actor(person.id, person.name, frozenset(roles), divisions)
+
+
+# Passwords ---------------------------------------------------------------------------
+
+def hasher() -> PasswordHasher:
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=config["ARGON2_TIME_COST"],
+        memory_cost=config["ARGON2_MEMORY_COST_KIB"],
+        parallelism=config["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return hasher().hash(password)
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < 10:
+        raise DomainError.field("password", "must be at least 10 characters", "The password is too short.")
+
+
+def set_password(person: Person, password: str, now: datetime, password_hash: str | None = None) -> Account:
+    """Give a person an account (or a new password). ``password_hash`` lets bulk loads
+    reuse one hash computation."""
+    if password_hash is None:
+        check_password_rules(password)
+        password_hash = hash_password(password)
+    account = db.session.get(Account, person.id)
+    if account is None:
+        account = Account(person_id=person.id, password_hash=password_hash, created_at=now)
+        db.session.add(account)
+    else:
+        account.password_hash = password_hash
+    db.session.flush()
+    return account
+
+
+def grant_role(person: Person, role: str) -> None:
+    if role not in GRANTED_ROLES:
+        raise DomainError.field("role", f"must be one of {', '.join(GRANTED_ROLES)}")
+    if db.session.get(RoleGrant, (person.id, role)) is None:
+        db.session.add(RoleGrant(person_id=person.id, role=role))
+        db.session.flush()
+
+
+class Throttled(DomainError):
+    status = 429
+
+
+def authenticate(email: str, password: str, remote_addr: str, now: datetime) -> Person:
+    """The person with these credentials, or an error. Failures are counted per email and
+    per address in the database, so every worker process sees the same count."""
+    email = (email or "").strip().lower()
+    config = current_app.config
+    since = now - timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"])
+    limit = config["LOGIN_MAX_FAILURES"]
+    by_email = db.session.scalar(
+        select(func.count()).select_from(LoginFailure).where(LoginFailure.email == email, LoginFailure.at > since)
+    )
+    by_addr = db.session.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.remote_addr == remote_addr, LoginFailure.at > since)
+    )
+    if by_email >= limit or by_addr >= limit * 4:
+        minutes = config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60
+        raise Throttled(
+            f"Too many failed sign-ins. Wait {minutes} minutes and try again.",
+            {"email": ["too many failed sign-ins; try again later"]},
+        )
+    account = db.session.scalar(select(Account).join(Person).where(Person.email == email))
+    if account is None or account.disabled or not _verify(account.password_hash, password):
+        db.session.add(LoginFailure(email=email, remote_addr=remote_addr, at=now))
+        db.session.flush()
+        raise DomainError(
+            "The email or password is not right.",
+            {"password": ["email and password do not match an account"]},
+            status=401,
+        )
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    if hasher().check_needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    return account.person
+
+
+_DUMMY_HASH: str | None = None
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    """Always spend one hash verification, so timing does not reveal unknown emails."""
+    global _DUMMY_HASH
+    if stored is None:
+        _DUMMY_HASH = _DUMMY_HASH or hash_password("not a real password")
+        stored = _DUMMY_HASH
+        password = password + "\x00"
+    try:
+        return hasher().verify(stored, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# API tokens --------------------------------------------------------------------------
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(person: Person, name: str, now: datetime) -> tuple[ApiToken, str]:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(person_id=person.id, token_hash=digest(token), name=name or "API token", created_at=now)
+    db.session.add(row)
+    db.session.flush()
+    return row, token
+
+
+def person_for_token(token: str) -> int | None:
+    return db.session.scalar(
+        select(ApiToken.person_id)
+        .join(Account, Account.person_id == ApiToken.person_id)
+        .where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None), Account.disabled.is_(False))
+    )
+
+
+def tokens_of(actor: Actor) -> list[ApiToken]:
+    return list(
+        db.session.scalars(select(ApiToken).where(ApiToken.person_id == actor.person_id).order_by(ApiToken.id))
+    )
+
+
+def revoke_token(token_id: int, actor: Actor, now: datetime) -> ApiToken:
+    row = db.session.get(ApiToken, token_id)
+    if row is None or (row.person_id != actor.person_id and not actor.is_admin):
+        raise NotFound("No such token.")
+    if row.revoked_at is None:
+        row.revoked_at = now
+        db.session.flush()
+    return row
+
+
+def require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise Forbidden("Only an administrator can do this.")

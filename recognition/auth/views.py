@@ -1,0 +1,65 @@
+"""Sign in and out, and the home page that sends each person where their work is."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..clock import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from .current import User, page_actor
+from .forms import LoginForm
+from .service import load_actor, authenticate
+
+blp = Blueprint("auth", __name__)
+
+
+@blp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            person = authenticate(form.email.data, form.password.data, request.remote_addr or "", utcnow())
+        except DomainError as error:
+            db.session.commit()  # the failed attempt counts towards the throttle
+            form.password.errors.append(error.message)
+            status = error.status
+        else:
+            db.session.commit()
+            login_user(User(load_actor(person.id)))
+            return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: never an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@blp.post("/logout")
+def logout():
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@blp.get("/")
+@login_required
+def home():
+    actor = page_actor()
+    if actor.is_admin or actor.directed_division_ids:
+        return redirect(url_for("people.roster"))
+    if "mentor" in actor.roles:
+        return redirect(url_for("mentorships.my_mentoring"))
+    if "mentee" in actor.roles:
+        return redirect(url_for("mentorships.my_mentors"))
+    return render_template("auth/home.html", actor=actor)

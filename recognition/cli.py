@@ -1,0 +1,199 @@
+"""The ``recognition`` command line. ``init``, ``demo`` and ``serve`` work on a fresh
+checkout (they create the instance folder first); everything else runs inside the app."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+
+from . import instance
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+def prepare() -> "object":
+    """Create the instance folder and config if missing, build the app, apply migrations."""
+    config, written = instance.ensure()
+    if written:
+        click.echo(f"Wrote {config} with a new secret key.")
+    app = _create_app()
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@click.command("init")
+def init_command():
+    """Create the instance folder, a config with a generated secret key, and the database."""
+    app = prepare()
+    click.echo(f"Database ready: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host, port):
+    """Serve the app (for production, run gunicorn: see the README)."""
+    app = prepare()
+    serve(app, host, port)
+
+
+def serve(app, host: str, port: int) -> None:
+    from werkzeug.serving import run_simple
+
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@click.command("demo")
+@click.option("--seed", default=2024, show_default=True, type=int, help="The same seed builds the same department.")
+@click.option("--no-serve", is_flag=True, help="Only load the demo data.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def demo_command(seed, no_serve, host, port):
+    """Load a realistic demo department (replacing this instance's data), then serve it."""
+    from .demo import builder
+
+    app = prepare()
+    with app.app_context():
+        logins = builder.load(seed)
+    click.echo("\nDemo logins (every demo account has the same password):")
+    for role, email, password in logins:
+        click.echo(f"  {role}: {email} / {password}")
+    if not no_serve:
+        serve(app, host, port)
+
+
+@click.group("ledger")
+def ledger_group():
+    """The contribution ledger."""
+
+
+@ledger_group.command("verify")
+@with_appcontext
+def ledger_verify_command():
+    """Check the whole hash chain; exit 1 naming the first bad entry."""
+    from sqlalchemy import func, select
+
+    from .extensions import db
+    from .ledger import chain, service
+    from .ledger.models import LedgerEntry
+
+    total = db.session.scalar(select(func.count()).select_from(LedgerEntry))
+    with click.progressbar(service.stored_chain(), length=total, label="Verifying the ledger", file=sys.stderr) as rows:
+        verdict = chain.verify(rows)
+    if verdict.valid:
+        click.echo(f"OK: {verdict.checked} entries, chain head {verdict.head_seq} {verdict.head_hash}")
+        return
+    click.echo(
+        f"BROKEN at entry {verdict.first_bad_id} (position {verdict.first_bad_seq}): {verdict.problem}. "
+        f"The {verdict.checked} entries before it are intact.",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@ledger_group.command("head")
+@with_appcontext
+def ledger_head_command():
+    """Print the chain head, to record outside the database."""
+    from .ledger import service
+
+    head = service.head()
+    click.echo(f"{head['seq']} {head['hash']}")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path):
+    """Write a consistent copy of the database to PATH while the app runs."""
+    from .extensions import db
+
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        source = sqlite3.connect(url.database)
+        target = sqlite3.connect(path)
+        with target:
+            source.backup(target)
+        source.close()
+        target.close()
+    else:
+        if shutil.which("pg_dump") is None:
+            raise click.ClickException("pg_dump is not installed; install the PostgreSQL client tools.")
+        plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        subprocess.run(["pg_dump", "--format=custom", f"--file={path}", plain], check=True)
+    click.echo(f"Backed up to {path}")
+
+
+@click.group("people")
+def people_group():
+    """Accounts and roles."""
+
+
+@people_group.command("set-password")
+@click.argument("email")
+@click.password_option()
+@with_appcontext
+def set_password_command(email, password):
+    """Give a person an account, or a new password."""
+    from .auth.service import set_password
+    from .clock import utcnow
+    from .extensions import db
+    from .people.service import find_by_email
+
+    person = find_by_email(email) or _fail(f"No person with email {email}.")
+    set_password(person, password, utcnow())
+    db.session.commit()
+    click.echo(f"{person.name} can now sign in as {person.email}.")
+
+
+@people_group.command("grant")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["admin", "award_committee", "promotion_committee"]))
+@with_appcontext
+def grant_command(email, role):
+    """Grant a role to a person."""
+    from .auth.service import grant_role
+    from .extensions import db
+    from .people.service import find_by_email
+
+    person = find_by_email(email) or _fail(f"No person with email {email}.")
+    grant_role(person, role)
+    db.session.commit()
+    click.echo(f"{person.name} is now {role}.")
+
+
+def _fail(message: str):
+    raise click.ClickException(message)
+
+
+APP_COMMANDS = (init_command, serve_command, demo_command, ledger_group, backup_command, people_group)
+
+
+def register(app) -> None:
+    for command in APP_COMMANDS:
+        app.cli.add_command(command)
+    from .roster.cli import roster_group
+
+    app.cli.add_command(roster_group)
+
+
+def main() -> None:
+    group = FlaskGroup(create_app=_create_app, help="recognition: the mentoring ledger and what it earns.")
+    # These run before the app can start on a fresh checkout, so they live on the group.
+    for command in (init_command, serve_command, demo_command):
+        group.add_command(command)
+    group.main()

@@ -1,0 +1,97 @@
+"""Configuration: defaults here, then ``instance/config.py``, then ``RECOGNITION_*`` env vars.
+
+Environment variables are parsed as Python literals where they look like one
+(``RECOGNITION_MEETINGS_PER_YEAR_MIN=3`` gives an int), so every key can be overridden
+without code.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+ENV_PREFIX = "RECOGNITION_"
+
+
+class Defaults:
+    DEPARTMENT_NAME = "Department of Medicine"
+    SECRET_KEY: str | None = None
+    # The database; None means SQLite in the instance folder.
+    DATABASE_URL: str | None = None
+    SQLITE_BUSY_TIMEOUT_MS = 30_000
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Set to True behind https; None means "decide from the request scheme".
+    SESSION_COOKIE_SECURE: bool | None = None
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+
+    # Password hashing (argon2id). The defaults are argon2-cffi's RFC 9106 low-memory
+    # profile, above the OWASP minimum (m=19 MiB, t=2, p=1).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST_KIB = 65_536
+    ARGON2_PARALLELISM = 4
+
+    # Failed-login throttling, stored in the database so it holds across workers.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+
+    # Department expectations (configuration, not code).
+    MEETINGS_PER_YEAR_MIN = 3
+    MEETINGS_PER_YEAR_MAX = 4
+    FORMAL_MENTORING_YEARS = 5
+    CHECK_IN_MONTHS = 18
+    CFAR_YEARS = 3
+
+    API_PAGE_SIZE = 50
+    API_MAX_PAGE_SIZE = 500
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "recognition"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+def load(app, test_config: dict | None = None) -> None:
+    """Fill ``app.config`` from the three layers, the later overriding the earlier."""
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.update(test_config)
+    app.config.update(from_environment(os.environ))
+    if not app.config.get("DATABASE_URL"):
+        path = Path(app.instance_path) / "recognition.sqlite3"
+        app.config["DATABASE_URL"] = f"sqlite:///{path}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
+
+
+def from_environment(environ) -> dict:
+    values = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "INSTANCE_PATH":
+            continue
+        values[key[len(ENV_PREFIX):]] = parse_value(raw)
+    return values
+
+
+def parse_value(raw: str):
+    try:
+        return ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return raw
+
+
+def normalise_database_url(url: str) -> str:
+    """PostgreSQL goes through psycopg 3 whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

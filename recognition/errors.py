@@ -1,0 +1,106 @@
+"""One error shape for the API, a readable page for people.
+
+API errors are ``{"code": <status>, "message": "...", "errors": {<field>: [<rule>, ...]}}``.
+Services raise the exceptions below; they know nothing about HTTP beyond a status code.
+"""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class DomainError(Exception):
+    """A request the domain refuses. ``errors`` maps a field to the rules it broke."""
+
+    status = 422
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+        if status is not None:
+            self.status = status
+
+    @classmethod
+    def field(cls, field: str, rule: str, message: str | None = None) -> "DomainError":
+        return cls(message or f"{field}: {rule}", {field: [rule]})
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz" or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def payload(code: int, message: str, errors: dict | None = None) -> dict:
+    return {"code": code, "message": message, "errors": errors or {}}
+
+
+def flatten_webargs(messages: dict) -> dict[str, list[str]]:
+    """webargs nests errors by location ({"json": {"field": [...]}}); the API names fields."""
+    flat: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            flat.setdefault(prefix or "_schema", []).extend(value)
+        else:
+            flat.setdefault(prefix or "_schema", []).append(str(value))
+
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            walk("", fields)
+        else:
+            walk(str(location), fields)
+    return flat
+
+
+def register(app) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        return respond(error.status, error.message, error.errors)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        errors = {}
+        if "messages" in data:
+            errors = flatten_webargs(data["messages"])
+        elif "errors" in data:
+            errors = data["errors"]
+        message = data.get("message") or error.description or error.name
+        if errors and not data.get("message"):
+            message = "The request has invalid fields: " + ", ".join(sorted(errors))
+        headers = data.get("headers") or {}
+        response = respond(error.code or 500, message, errors)
+        if headers:
+            response = (response[0], response[1], headers)
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            return response[0], response[1], {**headers, "Allow": ", ".join(error.valid_methods)}
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        app.logger.exception("Unhandled error", exc_info=error)
+        return respond(500, InternalServerError.description)
+
+
+def respond(code: int, message: str, errors: dict | None = None):
+    if wants_json():
+        return payload(code, message, errors), code
+    return render_template("errors/error.html", code=code, message=message, errors=errors or {}), code

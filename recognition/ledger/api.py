@@ -1,0 +1,87 @@
+"""/api/v1/contributions (the ledger) and /api/v1/ledger (chain checks, admins)."""
+
+from flask_smorest import Blueprint
+
+from ..apidoc import errors_for, paginate
+from ..auth.current import api_actor
+from ..auth.service import require_admin
+from ..clock import utcnow
+from ..extensions import db
+from . import service
+from .models import LedgerEntry
+from .schemas import ChainHeadSchema, ContributionInSchema, EntryArgsSchema, EntryPageSchema, EntrySchema, ReversalInSchema, VerdictSchema
+
+URL = ""
+blp = Blueprint("ledger_api", __name__, description="The contribution ledger (append-only, hash-chained)")
+
+
+@blp.get("/contributions")
+@blp.arguments(EntryArgsSchema, location="query")
+@blp.response(200, EntryPageSchema)
+@errors_for(401, 422)
+def list_entries(args):
+    """List ledger entries you may see, newest first, with their confirmation and reversal"""
+    statement = service.filtered(service.visible_entries(api_actor()), args)
+    page = paginate(db.session, statement.order_by(LedgerEntry.occurred_on.desc(), LedgerEntry.seq.desc()), args)
+    service.annotate(page["items"])
+    return page
+
+
+@blp.post("/contributions")
+@blp.arguments(ContributionInSchema)
+@blp.response(201, EntrySchema)
+@errors_for(401, 403, 404, 422)
+def record_contribution(body):
+    """Record mentoring work (a meeting, a plan review, training …)"""
+    entry = service.record(body, api_actor(), utcnow())
+    db.session.commit()
+    return service.annotate([entry])[0]
+
+
+@blp.get("/contributions/<int:entry_id>")
+@blp.response(200, EntrySchema)
+@errors_for(401, 404)
+def get_entry(entry_id):
+    """One ledger entry"""
+    return service.annotate([service.get_entry(entry_id, api_actor())])[0]
+
+
+@blp.post("/contributions/<int:entry_id>/reversal")
+@blp.arguments(ReversalInSchema)
+@blp.response(201, EntrySchema)
+@errors_for(401, 403, 404, 409, 422)
+def reverse_entry(body, entry_id):
+    """Correct a mistake: append a reversing entry that names the original and says why"""
+    actor = api_actor()
+    entry = service.reverse(service.get_entry(entry_id, actor), body["reason"], actor, utcnow())
+    db.session.commit()
+    return service.annotate([entry])[0]
+
+
+@blp.post("/contributions/<int:entry_id>/confirmation")
+@blp.response(201, EntrySchema)
+@errors_for(401, 403, 404, 409)
+def confirm_entry(entry_id):
+    """Confirm, as the other person in the mentorship, that this happened"""
+    actor = api_actor()
+    entry = service.confirm(service.get_entry(entry_id, actor), actor, utcnow())
+    db.session.commit()
+    return service.annotate([entry])[0]
+
+
+@blp.get("/ledger/head")
+@blp.response(200, ChainHeadSchema)
+@errors_for(401, 403)
+def chain_head():
+    """The current chain head, to record outside the database (admins)"""
+    require_admin(api_actor())
+    return service.head()
+
+
+@blp.get("/ledger/verify")
+@blp.response(200, VerdictSchema)
+@errors_for(401, 403)
+def verify_chain():
+    """Check the whole hash chain; names the first bad entry (admins)"""
+    require_admin(api_actor())
+    return service.verify()

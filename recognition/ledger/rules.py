@@ -1,0 +1,65 @@
+"""The rules for what may enter the ledger: pure functions, tested as tables."""
+
+from __future__ import annotations
+
+from datetime import date
+
+# kind -> whether it must name a mentorship
+KINDS: dict[str, bool] = {
+    "meeting": True,
+    "academic_plan_review": True,
+    "peer_group_session": True,
+    "sponsorship_action": False,
+    "mentor_training": False,
+    "mentoring_preparation": False,
+    "other": False,
+}
+# Kinds that happen between the two people, so the counterpart can confirm them.
+CONFIRMABLE = frozenset({"meeting", "academic_plan_review", "peer_group_session", "sponsorship_action"})
+LABELS = {
+    "meeting": "Meeting",
+    "academic_plan_review": "Academic-plan review",
+    "peer_group_session": "Peer-group session",
+    "sponsorship_action": "Sponsorship action",
+    "mentor_training": "Mentor training completed",
+    "mentoring_preparation": "Mentoring preparation",
+    "other": "Other",
+}
+MAX_MINUTES = 24 * 60
+MAX_NOTE = 4000
+EARLIEST = date(1950, 1, 1)
+
+
+def contribution_problems(
+    kind: str,
+    occurred_on: date,
+    minutes: int,
+    today: date,
+    mentorship_span: tuple[date, date | None] | None,
+) -> dict[str, list[str]]:
+    """Field -> broken rules for a new contribution. ``mentorship_span`` is the named
+    mentorship's (start, end), or None when no mentorship is named."""
+    problems: dict[str, list[str]] = {}
+
+    def refuse(field: str, rule: str) -> None:
+        problems.setdefault(field, []).append(rule)
+
+    if kind not in KINDS:
+        refuse("kind", f"must be one of {', '.join(KINDS)}")
+    elif KINDS[kind] and mentorship_span is None:
+        refuse("mentorship_id", f"is required for a {LABELS[kind].lower()}")
+    if occurred_on > today:
+        refuse("occurred_on", "must not be in the future")
+    if occurred_on < EARLIEST:
+        refuse("occurred_on", f"must not be before {EARLIEST.isoformat()}")
+    if mentorship_span is not None:
+        start, end = mentorship_span
+        if occurred_on < start:
+            refuse("occurred_on", f"must not be before the mentorship started ({start.isoformat()})")
+        elif end is not None and occurred_on > end:
+            refuse("occurred_on", f"must not be after the mentorship ended ({end.isoformat()})")
+    if not 0 <= minutes <= MAX_MINUTES:
+        refuse("minutes", f"must be between 0 and {MAX_MINUTES}")
+    elif kind in ("meeting", "peer_group_session", "mentor_training") and minutes == 0:
+        refuse("minutes", "must be more than 0 for this kind")
+    return problems

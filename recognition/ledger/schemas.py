@@ -1,0 +1,66 @@
+from marshmallow import Schema, fields, validate
+
+from ..apidoc import PageArgsSchema, page_schema
+from .models import ENTRY_TYPES
+from .rules import KINDS, MAX_MINUTES, MAX_NOTE
+
+
+class ContributionInSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(list(KINDS)))
+    mentorship_id = fields.Integer(allow_none=True, load_default=None, metadata={"description": "Required for meetings, plan reviews and peer-group sessions"})
+    person_id = fields.Integer(allow_none=True, load_default=None, metadata={"description": "Whose work, for personal kinds; defaults to you (only admins may name someone else)"})
+    occurred_on = fields.Date(required=True)
+    minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_MINUTES))
+    note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
+
+
+class EntrySchema(Schema):
+    id = fields.Integer()
+    seq = fields.Integer(metadata={"description": "Position in the hash chain"})
+    entry_type = fields.String(metadata={"enum": list(ENTRY_TYPES)})
+    kind = fields.String(allow_none=True)
+    mentorship_id = fields.Integer(allow_none=True)
+    person_id = fields.Integer()
+    occurred_on = fields.Date()
+    minutes = fields.Integer()
+    note = fields.String()
+    recorded_by_id = fields.Integer()
+    recorded_at = fields.DateTime()
+    target_id = fields.Integer(allow_none=True, metadata={"description": "The entry this reverses or confirms"})
+    reason = fields.String(allow_none=True)
+    prev_hash = fields.String()
+    entry_hash = fields.String()
+    confirmed_by_entry_id = fields.Integer(allow_none=True, metadata={"description": "The counterpart's confirmation, if any"})
+    reversed_by_entry_id = fields.Integer(allow_none=True, metadata={"description": "The reversal, if any"})
+
+
+class ReversalInSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class EntryArgsSchema(PageArgsSchema):
+    person_id = fields.Integer()
+    mentorship_id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(list(KINDS)))
+    entry_type = fields.String(validate=validate.OneOf(ENTRY_TYPES))
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+class ChainHeadSchema(Schema):
+    seq = fields.Integer()
+    hash = fields.String()
+    recorded_at = fields.DateTime(allow_none=True)
+
+
+class VerdictSchema(Schema):
+    valid = fields.Boolean()
+    checked = fields.Integer()
+    head_seq = fields.Integer()
+    head_hash = fields.String()
+    first_bad_seq = fields.Integer(allow_none=True)
+    first_bad_id = fields.Integer(allow_none=True)
+    problem = fields.String(allow_none=True)
+
+
+EntryPageSchema = page_schema(EntrySchema, "EntryPage")

@@ -1,0 +1,286 @@
+"""Ledger operations: record, reverse, confirm, verify. Nothing here updates an entry."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased
+
+from ..auth.service import Actor
+from ..database import lock_for_append
+from ..errors import Conflict, DomainError, Forbidden, NotFound
+from ..extensions import db
+from ..mentorships.models import Mentorship
+from ..people.models import Person
+from . import chain
+from .models import LedgerEntry
+from .rules import CONFIRMABLE, MAX_NOTE, contribution_problems
+
+# The advisory lock key that serialises appends on PostgreSQL ("LEDGER" in ASCII).
+LEDGER_LOCK = 0x4C4544474552
+
+
+def append(entry: LedgerEntry, now: datetime) -> LedgerEntry:
+    """Link ``entry`` to the chain head and store it. Appends are serialised, so the
+    chain stays linear under concurrent writers."""
+    lock_for_append(db.session, LEDGER_LOCK)
+    head = db.session.execute(
+        select(LedgerEntry.seq, LedgerEntry.entry_hash).order_by(LedgerEntry.seq.desc()).limit(1)
+    ).first()
+    entry.seq = head.seq + 1 if head else 1
+    entry.prev_hash = head.entry_hash if head else chain.GENESIS
+    entry.recorded_at = now
+    entry.note = entry.note or ""
+    entry.entry_hash = chain.entry_hash(entry.hashed_fields())
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def record(data: dict, actor: Actor, now: datetime) -> LedgerEntry:
+    """Record a contribution. Mentorship work is recorded by its mentor or mentee (or an
+    admin); personal work (training, preparation) by the person or an admin."""
+    mentorship = None
+    if data.get("mentorship_id") is not None:
+        mentorship = db.session.get(Mentorship, data["mentorship_id"])
+        if mentorship is None or not _may_record_in(mentorship, actor):
+            raise NotFound(
+                "No mentorship with that id that you belong to.", {"mentorship_id": ["must name one of your mentorships"]}
+            )
+    minutes = data.get("minutes") or 0
+    note = (data.get("note") or "").strip()
+    span = (mentorship.started_on, mentorship.ended_on) if mentorship else None
+    problems = contribution_problems(data["kind"], data["occurred_on"], minutes, now.date(), span)
+    if len(note) > MAX_NOTE:
+        problems.setdefault("note", []).append(f"must be at most {MAX_NOTE} characters")
+    if problems:
+        raise DomainError("The contribution breaks a rule: " + "; ".join(f"{k} {v[0]}" for k, v in problems.items()), problems)
+    if mentorship is not None:
+        person_id = mentorship.mentor_id
+    else:
+        person_id = data.get("person_id") or actor.person_id
+        if person_id != actor.person_id and not actor.is_admin:
+            raise Forbidden("You can record only your own work.", {"person_id": ["must be yourself"]})
+        if db.session.get(Person, person_id) is None:
+            raise DomainError.field("person_id", "must name an existing person")
+    entry = LedgerEntry(
+        entry_type="contribution",
+        kind=data["kind"],
+        mentorship_id=mentorship.id if mentorship else None,
+        person_id=person_id,
+        occurred_on=data["occurred_on"],
+        minutes=minutes,
+        note=note,
+        recorded_by_id=actor.person_id,
+    )
+    return append(entry, now)
+
+
+def _may_record_in(mentorship: Mentorship, actor: Actor) -> bool:
+    return actor.is_admin or actor.person_id in (mentorship.mentor_id, mentorship.mentee_id)
+
+
+def reverse(target: LedgerEntry, reason: str, actor: Actor, now: datetime) -> LedgerEntry:
+    """Cancel a contribution with a new entry that names it and says why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError.field("reason", "must not be blank", "Say why the entry is being reversed.")
+    if target.entry_type != "contribution":
+        raise Conflict(
+            f"Only a contribution can be reversed; entry {target.id} is a {target.entry_type}.",
+            {"target": ["a reversal or confirmation cannot be reversed"]},
+        )
+    if not (actor.is_admin or actor.person_id == target.recorded_by_id):
+        raise Forbidden("Only the person who recorded an entry, or an administrator, can reverse it.")
+    if reversal_of(target.id) is not None:
+        raise Conflict(f"Entry {target.id} is already reversed.", {"target": ["already reversed"]})
+    entry = LedgerEntry(
+        entry_type="reversal",
+        mentorship_id=target.mentorship_id,
+        person_id=target.person_id,
+        occurred_on=target.occurred_on,
+        minutes=target.minutes,
+        note="",
+        recorded_by_id=actor.person_id,
+        target_id=target.id,
+        reason=reason,
+    )
+    return append(entry, now)
+
+
+def confirm(target: LedgerEntry, actor: Actor, now: datetime) -> LedgerEntry:
+    """The counterpart's confirmation of a contribution, as its own entry."""
+    if target.entry_type != "contribution" or target.kind not in CONFIRMABLE or target.mentorship is None:
+        raise Conflict("Only mentoring work between two people can be confirmed.", {"target": ["not confirmable"]})
+    counterpart = target.mentorship.counterpart_of(target.recorded_by_id)
+    if counterpart is None:
+        # Recorded by an admin for the pair: either of the two may confirm it.
+        allowed = {target.mentorship.mentor_id, target.mentorship.mentee_id}
+    else:
+        allowed = {counterpart}
+    if actor.person_id not in allowed:
+        raise Forbidden("Only the other person in the mentorship can confirm this entry.")
+    if reversal_of(target.id) is not None:
+        raise Conflict(f"Entry {target.id} was reversed; there is nothing to confirm.", {"target": ["reversed"]})
+    if confirmation_of(target.id) is not None:
+        raise Conflict(f"Entry {target.id} is already confirmed.", {"target": ["already confirmed"]})
+    entry = LedgerEntry(
+        entry_type="confirmation",
+        mentorship_id=target.mentorship_id,
+        person_id=target.person_id,
+        occurred_on=target.occurred_on,
+        minutes=0,
+        note="",
+        recorded_by_id=actor.person_id,
+        target_id=target.id,
+    )
+    return append(entry, now)
+
+
+def reversal_of(entry_id: int) -> LedgerEntry | None:
+    return _follower(entry_id, "reversal")
+
+
+def confirmation_of(entry_id: int) -> LedgerEntry | None:
+    return _follower(entry_id, "confirmation")
+
+
+def _follower(entry_id: int, entry_type: str) -> LedgerEntry | None:
+    return db.session.scalar(
+        select(LedgerEntry).where(LedgerEntry.target_id == entry_id, LedgerEntry.entry_type == entry_type)
+    )
+
+
+def followers(entry_ids: list[int]) -> dict[int, dict[str, LedgerEntry]]:
+    """For many entries at once: {entry_id: {"reversal": e, "confirmation": e}}."""
+    found: dict[int, dict[str, LedgerEntry]] = {}
+    if not entry_ids:
+        return found
+    rows = db.session.scalars(select(LedgerEntry).where(LedgerEntry.target_id.in_(entry_ids)))
+    for row in rows:
+        found.setdefault(row.target_id, {})[row.entry_type] = row
+    return found
+
+
+def annotate(entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    """Attach ``confirmed_by_entry_id`` and ``reversed_by_entry_id`` for display, in one query."""
+    found = followers([entry.id for entry in entries])
+    for entry in entries:
+        mine = found.get(entry.id, {})
+        entry.confirmed_by_entry_id = mine["confirmation"].id if "confirmation" in mine else None
+        entry.reversed_by_entry_id = mine["reversal"].id if "reversal" in mine else None
+    return entries
+
+
+# Who sees what ----------------------------------------------------------------------
+
+MentorshipPeople = aliased(Mentorship)
+Subject = aliased(Person)
+
+
+def visible_entries(actor: Actor):
+    """Entries of the actor's own work and mentorships; directors see their divisions'."""
+    statement = (
+        select(LedgerEntry)
+        .join(Subject, Subject.id == LedgerEntry.person_id)
+        .outerjoin(MentorshipPeople, MentorshipPeople.id == LedgerEntry.mentorship_id)
+    )
+    if actor.is_admin:
+        return statement
+    mentee_division = select(Person.division_id).where(Person.id == MentorshipPeople.mentee_id).scalar_subquery()
+    return statement.where(
+        or_(
+            LedgerEntry.person_id == actor.person_id,
+            LedgerEntry.recorded_by_id == actor.person_id,
+            MentorshipPeople.mentee_id == actor.person_id,
+            MentorshipPeople.mentor_id == actor.person_id,
+            Subject.division_id.in_(actor.directed_division_ids),
+            mentee_division.in_(actor.directed_division_ids),
+        )
+    )
+
+
+def get_entry(entry_id: int, actor: Actor) -> LedgerEntry:
+    entry = db.session.scalar(visible_entries(actor).where(LedgerEntry.id == entry_id))
+    if entry is None:
+        raise NotFound(f"No ledger entry {entry_id} that you can see.")
+    return entry
+
+
+def filtered(statement, args: dict):
+    if "person_id" in args:
+        statement = statement.where(LedgerEntry.person_id == args["person_id"])
+    for key in ("mentorship_id", "kind", "entry_type"):
+        if key in args:
+            statement = statement.where(getattr(LedgerEntry, key) == args[key])
+    if "date_from" in args:
+        statement = statement.where(LedgerEntry.occurred_on >= args["date_from"])
+    if "date_to" in args:
+        statement = statement.where(LedgerEntry.occurred_on <= args["date_to"])
+    if args.get("date_from") and args.get("date_to") and args["date_from"] > args["date_to"]:
+        raise DomainError.field("date_to", "must not be before date_from")
+    return statement
+
+
+# Chain ------------------------------------------------------------------------------
+
+HASHED_COLUMNS = (
+    LedgerEntry.id, LedgerEntry.seq, LedgerEntry.entry_type, LedgerEntry.kind, LedgerEntry.mentorship_id,
+    LedgerEntry.person_id, LedgerEntry.occurred_on, LedgerEntry.minutes, LedgerEntry.note,
+    LedgerEntry.recorded_by_id, LedgerEntry.recorded_at, LedgerEntry.target_id, LedgerEntry.reason,
+    LedgerEntry.prev_hash, LedgerEntry.entry_hash,
+)
+
+
+def stored_chain(batch: int = 2000):
+    """``(id, hashed fields, stored hash)`` for every entry in chain order, streamed."""
+    result = db.session.execute(
+        select(*HASHED_COLUMNS).order_by(LedgerEntry.seq).execution_options(yield_per=batch)
+    )
+    for row in result:
+        fields = row._asdict()
+        entry_id, stored = fields.pop("id"), fields.pop("entry_hash")
+        yield entry_id, fields, stored
+
+
+def verify() -> chain.Verdict:
+    return chain.verify(stored_chain())
+
+
+def head() -> dict:
+    row = db.session.execute(
+        select(LedgerEntry.seq, LedgerEntry.entry_hash, LedgerEntry.recorded_at).order_by(LedgerEntry.seq.desc()).limit(1)
+    ).first()
+    if row is None:
+        return {"seq": 0, "hash": chain.GENESIS, "recorded_at": None}
+    return {"seq": row.seq, "hash": row.entry_hash, "recorded_at": row.recorded_at}
+
+
+def meetings_in(mentorship_ids: list[int], start: date, end: date) -> dict[int, dict]:
+    """Per mentorship: unreversed meetings in [start, end], how many confirmed, the last date."""
+    if not mentorship_ids:
+        return {}
+    Reversal = aliased(LedgerEntry)
+    Confirmation = aliased(LedgerEntry)
+    rows = db.session.execute(
+        select(LedgerEntry.mentorship_id, LedgerEntry.occurred_on, Confirmation.id.is_not(None))
+        .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
+        .outerjoin(Confirmation, and_(Confirmation.target_id == LedgerEntry.id, Confirmation.entry_type == "confirmation"))
+        .where(
+            LedgerEntry.mentorship_id.in_(mentorship_ids),
+            LedgerEntry.entry_type == "contribution",
+            LedgerEntry.kind.in_(("meeting", "academic_plan_review", "peer_group_session")),
+            Reversal.id.is_(None),
+            LedgerEntry.occurred_on <= end,
+        )
+    )
+    summary = {mid: {"count": 0, "confirmed": 0, "last": None} for mid in mentorship_ids}
+    for mentorship_id, occurred_on, confirmed in rows:
+        item = summary[mentorship_id]
+        if item["last"] is None or occurred_on > item["last"]:
+            item["last"] = occurred_on
+        if occurred_on >= start:
+            item["count"] += 1
+            item["confirmed"] += int(bool(confirmed))
+    return summary

@@ -1,0 +1,29 @@
+"""Who may be whose formal mentor: a pure rule, tested as a table."""
+
+from __future__ import annotations
+
+
+def formal_mentor_refusal(
+    mentor_id: int,
+    mentee_id: int,
+    mentee_supervisor_id: int | None,
+    mentee_division_director_ids: frozenset[int] | set[int],
+) -> str | None:
+    """Why this mentor cannot be this mentee's formal mentor, or None if they can.
+    A formal mentor may not be someone the mentee reports to."""
+    if mentor_id == mentee_id:
+        return "a person cannot be their own mentor"
+    if mentor_id in mentee_division_director_ids:
+        return "the mentor directs the mentee's division; a formal mentor cannot be someone the mentee reports to"
+    if mentee_supervisor_id is not None and mentor_id == mentee_supervisor_id:
+        return "the mentor is the mentee's supervisor on record; a formal mentor cannot be someone the mentee reports to"
+    return None
+
+
+def meetings_status(count: int, expected_min: int, expected_max: int) -> str:
+    """How a year's meetings compare with the department's expectation."""
+    if count < expected_min:
+        return "below"
+    if count > expected_max:
+        return "above"
+    return "met"

@@ -1,0 +1,41 @@
+from marshmallow import Schema, fields, validate
+
+from ..apidoc import PageArgsSchema, page_schema
+from .models import KINDS
+
+
+class PersonRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class MentorshipSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    mentor_id = fields.Integer(required=True)
+    mentee_id = fields.Integer(required=True)
+    mentor = fields.Nested(PersonRefSchema, dump_only=True)
+    mentee = fields.Nested(PersonRefSchema, dump_only=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    group_name = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=120))
+    started_on = fields.Date(load_default=None, metadata={"description": "Defaults to today"})
+    ended_on = fields.Date(dump_only=True, allow_none=True)
+    end_reason = fields.String(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class EndMentorshipSchema(Schema):
+    ended_on = fields.Date(load_default=None, metadata={"description": "Defaults to today"})
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class MentorshipArgsSchema(PageArgsSchema):
+    person_id = fields.Integer(metadata={"description": "Mentor or mentee"})
+    mentor_id = fields.Integer()
+    mentee_id = fields.Integer()
+    division_id = fields.Integer(metadata={"description": "The mentee's division"})
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    active = fields.Boolean()
+    active_on = fields.Date()
+
+
+MentorshipPageSchema = page_schema(MentorshipSchema, "MentorshipPage")

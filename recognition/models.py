@@ -1,0 +1,6 @@
+"""Every domain's tables, imported in one place for SQLAlchemy and Alembic."""
+
+from .auth.models import Account, ApiToken, LoginFailure, RoleGrant  # noqa: F401
+from .ledger.models import LedgerEntry  # noqa: F401
+from .mentorships.models import Mentorship  # noqa: F401
+from .people.models import Division, DivisionDirector, Person  # noqa: F401

@@ -1,0 +1,54 @@
+"""What goes in and out of /api/v1/people and /api/v1/divisions."""
+
+from marshmallow import Schema, fields, validate
+
+from ..apidoc import PageArgsSchema, page_schema
+from .models import POSITIONS, RANKS
+
+NAME = validate.Length(min=1, max=200)
+
+
+class DivisionSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    code = fields.String(required=True, validate=[validate.Length(min=1, max=20), validate.Regexp(r"^[A-Za-z0-9_-]+$", error="letters, digits, - and _ only")])
+    director_ids = fields.Method("get_director_ids", dump_only=True)
+
+    def get_director_ids(self, division):
+        return [person.id for person in division.directors]
+
+
+class DirectorSchema(Schema):
+    person_id = fields.Integer(required=True)
+
+
+class PersonSchema(Schema):
+    """A person as others see them. Self-identified gender and race are accepted on input
+    but never returned: they are reported only in aggregate."""
+
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=NAME)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    division_id = fields.Integer(allow_none=True, load_default=None)
+    rank = fields.String(required=True, validate=validate.OneOf(RANKS))
+    position = fields.String(required=True, validate=validate.OneOf(POSITIONS))
+    appointed_on = fields.Date(allow_none=True, load_default=None)
+    trained_here = fields.Boolean(load_default=False)
+    supervisor_id = fields.Integer(allow_none=True, load_default=None)
+    gender = fields.String(load_only=True, allow_none=True, load_default=None, validate=validate.Length(max=60))
+    race = fields.String(load_only=True, allow_none=True, load_default=None, validate=validate.Length(max=200))
+
+
+class PersonUpdateSchema(PersonSchema):
+    class Meta:
+        partial = True
+
+
+class PersonArgsSchema(PageArgsSchema):
+    division_id = fields.Integer()
+    rank = fields.String(validate=validate.OneOf(RANKS))
+    position = fields.String(validate=validate.OneOf(POSITIONS))
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Part of a name or email"})
+
+
+PersonPageSchema = page_schema(PersonSchema, "PersonPage")

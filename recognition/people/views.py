@@ -1,0 +1,5 @@
+"""HTML pages for people."""
+
+from flask import Blueprint
+
+blp = Blueprint("people", __name__)

@@ -1,0 +1,5 @@
+"""HTML pages for roster."""
+
+from flask import Blueprint
+
+blp = Blueprint("roster", __name__)

@@ -1,0 +1,167 @@
+"""Fixtures: every test that touches the database runs on SQLite and on PostgreSQL.
+
+The ledger tables refuse DELETE and TRUNCATE, so nothing is cleaned between tests: each
+test gets a fresh database. The schema is migrated once per backend into a template
+(a SQLite file, a PostgreSQL template database) and copied per test, which costs tens of
+milliseconds instead of a migration.
+
+A developer may run one backend with ``RECOGNITION_TEST_BACKENDS=sqlite``; CI never
+sets it, so CI runs everything on both.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from contextlib import closing
+
+import psycopg
+import pytest
+from flask_migrate import upgrade
+from hypothesis import settings
+
+from recognition import create_app
+from recognition.extensions import db
+from tests.support.pg_cluster import start_server
+
+settings.register_profile("ci", deadline=None)
+settings.load_profile("ci")
+
+ENV_PREFIX = "RECOGNITION_"
+ALL_BACKENDS = ("sqlite", "postgresql")
+
+
+def selected_backends() -> list[str]:
+    raw = os.environ.get("RECOGNITION_TEST_BACKENDS", "")
+    chosen = [name.strip() for name in raw.split(",") if name.strip()] or list(ALL_BACKENDS)
+    unknown = set(chosen) - set(ALL_BACKENDS)
+    if unknown:
+        raise pytest.UsageError(f"RECOGNITION_TEST_BACKENDS names unknown backends: {unknown}")
+    return chosen
+
+
+def app_config(database_url: str, **overrides) -> dict:
+    """The config every test app starts from; argon2 is made cheap so logins are fast."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "WTF_CSRF_ENABLED": False,
+        "DATABASE_URL": database_url,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST_KIB": 1024,
+        "ARGON2_PARALLELISM": 1,
+        **overrides,
+    }
+
+
+def clear_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``RECOGNITION_*`` variables override config, so none may leak into a test app."""
+    for key in list(os.environ):
+        if key.startswith(ENV_PREFIX):
+            monkeypatch.delenv(key)
+
+
+def dispose_engines(app) -> None:
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+def migrate(database_url: str, instance_path) -> None:
+    """Build an app on ``database_url`` and run every Alembic migration against it."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        clear_environment(monkeypatch)
+        monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(instance_path))
+        app = create_app(app_config(database_url))
+        with app.app_context():
+            upgrade()
+        dispose_engines(app)
+
+
+# --- templates, one per backend per session -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "template.sqlite3"
+    migrate(f"sqlite:///{path}", folder)
+    # The app runs SQLite in WAL mode; fold the log back in so one file is the whole copy.
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA journal_mode = DELETE")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    server = start_server()
+    try:
+        migrate(server.create_template(), tmp_path_factory.mktemp("postgres-template"))
+        yield server
+    finally:
+        server.close()
+
+
+# --- per test ---------------------------------------------------------------------------
+
+
+@pytest.fixture(params=selected_backends())
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, request, tmp_path):
+    """A freshly migrated, empty database of the chosen backend, gone after the test."""
+    if backend == "sqlite":
+        path = tmp_path / "recognition.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = server.create_from_template()
+    yield server.database_url(name)
+    try:
+        server.drop(name)
+    except psycopg.errors.ObjectInUse:
+        raise RuntimeError(
+            f"Database {name} still has connections after the test: dispose the engine "
+            "of every app the test built (see dispose_engines)."
+        ) from None
+
+
+@pytest.fixture
+def instance_path(monkeypatch, tmp_path):
+    """A private instance folder, and an environment free of ``RECOGNITION_*`` overrides."""
+    clear_environment(monkeypatch)
+    path = tmp_path / "instance"
+    path.mkdir()
+    monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(path))
+    return path
+
+
+@pytest.fixture
+def app(instance_path, database_url):
+    app = create_app(app_config(database_url))
+    yield app
+    dispose_engines(app)
+
+
+# Variants of ``app`` (for example one with CSRF enabled) belong here, built the same way.
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(app):
+    with app.app_context():
+        yield db.session
