@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import apidoc, config, database, errors, security
 from .extensions import api, csrf, db, login_manager, migrate
@@ -29,6 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
             "No SECRET_KEY is configured. Run `recognition init` to write one to "
             f"{Path(app.instance_path) / 'config.py'}, or set RECOGNITION_SECRET_KEY."
         )
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
     errors.register(app)

@@ -30,6 +30,10 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # How many reverse proxies (nginx, a load balancer) sit in front of the app. Their
+    # X-Forwarded-For/-Proto headers are trusted only when this is set, so https is
+    # detected (Secure cookies) and throttling sees the real client address.
+    TRUSTED_PROXIES = 0
 
     # Password hashing (argon2id). The defaults are argon2-cffi's RFC 9106 low-memory
     # profile, above the OWASP minimum (m=19 MiB, t=2, p=1).
@@ -77,6 +81,8 @@ def from_environment(environ) -> dict:
     values = {}
     for key, raw in environ.items():
         if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "INSTANCE_PATH":
+            continue
+        if key.startswith(ENV_PREFIX + "TEST_"):  # settings of the test suite, not the app
             continue
         values[key[len(ENV_PREFIX):]] = parse_value(raw)
     return values

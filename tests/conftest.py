@@ -23,13 +23,15 @@ from hypothesis import settings
 
 from recognition import create_app
 from recognition.extensions import db
-from tests.support.pg_cluster import start_server
+from tests.support.pg_cluster import URL_ENV, start_server
 
 settings.register_profile("ci", deadline=None)
 settings.load_profile("ci")
 
 ENV_PREFIX = "RECOGNITION_"
 ALL_BACKENDS = ("sqlite", "postgresql")
+# Read now: every test clears RECOGNITION_* from the environment before it builds an app.
+POSTGRES_URL = os.environ.get(URL_ENV)
 
 
 def selected_backends() -> list[str]:
@@ -95,7 +97,7 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgres_server(tmp_path_factory):
-    server = start_server()
+    server = start_server(POSTGRES_URL)
     try:
         migrate(server.create_template(), tmp_path_factory.mktemp("postgres-template"))
         yield server

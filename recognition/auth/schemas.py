@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from ..apidoc import UtcDateTime
+
 
 class TokenRequestSchema(Schema):
     email = fields.Email(required=True, metadata={"example": "mentor@example.org"})
@@ -10,8 +12,8 @@ class TokenRequestSchema(Schema):
 class TokenSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    revoked_at = fields.DateTime(dump_only=True, allow_none=True)
+    created_at = UtcDateTime(dump_only=True)
+    revoked_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class NewTokenSchema(TokenSchema):

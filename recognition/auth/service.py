@@ -23,9 +23,10 @@ TOKEN_PREFIX = "rcg_"
 
 @dataclass(frozen=True)
 class Actor:
-    """A signed-in person and what they may do. Built once per request."""
+    """A signed-in person and what they may do. Built once per request. The command line
+    acts as an administrator with no person (``COMMAND_LINE``)."""
 
-    person_id: int
+    person_id: int | None
     name: str
     roles: frozenset[str]
     directed_division_ids: frozenset[int] = field(default_factory=frozenset)
@@ -36,6 +37,9 @@ class Actor:
 
     def directs(self, division_id: int | None) -> bool:
         return division_id is not None and division_id in self.directed_division_ids
+
+
+COMMAND_LINE = Actor(person_id=None, name="command line", roles=frozenset({"admin"}))
 
 
 def load_actor(person_id: int) -> Actor | None:

@@ -33,9 +33,9 @@ def list_entries(args):
 @errors_for(401, 403, 404, 422)
 def record_contribution(body):
     """Record mentoring work (a meeting, a plan review, training …)"""
-    entry = service.record(body, api_actor(), utcnow())
+    entry = service.annotate([service.record(body, api_actor(), utcnow())])[0]
     db.session.commit()
-    return service.annotate([entry])[0]
+    return entry
 
 
 @blp.get("/contributions/<int:entry_id>")
@@ -53,9 +53,9 @@ def get_entry(entry_id):
 def reverse_entry(body, entry_id):
     """Correct a mistake: append a reversing entry that names the original and says why"""
     actor = api_actor()
-    entry = service.reverse(service.get_entry(entry_id, actor), body["reason"], actor, utcnow())
+    entry = service.annotate([service.reverse(service.get_entry(entry_id, actor), body["reason"], actor, utcnow())])[0]
     db.session.commit()
-    return service.annotate([entry])[0]
+    return entry
 
 
 @blp.post("/contributions/<int:entry_id>/confirmation")
@@ -64,9 +64,9 @@ def reverse_entry(body, entry_id):
 def confirm_entry(entry_id):
     """Confirm, as the other person in the mentorship, that this happened"""
     actor = api_actor()
-    entry = service.confirm(service.get_entry(entry_id, actor), actor, utcnow())
+    entry = service.annotate([service.confirm(service.get_entry(entry_id, actor), actor, utcnow())])[0]
     db.session.commit()
-    return service.annotate([entry])[0]
+    return entry
 
 
 @blp.get("/ledger/head")

@@ -89,7 +89,7 @@ class Cluster:
                 f"{URL_ENV} is not set. Run `bash .ci/install`, or point {URL_ENV} at a "
                 "server where the test user may create databases."
             )
-        self.root = Path(tempfile.mkdtemp(prefix="recognition-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="recognition-pg-", dir=memory_backed_dir()))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = free_port()
@@ -130,9 +130,9 @@ class Cluster:
             )
 
 
-def start_server() -> Server:
-    """The server named by ``RECOGNITION_TEST_POSTGRES_URL``, else a fresh local cluster."""
-    url = os.environ.get(URL_ENV)
+def start_server(url: str | None) -> Server:
+    """The server at ``url`` (from ``RECOGNITION_TEST_POSTGRES_URL``), else a fresh
+    local cluster."""
     if url:
         return Server(url)
     cluster = Cluster()
@@ -141,6 +141,17 @@ def start_server() -> Server:
     except BaseException:
         cluster.stop()
         raise
+
+
+def memory_backed_dir(needed_bytes: int = 512 * 1024**2) -> str | None:
+    """Copying a template database is mostly file writes: on tmpfs it takes ~10 ms
+    instead of ~250 ms on disk. None (let ``tempfile`` choose) when /dev/shm is missing
+    or as small as Docker's 64 MB default."""
+    shm = "/dev/shm"
+    if not (os.path.isdir(shm) and os.access(shm, os.W_OK)):
+        return None
+    free = os.statvfs(shm)
+    return shm if free.f_bavail * free.f_frsize >= needed_bytes else None
 
 
 def free_port() -> int:

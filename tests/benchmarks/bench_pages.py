@@ -1,0 +1,78 @@
+"""Pages and lists at demo scale: median and 95th percentile per request.
+
+The baseline is ``GET /healthz`` in the same run (one trivial query through the whole
+stack), so the ratios say what the page itself costs.
+
+    python tests/benchmarks/bench_pages.py [--requests 200] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from common import describe, fresh_app
+
+
+def timed(client, path: str, count: int, **kwargs) -> list[float]:
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = client.get(path, **kwargs)
+        samples.append(time.perf_counter() - started)
+        assert response.status_code == 200, (path, response.status_code)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    app, _ = fresh_app(args.database_url)
+
+    from sqlalchemy import func, select
+
+    from recognition.demo import builder
+    from recognition.extensions import db
+    from recognition.ledger.models import LedgerEntry
+    from recognition.mentorships.models import Mentorship
+    from recognition.people.models import Person
+
+    with app.app_context():
+        logins = dict((role, (email, password)) for role, email, password in builder.load(2024))
+        people = db.session.scalar(select(func.count()).select_from(Person))
+        entries = db.session.scalar(select(func.count()).select_from(LedgerEntry))
+        email, password = logins["mentor"]
+        mentor = db.session.scalar(select(Person).where(Person.email == email))
+        mentorship_id = db.session.scalar(select(Mentorship.id).where(Mentorship.mentor_id == mentor.id).limit(1))
+    print(f"demo: {people} people, {entries} ledger entries")
+
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.status_code
+    token = client.post("/api/v1/auth/tokens", json={"email": email, "password": password}).get_json()["token"]
+    admin_email, admin_password = logins["admin"]
+    admin_token = client.post("/api/v1/auth/tokens", json={"email": admin_email, "password": admin_password}).get_json()["token"]
+
+    n = args.requests
+    baseline = timed(client, "/healthz", n)
+    results = {
+        "GET /healthz (baseline)": baseline,
+        "mentor page /mentoring": timed(client, "/mentoring", n),
+        f"mentorship history /mentorships/{mentorship_id}": timed(client, f"/mentorships/{mentorship_id}", n),
+        "ledger list, mentor (API, 50 a page)": timed(
+            client, "/api/v1/contributions", n, headers={"Authorization": f"Bearer {token}"}
+        ),
+        "ledger list, admin, whole department (API, 50 a page)": timed(
+            client, "/api/v1/contributions", n, headers={"Authorization": f"Bearer {admin_token}"}
+        ),
+    }
+    base = sorted(baseline)[len(baseline) // 2]
+    for name, samples in results.items():
+        median = sorted(samples)[len(samples) // 2]
+        print(f"{name:58s} {describe(samples)}  ({median / base:.1f}x baseline)")
+
+
+if __name__ == "__main__":
+    main()
