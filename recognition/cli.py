@@ -3,6 +3,7 @@ checkout (they create the instance folder first); everything else runs inside th
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from flask_migrate import upgrade
 
 from . import instance
@@ -60,20 +61,36 @@ def serve(app, host: str, port: int) -> None:
 @click.command("demo")
 @click.option("--seed", default=2024, show_default=True, type=int, help="The same seed builds the same department.")
 @click.option("--no-serve", is_flag=True, help="Only load the demo data.")
+@click.option("--reset", is_flag=True, help="First wipe this database (all its data!) and migrate it afresh.")
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.05, 5), help="Department size; 1 is about 900 faculty.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def demo_command(seed, no_serve, host, port):
-    """Load a realistic demo department (replacing this instance's data), then serve it."""
+def demo_command(seed, no_serve, reset, scale, host, port):
+    """Load a realistic demo department into an empty database (a second run only
+    prints the logins), then serve it."""
     from .demo import builder
+    from .demo.reset import reset_database
 
-    app = prepare()
+    app = _given_app() or prepare()
     with app.app_context():
-        logins = builder.load(seed)
+        if reset:
+            reset_database()
+        logins = builder.load(seed, scale=scale)
     click.echo("\nDemo logins (every demo account has the same password):")
     for role, email, password in logins:
         click.echo(f"  {role}: {email} / {password}")
     if not no_serve:
         serve(app, host, port)
+
+
+def _given_app():
+    """The app a caller built and handed to the command line (a test runner, an
+    embedding script), already migrated; None for the ``recognition`` script, which
+    builds the instance's own app."""
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is None or info.create_app in (None, _create_app):
+        return None
+    return info.load_app()
 
 
 @click.group("ledger")
@@ -133,8 +150,11 @@ def backup_command(path: Path):
     else:
         if shutil.which("pg_dump") is None:
             raise click.ClickException("pg_dump is not installed; install the PostgreSQL client tools.")
-        plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        subprocess.run(["pg_dump", "--format=custom", f"--file={path}", plain], check=True)
+        # The password goes through the environment: a command line is visible to every
+        # local user in the process list.
+        plain = url._replace(drivername="postgresql", password=None).render_as_string(hide_password=False)
+        env = {**os.environ, "PGPASSWORD": url.password} if url.password else None
+        subprocess.run(["pg_dump", "--format=custom", f"--file={path}", plain], check=True, env=env)
     click.echo(f"Backed up to {path}")
 
 

@@ -1,0 +1,142 @@
+"""Load the demo department: about 900 faculty in 20 divisions, their mentorships and
+five years of ledger history up to today.
+
+The same ``seed`` and ``today`` build the same department, down to the chain head.
+Everything is built in memory (department.py, relationships.py, history.py) and
+written with bulk inserts in one transaction, so a failed load leaves the database
+as it was. The ledger is append-only, so the demo is never loaded over existing
+people: a second load of the demo only returns its logins.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from datetime import date
+
+import click
+from sqlalchemy import func, insert, select, text
+
+from .. import clock
+from ..auth.models import Account, RoleGrant
+from ..auth.service import hash_password
+from ..database import is_postgresql, lock_for_append
+from ..extensions import db
+from ..ledger.models import LedgerEntry
+from ..ledger.service import LEDGER_LOCK
+from ..mentorships.models import Mentorship
+from ..people.models import Division, DivisionDirector, Person
+from . import department, history, logins, relationships
+from .department import Department, Member
+
+DEMO_PASSWORD = "mentoring-demo"
+CHUNK = 2000
+# Tables whose ids the demo writes itself; PostgreSQL's sequences must then move past them.
+EXPLICIT_ID_TABLES = ("divisions", "people", "mentorships", "ledger_entries")
+
+
+def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple[str, str, str]]:
+    """Build and store the demo department; return one ``(role, email, password)``
+    login per role. ``today`` (default: the real date) is the last day of history;
+    ``scale`` shrinks or grows the department (1.0 is about 900 faculty)."""
+    real_today = clock.today()
+    today = today or real_today
+    if today > real_today:
+        raise ValueError(f"today ({today}) is in the future: recorded times would be too")
+    existing = _existing_logins()
+    if existing is not None:
+        return existing
+
+    _step(f"Building the demo department (seed {seed}, history to {today.isoformat()})")
+    dept = department.build(random.Random(f"{seed}:people"), today, scale)
+    ties = relationships.build(random.Random(f"{seed}:mentorships"), dept, scale)
+    open_formal = [(t.mentor_id, t.mentee_id, t.started_on) for t in ties if t.kind == "formal" and t.ended_on is None]
+    featured = logins.featured_pair(open_formal, set(dept.directors.values()))
+    committees = _committees(random.Random(f"{seed}:committees"), dept, featured)
+    events = history.build(random.Random(f"{seed}:ledger"), dept, ties, featured)
+    _step(f"Chaining {len(events)} ledger entries")
+    rows = history.chain(events)
+
+    _write(dept, ties, committees, rows)
+    db.session.commit()
+    _step(
+        f"Loaded {len(dept.faculty)} faculty in {len(dept.divisions)} divisions, "
+        f"{len(ties)} mentorships, {len(rows)} ledger entries."
+    )
+    ids = {
+        "admin": dept.admin.id,
+        "division_director": logins.director_of_featured({d["code"]: dept.directors[d["id"]] for d in dept.divisions}),
+        "mentor": featured[0] if featured else None,
+        "mentee": featured[1] if featured else None,
+        **committees,
+    }
+    return logins.as_logins(ids, {m.id: m.email for m in dept.people}, DEMO_PASSWORD)
+
+
+def _existing_logins() -> list[tuple[str, str, str]] | None:
+    if not db.session.scalar(select(func.count()).select_from(Person)):
+        return None
+    found = logins.stored(DEMO_PASSWORD)
+    if found is None:
+        raise click.ClickException(
+            "This database already holds people who are not the demo department. The ledger is "
+            "append-only, so the demo is never loaded over other data: point RECOGNITION_DATABASE_URL "
+            "(or RECOGNITION_INSTANCE_PATH) at a fresh database and run the command again."
+        )
+    _step("The demo department is already loaded; nothing to add.")
+    return found
+
+
+def _committees(rng: random.Random, dept: Department, featured: tuple[int, int] | None) -> dict[str, int]:
+    """One award-committee and one promotion-committee member: full professors who
+    direct no division and are not the featured mentor or mentee."""
+    skip = set(dept.directors.values()) | set(featured or ())
+    pool = sorted((m for m in dept.faculty if m.rank == "full" and m.id not in skip), key=lambda m: m.id)
+    award, promotion = rng.sample(pool, 2)
+    return {"award_committee": award.id, "promotion_committee": promotion.id}
+
+
+def _write(dept: Department, ties, committees: dict[str, int], ledger_rows: list[dict]) -> None:
+    _step(f"Writing {len(dept.people)} people, their accounts and {len(ties)} mentorships")
+    db.session.execute(insert(Division), dept.divisions)
+    db.session.execute(insert(Person), [m.row() for m in _supervisors_first(dept)])
+    db.session.execute(
+        insert(DivisionDirector), [{"division_id": d, "person_id": p} for d, p in sorted(dept.directors.items())]
+    )
+    # One argon2 hash for every demo account: hashing 900 passwords would take about a
+    # minute, and these are demo accounts that all share a published password anyway.
+    password_hash = hash_password(DEMO_PASSWORD)
+    db.session.execute(
+        insert(Account),
+        [{"person_id": m.id, "password_hash": password_hash, "created_at": m.created_at, "disabled": False} for m in dept.people],
+    )
+    grants = [{"person_id": dept.admin.id, "role": "admin"}]
+    grants += [{"person_id": person, "role": role} for role, person in committees.items()]
+    db.session.execute(insert(RoleGrant), grants)
+    db.session.execute(insert(Mentorship), [tie.row() for tie in ties])
+
+    lock_for_append(db.session, LEDGER_LOCK)
+    with click.progressbar(length=len(ledger_rows), label="Writing the ledger", file=sys.stderr) as bar:
+        for start in range(0, len(ledger_rows), CHUNK):
+            chunk = ledger_rows[start:start + CHUNK]
+            db.session.execute(insert(LedgerEntry), chunk)
+            bar.update(len(chunk))
+    if is_postgresql(db.session):
+        for table in EXPLICIT_ID_TABLES:
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
+
+
+def _supervisors_first(dept: Department) -> list[Member]:
+    """People in an order where everyone's supervisor is stored before them, so the
+    foreign key holds row by row."""
+    def depth(member: Member) -> int:
+        steps = 0
+        while member.supervisor_id is not None:
+            member, steps = dept.by_id[member.supervisor_id], steps + 1
+        return steps
+
+    return sorted(dept.people, key=lambda m: (depth(m), m.id))
+
+
+def _step(message: str) -> None:
+    click.echo(message, err=True)

@@ -1,0 +1,49 @@
+"""Shared set-up for the demo tests: a small demo department (a tenth of the real size,
+the same shape), and a second fresh database for comparing two loads."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import pytest
+
+from recognition import create_app
+from recognition.demo import builder
+from tests.conftest import app_config, dispose_engines
+
+SEED = 7
+SCALE = 0.1
+# A fixed "today": the demo is deterministic given (seed, today), so tests do not depend
+# on the day they run.
+TODAY = date(2025, 6, 15)
+
+
+def load(app, seed: int = SEED, today: date = TODAY) -> list[tuple[str, str, str]]:
+    with app.app_context():
+        return builder.load(seed, today=today, scale=SCALE)
+
+
+@pytest.fixture
+def logins(app) -> dict[str, tuple[str, str]]:
+    """The demo loaded into ``app``: role -> (email, password)."""
+    return {role: (email, password) for role, email, password in load(app)}
+
+
+@pytest.fixture
+def other_app(backend, request, tmp_path, instance_path):
+    """A second app on a second fresh, migrated database of the same backend."""
+    server = name = None
+    if backend == "sqlite":
+        path = tmp_path / "other.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        name = server.create_from_template()
+        url = server.database_url(name)
+    app = create_app(app_config(url))
+    yield app
+    dispose_engines(app)
+    if server is not None:
+        server.drop(name)
