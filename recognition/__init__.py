@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = apidoc.IdConverter  # before any rule uses <int:…>
     from .auth import api as auth_api, views as auth_views
     from .health import blueprint as health
     from .ledger import api as ledger_api, views as ledger_views
@@ -63,8 +64,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     for module in (auth_views, people_views, mentorships_views, ledger_views, roster_views):
         app.register_blueprint(module.blp)
+    from .auth.current import require_token
+
     for module in (auth_api, people_api, mentorships_api, ledger_api, roster_api):
         csrf.exempt(module.blp)  # token-authenticated, never cookie-authenticated
+        # Per app, not on the shared module-level blueprint: apps are built more than once.
+        app.before_request_funcs.setdefault(module.blp.name, []).append(require_token)
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL)
 
 

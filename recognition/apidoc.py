@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 import http
+from datetime import UTC
 
 from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
+
+# Every id column is an INTEGER (32-bit on PostgreSQL). Bounding ids in URLs and bodies
+# turns an absurd id into a 404 or a 422 instead of a driver overflow (a 500).
+MAX_ID = 2**31 - 1
+ID = validate.Range(min=1, max=MAX_ID)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in URLs, bounded like an id column: out of range means no such page.
+    A 404 is raised here because Werkzeug's own out-of-range refusal makes it answer
+    some methods with a 405 and a wrong ``Allow`` header."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str):
+        if self.max is not None and value.isdigit() and int(value) > self.max:
+            raise NotFound()
+        return super().to_python(value)
 
 
 class ErrorSchema(Schema):
@@ -20,8 +43,19 @@ class ErrorSchema(Schema):
     )
 
 
+class UtcDateTime(fields.DateTime):
+    """A stored (naive UTC) datetime, sent with its offset: RFC 3339 ``date-time``, as the
+    OpenAPI document promises, needs one."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 def errors_for(*codes: int, public: bool = False):
-    """Document the error responses an endpoint can give, and that it needs a token."""
+    """Document the error responses an endpoint can give, and that it needs a token
+    (unless ``public``)."""
     responses = {
         str(code): {
             "description": http.HTTPStatus(code).phrase,
@@ -30,7 +64,16 @@ def errors_for(*codes: int, public: bool = False):
         for code in codes
     }
     extra = {} if public else {"security": [{"bearerAuth": []}]}
-    return Blueprint.doc(responses=responses, **extra)
+    document = Blueprint.doc(responses=responses, **extra)
+
+    def decorator(func):
+        # What the document promises is what is enforced: ``auth.current.require_token``
+        # lets through only views marked public here (the mark survives functools.wraps).
+        func = document(func)
+        func.public = public
+        return func
+
+    return decorator
 
 
 def register_components(api) -> None:
@@ -40,7 +83,7 @@ def register_components(api) -> None:
 
 
 class PageArgsSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
 
 

@@ -39,6 +39,9 @@ def _on_connect(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {_busy_timeout_ms}")
     cursor.execute("PRAGMA foreign_keys = ON")
+    # Without it, INSERT OR REPLACE deletes a conflicting row without firing the ledger's
+    # delete trigger, so an entry could be silently replaced.
+    cursor.execute("PRAGMA recursive_triggers = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()

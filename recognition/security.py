@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import request
 from flask.sessions import SecureCookieSessionInterface
 
+from .errors import DomainError
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -21,8 +23,45 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(configured)
 
 
+def fields_with_nul(request) -> list[str]:
+    """Names of the inputs (query, form, JSON body, path) holding a U+0000 character."""
+    found: list[str] = []
+
+    def walk(name: str, value) -> None:
+        if isinstance(value, str):
+            if "\x00" in value:
+                found.append(name)
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{name}.{key}" if name else str(key), inner)
+        elif isinstance(value, list):
+            for index, inner in enumerate(value):
+                walk(f"{name}.{index}" if name else str(index), inner)
+
+    for source in (request.args, request.form):
+        for key, values in source.lists():
+            for value in values:
+                walk(key, value)
+    walk("", request.view_args or {})
+    if request.is_json:
+        walk("", request.get_json(silent=True))
+    return sorted(set(found))
+
+
 def register(app) -> None:
     app.session_interface = SessionInterface()
+
+    @app.before_request
+    def refuse_nul_characters():
+        """PostgreSQL cannot store or even compare text holding U+0000 (SQLite can): refuse
+        it at the door, so both engines give the same answer, a 422 naming the field,
+        instead of a 500 from the driver."""
+        fields = fields_with_nul(request)
+        if fields:
+            raise DomainError(
+                "Text must not contain NUL (U+0000) characters.",
+                {field: ["must not contain NUL characters"] for field in fields},
+            )
 
     @app.after_request
     def add_security_headers(response):

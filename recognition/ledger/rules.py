@@ -47,7 +47,8 @@ def contribution_problems(
     if kind not in KINDS:
         refuse("kind", f"must be one of {', '.join(KINDS)}")
     elif KINDS[kind] and mentorship_span is None:
-        refuse("mentorship_id", f"is required for a {LABELS[kind].lower()}")
+        label = LABELS[kind].lower()
+        refuse("mentorship_id", f"is required for {'an' if label[0] in 'aeiou' else 'a'} {label}")
     if occurred_on > today:
         refuse("occurred_on", "must not be in the future")
     if occurred_on < EARLIEST:

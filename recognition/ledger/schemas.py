@@ -1,14 +1,14 @@
 from marshmallow import Schema, fields, validate
 
-from ..apidoc import PageArgsSchema, page_schema
+from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
 from .models import ENTRY_TYPES
 from .rules import KINDS, MAX_MINUTES, MAX_NOTE
 
 
 class ContributionInSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(list(KINDS)))
-    mentorship_id = fields.Integer(allow_none=True, load_default=None, metadata={"description": "Required for meetings, plan reviews and peer-group sessions"})
-    person_id = fields.Integer(allow_none=True, load_default=None, metadata={"description": "Whose work, for personal kinds; defaults to you (only admins may name someone else)"})
+    mentorship_id = fields.Integer(validate=ID, allow_none=True, load_default=None, metadata={"description": "Required for meetings, plan reviews and peer-group sessions"})
+    person_id = fields.Integer(validate=ID, allow_none=True, load_default=None, metadata={"description": "Whose work, for personal kinds; defaults to you (only admins may name someone else)"})
     occurred_on = fields.Date(required=True)
     minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_MINUTES))
     note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
@@ -25,7 +25,7 @@ class EntrySchema(Schema):
     minutes = fields.Integer()
     note = fields.String()
     recorded_by_id = fields.Integer()
-    recorded_at = fields.DateTime()
+    recorded_at = UtcDateTime()
     target_id = fields.Integer(allow_none=True, metadata={"description": "The entry this reverses or confirms"})
     reason = fields.String(allow_none=True)
     prev_hash = fields.String()
@@ -39,8 +39,8 @@ class ReversalInSchema(Schema):
 
 
 class EntryArgsSchema(PageArgsSchema):
-    person_id = fields.Integer()
-    mentorship_id = fields.Integer()
+    person_id = fields.Integer(validate=ID)
+    mentorship_id = fields.Integer(validate=ID)
     kind = fields.String(validate=validate.OneOf(list(KINDS)))
     entry_type = fields.String(validate=validate.OneOf(ENTRY_TYPES))
     date_from = fields.Date()
@@ -50,7 +50,7 @@ class EntryArgsSchema(PageArgsSchema):
 class ChainHeadSchema(Schema):
     seq = fields.Integer()
     hash = fields.String()
-    recorded_at = fields.DateTime(allow_none=True)
+    recorded_at = UtcDateTime(allow_none=True)
 
 
 class VerdictSchema(Schema):

@@ -93,6 +93,9 @@ def reverse(target: LedgerEntry, reason: str, actor: Actor, now: datetime) -> Le
         )
     if not (actor.is_admin or actor.person_id == target.recorded_by_id):
         raise Forbidden("Only the person who recorded an entry, or an administrator, can reverse it.")
+    # Lock before looking for an earlier reversal, so a concurrent one is seen (409), not
+    # raced past into the unique index.
+    lock_for_append(db.session, LEDGER_LOCK)
     if reversal_of(target.id) is not None:
         raise Conflict(f"Entry {target.id} is already reversed.", {"target": ["already reversed"]})
     entry = LedgerEntry(
@@ -121,6 +124,8 @@ def confirm(target: LedgerEntry, actor: Actor, now: datetime) -> LedgerEntry:
         allowed = {counterpart}
     if actor.person_id not in allowed:
         raise Forbidden("Only the other person in the mentorship can confirm this entry.")
+    # As in ``reverse``: a reversal or confirmation committed a moment ago must be seen.
+    lock_for_append(db.session, LEDGER_LOCK)
     if reversal_of(target.id) is not None:
         raise Conflict(f"Entry {target.id} was reversed; there is nothing to confirm.", {"target": ["reversed"]})
     if confirmation_of(target.id) is not None:
@@ -238,10 +243,13 @@ def stored_chain(batch: int = 2000):
     result = db.session.execute(
         select(*HASHED_COLUMNS).order_by(LedgerEntry.seq).execution_options(yield_per=batch)
     )
-    for row in result:
-        fields = row._asdict()
-        entry_id, stored = fields.pop("id"), fields.pop("entry_hash")
-        yield entry_id, fields, stored
+    # ``verify`` stops at the first bad entry: close the (server-side, on PostgreSQL)
+    # cursor then too, not only when every row was read.
+    with result:
+        for row in result:
+            fields = row._asdict()
+            entry_id, stored = fields.pop("id"), fields.pop("entry_hash")
+            yield entry_id, fields, stored
 
 
 def verify() -> chain.Verdict:

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from ..apidoc import PageArgsSchema, page_schema
+from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
 from .models import KINDS
 
 
@@ -11,8 +11,8 @@ class PersonRefSchema(Schema):
 
 class MentorshipSchema(Schema):
     id = fields.Integer(dump_only=True)
-    mentor_id = fields.Integer(required=True)
-    mentee_id = fields.Integer(required=True)
+    mentor_id = fields.Integer(validate=ID, required=True)
+    mentee_id = fields.Integer(validate=ID, required=True)
     mentor = fields.Nested(PersonRefSchema, dump_only=True)
     mentee = fields.Nested(PersonRefSchema, dump_only=True)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
@@ -20,7 +20,7 @@ class MentorshipSchema(Schema):
     started_on = fields.Date(load_default=None, metadata={"description": "Defaults to today"})
     ended_on = fields.Date(dump_only=True, allow_none=True)
     end_reason = fields.String(dump_only=True, allow_none=True)
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class EndMentorshipSchema(Schema):
@@ -29,10 +29,10 @@ class EndMentorshipSchema(Schema):
 
 
 class MentorshipArgsSchema(PageArgsSchema):
-    person_id = fields.Integer(metadata={"description": "Mentor or mentee"})
-    mentor_id = fields.Integer()
-    mentee_id = fields.Integer()
-    division_id = fields.Integer(metadata={"description": "The mentee's division"})
+    person_id = fields.Integer(validate=ID, metadata={"description": "Mentor or mentee"})
+    mentor_id = fields.Integer(validate=ID)
+    mentee_id = fields.Integer(validate=ID)
+    division_id = fields.Integer(validate=ID, metadata={"description": "The mentee's division"})
     kind = fields.String(validate=validate.OneOf(KINDS))
     active = fields.Boolean()
     active_on = fields.Date()

@@ -1,5 +1,372 @@
-"""HTML pages for mentorships."""
+"""HTML pages for mentorships: a mentor's page, a mentee's page, one mentorship's ledger
+history, and the admin list where mentorships are started."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from wtforms import SelectChoice
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased, contains_eager, selectinload
+
+from ..apidoc import paginate
+from ..auth.current import page_actor
+from ..auth.service import Actor
+from ..clock import utcnow
+from ..errors import DomainError, Forbidden
+from ..extensions import db
+from ..ledger import service as ledger
+from ..ledger.forms import ReverseForm
+from ..ledger.models import LedgerEntry
+from ..ledger.rules import CONFIRMABLE, LABELS as WORK_LABELS
+from ..people.models import Division, Person
+from ..people.service import find_by_email
+from . import service
+from .forms import KIND_LABELS, EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
+from .models import Mentorship
+from .rules import meetings_status
 
 blp = Blueprint("mentorships", __name__)
+PAGE_SIZE = 50
+RECENT = 20
+
+
+@blp.app_template_global()
+def kind_label(kind: str | None) -> str:
+    """A mentorship kind or a kind of work, as a person would say it."""
+    return KIND_LABELS.get(kind) or WORK_LABELS.get(kind) or (kind or "")
+
+
+@blp.app_template_global()
+def is_confirmable(kind: str | None) -> bool:
+    return kind in CONFIRMABLE
+
+
+# A mentor's and a mentee's own pages ---------------------------------------------------
+
+@blp.route("/mentoring", methods=["GET", "POST"])
+@login_required
+def my_mentoring():
+    """The mentor's desk: their mentees against the meeting expectation, a form to log a
+    meeting, what awaits their confirmation, and their recent entries."""
+    actor = page_actor()
+    if "mentor" not in actor.roles:
+        raise Forbidden("This page is for mentors. You have no mentorship as a mentor.")
+    return _own_page(actor, Mentorship.mentor_id, "mentorships/my_mentoring.html", counterpart="mentee")
+
+
+@blp.route("/mentee", methods=["GET", "POST"])
+@login_required
+def my_mentors():
+    """The mentee's desk: their mentors, meetings to confirm, and a form to log one."""
+    actor = page_actor()
+    if "mentee" not in actor.roles:
+        raise Forbidden("This page is for mentees. You have no mentorship as a mentee.")
+    return _own_page(actor, Mentorship.mentee_id, "mentorships/my_mentors.html", counterpart="mentor")
+
+
+def _own_page(actor: Actor, side, template: str, counterpart: str):
+    mentorships = db.session.scalars(
+        select(Mentorship).where(side == actor.person_id).order_by(Mentorship.started_on.desc(), Mentorship.id.desc())
+    ).all()
+    active = [m for m in mentorships if m.ended_on is None]
+    form = LogWorkForm()
+    form.mentorship_id.label.text = counterpart.title()
+    form.mentorship_id.choices = [
+        SelectChoice(m.id, f"{getattr(m, counterpart).name} ({kind_label(m.kind).lower()})") for m in active
+    ]
+    status = 200
+    if request.method == "POST":
+        logged = _log_work(form, actor)
+        if logged is not None:
+            return logged
+        status = form.refusal_status
+    today = utcnow().date()
+    meetings = ledger.meetings_in([m.id for m in active], date(today.year, 1, 1), today)
+    expected = (current_app.config["MEETINGS_PER_YEAR_MIN"], current_app.config["MEETINGS_PER_YEAR_MAX"])
+    rows = [
+        {
+            "mentorship": m,
+            "person": getattr(m, counterpart),
+            "meetings": meetings[m.id],
+            "status": meetings_status(meetings[m.id]["count"], *expected) if m.kind == "formal" else None,
+        }
+        for m in active
+    ]
+    mine = side == actor.person_id
+    if counterpart == "mentee":  # a mentor's page also lists their own training and preparation
+        mine = or_(mine, and_(LedgerEntry.mentorship_id.is_(None), LedgerEntry.person_id == actor.person_id))
+    recent = ledger.annotate(
+        db.session.scalars(
+            select(LedgerEntry)
+            .outerjoin(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+            .where(LedgerEntry.entry_type == "contribution", mine)
+            .options(selectinload(LedgerEntry.recorded_by), contains_eager(LedgerEntry.mentorship))
+            .order_by(LedgerEntry.seq.desc())
+            .limit(RECENT)
+        ).all()
+    )
+    return render_template(
+        template,
+        actor=actor,
+        form=form,
+        rows=rows,
+        past=[m for m in mentorships if m.ended_on is not None],
+        expected=expected,
+        year=today.year,
+        to_confirm=unconfirmed(actor, recorded_by_me=False),
+        awaiting_other=unconfirmed(actor, recorded_by_me=True),
+        recent=recent,
+    ), status
+
+
+def _log_work(form: LogWorkForm, actor: Actor):
+    """Record the submitted work; a redirect on success, None to re-render with errors."""
+    if not form.validate_on_submit():
+        return None
+    data = {
+        "kind": form.kind.data,
+        "mentorship_id": form.mentorship_id.data,
+        "occurred_on": form.occurred_on.data,
+        "minutes": form.minutes.data,
+        "note": form.note.data or "",
+    }
+    try:
+        entry = ledger.record(data, actor, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        form.refused(error)
+        return None
+    db.session.commit()
+    other = entry.mentorship.counterpart_of(actor.person_id)
+    other_name = db.session.get(Person, other).name if other else "The other person"
+    flash(
+        f"Logged: {kind_label(entry.kind).lower()} on {entry.occurred_on.isoformat()}. "
+        f"{other_name} will be asked to confirm it.",
+        "success",
+    )
+    return redirect(url_for(request.endpoint))
+
+
+def unconfirmed(actor: Actor, recorded_by_me: bool) -> list[LedgerEntry]:
+    """Pair work in the actor's mentorships that is neither confirmed nor reversed: what the
+    counterpart recorded (the actor should confirm it), or what the actor recorded (the
+    counterpart should)."""
+    follower = aliased(LedgerEntry)
+    me = actor.person_id
+    if recorded_by_me:
+        whose = LedgerEntry.recorded_by_id == me
+    else:
+        whose = or_(
+            and_(Mentorship.mentor_id == me, LedgerEntry.recorded_by_id == Mentorship.mentee_id),
+            and_(Mentorship.mentee_id == me, LedgerEntry.recorded_by_id == Mentorship.mentor_id),
+        )
+    return db.session.scalars(
+        select(LedgerEntry)
+        .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+        .where(
+            LedgerEntry.entry_type == "contribution",
+            LedgerEntry.kind.in_(CONFIRMABLE),
+            or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me),
+            whose,
+            ~exists().where(follower.target_id == LedgerEntry.id),
+        )
+        .options(contains_eager(LedgerEntry.mentorship))
+        .order_by(LedgerEntry.occurred_on, LedgerEntry.seq)
+    ).all()
+
+
+# One mentorship ------------------------------------------------------------------------
+
+@blp.get("/mentorships/<int:mentorship_id>")
+@login_required
+def detail(mentorship_id: int):
+    """A mentorship's ledger history in chain order, with reversals and confirmations."""
+    actor = page_actor()
+    return render_detail(service.get_mentorship(mentorship_id, actor), actor)
+
+
+@blp.post("/mentorships/<int:mentorship_id>/end")
+@login_required
+def end(mentorship_id: int):
+    actor = page_actor()
+    mentorship = service.get_mentorship(mentorship_id, actor)
+    form = EndMentorshipForm()
+    if form.validate_on_submit():
+        try:
+            service.end(mentorship, form.ended_on.data, form.reason.data or "", actor, utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            form.refused(error)
+            return render_detail(mentorship, actor, end_form=form, status=error.status)
+        db.session.commit()
+        flash(f"The mentorship ended on {mentorship.ended_on.isoformat()}. Its history is kept.", "success")
+        return redirect(url_for("mentorships.detail", mentorship_id=mentorship.id))
+    return render_detail(mentorship, actor, end_form=form, status=422)
+
+
+def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, end_form=None, status: int = 200):
+    """The history page; ``reverse_forms`` and ``end_form`` carry a refused submission."""
+    entries = db.session.scalars(
+        select(LedgerEntry)
+        .where(LedgerEntry.mentorship_id == mentorship.id)
+        .options(selectinload(LedgerEntry.recorded_by))
+        .order_by(LedgerEntry.seq)
+    ).all()
+    followers: dict[int, dict[str, LedgerEntry]] = {}
+    for entry in entries:
+        if entry.target_id is not None:
+            followers.setdefault(entry.target_id, {})[entry.entry_type] = entry
+    by_id = {entry.id: entry for entry in entries}
+    reverse_forms = dict(reverse_forms or {})
+    items = []
+    for entry in entries:
+        mine = followers.get(entry.id, {})
+        item = {"entry": entry, "reversal": mine.get("reversal"), "confirmation": mine.get("confirmation"),
+                "target": by_id.get(entry.target_id), "may_confirm": False, "reverse_form": None}
+        if entry.entry_type == "contribution" and item["reversal"] is None:
+            if actor.is_admin or entry.recorded_by_id == actor.person_id:
+                form = reverse_forms.get(entry.id) or ReverseForm.for_entry(entry.id, formdata=None)
+                form.reason.label.text = f"Why reverse #{entry.seq}?"
+                item["reverse_form"] = form
+            item["may_confirm"] = item["confirmation"] is None and _may_confirm(entry, mentorship, actor)
+        items.append(item)
+    manages = service.can_manage(actor, mentorship.mentee)
+    if end_form is None and manages and mentorship.ended_on is None:
+        end_form = EndMentorshipForm(formdata=None)
+    today = utcnow().date()
+    summary = ledger.meetings_in([mentorship.id], date(today.year, 1, 1), today)[mentorship.id]
+    expected = (current_app.config["MEETINGS_PER_YEAR_MIN"], current_app.config["MEETINGS_PER_YEAR_MAX"])
+    return render_template(
+        "mentorships/detail.html",
+        actor=actor,
+        mentorship=mentorship,
+        items=items,
+        manages=manages,
+        created_by=db.session.get(Person, mentorship.created_by_id) if mentorship.created_by_id else None,
+        end_form=end_form,
+        meetings=summary,
+        status=meetings_status(summary["count"], *expected) if mentorship.kind == "formal" else None,
+        expected=expected,
+        year=today.year,
+    ), status
+
+
+def _may_confirm(entry: LedgerEntry, mentorship: Mentorship, actor: Actor) -> bool:
+    """Mirrors ``ledger.service.confirm``, to offer the button only where it will work."""
+    if entry.kind not in CONFIRMABLE:
+        return False
+    counterpart = mentorship.counterpart_of(entry.recorded_by_id)
+    if counterpart is None:
+        return actor.person_id in (mentorship.mentor_id, mentorship.mentee_id)
+    return actor.person_id == counterpart
+
+
+# Admin list ----------------------------------------------------------------------------
+
+@blp.route("/admin/mentorships", methods=["GET", "POST"])
+@login_required
+def admin_list():
+    """Every mentorship an admin or director may see, filtered and paged, and the form that
+    starts a new one (refusing, with the reason, a formal mentor the mentee reports to)."""
+    actor = page_actor()
+    if not (actor.is_admin or actor.directed_division_ids):
+        raise Forbidden("Only administrators and division directors can list and start mentorships.")
+    divisions = _divisions_for(actor)
+    filters = MentorshipFilterForm(formdata=request.args)
+    filters.division.choices = [SelectChoice("", "All divisions" if actor.is_admin else "Your divisions")] + [
+        SelectChoice(d.id, d.name) for d in divisions
+    ]
+    status = 200 if filters.validate() else 422
+    form = StartMentorshipForm(prefix="new")  # its field names must not clash with the filters
+    if request.method == "POST":
+        started = _start(form, actor)
+        if started is not None:
+            return started
+        status = form.refusal_status
+
+    args = {
+        key: field.data for key, field in (("division_id", filters.division), ("kind", filters.kind))
+        if field.data and not field.errors
+    }
+    if filters.status.data in ("active", "ended") and not filters.status.errors:
+        args["active"] = filters.status.data == "active"
+    statement = service.filtered(service.visible_mentorships(actor), args)
+    if filters.q.data and not filters.q.errors:
+        pattern = f"%{filters.q.data.strip().lower()}%"
+        statement = statement.where(
+            or_(
+                service.Mentor.name.ilike(pattern), service.Mentor.email.like(pattern),
+                service.Mentee.name.ilike(pattern), service.Mentee.email.like(pattern),
+            )
+        )
+    page_number = max(1, request.args.get("page", 1, type=int))
+    page = paginate(
+        db.session,
+        statement.order_by(Mentorship.started_on.desc(), Mentorship.id.desc()),
+        {"page": page_number, "per_page": PAGE_SIZE},
+    )
+    today = utcnow().date()
+    meetings = ledger.meetings_in([m.id for m in page["items"]], date(today.year, 1, 1), today)
+    return render_template(
+        "mentorships/admin_list.html",
+        actor=actor,
+        filters=filters,
+        form=form,
+        page=page,
+        meetings=meetings,
+        year=today.year,
+        suggestions=_email_suggestions(actor, filters.division.data if not filters.division.errors else None),
+        query={key: value for key, value in request.args.items() if key != "page" and value},
+    ), status
+
+
+def _start(form: StartMentorshipForm, actor: Actor):
+    if not form.validate_on_submit():
+        return None
+    mentor, mentee = find_by_email(form.mentor_email.data), find_by_email(form.mentee_email.data)
+    if mentor is None:
+        form.mentor_email.errors.append("must be the email of someone on the roster")
+    if mentee is None:
+        form.mentee_email.errors.append("must be the email of someone on the roster")
+    if mentor is None or mentee is None:
+        return None
+    data = {"mentor_id": mentor.id, "mentee_id": mentee.id, "kind": form.kind.data,
+            "started_on": form.started_on.data, "group_name": form.group_name.data or None}
+    try:
+        mentorship = service.start(data, actor, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        form.refused(error, StartMentorshipForm.ALIASES)
+        return None
+    db.session.commit()
+    flash(
+        f"Started: {mentorship.mentor.name} mentors {mentorship.mentee.name} "
+        f"({kind_label(mentorship.kind).lower()}, from {mentorship.started_on.isoformat()}). "
+        "Either of them can now log meetings.",
+        "success",
+    )
+    return redirect(url_for("mentorships.detail", mentorship_id=mentorship.id))
+
+
+def _divisions_for(actor: Actor) -> list[Division]:
+    statement = select(Division).order_by(Division.name)
+    if not actor.is_admin:
+        statement = statement.where(Division.id.in_(actor.directed_division_ids))
+    return db.session.scalars(statement).all()
+
+
+def _email_suggestions(actor: Actor, division_id: int | None) -> list[tuple[str, str]]:
+    """Emails for the start form's datalist: one division's people (a director's own
+    divisions), never the whole department."""
+    if division_id is not None:
+        divisions = [division_id]
+    elif not actor.is_admin:
+        divisions = list(actor.directed_division_ids)
+    else:
+        return []
+    return db.session.execute(
+        select(Person.email, Person.name).where(Person.division_id.in_(divisions)).order_by(Person.name).limit(1000)
+    ).all()

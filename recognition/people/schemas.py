@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..apidoc import PageArgsSchema, page_schema
+from ..apidoc import ID, PageArgsSchema, page_schema
 from .models import POSITIONS, RANKS
 
 NAME = validate.Length(min=1, max=200)
@@ -19,7 +19,7 @@ class DivisionSchema(Schema):
 
 
 class DirectorSchema(Schema):
-    person_id = fields.Integer(required=True)
+    person_id = fields.Integer(validate=ID, required=True)
 
 
 class PersonSchema(Schema):
@@ -29,23 +29,27 @@ class PersonSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=NAME)
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    division_id = fields.Integer(allow_none=True, load_default=None)
+    division_id = fields.Integer(validate=ID, allow_none=True, load_default=None)
     rank = fields.String(required=True, validate=validate.OneOf(RANKS))
     position = fields.String(required=True, validate=validate.OneOf(POSITIONS))
     appointed_on = fields.Date(allow_none=True, load_default=None)
     trained_here = fields.Boolean(load_default=False)
-    supervisor_id = fields.Integer(allow_none=True, load_default=None)
+    supervisor_id = fields.Integer(validate=ID, allow_none=True, load_default=None)
     gender = fields.String(load_only=True, allow_none=True, load_default=None, validate=validate.Length(max=60))
     race = fields.String(load_only=True, allow_none=True, load_default=None, validate=validate.Length(max=200))
 
 
 class PersonUpdateSchema(PersonSchema):
-    class Meta:
-        partial = True
+    """Every field optional, and no defaults filled in: only what is sent changes.
+    (marshmallow has no ``Meta.partial``; partial loading is a constructor argument.)"""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
 
 
 class PersonArgsSchema(PageArgsSchema):
-    division_id = fields.Integer()
+    division_id = fields.Integer(validate=ID)
     rank = fields.String(validate=validate.OneOf(RANKS))
     position = fields.String(validate=validate.OneOf(POSITIONS))
     q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Part of a name or email"})

@@ -101,9 +101,19 @@ def _checked(data: dict, person: Person | None) -> dict:
 def create_division(name: str, code: str, actor: Actor) -> Division:
     if not actor.is_admin:
         raise Forbidden("Only an administrator can add divisions.")
-    if db.session.scalar(select(Division).where(or_(Division.name == name, Division.code == code))):
-        raise Conflict("A division with that name or code exists.", {"name": ["must be unique"], "code": ["must be unique"]})
-    division = Division(name=name.strip(), code=code.strip())
+    # Check what will be stored: " Cardiology" must clash with "Cardiology", not reach
+    # the unique constraint as a 500.
+    name, code = name.strip(), code.strip()
+    if not name:
+        raise DomainError.field("name", "must not be blank")
+    clashes = {
+        field: ["must be unique"]
+        for field, column, value in (("name", Division.name, name), ("code", Division.code, code))
+        if db.session.scalar(select(Division.id).where(column == value)) is not None
+    }
+    if clashes:
+        raise Conflict(f"A division with that {' and '.join(clashes)} exists.", clashes)
+    division = Division(name=name, code=code)
     db.session.add(division)
     db.session.flush()
     return division

@@ -1,5 +1,151 @@
-"""HTML pages for people."""
+"""HTML pages for people: the roster (admins and directors) and one person's record.
 
-from flask import Blueprint
+Self-identified gender and race are never shown for an individual, on any page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from wtforms import SelectChoice
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ..apidoc import paginate
+from ..auth.current import page_actor
+from ..auth.service import Actor
+from ..clock import utcnow
+from ..errors import DomainError, Forbidden
+from ..extensions import db
+from ..mentorships.models import Mentorship
+from ..mentorships.service import visible_mentorships
+from . import service
+from .forms import POSITION_LABELS, RANK_LABELS, PersonForm, RosterFilterForm
+from .models import Division, DivisionDirector, Person
 
 blp = Blueprint("people", __name__)
+PAGE_SIZE = 50
+
+
+@blp.app_template_global()
+def rank_label(rank: str) -> str:
+    return RANK_LABELS.get(rank, rank)
+
+
+@blp.app_template_global()
+def position_label(position: str) -> str:
+    return POSITION_LABELS.get(position, position)
+
+
+@blp.route("/admin/people", methods=["GET", "POST"])
+@login_required
+def roster():
+    """The roster, filtered and paged, with each person's current formal mentor, and the
+    form that adds a person (admins anywhere; directors into their divisions)."""
+    actor = page_actor()
+    if not (actor.is_admin or actor.directed_division_ids):
+        raise Forbidden("Only administrators and division directors can see the roster.")
+    divisions = _divisions_for(actor)
+    filters = RosterFilterForm(formdata=request.args)
+    filters.division.choices = [SelectChoice("", "All divisions" if actor.is_admin else "Your divisions")] + [
+        SelectChoice(d.id, d.name) for d in divisions
+    ]
+    status = 200 if filters.validate() else 422
+    form = PersonForm(prefix="new")  # its field names must not clash with the filters
+    form.division_id.choices = ([SelectChoice("", "No division")] if actor.is_admin else []) + [
+        SelectChoice(d.id, d.name) for d in divisions
+    ]
+    if request.method == "POST":
+        added = _add(form, actor)
+        if added is not None:
+            return added
+        status = form.refusal_status
+
+    statement = select(Person).options(selectinload(Person.supervisor))
+    if not actor.is_admin:
+        statement = statement.where(Person.division_id.in_(actor.directed_division_ids))
+    for key, field in (("division_id", filters.division), ("rank", filters.rank), ("position", filters.position)):
+        if field.data and not field.errors:
+            statement = statement.where(getattr(Person, key) == field.data)
+    if filters.q.data and not filters.q.errors:
+        pattern = f"%{filters.q.data.strip().lower()}%"
+        statement = statement.where(or_(Person.name.ilike(pattern), Person.email.like(pattern)))
+    page_number = max(1, request.args.get("page", 1, type=int))
+    page = paginate(db.session, statement.order_by(Person.name, Person.id), {"page": page_number, "per_page": PAGE_SIZE})
+    return render_template(
+        "people/roster.html",
+        actor=actor,
+        filters=filters,
+        form=form,
+        page=page,
+        mentors=_formal_mentors([person.id for person in page["items"]]),
+        query={key: value for key, value in request.args.items() if key != "page" and value},
+    ), status
+
+
+def _add(form: PersonForm, actor: Actor):
+    if not form.validate_on_submit():
+        return None
+    data = {key: getattr(form, key).data for key in ("name", "email", "division_id", "rank", "position", "appointed_on", "trained_here")}
+    if form.supervisor_email.data:
+        supervisor = service.find_by_email(form.supervisor_email.data)
+        if supervisor is None:
+            form.supervisor_email.errors.append("must be the email of someone on the roster")
+            return None
+        data["supervisor_id"] = supervisor.id
+    try:
+        person = service.create_person(data, actor, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        form.refused(error, PersonForm.ALIASES)
+        return None
+    db.session.commit()
+    flash(f"Added {person.name} to the roster. Start a mentorship for them from the Mentorships page.", "success")
+    return redirect(url_for("people.detail", person_id=person.id))
+
+
+def _divisions_for(actor: Actor) -> list[Division]:
+    statement = select(Division).order_by(Division.name)
+    if not actor.is_admin:
+        statement = statement.where(Division.id.in_(actor.directed_division_ids))
+    return db.session.scalars(statement).all()
+
+
+def _formal_mentors(person_ids: list[int]) -> dict[int, list[Person]]:
+    """Each person's current formal mentors, for a page of people in one query."""
+    found: dict[int, list[Person]] = {}
+    if not person_ids:
+        return found
+    rows = db.session.execute(
+        select(Mentorship.mentee_id, Person)
+        .join(Person, Person.id == Mentorship.mentor_id)
+        .where(Mentorship.mentee_id.in_(person_ids), Mentorship.kind == "formal", Mentorship.ended_on.is_(None))
+        .order_by(Person.name)
+    )
+    for mentee_id, mentor in rows:
+        found.setdefault(mentee_id, []).append(mentor)
+    return found
+
+
+@blp.get("/people/<int:person_id>")
+@login_required
+def detail(person_id: int):
+    """One person's roster record and the mentorships the viewer may see."""
+    actor = page_actor()
+    person = service.get_person(person_id, actor)
+    mentorships = db.session.scalars(
+        visible_mentorships(actor)
+        .where(or_(Mentorship.mentor_id == person.id, Mentorship.mentee_id == person.id))
+        .order_by(Mentorship.ended_on.is_not(None), Mentorship.started_on.desc(), Mentorship.id.desc())
+    ).all()
+    directs = db.session.scalars(
+        select(Division).join(DivisionDirector, DivisionDirector.division_id == Division.id)
+        .where(DivisionDirector.person_id == person.id).order_by(Division.name)
+    ).all()
+    return render_template(
+        "people/detail.html",
+        actor=actor,
+        person=person,
+        directs=directs,
+        as_mentor=[m for m in mentorships if m.mentor_id == person.id],
+        as_mentee=[m for m in mentorships if m.mentee_id == person.id],
+    )

@@ -1,0 +1,25 @@
+"""Forms behind the ledger pages."""
+
+from __future__ import annotations
+
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from ..mentorships.forms import PageForm
+
+
+class ReverseForm(PageForm):
+    """Why an entry is being reversed. One per entry on a page, told apart by ``prefix``."""
+
+    reason = StringField(
+        "Reason for reversing",
+        validators=[DataRequired("must not be blank: say why"), Length(max=2000, message="must be at most 2000 characters")],
+    )
+
+    @classmethod
+    def for_entry(cls, entry_id: int, **kwargs) -> "ReverseForm":
+        return cls(prefix=f"reverse-{entry_id}", **kwargs)
+
+
+class VerifyForm(PageForm):
+    """A button that runs the chain check; only the CSRF token travels."""

@@ -1,0 +1,118 @@
+"""The core journey in a real headless Chromium, through the same forms a person uses:
+a mentor logs a meeting, the mentee confirms it, the mentor sees it confirmed.
+
+The app runs in a background thread on a free port, over a migrated SQLite copy, with
+CSRF protection on and the production Content-Security-Policy (no inline script or style).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from recognition import create_app
+from recognition.extensions import db
+from tests.support.department import PASSWORD, Department
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+SCREENSHOT = "/tmp/mentor.png"
+
+
+@pytest.fixture
+def live_server(instance_path, sqlite_template, tmp_path):
+    path = tmp_path / "journey.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    app = create_app({
+        "SECRET_KEY": "journey", "DATABASE_URL": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True,
+        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024, "ARGON2_PARALLELISM": 1,
+    })
+    with app.app_context():
+        dept = Department.build()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", dept
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
+
+
+@pytest.fixture
+def page():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            page.console_problems = []
+            page.on("console", lambda message: message.type in ("error", "warning") and page.console_problems.append(message.text))
+            yield page
+            context.close()
+        finally:
+            browser.close()
+
+
+def sign_in(page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")  # the keyboard is enough
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_mentor_logs_mentee_confirms_mentor_sees_it_confirmed(live_server, page):
+    base, dept = live_server
+
+    sign_in(page, base, dept.email("mentor"))
+    expect(page.get_by_role("heading", name="My mentoring")).to_be_visible()
+    mentees = page.get_by_role("table").filter(has_text="Last meeting")
+    expect(mentees.get_by_role("row").filter(has_text="Mentee Person")).to_contain_text("below")
+    page.get_by_label("Mentee", exact=True).select_option(label="Mentee Person (formal)")
+    expect(page.get_by_label("Kind")).to_have_value("meeting")
+    page.get_by_label("Minutes").fill("45")
+    page.get_by_label("Note (optional)").fill("Talked through the first grant application")
+    page.get_by_role("button", name="Log meeting").click()
+    expect(page.get_by_role("status")).to_contain_text("Logged: meeting on")
+    recent = page.get_by_role("table").filter(has_text="Logged by")
+    expect(recent.get_by_role("row").nth(1)).to_contain_text("awaiting confirmation")
+    sign_out(page)
+
+    sign_in(page, base, dept.email("mentee"))
+    expect(page.get_by_role("heading", name="My mentors")).to_be_visible()
+    waiting = page.get_by_role("listitem").filter(has_text="Talked through the first grant application")
+    expect(waiting).to_contain_text("Mentor Person")
+    waiting.get_by_role("button", name=re.compile(r"^Confirm meeting on \d{4}-\d\d-\d\d$")).click()
+    expect(page.get_by_role("status")).to_contain_text("Confirmed: meeting on")
+    expect(page.get_by_text("Nothing to confirm. You are up to date.")).to_be_visible()
+    sign_out(page)
+
+    sign_in(page, base, dept.email("mentor"))
+    expect(page.get_by_role("heading", name="My mentoring")).to_be_visible()
+    recent = page.get_by_role("table").filter(has_text="Logged by")
+    expect(recent.get_by_role("row").nth(1)).to_contain_text("confirmed")
+    expect(mentees.get_by_role("row").filter(has_text="Mentee Person")).to_contain_text("1 of 1")
+    page.screenshot(path=SCREENSHOT, full_page=True)
+
+    page.get_by_role("link", name="Mentee Person").first.click()
+    expect(page.get_by_role("heading", name="Mentor Person mentors Mentee Person")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Confirmed by Mentee Person on"))).to_be_visible()
+
+    assert page.console_problems == []  # nothing blocked by the Content-Security-Policy

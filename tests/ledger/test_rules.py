@@ -1,0 +1,121 @@
+"""What may enter the ledger: ``contribution_problems`` as tables."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from recognition.ledger.rules import EARLIEST, KINDS, LABELS, MAX_MINUTES, contribution_problems
+
+TODAY = date(2025, 6, 15)
+OPEN = (date(2024, 1, 1), None)  # a running mentorship
+ENDED = (date(2024, 1, 1), date(2024, 12, 31))
+A_DAY = date(2025, 3, 1)
+
+NEEDS_MENTORSHIP = ["meeting", "academic_plan_review", "peer_group_session"]
+PERSONAL = ["sponsorship_action", "mentor_training", "mentoring_preparation", "other"]
+
+
+def test_the_kind_tables_agree():
+    """Every kind is either tied to a mentorship or personal work, never both or neither."""
+    assert sorted(NEEDS_MENTORSHIP + PERSONAL) == sorted(KINDS)
+    assert [kind for kind, needs in KINDS.items() if needs] == NEEDS_MENTORSHIP
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_kind_is_accepted_with_good_input(kind):
+    assert contribution_problems(kind, A_DAY, 60, TODAY, OPEN) == {}
+
+
+@pytest.mark.parametrize(
+    ("kind", "required"),
+    [
+        ("meeting", True),
+        ("academic_plan_review", True),
+        ("peer_group_session", True),
+        ("sponsorship_action", False),
+        ("mentor_training", False),
+        ("mentoring_preparation", False),
+        ("other", False),
+    ],
+)
+def test_mentorship_is_required_only_for_work_between_two_people(kind, required):
+    problems = contribution_problems(kind, A_DAY, 60, TODAY, None)
+    if required:
+        assert list(problems) == ["mentorship_id"]
+        # The rule names the kind in words a person reads.
+        (rule,) = problems["mentorship_id"]
+        assert rule.startswith("is required for ") and rule.endswith(LABELS[kind].lower())
+    else:
+        assert problems == {}
+
+
+@pytest.mark.parametrize("kind", ["", "Meeting", "coffee", "meeting "])
+def test_unknown_kind_is_refused_and_listed(kind):
+    problems = contribution_problems(kind, A_DAY, 60, TODAY, OPEN)
+    assert list(problems) == ["kind"]
+    assert problems["kind"][0].startswith("must be one of meeting, ")
+
+
+@pytest.mark.parametrize(
+    ("occurred_on", "span", "expected"),
+    [
+        (TODAY, OPEN, []),                                  # today is fine
+        (date(2025, 6, 16), OPEN, ["must not be in the future"]),
+        (date(2030, 1, 1), None, ["must not be in the future"]),
+        (date(2024, 1, 1), OPEN, []),                       # the day it started
+        (date(2023, 12, 31), OPEN, ["must not be before the mentorship started (2024-01-01)"]),
+        (date(2024, 12, 31), ENDED, []),                    # the day it ended
+        (date(2025, 1, 1), ENDED, ["must not be after the mentorship ended (2024-12-31)"]),
+        (EARLIEST, None, []),
+        (date(1949, 12, 31), None, ["must not be before 1950-01-01"]),
+        # Both a future date and after the end: each rule is named.
+        (date(2025, 7, 1), ENDED, ["must not be in the future", "must not be after the mentorship ended (2024-12-31)"]),
+    ],
+)
+def test_occurred_on_rules(occurred_on, span, expected):
+    problems = contribution_problems("other", occurred_on, 60, TODAY, span)
+    assert problems.get("occurred_on", []) == expected
+    assert set(problems) <= {"occurred_on"}
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"),
+    [
+        (0, []),
+        (1, []),
+        (MAX_MINUTES, []),
+        (MAX_MINUTES + 1, [f"must be between 0 and {MAX_MINUTES}"]),
+        (-1, [f"must be between 0 and {MAX_MINUTES}"]),
+        (10**9, [f"must be between 0 and {MAX_MINUTES}"]),
+    ],
+)
+def test_minutes_bounds(minutes, expected):
+    assert contribution_problems("other", A_DAY, minutes, TODAY, None).get("minutes", []) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "zero_allowed"),
+    [
+        ("meeting", False),
+        ("peer_group_session", False),
+        ("mentor_training", False),
+        ("academic_plan_review", True),
+        ("sponsorship_action", True),
+        ("mentoring_preparation", True),
+        ("other", True),
+    ],
+)
+def test_zero_minutes_only_where_time_is_not_the_point(kind, zero_allowed):
+    problems = contribution_problems(kind, A_DAY, 0, TODAY, OPEN)
+    assert problems == ({} if zero_allowed else {"minutes": ["must be more than 0 for this kind"]})
+
+
+def test_every_broken_rule_is_reported_at_once():
+    problems = contribution_problems("meeting", date(2026, 1, 1), 2000, TODAY, None)
+    assert problems == {
+        "mentorship_id": ["is required for a meeting"],
+        "occurred_on": ["must not be in the future"],
+        "minutes": [f"must be between 0 and {MAX_MINUTES}"],
+    }

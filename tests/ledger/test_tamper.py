@@ -1,0 +1,120 @@
+"""Changing stored history behind the application's back is detected, and named, by
+``service.verify``, ``recognition ledger verify`` and ``GET /api/v1/ledger/verify``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from recognition.extensions import db
+from recognition.ledger import chain, service
+
+from .conftest import ledger_rows
+
+
+@pytest.fixture
+def five_entries(app, record, client, headers):
+    """Five entries; the one at position 3 has nothing pointing at it."""
+    first = record("mentor", note="first", minutes=45)
+    record("mentee", note="second", minutes=30, occurred_on=date(2025, 3, 5))
+    record("mentor", note="third", minutes=60, occurred_on=date(2025, 3, 9))
+    assert client.post(f"/api/v1/contributions/{first}/confirmation", headers=headers("mentee")).status_code == 201
+    record("mentor", kind="mentor_training", mentorship_id=None, note="fifth", minutes=90)
+    rows = ledger_rows(app)
+    assert [row["seq"] for row in rows] == [1, 2, 3, 4, 5]
+    return rows
+
+
+def disable_guard(backend: str, action: str) -> None:
+    """What someone with direct database access would do first."""
+    if backend == "sqlite":
+        db.session.execute(text(f"DROP TRIGGER ledger_entries_no_{action}"))
+    else:
+        db.session.execute(text("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only"))
+
+
+def tamper(app, backend: str, statement: str, **params) -> None:
+    with app.app_context():
+        disable_guard(backend, "delete" if statement.startswith("DELETE") else "update")
+        assert db.session.execute(text(statement), params).rowcount == 1
+        db.session.commit()
+
+
+def assert_detected(app, client, runner, headers, entry_id: int, seq: int, problem: str) -> None:
+    with app.app_context():
+        verdict = service.verify()
+    assert not verdict.valid
+    assert (verdict.first_bad_id, verdict.first_bad_seq) == (entry_id, seq)
+    assert problem in verdict.problem
+
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1
+    assert f"BROKEN at entry {entry_id} " in result.stderr
+    assert problem in result.stderr
+    assert "OK" not in result.stdout
+
+    body = client.get("/api/v1/ledger/verify", headers=headers("admin")).get_json()
+    assert body["valid"] is False
+    assert (body["first_bad_id"], body["first_bad_seq"]) == (entry_id, seq)
+    assert problem in body["problem"]
+
+
+CHANGES = [
+    ("note", "UPDATE ledger_entries SET note = 'secons' WHERE seq = 2"),  # one byte
+    ("minutes", "UPDATE ledger_entries SET minutes = 31 WHERE seq = 2"),
+    ("occurred_on", "UPDATE ledger_entries SET occurred_on = :day WHERE seq = 2"),
+]
+
+
+@pytest.mark.parametrize(("field", "statement"), CHANGES, ids=[field for field, _ in CHANGES])
+def test_a_changed_entry_is_named(app, client, runner, headers, backend, five_entries, field, statement):
+    changed = five_entries[1]
+    tamper(app, backend, statement, day=date(2025, 3, 4))
+    rows = ledger_rows(app)
+    assert rows[1][field] != changed[field]  # the change really landed
+    assert [r for i, r in enumerate(rows) if i != 1] == [r for i, r in enumerate(five_entries) if i != 1]
+
+    assert_detected(app, client, runner, headers, changed["id"], 2, "contents do not match")
+
+
+def test_a_change_with_a_recomputed_hash_breaks_the_next_link(app, client, runner, headers, backend, five_entries):
+    """Re-hashing the edited entry is not enough: the entry after it still names the old hash."""
+    target = five_entries[1]
+    fields = {key: target[key] for key in ("seq", "entry_type", "kind", "mentorship_id", "person_id",
+                                           "occurred_on", "minutes", "note", "recorded_by_id",
+                                           "recorded_at", "target_id", "reason", "prev_hash")}
+    forged = chain.entry_hash({**fields, "minutes": 300})
+    tamper(app, backend, "UPDATE ledger_entries SET minutes = 300, entry_hash = :h WHERE seq = 2", h=forged)
+
+    assert_detected(app, client, runner, headers, five_entries[2]["id"], 3, "link to the previous entry")
+
+
+def test_a_deleted_middle_entry_is_a_missing_position(app, client, runner, headers, backend, five_entries):
+    tamper(app, backend, "DELETE FROM ledger_entries WHERE seq = 3")
+    assert len(ledger_rows(app)) == 4
+
+    following = five_entries[3]
+    assert_detected(app, client, runner, headers, following["id"], 4, "expected position 3, found 4")
+    result = runner.invoke(args=["ledger", "verify"])
+    assert "missing" in result.stderr
+    assert "The 2 entries before it are intact." in result.stderr
+
+
+def test_a_clean_chain_verifies_and_reports_its_head(app, client, runner, headers, five_entries):
+    head = client.get("/api/v1/ledger/head", headers=headers("admin")).get_json()
+    assert (head["seq"], head["hash"]) == (5, five_entries[-1]["entry_hash"])
+
+    result = runner.invoke(args=["ledger", "verify"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"OK: 5 entries, chain head 5 {head['hash']}"
+    assert runner.invoke(args=["ledger", "head"]).stdout.strip() == f"5 {head['hash']}"
+    assert client.get("/api/v1/ledger/verify", headers=headers("admin")).get_json()["valid"] is True
+
+
+def test_an_empty_ledger_verifies_at_genesis(app, runner):
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"OK: 0 entries, chain head 0 {chain.GENESIS}"

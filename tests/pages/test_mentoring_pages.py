@@ -1,0 +1,237 @@
+"""The mentor's page (/mentoring) and the mentee's page (/mentee): counts against the
+expectation, logging a meeting, and confirming the counterpart's entries."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from recognition.auth.service import load_actor
+from recognition.clock import utcnow
+from recognition.extensions import db
+from recognition.ledger import service as ledger
+from recognition.ledger.models import LedgerEntry
+from recognition.mentorships import service as mentorships
+
+from .conftest import first_of_year
+
+
+def meeting_form(dept, **overrides) -> dict:
+    return {"mentorship_id": str(dept.mentorship_id), "kind": "meeting", "occurred_on": utcnow().date().isoformat(),
+            "minutes": "50", "note": "Reviewed the grant draft", **overrides}
+
+
+def confirm_as(app, dept, role: str, entry_id: int) -> None:
+    with app.app_context():
+        ledger.confirm(db.session.get(LedgerEntry, entry_id), load_actor(dept.ids[role]), utcnow())
+        db.session.commit()
+
+
+def reverse_as(app, dept, role: str, entry_id: int, reason: str = "logged twice") -> None:
+    with app.app_context():
+        ledger.reverse(db.session.get(LedgerEntry, entry_id), reason, load_actor(dept.ids[role]), utcnow())
+        db.session.commit()
+
+
+def test_mentor_page_counts_this_years_meetings_against_the_expectation(app, client, dept, login, record):
+    kept = [record("mentor", occurred_on=first_of_year()) for _ in range(3)]
+    confirm_as(app, dept, "mentee", kept[0])
+    reverse_as(app, dept, "mentor", record("mentor"))  # a reversed meeting does not count
+    record("mentor", occurred_on=first_of_year() - timedelta(days=1))  # nor does last year's
+
+    body = login(client, "mentor").get("/mentoring").get_data(as_text=True)
+
+    assert "<h1>My mentoring</h1>" in body
+    assert f'<a href="/mentorships/{dept.mentorship_id}">Mentee Person</a>' in body
+    assert "<td>Cardiology</td>" in body and "<td>Formal</td>" in body and "<td>2024-01-01</td>" in body
+    assert f"<td>{first_of_year().isoformat()}</td>" in body  # last meeting: the reversed one is ignored
+    assert '<td class="num">3</td>' in body
+    assert '<span class="status status-met">met</span>' in body
+    assert '<td class="num">1 of 3</td>' in body  # confirmed
+
+
+@pytest.mark.parametrize(
+    ("meetings", "minimum", "maximum", "word"),
+    [(0, 3, 4, "below"), (2, 3, 4, "below"), (3, 3, 4, "met"), (4, 3, 4, "met"), (5, 3, 4, "above"), (1, 1, 1, "met"), (2, 1, 1, "above")],
+)
+def test_status_word_follows_the_configured_expectation(app, client, dept, login, record, meetings, minimum, maximum, word):
+    app.config.update(MEETINGS_PER_YEAR_MIN=minimum, MEETINGS_PER_YEAR_MAX=maximum)
+    for _ in range(meetings):
+        record("mentor")
+    body = login(client, "mentor").get("/mentoring").get_data(as_text=True)
+    assert f'<span class="status status-{word}">{word}</span> <span class="muted">({minimum}–{maximum})</span>' in body
+
+
+def test_no_expectation_is_claimed_for_an_informal_mentorship(app, client, dept, login):
+    with app.app_context():
+        dept.pair("mentor", "outsider", kind="informal")
+        db.session.commit()
+    body = login(client, "mentor").get("/mentoring").get_data(as_text=True)
+    assert body.count("none for this kind") == 1
+    assert body.count('class="status status-') == 1  # only the formal mentee has a status word
+
+
+def test_logging_a_meeting_appends_one_entry(app, client, dept, login, ledger_rows):
+    login(client, "mentor")
+    before = ledger_rows()
+    response = client.post("/mentoring", data=meeting_form(dept))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/mentoring"
+    assert ledger_rows() == before + 1
+    with app.app_context():
+        entry = db.session.scalar(select(LedgerEntry).order_by(LedgerEntry.seq.desc()))
+        assert (entry.kind, entry.minutes, entry.note, entry.occurred_on) == ("meeting", 50, "Reviewed the grant draft", utcnow().date())
+        assert entry.recorded_by_id == entry.person_id == dept.ids["mentor"]
+        assert entry.mentorship_id == dept.mentorship_id
+
+    page = client.get("/mentoring").get_data(as_text=True)
+    assert "Logged: meeting on" in page and "Mentee Person will be asked to confirm it." in page
+    assert '<span class="badge badge-waiting">awaiting confirmation</span>' in page
+
+
+def test_log_form_defaults_to_a_meeting_today(client, dept, login):
+    body = login(client, "mentor").get("/mentoring").get_data(as_text=True)
+    assert '<option selected value="meeting">Meeting</option>' in body
+    assert f'name="occurred_on" required type="date" value="{utcnow().date().isoformat()}"' in body
+    for kind in ("Academic-plan review", "Peer-group session", "Sponsorship action"):
+        assert f">{kind}</option>" in body
+    assert '<label for="mentorship_id">Mentee</label>' in body
+
+
+REFUSALS = [
+    ({"minutes": "-5"}, "minutes", "Minutes: must be between 0 and 1440"),
+    ({"minutes": "0"}, "minutes", "Minutes: must be more than 0 for this kind"),
+    ({"minutes": "an hour"}, "minutes", "Minutes: must be a whole number"),
+    ({"occurred_on": (date.today() + timedelta(days=2)).isoformat()}, "occurred_on", "Date: must not be in the future"),
+    ({"occurred_on": "2023-12-31"}, "occurred_on", "Date: must not be before the mentorship started (2024-01-01)"),
+    ({"occurred_on": ""}, "occurred_on", "Date: is required"),
+    ({"kind": "mentor_training"}, "kind", "Kind: Not a valid choice."),
+    ({"note": "x" * 4001}, "note", "Note (optional): must be at most 4000 characters"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), REFUSALS, ids=[r[2] for r in REFUSALS])
+def test_bad_meeting_is_refused_naming_the_field_and_changes_nothing(client, dept, login, ledger_rows, overrides, field, message):
+    login(client, "mentor")
+    before = ledger_rows()
+    response = client.post("/mentoring", data=meeting_form(dept, **overrides))
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert f'<span class="error" id="{field}-error">{message}</span>' in body
+    assert f'aria-describedby="{field}-error"' in body and 'aria-invalid="true"' in body
+    assert "The meeting was not logged" in body
+    assert ledger_rows() == before
+
+
+def test_a_mentorship_of_someone_else_is_not_offered_nor_accepted(client, dept, login, ledger_rows):
+    login(client, "mentor")
+    before = ledger_rows()
+    response = client.post("/mentoring", data=meeting_form(dept, mentorship_id=str(dept.other_mentorship_id)))
+    assert response.status_code == 422
+    assert "Mentee: Not a valid choice." in response.get_data(as_text=True)
+    assert ledger_rows() == before
+
+
+def test_mentee_confirms_a_meeting_the_mentor_logged(app, client, dept, login, record, ledger_rows):
+    entry_id = record("mentor", note="Career plan")
+    login(client, "mentee")
+    page = client.get("/mentee").get_data(as_text=True)
+    assert "<h1>My mentors</h1>" in page
+    assert "Meeting with <strong>Mentor Person</strong>" in page and "Career plan" in page
+    assert f'action="/contributions/{entry_id}/confirmation"' in page
+
+    before = ledger_rows()
+    response = client.post(f"/contributions/{entry_id}/confirmation", data={"next": "/mentee"})
+    assert response.status_code == 302 and response.headers["Location"] == "/mentee"
+    assert ledger_rows() == before + 1
+    with app.app_context():
+        confirmation = ledger.confirmation_of(entry_id)
+        assert confirmation.recorded_by_id == dept.ids["mentee"]
+
+    page = client.get("/mentee").get_data(as_text=True)
+    assert "Confirmed: meeting on" in page
+    assert f'action="/contributions/{entry_id}/confirmation"' not in page
+    assert "Nothing to confirm. You are up to date." in page
+
+
+def test_mentee_sees_only_unsettled_entries_the_mentor_recorded(app, client, dept, login, record):
+    waiting = record("mentor")
+    reversed_ = record("mentor")
+    reverse_as(app, dept, "mentor", reversed_)
+    confirmed = record("mentor")
+    confirm_as(app, dept, "mentee", confirmed)
+    own = record("mentee")
+    training = record("mentor", kind="mentor_training", mentorship_id=None)
+
+    page = login(client, "mentee").get("/mentee").get_data(as_text=True)
+    offered = {e for e in (waiting, reversed_, confirmed, own, training) if f'action="/contributions/{e}/confirmation"' in page}
+    assert offered == {waiting}
+    assert "Logged by you, waiting for your mentor to confirm" in page
+
+
+def test_mentee_logs_a_meeting_and_the_mentor_confirms_it(app, client, dept, login, ledger_rows):
+    login(client, "mentee")
+    page = client.get("/mentee").get_data(as_text=True)
+    assert '<label for="mentorship_id">Mentor</label>' in page
+    response = client.post("/mentee", data=meeting_form(dept, note="Asked about promotion"))
+    assert response.status_code == 302 and response.headers["Location"] == "/mentee"
+    with app.app_context():
+        entry = db.session.scalar(select(LedgerEntry).order_by(LedgerEntry.seq.desc()))
+        assert entry.recorded_by_id == dept.ids["mentee"] and entry.person_id == dept.ids["mentor"]
+    client.post("/logout")
+
+    login(client, "mentor")
+    page = client.get("/mentoring").get_data(as_text=True)
+    assert "Logged by your mentees, awaiting your confirmation" in page
+    assert f'action="/contributions/{entry.id}/confirmation"' in page
+    before = ledger_rows()
+    assert client.post(f"/contributions/{entry.id}/confirmation", data={"next": "/mentoring"}).status_code == 302
+    assert ledger_rows() == before + 1
+    page = client.get("/mentoring").get_data(as_text=True)
+    assert '<span class="badge badge-confirmed">confirmed</span>' in page
+    assert '<td class="num">1 of 1</td>' in page
+
+
+@pytest.mark.parametrize(
+    ("recorder", "confirmer", "status"),
+    [("mentee", "mentee", 403), ("mentor", "outsider", 404), ("mentor", "other_director", 404)],
+)
+def test_confirmation_is_refused_to_anyone_but_the_counterpart(client, dept, login, record, ledger_rows, recorder, confirmer, status):
+    entry_id = record(recorder)
+    login(client, confirmer)
+    before = ledger_rows()
+    response = client.post(f"/contributions/{entry_id}/confirmation")
+    assert response.status_code == status
+    assert ledger_rows() == before
+
+
+def test_confirming_twice_is_refused_with_the_reason(client, dept, login, record, ledger_rows):
+    entry_id = record("mentor")
+    login(client, "mentee")
+    assert client.post(f"/contributions/{entry_id}/confirmation").status_code == 302
+    before = ledger_rows()
+    response = client.post(f"/contributions/{entry_id}/confirmation")
+    assert response.status_code == 409
+    assert f"Entry {entry_id} is already confirmed." in response.get_data(as_text=True)
+    assert ledger_rows() == before
+
+
+def test_a_confirmation_never_redirects_off_site(client, dept, login, record):
+    entry_id = record("mentor")
+    login(client, "mentee")
+    response = client.post(f"/contributions/{entry_id}/confirmation", data={"next": "https://evil.example/"})
+    assert response.headers["Location"] == f"/mentorships/{dept.mentorship_id}"
+
+
+def test_ended_mentorships_move_to_the_past_section(app, client, dept, login):
+    with app.app_context():
+        mentorship = mentorships.get_mentorship(dept.mentorship_id, load_actor(dept.ids["admin"]))
+        mentorships.end(mentorship, date(2025, 6, 30), "moved away", load_actor(dept.ids["admin"]), utcnow())
+        db.session.commit()
+    page = login(client, "mentor").get("/mentoring").get_data(as_text=True)
+    assert "<h2 id=\"past\">Past mentorships</h2>" in page
+    assert "2024-01-01 to 2025-06-30" in page
+    assert "You have no active mentees." in page
+    assert '<h2 id="log">Log a meeting</h2>' not in page  # nothing active to log against

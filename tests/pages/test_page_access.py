@@ -1,0 +1,70 @@
+"""Who may open which page: signed-out visitors go to the sign-in page, the wrong role
+gets the 403 page, and a mentorship or person the viewer cannot see does not exist (404)."""
+
+from __future__ import annotations
+
+import pytest
+
+PAGES = {
+    "my mentoring": lambda dept: "/mentoring",
+    "my mentors": lambda dept: "/mentee",
+    "mentorship history": lambda dept: f"/mentorships/{dept.mentorship_id}",
+    "admin mentorships": lambda dept: "/admin/mentorships",
+    "roster": lambda dept: "/admin/people",
+    "person page": lambda dept: f"/people/{dept.ids['mentee']}",
+    "ledger chain": lambda dept: "/admin/ledger",
+}
+ROLES = ("admin", "director", "mentor", "mentee", "outsider", "other_director")
+# The mentorship and the people in it are all in CARD; other_director directs NEPH.
+MATRIX = [
+    # page                 admin director mentor mentee outsider other_director
+    ("my mentoring",        403,  403,     200,   403,   403,     403),
+    ("my mentors",          403,  403,     403,   200,   403,     403),
+    ("mentorship history",  200,  200,     200,   200,   404,     404),
+    ("admin mentorships",   200,  200,     403,   403,   403,     200),
+    ("roster",              200,  200,     403,   403,   403,     200),
+    ("person page",         200,  200,     200,   200,   404,     404),
+    ("ledger chain",        200,  403,     403,   403,   403,     403),
+]
+CASES = [(page, role, status) for page, *statuses in MATRIX for role, status in zip(ROLES, statuses)]
+HEADINGS = {403: "Not allowed", 404: "Not found"}
+
+
+@pytest.mark.parametrize(("page", "role", "status"), CASES, ids=[f"{p}-{r}" for p, r, _ in CASES])
+def test_role_matrix(client, dept, login, page, role, status):
+    login(client, role)
+    response = client.get(PAGES[page](dept))
+    assert response.status_code == status
+    body = response.get_data(as_text=True)
+    if status in HEADINGS:
+        assert f"<h1>{HEADINGS[status]}</h1>" in body
+        assert "Go to your home page" in body  # every refusal says where to go next
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_signed_out_visitors_are_sent_to_sign_in(client, dept, page):
+    path = PAGES[page](dept)
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_matrix_covers_every_page():
+    assert {row[0] for row in MATRIX} == set(PAGES)
+    assert all(len(row) == len(ROLES) + 1 for row in MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("role", "nav"),
+    [
+        ("mentor", {"My mentoring"}),
+        ("mentee", {"My mentors"}),
+        ("director", {"Roster", "Mentorships"}),
+        ("admin", {"Roster", "Mentorships", "Ledger"}),
+    ],
+)
+def test_navigation_offers_only_the_pages_a_role_may_open(client, dept, login, role, nav):
+    login(client, role)
+    body = client.get("/", follow_redirects=True).get_data(as_text=True)
+    offered = {label for label in ("My mentoring", "My mentors", "Roster", "Mentorships", "Ledger") if f">{label}</a>" in body}
+    assert offered == nav
