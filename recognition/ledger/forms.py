@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from ..mentorships.forms import PageForm
+from ..forms import PageForm
 
 
 class ReverseForm(PageForm):

@@ -7,45 +7,17 @@ field it is about (``PageForm.refused``).
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..clock import today
-from ..errors import DomainError
+from ..forms import DATE, EMAIL, REQUIRED, InRange, PageForm, optional_int
 from ..ledger.rules import CONFIRMABLE, KINDS as WORK_KINDS, LABELS as WORK_LABELS, MAX_MINUTES, MAX_NOTE
 from .models import KINDS
 
 KIND_LABELS = {"formal": "Formal", "peer_group": "Peer group", "sponsorship": "Sponsorship", "informal": "Informal"}
 # Work done between the two people of a mentorship, in the ledger's own order.
 PAIR_WORK = [kind for kind in WORK_KINDS if kind in CONFIRMABLE]
-EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="must be an email address")
-REQUIRED = "is required"
-DATE = "must be a date written as YYYY-MM-DD"
-
-
-class PageForm(FlaskForm):
-    """A form that can show a service's refusal on the fields it names."""
-
-    refusal: str | None = None
-    refusal_status = 422  # the status of the re-rendered page: the refusal's, or 422
-
-    def refused(self, error: DomainError, aliases: dict[str, str] | None = None) -> None:
-        self.refusal = error.message
-        self.refusal_status = error.status
-        for name, rules in error.errors.items():
-            field = getattr(self, (aliases or {}).get(name, name), None)
-            if isinstance(field, Field):
-                field.errors = [*field.errors, *rules]
-            else:
-                self.form_errors.append(f"{name}: {'; '.join(rules)}")
-
-
-class InRange(NumberRange):
-    """NumberRange that keeps quiet when the value could not be read: that is said already."""
-
-    def __call__(self, form, field):
-        if field.data is not None:
-            super().__call__(form, field)
 
 
 class LogWorkForm(PageForm):
@@ -79,10 +51,6 @@ class StartMentorshipForm(PageForm):
 class EndMentorshipForm(PageForm):
     ended_on = DateField("End date", default=today, validators=[InputRequired(REQUIRED)], invalid_value_message=DATE)
     reason = TextAreaField("Reason (optional)", validators=[Length(max=2000, message="must be at most 2000 characters")])
-
-
-def optional_int(value):
-    return int(value) if value not in (None, "") else None
 
 
 class MentorshipFilterForm(FlaskForm):

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..mentorships.forms import DATE, EMAIL, REQUIRED, PageForm, optional_int
+from ..forms import DATE, EMAIL, REQUIRED, PageForm, optional_int
 from .models import POSITIONS, RANKS
 
 RANK_LABELS = {"lecturer": "Lecturer", "assistant": "Assistant professor", "associate": "Associate professor", "full": "Professor"}
