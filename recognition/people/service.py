@@ -146,3 +146,18 @@ def remove_director(division: Division, person_id: int, actor: Actor) -> None:
     db.session.delete(row)
     db.session.flush()
     db.session.expire(division, ["directors"])
+
+
+def identity_summary(actor: Actor, division_id: int | None = None) -> dict:
+    """Self-identified gender and race of the people the actor may see (one division, or
+    all of them), in aggregate only: no filter narrower than a division is offered, so
+    two views cannot be subtracted to single someone out."""
+    from .rules import aggregate
+
+    statement = select(Person.gender, Person.race).where(
+        Person.id.in_(visible_people(actor).with_only_columns(Person.id))
+    )
+    if division_id is not None:
+        statement = statement.where(Person.division_id == division_id)
+    rows = db.session.execute(statement).all()
+    return {"gender": aggregate(row.gender for row in rows), "race": aggregate(row.race for row in rows)}

@@ -78,6 +78,9 @@ def roster():
         form=form,
         page=page,
         mentors=_formal_mentors([person.id for person in page["items"]]),
+        identity=service.identity_summary(
+            actor, filters.division.data if filters.division.data and not filters.division.errors else None
+        ),
         query={key: value for key, value in request.args.items() if key != "page" and value},
     ), status
 

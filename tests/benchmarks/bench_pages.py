@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    app, _ = fresh_app(args.database_url)
+    app, _ = fresh_app(args.database_url, WTF_CSRF_ENABLED=False)
 
     from sqlalchemy import func, select
 
