@@ -1,0 +1,70 @@
+"""Who may be whose formal mentor, and how a year's meetings compare: pure rules as tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from recognition.mentorships.rules import formal_mentor_refusal, meetings_status
+
+MENTEE = 10
+DIRECTOR = 20
+CO_DIRECTOR = 21
+SUPERVISOR = 30
+SOMEONE_ELSE = 40
+DIRECTORS = frozenset({DIRECTOR, CO_DIRECTOR})
+
+REPORTS_TO = "a formal mentor cannot be someone the mentee reports to"
+
+
+def refusal_case(name, mentor, supervisor, directors, expected):
+    return pytest.param(mentor, supervisor, directors, expected, id=name)
+
+
+@pytest.mark.parametrize(
+    ("mentor", "supervisor", "directors", "expected"),
+    [
+        refusal_case("self", MENTEE, None, DIRECTORS, "a person cannot be their own mentor"),
+        refusal_case("self-with-a-supervisor", MENTEE, SUPERVISOR, DIRECTORS, "a person cannot be their own mentor"),
+        refusal_case("director", DIRECTOR, None, DIRECTORS, "the mentor directs the mentee's division; " + REPORTS_TO),
+        refusal_case("co-director", CO_DIRECTOR, SUPERVISOR, DIRECTORS, "the mentor directs the mentee's division; " + REPORTS_TO),
+        # A director who is also the supervisor on record: the directorship is named.
+        refusal_case("director-and-supervisor", DIRECTOR, DIRECTOR, DIRECTORS, "the mentor directs the mentee's division; " + REPORTS_TO),
+        refusal_case("supervisor", SUPERVISOR, SUPERVISOR, DIRECTORS, "the mentor is the mentee's supervisor on record; " + REPORTS_TO),
+        refusal_case("supervisor-no-director", SUPERVISOR, SUPERVISOR, frozenset(), "the mentor is the mentee's supervisor on record; " + REPORTS_TO),
+        refusal_case("ok", SOMEONE_ELSE, SUPERVISOR, DIRECTORS, None),
+        refusal_case("ok-no-supervisor", SOMEONE_ELSE, None, DIRECTORS, None),
+        refusal_case("ok-no-director", SOMEONE_ELSE, None, frozenset(), None),
+        refusal_case("ok-directors-as-set", SOMEONE_ELSE, None, {DIRECTOR}, None),
+    ],
+)
+def test_formal_mentor_refusal(mentor, supervisor, directors, expected):
+    assert formal_mentor_refusal(mentor, MENTEE, supervisor, directors) == expected
+
+
+@pytest.mark.parametrize("mentor", [DIRECTOR, SUPERVISOR])
+def test_every_reporting_refusal_says_why_in_the_same_words(mentor):
+    """People read this sentence in the API error: it names the rule, not just 'refused'."""
+    reason = formal_mentor_refusal(mentor, MENTEE, SUPERVISOR, DIRECTORS)
+    assert reason is not None and reason.endswith(REPORTS_TO)
+
+
+@pytest.mark.parametrize(
+    ("count", "expected_min", "expected_max", "status"),
+    [
+        (0, 3, 4, "below"),
+        (2, 3, 4, "below"),
+        (3, 3, 4, "met"),
+        (4, 3, 4, "met"),
+        (5, 3, 4, "above"),
+        (12, 3, 4, "above"),
+        # Expectations are configuration: another department's range is honoured as given.
+        (1, 1, 1, "met"),
+        (0, 1, 1, "below"),
+        (2, 1, 1, "above"),
+        (0, 0, 6, "met"),
+        (6, 0, 6, "met"),
+        (7, 0, 6, "above"),
+    ],
+)
+def test_meetings_status(count, expected_min, expected_max, status):
+    assert meetings_status(count, expected_min, expected_max) == status
