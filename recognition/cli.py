@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from flask_migrate import upgrade
 

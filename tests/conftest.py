@@ -23,6 +23,7 @@ from hypothesis import settings
 
 from recognition import create_app
 from recognition.extensions import db
+from tests.support.department import Department
 from tests.support.pg_cluster import URL_ENV, start_server
 
 settings.register_profile("ci", deadline=None)
@@ -167,3 +168,33 @@ def runner(app):
 def db_session(app):
     with app.app_context():
         yield db.session
+
+
+# The small department most tests use (tests/support/department.py) ---------------------
+
+@pytest.fixture
+def dept(app) -> Department:
+    with app.app_context():
+        return Department.build()
+
+
+@pytest.fixture
+def headers(client, dept):
+    """``headers(role)``: bearer-token headers for that role, one token per role per test;
+    ``headers(None)`` sends no token."""
+    issued: dict[str, dict[str, str]] = {}
+
+    def for_role(role: str | None) -> dict[str, str]:
+        if role is None:
+            return {}
+        if role not in issued:
+            issued[role] = dept.headers(client, role)
+        return issued[role]
+
+    return for_role
+
+
+@pytest.fixture
+def auth(headers):
+    """The API tests' name for ``headers``."""
+    return headers

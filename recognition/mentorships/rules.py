@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 
 def formal_mentor_refusal(
     mentor_id: int,
@@ -27,3 +29,17 @@ def meetings_status(count: int, expected_min: int, expected_max: int) -> str:
     if count > expected_max:
         return "above"
     return "met"
+
+
+def expectation_applies(kind: str, mentee_appointed_on: date | None, today: date, formal_years: int) -> bool:
+    """The meetings-a-year expectation is for formal mentorships in the mentee's first
+    ``formal_years`` years on faculty (when the appointment date is unknown, it applies)."""
+    if kind != "formal":
+        return False
+    if mentee_appointed_on is None:
+        return True
+    try:
+        horizon = mentee_appointed_on.replace(year=mentee_appointed_on.year + formal_years)
+    except ValueError:  # 29 February
+        horizon = mentee_appointed_on.replace(year=mentee_appointed_on.year + formal_years, day=28)
+    return today < horizon

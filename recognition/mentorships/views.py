@@ -26,7 +26,7 @@ from ..people.service import find_by_email
 from . import service
 from .forms import KIND_LABELS, EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
 from .models import Mentorship
-from .rules import meetings_status
+from .rules import expectation_applies, meetings_status
 
 blp = Blueprint("mentorships", __name__)
 PAGE_SIZE = 50
@@ -85,13 +85,13 @@ def _own_page(actor: Actor, side, template: str, counterpart: str):
         status = form.refusal_status
     today = utcnow().date()
     meetings = ledger.meetings_in([m.id for m in active], date(today.year, 1, 1), today)
-    expected = (current_app.config["MEETINGS_PER_YEAR_MIN"], current_app.config["MEETINGS_PER_YEAR_MAX"])
+    expected = expectation()
     rows = [
         {
             "mentorship": m,
             "person": getattr(m, counterpart),
             "meetings": meetings[m.id],
-            "status": meetings_status(meetings[m.id]["count"], *expected) if m.kind == "formal" else None,
+            "status": expectation_status(m, meetings[m.id]["count"], today),
         }
         for m in active
     ]
@@ -120,6 +120,18 @@ def _own_page(actor: Actor, side, template: str, counterpart: str):
         awaiting_other=unconfirmed(actor, recorded_by_me=True),
         recent=recent,
     ), status
+
+
+def expectation() -> tuple[int, int]:
+    return current_app.config["MEETINGS_PER_YEAR_MIN"], current_app.config["MEETINGS_PER_YEAR_MAX"]
+
+
+def expectation_status(mentorship: Mentorship, count: int, today: date) -> str | None:
+    """below / met / above the yearly expectation, or None where it does not apply."""
+    applies = expectation_applies(
+        mentorship.kind, mentorship.mentee.appointed_on, today, current_app.config["FORMAL_MENTORING_YEARS"]
+    )
+    return meetings_status(count, *expectation()) if applies else None
 
 
 def _log_work(form: LogWorkForm, actor: Actor):
@@ -238,7 +250,7 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
         end_form = EndMentorshipForm(formdata=None)
     today = utcnow().date()
     summary = ledger.meetings_in([mentorship.id], date(today.year, 1, 1), today)[mentorship.id]
-    expected = (current_app.config["MEETINGS_PER_YEAR_MIN"], current_app.config["MEETINGS_PER_YEAR_MAX"])
+    expected = expectation()
     return render_template(
         "mentorships/detail.html",
         actor=actor,
@@ -248,7 +260,7 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
         created_by=db.session.get(Person, mentorship.created_by_id) if mentorship.created_by_id else None,
         end_form=end_form,
         meetings=summary,
-        status=meetings_status(summary["count"], *expected) if mentorship.kind == "formal" else None,
+        status=expectation_status(mentorship, summary["count"], today),
         expected=expected,
         year=today.year,
     ), status

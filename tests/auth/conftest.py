@@ -7,28 +7,6 @@ import pytest
 
 from recognition import create_app
 from tests.conftest import app_config, dispose_engines
-from tests.support.department import Department
-
-
-@pytest.fixture
-def dept(app) -> Department:
-    with app.app_context():
-        return Department.build()
-
-
-@pytest.fixture
-def auth(client, dept):
-    """``auth(role)``: bearer headers for that role; ``auth(None)`` sends no token."""
-    cache: dict[str, dict[str, str]] = {}
-
-    def headers(role: str | None) -> dict[str, str]:
-        if role is None:
-            return {}
-        if role not in cache:
-            cache[role] = dept.headers(client, role)
-        return cache[role]
-
-    return headers
 
 
 @pytest.fixture

@@ -11,29 +11,9 @@ from recognition.auth.service import load_actor
 from recognition.extensions import db
 from recognition.ledger import service
 from recognition.ledger.models import LedgerEntry
-from tests.support.department import Department
 
 # A fixed clock: services take "now", so no test depends on the day it runs.
 NOW = datetime(2025, 6, 15, 12, 0, 0, 250_000)
-
-
-@pytest.fixture
-def dept(app) -> Department:
-    with app.app_context():
-        return Department.build()
-
-
-@pytest.fixture
-def headers(client, dept):
-    """``headers(role)``: bearer-token headers for a role, one token per role per test."""
-    issued: dict[str, dict[str, str]] = {}
-
-    def for_role(role: str) -> dict[str, str]:
-        if role not in issued:
-            issued[role] = dept.headers(client, role)
-        return issued[role]
-
-    return for_role
 
 
 @pytest.fixture

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from recognition.mentorships.rules import formal_mentor_refusal, meetings_status
+from recognition.mentorships.rules import expectation_applies, formal_mentor_refusal, meetings_status
 
 MENTEE = 10
 DIRECTOR = 20
@@ -68,3 +70,20 @@ def test_every_reporting_refusal_says_why_in_the_same_words(mentor):
 )
 def test_meetings_status(count, expected_min, expected_max, status):
     assert meetings_status(count, expected_min, expected_max) == status
+
+
+@pytest.mark.parametrize(
+    ("kind", "appointed_on", "today", "applies"),
+    [
+        ("formal", date(2022, 7, 1), date(2026, 11, 29), True),
+        ("formal", date(2021, 7, 1), date(2026, 6, 30), True),
+        ("formal", date(2021, 7, 1), date(2026, 7, 1), False),  # five years to the day
+        ("formal", date(2004, 2, 29), date(2009, 2, 27), True),
+        ("formal", date(2004, 2, 29), date(2009, 2, 28), False),
+        ("formal", None, date(2026, 11, 29), True),
+        ("peer_group", date(2025, 7, 1), date(2026, 11, 29), False),
+        ("informal", date(2025, 7, 1), date(2026, 11, 29), False),
+    ],
+)
+def test_the_yearly_expectation_is_for_formal_mentoring_in_the_first_years(kind, appointed_on, today, applies):
+    assert expectation_applies(kind, appointed_on, today, 5) is applies

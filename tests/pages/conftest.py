@@ -14,13 +14,7 @@ from recognition.clock import utcnow
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
-from tests.support.department import PASSWORD, Department
-
-
-@pytest.fixture
-def dept(app) -> Department:
-    with app.app_context():
-        return Department.build()
+from tests.support.department import PASSWORD
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from recognition.extensions import db
 from recognition.mentorships.models import Mentorship
 from recognition.people.models import Person
 from recognition.roster import importer
-from tests.support.department import PASSWORD, Department
+from tests.support.department import PASSWORD
 
 # A fixed clock: services take "now", so no test depends on the day it runs.
 NOW = datetime(2025, 6, 15, 12, 0, 0)
@@ -56,25 +56,6 @@ def counts(app) -> tuple[int, int]:
             db.session.scalar(select(func.count()).select_from(Person)),
             db.session.scalar(select(func.count()).select_from(Mentorship)),
         )
-
-
-@pytest.fixture
-def dept(app) -> Department:
-    with app.app_context():
-        return Department.build()
-
-
-@pytest.fixture
-def headers(client, dept):
-    """``headers(role)``: bearer-token headers for a role."""
-    issued: dict[str, dict[str, str]] = {}
-
-    def for_role(role: str) -> dict[str, str]:
-        if role not in issued:
-            issued[role] = dept.headers(client, role)
-        return issued[role]
-
-    return for_role
 
 
 @pytest.fixture
