@@ -52,8 +52,9 @@ class Defaults:
     CHECK_IN_MONTHS = 18
     CFAR_YEARS = 3
 
+    ROSTER_IMPORT_MAX_ROWS = 5000
+
     API_PAGE_SIZE = 50
-    API_MAX_PAGE_SIZE = 500
 
     # flask-smorest / OpenAPI
     API_TITLE = "recognition"
