@@ -54,6 +54,28 @@ class Defaults:
 
     ROSTER_IMPORT_MAX_ROWS = 5000
 
+    # Mentee feedback. Periods are calendar years ("calendar") or July–June ("academic").
+    FEEDBACK_PERIOD = "calendar"
+    FEEDBACK_INSTRUMENT = "mentor-effectiveness"
+    # Responses are shown only in blocks of at least this many (never fewer than 3).
+    FEEDBACK_MIN_RESPONSES = 3
+    # Mentorship kinds whose mentees are asked for feedback.
+    FEEDBACK_MENTORSHIP_KINDS = ("formal", "peer_group", "sponsorship")
+    # How long after its period ends a request can still be answered.
+    FEEDBACK_ANSWER_DAYS_AFTER_PERIOD = 60
+    # Days between reminders for an unanswered request.
+    FEEDBACK_REMINDER_INTERVAL_DAYS = 14
+
+    # Email. With no MAIL_SERVER, messages are written to <instance>/outbox/ as .eml files.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "mentoring@localhost"
+    # The address people use to reach the app, for links in emails.
+    BASE_URL = "http://127.0.0.1:5000"
+
     API_PAGE_SIZE = 50
 
     # flask-smorest / OpenAPI

@@ -4,3 +4,5 @@ from .auth.models import Account, ApiToken, LoginFailure, RoleGrant  # noqa: F40
 from .ledger.models import LedgerEntry  # noqa: F401
 from .mentorships.models import Mentorship  # noqa: F401
 from .people.models import Division, DivisionDirector, Person  # noqa: F401
+from .feedback.models import Answer, Comment, Instrument, Receipt, Release, Request, Response  # noqa: F401
+from .reflections.models import Reflection  # noqa: F401

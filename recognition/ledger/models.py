@@ -18,7 +18,7 @@ from ..mentorships.models import Mentorship
 from ..people.models import Person
 
 ENTRY_TYPES = ("contribution", "reversal", "confirmation")
-LEDGER_TABLES = ("ledger_entries",)
+LEDGER_TABLES = ("ledger_entries", "reflections")
 
 
 class LedgerEntry(db.Model):

@@ -13,7 +13,12 @@ KINDS: dict[str, bool] = {
     "mentor_training": False,
     "mentoring_preparation": False,
     "other": False,
+    "feedback_reflection": False,
 }
+# Kinds recorded through their own operation, never through a plain contribution:
+# a reflection carries private text (recognition.reflections).
+RECORDED_ELSEWHERE = frozenset({"feedback_reflection"})
+DIRECT_KINDS = [kind for kind in KINDS if kind not in RECORDED_ELSEWHERE]
 # Kinds that happen between the two people, so the counterpart can confirm them.
 CONFIRMABLE = frozenset({"meeting", "academic_plan_review", "peer_group_session", "sponsorship_action"})
 LABELS = {
@@ -24,6 +29,7 @@ LABELS = {
     "mentor_training": "Mentor training completed",
     "mentoring_preparation": "Mentoring preparation",
     "other": "Other",
+    "feedback_reflection": "Reflection on feedback received",
 }
 MAX_MINUTES = 24 * 60
 MAX_NOTE = 4000
@@ -36,6 +42,7 @@ def contribution_problems(
     minutes: int,
     today: date,
     mentorship_span: tuple[date, date | None] | None,
+    own_operation: bool = False,
 ) -> dict[str, list[str]]:
     """Field -> broken rules for a new contribution. ``mentorship_span`` is the named
     mentorship's (start, end), or None when no mentorship is named."""
@@ -46,6 +53,8 @@ def contribution_problems(
 
     if kind not in KINDS:
         refuse("kind", f"must be one of {', '.join(KINDS)}")
+    elif kind in RECORDED_ELSEWHERE and not own_operation:
+        refuse("kind", "is recorded with its own form (a reflection: POST /api/v1/reflections)")
     elif KINDS[kind] and mentorship_span is None:
         label = LABELS[kind].lower()
         refuse("mentorship_id", f"is required for {'an' if label[0] in 'aeiou' else 'a'} {label}")
@@ -61,6 +70,6 @@ def contribution_problems(
             refuse("occurred_on", f"must not be after the mentorship ended ({end.isoformat()})")
     if not 0 <= minutes <= MAX_MINUTES:
         refuse("minutes", f"must be between 0 and {MAX_MINUTES}")
-    elif kind in ("meeting", "peer_group_session", "mentor_training") and minutes == 0:
+    elif kind in ("meeting", "peer_group_session", "mentor_training", "feedback_reflection") and minutes == 0:
         refuse("minutes", "must be more than 0 for this kind")
     return problems

@@ -2,11 +2,11 @@ from marshmallow import Schema, fields, validate
 
 from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
 from .models import ENTRY_TYPES
-from .rules import KINDS, MAX_MINUTES, MAX_NOTE
+from .rules import DIRECT_KINDS, KINDS, MAX_MINUTES, MAX_NOTE
 
 
 class ContributionInSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(list(KINDS)))
+    kind = fields.String(required=True, validate=validate.OneOf(DIRECT_KINDS))
     mentorship_id = fields.Integer(validate=ID, allow_none=True, load_default=None, metadata={"description": "Required for meetings, plan reviews and peer-group sessions"})
     person_id = fields.Integer(validate=ID, allow_none=True, load_default=None, metadata={"description": "Whose work, for personal kinds; defaults to you (only admins may name someone else)"})
     occurred_on = fields.Date(required=True)

@@ -38,7 +38,7 @@ def append(entry: LedgerEntry, now: datetime) -> LedgerEntry:
     return entry
 
 
-def record(data: dict, actor: Actor, now: datetime) -> LedgerEntry:
+def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False) -> LedgerEntry:
     """Record a contribution. Mentorship work is recorded by its mentor or mentee (or an
     admin); personal work (training, preparation) by the person or an admin."""
     mentorship = None
@@ -51,7 +51,7 @@ def record(data: dict, actor: Actor, now: datetime) -> LedgerEntry:
     minutes = data.get("minutes") or 0
     note = (data.get("note") or "").strip()
     span = (mentorship.started_on, mentorship.ended_on) if mentorship else None
-    problems = contribution_problems(data["kind"], data["occurred_on"], minutes, now.date(), span)
+    problems = contribution_problems(data["kind"], data["occurred_on"], minutes, now.date(), span, own_operation)
     if len(note) > MAX_NOTE:
         problems.setdefault("note", []).append(f"must be at most {MAX_NOTE} characters")
     if problems:

@@ -8,7 +8,7 @@ import pytest
 
 from recognition.clock import today
 from recognition.ledger import chain
-from recognition.ledger.rules import KINDS, MAX_MINUTES, MAX_NOTE
+from recognition.ledger.rules import DIRECT_KINDS, KINDS, MAX_MINUTES, MAX_NOTE
 
 from .conftest import ledger_count, ledger_rows
 
@@ -51,7 +51,15 @@ def recomputed_hash(body: dict) -> str:
 # Recording ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_reflection_cannot_be_recorded_as_a_plain_contribution(client, dept, headers, app):
+    """Its text is private and lives with the reflection; the ledger kind comes only from there."""
+    body = {"kind": "feedback_reflection", "occurred_on": "2025-03-01", "minutes": 30}
+    response = client.post(URL, json=body, headers=headers("mentor"))
+    assert response.status_code == 422
+    assert "kind" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("kind", sorted(DIRECT_KINDS))
 def test_mentor_records_each_kind(client, dept, headers, app, kind):
     body = {"kind": kind, "occurred_on": "2025-03-01", "minutes": 30, "note": "  Zoë — 会议  "}
     if KINDS[kind] or kind == "sponsorship_action":

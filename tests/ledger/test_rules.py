@@ -14,7 +14,7 @@ ENDED = (date(2024, 1, 1), date(2024, 12, 31))
 A_DAY = date(2025, 3, 1)
 
 NEEDS_MENTORSHIP = ["meeting", "academic_plan_review", "peer_group_session"]
-PERSONAL = ["sponsorship_action", "mentor_training", "mentoring_preparation", "other"]
+PERSONAL = ["sponsorship_action", "mentor_training", "mentoring_preparation", "other", "feedback_reflection"]
 
 
 def test_the_kind_tables_agree():
@@ -25,7 +25,12 @@ def test_the_kind_tables_agree():
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_kind_is_accepted_with_good_input(kind):
-    assert contribution_problems(kind, A_DAY, 60, TODAY, OPEN) == {}
+    assert contribution_problems(kind, A_DAY, 60, TODAY, OPEN, own_operation=True) == {}
+
+
+def test_a_reflection_comes_only_through_its_own_operation():
+    problems = contribution_problems("feedback_reflection", A_DAY, 60, TODAY, None)
+    assert problems["kind"] == ["is recorded with its own form (a reflection: POST /api/v1/reflections)"]
 
 
 @pytest.mark.parametrize(
