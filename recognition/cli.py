@@ -205,9 +205,11 @@ APP_COMMANDS = (init_command, serve_command, demo_command, ledger_group, backup_
 def register(app) -> None:
     for command in APP_COMMANDS:
         app.cli.add_command(command)
+    from .feedback.cli import feedback_group
     from .roster.cli import roster_group
 
     app.cli.add_command(roster_group)
+    app.cli.add_command(feedback_group)
 
 
 def main() -> None:

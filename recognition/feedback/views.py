@@ -1,0 +1,5 @@
+"""HTML pages for feedback."""
+
+from flask import Blueprint
+
+blp = Blueprint("feedback", __name__)

@@ -1,0 +1,5 @@
+"""HTML pages for reflections."""
+
+from flask import Blueprint
+
+blp = Blueprint("reflections", __name__)
