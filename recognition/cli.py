@@ -61,7 +61,7 @@ def serve(app, host: str, port: int) -> None:
 @click.option("--seed", default=2024, show_default=True, type=int, help="The same seed builds the same department.")
 @click.option("--no-serve", is_flag=True, help="Only load the demo data.")
 @click.option("--reset", is_flag=True, help="First wipe this database (all its data!) and migrate it afresh.")
-@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.05, 5), help="Department size; 1 is about 900 faculty.")
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.1, 5), help="Department size; 1 is about 900 faculty.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def demo_command(seed, no_serve, reset, scale, host, port):

@@ -1,10 +1,12 @@
-"""Load the demo department: about 900 faculty in 20 divisions, their mentorships and
-five years of ledger history up to today.
+"""Load the demo department: about 900 faculty in 20 divisions, their mentorships,
+five years of ledger history up to today, and mentee feedback for the last few periods
+with some mentors' reflections on it (reflections are ledger entries, chained with the
+rest of the history).
 
 The same ``seed`` and ``today`` build the same department, down to the chain head.
-Everything is built in memory (department.py, relationships.py, history.py) and
-written with bulk inserts in one transaction, so a failed load leaves the database
-as it was. The ledger is append-only, so the demo is never loaded over existing
+Everything is built in memory (department.py, relationships.py, history.py,
+feedback.py) and written with bulk inserts in one transaction, so a failed load leaves
+the database as it was. The ledger is append-only, so the demo is never loaded over existing
 people: a second load of the demo only returns its logins.
 """
 
@@ -26,13 +28,15 @@ from ..ledger.models import LedgerEntry
 from ..ledger.service import LEDGER_LOCK
 from ..mentorships.models import Mentorship
 from ..people.models import Division, DivisionDirector, Person
-from . import department, history, logins, relationships
+from . import department, feedback, history, logins, relationships
 from .department import Department, Member
 
 DEMO_PASSWORD = "mentoring-demo"
 CHUNK = 2000
 # Tables whose ids the demo writes itself; PostgreSQL's sequences must then move past them.
-EXPLICIT_ID_TABLES = ("divisions", "people", "mentorships", "ledger_entries")
+EXPLICIT_ID_TABLES = (
+    "divisions", "people", "mentorships", "ledger_entries", "feedback_requests", "feedback_releases", "reflections",
+)
 
 
 def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple[str, str, str]]:
@@ -54,14 +58,21 @@ def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple
     featured = logins.featured_pair(open_formal, set(dept.directors.values()))
     committees = _committees(random.Random(f"{seed}:committees"), dept, featured)
     events = history.build(random.Random(f"{seed}:ledger"), dept, ties, featured)
-    _step(f"Chaining {len(events)} ledger entries")
-    rows = history.chain(events)
+    plan = feedback.build(random.Random(f"{seed}:feedback"), dept, ties, featured, feedback.settings())
+    reflections = feedback.reflections(random.Random(f"{seed}:reflections"), dept, ties, plan, featured)
+    _step(
+        f"Feedback for {', '.join(plan.periods)}: {len(plan.asks)} requests, {len(plan.replies)} responses "
+        f"in {len(plan.blocks)} releases of {plan.settings.k} ({len(plan.below_k())} mentors have responses waiting "
+        f"below k); {len(reflections)} reflections"
+    )
+    _step(f"Chaining {len(events) + len(reflections)} ledger entries")
+    rows = history.chain(events + [reflection.event for reflection in reflections])
 
-    _write(dept, ties, committees, rows)
+    _write(dept, ties, committees, rows, plan, reflections)
     db.session.commit()
     _step(
         f"Loaded {len(dept.faculty)} faculty in {len(dept.divisions)} divisions, "
-        f"{len(ties)} mentorships, {len(rows)} ledger entries."
+        f"{len(ties)} mentorships, {len(rows)} ledger entries, {len(plan.replies)} feedback responses."
     )
     ids = {
         "admin": dept.admin.id,
@@ -96,7 +107,7 @@ def _committees(rng: random.Random, dept: Department, featured: tuple[int, int] 
     return {"award_committee": award.id, "promotion_committee": promotion.id}
 
 
-def _write(dept: Department, ties, committees: dict[str, int], ledger_rows: list[dict]) -> None:
+def _write(dept: Department, ties, committees: dict[str, int], ledger_rows: list[dict], plan, reflections) -> None:
     _step(f"Writing {len(dept.people)} people, their accounts and {len(ties)} mentorships")
     db.session.execute(insert(Division), dept.divisions)
     db.session.execute(insert(Person), [m.row() for m in _supervisors_first(dept)])
@@ -114,6 +125,8 @@ def _write(dept: Department, ties, committees: dict[str, int], ledger_rows: list
     grants += [{"person_id": person, "role": role} for role, person in committees.items()]
     db.session.execute(insert(RoleGrant), grants)
     db.session.execute(insert(Mentorship), [tie.row() for tie in ties])
+    feedback.write_requests(plan)
+    feedback.write_answers(plan)
 
     lock_for_append(db.session, LEDGER_LOCK)
     with click.progressbar(length=len(ledger_rows), label="Writing the ledger", file=sys.stderr) as bar:
@@ -121,6 +134,7 @@ def _write(dept: Department, ties, committees: dict[str, int], ledger_rows: list
             chunk = ledger_rows[start:start + CHUNK]
             db.session.execute(insert(LedgerEntry), chunk)
             bar.update(len(chunk))
+    feedback.write_reflections(reflections)
     if is_postgresql(db.session):
         for table in EXPLICIT_ID_TABLES:
             db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))

@@ -7,9 +7,13 @@ import shutil
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from recognition import create_app
 from recognition.demo import builder
+from recognition.extensions import db
+from recognition.feedback.models import Answer, Comment, Instrument, Receipt, Release, Request, Response
+from recognition.reflections.models import Reflection
 from tests.conftest import app_config, dispose_engines
 
 SEED = 7
@@ -22,6 +26,20 @@ TODAY = date(2025, 6, 15)
 def load(app, seed: int = SEED, today: date = TODAY) -> list[tuple[str, str, str]]:
     with app.app_context():
         return builder.load(seed, today=today, scale=SCALE)
+
+
+FEEDBACK_TABLES = (Instrument, Request, Release, Response, Answer, Comment, Receipt, Reflection)
+
+
+def feedback_snapshot(app) -> dict[str, list[tuple]]:
+    """Every feedback and reflection row, sorted: table name -> rows."""
+    with app.app_context():
+        snapshot = {}
+        for model in FEEDBACK_TABLES:
+            table = model.__table__
+            rows = [tuple(row) for row in db.session.execute(select(table))]
+            snapshot[table.name] = sorted(rows, key=repr)
+        return snapshot
 
 
 @pytest.fixture

@@ -14,12 +14,12 @@ from recognition.demo.department import DIVISIONS, add_years
 from recognition.extensions import db
 from recognition.ledger import chain, service as ledger
 from recognition.ledger.models import LedgerEntry
-from recognition.ledger.rules import contribution_problems
+from recognition.ledger.rules import RECORDED_ELSEWHERE, contribution_problems
 from recognition.mentorships.models import Mentorship
 from recognition.mentorships.rules import formal_mentor_refusal
 from recognition.people.models import DivisionDirector, Person
 
-from .conftest import TODAY, load
+from .conftest import TODAY, feedback_snapshot, load
 
 
 def test_same_seed_and_day_build_the_same_department(app, other_app):
@@ -29,9 +29,11 @@ def test_same_seed_and_day_build_the_same_department(app, other_app):
     for each in (app, other_app):
         with each.app_context():
             emails = list(db.session.scalars(select(Person.email).order_by(Person.id)))
-            snapshots.append((emails, ledger.head()))
+            head = ledger.head()
+        snapshots.append((emails, head, feedback_snapshot(each)))
     assert snapshots[0] == snapshots[1]
     assert snapshots[0][1]["seq"] > 100
+    assert snapshots[0][2]["feedback_responses"] and snapshots[0][2]["reflections"]
 
 
 def test_another_seed_builds_another_department(app, other_app):
@@ -69,7 +71,10 @@ def test_the_history_obeys_the_ledger_rules(app, logins):
             if entry.entry_type == "contribution":
                 kinds[entry.kind] += 1
                 span = (tie.started_on, tie.ended_on) if tie else None
-                assert contribution_problems(entry.kind, entry.occurred_on, entry.minutes, entry.recorded_at.date(), span) == {}
+                own = entry.kind in RECORDED_ELSEWHERE  # a reflection, recorded through its own operation
+                assert contribution_problems(
+                    entry.kind, entry.occurred_on, entry.minutes, entry.recorded_at.date(), span, own_operation=own
+                ) == {}
                 if tie:
                     assert entry.person_id == tie.mentor_id
                     assert entry.recorded_by_id in (tie.mentor_id, tie.mentee_id)
@@ -81,7 +86,7 @@ def test_the_history_obeys_the_ledger_rules(app, logins):
             else:
                 assert (entry.target_id, "reversal") not in followers
                 assert {entry.recorded_by_id, target.recorded_by_id} == {tie.mentor_id, tie.mentee_id}
-        assert {"meeting", "academic_plan_review", "peer_group_session", "mentor_training"} <= set(kinds)
+        assert {"meeting", "academic_plan_review", "peer_group_session", "mentor_training", "feedback_reflection"} <= set(kinds)
         confirmable = sum(kinds[k] for k in ("meeting", "academic_plan_review", "peer_group_session", "sponsorship_action"))
         confirmed = sum(1 for _, kind in followers if kind == "confirmation")
         assert 0.6 <= confirmed / confirmable <= 0.95

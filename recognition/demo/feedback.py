@@ -1,0 +1,520 @@
+"""Mentee feedback and mentors' reflections for the demo department.
+
+For the last few feedback periods (by default the three complete calendar years and the
+current one), every mentee of a mentorship of an asked kind that was active in the
+period (and on record when the requests went out) is asked once per mentor, exactly as
+``feedback.service.request_feedback`` asks. Most answer, over the weeks after the
+request and after reminders; a few periods' answers are still coming in.
+
+The answers are stored as ``feedback.service.submit`` stores them: random 128-bit ids
+(drawn from the seeded rng, so the demo stays deterministic), no mentee, no time, a
+receipt apart, and each mentor's responses released in blocks of exactly k the moment
+the k-th arrives (in arrival order across the whole department, which numbers the
+blocks). ``tests/demo`` replays the submissions through ``submit`` and compares.
+
+Some mentors who saw a report reflected on it; a few reflected on other feedback (a 360,
+teaching evaluations). Reflections are ledger entries: ``reflections`` returns them as
+history ``Event``s to be chained with the rest of the history, and ``write_reflections``
+stores their private text once the chain is written.
+
+Pure until ``write_*``: the same rng, department, mentorships and settings give the
+same feedback.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import click
+from flask import current_app
+from sqlalchemy import insert
+
+from ..extensions import db
+from ..feedback import instruments as definitions, periods, service
+from ..feedback.models import Answer, Comment, Receipt, Release, Request, Response
+from ..feedback.rules import summarise
+from ..reflections.models import Reflection
+from ..reflections.service import text_digest
+from . import feedback_texts as texts
+from .department import Department
+from .history import Event
+from .relationships import Tie
+
+PERIODS = 4  # the current period and the three before it
+CHUNK = 2000
+# Who answers: most mentees usually do, a few rarely do.
+RARELY = (0.12, 0.2)  # (share of mentees, chance they answer)
+USUALLY = 0.8
+KIND_FACTOR = {"peer_group": 0.85}
+# Mentors' quality as their mentees see it, on 0–1: (share, mean, spread).
+QUALITY = (("good", 0.85, 0.86, 0.05), ("mixed", 0.12, 0.68, 0.05), ("critical", 0.03, 0.47, 0.06))
+# Items most mentors score a little higher or lower on; and "not applicable" chances.
+ITEM_LEAN = {
+    "integrity": 0.04, "supportive": 0.04, "expertise": 0.03, "approachable": 0.02,
+    "professional_guidance": -0.05, "resources": -0.04, "challenges": -0.04, "accessible": -0.02,
+}
+NOT_APPLICABLE = {"professional_guidance": 0.08, "resources": 0.05, "challenges": 0.03}
+NOT_APPLICABLE_OTHERWISE = 0.015
+REFLECTING = 0.3  # of mentors with a shown report, how many reflected on it
+EXTERNAL_SHARE = 0.04  # of mentors, how many reflected on other feedback
+
+
+@dataclass(frozen=True)
+class Settings:
+    k: int
+    period_kind: str
+    answer_days: int
+    reminder_days: int
+    kinds: tuple[str, ...]
+    instrument: definitions.Instrument
+
+
+def settings() -> Settings:
+    """The running app's feedback configuration (needs an app context)."""
+    config = current_app.config
+    return Settings(
+        k=service.k(),
+        period_kind=service.period_kind(),
+        answer_days=int(config["FEEDBACK_ANSWER_DAYS_AFTER_PERIOD"]),
+        reminder_days=int(config["FEEDBACK_REMINDER_INTERVAL_DAYS"]),
+        kinds=tuple(config["FEEDBACK_MENTORSHIP_KINDS"]),
+        instrument=definitions.latest(service.available_instruments(), config["FEEDBACK_INSTRUMENT"]),
+    )
+
+
+@dataclass(eq=False)
+class Ask:
+    """A feedback request, and (not stored) when it was answered."""
+
+    id: int
+    period: str
+    mentor_id: int
+    mentee_id: int
+    mentorship_id: int
+    kind: str
+    created_at: datetime
+    deadline: date
+    reminded_at: datetime | None = None
+    reminders: int = 0
+    answered_at: datetime | None = None
+
+    def row(self, instrument: definitions.Instrument) -> dict:
+        return {
+            "id": self.id, "period": self.period, "mentor_id": self.mentor_id, "mentee_id": self.mentee_id,
+            "mentorship_id": self.mentorship_id, "instrument_key": instrument.key,
+            "instrument_version": instrument.version, "created_at": self.created_at,
+            # Marked sent without writing hundreds of historical emails to the outbox.
+            "sent_at": self.created_at, "reminded_at": self.reminded_at, "reminders": self.reminders,
+        }
+
+
+@dataclass(eq=False)
+class Reply:
+    """One anonymous response, as ``submit`` would be called with it."""
+
+    id: str
+    ask: Ask
+    at: datetime
+    answers: dict[str, int | None]
+    comments: dict[str, str]
+    block: "Block | None" = None
+
+
+@dataclass(eq=False)
+class Block:
+    """A release: k responses of one mentor, released when the k-th arrived."""
+
+    id: int
+    mentor_id: int
+    replies: list[Reply]
+    released_at: datetime
+
+    @property
+    def periods(self) -> list[str]:
+        return sorted({reply.ask.period for reply in self.replies})
+
+
+@dataclass
+class Plan:
+    settings: Settings
+    periods: list[str]  # oldest first
+    complete: list[str]  # the periods that have ended
+    asks: list[Ask] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)  # in arrival order
+    blocks: list[Block] = field(default_factory=list)
+
+    def below_k(self) -> set[int]:
+        """Mentors with responses still waiting for more to be pooled with them."""
+        return {reply.ask.mentor_id for reply in self.replies if reply.block is None}
+
+
+@dataclass(eq=False)
+class PlannedReflection:
+    event: Event
+    source: str
+    block: Block | None
+    period: str | None
+    fields: dict[str, str]  # source_name and the six steps
+
+    def row(self, reflection_id: int) -> dict:
+        return {
+            "id": reflection_id, "ledger_entry_id": self.event.id, "person_id": self.event.person_id,
+            "source": self.source, "release_id": self.block.id if self.block else None, "period": self.period,
+            "created_at": self.event.recorded_at, **self.fields,
+        }
+
+
+# Building ---------------------------------------------------------------------------
+
+def build(
+    rng: random.Random, dept: Department, ties: list[Tie], featured: tuple[int, int] | None, config: Settings
+) -> Plan:
+    return _Feedback(rng, dept, ties, featured, config).plan
+
+
+def _daytime(day: date, rng: random.Random, start_hour: int = 8, hours: int = 10) -> datetime:
+    return datetime.combine(day, time(start_hour)) + timedelta(
+        seconds=rng.randrange(hours * 3600), microseconds=rng.randrange(10**6)
+    )
+
+
+class _Feedback:
+    def __init__(self, rng, dept: Department, ties: list[Tie], featured, config: Settings):
+        self.rng, self.dept, self.config, self.featured = rng, dept, config, featured
+        self.today = dept.today
+        self.cutoff = datetime.combine(dept.today, time.min) - timedelta(minutes=1)
+        keys = list(reversed(periods.recent(dept.today, config.period_kind, PERIODS)))
+        complete = [key for key in keys if periods.bounds(key, config.period_kind)[1] < self.today]
+        self.plan = Plan(config, [], complete)
+        self.quality: dict[int, tuple[str, float, str | None]] = {}
+        self.habit: dict[int, float] = {}
+        self.used: dict[tuple[int, str], set[str]] = defaultdict(set)
+        self.reminder_times: dict[str, list[datetime]] = {}
+        for key in keys:
+            self._ask(key, sorted(ties, key=lambda t: t.id))
+        self._answer()
+        self._release()
+        self._make_sure_the_featured_mentor_has_a_report()
+        self._remind()
+
+    # Requests -------------------------------------------------------------------------
+
+    def _request_time(self, key: str) -> datetime | None:
+        rng = self.rng
+        start, end = periods.bounds(key, self.config.period_kind)
+        if end < self.today:
+            # A few days after the period ends, on a weekday morning.
+            day = end + timedelta(days=rng.randint(4, 12))
+            day += timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
+        elif start < self.today:
+            # The current period: sent in the last week or two.
+            day = max(start, self.today - timedelta(days=rng.randint(3, 12)))
+        else:
+            return None  # the current period starts today: nothing sent yet
+        at = _daytime(day, rng, 9, 2)
+        if at >= self.cutoff:
+            at = max(datetime.combine(start, time.min), self.cutoff - timedelta(seconds=rng.randrange(3600, 8 * 3600)))
+        return at if at >= self.dept.system_start else None
+
+    def _ask(self, key: str, ties: list[Tie]) -> None:
+        """As ``request_feedback(key, at)`` would, among the mentorships on record at ``at``."""
+        at = self._request_time(key)
+        if at is None:
+            return
+        start, end = periods.bounds(key, self.config.period_kind)
+        deadline = end + timedelta(days=self.config.answer_days)
+        asked: set[tuple[int, int]] = set()
+        for tie in ties:
+            if tie.kind not in self.config.kinds or tie.created_at > at:
+                continue
+            if tie.started_on > end or (tie.ended_on is not None and tie.ended_on < start):
+                continue
+            pair = (tie.mentor_id, tie.mentee_id)
+            if pair in asked:
+                continue
+            asked.add(pair)
+            self.plan.asks.append(Ask(len(self.plan.asks) + 1, key, *pair, tie.id, tie.kind, at, deadline))
+        self.plan.periods.append(key)
+        # The admin's two reminder runs, each a reminder interval after the last.
+        when, self.reminder_times[key] = at, []
+        for _ in range(2):
+            when += timedelta(days=self.config.reminder_days, seconds=self.rng.randrange(600, 3 * 3600))
+            self.reminder_times[key].append(when)
+
+    # Answers --------------------------------------------------------------------------
+
+    def _answers_open(self, ask: Ask, at: datetime) -> bool:
+        return at < self.cutoff and at.date() <= ask.deadline
+
+    def _answer(self) -> None:
+        rng = self.rng
+        for mentor in sorted({ask.mentor_id for ask in self.plan.asks}):
+            self._quality(mentor)
+        factor = {key: rng.uniform(0.88, 1.04) for key in self.plan.periods}
+        for ask in self.plan.asks:
+            if self._held_open(ask):
+                continue
+            chance = self._habit(ask.mentee_id) * factor[ask.period] * KIND_FACTOR.get(ask.kind, 1.0)
+            if self.featured and ask.mentor_id == self.featured[0]:
+                chance = 0.95
+            if rng.random() >= chance:
+                continue
+            roll = rng.random()
+            days = rng.uniform(0, 7) if roll < 0.45 else rng.uniform(14, 21) if roll < 0.75 else rng.uniform(28, 50)
+            at = ask.created_at + timedelta(minutes=10) + timedelta(days=days)
+            at = max(at.replace(hour=rng.randint(7, 22), minute=rng.randrange(60)), ask.created_at + timedelta(minutes=10))
+            if self._answers_open(ask, at):
+                self._reply(ask, at)
+
+    def _held_open(self, ask: Ask) -> bool:
+        """The demo mentee's request to the demo mentor in the latest period waits for
+        them, unanswered, so the tour can show the form."""
+        return (
+            bool(self.featured) and (ask.mentor_id, ask.mentee_id) == tuple(self.featured)
+            and ask.period == self.plan.periods[-1] and ask.deadline >= self.today
+        )
+
+    def _quality(self, mentor: int) -> tuple[str, float, str | None]:
+        if mentor not in self.quality:
+            rng = self.rng
+            name, _, mean, spread = rng.choices(QUALITY, weights=[q[1] for q in QUALITY])[0]
+            if self.featured and mentor == self.featured[0]:
+                name, mean = "good", 0.88
+            items = [item.id for item in self.config.instrument.items]
+            weak = rng.choice(items) if rng.random() < 0.7 else None
+            self.quality[mentor] = (name, min(0.97, max(0.2, rng.gauss(mean, spread))), weak)
+        return self.quality[mentor]
+
+    def _habit(self, mentee: int) -> float:
+        if mentee not in self.habit:
+            self.habit[mentee] = RARELY[1] if self.rng.random() < RARELY[0] else USUALLY
+        return self.habit[mentee]
+
+    def _reply(self, ask: Ask, at: datetime) -> Reply:
+        rng, instrument = self.rng, self.config.instrument
+        name, quality, weak = self._quality(ask.mentor_id)
+        mood = rng.gauss(0, 0.07)
+        answers: dict[str, int | None] = {}
+        span = instrument.scale_max - instrument.scale_min
+        for item in instrument.items:
+            na = NOT_APPLICABLE.get(item.id, NOT_APPLICABLE_OTHERWISE) * (1.5 if ask.kind == "peer_group" else 1)
+            if instrument.not_applicable and rng.random() < na:
+                answers[item.id] = None
+                continue
+            score = quality + ITEM_LEAN.get(item.id, 0) + (-0.1 if item.id == weak else 0) + mood + rng.gauss(0, 0.08)
+            answers[item.id] = instrument.scale_min + round(min(1.0, max(0.0, score)) * span)
+        comments = {}
+        for prompt in instrument.prompts:
+            pools = texts.COMMENTS.get(prompt.id)
+            if pools is None:
+                continue
+            by_kind, critical = pools
+            chance = 0.45 if prompt.id == "strengths" else 0.55 if name != "good" else 0.3
+            if rng.random() >= chance:
+                continue
+            pool = critical if critical and name != "good" and rng.random() < 0.7 else (
+                by_kind["any"] + (by_kind.get(ask.kind, ()) * 2)
+            )
+            used = self.used[(ask.mentor_id, prompt.id)]
+            fresh = [text for text in pool if text not in used] or list(pool)
+            text = rng.choice(fresh)[: prompt.max_length]
+            used.add(text)
+            comments[prompt.id] = text
+        reply = Reply(f"{rng.getrandbits(128):032x}", ask, at, answers, comments)
+        ask.answered_at = at
+        self.plan.replies.append(reply)
+        return reply
+
+    def _remind(self) -> None:
+        """Reminders as ``service.remind`` sends them: at each reminder run, to everyone
+        who had not answered yet, while answers were still open."""
+        for ask in self.plan.asks:
+            ask.reminded_at, ask.reminders = None, 0
+            for when in self.reminder_times[ask.period]:
+                if not self._answers_open(ask, when) or (ask.answered_at is not None and ask.answered_at <= when):
+                    break
+                ask.reminded_at, ask.reminders = when, ask.reminders + 1
+
+    # Releases ---------------------------------------------------------------------------
+
+    def _release(self) -> None:
+        """Blocks of k, cut as ``submit`` cuts them: each arrival joins its mentor's
+        waiting responses, which are released together once there are k."""
+        plan = self.plan
+        plan.replies.sort(key=lambda reply: (reply.at, reply.ask.id))
+        plan.blocks = []
+        waiting: dict[int, list[Reply]] = defaultdict(list)
+        for reply in plan.replies:
+            reply.block = None
+            pending = waiting[reply.ask.mentor_id]
+            pending.append(reply)
+            if len(pending) >= self.config.k:
+                block = Block(len(plan.blocks) + 1, reply.ask.mentor_id, list(pending), reply.at)
+                for member in pending:
+                    member.block = block
+                plan.blocks.append(block)
+                pending.clear()
+
+    def _make_sure_the_featured_mentor_has_a_report(self) -> None:
+        """The demo's mentor login should have a report to show for a past period: if
+        chance left them short, more of their mentees answered, early. (A mentor whose
+        mentees were all asked fewer than k times in the past periods still has none:
+        that happens only in the smallest departments, ``--scale`` 0.05.)"""
+        if not self.featured:
+            return
+        mentor = self.featured[0]
+
+        def shown() -> bool:
+            return any(b.mentor_id == mentor and set(b.periods) & set(self.plan.complete) for b in self.plan.blocks)
+
+        if shown():
+            return
+        for ask in self.plan.asks:
+            if (ask.mentor_id == mentor and ask.period in self.plan.complete and ask.answered_at is None
+                    and not self._held_open(ask)):
+                at = ask.created_at + timedelta(days=self.rng.uniform(1, 6))
+                if at >= self.cutoff:  # asked only just before today: answered within hours
+                    at = ask.created_at + (self.cutoff - ask.created_at) * self.rng.uniform(0.2, 0.9)
+                if self._answers_open(ask, at):
+                    self._reply(ask, at)
+                    self._release()
+                    if shown():
+                        return
+
+
+# Reflections ------------------------------------------------------------------------
+
+def reflections(
+    rng: random.Random, dept: Department, ties: list[Tie], plan: Plan, featured: tuple[int, int] | None
+) -> list[PlannedReflection]:
+    """Reflections on shown reports (about a third of the mentors who had one) and on
+    other feedback (a few mentors), as ledger events still to be chained. The demo
+    mentor's reports are left for the tour to reflect on; they reflected once on other
+    feedback they received."""
+    cutoff = datetime.combine(dept.today, time.min) - timedelta(minutes=1)
+    instrument = plan.settings.instrument
+    found: list[PlannedReflection] = []
+    by_mentor: dict[int, list[Block]] = defaultdict(list)
+    for block in plan.blocks:
+        by_mentor[block.mentor_id].append(block)
+    skip = featured[0] if featured else None
+    candidates = sorted(set(by_mentor) - {skip})
+    for mentor in sorted(rng.sample(candidates, round(REFLECTING * len(candidates)))):
+        blocks = by_mentor[mentor]
+        chosen = [blocks[-1]] + ([blocks[-2]] if len(blocks) > 1 and rng.random() < 0.25 else [])
+        for block in chosen:
+            at = block.released_at + timedelta(days=rng.uniform(7, 75))
+            if at >= cutoff:
+                at = block.released_at + (cutoff - block.released_at) * rng.uniform(0.3, 0.95)
+            if at - block.released_at < timedelta(hours=2):
+                continue
+            fields = _report_fields(block, plan, instrument, at)
+            found.append(_planned(rng, mentor, at, block.released_at.date(), "report", block, block.periods[-1], fields))
+    mentors = sorted({t.mentor_id for t in ties if t.kind in ("formal", "peer_group", "sponsorship")} - {skip})
+    external = rng.sample(mentors, min(len(mentors), max(2, round(EXTERNAL_SHARE * len(mentors)))))
+    if skip is not None:
+        external.append(skip)
+    earliest = dept.system_start + timedelta(days=90)
+    for mentor in external:
+        recent = mentor == skip
+        start = max(earliest, cutoff - timedelta(days=540)) if recent else earliest
+        if start >= cutoff:
+            continue
+        at = start + (cutoff - start) * rng.uniform(0.05, 0.9)
+        template, steps = rng.choice(texts.EXTERNAL)
+        year = at.year if at.month > 2 else at.year - 1  # the feedback came in that year
+        span_start = at.year - 1 if at.month >= 7 else at.year - 2  # the last complete academic year
+        name = template.format(year=year, span=f"{span_start}–{(span_start + 1) % 100:02d}")
+        fields = {"source_name": name, **steps}
+        found.append(_planned(rng, mentor, at, (at - timedelta(days=30)).date(), "external", None, None, fields))
+    for order, reflection in enumerate(sorted(found, key=lambda r: r.event.recorded_at)):
+        reflection.event.order = 10**9 + order  # after every history event recorded at the same time
+    return found
+
+
+def _planned(rng, mentor: int, at: datetime, not_before: date, source, block, period, fields) -> PlannedReflection:
+    day = max(not_before, at.date() - timedelta(days=rng.randint(0, 3)))
+    event = Event(
+        "contribution", "feedback_reflection", None, mentor, min(day, at.date()), rng.choice(texts.REFLECTION_MINUTES),
+        text_digest(fields), mentor, at,
+    )
+    return PlannedReflection(event, source, block, period, fields)
+
+
+def _report_fields(block: Block, plan: Plan, instrument, at: datetime) -> dict[str, str]:
+    """The six steps for a reflection on this block: the theme of its lowest-rated item,
+    and a comparison written from its figures and the department's for the period."""
+    ids = [item.id for item in instrument.items]
+    mine = summarise(ids, instrument.scale_min, instrument.scale_max, [r.answers for r in block.replies])
+    period = block.periods[-1]
+    released = [b for b in plan.blocks if b.released_at <= at and period in b.periods]
+    department = summarise(ids, instrument.scale_min, instrument.scale_max, [r.answers for b in released for r in b.replies])
+    rated = [item for item in mine.items if item.mean is not None]
+    lowest = min(rated, key=lambda item: (item.mean, ids.index(item.item_id)))
+    text = next(item.text for item in instrument.items if item.id == lowest.item_id)
+    steps = texts.REPORT_THEMES[texts.THEME_OF.get(lowest.item_id, "general")]
+    suggestions = any("suggestions" in r.comments or "comments" in r.comments for r in block.replies)
+    comparison = (
+        f"My overall score was {mine.overall:.1f} out of {instrument.scale_max}, against {department.overall:.1f} "
+        f"across the department for {period}. The lowest-rated statement was \u201c{text}\u201d "
+        f"({lowest.mean:.1f}). "
+        + ("The written suggestions pointed the same way." if suggestions
+           else "There were no written suggestions, so I went by the ratings.")
+    )
+    return {
+        "source_name": f"Mentee feedback report, {'–'.join(block.periods)}",
+        "area": steps["area"], "question": steps["question"], "standards": steps["standards"],
+        "comparison": comparison, "discussion": steps["discussion"], "next_steps": steps["next_steps"],
+    }
+
+
+# Writing ------------------------------------------------------------------------------
+
+def write_requests(plan: Plan) -> None:
+    service.publish(plan.settings.instrument)
+    _insert(Request, [ask.row(plan.settings.instrument) for ask in plan.asks])
+
+
+def write_answers(plan: Plan) -> None:
+    """Releases, responses (in id order, as ``submit`` leaves them: nothing follows
+    arrival), answers, comments and receipts."""
+    instrument = plan.settings.instrument
+    _insert(Release, [
+        {"id": b.id, "mentor_id": b.mentor_id, "instrument_key": instrument.key,
+         "instrument_version": instrument.version, "periods": ",".join(b.periods), "response_count": len(b.replies)}
+        for b in plan.blocks
+    ])
+    replies = sorted(plan.replies, key=lambda reply: reply.id)
+    _insert(Response, [
+        {"id": r.id, "mentor_id": r.ask.mentor_id, "period": r.ask.period, "instrument_key": instrument.key,
+         "instrument_version": instrument.version, "release_id": r.block.id if r.block else None}
+        for r in replies
+    ])
+    answers = [{"response_id": r.id, "item_id": item, "value": value} for r in replies for item, value in sorted(r.answers.items())]
+    with click.progressbar(length=len(answers), label="Writing the feedback", file=sys.stderr) as bar:
+        for start in range(0, len(answers), CHUNK):
+            chunk = answers[start:start + CHUNK]
+            db.session.execute(insert(Answer), chunk)
+            bar.update(len(chunk))
+    _insert(Comment, [
+        {"response_id": r.id, "prompt_id": prompt, "text": text} for r in replies for prompt, text in sorted(r.comments.items())
+    ])
+    _insert(Receipt, [
+        {"period": period, "mentor_id": mentor, "mentee_id": mentee}
+        for period, mentor, mentee in sorted((r.ask.period, r.ask.mentor_id, r.ask.mentee_id) for r in plan.replies)
+    ])
+
+
+def write_reflections(planned: list[PlannedReflection]) -> None:
+    """After the ledger: each reflection's text, pointing at its chained entry."""
+    ordered = sorted(planned, key=lambda r: r.event.id)
+    _insert(Reflection, [reflection.row(number) for number, reflection in enumerate(ordered, start=1)])
+
+
+def _insert(model, rows: list[dict]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(model), rows[start:start + CHUNK])
