@@ -20,10 +20,12 @@ import psycopg
 import pytest
 from flask_migrate import upgrade
 from hypothesis import settings
+from sqlalchemy import func, select
 
 from recognition import create_app
 from recognition.extensions import db
-from tests.support.department import Department
+from recognition.ledger.models import LedgerEntry
+from tests.support.department import PASSWORD, Department
 from tests.support.pg_cluster import URL_ENV, start_server
 
 settings.register_profile("ci", deadline=None)
@@ -198,3 +200,40 @@ def headers(client, dept):
 def auth(headers):
     """The API tests' name for ``headers``."""
     return headers
+
+
+# Pages: signing in, counting ledger rows, and an app with CSRF protection on -------------
+
+@pytest.fixture
+def login(dept):
+    """``login(client, role)``: sign the client in as that role's person; returns the client."""
+
+    def sign_in(client, role: str):
+        response = client.post("/login", data={"email": dept.email(role), "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def ledger_rows(app):
+    """``ledger_rows()``: how many entries the ledger holds now."""
+
+    def count() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(LedgerEntry))
+
+    return count
+
+
+@pytest.fixture
+def csrf_client(app):
+    """A client of a second app on the same database, with CSRF protection switched on."""
+    settings = {key: app.config[key] for key in ("TESTING", "SECRET_KEY", "DATABASE_URL", "ARGON2_TIME_COST",
+                                                 "ARGON2_MEMORY_COST_KIB", "ARGON2_PARALLELISM")}
+    protected = create_app({**settings, "WTF_CSRF_ENABLED": True})
+    yield protected.test_client()
+    with protected.app_context():
+        for engine in db.engines.values():
+            engine.dispose()

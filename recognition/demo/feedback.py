@@ -8,9 +8,9 @@ request and after reminders; a few periods' answers are still coming in.
 
 The answers are stored as ``feedback.service.submit`` stores them: random 128-bit ids
 (drawn from the seeded rng, so the demo stays deterministic), no mentee, no time, a
-receipt apart, and each mentor's responses released in blocks of exactly k the moment
-the k-th arrives (in arrival order across the whole department, which numbers the
-blocks). ``tests/demo`` replays the submissions through ``submit`` and compares.
+receipt apart, and each mentor's responses released in blocks the moment k of them from
+k different mentees are waiting (in arrival order across the whole department, which
+numbers the blocks). ``tests/demo`` replays the submissions through ``submit`` and compares.
 
 Some mentors who saw a report reflected on it; a few reflected on other feedback (a 360,
 teaching evaluations). Reflections are ledger entries: ``reflections`` returns them as
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import random
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -36,7 +36,7 @@ from sqlalchemy import insert
 from ..extensions import db
 from ..feedback import instruments as definitions, periods, service
 from ..feedback.models import Answer, Comment, Receipt, Release, Request, Response
-from ..feedback.rules import summarise
+from ..feedback.rules import contributors_at_least, should_release, summarise
 from ..reflections.models import Reflection
 from ..reflections.service import text_digest
 from . import feedback_texts as texts
@@ -126,7 +126,7 @@ class Reply:
 
 @dataclass(eq=False)
 class Block:
-    """A release: k responses of one mentor, released when the k-th arrived."""
+    """A release: at least k responses, from at least k mentees, of one mentor."""
 
     id: int
     mentor_id: int
@@ -342,17 +342,26 @@ class _Feedback:
     # Releases ---------------------------------------------------------------------------
 
     def _release(self) -> None:
-        """Blocks of k, cut as ``submit`` cuts them: each arrival joins its mentor's
-        waiting responses, which are released together once there are k."""
+        """Blocks cut as ``submit`` cuts them: each arrival joins its mentor's waiting
+        responses, which are released together once there are k of them from at least k
+        different mentees (counted by ``rules.contributors_at_least``, from receipts)."""
         plan = self.plan
         plan.replies.sort(key=lambda reply: (reply.at, reply.ask.id))
         plan.blocks = []
         waiting: dict[int, list[Reply]] = defaultdict(list)
+        receipts: dict[tuple[int, str], set[int]] = defaultdict(set)
+        released: dict[int, set[str]] = defaultdict(set)
         for reply in plan.replies:
             reply.block = None
-            pending = waiting[reply.ask.mentor_id]
+            mentor = reply.ask.mentor_id
+            receipts[(mentor, reply.ask.period)].add(reply.ask.mentee_id)
+            pending = waiting[mentor]
             pending.append(reply)
-            if len(pending) >= self.config.k:
+            per_period = Counter(member.ask.period for member in pending)
+            whole = {period: receipts[(mentor, period)] for period, count in per_period.items()
+                     if period not in released[mentor] and len(receipts[(mentor, period)]) == count}
+            if should_release(len(pending), contributors_at_least(per_period, whole), self.config.k):
+                released[mentor].update(per_period)
                 block = Block(len(plan.blocks) + 1, reply.ask.mentor_id, list(pending), reply.at)
                 for member in pending:
                     member.block = block

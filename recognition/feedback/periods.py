@@ -28,8 +28,9 @@ def bounds(key: str, kind: str) -> tuple[date, date]:
         start = int(match.group(1))
         if (start + 1) % 100 == int(match.group(2)):
             return date(start, 7, 1), date(start + 1, 6, 30)
-    example = "2025" if kind == CALENDAR else "2025-26"
-    raise ValueError(f"must be a {kind} period like {example}")
+    if kind == CALENDAR:
+        raise ValueError("must be a calendar period like 2025")
+    raise ValueError("must be an academic period (July–June) like 2025-26")
 
 
 def previous(key: str, kind: str) -> str:

@@ -6,14 +6,14 @@ import random
 from collections import defaultdict
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from ..auth.service import Actor
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..people.models import Division, Person
 from . import service
-from .models import Answer, Comment, Release, Response
+from .models import Answer, Comment, Release, Request, Response
 from .rules import summarise
 
 
@@ -57,10 +57,11 @@ def mentor_report(mentor_id: int, period: str, actor: Actor) -> dict:
         select(Release).where(Release.mentor_id == mentor.id, Release.instrument_key == key).order_by(Release.id)
     ).all()
     here = [block for block in blocks if _touches(block, period)]
-    waiting = db.session.scalar(
-        select(Response.id).where(Response.mentor_id == mentor.id, Response.period == period,
-                                  Response.release_id.is_(None)).limit(1)
-    ) is not None
+    # Nothing shown yet though the period's mentees were asked. Never whether any has
+    # answered: a flag that turned on at the first answer would say who just answered.
+    waiting = not here and db.session.scalar(
+        select(exists().where(Request.mentor_id == mentor.id, Request.period == period))
+    )
     k = service.k()
     report = {
         "mentor": mentor, "period": period, "k": k, "shown": bool(here), "waiting": waiting,
@@ -71,8 +72,10 @@ def mentor_report(mentor_id: int, period: str, actor: Actor) -> dict:
     if not here:
         report["withheld"] = (
             f"Feedback is shown only when at least {k} responses can be pooled, so that no one's answers "
-            f"can be picked out. {'Responses for this period are waiting for more to be pooled with them; ' if waiting else ''}"
-            "Nothing can be shown for this period yet."
+            "can be picked out. "
+            + ("Mentees were asked for feedback on this period; their answers wait, unseen, until enough can be "
+               "pooled (with later periods if need be). " if waiting else "")
+            + "Nothing can be shown for this period yet."
         )
         return report
     version = here[-1].instrument_version

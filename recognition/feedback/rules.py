@@ -1,9 +1,9 @@
 """The anonymity rules and the arithmetic of a report, as pure functions.
 
-The model: a mentor's responses are released in blocks of at least k, and every view
-(the mentor's report, a division's, the department's) is built from whole blocks only.
-A difference of two views is then itself made of whole blocks, so it can never isolate
-fewer than k responses.
+The model: a mentor's responses are released in blocks that hold at least k responses
+from at least k different mentees, and every view (the mentor's report, a division's, the
+department's) is built from whole blocks only. A difference of two views is then itself
+made of whole blocks, so it can never isolate fewer than k responses or k people.
 """
 
 from __future__ import annotations
@@ -22,9 +22,24 @@ def effective_k(configured) -> int:
         return FLOOR
 
 
-def should_release(unreleased: int, k: int) -> bool:
-    """Release the waiting responses as one block as soon as there are k of them."""
-    return unreleased >= effective_k(k)
+def contributors_at_least(waiting: Mapping[str, int], whole: Mapping[str, Iterable[int]]) -> int:
+    """How many different mentees, at least, gave a mentor's waiting responses.
+
+    ``waiting`` maps each period to its waiting responses. ``whole`` gives, for the periods
+    none of whose responses has been released, who answered (the receipts): there, and only
+    there, the waiting responses' authors are known as a set. Within any one period a mentee
+    answers once, so its waiting responses come from that many people; across periods only
+    the whole ones can be added up without counting someone twice.
+    """
+    known = set().union(*(set(people) for people in whole.values()))
+    return max([len(known), *waiting.values()], default=0)
+
+
+def should_release(unreleased: int, contributors: int, k: int) -> bool:
+    """Release the waiting responses as one block once there are k of them from at least
+    k different mentees (one mentee answering three years running is still one person)."""
+    k = effective_k(k)
+    return unreleased >= k and contributors >= k
 
 
 def breakdown_is_safe(total: int, parts: Iterable[int], k: int) -> bool:

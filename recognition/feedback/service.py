@@ -19,7 +19,7 @@ from ..mentorships.models import Mentorship
 from ..people.models import Person
 from . import instruments as definitions, periods
 from .models import Answer, Comment, Instrument, Receipt, Release, Request, Response
-from .rules import effective_k, should_release
+from .rules import contributors_at_least, effective_k, should_release
 
 FEEDBACK_LOCK = 0x46454544  # "FEED": serialises answers and releases on PostgreSQL
 
@@ -105,7 +105,8 @@ def request_feedback(period: str, now: datetime) -> list[Request]:
             or_(Mentorship.ended_on.is_(None), Mentorship.ended_on >= start),
         ).order_by(Mentorship.id)
     ).all()
-    asked = set(db.session.execute(select(Request.mentor_id, Request.mentee_id).where(Request.period == period)).tuples())
+    asked = {(mentor_id, mentee_id) for mentor_id, mentee_id in db.session.execute(
+        select(Request.mentor_id, Request.mentee_id).where(Request.period == period))}
     created = []
     for mentorship in active:
         pair = (mentorship.mentor_id, mentorship.mentee_id)
@@ -257,9 +258,29 @@ def _add_receipt(request: Request) -> None:
     ])
 
 
+def _contributors(mentor_id: int, responses: list[dict]) -> int:
+    """At least how many mentees gave these waiting responses (``rules.contributors_at_least``)."""
+    waiting: dict[str, int] = {}
+    for row in responses:
+        waiting[row["period"]] = waiting.get(row["period"], 0) + 1
+    released = set(db.session.scalars(
+        select(Response.period).where(Response.mentor_id == mentor_id, Response.release_id.is_not(None)).distinct()
+    ))
+    receipts: dict[str, list[int]] = {}
+    for period, mentee_id in db.session.execute(
+        select(Receipt.period, Receipt.mentee_id).where(Receipt.mentor_id == mentor_id, Receipt.period.in_(waiting))
+    ):
+        receipts.setdefault(period, []).append(mentee_id)
+    # A period is whole when nothing of it was released and every receipt has its response
+    # waiting here (a response to another instrument version would break the count).
+    whole = {period: receipts.get(period, []) for period, count in waiting.items()
+             if period not in released and len(receipts.get(period, [])) == count}
+    return contributors_at_least(waiting, whole)
+
+
 def _settle(mentor_id: int, key: str, version: int) -> None:
     """Rewrite the mentor's waiting responses in id order (so storage order says nothing
-    about arrival) and release them as a block once there are k."""
+    about arrival) and release them as a block once there are k from k different mentees."""
     waiting = select(Response.id).where(
         Response.mentor_id == mentor_id, Response.instrument_key == key,
         Response.instrument_version == version, Response.release_id.is_(None),
@@ -271,7 +292,7 @@ def _settle(mentor_id: int, key: str, version: int) -> None:
         select(Answer.__table__).where(Answer.response_id.in_(ids)).order_by(Answer.response_id, Answer.item_id))]
     comments = [dict(row._mapping) for row in db.session.execute(
         select(Comment.__table__).where(Comment.response_id.in_(ids)).order_by(Comment.response_id, Comment.prompt_id))]
-    if should_release(len(responses), k()):
+    if should_release(len(responses), _contributors(mentor_id, responses), k()):
         release = Release(mentor_id=mentor_id, instrument_key=key, instrument_version=version,
                           periods=",".join(sorted({row["period"] for row in responses})), response_count=len(responses))
         db.session.add(release)

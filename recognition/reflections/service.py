@@ -40,7 +40,10 @@ def record(data: dict, actor: Actor, now: datetime) -> Reflection:
     release, period = None, None
     if data.get("source") == "report":
         release = _own_release(data.get("release_id"), actor)
-        period = data.get("period") or release.periods.split(",")[-1]
+        covered = release.periods.split(",")
+        period = data.get("period") or covered[-1]
+        if period not in covered:
+            problems["period"] = [f"must be a period the report covers ({', '.join(covered)})"]
         fields["source_name"] = fields["source_name"] or f"Mentee feedback report, {release.periods.replace(',', '–')}"
     elif data.get("source") == "external":
         if not fields["source_name"]:

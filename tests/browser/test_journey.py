@@ -12,17 +12,16 @@ import shutil
 import threading
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from recognition import create_app
 from recognition.extensions import db
-from tests.support.department import PASSWORD, Department
+from tests.browser.conftest import sign_in, sign_out
+from tests.support.department import Department
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 SCREENSHOT = "/tmp/mentor.png"
 
 
@@ -48,34 +47,6 @@ def live_server(instance_path, sqlite_template, tmp_path):
         with app.app_context():
             for engine in db.engines.values():
                 engine.dispose()
-
-
-@pytest.fixture
-def page():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.console_problems = []
-            page.on("console", lambda message: message.type in ("error", "warning") and page.console_problems.append(message.text))
-            yield page
-            context.close()
-        finally:
-            browser.close()
-
-
-def sign_in(page, base: str, email: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")  # the keyboard is enough
-
-
-def sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
 def test_mentor_logs_mentee_confirms_mentor_sees_it_confirmed(live_server, page):

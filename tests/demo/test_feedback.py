@@ -75,7 +75,7 @@ def test_the_requests_are_the_ones_the_service_makes(app, logins):
         db.session.rollback()
 
 
-def test_every_release_is_a_block_of_k_for_one_mentor(app, logins):
+def test_every_release_is_a_block_of_at_least_k_for_one_mentor(app, logins):
     with app.app_context():
         k = service.k()
         responses = list(db.session.scalars(select(Response)))
@@ -90,10 +90,12 @@ def test_every_release_is_a_block_of_k_for_one_mentor(app, logins):
         assert set(by_release) == set(releases)
         for release_id, members in by_release.items():
             release = releases[release_id]
-            assert len(members) == release.response_count == k
+            assert len(members) == release.response_count >= k
             assert {m.mentor_id for m in members} == {release.mentor_id}
             assert release.periods == ",".join(sorted({m.period for m in members}))
-        assert waiting and max(waiting.values()) < k  # some mentors are below k, never k or more waiting
+        # Some mentors are below k. (A mentor may have k or more waiting when they come from
+        # fewer than k different mentees: one mentee answering year after year.)
+        assert waiting
         # Some mentors' reports are withheld for a period in which they had responses.
         withheld = [
             (response.mentor_id, response.period) for response in responses
@@ -209,7 +211,7 @@ def test_the_plan_keeps_the_service_rules_on_any_day(today, kind):
     for reply in plan.replies:
         assert reply.ask.created_at < reply.at < cutoff and reply.at.date() <= reply.ask.deadline
         assert definitions.answer_problems(config.instrument, reply.answers, reply.comments) == {}
-    assert all(len(block.replies) == 3 for block in plan.blocks)
+    assert all(len({reply.ask.mentee_id for reply in block.replies}) >= 3 for block in plan.blocks)
     assert len({reply.id for reply in plan.replies}) == len(plan.replies)
     waiting = [ask for ask in plan.asks if tuple(featured) == (ask.mentor_id, ask.mentee_id) and ask.answered_at is None
                and ask.deadline >= today]
