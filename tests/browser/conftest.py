@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import threading
+from contextlib import contextmanager
+
 import pytest
 from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from recognition import create_app
+from recognition.extensions import db
 
 from tests.support.department import PASSWORD
 
@@ -37,3 +45,32 @@ def sign_in(page, base: str, email: str) -> None:
 def sign_out(page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+@pytest.fixture
+def journey_app(instance_path, sqlite_template, tmp_path):
+    """An app with CSRF on, on a copy of the migrated template database (SQLite)."""
+    path = tmp_path / "journey.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    app = create_app({
+        "SECRET_KEY": "journey", "DATABASE_URL": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True,
+        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024, "ARGON2_PARALLELISM": 1,
+    })
+    yield app
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@contextmanager
+def serving(app):
+    """The app on a free localhost port, in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

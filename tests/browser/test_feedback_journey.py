@@ -9,22 +9,18 @@ Screenshots of the form (390×844, a phone) and of the report go to /tmp.
 from __future__ import annotations
 
 import re
-import shutil
-import threading
 from datetime import date
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from recognition import create_app
 from recognition.auth.service import set_password
 from recognition.clock import utcnow
 from recognition.extensions import db
 from recognition.feedback import periods
 from recognition.mentorships.models import Mentorship
 from recognition.people.models import Person
-from tests.browser.conftest import sign_in, sign_out
+from tests.browser.conftest import serving, sign_in, sign_out
 from tests.support.department import PASSWORD, Department
 
 pytestmark = pytest.mark.browser
@@ -37,15 +33,10 @@ EXTRA_MENTEES = ("second.mentee@test.example.org", "third.mentee@test.example.or
 
 
 @pytest.fixture
-def live_server(instance_path, sqlite_template, tmp_path):
+def live_server(journey_app):
     """The app on a free port with CSRF on; the department plus two more mentees of the
     mentor, each with an account."""
-    path = tmp_path / "feedback-journey.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    app = create_app({
-        "SECRET_KEY": "journey", "DATABASE_URL": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True,
-        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024, "ARGON2_PARALLELISM": 1,
-    })
+    app = journey_app
     with app.app_context():
         dept = Department.build()
         now = utcnow()
@@ -58,18 +49,8 @@ def live_server(instance_path, sqlite_template, tmp_path):
             db.session.add(Mentorship(mentor_id=dept.ids["mentor"], mentee_id=person.id, kind="formal",
                                       started_on=date(2024, 9, 1), created_at=now))
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", dept
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            for engine in db.engines.values():
-                engine.dispose()
+    with serving(app) as base:
+        yield base, dept
 
 
 def answer_on_a_phone(page, base: str, email: str, value: str, comment: str, screenshot: str | None = None) -> None:

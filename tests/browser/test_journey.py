@@ -8,16 +8,11 @@ CSRF protection on and the production Content-Security-Policy (no inline script 
 from __future__ import annotations
 
 import re
-import shutil
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from recognition import create_app
-from recognition.extensions import db
-from tests.browser.conftest import sign_in, sign_out
+from tests.browser.conftest import serving, sign_in, sign_out
 from tests.support.department import Department
 
 pytestmark = pytest.mark.browser
@@ -26,27 +21,11 @@ SCREENSHOT = "/tmp/mentor.png"
 
 
 @pytest.fixture
-def live_server(instance_path, sqlite_template, tmp_path):
-    path = tmp_path / "journey.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    app = create_app({
-        "SECRET_KEY": "journey", "DATABASE_URL": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True,
-        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024, "ARGON2_PARALLELISM": 1,
-    })
-    with app.app_context():
+def live_server(journey_app):
+    with journey_app.app_context():
         dept = Department.build()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", dept
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            for engine in db.engines.values():
-                engine.dispose()
+    with serving(journey_app) as base:
+        yield base, dept
 
 
 def test_mentor_logs_mentee_confirms_mentor_sees_it_confirmed(live_server, page):
