@@ -55,7 +55,9 @@ def three_entries(app, record, dept):
 def test_raw_sql_cannot_change_or_remove_entries(app, backend, three_entries, what):
     for statement in statements_for(what, backend):
         with app.app_context():
-            with pytest.raises(DBAPIError, match="append-only"):
+            # A plain TRUNCATE on PostgreSQL is stopped even before the trigger: the
+            # reflections table refers to the ledger.
+            with pytest.raises(DBAPIError, match="append-only|referenced in a foreign key constraint"):
                 db.session.execute(text(statement))
             db.session.rollback()
         assert ledger_rows(app) == three_entries, statement

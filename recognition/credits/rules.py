@@ -1,0 +1,265 @@
+"""What activities earn under a credit framework, and how a cycle stands: pure functions.
+
+Order of computation, fixed so that the same ledger always gives the same statement:
+
+1. Each activity is credited under the framework version in force on its date.
+2. The first rule (in file order) whose kinds and ``when`` flags match it applies; no
+   match earns nothing (mentoring time itself earns no MOC credit), with a reason.
+3. A rule's ``requires`` are checked; one unmet earns nothing, with a reason.
+4. Earned = hours x rate_per_hour (or per_activity), rounded per activity to the rule's
+   step ("down", "nearest" with halves up, or "up").
+5. Caps are applied activity by activity in date order (ties: input order), each cutting
+   the award to what is left: the rule's per mentee per year, per year, per cycle, then
+   the section's per year, per cycle. What is finally awarded counts against every cap.
+
+Years are the framework's years (``year_starts``; Mainpro+ runs July-June and its year
+2024 is 2024-07-01 to 2025-06-30). Cycles are windows of ``cycle.years`` years from the
+person's cycle start; without one, from the start of the year of the earliest activity.
+A cycle is judged by the version in force on the day it started (MOC: before or from 2024).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from recognition.credits.frameworks import REQUIREMENTS, Framework, Rule, Version
+from recognition.ledger.rules import LABELS
+
+ZERO = Decimal(0)
+_MODES = {"down": ROUND_FLOOR, "nearest": ROUND_HALF_UP, "up": ROUND_CEILING}
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One ledger entry as the rules see it."""
+
+    ref: object  # the caller's id, handed back untouched
+    kind: str
+    on: date
+    minutes: int
+    confirmed: bool = False
+    accredited: bool = False
+    report_met_k: bool = False  # linked feedback report reached the anonymity threshold
+    external_source: str | None = None  # or a named external feedback source
+    mentee_id: object = None
+
+
+@dataclass(frozen=True)
+class Credit:
+    activity: Activity
+    year: int
+    version: date | None  # effective_from of the version used
+    rule: str | None
+    section: str | None
+    earned: Decimal  # after rounding, before caps
+    credits: Decimal  # awarded
+    feedback_received: bool
+    reason: str  # why it earned less than it might; "" when in full
+
+
+@dataclass(frozen=True)
+class Totals:
+    total: Decimal
+    by_section: dict[str, Decimal]
+    by_year: dict[int, Decimal]
+    by_year_section: dict[tuple[int, str], Decimal]
+
+
+@dataclass(frozen=True)
+class Progress:
+    start: date
+    end: date
+    version: date
+    totals: Totals
+    feedback_received: int
+    met: bool  # every requirement of the cycle is met
+    warnings: tuple[str, ...]
+
+
+def round_to(value: Decimal, step: Decimal, mode: str) -> Decimal:
+    return (value / step).to_integral_value(rounding=_MODES[mode]) * step
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def year_of(version: Version, day: date) -> int:
+    return day.year if (day.month, day.day) >= version.year_starts else day.year - 1
+
+
+def year_span(version: Version, year: int) -> tuple[date, date]:
+    start = date(year, *version.year_starts)
+    return start, add_years(start, 1) - timedelta(days=1)
+
+
+def year_label(version: Version, year: int) -> str:
+    return str(year) if version.year_starts == (1, 1) else f"{year}-{(year + 1) % 100:02d}"
+
+
+def _cycle_index(day: date, start: date, years: int) -> int:
+    elapsed = day.year - start.year - ((day.month, day.day) < (start.month, start.day))
+    return elapsed // years
+
+
+def _matches(rule: Rule, activity: Activity) -> bool:
+    return activity.kind in rule.kinds and all(getattr(activity, k) == v for k, v in rule.when.items())
+
+
+def _unmet(rule: Rule, activity: Activity) -> str | None:
+    for requirement in rule.requires:
+        if requirement == "confirmed" and not activity.confirmed:
+            return requirement
+        has_source = activity.report_met_k or bool((activity.external_source or "").strip())
+        if requirement == "feedback_source" and not has_source:
+            return requirement
+    return None
+
+
+def compute_credits(framework: Framework, activities: list[Activity], cycle_start: date | None = None) -> list[Credit]:
+    """Credits for each activity, in the input order (see the module docstring)."""
+    if cycle_start is None and activities:
+        first = min(a.on for a in activities)
+        version = framework.version_on(first) or framework.versions[0]
+        cycle_start = year_span(version, year_of(version, first))[0]
+    used: dict[tuple, Decimal] = defaultdict(Decimal)
+    results: dict[int, Credit] = {}
+    for index, activity in sorted(enumerate(activities), key=lambda pair: (pair[1].on, pair[0])):
+        results[index] = _credit(framework, activity, cycle_start, used)
+    return [results[i] for i in range(len(activities))]
+
+
+def _credit(framework: Framework, activity: Activity, cycle_start, used) -> Credit:
+    version = framework.version_on(activity.on)
+    if version is None:
+        return Credit(activity, activity.on.year, None, None, None, ZERO, ZERO, False,
+                      f"{framework.name} has no version in force on {activity.on.isoformat()}")
+    year = year_of(version, activity.on)
+    rule = next((r for r in version.rules if _matches(r, activity)), None)
+    if rule is None:
+        label = LABELS.get(activity.kind, activity.kind)
+        return Credit(activity, year, version.effective_from, None, None, ZERO, ZERO, False,
+                      f"{label} earns no {framework.unit} in {framework.name}")
+    unmet = _unmet(rule, activity)
+    if unmet:
+        return Credit(activity, year, version.effective_from, rule.id, rule.section, ZERO, ZERO, False,
+                      f"earns nothing: {REQUIREMENTS[unmet]}")
+    raw = rule.per_activity if rule.per_activity is not None else Decimal(activity.minutes) * rule.rate_per_hour / 60
+    earned = round_to(raw, rule.rounding.step, rule.rounding.mode)
+    if earned == 0:
+        return Credit(activity, year, version.effective_from, rule.id, rule.section, ZERO, ZERO, False,
+                      f"too short: rounds down to 0 in steps of {_fmt(rule.rounding.step)}")
+    cycle = _cycle_index(activity.on, cycle_start, version.cycle.years) if version.cycle else None
+    periods = {"per_mentee_per_year": (activity.mentee_id, year), "per_year": year, "per_cycle": cycle}
+    limits = [(("rule", rule.id, scope, periods[scope]), cap, f"{rule.id} ({scope.replace('_', ' ')})")
+              for scope, cap in rule.caps.items()]
+    for scope, cap in version.section_caps.get(rule.section, {}).items():
+        limits.append((("section", rule.section, scope, periods[scope]), cap,
+                       f"{version.sections[rule.section]} ({scope.replace('_', ' ')})"))
+    order = ("per_mentee_per_year", "per_year", "per_cycle")
+    limits.sort(key=lambda item: (item[0][0] == "section", order.index(item[0][2])))
+    awarded, reason = earned, ""
+    for key, cap, label in limits:
+        room = max(cap - used[key], ZERO)
+        if awarded > room:
+            awarded = room
+            reason = reason or f"capped: {_fmt(cap)} {framework.unit} at most for {label}"
+    for key, _, _ in limits:
+        used[key] += awarded
+    return Credit(activity, year, version.effective_from, rule.id, rule.section, earned, awarded,
+                  rule.feedback_received and awarded > 0, reason)
+
+
+def totals(credits: list[Credit]) -> Totals:
+    by_section: dict[str, Decimal] = defaultdict(Decimal)
+    by_year: dict[int, Decimal] = defaultdict(Decimal)
+    by_year_section: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for credit in credits:
+        if credit.credits > 0:
+            by_section[credit.section] += credit.credits
+            by_year[credit.year] += credit.credits
+            by_year_section[(credit.year, credit.section)] += credit.credits
+    return Totals(sum(by_section.values(), ZERO), dict(by_section), dict(by_year), dict(by_year_section))
+
+
+def _fmt(value: Decimal) -> str:
+    text = f"{value:.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def cycle_progress(framework: Framework, credits: list[Credit], cycle_start: date, today: date) -> Progress:
+    """Where a cycle starting on ``cycle_start`` stands on ``today``, with plain warnings.
+
+    Only activities dated inside the cycle count: credits do not carry over.
+    """
+    version = framework.version_on(cycle_start)
+    if version is None or version.cycle is None:
+        raise ValueError(f"{framework.name} defines no cycle for one starting on {cycle_start.isoformat()}")
+    cycle, unit = version.cycle, framework.unit
+    end = add_years(cycle_start, cycle.years) - timedelta(days=1)
+    inside = [c for c in credits if cycle_start <= c.activity.on <= end]
+    sums = totals(inside)
+    feedback = sum(1 for c in inside if c.feedback_received)
+    warnings, met = [], True
+    if sums.total < cycle.total_min:
+        met = False
+        short = _fmt(cycle.total_min - sums.total)
+        if today > end:
+            warnings.append(f"This cycle ended on {_day(end)} with {_fmt(sums.total)} of the "
+                            f"{_fmt(cycle.total_min)} {unit} it needed ({short} short).")
+        else:
+            warnings.append(f"This cycle has {_fmt(sums.total)} of the {_fmt(cycle.total_min)} {unit} it needs: "
+                            f"{short} to go by {_day(end)}.")
+    first = year_of(version, cycle_start)
+    for year in range(first, first + cycle.years):
+        begins, ends = year_span(version, year)
+        got = sums.by_year.get(year, ZERO)
+        if got >= cycle.yearly_min:
+            continue
+        met = False
+        if begins > today:
+            continue
+        label = year_label(version, year)
+        if ends < today:
+            warnings.append(f"{label}: {_fmt(got)} {unit}, below the {_fmt(cycle.yearly_min)} each year needs "
+                            f"({_fmt(cycle.yearly_min - got)} short).")
+        else:
+            warnings.append(f"{label} so far: {_fmt(got)} of the {_fmt(cycle.yearly_min)} {unit} each year needs.")
+    for minimum in cycle.minimums:
+        got = sum((sums.by_section.get(s, ZERO) for s in minimum.sections), ZERO)
+        if got < minimum.credits:
+            met = False
+            warnings.append(f"{minimum.label}: {_fmt(got)} of the {_fmt(minimum.credits)} {unit} this cycle needs.")
+    if feedback < cycle.feedback_received_min:
+        met = False
+        warnings.append(f"No \u201cfeedback received\u201d activity in this cycle yet: it needs at least "
+                        f"{cycle.feedback_received_min} (time reflecting on feedback about your teaching or practice).")
+    if cycle.report_by:
+        warnings.extend(_deadlines(version, cycle_start, end, today, cycle.report_by, unit))
+    return Progress(cycle_start, end, version.effective_from, sums, feedback, met, tuple(warnings))
+
+
+def _deadlines(version: Version, start: date, end: date, today: date, report_by, unit: str) -> list[str]:
+    """A reminder while a finished year of the cycle is still open for reporting."""
+    year = year_of(version, today) - 1
+    begins, ends = year_span(version, year)
+    if ends < start or begins > end:
+        return []
+    due = date(ends.year, *report_by)
+    if due <= ends:
+        due = date(ends.year + 1, *report_by)
+    if not ends < today <= due:
+        return []
+    left = (due - today).days
+    when = "today" if left == 0 else f"{left} day{'s' if left != 1 else ''} left"
+    return [f"Report your {year_label(version, year)} {unit} by {_day(due)} ({when})."]

@@ -1,0 +1,289 @@
+"""What activities earn and how a cycle stands: tables of hand-computed cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from recognition.credits.frameworks import load_frameworks, parse
+from recognition.credits.rules import (
+    Activity,
+    compute_credits,
+    cycle_progress,
+    round_to,
+    totals,
+)
+from recognition.ledger.rules import KINDS
+
+FRAMEWORKS = load_frameworks()
+MOC, MAINPRO, AMA, POINTS = (FRAMEWORKS[name] for name in ("royal_college_moc", "cfpc_mainpro", "ama_pra",
+                                                          "department_points"))
+SOURCE = {"report_met_k": True}
+
+
+def act(kind, minutes=60, on=date(2024, 3, 1), **flags) -> Activity:
+    return Activity(ref=None, kind=kind, on=on, minutes=minutes, **flags)
+
+
+def one(framework, activity):
+    return compute_credits(framework, [activity])[0]
+
+
+@pytest.mark.parametrize(("value", "step", "mode", "expected"), [
+    ("0.8333", "0.25", "down", "0.75"), ("0.8333", "0.25", "nearest", "0.75"), ("0.8333", "0.25", "up", "1"),
+    ("0.875", "0.25", "nearest", "1"), ("0.875", "0.25", "down", "0.75"), ("1.665", "0.01", "nearest", "1.67"),
+    ("1.5", "1", "down", "1"), ("2", "0.25", "up", "2"),
+])
+def test_rounding_to_a_step(value, step, mode, expected):
+    assert round_to(D(value), D(step), mode) == D(expected)
+
+
+@pytest.mark.parametrize("on", [date(2023, 6, 1), date(2024, 6, 1)], ids=["pre-2024", "2024+"])
+@pytest.mark.parametrize(("activity", "section", "credits", "reason"), [
+    (act("feedback_reflection", 40, **SOURCE), "section_3", "2", ""),
+    (act("feedback_reflection", 40, external_source="CFAR teaching evaluations"), "section_3", "2", ""),
+    (act("feedback_reflection", 40), "section_3", "0", ("earns nothing: it must link to a feedback report that "
+     "reached the anonymity threshold (k) or name an external feedback source")),
+    (act("feedback_reflection", 40, report_met_k=False, external_source="  "), "section_3", "0", "earns nothing"),
+    (act("mentoring_preparation", 50), "section_2", "1.67", ""),
+    (act("mentoring_preparation", 45), "section_2", "1.5", ""),
+    (act("mentor_training", 90, accredited=True), "section_1", "1.5", ""),
+    (act("mentor_training", 90), "section_1", "0.75", ""),
+    (act("mentor_training", 25), "section_1", "0.21", ""),
+    (act("meeting", 60, confirmed=True), None, "0", "Meeting earns no credits in Royal College MOC Program"),
+    (act("academic_plan_review", confirmed=True), None, "0", "Academic-plan review earns no credits"),
+    (act("peer_group_session", confirmed=True), None, "0", "earns no credits"),
+    (act("sponsorship_action", confirmed=True), None, "0", "earns no credits"),
+    (act("other", 120), None, "0", "Other earns no credits"),
+])
+def test_moc_rates_in_both_eras(on, activity, section, credits, reason):
+    credit = one(MOC, Activity(**{**activity.__dict__, "on": on}))
+    assert (credit.section, credit.credits) == (section, D(credits))
+    assert reason in credit.reason and bool(credit.reason) == bool(reason)
+    assert credit.version == (date(2000, 1, 1) if on.year < 2024 else date(2024, 1, 1))
+
+
+@pytest.mark.parametrize(("activity", "section", "credits", "reason"), [
+    (act("mentor_training", 50, accredited=True), "category_1", "0.75", ""),
+    (act("mentor_training", 60, accredited=True), "category_1", "1", ""),
+    (act("mentor_training", 74, accredited=True), "category_1", "1", ""),  # 1.23 h: down, not to 1.25
+    (act("mentor_training", 89, accredited=True), "category_1", "1.25", ""),
+    (act("mentor_training", 10, accredited=True), "category_1", "0", "too short: rounds down to 0 in steps of 0.25"),
+    (act("mentor_training", 90), "category_2", "1.5", ""),
+    (act("feedback_reflection", 30, **SOURCE), "category_2", "0.5", ""),
+    (act("mentoring_preparation", 100), "category_2", "1.5", ""),
+    (act("meeting", 60, confirmed=True), None, "0", "Meeting earns no credits in AMA PRA Category 1 and 2"),
+])
+def test_ama_rates_round_down_to_a_quarter(activity, section, credits, reason):
+    credit = one(AMA, activity)
+    assert (credit.section, credit.credits, credit.reason) == (section, D(credits), reason)
+
+
+@pytest.mark.parametrize(("activity", "section", "credits", "year"), [
+    (act("feedback_reflection", 90, **SOURCE), "certified_assessment", "1.5", 2023),
+    (act("mentor_training", 50, accredited=True), "certified", "0.75", 2023),
+    (act("mentor_training", 55, accredited=True), "certified", "1", 2023),  # 0.92 h to the nearest quarter
+    (act("mentor_training", 60, on=date(2024, 6, 30)), "non_certified", "1", 2023),
+    (act("mentoring_preparation", 60, on=date(2024, 7, 1)), "non_certified", "1", 2024),  # July-June years
+])
+def test_mainpro_rates_and_july_to_june_years(activity, section, credits, year):
+    credit = one(MAINPRO, activity)
+    assert (credit.section, credit.credits, credit.year) == (section, D(credits), year)
+
+
+def test_moc_unaccredited_training_is_capped_at_50_a_cycle_and_the_next_cycle_starts_afresh():
+    day = date(2024, 2, 1)
+    ten_hours = [act("mentor_training", 600, on=day) for _ in range(9)]  # 9 x 5 = 45
+    activities = ten_hours + [act("mentor_training", 480, on=day),  # 4: 49 used
+                              act("mentor_training", 600, on=date(2025, 1, 1)),  # 1 left of 5
+                              act("mentor_training", 600, on=date(2026, 1, 1)),  # nothing left
+                              act("mentor_training", 600, on=date(2026, 1, 1), accredited=True),  # not capped
+                              act("mentor_training", 600, on=date(2029, 1, 1))]  # next cycle
+    credits = compute_credits(MOC, activities, cycle_start=date(2024, 1, 1))
+    assert [c.credits for c in credits] == [D(5)] * 9 + [D(4), D(1), D(0), D(10), D(5)]
+    assert credits[10].reason == credits[11].reason == "capped: 50 credits at most for unaccredited_training (per cycle)"
+    assert totals(credits).by_section == {"section_1": D(65)}
+
+
+def test_caps_go_to_the_earliest_activities_whatever_the_input_order():
+    later, earlier = act("mentor_training", 6000, on=date(2025, 1, 1)), act("mentor_training", 6000, on=date(2024, 1, 1))
+    credits = compute_credits(MOC, [later, earlier], cycle_start=date(2024, 1, 1))
+    assert [c.credits for c in credits] == [D(0), D(50)]
+
+
+def test_mainpro_non_certified_is_capped_at_125_a_cycle_across_rules():
+    prep = [act("mentoring_preparation", 600, on=date(2021, 1, 1)) for _ in range(12)]  # 120
+    credits = compute_credits(MAINPRO, prep + [act("mentor_training", 600, on=date(2022, 1, 1)),
+                                               act("mentor_training", 600, on=date(2022, 1, 2), accredited=True)],
+                              cycle_start=date(2020, 7, 1))
+    assert [c.credits for c in credits[-2:]] == [D(5), D(10)]
+    assert credits[-2].reason == "capped: 125 credits at most for Non-certified (per cycle)"
+
+
+def test_department_points_cap_meetings_per_mentee_per_year():
+    def meeting(mentee, on, confirmed=True):
+        return act("meeting", 45, on=on, confirmed=confirmed, mentee_id=mentee)
+
+    activities = ([meeting(1, date(2024, m, 1)) for m in range(1, 7)]  # 1,1,1,1 then capped
+                  + [meeting(2, date(2024, 3, 1)), meeting(2, date(2024, 4, 1), confirmed=False)]
+                  + [meeting(1, date(2025, 1, 1))])  # a new year
+    credits = compute_credits(POINTS, activities)
+    assert [c.credits for c in credits] == [D(1)] * 4 + [D(0), D(0), D(1), D(0), D(1)]
+    assert credits[4].reason == "capped: 4 points at most for confirmed_meeting (per mentee per year)"
+    assert credits[7].reason == "earns nothing: the other person must have confirmed it"
+    assert totals(credits).by_year == {2024: D(5), 2025: D(1)}
+
+
+@pytest.mark.parametrize(("activities", "points"), [
+    ([act("feedback_reflection", 30, **SOURCE)] * 3, [3, 3, 0]),  # 6 a year
+    ([act("feedback_reflection", 30)], [0]),
+    ([act("mentor_training", 30)] * 3, [5, 5, 0]),  # 10 a year, accredited or not
+    ([act("mentoring_preparation", 90), act("mentoring_preparation", 300)], [1, 4]),  # 1/h, 5 a year
+    ([act("academic_plan_review", confirmed=True, mentee_id=7)] * 2, [2, 0]),
+    ([act("sponsorship_action", confirmed=True)] * 6, [2, 2, 2, 2, 2, 0]),
+    ([act("other", 600)], [0]),
+])
+def test_department_points_table(activities, points):
+    assert [c.credits for c in compute_credits(POINTS, activities)] == [D(p) for p in points]
+
+
+def test_an_activity_is_credited_under_the_version_in_force_on_its_date():
+    data = {"id": "t", "name": "Test", "unit": "credits", "versions": [
+        {"effective_from": "2025-01-01", "sections": {"s": "S"},
+         "rules": [{"id": "r", "kinds": ["other"], "section": "s", "rate_per_hour": 2, "rounding": {"step": 1, "mode": "down"}}]},
+        {"effective_from": "2020-01-01", "sections": {"s": "S"},
+         "rules": [{"id": "r", "kinds": ["other"], "section": "s", "rate_per_hour": 1, "rounding": {"step": 1, "mode": "down"}}]},
+    ]}
+    framework = parse(data, "test")
+    days = [date(2019, 12, 31), date(2020, 1, 1), date(2024, 12, 31), date(2025, 1, 1)]
+    credits = compute_credits(framework, [act("other", 60, on=day) for day in days])
+    assert [c.credits for c in credits] == [D(0), D(1), D(1), D(2)]
+    assert credits[0].reason == "Test has no version in force on 2019-12-31"
+
+
+def year_of_moc(year, reflection_h=10, prep_h=10, training_h=0, source=True):
+    on = date(year, 5, 1)
+    flags = SOURCE if source else {}
+    return [act("feedback_reflection", reflection_h * 60, on=on, **flags), act("mentoring_preparation", prep_h * 60, on=on),
+            act("mentor_training", training_h * 60, on=on, accredited=True)]
+
+
+def years_of_moc(years, **hours):
+    return [activity for year in years for activity in year_of_moc(year, **hours)]
+
+
+def progress(framework, activities, start, today):
+    return cycle_progress(framework, compute_credits(framework, activities, start), start, today)
+
+
+CYCLE_2024 = date(2024, 1, 1)
+NOTHING_2024 = [
+    "This cycle has 0 of the 250 credits it needs: 250 to go by 31 December 2028.",
+    "2024: 0 credits, below the 25 each year needs (25 short).",
+    "2025 so far: 0 of the 25 credits each year needs.",
+    "Section 3: Assessment: 0 of the 25 credits this cycle needs.",
+    ("No \u201cfeedback received\u201d activity in this cycle yet: it needs at least 1 (time reflecting on feedback "
+     "about your teaching or practice)."),
+]
+
+
+@pytest.mark.parametrize(("activities", "start", "today", "met", "warnings"), [
+    ([], CYCLE_2024, date(2025, 6, 15), False, NOTHING_2024),
+    # Credits do not carry over: 2023's work counts for nothing in the 2024 cycle.
+    (years_of_moc([2023] * 5), CYCLE_2024, date(2025, 6, 15), False, NOTHING_2024),
+    # 30 in Section 3 in 2024, seen in January 2025: the deadline for 2024 is near.
+    (year_of_moc(2024, prep_h=0), CYCLE_2024, date(2025, 1, 10), False, [
+        "This cycle has 30 of the 250 credits it needs: 220 to go by 31 December 2028.",
+        "2025 so far: 0 of the 25 credits each year needs.",
+        "Report your 2024 credits by 31 January 2025 (21 days left).",
+    ]),
+    # Reflections with no feedback source earn nothing and are not "feedback received".
+    (year_of_moc(2024, source=False), CYCLE_2024, date(2024, 12, 1), False, [
+        "This cycle has 20 of the 250 credits it needs: 230 to go by 31 December 2028.",
+        "2024 so far: 20 of the 25 credits each year needs.",
+        "Section 3: Assessment: 0 of the 25 credits this cycle needs.",
+        NOTHING_2024[-1],
+    ]),
+    # 50 a year for five years (30 in Section 3): everything met; only the reminder is left.
+    (years_of_moc(range(2024, 2029)), CYCLE_2024, date(2029, 1, 31), True, [
+        "Report your 2028 credits by 31 January 2029 (today).",
+    ]),
+    (years_of_moc(range(2024, 2029)), CYCLE_2024, date(2029, 2, 1), True, []),
+    # A cycle that started before 2024: 400, 40 a year, 25 in each section; no "feedback received" rule.
+    (years_of_moc(range(2019, 2024), training_h=2), date(2019, 1, 1), date(2023, 12, 1), False, [
+        "This cycle has 260 of the 400 credits it needs: 140 to go by 31 December 2023.",
+        "Section 1: Group learning: 10 of the 25 credits this cycle needs.",
+    ]),
+    (year_of_moc(2019, reflection_h=0, prep_h=15, training_h=30), date(2019, 1, 1), date(2020, 3, 1), False, [
+        "This cycle has 60 of the 400 credits it needs: 340 to go by 31 December 2023.",
+        "2020 so far: 0 of the 40 credits each year needs.",
+        "Section 3: Assessment: 0 of the 25 credits this cycle needs.",
+    ]),
+])
+def test_moc_cycle_progress(activities, start, today, met, warnings):
+    result = progress(MOC, activities, start, today)
+    assert list(result.warnings) == warnings
+    assert result.met is met
+
+
+def test_mainpro_cycle_progress_after_the_cycle_ended():
+    activities = [act("mentor_training", 26 * 60, on=date(y, 9, 1), accredited=True) for y in range(2020, 2025)]
+    activities.append(act("feedback_reflection", 5 * 60, on=date(2020, 9, 2), **SOURCE))
+    result = progress(MAINPRO, activities, date(2020, 7, 1), date(2025, 7, 15))
+    assert result.end == date(2025, 6, 30)
+    assert list(result.warnings) == [
+        "This cycle ended on 30 June 2025 with 135 of the 250 credits it needed (115 short).",
+        "Certified Assessment: 5 of the 10 credits this cycle needs.",
+    ]
+
+
+def test_mainpro_years_are_named_july_to_june():
+    result = progress(MAINPRO, [], date(2020, 7, 1), date(2021, 1, 1))
+    assert "2020-21 so far: 0 of the 25 credits each year needs." in result.warnings
+
+
+def test_a_framework_without_a_cycle_has_no_cycle_progress():
+    with pytest.raises(ValueError, match="AMA PRA Category 1 and 2 defines no cycle"):
+        cycle_progress(AMA, [], date(2024, 1, 1), date(2024, 6, 1))
+
+
+activities_strategy = st.lists(st.builds(
+    act,
+    kind=st.sampled_from(sorted(KINDS)),
+    minutes=st.integers(0, 24 * 60),
+    on=st.dates(date(2023, 6, 1), date(2030, 6, 1)),
+    confirmed=st.booleans(),
+    accredited=st.booleans(),
+    report_met_k=st.booleans(),
+    external_source=st.sampled_from([None, "", "Learner survey"]),
+    mentee_id=st.sampled_from([1, 2, 3]),
+), max_size=25)
+
+
+@given(framework=st.sampled_from(list(FRAMEWORKS.values())), activities=activities_strategy)
+def test_credits_are_never_negative_nor_above_what_was_earned_nor_past_a_cap(framework, activities):
+    credits = compute_credits(framework, activities, cycle_start=date(2024, 1, 1))
+    assert all(D(0) <= c.credits <= c.earned for c in credits)
+    if framework is MOC:
+        for cycle in (0, 1, 2):  # 2019-2023, 2024-2028, 2029-2033
+            window = [c.credits for c in credits if c.rule == "unaccredited_training"
+                      and 2019 + 5 * cycle <= c.activity.on.year < 2024 + 5 * cycle]
+            assert sum(window) <= 50
+    if framework is POINTS:
+        for mentee in (1, 2, 3):
+            for year in range(2023, 2031):
+                assert sum(c.credits for c in credits if c.rule == "confirmed_meeting"
+                           and c.activity.mentee_id == mentee and c.year == year) <= 4
+
+
+@given(framework=st.sampled_from(list(FRAMEWORKS.values())), activities=activities_strategy,
+       extra=activities_strategy.filter(bool).map(lambda a: a[0]), at=st.integers(0, 25))
+def test_adding_an_activity_never_lowers_a_total(framework, activities, extra, at):
+    before = totals(compute_credits(framework, activities, cycle_start=date(2024, 1, 1)))
+    after = totals(compute_credits(framework, activities[:at] + [extra] + activities[at:], cycle_start=date(2024, 1, 1)))
+    assert after.total >= before.total
+    assert all(after.by_section.get(s, 0) >= n for s, n in before.by_section.items())
