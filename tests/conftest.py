@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from contextlib import closing
+import itertools
+from contextlib import closing, contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -32,6 +34,7 @@ settings.register_profile("ci", deadline=None)
 settings.load_profile("ci")
 
 ENV_PREFIX = "RECOGNITION_"
+_names = itertools.count(1)
 ALL_BACKENDS = ("sqlite", "postgresql")
 # Read now: every test clears RECOGNITION_* from the environment before it builds an app.
 POSTGRES_URL = os.environ.get(URL_ENV)
@@ -119,8 +122,17 @@ def backend(request) -> str:
 @pytest.fixture
 def database_url(backend, request, tmp_path):
     """A freshly migrated, empty database of the chosen backend, gone after the test."""
+    with fresh_database(request, backend, tmp_path) as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(request: pytest.FixtureRequest, backend: str, folder):
+    """A new migrated, empty database of ``backend`` (a copy of the SQLite template in
+    ``folder``, or a PostgreSQL database from the template); yields its URL and drops it
+    after. Dispose every engine on it first (``dispose_engines``)."""
     if backend == "sqlite":
-        path = tmp_path / "recognition.sqlite3"
+        path = Path(folder) / f"recognition-{next(_names)}.sqlite3"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return

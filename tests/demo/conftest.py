@@ -3,7 +3,6 @@ the same shape), and a second fresh database for comparing two loads."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
@@ -14,7 +13,7 @@ from recognition.demo import builder
 from recognition.extensions import db
 from recognition.feedback.models import Answer, Comment, Instrument, Receipt, Release, Request, Response
 from recognition.reflections.models import Reflection
-from tests.conftest import app_config, dispose_engines
+from tests.conftest import app_config, dispose_engines, fresh_database
 
 SEED = 7
 SCALE = 0.1
@@ -51,17 +50,7 @@ def logins(app) -> dict[str, tuple[str, str]]:
 @pytest.fixture
 def other_app(backend, request, tmp_path, instance_path):
     """A second app on a second fresh, migrated database of the same backend."""
-    server = name = None
-    if backend == "sqlite":
-        path = tmp_path / "other.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-    else:
-        server = request.getfixturevalue("postgres_server")
-        name = server.create_from_template()
-        url = server.database_url(name)
-    app = create_app(app_config(url))
-    yield app
-    dispose_engines(app)
-    if server is not None:
-        server.drop(name)
+    with fresh_database(request, backend, tmp_path) as url:
+        app = create_app(app_config(url))
+        yield app
+        dispose_engines(app)

@@ -23,7 +23,7 @@ from recognition.feedback import reports, service
 from recognition.feedback.models import Request
 from recognition.mentorships.models import Mentorship
 from recognition.people.models import Person
-from tests.conftest import app_config, clear_environment, dispose_engines
+from tests.conftest import app_config, clear_environment, dispose_engines, fresh_database
 from tests.support.department import Department
 
 # A fixed clock: inside calendar period 2026 and before its answer deadline (1 March 2027).
@@ -121,26 +121,15 @@ def fresh_app(request: pytest.FixtureRequest, backend: str, **config):
     """A new app on a new, migrated, empty database of ``backend``, for tests that need
     one per hypothesis example (function-scoped fixtures are built once per test)."""
     folder = Path(tempfile.mkdtemp(prefix="feedback-example-"))
-    server = name = None
-    if backend == "sqlite":
-        path = folder / "recognition.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-    else:
-        server = request.getfixturevalue("postgres_server")
-        name = server.create_from_template()
-        url = server.database_url(name)
-    app = None
     try:
-        with pytest.MonkeyPatch.context() as monkeypatch:
+        with fresh_database(request, backend, folder) as url, pytest.MonkeyPatch.context() as monkeypatch:
             clear_environment(monkeypatch)
             (folder / "instance").mkdir()
             monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(folder / "instance"))
             app = create_app(app_config(url, **config))
-        yield app
+            try:
+                yield app
+            finally:
+                dispose_engines(app)
     finally:
-        if app is not None:
-            dispose_engines(app)
-        if server is not None:
-            server.drop(name)
         shutil.rmtree(folder, ignore_errors=True)
