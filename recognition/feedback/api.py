@@ -26,7 +26,7 @@ blp = Blueprint("feedback_api", __name__, description="Anonymous mentee feedback
 
 RECEIVED = (
     "Thank you: your feedback was received. It is stored without your name and shown to your mentor only "
-    "pooled with at least {k} responses. It cannot be seen or changed again."
+    "pooled with at least {k} responses from at least {k} different mentees. It cannot be seen or changed again."
 )
 
 

@@ -146,8 +146,8 @@ def messages_for(requests: list[Request], reminder: bool):
             f"Dear {mentee.name},\n\n"
             f"How has {mentor.name}'s mentoring been for you in {request.period}? The form takes about five minutes:\n\n"
             f"    {base}/feedback/requests/{request.id}\n\n"
-            "Your answers are anonymous. Your mentor sees them only pooled with at least "
-            f"{k()} other responses, and no one, administrators included, can tell which answers are yours.\n\n"
+            "Your answers are anonymous. Your mentor sees them only pooled with the answers of at least "
+            f"{k() - 1} other mentees, and no one, administrators included, can tell which answers are yours.\n\n"
             f"You can answer until {answer_deadline(request.period).isoformat()}.\n"
         )
         yield request, compose(mentee.email, subject, body)

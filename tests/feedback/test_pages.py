@@ -198,7 +198,7 @@ def test_the_form_shows_every_item_with_its_scale_not_applicable_and_the_notice(
     assert body.count('maxlength="1000"') == 2 and "At most 1000 characters." in body
     notice = body.index("Your answers are anonymous.")
     assert notice < body.index('<form method="post"') < body.index('<button type="submit" class="big">Send my feedback')
-    assert "pooled with at least 3 responses" in body
+    assert "pooled with at least 3 responses from at least 3 different mentees" in body
     assert "can see or change your answers" in body
     assert "<script" not in body and "style=" not in body
 
