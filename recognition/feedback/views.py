@@ -115,17 +115,26 @@ def report():
                 "from the division feedback page."
             )
         mentor_id = actor.person_id
-    selector = _period_form()
+    selector = _period_form(_latest_shown(lambda key: reports.mentor_report(mentor_id, key, actor)["shown"]))
     data = reports.mentor_report(mentor_id, selector.period.data, actor)
     return render_template("feedback/report.html", report=data, selector=selector, figures=_figures(data),
                            mentor_id=None if mentor_id == actor.person_id else mentor_id)
 
 
-def _period_form() -> PeriodForm:
+def _latest_shown(shows) -> str | None:
+    """Without a period asked for, the newest recent period that has something to show
+    (released blocks only), so a first visit does not land on an empty current period."""
+    if request.args.get("period"):
+        return None
+    recent = periods.recent(utcnow().date(), service.period_kind(), RECENT_PERIODS)
+    return next((key for key in recent if shows(key)), None)
+
+
+def _period_form(default: str | None = None) -> PeriodForm:
     today = utcnow().date()
     recent = periods.recent(today, service.period_kind(), RECENT_PERIODS)
     form = PeriodForm(formdata=request.args)
-    chosen = form.period.data or recent[0]
+    chosen = form.period.data or default or recent[0]
     service.checked_period(chosen)  # a malformed period is refused, naming the field and its shape
     form.period.data = chosen
     keys = recent if chosen in recent else sorted({*recent, chosen}, reverse=True)
@@ -194,7 +203,8 @@ def division():
     if "division" not in request.args and not actor.is_admin:
         division_id = divisions[0].id
     filters.division.data = division_id
-    period = filters.period.data or recent[0]
+    period = filters.period.data or _latest_shown(
+        lambda key: bool(reports.division_view(division_id, key, actor)["mentors"])) or recent[0]
     service.checked_period(period)
     filters.period.data = period
     filters.period.choices = [SelectChoice(key, key) for key in (recent if period in recent else sorted({*recent, period}, reverse=True))]
