@@ -7,7 +7,6 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..auth.current import page_actor
@@ -16,7 +15,8 @@ from ..clock import utcnow
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..mentorships.views import kind_label
-from ..people.models import Division, Person
+from ..people.models import Person
+from ..people.service import managed_divisions
 from . import charts, periods, reports, service
 from .forms import ActionForm, AnswerForm, DivisionFilterForm, PeriodForm
 
@@ -190,10 +190,7 @@ def division():
     today = utcnow().date()
     recent = periods.recent(today, service.period_kind(), RECENT_PERIODS)
     filters = DivisionFilterForm(formdata=request.args)
-    statement = select(Division).order_by(Division.name)
-    if not actor.is_admin:
-        statement = statement.where(Division.id.in_(actor.directed_division_ids))
-    divisions = db.session.scalars(statement).all()
+    divisions = managed_divisions(actor)
     filters.division.choices = ([SelectChoice("", "Whole department")] if actor.is_admin else []) + [
         SelectChoice(d.id, d.name) for d in divisions
     ]

@@ -21,8 +21,8 @@ from ..ledger import service as ledger
 from ..ledger.forms import ReverseForm
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE, LABELS as WORK_LABELS
-from ..people.models import Division, Person
-from ..people.service import find_by_email
+from ..people.models import Person
+from ..people.service import find_by_email, managed_divisions
 from . import service
 from .forms import KIND_LABELS, EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
 from .models import Mentorship
@@ -286,7 +286,7 @@ def admin_list():
     actor = page_actor()
     if not (actor.is_admin or actor.directed_division_ids):
         raise Forbidden("Only administrators and division directors can list and start mentorships.")
-    divisions = _divisions_for(actor)
+    divisions = managed_divisions(actor)
     filters = MentorshipFilterForm(formdata=request.args)
     filters.division.choices = [SelectChoice("", "All divisions" if actor.is_admin else "Your divisions")] + [
         SelectChoice(d.id, d.name) for d in divisions
@@ -361,13 +361,6 @@ def _start(form: StartMentorshipForm, actor: Actor):
         "success",
     )
     return redirect(url_for("mentorships.detail", mentorship_id=mentorship.id))
-
-
-def _divisions_for(actor: Actor) -> list[Division]:
-    statement = select(Division).order_by(Division.name)
-    if not actor.is_admin:
-        statement = statement.where(Division.id.in_(actor.directed_division_ids))
-    return db.session.scalars(statement).all()
 
 
 def _email_suggestions(actor: Actor, division_id: int | None) -> list[tuple[str, str]]:

@@ -119,6 +119,14 @@ def create_division(name: str, code: str, actor: Actor) -> Division:
     return division
 
 
+def managed_divisions(actor: Actor) -> list[Division]:
+    """The divisions an actor manages: all for admins, their own for directors."""
+    statement = select(Division).order_by(Division.name)
+    if not actor.is_admin:
+        statement = statement.where(Division.id.in_(actor.directed_division_ids))
+    return db.session.scalars(statement).all()
+
+
 def get_division(division_id: int) -> Division:
     division = db.session.get(Division, division_id)
     if division is None:

@@ -44,7 +44,7 @@ def roster():
     actor = page_actor()
     if not (actor.is_admin or actor.directed_division_ids):
         raise Forbidden("Only administrators and division directors can see the roster.")
-    divisions = _divisions_for(actor)
+    divisions = service.managed_divisions(actor)
     filters = RosterFilterForm(formdata=request.args)
     filters.division.choices = [SelectChoice("", "All divisions" if actor.is_admin else "Your divisions")] + [
         SelectChoice(d.id, d.name) for d in divisions
@@ -104,13 +104,6 @@ def _add(form: PersonForm, actor: Actor):
     db.session.commit()
     flash(f"Added {person.name} to the roster. Start a mentorship for them from the Mentorships page.", "success")
     return redirect(url_for("people.detail", person_id=person.id))
-
-
-def _divisions_for(actor: Actor) -> list[Division]:
-    statement = select(Division).order_by(Division.name)
-    if not actor.is_admin:
-        statement = statement.where(Division.id.in_(actor.directed_division_ids))
-    return db.session.scalars(statement).all()
 
 
 def _formal_mentors(person_ids: list[int]) -> dict[int, list[Person]]:
