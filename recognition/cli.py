@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from flask_migrate import upgrade
 
 from . import instance
+from .credits import signing
 
 
 def _create_app():
@@ -31,6 +32,9 @@ def prepare() -> "object":
     app = _create_app()
     with app.app_context():
         upgrade()
+    key, made = signing.ensure_key(app.instance_path, app.config.get("SIGNING_KEY_PATH"))
+    if made:
+        click.echo(f"Made the statement signing key {key.path} (key id {key.key_id}); back it up with the database.")
     return app
 
 
@@ -205,11 +209,13 @@ APP_COMMANDS = (init_command, serve_command, demo_command, ledger_group, backup_
 def register(app) -> None:
     for command in APP_COMMANDS:
         app.cli.add_command(command)
+    from .credits.cli import statements_group
     from .feedback.cli import feedback_group
     from .roster.cli import roster_group
 
     app.cli.add_command(roster_group)
     app.cli.add_command(feedback_group)
+    app.cli.add_command(statements_group)
 
 
 def main() -> None:

@@ -76,6 +76,22 @@ class Defaults:
     # The address people use to reach the app, for links in emails.
     BASE_URL = "http://127.0.0.1:5000"
 
+    # Credits. The framework a person reports to until they choose one (see
+    # recognition/credits/frameworks/*.json; add or override in <instance>/credits/).
+    CREDIT_FRAMEWORK = "royal_college_moc"
+    # The Ed25519 key that signs statements; None means <instance>/signing-key.pem,
+    # made by `recognition init`.
+    SIGNING_KEY_PATH: str | None = None
+    # The certificate's logo (PNG or JPEG); None draws the department's initials.
+    CERTIFICATE_LOGO: str | None = None
+    # An optional line under the signature rule, e.g. "Chair, Department of Medicine".
+    CERTIFICATE_SIGNATORY: str | None = None
+    # Lookups on /verify per client address: at most this many per window.
+    VERIFY_RATE_LIMIT = 30
+    VERIFY_RATE_WINDOW_SECONDS = 60
+    # Processes the year-end statement batch renders with.
+    STATEMENT_BATCH_WORKERS = 2
+
     API_PAGE_SIZE = 50
 
     # flask-smorest / OpenAPI

@@ -6,3 +6,5 @@ from .mentorships.models import Mentorship  # noqa: F401
 from .people.models import Division, DivisionDirector, Person  # noqa: F401
 from .feedback.models import Answer, Comment, Instrument, Receipt, Release, Request, Response  # noqa: F401
 from .reflections.models import Reflection  # noqa: F401
+from .credits.models import CreditProfile, Statement, StatementRevocation  # noqa: F401
+from .ratelimit import RateHit  # noqa: F401

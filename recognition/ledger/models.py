@@ -60,6 +60,8 @@ class LedgerEntry(db.Model):
     recorded_at: Mapped[datetime]
     target_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
     reason: Mapped[str | None] = mapped_column(Text)
+    # For mentor training: the accrediting body and activity (Section 1 / Category 1 credit).
+    accreditation: Mapped[str | None] = mapped_column(String(200))
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
@@ -69,7 +71,7 @@ class LedgerEntry(db.Model):
     target: Mapped["LedgerEntry | None"] = relationship(remote_side=[id])
 
     def hashed_fields(self) -> dict:
-        return {
+        fields = {
             "seq": self.seq,
             "entry_type": self.entry_type,
             "kind": self.kind,
@@ -84,3 +86,8 @@ class LedgerEntry(db.Model):
             "reason": self.reason,
             "prev_hash": self.prev_hash,
         }
+        # Added after the first entries were chained: hashed only when present, so the
+        # hashes of earlier entries stay as they were.
+        if self.accreditation is not None:
+            fields["accreditation"] = self.accreditation
+        return fields

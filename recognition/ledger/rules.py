@@ -33,6 +33,8 @@ LABELS = {
 }
 MAX_MINUTES = 24 * 60
 MAX_NOTE = 4000
+MAX_ACCREDITATION = 200
+ACCREDITABLE = frozenset({"mentor_training"})
 EARLIEST = date(1950, 1, 1)
 
 
@@ -43,6 +45,7 @@ def contribution_problems(
     today: date,
     mentorship_span: tuple[date, date | None] | None,
     own_operation: bool = False,
+    accreditation: str | None = None,
 ) -> dict[str, list[str]]:
     """Field -> broken rules for a new contribution. ``mentorship_span`` is the named
     mentorship's (start, end), or None when no mentorship is named."""
@@ -72,4 +75,11 @@ def contribution_problems(
         refuse("minutes", f"must be between 0 and {MAX_MINUTES}")
     elif kind in ("meeting", "peer_group_session", "mentor_training", "feedback_reflection") and minutes == 0:
         refuse("minutes", "must be more than 0 for this kind")
+    if accreditation is not None:
+        if kind not in ACCREDITABLE:
+            refuse("accreditation", "may be given only for mentor training")
+        elif not accreditation.strip():
+            refuse("accreditation", "must not be blank: name the accrediting body and activity, or leave it out")
+        elif len(accreditation) > MAX_ACCREDITATION:
+            refuse("accreditation", f"must be at most {MAX_ACCREDITATION} characters")
     return problems

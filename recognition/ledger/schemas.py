@@ -2,7 +2,7 @@ from marshmallow import Schema, fields, validate
 
 from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
 from .models import ENTRY_TYPES
-from .rules import DIRECT_KINDS, KINDS, MAX_MINUTES, MAX_NOTE
+from .rules import DIRECT_KINDS, KINDS, MAX_ACCREDITATION, MAX_MINUTES, MAX_NOTE
 
 
 class ContributionInSchema(Schema):
@@ -12,6 +12,11 @@ class ContributionInSchema(Schema):
     occurred_on = fields.Date(required=True)
     minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_MINUTES))
     note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
+    accreditation = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=MAX_ACCREDITATION),
+        metadata={"description": "Mentor training only: the accrediting body and activity, which makes it "
+                  "Section 1 / Category 1 credit (e.g. 'Royal College accredited group learning, CPD-1234')"},
+    )
 
 
 class EntrySchema(Schema):
@@ -28,6 +33,7 @@ class EntrySchema(Schema):
     recorded_at = UtcDateTime()
     target_id = fields.Integer(allow_none=True, metadata={"description": "The entry this reverses or confirms"})
     reason = fields.String(allow_none=True)
+    accreditation = fields.String(allow_none=True)
     prev_hash = fields.String()
     entry_hash = fields.String()
     confirmed_by_entry_id = fields.Integer(allow_none=True, metadata={"description": "The counterpart's confirmation, if any"})

@@ -51,7 +51,11 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
     minutes = data.get("minutes") or 0
     note = (data.get("note") or "").strip()
     span = (mentorship.started_on, mentorship.ended_on) if mentorship else None
-    problems = contribution_problems(data["kind"], data["occurred_on"], minutes, now.date(), span, own_operation)
+    accreditation = data.get("accreditation")
+    accreditation = accreditation.strip() if isinstance(accreditation, str) and accreditation.strip() else accreditation
+    problems = contribution_problems(
+        data["kind"], data["occurred_on"], minutes, now.date(), span, own_operation, accreditation
+    )
     if len(note) > MAX_NOTE:
         problems.setdefault("note", []).append(f"must be at most {MAX_NOTE} characters")
     if problems:
@@ -73,6 +77,7 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
         minutes=minutes,
         note=note,
         recorded_by_id=actor.person_id,
+        accreditation=accreditation,
     )
     return append(entry, now)
 
@@ -234,7 +239,7 @@ HASHED_COLUMNS = (
     LedgerEntry.id, LedgerEntry.seq, LedgerEntry.entry_type, LedgerEntry.kind, LedgerEntry.mentorship_id,
     LedgerEntry.person_id, LedgerEntry.occurred_on, LedgerEntry.minutes, LedgerEntry.note,
     LedgerEntry.recorded_by_id, LedgerEntry.recorded_at, LedgerEntry.target_id, LedgerEntry.reason,
-    LedgerEntry.prev_hash, LedgerEntry.entry_hash,
+    LedgerEntry.prev_hash, LedgerEntry.accreditation, LedgerEntry.entry_hash,
 )
 
 
@@ -249,6 +254,8 @@ def stored_chain(batch: int = 2000):
         for row in result:
             fields = row._asdict()
             entry_id, stored = fields.pop("id"), fields.pop("entry_hash")
+            if fields["accreditation"] is None:  # hashed only when present (see LedgerEntry)
+                del fields["accreditation"]
             yield entry_id, fields, stored
 
 
