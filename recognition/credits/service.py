@@ -81,9 +81,12 @@ def set_profile(person_id: int, framework_id: str, cycle_start: date | None, act
     chosen = framework(framework_id, "framework_id")
     if cycle_start is not None:
         version = chosen.version_on(cycle_start)
+        if version is None and any(v.cycle for v in chosen.versions):
+            first = chosen.versions[0].effective_from
+            raise DomainError.field("cycle_start", f"must be on or after {first.isoformat()}, when {chosen.name} begins")
         if version is None or version.cycle is None:
             raise DomainError.field("cycle_start", f"{chosen.name} has no cycles; leave the cycle start empty")
-        if cycle_start > now.date().replace(year=now.year + 1):
+        if cycle_start > rules.add_years(now.date(), 1):
             raise DomainError.field("cycle_start", "must not be more than a year ahead")
     row = db.session.get(CreditProfile, person_id)
     if row is None:
@@ -161,12 +164,12 @@ def _source(entry: LedgerEntry, reflection: Reflection | None) -> Source:
         about = f"feedback report ({reflection.period})" if reflection.source == "report" else reflection.source_name
         title = f"Reflection on feedback received: {about}"
         summary = f"{reflection.area.strip()} Next steps: {reflection.next_steps.strip()}"
-    elif entry.kind in PERSONAL_KINDS:
-        detail = entry.accreditation or entry.note.strip()
-        title = f"{label}: {_clip(detail, 120)}" if detail else label
+    elif entry.kind in PERSONAL_KINDS and entry.mentorship_id is None:
+        detail = entry.accreditation or _clip(entry.note, 120)
+        title = f"{label}: {detail}" if detail else label
         summary = ""
-    else:  # work with a mentee: no names or notes on a certificate
-        title = f"{label} with a mentee"
+    else:  # work with or for a mentee: no names or notes on a certificate
+        title = f"{label} with a mentee" if entry.kind not in PERSONAL_KINDS else f"{label} (for a mentee)"
         summary = ""
     return Source(entry.id, entry.entry_hash, entry.kind, entry.occurred_on, entry.minutes, title, summary)
 
@@ -218,12 +221,26 @@ def summary(person_id: int, today: date, framework_id: str | None = None) -> Sum
     if current is None or current.cycle is None:
         note = f"{chosen.name} has no multi-year cycle: each year stands alone."
     else:
-        start = cycle_start or _default_cycle_start(chosen, today)
+        start = current_cycle_start(chosen, cycle_start, today) if cycle_start else _default_cycle_start(chosen, today)
         progress = rules.cycle_progress(chosen, [c.credit for c in credited], start, today)
         if cycle_start is None:
             note = (f"Your cycle start is not set, so this assumes a cycle starting {start.isoformat()}. "
                     "Set it below to match your MAINPORT record.")
     return Summary(person_id, chosen, profile, credited, years, progress, note)
+
+
+def current_cycle_start(framework_: Framework, first_start: date, today: date) -> date:
+    """The start of the cycle that contains ``today``, for cycles following on from one
+    that began on ``first_start`` (a 2019 start gives a 2024 cycle, judged by 2024 rules)."""
+    start = first_start
+    while True:
+        version = framework_.version_on(start)
+        if version is None or version.cycle is None:
+            return start
+        following = rules.add_years(start, version.cycle.years)
+        if following > today:
+            return start
+        start = following
 
 
 def _default_cycle_start(framework_: Framework, today: date) -> date:
@@ -271,9 +288,21 @@ def normalise_code(text: str) -> str:
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())
 
 
+def number_prefix(framework_id: str) -> str:
+    """The framework's initials (RCM for royal_college_moc), or, when another framework
+    has the same initials, its id in capitals: numbers never collide across frameworks."""
+
+    def initials(name: str) -> str:
+        return "".join(part[0] for part in name.split("_") if part).upper()
+
+    mine = initials(framework_id)
+    if any(initials(other) == mine for other in frameworks() if other != framework_id):
+        return framework_id.upper().replace("_", "")[:20]
+    return mine
+
+
 def number_for(framework_id: str, year: int, person_id: int, version: int) -> str:
-    initials = "".join(part[0] for part in framework_id.split("_") if part).upper()
-    return f"{initials}-{year}-{person_id:05d}-{version}"
+    return f"{number_prefix(framework_id)}-{year}-{person_id:05d}-{version}"
 
 
 def verify_url(code: str) -> str:
@@ -485,8 +514,11 @@ def revoke(statement: Statement, reason: str, actor: Actor, now: datetime) -> St
     if is_revoked(statement.id):
         raise Conflict(f"Statement {statement.number} is already revoked.", {"statement": ["is already revoked"]})
     row = StatementRevocation(statement_id=statement.id, reason=reason, revoked_at=now, revoked_by_id=actor.person_id)
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:  # revoked by someone else a moment ago
+        raise Conflict(f"Statement {statement.number} is already revoked.", {"statement": ["is already revoked"]}) from None
     return row
 
 
@@ -529,8 +561,10 @@ def check_signed(payload: dict, public) -> tuple[bool, str]:
     try:
         content = canonical(payload["document"])
         signature = payload["signature"]
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return False, "not a signed statement: it needs document and signature"
+    if not isinstance(signature, str):
+        return False, "not a signed statement: the signature must be a string"
     if sha256(content) != payload.get("content_hash"):
         return False, "the document does not match its content hash (it was changed)"
     if not signing.verify(public, content, signature):
@@ -581,7 +615,8 @@ def eligible(year: int, framework_id: str | None = None) -> list[tuple[int, str]
     pairs = []
     for person_id, sourced in everyone.items():
         profile = profiles.get(person_id)
-        chosen = framework(framework_id or (profile.framework_id if profile else default))
+        own = profile.framework_id if profile and profile.framework_id in frameworks() else default
+        chosen = framework(framework_id or own)
         if (person_id, chosen.id) in issued:
             continue
         cycle_start = profile.cycle_start if profile and profile.framework_id == chosen.id else None
