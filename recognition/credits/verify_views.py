@@ -1,5 +1,85 @@
-"""Public verification pages: /verify and /verify/<code>."""
+"""Public verification pages: /verify and /verify/<code>, no sign-in.
 
-from flask import Blueprint
+A verification page says whether a certificate is genuine and whether it still stands,
+with the minimum facts needed to match it to the paper (``service.verification``) and
+nothing else about the person. Lookups are rate-limited per address, so codes cannot be
+guessed by trying many.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+
+from .. import ratelimit
+from ..clock import utcnow
+from ..extensions import db
+from . import service, signing
+from .forms import CodeForm, UploadForm
 
 blp = Blueprint("verify", __name__)
+PDF_MAGIC = b"%PDF-"
+
+
+@blp.app_template_filter("long_date")
+def long_date(day: date) -> str:
+    """1 January 2026: unambiguous in every country."""
+    return f"{day.day} {day:%B %Y}"
+
+
+@blp.get("/verify")
+def start():
+    """A box to type the code in; the code as typed (dashes, spaces, lower case) is fine."""
+    if "code" not in request.args:
+        return render_template("verify/start.html", form=CodeForm(formdata=None))
+    form = CodeForm(formdata=request.args)
+    if form.validate():
+        code = service.normalise_code(form.code.data)
+        if code:
+            return redirect(url_for("verify.check", code=code))
+        form.code.errors.append("must be the letters and digits printed on the certificate")
+    return render_template("verify/start.html", form=form), 422
+
+
+@blp.get("/verify/key.pem")
+def public_key():
+    """The department's public key, for checking a signed statement offline."""
+    return Response(signing.app_key(current_app).public_pem(), mimetype="text/plain")
+
+
+@blp.route("/verify/<code>", methods=["GET", "POST"])
+def check(code: str):
+    """Genuine or not, current, superseded or revoked; and, for an uploaded PDF, whether
+    it is byte for byte the certificate that was issued."""
+    config = current_app.config
+    window = config["VERIFY_RATE_WINDOW_SECONDS"]
+    try:
+        ratelimit.hit("verify", request.remote_addr or "unknown", config["VERIFY_RATE_LIMIT"], window, utcnow())
+    except ratelimit.RateLimited as error:
+        db.session.rollback()
+        return render_template("verify/limited.html", message=error.message), 429, {"Retry-After": str(window)}
+    db.session.commit()
+    facts = service.verification(code)
+    if facts is None:
+        return render_template("verify/unknown.html", code=code, form=CodeForm(formdata=None)), 404
+    form = UploadForm()
+    identical, status = None, 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            data = form.pdf.data.read()
+            if data.startswith(PDF_MAGIC):
+                identical, status = hashlib.sha256(data).hexdigest() == facts["pdf_sha256"], 200
+            else:
+                form.pdf.errors.append("must be a PDF file; this file is not one (it does not start with %PDF-)")
+    return render_template(
+        "verify/result.html",
+        facts=facts,
+        code=service.normalise_code(code),
+        printed=service.format_code(service.normalise_code(code)),
+        form=form,
+        identical=identical,
+        uploaded=form.pdf.data.filename if identical is not None else None,
+    ), status
