@@ -4,12 +4,16 @@ On SQLite every transaction that may write starts with ``BEGIN IMMEDIATE``: the 
 lock is taken before anything is read, so a ledger append reads the chain head and
 writes the next entry without another writer slipping in between, and a read snapshot
 never has to be upgraded (the source of "database is locked" under WAL). Requests with
-safe methods start deferred transactions, so readers never queue behind writers.
+safe methods start deferred transactions, so readers never queue behind writers, and so
+does work outside a request that only reads (``read_only``: the year-end batch renders
+statements without holding the lock, then stores each in its own short transaction).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import has_request_context, request
 from sqlalchemy import event, text
@@ -17,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _busy_timeout_ms = 30_000
+_read_only: ContextVar[bool] = ContextVar("recognition_read_only", default=False)
 
 
 def init_app(app) -> None:
@@ -27,7 +32,20 @@ def init_app(app) -> None:
 def writes_expected() -> bool:
     if has_request_context():
         return request.method not in SAFE_METHODS
-    return True
+    return not _read_only.get()
+
+
+@contextmanager
+def read_only():
+    """Transactions that begin inside (outside a request) only read: on SQLite they start
+    deferred, so they neither take nor wait for the write lock; on PostgreSQL they are
+    read-only REPEATABLE READ, so all they read is one snapshot. Begin and end the
+    transaction inside the block: one already open is left as it began."""
+    token = _read_only.set(True)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
 
 
 @event.listens_for(Engine, "connect")
@@ -49,6 +67,10 @@ def _on_connect(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _on_begin(connection):
+    if connection.dialect.name == "postgresql":
+        if _read_only.get() and not has_request_context():
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return
     if connection.dialect.name != "sqlite":
         return
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes_expected() else "BEGIN")

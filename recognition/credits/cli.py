@@ -1,8 +1,113 @@
 """``recognition statements``: the year-end batch and offline checks."""
 
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
 import click
+from flask import current_app
+from flask.cli import ScriptInfo, with_appcontext
+
+from ..errors import DomainError
+from . import batch, service, signing
 
 
 @click.group("statements")
 def statements_group():
     """Issue credit statements and check signed ones."""
+
+
+@statements_group.command("issue")
+@click.option("--year", type=int, required=True, help="The year the statements cover, e.g. last year.")
+@click.option("--framework", "framework_id", help="Issue under this framework for everyone (default: each person's own).")
+@click.option("--reissue-changed", is_flag=True,
+              help="Also re-issue current statements whose credits changed since (revoked ones stay revoked).")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Processes to render with (default: STATEMENT_BATCH_WORKERS).")
+@with_appcontext
+def issue_command(year: int, framework_id: str | None, reissue_changed: bool, workers: int | None):
+    """Issue every eligible person's statement for YEAR. A rerun issues nothing twice,
+    so an interrupted run is finished by running it again."""
+    workers = workers or int(current_app.config["STATEMENT_BATCH_WORKERS"])
+    try:
+        work = batch.plan(year, framework_id, reissue_changed)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    with click.progressbar(length=len(work.items) + len(work.skipped), label=f"Issuing {year} statements",
+                           file=sys.stderr) as bar:
+        result = batch.run(work, workers, progress=bar.update)
+    click.echo(result.summary())
+    for reason, count in sorted(result.skip_reasons().items()):
+        click.echo(f"  skipped {count}: {reason}")
+    for failure in result.failures:
+        click.echo(f"  FAILED person {failure.person_id} ({failure.framework_id}): {failure.detail}", err=True)
+    if result.failures:
+        sys.exit(1)
+
+
+@statements_group.command("verify-file")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--public-key", "key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The issuer's public key (PEM), e.g. downloaded from /verify/key.pem. Default: this deployment's.")
+def verify_file_command(file: Path, key_file: Path | None):
+    """Check a downloaded signed statement (JSON) offline: exit 0 if it is genuine, 1 if not.
+
+    Whether it has since been superseded or revoked only the issuer can say: open the
+    verification URL it carries."""
+    if key_file is not None:
+        try:
+            public = signing.load_public_pem(key_file.read_bytes())
+        except ValueError as error:
+            raise click.ClickException(f"{key_file} is not an Ed25519 public key in PEM: {error}") from None
+        where = str(key_file)
+    else:
+        app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+        public, where = _deployment_key(app).public, "this deployment's key"
+    try:
+        payload = json.loads(file.read_bytes())
+    except (UnicodeDecodeError, ValueError):
+        _not_genuine(f"{file} is not a signed statement: it is not JSON.")
+    if not isinstance(payload, dict):
+        _not_genuine(f"{file} is not a signed statement: it needs document and signature.")
+    genuine, reason = service.check_signed(payload, public)
+    if not genuine:
+        signed_by, given = payload.get("key_id"), signing.key_id(public)
+        hint = f" It names key {signed_by}; you checked with {given} ({where})." if signed_by and signed_by != given else ""
+        _not_genuine(f"NOT GENUINE: {reason}.{hint}")
+    document = payload["document"]
+    click.echo(f"GENUINE: the document is intact and signed by key {signing.key_id(public)} ({where}).")
+    click.echo(f"  {_get(document, 'number')}: {_get(document, 'person', 'name')}, "
+               f"{_get(document, 'framework', 'name')} {_get(document, 'period', 'label')}, "
+               f"{_get(document, 'total')} {_get(document, 'framework', 'unit')}, issued {_get(document, 'issued_at')}.")
+    url = _get(document, "verification", "url")
+    click.echo(f"  Still current? Only the issuer knows whether it was superseded or revoked since: {url}")
+
+
+@statements_group.command("key")
+@with_appcontext
+def key_command():
+    """Print this deployment's public signing key (PEM) and its key id."""
+    key = _deployment_key(current_app)
+    click.echo(key.public_pem(), nl=False)
+    click.echo(f"Key id: {key.key_id}", err=True)
+
+
+def _deployment_key(app) -> signing.SigningKey:
+    """The app's key; never made here, where a new key would only mislead."""
+    path = Path(app.config.get("SIGNING_KEY_PATH") or Path(app.instance_path) / signing.KEY_FILE)
+    if not path.exists():
+        raise click.ClickException(f"There is no signing key at {path}: run `recognition init`, or pass --public-key.")
+    return signing.app_key(app)
+
+
+def _get(document, *path) -> str:
+    for key in path:
+        document = document.get(key) if isinstance(document, dict) else None
+    return "?" if document is None else str(document)
+
+
+def _not_genuine(message: str):
+    click.echo(message, err=True)
+    sys.exit(1)

@@ -3,6 +3,9 @@ five years of ledger history up to today, and mentee feedback for the last few p
 with some mentors' reflections on it (reflections are ledger entries, chained with the
 rest of the history).
 
+Once that is stored, credit statements for the two most recent finished years are issued
+through the services, each committed on its own (statements.py).
+
 The same ``seed`` and ``today`` build the same department, down to the chain head.
 Everything is built in memory (department.py, relationships.py, history.py,
 feedback.py) and written with bulk inserts in one transaction, so a failed load leaves
@@ -28,7 +31,7 @@ from ..ledger.models import LedgerEntry
 from ..ledger.service import LEDGER_LOCK
 from ..mentorships.models import Mentorship
 from ..people.models import Division, DivisionDirector, Person
-from . import department, feedback, history, logins, relationships
+from . import department, feedback, history, logins, relationships, statements
 from .department import Department, Member
 
 DEMO_PASSWORD = "mentoring-demo"
@@ -74,6 +77,7 @@ def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple
         f"Loaded {len(dept.faculty)} faculty in {len(dept.divisions)} divisions, "
         f"{len(ties)} mentorships, {len(rows)} ledger entries, {len(plan.replies)} feedback responses."
     )
+    _step(statements.issue(today, featured[0] if featured else None, dept.admin.id).line())
     ids = {
         "admin": dept.admin.id,
         "division_director": logins.director_of_featured({d["code"]: dept.directors[d["id"]] for d in dept.divisions}),

@@ -20,6 +20,11 @@ MEETING_MINUTES = (30, 45, 45, 60, 60, 60, 75, 90)
 # A mentee's habit with confirmations: (habit, share, chance of confirming an entry).
 HABITS = (("never", 10, 0.0), ("prompt", 60, 0.93), ("slow", 30, 0.85))
 MARGIN = timedelta(minutes=1)
+# Two of the four training programmes are accredited (Section 1 / Category 1 credit).
+ACCREDITED = {
+    notes.TRAINING[0]: "Royal College accredited group learning (Section 1), Centre for Faculty Development",
+    notes.TRAINING[1]: "Royal College accredited group learning (Section 1), Faculty Development Office",
+}
 
 
 @dataclass(eq=False)
@@ -39,6 +44,7 @@ class Event:
     keep_open: bool = False  # never confirmed: a mistake that gets reversed, or left for the demo mentee
     order: int = 0
     id: int = 0
+    accreditation: str | None = None  # mentor training only: who accredited it
 
 
 def build(
@@ -65,8 +71,9 @@ def build(
 
 def chain(events: list[Event]) -> list[dict]:
     """Rows for ``ledger_entries`` in chain order: each entry's seq, id (= seq), link
-    to the previous hash and its own hash over exactly ``LedgerEntry.hashed_fields()``.
-    Recording times are made strictly increasing, as appends would make them."""
+    to the previous hash and its own hash over exactly ``LedgerEntry.hashed_fields()``
+    (an accreditation is hashed only when there is one). Recording times are made
+    strictly increasing, as appends would make them."""
     rows: list[dict] = []
     prev_hash, prev_at = hashchain.GENESIS, None
     for seq, event in enumerate(sorted(events, key=lambda e: (e.recorded_at, e.order)), start=1):
@@ -90,8 +97,10 @@ def chain(events: list[Event]) -> list[dict]:
             "reason": event.reason,
             "prev_hash": prev_hash,
         }
+        if event.accreditation is not None:
+            fields["accreditation"] = event.accreditation
         digest = hashchain.entry_hash(fields)
-        rows.append({"id": seq, **fields, "entry_hash": digest})
+        rows.append({"id": seq, **fields, "accreditation": event.accreditation, "entry_hash": digest})
         prev_hash, prev_at = digest, event.recorded_at
     return rows
 
@@ -262,17 +271,16 @@ class _History:
             month = (month + timedelta(days=32)).replace(day=1)
 
     def personal(self, mentors: list[int]) -> None:
-        """Mentor training (Section 1) and mentoring preparation (Section 2): a mentor's
-        own learning, tied to no mentorship."""
+        """Mentor training (Section 1; about half of it accredited) and mentoring
+        preparation (Section 2): a mentor's own learning, tied to no mentorship."""
         rng, span = self.rng, (self.window_start, self.last_day)
         for mentor in mentors:
             if rng.random() < 0.35:
                 day = _weekday(self._between(*span))
                 recorder = mentor if rng.random() < 0.8 else self.dept.admin.id
-                self._contribution(
-                    "mentor_training", None, mentor, min(day, self.last_day), rng.choice((180, 210, 240, 360, 420)),
-                    rng.choice(notes.TRAINING), recorder,
-                )
+                minutes, note = rng.choice((180, 210, 240, 360, 420)), rng.choice(notes.TRAINING)
+                event = self._contribution("mentor_training", None, mentor, min(day, self.last_day), minutes, note, recorder)
+                event.accreditation = ACCREDITED.get(note)
             if rng.random() < 0.25:
                 for _ in range(rng.randint(1, 4)):
                     day = _weekday(self._between(*span))

@@ -1,0 +1,320 @@
+"""The year-end batch: every eligible person's statement for a year, on several cores.
+
+Safe to kill at any moment. Each statement is prepared (computed, signed, rendered) in
+a read-only transaction, which on SQLite takes no write lock, and then stored and
+committed in its own short transaction: a kill leaves whole statements or none, and a
+rerun issues only what is missing (``service.eligible`` skips every person, framework and
+year that has a statement). Someone issuing the same statement meanwhile is a skip, not
+an error: ``service.store`` refuses the second version.
+
+Workers are processes. On Linux they are forked from this one after it has closed its
+database connections (each worker opens its own); elsewhere, or from a process running
+other threads, they are spawned and build their own app from this one's configuration. On PostgreSQL they store in parallel; on
+SQLite they take turns on the write lock (BEGIN IMMEDIATE, waiting up to the busy
+timeout) while the rendering stays parallel. ``issue_year`` is
+what the command line and the scheduler call; ``workers=1`` works in-process.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import multiprocessing.util
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..auth.service import COMMAND_LINE
+from ..clock import utcnow
+from ..database import read_only
+from ..errors import Conflict, DomainError
+from ..extensions import db
+from ..people.models import Person
+from . import service, signing
+from .models import CreditProfile, Statement, StatementRevocation
+
+# Statements a worker prepares in one read transaction before storing them one by one:
+# few, so a kill loses little rendering and the workers finish together (8 chunks each).
+MAX_CHUNK = 10
+# Why a statement was skipped.
+MEANWHILE = "issued meanwhile by someone else"
+UNCHANGED = "its basis is as it was: the current statement stands"
+STALE = "no credits left in the ledger for a current statement: revoke it if it is wrong"
+# How workers start; None chooses: fork on Linux when this process runs a single thread
+# (workers start in milliseconds with its app and modules), else spawn (each worker
+# imports and builds its own app, about a second): forking a process with other threads
+# (a scheduler's) can copy a lock one of them holds, and deadlock the worker.
+START_METHOD: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One statement to issue; ``reissue``: supersede the current one, whose basis changed."""
+
+    person_id: int
+    framework_id: str
+    reissue: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    person_id: int
+    framework_id: str
+    state: str  # issued, reissued, skipped or failed
+    detail: str = ""  # the statement number issued, or why it was skipped or failed
+
+
+@dataclass
+class Plan:
+    year: int
+    now: datetime
+    items: list[Item]
+    skipped: list[Outcome] = field(default_factory=list)  # decided while planning
+
+
+@dataclass
+class BatchResult:
+    year: int
+    workers: int
+    outcomes: list[Outcome]
+    elapsed: float
+
+    def count(self, state: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.state == state)
+
+    @property
+    def issued(self) -> int:
+        return self.count("issued")
+
+    @property
+    def reissued(self) -> int:
+        return self.count("reissued")
+
+    @property
+    def skipped(self) -> int:
+        return self.count("skipped")
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if outcome.state == "failed"]
+
+    @property
+    def per_second(self) -> float:
+        return (self.issued + self.reissued) / self.elapsed if self.elapsed > 0 else 0.0
+
+    def skip_reasons(self) -> Counter:
+        return Counter(outcome.detail for outcome in self.outcomes if outcome.state == "skipped")
+
+    def summary(self) -> str:
+        return (f"{self.year}: issued {self.issued}, re-issued {self.reissued}, skipped {self.skipped}, "
+                f"failed {len(self.failures)} in {self.elapsed:.1f} s ({self.per_second:.1f} statements/s, "
+                f"{self.workers} {'process' if self.workers == 1 else 'processes'}).")
+
+
+def issue_year(year: int, framework_id: str | None = None, reissue_changed: bool = False, workers: int = 1,
+               progress: Callable[[int], None] | None = None, now: datetime | None = None) -> BatchResult:
+    """Issue every eligible person's statement for ``year`` (each person's own framework,
+    or ``framework_id`` for everyone); with ``reissue_changed``, also supersede current
+    statements whose basis changed (never revoked ones). Runs its own transactions, so
+    call it with none open. ``progress(n)`` is told as each n statements are done."""
+    return run(plan(year, framework_id, reissue_changed, now), workers, progress)
+
+
+def plan(year: int, framework_id: str | None = None, reissue_changed: bool = False,
+         now: datetime | None = None) -> Plan:
+    """What the batch will issue, read in one read-only transaction."""
+    now = now or utcnow()
+    if not 1950 <= year <= now.year:
+        raise DomainError.field("year", f"must be between 1950 and {now.year}")
+    if framework_id is not None:
+        service.framework(framework_id)
+    if db.session().in_transaction():
+        raise RuntimeError("The statement batch runs its own transactions: commit or roll back first.")
+    signing.app_key(current_app)  # made now if missing, before workers race to make it
+    with read_only():
+        try:
+            items = [Item(person_id, chosen) for person_id, chosen in service.eligible(year, framework_id)]
+            skipped: list[Outcome] = []
+            if reissue_changed:
+                changed, skipped = _changed(year, framework_id)
+                items = sorted(items + changed, key=lambda item: (item.person_id, item.framework_id))
+        finally:
+            db.session.rollback()
+    return Plan(year, now, items, skipped)
+
+
+def _changed(year: int, framework_id: str | None) -> tuple[list[Item], list[Outcome]]:
+    """Current, unrevoked statements of ``year`` whose basis is no longer what the ledger
+    says; the ones whose credits are all gone are reported, not re-issued."""
+    query = select(Statement.id, Statement.person_id, Statement.framework_id, Statement.version,
+                   Statement.basis_hash).where(Statement.year == year)
+    if framework_id is not None:
+        query = query.where(Statement.framework_id == framework_id)
+    newest = {}
+    for row in db.session.execute(query):
+        key = (row.person_id, row.framework_id)
+        if key not in newest or row.version > newest[key].version:
+            newest[key] = row
+    revoked = set(db.session.scalars(select(StatementRevocation.statement_id).where(
+        StatementRevocation.statement_id.in_([row.id for row in newest.values()]))))
+    current = [row for row in newest.values() if row.id not in revoked]
+    person_ids = sorted({row.person_id for row in current})
+    if not person_ids:
+        return [], []
+    activities = service.activities_of(person_ids)
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+    profiles = {p.person_id: p for p in db.session.scalars(select(CreditProfile).where(CreditProfile.person_id.in_(person_ids)))}
+    changed, stale = [], []
+    for row in sorted(current, key=lambda r: (r.person_id, r.framework_id)):
+        chosen = service.framework(row.framework_id)
+        profile = profiles.get(row.person_id)
+        cycle_start = profile.cycle_start if profile and profile.framework_id == chosen.id else None
+        credited = service.credits_for(chosen, activities.get(row.person_id, []), cycle_start)
+        counted = service.basis(people[row.person_id], chosen, year, credited)
+        if service.sha256(service.canonical(counted)) == row.basis_hash:
+            continue
+        if counted["activities"]:
+            changed.append(Item(row.person_id, row.framework_id, reissue=True))
+        else:
+            stale.append(Outcome(row.person_id, row.framework_id, "skipped", STALE))
+    return changed, stale
+
+
+def run(work: Plan, workers: int = 1, progress: Callable[[int], None] | None = None) -> BatchResult:
+    """Issue what ``work`` lists, on ``workers`` processes (1: in this one)."""
+    started = time.perf_counter()
+    outcomes = list(work.skipped)
+    if progress and work.skipped:
+        progress(len(work.skipped))
+    chunks = _chunks(work.items, workers)
+    workers = max(1, min(workers, len(chunks)))
+    if workers == 1:
+        for chunk in chunks:
+            done = issue_chunk(chunk, work.year, work.now)
+            outcomes += done
+            if progress:
+                progress(len(done))
+    else:
+        executor = _executor(workers)
+        try:
+            futures = [executor.submit(issue_chunk, chunk, work.year, work.now) for chunk in chunks]
+            for future in as_completed(futures):
+                done = future.result()
+                outcomes += done
+                if progress:
+                    progress(len(done))
+        except BaseException:
+            # Interrupted: workers finish the chunk in hand (whole statements), start no other.
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
+        executor.shutdown()
+    return BatchResult(work.year, workers, outcomes, time.perf_counter() - started)
+
+
+def _chunks(items: list[Item], workers: int) -> list[list[Item]]:
+    size = max(1, min(MAX_CHUNK, math.ceil(len(items) / (max(1, workers) * 8))))
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:
+    """Prepare every item in one read-only transaction, then store each in its own."""
+    outcomes: list[Outcome] = []
+    ready = []
+    with read_only():
+        for item in items:
+            try:
+                person = db.session.get(Person, item.person_id)
+                prepared = service.prepare(person, item.framework_id, year, COMMAND_LINE, now, reissue=item.reissue)
+            except Conflict:  # since the plan was made: issued by someone else, or back as it was
+                why = UNCHANGED if item.reissue else MEANWHILE
+                outcomes.append(Outcome(item.person_id, item.framework_id, "skipped", why))
+            except Exception as error:  # this statement's failure, reported; the others go on
+                db.session.rollback()
+                outcomes.append(_failure(item, error))
+            else:
+                ready.append((item, prepared))
+        db.session.rollback()
+    for item, prepared in ready:
+        try:
+            statement = service.store(prepared)
+            number = statement.number
+            db.session.commit()
+        except Conflict:
+            db.session.rollback()
+            outcomes.append(Outcome(item.person_id, item.framework_id, "skipped", MEANWHILE))
+        except Exception as error:
+            db.session.rollback()
+            outcomes.append(_failure(item, error))
+        else:
+            outcomes.append(Outcome(item.person_id, item.framework_id, "reissued" if item.reissue else "issued", number))
+    return outcomes
+
+
+def _failure(item: Item, error: Exception) -> Outcome:
+    if isinstance(error, DomainError):
+        reason = error.message
+    else:
+        current_app.logger.exception("Statement for person %s (%s) failed", item.person_id, item.framework_id)
+        reason = f"{type(error).__name__}: {error}"
+    return Outcome(item.person_id, item.framework_id, "failed", reason)
+
+
+# Worker processes ----------------------------------------------------------------------
+
+def start_method() -> str:
+    if START_METHOD:
+        return START_METHOD
+    return "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
+
+
+def _executor(workers: int) -> ProcessPoolExecutor:
+    """Worker processes; one that dies breaks the pool (an error here), never hangs it."""
+    app = current_app._get_current_object()
+    method = start_method()
+    context = multiprocessing.get_context(method)
+    if method == "fork":
+        from . import certificate  # noqa: F401  (imported once, before the workers copy this process)
+
+        # No connection may cross the fork: close the parent's; it reopens them when needed.
+        for engine in db.engines.values():
+            engine.dispose()
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_forked, initargs=(app,))
+    config = {key: value for key, value in app.config.items() if key.isupper()}
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_spawned,
+                               initargs=(config, app.instance_path))
+
+
+def _start_forked(app) -> None:
+    app.app_context().push()
+    for engine in db.engines.values():
+        engine.dispose(close=False)  # should the parent have kept one: leave it to the parent
+    _close_at_exit()
+
+
+def _start_spawned(config: dict, instance_path: str) -> None:
+    """A spawned worker builds its own app with the parent's configuration and instance folder."""
+    os.environ["RECOGNITION_INSTANCE_PATH"] = instance_path
+    from .. import create_app
+
+    create_app(config).app_context().push()
+    _close_at_exit()
+
+
+def _close_at_exit() -> None:
+    """Close the worker's own connections when it exits normally (the pool shuts down)."""
+    multiprocessing.util.Finalize(None, _stop_worker, exitpriority=10)
+
+
+def _stop_worker() -> None:
+    db.session.remove()
+    for engine in db.engines.values():
+        engine.dispose()
