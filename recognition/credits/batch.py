@@ -142,10 +142,16 @@ def plan(year: int, framework_id: str | None = None, reissue_changed: bool = Fal
     signing.app_key(current_app)  # made now if missing, before workers race to make it
     with read_only():
         try:
-            items = [Item(person_id, chosen) for person_id, chosen in service.eligible(year, framework_id)]
-            skipped: list[Outcome] = []
+            items, skipped = [], []
+            for person_id, chosen in service.eligible(year, framework_id):
+                _, ends, label = service.period_of(service.framework(chosen), year)
+                if ends >= now.date():  # Mainpro+'s 2025 runs to 30 June 2026
+                    skipped.append(Outcome(person_id, chosen, "skipped", f"its year {label} is not over until {ends.isoformat()}"))
+                else:
+                    items.append(Item(person_id, chosen))
             if reissue_changed:
-                changed, skipped = _changed(year, framework_id)
+                changed, stale = _changed(year, framework_id)
+                skipped += stale
                 items = sorted(items + changed, key=lambda item: (item.person_id, item.framework_id))
         finally:
             db.session.rollback()

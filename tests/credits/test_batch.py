@@ -131,6 +131,20 @@ def test_the_batch_can_issue_under_one_framework_for_everyone(app, dept):
     assert [(s.person_id, s.framework_id) for s in stored(app)] == [(trained, "department_points")]
 
 
+def test_a_year_that_is_not_over_is_left_for_a_later_run(app, dept):
+    """Mainpro+'s 2024 runs July 2024 to June 2025: a batch on 16 June 2025 skips it, saying
+    why, and the run after 30 June issues it."""
+    (person,) = credited_people(app, dept, 1, years=())
+    with app.app_context():
+        prepared(dept, person, date(2024, 9, 10))
+        result = batch.issue_year(YEAR, framework_id="cfpc_mainpro", now=ISSUED)
+        assert (result.issued, result.skipped) == (0, 1)
+        assert "not over until 2025-06-30" in next(iter(result.skip_reasons()))
+        later = batch.issue_year(YEAR, framework_id="cfpc_mainpro", now=datetime(2025, 7, 1, 5, 0))
+    assert (later.issued, later.failures) == (1, [])
+    assert [(s.person_id, s.framework_id) for s in stored(app)] == [(person, "cfpc_mainpro")]
+
+
 def test_reissue_changed_supersedes_only_statements_whose_credits_changed(app, dept):
     changed, revoked, unchanged, emptied = credited_people(app, dept, 4)
     with app.app_context():
