@@ -212,10 +212,12 @@ def register(app) -> None:
     from .credits.cli import statements_group
     from .feedback.cli import feedback_group
     from .roster.cli import roster_group
+    from .scheduler.cli import scheduler_group
 
     app.cli.add_command(roster_group)
     app.cli.add_command(feedback_group)
     app.cli.add_command(statements_group)
+    app.cli.add_command(scheduler_group)
 
 
 def main() -> None:

@@ -92,6 +92,26 @@ class Defaults:
     # Processes the year-end statement batch renders with.
     STATEMENT_BATCH_WORKERS = 2
 
+    # The scheduler (`recognition scheduler`: one process per deployment). Jobs fire on the
+    # wall clock of this time zone, the same local time on both sides of a daylight-saving change.
+    SCHEDULER_TIMEZONE = "America/Toronto"
+    # Per job id, cron fields replacing its default time, e.g.
+    # {"feedback_reminders": {"hour": 9, "minute": 0}} or {"meeting_reminders": {"day_of_week": "fri", "hour": 8, "minute": 0}}.
+    # Keep jobs out of 01:00–03:00, the hours daylight saving moves. `recognition scheduler --list` shows them all.
+    SCHEDULER_TRIGGERS: dict = {}
+    # A second scheduler waits as a standby, trying the first one's lock this often.
+    SCHEDULER_LOCK_RETRY_SECONDS = 30
+    # Reminders the scheduler sends, each once. Feedback requests go out in the last this
+    # many days of a feedback period (and until its answers close).
+    FEEDBACK_REQUEST_DAYS_BEFORE_END = 45
+    # A formal mentorship with no meeting for this many days is overdue for one.
+    MEETING_OVERDUE_DAYS = 120
+    # How long before a CFAR date (CFAR_YEARS after the appointment) the reminder goes out.
+    CFAR_REMINDER_DAYS = 90
+    # A check-in reminder whose date passed while no scheduler ran still goes out up to this
+    # many days late; never older ones (a first start must not remind of every past date).
+    REMINDER_CATCH_UP_DAYS = 30
+
     API_PAGE_SIZE = 50
 
     # flask-smorest / OpenAPI

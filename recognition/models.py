@@ -8,3 +8,4 @@ from .feedback.models import Answer, Comment, Instrument, Receipt, Release, Requ
 from .reflections.models import Reflection  # noqa: F401
 from .credits.models import CreditProfile, Statement, StatementRevocation  # noqa: F401
 from .ratelimit import RateHit  # noqa: F401
+from .scheduler.models import ScheduledNotice  # noqa: F401

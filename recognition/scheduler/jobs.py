@@ -1,0 +1,289 @@
+"""The scheduler's jobs and their registry.
+
+Each job is a plain function of the date it runs for, returning a one-line summary, so
+tests and ``recognition scheduler run JOB --date`` drive it without a clock or a sleep.
+``runner.run`` calls it inside an app context and commits. Every job is idempotent: a
+catch-up after downtime, a rerun by hand or a second run for the same date sends and
+creates nothing twice. Reminders look back over a window rather than asking "is it due
+today?", so one whose date passed while no scheduler ran still goes out.
+
+A new job is one more entry in ``JOBS``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..clock import utcnow
+from ..credits import batch
+from ..extensions import db
+from ..feedback import periods, service as feedback
+from ..feedback.models import Request
+from ..ledger.service import meetings_in
+from ..mail import compose, send
+from ..mentorships.models import Mentorship
+from ..mentorships.rules import expectation_applies
+from ..people.models import DivisionDirector, Person
+from .models import ScheduledNotice
+
+log = logging.getLogger(__name__)
+# Feedback requests are emailed and committed in batches: a failure part-way resends none
+# of the batches already sent.
+BATCH = 50
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    function: Callable[[date], str]
+    # CronTrigger fields, on the wall clock of SCHEDULER_TIMEZONE (SCHEDULER_TRIGGERS can
+    # replace them per job). Keep jobs out of 01:00–03:00, where daylight saving moves the clock.
+    trigger: dict
+    description: str
+
+
+# Time --------------------------------------------------------------------------------
+
+def zone(config) -> ZoneInfo:
+    name = config["SCHEDULER_TIMEZONE"]
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"SCHEDULER_TIMEZONE {name!r} is not a time zone name like America/Toronto") from None
+
+
+def local_today(config) -> date:
+    """Today where the department is."""
+    return utcnow().replace(tzinfo=UTC).astimezone(zone(config)).date()
+
+
+def moment(day: date) -> datetime:
+    """The time work done for ``day`` is recorded at (naive UTC, as stored): now when ``day``
+    is today, otherwise noon UTC of ``day``, so a run for another date (by hand, or a test)
+    decides and records everything as of that date."""
+    return utcnow() if day == local_today(current_app.config) else datetime.combine(day, time(12))
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (earlier if negative); the month's last day if it has no such day."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+# Feedback ----------------------------------------------------------------------------
+
+def _periods(day: date) -> list[str]:
+    """The current feedback period and the one before: the only ones a date can concern."""
+    current = feedback.current_period(day)
+    return [periods.previous(current, feedback.period_kind()), current]
+
+
+def feedback_requests(day: date) -> str:
+    """In a period's last FEEDBACK_REQUEST_DAYS_BEFORE_END days and until its answers close,
+    create the requests not made yet (mentorships begun since the last run included) and
+    email every request not sent yet."""
+    now = moment(day)
+    days = int(current_app.config["FEEDBACK_REQUEST_DAYS_BEFORE_END"])
+    done = []
+    for period in _periods(day):
+        start, end = feedback.checked_period(period)
+        if not max(start, end - timedelta(days=days - 1)) <= day <= feedback.answer_deadline(period):
+            continue
+        created = feedback.request_feedback(period, now)
+        db.session.commit()
+        unsent = db.session.scalars(
+            select(Request).where(Request.period == period, Request.sent_at.is_(None)).order_by(Request.id)).all()
+        for first in range(0, len(unsent), BATCH):
+            feedback.send_requests(unsent[first:first + BATCH], now)
+            db.session.commit()
+        done.append(f"{period}: created {_count(len(created), 'request')}, sent {len(unsent)}")
+    return "; ".join(done) or "no feedback period is asking for feedback"
+
+
+def feedback_reminders(day: date) -> str:
+    """Remind mentees who have not answered, in every period open for answers (``remind``
+    keeps to FEEDBACK_REMINDER_INTERVAL_DAYS, so a second run the same day reminds no one)."""
+    now = moment(day)
+    done = []
+    for period in _periods(day):
+        start, _ = feedback.checked_period(period)
+        if start <= day <= feedback.answer_deadline(period):
+            reminded = feedback.remind(period, now)
+            db.session.commit()
+            done.append(f"{period}: reminded {_count(len(reminded), 'mentee')}")
+    return "; ".join(done)
+
+
+# Credit statements -------------------------------------------------------------------
+
+def year_end_statements(day: date) -> str:
+    """Issue last year's statements: on 1 January the calendar years just ended, on 1 July
+    the July-June years (Mainpro+'s 2025 ends 30 June 2026); the batch leaves a year that
+    is not over for the later run, and skips whoever already has a statement, so a rerun
+    issues only what is missing. It renders in this process: forking workers from a
+    process that runs threads (the scheduler's) is unsafe."""
+    result = batch.issue_year(day.year - 1, workers=1, now=moment(day))
+    for failure in result.failures:
+        log.error("Statement for person %s (%s) failed: %s", failure.person_id, failure.framework_id, failure.detail)
+    return result.summary()
+
+
+# Mentorship reminders ----------------------------------------------------------------
+
+def meeting_reminders(day: date) -> str:
+    """Formal mentorships, in the mentee's first FORMAL_MENTORING_YEARS years, with no
+    meeting (unreversed) in the last MEETING_OVERDUE_DAYS days: one email to mentor and
+    mentee per overdue spell. A spell begins MEETING_OVERDUE_DAYS after the last meeting
+    (or the start) and that date keys the notice, so a meeting ends the spell and the next
+    gap is a new one."""
+    config = current_app.config
+    gap = timedelta(days=int(config["MEETING_OVERDUE_DAYS"]))
+    active = [m for m in _formal_mentorships(day)
+              if expectation_applies(m.kind, m.mentee.appointed_on, day, int(config["FORMAL_MENTORING_YEARS"]))]
+    met = meetings_in([m.id for m in active], day, day)
+    sent = 0
+    for mentorship in active:
+        last = met[mentorship.id]["last"]
+        overdue_on = (last or mentorship.started_on) + gap
+        if overdue_on > day:
+            continue
+        since = f"since {last.isoformat()}" if last else f"since your mentorship began on {mentorship.started_on.isoformat()}"
+        text = (
+            f"No meeting between you has been recorded {since}: more than {gap.days} days. The department expects "
+            f"formal mentors and mentees to meet {config['MEETINGS_PER_YEAR_MIN']} to {config['MEETINGS_PER_YEAR_MAX']} "
+            f"times a year in the first {config['FORMAL_MENTORING_YEARS']} years.\n\n"
+            f"When you have met, record the meeting here:\n\n    {_link(f'/mentorships/{mentorship.id}')}\n\n"
+            f"This is the one reminder for this gap; a later gap of {gap.days} days brings another.\n"
+        )
+        sent += notify("meeting_overdue", f"mentorship:{mentorship.id}", overdue_on, [mentorship.mentor, mentorship.mentee],
+                       f"Time to meet: {mentorship.mentor.name} and {mentorship.mentee.name}", text)
+    return f"sent {_count(sent, 'reminder')} for mentorships overdue for a meeting"
+
+
+def check_in_reminders(day: date) -> str:
+    """Formal mentorships reaching CHECK_IN_MONTHS months: email mentor, mentee and the
+    mentee's division director(s) once, on that date, or up to REMINDER_CATCH_UP_DAYS later
+    if no scheduler ran then."""
+    config = current_app.config
+    months, late = int(config["CHECK_IN_MONTHS"]), timedelta(days=int(config["REMINDER_CATCH_UP_DAYS"]))
+    # Started in the window, give or take the days a short month clamps away.
+    earliest = add_months(day - late, -months) - timedelta(days=3)
+    sent = 0
+    for mentorship in _formal_mentorships(day, started_after=earliest):
+        due = add_months(mentorship.started_on, months)
+        if not due <= day <= due + late:
+            continue
+        mentee, mentor = mentorship.mentee, mentorship.mentor
+        text = (
+            f"{mentee.name} and {mentor.name} began their formal mentorship on {mentorship.started_on.isoformat()}. "
+            f"On {due.isoformat()} it reached {months} months: the time for the {months / 12:g}-year check-in.\n\n"
+            f"    {_link(f'/mentorships/{mentorship.id}')}\n"
+        )
+        sent += notify("check_in", f"mentorship:{mentorship.id}", due,
+                       [mentor, mentee, *_directors(mentee.division_id)], f"{months / 12:g}-year check-in: {mentee.name}", text)
+    return f"sent {_count(sent, 'check-in reminder')}"
+
+
+def cfar_reminders(day: date) -> str:
+    """A CFAR falls CFAR_YEARS years after the appointment. From CFAR_REMINDER_DAYS before
+    it until the date itself, email the person, their division director(s) and their
+    formal mentors, once."""
+    config = current_app.config
+    months, ahead = 12 * int(config["CFAR_YEARS"]), timedelta(days=int(config["CFAR_REMINDER_DAYS"]))
+    people = db.session.scalars(select(Person).where(
+        Person.appointed_on >= add_months(day, -months) - timedelta(days=3),
+        Person.appointed_on <= add_months(day + ahead, -months) + timedelta(days=3),
+    ).order_by(Person.id)).all()
+    mentors: dict[int, list[Person]] = {}
+    for mentorship in _formal_mentorships(day) if people else []:
+        mentors.setdefault(mentorship.mentee_id, []).append(mentorship.mentor)
+    sent = 0
+    for person in people:
+        due = add_months(person.appointed_on, months)
+        if not day <= due <= day + ahead:
+            continue
+        text = (
+            f"{person.name}'s Continuing Faculty Appointment Review (CFAR) falls on {due.isoformat()}, "
+            f"{config['CFAR_YEARS']} years after the appointment on {person.appointed_on.isoformat()}. Now is the time "
+            f"to review the academic plan and gather the mentorship evidence the committee will ask for.\n\n"
+            f"    {_link(f'/people/{person.id}')}\n"
+        )
+        sent += notify("cfar", f"person:{person.id}", due, [person, *_directors(person.division_id), *mentors.get(person.id, [])],
+                       f"CFAR on {due.isoformat()}: {person.name}", text)
+    return f"sent {_count(sent, 'CFAR reminder')}"
+
+
+def _formal_mentorships(day: date, started_after: date | None = None) -> list[Mentorship]:
+    query = select(Mentorship).where(
+        Mentorship.kind == "formal", Mentorship.started_on <= day,
+        or_(Mentorship.ended_on.is_(None), Mentorship.ended_on >= day),
+    )
+    if started_after is not None:
+        query = query.where(Mentorship.started_on >= started_after)
+    return list(db.session.scalars(query.order_by(Mentorship.id)))
+
+
+def _directors(division_id: int | None) -> list[Person]:
+    if division_id is None:
+        return []
+    return list(db.session.scalars(select(Person).join(DivisionDirector, DivisionDirector.person_id == Person.id)
+                                   .where(DivisionDirector.division_id == division_id).order_by(Person.id)))
+
+
+def notify(kind: str, subject_key: str, due_on: date, people: list[Person], subject: str, text: str) -> bool:
+    """Record the notice and email it to ``people``, unless it went out before; True if
+    sent now. Committed one by one: a notice is recorded exactly when its email went out,
+    so a failure part-way leaves the rest for the next run."""
+    found = select(ScheduledNotice.id).where(ScheduledNotice.kind == kind, ScheduledNotice.subject_key == subject_key,
+                                             ScheduledNotice.due_on == due_on)
+    if db.session.scalar(found) is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(ScheduledNotice(kind=kind, subject_key=subject_key, due_on=due_on, sent_at=utcnow()))
+    except IntegrityError:  # recorded meanwhile by another run
+        return False
+    recipients = list({person.id: person for person in people}.values())
+    body = f"Dear {_names([p.name for p in recipients])},\n\n{text}"
+    send([compose(", ".join(p.email for p in recipients), subject, body)])
+    db.session.commit()
+    return True
+
+
+def _link(path: str) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+# The registry ------------------------------------------------------------------------
+
+JOBS: dict[str, Job] = {job.id: job for job in (
+    Job("feedback_requests", feedback_requests, {"hour": 6, "minute": 0},
+        "Ask mentees for feedback: in a period's last weeks and until answers close, create and email the requests not sent yet."),
+    Job("feedback_reminders", feedback_reminders, {"hour": 6, "minute": 30},
+        "Remind mentees who have not answered, at most once per reminder interval."),
+    Job("year_end_statements", year_end_statements, {"month": "1,7", "day": 1, "hour": 4, "minute": 0},
+        "Issue every eligible person's credit statement for the year just ended (1 July: July-June years such as Mainpro+)."),
+    Job("meeting_reminders", meeting_reminders, {"day_of_week": "mon", "hour": 7, "minute": 30},
+        "Remind formal mentors and mentees with no meeting recorded for MEETING_OVERDUE_DAYS days, once per gap."),
+    Job("check_in_reminders", check_in_reminders, {"hour": 7, "minute": 0},
+        "Remind mentor, mentee and division director when a formal mentorship reaches the 1.5-year check-in."),
+    Job("cfar_reminders", cfar_reminders, {"hour": 7, "minute": 15},
+        "Remind a person, their division director and formal mentors of a CFAR date coming up."),
+)}
