@@ -10,3 +10,11 @@ def utcnow() -> datetime:
 
 def today() -> date:
     return utcnow().date()
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day ``years`` later; 29 February becomes 28 February in other years."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from recognition.clock import add_years
 from recognition.credits.frameworks import REQUIREMENTS, Framework, Rule, Version
 from recognition.ledger.rules import LABELS
 
@@ -81,13 +82,6 @@ class Progress:
 
 def round_to(value: Decimal, step: Decimal, mode: str) -> Decimal:
     return (value / step).to_integral_value(rounding=_MODES[mode]) * step
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def year_of(version: Version, day: date) -> int:

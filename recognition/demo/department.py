@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from ..clock import add_years
 from . import names
 
 # (code, name, relative size). Shaped on the University of Toronto Department of
@@ -103,13 +104,6 @@ class Department:
 
     def division_id(self, code: str) -> int:
         return next(d["id"] for d in self.divisions if d["code"] == code)
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def build(rng: random.Random, today: date, scale: float = 1.0) -> Department:

@@ -1,0 +1,1 @@
+"""Awards: eligibility, conflicts of interest, and fair committee ranking."""
