@@ -19,10 +19,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from .. import ratelimit
 from ..auth.service import Actor
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
@@ -503,6 +504,15 @@ def statuses(statement_ids: list[int]) -> dict[int, str]:
     return {i: "revoked" if i in revoked else "superseded" if i in superseded else "current" for i in statement_ids}
 
 
+def where_status(query, status: str):
+    """``query`` of statements narrowed to one status, in SQL (the rules of ``status_of``)."""
+    newer = aliased(Statement)
+    revoked = exists().where(StatementRevocation.statement_id == Statement.id)
+    superseded = exists().where(newer.supersedes_id == Statement.id)
+    return query.where({"revoked": revoked, "superseded": ~revoked & superseded,
+                        "current": ~revoked & ~superseded}[status])
+
+
 def revoke(statement: Statement, reason: str, actor: Actor, now: datetime) -> StatementRevocation:
     if not actor.is_admin:
         raise Forbidden("Only an administrator can revoke a statement.")
@@ -535,6 +545,24 @@ def get_statement(statement_id: int, actor: Actor) -> Statement:
     if statement is None or (statement.person_id != actor.person_id and not actor.is_admin):
         raise NotFound("No such statement.")
     return statement
+
+
+PDF_MAGIC = b"%PDF-"
+
+
+def count_verification(remote_addr: str | None, now: datetime, field: str = "code") -> None:
+    """One more verification request from this address (page or API); 429 beyond the
+    configured limit. The caller commits, so failed lookups count too."""
+    config = current_app.config
+    ratelimit.hit("verify", remote_addr or "unknown", config["VERIFY_RATE_LIMIT"],
+                  config["VERIFY_RATE_WINDOW_SECONDS"], now, field=field)
+
+
+def same_pdf(data: bytes, pdf_sha256: str) -> bool | None:
+    """Whether ``data`` is byte for byte the issued PDF; None when it is not a PDF at all."""
+    if not data.startswith(PDF_MAGIC):
+        return None
+    return hashlib.sha256(data).hexdigest() == pdf_sha256
 
 
 def find_by_code(code: str) -> Statement | None:
@@ -577,10 +605,11 @@ def verification(code: str) -> dict | None:
     statement = find_by_code(code)
     if statement is None:
         return None
-    state = status_of(statement)
-    document = json.loads(statement.document)
-    newest = current_version(statement)
     revocation = revocation_of(statement.id)
+    newest = current_version(statement)
+    replaced = newest.id != statement.id
+    state = "revoked" if revocation else "superseded" if replaced else "current"
+    document = json.loads(statement.document)
     return {
         "genuine": True,
         "status": state,
@@ -594,8 +623,8 @@ def verification(code: str) -> dict | None:
         "sections": [s for s in document["sections"] if Decimal(s["credits"]) > 0],
         "issued_on": statement.issued_at.date(),
         "revoked_on": revocation.revoked_at.date() if revocation else None,
-        "current_number": newest.number if newest.id != statement.id else None,
-        "current_code": newest.code if newest.id != statement.id and not is_revoked(newest.id) else None,
+        "current_number": newest.number if replaced else None,
+        "current_code": newest.code if replaced and not is_revoked(newest.id) else None,
         "content_hash": statement.content_hash,
         "pdf_sha256": statement.pdf_sha256,
         "key_id": statement.key_id,
@@ -624,7 +653,3 @@ def eligible(year: int, framework_id: str | None = None) -> list[tuple[int, str]
         if any(c.credit.year == year and c.credit.credits > 0 for c in credited):
             pairs.append((person_id, chosen.id))
     return sorted(pairs)
-
-
-def statement_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Statement))

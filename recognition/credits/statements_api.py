@@ -11,15 +11,13 @@ import json
 
 from flask import Response
 from flask_smorest import Blueprint
-from sqlalchemy import exists
-from sqlalchemy.orm import aliased
 
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..clock import utcnow
 from ..extensions import db
 from . import service
-from .models import Statement, StatementRevocation
+from .models import Statement
 from .schemas import (
     RevocationInSchema, SignedStatementSchema, StatementArgsSchema, StatementInSchema, StatementPageSchema,
     StatementSchema,
@@ -80,12 +78,7 @@ def _filtered(statement, args):
     if args.get("framework"):
         statement = statement.where(Statement.framework_id == service.framework(args["framework"]).id)
     if args.get("status"):
-        newer = aliased(Statement)
-        revoked = exists().where(StatementRevocation.statement_id == Statement.id)
-        superseded = exists().where(newer.supersedes_id == Statement.id)
-        statement = statement.where({
-            "revoked": revoked, "superseded": ~revoked & superseded, "current": ~revoked & ~superseded,
-        }[args["status"]])
+        statement = service.where_status(statement, args["status"])
     return statement
 
 

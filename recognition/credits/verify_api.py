@@ -9,13 +9,10 @@ run of wrong guesses is counted too.
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import current_app, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from .. import ratelimit
 from ..apidoc import errors_for
 from ..clock import utcnow
 from ..errors import DomainError, NotFound, respond
@@ -42,9 +39,7 @@ EXAMPLE = {
 
 def count_request(field: str) -> None:
     """One more request from this client address; 429 beyond the configured limit."""
-    config = current_app.config
-    ratelimit.hit("verify", request.remote_addr or "unknown", config["VERIFY_RATE_LIMIT"],
-                  config["VERIFY_RATE_WINDOW_SECONDS"], utcnow(), field=field)
+    service.count_verification(request.remote_addr, utcnow(), field)
     db.session.commit()
 
 
@@ -109,10 +104,10 @@ def compare_pdf(files, code):
     byte the one issued under this code"""
     count_request("code")
     statement = statement_for(code)
-    data = files["file"].read()
-    if not data.startswith(b"%PDF-"):
+    same = service.same_pdf(files["file"].read(), statement.pdf_sha256)
+    if same is None:
         raise DomainError.field("file", "must be a PDF file", "The uploaded file is not a PDF.")
-    if hashlib.sha256(data).hexdigest() == statement.pdf_sha256:
+    if same:
         return {"identical": True,
                 "message": f"This PDF is byte for byte the certificate issued as {statement.number}."}
     return {"identical": False,

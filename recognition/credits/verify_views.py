@@ -8,7 +8,6 @@ guessed by trying many.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
@@ -20,7 +19,6 @@ from . import service, signing
 from .forms import CodeForm, UploadForm
 
 blp = Blueprint("verify", __name__)
-PDF_MAGIC = b"%PDF-"
 
 
 @blp.app_template_filter("long_date")
@@ -56,7 +54,7 @@ def check(code: str):
     config = current_app.config
     window = config["VERIFY_RATE_WINDOW_SECONDS"]
     try:
-        ratelimit.hit("verify", request.remote_addr or "unknown", config["VERIFY_RATE_LIMIT"], window, utcnow())
+        service.count_verification(request.remote_addr, utcnow())
     except ratelimit.RateLimited as error:
         db.session.rollback()
         return render_template("verify/limited.html", message=error.message), 429, {"Retry-After": str(window)}
@@ -69,9 +67,9 @@ def check(code: str):
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
-            data = form.pdf.data.read()
-            if data.startswith(PDF_MAGIC):
-                identical, status = hashlib.sha256(data).hexdigest() == facts["pdf_sha256"], 200
+            identical = service.same_pdf(form.pdf.data.read(), facts["pdf_sha256"])
+            if identical is not None:
+                status = 200
             else:
                 form.pdf.errors.append("must be a PDF file; this file is not one (it does not start with %PDF-)")
     return render_template(

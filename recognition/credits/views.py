@@ -9,8 +9,7 @@ from decimal import Decimal
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import exists, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..apidoc import paginate
@@ -403,14 +402,7 @@ def _filtered(statement, filters: StatementFilterForm):
     if filters.framework.data and not filters.framework.errors:
         statement = statement.where(Statement.framework_id == filters.framework.data)
     if filters.status.data and not filters.status.errors:
-        revoked = exists().where(StatementRevocation.statement_id == Statement.id)
-        newer = aliased(Statement)
-        superseded = exists().where(newer.supersedes_id == Statement.id)
-        statement = statement.where({
-            "revoked": revoked,
-            "superseded": superseded & ~revoked,
-            "current": ~superseded & ~revoked,
-        }[filters.status.data])
+        statement = service.where_status(statement, filters.status.data)
     if filters.q.data and filters.q.data.strip() and not filters.q.errors:
         named = select(Person.id).where(Person.name.ilike(f"%{filters.q.data.strip()}%"))
         statement = statement.where(Statement.person_id.in_(named))
