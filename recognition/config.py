@@ -112,6 +112,13 @@ class Defaults:
     # many days late; never older ones (a first start must not remind of every past date).
     REMINDER_CATCH_UP_DAYS = 30
 
+    # Awards: days between nominations closing and the committee review starting (for the
+    # admin to check nominations and conflicts); reminders before nominations close.
+    AWARD_REVIEW_GAP_DAYS = 3
+    AWARD_CLOSE_REMINDER_DAYS = 7
+    # Supporting letters: PDF only, at most this size and pages each (five per nomination).
+    AWARD_LETTER_MAX_BYTES = 2 * 1024 * 1024
+    AWARD_LETTER_MAX_PAGES = 2
     API_PAGE_SIZE = 50
 
     # flask-smorest / OpenAPI

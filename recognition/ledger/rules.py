@@ -14,10 +14,12 @@ KINDS: dict[str, bool] = {
     "mentoring_preparation": False,
     "other": False,
     "feedback_reflection": False,
+    "award_received": False,
 }
 # Kinds recorded through their own operation, never through a plain contribution:
-# a reflection carries private text (recognition.reflections).
-RECORDED_ELSEWHERE = frozenset({"feedback_reflection"})
+# a reflection carries private text (recognition.reflections); an award is recorded
+# when it is announced (recognition.awards).
+RECORDED_ELSEWHERE = frozenset({"feedback_reflection", "award_received"})
 DIRECT_KINDS = [kind for kind in KINDS if kind not in RECORDED_ELSEWHERE]
 # Kinds that happen between the two people, so the counterpart can confirm them.
 CONFIRMABLE = frozenset({"meeting", "academic_plan_review", "peer_group_session", "sponsorship_action"})
@@ -30,6 +32,7 @@ LABELS = {
     "mentoring_preparation": "Mentoring preparation",
     "other": "Other",
     "feedback_reflection": "Reflection on feedback received",
+    "award_received": "Award received",
 }
 MAX_MINUTES = 24 * 60
 MAX_NOTE = 4000

@@ -24,12 +24,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
+from ..awards import cycles as award_cycles
 from ..credits import batch
 from ..extensions import db
 from ..feedback import periods, service as feedback
 from ..feedback.models import Request
 from ..ledger.service import meetings_in
 from ..mail import compose, send
+from .. import outbox
 from ..mentorships.models import Mentorship
 from ..mentorships.rules import expectation_applies
 from ..people.models import DivisionDirector, Person
@@ -121,6 +123,24 @@ def feedback_reminders(day: date) -> str:
             db.session.commit()
             done.append(f"{period}: reminded {_count(len(reminded), 'mentee')}")
     return "; ".join(done)
+
+
+# Award cycles ------------------------------------------------------------------------
+
+def award_cycles_job(day: date) -> str:
+    """Create this year's award cycles and move every cycle into the phases its dates have
+    reached, in order (each transition once; see ``awards.cycles``); queue the cycle's
+    emails and reminders, then deliver the outbox."""
+    summary = award_cycles.advance_all(day, moment(day))
+    sent, error = outbox.deliver()
+    return f"{summary}; delivered {_count(sent, 'email')}" + (f" (stopped: {error})" if error else "")
+
+
+def deliver_outbox(day: date) -> str:
+    """Send the email queued in the outbox; a failed delivery stays queued for the next run."""
+    sent, error = outbox.deliver()
+    left = outbox.pending()
+    return f"delivered {_count(sent, 'email')}, {left} queued" + (f" (stopped: {error})" if error else "")
 
 
 # Credit statements -------------------------------------------------------------------
@@ -284,6 +304,10 @@ JOBS: dict[str, Job] = {job.id: job for job in (
         "Remind formal mentors and mentees with no meeting recorded for MEETING_OVERDUE_DAYS days, once per gap."),
     Job("check_in_reminders", check_in_reminders, {"hour": 7, "minute": 0},
         "Remind mentor, mentee and division director when a formal mentorship reaches the 1.5-year check-in."),
+    Job("award_cycles", award_cycles_job, {"hour": 5, "minute": 0},
+        "Create each award's yearly cycle and move cycles through their phases on their dates; queue and send their emails."),
+    Job("deliver_outbox", deliver_outbox, {"minute": "*/10"},
+        "Send email waiting in the outbox (queued by award cycles), retrying what failed."),
     Job("cfar_reminders", cfar_reminders, {"hour": 7, "minute": 15},
         "Remind a person, their division director and formal mentors of a CFAR date coming up."),
 )}

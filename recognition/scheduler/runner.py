@@ -82,7 +82,10 @@ WEEKDAYS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thurs
 
 
 def in_words(fields: dict) -> str:
-    """A trigger as a person says it: "daily at 06:00", "every Monday at 07:30"."""
+    """A trigger as a person says it: "daily at 06:00", "every Monday at 07:30", "every 10 minutes"."""
+    step = str(fields.get("minute", ""))
+    if set(fields) == {"minute"} and step.startswith("*/") and step[2:].isdigit():
+        return f"every {int(step[2:])} minutes"
     numbers = {"minute": 0} if "minute" not in fields else {}  # APScheduler's default below a given hour
     numbers.update({key: int(value) for key, value in fields.items() if str(value).isdigit()})
     rest = set(fields) - {"hour", "minute"}

@@ -14,7 +14,8 @@ ENDED = (date(2024, 1, 1), date(2024, 12, 31))
 A_DAY = date(2025, 3, 1)
 
 NEEDS_MENTORSHIP = ["meeting", "academic_plan_review", "peer_group_session"]
-PERSONAL = ["sponsorship_action", "mentor_training", "mentoring_preparation", "other", "feedback_reflection"]
+PERSONAL = ["sponsorship_action", "mentor_training", "mentoring_preparation", "other", "feedback_reflection",
+            "award_received"]
 
 
 def test_the_kind_tables_agree():

@@ -1,0 +1,386 @@
+"""The committee: members per cycle, conflicts of interest, recusals, scores, ranking, decision.
+
+Conflicts are computed from the mentoring graph every time they matter (``rules.conflicts``)
+and joined with the conflicts members declare, so a mentorship begun during the review
+counts at once. Every conflict found is also recorded as a recusal, once: when nominations
+close, when the review starts, when a member joins and whenever the ranking is read.
+
+A recused member cannot open the nomination, see its scores or the other members'
+comments, or score it; their score set, if they scored before declaring, is left out of
+the ranking.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..auth.service import Actor
+from ..errors import Conflict, DomainError, Forbidden, NotFound
+from ..extensions import db
+from ..mentorships.models import Mentorship
+from ..people.models import Person
+from . import cycles, definitions, ranking
+from .models import CommitteeMember, Cycle, Decision, DecisionWinner, Nomination, Recusal, ScoreRevision, ScoreSet
+from .nominations import is_manager
+from .rules import conflicts
+
+MAX_COMMENT = 4000
+MAX_REASON = 2000
+
+
+# Members -----------------------------------------------------------------------------
+
+def members(cycle_id: int) -> list[CommitteeMember]:
+    return list(db.session.scalars(select(CommitteeMember).where(CommitteeMember.cycle_id == cycle_id)
+                                   .order_by(CommitteeMember.chair.desc(), CommitteeMember.person_id)))
+
+
+def is_member(cycle_id: int, person_id: int | None) -> bool:
+    return person_id is not None and db.session.get(CommitteeMember, (cycle_id, person_id)) is not None
+
+
+def add_member(cycle: Cycle, person_id: int, actor: Actor, now: datetime, chair: bool = False) -> CommitteeMember:
+    if not is_manager(actor, cycle):
+        raise Forbidden("Only the award's administrators choose its committee.", {"person_id": ["admins only"]})
+    if cycle.phase in ("decided", "announced"):
+        raise Conflict("The committee cannot change after the decision.", {"person_id": [f"the cycle is {cycle.phase}"]})
+    person = db.session.get(Person, person_id) if isinstance(person_id, int) else None
+    if person is None:
+        raise DomainError.field("person_id", "must name a person in the department")
+    if is_member(cycle.id, person_id):
+        raise Conflict(f"{person.name} is already on the committee.", {"person_id": ["already a member"]})
+    member = CommitteeMember(cycle_id=cycle.id, person_id=person_id, chair=bool(chair), added_at=now,
+                             added_by_id=actor.person_id)
+    db.session.add(member)
+    db.session.flush()
+    if cycle.phase in ("closed", "review"):
+        record_recusals(cycle, now)
+    if cycle.phase == "review":
+        from . import notices  # noqa: PLC0415
+
+        notices.committee_assignments(cycle, now, only=[person_id])
+    return member
+
+
+def remove_member(cycle: Cycle, person_id: int, actor: Actor) -> None:
+    """Remove a member who has not scored anything (their scores would silently vanish)."""
+    if not is_manager(actor, cycle):
+        raise Forbidden("Only the award's administrators choose its committee.", {"person_id": ["admins only"]})
+    member = db.session.get(CommitteeMember, (cycle.id, person_id))
+    if member is None:
+        raise NotFound("That person is not on this committee.", {"person_id": ["not a member"]})
+    scored = db.session.scalar(select(func.count()).select_from(ScoreSet).join(Nomination)
+                               .where(Nomination.cycle_id == cycle.id, ScoreSet.member_id == person_id))
+    if scored:
+        raise Conflict(f"{member.person.name} has scored {scored} nomination(s); a member who scored stays on record.",
+                       {"person_id": ["has scored"]})
+    db.session.delete(member)
+    db.session.flush()
+
+
+# Conflicts ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Graph:
+    ties: list[tuple[int, int]]
+    divisions: dict[int, int | None]
+    nominators: dict[int, list[int]]
+
+
+def _graph(cycle: Cycle, member_ids: list[int], nominations: list[Nomination]) -> Graph:
+    from .nominations import nominator_ids  # noqa: PLC0415
+
+    people = set(member_ids) | {n.nominee_id for n in nominations}
+    ties: list[tuple[int, int]] = []
+    if people:
+        # Mentorships touching a member or a nominee are enough: a shared mentor or mentee
+        # is a tie from each of them to the same third person.
+        ids = sorted(people)
+        ties = [tuple(row) for row in db.session.execute(
+            select(Mentorship.mentor_id, Mentorship.mentee_id)
+            .where(or_(Mentorship.mentor_id.in_(ids), Mentorship.mentee_id.in_(ids))))]
+    divisions = {pid: did for pid, did in db.session.execute(select(Person.id, Person.division_id).where(Person.id.in_(sorted(people))))}
+    return Graph(ties, divisions, {n.id: nominator_ids(n.id) for n in nominations})
+
+
+def _nominations(cycle: Cycle) -> list[Nomination]:
+    return list(db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id).order_by(Nomination.id)))
+
+
+def _declared(cycle_id: int) -> dict[tuple[int, int], list[str]]:
+    found: dict[tuple[int, int], list[str]] = {}
+    for recusal in db.session.scalars(select(Recusal).where(Recusal.cycle_id == cycle_id, Recusal.source == "declared")):
+        found.setdefault((recusal.nomination_id, recusal.member_id), []).append(recusal.reason)
+    return found
+
+
+def recusal_map(cycle: Cycle, member_ids: list[int] | None = None,
+                nominations: list[Nomination] | None = None) -> dict[tuple[int, int], list[str]]:
+    """{(nomination_id, member_id): reasons} for every conflict now: detected and declared."""
+    member_ids = member_ids if member_ids is not None else [m.person_id for m in members(cycle.id)]
+    nominations = nominations if nominations is not None else _nominations(cycle)
+    graph = _graph(cycle, member_ids, nominations)
+    found: dict[tuple[int, int], list[str]] = {}
+    for nomination in nominations:
+        for member_id in member_ids:
+            divisions = graph.divisions
+            same = divisions.get(member_id) is not None and divisions.get(member_id) == divisions.get(nomination.nominee_id)
+            reasons = conflicts(member_id, nomination.nominee_id, graph.nominators[nomination.id], graph.ties, same,
+                                cycle.award.division_conflicts)
+            if reasons:
+                found[(nomination.id, member_id)] = reasons
+    for key, reasons in _declared(cycle.id).items():
+        found.setdefault(key, []).extend(f"declared: {reason}" for reason in reasons)
+    return found
+
+
+def recused(nomination: Nomination, member_id: int | None) -> list[str]:
+    """Why ``member_id`` is recused from ``nomination`` (empty when they are not)."""
+    if member_id is None:
+        return []
+    return recusal_map(nomination.cycle, [member_id], [nomination]).get((nomination.id, member_id), [])
+
+
+def record_recusals(cycle: Cycle, now: datetime) -> int:
+    """Record every detected conflict not recorded yet; returns how many were recorded."""
+    recorded = {(r.nomination_id, r.member_id) for r in db.session.scalars(
+        select(Recusal).where(Recusal.cycle_id == cycle.id, Recusal.source == "detected"))}
+    new = 0
+    for (nomination_id, member_id), reasons in recusal_map(cycle).items():
+        detected = [r for r in reasons if not r.startswith("declared: ")]
+        if not detected or (nomination_id, member_id) in recorded:
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.add(Recusal(cycle_id=cycle.id, nomination_id=nomination_id, member_id=member_id,
+                                       source="detected", reason="; ".join(detected), at=now))
+                db.session.flush()
+            new += 1
+        except IntegrityError:
+            continue
+    return new
+
+
+def declare(nomination: Nomination, actor: Actor, reason: str, now: datetime) -> Recusal:
+    """A member declaring a conflict with a nominee: recorded, and they step aside at once."""
+    if not is_member(nomination.cycle_id, actor.person_id):
+        raise Forbidden("Only committee members declare conflicts.", {"reason": ["committee members only"]})
+    if nomination.cycle.phase in ("decided", "announced"):
+        raise Conflict("The decision is made; conflicts are declared before it.", {"reason": ["too late"]})
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError.field("reason", "is required: say what the conflict is (it is kept on the record)")
+    if len(reason) > MAX_REASON:
+        raise DomainError.field("reason", f"must be at most {MAX_REASON} characters")
+    recusal = Recusal(cycle_id=nomination.cycle_id, nomination_id=nomination.id, member_id=actor.person_id,
+                      source="declared", reason=reason, at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(recusal)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("You have already declared a conflict with this nominee.", {"reason": ["already declared"]}) from None
+    return recusal
+
+
+def recusals(cycle_id: int) -> list[Recusal]:
+    return list(db.session.scalars(select(Recusal).where(Recusal.cycle_id == cycle_id).order_by(Recusal.at, Recusal.id)))
+
+
+# Scores ------------------------------------------------------------------------------
+
+def score_problems(values, text: definitions.RubricText) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    if not isinstance(values, dict):
+        return {"scores": ["must map each criterion to a score"]}
+    known = {c.id for c in text.criteria}
+    for key in values:
+        if key not in known:
+            problems.setdefault(f"scores.{key}", []).append("is not a criterion of this award's rubric")
+    for criterion in text.criteria:
+        value = values.get(criterion.id)
+        if value is None:
+            problems.setdefault(f"scores.{criterion.id}", []).append(f"is required ({criterion.name})")
+        elif isinstance(value, bool) or not isinstance(value, int) or not text.low <= value <= text.high:
+            problems.setdefault(f"scores.{criterion.id}", []).append(
+                f"must be a whole number from {text.low} to {text.high}")
+    return problems
+
+
+def score(nomination: Nomination, actor: Actor, values: dict, comment: str, day: date, now: datetime) -> ScoreSet:
+    """Save the member's score set for a nomination; a change is a new revision, kept."""
+    cycle = nomination.cycle
+    if not is_member(cycle.id, actor.person_id):
+        raise Forbidden("Only the cycle's committee members score.", {"scores": ["committee members only"]})
+    reasons = recused(nomination, actor.person_id)
+    if reasons:
+        raise Forbidden("You are recused from this nomination: " + "; ".join(reasons), {"scores": ["you are recused"]})
+    if not cycles.is_scoring_open(cycle, day):
+        when = (f"opens on {cycles.review_starts(cycle).isoformat()}" if cycles.PHASES.index(cycle.phase) < 3
+                else f"ended on {cycle.review_ends_on.isoformat()}")
+        raise Conflict(f"Scoring {when}.", {"scores": [f"scoring is closed (the cycle is {cycle.phase})"]})
+    text = definitions.rubric_text(cycle.award)
+    problems = score_problems(values, text)
+    comment = (comment or "").strip() if isinstance(comment, str) or comment is None else None
+    if comment is None:
+        problems["comment"] = ["must be text"]
+    elif len(comment) > MAX_COMMENT:
+        problems["comment"] = [f"must be at most {MAX_COMMENT} characters"]
+    if problems:
+        raise DomainError("The scores have problems: " + "; ".join(f"{f} {r[0]}" for f, r in problems.items()), problems)
+    body = json.dumps({c.id: values[c.id] for c in text.criteria}, sort_keys=True)
+    found = db.session.scalar(select(ScoreSet).where(ScoreSet.nomination_id == nomination.id,
+                                                     ScoreSet.member_id == actor.person_id))
+    if found is None:
+        found = ScoreSet(nomination_id=nomination.id, member_id=actor.person_id, scores=body, comment=comment,
+                         created_at=now, updated_at=now, revision=1)
+        try:
+            with db.session.begin_nested():
+                db.session.add(found)
+                db.session.flush()
+        except IntegrityError:
+            raise Conflict("Your scores were saved meanwhile from another window; reload and try again.",
+                           {"scores": ["saved meanwhile"]}) from None
+    else:
+        if found.scores == body and found.comment == comment:
+            return found
+        found.scores, found.comment, found.updated_at = body, comment, now
+        found.revision += 1
+    db.session.add(ScoreRevision(score_set_id=found.id, revision=found.revision, scores=body, comment=comment, at=now))
+    db.session.flush()
+    return found
+
+
+def own_scores(nomination_id: int, member_id: int | None) -> ScoreSet | None:
+    if member_id is None:
+        return None
+    return db.session.scalar(select(ScoreSet).where(ScoreSet.nomination_id == nomination_id,
+                                                    ScoreSet.member_id == member_id))
+
+
+def score_sets(nomination: Nomination, actor: Actor) -> list[ScoreSet]:
+    """The score sets of a nomination the actor may read: managers and unrecused members
+    see all counted ones; nobody else sees any."""
+    if not is_manager(actor, nomination.cycle):
+        if not is_member(nomination.cycle_id, actor.person_id) or recused(nomination, actor.person_id):
+            return []
+    excluded = {member for (nid, member) in recusal_map(nomination.cycle, nominations=[nomination]) if nid == nomination.id}
+    return [s for s in db.session.scalars(select(ScoreSet).where(ScoreSet.nomination_id == nomination.id)
+                                          .order_by(ScoreSet.member_id)) if s.member_id not in excluded]
+
+
+def revisions(score_set_id: int) -> list[ScoreRevision]:
+    return list(db.session.scalars(select(ScoreRevision).where(ScoreRevision.score_set_id == score_set_id)
+                                   .order_by(ScoreRevision.revision)))
+
+
+# Ranking -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RankedRow:
+    nomination: Nomination
+    row: ranking.Row | None  # None: hidden from this reader (recused)
+    recused: list[str]
+
+
+def may_see_ranking(cycle: Cycle, actor: Actor) -> bool:
+    return is_manager(actor, cycle) or (is_member(cycle.id, actor.person_id) and cycle.phase not in ("scheduled", "open"))
+
+
+def ranking_rows(cycle: Cycle, actor: Actor | None = None) -> list[RankedRow]:
+    """The ranking (``ranking.rank``) of the cycle's nominations from the counted score sets
+    (recused members' left out). For a member, rows they are recused from carry no numbers."""
+    if actor is not None and not may_see_ranking(cycle, actor):
+        raise NotFound("No ranking you may see for that cycle.", {"cycle_id": ["not your committee"]})
+    nominations = _nominations(cycle)
+    conflicts_now = recusal_map(cycle, nominations=nominations)
+    rubric = definitions.rubric(cycle.award)
+    sets = []
+    for s in db.session.scalars(select(ScoreSet).join(Nomination).where(Nomination.cycle_id == cycle.id)):
+        if (s.nomination_id, s.member_id) in conflicts_now:
+            continue
+        sets.append(ranking.ScoreSet(s.member_id, s.nomination_id, json.loads(s.scores)))
+    by_id = {n.id: n for n in nominations}
+    rows = ranking.rank(rubric, sets, [n.id for n in nominations])
+    reader = actor.person_id if actor is not None and not is_manager(actor, cycle) else None
+    result = []
+    for row in rows:
+        reasons = conflicts_now.get((row.nomination, reader), []) if reader is not None else []
+        result.append(RankedRow(by_id[row.nomination], None if reasons else row, reasons))
+    return result
+
+
+def ranking_snapshot(rows: list[RankedRow]) -> list[dict]:
+    return [{"nomination_id": r.nomination.id, "nominee": r.nomination.nominee.name, "position": r.row.position,
+             "raw_mean": r.row.raw_mean, "normalised_mean": r.row.normalised_mean, "reviews": r.row.reviews,
+             "spread": r.row.spread} for r in rows if r.row is not None]
+
+
+# Decision ----------------------------------------------------------------------------
+
+def decide(cycle: Cycle, winners: list[int], reasons: dict, note: str, actor: Actor, day: date,
+           now: datetime) -> Decision:
+    """Record the winners (nomination ids, in order). A winner the ranking did not place in
+    the top ``award.winners`` needs a reason. Allowed once the review has ended, and again
+    (a new version) until the announcement. Past the decision date, recording it moves the
+    cycle to decided at once."""
+    if not is_manager(actor, cycle):
+        raise Forbidden("Only the award's administrators record the decision.", {"winners": ["admins only"]})
+    if cycle.phase not in ("review", "decided") or (cycle.phase == "review" and day <= cycle.review_ends_on):
+        raise Conflict(f"The decision is recorded after the review ends ({cycle.review_ends_on.isoformat()}) "
+                       "and before the announcement.", {"winners": [f"the cycle is {cycle.phase}"]})
+    places = cycle.award.winners
+    if not isinstance(winners, list) or not winners or any(isinstance(w, bool) or not isinstance(w, int) for w in winners):
+        raise DomainError.field("winners", "must list one or more nomination ids")
+    if len(set(winners)) != len(winners):
+        raise DomainError.field("winners", "must not list a nomination twice")
+    if len(winners) > places:
+        raise DomainError.field("winners", f"must list at most {places} (the award has {places} winner{'s' * (places != 1)})")
+    rows = ranking_rows(cycle)
+    position = {r.nomination.id: r.row.position for r in rows}
+    problems: dict[str, list[str]] = {}
+    reasons = reasons if isinstance(reasons, dict) else {}
+    clean: dict[int, str | None] = {}
+    for nomination_id in winners:
+        if nomination_id not in position:
+            problems.setdefault("winners", []).append(f"{nomination_id} is not a nomination of this cycle")
+            continue
+        reason = reasons.get(str(nomination_id), reasons.get(nomination_id))
+        reason = reason.strip() if isinstance(reason, str) else ""
+        if position[nomination_id] > places and not reason:
+            problems.setdefault(f"reasons.{nomination_id}", []).append(
+                f"is required: the ranking placed this nominee {position[nomination_id]}, outside the top {places}")
+        if len(reason) > MAX_REASON:
+            problems.setdefault(f"reasons.{nomination_id}", []).append(f"must be at most {MAX_REASON} characters")
+        clean[nomination_id] = reason or None
+    note = (note or "").strip() if isinstance(note, str) or note is None else ""
+    if len(note) > 4000:
+        problems["note"] = ["must be at most 4000 characters"]
+    if problems:
+        raise DomainError("The decision has problems: " + "; ".join(f"{f} {r[0]}" for f, r in problems.items()), problems)
+    previous = cycles.latest_decision(cycle.id)
+    decision = Decision(cycle_id=cycle.id, version=(previous.version + 1) if previous else 1, note=note,
+                        ranking=json.dumps(ranking_snapshot(rows)), decided_at=now, decided_by_id=actor.person_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(decision)
+            db.session.flush()
+            for order, nomination_id in enumerate(winners, start=1):
+                db.session.add(DecisionWinner(decision_id=decision.id, nomination_id=nomination_id, position=order,
+                                              ranked_position=position[nomination_id], reason=clean[nomination_id]))
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("Another decision was recorded meanwhile; reload and try again.", {"winners": ["decided meanwhile"]}) from None
+    if cycle.phase == "review" and day >= cycle.decision_on:
+        cycles.step(cycle, "decided", day, now, source="admin", actor=actor,
+                    reason="winners recorded on or after the decision date")
+    return decision
+
+
+def decisions(cycle_id: int) -> list[Decision]:
+    return list(db.session.scalars(select(Decision).where(Decision.cycle_id == cycle_id).order_by(Decision.version)))

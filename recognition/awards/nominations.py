@@ -1,0 +1,577 @@
+"""Nominations: who may nominate whom, statements, letters, the nominee's philosophy, the
+ledger evidence table (frozen when nominations close) and the suggestions.
+
+A nomination is one nominee in one cycle; each nominator adds one statement to it (a second
+statement from the same nominator is refused by the database). Letters are PDFs checked on
+upload: the right size, a real PDF that opens, and not too many pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from ..auth.service import Actor
+from ..clock import add_years
+from ..errors import Conflict, DomainError, Forbidden, NotFound
+from ..extensions import db
+from ..feedback.models import Answer, Release, Response
+from ..feedback.service import k as feedback_k
+from ..ledger.models import LedgerEntry
+from ..mentorships.models import Mentorship
+from ..people.models import Person
+from . import cycles, definitions
+from .models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement
+from .rules import SELF_NOMINATION, Candidate, eligibility_problems
+
+MAX_STATEMENT = 8000
+MAX_PHILOSOPHY = 8000
+MAX_LETTERS = 5
+EVIDENCE_KINDS = ("meeting", "academic_plan_review", "peer_group_session", "sponsorship_action")
+
+
+# Eligibility -------------------------------------------------------------------------
+
+def wins(award_id: int, person_ids: list[int] | None = None) -> dict[int, list[date]]:
+    """The days each person won this award (revoked awards do not count)."""
+    query = (select(Grant.person_id, Grant.awarded_on).join(Cycle, Cycle.id == Grant.cycle_id)
+             .outerjoin(GrantRevocation, GrantRevocation.grant_id == Grant.id)
+             .where(Cycle.award_id == award_id, GrantRevocation.grant_id.is_(None)))
+    if person_ids is not None:
+        query = query.where(Grant.person_id.in_(person_ids))
+    found: dict[int, list[date]] = defaultdict(list)
+    for person_id, awarded_on in db.session.execute(query):
+        found[person_id].append(awarded_on)
+    return found
+
+
+def candidates(award_id: int, people: list[Person], day: date) -> dict[int, Candidate]:
+    """The rules' view of each person on ``day``: mentoring since, mentees, past wins."""
+    ids = [p.id for p in people]
+    first: dict[int, date] = {}
+    mentees: dict[int, int] = {}
+    for first_id in range(0, len(ids), 500):
+        chunk = ids[first_id:first_id + 500]
+        rows = db.session.execute(
+            select(Mentorship.mentor_id, func.min(Mentorship.started_on), func.count(func.distinct(Mentorship.mentee_id)))
+            .where(Mentorship.mentor_id.in_(chunk), Mentorship.started_on <= day).group_by(Mentorship.mentor_id))
+        for mentor_id, started, count in rows:
+            first[mentor_id], mentees[mentor_id] = started, count
+    won = wins(award_id, ids)
+    return {p.id: Candidate(p.id, p.rank, p.appointed_on, first.get(p.id), mentees.get(p.id, 0), tuple(won.get(p.id, ())))
+            for p in people}
+
+
+def problems_for(cycle: Cycle, nominee: Person, nominator_id: int | None, day: date) -> list[str]:
+    problems = []
+    award = cycle.award
+    if award.level == "division" and nominee.division_id != award.division_id:
+        problems.append(f"open only to members of {award.division.name}")
+    candidate = candidates(award.id, [nominee], day)[nominee.id]
+    return problems + eligibility_problems(definitions.eligibility(award), candidate, nominator_id, day)
+
+
+# Who sees what -----------------------------------------------------------------------
+
+def is_manager(actor: Actor, cycle: Cycle) -> bool:
+    """Admins run every award; a division director runs their division's awards."""
+    return actor.is_admin or (cycle.award.level == "division" and actor.directs(cycle.award.division_id))
+
+
+def nominator_ids(nomination_id: int) -> list[int]:
+    return list(db.session.scalars(select(NominationStatement.nominator_id)
+                                   .where(NominationStatement.nomination_id == nomination_id)))
+
+
+def role_in(actor: Actor, nomination: Nomination) -> set[str]:
+    """The actor's relations to a nomination: manager, member, nominator, nominee."""
+    from .committee import is_member  # noqa: PLC0415
+
+    roles = set()
+    if is_manager(actor, nomination.cycle):
+        roles.add("manager")
+    if actor.person_id is not None:
+        if nomination.nominee_id == actor.person_id:
+            roles.add("nominee")
+        if actor.person_id in nominator_ids(nomination.id):
+            roles.add("nominator")
+        if is_member(nomination.cycle_id, actor.person_id) and nomination.cycle.phase not in ("scheduled", "open"):
+            roles.add("member")
+    return roles
+
+
+def get_nomination(nomination_id: int, actor: Actor) -> Nomination:
+    """The nomination, if the actor may see it at all. A committee member recused from it
+    gets a 404 like anyone else: they may not know what it holds."""
+    from .committee import recused  # noqa: PLC0415
+
+    nomination = db.session.get(Nomination, nomination_id)
+    if nomination is None:
+        raise NotFound("No nomination with that id that you may see.", {"nomination_id": ["no such nomination"]})
+    roles = role_in(actor, nomination)
+    if roles == {"member"} and recused(nomination, actor.person_id):
+        roles = set()
+    if not roles:
+        raise NotFound("No nomination with that id that you may see.", {"nomination_id": ["no such nomination"]})
+    return nomination
+
+
+def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomination]:
+    """Nominations the actor may open: all for a manager, unrecused ones of their cycles for
+    a committee member (once nominations close), and their own as nominator or nominee."""
+    from .committee import recusal_map  # noqa: PLC0415
+
+    query = select(Nomination).join(Cycle, Cycle.id == Nomination.cycle_id)
+    if cycle is not None:
+        query = query.where(Nomination.cycle_id == cycle.id)
+    found = []
+    recusals: dict[int, dict] = {}
+    for nomination in db.session.scalars(query.order_by(Nomination.cycle_id.desc(), Nomination.id)).all():
+        roles = role_in(actor, nomination)
+        if roles == {"member"}:
+            if nomination.cycle_id not in recusals:
+                recusals[nomination.cycle_id] = recusal_map(nomination.cycle)
+            if recusals[nomination.cycle_id].get((nomination.id, actor.person_id)):
+                continue
+        if roles:
+            found.append(nomination)
+    return found
+
+
+# Nominating --------------------------------------------------------------------------
+
+def _text(value, field: str, limit: int, required: bool = True) -> str:
+    text = (value or "").strip() if isinstance(value, str) or value is None else None
+    if text is None:
+        raise DomainError.field(field, "must be text")
+    if required and not text:
+        raise DomainError.field(field, "is required")
+    if len(text) > limit:
+        raise DomainError.field(field, f"must be at most {limit} characters")
+    return text
+
+
+def nominate(cycle: Cycle, nominee_id: int, statement: str, actor: Actor, day: date, now: datetime,
+             suggested: bool = False) -> Nomination:
+    """Nominate ``nominee_id`` in ``cycle`` with a statement. A colleague already nominated
+    gets this statement added to their nomination; a second statement from the same
+    nominator is refused."""
+    if actor.person_id is None:
+        raise Forbidden("A nomination comes from a person: sign in to nominate.", {"nominator": ["must be a person"]})
+    if not cycles.is_nominating_open(cycle, day):
+        raise Conflict(f"Nominations for {cycle.award.name} {cycle.year} are {_window(cycle, day)}.",
+                       {"cycle_id": [f"is not open for nominations (it is {cycle.phase})"]})
+    if suggested and not is_manager(actor, cycle):
+        raise Forbidden("Only an award's administrators turn suggestions into nominations.", {"suggested": ["admins only"]})
+    text = _text(statement, "statement", MAX_STATEMENT)
+    nominee = db.session.get(Person, nominee_id) if isinstance(nominee_id, int) else None
+    if nominee is None:
+        raise DomainError.field("nominee_id", "must name a person in the department")
+    problems = problems_for(cycle, nominee, actor.person_id, day)
+    if problems:
+        field = "nominee_id"
+        raise DomainError(f"{nominee.name} cannot be nominated: " + "; ".join(problems),
+                          {field: problems if SELF_NOMINATION not in problems else [SELF_NOMINATION]})
+    nomination = db.session.scalar(select(Nomination).where(Nomination.cycle_id == cycle.id,
+                                                            Nomination.nominee_id == nominee.id))
+    try:
+        with db.session.begin_nested():
+            if nomination is None:
+                nomination = Nomination(cycle_id=cycle.id, nominee_id=nominee.id, created_at=now, suggested=suggested)
+                db.session.add(nomination)
+                db.session.flush()
+            db.session.add(NominationStatement(nomination_id=nomination.id, nominator_id=actor.person_id, text=text,
+                                               created_at=now, updated_at=now))
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(f"You have already nominated {nominee.name} for {cycle.award.name} {cycle.year}; "
+                       "edit that statement instead.", {"nominee_id": ["already nominated by you in this cycle"]}) from None
+    from . import notices  # noqa: PLC0415
+
+    notices.nominated(nomination, now)
+    return nomination
+
+
+def _window(cycle: Cycle, day: date) -> str:
+    if cycle.phase == "scheduled" or day < cycle.opens_on:
+        return f"not open yet (they open on {cycle.opens_on.isoformat()})"
+    return f"closed (they closed on {cycle.closes_on.isoformat()})"
+
+
+def _own_statement(nomination: Nomination, actor: Actor) -> NominationStatement:
+    found = db.session.scalar(select(NominationStatement).where(NominationStatement.nomination_id == nomination.id,
+                                                                NominationStatement.nominator_id == actor.person_id))
+    if found is None:
+        raise Forbidden("Only a nominator changes their own statement.", {"statement": ["not your nomination"]})
+    return found
+
+
+def edit_statement(nomination: Nomination, text: str, actor: Actor, day: date, now: datetime) -> NominationStatement:
+    statement = _own_statement(nomination, actor)
+    _require_open(nomination.cycle, day, "statement")
+    statement.text = _text(text, "statement", MAX_STATEMENT)
+    statement.updated_at = now
+    db.session.flush()
+    return statement
+
+
+def withdraw(nomination: Nomination, actor: Actor, day: date) -> bool:
+    """Withdraw the actor's statement while nominations are open; the nomination goes too
+    when no statement is left. Returns whether the nomination was removed."""
+    statement = _own_statement(nomination, actor)
+    _require_open(nomination.cycle, day, "statement")
+    db.session.delete(statement)
+    db.session.flush()
+    if not nominator_ids(nomination.id):
+        for letter in db.session.scalars(select(Letter).where(Letter.nomination_id == nomination.id)):
+            db.session.delete(letter)
+        db.session.delete(nomination)
+        db.session.flush()
+        return True
+    return False
+
+
+def _require_open(cycle: Cycle, day: date, field: str) -> None:
+    if not cycles.is_nominating_open(cycle, day):
+        raise Conflict(f"Nominations are {_window(cycle, day)}: nothing can change now.",
+                       {field: ["cannot change after nominations close"]})
+
+
+def set_philosophy(nomination: Nomination, text: str, actor: Actor, day: date, now: datetime) -> Nomination:
+    """The nominee's mentoring philosophy statement, while nominations are open."""
+    if nomination.nominee_id != actor.person_id:
+        raise Forbidden("Only the nominee writes their mentoring philosophy.", {"philosophy": ["nominee only"]})
+    _require_open(nomination.cycle, day, "philosophy")
+    nomination.philosophy = _text(text, "philosophy", MAX_PHILOSOPHY)
+    nomination.philosophy_at = now
+    db.session.flush()
+    return nomination
+
+
+# Letters -----------------------------------------------------------------------------
+
+def check_pdf(data: bytes, filename: str) -> int:
+    """The number of pages of an uploaded letter, or a DomainError naming the broken rule."""
+    from pypdf import PdfReader  # noqa: PLC0415 - only uploads need it
+    from pypdf.errors import PdfReadError  # noqa: PLC0415
+
+    config = current_app.config
+    limit = int(config["AWARD_LETTER_MAX_BYTES"])
+    if not data:
+        raise DomainError.field("letter", "is empty: choose a PDF file")
+    if len(data) > limit:
+        raise DomainError.field("letter", f"must be at most {limit // 1024} KB (this one is {len(data) // 1024} KB)")
+    if not data[:1024].lstrip().startswith(b"%PDF-"):
+        raise DomainError.field("letter", f"must be a PDF: {filename or 'the file'} does not start like one")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise DomainError.field("letter", "must not be encrypted or password-protected")
+        pages = len(reader.pages)
+        for page in reader.pages:
+            page.mediabox  # noqa: B018 - reading each page proves the file is whole
+    except DomainError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError):
+        raise DomainError.field("letter", f"must be a PDF that opens: {filename or 'the file'} is damaged") from None
+    if pages == 0:
+        raise DomainError.field("letter", "has no pages")
+    most = int(config["AWARD_LETTER_MAX_PAGES"])
+    if pages > most:
+        raise DomainError.field("letter", f"must be at most {most} page{'s' * (most != 1)} (this one has {pages})")
+    return pages
+
+
+def add_letter(nomination: Nomination, data: bytes, filename: str, author: str, actor: Actor, day: date,
+               now: datetime) -> Letter:
+    """A supporting letter, uploaded by a nominator (or the award's admin) while open."""
+    roles = role_in(actor, nomination)
+    if not roles & {"nominator", "manager"}:
+        raise Forbidden("Only a nominator or the award's administrator adds letters.", {"letter": ["nominators only"]})
+    _require_open(nomination.cycle, day, "letter")
+    author = _text(author, "author", 200)
+    filename = (filename or "letter.pdf").replace("/", "_").replace("\\", "_").strip()[-200:] or "letter.pdf"
+    count = db.session.scalar(select(func.count()).select_from(Letter).where(Letter.nomination_id == nomination.id))
+    if count >= MAX_LETTERS:
+        raise Conflict(f"A nomination takes at most {MAX_LETTERS} letters; remove one first.",
+                       {"letter": [f"at most {MAX_LETTERS} letters per nomination"]})
+    pages = check_pdf(data, filename)
+    letter = Letter(nomination_id=nomination.id, uploaded_by_id=actor.person_id, author=author, filename=filename,
+                    pages=pages, size=len(data), sha256=hashlib.sha256(data).hexdigest(), pdf=data, uploaded_at=now)
+    db.session.add(letter)
+    db.session.flush()
+    return letter
+
+
+def letters(nomination_id: int) -> list[Letter]:
+    return list(db.session.scalars(select(Letter).where(Letter.nomination_id == nomination_id).order_by(Letter.id)))
+
+
+def get_letter(nomination: Nomination, letter_id: int) -> Letter:
+    letter = db.session.get(Letter, letter_id)
+    if letter is None or letter.nomination_id != nomination.id:
+        raise NotFound("No letter with that id on this nomination.", {"letter_id": ["no such letter"]})
+    return letter
+
+
+def remove_letter(nomination: Nomination, letter: Letter, actor: Actor, day: date) -> None:
+    if letter.uploaded_by_id != actor.person_id and not is_manager(actor, nomination.cycle):
+        raise Forbidden("Only whoever uploaded a letter removes it.", {"letter": ["not yours"]})
+    _require_open(nomination.cycle, day, "letter")
+    db.session.delete(letter)
+    db.session.flush()
+
+
+def may_read_letters(actor: Actor, nomination: Nomination) -> bool:
+    """Letters are confidential: the committee, the award's admins and the nominators read
+    them; the nominee does not."""
+    return bool(role_in(actor, nomination) & {"manager", "member", "nominator"})
+
+
+# Evidence ----------------------------------------------------------------------------
+
+def canonical(data) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def evidence_for(person_id: int, day: date) -> dict:
+    """The nominee's mentoring as the ledger shows it on ``day``: one row per mentorship
+    as mentor, with meetings (and how many the mentee confirmed), contact hours and
+    mentees' milestones; released feedback (pooled above k, never single answers);
+    mentor training; past awards."""
+    config = current_app.config
+    cfar_years = int(config["CFAR_YEARS"])
+    mentorships = db.session.scalars(select(Mentorship).where(Mentorship.mentor_id == person_id,
+                                                              Mentorship.started_on <= day)
+                                     .order_by(Mentorship.started_on, Mentorship.id)).all()
+    ids = [m.id for m in mentorships]
+    Reversal = aliased(LedgerEntry)
+    Confirmation = aliased(LedgerEntry)
+    work: dict[int, dict] = {mid: {"meetings": 0, "confirmed": 0, "minutes": 0, "last": None} for mid in ids}
+    if ids:
+        rows = db.session.execute(
+            select(LedgerEntry.mentorship_id, LedgerEntry.kind, LedgerEntry.occurred_on, LedgerEntry.minutes,
+                   Confirmation.id.is_not(None))
+            .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
+            .outerjoin(Confirmation, and_(Confirmation.target_id == LedgerEntry.id,
+                                          Confirmation.entry_type == "confirmation"))
+            .where(LedgerEntry.mentorship_id.in_(ids), LedgerEntry.entry_type == "contribution",
+                   Reversal.id.is_(None), LedgerEntry.occurred_on <= day))
+        for mentorship_id, kind, occurred_on, minutes, confirmed in rows:
+            item = work[mentorship_id]
+            item["minutes"] += minutes
+            if kind in EVIDENCE_KINDS:
+                item["meetings"] += 1
+                item["confirmed"] += int(bool(confirmed))
+                item["last"] = max(item["last"] or occurred_on, occurred_on)
+    mentee_ids = sorted({m.mentee_id for m in mentorships})
+    became_mentors = set(db.session.scalars(select(Mentorship.mentor_id).where(Mentorship.mentor_id.in_(mentee_ids),
+                                                                               Mentorship.started_on <= day))) if mentee_ids else set()
+    rows = []
+    for m in mentorships:
+        item = work[m.id]
+        milestones = []
+        mentee = m.mentee
+        if mentee.appointed_on is not None:
+            cfar = add_years(mentee.appointed_on, cfar_years)
+            if m.started_on <= cfar <= day:
+                milestones.append(f"reached CFAR review ({cfar.isoformat()})")
+        if mentee.id in became_mentors:
+            milestones.append("became a mentor")
+        rows.append({
+            "mentorship_id": m.id, "mentee": mentee.name, "mentee_rank": mentee.rank, "kind": m.kind,
+            "started_on": m.started_on.isoformat(),
+            "ended_on": m.ended_on.isoformat() if m.ended_on and m.ended_on <= day else None,
+            "meetings": item["meetings"], "confirmed_meetings": item["confirmed"],
+            "contact_hours": round(item["minutes"] / 60, 1),
+            "last_meeting": item["last"].isoformat() if item["last"] else None,
+            "milestones": milestones,
+        })
+    released = db.session.execute(
+        select(func.count(func.distinct(Response.id)), func.avg(Answer.value))
+        .join(Answer, Answer.response_id == Response.id)
+        .join(Release, Release.id == Response.release_id)
+        .where(Response.mentor_id == person_id, Answer.value.is_not(None))).one()
+    releases = db.session.scalar(select(func.count()).select_from(Release).where(Release.mentor_id == person_id)) or 0
+    training = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(LedgerEntry.minutes), 0))
+        .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
+        .where(LedgerEntry.person_id == person_id, LedgerEntry.kind == "mentor_training",
+               LedgerEntry.entry_type == "contribution", Reversal.id.is_(None), LedgerEntry.occurred_on <= day)).one()
+    awards = db.session.execute(
+        select(Grant.awarded_on, Cycle.year, Cycle.award_id).join(Cycle, Cycle.id == Grant.cycle_id)
+        .outerjoin(GrantRevocation, GrantRevocation.grant_id == Grant.id)
+        .where(Grant.person_id == person_id, GrantRevocation.grant_id.is_(None), Grant.awarded_on <= day)
+        .order_by(Grant.awarded_on)).all()
+    from .models import Award  # noqa: PLC0415
+
+    names = {a.id: a.name for a in db.session.scalars(select(Award))} if awards else {}
+    first = min((m.started_on for m in mentorships), default=None)
+    return {
+        "as_of": day.isoformat(),
+        "person_id": person_id,
+        "mentorships": rows,
+        "totals": {
+            "mentees": len(mentee_ids),
+            "mentoring_since": first.isoformat() if first else None,
+            "meetings": sum(r["meetings"] for r in rows),
+            "confirmed_meetings": sum(r["confirmed_meetings"] for r in rows),
+            "contact_hours": round(sum(work[mid]["minutes"] for mid in ids) / 60, 1),
+            "mentee_milestones": sum(len(r["milestones"]) for r in rows),
+        },
+        "feedback": {
+            "k": feedback_k(),
+            "releases": releases,
+            "responses": released[0] or 0,
+            "mean": round(float(released[1]), 2) if released[0] else None,
+        },
+        "training": {"sessions": training[0], "hours": round(training[1] / 60, 1)},
+        "awards": [{"award": names.get(award_id, ""), "year": year, "awarded_on": awarded_on.isoformat()}
+                   for awarded_on, year, award_id in awards],
+    }
+
+
+def evidence(nomination: Nomination, day: date) -> tuple[dict, str | None]:
+    """The evidence table and its hash: frozen once nominations closed, live until then."""
+    if nomination.evidence_frozen_at is not None:
+        return json.loads(nomination.evidence), nomination.evidence_hash
+    return evidence_for(nomination.nominee_id, min(day, nomination.cycle.closes_on)), None
+
+
+def freeze_evidence(cycle: Cycle, day: date, now: datetime) -> int:
+    """Snapshot every nomination's evidence as of the closing date, with its SHA-256."""
+    frozen = 0
+    for nomination in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id,
+                                                                   Nomination.evidence_frozen_at.is_(None))).all():
+        data = evidence_for(nomination.nominee_id, cycle.closes_on)
+        body = canonical(data)
+        nomination.evidence = body.decode()
+        nomination.evidence_hash = hashlib.sha256(body).hexdigest()
+        nomination.evidence_frozen_at = now
+        frozen += 1
+    db.session.flush()
+    return frozen
+
+
+def evidence_intact(nomination: Nomination) -> bool:
+    """Whether the frozen evidence still hashes to what was recorded at close."""
+    if nomination.evidence_frozen_at is None:
+        return True
+    return hashlib.sha256(nomination.evidence.encode()).hexdigest() == nomination.evidence_hash
+
+
+# Suggestions -------------------------------------------------------------------------
+
+# Points per piece of evidence; the order the suggestions come in. Documented on the page.
+SUGGESTION_WEIGHTS = {"mentees": 5, "confirmed_meetings": 1, "feedback_responses": 2, "mentee_milestones": 3}
+SUGGESTION_YEARS = 5  # the evidence counted: the last five years
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    person: Person
+    mentees: int
+    confirmed_meetings: int
+    feedback_responses: int
+    feedback_mean: float | None
+    mentee_milestones: int
+    points: int
+
+
+def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
+    """Eligible mentors not yet nominated, ranked by ledger evidence of the last
+    SUGGESTION_YEARS years: points = 5 per mentee + 1 per confirmed meeting + 2 per released
+    feedback response + 3 per mentee milestone; ties by more mentees, then name."""
+    award = cycle.award
+    since = add_years(day, -SUGGESTION_YEARS)
+    query = select(Person).where(Person.id.in_(select(Mentorship.mentor_id).where(Mentorship.started_on <= day)))
+    if award.level == "division":
+        query = query.where(Person.division_id == award.division_id)
+    people = db.session.scalars(query).all()
+    nominated = set(db.session.scalars(select(Nomination.nominee_id).where(Nomination.cycle_id == cycle.id)))
+    rules = definitions.eligibility(award)
+    found = candidates(award.id, people, day)
+    eligible = [p for p in people if p.id not in nominated and not eligibility_problems(rules, found[p.id], None, day)]
+    ids = [p.id for p in eligible]
+    if not ids:
+        return []
+    mentees: dict[int, int] = defaultdict(int)
+    confirmed: dict[int, int] = defaultdict(int)
+    responses: dict[int, int] = defaultdict(int)
+    means: dict[int, float] = {}
+    milestones: dict[int, int] = defaultdict(int)
+    Confirmation = aliased(LedgerEntry)
+    Reversal = aliased(LedgerEntry)
+    cfar_years = int(current_app.config["CFAR_YEARS"])
+    Mentee = aliased(Person)
+    Later = aliased(Mentorship)
+    for first in range(0, len(ids), 500):
+        chunk = ids[first:first + 500]
+        for mentor_id, count in db.session.execute(
+                select(Mentorship.mentor_id, func.count(func.distinct(Mentorship.mentee_id)))
+                .where(Mentorship.mentor_id.in_(chunk), Mentorship.started_on <= day,
+                       (Mentorship.ended_on.is_(None)) | (Mentorship.ended_on >= since))
+                .group_by(Mentorship.mentor_id)):
+            mentees[mentor_id] = count
+        for mentor_id, count in db.session.execute(
+                select(Mentorship.mentor_id, func.count())
+                .join(LedgerEntry, LedgerEntry.mentorship_id == Mentorship.id)
+                .join(Confirmation, and_(Confirmation.target_id == LedgerEntry.id, Confirmation.entry_type == "confirmation"))
+                .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
+                .where(Mentorship.mentor_id.in_(chunk), LedgerEntry.entry_type == "contribution",
+                       LedgerEntry.kind.in_(EVIDENCE_KINDS), Reversal.id.is_(None),
+                       LedgerEntry.occurred_on >= since, LedgerEntry.occurred_on <= day)
+                .group_by(Mentorship.mentor_id)):
+            confirmed[mentor_id] = count
+        for mentor_id, count, mean in db.session.execute(
+                select(Response.mentor_id, func.count(func.distinct(Response.id)), func.avg(Answer.value))
+                .join(Answer, Answer.response_id == Response.id)
+                .where(Response.mentor_id.in_(chunk), Response.release_id.is_not(None), Answer.value.is_not(None))
+                .group_by(Response.mentor_id)):
+            responses[mentor_id], means[mentor_id] = count, round(float(mean), 2)
+        # Milestones: mentees who went on to mentor, and mentees whose CFAR fell in the window.
+        for mentor_id, count in db.session.execute(
+                select(Mentorship.mentor_id, func.count(func.distinct(Mentorship.mentee_id)))
+                .join(Later, and_(Later.mentor_id == Mentorship.mentee_id, Later.started_on >= Mentorship.started_on,
+                                  Later.started_on <= day))
+                .where(Mentorship.mentor_id.in_(chunk), Mentorship.started_on <= day)
+                .group_by(Mentorship.mentor_id)):
+            milestones[mentor_id] += count
+        for mentor_id, started_on, appointed_on in db.session.execute(
+                select(Mentorship.mentor_id, Mentorship.started_on, Mentee.appointed_on)
+                .join(Mentee, Mentee.id == Mentorship.mentee_id)
+                .where(Mentorship.mentor_id.in_(chunk), Mentorship.started_on <= day, Mentee.appointed_on.is_not(None))):
+            cfar = add_years(appointed_on, cfar_years)
+            if started_on <= cfar <= day and cfar >= since:
+                milestones[mentor_id] += 1
+    found_rows = []
+    for person in eligible:
+        pid = person.id
+        points = (SUGGESTION_WEIGHTS["mentees"] * mentees[pid] + SUGGESTION_WEIGHTS["confirmed_meetings"] * confirmed[pid]
+                  + SUGGESTION_WEIGHTS["feedback_responses"] * responses[pid]
+                  + SUGGESTION_WEIGHTS["mentee_milestones"] * milestones[pid])
+        found_rows.append(Suggestion(person, mentees[pid], confirmed[pid], responses[pid], means.get(pid),
+                                     milestones[pid], points))
+    found_rows.sort(key=lambda s: (-s.points, -s.mentees, s.person.name, s.person.id))
+    return found_rows[:limit]
+
+
+def nominate_suggestion(cycle: Cycle, person_id: int, actor: Actor, day: date, now: datetime) -> Nomination:
+    """An admin turning a suggestion into a nomination: the statement says where it came from."""
+    if not is_manager(actor, cycle):
+        raise Forbidden("Only an award's administrators turn suggestions into nominations.", {"person_id": ["admins only"]})
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise DomainError.field("person_id", "must name a person in the department")
+    text = (f"Suggested from the mentorship ledger and nominated by {actor.name}, an administrator of "
+            f"{cycle.award.name}. The evidence table shows the record this suggestion rests on.")
+    return nominate(cycle, person_id, text, actor, day, now, suggested=True)
