@@ -3,7 +3,8 @@
 Conflicts are computed from the mentoring graph every time they matter (``rules.conflicts``)
 and joined with the conflicts members declare, so a mentorship begun during the review
 counts at once. Every conflict found is also recorded as a recusal, once: when nominations
-close, when the review starts, when a member joins and whenever the ranking is read.
+close, when the review starts, when a member joins, and on each daily run of the cycle job
+while the cycle is closed or in review (a mentorship begun meanwhile).
 
 A recused member cannot open the nomination, see its scores or the other members'
 comments, or score it; their score set, if they scored before declaring, is left out of

@@ -208,6 +208,10 @@ def advance_all(day: date, now: datetime) -> str:
     for cycle in db.session.scalars(select(Cycle).where(Cycle.phase != "announced").order_by(Cycle.id)).all():
         for transition in catch_up(cycle, day, now):
             moved.append(f"{cycle.award.slug} {cycle.year} → {transition.phase}")
+        if cycle.phase in ("closed", "review"):
+            from .committee import record_recusals  # noqa: PLC0415
+
+            record_recusals(cycle, now)
         reminded = notices.due_reminders(cycle, day, now)
         db.session.commit()
         if reminded:
