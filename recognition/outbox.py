@@ -14,7 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import smtplib
+
 from sqlalchemy import String, Text, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import utcnow
@@ -58,22 +61,41 @@ def queue(messages: Iterable[Message], now: datetime | None = None) -> int:
         known.update(db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys[first:first + 500]))))
     now = now or utcnow()
     fresh = [m for m in messages if m.key not in known]
-    db.session.add_all(OutboxMessage(key=m.key, recipient=m.recipient, subject=m.subject[:300], body=m.body,
-                                     created_at=now, attempts=0) for m in fresh)
-    db.session.flush()
-    return len(fresh)
+    if not fresh:
+        return 0
+    # ON CONFLICT DO NOTHING: a run queuing the same notice at the same moment (a second
+    # scheduler) loses quietly instead of failing the whole transaction.
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [{"key": m.key, "recipient": m.recipient, "subject": m.subject[:300], "body": m.body, "created_at": now,
+             "attempts": 0} for m in fresh]
+    queued = 0
+    for first in range(0, len(rows), 500):
+        result = db.session.execute(insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+                                    .returning(OutboxMessage.id), rows[first:first + 500])
+        queued += len(result.all())
+    return queued
 
 
 def pending() -> int:
     return len(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None))).all())
 
 
+def _refused(error: Exception) -> bool:
+    """The server refused this one message for good (a bad address, 5xx): try the others."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return True
+    return isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
+
+
 def deliver(limit: int = 500) -> tuple[int, str | None]:
-    """Send up to ``limit`` queued messages, oldest first. Returns (sent, error): the first
-    failure stops the run (the server is likely down) and is recorded on its message."""
+    """Send up to ``limit`` queued messages, oldest first. Returns (sent, the first error).
+    A message the server refuses for good is recorded and passed over, so it never holds
+    back the rest; any other failure (the server down, a full disk) stops the run. Either
+    way the failed message stays queued with its attempts and error."""
     queued = db.session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
                                 .order_by(OutboxMessage.id).limit(limit)).all()
-    sent = 0
+    sent, first_error = 0, None
     for message in queued:
         try:
             send([compose(message.recipient, message.subject, message.body)])
@@ -83,11 +105,15 @@ def deliver(limit: int = 500) -> tuple[int, str | None]:
             failed.attempts += 1
             failed.last_error = f"{type(error).__name__}: {error}"[:2000]
             db.session.commit()
+            first_error = first_error or failed.last_error
+            if _refused(error):
+                log.warning("Outbox message %s refused: %s", message.id, error)
+                continue
             log.warning("Outbox delivery stopped at message %s: %s", message.id, error)
-            return sent, failed.last_error
+            return sent, first_error
         message.sent_at = utcnow()
         message.attempts += 1
         message.last_error = None
         db.session.commit()
         sent += 1
-    return sent, None
+    return sent, first_error

@@ -98,6 +98,8 @@ def revoke(grant: Grant, reason: str, actor: Actor, now: datetime) -> GrantRevoc
         raise DomainError.field("reason", "is required: say why the award is revoked (kept on the record)")
     if len(reason) > 2000:
         raise DomainError.field("reason", "must be at most 2000 characters")
+    if db.session.get(GrantRevocation, grant.id) is not None:
+        raise Conflict("This award was revoked already.", {"grant_id": ["already revoked"]})
     revocation = GrantRevocation(grant_id=grant.id, reason=reason, revoked_at=now, revoked_by_id=actor.person_id)
     try:
         with db.session.begin_nested():

@@ -69,7 +69,7 @@ def render(facts: dict, settings: dict) -> bytes:
 def ranking_sheet(title: str, subtitle: str, rows: list[dict], criteria_note: str, settings: dict) -> bytes:
     """The ranking as a landscape table: position, nominee, division, raw mean, normalised
     mean, reviews and spread, with the tie-break rule written under it. ``rows`` come from
-    ``committee.ranking_snapshot`` plus ``division``; a row with ``recused`` shows no numbers."""
+    ``exports.sheet_rows``; a row with ``recused`` shows no position and no numbers."""
     _register_fonts()
     buffer = io.BytesIO()
     size = landscape(PAGE)
@@ -85,18 +85,23 @@ def ranking_sheet(title: str, subtitle: str, rows: list[dict], criteria_note: st
 
     head = ["Position", "Nominee", "Division", "Raw mean", "Normalised mean (z)", "Reviews", "Spread (sd)"]
     data = [[_p(text, "cell_head") for text in head]]
+    spans = []
     for row in rows:
-        if row.get("recused"):
-            data.append([_p(str(row["position"]), "cell"), _p(row["nominee"], "cell"), _p(row.get("division") or "", "cell"),
-                         _p("recused: not shown", "cell_note"), "", "", ""])
+        if row.get("recused"):  # no position, no numbers: its place would give it away
+            spans.append(("SPAN", (3, len(data)), (6, len(data))))
+            data.append([_p("—", "cell"), _p(row["nominee"], "cell"), _p(row.get("division") or "", "cell"),
+                         _p("recused: scores and place not shown", "cell_note"), "", "", ""])
             continue
         data.append([_p(str(row["position"]), "cell"), _p(row["nominee"], "cell"), _p(row.get("division") or "", "cell"),
                      _p(number(row["raw_mean"], 2), "cell_right"), _p(number(row["normalised_mean"]), "cell_right"),
                      _p(str(row["reviews"]), "cell_right"), _p(number(row["spread"], 2), "cell_right")])
-    widths = [18 * mm, 70 * mm, 60 * mm, 25 * mm, 35 * mm, 20 * mm, doc.width - 228 * mm]
+    fixed = [16 * mm, 0, 0, 24 * mm, 34 * mm, 18 * mm, 24 * mm]
+    rest = doc.width - sum(fixed)
+    widths = [fixed[0], rest * 0.55, rest * 0.45, *fixed[3:]]
     table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(_grid([("BACKGROUND", (0, 0), (-1, 0), ACCENT), ("ROWBACKGROUNDS", (0, 1), (-1, -1), [None, STRIPE]),
-                          ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+                          ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                          *spans]))
     story = [_p(settings.get("department", ""), "department"), _p(title, "heading"), _p(subtitle, "kicker"),
              Spacer(1, 4 * mm), table, Spacer(1, 4 * mm), _p(criteria_note, "kicker")]
     doc.build(story)

@@ -50,7 +50,7 @@ def add_member(cycle: Cycle, person_id: int, actor: Actor, now: datetime, chair:
         raise Forbidden("Only the award's administrators choose its committee.", {"person_id": ["admins only"]})
     if cycle.phase in ("decided", "announced"):
         raise Conflict("The committee cannot change after the decision.", {"person_id": [f"the cycle is {cycle.phase}"]})
-    person = db.session.get(Person, person_id) if isinstance(person_id, int) else None
+    person = db.session.get(Person, person_id) if isinstance(person_id, int) and not isinstance(person_id, bool) else None
     if person is None:
         raise DomainError.field("person_id", "must name a person in the department")
     if is_member(cycle.id, person_id):
@@ -171,6 +171,9 @@ def declare(nomination: Nomination, actor: Actor, reason: str, now: datetime) ->
     """A member declaring a conflict with a nominee: recorded, and they step aside at once."""
     if not is_member(nomination.cycle_id, actor.person_id):
         raise Forbidden("Only committee members declare conflicts.", {"reason": ["committee members only"]})
+    if nomination.cycle.phase in ("scheduled", "open"):
+        raise Conflict("Conflicts are declared once nominations close, when the committee sees them.",
+                       {"reason": ["nominations are still open"]})
     if nomination.cycle.phase in ("decided", "announced"):
         raise Conflict("The decision is made; conflicts are declared before it.", {"reason": ["too late"]})
     reason = (reason or "").strip()
@@ -225,7 +228,7 @@ def score(nomination: Nomination, actor: Actor, values: dict, comment: str, day:
         when = (f"opens on {cycles.review_starts(cycle).isoformat()}" if cycles.PHASES.index(cycle.phase) < 3
                 else f"ended on {cycle.review_ends_on.isoformat()}")
         raise Conflict(f"Scoring {when}.", {"scores": [f"scoring is closed (the cycle is {cycle.phase})"]})
-    text = definitions.rubric_text(cycle.award)
+    text = definitions.rubric_text(cycle)
     problems = score_problems(values, text)
     comment = (comment or "").strip() if isinstance(comment, str) or comment is None else None
     if comment is None:
@@ -266,7 +269,10 @@ def own_scores(nomination_id: int, member_id: int | None) -> ScoreSet | None:
 
 def score_sets(nomination: Nomination, actor: Actor) -> list[ScoreSet]:
     """The score sets of a nomination the actor may read: managers and unrecused members
-    see all counted ones; nobody else sees any."""
+    see all counted ones; nobody else sees any, and never the nominee, whatever other role
+    they hold."""
+    if actor.person_id is not None and actor.person_id == nomination.nominee_id:
+        return []
     if not is_manager(actor, nomination.cycle):
         if not is_member(nomination.cycle_id, actor.person_id) or recused(nomination, actor.person_id):
             return []
@@ -300,7 +306,7 @@ def ranking_rows(cycle: Cycle, actor: Actor | None = None) -> list[RankedRow]:
         raise NotFound("No ranking you may see for that cycle.", {"cycle_id": ["not your committee"]})
     nominations = _nominations(cycle)
     conflicts_now = recusal_map(cycle, nominations=nominations)
-    rubric = definitions.rubric(cycle.award)
+    rubric = definitions.rubric(cycle)
     sets = []
     for s in db.session.scalars(select(ScoreSet).join(Nomination).where(Nomination.cycle_id == cycle.id)):
         if (s.nomination_id, s.member_id) in conflicts_now:

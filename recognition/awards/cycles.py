@@ -21,10 +21,11 @@ allow, so one run after any downtime catches up every missed phase, in order.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.service import Actor
@@ -32,6 +33,8 @@ from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from . import definitions
 from .models import PHASES, Award, Cycle, CycleDateChange, CycleTransition, Decision
+
+log = logging.getLogger(__name__)
 
 # Which date field an admin may move in each phase (extending that phase, or the next).
 MOVABLE = {
@@ -107,7 +110,7 @@ def create_cycle(award: Award, year: int, now: datetime, dates: dict[str, date] 
                   decision_on=planned["decision"], announce_on=planned["announcement"])
     values.update(dates or {})
     _check_order(values)
-    cycle = Cycle(award_id=award.id, year=year, phase="scheduled", created_at=now, **values)
+    cycle = Cycle(award_id=award.id, year=year, phase="scheduled", rubric=award.rubric, created_at=now, **values)
     db.session.add(cycle)
     db.session.flush()
     return cycle
@@ -139,16 +142,19 @@ def ensure_cycles(day: date, now: datetime) -> list[Cycle]:
                 made.append(create_cycle(award, day.year, now))
         except (IntegrityError, Conflict):  # made meanwhile by another process
             continue
+        except DomainError as error:  # settings that cannot give this year's dates: skip, say so
+            log.error("No %s cycle for %s: %s", day.year, award.slug, error.message)
     return made
 
 
 # Transitions -------------------------------------------------------------------------
 
 def step(cycle: Cycle, target: str, day: date, now: datetime, source: str = "schedule",
-         actor: Actor | None = None, reason: str | None = None) -> CycleTransition:
-    """Move ``cycle`` from its phase into ``target`` (the next one) and do what entering it
-    does. Raises Conflict if another process moved it first; the caller's transaction then
-    must roll back."""
+         actor: Actor | None = None, reason: str | None = None, run_on: date | None = None) -> CycleTransition:
+    """Move ``cycle`` from its phase into ``target`` (the next one) on ``day`` (the date it
+    takes effect) and do what entering it does. ``run_on`` is the day the work is done, when
+    a catch-up does it later than ``day``. Raises Conflict if another process moved it
+    first; the caller's transaction then must roll back."""
     if target != next_phase(cycle.phase):
         raise Conflict(f"The cycle is {cycle.phase}; it cannot move to {target}.", {"phase": [f"is {cycle.phase}"]})
     transition = CycleTransition(cycle_id=cycle.id, from_phase=cycle.phase, phase=target, effective_on=day, at=now,
@@ -165,32 +171,42 @@ def step(cycle: Cycle, target: str, day: date, now: datetime, source: str = "sch
         raise Conflict(f"The {cycle.award.name} {cycle.year} cycle has already entered {target}.",
                        {"phase": [f"already {target}"]}) from None
     db.session.refresh(cycle)
-    _enter(cycle, target, day, now)
+    _enter(cycle, target, day, run_on or day, now)
     return transition
 
 
-def _enter(cycle: Cycle, phase: str, day: date, now: datetime) -> None:
+def _enter(cycle: Cycle, phase: str, day: date, run_on: date, now: datetime) -> None:
+    """What entering ``phase`` does. A catch-up that enters a phase after its window has
+    passed (``run_on``) sends no call or assignment whose deadline is already gone."""
     from . import announce, committee, nominations, notices  # noqa: PLC0415 - each imports cycles
 
     if phase == "open":
-        notices.call_for_nominations(cycle, now)
+        if run_on <= cycle.closes_on:
+            notices.call_for_nominations(cycle, now)
     elif phase == "closed":
         nominations.freeze_evidence(cycle, day, now)
         committee.record_recusals(cycle, now)
     elif phase == "review":
         committee.record_recusals(cycle, now)
-        notices.committee_assignments(cycle, now)
+        if run_on <= cycle.review_ends_on:
+            notices.committee_assignments(cycle, now)
     elif phase == "announced":
         announce.announce(cycle, day, now)
         notices.results(cycle, now)
 
 
 def catch_up(cycle: Cycle, day: date, now: datetime) -> list[CycleTransition]:
-    """Every transition the schedule has made due by ``day``, in order, each committed alone."""
+    """Every transition the schedule has made due by ``day``, in order, each committed alone.
+    Each takes effect on its scheduled date, or on the previous transition's date if that
+    was later (a decision recorded after the announcement date is announced no earlier
+    than it was decided)."""
     done = []
     while (target := scheduled_step(cycle, day)) is not None:
+        previous = db.session.scalar(select(func.max(CycleTransition.effective_on))
+                                     .where(CycleTransition.cycle_id == cycle.id))
+        effective = max(due_on(cycle, target), previous or due_on(cycle, target))
         try:
-            done.append(step(cycle, target, due_on(cycle, target), now))
+            done.append(step(cycle, target, effective, now, run_on=day))
             db.session.commit()
         except Conflict:
             db.session.rollback()  # another scheduler got there first; read where it left the cycle
@@ -242,7 +258,22 @@ def advance(cycle: Cycle, actor: Actor, reason: str | None, day: date, now: date
         raise Conflict("The cycle has been announced: there is no later phase.", {"phase": ["is announced"]})
     if target == "decided" and latest_decision(cycle.id) is None:
         raise Conflict("Record the winners before moving the cycle to decided.", {"phase": ["no decision recorded"]})
+    # Opening or closing ahead of the dates moves the date too, so the dates keep saying
+    # when nominations were really taken (and nominating works the day it opens).
+    if target == "open" and day < cycle.opens_on:
+        _record_date(cycle, "opens_on", day, actor, reason, now)
+    if target == "closed" and max(day - timedelta(days=1), cycle.opens_on) < cycle.closes_on:
+        _record_date(cycle, "closes_on", max(day - timedelta(days=1), cycle.opens_on), actor, reason, now)
     return step(cycle, target, day, now, source="admin", actor=actor, reason=reason)
+
+
+def _record_date(cycle: Cycle, field: str, new: date, actor: Actor, reason: str, now: datetime) -> CycleDateChange:
+    change = CycleDateChange(cycle_id=cycle.id, field=field, old=getattr(cycle, field), new=new, reason=reason, at=now,
+                             by_id=actor.person_id)
+    setattr(cycle, field, new)
+    db.session.add(change)
+    db.session.flush()
+    return change
 
 
 def move_date(cycle: Cycle, field: str, new: date, actor: Actor, reason: str | None, day: date,
@@ -262,12 +293,7 @@ def move_date(cycle: Cycle, field: str, new: date, actor: Actor, reason: str | N
     values = {name: getattr(cycle, name) for name in DATE_FIELDS}
     values[field] = new
     _check_order(values)
-    setattr(cycle, field, new)
-    change = CycleDateChange(cycle_id=cycle.id, field=field, old=old, new=new, reason=reason, at=now,
-                             by_id=actor.person_id)
-    db.session.add(change)
-    db.session.flush()
-    return change
+    return _record_date(cycle, field, new, actor, reason, now)
 
 
 def get(cycle_id: int) -> Cycle:
@@ -278,7 +304,8 @@ def get(cycle_id: int) -> Cycle:
 
 
 def history(cycle_id: int) -> list:
-    """Transitions and date changes, oldest first."""
+    """Transitions and date changes, oldest first; at the same moment a date change comes
+    before the transition it made room for."""
     transitions = db.session.scalars(select(CycleTransition).where(CycleTransition.cycle_id == cycle_id)).all()
     changes = db.session.scalars(select(CycleDateChange).where(CycleDateChange.cycle_id == cycle_id)).all()
-    return sorted([*transitions, *changes], key=lambda item: (item.at, item.id))
+    return sorted([*transitions, *changes], key=lambda item: (item.at, isinstance(item, CycleTransition), item.id))

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..people.models import RANKS, Division
-from .models import LEVELS, Award
+from .models import LEVELS, Award, Cycle
 from .ranking import Criterion, Rubric
 from .rules import Eligibility
 
@@ -87,15 +87,17 @@ def eligibility(award: Award) -> Eligibility:
     )
 
 
-def rubric_text(award: Award) -> RubricText:
-    data = json.loads(award.rubric)
+def rubric_text(holder) -> RubricText:
+    """The rubric of an award, or of a cycle (the one it is scored on: pass the cycle
+    wherever scores are read or written)."""
+    data = json.loads(holder.rubric)
     return RubricText(int(data["low"]), int(data["high"]),
                       tuple(CriterionText(c["id"], c["name"], c.get("description", ""), float(c["weight"]))
                             for c in data["criteria"]))
 
 
-def rubric(award: Award) -> Rubric:
-    return rubric_text(award).rubric()
+def rubric(holder) -> Rubric:
+    return rubric_text(holder).rubric()
 
 
 def schedule(award: Award) -> dict[str, str]:
@@ -183,24 +185,28 @@ def check(data: dict, award: Award | None = None) -> dict:
                 refuse(flag, "must be true or false")
             values[flag] = data[flag]
     if award is None or any(field in data for field in SCHEDULE):
-        days = {}
+        days: dict[int, dict[str, date]] = {2024: {}, 2025: {}}  # a leap year and a common one
         for field in SCHEDULE:
             text = given(field)
             if not isinstance(text, str) or not MONTH_DAY.match(text):
                 refuse(field, "must be a month and day as MM-DD, like 02-15")
                 continue
             try:
-                days[field] = month_day(text, 2024)  # a leap year: 02-29 is a real day
+                for year in days:
+                    days[year][field] = month_day(text, year)
             except ValueError:
                 refuse(field, f"{text} is not a day of the year")
                 continue
             values[field] = text
-        if len(days) == len(SCHEDULE):
-            order = [days[field] for field in SCHEDULE]
+        for year, found in days.items():
+            if len(found) < len(SCHEDULE) or any(field in problems for field in SCHEDULE):
+                break
+            order = [found[field] for field in SCHEDULE]
+            note = "" if year == 2024 else " (29 February is 28 February in other years)"
             if not order[0] <= order[1]:
                 refuse("closes", "must not be before nominations open (the schedule runs within one calendar year)")
             if not order[1] < order[2]:
-                refuse("review_ends", "must be after nominations close")
+                refuse("review_ends", "must be after nominations close" + note)
             if not order[2] <= order[3]:
                 refuse("decision", "must not be before the review ends")
             if not order[3] <= order[4]:
@@ -307,15 +313,18 @@ def update(award: Award, data: dict) -> Award:
     in review; a cycle already reviewing keeps scoring on the rubric it started with only
     if no one changes it, so the rubric is refused while any cycle is in review."""
     values = check(data, award)
-    if "rubric" in values and values["rubric"] != award.rubric:
-        from .models import Cycle  # noqa: PLC0415 - here to keep the import graph flat
-
+    changed = "rubric" in values and values["rubric"] != award.rubric
+    if changed:
         busy = db.session.scalar(select(Cycle.year).where(Cycle.award_id == award.id,
                                                           Cycle.phase.in_(("review", "decided"))))
         if busy is not None:
             raise DomainError.field("rubric", f"cannot change while the {busy} cycle is being scored or decided")
     for field, value in values.items():
         setattr(award, field, value)
+    if changed:  # cycles not reviewed yet follow the award; reviewed ones keep theirs
+        for cycle in db.session.scalars(select(Cycle).where(Cycle.award_id == award.id,
+                                                            Cycle.phase.in_(("scheduled", "open", "closed")))):
+            cycle.rubric = award.rubric
     db.session.flush()
     return award
 

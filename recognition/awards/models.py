@@ -77,6 +77,10 @@ class Cycle(db.Model):
     review_ends_on: Mapped[date]  # the last day scores can change
     decision_on: Mapped[date]
     announce_on: Mapped[date]
+    # The award's rubric (JSON) this cycle is scored on: copied when the cycle is made and
+    # followed until its review starts, then fixed, so a later change to the award never
+    # re-scores a cycle already reviewed.
+    rubric: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 
     award: Mapped[Award] = relationship(lazy="joined")

@@ -93,7 +93,17 @@ def nominator_ids(nomination_id: int) -> list[int]:
 
 
 def role_in(actor: Actor, nomination: Nomination) -> set[str]:
-    """The actor's relations to a nomination: manager, member, nominator, nominee."""
+    """The actor's relations to a nomination: manager, member, nominator, nominee. A member
+    recused from it is not a member of it (see ``roles``)."""
+    from .committee import recused  # noqa: PLC0415
+
+    roles = _relations(actor, nomination)
+    if "member" in roles and recused(nomination, actor.person_id):
+        roles.discard("member")
+    return roles
+
+
+def _relations(actor: Actor, nomination: Nomination) -> set[str]:
     from .committee import is_member  # noqa: PLC0415
 
     roles = set()
@@ -112,15 +122,10 @@ def role_in(actor: Actor, nomination: Nomination) -> set[str]:
 def get_nomination(nomination_id: int, actor: Actor) -> Nomination:
     """The nomination, if the actor may see it at all. A committee member recused from it
     gets a 404 like anyone else: they may not know what it holds."""
-    from .committee import recused  # noqa: PLC0415
-
     nomination = db.session.get(Nomination, nomination_id)
     if nomination is None:
         raise NotFound("No nomination with that id that you may see.", {"nomination_id": ["no such nomination"]})
-    roles = role_in(actor, nomination)
-    if roles == {"member"} and recused(nomination, actor.person_id):
-        roles = set()
-    if not roles:
+    if not role_in(actor, nomination):
         raise NotFound("No nomination with that id that you may see.", {"nomination_id": ["no such nomination"]})
     return nomination
 
@@ -136,12 +141,12 @@ def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomina
     found = []
     recusals: dict[int, dict] = {}
     for nomination in db.session.scalars(query.order_by(Nomination.cycle_id.desc(), Nomination.id)).all():
-        roles = role_in(actor, nomination)
-        if roles == {"member"}:
+        roles = _relations(actor, nomination)  # role_in, with the cycle's recusals read once
+        if "member" in roles:
             if nomination.cycle_id not in recusals:
                 recusals[nomination.cycle_id] = recusal_map(nomination.cycle)
             if recusals[nomination.cycle_id].get((nomination.id, actor.person_id)):
-                continue
+                roles.discard("member")
         if roles:
             found.append(nomination)
     return found
@@ -173,7 +178,7 @@ def nominate(cycle: Cycle, nominee_id: int, statement: str, actor: Actor, day: d
     if suggested and not is_manager(actor, cycle):
         raise Forbidden("Only an award's administrators turn suggestions into nominations.", {"suggested": ["admins only"]})
     text = _text(statement, "statement", MAX_STATEMENT)
-    nominee = db.session.get(Person, nominee_id) if isinstance(nominee_id, int) else None
+    nominee = db.session.get(Person, nominee_id) if isinstance(nominee_id, int) and not isinstance(nominee_id, bool) else None
     if nominee is None:
         raise DomainError.field("nominee_id", "must name a person in the department")
     problems = problems_for(cycle, nominee, actor.person_id, day)
@@ -181,20 +186,26 @@ def nominate(cycle: Cycle, nominee_id: int, statement: str, actor: Actor, day: d
         field = "nominee_id"
         raise DomainError(f"{nominee.name} cannot be nominated: " + "; ".join(problems),
                           {field: problems if SELF_NOMINATION not in problems else [SELF_NOMINATION]})
-    nomination = db.session.scalar(select(Nomination).where(Nomination.cycle_id == cycle.id,
-                                                            Nomination.nominee_id == nominee.id))
-    try:
-        with db.session.begin_nested():
-            if nomination is None:
-                nomination = Nomination(cycle_id=cycle.id, nominee_id=nominee.id, created_at=now, suggested=suggested)
-                db.session.add(nomination)
+    for attempt in (1, 2):  # a colleague nominating the same person at the same moment: join theirs
+        nomination = db.session.scalar(select(Nomination).where(Nomination.cycle_id == cycle.id,
+                                                                Nomination.nominee_id == nominee.id))
+        if nomination is not None and actor.person_id in nominator_ids(nomination.id):
+            raise Conflict(f"You have already nominated {nominee.name} for {cycle.award.name} {cycle.year}; "
+                           "edit that statement instead.", {"nominee_id": ["already nominated by you in this cycle"]})
+        try:
+            with db.session.begin_nested():
+                if nomination is None:
+                    nomination = Nomination(cycle_id=cycle.id, nominee_id=nominee.id, created_at=now, suggested=suggested)
+                    db.session.add(nomination)
+                    db.session.flush()
+                db.session.add(NominationStatement(nomination_id=nomination.id, nominator_id=actor.person_id, text=text,
+                                                   created_at=now, updated_at=now))
                 db.session.flush()
-            db.session.add(NominationStatement(nomination_id=nomination.id, nominator_id=actor.person_id, text=text,
-                                               created_at=now, updated_at=now))
-            db.session.flush()
-    except IntegrityError:
-        raise Conflict(f"You have already nominated {nominee.name} for {cycle.award.name} {cycle.year}; "
-                       "edit that statement instead.", {"nominee_id": ["already nominated by you in this cycle"]}) from None
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise Conflict(f"{nominee.name} was nominated by you or a colleague at the same moment; reload and try "
+                               "again.", {"nominee_id": ["nominated meanwhile"]}) from None
     from . import notices  # noqa: PLC0415
 
     notices.nominated(nomination, now)
@@ -333,8 +344,9 @@ def remove_letter(nomination: Nomination, letter: Letter, actor: Actor, day: dat
 
 def may_read_letters(actor: Actor, nomination: Nomination) -> bool:
     """Letters are confidential: the committee, the award's admins and the nominators read
-    them; the nominee does not."""
-    return bool(role_in(actor, nomination) & {"manager", "member", "nominator"})
+    them; the nominee does not, whatever other role they hold."""
+    roles = role_in(actor, nomination)
+    return "nominee" not in roles and bool(roles & {"manager", "member", "nominator"})
 
 
 # Evidence ----------------------------------------------------------------------------
@@ -374,8 +386,13 @@ def evidence_for(person_id: int, day: date) -> dict:
                 item["confirmed"] += int(bool(confirmed))
                 item["last"] = max(item["last"] or occurred_on, occurred_on)
     mentee_ids = sorted({m.mentee_id for m in mentorships})
-    became_mentors = set(db.session.scalars(select(Mentorship.mentor_id).where(Mentorship.mentor_id.in_(mentee_ids),
-                                                                               Mentorship.started_on <= day))) if mentee_ids else set()
+    # A mentee "became a mentor" when they began mentoring on or after this mentorship began.
+    began_mentoring: dict[int, list[date]] = defaultdict(list)
+    if mentee_ids:
+        for mentor_id, started_on in db.session.execute(select(Mentorship.mentor_id, Mentorship.started_on)
+                                                        .where(Mentorship.mentor_id.in_(mentee_ids),
+                                                               Mentorship.started_on <= day)):
+            began_mentoring[mentor_id].append(started_on)
     rows = []
     for m in mentorships:
         item = work[m.id]
@@ -385,7 +402,7 @@ def evidence_for(person_id: int, day: date) -> dict:
             cfar = add_years(mentee.appointed_on, cfar_years)
             if m.started_on <= cfar <= day:
                 milestones.append(f"reached CFAR review ({cfar.isoformat()})")
-        if mentee.id in became_mentors:
+        if any(started >= m.started_on for started in began_mentoring.get(mentee.id, ())):
             milestones.append("became a mentor")
         rows.append({
             "mentorship_id": m.id, "mentee": mentee.name, "mentee_rank": mentee.rank, "kind": m.kind,
@@ -488,9 +505,12 @@ class Suggestion:
 
 
 def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
-    """Eligible mentors not yet nominated, ranked by ledger evidence of the last
-    SUGGESTION_YEARS years: points = 5 per mentee + 1 per confirmed meeting + 2 per released
-    feedback response + 3 per mentee milestone; ties by more mentees, then name."""
+    """Eligible mentors not yet nominated, ranked by ledger evidence: points = 5 per mentee
+    + 1 per confirmed meeting + 2 per released feedback response + 3 per mentee milestone;
+    ties by more mentees, then name. Mentees, meetings and milestones count within the
+    last SUGGESTION_YEARS years (mentorships running then; meetings held then; mentees who
+    began mentoring or reached their CFAR then); released feedback counts whole, because
+    releases pool responses across periods and carry no single date."""
     award = cycle.award
     since = add_years(day, -SUGGESTION_YEARS)
     query = select(Person).where(Person.id.in_(select(Mentorship.mentor_id).where(Mentorship.started_on <= day)))
@@ -542,7 +562,7 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
         for mentor_id, count in db.session.execute(
                 select(Mentorship.mentor_id, func.count(func.distinct(Mentorship.mentee_id)))
                 .join(Later, and_(Later.mentor_id == Mentorship.mentee_id, Later.started_on >= Mentorship.started_on,
-                                  Later.started_on <= day))
+                                  Later.started_on >= since, Later.started_on <= day))
                 .where(Mentorship.mentor_id.in_(chunk), Mentorship.started_on <= day)
                 .group_by(Mentorship.mentor_id)):
             milestones[mentor_id] += count

@@ -82,10 +82,12 @@ def to_csv(rows: list[dict]) -> str:
     writer = csv.writer(out)  # "\r\n" line ends, as Excel and RFC 4180 expect
     writer.writerow([heading for _, heading in COLUMNS])
     for row in rows:
-        writer.writerow([_cell(row.get(key, "")) for key, _ in COLUMNS])
+        writer.writerow([safe_cell(row.get(key, "")) for key, _ in COLUMNS])
     return "\ufeff" + out.getvalue()
 
 
-def _cell(value) -> str:
+def safe_cell(value) -> str:
+    """A cell a spreadsheet will not run as a formula (OWASP CSV injection): text starting
+    with = + - @ or a control character gets a leading apostrophe."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text

@@ -6,7 +6,7 @@ service's to say; these schemas only check shape and range.
 """
 
 from flask_smorest.fields import Upload
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, INCLUDE, Schema, fields, post_load, validate
 
 from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
 from ..ledger.rules import KINDS
@@ -299,6 +299,9 @@ class SignedStatementSchema(Schema):
 
 # Verification (public) -----------------------------------------------------------------------
 
+VERIFIED_KINDS = ("credit_statement", "award")  # what a verification code can belong to
+
+
 class PublicSectionSchema(Schema):
     id = fields.String()
     label = fields.String()
@@ -306,22 +309,31 @@ class PublicSectionSchema(Schema):
 
 
 class VerificationSchema(Schema):
+    """What /verify/<code> says: about a credit statement, or (``kind`` award) about an
+    award. Each kind carries its own facts; the others are absent."""
+
     genuine = fields.Boolean(metadata={"description": "Always true here: an unknown code is a 404"})
-    status = fields.String(metadata={"enum": list(STATUSES)})
-    kind = fields.String(metadata={"example": "credit_statement"})
-    number = fields.String()
-    name = fields.String()
-    framework = fields.String()
-    period = fields.String()
+    status = fields.String(metadata={"enum": list(STATUSES), "description": "An award is current or revoked"})
+    kind = fields.String(metadata={"enum": list(VERIFIED_KINDS), "example": "credit_statement"})
+    number = fields.String(metadata={"description": "Credit statements: the statement number"})
+    name = fields.String(metadata={"description": "Whose certificate it is, as printed on it"})
+    framework = fields.String(metadata={"description": "Credit statements"})
+    period = fields.String(metadata={"description": "Credit statements"})
     credits = fields.String(**AMOUNT)
-    unit = fields.String()
+    unit = fields.String(metadata={"description": "Credit statements"})
     sections = fields.List(fields.Nested(PublicSectionSchema), metadata={"description": "Sections with credits"})
-    issued_on = fields.Date()
+    issued_on = fields.Date(metadata={"description": "Credit statements"})
+    award = fields.String(metadata={"description": "Awards: the award's name", "example": "Mentor of the Year"})
+    year = fields.Integer(metadata={"description": "Awards: the cycle's year", "example": 2026})
+    awarded_on = fields.Date(metadata={"description": "Awards: the day it was announced"})
+    issuer = fields.String(metadata={"description": "Awards: the department that gave it"})
+    code = fields.String(metadata={"description": "Awards: the verification code as printed on the certificate"})
     revoked_on = fields.Date(allow_none=True)
     current_number = fields.String(allow_none=True, metadata={"description": "When superseded: the newest version"})
     current_verify_url = fields.String(allow_none=True, metadata={"description": "When superseded by a version "
                                                                                 "that is not revoked: where to check it"})
-    content_hash = fields.String()
+    content_hash = fields.String(metadata={"description": "SHA-256 of the signed statement or credential "
+                                                          "(canonical JSON)"})
     pdf_sha256 = fields.String(metadata={"description": "SHA-256 of the PDF as issued"})
     key_id = fields.String()
 
@@ -348,3 +360,44 @@ class SignedCheckSchema(Schema):
     number = fields.String(allow_none=True)
     status = fields.String(allow_none=True, metadata={"description": "When genuine: the statement's status now "
                                                                       "(current, superseded or revoked)"})
+
+
+class BadgeCredentialSchema(Schema):
+    """An Open Badges 3.0 credential as downloaded. Only its shape is checked here; the
+    proof is checked on the document exactly as sent, extra members included."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    context = fields.List(fields.String(validate=validate.Length(max=2000)), required=True, data_key="@context",
+                          validate=validate.Length(min=1, max=20),
+                          metadata={"description": "The JSON-LD contexts, W3C credentials v2 first"})
+    id = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                       metadata={"description": "The credential's URL: ours are /verify/<code> URLs"})
+    type = fields.List(fields.String(validate=validate.Length(max=200)), required=True,
+                       validate=validate.Length(min=1, max=20),
+                       metadata={"example": ["VerifiableCredential", "OpenBadgeCredential"]})
+    issuer = fields.Dict(required=True, metadata={"description": "The issuer's profile (id, type, name)"})
+    valid_from = fields.String(required=True, data_key="validFrom", validate=validate.Length(min=1, max=100))
+    credential_subject = fields.Dict(required=True, data_key="credentialSubject",
+                                     metadata={"description": "The recipient and their achievement"})
+    proof = fields.Dict(required=True, metadata={"description": "One DataIntegrityProof, cryptosuite eddsa-jcs-2022"})
+
+    @post_load(pass_original=True)
+    def as_sent(self, data, original, **kwargs):
+        """The proof covers every member as sent, so the check gets the original."""
+        return original
+
+
+class BadgeCheckSchema(Schema):
+    genuine = fields.Boolean(metadata={"description": "The proof holds and was made with this deployment's key"})
+    message = fields.String(metadata={"description": "Why it is or is not genuine"})
+    key_id = fields.String(metadata={"description": "This deployment's key"})
+    code = fields.String(allow_none=True, metadata={"description": "When genuine and issued here: its verification "
+                                                                   "code, as printed"})
+    verify_url = fields.String(allow_none=True, metadata={"description": "When genuine and issued here: the "
+                                                                         "award's verification page"})
+    status = fields.String(allow_none=True, metadata={"enum": ["current", "revoked", None],
+                                                      "description": "When genuine and issued here: the award's "
+                                                                     "status now (current or revoked)"})
+    revoked_on = fields.Date(allow_none=True)

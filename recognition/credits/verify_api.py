@@ -1,19 +1,24 @@
 """/api/v1/verify: public, rate-limited verification of certificates by code.
 
-No token: anyone holding a certificate (an employer, a college) may check it. What they
-learn is the minimum a certificate already shows (name, framework, period, credits,
-issue date and status), never an email, a person id or the activities. Every call counts
-against its client address's limit, and the count is committed before the lookup so a
-run of wrong guesses is counted too.
+No token: anyone holding a certificate (an employer, a college) may check it. A code is
+a credit statement's or an award's (``kind`` says which). What they learn is the
+minimum a certificate already shows (for a statement: name, framework, period, credits,
+issue date and status; for an award: name, award, year, date and status), never an
+email, a person id or the activities. Every call counts against its client address's
+limit, and the count is committed before the lookup so a run of wrong guesses is counted
+too. An award's Open Badges credential can be checked against this deployment's key as well.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import current_app, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..apidoc import errors_for
+from ..awards import announce, badges
 from ..clock import utcnow
 from ..errors import DomainError, NotFound, respond
 from ..extensions import db
@@ -21,8 +26,10 @@ from ..roster.sheets import size
 from . import service, signing
 from .models import Statement
 from .schemas import (
-    PdfCheckSchema, PdfUploadSchema, PublicKeySchema, SignedCheckSchema, SignedStatementSchema, VerificationSchema,
+    BadgeCheckSchema, BadgeCredentialSchema, PdfCheckSchema, PdfUploadSchema, PublicKeySchema, SignedCheckSchema,
+    SignedStatementSchema, VerificationSchema,
 )
+from .verify_views import award_facts
 
 URL = "/verify"
 blp = Blueprint("verify_api", __name__, description="Verify a certificate by its code (public)")
@@ -35,19 +42,17 @@ EXAMPLE = {
     "issued_on": "2026-01-01", "revoked_on": None, "current_number": None, "current_verify_url": None,
     "content_hash": "…", "pdf_sha256": "…", "key_id": "…",
 }
+AWARD_EXAMPLE = {
+    "genuine": True, "status": "current", "kind": "award", "name": "Zoë Ångström-Nguyễn",
+    "award": "Mentor of the Year", "year": 2026, "awarded_on": "2026-05-15", "issuer": "Department of Medicine",
+    "code": "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ", "revoked_on": None, "content_hash": "…", "pdf_sha256": "…", "key_id": "…",
+}
 
 
 def count_request(field: str) -> None:
     """One more request from this client address; 429 beyond the configured limit."""
     service.count_verification(request.remote_addr, utcnow(), field)
     db.session.commit()
-
-
-def statement_for(code: str) -> Statement:
-    statement = service.find_by_code(code)
-    if statement is None:
-        raise NotFound(UNKNOWN, {"code": ["matches no certificate"]})
-    return statement
 
 
 @blp.get("/key")
@@ -79,19 +84,64 @@ def check_signed(body):
     return {"genuine": genuine, "message": message, "key_id": key.key_id, "number": number, "status": status}
 
 
-@blp.get("/<code>")
-@blp.response(200, VerificationSchema, example=EXAMPLE)
-@errors_for(404, 429, public=True)
-def verify_code(code):
-    """Whether a certificate is genuine, and whether it is current, superseded (with the
-    current version) or revoked (with the date). Codes may be typed with dashes, spaces
-    or in lower case"""
-    count_request("code")
+@blp.post("/credential")
+@blp.arguments(BadgeCredentialSchema)
+@blp.response(200, BadgeCheckSchema)
+@errors_for(422, 429, public=True)
+def check_credential(credential):
+    """Check an award's Open Badges 3.0 credential (JSON, as downloaded) against this
+    deployment's key. Any verifier can check the proof with the did:key it names, but
+    anyone can sign with a key of their own: this check says whether the key is ours and,
+    when it is, whether the award still stands (current or revoked)"""
+    count_request("credential")
+    key = signing.app_key(current_app)
+    genuine, message = badges.check(credential, key.public)
+    found = award_facts(_code_in(credential["id"])) if genuine else None
+    if found is None:
+        return {"genuine": genuine, "message": message, "key_id": key.key_id, "code": None, "verify_url": None,
+                "status": None, "revoked_on": None}
+    if found["status"] == "revoked":
+        message += f"; but the award was revoked on {found['revoked_on'].isoformat()}: do not rely on it"
+    return {"genuine": True, "message": message, "key_id": key.key_id, "code": found["code"],
+            "verify_url": service.verify_url(service.normalise_code(found["code"])), "status": found["status"],
+            "revoked_on": found["revoked_on"]}
+
+
+def _code_in(url) -> str:
+    """The code of a /verify/<code> URL (whatever its host: BASE_URL may have moved since)."""
+    try:
+        path = urlsplit(url).path if isinstance(url, str) else ""
+    except ValueError:
+        return ""
+    _, found, code = path.rpartition("/verify/")
+    return code if found and "/" not in code else ""
+
+
+def facts_for(code: str) -> dict | None:
+    """A statement's facts, or else an award's: the two kinds share one space of codes."""
     found = service.verification(code)
     if found is None:
-        raise NotFound(UNKNOWN, {"code": ["matches no certificate"]})
+        return award_facts(code)
     current_code = found.pop("current_code")
     found["current_verify_url"] = service.verify_url(current_code) if current_code else None
+    return found
+
+
+@blp.get("/<code>")
+@blp.response(200, VerificationSchema, examples={
+    "credit_statement": {"summary": "A credit statement", "value": EXAMPLE},
+    "award": {"summary": "An award", "value": AWARD_EXAMPLE},
+})
+@errors_for(404, 429, public=True)
+def verify_code(code):
+    """Whether a certificate is genuine, and its status. For a credit statement (kind
+    credit_statement): current, superseded (with the current version) or revoked (with
+    the date). For an award (kind award): current or revoked (with the date), with the
+    award, year and winner's name. Codes may be typed with dashes, spaces or in lower case"""
+    count_request("code")
+    found = facts_for(code)
+    if found is None:
+        raise NotFound(UNKNOWN, {"code": ["matches no certificate"]})
     return found
 
 
@@ -100,13 +150,23 @@ def verify_code(code):
 @blp.response(200, PdfCheckSchema)
 @errors_for(404, 413, 422, 429, public=True)
 def compare_pdf(files, code):
-    """Upload a PDF certificate (multipart field `file`) to learn whether it is byte for
-    byte the one issued under this code"""
+    """Upload a PDF certificate (multipart field `file`), of a credit statement or an
+    award, to learn whether it is byte for byte the one issued under this code"""
     count_request("code")
-    statement = statement_for(code)
-    same = service.same_pdf(files["file"].read(), statement.pdf_sha256)
+    statement = service.find_by_code(code)
+    grant = announce.find_by_code(code) if statement is None else None
+    if statement is None and grant is None:
+        raise NotFound(UNKNOWN, {"code": ["matches no certificate"]})
+    same = service.same_pdf(files["file"].read(), statement.pdf_sha256 if statement else grant.pdf_sha256)
     if same is None:
         raise DomainError.field("file", "must be a PDF file", "The uploaded file is not a PDF.")
+    if statement is None:
+        cycle = grant.cycle
+        issued = f"the {cycle.award.name} {cycle.year} certificate issued under code {service.format_code(grant.code)}"
+        if same:
+            return {"identical": True, "message": f"This PDF is byte for byte {issued}."}
+        return {"identical": False, "message": f"This PDF is not {issued}: it differs from it. Trust the facts on "
+                                               "the verification page, not the file."}
     if same:
         return {"identical": True,
                 "message": f"This PDF is byte for byte the certificate issued as {statement.number}."}

@@ -1,9 +1,10 @@
 """Public verification pages: /verify and /verify/<code>, no sign-in.
 
 A verification page says whether a certificate is genuine and whether it still stands,
-with the minimum facts needed to match it to the paper (``service.verification``) and
-nothing else about the person. Lookups are rate-limited per address, so codes cannot be
-guessed by trying many.
+with the minimum facts needed to match it to the paper (``service.verification`` for a
+credit statement, ``announce.verification`` for an award: codes of both share one space)
+and nothing else about the person. Lookups are rate-limited per address, so codes cannot
+be guessed by trying many.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from .. import ratelimit
+from ..awards import announce
 from ..clock import utcnow
 from ..extensions import db
 from . import service, signing
@@ -25,6 +27,18 @@ blp = Blueprint("verify", __name__)
 def long_date(day: date) -> str:
     """1 January 2026: unambiguous in every country."""
     return f"{day.day} {day:%B %Y}"
+
+
+def award_facts(code: str) -> dict | None:
+    """What /verify says about an award, its days as dates like a statement's."""
+    facts = announce.verification(code)
+    if facts is None:
+        return None
+
+    def day(value) -> date | None:
+        return date.fromisoformat(value) if isinstance(value, str) else value
+
+    return {**facts, "awarded_on": day(facts["awarded_on"]), "revoked_on": day(facts["revoked_on"])}
 
 
 @blp.get("/verify")
@@ -49,8 +63,9 @@ def public_key():
 
 @blp.route("/verify/<code>", methods=["GET", "POST"])
 def check(code: str):
-    """Genuine or not, current, superseded or revoked; and, for an uploaded PDF, whether
-    it is byte for byte the certificate that was issued."""
+    """Genuine or not, current, superseded or revoked (a statement), current or revoked
+    (an award); and, for an uploaded PDF, whether it is byte for byte the certificate
+    that was issued."""
     config = current_app.config
     window = config["VERIFY_RATE_WINDOW_SECONDS"]
     try:
@@ -59,7 +74,7 @@ def check(code: str):
         db.session.rollback()
         return render_template("verify/limited.html", message=error.message), 429, {"Retry-After": str(window)}
     db.session.commit()
-    facts = service.verification(code)
+    facts = service.verification(code) or award_facts(code)
     if facts is None:
         return render_template("verify/unknown.html", code=code, form=CodeForm(formdata=None)), 404
     form = UploadForm()
@@ -72,8 +87,9 @@ def check(code: str):
                 status = 200
             else:
                 form.pdf.errors.append("must be a PDF file; this file is not one (it does not start with %PDF-)")
+    page = "verify/award.html" if facts["kind"] == "award" else "verify/result.html"
     return render_template(
-        "verify/result.html",
+        page,
         facts=facts,
         code=service.normalise_code(code),
         printed=service.format_code(service.normalise_code(code)),

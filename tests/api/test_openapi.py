@@ -24,6 +24,7 @@ PUBLIC = {
     ("post", "/api/v1/auth/tokens"),
     ("get", "/api/v1/verify/key"),
     ("post", "/api/v1/verify/signed"),
+    ("post", "/api/v1/verify/credential"),
     ("get", "/api/v1/verify/{code}"),
     ("post", "/api/v1/verify/{code}/pdf"),
 }
@@ -71,7 +72,8 @@ def test_every_api_route_is_documented(app, document):
 def test_the_fixed_collections_are_documented(document):
     """The resource names PRODUCT.md fixes; the ones built so far must be under /api/v1."""
     paths = set(document["paths"])
-    for collection in ("people", "divisions", "mentorships", "contributions", "reflections", "statements"):
+    for collection in ("people", "divisions", "mentorships", "contributions", "reflections", "statements", "awards",
+                       "cycles", "nominations"):
         assert f"/api/v1/{collection}" in paths
 
 

@@ -75,6 +75,7 @@ def upgrade():
     sa.Column('review_ends_on', sa.Date(), nullable=False),
     sa.Column('decision_on', sa.Date(), nullable=False),
     sa.Column('announce_on', sa.Date(), nullable=False),
+    sa.Column('rubric', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("phase IN ('scheduled', 'open', 'closed', 'review', 'decided', 'announced')", name=op.f('ck_award_cycles_phase_known')),
     sa.CheckConstraint('opens_on <= closes_on AND closes_on < review_ends_on AND review_ends_on <= decision_on AND decision_on <= announce_on', name=op.f('ck_award_cycles_dates_in_order')),

@@ -1,0 +1,372 @@
+"""/api/v1/cycles: each award's yearly cycle, its phases and dates, committee, ranking, decision.
+
+Anyone signed in sees a cycle's public facts: its award, phase and dates. What the
+committee does is not public: the committee list, conflicts, ranking, suggestions,
+history and decisions are for the award's managers (administrators, and a division's
+director for that division's awards; ``nominations.is_manager``), the ranking and the
+committee list also for its members, and anyone else gets a 404 for them, as for a
+ranking. Changing a cycle someone may see but not manage is a 403.
+
+A cycle created after its dates have come is moved at once into the phase they put it
+in, as the scheduler would on its next run.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from ..apidoc import errors_for, paginate
+from ..auth.current import api_actor
+from ..auth.service import Actor
+from ..clock import today, utcnow
+from ..errors import DomainError, Forbidden, NotFound
+from ..extensions import db
+from ..people.models import Person
+from . import committee, cycles, exports, nominations
+from .models import Award, CommitteeMember, Cycle, CycleTransition, Decision, Nomination, Recusal, ScoreSet
+from .nominations_api import nomination_view
+from .schemas import (
+    AdvanceInSchema, AwardCyclePageSchema, AwardCycleSchema, CycleArgsSchema, CycleInSchema, DecisionInSchema,
+    DecisionSchema, HistorySchema, MemberInSchema, MemberSchema, MoveDateInSchema, NominationSchema, RankingSchema,
+    RecusalSchema, SuggestionArgsSchema, SuggestionSchema,
+)
+
+URL = "/cycles"
+blp = Blueprint("cycles_api", __name__, description="Award cycles: phases, dates, committee, ranking, decision")
+
+TIE_BREAK = exports.TIE_BREAK
+
+
+def person_ref(person: Person) -> dict:
+    return {"id": person.id, "name": person.name, "division": person.division.name if person.division else None}
+
+
+def cycle_view(cycle: Cycle, actor: Actor, counted: bool = True) -> dict:
+    """The public facts, what the reader may do, and (for managers) how far the work is."""
+    day = today()
+    award = cycle.award
+    manager = nominations.is_manager(actor, cycle)
+    view = {
+        "id": cycle.id,
+        "award": {"id": award.id, "name": award.name, "slug": award.slug, "level": award.level,
+                  "division": {"id": award.division.id, "name": award.division.name} if award.division else None},
+        "year": cycle.year, "phase": cycle.phase,
+        "opens_on": cycle.opens_on, "closes_on": cycle.closes_on, "review_starts_on": cycles.review_starts(cycle),
+        "review_ends_on": cycle.review_ends_on, "decision_on": cycle.decision_on, "announce_on": cycle.announce_on,
+        "nominating_open": cycles.is_nominating_open(cycle, day), "scoring_open": cycles.is_scoring_open(cycle, day),
+        "you": {"manager": manager, "committee_member": committee.is_member(cycle.id, actor.person_id),
+                "may_see_ranking": committee.may_see_ranking(cycle, actor)},
+        "links": {"self": f"/api/v1/cycles/{cycle.id}", "nominations": f"/api/v1/nominations?cycle_id={cycle.id}",
+                  "ranking": f"/api/v1/cycles/{cycle.id}/ranking"},
+    }
+    if manager and counted:
+        def count(model, *where):
+            return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+        view["counts"] = {
+            "nominations": count(Nomination, Nomination.cycle_id == cycle.id),
+            "committee": count(CommitteeMember, CommitteeMember.cycle_id == cycle.id),
+            "recusals": count(Recusal, Recusal.cycle_id == cycle.id),
+            "score_sets": db.session.scalar(select(func.count()).select_from(ScoreSet).join(Nomination)
+                                            .where(Nomination.cycle_id == cycle.id)),
+            "decisions": count(Decision, Decision.cycle_id == cycle.id),
+        }
+    return view
+
+
+def _manage(cycle: Cycle, actor: Actor, field: str) -> None:
+    """A change to a cycle the actor may see but not run is a 403."""
+    if not nominations.is_manager(actor, cycle):
+        raise Forbidden(f"Only the administrators of {cycle.award.name} do that.", {field: ["award managers only"]})
+
+
+def _managed(cycle_id: int, actor: Actor, what: str) -> Cycle:
+    """A cycle whose committee matters the actor may read; to anyone else they do not exist."""
+    cycle = cycles.get(cycle_id)
+    if not nominations.is_manager(actor, cycle):
+        raise NotFound(f"No {what} you may see for that cycle.", {"cycle_id": ["not an award you manage"]})
+    return cycle
+
+
+def decision_view(decision: Decision, cycle: Cycle) -> dict:
+    return {
+        "id": decision.id, "cycle_id": decision.cycle_id, "version": decision.version, "note": decision.note,
+        "decided_at": decision.decided_at,
+        "decided_by": {"id": decision.decided_by.id, "name": decision.decided_by.name} if decision.decided_by else None,
+        "winners": [{"nomination_id": w.nomination_id,
+                     "nominee": {"id": w.nomination.nominee.id, "name": w.nomination.nominee.name},
+                     "position": w.position, "ranked_position": w.ranked_position, "reason": w.reason}
+                    for w in decision.winners],
+        "ranking": json.loads(decision.ranking),
+        "phase": cycle.phase,
+    }
+
+
+def ranking_view(cycle: Cycle, actor: Actor) -> list[dict]:
+    """The ranking rows the actor may see; a row they are recused from shows its nominee
+    but no position and no numbers, and comes last (its place would give it away)."""
+    rows = []
+    ranked_rows = committee.ranking_rows(cycle, actor)
+    for ranked in [r for r in ranked_rows if r.row is not None] + [r for r in ranked_rows if r.row is None]:
+        row = ranked.row
+        rows.append({
+            "position": row.position if row else None, "nomination_id": ranked.nomination.id,
+            "nominee": person_ref(ranked.nomination.nominee), "recused": row is None,
+            "recusal_reasons": list(ranked.recused),
+            "raw_mean": row.raw_mean if row else None, "normalised_mean": row.normalised_mean if row else None,
+            "reviews": row.reviews if row else None, "spread": row.spread if row else None,
+        })
+    return rows
+
+
+# Cycles --------------------------------------------------------------------------------
+
+@blp.get("")
+@blp.arguments(CycleArgsSchema, location="query")
+@blp.response(200, AwardCyclePageSchema)
+@errors_for(401, 422)
+def list_cycles(args):
+    """Award cycles, newest year first (filter by award, year or phase)"""
+    actor = api_actor()
+    statement = select(Cycle)
+    for key in ("award_id", "year", "phase"):
+        if key in args:
+            statement = statement.where(getattr(Cycle, key) == args[key])
+    page = paginate(db.session, statement.order_by(Cycle.year.desc(), Cycle.award_id, Cycle.id), args)
+    page["items"] = [cycle_view(cycle, actor, counted=False) for cycle in page["items"]]
+    return page
+
+
+@blp.post("")
+@blp.arguments(CycleInSchema, example={"award_id": 1, "year": 2027, "dates": {"closes_on": "2027-03-31"}})
+@blp.response(201, AwardCycleSchema)
+@errors_for(401, 403, 409, 422)
+def create_cycle(body):
+    """Create an award's cycle for a year, from its schedule or with the dates given
+    (admins). The scheduler makes each year's cycle by itself; this is for a first year,
+    or a year with other dates. Dates already come move it on at once"""
+    actor = api_actor()
+    if not actor.is_admin:
+        raise Forbidden("Only administrators create award cycles.", {"award_id": ["admins only"]})
+    award = db.session.get(Award, body["award_id"])
+    if award is None:
+        raise DomainError.field("award_id", "must name an award")
+    now = utcnow()
+    cycle = cycles.create_cycle(award, body["year"], now, body.get("dates"))
+    db.session.commit()
+    cycles.catch_up(cycle, today(), now)
+    return cycle_view(cycle, actor)
+
+
+@blp.get("/<int:cycle_id>")
+@blp.response(200, AwardCycleSchema)
+@errors_for(401, 404)
+def get_cycle(cycle_id):
+    """One cycle: award, phase and dates; what you may do; for managers, counts"""
+    return cycle_view(cycles.get(cycle_id), api_actor())
+
+
+@blp.post("/<int:cycle_id>/advance")
+@blp.arguments(AdvanceInSchema, example={"reason": "The committee finished early"})
+@blp.response(200, AwardCycleSchema)
+@errors_for(401, 403, 404, 409, 422)
+def advance_cycle(body, cycle_id):
+    """Move the cycle into its next phase now, ahead of its dates, saying why (managers).
+    Entering a phase does what the schedule would: closing freezes the evidence, the
+    announcement grants the awards. Deciding needs the winners recorded first"""
+    actor = api_actor()
+    cycle = cycles.get(cycle_id)
+    _manage(cycle, actor, "reason")
+    cycles.advance(cycle, actor, body["reason"], today(), utcnow())
+    db.session.commit()
+    return cycle_view(cycle, actor)
+
+
+@blp.post("/<int:cycle_id>/dates")
+@blp.arguments(MoveDateInSchema, example={"field": "closes_on", "date": "2027-03-31",
+                                          "reason": "Two divisions asked for more time"})
+@blp.response(200, AwardCycleSchema)
+@errors_for(401, 403, 404, 409, 422)
+def move_date(body, cycle_id):
+    """Move one of the cycle's dates (usually later, extending a phase), saying why
+    (managers). Only dates not yet passed can move, and the dates stay in order"""
+    actor = api_actor()
+    cycle = cycles.get(cycle_id)
+    _manage(cycle, actor, "field")
+    cycles.move_date(cycle, body["field"], body["date"], actor, body["reason"], today(), utcnow())
+    db.session.commit()
+    return cycle_view(cycle, actor)
+
+
+@blp.get("/<int:cycle_id>/history")
+@blp.response(200, HistorySchema(many=True))
+@errors_for(401, 404)
+def cycle_history(cycle_id):
+    """Every phase transition (by the schedule or by whom, and why) and date change,
+    oldest first (managers)"""
+    cycle = _managed(cycle_id, api_actor(), "history")
+    items = []
+    for item in cycles.history(cycle.id):
+        by = {"id": item.by.id, "name": item.by.name} if item.by else None
+        if isinstance(item, CycleTransition):
+            items.append({"kind": "transition", "at": item.at, "by": by, "reason": item.reason,
+                          "from_phase": item.from_phase, "phase": item.phase, "effective_on": item.effective_on,
+                          "source": item.source})
+        else:
+            items.append({"kind": "date_change", "at": item.at, "by": by, "reason": item.reason, "field": item.field,
+                          "old": item.old, "new": item.new})
+    return items
+
+
+# The committee ---------------------------------------------------------------------------
+
+def member_view(member: CommitteeMember) -> dict:
+    return {"person": person_ref(member.person), "chair": member.chair, "added_at": member.added_at}
+
+
+@blp.get("/<int:cycle_id>/committee")
+@blp.response(200, MemberSchema(many=True))
+@errors_for(401, 404)
+def list_committee(cycle_id):
+    """The committee, chair first (managers and the members)"""
+    actor = api_actor()
+    cycle = cycles.get(cycle_id)
+    if not (nominations.is_manager(actor, cycle) or committee.is_member(cycle.id, actor.person_id)):
+        raise NotFound("No committee you may see for that cycle.", {"cycle_id": ["not your committee"]})
+    return [member_view(member) for member in committee.members(cycle.id)]
+
+
+@blp.post("/<int:cycle_id>/committee")
+@blp.arguments(MemberInSchema, example={"person_id": 42, "chair": False})
+@blp.response(201, MemberSchema)
+@errors_for(401, 403, 404, 409, 422)
+def add_member(body, cycle_id):
+    """Add a committee member (managers), until the decision. Their conflicts with the
+    nominees are recorded at once once nominations have closed"""
+    actor = api_actor()
+    cycle = cycles.get(cycle_id)
+    member = committee.add_member(cycle, body["person_id"], actor, utcnow(), chair=body["chair"])
+    db.session.commit()
+    return member_view(member)
+
+
+@blp.delete("/<int:cycle_id>/committee/<int:person_id>")
+@blp.response(204)
+@errors_for(401, 403, 404, 409)
+def remove_member(cycle_id, person_id):
+    """Remove a committee member who has not scored anything (managers)"""
+    actor = api_actor()
+    committee.remove_member(cycles.get(cycle_id), person_id, actor)
+    db.session.commit()
+
+
+@blp.get("/<int:cycle_id>/recusals")
+@blp.response(200, RecusalSchema(many=True))
+@errors_for(401, 404)
+def list_recusals(cycle_id):
+    """Every recusal recorded: conflicts detected from the mentoring graph and conflicts
+    members declared, oldest first (managers)"""
+    cycle = _managed(cycle_id, api_actor(), "recusals")
+    nominees = {n.id: n.nominee for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id))}
+    return [{"id": r.id, "nomination_id": r.nomination_id,
+             "nominee": {"id": nominees[r.nomination_id].id, "name": nominees[r.nomination_id].name},
+             "member": {"id": r.member.id, "name": r.member.name}, "source": r.source, "reason": r.reason, "at": r.at}
+            for r in committee.recusals(cycle.id)]
+
+
+# Suggestions -------------------------------------------------------------------------------
+
+@blp.get("/<int:cycle_id>/suggestions")
+@blp.arguments(SuggestionArgsSchema, location="query")
+@blp.response(200, SuggestionSchema(many=True))
+@errors_for(401, 404, 422)
+def list_suggestions(args, cycle_id):
+    """Eligible mentors not yet nominated, ranked by their ledger evidence of the last
+    five years (managers)"""
+    cycle = _managed(cycle_id, api_actor(), "suggestions")
+    return [{"person": person_ref(s.person), "mentees": s.mentees, "confirmed_meetings": s.confirmed_meetings,
+             "feedback_responses": s.feedback_responses, "feedback_mean": s.feedback_mean,
+             "mentee_milestones": s.mentee_milestones, "points": s.points}
+            for s in nominations.suggestions(cycle, today(), args["limit"])]
+
+
+@blp.post("/<int:cycle_id>/suggestions/<int:person_id>")
+@blp.response(201, NominationSchema)
+@errors_for(401, 403, 404, 409, 422)
+def nominate_suggestion(cycle_id, person_id):
+    """Turn a suggestion into a nomination, while nominations are open (managers). The
+    statement says it came from the ledger"""
+    actor = api_actor()
+    cycle = cycles.get(cycle_id)
+    if db.session.get(Person, person_id) is None:
+        raise NotFound("No such person.", {"person_id": ["no such person"]})
+    nomination = nominations.nominate_suggestion(cycle, person_id, actor, today(), utcnow())
+    db.session.commit()
+    return nomination_view(nomination, actor)
+
+
+# Ranking and decision ------------------------------------------------------------------------
+
+@blp.get("/<int:cycle_id>/ranking")
+@blp.response(200, RankingSchema)
+@errors_for(401, 404)
+def get_ranking(cycle_id):
+    """The committee's ranking, side by side: weighted raw mean, mean of per-reviewer
+    z-scores, number of reviews and their spread (managers; members once nominations
+    close, with no numbers on rows they are recused from)"""
+    cycle = cycles.get(cycle_id)
+    return {"cycle_id": cycle.id, "tie_break": TIE_BREAK, "rows": ranking_view(cycle, api_actor())}
+
+
+@blp.get("/<int:cycle_id>/ranking.csv")
+@blp.response(200, {"type": "string"}, content_type="text/csv",
+              description="UTF-8 with a byte-order mark, for spreadsheets; one row per nomination, rows the caller "
+                          "is recused from last, without position or numbers")
+@errors_for(401, 404)
+def download_ranking_csv(cycle_id):
+    """The ranking as CSV (who may see the ranking)"""
+    cycle = cycles.get(cycle_id)
+    return Response(exports.ranking_csv(cycle, api_actor()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{exports.download_name(cycle, "csv")}"'})
+
+
+@blp.get("/<int:cycle_id>/ranking.pdf")
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
+              description="A landscape ranking sheet")
+@errors_for(401, 404)
+def download_ranking_pdf(cycle_id):
+    """The ranking as a PDF sheet, with the rubric and the tie-break (who may see the ranking)"""
+    cycle = cycles.get(cycle_id)
+    pdf = exports.ranking_pdf(cycle, api_actor(), cycle.phase, today())
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{exports.download_name(cycle, "pdf")}"'})
+
+
+@blp.post("/<int:cycle_id>/decision")
+@blp.arguments(DecisionInSchema, example={"winners": [12], "reasons": {}, "note": "Unanimous"})
+@blp.response(201, DecisionSchema)
+@errors_for(401, 403, 404, 409, 422)
+def decide(body, cycle_id):
+    """Record the winners, in order (managers), once the review has ended; again (a new
+    version) until the announcement. A winner the ranking did not place within the
+    award's number of winners needs a reason. On or after the decision date the cycle
+    becomes decided at once"""
+    actor = api_actor()
+    cycle = cycles.get(cycle_id)
+    decision = committee.decide(cycle, body["winners"], body["reasons"], body["note"], actor, today(), utcnow())
+    db.session.commit()
+    return decision_view(decision, cycle)
+
+
+@blp.get("/<int:cycle_id>/decisions")
+@blp.response(200, DecisionSchema(many=True))
+@errors_for(401, 404)
+def list_decisions(cycle_id):
+    """Every version of the decision, oldest first, with the ranking each was made from
+    (managers)"""
+    cycle = _managed(cycle_id, api_actor(), "decisions")
+    return [decision_view(decision, cycle) for decision in committee.decisions(cycle.id)]

@@ -1,0 +1,337 @@
+"""/api/v1/nominations: nominating, statements, letters, the nominee's philosophy, the
+evidence table, the committee's scores and declared conflicts.
+
+Who sees a nomination at all is ``nominations.get_nomination``'s to say (anyone else, a
+recused committee member included, gets a 404). Within it, what each reader gets:
+
+    managers and unrecused members   everything: all statements, letters, score sets
+    a nominator                      their own statement, and the letters
+    the nominee                      that it exists, the evidence table, their philosophy;
+                                     never statements, letters or scores
+
+Reading a part one may not read (the nominee asking for the letters) or doing what one
+may not do (a nominator scoring) on a nomination one can see is a 403.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Response, current_app, request
+from flask_smorest import Blueprint
+
+from ..apidoc import errors_for
+from ..auth.current import api_actor
+from ..auth.service import Actor
+from ..clock import today, utcnow
+from ..errors import DomainError, Forbidden, respond
+from ..extensions import db
+from ..roster.sheets import size
+from . import committee, cycles, definitions, nominations
+from .awards_api import page_of
+from .models import Cycle, Letter, Nomination, Recusal, ScoreSet
+from .schemas import (
+    ConflictInSchema, EvidenceSchema, LetterSchema, LetterUploadSchema, NominationArgsSchema, NominationInSchema,
+    NominationPageSchema, NominationSchema, NominationStatementInSchema, OwnScoresSchema, PhilosophyInSchema,
+    RecusalSchema, ScoresInSchema, ScoresSchema,
+)
+
+URL = "/nominations"
+blp = Blueprint("nominations_api", __name__,
+                description="Nominations: statements, letters, philosophy, evidence, scores, conflicts")
+
+
+def _person(person) -> dict:
+    return {"id": person.id, "name": person.name, "division": person.division.name if person.division else None}
+
+
+def _ref(person) -> dict:
+    return {"id": person.id, "name": person.name}
+
+
+def nomination_item(nomination: Nomination) -> dict:
+    cycle = nomination.cycle
+    here = f"/api/v1/nominations/{nomination.id}"
+    return {
+        "id": nomination.id,
+        "cycle": {"id": cycle.id, "award": {"id": cycle.award.id, "name": cycle.award.name}, "year": cycle.year,
+                  "phase": cycle.phase},
+        "nominee": _person(nomination.nominee), "suggested": nomination.suggested,
+        "created_at": nomination.created_at,
+        "links": {"self": here, "evidence": f"{here}/evidence", "letters": f"{here}/letters",
+                  "scores": f"{here}/scores"},
+    }
+
+
+def _reading(actor: Actor, nomination: Nomination) -> tuple[set[str], bool]:
+    """The actor's roles, and whether they read the committee's side of it (every
+    statement, the score sets): a manager or an unrecused member (``role_in`` leaves a
+    recused member out), and never the nominee, whatever else they are."""
+    roles = nominations.role_in(actor, nomination)
+    return roles, bool(roles & {"manager", "member"}) and "nominee" not in roles
+
+
+def letter_view(letter: Letter) -> dict:
+    return {"id": letter.id, "author": letter.author, "filename": letter.filename, "pages": letter.pages,
+            "size": letter.size, "sha256": letter.sha256, "uploaded_by": _ref(letter.uploaded_by),
+            "uploaded_at": letter.uploaded_at,
+            "links": {"pdf": f"/api/v1/nominations/{letter.nomination_id}/letters/{letter.id}/pdf"}}
+
+
+def score_set_view(score_set: ScoreSet, actor: Actor) -> dict:
+    return {"member": _ref(score_set.member), "scores": json.loads(score_set.scores), "comment": score_set.comment,
+            "revision": score_set.revision, "updated_at": score_set.updated_at,
+            "yours": score_set.member_id == actor.person_id}
+
+
+def own_scores_view(score_set: ScoreSet, actor: Actor) -> dict:
+    return {**score_set_view(score_set, actor),
+            "revisions": [{"revision": r.revision, "scores": json.loads(r.scores), "comment": r.comment, "at": r.at}
+                          for r in committee.revisions(score_set.id)]}
+
+
+def nomination_view(nomination: Nomination, actor: Actor) -> dict:
+    """The nomination as this reader may see it: parts they may not read are left out."""
+    roles, committee_side = _reading(actor, nomination)
+    view = {
+        **nomination_item(nomination),
+        "roles": sorted(roles),
+        "philosophy": nomination.philosophy, "philosophy_at": nomination.philosophy_at,
+        "evidence_hash": nomination.evidence_hash, "evidence_frozen_at": nomination.evidence_frozen_at,
+    }
+    statements = [s for s in nomination.statements if committee_side or s.nominator_id == actor.person_id]
+    if committee_side or "nominator" in roles:
+        view["statements"] = [{"nominator": _ref(s.nominator), "text": s.text, "created_at": s.created_at,
+                               "updated_at": s.updated_at, "yours": s.nominator_id == actor.person_id}
+                              for s in statements]
+    if nominations.may_read_letters(actor, nomination):
+        view["letters"] = [letter_view(letter) for letter in nominations.letters(nomination.id)]
+    if committee_side:
+        view["score_sets"] = [score_set_view(s, actor) for s in committee.score_sets(nomination, actor)]
+    return view
+
+
+def _letters_for(nomination_id: int, actor: Actor) -> Nomination:
+    nomination = nominations.get_nomination(nomination_id, actor)
+    if not nominations.may_read_letters(actor, nomination):
+        raise Forbidden("Letters are confidential: the committee, the award's administrators and the nominators "
+                        "read them; the nominee does not.", {"letter": ["not yours to read"]})
+    return nomination
+
+
+# Nominations -----------------------------------------------------------------------------
+
+@blp.get("")
+@blp.arguments(NominationArgsSchema, location="query")
+@blp.response(200, NominationPageSchema)
+@errors_for(401, 422)
+def list_nominations(args):
+    """The nominations you may open: all of an award you manage, your committee's (once
+    nominations close, except those you are recused from), and those you made or received"""
+    actor = api_actor()
+    cycle = None
+    if "cycle_id" in args:
+        cycle = db.session.get(Cycle, args["cycle_id"])
+        if cycle is None:
+            return page_of([], args)
+    return page_of([nomination_item(n) for n in nominations.visible_nominations(actor, cycle)], args)
+
+
+@blp.post("")
+@blp.arguments(NominationInSchema, example={"cycle_id": 3, "nominee_id": 42,
+                                            "statement": "She has mentored eleven junior faculty since 2015 ..."})
+@blp.response(201, NominationSchema)
+@errors_for(401, 403, 409, 422)
+def nominate(body):
+    """Nominate an eligible colleague while nominations are open, with a statement. A
+    colleague someone else nominated already gets your statement added to their
+    nomination; a second statement of yours for the same nominee is refused (409)"""
+    actor = api_actor()
+    cycle = db.session.get(Cycle, body["cycle_id"])
+    if cycle is None:
+        raise DomainError.field("cycle_id", "must name an award cycle")
+    nomination = nominations.nominate(cycle, body["nominee_id"], body["statement"], actor, today(), utcnow())
+    db.session.commit()
+    return nomination_view(nomination, actor)
+
+
+@blp.get("/<int:nomination_id>")
+@blp.response(200, NominationSchema)
+@errors_for(401, 404)
+def get_nomination(nomination_id):
+    """One nomination, with what you may read of it"""
+    actor = api_actor()
+    return nomination_view(nominations.get_nomination(nomination_id, actor), actor)
+
+
+@blp.put("/<int:nomination_id>/statement")
+@blp.arguments(NominationStatementInSchema, example={"statement": "She has mentored eleven junior faculty ..."})
+@blp.response(200, NominationSchema)
+@errors_for(401, 403, 404, 409, 422)
+def edit_statement(body, nomination_id):
+    """Change your statement, while nominations are open (its nominator)"""
+    actor = api_actor()
+    nomination = nominations.get_nomination(nomination_id, actor)
+    nominations.edit_statement(nomination, body["statement"], actor, today(), utcnow())
+    db.session.commit()
+    return nomination_view(nomination, actor)
+
+
+@blp.delete("/<int:nomination_id>/statement")
+@blp.response(204)
+@errors_for(401, 403, 404, 409)
+def withdraw(nomination_id):
+    """Withdraw your statement while nominations are open; the nomination goes too when
+    no statement is left"""
+    actor = api_actor()
+    nominations.withdraw(nominations.get_nomination(nomination_id, actor), actor, today())
+    db.session.commit()
+
+
+@blp.put("/<int:nomination_id>/philosophy")
+@blp.arguments(PhilosophyInSchema, example={"philosophy": "I mentor by asking, not telling ..."})
+@blp.response(200, NominationSchema)
+@errors_for(401, 403, 404, 409, 422)
+def set_philosophy(body, nomination_id):
+    """Write or change your mentoring philosophy, while nominations are open (the nominee)"""
+    actor = api_actor()
+    nomination = nominations.get_nomination(nomination_id, actor)
+    nominations.set_philosophy(nomination, body["philosophy"], actor, today(), utcnow())
+    db.session.commit()
+    return nomination_view(nomination, actor)
+
+
+@blp.get("/<int:nomination_id>/evidence")
+@blp.response(200, EvidenceSchema)
+@errors_for(401, 404)
+def get_evidence(nomination_id):
+    """The nominee's ledger evidence: live while nominations are open, then frozen as of
+    the closing date, with its SHA-256 and whether it still matches"""
+    nomination = nominations.get_nomination(nomination_id, api_actor())
+    table, digest = nominations.evidence(nomination, today())
+    return {"nomination_id": nomination.id, "table": table, "hash": digest,
+            "frozen_at": nomination.evidence_frozen_at, "intact": nominations.evidence_intact(nomination)}
+
+
+# Letters ---------------------------------------------------------------------------------
+
+@blp.get("/<int:nomination_id>/letters")
+@blp.response(200, LetterSchema(many=True))
+@errors_for(401, 403, 404)
+def list_letters(nomination_id):
+    """The supporting letters (not for the nominee)"""
+    nomination = _letters_for(nomination_id, api_actor())
+    return [letter_view(letter) for letter in nominations.letters(nomination.id)]
+
+
+@blp.post("/<int:nomination_id>/letters")
+@blp.arguments(LetterUploadSchema, location="files")
+@blp.response(201, LetterSchema)
+@errors_for(401, 403, 404, 409, 413, 422)
+def add_letter(files, nomination_id):
+    """Upload a supporting letter while nominations are open (a nominator or the award's
+    administrators): multipart/form-data with the PDF in `letter` and the writer's name
+    in the form field `author`. At most 5 letters; each a real PDF within the size and
+    page limits"""
+    actor = api_actor()
+    nomination = nominations.get_nomination(nomination_id, actor)
+    upload = files["letter"]
+    letter = nominations.add_letter(nomination, upload.read(), upload.filename or "", request.form.get("author"),
+                                    actor, today(), utcnow())
+    db.session.commit()
+    return letter_view(letter)
+
+
+@blp.get("/<int:nomination_id>/letters/<int:letter_id>/pdf")
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
+              description="The letter, byte for byte as uploaded")
+@errors_for(401, 403, 404)
+def download_letter(nomination_id, letter_id):
+    """A supporting letter's PDF, as uploaded (not for the nominee)"""
+    letter = nominations.get_letter(_letters_for(nomination_id, api_actor()), letter_id)
+    name = re.sub(r'[^A-Za-z0-9_. -]', "_", letter.filename) or "letter.pdf"
+    return Response(letter.pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@blp.delete("/<int:nomination_id>/letters/<int:letter_id>")
+@blp.response(204)
+@errors_for(401, 403, 404, 409)
+def remove_letter(nomination_id, letter_id):
+    """Remove a letter while nominations are open (whoever uploaded it, or the award's
+    administrators)"""
+    actor = api_actor()
+    nomination = _letters_for(nomination_id, actor)
+    nominations.remove_letter(nomination, nominations.get_letter(nomination, letter_id), actor, today())
+    db.session.commit()
+
+
+@blp.errorhandler(413)
+def too_large(error):
+    limit = size(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+    return respond(413, f"The upload is larger than {limit}; a letter must be far smaller.",
+                   {"letter": [f"must be at most {size(current_app.config['AWARD_LETTER_MAX_BYTES'])}"]})
+
+
+# Scores and conflicts ----------------------------------------------------------------------
+
+def _scores_for(nomination: Nomination, actor: Actor) -> dict:
+    own = committee.own_scores(nomination.id, actor.person_id)
+    rubric = definitions.rubric_text(nomination.cycle)
+    return {
+        "nomination_id": nomination.id,
+        "scoring_open": committee.is_member(nomination.cycle_id, actor.person_id)
+        and cycles.is_scoring_open(nomination.cycle, today()),
+        "rubric": {"low": rubric.low, "high": rubric.high,
+                   "criteria": [{"id": c.id, "name": c.name, "description": c.description, "weight": c.weight}
+                                for c in rubric.criteria]},
+        "score_sets": [score_set_view(s, actor) for s in committee.score_sets(nomination, actor)],
+        "own": own_scores_view(own, actor) if own is not None else None,
+    }
+
+
+@blp.get("/<int:nomination_id>/scores")
+@blp.response(200, ScoresSchema)
+@errors_for(401, 403, 404)
+def get_scores(nomination_id):
+    """The score sets counted for this nomination and your own with its history (the
+    award's managers and unrecused committee members)"""
+    actor = api_actor()
+    nomination = nominations.get_nomination(nomination_id, actor)
+    _, committee_side = _reading(actor, nomination)
+    if not committee_side:
+        raise Forbidden("Scores are the committee's: only its members and the award's administrators read them.",
+                        {"scores": ["committee only"]})
+    return _scores_for(nomination, actor)
+
+
+@blp.put("/<int:nomination_id>/scores")
+@blp.arguments(ScoresInSchema, example={"scores": {"impact": 4, "commitment": 5, "quality": 4, "citizenship": 3},
+                                        "comment": "Strong letters; evidence of sustained meetings."})
+@blp.response(200, OwnScoresSchema)
+@errors_for(401, 403, 404, 409, 422)
+def score(body, nomination_id):
+    """Save your scores (a whole number per criterion of the rubric) and a comment
+    (committee members, during the review). Each change is kept as a revision"""
+    actor = api_actor()
+    nomination = nominations.get_nomination(nomination_id, actor)
+    saved = committee.score(nomination, actor, body["scores"], body["comment"], today(), utcnow())
+    db.session.commit()
+    return own_scores_view(saved, actor)
+
+
+@blp.post("/<int:nomination_id>/conflicts")
+@blp.arguments(ConflictInSchema, example={"reason": "We co-supervise a fellow."})
+@blp.response(201, RecusalSchema)
+@errors_for(401, 403, 404, 409, 422)
+def declare_conflict(body, nomination_id):
+    """Declare a conflict of interest with this nominee (committee members): it is kept on
+    the record, and you step aside from the nomination at once"""
+    actor = api_actor()
+    nomination = nominations.get_nomination(nomination_id, actor)
+    recusal: Recusal = committee.declare(nomination, actor, body["reason"], utcnow())
+    db.session.commit()
+    return {"id": recusal.id, "nomination_id": nomination.id, "nominee": _ref(nomination.nominee),
+            "member": {"id": actor.person_id, "name": actor.name}, "source": recusal.source,
+            "reason": recusal.reason, "at": recusal.at}
