@@ -26,7 +26,9 @@ from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
 from . import cycles, definitions, ranking
-from .models import CommitteeMember, Cycle, Decision, DecisionWinner, Nomination, Recusal, ScoreRevision, ScoreSet
+from .models import (
+    CommitteeMember, Cycle, Decision, DecisionWinner, Nomination, NominationStatement, Recusal, ScoreRevision, ScoreSet,
+)
 from .nominations import is_manager
 from .rules import conflicts
 
@@ -94,8 +96,6 @@ class Graph:
 
 
 def _graph(cycle: Cycle, member_ids: list[int], nominations: list[Nomination]) -> Graph:
-    from .nominations import nominator_ids  # noqa: PLC0415
-
     people = set(member_ids) | {n.nominee_id for n in nominations}
     ties: list[tuple[int, int]] = []
     if people:
@@ -105,8 +105,15 @@ def _graph(cycle: Cycle, member_ids: list[int], nominations: list[Nomination]) -
         ties = [tuple(row) for row in db.session.execute(
             select(Mentorship.mentor_id, Mentorship.mentee_id)
             .where(or_(Mentorship.mentor_id.in_(ids), Mentorship.mentee_id.in_(ids))))]
-    divisions = {pid: did for pid, did in db.session.execute(select(Person.id, Person.division_id).where(Person.id.in_(sorted(people))))}
-    return Graph(ties, divisions, {n.id: nominator_ids(n.id) for n in nominations})
+    divisions = {pid: did for pid, did in db.session.execute(select(Person.id, Person.division_id)
+                                                              .where(Person.id.in_(sorted(people))))}
+    nominators: dict[int, list[int]] = {n.id: [] for n in nominations}
+    if nominators:
+        for nomination_id, nominator_id in db.session.execute(
+                select(NominationStatement.nomination_id, NominationStatement.nominator_id)
+                .where(NominationStatement.nomination_id.in_(list(nominators)))):
+            nominators[nomination_id].append(nominator_id)
+    return Graph(ties, divisions, nominators)
 
 
 def _nominations(cycle: Cycle) -> list[Nomination]:

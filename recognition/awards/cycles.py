@@ -8,7 +8,7 @@ The phases, and the day the schedule moves a cycle into each:
     review      AWARD_REVIEW_GAP_DAYS after closing (or ``review_ends_on`` if sooner): the
                 committee scores through ``review_ends_on``
     decided     on ``decision_on``, once the winners are recorded (recording them later
-                moves the cycle on the spot)
+                moves the cycle on the spot); a cycle with no nominations, on the date
     announced   on ``announce_on``, once decided: winners receive their awards
 
 ``step`` is the one way a phase changes: it checks the phase the cycle is in now, records
@@ -32,7 +32,7 @@ from ..auth.service import Actor
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from . import definitions
-from .models import PHASES, Award, Cycle, CycleDateChange, CycleTransition, Decision
+from .models import PHASES, Award, Cycle, CycleDateChange, CycleTransition, Decision, Nomination
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +86,14 @@ def scheduled_step(cycle: Cycle, day: date) -> str | None:
     target = next_phase(cycle.phase)
     if target is None or day < due_on(cycle, target):
         return None
-    if target == "decided" and latest_decision(cycle.id) is None:
+    if target == "decided" and latest_decision(cycle.id) is None and has_nominations(cycle.id):
         return None
     return target
+
+
+def has_nominations(cycle_id: int) -> bool:
+    """A cycle without nominations has no winners to wait for: it is decided on its date."""
+    return db.session.scalar(select(Nomination.id).where(Nomination.cycle_id == cycle_id).limit(1)) is not None
 
 
 def is_scoring_open(cycle: Cycle, day: date) -> bool:
@@ -256,7 +261,7 @@ def advance(cycle: Cycle, actor: Actor, reason: str | None, day: date, now: date
     target = next_phase(cycle.phase)
     if target is None:
         raise Conflict("The cycle has been announced: there is no later phase.", {"phase": ["is announced"]})
-    if target == "decided" and latest_decision(cycle.id) is None:
+    if target == "decided" and latest_decision(cycle.id) is None and has_nominations(cycle.id):
         raise Conflict("Record the winners before moving the cycle to decided.", {"phase": ["no decision recorded"]})
     # Opening or closing ahead of the dates moves the date too, so the dates keep saying
     # when nominations were really taken (and nominating works the day it opens).

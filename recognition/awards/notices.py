@@ -120,7 +120,7 @@ def results(cycle: Cycle, now: datetime) -> int:
     decision = latest_decision(cycle.id)
     winners = [w.nomination.nominee for w in decision.winners] if decision else []
     winner_ids = {p.id for p in winners}
-    names = ", ".join(p.name for p in winners) or "no one"
+    names = ", ".join(p.name for p in winners) or "no award this year (no nominations were received)"
     messages = []
     for person in winners:
         text = (f"You have won the {_title(cycle)}. Congratulations!\n\n"

@@ -4,7 +4,8 @@ with some mentors' reflections on it (reflections are ledger entries, chained wi
 rest of the history).
 
 Once that is stored, credit statements for the two most recent finished years are issued
-through the services, each committed on its own (statements.py).
+through the services, each committed on its own (statements.py), and three awards run
+their yearly cycles through the award services, day by day, up to today (awards.py).
 
 The same ``seed`` and ``today`` build the same department, down to the chain head.
 Everything is built in memory (department.py, relationships.py, history.py,
@@ -31,7 +32,7 @@ from ..ledger.models import LedgerEntry
 from ..ledger.service import LEDGER_LOCK
 from ..mentorships.models import Mentorship
 from ..people.models import Division, DivisionDirector, Person
-from . import department, feedback, history, logins, relationships, statements
+from . import awards, department, feedback, history, logins, relationships, statements
 from .department import Department, Member
 
 DEMO_PASSWORD = "mentoring-demo"
@@ -85,6 +86,7 @@ def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple
         "mentee": featured[1] if featured else None,
         **committees,
     }
+    _step(awards.build(random.Random(f"{seed}:awards"), today, ids).line())
     return logins.as_logins(ids, {m.id: m.email for m in dept.people}, DEMO_PASSWORD)
 
 

@@ -189,20 +189,39 @@ def test_the_same_day_twice_changes_nothing_the_second_time(app, dept):
 
 # Catch-up after downtime -------------------------------------------------------------------
 
-def test_a_scheduler_down_since_before_opening_catches_up_in_one_run_and_waits_for_the_decision(app, dept):
-    """Down from January to June: one run enters open, closed and review, in order, each
-    dated the day the schedule says; decided needs winners nobody could record yet."""
+def test_a_scheduler_down_since_nominations_opened_catches_up_in_one_run_and_waits_for_the_decision(app, dept):
+    """Down from the day nominations opened to June: one run enters closed and review, in
+    order, each dated the day the schedule says; decided needs winners nobody recorded."""
+    with app.app_context():
+        world = AwardWorld.build(dept)
+
+        summary = run(JUNE)
+
+        assert summary == ("mentor-of-the-year 2026 → closed; mentor-of-the-year 2026 → review; "
+                           "mentor-of-the-year 2026: 1 reminder queued")
+        assert moves(world.cycle_id) == [("open", date(2026, 2, 1), "schedule"), ("closed", date(2026, 3, 16), "schedule"),
+                                         ("review", date(2026, 3, 19), "schedule")]
+        assert world.cycle.phase == "review"
+        assert outbox_keys(f"award:{world.cycle_id}:overdue:%") == [f"award:{world.cycle_id}:overdue:{dept.ids['admin']}"]
+
+
+def test_a_cycle_without_nominations_runs_to_its_end_with_no_award(app, dept):
+    """No one was nominated: there are no winners to wait for, so the cycle is decided and
+    announced on its dates, grants nothing, and tells the committee so."""
     with app.app_context():
         world = AwardWorld.build(dept, nominate=False)
 
         summary = run(JUNE)
 
-        assert summary == ("mentor-of-the-year 2026 → open; mentor-of-the-year 2026 → closed; "
-                           "mentor-of-the-year 2026 → review; mentor-of-the-year 2026: 1 reminder queued")
-        assert moves(world.cycle_id) == [("open", date(2026, 2, 1), "schedule"), ("closed", date(2026, 3, 16), "schedule"),
-                                         ("review", date(2026, 3, 19), "schedule")]
-        assert world.cycle.phase == "review"
-        assert outbox_keys(f"award:{world.cycle_id}:overdue:%") == [f"award:{world.cycle_id}:overdue:{dept.ids['admin']}"]
+        assert summary.startswith("mentor-of-the-year 2026 → open; mentor-of-the-year 2026 → closed; "
+                                  "mentor-of-the-year 2026 → review; mentor-of-the-year 2026 → decided; "
+                                  "mentor-of-the-year 2026 → announced")
+        assert [phase for phase, _, _ in moves(world.cycle_id)] == ["open", "closed", "review", "decided", "announced"]
+        assert db.session.scalar(select(func.count()).select_from(Grant)) == 0
+        result = db.session.scalar(select(OutboxMessage).where(
+            OutboxMessage.key == f"award:{world.cycle_id}:result:{dept.ids['award_committee']}"))
+        assert "no award this year (no nominations were received)" in result.body
+        assert outbox_keys(f"award:{world.cycle_id}:call:%") == []  # its deadline had passed when the run came
 
 
 def test_a_scheduler_down_over_the_decision_and_announcement_catches_both_up_in_one_run(app, dept):
