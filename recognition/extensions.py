@@ -25,8 +25,11 @@ class Base(DeclarativeBase):
 
 
 class Api(flask_smorest.Api):
-    """flask-smorest without its app-wide error handler: ``errors.py`` owns error rendering
-    for pages and API alike."""
+    """flask-smorest without its app-wide error handler (``errors.py`` owns error rendering
+    for pages and API alike), and with the OpenAPI document built when it is first read
+    rather than while the app starts: describing every operation took half of
+    ``create_app``'s time, which every worker (and every test) paid whether or not anyone
+    asked for the document."""
 
     def _register_error_handlers(self):
         pass
@@ -35,7 +38,30 @@ class Api(flask_smorest.Api):
         from .apidoc import ErrorSchema
 
         self.ERROR_SCHEMA = ErrorSchema
+        self._undocumented: list[tuple] = []
         super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self):
+        """The document, with every blueprint registered so far described in it, in order."""
+        spec = self.__dict__.get("_spec")
+        pending, self._undocumented = self._undocumented, []
+        for blp, app, name, parameters in pending:
+            blp.register_views_in_doc(self, app, spec, name=name, parameters=parameters)
+            spec.tag({"name": name, "description": blp.description})
+        return spec
+
+    @spec.setter
+    def spec(self, value) -> None:
+        self.__dict__["_spec"] = value
+        self._undocumented = []
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """flask-smorest's ``register_blueprint``, with the describing left for ``spec``."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, self._app, name, parameters))
 
 
 db = SQLAlchemy(model_class=Base)
