@@ -12,7 +12,7 @@ from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
 from ..ledger.rules import KINDS
 
 EARLIEST_YEAR = 1950
-LATEST_YEAR = 9999
+LATEST_YEAR = 9998  # a framework year may end in the next calendar year, and dates stop at 9999
 YEAR = validate.Range(min=EARLIEST_YEAR, max=LATEST_YEAR)
 FRAMEWORK = {"validate": validate.Length(min=1, max=60),
              "metadata": {"description": "A framework id from GET /api/v1/credits/frameworks", "example": "royal_college_moc"}}
