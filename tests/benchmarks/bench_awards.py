@@ -121,11 +121,11 @@ def main() -> None:
                 values = {c.id: rng.randint(text.low, text.high) for c in text.criteria}
                 committee.score(nomination, load_actor(member_id), values, "", day, now)
         db.session.commit()
-        reviews = db.session.scalar(select(func.count()).select_from(ScoreSet))
+        reviews = len(db.session.scalars(select(ScoreSet.id).join(Nomination).where(Nomination.cycle_id == cycle.id)).all())
         ranked = timed(lambda: committee.ranking_rows(db.session.get(Cycle, cycle.id)), args.repeat)
-        rubric = definitions.rubric(award)
+        rubric = definitions.rubric(db.session.get(Cycle, cycle.id))
         sets = [ranking.ScoreSet(s.member_id, s.nomination_id, json.loads(s.scores))
-                for s in db.session.scalars(select(ScoreSet))]
+                for s in db.session.scalars(select(ScoreSet).join(Nomination).where(Nomination.cycle_id == cycle.id))]
         ids = list(db.session.scalars(select(Nomination.id).where(Nomination.cycle_id == cycle.id)))
         pure = timed(lambda: ranking.rank(rubric, sets, ids), args.repeat)
 
