@@ -27,7 +27,7 @@ from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..people.forms import RANK_LABELS
 from ..people.models import Person
-from . import announce, committee, cycles, definitions, nominations
+from . import announce, committee, cycles, definitions, nominations, package
 from .models import Award, CommitteeMember, Cycle, Nomination, NominationStatement
 from .nomination_forms import (
     ActionForm, ConflictForm, FindColleagueForm, LetterForm, NominateForm, PhilosophyForm, ScoreForm, StatementForm,
@@ -425,6 +425,19 @@ def letter(nomination_id: int, letter_id: int):
     found = nominations.get_letter(nomination, letter_id)
     response = send_file(io.BytesIO(found.pdf), mimetype="application/pdf", as_attachment=True,
                          download_name=found.filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@blp.get("/awards/nominations/<int:nomination_id>/package.pdf")
+@login_required
+def package_pdf(nomination_id: int):
+    """The whole nomination as one PDF (``package``), for the committee and the award's administrators."""
+    actor, nomination = _nomination_or_404(nomination_id)
+    if not package.may_read(actor, nomination):
+        raise NotFound("No nomination package that you may read.", {"nomination_id": ["not for you"]})
+    response = send_file(io.BytesIO(package.render(nomination, today())), mimetype="application/pdf",
+                         as_attachment=True, download_name=package.download_name(nomination))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -28,7 +28,7 @@ from ..clock import today, utcnow
 from ..errors import DomainError, Forbidden, respond
 from ..extensions import db
 from ..roster.sheets import size
-from . import committee, cycles, definitions, nominations
+from . import committee, cycles, definitions, nominations, package
 from .awards_api import page_of
 from .models import Cycle, Letter, Nomination, Recusal, ScoreSet
 from .schemas import (
@@ -253,6 +253,21 @@ def download_letter(nomination_id, letter_id):
     name = re.sub(r'[^A-Za-z0-9_. -]', "_", letter.filename) or "letter.pdf"
     return Response(letter.pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@blp.get("/<int:nomination_id>/package")
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
+              description="Cover pages (statements, philosophy, evidence) followed by every letter as uploaded")
+@errors_for(401, 403, 404)
+def download_package(nomination_id):
+    """The whole nomination as one PDF (the committee and the award's administrators)"""
+    actor = api_actor()
+    nomination = nominations.get_nomination(nomination_id, actor)
+    if not package.may_read(actor, nomination):
+        raise Forbidden("The nomination package is for the committee and the award's administrators.",
+                        {"nomination_id": ["committee and administrators only"]})
+    return Response(package.render(nomination, today()), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{package.download_name(nomination)}"'})
 
 
 @blp.delete("/<int:nomination_id>/letters/<int:letter_id>")

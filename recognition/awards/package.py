@@ -1,0 +1,112 @@
+"""One PDF package per nomination, as award committees are used to reading them: a cover
+with the nominee and the award, every nominator's statement, the nominee's mentoring
+philosophy, the evidence table from the ledger (with its hash once frozen), then each
+supporting letter exactly as uploaded.
+
+For the committee and the award's administrators only (``may_read``): it holds the
+statements and the letters, which the nominee never reads.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib.units import mm
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer, Table
+
+from ..auth.service import Actor
+from ..credits import service as credits
+from ..credits.certificate import (
+    ACCENT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE, RULE, SANS, STRIPE, _grid, _p, _register_fonts,
+)
+from . import nominations
+from .models import Nomination
+
+
+def may_read(actor: Actor, nomination: Nomination) -> bool:
+    """The award's administrators and the committee members not recused from it; never the nominee."""
+    roles = nominations.role_in(actor, nomination)
+    return "nominee" not in roles and bool(roles & {"manager", "member"})
+
+
+def _paragraphs(text: str, style: str) -> list:
+    return [_p(part, style) for part in (text or "").split("\n") if part.strip()] or [_p("—", style)]
+
+
+def _cover(nomination: Nomination, day: date, width: float) -> list:
+    cycle, nominee = nomination.cycle, nomination.nominee
+    table, digest = nominations.evidence(nomination, day)
+    story = [
+        _p(credits.certificate_settings()["department"], "department"),
+        _p(f"{cycle.award.name} {cycle.year} · nomination package", "kicker"), Spacer(1, 6 * mm),
+        _p(nominee.name, "name"),
+        _p(f"{nominee.division.name if nominee.division else ''} · {nominee.rank} rank".strip(" ·"), "subtitle"),
+        Spacer(1, 6 * mm),
+        _p("Confidential to the award committee and the award's administrators.", "note"), Spacer(1, 8 * mm),
+    ]
+    for statement in nomination.statements:
+        story += [_p(f"Statement by {statement.nominator.name}", "heading"),
+                  *_paragraphs(statement.text, "value"), Spacer(1, 5 * mm)]
+    story += [_p("Mentoring philosophy (the nominee's own statement)", "heading"),
+              *_paragraphs(nomination.philosophy or "Not written.", "value"),
+              Spacer(1, 5 * mm), _p("Evidence from the mentoring ledger", "heading")]
+    state = (f"Frozen when nominations closed; SHA-256 {digest}." if digest
+             else f"Live: as the ledger stands on {day.isoformat()}; frozen when nominations close.")
+    story += [_p(state, "fact"), Spacer(1, 2 * mm)]
+    head = ["Mentee", "Kind", "Since", "Until", "Meetings", "Confirmed", "Hours", "Milestones"]
+    rows = [[_p(text, "cell_head") for text in head]]
+    for row in table["mentorships"]:
+        rows.append([_p(row["mentee"], "cell"), _p(row["kind"].replace("_", " "), "cell"), _p(row["started_on"], "cell"),
+                     _p(row["ended_on"] or "ongoing", "cell"), _p(str(row["meetings"]), "cell_right"),
+                     _p(str(row["confirmed_meetings"]), "cell_right"), _p(f"{row['contact_hours']:.1f}", "cell_right"),
+                     _p("; ".join(row["milestones"]) or "—", "cell_note")])
+    totals = table["totals"]
+    rows.append([_p(f"{totals['mentees']} mentees", "cell_head"), _p("", "cell"), _p(totals["mentoring_since"] or "", "cell"),
+                 _p("", "cell"), _p(str(totals["meetings"]), "cell_right"),
+                 _p(str(totals["confirmed_meetings"]), "cell_right"), _p(f"{totals['contact_hours']:.1f}", "cell_right"),
+                 _p(f"{totals['mentee_milestones']} milestones", "cell_note")])
+    grid = Table(rows, colWidths=[38 * mm, 20 * mm, 20 * mm, 20 * mm, 16 * mm, 18 * mm, 14 * mm, width - 146 * mm],
+                 repeatRows=1)
+    grid.setStyle(_grid([("BACKGROUND", (0, 0), (-1, 0), ACCENT), ("BACKGROUND", (0, -1), (-1, -1), ACCENT),
+                         ("ROWBACKGROUNDS", (0, 1), (-1, -2), [None, STRIPE]), ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
+                         ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    feedback = table["feedback"]
+    released = (f"{feedback['responses']} responses released (pooled in blocks of at least {feedback['k']}), mean "
+                f"{feedback['mean']} on the 6-point scale" if feedback["responses"] else "no feedback released")
+    awards = ", ".join(f"{a['award']} {a['year']}" for a in table["awards"]) or "none"
+    story += [grid, Spacer(1, 3 * mm),
+              _p(f"Mentees' feedback: {released}. Mentor training: {table['training']['sessions']} sessions, "
+                 f"{table['training']['hours']} hours. Past awards: {awards}.", "fact")]
+    letters = nominations.letters(nomination.id)
+    story += [Spacer(1, 5 * mm), _p("Supporting letters (attached after this page, as uploaded)", "heading")]
+    story += [_p(f"{n}. {letter.author}: {letter.pages} page{'s' * (letter.pages != 1)}, SHA-256 {letter.sha256}", "fact")
+              for n, letter in enumerate(letters, start=1)] or [_p("None.", "fact")]
+    return story
+
+
+def render(nomination: Nomination, day: date) -> bytes:
+    """The package as PDF bytes: the cover pages, then each letter's pages unchanged."""
+    _register_fonts()
+    buffer = io.BytesIO()
+    cycle = nomination.cycle
+    doc = BaseDocTemplate(buffer, pagesize=PAGE, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+                          bottomMargin=MARGIN_BOTTOM, invariant=1, lang="en", initialFontName=SANS,
+                          title=f"Nomination: {nomination.nominee.name}, {cycle.award.name} {cycle.year}",
+                          author=credits.certificate_settings()["department"], creator="recognition")
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, leftPadding=0, rightPadding=0,
+                  topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="package", frames=[frame])])
+    doc.build(_cover(nomination, day, doc.width))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buffer.getvalue())))
+    for letter in nominations.letters(nomination.id):
+        writer.append(PdfReader(io.BytesIO(letter.pdf)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def download_name(nomination: Nomination) -> str:
+    cycle = nomination.cycle
+    return f"{cycle.award.slug}-{cycle.year}-nomination-{nomination.id}.pdf"
