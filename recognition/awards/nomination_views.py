@@ -213,16 +213,16 @@ def detail(nomination_id: int):
 
 def standing(actor: Actor, nomination: Nomination) -> dict[str, bool]:
     """What the reader is to this nomination, for choosing the sections: a recused member
-    counts as no member, and a nominee reads nothing confidential whatever else they are."""
+    counts as no member (``role_in``), and a nominee reads nothing confidential whatever
+    else they are."""
     roles = nominations.role_in(actor, nomination)
-    recused = bool("member" in roles and committee.recused(nomination, actor.person_id))
     nominee = "nominee" in roles
-    member = "member" in roles and not recused
+    member = "member" in roles
     manager = "manager" in roles
     nominator = "nominator" in roles
     insider = (manager or member) and not nominee
     return {
-        "manager": manager, "member": member, "nominator": nominator, "nominee": nominee, "recused": recused,
+        "manager": manager, "member": member, "nominator": nominator, "nominee": nominee,
         "insider": insider,  # reads every statement and the score sets
         "letters": not nominee and (insider or nominator) and nominations.may_read_letters(actor, nomination),
     }

@@ -103,7 +103,9 @@ def role_in(actor: Actor, nomination: Nomination) -> set[str]:
     return roles
 
 
-def _relations(actor: Actor, nomination: Nomination) -> set[str]:
+def _relations(actor: Actor, nomination: Nomination, nominated: set[int] | None = None) -> set[str]:
+    """``nominated``: the ids of the nominations the actor made, when the caller read them
+    all at once; otherwise this nomination's nominators are read."""
     from .committee import is_member  # noqa: PLC0415
 
     roles = set()
@@ -112,7 +114,8 @@ def _relations(actor: Actor, nomination: Nomination) -> set[str]:
     if actor.person_id is not None:
         if nomination.nominee_id == actor.person_id:
             roles.add("nominee")
-        if actor.person_id in nominator_ids(nomination.id):
+        made = nomination.id in nominated if nominated is not None else actor.person_id in nominator_ids(nomination.id)
+        if made:
             roles.add("nominator")
         if is_member(nomination.cycle_id, actor.person_id) and nomination.cycle.phase not in ("scheduled", "open"):
             roles.add("member")
@@ -140,8 +143,11 @@ def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomina
         query = query.where(Nomination.cycle_id == cycle.id)
     found = []
     recusals: dict[int, dict] = {}
+    nominated = set(db.session.scalars(select(NominationStatement.nomination_id)
+                                       .where(NominationStatement.nominator_id == actor.person_id)))
     for nomination in db.session.scalars(query.order_by(Nomination.cycle_id.desc(), Nomination.id)).all():
-        roles = _relations(actor, nomination)  # role_in, with the cycle's recusals read once
+        # role_in, with the actor's nominations and each cycle's recusals read once
+        roles = _relations(actor, nomination, nominated)
         if "member" in roles:
             if nomination.cycle_id not in recusals:
                 recusals[nomination.cycle_id] = recusal_map(nomination.cycle)
