@@ -12,8 +12,20 @@ from . import apidoc, config, database, errors, security
 from .extensions import api, csrf, db, login_manager, migrate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+
+
+def templates_folder() -> Path:
+    """The pages: inside the package when installed from a wheel, beside it in a checkout
+    (and so in an editable install). If neither has them, the packaged place, where
+    ``/healthz`` and ``/readyz`` then report them missing."""
+    for folder in (PACKAGE_DIR / "templates", PACKAGE_DIR.parent / "templates"):
+        if (folder / "base.html").is_file():
+            return folder
+    return PACKAGE_DIR / "templates"
+
+
+TEMPLATES_DIR = templates_folder()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -60,14 +72,14 @@ def register_blueprints(app: Flask) -> None:
     )
     from .credits import api as credits_api, statements_api, verify_api, verify_views, views as credits_views
     from .feedback import api as feedback_api, views as feedback_views
-    from .health import blueprint as health
+    from .health import views as health
     from .ledger import api as ledger_api, views as ledger_views
     from .mentorships import api as mentorships_api, views as mentorships_views
     from .people import api as people_api, views as people_views
     from .reflections import api as reflections_api, views as reflections_views
     from .roster import api as roster_api, views as roster_views
 
-    app.register_blueprint(health)
+    app.register_blueprint(health.blp)
     for module in (auth_views, people_views, mentorships_views, ledger_views, roster_views, feedback_views, reflections_views,
                    credits_views, verify_views, awards_views, nomination_views, calendar_views):
         app.register_blueprint(module.blp)

@@ -7,7 +7,11 @@ Services raise the exceptions below; they know nothing about HTTP beyond a statu
 from __future__ import annotations
 
 from flask import render_template, request
+from jinja2 import TemplateNotFound
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+PROBES = ("/healthz", "/readyz")
 
 
 class DomainError(Exception):
@@ -40,7 +44,7 @@ class Conflict(DomainError):
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz" or (
+    return request.path.startswith("/api/") or request.path in PROBES or (
         request.accept_mimetypes.best == "application/json"
     )
 
@@ -94,6 +98,14 @@ def register(app) -> None:
             return response[0], response[1], {**headers, "Allow": ", ".join(error.valid_methods)}
         return response
 
+    @app.errorhandler(TemplateNotFound)
+    def handle_missing_page(error: TemplateNotFound):
+        """An installation without its templates cannot show pages: say so (and /readyz
+        fails) instead of a bare 500 on every page."""
+        app.logger.error("Template %s is not in %s", error.name, app.template_folder)
+        return respond(503, "This installation of the app is missing its page templates; "
+                            "the operator must reinstall it (GET /readyz says what is wrong).")
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         app.logger.exception("Unhandled error", exc_info=error)
@@ -103,4 +115,8 @@ def register(app) -> None:
 def respond(code: int, message: str, errors: dict | None = None):
     if wants_json():
         return payload(code, message, errors), code
-    return render_template("errors/error.html", code=code, message=message, errors=errors or {}), code
+    try:
+        return render_template("errors/error.html", code=code, message=message, errors=errors or {}), code
+    except TemplateNotFound:  # the page of last resort needs no template
+        return (f"<!doctype html><title>Error {code}</title><h1>Error {code}</h1><p>{escape(message)}</p>",
+                code, {"Content-Type": "text/html; charset=utf-8"})

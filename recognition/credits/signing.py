@@ -85,7 +85,7 @@ def ensure_key(folder: str | Path, configured: str | None = None) -> tuple[Signi
     Creation is exclusive, so two processes starting together end up with one key: the
     loser reads the winner's file. Returns the key and whether it was made now.
     """
-    path = Path(configured) if configured else Path(folder) / KEY_FILE
+    path = key_path(folder, configured)
     made = False
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,10 +102,20 @@ def ensure_key(folder: str | Path, configured: str | None = None) -> tuple[Signi
                 handle.flush()
                 os.fsync(handle.fileno())
             made = True
+    return load_key(path), made
+
+
+def key_path(folder: str | Path, configured: str | None = None) -> Path:
+    return Path(configured) if configured else Path(folder) / KEY_FILE
+
+
+def load_key(path: Path) -> SigningKey:
+    """The key stored at ``path``; OSError if it cannot be read, ValueError if it is no
+    Ed25519 private key."""
     private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(private, Ed25519PrivateKey):
         raise ValueError(f"{path} does not hold an Ed25519 private key")
-    return SigningKey(private, path), made
+    return SigningKey(private, path)
 
 
 def app_key(app) -> SigningKey:

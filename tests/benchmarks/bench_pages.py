@@ -1,7 +1,7 @@
 """Pages and lists at demo scale: median and 95th percentile per request.
 
-The baseline is ``GET /healthz`` in the same run (one trivial query through the whole
-stack), so the ratios say what the page itself costs.
+The baseline is ``GET /healthz`` in the same run (the whole stack and no query, so
+the ratios say what the page itself costs).
 
     python tests/benchmarks/bench_pages.py [--requests 200] [--database-url URL]
 """
