@@ -14,7 +14,7 @@ import click
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from flask_migrate import upgrade
 
-from . import instance
+from . import instance, links
 from .credits import signing
 
 
@@ -47,17 +47,22 @@ def init_command():
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def serve_command(host, port):
     """Serve the app (for production, run gunicorn: see the README)."""
-    app = prepare()
+    app = _given_app() or prepare()
+    links.serving_on(app, host, port)
     serve(app, host, port)
 
 
 def serve(app, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
-    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    if host.strip() in links.WILDCARDS:
+        click.echo(f"Serving on every address of this machine, port {port} (Ctrl+C to stop).")
+    else:
+        click.echo(f"Serving on {links.derive(host, port, '')}/ (Ctrl+C to stop).")
+    click.echo(links.describe(app))
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
@@ -67,7 +72,7 @@ def serve(app, host: str, port: int) -> None:
 @click.option("--reset", is_flag=True, help="First wipe this database (all its data!) and migrate it afresh.")
 @click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.1, 5), help="Department size; 1 is about 900 faculty.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def demo_command(seed, no_serve, reset, scale, host, port):
     """Load a realistic demo department into an empty database (a second run only
     prints the logins), then serve it."""
@@ -75,6 +80,8 @@ def demo_command(seed, no_serve, reset, scale, host, port):
     from .demo.reset import reset_database
 
     app = _given_app() or prepare()
+    # Before loading: the demo's certificates and emails name the address it will be served on.
+    links.serving_on(app, host, port)
     with app.app_context():
         if reset:
             reset_database()
@@ -82,7 +89,9 @@ def demo_command(seed, no_serve, reset, scale, host, port):
     click.echo("\nDemo logins (every demo account has the same password):")
     for role, email, password in logins:
         click.echo(f"  {role}: {email} / {password}")
-    if not no_serve:
+    if no_serve:
+        click.echo(links.describe(app))
+    else:
         serve(app, host, port)
 
 

@@ -73,8 +73,10 @@ class Defaults:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "mentoring@localhost"
-    # The address people use to reach the app, for links in emails.
-    BASE_URL = "http://127.0.0.1:5000"
+    # The address people use to reach the app, for links in emails, certificates, QR codes,
+    # signed statements and calendar feeds. None: the address `recognition serve`/`demo` was
+    # started on, or inside a request the address it came to (see recognition/links.py).
+    BASE_URL: str | None = None
 
     # Credits. The framework a person reports to until they choose one (see
     # recognition/credits/frameworks/*.json; add or override in <instance>/credits/).

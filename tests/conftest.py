@@ -59,6 +59,8 @@ def app_config(database_url: str, **overrides) -> dict:
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST_KIB": 1024,
         "ARGON2_PARALLELISM": 1,
+        # A fixed address for links; tests of the derived one pass BASE_URL=None.
+        "BASE_URL": "http://127.0.0.1:5000",
         **overrides,
     }
 

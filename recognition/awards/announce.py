@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import links
 from ..auth.service import Actor
 from ..credits import service as credits
 from ..credits.signing import app_key
@@ -31,7 +32,7 @@ LEDGER_KIND = "award_received"
 
 
 def _base() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
+    return links.base_url()
 
 
 def criteria_text(award: Award) -> str:

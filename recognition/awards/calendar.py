@@ -35,6 +35,7 @@ from flask import current_app
 from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 
+from .. import links
 from ..auth.models import Account
 from ..auth.service import load_actor
 from ..extensions import db
@@ -60,7 +61,7 @@ class Deadline:
 
 
 def _base() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
+    return links.base_url()
 
 
 def _long(day: date) -> str:

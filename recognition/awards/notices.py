@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from .. import links
 from ..auth.models import Account, RoleGrant
 from ..extensions import db
 from ..outbox import Message, queue
@@ -23,7 +24,7 @@ from .models import CommitteeMember, Cycle, Nomination, NominationStatement
 
 
 def _link(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    return links.url(path)
 
 
 def _title(cycle: Cycle) -> str:

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
+from .. import links
 from ..errors import DomainError
 from . import batch, service, signing
 
@@ -31,6 +32,9 @@ def issue_command(year: int, framework_id: str | None, reissue_changed: bool, wo
     """Issue every eligible person's statement for YEAR. A rerun issues nothing twice,
     so an interrupted run is finished by running it again."""
     workers = workers or int(current_app.config["STATEMENT_BATCH_WORKERS"])
+    warning = links.unconfigured_warning(current_app)
+    if warning:
+        click.echo(warning, err=True)
     try:
         work = batch.plan(year, framework_id, reissue_changed)
     except DomainError as error:

@@ -23,7 +23,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from .. import ratelimit
+from .. import links, ratelimit
 from ..auth.service import Actor
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
@@ -307,7 +307,7 @@ def number_for(framework_id: str, year: int, person_id: int, version: int) -> st
 
 
 def verify_url(code: str) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/verify/{code}"
+    return links.url(f"/verify/{code}")
 
 
 def basis(person: Person, framework_: Framework, year: int, credited: list[Credited]) -> dict:
@@ -405,7 +405,7 @@ def prepare(person: Person, framework_id: str, year: int, actor: Actor, now: dat
         "version": version,
         "supersedes": previous.number if previous else None,
         "issuer": {"department": current_app.config["DEPARTMENT_NAME"],
-                   "base_url": current_app.config["BASE_URL"], "key_id": key.key_id},
+                   "base_url": links.base_url(), "key_id": key.key_id},
         **counted,
         "ledger_head": {"seq": head["seq"], "hash": head["hash"]},
         "issued_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),

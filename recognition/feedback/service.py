@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, exists, insert, or_, select
 
+from .. import links
 from ..auth.service import Actor
 from ..database import lock_for_append
 from ..errors import Conflict, DomainError, NotFound
@@ -138,7 +139,7 @@ def messages_for(requests: list[Request], reminder: bool):
 
     people = {p.id: p for p in db.session.scalars(
         select(Person).where(Person.id.in_({r.mentee_id for r in requests} | {r.mentor_id for r in requests})))}
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = links.base_url()
     for request in requests:
         mentee, mentor = people[request.mentee_id], people[request.mentor_id]
         subject = ("Reminder: " if reminder else "") + f"Your feedback on {mentor.name}'s mentoring ({request.period})"

@@ -8,6 +8,7 @@ import sys
 import click
 from flask.cli import ScriptInfo
 
+from .. import links
 from ..errors import DomainError
 
 
@@ -32,6 +33,9 @@ def scheduler_group(ctx, show: bool, no_wait: bool):
             return
         if not logging.getLogger().handlers:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        warning = links.unconfigured_warning(app)
+        if warning:
+            click.echo(warning, err=True)
         sys.exit(runner.serve(app, wait=not no_wait))
     except ValueError as error:  # a configuration the scheduler cannot use
         raise click.ClickException(str(error)) from None

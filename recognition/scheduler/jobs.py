@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import links
 from ..clock import utcnow
 from ..awards import cycles as award_cycles
 from ..credits import batch
@@ -280,7 +281,7 @@ def notify(kind: str, subject_key: str, due_on: date, people: list[Person], subj
 
 
 def _link(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    return links.url(path)
 
 
 def _names(names: list[str]) -> str:
