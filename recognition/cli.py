@@ -89,10 +89,29 @@ def demo_command(seed, no_serve, reset, scale, host, port):
     click.echo("\nDemo logins (every demo account has the same password):")
     for role, email, password in logins:
         click.echo(f"  {role}: {email} / {password}")
+    earlier = _demo_address(app)
+    if earlier:
+        click.echo(f"The demo was loaded earlier for {earlier}: its certificates and emails name that address "
+                   "(--reset loads it afresh for this one).")
     if no_serve:
         click.echo(links.describe(app))
     else:
         serve(app, host, port)
+
+
+def _demo_address(app) -> str | None:
+    """The address a demo loaded earlier put in its statements, when links now name another."""
+    import json
+
+    from sqlalchemy import select
+
+    from .credits.models import Statement
+    from .extensions import db
+
+    with app.app_context():
+        document = db.session.scalar(select(Statement.document).order_by(Statement.id).limit(1))
+        named = json.loads(document)["issuer"]["base_url"] if document else None
+        return named if named and named != links.base_url() else None
 
 
 def _given_app():

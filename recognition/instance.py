@@ -14,6 +14,8 @@ override anything set here."""
 SECRET_KEY = {secret!r}
 # DATABASE_URL = "postgresql://recognition@localhost/recognition"
 # DEPARTMENT_NAME = "Department of Medicine"
+# The address people reach the app at, for links in emails and certificates:
+# BASE_URL = "https://mentoring.example.org"
 '''
 
 
