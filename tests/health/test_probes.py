@@ -93,6 +93,14 @@ def test_a_database_behind_the_code_is_told_to_migrate(signed, backend):
     assert "recognition init" in errors["database"][0]
 
 
+def test_a_database_without_the_schema_is_told_to_run_init(signed):
+    with signed.app_context():
+        db.session.execute(text("DROP TABLE alembic_version"))
+        db.session.commit()
+    errors = unavailable(signed.test_client().get("/readyz"))
+    assert errors == {"database": ["has no schema: run `recognition init`"]}
+
+
 def test_an_unreachable_database_is_named(backend, build, tmp_path, instance_path):
     signing.ensure_key(instance_path)
     url = (f"sqlite:///{tmp_path / 'no-such-folder' / 'db.sqlite3'}" if backend == "sqlite"
