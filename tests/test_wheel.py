@@ -103,7 +103,9 @@ def test_the_wheel_carries_every_file_and_serves_pages_from_a_fresh_environment(
     carried = set(zipfile.ZipFile(wheel).namelist())
     expected = ({f"recognition/{name}" for name in files_under(CHECKOUT / "recognition")}
                 | {f"recognition/templates/{name}" for name in files_under(CHECKOUT / "templates")})
-    assert sorted(expected - carried) == [], "files of the checkout missing from the wheel"
+    assert sorted(expected - carried) == [], (
+        "files of the checkout missing from the wheel: list their folder under [tool.setuptools] packages "
+        "in pyproject.toml (and their kind of file under package-data)")
 
     venv, env, root = installed
     run([venv / "bin" / "recognition", "init"], env=env, cwd=root)
