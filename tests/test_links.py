@@ -94,3 +94,16 @@ def test_serve_refuses_a_port_out_of_range(runner):
     result = runner.invoke(args=["serve", "--port", "70000"])
     assert result.exit_code == 2
     assert "--port" in result.output and "65535" in result.output
+
+
+def test_trusted_hosts_keep_a_forged_host_out_of_links(app, client, headers):
+    """Unset BASE_URL takes the request's host: Flask's TRUSTED_HOSTS decides which are taken."""
+    app.config.update(BASE_URL=None, TRUSTED_HOSTS=["mentoring.example.org", "localhost"])
+    record_work(client, headers)
+    forged = client.post("/api/v1/statements", json={"year": YEAR}, headers=headers("mentor"),
+                         base_url="http://attacker.example")
+    assert forged.status_code == 400
+    issued = client.post("/api/v1/statements", json={"year": YEAR}, headers=headers("mentor"),
+                         base_url="https://mentoring.example.org")
+    assert issued.status_code == 201, issued.get_json()
+    assert issued.get_json()["verify_url"].startswith("https://mentoring.example.org/verify/")
