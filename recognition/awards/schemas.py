@@ -7,8 +7,9 @@ receives depends on who they are: a field they may not read is left out, not sen
 """
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from .. import fields
 from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
 from ..people.models import RANKS
 from .committee import MAX_COMMENT, MAX_REASON
