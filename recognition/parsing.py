@@ -101,7 +101,7 @@ class Parser(FlaskParser):
 
     def _raw_load_json(self, req):
         if not is_json_request(req):
-            if req.get_data(cache=True):
+            if req.content_length or req.form or req.files or req.get_data(cache=True):
                 abort(415, message="The body must be JSON, sent with Content-Type: application/json.",
                       messages={"headers": {"Content-Type": ["must be application/json"]}})
             return core.missing

@@ -24,8 +24,8 @@ MONTH_DAY_FIELD = {
     "metadata": {"example": "02-15"},
 }
 REASON = validate.Length(max=MAX_REASON)
-# Numbers in JSON bodies are whole numbers as sent: marshmallow would otherwise read a
-# score of 4.7 as 4. (Query strings are text, so their integers are parsed, not strict.)
+# Numbers in JSON bodies are whole numbers as sent (``recognition.fields`` is strict for
+# every schema; ``strict=True`` here says so where a score of 4.7 read as 4 would matter).
 
 
 class RefSchema(Schema):
