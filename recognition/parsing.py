@@ -30,9 +30,9 @@ BODY = "body"  # the name errors give the request body as a whole
 class TooDeep(json.JSONDecodeError):
     """A ``JSONDecodeError``, so every caller that handles bad JSON handles this too."""
 
-    def __init__(self, doc: str | bytes):
-        text = doc if isinstance(doc, str) else doc.decode("utf-8", "replace")
-        super().__init__(f"arrays and objects nest more than {MAX_JSON_DEPTH} levels deep", text or " ", 0)
+    def __init__(self):
+        # No document kept: it may be megabytes, and no line or column points at the fault.
+        super().__init__(f"arrays and objects nest more than {MAX_JSON_DEPTH} levels deep", " ", 0)
 
 
 def depth_exceeds(value, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -54,9 +54,9 @@ def loads(data: str | bytes, **kwargs):
     try:
         value = json.loads(data, **kwargs)
     except RecursionError:
-        raise TooDeep(data) from None
+        raise TooDeep() from None
     if depth_exceeds(value):
-        raise TooDeep(data)
+        raise TooDeep()
     return value
 
 
