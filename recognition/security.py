@@ -25,15 +25,17 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def unstorable_text(request) -> dict[str, list[str]]:
-    """The inputs (query, form, JSON body, path) holding text no database can store: a
-    U+0000 character, or an unpaired surrogate (only JSON can send one: ``"\\ud800"``),
-    each with the rule it breaks. A body that is not JSON, or nests too deep, is left to
-    the view's parser to refuse."""
+    """The inputs (query, form, file names, JSON body, path) holding text no database can
+    store: a U+0000 character, or an unpaired surrogate (only JSON can send one:
+    ``"\\ud800"``), each with the rule it breaks. A body that is not JSON, or nests too
+    deep, is left to the view's parser to refuse."""
     found: dict[str, list[str]] = {}
     pending: list[tuple[str, object]] = []
     for source in (request.args, request.form):
         for key, values in source.lists():
             pending.extend((key, value) for value in values)
+    for key, uploads in request.files.lists():  # a file's name is stored with it (letters)
+        pending.extend((key, upload.filename) for upload in uploads if upload.filename)
     pending.append(("", request.view_args or {}))
     if request.is_json:
         pending.append(("", request.get_json(silent=True)))
@@ -46,8 +48,8 @@ def unstorable_text(request) -> dict[str, list[str]]:
         elif isinstance(value, dict):
             for key, inner in value.items():
                 key_name = f"{name}.{key}" if name else str(key)
-                if isinstance(key, str) and text_problem(key):
-                    found[key_name] = [text_problem(key)]
+                if problem := text_problem(str(key)):  # a key is text too (answers, scores)
+                    found[key_name] = [problem]
                 pending.append((key_name, inner))
         elif isinstance(value, list):
             pending.extend((f"{name}.{index}" if name else str(index), inner) for index, inner in enumerate(value))

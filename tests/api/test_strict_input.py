@@ -248,3 +248,18 @@ def test_query_strings_are_read_as_text_but_strictly(client, document, auth):
                                                                               "active": "true"})
     assert response.status_code == 200
     assert response.json["meta"]["per_page"] == 5
+
+
+def test_a_nul_in_an_uploaded_files_name_is_refused_naming_the_file_field(app, client, dept, headers, row_counts):
+    """A letter keeps the name it was uploaded under; PostgreSQL cannot store a NUL in it."""
+    from tests.awards.test_api import letter_pdf, live, upload
+
+    app.config.update(MAX_CONTENT_LENGTH=50_000, AWARD_LETTER_MAX_BYTES=20 * 1024)
+    world = live(app, dept, "open")
+    url = world.url("mentor", "/letters")
+    headers("admin")
+    before = row_counts()
+    refused = upload(client, headers, "admin", url, letter_pdf(), filename="ada\x00.pdf")
+    assert assert_error(refused, 422, "letter")["errors"]["letter"] == ["must not contain NUL characters"]
+    assert row_counts() == before
+    assert upload(client, headers, "admin", url, letter_pdf(), filename="ada.pdf").status_code == 201
