@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import apidoc, config, database, errors, security
+from . import apidoc, config, database, errors, parsing, security
 from .extensions import api, csrf, db, login_manager, migrate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -54,6 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    app.request_class = parsing.Request
+    app.json = parsing.JSONProvider(app)  # every JSON body read with bounded nesting
     database.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))

@@ -7,9 +7,11 @@ from datetime import UTC
 
 from flask import current_app
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
+
+from . import fields
 
 # Every id column is an INTEGER (32-bit on PostgreSQL). Bounding ids in URLs and bodies
 # turns an absurd id into a 404 or a 422 instead of a driver overflow (a 500).

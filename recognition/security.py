@@ -6,6 +6,7 @@ from flask import request
 from flask.sessions import SecureCookieSessionInterface
 
 from .errors import DomainError
+from .fields import NUL, text_problem
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -23,45 +24,54 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(configured)
 
 
-def fields_with_nul(request) -> list[str]:
-    """Names of the inputs (query, form, JSON body, path) holding a U+0000 character."""
-    found: list[str] = []
-
-    def walk(name: str, value) -> None:
-        if isinstance(value, str):
-            if "\x00" in value:
-                found.append(name)
-        elif isinstance(value, dict):
-            for key, inner in value.items():
-                walk(f"{name}.{key}" if name else str(key), inner)
-        elif isinstance(value, list):
-            for index, inner in enumerate(value):
-                walk(f"{name}.{index}" if name else str(index), inner)
-
+def unstorable_text(request) -> dict[str, list[str]]:
+    """The inputs (query, form, file names, JSON body, path) holding text no database can
+    store: a U+0000 character, or an unpaired surrogate (only JSON can send one:
+    ``"\\ud800"``), each with the rule it breaks. A body that is not JSON, or nests too
+    deep, is left to the view's parser to refuse."""
+    found: dict[str, list[str]] = {}
+    pending: list[tuple[str, object]] = []
     for source in (request.args, request.form):
         for key, values in source.lists():
-            for value in values:
-                walk(key, value)
-    walk("", request.view_args or {})
+            pending.extend((key, value) for value in values)
+    for key, uploads in request.files.lists():  # a file's name is stored with it (letters)
+        pending.extend((key, upload.filename) for upload in uploads if upload.filename)
+    pending.append(("", request.view_args or {}))
     if request.is_json:
-        walk("", request.get_json(silent=True))
-    return sorted(set(found))
+        pending.append(("", request.get_json(silent=True)))
+    while pending:  # a loop, not recursion: the JSON parser bounds depth, this need not
+        name, value = pending.pop()
+        if isinstance(value, str):
+            problem = text_problem(value)
+            if problem:
+                found[name or "body"] = [problem]
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                key_name = f"{name}.{key}" if name else str(key)
+                if problem := text_problem(str(key)):  # a key is text too (answers, scores)
+                    found[key_name] = [problem]
+                pending.append((key_name, inner))
+        elif isinstance(value, list):
+            pending.extend((f"{name}.{index}" if name else str(index), inner) for index, inner in enumerate(value))
+    # The names go back in the answer, which must itself be encodable.
+    return {name.encode("utf-8", "replace").decode(): rules for name, rules in sorted(found.items())}
 
 
 def register(app) -> None:
     app.session_interface = SessionInterface()
 
     @app.before_request
-    def refuse_nul_characters():
-        """PostgreSQL cannot store or even compare text holding U+0000 (SQLite can): refuse
-        it at the door, so both engines give the same answer, a 422 naming the field,
-        instead of a 500 from the driver."""
-        fields = fields_with_nul(request)
-        if fields:
-            raise DomainError(
-                "Text must not contain NUL (U+0000) characters.",
-                {field: ["must not contain NUL characters"] for field in fields},
-            )
+    def refuse_unstorable_text():
+        """PostgreSQL cannot store or even compare text holding U+0000 (SQLite can), and
+        neither can encode an unpaired surrogate: refuse both at the door, on pages and
+        API alike, so both engines give the same answer, a 422 naming the field, instead
+        of a 500 from the driver."""
+        errors = unstorable_text(request)
+        if errors:
+            rules = {rule for broken in errors.values() for rule in broken}
+            message = ("Text must not contain NUL (U+0000) characters." if rules == {NUL}
+                       else "Text must be valid Unicode without NUL (U+0000) characters.")
+            raise DomainError(message, errors)
 
     @app.after_request
     def add_security_headers(response):

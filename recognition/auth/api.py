@@ -1,12 +1,12 @@
 """/api/v1/auth: exchange credentials for a token, list and revoke tokens."""
 
 from flask import request
-from flask_smorest import Blueprint
 
 from ..apidoc import errors_for
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..parsing import Blueprint
 from .current import api_actor
 from .schemas import MeSchema, NewTokenSchema, TokenRequestSchema, TokenSchema
 from .service import authenticate, issue_token, revoke_token, tokens_of

@@ -1,5 +1,6 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from .. import fields
 from ..apidoc import UtcDateTime
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..apidoc import errors_for, paginate
@@ -22,6 +21,7 @@ from ..credits import service as credits
 from ..credits.api import whose
 from ..errors import Forbidden
 from ..extensions import db
+from ..parsing import Blueprint
 from . import announce, definitions
 from .models import Award, Grant
 from .schemas import (

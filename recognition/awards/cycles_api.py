@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 
 from flask import Response
-from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from ..apidoc import errors_for, paginate
@@ -25,6 +24,7 @@ from ..auth.service import Actor
 from ..clock import today, utcnow
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
+from ..parsing import Blueprint
 from ..people.models import Person
 from . import committee, cycles, exports, nominations
 from .models import Award, CommitteeMember, Cycle, CycleTransition, Decision, Nomination, Recusal, ScoreSet

@@ -19,7 +19,6 @@ import json
 import re
 
 from flask import Response, current_app, request
-from flask_smorest import Blueprint
 
 from ..apidoc import errors_for
 from ..auth.current import api_actor
@@ -27,6 +26,7 @@ from ..auth.service import Actor
 from ..clock import today, utcnow
 from ..errors import DomainError, Forbidden, respond
 from ..extensions import db
+from ..parsing import Blueprint
 from ..roster.sheets import size
 from . import committee, cycles, definitions, nominations, package
 from .awards_api import page_of

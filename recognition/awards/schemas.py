@@ -7,8 +7,9 @@ receives depends on who they are: a field they may not read is left out, not sen
 """
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from .. import fields
 from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
 from ..people.models import RANKS
 from .committee import MAX_COMMENT, MAX_REASON
@@ -23,8 +24,8 @@ MONTH_DAY_FIELD = {
     "metadata": {"example": "02-15"},
 }
 REASON = validate.Length(max=MAX_REASON)
-# Numbers in JSON bodies are whole numbers as sent: marshmallow would otherwise read a
-# score of 4.7 as 4. (Query strings are text, so their integers are parsed, not strict.)
+# Numbers in JSON bodies are whole numbers as sent (``recognition.fields`` is strict for
+# every schema; ``strict=True`` here says so where a score of 4.7 read as 4 would matter).
 
 
 class RefSchema(Schema):

@@ -11,7 +11,6 @@ import re
 from decimal import Decimal
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from ..apidoc import errors_for
 from ..auth.current import api_actor
@@ -19,6 +18,7 @@ from ..auth.service import Actor
 from ..clock import today, utcnow
 from ..errors import NotFound
 from ..extensions import db
+from ..parsing import Blueprint
 from ..people.models import Person
 from . import export, rules, service
 from .frameworks import Framework

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
-from .. import links
+from .. import links, parsing
 from ..errors import DomainError
 from . import batch, service, signing
 
@@ -70,9 +69,9 @@ def verify_file_command(file: Path, key_file: Path | None):
         app = click.get_current_context().ensure_object(ScriptInfo).load_app()
         public, where = _deployment_key(app).public, "this deployment's key"
     try:
-        payload = json.loads(file.read_bytes())
-    except (UnicodeDecodeError, ValueError):
-        _not_genuine(f"{file} is not a signed statement: it is not JSON.")
+        payload = parsing.loads(file.read_bytes())
+    except ValueError as error:  # a UnicodeDecodeError too
+        _not_genuine(f"{file} is not a signed statement: it is not JSON ({parsing.why_not_json(error)}).")
     if not isinstance(payload, dict):
         _not_genuine(f"{file} is not a signed statement: it needs document and signature.")
     genuine, reason = service.check_signed(payload, public)

@@ -6,8 +6,9 @@ service's to say; these schemas only check shape and range.
 """
 
 from flask_smorest.fields import Upload
-from marshmallow import EXCLUDE, INCLUDE, Schema, fields, post_load, validate
+from marshmallow import EXCLUDE, INCLUDE, Schema, post_load, validate
 
+from .. import fields
 from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
 from ..ledger.rules import KINDS
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..clock import utcnow
 from ..extensions import db
+from ..parsing import Blueprint
 from . import service
 from .models import Statement
 from .schemas import (

@@ -14,7 +14,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, request
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..apidoc import errors_for
@@ -22,6 +21,7 @@ from ..awards import announce, badges
 from ..clock import utcnow
 from ..errors import DomainError, NotFound, respond
 from ..extensions import db
+from ..parsing import Blueprint
 from ..roster.sheets import size
 from . import service, signing
 from .models import Statement

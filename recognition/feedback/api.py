@@ -5,7 +5,6 @@ those who may read it (404 to everyone else). Division views refuse (403) rather
 hide: which divisions exist is no secret.
 """
 
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..apidoc import errors_for
@@ -13,6 +12,7 @@ from ..auth.current import api_actor
 from ..auth.service import require_admin
 from ..clock import today, utcnow
 from ..extensions import db
+from ..parsing import Blueprint
 from ..people.models import Person
 from . import reports, service
 from .models import Request

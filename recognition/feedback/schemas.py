@@ -8,8 +8,9 @@ add a count the service did not release.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, missing, pre_dump, validate
+from marshmallow import Schema, missing, pre_dump, validate
 
+from .. import fields
 from ..apidoc import ID
 from ..mentorships.schemas import PersonRefSchema
 

@@ -1,12 +1,12 @@
 """/api/v1/contributions (the ledger) and /api/v1/ledger (chain checks, admins)."""
 
-from flask_smorest import Blueprint
 
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..auth.service import require_admin
 from ..clock import utcnow
 from ..extensions import db
+from ..parsing import Blueprint
 from . import service
 from .models import LedgerEntry
 from .schemas import ChainHeadSchema, ContributionInSchema, EntryArgsSchema, EntryPageSchema, EntrySchema, ReversalInSchema, VerdictSchema

@@ -1,11 +1,11 @@
 """/api/v1/mentorships."""
 
-from flask_smorest import Blueprint
 
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..clock import utcnow
 from ..extensions import db
+from ..parsing import Blueprint
 from . import service
 from .models import Mentorship
 from .schemas import EndMentorshipSchema, MentorshipArgsSchema, MentorshipPageSchema, MentorshipSchema

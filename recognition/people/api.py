@@ -1,12 +1,12 @@
 """/api/v1/people and /api/v1/divisions."""
 
-from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..clock import utcnow
 from ..extensions import db
+from ..parsing import Blueprint
 from . import service
 from .models import Division, Person
 from .schemas import DirectorSchema, DivisionSchema, PersonArgsSchema, PersonPageSchema, PersonSchema, PersonUpdateSchema

@@ -1,7 +1,8 @@
 """What goes in and out of /api/v1/people and /api/v1/divisions."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from .. import fields
 from ..apidoc import ID, PageArgsSchema, page_schema
 from .models import POSITIONS, RANKS
 

@@ -5,13 +5,13 @@ it is a 404. Its ledger entry (date, minutes, a digest of the text) is the evide
 others may see, in /api/v1/contributions.
 """
 
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..apidoc import PageArgsSchema, errors_for, paginate
 from ..auth.current import api_actor
 from ..clock import utcnow
 from ..extensions import db
+from ..parsing import Blueprint
 from . import service
 from .models import Reflection
 from .schemas import ReflectionInSchema, ReflectionPageSchema, ReflectionSchema

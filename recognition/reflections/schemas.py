@@ -1,8 +1,9 @@
 """What goes in and out of /api/v1/reflections. Which steps are required, and whether a
 report is yours, is the service's to say (``reflections.service.record``)."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from .. import fields
 from ..apidoc import ID, UtcDateTime, page_schema
 from ..ledger.rules import MAX_MINUTES
 from .models import SOURCES

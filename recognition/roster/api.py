@@ -1,8 +1,6 @@
 """/api/v1/roster: imports of people and mentorships from spreadsheets (CSV)."""
 
 from flask import current_app
-from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from ..apidoc import errors_for
@@ -10,6 +8,7 @@ from ..auth.current import api_actor
 from ..clock import utcnow
 from ..errors import Forbidden, respond
 from ..extensions import db
+from ..parsing import Blueprint, Parser
 from . import importer
 from .sheets import size
 from .schemas import ImportRequestSchema, ImportResultSchema
@@ -17,11 +16,11 @@ from .schemas import ImportRequestSchema, ImportResultSchema
 URL = "/roster"
 
 
-class MultipartParser(FlaskParser):
+class MultipartParser(Parser):
     """Reads files and form fields of one multipart body through one schema, so the
     OpenAPI document shows a single multipart/form-data request body."""
 
-    __location_map__ = {**FlaskParser.__location_map__, "form_and_files": "load_form_and_files"}
+    __location_map__ = {**Parser.__location_map__, "form_and_files": "load_form_and_files"}
 
     def load_form_and_files(self, req, schema):
         return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)

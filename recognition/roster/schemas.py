@@ -1,7 +1,9 @@
 """What goes in and out of /api/v1/roster/imports."""
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields
+from marshmallow import Schema
+
+from .. import fields
 
 
 class ImportRequestSchema(Schema):

@@ -93,6 +93,7 @@ def test_the_wrong_key_says_which_key_signed(app, runner, signed_file, tmp_path)
 @pytest.mark.parametrize("content, message", [
     (b"%PDF-1.4 not json", "it is not JSON"),
     (b"\xff\xfe\x00garbage", "it is not JSON"),
+    (b"[" * 100_000 + b"]" * 100_000, "it is not JSON (arrays and objects nest more than 32 levels deep)"),
     (b"[1, 2, 3]", "it needs document and signature"),
     (b'{"document": {}, "signature": 12345, "content_hash": "x"}', "the signature must be a string"),
     (b'{"signature": "abc"}', "not a signed statement: it needs document and signature"),
