@@ -16,7 +16,8 @@ from tests.api.error_shape import assert_error
 from .test_api import ACCREDITATION, AREA, NEXT_STEPS, YEAR, contribute, record_work, reflect
 
 URL = "/api/v1/credits/export"
-HEADINGS = ["Section", "Activity type", "Title", "Date", "Hours", "Credits", "Learning outcome / reflection summary"]
+HEADINGS = ["Section", "Activity type", "Title", "Date", "Hours", "Credits", "Learning outcome / reflection summary",
+            "Note"]
 OUTCOME = f"{AREA} Next steps: {NEXT_STEPS}"
 
 
@@ -29,11 +30,11 @@ def read_csv(response) -> list[list[str]]:
 def expected_rows(outcome: str) -> list[list[str]]:
     return [
         ["Section 3: Assessment", "Feedback received", "Reflection on feedback received: Teaching evaluation",
-         f"{YEAR}-03-01", "1.50", "4.50", outcome],
+         f"{YEAR}-03-01", "1.50", "4.50", outcome, ""],
         ["Section 1: Group learning", "Accredited group learning activity",
-         f"Mentor training completed: {ACCREDITATION}", f"{YEAR}-04-02", "3.00", "3.00", ""],
+         f"Mentor training completed: {ACCREDITATION}", f"{YEAR}-04-02", "3.00", "3.00", "", ""],
         ["Section 2: Self-learning", "Personal learning project", "Mentoring preparation: Prepared the mid-year review",
-         f"{YEAR}-05-03", "1.00", "2.00", ""],
+         f"{YEAR}-05-03", "1.00", "2.00", "", ""],
     ]
 
 

@@ -44,12 +44,14 @@ def test_rounding_to_a_step(value, step, mode, expected):
 
 @pytest.mark.parametrize("on", [date(2023, 6, 1), date(2024, 6, 1)], ids=["pre-2024", "2024+"])
 @pytest.mark.parametrize(("activity", "section", "credits", "reason"), [
-    (act("feedback_reflection", 40, **SOURCE), "section_3", "2", ""),
-    (act("feedback_reflection", 40, external_source="CFAR teaching evaluations"), "section_3", "2", ""),
+    # Credits come from hours to the nearest 0.01 hour, as MAINPORT computes them from the
+    # hours typed in: 40 minutes are 0.67 hour, 2.01 credits.
+    (act("feedback_reflection", 40, **SOURCE), "section_3", "2.01", ""),
+    (act("feedback_reflection", 40, external_source="CFAR teaching evaluations"), "section_3", "2.01", ""),
     (act("feedback_reflection", 40), "section_3", "0", ("earns nothing: it must link to a feedback report that "
      "reached the anonymity threshold (k) or name an external feedback source")),
     (act("feedback_reflection", 40, report_met_k=False, external_source="  "), "section_3", "0", "earns nothing"),
-    (act("mentoring_preparation", 50), "section_2", "1.67", ""),
+    (act("mentoring_preparation", 50), "section_2", "1.66", ""),  # 0.83 hour x 2
     (act("mentoring_preparation", 45), "section_2", "1.5", ""),
     (act("mentor_training", 90, accredited=True), "section_1", "1.5", ""),
     (act("mentor_training", 90), "section_1", "0.75", ""),
@@ -67,18 +69,25 @@ def test_moc_rates_in_both_eras(on, activity, section, credits, reason):
     assert credit.version == (date(2000, 1, 1) if on.year < 2024 else date(2024, 1, 1))
 
 
+# The AMA asks for the nearest quarter hour: a quarter is 15 minutes, so 7 minutes past one
+# round down and 8 up. A tie (7.5 minutes past) cannot happen in whole minutes; it would go up.
 @pytest.mark.parametrize(("activity", "section", "credits", "reason"), [
     (act("mentor_training", 50, accredited=True), "category_1", "0.75", ""),
+    (act("mentor_training", 52, accredited=True), "category_1", "0.75", ""),
+    (act("mentor_training", 53, accredited=True), "category_1", "1", ""),  # 0.88 h: up to 1, not down to 0.75
     (act("mentor_training", 60, accredited=True), "category_1", "1", ""),
-    (act("mentor_training", 74, accredited=True), "category_1", "1", ""),  # 1.23 h: down, not to 1.25
-    (act("mentor_training", 89, accredited=True), "category_1", "1.25", ""),
-    (act("mentor_training", 10, accredited=True), "category_1", "0", "too short: rounds down to 0 in steps of 0.25"),
+    (act("mentor_training", 74, accredited=True), "category_1", "1.25", ""),  # 1.23 h: nearest, not down to 1
+    (act("mentor_training", 89, accredited=True), "category_1", "1.5", ""),
+    (act("mentor_training", 7, accredited=True), "category_1", "0", "too short: rounds down to 0 in steps of 0.25"),
+    (act("mentor_training", 8, accredited=True), "category_1", "0.25", ""),
+    (act("mentor_training", 22), "category_2", "0.25", ""),
+    (act("mentor_training", 23), "category_2", "0.5", ""),
     (act("mentor_training", 90), "category_2", "1.5", ""),
     (act("feedback_reflection", 30, **SOURCE), "category_2", "0.5", ""),
-    (act("mentoring_preparation", 100), "category_2", "1.5", ""),
+    (act("mentoring_preparation", 100), "category_2", "1.75", ""),
     (act("meeting", 60, confirmed=True), None, "0", "Meeting earns no credits in AMA PRA Category 1 and 2"),
 ])
-def test_ama_rates_round_down_to_a_quarter(activity, section, credits, reason):
+def test_ama_rates_round_to_the_nearest_quarter_hour(activity, section, credits, reason):
     credit = one(AMA, activity)
     assert (credit.section, credit.credits, credit.reason) == (section, D(credits), reason)
 
@@ -97,30 +106,31 @@ def test_mainpro_rates_and_july_to_june_years(activity, section, credits, year):
 
 def test_moc_unaccredited_training_is_capped_at_50_a_cycle_and_the_next_cycle_starts_afresh():
     day = date(2024, 2, 1)
-    ten_hours = [act("mentor_training", 600, on=day) for _ in range(9)]  # 9 x 5 = 45
-    activities = ten_hours + [act("mentor_training", 480, on=day),  # 4: 49 used
-                              act("mentor_training", 600, on=date(2025, 1, 1)),  # 1 left of 5
-                              act("mentor_training", 600, on=date(2026, 1, 1)),  # nothing left
-                              act("mentor_training", 600, on=date(2026, 1, 1), accredited=True),  # not capped
-                              act("mentor_training", 600, on=date(2029, 1, 1))]  # next cycle
+    workshop_days = [act("mentor_training", 480, on=day) for _ in range(12)]  # 12 x 4 = 48
+    activities = workshop_days + [act("mentor_training", 300, on=date(2025, 1, 1)),  # 2.5: 2 left of 50
+                                  act("mentor_training", 480, on=date(2026, 1, 1)),  # nothing left
+                                  act("mentor_training", 480, on=date(2026, 1, 1), accredited=True),  # not capped
+                                  act("mentor_training", 480, on=date(2029, 1, 1))]  # next cycle
     credits = compute_credits(MOC, activities, cycle_start=date(2024, 1, 1))
-    assert [c.credits for c in credits] == [D(5)] * 9 + [D(4), D(1), D(0), D(10), D(5)]
-    assert credits[10].reason == credits[11].reason == "capped: 50 credits at most for unaccredited_training (per cycle)"
-    assert totals(credits).by_section == {"section_1": D(65)}
+    assert [c.credits for c in credits] == [D(4)] * 12 + [D(2), D(0), D(8), D(4)]
+    assert credits[12].reason == credits[13].reason == "capped: 50 credits at most for unaccredited_training (per cycle)"
+    assert totals(credits).by_section == {"section_1": D(62)}
 
 
 def test_caps_go_to_the_earliest_activities_whatever_the_input_order():
-    later, earlier = act("mentor_training", 6000, on=date(2025, 1, 1)), act("mentor_training", 6000, on=date(2024, 1, 1))
-    credits = compute_credits(MOC, [later, earlier], cycle_start=date(2024, 1, 1))
-    assert [c.credits for c in credits] == [D(0), D(50)]
+    later = [act("mentor_training", 480, on=date(2025, 1, 1)) for _ in range(13)]
+    earlier = [act("mentor_training", 480, on=date(2024, 1, 1)) for _ in range(13)]
+    credits = compute_credits(MOC, later + earlier, cycle_start=date(2024, 1, 1))
+    assert sum(c.credits for c in credits[:13]) == D(0)
+    assert [c.credits for c in credits[13:]] == [D(4)] * 12 + [D(2)]
 
 
 def test_mainpro_non_certified_is_capped_at_125_a_cycle_across_rules():
-    prep = [act("mentoring_preparation", 600, on=date(2021, 1, 1)) for _ in range(12)]  # 120
-    credits = compute_credits(MAINPRO, prep + [act("mentor_training", 600, on=date(2022, 1, 1)),
-                                               act("mentor_training", 600, on=date(2022, 1, 2), accredited=True)],
+    prep = [act("mentoring_preparation", 240, on=date(2021, 1, 1)) for _ in range(30)]  # 120
+    credits = compute_credits(MAINPRO, prep + [act("mentor_training", 480, on=date(2022, 1, 1)),
+                                               act("mentor_training", 480, on=date(2022, 1, 2), accredited=True)],
                               cycle_start=date(2020, 7, 1))
-    assert [c.credits for c in credits[-2:]] == [D(5), D(10)]
+    assert [c.credits for c in credits[-2:]] == [D(5), D(8)]
     assert credits[-2].reason == "capped: 125 credits at most for Non-certified (per cycle)"
 
 
@@ -165,11 +175,20 @@ def test_an_activity_is_credited_under_the_version_in_force_on_its_date():
     assert credits[0].reason == "Test has no version in force on 2019-12-31"
 
 
+def sittings(kind, hours, most, on, **flags):
+    """``hours`` of work as sittings of at most ``most`` hours (the per-activity limits)."""
+    found = []
+    while hours > 0:
+        found.append(act(kind, min(hours, most) * 60, on=on, **flags))
+        hours -= most
+    return found
+
+
 def year_of_moc(year, reflection_h=10, prep_h=10, training_h=0, source=True):
     on = date(year, 5, 1)
     flags = SOURCE if source else {}
-    return [act("feedback_reflection", reflection_h * 60, on=on, **flags), act("mentoring_preparation", prep_h * 60, on=on),
-            act("mentor_training", training_h * 60, on=on, accredited=True)]
+    return (sittings("feedback_reflection", reflection_h, 2, on, **flags) + sittings("mentoring_preparation", prep_h, 4, on)
+            + sittings("mentor_training", training_h, 8, on, accredited=True))
 
 
 def years_of_moc(years, **hours):
@@ -231,8 +250,8 @@ def test_moc_cycle_progress(activities, start, today, met, warnings):
 
 
 def test_mainpro_cycle_progress_after_the_cycle_ended():
-    activities = [act("mentor_training", 26 * 60, on=date(y, 9, 1), accredited=True) for y in range(2020, 2025)]
-    activities.append(act("feedback_reflection", 5 * 60, on=date(2020, 9, 2), **SOURCE))
+    activities = [a for y in range(2020, 2025) for a in sittings("mentor_training", 26, 8, date(y, 9, 1), accredited=True)]
+    activities += sittings("feedback_reflection", 5, 2, date(2020, 9, 2), **SOURCE)
     result = progress(MAINPRO, activities, date(2020, 7, 1), date(2025, 7, 15))
     assert result.end == date(2025, 6, 30)
     assert list(result.warnings) == [

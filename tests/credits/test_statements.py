@@ -532,7 +532,8 @@ def test_eligible_lists_people_with_credits_and_no_statement(app, dept, credited
     with app.app_context():
         # The director's ten minutes of preparation earn MOC credit (2/h, to 0.01) but no
         # AMA credit (1/h, down to 0.25); the mentee's meeting work is the mentor's.
-        work(dept, "director", "mentoring_preparation", date(2025, 9, 1), 10)
+        # 7 minutes earn MOC credit (0.12 hour) but nothing under AMA (nearest quarter hour: 0).
+        work(dept, "director", "mentoring_preparation", date(2025, 9, 1), 7)
         meeting(dept, date(2025, 9, 2), by="mentee")
         db.session.commit()
         ids = dept.ids
@@ -552,7 +553,8 @@ def test_eligible_lists_people_with_credits_and_no_statement(app, dept, credited
 def test_eligible_uses_each_persons_framework_unless_one_is_named(app, dept, credited):
     with app.app_context():
         ids = dept.ids
-        work(dept, "director", "mentoring_preparation", date(2025, 9, 1), 10)
+        # 7 minutes earn MOC credit (0.12 hour) but nothing under AMA (nearest quarter hour: 0).
+        work(dept, "director", "mentoring_preparation", date(2025, 9, 1), 7)
         service.set_profile(ids["other_mentor"], "ama_pra", None, load_actor(ids["other_mentor"]), NOW)
         db.session.commit()
 
