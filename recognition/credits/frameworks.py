@@ -248,7 +248,7 @@ def _rule(raw, sections, cycle, version_context, fail) -> Rule:
     step = _number(rounding.get("step"), context, "rounding step", fail)
     if step == 0 or rounding.get("mode") not in ROUNDING_MODES:
         raise fail(context, f"rounding needs a step above 0 and a mode among {', '.join(ROUNDING_MODES)}")
-    caps = _caps(r.get("caps", {}), cycle, context, fail)
+    caps = _caps(r.get("caps", {}), cycle, f"{context} caps", fail)
     return Rule(r["id"], tuple(kinds), r["section"], rate, each, dict(when), tuple(requires),
                 Rounding(step, rounding["mode"]), caps, r.get("feedback_received") is True)
 

@@ -146,11 +146,11 @@ def cycle_holding(framework: Framework, anchor: date | None, today: date) -> dat
     """The start of the cycle that holds ``today`` in the series that begins at ``anchor``
     (a 2019 start gives a 2024 cycle, judged by 2024 rules). Without an anchor, a cycle
     starting this year. None when the framework has no cycle on that day."""
-    if anchor is None or anchor > today:
-        version = framework.version_on(today)
-        if version is None or version.cycle is None:
-            return None
-        anchor = anchor or year_span(version, year_of(version, today))[0]
+    now_in_force = framework.version_on(today)
+    if now_in_force is None or now_in_force.cycle is None:
+        return None
+    if anchor is None:
+        anchor = year_span(now_in_force, year_of(now_in_force, today))[0]
     start = anchor
     while True:
         version = framework.version_on(start)
@@ -382,11 +382,10 @@ def _shortfalls(version: Version, sums: Totals, feedback: int, start: date, unit
         short.append(f"{_fmt(sums.total)} of the {_fmt(cycle.total_min)} {unit} "
                      f"({_fmt(cycle.total_min - sums.total)} short)")
     first = year_of(version, start)
-    for year in range(first, first + cycle.years):
-        got = sums.by_year.get(year, ZERO)
-        if got < cycle.yearly_min:
-            short.append(f"{year_label(version, year)}: {_fmt(got)} of the {_fmt(cycle.yearly_min)} {unit} "
-                         f"a year ({_fmt(cycle.yearly_min - got)} short)")
+    below = [f"{year_label(version, year)} ({_fmt(sums.by_year.get(year, ZERO))})"
+             for year in range(first, first + cycle.years) if sums.by_year.get(year, ZERO) < cycle.yearly_min]
+    if below:
+        short.append(f"years below the {_fmt(cycle.yearly_min)} {unit} a year needs: {', '.join(below)}")
     for minimum in cycle.minimums:
         got = sum((sums.by_section.get(s, ZERO) for s in minimum.sections), ZERO)
         if got < minimum.credits:

@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 from recognition.credits.frameworks import load_frameworks, parse
 from recognition.credits.rules import (
     Activity,
+    claim,
     compute_credits,
+    cycle_anchor,
+    cycle_holding,
     cycle_progress,
     round_to,
     totals,
@@ -306,3 +309,172 @@ def test_adding_an_activity_never_lowers_a_total(framework, activities, extra, a
     after = totals(compute_credits(framework, activities[:at] + [extra] + activities[at:], cycle_start=date(2024, 1, 1)))
     assert after.total >= before.total
     assert all(after.by_section.get(s, 0) >= n for s, n in before.by_section.items())
+
+
+# Limits per activity (issue 10, item 4) -------------------------------------------------------
+
+@pytest.mark.parametrize(("framework", "activity", "earned", "credits", "reason"), [
+    # One 10-hour reflection used to earn 30 Section 3 credits, more than a cycle's minimum of 25.
+    (MOC, act("feedback_reflection", 600, **SOURCE), "30", "6", "capped: 6 credits at most for one activity of "
+                                                                "reflection_on_feedback"),
+    (MOC, act("feedback_reflection", 120, **SOURCE), "6", "6", ""),  # 2 hours: the limit itself
+    (MOC, act("feedback_reflection", 121, **SOURCE), "6.06", "6", "capped: 6 credits at most for one activity"),
+    (MOC, act("mentoring_preparation", 240), "8", "8", ""),
+    (MOC, act("mentoring_preparation", 600), "20", "8", "capped: 8 credits at most for one activity of "
+                                                         "mentoring_preparation"),
+    (MOC, act("mentor_training", 480, accredited=True), "8", "8", ""),  # a workshop day
+    (MOC, act("mentor_training", 1440, accredited=True), "24", "8", "capped: 8 credits at most for one activity"),
+    (MOC, act("mentor_training", 600), "5", "4", "capped: 4 credits at most for one activity of unaccredited_training"),
+    (MOC, act("feedback_reflection", 600, on=date(2023, 6, 1), **SOURCE), "30", "6", "capped: 6 credits"),  # old era
+    (AMA, act("feedback_reflection", 600, **SOURCE), "10", "2", "capped: 2 credits at most for one activity"),
+    (AMA, act("mentor_training", 600, accredited=True), "10", "8", "capped: 8 credits"),
+    (MAINPRO, act("feedback_reflection", 600, **SOURCE), "10", "2", "capped: 2 credits"),
+    (MAINPRO, act("mentoring_preparation", 300), "5", "4", "capped: 4 credits"),
+    (POINTS, act("mentoring_preparation", 600), "10", "4", "capped: 4 points at most for one activity"),
+])
+def test_one_activity_earns_at_most_its_rules_limit(framework, activity, earned, credits, reason):
+    credit = one(framework, activity)
+    assert (credit.earned, credit.credits) == (D(earned), D(credits))
+    assert credit.reason.startswith(reason) and bool(credit.reason) == bool(reason)
+
+
+def test_a_capped_activity_counts_only_what_it_was_awarded_against_the_cycle():
+    """13 unaccredited workshop days of 10 hours: each capped at 4, so the 50 a cycle is
+    reached on the 13th (12 x 4 + 2), not on the 10th (10 x 5)."""
+    credits = compute_credits(MOC, [act("mentor_training", 600) for _ in range(13)], cycle_start=date(2024, 1, 1))
+    assert [c.credits for c in credits] == [D(4)] * 12 + [D(2)]
+    assert credits[-1].reason == "capped: 4 credits at most for one activity of unaccredited_training"
+
+
+def test_no_single_reflection_fills_a_cycles_section_3_minimum():
+    for framework in (MOC,):
+        cycle = framework.version_on(date(2024, 1, 1)).cycle
+        most = one(framework, act("feedback_reflection", 1440, **SOURCE)).credits
+        assert most < cycle.minimums[0].credits
+
+
+# Cycle arithmetic at the edges (issue 10, item 5) -----------------------------------------------
+
+REMIND_2023 = "Report your 2023 credits by 31 January 2024 ({})."
+# 30 Section 3 credits in 2023, the last year of a 2019-2023 cycle judged by the old rules.
+SHORT_2019 = ("Your previous cycle, 1 January 2019 to 31 December 2023, ended short of its requirements by what is "
+              "recorded here: 30 of the 400 credits (370 short); years below the 40 credits a year needs: 2019 (0), "
+              "2020 (0), 2021 (0), 2022 (0), 2023 (30); Section 1: Group learning: 0 of the 25 credits (25 short); "
+              "Section 2: Self-learning: 0 of the 25 credits (25 short).")
+MET_2019 = years_of_moc(range(2019, 2024), reflection_h=10, prep_h=20, training_h=10)  # 80 a year, 400 in all
+
+
+@pytest.mark.parametrize(("activities", "today", "expected", "absent"), [
+    # The first day of a new cycle: last year's reminder, and how the old cycle ended.
+    (year_of_moc(2023, prep_h=0), date(2024, 1, 1), [REMIND_2023.format("30 days left"), SHORT_2019], []),
+    (year_of_moc(2023, prep_h=0), date(2024, 1, 31), [REMIND_2023.format("today"), SHORT_2019], []),
+    # February: the report is closed; the old cycle's shortfall stays for the cycle's first year.
+    (year_of_moc(2023, prep_h=0), date(2024, 2, 1), [SHORT_2019], ["Report your 2023"]),
+    (year_of_moc(2023, prep_h=0), date(2024, 2, 29), [SHORT_2019], ["Report your 2023"]),  # a leap day
+    (year_of_moc(2023, prep_h=0), date(2024, 12, 31), [SHORT_2019], ["Report your 2023"]),
+    (year_of_moc(2023, prep_h=0), date(2025, 1, 1), ["Report your 2024 credits by 31 January 2025 (30 days left)."],
+     ["previous cycle"]),
+    # A previous cycle that met everything: only the reminder.
+    (MET_2019, date(2024, 1, 10), [REMIND_2023.format("21 days left")], ["previous cycle"]),
+    # Nothing recorded in the previous cycle: nothing to say about it, but the reminder stands.
+    ([], date(2024, 1, 10), [REMIND_2023.format("21 days left")], ["previous cycle"]),
+])
+def test_the_first_january_of_a_cycle_reminds_of_last_year_and_of_a_short_previous_cycle(activities, today, expected,
+                                                                                          absent):
+    result = progress(MOC, activities, CYCLE_2024, today)
+    for warning in expected:
+        assert warning in result.warnings, (warning, result.warnings)
+    for text in absent:
+        assert not any(text in warning for warning in result.warnings), (text, result.warnings)
+
+
+def test_a_new_2029_cycle_reports_the_2024_cycle_by_the_2024_rules():
+    """Leap year 2028 is the old cycle's last year; 2024 rules: 250, 25 a year, 25 in
+    Section 3 and one "feedback received" activity."""
+    activities = sittings("mentoring_preparation", 30, 4, date(2028, 2, 29))  # 60 in Section 2, none in Section 3
+    result = progress(MOC, activities, date(2029, 1, 1), date(2029, 1, 31))
+    assert "Report your 2028 credits by 31 January 2029 (today)." in result.warnings
+    assert ("Your previous cycle, 1 January 2024 to 31 December 2028, ended short of its requirements by what is "
+            "recorded here: 60 of the 250 credits (190 short); years below the 25 credits a year needs: 2024 (0), "
+            "2025 (0), 2026 (0), 2027 (0); Section 3: Assessment: 0 of the 25 credits (25 short); 0 \u201cfeedback "
+            "received\u201d activities of the 1 it needed.") in result.warnings
+
+
+def test_a_july_to_june_cycle_says_how_the_previous_one_ended_in_its_first_year():
+    activities = sittings("mentor_training", 26, 8, date(2024, 9, 1), accredited=True)
+    for today, shown in [(date(2025, 6, 30), False), (date(2025, 7, 1), True), (date(2026, 6, 30), True),
+                         (date(2026, 7, 1), False)]:
+        start = date(2025, 7, 1) if today >= date(2025, 7, 1) else date(2020, 7, 1)
+        warnings = progress(MAINPRO, activities, start, today).warnings
+        said = [w for w in warnings if w.startswith("Your previous cycle")]
+        assert bool(said) is shown, (today, warnings)
+        if shown:
+            assert said == [
+                "Your previous cycle, 1 July 2020 to 30 June 2025, ended short of its requirements by what is recorded "
+                "here: 26 of the 250 credits (224 short); years below the 25 credits a year needs: 2020-21 (0), "
+                "2021-22 (0), 2022-23 (0), 2023-24 (0); Certified (including Certified Assessment): 26 of the 125 "
+                "credits (99 short); Certified Assessment: 0 of the 10 credits (10 short)."]
+        assert not any(w.startswith("Report your") for w in warnings)  # Mainpro+: no deadline encoded
+
+
+@pytest.mark.parametrize(("framework", "activities", "today", "anchor", "holding"), [
+    (MOC, [act("feedback_reflection", 60, on=date(2021, 6, 1), **SOURCE)], date(2025, 12, 31), date(2021, 1, 1),
+     date(2021, 1, 1)),
+    (MOC, [act("feedback_reflection", 60, on=date(2021, 6, 1), **SOURCE)], date(2026, 1, 1), date(2021, 1, 1),
+     date(2026, 1, 1)),
+    # A meeting earns no MOC credit: the earliest credited activity is what counts.
+    (MOC, [act("meeting", 60, on=date(2019, 5, 1), confirmed=True), act("mentor_training", 60, on=date(2024, 12, 31))],
+     date(2026, 1, 15), date(2024, 1, 1), date(2024, 1, 1)),
+    (MOC, [act("mentor_training", 60, on=date(2020, 2, 29))], date(2030, 1, 1), date(2020, 1, 1), date(2030, 1, 1)),
+    # Nothing credited: a cycle starting this year.
+    (MOC, [act("meeting", 60, on=date(2019, 5, 1))], date(2026, 3, 1), None, date(2026, 1, 1)),
+    (MOC, [], date(2026, 1, 1), None, date(2026, 1, 1)),
+    # July-June years: March 2021 is in 2020-21, so cycles start on 1 July 2020.
+    (MAINPRO, [act("mentor_training", 60, on=date(2021, 3, 1))], date(2025, 6, 30), date(2020, 7, 1), date(2020, 7, 1)),
+    (MAINPRO, [act("mentor_training", 60, on=date(2021, 3, 1))], date(2025, 7, 1), date(2020, 7, 1), date(2025, 7, 1)),
+    (MAINPRO, [], date(2026, 1, 1), None, date(2025, 7, 1)),
+    (AMA, [act("mentor_training", 60, on=date(2021, 3, 1))], date(2025, 7, 1), date(2021, 1, 1), None),
+])
+def test_without_a_cycle_start_caps_and_progress_use_one_series_of_cycles(framework, activities, today, anchor,
+                                                                          holding):
+    assert cycle_anchor(framework, activities) == anchor
+    assert cycle_holding(framework, anchor, today) == holding
+    assert compute_credits(framework, activities) == compute_credits(framework, activities, anchor)
+
+
+# What MAINPORT is given (issue 10, item 5e) ---------------------------------------------------------
+
+RATED = [(framework, rule) for framework in FRAMEWORKS.values() for version in framework.versions
+         for rule in version.rules if rule.rate_per_hour]
+
+
+def activity_for(rule, minutes: int, on: date) -> Activity:
+    return act(rule.kinds[0], minutes, on=on, confirmed=True, report_met_k=True, **rule.when)
+
+
+@given(pair=st.sampled_from(RATED), minutes=st.integers(1, 1440))
+def test_exported_hours_times_the_rate_are_exactly_the_exported_credits(pair, minutes):
+    framework, rule = pair
+    on = max(date(2024, 7, 1), next(v.effective_from for v in framework.versions if rule in v.rules))
+    credit = one(framework, activity_for(rule, minutes, on))
+    assert credit.rule == rule.id
+    hours, credits = claim(framework, credit)
+    shown_hours, shown_credits = D(f"{hours:.2f}"), D(f"{credits:.2f}")
+    assert shown_hours * rule.rate_per_hour == shown_credits
+    assert shown_credits <= credit.credits  # never more than the statement awards
+    assert shown_credits == credit.credits  # and, with the shipped steps, exactly that
+
+
+@pytest.mark.parametrize(("activity", "hours", "credits"), [
+    (act("feedback_reflection", 25, **SOURCE), "0.42", "1.26"),  # was 0.42 h and 1.25 credits
+    (act("feedback_reflection", 40, **SOURCE), "0.67", "2.01"),
+    (act("mentoring_preparation", 50), "0.83", "1.66"),
+    (act("mentor_training", 25), "0.42", "0.21"),
+    (act("mentor_training", 26), "0.44", "0.22"),  # 0.5 an hour: hours in steps of 0.02
+    (act("feedback_reflection", 600, **SOURCE), "2.00", "6.00"),  # capped: the hours the credits stand for
+])
+def test_moc_claims_for_mainport(activity, hours, credits):
+    credit = one(MOC, activity)
+    claimed = claim(MOC, credit)
+    assert (f"{claimed[0]:.2f}", f"{claimed[1]:.2f}") == (hours, credits)
+    assert claimed[1] == credit.credits
