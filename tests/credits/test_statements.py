@@ -4,12 +4,14 @@ the public verification facts, and who the year-end batch would issue to."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 from base64 import b32decode
 from datetime import date, datetime, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -30,6 +32,7 @@ from .test_summary import (
     STEPS,
     meeting,
     mentor_year,
+    reflect,
     work,
 )
 
@@ -571,3 +574,23 @@ def test_eligible_uses_each_persons_framework_unless_one_is_named(app, dept, cre
         assert (ids["mentor"], MOC) in service.eligible(2025)
 
         assert "framework" in refused(DomainError, service.eligible, 2025, "no_such_framework").errors
+
+
+def test_a_statement_certifies_the_capped_credits_with_the_reason(app, dept):
+    """A 10-hour reflection earns 6 Section 3 credits (2 hours at 3 an hour), not 30: the
+    signed document, its total, the certificate and the verification facts say 6, and
+    the activity's note says why."""
+    with app.app_context():
+        reflect(dept, "mentor", date(2025, 3, 1), 600)
+        db.session.commit()
+        statement = issue(dept)
+        document = json.loads(statement.document)
+        [activity] = document["activities"]
+        assert (activity["minutes"], activity["hours"], activity["credits"]) == (600, "10.00", "6.00")
+        assert activity["note"] == "capped: 6 credits at most for one activity of reflection_on_feedback"
+        assert document["total"] == statement.total == "6.00"
+        assert [s["credits"] for s in document["sections"] if s["id"] == "section_3"] == ["6.00"]
+        assert service.verification(statement.code)["credits"] == "6.00"
+        text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(statement.pdf)).pages)
+        assert "capped: 6 credits at most for one activity" in text
+        assert "30.00" not in text

@@ -195,6 +195,9 @@ def test_the_page_works_under_every_framework(app, client, dept, login, framewor
     ({"framework": "moc_made_up", "cycle_start": ""}, "Credit framework: must be one of the frameworks listed"),
     ({"framework": MOC, "cycle_start": "2024-13-01"}, "must be a date written as YYYY-MM-DD"),
     ({"framework": "ama_pra", "cycle_start": "2024-01-01"}, "has no cycles; leave the cycle start empty"),
+    ({"framework": MOC, "cycle_start": "2024-07-01"},
+     "must be 1 January, the first day of a Royal College MOC Program year"),
+    ({"framework": "cfpc_mainpro", "cycle_start": "2024-01-01"}, "must be 1 July, the first day of a CFPC Mainpro+ year"),
 ])
 def test_a_bad_profile_is_refused_naming_the_field(app, client, dept, login, data, message):
     login(client, "mentor")
