@@ -233,6 +233,13 @@ def summary(person_id: int, today: date, framework_id: str | None = None) -> Sum
         anchor = cycle_start or rules.cycle_anchor(chosen, [c.credit.activity for c in credited])
         start = rules.cycle_holding(chosen, anchor, today)
         progress = rules.cycle_progress(chosen, [c.credit for c in credited], start, today)
+        saved = chosen.version_on(cycle_start) if cycle_start else None
+        if saved is not None and cycle_start != rules.year_span(saved, rules.year_of(saved, cycle_start))[0]:
+            # Saved before cycle starts were checked: counted as saved, and said so.
+            first_day = rules.year_span(saved, rules.year_of(saved, cycle_start))[0]
+            note = (f"Your cycle start {cycle_start.isoformat()} is not {rules.day_month(first_day)}, the first day of "
+                    f"a {chosen.name} year: your cycle most likely began on {first_day.isoformat()}. "
+                    "Set it again below.")
         if cycle_start is None:
             since = "your earliest credited activity" if anchor else "this year, as nothing is credited yet"
             note = (f"Your cycle start is not set, so this assumes cycles counted from {since}: the current one "

@@ -10,6 +10,7 @@ import pytest
 
 from recognition.auth.service import load_actor
 from recognition.credits import rules, service
+from recognition.credits.models import CreditProfile
 from recognition.errors import DomainError, Forbidden
 from recognition.extensions import db
 from recognition.feedback.models import Release
@@ -393,3 +394,15 @@ def test_an_admin_sets_anyones_profile_and_a_second_setting_replaces_the_first(a
         service.set_profile(dept.ids["mentor"], MOC, None, load_actor(dept.ids["mentor"]), NOW)
         db.session.commit()
         assert service.profile_of(dept.ids["mentor"]) == service.Profile(MOC, None, True)
+
+
+def test_a_cycle_start_saved_before_the_check_is_counted_as_saved_and_the_summary_says_to_fix_it(app, dept):
+    with app.app_context():
+        mentor_year(dept)
+        db.session.add(CreditProfile(person_id=dept.ids["mentor"], framework_id=MOC, cycle_start=date(2024, 3, 1),
+                                     updated_at=NOW))
+        db.session.commit()
+        found = service.summary(dept.ids["mentor"], TODAY)
+        assert found.progress.start == date(2024, 3, 1)
+        assert ("Your cycle start 2024-03-01 is not 1 January, the first day of a Royal College MOC Program year: "
+                "your cycle most likely began on 2024-01-01. Set it again below.") == found.cycle_note
