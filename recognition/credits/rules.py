@@ -121,12 +121,13 @@ def _unmet(rule: Rule, activity: Activity) -> str | None:
 
 def compute_credits(framework: Framework, activities: list[Activity], cycle_start: date | None = None) -> list[Credit]:
     """Credits for each activity, in the input order (see the module docstring)."""
+    earned = [_earned(framework, activity) for activity in activities]
     if cycle_start is None:
-        cycle_start = cycle_anchor(framework, activities)
+        cycle_start = _anchor(framework, earned)
     used: dict[tuple, Decimal] = defaultdict(Decimal)
     results: dict[int, Credit] = {}
-    for index, activity in sorted(enumerate(activities), key=lambda pair: (pair[1].on, pair[0])):
-        results[index] = _capped(framework, _earned(framework, activity), index, cycle_start, used)
+    for index, credit in sorted(enumerate(earned), key=lambda pair: (pair[1].activity.on, pair[0])):
+        results[index] = _capped(framework, credit, index, cycle_start, used)
     return [results[i] for i in range(len(activities))]
 
 
@@ -134,7 +135,11 @@ def cycle_anchor(framework: Framework, activities: list[Activity]) -> date | Non
     """Where a person's cycles are counted from when they have not said: the start of the
     framework year of the earliest activity the framework credits at all (before caps).
     None when nothing is credited (then any cycle start gives the same credits)."""
-    earning = [a.on for a in activities if _earned(framework, a).earned > 0]
+    return _anchor(framework, [_earned(framework, activity) for activity in activities])
+
+
+def _anchor(framework: Framework, earned: list[Credit]) -> date | None:
+    earning = [credit.activity.on for credit in earned if credit.earned > 0]
     if not earning:
         return None
     first = min(earning)

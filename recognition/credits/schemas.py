@@ -160,8 +160,11 @@ class ProfileArgsSchema(Schema):
 class ProfileInSchema(Schema):
     framework_id = fields.String(required=True, **FRAMEWORK)
     cycle_start = fields.Date(required=True, allow_none=True,
-                              metadata={"description": "When your current cycle started (as in MAINPORT); null if "
-                                                       "unknown or the framework has no cycles"})
+                              metadata={"description": "When your current cycle started (as in MAINPORT): the first "
+                                                       "day of a framework year (1 January for MOC, 1 July for "
+                                                       "Mainpro+), else 422; null if unknown (cycles are then counted "
+                                                       "from your earliest credited activity) or the framework has no "
+                                                       "cycles"})
     person_id = fields.Integer(validate=ID, allow_none=True, load_default=None,
                                metadata={"description": "Whose profile (default: yours; others': admins)"})
 
