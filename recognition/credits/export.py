@@ -5,9 +5,11 @@ another framework's portal): section, activity type, title, date, hours, credits
 learning outcome and a note. MAINPORT computes credits from the hours typed in, so the
 hours are those the credits stand for (``rules.claim``): hours x rate is exactly the
 credits shown, which are the statement's. A capped activity claims only the hours its
-capped credits stand for, and its note says why and how long it really took. The learning outcome is the reflection's own words, which are private
-to their author: they appear only when ``include_private`` (the author exporting their
-own), never in an administrator's export of someone else's.
+capped credits stand for, and its note says why and how long it really took.
+
+The learning outcome is the reflection's own words, which are private to their author:
+they appear only when ``include_private`` (the author exporting their own), never in an
+administrator's export of someone else's.
 """
 
 from __future__ import annotations
