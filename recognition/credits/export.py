@@ -1,10 +1,15 @@
 """The MAINPORT-ready export: a person's claimable activities of one year, as rows.
 
 One row per activity that earned credit, with what a physician types into MAINPORT (or
-another framework's portal): section, activity type, title, date, hours, credits and a
-learning outcome. The learning outcome is the reflection's own words, which are private
-to their author: they appear only when ``include_private`` (the author exporting their
-own), never in an administrator's export of someone else's.
+another framework's portal): section, activity type, title, date, hours, credits, a
+learning outcome and a note. MAINPORT computes credits from the hours typed in, so the
+hours are those the credits stand for (``rules.claim``): hours x rate is exactly the
+credits shown, which are the statement's. A capped activity claims only the hours its
+capped credits stand for, and its note says why and how long it really took.
+
+The learning outcome is the reflection's own words, which are private to their author:
+they appear only when ``include_private`` (the author exporting their own), never in an
+administrator's export of someone else's.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..ledger.rules import LABELS
 from ..people.models import Person
-from . import service
+from . import rules, service
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("section", "Section"),
@@ -27,6 +32,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("hours", "Hours"),
     ("credits", "Credits"),
     ("learning_outcome", "Learning outcome / reflection summary"),
+    ("note", "Note"),
 )
 
 # What each kind of work is called in a CME portal's activity list. Training depends on
@@ -63,16 +69,29 @@ def mainport_rows(person_id: int, year: int, framework_id: str, include_private:
         if credit.year != year or credit.credits <= 0:
             continue
         version = chosen.version_on(source.on)
+        hours, credits = rules.claim(chosen, credit)
         rows.append({
             "section": version.sections.get(credit.section, credit.section) if version else credit.section,
             "activity_type": activity_type(source.kind, credit.activity.accredited),
             "title": source.title,
             "date": source.on.isoformat(),
-            "hours": f"{Decimal(source.minutes) / 60:.2f}",
-            "credits": f"{credit.credits:.2f}",
+            "hours": f"{hours:.2f}",
+            "credits": f"{credits:.2f}",
             "learning_outcome": source.summary if include_private else "",
+            "note": _note(credit, source.minutes, hours, credits),
         })
     return rows
+
+
+def _note(credit, minutes: int, hours: Decimal, credits: Decimal) -> str:
+    """Why a row claims less than the time spent, in words; empty when it does not."""
+    parts = [credit.reason] if credit.reason else []
+    spent = Decimal(minutes) / 60
+    if parts and hours < spent.quantize(Decimal("0.01")):
+        parts.append(f"{spent:.2f} hours spent, {hours:.2f} claimed")
+    if credits < credit.credits:
+        parts.append(f"hours rounded down to {hours:.2f} so that they give exactly the credits shown")
+    return "; ".join(parts)
 
 
 def to_csv(rows: list[dict]) -> str:

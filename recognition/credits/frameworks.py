@@ -25,7 +25,9 @@ REQUIREMENTS = {
     "feedback_source": "it must link to a feedback report that reached the anonymity "
     "threshold (k) or name an external feedback source",
 }
-CAP_SCOPES = ("per_mentee_per_year", "per_year", "per_cycle")
+# per_activity: what one activity may earn at most, however long it was (a plausibility
+# limit: a 10-hour "reflection" is a typo or a misuse, not 30 credits).
+CAP_SCOPES = ("per_activity", "per_mentee_per_year", "per_year", "per_cycle")
 
 
 class FrameworkError(ValueError):
@@ -212,6 +214,8 @@ def _caps(raw, cycle, context, fail) -> dict[str, Decimal]:
     caps = {scope: _number(n, context, scope, fail) for scope, n in _obj(raw, CAP_SCOPES, context, fail).items()}
     if "per_cycle" in caps and cycle is None:
         raise fail(context, "a per_cycle cap needs the version to define a cycle")
+    if caps.get("per_activity") == 0:
+        raise fail(context, "per_activity must be above 0 (a rule that should earn nothing is better removed)")
     return caps
 
 
@@ -244,7 +248,7 @@ def _rule(raw, sections, cycle, version_context, fail) -> Rule:
     step = _number(rounding.get("step"), context, "rounding step", fail)
     if step == 0 or rounding.get("mode") not in ROUNDING_MODES:
         raise fail(context, f"rounding needs a step above 0 and a mode among {', '.join(ROUNDING_MODES)}")
-    caps = _caps(r.get("caps", {}), cycle, context, fail)
+    caps = _caps(r.get("caps", {}), cycle, f"{context} caps", fail)
     return Rule(r["id"], tuple(kinds), r["section"], rate, each, dict(when), tuple(requires),
                 Rounding(step, rounding["mode"]), caps, r.get("feedback_received") is True)
 

@@ -9,12 +9,15 @@ Order of computation, fixed so that the same ledger always gives the same statem
 4. Earned = hours x rate_per_hour (or per_activity), rounded per activity to the rule's
    step ("down", "nearest" with halves up, or "up").
 5. Caps are applied activity by activity in date order (ties: input order), each cutting
-   the award to what is left: the rule's per mentee per year, per year, per cycle, then
-   the section's per year, per cycle. What is finally awarded counts against every cap.
+   the award to what is left: the rule's per activity, per mentee per year, per year, per
+   cycle, then the section's in the same order. What is finally awarded counts against
+   every cap.
 
 Years are the framework's years (``year_starts``; Mainpro+ runs July-June and its year
 2024 is 2024-07-01 to 2025-06-30). Cycles are windows of ``cycle.years`` years from the
-person's cycle start; without one, from the start of the year of the earliest activity.
+person's cycle start; without one, from the start of the year of the earliest activity
+the framework credits (``cycle_anchor``). The cycle a page shows is the one of that same
+series that holds today (``cycle_holding``), so caps and progress count the same cycle.
 A cycle is judged by the version in force on the day it started (MOC: before or from 2024).
 """
 
@@ -26,7 +29,7 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from recognition.clock import add_years
-from recognition.credits.frameworks import REQUIREMENTS, Framework, Rule, Version
+from recognition.credits.frameworks import CAP_SCOPES, REQUIREMENTS, Framework, Rule, Version
 from recognition.ledger.rules import LABELS
 
 ZERO = Decimal(0)
@@ -118,18 +121,54 @@ def _unmet(rule: Rule, activity: Activity) -> str | None:
 
 def compute_credits(framework: Framework, activities: list[Activity], cycle_start: date | None = None) -> list[Credit]:
     """Credits for each activity, in the input order (see the module docstring)."""
-    if cycle_start is None and activities:
-        first = min(a.on for a in activities)
-        version = framework.version_on(first) or framework.versions[0]
-        cycle_start = year_span(version, year_of(version, first))[0]
+    earned = [_earned(framework, activity) for activity in activities]
+    if cycle_start is None:
+        cycle_start = _anchor(framework, earned)
     used: dict[tuple, Decimal] = defaultdict(Decimal)
     results: dict[int, Credit] = {}
-    for index, activity in sorted(enumerate(activities), key=lambda pair: (pair[1].on, pair[0])):
-        results[index] = _credit(framework, activity, cycle_start, used)
+    for index, credit in sorted(enumerate(earned), key=lambda pair: (pair[1].activity.on, pair[0])):
+        results[index] = _capped(framework, credit, index, cycle_start, used)
     return [results[i] for i in range(len(activities))]
 
 
-def _credit(framework: Framework, activity: Activity, cycle_start, used) -> Credit:
+def cycle_anchor(framework: Framework, activities: list[Activity]) -> date | None:
+    """Where a person's cycles are counted from when they have not said: the start of the
+    framework year of the earliest activity the framework credits at all (before caps).
+    None when nothing is credited (then any cycle start gives the same credits)."""
+    return _anchor(framework, [_earned(framework, activity) for activity in activities])
+
+
+def _anchor(framework: Framework, earned: list[Credit]) -> date | None:
+    earning = [credit.activity.on for credit in earned if credit.earned > 0]
+    if not earning:
+        return None
+    first = min(earning)
+    version = framework.version_on(first)
+    return year_span(version, year_of(version, first))[0]
+
+
+def cycle_holding(framework: Framework, anchor: date | None, today: date) -> date | None:
+    """The start of the cycle that holds ``today`` in the series that begins at ``anchor``
+    (a 2019 start gives a 2024 cycle, judged by 2024 rules). Without an anchor, a cycle
+    starting this year. None when the framework has no cycle on that day."""
+    now_in_force = framework.version_on(today)
+    if now_in_force is None or now_in_force.cycle is None:
+        return None
+    if anchor is None:
+        anchor = year_span(now_in_force, year_of(now_in_force, today))[0]
+    start = anchor
+    while True:
+        version = framework.version_on(start)
+        if version is None or version.cycle is None:
+            return start
+        following = add_years(start, version.cycle.years)
+        if following > today:
+            return start
+        start = following
+
+
+def _earned(framework: Framework, activity: Activity) -> Credit:
+    """What one activity earns on its own, rounded, before any cap (steps 1 to 4)."""
     version = framework.version_on(activity.on)
     if version is None:
         return Credit(activity, activity.on.year, None, None, None, ZERO, ZERO, False,
@@ -149,25 +188,70 @@ def _credit(framework: Framework, activity: Activity, cycle_start, used) -> Cred
     if earned == 0:
         return Credit(activity, year, version.effective_from, rule.id, rule.section, ZERO, ZERO, False,
                       f"too short: rounds down to 0 in steps of {_fmt(rule.rounding.step)}")
-    cycle = _cycle_index(activity.on, cycle_start, version.cycle.years) if version.cycle else None
-    periods = {"per_mentee_per_year": (activity.mentee_id, year), "per_year": year, "per_cycle": cycle}
-    limits = [(("rule", rule.id, scope, periods[scope]), cap, f"{rule.id} ({scope.replace('_', ' ')})")
+    return Credit(activity, year, version.effective_from, rule.id, rule.section, earned, earned,
+                  rule.feedback_received, "")
+
+
+_ORDER = CAP_SCOPES  # per activity, per mentee per year, per year, per cycle
+
+
+def _capped(framework: Framework, credit: Credit, index: int, cycle_start, used) -> Credit:
+    """Step 5: cut ``credit`` to what its rule's and section's caps leave."""
+    if credit.earned == 0:
+        return credit
+    activity, version = credit.activity, framework.version_on(credit.activity.on)
+    rule = next(r for r in version.rules if r.id == credit.rule)
+    cycle = _cycle_index(activity.on, cycle_start, version.cycle.years) if version.cycle and cycle_start else None
+    periods = {"per_activity": index, "per_mentee_per_year": (activity.mentee_id, credit.year),
+               "per_year": credit.year, "per_cycle": cycle}
+    limits = [(("rule", rule.id, scope, periods[scope]), cap, _cap_label(rule.id, scope))
               for scope, cap in rule.caps.items()]
     for scope, cap in version.section_caps.get(rule.section, {}).items():
         limits.append((("section", rule.section, scope, periods[scope]), cap,
-                       f"{version.sections[rule.section]} ({scope.replace('_', ' ')})"))
-    order = ("per_mentee_per_year", "per_year", "per_cycle")
-    limits.sort(key=lambda item: (item[0][0] == "section", order.index(item[0][2])))
-    awarded, reason = earned, ""
+                       _cap_label(version.sections[rule.section], scope)))
+    limits.sort(key=lambda item: (item[0][0] == "section", _ORDER.index(item[0][2])))
+    awarded, reason = credit.earned, ""
     for key, cap, label in limits:
         room = max(cap - used[key], ZERO)
         if awarded > room:
             awarded = room
-            reason = reason or f"capped: {_fmt(cap)} {framework.unit} at most for {label}"
+            reason = reason or f"capped: {_fmt(cap)} {framework.unit} at most {label}"
     for key, _, _ in limits:
-        used[key] += awarded
-    return Credit(activity, year, version.effective_from, rule.id, rule.section, earned, awarded,
+        if key[2] != "per_activity":
+            used[key] += awarded
+    return Credit(activity, credit.year, credit.version, credit.rule, credit.section, credit.earned, awarded,
                   rule.feedback_received and awarded > 0, reason)
+
+
+def _cap_label(what: str, scope: str) -> str:
+    if scope == "per_activity":
+        return f"for one activity of {what}"
+    return f"for {what} ({scope.replace('_', ' ')})"
+
+
+HOUR_STEP = Decimal("0.01")  # hours as a CME portal takes them
+CENT = Decimal("0.01")
+
+
+def claim(framework: Framework, credit: Credit) -> tuple[Decimal, Decimal]:
+    """The hours and credits to type into a portal that computes credits from hours
+    (MAINPORT): hours x rate is exactly the credits, and never more than was awarded.
+
+    With the shipped rules' steps (0.01 hour x rate) that is the award itself; a capped
+    activity claims only the hours its capped credits stand for. A rule paying per
+    activity has no rate: its hours are the time spent."""
+    version = framework.version_on(credit.activity.on)
+    rule = next((r for r in version.rules if r.id == credit.rule), None) if version else None
+    if rule is None or not rule.rate_per_hour:
+        return round_to(Decimal(credit.activity.minutes) / 60, HOUR_STEP, "nearest"), credit.credits
+    rate = rule.rate_per_hour
+    hours = round_to(credit.credits / rate, HOUR_STEP, "down")
+    for _ in range(100):  # an odd rate (0.33) needs hours whose product has two decimals
+        if hours * rate == (hours * rate).quantize(CENT) or hours <= 0:
+            break
+        hours -= HOUR_STEP
+    hours = max(hours, ZERO)
+    return hours, hours * rate
 
 
 def totals(credits: list[Credit]) -> Totals:
@@ -189,6 +273,11 @@ def _fmt(value: Decimal) -> str:
 
 def _day(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
+
+
+def day_month(day: date) -> str:
+    """1 January, 1 July: a day of the year, for messages."""
+    return f"{day.day} {day:%B}"
 
 
 def cycle_progress(framework: Framework, credits: list[Credit], cycle_start: date, today: date) -> Progress:
@@ -238,16 +327,21 @@ def cycle_progress(framework: Framework, credits: list[Credit], cycle_start: dat
         met = False
         warnings.append(f"No \u201cfeedback received\u201d activity in this cycle yet: it needs at least "
                         f"{cycle.feedback_received_min} (time reflecting on feedback about your teaching or practice).")
-    if cycle.report_by:
-        warnings.extend(_deadlines(version, cycle_start, end, today, cycle.report_by, unit))
+    warnings.extend(_deadlines(framework, version, cycle_start, end, today, unit))
+    warnings.extend(_previous_cycle(framework, credits, cycle_start, today))
     return Progress(cycle_start, end, version.effective_from, sums, feedback, met, tuple(warnings))
 
 
-def _deadlines(version: Version, start: date, end: date, today: date, report_by, unit: str) -> list[str]:
-    """A reminder while a finished year of the cycle is still open for reporting."""
+def _deadlines(framework: Framework, version: Version, start: date, end: date, today: date, unit: str) -> list[str]:
+    """A reminder while a finished year is still open for reporting: a year of this cycle,
+    or the last year of the cycle before it (in the new cycle's first January)."""
     year = year_of(version, today) - 1
     begins, ends = year_span(version, year)
-    if ends < start or begins > end:
+    if ends < start - timedelta(days=1) or begins > end:
+        return []
+    then = framework.version_on(begins) or version
+    report_by = then.cycle.report_by if then.cycle else None
+    if report_by is None:
         return []
     due = date(ends.year, *report_by)
     if due <= ends:
@@ -256,4 +350,53 @@ def _deadlines(version: Version, start: date, end: date, today: date, report_by,
         return []
     left = (due - today).days
     when = "today" if left == 0 else f"{left} day{'s' if left != 1 else ''} left"
-    return [f"Report your {year_label(version, year)} {unit} by {_day(due)} ({when})."]
+    return [f"Report your {year_label(then, year)} {unit} by {_day(due)} ({when})."]
+
+
+def _previous_cycle(framework: Framework, credits: list[Credit], start: date, today: date) -> list[str]:
+    """In a cycle's first year: whether the cycle before it ended short, with the numbers.
+
+    Said only when something in that cycle earned credit here: of a cycle with no record
+    here we cannot tell anything."""
+    version = framework.version_on(start)
+    if not start <= today <= year_span(version, year_of(version, start))[1]:
+        return []
+    before = framework.version_on(start - timedelta(days=1))
+    if before is None or before.cycle is None:
+        return []
+    previous_start = add_years(start, -before.cycle.years)
+    old = framework.version_on(previous_start)
+    if old is None or old.cycle is None or add_years(previous_start, old.cycle.years) != start:
+        return []
+    previous_end = start - timedelta(days=1)
+    inside = [c for c in credits if previous_start <= c.activity.on <= previous_end]
+    if not any(c.credits > 0 for c in inside):
+        return []
+    short = _shortfalls(old, totals(inside), sum(1 for c in inside if c.feedback_received), previous_start,
+                        framework.unit)
+    if not short:
+        return []
+    return [f"Your previous cycle, {_day(previous_start)} to {_day(previous_end)}, ended short of its "
+            f"requirements by what is recorded here: {'; '.join(short)}."]
+
+
+def _shortfalls(version: Version, sums: Totals, feedback: int, start: date, unit: str) -> list[str]:
+    """Each requirement of a whole cycle that ``sums`` does not meet, with the numbers."""
+    cycle, short = version.cycle, []
+    if sums.total < cycle.total_min:
+        short.append(f"{_fmt(sums.total)} of the {_fmt(cycle.total_min)} {unit} "
+                     f"({_fmt(cycle.total_min - sums.total)} short)")
+    first = year_of(version, start)
+    below = [f"{year_label(version, year)} ({_fmt(sums.by_year.get(year, ZERO))})"
+             for year in range(first, first + cycle.years) if sums.by_year.get(year, ZERO) < cycle.yearly_min]
+    if below:
+        short.append(f"years below the {_fmt(cycle.yearly_min)} {unit} a year needs: {', '.join(below)}")
+    for minimum in cycle.minimums:
+        got = sum((sums.by_section.get(s, ZERO) for s in minimum.sections), ZERO)
+        if got < minimum.credits:
+            short.append(f"{minimum.label}: {_fmt(got)} of the {_fmt(minimum.credits)} {unit} "
+                         f"({_fmt(minimum.credits - got)} short)")
+    if feedback < cycle.feedback_received_min:
+        short.append(f"{feedback} \u201cfeedback received\u201d activit{'y' if feedback == 1 else 'ies'} "
+                     f"of the {cycle.feedback_received_min} it needed")
+    return short

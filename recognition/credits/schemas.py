@@ -38,7 +38,10 @@ class RuleSchema(Schema):
                        metadata={"description": "Activity flags the rule needs (accredited, confirmed)"})
     requires = fields.List(fields.String(), metadata={"description": "What the activity must have to earn anything"})
     rounding = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"example": {"step": "0.01", "mode": "nearest"}})
-    caps = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"example": {"per_cycle": "50"}})
+    caps = fields.Dict(keys=fields.String(), values=fields.String(),
+                       metadata={"example": {"per_activity": "4", "per_cycle": "50"},
+                                 "description": "At most this much per scope: per_activity (one activity), "
+                                                "per_mentee_per_year, per_year, per_cycle"})
     feedback_received = fields.Boolean(metadata={"description": "Counts as a 'feedback received' activity"})
 
 
@@ -158,8 +161,11 @@ class ProfileArgsSchema(Schema):
 class ProfileInSchema(Schema):
     framework_id = fields.String(required=True, **FRAMEWORK)
     cycle_start = fields.Date(required=True, allow_none=True,
-                              metadata={"description": "When your current cycle started (as in MAINPORT); null if "
-                                                       "unknown or the framework has no cycles"})
+                              metadata={"description": "When your current cycle started (as in MAINPORT): the first "
+                                                       "day of a framework year (1 January for MOC, 1 July for "
+                                                       "Mainpro+), else 422; null if unknown (cycles are then counted "
+                                                       "from your earliest credited activity) or the framework has no "
+                                                       "cycles"})
     person_id = fields.Integer(validate=ID, allow_none=True, load_default=None,
                                metadata={"description": "Whose profile (default: yours; others': admins)"})
 
@@ -184,10 +190,13 @@ class ExportRowSchema(Schema):
     activity_type = fields.String(metadata={"example": "Feedback received"})
     title = fields.String()
     date = fields.String(metadata={"format": "date"})
-    hours = fields.String(metadata={"example": "1.50"})
+    hours = fields.String(metadata={"example": "1.50", "description": "The hours to type in: hours x the rule's "
+                                                                     "rate is exactly the credits"})
     credits = fields.String(**AMOUNT)
     learning_outcome = fields.String(metadata={"description": "Your reflection's own words; empty in anyone "
                                                               "else's export (it is private to you)"})
+    note = fields.String(metadata={"description": "Why the activity claims less than the time spent (a cap), "
+                                                  "with the hours spent and claimed; empty when in full"})
 
 
 class ExportSchema(Schema):

@@ -87,6 +87,13 @@ def set_profile(person_id: int, framework_id: str, cycle_start: date | None, act
             raise DomainError.field("cycle_start", f"must be on or after {first.isoformat()}, when {chosen.name} begins")
         if version is None or version.cycle is None:
             raise DomainError.field("cycle_start", f"{chosen.name} has no cycles; leave the cycle start empty")
+        first_day = rules.year_span(version, rules.year_of(version, cycle_start))[0]
+        if cycle_start != first_day:
+            # Cycles run on the framework's years (MOC: calendar years; Mainpro+: July-June).
+            raise DomainError.field(
+                "cycle_start", f"must be {rules.day_month(first_day)}, the first day of a {chosen.name} year",
+                f"{chosen.name} cycles start on {rules.day_month(first_day)}: your cycle starting in "
+                f"{cycle_start:%B %Y} began on {first_day.isoformat()}. Enter that date.")
         if cycle_start > rules.add_years(now.date(), 1):
             raise DomainError.field("cycle_start", "must not be more than a year ahead")
     row = db.session.get(CreditProfile, person_id)
@@ -222,31 +229,23 @@ def summary(person_id: int, today: date, framework_id: str | None = None) -> Sum
     if current is None or current.cycle is None:
         note = f"{chosen.name} has no multi-year cycle: each year stands alone."
     else:
-        start = current_cycle_start(chosen, cycle_start, today) if cycle_start else _default_cycle_start(chosen, today)
+        # The same series of cycles the caps were counted in (rules.cycle_anchor).
+        anchor = cycle_start or rules.cycle_anchor(chosen, [c.credit.activity for c in credited])
+        start = rules.cycle_holding(chosen, anchor, today)
         progress = rules.cycle_progress(chosen, [c.credit for c in credited], start, today)
+        saved = chosen.version_on(cycle_start) if cycle_start else None
+        if saved is not None and cycle_start != rules.year_span(saved, rules.year_of(saved, cycle_start))[0]:
+            # Saved before cycle starts were checked: counted as saved, and said so.
+            first_day = rules.year_span(saved, rules.year_of(saved, cycle_start))[0]
+            note = (f"Your cycle start {cycle_start.isoformat()} is not {rules.day_month(first_day)}, the first day of "
+                    f"a {chosen.name} year: your cycle most likely began on {first_day.isoformat()}. "
+                    "Set it again below.")
         if cycle_start is None:
-            note = (f"Your cycle start is not set, so this assumes a cycle starting {start.isoformat()}. "
+            since = "your earliest credited activity" if anchor else "this year, as nothing is credited yet"
+            note = (f"Your cycle start is not set, so this assumes cycles counted from {since}: the current one "
+                    f"starts {start.isoformat()}, and per-cycle limits count from the same date. "
                     "Set it below to match your MAINPORT record.")
     return Summary(person_id, chosen, profile, credited, years, progress, note)
-
-
-def current_cycle_start(framework_: Framework, first_start: date, today: date) -> date:
-    """The start of the cycle that contains ``today``, for cycles following on from one
-    that began on ``first_start`` (a 2019 start gives a 2024 cycle, judged by 2024 rules)."""
-    start = first_start
-    while True:
-        version = framework_.version_on(start)
-        if version is None or version.cycle is None:
-            return start
-        following = rules.add_years(start, version.cycle.years)
-        if following > today:
-            return start
-        start = following
-
-
-def _default_cycle_start(framework_: Framework, today: date) -> date:
-    version = framework_.version_on(today)
-    return rules.year_span(version, rules.year_of(version, today))[0]
 
 
 def _version_for_year(framework_: Framework, year: int):

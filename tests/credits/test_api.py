@@ -162,6 +162,32 @@ def test_bad_profiles_are_refused_naming_the_field(client, headers, body, field)
     assert_error(client.put("/api/v1/credits/profile", json=body, headers=headers("mentor")), 422, field)
 
 
+@pytest.mark.parametrize(("framework_id", "cycle_start", "rule"), [
+    ("royal_college_moc", "2024-03-01", "must be 1 January, the first day of a Royal College MOC Program year"),
+    ("royal_college_moc", "2023-12-31", "must be 1 January, the first day of a Royal College MOC Program year"),
+    ("royal_college_moc", "2024-02-29", "must be 1 January, the first day of a Royal College MOC Program year"),
+    ("cfpc_mainpro", "2025-01-01", "must be 1 July, the first day of a CFPC Mainpro+ year"),
+    ("cfpc_mainpro", "2025-06-30", "must be 1 July, the first day of a CFPC Mainpro+ year"),
+])
+def test_a_cycle_start_off_the_first_day_of_a_framework_year_is_refused(client, dept, headers, framework_id,
+                                                                        cycle_start, rule):
+    """MOC cycles run on calendar years, Mainpro+ on July-June years: a cycle start on any
+    other day is refused, naming the field and the day it must be, and nothing is saved."""
+    response = client.put("/api/v1/credits/profile", json={"framework_id": framework_id, "cycle_start": cycle_start},
+                          headers=headers("mentor"))
+    body = assert_error(response, 422, "cycle_start")
+    assert body["errors"] == {"cycle_start": [rule]}
+    first = f"{cycle_start[:4]}-01-01" if framework_id == "royal_college_moc" else None
+    if first:
+        assert f"began on {first}" in body["message"]
+    profile = client.get("/api/v1/credits/profile", headers=headers("mentor")).get_json()
+    assert (profile["cycle_start"], profile["chosen"]) == (None, False)
+    ok = "2024-01-01" if framework_id == "royal_college_moc" else "2024-07-01"
+    response = client.put("/api/v1/credits/profile", json={"framework_id": framework_id, "cycle_start": ok},
+                          headers=headers("mentor"))
+    assert response.status_code == 200, response.get_json()
+
+
 @pytest.mark.parametrize(("query", "status", "field"), [
     ({"framework": "nonsense"}, 422, "framework"),
     ({"person_id": "x"}, 422, "person_id"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from decimal import Decimal as D
 
 import pytest
 
@@ -16,7 +17,8 @@ from tests.api.error_shape import assert_error
 from .test_api import ACCREDITATION, AREA, NEXT_STEPS, YEAR, contribute, record_work, reflect
 
 URL = "/api/v1/credits/export"
-HEADINGS = ["Section", "Activity type", "Title", "Date", "Hours", "Credits", "Learning outcome / reflection summary"]
+HEADINGS = ["Section", "Activity type", "Title", "Date", "Hours", "Credits", "Learning outcome / reflection summary",
+            "Note"]
 OUTCOME = f"{AREA} Next steps: {NEXT_STEPS}"
 
 
@@ -29,11 +31,11 @@ def read_csv(response) -> list[list[str]]:
 def expected_rows(outcome: str) -> list[list[str]]:
     return [
         ["Section 3: Assessment", "Feedback received", "Reflection on feedback received: Teaching evaluation",
-         f"{YEAR}-03-01", "1.50", "4.50", outcome],
+         f"{YEAR}-03-01", "1.50", "4.50", outcome, ""],
         ["Section 1: Group learning", "Accredited group learning activity",
-         f"Mentor training completed: {ACCREDITATION}", f"{YEAR}-04-02", "3.00", "3.00", ""],
+         f"Mentor training completed: {ACCREDITATION}", f"{YEAR}-04-02", "3.00", "3.00", "", ""],
         ["Section 2: Self-learning", "Personal learning project", "Mentoring preparation: Prepared the mid-year review",
-         f"{YEAR}-05-03", "1.00", "2.00", ""],
+         f"{YEAR}-05-03", "1.00", "2.00", "", ""],
     ]
 
 
@@ -180,3 +182,32 @@ def test_the_last_year_accepted_exports_under_a_framework_whose_year_ends_the_ne
                               headers=headers("mentor"))
         assert response.status_code == 200, response.get_json()
         assert response.get_json()["rows"] == []
+
+
+def test_mainport_gets_hours_that_give_exactly_the_credits_and_a_capped_activity_says_so(client, dept, headers):
+    """MAINPORT computes credits from the hours typed in. A 25-minute reflection is 0.42
+    hour, which MAINPORT makes 1.26 credits: the export and the summary say 1.26 (they
+    said 0.42 h and 1.25). A 10-hour reflection earns at most 6 credits (2 hours): the
+    export claims 2.00 hours, not 10, and its note says why."""
+    reflect(client, headers, minutes=25, source_name="Teaching evaluation, spring")
+    reflect(client, headers, minutes=600, source_name="Mentee survey", occurred_on=date(YEAR, 6, 1).isoformat())
+    contribute(client, headers, kind="mentor_training", minutes=26, occurred_on=date(YEAR, 7, 1).isoformat(),
+               note="Short module")
+    body = client.get(URL, query_string={"year": YEAR, "format": "json"}, headers=headers("mentor")).get_json()
+    rows = [(row["date"], row["hours"], row["credits"], row["note"]) for row in body["rows"]]
+    assert rows == [
+        (f"{YEAR}-03-01", "0.42", "1.26", ""),
+        (f"{YEAR}-06-01", "2.00", "6.00",
+         "capped: 6 credits at most for one activity of reflection_on_feedback; 10.00 hours spent, 2.00 claimed"),
+        (f"{YEAR}-07-01", "0.44", "0.22", ""),  # unaccredited: 0.5 an hour, hours in steps of 0.02
+    ]
+    rates = {"Feedback received": 3, "Unaccredited group learning activity": D("0.5")}
+    for row in body["rows"]:
+        assert D(row["hours"]) * rates[row["activity_type"]] == D(row["credits"])
+    assert body["total"] == "7.48"
+    summary = client.get("/api/v1/credits/summary", headers=headers("mentor")).get_json()
+    awarded = {a["date"]: (a["earned"], a["credits"], a["reason"]) for a in summary["activities"]}
+    assert awarded[f"{YEAR}-06-01"] == ("30.00", "6.00", rows[1][3].split(";")[0])
+    assert [awarded[row[0]][1] for row in rows] == [row[2] for row in rows]
+    _, *csv_rows = read_csv(client.get(URL, query_string={"year": YEAR}, headers=headers("mentor")))
+    assert [(r[3], r[4], r[5], r[7]) for r in csv_rows] == rows

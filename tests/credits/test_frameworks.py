@@ -123,6 +123,18 @@ def cycle_cap_without_cycle(d):
     d["versions"][0]["rules"][0]["caps"] = {"per_cycle": 10}
 
 
+def misspelt_cap_scope(d):
+    _rule0(d)["caps"] = {"per_activty": 6}
+
+
+def zero_cap_per_activity(d):
+    _rule0(d)["caps"] = {"per_activity": 0}
+
+
+def negative_section_cap_per_activity(d):
+    d["versions"][0]["section_caps"] = {"section_3": {"per_activity": -1}}
+
+
 def duplicate_rule_id(d):
     d["versions"][0]["rules"][1]["id"] = _rule0(d)["id"]
 
@@ -142,6 +154,9 @@ def bad_date(d):
     (zero_step, "rounding needs a step above 0"),
     (cycle_cap_without_cycle, "a per_cycle cap needs the version to define a cycle"),
     (duplicate_rule_id, "rule 'reflection_on_feedback': another rule has this id"),
+    (misspelt_cap_scope, "rule 'reflection_on_feedback' caps: unknown field(s) per_activty"),
+    (zero_cap_per_activity, "rule 'reflection_on_feedback' caps: per_activity must be above 0"),
+    (negative_section_cap_per_activity, "section 'section_3': per_activity must not be negative (got -1)"),
     (bad_date, "effective_from must be a date YYYY-MM-DD (got '2024-02-30')"),
 ])
 def test_a_broken_file_is_refused_naming_the_file_and_the_rule(tmp_path, break_it, message):

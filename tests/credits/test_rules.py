@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 from recognition.credits.frameworks import load_frameworks, parse
 from recognition.credits.rules import (
     Activity,
+    claim,
     compute_credits,
+    cycle_anchor,
+    cycle_holding,
     cycle_progress,
     round_to,
     totals,
@@ -44,12 +47,14 @@ def test_rounding_to_a_step(value, step, mode, expected):
 
 @pytest.mark.parametrize("on", [date(2023, 6, 1), date(2024, 6, 1)], ids=["pre-2024", "2024+"])
 @pytest.mark.parametrize(("activity", "section", "credits", "reason"), [
-    (act("feedback_reflection", 40, **SOURCE), "section_3", "2", ""),
-    (act("feedback_reflection", 40, external_source="CFAR teaching evaluations"), "section_3", "2", ""),
+    # Credits come from hours to the nearest 0.01 hour, as MAINPORT computes them from the
+    # hours typed in: 40 minutes are 0.67 hour, 2.01 credits.
+    (act("feedback_reflection", 40, **SOURCE), "section_3", "2.01", ""),
+    (act("feedback_reflection", 40, external_source="CFAR teaching evaluations"), "section_3", "2.01", ""),
     (act("feedback_reflection", 40), "section_3", "0", ("earns nothing: it must link to a feedback report that "
      "reached the anonymity threshold (k) or name an external feedback source")),
     (act("feedback_reflection", 40, report_met_k=False, external_source="  "), "section_3", "0", "earns nothing"),
-    (act("mentoring_preparation", 50), "section_2", "1.67", ""),
+    (act("mentoring_preparation", 50), "section_2", "1.66", ""),  # 0.83 hour x 2
     (act("mentoring_preparation", 45), "section_2", "1.5", ""),
     (act("mentor_training", 90, accredited=True), "section_1", "1.5", ""),
     (act("mentor_training", 90), "section_1", "0.75", ""),
@@ -67,18 +72,25 @@ def test_moc_rates_in_both_eras(on, activity, section, credits, reason):
     assert credit.version == (date(2000, 1, 1) if on.year < 2024 else date(2024, 1, 1))
 
 
+# The AMA asks for the nearest quarter hour: a quarter is 15 minutes, so 7 minutes past one
+# round down and 8 up. A tie (7.5 minutes past) cannot happen in whole minutes; it would go up.
 @pytest.mark.parametrize(("activity", "section", "credits", "reason"), [
     (act("mentor_training", 50, accredited=True), "category_1", "0.75", ""),
+    (act("mentor_training", 52, accredited=True), "category_1", "0.75", ""),
+    (act("mentor_training", 53, accredited=True), "category_1", "1", ""),  # 0.88 h: up to 1, not down to 0.75
     (act("mentor_training", 60, accredited=True), "category_1", "1", ""),
-    (act("mentor_training", 74, accredited=True), "category_1", "1", ""),  # 1.23 h: down, not to 1.25
-    (act("mentor_training", 89, accredited=True), "category_1", "1.25", ""),
-    (act("mentor_training", 10, accredited=True), "category_1", "0", "too short: rounds down to 0 in steps of 0.25"),
+    (act("mentor_training", 74, accredited=True), "category_1", "1.25", ""),  # 1.23 h: nearest, not down to 1
+    (act("mentor_training", 89, accredited=True), "category_1", "1.5", ""),
+    (act("mentor_training", 7, accredited=True), "category_1", "0", "too short: rounds down to 0 in steps of 0.25"),
+    (act("mentor_training", 8, accredited=True), "category_1", "0.25", ""),
+    (act("mentor_training", 22), "category_2", "0.25", ""),
+    (act("mentor_training", 23), "category_2", "0.5", ""),
     (act("mentor_training", 90), "category_2", "1.5", ""),
     (act("feedback_reflection", 30, **SOURCE), "category_2", "0.5", ""),
-    (act("mentoring_preparation", 100), "category_2", "1.5", ""),
+    (act("mentoring_preparation", 100), "category_2", "1.75", ""),
     (act("meeting", 60, confirmed=True), None, "0", "Meeting earns no credits in AMA PRA Category 1 and 2"),
 ])
-def test_ama_rates_round_down_to_a_quarter(activity, section, credits, reason):
+def test_ama_rates_round_to_the_nearest_quarter_hour(activity, section, credits, reason):
     credit = one(AMA, activity)
     assert (credit.section, credit.credits, credit.reason) == (section, D(credits), reason)
 
@@ -97,30 +109,31 @@ def test_mainpro_rates_and_july_to_june_years(activity, section, credits, year):
 
 def test_moc_unaccredited_training_is_capped_at_50_a_cycle_and_the_next_cycle_starts_afresh():
     day = date(2024, 2, 1)
-    ten_hours = [act("mentor_training", 600, on=day) for _ in range(9)]  # 9 x 5 = 45
-    activities = ten_hours + [act("mentor_training", 480, on=day),  # 4: 49 used
-                              act("mentor_training", 600, on=date(2025, 1, 1)),  # 1 left of 5
-                              act("mentor_training", 600, on=date(2026, 1, 1)),  # nothing left
-                              act("mentor_training", 600, on=date(2026, 1, 1), accredited=True),  # not capped
-                              act("mentor_training", 600, on=date(2029, 1, 1))]  # next cycle
+    workshop_days = [act("mentor_training", 480, on=day) for _ in range(12)]  # 12 x 4 = 48
+    activities = workshop_days + [act("mentor_training", 300, on=date(2025, 1, 1)),  # 2.5: 2 left of 50
+                                  act("mentor_training", 480, on=date(2026, 1, 1)),  # nothing left
+                                  act("mentor_training", 480, on=date(2026, 1, 1), accredited=True),  # not capped
+                                  act("mentor_training", 480, on=date(2029, 1, 1))]  # next cycle
     credits = compute_credits(MOC, activities, cycle_start=date(2024, 1, 1))
-    assert [c.credits for c in credits] == [D(5)] * 9 + [D(4), D(1), D(0), D(10), D(5)]
-    assert credits[10].reason == credits[11].reason == "capped: 50 credits at most for unaccredited_training (per cycle)"
-    assert totals(credits).by_section == {"section_1": D(65)}
+    assert [c.credits for c in credits] == [D(4)] * 12 + [D(2), D(0), D(8), D(4)]
+    assert credits[12].reason == credits[13].reason == "capped: 50 credits at most for unaccredited_training (per cycle)"
+    assert totals(credits).by_section == {"section_1": D(62)}
 
 
 def test_caps_go_to_the_earliest_activities_whatever_the_input_order():
-    later, earlier = act("mentor_training", 6000, on=date(2025, 1, 1)), act("mentor_training", 6000, on=date(2024, 1, 1))
-    credits = compute_credits(MOC, [later, earlier], cycle_start=date(2024, 1, 1))
-    assert [c.credits for c in credits] == [D(0), D(50)]
+    later = [act("mentor_training", 480, on=date(2025, 1, 1)) for _ in range(13)]
+    earlier = [act("mentor_training", 480, on=date(2024, 1, 1)) for _ in range(13)]
+    credits = compute_credits(MOC, later + earlier, cycle_start=date(2024, 1, 1))
+    assert sum(c.credits for c in credits[:13]) == D(0)
+    assert [c.credits for c in credits[13:]] == [D(4)] * 12 + [D(2)]
 
 
 def test_mainpro_non_certified_is_capped_at_125_a_cycle_across_rules():
-    prep = [act("mentoring_preparation", 600, on=date(2021, 1, 1)) for _ in range(12)]  # 120
-    credits = compute_credits(MAINPRO, prep + [act("mentor_training", 600, on=date(2022, 1, 1)),
-                                               act("mentor_training", 600, on=date(2022, 1, 2), accredited=True)],
+    prep = [act("mentoring_preparation", 240, on=date(2021, 1, 1)) for _ in range(30)]  # 120
+    credits = compute_credits(MAINPRO, prep + [act("mentor_training", 480, on=date(2022, 1, 1)),
+                                               act("mentor_training", 480, on=date(2022, 1, 2), accredited=True)],
                               cycle_start=date(2020, 7, 1))
-    assert [c.credits for c in credits[-2:]] == [D(5), D(10)]
+    assert [c.credits for c in credits[-2:]] == [D(5), D(8)]
     assert credits[-2].reason == "capped: 125 credits at most for Non-certified (per cycle)"
 
 
@@ -165,11 +178,20 @@ def test_an_activity_is_credited_under_the_version_in_force_on_its_date():
     assert credits[0].reason == "Test has no version in force on 2019-12-31"
 
 
+def sittings(kind, hours, most, on, **flags):
+    """``hours`` of work as sittings of at most ``most`` hours (the per-activity limits)."""
+    found = []
+    while hours > 0:
+        found.append(act(kind, min(hours, most) * 60, on=on, **flags))
+        hours -= most
+    return found
+
+
 def year_of_moc(year, reflection_h=10, prep_h=10, training_h=0, source=True):
     on = date(year, 5, 1)
     flags = SOURCE if source else {}
-    return [act("feedback_reflection", reflection_h * 60, on=on, **flags), act("mentoring_preparation", prep_h * 60, on=on),
-            act("mentor_training", training_h * 60, on=on, accredited=True)]
+    return (sittings("feedback_reflection", reflection_h, 2, on, **flags) + sittings("mentoring_preparation", prep_h, 4, on)
+            + sittings("mentor_training", training_h, 8, on, accredited=True))
 
 
 def years_of_moc(years, **hours):
@@ -231,8 +253,8 @@ def test_moc_cycle_progress(activities, start, today, met, warnings):
 
 
 def test_mainpro_cycle_progress_after_the_cycle_ended():
-    activities = [act("mentor_training", 26 * 60, on=date(y, 9, 1), accredited=True) for y in range(2020, 2025)]
-    activities.append(act("feedback_reflection", 5 * 60, on=date(2020, 9, 2), **SOURCE))
+    activities = [a for y in range(2020, 2025) for a in sittings("mentor_training", 26, 8, date(y, 9, 1), accredited=True)]
+    activities += sittings("feedback_reflection", 5, 2, date(2020, 9, 2), **SOURCE)
     result = progress(MAINPRO, activities, date(2020, 7, 1), date(2025, 7, 15))
     assert result.end == date(2025, 6, 30)
     assert list(result.warnings) == [
@@ -287,3 +309,172 @@ def test_adding_an_activity_never_lowers_a_total(framework, activities, extra, a
     after = totals(compute_credits(framework, activities[:at] + [extra] + activities[at:], cycle_start=date(2024, 1, 1)))
     assert after.total >= before.total
     assert all(after.by_section.get(s, 0) >= n for s, n in before.by_section.items())
+
+
+# Limits per activity (issue 10, item 4) -------------------------------------------------------
+
+@pytest.mark.parametrize(("framework", "activity", "earned", "credits", "reason"), [
+    # One 10-hour reflection used to earn 30 Section 3 credits, more than a cycle's minimum of 25.
+    (MOC, act("feedback_reflection", 600, **SOURCE), "30", "6", "capped: 6 credits at most for one activity of "
+                                                                "reflection_on_feedback"),
+    (MOC, act("feedback_reflection", 120, **SOURCE), "6", "6", ""),  # 2 hours: the limit itself
+    (MOC, act("feedback_reflection", 121, **SOURCE), "6.06", "6", "capped: 6 credits at most for one activity"),
+    (MOC, act("mentoring_preparation", 240), "8", "8", ""),
+    (MOC, act("mentoring_preparation", 600), "20", "8", "capped: 8 credits at most for one activity of "
+                                                         "mentoring_preparation"),
+    (MOC, act("mentor_training", 480, accredited=True), "8", "8", ""),  # a workshop day
+    (MOC, act("mentor_training", 1440, accredited=True), "24", "8", "capped: 8 credits at most for one activity"),
+    (MOC, act("mentor_training", 600), "5", "4", "capped: 4 credits at most for one activity of unaccredited_training"),
+    (MOC, act("feedback_reflection", 600, on=date(2023, 6, 1), **SOURCE), "30", "6", "capped: 6 credits"),  # old era
+    (AMA, act("feedback_reflection", 600, **SOURCE), "10", "2", "capped: 2 credits at most for one activity"),
+    (AMA, act("mentor_training", 600, accredited=True), "10", "8", "capped: 8 credits"),
+    (MAINPRO, act("feedback_reflection", 600, **SOURCE), "10", "2", "capped: 2 credits"),
+    (MAINPRO, act("mentoring_preparation", 300), "5", "4", "capped: 4 credits"),
+    (POINTS, act("mentoring_preparation", 600), "10", "4", "capped: 4 points at most for one activity"),
+])
+def test_one_activity_earns_at_most_its_rules_limit(framework, activity, earned, credits, reason):
+    credit = one(framework, activity)
+    assert (credit.earned, credit.credits) == (D(earned), D(credits))
+    assert credit.reason.startswith(reason) and bool(credit.reason) == bool(reason)
+
+
+def test_a_capped_activity_counts_only_what_it_was_awarded_against_the_cycle():
+    """13 unaccredited workshop days of 10 hours: each capped at 4, so the 50 a cycle is
+    reached on the 13th (12 x 4 + 2), not on the 10th (10 x 5)."""
+    credits = compute_credits(MOC, [act("mentor_training", 600) for _ in range(13)], cycle_start=date(2024, 1, 1))
+    assert [c.credits for c in credits] == [D(4)] * 12 + [D(2)]
+    assert credits[-1].reason == "capped: 4 credits at most for one activity of unaccredited_training"
+
+
+def test_no_single_reflection_fills_a_cycles_section_3_minimum():
+    for framework in (MOC,):
+        cycle = framework.version_on(date(2024, 1, 1)).cycle
+        most = one(framework, act("feedback_reflection", 1440, **SOURCE)).credits
+        assert most < cycle.minimums[0].credits
+
+
+# Cycle arithmetic at the edges (issue 10, item 5) -----------------------------------------------
+
+REMIND_2023 = "Report your 2023 credits by 31 January 2024 ({})."
+# 30 Section 3 credits in 2023, the last year of a 2019-2023 cycle judged by the old rules.
+SHORT_2019 = ("Your previous cycle, 1 January 2019 to 31 December 2023, ended short of its requirements by what is "
+              "recorded here: 30 of the 400 credits (370 short); years below the 40 credits a year needs: 2019 (0), "
+              "2020 (0), 2021 (0), 2022 (0), 2023 (30); Section 1: Group learning: 0 of the 25 credits (25 short); "
+              "Section 2: Self-learning: 0 of the 25 credits (25 short).")
+MET_2019 = years_of_moc(range(2019, 2024), reflection_h=10, prep_h=20, training_h=10)  # 80 a year, 400 in all
+
+
+@pytest.mark.parametrize(("activities", "today", "expected", "absent"), [
+    # The first day of a new cycle: last year's reminder, and how the old cycle ended.
+    (year_of_moc(2023, prep_h=0), date(2024, 1, 1), [REMIND_2023.format("30 days left"), SHORT_2019], []),
+    (year_of_moc(2023, prep_h=0), date(2024, 1, 31), [REMIND_2023.format("today"), SHORT_2019], []),
+    # February: the report is closed; the old cycle's shortfall stays for the cycle's first year.
+    (year_of_moc(2023, prep_h=0), date(2024, 2, 1), [SHORT_2019], ["Report your 2023"]),
+    (year_of_moc(2023, prep_h=0), date(2024, 2, 29), [SHORT_2019], ["Report your 2023"]),  # a leap day
+    (year_of_moc(2023, prep_h=0), date(2024, 12, 31), [SHORT_2019], ["Report your 2023"]),
+    (year_of_moc(2023, prep_h=0), date(2025, 1, 1), ["Report your 2024 credits by 31 January 2025 (30 days left)."],
+     ["previous cycle"]),
+    # A previous cycle that met everything: only the reminder.
+    (MET_2019, date(2024, 1, 10), [REMIND_2023.format("21 days left")], ["previous cycle"]),
+    # Nothing recorded in the previous cycle: nothing to say about it, but the reminder stands.
+    ([], date(2024, 1, 10), [REMIND_2023.format("21 days left")], ["previous cycle"]),
+])
+def test_the_first_january_of_a_cycle_reminds_of_last_year_and_of_a_short_previous_cycle(activities, today, expected,
+                                                                                          absent):
+    result = progress(MOC, activities, CYCLE_2024, today)
+    for warning in expected:
+        assert warning in result.warnings, (warning, result.warnings)
+    for text in absent:
+        assert not any(text in warning for warning in result.warnings), (text, result.warnings)
+
+
+def test_a_new_2029_cycle_reports_the_2024_cycle_by_the_2024_rules():
+    """Leap year 2028 is the old cycle's last year; 2024 rules: 250, 25 a year, 25 in
+    Section 3 and one "feedback received" activity."""
+    activities = sittings("mentoring_preparation", 30, 4, date(2028, 2, 29))  # 60 in Section 2, none in Section 3
+    result = progress(MOC, activities, date(2029, 1, 1), date(2029, 1, 31))
+    assert "Report your 2028 credits by 31 January 2029 (today)." in result.warnings
+    assert ("Your previous cycle, 1 January 2024 to 31 December 2028, ended short of its requirements by what is "
+            "recorded here: 60 of the 250 credits (190 short); years below the 25 credits a year needs: 2024 (0), "
+            "2025 (0), 2026 (0), 2027 (0); Section 3: Assessment: 0 of the 25 credits (25 short); 0 \u201cfeedback "
+            "received\u201d activities of the 1 it needed.") in result.warnings
+
+
+def test_a_july_to_june_cycle_says_how_the_previous_one_ended_in_its_first_year():
+    activities = sittings("mentor_training", 26, 8, date(2024, 9, 1), accredited=True)
+    for today, shown in [(date(2025, 6, 30), False), (date(2025, 7, 1), True), (date(2026, 6, 30), True),
+                         (date(2026, 7, 1), False)]:
+        start = date(2025, 7, 1) if today >= date(2025, 7, 1) else date(2020, 7, 1)
+        warnings = progress(MAINPRO, activities, start, today).warnings
+        said = [w for w in warnings if w.startswith("Your previous cycle")]
+        assert bool(said) is shown, (today, warnings)
+        if shown:
+            assert said == [
+                "Your previous cycle, 1 July 2020 to 30 June 2025, ended short of its requirements by what is recorded "
+                "here: 26 of the 250 credits (224 short); years below the 25 credits a year needs: 2020-21 (0), "
+                "2021-22 (0), 2022-23 (0), 2023-24 (0); Certified (including Certified Assessment): 26 of the 125 "
+                "credits (99 short); Certified Assessment: 0 of the 10 credits (10 short)."]
+        assert not any(w.startswith("Report your") for w in warnings)  # Mainpro+: no deadline encoded
+
+
+@pytest.mark.parametrize(("framework", "activities", "today", "anchor", "holding"), [
+    (MOC, [act("feedback_reflection", 60, on=date(2021, 6, 1), **SOURCE)], date(2025, 12, 31), date(2021, 1, 1),
+     date(2021, 1, 1)),
+    (MOC, [act("feedback_reflection", 60, on=date(2021, 6, 1), **SOURCE)], date(2026, 1, 1), date(2021, 1, 1),
+     date(2026, 1, 1)),
+    # A meeting earns no MOC credit: the earliest credited activity is what counts.
+    (MOC, [act("meeting", 60, on=date(2019, 5, 1), confirmed=True), act("mentor_training", 60, on=date(2024, 12, 31))],
+     date(2026, 1, 15), date(2024, 1, 1), date(2024, 1, 1)),
+    (MOC, [act("mentor_training", 60, on=date(2020, 2, 29))], date(2030, 1, 1), date(2020, 1, 1), date(2030, 1, 1)),
+    # Nothing credited: a cycle starting this year.
+    (MOC, [act("meeting", 60, on=date(2019, 5, 1))], date(2026, 3, 1), None, date(2026, 1, 1)),
+    (MOC, [], date(2026, 1, 1), None, date(2026, 1, 1)),
+    # July-June years: March 2021 is in 2020-21, so cycles start on 1 July 2020.
+    (MAINPRO, [act("mentor_training", 60, on=date(2021, 3, 1))], date(2025, 6, 30), date(2020, 7, 1), date(2020, 7, 1)),
+    (MAINPRO, [act("mentor_training", 60, on=date(2021, 3, 1))], date(2025, 7, 1), date(2020, 7, 1), date(2025, 7, 1)),
+    (MAINPRO, [], date(2026, 1, 1), None, date(2025, 7, 1)),
+    (AMA, [act("mentor_training", 60, on=date(2021, 3, 1))], date(2025, 7, 1), date(2021, 1, 1), None),
+])
+def test_without_a_cycle_start_caps_and_progress_use_one_series_of_cycles(framework, activities, today, anchor,
+                                                                          holding):
+    assert cycle_anchor(framework, activities) == anchor
+    assert cycle_holding(framework, anchor, today) == holding
+    assert compute_credits(framework, activities) == compute_credits(framework, activities, anchor)
+
+
+# What MAINPORT is given (issue 10, item 5e) ---------------------------------------------------------
+
+RATED = [(framework, rule) for framework in FRAMEWORKS.values() for version in framework.versions
+         for rule in version.rules if rule.rate_per_hour]
+
+
+def activity_for(rule, minutes: int, on: date) -> Activity:
+    return act(rule.kinds[0], minutes, on=on, confirmed=True, report_met_k=True, **rule.when)
+
+
+@given(pair=st.sampled_from(RATED), minutes=st.integers(1, 1440))
+def test_exported_hours_times_the_rate_are_exactly_the_exported_credits(pair, minutes):
+    framework, rule = pair
+    on = max(date(2024, 7, 1), next(v.effective_from for v in framework.versions if rule in v.rules))
+    credit = one(framework, activity_for(rule, minutes, on))
+    assert credit.rule == rule.id
+    hours, credits = claim(framework, credit)
+    shown_hours, shown_credits = D(f"{hours:.2f}"), D(f"{credits:.2f}")
+    assert shown_hours * rule.rate_per_hour == shown_credits
+    assert shown_credits <= credit.credits  # never more than the statement awards
+    assert shown_credits == credit.credits  # and, with the shipped steps, exactly that
+
+
+@pytest.mark.parametrize(("activity", "hours", "credits"), [
+    (act("feedback_reflection", 25, **SOURCE), "0.42", "1.26"),  # was 0.42 h and 1.25 credits
+    (act("feedback_reflection", 40, **SOURCE), "0.67", "2.01"),
+    (act("mentoring_preparation", 50), "0.83", "1.66"),
+    (act("mentor_training", 25), "0.42", "0.21"),
+    (act("mentor_training", 26), "0.44", "0.22"),  # 0.5 an hour: hours in steps of 0.02
+    (act("feedback_reflection", 600, **SOURCE), "2.00", "6.00"),  # capped: the hours the credits stand for
+])
+def test_moc_claims_for_mainport(activity, hours, credits):
+    credit = one(MOC, activity)
+    claimed = claim(MOC, credit)
+    assert (f"{claimed[0]:.2f}", f"{claimed[1]:.2f}") == (hours, credits)
+    assert claimed[1] == credit.credits

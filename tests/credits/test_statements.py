@@ -4,12 +4,14 @@ the public verification facts, and who the year-end batch would issue to."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 from base64 import b32decode
 from datetime import date, datetime, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -30,6 +32,7 @@ from .test_summary import (
     STEPS,
     meeting,
     mentor_year,
+    reflect,
     work,
 )
 
@@ -532,7 +535,8 @@ def test_eligible_lists_people_with_credits_and_no_statement(app, dept, credited
     with app.app_context():
         # The director's ten minutes of preparation earn MOC credit (2/h, to 0.01) but no
         # AMA credit (1/h, down to 0.25); the mentee's meeting work is the mentor's.
-        work(dept, "director", "mentoring_preparation", date(2025, 9, 1), 10)
+        # 7 minutes earn MOC credit (0.12 hour) but nothing under AMA (nearest quarter hour: 0).
+        work(dept, "director", "mentoring_preparation", date(2025, 9, 1), 7)
         meeting(dept, date(2025, 9, 2), by="mentee")
         db.session.commit()
         ids = dept.ids
@@ -552,7 +556,8 @@ def test_eligible_lists_people_with_credits_and_no_statement(app, dept, credited
 def test_eligible_uses_each_persons_framework_unless_one_is_named(app, dept, credited):
     with app.app_context():
         ids = dept.ids
-        work(dept, "director", "mentoring_preparation", date(2025, 9, 1), 10)
+        # 7 minutes earn MOC credit (0.12 hour) but nothing under AMA (nearest quarter hour: 0).
+        work(dept, "director", "mentoring_preparation", date(2025, 9, 1), 7)
         service.set_profile(ids["other_mentor"], "ama_pra", None, load_actor(ids["other_mentor"]), NOW)
         db.session.commit()
 
@@ -569,3 +574,23 @@ def test_eligible_uses_each_persons_framework_unless_one_is_named(app, dept, cre
         assert (ids["mentor"], MOC) in service.eligible(2025)
 
         assert "framework" in refused(DomainError, service.eligible, 2025, "no_such_framework").errors
+
+
+def test_a_statement_certifies_the_capped_credits_with_the_reason(app, dept):
+    """A 10-hour reflection earns 6 Section 3 credits (2 hours at 3 an hour), not 30: the
+    signed document, its total, the certificate and the verification facts say 6, and
+    the activity's note says why."""
+    with app.app_context():
+        reflect(dept, "mentor", date(2025, 3, 1), 600)
+        db.session.commit()
+        statement = issue(dept)
+        document = json.loads(statement.document)
+        [activity] = document["activities"]
+        assert (activity["minutes"], activity["hours"], activity["credits"]) == (600, "10.00", "6.00")
+        assert activity["note"] == "capped: 6 credits at most for one activity of reflection_on_feedback"
+        assert document["total"] == statement.total == "6.00"
+        assert [s["credits"] for s in document["sections"] if s["id"] == "section_3"] == ["6.00"]
+        assert service.verification(statement.code)["credits"] == "6.00"
+        text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(statement.pdf)).pages)
+        assert "capped: 6 credits at most for one activity" in text
+        assert "30.00" not in text

@@ -10,6 +10,7 @@ import pytest
 
 from recognition.auth.service import load_actor
 from recognition.credits import rules, service
+from recognition.credits.models import CreditProfile
 from recognition.errors import DomainError, Forbidden
 from recognition.extensions import db
 from recognition.feedback.models import Release
@@ -278,11 +279,36 @@ def test_a_cycle_that_started_before_2024_is_judged_by_the_old_rules(app, dept):
 
 
 def test_without_a_cycle_start_the_summary_says_what_it_assumed(app, dept):
+    """No cycle start: cycles count from the year of the earliest credited activity (the
+    2024 preparation; the 2025 meeting earns nothing), so the page shows 2024-2028, the
+    same cycle the per-cycle caps count in, with every credit of 2024 and 2025 in it."""
     with app.app_context():
         mentor_year(dept)
         found = service.summary(dept.ids["mentor"], TODAY)
-        assert found.progress.start == date(2026, 1, 1)
-        assert "cycle start is not set" in found.cycle_note and "2026-01-01" in found.cycle_note
+        assert (found.progress.start, found.progress.end) == (date(2024, 1, 1), date(2028, 12, 31))
+        assert found.progress.totals.total == D("9.50")
+        assert "cycle start is not set" in found.cycle_note and "starts 2024-01-01" in found.cycle_note
+        assert "per-cycle limits count from the same date" in found.cycle_note
+
+
+def test_without_a_cycle_start_caps_and_the_page_count_the_same_cycle(app, dept):
+    """Unaccredited training is capped at 50 credits a MOC cycle. Work from 2020 on, seen
+    in January 2026 with no cycle start: both the caps and the page count the cycles
+    2020-2024 and 2025-2029, so what the page shows for 2025-2029 is what the caps left."""
+    with app.app_context():
+        for year in (2020, 2021, 2022):  # 3 x 5 workshop days x 4 = 60: capped at 50 in 2020-2024
+            for day in range(1, 6):
+                work(dept, "mentor", "mentor_training", date(year, 3, day), 480, note="Workshop day")
+        for day in range(1, 4):  # 2025: a new cycle, 12 credits
+            work(dept, "mentor", "mentor_training", date(2025, 3, day), 480, note="Workshop day")
+        db.session.commit()
+        found = service.summary(dept.ids["mentor"], TODAY)
+        by_year = {row["year"]: row["total"] for row in found.years}
+        assert by_year == {2020: D(20), 2021: D(20), 2022: D(10), 2025: D(12)}
+        assert (found.progress.start, found.progress.end) == (date(2025, 1, 1), date(2029, 12, 31))
+        assert found.progress.totals.total == D(12)
+        capped = [c.credit.reason for c in found.credited if c.credit.year == 2022 and c.credit.credits < 4]
+        assert capped and all("50 credits at most for unaccredited_training (per cycle)" in r for r in capped)
 
 
 def test_the_profile_framework_is_used_and_can_be_overridden(app, dept):
@@ -368,3 +394,15 @@ def test_an_admin_sets_anyones_profile_and_a_second_setting_replaces_the_first(a
         service.set_profile(dept.ids["mentor"], MOC, None, load_actor(dept.ids["mentor"]), NOW)
         db.session.commit()
         assert service.profile_of(dept.ids["mentor"]) == service.Profile(MOC, None, True)
+
+
+def test_a_cycle_start_saved_before_the_check_is_counted_as_saved_and_the_summary_says_to_fix_it(app, dept):
+    with app.app_context():
+        mentor_year(dept)
+        db.session.add(CreditProfile(person_id=dept.ids["mentor"], framework_id=MOC, cycle_start=date(2024, 3, 1),
+                                     updated_at=NOW))
+        db.session.commit()
+        found = service.summary(dept.ids["mentor"], TODAY)
+        assert found.progress.start == date(2024, 3, 1)
+        assert ("Your cycle start 2024-03-01 is not 1 January, the first day of a Royal College MOC Program year: "
+                "your cycle most likely began on 2024-01-01. Set it again below.") == found.cycle_note

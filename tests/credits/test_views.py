@@ -136,9 +136,11 @@ def test_the_page_shows_credits_by_year_cycle_progress_and_warnings(app, client,
     assert f"{LAST_YEAR} 1.00 0.00 4.50 5.50" in text  # Sections 1, 2, 3 and the total
     assert f"{LAST_YEAR}-03-01 Reflection on feedback received: 360 review 1.50 Section 3: Assessment 4.50" in text
     assert f"{LAST_YEAR}-05-02 Mentor training completed 2.00 Section 1: Group learning 1.00" in text
-    # Without a cycle start the cycle is assumed to start this year, and says so.
-    assert f"this assumes a cycle starting {LAST_YEAR + 1}-01-01" in text
-    assert "Section 3: Assessment 0.00 25.00 not yet" in text
+    # Without a cycle start, cycles are counted from the earliest credited activity (last
+    # year): the page shows that cycle, the one per-cycle caps count in, and says so.
+    assert f"the current one starts {LAST_YEAR}-01-01, and per-cycle limits count from the same date" in text
+    assert f"Cycle from 1 January {LAST_YEAR} to 31 December {LAST_YEAR + 4}" in text
+    assert "Section 3: Assessment 4.50 25.00 not yet" in text
 
     client.post("/credits/profile", data={"framework": MOC, "cycle_start": f"{LAST_YEAR}-01-01"})
     response = client.get("/credits")
@@ -193,6 +195,9 @@ def test_the_page_works_under_every_framework(app, client, dept, login, framewor
     ({"framework": "moc_made_up", "cycle_start": ""}, "Credit framework: must be one of the frameworks listed"),
     ({"framework": MOC, "cycle_start": "2024-13-01"}, "must be a date written as YYYY-MM-DD"),
     ({"framework": "ama_pra", "cycle_start": "2024-01-01"}, "has no cycles; leave the cycle start empty"),
+    ({"framework": MOC, "cycle_start": "2024-07-01"},
+     "must be 1 January, the first day of a Royal College MOC Program year"),
+    ({"framework": "cfpc_mainpro", "cycle_start": "2024-01-01"}, "must be 1 July, the first day of a CFPC Mainpro+ year"),
 ])
 def test_a_bad_profile_is_refused_naming_the_field(app, client, dept, login, data, message):
     login(client, "mentor")
@@ -350,7 +355,7 @@ def test_the_export_on_screen_and_as_csv(app, client, dept, login):
     earn(app, dept, minutes=90)
     login(client, "mentor")
     text = page_text(client.get(f"/credits?year={LAST_YEAR}"))
-    assert "Section Activity type Title Date Hours Credits Learning outcome / reflection summary" in text
+    assert "Section Activity type Title Date Hours Credits Learning outcome / reflection summary Note" in text
     assert (f"Section 3: Assessment Feedback received Reflection on feedback received: 360 review "
             f"{LAST_YEAR}-03-01 1.50 4.50 {AREA} Next steps: {NEXT_STEPS}") in text
     assert f'href="/credits/export.csv?year={LAST_YEAR}"' in client.get("/credits").get_data(as_text=True)
@@ -360,9 +365,10 @@ def test_the_export_on_screen_and_as_csv(app, client, dept, login):
     assert response.headers["Content-Disposition"] == f'attachment; filename="mainport-{MOC}-{LAST_YEAR}.csv"'
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows == [
-        ["Section", "Activity type", "Title", "Date", "Hours", "Credits", "Learning outcome / reflection summary"],
+        ["Section", "Activity type", "Title", "Date", "Hours", "Credits", "Learning outcome / reflection summary",
+         "Note"],
         ["Section 3: Assessment", "Feedback received", "Reflection on feedback received: 360 review",
-         f"{LAST_YEAR}-03-01", "1.50", "4.50", f"{AREA} Next steps: {NEXT_STEPS}"],
+         f"{LAST_YEAR}-03-01", "1.50", "4.50", f"{AREA} Next steps: {NEXT_STEPS}", ""],
     ]
     assert "Nothing to claim for" in page_text(client.get(f"/credits?year={LAST_YEAR - 1}"))
 
