@@ -23,6 +23,10 @@ RECORDED_ELSEWHERE = frozenset({"feedback_reflection", "award_received"})
 DIRECT_KINDS = [kind for kind in KINDS if kind not in RECORDED_ELSEWHERE]
 # Kinds that happen between the two people, so the counterpart can confirm them.
 CONFIRMABLE = frozenset({"meeting", "academic_plan_review", "peer_group_session", "sponsorship_action"})
+# The person's own work (learning, preparing, reflecting, an award), never work between two
+# people. It never names a mentorship, so no mentee can write it into their mentor's ledger
+# through one; only the person or an administrator records it (``service.record``).
+PERSONAL = frozenset({"mentor_training", "mentoring_preparation", "other", "feedback_reflection", "award_received"})
 LABELS = {
     "meeting": "Meeting",
     "academic_plan_review": "Academic-plan review",
@@ -64,6 +68,9 @@ def contribution_problems(
     elif KINDS[kind] and mentorship_span is None:
         label = LABELS[kind].lower()
         refuse("mentorship_id", f"is required for {'an' if label[0] in 'aeiou' else 'a'} {label}")
+    elif kind in PERSONAL and mentorship_span is not None:
+        refuse("mentorship_id", f"must be left out for {LABELS[kind].lower()}: it is the person's own work, "
+                                "recorded in their own ledger, not in a mentorship")
     if occurred_on > today:
         refuse("occurred_on", "must not be in the future")
     if occurred_on < EARLIEST:
@@ -86,3 +93,17 @@ def contribution_problems(
         elif len(accreditation) > MAX_ACCREDITATION:
             refuse("accreditation", f"must be at most {MAX_ACCREDITATION} characters")
     return problems
+
+
+def may_reverse(
+    actor_id: int | None, actor_is_admin: bool, *, subject_id: int, recorder_id: int, kind: str | None,
+    pair: tuple[int, int] | None,
+) -> bool:
+    """Who may reverse a contribution: an administrator, whoever recorded it, the person it
+    is about (it is their ledger and their credit, so they can always dispute what someone
+    else wrote there), and, for work between two people, either person of the mentorship
+    (the counterpart disputes a meeting that did not happen). ``pair`` is the mentorship's
+    (mentor_id, mentee_id), or None."""
+    if actor_is_admin or actor_id in (subject_id, recorder_id):
+        return True
+    return pair is not None and kind in CONFIRMABLE and actor_id in pair

@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
-from recognition.ledger.rules import EARLIEST, KINDS, LABELS, MAX_MINUTES, contribution_problems
+from recognition.ledger.rules import (
+    CONFIRMABLE, EARLIEST, KINDS, LABELS, MAX_MINUTES, PERSONAL as PERSONAL_KINDS, contribution_problems, may_reverse,
+)
 
 TODAY = date(2025, 6, 15)
 OPEN = (date(2024, 1, 1), None)  # a running mentorship
@@ -26,7 +28,23 @@ def test_the_kind_tables_agree():
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_kind_is_accepted_with_good_input(kind):
-    assert contribution_problems(kind, A_DAY, 60, TODAY, OPEN, own_operation=True) == {}
+    span = None if kind in PERSONAL_KINDS else OPEN
+    assert contribution_problems(kind, A_DAY, 60, TODAY, span, own_operation=True) == {}
+
+
+@pytest.mark.parametrize("kind", sorted(PERSONAL_KINDS))
+def test_personal_work_never_names_a_mentorship(kind):
+    """Otherwise the mentee of a mentorship could write training or preparation, which
+    earn credit, into their mentor's ledger."""
+    problems = contribution_problems(kind, A_DAY, 60, TODAY, OPEN, own_operation=True)
+    assert list(problems) == ["mentorship_id"]
+    assert problems["mentorship_id"][0].startswith(f"must be left out for {LABELS[kind].lower()}")
+
+
+def test_personal_kinds_are_exactly_the_kinds_no_counterpart_shares():
+    assert PERSONAL_KINDS == {"mentor_training", "mentoring_preparation", "other", "feedback_reflection", "award_received"}
+    assert not PERSONAL_KINDS & CONFIRMABLE
+    assert not any(KINDS[kind] for kind in PERSONAL_KINDS)
 
 
 def test_a_reflection_comes_only_through_its_own_operation():
@@ -81,7 +99,7 @@ def test_unknown_kind_is_refused_and_listed(kind):
     ],
 )
 def test_occurred_on_rules(occurred_on, span, expected):
-    problems = contribution_problems("other", occurred_on, 60, TODAY, span)
+    problems = contribution_problems("sponsorship_action", occurred_on, 60, TODAY, span)
     assert problems.get("occurred_on", []) == expected
     assert set(problems) <= {"occurred_on"}
 
@@ -114,7 +132,7 @@ def test_minutes_bounds(minutes, expected):
     ],
 )
 def test_zero_minutes_only_where_time_is_not_the_point(kind, zero_allowed):
-    problems = contribution_problems(kind, A_DAY, 0, TODAY, OPEN)
+    problems = contribution_problems(kind, A_DAY, 0, TODAY, None if kind in PERSONAL_KINDS else OPEN)
     assert problems == ({} if zero_allowed else {"minutes": ["must be more than 0 for this kind"]})
 
 
@@ -125,3 +143,30 @@ def test_every_broken_rule_is_reported_at_once():
         "occurred_on": ["must not be in the future"],
         "minutes": [f"must be between 0 and {MAX_MINUTES}"],
     }
+
+
+MENTOR, MENTEE, ADMIN, OUTSIDER = 1, 2, 3, 4
+PAIR = (MENTOR, MENTEE)
+
+
+@pytest.mark.parametrize(
+    ("actor", "is_admin", "subject", "recorder", "kind", "pair", "allowed"),
+    [
+        # A meeting the mentee logged is about the mentor: the mentor may reverse it.
+        (MENTOR, False, MENTOR, MENTEE, "meeting", PAIR, True),
+        (MENTEE, False, MENTOR, MENTEE, "meeting", PAIR, True),
+        # A meeting the mentor logged: the mentee may dispute it (it is about them too).
+        (MENTEE, False, MENTOR, MENTOR, "meeting", PAIR, True),
+        (OUTSIDER, False, MENTOR, MENTOR, "meeting", PAIR, False),
+        (ADMIN, True, MENTOR, MENTOR, "meeting", PAIR, True),
+        # Personal work an administrator recorded: the person may reverse it.
+        (MENTOR, False, MENTOR, ADMIN, "mentor_training", None, True),
+        (MENTOR, False, MENTOR, MENTOR, "mentoring_preparation", None, True),
+        # Nobody else's personal work, even if they share a mentorship.
+        (MENTEE, False, MENTOR, MENTOR, "mentor_training", None, False),
+        (MENTEE, False, MENTOR, MENTOR, "mentor_training", PAIR, False),
+        (OUTSIDER, False, MENTOR, ADMIN, "mentoring_preparation", None, False),
+    ],
+)
+def test_who_may_reverse(actor, is_admin, subject, recorder, kind, pair, allowed):
+    assert may_reverse(actor, is_admin, subject_id=subject, recorder_id=recorder, kind=kind, pair=pair) is allowed
