@@ -24,8 +24,9 @@ DIRECT_KINDS = [kind for kind in KINDS if kind not in RECORDED_ELSEWHERE]
 # Kinds that happen between the two people, so the counterpart can confirm them.
 CONFIRMABLE = frozenset({"meeting", "academic_plan_review", "peer_group_session", "sponsorship_action"})
 # The person's own work (learning, preparing, reflecting, an award), never work between two
-# people. It never names a mentorship, so no mentee can write it into their mentor's ledger
-# through one; only the person or an administrator records it (``service.record``).
+# people: only the person or an administrator records it (``may_record_personal``). It may
+# name a mentorship (preparing for one mentee), and is then the mentor's, so only the
+# mentor or an administrator may name one: no mentee writes credit into their mentor's ledger.
 PERSONAL = frozenset({"mentor_training", "mentoring_preparation", "other", "feedback_reflection", "award_received"})
 LABELS = {
     "meeting": "Meeting",
@@ -68,9 +69,6 @@ def contribution_problems(
     elif KINDS[kind] and mentorship_span is None:
         label = LABELS[kind].lower()
         refuse("mentorship_id", f"is required for {'an' if label[0] in 'aeiou' else 'a'} {label}")
-    elif kind in PERSONAL and mentorship_span is not None:
-        refuse("mentorship_id", f"must be left out for {LABELS[kind].lower()}: it is the person's own work, "
-                                "recorded in their own ledger, not in a mentorship")
     if occurred_on > today:
         refuse("occurred_on", "must not be in the future")
     if occurred_on < EARLIEST:
@@ -93,6 +91,13 @@ def contribution_problems(
         elif len(accreditation) > MAX_ACCREDITATION:
             refuse("accreditation", f"must be at most {MAX_ACCREDITATION} characters")
     return problems
+
+
+def may_record_personal(kind: str, subject_id: int, actor_id: int | None, actor_is_admin: bool) -> bool:
+    """Whether the actor may record this kind as ``subject_id``'s work: personal kinds only
+    by the person themself or an administrator (recorded as the recorder); work between two
+    people by either of them (checked against the mentorship)."""
+    return kind not in PERSONAL or actor_is_admin or actor_id == subject_id
 
 
 def may_reverse(

@@ -14,7 +14,7 @@ CONFIRM_DUPLICATE = (
 
 class ContributionInSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(DIRECT_KINDS))
-    mentorship_id = fields.Integer(validate=ID, allow_none=True, load_default=None, metadata={"description": "Required for meetings, plan reviews and peer-group sessions; must be left out for personal work (mentor training, mentoring preparation, other), which only the person or an administrator records"})
+    mentorship_id = fields.Integer(validate=ID, allow_none=True, load_default=None, metadata={"description": "Required for meetings, plan reviews and peer-group sessions. For personal work (mentor training, mentoring preparation, other) only the mentor of the mentorship or an administrator may name one: such work is the mentor's own"})
     person_id = fields.Integer(validate=ID, allow_none=True, load_default=None, metadata={"description": "Whose work, for personal kinds; defaults to you (only admins may name someone else)"})
     occurred_on = fields.Date(required=True)
     minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_MINUTES))

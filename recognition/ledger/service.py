@@ -16,7 +16,7 @@ from ..mentorships.models import Mentorship
 from ..people.models import Person
 from . import chain
 from .models import LedgerEntry
-from .rules import CONFIRMABLE, LABELS, MAX_NOTE, contribution_problems, may_reverse
+from .rules import CONFIRMABLE, LABELS, MAX_NOTE, contribution_problems, may_record_personal, may_reverse
 
 # The advisory lock key that serialises appends on PostgreSQL ("LEDGER" in ASCII).
 LEDGER_LOCK = 0x4C4544474552
@@ -42,7 +42,8 @@ def append(entry: LedgerEntry, now: datetime) -> LedgerEntry:
 def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False) -> LedgerEntry:
     """Record a contribution. Work between two people is recorded by the mentor or mentee
     of its mentorship (or an admin) and is the mentor's; personal work (training,
-    preparation, other) names no mentorship and is recorded by the person or an admin.
+    preparation, other) is recorded by the person or an admin, and names a mentorship
+    only when its mentor (or an admin) records it.
 
     An entry that repeats an unreversed one (same person, kind, date, minutes and
     mentorship) is refused with 409 unless ``data["confirm_duplicate"]`` says it is a
@@ -68,6 +69,12 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
         raise DomainError("The contribution breaks a rule: " + "; ".join(f"{k} {v[0]}" for k, v in problems.items()), problems)
     if mentorship is not None:
         person_id = mentorship.mentor_id
+        if not may_record_personal(data["kind"], person_id, actor.person_id, actor.is_admin):
+            raise Forbidden(
+                f"{LABELS[data['kind']]} is the mentor's own work: only the mentor, or an administrator, records it.",
+                {"mentorship_id": [f"may be named for {LABELS[data['kind']].lower()} only by the mentor of the "
+                                   "mentorship or an administrator"]},
+            )
     else:
         person_id = data.get("person_id") or actor.person_id
         if person_id != actor.person_id and not actor.is_admin:

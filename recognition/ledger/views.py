@@ -28,7 +28,8 @@ def mine():
     """Every entry about you, whoever recorded it, newest first: where you see what an
     administrator or your mentee recorded in your ledger, and correct it."""
     actor = page_actor()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    # Clamped: a page past the end is simply empty, never an offset the database refuses.
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 10**6)
     found = paginate(db.session, service.about(actor.person_id), {"page": page, "per_page": PAGE_SIZE})
     service.annotate(found["items"])
     return render_template("ledger/mine.html", actor=actor, page=found,

@@ -26,8 +26,8 @@ def test_a_mentee_cannot_write_personal_work_into_the_mentors_ledger_through_the
 ):
     response = client.post(URL, json=personal(kind, mentorship_id=dept.mentorship_id), headers=headers("mentee"))
 
-    body = assert_error(response, 422, "mentorship_id")
-    assert body["errors"]["mentorship_id"][0].startswith("must be left out for ")
+    body = assert_error(response, 403, "mentorship_id")
+    assert "only by the mentor" in body["errors"]["mentorship_id"][0]
     assert ledger_count(app) == 0
 
 
@@ -39,15 +39,22 @@ def test_a_mentee_cannot_name_the_mentor_as_the_person(app, client, dept, header
     assert ledger_count(app) == 0
 
 
-def test_the_mentor_records_personal_work_in_their_own_ledger_only(app, client, dept, headers):
-    """Not even the mentor attaches training to a mentorship: personal work is personal."""
-    assert_error(client.post(URL, json=personal(mentorship_id=dept.mentorship_id), headers=headers("mentor")),
-                 422, "mentorship_id")
-    response = client.post(URL, json=personal(), headers=headers("mentor"))
-    assert response.status_code == 201, response.get_json()
-    entry = response.get_json()
-    assert (entry["person_id"], entry["recorded_by_id"], entry["mentorship_id"]) == (
-        dept.ids["mentor"], dept.ids["mentor"], None)
+def test_the_mentor_records_preparation_for_a_mentee_and_an_admin_records_it_for_the_mentor(
+    app, client, dept, headers
+):
+    for role in ("mentor", "admin"):
+        response = client.post(URL, json=personal("mentoring_preparation", mentorship_id=dept.mentorship_id,
+                                                  minutes=30 if role == "mentor" else 40), headers=headers(role))
+        assert response.status_code == 201, response.get_json()
+        entry = response.get_json()
+        assert (entry["person_id"], entry["recorded_by_id"], entry["mentorship_id"]) == (
+            dept.ids["mentor"], dept.ids[role], dept.mentorship_id)
+
+
+def test_the_mentee_cannot_reverse_the_mentors_preparation_for_them(app, client, dept, headers, record):
+    entry_id = record("mentor", kind="mentoring_preparation")
+    assert_error(client.post(f"{URL}/{entry_id}/reversal", json={"reason": "No."}, headers=headers("mentee")), 403)
+    assert ledger_count(app) == 1
 
 
 def test_the_mentor_reverses_what_the_mentee_wrote_about_them(app, client, dept, headers, record):
@@ -149,3 +156,10 @@ def test_nobody_else_sees_a_persons_entry_page(app, client, dept, login, record)
     entry_id = record("mentor", kind="mentor_training", mentorship_id=None)
     login(client, "mentee")
     assert client.get(f"/contributions/{entry_id}").status_code == 404
+
+
+@pytest.mark.parametrize("page", ["2", "0", "-3", "x", str(10**30)])
+def test_your_ledger_pages_never_fail(app, client, dept, login, record, page):
+    record("mentor")
+    login(client, "mentor")
+    assert client.get("/contributions", query_string={"page": page}).status_code == 200

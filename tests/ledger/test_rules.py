@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from recognition.ledger.rules import (
-    CONFIRMABLE, EARLIEST, KINDS, LABELS, MAX_MINUTES, PERSONAL as PERSONAL_KINDS, contribution_problems, may_reverse,
+    CONFIRMABLE, EARLIEST, KINDS, LABELS, MAX_MINUTES, PERSONAL as PERSONAL_KINDS, contribution_problems, may_record_personal,
+    may_reverse,
 )
 
 TODAY = date(2025, 6, 15)
@@ -28,17 +29,26 @@ def test_the_kind_tables_agree():
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_kind_is_accepted_with_good_input(kind):
-    span = None if kind in PERSONAL_KINDS else OPEN
-    assert contribution_problems(kind, A_DAY, 60, TODAY, span, own_operation=True) == {}
+    assert contribution_problems(kind, A_DAY, 60, TODAY, OPEN, own_operation=True) == {}
 
 
-@pytest.mark.parametrize("kind", sorted(PERSONAL_KINDS))
-def test_personal_work_never_names_a_mentorship(kind):
-    """Otherwise the mentee of a mentorship could write training or preparation, which
-    earn credit, into their mentor's ledger."""
-    problems = contribution_problems(kind, A_DAY, 60, TODAY, OPEN, own_operation=True)
-    assert list(problems) == ["mentorship_id"]
-    assert problems["mentorship_id"][0].startswith(f"must be left out for {LABELS[kind].lower()}")
+@pytest.mark.parametrize(
+    ("kind", "subject", "actor", "is_admin", "allowed"),
+    [
+        # A mentee must not write credit-earning work into their mentor's ledger.
+        ("mentor_training", 1, 2, False, False),
+        ("mentoring_preparation", 1, 2, False, False),
+        ("other", 1, 2, False, False),
+        ("mentor_training", 1, 1, False, True),
+        ("mentoring_preparation", 1, 1, False, True),
+        ("mentor_training", 1, 3, True, True),  # an administrator, recorded as the recorder
+        # Work between two people: either of them (the mentorship decides who they are).
+        ("meeting", 1, 2, False, True),
+        ("sponsorship_action", 1, 2, False, True),
+    ],
+)
+def test_who_may_record_personal_work(kind, subject, actor, is_admin, allowed):
+    assert may_record_personal(kind, subject, actor, is_admin) is allowed
 
 
 def test_personal_kinds_are_exactly_the_kinds_no_counterpart_shares():
@@ -99,7 +109,7 @@ def test_unknown_kind_is_refused_and_listed(kind):
     ],
 )
 def test_occurred_on_rules(occurred_on, span, expected):
-    problems = contribution_problems("sponsorship_action", occurred_on, 60, TODAY, span)
+    problems = contribution_problems("other", occurred_on, 60, TODAY, span)
     assert problems.get("occurred_on", []) == expected
     assert set(problems) <= {"occurred_on"}
 
@@ -132,7 +142,7 @@ def test_minutes_bounds(minutes, expected):
     ],
 )
 def test_zero_minutes_only_where_time_is_not_the_point(kind, zero_allowed):
-    problems = contribution_problems(kind, A_DAY, 0, TODAY, None if kind in PERSONAL_KINDS else OPEN)
+    problems = contribution_problems(kind, A_DAY, 0, TODAY, OPEN)
     assert problems == ({} if zero_allowed else {"minutes": ["must be more than 0 for this kind"]})
 
 
