@@ -23,6 +23,8 @@ same feedback.
 
 from __future__ import annotations
 
+import hashlib
+
 import random
 import sys
 from collections import Counter, defaultdict
@@ -448,7 +450,9 @@ def reflections(
 
 def _planned(rng, mentor: int, at: datetime, not_before: date, source, block, period, fields) -> PlannedReflection:
     day = max(not_before, at.date() - timedelta(days=rng.randint(0, 3)))
-    salt = f"{rng.getrandbits(128):032x}"  # from the demo's seed, so a rebuilt demo is the same
+    # Derived, not drawn from ``rng``: a rebuilt demo is the same, and the rest of it is
+    # as it was before reflections had salts.
+    salt = hashlib.sha256(f"demo reflection salt:{mentor}:{at.isoformat()}".encode()).hexdigest()[:32]
     event = Event(
         "contribution", "feedback_reflection", None, mentor, min(day, at.date()), rng.choice(texts.REFLECTION_MINUTES),
         text_digest(fields, salt), mentor, at,

@@ -129,3 +129,18 @@ def test_the_reflection_page_says_the_text_matches_its_fingerprint(app, client, 
     login(client, "mentor")
     text = client.get(f"/reflections/{reflection['id']}").get_data(as_text=True)
     assert "The text matches its fingerprint in the ledger" in text
+
+
+def test_the_reflection_page_asks_before_recording_the_same_reflection_again(app, client, dept, login):
+    login(client, "mentor")
+    form = {"source": "external", "source_name": "360", "occurred_on": today().isoformat(), "minutes": "45",
+            **ONE_WORD}
+    assert client.post("/reflections/new", data=form).status_code == 302
+
+    again = client.post("/reflections/new", data=form)
+
+    assert again.status_code == 409
+    assert "Yes, this is a second, separate activity" in again.get_data(as_text=True)
+    assert reflections(app) == 1
+    assert client.post("/reflections/new", data={**form, "confirm_duplicate": "y"}).status_code == 302
+    assert reflections(app) == 2
