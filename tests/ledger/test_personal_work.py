@@ -10,7 +10,7 @@ import pytest
 
 from tests.api.error_shape import assert_error
 
-from .conftest import ledger_count, ledger_rows
+from .conftest import ledger_count, ledger_rows as stored_rows
 
 URL = "/api/v1/contributions"
 PERSONAL_DIRECT = ["mentor_training", "mentoring_preparation", "other"]
@@ -66,7 +66,7 @@ def test_the_mentor_reverses_what_the_mentee_wrote_about_them(app, client, dept,
     assert response.status_code == 201, response.get_json()
     reversal = response.get_json()
     assert (reversal["target_id"], reversal["recorded_by_id"]) == (entry_id, dept.ids["mentor"])
-    assert [row["entry_type"] for row in ledger_rows(app)] == ["contribution", "reversal"]
+    assert [row["entry_type"] for row in stored_rows(app)] == ["contribution", "reversal"]
 
 
 def test_the_mentee_disputes_a_meeting_the_mentor_logged(app, client, dept, headers, record):
