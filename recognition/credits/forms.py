@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..clock import today
 from ..forms import DATE, EMAIL, REQUIRED, InRange, PageForm
+from ..ledger.forms import confirm_duplicate_field
 from ..ledger.rules import LABELS, MAX_ACCREDITATION, MAX_MINUTES, MAX_NOTE
 from .frameworks import Framework
 
@@ -61,6 +62,8 @@ class PersonalWorkForm(PageForm):
     )
     note = TextAreaField("What it was (optional)",
                          validators=[Length(max=MAX_NOTE, message=f"must be at most {MAX_NOTE} characters")])
+    # Shown once the ledger has said the same work is already recorded.
+    confirm_duplicate = confirm_duplicate_field()
 
     def data_for_service(self) -> dict:
         accreditation = (self.accreditation.data or "").strip()
@@ -71,6 +74,7 @@ class PersonalWorkForm(PageForm):
             "note": self.note.data or "",
             # Left empty means "not accredited", not "accredited by nobody".
             "accreditation": accreditation or None,
+            "confirm_duplicate": bool(self.confirm_duplicate.data),
         }
 
 

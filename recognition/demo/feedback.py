@@ -23,6 +23,8 @@ same feedback.
 
 from __future__ import annotations
 
+import hashlib
+
 import random
 import sys
 from collections import Counter, defaultdict
@@ -159,12 +161,13 @@ class PlannedReflection:
     block: Block | None
     period: str | None
     fields: dict[str, str]  # source_name and the six steps
+    salt: str  # the key of the note's HMAC (reflections.digest)
 
     def row(self, reflection_id: int) -> dict:
         return {
             "id": reflection_id, "ledger_entry_id": self.event.id, "person_id": self.event.person_id,
             "source": self.source, "release_id": self.block.id if self.block else None, "period": self.period,
-            "created_at": self.event.recorded_at, **self.fields,
+            "salt": self.salt, "created_at": self.event.recorded_at, **self.fields,
         }
 
 
@@ -447,11 +450,14 @@ def reflections(
 
 def _planned(rng, mentor: int, at: datetime, not_before: date, source, block, period, fields) -> PlannedReflection:
     day = max(not_before, at.date() - timedelta(days=rng.randint(0, 3)))
+    # Derived, not drawn from ``rng``: a rebuilt demo is the same, and the rest of it is
+    # as it was before reflections had salts.
+    salt = hashlib.sha256(f"demo reflection salt:{mentor}:{at.isoformat()}".encode()).hexdigest()[:32]
     event = Event(
         "contribution", "feedback_reflection", None, mentor, min(day, at.date()), rng.choice(texts.REFLECTION_MINUTES),
-        text_digest(fields), mentor, at,
+        text_digest(fields, salt), mentor, at,
     )
-    return PlannedReflection(event, source, block, period, fields)
+    return PlannedReflection(event, source, block, period, fields, salt)
 
 
 def _report_fields(block: Block, plan: Plan, instrument, at: datetime) -> dict[str, str]:

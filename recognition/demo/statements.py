@@ -91,7 +91,9 @@ def _late_work_reissued(year: int, person_id: int | None, start: datetime) -> st
 
 
 def _prepared_late(actor, on: date, minutes: int, note: str, now: datetime) -> None:
-    ledger.record({"kind": "mentoring_preparation", "occurred_on": on, "minutes": minutes, "note": note}, actor, now)
+    # Late preparation, a separate activity even should the history hold one like it.
+    ledger.record({"kind": "mentoring_preparation", "occurred_on": on, "minutes": minutes, "note": note,
+                   "confirm_duplicate": True}, actor, now)
     db.session.commit()
 
 

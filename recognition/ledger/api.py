@@ -30,9 +30,11 @@ def list_entries(args):
 @blp.post("/contributions")
 @blp.arguments(ContributionInSchema)
 @blp.response(201, EntrySchema)
-@errors_for(401, 403, 404, 422)
+@errors_for(401, 403, 404, 409, 422)
 def record_contribution(body):
-    """Record mentoring work (a meeting, a plan review, training …)"""
+    """Record mentoring work (a meeting, a plan review, training …). Personal work is
+    recorded by the person or an administrator; a repeat of an unreversed entry is 409
+    unless confirm_duplicate is true"""
     entry = service.annotate([service.record(body, api_actor(), utcnow())])[0]
     db.session.commit()
     return entry

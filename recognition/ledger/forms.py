@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..forms import PageForm
@@ -23,3 +23,12 @@ class ReverseForm(PageForm):
 
 class VerifyForm(PageForm):
     """A button that runs the chain check; only the CSRF token travels."""
+
+
+SECOND_ACTIVITY = "Yes, this is a second, separate activity"
+
+
+def confirm_duplicate_field() -> BooleanField:
+    """The checkbox a form shows when the ledger refuses a repeat (409 on
+    ``confirm_duplicate``): ticked, the entry is recorded as a second activity."""
+    return BooleanField(SECOND_ACTIVITY, default=False)

@@ -23,6 +23,11 @@ RECORDED_ELSEWHERE = frozenset({"feedback_reflection", "award_received"})
 DIRECT_KINDS = [kind for kind in KINDS if kind not in RECORDED_ELSEWHERE]
 # Kinds that happen between the two people, so the counterpart can confirm them.
 CONFIRMABLE = frozenset({"meeting", "academic_plan_review", "peer_group_session", "sponsorship_action"})
+# The person's own work (learning, preparing, reflecting, an award), never work between two
+# people: only the person or an administrator records it (``may_record_personal``). It may
+# name a mentorship (preparing for one mentee), and is then the mentor's, so only the
+# mentor or an administrator may name one: no mentee writes credit into their mentor's ledger.
+PERSONAL = frozenset({"mentor_training", "mentoring_preparation", "other", "feedback_reflection", "award_received"})
 LABELS = {
     "meeting": "Meeting",
     "academic_plan_review": "Academic-plan review",
@@ -86,3 +91,24 @@ def contribution_problems(
         elif len(accreditation) > MAX_ACCREDITATION:
             refuse("accreditation", f"must be at most {MAX_ACCREDITATION} characters")
     return problems
+
+
+def may_record_personal(kind: str, subject_id: int, actor_id: int | None, actor_is_admin: bool) -> bool:
+    """Whether the actor may record this kind as ``subject_id``'s work: personal kinds only
+    by the person themself or an administrator (recorded as the recorder); work between two
+    people by either of them (checked against the mentorship)."""
+    return kind not in PERSONAL or actor_is_admin or actor_id == subject_id
+
+
+def may_reverse(
+    actor_id: int | None, actor_is_admin: bool, *, subject_id: int, recorder_id: int, kind: str | None,
+    pair: tuple[int, int] | None,
+) -> bool:
+    """Who may reverse a contribution: an administrator, whoever recorded it, the person it
+    is about (it is their ledger and their credit, so they can always dispute what someone
+    else wrote there), and, for work between two people, either person of the mentorship
+    (the counterpart disputes a meeting that did not happen). ``pair`` is the mentorship's
+    (mentor_id, mentee_id), or None."""
+    if actor_is_admin or actor_id in (subject_id, recorder_id):
+        return True
+    return pair is not None and kind in CONFIRMABLE and actor_id in pair

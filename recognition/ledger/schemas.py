@@ -6,9 +6,16 @@ from .models import ENTRY_TYPES
 from .rules import DIRECT_KINDS, KINDS, MAX_ACCREDITATION, MAX_MINUTES, MAX_NOTE
 
 
+CONFIRM_DUPLICATE = (
+    "Set to true to record a second, separate activity that looks like one already recorded (same person, kind, "
+    "date, minutes and mentorship, not reversed). Without it such a request is refused with 409, naming the entry "
+    "it repeats, so the same work is not counted twice."
+)
+
+
 class ContributionInSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(DIRECT_KINDS))
-    mentorship_id = fields.Integer(validate=ID, allow_none=True, load_default=None, metadata={"description": "Required for meetings, plan reviews and peer-group sessions"})
+    mentorship_id = fields.Integer(validate=ID, allow_none=True, load_default=None, metadata={"description": "Required for meetings, plan reviews and peer-group sessions. For personal work (mentor training, mentoring preparation, other) only the mentor of the mentorship or an administrator may name one: such work is the mentor's own"})
     person_id = fields.Integer(validate=ID, allow_none=True, load_default=None, metadata={"description": "Whose work, for personal kinds; defaults to you (only admins may name someone else)"})
     occurred_on = fields.Date(required=True)
     minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_MINUTES))
@@ -18,6 +25,7 @@ class ContributionInSchema(Schema):
         metadata={"description": "Mentor training only: the accrediting body and activity, which makes it "
                   "Section 1 / Category 1 credit (e.g. 'Royal College accredited group learning, CPD-1234')"},
     )
+    confirm_duplicate = fields.Boolean(load_default=False, metadata={"description": CONFIRM_DUPLICATE})
 
 
 class EntrySchema(Schema):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
+from ..auth.models import RoleGrant
 from ..auth.service import Actor
 from ..database import lock_for_append
 from ..errors import Conflict, DomainError, Forbidden, NotFound
@@ -15,7 +16,7 @@ from ..mentorships.models import Mentorship
 from ..people.models import Person
 from . import chain
 from .models import LedgerEntry
-from .rules import CONFIRMABLE, MAX_NOTE, contribution_problems
+from .rules import CONFIRMABLE, LABELS, MAX_NOTE, contribution_problems, may_record_personal, may_reverse
 
 # The advisory lock key that serialises appends on PostgreSQL ("LEDGER" in ASCII).
 LEDGER_LOCK = 0x4C4544474552
@@ -39,8 +40,14 @@ def append(entry: LedgerEntry, now: datetime) -> LedgerEntry:
 
 
 def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False) -> LedgerEntry:
-    """Record a contribution. Mentorship work is recorded by its mentor or mentee (or an
-    admin); personal work (training, preparation) by the person or an admin."""
+    """Record a contribution. Work between two people is recorded by the mentor or mentee
+    of its mentorship (or an admin) and is the mentor's; personal work (training,
+    preparation, other) is recorded by the person or an admin, and names a mentorship
+    only when its mentor (or an admin) records it.
+
+    An entry that repeats an unreversed one (same person, kind, date, minutes and
+    mentorship) is refused with 409 unless ``data["confirm_duplicate"]`` says it is a
+    second, separate activity."""
     mentorship = None
     if data.get("mentorship_id") is not None:
         mentorship = db.session.get(Mentorship, data["mentorship_id"])
@@ -62,10 +69,20 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
         raise DomainError("The contribution breaks a rule: " + "; ".join(f"{k} {v[0]}" for k, v in problems.items()), problems)
     if mentorship is not None:
         person_id = mentorship.mentor_id
+        if not may_record_personal(data["kind"], person_id, actor.person_id, actor.is_admin):
+            raise Forbidden(
+                f"{LABELS[data['kind']]} is the mentor's own work: only the mentor, or an administrator, records it.",
+                {"mentorship_id": [f"may be named for {LABELS[data['kind']].lower()} only by the mentor of the "
+                                   "mentorship or an administrator"]},
+            )
     else:
         person_id = data.get("person_id") or actor.person_id
         if person_id != actor.person_id and not actor.is_admin:
-            raise Forbidden("You can record only your own work.", {"person_id": ["must be yourself"]})
+            raise Forbidden(
+                "You can record only your own work: training, preparation and other personal work are recorded "
+                "by the person themself or by an administrator.",
+                {"person_id": ["must be yourself"]},
+            )
         if db.session.get(Person, person_id) is None:
             raise DomainError.field("person_id", "must name an existing person")
     entry = LedgerEntry(
@@ -79,7 +96,45 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
         recorded_by_id=actor.person_id,
         accreditation=accreditation,
     )
+    # Under the append lock, so two identical requests at once cannot both pass the check.
+    lock_for_append(db.session, LEDGER_LOCK)
+    if not data.get("confirm_duplicate"):
+        refuse_duplicate(entry)
     return append(entry, now)
+
+
+def refuse_duplicate(entry: LedgerEntry) -> None:
+    """409 when an unreversed contribution already records the same work: the same
+    person, kind, date, minutes and mentorship. It names the entry, so the person can
+    tell a double submission from a second, separate activity (and confirm that)."""
+    Reversal = aliased(LedgerEntry)
+    same_mentorship = (
+        LedgerEntry.mentorship_id.is_(None) if entry.mentorship_id is None
+        else LedgerEntry.mentorship_id == entry.mentorship_id
+    )
+    existing = db.session.scalar(
+        select(LedgerEntry)
+        .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
+        .where(
+            LedgerEntry.entry_type == "contribution",
+            LedgerEntry.person_id == entry.person_id,
+            LedgerEntry.kind == entry.kind,
+            LedgerEntry.occurred_on == entry.occurred_on,
+            LedgerEntry.minutes == entry.minutes,
+            same_mentorship,
+            Reversal.id.is_(None),
+        )
+        .order_by(LedgerEntry.seq)
+        .limit(1)
+    )
+    if existing is None:
+        return
+    what = f"{existing.minutes} minutes of {LABELS[existing.kind].lower()} on {existing.occurred_on.isoformat()}"
+    raise Conflict(
+        f"Entry #{existing.seq} already records {what}. Recording it again would count it twice. If this is a "
+        "second, separate activity, confirm it (confirm_duplicate); if not, nothing needs to be done.",
+        {"confirm_duplicate": [f"must be true to record a second entry like entry #{existing.seq} ({what})"]},
+    )
 
 
 def _may_record_in(mentorship: Mentorship, actor: Actor) -> bool:
@@ -96,8 +151,11 @@ def reverse(target: LedgerEntry, reason: str, actor: Actor, now: datetime) -> Le
             f"Only a contribution can be reversed; entry {target.id} is a {target.entry_type}.",
             {"target": ["a reversal or confirmation cannot be reversed"]},
         )
-    if not (actor.is_admin or actor.person_id == target.recorded_by_id):
-        raise Forbidden("Only the person who recorded an entry, or an administrator, can reverse it.")
+    if not may_reverse_entry(target, actor):
+        raise Forbidden(
+            "Only the person the entry is about, whoever recorded it, the other person of its mentorship "
+            "(for work between the two), or an administrator can reverse it."
+        )
     # Lock before looking for an earlier reversal, so a concurrent one is seen (409), not
     # raced past into the unique index.
     lock_for_append(db.session, LEDGER_LOCK)
@@ -115,6 +173,14 @@ def reverse(target: LedgerEntry, reason: str, actor: Actor, now: datetime) -> Le
         reason=reason,
     )
     return append(entry, now)
+
+
+def may_reverse_entry(entry: LedgerEntry, actor: Actor) -> bool:
+    """Whether ``actor`` may reverse the contribution ``entry`` (``rules.may_reverse``);
+    pages ask it before offering the button."""
+    pair = (entry.mentorship.mentor_id, entry.mentorship.mentee_id) if entry.mentorship is not None else None
+    return may_reverse(actor.person_id, actor.is_admin, subject_id=entry.person_id,
+                       recorder_id=entry.recorded_by_id, kind=entry.kind, pair=pair)
 
 
 def confirm(target: LedgerEntry, actor: Actor, now: datetime) -> LedgerEntry:
@@ -209,6 +275,25 @@ def visible_entries(actor: Actor):
             mentee_division.in_(actor.directed_division_ids),
         )
     )
+
+
+def about(person_id: int):
+    """The contributions in a person's ledger (whoever recorded them), newest first."""
+    return (
+        select(LedgerEntry)
+        .where(LedgerEntry.person_id == person_id, LedgerEntry.entry_type == "contribution")
+        .order_by(LedgerEntry.occurred_on.desc(), LedgerEntry.seq.desc())
+    )
+
+
+def administrators(person_ids: list[int]) -> set[int]:
+    """Which of these people are administrators, so a page can say "recorded by an
+    administrator" next to work someone else wrote into a person's ledger."""
+    if not person_ids:
+        return set()
+    return set(db.session.scalars(
+        select(RoleGrant.person_id).where(RoleGrant.role == "admin", RoleGrant.person_id.in_(set(person_ids)))
+    ))
 
 
 def get_entry(entry_id: int, actor: Actor) -> LedgerEntry:

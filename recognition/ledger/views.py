@@ -1,10 +1,12 @@
-"""HTML pages for the ledger: confirm and reverse an entry, and the admin's chain check."""
+"""HTML pages for the ledger: the entries about you, one entry (where you reverse or
+dispute it), confirm and reverse, and the admin's chain check."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from ..apidoc import paginate
 from ..auth.current import page_actor
 from ..auth.service import require_admin
 from ..auth.views import _safe_next as safe_next
@@ -17,6 +19,44 @@ from . import service
 from .forms import ReverseForm, VerifyForm
 
 blp = Blueprint("ledger", __name__)
+PAGE_SIZE = 50
+
+
+@blp.get("/contributions")
+@login_required
+def mine():
+    """Every entry about you, whoever recorded it, newest first: where you see what an
+    administrator or your mentee recorded in your ledger, and correct it."""
+    actor = page_actor()
+    # Clamped: a page past the end is simply empty, never an offset the database refuses.
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 10**6)
+    found = paginate(db.session, service.about(actor.person_id), {"page": page, "per_page": PAGE_SIZE})
+    service.annotate(found["items"])
+    return render_template("ledger/mine.html", actor=actor, page=found,
+                           admins=service.administrators([e.recorded_by_id for e in found["items"]]))
+
+
+@blp.get("/contributions/<int:entry_id>")
+@login_required
+def entry(entry_id: int):
+    """One entry, who recorded it, its confirmation or reversal, and the form to reverse it."""
+    actor = page_actor()
+    found = service.get_entry(entry_id, actor)
+    if found.entry_type != "contribution":  # a reversal or confirmation is shown with what it follows
+        return redirect(url_for("ledger.entry", entry_id=found.target_id))
+    return render_entry(found, actor)
+
+
+def render_entry(entry, actor, form: ReverseForm | None = None, status: int = 200):
+    service.annotate([entry])
+    may_reverse = entry.reversed_by_entry_id is None and service.may_reverse_entry(entry, actor)
+    if may_reverse and form is None:
+        form = ReverseForm.for_entry(entry.id, formdata=None)
+    return render_template(
+        "ledger/entry.html", actor=actor, entry=entry, form=form if may_reverse else None,
+        by_admin=bool(service.administrators([entry.recorded_by_id])),
+        reversal=service.reversal_of(entry.id), confirmation=service.confirmation_of(entry.id),
+    ), status
 
 
 @blp.post("/contributions/<int:entry_id>/confirmation")
@@ -56,10 +96,11 @@ def reverse(entry_id: int):
             db.session.commit()
             flash(f"Reversed entry #{entry.seq}. It stays in the history, struck through, with your reason.", "success")
             back = url_for("mentorships.detail", mentorship_id=entry.mentorship_id) if entry.mentorship_id else None
-            return redirect(safe_next(request.form.get("next")) or back or url_for("auth.home"))
-    if entry.mentorship_id is None:  # personal work has no history page to show the form on
-        errors = {name: list(rules) for name, rules in form.errors.items() if name}
-        raise DomainError(form.refusal or "The reversal needs a reason.", errors, status=status)
+            if request.form.get("from") == "entry":
+                back = url_for("ledger.entry", entry_id=entry.id)
+            return redirect(safe_next(request.form.get("next")) or back or url_for("ledger.entry", entry_id=entry.id))
+    if entry.mentorship_id is None or request.form.get("from") == "entry":
+        return render_entry(entry, actor, form, status)
     mentorship = get_mentorship(entry.mentorship_id, actor)
     return render_detail(mentorship, actor, reverse_forms={entry.id: form}, status=status)
 

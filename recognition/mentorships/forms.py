@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..clock import today
 from ..forms import DATE, EMAIL, REQUIRED, InRange, PageForm, optional_int
+from ..ledger.forms import confirm_duplicate_field
 from ..ledger.rules import CONFIRMABLE, KINDS as WORK_KINDS, LABELS as WORK_LABELS, MAX_MINUTES, MAX_NOTE
 from .models import KINDS
 
@@ -33,6 +34,8 @@ class LogWorkForm(PageForm):
         validators=[InputRequired(REQUIRED), InRange(0, MAX_MINUTES, f"must be between 0 and {MAX_MINUTES}")],
     )
     note = TextAreaField("Note (optional)", validators=[Length(max=MAX_NOTE, message=f"must be at most {MAX_NOTE} characters")])
+    # Shown once the ledger has said the same meeting is already recorded.
+    confirm_duplicate = confirm_duplicate_field()
 
 
 class StartMentorshipForm(PageForm):

@@ -144,6 +144,7 @@ def _log_work(form: LogWorkForm, actor: Actor):
         "occurred_on": form.occurred_on.data,
         "minutes": form.minutes.data,
         "note": form.note.data or "",
+        "confirm_duplicate": bool(form.confirm_duplicate.data),
     }
     try:
         entry = ledger.record(data, actor, utcnow())
@@ -239,7 +240,7 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
         item = {"entry": entry, "reversal": mine.get("reversal"), "confirmation": mine.get("confirmation"),
                 "target": by_id.get(entry.target_id), "may_confirm": False, "reverse_form": None}
         if entry.entry_type == "contribution" and item["reversal"] is None:
-            if actor.is_admin or entry.recorded_by_id == actor.person_id:
+            if ledger.may_reverse_entry(entry, actor):
                 form = reverse_forms.get(entry.id) or ReverseForm.for_entry(entry.id, formdata=None)
                 form.reason.label.text = f"Why reverse #{entry.seq}?"
                 item["reverse_form"] = form

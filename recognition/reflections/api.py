@@ -33,10 +33,12 @@ def list_reflections(args):
 @blp.post("")
 @blp.arguments(ReflectionInSchema)
 @blp.response(201, ReflectionSchema)
-@errors_for(401, 422)
+@errors_for(401, 409, 422)
 def record_reflection(body):
     """Record a reflection on a feedback report of yours (or on other feedback you
-    received): it becomes a ledger entry of kind feedback_reflection, Section 3 evidence"""
+    received): it becomes a ledger entry of kind feedback_reflection, Section 3 evidence.
+    A report is reflected on once (409 for a second); a reflection is not dated before its
+    report existed (422 on occurred_on)"""
     reflection = service.record(body, api_actor(), utcnow())
     db.session.commit()
     return reflection

@@ -8,6 +8,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..clock import today
 from ..forms import DATE, REQUIRED, InRange, PageForm
+from ..ledger.forms import confirm_duplicate_field
 from ..ledger.rules import MAX_MINUTES
 from .service import MAX_STEP
 
@@ -54,6 +55,7 @@ class ReflectionForm(PageForm):
     comparison = _step("comparison")
     discussion = _step("discussion")
     next_steps = _step("next_steps")
+    confirm_duplicate = confirm_duplicate_field()
 
     def validate_source_name(self, field) -> None:
         """Said here as well as by the service, so it comes with the form's other errors."""
@@ -65,6 +67,7 @@ class ReflectionForm(PageForm):
 
     def data_for_service(self) -> dict:
         data = {name: getattr(self, name).data for name in ("source", "source_name", "occurred_on", "minutes", *STEPS)}
+        data["confirm_duplicate"] = bool(self.confirm_duplicate.data)
         if data["source"] == "report":
             data["release_id"] = self.release_id.data
             data["period"] = self.period.data or None

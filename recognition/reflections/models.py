@@ -2,8 +2,8 @@
 
 Each reflection is a ledger entry of kind ``feedback_reflection`` (date, minutes, who,
 hash-chained) plus this row with the text, which only its author sees. The ledger entry's
-note carries a SHA-256 of the text, so the chain covers it without revealing it. The table
-is append-only, like the ledger.
+note carries a salted HMAC of the text (``digest``; the salt is kept here), so the chain
+covers it without revealing it. The table is append-only, like the ledger.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ class Reflection(db.Model):
     comparison: Mapped[str] = mapped_column(Text)
     discussion: Mapped[str] = mapped_column(Text)
     next_steps: Mapped[str] = mapped_column(Text)
+    # The random key of the note's HMAC (``digest``); None for reflections recorded before
+    # salts, whose note is a bare SHA-256.
+    salt: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
     entry: Mapped[LedgerEntry] = relationship(lazy="joined")

@@ -6,6 +6,7 @@ from marshmallow import Schema, validate
 from .. import fields
 from ..apidoc import ID, UtcDateTime, page_schema
 from ..ledger.rules import MAX_MINUTES
+from ..ledger.schemas import CONFIRM_DUPLICATE
 from .models import SOURCES
 from .service import MAX_STEP
 
@@ -32,6 +33,7 @@ class ReflectionInSchema(Schema):
     comparison = fields.String(**STEP, metadata={"description": "How the feedback compares with them"})
     discussion = fields.String(**STEP, metadata={"description": "The discussion with a peer"})
     next_steps = fields.String(**STEP, metadata={"description": "What you will do next (required)"})
+    confirm_duplicate = fields.Boolean(load_default=False, metadata={"description": CONFIRM_DUPLICATE})
 
 
 class ReflectionSchema(Schema):
@@ -49,6 +51,9 @@ class ReflectionSchema(Schema):
     next_steps = fields.String()
     occurred_on = fields.Date(attribute="entry.occurred_on")
     minutes = fields.Integer(attribute="entry.minutes")
+    salt = fields.String(allow_none=True, metadata={"description": (
+        "The random key of the ledger note, HMAC-SHA256(salt, text): with the text, it lets someone you choose "
+        "check the text against the ledger. Null for reflections recorded before salts (bare SHA-256)")})
     created_at = UtcDateTime()
 
 

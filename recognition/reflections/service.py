@@ -1,28 +1,40 @@
 """Record and read reflections on feedback received (Royal College "feedback on
-teaching" steps). A reflection is a ledger entry plus private text only its author reads."""
+teaching" steps). A reflection is a ledger entry plus private text only its author reads.
+
+A report is reflected on, for credit, once per person: a second reflection on the same
+report is refused (the first can be reversed and recorded again). A reflection on a
+report is dated no earlier than the report could exist: the day its feedback was first
+requested from the mentor's mentees for the period reflected on."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from ..auth.service import Actor
-from ..errors import DomainError, NotFound
+from ..database import lock_for_append
+from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
-from ..feedback.models import Release
+from ..feedback.models import Release, Request
 from ..ledger import service as ledger
+from ..ledger.models import LedgerEntry
+from . import digest
 from .models import STEPS, Reflection
 
 MAX_STEP = 4000
 
 
-def text_digest(fields: dict) -> str:
-    """SHA-256 of the reflection's text, stored in its ledger entry's note."""
-    payload = json.dumps({key: fields[key] for key in ("source_name", *STEPS)}, sort_keys=True, ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def text_digest(fields: dict, salt: str | None = None) -> str:
+    """The ledger note for a reflection's text (``digest.commitment``)."""
+    return digest.commitment(fields, salt)
+
+
+def text_matches(reflection: Reflection) -> bool:
+    """Whether the stored text still matches the note its ledger entry committed to."""
+    fields = {key: getattr(reflection, key) for key in digest.TEXT_FIELDS}
+    return digest.matches(reflection.entry.note, fields, reflection.salt)
 
 
 def record(data: dict, actor: Actor, now: datetime) -> Reflection:
@@ -52,20 +64,60 @@ def record(data: dict, actor: Actor, now: datetime) -> Reflection:
         problems["source"] = ["must be report or external"]
     if len(fields["source_name"]) > 200:
         problems.setdefault("source_name", []).append("must be at most 200 characters")
+    if release is not None and "period" not in problems:
+        floor = report_exists_from(release, period)
+        if floor is not None and data["occurred_on"] < floor:
+            problems["occurred_on"] = [
+                f"must not be before the report existed: its feedback was first requested on {floor.isoformat()}"
+            ]
     if problems:
         raise DomainError("The reflection is incomplete: " + ", ".join(sorted(problems)), problems)
+    # Under the append lock, so two reflections on one report sent at once cannot both pass.
+    lock_for_append(db.session, ledger.LEDGER_LOCK)
+    if release is not None:
+        refuse_second_reflection(release, actor)
+    salt = digest.new_salt()
     entry = ledger.record(
         {"kind": "feedback_reflection", "occurred_on": data["occurred_on"], "minutes": data.get("minutes") or 0,
-         "note": text_digest(fields)},
+         "note": text_digest(fields, salt), "confirm_duplicate": data.get("confirm_duplicate", False)},
         actor, now, own_operation=True,
     )
     reflection = Reflection(
         ledger_entry_id=entry.id, person_id=actor.person_id, source=data["source"],
-        release_id=release.id if release else None, period=period, created_at=now, **fields,
+        release_id=release.id if release else None, period=period, salt=salt, created_at=now, **fields,
     )
     db.session.add(reflection)
     db.session.flush()
     return reflection
+
+
+def report_exists_from(release: Release, period: str) -> date | None:
+    """The first day the report could exist: its responses for ``period`` answer requests
+    sent to the mentor's mentees, so it is no older than the first of those requests."""
+    first = db.session.scalar(
+        select(func.min(Request.created_at)).where(Request.mentor_id == release.mentor_id, Request.period == period)
+    )
+    return first.date() if first is not None else None
+
+
+def refuse_second_reflection(release: Release, actor: Actor) -> None:
+    """One credited reflection per report per person: 409 naming the first, unless it
+    was reversed."""
+    Reversal = aliased(LedgerEntry)
+    earlier = db.session.scalar(
+        select(Reflection)
+        .join(LedgerEntry, LedgerEntry.id == Reflection.ledger_entry_id)
+        .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
+        .where(Reflection.release_id == release.id, Reflection.person_id == actor.person_id, Reversal.id.is_(None))
+        .limit(1)
+    )
+    if earlier is not None:
+        raise Conflict(
+            f"You already reflected on this report (reflection {earlier.id}, ledger entry #{earlier.entry.seq}, "
+            f"{earlier.entry.occurred_on.isoformat()}). A report earns Section 3 credit once; to correct that "
+            "reflection, reverse its entry and record it again.",
+            {"release_id": [f"already reflected on in reflection {earlier.id}: one reflection per report"]},
+        )
 
 
 def _own_release(release_id, actor: Actor) -> Release:

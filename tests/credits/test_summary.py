@@ -22,6 +22,7 @@ from tests.reflections.conftest import release_for
 
 # A fixed clock: the 2025 credit year is over and its 31 January deadline is 16 days away.
 NOW = datetime(2026, 1, 15, 12, 0)
+REPORTED = datetime(2025, 3, 1, 9, 0)  # when the feedback report the reflections below are on was asked for
 TODAY = NOW.date()
 MOC = "royal_college_moc"
 # A reflection's own words: private to its author, never on a title or a certificate.
@@ -139,7 +140,7 @@ def test_only_unreversed_contributions_of_the_persons_own_work(app, dept):
 
 
 def test_activity_flags_come_from_confirmations_accreditation_and_reflections(app, dept):
-    release_id = release_for(app, dept, "mentor")
+    release_id = release_for(app, dept, "mentor", now=REPORTED)  # before the reflections on it
     with app.app_context():
         confirmed = meeting(dept, date(2025, 2, 1))
         unconfirmed = meeting(dept, date(2025, 2, 8))
@@ -162,7 +163,7 @@ def test_activity_flags_come_from_confirmations_accreditation_and_reflections(ap
 
 
 def test_titles_never_carry_reflection_text_or_anything_about_a_mentee(app, dept):
-    release_id = release_for(app, dept, "mentor")
+    release_id = release_for(app, dept, "mentor", now=REPORTED)  # before the reflections on it
     with app.app_context():
         ids = {
             "report": reflect(dept, "mentor", date(2025, 4, 1), 60, release_id=release_id),

@@ -135,7 +135,7 @@ def test_reflections_are_private_ledger_entries(app, logins):
             fields = {key: getattr(reflection, key) for key in ("source_name", *STEPS)}
             assert entry.kind == "feedback_reflection" and entry.entry_type == "contribution"
             assert entry.person_id == entry.recorded_by_id == reflection.person_id and entry.mentorship_id is None
-            assert entry.note == text_digest(fields)
+            assert reflection.salt and entry.note == text_digest(fields, reflection.salt)
             assert entry.recorded_at == reflection.created_at and entry.occurred_on <= entry.recorded_at.date()
             assert 20 <= entry.minutes <= 90
             assert all(fields[key] for key in fields) and all(len(fields[key]) <= MAX_STEP for key in STEPS)

@@ -19,11 +19,12 @@ NOW = datetime(2025, 6, 15, 12, 0, 0, 250_000)
 @pytest.fixture
 def record(app, dept):
     """``record(role, **fields)``: a contribution appended through the service and committed;
-    returns its id. Defaults to a meeting in the CARD mentorship."""
+    returns its id. Defaults to a meeting in the CARD mentorship; repeats are taken as
+    separate activities unless ``confirm_duplicate=False`` (see test_duplicates.py)."""
 
     def append(role: str = "mentor", now: datetime = NOW, **fields) -> int:
         data = {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": date(2025, 3, 1),
-                "minutes": 45, "note": "", **fields}
+                "minutes": 45, "note": "", "confirm_duplicate": True, **fields}
         with app.app_context():
             entry = service.record(data, load_actor(dept.ids[role]), now)
             db.session.commit()

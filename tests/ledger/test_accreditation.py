@@ -59,8 +59,10 @@ def test_accredited_training_is_stored_and_the_chain_stays_valid(app, client, de
     assert row["entry_hash"] != chain.entry_hash(fields)
 
     # Training without accreditation, explicit null included, and other kinds alongside.
-    assert client.post(URL, json=training(accreditation=None), headers=headers("mentor")).get_json()["accreditation"] is None
-    assert client.post(URL, json=training(), headers=headers("mentor")).get_json()["accreditation"] is None
+    # (Other days: the same training twice on one day is asked about, see test_duplicates.py.)
+    assert client.post(URL, json=training(accreditation=None, occurred_on="2025-03-03"),
+                       headers=headers("mentor")).get_json()["accreditation"] is None
+    assert client.post(URL, json=training(occurred_on="2025-03-04"), headers=headers("mentor")).get_json()["accreditation"] is None
     meeting = {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-02", "minutes": 30}
     assert client.post(URL, json=meeting, headers=headers("mentee")).status_code == 201
     assert client.post(URL, json=training(accreditation="CFPC certified, 2 credits"),

@@ -84,9 +84,10 @@ def test_mentor_records_each_kind(client, dept, headers, app, kind):
 
 def test_entries_are_chained_in_order(client, dept, headers):
     bodies = []
-    for role, kind in (("mentor", "meeting"), ("mentee", "meeting"), ("mentor", "mentor_training")):
+    for role, kind, day in (("mentor", "meeting", "2025-02-01"), ("mentee", "meeting", "2025-02-08"),
+                            ("mentor", "mentor_training", "2025-02-01")):
         extra = {} if kind == "mentor_training" else {"mentorship_id": dept.mentorship_id}
-        response = client.post(URL, json={"kind": kind, "occurred_on": "2025-02-01", "minutes": 60, **extra},
+        response = client.post(URL, json={"kind": kind, "occurred_on": day, "minutes": 60, **extra},
                                headers=headers(role))
         assert response.status_code == 201, response.get_json()
         bodies.append(response.get_json())
@@ -214,8 +215,8 @@ def test_reversal_needs_a_reason(client, dept, headers, record, app, body, field
     assert ledger_count(app) == 1
 
 
-@pytest.mark.parametrize("role", ["mentee", "director"])
-def test_only_the_recorder_or_an_admin_may_reverse(client, dept, headers, record, app, role):
+@pytest.mark.parametrize("role", ["director"])
+def test_a_director_who_is_not_in_the_mentorship_may_not_reverse(client, dept, headers, record, app, role):
     entry_id = record("mentor")
     response = reverse(client, headers, role, entry_id)
     assert response.status_code == 403, response.get_json()
@@ -225,7 +226,6 @@ def test_only_the_recorder_or_an_admin_may_reverse(client, dept, headers, record
 
 def test_the_mentee_reverses_what_the_mentee_recorded(client, dept, headers, record):
     entry_id = record("mentee")
-    assert reverse(client, headers, "mentor", entry_id).status_code == 403
     assert reverse(client, headers, "mentee", entry_id).status_code == 201
 
 
@@ -456,7 +456,7 @@ MATRIX = {
     "admin":          (200,     200, 201,    403),
     "director":       (200,     200, 403,    403),
     "mentor":         (200,     200, 201,    403),
-    "mentee":         (200,     200, 403,    201),
+    "mentee":         (200,     200, 201,    201),  # the counterpart disputes it
     "other_director": ("hidden", 404, 404,   404),
     "other_mentor":   ("hidden", 404, 404,   404),
     "outsider":       ("hidden", 404, 404,   404),

@@ -97,7 +97,8 @@ def test_recording_reversing_and_confirming_only_ever_insert(app, client, dept, 
     try:
         body = {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-01", "minutes": 30}
         first = client.post("/api/v1/contributions", json=body, headers=mentor).get_json()["id"]
-        second = client.post("/api/v1/contributions", json=body, headers=mentor).get_json()["id"]
+        second = client.post("/api/v1/contributions", json={**body, "confirm_duplicate": True},
+                             headers=mentor).get_json()["id"]
         assert client.post(f"/api/v1/contributions/{first}/confirmation", headers=mentee).status_code == 201
         assert client.post(f"/api/v1/contributions/{second}/reversal", json={"reason": "Twice."},
                            headers=mentor).status_code == 201

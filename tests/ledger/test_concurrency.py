@@ -49,7 +49,7 @@ with app.app_context():
     started = time.time()
     for index in range(int(count)):
         data = {"kind": "meeting", "mentorship_id": int(mentorship_id), "occurred_on": date(2025, 3, 1),
-                "minutes": 30, "note": f"w{worker}-{index}"}
+                "minutes": 30, "note": f"w{worker}-{index}", "confirm_duplicate": True}
         try:
             entry = service.record(data, actor, utcnow())
             db.session.commit()

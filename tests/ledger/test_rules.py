@@ -6,7 +6,10 @@ from datetime import date
 
 import pytest
 
-from recognition.ledger.rules import EARLIEST, KINDS, LABELS, MAX_MINUTES, contribution_problems
+from recognition.ledger.rules import (
+    CONFIRMABLE, EARLIEST, KINDS, LABELS, MAX_MINUTES, PERSONAL as PERSONAL_KINDS, contribution_problems, may_record_personal,
+    may_reverse,
+)
 
 TODAY = date(2025, 6, 15)
 OPEN = (date(2024, 1, 1), None)  # a running mentorship
@@ -27,6 +30,31 @@ def test_the_kind_tables_agree():
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_kind_is_accepted_with_good_input(kind):
     assert contribution_problems(kind, A_DAY, 60, TODAY, OPEN, own_operation=True) == {}
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "actor", "is_admin", "allowed"),
+    [
+        # A mentee must not write credit-earning work into their mentor's ledger.
+        ("mentor_training", 1, 2, False, False),
+        ("mentoring_preparation", 1, 2, False, False),
+        ("other", 1, 2, False, False),
+        ("mentor_training", 1, 1, False, True),
+        ("mentoring_preparation", 1, 1, False, True),
+        ("mentor_training", 1, 3, True, True),  # an administrator, recorded as the recorder
+        # Work between two people: either of them (the mentorship decides who they are).
+        ("meeting", 1, 2, False, True),
+        ("sponsorship_action", 1, 2, False, True),
+    ],
+)
+def test_who_may_record_personal_work(kind, subject, actor, is_admin, allowed):
+    assert may_record_personal(kind, subject, actor, is_admin) is allowed
+
+
+def test_personal_kinds_are_exactly_the_kinds_no_counterpart_shares():
+    assert PERSONAL_KINDS == {"mentor_training", "mentoring_preparation", "other", "feedback_reflection", "award_received"}
+    assert not PERSONAL_KINDS & CONFIRMABLE
+    assert not any(KINDS[kind] for kind in PERSONAL_KINDS)
 
 
 def test_a_reflection_comes_only_through_its_own_operation():
@@ -125,3 +153,30 @@ def test_every_broken_rule_is_reported_at_once():
         "occurred_on": ["must not be in the future"],
         "minutes": [f"must be between 0 and {MAX_MINUTES}"],
     }
+
+
+MENTOR, MENTEE, ADMIN, OUTSIDER = 1, 2, 3, 4
+PAIR = (MENTOR, MENTEE)
+
+
+@pytest.mark.parametrize(
+    ("actor", "is_admin", "subject", "recorder", "kind", "pair", "allowed"),
+    [
+        # A meeting the mentee logged is about the mentor: the mentor may reverse it.
+        (MENTOR, False, MENTOR, MENTEE, "meeting", PAIR, True),
+        (MENTEE, False, MENTOR, MENTEE, "meeting", PAIR, True),
+        # A meeting the mentor logged: the mentee may dispute it (it is about them too).
+        (MENTEE, False, MENTOR, MENTOR, "meeting", PAIR, True),
+        (OUTSIDER, False, MENTOR, MENTOR, "meeting", PAIR, False),
+        (ADMIN, True, MENTOR, MENTOR, "meeting", PAIR, True),
+        # Personal work an administrator recorded: the person may reverse it.
+        (MENTOR, False, MENTOR, ADMIN, "mentor_training", None, True),
+        (MENTOR, False, MENTOR, MENTOR, "mentoring_preparation", None, True),
+        # Nobody else's personal work, even if they share a mentorship.
+        (MENTEE, False, MENTOR, MENTOR, "mentor_training", None, False),
+        (MENTEE, False, MENTOR, MENTOR, "mentor_training", PAIR, False),
+        (OUTSIDER, False, MENTOR, ADMIN, "mentoring_preparation", None, False),
+    ],
+)
+def test_who_may_reverse(actor, is_admin, subject, recorder, kind, pair, allowed):
+    assert may_reverse(actor, is_admin, subject_id=subject, recorder_id=recorder, kind=kind, pair=pair) is allowed

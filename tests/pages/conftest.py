@@ -16,11 +16,12 @@ from recognition.ledger import service as ledger
 @pytest.fixture
 def record(app, dept):
     """``record(role, **fields)``: a meeting appended through the service by that role's
-    person, in the CARD mentorship unless told otherwise; returns the entry's id."""
+    person, in the CARD mentorship unless told otherwise; returns the entry's id. Repeats
+    are taken as separate activities (the ledger would otherwise ask, with a 409)."""
 
     def append(role: str = "mentor", **fields) -> int:
         data = {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": utcnow().date(),
-                "minutes": 45, "note": "", **fields}
+                "minutes": 45, "note": "", "confirm_duplicate": True, **fields}
         with app.app_context():
             entry = ledger.record(data, load_actor(dept.ids[role]), utcnow())
             db.session.commit()
