@@ -502,7 +502,8 @@ def test_the_ranking_shows_members_the_numbers_except_where_they_are_recused(app
 
     client.post("/logout")
     recused = ranking_rows(login(client, "other_mentor").get(path))
-    assert recused["Other Mentee Person"] == "— Other Mentee Person recused: you do not see this nominee's scores or place"
+    assert recused["Other Mentee Person"] == ("— Other Mentee Person recused: you do not see this nominee's scores or "
+                                              "place, and the others are ranked without them")
     assert not re.search(r"\d", recused["Other Mentee Person"])
     assert recused["Mentor Person"].startswith("1 Mentor Person 5.00")
     assert list(recused) == ["Mentor Person", "Other Director Person", "Other Mentee Person"]  # the hidden row last
@@ -533,12 +534,12 @@ def test_the_ranking_downloads_parse_and_hide_what_the_reader_may_not_see(app, c
     assert download.headers["Content-Disposition"] == 'attachment; filename="mentor-of-the-year-2026-ranking.csv"'
     assert download.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))
-    assert rows[0] == ["Position", "Nominee", "Division", "Raw mean", "Normalised mean (z)", "Reviews", "Spread (sd)",
-                       "Recused"]
-    assert [row[:3] for row in rows[1:]] == [["1", "Mentor Person", "Cardiology"],
+    assert rows[0] == ["Position", "Nominee", "Division", "Raw mean", "Normalised mean (z)", "Reviews", "Could review",
+                       "Spread (sd)", "Recused", "Status"]
+    assert [row[:3] for row in rows[1:4]] == [["1", "Mentor Person", "Cardiology"],
                                             ["2", "'=HYPERLINK(\"http://x\")", "Nephrology"],
                                             ["3", "Other Mentee Person", "Nephrology"]]
-    assert rows[1][3:] == ["5.000000", rows[1][4], "3", "0.000000", "no"] and float(rows[3][4]) < 0
+    assert rows[1][3:] == ["5.000000", rows[1][4], "3", "3", "0.000000", "no", "ranked"] and float(rows[3][4]) < 0
 
     pdf = client.get(path + ".pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -548,7 +549,7 @@ def test_the_ranking_downloads_parse_and_hide_what_the_reader_may_not_see(app, c
     client.post("/logout")
     login(client, "other_mentor")
     rows = list(csv.reader(io.StringIO(client.get(path + ".csv").data.decode("utf-8-sig"))))
-    assert rows[-1] == ["", "Other Mentee Person", "Nephrology", "", "", "", "", "yes"]
+    assert rows[-1] == ["", "Other Mentee Person", "Nephrology", "", "", "", "", "", "yes", "recused"]
     assert len(rows) == 4
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(client.get(path + ".pdf").data)).pages)
     assert "Other Mentee Person Nephrology recused: scores and place not shown" in text
