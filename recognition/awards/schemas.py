@@ -382,6 +382,8 @@ class SnapshotRowSchema(Schema):
     raw_mean = fields.Float(allow_none=True)
     normalised_mean = fields.Float(allow_none=True)
     reviews = fields.Integer()
+    reviewers = fields.Integer(allow_none=True, metadata={"description": "Members who could review the nominee "
+                                                                         "(absent from decisions recorded before)"})
     spread = fields.Float(allow_none=True)
 
 
