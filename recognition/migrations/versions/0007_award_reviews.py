@@ -38,5 +38,5 @@ def downgrade():
         batch_op.alter_column("ranked_position", existing_type=sa.Integer(), nullable=False)
     triggers.install(op, "decision_winners")
     with op.batch_alter_table("awards", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_awards_min_reviews_positive", type_="check")
+        batch_op.drop_constraint(op.f("ck_awards_min_reviews_positive"), type_="check")
         batch_op.drop_column("min_reviews")
