@@ -232,6 +232,8 @@ def test_an_admin_creates_an_award_and_edits_it(app, client, dept, login):
     ({"min_mentees": "-1"}, "At least this many mentees: must be a whole number from 0 to 500"),
     ({"past_winner_years": ""}, "Years a past winner is excluded: is required when past winners are excluded"),
     ({"slug": "Bad Slug!"}, "Short name for links (slug): must be 3 to 60 lower-case letters"),
+    ({"min_reviews": "0"}, "Reviews needed before a nominee is ranked: must be a whole number from 1 to 50"),
+    ({"min_reviews": "two"}, "Reviews needed before a nominee is ranked: must be a whole number"),
 ])
 def test_bad_settings_are_refused_on_their_field_and_change_nothing(app, client, dept, login, changes, says):
     made = around_today(app, dept, "scheduled")
@@ -239,7 +241,7 @@ def test_bad_settings_are_refused_on_their_field_and_change_nothing(app, client,
 
     def snapshot():
         award = db.session.get(Award, made.award_id)
-        return award.name, award.rubric, award.eligibility, definitions.schedule(award)
+        return award.name, award.rubric, award.eligibility, definitions.schedule(award), award.min_reviews
 
     before = in_app(app, snapshot)
     refused = client.post(f"/awards/{made.award_id}", data=settings_form(**changes))
