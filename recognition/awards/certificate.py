@@ -66,10 +66,12 @@ def render(facts: dict, settings: dict) -> bytes:
     return buffer.getvalue()
 
 
-def ranking_sheet(title: str, subtitle: str, rows: list[dict], criteria_note: str, settings: dict) -> bytes:
+def ranking_sheet(title: str, subtitle: str, rows: list[dict], criteria_note: str, settings: dict,
+                  warnings: list[str] = ()) -> bytes:
     """The ranking as a landscape table: position, nominee, division, raw mean, normalised
-    mean, reviews and spread, with the tie-break rule written under it. ``rows`` come from
-    ``exports.sheet_rows``; a row with ``recused`` shows no position and no numbers."""
+    mean, reviews (of those who could review) and spread, with any warnings above it and the
+    tie-break rule under it. ``rows`` come from ``exports.sheet``; a row with ``recused``
+    shows no position and no numbers, a row not yet ranked only its reviews."""
     _register_fonts()
     buffer = io.BytesIO()
     size = landscape(PAGE)
@@ -83,7 +85,8 @@ def ranking_sheet(title: str, subtitle: str, rows: list[dict], criteria_note: st
     def number(value, places=3):
         return "" if value is None else f"{value:.{places}f}"
 
-    head = ["Position", "Nominee", "Division", "Raw mean", "Normalised mean (z)", "Reviews", "Spread (sd)"]
+    head = ["Position", "Nominee", "Division", "Raw mean", "Normalised mean (z)", "Reviews (of could review)",
+            "Spread (sd)"]
     data = [[_p(text, "cell_head") for text in head]]
     spans = []
     for row in rows:
@@ -92,9 +95,15 @@ def ranking_sheet(title: str, subtitle: str, rows: list[dict], criteria_note: st
             data.append([_p("—", "cell"), _p(row["nominee"], "cell"), _p(row.get("division") or "", "cell"),
                          _p("recused: scores and place not shown", "cell_note"), "", "", ""])
             continue
+        reviews = f"{row['reviews']} of {row['reviewers']}" if row.get("reviewers") is not None else str(row["reviews"])
+        if row["position"] is None:  # too few reviews: no place and no means
+            spans.append(("SPAN", (3, len(data)), (4, len(data))))
+            data.append([_p("—", "cell"), _p(row["nominee"], "cell"), _p(row.get("division") or "", "cell"),
+                         _p(row.get("status") or "not yet ranked", "cell_note"), "", _p(reviews, "cell_right"), ""])
+            continue
         data.append([_p(str(row["position"]), "cell"), _p(row["nominee"], "cell"), _p(row.get("division") or "", "cell"),
                      _p(number(row["raw_mean"], 2), "cell_right"), _p(number(row["normalised_mean"]), "cell_right"),
-                     _p(str(row["reviews"]), "cell_right"), _p(number(row["spread"], 2), "cell_right")])
+                     _p(reviews, "cell_right"), _p(number(row["spread"], 2), "cell_right")])
     fixed = [16 * mm, 0, 0, 24 * mm, 34 * mm, 18 * mm, 24 * mm]
     rest = doc.width - sum(fixed)
     widths = [fixed[0], rest * 0.55, rest * 0.45, *fixed[3:]]
@@ -103,6 +112,7 @@ def ranking_sheet(title: str, subtitle: str, rows: list[dict], criteria_note: st
                           ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                           *spans]))
     story = [_p(settings.get("department", ""), "department"), _p(title, "heading"), _p(subtitle, "kicker"),
+             *[_p(f"Warning: {warning}", "kicker") for warning in warnings],
              Spacer(1, 4 * mm), table, Spacer(1, 4 * mm), _p(criteria_note, "kicker")]
     doc.build(story)
     return buffer.getvalue()

@@ -274,11 +274,23 @@ def own_scores(nomination_id: int, member_id: int | None) -> ScoreSet | None:
                                                     ScoreSet.member_id == member_id))
 
 
-def score_sets(nomination: Nomination, actor: Actor) -> list[ScoreSet]:
+def scores_withheld(nomination: Nomination, actor: Actor, day: date) -> bool:
+    """Whether a member must score this nomination before seeing the others' scores and
+    comments: while the review is on and they have not scored it (as conference review
+    systems do: seeing them first would anchor their own). A manager who is not a member
+    is not reviewing, so nothing is withheld from them."""
+    return (is_member(nomination.cycle_id, actor.person_id) and review_is_on(nomination.cycle, day)
+            and own_scores(nomination.id, actor.person_id) is None)
+
+
+def score_sets(nomination: Nomination, actor: Actor, day: date) -> list[ScoreSet]:
     """The score sets of a nomination the actor may read: managers and unrecused members
-    see all counted ones; nobody else sees any, and never the nominee, whatever other role
+    see all counted ones, a member only once they have scored it while the review is on
+    (``scores_withheld``); nobody else sees any, and never the nominee, whatever other role
     they hold."""
     if actor.person_id is not None and actor.person_id == nomination.nominee_id:
+        return []
+    if scores_withheld(nomination, actor, day):
         return []
     if not is_manager(actor, nomination.cycle):
         if not is_member(nomination.cycle_id, actor.person_id) or recused(nomination, actor.person_id):
@@ -298,41 +310,98 @@ def revisions(score_set_id: int) -> list[ScoreRevision]:
 @dataclass(frozen=True)
 class RankedRow:
     nomination: Nomination
-    row: ranking.Row | None  # None: hidden from this reader (recused)
+    row: ranking.Row | None  # None: hidden from this reader (recused, or the nominee)
     recused: list[str]
+    reviewers: int | None = None  # members who may review it (the committee less those recused); None when hidden
 
 
 def may_see_ranking(cycle: Cycle, actor: Actor) -> bool:
     return is_manager(actor, cycle) or (is_member(cycle.id, actor.person_id) and cycle.phase not in ("scheduled", "open"))
 
 
+def review_is_on(cycle: Cycle, day: date) -> bool:
+    """Closed or in review up to the last day of scoring: members are still scoring."""
+    return cycle.phase == "closed" or (cycle.phase == "review" and day <= cycle.review_ends_on)
+
+
+def unscored(cycle: Cycle, actor: Actor, day: date) -> list[Nomination]:
+    """The nominations a member must still score before seeing the others' scores in the
+    ranking: while the review is on, every nomination they are not recused from and have
+    not scored. Empty for anyone who is not a member, and once scoring has ended (nothing
+    left to anchor). Seeing the others first would anchor their own scores."""
+    if not is_member(cycle.id, actor.person_id) or not review_is_on(cycle, day):
+        return []
+    nominations = _nominations(cycle)
+    conflicts_now = recusal_map(cycle, [actor.person_id], nominations)
+    scored = set(db.session.scalars(select(ScoreSet.nomination_id).join(Nomination).where(
+        Nomination.cycle_id == cycle.id, ScoreSet.member_id == actor.person_id)))
+    return [n for n in nominations if (n.id, actor.person_id) not in conflicts_now and n.id not in scored]
+
+
+def hidden_from(cycle: Cycle, actor: Actor | None, conflicts_now: dict) -> dict[int, list[str]]:
+    """The nominations whose place the reader may not learn, with why: those a member is
+    recused from (a manager who is not conflicted sees all; ``actor`` None is the system)."""
+    if actor is None or is_manager(actor, cycle) or actor.person_id is None:
+        return {}
+    return {nid: reasons for (nid, member), reasons in conflicts_now.items() if member == actor.person_id}
+
+
 def ranking_rows(cycle: Cycle, actor: Actor | None = None) -> list[RankedRow]:
     """The ranking (``ranking.rank``) of the cycle's nominations from the counted score sets
-    (recused members' left out). For a member, rows they are recused from carry no numbers."""
+    (recused members' left out), in order: ranked rows, rows not yet ranked (too few
+    reviews), then rows hidden from the reader, both by nomination id (the order they came in).
+
+    For a reader recused from some nominations, the ranking is computed as if those
+    nominations did not exist: from the other nominations and their score sets only, so
+    the positions run 1, 2, 3 … among what they see and no number they see moves with the
+    hidden nominee's scores (each reviewer's z-scores are taken over the visible ones).
+    The hidden rows carry no position and no numbers."""
     if actor is not None and not may_see_ranking(cycle, actor):
         raise NotFound("No ranking you may see for that cycle.", {"cycle_id": ["not your committee"]})
     nominations = _nominations(cycle)
     conflicts_now = recusal_map(cycle, nominations=nominations)
-    rubric = definitions.rubric(cycle)
+    hidden = hidden_from(cycle, actor, conflicts_now)
+    shown = {n.id: n for n in nominations if n.id not in hidden}
     sets = []
     for s in db.session.scalars(select(ScoreSet).join(Nomination).where(Nomination.cycle_id == cycle.id)):
-        if (s.nomination_id, s.member_id) in conflicts_now:
+        if (s.nomination_id, s.member_id) in conflicts_now or s.nomination_id not in shown:
             continue
         sets.append(ranking.ScoreSet(s.member_id, s.nomination_id, json.loads(s.scores)))
-    by_id = {n.id: n for n in nominations}
-    rows = ranking.rank(rubric, sets, [n.id for n in nominations])
-    reader = actor.person_id if actor is not None and not is_manager(actor, cycle) else None
-    result = []
-    for row in rows:
-        reasons = conflicts_now.get((row.nomination, reader), []) if reader is not None else []
-        result.append(RankedRow(by_id[row.nomination], None if reasons else row, reasons))
-    return result
+    rows = ranking.rank(definitions.rubric(cycle), sets, list(shown), cycle.award.min_reviews)
+    size = len(members(cycle.id))
+    recused_count: dict[int, int] = {}
+    for nid, _member in conflicts_now:
+        recused_count[nid] = recused_count.get(nid, 0) + 1
+
+    ranked = [RankedRow(shown[r.nomination], r, [], size - recused_count.get(r.nomination, 0))
+              for r in rows if r.position is not None]
+    waiting = [RankedRow(shown[r.nomination], r, [], size - recused_count.get(r.nomination, 0))
+               for r in rows if r.position is None]  # by id already
+    kept_out = [RankedRow(n, None, list(hidden[n.id])) for n in nominations if n.id in hidden]
+    return ranked + waiting + kept_out
+
+
+def coverage_warnings(rows: list[RankedRow], min_reviews: int) -> list[str]:
+    """Plain warnings about how well the rows the reader sees are covered by reviews."""
+    seen = [r for r in rows if r.row is not None]
+    warnings = []
+    counts = sorted({r.row.reviews for r in seen})
+    if len(counts) > 1:
+        warnings.append(f"Nominees have unequal numbers of reviews (from {counts[0]} to {counts[-1]}): a place "
+                        "resting on fewer reviews is less certain. Compare the Reviews column before deciding.")
+    short = [r for r in seen if r.reviewers is not None and r.reviewers < min_reviews]
+    for r in short:
+        warnings.append(f"{r.nomination.nominee.name} cannot be ranked: the award needs {min_reviews} review"
+                        f"{'s' * (min_reviews != 1)} and only {r.reviewers} committee member"
+                        f"{'s' * (r.reviewers != 1)} may review this nominee. Lower the award's minimum or add "
+                        "members.")
+    return warnings
 
 
 def ranking_snapshot(rows: list[RankedRow]) -> list[dict]:
     return [{"nomination_id": r.nomination.id, "nominee": r.nomination.nominee.name, "position": r.row.position,
              "raw_mean": r.row.raw_mean, "normalised_mean": r.row.normalised_mean, "reviews": r.row.reviews,
-             "spread": r.row.spread} for r in rows if r.row is not None]
+             "reviewers": r.reviewers, "spread": r.row.spread} for r in rows if r.row is not None]
 
 
 # Decision ----------------------------------------------------------------------------
@@ -340,7 +409,8 @@ def ranking_snapshot(rows: list[RankedRow]) -> list[dict]:
 def decide(cycle: Cycle, winners: list[int], reasons: dict, note: str, actor: Actor, day: date,
            now: datetime) -> Decision:
     """Record the winners (nomination ids, in order). A winner the ranking did not place in
-    the top ``award.winners`` needs a reason. Allowed once the review has ended, and again
+    the top ``award.winners``, or did not rank at all (fewer reviews than the award's
+    minimum), needs a reason. Allowed once the review has ended, and again
     (a new version) until the announcement. Past the decision date, recording it moves the
     cycle to decided at once."""
     if not is_manager(actor, cycle):
@@ -357,6 +427,7 @@ def decide(cycle: Cycle, winners: list[int], reasons: dict, note: str, actor: Ac
         raise DomainError.field("winners", f"must list at most {places} (the award has {places} winner{'s' * (places != 1)})")
     rows = ranking_rows(cycle)
     position = {r.nomination.id: r.row.position for r in rows}
+    minimum = cycle.award.min_reviews
     problems: dict[str, list[str]] = {}
     reasons = reasons if isinstance(reasons, dict) else {}
     clean: dict[int, str | None] = {}
@@ -366,7 +437,11 @@ def decide(cycle: Cycle, winners: list[int], reasons: dict, note: str, actor: Ac
             continue
         reason = reasons.get(str(nomination_id), reasons.get(nomination_id))
         reason = reason.strip() if isinstance(reason, str) else ""
-        if position[nomination_id] > places and not reason:
+        if position[nomination_id] is None and not reason:
+            problems.setdefault(f"reasons.{nomination_id}", []).append(
+                f"is required: the ranking did not place this nominee (fewer than the {minimum} review"
+                f"{'s' * (minimum != 1)} the award needs)")
+        elif position[nomination_id] is not None and position[nomination_id] > places and not reason:
             problems.setdefault(f"reasons.{nomination_id}", []).append(
                 f"is required: the ranking placed this nominee {position[nomination_id]}, outside the top {places}")
         if len(reason) > MAX_REASON:

@@ -106,21 +106,18 @@ def decision_view(decision: Decision, cycle: Cycle) -> dict:
     }
 
 
-def ranking_view(cycle: Cycle, actor: Actor) -> list[dict]:
-    """The ranking rows the actor may see; a row they are recused from shows its nominee
-    but no position and no numbers, and comes last (its place would give it away)."""
-    rows = []
-    ranked_rows = committee.ranking_rows(cycle, actor)
-    for ranked in [r for r in ranked_rows if r.row is not None] + [r for r in ranked_rows if r.row is None]:
-        row = ranked.row
-        rows.append({
-            "position": row.position if row else None, "nomination_id": ranked.nomination.id,
-            "nominee": person_ref(ranked.nomination.nominee), "recused": row is None,
-            "recusal_reasons": list(ranked.recused),
-            "raw_mean": row.raw_mean if row else None, "normalised_mean": row.normalised_mean if row else None,
-            "reviews": row.reviews if row else None, "spread": row.spread if row else None,
-        })
-    return rows
+def ranking_view(cycle: Cycle, actor: Actor) -> dict:
+    """The ranking as the actor may see it (``exports.sheet``, as the page and downloads):
+    rows they are recused from show the nominee but no position and no numbers, last, by
+    nomination id; a member still scoring gets no rows and the nominations left to score."""
+    found = exports.sheet(cycle, actor, today())
+    return {
+        "cycle_id": cycle.id, "tie_break": TIE_BREAK, "min_reviews": found.min_reviews, "warnings": found.warnings,
+        "withheld": found.withheld,
+        "to_score": [{"nomination_id": n.id, "nominee": person_ref(n.nominee)} for n in found.to_score],
+        "rows": [{**{key: value for key, value in row.items() if key not in ("person", "division")},
+                  "nominee": person_ref(row["person"])} for row in found.rows],
+    }
 
 
 # Cycles --------------------------------------------------------------------------------
@@ -316,30 +313,31 @@ def nominate_suggestion(cycle_id, person_id):
 @errors_for(401, 404)
 def get_ranking(cycle_id):
     """The committee's ranking, side by side: weighted raw mean, mean of per-reviewer
-    z-scores, number of reviews and their spread (managers; members once nominations
-    close, with no numbers on rows they are recused from)"""
-    cycle = cycles.get(cycle_id)
-    return {"cycle_id": cycle.id, "tie_break": TIE_BREAK, "rows": ranking_view(cycle, api_actor())}
+    z-scores, reviews (of the members who could review) and their spread (managers;
+    members once nominations close, and while scoring only once they have scored every
+    nominee they review; a member recused from a nominee sees the others ranked without it)"""
+    return ranking_view(cycles.get(cycle_id), api_actor())
 
 
 @blp.get("/<int:cycle_id>/ranking.csv")
 @blp.response(200, {"type": "string"}, content_type="text/csv",
               description="UTF-8 with a byte-order mark, for spreadsheets; one row per nomination, rows the caller "
                           "is recused from last, without position or numbers")
-@errors_for(401, 404)
+@errors_for(401, 404, 409)
 def download_ranking_csv(cycle_id):
-    """The ranking as CSV (who may see the ranking)"""
+    """The ranking as CSV (who may see the ranking; 409 while the caller has nominees left to score)"""
     cycle = cycles.get(cycle_id)
-    return Response(exports.ranking_csv(cycle, api_actor()), mimetype="text/csv",
+    return Response(exports.ranking_csv(cycle, api_actor(), today()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{exports.download_name(cycle, "csv")}"'})
 
 
 @blp.get("/<int:cycle_id>/ranking.pdf")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
               description="A landscape ranking sheet")
-@errors_for(401, 404)
+@errors_for(401, 404, 409)
 def download_ranking_pdf(cycle_id):
-    """The ranking as a PDF sheet, with the rubric and the tie-break (who may see the ranking)"""
+    """The ranking as a PDF sheet, with the rubric and the tie-break (who may see the ranking;
+    409 while the caller has nominees left to score)"""
     cycle = cycles.get(cycle_id)
     pdf = exports.ranking_pdf(cycle, api_actor(), cycle.phase, today())
     return Response(pdf, mimetype="application/pdf",

@@ -33,6 +33,7 @@ MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,58}[a-z0-9]$")
 MAX_CRITERIA = 12
 MAX_WINNERS = 20
+MAX_MIN_REVIEWS = 50  # the committee's size is not known here; the ranking page warns when it is too small
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,11 @@ def check(data: dict, award: Award | None = None) -> dict:
         if isinstance(winners, bool) or not isinstance(winners, int) or not 1 <= winners <= MAX_WINNERS:
             refuse("winners", f"must be a whole number from 1 to {MAX_WINNERS}")
         values["winners"] = winners
+    if award is None or "min_reviews" in data:
+        minimum = data.get("min_reviews", 1)
+        if isinstance(minimum, bool) or not isinstance(minimum, int) or not 1 <= minimum <= MAX_MIN_REVIEWS:
+            refuse("min_reviews", f"must be a whole number from 1 to {MAX_MIN_REVIEWS}")
+        values["min_reviews"] = minimum
     for flag in ("division_conflicts", "active"):
         if flag in data:
             if not isinstance(data[flag], bool):

@@ -73,6 +73,7 @@ class AwardForm(PageForm):
     division_id = SelectField("Division (division awards only)", coerce=optional_int,
                               invalid_choice_message="must be one of the divisions listed")
     winners = IntegerField("Number of winners", default=1, invalid_value_message=WHOLE)
+    min_reviews = IntegerField("Reviews needed before a nominee is ranked", default=1, invalid_value_message=WHOLE)
     division_conflicts = BooleanField("Members of the nominee's division count as conflicted")
     active = BooleanField("Active: a cycle is created every year", default=True)
 
@@ -129,6 +130,7 @@ class AwardForm(PageForm):
         return {
             "name": self.name.data or "", "slug": self.slug.data or "", "description": self.description.data or "",
             "level": self.level.data, "division_id": self.division_id.data, "winners": self.winners.data,
+            "min_reviews": self.min_reviews.data,
             "division_conflicts": self.division_conflicts.data, "active": self.active.data,
             **{field: (self[field].data or "").strip() for field in SCHEDULE},
             "eligibility": {
@@ -162,7 +164,8 @@ class AwardForm(PageForm):
             past = rules.past_winner_exclusion_years
             data.update(
                 name=award.name, slug=award.slug, description=award.description, level=award.level,
-                division_id=award.division_id, winners=award.winners, division_conflicts=award.division_conflicts,
+                division_id=award.division_id, winners=award.winners, min_reviews=award.min_reviews,
+                division_conflicts=award.division_conflicts,
                 active=award.active, min_years_mentoring=rules.min_years_mentoring, min_mentees=rules.min_mentees,
                 max_years_on_faculty=rules.max_years_on_faculty, ranks=list(rules.ranks or []),
                 past_winners="never" if past is None else ("no_limit" if past == 0 else "years"),

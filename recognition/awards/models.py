@@ -35,6 +35,7 @@ class Award(db.Model):
         CheckConstraint(f"level IN {LEVELS!r}", name="level_known"),
         CheckConstraint("(level = 'division') = (division_id IS NOT NULL)", name="division_award_names_division"),
         CheckConstraint("winners >= 1", name="at_least_one_winner"),
+        CheckConstraint("min_reviews >= 1", name="min_reviews_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +47,8 @@ class Award(db.Model):
     eligibility: Mapped[str] = mapped_column(Text)
     rubric: Mapped[str] = mapped_column(Text)
     winners: Mapped[int] = mapped_column(default=1)
+    # Reviews a nominee needs before the ranking gives them a place (fewer: "not yet ranked").
+    min_reviews: Mapped[int] = mapped_column(default=1, server_default="1")
     opens: Mapped[str] = mapped_column(String(5))
     closes: Mapped[str] = mapped_column(String(5))
     review_ends: Mapped[str] = mapped_column(String(5))
@@ -284,7 +287,7 @@ class DecisionWinner(db.Model):
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
     nomination_id: Mapped[int] = mapped_column(ForeignKey("nominations.id"))
     position: Mapped[int]  # order among the winners
-    ranked_position: Mapped[int]  # where the committee's ranking put them
+    ranked_position: Mapped[int | None]  # where the committee's ranking put them; None: not ranked
     reason: Mapped[str | None] = mapped_column(Text)  # required when not in the top places
 
     nomination: Mapped[Nomination] = relationship(lazy="joined")

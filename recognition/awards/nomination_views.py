@@ -268,7 +268,7 @@ def render_detail(nomination: Nomination, actor: Actor, *, statement_form=None, 
     if action_form is not None:
         orphans.append(action_form)
     table, digest = nominations.evidence(nomination, day)
-    sets = committee.score_sets(nomination, actor) if who["insider"] else []
+    sets = committee.score_sets(nomination, actor, day) if who["insider"] else []
     return render_template(
         "nominations/detail.html",
         actor=actor,
@@ -300,6 +300,7 @@ def render_detail(nomination: Nomination, actor: Actor, *, statement_form=None, 
         own=own,
         history=committee.revisions(own.id) if own else [],
         score_sets=[{"set": s, "scores": json.loads(s.scores)} for s in sets],
+        scores_withheld=who["insider"] and committee.scores_withheld(nomination, actor, day),
         loads=json.loads,
     ), status
 

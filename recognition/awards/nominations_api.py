@@ -108,7 +108,8 @@ def nomination_view(nomination: Nomination, actor: Actor) -> dict:
     if nominations.may_read_letters(actor, nomination):
         view["letters"] = [letter_view(letter) for letter in nominations.letters(nomination.id)]
     if committee_side:
-        view["score_sets"] = [score_set_view(s, actor) for s in committee.score_sets(nomination, actor)]
+        view["score_sets"] = [score_set_view(s, actor) for s in committee.score_sets(nomination, actor, today())]
+        view["score_sets_withheld"] = committee.scores_withheld(nomination, actor, today())
     return view
 
 
@@ -301,7 +302,8 @@ def _scores_for(nomination: Nomination, actor: Actor) -> dict:
         "rubric": {"low": rubric.low, "high": rubric.high,
                    "criteria": [{"id": c.id, "name": c.name, "description": c.description, "weight": c.weight}
                                 for c in rubric.criteria]},
-        "score_sets": [score_set_view(s, actor) for s in committee.score_sets(nomination, actor)],
+        "score_sets": [score_set_view(s, actor) for s in committee.score_sets(nomination, actor, today())],
+        "score_sets_withheld": committee.scores_withheld(nomination, actor, today()),
         "own": own_scores_view(own, actor) if own is not None else None,
     }
 

@@ -18,8 +18,17 @@ Order of computation, fixed so that the same scores always give the same ranking
 4. Order: normalised mean desc, then raw mean desc, then number of reviews desc, then
    nomination id asc. Means are compared to ``PLACES`` decimal places, so float noise in the
    last bits never turns an exact tie into an order; the values returned are not rounded.
-   Positions are strict, 1..n, in that order: the id makes every tie deterministic.
-   Nominations without reviews come last (means and spread ``None``), by id.
+   Positions are strict, 1..k, in that order: the id makes every tie deterministic.
+5. Coverage: a nomination with fewer reviews than ``min_reviews`` (the award's minimum,
+   at least 1) is not ranked: it has no position (``None``) and comes after the ranked
+   ones, by id, whatever its scores. Nominations without reviews are never ranked (means
+   and spread ``None``). Its scores still count in each reviewer's z-scores, since they
+   are part of how that reviewer scores.
+
+A reader who may not see some nominations (recused, or the nominee) is given a ranking
+computed as if those nominations did not exist: ``rank`` over the nominations they may
+see and only those nominations' score sets, so nothing the reader sees depends on the
+hidden scores.
 """
 
 from __future__ import annotations
@@ -72,7 +81,7 @@ class Row:
     normalised_mean: float | None  # mean of the reviewers' z-scores
     reviews: int
     spread: float | None  # population sd of the weighted scores; 0 with one review
-    position: int
+    position: int | None  # None: not ranked (fewer reviews than the minimum)
 
 
 def weighted(score_set: ScoreSet, rubric: Rubric) -> float:
@@ -104,14 +113,17 @@ def z_scores(weights: Mapping[Hashable, float]) -> dict[Hashable, float]:
     return {nomination: (value - mean) / sd for nomination, value in weights.items()}
 
 
-def _key(row: Row) -> tuple:
-    if row.reviews == 0:
+def _key(row: Row, min_reviews: int) -> tuple:
+    if row.reviews < min_reviews:
         return (1, 0.0, 0.0, 0, row.nomination)
     return (0, -round(row.normalised_mean, PLACES), -round(row.raw_mean, PLACES), -row.reviews, row.nomination)
 
 
-def rank(rubric: Rubric, score_sets: Iterable[ScoreSet], nominations: Iterable[Hashable]) -> list[Row]:
+def rank(rubric: Rubric, score_sets: Iterable[ScoreSet], nominations: Iterable[Hashable],
+         min_reviews: int = 1) -> list[Row]:
     """One row per nomination, in ranking order (see the module docstring for the rules)."""
+    if isinstance(min_reviews, bool) or not isinstance(min_reviews, int) or min_reviews < 1:
+        raise ValueError(f"the minimum number of reviews must be a whole number of 1 or more, not {min_reviews!r}")
     nominations = list(nominations)
     if len(set(nominations)) != len(nominations):
         raise ValueError("each nomination may appear only once")
@@ -141,5 +153,7 @@ def rank(rubric: Rubric, score_sets: Iterable[ScoreSet], nominations: Iterable[H
             continue
         rows.append(Row(nomination, statistics.fmean(values), statistics.fmean(normalised[nomination]),
                         len(values), statistics.pstdev(values), 0))
-    rows.sort(key=_key)
-    return [Row(**{**row.__dict__, "position": position}) for position, row in enumerate(rows, start=1)]
+    rows.sort(key=lambda row: _key(row, min_reviews))
+    ranked = [row for row in rows if row.reviews >= min_reviews]
+    return ([Row(**{**row.__dict__, "position": position}) for position, row in enumerate(ranked, start=1)]
+            + [Row(**{**row.__dict__, "position": None}) for row in rows[len(ranked):]])

@@ -1,9 +1,11 @@
 """Who may be nominated for an award, and who on the committee is conflicted: pure rules.
 
-Years are whole years completed between two dates: a person appointed on 1 July 2015 has
-9 years on 30 June 2025 and 10 on 1 July 2025. An anniversary of 29 February falls on
-28 February in other years (as elsewhere in the app), so 29 February 2020 + 1 year is
-28 February 2021.
+Years are compared as exact dates, never as whole years or days/365: "at most 10 years on
+faculty" holds through the 10th anniversary of the appointment and not a day later (a
+person appointed on 1 July 2015 is eligible on 1 July 2025 and not on 2 July 2025), and
+"at least 2 years of mentoring" holds from the 2nd anniversary of the first mentorship.
+An anniversary of 29 February falls on 28 February in other years (as elsewhere in the
+app), so 29 February 2020 + 1 year is 28 February 2021.
 
 A rule that needs a date the record does not have (no appointment date, no first
 mentoring date) reports that the date is unknown rather than guessing either way.
@@ -29,7 +31,7 @@ class Eligibility:
 
     min_years_mentoring: int | None = None
     min_mentees: int | None = None
-    max_years_on_faculty: int | None = None  # early-career awards: at most N whole years
+    max_years_on_faculty: int | None = None  # early-career awards: through the Nth anniversary of the appointment
     ranks: tuple[str, ...] | None = None  # the ranks allowed
     past_winner_exclusion_years: int | None = None
 
@@ -83,19 +85,20 @@ def eligibility_problems(rules: Eligibility, candidate: Candidate, nominator_id:
         if candidate.appointed_on is None:
             problems.append(f"appointment date unknown: cannot confirm at most {limit} on faculty")
         else:
-            years = whole_years(candidate.appointed_on, on)
-            if years > rules.max_years_on_faculty:
-                problems.append(f"open to faculty with at most {limit} on faculty; the candidate has {_years(years)} "
-                                f"(appointed {_day(candidate.appointed_on)})")
+            last = add_years(candidate.appointed_on, rules.max_years_on_faculty)  # the last eligible day
+            if on > last:
+                problems.append(f"open to faculty with at most {limit} on faculty; the candidate has more "
+                                f"(appointed {_day(candidate.appointed_on)}, so eligible only through {_day(last)})")
     if rules.min_years_mentoring is not None:
         needed = _years(rules.min_years_mentoring)
         if candidate.first_mentoring_on is None:
             problems.append(f"first mentoring date unknown: cannot confirm at least {needed} of mentoring")
         else:
-            years = whole_years(candidate.first_mentoring_on, on)
-            if years < rules.min_years_mentoring:
+            reached = add_years(candidate.first_mentoring_on, rules.min_years_mentoring)
+            if on < reached:
+                years = whole_years(candidate.first_mentoring_on, on)
                 problems.append(f"needs at least {needed} of mentoring; the candidate has {_years(years)} "
-                                f"(since {_day(candidate.first_mentoring_on)})")
+                                f"(since {_day(candidate.first_mentoring_on)}, so eligible from {_day(reached)})")
     if rules.min_mentees is not None and candidate.mentee_count < rules.min_mentees:
         problems.append(f"needs at least {rules.min_mentees} mentee{'s' * (rules.min_mentees != 1)}; "
                         f"the candidate has {candidate.mentee_count}")

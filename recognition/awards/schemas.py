@@ -14,7 +14,7 @@ from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
 from ..people.models import RANKS
 from .committee import MAX_COMMENT, MAX_REASON
 from .cycles import DATE_FIELDS
-from .definitions import MAX_CRITERIA, MAX_WINNERS, MONTH_DAY
+from .definitions import MAX_CRITERIA, MAX_MIN_REVIEWS, MAX_WINNERS, MONTH_DAY
 from .models import LEVELS, PHASES, RECUSAL_SOURCES, TRANSITION_SOURCES
 from .nominations import MAX_PHILOSOPHY, MAX_STATEMENT
 
@@ -93,6 +93,10 @@ class AwardInSchema(Schema):
                                  metadata={"description": "Required for a division award; null otherwise"})
     winners = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_WINNERS),
                              metadata={"description": "Default: 1"})
+    min_reviews = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_MIN_REVIEWS),
+                                 metadata={"description": "Reviews a nominee needs before the ranking gives them a "
+                                                          "place; fewer and they are listed as not yet ranked. "
+                                                          "Default: 1"})
     division_conflicts = fields.Boolean(metadata={"description": "Same-division membership is a conflict "
                                                                  "of interest on the committee"})
     active = fields.Boolean(metadata={"description": "Inactive awards get no new yearly cycles"})
@@ -133,6 +137,7 @@ class AwardSchema(Schema):
     level = fields.String(metadata={"enum": list(LEVELS)})
     division = fields.Nested(RefSchema, allow_none=True)
     winners = fields.Integer()
+    min_reviews = fields.Integer(metadata={"description": "Reviews a nominee needs before being ranked"})
     division_conflicts = fields.Boolean()
     active = fields.Boolean()
     eligibility = fields.Nested(EligibilitySchema)
@@ -317,21 +322,38 @@ class SuggestionSchema(Schema):
 
 
 class RankingRowSchema(Schema):
-    position = fields.Integer(allow_none=True, metadata={"description": "Null on a row you are recused from"})
+    position = fields.Integer(allow_none=True, metadata={"description": "Null on a row you are recused from, and "
+                                                                        "on a nominee not yet ranked"})
     nomination_id = fields.Integer()
     nominee = fields.Nested(AwardPersonSchema)
     recused = fields.Boolean(metadata={"description": "You are recused from this nominee: no numbers shown"})
     recusal_reasons = fields.List(fields.String())
     raw_mean = fields.Float(allow_none=True, metadata={"description": "Mean of the weighted rubric scores"})
     normalised_mean = fields.Float(allow_none=True, metadata={"description": "Mean of the reviewers' z-scores"})
-    reviews = fields.Integer(allow_none=True)
+    reviews = fields.Integer(allow_none=True, metadata={"description": "Members who scored the nominee"})
+    reviewers = fields.Integer(allow_none=True, metadata={"description": "Members who could: the committee less "
+                                                                         "those recused from the nominee"})
     spread = fields.Float(allow_none=True, metadata={"description": "Population sd of the weighted scores"})
+    status = fields.String(metadata={"description": "ranked; not yet ranked (n of m reviews needed); or recused"})
+
+
+class ToScoreSchema(Schema):
+    nomination_id = fields.Integer()
+    nominee = fields.Nested(AwardPersonSchema)
 
 
 class RankingSchema(Schema):
     cycle_id = fields.Integer()
     tie_break = fields.String(metadata={"description": "How ties are ordered"})
-    rows = fields.List(fields.Nested(RankingRowSchema), metadata={"description": "In ranking order"})
+    min_reviews = fields.Integer(metadata={"description": "Reviews a nominee needs before being ranked"})
+    warnings = fields.List(fields.String(), metadata={"description": "For example: nominees have unequal numbers "
+                                                                     "of reviews"})
+    withheld = fields.Boolean(metadata={"description": "True while you have nominees left to score: no rows until "
+                                                       "you have scored them (others' scores would anchor yours)"})
+    to_score = fields.List(fields.Nested(ToScoreSchema), metadata={"description": "The nominees left to score"})
+    rows = fields.List(fields.Nested(RankingRowSchema), metadata={
+        "description": "Ranked nominees in order, then those not yet ranked, then those you are recused from "
+                       "(both by nomination id); positions count only the nominees you may see"})
 
 
 class DecisionInSchema(Schema):
@@ -349,17 +371,20 @@ class WinnerSchema(Schema):
     nomination_id = fields.Integer()
     nominee = fields.Nested(RefSchema)
     position = fields.Integer(metadata={"description": "Order among the winners"})
-    ranked_position = fields.Integer(metadata={"description": "Where the committee's ranking placed them"})
+    ranked_position = fields.Integer(allow_none=True, metadata={"description": "Where the committee's ranking placed "
+                                                                              "them (null: not ranked)"})
     reason = fields.String(allow_none=True)
 
 
 class SnapshotRowSchema(Schema):
     nomination_id = fields.Integer()
     nominee = fields.String()
-    position = fields.Integer()
+    position = fields.Integer(allow_none=True, metadata={"description": "Null: not ranked (too few reviews)"})
     raw_mean = fields.Float(allow_none=True)
     normalised_mean = fields.Float(allow_none=True)
     reviews = fields.Integer()
+    reviewers = fields.Integer(allow_none=True, metadata={"description": "Members who could review the nominee "
+                                                                         "(absent from decisions recorded before)"})
     spread = fields.Float(allow_none=True)
 
 
@@ -472,7 +497,10 @@ class NominationSchema(NominationItemSchema):
     letters = fields.List(fields.Nested(LetterSchema), metadata={
         "description": "Left out for the nominee: letters are confidential"})
     score_sets = fields.List(fields.Nested(ScoreSetSchema), metadata={
-        "description": "Managers and unrecused committee members only"})
+        "description": "Managers and unrecused committee members only; a member while the review is on only "
+                       "once they have scored it"})
+    score_sets_withheld = fields.Boolean(metadata={
+        "description": "True while you are to score this nomination: the others' scores are shown once you have"})
 
 
 NominationPageSchema = page_schema(NominationItemSchema, "NominationPage")
@@ -511,7 +539,11 @@ class ScoresSchema(Schema):
     nomination_id = fields.Integer()
     scoring_open = fields.Boolean()
     rubric = fields.Nested(RubricSchema)
-    score_sets = fields.List(fields.Nested(ScoreSetSchema), metadata={"description": "The sets counted in the ranking"})
+    score_sets = fields.List(fields.Nested(ScoreSetSchema), metadata={
+        "description": "The sets counted in the ranking; for a member while the review is on, only once they have "
+                       "saved their own"})
+    score_sets_withheld = fields.Boolean(metadata={
+        "description": "True while you are to score this nomination: the others' scores are shown once you have"})
     own = fields.Nested(OwnScoresSchema, allow_none=True, metadata={"description": "Your set and its history"})
 
 

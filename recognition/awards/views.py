@@ -41,7 +41,7 @@ PHASE_LABELS = {
     "decided": "Decided",
     "announced": "Announced",
 }
-TIE_BREAK, NORMALISATION = exports.TIE_BREAK, exports.NORMALISATION
+TIE_BREAK, NORMALISATION, COVERAGE = exports.TIE_BREAK, exports.NORMALISATION, exports.COVERAGE
 
 
 @blp.app_template_global()
@@ -458,25 +458,22 @@ def decision_open(cycle: Cycle, day: date) -> bool:
 
 
 def render_ranking(actor: Actor, cycle: Cycle, *, form: DecisionForm | None = None, status: int = 200):
-    rows = committee.ranking_rows(cycle, actor)  # a 404 for anyone who may not see it
     day = today()
+    found = exports.sheet(cycle, actor, day)  # a 404 for anyone who may not see it
     manager = nominations.is_manager(actor, cycle)
-    page = {"actor": actor, "cycle": cycle, "award": cycle.award, "rows": _ordered(rows), "manager": manager,
-            "tie_break": TIE_BREAK, "normalisation": NORMALISATION, "rubric": definitions.rubric_text(cycle),
-            "decision_open": decision_open(cycle, day), "places": cycle.award.winners}
+    page = {"actor": actor, "cycle": cycle, "award": cycle.award, "sheet": found, "manager": manager,
+            "tie_break": TIE_BREAK, "normalisation": NORMALISATION, "coverage": COVERAGE,
+            "rubric": definitions.rubric_text(cycle), "decision_open": decision_open(cycle, day),
+            "places": cycle.award.winners}
     if manager:
+        rows = committee.ranking_rows(cycle, actor)
         if form is None:
             form = _winner_choices(DecisionForm(prefix="decision", formdata=None), rows)
             latest = cycles.latest_decision(cycle.id)
             form.winners.data = [w.nomination_id for w in latest.winners] if latest else []
             form.reasons = {str(w.nomination_id): w.reason or "" for w in latest.winners} if latest else {}
-        page.update(form=form, decisions=committee.decisions(cycle.id))
+        page.update(form=form, decisions=committee.decisions(cycle.id), rows=rows)
     return render_template("awards/ranking.html", **page), status
-
-
-def _ordered(rows: list[committee.RankedRow]) -> list[committee.RankedRow]:
-    """Ranked rows in order; rows hidden from the reader last, so their place says nothing."""
-    return [r for r in rows if r.row is not None] + [r for r in rows if r.row is None]
 
 
 def _winner_choices(form: DecisionForm, rows: list[committee.RankedRow]) -> DecisionForm:
@@ -510,7 +507,8 @@ def decide(cycle_id: int):
 def ranking_csv(cycle_id: int):
     """The ranking for a spreadsheet (``exports.ranking_csv``)."""
     found = cycles.get(cycle_id)
-    return _attachment(exports.ranking_csv(found, page_actor()), "text/csv", exports.download_name(found, "csv"))
+    return _attachment(exports.ranking_csv(found, page_actor(), today()), "text/csv",
+                       exports.download_name(found, "csv"))
 
 
 @blp.get("/awards/cycles/<int:cycle_id>/ranking.pdf")

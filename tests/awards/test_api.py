@@ -389,15 +389,18 @@ def test_the_ranking_as_json_csv_and_pdf(app, client, dept, headers):
     text = response.get_data().decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
-    assert rows[0] == ["Position", "Nominee", "Division", "Raw mean", "Normalised mean (z)", "Reviews", "Spread (sd)",
-                       "Recused"]
-    assert [row[1] for row in rows[1:]] == ["Mentor Person", "'=HYPERLINK(\"http://evil.example\")",
-                                            "Other Mentee Person"]
-    assert float(rows[1][3]) == pytest.approx(top["raw_mean"]) and rows[1][5] == "3" and rows[1][7] == "no"
+    assert rows[0] == ["Position", "Nominee", "Division", "Raw mean", "Normalised mean (z)", "Reviews", "Could review",
+                       "Spread (sd)", "Recused", "Status"]
+    assert [row[1] for row in rows[1:4]] == ["Mentor Person", "'=HYPERLINK(\"http://evil.example\")",
+                                             "Other Mentee Person"]
+    # other_mentee has 2 reviews, the others 3: the sheet says so under the table.
+    assert rows[4:] == [[], ["Warning", ranking["warnings"][0]]] and "unequal numbers of reviews" in rows[5][1]
+    assert float(rows[1][3]) == pytest.approx(top["raw_mean"]) and rows[1][5:7] == ["3", "3"]
+    assert rows[1][8:] == ["no", "ranked"]
 
     recused = client.get(f"{world.cycle_url}/ranking.csv", headers=headers("other_mentor")).get_data().decode("utf-8")
     mine = list(csv.reader(io.StringIO(recused[1:])))
-    assert mine[3][1] == "Other Mentee Person" and mine[3][3:] == ["", "", "", "", "yes"]
+    assert mine[3][1] == "Other Mentee Person" and mine[3][3:] == ["", "", "", "", "", "yes", "recused"]
     assert mine[1][3] != ""
 
     pdf = client.get(f"{world.cycle_url}/ranking.pdf", headers=headers("other_mentor"))
@@ -665,8 +668,8 @@ def test_members_score_during_the_review_and_keep_their_history(app, client, dep
     assert [s["member"]["id"] for s in read["score_sets"]] == [dept.ids["award_committee"]]
     assert read["score_sets"][0]["yours"] and [c["id"] for c in read["rubric"]["criteria"]] == [
         "impact", "commitment", "quality", "citizenship"]
-    by_director = client.get(url, headers=headers("director")).get_json()
-    assert by_director["own"] is None and by_director["score_sets"][0]["comment"] == "On reflection, stronger."
+    by_director = client.get(url, headers=headers("director")).get_json()  # not scored yet: others' scores wait
+    assert by_director["own"] is None and by_director["score_sets"] == [] and by_director["score_sets_withheld"]
     admin = client.get(world.url("mentor"), headers=headers("admin")).get_json()
     assert [s["scores"]["impact"] for s in admin["score_sets"]] == [5]
 
@@ -703,6 +706,15 @@ def test_a_member_declares_a_conflict_and_steps_aside_at_once(app, client, dept,
     assert_error(client.get(world.url("mentor"), headers=headers("director")), 404, "nomination_id")
     assert_error(client.put(world.url("mentor", "/scores"), json={"scores": GOOD_SCORES}, headers=headers("director")),
                  404)
+    # Still scoring: the ranking waits until they have scored every nominee they review.
+    withheld = client.get(f"{world.cycle_url}/ranking", headers=headers("director")).get_json()
+    left = [n["nomination_id"] for n in withheld["to_score"]]
+    assert withheld["withheld"] and withheld["rows"] == [] and left
+    assert world.nomination_ids["mentor"] not in left
+    for nomination_id in left:
+        saved = client.put(f"/api/v1/nominations/{nomination_id}/scores", json={"scores": GOOD_SCORES},
+                           headers=headers("director"))
+        assert saved.status_code == 200, saved.get_json()
     rows = client.get(f"{world.cycle_url}/ranking", headers=headers("director")).get_json()["rows"]
     mine = next(row for row in rows if row["nomination_id"] == world.nomination_ids["mentor"])
     assert mine["recused"] and mine["raw_mean"] is None

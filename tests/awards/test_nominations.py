@@ -195,14 +195,16 @@ ELIGIBILITY = [
     pytest.param({"min_years_mentoring": 3}, {}, [("mentor", "a", date(2023, 2, 1), None, "formal")], [],
                  id="3-years-mentoring-exactly"),
     pytest.param({"min_years_mentoring": 3}, {}, [("mentor", "a", date(2023, 2, 2), None, "formal")],
-                 ["needs at least 3 years of mentoring; the candidate has 2 years (since 2 February 2023)"],
+                 ["needs at least 3 years of mentoring; the candidate has 2 years (since 2 February 2023, so eligible from "
+                  "2 February 2026)"],
                  id="a-day-short-of-3-years"),
     pytest.param({"min_years_mentoring": 3}, {},
                  [("mentor", "a", date(2025, 5, 1), None, "formal"), ("mentor", "b", date(2015, 1, 1), date(2016, 1, 1), "informal")],
                  [], id="the-earliest-mentorship-counts-even-ended"),
     pytest.param({"min_years_mentoring": 3}, {},
                  [("mentee", "a", date(2010, 1, 1), None, "formal"), ("mentor", "b", date(2025, 3, 1), None, "formal")],
-                 ["needs at least 3 years of mentoring; the candidate has 0 years (since 1 March 2025)"],
+                 ["needs at least 3 years of mentoring; the candidate has 0 years (since 1 March 2025, so eligible from "
+                  "1 March 2028)"],
                  id="being-a-mentee-does-not-count"),
     pytest.param({"min_years_mentoring": 3}, {}, [("mentor", "a", date(2026, 6, 1), None, "formal")],
                  ["first mentoring date unknown: cannot confirm at least 3 years of mentoring"],
@@ -218,10 +220,15 @@ ELIGIBILITY = [
                   ("mentee", "c", date(2021, 1, 1), None, "formal")],
                  ["needs at least 2 mentees; the candidate has 1"], id="own-mentors-are-not-mentees"),
     pytest.param({"max_years_on_faculty": 5}, {"appointed_on": date(2021, 2, 1)}, [], [], id="5-years-on-faculty"),
-    pytest.param({"max_years_on_faculty": 5}, {"appointed_on": date(2021, 1, 31)}, [], [],
-                 id="5-years-and-a-day-on-faculty"),
+    pytest.param({"max_years_on_faculty": 5}, {"appointed_on": date(2021, 1, 31)}, [],
+                 ["open to faculty with at most 5 years on faculty; the candidate has more (appointed 31 January 2021, "
+                  "so eligible only through 31 January 2026)"], id="5-years-and-a-day-on-faculty"),
+    pytest.param({"max_years_on_faculty": 5}, {"appointed_on": date(2020, 8, 1)}, [],
+                 ["open to faculty with at most 5 years on faculty; the candidate has more (appointed 1 August 2020, "
+                  "so eligible only through 1 August 2025)"], id="5-and-a-half-years-on-faculty"),
     pytest.param({"max_years_on_faculty": 5}, {"appointed_on": date(2020, 2, 1)}, [],
-                 ["open to faculty with at most 5 years on faculty; the candidate has 6 years (appointed 1 February 2020)"],
+                 ["open to faculty with at most 5 years on faculty; the candidate has more (appointed 1 February 2020, "
+                  "so eligible only through 1 February 2025)"],
                  id="6-years-on-faculty"),
     pytest.param({"max_years_on_faculty": 5}, {"appointed_on": None}, [],
                  ["appointment date unknown: cannot confirm at most 5 years on faculty"], id="appointment-unknown"),
@@ -232,7 +239,8 @@ ELIGIBILITY = [
     pytest.param({"ranks": ["full"], "min_mentees": 1, "max_years_on_faculty": 1},
                  {"rank": "associate", "appointed_on": date(2010, 7, 1)}, [],
                  ["open only to these ranks: full; the candidate has the rank of associate",
-                  "open to faculty with at most 1 year on faculty; the candidate has 15 years (appointed 1 July 2010)",
+                  ("open to faculty with at most 1 year on faculty; the candidate has more (appointed 1 July 2010, so "
+                   "eligible only through 1 July 2011)"),
                   "needs at least 1 mentee; the candidate has 0"], id="every-problem-named"),
 ]
 

@@ -232,6 +232,8 @@ def test_an_admin_creates_an_award_and_edits_it(app, client, dept, login):
     ({"min_mentees": "-1"}, "At least this many mentees: must be a whole number from 0 to 500"),
     ({"past_winner_years": ""}, "Years a past winner is excluded: is required when past winners are excluded"),
     ({"slug": "Bad Slug!"}, "Short name for links (slug): must be 3 to 60 lower-case letters"),
+    ({"min_reviews": "0"}, "Reviews needed before a nominee is ranked: must be a whole number from 1 to 50"),
+    ({"min_reviews": "two"}, "Reviews needed before a nominee is ranked: must be a whole number"),
 ])
 def test_bad_settings_are_refused_on_their_field_and_change_nothing(app, client, dept, login, changes, says):
     made = around_today(app, dept, "scheduled")
@@ -239,7 +241,7 @@ def test_bad_settings_are_refused_on_their_field_and_change_nothing(app, client,
 
     def snapshot():
         award = db.session.get(Award, made.award_id)
-        return award.name, award.rubric, award.eligibility, definitions.schedule(award)
+        return award.name, award.rubric, award.eligibility, definitions.schedule(award), award.min_reviews
 
     before = in_app(app, snapshot)
     refused = client.post(f"/awards/{made.award_id}", data=settings_form(**changes))
@@ -502,7 +504,8 @@ def test_the_ranking_shows_members_the_numbers_except_where_they_are_recused(app
 
     client.post("/logout")
     recused = ranking_rows(login(client, "other_mentor").get(path))
-    assert recused["Other Mentee Person"] == "— Other Mentee Person recused: you do not see this nominee's scores or place"
+    assert recused["Other Mentee Person"] == ("— Other Mentee Person recused: you do not see this nominee's scores or "
+                                              "place, and the others are ranked without them")
     assert not re.search(r"\d", recused["Other Mentee Person"])
     assert recused["Mentor Person"].startswith("1 Mentor Person 5.00")
     assert list(recused) == ["Mentor Person", "Other Director Person", "Other Mentee Person"]  # the hidden row last
@@ -533,12 +536,12 @@ def test_the_ranking_downloads_parse_and_hide_what_the_reader_may_not_see(app, c
     assert download.headers["Content-Disposition"] == 'attachment; filename="mentor-of-the-year-2026-ranking.csv"'
     assert download.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))
-    assert rows[0] == ["Position", "Nominee", "Division", "Raw mean", "Normalised mean (z)", "Reviews", "Spread (sd)",
-                       "Recused"]
-    assert [row[:3] for row in rows[1:]] == [["1", "Mentor Person", "Cardiology"],
+    assert rows[0] == ["Position", "Nominee", "Division", "Raw mean", "Normalised mean (z)", "Reviews", "Could review",
+                       "Spread (sd)", "Recused", "Status"]
+    assert [row[:3] for row in rows[1:4]] == [["1", "Mentor Person", "Cardiology"],
                                             ["2", "'=HYPERLINK(\"http://x\")", "Nephrology"],
                                             ["3", "Other Mentee Person", "Nephrology"]]
-    assert rows[1][3:] == ["5.000000", rows[1][4], "3", "0.000000", "no"] and float(rows[3][4]) < 0
+    assert rows[1][3:] == ["5.000000", rows[1][4], "3", "3", "0.000000", "no", "ranked"] and float(rows[3][4]) < 0
 
     pdf = client.get(path + ".pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -548,7 +551,7 @@ def test_the_ranking_downloads_parse_and_hide_what_the_reader_may_not_see(app, c
     client.post("/logout")
     login(client, "other_mentor")
     rows = list(csv.reader(io.StringIO(client.get(path + ".csv").data.decode("utf-8-sig"))))
-    assert rows[-1] == ["", "Other Mentee Person", "Nephrology", "", "", "", "", "yes"]
+    assert rows[-1] == ["", "Other Mentee Person", "Nephrology", "", "", "", "", "", "yes", "recused"]
     assert len(rows) == 4
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(client.get(path + ".pdf").data)).pages)
     assert "Other Mentee Person Nephrology recused: scores and place not shown" in text

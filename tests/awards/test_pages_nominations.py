@@ -271,7 +271,8 @@ def test_each_role_sees_only_its_sections(app, client, dept, login):
     response = client.get(path)
     text = page_text(response)
     assert "other_mentee mentors well." in text and "Dr Confidential Letter" in text
-    assert "Director's private view" in text  # the other members' score sets
+    assert "Director's private view" not in text  # the other members' score sets wait for their own
+    assert "The other members' scores and comments are shown once you have saved your own" in text
     assert 'action="/awards/nominations/%d/scores"' % nomination_id in response.get_data(as_text=True)
     assert "Impact on mentees' careers" in text and "Mentees' milestones: appointments, CFAR" in text  # name, hint
     assert "Declare a conflict" in text
@@ -432,10 +433,12 @@ def test_a_member_scores_then_changes_the_scores_and_sees_both(app, client, dept
     assert ("Mentor Person Impact on mentees' careers: 1; Sustained commitment: 3; Quality of the relationships: 5; "
             "Mentoring citizenship: 2 (revision 2)") in mine
 
-    login(client, "director")  # another member reads them beside their own
+    login(client, "director")  # another member reads them once they have given their own
     text = page_text(client.get(path))
-    assert "Award Committee Person 1 3 5 2 Second look" in text
+    assert "Second look" not in text and "shown once you have saved your own" in text
     assert "You have scored 0 of 3" in page_text(client.get("/awards/nominations"))
+    assert client.post(f"{path}/scores", data={**SCORES, "comment": "Mine"}).status_code == 302
+    assert "Award Committee Person 1 3 5 2 Second look" in page_text(client.get(path))
 
 
 def test_declaring_a_conflict_hides_the_nomination(app, client, dept, login):

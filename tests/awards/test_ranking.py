@@ -27,7 +27,8 @@ def sets(rubric, table):
 def check(rows, expected):
     """expected: (nomination, raw, normalised, reviews, spread) in ranking order."""
     assert [row.nomination for row in rows] == [e[0] for e in expected]
-    assert [row.position for row in rows] == list(range(1, len(expected) + 1))
+    ranked = sum(1 for e in expected if e[3])
+    assert [row.position for row in rows] == [*range(1, ranked + 1), *[None] * (len(expected) - ranked)]
     for row, (nomination, raw, normalised, reviews, spread) in zip(rows, expected):
         assert row.reviews == reviews, nomination
         for got, want in ((row.raw_mean, raw), (row.normalised_mean, normalised), (row.spread, spread)):
@@ -140,7 +141,7 @@ def test_a_reviewer_who_gives_equal_weighted_scores_has_zero_spread():
 
 def test_the_tie_break_and_nominations_without_reviews():
     # Every reviewer scores once, so every normalised mean is 0 and the raw mean, then the
-    # number of reviews, then the id decide; unreviewed nominations come last, by id.
+    # number of reviews, then the id decide; unreviewed nominations come last, by id, unranked.
     scores = sets(MERIT, {("r1", "P"): 3, ("r2", "Q"): 3, ("r3", "Q"): 3, ("r4", "A"): 3, ("r5", "M"): 4})
     check(rank(MERIT, scores, ["Z", "P", "Q", "B", "A", "M"]), [
         ("M", 4, 0, 1, 0),  # higher raw mean
@@ -163,7 +164,29 @@ def test_float_noise_does_not_break_an_exact_tie():
 
 def test_nothing_to_rank():
     assert rank(MERIT, [], []) == []
-    assert rank(MERIT, [], ["x"]) == [Row("x", None, None, 0, None, 1)]
+    assert rank(MERIT, [], ["x"]) == [Row("x", None, None, 0, None, None)]
+
+
+# A nominee with one glowing review must not outrank better-covered ones when the award
+# asks for more reviews: below the minimum, no position, after the ranked ones, by id.
+@pytest.mark.parametrize(("minimum", "order", "positions"), [
+    (1, ["solo", "pair", "trio", "none"], [1, 2, 3, None]),
+    (2, ["pair", "trio", "none", "solo"], [1, 2, None, None]),
+    (3, ["trio", "none", "pair", "solo"], [1, None, None, None]),
+    (4, ["none", "pair", "solo", "trio"], [None, None, None, None]),
+])
+def test_a_minimum_number_of_reviews_before_a_nominee_is_ranked(minimum, order, positions):
+    scores = sets(MERIT, {("r1", "solo"): 10, ("r1", "pair"): 6, ("r2", "pair"): 7, ("r1", "trio"): 2,
+                          ("r2", "trio"): 3, ("r3", "trio"): 5})
+    rows = rank(MERIT, scores, ["trio", "solo", "pair", "none"], min_reviews=minimum)
+    assert [(row.nomination, row.position) for row in rows] == list(zip(order, positions))
+    assert {row.nomination: row.reviews for row in rows} == {"solo": 1, "pair": 2, "trio": 3, "none": 0}
+
+
+@pytest.mark.parametrize("minimum", [0, -1, 1.5, True, None])
+def test_the_minimum_number_of_reviews_is_a_whole_number_of_one_or_more(minimum):
+    with pytest.raises(ValueError, match="minimum number of reviews"):
+        rank(MERIT, [], ["x"], min_reviews=minimum)
 
 
 # The reference: the definitions written out with explicit loops, sharing nothing with the module.
@@ -226,7 +249,8 @@ def test_rank_agrees_with_a_reference_computation(committee):
     rows = rank(rubric, sets(rubric, table), nominations)
     expected = reference(*committee)
     assert [row.nomination for row in rows] == [e[0] for e in expected]
-    assert [row.position for row in rows] == list(range(1, len(nominations) + 1))
+    reviewed = sum(1 for e in expected if e[3])
+    assert [row.position for row in rows] == [*range(1, reviewed + 1), *[None] * (len(nominations) - reviewed)]
     for row, (_, raw, normalised, reviews, spread) in zip(rows, expected):
         assert row.reviews == reviews
         for got, want in ((row.raw_mean, raw), (row.normalised_mean, normalised), (row.spread, spread)):

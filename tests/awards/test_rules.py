@@ -50,15 +50,21 @@ def test_whole_years(start, end, years):
     assert whole_years(start, end) == years
 
 
+def short(years: str, since: str, reached: str) -> list[str]:
+    return [f"needs at least 2 years of mentoring; the candidate has {years} (since {since}, so eligible from {reached})"]
+
+
 @pytest.mark.parametrize(("first", "on", "expected"), [
-    (date(2023, 3, 1), ON, []),  # exactly 2 years
-    (date(2023, 3, 2), ON, ["needs at least 2 years of mentoring; the candidate has 1 year (since 2 March 2023)"]),
-    (date(2024, 6, 1), ON, ["needs at least 2 years of mentoring; the candidate has 0 years (since 1 June 2024)"]),
-    (date(2025, 6, 1), ON, ["needs at least 2 years of mentoring; the candidate has 0 years (since 1 June 2025)"]),
+    (date(2023, 3, 1), ON, []),  # exactly 2 years to the day
+    (date(2023, 3, 2), ON, short("1 year", "2 March 2023", "2 March 2025")),  # a day short
+    (date(2023, 9, 1), ON, short("1 year", "1 September 2023", "1 September 2025")),  # 1.5 years
+    (date(2024, 6, 1), ON, short("0 years", "1 June 2024", "1 June 2026")),
+    (date(2025, 6, 1), ON, short("0 years", "1 June 2025", "1 June 2027")),
     (date(2012, 7, 1), ON, []),
-    (date(2020, 2, 29), date(2022, 2, 27),
-     ["needs at least 2 years of mentoring; the candidate has 1 year (since 29 February 2020)"]),
-    (date(2020, 2, 29), date(2022, 2, 28), []),
+    (date(2020, 2, 29), date(2022, 2, 27), short("1 year", "29 February 2020", "28 February 2022")),
+    (date(2020, 2, 29), date(2022, 2, 28), []),  # the 2nd anniversary of 29 February is 28 February
+    (date(2022, 2, 28), date(2024, 2, 28), []),
+    (date(2022, 3, 1), date(2024, 2, 29), short("1 year", "1 March 2022", "1 March 2024")),
     (None, ON, ["first mentoring date unknown: cannot confirm at least 2 years of mentoring"]),
 ])
 def test_years_of_mentoring(first, on, expected):
@@ -81,16 +87,25 @@ def test_number_of_mentees(count, minimum, expected):
     assert problems(Eligibility(min_mentees=minimum), cand(mentee_count=count)) == expected
 
 
+def over(appointed: str, last: str) -> list[str]:
+    return [f"open to faculty with at most 10 years on faculty; the candidate has more (appointed {appointed}, "
+            f"so eligible only through {last})"]
+
+
 @pytest.mark.parametrize(("appointed", "on", "expected"), [
-    (date(2015, 3, 1), ON, []),  # exactly 10 years
-    (date(2014, 3, 2), ON, []),  # 10 years and 364 days: still 10 whole years
-    (date(2014, 3, 1), ON, [("open to faculty with at most 10 years on faculty; the candidate has 11 years "
-                            "(appointed 1 March 2014)")]),
+    (date(2015, 3, 1), ON, []),  # exactly 10 years to the day
+    (date(2015, 2, 28), ON, over("28 February 2015", "28 February 2025")),  # 10 years and a day
+    (date(2014, 9, 1), ON, over("1 September 2014", "1 September 2024")),  # 10.5 years is not "at most 10"
+    (date(2014, 3, 2), ON, over("2 March 2014", "2 March 2024")),  # 10 years and 364 days
+    (date(2014, 3, 1), ON, over("1 March 2014", "1 March 2024")),
     (date(2024, 9, 1), ON, []),
-    (date(2016, 2, 29), date(2026, 2, 27), []),  # 9 whole years
-    (date(2016, 2, 29), date(2027, 2, 27), []),  # 10
-    (date(2016, 2, 29), date(2027, 2, 28), [("open to faculty with at most 10 years on faculty; the candidate has "
-                                            "11 years (appointed 29 February 2016)")]),
+    (date(2025, 6, 1), ON, []),  # appointed after the day asked about
+    (date(2016, 2, 29), date(2026, 2, 28), []),  # the 10th anniversary of 29 February is 28 February
+    (date(2016, 2, 29), date(2026, 3, 1), over("29 February 2016", "28 February 2026")),
+    (date(2016, 3, 1), date(2026, 3, 1), []),
+    (date(2016, 3, 1), date(2026, 3, 2), over("1 March 2016", "1 March 2026")),
+    (date(2014, 2, 28), date(2024, 2, 28), []),  # a leap day inside the years changes nothing
+    (date(2014, 2, 28), date(2024, 2, 29), over("28 February 2014", "28 February 2024")),
     (None, ON, ["appointment date unknown: cannot confirm at most 10 years on faculty"]),
 ])
 def test_early_career_years_on_faculty(appointed, on, expected):
@@ -152,15 +167,17 @@ ALL_RULES = Eligibility(min_years_mentoring=2, min_mentees=3, max_years_on_facul
           won_on=(date(2023, 4, 1),)),
      1, [SELF_NOMINATION,
          "open only to these ranks: Assistant Professor; the candidate has the rank of Associate Professor",
-         "open to faculty with at most 10 years on faculty; the candidate has 14 years (appointed 1 July 2010)",
-         "needs at least 2 years of mentoring; the candidate has 0 years (since 1 July 2024)",
+         ("open to faculty with at most 10 years on faculty; the candidate has more (appointed 1 July 2010, so "
+          "eligible only through 1 July 2020)"),
+         "needs at least 2 years of mentoring; the candidate has 0 years (since 1 July 2024, so eligible from 1 July 2026)",
          "needs at least 3 mentees; the candidate has 1",
          "won this award on 1 April 2023; past winners are not eligible again"]),
     (cand(rank=ASSISTANT, appointed_on=None, first_mentoring_on=None, mentee_count=5),
      2, ["appointment date unknown: cannot confirm at most 10 years on faculty",
          "first mentoring date unknown: cannot confirm at least 2 years of mentoring"]),
     (cand(rank=ASSISTANT, appointed_on=date(2015, 3, 1), first_mentoring_on=date(2023, 3, 2), mentee_count=3),
-     2, ["needs at least 2 years of mentoring; the candidate has 1 year (since 2 March 2023)"]),
+     2, ["needs at least 2 years of mentoring; the candidate has 1 year (since 2 March 2023, so eligible from "
+         "2 March 2025)"]),
 ])
 def test_rules_together(candidate, nominator_id, expected):
     assert problems(ALL_RULES, candidate, nominator_id=nominator_id) == expected

@@ -5,7 +5,7 @@ opens Awards, finds their committee work, scores every nominee on the rubric and
 ranking with raw and normalised means side by side. The second member mentors one of the
 nominees: the cycle page says they are recused from that nominee, the nomination is not
 in their list, its address answers "not found", and the ranking shows that row without
-numbers.
+numbers. A member sees the ranking once they have scored every nominee they review.
 
 Screenshots of the scoring form and the ranking go to /tmp.
 """
@@ -74,7 +74,7 @@ def test_a_member_scores_and_ranks_and_a_conflicted_member_cannot_see_or_score(l
     work.get_by_role("link", name=f"Mentor of the Year {today().year}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Mentor of the Year")
 
-    for role, digits in SCORES.items():
+    def score(role: str, digits: str, screenshot: bool = False) -> None:
         page.get_by_role("region", name="Your committee work").get_by_role("link", name=names[role]).click()
         expect(page.get_by_role("heading", name="Scores", exact=True)).to_be_visible()
         groups = page.locator("fieldset.scale")
@@ -82,11 +82,14 @@ def test_a_member_scores_and_ranks_and_a_conflicted_member_cannot_see_or_score(l
         for index, digit in enumerate(digits):
             groups.nth(index).get_by_label(digit, exact=False).first.check()
         page.get_by_label("Comment for the committee (optional)").fill(f"Scored {names[role]} on the evidence.")
-        if role == "mentor":
+        if screenshot:
             page.screenshot(path=SCORING_SCREENSHOT, full_page=True)
         page.get_by_role("button", name="Save my scores").click()
         expect(page.get_by_role("status")).to_contain_text(f"Your scores for {names[role]} are saved (revision 1)")
         page.go_back()
+
+    for role, digits in SCORES.items():
+        score(role, digits, screenshot=role == "mentor")
         page.go_back()
         page.reload()
 
@@ -113,6 +116,13 @@ def test_a_member_scores_and_ranks_and_a_conflicted_member_cannot_see_or_score(l
     assert response.status == 404
     assert page.console_problems == ["Failed to load resource: the server responded with a status of 404 (NOT FOUND)"]
     page.console_problems.clear()  # that one was asked for
+    page.goto(f"{base}/awards/cycles/{cycle_id}/ranking")  # not before scoring their own nominees
+    expect(page.get_by_role("heading", name="Score your nominees first")).to_be_visible()
+    expect(page.get_by_role("table")).to_have_count(0)
+    expect(page.get_by_role("link", name=names["other_mentee"])).to_have_count(0)
+    for role in ("mentor", "other_director"):
+        page.goto(f"{base}/awards/cycles/{cycle_id}")
+        score(role, SCORES[role])
     page.goto(f"{base}/awards/cycles/{cycle_id}/ranking")
     hidden = page.get_by_role("row").filter(has_text=names["other_mentee"])
     expect(hidden).to_contain_text("recused")
@@ -122,4 +132,7 @@ def test_a_member_scores_and_ranks_and_a_conflicted_member_cannot_see_or_score(l
     # The nominees they are not recused from, they score like anyone on the committee.
     page.goto(f"{base}/awards/nominations/{ids['mentor']}")
     expect(page.get_by_role("button", name="Save my scores")).to_be_visible()
+    # Having scored, they read the other member's scores beside their own.
+    expect(page.get_by_role("row").filter(has_text="Award Committee Person")).to_contain_text(
+        f"Scored {names['mentor']} on the evidence.")
     assert not page.console_problems, page.console_problems
