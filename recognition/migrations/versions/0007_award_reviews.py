@@ -1,7 +1,7 @@
 """award reviews: a minimum number of reviews before a nominee is ranked
 
 Revision ID: 0007_award_reviews
-Revises: 0005_awards
+Revises: 0006_ledger_integrity
 Create Date: 2026-12-06 03:20:00.000000
 
 Existing awards get ``min_reviews`` 1, so their rankings stay as they were. A winner the
@@ -17,7 +17,7 @@ from recognition.ledger import triggers
 
 # revision identifiers, used by Alembic.
 revision = "0007_award_reviews"
-down_revision = "0005_awards"
+down_revision = "0006_ledger_integrity"
 branch_labels = None
 depends_on = None
 
