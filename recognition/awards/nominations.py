@@ -9,7 +9,6 @@ upload: the right size, a real PDF that opens, and not too many pages.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from ..ledger.models import LedgerEntry
 from ..mentorships.models import Mentorship
 from ..people.models import Person
 from . import cycles, definitions
+from . import letters as letter_files
 from .models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement
 from .rules import SELF_NOMINATION, Candidate, eligibility_problems
 
@@ -278,9 +278,12 @@ def set_philosophy(nomination: Nomination, text: str, actor: Actor, day: date, n
 
 def check_pdf(data: bytes, filename: str) -> int:
     """The number of pages of an uploaded letter, or a DomainError naming the broken rule."""
-    from pypdf import PdfReader  # noqa: PLC0415 - only uploads need it
-    from pypdf.errors import PdfReadError  # noqa: PLC0415
+    return normalise_pdf(data, filename)[1]
 
+
+def normalise_pdf(data: bytes, filename: str) -> tuple[bytes, int]:
+    """The letter as it is stored, re-written (``letters.normalise``), and its page count;
+    or a DomainError naming the broken rule."""
     config = current_app.config
     limit = int(config["AWARD_LETTER_MAX_BYTES"])
     if not data:
@@ -290,22 +293,18 @@ def check_pdf(data: bytes, filename: str) -> int:
     if not data[:1024].lstrip().startswith(b"%PDF-"):
         raise DomainError.field("letter", f"must be a PDF: {filename or 'the file'} does not start like one")
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise DomainError.field("letter", "must not be encrypted or password-protected")
-        pages = len(reader.pages)
-        for page in reader.pages:
-            page.mediabox  # noqa: B018 - reading each page proves the file is whole
-    except DomainError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError):
-        raise DomainError.field("letter", f"must be a PDF that opens: {filename or 'the file'} is damaged") from None
+        copy, pages = letter_files.normalise(data)
+    except letter_files.Unreadable as error:
+        if str(error) == "encrypted":
+            raise DomainError.field("letter", "must not be encrypted or password-protected") from None
+        rule = f"must be a PDF that opens: {filename or 'the file'} is damaged"
+        raise DomainError.field("letter", rule, f"letter: {rule} (could not be read as a PDF: {error})") from None
     if pages == 0:
         raise DomainError.field("letter", "has no pages")
     most = int(config["AWARD_LETTER_MAX_PAGES"])
     if pages > most:
         raise DomainError.field("letter", f"must be at most {most} page{'s' * (most != 1)} (this one has {pages})")
-    return pages
+    return copy, pages
 
 
 def add_letter(nomination: Nomination, data: bytes, filename: str, author: str, actor: Actor, day: date,
@@ -321,9 +320,10 @@ def add_letter(nomination: Nomination, data: bytes, filename: str, author: str, 
     if count >= MAX_LETTERS:
         raise Conflict(f"A nomination takes at most {MAX_LETTERS} letters; remove one first.",
                        {"letter": [f"at most {MAX_LETTERS} letters per nomination"]})
-    pages = check_pdf(data, filename)
+    stored, pages = normalise_pdf(data, filename)
     letter = Letter(nomination_id=nomination.id, uploaded_by_id=actor.person_id, author=author, filename=filename,
-                    pages=pages, size=len(data), sha256=hashlib.sha256(data).hexdigest(), pdf=data, uploaded_at=now)
+                    pages=pages, size=len(stored), sha256=hashlib.sha256(stored).hexdigest(),
+                    original_sha256=hashlib.sha256(data).hexdigest(), pdf=stored, uploaded_at=now)
     db.session.add(letter)
     db.session.flush()
     return letter

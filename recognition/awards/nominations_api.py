@@ -245,10 +245,10 @@ def add_letter(files, nomination_id):
 
 @blp.get("/<int:nomination_id>/letters/<int:letter_id>/pdf")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
-              description="The letter, byte for byte as uploaded")
+              description="The letter as stored: re-written on upload into a plain copy of its pages")
 @errors_for(401, 403, 404)
 def download_letter(nomination_id, letter_id):
-    """A supporting letter's PDF, as uploaded (not for the nominee)"""
+    """A supporting letter's PDF, as stored (not for the nominee)"""
     letter = nominations.get_letter(_letters_for(nomination_id, api_actor()), letter_id)
     name = re.sub(r'[^A-Za-z0-9_. -]', "_", letter.filename) or "letter.pdf"
     return Response(letter.pdf, mimetype="application/pdf",
@@ -257,7 +257,8 @@ def download_letter(nomination_id, letter_id):
 
 @blp.get("/<int:nomination_id>/package")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
-              description="Cover pages (statements, philosophy, evidence) followed by every letter as uploaded")
+              description="Cover pages (statements, philosophy, evidence) followed by every letter; a letter "
+                          "that cannot be read is replaced by a page saying so")
 @errors_for(401, 403, 404)
 def download_package(nomination_id):
     """The whole nomination as one PDF (the committee and the award's administrators)"""
