@@ -32,7 +32,7 @@ from .nominations_api import nomination_view
 from .schemas import (
     AdvanceInSchema, AwardCyclePageSchema, AwardCycleSchema, CycleArgsSchema, CycleInSchema, DecisionInSchema,
     DecisionSchema, HistorySchema, MemberInSchema, MemberSchema, MoveDateInSchema, NominationSchema, RankingSchema,
-    RecusalSchema, SuggestionArgsSchema, SuggestionSchema,
+    RecusalSchema, SuggestionArgsSchema, SuggestionSchema, WithdrawalSchema,
 )
 
 URL = "/cycles"
@@ -276,6 +276,19 @@ def list_recusals(cycle_id):
              "nominee": {"id": nominees[r.nomination_id].id, "name": nominees[r.nomination_id].name},
              "member": {"id": r.member.id, "name": r.member.name}, "source": r.source, "reason": r.reason, "at": r.at}
             for r in committee.recusals(cycle.id)]
+
+
+@blp.get("/<int:cycle_id>/withdrawals")
+@blp.response(200, WithdrawalSchema(many=True))
+@errors_for(401, 404)
+def list_withdrawals(cycle_id):
+    """Every nominator's withdrawal: who withdrew whose nomination, when, and whether the
+    nomination and its letters went with it, oldest first (managers)"""
+    cycle = _managed(cycle_id, api_actor(), "withdrawals")
+    return [{"id": w.id, "nomination_id": w.nomination_id, "nominee": {"id": w.nominee.id, "name": w.nominee.name},
+             "nominator": {"id": w.nominator.id, "name": w.nominator.name}, "reason": w.reason,
+             "letters_removed": w.letters_removed, "nomination_removed": w.nomination_removed, "at": w.at}
+            for w in nominations.withdrawals(cycle.id)]
 
 
 # Suggestions -------------------------------------------------------------------------------

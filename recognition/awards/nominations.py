@@ -30,7 +30,7 @@ from ..mentorships.models import Mentorship
 from ..people.models import Person
 from . import cycles, definitions
 from . import letters as letter_files
-from .models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement
+from .models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement, Withdrawal
 from .rules import SELF_NOMINATION, Candidate, eligibility_problems
 
 MAX_STATEMENT = 8000
@@ -241,20 +241,33 @@ def edit_statement(nomination: Nomination, text: str, actor: Actor, day: date, n
     return statement
 
 
-def withdraw(nomination: Nomination, actor: Actor, day: date) -> bool:
+def withdraw(nomination: Nomination, actor: Actor, day: date, now: datetime, reason: str | None = None) -> bool:
     """Withdraw the actor's statement while nominations are open; the nomination goes too
-    when no statement is left. Returns whether the nomination was removed."""
+    when no statement is left. The withdrawal is kept (who, when, what went with it) for
+    the award's managers. Returns whether the nomination was removed."""
     statement = _own_statement(nomination, actor)
     _require_open(nomination.cycle, day, "statement")
+    reason = _text(reason, "reason", 2000, required=False) or None
     db.session.delete(statement)
     db.session.flush()
-    if not nominator_ids(nomination.id):
+    removed = not nominator_ids(nomination.id)
+    dropped = 0
+    if removed:
         for letter in db.session.scalars(select(Letter).where(Letter.nomination_id == nomination.id)):
             db.session.delete(letter)
+            dropped += 1
+    db.session.add(Withdrawal(cycle_id=nomination.cycle_id, nomination_id=nomination.id, nominee_id=nomination.nominee_id,
+                              nominator_id=actor.person_id, reason=reason, letters_removed=dropped,
+                              nomination_removed=removed, at=now))
+    if removed:
         db.session.delete(nomination)
-        db.session.flush()
-        return True
-    return False
+    db.session.flush()
+    return removed
+
+
+def withdrawals(cycle_id: int) -> list[Withdrawal]:
+    return list(db.session.scalars(select(Withdrawal).where(Withdrawal.cycle_id == cycle_id)
+                                   .order_by(Withdrawal.at, Withdrawal.id)))
 
 
 def _require_open(cycle: Cycle, day: date, field: str) -> None:
@@ -349,10 +362,40 @@ def remove_letter(nomination: Nomination, letter: Letter, actor: Actor, day: dat
 
 
 def may_read_letters(actor: Actor, nomination: Nomination) -> bool:
-    """Letters are confidential: the committee, the award's admins and the nominators read
-    them; the nominee does not, whatever other role they hold."""
+    """Whether the reader has a letters section at all: the committee, the award's admins
+    and the nominators; never the nominee, whatever other role they hold. Which letters
+    they read is ``readable_letters``'s to say."""
     roles = role_in(actor, nomination)
     return "nominee" not in roles and bool(roles & {"manager", "member", "nominator"})
+
+
+def readable_letters(actor: Actor, nomination: Nomination) -> list[Letter]:
+    """Every letter for the committee and the award's admins; a nominator reads the
+    letters they uploaded (what they wrote or gathered), not their colleagues'."""
+    roles = role_in(actor, nomination)
+    if "nominee" in roles:
+        return []
+    found = letters(nomination.id)
+    if roles & {"manager", "member"}:
+        return found
+    if "nominator" in roles:
+        return [letter for letter in found if letter.uploaded_by_id == actor.person_id]
+    return []
+
+
+def readable_letter(actor: Actor, nomination: Nomination, letter_id: int) -> Letter:
+    """One letter the reader may read; any other is a 404, as if it were not there."""
+    found = next((letter for letter in readable_letters(actor, nomination) if letter.id == letter_id), None)
+    if found is None:
+        raise NotFound("No letter with that id on this nomination that you may read.", {"letter_id": ["no such letter"]})
+    return found
+
+
+def may_read_evidence(actor: Actor, nomination: Nomination) -> bool:
+    """The evidence (feedback means, response counts, mentees' names) is for the committee,
+    the award's managers and the nominee: nominating a colleague does not open their record."""
+    roles = role_in(actor, nomination)
+    return bool(roles & {"manager", "member", "nominee"})
 
 
 # Evidence ----------------------------------------------------------------------------

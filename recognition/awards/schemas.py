@@ -290,6 +290,18 @@ class MemberSchema(Schema):
     added_at = UtcDateTime()
 
 
+class RecusalMentorshipSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    mentor = fields.Nested(RefSchema)
+    mentee = fields.Nested(RefSchema)
+    started_on = fields.Date()
+    created_at = UtcDateTime()
+    created_by = fields.Nested(RefSchema, allow_none=True)
+    backdated = fields.Boolean()
+    backdate_reason = fields.String(allow_none=True)
+
+
 class RecusalSchema(Schema):
     id = fields.Integer()
     nomination_id = fields.Integer()
@@ -297,6 +309,21 @@ class RecusalSchema(Schema):
     member = fields.Nested(RefSchema)
     source = fields.String(metadata={"enum": list(RECUSAL_SOURCES)})
     reason = fields.String()
+    at = UtcDateTime()
+    found_during_review = fields.Boolean(metadata={"description": "Detected while the committee was reviewing: a tie "
+                                                                  "that appeared after nominations closed"})
+    mentorship = fields.Nested(RecusalMentorshipSchema, allow_none=True,
+                               metadata={"description": "The mentorship that made a detected conflict"})
+
+
+class WithdrawalSchema(Schema):
+    id = fields.Integer()
+    nomination_id = fields.Integer(metadata={"description": "The nomination's id (it is gone when no statement is left)"})
+    nominee = fields.Nested(RefSchema)
+    nominator = fields.Nested(RefSchema)
+    reason = fields.String(allow_none=True)
+    letters_removed = fields.Integer()
+    nomination_removed = fields.Boolean()
     at = UtcDateTime()
 
 

@@ -419,6 +419,7 @@ def _manager_view(actor: Actor, cycle: Cycle, day: date, advance_form, move_form
         "nominations": [{"nomination": n, "nominators": len(n.statements), "letters": letters[n.id],
                          "reviews": reviews[n.id]} for n in listed],
         "recusals": [(r, nominees.get(r.nomination_id, "")) for r in committee.recusals(cycle.id)],
+        "withdrawals": nominations.withdrawals(cycle.id),
         "suggestions": nominations.suggestions(cycle, day) if cycles.is_nominating_open(cycle, day) else None,
         "weights": nominations.SUGGESTION_WEIGHTS,
         "suggestion_years": nominations.SUGGESTION_YEARS,

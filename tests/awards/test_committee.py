@@ -221,7 +221,7 @@ def test_a_conflict_declared_while_nominations_are_open_does_not_break_withdrawi
             return
         db.session.commit()
         try:
-            removed = nominations.withdraw(target, actor(dept, "admin"), OPEN)
+            removed = nominations.withdraw(target, actor(dept, "admin"), OPEN, at(OPEN))
             db.session.commit()
         except Conflict:
             return  # refused with a reason the nominator can read: acceptable

@@ -208,7 +208,7 @@ def test_withdrawing_the_last_statement_removes_the_letters_too(app, dept):
         world = AwardWorld.build(dept)
         upload(world, pdf(), role="admin")
         nomination = db.session.get(Nomination, world.nomination_ids["mentor"])
-        assert nominations.withdraw(nomination, actor(dept, "admin"), OPEN) is True
+        assert nominations.withdraw(nomination, actor(dept, "admin"), OPEN, at(OPEN)) is True
         db.session.commit()
         assert letters_stored() == 0
 
