@@ -7,8 +7,11 @@ close, when the review starts, when a member joins, and on each daily run of the
 while the cycle is closed or in review (a mentorship begun meanwhile).
 
 A recused member cannot open the nomination, see its scores or the other members'
-comments, or score it; their score set, if they scored before declaring, is left out of
-the ranking.
+comments, or score it. The ranking leaves out a score set only once its recusal is
+recorded (``recorded_pairs``), and the pages and API record new conflicts before they rank
+(``sync_recusals``): a score never stops counting without a recusal on the managers' list,
+saying where the conflict came from (``_source``). Managers have conflicts too
+(``managers``).
 """
 
 from __future__ import annotations
@@ -25,11 +28,11 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import cycles, definitions, ranking
+from . import cycles, definitions, managers, ranking
 from .models import (
     CommitteeMember, Cycle, Decision, DecisionWinner, Nomination, NominationStatement, Recusal, ScoreRevision, ScoreSet,
 )
-from .nominations import is_manager
+from .managers import is_manager
 from .rules import conflicts
 
 MAX_COMMENT = 4000
@@ -48,8 +51,7 @@ def is_member(cycle_id: int, person_id: int | None) -> bool:
 
 
 def add_member(cycle: Cycle, person_id: int, actor: Actor, now: datetime, chair: bool = False) -> CommitteeMember:
-    if not is_manager(actor, cycle):
-        raise Forbidden("Only the award's administrators choose its committee.", {"person_id": ["admins only"]})
+    managers.require_free_manager(cycle, actor, "person_id", "choose its committee")
     if cycle.phase in ("decided", "announced"):
         raise Conflict("The committee cannot change after the decision.", {"person_id": [f"the cycle is {cycle.phase}"]})
     person = db.session.get(Person, person_id) if isinstance(person_id, int) and not isinstance(person_id, bool) else None
@@ -72,8 +74,7 @@ def add_member(cycle: Cycle, person_id: int, actor: Actor, now: datetime, chair:
 
 def remove_member(cycle: Cycle, person_id: int, actor: Actor) -> None:
     """Remove a member who has not scored anything (their scores would silently vanish)."""
-    if not is_manager(actor, cycle):
-        raise Forbidden("Only the award's administrators choose its committee.", {"person_id": ["admins only"]})
+    managers.require_free_manager(cycle, actor, "person_id", "choose its committee")
     member = db.session.get(CommitteeMember, (cycle.id, person_id))
     if member is None:
         raise NotFound("That person is not on this committee.", {"person_id": ["not a member"]})
@@ -155,23 +156,74 @@ def recused(nomination: Nomination, member_id: int | None) -> list[str]:
 
 
 def record_recusals(cycle: Cycle, now: datetime) -> int:
-    """Record every detected conflict not recorded yet; returns how many were recorded."""
+    """Record every detected conflict not recorded yet, with where it came from (the phase
+    it was found in, the mentorships that make it, who recorded them and when, and whether
+    the member had already scored); returns how many were recorded."""
     recorded = {(r.nomination_id, r.member_id) for r in db.session.scalars(
         select(Recusal).where(Recusal.cycle_id == cycle.id, Recusal.source == "detected"))}
     new = 0
+    nominees = {n.id: n.nominee_id for n in _nominations(cycle)}
     for (nomination_id, member_id), reasons in recusal_map(cycle).items():
         detected = [r for r in reasons if not r.startswith("declared: ")]
         if not detected or (nomination_id, member_id) in recorded:
             continue
+        causes = _causes(member_id, nominees[nomination_id])
         try:
             with db.session.begin_nested():
                 db.session.add(Recusal(cycle_id=cycle.id, nomination_id=nomination_id, member_id=member_id,
-                                       source="detected", reason="; ".join(detected), at=now))
+                                       source="detected", at=now, found_in=cycle.phase,
+                                       mentorship_id=causes[-1].id if causes else None,
+                                       reason="; ".join(detected) + _source(cycle, nomination_id, member_id, causes)))
                 db.session.flush()
             new += 1
         except IntegrityError:
             continue
     return new
+
+
+def sync_recusals(cycle: Cycle, now: datetime) -> int:
+    """Record the conflicts found since the last run before anything is ranked or shown:
+    the ranking leaves out only recorded recusals, so no score stops counting unseen."""
+    return record_recusals(cycle, now) if cycle.phase in ("closed", "review") else 0
+
+
+def _causes(member_id: int, nominee_id: int) -> list[Mentorship]:
+    """The mentorships that tie a member to a nominee (directly, or through a shared mentor
+    or mentee), oldest recorded first."""
+    pair = {member_id, nominee_id}
+    rows = list(db.session.scalars(select(Mentorship).where(or_(Mentorship.mentor_id.in_(pair),
+                                                                Mentorship.mentee_id.in_(pair)))))
+    mentors = {pid: {m.mentor_id for m in rows if m.mentee_id == pid} for pid in pair}
+    mentees = {pid: {m.mentee_id for m in rows if m.mentor_id == pid} for pid in pair}
+    shared_mentors = (mentors[member_id] & mentors[nominee_id]) - pair
+    shared_mentees = (mentees[member_id] & mentees[nominee_id]) - pair
+    found = [m for m in rows if {m.mentor_id, m.mentee_id} == pair
+             or (m.mentee_id in pair and m.mentor_id in shared_mentors)
+             or (m.mentor_id in pair and m.mentee_id in shared_mentees)]
+    return sorted(found, key=lambda m: (m.created_at, m.id))
+
+
+def _source(cycle: Cycle, nomination_id: int, member_id: int, causes: list[Mentorship]) -> str:
+    when = {"review": "detected during the review", "closed": "detected when nominations closed"}.get(
+        cycle.phase, f"detected while the cycle was {cycle.phase}")
+    parts = [when]
+    for m in causes[-3:]:
+        by = m.created_by.name if m.created_by_id and m.created_by else "the roster"
+        text = (f"mentorship #{m.id} ({m.kind.replace('_', ' ')}, {m.mentor.name} mentoring {m.mentee.name}, "
+                f"started {m.started_on.isoformat()}, recorded {m.created_at.date().isoformat()} by {by}")
+        if m.backdate_reason:
+            text += f"; back-dated: {m.backdate_reason}"
+        parts.append(text + ")")
+    scored = own_scores(nomination_id, member_id)
+    if scored is not None:
+        parts.append(f"their scores (revision {scored.revision}, {scored.updated_at.date().isoformat()}) no longer count")
+    return " (" + "; ".join(parts) + ")"
+
+
+def recorded_pairs(cycle_id: int) -> set[tuple[int, int]]:
+    """(nomination_id, member_id) of every recorded recusal: the score sets left out."""
+    return {(nid, mid) for nid, mid in db.session.execute(
+        select(Recusal.nomination_id, Recusal.member_id).where(Recusal.cycle_id == cycle_id))}
 
 
 def declare(nomination: Nomination, actor: Actor, reason: str, now: datetime) -> Recusal:
@@ -280,10 +332,10 @@ def score_sets(nomination: Nomination, actor: Actor) -> list[ScoreSet]:
     they hold."""
     if actor.person_id is not None and actor.person_id == nomination.nominee_id:
         return []
-    if not is_manager(actor, nomination.cycle):
+    if not is_manager(actor, nomination.cycle) or managers.conflicted_with(actor, nomination):
         if not is_member(nomination.cycle_id, actor.person_id) or recused(nomination, actor.person_id):
             return []
-    excluded = {member for (nid, member) in recusal_map(nomination.cycle, nominations=[nomination]) if nid == nomination.id}
+    excluded = {member for (nid, member) in recorded_pairs(nomination.cycle_id) if nid == nomination.id}
     return [s for s in db.session.scalars(select(ScoreSet).where(ScoreSet.nomination_id == nomination.id)
                                           .order_by(ScoreSet.member_id)) if s.member_id not in excluded]
 
@@ -313,18 +365,26 @@ def ranking_rows(cycle: Cycle, actor: Actor | None = None) -> list[RankedRow]:
         raise NotFound("No ranking you may see for that cycle.", {"cycle_id": ["not your committee"]})
     nominations = _nominations(cycle)
     conflicts_now = recusal_map(cycle, nominations=nominations)
+    excluded = recorded_pairs(cycle.id)  # only recorded recusals drop scores: each is on the managers' list
     rubric = definitions.rubric(cycle)
     sets = []
     for s in db.session.scalars(select(ScoreSet).join(Nomination).where(Nomination.cycle_id == cycle.id)):
-        if (s.nomination_id, s.member_id) in conflicts_now:
+        if (s.nomination_id, s.member_id) in excluded:
             continue
         sets.append(ranking.ScoreSet(s.member_id, s.nomination_id, json.loads(s.scores)))
     by_id = {n.id: n for n in nominations}
     rows = ranking.rank(rubric, sets, [n.id for n in nominations])
-    reader = actor.person_id if actor is not None and not is_manager(actor, cycle) else None
+    hidden: dict[int, list[str]] = {}  # nomination id -> why the reader sees no numbers for it
+    if actor is not None and actor.person_id is not None:
+        if is_manager(actor, cycle):
+            hidden = managers.conflicts_of(cycle, actor.person_id, nominations)
+        if is_member(cycle.id, actor.person_id) and not (is_manager(actor, cycle) and not hidden):
+            for (nid, member), reasons in conflicts_now.items():
+                if member == actor.person_id:
+                    hidden.setdefault(nid, list(reasons))
     result = []
     for row in rows:
-        reasons = conflicts_now.get((row.nomination, reader), []) if reader is not None else []
+        reasons = hidden.get(row.nomination, [])
         result.append(RankedRow(by_id[row.nomination], None if reasons else row, reasons))
     return result
 
@@ -343,8 +403,7 @@ def decide(cycle: Cycle, winners: list[int], reasons: dict, note: str, actor: Ac
     the top ``award.winners`` needs a reason. Allowed once the review has ended, and again
     (a new version) until the announcement. Past the decision date, recording it moves the
     cycle to decided at once."""
-    if not is_manager(actor, cycle):
-        raise Forbidden("Only the award's administrators record the decision.", {"winners": ["admins only"]})
+    managers.require_free_manager(cycle, actor, "winners", "record the decision")
     if cycle.phase not in ("review", "decided") or (cycle.phase == "review" and day <= cycle.review_ends_on):
         raise Conflict(f"The decision is recorded after the review ends ({cycle.review_ends_on.isoformat()}) "
                        "and before the announcement.", {"winners": [f"the cycle is {cycle.phase}"]})
@@ -355,6 +414,7 @@ def decide(cycle: Cycle, winners: list[int], reasons: dict, note: str, actor: Ac
         raise DomainError.field("winners", "must not list a nomination twice")
     if len(winners) > places:
         raise DomainError.field("winners", f"must list at most {places} (the award has {places} winner{'s' * (places != 1)})")
+    sync_recusals(cycle, now)
     rows = ranking_rows(cycle)
     position = {r.nomination.id: r.row.position for r in rows}
     problems: dict[str, list[str]] = {}

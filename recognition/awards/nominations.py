@@ -31,6 +31,7 @@ from ..people.models import Person
 from . import cycles, definitions
 from . import letters as letter_files
 from .models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement, Withdrawal
+from .managers import conflicts_of, is_manager
 from .rules import SELF_NOMINATION, Candidate, eligibility_problems
 
 MAX_STATEMENT = 8000
@@ -82,11 +83,6 @@ def problems_for(cycle: Cycle, nominee: Person, nominator_id: int | None, day: d
 
 # Who sees what -----------------------------------------------------------------------
 
-def is_manager(actor: Actor, cycle: Cycle) -> bool:
-    """Admins run every award; a division director runs their division's awards."""
-    return actor.is_admin or (cycle.award.level == "division" and actor.directs(cycle.award.division_id))
-
-
 def nominator_ids(nomination_id: int) -> list[int]:
     return list(db.session.scalars(select(NominationStatement.nominator_id)
                                    .where(NominationStatement.nomination_id == nomination_id)))
@@ -94,12 +90,15 @@ def nominator_ids(nomination_id: int) -> list[int]:
 
 def role_in(actor: Actor, nomination: Nomination) -> set[str]:
     """The actor's relations to a nomination: manager, member, nominator, nominee. A member
-    recused from it is not a member of it (see ``roles``)."""
+    recused from it is not a member of it, and a manager with a conflict with it is not its
+    manager (``managers``)."""
     from .committee import recused  # noqa: PLC0415
 
     roles = _relations(actor, nomination)
     if "member" in roles and recused(nomination, actor.person_id):
         roles.discard("member")
+    if "manager" in roles and conflicts_of(nomination.cycle, actor.person_id, [nomination]):
+        roles.discard("manager")
     return roles
 
 
@@ -134,8 +133,9 @@ def get_nomination(nomination_id: int, actor: Actor) -> Nomination:
 
 
 def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomination]:
-    """Nominations the actor may open: all for a manager, unrecused ones of their cycles for
-    a committee member (once nominations close), and their own as nominator or nominee."""
+    """Nominations the actor may open: all for a manager (except those they have a conflict
+    with), unrecused ones of their cycles for a committee member (once nominations close),
+    and their own as nominator or nominee."""
     from .committee import recusal_map  # noqa: PLC0415
 
     query = select(Nomination).join(Cycle, Cycle.id == Nomination.cycle_id)
@@ -143,6 +143,7 @@ def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomina
         query = query.where(Nomination.cycle_id == cycle.id)
     found = []
     recusals: dict[int, dict] = {}
+    conflicted: dict[int, dict] = {}
     nominated = set(db.session.scalars(select(NominationStatement.nomination_id)
                                        .where(NominationStatement.nominator_id == actor.person_id)))
     for nomination in db.session.scalars(query.order_by(Nomination.cycle_id.desc(), Nomination.id)).all():
@@ -153,6 +154,11 @@ def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomina
                 recusals[nomination.cycle_id] = recusal_map(nomination.cycle)
             if recusals[nomination.cycle_id].get((nomination.id, actor.person_id)):
                 roles.discard("member")
+        if "manager" in roles:
+            if nomination.cycle_id not in conflicted:
+                conflicted[nomination.cycle_id] = conflicts_of(nomination.cycle, actor.person_id)
+            if conflicted[nomination.cycle_id].get(nomination.id):
+                roles.discard("manager")
         if roles:
             found.append(nomination)
     return found

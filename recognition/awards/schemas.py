@@ -222,10 +222,22 @@ class CycleCountsSchema(Schema):
     decisions = fields.Integer()
 
 
+class CycleConflictSchema(Schema):
+    nomination_id = fields.Integer()
+    reasons = fields.List(fields.String())
+
+
 class CycleYouSchema(Schema):
     manager = fields.Boolean(metadata={"description": "You run this award (advance, committee, decision)"})
     committee_member = fields.Boolean()
     may_see_ranking = fields.Boolean()
+    conflicts = fields.List(fields.Nested(CycleConflictSchema), metadata={
+        "description": "Managers: the nominations you have a conflict of interest with (you read them as a recused "
+                       "member does)"})
+    may_act = fields.Boolean(metadata={"description": "Managers: you may change the committee, dates, phases and "
+                                                      "decision (no conflict of interest in this cycle)"})
+    free_managers = fields.List(fields.Nested(RefSchema), metadata={
+        "description": "When you have a conflict: the award's managers who have none, who may act instead"})
 
 
 class CycleLinksSchema(Schema):

@@ -3,7 +3,7 @@ and a recused committee member, during the review.
 
 The cycle (see ``test_api.live``): committee award_committee, director and other_mentor
 (who mentors other_mentee, so is recused from that nomination); nominations of mentor (by
-admin, with a letter), other_mentee (by outsider) and other_director (by mentee, with a
+promotion_committee, with a letter from the admin), other_mentee (by outsider) and other_director (by mentee, with a
 letter, and by other_mentee). A nominee sees that they are nominated, the evidence and
 their philosophy, never statements, letters or scores; a nominator sees their own
 statement and the letters they uploaded, never the evidence; the managers and unrecused
@@ -41,7 +41,7 @@ VIEWS = {
     "other_mentee": {"other_mentee": "nominee", "other_director": "nominator"},
     "other_director": {"other_director": "nominee"},
     "outsider": {"other_mentee": "nominator"},
-    "promotion_committee": {},
+    "promotion_committee": {"mentor": "nominator"},
 }
 # Who reads the ranking, and which rows (by nominee) show them no numbers.
 RANKING = {"admin": set(), "director": set(), "award_committee": set(), "other_mentor": {"other_mentee"}}
@@ -53,7 +53,7 @@ def world(app, dept):
 
 
 def own_statements(dept, role: str, nominee: str) -> list[str]:
-    mine = {("mentor", "admin"): "mentor mentors well.", ("other_director", "mentee"): "other_director mentors well.",
+    mine = {("mentor", "promotion_committee"): "mentor mentors well.", ("other_director", "mentee"): "other_director mentors well.",
             ("other_mentee", "outsider"): "other_mentee mentors well.",
             ("other_director", "other_mentee"): "A second voice for other_director."}
     return [text for (n, nominator), text in mine.items() if n == nominee and nominator == role]

@@ -208,14 +208,14 @@ def test_withdrawing_the_last_statement_removes_the_letters_too(app, dept):
         world = AwardWorld.build(dept)
         upload(world, pdf(), role="admin")
         nomination = db.session.get(Nomination, world.nomination_ids["mentor"])
-        assert nominations.withdraw(nomination, actor(dept, "admin"), OPEN, at(OPEN)) is True
+        assert nominations.withdraw(nomination, actor(dept, "promotion_committee"), OPEN, at(OPEN)) is True
         db.session.commit()
         assert letters_stored() == 0
 
 
 def test_the_nominee_never_reads_the_letters(app, dept):
     with app.app_context():
-        world = AwardWorld.build(dept)  # the admin nominated the mentor
+        world = AwardWorld.build(dept)  # promotion_committee nominated the mentor
         nominations.nominate(world.cycle, dept.ids["mentor"], "Seconded.", actor(dept, "outsider"), OPEN, at(OPEN))
         upload(world, pdf(), role="outsider")
         db.session.commit()

@@ -62,7 +62,7 @@ def test_a_committee_member_downloads_the_whole_nomination_as_one_pdf(app, clien
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pages, text = text_of(response.data)
     assert "Mentor Person" in text and "Mentor of the Year 2026" in text
-    assert "Statement by Admin Person" in text and "mentor mentors well." in text
+    assert "Statement by Promotion Committee Person" in text and "mentor mentors well." in text
     assert "I mentor by asking questions." in text
     assert "Mentee Person" in text and frozen in text.replace("\n", "").replace(" ", "")
     assert "1. Dr One: 1 page" in text and "2. Dr Two: 2 pages" in text

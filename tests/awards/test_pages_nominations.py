@@ -152,8 +152,8 @@ def test_self_nomination_is_refused_with_the_rule(app, client, dept, login):
 
 
 def test_nominating_the_same_colleague_twice_is_refused(app, client, dept, login):
-    world = around_today(app, dept, "open")  # admin nominated mentor already
-    login(client, "admin")
+    world = around_today(app, dept, "open")  # promotion_committee nominated mentor already
+    login(client, "promotion_committee")
     before = count(app, NominationStatement)
     response = client.post(f"/awards/cycles/{world.cycle_id}/nominate",
                            data={"nominee_id": str(dept.ids["mentor"]), "statement": "Again."})
@@ -474,7 +474,7 @@ def test_scoring_before_the_review_is_refused_with_the_date(app, client, dept, l
 
 def test_my_nominations_lists_each_side(app, client, dept, login):
     around_today(app, dept, "review")
-    login(client, "admin")
+    login(client, "promotion_committee")
     assert "Mentor Person Mentor of the Year" in page_text(client.get("/awards/nominations"))
     login(client, "mentor")
     text = page_text(client.get("/awards/nominations"))
