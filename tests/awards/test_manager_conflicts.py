@@ -181,3 +181,23 @@ def test_a_tie_made_during_the_review_is_recorded_with_its_source_before_any_sco
 
     page = login(app.test_client(), "admin").get(f"/awards/cycles/{world.cycle_id}").get_data(as_text=True)
     assert "Recusals found during the review" in page and "back-dated: Informal mentoring since 2015." in page
+
+
+def test_a_suggestion_turned_into_a_nomination_is_the_office_not_a_conflict(app, dept):
+    """A manager turning a ledger suggestion into a nomination acts for the award; a
+    manager who nominates a colleague themself has a conflict with that nomination."""
+    from recognition.awards import managers, nominations
+    from recognition.extensions import db
+    from tests.support.awards import DAYS, AwardWorld, actor, at
+
+    with app.app_context():
+        world = AwardWorld.build(dept, nominate=False)
+        world.to("open")
+        admin = actor(dept, "admin")
+        suggested = nominations.nominate_suggestion(world.cycle, dept.ids["mentor"], admin, DAYS["open"], at(DAYS["open"]))
+        assert managers.conflicts_of(world.cycle, dept.ids["admin"]) == {}
+        personal = nominations.nominate(world.cycle, dept.ids["other_mentor"], "A colleague I admire.", admin,
+                                        DAYS["open"], at(DAYS["open"]))
+        db.session.commit()
+        assert managers.conflicts_of(world.cycle, dept.ids["admin"]) == {personal.id: ["the manager nominated them"]}
+        assert suggested.id not in managers.conflicts_of(world.cycle, dept.ids["admin"])
