@@ -108,6 +108,9 @@ class Defaults:
     FEEDBACK_REQUEST_DAYS_BEFORE_END = 45
     # A formal mentorship with no meeting for this many days is overdue for one.
     MEETING_OVERDUE_DAYS = 120
+    # A mentorship recorded with a start more than this many days ago is back-dated: it
+    # needs a reason, kept and shown with it (and with any award recusal it causes).
+    MENTORSHIP_BACKDATE_DAYS = 30
     # How long before a CFAR date (CFAR_YEARS after the appointment) the reminder goes out.
     CFAR_REMINDER_DAYS = 90
     # A check-in reminder whose date passed while no scheduler ran still goes out up to this

@@ -7,8 +7,11 @@ close, when the review starts, when a member joins, and on each daily run of the
 while the cycle is closed or in review (a mentorship begun meanwhile).
 
 A recused member cannot open the nomination, see its scores or the other members'
-comments, or score it; their score set, if they scored before declaring, is left out of
-the ranking.
+comments, or score it. The ranking leaves out a score set only once its recusal is
+recorded (``recorded_pairs``), and the pages and API record new conflicts before they rank
+(``sync_recusals``): a score never stops counting without a recusal on the managers' list,
+saying where the conflict came from (``_source``). Managers have conflicts too
+(``managers``).
 """
 
 from __future__ import annotations
@@ -25,11 +28,11 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import cycles, definitions, ranking
+from . import cycles, definitions, managers, ranking
 from .models import (
     CommitteeMember, Cycle, Decision, DecisionWinner, Nomination, NominationStatement, Recusal, ScoreRevision, ScoreSet,
 )
-from .nominations import is_manager
+from .managers import is_manager
 from .rules import conflicts
 
 MAX_COMMENT = 4000
@@ -48,8 +51,7 @@ def is_member(cycle_id: int, person_id: int | None) -> bool:
 
 
 def add_member(cycle: Cycle, person_id: int, actor: Actor, now: datetime, chair: bool = False) -> CommitteeMember:
-    if not is_manager(actor, cycle):
-        raise Forbidden("Only the award's administrators choose its committee.", {"person_id": ["admins only"]})
+    managers.require_free_manager(cycle, actor, "person_id", "choose its committee")
     if cycle.phase in ("decided", "announced"):
         raise Conflict("The committee cannot change after the decision.", {"person_id": [f"the cycle is {cycle.phase}"]})
     person = db.session.get(Person, person_id) if isinstance(person_id, int) and not isinstance(person_id, bool) else None
@@ -72,8 +74,7 @@ def add_member(cycle: Cycle, person_id: int, actor: Actor, now: datetime, chair:
 
 def remove_member(cycle: Cycle, person_id: int, actor: Actor) -> None:
     """Remove a member who has not scored anything (their scores would silently vanish)."""
-    if not is_manager(actor, cycle):
-        raise Forbidden("Only the award's administrators choose its committee.", {"person_id": ["admins only"]})
+    managers.require_free_manager(cycle, actor, "person_id", "choose its committee")
     member = db.session.get(CommitteeMember, (cycle.id, person_id))
     if member is None:
         raise NotFound("That person is not on this committee.", {"person_id": ["not a member"]})
@@ -155,23 +156,74 @@ def recused(nomination: Nomination, member_id: int | None) -> list[str]:
 
 
 def record_recusals(cycle: Cycle, now: datetime) -> int:
-    """Record every detected conflict not recorded yet; returns how many were recorded."""
+    """Record every detected conflict not recorded yet, with where it came from (the phase
+    it was found in, the mentorships that make it, who recorded them and when, and whether
+    the member had already scored); returns how many were recorded."""
     recorded = {(r.nomination_id, r.member_id) for r in db.session.scalars(
         select(Recusal).where(Recusal.cycle_id == cycle.id, Recusal.source == "detected"))}
     new = 0
+    nominees = {n.id: n.nominee_id for n in _nominations(cycle)}
     for (nomination_id, member_id), reasons in recusal_map(cycle).items():
         detected = [r for r in reasons if not r.startswith("declared: ")]
         if not detected or (nomination_id, member_id) in recorded:
             continue
+        causes = _causes(member_id, nominees[nomination_id])
         try:
             with db.session.begin_nested():
                 db.session.add(Recusal(cycle_id=cycle.id, nomination_id=nomination_id, member_id=member_id,
-                                       source="detected", reason="; ".join(detected), at=now))
+                                       source="detected", at=now, found_in=cycle.phase,
+                                       mentorship_id=causes[-1].id if causes else None,
+                                       reason="; ".join(detected) + _source(cycle, nomination_id, member_id, causes)))
                 db.session.flush()
             new += 1
         except IntegrityError:
             continue
     return new
+
+
+def sync_recusals(cycle: Cycle, now: datetime) -> int:
+    """Record the conflicts found since the last run before anything is ranked or shown:
+    the ranking leaves out only recorded recusals, so no score stops counting unseen."""
+    return record_recusals(cycle, now) if cycle.phase in ("closed", "review") else 0
+
+
+def _causes(member_id: int, nominee_id: int) -> list[Mentorship]:
+    """The mentorships that tie a member to a nominee (directly, or through a shared mentor
+    or mentee), oldest recorded first."""
+    pair = {member_id, nominee_id}
+    rows = list(db.session.scalars(select(Mentorship).where(or_(Mentorship.mentor_id.in_(pair),
+                                                                Mentorship.mentee_id.in_(pair)))))
+    mentors = {pid: {m.mentor_id for m in rows if m.mentee_id == pid} for pid in pair}
+    mentees = {pid: {m.mentee_id for m in rows if m.mentor_id == pid} for pid in pair}
+    shared_mentors = (mentors[member_id] & mentors[nominee_id]) - pair
+    shared_mentees = (mentees[member_id] & mentees[nominee_id]) - pair
+    found = [m for m in rows if {m.mentor_id, m.mentee_id} == pair
+             or (m.mentee_id in pair and m.mentor_id in shared_mentors)
+             or (m.mentor_id in pair and m.mentee_id in shared_mentees)]
+    return sorted(found, key=lambda m: (m.created_at, m.id))
+
+
+def _source(cycle: Cycle, nomination_id: int, member_id: int, causes: list[Mentorship]) -> str:
+    when = {"review": "detected during the review", "closed": "detected when nominations closed"}.get(
+        cycle.phase, f"detected while the cycle was {cycle.phase}")
+    parts = [when]
+    for m in causes[-3:]:
+        by = m.created_by.name if m.created_by_id and m.created_by else "the roster"
+        text = (f"mentorship #{m.id} ({m.kind.replace('_', ' ')}, {m.mentor.name} mentoring {m.mentee.name}, "
+                f"started {m.started_on.isoformat()}, recorded {m.created_at.date().isoformat()} by {by}")
+        if m.backdate_reason:
+            text += f"; back-dated: {m.backdate_reason}"
+        parts.append(text + ")")
+    scored = own_scores(nomination_id, member_id)
+    if scored is not None:
+        parts.append(f"their scores (revision {scored.revision}, {scored.updated_at.date().isoformat()}) no longer count")
+    return " (" + "; ".join(parts) + ")"
+
+
+def recorded_pairs(cycle_id: int) -> set[tuple[int, int]]:
+    """(nomination_id, member_id) of every recorded recusal: the score sets left out."""
+    return {(nid, mid) for nid, mid in db.session.execute(
+        select(Recusal.nomination_id, Recusal.member_id).where(Recusal.cycle_id == cycle_id))}
 
 
 def declare(nomination: Nomination, actor: Actor, reason: str, now: datetime) -> Recusal:
@@ -292,10 +344,10 @@ def score_sets(nomination: Nomination, actor: Actor, day: date) -> list[ScoreSet
         return []
     if scores_withheld(nomination, actor, day):
         return []
-    if not is_manager(actor, nomination.cycle):
+    if not is_manager(actor, nomination.cycle) or managers.conflicted_with(actor, nomination):
         if not is_member(nomination.cycle_id, actor.person_id) or recused(nomination, actor.person_id):
             return []
-    excluded = {member for (nid, member) in recusal_map(nomination.cycle, nominations=[nomination]) if nid == nomination.id}
+    excluded = {member for (nid, member) in recorded_pairs(nomination.cycle_id) if nid == nomination.id}
     return [s for s in db.session.scalars(select(ScoreSet).where(ScoreSet.nomination_id == nomination.id)
                                           .order_by(ScoreSet.member_id)) if s.member_id not in excluded]
 
@@ -338,12 +390,22 @@ def unscored(cycle: Cycle, actor: Actor, day: date) -> list[Nomination]:
     return [n for n in nominations if (n.id, actor.person_id) not in conflicts_now and n.id not in scored]
 
 
-def hidden_from(cycle: Cycle, actor: Actor | None, conflicts_now: dict) -> dict[int, list[str]]:
+def hidden_from(cycle: Cycle, actor: Actor | None, conflicts_now: dict,
+                nominations: list[Nomination]) -> dict[int, list[str]]:
     """The nominations whose place the reader may not learn, with why: those a member is
-    recused from (a manager who is not conflicted sees all; ``actor`` None is the system)."""
-    if actor is None or is_manager(actor, cycle) or actor.person_id is None:
+    recused from, and those a manager has a conflict with (``managers.conflicts_of``); a
+    manager with none sees all (``actor`` None is the system)."""
+    if actor is None or actor.person_id is None:
         return {}
-    return {nid: reasons for (nid, member), reasons in conflicts_now.items() if member == actor.person_id}
+    hidden: dict[int, list[str]] = {}
+    manager = is_manager(actor, cycle)
+    if manager:
+        hidden = managers.conflicts_of(cycle, actor.person_id, nominations)
+    if is_member(cycle.id, actor.person_id) and not (manager and not hidden):
+        for (nid, member), reasons in conflicts_now.items():
+            if member == actor.person_id:
+                hidden.setdefault(nid, list(reasons))
+    return hidden
 
 
 def ranking_rows(cycle: Cycle, actor: Actor | None = None) -> list[RankedRow]:
@@ -360,17 +422,18 @@ def ranking_rows(cycle: Cycle, actor: Actor | None = None) -> list[RankedRow]:
         raise NotFound("No ranking you may see for that cycle.", {"cycle_id": ["not your committee"]})
     nominations = _nominations(cycle)
     conflicts_now = recusal_map(cycle, nominations=nominations)
-    hidden = hidden_from(cycle, actor, conflicts_now)
+    excluded = recorded_pairs(cycle.id)  # only recorded recusals drop scores: each is on the managers' list
+    hidden = hidden_from(cycle, actor, conflicts_now, nominations)
     shown = {n.id: n for n in nominations if n.id not in hidden}
     sets = []
     for s in db.session.scalars(select(ScoreSet).join(Nomination).where(Nomination.cycle_id == cycle.id)):
-        if (s.nomination_id, s.member_id) in conflicts_now or s.nomination_id not in shown:
+        if (s.nomination_id, s.member_id) in excluded or s.nomination_id not in shown:
             continue
         sets.append(ranking.ScoreSet(s.member_id, s.nomination_id, json.loads(s.scores)))
     rows = ranking.rank(definitions.rubric(cycle), sets, list(shown), cycle.award.min_reviews)
     size = len(members(cycle.id))
     recused_count: dict[int, int] = {}
-    for nid, _member in conflicts_now:
+    for nid, _member in excluded:
         recused_count[nid] = recused_count.get(nid, 0) + 1
 
     ranked = [RankedRow(shown[r.nomination], r, [], size - recused_count.get(r.nomination, 0))
@@ -413,8 +476,7 @@ def decide(cycle: Cycle, winners: list[int], reasons: dict, note: str, actor: Ac
     minimum), needs a reason. Allowed once the review has ended, and again
     (a new version) until the announcement. Past the decision date, recording it moves the
     cycle to decided at once."""
-    if not is_manager(actor, cycle):
-        raise Forbidden("Only the award's administrators record the decision.", {"winners": ["admins only"]})
+    managers.require_free_manager(cycle, actor, "winners", "record the decision")
     if cycle.phase not in ("review", "decided") or (cycle.phase == "review" and day <= cycle.review_ends_on):
         raise Conflict(f"The decision is recorded after the review ends ({cycle.review_ends_on.isoformat()}) "
                        "and before the announcement.", {"winners": [f"the cycle is {cycle.phase}"]})
@@ -425,6 +487,7 @@ def decide(cycle: Cycle, winners: list[int], reasons: dict, note: str, actor: Ac
         raise DomainError.field("winners", "must not list a nomination twice")
     if len(winners) > places:
         raise DomainError.field("winners", f"must list at most {places} (the award has {places} winner{'s' * (places != 1)})")
+    sync_recusals(cycle, now)
     rows = ranking_rows(cycle)
     position = {r.nomination.id: r.row.position for r in rows}
     minimum = cycle.award.min_reviews

@@ -256,7 +256,11 @@ def _reason(reason: str | None) -> str:
 
 
 def advance(cycle: Cycle, actor: Actor, reason: str | None, day: date, now: datetime) -> CycleTransition:
-    """Move the cycle into its next phase now, ahead of the schedule, with a reason."""
+    """Move the cycle into its next phase now, ahead of the schedule, with a reason (a
+    manager with no conflict of interest in the cycle: ``managers``)."""
+    from .managers import require_free_manager  # noqa: PLC0415
+
+    require_free_manager(cycle, actor, "reason", "move its phases")
     reason = _reason(reason)
     target = next_phase(cycle.phase)
     if target is None:
@@ -283,7 +287,11 @@ def _record_date(cycle: Cycle, field: str, new: date, actor: Actor, reason: str,
 
 def move_date(cycle: Cycle, field: str, new: date, actor: Actor, reason: str | None, day: date,
               now: datetime) -> CycleDateChange:
-    """Move one of the cycle's dates (usually later: extending a phase), with a reason."""
+    """Move one of the cycle's dates (usually later: extending a phase), with a reason (a
+    manager with no conflict of interest in the cycle)."""
+    from .managers import require_free_manager  # noqa: PLC0415
+
+    require_free_manager(cycle, actor, "field", "move its dates")
     reason = _reason(reason)
     if field not in DATE_FIELDS:
         raise DomainError.field("field", f"must be one of {', '.join(DATE_FIELDS)}")

@@ -24,15 +24,16 @@ from ..auth.service import Actor
 from ..clock import today, utcnow
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
+from ..mentorships.models import Mentorship
 from ..parsing import Blueprint
 from ..people.models import Person
-from . import committee, cycles, exports, nominations
+from . import committee, cycles, exports, managers, nominations
 from .models import Award, CommitteeMember, Cycle, CycleTransition, Decision, Nomination, Recusal, ScoreSet
 from .nominations_api import nomination_view
 from .schemas import (
     AdvanceInSchema, AwardCyclePageSchema, AwardCycleSchema, CycleArgsSchema, CycleInSchema, DecisionInSchema,
     DecisionSchema, HistorySchema, MemberInSchema, MemberSchema, MoveDateInSchema, NominationSchema, RankingSchema,
-    RecusalSchema, SuggestionArgsSchema, SuggestionSchema,
+    RecusalSchema, SuggestionArgsSchema, SuggestionSchema, WithdrawalSchema,
 )
 
 URL = "/cycles"
@@ -63,6 +64,14 @@ def cycle_view(cycle: Cycle, actor: Actor, counted: bool = True) -> dict:
         "links": {"self": f"/api/v1/cycles/{cycle.id}", "nominations": f"/api/v1/nominations?cycle_id={cycle.id}",
                   "ranking": f"/api/v1/cycles/{cycle.id}/ranking"},
     }
+    if manager:
+        # A manager with a conflict with a nomination reads it as a recused member does,
+        # and leaves the cycle's actions to a manager with none.
+        conflicts = managers.conflicts_of(cycle, actor.person_id)
+        view["you"]["conflicts"] = [{"nomination_id": nid, "reasons": reasons} for nid, reasons in sorted(conflicts.items())]
+        view["you"]["may_act"] = not conflicts
+        if conflicts:
+            view["you"]["free_managers"] = [{"id": p.id, "name": p.name} for p in managers.free_managers(cycle)]
     if manager and counted:
         def count(model, *where):
             return db.session.scalar(select(func.count()).select_from(model).where(*where))
@@ -82,6 +91,13 @@ def _manage(cycle: Cycle, actor: Actor, field: str) -> None:
     """A change to a cycle the actor may see but not run is a 403."""
     if not nominations.is_manager(actor, cycle):
         raise Forbidden(f"Only the administrators of {cycle.award.name} do that.", {field: ["award managers only"]})
+
+
+def _synced(cycle: Cycle) -> Cycle:
+    """Record any conflict found since the last run before reading (``committee.sync_recusals``)."""
+    if committee.sync_recusals(cycle, utcnow()):
+        db.session.commit()
+    return cycle
 
 
 def _managed(cycle_id: int, actor: Actor, what: str) -> Cycle:
@@ -163,8 +179,12 @@ def create_cycle(body):
 @blp.response(200, AwardCycleSchema)
 @errors_for(401, 404)
 def get_cycle(cycle_id):
-    """One cycle: award, phase and dates; what you may do; for managers, counts"""
-    return cycle_view(cycles.get(cycle_id), api_actor())
+    """One cycle: award, phase and dates; what you may do; for managers, counts and any
+    conflict of interest of yours in it (then who may act instead)"""
+    cycle, actor = cycles.get(cycle_id), api_actor()
+    if nominations.is_manager(actor, cycle):
+        _synced(cycle)
+    return cycle_view(cycle, actor)
 
 
 @blp.post("/<int:cycle_id>/advance")
@@ -265,14 +285,41 @@ def remove_member(cycle_id, person_id):
 @blp.response(200, RecusalSchema(many=True))
 @errors_for(401, 404)
 def list_recusals(cycle_id):
-    """Every recusal recorded: conflicts detected from the mentoring graph and conflicts
-    members declared, oldest first (managers)"""
-    cycle = _managed(cycle_id, api_actor(), "recusals")
+    """Every recusal recorded: conflicts detected from the mentoring graph (with where each
+    came from: the phase it was found in and the mentorship that made it) and conflicts
+    members declared, oldest first (managers). Conflicts found since the last daily run
+    are recorded first"""
+    cycle = _synced(_managed(cycle_id, api_actor(), "recusals"))
     nominees = {n.id: n.nominee for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id))}
-    return [{"id": r.id, "nomination_id": r.nomination_id,
-             "nominee": {"id": nominees[r.nomination_id].id, "name": nominees[r.nomination_id].name},
-             "member": {"id": r.member.id, "name": r.member.name}, "source": r.source, "reason": r.reason, "at": r.at}
-            for r in committee.recusals(cycle.id)]
+    return [recusal_view(r, nominees[r.nomination_id]) for r in committee.recusals(cycle.id)]
+
+
+def recusal_view(recusal: Recusal, nominee: Person) -> dict:
+    mentorship = db.session.get(Mentorship, recusal.mentorship_id) if recusal.mentorship_id else None
+    return {"id": recusal.id, "nomination_id": recusal.nomination_id, "nominee": {"id": nominee.id, "name": nominee.name},
+            "member": {"id": recusal.member.id, "name": recusal.member.name}, "source": recusal.source,
+            "reason": recusal.reason, "at": recusal.at, "found_during_review": recusal.found_in == "review",
+            "mentorship": None if mentorship is None else {
+                "id": mentorship.id, "kind": mentorship.kind,
+                "mentor": {"id": mentorship.mentor.id, "name": mentorship.mentor.name},
+                "mentee": {"id": mentorship.mentee.id, "name": mentorship.mentee.name},
+                "started_on": mentorship.started_on, "created_at": mentorship.created_at,
+                "created_by": ({"id": mentorship.created_by.id, "name": mentorship.created_by.name}
+                               if mentorship.created_by else None),
+                "backdated": mentorship.backdated, "backdate_reason": mentorship.backdate_reason}}
+
+
+@blp.get("/<int:cycle_id>/withdrawals")
+@blp.response(200, WithdrawalSchema(many=True))
+@errors_for(401, 404)
+def list_withdrawals(cycle_id):
+    """Every nominator's withdrawal: who withdrew whose nomination, when, and whether the
+    nomination and its letters went with it, oldest first (managers)"""
+    cycle = _managed(cycle_id, api_actor(), "withdrawals")
+    return [{"id": w.id, "nomination_id": w.nomination_id, "nominee": {"id": w.nominee.id, "name": w.nominee.name},
+             "nominator": {"id": w.nominator.id, "name": w.nominator.name}, "reason": w.reason,
+             "letters_removed": w.letters_removed, "nomination_removed": w.nomination_removed, "at": w.at}
+            for w in nominations.withdrawals(cycle.id)]
 
 
 # Suggestions -------------------------------------------------------------------------------
@@ -315,8 +362,11 @@ def get_ranking(cycle_id):
     """The committee's ranking, side by side: weighted raw mean, mean of per-reviewer
     z-scores, reviews (of the members who could review) and their spread (managers;
     members once nominations close, and while scoring only once they have scored every
-    nominee they review; a member recused from a nominee sees the others ranked without it)"""
-    return ranking_view(cycles.get(cycle_id), api_actor())
+    nominee they review; a reader recused from a nominee sees the others ranked without it)"""
+    cycle, actor = cycles.get(cycle_id), api_actor()
+    if committee.may_see_ranking(cycle, actor):
+        _synced(cycle)  # a conflict found since the last run: recorded, then ranked
+    return ranking_view(cycle, actor)
 
 
 @blp.get("/<int:cycle_id>/ranking.csv")
@@ -326,8 +376,10 @@ def get_ranking(cycle_id):
 @errors_for(401, 404, 409)
 def download_ranking_csv(cycle_id):
     """The ranking as CSV (who may see the ranking; 409 while the caller has nominees left to score)"""
-    cycle = cycles.get(cycle_id)
-    return Response(exports.ranking_csv(cycle, api_actor(), today()), mimetype="text/csv",
+    cycle, actor = cycles.get(cycle_id), api_actor()
+    if committee.may_see_ranking(cycle, actor):
+        _synced(cycle)
+    return Response(exports.ranking_csv(cycle, actor, today()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{exports.download_name(cycle, "csv")}"'})
 
 
@@ -338,8 +390,10 @@ def download_ranking_csv(cycle_id):
 def download_ranking_pdf(cycle_id):
     """The ranking as a PDF sheet, with the rubric and the tie-break (who may see the ranking;
     409 while the caller has nominees left to score)"""
-    cycle = cycles.get(cycle_id)
-    pdf = exports.ranking_pdf(cycle, api_actor(), cycle.phase, today())
+    cycle, actor = cycles.get(cycle_id), api_actor()
+    if committee.may_see_ranking(cycle, actor):
+        _synced(cycle)
+    pdf = exports.ranking_pdf(cycle, actor, cycle.phase, today())
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{exports.download_name(cycle, "pdf")}"'})
 
@@ -365,6 +419,14 @@ def decide(body, cycle_id):
 @errors_for(401, 404)
 def list_decisions(cycle_id):
     """Every version of the decision, oldest first, with the ranking each was made from
-    (managers)"""
-    cycle = _managed(cycle_id, api_actor(), "decisions")
-    return [decision_view(decision, cycle) for decision in committee.decisions(cycle.id)]
+    (managers; a manager with a conflict in the cycle sees them once announced, without
+    the rows they have a conflict with)"""
+    actor = api_actor()
+    cycle = _managed(cycle_id, actor, "decisions")
+    conflicts = managers.conflicts_of(cycle, actor.person_id)
+    if conflicts and cycle.phase != "announced":
+        return []  # a manager with a conflict learns the result with everyone, at the announcement
+    views = [decision_view(decision, cycle) for decision in committee.decisions(cycle.id)]
+    for view in views:  # and never the numbers of a nomination they have a conflict with
+        view["ranking"] = [row for row in view["ranking"] if row["nomination_id"] not in conflicts]
+    return views

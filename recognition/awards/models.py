@@ -24,6 +24,8 @@ TRANSITION_SOURCES = ("schedule", "admin")
 RECUSAL_SOURCES = ("detected", "declared")
 AWARD_TABLES = ("cycle_transitions", "cycle_date_changes", "recusals", "score_revisions",
                 "decisions", "decision_winners", "award_grants", "award_revocations")
+# Kept apart from AWARD_TABLES (a cycle's record of how it was run): also append-only.
+WITHDRAWAL_TABLES = ("nomination_withdrawals",)
 
 
 class Award(db.Model):
@@ -175,7 +177,7 @@ class NominationStatement(db.Model):
 
 
 class Letter(db.Model):
-    """A supporting letter: a PDF, checked on upload, kept as uploaded."""
+    """A supporting letter: a PDF, re-written on upload into a plain copy of its pages."""
 
     __tablename__ = "nomination_letters"
 
@@ -186,11 +188,33 @@ class Letter(db.Model):
     filename: Mapped[str] = mapped_column(String(200))
     pages: Mapped[int]
     size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))  # of ``pdf``, the letter as stored
+    # The upload's own SHA-256: letters are re-written on upload (``letters.normalise``).
+    original_sha256: Mapped[str | None] = mapped_column(String(64))
     pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     uploaded_at: Mapped[datetime]
 
     uploaded_by: Mapped[Person] = relationship(lazy="joined")
+
+
+class Withdrawal(db.Model):
+    """A nominator withdrawing their statement: kept, with what went with it. The
+    nomination itself goes when no statement is left, so this names it by id only."""
+
+    __tablename__ = "nomination_withdrawals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("award_cycles.id"), index=True)
+    nomination_id: Mapped[int]
+    nominee_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    nominator_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    letters_removed: Mapped[int] = mapped_column(default=0)
+    nomination_removed: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime]
+
+    nominee: Mapped[Person] = relationship(foreign_keys=[nominee_id], lazy="joined")
+    nominator: Mapped[Person] = relationship(foreign_keys=[nominator_id], lazy="joined")
 
 
 class CommitteeMember(db.Model):
@@ -223,6 +247,10 @@ class Recusal(db.Model):
     source: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime]
+    # A detected conflict: the mentorship that made it (the latest recorded of those that
+    # do), and the phase the cycle was in when it was found ("review": found during it).
+    mentorship_id: Mapped[int | None]
+    found_in: Mapped[str | None] = mapped_column(String(20))
 
     member: Mapped[Person] = relationship(lazy="joined")
 

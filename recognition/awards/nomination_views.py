@@ -225,6 +225,8 @@ def standing(actor: Actor, nomination: Nomination) -> dict[str, bool]:
         "manager": manager, "member": member, "nominator": nominator, "nominee": nominee,
         "insider": insider,  # reads every statement and the score sets
         "letters": not nominee and (insider or nominator) and nominations.may_read_letters(actor, nomination),
+        # the evidence: the committee, the managers and the nominee; not a nominator
+        "evidence": insider or nominee,
     }
 
 
@@ -267,7 +269,7 @@ def render_detail(nomination: Nomination, actor: Actor, *, statement_form=None, 
     orphans = [form for name, form in submitted.items() if form is not None and not shown[name]]
     if action_form is not None:
         orphans.append(action_form)
-    table, digest = nominations.evidence(nomination, day)
+    table, digest = nominations.evidence(nomination, day) if who["evidence"] else (None, None)
     sets = committee.score_sets(nomination, actor, day) if who["insider"] else []
     return render_template(
         "nominations/detail.html",
@@ -289,7 +291,7 @@ def render_detail(nomination: Nomination, actor: Actor, *, statement_form=None, 
         conflict_form=conflict_form,
         score_form=score_form,
         orphans=orphans,
-        letters=nominations.letters(nomination.id) if who["letters"] else [],
+        letters=nominations.readable_letters(actor, nomination) if who["letters"] else [],
         max_letters=nominations.MAX_LETTERS,
         letter_limits={"kb": int(current_app.config["AWARD_LETTER_MAX_BYTES"]) // 1024,
                        "pages": int(current_app.config["AWARD_LETTER_MAX_PAGES"])},
@@ -340,7 +342,7 @@ def withdraw(nomination_id: int):
     if form.validate_on_submit():
         name = nomination.nominee.name
         try:
-            removed = nominations.withdraw(nomination, actor, today())
+            removed = nominations.withdraw(nomination, actor, today(), utcnow())
         except DomainError as error:
             db.session.rollback()
             form.refused(error)
@@ -419,11 +421,11 @@ def _size(count) -> str:
 @blp.get("/awards/nominations/<int:nomination_id>/letters/<int:letter_id>")
 @login_required
 def letter(nomination_id: int, letter_id: int):
-    """The letter as uploaded, to those who may read letters; to anyone else it does not exist."""
+    """The letter as stored, to those who may read it; to anyone else it does not exist."""
     actor, nomination = _nomination_or_404(nomination_id)
     if not standing(actor, nomination)["letters"]:
         raise NotFound("No letter with that id that you may read.", {"letter_id": ["no such letter"]})
-    found = nominations.get_letter(nomination, letter_id)
+    found = nominations.readable_letter(actor, nomination, letter_id)
     response = send_file(io.BytesIO(found.pdf), mimetype="application/pdf", as_attachment=True,
                          download_name=found.filename)
     response.headers["Cache-Control"] = "private, no-store"
@@ -449,7 +451,7 @@ def remove_letter(nomination_id: int, letter_id: int):
     actor, nomination = _nomination_or_404(nomination_id)
     if not standing(actor, nomination)["letters"]:
         raise NotFound("No letter with that id that you may read.", {"letter_id": ["no such letter"]})
-    found = nominations.get_letter(nomination, letter_id)
+    found = nominations.readable_letter(actor, nomination, letter_id)
     form = ActionForm()
     if form.validate_on_submit():
         author = found.author

@@ -9,7 +9,6 @@ upload: the right size, a real PDF that opens, and not too many pages.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -30,7 +29,9 @@ from ..ledger.models import LedgerEntry
 from ..mentorships.models import Mentorship
 from ..people.models import Person
 from . import cycles, definitions
-from .models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement
+from . import letters as letter_files
+from .models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement, Withdrawal
+from .managers import conflicts_of, is_manager
 from .rules import SELF_NOMINATION, Candidate, eligibility_problems
 
 MAX_STATEMENT = 8000
@@ -82,11 +83,6 @@ def problems_for(cycle: Cycle, nominee: Person, nominator_id: int | None, day: d
 
 # Who sees what -----------------------------------------------------------------------
 
-def is_manager(actor: Actor, cycle: Cycle) -> bool:
-    """Admins run every award; a division director runs their division's awards."""
-    return actor.is_admin or (cycle.award.level == "division" and actor.directs(cycle.award.division_id))
-
-
 def nominator_ids(nomination_id: int) -> list[int]:
     return list(db.session.scalars(select(NominationStatement.nominator_id)
                                    .where(NominationStatement.nomination_id == nomination_id)))
@@ -94,12 +90,15 @@ def nominator_ids(nomination_id: int) -> list[int]:
 
 def role_in(actor: Actor, nomination: Nomination) -> set[str]:
     """The actor's relations to a nomination: manager, member, nominator, nominee. A member
-    recused from it is not a member of it (see ``roles``)."""
+    recused from it is not a member of it, and a manager with a conflict with it is not its
+    manager (``managers``)."""
     from .committee import recused  # noqa: PLC0415
 
     roles = _relations(actor, nomination)
     if "member" in roles and recused(nomination, actor.person_id):
         roles.discard("member")
+    if "manager" in roles and conflicts_of(nomination.cycle, actor.person_id, [nomination]):
+        roles.discard("manager")
     return roles
 
 
@@ -134,8 +133,9 @@ def get_nomination(nomination_id: int, actor: Actor) -> Nomination:
 
 
 def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomination]:
-    """Nominations the actor may open: all for a manager, unrecused ones of their cycles for
-    a committee member (once nominations close), and their own as nominator or nominee."""
+    """Nominations the actor may open: all for a manager (except those they have a conflict
+    with), unrecused ones of their cycles for a committee member (once nominations close),
+    and their own as nominator or nominee."""
     from .committee import recusal_map  # noqa: PLC0415
 
     query = select(Nomination).join(Cycle, Cycle.id == Nomination.cycle_id)
@@ -143,6 +143,7 @@ def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomina
         query = query.where(Nomination.cycle_id == cycle.id)
     found = []
     recusals: dict[int, dict] = {}
+    conflicted: dict[int, dict] = {}
     nominated = set(db.session.scalars(select(NominationStatement.nomination_id)
                                        .where(NominationStatement.nominator_id == actor.person_id)))
     for nomination in db.session.scalars(query.order_by(Nomination.cycle_id.desc(), Nomination.id)).all():
@@ -153,6 +154,11 @@ def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomina
                 recusals[nomination.cycle_id] = recusal_map(nomination.cycle)
             if recusals[nomination.cycle_id].get((nomination.id, actor.person_id)):
                 roles.discard("member")
+        if "manager" in roles:
+            if nomination.cycle_id not in conflicted:
+                conflicted[nomination.cycle_id] = conflicts_of(nomination.cycle, actor.person_id)
+            if conflicted[nomination.cycle_id].get(nomination.id):
+                roles.discard("manager")
         if roles:
             found.append(nomination)
     return found
@@ -241,20 +247,33 @@ def edit_statement(nomination: Nomination, text: str, actor: Actor, day: date, n
     return statement
 
 
-def withdraw(nomination: Nomination, actor: Actor, day: date) -> bool:
+def withdraw(nomination: Nomination, actor: Actor, day: date, now: datetime, reason: str | None = None) -> bool:
     """Withdraw the actor's statement while nominations are open; the nomination goes too
-    when no statement is left. Returns whether the nomination was removed."""
+    when no statement is left. The withdrawal is kept (who, when, what went with it) for
+    the award's managers. Returns whether the nomination was removed."""
     statement = _own_statement(nomination, actor)
     _require_open(nomination.cycle, day, "statement")
+    reason = _text(reason, "reason", 2000, required=False) or None
     db.session.delete(statement)
     db.session.flush()
-    if not nominator_ids(nomination.id):
+    removed = not nominator_ids(nomination.id)
+    dropped = 0
+    if removed:
         for letter in db.session.scalars(select(Letter).where(Letter.nomination_id == nomination.id)):
             db.session.delete(letter)
+            dropped += 1
+    db.session.add(Withdrawal(cycle_id=nomination.cycle_id, nomination_id=nomination.id, nominee_id=nomination.nominee_id,
+                              nominator_id=actor.person_id, reason=reason, letters_removed=dropped,
+                              nomination_removed=removed, at=now))
+    if removed:
         db.session.delete(nomination)
-        db.session.flush()
-        return True
-    return False
+    db.session.flush()
+    return removed
+
+
+def withdrawals(cycle_id: int) -> list[Withdrawal]:
+    return list(db.session.scalars(select(Withdrawal).where(Withdrawal.cycle_id == cycle_id)
+                                   .order_by(Withdrawal.at, Withdrawal.id)))
 
 
 def _require_open(cycle: Cycle, day: date, field: str) -> None:
@@ -278,9 +297,12 @@ def set_philosophy(nomination: Nomination, text: str, actor: Actor, day: date, n
 
 def check_pdf(data: bytes, filename: str) -> int:
     """The number of pages of an uploaded letter, or a DomainError naming the broken rule."""
-    from pypdf import PdfReader  # noqa: PLC0415 - only uploads need it
-    from pypdf.errors import PdfReadError  # noqa: PLC0415
+    return normalise_pdf(data, filename)[1]
 
+
+def normalise_pdf(data: bytes, filename: str) -> tuple[bytes, int]:
+    """The letter as it is stored, re-written (``letters.normalise``), and its page count;
+    or a DomainError naming the broken rule."""
     config = current_app.config
     limit = int(config["AWARD_LETTER_MAX_BYTES"])
     if not data:
@@ -290,22 +312,18 @@ def check_pdf(data: bytes, filename: str) -> int:
     if not data[:1024].lstrip().startswith(b"%PDF-"):
         raise DomainError.field("letter", f"must be a PDF: {filename or 'the file'} does not start like one")
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise DomainError.field("letter", "must not be encrypted or password-protected")
-        pages = len(reader.pages)
-        for page in reader.pages:
-            page.mediabox  # noqa: B018 - reading each page proves the file is whole
-    except DomainError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError):
-        raise DomainError.field("letter", f"must be a PDF that opens: {filename or 'the file'} is damaged") from None
+        copy, pages = letter_files.normalise(data)
+    except letter_files.Unreadable as error:
+        if str(error) == "encrypted":
+            raise DomainError.field("letter", "must not be encrypted or password-protected") from None
+        rule = f"must be a PDF that opens: {filename or 'the file'} is damaged"
+        raise DomainError.field("letter", rule, f"letter: {rule} (could not be read as a PDF: {error})") from None
     if pages == 0:
         raise DomainError.field("letter", "has no pages")
     most = int(config["AWARD_LETTER_MAX_PAGES"])
     if pages > most:
         raise DomainError.field("letter", f"must be at most {most} page{'s' * (most != 1)} (this one has {pages})")
-    return pages
+    return copy, pages
 
 
 def add_letter(nomination: Nomination, data: bytes, filename: str, author: str, actor: Actor, day: date,
@@ -321,9 +339,10 @@ def add_letter(nomination: Nomination, data: bytes, filename: str, author: str, 
     if count >= MAX_LETTERS:
         raise Conflict(f"A nomination takes at most {MAX_LETTERS} letters; remove one first.",
                        {"letter": [f"at most {MAX_LETTERS} letters per nomination"]})
-    pages = check_pdf(data, filename)
+    stored, pages = normalise_pdf(data, filename)
     letter = Letter(nomination_id=nomination.id, uploaded_by_id=actor.person_id, author=author, filename=filename,
-                    pages=pages, size=len(data), sha256=hashlib.sha256(data).hexdigest(), pdf=data, uploaded_at=now)
+                    pages=pages, size=len(stored), sha256=hashlib.sha256(stored).hexdigest(),
+                    original_sha256=hashlib.sha256(data).hexdigest(), pdf=stored, uploaded_at=now)
     db.session.add(letter)
     db.session.flush()
     return letter
@@ -349,10 +368,40 @@ def remove_letter(nomination: Nomination, letter: Letter, actor: Actor, day: dat
 
 
 def may_read_letters(actor: Actor, nomination: Nomination) -> bool:
-    """Letters are confidential: the committee, the award's admins and the nominators read
-    them; the nominee does not, whatever other role they hold."""
+    """Whether the reader has a letters section at all: the committee, the award's admins
+    and the nominators; never the nominee, whatever other role they hold. Which letters
+    they read is ``readable_letters``'s to say."""
     roles = role_in(actor, nomination)
     return "nominee" not in roles and bool(roles & {"manager", "member", "nominator"})
+
+
+def readable_letters(actor: Actor, nomination: Nomination) -> list[Letter]:
+    """Every letter for the committee and the award's admins; a nominator reads the
+    letters they uploaded (what they wrote or gathered), not their colleagues'."""
+    roles = role_in(actor, nomination)
+    if "nominee" in roles:
+        return []
+    found = letters(nomination.id)
+    if roles & {"manager", "member"}:
+        return found
+    if "nominator" in roles:
+        return [letter for letter in found if letter.uploaded_by_id == actor.person_id]
+    return []
+
+
+def readable_letter(actor: Actor, nomination: Nomination, letter_id: int) -> Letter:
+    """One letter the reader may read; any other is a 404, as if it were not there."""
+    found = next((letter for letter in readable_letters(actor, nomination) if letter.id == letter_id), None)
+    if found is None:
+        raise NotFound("No letter with that id on this nomination that you may read.", {"letter_id": ["no such letter"]})
+    return found
+
+
+def may_read_evidence(actor: Actor, nomination: Nomination) -> bool:
+    """The evidence (feedback means, response counts, mentees' names) is for the committee,
+    the award's managers and the nominee: nominating a colleague does not open their record."""
+    roles = role_in(actor, nomination)
+    return bool(roles & {"manager", "member", "nominee"})
 
 
 # Evidence ----------------------------------------------------------------------------

@@ -5,7 +5,8 @@ Who sees a nomination at all is ``nominations.get_nomination``'s to say (anyone 
 recused committee member included, gets a 404). Within it, what each reader gets:
 
     managers and unrecused members   everything: all statements, letters, score sets
-    a nominator                      their own statement, and the letters
+    a nominator                      their own statement and the letters they uploaded;
+                                     never the evidence, other statements or scores
     the nominee                      that it exists, the evidence table, their philosophy;
                                      never statements, letters or scores
 
@@ -106,7 +107,7 @@ def nomination_view(nomination: Nomination, actor: Actor) -> dict:
                                "updated_at": s.updated_at, "yours": s.nominator_id == actor.person_id}
                               for s in statements]
     if nominations.may_read_letters(actor, nomination):
-        view["letters"] = [letter_view(letter) for letter in nominations.letters(nomination.id)]
+        view["letters"] = [letter_view(letter) for letter in nominations.readable_letters(actor, nomination)]
     if committee_side:
         view["score_sets"] = [score_set_view(s, actor) for s in committee.score_sets(nomination, actor, today())]
         view["score_sets_withheld"] = committee.scores_withheld(nomination, actor, today())
@@ -116,8 +117,8 @@ def nomination_view(nomination: Nomination, actor: Actor) -> dict:
 def _letters_for(nomination_id: int, actor: Actor) -> Nomination:
     nomination = nominations.get_nomination(nomination_id, actor)
     if not nominations.may_read_letters(actor, nomination):
-        raise Forbidden("Letters are confidential: the committee, the award's administrators and the nominators "
-                        "read them; the nominee does not.", {"letter": ["not yours to read"]})
+        raise Forbidden("Letters are confidential: the committee and the award's administrators read them, a "
+                        "nominator the letters they uploaded; the nominee does not.", {"letter": ["not yours to read"]})
     return nomination
 
 
@@ -184,9 +185,9 @@ def edit_statement(body, nomination_id):
 @errors_for(401, 403, 404, 409)
 def withdraw(nomination_id):
     """Withdraw your statement while nominations are open; the nomination goes too when
-    no statement is left"""
+    no statement is left. The withdrawal is kept for the award's managers"""
     actor = api_actor()
-    nominations.withdraw(nominations.get_nomination(nomination_id, actor), actor, today())
+    nominations.withdraw(nominations.get_nomination(nomination_id, actor), actor, today(), utcnow())
     db.session.commit()
 
 
@@ -205,11 +206,16 @@ def set_philosophy(body, nomination_id):
 
 @blp.get("/<int:nomination_id>/evidence")
 @blp.response(200, EvidenceSchema)
-@errors_for(401, 404)
+@errors_for(401, 403, 404)
 def get_evidence(nomination_id):
     """The nominee's ledger evidence: live while nominations are open, then frozen as of
-    the closing date, with its SHA-256 and whether it still matches"""
-    nomination = nominations.get_nomination(nomination_id, api_actor())
+    the closing date, with its SHA-256 and whether it still matches (the committee, the
+    award's managers and the nominee; not the nominators)"""
+    actor = api_actor()
+    nomination = nominations.get_nomination(nomination_id, actor)
+    if not nominations.may_read_evidence(actor, nomination):
+        raise Forbidden("The evidence is for the committee, the award's administrators and the nominee; a nominator "
+                        "reads what they wrote.", {"evidence": ["committee, managers and the nominee only"]})
     table, digest = nominations.evidence(nomination, today())
     return {"nomination_id": nomination.id, "table": table, "hash": digest,
             "frozen_at": nomination.evidence_frozen_at, "intact": nominations.evidence_intact(nomination)}
@@ -222,8 +228,9 @@ def get_evidence(nomination_id):
 @errors_for(401, 403, 404)
 def list_letters(nomination_id):
     """The supporting letters (not for the nominee)"""
-    nomination = _letters_for(nomination_id, api_actor())
-    return [letter_view(letter) for letter in nominations.letters(nomination.id)]
+    actor = api_actor()
+    nomination = _letters_for(nomination_id, actor)
+    return [letter_view(letter) for letter in nominations.readable_letters(actor, nomination)]
 
 
 @blp.post("/<int:nomination_id>/letters")
@@ -246,11 +253,12 @@ def add_letter(files, nomination_id):
 
 @blp.get("/<int:nomination_id>/letters/<int:letter_id>/pdf")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
-              description="The letter, byte for byte as uploaded")
+              description="The letter as stored: re-written on upload into a plain copy of its pages")
 @errors_for(401, 403, 404)
 def download_letter(nomination_id, letter_id):
-    """A supporting letter's PDF, as uploaded (not for the nominee)"""
-    letter = nominations.get_letter(_letters_for(nomination_id, api_actor()), letter_id)
+    """A supporting letter's PDF, as stored (not for the nominee)"""
+    actor = api_actor()
+    letter = nominations.readable_letter(actor, _letters_for(nomination_id, actor), letter_id)
     name = re.sub(r'[^A-Za-z0-9_. -]', "_", letter.filename) or "letter.pdf"
     return Response(letter.pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -258,7 +266,8 @@ def download_letter(nomination_id, letter_id):
 
 @blp.get("/<int:nomination_id>/package")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
-              description="Cover pages (statements, philosophy, evidence) followed by every letter as uploaded")
+              description="Cover pages (statements, philosophy, evidence) followed by every letter; a letter "
+                          "that cannot be read is replaced by a page saying so")
 @errors_for(401, 403, 404)
 def download_package(nomination_id):
     """The whole nomination as one PDF (the committee and the award's administrators)"""

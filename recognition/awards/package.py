@@ -1,7 +1,11 @@
 """One PDF package per nomination, as award committees are used to reading them: a cover
 with the nominee and the award, every nominator's statement, the nominee's mentoring
 philosophy, the evidence table from the ledger (with its hash once frozen), then each
-supporting letter exactly as uploaded.
+supporting letter as stored (re-written on upload: ``letters``).
+
+A letter that cannot be read (one stored before letters were re-written) is replaced by a
+page saying so, and the rest of the package is built as usual: one bad letter never
+breaks the package.
 
 For the committee and the award's administrators only (``may_read``): it holds the
 statements and the letters, which the nominee never reads.
@@ -16,13 +20,16 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer, Table
 
+from reportlab.pdfgen.canvas import Canvas
+
 from ..auth.service import Actor
 from ..credits import service as credits
 from ..credits.certificate import (
     ACCENT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE, RULE, SANS, STRIPE, _grid, _p, _register_fonts,
 )
+from . import letters as letter_files
 from . import nominations
-from .models import Nomination
+from .models import Letter, Nomination
 
 
 def may_read(actor: Actor, nomination: Nomination) -> bool:
@@ -35,7 +42,35 @@ def _paragraphs(text: str, style: str) -> list:
     return [_p(part, style) for part in (text or "").split("\n") if part.strip()] or [_p("—", style)]
 
 
-def _cover(nomination: Nomination, day: date, width: float) -> list:
+def _included(letters: list[Letter]) -> list[tuple[Letter, PdfReader | None, str | None]]:
+    """Each letter with a reader over it, or None and why it cannot be included."""
+    found = []
+    for letter in letters:
+        try:
+            found.append((letter, letter_files.readable(letter.pdf), None))
+        except letter_files.Unreadable as error:
+            found.append((letter, None, str(error)))
+    return found
+
+
+def _stand_in(number: int, letter: Letter, reason: str) -> PdfReader:
+    """The page that takes an unreadable letter's place."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=PAGE, invariant=1)
+    _register_fonts()
+    canvas.setFont(SANS, 13)
+    canvas.drawString(MARGIN_X, PAGE[1] - MARGIN_TOP, f"Letter {number} could not be included")
+    canvas.setFont(SANS, 10)
+    lines = [f"{letter.author}: {letter.filename}, uploaded {letter.uploaded_at:%Y-%m-%d}.",
+             f"Reason: {reason[:150]}.", "Download it separately from the nomination's page."]
+    for offset, line in enumerate(lines, start=1):
+        canvas.drawString(MARGIN_X, PAGE[1] - MARGIN_TOP - offset * 16, line)
+    canvas.showPage()
+    canvas.save()
+    return PdfReader(io.BytesIO(buffer.getvalue()))
+
+
+def _cover(nomination: Nomination, day: date, width: float, included=None) -> list:
     cycle, nominee = nomination.cycle, nomination.nominee
     table, digest = nominations.evidence(nomination, day)
     story = [
@@ -79,15 +114,18 @@ def _cover(nomination: Nomination, day: date, width: float) -> list:
     story += [grid, Spacer(1, 3 * mm),
               _p(f"Mentees' feedback: {released}. Mentor training: {table['training']['sessions']} sessions, "
                  f"{table['training']['hours']} hours. Past awards: {awards}.", "fact")]
-    letters = nominations.letters(nomination.id)
-    story += [Spacer(1, 5 * mm), _p("Supporting letters (attached after this page, as uploaded)", "heading")]
-    story += [_p(f"{n}. {letter.author}: {letter.pages} page{'s' * (letter.pages != 1)}, SHA-256 {letter.sha256}", "fact")
-              for n, letter in enumerate(letters, start=1)] or [_p("None.", "fact")]
+    included = included if included is not None else _included(nominations.letters(nomination.id))
+    story += [Spacer(1, 5 * mm), _p("Supporting letters (attached after this page)", "heading")]
+    story += [_p(f"{n}. {letter.author}: {letter.pages} page{'s' * (letter.pages != 1)}, SHA-256 {letter.sha256}"
+                 + (f" (could not be included: {reason[:150]}; download it separately)" if reader is None else ""),
+                 "fact")
+              for n, (letter, reader, reason) in enumerate(included, start=1)] or [_p("None.", "fact")]
     return story
 
 
 def render(nomination: Nomination, day: date) -> bytes:
-    """The package as PDF bytes: the cover pages, then each letter's pages unchanged."""
+    """The package as PDF bytes: the cover pages, then each letter's pages (or, for a
+    letter that cannot be read, a page saying so)."""
     _register_fonts()
     buffer = io.BytesIO()
     cycle = nomination.cycle
@@ -98,10 +136,21 @@ def render(nomination: Nomination, day: date) -> bytes:
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, leftPadding=0, rightPadding=0,
                   topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="package", frames=[frame])])
-    doc.build(_cover(nomination, day, doc.width))
+    included = _included(nominations.letters(nomination.id))
+    doc.build(_cover(nomination, day, doc.width, included))
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buffer.getvalue())))
-    for letter in nominations.letters(nomination.id):
-        writer.append(PdfReader(io.BytesIO(letter.pdf)))
+    for number, (letter, reader, reason) in enumerate(included, start=1):
+        if reader is not None:
+            try:
+                part = PdfWriter()
+                part.append(reader)  # into a writer of its own first: a failure leaves the package whole
+                copy = io.BytesIO()
+                part.write(copy)
+                writer.append(PdfReader(io.BytesIO(copy.getvalue())))
+                continue
+            except Exception as error:  # noqa: BLE001 - whatever the PDF library trips on, the letter is unreadable
+                reason = f"{type(error).__name__}: {str(error)[:120]}"
+        writer.append(_stand_in(number, letter, reason or "unreadable"))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -228,10 +228,22 @@ class CycleCountsSchema(Schema):
     decisions = fields.Integer()
 
 
+class CycleConflictSchema(Schema):
+    nomination_id = fields.Integer()
+    reasons = fields.List(fields.String())
+
+
 class CycleYouSchema(Schema):
     manager = fields.Boolean(metadata={"description": "You run this award (advance, committee, decision)"})
     committee_member = fields.Boolean()
     may_see_ranking = fields.Boolean()
+    conflicts = fields.List(fields.Nested(CycleConflictSchema), metadata={
+        "description": "Managers: the nominations you have a conflict of interest with (you read them as a recused "
+                       "member does)"})
+    may_act = fields.Boolean(metadata={"description": "Managers: you may change the committee, dates, phases and "
+                                                      "decision (no conflict of interest in this cycle)"})
+    free_managers = fields.List(fields.Nested(RefSchema), metadata={
+        "description": "When you have a conflict: the award's managers who have none, who may act instead"})
 
 
 class CycleLinksSchema(Schema):
@@ -296,6 +308,18 @@ class MemberSchema(Schema):
     added_at = UtcDateTime()
 
 
+class RecusalMentorshipSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    mentor = fields.Nested(RefSchema)
+    mentee = fields.Nested(RefSchema)
+    started_on = fields.Date()
+    created_at = UtcDateTime()
+    created_by = fields.Nested(RefSchema, allow_none=True)
+    backdated = fields.Boolean()
+    backdate_reason = fields.String(allow_none=True)
+
+
 class RecusalSchema(Schema):
     id = fields.Integer()
     nomination_id = fields.Integer()
@@ -303,6 +327,21 @@ class RecusalSchema(Schema):
     member = fields.Nested(RefSchema)
     source = fields.String(metadata={"enum": list(RECUSAL_SOURCES)})
     reason = fields.String()
+    at = UtcDateTime()
+    found_during_review = fields.Boolean(metadata={"description": "Detected while the committee was reviewing: a tie "
+                                                                  "that appeared after nominations closed"})
+    mentorship = fields.Nested(RecusalMentorshipSchema, allow_none=True,
+                               metadata={"description": "The mentorship that made a detected conflict"})
+
+
+class WithdrawalSchema(Schema):
+    id = fields.Integer()
+    nomination_id = fields.Integer(metadata={"description": "The nomination's id (it is gone when no statement is left)"})
+    nominee = fields.Nested(RefSchema)
+    nominator = fields.Nested(RefSchema)
+    reason = fields.String(allow_none=True)
+    letters_removed = fields.Integer()
+    nomination_removed = fields.Boolean()
     at = UtcDateTime()
 
 

@@ -27,7 +27,7 @@ from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..people.models import Division, DivisionDirector, Person
 from ..people.service import find_by_email
-from . import announce, committee, cycles, definitions, exports, nominations
+from . import announce, committee, cycles, definitions, exports, managers, nominations
 from .forms import ActionForm, AwardForm, CycleForm, DecisionForm, MemberForm, MoveDateForm, ReasonForm
 from .models import PHASES, Award, CommitteeMember, Cycle, Grant, GrantRevocation, Letter, Nomination, ScoreSet
 
@@ -236,7 +236,10 @@ def _years(count: int) -> str:
 @blp.get("/awards/cycles/<int:cycle_id>")
 @login_required
 def cycle(cycle_id: int):
-    return render_cycle(page_actor(), cycles.get(cycle_id))
+    actor, found = page_actor(), cycles.get(cycle_id)
+    if nominations.is_manager(actor, found) and committee.sync_recusals(found, utcnow()):
+        db.session.commit()  # a conflict found since the last daily run: on the list below
+    return render_cycle(actor, found)
 
 
 def _managed(cycle_id: int) -> tuple[Actor, Cycle]:
@@ -392,12 +395,14 @@ def _manager_view(actor: Actor, cycle: Cycle, day: date, advance_form, move_form
     ids = [n.id for n in listed]
     letters = Counter(dict(db.session.execute(select(Letter.nomination_id, func.count()).where(
         Letter.nomination_id.in_(ids)).group_by(Letter.nomination_id)).all())) if ids else Counter()
-    # Reviews that count: score sets of members not recused from the nominee (as the ranking counts them).
-    conflicts = committee.recusal_map(cycle, nominations=listed)
+    # Reviews that count: score sets with no recorded recusal (as the ranking counts them).
+    excluded = committee.recorded_pairs(cycle.id)
     reviews = Counter(nid for nid, member in db.session.execute(
         select(ScoreSet.nomination_id, ScoreSet.member_id).where(ScoreSet.nomination_id.in_(ids)))
-        if (nid, member) not in conflicts) if ids else Counter()
-    nominees = {n.id: n.nominee.name for n in listed}
+        if (nid, member) not in excluded) if ids else Counter()
+    mine = managers.conflicts_of(cycle, actor.person_id)
+    every = {n.id: n.nominee.name for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id))}
+    recorded = committee.recusals(cycle.id)
     members = committee.members(cycle.id)
     grants = db.session.scalars(select(Grant).where(Grant.cycle_id == cycle.id).order_by(Grant.id)).all()
     revocations = {g.id: announce.revocation_of(g.id) for g in grants}
@@ -418,7 +423,11 @@ def _manager_view(actor: Actor, cycle: Cycle, day: date, advance_form, move_form
         "people": [p for p in _committee_pool(cycle) if p.id not in taken],
         "nominations": [{"nomination": n, "nominators": len(n.statements), "letters": letters[n.id],
                          "reviews": reviews[n.id]} for n in listed],
-        "recusals": [(r, nominees.get(r.nomination_id, "")) for r in committee.recusals(cycle.id)],
+        "recusals": [(r, every.get(r.nomination_id, "")) for r in recorded],
+        "found_in_review": [(r, every.get(r.nomination_id, "")) for r in recorded if r.found_in == "review"],
+        "my_conflicts": [(every.get(nid, ""), reasons) for nid, reasons in sorted(mine.items())],
+        "free_managers": managers.free_managers(cycle) if mine else [],
+        "withdrawals": nominations.withdrawals(cycle.id),
         "suggestions": nominations.suggestions(cycle, day) if cycles.is_nominating_open(cycle, day) else None,
         "weights": nominations.SUGGESTION_WEIGHTS,
         "suggestion_years": nominations.SUGGESTION_YEARS,
@@ -458,6 +467,8 @@ def decision_open(cycle: Cycle, day: date) -> bool:
 
 
 def render_ranking(actor: Actor, cycle: Cycle, *, form: DecisionForm | None = None, status: int = 200):
+    if status == 200 and committee.may_see_ranking(cycle, actor) and committee.sync_recusals(cycle, utcnow()):
+        db.session.commit()  # a conflict found since the last run is recorded first, then ranked
     day = today()
     found = exports.sheet(cycle, actor, day)  # a 404 for anyone who may not see it
     manager = nominations.is_manager(actor, cycle)
@@ -465,7 +476,11 @@ def render_ranking(actor: Actor, cycle: Cycle, *, form: DecisionForm | None = No
             "tie_break": TIE_BREAK, "normalisation": NORMALISATION, "coverage": COVERAGE,
             "rubric": definitions.rubric_text(cycle), "decision_open": decision_open(cycle, day),
             "places": cycle.award.winners}
-    if manager:
+    mine = managers.conflicts_of(cycle, actor.person_id) if manager else {}
+    if mine:  # the decision is for a manager with no conflict; the result reaches them at the announcement
+        page.update(conflicted=True, free_managers=managers.free_managers(cycle), decision_open=False, form=None,
+                    decisions=committee.decisions(cycle.id) if cycle.phase == "announced" else [])
+    elif manager:
         rows = committee.ranking_rows(cycle, actor)
         if form is None:
             form = _winner_choices(DecisionForm(prefix="decision", formdata=None), rows)

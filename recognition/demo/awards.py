@@ -43,7 +43,7 @@ from sqlalchemy.engine import Row
 
 from ..auth.models import Account
 from ..auth.service import Actor, grant_role, load_actor
-from ..awards import committee, cycles, definitions, nominations
+from ..awards import committee, cycles, definitions, managers, nominations
 from ..awards.models import PHASES, Award, Cycle, Grant, Nomination, ScoreSet
 from ..awards.rules import eligibility_problems
 from ..clock import add_years
@@ -340,7 +340,7 @@ class Timeline:
         picks += rng.sample(rest, max(0, min(len(rest), rng.choice((4, 4, 4, 5)) - login - len(picks))))
         plan.members = [self.login] * login + picks
         chair = rng.choice(plan.members) if plan.members else None
-        manager = self._actor(plan.manager)
+        manager = self._free_manager(plan, cycle)
         for step, person in enumerate(plan.members):
             committee.add_member(cycle, person, manager, when + timedelta(seconds=20 * step), chair=person == chair)
 
@@ -525,7 +525,14 @@ class Timeline:
                 name=chosen.nomination.nominee.name,
                 place=PLACES.get(chosen.row.position, f"number {chosen.row.position}"))
             self.overruled = True
-        committee.decide(cycle, winners, reasons, NOTE, self._actor(plan.manager), day, when)
+        committee.decide(cycle, winners, reasons, NOTE, self._free_manager(plan, cycle), day, when)
+
+    def _free_manager(self, plan: Plan, cycle: Cycle) -> Actor:
+        """The cycle's manager, or the administrator when that manager has a conflict of
+        interest with a nominee (a division director tied to one through the mentoring graph)."""
+        if managers.conflicts_of(cycle, plan.manager):
+            return self._actor(self.admin)
+        return self._actor(plan.manager)
 
     def _past(self, plan: Plan) -> bool:
         return plan.dates["announce_on"] < self.today

@@ -46,6 +46,10 @@ class StartMentorshipForm(PageForm):
     group_name = StringField(
         "Group name (peer groups)", validators=[Optional(), Length(max=120, message="must be at most 120 characters")]
     )
+    backdate_reason = TextAreaField(
+        "Why it is recorded late (a start date more than 30 days ago)",
+        validators=[Optional(), Length(max=2000, message="must be at most 2000 characters")],
+    )
 
     # Where the service's field names differ from the form's.
     ALIASES = {"mentor_id": "mentor_email", "mentee_id": "mentee_email"}

@@ -42,9 +42,17 @@ class Mentorship(db.Model):
     end_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime]
+    # Why a mentorship was recorded with a start date well before the day it was recorded
+    # (``rules.backdate_problem``); fixed once written (a trigger refuses a change).
+    backdate_reason: Mapped[str | None] = mapped_column(Text)
 
+    created_by: Mapped[Person | None] = relationship(foreign_keys=[created_by_id], lazy="select")
     mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id], lazy="joined")
     mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id], lazy="joined")
+
+    @property
+    def backdated(self) -> bool:
+        return self.backdate_reason is not None
 
     def is_active_on(self, day: date) -> bool:
         return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)

@@ -1,4 +1,5 @@
-"""Who may be whose formal mentor: a pure rule, tested as a table."""
+"""Who may be whose formal mentor, and when a start date needs a reason: pure rules,
+tested as tables."""
 
 from __future__ import annotations
 
@@ -43,3 +44,20 @@ def expectation_applies(kind: str, mentee_appointed_on: date | None, today: date
     except ValueError:  # 29 February
         horizon = mentee_appointed_on.replace(year=mentee_appointed_on.year + formal_years, day=28)
     return today < horizon
+
+
+def backdate_problem(started_on: date, today: date, grace_days: int, reason: str | None) -> str | None:
+    """Why a mentorship starting on ``started_on``, recorded ``today``, cannot be recorded
+    as it is, or None. A start more than ``grace_days`` in the past is back-dated: it can
+    create conflicts of interest after the fact (an award committee member tied to a
+    nominee through it), so it needs a reason, which is kept and shown with it."""
+    if (today - started_on).days <= grace_days:
+        return None
+    if not (reason or "").strip():
+        return (f"is required: the start date is more than {grace_days} days before today, so say why it is "
+                "recorded late (it is kept and shown with the mentorship)")
+    return None
+
+
+def is_backdated(started_on: date, recorded_on: date, grace_days: int) -> bool:
+    return (recorded_on - started_on).days > grace_days

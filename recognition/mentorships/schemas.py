@@ -19,6 +19,12 @@ class MentorshipSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     group_name = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=120))
     started_on = fields.Date(load_default=None, metadata={"description": "Defaults to today"})
+    backdate_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000),
+        metadata={"description": "Required when started_on is more than MENTORSHIP_BACKDATE_DAYS (30) days before "
+                                 "today: why the mentorship is recorded late. Kept, and never changed"})
+    backdated = fields.Boolean(dump_only=True, metadata={"description": "Recorded with a back-dated start"})
+    created_by = fields.Nested(PersonRefSchema, dump_only=True, allow_none=True)
     ended_on = fields.Date(dump_only=True, allow_none=True)
     end_reason = fields.String(dump_only=True, allow_none=True)
     created_at = UtcDateTime(dump_only=True)

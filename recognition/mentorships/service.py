@@ -12,7 +12,15 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..people.models import DivisionDirector, Person
 from .models import KINDS, Mentorship
-from .rules import formal_mentor_refusal
+from .rules import backdate_problem, formal_mentor_refusal, is_backdated
+
+MAX_BACKDATE_REASON = 2000
+
+
+def backdate_days() -> int:
+    from flask import current_app  # noqa: PLC0415
+
+    return int(current_app.config["MENTORSHIP_BACKDATE_DAYS"])
 
 Mentor = aliased(Person)
 Mentee = aliased(Person)
@@ -49,7 +57,8 @@ def can_manage(actor: Actor, mentee: Person) -> bool:
 
 
 def start(data: dict, actor: Actor, now: datetime) -> Mentorship:
-    """Start a mentorship. Refuses, with the reason, a formal mentor the mentee reports to."""
+    """Start a mentorship. Refuses, with the reason, a formal mentor the mentee reports to,
+    and a back-dated start (``rules.backdate_problem``) without a reason."""
     mentor = db.session.get(Person, data["mentor_id"])
     mentee = db.session.get(Person, data["mentee_id"])
     errors = {}
@@ -90,12 +99,21 @@ def start(data: dict, actor: Actor, now: datetime) -> Mentorship:
     started_on = data.get("started_on") or now.date()
     if started_on > now.date():
         raise DomainError.field("started_on", "must not be in the future")
+    reason = (data.get("backdate_reason") or "").strip()
+    problem = backdate_problem(started_on, now.date(), backdate_days(), reason)
+    if problem:
+        raise DomainError(f"A mentorship starting on {started_on.isoformat()} is back-dated: say why it is recorded "
+                          "only now.", {"backdate_reason": [problem]})
+    if len(reason) > MAX_BACKDATE_REASON:
+        raise DomainError.field("backdate_reason", f"must be at most {MAX_BACKDATE_REASON} characters")
     mentorship = Mentorship(
         mentor_id=mentor.id,
         mentee_id=mentee.id,
         kind=data["kind"],
         group_name=(data.get("group_name") or None),
         started_on=started_on,
+        # Kept only for a back-dated start; fixed once written.
+        backdate_reason=reason if is_backdated(started_on, now.date(), backdate_days()) else None,
         created_by_id=actor.person_id,
         created_at=now,
     )

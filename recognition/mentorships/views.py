@@ -347,7 +347,8 @@ def _start(form: StartMentorshipForm, actor: Actor):
     if mentor is None or mentee is None:
         return None
     data = {"mentor_id": mentor.id, "mentee_id": mentee.id, "kind": form.kind.data,
-            "started_on": form.started_on.data, "group_name": form.group_name.data or None}
+            "started_on": form.started_on.data, "group_name": form.group_name.data or None,
+            "backdate_reason": form.backdate_reason.data or None}
     try:
         mentorship = service.start(data, actor, utcnow())
     except DomainError as error:

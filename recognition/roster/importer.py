@@ -352,6 +352,9 @@ class MentorshipImport:
         return created
 
     def store(self, values: dict, ended_on: date | None):
+        # An import records history: a start long past is expected, and says where it came from.
+        values = {**values, "backdate_reason": f"imported from a roster file by {self.actor.name} on "
+                                               f"{self.now.date().isoformat()}"}
         mentorship = mentorships.start(values, self.actor, self.now)
         if ended_on is not None:
             mentorships.end(mentorship, ended_on, "", self.actor, self.now)

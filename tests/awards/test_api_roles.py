@@ -3,10 +3,11 @@ and a recused committee member, during the review.
 
 The cycle (see ``test_api.live``): committee award_committee, director and other_mentor
 (who mentors other_mentee, so is recused from that nomination); nominations of mentor (by
-admin, with a letter), other_mentee (by outsider) and other_director (by mentee, with a
+promotion_committee, with a letter from the admin), other_mentee (by outsider) and other_director (by mentee, with a
 letter, and by other_mentee). A nominee sees that they are nominated, the evidence and
 their philosophy, never statements, letters or scores; a nominator sees their own
-statement and the letters; the managers and unrecused members see everything.
+statement and the letters they uploaded, never the evidence; the managers and unrecused
+members see everything.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ STATEMENTS = {"mentor": ["mentor mentors well."], "other_mentee": ["other_mentee
               "other_director": ["other_director mentors well.", "A second voice for other_director."]}
 
 # For each role, the nominations they may open (by nominee) and as what: "full" (everything),
-# "nominator" (their own statement and the letters) or "nominee" (neither).
+# "nominator" (their own statement and the letters they uploaded; not the evidence) or
+# "nominee" (the evidence; no statement, letter or score).
 EVERYTHING = {nominee: "full" for nominee in NOMINEES}
 VIEWS = {
     "admin": EVERYTHING,
@@ -39,7 +41,7 @@ VIEWS = {
     "other_mentee": {"other_mentee": "nominee", "other_director": "nominator"},
     "other_director": {"other_director": "nominee"},
     "outsider": {"other_mentee": "nominator"},
-    "promotion_committee": {},
+    "promotion_committee": {"mentor": "nominator"},
 }
 # Who reads the ranking, and which rows (by nominee) show them no numbers.
 RANKING = {"admin": set(), "director": set(), "award_committee": set(), "other_mentor": {"other_mentee"}}
@@ -51,7 +53,7 @@ def world(app, dept):
 
 
 def own_statements(dept, role: str, nominee: str) -> list[str]:
-    mine = {("mentor", "admin"): "mentor mentors well.", ("other_director", "mentee"): "other_director mentors well.",
+    mine = {("mentor", "promotion_committee"): "mentor mentors well.", ("other_director", "mentee"): "other_director mentors well.",
             ("other_mentee", "outsider"): "other_mentee mentors well.",
             ("other_director", "other_mentee"): "A second voice for other_director."}
     return [text for (n, nominator), text in mine.items() if n == nominee and nominator == role]
@@ -74,17 +76,22 @@ def test_what_each_role_sees_of_each_nomination(client, dept, headers, world, ro
             continue
         body = response.get_json()
         assert response.status_code == 200 and body["nominee"]["id"] == dept.ids[nominee], (role, nominee)
-        assert client.get(world.url(nominee, "/evidence"), headers=headers(role)).status_code == 200
+        evidence = client.get(world.url(nominee, "/evidence"), headers=headers(role))
         letters = client.get(world.url(nominee, "/letters"), headers=headers(role))
         scores = client.get(world.url(nominee, "/scores"), headers=headers(role))
         if view == "full":
             assert sorted(s["text"] for s in body["statements"]) == sorted(STATEMENTS[nominee]), (role, nominee)
             assert "letters" in body and "score_sets" in body
-            assert letters.status_code == 200 and scores.status_code == 200
+            assert letters.status_code == 200 and scores.status_code == 200 and evidence.status_code == 200
         elif view == "nominator":
             assert [s["text"] for s in body["statements"]] == own_statements(dept, role, nominee), (role, nominee)
             assert "score_sets" not in body and "letters" in body
-            assert letters.status_code == 200
+            # A nominator reads the letters they uploaded, not their colleagues', and never the evidence.
+            uploaded = sorted(author for n, uploader, author in LETTERS if n == nominee and uploader == role)
+            assert letters.status_code == 200 and sorted(x["author"] for x in letters.get_json()) == uploaded
+            assert sorted(x["author"] for x in body["letters"]) == uploaded
+            assert_error(evidence, 403, "evidence")
+            assert "Mentee Person" not in evidence.get_data(as_text=True)
             assert_error(scores, 403, "scores")
         else:
             assert "statements" not in body and "letters" not in body and "score_sets" not in body
@@ -92,6 +99,7 @@ def test_what_each_role_sees_of_each_nomination(client, dept, headers, world, ro
             assert "Referee" not in response.get_data(as_text=True)
             assert_error(letters, 403, "letter")
             assert_error(scores, 403, "scores")
+            assert evidence.status_code == 200  # their own record
             assert body["roles"] == ["nominee"]
 
 
@@ -204,3 +212,34 @@ def test_a_committee_member_who_is_nominated_sees_it_only_as_its_nominee(app, cl
     assert own["recused"] and own["raw_mean"] is None and own["recusal_reasons"] == ["the member is the nominee"]
     # The rest of the committee's work is theirs as before.
     assert client.get(world.url("mentor"), headers=headers("award_committee")).get_json()["statements"]
+
+
+def test_a_withdrawal_leaves_a_record_the_managers_read(app, client, dept, headers):
+    world = live(app, dept, "open", extra=EXTRA, letters=(("other_mentee", "outsider", "Dr Outsider Referee"),))
+    gone = client.delete(world.url("other_mentee", "/statement"), headers=headers("outsider"))
+    assert gone.status_code == 204
+    assert_error(client.get(world.url("other_mentee"), headers=headers("admin")), 404)  # no statement left: removed
+    kept = client.delete(world.url("other_director", "/statement"), headers=headers("other_mentee"))
+    assert kept.status_code == 204
+
+    response = client.get(f"{world.cycle_url}/withdrawals", headers=headers("admin"))
+    assert response.status_code == 200
+    rows = [(w["nominator"]["id"], w["nominee"]["id"], w["nomination_removed"], w["letters_removed"])
+            for w in response.get_json()]
+    assert rows == [(dept.ids["outsider"], dept.ids["other_mentee"], True, 1),
+                    (dept.ids["other_mentee"], dept.ids["other_director"], False, 0)]
+    for role in ("outsider", "other_mentee", "director", "award_committee"):
+        assert_error(client.get(f"{world.cycle_url}/withdrawals", headers=headers(role)), 404, "cycle_id")
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from recognition.extensions import db
+
+    with app.app_context():
+        for statement in ("UPDATE nomination_withdrawals SET reason = 'changed'", "DELETE FROM nomination_withdrawals"):
+            with pytest.raises(DBAPIError, match="append-only"):
+                db.session.execute(text(statement))
+                db.session.flush()
+            db.session.rollback()
+    assert len(client.get(f"{world.cycle_url}/withdrawals", headers=headers("admin")).get_json()) == 2

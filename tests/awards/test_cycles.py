@@ -154,7 +154,8 @@ def test_each_date_moves_the_cycle_one_phase_and_the_day_before_moves_none(app, 
         for phase in cycles.PHASES[1:]:
             day = DAYS[phase]
             if phase == "closed":  # someone to score and decide on
-                nominations.nominate(world.cycle, dept.ids["mentor"], "Generous.", admin, DAYS["open"], at(DAYS["open"]))
+                nominations.nominate(world.cycle, dept.ids["mentor"], "Generous.", actor(dept, "promotion_committee"),
+                                     DAYS["open"], at(DAYS["open"]))
                 db.session.commit()
             if phase == "decided":
                 committee.decide(world.cycle, list(world_nominations(world)), {}, "", admin, date(2026, 4, 20),

@@ -1,7 +1,8 @@
 """Supporting letters: real small PDFs made with reportlab, checked on upload (size, a real
 PDF that opens, not encrypted, not too many pages), at most five per nomination, only while
 nominations are open, only from a nominator or the award's admin, and never read by the
-nominee."""
+nominee. A letter is stored re-written; one that cannot be re-written (a crafted file
+nesting its objects thousands of levels deep) is refused."""
 
 from __future__ import annotations
 
@@ -66,8 +67,12 @@ def test_a_real_pdf_is_accepted_with_its_pages_size_and_hash(app, dept):
         letter_id = letter.id
         db.session.expunge_all()
         stored = db.session.get(Letter, letter_id)
-        assert (stored.pages, stored.size, stored.sha256) == (2, len(data), hashlib.sha256(data).hexdigest())
-        assert stored.pdf == data  # kept as uploaded
+        # Stored re-written: the copy's own size and hash, and the upload's hash beside them.
+        assert (stored.pages, stored.size, stored.sha256) == (2, len(stored.pdf), hashlib.sha256(stored.pdf).hexdigest())
+        assert stored.original_sha256 == hashlib.sha256(data).hexdigest()
+        copy = PdfReader(io.BytesIO(stored.pdf))
+        assert [page.extract_text().strip() for page in copy.pages] == ["In support of this nomination, page 1",
+                                                                "In support of this nomination, page 2"]
         assert (stored.author, stored.uploaded_by_id, stored.uploaded_at) == ("Dr Ada Lovelace", dept.ids["admin"], at(OPEN))
         assert "/" not in stored.filename and stored.filename.endswith("ada's letter.pdf")
         nomination = db.session.get(Nomination, world.nomination_ids["mentor"])
@@ -121,7 +126,7 @@ def test_the_limits_come_from_the_configuration(app, dept):
         assert refused.value.errors == {"letter": [f"must be at most 1 KB (this one is {len(big) // 1024} KB)"]}
         assert letters_stored() == 0
         app.config["AWARD_LETTER_MAX_BYTES"] = len(big)  # exactly at the limit is allowed
-        assert upload(world, big).size == len(big)
+        assert upload(world, big).pages == 1
 
 
 def test_at_most_five_letters_per_nomination(app, dept):
@@ -203,14 +208,14 @@ def test_withdrawing_the_last_statement_removes_the_letters_too(app, dept):
         world = AwardWorld.build(dept)
         upload(world, pdf(), role="admin")
         nomination = db.session.get(Nomination, world.nomination_ids["mentor"])
-        assert nominations.withdraw(nomination, actor(dept, "admin"), OPEN) is True
+        assert nominations.withdraw(nomination, actor(dept, "promotion_committee"), OPEN, at(OPEN)) is True
         db.session.commit()
         assert letters_stored() == 0
 
 
 def test_the_nominee_never_reads_the_letters(app, dept):
     with app.app_context():
-        world = AwardWorld.build(dept)  # the admin nominated the mentor
+        world = AwardWorld.build(dept)  # promotion_committee nominated the mentor
         nominations.nominate(world.cycle, dept.ids["mentor"], "Seconded.", actor(dept, "outsider"), OPEN, at(OPEN))
         upload(world, pdf(), role="outsider")
         db.session.commit()
@@ -226,3 +231,51 @@ def test_the_nominee_never_reads_the_letters(app, dept):
         world.to("closed")
         assert readers() == {"admin": True, "outsider": True, "mentor": False, "mentee": False, "other_mentee": False,
                              "award_committee": True, "director": True}
+
+
+def deep_pdf(levels: int = 30_000) -> bytes:
+    """A one-page PDF whose page resources (an indirect object, so a page can be opened
+    without reading them) nest ``levels`` dictionaries deep."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources 4 0 R >>",
+               b"<< /A " * levels + b">>" * levels]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def test_a_pdf_nesting_its_resources_thirty_thousand_levels_is_refused(app, dept):
+    with app.app_context():
+        world = AwardWorld.build(dept)
+        data = deep_pdf()
+        assert len(PdfReader(io.BytesIO(data)).pages) == 1  # it opens: the old check let it in
+        with pytest.raises(DomainError) as refused:
+            upload(world, data, filename="crafted.pdf")
+        assert refused.value.status == 422
+        assert refused.value.errors == {"letter": ["must be a PDF that opens: crafted.pdf is damaged"]}
+        assert "could not be read as a PDF" in refused.value.message
+        assert letters_stored() == 0
+
+
+def test_the_api_refuses_the_crafted_letter_with_the_one_error_shape(app, client, dept, headers):
+    from tests.api.error_shape import assert_error
+
+    from .test_api import live
+
+    world = live(app, dept, "open")  # the API works on today's date
+    response = client.post(world.url("mentor", "/letters"), headers=headers("admin"),
+                           data={"author": "Dr Crafted", "letter": (io.BytesIO(deep_pdf()), "crafted.pdf")},
+                           content_type="multipart/form-data")
+    body = assert_error(response, 422, "letter")
+    assert body["errors"]["letter"] == ["must be a PDF that opens: crafted.pdf is damaged"]
+    with app.app_context():
+        assert letters_stored() == 0

@@ -366,7 +366,7 @@ def test_statements_are_changed_only_by_their_nominator_while_open(app, dept):
                 nominations.edit_statement(nomination, "Mine now.", actor(dept, role), OPEN, at(OPEN))
             assert refused.value.errors == {"statement": ["not your nomination"]}
             with pytest.raises(Forbidden):
-                nominations.withdraw(nomination, actor(dept, role), OPEN)
+                nominations.withdraw(nomination, actor(dept, role), OPEN, at(OPEN))
         with pytest.raises(DomainError) as refused:
             nominations.edit_statement(nomination, "  ", actor(dept, "mentee"), OPEN, at(OPEN))
         assert refused.value.errors == {"statement": ["is required"]}
@@ -376,10 +376,10 @@ def test_statements_are_changed_only_by_their_nominator_while_open(app, dept):
         texts = {s.nominator_id: s.text for s in db.session.scalars(select(NominationStatement))}
         assert texts == {dept.ids["admin"]: "From the admin.", dept.ids["mentee"]: "Better words."}
 
-        assert nominations.withdraw(nomination, actor(dept, "mentee"), later) is False
+        assert nominations.withdraw(nomination, actor(dept, "mentee"), later, at(later)) is False
         assert nominations.nominator_ids(nomination.id) == [dept.ids["admin"]]
         nomination_id = nomination.id
-        assert nominations.withdraw(nomination, actor(dept, "admin"), later) is True  # the last statement
+        assert nominations.withdraw(nomination, actor(dept, "admin"), later, at(later)) is True  # the last statement
         db.session.commit()
         assert db.session.get(Nomination, nomination_id) is None
         assert db.session.scalar(select(func.count()).select_from(NominationStatement)) == 0
@@ -397,7 +397,7 @@ def test_statements_cannot_change_after_close(app, dept):
             nominations.edit_statement(nomination, "Too late.", actor(dept, "admin"), day, at(day))
         assert refused.value.errors == {"statement": ["cannot change after nominations close"]}
         with pytest.raises(Conflict) as refused:
-            nominations.withdraw(nomination, actor(dept, "admin"), day)
+            nominations.withdraw(nomination, actor(dept, "admin"), day, at(day))
         assert refused.value.errors == {"statement": ["cannot change after nominations close"]}
         db.session.rollback()
         assert [s.text for s in db.session.get(Nomination, nomination_id).statements] == ["As sent."]

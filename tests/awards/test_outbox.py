@@ -292,7 +292,7 @@ def test_the_results_go_once_to_winners_nominees_nominators_and_the_committee(ap
 
         results = recipients(world.cycle_id, "result")
         assert set(results) == emails(dept, "mentor", "other_mentee", "other_director",  # nominees
-                                      "admin", "outsider", "mentee",  # nominators
+                                      "promotion_committee", "outsider", "mentee",  # nominators
                                       "award_committee", "other_mentor", "director")  # the committee
         assert results[dept.email("mentor")].subject == "You have won the Mentor of the Year 2026"
         assert "/awards/mine" in results[dept.email("mentor")].body

@@ -62,7 +62,7 @@ def test_a_committee_member_downloads_the_whole_nomination_as_one_pdf(app, clien
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pages, text = text_of(response.data)
     assert "Mentor Person" in text and "Mentor of the Year 2026" in text
-    assert "Statement by Admin Person" in text and "mentor mentors well." in text
+    assert "Statement by Promotion Committee Person" in text and "mentor mentors well." in text
     assert "I mentor by asking questions." in text
     assert "Mentee Person" in text and frozen in text.replace("\n", "").replace(" ", "")
     assert "1. Dr One: 1 page" in text and "2. Dr Two: 2 pages" in text
@@ -90,3 +90,35 @@ def test_the_package_is_for_the_committee_and_administrators_only(app, client, d
     nominee = login(app.test_client(), "mentor")
     assert page not in nominee.get(f"/awards/nominations/{mentor_nomination}").get_data(as_text=True)
     assert nominee.get(page).status_code == 404
+
+
+def test_a_stored_letter_that_cannot_be_read_is_replaced_by_a_page_and_the_rest_still_renders(app, client, dept,
+                                                                                              headers):
+    """A crafted letter stored before letters were re-written on upload (put straight
+    into the table): the package still answers, with the good letters and a page in the
+    bad one's place, for every reader who may download it."""
+    import hashlib
+
+    from recognition.awards.models import Letter
+    from recognition.clock import utcnow
+
+    from .test_letters import deep_pdf
+
+    world = build(app, dept)
+    nomination_id = world.nomination_ids["mentor"]
+    crafted = deep_pdf()
+    with app.app_context():
+        db.session.add(Letter(nomination_id=nomination_id, uploaded_by_id=dept.ids["admin"], author="Dr Crafted",
+                              filename="crafted.pdf", pages=1, size=len(crafted),
+                              sha256=hashlib.sha256(crafted).hexdigest(), pdf=crafted, uploaded_at=utcnow()))
+        db.session.commit()
+
+    for reader in ("award_committee", "admin"):
+        response = client.get(f"/api/v1/nominations/{nomination_id}/package", headers=headers(reader))
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        pages, text = text_of(response.data)
+        assert "3. Dr Crafted" in text and "could not be included" in text
+        assert "Letter 3 could not be included" in text and "download it separately" in text.replace("\n", " ")
+        with_letters = [page for page in range(pages)
+                        if LETTER_TEXT in PdfReader(io.BytesIO(response.data)).pages[page].extract_text()]
+        assert len(with_letters) == 3, "the two good letters' three pages are all there"

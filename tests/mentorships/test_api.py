@@ -35,9 +35,11 @@ def set_supervisor(app, dept, person: str, supervisor: str) -> None:
 
 def test_start_returns_the_new_mentorship(client, dept, auth):
     response = start(client, auth("admin"), mentor_id=dept.ids["other_mentor"], mentee_id=dept.ids["mentee"],
-                     kind="formal", started_on="2025-01-06")
+                     kind="formal", started_on="2025-01-06", backdate_reason="Agreed in January 2025; entered now.")
     assert response.status_code == 201, response.json
     body = response.json
+    assert body["backdated"] is True and body["backdate_reason"] == "Agreed in January 2025; entered now."
+    assert body["created_by"] == {"id": dept.ids["admin"], "name": "Admin Person"}
     assert body["mentor_id"] == dept.ids["other_mentor"]
     assert body["mentee_id"] == dept.ids["mentee"]
     assert body["mentor"] == {"id": dept.ids["other_mentor"], "name": "Other Mentor Person"}
@@ -49,6 +51,39 @@ def test_start_returns_the_new_mentorship(client, dept, auth):
     fetched = client.get(f"{URL}/{body['id']}", headers=auth("admin"))
     assert fetched.status_code == 200
     assert fetched.json == body
+
+
+def test_a_back_dated_start_needs_a_reason_and_is_flagged(app, client, dept, auth, mentorship_rows):
+    """A director back-dating an informal mentorship to 2015 (the issue's manufactured
+    conflict) must say why; the reason is kept, shown, and never changes."""
+    body = {"mentor_id": dept.ids["mentor"], "mentee_id": dept.ids["other_mentee"], "kind": "informal",
+            "started_on": "2015-03-01"}
+    before = mentorship_rows()
+    refused = assert_error(start(client, auth("admin"), **body), 422, "backdate_reason")
+    assert refused["errors"]["backdate_reason"][0].startswith("is required: the start date is more than 30 days")
+    assert_error(start(client, auth("admin"), **body, backdate_reason="   "), 422, "backdate_reason")
+    assert mentorship_rows() == before
+
+    recent = start(client, auth("admin"), mentor_id=dept.ids["other_mentor"], mentee_id=dept.ids["mentee"],
+                   kind="informal", started_on=(today() - timedelta(days=30)).isoformat())
+    assert recent.status_code == 201 and recent.json["backdated"] is False and recent.json["backdate_reason"] is None
+
+    made = start(client, auth("admin"), **body, backdate_reason="Mentored informally since residency.")
+    assert made.status_code == 201 and made.json["backdated"] is True
+    listed = client.get(URL, headers=auth("admin"), query_string={"mentee_id": dept.ids["other_mentee"]}).json
+    assert {m["id"]: m["backdated"] for m in listed["items"]}[made.json["id"]] is True
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with app.app_context():
+        with pytest.raises(DBAPIError, match="back-dated"):
+            db.session.execute(text("UPDATE mentorships SET backdate_reason = 'rewritten' WHERE id = :id"),
+                               {"id": made.json["id"]})
+            db.session.flush()
+        db.session.rollback()
+    assert client.get(f"{URL}/{made.json['id']}", headers=auth("admin")).json["backdate_reason"] == (
+        "Mentored informally since residency.")
 
 
 def test_start_defaults_to_today(client, dept, auth):

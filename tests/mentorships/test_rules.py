@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
-from recognition.mentorships.rules import expectation_applies, formal_mentor_refusal, meetings_status
+from recognition.mentorships.rules import (
+    backdate_problem, expectation_applies, formal_mentor_refusal, is_backdated, meetings_status,
+)
 
 MENTEE = 10
 DIRECTOR = 20
@@ -87,3 +89,17 @@ def test_meetings_status(count, expected_min, expected_max, status):
 )
 def test_the_yearly_expectation_is_for_formal_mentoring_in_the_first_years(kind, appointed_on, today, applies):
     assert expectation_applies(kind, appointed_on, today, 5) is applies
+
+
+@pytest.mark.parametrize(("started_on", "reason", "refused"), [
+    (date(2026, 12, 6), None, False),  # today
+    (date(2026, 11, 6), None, False),  # exactly 30 days ago: not back-dated
+    (date(2026, 11, 5), None, True),  # 31 days ago
+    (date(2026, 11, 5), "  ", True),  # a blank reason is no reason
+    (date(2015, 3, 1), "Recorded late: agreed in 2015.", False),
+    (date(2015, 3, 1), "", True),
+])
+def test_a_back_dated_start_needs_a_reason(started_on, reason, refused):
+    problem = backdate_problem(started_on, date(2026, 12, 6), 30, reason)
+    assert (problem is not None) == refused
+    assert is_backdated(started_on, date(2026, 12, 6), 30) == (started_on < date(2026, 11, 6))

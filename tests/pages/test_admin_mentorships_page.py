@@ -125,6 +125,22 @@ def test_starting_a_mentorship(app, client, dept, login):
     assert "Started: Other Mentor Person mentors Admin Person (formal" in page
 
 
+def test_a_back_dated_start_needs_a_reason_on_the_page_and_is_flagged(app, client, dept, login):
+    login(client, "director")
+    before = mentorship_count(app)
+    form = start_form(dept.email("other_mentor"), dept.email("mentee"), "informal", **{"new-started_on": "2015-03-01"})
+    refused = client.post("/admin/mentorships", data=form)
+    assert refused.status_code == 422
+    assert "is required: the start date is more than 30 days before today" in refused.get_data(as_text=True)
+    assert mentorship_count(app) == before
+
+    made = client.post("/admin/mentorships", data={**form, "new-backdate_reason": "Mentoring since 2015, entered now."})
+    assert made.status_code == 302 and mentorship_count(app) == before + 1
+    page = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "back-dated" in page and "Mentoring since 2015, entered now." in page
+    assert "back-dated, recorded" in client.get("/admin/mentorships").get_data(as_text=True)
+
+
 @pytest.fixture
 def supervised(app, dept):
     """The outsider becomes the mentee's supervisor on record."""

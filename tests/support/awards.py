@@ -7,7 +7,7 @@ The award: department level, 2026 schedule 02-01 open, 03-15 close, 04-15 review
 04-30 decision, 05-15 announcement; no eligibility rules beyond no self-nomination. The
 committee: ``award_committee`` (no ties to anyone), ``other_mentor`` (mentor of
 ``other_mentee``, so recused from them) and ``director``. Nominations, made while open:
-``mentor`` nominated by ``admin``; ``other_mentee`` nominated by ``outsider``; ``other_director``
+``mentor`` nominated by ``promotion_committee``; ``other_mentee`` nominated by ``outsider``; ``other_director``
 nominated by ``mentee``.
 """
 
@@ -34,7 +34,9 @@ DAYS = {
     "announced": date(YEAR, 5, 15),
 }
 MEMBERS = ("award_committee", "other_mentor", "director")
-NOMINATIONS = (("mentor", "admin"), ("other_mentee", "outsider"), ("other_director", "mentee"))
+# The administrator nominates no one: a manager who nominated someone has a conflict of
+# interest and leaves the cycle's committee, dates and decision to another manager.
+NOMINATIONS = (("mentor", "promotion_committee"), ("other_mentee", "outsider"), ("other_director", "mentee"))
 
 
 def at(day: date) -> datetime:
