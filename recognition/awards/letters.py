@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
@@ -26,6 +27,44 @@ MAX_OBJECTS = 200_000
 
 class Unreadable(Exception):
     """The PDF cannot be read or re-written; the message says why, for the person."""
+
+
+_TOKEN = re.compile(rb"%|\(|<<|>>|<|\[|\]|(?<![A-Za-z])stream(?=[\r\n])")
+
+
+def _nesting(data: bytes) -> int:
+    """How deep dictionaries and arrays nest in the file's text, read lexically (comments,
+    strings, hex strings and stream contents skipped). pypdf parses nesting recursively and,
+    past Python's recursion limit, may quietly keep part of an object or drop it, depending
+    on how deep the caller's own stack already is; counting first refuses such a file the
+    same way every time."""
+    depth = deepest = 0
+    position, end = 0, len(data)
+    while (found := _TOKEN.search(data, position)) is not None:
+        token, position = found.group(), found.end()
+        if token in (b"<<", b"["):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                return deepest
+        elif token in (b">>", b"]"):
+            depth = max(depth - 1, 0)
+        elif token == b"%":
+            line = re.compile(rb"[\r\n]").search(data, position)
+            position = line.end() if line else end
+        elif token == b"<":
+            close = data.find(b">", position)
+            position = close + 1 if close >= 0 else end
+        elif token == b"(":
+            level = 1
+            while level and position < end:
+                byte = data[position]
+                position += 2 if byte == 0x5C else 1  # a backslash escapes the next byte
+                level += (byte == 0x28) - (byte == 0x29)
+        else:  # stream: its bytes are data, not syntax
+            close = data.find(b"endstream", position)
+            position = close + len(b"endstream") if close >= 0 else end
+    return deepest
 
 
 def _depth_check(root) -> None:
@@ -71,6 +110,8 @@ def _quietly(work):
 
 
 def _pages_of(data: bytes) -> PdfReader:
+    if _nesting(data) > MAX_DEPTH:
+        raise Unreadable(f"its objects nest more than {MAX_DEPTH} levels deep")
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted:
         raise Unreadable("encrypted")

@@ -165,7 +165,10 @@ def test_json_nested_too_deep_is_never_a_server_error_on_any_route(app, client):
         url = re.sub(r"<[^>]+>", "1", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method, data=DEEP[0], content_type="application/json")
-            if response.status_code >= 500:
+            # /readyz answers 503 here for its own reason (this test app has no signing key):
+            # it must still be the probe's answer, naming the key, not a failure to read the body.
+            probe = url == "/readyz" and response.status_code == 503 and "signing_key" in response.get_json()["errors"]
+            if response.status_code >= 500 and not probe:
                 failures.append((method, url, response.status_code))
     assert not failures, failures
     response = client.get("/healthz", data=DEEP[0], content_type="application/json")

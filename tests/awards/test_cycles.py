@@ -158,7 +158,8 @@ def test_each_date_moves_the_cycle_one_phase_and_the_day_before_moves_none(app, 
                                      DAYS["open"], at(DAYS["open"]))
                 db.session.commit()
             if phase == "decided":
-                committee.decide(world.cycle, list(world_nominations(world)), {}, "", admin, date(2026, 4, 20),
+                unreviewed = {str(n): "Nobody scored in this walk through the dates." for n in world_nominations(world)}
+                committee.decide(world.cycle, list(world_nominations(world)), unreviewed, "", admin, date(2026, 4, 20),
                                  at(date(2026, 4, 20)))
                 db.session.commit()
             before = world.cycle.phase

@@ -86,7 +86,7 @@ def test_a_recused_member_cannot_tell_where_the_hidden_nominee_stands(app, clien
 
 def test_a_member_who_is_nominated_cannot_tell_where_they_stand(app, client, dept, headers, login):
     world = check_hidden_row_tells_nothing(app, client, headers, login, dept, "award_committee", "award_committee",
-                                           extra=(("award_committee", "admin", "A generous mentor."),))
+                                           extra=(("award_committee", "promotion_committee", "A generous mentor."),))
     rows = client.get(f"{world.cycle_url}/ranking", headers=headers("award_committee")).get_json()["rows"]
     assert rows[-1]["recusal_reasons"] == ["the member is the nominee"]
 
