@@ -251,3 +251,20 @@ def csrf_client(app):
     with protected.app_context():
         for engine in db.engines.values():
             engine.dispose()
+
+
+@pytest.fixture
+def app_on(instance_path):
+    """``app_on(database_url, **config)``: another app object built as the ``app`` fixture's
+    is (its own engine and connection pool, like a second gunicorn worker); disposed after.
+    Request it after ``database_url``, so its apps are disposed before the database is dropped."""
+    built = []
+
+    def build(url: str, **overrides):
+        other = create_app(app_config(url, **overrides))
+        built.append(other)
+        return other
+
+    yield build
+    for other in built:
+        dispose_engines(other)

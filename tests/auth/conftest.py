@@ -5,24 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from recognition import create_app
-from tests.conftest import app_config, dispose_engines
 
 
 @pytest.fixture
-def make_app(instance_path, database_url):
+def make_app(database_url, app_on):
     """``make_app(**config)``: another app object on the test's database, as a second
     gunicorn worker would build it (its own engine and connection pool). Disposed after."""
-    built = []
-
-    def build(**overrides):
-        other = create_app(app_config(database_url, **overrides))
-        built.append(other)
-        return other
-
-    yield build
-    for other in built:
-        dispose_engines(other)
+    return lambda **overrides: app_on(database_url, **overrides)
 
 
 @pytest.fixture

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 import recognition
-from recognition import create_app
 from recognition.credits import signing
 from recognition.extensions import db
-from tests.conftest import app_config, dispose_engines
 
 
 @pytest.fixture
-def build(instance_path):
+def build(app_on):
     """``build(database_url, **config)``: an app like the ``app`` fixture's; disposed after."""
-    built = []
-
-    def make(url: str, **overrides):
-        app = create_app(app_config(url, **overrides))
-        built.append(app)
-        return app
-
-    yield make
-    for app in built:
-        dispose_engines(app)
+    return app_on
 
 
 @pytest.fixture
