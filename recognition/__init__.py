@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     config.load(app, test_config)
     if not app.config.get("SECRET_KEY"):
-        raise RuntimeError(
+        raise config.ConfigurationError(
             "No SECRET_KEY is configured. Run `recognition init` to write one to "
             f"{Path(app.instance_path) / 'config.py'}, or set RECOGNITION_SECRET_KEY."
         )

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, NoAppException, ScriptInfo, with_appcontext
 from flask_migrate import upgrade
 
 from . import instance, links
@@ -19,23 +19,70 @@ from .credits import signing
 
 
 def _create_app():
-    from . import create_app
+    """The instance's app; a configuration it cannot start with is a sentence, not a traceback."""
+    from sqlalchemy.exc import ArgumentError
 
-    return create_app()
+    from . import create_app
+    from .config import ConfigurationError
+
+    try:
+        return create_app()
+    except ConfigurationError as error:
+        raise NoAppException(str(error)) from None
+    except SyntaxError as error:
+        raise NoAppException(f"The configuration file {error.filename} is not valid Python ({error.msg}, line "
+                             f"{error.lineno}): correct it, or move it away and run `recognition init`.") from None
+    except ArgumentError:
+        raise NoAppException("DATABASE_URL is not a database URL: set RECOGNITION_DATABASE_URL (or DATABASE_URL in "
+                             "the instance config) to e.g. postgresql://USER@HOST/NAME, or unset it for SQLite.") from None
 
 
 def prepare() -> "object":
-    """Create the instance folder and config if missing, build the app, apply migrations."""
+    """Create the instance folder and config if missing, build the app, apply migrations,
+    and make the signing key of a new deployment."""
     config, written = instance.ensure()
     if written:
         click.echo(f"Wrote {config} with a new secret key.")
-    app = _create_app()
+    try:
+        app = _create_app()
+    except NoAppException as error:
+        raise click.ClickException(error.format_message()) from None
     with app.app_context():
         upgrade()
-    key, made = signing.ensure_key(app.instance_path, app.config.get("SIGNING_KEY_PATH"))
+        _refuse_to_replace_a_lost_key(app)
+    try:
+        key, made = signing.ensure_key(app.instance_path, app.config.get("SIGNING_KEY_PATH"))
+    except signing.KeyUnavailable as error:
+        raise click.ClickException(error.message) from None
     if made:
         click.echo(f"Made the statement signing key {key.path} (key id {key.key_id}); back it up with the database.")
     return app
+
+
+def _refuse_to_replace_a_lost_key(app) -> None:
+    """A deployment that has signed with a key it no longer has gets no silent new one:
+    the operator restores it, or replaces it knowingly (``keys rotate --lost``)."""
+    from sqlalchemy import select
+
+    from .awards.models import Grant
+    from .credits.models import Statement
+    from .extensions import db
+
+    path = signing.key_path(app.instance_path, app.config.get("SIGNING_KEY_PATH"))
+    if path.exists():
+        return
+    try:
+        known = [entry.key_id for entry in signing.read_ring(signing.ring_path(app.instance_path))]
+    except ValueError:
+        raise click.ClickException(f"The key ring {signing.ring_path(app.instance_path)} cannot be read, and the "
+                                   f"signing key {path} is missing: restore both from the backup.") from None
+    known = known or [found for found in (db.session.scalar(select(Statement.key_id).limit(1)),
+                                          db.session.scalar(select(Grant.key_id).limit(1))) if found]
+    if known:
+        raise click.ClickException(
+            f"The signing key {path} is missing, and this deployment has signed with key {', '.join(known)}. "
+            "Restore the key from the backup, or run `recognition keys rotate --lost` to sign with a new key "
+            "from now on (what the old key signed stays verifiable if the key ring lists it).")
 
 
 @click.command("init")
@@ -237,7 +284,7 @@ APP_COMMANDS = (init_command, serve_command, demo_command, ledger_group, backup_
 def register(app) -> None:
     for command in APP_COMMANDS:
         app.cli.add_command(command)
-    from .credits.cli import statements_group
+    from .credits.cli import keys_group, statements_group
     from .feedback.cli import feedback_group
     from .roster.cli import roster_group
     from .scheduler.cli import scheduler_group
@@ -245,11 +292,47 @@ def register(app) -> None:
     app.cli.add_command(roster_group)
     app.cli.add_command(feedback_group)
     app.cli.add_command(statements_group)
+    app.cli.add_command(keys_group)
     app.cli.add_command(scheduler_group)
 
 
+class Group(FlaskGroup):
+    """Flask's group, with a sentence instead of a traceback when the app cannot start
+    (before ``init``, a config without a secret key) or a command cannot do its work (a
+    missing or broken signing key, a database that cannot be reached)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except NoAppException as error:
+            click.echo(f"Note: {error.format_message()} Until then only these commands are available.", err=True)
+            self._load_plugin_commands()
+            return sorted(AppGroup.list_commands(self, ctx))
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if AppGroup.get_command(self, ctx, name) is None:
+            try:
+                ctx.ensure_object(ScriptInfo).load_app()
+            except NoAppException as error:
+                raise click.ClickException(error.format_message()) from None
+        return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except signing.KeyUnavailable as error:
+            raise click.ClickException(error.message) from None
+        except OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else "no answer"
+            raise click.ClickException(f"The database cannot be reached or used ({reason}): check "
+                                       "RECOGNITION_DATABASE_URL and that the server is up.") from None
+
+
 def main() -> None:
-    group = FlaskGroup(create_app=_create_app, help="recognition: the mentoring ledger and what it earns.")
+    group = Group(create_app=_create_app, help="recognition: the mentoring ledger and what it earns.")
     # These run before the app can start on a fresh checkout, so they live on the group.
     for command in (init_command, serve_command, demo_command):
         group.add_command(command)

@@ -14,6 +14,10 @@ from pathlib import Path
 ENV_PREFIX = "RECOGNITION_"
 
 
+class ConfigurationError(RuntimeError):
+    """The app cannot start with this configuration; the message says what to do."""
+
+
 class Defaults:
     DEPARTMENT_NAME = "Department of Medicine"
     SECRET_KEY: str | None = None
@@ -81,9 +85,12 @@ class Defaults:
     # Credits. The framework a person reports to until they choose one (see
     # recognition/credits/frameworks/*.json; add or override in <instance>/credits/).
     CREDIT_FRAMEWORK = "royal_college_moc"
-    # The Ed25519 key that signs statements; None means <instance>/signing-key.pem,
-    # made by `recognition init`.
+    # The Ed25519 key that signs statements, credentials and checkpoints; None means
+    # <instance>/signing-key.pem, made by `recognition init`, replaced by `recognition keys
+    # rotate` (every earlier public key stays in <instance>/signing-keys.json).
     SIGNING_KEY_PATH: str | None = None
+    # /readyz fails when the instance folder's (or the SQLite database's) disk has less free.
+    READY_MIN_FREE_MB = 64
     # The certificate's logo (PNG or JPEG); None draws the department's initials.
     CERTIFICATE_LOGO: str | None = None
     # An optional line under the signature rule, e.g. "Chair, Department of Medicine".

@@ -25,6 +25,7 @@ from hypothesis import settings
 from sqlalchemy import func, select
 
 from recognition import create_app
+from recognition.credits import signing
 from recognition.extensions import db
 from recognition.ledger.models import LedgerEntry
 from tests.support.department import PASSWORD, Department
@@ -150,12 +151,23 @@ def fresh_database(request: pytest.FixtureRequest, backend: str, folder):
         ) from None
 
 
+@pytest.fixture(scope="session")
+def signing_keys(tmp_path_factory) -> Path:
+    """A signing key and its key ring, made once as ``recognition init`` makes them."""
+    folder = tmp_path_factory.mktemp("signing-keys")
+    signing.ensure_key(folder)
+    return folder
+
+
 @pytest.fixture
-def instance_path(monkeypatch, tmp_path):
-    """A private instance folder, and an environment free of ``RECOGNITION_*`` overrides."""
+def instance_path(monkeypatch, tmp_path, signing_keys):
+    """A private instance folder holding the signing key ``recognition init`` would have
+    made (a copy of the session's), and an environment free of ``RECOGNITION_*`` overrides."""
     clear_environment(monkeypatch)
     path = tmp_path / "instance"
     path.mkdir()
+    for name in (signing.KEY_FILE, signing.RING_FILE):
+        shutil.copyfile(signing_keys / name, path / name)
     monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(path))
     return path
 

@@ -122,6 +122,14 @@ def sign(document: dict, key: SigningKey, created: datetime) -> dict:
     return {**copy.deepcopy(unsecured), "proof": proof}
 
 
+def signer(secured: dict) -> Ed25519PublicKey | None:
+    """The key a credential's proof names, or None when it names none we can read."""
+    try:
+        return public_from_method(secured["proof"]["verificationMethod"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
 def check(secured: dict, public: Ed25519PublicKey | None = None) -> tuple[bool, str]:
     """Whether a credential's proof holds: offline, from the document alone (its did:key),
     or against ``public`` when given (so a forger's own did:key does not pass)."""

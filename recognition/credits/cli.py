@@ -1,4 +1,5 @@
-"""``recognition statements``: the year-end batch and offline checks."""
+"""``recognition statements`` (the year-end batch and offline checks) and ``recognition
+keys`` (the signing keys)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from .. import links, parsing
+from ..clock import utcnow
 from ..errors import DomainError
 from . import batch, service, signing
+from .signing import ALGORITHM
 
 
 @click.group("statements")
@@ -53,7 +56,8 @@ def issue_command(year: int, framework_id: str | None, reissue_changed: bool, wo
 @statements_group.command("verify-file")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--public-key", "key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The issuer's public key (PEM), e.g. downloaded from /verify/key.pem. Default: this deployment's.")
+              help="The issuer's public key (PEM), e.g. downloaded from /verify/key.pem. Default: the key of this "
+                   "deployment's key ring that the statement names.")
 def verify_file_command(file: Path, key_file: Path | None):
     """Check a downloaded signed statement (JSON) offline: exit 0 if it is genuine, 1 if not.
 
@@ -65,15 +69,17 @@ def verify_file_command(file: Path, key_file: Path | None):
         except ValueError as error:
             raise click.ClickException(f"{key_file} is not an Ed25519 public key in PEM: {error}") from None
         where = str(key_file)
-    else:
-        app = click.get_current_context().ensure_object(ScriptInfo).load_app()
-        public, where = _deployment_key(app).public, "this deployment's key"
     try:
         payload = parsing.loads(file.read_bytes())
     except ValueError as error:  # a UnicodeDecodeError too
         _not_genuine(f"{file} is not a signed statement: it is not JSON ({parsing.why_not_json(error)}).")
     if not isinstance(payload, dict):
         _not_genuine(f"{file} is not a signed statement: it needs document and signature.")
+    if key_file is None:
+        problem = service.unsigned(payload)
+        if problem:
+            _not_genuine(f"NOT GENUINE: {problem}.")
+        public, where = _named_key(payload)
     genuine, reason = service.check_signed(payload, public)
     if not genuine:
         signed_by, given = payload.get("key_id"), signing.key_id(public)
@@ -91,7 +97,7 @@ def verify_file_command(file: Path, key_file: Path | None):
 @statements_group.command("key")
 @with_appcontext
 def key_command():
-    """Print this deployment's public signing key (PEM) and its key id."""
+    """Print this deployment's current public signing key (PEM) and its key id."""
     key = _deployment_key(current_app)
     click.echo(key.public_pem(), nl=False)
     click.echo(f"Key id: {key.key_id}", err=True)
@@ -99,10 +105,72 @@ def key_command():
 
 def _deployment_key(app) -> signing.SigningKey:
     """The app's key; never made here, where a new key would only mislead."""
-    path = Path(app.config.get("SIGNING_KEY_PATH") or Path(app.instance_path) / signing.KEY_FILE)
-    if not path.exists():
-        raise click.ClickException(f"There is no signing key at {path}: run `recognition init`, or pass --public-key.")
-    return signing.app_key(app)
+    try:
+        return signing.app_key(app)
+    except signing.KeyUnavailable as error:
+        raise click.ClickException(f"{error.message} Or pass --public-key to check a file.") from None
+
+
+def _named_key(payload: dict):
+    """The key of this deployment's ring that a signed statement names (current or retired)."""
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    try:
+        keys = signing.published(app)
+    except signing.KeyUnavailable as error:
+        raise click.ClickException(error.message) from None
+    if not keys:
+        raise click.ClickException("This deployment has no signing key yet (run `recognition init`): "
+                                   "pass --public-key to check the file against the issuer's key.")
+    named = payload.get("key_id")
+    found = next((entry for entry in keys if entry.key_id == named), None)
+    if found is None:
+        _not_genuine(f"NOT GENUINE: it names key {named or '(none)'}, which is not one of the keys this deployment "
+                     f"has signed with ({', '.join(entry.key_id for entry in keys)}); if another issuer signed it, "
+                     "pass their key with --public-key.")
+    state = "this deployment's current key" if found.current else \
+        f"this deployment's key retired on {found.valid_until:%Y-%m-%d}"
+    return found.public, state
+
+
+@click.group("keys")
+def keys_group():
+    """The signing keys: list them, rotate the current one."""
+
+
+@keys_group.command("list")
+@with_appcontext
+def keys_list_command():
+    """Every key this deployment has signed with, and when each signed."""
+    try:
+        keys = signing.published(current_app)
+    except signing.KeyUnavailable as error:
+        raise click.ClickException(error.message) from None
+    for entry in keys:
+        since = f"{entry.valid_from:%Y-%m-%d %H:%M}Z" if entry.valid_from else "before key dates were kept"
+        until = "now (current)" if entry.current else f"{entry.valid_until:%Y-%m-%d %H:%M}Z (retired)"
+        click.echo(f"{entry.key_id}  {ALGORITHM}  from {since} to {until}")
+    try:
+        signing.app_key(current_app)
+    except signing.KeyUnavailable as error:
+        raise click.ClickException(error.message) from None
+
+
+@keys_group.command("rotate")
+@click.option("--lost", is_flag=True, help="The current key is missing or cannot be loaded and no backup has it: "
+                                           "start a new one (an unreadable file is kept, renamed).")
+@with_appcontext
+def keys_rotate_command(lost: bool):
+    """Sign from now on with a new key. The old public key stays published with the
+    period it signed in, so everything signed before still verifies."""
+    try:
+        retired, new = signing.rotate(current_app.instance_path, current_app.config.get("SIGNING_KEY_PATH"),
+                                      utcnow(), lost=lost)
+    except signing.KeyUnavailable as error:
+        raise click.ClickException(error.message) from None
+    if retired is not None:
+        click.echo(f"Retired key {retired.key_id}: it stays published, and what it signed still verifies.")
+    click.echo(f"New signing key {new.key_id} ({new.path}); back it up with the database. Running workers "
+               "pick it up at their next signature.")
 
 
 def _get(document, *path) -> str:

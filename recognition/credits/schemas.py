@@ -363,10 +363,34 @@ class PublicKeySchema(Schema):
     public_key_pem = fields.String()
 
 
+class PublishedKeySchema(Schema):
+    key_id = fields.String(metadata={"description": "First 16 hex digits of the SHA-256 of the raw public key; "
+                                                    "signed documents name it"})
+    algorithm = fields.String(metadata={"example": "Ed25519"})
+    public_key_pem = fields.String(metadata={"description": "The public key, SubjectPublicKeyInfo PEM"})
+    valid_from = UtcDateTime(allow_none=True, metadata={
+        "description": "When it began to sign (null: before this deployment recorded its keys' dates)"})
+    valid_until = UtcDateTime(allow_none=True, metadata={
+        "description": "When it was retired by a rotation (null: it is the current key)"})
+    current = fields.Boolean(metadata={"description": "Whether it signs now"})
+
+
+class KeyRingSchema(Schema):
+    """Every key this deployment has signed with: documents signed by a retired key still
+    verify against it."""
+
+    algorithm = fields.String(metadata={"example": "Ed25519"})
+    current_key_id = fields.String(allow_none=True, metadata={
+        "description": "The key that signs now (null: it is missing, nothing can be signed until it is restored)"})
+    keys = fields.List(fields.Nested(PublishedKeySchema), metadata={"description": "Oldest first"})
+
+
 class SignedCheckSchema(Schema):
-    genuine = fields.Boolean(metadata={"description": "Intact and signed by this deployment's key"})
+    genuine = fields.Boolean(metadata={"description": "Intact and signed by one of this deployment's keys"})
     message = fields.String()
-    key_id = fields.String(metadata={"description": "This deployment's key"})
+    key_id = fields.String(allow_none=True, metadata={
+        "description": "The deployment's key the statement names and was checked against (null: it names none "
+                       "of this deployment's keys)"})
     number = fields.String(allow_none=True)
     status = fields.String(allow_none=True, metadata={"description": "When genuine: the statement's status now "
                                                                       "(current, superseded or revoked)"})
@@ -400,9 +424,11 @@ class BadgeCredentialSchema(Schema):
 
 
 class BadgeCheckSchema(Schema):
-    genuine = fields.Boolean(metadata={"description": "The proof holds and was made with this deployment's key"})
+    genuine = fields.Boolean(metadata={"description": "The proof holds and was made with one of this deployment's "
+                                                     "keys (the current one, or one retired since)"})
     message = fields.String(metadata={"description": "Why it is or is not genuine"})
-    key_id = fields.String(metadata={"description": "This deployment's key"})
+    key_id = fields.String(allow_none=True, metadata={
+        "description": "The deployment's key the proof was made with (null: none of this deployment's keys)"})
     code = fields.String(allow_none=True, metadata={"description": "When genuine and issued here: its verification "
                                                                    "code, as printed"})
     verify_url = fields.String(allow_none=True, metadata={"description": "When genuine and issued here: the "

@@ -582,16 +582,25 @@ def signed_json(statement: Statement) -> dict:
     }
 
 
+def unsigned(payload: dict) -> str | None:
+    """Why ``payload`` is not shaped as a signed statement at all, or None."""
+    try:
+        canonical(payload["document"])
+        signature = payload["signature"]
+    except (KeyError, TypeError, ValueError):
+        return "not a signed statement: it needs document and signature"
+    if not isinstance(signature, str):
+        return "not a signed statement: the signature must be a string"
+    return None
+
+
 def check_signed(payload: dict, public) -> tuple[bool, str]:
     """Whether a signed statement (as from ``signed_json``) is intact and signed by
     ``public``. Works offline: nothing here reads the database."""
-    try:
-        content = canonical(payload["document"])
-        signature = payload["signature"]
-    except (KeyError, TypeError, ValueError):
-        return False, "not a signed statement: it needs document and signature"
-    if not isinstance(signature, str):
-        return False, "not a signed statement: the signature must be a string"
+    problem = unsigned(payload)
+    if problem:
+        return False, problem
+    content, signature = canonical(payload["document"]), payload["signature"]
     if sha256(content) != payload.get("content_hash"):
         return False, "the document does not match its content hash (it was changed)"
     if not signing.verify(public, content, signature):

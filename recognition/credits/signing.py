@@ -1,24 +1,42 @@
-"""The deployment's Ed25519 signing key: made once, kept in the instance folder.
+"""The deployment's Ed25519 signing keys: the current private key, and the key ring of
+every public key the deployment has signed with.
 
-Statements (and, later, award credentials) are signed over their canonical JSON bytes.
-The public key is published at ``/verify/key.pem`` and ``/api/v1/verify/key`` so anyone
-can check a signed statement offline; ``key_id`` (the first 16 hex digits of the SHA-256
-of the raw public key) names which key signed.
+Statements, award credentials and ledger checkpoints are signed over their canonical
+bytes; ``key_id`` (the first 16 hex digits of the SHA-256 of the raw public key) names
+which key signed. The private key is a file in the instance folder (``signing-key.pem``,
+or ``SIGNING_KEY_PATH``), made by ``recognition init`` and replaced only by ``recognition
+keys rotate``: a key that is missing or cannot be loaded stops signing with a clear error
+(``KeyUnavailable``), never a fresh key that would leave earlier documents unverifiable.
+
+The key ring (``signing-keys.json`` beside the config) keeps every public key with the
+period it signed in, so a document signed before a rotation still verifies: it is the
+list published at ``/verify/keys.json`` and ``/api/v1/verify/keys``. It holds public keys
+only; a retired private key is gone with the rotation. Both files are read again when they
+change on disk (size, inode, modification time), so every worker picks up a rotation.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import logging
 import os
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ..errors import DomainError
+
 KEY_FILE = "signing-key.pem"
+RING_FILE = "signing-keys.json"
+LOCK_FILE = "signing-keys.lock"
 ALGORITHM = "Ed25519"
 
 
@@ -79,30 +97,219 @@ def verify(public: Ed25519PublicKey, message: bytes, signature: str) -> bool:
     return True
 
 
-def ensure_key(folder: str | Path, configured: str | None = None) -> tuple[SigningKey, bool]:
-    """The key at ``configured`` (or ``<folder>/signing-key.pem``), made now if missing.
 
-    Creation is exclusive, so two processes starting together end up with one key: the
-    loser reads the winner's file. Returns the key and whether it was made now.
-    """
-    path = key_path(folder, configured)
-    made = False
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+# --- errors ------------------------------------------------------------------------------
+
+MISSING = ("is missing: on a new deployment run `recognition init`; otherwise restore it from the backup, "
+           "or replace a lost key with `recognition keys rotate --lost`")
+UNREADABLE = ("cannot be loaded: it must be an unencrypted Ed25519 private key in PEM; restore it from the "
+              "backup, or replace it with `recognition keys rotate --lost`")
+RING_UNREADABLE = "cannot be read: restore signing-keys.json from the backup"
+CACHE = "recognition.signing"
+log = logging.getLogger(__name__)
+
+
+class KeyUnavailable(DomainError):
+    """Nothing can be signed (or a key ring cannot be read): 503 on the API, a page for
+    people, a sentence on the command line. Nothing is signed and nothing is written."""
+
+    status = 503
+
+    @classmethod
+    def of_key(cls, rule: str) -> "KeyUnavailable":
+        return cls(f"Nothing can be signed now: the signing key {rule.split(':')[0]}. The operator must fix it "
+                   f"({rule.split(': ', 1)[1]}).", {"signing_key": [rule]})
+
+
+# --- the key ring ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedKey:
+    """One public key of the ring and the period it signed in (``valid_from`` None: from
+    before the ring was kept; ``valid_until`` None: the current key)."""
+
+    public: Ed25519PublicKey
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.public)
+
+    @property
+    def current(self) -> bool:
+        return self.valid_until is None
+
+    def public_pem(self) -> str:
+        return public_pem(self.public)
+
+    def as_json(self) -> dict:
+        return {"key_id": self.key_id, "algorithm": ALGORITHM, "public_key_pem": self.public_pem(),
+                "valid_from": _iso(self.valid_from), "valid_until": _iso(self.valid_until)}
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored (naive UTC) time or an aware one, as aware UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return _aware(moment).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def ring_path(folder: str | Path) -> Path:
+    return Path(folder) / RING_FILE
+
+
+def read_ring(path: Path) -> list[PublishedKey]:
+    """The ring stored at ``path`` (empty if there is none); ValueError if it is damaged."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    try:
+        return [PublishedKey(load_public_pem(entry["public_key_pem"]), _moment(entry["valid_from"]),
+                             _moment(entry["valid_until"])) for entry in data["keys"]]
+    except (KeyError, TypeError, AttributeError, UnsupportedAlgorithm) as error:
+        raise ValueError(f"{path} is not a key ring: {error!r}") from None
+
+
+def _write_ring(path: Path, ring: list[PublishedKey]) -> None:
+    body = json.dumps({"format": 1, "keys": [entry.as_json() for entry in ring]}, indent=2) + "\n"
+    _write_atomically(path, body.encode("utf-8"), 0o644)
+
+
+def _write_atomically(path: Path, data: bytes, mode: int) -> None:
+    """Write beside ``path`` and rename over it: a reader sees the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(descriptor, mode)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _locked(folder: Path):
+    """One maker or rotator of keys at a time, across processes."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _with_current(ring: list[PublishedKey], current: Ed25519PublicKey, since: datetime | None) -> list[PublishedKey]:
+    """``ring`` listing ``current`` as the open key; any other open one (a rotation cut
+    short) closes when ``current`` began, or when it was first recorded."""
+    found = next((entry for entry in ring if entry.key_id == key_id(current)), None)
+    if found is None:
+        found = PublishedKey(current, since, None)
+        ring = [*ring, found]
+    ends = found.valid_from or since
+    return [entry if entry.key_id == found.key_id or not entry.current else
+            PublishedKey(entry.public, entry.valid_from, ends) for entry in ring]
+
+
+# --- making, loading and rotating the private key ----------------------------------------
+
+
+def _new_private_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def ensure_key(folder: str | Path, configured: str | None = None,
+               now: datetime | None = None) -> tuple[SigningKey, bool]:
+    """The key at ``configured`` (or ``<folder>/signing-key.pem``), made now if missing,
+    and listed in the key ring. This is ``recognition init``'s; nothing else makes a key.
+
+    Returns the key and whether it was made now; KeyUnavailable if the file is there but
+    cannot be loaded (it is never replaced here).
+    """
+    folder = Path(folder)
+    path = key_path(folder, configured)
+    now = _aware(now or datetime.now(UTC))
+    with _locked(folder):
+        made = False
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(descriptor, "wb") as handle:
-                handle.write(pem)
+                handle.write(_new_private_pem())
                 handle.flush()
                 os.fsync(handle.fileno())
             made = True
-    return load_key(path), made
+            log.warning("Made a new signing key %s", path)
+        try:
+            key = load_key(path)
+        except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as error:
+            log.error("The signing key %s cannot be loaded: %s", path, error)
+            raise KeyUnavailable.of_key(UNREADABLE) from None
+        ring = read_ring(ring_path(folder))
+        # A key older than the ring has no recorded start; a key made now starts now.
+        updated = _with_current(ring, key.public, now if made else None)
+        if updated != ring:
+            _write_ring(ring_path(folder), updated)
+    return key, made
+
+
+def rotate(folder: str | Path, configured: str | None, now: datetime, lost: bool = False) -> tuple[PublishedKey | None, SigningKey]:
+    """Replace the signing key with a new one. The old public key stays in the ring,
+    closed at ``now``, so everything it signed still verifies; the old private key is
+    gone. A key that is missing or cannot be loaded is replaced only when ``lost`` (an
+    unreadable file is kept beside it, renamed). Returns the retired key (None when the
+    old one was lost) and the new one."""
+    folder = Path(folder)
+    path = key_path(folder, configured)
+    now = _aware(now)
+    with _locked(folder):
+        ring = read_ring(ring_path(folder))
+        try:
+            old = load_key(path)
+        except FileNotFoundError:
+            if not lost:
+                raise KeyUnavailable.of_key(MISSING) from None
+            old = None
+        except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as error:
+            if not lost:
+                log.error("The signing key %s cannot be loaded: %s", path, error)
+                raise KeyUnavailable.of_key(UNREADABLE) from None
+            aside = path.with_name(f"{path.name}.unreadable-{now:%Y%m%dT%H%M%SZ}")
+            os.replace(path, aside)
+            log.warning("Moved the unreadable signing key %s to %s", path, aside)
+            old = None
+        if old is not None:
+            ring = _with_current(ring, old.public, None)
+            _write_ring(ring_path(folder), ring)  # the old public key is safe before it stops being current
+        pem = _new_private_pem()
+        new = SigningKey(serialization.load_pem_private_key(pem, password=None), path)
+        _write_atomically(path, pem, 0o600)
+        ring = [entry if not entry.current else PublishedKey(entry.public, entry.valid_from, now) for entry in ring]
+        ring.append(PublishedKey(new.public, now, None))
+        _write_ring(ring_path(folder), ring)
+    retired = next((entry for entry in ring if old is not None and entry.key_id == old.key_id), None)
+    log.warning("Rotated the signing key: %s retired, %s signs from %s",
+                retired.key_id if retired else "a lost key", new.key_id, _iso(now))
+    return retired, new
 
 
 def key_path(folder: str | Path, configured: str | None = None) -> Path:
@@ -118,10 +325,68 @@ def load_key(path: Path) -> SigningKey:
     return SigningKey(private, path)
 
 
+# --- what the app uses ---------------------------------------------------------------------
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    found = path.stat()
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def _cached(app, name: str, path: Path, load):
+    """``load(path)``, kept until the file changes on disk (so another process's rotation
+    is seen at the next use). FileNotFoundError if there is no file."""
+    stamp = (path, _stamp(path))
+    cache = app.extensions.setdefault(CACHE, {})
+    if name in cache and cache[name][0] == stamp:
+        return cache[name][1]
+    value = load(path)
+    cache[name] = (stamp, value)
+    return value
+
+
 def app_key(app) -> SigningKey:
-    """The app's signing key, loaded once per process."""
-    key = app.extensions.get("recognition.signing_key")
-    if key is None:
-        key, _ = ensure_key(app.instance_path, app.config.get("SIGNING_KEY_PATH"))
-        app.extensions["recognition.signing_key"] = key
-    return key
+    """The app's current signing key. Never made here: KeyUnavailable (logged) when it is
+    missing or cannot be loaded, so nothing gets signed with a key nobody can check."""
+    path = key_path(app.instance_path, app.config.get("SIGNING_KEY_PATH"))
+    try:
+        return _cached(app, "key", path, load_key)
+    except FileNotFoundError:
+        app.logger.error("The signing key %s does not exist: nothing can be signed", path)
+        raise KeyUnavailable.of_key(MISSING) from None
+    except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as error:
+        app.logger.error("The signing key %s cannot be loaded: %s", path, error)
+        raise KeyUnavailable.of_key(UNREADABLE) from None
+
+
+def _current_public(app) -> Ed25519PublicKey | None:
+    """The current key's public half, or None if it cannot be had (app_key says why)."""
+    try:
+        return _cached(app, "key", key_path(app.instance_path, app.config.get("SIGNING_KEY_PATH")), load_key).public
+    except (OSError, ValueError, TypeError, UnsupportedAlgorithm):
+        return None
+
+
+def published(app) -> list[PublishedKey]:
+    """Every public key this deployment has signed with, oldest first, the current one
+    last (the current key is listed even before ``init`` recorded it in the ring).
+    Reading needs no private key: a deployment that lost its key still verifies."""
+    path = ring_path(app.instance_path)
+    try:
+        ring = list(_cached(app, "ring", path, read_ring))
+    except FileNotFoundError:
+        ring = []
+    except (OSError, ValueError) as error:
+        app.logger.error("The key ring %s cannot be read: %s", path, error)
+        raise KeyUnavailable("The list of this deployment's signing keys cannot be read, so nothing can be "
+                             "verified or signed now: the operator must restore it from the backup.",
+                             {"signing_keys": [RING_UNREADABLE]}) from None
+    current = _current_public(app)
+    if current is None:
+        return ring
+    return _with_current(ring, current, None) if ring else [PublishedKey(current, None, None)]
+
+
+def find(app, wanted: str | None) -> PublishedKey | None:
+    """The published key with id ``wanted``, or None."""
+    return next((entry for entry in published(app) if entry.key_id == wanted), None) if wanted else None

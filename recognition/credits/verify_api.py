@@ -6,7 +6,8 @@ minimum a certificate already shows (for a statement: name, framework, period, c
 issue date and status; for an award: name, award, year, date and status), never an
 email, a person id or the activities. Every call counts against its client address's
 limit, and the count is committed before the lookup so a run of wrong guesses is counted
-too. An award's Open Badges credential can be checked against this deployment's key as well.
+too. An award's Open Badges credential can be checked against this deployment's keys as well;
+every key it has signed with is published, so what a retired key signed still verifies.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..roster.sheets import size
 from . import service, signing
 from .models import Statement
 from .schemas import (
-    BadgeCheckSchema, BadgeCredentialSchema, PdfCheckSchema, PdfUploadSchema, PublicKeySchema, SignedCheckSchema,
+    BadgeCheckSchema, BadgeCredentialSchema, KeyRingSchema, PdfCheckSchema, PdfUploadSchema, PublicKeySchema, SignedCheckSchema,
     SignedStatementSchema, VerificationSchema,
 )
 from .verify_views import award_facts
@@ -57,52 +58,83 @@ def count_request(field: str) -> None:
 
 @blp.get("/key")
 @blp.response(200, PublicKeySchema)
-@errors_for(429, public=True)
+@errors_for(429, 503, public=True)
 def public_key():
-    """The deployment's public signing key, to check signed statements offline"""
+    """The deployment's current public signing key, to check signed statements offline
+    (those signed before a rotation name an earlier key: see /verify/keys). 503 when the
+    key is missing or cannot be loaded: none is ever made here"""
     count_request("key")
     key = signing.app_key(current_app)
     return {"algorithm": signing.ALGORITHM, "key_id": key.key_id, "public_key_pem": key.public_pem()}
 
 
+@blp.get("/keys")
+@blp.response(200, KeyRingSchema)
+@errors_for(429, 503, public=True)
+def key_ring():
+    """Every public key this deployment has signed with, with the period each signed in:
+    find a document's key by the key_id it names (a statement signed before a rotation
+    names a retired key, and still verifies against it)"""
+    count_request("key")
+    keys = signing.published(current_app)
+    current = next((entry.key_id for entry in keys if entry.current), None)
+    return {"algorithm": signing.ALGORITHM, "current_key_id": current,
+            "keys": [{**entry.as_json(), "valid_from": entry.valid_from, "valid_until": entry.valid_until,
+                      "current": entry.current} for entry in keys]}
+
+
 @blp.post("/signed")
 @blp.arguments(SignedStatementSchema)
 @blp.response(200, SignedCheckSchema)
-@errors_for(422, 429, public=True)
+@errors_for(422, 429, 503, public=True)
 def check_signed(body):
     """Check a signed statement (as downloaded from /api/v1/statements/<id>/signed)
-    against this deployment's key, for those without tools of their own. The status is
-    what the statement is now (a genuine one may since have been revoked)"""
+    against the deployment's key it names (current or retired), for those without tools
+    of their own. The status is what the statement is now (a genuine one may since have
+    been revoked)"""
     count_request("document")
-    key = signing.app_key(current_app)
+    key = signing.find(current_app, body["key_id"])
+    if key is None:
+        named = f"key {body['key_id']}" if body["key_id"] else "no key"
+        return {"genuine": False, "key_id": None, "number": None, "status": None,
+                "message": f"not signed by this department: it names {named}, which is not one of the keys "
+                           "this department has signed with (see /api/v1/verify/keys)"}
     genuine, message = service.check_signed(body, key.public)
     number = status = None
     if genuine:
         statement = db.session.scalar(select(Statement).where(Statement.content_hash == body["content_hash"]))
         if statement is not None:
             number, status = statement.number, service.status_of(statement)
+        if not key.current:
+            message += f" (a key retired on {key.valid_until:%Y-%m-%d}, which signed until then)"
     return {"genuine": genuine, "message": message, "key_id": key.key_id, "number": number, "status": status}
 
 
 @blp.post("/credential")
 @blp.arguments(BadgeCredentialSchema)
 @blp.response(200, BadgeCheckSchema)
-@errors_for(422, 429, public=True)
+@errors_for(422, 429, 503, public=True)
 def check_credential(credential):
     """Check an award's Open Badges 3.0 credential (JSON, as downloaded) against this
-    deployment's key. Any verifier can check the proof with the did:key it names, but
-    anyone can sign with a key of their own: this check says whether the key is ours and,
-    when it is, whether the award still stands (current or revoked)"""
+    deployment's keys (the current one, or one retired since). Any verifier can check the
+    proof with the did:key it names, but anyone can sign with a key of their own: this
+    check says whether the key is ours and, when it is, whether the award still stands
+    (current or revoked)"""
     count_request("credential")
-    key = signing.app_key(current_app)
-    genuine, message = badges.check(credential, key.public)
+    named = badges.signer(credential)
+    key = signing.find(current_app, signing.key_id(named)) if named is not None else None
+    if named is not None and key is None:
+        genuine, message = False, "signed by another key than this department's (none of the keys it has signed with)"
+    else:
+        genuine, message = badges.check(credential, key.public if key else None)
+    key_id = key.key_id if key else None
     found = award_facts(_code_in(credential["id"])) if genuine else None
     if found is None:
-        return {"genuine": genuine, "message": message, "key_id": key.key_id, "code": None, "verify_url": None,
+        return {"genuine": genuine, "message": message, "key_id": key_id, "code": None, "verify_url": None,
                 "status": None, "revoked_on": None}
     if found["status"] == "revoked":
         message += f"; but the award was revoked on {found['revoked_on'].isoformat()}: do not rely on it"
-    return {"genuine": True, "message": message, "key_id": key.key_id, "code": found["code"],
+    return {"genuine": True, "message": message, "key_id": key_id, "code": found["code"],
             "verify_url": service.verify_url(service.normalise_code(found["code"])), "status": found["status"],
             "revoked_on": found["revoked_on"]}
 

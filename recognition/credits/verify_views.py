@@ -57,8 +57,19 @@ def start():
 
 @blp.get("/verify/key.pem")
 def public_key():
-    """The department's public key, for checking a signed statement offline."""
+    """The department's current public key, for checking a signed statement offline; 503
+    (never a new key) when it is missing or cannot be loaded."""
     return Response(signing.app_key(current_app).public_pem(), mimetype="text/plain")
+
+
+@blp.get("/verify/keys.json")
+def key_ring():
+    """Every public key the department has signed with and the period each signed in, so
+    a statement signed before a rotation is checked against the key it names."""
+    keys = signing.published(current_app)
+    return {"algorithm": signing.ALGORITHM,
+            "current_key_id": next((entry.key_id for entry in keys if entry.current), None),
+            "keys": [{**entry.as_json(), "current": entry.current} for entry in keys]}
 
 
 @blp.route("/verify/<code>", methods=["GET", "POST"])

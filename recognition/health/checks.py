@@ -2,17 +2,17 @@
 ``{what: [rule, ...]}``, the API's error shape; an empty dict means all is well.
 
 Probes come often, so every check is cheap: a loaded template or signing key stays
-loaded, the migration head is read from the scripts once, and the database costs two
-small queries. The probes answer anyone, so a problem says what is wrong and what to do;
+loaded until its file changes, the migration head is read from the scripts once, the
+database costs two small queries and the disk one statvfs per folder. The probes answer anyone, so a problem says what is wrong and what to do;
 paths and driver messages go to the log, not to the caller.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
-from cryptography.exceptions import UnsupportedAlgorithm
 from flask import Flask
 from jinja2 import TemplateError, TemplateNotFound
 from sqlalchemy import text
@@ -96,19 +96,37 @@ def migration_heads(app: Flask) -> set[str]:
 
 
 def signing_key(app: Flask) -> dict[str, list[str]]:
-    """The statement signing key exists and loads. Unlike signing.app_key this never makes
-    one: a missing key on a running deployment means one was lost, not that none is needed."""
-    if app.extensions.get("recognition.signing_key") is not None:
-        return {}
-    path = signing.key_path(app.instance_path, app.config.get("SIGNING_KEY_PATH"))
-    if not path.exists():
-        app.logger.error("The signing key %s does not exist", path)
-        return {"signing_key": ["is missing: restore it from the backup, or run `recognition init` "
-                                "to make one for a new deployment"]}
+    """The signing key loads and the key ring reads (both are read again only when their
+    files change). Like every use of the key this never makes one: a missing key on a
+    running deployment means one was lost, not that none is needed."""
     try:
-        key = signing.load_key(path)
-    except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as error:
-        app.logger.error("The signing key %s cannot be loaded: %s", path, error)
-        return {"signing_key": ["cannot be loaded: it must be an unencrypted Ed25519 private key in PEM"]}
-    app.extensions["recognition.signing_key"] = key
+        signing.app_key(app)
+        signing.published(app)
+    except signing.KeyUnavailable as error:
+        return error.errors
     return {}
+
+
+def disk_space(app: Flask) -> dict[str, list[str]]:
+    """The disks the app writes to have room: the instance folder (keys, outbox, uploads)
+    and, on SQLite, the database's folder. A full disk makes every write fail."""
+    floor = int(app.config["READY_MIN_FREE_MB"])
+    folders = {Path(app.instance_path)}
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        folders.add(Path(url.database).parent)
+    problems = []
+    for folder in sorted(folders):
+        try:
+            free = shutil.disk_usage(folder).free // (1024 * 1024)
+        except FileNotFoundError:
+            continue  # the database or signing key check names what is missing
+        except OSError as error:
+            app.logger.error("Cannot read the free space of %s: %s", folder, error)
+            problems.append("cannot be measured: a folder the app writes to is missing or unreadable")
+            continue
+        if free < floor:
+            app.logger.error("Only %d MB free on the disk of %s (READY_MIN_FREE_MB is %d)", free, folder, floor)
+            problems.append(f"is almost full: {free} MB free where the app writes, it needs at least {floor} MB "
+                            "(READY_MIN_FREE_MB)")
+    return {"disk": problems} if problems else {}

@@ -1,5 +1,5 @@
 """``GET /healthz`` (the process is alive and can render pages) and ``GET /readyz`` (it can
-serve and write: database, signing key, pages). Both answer anyone, with no session."""
+serve and write: database, disk, signing keys, pages). Both answer anyone, with no session."""
 
 from __future__ import annotations
 
@@ -25,10 +25,12 @@ def healthz():
 
 @blp.get("/readyz")
 def readyz():
-    """Readiness: the database answers, is writable and migrated; the signing key loads;
-    the pages render. Each problem is named."""
+    """Readiness: the database answers, is writable and migrated; the disks written to
+    have room; the signing key loads and the key ring reads; the pages render. Each
+    problem is named."""
     app = current_app
-    problems = {**checks.database(app), **checks.signing_key(app), **checks.templates(app)}
+    problems = {**checks.database(app), **checks.disk_space(app), **checks.signing_key(app),
+                **checks.templates(app)}
     if problems:
         return unavailable("Not ready: " + "; ".join(f"{what.replace('_', ' ')} {rules[0]}"
                                                      for what, rules in problems.items()), problems)

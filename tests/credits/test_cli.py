@@ -129,7 +129,8 @@ def test_key_prints_the_public_key_and_its_id(app, runner, signed_file):
 
 
 def test_key_without_a_key_says_how_to_make_one(app, runner, instance_path):
+    (instance_path / signing.KEY_FILE).unlink()
     result = runner.invoke(args=["statements", "key"])
     assert result.exit_code == 1
-    assert "There is no signing key" in result.output and "recognition init" in result.output
+    assert "the signing key is missing" in result.output and "recognition init" in result.output
     assert not (instance_path / signing.KEY_FILE).exists()

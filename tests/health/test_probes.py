@@ -58,6 +58,7 @@ def test_pages_that_cannot_render_fail_both_probes_and_every_page_says_why(
 
 
 def test_a_missing_signing_key_is_named_and_not_made(client, instance_path):
+    (instance_path / signing.KEY_FILE).unlink()
     errors = unavailable(client.get("/readyz"))
     assert list(errors) == ["signing_key"]
     assert "is missing" in errors["signing_key"][0]
@@ -68,7 +69,51 @@ def test_a_missing_signing_key_is_named_and_not_made(client, instance_path):
 def test_an_unreadable_signing_key_is_named(client, instance_path):
     (instance_path / signing.KEY_FILE).write_text("not a key")
     errors = unavailable(client.get("/readyz"))
-    assert errors == {"signing_key": ["cannot be loaded: it must be an unencrypted Ed25519 private key in PEM"]}
+    assert list(errors) == ["signing_key"]
+    assert errors["signing_key"][0].startswith("cannot be loaded: it must be an unencrypted Ed25519 private key in PEM")
+    assert "recognition keys rotate --lost" in errors["signing_key"][0]
+    assert (instance_path / signing.KEY_FILE).read_text() == "not a key"  # never replaced behind the operator's back
+
+
+def test_a_key_lost_or_broken_while_serving_fails_readiness_at_the_next_probe(signed, instance_path, caplog):
+    """A key loaded once is not trusted for ever: readiness follows the file on disk."""
+    client = signed.test_client()
+    assert client.get("/readyz").status_code == 200
+    key = instance_path / signing.KEY_FILE
+    saved = key.read_bytes()
+    key.unlink()
+    assert "is missing" in unavailable(client.get("/readyz"))["signing_key"][0]
+    assert "does not exist" in caplog.text
+    key.write_bytes(saved[:40])
+    assert unavailable(client.get("/readyz"))["signing_key"][0].startswith("cannot be loaded")
+    key.write_bytes(saved)
+    assert client.get("/readyz").status_code == 200
+
+
+def test_a_damaged_key_ring_is_named(signed, instance_path):
+    (instance_path / signing.RING_FILE).write_text('{"keys": [{"public_key_pem": "no"}]}')
+    errors = unavailable(signed.test_client().get("/readyz"))
+    assert errors == {"signing_keys": ["cannot be read: restore signing-keys.json from the backup"]}
+
+
+def test_a_full_disk_is_named(signed, monkeypatch, instance_path, caplog):
+    """Every write (the database, the outbox, uploads) fails on a full disk: not ready."""
+    real = recognition.health.checks.shutil.disk_usage
+    full = {str(instance_path)}
+
+    def usage(folder):
+        found = real(folder)
+        return found._replace(free=5 * 1024 * 1024) if str(folder) in full else found
+
+    monkeypatch.setattr(recognition.health.checks.shutil, "disk_usage", usage)
+    client = signed.test_client()
+    errors = unavailable(client.get("/readyz"))
+    assert errors == {"disk": ["is almost full: 5 MB free where the app writes, it needs at least 64 MB "
+                               "(READY_MIN_FREE_MB)"]}
+    assert str(instance_path) in caplog.text  # the operator's log says which disk
+    assert client.get("/healthz").status_code == 200  # a full disk restarts no worker
+    signed.config["READY_MIN_FREE_MB"] = 4
+    assert client.get("/readyz").status_code == 200
 
 
 def test_a_database_behind_the_code_is_told_to_migrate(signed, backend):
