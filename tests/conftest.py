@@ -266,6 +266,26 @@ def csrf_client(app):
 
 
 @pytest.fixture
+def script_apps(instance_path, monkeypatch):
+    """Apps the ``recognition`` script builds for itself while a test runs it (``init``,
+    ``cli.main``), disposed after. Request it after ``database_url``."""
+    from recognition import cli
+
+    built = []
+    build = cli._create_app
+
+    def recording():
+        made = build()
+        built.append(made)
+        return made
+
+    monkeypatch.setattr(cli, "_create_app", recording)
+    yield built
+    for made in built:
+        dispose_engines(made)
+
+
+@pytest.fixture
 def app_on(instance_path):
     """``app_on(database_url, **config)``: another app object built as the ``app`` fixture's
     is (its own engine and connection pool, like a second gunicorn worker); disposed after.

@@ -139,7 +139,7 @@ def plan(year: int, framework_id: str | None = None, reissue_changed: bool = Fal
         service.framework(framework_id)
     if db.session().in_transaction():
         raise RuntimeError("The statement batch runs its own transactions: commit or roll back first.")
-    signing.app_key(current_app)  # made now if missing, before workers race to make it
+    signing.app_key(current_app)  # a missing or broken key stops the batch here, before any work
     with read_only():
         try:
             items, skipped = [], []

@@ -124,7 +124,7 @@ def check_credential(credential):
     named = badges.signer(credential)
     key = signing.find(current_app, signing.key_id(named)) if named is not None else None
     if named is not None and key is None:
-        genuine, message = False, "signed by another key than this department's (none of the keys it has signed with)"
+        genuine, message = False, "signed by another key than this department's"
     else:
         genuine, message = badges.check(credential, key.public if key else None)
     key_id = key.key_id if key else None
