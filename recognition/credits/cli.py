@@ -121,7 +121,7 @@ def _named_key(payload: dict):
     if not keys:
         raise click.ClickException("This deployment has no signing key yet (run `recognition init`): "
                                    "pass --public-key to check the file against the issuer's key.")
-    named = payload.get("key_id")
+    named = signing.named_by(payload)
     found = next((entry for entry in keys if entry.key_id == named), None)
     if found is None:
         _not_genuine(f"NOT GENUINE: it names key {named or '(none)'}, which is not one of the keys this deployment "

@@ -387,6 +387,13 @@ def published(app) -> list[PublishedKey]:
     return _with_current(ring, current, None) if ring else [PublishedKey(current, None, None)]
 
 
+def named_by(payload: dict) -> str | None:
+    """The key id a signed statement names: beside the document, or else in its issuer."""
+    issuer = payload.get("document", {}).get("issuer") if isinstance(payload.get("document"), dict) else None
+    named = payload.get("key_id") or (issuer.get("key_id") if isinstance(issuer, dict) else None)
+    return named if isinstance(named, str) else None
+
+
 def find(app, wanted: str | None) -> PublishedKey | None:
     """The published key with id ``wanted``, or None."""
     return next((entry for entry in published(app) if entry.key_id == wanted), None) if wanted else None

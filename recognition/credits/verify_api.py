@@ -93,12 +93,13 @@ def check_signed(body):
     of their own. The status is what the statement is now (a genuine one may since have
     been revoked)"""
     count_request("document")
-    key = signing.find(current_app, body["key_id"])
+    named = signing.named_by(body)
+    key = signing.find(current_app, named)
     if key is None:
-        named = f"key {body['key_id']}" if body["key_id"] else "no key"
+        why = (f"it names key {named}, which is not one of the keys this department has signed with (see "
+               "/api/v1/verify/keys)" if named else "it names no signing key (key_id)")
         return {"genuine": False, "key_id": None, "number": None, "status": None,
-                "message": f"not signed by this department: it names {named}, which is not one of the keys "
-                           "this department has signed with (see /api/v1/verify/keys)"}
+                "message": f"not signed by this department: {why}"}
     genuine, message = service.check_signed(body, key.public)
     number = status = None
     if genuine:
