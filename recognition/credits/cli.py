@@ -75,17 +75,23 @@ def verify_file_command(file: Path, key_file: Path | None):
         _not_genuine(f"{file} is not a signed statement: it is not JSON ({parsing.why_not_json(error)}).")
     if not isinstance(payload, dict):
         _not_genuine(f"{file} is not a signed statement: it needs document and signature.")
+    found = None
     if key_file is None:
         problem = service.unsigned(payload)
         if problem:
             _not_genuine(f"NOT GENUINE: {problem}.")
-        public, where = _named_key(payload)
+        found = _named_key(payload)
+        public, where = found.public, ("this deployment's current key" if found.current else
+                                       f"this deployment's key retired on {found.valid_until:%Y-%m-%d}")
     genuine, reason = service.check_signed(payload, public)
     if not genuine:
         signed_by, given = payload.get("key_id"), signing.key_id(public)
         hint = f" It names key {signed_by}; you checked with {given} ({where})." if signed_by and signed_by != given else ""
         _not_genuine(f"NOT GENUINE: {reason}.{hint}")
     document = payload["document"]
+    late = signing.retired_before(found, document.get("issued_at")) if found is not None else None
+    if late:
+        _not_genuine(f"NOT GENUINE: {late}.")
     click.echo(f"GENUINE: the document is intact and signed by key {signing.key_id(public)} ({where}).")
     click.echo(f"  {_get(document, 'number')}: {_get(document, 'person', 'name')}, "
                f"{_get(document, 'framework', 'name')} {_get(document, 'period', 'label')}, "
@@ -111,7 +117,7 @@ def _deployment_key(app) -> signing.SigningKey:
         raise click.ClickException(f"{error.message} Or pass --public-key to check a file.") from None
 
 
-def _named_key(payload: dict):
+def _named_key(payload: dict) -> signing.PublishedKey:
     """The key of this deployment's ring that a signed statement names (current or retired)."""
     app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     try:
@@ -127,9 +133,7 @@ def _named_key(payload: dict):
         _not_genuine(f"NOT GENUINE: it names key {named or '(none)'}, which is not one of the keys this deployment "
                      f"has signed with ({', '.join(entry.key_id for entry in keys)}); if another issuer signed it, "
                      "pass their key with --public-key.")
-    state = "this deployment's current key" if found.current else \
-        f"this deployment's key retired on {found.valid_until:%Y-%m-%d}"
-    return found.public, state
+    return found
 
 
 @click.group("keys")

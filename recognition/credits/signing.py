@@ -25,7 +25,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -392,6 +392,27 @@ def named_by(payload: dict) -> str | None:
     issuer = payload.get("document", {}).get("issuer") if isinstance(payload.get("document"), dict) else None
     named = payload.get("key_id") or (issuer.get("key_id") if isinstance(issuer, dict) else None)
     return named if isinstance(named, str) else None
+
+
+# Servers' clocks differ a little, and a worker may finish a signature it began as the key
+# was being retired: documents a retired key signed this long after its retirement pass.
+SKEW = timedelta(minutes=5)
+
+
+def retired_before(key: PublishedKey, signed_at) -> str | None:
+    """Why ``key`` cannot have signed a document that says it was signed at ``signed_at``
+    (an ISO 8601 string or a datetime): it was retired before. None when it could have.
+    A retired key's documents must say when they were signed; the current key's need not."""
+    if key.current:
+        return None
+    try:
+        moment = _aware(signed_at if isinstance(signed_at, datetime) else _moment(signed_at))
+    except (TypeError, ValueError, AttributeError):
+        return f"it does not say when it was signed, and key {key.key_id} was retired on {_iso(key.valid_until)}"
+    if moment > _aware(key.valid_until) + SKEW:
+        return (f"it says it was signed on {_iso(moment)}, after key {key.key_id} was retired on "
+                f"{_iso(key.valid_until)}: the key may have been taken, do not trust it")
+    return None
 
 
 def find(app, wanted: str | None) -> PublishedKey | None:

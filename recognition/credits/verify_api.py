@@ -101,6 +101,9 @@ def check_signed(body):
         return {"genuine": False, "key_id": None, "number": None, "status": None,
                 "message": f"not signed by this department: {why}"}
     genuine, message = service.check_signed(body, key.public)
+    late = signing.retired_before(key, body["document"].get("issued_at")) if genuine else None
+    if late:
+        genuine, message = False, f"not genuine: {late}"
     number = status = None
     if genuine:
         statement = db.session.scalar(select(Statement).where(Statement.content_hash == body["content_hash"]))
@@ -128,6 +131,9 @@ def check_credential(credential):
         genuine, message = False, "signed by another key than this department's"
     else:
         genuine, message = badges.check(credential, key.public if key else None)
+        late = signing.retired_before(key, credential["proof"].get("created")) if genuine and key else None
+        if late:
+            genuine, message = False, f"not genuine: {late}"
     key_id = key.key_id if key else None
     found = award_facts(_code_in(credential["id"])) if genuine else None
     if found is None:

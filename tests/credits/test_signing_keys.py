@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from recognition import cli
 from recognition.awards import badges
-from recognition.credits import signing
+from recognition.credits import service, signing
 from recognition.credits.models import Statement
 from recognition.extensions import db
 from tests.api.error_shape import assert_error
@@ -221,3 +221,37 @@ def test_rotating_a_lost_or_broken_key_needs_lost_and_keeps_the_broken_file(inst
     ring = signing.read_ring(instance_path / signing.RING_FILE)
     assert ring[0].key_id == known and not ring[0].current  # its public key still verifies what it signed
     assert ring[1].current and ring[1].key_id == signing.load_key(key).key_id
+
+
+def test_what_a_retired_key_signs_after_its_retirement_is_not_genuine(app, client, dept, headers, runner, tmp_path,
+                                                                       instance_path):
+    """A key is retired because it may have been taken: a document it signs later, however
+    sound its signature, is refused (beyond a few minutes for clocks that differ)."""
+    record_work(client, headers)
+    payload = signed_payload(client, headers, issue(client, headers))
+    with app.app_context():
+        old = signing.app_key(app)
+    retired_at = datetime.now(UTC).replace(microsecond=0)
+    signing.rotate(instance_path, None, retired_at)
+
+    later = {**payload["document"], "issued_at": "2099-01-01T00:00:00Z"}
+    content = service.canonical(later)
+    forged = {**payload, "document": later, "content_hash": service.sha256(content), "signature": old.sign(content)}
+    checked = client.post("/api/v1/verify/signed", json=forged).get_json()
+    assert checked["genuine"] is False
+    assert f"after key {old.key_id} was retired on" in checked["message"]
+    assert client.post("/api/v1/verify/signed", json=payload).get_json()["genuine"] is True  # signed before
+
+    path = tmp_path / "forged.json"
+    path.write_text(json.dumps(forged))
+    result = runner.invoke(args=["statements", "verify-file", str(path)])
+    assert result.exit_code == 1 and f"after key {old.key_id} was retired on" in result.output
+
+    credential = badges.sign(badges.credential(
+        url="http://127.0.0.1:5000/verify/NOCODE", issuer_url="http://127.0.0.1:5000", issuer_name="Dept",
+        achievement_url="http://127.0.0.1:5000/recognition/x", award_name="Mentor of the Year", description="",
+        criteria="Chosen", year=2099, recipient_name="Zoë", recipient_email="zoe@example.org",
+        awarded_on=datetime(2099, 1, 1).date(), issued_at=datetime(2099, 1, 1, tzinfo=UTC)),
+        old, datetime(2099, 1, 1, tzinfo=UTC))
+    checked = client.post("/api/v1/verify/credential", json=credential).get_json()
+    assert checked["genuine"] is False and "was retired on" in checked["message"]
