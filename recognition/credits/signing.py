@@ -117,8 +117,9 @@ class KeyUnavailable(DomainError):
 
     @classmethod
     def of_key(cls, rule: str) -> "KeyUnavailable":
-        return cls(f"Nothing can be signed now: the signing key {rule.split(':')[0]}. The operator must fix it "
-                   f"({rule.split(': ', 1)[1]}).", {"signing_key": [rule]})
+        state, remedy = rule.split(": ", 1)
+        return cls(f"Nothing can be signed now: the signing key {state}. The operator must fix it ({remedy}).",
+                   {"signing_key": [rule]})
 
 
 # --- the key ring ------------------------------------------------------------------------
@@ -216,16 +217,15 @@ def _locked(folder: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _with_current(ring: list[PublishedKey], current: Ed25519PublicKey, since: datetime | None) -> list[PublishedKey]:
-    """``ring`` listing ``current`` as the open key; any other open one (a rotation cut
-    short) closes when ``current`` began, or when it was first recorded."""
-    found = next((entry for entry in ring if entry.key_id == key_id(current)), None)
-    if found is None:
-        found = PublishedKey(current, since, None)
-        ring = [*ring, found]
-    ends = found.valid_from or since
-    return [entry if entry.key_id == found.key_id or not entry.current else
-            PublishedKey(entry.public, entry.valid_from, ends) for entry in ring]
+def _with_current(ring: list[PublishedKey], current: Ed25519PublicKey, since: datetime | None,
+                  now: datetime) -> list[PublishedKey]:
+    """``ring`` with ``current`` recorded: unchanged if it is there already; else added as
+    the open key from ``since`` (None: from before the ring was kept), any other open one
+    (a rotation cut short) closing ``now``."""
+    if any(entry.key_id == key_id(current) for entry in ring):
+        return ring
+    closed = [entry if not entry.current else PublishedKey(entry.public, entry.valid_from, now) for entry in ring]
+    return [*closed, PublishedKey(current, since, None)]
 
 
 # --- making, loading and rotating the private key ----------------------------------------
@@ -266,7 +266,7 @@ def ensure_key(folder: str | Path, configured: str | None = None,
             raise KeyUnavailable.of_key(UNREADABLE) from None
         ring = read_ring(ring_path(folder))
         # A key older than the ring has no recorded start; a key made now starts now.
-        updated = _with_current(ring, key.public, now if made else None)
+        updated = _with_current(ring, key.public, now if made else None, now)
         if updated != ring:
             _write_ring(ring_path(folder), updated)
     return key, made
@@ -298,7 +298,7 @@ def rotate(folder: str | Path, configured: str | None, now: datetime, lost: bool
             log.warning("Moved the unreadable signing key %s to %s", path, aside)
             old = None
         if old is not None:
-            ring = _with_current(ring, old.public, None)
+            ring = _with_current(ring, old.public, None, now)
             _write_ring(ring_path(folder), ring)  # the old public key is safe before it stops being current
         pem = _new_private_pem()
         new = SigningKey(serialization.load_pem_private_key(pem, password=None), path)
@@ -350,13 +350,21 @@ def app_key(app) -> SigningKey:
     missing or cannot be loaded, so nothing gets signed with a key nobody can check."""
     path = key_path(app.instance_path, app.config.get("SIGNING_KEY_PATH"))
     try:
-        return _cached(app, "key", path, load_key)
+        key = _cached(app, "key", path, load_key)
     except FileNotFoundError:
         app.logger.error("The signing key %s does not exist: nothing can be signed", path)
         raise KeyUnavailable.of_key(MISSING) from None
     except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as error:
         app.logger.error("The signing key %s cannot be loaded: %s", path, error)
         raise KeyUnavailable.of_key(UNREADABLE) from None
+    # A key file put back from an old backup may be one a rotation retired: what it signed
+    # now would not verify, so it signs nothing.
+    entry = next((entry for entry in _ring(app) if entry.key_id == key.key_id), None)
+    if entry is not None and not entry.current:
+        app.logger.error("The signing key %s is key %s, retired on %s", path, key.key_id, _iso(entry.valid_until))
+        raise KeyUnavailable.of_key(f"was retired on {_iso(entry.valid_until)}: restore the current key from the "
+                                    "backup (`recognition keys list` names it), or run `recognition keys rotate`")
+    return key
 
 
 def _current_public(app) -> Ed25519PublicKey | None:
@@ -367,24 +375,33 @@ def _current_public(app) -> Ed25519PublicKey | None:
         return None
 
 
-def published(app) -> list[PublishedKey]:
-    """Every public key this deployment has signed with, oldest first, the current one
-    last (the current key is listed even before ``init`` recorded it in the ring).
-    Reading needs no private key: a deployment that lost its key still verifies."""
+def _ring(app) -> list[PublishedKey]:
     path = ring_path(app.instance_path)
     try:
-        ring = list(_cached(app, "ring", path, read_ring))
+        return list(_cached(app, "ring", path, read_ring))
     except FileNotFoundError:
-        ring = []
+        return []
     except (OSError, ValueError) as error:
         app.logger.error("The key ring %s cannot be read: %s", path, error)
         raise KeyUnavailable("The list of this deployment's signing keys cannot be read, so nothing can be "
                              "verified or signed now: the operator must restore it from the backup.",
                              {"signing_keys": [RING_UNREADABLE]}) from None
+
+
+def published(app) -> list[PublishedKey]:
+    """Every public key this deployment has signed with, oldest first, the current one
+    last (the current key is listed even before ``init`` recorded it in the ring).
+    Reading needs no private key: a deployment that lost its key still verifies."""
+    ring = _ring(app)
     current = _current_public(app)
-    if current is None:
+    if current is None or any(entry.key_id == key_id(current) for entry in ring):
         return ring
-    return _with_current(ring, current, None) if ring else [PublishedKey(current, None, None)]
+    return [*ring, PublishedKey(current, None, None)]  # not yet recorded by `init`
+
+
+def current_of(keys: list[PublishedKey]) -> PublishedKey | None:
+    """The key of ``keys`` that signs now (the newest open one)."""
+    return next((entry for entry in reversed(keys) if entry.current), None)
 
 
 def named_by(payload: dict) -> str | None:

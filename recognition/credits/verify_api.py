@@ -77,8 +77,8 @@ def key_ring():
     names a retired key, and still verifies against it)"""
     count_request("key")
     keys = signing.published(current_app)
-    current = next((entry.key_id for entry in keys if entry.current), None)
-    return {"algorithm": signing.ALGORITHM, "current_key_id": current,
+    current = signing.current_of(keys)
+    return {"algorithm": signing.ALGORITHM, "current_key_id": current.key_id if current else None,
             "keys": [{**entry.as_json(), "valid_from": entry.valid_from, "valid_until": entry.valid_until,
                       "current": entry.current} for entry in keys]}
 

@@ -68,7 +68,7 @@ def key_ring():
     a statement signed before a rotation is checked against the key it names."""
     keys = signing.published(current_app)
     return {"algorithm": signing.ALGORITHM,
-            "current_key_id": next((entry.key_id for entry in keys if entry.current), None),
+            "current_key_id": current.key_id if (current := signing.current_of(keys)) else None,
             "keys": [{**entry.as_json(), "current": entry.current} for entry in keys]}
 
 

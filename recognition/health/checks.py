@@ -99,12 +99,13 @@ def signing_key(app: Flask) -> dict[str, list[str]]:
     """The signing key loads and the key ring reads (both are read again only when their
     files change). Like every use of the key this never makes one: a missing key on a
     running deployment means one was lost, not that none is needed."""
-    try:
-        signing.app_key(app)
-        signing.published(app)
-    except signing.KeyUnavailable as error:
-        return error.errors
-    return {}
+    problems: dict[str, list[str]] = {}
+    for check in (signing.app_key, signing.published):
+        try:
+            check(app)
+        except signing.KeyUnavailable as error:
+            problems.update(error.errors)
+    return problems
 
 
 def disk_space(app: Flask) -> dict[str, list[str]]:

@@ -26,6 +26,9 @@ def fresh_app(database_url: str | None = None, **config):
     )
     with app.app_context():
         upgrade()
+    from recognition.credits import signing
+
+    signing.ensure_key(folder)  # as `recognition init` makes it
     return app, url
 
 

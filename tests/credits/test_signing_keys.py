@@ -255,3 +255,22 @@ def test_what_a_retired_key_signs_after_its_retirement_is_not_genuine(app, clien
         old, datetime(2099, 1, 1, tzinfo=UTC))
     checked = client.post("/api/v1/verify/credential", json=credential).get_json()
     assert checked["genuine"] is False and "was retired on" in checked["message"]
+
+
+def test_a_retired_key_put_back_from_an_old_backup_signs_nothing(app, client, dept, headers, runner, instance_path):
+    record_work(client, headers)
+    key = instance_path / signing.KEY_FILE
+    backup = key.read_bytes()
+    rotate(runner)
+    key.write_bytes(backup)  # an operator restores last month's backup of the key
+
+    refused = client.post("/api/v1/statements", json={"year": YEAR}, headers=headers("mentor"))
+    assert_error(refused, 503, "signing_key")
+    assert refused.get_json()["errors"]["signing_key"][0].startswith("was retired on")
+    assert statement_count(app) == 0
+    assert client.get("/readyz").get_json()["errors"]["signing_key"][0].startswith("was retired on")
+    rotate(runner)  # a new key from now on; the old ones stay published
+    first, second, third = client.get("/verify/keys.json").get_json()["keys"]
+    assert first["valid_until"] <= second["valid_from"] <= second["valid_until"] <= third["valid_from"]
+    assert third["current"] and not first["current"] and not second["current"]
+    issue(client, headers)

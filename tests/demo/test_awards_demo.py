@@ -25,6 +25,7 @@ from recognition.awards import announce, badges, committee, cycles, nominations
 from recognition.awards.models import (
     Award, Cycle, CycleTransition, Decision, Grant, Letter, Nomination, Recusal, ScoreSet,
 )
+from recognition.credits import signing
 from recognition.credits.signing import app_key
 from recognition.demo import awards as demo_awards
 from recognition.demo import builder
@@ -54,6 +55,7 @@ class Demo:
 def demo(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("awards-demo")
     (folder / "instance").mkdir()
+    signing.ensure_key(folder / "instance")  # as `recognition init` makes it
     with pytest.MonkeyPatch.context() as monkeypatch:
         clear_environment(monkeypatch)
         monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(folder / "instance"))
