@@ -11,11 +11,18 @@ import ast
 import os
 from pathlib import Path
 
+from flask.cli import NoAppException
+
 ENV_PREFIX = "RECOGNITION_"
 
 
-class ConfigurationError(RuntimeError):
-    """The app cannot start with this configuration; the message says what to do."""
+class ConfigurationError(RuntimeError, NoAppException):
+    """The app cannot start with this configuration; the message says what to do. Also
+    Flask's "no app" error, so ``flask --app recognition`` prints it as a sentence too."""
+
+    def __init__(self, message: str):
+        NoAppException.__init__(self, message)
+        RuntimeError.__init__(self, message)
 
 
 class Defaults:

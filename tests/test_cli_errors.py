@@ -8,6 +8,7 @@ import logging
 import sys
 
 import pytest
+from flask.cli import main as flask_main
 
 from recognition import cli
 from recognition.credits import signing
@@ -18,14 +19,14 @@ def run(instance_path, monkeypatch, capsys, script_apps):
     """``run(*args)``: the ``recognition`` script as an operator runs it (its own app, from
     the instance folder and the environment); returns (exit code, everything it printed)."""
 
-    def invoke(*args: str) -> tuple[int, str]:
+    def invoke(*args: str, script=None) -> tuple[int, str]:
         monkeypatch.setattr(sys, "argv", ["recognition", *args])
         # A fresh process has no log handlers yet; migrating (here or in the session's template)
         # installs Alembic's on the stderr captured then, which is closed by now.
         handlers, level = logging.root.handlers[:], logging.root.level
         logging.root.handlers[:] = []
         try:
-            cli.main()
+            (script or cli.main)()
             code = 0
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
@@ -58,6 +59,14 @@ def test_a_command_before_init_says_to_run_init(run):
     assert code == 1
     assert "Traceback" not in output
     assert output.strip().startswith("Error: No SECRET_KEY is configured. Run `recognition init`")
+
+
+def test_flask_app_recognition_says_the_same_before_init(run):
+    """``flask --app recognition`` is the other way in: a sentence there too."""
+    code, output = run("--app", "recognition", "ledger", "head", script=flask_main)
+    assert code != 0
+    assert "Traceback" not in output
+    assert "Error: No SECRET_KEY is configured. Run `recognition init`" in output
 
 
 def test_a_broken_config_file_is_named(run, instance_path):
