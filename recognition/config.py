@@ -20,6 +20,8 @@ class Defaults:
     # The database; None means SQLite in the instance folder.
     DATABASE_URL: str | None = None
     SQLITE_BUSY_TIMEOUT_MS = 30_000
+    # How long a retry with the same Idempotency-Key gets the first reply back.
+    IDEMPOTENCY_KEY_HOURS = 24
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     SESSION_COOKIE_HTTPONLY = True
