@@ -180,3 +180,10 @@ def test_an_unwritable_database_is_a_503_and_writes_recover_without_a_restart(
     recovered = client.post(CONTRIBUTIONS, json=meeting(dept), headers=mentor)
     assert recovered.status_code == 201, recovered.get_json()
     assert ledger_rows() == 1
+
+
+def test_the_api_document_promises_the_503(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    operations = [operation for item in document["paths"].values() for operation in item.values()
+                  if isinstance(operation, dict) and "responses" in operation]
+    assert operations and all("Retry-After" in operation["responses"]["503"]["headers"] for operation in operations)
