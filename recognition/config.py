@@ -25,7 +25,7 @@ class Defaults:
     # scheduler, the year-end batch, commands) waits SQLITE_JOB_BUSY_TIMEOUT_MS on SQLite.
     SQLITE_BUSY_TIMEOUT_MS = 5_000
     POSTGRES_LOCK_TIMEOUT_MS = 5_000
-    POSTGRES_STATEMENT_TIMEOUT_MS = 20_000
+    POSTGRES_STATEMENT_TIMEOUT_MS = 15_000
     SQLITE_JOB_BUSY_TIMEOUT_MS = 60_000
     # How long a retry with the same Idempotency-Key gets the first reply back.
     IDEMPOTENCY_KEY_HOURS = 24

@@ -24,7 +24,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from recognition import database
+from recognition.extensions import db
 
 from tests.api.error_shape import assert_error
 from tests.conftest import dispose_engines
@@ -187,3 +192,58 @@ def test_the_api_document_promises_the_503(client):
     operations = [operation for item in document["paths"].values() for operation in item.values()
                   if isinstance(operation, dict) and "responses" in operation]
     assert operations and all("Retry-After" in operation["responses"]["503"]["headers"] for operation in operations)
+
+
+# What counts as "the database cannot serve now" ----------------------------------------------
+
+
+def sqlite_error(message: str, code: int) -> sqlite3.Error:
+    error = sqlite3.OperationalError(message)
+    error.sqlite_errorcode = code
+    return error
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    (sqlite_error("database is locked", 5), "busy"),
+    (sqlite_error("database table is locked", 6), "busy"),
+    (sqlite_error("attempt to write a readonly database", 8 | (1 << 8)), "read_only"),
+    (sqlite_error("database or disk is full", 13), "full"),
+    (sqlite_error("unable to open database file", 14), "unreachable"),
+    (sqlite_error("disk I/O error", 10 | (3 << 8)), "unreachable"),
+    (sqlite_error("no such table: people", 1), None),
+    (sqlite3.IntegrityError("UNIQUE constraint failed: people.email"), None),
+    (psycopg.errors.LockNotAvailable("lock timeout"), "busy"),
+    (psycopg.errors.DeadlockDetected("deadlock"), "busy"),
+    (psycopg.errors.QueryCanceled("statement timeout"), "timeout"),
+    (psycopg.errors.ReadOnlySqlTransaction("read-only transaction"), "read_only"),
+    (psycopg.errors.DiskFull("no space left"), "full"),
+    (psycopg.errors.AdminShutdown("terminating connection"), "unreachable"),
+    (psycopg.errors.ConnectionFailure("connection failure"), "unreachable"),
+    (psycopg.errors.UniqueViolation("duplicate key"), None),
+    (psycopg.errors.UndefinedTable("no such table"), None),
+], ids=lambda value: value if isinstance(value, str) or value is None else type(value).__name__)
+def test_which_database_errors_are_a_503(error, reason):
+    assert database.reason_of(DBAPIError(None, None, error)) == reason
+
+
+def waits(backend: str) -> dict[str, str]:
+    """What the current transaction waits for, as the database reports it."""
+    if backend == "sqlite":
+        return {"busy_timeout": str(db.session.execute(text("PRAGMA busy_timeout")).scalar())}
+    return {name: db.session.execute(text(f"SHOW {name}")).scalar() for name in ("lock_timeout", "statement_timeout")}
+
+
+def test_requests_wait_briefly_and_background_work_as_long_as_it_needs(backend, app):
+    app.config.update(SQLITE_BUSY_TIMEOUT_MS=1234, POSTGRES_LOCK_TIMEOUT_MS=1234, POSTGRES_STATEMENT_TIMEOUT_MS=4321,
+                      SQLITE_JOB_BUSY_TIMEOUT_MS=65432)
+    with app.test_request_context("/api/v1/contributions", method="POST"):
+        in_request = waits(backend)
+        db.session.rollback()
+    with app.app_context():
+        in_job = waits(backend)
+        db.session.rollback()
+    if backend == "sqlite":
+        assert (in_request, in_job) == ({"busy_timeout": "1234"}, {"busy_timeout": "65432"})
+    else:
+        assert in_request == {"lock_timeout": "1234ms", "statement_timeout": "4321ms"}
+        assert in_job == {"lock_timeout": "0", "statement_timeout": "0"}
