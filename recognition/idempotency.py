@@ -16,7 +16,10 @@ gets it back as it was, marked ``Idempotent-Replayed: true``.
   ``IDEMPOTENCY_KEY_HOURS`` (a later request with the same key is a new request).
 
 Public POSTs take no key: the credential checks change nothing, and a new API token's
-reply holds the token itself, which is never stored.
+reply holds the token itself, which is never stored. A POST marked ``not_recorded`` (a
+mentee's feedback answer) checks the key and stores nothing: a key row would say who
+acted and when, which that answer's storage is built never to say; it is once-only by
+itself, so a retry is its 409 "already answered", meaning the first one arrived.
 """
 
 from __future__ import annotations
@@ -35,11 +38,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .clock import utcnow
 from .errors import DomainError, respond
 from .extensions import db
+from .parsing import Blueprint
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 KEY = re.compile(r"[\x21-\x7e]{1,255}")
 KEY_RULE = "must be 1 to 255 visible ASCII characters (a UUID is a good key)"
+NOT_RECORDED = "x-idempotency-key-not-recorded"
 
 
 class IdempotencyKey(db.Model):
@@ -89,6 +94,13 @@ def register(app) -> None:
         return _answer(row, pending.fingerprint)
 
 
+def not_recorded(view):
+    """Mark a POST whose key must leave no trace (see the module's docstring). Put it
+    under the other decorators, with ``errors_for``."""
+    view.idempotency_not_recorded = True
+    return Blueprint.doc(**{NOT_RECORDED: True})(view)
+
+
 def begin():
     """``before_request`` of every API blueprint, after the token check: replay a known
     key's reply, refuse a key reused for another request, or note the key for ``_record``."""
@@ -103,6 +115,8 @@ def begin():
     key = sent[0]
     if not KEY.fullmatch(key):
         raise DomainError.field(HEADER, KEY_RULE, f"The {HEADER} header is not a usable key.")
+    if getattr(view, "idempotency_not_recorded", False):
+        return None
     from .auth.current import api_actor  # noqa: PLC0415 - auth's views import this package
 
     owner_id, now = api_actor().person_id, utcnow()
@@ -223,6 +237,9 @@ def document(spec, hours: int) -> None:
             f"while the first is still running a 409. Keys are per person and kept {hours} hours; a refused "
             "request (4xx before any change) uses none."),
     }
+    unrecorded = {**parameter, "description": (
+        "Checked, but nothing is stored: the answer keeps no trace of who sent it or when. It can be given "
+        "once, so a retry whose first try arrived is a 409 (already answered).")}
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     for operations in spec._paths.values():
         operation = operations.get("post")
@@ -230,7 +247,7 @@ def document(spec, hours: int) -> None:
             continue
         parameters = operation.setdefault("parameters", [])
         if not any(p.get("name") == HEADER for p in parameters):
-            parameters.append(parameter)
+            parameters.append(unrecorded if operation.get(NOT_RECORDED) else parameter)
         responses = operation.setdefault("responses", {})
         responses.setdefault("409", {"description": "Conflict", **error})
         responses.setdefault("422", {"description": "Unprocessable Content", **error})

@@ -19,7 +19,9 @@ from sqlalchemy import func, select, update
 
 from recognition import idempotency
 from recognition.awards.models import Award
-from recognition.clock import today
+from recognition.clock import today, utcnow
+from recognition.feedback import service as feedback_service
+from recognition.feedback.models import Request
 from recognition.credits.models import Statement
 from recognition.extensions import db
 from recognition.idempotency import HEADER, REPLAYED, IdempotencyKey
@@ -217,6 +219,26 @@ def test_a_retried_creating_post_creates_once(app, client, dept, headers, case):
                  "content_type": "multipart/form-data"}
         assert_error(client.post(url, headers=with_key(headers(role)), **other), 422, HEADER)
         assert rows(app, model) == before + 1
+
+
+def test_a_feedback_answer_leaves_no_key_behind_and_a_retry_is_already_answered(app, client, dept, headers):
+    """A key row would say who answered and when, which feedback storage never says: the
+    key is checked, nothing is kept, and the retry meets the answer's own once-only rule."""
+    with app.app_context():
+        period = feedback_service.current_period(today())
+        feedback_service.request_feedback(period, utcnow())
+        db.session.commit()
+        request_id = db.session.scalar(select(Request.id).where(Request.mentee_id == dept.ids["mentee"]))
+        request = db.session.get(Request, request_id)
+        items = feedback_service.instrument(request.instrument_key, request.instrument_version).items
+    url, body = f"/api/v1/feedback/requests/{request_id}/response", {"answers": {item.id: 5 for item in items}}
+    mentee = with_key(headers("mentee"))
+    assert_error(client.post(url, json=body, headers=with_key(headers("mentee"), "not a key")), 422, HEADER)
+    assert client.post(url, json=body, headers=mentee).status_code == 201
+    again = client.post(url, json=body, headers=mentee)
+    assert_error(again, 409)
+    assert REPLAYED not in again.headers
+    assert rows(app, IdempotencyKey) == 0
 
 
 # Every route, found from the app: a new POST without support fails here -------------------------
