@@ -193,8 +193,8 @@ def _record(session) -> None:
     if not has_request_context():
         return
     pending: Pending | None = g.get("idempotency")
-    if pending is None or pending.recorded or session is not db.session():
-        return
+    if pending is None or pending.recorded or session is not db.session() or session.in_nested_transaction():
+        return  # a savepoint's release is not a commit: the key waits for the transaction's
     session.flush()  # the work first: its own errors stay its own
     pending.recorded = True
     session.add(IdempotencyKey(owner_id=pending.owner_id, key=pending.key, method=request.method,

@@ -12,8 +12,11 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
+import time
 from datetime import timedelta
 
+import psycopg
 import pytest
 from sqlalchemy import func, select, update
 
@@ -28,6 +31,7 @@ from recognition.idempotency import HEADER, REPLAYED, IdempotencyKey
 from recognition.mentorships.models import Mentorship
 from recognition.people.models import Division, Person
 from tests.api.error_shape import assert_error
+from tests.api.test_database_busy import psycopg_url, write_lock_held
 from tests.credits.test_summary import mentor_year
 from tests.roster.conftest import people_csv, person_row
 
@@ -178,6 +182,45 @@ def test_a_racing_request_with_the_same_key_is_undone_and_answered(client, dept,
     assert_replay(first, client.post(CONTRIBUTIONS, json=body, headers=mentor))
     assert len(looks) == 2
     assert ledger_rows() == 1
+
+
+def test_two_tries_at_once_with_one_key_append_once(app, client, backend, database_url, dept, headers, ledger_rows):
+    """The retry arrives while the first try still waits for the ledger: both pass the key
+    lookup before either commits; the database lets only one of them keep its work."""
+    mentor, body = with_key(headers("mentor")), meeting(dept, confirm_duplicate=True)
+    replies = []
+
+    def send():
+        replies.append(client.post(CONTRIBUTIONS, json=body, headers=mentor))
+
+    tries = [threading.Thread(target=send) for _ in range(2)]
+    with write_lock_held(backend, database_url):
+        for one in tries:
+            one.start()
+        wait_for_waiters(backend, database_url, 2)
+    for one in tries:
+        one.join(timeout=30)
+    assert [one.is_alive() for one in tries] == [False, False]
+    assert ledger_rows() == 1
+    done = [reply for reply in replies if reply.status_code == 201]
+    assert len(done) >= 1 and all(reply.get_json() == done[0].get_json() for reply in done)
+    assert sum(REPLAYED not in reply.headers for reply in done) == 1
+    for reply in replies:
+        if reply.status_code != 201:  # the loser came before the winner had kept its reply
+            assert_error(reply, 409, HEADER)
+
+
+def wait_for_waiters(backend: str, database_url: str, count: int) -> None:
+    """Until ``count`` requests wait behind the held lock (on SQLite, unseen: a moment)."""
+    if backend == "sqlite":
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + 10
+    with psycopg.connect(psycopg_url(database_url), autocommit=True) as watcher:
+        query = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+        while watcher.execute(query).fetchone()[0] < count:
+            assert time.monotonic() < deadline, "the two tries never both waited"
+            time.sleep(0.01)
 
 
 # One creating POST of each other domain ----------------------------------------------------------
