@@ -24,7 +24,6 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
-
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context, has_request_context, request

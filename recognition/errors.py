@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from flask import render_template, request
 from jinja2 import TemplateNotFound
-from sqlalchemy.exc import DBAPIError
 from markupsafe import escape
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .database import unavailable
+from .extensions import db
 
 PROBES = ("/healthz", "/readyz")
 
@@ -112,15 +115,11 @@ def register(app) -> None:
         """A locked, slow, read-only, full or unreachable database is a 503 the client may
         retry, said in the one shape, well before the worker is killed; anything else the
         database refuses is a bug (a 500)."""
-        from .database import unavailable  # noqa: PLC0415 - database imports flask's request machinery
-
         answer = unavailable(error)
         if answer is None:
             return handle_unexpected(error)
         app.logger.warning("Database unavailable (%s) for %s %s: %s", answer.reason, request.method,
                            request.path, getattr(error, "orig", error))
-        from .extensions import db  # noqa: PLC0415
-
         try:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the session is discarded at teardown anyway

@@ -91,7 +91,10 @@ def register(app) -> None:
         row = _find(pending.owner_id, pending.key) if pending else None
         if row is None:  # the first one's work was rolled back after all: try again
             return _in_progress(None)
-        return _answer(row, pending.fingerprint)
+        try:
+            return _answer(row, pending.fingerprint)
+        except DomainError as refusal:  # raised in an error handler, it would be a 500
+            return respond(refusal.status, refusal.message, refusal.errors)
 
 
 def not_recorded(view):
@@ -117,7 +120,7 @@ def begin():
         raise DomainError.field(HEADER, KEY_RULE, f"The {HEADER} header is not a usable key.")
     if getattr(view, "idempotency_not_recorded", False):
         return None
-    from .auth.current import api_actor  # noqa: PLC0415 - auth's views import this package
+    from .auth.current import api_actor  # noqa: PLC0415 - auth imports the models, which import this module
 
     owner_id, now = api_actor().person_id, utcnow()
     hours = current_app.config["IDEMPOTENCY_KEY_HOURS"]
