@@ -234,7 +234,8 @@ CASES = {
     "mentorships": ("admin", "/api/v1/mentorships", Mentorship, lambda dept: {"json": {
         "mentor_id": dept.ids["other_mentor"], "mentee_id": dept.ids["mentee"], "kind": "informal",
         "started_on": today().isoformat()}}),
-    "divisions": ("admin", "/api/v1/divisions", Division, lambda dept: {"json": {"name": "Geriatrics", "code": "GERI"}}),
+    "divisions": ("admin", "/api/v1/divisions", Division,
+                  lambda dept: {"json": {"name": "Geriatrics", "code": "GERI"}}),
     "awards": ("admin", "/api/v1/awards", Award, lambda dept: {"json": {
         "slug": "teaching-mentor", "name": "Teaching Mentor Award", "description": "For teaching.",
         "opens": "09-01", "closes": "10-15", "review_ends": "11-15", "decision": "11-30",
