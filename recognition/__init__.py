@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import apidoc, config, database, errors, parsing, security
+from . import apidoc, config, database, errors, idempotency, parsing, security
 from .extensions import api, csrf, db, login_manager, migrate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     errors.register(app)
     security.register(app)
+    idempotency.register(app)
     register_commands(app)
     return app
 
@@ -91,7 +92,8 @@ def register_blueprints(app: Flask) -> None:
                    credits_api, statements_api, verify_api, awards_api, cycles_api, nominations_api):
         csrf.exempt(module.blp)  # token-authenticated, never cookie-authenticated
         # Per app, not on the shared module-level blueprint: apps are built more than once.
-        app.before_request_funcs.setdefault(module.blp.name, []).append(require_token)
+        # The key of a retried POST is read once the token says whose it is.
+        app.before_request_funcs.setdefault(module.blp.name, []).extend([require_token, idempotency.begin])
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL)
 
 

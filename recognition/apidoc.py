@@ -84,6 +84,21 @@ def register_components(api) -> None:
     )
 
 
+def document_unavailable(spec) -> None:
+    """Any operation may meet a busy, read-only, full or unreachable database: a 503 to
+    retry after ``Retry-After`` (``errors.py``)."""
+    response = {
+        "description": "Service Unavailable: the database is busy, read-only, full or unreachable, and nothing "
+                       "was changed (errors.database says which); retry after Retry-After seconds",
+        "headers": {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for operations in spec._paths.values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("503", response)
+
+
 class PageArgsSchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))

@@ -30,7 +30,16 @@ class Defaults:
     SECRET_KEY: str | None = None
     # The database; None means SQLite in the instance folder.
     DATABASE_URL: str | None = None
-    SQLITE_BUSY_TIMEOUT_MS = 30_000
+    # How long a request waits for the database before answering 503 with Retry-After:
+    # well under gunicorn's 30-second worker timeout. SQLite: for the write lock;
+    # PostgreSQL: for any lock, and for any one statement. Work outside requests (the
+    # scheduler, the year-end batch, commands) waits SQLITE_JOB_BUSY_TIMEOUT_MS on SQLite.
+    SQLITE_BUSY_TIMEOUT_MS = 5_000
+    POSTGRES_LOCK_TIMEOUT_MS = 5_000
+    POSTGRES_STATEMENT_TIMEOUT_MS = 15_000
+    SQLITE_JOB_BUSY_TIMEOUT_MS = 60_000
+    # How long a retry with the same Idempotency-Key gets the first reply back.
+    IDEMPOTENCY_KEY_HOURS = 24
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     SESSION_COOKIE_HTTPONLY = True

@@ -7,6 +7,16 @@ never has to be upgraded (the source of "database is locked" under WAL). Request
 safe methods start deferred transactions, so readers never queue behind writers, and so
 does work outside a request that only reads (``read_only``: the year-end batch renders
 statements without holding the lock, then stores each in its own short transaction).
+
+A request never waits on the database longer than gunicorn lets a worker live (30 s):
+on SQLite it waits ``SQLITE_BUSY_TIMEOUT_MS`` for the write lock, on PostgreSQL
+``POSTGRES_LOCK_TIMEOUT_MS`` for any lock and ``POSTGRES_STATEMENT_TIMEOUT_MS`` for any
+statement; then ``errors.py`` answers 503 with Retry-After (``unavailable``). Work outside
+a request (the scheduler, the year-end batch, the command line) waits longer on SQLite
+(``SQLITE_JOB_BUSY_TIMEOUT_MS``) and without limit on PostgreSQL, as it always did.
+A connection that found the database read-only or unreachable is discarded with every
+other one then open (``_on_error``), so writes recover once the database does, without a
+restart: SQLite keeps a file opened read-only read-only for the life of the connection.
 """
 
 from __future__ import annotations
@@ -14,19 +24,24 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
-from flask import has_request_context, request
-from sqlalchemy import event, text
+from flask import current_app, has_app_context, has_request_context, request
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_busy_timeout_ms = 30_000
+_busy_timeout_ms = 60_000  # outside an app (never, in practice): the job's wait
 _read_only: ContextVar[bool] = ContextVar("recognition_read_only", default=False)
 
 
 def init_app(app) -> None:
     global _busy_timeout_ms
-    _busy_timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    _busy_timeout_ms = int(app.config["SQLITE_JOB_BUSY_TIMEOUT_MS"])
+
+
+def _limit(key: str) -> int:
+    return int(current_app.config[key])
 
 
 def writes_expected() -> bool:
@@ -67,13 +82,93 @@ def _on_connect(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _on_begin(connection):
+    in_request = has_request_context()
     if connection.dialect.name == "postgresql":
-        if _read_only.get() and not has_request_context():
+        if in_request:
+            lock, statement = _limit("POSTGRES_LOCK_TIMEOUT_MS"), _limit("POSTGRES_STATEMENT_TIMEOUT_MS")
+            connection.exec_driver_sql(f"SELECT set_config('lock_timeout', '{lock}ms', true), "
+                                       f"set_config('statement_timeout', '{statement}ms', true)")
+        elif _read_only.get():
             connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         return
     if connection.dialect.name != "sqlite":
         return
+    if has_app_context():
+        wait = _limit("SQLITE_BUSY_TIMEOUT_MS" if in_request else "SQLITE_JOB_BUSY_TIMEOUT_MS")
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {wait}")
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes_expected() else "BEGIN")
+
+
+# The database cannot serve for now ---------------------------------------------------------
+
+BUSY, TIMEOUT, READ_ONLY, FULL, UNREACHABLE = "busy", "timeout", "read_only", "full", "unreachable"
+# SQLite's primary result codes (``sqlite3.Error.sqlite_errorcode & 0xff``).
+SQLITE_CODES = {5: BUSY, 6: BUSY, 8: READ_ONLY, 10: UNREACHABLE, 13: FULL, 14: UNREACHABLE}
+# PostgreSQL SQLSTATEs, exact or by class (their first two characters).
+POSTGRES_STATES = {"55P03": BUSY, "40P01": BUSY, "40001": BUSY, "57014": TIMEOUT, "25006": READ_ONLY,
+                   "57P01": UNREACHABLE, "57P02": UNREACHABLE, "57P03": UNREACHABLE}
+POSTGRES_CLASSES = {"53": FULL, "08": UNREACHABLE}
+# Conditions tied to the connection, not to the moment: replace every open connection.
+STALE = frozenset({READ_ONLY, UNREACHABLE})
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    reason: str
+    message: str
+    rule: str
+    retry_after: int
+
+
+ANSWERS = {
+    BUSY: Unavailable(BUSY, "The database is busy with other changes and nothing was changed; "
+                            "try again in a few seconds.", "is busy: another change holds the lock", 2),
+    TIMEOUT: Unavailable(TIMEOUT, "The database took too long to answer and nothing was changed; "
+                                  "try again in a few seconds.", "did not answer in time", 5),
+    READ_ONLY: Unavailable(READ_ONLY, "The database cannot be written to at the moment, so nothing was "
+                                      "changed; the operator must make it writable (GET /readyz says so).",
+                           "is read-only", 30),
+    FULL: Unavailable(FULL, "The database's disk is full, so nothing was changed; the operator must free "
+                            "space.", "is out of space", 30),
+    UNREACHABLE: Unavailable(UNREACHABLE, "The database cannot be reached at the moment and nothing was "
+                                          "changed; try again shortly.", "cannot be reached", 30),
+}
+
+
+def reason_of(error: BaseException) -> str | None:
+    """Why the database could not serve, for errors that are the database's state rather
+    than the request's fault (a lock, a timeout, a read-only or full disk, a lost
+    server), or None."""
+    original = getattr(error, "orig", error)
+    if isinstance(original, sqlite3.Error):
+        code = getattr(original, "sqlite_errorcode", None)
+        if code is not None:
+            return SQLITE_CODES.get(code & 0xFF)
+        text_ = str(original).lower()
+        for words, reason in (("locked", BUSY), ("readonly", READ_ONLY), ("disk is full", FULL),
+                              ("unable to open", UNREACHABLE)):
+            if words in text_:
+                return reason
+        return None
+    state = getattr(original, "sqlstate", None)
+    if state:
+        return POSTGRES_STATES.get(state) or POSTGRES_CLASSES.get(state[:2])
+    if isinstance(error, exc.DBAPIError) and (error.connection_invalidated or isinstance(error, exc.OperationalError)):
+        return UNREACHABLE if type(original).__module__.startswith("psycopg") else None
+    return None
+
+
+def unavailable(error: BaseException) -> Unavailable | None:
+    reason = reason_of(error)
+    return ANSWERS[reason] if reason else None
+
+
+@event.listens_for(Engine, "handle_error")
+def _on_error(context):
+    """A read-only or lost database: treat it as a disconnect, so SQLAlchemy discards this
+    connection and every one opened before it; the next checkout opens afresh."""
+    if reason_of(context.original_exception) in STALE:
+        context.is_disconnect = True
 
 
 def lock_for_append(session, key: int) -> None:

@@ -9,7 +9,11 @@ from __future__ import annotations
 from flask import render_template, request
 from jinja2 import TemplateNotFound
 from markupsafe import escape
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .database import unavailable
+from .extensions import db
 
 PROBES = ("/healthz", "/readyz")
 
@@ -106,6 +110,28 @@ def register(app) -> None:
         return respond(503, "This installation of the app is missing its page templates; "
                             "the operator must reinstall it (GET /readyz says what is wrong).")
 
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(error: DBAPIError):
+        """A locked, slow, read-only, full or unreachable database is a 503 the client may
+        retry, said in the one shape, well before the worker is killed; anything else the
+        database refuses is a bug (a 500)."""
+        answer = unavailable(error)
+        if answer is None:
+            return handle_unexpected(error)
+        app.logger.warning("Database unavailable (%s) for %s %s: %s", answer.reason, request.method,
+                           request.path, getattr(error, "orig", error))
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the session is discarded at teardown anyway
+            pass
+        retry = {"Retry-After": str(answer.retry_after)}
+        try:
+            body, code = respond(503, answer.message, {"database": [answer.rule]})[:2]
+        except Exception:  # noqa: BLE001 - a page that needs the database to render cannot
+            body, code = plain_page(503, answer.message), 503
+            retry["Content-Type"] = "text/html; charset=utf-8"
+        return body, code, retry
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         app.logger.exception("Unhandled error", exc_info=error)
@@ -118,5 +144,8 @@ def respond(code: int, message: str, errors: dict | None = None):
     try:
         return render_template("errors/error.html", code=code, message=message, errors=errors or {}), code
     except TemplateNotFound:  # the page of last resort needs no template
-        return (f"<!doctype html><title>Error {code}</title><h1>Error {code}</h1><p>{escape(message)}</p>",
-                code, {"Content-Type": "text/html; charset=utf-8"})
+        return plain_page(code, message), code, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def plain_page(code: int, message: str) -> str:
+    return f"<!doctype html><title>Error {code}</title><h1>Error {code}</h1><p>{escape(message)}</p>"

@@ -49,6 +49,12 @@ class Api(flask_smorest.Api):
         for blp, app, name, parameters in pending:
             blp.register_views_in_doc(self, app, spec, name=name, parameters=parameters)
             spec.tag({"name": name, "description": blp.description})
+        if pending:
+            from .apidoc import document_unavailable
+            from .idempotency import document
+
+            document(spec, self._app.config["IDEMPOTENCY_KEY_HOURS"])
+            document_unavailable(spec)
         return spec
 
     @spec.setter

@@ -14,3 +14,4 @@ from .awards.models import (  # noqa: F401
     GrantRevocation, Letter, Nomination, NominationStatement, Recusal, ScoreRevision, ScoreSet,
 )
 from .outbox import OutboxMessage  # noqa: F401
+from .idempotency import IdempotencyKey  # noqa: F401

@@ -7,6 +7,7 @@ hide: which divisions exist is no secret.
 
 from sqlalchemy import select
 
+from .. import idempotency
 from ..apidoc import errors_for
 from ..auth.current import api_actor
 from ..auth.service import require_admin
@@ -81,6 +82,7 @@ def get_request(request_id):
 @blp.arguments(ResponseInSchema)
 @blp.response(201, ReceivedSchema)
 @errors_for(401, 404, 409, 422)
+@idempotency.not_recorded
 def submit_response(body, request_id):
     """Answer a request, once. The response is stored without your name and can never be
     seen or changed again, by you or anyone"""
