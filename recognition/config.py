@@ -73,6 +73,9 @@ class Defaults:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "mentoring@localhost"
+    # A message the outbox claimed for sending but did not mark sent within this many
+    # minutes (its delivery died) is delivered again by the next run.
+    OUTBOX_CLAIM_MINUTES = 15
     # The address people use to reach the app, for links in emails, certificates, QR codes,
     # signed statements and calendar feeds. None: the address `recognition serve`/`demo` was
     # started on, or inside a request the address it came to (see recognition/links.py).
