@@ -106,6 +106,10 @@ class Defaults:
     SCHEDULER_TRIGGERS: dict = {}
     # A second scheduler waits as a standby, trying the first one's lock this often.
     SCHEDULER_LOCK_RETRY_SECONDS = 30
+    # Stopping the scheduler (Ctrl+C, SIGTERM) waits this long for the job in flight; then
+    # a duty (the year-end statements) stops at its next statement and is handed back to
+    # the next start, which finishes it.
+    SCHEDULER_STOP_WAIT_SECONDS = 60
     # Reminders the scheduler sends, each once. Feedback requests go out in the last this
     # many days of a feedback period (and until its answers close).
     FEEDBACK_REQUEST_DAYS_BEFORE_END = 45
