@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -114,3 +114,33 @@ def test_a_delivery_sends_no_more_than_its_limit_and_leaves_the_rest_unclaimed(a
         assert recorder.subjects == [f"Subject {n}" for n in range(limit)]
         assert db.session.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None),
                                                             OutboxMessage.claimed_at.is_not(None))) == 0
+
+
+# Feedback requests are mailed directly, not through the outbox: the same rule holds ------
+
+def test_feedback_requests_read_before_another_process_mailed_them_are_not_mailed_again(
+        app, dept, database_url, app_on, outbox):
+    from recognition.database import read_only
+    from recognition.feedback import service as feedback
+    from recognition.feedback.models import Request
+
+    asked = datetime(2025, 11, 17, 12)
+    with app.app_context():
+        assert len(feedback.request_feedback("2025", asked)) == 2
+        db.session.commit()
+        with read_only():  # the page, job or command that is about to mail them reads them
+            stale = list(db.session.scalars(select(Request).where(Request.sent_at.is_(None))))
+            db.session.expunge_all()
+            db.session.rollback()
+
+    other = app_on(database_url)  # meanwhile the scheduler mails them
+    with other.app_context():
+        feedback.send_requests(list(db.session.scalars(select(Request))), asked)
+        db.session.commit()
+    assert len(outbox.new()) == 2
+
+    with app.app_context():
+        feedback.send_requests(stale, asked + timedelta(minutes=1))
+        db.session.commit()
+        assert outbox.new() == [], "mailed twice"
+        assert {r.sent_at for r in db.session.scalars(select(Request))} == {asked}
