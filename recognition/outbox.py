@@ -121,7 +121,8 @@ def deliver(limit: int = 500, now: datetime | None = None) -> tuple[int, str | N
                 send([compose(message.recipient, message.subject, message.body)])
             except Exception as error:  # noqa: BLE001 - SMTP and file errors alike; keep it queued
                 db.session.rollback()
-                first_error = first_error or _failed(message.id, token, error)
+                detail = _failed(message.id, token, error)
+                first_error = first_error or detail
                 if _refused(error):
                     log.warning("Outbox message %s refused: %s", message.id, error)
                     continue

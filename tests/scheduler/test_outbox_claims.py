@@ -144,3 +144,24 @@ def test_feedback_requests_read_before_another_process_mailed_them_are_not_maile
         db.session.commit()
         assert outbox.new() == [], "mailed twice"
         assert {r.sent_at for r in db.session.scalars(select(Request))} == {asked}
+
+
+def test_every_refused_message_is_recorded_and_released_for_the_next_run(app, monkeypatch):
+    import smtplib
+
+    queue_many(app, 4)
+    recorder = Recorder(1)
+
+    def refusing(messages):
+        if str(messages[0]["Subject"]) in ("Subject 1", "Subject 2"):
+            raise smtplib.SMTPRecipientsRefused({str(messages[0]["To"]): (550, b"No such user")})
+        return recorder(messages)
+
+    monkeypatch.setattr(outbox, "send", refusing)
+    with app.app_context():
+        sent, error = outbox.deliver()
+        assert (sent, error.split(":")[0]) == (2, "SMTPRecipientsRefused")
+        rows = {row.key: row for row in db.session.scalars(select(OutboxMessage))}
+        assert [(rows[f"test:{n}"].attempts, rows[f"test:{n}"].claimed_at is None, rows[f"test:{n}"].sent_at is None)
+                for n in (1, 2)] == [(1, True, True), (1, True, True)]
+        assert outbox.pending() == 2
