@@ -93,6 +93,9 @@ class Defaults:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "mentoring@localhost"
+    # A message the outbox claimed for sending but did not mark sent within this many
+    # minutes (its delivery died) is delivered again by the next run.
+    OUTBOX_CLAIM_MINUTES = 15
     # The address people use to reach the app, for links in emails, certificates, QR codes,
     # signed statements and calendar feeds. None: the address `recognition serve`/`demo` was
     # started on, or inside a request the address it came to (see recognition/links.py).
@@ -126,6 +129,10 @@ class Defaults:
     SCHEDULER_TRIGGERS: dict = {}
     # A second scheduler waits as a standby, trying the first one's lock this often.
     SCHEDULER_LOCK_RETRY_SECONDS = 30
+    # Stopping the scheduler (Ctrl+C, SIGTERM) waits this long for the job in flight; then
+    # a duty (the year-end statements) stops at its next statement and is handed back to
+    # the next start, which finishes it.
+    SCHEDULER_STOP_WAIT_SECONDS = 60
     # Reminders the scheduler sends, each once. Feedback requests go out in the last this
     # many days of a feedback period (and until its answers close).
     FEEDBACK_REQUEST_DAYS_BEFORE_END = 45

@@ -8,7 +8,7 @@ from .feedback.models import Answer, Comment, Instrument, Receipt, Release, Requ
 from .reflections.models import Reflection  # noqa: F401
 from .credits.models import CreditProfile, Statement, StatementRevocation  # noqa: F401
 from .ratelimit import RateHit  # noqa: F401
-from .scheduler.models import ScheduledNotice  # noqa: F401
+from .scheduler.models import DutyRun, ScheduledNotice  # noqa: F401
 from .awards.models import (  # noqa: F401
     Award, CommitteeMember, Cycle, CycleDateChange, CycleTransition, Decision, DecisionWinner, Grant,
     GrantRevocation, Letter, Nomination, NominationStatement, Recusal, ScoreRevision, ScoreSet,

@@ -2,9 +2,10 @@
 
 ``queue`` adds a message under a key (``award:12:call:345``); the same key is refused by
 the database, so a notice is queued once however often the code that decides it runs.
-``deliver`` sends what is queued, through SMTP or as ``.eml`` files (``mail.send``), and
-marks each message sent in its own commit: a failure part-way leaves the rest queued for
-the next delivery, and nothing is sent twice.
+``deliver`` claims what is queued, sends it through SMTP or as ``.eml`` files
+(``mail.send``), and marks each message sent in its own commit: a failure part-way leaves
+the rest queued for the next delivery, and two deliveries at once never send a message
+twice (see ``deliver`` for the one window where a message may go out again).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-
 import smtplib
+import uuid
+from datetime import datetime, timedelta
 
-from sqlalchemy import String, Text, select
+from flask import current_app
+from sqlalchemy import String, Text, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,6 +41,10 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The delivery that is sending it: a message is claimed (in a commit of its own) before
+    # it is sent, so two deliveries at once never both send it.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
 
 
 @dataclass(frozen=True)
@@ -88,32 +94,103 @@ def _refused(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
 
 
-def deliver(limit: int = 500) -> tuple[int, str | None]:
+def deliver(limit: int = 500, now: datetime | None = None) -> tuple[int, str | None]:
     """Send up to ``limit`` queued messages, oldest first. Returns (sent, the first error).
-    A message the server refuses for good is recorded and passed over, so it never holds
-    back the rest; any other failure (the server down, a full disk) stops the run. Either
-    way the failed message stays queued with its attempts and error."""
-    queued = db.session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
-                                .order_by(OutboxMessage.id).limit(limit)).all()
-    sent, first_error = 0, None
-    for message in queued:
-        try:
-            send([compose(message.recipient, message.subject, message.body)])
-        except Exception as error:  # noqa: BLE001 - SMTP and file errors alike; keep it queued
-            db.session.rollback()
-            failed = db.session.get(OutboxMessage, message.id)
-            failed.attempts += 1
-            failed.last_error = f"{type(error).__name__}: {error}"[:2000]
-            db.session.commit()
-            first_error = first_error or failed.last_error
-            if _refused(error):
-                log.warning("Outbox message %s refused: %s", message.id, error)
-                continue
-            log.warning("Outbox delivery stopped at message %s: %s", message.id, error)
-            return sent, first_error
-        message.sent_at = utcnow()
-        message.attempts += 1
-        message.last_error = None
-        db.session.commit()
-        sent += 1
+
+    Each message is claimed before it is sent, in a short commit of its own (a conditional
+    UPDATE: only an unsent message no one else holds is claimed), so deliveries running at
+    once (the 10-minute job, an administrator's ``scheduler run``, a second process) each
+    send a message only if they won it: every message is sent once, whoever delivers. A
+    claim left by a delivery that died is taken over after OUTBOX_CLAIM_MINUTES; a message
+    sent just before such a death, and not yet marked, is sent again then (at least once,
+    never silently dropped). A message the server refuses for good is recorded and passed
+    over, so it never holds back the rest; any other failure (the server down, a full
+    disk) stops the run. Either way the failed message is released, with its attempts and
+    error, for the next run. Call it with no transaction of the caller's open."""
+    token = uuid.uuid4().hex
+    sent = tried = after = 0
+    first_error = None
+    while tried < limit:
+        claimed = _claim(token, min(CLAIM_BATCH, limit - tried), after, now)
+        if not claimed:
+            break
+        after = claimed[-1].id  # one pass, oldest first: a refused message waits for the next run
+        for index, message in enumerate(claimed):
+            tried += 1
+            try:
+                send([compose(message.recipient, message.subject, message.body)])
+            except Exception as error:  # noqa: BLE001 - SMTP and file errors alike; keep it queued
+                db.session.rollback()
+                detail = _failed(message.id, token, error)
+                first_error = first_error or detail
+                if _refused(error):
+                    log.warning("Outbox message %s refused: %s", message.id, error)
+                    continue
+                log.warning("Outbox delivery stopped at message %s: %s", message.id, error)
+                _release([m.id for m in claimed[index + 1:]], token)
+                return sent, first_error
+            _mark_sent(message.id, token)
+            sent += 1
     return sent, first_error
+
+
+# Messages claimed at once: few, so a delivery that dies holds little for the claim window.
+CLAIM_BATCH = 20
+
+
+def claim_window(now: datetime | None = None) -> datetime:
+    """Claims made before this are presumed left by a delivery that died."""
+    minutes = float(current_app.config.get("OUTBOX_CLAIM_MINUTES", 15))
+    return (now or utcnow()) - timedelta(minutes=minutes)
+
+
+def _claim(token: str, size: int, after: int, now: datetime | None) -> list:
+    """Claim up to ``size`` of the oldest unsent, unclaimed (or abandoned) messages after
+    id ``after``, and commit. Only the rows this UPDATE changed are ours: a row another delivery claimed
+    or sent meanwhile fails its condition (PostgreSQL re-checks it after the other
+    transaction commits; SQLite's writers take turns)."""
+    now = now or utcnow()
+    free = and_(OutboxMessage.sent_at.is_(None),
+                or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < claim_window(now)))
+    while True:
+        ids = list(db.session.scalars(select(OutboxMessage.id).where(free, OutboxMessage.id > after)
+                                      .order_by(OutboxMessage.id).limit(size)))
+        if not ids:
+            db.session.rollback()
+            return []
+        rows = db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids), free).values(claimed_by=token, claimed_at=now)
+            .returning(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body)
+            .execution_options(synchronize_session=False)).all()
+        db.session.commit()
+        if rows:
+            return sorted(rows, key=lambda row: row.id)
+        after = ids[-1]  # every one taken by another delivery meanwhile: look further on
+
+
+def _mine(message_id: int, token: str):
+    return and_(OutboxMessage.id == message_id, OutboxMessage.claimed_by == token)
+
+
+def _mark_sent(message_id: int, token: str) -> None:
+    db.session.execute(update(OutboxMessage).where(_mine(message_id, token))
+                       .values(sent_at=utcnow(), attempts=OutboxMessage.attempts + 1, last_error=None)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _failed(message_id: int, token: str, error: Exception) -> str:
+    detail = f"{type(error).__name__}: {error}"[:2000]
+    db.session.execute(update(OutboxMessage).where(_mine(message_id, token))
+                       .values(attempts=OutboxMessage.attempts + 1, last_error=detail, claimed_by=None, claimed_at=None)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    return detail
+
+
+def _release(message_ids: list[int], token: str) -> None:
+    """Give back claimed messages this delivery will not send now."""
+    if message_ids:
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(message_ids), OutboxMessage.claimed_by == token)
+                           .values(claimed_by=None, claimed_at=None).execution_options(synchronize_session=False))
+        db.session.commit()

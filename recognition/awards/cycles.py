@@ -255,13 +255,38 @@ def _reason(reason: str | None) -> str:
     return reason
 
 
-def advance(cycle: Cycle, actor: Actor, reason: str | None, day: date, now: datetime) -> CycleTransition:
-    """Move the cycle into its next phase now, ahead of the schedule, with a reason (a
-    manager with no conflict of interest in the cycle: ``managers``)."""
+def lock(cycle: Cycle) -> Cycle:
+    """Read the cycle again, holding its row until the transaction ends, so a change that
+    depends on its phase sees the phase as it is and no one moves it meanwhile. PostgreSQL
+    locks the row (FOR UPDATE); SQLite's writers are already one at a time (BEGIN IMMEDIATE)."""
+    db.session.execute(select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
+    db.session.refresh(cycle)
+    return cycle
+
+
+def expect_phase(cycle: Cycle, expected: str | None) -> None:
+    """Refuse a change asked for while the cycle was in another phase: two managers who
+    both saw it open and pressed "advance" move it one phase, not two."""
+    if expected is None or not str(expected).strip():
+        raise DomainError.field("from_phase", "is required: the phase you saw the cycle in and mean to move it from")
+    if expected not in PHASES:
+        raise DomainError.field("from_phase", f"must be one of {', '.join(PHASES)}")
+    if cycle.phase != expected:
+        raise Conflict(f"The cycle is {cycle.phase} now, not {expected}: it was moved meanwhile, and nothing changed. "
+                       "Look at it again before moving it on.",
+                       {"from_phase": [f"is stale: the cycle is {cycle.phase} now"]})
+
+
+def advance(cycle: Cycle, actor: Actor, reason: str | None, day: date, now: datetime, *,
+            from_phase: str | None) -> CycleTransition:
+    """Move the cycle from ``from_phase`` (the phase the manager saw it in) into the next
+    one now, ahead of the schedule, with a reason (a manager with no conflict of interest
+    in the cycle: ``managers``). A cycle no longer in ``from_phase`` is a Conflict."""
     from .managers import require_free_manager  # noqa: PLC0415
 
     require_free_manager(cycle, actor, "reason", "move its phases")
     reason = _reason(reason)
+    expect_phase(lock(cycle), from_phase)
     target = next_phase(cycle.phase)
     if target is None:
         raise Conflict("The cycle has been announced: there is no later phase.", {"phase": ["is announced"]})
@@ -273,7 +298,10 @@ def advance(cycle: Cycle, actor: Actor, reason: str | None, day: date, now: date
         _record_date(cycle, "opens_on", day, actor, reason, now)
     if target == "closed" and max(day - timedelta(days=1), cycle.opens_on) < cycle.closes_on:
         _record_date(cycle, "closes_on", max(day - timedelta(days=1), cycle.opens_on), actor, reason, now)
-    return step(cycle, target, day, now, source="admin", actor=actor, reason=reason)
+    try:
+        return step(cycle, target, day, now, source="admin", actor=actor, reason=reason)
+    except Conflict as error:  # the schedule or another manager moved it after the lock was read
+        raise Conflict(error.message, {"from_phase": [f"is stale: the cycle has moved past {from_phase}"]}) from None
 
 
 def _record_date(cycle: Cycle, field: str, new: date, actor: Actor, reason: str, now: datetime) -> CycleDateChange:
@@ -293,6 +321,7 @@ def move_date(cycle: Cycle, field: str, new: date, actor: Actor, reason: str | N
 
     require_free_manager(cycle, actor, "field", "move its dates")
     reason = _reason(reason)
+    lock(cycle)  # which dates may move depends on the phase: read it as it is now
     if field not in DATE_FIELDS:
         raise DomainError.field("field", f"must be one of {', '.join(DATE_FIELDS)}")
     if field not in MOVABLE[cycle.phase]:

@@ -188,17 +188,19 @@ def get_cycle(cycle_id):
 
 
 @blp.post("/<int:cycle_id>/advance")
-@blp.arguments(AdvanceInSchema, example={"reason": "The committee finished early"})
+@blp.arguments(AdvanceInSchema, example={"from_phase": "review", "reason": "The committee finished early"})
 @blp.response(200, AwardCycleSchema)
 @errors_for(401, 403, 404, 409, 422)
 def advance_cycle(body, cycle_id):
     """Move the cycle into its next phase now, ahead of its dates, saying why (managers).
     Entering a phase does what the schedule would: closing freezes the evidence, the
-    announcement grants the awards. Deciding needs the winners recorded first"""
+    announcement grants the awards. Deciding needs the winners recorded first. Name the
+    phase you mean to move it from: a cycle that has moved since is a 409, so two managers
+    pressing at once move it one phase"""
     actor = api_actor()
     cycle = cycles.get(cycle_id)
     _manage(cycle, actor, "reason")
-    cycles.advance(cycle, actor, body["reason"], today(), utcnow())
+    cycles.advance(cycle, actor, body["reason"], today(), utcnow(), from_phase=body["from_phase"])
     db.session.commit()
     return cycle_view(cycle, actor)
 

@@ -15,7 +15,7 @@ import re
 from flask import request
 from wtforms import (
     BooleanField, DateField, FloatField, IntegerField, RadioField, SelectChoice, SelectField, SelectMultipleField,
-    StringField, TextAreaField,
+    HiddenField, StringField, TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -203,6 +203,13 @@ class ReasonForm(PageForm):
     """A change to a cycle's schedule or a grant, kept on the record with its reason."""
 
     reason = TextAreaField("Reason (kept on the record)", validators=[Length(max=2000, message="must be at most 2000 characters")])
+
+
+class AdvanceForm(ReasonForm):
+    """Moving the cycle on: the page carries the phase it showed, so a press on a page that
+    has gone stale (someone moved the cycle since) is refused rather than moving it twice."""
+
+    from_phase = HiddenField()
 
 
 class MoveDateForm(ReasonForm):

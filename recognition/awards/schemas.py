@@ -274,6 +274,9 @@ AwardCyclePageSchema = page_schema(AwardCycleSchema, "AwardCyclePage")
 
 
 class AdvanceInSchema(Schema):
+    from_phase = fields.String(required=True, validate=validate.OneOf(PHASES), metadata={
+        "description": "The phase you saw the cycle in and mean to move it from: if it has moved since "
+                       "(another manager, the schedule), the answer is 409 and nothing changes"})
     reason = fields.String(required=True, validate=REASON, metadata={"description": "Why ahead of the schedule"})
 
 

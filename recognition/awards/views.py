@@ -28,7 +28,7 @@ from ..extensions import db
 from ..people.models import Division, DivisionDirector, Person
 from ..people.service import find_by_email
 from . import announce, committee, cycles, definitions, exports, managers, nominations
-from .forms import ActionForm, AwardForm, CycleForm, DecisionForm, MemberForm, MoveDateForm, ReasonForm
+from .forms import ActionForm, AdvanceForm, AwardForm, CycleForm, DecisionForm, MemberForm, MoveDateForm, ReasonForm
 from .models import PHASES, Award, CommitteeMember, Cycle, Grant, GrantRevocation, Letter, Nomination, ScoreSet
 
 blp = Blueprint("awards", __name__)
@@ -261,10 +261,10 @@ def _done(message: str, cycle_id: int, anchor: str = "", endpoint: str = "awards
 def advance(cycle_id: int):
     """Move the cycle into its next phase now, with a reason."""
     actor, found = _managed(cycle_id)
-    form = ReasonForm(prefix="advance")
+    form = AdvanceForm(prefix="advance")
     if form.validate_on_submit():
         try:
-            transition = cycles.advance(found, actor, form.reason.data, today(), utcnow())
+            transition = cycles.advance(found, actor, form.reason.data, today(), utcnow(), from_phase=form.from_phase.data)
         except DomainError as error:
             db.session.rollback()
             form.refused(error)
@@ -414,7 +414,7 @@ def _manager_view(actor: Actor, cycle: Cycle, day: date, advance_form, move_form
         "history": cycles.history(cycle.id),
         "next_phase": cycles.next_phase(cycle.phase),
         "decided": cycles.latest_decision(cycle.id) is not None,
-        "advance_form": advance_form or ReasonForm(prefix="advance", formdata=None),
+        "advance_form": advance_form or AdvanceForm(prefix="advance", formdata=None),
         "move_form": move_form or _date_choices(MoveDateForm(prefix="move", formdata=None), cycle),
         "members": members,
         "removable": cycle.phase not in ("decided", "announced"),

@@ -293,21 +293,41 @@ def _executor(workers: int) -> ProcessPoolExecutor:
         # No connection may cross the fork: close the parent's; it reopens them when needed.
         for engine in db.engines.values():
             engine.dispose()
-        return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_forked, initargs=(app,))
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_forked, initargs=(app, os.getpid()))
     config = {key: value for key, value in app.config.items() if key.isupper()}
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_spawned,
-                               initargs=(config, app.instance_path))
+                               initargs=(config, app.instance_path, os.getpid()))
 
 
-def _start_forked(app) -> None:
+# How often a worker looks whether the process that started it is still there.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _outlive_no_parent(parent: int) -> None:
+    """End this worker when its parent dies, however it dies (kill -9 included): a pool
+    whose parent is gone waits for work forever, holding memory and database connections.
+    A dead parent's children are re-parented, so ``getppid`` changes; the whole chunk in
+    hand is lost, never half a statement (each is stored in one transaction)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="batch-parent-watch", daemon=True).start()
+
+
+def _start_forked(app, parent: int) -> None:
+    _outlive_no_parent(parent)
     app.app_context().push()
     for engine in db.engines.values():
         engine.dispose(close=False)  # should the parent have kept one: leave it to the parent
     _close_at_exit()
 
 
-def _start_spawned(config: dict, instance_path: str) -> None:
+def _start_spawned(config: dict, instance_path: str, parent: int) -> None:
     """A spawned worker builds its own app with the parent's configuration and instance folder."""
+    _outlive_no_parent(parent)
     os.environ["RECOGNITION_INSTANCE_PATH"] = instance_path
     from .. import create_app
 

@@ -9,7 +9,7 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, exists, insert, or_, select
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 
 from .. import links
 from ..auth.service import Actor
@@ -154,14 +154,31 @@ def messages_for(requests: list[Request], reminder: bool):
         yield request, compose(mentee.email, subject, body)
 
 
+def _claim(requests: list[Request], condition, values: dict) -> list[Request]:
+    """Mark, among ``requests``, those the database still finds in ``condition``, and
+    return them (read afresh): the list the caller holds may be stale, and another process
+    (the scheduler, an administrator's page, the command line) may be mailing the same
+    requests. On PostgreSQL the rows stay locked until the caller commits, and the other
+    process's update re-checks the condition after; SQLite's writers take turns. So each
+    request is mailed by one of them, and a failed send rolls the mark back."""
+    ids = [r.id for r in requests]
+    if not ids:
+        return []
+    claimed = list(db.session.scalars(update(Request).where(Request.id.in_(ids), condition).values(**values)
+                                      .returning(Request.id).execution_options(synchronize_session=False)))
+    if not claimed:
+        return []
+    return list(db.session.scalars(select(Request).where(Request.id.in_(claimed)).order_by(Request.id)
+                                   .execution_options(populate_existing=True)))
+
+
 def send_requests(requests: list[Request], now: datetime) -> str:
+    """Mail the requests not mailed yet (by anyone, this moment included)."""
     from ..mail import send
 
-    pending = [r for r in requests if r.sent_at is None]
+    pending = _claim([r for r in requests if r.sent_at is None], Request.sent_at.is_(None), {"sent_at": now})
     outgoing = list(messages_for(pending, reminder=False))
     where = send([message for _, message in outgoing])
-    for request, _ in outgoing:
-        request.sent_at = now
     db.session.flush()
     return where
 
@@ -179,11 +196,10 @@ def remind(period: str, now: datetime) -> list[Request]:
         r for r in db.session.scalars(unanswered(period).order_by(Request.id))
         if (r.reminded_at or r.sent_at or r.created_at) <= due
     ]
+    requests = _claim(requests, func.coalesce(Request.reminded_at, Request.sent_at, Request.created_at) <= due,
+                      {"reminded_at": now, "reminders": Request.reminders + 1})
     outgoing = list(messages_for(requests, reminder=True))
     send([message for _, message in outgoing])
-    for request, _ in outgoing:
-        request.reminded_at = now
-        request.reminders += 1
     db.session.flush()
     return requests
 

@@ -85,6 +85,12 @@ def _show(app) -> None:
             click.echo(f"    {rows[index - 1].job.description}")
     if not all(row.stored for row in rows):
         click.echo("\n* computed from the trigger: no scheduler has stored this job yet.")
+    owed = runner.unfinished(app)
+    if owed:
+        then = "the running scheduler finishes them within a day" if running else "the next scheduler start finishes them"
+        click.echo(f"\nUnfinished duties ({then}; `recognition scheduler run JOB --date D` finishes one now):")
+        for line in owed:
+            click.echo(f"  {line}")
 
 
 def _next(row, running: bool) -> str:

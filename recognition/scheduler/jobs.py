@@ -36,6 +36,7 @@ from .. import outbox
 from ..mentorships.models import Mentorship
 from ..mentorships.rules import expectation_applies
 from ..people.models import DivisionDirector, Person
+from . import duties
 from .models import ScheduledNotice
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,9 @@ class Job:
     # replace them per job). Keep jobs out of 01:00–03:00, where daylight saving moves the clock.
     trigger: dict
     description: str
+    # A duty: work that must be finished, recorded per run in duty_runs and finished by the
+    # next start (or the daily unfinished_duties) if a run dies or stops part-way (duties.py).
+    duty: bool = False
 
 
 # Time --------------------------------------------------------------------------------
@@ -151,11 +155,33 @@ def year_end_statements(day: date) -> str:
     the July-June years (Mainpro+'s 2025 ends 30 June 2026); the batch leaves a year that
     is not over for the later run, and skips whoever already has a statement, so a rerun
     issues only what is missing. It renders in this process: forking workers from a
-    process that runs threads (the scheduler's) is unsafe."""
-    result = batch.issue_year(day.year - 1, workers=1, now=moment(day))
+    process that runs threads (the scheduler's) is unsafe. A duty: its progress is
+    recorded as statements are stored, and a run killed or stopped part-way is finished
+    by the next start."""
+    work = batch.plan(day.year - 1, now=moment(day))
+    duties.total(len(work.items) + len(work.skipped))
+    result = batch.run(work, workers=1, progress=duties.advance)
     for failure in result.failures:
         log.error("Statement for person %s (%s) failed: %s", failure.person_id, failure.framework_id, failure.detail)
+    if result.failures:
+        duties.unfinished(f"{_count(len(result.failures), 'statement')} failed")
     return result.summary()
+
+
+def unfinished_duties(day: date) -> str:
+    """Finish every duty whose date has come and whose work is not done (a run killed,
+    failed or stopped part-way): the scheduler also does this as it starts."""
+    from . import runner  # noqa: PLC0415 - runner imports this module
+
+    owed = [(row.job_id, date.fromisoformat(row.period), duties.describe(row)) for row in duties.owed(day)]
+    db.session.rollback()
+    done = []
+    for job_id, period, what in owed:
+        if job_id not in JOBS:
+            continue
+        log.warning("Catching up %s", what)
+        done.append(f"{job_id} for {period.isoformat()}: {runner.run(app=current_app._get_current_object(), job_id=job_id, day=period)}")
+    return "; ".join(done) or "no duty left unfinished"
 
 
 # Mentorship reminders ----------------------------------------------------------------
@@ -300,7 +326,8 @@ JOBS: dict[str, Job] = {job.id: job for job in (
     Job("feedback_reminders", feedback_reminders, {"hour": 6, "minute": 30},
         "Remind mentees who have not answered, at most once per reminder interval."),
     Job("year_end_statements", year_end_statements, {"month": "1,7", "day": 1, "hour": 4, "minute": 0},
-        "Issue every eligible person's credit statement for the year just ended (1 July: July-June years such as Mainpro+)."),
+        "Issue every eligible person's credit statement for the year just ended (1 July: July-June years such as Mainpro+).",
+        duty=True),
     Job("meeting_reminders", meeting_reminders, {"day_of_week": "mon", "hour": 7, "minute": 30},
         "Remind formal mentors and mentees with no meeting recorded for MEETING_OVERDUE_DAYS days, once per gap."),
     Job("check_in_reminders", check_in_reminders, {"hour": 7, "minute": 0},
@@ -311,4 +338,6 @@ JOBS: dict[str, Job] = {job.id: job for job in (
         "Send email waiting in the outbox (queued by award cycles), retrying what failed."),
     Job("cfar_reminders", cfar_reminders, {"hour": 7, "minute": 15},
         "Remind a person, their division director and formal mentors of a CFAR date coming up."),
+    Job("unfinished_duties", unfinished_duties, {"hour": 4, "minute": 45},
+        "Finish any duty (year-end statements) whose run died, failed or was stopped part-way; also done at every start."),
 )}

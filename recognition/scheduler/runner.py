@@ -37,6 +37,7 @@ import click
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job as StoredJob
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -45,8 +46,9 @@ from sqlalchemy import create_engine, inspect
 
 from ..clock import utcnow
 from ..database import read_only
+from ..errors import DomainError
 from ..extensions import db
-from . import JOB_TABLE, jobs, lock
+from . import JOB_TABLE, duties, jobs, lock
 
 log = logging.getLogger(__name__)
 STORE = "default"
@@ -198,17 +200,68 @@ def run(app, job_id: str, day: date) -> str:
     job = jobs.JOBS[job_id]
     held = lock.for_app(app, f"job-{job_id}")
     held.acquire(wait=True)
+    IN_FLIGHT.enter()
     try:
         with app.app_context():
             try:
-                summary = job.function(day)
+                summary = _perform(job, day)
                 db.session.commit()
             except BaseException:
                 db.session.rollback()
                 raise
     finally:
+        IN_FLIGHT.leave()
         held.release()
     log.info("%s for %s: %s", job_id, day.isoformat(), summary)
+    return summary
+
+
+class Running:
+    """How many runs are under way in this process (a catch-up runs a duty inside its own
+    run), so a stopping scheduler can wait for them."""
+
+    def __init__(self):
+        self._count = 0
+        self._changed = threading.Condition()
+
+    def enter(self) -> None:
+        with self._changed:
+            self._count += 1
+
+    def leave(self) -> None:
+        with self._changed:
+            self._count -= 1
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self._count == 0, timeout)
+
+
+IN_FLIGHT = Running()
+
+
+def _perform(job: jobs.Job, day: date) -> str:
+    """Run the job; a duty's run is recorded (duties.py), however it ends."""
+    if not job.duty:
+        return job.function(day)
+    progress = duties.start(job.id, day)
+    try:
+        summary = job.function(day)
+    except duties.HandedBack as stopped:
+        db.session.rollback()
+        duties.finish(progress, "handed_back", str(stopped))
+        return f"handed back ({stopped}); the next start finishes it"
+    except DomainError:
+        db.session.rollback()
+        duties.refused(progress)
+        raise
+    except BaseException as error:
+        db.session.rollback()
+        duties.finish(progress, "incomplete", f"{type(error).__name__}: {error}")
+        raise
+    db.session.commit()
+    duties.finish(progress, "done" if progress.complete else "incomplete", progress.detail or summary)
     return summary
 
 
@@ -270,6 +323,7 @@ def _run_holding(app, held, retry: float, say) -> bool:
     lost, stop = threading.Event(), threading.Event()
     watchdog = threading.Thread(target=_watch, args=(held, scheduler, retry, lost, stop), name="scheduler-lock", daemon=True)
     watchdog.start()
+    _catch_up_at_start(app, scheduler, say)
     try:
         scheduler.start()
     except KeyboardInterrupt:
@@ -278,8 +332,46 @@ def _run_holding(app, held, retry: float, say) -> bool:
         stop.set()
         watchdog.join()
         if scheduler.running:
-            scheduler.shutdown(wait=True)
+            scheduler.shutdown(wait=False)
+        _let_in_flight_end(app, say)
     return lost.is_set()
+
+
+def unfinished(app) -> list[str]:
+    """The duties owed now, in words (only reads)."""
+    with app.app_context(), read_only():
+        return [duties.describe(row) for row in duties.owed(jobs.local_today(app.config))]
+
+
+def _catch_up_at_start(app, scheduler, say) -> None:
+    """Before any job: finish the duties a run left unfinished (killed, failed or stopped
+    part-way), on the scheduler's one worker, as its first run."""
+    if "unfinished_duties" not in jobs.JOBS:
+        return
+    owed = unfinished(app)
+    if not owed:
+        return
+    for line in owed:
+        say(f"Unfinished duty: {line}. Finishing it now.")
+    scheduler.add_jobstore(MemoryJobStore(), "startup")
+    scheduler.add_job(fire, trigger="date", args=("unfinished_duties",), id="unfinished_duties_at_start",
+                      name="unfinished_duties", jobstore="startup", executor="default", misfire_grace_time=None)
+
+
+def _let_in_flight_end(app, say) -> None:
+    """Wait up to SCHEDULER_STOP_WAIT_SECONDS for the job in flight; then ask a duty to
+    stop at its next step and hand back what is left (the next start finishes it), and
+    wait for that. Another Ctrl+C stops at once (a duty's run then stays owed too)."""
+    limit = float(app.config["SCHEDULER_STOP_WAIT_SECONDS"])
+    try:
+        if IN_FLIGHT.wait_idle(limit):
+            return
+        say(f"The job in flight is still running after {limit:g} s: asking it to stop at its next step; "
+            "a duty hands back what is left to the next start.")
+        duties.STOP.set()
+        IN_FLIGHT.wait_idle()
+    finally:
+        duties.STOP.clear()
 
 
 def _watch(held, scheduler, every: float, lost: threading.Event, stop: threading.Event) -> None:

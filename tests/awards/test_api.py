@@ -286,9 +286,10 @@ def test_managers_move_dates_and_advance_with_reasons_kept_in_the_history(app, c
     moved = client.post(f"{world.cycle_url}/dates", json=body, headers=headers("admin"))
     assert moved.status_code == 200 and moved.get_json()["closes_on"] == later
 
-    assert_error(client.post(f"{world.cycle_url}/advance", json={"reason": "Enough"}, headers=headers("mentor")), 403)
+    assert_error(client.post(f"{world.cycle_url}/advance", json={"from_phase": "open", "reason": "Enough"},
+                             headers=headers("mentor")), 403)
     assert_error(client.post(f"{world.cycle_url}/advance", json={}, headers=headers("admin")), 422, "reason")
-    advanced = client.post(f"{world.cycle_url}/advance", json={"reason": "Every division has nominated"},
+    advanced = client.post(f"{world.cycle_url}/advance", json={"from_phase": "open", "reason": "Every division has nominated"},
                            headers=headers("admin"))
     assert advanced.status_code == 200 and advanced.get_json()["phase"] == "closed"
     # Closing early moves the closing date too: the dates say when nominations were taken.
@@ -311,7 +312,8 @@ def test_managers_move_dates_and_advance_with_reasons_kept_in_the_history(app, c
 
 def test_deciding_needs_the_winners_recorded_first(app, client, dept, headers):
     world = live(app, dept, "deciding")
-    response = client.post(f"{world.cycle_url}/advance", json={"reason": "Time"}, headers=headers("admin"))
+    response = client.post(f"{world.cycle_url}/advance", json={"from_phase": "review", "reason": "Time"},
+                           headers=headers("admin"))
     assert "winners" in assert_error(response, 409, "phase")["message"]
 
 

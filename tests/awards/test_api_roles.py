@@ -152,7 +152,7 @@ def test_only_managers_run_the_cycle(client, dept, headers, world, role):
         assert response.status_code == (200 if manager else 404), (role, rest)
     assert client.get(f"{url}/committee", headers=headers(role)).status_code == (200 if manager or member else 404)
     if not manager:
-        for rest, body in (("/advance", {"reason": "Because"}),
+        for rest, body in (("/advance", {"from_phase": "review", "reason": "Because"}),
                            ("/dates", {"field": "announce_on", "date": world.dates["announce_on"].isoformat(),
                                        "reason": "Because"}),
                            ("/committee", {"person_id": dept.ids["promotion_committee"]}),
@@ -182,7 +182,8 @@ def test_a_division_director_manages_their_divisions_award(app, client, dept, he
     made = client.post(f"{world.cycle_url}/suggestions/{dept.ids['mentor']}", headers=headers("director"))
     assert made.status_code == 201 and made.get_json()["roles"] == ["manager", "nominator"]
     assert_error(client.get(f"{world.cycle_url}/suggestions", headers=headers("other_director")), 404)
-    assert_error(client.post(f"{world.cycle_url}/advance", json={"reason": "Early"}, headers=headers("other_director")),
+    assert_error(client.post(f"{world.cycle_url}/advance", json={"from_phase": "open", "reason": "Early"},
+                             headers=headers("other_director")),
                  403)
     outside = client.post("/api/v1/nominations", headers=headers("mentee"), json={
         "cycle_id": world.cycle_id, "nominee_id": dept.ids["other_mentor"], "statement": "Across the hall."})

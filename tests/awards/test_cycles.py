@@ -570,7 +570,7 @@ def test_an_admin_advance_needs_a_reason(app, dept, reason):
     with app.app_context():
         world = AwardWorld.build(dept, nominate=False)
         error = refusal(DomainError, cycles.advance, world.cycle, actor(dept, "admin"), reason, date(2026, 1, 20),
-                        at(date(2026, 1, 20)))
+                        at(date(2026, 1, 20)), from_phase="scheduled")
         assert error.status == 422 and list(error.errors) == ["reason"]
         assert world.cycle.phase == "scheduled" and moves(world.cycle_id) == []
 
@@ -579,7 +579,8 @@ def test_an_admin_advance_is_recorded_with_who_and_why_and_does_what_the_phase_d
     with app.app_context():
         world = AwardWorld.build(dept, nominate=False)
         day = date(2026, 1, 20)
-        transition = cycles.advance(world.cycle, actor(dept, "admin"), "  The dean asked to open early.  ", day, at(day))
+        transition = cycles.advance(world.cycle, actor(dept, "admin"), "  The dean asked to open early.  ", day, at(day),
+                                    from_phase="scheduled")
         db.session.commit()
 
         assert world.cycle.phase == "open"
@@ -598,7 +599,7 @@ def test_nominations_opened_early_by_an_admin_can_be_made_at_once(app, dept):
     with app.app_context():
         world = AwardWorld.build(dept, nominate=False)
         day = date(2026, 1, 20)
-        cycles.advance(world.cycle, actor(dept, "admin"), "Open before the holidays.", day, at(day))
+        cycles.advance(world.cycle, actor(dept, "admin"), "Open before the holidays.", day, at(day), from_phase="scheduled")
         db.session.commit()
         assert cycles.is_nominating_open(world.cycle, day), (
             "the cycle is open (by an admin, on 2026-01-20) but is_nominating_open says no until opens_on 2026-02-01, "
@@ -610,15 +611,18 @@ def test_an_admin_cannot_advance_to_decided_without_winners_or_past_announced(ap
     with app.app_context():
         world = reviewed(dept)
         admin = actor(dept, "admin")
-        error = refusal(Conflict, cycles.advance, world.cycle, admin, "Hurry.", date(2026, 4, 20), at(date(2026, 4, 20)))
+        error = refusal(Conflict, cycles.advance, world.cycle, admin, "Hurry.", date(2026, 4, 20), at(date(2026, 4, 20)),
+                        from_phase="review")
         assert error.errors == {"phase": ["no decision recorded"]}
         decide(world, date(2026, 4, 20))
-        cycles.advance(world.cycle, admin, "Decided early.", date(2026, 4, 20), at(date(2026, 4, 20)))
-        cycles.advance(world.cycle, admin, "Announce at the retreat.", date(2026, 4, 21), at(date(2026, 4, 21)))
+        cycles.advance(world.cycle, admin, "Decided early.", date(2026, 4, 20), at(date(2026, 4, 20)), from_phase="review")
+        cycles.advance(world.cycle, admin, "Announce at the retreat.", date(2026, 4, 21), at(date(2026, 4, 21)),
+                       from_phase="decided")
         db.session.commit()
         assert world.cycle.phase == "announced"
         assert db.session.scalars(select(Grant)).one().awarded_on == date(2026, 4, 21)
-        error = refusal(Conflict, cycles.advance, world.cycle, admin, "Again.", date(2026, 4, 22), at(date(2026, 4, 22)))
+        error = refusal(Conflict, cycles.advance, world.cycle, admin, "Again.", date(2026, 4, 22), at(date(2026, 4, 22)),
+                        from_phase="announced")
         assert error.errors == {"phase": ["is announced"]}
 
 

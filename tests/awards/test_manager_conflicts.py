@@ -60,7 +60,7 @@ def routes(world, dept) -> list[tuple[str, str, dict | None, tuple[int, int, int
                                     "reason": "Later"}, (422, 403, 403)),  # admin: the same date, refused as such
         ("POST", f"{cycle}/committee", {"person_id": dept.ids["promotion_committee"]}, (201, 403, 403)),
         ("DELETE", f"{cycle}/committee/{member}", None, (409, 403, 403)),  # admin: they scored, so they stay
-        ("POST", f"{cycle}/advance", {"reason": "Early"}, (409, 403, 403)),  # admin: record the winners first
+        ("POST", f"{cycle}/advance", {"from_phase": "review", "reason": "Early"}, (409, 403, 403)),  # admin: record the winners first
         ("POST", f"{cycle}/decision", {"winners": [world.nomination_ids["mentor"]],
                                        "reasons": {str(world.nomination_ids["mentor"]): "The committee's choice."}},
          (201, 403, 403)),

@@ -340,15 +340,16 @@ def test_advancing_needs_a_reason_and_is_recorded(app, client, dept, login):
     path = f"/awards/cycles/{made.cycle_id}"
     phase = lambda: db.session.get(Cycle, made.cycle_id).phase
 
-    assert login(client, "award_committee").post(f"{path}/advance", data={"advance-reason": "early"}).status_code == 403
+    assert login(client, "award_committee").post(f"{path}/advance", data={"advance-reason": "early", "advance-from_phase": "scheduled"}).status_code == 403
     client.post("/logout")
     login(client, "admin")
-    refused = client.post(f"{path}/advance", data={"advance-reason": "  "})
+    refused = client.post(f"{path}/advance", data={"advance-reason": "  ", "advance-from_phase": "scheduled"})
     assert refused.status_code == 422
     assert "Reason (kept on the record): is required" in text_of(refused)
     assert in_app(app, phase) == "scheduled"
 
-    moved = client.post(f"{path}/advance", data={"advance-reason": "The chair asked to open early."})
+    moved = client.post(f"{path}/advance", data={"advance-reason": "The chair asked to open early.",
+                                                 "advance-from_phase": "scheduled"})
     assert (moved.status_code, moved.headers["Location"]) == (302, f"{path}#schedule")
     assert in_app(app, phase) == "open"
     transition = in_app(app, lambda: db.session.scalars(select(CycleTransition)).one())
@@ -650,7 +651,7 @@ FORMS = [
     # the page that holds the form, where it posts, its fields besides the token
     ("/awards/new", "/awards/new", lambda d, m: settings_form()),
     ("/awards/{award}", "/awards/{award}/cycles", lambda d, m: {"cycle-year": str(today().year + 1)}),
-    ("/awards/cycles/{cycle}", "/awards/cycles/{cycle}/advance", lambda d, m: {"advance-reason": "Early."}),
+    ("/awards/cycles/{cycle}", "/awards/cycles/{cycle}/advance", lambda d, m: {"advance-reason": "Early.", "advance-from_phase": "scheduled"}),
     ("/awards/cycles/{cycle}", "/awards/cycles/{cycle}/committee", lambda d, m: {"member-email": d.email("outsider")}),
     ("/awards/cycles/{cycle}", "/awards/cycles/{cycle}/committee/{member}/remove", lambda d, m: {}),
 ]
