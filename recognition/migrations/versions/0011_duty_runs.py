@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0011_duty_runs"
-down_revision = "0008_award_integrity"
+down_revision = "0010_idempotency"
 branch_labels = None
 depends_on = None
 
