@@ -96,7 +96,10 @@ def document_unavailable(spec) -> None:
     for operations in spec._paths.values():
         for operation in operations.values():
             if isinstance(operation, dict) and "responses" in operation:
-                operation["responses"].setdefault("503", response)
+                known = operation["responses"].setdefault("503", response)
+                if known is not response:  # a 503 of the operation's own (no signing key): it also says when
+                    known["description"] += "; or " + response["description"].replace("Service Unavailable: ", "")
+                    known["headers"] = response["headers"]
 
 
 class PageArgsSchema(Schema):

@@ -22,6 +22,8 @@ class DomainError(Exception):
     """A request the domain refuses. ``errors`` maps a field to the rules it broke."""
 
     status = 422
+    # Seconds a client should wait before retrying a 503 (sent as Retry-After).
+    retry_after = 300
 
     def __init__(self, message: str, errors: dict[str, list[str]] | None = None, status: int | None = None):
         super().__init__(message)
@@ -81,7 +83,11 @@ def flatten_webargs(messages: dict) -> dict[str, list[str]]:
 def register(app) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        return respond(error.status, error.message, error.errors)
+        response = respond(error.status, error.message, error.errors)
+        if error.status == 503:
+            headers = response[2] if len(response) > 2 else {}
+            return response[0], response[1], {**headers, "Retry-After": str(error.retry_after)}
+        return response
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
