@@ -7,9 +7,9 @@ from ..auth.service import require_admin
 from ..clock import utcnow
 from ..extensions import db
 from ..parsing import Blueprint
-from . import service
+from . import anchors, service
 from .models import LedgerEntry
-from .schemas import ChainHeadSchema, ContributionInSchema, EntryArgsSchema, EntryPageSchema, EntrySchema, ReversalInSchema, VerdictSchema
+from .schemas import ChainHeadSchema, CheckpointListSchema, ContributionInSchema, EntryArgsSchema, EntryPageSchema, EntrySchema, ReversalInSchema, VerdictSchema
 
 URL = ""
 blp = Blueprint("ledger_api", __name__, description="The contribution ledger (append-only, hash-chained)")
@@ -87,3 +87,12 @@ def verify_chain():
     """Check the whole hash chain; names the first bad entry (admins)"""
     require_admin(api_actor())
     return service.verify()
+
+
+@blp.get("/ledger/checkpoints")
+@blp.response(200, CheckpointListSchema)
+@errors_for(public=True)
+def checkpoints():
+    """Every signed checkpoint of the chain head, oldest first (public: keep a copy, and
+    check the ledger against it later with ``recognition ledger verify --checkpoints``)"""
+    return anchors.listing()

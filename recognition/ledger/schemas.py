@@ -76,6 +76,27 @@ class VerdictSchema(Schema):
     first_bad_seq = fields.Integer(allow_none=True)
     first_bad_id = fields.Integer(allow_none=True)
     problem = fields.String(allow_none=True)
+    anchor = fields.String(allow_none=True, metadata={"description": "The recorded head or checkpoint that disagreed"})
+    anchors_checked = fields.Integer(metadata={"description": "Recorded heads checked: checkpoints, issued statements"})
+    notes = fields.List(fields.String())
+
+
+class CheckpointSchema(Schema):
+    type = fields.String(metadata={"description": "Always recognition-ledger-checkpoint"})
+    seq = fields.Integer(metadata={"description": "The chain head's position"})
+    hash = fields.String(metadata={"description": "The chain head's hash"})
+    at = fields.String(metadata={"description": "When the checkpoint was made (UTC)"})
+    prev = fields.String(metadata={"description": "The digest of the checkpoint before (64 zeros for the first)"})
+    entries_digest = fields.String(metadata={"description": "SHA-256 of the list of entry ids and hashes it covers"})
+    key_id = fields.String()
+    signature = fields.String(metadata={"description": "Ed25519 over the canonical JSON of the fields above"})
+    digest = fields.String(metadata={"description": "SHA-256 of that canonical JSON"})
+
+
+class CheckpointListSchema(Schema):
+    algorithm = fields.String()
+    public_key_url = fields.String()
+    checkpoints = fields.List(fields.Nested(CheckpointSchema))
 
 
 EntryPageSchema = page_schema(EntrySchema, "EntryPage")

@@ -3,7 +3,7 @@ dispute it), confirm and reverse, and the admin's chain check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..apidoc import paginate
@@ -15,7 +15,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..mentorships.service import get_mentorship
 from ..mentorships.views import kind_label, render_detail
-from . import service
+from . import anchors, service
 from .forms import ReverseForm, VerifyForm
 
 blp = Blueprint("ledger", __name__)
@@ -113,4 +113,11 @@ def admin_chain():
     require_admin(actor)
     form = VerifyForm()
     verdict = service.verify() if form.validate_on_submit() else None
-    return render_template("ledger/admin_chain.html", head=service.head(), form=form, verdict=verdict)
+    return render_template("ledger/admin_chain.html", head=service.head(), form=form, verdict=verdict,
+                           checkpoint=anchors.latest())
+
+
+@blp.get("/ledger/checkpoints.json")
+def checkpoints():
+    """The signed checkpoints, for anyone (no sign-in): the same as /api/v1/ledger/checkpoints."""
+    return jsonify(anchors.listing())

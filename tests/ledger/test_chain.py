@@ -228,8 +228,9 @@ def test_two_swapped_entries_are_found_at_the_first_position(rows, data):
     assert f"expected position {first + 1}," in verdict.problem
 
 
-def test_an_entry_relinked_to_a_forged_predecessor_is_named():
-    """Renumbering and re-hashing one entry is not enough: the next entry's link breaks."""
+def test_an_entry_changed_and_rehashed_is_named_not_the_next_one():
+    """Re-hashing one changed entry is not enough: the next entry's link breaks, and the
+    changed entry is the one named."""
     rows = chained([an_entry(note=f"n{i}") for i in range(4)])
     entry_id, fields, _ = rows[1]
     forged = {**fields, "minutes": 600}
@@ -238,5 +239,7 @@ def test_an_entry_relinked_to_a_forged_predecessor_is_named():
     verdict = chain.verify(rows)
 
     assert not verdict.valid
-    assert (verdict.first_bad_id, verdict.first_bad_seq) == (rows[2][0], 3)
-    assert verdict.problem == "its link to the previous entry does not match"
+    assert (verdict.first_bad_id, verdict.first_bad_seq) == (rows[1][0], 2)
+    assert verdict.checked == verdict.head_seq == 1
+    assert verdict.head_hash == rows[0][2]
+    assert "its hash recomputed" in verdict.problem

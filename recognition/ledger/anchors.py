@@ -1,0 +1,270 @@
+"""Anchors: heads of the chain recorded where a rewrite of the ledger cannot reach them.
+
+- **Checkpoints** (``LedgerCheckpoint``): the head (seq, hash, time) signed with the
+  deployment's key, chained to the checkpoint before, listing the id and hash of every
+  entry since it. Made by ``recognition ledger checkpoint`` and the daily scheduler job,
+  published at ``/ledger/checkpoints.json`` for anyone to keep a copy.
+- **Issued statements**: each records the head it was issued at, in a signed document
+  its holder keeps.
+- **Heads an operator wrote down** (``ledger verify --head SEQ:HASH``) and **copies of
+  the checkpoints** downloaded earlier (``ledger verify --checkpoints FILE``).
+
+``gather`` checks every stored anchor (signature, chain of checkpoints) and turns the
+good ones into ``chain.Anchor`` for ``chain.verify``; what is wrong with an anchor itself
+is returned as a problem naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..credits import signing
+from ..database import lock_for_append
+from ..errors import Conflict
+from ..extensions import db
+from . import chain
+from .models import LedgerCheckpoint, LedgerEntry
+
+KIND = "recognition-ledger-checkpoint"
+HEAD = re.compile(r"^(\d{1,18}):([0-9a-f]{64})$")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def body(checkpoint: LedgerCheckpoint) -> dict:
+    """What a checkpoint's signature covers."""
+    return {
+        "type": KIND, "seq": checkpoint.seq, "hash": checkpoint.head_hash,
+        "at": checkpoint.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "prev": checkpoint.prev_digest,
+        "entries_digest": checkpoint.entries_digest, "key_id": checkpoint.key_id,
+    }
+
+
+def public(checkpoint: LedgerCheckpoint) -> dict:
+    """A checkpoint as published: its signed body, signature and digest (not the entry
+    list, which stays in the database and is bound by ``entries_digest``)."""
+    return {**body(checkpoint), "signature": checkpoint.signature, "digest": checkpoint.digest}
+
+
+def published() -> list[dict]:
+    rows = db.session.scalars(select(LedgerCheckpoint).order_by(LedgerCheckpoint.seq))
+    return [public(row) for row in rows]
+
+
+def listing() -> dict:
+    """The public document of checkpoints (``/ledger/checkpoints.json``)."""
+    from .. import links
+
+    return {"algorithm": signing.ALGORITHM, "public_key_url": links.url("/verify/key.pem"), "checkpoints": published()}
+
+
+def latest() -> LedgerCheckpoint | None:
+    return db.session.scalar(select(LedgerCheckpoint).order_by(LedgerCheckpoint.seq.desc()).limit(1))
+
+
+def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
+    """Sign the current head, unless the newest checkpoint already has it. Refused
+    (Conflict) when the chain does not verify: a checkpoint must never vouch for a
+    rewritten history. Returns the checkpoint and whether it is new. Flushes."""
+    from . import service
+
+    lock_for_append(db.session, service.LEDGER_LOCK)
+    previous = latest()
+    head = service.head()
+    if previous is not None and previous.seq == head["seq"]:
+        return previous, False
+    verdict = service.verify()
+    if not verdict.valid:
+        raise Conflict(f"The ledger does not verify, so no checkpoint was made: {describe(verdict)}",
+                       {"ledger": ["must verify before a checkpoint is made"]})
+    since = previous.seq if previous is not None else 0
+    rows = db.session.execute(
+        select(LedgerEntry.seq, LedgerEntry.id, LedgerEntry.entry_hash)
+        .where(LedgerEntry.seq > since).order_by(LedgerEntry.seq)
+    )
+    entries = "".join(f"{seq} {entry_id} {digest}\n" for seq, entry_id, digest in rows)
+    key = signing.app_key(current_app)
+    checkpoint = LedgerCheckpoint(
+        seq=head["seq"], head_hash=head["hash"], at=now,
+        prev_digest=previous.digest if previous is not None else chain.GENESIS,
+        entries=entries, entries_digest=sha256(entries.encode("ascii")), key_id=key.key_id,
+    )
+    content = chain.canonical(body(checkpoint))
+    checkpoint.signature, checkpoint.digest = key.sign(content), sha256(content)
+    db.session.add(checkpoint)
+    db.session.flush()
+    return checkpoint, True
+
+
+def checkpoint_job(day: date) -> str:
+    """The scheduler's daily job: a checkpoint when the head has moved since the last one."""
+    from ..scheduler.jobs import moment
+
+    checkpoint, made = make(moment(day))
+    state = "made" if made else "nothing new since"
+    return f"Ledger checkpoint {state} at position {checkpoint.seq}"
+
+
+# Checking ---------------------------------------------------------------------------
+
+
+@dataclass
+class Gathered:
+    anchors: list[chain.Anchor]
+    problems: list[str]
+
+
+def _public_key(key_id: str):
+    """The public key that signed as ``key_id``, when this deployment holds it."""
+    try:
+        key = signing.app_key(current_app)
+    except Exception:  # no key: nothing can be checked, which is itself reported
+        return None
+    return key.public if key.key_id == key_id else None
+
+
+def _signed(document: dict, signature: str, key_id: str) -> str | None:
+    """Why a signature does not hold, or None when it does."""
+    public_key = _public_key(key_id)
+    if public_key is None:
+        return f"it is signed by key {key_id}, which this deployment does not hold"
+    if not signing.verify(public_key, chain.canonical(document), signature):
+        return "its signature does not match (it was changed)"
+    return None
+
+
+def stored_checkpoints(found: Gathered) -> None:
+    previous_digest = chain.GENESIS
+    previous_seq = 0
+    for row in db.session.scalars(select(LedgerCheckpoint).order_by(LedgerCheckpoint.seq)):
+        name = f"checkpoint {row.id} (position {row.seq}, {row.at:%Y-%m-%d %H:%M} UTC)"
+        content = body(row)
+        problem = _signed(content, row.signature, row.key_id)
+        if problem is None and sha256(chain.canonical(content)) != row.digest:
+            problem = "its digest does not match its contents"
+        if problem is None and row.prev_digest != previous_digest:
+            problem = "it does not follow the checkpoint before it (a checkpoint was removed or changed)"
+        if problem is None and sha256(row.entries.encode("ascii")) != row.entries_digest:
+            problem = "its list of entries does not match the digest it signed"
+        entries = _entries(row.entries, previous_seq, row.seq) if problem is None else None
+        if problem is None and entries is None:
+            problem = "its list of entries does not cover the positions since the checkpoint before it"
+        if problem is not None:
+            found.problems.append(f"{name}: {problem}")
+        else:
+            found.anchors.append(chain.Anchor(row.seq, row.head_hash, name, entries))
+        previous_digest, previous_seq = row.digest, row.seq
+
+
+def _entries(text: str, after: int, through: int) -> dict[int, tuple[int, str]] | None:
+    entries = {}
+    for line in text.splitlines():
+        seq, entry_id, digest = line.split(" ")
+        entries[int(seq)] = (int(entry_id), digest)
+    return entries if list(entries) == list(range(after + 1, through + 1)) else None
+
+
+def stored_statements(found: Gathered) -> None:
+    from ..credits.models import Statement
+
+    rows = db.session.execute(
+        select(Statement.number, Statement.document, Statement.signature, Statement.key_id).order_by(Statement.id)
+    )
+    for number, document, signature, key_id in rows:
+        name = f"statement {number}"
+        try:
+            head = json.loads(document)["ledger_head"]
+        except (ValueError, KeyError, TypeError):
+            found.problems.append(f"{name}: its document cannot be read")
+            continue
+        problem = _signed(json.loads(document), signature, key_id)
+        if problem is not None:
+            found.problems.append(f"{name}: {problem}")
+            continue
+        if head["seq"] > 0:
+            found.anchors.append(chain.Anchor(head["seq"], head["hash"], name))
+
+
+def gather(heads: list[chain.Anchor] = (), copies: list[dict] = ()) -> Gathered:
+    """Every anchor: the stored checkpoints and statements, the heads given, and the
+    checkpoints of a copy downloaded earlier (each must still be stored)."""
+    found = Gathered([], [])
+    stored_checkpoints(found)
+    stored_statements(found)
+    found.anchors.extend(heads)
+    digests = set(db.session.scalars(select(LedgerCheckpoint.digest)))
+    for item in copies:
+        name = f"the copy of checkpoint at position {item['seq']} ({item['at']})"
+        problem = _signed({key: item[key] for key in ("type", "seq", "hash", "at", "prev", "entries_digest", "key_id")},
+                          item["signature"], item["key_id"])
+        if problem is not None:
+            found.problems.append(f"{name}: {problem}")
+            continue
+        if item["digest"] not in digests:
+            found.problems.append(f"{name}: it is no longer among the stored checkpoints (it was removed)")
+        found.anchors.append(chain.Anchor(item["seq"], item["hash"], name))
+    return found
+
+
+def parse_head(text: str) -> chain.Anchor:
+    """``SEQ:HASH`` as ``ledger head`` prints it (a space works too); ValueError names the rule."""
+    match = HEAD.match(text.strip().replace(" ", ":", 1).lower())
+    if match is None:
+        raise ValueError(f"{text!r} is not a head: write SEQ:HASH, a position and a 64-digit hex hash")
+    return chain.Anchor(int(match[1]), match[2], f"the head {match[1]}:{match[2][:12]}… given")
+
+
+def parse_copy(text: str) -> list[dict]:
+    """The checkpoints of a ``/ledger/checkpoints.json`` document; ValueError names the fault."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise ValueError("it is not JSON") from None
+    items = document.get("checkpoints") if isinstance(document, dict) else None
+    if not isinstance(items, list):
+        raise ValueError("it has no list of checkpoints")
+    needed = {"type": str, "seq": int, "hash": str, "at": str, "prev": str, "entries_digest": str,
+              "key_id": str, "signature": str, "digest": str}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or any(not isinstance(item.get(k), t) for k, t in needed.items()):
+            raise ValueError(f"checkpoint {index + 1} lacks one of {', '.join(needed)}")
+    return items
+
+
+def check(heads: list[chain.Anchor] = (), copies: list[dict] = ()) -> chain.Verdict:
+    """The whole chain against every anchor; a bad anchor itself fails the check too."""
+    from . import service
+
+    found = gather(heads, copies)
+    return settle(service.verify_against(found.anchors), found)
+
+
+def settle(verdict: chain.Verdict, found: Gathered) -> chain.Verdict:
+    """Add what was wrong with the anchors themselves to the chain's verdict."""
+    if not found.problems:
+        return verdict
+    notes = tuple(found.problems) + verdict.notes
+    if verdict.valid:
+        first = found.problems[0]
+        return replace(verdict, valid=False, problem=first, anchor=first.split(":")[0], notes=notes)
+    return replace(verdict, notes=notes)
+
+
+def describe(verdict: chain.Verdict) -> str:
+    """One plain sentence (or two) for the command line, the page and logs."""
+    if verdict.valid:
+        return f"OK: {verdict.checked} entries, chain head {verdict.head_seq} {verdict.head_hash}"
+    if verdict.first_bad_seq is None:
+        return f"BROKEN: {verdict.problem}. The {verdict.checked} entries are intact on their own."
+    where = f"entry {verdict.first_bad_id}" if verdict.first_bad_id is not None else "the entry"
+    return (f"BROKEN at {where} (position {verdict.first_bad_seq}): {verdict.problem}. "
+            f"The {verdict.checked} entries before it are intact.")
