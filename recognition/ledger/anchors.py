@@ -110,8 +110,9 @@ def checkpoint_job(day: date) -> str:
     from ..scheduler.jobs import moment
 
     checkpoint, made = make(moment(day))
-    state = "made" if made else "nothing new since"
-    return f"Ledger checkpoint {state} at position {checkpoint.seq}"
+    if made:
+        return f"Ledger checkpoint made at position {checkpoint.seq}"
+    return f"No new ledger entries since the checkpoint at position {checkpoint.seq}"
 
 
 # Checking ---------------------------------------------------------------------------

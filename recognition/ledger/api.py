@@ -1,10 +1,13 @@
-"""/api/v1/contributions (the ledger) and /api/v1/ledger (chain checks, admins)."""
+"""/api/v1/contributions (the ledger) and /api/v1/ledger (chain checks, admins; the
+signed checkpoints, public)."""
 
+from flask import request
 
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..auth.service import require_admin
 from ..clock import utcnow
+from ..credits.service import count_verification
 from ..extensions import db
 from ..parsing import Blueprint
 from . import anchors, service
@@ -91,8 +94,10 @@ def verify_chain():
 
 @blp.get("/ledger/checkpoints")
 @blp.response(200, CheckpointListSchema)
-@errors_for(public=True)
+@errors_for(429, public=True)
 def checkpoints():
     """Every signed checkpoint of the chain head, oldest first (public: keep a copy, and
     check the ledger against it later with ``recognition ledger verify --checkpoints``)"""
+    count_verification(request.remote_addr, utcnow(), "checkpoints")
+    db.session.commit()
     return anchors.listing()

@@ -123,7 +123,9 @@ def verify(rows: Iterable[tuple[int, Mapping, str]], anchors: Iterable[Anchor] =
         recorded = walk.recorded.get(expected_seq)
         if seq != expected_seq:
             problem = f"expected position {expected_seq}, found {seq} (an entry is missing or moved)"
-            return walk.verdict(seq, entry_id, problem)
+            if recorded is not None:
+                problem += f"; {recorded[2]} recorded entry {recorded[0]} at position {expected_seq}"
+            return walk.verdict(seq, entry_id, problem, recorded[2] if recorded is not None else None)
         if fields["prev_hash"] != walk.prev_hash:
             if entry_hash(fields) == stored and walk.last is not None and (expected_seq - 1) not in walk.recorded:
                 return walk.verdict(None, None, "its hash is not the one the next entry was linked to (the entry "

@@ -3,7 +3,7 @@ dispute it), confirm and reverse, and the admin's chain check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..apidoc import paginate
@@ -11,7 +11,9 @@ from ..auth.current import page_actor
 from ..auth.service import require_admin
 from ..auth.views import _safe_next as safe_next
 from ..clock import utcnow
+from ..credits.service import count_verification
 from ..errors import DomainError
+from ..ratelimit import RateLimited
 from ..extensions import db
 from ..mentorships.service import get_mentorship
 from ..mentorships.views import kind_label, render_detail
@@ -120,4 +122,11 @@ def admin_chain():
 @blp.get("/ledger/checkpoints.json")
 def checkpoints():
     """The signed checkpoints, for anyone (no sign-in): the same as /api/v1/ledger/checkpoints."""
+    try:
+        count_verification(request.remote_addr, utcnow(), "checkpoints")
+    except RateLimited as error:
+        db.session.rollback()
+        window = str(current_app.config["VERIFY_RATE_WINDOW_SECONDS"])
+        return jsonify(code=429, message=error.message, errors=error.errors), 429, {"Retry-After": window}
+    db.session.commit()
     return jsonify(anchors.listing())

@@ -23,6 +23,7 @@ DOCUMENT = "/api/v1/openapi.json"
 PUBLIC = {
     ("post", "/api/v1/auth/tokens"),
     ("get", "/api/v1/verify/key"),
+    ("get", "/api/v1/ledger/checkpoints"),
     ("post", "/api/v1/verify/signed"),
     ("post", "/api/v1/verify/credential"),
     ("get", "/api/v1/verify/{code}"),
