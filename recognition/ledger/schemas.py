@@ -44,7 +44,11 @@ class EntrySchema(Schema):
     reason = fields.String(allow_none=True)
     accreditation = fields.String(allow_none=True)
     prev_hash = fields.String()
-    entry_hash = fields.String()
+    entry_hash = fields.String(metadata={"description": "SHA-256 of the canonical JSON of the fields above (id and "
+                                         "chain_version included when chain_version is set; accreditation when set)"})
+    chain_version = fields.Integer(allow_none=True, metadata={
+        "description": "2: the hash covers the entry's id; null for entries chained before, bound to their ids by "
+                       "a checkpoint"})
     confirmed_by_entry_id = fields.Integer(allow_none=True, metadata={"description": "The counterpart's confirmation, if any"})
     reversed_by_entry_id = fields.Integer(allow_none=True, metadata={"description": "The reversal, if any"})
 
