@@ -155,7 +155,7 @@ def ledger_verify_command(heads, copy):
     found = anchors.gather(given, copies)
     total = db.session.scalar(select(func.count()).select_from(LedgerEntry))
     with click.progressbar(service.stored_chain(), length=total, label="Verifying the ledger", file=sys.stderr) as rows:
-        verdict = anchors.settle(chain.verify(rows, found.anchors), found)
+        verdict = anchors.with_reflections(anchors.settle(chain.verify(rows, found.anchors), found))
     for note in verdict.notes:
         click.echo(f"Note: {note}", err=True)
     if verdict.valid:

@@ -197,3 +197,37 @@ def test_the_migration_keeps_earlier_hashes_valid(app, backend, reversed_pair):
         assert entry.chain_version == chain.CHAIN_VERSION
         verdict = service.verify()
         assert verdict.valid and verdict.checked == 4 and verdict.notes == ()
+
+
+# Reflections refer to their ledger entry ---------------------------------------------
+
+
+def test_a_reflection_moved_to_another_entry_is_named(app, runner, backend, dept):
+    """A reflection is bound to its entry by the entry's note (an HMAC of its text):
+    pointing two reflections at each other's entries is found at the first of them."""
+    from recognition.reflections import service as reflections
+
+    with app.app_context():
+        actor = load_actor(dept.ids["mentor"])
+        made = [reflections.record({"source": "external", "source_name": f"Teaching evaluation {n}",
+                                    "occurred_on": date(2025, 3, n), "minutes": 20, "area": f"Area {n}",
+                                    "question": "What next?", "next_steps": "Ask again."}, actor, NOW)
+                for n in (1, 2)]
+        db.session.commit()
+        ids = [(r.id, r.ledger_entry_id, r.entry.seq) for r in made]
+        assert service.verify().valid
+        if backend == "sqlite":
+            db.session.execute(text("DROP TRIGGER reflections_no_update"))
+            db.session.execute(text("PRAGMA defer_foreign_keys = ON"))
+        else:
+            db.session.execute(text("SET LOCAL session_replication_role = replica"))
+        (first, first_entry, first_seq), (second, second_entry, _) = ids
+        for reflection, entry in ((first, -1), (second, first_entry), (first, second_entry)):
+            db.session.execute(text("UPDATE reflections SET ledger_entry_id = :e WHERE id = :r"), {"e": entry, "r": reflection})
+        db.session.commit()
+
+    result = runner.invoke(args=["ledger", "verify"])
+
+    assert result.exit_code == 1
+    assert (f"BROKEN at entry {first_entry} (position {first_seq}): reflection {second} does not match the note of "
+            "this entry") in result.stderr
