@@ -177,10 +177,10 @@ def ledger_checkpoint_command():
     from .clock import utcnow
     from .errors import DomainError
     from .extensions import db
-    from .ledger import anchors
+    from .ledger import checkpoints
 
     try:
-        checkpoint, made = anchors.make(utcnow())
+        checkpoint, made = checkpoints.make(utcnow())
     except DomainError as error:
         raise click.ClickException(error.message) from None
     db.session.commit()

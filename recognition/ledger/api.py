@@ -10,7 +10,7 @@ from ..clock import utcnow
 from ..credits.service import count_verification
 from ..extensions import db
 from ..parsing import Blueprint
-from . import anchors, service
+from . import checkpoints as published, service
 from .models import LedgerEntry
 from .schemas import ChainHeadSchema, CheckpointListSchema, ContributionInSchema, EntryArgsSchema, EntryPageSchema, EntrySchema, ReversalInSchema, VerdictSchema
 
@@ -100,4 +100,4 @@ def checkpoints():
     check the ledger against it later with ``recognition ledger verify --checkpoints``)"""
     count_verification(request.remote_addr, utcnow(), "checkpoints")
     db.session.commit()
-    return anchors.listing()
+    return published.listing()

@@ -17,7 +17,7 @@ from ..ratelimit import RateLimited
 from ..extensions import db
 from ..mentorships.service import get_mentorship
 from ..mentorships.views import kind_label, render_detail
-from . import anchors, service
+from . import checkpoints as published, service
 from .forms import ReverseForm, VerifyForm
 
 blp = Blueprint("ledger", __name__)
@@ -116,7 +116,7 @@ def admin_chain():
     form = VerifyForm()
     verdict = service.verify() if form.validate_on_submit() else None
     return render_template("ledger/admin_chain.html", head=service.head(), form=form, verdict=verdict,
-                           checkpoint=anchors.latest())
+                           checkpoint=published.latest())
 
 
 @blp.get("/ledger/checkpoints.json")
@@ -129,4 +129,4 @@ def checkpoints():
         window = str(current_app.config["VERIFY_RATE_WINDOW_SECONDS"])
         return jsonify(code=429, message=error.message, errors=error.errors), 429, {"Retry-After": window}
     db.session.commit()
-    return jsonify(anchors.listing())
+    return jsonify(published.listing())

@@ -30,7 +30,7 @@ from ..credits import batch
 from ..extensions import db
 from ..feedback import periods, service as feedback
 from ..feedback.models import Request
-from ..ledger.anchors import checkpoint_job as ledger_checkpoint
+from ..ledger.checkpoints import checkpoint_job as ledger_checkpoint
 from ..ledger.service import meetings_in
 from ..mail import compose, send
 from .. import outbox

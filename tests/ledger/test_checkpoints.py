@@ -4,7 +4,6 @@ copy), copies of them downloaded earlier, and the head every issued statement re
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -14,8 +13,7 @@ from sqlalchemy import text
 from recognition.auth.service import load_actor
 from recognition.credits import service as credits, signing
 from recognition.extensions import db
-from recognition.ledger import anchors, chain, service
-from recognition.ledger.models import LedgerEntry
+from recognition.ledger import chain, checkpoints, service
 from recognition.scheduler import jobs
 
 from .conftest import NOW, ledger_rows
@@ -205,7 +203,7 @@ def test_a_downloaded_copy_catches_a_removed_checkpoint(app, client, runner, bac
     assert result.exit_code == 1
     assert "the copy of checkpoint at position 6" in result.stderr
     assert "it is no longer among the stored checkpoints (it was removed)" in result.stderr
-    assert f"BROKEN at the entry (position 4): the ledger ends at position 3" in result.stderr
+    assert "BROKEN at the entry (position 4): the ledger ends at position 3" in result.stderr
     assert rows[3]["seq"] == 4
 
 
@@ -248,7 +246,7 @@ def test_no_checkpoint_vouches_for_a_broken_chain(app, runner, backend, dept):
     assert result.exit_code == 1
     assert "The ledger does not verify, so no checkpoint was made" in result.stderr
     with app.app_context():
-        assert anchors.latest() is None
+        assert checkpoints.latest() is None
 
 
 def test_the_daily_job_makes_one_checkpoint_per_move_of_the_head(app, dept):
@@ -258,7 +256,7 @@ def test_the_daily_job_makes_one_checkpoint_per_move_of_the_head(app, dept):
         assert job.function(date(2025, 6, 15)) == "Ledger checkpoint made at position 2"
         db.session.commit()
         assert job.function(date(2025, 6, 16)) == "No new ledger entries since the checkpoint at position 2"
-        assert len(anchors.published()) == 1
+        assert len(checkpoints.published()) == 1
 
 
 def test_the_admin_page_reports_the_recorded_heads(app, client, runner, login, dept):

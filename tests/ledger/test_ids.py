@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from recognition.auth.service import load_actor
 from recognition.extensions import db
-from recognition.ledger import anchors, chain, service
+from recognition.ledger import chain, checkpoints, service
 from recognition.ledger.models import LEDGER_TABLES
 
 from .conftest import NOW, ledger_rows
@@ -190,7 +190,7 @@ def test_the_migration_keeps_earlier_hashes_valid(app, backend, reversed_pair):
         assert [r["entry_hash"] for r in ledger_rows(app)] == [r["entry_hash"] for r in legacy]
         verdict = service.verify()
         assert verdict.valid and verdict.checked == 3 and verdict.notes
-        anchors.make(NOW)
+        checkpoints.make(NOW)
         entry = service.record({"kind": "mentor_training", "occurred_on": date(2025, 3, 1), "minutes": 60},
                                load_actor(legacy[0]["person_id"]), NOW)
         db.session.commit()

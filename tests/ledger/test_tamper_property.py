@@ -17,7 +17,7 @@ from sqlalchemy import text
 from recognition import create_app
 from recognition.auth.service import load_actor
 from recognition.extensions import db
-from recognition.ledger import anchors, chain, service
+from recognition.ledger import chain, checkpoints, service
 from tests.conftest import app_config, clear_environment, dispose_engines, fresh_database, selected_backends
 from tests.support.department import Department
 
@@ -52,7 +52,7 @@ def ledger(request, tmp_path_factory):
                                             "confirm_duplicate": True}, mentor, NOW)
                 ids.append(entry.id)
                 if seq in CHECKPOINTS_AT:
-                    anchors.make(NOW)
+                    checkpoints.make(NOW)
                 db.session.commit()
             head = service.head()
         yield request.param, app, ledger_rows(app), chain.Anchor(head["seq"], head["hash"], "the head given")
