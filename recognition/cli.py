@@ -141,7 +141,7 @@ def ledger_verify_command(heads, copy):
     from sqlalchemy import func, select
 
     from .extensions import db
-    from .ledger import anchors, chain, service
+    from .ledger import anchors, chain, references, service
     from .ledger.models import LedgerEntry
 
     try:
@@ -155,7 +155,7 @@ def ledger_verify_command(heads, copy):
     found = anchors.gather(given, copies)
     total = db.session.scalar(select(func.count()).select_from(LedgerEntry))
     with click.progressbar(service.stored_chain(), length=total, label="Verifying the ledger", file=sys.stderr) as rows:
-        verdict = anchors.with_reflections(anchors.settle(chain.verify(rows, found.anchors), found))
+        verdict = references.check(anchors.settle(chain.verify(rows, found.anchors), found))
     for note in verdict.notes:
         click.echo(f"Note: {note}", err=True)
     if verdict.valid:

@@ -25,7 +25,7 @@ from ..credits import signing
 from ..extensions import db
 from . import chain
 from .checkpoints import body, sha256
-from .models import LedgerCheckpoint, LedgerEntry
+from .models import LedgerCheckpoint
 
 HEAD = re.compile(r"^(\d{1,18}):([0-9a-f]{64})$")
 
@@ -160,8 +160,10 @@ def check(heads: list[chain.Anchor] = (), copies: list[dict] = ()) -> chain.Verd
     """The whole chain against every anchor; a bad anchor itself fails the check too."""
     from . import service
 
+    from . import references
+
     found = gather(heads, copies)
-    return with_reflections(settle(service.verify_against(found.anchors), found))
+    return references.check(settle(service.verify_against(found.anchors), found))
 
 
 def settle(verdict: chain.Verdict, found: Gathered) -> chain.Verdict:
@@ -173,35 +175,6 @@ def settle(verdict: chain.Verdict, found: Gathered) -> chain.Verdict:
         first = found.problems[0]
         return replace(verdict, valid=False, problem=first, anchor=first.split(":")[0], notes=notes)
     return replace(verdict, notes=notes)
-
-
-def with_reflections(verdict: chain.Verdict) -> chain.Verdict:
-    """Also check each reflection against the note of its ledger entry: a reflection
-    moved to another entry, or whose text was changed, is named at that entry's position
-    (unless the chain broke earlier)."""
-    from ..reflections.service import unbound
-
-    rows = unbound()
-    try:
-        first = next(rows, None)
-    finally:
-        rows.close()
-    if first is None:
-        return verdict
-    reflection_id, entry_id, seq = first
-    if not verdict.valid and (verdict.first_bad_seq is None or verdict.first_bad_seq <= seq):
-        return verdict
-    head = seq - 1
-    return replace(verdict, valid=False, checked=head, head_seq=head, head_hash=_hash_at(head),
-                   first_bad_seq=seq, first_bad_id=entry_id, anchor=None,
-                   problem=f"reflection {reflection_id} does not match the note of this entry (its text, or the "
-                           "entry it points to, was changed)")
-
-
-def _hash_at(seq: int) -> str:
-    if seq == 0:
-        return chain.GENESIS
-    return db.session.scalar(select(LedgerEntry.entry_hash).where(LedgerEntry.seq == seq))
 
 
 def describe(verdict: chain.Verdict) -> str:

@@ -83,19 +83,21 @@ def test_a_stored_row_cannot_be_replaced_from_a_plain_connection(app, backend, r
     assert ledger_rows(app) == reversed_pair
 
 
-@pytest.mark.parametrize("table", APPEND_ONLY)
-def test_every_append_only_table_refuses_replacement(app, backend, table):
-    """The same guard on every append-only table (SQLite: a trigger per table)."""
+def test_every_append_only_table_refuses_replacement(app, backend):
+    """The same guard on every append-only table (SQLite: a trigger per table, made from
+    its primary key and unique indexes; PostgreSQL: the update trigger)."""
     assert set(LEDGER_TABLES) <= set(APPEND_ONLY)
     with app.app_context():
-        if backend == "sqlite":
-            found = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
-                                      {"n": f"{table}_no_replace"})
-            assert found is not None and "BEFORE INSERT" in found
-        else:
-            found = db.session.scalar(text("SELECT count(*) FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) "
-                                           "AND tgname = :n"), {"t": table, "n": f"{table}_append_only"})
-            assert found == 1
+        for table in APPEND_ONLY:
+            if backend == "sqlite":
+                found = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
+                                          {"n": f"{table}_no_replace"})
+                key = {"statement_revocations": "statement_id", "award_revocations": "grant_id"}.get(table, "id")
+                assert found is not None and "BEFORE INSERT" in found and f" {key} = NEW.{key}" in found, table
+            else:
+                found = db.session.scalar(text("SELECT count(*) FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) "
+                                               "AND tgname = :n"), {"t": table, "n": f"{table}_append_only"})
+                assert found == 1, table
 
 
 def swap_ids_behind_the_triggers(app, backend, rows, a: int, b: int) -> None:
@@ -231,3 +233,31 @@ def test_a_reflection_moved_to_another_entry_is_named(app, runner, backend, dept
     assert result.exit_code == 1
     assert (f"BROKEN at entry {first_entry} (position {first_seq}): reflection {second} does not match the note of "
             "this entry") in result.stderr
+
+
+def test_an_award_grant_pointed_at_another_entry_is_named(app, runner, backend, dept):
+    """A grant refers to the ledger entry its announcement appended: swapping two
+    winners' entries is found at the first of them."""
+    from recognition.awards.models import Grant
+    from tests.awards.test_announce import decided
+
+    with app.app_context():
+        decided(dept, ("mentor", "other_director"), winners=2).to("announced")
+        grants = [(g.id, g.ledger_entry_id) for g in db.session.scalars(db.select(Grant).order_by(Grant.id))]
+        assert len(grants) == 2 and service.verify().valid
+        seq, later = (db.session.get(service.LedgerEntry, entry).seq for _, entry in grants)
+        assert seq < later
+        if backend == "sqlite":
+            db.session.execute(text("DROP TRIGGER award_grants_no_update"))
+        else:
+            db.session.execute(text("SET LOCAL session_replication_role = replica"))
+        (first, first_entry), (second, second_entry) = grants
+        for grant, entry in ((first, None), (second, first_entry), (first, second_entry)):
+            db.session.execute(text("UPDATE award_grants SET ledger_entry_id = :e WHERE id = :g"), {"e": entry, "g": grant})
+        db.session.commit()
+
+    result = runner.invoke(args=["ledger", "verify"])
+
+    assert result.exit_code == 1
+    assert (f"BROKEN at entry {first_entry} (position {seq}): award grant {second} points to this entry, which is "
+            "not its award") in result.stderr
