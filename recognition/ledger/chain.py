@@ -117,6 +117,10 @@ def verify(rows: Iterable[tuple[int, Mapping, str]], anchors: Iterable[Anchor] =
     the changed entry is named, not the one after it. A chain that ends before a
     recorded head was truncated: the first missing position is named."""
     walk = _Walk(list(anchors))
+    for anchor in walk.heads.get(0, ()):
+        if anchor.hash != GENESIS:
+            return walk.verdict(None, None, f"{anchor.source} is at position 0, where the only head is the empty "
+                                "chain's (64 zeros)", anchor.source)
     expected_seq = 1
     for entry_id, fields, stored in rows:
         seq = fields["seq"]

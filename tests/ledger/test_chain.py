@@ -291,3 +291,10 @@ def test_unbound_earlier_entries_are_noted_until_a_checkpoint_covers_them():
     rows = chained([an_entry(note=f"n{i}") for i in range(3)])
     assert "3 entries chained before ids were hashed" in chain.verify(rows).notes[0]
     assert chain.verify(rows, [recorded_by(rows)]).notes == ()
+
+
+def test_a_head_at_position_zero_must_be_the_empty_chains():
+    rows = chained([an_entry()])
+    assert chain.verify(rows, [chain.Anchor(0, chain.GENESIS, "the head given")]).valid
+    verdict = chain.verify(rows, [chain.Anchor(0, "a" * 64, "the head given")])
+    assert (verdict.valid, verdict.first_bad_seq, verdict.anchor) == (False, None, "the head given")
