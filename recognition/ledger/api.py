@@ -10,9 +10,9 @@ from ..clock import utcnow
 from ..credits.service import count_verification
 from ..extensions import db
 from ..parsing import Blueprint
-from . import checkpoints as published, service
+from . import anchors, checkpoints as published, service
 from .models import LedgerEntry
-from .schemas import ChainHeadSchema, CheckpointListSchema, ContributionInSchema, EntryArgsSchema, EntryPageSchema, EntrySchema, ReversalInSchema, VerdictSchema
+from .schemas import ChainHeadSchema, CheckpointListSchema, VerifyArgsSchema, ContributionInSchema, EntryArgsSchema, EntryPageSchema, EntrySchema, ReversalInSchema, VerdictSchema
 
 URL = ""
 blp = Blueprint("ledger_api", __name__, description="The contribution ledger (append-only, hash-chained)")
@@ -84,12 +84,14 @@ def chain_head():
 
 
 @blp.get("/ledger/verify")
+@blp.arguments(VerifyArgsSchema, location="query")
 @blp.response(200, VerdictSchema)
-@errors_for(401, 403)
-def verify_chain():
-    """Check the whole hash chain; names the first bad entry (admins)"""
+@errors_for(401, 403, 422)
+def verify_chain(args):
+    """Check the whole hash chain against every recorded head (signed checkpoints, issued
+    statements, and any head given); names the anchor that disagreed and the first bad entry (admins)"""
     require_admin(api_actor())
-    return service.verify()
+    return service.verify(heads=[anchors.parse_head(text) for text in args["head"]])
 
 
 @blp.get("/ledger/checkpoints")

@@ -72,6 +72,16 @@ class ChainHeadSchema(Schema):
     recorded_at = UtcDateTime(allow_none=True)
 
 
+class VerifyArgsSchema(Schema):
+    head = fields.List(
+        fields.String(validate=validate.Regexp(r"^[0-9]{1,18}[: ][0-9a-fA-F]{64}$",
+                                               error="must be SEQ:HASH, a position and a 64-digit hex hash")),
+        load_default=list,
+        metadata={"description": "A chain head recorded earlier, as `recognition ledger head` prints it "
+                  "(SEQ:HASH); repeatable. The chain must reach each"},
+    )
+
+
 class VerdictSchema(Schema):
     valid = fields.Boolean()
     checked = fields.Integer()

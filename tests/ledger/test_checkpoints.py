@@ -83,6 +83,23 @@ def test_a_truncated_tail_fails_against_a_recorded_head(app, runner, backend, de
     assert "Traceback" not in result.output
 
 
+def test_the_api_checks_heads_given_too(app, client, runner, backend, dept, headers):
+    append_many(app, dept, 3)
+    recorded = head_of(runner)
+    with behind_the_guards(app, backend) as session:
+        session.execute(text("DELETE FROM ledger_entries WHERE seq = 3"))
+    url = "/api/v1/ledger/verify"
+    assert client.get(url, headers=headers("admin")).get_json()["valid"] is True
+    body = client.get(url, query_string={"head": recorded}, headers=headers("admin")).get_json()
+    assert (body["valid"], body["first_bad_seq"], body["anchors_checked"]) == (False, 3, 1)
+    assert body["anchor"].startswith("the head 3:")
+
+    refused = client.get(url, query_string={"head": [recorded, "3:xyz"]}, headers=headers("admin"))
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {"head.1": ["must be SEQ:HASH, a position and a 64-digit hex hash"]}
+    assert client.get(url, query_string={"head": recorded}, headers=headers("mentor")).status_code == 403
+
+
 def test_heads_given_that_hold_pass(app, runner, dept):
     append_many(app, dept, 3)
     early = head_of(runner)
