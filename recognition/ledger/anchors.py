@@ -23,20 +23,22 @@ from sqlalchemy import select
 
 from ..credits import signing
 from ..extensions import db
-from . import chain
+from . import chain, references, service
 from .checkpoints import body, sha256
 from .models import LedgerCheckpoint
 
 HEAD = re.compile(r"^(\d{1,18}):([0-9a-f]{64})$")
-
-
-# Checking ---------------------------------------------------------------------------
+SIGNED = ("type", "seq", "hash", "at", "prev", "entries_digest", "key_id")
 
 
 @dataclass
 class Gathered:
     anchors: list[chain.Anchor]
-    problems: list[str]
+    # (the anchor, what is wrong with it)
+    problems: list[tuple[str, str]]
+
+    def refuse(self, name: str, problem: str) -> None:
+        self.problems.append((name, problem))
 
 
 def _public_key(key_id: str):
@@ -48,12 +50,12 @@ def _public_key(key_id: str):
     return key.public if key.key_id == key_id else None
 
 
-def _signed(document: dict, signature: str, key_id: str) -> str | None:
-    """Why a signature does not hold, or None when it does."""
+def _signed(content: bytes, signature: str, key_id: str) -> str | None:
+    """Why a signature over ``content`` does not hold, or None when it does."""
     public_key = _public_key(key_id)
     if public_key is None:
         return f"it is signed by key {key_id}, which this deployment does not hold"
-    if not signing.verify(public_key, chain.canonical(document), signature):
+    if not signing.verify(public_key, content, signature):
         return "its signature does not match (it was changed)"
     return None
 
@@ -63,9 +65,9 @@ def stored_checkpoints(found: Gathered) -> None:
     previous_seq = 0
     for row in db.session.scalars(select(LedgerCheckpoint).order_by(LedgerCheckpoint.seq)):
         name = f"checkpoint {row.id} (position {row.seq}, {row.at:%Y-%m-%d %H:%M} UTC)"
-        content = body(row)
+        content = chain.canonical(body(row))
         problem = _signed(content, row.signature, row.key_id)
-        if problem is None and sha256(chain.canonical(content)) != row.digest:
+        if problem is None and sha256(content) != row.digest:
             problem = "its digest does not match its contents"
         if problem is None and row.prev_digest != previous_digest:
             problem = "it does not follow the checkpoint before it (a checkpoint was removed or changed)"
@@ -75,7 +77,7 @@ def stored_checkpoints(found: Gathered) -> None:
         if problem is None and entries is None:
             problem = "its list of entries does not cover the positions since the checkpoint before it"
         if problem is not None:
-            found.problems.append(f"{name}: {problem}")
+            found.refuse(name, problem)
         else:
             found.anchors.append(chain.Anchor(row.seq, row.head_hash, name, entries))
         previous_digest, previous_seq = row.digest, row.seq
@@ -97,15 +99,12 @@ def stored_statements(found: Gathered) -> None:
     )
     for number, document, signature, key_id in rows:
         name = f"statement {number}"
-        try:
-            head = json.loads(document)["ledger_head"]
-        except (ValueError, KeyError, TypeError):
-            found.problems.append(f"{name}: its document cannot be read")
-            continue
-        problem = _signed(json.loads(document), signature, key_id)
+        # The stored document is the canonical JSON that was signed.
+        problem = _signed(document.encode("utf-8"), signature, key_id)
         if problem is not None:
-            found.problems.append(f"{name}: {problem}")
+            found.refuse(name, problem)
             continue
+        head = json.loads(document)["ledger_head"]
         if head["seq"] > 0:
             found.anchors.append(chain.Anchor(head["seq"], head["hash"], name))
 
@@ -120,13 +119,12 @@ def gather(heads: list[chain.Anchor] = (), copies: list[dict] = ()) -> Gathered:
     digests = set(db.session.scalars(select(LedgerCheckpoint.digest)))
     for item in copies:
         name = f"the copy of checkpoint at position {item['seq']} ({item['at']})"
-        problem = _signed({key: item[key] for key in ("type", "seq", "hash", "at", "prev", "entries_digest", "key_id")},
-                          item["signature"], item["key_id"])
+        problem = _signed(chain.canonical({key: item[key] for key in SIGNED}), item["signature"], item["key_id"])
         if problem is not None:
-            found.problems.append(f"{name}: {problem}")
+            found.refuse(name, problem)
             continue
         if item["digest"] not in digests:
-            found.problems.append(f"{name}: it is no longer among the stored checkpoints (it was removed)")
+            found.refuse(name, "it is no longer among the stored checkpoints (it was removed)")
         found.anchors.append(chain.Anchor(item["seq"], item["hash"], name))
     return found
 
@@ -158,10 +156,6 @@ def parse_copy(text: str) -> list[dict]:
 
 def check(heads: list[chain.Anchor] = (), copies: list[dict] = ()) -> chain.Verdict:
     """The whole chain against every anchor; a bad anchor itself fails the check too."""
-    from . import service
-
-    from . import references
-
     found = gather(heads, copies)
     return references.check(settle(service.verify_against(found.anchors), found))
 
@@ -170,10 +164,10 @@ def settle(verdict: chain.Verdict, found: Gathered) -> chain.Verdict:
     """Add what was wrong with the anchors themselves to the chain's verdict."""
     if not found.problems:
         return verdict
-    notes = tuple(found.problems) + verdict.notes
+    notes = tuple(f"{name}: {problem}" for name, problem in found.problems) + verdict.notes
     if verdict.valid:
-        first = found.problems[0]
-        return replace(verdict, valid=False, problem=first, anchor=first.split(":")[0], notes=notes)
+        name, problem = found.problems[0]
+        return replace(verdict, valid=False, problem=f"{name}: {problem}", anchor=name, notes=notes)
     return replace(verdict, notes=notes)
 
 
