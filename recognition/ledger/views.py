@@ -17,7 +17,7 @@ from ..ratelimit import RateLimited
 from ..extensions import db
 from ..mentorships.service import get_mentorship
 from ..mentorships.views import kind_label, render_detail
-from . import checkpoints as published, service
+from . import anchors, checkpoints as published, service
 from .forms import ReverseForm, VerifyForm
 
 blp = Blueprint("ledger", __name__)
@@ -114,9 +114,14 @@ def admin_chain():
     actor = page_actor()
     require_admin(actor)
     form = VerifyForm()
-    verdict = service.verify() if form.validate_on_submit() else None
+    verdict, status = None, 200
+    if form.validate_on_submit():
+        heads = [anchors.parse_head(form.head.data)] if form.head.data else []
+        verdict = service.verify(heads=heads)
+    elif form.errors:
+        status = 422
     return render_template("ledger/admin_chain.html", head=service.head(), form=form, verdict=verdict,
-                           checkpoint=published.latest())
+                           checkpoint=published.latest()), status
 
 
 @blp.get("/ledger/checkpoints.json")

@@ -284,3 +284,21 @@ def test_the_admin_page_reports_the_recorded_heads(app, client, runner, login, d
     assert "The chain is valid." in page
     assert "It agrees with 1 recorded head " in page
     assert "/ledger/checkpoints.json" in page
+
+
+def test_the_admin_page_checks_a_head_typed_in(app, client, runner, backend, login, dept):
+    append_many(app, dept, 3)
+    recorded = head_of(runner)
+    with behind_the_guards(app, backend) as session:
+        session.execute(text("DELETE FROM ledger_entries WHERE seq = 3"))
+    login(client, "admin")
+    assert "The chain is valid." in client.post("/admin/ledger", data={"head": ""}).get_data(as_text=True)
+
+    page = client.post("/admin/ledger", data={"head": recorded}).get_data(as_text=True)
+    assert "<strong>The chain is broken at position 3</strong>: the ledger ends at position 2" in page
+    assert "Found by comparing with the head 3:" in page
+
+    refused = client.post("/admin/ledger", data={"head": "3:nothex"})
+    assert refused.status_code == 422
+    assert "must be SEQ:HASH, a position and a 64-digit hex hash" in refused.get_data(as_text=True)
+    assert "The chain is" not in refused.get_data(as_text=True)
