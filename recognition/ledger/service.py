@@ -14,8 +14,7 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import chain
-from . import models
+from . import chain, models
 from .models import LedgerEntry
 from .rules import CONFIRMABLE, LABELS, MAX_NOTE, contribution_problems, may_record_personal, may_reverse
 

@@ -1,5 +1,5 @@
 """HTML pages for the ledger: the entries about you, one entry (where you reverse or
-dispute it), confirm and reverse, and the admin's chain check."""
+dispute it), confirm and reverse, the admin's chain check, and the public checkpoints."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from ..auth.views import _safe_next as safe_next
 from ..clock import utcnow
 from ..credits.service import count_verification
 from ..errors import DomainError
-from ..ratelimit import RateLimited
 from ..extensions import db
 from ..mentorships.service import get_mentorship
 from ..mentorships.views import kind_label, render_detail
+from ..ratelimit import RateLimited
 from . import anchors, checkpoints as published, service
 from .forms import ReverseForm, VerifyForm
 
