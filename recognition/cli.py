@@ -177,27 +177,62 @@ def ledger_group():
 
 
 @ledger_group.command("verify")
+@click.option("--head", "heads", multiple=True, metavar="SEQ:HASH",
+              help="A chain head recorded earlier (as `ledger head` prints it); repeatable.")
+@click.option("--checkpoints", "copy", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="A copy of /ledger/checkpoints.json downloaded earlier.")
 @with_appcontext
-def ledger_verify_command():
-    """Check the whole hash chain; exit 1 naming the first bad entry."""
+def ledger_verify_command(heads, copy):
+    """Check the whole hash chain against every recorded head (checkpoints, issued
+    statements, and the heads given); exit 1 naming the anchor and the first bad entry."""
     from sqlalchemy import func, select
 
     from .extensions import db
-    from .ledger import chain, service
+    from .ledger import anchors, chain, references, service
     from .ledger.models import LedgerEntry
 
+    try:
+        given = [anchors.parse_head(text) for text in heads]
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--head") from None
+    try:
+        copies = anchors.parse_copy(copy.read()) if copy is not None else []
+    except ValueError as error:
+        raise click.BadParameter(f"{copy.name}: {error}", param_hint="--checkpoints") from None
+    found = anchors.gather(given, copies)
     total = db.session.scalar(select(func.count()).select_from(LedgerEntry))
     with click.progressbar(service.stored_chain(), length=total, label="Verifying the ledger", file=sys.stderr) as rows:
-        verdict = chain.verify(rows)
+        verdict = references.check(anchors.settle(chain.verify(rows, found.anchors), found))
+    for note in verdict.notes:
+        click.echo(f"Note: {note}", err=True)
     if verdict.valid:
-        click.echo(f"OK: {verdict.checked} entries, chain head {verdict.head_seq} {verdict.head_hash}")
+        click.echo(anchors.describe(verdict))
+        if verdict.anchors_checked:
+            click.echo(f"It agrees with all {verdict.anchors_checked} recorded heads (checkpoints, issued statements "
+                       "and heads given).")
         return
-    click.echo(
-        f"BROKEN at entry {verdict.first_bad_id} (position {verdict.first_bad_seq}): {verdict.problem}. "
-        f"The {verdict.checked} entries before it are intact.",
-        err=True,
-    )
+    if verdict.anchor:
+        click.echo(f"Failed against {verdict.anchor}.", err=True)
+    click.echo(anchors.describe(verdict), err=True)
     sys.exit(1)
+
+
+@ledger_group.command("checkpoint")
+@with_appcontext
+def ledger_checkpoint_command():
+    """Sign the chain head as a checkpoint (published at /ledger/checkpoints.json)."""
+    from .clock import utcnow
+    from .errors import DomainError
+    from .extensions import db
+    from .ledger import checkpoints
+
+    try:
+        checkpoint, made = checkpoints.make(utcnow())
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    state = "Made" if made else "Nothing new since"
+    click.echo(f"{state} checkpoint {checkpoint.id}: position {checkpoint.seq}, head {checkpoint.head_hash}")
 
 
 @ledger_group.command("head")

@@ -28,6 +28,7 @@ from ..auth.models import Account, RoleGrant
 from ..auth.service import hash_password
 from ..database import is_postgresql, lock_for_append
 from ..extensions import db
+from ..ledger import checkpoints
 from ..ledger.models import LedgerEntry
 from ..ledger.service import LEDGER_LOCK
 from ..mentorships.models import Mentorship
@@ -87,6 +88,9 @@ def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple
         **committees,
     }
     _step(awards.build(random.Random(f"{seed}:awards"), today, ids).line())
+    checkpoint, _ = checkpoints.make(clock.utcnow())
+    db.session.commit()
+    _step(f"Signed a checkpoint of the ledger's head at position {checkpoint.seq} (/ledger/checkpoints.json)")
     return logins.as_logins(ids, {m.id: m.email for m in dept.people}, DEMO_PASSWORD)
 
 

@@ -72,7 +72,7 @@ def build(
 def chain(events: list[Event]) -> list[dict]:
     """Rows for ``ledger_entries`` in chain order: each entry's seq, id (= seq), link
     to the previous hash and its own hash over exactly ``LedgerEntry.hashed_fields()``
-    (an accreditation is hashed only when there is one). Recording times are made
+    (its id included, an accreditation only when there is one). Recording times are made
     strictly increasing, as appends would make them."""
     rows: list[dict] = []
     prev_hash, prev_at = hashchain.GENESIS, None
@@ -82,7 +82,8 @@ def chain(events: list[Event]) -> list[dict]:
         event.id = seq
         if event.target is not None and not 0 < event.target.id < seq:
             raise AssertionError("a follower was ordered before the entry it names")
-        fields = {
+        row = {
+            "id": seq,
             "seq": seq,
             "entry_type": event.entry_type,
             "kind": event.kind,
@@ -96,11 +97,11 @@ def chain(events: list[Event]) -> list[dict]:
             "target_id": event.target.id if event.target is not None else None,
             "reason": event.reason,
             "prev_hash": prev_hash,
+            "accreditation": event.accreditation,
+            "chain_version": hashchain.CHAIN_VERSION,
         }
-        if event.accreditation is not None:
-            fields["accreditation"] = event.accreditation
-        digest = hashchain.entry_hash(fields)
-        rows.append({"id": seq, **fields, "accreditation": event.accreditation, "entry_hash": digest})
+        digest = hashchain.entry_hash(hashchain.hashed(row))
+        rows.append({**row, "entry_hash": digest})
         prev_hash, prev_at = digest, event.recorded_at
     return rows
 

@@ -1,15 +1,18 @@
-"""/api/v1/contributions (the ledger) and /api/v1/ledger (chain checks, admins)."""
+"""/api/v1/contributions (the ledger) and /api/v1/ledger (chain checks, admins; the
+signed checkpoints, public)."""
 
+from flask import request
 
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..auth.service import require_admin
 from ..clock import utcnow
+from ..credits.service import count_verification
 from ..extensions import db
 from ..parsing import Blueprint
-from . import service
+from . import anchors, checkpoints as published, service
 from .models import LedgerEntry
-from .schemas import ChainHeadSchema, ContributionInSchema, EntryArgsSchema, EntryPageSchema, EntrySchema, ReversalInSchema, VerdictSchema
+from .schemas import ChainHeadSchema, CheckpointListSchema, VerifyArgsSchema, ContributionInSchema, EntryArgsSchema, EntryPageSchema, EntrySchema, ReversalInSchema, VerdictSchema
 
 URL = ""
 blp = Blueprint("ledger_api", __name__, description="The contribution ledger (append-only, hash-chained)")
@@ -81,9 +84,22 @@ def chain_head():
 
 
 @blp.get("/ledger/verify")
+@blp.arguments(VerifyArgsSchema, location="query")
 @blp.response(200, VerdictSchema)
-@errors_for(401, 403)
-def verify_chain():
-    """Check the whole hash chain; names the first bad entry (admins)"""
+@errors_for(401, 403, 422)
+def verify_chain(args):
+    """Check the whole hash chain against every recorded head (signed checkpoints, issued
+    statements, and any head given); names the anchor that disagreed and the first bad entry (admins)"""
     require_admin(api_actor())
-    return service.verify()
+    return service.verify(heads=[anchors.parse_head(text) for text in args["head"]])
+
+
+@blp.get("/ledger/checkpoints")
+@blp.response(200, CheckpointListSchema)
+@errors_for(429, public=True)
+def checkpoints():
+    """Every signed checkpoint of the chain head, oldest first (public: keep a copy, and
+    check the ledger against it later with ``recognition ledger verify --checkpoints``)"""
+    count_verification(request.remote_addr, utcnow(), "checkpoints")
+    db.session.commit()
+    return published.listing()

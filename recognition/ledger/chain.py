@@ -1,14 +1,23 @@
-"""The hash chain, as pure functions: canonical encoding, entry hashes, verification."""
+"""The hash chain, as pure functions: canonical encoding, entry hashes, verification
+against the chain itself and against anchors recorded outside it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 GENESIS = "0" * 64
+# Entries appended since migration 0009 hash their own id (and this version), so nothing
+# that refers to an entry by id can be pointed at another entry. Earlier entries keep
+# their hashes; a checkpoint binds them to their ids (``Anchor.entries``).
+CHAIN_VERSION = 2
+LEGACY_FIELDS = (
+    "seq", "entry_type", "kind", "mentorship_id", "person_id", "occurred_on", "minutes", "note",
+    "recorded_by_id", "recorded_at", "target_id", "reason", "prev_hash",
+)
 
 
 def canonical(fields: Mapping) -> bytes:
@@ -35,6 +44,32 @@ def entry_hash(fields: Mapping) -> str:
     return hashlib.sha256(canonical(fields)).hexdigest()
 
 
+def hashed(row: Mapping) -> dict:
+    """The fields an entry's hash covers, from its stored columns. An accreditation is
+    hashed only when there is one (it was added after the first entries were chained);
+    the id and the chain version only for entries chained since ids were hashed."""
+    fields = {key: row[key] for key in LEGACY_FIELDS}
+    if row.get("accreditation") is not None:
+        fields["accreditation"] = row["accreditation"]
+    if row.get("chain_version") is not None:
+        fields["chain_version"] = row["chain_version"]
+        fields["id"] = row["id"]
+    return fields
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A head recorded outside the chain: by a signed checkpoint, an issued statement, or
+    an operator (``--head SEQ:HASH``). A checkpoint also records ``entries``: the
+    ``seq -> (id, hash)`` of every entry since the previous checkpoint, so a rewrite it
+    covers is named at the first entry that differs."""
+
+    seq: int
+    hash: str
+    source: str
+    entries: Mapping[int, tuple[int, str]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Verdict:
     valid: bool
@@ -44,22 +79,90 @@ class Verdict:
     first_bad_seq: int | None = None
     first_bad_id: int | None = None
     problem: str | None = None
+    # Which recorded head or checkpoint disagreed, when one did.
+    anchor: str | None = None
+    anchors_checked: int = 0
+    notes: tuple[str, ...] = ()
 
 
-def verify(rows: Iterable[tuple[int, Mapping, str]]) -> Verdict:
+class _Walk:
+    """What ``verify`` has seen so far: enough to name an entry and the chain before it."""
+
+    def __init__(self, anchors: list[Anchor]):
+        self.recorded: dict[int, tuple[int, str, str]] = {}
+        self.heads: dict[int, list[Anchor]] = {}
+        for anchor in anchors:
+            self.heads.setdefault(anchor.seq, []).append(anchor)
+            for seq, (entry_id, digest) in anchor.entries.items():
+                self.recorded.setdefault(seq, (entry_id, digest, anchor.source))
+        self.anchors = anchors
+        self.checked, self.prev_hash = 0, GENESIS
+        # (id, seq, hash of the chain before it) of the last good entry.
+        self.last: tuple[int, int, str] | None = None
+        self.unbound = 0
+
+    def verdict(self, bad_seq, bad_id, problem, anchor=None, *, back: bool = False) -> Verdict:
+        checked, head_hash = self.checked, self.prev_hash
+        if back:  # the entry before this one is the changed one
+            bad_id, bad_seq, head_hash = self.last
+            checked -= 1
+        return Verdict(False, checked, checked, head_hash, bad_seq, bad_id, problem, anchor, len(self.anchors))
+
+
+def verify(rows: Iterable[tuple[int, Mapping, str]], anchors: Iterable[Anchor] = ()) -> Verdict:
     """Walk ``(id, hashed_fields, stored_hash)`` in chain order; stop at the first entry
-    whose position, link or hash is wrong."""
-    expected_prev, expected_seq, checked = GENESIS, 1, 0
+    whose position, link, hash, id or head is not what the chain or an anchor says.
+
+    When an entry's link breaks because the entry before it was changed and re-hashed,
+    the changed entry is named, not the one after it. A chain that ends before a
+    recorded head was truncated: the first missing position is named."""
+    walk = _Walk(list(anchors))
+    for anchor in walk.heads.get(0, ()):
+        if anchor.hash != GENESIS:
+            return walk.verdict(None, None, f"{anchor.source} is at position 0, where the only head is the empty "
+                                "chain's (64 zeros)", anchor.source)
+    expected_seq = 1
     for entry_id, fields, stored in rows:
-        problem = None
-        if fields["seq"] != expected_seq:
-            problem = f"expected position {expected_seq}, found {fields['seq']} (an entry is missing or moved)"
-        elif fields["prev_hash"] != expected_prev:
-            problem = "its link to the previous entry does not match"
-        elif entry_hash(fields) != stored:
-            problem = "its contents do not match its hash (the entry was changed)"
-        if problem:
-            return Verdict(False, checked, expected_seq - 1, expected_prev, fields["seq"], entry_id, problem)
-        checked += 1
-        expected_prev, expected_seq = stored, expected_seq + 1
-    return Verdict(True, checked, expected_seq - 1, expected_prev)
+        seq = fields["seq"]
+        recorded = walk.recorded.get(expected_seq)
+        if seq != expected_seq:
+            problem = f"expected position {expected_seq}, found {seq} (an entry is missing or moved)"
+            if recorded is not None:
+                problem += f"; {recorded[2]} recorded entry {recorded[0]} at position {expected_seq}"
+            return walk.verdict(seq, entry_id, problem, recorded[2] if recorded is not None else None)
+        if fields["prev_hash"] != walk.prev_hash:
+            if entry_hash(fields) == stored and walk.last is not None and (expected_seq - 1) not in walk.recorded:
+                return walk.verdict(None, None, "its hash is not the one the next entry was linked to (the entry "
+                                    "was changed and its hash recomputed)", back=True)
+            return walk.verdict(seq, entry_id, "its link to the previous entry does not match")
+        if entry_hash(fields) != stored:
+            return walk.verdict(seq, entry_id, "its contents do not match its hash (the entry was changed)")
+        if recorded is not None:
+            recorded_id, recorded_hash, source = recorded
+            if recorded_id != entry_id:
+                return walk.verdict(seq, entry_id, f"its id is {entry_id}, but {source} recorded entry {recorded_id} "
+                                    "at this position (ids were swapped or changed)", source)
+            if recorded_hash != stored:
+                return walk.verdict(seq, entry_id, f"its hash differs from the one {source} recorded (the entry "
+                                    "was changed and the chain recomputed from it)", source)
+        elif "id" not in fields:
+            walk.unbound += 1
+        for anchor in walk.heads.get(seq, ()):
+            if anchor.hash != stored:
+                return walk.verdict(seq, entry_id, f"the chain up to here differs from the head {anchor.source} "
+                                    "recorded (this entry or one before it was changed)", anchor.source)
+        walk.last = (entry_id, seq, walk.prev_hash)
+        walk.checked, walk.prev_hash, expected_seq = walk.checked + 1, stored, expected_seq + 1
+    beyond = [anchor for anchor in walk.anchors if anchor.seq >= expected_seq]
+    beyond += [Anchor(seq, digest, source) for seq, (_, digest, source) in walk.recorded.items() if seq >= expected_seq]
+    if beyond:
+        anchor = min(beyond, key=lambda a: a.seq)
+        missing_id = walk.recorded.get(expected_seq, (None,))[0]
+        problem = (f"the ledger ends at position {expected_seq - 1}, but {anchor.source} recorded position "
+                   f"{anchor.seq}: the entries from position {expected_seq} on are missing")
+        return walk.verdict(expected_seq, missing_id, problem, anchor.source)
+    notes = ()
+    if walk.unbound:
+        notes = (f"{walk.unbound} entries chained before ids were hashed are not yet bound to their ids by a "
+                 "checkpoint: run `recognition ledger checkpoint`.",)
+    return Verdict(True, walk.checked, expected_seq - 1, walk.prev_hash, anchors_checked=len(walk.anchors), notes=notes)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..forms import PageForm
 
@@ -22,7 +22,13 @@ class ReverseForm(PageForm):
 
 
 class VerifyForm(PageForm):
-    """A button that runs the chain check; only the CSRF token travels."""
+    """The chain check, optionally against a head recorded earlier."""
+
+    head = StringField(
+        "A head you recorded (optional)",
+        validators=[Optional(), Regexp(r"^\s*[0-9]{1,18}[: ][0-9a-fA-F]{64}\s*$",
+                                       message="must be SEQ:HASH, a position and a 64-digit hex hash")],
+    )
 
 
 SECOND_ACTIVITY = "Yes, this is a second, separate activity"

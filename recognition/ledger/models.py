@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
+from . import chain
 
 ENTRY_TYPES = ("contribution", "reversal", "confirmation")
-LEDGER_TABLES = ("ledger_entries", "reflections")
+LEDGER_TABLES = ("ledger_entries", "reflections", "ledger_checkpoints")
 
 
 class LedgerEntry(db.Model):
@@ -64,6 +65,9 @@ class LedgerEntry(db.Model):
     accreditation: Mapped[str | None] = mapped_column(String(200))
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # ``chain.CHAIN_VERSION`` for entries whose hash covers their id; None for entries
+    # chained before (a checkpoint binds those to their ids).
+    chain_version: Mapped[int | None] = mapped_column(SmallInteger)
 
     mentorship: Mapped[Mentorship | None] = relationship()
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
@@ -71,23 +75,31 @@ class LedgerEntry(db.Model):
     target: Mapped["LedgerEntry | None"] = relationship(remote_side=[id])
 
     def hashed_fields(self) -> dict:
-        fields = {
-            "seq": self.seq,
-            "entry_type": self.entry_type,
-            "kind": self.kind,
-            "mentorship_id": self.mentorship_id,
-            "person_id": self.person_id,
-            "occurred_on": self.occurred_on,
-            "minutes": self.minutes,
-            "note": self.note,
-            "recorded_by_id": self.recorded_by_id,
-            "recorded_at": self.recorded_at,
-            "target_id": self.target_id,
-            "reason": self.reason,
-            "prev_hash": self.prev_hash,
-        }
-        # Added after the first entries were chained: hashed only when present, so the
-        # hashes of earlier entries stay as they were.
-        if self.accreditation is not None:
-            fields["accreditation"] = self.accreditation
-        return fields
+        return chain.hashed({column: getattr(self, column) for column in HASHED_COLUMNS})
+
+
+HASHED_COLUMNS = (*chain.LEGACY_FIELDS, "accreditation", "chain_version", "id")
+
+
+class LedgerCheckpoint(db.Model):
+    """A signed record of the chain head (seq, hash, time), chained to the checkpoint
+    before it, listing the id and hash of every entry since that one. Published at
+    ``/ledger/checkpoints.json`` so people outside the system can keep copies; a rewrite
+    of history cannot reach those. Append-only."""
+
+    __tablename__ = "ledger_checkpoints"
+    __table_args__ = (CheckConstraint("seq >= 0", name="seq_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    # The digest of the previous checkpoint (``chain.GENESIS`` for the first).
+    prev_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    # One line per entry since the previous checkpoint, in chain order: "seq id hash".
+    entries: Mapped[str] = mapped_column(Text, deferred=True)
+    entries_digest: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(32))
+    signature: Mapped[str] = mapped_column(String(100))
+    # SHA-256 of the signed body: what the next checkpoint links to.
+    digest: Mapped[str] = mapped_column(String(64), unique=True)

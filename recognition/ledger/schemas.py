@@ -44,7 +44,11 @@ class EntrySchema(Schema):
     reason = fields.String(allow_none=True)
     accreditation = fields.String(allow_none=True)
     prev_hash = fields.String()
-    entry_hash = fields.String()
+    entry_hash = fields.String(metadata={"description": "SHA-256 of the canonical JSON of the fields above (id and "
+                                         "chain_version included when chain_version is set; accreditation when set)"})
+    chain_version = fields.Integer(allow_none=True, metadata={
+        "description": "2: the hash covers the entry's id; null for entries chained before, bound to their ids by "
+                       "a checkpoint"})
     confirmed_by_entry_id = fields.Integer(allow_none=True, metadata={"description": "The counterpart's confirmation, if any"})
     reversed_by_entry_id = fields.Integer(allow_none=True, metadata={"description": "The reversal, if any"})
 
@@ -68,6 +72,16 @@ class ChainHeadSchema(Schema):
     recorded_at = UtcDateTime(allow_none=True)
 
 
+class VerifyArgsSchema(Schema):
+    head = fields.List(
+        fields.String(validate=validate.Regexp(r"^[0-9]{1,18}[: ][0-9a-fA-F]{64}$",
+                                               error="must be SEQ:HASH, a position and a 64-digit hex hash")),
+        load_default=list,
+        metadata={"description": "A chain head recorded earlier, as `recognition ledger head` prints it "
+                  "(SEQ:HASH); repeatable. The chain must reach each"},
+    )
+
+
 class VerdictSchema(Schema):
     valid = fields.Boolean()
     checked = fields.Integer()
@@ -76,6 +90,27 @@ class VerdictSchema(Schema):
     first_bad_seq = fields.Integer(allow_none=True)
     first_bad_id = fields.Integer(allow_none=True)
     problem = fields.String(allow_none=True)
+    anchor = fields.String(allow_none=True, metadata={"description": "The recorded head or checkpoint that disagreed"})
+    anchors_checked = fields.Integer(metadata={"description": "Recorded heads checked: checkpoints, issued statements"})
+    notes = fields.List(fields.String())
+
+
+class CheckpointSchema(Schema):
+    type = fields.String(metadata={"description": "Always recognition-ledger-checkpoint"})
+    seq = fields.Integer(metadata={"description": "The chain head's position"})
+    hash = fields.String(metadata={"description": "The chain head's hash"})
+    at = fields.String(metadata={"description": "When the checkpoint was made (UTC)"})
+    prev = fields.String(metadata={"description": "The digest of the checkpoint before (64 zeros for the first)"})
+    entries_digest = fields.String(metadata={"description": "SHA-256 of the list of entry ids and hashes it covers"})
+    key_id = fields.String()
+    signature = fields.String(metadata={"description": "Ed25519 over the canonical JSON of the fields above"})
+    digest = fields.String(metadata={"description": "SHA-256 of that canonical JSON"})
+
+
+class CheckpointListSchema(Schema):
+    algorithm = fields.String()
+    public_key_url = fields.String()
+    checkpoints = fields.List(fields.Nested(CheckpointSchema))
 
 
 EntryPageSchema = page_schema(EntrySchema, "EntryPage")

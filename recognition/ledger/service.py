@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import aliased
 
 from ..auth.models import RoleGrant
 from ..auth.service import Actor
-from ..database import lock_for_append
+from ..database import is_postgresql, lock_for_append
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import chain
+from . import chain, models
 from .models import LedgerEntry
 from .rules import CONFIRMABLE, LABELS, MAX_NOTE, contribution_problems, may_record_personal, may_reverse
 
@@ -33,10 +33,19 @@ def append(entry: LedgerEntry, now: datetime) -> LedgerEntry:
     entry.prev_hash = head.entry_hash if head else chain.GENESIS
     entry.recorded_at = now
     entry.note = entry.note or ""
+    # The hash covers the id, so the id is chosen here, under the lock, before hashing.
+    entry.id = _next_id()
+    entry.chain_version = chain.CHAIN_VERSION
     entry.entry_hash = chain.entry_hash(entry.hashed_fields())
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def _next_id() -> int:
+    if is_postgresql(db.session):
+        return db.session.scalar(text("SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id'))"))
+    return (db.session.scalar(select(func.max(LedgerEntry.id))) or 0) + 1
 
 
 def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False) -> LedgerEntry:
@@ -320,12 +329,7 @@ def filtered(statement, args: dict):
 
 # Chain ------------------------------------------------------------------------------
 
-HASHED_COLUMNS = (
-    LedgerEntry.id, LedgerEntry.seq, LedgerEntry.entry_type, LedgerEntry.kind, LedgerEntry.mentorship_id,
-    LedgerEntry.person_id, LedgerEntry.occurred_on, LedgerEntry.minutes, LedgerEntry.note,
-    LedgerEntry.recorded_by_id, LedgerEntry.recorded_at, LedgerEntry.target_id, LedgerEntry.reason,
-    LedgerEntry.prev_hash, LedgerEntry.accreditation, LedgerEntry.entry_hash,
-)
+HASHED_COLUMNS = tuple(getattr(LedgerEntry, name) for name in (*models.HASHED_COLUMNS, "entry_hash"))
 
 
 def stored_chain(batch: int = 2000):
@@ -337,15 +341,20 @@ def stored_chain(batch: int = 2000):
     # cursor then too, not only when every row was read.
     with result:
         for row in result:
-            fields = row._asdict()
-            entry_id, stored = fields.pop("id"), fields.pop("entry_hash")
-            if fields["accreditation"] is None:  # hashed only when present (see LedgerEntry)
-                del fields["accreditation"]
-            yield entry_id, fields, stored
+            columns = row._mapping
+            yield columns["id"], chain.hashed(columns), columns["entry_hash"]
 
 
-def verify() -> chain.Verdict:
-    return chain.verify(stored_chain())
+def verify(heads=(), copies=()) -> chain.Verdict:
+    """The chain checked on its own and against every anchor: the stored checkpoints and
+    statements, and any ``heads`` or checkpoint ``copies`` given (see ``anchors``)."""
+    from . import anchors
+
+    return anchors.check(heads, copies)
+
+
+def verify_against(anchors) -> chain.Verdict:
+    return chain.verify(stored_chain(), anchors)
 
 
 def head() -> dict:

@@ -1,9 +1,9 @@
 """HTML pages for the ledger: the entries about you, one entry (where you reverse or
-dispute it), confirm and reverse, and the admin's chain check."""
+dispute it), confirm and reverse, the admin's chain check, and the public checkpoints."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..apidoc import paginate
@@ -11,11 +11,13 @@ from ..auth.current import page_actor
 from ..auth.service import require_admin
 from ..auth.views import _safe_next as safe_next
 from ..clock import utcnow
+from ..credits.service import count_verification
 from ..errors import DomainError
 from ..extensions import db
 from ..mentorships.service import get_mentorship
 from ..mentorships.views import kind_label, render_detail
-from . import service
+from ..ratelimit import RateLimited
+from . import anchors, checkpoints as published, service
 from .forms import ReverseForm, VerifyForm
 
 blp = Blueprint("ledger", __name__)
@@ -112,5 +114,24 @@ def admin_chain():
     actor = page_actor()
     require_admin(actor)
     form = VerifyForm()
-    verdict = service.verify() if form.validate_on_submit() else None
-    return render_template("ledger/admin_chain.html", head=service.head(), form=form, verdict=verdict)
+    verdict, status = None, 200
+    if form.validate_on_submit():
+        heads = [anchors.parse_head(form.head.data)] if form.head.data else []
+        verdict = service.verify(heads=heads)
+    elif form.errors:
+        status = 422
+    return render_template("ledger/admin_chain.html", head=service.head(), form=form, verdict=verdict,
+                           checkpoint=published.latest()), status
+
+
+@blp.get("/ledger/checkpoints.json")
+def checkpoints():
+    """The signed checkpoints, for anyone (no sign-in): the same as /api/v1/ledger/checkpoints."""
+    try:
+        count_verification(request.remote_addr, utcnow(), "checkpoints")
+    except RateLimited as error:
+        db.session.rollback()
+        window = str(current_app.config["VERIFY_RATE_WINDOW_SECONDS"])
+        return jsonify(code=429, message=error.message, errors=error.errors), 429, {"Retry-After": window}
+    db.session.commit()
+    return jsonify(published.listing())

@@ -37,6 +37,25 @@ def text_matches(reflection: Reflection) -> bool:
     return digest.matches(reflection.entry.note, fields, reflection.salt)
 
 
+def unbound(batch: int = 2000):
+    """``(reflection id, ledger entry id, seq)`` of every reflection whose text, or whose
+    link to its ledger entry, no longer matches the note that entry committed to (or
+    whose person is not the entry's), in chain order, streamed. Nothing refers to a
+    reflection by its own id; it refers to its entry, and the entry's note binds it."""
+    columns = (Reflection.id, Reflection.salt, Reflection.person_id, *(getattr(Reflection, k) for k in digest.TEXT_FIELDS),
+               LedgerEntry.id.label("entry_id"), LedgerEntry.seq, LedgerEntry.note,
+               LedgerEntry.person_id.label("entry_person_id"))
+    result = db.session.execute(
+        select(*columns).join(LedgerEntry, LedgerEntry.id == Reflection.ledger_entry_id)
+        .order_by(LedgerEntry.seq).execution_options(yield_per=batch)
+    )
+    with result:
+        for row in result:
+            fields = {key: getattr(row, key) for key in digest.TEXT_FIELDS}
+            if row.person_id != row.entry_person_id or not digest.matches(row.note, fields, row.salt):
+                yield row.id, row.entry_id, row.seq
+
+
 def record(data: dict, actor: Actor, now: datetime) -> Reflection:
     """``data``: source ("report" with release_ids, or "external" with source_name),
     occurred_on, minutes, and the six steps (area, question, standards, comparison,

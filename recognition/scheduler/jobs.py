@@ -30,6 +30,7 @@ from ..credits import batch
 from ..extensions import db
 from ..feedback import periods, service as feedback
 from ..feedback.models import Request
+from ..ledger.checkpoints import checkpoint_job as ledger_checkpoint
 from ..ledger.service import meetings_in
 from ..mail import compose, send
 from .. import outbox
@@ -338,6 +339,8 @@ JOBS: dict[str, Job] = {job.id: job for job in (
         "Send email waiting in the outbox (queued by award cycles), retrying what failed."),
     Job("cfar_reminders", cfar_reminders, {"hour": 7, "minute": 15},
         "Remind a person, their division director and formal mentors of a CFAR date coming up."),
+    Job("ledger_checkpoint", ledger_checkpoint, {"hour": 4, "minute": 30},
+        "Sign the ledger's chain head as a checkpoint (published at /ledger/checkpoints.json), once it has moved."),
     Job("unfinished_duties", unfinished_duties, {"hour": 4, "minute": 45},
         "Finish any duty (year-end statements) whose run died, failed or was stopped part-way; also done at every start."),
 )}

@@ -24,6 +24,7 @@ PUBLIC = {
     ("post", "/api/v1/auth/tokens"),
     ("get", "/api/v1/verify/key"),
     ("get", "/api/v1/verify/keys"),
+    ("get", "/api/v1/ledger/checkpoints"),
     ("post", "/api/v1/verify/signed"),
     ("post", "/api/v1/verify/credential"),
     ("get", "/api/v1/verify/{code}"),

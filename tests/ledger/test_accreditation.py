@@ -54,7 +54,7 @@ def test_accredited_training_is_stored_and_the_chain_stays_valid(app, client, de
     assert row["accreditation"] == ACCREDITED
 
     # The hash covers the accreditation: recomputed without it, it would not match.
-    fields = {key: row[key] for key in FIELDS}
+    fields = {**{key: row[key] for key in FIELDS}, "chain_version": row["chain_version"], "id": row["id"]}
     assert row["entry_hash"] == chain.entry_hash({**fields, "accreditation": ACCREDITED})
     assert row["entry_hash"] != chain.entry_hash(fields)
 
@@ -139,7 +139,8 @@ def test_an_entry_with_accreditation_hashes_it_too():
 
 
 def test_stored_entries_without_accreditation_hash_their_original_fields(app, client, dept, headers):
-    """Through the whole app: an entry without accreditation is the 13 fields it always was."""
+    """Through the whole app: an entry without accreditation is the 13 fields it always was,
+    with its chain version and id."""
     client.post(URL, json=training(), headers=headers("mentor"))
     client.post(URL, json={"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-02",
                            "minutes": 30}, headers=headers("mentor"))
@@ -147,7 +148,8 @@ def test_stored_entries_without_accreditation_hash_their_original_fields(app, cl
     assert len(rows) == 2
     for row in rows:
         assert row["accreditation"] is None
-        assert row["entry_hash"] == chain.entry_hash({key: row[key] for key in FIELDS})
+        assert row["entry_hash"] == chain.entry_hash(
+            {**{key: row[key] for key in FIELDS}, "chain_version": chain.CHAIN_VERSION, "id": row["id"]})
 
 
 # Tampering --------------------------------------------------------------------------------------

@@ -45,6 +45,8 @@ def recomputed_hash(body: dict) -> str:
         "recorded_by_id", "target_id", "reason", "prev_hash")}
     fields["occurred_on"] = date.fromisoformat(body["occurred_on"])
     fields["recorded_at"] = stored_time(body["recorded_at"])
+    if body["chain_version"] is not None:  # the hash covers the id
+        fields.update(chain_version=body["chain_version"], id=body["id"])
     return chain.entry_hash(fields)
 
 
@@ -524,4 +526,5 @@ def test_verify_and_head_describe_the_chain(client, dept, headers, record, app):
     assert (head["seq"], head["hash"]) == (2, last["entry_hash"])
     assert stored_time(head["recorded_at"]) == last["recorded_at"]
     assert verdict == {"valid": True, "checked": 2, "head_seq": 2, "head_hash": last["entry_hash"],
-                       "first_bad_seq": None, "first_bad_id": None, "problem": None}
+                       "first_bad_seq": None, "first_bad_id": None, "problem": None, "anchor": None,
+                       "anchors_checked": 0, "notes": []}

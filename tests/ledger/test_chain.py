@@ -228,8 +228,9 @@ def test_two_swapped_entries_are_found_at_the_first_position(rows, data):
     assert f"expected position {first + 1}," in verdict.problem
 
 
-def test_an_entry_relinked_to_a_forged_predecessor_is_named():
-    """Renumbering and re-hashing one entry is not enough: the next entry's link breaks."""
+def test_an_entry_changed_and_rehashed_is_named_not_the_next_one():
+    """Re-hashing one changed entry is not enough: the next entry's link breaks, and the
+    changed entry is the one named."""
     rows = chained([an_entry(note=f"n{i}") for i in range(4)])
     entry_id, fields, _ = rows[1]
     forged = {**fields, "minutes": 600}
@@ -238,5 +239,62 @@ def test_an_entry_relinked_to_a_forged_predecessor_is_named():
     verdict = chain.verify(rows)
 
     assert not verdict.valid
-    assert (verdict.first_bad_id, verdict.first_bad_seq) == (rows[2][0], 3)
-    assert verdict.problem == "its link to the previous entry does not match"
+    assert (verdict.first_bad_id, verdict.first_bad_seq) == (rows[1][0], 2)
+    assert verdict.checked == verdict.head_seq == 1
+    assert verdict.head_hash == rows[0][2]
+    assert "its hash recomputed" in verdict.problem
+
+
+# Ids and anchors ----------------------------------------------------------------------
+
+
+def test_entries_chained_since_ids_were_hashed_cover_their_id():
+    row = {**an_entry(), "id": 41, "chain_version": chain.CHAIN_VERSION, "accreditation": None}
+    fields = chain.hashed(row)
+    assert set(fields) == {*FIELDS, "id", "chain_version"}
+    assert chain.entry_hash(fields) != chain.entry_hash(chain.hashed({**row, "id": 42}))
+    legacy = chain.hashed({**row, "chain_version": None})
+    assert set(legacy) == set(FIELDS) and chain.entry_hash(legacy) == chain.entry_hash(an_entry())
+
+
+def recorded_by(rows, name: str = "checkpoint 1") -> chain.Anchor:
+    return chain.Anchor(len(rows), rows[-1][2], name, {f["seq"]: (i, h) for i, f, h in rows})
+
+
+@pytest.mark.parametrize(
+    ("cut", "anchor", "named"),
+    [
+        (3, chain.Anchor(5, "f" * 64, "the head given"), (4, None)),
+        (1, recorded_by(chained([an_entry(note=f"n{i}") for i in range(5)])), (2, 1014)),
+    ],
+    ids=["a head given", "a checkpoint names the missing entry"],
+)
+def test_a_truncated_chain_names_the_first_missing_position(cut, anchor, named):
+    rows = chained([an_entry(note=f"n{i}") for i in range(5)])[:cut]
+    verdict = chain.verify(rows, [anchor])
+    assert not verdict.valid
+    assert (verdict.first_bad_seq, verdict.first_bad_id) == named
+    assert verdict.anchor == anchor.source
+    assert f"the entries from position {cut + 1} on are missing" in verdict.problem
+
+
+def test_an_entry_a_checkpoint_recorded_under_another_id_is_named():
+    rows = chained([an_entry(note=f"n{i}") for i in range(4)])
+    anchor = recorded_by(rows)
+    rows[1] = (999, rows[1][1], rows[1][2])  # legacy entries: the id is not in the hash
+    verdict = chain.verify(rows, [anchor])
+    assert (verdict.valid, verdict.first_bad_seq, verdict.first_bad_id) == (False, 2, 999)
+    assert "but checkpoint 1 recorded entry 1014 at this position" in verdict.problem
+
+
+def test_unbound_earlier_entries_are_noted_until_a_checkpoint_covers_them():
+    rows = chained([an_entry(note=f"n{i}") for i in range(3)])
+    assert "3 entries chained before ids were hashed" in chain.verify(rows).notes[0]
+    assert chain.verify(rows, [recorded_by(rows)]).notes == ()
+
+
+def test_a_head_at_position_zero_must_be_the_empty_chains():
+    rows = chained([an_entry()])
+    assert chain.verify(rows, [chain.Anchor(0, chain.GENESIS, "the head given")]).valid
+    verdict = chain.verify(rows, [chain.Anchor(0, "a" * 64, "the head given")])
+    assert (verdict.valid, verdict.first_bad_seq, verdict.anchor) == (False, None, "the head given")

@@ -79,16 +79,14 @@ def test_a_changed_entry_is_named(app, client, runner, headers, backend, five_en
     assert_detected(app, client, runner, headers, changed["id"], 2, "contents do not match")
 
 
-def test_a_change_with_a_recomputed_hash_breaks_the_next_link(app, client, runner, headers, backend, five_entries):
-    """Re-hashing the edited entry is not enough: the entry after it still names the old hash."""
+def test_a_change_with_a_recomputed_hash_names_the_changed_entry(app, client, runner, headers, backend, five_entries):
+    """Re-hashing the edited entry is not enough: the entry after it still names the old
+    hash, and verify names the edited entry, not the one after it."""
     target = five_entries[1]
-    fields = {key: target[key] for key in ("seq", "entry_type", "kind", "mentorship_id", "person_id",
-                                           "occurred_on", "minutes", "note", "recorded_by_id",
-                                           "recorded_at", "target_id", "reason", "prev_hash")}
-    forged = chain.entry_hash({**fields, "minutes": 300})
+    forged = chain.entry_hash(chain.hashed({**target, "minutes": 300}))
     tamper(app, backend, "UPDATE ledger_entries SET minutes = 300, entry_hash = :h WHERE seq = 2", h=forged)
 
-    assert_detected(app, client, runner, headers, five_entries[2]["id"], 3, "link to the previous entry")
+    assert_detected(app, client, runner, headers, target["id"], 2, "its hash recomputed")
 
 
 def test_a_deleted_middle_entry_is_a_missing_position(app, client, runner, headers, backend, five_entries):

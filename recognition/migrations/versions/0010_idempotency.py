@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0010_idempotency"
-down_revision = "0008_award_integrity"
+down_revision = "0009_ledger_anchors"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,304 @@
+"""Heads recorded outside the chain make a truncated or rewritten tail fail ``ledger
+verify``: heads given on the command line, signed checkpoints (published for anyone to
+copy), copies of them downloaded earlier, and the head every issued statement records."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from recognition.auth.service import load_actor
+from recognition.credits import service as credits, signing
+from recognition.extensions import db
+from recognition.ledger import chain, checkpoints, service
+from recognition.scheduler import jobs
+
+from .conftest import NOW, ledger_rows
+
+
+@contextmanager
+def behind_the_guards(app, backend):
+    """A transaction with the append-only guards lifted, as someone with full database
+    access would; committed at the end."""
+    with app.app_context():
+        if backend == "sqlite":
+            for action in ("update", "delete"):
+                db.session.execute(text(f"DROP TRIGGER IF EXISTS ledger_entries_no_{action}"))
+                db.session.execute(text(f"DROP TRIGGER IF EXISTS ledger_checkpoints_no_{action}"))
+            db.session.execute(text("PRAGMA defer_foreign_keys = ON"))
+        else:
+            db.session.execute(text("SET LOCAL session_replication_role = replica"))
+        yield db.session
+        db.session.commit()
+
+
+def rewrite_from(session, rows: list[dict], start: int) -> None:
+    """Change the note of every entry from index ``start`` on and re-chain them, so each
+    entry matches its hash and links to the one before: only anchors can tell."""
+    prev = rows[start - 1]["entry_hash"] if start else chain.GENESIS
+    for row in rows[start:]:
+        changed = {**row, "note": row["note"] + " (rewritten)", "prev_hash": prev}
+        prev = chain.entry_hash(chain.hashed(changed))
+        session.execute(text("UPDATE ledger_entries SET note = :n, prev_hash = :p, entry_hash = :h WHERE id = :id"),
+                        {"n": changed["note"], "p": changed["prev_hash"], "h": prev, "id": row["id"]})
+
+
+def append_many(app, dept, count: int, day: date = date(2025, 3, 1)) -> None:
+    with app.app_context():
+        actor = load_actor(dept.ids["mentor"])
+        for number in range(count):
+            service.record({"kind": "other", "occurred_on": day, "minutes": 10, "note": f"n{number}",
+                            "confirm_duplicate": True}, actor, NOW)
+        db.session.commit()
+
+
+def checkpoint(runner) -> str:
+    result = runner.invoke(args=["ledger", "checkpoint"])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def head_of(runner) -> str:
+    seq, digest = runner.invoke(args=["ledger", "head"]).stdout.split()
+    return f"{seq}:{digest}"
+
+
+def test_a_truncated_tail_fails_against_a_recorded_head(app, runner, backend, dept):
+    append_many(app, dept, 5)
+    recorded = head_of(runner)
+    with behind_the_guards(app, backend) as session:
+        session.execute(text("DELETE FROM ledger_entries WHERE seq = 5"))
+
+    assert runner.invoke(args=["ledger", "verify"]).exit_code == 0  # a shorter chain is still a chain
+    result = runner.invoke(args=["ledger", "verify", "--head", recorded])
+
+    assert result.exit_code == 1
+    assert "Failed against the head 5:" in result.stderr
+    assert ("BROKEN at the entry (position 5): the ledger ends at position 4, but the head 5:"
+            in result.stderr)
+    assert "the entries from position 5 on are missing" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_the_api_checks_heads_given_too(app, client, runner, backend, dept, headers):
+    append_many(app, dept, 3)
+    recorded = head_of(runner)
+    with behind_the_guards(app, backend) as session:
+        session.execute(text("DELETE FROM ledger_entries WHERE seq = 3"))
+    url = "/api/v1/ledger/verify"
+    assert client.get(url, headers=headers("admin")).get_json()["valid"] is True
+    body = client.get(url, query_string={"head": recorded}, headers=headers("admin")).get_json()
+    assert (body["valid"], body["first_bad_seq"], body["anchors_checked"]) == (False, 3, 1)
+    assert body["anchor"].startswith("the head 3:")
+
+    refused = client.get(url, query_string={"head": [recorded, "3:xyz"]}, headers=headers("admin"))
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {"head.1": ["must be SEQ:HASH, a position and a 64-digit hex hash"]}
+    assert client.get(url, query_string={"head": recorded}, headers=headers("mentor")).status_code == 403
+
+
+def test_heads_given_that_hold_pass(app, runner, dept):
+    append_many(app, dept, 3)
+    early = head_of(runner)
+    append_many(app, dept, 2)
+    result = runner.invoke(args=["ledger", "verify", "--head", early, "--head", head_of(runner).replace(":", " ")])
+    assert result.exit_code == 0, result.output
+    assert "It agrees with all 2 recorded heads" in result.stdout
+
+
+@pytest.mark.parametrize(("given", "rule"), [
+    ("5", "write SEQ:HASH"), ("x:" + "0" * 64, "write SEQ:HASH"), ("3:abc", "64-digit hex hash"),
+])
+def test_a_malformed_head_is_refused_in_a_sentence(runner, app, given, rule):
+    result = runner.invoke(args=["ledger", "verify", "--head", given])
+    assert result.exit_code == 2
+    assert "Invalid value for --head" in result.stderr and rule in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_rewritten_tail_is_named_at_its_first_changed_entry(app, runner, backend, dept):
+    """The last 200 entries rewritten and re-chained: each checks out on its own, but the
+    checkpoint lists every entry's hash, so the first rewritten one is named."""
+    append_many(app, dept, 205)
+    checkpoint(runner)
+    rows = ledger_rows(app)
+    with behind_the_guards(app, backend) as session:
+        rewrite_from(session, rows, 5)
+
+    result = runner.invoke(args=["ledger", "verify"])
+
+    assert result.exit_code == 1
+    assert "Failed against checkpoint 1 (position 205, " in result.stderr
+    assert (f"BROKEN at entry {rows[5]['id']} (position 6): its hash differs from the one checkpoint 1 "
+            in result.stderr)
+    assert "The 5 entries before it are intact." in result.stderr
+
+
+def test_a_rewritten_tail_past_the_last_checkpoint_fails_at_the_head_given(app, runner, backend, dept):
+    append_many(app, dept, 4)
+    checkpoint(runner)
+    append_many(app, dept, 4)
+    recorded = head_of(runner)
+    rows = ledger_rows(app)
+    with behind_the_guards(app, backend) as session:
+        rewrite_from(session, rows, 6)
+
+    assert runner.invoke(args=["ledger", "verify"]).exit_code == 0
+    result = runner.invoke(args=["ledger", "verify", "--head", recorded])
+    assert result.exit_code == 1
+    assert f"BROKEN at entry {rows[7]['id']} (position 8): the chain up to here differs from the head" in result.stderr
+
+
+def test_checkpoints_are_public_signed_and_chained(app, client, runner, dept):
+    append_many(app, dept, 3)
+    checkpoint(runner)
+    assert "Nothing new since checkpoint 1" in checkpoint(runner)
+    append_many(app, dept, 2)
+    checkpoint(runner)
+
+    page = client.get("/ledger/checkpoints.json")  # nobody signed in
+    api = client.get("/api/v1/ledger/checkpoints")  # no token
+    assert page.status_code == api.status_code == 200
+    assert page.get_json() == api.get_json()
+    listing = api.get_json()
+    assert listing["public_key_url"] == "http://127.0.0.1:5000/verify/key.pem"
+    first, second = listing["checkpoints"]
+    assert (first["seq"], second["seq"]) == (3, 5)
+    assert (first["prev"], second["prev"]) == (chain.GENESIS, first["digest"])
+    assert second["hash"] == head_of(runner).split(":")[1]
+    public_key = signing.load_public_pem(client.get("/verify/key.pem").get_data())
+    for item in (first, second):
+        signed = {key: value for key, value in item.items() if key not in ("signature", "digest")}
+        assert signing.verify(public_key, chain.canonical(signed), item["signature"])
+        assert not signing.verify(public_key, chain.canonical({**signed, "seq": item["seq"] + 1}), item["signature"])
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert "security" not in document["paths"]["/api/v1/ledger/checkpoints"]["get"]
+
+
+def test_checkpoints_are_append_only(app, runner, backend, dept):
+    append_many(app, dept, 1)
+    checkpoint(runner)
+    for statement in ("UPDATE ledger_checkpoints SET seq = 2", "DELETE FROM ledger_checkpoints"):
+        with app.app_context():
+            with pytest.raises(Exception, match="append-only"):
+                db.session.execute(text(statement))
+            db.session.rollback()
+
+
+def test_a_forged_checkpoint_fails_verify(app, runner, backend, dept):
+    append_many(app, dept, 3)
+    checkpoint(runner)
+    with behind_the_guards(app, backend) as session:
+        session.execute(text("UPDATE ledger_checkpoints SET seq = 2"))
+
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1
+    assert "BROKEN: checkpoint 1 (position 2, " in result.stderr
+    assert "its signature does not match (it was changed)" in result.stderr
+
+
+def test_a_downloaded_copy_catches_a_removed_checkpoint(app, client, runner, backend, dept, tmp_path):
+    """Someone removes the newest checkpoint and the entries after the one before: the
+    stored checkpoints agree with the shorter chain, the outsider's copy does not."""
+    append_many(app, dept, 3)
+    checkpoint(runner)
+    append_many(app, dept, 3)
+    checkpoint(runner)
+    copy = tmp_path / "checkpoints.json"
+    copy.write_bytes(client.get("/ledger/checkpoints.json").get_data())
+    rows = ledger_rows(app)
+    with behind_the_guards(app, backend) as session:
+        session.execute(text("DELETE FROM ledger_checkpoints WHERE seq = 6"))
+        session.execute(text("DELETE FROM ledger_entries WHERE seq > 3"))
+
+    assert runner.invoke(args=["ledger", "verify"]).exit_code == 0
+    result = runner.invoke(args=["ledger", "verify", "--checkpoints", str(copy)])
+
+    assert result.exit_code == 1
+    assert "the copy of checkpoint at position 6" in result.stderr
+    assert "it is no longer among the stored checkpoints (it was removed)" in result.stderr
+    assert "BROKEN at the entry (position 4): the ledger ends at position 3" in result.stderr
+    assert rows[3]["seq"] == 4
+
+
+def test_a_copy_that_is_not_a_checkpoint_list_is_refused(app, runner, tmp_path):
+    copy = tmp_path / "checkpoints.json"
+    copy.write_text("{\"checkpoints\": [{\"seq\": 1}]}")
+    result = runner.invoke(args=["ledger", "verify", "--checkpoints", str(copy)])
+    assert result.exit_code == 2
+    assert "Invalid value for --checkpoints" in result.stderr and "checkpoint 1 lacks one of" in result.stderr
+    copy.write_text("not json")
+    assert "it is not JSON" in runner.invoke(args=["ledger", "verify", "--checkpoints", str(copy)]).stderr
+
+
+def test_every_issued_statement_is_an_anchor(app, client, runner, backend, dept, headers):
+    append_many(app, dept, 2)
+    with app.app_context():
+        service.record({"kind": "mentor_training", "occurred_on": date(2025, 3, 1), "minutes": 60,
+                        "accreditation": "Royal College, accredited workshop"}, load_actor(dept.ids["mentor"]), NOW)
+        statement = credits.issue(dept.ids["mentor"], "royal_college_moc", 2025, load_actor(dept.ids["mentor"]),
+                                  NOW + timedelta(days=220))
+        db.session.commit()
+        number, recorded = statement.number, statement.ledger_seq
+    assert recorded == 3
+    with behind_the_guards(app, backend) as session:
+        session.execute(text("DELETE FROM ledger_entries WHERE seq = 3"))
+
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1
+    assert f"Failed against statement {number}." in result.stderr
+    assert "the ledger ends at position 2, but statement" in result.stderr
+    body = client.get("/api/v1/ledger/verify", headers=headers("admin")).get_json()
+    assert (body["valid"], body["first_bad_seq"], body["anchor"]) == (False, 3, f"statement {number}")
+
+
+def test_no_checkpoint_vouches_for_a_broken_chain(app, runner, backend, dept):
+    append_many(app, dept, 3)
+    with behind_the_guards(app, backend) as session:
+        session.execute(text("UPDATE ledger_entries SET minutes = 11 WHERE seq = 2"))
+    result = runner.invoke(args=["ledger", "checkpoint"])
+    assert result.exit_code == 1
+    assert "The ledger does not verify, so no checkpoint was made" in result.stderr
+    with app.app_context():
+        assert checkpoints.latest() is None
+
+
+def test_the_daily_job_makes_one_checkpoint_per_move_of_the_head(app, dept):
+    append_many(app, dept, 2)
+    job = jobs.JOBS["ledger_checkpoint"]
+    with app.app_context():
+        assert job.function(date(2025, 6, 15)) == "Ledger checkpoint made at position 2"
+        db.session.commit()
+        assert job.function(date(2025, 6, 16)) == "No new ledger entries since the checkpoint at position 2"
+        assert len(checkpoints.published()) == 1
+
+
+def test_the_admin_page_reports_the_recorded_heads(app, client, runner, login, dept):
+    append_many(app, dept, 2)
+    checkpoint(runner)
+    login(client, "admin")
+    page = client.post("/admin/ledger", data={}).get_data(as_text=True)
+    assert "The chain is valid." in page
+    assert "It agrees with 1 recorded head " in page
+    assert "/ledger/checkpoints.json" in page
+
+
+def test_the_admin_page_checks_a_head_typed_in(app, client, runner, backend, login, dept):
+    append_many(app, dept, 3)
+    recorded = head_of(runner)
+    with behind_the_guards(app, backend) as session:
+        session.execute(text("DELETE FROM ledger_entries WHERE seq = 3"))
+    login(client, "admin")
+    assert "The chain is valid." in client.post("/admin/ledger", data={"head": ""}).get_data(as_text=True)
+
+    page = client.post("/admin/ledger", data={"head": recorded}).get_data(as_text=True)
+    assert "<strong>The chain is broken at position 3</strong>: the ledger ends at position 2" in page
+    assert "Found by comparing with the head 3:" in page
+
+    refused = client.post("/admin/ledger", data={"head": "3:nothex"})
+    assert refused.status_code == 422
+    assert "must be SEQ:HASH, a position and a 64-digit hex hash" in refused.get_data(as_text=True)
+    assert "The chain is" not in refused.get_data(as_text=True)
