@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..credits import signing
+from ..errors import DomainError
 from ..extensions import db
 from . import chain, references, service
 from .checkpoints import body, sha256
@@ -41,21 +42,21 @@ class Gathered:
         self.problems.append((name, problem))
 
 
-def _public_key(key_id: str):
-    """The public key that signed as ``key_id``, when this deployment holds it."""
+def _signed(content: bytes, signature: str, key_id: str, signed_at=None) -> str | None:
+    """Why a signature over ``content`` does not hold, or None when it does. The key is
+    looked up by its id among every key the deployment has published, so what a key
+    signed before a rotation still checks; a retired key cannot vouch for anything it
+    says it signed after its retirement."""
     try:
-        key = signing.app_key(current_app)
-    except Exception:  # no key: nothing can be checked, which is itself reported
-        return None
-    return key.public if key.key_id == key_id else None
-
-
-def _signed(content: bytes, signature: str, key_id: str) -> str | None:
-    """Why a signature over ``content`` does not hold, or None when it does."""
-    public_key = _public_key(key_id)
-    if public_key is None:
+        key = signing.find(current_app, key_id)
+    except DomainError as error:  # the key ring cannot be read: nothing can be checked
+        return error.message
+    if key is None:
         return f"it is signed by key {key_id}, which this deployment does not hold"
-    if not signing.verify(public_key, content, signature):
+    too_late = signing.retired_before(key, signed_at) if signed_at is not None else None
+    if too_late is not None:
+        return too_late
+    if not signing.verify(key.public, content, signature):
         return "its signature does not match (it was changed)"
     return None
 
@@ -66,7 +67,7 @@ def stored_checkpoints(found: Gathered) -> None:
     for row in db.session.scalars(select(LedgerCheckpoint).order_by(LedgerCheckpoint.seq)):
         name = f"checkpoint {row.id} (position {row.seq}, {row.at:%Y-%m-%d %H:%M} UTC)"
         content = chain.canonical(body(row))
-        problem = _signed(content, row.signature, row.key_id)
+        problem = _signed(content, row.signature, row.key_id, row.at)
         if problem is None and sha256(content) != row.digest:
             problem = "its digest does not match its contents"
         if problem is None and row.prev_digest != previous_digest:
@@ -100,7 +101,7 @@ def stored_statements(found: Gathered) -> None:
     for number, document, signature, key_id in rows:
         name = f"statement {number}"
         # The stored document is the canonical JSON that was signed.
-        problem = _signed(document.encode("utf-8"), signature, key_id)
+        problem = _signed(document.encode("utf-8"), signature, key_id, json.loads(document).get("issued_at"))
         if problem is not None:
             found.refuse(name, problem)
             continue
@@ -119,7 +120,8 @@ def gather(heads: list[chain.Anchor] = (), copies: list[dict] = ()) -> Gathered:
     digests = set(db.session.scalars(select(LedgerCheckpoint.digest)))
     for item in copies:
         name = f"the copy of checkpoint at position {item['seq']} ({item['at']})"
-        problem = _signed(chain.canonical({key: item[key] for key in SIGNED}), item["signature"], item["key_id"])
+        problem = _signed(chain.canonical({key: item[key] for key in SIGNED}), item["signature"], item["key_id"],
+                          item.get("at"))
         if problem is not None:
             found.refuse(name, problem)
             continue

@@ -50,7 +50,8 @@ def listing() -> dict:
     """The public document of checkpoints (``/ledger/checkpoints.json``)."""
     from .. import links
 
-    return {"algorithm": signing.ALGORITHM, "public_key_url": links.url("/verify/key.pem"), "checkpoints": published()}
+    return {"algorithm": signing.ALGORITHM, "public_key_url": links.url("/verify/key.pem"),
+            "keys_url": links.url("/verify/keys.json"), "checkpoints": published()}
 
 
 def latest() -> LedgerCheckpoint | None:

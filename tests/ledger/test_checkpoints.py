@@ -302,3 +302,27 @@ def test_the_admin_page_checks_a_head_typed_in(app, client, runner, backend, log
     assert refused.status_code == 422
     assert "must be SEQ:HASH, a position and a 64-digit hex hash" in refused.get_data(as_text=True)
     assert "The chain is" not in refused.get_data(as_text=True)
+
+
+def test_checkpoints_and_statements_signed_before_a_key_rotation_still_anchor(app, runner, backend, dept):
+    append_many(app, dept, 2)
+    with app.app_context():
+        service.record({"kind": "mentor_training", "occurred_on": date(2025, 3, 1), "minutes": 60,
+                        "accreditation": "Royal College, accredited workshop"}, load_actor(dept.ids["mentor"]), NOW)
+        credits.issue(dept.ids["mentor"], "royal_college_moc", 2025, load_actor(dept.ids["mentor"]),
+                      NOW + timedelta(days=220))
+        db.session.commit()
+    checkpoint(runner)
+    rotated = runner.invoke(args=["keys", "rotate"])
+    assert rotated.exit_code == 0, rotated.output
+    append_many(app, dept, 1, day=date(2025, 3, 2))
+    checkpoint(runner)
+
+    held = runner.invoke(args=["ledger", "verify"])
+    assert held.exit_code == 0, held.output
+
+    with behind_the_guards(app, backend) as session:
+        session.execute(text("DELETE FROM ledger_entries WHERE seq = 4"))
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1
+    assert "the ledger ends at position 3" in result.stderr
