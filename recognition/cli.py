@@ -56,7 +56,34 @@ def prepare() -> "object":
         raise click.ClickException(error.message) from None
     if made:
         click.echo(f"Made the statement signing key {key.path} (key id {key.key_id}); back it up with the database.")
+    with app.app_context():
+        _bind_earlier_entries()
     return app
+
+
+def _bind_earlier_entries() -> None:
+    """After an upgrade, entries chained before their ids were hashed are bound to their
+    ids by the first checkpoint: make it now rather than at the next daily job."""
+    from sqlalchemy import exists, select
+
+    from .clock import utcnow
+    from .errors import DomainError
+    from .extensions import db
+    from .ledger import checkpoints
+    from .ledger.models import LedgerEntry
+
+    if checkpoints.latest() is not None or not db.session.scalar(
+            select(exists().where(LedgerEntry.chain_version.is_(None)))):
+        return
+    try:
+        made, _ = checkpoints.make(utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        click.echo(f"Warning: {error.message}", err=True)
+        return
+    db.session.commit()
+    click.echo(f"Signed checkpoint at position {made.seq}: the entries chained before this version are now bound "
+               "to their ids (`recognition ledger verify` checks them).")
 
 
 def _refuse_to_replace_a_lost_key(app) -> None:

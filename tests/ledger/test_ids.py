@@ -261,3 +261,24 @@ def test_an_award_grant_pointed_at_another_entry_is_named(app, runner, backend, 
     assert result.exit_code == 1
     assert (f"BROKEN at entry {first_entry} (position {seq}): award grant {second} points to this entry, which is "
             "not its award") in result.stderr
+
+
+def test_init_after_an_upgrade_binds_earlier_entries_at_once(app, backend, reversed_pair, script_apps, monkeypatch):
+    """``init`` (which ``serve`` runs) makes the first checkpoint when entries chained
+    before ids were hashed are not bound yet, instead of leaving them to the daily job."""
+    from click.testing import CliRunner
+
+    from recognition import cli
+
+    as_legacy(app, backend)
+    monkeypatch.setenv("RECOGNITION_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("RECOGNITION_SECRET_KEY", "test")
+
+    result = CliRunner().invoke(cli.init_command)
+    assert result.exit_code == 0, result.output
+    assert "Signed checkpoint at position 3" in result.output
+    with app.app_context():
+        assert service.verify().notes == ()
+        assert checkpoints.latest().seq == 3
+    again = CliRunner().invoke(cli.init_command)
+    assert again.exit_code == 0 and "Signed checkpoint" not in again.output
