@@ -109,7 +109,9 @@ class CheckpointSchema(Schema):
 
 class CheckpointListSchema(Schema):
     algorithm = fields.String()
-    public_key_url = fields.String()
+    public_key_url = fields.String(metadata={"description": "The current public key (PEM)"})
+    keys_url = fields.String(metadata={"description": "Every public key this deployment has signed with, with the "
+                                                      "period it signed in: a checkpoint names its key by key_id"})
     checkpoints = fields.List(fields.Nested(CheckpointSchema))
 
 

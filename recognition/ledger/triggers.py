@@ -57,9 +57,11 @@ def install_no_replace(op, table: str) -> None:
         "EXISTS (SELECT 1 FROM {t} WHERE {c})".format(t=table, c=" AND ".join(f"{col} = NEW.{col}" for col in key))
         for key in keys
     )
+    named = "; ".join(", ".join(key) for key in keys)
     op.execute(
         f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN {clash} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} INSERT would replace a stored row: {table} {MESSAGE}'); END"
+        f"BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed on {table} ({named}): an insert may not replace a "
+        f"stored row; {table} {MESSAGE}'); END"
     )
 
 

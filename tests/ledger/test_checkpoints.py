@@ -165,6 +165,7 @@ def test_checkpoints_are_public_signed_and_chained(app, client, runner, dept):
     assert page.get_json() == api.get_json()
     listing = api.get_json()
     assert listing["public_key_url"] == "http://127.0.0.1:5000/verify/key.pem"
+    assert listing["keys_url"] == "http://127.0.0.1:5000/verify/keys.json"
     first, second = listing["checkpoints"]
     assert (first["seq"], second["seq"]) == (3, 5)
     assert (first["prev"], second["prev"]) == (chain.GENESIS, first["digest"])

@@ -63,7 +63,7 @@ def test_a_stored_row_cannot_be_replaced_from_a_plain_connection(app, backend, r
     if backend == "sqlite":
         with closing(plain_sqlite(app)) as connection:
             for row in swapped(reversed_pair, 0, 1):
-                with pytest.raises(sqlite3.IntegrityError, match="would replace a stored row"):
+                with pytest.raises(sqlite3.IntegrityError, match="may not replace a stored row"):
                     connection.execute(
                         f"INSERT OR REPLACE INTO ledger_entries ({', '.join(columns)}) "
                         f"VALUES ({', '.join('?' * len(columns))})",

@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from recognition import create_app
 from recognition.auth.service import load_actor
+from recognition.credits import signing
 from recognition.extensions import db
 from recognition.ledger import chain, checkpoints, service
 from tests.conftest import app_config, clear_environment, dispose_engines, fresh_database, selected_backends
@@ -35,6 +36,7 @@ def ledger(request, tmp_path_factory):
     with pytest.MonkeyPatch.context() as monkeypatch, fresh_database(request, request.param, folder) as url:
         clear_environment(monkeypatch)
         monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(folder))
+        signing.ensure_key(folder)  # as `recognition init` makes it
         app = create_app(app_config(url))
         with app.app_context():
             dept = Department.build()
