@@ -38,27 +38,29 @@ def ledger(request, tmp_path_factory):
         monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(folder))
         signing.ensure_key(folder)  # as `recognition init` makes it
         app = create_app(app_config(url))
-        with app.app_context():
-            dept = Department.build()
-            mentor, mentee = load_actor(dept.ids["mentor"]), load_actor(dept.ids["mentee"])
-            ids = []
-            while len(ids) < SIZE:
-                seq = len(ids) + 1
-                if seq == 6:
-                    entry = service.reverse(db.session.get(service.LedgerEntry, ids[1]), "Not held.", mentee, NOW)
-                elif seq == 8:
-                    entry = service.confirm(db.session.get(service.LedgerEntry, ids[2]), mentee, NOW)
-                else:
-                    entry = service.record({"kind": "meeting", "mentorship_id": dept.mentorship_id, "minutes": 30 + seq,
-                                            "occurred_on": date(2025, 3, seq), "note": f"meeting {seq}",
-                                            "confirm_duplicate": True}, mentor, NOW)
-                ids.append(entry.id)
-                if seq in CHECKPOINTS_AT:
-                    checkpoints.make(NOW)
-                db.session.commit()
-            head = service.head()
-        yield request.param, app, ledger_rows(app), chain.Anchor(head["seq"], head["hash"], "the head given")
-        dispose_engines(app)
+        try:
+            with app.app_context():
+                dept = Department.build()
+                mentor, mentee = load_actor(dept.ids["mentor"]), load_actor(dept.ids["mentee"])
+                ids = []
+                while len(ids) < SIZE:
+                    seq = len(ids) + 1
+                    if seq == 6:
+                        entry = service.reverse(db.session.get(service.LedgerEntry, ids[1]), "Not held.", mentee, NOW)
+                    elif seq == 8:
+                        entry = service.confirm(db.session.get(service.LedgerEntry, ids[2]), mentee, NOW)
+                    else:
+                        entry = service.record({"kind": "meeting", "mentorship_id": dept.mentorship_id, "minutes": 30 + seq,
+                                                "occurred_on": date(2025, 3, seq), "note": f"meeting {seq}",
+                                                "confirm_duplicate": True}, mentor, NOW)
+                    ids.append(entry.id)
+                    if seq in CHECKPOINTS_AT:
+                        checkpoints.make(NOW)
+                    db.session.commit()
+                head = service.head()
+            yield request.param, app, ledger_rows(app), chain.Anchor(head["seq"], head["hash"], "the head given")
+        finally:  # also when building the ledger failed: no connection outlives the module
+            dispose_engines(app)
 
 
 def lift_guards(backend: str) -> None:
