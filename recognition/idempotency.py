@@ -139,22 +139,28 @@ def fingerprint() -> str:
     compared as data (spacing and key order aside); a multipart body by its fields and
     each file's name and content (clients draw a new boundary for every try)."""
     parts: dict = {"method": request.method, "path": request.path,
-                   "query": sorted(request.args.items(multi=True))}
+                   "query": _pairs(request.args)}
     body = request.get_json(silent=True) if request.is_json else None
     if body is not None:
         parts["json"] = body
     elif request.files or request.form:
-        parts["form"] = sorted(request.form.items(multi=True))
+        parts["form"] = _pairs(request.form)
         files = []
         for name, upload in request.files.items(multi=True):
             content = upload.stream.read()
             upload.stream.seek(0)
-            files.append([name, upload.filename or "", hashlib.sha256(content).hexdigest()])
+            files.append([str(name), str(upload.filename or ""), hashlib.sha256(content).hexdigest()])
         parts["files"] = sorted(files)
     else:
         parts["raw"] = hashlib.sha256(request.get_data(cache=True)).hexdigest()
     canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _pairs(values) -> list[list[str]]:
+    """A multi-dict's items in a stable order, whatever odd names a client sent (a
+    multipart part may come without one)."""
+    return sorted([str(name), str(value)] for name, value in values.items(multi=True))
 
 
 def _find(owner_id: int, key: str) -> IdempotencyKey | None:
