@@ -101,11 +101,12 @@ def stored_statements(found: Gathered) -> None:
     for number, document, signature, key_id in rows:
         name = f"statement {number}"
         # The stored document is the canonical JSON that was signed.
-        problem = _signed(document.encode("utf-8"), signature, key_id, json.loads(document).get("issued_at"))
+        content = json.loads(document)
+        problem = _signed(document.encode("utf-8"), signature, key_id, content.get("issued_at"))
         if problem is not None:
             found.refuse(name, problem)
             continue
-        head = json.loads(document)["ledger_head"]
+        head = content["ledger_head"]
         if head["seq"] > 0:
             found.anchors.append(chain.Anchor(head["seq"], head["hash"], name))
 
