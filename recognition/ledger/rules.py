@@ -15,11 +15,14 @@ KINDS: dict[str, bool] = {
     "other": False,
     "feedback_reflection": False,
     "award_received": False,
+    "milestone": False,
 }
 # Kinds recorded through their own operation, never through a plain contribution:
 # a reflection carries private text (recognition.reflections); an award is recorded
 # when it is announced (recognition.awards).
-RECORDED_ELSEWHERE = frozenset({"feedback_reflection", "award_received"})
+# A milestone (recognition.milestones) is the person's career fact, recorded by an
+# administrator, a director or the person themself.
+RECORDED_ELSEWHERE = frozenset({"feedback_reflection", "award_received", "milestone"})
 DIRECT_KINDS = [kind for kind in KINDS if kind not in RECORDED_ELSEWHERE]
 # Kinds that happen between the two people, so the counterpart can confirm them.
 CONFIRMABLE = frozenset({"meeting", "academic_plan_review", "peer_group_session", "sponsorship_action"})
@@ -27,7 +30,8 @@ CONFIRMABLE = frozenset({"meeting", "academic_plan_review", "peer_group_session"
 # people: only the person or an administrator records it (``may_record_personal``). It may
 # name a mentorship (preparing for one mentee), and is then the mentor's, so only the
 # mentor or an administrator may name one: no mentee writes credit into their mentor's ledger.
-PERSONAL = frozenset({"mentor_training", "mentoring_preparation", "other", "feedback_reflection", "award_received"})
+PERSONAL = frozenset({"mentor_training", "mentoring_preparation", "other", "feedback_reflection", "award_received",
+                      "milestone"})
 LABELS = {
     "meeting": "Meeting",
     "academic_plan_review": "Academic-plan review",
@@ -38,6 +42,7 @@ LABELS = {
     "other": "Other",
     "feedback_reflection": "Reflection on feedback received",
     "award_received": "Award received",
+    "milestone": "Career milestone recorded",
 }
 MAX_MINUTES = 24 * 60
 MAX_NOTE = 4000

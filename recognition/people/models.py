@@ -71,3 +71,17 @@ class Person(db.Model):
 
     def __repr__(self) -> str:
         return f"<Person {self.id} {self.email}>"
+
+
+class Profile(db.Model):
+    """What a person says about themself for dossiers and nominations: whether they may be
+    named in other people's dossiers (as a mentee), and their mentoring philosophy. Each
+    person controls their own; a person without a row is named and has no philosophy."""
+
+    __tablename__ = "person_profiles"
+    __table_args__ = (CheckConstraint("length(philosophy) <= 4000", name="philosophy_length"),)
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    named_in_dossiers: Mapped[bool] = mapped_column(default=True)
+    philosophy: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]

@@ -26,7 +26,8 @@ from .conftest import NOW, ledger_rows
 
 APPEND_ONLY = ("ledger_entries", "reflections", "statements", "statement_revocations", "cycle_transitions",
                "cycle_date_changes", "recusals", "score_revisions", "decisions", "decision_winners",
-               "award_grants", "award_revocations", "nomination_withdrawals", "ledger_checkpoints")
+               "award_grants", "award_revocations", "nomination_withdrawals", "ledger_checkpoints",
+               "milestones", "dossiers", "dossier_access", "case_overrides")
 
 
 @pytest.fixture
