@@ -71,6 +71,8 @@ class Defaults:
     FORMAL_MENTORING_YEARS = 5
     CHECK_IN_MONTHS = 18
     CFAR_YEARS = 3
+    # An extended CFAR is reviewed again this many years after the extension (1–2 in practice).
+    CFAR_EXTENSION_YEARS = 2
 
     ROSTER_IMPORT_MAX_ROWS = 5000
 

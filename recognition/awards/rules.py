@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..clock import add_years
+from ..mentorships import ties as ties_rule
 
 
 @dataclass(frozen=True)
@@ -141,20 +142,9 @@ def conflicts(
     reasons = []
     if member_id in set(nominator_ids):
         reasons.append(IS_NOMINATOR)
-    mentors: dict[int, set[int]] = {member_id: set(), nominee_id: set()}
-    mentees: dict[int, set[int]] = {member_id: set(), nominee_id: set()}
-    for mentor, mentee in ties:
-        if mentee in mentors:
-            mentors[mentee].add(mentor)
-        if mentor in mentees:
-            mentees[mentor].add(mentee)
-    pair = {member_id, nominee_id}
-    if nominee_id in mentees[member_id] or member_id in mentees[nominee_id]:
-        reasons.append(MENTORSHIP)
-    if (mentors[member_id] & mentors[nominee_id]) - pair:
-        reasons.append(SHARED_MENTOR)
-    if (mentees[member_id] & mentees[nominee_id]) - pair:
-        reasons.append(SHARED_MENTEE)
+    worded = {ties_rule.MENTORSHIP: MENTORSHIP, ties_rule.SHARED_MENTOR: SHARED_MENTOR,
+              ties_rule.SHARED_MENTEE: SHARED_MENTEE}
+    reasons.extend(worded[kind] for kind in ties_rule.tie_kinds(member_id, nominee_id, ties))
     if division_rule and same_division:
         reasons.append(SAME_DIVISION)
     return reasons
