@@ -24,7 +24,7 @@ def _period(form: PeriodForm) -> tuple:
     return (form.start.data, form.end.data) if form.validate() else (None, None)
 
 
-def _show(actor: Actor, person_id: int | None, endpoint: str, **route):
+def _show(actor: Actor, person_id: int | None, endpoint: str, route: dict):
     """The page of a person's draft dossier for the period asked for (or the default)."""
     form = PeriodForm(formdata=request.args)
     if not form.validate():
@@ -78,7 +78,7 @@ def _page(actor, access, form, endpoint, route, document=None, issue_form=None, 
 def mine():
     """My dossier: the period picker, the preview, downloads, issuing, issued versions, who looked."""
     actor = page_actor()
-    return _show(actor, actor.person_id, "dossiers.mine")
+    return _show(actor, actor.person_id, "dossiers.mine", {})
 
 
 @blp.get("/people/<int:person_id>/dossier")
@@ -89,7 +89,7 @@ def person_dossier(person_id: int):
     actor = page_actor()
     if not actor.is_admin and actor.person_id != person_id:
         raise NotFound("No such dossier that you can see.")
-    return _show(actor, person_id, "dossiers.person_dossier", person_id=person_id)
+    return _show(actor, person_id, "dossiers.person_dossier", {"person_id": person_id})
 
 
 @blp.get("/cases/<int:case_id>/dossier")
@@ -166,7 +166,7 @@ def issue():
             dossier = service.issue(person_id, form.start.data, form.end.data, actor, now)
         except DomainError as error:
             db.session.rollback()
-            if error.status == 404:
+            if error.status in (403, 404):  # nothing on the form to correct
                 raise
             form.refused(error, {"period": "end"})
         else:
