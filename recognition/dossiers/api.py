@@ -18,8 +18,9 @@ from ..parsing import Blueprint
 from . import export, service
 from .models import Dossier, DossierAccess
 from .schemas import (
-    AccessArgsSchema, AccessPageSchema, DraftArgsSchema, FormatArgsSchema, IssuedArgsSchema, IssuedDocumentSchema,
-    IssuedListSchema, IssuedSchema, IssueInSchema,
+    DossierAccessArgsSchema, DossierAccessPageSchema, DossierDraftArgsSchema, DossierFormatArgsSchema,
+    DossierIssuedArgsSchema, DossierIssuedDocumentSchema, DossierIssuedListSchema, DossierIssuedSchema,
+    DossierIssueInSchema,
 )
 
 URL = "/dossiers"
@@ -68,7 +69,7 @@ def download(document: dict, fmt: str, pdf: bytes | None = None) -> Response:
 
 
 @blp.get("")
-@blp.arguments(DraftArgsSchema, location="query")
+@blp.arguments(DossierDraftArgsSchema, location="query")
 @blp.doc(responses=DOWNLOADS)
 @errors_for(401, 404, 422)
 def draft(args):
@@ -85,8 +86,8 @@ def draft(args):
 
 
 @blp.post("")
-@blp.arguments(IssueInSchema, example={"start": "2021-07-01", "end": "2026-06-30"})
-@blp.response(201, IssuedSchema)
+@blp.arguments(DossierIssueInSchema, example={"start": "2021-07-01", "end": "2026-06-30"})
+@blp.response(201, DossierIssuedSchema)
 @errors_for(401, 403, 404, 409, 422, 503)
 def issue(body):
     """Issue a signed, verifiable dossier (yours; administrators: anyone's). Issuing
@@ -99,8 +100,8 @@ def issue(body):
 
 
 @blp.get("/issued")
-@blp.arguments(IssuedArgsSchema, location="query")
-@blp.response(200, IssuedListSchema)
+@blp.arguments(DossierIssuedArgsSchema, location="query")
+@blp.response(200, DossierIssuedListSchema)
 @errors_for(401, 404, 422)
 def issued(args):
     """A person's issued dossiers, newest first (yours by default)"""
@@ -110,8 +111,8 @@ def issued(args):
 
 
 @blp.get("/issued/<int:dossier_id>")
-@blp.arguments(FormatArgsSchema, location="query")
-@blp.response(200, IssuedDocumentSchema)
+@blp.arguments(DossierFormatArgsSchema, location="query")
+@blp.response(200, DossierIssuedDocumentSchema)
 @blp.doc(responses=DOWNLOADS)
 @errors_for(401, 404, 422)
 def one_issued(args, dossier_id):
@@ -129,8 +130,8 @@ def one_issued(args, dossier_id):
 
 
 @blp.get("/access-log")
-@blp.arguments(AccessArgsSchema, location="query")
-@blp.response(200, AccessPageSchema)
+@blp.arguments(DossierAccessArgsSchema, location="query")
+@blp.response(200, DossierAccessPageSchema)
 @errors_for(401, 404, 422)
 def access_log(args):
     """Who looked at a dossier, newest first: yours (administrators may pass person_id)"""

@@ -12,7 +12,7 @@ FORMAT = fields.String(load_default="json", validate=validate.OneOf(("json", "cs
 PERSON = {"validate": ID, "metadata": {"description": "Whose dossier (default: yours)", "example": 42}}
 
 
-class DraftArgsSchema(Schema):
+class DossierDraftArgsSchema(Schema):
     person_id = fields.Integer(load_default=None, **PERSON)
     start = fields.Date(load_default=None, metadata={
         "description": "First day (default: your last promotion, else appointment; a committee member: the "
@@ -23,7 +23,7 @@ class DraftArgsSchema(Schema):
     format = FORMAT
 
 
-class IssueInSchema(Schema):
+class DossierIssueInSchema(Schema):
     person_id = fields.Integer(load_default=None, **PERSON)
     start = fields.Date(load_default=None, metadata={"example": "2021-07-01"})
     end = fields.Date(load_default=None, metadata={"example": "2026-06-30"})
@@ -31,28 +31,28 @@ class IssueInSchema(Schema):
         "description": "The case it is issued for, if any (a case about this person)"})
 
 
-class IssuedArgsSchema(Schema):
+class DossierIssuedArgsSchema(Schema):
     person_id = fields.Integer(load_default=None, **PERSON)
 
 
-class FormatArgsSchema(Schema):
+class DossierFormatArgsSchema(Schema):
     format = FORMAT
 
 
-class AccessArgsSchema(PageArgsSchema):
+class DossierAccessArgsSchema(PageArgsSchema):
     person_id = fields.Integer(load_default=None, validate=ID,
                                metadata={"description": "Administrators: anyone's log (default: yours)"})
 
 
-class PersonSchema(Schema):
+class DossierPersonSchema(Schema):
     id = fields.Integer()
     name = fields.String()
 
 
-class IssuedSchema(Schema):
+class DossierIssuedSchema(Schema):
     id = fields.Integer()
     number = fields.String(metadata={"example": "DOS-00042-20210701-20260630-1"})
-    person = fields.Nested(PersonSchema)
+    person = fields.Nested(DossierPersonSchema)
     period_start = fields.Date()
     period_end = fields.Date()
     version = fields.Integer()
@@ -70,20 +70,20 @@ class IssuedSchema(Schema):
     links = fields.Dict(metadata={"description": "self, pdf, csv and the public verification page"})
 
 
-class IssuedDocumentSchema(IssuedSchema):
+class DossierIssuedDocumentSchema(DossierIssuedSchema):
     document = fields.Dict(metadata={"description": "The dossier as issued (canonical JSON, signed)"})
     signature = fields.String(metadata={"description": "Ed25519 over the canonical JSON of document, base64url"})
     algorithm = fields.String(metadata={"example": "Ed25519"})
 
 
-class IssuedListSchema(Schema):
-    items = fields.List(fields.Nested(IssuedSchema))
+class DossierIssuedListSchema(Schema):
+    items = fields.List(fields.Nested(DossierIssuedSchema))
 
 
-class AccessSchema(Schema):
+class DossierAccessSchema(Schema):
     id = fields.Integer()
     person_id = fields.Integer(metadata={"description": "Whose dossier"})
-    viewer = fields.Nested(PersonSchema, allow_none=True, metadata={"description": "Who looked (null: the "
+    viewer = fields.Nested(DossierPersonSchema, allow_none=True, metadata={"description": "Who looked (null: the "
                                                                                    "command line)"})
     capacity = fields.String(metadata={"enum": ["self", "committee", "admin"]})
     case_id = fields.Integer(allow_none=True)
@@ -95,4 +95,4 @@ class AccessSchema(Schema):
     at = UtcDateTime()
 
 
-AccessPageSchema = page_schema(AccessSchema, "DossierAccessPage")
+DossierAccessPageSchema = page_schema(DossierAccessSchema, "DossierAccessPage")
