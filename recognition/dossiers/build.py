@@ -14,12 +14,12 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
-from ..awards.models import Award, Cycle, Grant, GrantRevocation, Nomination
+from ..awards.models import Award, Cycle, Nomination
 from ..credits import service as credits
 from ..credits.models import Statement
+from ..evidence import service as evidence
 from ..extensions import db
 from ..feedback import periods
 from ..feedback import service as feedback
@@ -33,8 +33,6 @@ from ..people.models import Person, Profile
 from . import rules
 
 FORMAT = 1
-MILESTONE_LABELS = {"cfar": "CFAR", "promotion": "Promotion", "grant": "Grant", "external_award": "External award",
-                    "leadership": "Leadership position", "appointment": "Appointment"}
 
 
 def ref(entry_id: int, entry_hash: str) -> dict:
@@ -45,11 +43,8 @@ def content(person: Person, start: date, end: date) -> dict:
     """The dossier of ``person`` for [start, end]: what is signed when it is issued
     (without the ledger head and the issue's own facts, so "has anything changed?" is a
     comparison of two of these)."""
-    mentorships = db.session.scalars(
-        select(Mentorship).where(Mentorship.mentor_id == person.id, Mentorship.started_on <= end,
-                                 (Mentorship.ended_on.is_(None)) | (Mentorship.ended_on >= start))
-        .order_by(Mentorship.started_on, Mentorship.id)).all()
-    rows = mentee_rows(mentorships, start, end)
+    found = evidence.mentorships_as_mentor(person.id, end, start)
+    rows = mentee_rows(found, start, end)
     return {
         "type": "recognition-dossier",
         "format": FORMAT,
@@ -57,7 +52,7 @@ def content(person: Person, start: date, end: date) -> dict:
         "person": {"id": person.id, "name": person.name, "rank": person.rank,
                    "division": person.division.name if person.division else None},
         "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "summary": summary(rows, start, end, len({m.mentee_id for m in mentorships})),
+        "summary": summary(rows, start, end, len({item.mentorship.mentee_id for item in found})),
         "mentees": rows,
         "feedback": feedback_section(person.id, start, end),
         "awards": awards_section(person.id, start, end),
@@ -69,29 +64,13 @@ def content(person: Person, start: date, end: date) -> dict:
 
 # Mentees ------------------------------------------------------------------------------
 
-def _meetings(mentorship_ids: list[int], start: date, end: date) -> dict[int, list[dict]]:
-    """Per mentorship: its unreversed meetings in [start, end], each with its confirmation."""
-    found: dict[int, list[dict]] = defaultdict(list)
-    if not mentorship_ids:
-        return found
-    reversal, confirmation = aliased(LedgerEntry), aliased(LedgerEntry)
-    rows = db.session.execute(
-        select(LedgerEntry, confirmation.id, confirmation.entry_hash)
-        .outerjoin(reversal, and_(reversal.target_id == LedgerEntry.id, reversal.entry_type == "reversal"))
-        .outerjoin(confirmation, and_(confirmation.target_id == LedgerEntry.id,
-                                      confirmation.entry_type == "confirmation"))
-        .where(LedgerEntry.mentorship_id.in_(mentorship_ids), LedgerEntry.entry_type == "contribution",
-               LedgerEntry.kind.in_(rules.MEETING_KINDS), reversal.id.is_(None),
-               LedgerEntry.occurred_on >= start, LedgerEntry.occurred_on <= end)
-        .order_by(LedgerEntry.occurred_on, LedgerEntry.seq))
-    for entry, confirmation_id, confirmation_hash in rows:
-        found[entry.mentorship_id].append({
-            **ref(entry.id, entry.entry_hash), "seq": entry.seq, "kind": entry.kind,
-            "date": entry.occurred_on.isoformat(), "minutes": entry.minutes,
-            "confirmed": confirmation_id is not None,
-            "confirmation": ref(confirmation_id, confirmation_hash) if confirmation_id is not None else None,
-        })
-    return found
+def _confirmations(entry_ids: list[int]) -> dict[int, dict]:
+    """{entry id: the reference of the confirmation entry that confirmed it}."""
+    if not entry_ids:
+        return {}
+    return {target: ref(entry_id, entry_hash) for target, entry_id, entry_hash in db.session.execute(
+        select(LedgerEntry.target_id, LedgerEntry.id, LedgerEntry.entry_hash)
+        .where(LedgerEntry.target_id.in_(entry_ids), LedgerEntry.entry_type == "confirmation"))}
 
 
 def _named(person_ids: list[int]) -> dict[int, bool]:
@@ -101,44 +80,38 @@ def _named(person_ids: list[int]) -> dict[int, bool]:
     return {person_id: chosen.get(person_id, True) for person_id in person_ids}
 
 
-def _entry_hashes(entry_ids: list[int]) -> dict[int, str]:
-    if not entry_ids:
+def _milestone_entries(milestone_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """{milestone id: (its ledger entry's id, hash)}."""
+    if not milestone_ids:
         return {}
-    return dict(db.session.execute(select(LedgerEntry.id, LedgerEntry.entry_hash)
-                                   .where(LedgerEntry.id.in_(entry_ids))).all())
+    return {mid: (entry_id, entry_hash) for mid, entry_id, entry_hash in db.session.execute(
+        select(Milestone.id, LedgerEntry.id, LedgerEntry.entry_hash)
+        .join(LedgerEntry, LedgerEntry.id == Milestone.ledger_entry_id).where(Milestone.id.in_(milestone_ids)))}
 
 
-def milestone_view(milestone: Milestone, entry_hash: str) -> dict:
-    label = MILESTONE_LABELS.get(milestone.kind, milestone.kind)
-    detail = {"cfar": milestone.outcome, "promotion": rules.RANK_LABELS.get(milestone.rank or "", milestone.rank)}
-    text = detail.get(milestone.kind) or milestone.title
-    return {"milestone_id": milestone.id, "kind": milestone.kind, "date": milestone.occurred_on.isoformat(),
-            "label": f"{label}: {text}" if text else label, **ref(milestone.ledger_entry_id, entry_hash)}
-
-
-def mentee_rows(mentorships: list[Mentorship], start: date, end: date) -> list[dict]:
-    mentee_ids = sorted({m.mentee_id for m in mentorships})
-    meetings = _meetings([m.id for m in mentorships], start, end)
+def mentee_rows(found: list[evidence.MentorshipEvidence], start: date, end: date) -> list[dict]:
+    """One row per mentorship (the shared evidence, ``recognition.evidence``), with the
+    meetings behind its numbers and the mentee's recorded milestones reached in the period."""
+    mentee_ids = sorted({item.mentorship.mentee_id for item in found})
     named = _named(mentee_ids)
-    recorded = milestones.standing(mentee_ids, until=end)
-    hashes = _entry_hashes([m.ledger_entry_id for found in recorded.values() for m in found])
-    # When each mentee first mentored someone themself, on or after their mentorship began.
-    began = defaultdict(list)
-    if mentee_ids:
-        for mentor_id, started_on in db.session.execute(
-                select(Mentorship.mentor_id, Mentorship.started_on)
-                .where(Mentorship.mentor_id.in_(mentee_ids), Mentorship.started_on <= end)):
-            began[mentor_id].append(started_on)
+    ranks = {person_id: [(m.occurred_on, m.rank) for m in own if m.kind in ("promotion", "appointment")]
+             for person_id, own in milestones.standing(mentee_ids, until=end).items()}
+    counted = [e for item in found for e in item.entries if e.kind in rules.MEETING_KINDS]
+    confirmations = _confirmations([e.id for e in counted if e.confirmed])
+    reached_ids = [x.milestone_id for item in found for x in item.milestones if x.milestone_id is not None]
+    behind = _milestone_entries(reached_ids)
     rows = []
-    for number, m in enumerate(mentorships, start=1):
-        mentee = m.mentee
-        own = recorded.get(mentee.id, [])
-        stage = rules.rank_at(m.started_on, [(x.occurred_on, x.rank) for x in own
-                                             if x.kind in ("promotion", "appointment")], mentee.rank)
-        reached = [milestone_view(x, hashes.get(x.ledger_entry_id, "")) for x in own
-                   if x.kind != "appointment" and x.occurred_on >= max(m.started_on, start)]
-        mentoring_since = min((day for day in began.get(mentee.id, ()) if day >= m.started_on), default=None)
-        entries = meetings.get(m.id, [])
+    for number, item in enumerate(found, start=1):
+        m, mentee = item.mentorship, item.mentorship.mentee
+        stage = rules.rank_at(m.started_on, ranks.get(mentee.id, []), mentee.rank)
+        entries = [{**ref(e.id, e.entry_hash), "seq": e.seq, "kind": e.kind, "date": e.occurred_on.isoformat(),
+                    "minutes": e.minutes, "confirmed": e.confirmed, "confirmation": confirmations.get(e.id)}
+                   for e in item.entries if e.kind in rules.MEETING_KINDS]
+        in_period = [x for x in item.milestones if x.occurred_on >= start]
+        reached = [{"milestone_id": x.milestone_id, "kind": x.kind, "date": x.occurred_on.isoformat(),
+                    "label": x.text, **ref(*behind[x.milestone_id])}
+                   for x in in_period if x.milestone_id is not None]
+        became = next((x.occurred_on for x in in_period if x.kind == "became_mentor"), None)
         minutes = sum(e["minutes"] for e in entries)
         row = {
             "row": number,
@@ -156,7 +129,7 @@ def mentee_rows(mentorships: list[Mentorship], start: date, end: date) -> list[d
             "contact_minutes": minutes,
             "contact_hours": rules.hours(minutes),
             "milestones": reached,
-            "became_mentor_on": mentoring_since.isoformat() if mentoring_since else None,
+            "became_mentor_on": became.isoformat() if became else None,
             "entries": entries,
         }
         if named[mentee.id]:  # an unnamed mentee's ids never leave the database
@@ -255,21 +228,14 @@ def feedback_section(person_id: int, start: date, end: date) -> dict:
 
 
 def awards_section(person_id: int, start: date, end: date) -> dict:
-    won = db.session.execute(
-        select(Grant.awarded_on, Grant.code, Cycle.year, Award.name)
-        .join(Cycle, Cycle.id == Grant.cycle_id).join(Award, Award.id == Cycle.award_id)
-        .outerjoin(GrantRevocation, GrantRevocation.grant_id == Grant.id)
-        .where(Grant.person_id == person_id, GrantRevocation.grant_id.is_(None),
-               Grant.awarded_on >= start, Grant.awarded_on <= end)
-        .order_by(Grant.awarded_on)).all()
     nominated = db.session.execute(
         select(Award.name, Cycle.year, func.count(Nomination.id))
         .join(Cycle, Cycle.id == Nomination.cycle_id).join(Award, Award.id == Cycle.award_id)
         .where(Nomination.nominee_id == person_id, Cycle.year >= start.year, Cycle.year <= end.year)
         .group_by(Award.name, Cycle.year).order_by(Cycle.year, Award.name)).all()
     return {
-        "won": [{"award": name, "year": year, "awarded_on": awarded_on.isoformat(),
-                 "code": credits.format_code(code)} for awarded_on, code, year, name in won],
+        "won": [{"award": won["award"], "year": won["year"], "awarded_on": won["awarded_on"],
+                 "code": credits.format_code(won["code"])} for won in evidence.awards_won(person_id, end, start)],
         "nominations": [{"award": name, "year": year, "nominations": count} for name, year, count in nominated],
     }
 
@@ -299,19 +265,14 @@ def credits_section(person_id: int, start: date, end: date) -> list[dict]:
 
 
 def training_section(person_id: int, start: date, end: date) -> dict:
-    reversal = aliased(LedgerEntry)
-    entries = db.session.scalars(
-        select(LedgerEntry)
-        .outerjoin(reversal, and_(reversal.target_id == LedgerEntry.id, reversal.entry_type == "reversal"))
-        .where(LedgerEntry.person_id == person_id, LedgerEntry.kind == "mentor_training",
-               LedgerEntry.entry_type == "contribution", reversal.id.is_(None),
-               LedgerEntry.occurred_on >= start, LedgerEntry.occurred_on <= end)
-        .order_by(LedgerEntry.occurred_on, LedgerEntry.seq)).all()
-    minutes = sum(e.minutes for e in entries)
+    entries, minutes = evidence.training(person_id, end, start)
+    titles = dict(db.session.execute(select(LedgerEntry.id, LedgerEntry.accreditation)
+                                     .where(LedgerEntry.id.in_([e.id for e in entries]))).all()) if entries else {}
     return {
         "sessions": len(entries), "minutes": minutes, "hours": rules.hours(minutes),
         "entries": [{**ref(e.id, e.entry_hash), "date": e.occurred_on.isoformat(), "minutes": e.minutes,
-                     "title": e.accreditation or "Mentor training"} for e in entries],
+                     "title": titles.get(e.id) or "Mentor training"}
+                    for e in sorted(entries, key=lambda e: (e.occurred_on, e.seq))],
     }
 
 

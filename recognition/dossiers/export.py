@@ -32,7 +32,7 @@ def rows(document: dict) -> list[dict]:
         for kind, count in stage["kinds"].items():
             out.append({"section": "Summary", "item": f"mentorships: {stage['label']}, {kind}", "value": count})
     for row in document["mentees"]:
-        reached = [f"{m['label']} ({m['date']})" for m in row["milestones"]]
+        reached = [m["label"] for m in row["milestones"]]
         if row["became_mentor_on"]:
             reached.append(f"Became a mentor ({row['became_mentor_on']})")
         out.append({"section": "Mentees", "row": row["row"], "mentee": row["mentee"],

@@ -145,7 +145,7 @@ def _mentees(rows: list[dict], width: float) -> list:
                     "Milestones reached"])]
     for row in rows:
         span = f"{day(row['started_on'], True)} – {day(row['ended_on'], True) if row['ended_on'] else 'ongoing'}"
-        reached = [f"{m['label']} ({day(m['date'], True)})" for m in row["milestones"]]
+        reached = [m["label"] for m in row["milestones"]]
         if row["became_mentor_on"]:
             reached.append(f"Became a mentor ({day(row['became_mentor_on'], True)})")
         table.append([_p(row["row"]), _p(row["mentee"]), _p(row["career_stage_label"]), _p(row["kind_label"]),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from ..evidence import rules as evidence_rules
+
 EARLIEST = date(1950, 1, 1)
 RANK_LABELS = {
     "lecturer": "Lecturer",
@@ -18,8 +20,9 @@ RANK_LABELS = {
 }
 KIND_LABELS = {"formal": "Formal", "peer_group": "Peer group", "sponsorship": "Sponsorship",
                "informal": "Informal"}
-# The ledger kinds that are time spent with a mentee: meetings and contact hours.
-MEETING_KINDS = ("meeting", "academic_plan_review", "peer_group_session", "sponsorship_action")
+# The ledger kinds that are time spent with a mentee: meetings and contact hours (the
+# shared evidence's definition).
+MEETING_KINDS = evidence_rules.MEETING_KINDS
 SECTIONS = ("Summary", "Mentees", "Feedback", "Awards and nominations", "Credits", "Training", "Philosophy",
             "Provenance")
 
