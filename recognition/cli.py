@@ -347,6 +347,7 @@ def register(app) -> None:
     for command in APP_COMMANDS:
         app.cli.add_command(command)
     from .credits.cli import keys_group, statements_group
+    from .dossiers.cli import dossiers_group
     from .feedback.cli import feedback_group
     from .roster.cli import roster_group
     from .scheduler.cli import scheduler_group
@@ -356,6 +357,7 @@ def register(app) -> None:
     app.cli.add_command(statements_group)
     app.cli.add_command(keys_group)
     app.cli.add_command(scheduler_group)
+    app.cli.add_command(dossiers_group)
 
 
 class Group(FlaskGroup):
