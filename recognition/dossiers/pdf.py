@@ -151,9 +151,8 @@ def _mentees(rows: list[dict], width: float) -> list:
         table.append([_p(row["row"]), _p(row["mentee"]), _p(row["career_stage_label"]), _p(row["kind_label"]),
                       _p(span), _p(f"{row['confirmed_meetings']} of {row['meetings']}", "cell_right"),
                       _p(row["contact_hours"], "cell_right"), [_p(text, "cell_note") for text in reached] or ""])
-    fixed = [8 * mm, 26 * mm, 20 * mm, 32 * mm, 20 * mm, 16 * mm]
-    widths = [fixed[0], 36 * mm, *fixed[1:], 0]
-    widths[-1] = width - sum(widths)
+    widths = [7 * mm, 34 * mm, 20 * mm, 17 * mm, 27 * mm, 16 * mm, 12 * mm]
+    widths.append(width - sum(widths))  # the milestones take what is left
     return story + [_table(table, widths)]
 
 
@@ -188,12 +187,15 @@ def _credits(rows: list[dict], width: float) -> list:
     story = _section("Credits")
     if not rows:
         return story + [_p("No credit statements issued in this period.", "value")]
-    table = [_head(["Statement", "Framework", "Year", "Total", "Status", "Verification code"])]
+    table = [_head(["Statement", "Framework", "Year", "Total", "Verification code", "Status"])]
     for s in rows:
-        status = s["status"] + (f" (current: {s['current_number']}, {s['current_code']})" if s["current_number"] else "")
+        status = [_p(s["status"])]
+        if s["current_number"]:
+            status.append(_p(f"current: {s['current_number']}, code {s['current_code']}", "cell_note"))
         table.append([_p(s["number"]), _p(s["framework"]), _p(s["year"]), _p(f"{s['total']} {s['unit']}"),
-                      _p(status), _p(s["code"])])
-    return story + [_table(table, [34 * mm, width - 158 * mm, 12 * mm, 24 * mm, 36 * mm, 52 * mm])]
+                      _p(s["code"], "cell_note"), status])
+    widths = [34 * mm, 28 * mm, 11 * mm, 22 * mm, 50 * mm]
+    return story + [_table(table, [*widths, width - sum(widths)])]
 
 
 def _training(section: dict, width: float) -> list:
