@@ -109,7 +109,7 @@ def mentee_rows(found: list[evidence.MentorshipEvidence], start: date, end: date
                    for e in item.entries if e.kind in rules.MEETING_KINDS]
         in_period = [x for x in item.milestones if x.occurred_on >= start]
         reached = [{"milestone_id": x.milestone_id, "kind": x.kind, "date": x.occurred_on.isoformat(),
-                    "label": x.text, **ref(*behind[x.milestone_id])}
+                    "label": x.text[:1].upper() + x.text[1:], **ref(*behind[x.milestone_id])}
                    for x in in_period if x.milestone_id is not None]
         became = next((x.occurred_on for x in in_period if x.kind == "became_mentor"), None)
         minutes = sum(e["minutes"] for e in entries)

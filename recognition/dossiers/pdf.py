@@ -141,7 +141,7 @@ def _mentees(rows: list[dict], width: float) -> list:
     story = _section("Mentees")
     if not rows:
         return story + [_p("No mentorships as mentor in this period.", "value")]
-    table = [_head(["#", "Mentee", "Career stage", "Kind", "Span", "Confirmed meetings", "Contact hours",
+    table = [_head(["#", "Mentee", "Career stage", "Kind", "Span", "Meetings confirmed", "Contact hours",
                     "Milestones reached"])]
     for row in rows:
         span = f"{day(row['started_on'], True)} – {day(row['ended_on'], True) if row['ended_on'] else 'ongoing'}"
@@ -151,7 +151,7 @@ def _mentees(rows: list[dict], width: float) -> list:
         table.append([_p(row["row"]), _p(row["mentee"]), _p(row["career_stage_label"]), _p(row["kind_label"]),
                       _p(span), _p(f"{row['confirmed_meetings']} of {row['meetings']}", "cell_right"),
                       _p(row["contact_hours"], "cell_right"), [_p(text, "cell_note") for text in reached] or ""])
-    widths = [7 * mm, 34 * mm, 20 * mm, 17 * mm, 27 * mm, 16 * mm, 12 * mm]
+    widths = [6 * mm, 32 * mm, 22 * mm, 21 * mm, 25 * mm, 19 * mm, 16 * mm]
     widths.append(width - sum(widths))  # the milestones take what is left
     return story + [_table(table, widths)]
 
@@ -214,7 +214,7 @@ def _provenance(document: dict, width: float) -> list:
     story = [*_section("Provenance"),
              _p(f"Built on the mentoring ledger at entry {head['seq']}, head hash {head['hash']}. Every number "
                 "above counts the ledger entries below (and the recorded milestones named in the JSON export); "
-                "`recognition ledger verify` checks they are unchanged.", "value"), Spacer(1, 2 * mm)]
+                "recognition ledger verify checks they are unchanged.", "value"), Spacer(1, 2 * mm)]
     for row in document["mentees"]:
         if row["entries"]:
             seqs = ", ".join(f"#{e['seq']}" + ("✓" if e["confirmed"] else "") for e in row["entries"])
