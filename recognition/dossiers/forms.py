@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, HiddenField
-from wtforms.validators import Optional
+from wtforms import DateField, HiddenField, StringField
+from wtforms.validators import InputRequired, Optional
 
-from ..forms import DATE, PageForm
+from ..forms import DATE, EMAIL, REQUIRED, PageForm
 
 
 class PeriodForm(PageForm):
@@ -23,3 +23,12 @@ class IssueForm(PageForm):
     end = DateField("To", invalid_value_message=DATE)
     person_id = HiddenField()
 
+
+
+class LookupForm(PageForm):
+    """An administrator opens anyone's dossier by their email."""
+
+    class Meta:
+        csrf = False
+
+    email = StringField("Email of the person", validators=[InputRequired(REQUIRED), EMAIL])

@@ -13,7 +13,8 @@ from ..clock import utcnow
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from . import api, service
-from .forms import IssueForm, PeriodForm
+from ..people.service import find_by_email
+from .forms import IssueForm, LookupForm, PeriodForm
 
 blp = Blueprint("dossiers", __name__)
 FORMATS = ("pdf", "csv", "json")
@@ -67,7 +68,9 @@ def _page(actor, access, form, endpoint, route, document=None, issue_form=None, 
             downloads = {fmt: url_for("dossiers.case_download", case_id=access.case.id, fmt=fmt) for fmt in FORMATS}
         else:
             downloads = {fmt: url_for("dossiers.download", person_id=person.id, fmt=fmt, **query) for fmt in FORMATS}
+    lookup = LookupForm(formdata=None) if actor.is_admin else None
     return render_template("dossiers/dossier.html", access=access, person=person, document=document, form=form,
+                           lookup=lookup,
                            form_action=url_for(endpoint, **route), issue_form=issue_form, issued=issued,
                            states=states, log=log, downloads=downloads, may_issue=may_issue,
                            verify_url=service.credits.verify_url, format_code=service.credits.format_code), status
@@ -90,6 +93,22 @@ def person_dossier(person_id: int):
     if not actor.is_admin and actor.person_id != person_id:
         raise NotFound("No such dossier that you can see.")
     return _show(actor, person_id, "dossiers.person_dossier", {"person_id": person_id})
+
+
+@blp.get("/people/dossier")
+@login_required
+def lookup():
+    """An administrator opens anyone's dossier by email."""
+    actor = page_actor()
+    if not actor.is_admin:
+        raise NotFound("No such page.")
+    form = LookupForm(formdata=request.args)
+    if form.validate():
+        person = find_by_email(form.email.data)
+        if person is not None:
+            return redirect(url_for("dossiers.person_dossier", person_id=person.id))
+        form.email.errors = [*form.email.errors, "must be the email of someone on the roster"]
+    return render_template("dossiers/lookup.html", lookup=form), 422
 
 
 @blp.get("/cases/<int:case_id>/dossier")

@@ -149,3 +149,15 @@ def test_the_page_issues_and_says_so(world):
     assert "Issued dossier DOS-" in page
     again = client.post("/dossier/issue", data={"start": "2024-03-01", "end": "2025-06-30"})
     assert again.status_code == 409 and "Nothing has changed" in again.get_data(as_text=True)
+
+
+def test_a_retried_issue_with_the_same_idempotency_key_issues_once(world):
+    client = world.app.test_client()
+    headers = {**world.headers(client, "mentor"), "Idempotency-Key": "dossier-2024-04"}
+    body = {"start": "2024-04-01", "end": "2025-12-31"}
+    first = client.post("/api/v1/dossiers", json=body, headers=headers)
+    again = client.post("/api/v1/dossiers", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.get_json() == first.get_json()
+    with world.app.app_context():
+        assert len(db.session.scalars(select(Dossier).where(Dossier.period_start == date(2024, 4, 1))).all()) == 1

@@ -171,3 +171,19 @@ def test_the_committee_member_may_read_only_the_case_period(world):
                           headers=headers)
     assert_error(response, 422, "start", "end")
     assert date.fromisoformat(START.isoformat()) == START
+
+
+@pytest.mark.parametrize("role, email, expected", [
+    ("admin", "mentor@test.example.org", 302),
+    ("admin", "nobody@test.example.org", 422),
+    ("admin", "not an email", 422),
+    ("director", "mentor@test.example.org", 404),
+    ("promotion_committee", "mentor@test.example.org", 404),
+])
+def test_an_administrator_opens_anyones_dossier_by_email(world, role, email, expected):
+    response = world.login(role).get("/people/dossier", query_string={"email": email})
+    assert response.status_code == expected
+    if expected == 302:
+        assert response.headers["Location"].endswith(f"/people/{world.ids['mentor']}/dossier")
+    if expected == 422:
+        assert "Email of the person:" in response.get_data(as_text=True)
