@@ -21,10 +21,6 @@ FORMATS = ("pdf", "csv", "json")
 LOG_SIZE = 50
 
 
-def _period(form: PeriodForm) -> tuple:
-    return (form.start.data, form.end.data) if form.validate() else (None, None)
-
-
 def _show(actor: Actor, person_id: int | None, endpoint: str, route: dict):
     """The page of a person's draft dossier for the period asked for (or the default)."""
     form = PeriodForm(formdata=request.args)

@@ -63,7 +63,6 @@ def median(samples: list[float]) -> float:
 def build_mentor():
     """The mentor, 40 mentees with mentorships over 12 years, their meetings and milestones."""
     from recognition.extensions import db
-    from recognition.ledger.models import LedgerEntry
     from recognition.mentorships.models import Mentorship
     from recognition.milestones.models import Milestone
     from recognition.people.models import Division, Person
