@@ -84,7 +84,9 @@ def to_csv(document: dict) -> str:
 
 
 def to_json(document: dict) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    """Compact: a 12-year dossier cites thousands of entries, and indenting would cost the
+    pure-Python encoder ten times the C one."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def filename(document: dict, fmt: str) -> str:
