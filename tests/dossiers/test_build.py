@@ -165,3 +165,14 @@ def test_the_csv_has_a_section_column_and_one_row_per_mentorship(document):
            [("Mentee Person", "2", "3.3"), ("a mentee (assistant professor, Nephrology)", "1", "1.0")]
     assert {r["section"] for r in rows} >= {"Summary", "Mentees", "Feedback", "Training", "Philosophy", "Provenance"}
     assert json.loads(export.to_json(document)) == document
+
+
+def test_the_pdf_prints_any_name_and_text_as_written(world, document):
+    changed = json.loads(json.dumps(document))
+    changed["mentees"][0]["mentee"] = "Zoë Ångström-Nguyễn <b>&amp;</b> 王小明"
+    changed["philosophy"] = "Ask; listen; <i>then</i> act & follow up."
+    with world.app.app_context():
+        pdf = render(changed, {"department": "Département de médecine"})
+    text = " ".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Zoë Ångström-Nguyễn <b>&amp;</b>" in text and "<i>then</i> act & follow up." in text
+    assert "Département de médecine" in text
