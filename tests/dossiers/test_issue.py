@@ -161,3 +161,11 @@ def test_a_retried_issue_with_the_same_idempotency_key_issues_once(world):
     assert again.headers.get("Idempotent-Replayed") == "true" and again.get_json() == first.get_json()
     with world.app.app_context():
         assert len(db.session.scalars(select(Dossier).where(Dossier.period_start == date(2024, 4, 1))).all()) == 1
+
+
+def test_a_new_code_is_never_one_a_statement_award_or_dossier_has(world, versions, monkeypatch):
+    taken = versions["first"][1]
+    fresh = iter([taken, taken, "ABCDEFGHJKLMNPQRSTUVWXYZ"])
+    monkeypatch.setattr(credits, "new_code", lambda: next(fresh))
+    with world.app.app_context():
+        assert service.new_code() == "ABCDEFGHJKLMNPQRSTUVWXYZ"
