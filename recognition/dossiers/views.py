@@ -12,8 +12,8 @@ from ..auth.service import Actor
 from ..clock import utcnow
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from . import api, service
 from ..people.service import find_by_email
+from . import api, service
 from .forms import IssueForm, LookupForm, PeriodForm
 
 blp = Blueprint("dossiers", __name__)
@@ -66,8 +66,7 @@ def _page(actor, access, form, endpoint, route, document=None, issue_form=None, 
             downloads = {fmt: url_for("dossiers.download", person_id=person.id, fmt=fmt, **query) for fmt in FORMATS}
     lookup = LookupForm(formdata=None) if actor.is_admin else None
     return render_template("dossiers/dossier.html", access=access, person=person, document=document, form=form,
-                           lookup=lookup,
-                           form_action=url_for(endpoint, **route), issue_form=issue_form, issued=issued,
+                           lookup=lookup, form_action=url_for(endpoint, **route), issue_form=issue_form, issued=issued,
                            states=states, log=log, downloads=downloads, may_issue=may_issue,
                            verify_url=service.credits.verify_url, format_code=service.credits.format_code), status
 
