@@ -33,13 +33,13 @@ def actor(dept, role):
     return load_actor(dept.ids[role])
 
 
-def enter(app, dept, role: str, person: str, now: datetime = NOW, **fields) -> int:
-    """A milestone recorded by ``role`` for ``person`` (a self-report when they are the
-    same), committed; its id."""
+def enter(app, dept, by: str, about: str, now: datetime = NOW, **fields) -> int:
+    """A milestone recorded by ``by`` for ``about`` (a self-report when they are the same),
+    committed; its id. Without a kind, the promotion ``PROMOTION`` changed by ``fields``."""
     with app.app_context():
-        data = {**PROMOTION, **fields, "person_id": dept.ids[person]}
-        who = actor(dept, role)
-        made = service.self_report(data, who, now) if role == person else service.record(data, who, now)
+        data = {**(fields if "kind" in fields else {**PROMOTION, **fields}), "person_id": dept.ids[about]}
+        who = actor(dept, by)
+        made = service.self_report(data, who, now) if by == about else service.record(data, who, now)
         db.session.commit()
         return made.id
 
@@ -104,7 +104,7 @@ def world(request, tmp_path_factory, signing_keys):
             ids = {"standing": enter(app, dept, "director", "mentor"),
                    "pending": enter(app, dept, "mentor", "mentor", **GRANT),
                    "withdrawn": enter(app, dept, "admin", "mentor", kind="cfar", occurred_on=date(2023, 7, 1),
-                                      outcome="passed", rank=None)}
+                                      outcome="passed")}
             with app.app_context():
                 milestone = db.session.get(Milestone, ids["withdrawn"])
                 service.withdraw(milestone, "Recorded for the wrong person", actor(dept, "admin"), NOW)
