@@ -134,11 +134,10 @@ def import_milestones(body):
     actor = api_actor()
     if not importer.may_import(actor):
         raise Forbidden("Only an administrator or a division director can import milestones.")
-    loaded = importer.read(None, None, importer.Limits.from_config(current_app.config),
-                           milestones_file=importer.uploaded(body.get("milestones")))
-    outcome = importer.run(loaded, actor, utcnow(), dry_run=body["dry_run"])
-    result = {"created": outcome.milestones or 0, "dry_run": outcome.dry_run}
-    if outcome.dry_run:
+    created = service.import_rows(importer.uploaded(body.get("milestones")), actor, utcnow(), dry_run=body["dry_run"],
+                                  limits=importer.Limits.from_config(current_app.config))
+    result = {"created": created, "dry_run": body["dry_run"]}
+    if body["dry_run"]:
         db.session.rollback()
         return result, 200
     db.session.commit()
