@@ -4,7 +4,9 @@ the self-reports waiting for your confirmation."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import re
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from ..auth.current import page_actor
@@ -13,7 +15,7 @@ from ..clock import utcnow
 from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..people.models import Person
-from . import queries, rules, service
+from . import export, queries, rules, service
 from .forms import CorrectionForm, MilestoneForm, ReasonForm
 from .models import Milestone
 
@@ -100,6 +102,19 @@ def person(person_id: int):
     return render_template("milestones/person.html", actor=actor, person=found, milestones=milestones,
                            form=form if service.manages(actor, found) else None, everything=everything,
                            **_derived(found, milestones)), status
+
+
+@blp.get("/people/<int:person_id>/milestones.csv")
+@login_required
+def person_csv(person_id: int):
+    """The milestones the viewer sees on the person's page (their own included), as CSV."""
+    actor = page_actor()
+    milestones = service.for_person(person_id, actor)
+    found = db.session.get(Person, person_id)
+    name = re.sub(r"[^a-z0-9]+", "-", found.name.lower()).strip("-") or "person"
+    return Response(export.to_csv(milestones).encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="milestones-{name}.csv"',
+                             "Cache-Control": "private, no-store"})
 
 
 @blp.get("/milestones/to-confirm")

@@ -4,14 +4,18 @@ ever "due"; a refused form says what is wrong next to the field and changes noth
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 from sqlalchemy import select
 
+from recognition.auth.service import load_actor
 from recognition.extensions import db
+from recognition.milestones import service
 from recognition.milestones.models import Milestone
 
-from .conftest import counts, enter
+from .conftest import NOW, counts, enter
 
 REPORT = {"kind": "leadership", "occurred_on": "2022-01-01", "title": "Program director", "agency": "Residency",
           "outcome": "", "rank": "", "role": "", "year": "", "note": ""}
@@ -97,3 +101,21 @@ def test_a_director_records_for_their_division_from_the_persons_page(app, client
     assert counts(app) == before
     menu = client.get("/milestones").get_data(as_text=True)
     assert 'href="/milestones/to-confirm">Milestones</a>' in menu and 'href="/milestones">My milestones</a>' in menu
+
+
+def test_the_csv_export_lists_each_milestone_with_its_status_and_defuses_formulas(app, client, dept, login):
+    first = enter(app, dept, "director", "mentor", note="=HYPERLINK(\"http://x\")")
+    enter(app, dept, "admin", "mentor", kind="grant", title="Peer mentoring", agency="CIHR", role="Co-investigator",
+          year=2021)
+    with app.app_context():
+        service.withdraw(db.session.get(Milestone, first), "Wrong year", load_actor(dept.ids["admin"]), NOW)
+        db.session.commit()
+    login(client, "mentor")
+    response = client.get(f"/people/{dept.ids['mentor']}/milestones.csv")
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="milestones-mentor-person.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [(r["Kind"], r["Date"], r["Rank"], r["Year"], r["Status"], r["Reason"]) for r in rows] == [
+        ("Promotion", "2024-07-01", "Professor", "", "withdrawn", "Wrong year"),
+        ("Grant", "2021-07-01", "", "2021", "standing", "")]
+    assert rows[0]["Note"].startswith("'=") and rows[0]["Person"] == "mentor@test.example.org"

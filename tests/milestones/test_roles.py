@@ -84,17 +84,17 @@ def test_who_may_not_change_the_mentors_milestones_through_the_api(world, role):
 
 
 PAGES = {
-    #                     mine  person to-confirm  standing pending
-    "mentor":             (200, 302,   403,        200,     200),
-    "mentee":             (200, 404,   403,        404,     404),
-    "director":           (200, 200,   200,        200,     200),
-    "other_director":     (200, 404,   200,        404,     404),
-    "outsider":           (200, 404,   403,        404,     404),
-    "admin":              (200, 200,   200,        200,     200),
-    "award_committee":    (200, 404,   403,        404,     404),
-    "promotion_committee": (200, 200,  403,        200,     404),
-    "other_mentor":       (200, 404,   403,        404,     404),
-    "other_mentee":       (200, 404,   403,        404,     404),
+    #                     mine  person to-confirm  standing pending csv
+    "mentor":             (200, 302,   403,        200,     200,    200),
+    "mentee":             (200, 404,   403,        404,     404,    404),
+    "director":           (200, 200,   200,        200,     200,    200),
+    "other_director":     (200, 404,   200,        404,     404,    404),
+    "outsider":           (200, 404,   403,        404,     404,    404),
+    "admin":              (200, 200,   200,        200,     200,    200),
+    "award_committee":    (200, 404,   403,        404,     404,    404),
+    "promotion_committee": (200, 200,  403,        200,     404,    200),
+    "other_mentor":       (200, 404,   403,        404,     404,    404),
+    "other_mentee":       (200, 404,   403,        404,     404,    404),
 }
 
 
@@ -103,7 +103,8 @@ def test_who_opens_which_milestone_page(world, role):
     client = world.app.test_client()
     mentor = world.dept.ids["mentor"]
     urls = ("/milestones", f"/people/{mentor}/milestones", "/milestones/to-confirm",
-            f"/milestones/{world.ids['standing']}", f"/milestones/{world.ids['pending']}")
+            f"/milestones/{world.ids['standing']}", f"/milestones/{world.ids['pending']}",
+            f"/people/{mentor}/milestones.csv")
     if role is None:
         for url in urls:
             assert client.get(url).status_code == 302 and "/login" in client.get(url).headers["Location"]
@@ -116,7 +117,10 @@ def test_who_opens_which_milestone_page(world, role):
         if url in urls[1:3] and status == 200:  # the pending self-report: for those who may confirm it
             assert ("Mentoring outcomes in cardiology" in html) == (role in ("director", "admin"))
         if status == 404:
-            assert "Promotion to Professor" not in html
+            assert "Promotion to Professor" not in html and "Professor" not in html
+        if url == urls[5] and status == 200:  # the export holds what the page shows
+            lines = html.splitlines()[1:]
+            assert len(lines) == len(SEES[role]) and ("Mentoring outcomes" in html) == (role != "promotion_committee")
     if role in ("director", "admin", "promotion_committee"):
         html = client.get(f"/people/{mentor}/milestones").get_data(as_text=True)
         assert "Promotion to Professor" in html
