@@ -66,7 +66,8 @@ def open_case(dept, candidate: str, members: list[str], closed: bool = False) ->
 @dataclass
 class World:
     """The mentor's milestones: ``standing`` (entered by their director), ``pending`` (their
-    own report), ``withdrawn`` (entered, then withdrawn). promotion_committee sits on an open
+    own report), ``withdrawn`` (entered, then withdrawn); and ``mentees``, their mentee's
+    appointment, which the mentor does not see. promotion_committee sits on an open
     case about the mentor; other_mentor sits on it too but is recused (they also mentor the
     mentee: a shared mentee); other_mentee sat on a closed one."""
 
@@ -104,7 +105,8 @@ def world(request, tmp_path_factory, signing_keys):
             ids = {"standing": enter(app, dept, "director", "mentor"),
                    "pending": enter(app, dept, "mentor", "mentor", **GRANT),
                    "withdrawn": enter(app, dept, "admin", "mentor", kind="cfar", occurred_on=date(2023, 7, 1),
-                                      outcome="passed")}
+                                      outcome="passed"),
+                   "mentees": enter(app, dept, "director", "mentee", kind="appointment", occurred_on=date(2023, 7, 1))}
             with app.app_context():
                 milestone = db.session.get(Milestone, ids["withdrawn"])
                 service.withdraw(milestone, "Recorded for the wrong person", actor(dept, "admin"), NOW)
