@@ -164,7 +164,7 @@ def run(
         if "mentorships" in by_name and "mentorships" not in unreadable:
             outcome.mentorships = MentorshipImport(by_name["mentorships"], actor, now, tick, directory).run()
         if "milestones" in by_name:
-            from .milestone_rows import MilestoneImport  # it reads rows with this module's helpers
+            from .milestone_rows import MilestoneImport  # imported here: it reads its rows with attempt and read_cell below
 
             outcome.milestones = 0
             if "milestones" not in unreadable:
