@@ -18,8 +18,8 @@ from ..parsing import Blueprint
 from . import referees, service
 from .models import Case
 from .schemas import (
-    CaseArgsSchema, CaseInSchema, CasePageSchema, CaseSchema, ClosureInSchema, MemberInSchema, OverrideInSchema,
-    RefereeCheckSchema, RefereesInSchema, StandaloneRefereesInSchema,
+    CaseArgsSchema, CaseInSchema, CasePageSchema, CaseSchema, CaseClosureInSchema, CaseMemberInSchema, CaseOverrideInSchema,
+    CaseRefereeCheckSchema, CaseRefereesInSchema, CaseStandaloneRefereesInSchema,
 )
 from .visibility import CANDIDATE, capacity, describe, get_case, visible_cases
 
@@ -73,7 +73,7 @@ def get_one(case_id):
 
 
 @blp.post("/<int:case_id>/members")
-@blp.arguments(MemberInSchema, examples={"by id": {"value": {"person_id": 12}},
+@blp.arguments(CaseMemberInSchema, examples={"by id": {"value": {"person_id": 12}},
                                          "by email": {"value": {"email": "a.chen@example.org"}}})
 @blp.response(201, CaseSchema)
 @errors_for(401, 403, 404, 409, 422)
@@ -99,7 +99,7 @@ def remove_member(case_id, person_id):
 
 
 @blp.post("/<int:case_id>/overrides")
-@blp.arguments(OverrideInSchema)
+@blp.arguments(CaseOverrideInSchema)
 @blp.response(201, CaseSchema)
 @errors_for(401, 403, 404, 409, 422)
 def override(body, case_id):
@@ -112,7 +112,7 @@ def override(body, case_id):
 
 
 @blp.post("/<int:case_id>/closure")
-@blp.arguments(ClosureInSchema)
+@blp.arguments(CaseClosureInSchema)
 @blp.response(200, CaseSchema)
 @errors_for(401, 403, 404, 409, 422)
 def close(body, case_id):
@@ -125,8 +125,8 @@ def close(body, case_id):
 
 
 @blp.post("/<int:case_id>/referee-check")
-@blp.arguments(RefereesInSchema, examples={"mixed": {"value": {"referee_ids": [31], "referee_emails": ["b.osei@example.org"]}}})
-@blp.response(200, RefereeCheckSchema)
+@blp.arguments(CaseRefereesInSchema, examples={"mixed": {"value": {"referee_ids": [31], "referee_emails": ["b.osei@example.org"]}}})
+@blp.response(200, CaseRefereeCheckSchema)
 @errors_for(401, 403, 404, 422)
 def check_case_referees(body, case_id):
     """Are these proposed referees tied to the case's candidate? (nothing is stored)"""
@@ -139,9 +139,9 @@ def check_case_referees(body, case_id):
 
 
 @blp.post("/referee-check")
-@blp.arguments(StandaloneRefereesInSchema, examples={"by email": {"value": {
+@blp.arguments(CaseStandaloneRefereesInSchema, examples={"by email": {"value": {
     "candidate_id": 42, "referee_emails": ["b.osei@example.org", "c.diaz@example.org"]}}})
-@blp.response(200, RefereeCheckSchema)
+@blp.response(200, CaseRefereeCheckSchema)
 @errors_for(401, 403, 422)
 def check_referees(body):
     """Are these proposed referees tied to a candidate? (administrators; directors for their divisions)"""

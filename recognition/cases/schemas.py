@@ -14,7 +14,7 @@ CAPACITIES = ("admin", "director", "member", "candidate")
 TEXT = validate.Length(max=MAX_NOTE, error=f"must be at most {MAX_NOTE} characters")
 
 
-class PersonRefSchema(Schema):
+class CasePersonSchema(Schema):
     id = fields.Integer()
     name = fields.String()
 
@@ -39,13 +39,13 @@ class CaseInSchema(Schema):
                                  "example": [7, 12, 19]})
 
 
-class MemberInSchema(Schema):
+class CaseMemberInSchema(Schema):
     person_id = fields.Integer(validate=ID, load_default=None, metadata={"example": 12})
     email = fields.Email(load_default=None, validate=validate.Length(max=254), metadata={
         "description": "Instead of person_id", "example": "a.chen@example.org"})
 
 
-class OverrideInSchema(Schema):
+class CaseOverrideInSchema(Schema):
     member_id = fields.Integer(required=True, validate=ID, metadata={"description": "The member's person id",
                                                                      "example": 12})
     reason = fields.String(required=True, validate=TEXT, metadata={
@@ -53,11 +53,11 @@ class OverrideInSchema(Schema):
         "example": "The co-mentorship ended in 2015; the division has no other full professor in the field."})
 
 
-class ClosureInSchema(Schema):
+class CaseClosureInSchema(Schema):
     note = fields.String(required=True, validate=TEXT, metadata={"example": "Promotion recommended to the dean."})
 
 
-class RefereesInSchema(Schema):
+class CaseRefereesInSchema(Schema):
     referee_ids = fields.List(fields.Integer(validate=ID), load_default=list,
                               validate=validate.Length(max=MAX_REFEREES), metadata={"example": [31, 44]})
     referee_emails = fields.List(fields.Email(validate=validate.Length(max=254)), load_default=list,
@@ -65,42 +65,42 @@ class RefereesInSchema(Schema):
                                  metadata={"example": ["b.osei@example.org"]})
 
 
-class StandaloneRefereesInSchema(RefereesInSchema):
+class CaseStandaloneRefereesInSchema(CaseRefereesInSchema):
     candidate_id = fields.Integer(required=True, validate=ID, metadata={"example": 42})
 
 
-class RefereeSchema(Schema):
-    person = fields.Nested(PersonRefSchema)
+class CaseRefereeSchema(Schema):
+    person = fields.Nested(CasePersonSchema)
     email = fields.String()
     tied = fields.Boolean(metadata={"description": "Tied to the candidate in the mentoring graph"})
     reasons = fields.List(fields.String(), metadata={
         "example": ["has been in a mentorship with the candidate (either way)"]})
 
 
-class RefereeCheckSchema(Schema):
-    candidate = fields.Nested(PersonRefSchema)
+class CaseRefereeCheckSchema(Schema):
+    candidate = fields.Nested(CasePersonSchema)
     case_id = fields.Integer(allow_none=True)
-    referees = fields.List(fields.Nested(RefereeSchema))
+    referees = fields.List(fields.Nested(CaseRefereeSchema))
 
 
-class OverrideSchema(Schema):
+class CaseOverrideSchema(Schema):
     reason = fields.String()
     flags = fields.List(fields.String(), metadata={"description": "The flags lifted, as they read then"})
-    by = fields.Nested(PersonRefSchema, allow_none=True)
+    by = fields.Nested(CasePersonSchema, allow_none=True)
     at = UtcDateTime()
 
 
-class MemberSchema(Schema):
-    person = fields.Nested(PersonRefSchema)
+class CaseMemberSchema(Schema):
+    person = fields.Nested(CasePersonSchema)
     added_at = UtcDateTime(metadata={"description": "Managers only"})
     removed_at = UtcDateTime(allow_none=True, metadata={"description": "Managers only: removed members stay listed"})
     flags = fields.List(fields.String(), metadata={"description": "Managers only: why the member is conflicted",
                                                    "example": ["the member and the candidate share a mentor"]})
     recused = fields.Boolean(metadata={"description": "Managers only"})
-    override = fields.Nested(OverrideSchema, allow_none=True, metadata={"description": "Managers only"})
+    override = fields.Nested(CaseOverrideSchema, allow_none=True, metadata={"description": "Managers only"})
 
 
-class YouSchema(Schema):
+class CaseYouSchema(Schema):
     member = fields.Boolean()
     flags = fields.List(fields.String())
     recused = fields.Boolean()
@@ -113,7 +113,7 @@ class CaseSchema(Schema):
     id = fields.Integer()
     capacity = fields.String(validate=validate.OneOf(CAPACITIES), metadata={
         "description": "How you see the case. The candidate sees the case, never its committee"})
-    candidate = fields.Nested(PersonRefSchema)
+    candidate = fields.Nested(CasePersonSchema)
     kind = fields.String(metadata={"example": "promotion"})
     target_rank = fields.String(allow_none=True, metadata={"example": "full"})
     period_start = fields.Date()
@@ -121,13 +121,13 @@ class CaseSchema(Schema):
     due_on = fields.Date()
     state = fields.String(validate=validate.OneOf(("open", "closed")))
     opened_at = UtcDateTime()
-    opened_by = fields.Nested(PersonRefSchema, allow_none=True, metadata={"description": "Not shown to the candidate"})
+    opened_by = fields.Nested(CasePersonSchema, allow_none=True, metadata={"description": "Not shown to the candidate"})
     closed_at = UtcDateTime(allow_none=True)
-    closed_by = fields.Nested(PersonRefSchema, allow_none=True, metadata={"description": "Not shown to the candidate"})
+    closed_by = fields.Nested(CasePersonSchema, allow_none=True, metadata={"description": "Not shown to the candidate"})
     closing_note = fields.String(allow_none=True, metadata={"description": "Not shown to the candidate"})
-    committee = fields.List(fields.Nested(MemberSchema), metadata={
+    committee = fields.List(fields.Nested(CaseMemberSchema), metadata={
         "description": "Managers: every member with flags; members: the current members' names; candidate: absent"})
-    you = fields.Nested(YouSchema, metadata={"description": "Members only: your own standing"})
+    you = fields.Nested(CaseYouSchema, metadata={"description": "Members only: your own standing"})
     dossier_url = fields.String(allow_none=True, metadata={
         "description": "The candidate's dossier for this case, when you may open it"})
 

@@ -276,11 +276,11 @@ def standalone_referees():
     if not (actor.is_admin or actor.directed_division_ids):
         raise Forbidden("Only administrators and division directors can check referees outside a case.")
     form = RefereeForm()
-    if request.method == "POST" and not (form.candidate_email.data or "").strip():
-        form.candidate_email.errors = ["is required"]
     candidate = find_by_email(form.candidate_email.data) if form.candidate_email.data else None
 
     def run():
+        if not (form.candidate_email.data or "").strip():
+            raise DomainError.field("candidate_id", "is required", "Name the candidate.")
         if candidate is None:
             raise DomainError.field("candidate_id", "must be the email of someone on the roster")
         return referees.check_standalone(candidate.id, [], emails_in(form.referee_emails.data), actor)[1]
@@ -292,7 +292,7 @@ def _referee_page(form: RefereeForm, candidate: Person | None, case: Case | None
     results, status = None, 200
     if request.method == "POST":
         status = 422
-        if form.validate_on_submit() and not form.candidate_email.errors:
+        if form.validate_on_submit():
             try:
                 results, status = run(), 200
             except DomainError as error:

@@ -23,7 +23,9 @@ from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
 from recognition.milestones.models import Milestone
+from recognition.mentorships.models import Mentorship
 from recognition.milestones.rules import fingerprint
+from recognition.people.models import Person
 from tests.conftest import app_config, clear_environment, dispose_engines, fresh_database, selected_backends
 from tests.support.department import PASSWORD, Department
 
@@ -72,6 +74,10 @@ class World:
     open_id: int
     closed_id: int
     tokens: dict
+    # A candidate and a member tied to them, in no role of the matrix: allowed changes land
+    # on cases about them (``scratch``), so they never change what the matrix's roles see.
+    scratch_candidate: int = 0
+    scratch_member: int = 0
 
     def headers(self, role):
         return {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
@@ -87,12 +93,30 @@ def build_world(app, client) -> World:
         service.remove_member(opened, dept.ids["outsider"], COMMAND_LINE, utcnow())
         closed = open_case(dept, members=("other_mentor",), kind="cfar", target_rank=None)
         service.close(closed, "CFAR passed.", COMMAND_LINE, utcnow())
+        scratch = []
+        for name, rank in (("Scratch Candidate", "assistant"), ("Scratch Member", "full")):
+            person = Person(name=name, email=name.lower().replace(" ", ".") + "@test.example.org", rank=rank,
+                            division_id=dept.divisions["CARD"], position="other", appointed_on=date(2020, 1, 1),
+                            created_at=utcnow())
+            db.session.add(person)
+            db.session.flush()
+            scratch.append(person.id)
+        db.session.add(Mentorship(mentor_id=scratch[1], mentee_id=scratch[0], kind="informal",
+                                  started_on=date(2021, 1, 1), created_at=utcnow()))
         db.session.commit()
         ids = (opened.id, closed.id)
-    tokens = {}
-    for role, player in PLAYERS.items():
-        tokens[role] = dept.token(client, player)
-    return World(app, dept, *ids, tokens)
+    tokens = {role: dept.token(client, player) for role, player in PLAYERS.items()}
+    return World(app, dept, *ids, tokens, *scratch)
+
+
+def scratch(world: World) -> int:
+    """A fresh open case about the scratch candidate, with the scratch member flagged on it."""
+    with world.app.app_context():
+        case = service.open_case({"candidate_id": world.scratch_candidate, "kind": "promotion",
+                                  "target_rank": "associate", "due_on": DUE, "member_ids": [world.scratch_member]},
+                                 COMMAND_LINE, utcnow())
+        db.session.commit()
+        return case.id
 
 
 @pytest.fixture(scope="module", params=selected_backends())

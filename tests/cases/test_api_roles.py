@@ -11,14 +11,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from recognition.auth.service import COMMAND_LINE
-from recognition.cases import service
 from recognition.cases.models import Case, CaseMember, CaseOverride
-from recognition.clock import utcnow
 from recognition.extensions import db
 from tests.api.error_shape import assert_error
 
-from .conftest import DUE, PLAYERS, ROLES, open_case
+from .conftest import DUE, ROLES, scratch
 
 URL = "/api/v1/cases"
 IDS = [str(role) for role in ROLES]
@@ -52,14 +49,6 @@ def refused_and_unchanged(world, response, status, role, before):
     body = assert_error(response, status, *(["Authorization"] if status == 401 else []))
     assert stored(world) == before, role
     return body
-
-
-def scratch(world, **data) -> int:
-    """A fresh open case about the mentee, with the mentor flagged on its committee."""
-    with world.app.app_context():
-        case = open_case(world.dept, members=("mentor",), **data)
-        db.session.commit()
-        return case.id
 
 
 @pytest.mark.parametrize("role", ROLES, ids=IDS)
@@ -105,7 +94,7 @@ def test_changing_cases(world, role):
     """Each change, by this role: a refusal leaves every case as it was; an allowed change
     is made on a case of its own and answered with the case as the role sees it."""
     client, headers = world.app.test_client(), world.headers(role)
-    mentee, mentor = world.dept.ids["mentee"], world.dept.ids["mentor"]
+    mentee, mentor = world.dept.ids["mentee"], world.scratch_member
     other_mentee = world.dept.ids["other_mentee"]
     calls = [
         ("open", OPEN, lambda case_id: client.post(URL, headers=headers, json={
