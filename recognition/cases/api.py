@@ -9,13 +9,15 @@ Anyone else gets a 404. Changing a case one may see but not manage is a 403.
 
 from __future__ import annotations
 
+from flask import Response
+
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..clock import utcnow
 from ..errors import Forbidden
 from ..extensions import db
 from ..parsing import Blueprint
-from . import referees, service
+from . import exports, referees, service
 from .models import Case
 from .schemas import (
     CaseArgsSchema, CaseInSchema, CasePageSchema, CaseSchema, CaseClosureInSchema, CaseMemberInSchema, CaseOverrideInSchema,
@@ -47,6 +49,21 @@ def list_cases(args):
     page = paginate(db.session, statement, args)
     page["items"] = [describe(case, capacity(case, actor), actor, full=False) for case in page["items"]]
     return page
+
+
+@blp.get("/export.csv")
+@blp.response(200, {"type": "string"}, content_type="text/csv",
+              description="UTF-8 with a byte-order mark, for spreadsheets: one row per committee member (removed "
+                          "ones too) with their standing, flags and any override's reason")
+@errors_for(401, 403)
+def export_cases():
+    """The cases you manage, with their committees, as CSV (administrators; directors for their divisions)"""
+    actor = api_actor()
+    if not (actor.is_admin or actor.directed_division_ids):
+        raise Forbidden("Only administrators and division directors can export cases.")
+    return Response(exports.to_csv(exports.rows(actor)), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="cases.csv"',
+                             "Cache-Control": "private, no-store"})
 
 
 @blp.post("")

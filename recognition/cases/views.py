@@ -4,7 +4,7 @@ close it, and the referee check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..people.models import Person
 from ..people.service import find_by_email
-from . import referees, service
+from . import exports, referees, service
 from .forms import KIND_LABELS, RANK_LABELS, AddMemberForm, CloseForm, OpenCaseForm, OverrideForm, RefereeForm, \
     RemoveForm, emails_in
 from .models import Case, CaseMember
@@ -58,6 +58,8 @@ def index():
     and for managers the cases they manage."""
     actor = page_actor()
     cases = db.session.scalars(visible_cases(actor)).unique().all()
+    member_of = set(db.session.scalars(select(CaseMember.case_id).where(
+        CaseMember.person_id == actor.person_id, CaseMember.removed_at.is_(None)))) if actor.person_id else set()
     mine, managed, about_me = [], [], []
     for case in cases:
         seen_as = capacity(case, actor)
@@ -66,14 +68,25 @@ def index():
             continue
         if seen_as in MANAGERS:
             managed.append(case)
-        status = own_status(case, actor.person_id) if actor.person_id else None
-        if status and status["member"]:
-            mine.append((case, status))
+        if case.id in member_of:
+            mine.append((case, own_status(case, actor.person_id)))
     if not (mine or managed or about_me or actor.is_admin or actor.directed_division_ids):
         raise Forbidden("This page is for case committees, division directors and administrators. "
                         "You sit on no case committee.")
     return render_template("cases/index.html", actor=actor, mine=mine, managed=managed, about_me=about_me,
                            may_open=actor.is_admin or bool(actor.directed_division_ids), dossier_path=dossier_path)
+
+
+@blp.get("/cases/export.csv")
+@login_required
+def export_csv():
+    """The cases the signed-in manager manages, with their committees, for a spreadsheet."""
+    actor = page_actor()
+    if not (actor.is_admin or actor.directed_division_ids):
+        raise Forbidden("Only administrators and division directors can export cases.")
+    return Response(exports.to_csv(exports.rows(actor)), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="cases.csv"',
+                             "Cache-Control": "private, no-store"})
 
 
 # Opening a case ------------------------------------------------------------------------

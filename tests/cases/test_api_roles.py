@@ -29,6 +29,7 @@ OPEN =          (201, 201, 403, 403, 403, 403, 403, 403, 403, 401)
 ADD =           (201, 201, 404, 403, 403, 404, 404, 403, 404, 401)
 REMOVE =        (200, 200, 404, 403, 403, 404, 404, 403, 404, 401)
 OVERRIDE =      (201, 403, 404, 403, 403, 404, 404, 403, 404, 401)
+EXPORT =        (200, 200, 200, 403, 403, 403, 403, 403, 403, 401)
 CLOSE =         (200, 200, 404, 403, 403, 404, 404, 403, 404, 401)
 
 
@@ -68,6 +69,26 @@ def test_reading_cases(world, role):
     ids = {item["id"] for item in listed.get_json()["items"]}
     assert (world.open_id in ids) == (expected(SEE_OPEN, role) == 200), role
     assert (world.closed_id in ids) == (expected(SEE_CLOSED, role) == 200), role
+
+
+@pytest.mark.parametrize("role", ROLES, ids=IDS)
+def test_exporting_cases(world, role):
+    response = world.app.test_client().get(f"{URL}/export.csv", headers=world.headers(role))
+    assert response.status_code == expected(EXPORT, role), role
+    if response.status_code != 200:
+        assert_error(response, response.status_code)
+        return
+    assert response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("case,candidate,candidate_email,division,kind")
+    mine = [line for line in lines[1:] if line.startswith(f"{world.open_id},")]
+    if role == "other_director":  # the world's cases are all about CARD's people
+        assert lines[1:] == []
+        return
+    assert len(mine) == 3
+    assert any(",Mentor Person,mentor@test.example.org,recused,the member has been in a mentorship with the "
+               "candidate," in line for line in mine)
+    assert any(",Outsider Person,outsider@test.example.org,removed,," in line for line in mine)
 
 
 @pytest.mark.parametrize("role", ROLES, ids=IDS)

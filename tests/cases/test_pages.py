@@ -26,6 +26,7 @@ PAGES = {
     "new":        (200, 200, 200, 403, 403, 403, 403, 403, 403, 302),
     "referees":   (200, 200, 404, 200, 403, 404, 404, 403, 404, 302),
     "alone":      (200, 200, 200, 403, 403, 403, 403, 403, 403, 302),
+    "export":     (200, 200, 200, 403, 403, 403, 403, 403, 403, 302),
 }
 POSTS = {
     "open":       (302, 302, 403, 403, 403, 403, 403, 403, 403, 302),
@@ -39,7 +40,7 @@ POSTS = {
 def paths(world) -> dict:
     case = world.open_id
     return {"cases": "/cases", "case": f"/cases/{case}", "new": "/cases/new", "referees": f"/cases/{case}/referees",
-            "alone": "/cases/referees"}
+            "alone": "/cases/referees", "export": "/cases/export.csv"}
 
 
 @pytest.mark.parametrize("role", ROLES, ids=IDS)
