@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..auth.current import page_actor
+from ..auth.models import RoleGrant
 from ..auth.service import Actor
 from ..clock import utcnow
 from ..errors import DomainError, Forbidden
@@ -104,7 +105,8 @@ def new():
         if opened is not None:
             return opened
         status = form.refusal_status
-    return render_template("cases/new.html", form=form), status
+    return render_template("cases/new.html", form=form,
+                           suggestions=suggestions(actor.directed_division_ids)), status
 
 
 def _open(form: OpenCaseForm, actor: Actor):
@@ -133,6 +135,15 @@ def _open(form: OpenCaseForm, actor: Actor):
           f"covering {case.period_start.isoformat()} to {case.period_end.isoformat()}. "
           "Check the committee's conflict flags below.", "success")
     return redirect(url_for("cases.detail", case_id=case.id))
+
+
+def suggestions(division_ids) -> list[tuple[str, str]]:
+    """Emails for a form's datalist: the promotion committee's people and those of the given
+    divisions (never the whole department)."""
+    pool = select(RoleGrant.person_id).where(RoleGrant.role == "promotion_committee")
+    return db.session.execute(
+        select(Person.email, Person.name).where(or_(Person.id.in_(pool), Person.division_id.in_(list(division_ids))))
+        .order_by(Person.name).limit(1000)).all()
 
 
 def _people(emails: list[str]) -> tuple[list[Person], list[str]]:
@@ -180,6 +191,8 @@ def render_case(case: Case, seen_as: str, actor: Actor, *, add_form=None, overri
         opened_by=db.session.get(Person, case.opened_by_id) if case.opened_by_id else None,
         closed_by=db.session.get(Person, case.closed_by_id) if case.closed_by_id else None,
         dossier_path=dossier_path(case.id), may_check_referees=referees.may_check_case(case, actor),
+        suggestions=suggestions([case.candidate.division_id] if case.candidate.division_id else [])
+        if manages and case.is_open else [],
     ), status
 
 
