@@ -45,9 +45,11 @@ def roster_person(person_id: int | None, email: str | None, field: str = "person
     return person
 
 
-def rank_now(candidate: Person) -> str:
-    promoted = [m.rank for m in milestones.standing([candidate.id]).get(candidate.id, []) if m.kind == "promotion"]
-    return rules.current_rank(candidate.rank, promoted)
+def rank_now(candidate: Person, standing: list | None = None) -> str:
+    """The candidate's rank: the roster's, or a higher one a standing recorded promotion reached."""
+    if standing is None:
+        standing = milestones.standing([candidate.id]).get(candidate.id, [])
+    return rules.current_rank(candidate.rank, [m.rank for m in standing if m.kind == "promotion"])
 
 
 def open_case(data: dict, actor: Actor, now: datetime) -> Case:
@@ -62,10 +64,11 @@ def open_case(data: dict, actor: Actor, now: datetime) -> Case:
                         "about them.")
     problems: dict[str, list[str]] = {}
     kind = data["kind"]
+    standing = milestones.standing([candidate.id]).get(candidate.id, [])
     if kind not in CASE_KINDS:
         problems["kind"] = [f"must be one of {', '.join(CASE_KINDS)}"]
     else:
-        problem = rules.target_rank_problem(kind, rank_now(candidate), data.get("target_rank"))
+        problem = rules.target_rank_problem(kind, rank_now(candidate, standing), data.get("target_rank"))
         if problem:
             problems["target_rank"] = [problem]
     due_on = data.get("due_on")
@@ -74,7 +77,6 @@ def open_case(data: dict, actor: Actor, now: datetime) -> Case:
         problems["due_on"] = [problem]
     if due_on is None:
         raise DomainError(_sentence(problems), problems)
-    standing = milestones.standing([candidate.id]).get(candidate.id, [])
     start, end, period_problems, _ = rules.period(data.get("period_start"), data.get("period_end"), due_on,
                                                   milestones.last_promotion_on(standing), candidate.appointed_on)
     problems.update(period_problems)
@@ -82,6 +84,11 @@ def open_case(data: dict, actor: Actor, now: datetime) -> Case:
     problems.update(_member_problems(member_ids, candidate.id))
     if problems:
         raise DomainError(_sentence(problems), problems)
+    already = db.session.scalar(select(Case.id).where(Case.candidate_id == candidate.id, Case.kind == kind,
+                                                      Case.closed_at.is_(None)))
+    if already is not None:
+        raise Conflict(f"{candidate.name} already has an open {kind} case (case {already}); close it first.",
+                       {"candidate_id": [f"already has an open {kind} case"]})
     case = Case(candidate_id=candidate.id, kind=kind, target_rank=data.get("target_rank") if kind == "promotion" else None,
                 period_start=start, period_end=end, due_on=due_on, opened_by_id=actor.person_id, opened_at=now)
     db.session.add(case)

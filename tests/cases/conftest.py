@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from recognition import create_app
 from recognition.auth.service import COMMAND_LINE
@@ -74,9 +75,9 @@ class World:
     open_id: int
     closed_id: int
     tokens: dict
-    # A candidate and a member tied to them, in no role of the matrix: allowed changes land
-    # on cases about them (``scratch``), so they never change what the matrix's roles see.
-    scratch_candidate: int = 0
+    # A member in no role of the matrix, tied to every candidate ``fresh_candidate`` makes:
+    # allowed changes land on cases about those (``scratch``), so they never change what
+    # the matrix's roles see.
     scratch_member: int = 0
 
     def headers(self, role):
@@ -93,26 +94,35 @@ def build_world(app, client) -> World:
         service.remove_member(opened, dept.ids["outsider"], COMMAND_LINE, utcnow())
         closed = open_case(dept, members=("other_mentor",), kind="cfar", target_rank=None)
         service.close(closed, "CFAR passed.", COMMAND_LINE, utcnow())
-        scratch = []
-        for name, rank in (("Scratch Candidate", "assistant"), ("Scratch Member", "full")):
-            person = Person(name=name, email=name.lower().replace(" ", ".") + "@test.example.org", rank=rank,
-                            division_id=dept.divisions["CARD"], position="other", appointed_on=date(2020, 1, 1),
-                            created_at=utcnow())
-            db.session.add(person)
-            db.session.flush()
-            scratch.append(person.id)
-        db.session.add(Mentorship(mentor_id=scratch[1], mentee_id=scratch[0], kind="informal",
+        member = Person(name="Scratch Member", email="scratch.member@test.example.org", rank="full",
+                        division_id=dept.divisions["NEPH"], position="other", created_at=utcnow())
+        db.session.add(member)
+        db.session.commit()
+        ids = (opened.id, closed.id, member.id)
+    tokens = {role: dept.token(client, player) for role, player in PLAYERS.items()}
+    return World(app, dept, ids[0], ids[1], tokens, ids[2])
+
+
+def fresh_candidate(world: World) -> tuple[int, str]:
+    """A new assistant professor in CARD, mentored by the scratch member: (id, email)."""
+    with world.app.app_context():
+        number = db.session.scalar(select(func.count()).select_from(Person)) + 1
+        person = Person(name=f"Candidate {number}", email=f"candidate.{number}@test.example.org", rank="assistant",
+                        division_id=world.dept.divisions["CARD"], position="other", appointed_on=date(2020, 1, 1),
+                        created_at=utcnow())
+        db.session.add(person)
+        db.session.flush()
+        db.session.add(Mentorship(mentor_id=world.scratch_member, mentee_id=person.id, kind="informal",
                                   started_on=date(2021, 1, 1), created_at=utcnow()))
         db.session.commit()
-        ids = (opened.id, closed.id)
-    tokens = {role: dept.token(client, player) for role, player in PLAYERS.items()}
-    return World(app, dept, *ids, tokens, *scratch)
+        return person.id, person.email
 
 
 def scratch(world: World) -> int:
-    """A fresh open case about the scratch candidate, with the scratch member flagged on it."""
+    """A fresh open case about a new candidate, with the scratch member flagged on it."""
+    candidate_id, _ = fresh_candidate(world)
     with world.app.app_context():
-        case = service.open_case({"candidate_id": world.scratch_candidate, "kind": "promotion",
+        case = service.open_case({"candidate_id": candidate_id, "kind": "promotion",
                                   "target_rank": "associate", "due_on": DUE, "member_ids": [world.scratch_member]},
                                  COMMAND_LINE, utcnow())
         db.session.commit()

@@ -15,7 +15,7 @@ from recognition.cases.models import Case, CaseMember, CaseOverride
 from recognition.extensions import db
 from tests.api.error_shape import assert_error
 
-from .conftest import DUE, ROLES, scratch
+from .conftest import DUE, ROLES, fresh_candidate, scratch
 
 URL = "/api/v1/cases"
 IDS = [str(role) for role in ROLES]
@@ -115,11 +115,11 @@ def test_changing_cases(world, role):
     """Each change, by this role: a refusal leaves every case as it was; an allowed change
     is made on a case of its own and answered with the case as the role sees it."""
     client, headers = world.app.test_client(), world.headers(role)
-    mentee, mentor = world.dept.ids["mentee"], world.scratch_member
+    mentee, mentor = world.dept.ids["mentee"], world.scratch_member  # mentor: flagged on every scratch case
     other_mentee = world.dept.ids["other_mentee"]
     calls = [
-        ("open", OPEN, lambda case_id: client.post(URL, headers=headers, json={
-            "candidate_id": mentee, "kind": "promotion", "target_rank": "full", "due_on": DUE.isoformat()})),
+        ("open", OPEN, lambda candidate_id: client.post(URL, headers=headers, json={
+            "candidate_id": candidate_id, "kind": "promotion", "target_rank": "full", "due_on": DUE.isoformat()})),
         ("add", ADD, lambda case_id: client.post(f"{URL}/{case_id}/members", json={"person_id": other_mentee},
                                                  headers=headers)),
         ("remove", REMOVE, lambda case_id: client.post(f"{URL}/{case_id}/members/{mentor}/removal", headers=headers)),
@@ -132,15 +132,16 @@ def test_changing_cases(world, role):
         status = expected(row, role)
         if status >= 400:
             before = stored(world)
-            refused_and_unchanged(world, call(world.open_id), status, (action, role), before)
+            target = mentee if action == "open" else world.open_id
+            refused_and_unchanged(world, call(target), status, (action, role), before)
             continue
-        case_id = scratch(world)
-        response = call(case_id)
+        target = fresh_candidate(world)[0] if action == "open" else scratch(world)
+        response = call(target)
         assert response.status_code == status, (action, role, response.get_json())
         body = response.get_json()
         assert body["capacity"] == ("admin" if role == "admin" else "director")
         if action == "open":
-            assert (body["candidate"]["id"], body["target_rank"], body["state"]) == (mentee, "full", "open")
+            assert (body["candidate"]["id"], body["target_rank"], body["state"]) == (target, "full", "open")
         members = {m["person"]["id"]: m for m in body.get("committee", [])}
         if action == "add":
             assert members[other_mentee]["flags"] == [] and members[other_mentee]["removed_at"] is None

@@ -99,6 +99,11 @@ def test_who_may_open_a_case(app, dept):
         assert error.errors == {"candidate_id": ["must not be you"]}
         case = service.open_case(body, load_actor(dept.ids["director"]), utcnow())
         assert (case.kind, case.target_rank, case.opened_by_id) == ("cfar", None, dept.ids["director"])
+        db.session.commit()
+        error = refused(lambda: service.open_case(body, COMMAND_LINE, utcnow()), Conflict)
+        assert error.errors == {"candidate_id": ["already has an open cfar case"]}
+        service.close(case, "CFAR passed.", COMMAND_LINE, utcnow())
+        assert service.open_case(body, COMMAND_LINE, utcnow()).id != case.id  # once closed, a new one may open
 
 
 # --- the committee's conflict flags -------------------------------------------------------
