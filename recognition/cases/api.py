@@ -70,9 +70,9 @@ def export_cases():
 @blp.arguments(CaseInSchema, examples={"promotion": {"value": {
     "candidate_id": 42, "kind": "promotion", "target_rank": "full", "due_on": "2027-03-31", "member_ids": [7, 12, 19]}}})
 @blp.response(201, CaseSchema)
-@errors_for(401, 403, 422)
+@errors_for(401, 403, 409, 422)
 def open_case(body):
-    """Open a case (administrators; the director of the candidate's division)"""
+    """Open a case (administrators; the director of the candidate's division); one open case of each kind per candidate"""
     actor = api_actor()
     case = service.open_case(body, actor, utcnow())
     db.session.commit()

@@ -137,12 +137,13 @@ def _open(form: OpenCaseForm, actor: Actor):
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
-def suggestions(division_ids) -> list[tuple[str, str]]:
+def suggestions(division_ids, leave_out=()) -> list[tuple[str, str]]:
     """Emails for a form's datalist: the promotion committee's people and those of the given
-    divisions (never the whole department)."""
+    divisions (never the whole department), but not ``leave_out``."""
     pool = select(RoleGrant.person_id).where(RoleGrant.role == "promotion_committee")
     return db.session.execute(
-        select(Person.email, Person.name).where(or_(Person.id.in_(pool), Person.division_id.in_(list(division_ids))))
+        select(Person.email, Person.name).where(or_(Person.id.in_(pool), Person.division_id.in_(list(division_ids))),
+                                                Person.id.not_in(list(leave_out)))
         .order_by(Person.name).limit(1000)).all()
 
 
@@ -191,7 +192,8 @@ def render_case(case: Case, seen_as: str, actor: Actor, *, add_form=None, overri
         opened_by=db.session.get(Person, case.opened_by_id) if case.opened_by_id else None,
         closed_by=db.session.get(Person, case.closed_by_id) if case.closed_by_id else None,
         dossier_path=dossier_path(case.id), may_check_referees=referees.may_check_case(case, actor),
-        suggestions=suggestions([case.candidate.division_id] if case.candidate.division_id else [])
+        suggestions=suggestions([case.candidate.division_id] if case.candidate.division_id else [],
+                                [case.candidate_id, *(i["person"].id for i in members if not i["removed"])])
         if manages and case.is_open else [],
     ), status
 

@@ -145,9 +145,12 @@ def test_managers_see_the_flags_and_admins_the_override_form(world, page_clients
     admin = page_clients["admin"].get(f"/cases/{world.open_id}").get_data(as_text=True)
     assert "the member has been in a mentorship with the candidate" in admin
     assert "Override the flag" in admin and "Close the case" in admin
-    # The add-member field suggests the promotion committee and the candidate's division.
-    assert 'list="people-emails"' in admin and '<option value="promotions@test.example.org">' in admin
-    assert '<option value="mentor@test.example.org">' in admin
+    # The add-member field suggests the promotion committee and the candidate's division,
+    # but neither the candidate nor a current member.
+    assert 'list="people-emails"' in admin and '<option value="director@test.example.org">' in admin
+    for email in ("mentee", "mentor", "promotions"):
+        assert f'<option value="{email}@test.example.org">' not in admin
+    assert f'href="/cases/{world.open_id}/dossier"' in admin
     assert '<option value="other.mentee@test.example.org">' not in admin
     director = page_clients["director"].get(f"/cases/{world.open_id}").get_data(as_text=True)
     assert "the member has been in a mentorship with the candidate" in director
