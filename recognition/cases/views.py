@@ -20,8 +20,8 @@ from . import exports, referees, service
 from .forms import KIND_LABELS, RANK_LABELS, AddMemberForm, CloseForm, OpenCaseForm, OverrideForm, RefereeForm, \
     RemoveForm, emails_in
 from .models import Case, CaseMember
-from .visibility import ADMIN, CANDIDATE, MANAGERS, MEMBER, capacity, committee, dossier_path, get_case, own_status, \
-    sits_on_a_committee, visible_cases
+from .visibility import ADMIN, CANDIDATE, MANAGERS, MEMBER, capacity, committee, dossier_path, get_case, membership, \
+    own_status, sits_on_a_committee, visible_cases
 
 blp = Blueprint("cases", __name__)
 
@@ -254,6 +254,8 @@ def override(case_id: int, member_id: int):
             service.override(case, member_id, form.reason.data, actor, utcnow())
         except DomainError as error:
             db.session.rollback()
+            if membership(case.id, member_id) is None:  # no row of the committee to show the form on
+                raise
             form.refused(error)
             return render_case(case, seen_as, actor, override_forms={member_id: form}, status=error.status)
         db.session.commit()

@@ -188,6 +188,10 @@ def test_refused_forms_say_why_and_change_nothing(world, page_clients):
     assert "is required: say why the member may sit despite the flag" in override.get_data(as_text=True)
     closed = admin.post(f"/cases/{world.open_id}/closure", data={"note": ""})
     assert closed.status_code == 422 and "is required: say how the case ended" in closed.get_data(as_text=True)
+    outsider = world.dept.ids["award_committee"]  # on no committee
+    stray = admin.post(f"/cases/{world.open_id}/overrides/{outsider}",
+                       data={f"override-{outsider}-member_id": str(outsider), f"override-{outsider}-reason": "Why not"})
+    assert stray.status_code == 422 and "must name a current member of this committee" in stray.get_data(as_text=True)
     added = admin.post(f"/cases/{world.open_id}/members", data={"email": "mentee@test.example.org"})
     assert added.status_code == 422 and "must not be the candidate" in added.get_data(as_text=True)
     assert stored(world) == before
