@@ -70,6 +70,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = apidoc.IdConverter  # before any rule uses <int:…>
     from .auth import api as auth_api, views as auth_views
+    from .cases import api as cases_api, views as cases_views
     from .awards import (
         awards_api, calendar_views, cycles_api, nomination_views, nominations_api, views as awards_views,
     )
@@ -85,12 +86,14 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health.blp)
     for module in (auth_views, people_views, mentorships_views, ledger_views, roster_views, feedback_views, reflections_views,
-                   credits_views, verify_views, awards_views, nomination_views, calendar_views, milestones_views):
+                   credits_views, verify_views, awards_views, nomination_views, calendar_views, milestones_views,
+                   cases_views):
         app.register_blueprint(module.blp)
     from .auth.current import require_token
 
     for module in (auth_api, people_api, mentorships_api, ledger_api, roster_api, feedback_api, reflections_api,
-                   credits_api, statements_api, verify_api, awards_api, cycles_api, nominations_api, milestones_api):
+                   credits_api, statements_api, verify_api, awards_api, cycles_api, nominations_api, milestones_api,
+                   cases_api):
         csrf.exempt(module.blp)  # token-authenticated, never cookie-authenticated
         # Per app, not on the shared module-level blueprint: apps are built more than once.
         # The key of a retried POST is read once the token says whose it is.
