@@ -346,6 +346,7 @@ APP_COMMANDS = (init_command, serve_command, demo_command, ledger_group, backup_
 def register(app) -> None:
     for command in APP_COMMANDS:
         app.cli.add_command(command)
+    from .cases.cli import cases_group
     from .credits.cli import keys_group, statements_group
     from .dossiers.cli import dossiers_group
     from .feedback.cli import feedback_group
@@ -357,6 +358,7 @@ def register(app) -> None:
     app.cli.add_command(statements_group)
     app.cli.add_command(keys_group)
     app.cli.add_command(scheduler_group)
+    app.cli.add_command(cases_group)
     app.cli.add_command(dossiers_group)
 
 
