@@ -123,14 +123,14 @@ def test_a_recused_member_is_told_why_and_gets_no_dossier(world, page_clients):
     page = page_clients["recused"].get(f"/cases/{world.open_id}").get_data(as_text=True)
     assert "<strong>You are recused</strong> because you have been in a mentorship with the candidate." in page
     assert "You cannot open the dossier." in page
-    assert "/dossier" not in page
+    assert f"/cases/{world.open_id}/dossier" not in page  # (the menu links to everyone's own, /dossier)
     listed = page_clients["recused"].get("/cases").get_data(as_text=True)
     assert "You are recused" in listed and f"/cases/{world.open_id}/dossier" not in listed
 
 
 def test_a_member_of_a_closed_case_sees_it_closed(world, page_clients):
     listed = page_clients["closed_member"].get("/cases").get_data(as_text=True)
-    assert "closed" in listed and "/dossier" not in listed
+    assert "closed" in listed and f"/cases/{world.closed_id}/dossier" not in listed
     page = page_clients["closed_member"].get(f"/cases/{world.closed_id}").get_data(as_text=True)
     assert "This case is closed. The dossier is no longer open to its committee." in page
 

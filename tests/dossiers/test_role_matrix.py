@@ -187,3 +187,13 @@ def test_an_administrator_opens_anyones_dossier_by_email(world, role, email, exp
         assert response.headers["Location"].endswith(f"/people/{world.ids['mentor']}/dossier")
     if expected == 422:
         assert "Email of the person:" in response.get_data(as_text=True)
+
+
+def test_a_member_opens_the_dossier_from_the_case_page(world):
+    member = world.login("promotion_committee")
+    case_page = member.get(f"/cases/{world.case_id}")
+    assert case_page.status_code == 200
+    link = f'href="/cases/{world.case_id}/dossier"'
+    assert link in case_page.get_data(as_text=True)
+    dossier = member.get(f"/cases/{world.case_id}/dossier")
+    assert dossier.status_code == 200 and "Dossier of Mentor Person" in dossier.get_data(as_text=True)

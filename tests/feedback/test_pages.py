@@ -153,10 +153,13 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, dept, ids, page):
 @pytest.mark.parametrize(
     ("role", "nav"),
     [
-        ("mentor", {"My mentoring", "Feedback report", "Reflections", "Awards", "My credits", "My dossier"}),
-        ("mentee", {"My mentors", "Feedback", "Awards", "My credits", "My dossier"}),
-        ("director", {"Roster", "Mentorships", "Import", "Feedback", "Awards", "My credits", "My dossier"}),
-        ("admin", {"Roster", "Mentorships", "Import", "Feedback", "Ledger", "Statements", "Awards", "My credits", "My dossier"}),
+        ("mentor", {"My mentoring", "Feedback report", "Reflections", "Awards", "My credits", "My milestones",
+                    "My dossier"}),
+        ("mentee", {"My mentors", "Feedback", "Awards", "My credits", "My milestones", "My dossier"}),
+        ("director", {"Roster", "Mentorships", "Import", "Feedback", "Milestones", "Cases", "Awards", "My credits",
+                      "My milestones", "My dossier"}),
+        ("admin", {"Roster", "Mentorships", "Import", "Feedback", "Milestones", "Ledger", "Statements", "Cases",
+                   "Awards", "My credits", "My milestones", "My dossier"}),
     ],
 )
 def test_navigation_offers_the_feedback_pages_of_each_role(client, dept, login, role, nav):
