@@ -112,7 +112,6 @@ def mentee_rows(found: list[evidence.MentorshipEvidence], start: date, end: date
                     "label": x.text[:1].upper() + x.text[1:], **ref(*behind[x.milestone_id])}
                    for x in in_period if x.milestone_id is not None]
         became = next((x.occurred_on for x in in_period if x.kind == "became_mentor"), None)
-        minutes = sum(e["minutes"] for e in entries)
         row = {
             "row": number,
             "mentee": rules.mentee_label(mentee.name, named[mentee.id], stage,
@@ -124,10 +123,11 @@ def mentee_rows(found: list[evidence.MentorshipEvidence], start: date, end: date
             "kind_label": rules.KIND_LABELS.get(m.kind, m.kind),
             "started_on": m.started_on.isoformat(),
             "ended_on": m.ended_on.isoformat() if m.ended_on and m.ended_on <= end else None,
-            "meetings": len(entries),
-            "confirmed_meetings": sum(1 for e in entries if e["confirmed"]),
-            "contact_minutes": minutes,
-            "contact_hours": rules.hours(minutes),
+            # The shared evidence's counts, as on a nomination's evidence table.
+            "meetings": item.meetings,
+            "confirmed_meetings": item.confirmed,
+            "contact_minutes": item.minutes,
+            "contact_hours": rules.hours(item.minutes),
             "milestones": reached,
             "became_mentor_on": became.isoformat() if became else None,
             "entries": entries,

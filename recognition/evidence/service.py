@@ -7,7 +7,8 @@ Counting rules, the same everywhere:
   not ended before its start);
 - its work counts when the entry is a contribution, not reversed, dated in the period;
   meetings are ``rules.MEETING_KINDS``, confirmed when the counterpart confirmed them;
-  contact time is the minutes of every such entry;
+  contact time is the minutes of those meetings (preparing for a mentee is the mentor's
+  own time, not contact);
 - a mentee's milestones count when they were recorded and stand (``milestones.queries``),
   are achievements (``rules.ACHIEVEMENT_KINDS``) and came during or after the mentorship,
   up to the period's end; "became a mentor" is derived from the mentee's own first
@@ -71,7 +72,8 @@ class MentorshipEvidence:
 
     @property
     def minutes(self) -> int:
-        return sum(e.minutes for e in self.entries)
+        """Contact time: the minutes of the meetings."""
+        return sum(e.minutes for e in self.entries if e.kind in MEETING_KINDS)
 
     @property
     def last_meeting(self) -> date | None:

@@ -447,7 +447,7 @@ def test_the_evidence_comes_from_the_ledger_and_is_frozen_at_close(app, dept):
         work(pair, mentor, date(2025, 6, 1), 60)  # never confirmed
         work(pair, mentee, date(2025, 9, 1), 30, confirmed_by=mentor, reversed_=True)  # reversed: not counted
         work(pair, mentor, date(2025, 10, 1), 45, kind="academic_plan_review", confirmed_by=mentee)
-        work(pair, mentor, date(2025, 11, 1), 15, kind="mentoring_preparation")  # hours, not a meeting
+        work(pair, mentor, date(2025, 11, 1), 15, kind="mentoring_preparation")  # not a meeting, not contact
         ledger.record({"kind": "mentor_training", "occurred_on": date(2025, 5, 1), "minutes": 120},
                       load_actor(mentor), at(OPEN))
         nomination = nominate(world, mentor, "admin")
@@ -458,10 +458,10 @@ def test_the_evidence_comes_from_the_ledger_and_is_frozen_at_close(app, dept):
         assert table["mentorships"] == [{
             "mentorship_id": pair, "mentee": "Mentee Person", "mentee_rank": "assistant", "kind": "formal",
             "started_on": "2024-01-01", "ended_on": None, "meetings": 3, "confirmed_meetings": 2,
-            "contact_hours": 3.5,  # (90 + 60 + 45 + 15) minutes
+            "contact_hours": 3.2,  # (90 + 60 + 45) minutes of meetings; preparing is the mentor's own time
             "last_meeting": "2025-10-01", "milestones": []}]
         assert table["totals"] == {"mentees": 1, "mentoring_since": "2024-01-01", "meetings": 3,
-                                   "confirmed_meetings": 2, "contact_hours": 3.5, "mentee_milestones": 0}
+                                   "confirmed_meetings": 2, "contact_hours": 3.2, "mentee_milestones": 0}
         assert table["training"] == {"sessions": 1, "hours": 2.0}
         assert table["feedback"] == {"k": 3, "releases": 0, "responses": 0, "mean": None}
         assert (table["as_of"], table["person_id"], table["awards"]) == ("2026-02-01", mentor, [])

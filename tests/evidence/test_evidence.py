@@ -93,12 +93,14 @@ def test_a_period_counts_only_its_own_work_and_names_every_entry_behind_it(app, 
         entry(mentee, None, date(2025, 3, 2), 0, entry_type="confirmation", target_id=kept.id)
         reversed_ = entry(mentor, "meeting", date(2025, 4, 1), 30, mid)
         entry(mentor, None, date(2025, 4, 2), 0, entry_type="reversal", target_id=reversed_.id, reason="never met")
+        prepared = entry(mentor, "mentoring_preparation", date(2025, 5, 1), 120, mid)
         prep = entry(mentor, "academic_plan_review", date(2025, 9, 1), 90, mid)
         db.session.commit()
         [item] = mentorships_as_mentor(mentor, date(2025, 12, 31), since=date(2025, 1, 1))
-        assert [e.id for e in item.entries] == [kept.id, prep.id]
+        assert [e.id for e in item.entries] == [kept.id, prepared.id, prep.id]
         assert {e.id: e.entry_hash for e in item.entries} == {
-            e.id: e.entry_hash for e in (db.session.get(LedgerEntry, kept.id), db.session.get(LedgerEntry, prep.id))}
+            e.id: e.entry_hash for e in (db.session.get(LedgerEntry, i) for i in (kept.id, prepared.id, prep.id))}
+        # Preparing for the mentee is the mentor's own time: it is not contact time.
         assert (item.meetings, item.confirmed, item.minutes) == (2, 1, 135)
         whole = evidence_for(mentor, date(2025, 12, 31))["totals"]
         assert (whole["meetings"], whole["confirmed_meetings"], whole["contact_hours"]) == (3, 1, 3.2)
