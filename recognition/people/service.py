@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 
 from ..auth.service import Actor
+from ..cases import access as case_access
+from ..cases.models import Case, CaseMember
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
@@ -20,7 +22,9 @@ PERSON_FIELDS = (
 
 def visible_people(actor: Actor):
     """A select of the people this actor may see: admins everyone, directors their
-    divisions, everyone else themselves and the people they are in a mentorship with."""
+    divisions, everyone else themselves and the people they are in a mentorship with; a
+    case committee's members also the candidate, while the case is open and they are not
+    recused."""
     statement = select(Person)
     if actor.is_admin:
         return statement
@@ -32,8 +36,20 @@ def visible_people(actor: Actor):
             Person.id == actor.person_id,
             Person.division_id.in_(actor.directed_division_ids),
             Person.id.in_(counterparts),
+            Person.id.in_(committee_candidates(actor.person_id)),
         )
     )
+
+
+def committee_candidates(person_id: int | None) -> list[int]:
+    """The candidates of the open cases on whose committee ``person_id`` sits and is not
+    recused: a member may look them up on the roster while the case is open."""
+    if person_id is None:
+        return []
+    candidate_ids = db.session.scalars(
+        select(Case.candidate_id).join(CaseMember, CaseMember.case_id == Case.id)
+        .where(CaseMember.person_id == person_id, CaseMember.removed_at.is_(None), Case.closed_at.is_(None))).all()
+    return [cid for cid in sorted(set(candidate_ids)) if case_access.committee_case(person_id, cid) is not None]
 
 
 def get_person(person_id: int, actor: Actor) -> Person:
