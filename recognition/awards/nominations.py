@@ -27,6 +27,7 @@ from ..feedback.models import Answer, Release, Response
 from ..feedback.service import k as feedback_k
 from ..ledger.models import LedgerEntry
 from ..mentorships.models import Mentorship
+from ..milestones.queries import standing
 from ..people.models import Person
 from . import cycles, definitions
 from . import letters as letter_files
@@ -546,6 +547,8 @@ def evidence_intact(nomination: Nomination) -> bool:
 # Points per piece of evidence; the order the suggestions come in. Documented on the page.
 SUGGESTION_WEIGHTS = {"mentees": 5, "confirmed_meetings": 1, "feedback_responses": 2, "mentee_milestones": 3}
 SUGGESTION_YEARS = 5  # the evidence counted: the last five years
+# A mentee's recorded milestones that count as an achievement (an appointment does not).
+ACHIEVEMENTS = ("cfar", "promotion", "grant", "external_award", "leadership")
 
 
 @dataclass(frozen=True)
@@ -563,9 +566,13 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
     """Eligible mentors not yet nominated, ranked by ledger evidence: points = 5 per mentee
     + 1 per confirmed meeting + 2 per released feedback response + 3 per mentee milestone;
     ties by more mentees, then name. Mentees, meetings and milestones count within the
-    last SUGGESTION_YEARS years (mentorships running then; meetings held then; mentees who
-    began mentoring or reached their CFAR then); released feedback counts whole, because
-    releases pool responses across periods and carry no single date."""
+    last SUGGESTION_YEARS years (mentorships running then; meetings held then). A mentee
+    milestone is a mentee's recorded, standing milestone (``ACHIEVEMENTS``: a CFAR passed or
+    extended, a promotion, a grant, an external award, a leadership appointment; never an
+    appointment, and never a date computed from one) reached on or after the mentorship
+    began and inside the window, or the mentee beginning to mentor then (derived from the
+    mentorships). Released feedback counts whole, because releases pool responses across
+    periods and carry no single date."""
     award = cycle.award
     since = add_years(day, -SUGGESTION_YEARS)
     query = select(Person).where(Person.id.in_(select(Mentorship.mentor_id).where(Mentorship.started_on <= day)))
@@ -586,8 +593,6 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
     milestones: dict[int, int] = defaultdict(int)
     Confirmation = aliased(LedgerEntry)
     Reversal = aliased(LedgerEntry)
-    cfar_years = int(current_app.config["CFAR_YEARS"])
-    Mentee = aliased(Person)
     Later = aliased(Mentorship)
     for first in range(0, len(ids), 500):
         chunk = ids[first:first + 500]
@@ -613,7 +618,7 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
                 .where(Response.mentor_id.in_(chunk), Response.release_id.is_not(None), Answer.value.is_not(None))
                 .group_by(Response.mentor_id)):
             responses[mentor_id], means[mentor_id] = count, round(float(mean), 2)
-        # Milestones: mentees who went on to mentor, and mentees whose CFAR fell in the window.
+        # Milestones: mentees who went on to mentor in the window (derived from the mentorships)...
         for mentor_id, count in db.session.execute(
                 select(Mentorship.mentor_id, func.count(func.distinct(Mentorship.mentee_id)))
                 .join(Later, and_(Later.mentor_id == Mentorship.mentee_id, Later.started_on >= Mentorship.started_on,
@@ -621,13 +626,9 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
                 .where(Mentorship.mentor_id.in_(chunk), Mentorship.started_on <= day)
                 .group_by(Mentorship.mentor_id)):
             milestones[mentor_id] += count
-        for mentor_id, started_on, appointed_on in db.session.execute(
-                select(Mentorship.mentor_id, Mentorship.started_on, Mentee.appointed_on)
-                .join(Mentee, Mentee.id == Mentorship.mentee_id)
-                .where(Mentorship.mentor_id.in_(chunk), Mentorship.started_on <= day, Mentee.appointed_on.is_not(None))):
-            cfar = add_years(appointed_on, cfar_years)
-            if started_on <= cfar <= day and cfar >= since:
-                milestones[mentor_id] += 1
+        # ...and mentees' recorded milestones, reached during or after the mentorship.
+        for mentor_id, count in mentee_achievements(chunk, since, day).items():
+            milestones[mentor_id] += count
     found_rows = []
     for person in eligible:
         pid = person.id
@@ -638,6 +639,24 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
                                      milestones[pid], points))
     found_rows.sort(key=lambda s: (-s.points, -s.mentees, s.person.name, s.person.id))
     return found_rows[:limit]
+
+
+def mentee_achievements(mentor_ids: list[int], since: date, day: date) -> dict[int, int]:
+    """{mentor_id: how many standing recorded milestones of their mentees (``ACHIEVEMENTS``)
+    fell between ``since`` and ``day`` and on or after the mentorship with that mentee began}.
+    Each milestone counts once per mentor, however many mentorships join the two."""
+    began: dict[tuple[int, int], date] = {}
+    for mentor_id, mentee_id, started_on in db.session.execute(
+            select(Mentorship.mentor_id, Mentorship.mentee_id, func.min(Mentorship.started_on))
+            .where(Mentorship.mentor_id.in_(mentor_ids), Mentorship.started_on <= day)
+            .group_by(Mentorship.mentor_id, Mentorship.mentee_id)):
+        began[mentor_id, mentee_id] = started_on
+    recorded = standing({mentee_id for _, mentee_id in began}, until=day)
+    found: dict[int, int] = defaultdict(int)
+    for (mentor_id, mentee_id), started_on in began.items():
+        found[mentor_id] += sum(1 for m in recorded.get(mentee_id, ())
+                                if m.kind in ACHIEVEMENTS and m.occurred_on >= max(started_on, since))
+    return found
 
 
 def nominate_suggestion(cycle: Cycle, person_id: int, actor: Actor, day: date, now: datetime) -> Nomination:
