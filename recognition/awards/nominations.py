@@ -23,11 +23,11 @@ from ..auth.service import Actor
 from ..clock import add_years
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
-from ..feedback.models import Answer, Release, Response
-from ..feedback.service import k as feedback_k
+from ..feedback.models import Answer, Response
 from ..ledger.models import LedgerEntry
 from ..mentorships.models import Mentorship
-from ..milestones.queries import standing
+from ..evidence.rules import MEETING_KINDS
+from ..evidence.service import evidence_for, mentee_achievements
 from ..people.models import Person
 from . import cycles, definitions
 from . import letters as letter_files
@@ -38,7 +38,6 @@ from .rules import SELF_NOMINATION, Candidate, eligibility_problems
 MAX_STATEMENT = 8000
 MAX_PHILOSOPHY = 8000
 MAX_LETTERS = 5
-EVIDENCE_KINDS = ("meeting", "academic_plan_review", "peer_group_session", "sponsorship_action")
 
 
 # Eligibility -------------------------------------------------------------------------
@@ -411,108 +410,6 @@ def canonical(data) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
-def evidence_for(person_id: int, day: date) -> dict:
-    """The nominee's mentoring as the ledger shows it on ``day``: one row per mentorship
-    as mentor, with meetings (and how many the mentee confirmed), contact hours and
-    mentees' milestones; released feedback (pooled above k, never single answers);
-    mentor training; past awards."""
-    config = current_app.config
-    cfar_years = int(config["CFAR_YEARS"])
-    mentorships = db.session.scalars(select(Mentorship).where(Mentorship.mentor_id == person_id,
-                                                              Mentorship.started_on <= day)
-                                     .order_by(Mentorship.started_on, Mentorship.id)).all()
-    ids = [m.id for m in mentorships]
-    Reversal = aliased(LedgerEntry)
-    Confirmation = aliased(LedgerEntry)
-    work: dict[int, dict] = {mid: {"meetings": 0, "confirmed": 0, "minutes": 0, "last": None} for mid in ids}
-    if ids:
-        rows = db.session.execute(
-            select(LedgerEntry.mentorship_id, LedgerEntry.kind, LedgerEntry.occurred_on, LedgerEntry.minutes,
-                   Confirmation.id.is_not(None))
-            .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
-            .outerjoin(Confirmation, and_(Confirmation.target_id == LedgerEntry.id,
-                                          Confirmation.entry_type == "confirmation"))
-            .where(LedgerEntry.mentorship_id.in_(ids), LedgerEntry.entry_type == "contribution",
-                   Reversal.id.is_(None), LedgerEntry.occurred_on <= day))
-        for mentorship_id, kind, occurred_on, minutes, confirmed in rows:
-            item = work[mentorship_id]
-            item["minutes"] += minutes
-            if kind in EVIDENCE_KINDS:
-                item["meetings"] += 1
-                item["confirmed"] += int(bool(confirmed))
-                item["last"] = max(item["last"] or occurred_on, occurred_on)
-    mentee_ids = sorted({m.mentee_id for m in mentorships})
-    # A mentee "became a mentor" when they began mentoring on or after this mentorship began.
-    began_mentoring: dict[int, list[date]] = defaultdict(list)
-    if mentee_ids:
-        for mentor_id, started_on in db.session.execute(select(Mentorship.mentor_id, Mentorship.started_on)
-                                                        .where(Mentorship.mentor_id.in_(mentee_ids),
-                                                               Mentorship.started_on <= day)):
-            began_mentoring[mentor_id].append(started_on)
-    rows = []
-    for m in mentorships:
-        item = work[m.id]
-        milestones = []
-        mentee = m.mentee
-        if mentee.appointed_on is not None:
-            cfar = add_years(mentee.appointed_on, cfar_years)
-            if m.started_on <= cfar <= day:
-                milestones.append(f"reached CFAR review ({cfar.isoformat()})")
-        if any(started >= m.started_on for started in began_mentoring.get(mentee.id, ())):
-            milestones.append("became a mentor")
-        rows.append({
-            "mentorship_id": m.id, "mentee": mentee.name, "mentee_rank": mentee.rank, "kind": m.kind,
-            "started_on": m.started_on.isoformat(),
-            "ended_on": m.ended_on.isoformat() if m.ended_on and m.ended_on <= day else None,
-            "meetings": item["meetings"], "confirmed_meetings": item["confirmed"],
-            "contact_hours": round(item["minutes"] / 60, 1),
-            "last_meeting": item["last"].isoformat() if item["last"] else None,
-            "milestones": milestones,
-        })
-    released = db.session.execute(
-        select(func.count(func.distinct(Response.id)), func.avg(Answer.value))
-        .join(Answer, Answer.response_id == Response.id)
-        .join(Release, Release.id == Response.release_id)
-        .where(Response.mentor_id == person_id, Answer.value.is_not(None))).one()
-    releases = db.session.scalar(select(func.count()).select_from(Release).where(Release.mentor_id == person_id)) or 0
-    training = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(LedgerEntry.minutes), 0))
-        .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
-        .where(LedgerEntry.person_id == person_id, LedgerEntry.kind == "mentor_training",
-               LedgerEntry.entry_type == "contribution", Reversal.id.is_(None), LedgerEntry.occurred_on <= day)).one()
-    awards = db.session.execute(
-        select(Grant.awarded_on, Cycle.year, Cycle.award_id).join(Cycle, Cycle.id == Grant.cycle_id)
-        .outerjoin(GrantRevocation, GrantRevocation.grant_id == Grant.id)
-        .where(Grant.person_id == person_id, GrantRevocation.grant_id.is_(None), Grant.awarded_on <= day)
-        .order_by(Grant.awarded_on)).all()
-    from .models import Award  # noqa: PLC0415
-
-    names = {a.id: a.name for a in db.session.scalars(select(Award))} if awards else {}
-    first = min((m.started_on for m in mentorships), default=None)
-    return {
-        "as_of": day.isoformat(),
-        "person_id": person_id,
-        "mentorships": rows,
-        "totals": {
-            "mentees": len(mentee_ids),
-            "mentoring_since": first.isoformat() if first else None,
-            "meetings": sum(r["meetings"] for r in rows),
-            "confirmed_meetings": sum(r["confirmed_meetings"] for r in rows),
-            "contact_hours": round(sum(work[mid]["minutes"] for mid in ids) / 60, 1),
-            "mentee_milestones": sum(len(r["milestones"]) for r in rows),
-        },
-        "feedback": {
-            "k": feedback_k(),
-            "releases": releases,
-            "responses": released[0] or 0,
-            "mean": round(float(released[1]), 2) if released[0] else None,
-        },
-        "training": {"sessions": training[0], "hours": round(training[1] / 60, 1)},
-        "awards": [{"award": names.get(award_id, ""), "year": year, "awarded_on": awarded_on.isoformat()}
-                   for awarded_on, year, award_id in awards],
-    }
-
-
 def evidence(nomination: Nomination, day: date) -> tuple[dict, str | None]:
     """The evidence table and its hash: frozen once nominations closed, live until then."""
     if nomination.evidence_frozen_at is not None:
@@ -547,8 +444,6 @@ def evidence_intact(nomination: Nomination) -> bool:
 # Points per piece of evidence; the order the suggestions come in. Documented on the page.
 SUGGESTION_WEIGHTS = {"mentees": 5, "confirmed_meetings": 1, "feedback_responses": 2, "mentee_milestones": 3}
 SUGGESTION_YEARS = 5  # the evidence counted: the last five years
-# A mentee's recorded milestones that count as an achievement (an appointment does not).
-ACHIEVEMENTS = ("cfar", "promotion", "grant", "external_award", "leadership")
 
 
 @dataclass(frozen=True)
@@ -567,11 +462,11 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
     + 1 per confirmed meeting + 2 per released feedback response + 3 per mentee milestone;
     ties by more mentees, then name. Mentees, meetings and milestones count within the
     last SUGGESTION_YEARS years (mentorships running then; meetings held then). A mentee
-    milestone is a mentee's recorded, standing milestone (``ACHIEVEMENTS``: a CFAR passed or
-    extended, a promotion, a grant, an external award, a leadership appointment; never an
-    appointment, and never a date computed from one) reached on or after the mentorship
-    began and inside the window, or the mentee beginning to mentor then (derived from the
-    mentorships). Released feedback counts whole, because releases pool responses across
+    milestone is a mentee's recorded, standing milestone (``evidence.rules.ACHIEVEMENT_KINDS``:
+    a CFAR passed or extended, a promotion, a grant, an external award, a leadership role;
+    never an appointment, and never a date computed from one) reached on or after the
+    mentorship began and inside the window, or the mentee beginning to mentor then
+    (derived from the mentorships). Released feedback counts whole, because releases pool responses across
     periods and carry no single date."""
     award = cycle.award
     since = add_years(day, -SUGGESTION_YEARS)
@@ -593,7 +488,6 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
     milestones: dict[int, int] = defaultdict(int)
     Confirmation = aliased(LedgerEntry)
     Reversal = aliased(LedgerEntry)
-    Later = aliased(Mentorship)
     for first in range(0, len(ids), 500):
         chunk = ids[first:first + 500]
         for mentor_id, count in db.session.execute(
@@ -608,7 +502,7 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
                 .join(Confirmation, and_(Confirmation.target_id == LedgerEntry.id, Confirmation.entry_type == "confirmation"))
                 .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
                 .where(Mentorship.mentor_id.in_(chunk), LedgerEntry.entry_type == "contribution",
-                       LedgerEntry.kind.in_(EVIDENCE_KINDS), Reversal.id.is_(None),
+                       LedgerEntry.kind.in_(MEETING_KINDS), Reversal.id.is_(None),
                        LedgerEntry.occurred_on >= since, LedgerEntry.occurred_on <= day)
                 .group_by(Mentorship.mentor_id)):
             confirmed[mentor_id] = count
@@ -618,15 +512,8 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
                 .where(Response.mentor_id.in_(chunk), Response.release_id.is_not(None), Answer.value.is_not(None))
                 .group_by(Response.mentor_id)):
             responses[mentor_id], means[mentor_id] = count, round(float(mean), 2)
-        # Milestones: mentees who went on to mentor in the window (derived from the mentorships)...
-        for mentor_id, count in db.session.execute(
-                select(Mentorship.mentor_id, func.count(func.distinct(Mentorship.mentee_id)))
-                .join(Later, and_(Later.mentor_id == Mentorship.mentee_id, Later.started_on >= Mentorship.started_on,
-                                  Later.started_on >= since, Later.started_on <= day))
-                .where(Mentorship.mentor_id.in_(chunk), Mentorship.started_on <= day)
-                .group_by(Mentorship.mentor_id)):
-            milestones[mentor_id] += count
-        # ...and mentees' recorded milestones, reached during or after the mentorship.
+        # Milestones: mentees' recorded achievements and first mentorships as mentors, by the
+        # evidence table's rules (recognition.evidence), inside the window.
         for mentor_id, count in mentee_achievements(chunk, since, day).items():
             milestones[mentor_id] += count
     found_rows = []
@@ -639,24 +526,6 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
                                      milestones[pid], points))
     found_rows.sort(key=lambda s: (-s.points, -s.mentees, s.person.name, s.person.id))
     return found_rows[:limit]
-
-
-def mentee_achievements(mentor_ids: list[int], since: date, day: date) -> dict[int, int]:
-    """{mentor_id: how many standing recorded milestones of their mentees (``ACHIEVEMENTS``)
-    fell between ``since`` and ``day`` and on or after the mentorship with that mentee began}.
-    Each milestone counts once per mentor, however many mentorships join the two."""
-    began: dict[tuple[int, int], date] = {}
-    for mentor_id, mentee_id, started_on in db.session.execute(
-            select(Mentorship.mentor_id, Mentorship.mentee_id, func.min(Mentorship.started_on))
-            .where(Mentorship.mentor_id.in_(mentor_ids), Mentorship.started_on <= day)
-            .group_by(Mentorship.mentor_id, Mentorship.mentee_id)):
-        began[mentor_id, mentee_id] = started_on
-    recorded = standing({mentee_id for _, mentee_id in began}, until=day)
-    found: dict[int, int] = defaultdict(int)
-    for (mentor_id, mentee_id), started_on in began.items():
-        found[mentor_id] += sum(1 for m in recorded.get(mentee_id, ())
-                                if m.kind in ACHIEVEMENTS and m.occurred_on >= max(started_on, since))
-    return found
 
 
 def nominate_suggestion(cycle: Cycle, person_id: int, actor: Actor, day: date, now: datetime) -> Nomination:

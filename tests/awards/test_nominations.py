@@ -17,6 +17,7 @@ from recognition.awards import announce, committee, cycles, definitions, nominat
 from recognition.awards.models import Cycle, Grant, Nomination, NominationStatement
 from recognition.awards.rules import SELF_NOMINATION
 from recognition.errors import Conflict, DomainError, Forbidden
+from recognition.evidence.service import evidence_for
 from recognition.extensions import db
 from recognition.feedback import service as feedback
 from recognition.feedback.models import Request
@@ -484,7 +485,7 @@ def test_the_evidence_comes_from_the_ledger_and_is_frozen_at_close(app, dept):
         late = date(2026, 3, 20)
         work(pair, mentor, date(2026, 3, 10), 60, confirmed_by=mentee, now=at(late))
         db.session.commit()
-        assert nominations.evidence_for(mentor, CLOSES)["totals"]["meetings"] == 5
+        assert evidence_for(mentor, CLOSES)["totals"]["meetings"] == 5
         again, digest_again = nominations.evidence(db.session.get(Nomination, nomination.id), late)
         assert (again, digest_again) == (frozen, digest)
         assert nominations.evidence_intact(db.session.get(Nomination, nomination.id))
