@@ -29,6 +29,7 @@ from ..mentorships.models import Mentorship
 from ..evidence.rules import MEETING_KINDS
 from ..evidence.service import evidence_for, mentee_achievements
 from ..people.models import Person
+from ..people.profiles import profile_of
 from . import cycles, definitions
 from . import letters as letter_files
 from .models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement, Withdrawal
@@ -430,6 +431,15 @@ def freeze_evidence(cycle: Cycle, day: date, now: datetime) -> int:
         frozen += 1
     db.session.flush()
     return frozen
+
+
+def profile_philosophy(nomination: Nomination) -> str:
+    """The mentoring philosophy of the nominee's profile, as those who may read the
+    evidence see it: live until the evidence is frozen, then as frozen with it (a table
+    frozen before profiles existed holds none)."""
+    if nomination.evidence_frozen_at is not None:
+        return json.loads(nomination.evidence).get("philosophy") or ""
+    return profile_of(nomination.nominee_id)[1]
 
 
 def evidence_intact(nomination: Nomination) -> bool:
