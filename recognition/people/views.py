@@ -168,8 +168,15 @@ def my_profile():
                 db.session.commit()
                 flash("Your profile is saved.", "success")
                 return redirect(url_for("people.my_profile"))
-        return render_template("people/profile.html", form=form, profile=profiles.read_profile(actor.person_id, actor),
-                               limit=profiles.MAX_PHILOSOPHY), form.refusal_status
+        return _profile_page(actor, form), form.refusal_status
     profile = profiles.read_profile(actor.person_id, actor)
-    form = ProfileForm(formdata=None, named_in_dossiers=profile.named_in_dossiers, philosophy=profile.philosophy)
-    return render_template("people/profile.html", form=form, profile=profile, limit=profiles.MAX_PHILOSOPHY)
+    return _profile_page(actor, ProfileForm(formdata=None, named_in_dossiers=profile.named_in_dossiers,
+                                            philosophy=profile.philosophy))
+
+
+def _profile_page(actor: Actor, form: ProfileForm) -> str:
+    person = db.session.get(Person, actor.person_id)
+    unnamed = f"a mentee ({RANK_LABELS.get(person.rank, person.rank).lower()}" + (
+        f", {person.division.name})" if person.division else ")")
+    return render_template("people/profile.html", form=form, profile=profiles.read_profile(actor.person_id, actor),
+                           limit=profiles.MAX_PHILOSOPHY, unnamed=unnamed)

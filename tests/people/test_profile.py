@@ -132,6 +132,9 @@ def test_my_profile_page_for_every_signed_in_person(world, role):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "My profile" in page and "a mentee (rank, division)" in page
+    division = "Cardiology" if role in ("admin", "director", "mentor", "mentee") else "Nephrology"
+    rank = "associate professor" if "director" in role or "mentor" in role else "assistant professor"
+    assert f"today that reads ‘a mentee ({rank}, {division})’" in page
     assert ("I mentor by asking" in page) == (role == "mentee")
 
 
