@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
 
 from recognition import create_app
 from recognition.extensions import db
