@@ -70,26 +70,31 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = apidoc.IdConverter  # before any rule uses <int:…>
     from .auth import api as auth_api, views as auth_views
+    from .cases import api as cases_api, views as cases_views
     from .awards import (
         awards_api, calendar_views, cycles_api, nomination_views, nominations_api, views as awards_views,
     )
     from .credits import api as credits_api, statements_api, verify_api, verify_views, views as credits_views
+    from .dossiers import api as dossiers_api, views as dossiers_views
     from .feedback import api as feedback_api, views as feedback_views
     from .health import views as health
     from .ledger import api as ledger_api, views as ledger_views
     from .mentorships import api as mentorships_api, views as mentorships_views
+    from .milestones import api as milestones_api, views as milestones_views
     from .people import api as people_api, views as people_views
     from .reflections import api as reflections_api, views as reflections_views
     from .roster import api as roster_api, views as roster_views
 
     app.register_blueprint(health.blp)
     for module in (auth_views, people_views, mentorships_views, ledger_views, roster_views, feedback_views, reflections_views,
-                   credits_views, verify_views, awards_views, nomination_views, calendar_views):
+                   credits_views, verify_views, awards_views, nomination_views, calendar_views, milestones_views,
+                   cases_views, dossiers_views):
         app.register_blueprint(module.blp)
     from .auth.current import require_token
 
     for module in (auth_api, people_api, mentorships_api, ledger_api, roster_api, feedback_api, reflections_api,
-                   credits_api, statements_api, verify_api, awards_api, cycles_api, nominations_api):
+                   credits_api, statements_api, verify_api, awards_api, cycles_api, nominations_api, milestones_api,
+                   cases_api, dossiers_api):
         csrf.exempt(module.blp)  # token-authenticated, never cookie-authenticated
         # Per app, not on the shared module-level blueprint: apps are built more than once.
         # The key of a retried POST is read once the token says whose it is.

@@ -346,7 +346,9 @@ APP_COMMANDS = (init_command, serve_command, demo_command, ledger_group, backup_
 def register(app) -> None:
     for command in APP_COMMANDS:
         app.cli.add_command(command)
+    from .cases.cli import cases_group
     from .credits.cli import keys_group, statements_group
+    from .dossiers.cli import dossiers_group
     from .feedback.cli import feedback_group
     from .roster.cli import roster_group
     from .scheduler.cli import scheduler_group
@@ -356,6 +358,8 @@ def register(app) -> None:
     app.cli.add_command(statements_group)
     app.cli.add_command(keys_group)
     app.cli.add_command(scheduler_group)
+    app.cli.add_command(cases_group)
+    app.cli.add_command(dossiers_group)
 
 
 class Group(FlaskGroup):

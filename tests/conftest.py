@@ -11,6 +11,7 @@ sets it, so CI runs everything on both.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import sqlite3
@@ -124,23 +125,26 @@ def backend(request) -> str:
 
 @pytest.fixture
 def database_url(backend, request, tmp_path):
-    """A freshly migrated, empty database of the chosen backend, gone after the test."""
-    with fresh_database(request, backend, tmp_path) as url:
+    """A freshly migrated database of the chosen backend, gone after the test: empty, or
+    holding the small department when the test asks for ``dept``."""
+    with fresh_database(request, backend, tmp_path, with_dept="dept" in request.fixturenames) as url:
         yield url
 
 
 @contextmanager
-def fresh_database(request: pytest.FixtureRequest, backend: str, folder):
-    """A new migrated, empty database of ``backend`` (a copy of the SQLite template in
-    ``folder``, or a PostgreSQL database from the template); yields its URL and drops it
-    after. Dispose every engine on it first (``dispose_engines``)."""
+def fresh_database(request: pytest.FixtureRequest, backend: str, folder, with_dept: bool = False):
+    """A new migrated database of ``backend`` (a copy of the SQLite template in ``folder``,
+    or a PostgreSQL database from the template), empty or, ``with_dept``, holding the small
+    department (``dept_templates``); yields its URL and drops it after. Dispose every
+    engine on it first (``dispose_engines``)."""
+    source = request.getfixturevalue("dept_templates").source(request, backend) if with_dept else None
     if backend == "sqlite":
         path = Path(folder) / f"recognition-{next(_names)}.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        shutil.copyfile(source or request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
     server = request.getfixturevalue("postgres_server")
-    name = server.create_from_template()
+    name = server.create_from_template(source)
     yield server.database_url(name)
     try:
         server.drop(name)
@@ -200,10 +204,55 @@ def db_session(app):
 
 # The small department most tests use (tests/support/department.py) ---------------------
 
+class DeptTemplates:
+    """The small department built once per backend into a copy of the empty template,
+    then copied per test like the empty one (building it costs more than copying it)."""
+
+    def __init__(self, folder: Path, keys: Path):
+        self.folder, self.keys = folder, keys
+        self.built: dict[str, tuple[str, Department]] = {}
+
+    def source(self, request: pytest.FixtureRequest, backend: str) -> str:
+        if backend not in self.built:
+            self.built[backend] = self._build(request, backend)
+        return self.built[backend][0]
+
+    def department(self, backend: str) -> Department:
+        return copy.deepcopy(self.built[backend][1])
+
+    def _build(self, request: pytest.FixtureRequest, backend: str) -> tuple[str, Department]:
+        if backend == "sqlite":
+            path = self.folder / "dept.sqlite3"
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+            url, name = f"sqlite:///{path}", str(path)
+        else:
+            server = request.getfixturevalue("postgres_server")
+            name = server.create_from_template()
+            server.keep_as_template(name)
+            url = server.database_url(name)
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            clear_environment(monkeypatch)
+            monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(self.keys))
+            app = create_app(app_config(url))
+            with app.app_context():
+                dept = Department.build()
+            dispose_engines(app)
+        if backend == "sqlite":
+            with closing(sqlite3.connect(name)) as connection:
+                connection.execute("PRAGMA journal_mode = DELETE")
+        return name, dept
+
+
+@pytest.fixture(scope="session")
+def dept_templates(tmp_path_factory, signing_keys) -> DeptTemplates:
+    return DeptTemplates(tmp_path_factory.mktemp("dept-template"), signing_keys)
+
+
 @pytest.fixture
-def dept(app) -> Department:
-    with app.app_context():
-        return Department.build()
+def dept(app, backend, dept_templates) -> Department:
+    """The small department, already in the test's database (``database_url`` copied it
+    from its template)."""
+    return dept_templates.department(backend)
 
 
 @pytest.fixture

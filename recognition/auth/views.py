@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 
+from ..cases.visibility import has_open_work
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -58,6 +59,8 @@ def home():
     actor = page_actor()
     if actor.is_admin or actor.directed_division_ids:
         return redirect(url_for("people.roster"))
+    if has_open_work(actor.person_id):  # a case committee member with a dossier to read
+        return redirect(url_for("cases.index"))
     if "mentor" in actor.roles:
         return redirect(url_for("mentorships.my_mentoring"))
     if "mentee" in actor.roles:

@@ -470,3 +470,11 @@ class _PageCountCanvas(Canvas):
             super().showPage()
         super().save()
 
+
+
+# What other documents (the dossier) lay out with: the same fonts, grid, QR code and
+# "page N of M" footer as the certificate.
+register_fonts = _register_fonts
+grid = _grid
+qr = _qr
+PageCountCanvas = _PageCountCanvas

@@ -309,7 +309,7 @@ class SignedStatementSchema(Schema):
 
 # Verification (public) -----------------------------------------------------------------------
 
-VERIFIED_KINDS = ("credit_statement", "award")  # what a verification code can belong to
+VERIFIED_KINDS = ("credit_statement", "award", "dossier")  # what a verification code can belong to
 
 
 class PublicSectionSchema(Schema):
@@ -325,14 +325,16 @@ class VerificationSchema(Schema):
     genuine = fields.Boolean(metadata={"description": "Always true here: an unknown code is a 404"})
     status = fields.String(metadata={"enum": list(STATUSES), "description": "An award is current or revoked"})
     kind = fields.String(metadata={"enum": list(VERIFIED_KINDS), "example": "credit_statement"})
-    number = fields.String(metadata={"description": "Credit statements: the statement number"})
+    number = fields.String(metadata={"description": "Credit statements and dossiers: the number"})
     name = fields.String(metadata={"description": "Whose certificate it is, as printed on it"})
     framework = fields.String(metadata={"description": "Credit statements"})
-    period = fields.String(metadata={"description": "Credit statements"})
+    period = fields.String(metadata={"description": "Credit statements and dossiers"})
+    period_start = fields.Date(metadata={"description": "Dossiers: the period's first day"})
+    period_end = fields.Date(metadata={"description": "Dossiers: the period's last day"})
     credits = fields.String(**AMOUNT)
     unit = fields.String(metadata={"description": "Credit statements"})
     sections = fields.List(fields.Nested(PublicSectionSchema), metadata={"description": "Sections with credits"})
-    issued_on = fields.Date(metadata={"description": "Credit statements"})
+    issued_on = fields.Date(metadata={"description": "Credit statements and dossiers"})
     award = fields.String(metadata={"description": "Awards: the award's name", "example": "Mentor of the Year"})
     year = fields.Integer(metadata={"description": "Awards: the cycle's year", "example": 2026})
     awarded_on = fields.Date(metadata={"description": "Awards: the day it was announced"})

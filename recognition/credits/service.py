@@ -136,6 +136,9 @@ def activities_of(person_ids: list[int] | None = None) -> dict[int, list[tuple[S
         .outerjoin(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
         .where(
             LedgerEntry.entry_type == "contribution",
+            # A career milestone is in the ledger for its tamper-evidence, not as work: it
+            # earns nothing and is not listed among the activities.
+            LedgerEntry.kind != "milestone",
             ~exists().where(reversal.target_id == LedgerEntry.id, reversal.entry_type == "reversal"),
         )
         .order_by(LedgerEntry.person_id, LedgerEntry.occurred_on, LedgerEntry.seq)

@@ -24,13 +24,14 @@ from ..errors import DomainError, NotFound, respond
 from ..extensions import db
 from ..parsing import Blueprint
 from ..roster.sheets import size
+from ..dossiers import service as dossiers
 from . import service, signing
 from .models import Statement
 from .schemas import (
     BadgeCheckSchema, BadgeCredentialSchema, KeyRingSchema, PdfCheckSchema, PdfUploadSchema, PublicKeySchema, SignedCheckSchema,
     SignedStatementSchema, VerificationSchema,
 )
-from .verify_views import award_facts
+from .verify_views import award_facts, dossier_facts
 
 URL = "/verify"
 blp = Blueprint("verify_api", __name__, description="Verify a certificate by its code (public)")
@@ -47,6 +48,14 @@ AWARD_EXAMPLE = {
     "genuine": True, "status": "current", "kind": "award", "name": "Zoë Ångström-Nguyễn",
     "award": "Mentor of the Year", "year": 2026, "awarded_on": "2026-05-15", "issuer": "Department of Medicine",
     "code": "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ", "revoked_on": None, "content_hash": "…", "pdf_sha256": "…", "key_id": "…",
+}
+
+DOSSIER_EXAMPLE = {
+    "genuine": True, "status": "superseded", "kind": "dossier", "number": "DOS-00042-20210701-20260630-1",
+    "name": "Zoë Ångström-Nguyễn", "period": "2021-07-01 to 2026-06-30", "period_start": "2021-07-01",
+    "period_end": "2026-06-30", "issued_on": "2026-07-02", "revoked_on": None,
+    "current_number": "DOS-00042-20210701-20260630-2", "current_verify_url": "https://mentoring.example.org/verify/…",
+    "content_hash": "…", "pdf_sha256": "…", "key_id": "…",
 }
 
 
@@ -157,10 +166,11 @@ def _code_in(url) -> str:
 
 
 def facts_for(code: str) -> dict | None:
-    """A statement's facts, or else an award's: the two kinds share one space of codes."""
+    """A statement's facts, or else an award's, or else a dossier's: the kinds share one
+    space of codes."""
     found = service.verification(code)
     if found is None:
-        return award_facts(code)
+        return award_facts(code) or dossier_facts(code)
     current_code = found.pop("current_code")
     found["current_verify_url"] = service.verify_url(current_code) if current_code else None
     return found
@@ -170,13 +180,16 @@ def facts_for(code: str) -> dict | None:
 @blp.response(200, VerificationSchema, examples={
     "credit_statement": {"summary": "A credit statement", "value": EXAMPLE},
     "award": {"summary": "An award", "value": AWARD_EXAMPLE},
+    "dossier": {"summary": "An issued dossier", "value": DOSSIER_EXAMPLE},
 })
 @errors_for(404, 429, public=True)
 def verify_code(code):
     """Whether a certificate is genuine, and its status. For a credit statement (kind
     credit_statement): current, superseded (with the current version) or revoked (with
     the date). For an award (kind award): current or revoked (with the date), with the
-    award, year and winner's name. Codes may be typed with dashes, spaces or in lower case"""
+    award, year and winner's name. For an issued dossier (kind dossier): current or
+    superseded (with the current version), its number, period and the person's name.
+    Codes may be typed with dashes, spaces or in lower case"""
     count_request("code")
     found = facts_for(code)
     if found is None:
@@ -189,16 +202,23 @@ def verify_code(code):
 @blp.response(200, PdfCheckSchema)
 @errors_for(404, 413, 422, 429, public=True)
 def compare_pdf(files, code):
-    """Upload a PDF certificate (multipart field `file`), of a credit statement or an
-    award, to learn whether it is byte for byte the one issued under this code"""
+    """Upload a PDF certificate (multipart field `file`), of a credit statement, an award
+    or an issued dossier, to learn whether it is byte for byte the one issued under this code"""
     count_request("code")
     statement = service.find_by_code(code)
     grant = announce.find_by_code(code) if statement is None else None
-    if statement is None and grant is None:
+    dossier = dossiers.find_by_code(code) if statement is None and grant is None else None
+    if statement is None and grant is None and dossier is None:
         raise NotFound(UNKNOWN, {"code": ["matches no certificate"]})
-    same = service.same_pdf(files["file"].read(), statement.pdf_sha256 if statement else grant.pdf_sha256)
+    issued = statement or grant or dossier
+    same = service.same_pdf(files["file"].read(), issued.pdf_sha256)
     if same is None:
         raise DomainError.field("file", "must be a PDF file", "The uploaded file is not a PDF.")
+    if dossier is not None:
+        if same:
+            return {"identical": True, "message": f"This PDF is byte for byte dossier {dossier.number} as issued."}
+        return {"identical": False, "message": f"This PDF is not dossier {dossier.number} as issued: it differs from "
+                                               "it. Trust the facts on the verification page, not the file."}
     if statement is None:
         cycle = grant.cycle
         issued = f"the {cycle.award.name} {cycle.year} certificate issued under code {service.format_code(grant.code)}"

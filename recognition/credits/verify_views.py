@@ -2,7 +2,8 @@
 
 A verification page says whether a certificate is genuine and whether it still stands,
 with the minimum facts needed to match it to the paper (``service.verification`` for a
-credit statement, ``announce.verification`` for an award: codes of both share one space)
+credit statement, ``announce.verification`` for an award, ``dossiers.service.verification``
+for an issued dossier: codes of all three share one space)
 and nothing else about the person. Lookups are rate-limited per address, so codes cannot
 be guessed by trying many.
 """
@@ -39,6 +40,17 @@ def award_facts(code: str) -> dict | None:
         return date.fromisoformat(value) if isinstance(value, str) else value
 
     return {**facts, "awarded_on": day(facts["awarded_on"]), "revoked_on": day(facts["revoked_on"])}
+
+
+def dossier_facts(code: str) -> dict | None:
+    """What /verify says about an issued dossier, with where to check its current version."""
+    from ..dossiers import service as dossiers  # noqa: PLC0415  (dossiers build on credits)
+
+    facts = dossiers.verification(code)
+    if facts is None:
+        return None
+    current_code = facts.pop("current_code")
+    return {**facts, "current_verify_url": service.verify_url(current_code) if current_code else None}
 
 
 @blp.get("/verify")
@@ -85,7 +97,7 @@ def check(code: str):
         db.session.rollback()
         return render_template("verify/limited.html", message=error.message), 429, {"Retry-After": str(window)}
     db.session.commit()
-    facts = service.verification(code) or award_facts(code)
+    facts = service.verification(code) or award_facts(code) or dossier_facts(code)
     if facts is None:
         return render_template("verify/unknown.html", code=code, form=CodeForm(formdata=None)), 404
     form = UploadForm()
@@ -98,7 +110,7 @@ def check(code: str):
                 status = 200
             else:
                 form.pdf.errors.append("must be a PDF file; this file is not one (it does not start with %PDF-)")
-    page = "verify/award.html" if facts["kind"] == "award" else "verify/result.html"
+    page = {"award": "verify/award.html", "dossier": "verify/dossier.html"}.get(facts["kind"], "verify/result.html")
     return render_template(
         page,
         facts=facts,

@@ -38,7 +38,7 @@ from ..ledger.service import LEDGER_LOCK
 from ..mentorships.models import Mentorship
 from ..milestones.models import Milestone
 from ..people.models import Division, DivisionDirector, Person, Profile
-from . import awards, department, feedback, history, logins, milestones, relationships, statements
+from . import awards, cases, department, feedback, history, logins, milestones, relationships, statements
 from .department import Department, Member
 
 DEMO_PASSWORD = "mentoring-demo"
@@ -96,6 +96,7 @@ def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple
         **committees,
     }
     _step(awards.build(random.Random(f"{seed}:awards"), today, ids).line())
+    _step(cases.build(random.Random(f"{seed}:cases"), today, ids).line())
     checkpoint, _ = checkpoints.make(clock.utcnow())
     db.session.commit()
     _step(f"Signed a checkpoint of the ledger's head at position {checkpoint.seq} (/ledger/checkpoints.json)")

@@ -2,8 +2,8 @@
 
 - **Checkpoints** (``checkpoints``): the head signed with the deployment's key, chained
   to the checkpoint before, listing the id and hash of every entry since it.
-- **Issued statements**: each records the head it was issued at, in a signed document
-  its holder keeps.
+- **Issued statements and dossiers**: each records the head it was issued at, in a signed
+  document its holder keeps.
 - **Heads an operator wrote down** (``ledger verify --head SEQ:HASH``) and **copies of
   the checkpoints** downloaded earlier (``ledger verify --checkpoints FILE``).
 
@@ -95,11 +95,22 @@ def _entries(text: str, after: int, through: int) -> dict[int, tuple[int, str]] 
 def stored_statements(found: Gathered) -> None:
     from ..credits.models import Statement
 
-    rows = db.session.execute(
-        select(Statement.number, Statement.document, Statement.signature, Statement.key_id).order_by(Statement.id)
-    )
-    for number, document, signature, key_id in rows:
-        name = f"statement {number}"
+    _signed_heads(found, "statement", select(Statement.number, Statement.document, Statement.signature,
+                                             Statement.key_id).order_by(Statement.id))
+
+
+def stored_dossiers(found: Gathered) -> None:
+    from ..dossiers.models import Dossier
+
+    _signed_heads(found, "dossier", select(Dossier.number, Dossier.document, Dossier.signature,
+                                           Dossier.key_id).order_by(Dossier.id))
+
+
+def _signed_heads(found: Gathered, kind: str, query) -> None:
+    """The ledger heads recorded in signed documents (statements, dossiers), each checked
+    against its signature first."""
+    for number, document, signature, key_id in db.session.execute(query):
+        name = f"{kind} {number}"
         # The stored document is the canonical JSON that was signed.
         content = json.loads(document)
         problem = _signed(document.encode("utf-8"), signature, key_id, content.get("issued_at"))
@@ -117,6 +128,7 @@ def gather(heads: list[chain.Anchor] = (), copies: list[dict] = ()) -> Gathered:
     found = Gathered([], [])
     stored_checkpoints(found)
     stored_statements(found)
+    stored_dossiers(found)
     found.anchors.extend(heads)
     digests = set(db.session.scalars(select(LedgerCheckpoint.digest)))
     for item in copies:

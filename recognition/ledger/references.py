@@ -2,7 +2,8 @@
 
 A reflection points at its entry, whose note is an HMAC of the reflection's text; an
 award grant points at the entry the announcement appended for it (the winner, the award
-kind, the day). These rows are append-only but not chained: someone with database access
+kind, the day); a milestone points at its entry, whose note is the SHA-256 of the
+milestone's fields. These rows are append-only but not chained: someone with database access
 could point one at another entry, so ``ledger verify`` checks each against its entry and
 names the entry where the first one no longer fits (unless the chain broke earlier).
 """
@@ -19,8 +20,9 @@ from .models import LedgerEntry
 
 
 def misfits():
-    """``(position, entry id, what)`` of the first reflection and the first grant that no
-    longer fit their entries."""
+    """``(position, entry id, what)`` of the first reflection, the first grant and the first
+    milestone that no longer fit their entries."""
+    from ..milestones import queries as milestones
     from ..reflections.service import unbound
 
     found = []
@@ -38,6 +40,15 @@ def misfits():
         grant_id, entry_id, seq = grant
         found.append((seq, entry_id, f"award grant {grant_id} points to this entry, which is not its award "
                                      "(the grant's entry was changed)"))
+    rows = milestones.misfits()
+    try:
+        first = next(rows, None)
+    finally:
+        rows.close()
+    if first is not None:
+        milestone_id, entry_id, seq = first
+        found.append((seq, entry_id, f"milestone {milestone_id} does not match the note of this entry (its fields, "
+                                     "or the entry it points to, were changed)"))
     return sorted(found)
 
 

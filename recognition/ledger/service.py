@@ -160,6 +160,12 @@ def reverse(target: LedgerEntry, reason: str, actor: Actor, now: datetime) -> Le
             f"Only a contribution can be reversed; entry {target.id} is a {target.entry_type}.",
             {"target": ["a reversal or confirmation cannot be reversed"]},
         )
+    if target.kind == "milestone":
+        raise Conflict(
+            f"Entry {target.id} records a career milestone: withdraw or correct the milestone itself "
+            "(POST /api/v1/milestones/{id}/withdrawal), so its record says why.",
+            {"target": ["a milestone is withdrawn or corrected through its own record, not reversed here"]},
+        )
     if not may_reverse_entry(target, actor):
         raise Forbidden(
             "Only the person the entry is about, whoever recorded it, the other person of its mentorship "
@@ -187,6 +193,8 @@ def reverse(target: LedgerEntry, reason: str, actor: Actor, now: datetime) -> Le
 def may_reverse_entry(entry: LedgerEntry, actor: Actor) -> bool:
     """Whether ``actor`` may reverse the contribution ``entry`` (``rules.may_reverse``);
     pages ask it before offering the button."""
+    if entry.kind == "milestone":  # withdrawn or corrected through the milestone (recognition.milestones)
+        return False
     pair = (entry.mentorship.mentor_id, entry.mentorship.mentee_id) if entry.mentorship is not None else None
     return may_reverse(actor.person_id, actor.is_admin, subject_id=entry.person_id,
                        recorder_id=entry.recorded_by_id, kind=entry.kind, pair=pair)
@@ -287,10 +295,12 @@ def visible_entries(actor: Actor):
 
 
 def about(person_id: int):
-    """The contributions in a person's ledger (whoever recorded them), newest first."""
+    """The contributions in a person's ledger (whoever recorded them), newest first.
+    Career milestones have their own page (recognition.milestones) and are left out."""
     return (
         select(LedgerEntry)
-        .where(LedgerEntry.person_id == person_id, LedgerEntry.entry_type == "contribution")
+        .where(LedgerEntry.person_id == person_id, LedgerEntry.entry_type == "contribution",
+               LedgerEntry.kind != "milestone")
         .order_by(LedgerEntry.occurred_on.desc(), LedgerEntry.seq.desc())
     )
 

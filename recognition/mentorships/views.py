@@ -97,7 +97,8 @@ def _own_page(actor: Actor, side, template: str, counterpart: str):
     ]
     mine = side == actor.person_id
     if counterpart == "mentee":  # a mentor's page also lists their own training and preparation
-        mine = or_(mine, and_(LedgerEntry.mentorship_id.is_(None), LedgerEntry.person_id == actor.person_id))
+        mine = or_(mine, and_(LedgerEntry.mentorship_id.is_(None), LedgerEntry.person_id == actor.person_id,
+                              LedgerEntry.kind != "milestone"))
     recent = ledger.annotate(
         db.session.scalars(
             select(LedgerEntry)

@@ -72,3 +72,31 @@ def cfar_due_for(appointed_on: date | None, milestones: list[Milestone]) -> date
     config = current_app.config
     cfars = [(m.occurred_on, m.outcome) for m in milestones if m.kind == "cfar"]
     return cfar_due(appointed_on, cfars, int(config["CFAR_YEARS"]), int(config["CFAR_EXTENSION_YEARS"]))
+
+
+def misfits(batch: int = 2000):
+    """``(milestone id, ledger entry id, seq)`` of every milestone that no longer fits its
+    ledger entry (its fields changed, or it points at another entry: the entry's note is
+    not its fingerprint, the entry is not a milestone, or it is another person's), in
+    chain order, streamed."""
+    from .rules import FINGERPRINTED, fingerprint
+
+    columns = [getattr(Milestone, name) for name in FINGERPRINTED]
+    result = db.session.execute(
+        select(Milestone.id, *columns, LedgerEntry.id.label("entry_id"), LedgerEntry.seq,
+               LedgerEntry.note.label("entry_note"), LedgerEntry.kind.label("entry_kind"),
+               LedgerEntry.entry_type, LedgerEntry.person_id.label("entry_person_id"))
+        .join(LedgerEntry, LedgerEntry.id == Milestone.ledger_entry_id)
+        .order_by(LedgerEntry.seq).execution_options(yield_per=batch))
+    with result:
+        for row in result:
+            fields = {name: getattr(row, name) for name in FINGERPRINTED}
+            if (row.entry_type != "contribution" or row.entry_kind != "milestone" or row.entry_person_id != row.person_id
+                    or row.entry_note != fingerprint(fields)):
+                yield row.id, row.entry_id, row.seq
+
+
+def appointed_on(roster_day: date | None, milestones: list[Milestone]) -> date | None:
+    """The day a person's CFAR is counted from: their earliest standing recorded
+    appointment, else the appointment date on the roster."""
+    return min((m.occurred_on for m in milestones if m.kind == "appointment"), default=roster_day)

@@ -1,4 +1,4 @@
-"""/api/v1/roster: imports of people and mentorships from spreadsheets (CSV)."""
+"""/api/v1/roster: imports of people, mentorships and milestones from spreadsheets (CSV)."""
 
 from flask import current_app
 from werkzeug.datastructures import CombinedMultiDict
@@ -43,11 +43,11 @@ blp = UploadBlueprint("roster_api", __name__, description="Roster imports from s
 @blp.alt_response(200, schema=ImportResultSchema, description="Dry run: every row would be stored; nothing was")
 @errors_for(401, 403, 413, 422)
 def import_roster(body):
-    """Import people and/or mentorships from CSV, all or nothing (admins; directors for their divisions)
+    """Import people, mentorships and/or milestones from CSV, all or nothing (admins; directors for their divisions)
 
-    Send `people` and/or `mentorships` as files in one multipart/form-data body, and
-    `dry_run=true` to check without storing. Both files are one transaction: if any row
-    of either has a problem, nothing is stored.
+    Send `people`, `mentorships` and/or `milestones` as files in one multipart/form-data
+    body, and `dry_run=true` to check without storing. The files are one transaction: if
+    any row of any of them has a problem, nothing is stored.
 
     **People columns** (header row; case, spaces and punctuation in headings are ignored):
     Name*, Email*, Division* (name or code; blank = no division, admins only), Rank*
@@ -56,7 +56,10 @@ def import_roster(body):
     Clinician in Quality and Innovation, Other), Appointment date, Trained here
     (yes/no/true/false/1/0/blank), Supervisor email (someone on the roster or in the file),
     Gender, Race. **Mentorships columns**: Mentor email*, Mentee email*, Kind* (Formal,
-    Peer group, Sponsorship, Informal), Start date*, Group name, End date. Dates are
+    Peer group, Sponsorship, Informal), Start date*, Group name, End date. **Milestones
+    columns**: Person* (email or roster id), Kind* (Appointment, CFAR, Promotion, Grant,
+    External award, Leadership), Date, Outcome (CFAR: passed/extended), Rank, Title,
+    Agency, Role, Year, Note, with the rules of POST /api/v1/milestones. Dates are
     written 2019-07-01, 1 Jul 2019 or Jul 1, 2019 (07/01/2019 is refused as ambiguous).
     Unknown columns are refused, so a misspelt heading never drops data silently.
     Files are UTF-8 (Excel's byte-order mark is fine), comma-, semicolon- or tab-separated,
@@ -75,9 +78,11 @@ def import_roster(body):
         importer.uploaded(body.get("people")),
         importer.uploaded(body.get("mentorships")),
         importer.Limits.from_config(current_app.config),
+        milestones_file=importer.uploaded(body.get("milestones")),
     )
     outcome = importer.run(loaded, actor, utcnow(), dry_run=body["dry_run"])
-    result = {"created": {"people": outcome.people, "mentorships": outcome.mentorships}, "dry_run": outcome.dry_run}
+    result = {"created": {"people": outcome.people, "mentorships": outcome.mentorships,
+                          "milestones": outcome.milestones or 0}, "dry_run": outcome.dry_run}
     if outcome.dry_run:
         db.session.rollback()
         return result, 200

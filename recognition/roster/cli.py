@@ -28,15 +28,17 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @roster_group.command("import")
 @click.option("--people", type=FILE, help="People CSV.")
 @click.option("--mentorships", type=FILE, help="Mentorships CSV (may name people from --people).")
+@click.option("--milestones", type=FILE, help="Milestones CSV (may name people from --people).")
 @click.option("--dry-run", is_flag=True, help="Check everything and report what would be created; store nothing.")
 @with_appcontext
-def import_command(people: Path | None, mentorships: Path | None, dry_run: bool):
+def import_command(people: Path | None, mentorships: Path | None, milestones: Path | None, dry_run: bool):
     """Import a roster, all or nothing. Exits 1, storing nothing, if any row has a problem."""
-    if people is None and mentorships is None:
-        raise click.UsageError("Give --people FILE, --mentorships FILE, or both.")
+    if people is None and mentorships is None and milestones is None:
+        raise click.UsageError("Give --people FILE, --mentorships FILE, --milestones FILE, or several of them.")
     limits = importer.Limits.from_config(current_app.config)
     try:
-        loaded = importer.read(_read(people, limits), _read(mentorships, limits), limits)
+        loaded = importer.read(_read(people, limits), _read(mentorships, limits), limits,
+                               milestones_file=_read(milestones, limits))
         total = sum(len(sheet.rows) for sheet in loaded)
         with click.progressbar(length=total, label="Checking rows", file=sys.stderr) as bar:
             outcome = importer.run(loaded, COMMAND_LINE, utcnow(), dry_run=dry_run, progress=bar.update)

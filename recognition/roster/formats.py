@@ -74,6 +74,25 @@ MENTORSHIP_COLUMNS = (
     Column("End date", "ended_on", ("End", "Ended", "Ended on"), False, "Blank while the mentorship goes on"),
 )
 
+MILESTONE_COLUMNS = (
+    Column("Person", "person_id", ("Email", "Person email", "E-mail", "Person id", "Person ID"), True,
+           "Their email, or their id on the roster; someone on the roster or in the people file"),
+    Column("Kind", "kind", ("Milestone", "Type", "Milestone kind"), True,
+           "Appointment, CFAR, Promotion, Grant, External award or Leadership"),
+    Column("Date", "occurred_on", ("Occurred on", "On", "Milestone date"), False,
+           "When it happened; required except for a grant that gives its year"),
+    Column("Outcome", "outcome", ("CFAR outcome", "Result"), False, "CFAR only: passed or extended"),
+    Column("Rank", "rank", ("Rank reached", "Academic rank"), False,
+           "Promotion (required): the rank reached; appointment (optional): the rank appointed at"),
+    Column("Title", "title", ("Name", "Position", "Grant title", "Award"), False,
+           "Grant: its title; external award: its name; leadership: the position"),
+    Column("Agency", "agency", ("Organisation", "Organization", "Awarding body", "Funder"), False,
+           "Grant: the agency; external award: the awarding body; leadership: the organisation"),
+    Column("Role", "role", ("Grant role",), False, "Grant: their role on it (e.g. Principal investigator)"),
+    Column("Year", "year", ("Grant year",), False, "Grant: the year awarded (dated 1 July when no date is given)"),
+    Column("Note", "note", ("Notes", "Comment"), False, "Optional"),
+)
+
 
 def normalise_heading(text: str) -> str:
     """'  E-mail ' and 'e_mail' both become 'e mail': case, spaces and punctuation do not matter."""
@@ -152,6 +171,15 @@ POSITION_HELP = (
 KIND_WORDS = {_token(code): code for code in KINDS} | {"peergroup": "peer_group", "sponsor": "sponsorship"}
 KIND_HELP = "Formal, Peer group, Sponsorship or Informal"
 
+MILESTONE_WORDS = {
+    "appointment": "appointment", "appointed": "appointment", "cfar": "cfar", "promotion": "promotion",
+    "promoted": "promotion", "grant": "grant", "external award": "external_award", "award": "external_award",
+    "external award received": "external_award", "leadership": "leadership", "leadership appointment": "leadership",
+    "leadership role": "leadership",
+}
+MILESTONE_HELP = "Appointment, CFAR, Promotion, Grant, External award or Leadership"
+OUTCOME_WORDS = {"passed": "passed", "pass": "passed", "extended": "extended", "extension": "extended"}
+
 TRUE_WORDS = {"yes", "y", "true", "t", "1"}
 FALSE_WORDS = {"no", "n", "false", "f", "0", ""}
 
@@ -213,6 +241,32 @@ def read_position(text: str) -> str:
 
 def read_kind(text: str) -> str:
     return read_choice(text, KIND_WORDS, KIND_HELP)
+
+
+def read_milestone_kind(text: str) -> str:
+    return read_choice(text, MILESTONE_WORDS, MILESTONE_HELP)
+
+
+def read_outcome(text: str) -> str:
+    return read_choice(text, OUTCOME_WORDS, "passed or extended")
+
+
+def read_year(text: str) -> int:
+    value = text.strip()
+    if not re.fullmatch(r"\d{4}", value):
+        raise CellError("must be a year written with four digits, e.g. 2021")
+    return int(value)
+
+
+def read_person(text: str) -> str | int:
+    """An email (lower-cased) or a roster id."""
+    value = text.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        return read_email(value)
+    except CellError:
+        raise CellError("must be the person's email or their id on the roster") from None
 
 
 def read_yes_no(text: str) -> bool:

@@ -1,7 +1,7 @@
-"""Import people and mentorships from spreadsheets, all or nothing.
+"""Import people, mentorships and milestones from spreadsheets, all or nothing.
 
 Every row is tried through the same services the API uses (``people.service.create_person``,
-``mentorships.service.start``), each inside its own SAVEPOINT, so one bad row does not
+``mentorships.service.start``, ``milestones.service.record``), each inside its own SAVEPOINT, so one bad row does not
 stop the others from being checked: the report lists every problem in both files. The
 whole import runs inside an outer SAVEPOINT that is rolled back if anything was wrong
 (or on a dry run), so either every row is stored or none is. Like every operation, this
@@ -99,10 +99,19 @@ class Outcome:
     people: int = 0
     mentorships: int = 0
     dry_run: bool = False
+    # None when no milestones file was sent.
+    milestones: int | None = None
 
     def summary(self) -> str:
         verb = "Would import" if self.dry_run else "Imported"
-        text = f"{verb} {plural(self.people, 'person', 'people')} and {plural(self.mentorships, 'mentorship')}."
+        people = plural(self.people, 'person', 'people')
+        mentorships = plural(self.mentorships, 'mentorship')
+        if self.milestones is None:
+            text = f"{verb} {people} and {mentorships}."
+        elif self.people or self.mentorships:
+            text = f"{verb} {people}, {mentorships} and {plural(self.milestones, 'milestone')}."
+        else:
+            text = f"{verb} {plural(self.milestones, 'milestone')}."
         return text + (" Dry run: nothing was stored." if self.dry_run else "")
 
 
@@ -114,14 +123,16 @@ def may_import(actor: Actor) -> bool:
     return actor.is_admin or bool(actor.directed_division_ids)
 
 
-def read(people_file: bytes | None, mentorships_file: bytes | None, limits: Limits | None = None) -> list[Sheet]:
+def read(people_file: bytes | None, mentorships_file: bytes | None, limits: Limits | None = None,
+         milestones_file: bytes | None = None) -> list[Sheet]:
     """The uploaded files as sheets; structure problems (encoding, header, size) included."""
     limits = limits or Limits()
-    if people_file is None and mentorships_file is None:
-        raise DomainError("Send a people file, a mentorships file, or both.", {"files": ["send people, mentorships, or both"]})
+    if people_file is None and mentorships_file is None and milestones_file is None:
+        raise DomainError("Send a people file, a mentorships file, a milestones file, or several of them.",
+                          {"files": ["send people, mentorships, milestones, or several of them"]})
     return [
         sheets.read(name, raw, max_rows=limits.max_rows, max_bytes=limits.max_bytes)
-        for name, raw in (("people", people_file), ("mentorships", mentorships_file))
+        for name, raw in (("people", people_file), ("mentorships", mentorships_file), ("milestones", milestones_file))
         if raw is not None
     ]
 
@@ -152,6 +163,12 @@ def run(
             outcome.people = PeopleImport(by_name["people"], actor, now, tick, directory).run()
         if "mentorships" in by_name and "mentorships" not in unreadable:
             outcome.mentorships = MentorshipImport(by_name["mentorships"], actor, now, tick, directory).run()
+        if "milestones" in by_name:
+            from .milestone_rows import MilestoneImport  # imported here: it reads its rows with attempt and read_cell below
+
+            outcome.milestones = 0
+            if "milestones" not in unreadable:
+                outcome.milestones = MilestoneImport(by_name["milestones"], actor, now, tick, directory).run()
     except BaseException:
         outer.rollback()
         raise

@@ -11,6 +11,7 @@ class ImportRequestSchema(Schema):
 
     people = Upload(metadata={"description": "People CSV (header row; UTF-8, comma or semicolon)"})
     mentorships = Upload(metadata={"description": "Mentorships CSV; may name people from the people file"})
+    milestones = Upload(metadata={"description": "Milestones CSV; may name people from the people file"})
     dry_run = fields.Boolean(
         load_default=False,
         metadata={"description": "Check everything and report what would be created, storing nothing"},
@@ -20,6 +21,7 @@ class ImportRequestSchema(Schema):
 class ImportCountsSchema(Schema):
     people = fields.Integer(required=True)
     mentorships = fields.Integer(required=True)
+    milestones = fields.Integer(required=True)
 
 
 class ImportResultSchema(Schema):

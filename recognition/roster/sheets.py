@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from . import formats
 from .formats import Column, FileError
 
-FILES = {"people": formats.PEOPLE_COLUMNS, "mentorships": formats.MENTORSHIP_COLUMNS}
+FILES = {"people": formats.PEOPLE_COLUMNS, "mentorships": formats.MENTORSHIP_COLUMNS,
+         "milestones": formats.MILESTONE_COLUMNS}
 
 
 @dataclass(frozen=True, order=True)
@@ -63,7 +64,7 @@ class Row:
 
 @dataclass
 class Sheet:
-    name: str  # "people" or "mentorships"
+    name: str  # "people", "mentorships" or "milestones"
     rows: list[Row] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..people.models import Division
 from . import examples, importer
 from .sheets import size
-from .formats import MENTORSHIP_COLUMNS, PEOPLE_COLUMNS
+from .formats import MENTORSHIP_COLUMNS, MILESTONE_COLUMNS, PEOPLE_COLUMNS
 from .forms import ImportForm
 
 blp = Blueprint("roster", __name__, url_prefix="/admin/import")
@@ -32,6 +32,7 @@ def _page(form: ImportForm, status: int = 200, **context):
         form=form,
         people_columns=PEOPLE_COLUMNS,
         mentorship_columns=MENTORSHIP_COLUMNS,
+        milestone_columns=MILESTONE_COLUMNS,
         max_rows=importer.Limits.from_config(current_app.config).max_rows,
         **context,
     ), status
@@ -49,6 +50,7 @@ def import_form():
             importer.uploaded(form.people.data),
             importer.uploaded(form.mentorships.data),
             importer.Limits.from_config(current_app.config),
+            milestones_file=importer.uploaded(form.milestones.data),
         )
         outcome = importer.run(loaded, actor, utcnow(), dry_run=form.dry_run.data)
     except importer.ImportRefused as refused:
@@ -84,6 +86,13 @@ def example_people():
 def example_mentorships():
     _importer_actor()
     return _csv(examples.mentorships(), "example-mentorships.csv")
+
+
+@blp.get("/example-milestones.csv")
+@login_required
+def example_milestones():
+    _importer_actor()
+    return _csv(examples.milestones(), "example-milestones.csv")
 
 
 def _example_division(actor) -> str:

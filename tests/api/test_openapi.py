@@ -16,7 +16,6 @@ from recognition.extensions import db
 from recognition.people.models import Division, Person
 
 from tests.api.error_shape import assert_error, assert_error_shape
-from tests.support.department import Department
 
 DOCUMENT = "/api/v1/openapi.json"
 # The token exchange, and verification, which anyone holding a certificate may use.
@@ -129,12 +128,6 @@ def test_every_protected_operation_refuses_a_missing_token_in_the_error_shape(cl
             continue
         response = client.open(concrete(path), method=method.upper(), json={} if method != "get" else None)
         assert_error(response, 401, "Authorization")
-
-
-@pytest.fixture
-def dept(app):
-    with app.app_context():
-        return Department.build()
 
 
 def test_bad_requests_all_answer_in_the_error_shape(client, dept):

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from recognition.auth.service import load_actor
+from recognition.cases.models import Case
+from recognition.cases.visibility import committee
 from recognition.demo import builder
 from recognition.demo.department import DIVISIONS, add_years
 from recognition.extensions import db
@@ -155,6 +157,18 @@ def test_every_login_signs_in_with_its_role(app, client, logins):
         assert response.status_code == 201, (role, response.get_json())
         me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {response.get_json()['token']}"})
         assert role in me.get_json()["roles"], role
+    # The promotion-committee login sits on an open case (beside a member recused for a tie
+    # to the candidate) and on last year's closed CFAR case, and lands on its cases.
+    email, password = logins["promotion_committee"]
+    with app.app_context():
+        member = db.session.scalar(select(Person.id).where(Person.email == email))
+        opened, closed = db.session.scalars(select(Case).order_by(Case.id)).all()
+        assert (opened.kind, opened.is_open, closed.kind, closed.is_open) == ("promotion", True, "cfar", False)
+        standing = {item["person"].id: item["recused"] for item in committee(opened)}
+        assert standing[member] is False and list(standing.values()).count(True) == 1 and len(standing) == 3
+    assert client.post("/login", data={"email": email, "password": password}).status_code == 302
+    assert client.get("/").headers["Location"] == "/cases"
+    assert f'href="/cases/{opened.id}/dossier"' in client.get("/cases").get_data(as_text=True)
 
 
 def test_the_featured_mentee_has_meetings_to_confirm(app, logins):

@@ -153,10 +153,13 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, dept, ids, page):
 @pytest.mark.parametrize(
     ("role", "nav"),
     [
-        ("mentor", {"My mentoring", "Feedback report", "Reflections", "Awards", "My credits", "My profile"}),
-        ("mentee", {"My mentors", "Feedback", "Awards", "My credits", "My profile"}),
-        ("director", {"Roster", "Mentorships", "Import", "Feedback", "Awards", "My credits", "My profile"}),
-        ("admin", {"Roster", "Mentorships", "Import", "Feedback", "Ledger", "Statements", "Awards", "My credits", "My profile"}),
+        ("mentor", {"My mentoring", "Feedback report", "Reflections", "Awards", "My credits", "My milestones",
+                    "My dossier", "My profile"}),
+        ("mentee", {"My mentors", "Feedback", "Awards", "My credits", "My milestones", "My dossier", "My profile"}),
+        ("director", {"Roster", "Mentorships", "Import", "Feedback", "Milestones", "Cases", "Awards", "My credits",
+                      "My milestones", "My dossier", "My profile"}),
+        ("admin", {"Roster", "Mentorships", "Import", "Feedback", "Milestones", "Ledger", "Statements", "Cases",
+                   "Awards", "My credits", "My milestones", "My dossier", "My profile"}),
     ],
 )
 def test_navigation_offers_the_feedback_pages_of_each_role(client, dept, login, role, nav):

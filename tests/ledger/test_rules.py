@@ -18,7 +18,7 @@ A_DAY = date(2025, 3, 1)
 
 NEEDS_MENTORSHIP = ["meeting", "academic_plan_review", "peer_group_session"]
 PERSONAL = ["sponsorship_action", "mentor_training", "mentoring_preparation", "other", "feedback_reflection",
-            "award_received"]
+            "award_received", "milestone"]
 
 
 def test_the_kind_tables_agree():
@@ -52,7 +52,8 @@ def test_who_may_record_personal_work(kind, subject, actor, is_admin, allowed):
 
 
 def test_personal_kinds_are_exactly_the_kinds_no_counterpart_shares():
-    assert PERSONAL_KINDS == {"mentor_training", "mentoring_preparation", "other", "feedback_reflection", "award_received"}
+    assert PERSONAL_KINDS == {"mentor_training", "mentoring_preparation", "other", "feedback_reflection", "award_received",
+                              "milestone"}
     assert not PERSONAL_KINDS & CONFIRMABLE
     assert not any(KINDS[kind] for kind in PERSONAL_KINDS)
 

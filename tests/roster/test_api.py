@@ -40,7 +40,7 @@ def test_admin_imports_both_files(client, app, headers):
         mentorships=mentorships_csv(["new2@test.example.org", "new1@test.example.org", "Formal", "2025-01-01", "", ""]),
     )
     assert response.status_code == 201, response.get_json()
-    assert response.get_json() == {"created": {"people": 2, "mentorships": 1}, "dry_run": False}
+    assert response.get_json() == {"created": {"people": 2, "mentorships": 1, "milestones": 0}, "dry_run": False}
     assert counts(app) == (12, 3)
 
 
@@ -81,7 +81,7 @@ def test_no_token_is_401(client, app, dept):
 def test_dry_run_answers_200_and_stores_nothing(client, app, headers):
     response = post(client, headers("admin"), people=people_csv(person_row(1), person_row(2)), dry_run="true")
     assert response.status_code == 200
-    assert response.get_json() == {"created": {"people": 2, "mentorships": 0}, "dry_run": True}
+    assert response.get_json() == {"created": {"people": 2, "mentorships": 0, "milestones": 0}, "dry_run": True}
     assert counts(app) == (10, 2)
 
 
@@ -112,7 +112,7 @@ def test_file_level_problems_are_keyed_by_file(client, headers):
 
 def test_no_files_is_422(client, headers):
     body = assert_error_shape(post(client, headers("admin")), 422)
-    assert body["errors"] == {"files": ["send people, mentorships, or both"]}
+    assert body["errors"] == {"files": ["send people, mentorships, milestones, or several of them"]}
 
 
 def test_unknown_form_fields_are_refused(client, headers):

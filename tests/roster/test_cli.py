@@ -45,7 +45,7 @@ def test_dry_run_stores_nothing(runner, app, dept, tmp_path):
 def test_a_file_is_required(runner, dept, tmp_path):
     result = runner.invoke(args=["roster", "import"])
     assert result.exit_code == 2
-    assert "Give --people FILE, --mentorships FILE, or both." in result.output
+    assert "Give --people FILE, --mentorships FILE, --milestones FILE, or several of them." in result.output
     result = runner.invoke(args=["roster", "import", "--people", str(tmp_path / "missing.csv")])
     assert result.exit_code == 2
     assert "does not exist" in result.output

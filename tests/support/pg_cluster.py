@@ -45,6 +45,7 @@ class Server:
         self.prefix = f"test_{os.getpid()}_"
         self.template = f"recognition_template_{os.getpid()}"
         self._numbers = itertools.count(1)
+        self.templates: list[str] = []
 
     def database_url(self, name: str) -> str:
         return self.url.set(database=name).render_as_string(hide_password=False)
@@ -54,11 +55,17 @@ class Server:
         self.execute("CREATE DATABASE {}", self.template)
         return self.database_url(self.template)
 
-    def create_from_template(self) -> str:
-        """A fresh copy of the migrated template; it must have no open connections."""
+    def create_from_template(self, template: str | None = None) -> str:
+        """A fresh copy of the migrated template (or of ``template``, another database made
+        from it and kept as a template with ``keep_as_template``); it must have no open
+        connections."""
         name = f"{self.prefix}{next(self._numbers)}"
-        self.execute("CREATE DATABASE {} TEMPLATE {}", name, self.template)
+        self.execute("CREATE DATABASE {} TEMPLATE {}", name, template or self.template)
         return name
+
+    def keep_as_template(self, name: str) -> None:
+        """Keep database ``name`` for the session, dropped when the server closes."""
+        self.templates.append(name)
 
     def drop(self, name: str) -> None:
         self.execute("DROP DATABASE IF EXISTS {}", name)
@@ -68,6 +75,8 @@ class Server:
 
     def close(self) -> None:
         try:
+            for name in self.templates:
+                self.drop(name)
             self.drop(self.template)
         finally:
             self.admin.close()
