@@ -8,7 +8,8 @@ What goes in, and for whom:
     review ends                  the cycle's committee members
     decision due                 the award's managers (``nominations.is_manager``)
     announcement                 who may nominate
-    CFAR due                     the person: CFAR_YEARS after their appointment, or
+    CFAR due                     the person: CFAR_YEARS after their appointment (the
+                                 earliest recorded one, else the roster's), or
                                  CFAR_EXTENSION_YEARS after a recorded extension; none
                                  once a CFAR is recorded as passed
     check-in                     both sides of a formal mentorship, CHECK_IN_MONTHS after it began
@@ -42,7 +43,7 @@ from ..auth.models import Account
 from ..auth.service import load_actor
 from ..extensions import db
 from ..mentorships.models import Mentorship
-from ..milestones.queries import cfar_due_for, standing
+from ..milestones.queries import appointed_on, cfar_due_for, standing
 from ..people.models import Person
 from ..scheduler.jobs import add_months
 from .models import CommitteeMember, Cycle, CycleDateChange, Nomination
@@ -171,7 +172,8 @@ def _cfar_deadline(person: Person, day: date) -> Deadline | None:
     Each standing extension moves the event, so it counts in SEQUENCE."""
     config = current_app.config
     milestones = standing([person.id], until=day).get(person.id, [])
-    due = cfar_due_for(person.appointed_on, milestones)
+    appointed = appointed_on(person.appointed_on, milestones)
+    due = cfar_due_for(appointed, milestones)
     if due is None:
         return None
     reviews = [m for m in milestones if m.kind == "cfar"]
@@ -180,7 +182,7 @@ def _cfar_deadline(person: Person, day: date) -> Deadline | None:
                f"{config['CFAR_EXTENSION_YEARS']} years later.")
     else:
         why = (f"Your CFAR is due {config['CFAR_YEARS']} years after your appointment on "
-               f"{_long(person.appointed_on)}.")
+               f"{_long(appointed)}.")
     return Deadline(f"cfar-{person.id}", due, "Your CFAR is due (Continuing Faculty Appointment Review)",
                     f"{why} Review your academic plan and gather your mentorship evidence ahead of it.",
                     f"/people/{person.id}", len(reviews))

@@ -201,9 +201,9 @@ class _Planner:
         for _ in range(count):
             if start > self.last_day:
                 return
-            day = _weekday(start + timedelta(days=rng.randint(0, (self.last_day - start).days)))
+            day = self._day_between(start)
             agency = _weighted(rng, AGENCIES) if member.position in counts else AGENCIES[3][0]
-            self.add(member, "grant", min(day, self.last_day), title=rng.choice(GRANT_TITLES), agency=agency,
+            self.add(member, "grant", day, title=rng.choice(GRANT_TITLES), agency=agency,
                      role=_weighted(rng, GRANT_ROLES), year=day.year)
 
     def honours(self, member: Member) -> None:

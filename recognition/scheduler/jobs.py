@@ -20,7 +20,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import links
@@ -37,7 +37,7 @@ from .. import outbox
 from ..mentorships.models import Mentorship
 from ..mentorships.rules import expectation_applies
 from ..milestones.models import Milestone
-from ..milestones.queries import cfar_due_for, standing
+from ..milestones.queries import appointed_on, cfar_due_for, standing
 from ..people.models import DivisionDirector, Person
 from . import duties
 from .models import ScheduledNotice
@@ -244,9 +244,9 @@ def check_in_reminders(day: date) -> str:
 
 
 def cfar_reminders(day: date) -> str:
-    """A CFAR is due CFAR_YEARS years after the appointment, or CFAR_EXTENSION_YEARS after
-    a recorded extension; one recorded as passed is due no more (``cfar_due_for`` on the
-    standing milestones). From CFAR_REMINDER_DAYS before the due date until the date
+    """A CFAR is due CFAR_YEARS years after the appointment (the earliest recorded one, else
+    the roster's), or CFAR_EXTENSION_YEARS after a recorded extension; one recorded as
+    passed is due no more (``cfar_due_for`` on the standing milestones). From CFAR_REMINDER_DAYS before the due date until the date
     itself, email the person, their division director(s) and their formal mentors, once
     per due date (a re-review after an extension is reminded of again)."""
     config = current_app.config
@@ -255,19 +255,22 @@ def cfar_reminders(day: date) -> str:
     slack = timedelta(days=3)  # a 29 February counted forward lands a day either side
     appointed = select(Person.id).where(Person.appointed_on >= add_months(day, -12 * years) - slack,
                                         Person.appointed_on <= add_months(day + ahead, -12 * years) + slack)
-    extended = select(Milestone.person_id).where(
-        Milestone.kind == "cfar", Milestone.occurred_on >= add_months(day, -12 * extension) - slack,
-        Milestone.occurred_on <= add_months(day + ahead, -12 * extension) + slack)
-    people = db.session.scalars(select(Person).where(or_(Person.id.in_(appointed), Person.id.in_(extended)))
+    recorded = select(Milestone.person_id).where(or_(
+        and_(Milestone.kind == "appointment", Milestone.occurred_on >= add_months(day, -12 * years) - slack,
+             Milestone.occurred_on <= add_months(day + ahead, -12 * years) + slack),
+        and_(Milestone.kind == "cfar", Milestone.occurred_on >= add_months(day, -12 * extension) - slack,
+             Milestone.occurred_on <= add_months(day + ahead, -12 * extension) + slack)))
+    people = db.session.scalars(select(Person).where(or_(Person.id.in_(appointed), Person.id.in_(recorded)))
                                 .order_by(Person.id)).all()
-    recorded = standing([person.id for person in people], until=day) if people else {}
+    found = standing([person.id for person in people], until=day) if people else {}
     mentors: dict[int, list[Person]] = {}
     for mentorship in _formal_mentorships(day) if people else []:
         mentors.setdefault(mentorship.mentee_id, []).append(mentorship.mentor)
     sent = 0
     for person in people:
-        milestones = recorded.get(person.id, [])
-        due = cfar_due_for(person.appointed_on, milestones)
+        milestones = found.get(person.id, [])
+        appointed = appointed_on(person.appointed_on, milestones)
+        due = cfar_due_for(appointed, milestones)
         if due is None or not day <= due <= day + ahead:
             continue
         extensions = [m for m in milestones if m.kind == "cfar"]
@@ -275,7 +278,7 @@ def cfar_reminders(day: date) -> str:
             counted = (f"{extension} years after the review of {extensions[-1].occurred_on.isoformat()} "
                        "was extended")
         else:
-            counted = f"{years} years after the appointment on {person.appointed_on.isoformat()}"
+            counted = f"{years} years after the appointment on {appointed.isoformat()}"
         text = (
             f"{person.name}'s Continuing Faculty Appointment Review (CFAR) is due on {due.isoformat()}, "
             f"{counted}. Now is the time to review the academic plan and gather the mentorship evidence the "

@@ -621,14 +621,12 @@ def test_mentee_milestones_in_suggestions_are_recorded_and_standing(app, dept, l
         mentee, admin = person(dept, "Cal Cfar", appointed_on=date(2021, 9, 1)), dept.ids["admin"]
         mentorship(dept.ids["mentor"], mentee, started_on=date(2022, 1, 1))
         for kind, day, outcome, source, then in rows:
-            row = recorded.milestone(mentee, kind, day, mentee if source == "self_reported" else admin, at(OPEN),
-                                     outcome=outcome, rank="associate" if kind == "promotion" else None,
-                                     title="A title" if kind in ("grant", "external_award", "leadership") else None,
-                                     source=source)
+            now = at(max(day, OPEN))
+            row = recorded.milestone(mentee, kind, day, admin, now, outcome=outcome, source=source)
             if then == "confirmed":
-                recorded.confirm(row, dept.ids["director"], at(OPEN))
+                recorded.confirm(row, dept.ids["director"], now)
             elif then == "withdrawn":
-                recorded.withdraw(row, admin, at(OPEN))
+                recorded.withdraw(row, admin, now)
         db.session.commit()
         found = {s.person.id: s for s in nominations.suggestions(world.cycle, OPEN)}
         mine = found[dept.ids["mentor"]]

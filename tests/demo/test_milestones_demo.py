@@ -26,9 +26,9 @@ from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
 from recognition.milestones import queries
 from recognition.milestones.models import Milestone
-from recognition.milestones.rules import FINGERPRINTED, fingerprint
+from recognition.milestones.rules import FINGERPRINTED, OPTIONAL_FIELDS, cleaned, completed, fingerprint, problems
 from recognition.mentorships.models import Mentorship
-from recognition.people.models import DivisionDirector, Person, Profile
+from recognition.people.models import RANKS, DivisionDirector, Person, Profile
 from recognition.people.profiles import profile_of
 from tests.conftest import app_config, clear_environment, dispose_engines, fresh_database, selected_backends
 
@@ -72,6 +72,10 @@ def test_every_milestone_is_fingerprinted_by_its_ledger_entry_and_the_chain_veri
             assert entry.note == fingerprint({name: getattr(row, name) for name in FINGERPRINTED}), row.id
             assert entry.recorded_by_id == row.recorded_by_id and entry.recorded_at == row.recorded_at
             assert row.occurred_on <= row.recorded_at.date() < TODAY
+            # As the milestones service would have accepted it on the day it was recorded.
+            fields = {name: getattr(row, name) for name in ("kind", "occurred_on", "note", *OPTIONAL_FIELDS)}
+            assert problems(cleaned(fields), row.recorded_at.date(), RANKS) == {}, row.id
+            assert completed(cleaned(fields), row.recorded_at.date()) == cleaned(fields), row.id
         assert ledger.verify().valid
 
 

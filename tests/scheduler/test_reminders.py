@@ -7,7 +7,7 @@ other mentee in NEPH) began on 1 January 2024; everyone was appointed on 1 July 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -182,13 +182,13 @@ def test_the_cfar_reminder_reads_the_recorded_cfars(app, dept, run_job, outbox, 
     set_appointed(app, dept, {"mentee": date(2023, 7, 1)})
     with app.app_context():
         for day, outcome, source, then in rows:
-            recorder = dept.ids["mentee" if source == "self_reported" else "admin"]
-            row = recorded.milestone(dept.ids["mentee"], "cfar", day, recorder, datetime(2026, 3, 2), outcome=outcome,
+            now = datetime.combine(day, time(12))
+            row = recorded.milestone(dept.ids["mentee"], "cfar", day, dept.ids["admin"], now, outcome=outcome,
                                      source=source)
             if then == "confirmed":
-                recorded.confirm(row, dept.ids["director"], datetime(2026, 3, 2))
+                recorded.confirm(row, dept.ids["director"], now)
             elif then == "withdrawn":
-                recorded.withdraw(row, dept.ids["admin"], datetime(2026, 3, 2))
+                recorded.withdraw(row, dept.ids["admin"], now)
         db.session.commit()
     # Every day from the original reminder window to past the latest possible re-review.
     for day in (date(2026, 4, 2), date(2026, 7, 1), date(2027, 12, 2), date(2028, 3, 1)):
@@ -204,6 +204,24 @@ def test_the_cfar_reminder_reads_the_recorded_cfars(app, dept, run_job, outbox, 
     else:
         assert "3 years after the appointment on 2023-07-01" in mail.body
     assert notices(app) == [("cfar", f"person:{dept.ids['mentee']}", due)]
+
+
+def test_a_recorded_appointment_counts_before_the_rosters_date(app, dept, run_job, outbox):
+    set_appointed(app, dept, {"mentee": None, "other_mentee": date(2023, 7, 1)})
+    with app.app_context():
+        # The mentee's roster has no date; the other mentee's recorded appointment was earlier than the roster's.
+        recorded.milestone(dept.ids["mentee"], "appointment", date(2023, 7, 1), dept.ids["admin"], datetime(2024, 1, 2))
+        recorded.milestone(dept.ids["other_mentee"], "appointment", date(2023, 1, 9), dept.ids["admin"],
+                           datetime(2024, 1, 2))
+        db.session.commit()
+    assert run_job("cfar_reminders", date(2026, 4, 2)) == "sent 1 CFAR reminder"
+    [mail] = outbox.new()
+    assert mail.subject == "CFAR due on 2026-07-01: Mentee Person"
+    assert run_job("cfar_reminders", date(2025, 10, 11)) == "sent 1 CFAR reminder"
+    [mail] = outbox.new()
+    assert mail.subject == "CFAR due on 2026-01-09: Other Mentee Person"
+    assert "3 years after the appointment on 2023-01-09" in mail.body
+    assert run_job("cfar_reminders", date(2026, 4, 3)) == "sent 0 CFAR reminders"
 
 
 def test_everyone_with_a_cfar_in_the_window_is_reminded_separately(app, dept, run_job, outbox):
