@@ -8,7 +8,10 @@ What goes in, and for whom:
     review ends                  the cycle's committee members
     decision due                 the award's managers (``nominations.is_manager``)
     announcement                 who may nominate
-    CFAR                         the person, CFAR_YEARS after their appointment
+    CFAR due                     the person: CFAR_YEARS after their appointment (the
+                                 earliest recorded one, else the roster's), or
+                                 CFAR_EXTENSION_YEARS after a recorded extension; none
+                                 once a CFAR is recorded as passed
     check-in                     both sides of a formal mentorship, CHECK_IN_MONTHS after it began
 
 Cycles not yet announced are in the feed, and announced ones for a year after, so a
@@ -40,6 +43,7 @@ from ..auth.models import Account
 from ..auth.service import load_actor
 from ..extensions import db
 from ..mentorships.models import Mentorship
+from ..milestones.queries import appointed_on, cfar_due_for, standing
 from ..people.models import Person
 from ..scheduler.jobs import add_months
 from .models import CommitteeMember, Cycle, CycleDateChange, Nomination
@@ -161,17 +165,36 @@ def _cycle_deadlines(person: Person, day: date) -> list[Deadline]:
     return found
 
 
+def _cfar_deadline(person: Person, day: date) -> Deadline | None:
+    """The person's CFAR as it stands on ``day`` (``cfar_due_for``): due CFAR_YEARS after the
+    appointment, or CFAR_EXTENSION_YEARS after a recorded extension; none once one is
+    recorded as passed. Only ever "due": a CFAR is reached when its outcome is recorded.
+    Each standing extension moves the event, so it counts in SEQUENCE."""
+    config = current_app.config
+    milestones = standing([person.id], until=day).get(person.id, [])
+    appointed = appointed_on(person.appointed_on, milestones)
+    due = cfar_due_for(appointed, milestones)
+    if due is None:
+        return None
+    reviews = [m for m in milestones if m.kind == "cfar"]
+    if reviews:
+        why = (f"Your CFAR was extended on {_long(reviews[-1].occurred_on)}; the re-review is due "
+               f"{config['CFAR_EXTENSION_YEARS']} years later.")
+    else:
+        why = (f"Your CFAR is due {config['CFAR_YEARS']} years after your appointment on "
+               f"{_long(appointed)}.")
+    return Deadline(f"cfar-{person.id}", due, "Your CFAR is due (Continuing Faculty Appointment Review)",
+                    f"{why} Review your academic plan and gather your mentorship evidence ahead of it.",
+                    f"/people/{person.id}", len(reviews))
+
+
 def _personal_deadlines(person: Person, day: date) -> list[Deadline]:
     config = current_app.config
     since = add_months(day, -HISTORY_MONTHS)
     found = []
-    if person.appointed_on is not None:
-        cfar = add_months(person.appointed_on, 12 * int(config["CFAR_YEARS"]))
-        if cfar >= since:
-            found.append(Deadline(f"cfar-{person.id}", cfar, "Your CFAR (Continuing Faculty Appointment Review)",
-                                  f"Your CFAR falls {config['CFAR_YEARS']} years after your appointment on "
-                                  f"{_long(person.appointed_on)}. Review your academic plan and gather your mentorship "
-                                  "evidence ahead of it.", f"/people/{person.id}"))
+    cfar = _cfar_deadline(person, day)
+    if cfar is not None and cfar.day >= since:
+        found.append(cfar)
     months = int(config["CHECK_IN_MONTHS"])
     mentorships = db.session.scalars(select(Mentorship).where(
         Mentorship.kind == "formal", or_(Mentorship.mentor_id == person.id, Mentorship.mentee_id == person.id))

@@ -27,8 +27,9 @@ from ..feedback.models import Answer, Response
 from ..ledger.models import LedgerEntry
 from ..mentorships.models import Mentorship
 from ..evidence.rules import MEETING_KINDS
-from ..evidence.service import evidence_for
+from ..evidence.service import evidence_for, mentee_achievements
 from ..people.models import Person
+from ..people.profiles import profile_of
 from . import cycles, definitions
 from . import letters as letter_files
 from .models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement, Withdrawal
@@ -432,6 +433,15 @@ def freeze_evidence(cycle: Cycle, day: date, now: datetime) -> int:
     return frozen
 
 
+def profile_philosophy(nomination: Nomination) -> str:
+    """The mentoring philosophy of the nominee's profile, as those who may read the
+    evidence see it: live until the evidence is frozen, then as frozen with it (a table
+    frozen before profiles existed holds none)."""
+    if nomination.evidence_frozen_at is not None:
+        return json.loads(nomination.evidence).get("philosophy") or ""
+    return profile_of(nomination.nominee_id)[1]
+
+
 def evidence_intact(nomination: Nomination) -> bool:
     """Whether the frozen evidence still hashes to what was recorded at close."""
     if nomination.evidence_frozen_at is None:
@@ -461,9 +471,13 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
     """Eligible mentors not yet nominated, ranked by ledger evidence: points = 5 per mentee
     + 1 per confirmed meeting + 2 per released feedback response + 3 per mentee milestone;
     ties by more mentees, then name. Mentees, meetings and milestones count within the
-    last SUGGESTION_YEARS years (mentorships running then; meetings held then; mentees who
-    began mentoring or reached their CFAR then); released feedback counts whole, because
-    releases pool responses across periods and carry no single date."""
+    last SUGGESTION_YEARS years (mentorships running then; meetings held then). A mentee
+    milestone is a mentee's recorded, standing milestone (``evidence.rules.ACHIEVEMENT_KINDS``:
+    a CFAR passed or extended, a promotion, a grant, an external award, a leadership role;
+    never an appointment, and never a date computed from one) reached on or after the
+    mentorship began and inside the window, or the mentee beginning to mentor then
+    (derived from the mentorships). Released feedback counts whole, because releases pool responses across
+    periods and carry no single date."""
     award = cycle.award
     since = add_years(day, -SUGGESTION_YEARS)
     query = select(Person).where(Person.id.in_(select(Mentorship.mentor_id).where(Mentorship.started_on <= day)))
@@ -484,9 +498,6 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
     milestones: dict[int, int] = defaultdict(int)
     Confirmation = aliased(LedgerEntry)
     Reversal = aliased(LedgerEntry)
-    cfar_years = int(current_app.config["CFAR_YEARS"])
-    Mentee = aliased(Person)
-    Later = aliased(Mentorship)
     for first in range(0, len(ids), 500):
         chunk = ids[first:first + 500]
         for mentor_id, count in db.session.execute(
@@ -511,21 +522,10 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
                 .where(Response.mentor_id.in_(chunk), Response.release_id.is_not(None), Answer.value.is_not(None))
                 .group_by(Response.mentor_id)):
             responses[mentor_id], means[mentor_id] = count, round(float(mean), 2)
-        # Milestones: mentees who went on to mentor, and mentees whose CFAR fell in the window.
-        for mentor_id, count in db.session.execute(
-                select(Mentorship.mentor_id, func.count(func.distinct(Mentorship.mentee_id)))
-                .join(Later, and_(Later.mentor_id == Mentorship.mentee_id, Later.started_on >= Mentorship.started_on,
-                                  Later.started_on >= since, Later.started_on <= day))
-                .where(Mentorship.mentor_id.in_(chunk), Mentorship.started_on <= day)
-                .group_by(Mentorship.mentor_id)):
+        # Milestones: mentees' recorded achievements and first mentorships as mentors, by the
+        # evidence table's rules (recognition.evidence), inside the window.
+        for mentor_id, count in mentee_achievements(chunk, since, day).items():
             milestones[mentor_id] += count
-        for mentor_id, started_on, appointed_on in db.session.execute(
-                select(Mentorship.mentor_id, Mentorship.started_on, Mentee.appointed_on)
-                .join(Mentee, Mentee.id == Mentorship.mentee_id)
-                .where(Mentorship.mentor_id.in_(chunk), Mentorship.started_on <= day, Mentee.appointed_on.is_not(None))):
-            cfar = add_years(appointed_on, cfar_years)
-            if started_on <= cfar <= day and cfar >= since:
-                milestones[mentor_id] += 1
     found_rows = []
     for person in eligible:
         pid = person.id

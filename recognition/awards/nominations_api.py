@@ -10,6 +10,10 @@ recused committee member included, gets a 404). Within it, what each reader gets
     the nominee                      that it exists, the evidence table, their philosophy;
                                      never statements, letters or scores
 
+The philosophy of the nominee's profile (``profile_philosophy``) goes with the evidence:
+the managers, unrecused members and the nominee read it, live until nominations close and
+then as frozen with the evidence; a nominator does not.
+
 Reading a part one may not read (the nominee asking for the letters) or doing what one
 may not do (a nominator scoring) on a nomination one can see is a 403.
 """
@@ -108,6 +112,8 @@ def nomination_view(nomination: Nomination, actor: Actor) -> dict:
                               for s in statements]
     if nominations.may_read_letters(actor, nomination):
         view["letters"] = [letter_view(letter) for letter in nominations.readable_letters(actor, nomination)]
+    if nominations.may_read_evidence(actor, nomination):
+        view["profile_philosophy"] = nominations.profile_philosophy(nomination)
     if committee_side:
         view["score_sets"] = [score_set_view(s, actor) for s in committee.score_sets(nomination, actor, today())]
         view["score_sets_withheld"] = committee.scores_withheld(nomination, actor, today())

@@ -85,7 +85,9 @@ def _cover(nomination: Nomination, day: date, width: float, included=None) -> li
         story += [_p(f"Statement by {statement.nominator.name}", "heading"),
                   *_paragraphs(statement.text, "value"), Spacer(1, 5 * mm)]
     story += [_p("Mentoring philosophy (the nominee's own statement)", "heading"),
-              *_paragraphs(nomination.philosophy or "Not written.", "value"),
+              *_paragraphs(nomination.philosophy or "Not written.", "value"), Spacer(1, 5 * mm),
+              _p("Mentoring philosophy (from the nominee's profile, with the evidence)", "heading"),
+              *_paragraphs(table.get("philosophy") or "None in the profile.", "value"),
               Spacer(1, 5 * mm), _p("Evidence from the mentoring ledger", "heading")]
     state = (f"Frozen when nominations closed; SHA-256 {digest}." if digest
              else f"Live: as the ledger stands on {day.isoformat()}; frozen when nominations close.")

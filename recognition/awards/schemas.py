@@ -532,6 +532,10 @@ class NominationSchema(NominationItemSchema):
                         metadata={"description": "Your relations to the nomination"})
     philosophy = fields.String(allow_none=True, metadata={"description": "The nominee's mentoring philosophy"})
     philosophy_at = UtcDateTime(allow_none=True)
+    profile_philosophy = fields.String(metadata={
+        "description": "The mentoring philosophy in the nominee's profile (empty if none): live until nominations "
+                       "close, then as frozen with the evidence. For those who read the evidence (the award's "
+                       "managers, unrecused members, the nominee); left out for a nominator"})
     evidence_hash = fields.String(allow_none=True, metadata={"description": "Set when nominations close"})
     evidence_frozen_at = UtcDateTime(allow_none=True)
     statements = fields.List(fields.Nested(NominationStatementSchema), metadata={
@@ -551,7 +555,8 @@ NominationPageSchema = page_schema(NominationItemSchema, "NominationPage")
 class EvidenceSchema(Schema):
     nomination_id = fields.Integer()
     table = fields.Dict(metadata={"description": "The nominee's mentoring as the ledger shows it: mentorships, "
-                                                 "totals, released feedback (pooled above k), training, awards"})
+                                                 "totals, released feedback (pooled above k), training, awards, "
+                                                 "and the mentoring philosophy of their profile"})
     hash = fields.String(allow_none=True, metadata={"description": "SHA-256 of the frozen table; null until "
                                                                    "nominations close"})
     frozen_at = UtcDateTime(allow_none=True)

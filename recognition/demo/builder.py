@@ -3,6 +3,10 @@ five years of ledger history up to today, and mentee feedback for the last few p
 with some mentors' reflections on it (reflections are ledger entries, chained with the
 rest of the history).
 
+Recorded career milestones (appointments, CFARs, promotions, grants, awards, leadership
+roles) are ledger entries too, chained in the same pass, and a few people keep a profile
+(milestones.py).
+
 Once that is stored, credit statements for the two most recent finished years are issued
 through the services, each committed on its own (statements.py), and three awards run
 their yearly cycles through the award services, day by day, up to today (awards.py).
@@ -32,8 +36,9 @@ from ..ledger import checkpoints
 from ..ledger.models import LedgerEntry
 from ..ledger.service import LEDGER_LOCK
 from ..mentorships.models import Mentorship
-from ..people.models import Division, DivisionDirector, Person
-from . import awards, cases, department, feedback, history, logins, relationships, statements
+from ..milestones.models import Milestone
+from ..people.models import Division, DivisionDirector, Person, Profile
+from . import awards, cases, department, feedback, history, logins, milestones, relationships, statements
 from .department import Department, Member
 
 DEMO_PASSWORD = "mentoring-demo"
@@ -41,6 +46,7 @@ CHUNK = 2000
 # Tables whose ids the demo writes itself; PostgreSQL's sequences must then move past them.
 EXPLICIT_ID_TABLES = (
     "divisions", "people", "mentorships", "ledger_entries", "feedback_requests", "feedback_releases", "reflections",
+    "milestones",
 )
 
 
@@ -63,6 +69,7 @@ def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple
     featured = logins.featured_pair(open_formal, set(dept.directors.values()))
     committees = _committees(random.Random(f"{seed}:committees"), dept, featured)
     events = history.build(random.Random(f"{seed}:ledger"), dept, ties, featured)
+    careers = milestones.build(random.Random(f"{seed}:milestones"), dept, ties, featured, len(events) + 1)
     plan = feedback.build(random.Random(f"{seed}:feedback"), dept, ties, featured, feedback.settings())
     reflections = feedback.reflections(random.Random(f"{seed}:reflections"), dept, ties, plan, featured)
     _step(
@@ -70,10 +77,11 @@ def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple
         f"in {len(plan.blocks)} releases of {plan.settings.k} ({len(plan.below_k())} mentors have responses waiting "
         f"below k); {len(reflections)} reflections"
     )
-    _step(f"Chaining {len(events) + len(reflections)} ledger entries")
-    rows = history.chain(events + [reflection.event for reflection in reflections])
+    _step(careers.line())
+    _step(f"Chaining {len(events) + len(reflections) + len(careers.events)} ledger entries")
+    rows = history.chain(events + [reflection.event for reflection in reflections] + careers.events)
 
-    _write(dept, ties, committees, rows, plan, reflections)
+    _write(dept, ties, committees, rows, plan, reflections, careers)
     db.session.commit()
     _step(
         f"Loaded {len(dept.faculty)} faculty in {len(dept.divisions)} divisions, "
@@ -118,7 +126,8 @@ def _committees(rng: random.Random, dept: Department, featured: tuple[int, int] 
     return {"award_committee": award.id, "promotion_committee": promotion.id}
 
 
-def _write(dept: Department, ties, committees: dict[str, int], ledger_rows: list[dict], plan, reflections) -> None:
+def _write(dept: Department, ties, committees: dict[str, int], ledger_rows: list[dict], plan, reflections,
+           careers: milestones.Plan) -> None:
     _step(f"Writing {len(dept.people)} people, their accounts and {len(ties)} mentorships")
     db.session.execute(insert(Division), dept.divisions)
     db.session.execute(insert(Person), [m.row() for m in _supervisors_first(dept)])
@@ -146,6 +155,9 @@ def _write(dept: Department, ties, committees: dict[str, int], ledger_rows: list
             db.session.execute(insert(LedgerEntry), chunk)
             bar.update(len(chunk))
     feedback.write_reflections(reflections)
+    db.session.execute(insert(Milestone), [planned.row() for planned in careers.milestones])
+    if careers.profiles:
+        db.session.execute(insert(Profile), careers.profiles)
     if is_postgresql(db.session):
         for table in EXPLICIT_ID_TABLES:
             db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))

@@ -32,6 +32,7 @@ from ..feedback.service import k as feedback_k
 from ..ledger.models import LedgerEntry
 from ..mentorships.models import Mentorship
 from ..milestones import queries as milestone_queries
+from ..people.profiles import profile_of
 from .rules import ACHIEVEMENT_KINDS, MEETING_KINDS, describe, reached_in
 
 
@@ -171,7 +172,8 @@ def awards_won(person_id: int, until: date, since: date | None = None) -> list[d
 def evidence_for(person_id: int, day: date) -> dict:
     """A nominee's evidence table on ``day``: one row per mentorship as mentor, with
     meetings (and how many the mentee confirmed), contact hours and the mentee's recorded
-    milestones; released feedback; mentor training; past awards."""
+    milestones; released feedback; mentor training; past awards; the mentoring philosophy
+    of their profile."""
     rows = mentorships_as_mentor(person_id, day)
     sessions, minutes = training(person_id, day)
     awards = awards_won(person_id, day)
@@ -203,6 +205,9 @@ def evidence_for(person_id: int, day: date) -> dict:
         "feedback": released_feedback(person_id),
         "training": {"sessions": len(sessions), "hours": round(minutes / 60, 1)},
         "awards": [{"award": a["award"], "year": a["year"], "awarded_on": a["awarded_on"]} for a in awards],
+        # The mentoring philosophy of the nominee's profile, as it stands when the table is
+        # read: live until nominations close, then frozen (and hashed) with the rest.
+        "philosophy": profile_of(person_id)[1],
     }
 
 

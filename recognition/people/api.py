@@ -1,15 +1,18 @@
-"""/api/v1/people and /api/v1/divisions."""
+"""/api/v1/people (with each person's own profile) and /api/v1/divisions."""
 
 from sqlalchemy import or_, select
 
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..clock import utcnow
+from ..errors import NotFound
 from ..extensions import db
 from ..parsing import Blueprint
-from . import service
+from . import profiles, service
 from .models import Division, Person
-from .schemas import DirectorSchema, DivisionSchema, PersonArgsSchema, PersonPageSchema, PersonSchema, PersonUpdateSchema
+from .schemas import (
+    DirectorSchema, DivisionSchema, PersonArgsSchema, PersonPageSchema, PersonSchema, PersonUpdateSchema, PersonProfileSchema,
+)
 
 URL = ""
 blp = Blueprint("people_api", __name__, description="Divisions and people")
@@ -61,6 +64,37 @@ def update_person(body, person_id):
     person = service.update_person(service.get_person(person_id, actor), body, actor)
     db.session.commit()
     return person
+
+
+@blp.get("/people/me/profile")
+@blp.response(200, PersonProfileSchema)
+@errors_for(401, 404)
+def get_my_profile():
+    """Your profile: whether you may be named in other people's promotion dossiers, and
+    your mentoring philosophy (defaults until you first save it: named, no philosophy)"""
+    actor = api_actor()
+    if actor.person_id is None:
+        raise NotFound("The command line has no profile.", {"person_id": ["no such person"]})
+    return profiles.read_profile(actor.person_id, actor)
+
+
+@blp.put("/people/me/profile")
+@blp.arguments(PersonProfileSchema, example={"named_in_dossiers": False, "philosophy": "I mentor by asking, not telling."})
+@blp.response(200, PersonProfileSchema)
+@errors_for(401, 403, 422)
+def put_my_profile(body):
+    """Set your profile (both fields; only you can change yours)"""
+    profile = profiles.update_profile(api_actor(), body, utcnow())
+    db.session.commit()
+    return profile
+
+
+@blp.get("/people/<int:person_id>/profile")
+@blp.response(200, PersonProfileSchema)
+@errors_for(401, 404)
+def get_profile(person_id):
+    """A person's profile (the person themself, and administrators)"""
+    return profiles.read_profile(person_id, api_actor())
 
 
 @blp.get("/divisions")

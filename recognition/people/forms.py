@@ -4,7 +4,7 @@ they come from the person, never from an administrator's form, and are never sho
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import DATE, EMAIL, REQUIRED, PageForm, optional_int
@@ -44,3 +44,11 @@ class RosterFilterForm(FlaskForm):
     rank = SelectField("Rank", choices=[SelectChoice("", "Any rank")] + [SelectChoice(r, RANK_LABELS[r]) for r in RANKS], default="")
     position = SelectField("Position", choices=[SelectChoice("", "Any position")] + [SelectChoice(p, POSITION_LABELS[p]) for p in POSITIONS], default="")
     q = StringField("Name or email contains", default="", validators=[Optional(), Length(max=100, message="must be at most 100 characters")])
+
+
+class ProfileForm(PageForm):
+    """A person's own profile. The philosophy's length is checked by the service, on the
+    text as stored (a browser sends each line break as two characters)."""
+
+    named_in_dossiers = BooleanField("Name me in other people's promotion dossiers")
+    philosophy = TextAreaField("My mentoring philosophy (optional)")

@@ -3,8 +3,9 @@
 from marshmallow import Schema, validate
 
 from .. import fields
-from ..apidoc import ID, PageArgsSchema, page_schema
+from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
 from .models import POSITIONS, RANKS
+from .profiles import MAX_PHILOSOPHY
 
 NAME = validate.Length(min=1, max=200)
 
@@ -57,3 +58,19 @@ class PersonArgsSchema(PageArgsSchema):
 
 
 PersonPageSchema = page_schema(PersonSchema, "PersonPage")
+
+
+class PersonProfileSchema(Schema):
+    """A person's own profile: their naming preference for other people's dossiers and
+    their mentoring philosophy."""
+
+    person_id = fields.Integer(dump_only=True)
+    name = fields.String(dump_only=True)
+    named_in_dossiers = fields.Boolean(required=True, metadata={
+        "description": "When you are a mentee in someone's promotion dossier, false shows you as "
+                       "'a mentee (rank, division)' instead of your name"})
+    philosophy = fields.String(required=True, validate=validate.Length(max=MAX_PHILOSOPHY), metadata={
+        "description": "Your mentoring philosophy, in your own words (plain text; nomination committees "
+                       "read it with your nominations)"})
+    updated_at = UtcDateTime(dump_only=True, allow_none=True, metadata={"description": "Null until first saved"})
+

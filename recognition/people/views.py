@@ -1,4 +1,5 @@
-"""HTML pages for people: the roster (admins and directors) and one person's record.
+"""HTML pages for people: the roster (admins and directors), one person's record, and
+each person's own profile (My profile).
 
 Self-identified gender and race are never shown for an individual, on any page."""
 
@@ -18,8 +19,8 @@ from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..mentorships.service import visible_mentorships
-from . import service
-from .forms import POSITION_LABELS, RANK_LABELS, PersonForm, RosterFilterForm
+from . import profiles, service
+from .forms import POSITION_LABELS, RANK_LABELS, PersonForm, ProfileForm, RosterFilterForm
 from .models import Division, DivisionDirector, Person
 
 blp = Blueprint("people", __name__)
@@ -141,7 +142,41 @@ def detail(person_id: int):
         "people/detail.html",
         actor=actor,
         person=person,
+        profile=profiles.read_profile(person.id, actor) if actor.is_admin or actor.person_id == person.id else None,
         directs=directs,
         as_mentor=[m for m in mentorships if m.mentor_id == person.id],
         as_mentee=[m for m in mentorships if m.mentee_id == person.id],
     )
+
+
+@blp.route("/profile", methods=["GET", "POST"])
+@login_required
+def my_profile():
+    """My profile: whether I may be named in other people's dossiers, and my mentoring
+    philosophy. Only the person changes theirs."""
+    actor = page_actor()
+    if request.method == "POST":
+        form = ProfileForm()
+        if form.validate_on_submit():
+            try:
+                profiles.update_profile(actor, {"named_in_dossiers": form.named_in_dossiers.data,
+                                                "philosophy": form.philosophy.data or ""}, utcnow())
+            except DomainError as error:
+                db.session.rollback()
+                form.refused(error)
+            else:
+                db.session.commit()
+                flash("Your profile is saved.", "success")
+                return redirect(url_for("people.my_profile"))
+        return _profile_page(actor, form), form.refusal_status
+    profile = profiles.read_profile(actor.person_id, actor)
+    return _profile_page(actor, ProfileForm(formdata=None, named_in_dossiers=profile.named_in_dossiers,
+                                            philosophy=profile.philosophy))
+
+
+def _profile_page(actor: Actor, form: ProfileForm) -> str:
+    person = db.session.get(Person, actor.person_id)
+    unnamed = f"a mentee ({RANK_LABELS.get(person.rank, person.rank).lower()}" + (
+        f", {person.division.name})" if person.division else ")")
+    return render_template("people/profile.html", form=form, profile=profiles.read_profile(actor.person_id, actor),
+                           limit=profiles.MAX_PHILOSOPHY, unnamed=unnamed)

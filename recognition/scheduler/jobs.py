@@ -20,7 +20,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import links
@@ -36,6 +36,8 @@ from ..mail import compose, send
 from .. import outbox
 from ..mentorships.models import Mentorship
 from ..mentorships.rules import expectation_applies
+from ..milestones.models import Milestone
+from ..milestones.queries import appointed_on, cfar_due_for, standing
 from ..people.models import DivisionDirector, Person
 from . import duties
 from .models import ScheduledNotice
@@ -242,31 +244,49 @@ def check_in_reminders(day: date) -> str:
 
 
 def cfar_reminders(day: date) -> str:
-    """A CFAR falls CFAR_YEARS years after the appointment. From CFAR_REMINDER_DAYS before
-    it until the date itself, email the person, their division director(s) and their
-    formal mentors, once."""
+    """A CFAR is due CFAR_YEARS years after the appointment (the earliest recorded one, else
+    the roster's), or CFAR_EXTENSION_YEARS after a recorded extension; one recorded as
+    passed is due no more (``cfar_due_for`` on the standing milestones). From CFAR_REMINDER_DAYS before the due date until the date
+    itself, email the person, their division director(s) and their formal mentors, once
+    per due date (a re-review after an extension is reminded of again)."""
     config = current_app.config
-    months, ahead = 12 * int(config["CFAR_YEARS"]), timedelta(days=int(config["CFAR_REMINDER_DAYS"]))
-    people = db.session.scalars(select(Person).where(
-        Person.appointed_on >= add_months(day, -months) - timedelta(days=3),
-        Person.appointed_on <= add_months(day + ahead, -months) + timedelta(days=3),
-    ).order_by(Person.id)).all()
+    years, extension = int(config["CFAR_YEARS"]), int(config["CFAR_EXTENSION_YEARS"])
+    ahead = timedelta(days=int(config["CFAR_REMINDER_DAYS"]))
+    slack = timedelta(days=3)  # a 29 February counted forward lands a day either side
+    appointed = select(Person.id).where(Person.appointed_on >= add_months(day, -12 * years) - slack,
+                                        Person.appointed_on <= add_months(day + ahead, -12 * years) + slack)
+    recorded = select(Milestone.person_id).where(or_(
+        and_(Milestone.kind == "appointment", Milestone.occurred_on >= add_months(day, -12 * years) - slack,
+             Milestone.occurred_on <= add_months(day + ahead, -12 * years) + slack),
+        and_(Milestone.kind == "cfar", Milestone.occurred_on >= add_months(day, -12 * extension) - slack,
+             Milestone.occurred_on <= add_months(day + ahead, -12 * extension) + slack)))
+    people = db.session.scalars(select(Person).where(or_(Person.id.in_(appointed), Person.id.in_(recorded)))
+                                .order_by(Person.id)).all()
+    found = standing([person.id for person in people], until=day) if people else {}
     mentors: dict[int, list[Person]] = {}
     for mentorship in _formal_mentorships(day) if people else []:
         mentors.setdefault(mentorship.mentee_id, []).append(mentorship.mentor)
     sent = 0
     for person in people:
-        due = add_months(person.appointed_on, months)
-        if not day <= due <= day + ahead:
+        milestones = found.get(person.id, [])
+        appointed = appointed_on(person.appointed_on, milestones)
+        due = cfar_due_for(appointed, milestones)
+        if due is None or not day <= due <= day + ahead:
             continue
+        extensions = [m for m in milestones if m.kind == "cfar"]
+        if extensions:  # the latest recorded is an extension, or nothing would be due
+            counted = (f"{extension} years after the review of {extensions[-1].occurred_on.isoformat()} "
+                       "was extended")
+        else:
+            counted = f"{years} years after the appointment on {appointed.isoformat()}"
         text = (
-            f"{person.name}'s Continuing Faculty Appointment Review (CFAR) falls on {due.isoformat()}, "
-            f"{config['CFAR_YEARS']} years after the appointment on {person.appointed_on.isoformat()}. Now is the time "
-            f"to review the academic plan and gather the mentorship evidence the committee will ask for.\n\n"
+            f"{person.name}'s Continuing Faculty Appointment Review (CFAR) is due on {due.isoformat()}, "
+            f"{counted}. Now is the time to review the academic plan and gather the mentorship evidence the "
+            f"committee will ask for. Once the review is held, record its outcome as a milestone.\n\n"
             f"    {_link(f'/people/{person.id}')}\n"
         )
         sent += notify("cfar", f"person:{person.id}", due, [person, *_directors(person.division_id), *mentors.get(person.id, [])],
-                       f"CFAR on {due.isoformat()}: {person.name}", text)
+                       f"CFAR due on {due.isoformat()}: {person.name}", text)
     return f"sent {_count(sent, 'CFAR reminder')}"
 
 
@@ -338,7 +358,7 @@ JOBS: dict[str, Job] = {job.id: job for job in (
     Job("deliver_outbox", deliver_outbox, {"minute": "*/10"},
         "Send email waiting in the outbox (queued by award cycles), retrying what failed."),
     Job("cfar_reminders", cfar_reminders, {"hour": 7, "minute": 15},
-        "Remind a person, their division director and formal mentors of a CFAR date coming up."),
+        "Remind a person, their division director and formal mentors of a CFAR coming due (none once one is passed)."),
     Job("ledger_checkpoint", ledger_checkpoint, {"hour": 4, "minute": 30},
         "Sign the ledger's chain head as a checkpoint (published at /ledger/checkpoints.json), once it has moved."),
     Job("unfinished_duties", unfinished_duties, {"hour": 4, "minute": 45},

@@ -21,7 +21,12 @@ from recognition.people.models import Person
 from tests.credits.test_views import page_text
 from tests.support.awards import DAYS, AwardWorld, actor, at
 
+from . import recorded
 from .test_verify_awards import announce_winner
+
+
+def _long(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 TODAY = date(2026, 2, 1)  # nominations for Mentor of the Year 2026 open today
 TITLE = "Mentor of the Year 2026"
@@ -92,7 +97,7 @@ def test_a_nominee_sees_the_season_their_philosophy_deadline_and_their_own_dates
         uid(c, "closes"): (date(2026, 3, 15), f"Nominations close: {TITLE}"),
         uid(c, "philosophy"): (date(2026, 3, 15), f"Add your mentoring philosophy by 15 March 2026: {TITLE}"),
         uid(c, "announcement"): (date(2026, 5, 15), f"Announcement: {TITLE}"),
-        f"cfar-{dept.ids['mentor']}@{HOST}": (date(2026, 7, 1), "Your CFAR (Continuing Faculty Appointment Review)"),
+        f"cfar-{dept.ids['mentor']}@{HOST}": (date(2026, 7, 1), "Your CFAR is due (Continuing Faculty Appointment Review)"),
         f"mentorship-{dept.mentorship_id}-check-in@{HOST}": (date(2025, 7, 1), "1.5-year check-in with Mentee Person"),
     }
 
@@ -167,6 +172,43 @@ def test_past_dates_stay_a_year_then_drop_off(app, dept):
     assert f"cfar-{dept.ids['mentor']}@{HOST}" in feed_of(app, dept, "mentor", day=date(2027, 7, 1))
     assert f"cfar-{dept.ids['mentor']}@{HOST}" not in feed_of(app, dept, "mentor", day=date(2027, 7, 2))
     assert f"mentorship-{dept.mentorship_id}-check-in@{HOST}" not in held
+
+
+# (label, recorded CFARs of the mentor (appointed 1 July 2023): (day, outcome, source), the due date or None, SEQUENCE)
+CFARS = [
+    ("none recorded: due from the appointment", [], date(2026, 7, 1), 0),
+    ("passed: no deadline", [(date(2026, 1, 20), "passed", "entered")], None, 0),
+    ("extended: the re-review two years on", [(date(2026, 1, 20), "extended", "imported")], date(2028, 1, 20), 1),
+    ("a self-reported pass waiting for confirmation does not count",
+     [(date(2026, 1, 20), "passed", "self_reported")], date(2026, 7, 1), 0),
+]
+
+
+@pytest.mark.parametrize(("label", "rows", "due", "sequence"), CFARS, ids=[row[0] for row in CFARS])
+def test_the_cfar_is_only_ever_due_and_follows_what_is_recorded(app, client, dept, login, monkeypatch, label, rows,
+                                                                 due, sequence):
+    monkeypatch.setattr(calendar_views, "today", lambda: TODAY)
+    with app.app_context():
+        for day, outcome, source in rows:
+            recorded.milestone(dept.ids["mentor"], "cfar", day, dept.ids["admin"], at(TODAY), outcome=outcome,
+                               source=source)
+        db.session.commit()
+    key = f"cfar-{dept.ids['mentor']}@{HOST}"
+    found = feed_of(app, dept, "mentor")
+    text = page_text(login(client, "mentor").get("/calendar"))
+    if due is None:
+        assert key not in found and "Your CFAR" not in text, label
+        return
+    event = found[key]
+    assert (event.decoded("dtstart"), str(event["summary"])) == (due, "Your CFAR is due (Continuing Faculty Appointment Review)")
+    assert int(event["sequence"]) == sequence
+    description = str(event["description"])
+    assert "reached" not in description
+    if sequence:
+        assert "Your CFAR was extended on 20 January 2026; the re-review is due 2 years later." in description
+    else:
+        assert "Your CFAR is due 3 years after your appointment on 1 July 2023." in description
+    assert f"{_long(due)} Your CFAR is due" in text
 
 
 # Stable identities, moved dates and daylight saving ------------------------------------------
@@ -275,7 +317,7 @@ def test_the_page_lists_the_deadlines_ahead_and_the_address_to_subscribe(app, cl
     for line in (f"1 February 2026 Nominations open: {TITLE}", f"15 March 2026 Nominations close: {TITLE}",
                  f"15 April 2026 Committee review ends: {TITLE}", f"15 May 2026 Announcement: {TITLE}"):
         assert line in text, line
-    assert "1 July 2026 Your CFAR" in text
+    assert "1 July 2026 Your CFAR is due" in text
     assert "check-in" not in text.split("Deadlines ahead")[1].split("Subscribe")[0], "no mentorship of theirs"
     body = response.get_data(as_text=True)
     person_id = dept.ids["award_committee"]

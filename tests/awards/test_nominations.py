@@ -26,6 +26,8 @@ from recognition.mentorships.models import Mentorship
 from recognition.people.models import Person
 from tests.support.awards import DAYS, AwardWorld, actor, at
 
+from . import recorded
+
 OPEN = DAYS["open"]  # 2026-02-01, the day nominations open
 CLOSES = date(2026, 3, 15)  # the last day of nominations
 _emails = itertools.count(1)
@@ -540,8 +542,10 @@ def test_suggestions_are_eligible_mentors_not_yet_nominated_ranked_by_evidence(a
         work(pair, ids["mentor"], date(2025, 5, 1))
         work(pair, ids["mentor"], date(2025, 6, 1), confirmed_by=ids["mentee"], reversed_=True)
         mentor("Mentor Person", mentees=1, confirmed=2)
-        # Other Mentor Person: two mentees, one of whom reached CFAR review (appointed 1 June 2022) in the window.
-        mentorship(ids["other_mentor"], person(dept, "Cara Cfar", "NEPH", appointed_on=date(2022, 6, 1)))
+        # Other Mentor Person: two mentees, one of whom passed her CFAR (recorded) in the window.
+        cara = person(dept, "Cara Cfar", "NEPH", appointed_on=date(2022, 6, 1))
+        mentorship(ids["other_mentor"], cara)
+        recorded.milestone(cara, "cfar", date(2025, 6, 1), ids["admin"], at(OPEN), outcome="passed")
         mentor("Other Mentor Person", mentees=2, milestones=1)
         # Gail's mentee Hank went on to mentor: a milestone for Gail; Hank has one mentee.
         gail, hank = person(dept, "Gail Grandmentor"), person(dept, "Hank Heir")
@@ -587,6 +591,47 @@ def test_suggestions_are_eligible_mentors_not_yet_nominated_ranked_by_evidence(a
         # Turning a suggestion into a nomination takes that mentor off the list.
         nominations.nominate_suggestion(world.cycle, fay, actor(dept, "admin"), OPEN, at(OPEN))
         assert [s.person.name for s in nominations.suggestions(world.cycle, OPEN)] == expected[1:]
+
+
+# (label, what is recorded for the mentee: kind, day, outcome, source, then "confirmed"/"withdrawn", points)
+MENTEE_MILESTONES = [
+    ("no CFAR recorded, though one is due by the appointment date", [], 0),
+    ("CFAR recorded as passed", [("cfar", date(2025, 7, 1), "passed", "entered", None)], 3),
+    ("CFAR recorded as extended", [("cfar", date(2025, 7, 1), "extended", "imported", None)], 3),
+    ("CFAR passed but withdrawn", [("cfar", date(2025, 7, 1), "passed", "entered", "withdrawn")], 0),
+    ("CFAR self-reported, not yet confirmed", [("cfar", date(2025, 7, 1), "passed", "self_reported", None)], 0),
+    ("CFAR self-reported and confirmed", [("cfar", date(2025, 7, 1), "passed", "self_reported", "confirmed")], 3),
+    ("an appointment is no achievement", [("appointment", date(2024, 7, 1), None, "imported", None)], 0),
+    ("a promotion, a grant, an external award and a leadership role",
+     [("promotion", date(2025, 7, 1), None, "entered", None), ("grant", date(2024, 3, 1), None, "entered", None),
+      ("external_award", date(2025, 1, 1), None, "entered", None), ("leadership", date(2026, 1, 5), None, "entered", None)],
+     12),
+    ("a grant before the mentorship began", [("grant", date(2021, 12, 31), None, "entered", None)], 0),
+    ("a grant after the day the suggestions are made", [("grant", date(2026, 2, 2), None, "entered", None)], 0),
+]
+
+
+@pytest.mark.parametrize(("label", "rows", "expected"), MENTEE_MILESTONES, ids=[row[0] for row in MENTEE_MILESTONES])
+def test_mentee_milestones_in_suggestions_are_recorded_and_standing(app, dept, label, rows, expected):
+    """Mentor Person's mentee Cal (appointed 1 September 2021, so a CFAR fell due on 1 September
+    2024, inside the window; mentored from 1 January 2022) scores only what is recorded, stands,
+    and fell during the mentorship and the window."""
+    with app.app_context():
+        world = open_world(dept, eligibility={"min_years_mentoring": 1})
+        mentee, admin = person(dept, "Cal Cfar", appointed_on=date(2021, 9, 1)), dept.ids["admin"]
+        mentorship(dept.ids["mentor"], mentee, started_on=date(2022, 1, 1))
+        for kind, day, outcome, source, then in rows:
+            now = at(max(day, OPEN))
+            row = recorded.milestone(mentee, kind, day, admin, now, outcome=outcome, source=source)
+            if then == "confirmed":
+                recorded.confirm(row, dept.ids["director"], now)
+            elif then == "withdrawn":
+                recorded.withdraw(row, admin, now)
+        db.session.commit()
+        found = {s.person.id: s for s in nominations.suggestions(world.cycle, OPEN)}
+        mine = found[dept.ids["mentor"]]
+        assert mine.mentee_milestones * 3 == expected, label
+        assert mine.points == 5 * mine.mentees + mine.confirmed_meetings + 2 * mine.feedback_responses + expected
 
 
 def test_a_division_award_suggests_only_the_divisions_people(app, dept):

@@ -68,6 +68,9 @@ def test_the_history_obeys_the_ledger_rules(app, logins):
         entries = {e.id: e for e in db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.seq))}
         followers = Counter((e.target_id, e.entry_type) for e in entries.values() if e.target_id)
         assert max(followers.values()) == 1
+        divisions = dict(db.session.execute(select(Person.id, Person.division_id)).all())
+        directs = {(row.person_id, row.division_id) for row in db.session.scalars(select(DivisionDirector))}
+        admin_id = db.session.scalar(select(Person.id).where(Person.email == logins["admin"][0]))
         kinds = Counter()
         for entry in entries.values():
             tie = ties.get(entry.mentorship_id)
@@ -86,12 +89,16 @@ def test_the_history_obeys_the_ledger_rules(app, logins):
             assert target.entry_type == "contribution" and target.recorded_at < entry.recorded_at
             if entry.entry_type == "reversal":
                 assert entry.reason and entry.recorded_by_id == target.recorded_by_id
+            elif target.kind == "milestone":  # a self-reported milestone, confirmed by the director or an admin
+                assert (entry.target_id, "reversal") not in followers
+                assert entry.recorded_by_id == admin_id or (entry.recorded_by_id, divisions[target.person_id]) in directs
             else:
                 assert (entry.target_id, "reversal") not in followers
                 assert {entry.recorded_by_id, target.recorded_by_id} == {tie.mentor_id, tie.mentee_id}
-        assert {"meeting", "academic_plan_review", "peer_group_session", "mentor_training", "feedback_reflection"} <= set(kinds)
+        assert {"meeting", "academic_plan_review", "peer_group_session", "mentor_training", "feedback_reflection",
+                "milestone"} <= set(kinds)
         confirmable = sum(kinds[k] for k in ("meeting", "academic_plan_review", "peer_group_session", "sponsorship_action"))
-        confirmed = sum(1 for _, kind in followers if kind == "confirmation")
+        confirmed = sum(1 for target, kind in followers if kind == "confirmation" and entries[target].kind != "milestone")
         assert 0.6 <= confirmed / confirmable <= 0.95
 
 

@@ -154,12 +154,12 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, dept, ids, page):
     ("role", "nav"),
     [
         ("mentor", {"My mentoring", "Feedback report", "Reflections", "Awards", "My credits", "My milestones",
-                    "My dossier"}),
-        ("mentee", {"My mentors", "Feedback", "Awards", "My credits", "My milestones", "My dossier"}),
+                    "My dossier", "My profile"}),
+        ("mentee", {"My mentors", "Feedback", "Awards", "My credits", "My milestones", "My dossier", "My profile"}),
         ("director", {"Roster", "Mentorships", "Import", "Feedback", "Milestones", "Cases", "Awards", "My credits",
-                      "My milestones", "My dossier"}),
+                      "My milestones", "My dossier", "My profile"}),
         ("admin", {"Roster", "Mentorships", "Import", "Feedback", "Milestones", "Ledger", "Statements", "Cases",
-                   "Awards", "My credits", "My milestones", "My dossier"}),
+                   "Awards", "My credits", "My milestones", "My dossier", "My profile"}),
     ],
 )
 def test_navigation_offers_the_feedback_pages_of_each_role(client, dept, login, role, nav):

@@ -7,8 +7,12 @@ other mentee in NEPH) began on 1 January 2024; everyone was appointed on 1 July 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
+import pytest
+
+from recognition.extensions import db
+from tests.awards import recorded
 from tests.scheduler.conftest import add_mentorship, end_mentorship, notices, record_meeting, reverse, set_appointed
 
 BASE = "http://127.0.0.1:5000"
@@ -136,7 +140,7 @@ def test_the_cfar_reminder_goes_to_the_person_their_directors_and_formal_mentors
     assert run_job("cfar_reminders", cfar - timedelta(days=90)) == "sent 1 CFAR reminder"
     [mail] = outbox.new()
     assert mail.to == emails(dept, "mentee", "director", "mentor")
-    assert mail.subject == "CFAR on 2026-07-01: Mentee Person"
+    assert mail.subject == "CFAR due on 2026-07-01: Mentee Person"
     assert "3 years after the appointment on 2023-07-01" in mail.body
     assert f"{BASE}/people/{dept.ids['mentee']}" in mail.body
 
@@ -156,13 +160,77 @@ def test_a_cfar_reminder_missed_while_no_scheduler_ran_goes_out_until_the_date(a
     assert run_job("cfar_reminders", date(2026, 7, 2)) == "sent 0 CFAR reminders"
 
 
+# What is recorded for the mentee (appointed 1 July 2023, so a CFAR due 1 July 2026):
+# (label, [(day, outcome, source, then)], the due date reminded of, or None)
+RECORDED_CFARS = [
+    ("none recorded: due from the appointment", [], date(2026, 7, 1)),
+    ("recorded passed: nothing due", [(date(2026, 3, 1), "passed", "entered", None)], None),
+    ("recorded extended: the re-review two years later", [(date(2026, 3, 1), "extended", "entered", None)],
+     date(2028, 3, 1)),
+    ("extended, then passed at the re-review", [(date(2026, 3, 1), "extended", "entered", None),
+                                                (date(2027, 11, 1), "passed", "imported", None)], None),
+    ("a withdrawn pass does not stand", [(date(2026, 3, 1), "passed", "entered", "withdrawn")], date(2026, 7, 1)),
+    ("a self-reported pass not yet confirmed does not stand", [(date(2026, 3, 1), "passed", "self_reported", None)],
+     date(2026, 7, 1)),
+    ("a self-reported pass confirmed by the director stands", [(date(2026, 3, 1), "passed", "self_reported", "confirmed")],
+     None),
+]
+
+
+@pytest.mark.parametrize(("label", "rows", "due"), RECORDED_CFARS, ids=[row[0] for row in RECORDED_CFARS])
+def test_the_cfar_reminder_reads_the_recorded_cfars(app, dept, run_job, outbox, label, rows, due):
+    set_appointed(app, dept, {"mentee": date(2023, 7, 1)})
+    with app.app_context():
+        for day, outcome, source, then in rows:
+            now = datetime.combine(day, time(12))
+            row = recorded.milestone(dept.ids["mentee"], "cfar", day, dept.ids["admin"], now, outcome=outcome,
+                                     source=source)
+            if then == "confirmed":
+                recorded.confirm(row, dept.ids["director"], now)
+            elif then == "withdrawn":
+                recorded.withdraw(row, dept.ids["admin"], now)
+        db.session.commit()
+    # Every day from the original reminder window to past the latest possible re-review.
+    for day in (date(2026, 4, 2), date(2026, 7, 1), date(2027, 12, 2), date(2028, 3, 1)):
+        run_job("cfar_reminders", day)
+    mails = outbox.new()
+    if due is None:
+        assert mails == [] and notices(app) == [], label
+        return
+    [mail] = mails
+    assert mail.subject == f"CFAR due on {due.isoformat()}: Mentee Person"
+    if due.year == 2028:
+        assert "2 years after the review of 2026-03-01 was extended" in mail.body
+    else:
+        assert "3 years after the appointment on 2023-07-01" in mail.body
+    assert notices(app) == [("cfar", f"person:{dept.ids['mentee']}", due)]
+
+
+def test_a_recorded_appointment_counts_before_the_rosters_date(app, dept, run_job, outbox):
+    set_appointed(app, dept, {"mentee": None, "other_mentee": date(2023, 7, 1)})
+    with app.app_context():
+        # The mentee's roster has no date; the other mentee's recorded appointment was earlier than the roster's.
+        recorded.milestone(dept.ids["mentee"], "appointment", date(2023, 7, 1), dept.ids["admin"], datetime(2024, 1, 2))
+        recorded.milestone(dept.ids["other_mentee"], "appointment", date(2023, 1, 9), dept.ids["admin"],
+                           datetime(2024, 1, 2))
+        db.session.commit()
+    assert run_job("cfar_reminders", date(2026, 4, 2)) == "sent 1 CFAR reminder"
+    [mail] = outbox.new()
+    assert mail.subject == "CFAR due on 2026-07-01: Mentee Person"
+    assert run_job("cfar_reminders", date(2025, 10, 11)) == "sent 1 CFAR reminder"
+    [mail] = outbox.new()
+    assert mail.subject == "CFAR due on 2026-01-09: Other Mentee Person"
+    assert "3 years after the appointment on 2023-01-09" in mail.body
+    assert run_job("cfar_reminders", date(2026, 4, 3)) == "sent 0 CFAR reminders"
+
+
 def test_everyone_with_a_cfar_in_the_window_is_reminded_separately(app, dept, run_job, outbox):
     app.config["CFAR_YEARS"] = 4
     set_appointed(app, dept, {}, everyone_else=date(2022, 9, 15))  # CFAR on 15 September 2026
 
     assert run_job("cfar_reminders", date(2026, 9, 1)) == f"sent {len(dept.ids)} CFAR reminders"
     mails = outbox.new()
-    assert {mail.subject for mail in mails} == {f"CFAR on 2026-09-15: {role.replace('_', ' ').title()} Person"
+    assert {mail.subject for mail in mails} == {f"CFAR due on 2026-09-15: {role.replace('_', ' ').title()} Person"
                                                 for role in dept.ids}
     directors = {mail.subject.split(": ")[1]: mail.to for mail in mails}
     # A director is told of their own CFAR once, as its subject.
