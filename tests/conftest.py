@@ -24,6 +24,7 @@ import pytest
 from flask_migrate import upgrade
 from hypothesis import settings
 from sqlalchemy import func, select
+from werkzeug.routing.rules import Rule
 
 from recognition import create_app
 from recognition.credits import signing
@@ -34,6 +35,27 @@ from tests.support.pg_cluster import URL_ENV, start_server
 
 settings.register_profile("ci", deadline=None)
 settings.load_profile("ci")
+
+
+def _share_url_builders() -> None:
+    """Most tests build an app, and werkzeug compiles two URL-builder functions (Python
+    source, parsed and compiled) for each of the app's ~200 rules every time: 80% of
+    ``create_app``. The function depends only on the rule's parsed parts and defaults and
+    takes the rule as its first argument, so one compiled function serves every app's copy
+    of the rule. Tests only: a running app builds its map once."""
+    original = Rule._compile_builder
+    built: dict[tuple, object] = {}
+
+    def shared(self, append_unknown: bool = True):
+        key = (self.rule, tuple(self._trace), repr(sorted((self.defaults or {}).items())), append_unknown)
+        if key not in built:
+            built[key] = original(self, append_unknown)
+        return built[key]
+
+    Rule._compile_builder = shared
+
+
+_share_url_builders()
 
 ENV_PREFIX = "RECOGNITION_"
 _names = itertools.count(1)
