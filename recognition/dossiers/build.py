@@ -29,7 +29,8 @@ from ..ledger.models import LedgerEntry
 from ..mentorships.models import Mentorship
 from ..milestones import queries as milestones
 from ..milestones.models import Milestone
-from ..people.models import Person, Profile
+from ..people.models import Person
+from ..people.profiles import profile_of, profiles_of
 from . import rules
 
 FORMAT = 1
@@ -58,7 +59,7 @@ def content(person: Person, start: date, end: date) -> dict:
         "awards": awards_section(person.id, start, end),
         "credits": credits_section(person.id, start, end),
         "training": training_section(person.id, start, end),
-        "philosophy": (db.session.get(Profile, person.id) or Profile(philosophy="")).philosophy or "",
+        "philosophy": profile_of(person.id)[1],
     }
 
 
@@ -74,10 +75,8 @@ def _confirmations(entry_ids: list[int]) -> dict[int, dict]:
 
 
 def _named(person_ids: list[int]) -> dict[int, bool]:
-    """Whether each person may be named in others' dossiers (no profile row: named)."""
-    chosen = dict(db.session.execute(select(Profile.person_id, Profile.named_in_dossiers)
-                                     .where(Profile.person_id.in_(person_ids))).all()) if person_ids else {}
-    return {person_id: chosen.get(person_id, True) for person_id in person_ids}
+    """Whether each person may be named in others' dossiers (``profiles_of``: no profile, named)."""
+    return {person_id: named for person_id, (named, _) in profiles_of(person_ids).items()}
 
 
 def _milestone_entries(milestone_ids: list[int]) -> dict[int, tuple[int, str]]:
