@@ -198,6 +198,29 @@ def instance_path(monkeypatch, tmp_path, signing_keys):
     return path
 
 
+@contextmanager
+def module_app(request: pytest.FixtureRequest, tmp_path_factory, name: str):
+    """For a module-scoped fixture parametrised over the backends: an app of its own on a
+    fresh database of ``request.param``, with an instance folder holding the session's
+    signing key (as ``recognition init`` makes it) and no ``RECOGNITION_*`` overrides;
+    its engines are disposed after."""
+    folder = tmp_path_factory.mktemp(name)
+    instance = folder / "instance"
+    instance.mkdir()
+    keys = request.getfixturevalue("signing_keys")
+    for key_file in (signing.KEY_FILE, signing.RING_FILE):
+        shutil.copyfile(keys / key_file, instance / key_file)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        clear_environment(monkeypatch)
+        monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(instance))
+        with fresh_database(request, request.param, folder) as url:
+            built = create_app(app_config(url))
+            try:
+                yield built
+            finally:
+                dispose_engines(built)
+
+
 @pytest.fixture
 def app(instance_path, database_url):
     app = create_app(app_config(database_url))

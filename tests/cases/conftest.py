@@ -16,7 +16,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from recognition import create_app
 from recognition.auth.service import COMMAND_LINE
 from recognition.cases import service
 from recognition.clock import utcnow
@@ -27,7 +26,7 @@ from recognition.milestones.models import Milestone
 from recognition.mentorships.models import Mentorship
 from recognition.milestones.rules import fingerprint
 from recognition.people.models import Person
-from tests.conftest import app_config, clear_environment, dispose_engines, fresh_database, selected_backends
+from tests.conftest import module_app, selected_backends
 from tests.support.department import PASSWORD, Department
 
 DUE = utcnow().date() + timedelta(days=90)
@@ -130,26 +129,11 @@ def scratch(world: World) -> int:
 
 
 @pytest.fixture(scope="module", params=selected_backends())
-def world(request, tmp_path_factory, signing_keys):
+def world(request, tmp_path_factory):
     """One department with an open case (a member, a recused member, a removed member) and
     a closed one about the same candidate, per backend, for the module."""
-    import shutil
-
-    from recognition.credits import signing
-
-    folder = tmp_path_factory.mktemp("cases-world")
-    (folder / "instance").mkdir()
-    for name in (signing.KEY_FILE, signing.RING_FILE):
-        shutil.copyfile(signing_keys / name, folder / "instance" / name)
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        clear_environment(monkeypatch)
-        monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(folder / "instance"))
-        with fresh_database(request, request.param, folder) as url:
-            app = create_app(app_config(url))
-            try:
-                yield build_world(app, app.test_client())
-            finally:
-                dispose_engines(app)
+    with module_app(request, tmp_path_factory, "cases-world") as app:
+        yield build_world(app, app.test_client())
 
 
 @pytest.fixture(scope="module")

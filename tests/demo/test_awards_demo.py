@@ -19,13 +19,11 @@ from datetime import date, datetime, time
 import pytest
 from sqlalchemy import func, select
 
-from recognition import create_app
 from recognition.auth.models import RoleGrant
 from recognition.awards import announce, badges, committee, cycles, nominations
 from recognition.awards.models import (
     Award, Cycle, CycleTransition, Decision, Grant, Letter, Nomination, Recusal, ScoreSet,
 )
-from recognition.credits import signing
 from recognition.credits.signing import app_key
 from recognition.demo import awards as demo_awards
 from recognition.demo import builder
@@ -35,7 +33,7 @@ from recognition.ledger.models import LedgerEntry
 from recognition.outbox import OutboxMessage
 from recognition.people.models import Person
 from recognition.scheduler.jobs import award_cycles_job
-from tests.conftest import app_config, clear_environment, dispose_engines, fresh_database, selected_backends
+from tests.conftest import module_app, selected_backends
 
 from .conftest import SEED, TODAY
 
@@ -53,20 +51,12 @@ class Demo:
 
 @pytest.fixture(scope="module", params=selected_backends())
 def demo(request, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("awards-demo")
-    (folder / "instance").mkdir()
-    signing.ensure_key(folder / "instance")  # as `recognition init` makes it
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        clear_environment(monkeypatch)
-        monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(folder / "instance"))
-        with fresh_database(request, request.param, folder) as url:
-            app = create_app(app_config(url))
-            with app.app_context():
-                logins = builder.load(SEED, today=TODAY, scale=SCALE)
-                ids = {role: db.session.scalar(select(Person.id).where(Person.email == email))
-                       for role, email, _ in logins}
-            yield Demo(app, ids)
-            dispose_engines(app)
+    with module_app(request, tmp_path_factory, "awards-demo") as app:
+        with app.app_context():
+            logins = builder.load(SEED, today=TODAY, scale=SCALE)
+            ids = {role: db.session.scalar(select(Person.id).where(Person.email == email))
+                   for role, email, _ in logins}
+        yield Demo(app, ids)
 
 
 def cycle_of(slug: str, year: int) -> Cycle:

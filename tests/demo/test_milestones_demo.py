@@ -17,9 +17,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from recognition import create_app
 from recognition.clock import add_years
-from recognition.credits import signing
 from recognition.demo import builder
 from recognition.extensions import db
 from recognition.ledger import service as ledger
@@ -30,7 +28,7 @@ from recognition.milestones.rules import FINGERPRINTED, OPTIONAL_FIELDS, cleaned
 from recognition.mentorships.models import Mentorship
 from recognition.people.models import RANKS, DivisionDirector, Person, Profile
 from recognition.people.profiles import profile_of
-from tests.conftest import app_config, clear_environment, dispose_engines, fresh_database, selected_backends
+from tests.conftest import module_app, selected_backends
 
 from .conftest import SCALE, SEED, TODAY
 
@@ -45,20 +43,12 @@ class Demo:
 
 @pytest.fixture(scope="module", params=selected_backends())
 def demo(request, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("milestones-demo")
-    (folder / "instance").mkdir()
-    signing.ensure_key(folder / "instance")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        clear_environment(monkeypatch)
-        monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(folder / "instance"))
-        with fresh_database(request, request.param, folder) as url:
-            app = create_app(app_config(url))
-            with app.app_context():
-                logins = builder.load(SEED, today=TODAY, scale=SCALE)
-                ids = {role: db.session.scalar(select(Person.id).where(Person.email == email))
-                       for role, email, _ in logins}
-            yield Demo(app, ids)
-            dispose_engines(app)
+    with module_app(request, tmp_path_factory, "milestones-demo") as app:
+        with app.app_context():
+            logins = builder.load(SEED, today=TODAY, scale=SCALE)
+            ids = {role: db.session.scalar(select(Person.id).where(Person.email == email))
+                   for role, email, _ in logins}
+        yield Demo(app, ids)
 
 
 def test_every_milestone_is_fingerprinted_by_its_ledger_entry_and_the_chain_verifies(demo):

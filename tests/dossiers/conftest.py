@@ -27,11 +27,9 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from recognition import create_app
 from recognition.auth.service import load_actor, set_password
 from recognition.cases.models import Case, CaseMember
 from recognition.clock import utcnow
-from recognition.credits import signing
 from recognition.extensions import db
 from recognition.feedback import service as feedback
 from recognition.feedback.models import Answer, Release, Response
@@ -40,7 +38,7 @@ from recognition.ledger.models import LedgerEntry
 from recognition.milestones.models import Milestone
 from recognition.milestones.rules import fingerprint
 from recognition.people.models import Person, Profile
-from tests.conftest import app_config, clear_environment, dispose_engines, fresh_database, selected_backends
+from tests.conftest import module_app, selected_backends
 from tests.support.department import PASSWORD, Department
 
 START, END = date(2024, 1, 1), date(2025, 12, 31)
@@ -177,18 +175,10 @@ def build_world(app) -> World:
 
 @pytest.fixture(scope="module", params=selected_backends())
 def world(request, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("dossiers")
-    (folder / "instance").mkdir()
-    signing.ensure_key(folder / "instance")  # as `recognition init` makes it
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        clear_environment(monkeypatch)
-        monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(folder / "instance"))
-        with fresh_database(request, request.param, folder) as url:
-            app = create_app(app_config(url))
-            with app.app_context():
-                built = build_world(app)
-            yield built
-            dispose_engines(app)
+    with module_app(request, tmp_path_factory, "dossiers") as app:
+        with app.app_context():
+            built = build_world(app)
+        yield built
 
 
 def count(app, model, **where) -> int:
