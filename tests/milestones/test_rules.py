@@ -128,3 +128,19 @@ def test_blank_text_is_none_and_the_fingerprint_changes_with_any_field():
     for name, other in (("person_id", 3), ("rank", "associate"), ("occurred_on", date(2024, 7, 2)), ("note", "x"),
                         ("source", "imported"), ("recorded_by_id", 4), ("corrects_id", 9)):
         assert rules.fingerprint({**base, name: other}) != rules.fingerprint(base), name
+
+
+@pytest.mark.parametrize("appointed_on, cfars, due", [
+    (date(2023, 7, 1), [], date(2026, 7, 1)),                          # three years after the appointment
+    (date(2024, 2, 29), [], date(2027, 2, 28)),                        # a 29 February appointment: 28 February
+    (date(2023, 12, 31), [], date(2026, 12, 31)),                      # the last day of a year stays in its year
+    (None, [], None),                                                  # nothing to count from: not guessed
+    (date(2023, 7, 1), [(date(2026, 6, 30), "passed")], None),         # passed: nothing due
+    (date(2023, 7, 1), [(date(2026, 6, 30), "extended")], date(2028, 6, 30)),  # re-review two years on
+    (date(2022, 2, 28), [(date(2024, 2, 29), "extended")], date(2026, 2, 28)),  # extended on 29 February
+    # The latest recorded outcome decides: extended, then passed at the re-review.
+    (date(2021, 7, 1), [(date(2024, 7, 1), "extended"), (date(2026, 7, 1), "passed")], None),
+    (None, [(date(2025, 1, 15), "extended")], date(2027, 1, 15)),      # recorded without an appointment date
+])
+def test_a_cfar_is_due_from_the_appointment_or_the_last_extension_and_never_after_passing(appointed_on, cfars, due):
+    assert rules.cfar_due(appointed_on, cfars, years=3, extension_years=2) == due
