@@ -89,7 +89,7 @@ def document_unavailable(spec) -> None:
     retry after ``Retry-After`` (``errors.py``)."""
     response = {
         "description": "Service Unavailable: the database is busy, read-only, full or unreachable, and nothing "
-                       "was changed (errors.database says which); retry after Retry-After seconds",
+        "was changed (errors.database says which); retry after Retry-After seconds",
         "headers": {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}},
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }

@@ -30,14 +30,18 @@ def _create_app():
     except ConfigurationError as error:
         raise NoAppException(str(error)) from None
     except SyntaxError as error:
-        raise NoAppException(f"The configuration file {error.filename} is not valid Python ({error.msg}, line "
-                             f"{error.lineno}): correct it, or move it away and run `recognition init`.") from None
+        raise NoAppException(
+            f"The configuration file {error.filename} is not valid Python ({error.msg}, line "
+            f"{error.lineno}): correct it, or move it away and run `recognition init`."
+        ) from None
     except ArgumentError:
-        raise NoAppException("DATABASE_URL is not a database URL: set RECOGNITION_DATABASE_URL (or DATABASE_URL in "
-                             "the instance config) to e.g. postgresql://USER@HOST/NAME, or unset it for SQLite.") from None
+        raise NoAppException(
+            "DATABASE_URL is not a database URL: set RECOGNITION_DATABASE_URL (or DATABASE_URL in "
+            "the instance config) to e.g. postgresql://USER@HOST/NAME, or unset it for SQLite."
+        ) from None
 
 
-def prepare() -> "object":
+def prepare() -> object:
     """Create the instance folder and config if missing, build the app, apply migrations,
     and make the signing key of a new deployment."""
     config, written = instance.ensure()
@@ -73,7 +77,8 @@ def _bind_earlier_entries() -> None:
     from .ledger.models import LedgerEntry
 
     if checkpoints.latest() is not None or not db.session.scalar(
-            select(exists().where(LedgerEntry.chain_version.is_(None)))):
+        select(exists().where(LedgerEntry.chain_version.is_(None)))
+    ):
         return
     try:
         made, _ = checkpoints.make(utcnow())
@@ -82,8 +87,10 @@ def _bind_earlier_entries() -> None:
         click.echo(f"Warning: {error.message}", err=True)
         return
     db.session.commit()
-    click.echo(f"Signed checkpoint at position {made.seq}: the entries chained before this version are now bound "
-               "to their ids (`recognition ledger verify` checks them).")
+    click.echo(
+        f"Signed checkpoint at position {made.seq}: the entries chained before this version are now bound "
+        "to their ids (`recognition ledger verify` checks them)."
+    )
 
 
 def _refuse_to_replace_a_lost_key(app) -> None:
@@ -101,15 +108,24 @@ def _refuse_to_replace_a_lost_key(app) -> None:
     try:
         known = [entry.key_id for entry in signing.read_ring(signing.ring_path(app.instance_path))]
     except ValueError:
-        raise click.ClickException(f"The key ring {signing.ring_path(app.instance_path)} cannot be read, and the "
-                                   f"signing key {path} is missing: restore both from the backup.") from None
-    known = known or [found for found in (db.session.scalar(select(Statement.key_id).limit(1)),
-                                          db.session.scalar(select(Grant.key_id).limit(1))) if found]
+        raise click.ClickException(
+            f"The key ring {signing.ring_path(app.instance_path)} cannot be read, and the "
+            f"signing key {path} is missing: restore both from the backup."
+        ) from None
+    known = known or [
+        found
+        for found in (
+            db.session.scalar(select(Statement.key_id).limit(1)),
+            db.session.scalar(select(Grant.key_id).limit(1)),
+        )
+        if found
+    ]
     if known:
         raise click.ClickException(
             f"The signing key {path} is missing, and this deployment has signed with key {', '.join(known)}. "
             "Restore the key from the backup, or run `recognition keys rotate --lost` to sign with a new key "
-            "from now on (what the old key signed stays verifiable if the key ring lists it).")
+            "from now on (what the old key signed stays verifiable if the key ring lists it)."
+        )
 
 
 @click.command("init")
@@ -144,7 +160,13 @@ def serve(app, host: str, port: int) -> None:
 @click.option("--seed", default=2024, show_default=True, type=int, help="The same seed builds the same department.")
 @click.option("--no-serve", is_flag=True, help="Only load the demo data.")
 @click.option("--reset", is_flag=True, help="First wipe this database (all its data!) and migrate it afresh.")
-@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.1, 5), help="Department size; 1 is about 900 faculty.")
+@click.option(
+    "--scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 5),
+    help="Department size; 1 is about 900 faculty.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def demo_command(seed, no_serve, reset, scale, host, port):
@@ -165,8 +187,10 @@ def demo_command(seed, no_serve, reset, scale, host, port):
         click.echo(f"  {role}: {email} / {password}")
     earlier = _demo_address(app)
     if earlier:
-        click.echo(f"The demo was loaded earlier for {earlier}: its certificates and emails name that address "
-                   "(--reset loads it afresh for this one).")
+        click.echo(
+            f"The demo was loaded earlier for {earlier}: its certificates and emails name that address "
+            "(--reset loads it afresh for this one)."
+        )
     if no_serve:
         click.echo(links.describe(app))
     else:
@@ -204,10 +228,20 @@ def ledger_group():
 
 
 @ledger_group.command("verify")
-@click.option("--head", "heads", multiple=True, metavar="SEQ:HASH",
-              help="A chain head recorded earlier (as `ledger head` prints it); repeatable.")
-@click.option("--checkpoints", "copy", type=click.File("r", encoding="utf-8"), metavar="FILE",
-              help="A copy of /ledger/checkpoints.json downloaded earlier.")
+@click.option(
+    "--head",
+    "heads",
+    multiple=True,
+    metavar="SEQ:HASH",
+    help="A chain head recorded earlier (as `ledger head` prints it); repeatable.",
+)
+@click.option(
+    "--checkpoints",
+    "copy",
+    type=click.File("r", encoding="utf-8"),
+    metavar="FILE",
+    help="A copy of /ledger/checkpoints.json downloaded earlier.",
+)
 @with_appcontext
 def ledger_verify_command(heads, copy):
     """Check the whole hash chain against every recorded head (checkpoints, issued
@@ -235,8 +269,10 @@ def ledger_verify_command(heads, copy):
     if verdict.valid:
         click.echo(anchors.describe(verdict))
         if verdict.anchors_checked:
-            click.echo(f"It agrees with all {verdict.anchors_checked} recorded heads (checkpoints, issued statements "
-                       "and heads given).")
+            click.echo(
+                f"It agrees with all {verdict.anchors_checked} recorded heads (checkpoints, issued statements "
+                "and heads given)."
+            )
         return
     if verdict.anchor:
         click.echo(f"Failed against {verdict.anchor}.", err=True)
@@ -393,8 +429,10 @@ class Group(FlaskGroup):
             raise click.ClickException(error.message) from None
         except OperationalError as error:
             reason = str(error.orig).strip().splitlines()[0] if error.orig else "no answer"
-            raise click.ClickException(f"The database cannot be reached or used ({reason}): check "
-                                       "RECOGNITION_DATABASE_URL and that the server is up.") from None
+            raise click.ClickException(
+                f"The database cannot be reached or used ({reason}): check "
+                "RECOGNITION_DATABASE_URL and that the server is up."
+            ) from None
 
 
 def main() -> None:

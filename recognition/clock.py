@@ -1,6 +1,10 @@
 """The one place that reads the wall clock. Services take ``now`` as an argument."""
 
-from datetime import UTC, date, datetime
+import calendar
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 
 def utcnow() -> datetime:
@@ -18,3 +22,32 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
+
+
+# The department's own calendar (SCHEDULER_TIMEZONE) --------------------------------
+
+
+def zone(config) -> ZoneInfo:
+    name = config["SCHEDULER_TIMEZONE"]
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"SCHEDULER_TIMEZONE {name!r} is not a time zone name like America/Toronto") from None
+
+
+def local_today(config) -> date:
+    """Today where the department is."""
+    return utcnow().replace(tzinfo=UTC).astimezone(zone(config)).date()
+
+
+def moment(day: date) -> datetime:
+    """The time work done for ``day`` is recorded at (naive UTC, as stored): now when ``day``
+    is today, otherwise noon UTC of ``day``, so a run for another date (by hand, or a test)
+    decides and records everything as of that date."""
+    return utcnow() if day == local_today(current_app.config) else datetime.combine(day, time(12))
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (earlier if negative); the month's last day if it has no such day."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))

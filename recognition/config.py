@@ -187,7 +187,7 @@ def from_environment(environ) -> dict:
             continue
         if key.startswith(ENV_PREFIX + "TEST_"):  # settings of the test suite, not the app
             continue
-        values[key[len(ENV_PREFIX):]] = parse_value(raw)
+        values[key[len(ENV_PREFIX) :]] = parse_value(raw)
     return values
 
 
@@ -202,5 +202,5 @@ def normalise_database_url(url: str) -> str:
     """PostgreSQL goes through psycopg 3 whatever scheme the operator wrote."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

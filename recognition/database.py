@@ -86,8 +86,10 @@ def _on_begin(connection):
     if connection.dialect.name == "postgresql":
         if in_request:
             lock, statement = _limit("POSTGRES_LOCK_TIMEOUT_MS"), _limit("POSTGRES_STATEMENT_TIMEOUT_MS")
-            connection.exec_driver_sql(f"SELECT set_config('lock_timeout', '{lock}ms', true), "
-                                       f"set_config('statement_timeout', '{statement}ms', true)")
+            connection.exec_driver_sql(
+                f"SELECT set_config('lock_timeout', '{lock}ms', true), "
+                f"set_config('statement_timeout', '{statement}ms', true)"
+            )
         elif _read_only.get():
             connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         return
@@ -105,8 +107,16 @@ BUSY, TIMEOUT, READ_ONLY, FULL, UNREACHABLE = "busy", "timeout", "read_only", "f
 # SQLite's primary result codes (``sqlite3.Error.sqlite_errorcode & 0xff``).
 SQLITE_CODES = {5: BUSY, 6: BUSY, 8: READ_ONLY, 10: UNREACHABLE, 13: FULL, 14: UNREACHABLE}
 # PostgreSQL SQLSTATEs, exact or by class (their first two characters).
-POSTGRES_STATES = {"55P03": BUSY, "40P01": BUSY, "40001": BUSY, "57014": TIMEOUT, "25006": READ_ONLY,
-                   "57P01": UNREACHABLE, "57P02": UNREACHABLE, "57P03": UNREACHABLE}
+POSTGRES_STATES = {
+    "55P03": BUSY,
+    "40P01": BUSY,
+    "40001": BUSY,
+    "57014": TIMEOUT,
+    "25006": READ_ONLY,
+    "57P01": UNREACHABLE,
+    "57P02": UNREACHABLE,
+    "57P03": UNREACHABLE,
+}
 POSTGRES_CLASSES = {"53": FULL, "08": UNREACHABLE}
 # Conditions tied to the connection, not to the moment: replace every open connection.
 STALE = frozenset({READ_ONLY, UNREACHABLE})
@@ -121,17 +131,37 @@ class Unavailable:
 
 
 ANSWERS = {
-    BUSY: Unavailable(BUSY, "The database is busy with other changes and nothing was changed; "
-                            "try again in a few seconds.", "is busy: another change holds the lock", 2),
-    TIMEOUT: Unavailable(TIMEOUT, "The database took too long to answer and nothing was changed; "
-                                  "try again in a few seconds.", "did not answer in time", 5),
-    READ_ONLY: Unavailable(READ_ONLY, "The database cannot be written to at the moment, so nothing was "
-                                      "changed; the operator must make it writable (GET /readyz says so).",
-                           "is read-only", 30),
-    FULL: Unavailable(FULL, "The database's disk is full, so nothing was changed; the operator must free "
-                            "space.", "is out of space", 30),
-    UNREACHABLE: Unavailable(UNREACHABLE, "The database cannot be reached at the moment and nothing was "
-                                          "changed; try again shortly.", "cannot be reached", 30),
+    BUSY: Unavailable(
+        BUSY,
+        "The database is busy with other changes and nothing was changed; try again in a few seconds.",
+        "is busy: another change holds the lock",
+        2,
+    ),
+    TIMEOUT: Unavailable(
+        TIMEOUT,
+        "The database took too long to answer and nothing was changed; try again in a few seconds.",
+        "did not answer in time",
+        5,
+    ),
+    READ_ONLY: Unavailable(
+        READ_ONLY,
+        "The database cannot be written to at the moment, so nothing was "
+        "changed; the operator must make it writable (GET /readyz says so).",
+        "is read-only",
+        30,
+    ),
+    FULL: Unavailable(
+        FULL,
+        "The database's disk is full, so nothing was changed; the operator must free space.",
+        "is out of space",
+        30,
+    ),
+    UNREACHABLE: Unavailable(
+        UNREACHABLE,
+        "The database cannot be reached at the moment and nothing was changed; try again shortly.",
+        "cannot be reached",
+        30,
+    ),
 }
 
 
@@ -145,8 +175,12 @@ def reason_of(error: BaseException) -> str | None:
         if code is not None:
             return SQLITE_CODES.get(code & 0xFF)
         text_ = str(original).lower()
-        for words, reason in (("locked", BUSY), ("readonly", READ_ONLY), ("disk is full", FULL),
-                              ("unable to open", UNREACHABLE)):
+        for words, reason in (
+            ("locked", BUSY),
+            ("readonly", READ_ONLY),
+            ("disk is full", FULL),
+            ("unable to open", UNREACHABLE),
+        ):
             if words in text_:
                 return reason
         return None

@@ -33,7 +33,7 @@ class DomainError(Exception):
             self.status = status
 
     @classmethod
-    def field(cls, field: str, rule: str, message: str | None = None) -> "DomainError":
+    def field(cls, field: str, rule: str, message: str | None = None) -> DomainError:
         return cls(message or f"{field}: {rule}", {field: [rule]})
 
 
@@ -50,8 +50,10 @@ class Conflict(DomainError):
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path in PROBES or (
-        request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith("/api/")
+        or request.path in PROBES
+        or (request.accept_mimetypes.best == "application/json")
     )
 
 
@@ -113,8 +115,11 @@ def register(app) -> None:
         """An installation without its templates cannot show pages: say so (and /readyz
         fails) instead of a bare 500 on every page."""
         app.logger.error("Template %s is not in %s", error.name, app.template_folder)
-        return respond(503, "This installation of the app is missing its page templates; "
-                            "the operator must reinstall it (GET /readyz says what is wrong).")
+        return respond(
+            503,
+            "This installation of the app is missing its page templates; "
+            "the operator must reinstall it (GET /readyz says what is wrong).",
+        )
 
     @app.errorhandler(DBAPIError)
     def handle_database_error(error: DBAPIError):
@@ -124,8 +129,13 @@ def register(app) -> None:
         answer = unavailable(error)
         if answer is None:
             return handle_unexpected(error)
-        app.logger.warning("Database unavailable (%s) for %s %s: %s", answer.reason, request.method,
-                           request.path, getattr(error, "orig", error))
+        app.logger.warning(
+            "Database unavailable (%s) for %s %s: %s",
+            answer.reason,
+            request.method,
+            request.path,
+            getattr(error, "orig", error),
+        )
         try:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the session is discarded at teardown anyway

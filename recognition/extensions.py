@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import flask_smorest
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -71,6 +73,13 @@ class Api(flask_smorest.Api):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# ``db.Model`` is made while the program runs, so a type checker cannot see it: tables
+# subclass ``Model``, which is ``db.Model`` at run time and its declarative base to mypy.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

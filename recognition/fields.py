@@ -24,7 +24,7 @@ from contextvars import ContextVar
 
 from marshmallow import ValidationError
 from marshmallow import fields as _fields
-from marshmallow.fields import *  # noqa: F401,F403  (the rest of marshmallow's fields, unchanged)
+from marshmallow.fields import *  # noqa: F403  (the rest of marshmallow's fields, unchanged)
 
 NUL = "must not contain NUL characters"
 SURROGATE = "must be valid Unicode text (it holds an unpaired surrogate code point)"

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import utcnow
 from .errors import DomainError, respond
-from .extensions import db
+from .extensions import Model, db
 from .parsing import Blueprint
 
 HEADER = "Idempotency-Key"
@@ -47,7 +47,7 @@ KEY_RULE = "must be 1 to 255 visible ASCII characters (a UUID is a good key)"
 NOT_RECORDED = "x-idempotency-key-not-recorded"
 
 
-class IdempotencyKey(db.Model):
+class IdempotencyKey(Model):
     __tablename__ = "idempotency_keys"
     __table_args__ = (UniqueConstraint("owner_id", "key"),)
 
@@ -124,8 +124,11 @@ def begin():
 
     owner_id, now = api_actor().person_id, utcnow()
     hours = current_app.config["IDEMPOTENCY_KEY_HOURS"]
-    db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.owner_id == owner_id,
-                                                    IdempotencyKey.created_at < now - timedelta(hours=hours)))
+    db.session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.owner_id == owner_id, IdempotencyKey.created_at < now - timedelta(hours=hours)
+        )
+    )
     found = fingerprint()
     row = _find(owner_id, key)
     if row is not None:
@@ -138,8 +141,7 @@ def fingerprint() -> str:
     """What makes two requests the same: method, path, query and body. A JSON body is
     compared as data (spacing and key order aside); a multipart body by its fields and
     each file's name and content (clients draw a new boundary for every try)."""
-    parts: dict = {"method": request.method, "path": request.path,
-                   "query": _pairs(request.args)}
+    parts: dict = {"method": request.method, "path": request.path, "query": _pairs(request.args)}
     body = request.get_json(silent=True) if request.is_json else None
     if body is not None:
         parts["json"] = body
@@ -164,17 +166,24 @@ def _pairs(values) -> list[list[str]]:
 
 
 def _find(owner_id: int, key: str) -> IdempotencyKey | None:
-    return db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.owner_id == owner_id,
-                                                          IdempotencyKey.key == key))
+    return db.session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.owner_id == owner_id, IdempotencyKey.key == key)
+    )
 
 
 def _answer(row: IdempotencyKey, found: str):
     if row.fingerprint != found:
         same_route = (row.method, row.path) == (request.method, request.path)
-        rule = "was used for a request with another body" if same_route else \
-            f"was used for another request ({row.method} {row.path})"
-        raise DomainError(f"This {HEADER} was already used for a different request; send a new key for a new "
-                          "request, or the same body to get the first reply again.", {HEADER: [rule]})
+        rule = (
+            "was used for a request with another body"
+            if same_route
+            else f"was used for another request ({row.method} {row.path})"
+        )
+        raise DomainError(
+            f"This {HEADER} was already used for a different request; send a new key for a new "
+            "request, or the same body to get the first reply again.",
+            {HEADER: [rule]},
+        )
     if row.status is None:
         return _in_progress(row)
     headers = {REPLAYED: "true"}
@@ -186,12 +195,15 @@ def _answer(row: IdempotencyKey, found: str):
 def _in_progress(row: IdempotencyKey | None):
     fresh = row is None or utcnow() - row.created_at < timedelta(minutes=2)
     if fresh:
-        message = (f"A request with this {HEADER} is still being carried out; send it again in a moment "
-                   "to get its reply.")
+        message = (
+            f"A request with this {HEADER} is still being carried out; send it again in a moment to get its reply."
+        )
         rule = "is in use by a request still in progress"
     else:
-        message = (f"The request with this {HEADER} was carried out, but its reply was lost; look the result "
-                   "up before sending anything new (a new key would do the work again).")
+        message = (
+            f"The request with this {HEADER} was carried out, but its reply was lost; look the result "
+            "up before sending anything new (a new key would do the work again)."
+        )
         rule = "was used by a request whose reply was not kept"
     body, status = respond(409, message, {HEADER: [rule]})
     return body, status, {"Retry-After": "1"} if fresh else {}
@@ -206,8 +218,16 @@ def _record(session) -> None:
         return  # a savepoint's release is not a commit: the key waits for the transaction's
     session.flush()  # the work first: its own errors stay its own
     pending.recorded = True
-    session.add(IdempotencyKey(owner_id=pending.owner_id, key=pending.key, method=request.method,
-                               path=request.path, fingerprint=pending.fingerprint, created_at=pending.now))
+    session.add(
+        IdempotencyKey(
+            owner_id=pending.owner_id,
+            key=pending.key,
+            method=request.method,
+            path=request.path,
+            fingerprint=pending.fingerprint,
+            created_at=pending.now,
+        )
+    )
     try:
         session.flush()
     except IntegrityError as error:
@@ -219,36 +239,52 @@ def _store_reply(response):
     if pending is None or not pending.recorded:
         return response
     if response.status_code >= 500 or response.direct_passthrough or response.is_streamed:
-        current_app.logger.warning("The reply to %s %s (%s %s) was not kept", request.method, request.path,
-                                   HEADER, pending.key)
+        current_app.logger.warning(
+            "The reply to %s %s (%s %s) was not kept", request.method, request.path, HEADER, pending.key
+        )
         return response
     try:
         db.session.rollback()  # the work is committed; start the reply's own transaction
-        db.session.execute(update(IdempotencyKey).where(IdempotencyKey.owner_id == pending.owner_id,
-                                                        IdempotencyKey.key == pending.key)
-                           .values(status=response.status_code, body=response.get_data(),
-                                   content_type=response.content_type, location=response.headers.get("Location")))
+        db.session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.owner_id == pending.owner_id, IdempotencyKey.key == pending.key)
+            .values(
+                status=response.status_code,
+                body=response.get_data(),
+                content_type=response.content_type,
+                location=response.headers.get("Location"),
+            )
+        )
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
-        current_app.logger.exception("The reply to %s %s (%s %s) could not be kept", request.method,
-                                     request.path, HEADER, pending.key)
+        current_app.logger.exception(
+            "The reply to %s %s (%s %s) could not be kept", request.method, request.path, HEADER, pending.key
+        )
     return response
 
 
 def document(spec, hours: int) -> None:
     """Every POST that needs a token takes the header: say so in the OpenAPI document."""
     parameter = {
-        "in": "header", "name": HEADER, "required": False, "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+        "in": "header",
+        "name": HEADER,
+        "required": False,
+        "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
         "description": (
             "Makes a retry safe: the same key with the same request returns the first reply (marked "
             f"{REPLAYED}: true) instead of doing the work again; with a different request it is a 422, and "
             f"while the first is still running a 409. Keys are per person and kept {hours} hours; a refused "
-            "request (4xx before any change) uses none."),
+            "request (4xx before any change) uses none."
+        ),
     }
-    unrecorded = {**parameter, "description": (
-        "Checked, but nothing is stored: the answer keeps no trace of who sent it or when. It can be given "
-        "once, so a retry whose first try arrived is a 409 (already answered).")}
+    unrecorded = {
+        **parameter,
+        "description": (
+            "Checked, but nothing is stored: the answer keeps no trace of who sent it or when. It can be given "
+            "once, so a retry whose first try arrived is a 409 (already answered)."
+        ),
+    }
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     for operations in spec._paths.values():
         operation = operations.get("post")

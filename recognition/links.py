@@ -67,8 +67,10 @@ def describe(app: Flask) -> str:
     """One line for the operator: which address links name, and how to change it."""
     if is_configured(app):
         return f"Links in emails and certificates name {base_url_of(app)} (BASE_URL)."
-    return (f"Links in emails and certificates name {base_url_of(app)}, or the address a page was "
-            "requested at; set RECOGNITION_BASE_URL to name one address for all.")
+    return (
+        f"Links in emails and certificates name {base_url_of(app)}, or the address a page was "
+        "requested at; set RECOGNITION_BASE_URL to name one address for all."
+    )
 
 
 def unconfigured_warning(app: Flask) -> str | None:
@@ -76,6 +78,8 @@ def unconfigured_warning(app: Flask) -> str | None:
     scheduler, the statement batch): a warning when BASE_URL is not set."""
     if is_configured(app):
         return None
-    return (f"Warning: BASE_URL is not set, so links in the emails and certificates made here name "
-            f"{base_url_of(app)}. Set RECOGNITION_BASE_URL (or BASE_URL in the instance config) to the "
-            "address people reach the app at.")
+    return (
+        f"Warning: BASE_URL is not set, so links in the emails and certificates made here name "
+        f"{base_url_of(app)}. Set RECOGNITION_BASE_URL (or BASE_URL in the instance config) to the "
+        "address people reach the app at."
+    )

@@ -11,10 +11,10 @@ twice (see ``deliver`` for the one window where a message may go out again).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
 import smtplib
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -23,13 +23,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import utcnow
-from .extensions import db
+from .extensions import Model, db
 from .mail import compose, send
 
 log = logging.getLogger(__name__)
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,7 +64,9 @@ def queue(messages: Iterable[Message], now: datetime | None = None) -> int:
     known = set()
     keys = [m.key for m in messages]
     for first in range(0, len(keys), 500):
-        known.update(db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys[first:first + 500]))))
+        known.update(
+            db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys[first : first + 500])))
+        )
     now = now or utcnow()
     fresh = [m for m in messages if m.key not in known]
     if not fresh:
@@ -73,12 +75,23 @@ def queue(messages: Iterable[Message], now: datetime | None = None) -> int:
     # scheduler) loses quietly instead of failing the whole transaction.
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    rows = [{"key": m.key, "recipient": m.recipient, "subject": m.subject[:300], "body": m.body, "created_at": now,
-             "attempts": 0} for m in fresh]
+    rows = [
+        {
+            "key": m.key,
+            "recipient": m.recipient,
+            "subject": m.subject[:300],
+            "body": m.body,
+            "created_at": now,
+            "attempts": 0,
+        }
+        for m in fresh
+    ]
     queued = 0
     for first in range(0, len(rows), 500):
-        result = db.session.execute(insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
-                                    .returning(OutboxMessage.id), rows[first:first + 500])
+        result = db.session.execute(
+            insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.id),
+            rows[first : first + 500],
+        )
         queued += len(result.all())
     return queued
 
@@ -127,7 +140,7 @@ def deliver(limit: int = 500, now: datetime | None = None) -> tuple[int, str | N
                     log.warning("Outbox message %s refused: %s", message.id, error)
                     continue
                 log.warning("Outbox delivery stopped at message %s: %s", message.id, error)
-                _release([m.id for m in claimed[index + 1:]], token)
+                _release([m.id for m in claimed[index + 1 :]], token)
                 return sent, first_error
             _mark_sent(message.id, token)
             sent += 1
@@ -150,18 +163,26 @@ def _claim(token: str, size: int, after: int, now: datetime | None) -> list:
     or sent meanwhile fails its condition (PostgreSQL re-checks it after the other
     transaction commits; SQLite's writers take turns)."""
     now = now or utcnow()
-    free = and_(OutboxMessage.sent_at.is_(None),
-                or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < claim_window(now)))
+    free = and_(
+        OutboxMessage.sent_at.is_(None),
+        or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < claim_window(now)),
+    )
     while True:
-        ids = list(db.session.scalars(select(OutboxMessage.id).where(free, OutboxMessage.id > after)
-                                      .order_by(OutboxMessage.id).limit(size)))
+        ids = list(
+            db.session.scalars(
+                select(OutboxMessage.id).where(free, OutboxMessage.id > after).order_by(OutboxMessage.id).limit(size)
+            )
+        )
         if not ids:
             db.session.rollback()
             return []
         rows = db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(ids), free).values(claimed_by=token, claimed_at=now)
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), free)
+            .values(claimed_by=token, claimed_at=now)
             .returning(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body)
-            .execution_options(synchronize_session=False)).all()
+            .execution_options(synchronize_session=False)
+        ).all()
         db.session.commit()
         if rows:
             return sorted(rows, key=lambda row: row.id)
@@ -173,17 +194,23 @@ def _mine(message_id: int, token: str):
 
 
 def _mark_sent(message_id: int, token: str) -> None:
-    db.session.execute(update(OutboxMessage).where(_mine(message_id, token))
-                       .values(sent_at=utcnow(), attempts=OutboxMessage.attempts + 1, last_error=None)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(_mine(message_id, token))
+        .values(sent_at=utcnow(), attempts=OutboxMessage.attempts + 1, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
 
 
 def _failed(message_id: int, token: str, error: Exception) -> str:
     detail = f"{type(error).__name__}: {error}"[:2000]
-    db.session.execute(update(OutboxMessage).where(_mine(message_id, token))
-                       .values(attempts=OutboxMessage.attempts + 1, last_error=detail, claimed_by=None, claimed_at=None)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(_mine(message_id, token))
+        .values(attempts=OutboxMessage.attempts + 1, last_error=detail, claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return detail
 
@@ -191,6 +218,10 @@ def _failed(message_id: int, token: str, error: Exception) -> str:
 def _release(message_ids: list[int], token: str) -> None:
     """Give back claimed messages this delivery will not send now."""
     if message_ids:
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(message_ids), OutboxMessage.claimed_by == token)
-                           .values(claimed_by=None, claimed_at=None).execution_options(synchronize_session=False))
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.claimed_by == token)
+            .values(claimed_by=None, claimed_at=None)
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()

@@ -102,15 +102,22 @@ class Parser(FlaskParser):
     def _raw_load_json(self, req):
         if not is_json_request(req):
             if req.content_length or req.form or req.files or req.get_data(cache=True):
-                abort(415, message="The body must be JSON, sent with Content-Type: application/json.",
-                      messages={"headers": {"Content-Type": ["must be application/json"]}})
+                abort(
+                    415,
+                    message="The body must be JSON, sent with Content-Type: application/json.",
+                    messages={"headers": {"Content-Type": ["must be application/json"]}},
+                )
             return core.missing
         return current_app.json.loads(req.get_data(cache=True))
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         reason = why_not_json(error)
-        abort(400, exc=error, message=f"The body is not valid JSON: {reason}.",
-              messages={"json": {BODY: [f"must be valid JSON: {reason}"]}})
+        abort(
+            400,
+            exc=error,
+            message=f"The body is not valid JSON: {reason}.",
+            messages={"json": {BODY: [f"must be valid JSON: {reason}"]}},
+        )
 
     def _process_location_data(self, location_data, schema, req, location, unknown, validators):
         if location != "json":

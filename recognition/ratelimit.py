@@ -13,10 +13,10 @@ from sqlalchemy import String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .errors import DomainError
-from .extensions import db
+from .extensions import Model, db
 
 
-class RateHit(db.Model):
+class RateHit(Model):
     __tablename__ = "rate_hits"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -69,8 +69,11 @@ def register(app) -> None:
         errors = unstorable_text(request)
         if errors:
             rules = {rule for broken in errors.values() for rule in broken}
-            message = ("Text must not contain NUL (U+0000) characters." if rules == {NUL}
-                       else "Text must be valid Unicode without NUL (U+0000) characters.")
+            message = (
+                "Text must not contain NUL (U+0000) characters."
+                if rules == {NUL}
+                else "Text must be valid Unicode without NUL (U+0000) characters."
+            )
             raise DomainError(message, errors)
 
     @app.after_request

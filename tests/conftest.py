@@ -12,10 +12,10 @@ sets it, so CI runs everything on both.
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 import shutil
 import sqlite3
-import itertools
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -249,6 +249,7 @@ def db_session(app):
 
 # The small department most tests use (tests/support/department.py) ---------------------
 
+
 class DeptTemplates:
     """The small department built once per backend into a copy of the empty template,
     then copied per test like the empty one (building it costs more than copying it)."""
@@ -324,6 +325,7 @@ def auth(headers):
 
 # Pages: signing in, counting ledger rows, and an app with CSRF protection on -------------
 
+
 @pytest.fixture
 def login(dept):
     """``login(client, role)``: sign the client in as that role's person; returns the client."""
@@ -350,8 +352,17 @@ def ledger_rows(app):
 @pytest.fixture
 def csrf_client(app):
     """A client of a second app on the same database, with CSRF protection switched on."""
-    settings = {key: app.config[key] for key in ("TESTING", "SECRET_KEY", "DATABASE_URL", "ARGON2_TIME_COST",
-                                                 "ARGON2_MEMORY_COST_KIB", "ARGON2_PARALLELISM")}
+    settings = {
+        key: app.config[key]
+        for key in (
+            "TESTING",
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "ARGON2_TIME_COST",
+            "ARGON2_MEMORY_COST_KIB",
+            "ARGON2_PARALLELISM",
+        )
+    }
     protected = create_app({**settings, "WTF_CSRF_ENABLED": True})
     yield protected.test_client()
     with protected.app_context():

@@ -77,8 +77,9 @@ def test_a_broken_config_file_is_named(run, instance_path):
     assert f"The configuration file {instance_path / 'config.py'} is not valid Python" in output
 
 
-@pytest.mark.parametrize("command", [("init",), ("statements", "key"), ("statements", "issue", "--year", "2024"),
-                                     ("keys", "rotate")])
+@pytest.mark.parametrize(
+    "command", [("init",), ("statements", "key"), ("statements", "issue", "--year", "2024"), ("keys", "rotate")]
+)
 def test_a_broken_signing_key_is_one_sentence_and_nothing_is_replaced(configured, run, command):
     (configured / signing.KEY_FILE).write_text("not a key")
     code, output = run(*command)
@@ -90,8 +91,11 @@ def test_a_broken_signing_key_is_one_sentence_and_nothing_is_replaced(configured
 
 
 def test_a_database_that_cannot_be_reached_is_one_sentence(run, instance_path, backend, monkeypatch, tmp_path):
-    url = (f"sqlite:///{tmp_path / 'no-such-folder' / 'db.sqlite3'}" if backend == "sqlite"
-           else "postgresql://nobody@127.0.0.1:1/nothing?connect_timeout=2")
+    url = (
+        f"sqlite:///{tmp_path / 'no-such-folder' / 'db.sqlite3'}"
+        if backend == "sqlite"
+        else "postgresql://nobody@127.0.0.1:1/nothing?connect_timeout=2"
+    )
     monkeypatch.setenv("RECOGNITION_DATABASE_URL", url)
     monkeypatch.setenv("RECOGNITION_SECRET_KEY", "test")
     code, output = run("ledger", "head")

@@ -56,8 +56,11 @@ COUNTERPARTS = {
 
 
 def files_under(folder: Path) -> set[str]:
-    return {path.relative_to(folder).as_posix() for path in folder.rglob("*")
-            if path.is_file() and "__pycache__" not in path.parts}
+    return {
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
 
 
 def run(command: list, **kwargs) -> subprocess.CompletedProcess:
@@ -90,10 +93,22 @@ def installed(wheel, tmp_path):
     venv = root / "venv"
     run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
     # --ignore-installed: the checkout's own editable install stays where it is.
-    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-         "--ignore-installed", str(wheel)])
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("RECOGNITION_") and key != "PYTHONPATH"}
+    run(
+        [
+            venv / "bin" / "python",
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--ignore-installed",
+            str(wheel),
+        ]
+    )
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith("RECOGNITION_") and key != "PYTHONPATH"
+    }
     env["RECOGNITION_INSTANCE_PATH"] = str(root / "instance")
     return venv, env, root
 
@@ -101,11 +116,13 @@ def installed(wheel, tmp_path):
 def test_the_wheel_carries_every_file_and_serves_pages_from_a_fresh_environment(wheel, installed):
     """One test, not two: under pytest-xdist two would build the wheel twice."""
     carried = set(zipfile.ZipFile(wheel).namelist())
-    expected = ({f"recognition/{name}" for name in files_under(CHECKOUT / "recognition")}
-                | {f"recognition/templates/{name}" for name in files_under(CHECKOUT / "templates")})
+    expected = {f"recognition/{name}" for name in files_under(CHECKOUT / "recognition")} | {
+        f"recognition/templates/{name}" for name in files_under(CHECKOUT / "templates")
+    }
     assert sorted(expected - carried) == [], (
         "files of the checkout missing from the wheel: list their folder under [tool.setuptools] packages "
-        "in pyproject.toml (and their kind of file under package-data)")
+        "in pyproject.toml (and their kind of file under package-data)"
+    )
 
     venv, env, root = installed
     run([venv / "bin" / "recognition", "init"], env=env, cwd=root)
@@ -118,8 +135,14 @@ def test_the_wheel_carries_every_file_and_serves_pages_from_a_fresh_environment(
         assert files_under(Path(folder)) >= files_under(COUNTERPARTS[name]), name
 
     port = free_port()
-    server = subprocess.Popen([venv / "bin" / "recognition", "serve", "--port", str(port)], env=env, cwd=root,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [venv / "bin" / "recognition", "serve", "--port", str(port)],
+        env=env,
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         assert wait_until_up(base + "/healthz", server) == 200

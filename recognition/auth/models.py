@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..people.models import Person
 
 # Roles granted explicitly. "division_director", "mentor" and "mentee" follow from
@@ -16,7 +16,7 @@ GRANTED_ROLES = ("admin", "award_committee", "promotion_committee")
 ROLES = ("admin", "division_director", "mentor", "mentee", "award_committee", "promotion_committee")
 
 
-class Account(db.Model):
+class Account(Model):
     __tablename__ = "accounts"
 
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
@@ -27,7 +27,7 @@ class Account(db.Model):
     person: Mapped[Person] = relationship(lazy="joined")
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     __tablename__ = "role_grants"
     __table_args__ = (CheckConstraint(f"role IN {GRANTED_ROLES!r}", name="role_known"),)
 
@@ -35,7 +35,7 @@ class RoleGrant(db.Model):
     role: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +47,7 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None]
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """One failed login. Kept in the database so throttling holds across worker processes."""
 
     __tablename__ = "login_failures"

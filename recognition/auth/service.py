@@ -61,6 +61,7 @@ def load_actor(person_id: int) -> Actor | None:
 
 # Passwords ---------------------------------------------------------------------------
 
+
 def hasher() -> PasswordHasher:
     config = current_app.config
     return PasswordHasher(
@@ -161,6 +162,7 @@ def _verify(stored: str | None, password: str) -> bool:
 
 # API tokens --------------------------------------------------------------------------
 
+
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -182,9 +184,7 @@ def person_for_token(token: str) -> int | None:
 
 
 def tokens_of(actor: Actor) -> list[ApiToken]:
-    return list(
-        db.session.scalars(select(ApiToken).where(ApiToken.person_id == actor.person_id).order_by(ApiToken.id))
-    )
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.person_id == actor.person_id).order_by(ApiToken.id)))
 
 
 def revoke_token(token_id: int, actor: Actor, now: datetime) -> ApiToken:
@@ -200,3 +200,13 @@ def revoke_token(token_id: int, actor: Actor, now: datetime) -> ApiToken:
 def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
         raise Forbidden("Only an administrator can do this.")
+
+
+def whose(actor: Actor, person_id: int | None) -> int:
+    """The person a request is about: the caller by default; anyone else's only for an
+    admin, and to everyone else they do not exist."""
+    if person_id is None or person_id == actor.person_id:
+        return actor.person_id
+    if not actor.is_admin or db.session.get(Person, person_id) is None:
+        raise NotFound("No such person.", {"person_id": ["no such person (or not yours to see)"]})
+    return person_id

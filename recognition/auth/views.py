@@ -11,7 +11,7 @@ from ..errors import DomainError
 from ..extensions import db
 from .current import User, page_actor
 from .forms import LoginForm
-from .service import load_actor, authenticate
+from .service import authenticate, load_actor
 
 blp = Blueprint("auth", __name__)
 

@@ -41,8 +41,10 @@ def criteria_text(award: Award) -> str:
 
     text = rubric_text(award)
     parts = [f"{c.name} ({c.weight:g})" for c in text.criteria]
-    return (f"Nominated by colleagues with ledger evidence and chosen by the {award.name} committee, scoring "
-            f"on a {text.low}-{text.high} rubric: " + "; ".join(parts) + ".")
+    return (
+        f"Nominated by colleagues with ledger evidence and chosen by the {award.name} committee, scoring "
+        f"on a {text.low}-{text.high} rubric: " + "; ".join(parts) + "."
+    )
 
 
 def announce(cycle: Cycle, day: date, now: datetime) -> list[Grant]:
@@ -58,33 +60,72 @@ def announce(cycle: Cycle, day: date, now: datetime) -> list[Grant]:
     for winner in decision.winners:
         nomination = winner.nomination
         person = nomination.nominee
-        if db.session.scalar(select(Grant.id).where(Grant.cycle_id == cycle.id,
-                                                    Grant.nomination_id == nomination.id)) is not None:
+        if (
+            db.session.scalar(select(Grant.id).where(Grant.cycle_id == cycle.id, Grant.nomination_id == nomination.id))
+            is not None
+        ):
             continue
         code = credits.new_code()
         url = f"{_base()}/verify/{code}"
         document = badges.credential(
-            url=url, issuer_url=_base(), issuer_name=current_app.config["DEPARTMENT_NAME"],
-            achievement_url=f"{_base()}/recognition/{award.slug}", award_name=award.name,
-            description=award.description, criteria=criteria_text(award), year=cycle.year,
-            recipient_name=person.name, recipient_email=person.email, awarded_on=day, issued_at=now)
+            url=url,
+            issuer_url=_base(),
+            issuer_name=current_app.config["DEPARTMENT_NAME"],
+            achievement_url=f"{_base()}/recognition/{award.slug}",
+            award_name=award.name,
+            description=award.description,
+            criteria=criteria_text(award),
+            year=cycle.year,
+            recipient_name=person.name,
+            recipient_email=person.email,
+            awarded_on=day,
+            issued_at=now,
+        )
         signed = badges.sign(document, key, now)
         body = badges.jcs(signed)
         content_hash = hashlib.sha256(body).hexdigest()
         facts = {
-            "department": settings["department"], "award": award.name, "description": award.description,
-            "year": cycle.year, "name": person.name, "division": person.division.name if person.division else None,
-            "awarded_on": day.isoformat(), "code": code, "printed_code": credits.format_code(code), "url": url,
-            "key_id": key.key_id, "content_hash": content_hash, "level": award.level,
+            "department": settings["department"],
+            "award": award.name,
+            "description": award.description,
+            "year": cycle.year,
+            "name": person.name,
+            "division": person.division.name if person.division else None,
+            "awarded_on": day.isoformat(),
+            "code": code,
+            "printed_code": credits.format_code(code),
+            "url": url,
+            "key_id": key.key_id,
+            "content_hash": content_hash,
+            "level": award.level,
         }
         pdf = certificate.render(facts, settings)
-        entry = append(LedgerEntry(entry_type="contribution", kind=LEDGER_KIND, person_id=person.id, occurred_on=day,
-                                   minutes=0, note=f"{award.name} {cycle.year}",
-                                   recorded_by_id=decision.decided_by_id or person.id), now)
-        grant = Grant(cycle_id=cycle.id, nomination_id=nomination.id, person_id=person.id, code=code,
-                      credential=body.decode("utf-8"), content_hash=content_hash, key_id=key.key_id, pdf=pdf,
-                      pdf_sha256=hashlib.sha256(pdf).hexdigest(), ledger_entry_id=entry.id, awarded_on=day,
-                      issued_at=now)
+        entry = append(
+            LedgerEntry(
+                entry_type="contribution",
+                kind=LEDGER_KIND,
+                person_id=person.id,
+                occurred_on=day,
+                minutes=0,
+                note=f"{award.name} {cycle.year}",
+                recorded_by_id=decision.decided_by_id or person.id,
+            ),
+            now,
+        )
+        grant = Grant(
+            cycle_id=cycle.id,
+            nomination_id=nomination.id,
+            person_id=person.id,
+            code=code,
+            credential=body.decode("utf-8"),
+            content_hash=content_hash,
+            key_id=key.key_id,
+            pdf=pdf,
+            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+            ledger_entry_id=entry.id,
+            awarded_on=day,
+            issued_at=now,
+        )
         db.session.add(grant)
         db.session.flush()
         made.append(grant)
@@ -166,11 +207,23 @@ def credential_of(grant: Grant) -> dict:
 def public_winners() -> list[dict]:
     """Every announced, unrevoked award, newest first: the public recognition page."""
     rows = db.session.execute(
-        select(Grant, Cycle, Award, Person).join(Cycle, Cycle.id == Grant.cycle_id).join(Award, Award.id == Cycle.award_id)
+        select(Grant, Cycle, Award, Person)
+        .join(Cycle, Cycle.id == Grant.cycle_id)
+        .join(Award, Award.id == Cycle.award_id)
         .join(Person, Person.id == Grant.person_id)
         .outerjoin(GrantRevocation, GrantRevocation.grant_id == Grant.id)
         .where(GrantRevocation.grant_id.is_(None), Cycle.phase == "announced")
-        .order_by(Cycle.year.desc(), Award.name, Person.name)).all()
-    return [{"award": award.name, "slug": award.slug, "year": cycle.year, "name": person.name,
-             "division": person.division.name if person.division else None, "awarded_on": grant.awarded_on,
-             "code": grant.code} for grant, cycle, award, person in rows]
+        .order_by(Cycle.year.desc(), Award.name, Person.name)
+    ).all()
+    return [
+        {
+            "award": award.name,
+            "slug": award.slug,
+            "year": cycle.year,
+            "name": person.name,
+            "division": person.division.name if person.division else None,
+            "awarded_on": grant.awarded_on,
+            "code": grant.code,
+        }
+        for grant, cycle, award, person in rows
+    ]

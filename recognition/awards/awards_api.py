@@ -15,32 +15,54 @@ from sqlalchemy import select
 
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
-from ..auth.service import Actor
+from ..auth.service import Actor, whose
 from ..clock import utcnow
 from ..credits import service as credits
-from ..credits.api import whose
 from ..errors import Forbidden
 from ..extensions import db
 from ..parsing import Blueprint
 from . import announce, definitions
 from .models import Award, Grant
 from .schemas import (
-    AwardArgsSchema, AwardInSchema, AwardPageSchema, AwardSchema, AwardUpdateSchema, GrantArgsSchema, GrantPageSchema,
-    GrantRevocationInSchema, GrantSchema,
+    AwardArgsSchema,
+    AwardInSchema,
+    AwardPageSchema,
+    AwardSchema,
+    AwardUpdateSchema,
+    GrantArgsSchema,
+    GrantPageSchema,
+    GrantRevocationInSchema,
+    GrantSchema,
 )
 
 URL = "/awards"
-blp = Blueprint("awards_api", __name__, description="Awards: what each award is, its eligibility, rubric and yearly "
-                                                    "schedule; and the awards winners received")
+blp = Blueprint(
+    "awards_api",
+    __name__,
+    description="Awards: what each award is, its eligibility, rubric and yearly "
+    "schedule; and the awards winners received",
+)
 
 EXAMPLE = {
-    "slug": "mentor-of-the-year", "name": "Mentor of the Year", "description": "For sustained, generous mentorship.",
-    "level": "department", "winners": 1,
+    "slug": "mentor-of-the-year",
+    "name": "Mentor of the Year",
+    "description": "For sustained, generous mentorship.",
+    "level": "department",
+    "winners": 1,
     "eligibility": {"min_years_mentoring": 3, "min_mentees": 2, "past_winner_exclusion_years": 5},
-    "rubric": {"low": 1, "high": 5, "criteria": [
-        {"id": "impact", "name": "Impact on mentees' careers", "description": "Milestones", "weight": 0.6},
-        {"id": "commitment", "name": "Sustained commitment", "description": "Years and meetings", "weight": 0.4}]},
-    "opens": "02-01", "closes": "03-15", "review_ends": "04-15", "decision": "04-30", "announcement": "05-15",
+    "rubric": {
+        "low": 1,
+        "high": 5,
+        "criteria": [
+            {"id": "impact", "name": "Impact on mentees' careers", "description": "Milestones", "weight": 0.6},
+            {"id": "commitment", "name": "Sustained commitment", "description": "Years and meetings", "weight": 0.4},
+        ],
+    },
+    "opens": "02-01",
+    "closes": "03-15",
+    "review_ends": "04-15",
+    "decision": "04-30",
+    "announcement": "05-15",
 }
 
 
@@ -51,8 +73,10 @@ def page_of(items: list, args: dict) -> dict:
     start = (args["page"] - 1) * per_page
     total = len(items)
     pages = max(1, -(-total // per_page))
-    return {"items": items[start:start + per_page],
-            "meta": {"page": args["page"], "per_page": per_page, "total": total, "pages": pages}}
+    return {
+        "items": items[start : start + per_page],
+        "meta": {"page": args["page"], "per_page": per_page, "total": total, "pages": pages},
+    }
 
 
 def award_view(award: Award) -> dict:
@@ -60,10 +84,15 @@ def award_view(award: Award) -> dict:
     eligibility = {**asdict(rules), "ranks": list(rules.ranks) if rules.ranks is not None else None}
     rubric = definitions.rubric_text(award)
     return {
-        "id": award.id, "slug": award.slug, "name": award.name, "description": award.description,
+        "id": award.id,
+        "slug": award.slug,
+        "name": award.name,
+        "description": award.description,
         "level": award.level,
         "division": {"id": award.division.id, "name": award.division.name} if award.division else None,
-        "winners": award.winners, "min_reviews": award.min_reviews, "division_conflicts": award.division_conflicts,
+        "winners": award.winners,
+        "min_reviews": award.min_reviews,
+        "division_conflicts": award.division_conflicts,
         "active": award.active,
         "eligibility": eligibility,
         "rubric": {"low": rubric.low, "high": rubric.high, "criteria": [asdict(c) for c in rubric.criteria]},
@@ -78,17 +107,28 @@ def grant_view(grant: Grant) -> dict:
     cycle = grant.cycle
     here = f"/api/v1/awards/grants/{grant.id}"
     return {
-        "id": grant.id, "award": {"id": cycle.award.id, "name": cycle.award.name}, "year": cycle.year,
-        "cycle_id": cycle.id, "nomination_id": grant.nomination_id,
+        "id": grant.id,
+        "award": {"id": cycle.award.id, "name": cycle.award.name},
+        "year": cycle.year,
+        "cycle_id": cycle.id,
+        "nomination_id": grant.nomination_id,
         "person": {"id": grant.person.id, "name": grant.person.name},
-        "awarded_on": grant.awarded_on, "issued_at": grant.issued_at,
+        "awarded_on": grant.awarded_on,
+        "issued_at": grant.issued_at,
         "status": "revoked" if revocation else "current",
         "revoked_at": revocation.revoked_at if revocation else None,
         "revocation_reason": revocation.reason if revocation else None,
-        "code": credits.format_code(grant.code), "verify_url": credits.verify_url(grant.code),
-        "content_hash": grant.content_hash, "key_id": grant.key_id, "pdf_sha256": grant.pdf_sha256,
-        "links": {"self": here, "credential": f"{here}/credential", "pdf": f"{here}/pdf",
-                  "verify": credits.verify_url(grant.code)},
+        "code": credits.format_code(grant.code),
+        "verify_url": credits.verify_url(grant.code),
+        "content_hash": grant.content_hash,
+        "key_id": grant.key_id,
+        "pdf_sha256": grant.pdf_sha256,
+        "links": {
+            "self": here,
+            "credential": f"{here}/credential",
+            "pdf": f"{here}/pdf",
+            "verify": credits.verify_url(grant.code),
+        },
     }
 
 
@@ -98,6 +138,7 @@ def _admin(actor: Actor) -> None:
 
 
 # Awards --------------------------------------------------------------------------------
+
 
 @blp.get("")
 @blp.arguments(AwardArgsSchema, location="query")
@@ -154,6 +195,7 @@ def update_award(body, award_id):
 
 # Grants --------------------------------------------------------------------------------
 
+
 @blp.get("/grants")
 @blp.arguments(GrantArgsSchema, location="query")
 @blp.response(200, GrantPageSchema)
@@ -173,26 +215,40 @@ def get_grant(grant_id):
 
 
 @blp.get("/grants/<int:grant_id>/credential")
-@blp.response(200, {"type": "object"}, description="The signed Open Badges 3.0 credential (a W3C verifiable "
-                                                   "credential with an eddsa-jcs-2022 proof), byte for byte as issued")
+@blp.response(
+    200,
+    {"type": "object"},
+    description="The signed Open Badges 3.0 credential (a W3C verifiable "
+    "credential with an eddsa-jcs-2022 proof), byte for byte as issued",
+)
 @errors_for(401, 404)
 def download_credential(grant_id):
     """The signed Open Badges 3.0 credential, exactly as issued, to import into a badge
     wallet or check with the key its proof names"""
     grant = announce.get_grant(grant_id, api_actor())
-    return Response(grant.credential, mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="award-{grant.id}-credential.json"'})
+    return Response(
+        grant.credential,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="award-{grant.id}-credential.json"'},
+    )
 
 
 @blp.get("/grants/<int:grant_id>/pdf")
-@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
-              description="The award certificate, byte for byte as issued")
+@blp.response(
+    200,
+    {"type": "string", "format": "binary"},
+    content_type="application/pdf",
+    description="The award certificate, byte for byte as issued",
+)
 @errors_for(401, 404)
 def download_certificate(grant_id):
     """The award certificate PDF, exactly as issued"""
     grant = announce.get_grant(grant_id, api_actor())
-    return Response(grant.pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="award-{grant.id}.pdf"'})
+    return Response(
+        grant.pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="award-{grant.id}.pdf"'},
+    )
 
 
 @blp.post("/grants/<int:grant_id>/revocation")

@@ -26,8 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..credits.signing import SigningKey, raw_public
 
-CONTEXTS = ["https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 CRYPTOSUITE = "eddsa-jcs-2022"
 ED25519_MULTICODEC = b"\xed\x01"
 
@@ -53,7 +52,7 @@ def public_from_method(method: str) -> Ed25519PublicKey:
     """The key a ``did:key`` verification method names; ValueError if it is not Ed25519."""
     if not method.startswith("did:key:z"):
         raise ValueError("the verification method is not a did:key")
-    encoded = method.split("#", 1)[0][len("did:key:"):]
+    encoded = method.split("#", 1)[0][len("did:key:") :]
     raw = base58.b58decode(encoded[1:])
     if not raw.startswith(ED25519_MULTICODEC) or len(raw) != 34:
         raise ValueError("the did:key is not an Ed25519 key")
@@ -65,9 +64,21 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def credential(*, url: str, issuer_url: str, issuer_name: str, achievement_url: str, award_name: str,
-               description: str, criteria: str, year: int, recipient_name: str, recipient_email: str,
-               awarded_on, issued_at: datetime) -> dict:
+def credential(
+    *,
+    url: str,
+    issuer_url: str,
+    issuer_name: str,
+    achievement_url: str,
+    award_name: str,
+    description: str,
+    criteria: str,
+    year: int,
+    recipient_name: str,
+    recipient_email: str,
+    awarded_on,
+    issued_at: datetime,
+) -> dict:
     """The unsigned credential. The recipient is named and identified by a salted SHA-256
     of their email (as Open Badges does), so the email itself is not published."""
     salt = hashlib.sha256(f"{url}|salt".encode()).hexdigest()[:16]
@@ -81,13 +92,16 @@ def credential(*, url: str, issuer_url: str, issuer_name: str, achievement_url: 
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "name": recipient_name,
-            "identifier": [{
-                "type": "IdentityObject",
-                "identityHash": "sha256$" + hashlib.sha256((recipient_email.strip().lower() + salt).encode()).hexdigest(),
-                "identityType": "emailAddress",
-                "hashed": True,
-                "salt": salt,
-            }],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityHash": "sha256$"
+                    + hashlib.sha256((recipient_email.strip().lower() + salt).encode()).hexdigest(),
+                    "identityType": "emailAddress",
+                    "hashed": True,
+                    "salt": salt,
+                }
+            ],
             "achievement": {
                 "id": achievement_url,
                 "type": ["Achievement"],

@@ -41,11 +41,11 @@ from sqlalchemy import or_, select
 from .. import links
 from ..auth.models import Account
 from ..auth.service import load_actor
+from ..clock import add_months
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..milestones.queries import appointed_on, cfar_due_for, standing
 from ..people.models import Person
-from ..scheduler.jobs import add_months
 from .models import CommitteeMember, Cycle, CycleDateChange, Nomination
 from .nominations import is_manager
 
@@ -74,6 +74,7 @@ def _long(day: date) -> str:
 
 # The subscription token ---------------------------------------------------------------
 
+
 def token(person_id: int) -> str:
     """The secret part of a person's feed URL: HMAC-SHA256 of ``calendar:<id>``, 32 hex digits."""
     secret = current_app.config["SECRET_KEY"].encode("utf-8")
@@ -91,12 +92,14 @@ def feed_url(person_id: int) -> str:
 def subscriber(person_id: int) -> Person | None:
     """The person a feed belongs to, while their account is enabled (a feed of someone who
     left stops answering)."""
-    enabled = db.session.scalar(select(Account.person_id).where(Account.person_id == person_id,
-                                                                Account.disabled.is_(False)))
+    enabled = db.session.scalar(
+        select(Account.person_id).where(Account.person_id == person_id, Account.disabled.is_(False))
+    )
     return db.session.get(Person, person_id) if enabled is not None else None
 
 
 # What concerns the person ---------------------------------------------------------------
+
 
 def _may_nominate(person: Person, cycle: Cycle) -> bool:
     """``notices.audience`` for one person (whose account is enabled: see ``subscriber``)."""
@@ -105,24 +108,37 @@ def _may_nominate(person: Person, cycle: Cycle) -> bool:
 
 def _cycles(day: date) -> list[Cycle]:
     since = add_months(day, -HISTORY_MONTHS)
-    return list(db.session.scalars(select(Cycle).where(or_(Cycle.phase != "announced", Cycle.announce_on >= since))
-                                   .order_by(Cycle.opens_on, Cycle.id)))
+    return list(
+        db.session.scalars(
+            select(Cycle)
+            .where(or_(Cycle.phase != "announced", Cycle.announce_on >= since))
+            .order_by(Cycle.opens_on, Cycle.id)
+        )
+    )
 
 
 def _moves(cycle_ids: list[int]) -> dict[tuple[int, str], int]:
     """How often each date of each cycle was moved: the events' SEQUENCE."""
     counts: dict[tuple[int, str], int] = {}
     if cycle_ids:
-        for cycle_id, field in db.session.execute(select(CycleDateChange.cycle_id, CycleDateChange.field)
-                                                  .where(CycleDateChange.cycle_id.in_(cycle_ids))):
+        for cycle_id, field in db.session.execute(
+            select(CycleDateChange.cycle_id, CycleDateChange.field).where(CycleDateChange.cycle_id.in_(cycle_ids))
+        ):
             counts[(cycle_id, field)] = counts.get((cycle_id, field), 0) + 1
     return counts
 
 
-def _event(cycle: Cycle, moves: dict, field: str, name: str, summary: str, description: str,
-           path: str | None = None) -> Deadline:
-    return Deadline(f"cycle-{cycle.id}-{name}", getattr(cycle, field), summary, description,
-                    path or f"/awards/cycles/{cycle.id}", moves.get((cycle.id, field), 0))
+def _event(
+    cycle: Cycle, moves: dict, field: str, name: str, summary: str, description: str, path: str | None = None
+) -> Deadline:
+    return Deadline(
+        f"cycle-{cycle.id}-{name}",
+        getattr(cycle, field),
+        summary,
+        description,
+        path or f"/awards/cycles/{cycle.id}",
+        moves.get((cycle.id, field), 0),
+    )
 
 
 def _cycle_deadlines(person: Person, day: date) -> list[Deadline]:
@@ -131,37 +147,96 @@ def _cycle_deadlines(person: Person, day: date) -> list[Deadline]:
         return []
     ids = [c.id for c in cycles]
     actor = load_actor(person.id)
-    member_of = set(db.session.scalars(select(CommitteeMember.cycle_id).where(CommitteeMember.person_id == person.id,
-                                                                             CommitteeMember.cycle_id.in_(ids))))
-    nominated = dict(db.session.execute(select(Nomination.cycle_id, Nomination.id)
-                                        .where(Nomination.nominee_id == person.id, Nomination.cycle_id.in_(ids))).all())
+    member_of = set(
+        db.session.scalars(
+            select(CommitteeMember.cycle_id).where(
+                CommitteeMember.person_id == person.id, CommitteeMember.cycle_id.in_(ids)
+            )
+        )
+    )
+    nominated = dict(
+        db.session.execute(
+            select(Nomination.cycle_id, Nomination.id).where(
+                Nomination.nominee_id == person.id, Nomination.cycle_id.in_(ids)
+            )
+        ).all()
+    )
     moves = _moves(ids)
     found = []
     for cycle in cycles:
         title = f"{cycle.award.name} {cycle.year}"
         audience = _may_nominate(person, cycle)
         if audience:
-            found.append(_event(cycle, moves, "opens_on", "opens", f"Nominations open: {title}",
-                                f"Nominations for the {title} are open from today until {_long(cycle.closes_on)}. "
-                                "Nominate a colleague with a statement and up to five supporting letters."))
-            found.append(_event(cycle, moves, "closes_on", "closes", f"Nominations close: {title}",
-                                f"The last day to nominate a colleague for the {title}."))
+            found.append(
+                _event(
+                    cycle,
+                    moves,
+                    "opens_on",
+                    "opens",
+                    f"Nominations open: {title}",
+                    f"Nominations for the {title} are open from today until {_long(cycle.closes_on)}. "
+                    "Nominate a colleague with a statement and up to five supporting letters.",
+                )
+            )
+            found.append(
+                _event(
+                    cycle,
+                    moves,
+                    "closes_on",
+                    "closes",
+                    f"Nominations close: {title}",
+                    f"The last day to nominate a colleague for the {title}.",
+                )
+            )
         if cycle.id in nominated:
-            found.append(_event(cycle, moves, "closes_on", "philosophy",
-                                f"Add your mentoring philosophy by {_long(cycle.closes_on)}: {title}",
-                                f"You have been nominated for the {title}. You may add a statement of your mentoring "
-                                f"philosophy to your nomination until {_long(cycle.closes_on)}.",
-                                f"/awards/nominations/{nominated[cycle.id]}"))
+            found.append(
+                _event(
+                    cycle,
+                    moves,
+                    "closes_on",
+                    "philosophy",
+                    f"Add your mentoring philosophy by {_long(cycle.closes_on)}: {title}",
+                    f"You have been nominated for the {title}. You may add a statement of your mentoring "
+                    f"philosophy to your nomination until {_long(cycle.closes_on)}.",
+                    f"/awards/nominations/{nominated[cycle.id]}",
+                )
+            )
         if cycle.id in member_of:
-            found.append(_event(cycle, moves, "review_ends_on", "review-ends", f"Committee review ends: {title}",
-                                f"The last day to score the nominees for the {title}; scores can change until then."))
+            found.append(
+                _event(
+                    cycle,
+                    moves,
+                    "review_ends_on",
+                    "review-ends",
+                    f"Committee review ends: {title}",
+                    f"The last day to score the nominees for the {title}; scores can change until then.",
+                )
+            )
         if actor is not None and is_manager(actor, cycle):
-            found.append(_event(cycle, moves, "decision_on", "decision", f"Decision due: {title}",
-                                f"Record the winners of the {title} from the committee's ranking; the announcement "
-                                f"is planned for {_long(cycle.announce_on)}.", f"/awards/cycles/{cycle.id}/ranking"))
+            found.append(
+                _event(
+                    cycle,
+                    moves,
+                    "decision_on",
+                    "decision",
+                    f"Decision due: {title}",
+                    f"Record the winners of the {title} from the committee's ranking; the announcement "
+                    f"is planned for {_long(cycle.announce_on)}.",
+                    f"/awards/cycles/{cycle.id}/ranking",
+                )
+            )
         if audience:
-            found.append(_event(cycle, moves, "announce_on", "announcement", f"Announcement: {title}",
-                                f"The winners of the {title} are announced.", "/recognition"))
+            found.append(
+                _event(
+                    cycle,
+                    moves,
+                    "announce_on",
+                    "announcement",
+                    f"Announcement: {title}",
+                    f"The winners of the {title} are announced.",
+                    "/recognition",
+                )
+            )
     return found
 
 
@@ -178,14 +253,20 @@ def _cfar_deadline(person: Person, day: date) -> Deadline | None:
         return None
     reviews = [m for m in milestones if m.kind == "cfar"]
     if reviews:
-        why = (f"Your CFAR was extended on {_long(reviews[-1].occurred_on)}; the re-review is due "
-               f"{config['CFAR_EXTENSION_YEARS']} years later.")
+        why = (
+            f"Your CFAR was extended on {_long(reviews[-1].occurred_on)}; the re-review is due "
+            f"{config['CFAR_EXTENSION_YEARS']} years later."
+        )
     else:
-        why = (f"Your CFAR is due {config['CFAR_YEARS']} years after your appointment on "
-               f"{_long(appointed)}.")
-    return Deadline(f"cfar-{person.id}", due, "Your CFAR is due (Continuing Faculty Appointment Review)",
-                    f"{why} Review your academic plan and gather your mentorship evidence ahead of it.",
-                    f"/people/{person.id}", len(reviews))
+        why = f"Your CFAR is due {config['CFAR_YEARS']} years after your appointment on {_long(appointed)}."
+    return Deadline(
+        f"cfar-{person.id}",
+        due,
+        "Your CFAR is due (Continuing Faculty Appointment Review)",
+        f"{why} Review your academic plan and gather your mentorship evidence ahead of it.",
+        f"/people/{person.id}",
+        len(reviews),
+    )
 
 
 def _personal_deadlines(person: Person, day: date) -> list[Deadline]:
@@ -196,19 +277,27 @@ def _personal_deadlines(person: Person, day: date) -> list[Deadline]:
     if cfar is not None and cfar.day >= since:
         found.append(cfar)
     months = int(config["CHECK_IN_MONTHS"])
-    mentorships = db.session.scalars(select(Mentorship).where(
-        Mentorship.kind == "formal", or_(Mentorship.mentor_id == person.id, Mentorship.mentee_id == person.id))
-        .order_by(Mentorship.id)).all()
+    mentorships = db.session.scalars(
+        select(Mentorship)
+        .where(Mentorship.kind == "formal", or_(Mentorship.mentor_id == person.id, Mentorship.mentee_id == person.id))
+        .order_by(Mentorship.id)
+    ).all()
     for mentorship in mentorships:
         due = add_months(mentorship.started_on, months)
         if due < since or (mentorship.ended_on is not None and mentorship.ended_on < due):
             continue
         other = mentorship.mentee if mentorship.mentor_id == person.id else mentorship.mentor
-        found.append(Deadline(f"mentorship-{mentorship.id}-check-in", due,
-                              f"{months / 12:g}-year check-in with {other.name}",
-                              f"The formal mentorship of {mentorship.mentee.name} by {mentorship.mentor.name}, begun on "
-                              f"{_long(mentorship.started_on)}, reaches {months} months: time for the "
-                              f"{months / 12:g}-year check-in.", f"/mentorships/{mentorship.id}"))
+        found.append(
+            Deadline(
+                f"mentorship-{mentorship.id}-check-in",
+                due,
+                f"{months / 12:g}-year check-in with {other.name}",
+                f"The formal mentorship of {mentorship.mentee.name} by {mentorship.mentor.name}, begun on "
+                f"{_long(mentorship.started_on)}, reaches {months} months: time for the "
+                f"{months / 12:g}-year check-in.",
+                f"/mentorships/{mentorship.id}",
+            )
+        )
     return found
 
 
@@ -223,6 +312,7 @@ def upcoming(person: Person, day: date) -> list[Deadline]:
 
 
 # The feed -----------------------------------------------------------------------------
+
 
 def feed(person: Person, day: date, now: datetime) -> bytes:
     """The person's deadlines as an iCalendar (RFC 5545) document to publish."""

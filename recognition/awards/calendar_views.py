@@ -22,8 +22,9 @@ MEDIA_TYPE = "text/calendar; charset=utf-8"
 
 def _ics(person: Person) -> Response:
     body = calendar.feed(person, today(), utcnow())
-    return Response(body, content_type=MEDIA_TYPE,
-                    headers={"Content-Disposition": 'inline; filename="mentoring-deadlines.ics"'})
+    return Response(
+        body, content_type=MEDIA_TYPE, headers={"Content-Disposition": 'inline; filename="mentoring-deadlines.ics"'}
+    )
 
 
 @blp.get("/calendar")
@@ -32,9 +33,13 @@ def page():
     """What the feed holds, the deadlines ahead, and the personal URL to subscribe with."""
     person = db.session.get(Person, page_actor().person_id)
     url = calendar.feed_url(person.id)
-    return render_template("calendar/page.html", deadlines=calendar.upcoming(person, today()), feed_url=url,
-                           webcal_url="webcal://" + url.split("://", 1)[-1],
-                           check_in_months=int(current_app.config["CHECK_IN_MONTHS"]))
+    return render_template(
+        "calendar/page.html",
+        deadlines=calendar.upcoming(person, today()),
+        feed_url=url,
+        webcal_url="webcal://" + url.split("://", 1)[-1],
+        check_in_months=int(current_app.config["CHECK_IN_MONTHS"]),
+    )
 
 
 @blp.get("/calendar.ics")

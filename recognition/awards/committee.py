@@ -29,10 +29,18 @@ from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
 from . import cycles, definitions, managers, ranking
-from .models import (
-    CommitteeMember, Cycle, Decision, DecisionWinner, Nomination, NominationStatement, Recusal, ScoreRevision, ScoreSet,
-)
 from .managers import is_manager
+from .models import (
+    CommitteeMember,
+    Cycle,
+    Decision,
+    DecisionWinner,
+    Nomination,
+    NominationStatement,
+    Recusal,
+    ScoreRevision,
+    ScoreSet,
+)
 from .rules import conflicts
 
 MAX_COMMENT = 4000
@@ -41,9 +49,15 @@ MAX_REASON = 2000
 
 # Members -----------------------------------------------------------------------------
 
+
 def members(cycle_id: int) -> list[CommitteeMember]:
-    return list(db.session.scalars(select(CommitteeMember).where(CommitteeMember.cycle_id == cycle_id)
-                                   .order_by(CommitteeMember.chair.desc(), CommitteeMember.person_id)))
+    return list(
+        db.session.scalars(
+            select(CommitteeMember)
+            .where(CommitteeMember.cycle_id == cycle_id)
+            .order_by(CommitteeMember.chair.desc(), CommitteeMember.person_id)
+        )
+    )
 
 
 def is_member(cycle_id: int, person_id: int | None) -> bool:
@@ -53,14 +67,19 @@ def is_member(cycle_id: int, person_id: int | None) -> bool:
 def add_member(cycle: Cycle, person_id: int, actor: Actor, now: datetime, chair: bool = False) -> CommitteeMember:
     managers.require_free_manager(cycle, actor, "person_id", "choose its committee")
     if cycle.phase in ("decided", "announced"):
-        raise Conflict("The committee cannot change after the decision.", {"person_id": [f"the cycle is {cycle.phase}"]})
-    person = db.session.get(Person, person_id) if isinstance(person_id, int) and not isinstance(person_id, bool) else None
+        raise Conflict(
+            "The committee cannot change after the decision.", {"person_id": [f"the cycle is {cycle.phase}"]}
+        )
+    person = (
+        db.session.get(Person, person_id) if isinstance(person_id, int) and not isinstance(person_id, bool) else None
+    )
     if person is None:
         raise DomainError.field("person_id", "must name a person in the department")
     if is_member(cycle.id, person_id):
         raise Conflict(f"{person.name} is already on the committee.", {"person_id": ["already a member"]})
-    member = CommitteeMember(cycle_id=cycle.id, person_id=person_id, chair=bool(chair), added_at=now,
-                             added_by_id=actor.person_id)
+    member = CommitteeMember(
+        cycle_id=cycle.id, person_id=person_id, chair=bool(chair), added_at=now, added_by_id=actor.person_id
+    )
     db.session.add(member)
     db.session.flush()
     if cycle.phase in ("closed", "review"):
@@ -78,16 +97,23 @@ def remove_member(cycle: Cycle, person_id: int, actor: Actor) -> None:
     member = db.session.get(CommitteeMember, (cycle.id, person_id))
     if member is None:
         raise NotFound("That person is not on this committee.", {"person_id": ["not a member"]})
-    scored = db.session.scalar(select(func.count()).select_from(ScoreSet).join(Nomination)
-                               .where(Nomination.cycle_id == cycle.id, ScoreSet.member_id == person_id))
+    scored = db.session.scalar(
+        select(func.count())
+        .select_from(ScoreSet)
+        .join(Nomination)
+        .where(Nomination.cycle_id == cycle.id, ScoreSet.member_id == person_id)
+    )
     if scored:
-        raise Conflict(f"{member.person.name} has scored {scored} nomination(s); a member who scored stays on record.",
-                       {"person_id": ["has scored"]})
+        raise Conflict(
+            f"{member.person.name} has scored {scored} nomination(s); a member who scored stays on record.",
+            {"person_id": ["has scored"]},
+        )
     db.session.delete(member)
     db.session.flush()
 
 
 # Conflicts ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Graph:
@@ -103,16 +129,25 @@ def _graph(cycle: Cycle, member_ids: list[int], nominations: list[Nomination]) -
         # Mentorships touching a member or a nominee are enough: a shared mentor or mentee
         # is a tie from each of them to the same third person.
         ids = sorted(people)
-        ties = [tuple(row) for row in db.session.execute(
-            select(Mentorship.mentor_id, Mentorship.mentee_id)
-            .where(or_(Mentorship.mentor_id.in_(ids), Mentorship.mentee_id.in_(ids))))]
-    divisions = {pid: did for pid, did in db.session.execute(select(Person.id, Person.division_id)
-                                                              .where(Person.id.in_(sorted(people))))}
+        ties = [
+            tuple(row)
+            for row in db.session.execute(
+                select(Mentorship.mentor_id, Mentorship.mentee_id).where(
+                    or_(Mentorship.mentor_id.in_(ids), Mentorship.mentee_id.in_(ids))
+                )
+            )
+        ]
+    divisions = {
+        pid: did
+        for pid, did in db.session.execute(select(Person.id, Person.division_id).where(Person.id.in_(sorted(people))))
+    }
     nominators: dict[int, list[int]] = {n.id: [] for n in nominations}
     if nominators:
         for nomination_id, nominator_id in db.session.execute(
-                select(NominationStatement.nomination_id, NominationStatement.nominator_id)
-                .where(NominationStatement.nomination_id.in_(list(nominators)))):
+            select(NominationStatement.nomination_id, NominationStatement.nominator_id).where(
+                NominationStatement.nomination_id.in_(list(nominators))
+            )
+        ):
             nominators[nomination_id].append(nominator_id)
     return Graph(ties, divisions, nominators)
 
@@ -123,13 +158,16 @@ def _nominations(cycle: Cycle) -> list[Nomination]:
 
 def _declared(cycle_id: int) -> dict[tuple[int, int], list[str]]:
     found: dict[tuple[int, int], list[str]] = {}
-    for recusal in db.session.scalars(select(Recusal).where(Recusal.cycle_id == cycle_id, Recusal.source == "declared")):
+    for recusal in db.session.scalars(
+        select(Recusal).where(Recusal.cycle_id == cycle_id, Recusal.source == "declared")
+    ):
         found.setdefault((recusal.nomination_id, recusal.member_id), []).append(recusal.reason)
     return found
 
 
-def recusal_map(cycle: Cycle, member_ids: list[int] | None = None,
-                nominations: list[Nomination] | None = None) -> dict[tuple[int, int], list[str]]:
+def recusal_map(
+    cycle: Cycle, member_ids: list[int] | None = None, nominations: list[Nomination] | None = None
+) -> dict[tuple[int, int], list[str]]:
     """{(nomination_id, member_id): reasons} for every conflict now: detected and declared."""
     member_ids = member_ids if member_ids is not None else [m.person_id for m in members(cycle.id)]
     nominations = nominations if nominations is not None else _nominations(cycle)
@@ -138,9 +176,17 @@ def recusal_map(cycle: Cycle, member_ids: list[int] | None = None,
     for nomination in nominations:
         for member_id in member_ids:
             divisions = graph.divisions
-            same = divisions.get(member_id) is not None and divisions.get(member_id) == divisions.get(nomination.nominee_id)
-            reasons = conflicts(member_id, nomination.nominee_id, graph.nominators[nomination.id], graph.ties, same,
-                                cycle.award.division_conflicts)
+            same = divisions.get(member_id) is not None and divisions.get(member_id) == divisions.get(
+                nomination.nominee_id
+            )
+            reasons = conflicts(
+                member_id,
+                nomination.nominee_id,
+                graph.nominators[nomination.id],
+                graph.ties,
+                same,
+                cycle.award.division_conflicts,
+            )
             if reasons:
                 found[(nomination.id, member_id)] = reasons
     for key, reasons in _declared(cycle.id).items():
@@ -159,8 +205,10 @@ def record_recusals(cycle: Cycle, now: datetime) -> int:
     """Record every detected conflict not recorded yet, with where it came from (the phase
     it was found in, the mentorships that make it, who recorded them and when, and whether
     the member had already scored); returns how many were recorded."""
-    recorded = {(r.nomination_id, r.member_id) for r in db.session.scalars(
-        select(Recusal).where(Recusal.cycle_id == cycle.id, Recusal.source == "detected"))}
+    recorded = {
+        (r.nomination_id, r.member_id)
+        for r in db.session.scalars(select(Recusal).where(Recusal.cycle_id == cycle.id, Recusal.source == "detected"))
+    }
     new = 0
     nominees = {n.id: n.nominee_id for n in _nominations(cycle)}
     for (nomination_id, member_id), reasons in recusal_map(cycle).items():
@@ -170,10 +218,18 @@ def record_recusals(cycle: Cycle, now: datetime) -> int:
         causes = _causes(member_id, nominees[nomination_id])
         try:
             with db.session.begin_nested():
-                db.session.add(Recusal(cycle_id=cycle.id, nomination_id=nomination_id, member_id=member_id,
-                                       source="detected", at=now, found_in=cycle.phase,
-                                       mentorship_id=causes[-1].id if causes else None,
-                                       reason="; ".join(detected) + _source(cycle, nomination_id, member_id, causes)))
+                db.session.add(
+                    Recusal(
+                        cycle_id=cycle.id,
+                        nomination_id=nomination_id,
+                        member_id=member_id,
+                        source="detected",
+                        at=now,
+                        found_in=cycle.phase,
+                        mentorship_id=causes[-1].id if causes else None,
+                        reason="; ".join(detected) + _source(cycle, nomination_id, member_id, causes),
+                    )
+                )
                 db.session.flush()
             new += 1
         except IntegrityError:
@@ -191,39 +247,55 @@ def _causes(member_id: int, nominee_id: int) -> list[Mentorship]:
     """The mentorships that tie a member to a nominee (directly, or through a shared mentor
     or mentee), oldest recorded first."""
     pair = {member_id, nominee_id}
-    rows = list(db.session.scalars(select(Mentorship).where(or_(Mentorship.mentor_id.in_(pair),
-                                                                Mentorship.mentee_id.in_(pair)))))
+    rows = list(
+        db.session.scalars(
+            select(Mentorship).where(or_(Mentorship.mentor_id.in_(pair), Mentorship.mentee_id.in_(pair)))
+        )
+    )
     mentors = {pid: {m.mentor_id for m in rows if m.mentee_id == pid} for pid in pair}
     mentees = {pid: {m.mentee_id for m in rows if m.mentor_id == pid} for pid in pair}
     shared_mentors = (mentors[member_id] & mentors[nominee_id]) - pair
     shared_mentees = (mentees[member_id] & mentees[nominee_id]) - pair
-    found = [m for m in rows if {m.mentor_id, m.mentee_id} == pair
-             or (m.mentee_id in pair and m.mentor_id in shared_mentors)
-             or (m.mentor_id in pair and m.mentee_id in shared_mentees)]
+    found = [
+        m
+        for m in rows
+        if {m.mentor_id, m.mentee_id} == pair
+        or (m.mentee_id in pair and m.mentor_id in shared_mentors)
+        or (m.mentor_id in pair and m.mentee_id in shared_mentees)
+    ]
     return sorted(found, key=lambda m: (m.created_at, m.id))
 
 
 def _source(cycle: Cycle, nomination_id: int, member_id: int, causes: list[Mentorship]) -> str:
     when = {"review": "detected during the review", "closed": "detected when nominations closed"}.get(
-        cycle.phase, f"detected while the cycle was {cycle.phase}")
+        cycle.phase, f"detected while the cycle was {cycle.phase}"
+    )
     parts = [when]
     for m in causes[-3:]:
         by = m.created_by.name if m.created_by_id and m.created_by else "the roster"
-        text = (f"mentorship #{m.id} ({m.kind.replace('_', ' ')}, {m.mentor.name} mentoring {m.mentee.name}, "
-                f"started {m.started_on.isoformat()}, recorded {m.created_at.date().isoformat()} by {by}")
+        text = (
+            f"mentorship #{m.id} ({m.kind.replace('_', ' ')}, {m.mentor.name} mentoring {m.mentee.name}, "
+            f"started {m.started_on.isoformat()}, recorded {m.created_at.date().isoformat()} by {by}"
+        )
         if m.backdate_reason:
             text += f"; back-dated: {m.backdate_reason}"
         parts.append(text + ")")
     scored = own_scores(nomination_id, member_id)
     if scored is not None:
-        parts.append(f"their scores (revision {scored.revision}, {scored.updated_at.date().isoformat()}) no longer count")
+        parts.append(
+            f"their scores (revision {scored.revision}, {scored.updated_at.date().isoformat()}) no longer count"
+        )
     return " (" + "; ".join(parts) + ")"
 
 
 def recorded_pairs(cycle_id: int) -> set[tuple[int, int]]:
     """(nomination_id, member_id) of every recorded recusal: the score sets left out."""
-    return {(nid, mid) for nid, mid in db.session.execute(
-        select(Recusal.nomination_id, Recusal.member_id).where(Recusal.cycle_id == cycle_id))}
+    return {
+        (nid, mid)
+        for nid, mid in db.session.execute(
+            select(Recusal.nomination_id, Recusal.member_id).where(Recusal.cycle_id == cycle_id)
+        )
+    }
 
 
 def declare(nomination: Nomination, actor: Actor, reason: str, now: datetime) -> Recusal:
@@ -231,8 +303,10 @@ def declare(nomination: Nomination, actor: Actor, reason: str, now: datetime) ->
     if not is_member(nomination.cycle_id, actor.person_id):
         raise Forbidden("Only committee members declare conflicts.", {"reason": ["committee members only"]})
     if nomination.cycle.phase in ("scheduled", "open"):
-        raise Conflict("Conflicts are declared once nominations close, when the committee sees them.",
-                       {"reason": ["nominations are still open"]})
+        raise Conflict(
+            "Conflicts are declared once nominations close, when the committee sees them.",
+            {"reason": ["nominations are still open"]},
+        )
     if nomination.cycle.phase in ("decided", "announced"):
         raise Conflict("The decision is made; conflicts are declared before it.", {"reason": ["too late"]})
     reason = (reason or "").strip()
@@ -240,22 +314,33 @@ def declare(nomination: Nomination, actor: Actor, reason: str, now: datetime) ->
         raise DomainError.field("reason", "is required: say what the conflict is (it is kept on the record)")
     if len(reason) > MAX_REASON:
         raise DomainError.field("reason", f"must be at most {MAX_REASON} characters")
-    recusal = Recusal(cycle_id=nomination.cycle_id, nomination_id=nomination.id, member_id=actor.person_id,
-                      source="declared", reason=reason, at=now)
+    recusal = Recusal(
+        cycle_id=nomination.cycle_id,
+        nomination_id=nomination.id,
+        member_id=actor.person_id,
+        source="declared",
+        reason=reason,
+        at=now,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(recusal)
             db.session.flush()
     except IntegrityError:
-        raise Conflict("You have already declared a conflict with this nominee.", {"reason": ["already declared"]}) from None
+        raise Conflict(
+            "You have already declared a conflict with this nominee.", {"reason": ["already declared"]}
+        ) from None
     return recusal
 
 
 def recusals(cycle_id: int) -> list[Recusal]:
-    return list(db.session.scalars(select(Recusal).where(Recusal.cycle_id == cycle_id).order_by(Recusal.at, Recusal.id)))
+    return list(
+        db.session.scalars(select(Recusal).where(Recusal.cycle_id == cycle_id).order_by(Recusal.at, Recusal.id))
+    )
 
 
 # Scores ------------------------------------------------------------------------------
+
 
 def score_problems(values, text: definitions.RubricText) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
@@ -271,7 +356,8 @@ def score_problems(values, text: definitions.RubricText) -> dict[str, list[str]]
             problems.setdefault(f"scores.{criterion.id}", []).append(f"is required ({criterion.name})")
         elif isinstance(value, bool) or not isinstance(value, int) or not text.low <= value <= text.high:
             problems.setdefault(f"scores.{criterion.id}", []).append(
-                f"must be a whole number from {text.low} to {text.high}")
+                f"must be a whole number from {text.low} to {text.high}"
+            )
     return problems
 
 
@@ -284,8 +370,11 @@ def score(nomination: Nomination, actor: Actor, values: dict, comment: str, day:
     if reasons:
         raise Forbidden("You are recused from this nomination: " + "; ".join(reasons), {"scores": ["you are recused"]})
     if not cycles.is_scoring_open(cycle, day):
-        when = (f"opens on {cycles.review_starts(cycle).isoformat()}" if cycles.PHASES.index(cycle.phase) < 3
-                else f"ended on {cycle.review_ends_on.isoformat()}")
+        when = (
+            f"opens on {cycles.review_starts(cycle).isoformat()}"
+            if cycles.PHASES.index(cycle.phase) < 3
+            else f"ended on {cycle.review_ends_on.isoformat()}"
+        )
         raise Conflict(f"Scoring {when}.", {"scores": [f"scoring is closed (the cycle is {cycle.phase})"]})
     text = definitions.rubric_text(cycle)
     problems = score_problems(values, text)
@@ -295,20 +384,32 @@ def score(nomination: Nomination, actor: Actor, values: dict, comment: str, day:
     elif len(comment) > MAX_COMMENT:
         problems["comment"] = [f"must be at most {MAX_COMMENT} characters"]
     if problems:
-        raise DomainError("The scores have problems: " + "; ".join(f"{f} {r[0]}" for f, r in problems.items()), problems)
+        raise DomainError(
+            "The scores have problems: " + "; ".join(f"{f} {r[0]}" for f, r in problems.items()), problems
+        )
     body = json.dumps({c.id: values[c.id] for c in text.criteria}, sort_keys=True)
-    found = db.session.scalar(select(ScoreSet).where(ScoreSet.nomination_id == nomination.id,
-                                                     ScoreSet.member_id == actor.person_id))
+    found = db.session.scalar(
+        select(ScoreSet).where(ScoreSet.nomination_id == nomination.id, ScoreSet.member_id == actor.person_id)
+    )
     if found is None:
-        found = ScoreSet(nomination_id=nomination.id, member_id=actor.person_id, scores=body, comment=comment,
-                         created_at=now, updated_at=now, revision=1)
+        found = ScoreSet(
+            nomination_id=nomination.id,
+            member_id=actor.person_id,
+            scores=body,
+            comment=comment,
+            created_at=now,
+            updated_at=now,
+            revision=1,
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(found)
                 db.session.flush()
         except IntegrityError:
-            raise Conflict("Your scores were saved meanwhile from another window; reload and try again.",
-                           {"scores": ["saved meanwhile"]}) from None
+            raise Conflict(
+                "Your scores were saved meanwhile from another window; reload and try again.",
+                {"scores": ["saved meanwhile"]},
+            ) from None
     else:
         if found.scores == body and found.comment == comment:
             return found
@@ -322,8 +423,9 @@ def score(nomination: Nomination, actor: Actor, values: dict, comment: str, day:
 def own_scores(nomination_id: int, member_id: int | None) -> ScoreSet | None:
     if member_id is None:
         return None
-    return db.session.scalar(select(ScoreSet).where(ScoreSet.nomination_id == nomination_id,
-                                                    ScoreSet.member_id == member_id))
+    return db.session.scalar(
+        select(ScoreSet).where(ScoreSet.nomination_id == nomination_id, ScoreSet.member_id == member_id)
+    )
 
 
 def scores_withheld(nomination: Nomination, actor: Actor, day: date) -> bool:
@@ -331,8 +433,11 @@ def scores_withheld(nomination: Nomination, actor: Actor, day: date) -> bool:
     comments: while the review is on and they have not scored it (as conference review
     systems do: seeing them first would anchor their own). A manager who is not a member
     is not reviewing, so nothing is withheld from them."""
-    return (is_member(nomination.cycle_id, actor.person_id) and review_is_on(nomination.cycle, day)
-            and own_scores(nomination.id, actor.person_id) is None)
+    return (
+        is_member(nomination.cycle_id, actor.person_id)
+        and review_is_on(nomination.cycle, day)
+        and own_scores(nomination.id, actor.person_id) is None
+    )
 
 
 def score_sets(nomination: Nomination, actor: Actor, day: date) -> list[ScoreSet]:
@@ -348,16 +453,25 @@ def score_sets(nomination: Nomination, actor: Actor, day: date) -> list[ScoreSet
         if not is_member(nomination.cycle_id, actor.person_id) or recused(nomination, actor.person_id):
             return []
     excluded = {member for (nid, member) in recorded_pairs(nomination.cycle_id) if nid == nomination.id}
-    return [s for s in db.session.scalars(select(ScoreSet).where(ScoreSet.nomination_id == nomination.id)
-                                          .order_by(ScoreSet.member_id)) if s.member_id not in excluded]
+    return [
+        s
+        for s in db.session.scalars(
+            select(ScoreSet).where(ScoreSet.nomination_id == nomination.id).order_by(ScoreSet.member_id)
+        )
+        if s.member_id not in excluded
+    ]
 
 
 def revisions(score_set_id: int) -> list[ScoreRevision]:
-    return list(db.session.scalars(select(ScoreRevision).where(ScoreRevision.score_set_id == score_set_id)
-                                   .order_by(ScoreRevision.revision)))
+    return list(
+        db.session.scalars(
+            select(ScoreRevision).where(ScoreRevision.score_set_id == score_set_id).order_by(ScoreRevision.revision)
+        )
+    )
 
 
 # Ranking -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RankedRow:
@@ -368,7 +482,9 @@ class RankedRow:
 
 
 def may_see_ranking(cycle: Cycle, actor: Actor) -> bool:
-    return is_manager(actor, cycle) or (is_member(cycle.id, actor.person_id) and cycle.phase not in ("scheduled", "open"))
+    return is_manager(actor, cycle) or (
+        is_member(cycle.id, actor.person_id) and cycle.phase not in ("scheduled", "open")
+    )
 
 
 def review_is_on(cycle: Cycle, day: date) -> bool:
@@ -385,13 +501,19 @@ def unscored(cycle: Cycle, actor: Actor, day: date) -> list[Nomination]:
         return []
     nominations = _nominations(cycle)
     conflicts_now = recusal_map(cycle, [actor.person_id], nominations)
-    scored = set(db.session.scalars(select(ScoreSet.nomination_id).join(Nomination).where(
-        Nomination.cycle_id == cycle.id, ScoreSet.member_id == actor.person_id)))
+    scored = set(
+        db.session.scalars(
+            select(ScoreSet.nomination_id)
+            .join(Nomination)
+            .where(Nomination.cycle_id == cycle.id, ScoreSet.member_id == actor.person_id)
+        )
+    )
     return [n for n in nominations if (n.id, actor.person_id) not in conflicts_now and n.id not in scored]
 
 
-def hidden_from(cycle: Cycle, actor: Actor | None, conflicts_now: dict,
-                nominations: list[Nomination]) -> dict[int, list[str]]:
+def hidden_from(
+    cycle: Cycle, actor: Actor | None, conflicts_now: dict, nominations: list[Nomination]
+) -> dict[int, list[str]]:
     """The nominations whose place the reader may not learn, with why: those a member is
     recused from, and those a manager has a conflict with (``managers.conflicts_of``); a
     manager with none sees all (``actor`` None is the system)."""
@@ -436,10 +558,16 @@ def ranking_rows(cycle: Cycle, actor: Actor | None = None) -> list[RankedRow]:
     for nid, _member in excluded:
         recused_count[nid] = recused_count.get(nid, 0) + 1
 
-    ranked = [RankedRow(shown[r.nomination], r, [], size - recused_count.get(r.nomination, 0))
-              for r in rows if r.position is not None]
-    waiting = [RankedRow(shown[r.nomination], r, [], size - recused_count.get(r.nomination, 0))
-               for r in rows if r.position is None]  # by id already
+    ranked = [
+        RankedRow(shown[r.nomination], r, [], size - recused_count.get(r.nomination, 0))
+        for r in rows
+        if r.position is not None
+    ]
+    waiting = [
+        RankedRow(shown[r.nomination], r, [], size - recused_count.get(r.nomination, 0))
+        for r in rows
+        if r.position is None
+    ]  # by id already
     kept_out = [RankedRow(n, None, list(hidden[n.id])) for n in nominations if n.id in hidden]
     return ranked + waiting + kept_out
 
@@ -450,27 +578,44 @@ def coverage_warnings(rows: list[RankedRow], min_reviews: int) -> list[str]:
     warnings = []
     counts = sorted({r.row.reviews for r in seen})
     if len(counts) > 1:
-        warnings.append(f"Nominees have unequal numbers of reviews (from {counts[0]} to {counts[-1]}): a place "
-                        "resting on fewer reviews is less certain. Compare the Reviews column before deciding.")
+        warnings.append(
+            f"Nominees have unequal numbers of reviews (from {counts[0]} to {counts[-1]}): a place "
+            "resting on fewer reviews is less certain. Compare the Reviews column before deciding."
+        )
     short = [r for r in seen if r.reviewers is not None and r.reviewers < min_reviews]
     for r in short:
-        warnings.append(f"{r.nomination.nominee.name} cannot be ranked: the award needs {min_reviews} review"
-                        f"{'s' * (min_reviews != 1)} and only {r.reviewers} committee member"
-                        f"{'s' * (r.reviewers != 1)} may review this nominee. Lower the award's minimum or add "
-                        "members.")
+        warnings.append(
+            f"{r.nomination.nominee.name} cannot be ranked: the award needs {min_reviews} review"
+            f"{'s' * (min_reviews != 1)} and only {r.reviewers} committee member"
+            f"{'s' * (r.reviewers != 1)} may review this nominee. Lower the award's minimum or add "
+            "members."
+        )
     return warnings
 
 
 def ranking_snapshot(rows: list[RankedRow]) -> list[dict]:
-    return [{"nomination_id": r.nomination.id, "nominee": r.nomination.nominee.name, "position": r.row.position,
-             "raw_mean": r.row.raw_mean, "normalised_mean": r.row.normalised_mean, "reviews": r.row.reviews,
-             "reviewers": r.reviewers, "spread": r.row.spread} for r in rows if r.row is not None]
+    return [
+        {
+            "nomination_id": r.nomination.id,
+            "nominee": r.nomination.nominee.name,
+            "position": r.row.position,
+            "raw_mean": r.row.raw_mean,
+            "normalised_mean": r.row.normalised_mean,
+            "reviews": r.row.reviews,
+            "reviewers": r.reviewers,
+            "spread": r.row.spread,
+        }
+        for r in rows
+        if r.row is not None
+    ]
 
 
 # Decision ----------------------------------------------------------------------------
 
-def decide(cycle: Cycle, winners: list[int], reasons: dict, note: str, actor: Actor, day: date,
-           now: datetime) -> Decision:
+
+def decide(
+    cycle: Cycle, winners: list[int], reasons: dict, note: str, actor: Actor, day: date, now: datetime
+) -> Decision:
     """Record the winners (nomination ids, in order). A winner the ranking did not place in
     the top ``award.winners``, or did not rank at all (fewer reviews than the award's
     minimum), needs a reason. Allowed once the review has ended, and again
@@ -478,15 +623,24 @@ def decide(cycle: Cycle, winners: list[int], reasons: dict, note: str, actor: Ac
     cycle to decided at once."""
     managers.require_free_manager(cycle, actor, "winners", "record the decision")
     if cycle.phase not in ("review", "decided") or (cycle.phase == "review" and day <= cycle.review_ends_on):
-        raise Conflict(f"The decision is recorded after the review ends ({cycle.review_ends_on.isoformat()}) "
-                       "and before the announcement.", {"winners": [f"the cycle is {cycle.phase}"]})
+        raise Conflict(
+            f"The decision is recorded after the review ends ({cycle.review_ends_on.isoformat()}) "
+            "and before the announcement.",
+            {"winners": [f"the cycle is {cycle.phase}"]},
+        )
     places = cycle.award.winners
-    if not isinstance(winners, list) or not winners or any(isinstance(w, bool) or not isinstance(w, int) for w in winners):
+    if (
+        not isinstance(winners, list)
+        or not winners
+        or any(isinstance(w, bool) or not isinstance(w, int) for w in winners)
+    ):
         raise DomainError.field("winners", "must list one or more nomination ids")
     if len(set(winners)) != len(winners):
         raise DomainError.field("winners", "must not list a nomination twice")
     if len(winners) > places:
-        raise DomainError.field("winners", f"must list at most {places} (the award has {places} winner{'s' * (places != 1)})")
+        raise DomainError.field(
+            "winners", f"must list at most {places} (the award has {places} winner{'s' * (places != 1)})"
+        )
     sync_recusals(cycle, now)
     rows = ranking_rows(cycle)
     position = {r.nomination.id: r.row.position for r in rows}
@@ -503,10 +657,12 @@ def decide(cycle: Cycle, winners: list[int], reasons: dict, note: str, actor: Ac
         if position[nomination_id] is None and not reason:
             problems.setdefault(f"reasons.{nomination_id}", []).append(
                 f"is required: the ranking did not place this nominee (fewer than the {minimum} review"
-                f"{'s' * (minimum != 1)} the award needs)")
+                f"{'s' * (minimum != 1)} the award needs)"
+            )
         elif position[nomination_id] is not None and position[nomination_id] > places and not reason:
             problems.setdefault(f"reasons.{nomination_id}", []).append(
-                f"is required: the ranking placed this nominee {position[nomination_id]}, outside the top {places}")
+                f"is required: the ranking placed this nominee {position[nomination_id]}, outside the top {places}"
+            )
         if len(reason) > MAX_REASON:
             problems.setdefault(f"reasons.{nomination_id}", []).append(f"must be at most {MAX_REASON} characters")
         clean[nomination_id] = reason or None
@@ -514,23 +670,47 @@ def decide(cycle: Cycle, winners: list[int], reasons: dict, note: str, actor: Ac
     if len(note) > 4000:
         problems["note"] = ["must be at most 4000 characters"]
     if problems:
-        raise DomainError("The decision has problems: " + "; ".join(f"{f} {r[0]}" for f, r in problems.items()), problems)
+        raise DomainError(
+            "The decision has problems: " + "; ".join(f"{f} {r[0]}" for f, r in problems.items()), problems
+        )
     previous = cycles.latest_decision(cycle.id)
-    decision = Decision(cycle_id=cycle.id, version=(previous.version + 1) if previous else 1, note=note,
-                        ranking=json.dumps(ranking_snapshot(rows)), decided_at=now, decided_by_id=actor.person_id)
+    decision = Decision(
+        cycle_id=cycle.id,
+        version=(previous.version + 1) if previous else 1,
+        note=note,
+        ranking=json.dumps(ranking_snapshot(rows)),
+        decided_at=now,
+        decided_by_id=actor.person_id,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(decision)
             db.session.flush()
             for order, nomination_id in enumerate(winners, start=1):
-                db.session.add(DecisionWinner(decision_id=decision.id, nomination_id=nomination_id, position=order,
-                                              ranked_position=position[nomination_id], reason=clean[nomination_id]))
+                db.session.add(
+                    DecisionWinner(
+                        decision_id=decision.id,
+                        nomination_id=nomination_id,
+                        position=order,
+                        ranked_position=position[nomination_id],
+                        reason=clean[nomination_id],
+                    )
+                )
             db.session.flush()
     except IntegrityError:
-        raise Conflict("Another decision was recorded meanwhile; reload and try again.", {"winners": ["decided meanwhile"]}) from None
+        raise Conflict(
+            "Another decision was recorded meanwhile; reload and try again.", {"winners": ["decided meanwhile"]}
+        ) from None
     if cycle.phase == "review" and day >= cycle.decision_on:
-        cycles.step(cycle, "decided", day, now, source="admin", actor=actor,
-                    reason="winners recorded on or after the decision date")
+        cycles.step(
+            cycle,
+            "decided",
+            day,
+            now,
+            source="admin",
+            actor=actor,
+            reason="winners recorded on or after the decision date",
+        )
     return decision
 
 

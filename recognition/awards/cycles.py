@@ -66,8 +66,9 @@ def review_starts(cycle: Cycle) -> date:
 
 
 def latest_decision(cycle_id: int) -> Decision | None:
-    return db.session.scalar(select(Decision).where(Decision.cycle_id == cycle_id)
-                             .order_by(Decision.version.desc()).limit(1))
+    return db.session.scalar(
+        select(Decision).where(Decision.cycle_id == cycle_id).order_by(Decision.version.desc()).limit(1)
+    )
 
 
 def due_on(cycle: Cycle, phase: str) -> date:
@@ -106,13 +107,19 @@ def is_nominating_open(cycle: Cycle, day: date) -> bool:
 
 # Creating cycles ---------------------------------------------------------------------
 
+
 def create_cycle(award: Award, year: int, now: datetime, dates: dict[str, date] | None = None) -> Cycle:
     """The award's cycle for ``year``, from its schedule (or ``dates``). Refused if one exists."""
     if db.session.scalar(select(Cycle.id).where(Cycle.award_id == award.id, Cycle.year == year)) is not None:
         raise Conflict(f"{award.name} already has a {year} cycle.", {"year": ["already has a cycle"]})
     planned = definitions.dates(award, year)
-    values = dict(opens_on=planned["opens"], closes_on=planned["closes"], review_ends_on=planned["review_ends"],
-                  decision_on=planned["decision"], announce_on=planned["announcement"])
+    values = dict(
+        opens_on=planned["opens"],
+        closes_on=planned["closes"],
+        review_ends_on=planned["review_ends"],
+        decision_on=planned["decision"],
+        announce_on=planned["announcement"],
+    )
     values.update(dates or {})
     _check_order(values)
     cycle = Cycle(award_id=award.id, year=year, phase="scheduled", rubric=award.rubric, created_at=now, **values)
@@ -127,10 +134,15 @@ def _check_order(values: dict[str, date]) -> None:
     for (before, after), (a, b) in zip(zip(DATE_FIELDS, DATE_FIELDS[1:]), zip(order, order[1:])):
         strict = before == "closes_on"
         if (a >= b) if strict else (a > b):
-            problems[after] = [f"must be {'after' if strict else 'on or after'} {DATE_LABELS[before]} ({a.isoformat()})"]
+            problems[after] = [
+                f"must be {'after' if strict else 'on or after'} {DATE_LABELS[before]} ({a.isoformat()})"
+            ]
     if problems:
-        raise DomainError("The cycle's dates are out of order: " + "; ".join(
-            f"{field} {rules[0]}" for field, rules in problems.items()), problems)
+        raise DomainError(
+            "The cycle's dates are out of order: "
+            + "; ".join(f"{field} {rules[0]}" for field, rules in problems.items()),
+            problems,
+        )
 
 
 def ensure_cycles(day: date, now: datetime) -> list[Cycle]:
@@ -154,27 +166,49 @@ def ensure_cycles(day: date, now: datetime) -> list[Cycle]:
 
 # Transitions -------------------------------------------------------------------------
 
-def step(cycle: Cycle, target: str, day: date, now: datetime, source: str = "schedule",
-         actor: Actor | None = None, reason: str | None = None, run_on: date | None = None) -> CycleTransition:
+
+def step(
+    cycle: Cycle,
+    target: str,
+    day: date,
+    now: datetime,
+    source: str = "schedule",
+    actor: Actor | None = None,
+    reason: str | None = None,
+    run_on: date | None = None,
+) -> CycleTransition:
     """Move ``cycle`` from its phase into ``target`` (the next one) on ``day`` (the date it
     takes effect) and do what entering it does. ``run_on`` is the day the work is done, when
     a catch-up does it later than ``day``. Raises Conflict if another process moved it
     first; the caller's transaction then must roll back."""
     if target != next_phase(cycle.phase):
         raise Conflict(f"The cycle is {cycle.phase}; it cannot move to {target}.", {"phase": [f"is {cycle.phase}"]})
-    transition = CycleTransition(cycle_id=cycle.id, from_phase=cycle.phase, phase=target, effective_on=day, at=now,
-                                 source=source, by_id=actor.person_id if actor else None, reason=reason)
+    transition = CycleTransition(
+        cycle_id=cycle.id,
+        from_phase=cycle.phase,
+        phase=target,
+        effective_on=day,
+        at=now,
+        source=source,
+        by_id=actor.person_id if actor else None,
+        reason=reason,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(transition)
             db.session.flush()
-            moved = db.session.execute(update(Cycle).where(Cycle.id == cycle.id, Cycle.phase == cycle.phase)
-                                       .values(phase=target).execution_options(synchronize_session=False))
+            moved = db.session.execute(
+                update(Cycle)
+                .where(Cycle.id == cycle.id, Cycle.phase == cycle.phase)
+                .values(phase=target)
+                .execution_options(synchronize_session=False)
+            )
             if moved.rowcount != 1:
                 raise IntegrityError("phase changed meanwhile", None, Exception())
     except IntegrityError:
-        raise Conflict(f"The {cycle.award.name} {cycle.year} cycle has already entered {target}.",
-                       {"phase": [f"already {target}"]}) from None
+        raise Conflict(
+            f"The {cycle.award.name} {cycle.year} cycle has already entered {target}.", {"phase": [f"already {target}"]}
+        ) from None
     db.session.refresh(cycle)
     _enter(cycle, target, day, run_on or day, now)
     return transition
@@ -207,8 +241,9 @@ def catch_up(cycle: Cycle, day: date, now: datetime) -> list[CycleTransition]:
     than it was decided)."""
     done = []
     while (target := scheduled_step(cycle, day)) is not None:
-        previous = db.session.scalar(select(func.max(CycleTransition.effective_on))
-                                     .where(CycleTransition.cycle_id == cycle.id))
+        previous = db.session.scalar(
+            select(func.max(CycleTransition.effective_on)).where(CycleTransition.cycle_id == cycle.id)
+        )
         effective = max(due_on(cycle, target), previous or due_on(cycle, target))
         try:
             done.append(step(cycle, target, effective, now, run_on=day))
@@ -246,6 +281,7 @@ def advance_all(day: date, now: datetime) -> str:
 
 # Admin actions -----------------------------------------------------------------------
 
+
 def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -272,13 +308,16 @@ def expect_phase(cycle: Cycle, expected: str | None) -> None:
     if expected not in PHASES:
         raise DomainError.field("from_phase", f"must be one of {', '.join(PHASES)}")
     if cycle.phase != expected:
-        raise Conflict(f"The cycle is {cycle.phase} now, not {expected}: it was moved meanwhile, and nothing changed. "
-                       "Look at it again before moving it on.",
-                       {"from_phase": [f"is stale: the cycle is {cycle.phase} now"]})
+        raise Conflict(
+            f"The cycle is {cycle.phase} now, not {expected}: it was moved meanwhile, and nothing changed. "
+            "Look at it again before moving it on.",
+            {"from_phase": [f"is stale: the cycle is {cycle.phase} now"]},
+        )
 
 
-def advance(cycle: Cycle, actor: Actor, reason: str | None, day: date, now: datetime, *,
-            from_phase: str | None) -> CycleTransition:
+def advance(
+    cycle: Cycle, actor: Actor, reason: str | None, day: date, now: datetime, *, from_phase: str | None
+) -> CycleTransition:
     """Move the cycle from ``from_phase`` (the phase the manager saw it in) into the next
     one now, ahead of the schedule, with a reason (a manager with no conflict of interest
     in the cycle: ``managers``). A cycle no longer in ``from_phase`` is a Conflict."""
@@ -305,16 +344,18 @@ def advance(cycle: Cycle, actor: Actor, reason: str | None, day: date, now: date
 
 
 def _record_date(cycle: Cycle, field: str, new: date, actor: Actor, reason: str, now: datetime) -> CycleDateChange:
-    change = CycleDateChange(cycle_id=cycle.id, field=field, old=getattr(cycle, field), new=new, reason=reason, at=now,
-                             by_id=actor.person_id)
+    change = CycleDateChange(
+        cycle_id=cycle.id, field=field, old=getattr(cycle, field), new=new, reason=reason, at=now, by_id=actor.person_id
+    )
     setattr(cycle, field, new)
     db.session.add(change)
     db.session.flush()
     return change
 
 
-def move_date(cycle: Cycle, field: str, new: date, actor: Actor, reason: str | None, day: date,
-              now: datetime) -> CycleDateChange:
+def move_date(
+    cycle: Cycle, field: str, new: date, actor: Actor, reason: str | None, day: date, now: datetime
+) -> CycleDateChange:
     """Move one of the cycle's dates (usually later: extending a phase), with a reason (a
     manager with no conflict of interest in the cycle)."""
     from .managers import require_free_manager  # noqa: PLC0415
@@ -325,8 +366,10 @@ def move_date(cycle: Cycle, field: str, new: date, actor: Actor, reason: str | N
     if field not in DATE_FIELDS:
         raise DomainError.field("field", f"must be one of {', '.join(DATE_FIELDS)}")
     if field not in MOVABLE[cycle.phase]:
-        raise Conflict(f"The cycle is {cycle.phase}: the date {DATE_LABELS[field]} has passed and cannot move.",
-                       {"field": [f"cannot move while the cycle is {cycle.phase}"]})
+        raise Conflict(
+            f"The cycle is {cycle.phase}: the date {DATE_LABELS[field]} has passed and cannot move.",
+            {"field": [f"cannot move while the cycle is {cycle.phase}"]},
+        )
     if new < day:
         raise DomainError.field("date", f"must not be in the past (today is {day.isoformat()})")
     old = getattr(cycle, field)

@@ -31,9 +31,23 @@ from . import committee, cycles, exports, managers, nominations
 from .models import Award, CommitteeMember, Cycle, CycleTransition, Decision, Nomination, Recusal, ScoreSet
 from .nominations_api import nomination_view
 from .schemas import (
-    AdvanceInSchema, AwardCyclePageSchema, AwardCycleSchema, CycleArgsSchema, CycleInSchema, DecisionInSchema,
-    DecisionSchema, HistorySchema, MemberInSchema, MemberSchema, MoveDateInSchema, NominationSchema, RankingSchema,
-    RecusalSchema, SuggestionArgsSchema, SuggestionSchema, WithdrawalSchema,
+    AdvanceInSchema,
+    AwardCyclePageSchema,
+    AwardCycleSchema,
+    CycleArgsSchema,
+    CycleInSchema,
+    DecisionInSchema,
+    DecisionSchema,
+    HistorySchema,
+    MemberInSchema,
+    MemberSchema,
+    MoveDateInSchema,
+    NominationSchema,
+    RankingSchema,
+    RecusalSchema,
+    SuggestionArgsSchema,
+    SuggestionSchema,
+    WithdrawalSchema,
 )
 
 URL = "/cycles"
@@ -53,26 +67,46 @@ def cycle_view(cycle: Cycle, actor: Actor, counted: bool = True) -> dict:
     manager = nominations.is_manager(actor, cycle)
     view = {
         "id": cycle.id,
-        "award": {"id": award.id, "name": award.name, "slug": award.slug, "level": award.level,
-                  "division": {"id": award.division.id, "name": award.division.name} if award.division else None},
-        "year": cycle.year, "phase": cycle.phase,
-        "opens_on": cycle.opens_on, "closes_on": cycle.closes_on, "review_starts_on": cycles.review_starts(cycle),
-        "review_ends_on": cycle.review_ends_on, "decision_on": cycle.decision_on, "announce_on": cycle.announce_on,
-        "nominating_open": cycles.is_nominating_open(cycle, day), "scoring_open": cycles.is_scoring_open(cycle, day),
-        "you": {"manager": manager, "committee_member": committee.is_member(cycle.id, actor.person_id),
-                "may_see_ranking": committee.may_see_ranking(cycle, actor)},
-        "links": {"self": f"/api/v1/cycles/{cycle.id}", "nominations": f"/api/v1/nominations?cycle_id={cycle.id}",
-                  "ranking": f"/api/v1/cycles/{cycle.id}/ranking"},
+        "award": {
+            "id": award.id,
+            "name": award.name,
+            "slug": award.slug,
+            "level": award.level,
+            "division": {"id": award.division.id, "name": award.division.name} if award.division else None,
+        },
+        "year": cycle.year,
+        "phase": cycle.phase,
+        "opens_on": cycle.opens_on,
+        "closes_on": cycle.closes_on,
+        "review_starts_on": cycles.review_starts(cycle),
+        "review_ends_on": cycle.review_ends_on,
+        "decision_on": cycle.decision_on,
+        "announce_on": cycle.announce_on,
+        "nominating_open": cycles.is_nominating_open(cycle, day),
+        "scoring_open": cycles.is_scoring_open(cycle, day),
+        "you": {
+            "manager": manager,
+            "committee_member": committee.is_member(cycle.id, actor.person_id),
+            "may_see_ranking": committee.may_see_ranking(cycle, actor),
+        },
+        "links": {
+            "self": f"/api/v1/cycles/{cycle.id}",
+            "nominations": f"/api/v1/nominations?cycle_id={cycle.id}",
+            "ranking": f"/api/v1/cycles/{cycle.id}/ranking",
+        },
     }
     if manager:
         # A manager with a conflict with a nomination reads it as a recused member does,
         # and leaves the cycle's actions to a manager with none.
         conflicts = managers.conflicts_of(cycle, actor.person_id)
-        view["you"]["conflicts"] = [{"nomination_id": nid, "reasons": reasons} for nid, reasons in sorted(conflicts.items())]
+        view["you"]["conflicts"] = [
+            {"nomination_id": nid, "reasons": reasons} for nid, reasons in sorted(conflicts.items())
+        ]
         view["you"]["may_act"] = not conflicts
         if conflicts:
             view["you"]["free_managers"] = [{"id": p.id, "name": p.name} for p in managers.free_managers(cycle)]
     if manager and counted:
+
         def count(model, *where):
             return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
@@ -80,8 +114,9 @@ def cycle_view(cycle: Cycle, actor: Actor, counted: bool = True) -> dict:
             "nominations": count(Nomination, Nomination.cycle_id == cycle.id),
             "committee": count(CommitteeMember, CommitteeMember.cycle_id == cycle.id),
             "recusals": count(Recusal, Recusal.cycle_id == cycle.id),
-            "score_sets": db.session.scalar(select(func.count()).select_from(ScoreSet).join(Nomination)
-                                            .where(Nomination.cycle_id == cycle.id)),
+            "score_sets": db.session.scalar(
+                select(func.count()).select_from(ScoreSet).join(Nomination).where(Nomination.cycle_id == cycle.id)
+            ),
             "decisions": count(Decision, Decision.cycle_id == cycle.id),
         }
     return view
@@ -110,13 +145,22 @@ def _managed(cycle_id: int, actor: Actor, what: str) -> Cycle:
 
 def decision_view(decision: Decision, cycle: Cycle) -> dict:
     return {
-        "id": decision.id, "cycle_id": decision.cycle_id, "version": decision.version, "note": decision.note,
+        "id": decision.id,
+        "cycle_id": decision.cycle_id,
+        "version": decision.version,
+        "note": decision.note,
         "decided_at": decision.decided_at,
         "decided_by": {"id": decision.decided_by.id, "name": decision.decided_by.name} if decision.decided_by else None,
-        "winners": [{"nomination_id": w.nomination_id,
-                     "nominee": {"id": w.nomination.nominee.id, "name": w.nomination.nominee.name},
-                     "position": w.position, "ranked_position": w.ranked_position, "reason": w.reason}
-                    for w in decision.winners],
+        "winners": [
+            {
+                "nomination_id": w.nomination_id,
+                "nominee": {"id": w.nomination.nominee.id, "name": w.nomination.nominee.name},
+                "position": w.position,
+                "ranked_position": w.ranked_position,
+                "reason": w.reason,
+            }
+            for w in decision.winners
+        ],
         "ranking": json.loads(decision.ranking),
         "phase": cycle.phase,
     }
@@ -128,15 +172,24 @@ def ranking_view(cycle: Cycle, actor: Actor) -> dict:
     nomination id; a member still scoring gets no rows and the nominations left to score."""
     found = exports.sheet(cycle, actor, today())
     return {
-        "cycle_id": cycle.id, "tie_break": TIE_BREAK, "min_reviews": found.min_reviews, "warnings": found.warnings,
+        "cycle_id": cycle.id,
+        "tie_break": TIE_BREAK,
+        "min_reviews": found.min_reviews,
+        "warnings": found.warnings,
         "withheld": found.withheld,
         "to_score": [{"nomination_id": n.id, "nominee": person_ref(n.nominee)} for n in found.to_score],
-        "rows": [{**{key: value for key, value in row.items() if key not in ("person", "division")},
-                  "nominee": person_ref(row["person"])} for row in found.rows],
+        "rows": [
+            {
+                **{key: value for key, value in row.items() if key not in ("person", "division")},
+                "nominee": person_ref(row["person"]),
+            }
+            for row in found.rows
+        ],
     }
 
 
 # Cycles --------------------------------------------------------------------------------
+
 
 @blp.get("")
 @blp.arguments(CycleArgsSchema, location="query")
@@ -206,8 +259,10 @@ def advance_cycle(body, cycle_id):
 
 
 @blp.post("/<int:cycle_id>/dates")
-@blp.arguments(MoveDateInSchema, example={"field": "closes_on", "date": "2027-03-31",
-                                          "reason": "Two divisions asked for more time"})
+@blp.arguments(
+    MoveDateInSchema,
+    example={"field": "closes_on", "date": "2027-03-31", "reason": "Two divisions asked for more time"},
+)
 @blp.response(200, AwardCycleSchema)
 @errors_for(401, 403, 404, 409, 422)
 def move_date(body, cycle_id):
@@ -232,16 +287,35 @@ def cycle_history(cycle_id):
     for item in cycles.history(cycle.id):
         by = {"id": item.by.id, "name": item.by.name} if item.by else None
         if isinstance(item, CycleTransition):
-            items.append({"kind": "transition", "at": item.at, "by": by, "reason": item.reason,
-                          "from_phase": item.from_phase, "phase": item.phase, "effective_on": item.effective_on,
-                          "source": item.source})
+            items.append(
+                {
+                    "kind": "transition",
+                    "at": item.at,
+                    "by": by,
+                    "reason": item.reason,
+                    "from_phase": item.from_phase,
+                    "phase": item.phase,
+                    "effective_on": item.effective_on,
+                    "source": item.source,
+                }
+            )
         else:
-            items.append({"kind": "date_change", "at": item.at, "by": by, "reason": item.reason, "field": item.field,
-                          "old": item.old, "new": item.new})
+            items.append(
+                {
+                    "kind": "date_change",
+                    "at": item.at,
+                    "by": by,
+                    "reason": item.reason,
+                    "field": item.field,
+                    "old": item.old,
+                    "new": item.new,
+                }
+            )
     return items
 
 
 # The committee ---------------------------------------------------------------------------
+
 
 def member_view(member: CommitteeMember) -> dict:
     return {"person": person_ref(member.person), "chair": member.chair, "added_at": member.added_at}
@@ -298,17 +372,31 @@ def list_recusals(cycle_id):
 
 def recusal_view(recusal: Recusal, nominee: Person) -> dict:
     mentorship = db.session.get(Mentorship, recusal.mentorship_id) if recusal.mentorship_id else None
-    return {"id": recusal.id, "nomination_id": recusal.nomination_id, "nominee": {"id": nominee.id, "name": nominee.name},
-            "member": {"id": recusal.member.id, "name": recusal.member.name}, "source": recusal.source,
-            "reason": recusal.reason, "at": recusal.at, "found_during_review": recusal.found_in == "review",
-            "mentorship": None if mentorship is None else {
-                "id": mentorship.id, "kind": mentorship.kind,
-                "mentor": {"id": mentorship.mentor.id, "name": mentorship.mentor.name},
-                "mentee": {"id": mentorship.mentee.id, "name": mentorship.mentee.name},
-                "started_on": mentorship.started_on, "created_at": mentorship.created_at,
-                "created_by": ({"id": mentorship.created_by.id, "name": mentorship.created_by.name}
-                               if mentorship.created_by else None),
-                "backdated": mentorship.backdated, "backdate_reason": mentorship.backdate_reason}}
+    return {
+        "id": recusal.id,
+        "nomination_id": recusal.nomination_id,
+        "nominee": {"id": nominee.id, "name": nominee.name},
+        "member": {"id": recusal.member.id, "name": recusal.member.name},
+        "source": recusal.source,
+        "reason": recusal.reason,
+        "at": recusal.at,
+        "found_during_review": recusal.found_in == "review",
+        "mentorship": None
+        if mentorship is None
+        else {
+            "id": mentorship.id,
+            "kind": mentorship.kind,
+            "mentor": {"id": mentorship.mentor.id, "name": mentorship.mentor.name},
+            "mentee": {"id": mentorship.mentee.id, "name": mentorship.mentee.name},
+            "started_on": mentorship.started_on,
+            "created_at": mentorship.created_at,
+            "created_by": (
+                {"id": mentorship.created_by.id, "name": mentorship.created_by.name} if mentorship.created_by else None
+            ),
+            "backdated": mentorship.backdated,
+            "backdate_reason": mentorship.backdate_reason,
+        },
+    }
 
 
 @blp.get("/<int:cycle_id>/withdrawals")
@@ -318,13 +406,23 @@ def list_withdrawals(cycle_id):
     """Every nominator's withdrawal: who withdrew whose nomination, when, and whether the
     nomination and its letters went with it, oldest first (managers)"""
     cycle = _managed(cycle_id, api_actor(), "withdrawals")
-    return [{"id": w.id, "nomination_id": w.nomination_id, "nominee": {"id": w.nominee.id, "name": w.nominee.name},
-             "nominator": {"id": w.nominator.id, "name": w.nominator.name}, "reason": w.reason,
-             "letters_removed": w.letters_removed, "nomination_removed": w.nomination_removed, "at": w.at}
-            for w in nominations.withdrawals(cycle.id)]
+    return [
+        {
+            "id": w.id,
+            "nomination_id": w.nomination_id,
+            "nominee": {"id": w.nominee.id, "name": w.nominee.name},
+            "nominator": {"id": w.nominator.id, "name": w.nominator.name},
+            "reason": w.reason,
+            "letters_removed": w.letters_removed,
+            "nomination_removed": w.nomination_removed,
+            "at": w.at,
+        }
+        for w in nominations.withdrawals(cycle.id)
+    ]
 
 
 # Suggestions -------------------------------------------------------------------------------
+
 
 @blp.get("/<int:cycle_id>/suggestions")
 @blp.arguments(SuggestionArgsSchema, location="query")
@@ -334,10 +432,18 @@ def list_suggestions(args, cycle_id):
     """Eligible mentors not yet nominated, ranked by their ledger evidence of the last
     five years (managers)"""
     cycle = _managed(cycle_id, api_actor(), "suggestions")
-    return [{"person": person_ref(s.person), "mentees": s.mentees, "confirmed_meetings": s.confirmed_meetings,
-             "feedback_responses": s.feedback_responses, "feedback_mean": s.feedback_mean,
-             "mentee_milestones": s.mentee_milestones, "points": s.points}
-            for s in nominations.suggestions(cycle, today(), args["limit"])]
+    return [
+        {
+            "person": person_ref(s.person),
+            "mentees": s.mentees,
+            "confirmed_meetings": s.confirmed_meetings,
+            "feedback_responses": s.feedback_responses,
+            "feedback_mean": s.feedback_mean,
+            "mentee_milestones": s.mentee_milestones,
+            "points": s.points,
+        }
+        for s in nominations.suggestions(cycle, today(), args["limit"])
+    ]
 
 
 @blp.post("/<int:cycle_id>/suggestions/<int:person_id>")
@@ -357,6 +463,7 @@ def nominate_suggestion(cycle_id, person_id):
 
 # Ranking and decision ------------------------------------------------------------------------
 
+
 @blp.get("/<int:cycle_id>/ranking")
 @blp.response(200, RankingSchema)
 @errors_for(401, 404)
@@ -372,22 +479,30 @@ def get_ranking(cycle_id):
 
 
 @blp.get("/<int:cycle_id>/ranking.csv")
-@blp.response(200, {"type": "string"}, content_type="text/csv",
-              description="UTF-8 with a byte-order mark, for spreadsheets; one row per nomination, rows the caller "
-                          "is recused from last, without position or numbers")
+@blp.response(
+    200,
+    {"type": "string"},
+    content_type="text/csv",
+    description="UTF-8 with a byte-order mark, for spreadsheets; one row per nomination, rows the caller "
+    "is recused from last, without position or numbers",
+)
 @errors_for(401, 404, 409)
 def download_ranking_csv(cycle_id):
     """The ranking as CSV (who may see the ranking; 409 while the caller has nominees left to score)"""
     cycle, actor = cycles.get(cycle_id), api_actor()
     if committee.may_see_ranking(cycle, actor):
         _synced(cycle)
-    return Response(exports.ranking_csv(cycle, actor, today()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{exports.download_name(cycle, "csv")}"'})
+    return Response(
+        exports.ranking_csv(cycle, actor, today()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{exports.download_name(cycle, "csv")}"'},
+    )
 
 
 @blp.get("/<int:cycle_id>/ranking.pdf")
-@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
-              description="A landscape ranking sheet")
+@blp.response(
+    200, {"type": "string", "format": "binary"}, content_type="application/pdf", description="A landscape ranking sheet"
+)
 @errors_for(401, 404, 409)
 def download_ranking_pdf(cycle_id):
     """The ranking as a PDF sheet, with the rubric and the tie-break (who may see the ranking;
@@ -396,8 +511,11 @@ def download_ranking_pdf(cycle_id):
     if committee.may_see_ranking(cycle, actor):
         _synced(cycle)
     pdf = exports.ranking_pdf(cycle, actor, cycle.phase, today())
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{exports.download_name(cycle, "pdf")}"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{exports.download_name(cycle, "pdf")}"'},
+    )
 
 
 @blp.post("/<int:cycle_id>/decision")

@@ -56,16 +56,33 @@ class RubricText:
         return Rubric(tuple(Criterion(c.id, c.weight) for c in self.criteria), self.low, self.high)
 
 
-DEFAULT_RUBRIC = RubricText(1, 5, (
-    CriterionText("impact", "Impact on mentees' careers",
-                  "Mentees' milestones: appointments, CFAR, promotion, grants, awards.", 0.35),
-    CriterionText("commitment", "Sustained commitment",
-                  "Years of mentoring, number of mentees, regular confirmed meetings.", 0.25),
-    CriterionText("quality", "Quality of the relationships",
-                  "Mentees' feedback (released above k) and the supporting letters.", 0.25),
-    CriterionText("citizenship", "Mentoring citizenship",
-                  "Training, peer groups, sponsorship, building the program.", 0.15),
-))
+DEFAULT_RUBRIC = RubricText(
+    1,
+    5,
+    (
+        CriterionText(
+            "impact",
+            "Impact on mentees' careers",
+            "Mentees' milestones: appointments, CFAR, promotion, grants, awards.",
+            0.35,
+        ),
+        CriterionText(
+            "commitment",
+            "Sustained commitment",
+            "Years of mentoring, number of mentees, regular confirmed meetings.",
+            0.25,
+        ),
+        CriterionText(
+            "quality",
+            "Quality of the relationships",
+            "Mentees' feedback (released above k) and the supporting letters.",
+            0.25,
+        ),
+        CriterionText(
+            "citizenship", "Mentoring citizenship", "Training, peer groups, sponsorship, building the program.", 0.15
+        ),
+    ),
+)
 
 
 def month_day(text: str, year: int) -> date:
@@ -92,9 +109,13 @@ def rubric_text(holder) -> RubricText:
     """The rubric of an award, or of a cycle (the one it is scored on: pass the cycle
     wherever scores are read or written)."""
     data = json.loads(holder.rubric)
-    return RubricText(int(data["low"]), int(data["high"]),
-                      tuple(CriterionText(c["id"], c["name"], c.get("description", ""), float(c["weight"]))
-                            for c in data["criteria"]))
+    return RubricText(
+        int(data["low"]),
+        int(data["high"]),
+        tuple(
+            CriterionText(c["id"], c["name"], c.get("description", ""), float(c["weight"])) for c in data["criteria"]
+        ),
+    )
 
 
 def rubric(holder) -> Rubric:
@@ -122,11 +143,14 @@ def rubric_json(text: RubricText) -> str:
 
 # Checking settings -------------------------------------------------------------------
 
+
 def _count(value, field: str, problems: dict, low: int = 0, high: int = 100) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        problems.setdefault(field, []).append(f"must be a whole number from {low} to {high}, or empty to switch the rule off")
+        problems.setdefault(field, []).append(
+            f"must be a whole number from {low} to {high}, or empty to switch the rule off"
+        )
         return None
     return value
 
@@ -146,7 +170,10 @@ def check(data: dict, award: Award | None = None) -> dict:
     if award is None or "slug" in data:
         slug = (data.get("slug") or "").strip().lower()
         if not SLUG.match(slug):
-            refuse("slug", "must be 3 to 60 lower-case letters, digits and hyphens, starting and ending with a letter or digit")
+            refuse(
+                "slug",
+                "must be 3 to 60 lower-case letters, digits and hyphens, starting and ending with a letter or digit",
+            )
         elif db.session.scalar(select(Award.id).where(Award.slug == slug, Award.id != (award.id if award else -1))):
             refuse("slug", "is already used by another award")
         values["slug"] = slug
@@ -222,8 +249,11 @@ def check(data: dict, award: Award | None = None) -> dict:
     if award is None or "rubric" in data:
         values["rubric"] = _rubric(data.get("rubric"), problems)
     if problems:
-        raise DomainError("The award settings have problems: " + "; ".join(
-            f"{field} {rules[0]}" for field, rules in problems.items()), problems)
+        raise DomainError(
+            "The award settings have problems: "
+            + "; ".join(f"{field} {rules[0]}" for field, rules in problems.items()),
+            problems,
+        )
     return values
 
 
@@ -234,20 +264,30 @@ def _eligibility(data: dict, problems: dict) -> str:
     ranks = data.get("ranks")
     if ranks is not None:
         if not isinstance(ranks, list) or not ranks or any(rank not in RANKS for rank in ranks):
-            problems.setdefault("eligibility.ranks", []).append(f"must list one or more of {', '.join(RANKS)}, or be empty")
+            problems.setdefault("eligibility.ranks", []).append(
+                f"must list one or more of {', '.join(RANKS)}, or be empty"
+            )
             ranks = None
         else:
             ranks = tuple(rank for rank in RANKS if rank in ranks)
     rules = Eligibility(
         min_years_mentoring=_count(data.get("min_years_mentoring"), "eligibility.min_years_mentoring", problems, 0, 60),
         min_mentees=_count(data.get("min_mentees"), "eligibility.min_mentees", problems, 0, 500),
-        max_years_on_faculty=_count(data.get("max_years_on_faculty"), "eligibility.max_years_on_faculty", problems, 0, 60),
+        max_years_on_faculty=_count(
+            data.get("max_years_on_faculty"), "eligibility.max_years_on_faculty", problems, 0, 60
+        ),
         ranks=ranks,
-        past_winner_exclusion_years=_count(data.get("past_winner_exclusion_years"),
-                                           "eligibility.past_winner_exclusion_years", problems, 0, 60),
+        past_winner_exclusion_years=_count(
+            data.get("past_winner_exclusion_years"), "eligibility.past_winner_exclusion_years", problems, 0, 60
+        ),
     )
-    unknown = set(data) - {"min_years_mentoring", "min_mentees", "max_years_on_faculty", "ranks",
-                           "past_winner_exclusion_years"}
+    unknown = set(data) - {
+        "min_years_mentoring",
+        "min_mentees",
+        "max_years_on_faculty",
+        "ranks",
+        "past_winner_exclusion_years",
+    }
     for field in sorted(unknown):
         problems.setdefault(f"eligibility.{field}", []).append("is not an eligibility rule")
     return eligibility_json(rules)
@@ -299,8 +339,9 @@ def _rubric(data, problems: dict) -> str:
         texts.append(CriterionText(str(cid), str(name).strip(), description.strip(), float(weight)))
     if not texts:
         return rubric_json(DEFAULT_RUBRIC)
-    return rubric_json(RubricText(int(low) if isinstance(low, int) else 1, int(high) if isinstance(high, int) else 5,
-                                  tuple(texts)))
+    return rubric_json(
+        RubricText(int(low) if isinstance(low, int) else 1, int(high) if isinstance(high, int) else 5, tuple(texts))
+    )
 
 
 def create(data: dict, now: datetime) -> Award:
@@ -321,15 +362,17 @@ def update(award: Award, data: dict) -> Award:
     values = check(data, award)
     changed = "rubric" in values and values["rubric"] != award.rubric
     if changed:
-        busy = db.session.scalar(select(Cycle.year).where(Cycle.award_id == award.id,
-                                                          Cycle.phase.in_(("review", "decided"))))
+        busy = db.session.scalar(
+            select(Cycle.year).where(Cycle.award_id == award.id, Cycle.phase.in_(("review", "decided")))
+        )
         if busy is not None:
             raise DomainError.field("rubric", f"cannot change while the {busy} cycle is being scored or decided")
     for field, value in values.items():
         setattr(award, field, value)
     if changed:  # cycles not reviewed yet follow the award; reviewed ones keep theirs
-        for cycle in db.session.scalars(select(Cycle).where(Cycle.award_id == award.id,
-                                                            Cycle.phase.in_(("scheduled", "open", "closed")))):
+        for cycle in db.session.scalars(
+            select(Cycle).where(Cycle.award_id == award.id, Cycle.phase.in_(("scheduled", "open", "closed")))
+        ):
             cycle.rubric = award.rubric
     db.session.flush()
     return award

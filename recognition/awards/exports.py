@@ -18,21 +18,37 @@ from ..errors import Conflict
 from . import certificate, committee, definitions
 from .models import Cycle, Nomination
 
-TIE_BREAK = ("Nominees are ordered by their normalised mean, highest first. Where two are equal (to nine decimal "
-             "places), the higher raw mean comes first; then the one with more reviews; then the earlier nomination "
-             "(the lower nomination number), so every tie is settled the same way every time. Nominees with no "
-             "reviews yet come last.")
-NORMALISATION = ("Each score set counts as the weighted mean of its criterion scores (the rubric's weights). The raw "
-                 "mean averages those. For the normalised mean, each reviewer's weighted scores are turned into "
-                 "z-scores: how far each is above or below that reviewer's own average, in units of that reviewer's "
-                 "standard deviation. A harsh reviewer and a lenient one then count the same: what matters is how each "
-                 "placed the nominees against one another. A reviewer who scored one nominee only, or gave everyone "
-                 "the same, adds 0. Spread is the standard deviation of a nominee's weighted scores: a large one means "
-                 "the reviewers disagreed. Scores of members recused from a nominee are never counted.")
-CSV_COLUMNS = ("Position", "Nominee", "Division", "Raw mean", "Normalised mean (z)", "Reviews", "Could review",
-               "Spread (sd)", "Recused", "Status")
-COVERAGE = ("Reviews is how many members scored a nominee; could review, how many members are not recused from them. "
-            "A nominee with fewer reviews than the award asks for is listed as not yet ranked, with no place.")
+TIE_BREAK = (
+    "Nominees are ordered by their normalised mean, highest first. Where two are equal (to nine decimal "
+    "places), the higher raw mean comes first; then the one with more reviews; then the earlier nomination "
+    "(the lower nomination number), so every tie is settled the same way every time. Nominees with no "
+    "reviews yet come last."
+)
+NORMALISATION = (
+    "Each score set counts as the weighted mean of its criterion scores (the rubric's weights). The raw "
+    "mean averages those. For the normalised mean, each reviewer's weighted scores are turned into "
+    "z-scores: how far each is above or below that reviewer's own average, in units of that reviewer's "
+    "standard deviation. A harsh reviewer and a lenient one then count the same: what matters is how each "
+    "placed the nominees against one another. A reviewer who scored one nominee only, or gave everyone "
+    "the same, adds 0. Spread is the standard deviation of a nominee's weighted scores: a large one means "
+    "the reviewers disagreed. Scores of members recused from a nominee are never counted."
+)
+CSV_COLUMNS = (
+    "Position",
+    "Nominee",
+    "Division",
+    "Raw mean",
+    "Normalised mean (z)",
+    "Reviews",
+    "Could review",
+    "Spread (sd)",
+    "Recused",
+    "Status",
+)
+COVERAGE = (
+    "Reviews is how many members scored a nominee; could review, how many members are not recused from them. "
+    "A nominee with fewer reviews than the award asks for is listed as not yet ranked, with no place."
+)
 
 
 @dataclass(frozen=True)
@@ -64,13 +80,21 @@ def _status(ranked: committee.RankedRow, minimum: int) -> str:
 def _row(ranked: committee.RankedRow, minimum: int) -> dict:
     n, row = ranked.nomination, ranked.row
     numbers = row is not None and row.position is not None  # no numbers for hidden or unranked rows
-    return {"position": row.position if row is not None else None, "nomination_id": n.id, "nominee": n.nominee.name,
-            "person": n.nominee, "division": _division(n), "recused": row is None,
-            "recusal_reasons": list(ranked.recused), "status": _status(ranked, minimum),
-            "raw_mean": row.raw_mean if numbers else None,
-            "normalised_mean": row.normalised_mean if numbers else None,
-            "reviews": row.reviews if row is not None else None, "reviewers": ranked.reviewers,
-            "spread": row.spread if numbers else None}
+    return {
+        "position": row.position if row is not None else None,
+        "nomination_id": n.id,
+        "nominee": n.nominee.name,
+        "person": n.nominee,
+        "division": _division(n),
+        "recused": row is None,
+        "recusal_reasons": list(ranked.recused),
+        "status": _status(ranked, minimum),
+        "raw_mean": row.raw_mean if numbers else None,
+        "normalised_mean": row.normalised_mean if numbers else None,
+        "reviews": row.reviews if row is not None else None,
+        "reviewers": ranked.reviewers,
+        "spread": row.spread if numbers else None,
+    }
 
 
 def sheet(cycle: Cycle, actor: Actor, day: date) -> Sheet:
@@ -86,9 +110,11 @@ def sheet(cycle: Cycle, actor: Actor, day: date) -> Sheet:
 
 def withheld_error(found: Sheet) -> Conflict:
     left = len(found.to_score)
-    return Conflict(f"The ranking is shown once you have scored every nominee you review: {left} left to score "
-                    f"({', '.join(n.nominee.name for n in found.to_score)}).",
-                    {"ranking": [f"withheld until you have scored every nominee you review ({left} left)"]})
+    return Conflict(
+        f"The ranking is shown once you have scored every nominee you review: {left} left to score "
+        f"({', '.join(n.nominee.name for n in found.to_score)}).",
+        {"ranking": [f"withheld until you have scored every nominee you review ({left} left)"]},
+    )
 
 
 def sheet_rows(cycle: Cycle, actor: Actor, day: date) -> list[dict]:
@@ -121,10 +147,20 @@ def ranking_csv(cycle: Cycle, actor: Actor, day: date) -> bytes:
         return "" if value is None else str(value)
 
     for row in found.rows:
-        writer.writerow([count(row["position"]), safe_cell(row["nominee"]), safe_cell(row["division"]),
-                         number(row["raw_mean"]), number(row["normalised_mean"]), count(row["reviews"]),
-                         count(row["reviewers"]), number(row["spread"]), "yes" if row["recused"] else "no",
-                         row["status"]])
+        writer.writerow(
+            [
+                count(row["position"]),
+                safe_cell(row["nominee"]),
+                safe_cell(row["division"]),
+                number(row["raw_mean"]),
+                number(row["normalised_mean"]),
+                count(row["reviews"]),
+                count(row["reviewers"]),
+                number(row["spread"]),
+                "yes" if row["recused"] else "no",
+                row["status"],
+            ]
+        )
     if found.warnings:
         writer.writerow([])
         for warning in found.warnings:
@@ -139,8 +175,15 @@ def ranking_pdf(cycle: Cycle, actor: Actor, phase: str, day: date) -> bytes:
     text = definitions.rubric_text(cycle)
     criteria = "; ".join(f"{c.name} (weight {c.weight:g})" for c in text.criteria)
     minimum = found.min_reviews
-    note = (f"Rubric, each criterion scored {text.low} to {text.high}: {criteria}. {TIE_BREAK} {COVERAGE} This award "
-            f"asks for {minimum} review{'s' * (minimum != 1)}.")
-    return certificate.ranking_sheet(f"{cycle.award.name} {cycle.year}: committee ranking",
-                                     f"{phase} · printed for {actor.name} on {day.isoformat()}",
-                                     found.rows, note, credits.certificate_settings(), found.warnings)
+    note = (
+        f"Rubric, each criterion scored {text.low} to {text.high}: {criteria}. {TIE_BREAK} {COVERAGE} This award "
+        f"asks for {minimum} review{'s' * (minimum != 1)}."
+    )
+    return certificate.ranking_sheet(
+        f"{cycle.award.name} {cycle.year}: committee ranking",
+        f"{phase} · printed for {actor.name} on {day.isoformat()}",
+        found.rows,
+        note,
+        credits.certificate_settings(),
+        found.warnings,
+    )

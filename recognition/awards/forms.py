@@ -14,8 +14,17 @@ import re
 
 from flask import request
 from wtforms import (
-    BooleanField, DateField, FloatField, IntegerField, RadioField, SelectChoice, SelectField, SelectMultipleField,
-    HiddenField, StringField, TextAreaField,
+    BooleanField,
+    DateField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -47,7 +56,13 @@ SETTING_FIELDS = {
 }
 CRITERION_PARTS = ("name", "weight", "description", "id")
 # A new award's schedule until the admin changes it: nominations in February and March.
-NEW_SCHEDULE = {"opens": "02-01", "closes": "03-15", "review_ends": "04-15", "decision": "04-30", "announcement": "05-15"}
+NEW_SCHEDULE = {
+    "opens": "02-01",
+    "closes": "03-15",
+    "review_ends": "04-15",
+    "decision": "04-30",
+    "announcement": "05-15",
+}
 GROUPS = {"rubric": "Rubric", "rubric.criteria": "Rubric criteria", "eligibility": "Eligibility rules"}
 
 
@@ -68,10 +83,17 @@ class AwardForm(PageForm):
     name = StringField("Name")
     slug = StringField("Short name for links (slug)")
     description = TextAreaField("Description")
-    level = SelectField("Level", choices=[SelectChoice(level, level.title()) for level in LEVELS], default="department",
-                        invalid_choice_message="must be department or division")
-    division_id = SelectField("Division (division awards only)", coerce=optional_int,
-                              invalid_choice_message="must be one of the divisions listed")
+    level = SelectField(
+        "Level",
+        choices=[SelectChoice(level, level.title()) for level in LEVELS],
+        default="department",
+        invalid_choice_message="must be department or division",
+    )
+    division_id = SelectField(
+        "Division (division awards only)",
+        coerce=optional_int,
+        invalid_choice_message="must be one of the divisions listed",
+    )
     winners = IntegerField("Number of winners", default=1, invalid_value_message=WHOLE)
     min_reviews = IntegerField("Reviews needed before a nominee is ranked", default=1, invalid_value_message=WHOLE)
     division_conflicts = BooleanField("Members of the nominee's division count as conflicted")
@@ -80,11 +102,17 @@ class AwardForm(PageForm):
     min_years_mentoring = _optional_count("At least this many years of mentoring")
     min_mentees = _optional_count("At least this many mentees")
     max_years_on_faculty = _optional_count("At most this many years on faculty (early-career awards)")
-    ranks = SelectMultipleField("Ranks allowed", choices=[SelectChoice(rank, rank.title()) for rank in RANKS],
-                                invalid_choice_message="must be ranks from the list")
-    past_winners = RadioField("Past winners of this award", default="never",
-                              choices=[SelectChoice(key, label) for key, label in PAST_WINNERS.items()],
-                              invalid_choice_message="must be one of the choices listed")
+    ranks = SelectMultipleField(
+        "Ranks allowed",
+        choices=[SelectChoice(rank, rank.title()) for rank in RANKS],
+        invalid_choice_message="must be ranks from the list",
+    )
+    past_winners = RadioField(
+        "Past winners of this award",
+        default="never",
+        choices=[SelectChoice(key, label) for key, label in PAST_WINNERS.items()],
+        invalid_choice_message="must be one of the choices listed",
+    )
     past_winner_years = _optional_count("Years a past winner is excluded")
 
     low = IntegerField("Lowest score", default=DEFAULT_RUBRIC.low, invalid_value_message=WHOLE)
@@ -94,8 +122,10 @@ class AwardForm(PageForm):
         valid = super().validate(extra_validators)
         years = self.past_winner_years
         if self.past_winners.data == "years" and not years.errors and (years.data is None or years.data < 1):
-            years.errors.append("is required when past winners are excluded for some years: 1 or more "
-                                "(choose “no limit” never to exclude them)")
+            years.errors.append(
+                "is required when past winners are excluded for some years: 1 or more "
+                "(choose “no limit” never to exclude them)"
+            )
             return False
         return valid
 
@@ -122,20 +152,32 @@ class AwardForm(PageForm):
             if self._blank(index):
                 continue
             name = (self.criterion(index, "name").data or "").strip()
-            criteria.append({"id": (self.criterion(index, "id").data or "").strip() or criterion_id(name), "name": name,
-                             "description": self.criterion(index, "description").data or "",
-                             "weight": self.criterion(index, "weight").data})
+            criteria.append(
+                {
+                    "id": (self.criterion(index, "id").data or "").strip() or criterion_id(name),
+                    "name": name,
+                    "description": self.criterion(index, "description").data or "",
+                    "weight": self.criterion(index, "weight").data,
+                }
+            )
             self._rows_sent.append(index)
         past = {"never": None, "no_limit": 0}.get(self.past_winners.data, self.past_winner_years.data)
         return {
-            "name": self.name.data or "", "slug": self.slug.data or "", "description": self.description.data or "",
-            "level": self.level.data, "division_id": self.division_id.data, "winners": self.winners.data,
+            "name": self.name.data or "",
+            "slug": self.slug.data or "",
+            "description": self.description.data or "",
+            "level": self.level.data,
+            "division_id": self.division_id.data,
+            "winners": self.winners.data,
             "min_reviews": self.min_reviews.data,
-            "division_conflicts": self.division_conflicts.data, "active": self.active.data,
+            "division_conflicts": self.division_conflicts.data,
+            "active": self.active.data,
             **{field: (self[field].data or "").strip() for field in SCHEDULE},
             "eligibility": {
-                "min_years_mentoring": self.min_years_mentoring.data, "min_mentees": self.min_mentees.data,
-                "max_years_on_faculty": self.max_years_on_faculty.data, "ranks": list(self.ranks.data or []) or None,
+                "min_years_mentoring": self.min_years_mentoring.data,
+                "min_mentees": self.min_mentees.data,
+                "max_years_on_faculty": self.max_years_on_faculty.data,
+                "ranks": list(self.ranks.data or []) or None,
                 "past_winner_exclusion_years": past,
             },
             "rubric": {"low": self.low.data, "high": self.high.data, "criteria": criteria},
@@ -163,13 +205,23 @@ class AwardForm(PageForm):
             rules = eligibility(award)
             past = rules.past_winner_exclusion_years
             data.update(
-                name=award.name, slug=award.slug, description=award.description, level=award.level,
-                division_id=award.division_id, winners=award.winners, min_reviews=award.min_reviews,
+                name=award.name,
+                slug=award.slug,
+                description=award.description,
+                level=award.level,
+                division_id=award.division_id,
+                winners=award.winners,
+                min_reviews=award.min_reviews,
                 division_conflicts=award.division_conflicts,
-                active=award.active, min_years_mentoring=rules.min_years_mentoring, min_mentees=rules.min_mentees,
-                max_years_on_faculty=rules.max_years_on_faculty, ranks=list(rules.ranks or []),
+                active=award.active,
+                min_years_mentoring=rules.min_years_mentoring,
+                min_mentees=rules.min_mentees,
+                max_years_on_faculty=rules.max_years_on_faculty,
+                ranks=list(rules.ranks or []),
                 past_winners="never" if past is None else ("no_limit" if past == 0 else "years"),
-                past_winner_years=past or None, **{field: getattr(award, field) for field in SCHEDULE})
+                past_winner_years=past or None,
+                **{field: getattr(award, field) for field in SCHEDULE},
+            )
         return cls(formdata=None, data=data, **kwargs)
 
 
@@ -178,8 +230,11 @@ for _field in SCHEDULE:
 for _index in range(MAX_CRITERIA):
     _n = _index + 1
     setattr(AwardForm, f"criterion_{_index}_name", StringField(f"Criterion {_n}: name"))
-    setattr(AwardForm, f"criterion_{_index}_weight",
-            FloatField(f"Criterion {_n}: weight", validators=[Optional()], invalid_value_message="must be a number"))
+    setattr(
+        AwardForm,
+        f"criterion_{_index}_weight",
+        FloatField(f"Criterion {_n}: weight", validators=[Optional()], invalid_value_message="must be a number"),
+    )
     setattr(AwardForm, f"criterion_{_index}_description", StringField(f"Criterion {_n}: what it looks for"))
     setattr(AwardForm, f"criterion_{_index}_id", StringField(f"Criterion {_n}: short id (made from the name if blank)"))
 
@@ -187,22 +242,30 @@ for _index in range(MAX_CRITERIA):
 class CycleForm(PageForm):
     """A cycle for a year: its dates come from the award's schedule unless given here."""
 
-    year = IntegerField("Year", validators=[InputRequired(REQUIRED), InRange(2000, 2100, "must be a year from 2000 to 2100")],
-                        invalid_value_message="must be a year such as 2027")
+    year = IntegerField(
+        "Year",
+        validators=[InputRequired(REQUIRED), InRange(2000, 2100, "must be a year from 2000 to 2100")],
+        invalid_value_message="must be a year such as 2027",
+    )
 
     def dates(self) -> dict:
         return {field: self[field].data for field in DATE_FIELDS if self[field].data is not None}
 
 
 for _field in DATE_FIELDS:
-    setattr(CycleForm, _field, DateField(f"Day {DATE_LABELS[_field]} (optional)", validators=[Optional()],
-                                         invalid_value_message=DATE))
+    setattr(
+        CycleForm,
+        _field,
+        DateField(f"Day {DATE_LABELS[_field]} (optional)", validators=[Optional()], invalid_value_message=DATE),
+    )
 
 
 class ReasonForm(PageForm):
     """A change to a cycle's schedule or a grant, kept on the record with its reason."""
 
-    reason = TextAreaField("Reason (kept on the record)", validators=[Length(max=2000, message="must be at most 2000 characters")])
+    reason = TextAreaField(
+        "Reason (kept on the record)", validators=[Length(max=2000, message="must be at most 2000 characters")]
+    )
 
 
 class AdvanceForm(ReasonForm):
@@ -220,7 +283,10 @@ class MoveDateForm(ReasonForm):
         """A date that would put another out of order is said on the new date."""
         moved = {name: rules for name, rules in error.errors.items() if name in DATE_FIELDS}
         for name, rules in moved.items():
-            self.date.errors = [*self.date.errors, *(f"would put {DATE_LABELS[name]} out of order: it {rule}" for rule in rules)]
+            self.date.errors = [
+                *self.date.errors,
+                *(f"would put {DATE_LABELS[name]} out of order: it {rule}" for rule in rules),
+            ]
         rest = {name: rules for name, rules in error.errors.items() if name not in moved}
         super().refused(DomainError(error.message, rest, error.status), aliases)
         if moved:
@@ -255,12 +321,14 @@ class DecisionForm(PageForm):
         self.reasons = {str(i): (source.get(f"{self._prefix}reason-{i}") or "") for i in nomination_ids}
         return self.reasons
 
-    def refused(self, error: DomainError, aliases: dict[str, str] | None = None,
-                names: dict[str, str] | None = None) -> None:
+    def refused(
+        self, error: DomainError, aliases: dict[str, str] | None = None, names: dict[str, str] | None = None
+    ) -> None:
         """A reason's refusal ("reasons.12") stays with that nominee's box, and the summary
         names the nominee (``names``: nomination id -> nominee)."""
-        self.reason_errors = {name.split(".", 1)[1]: rules for name, rules in error.errors.items()
-                              if name.startswith("reasons.")}
+        self.reason_errors = {
+            name.split(".", 1)[1]: rules for name, rules in error.errors.items() if name.startswith("reasons.")
+        }
         rest = {name: rules for name, rules in error.errors.items() if not name.startswith("reasons.")}
         super().refused(DomainError(error.message, rest, error.status), aliases)
         for key, rules in self.reason_errors.items():

@@ -36,7 +36,9 @@ def _wording(reason: str) -> str:
     return reason.replace("the member", "the manager", 1)
 
 
-def conflicts_of(cycle: Cycle, person_id: int | None, nominations: list[Nomination] | None = None) -> dict[int, list[str]]:
+def conflicts_of(
+    cycle: Cycle, person_id: int | None, nominations: list[Nomination] | None = None
+) -> dict[int, list[str]]:
     """{nomination_id: reasons} of a manager (a person) in ``cycle``; empty when none."""
     if person_id is None:
         return {}
@@ -45,15 +47,22 @@ def conflicts_of(cycle: Cycle, person_id: int | None, nominations: list[Nominati
     if not nominations:
         return {}
     people = sorted({person_id} | {n.nominee_id for n in nominations})
-    ties = [tuple(row) for row in db.session.execute(
-        select(Mentorship.mentor_id, Mentorship.mentee_id)
-        .where(or_(Mentorship.mentor_id.in_(people), Mentorship.mentee_id.in_(people))))]
+    ties = [
+        tuple(row)
+        for row in db.session.execute(
+            select(Mentorship.mentor_id, Mentorship.mentee_id).where(
+                or_(Mentorship.mentor_id.in_(people), Mentorship.mentee_id.in_(people))
+            )
+        )
+    ]
     nominators: dict[int, list[int]] = {n.id: [] for n in nominations}
     office: dict[int, int] = {}  # a suggested nomination's first statement is the office's, not a person's
     suggested = {n.id for n in nominations if n.suggested}
     for nomination_id, nominator_id in db.session.execute(
-            select(NominationStatement.nomination_id, NominationStatement.nominator_id)
-            .where(NominationStatement.nomination_id.in_(list(nominators))).order_by(NominationStatement.id)):
+        select(NominationStatement.nomination_id, NominationStatement.nominator_id)
+        .where(NominationStatement.nomination_id.in_(list(nominators)))
+        .order_by(NominationStatement.id)
+    ):
         if nomination_id in suggested and nomination_id not in office:
             office[nomination_id] = nominator_id
             continue
@@ -77,8 +86,11 @@ def free_managers(cycle: Cycle) -> list[Person]:
     """The people who run the award and have no conflict with any of its nominations."""
     ids = set(db.session.scalars(select(RoleGrant.person_id).where(RoleGrant.role == "admin")))
     if cycle.award.level == "division":
-        ids |= set(db.session.scalars(select(DivisionDirector.person_id)
-                                      .where(DivisionDirector.division_id == cycle.award.division_id)))
+        ids |= set(
+            db.session.scalars(
+                select(DivisionDirector.person_id).where(DivisionDirector.division_id == cycle.award.division_id)
+            )
+        )
     nominations = list(db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id)))
     free = [pid for pid in sorted(ids) if not conflicts_of(cycle, pid, nominations)]
     return list(db.session.scalars(select(Person).where(Person.id.in_(free)).order_by(Person.name))) if free else []
@@ -95,7 +107,12 @@ def require_free_manager(cycle: Cycle, actor: Actor, field: str, action: str) ->
     names = {n.id: n.nominee.name for n in db.session.scalars(select(Nomination).where(Nomination.id.in_(list(found))))}
     what = "; ".join(f"{names[nid]}: {', '.join(reasons)}" for nid, reasons in sorted(found.items()))
     others = [p.name for p in free_managers(cycle) if p.id != actor.person_id]
-    who = (f"Ask {', '.join(others)}." if others else
-           "No manager of the award is free of conflicts: a department administrator with none must be named.")
-    raise Forbidden(f"You have a conflict of interest in {cycle.award.name} {cycle.year} ({what}), so you cannot "
-                    f"{action}. {who}", {field: ["you have a conflict of interest in this cycle"]})
+    who = (
+        f"Ask {', '.join(others)}."
+        if others
+        else "No manager of the award is free of conflicts: a department administrator with none must be named."
+    )
+    raise Forbidden(
+        f"You have a conflict of interest in {cycle.award.name} {cycle.year} ({what}), so you cannot {action}. {who}",
+        {field: ["you have a conflict of interest in this cycle"]},
+    )

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..people.models import Division, Person
 
 LEVELS = ("department", "division")
@@ -22,13 +22,21 @@ LEVELS = ("department", "division")
 PHASES = ("scheduled", "open", "closed", "review", "decided", "announced")
 TRANSITION_SOURCES = ("schedule", "admin")
 RECUSAL_SOURCES = ("detected", "declared")
-AWARD_TABLES = ("cycle_transitions", "cycle_date_changes", "recusals", "score_revisions",
-                "decisions", "decision_winners", "award_grants", "award_revocations")
+AWARD_TABLES = (
+    "cycle_transitions",
+    "cycle_date_changes",
+    "recusals",
+    "score_revisions",
+    "decisions",
+    "decision_winners",
+    "award_grants",
+    "award_revocations",
+)
 # Kept apart from AWARD_TABLES (a cycle's record of how it was run): also append-only.
 WITHDRAWAL_TABLES = ("nomination_withdrawals",)
 
 
-class Award(db.Model):
+class Award(Model):
     """An award and its rules. ``eligibility`` and ``rubric`` are JSON (see ``rules``), and
     the schedule is five month-days ("MM-DD") each year's cycle takes its dates from."""
 
@@ -64,13 +72,16 @@ class Award(db.Model):
     division: Mapped[Division | None] = relationship(lazy="joined")
 
 
-class Cycle(db.Model):
+class Cycle(Model):
     __tablename__ = "award_cycles"
     __table_args__ = (
         UniqueConstraint("award_id", "year", name="uq_award_cycles_one_a_year"),
         CheckConstraint(f"phase IN {PHASES!r}", name="phase_known"),
-        CheckConstraint("opens_on <= closes_on AND closes_on < review_ends_on AND review_ends_on <= decision_on "
-                        "AND decision_on <= announce_on", name="dates_in_order"),
+        CheckConstraint(
+            "opens_on <= closes_on AND closes_on < review_ends_on AND review_ends_on <= decision_on "
+            "AND decision_on <= announce_on",
+            name="dates_in_order",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,7 +102,7 @@ class Cycle(db.Model):
     award: Mapped[Award] = relationship(lazy="joined")
 
 
-class CycleTransition(db.Model):
+class CycleTransition(Model):
     """A cycle entering a phase: once per phase, by the schedule or by an admin with a reason."""
 
     __tablename__ = "cycle_transitions"
@@ -114,7 +125,7 @@ class CycleTransition(db.Model):
     by: Mapped[Person | None] = relationship(lazy="joined")
 
 
-class CycleDateChange(db.Model):
+class CycleDateChange(Model):
     """An admin moving one of a cycle's dates (extending a phase), with a reason."""
 
     __tablename__ = "cycle_date_changes"
@@ -132,7 +143,7 @@ class CycleDateChange(db.Model):
     by: Mapped[Person | None] = relationship(lazy="joined")
 
 
-class Nomination(db.Model):
+class Nomination(Model):
     """One nominee in one cycle. Every nominator adds a ``NominationStatement`` to it, so
     the committee scores each nominee once however many colleagues nominated them.
     ``evidence`` is the ledger table, live until nominations close and then frozen here
@@ -155,11 +166,12 @@ class Nomination(db.Model):
 
     cycle: Mapped[Cycle] = relationship(lazy="joined")
     nominee: Mapped[Person] = relationship(lazy="joined")
-    statements: Mapped[list["NominationStatement"]] = relationship(order_by="NominationStatement.id",
-                                                                   back_populates="nomination")
+    statements: Mapped[list[NominationStatement]] = relationship(
+        order_by="NominationStatement.id", back_populates="nomination"
+    )
 
 
-class NominationStatement(db.Model):
+class NominationStatement(Model):
     __tablename__ = "nomination_statements"
     __table_args__ = (
         UniqueConstraint("nomination_id", "nominator_id", name="uq_nomination_statements_one_per_nominator"),
@@ -176,7 +188,7 @@ class NominationStatement(db.Model):
     nominator: Mapped[Person] = relationship(lazy="joined")
 
 
-class Letter(db.Model):
+class Letter(Model):
     """A supporting letter: a PDF, re-written on upload into a plain copy of its pages."""
 
     __tablename__ = "nomination_letters"
@@ -197,7 +209,7 @@ class Letter(db.Model):
     uploaded_by: Mapped[Person] = relationship(lazy="joined")
 
 
-class Withdrawal(db.Model):
+class Withdrawal(Model):
     """A nominator withdrawing their statement: kept, with what went with it. The
     nomination itself goes when no statement is left, so this names it by id only."""
 
@@ -217,7 +229,7 @@ class Withdrawal(db.Model):
     nominator: Mapped[Person] = relationship(foreign_keys=[nominator_id], lazy="joined")
 
 
-class CommitteeMember(db.Model):
+class CommitteeMember(Model):
     __tablename__ = "committee_members"
 
     cycle_id: Mapped[int] = mapped_column(ForeignKey("award_cycles.id"), primary_key=True)
@@ -229,7 +241,7 @@ class CommitteeMember(db.Model):
     person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined")
 
 
-class Recusal(db.Model):
+class Recusal(Model):
     """A member stepping aside from one nomination: detected from the mentoring graph, or
     declared by the member with a reason. Recorded once per source."""
 
@@ -255,7 +267,7 @@ class Recusal(db.Model):
     member: Mapped[Person] = relationship(lazy="joined")
 
 
-class ScoreSet(db.Model):
+class ScoreSet(Model):
     """A member's current scores for one nomination; every save is also a ``ScoreRevision``."""
 
     __tablename__ = "score_sets"
@@ -273,7 +285,7 @@ class ScoreSet(db.Model):
     member: Mapped[Person] = relationship(lazy="joined")
 
 
-class ScoreRevision(db.Model):
+class ScoreRevision(Model):
     __tablename__ = "score_revisions"
     __table_args__ = (UniqueConstraint("score_set_id", "revision", name="uq_score_revisions_numbered"),)
 
@@ -285,7 +297,7 @@ class ScoreRevision(db.Model):
     at: Mapped[datetime]
 
 
-class Decision(db.Model):
+class Decision(Model):
     """The winners chosen for a cycle. A later version replaces an earlier one until the
     cycle is announced; every version is kept. The ranking it was made from is snapshotted."""
 
@@ -301,10 +313,10 @@ class Decision(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     decided_by: Mapped[Person | None] = relationship(lazy="joined")
-    winners: Mapped[list["DecisionWinner"]] = relationship(order_by="DecisionWinner.position", lazy="selectin")
+    winners: Mapped[list[DecisionWinner]] = relationship(order_by="DecisionWinner.position", lazy="selectin")
 
 
-class DecisionWinner(db.Model):
+class DecisionWinner(Model):
     __tablename__ = "decision_winners"
     __table_args__ = (
         UniqueConstraint("decision_id", "nomination_id", name="uq_decision_winners_once"),
@@ -321,7 +333,7 @@ class DecisionWinner(db.Model):
     nomination: Mapped[Nomination] = relationship(lazy="joined")
 
 
-class Grant(db.Model):
+class Grant(Model):
     """What a winner receives at the announcement: a signed Open Badges 3.0 credential, a
     certificate PDF, a ledger entry, a verification code."""
 
@@ -346,7 +358,7 @@ class Grant(db.Model):
     person: Mapped[Person] = relationship(lazy="joined")
 
 
-class GrantRevocation(db.Model):
+class GrantRevocation(Model):
     __tablename__ = "award_revocations"
     __table_args__ = (CheckConstraint("length(trim(reason)) > 0", name="award_revocation_has_reason"),)
 

@@ -39,29 +39,38 @@ class FindColleagueForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Name or email", validators=[Optional(), Length(min=2, max=100, message="must be 2 to 100 characters")])
+    q = StringField(
+        "Name or email", validators=[Optional(), Length(min=2, max=100, message="must be 2 to 100 characters")]
+    )
 
 
 class NominateForm(PageForm):
     """The nominee is chosen among the colleagues the search found (``q`` keeps the search
     so a refused form shows the same choices again)."""
 
-    nominee_id = RadioField("Colleague", coerce=person_id, validate_choice=False,
-                            validators=[InputRequired("is required: find your colleague above and choose them")],
-                            invalid_value_message="must be one of the colleagues found")
-    statement = TextAreaField("Your nomination statement", validators=[
-        DataRequired(REQUIRED), _at_most(nominations.MAX_STATEMENT)])
+    nominee_id = RadioField(
+        "Colleague",
+        coerce=person_id,
+        validate_choice=False,
+        validators=[InputRequired("is required: find your colleague above and choose them")],
+        invalid_value_message="must be one of the colleagues found",
+    )
+    statement = TextAreaField(
+        "Your nomination statement", validators=[DataRequired(REQUIRED), _at_most(nominations.MAX_STATEMENT)]
+    )
     q = HiddenField()
 
 
 class StatementForm(PageForm):
-    statement = TextAreaField("Your nomination statement", validators=[
-        DataRequired(REQUIRED), _at_most(nominations.MAX_STATEMENT)])
+    statement = TextAreaField(
+        "Your nomination statement", validators=[DataRequired(REQUIRED), _at_most(nominations.MAX_STATEMENT)]
+    )
 
 
 class PhilosophyForm(PageForm):
-    philosophy = TextAreaField("Your mentoring philosophy", validators=[
-        DataRequired(REQUIRED), _at_most(nominations.MAX_PHILOSOPHY)])
+    philosophy = TextAreaField(
+        "Your mentoring philosophy", validators=[DataRequired(REQUIRED), _at_most(nominations.MAX_PHILOSOPHY)]
+    )
 
 
 class LetterForm(PageForm):
@@ -70,9 +79,13 @@ class LetterForm(PageForm):
 
 
 class ConflictForm(PageForm):
-    reason = TextAreaField("What is the conflict?", validators=[
-        DataRequired("is required: say what the conflict is (it is kept on the record)"),
-        _at_most(committee.MAX_REASON)])
+    reason = TextAreaField(
+        "What is the conflict?",
+        validators=[
+            DataRequired("is required: say what the conflict is (it is kept on the record)"),
+            _at_most(committee.MAX_REASON),
+        ],
+    )
 
 
 class ActionForm(PageForm):
@@ -105,8 +118,9 @@ class ScoreForm(PageForm):
             score_field(c.id): RadioField(c.name, choices=points, invalid_choice_message=rule, validators=[required])
             for c in text.criteria
         }
-        fields["comment"] = TextAreaField("Comment for the committee (optional)",
-                                          validators=[_at_most(committee.MAX_COMMENT)])
+        fields["comment"] = TextAreaField(
+            "Comment for the committee (optional)", validators=[_at_most(committee.MAX_COMMENT)]
+        )
         form = type("RubricScoreForm", (cls,), fields)(**kwargs)
         form.text = text
         form.aliases = {f"scores.{c.id}": score_field(c.id) for c in text.criteria}

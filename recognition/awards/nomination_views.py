@@ -30,7 +30,14 @@ from ..people.models import Person
 from . import announce, committee, cycles, definitions, nominations, package
 from .models import Award, CommitteeMember, Cycle, Nomination, NominationStatement
 from .nomination_forms import (
-    ActionForm, ConflictForm, FindColleagueForm, LetterForm, NominateForm, PhilosophyForm, ScoreForm, StatementForm,
+    ActionForm,
+    ConflictForm,
+    FindColleagueForm,
+    LetterForm,
+    NominateForm,
+    PhilosophyForm,
+    ScoreForm,
+    StatementForm,
     score_field,
 )
 
@@ -59,10 +66,14 @@ def eligibility_words(award: Award) -> list[str]:
     if rules.ranks is not None:
         words.append("Open only to these ranks: " + ", ".join(RANK_LABELS.get(r, r) for r in rules.ranks) + ".")
     if rules.max_years_on_faculty is not None:
-        words.append(f"Early career: at most {_years(rules.max_years_on_faculty)} on faculty, counted from the appointment date.")
+        words.append(
+            f"Early career: at most {_years(rules.max_years_on_faculty)} on faculty, counted from the appointment date."
+        )
     if rules.min_years_mentoring is not None:
-        words.append(f"At least {_years(rules.min_years_mentoring)} of mentoring, counted from their first mentorship "
-                     "as a mentor in the record.")
+        words.append(
+            f"At least {_years(rules.min_years_mentoring)} of mentoring, counted from their first mentorship "
+            "as a mentor in the record."
+        )
     if rules.min_mentees is not None:
         words.append(f"At least {rules.min_mentees} mentee{'s' * (rules.min_mentees != 1)} in the record.")
     exclusion = rules.past_winner_exclusion_years
@@ -82,6 +93,7 @@ def _person_label(person: Person) -> str:
 
 # Nominating -----------------------------------------------------------------------------
 
+
 @blp.route("/awards/cycles/<int:cycle_id>/nominate", methods=["GET", "POST"])
 @login_required
 def new(cycle_id: int):
@@ -94,8 +106,9 @@ def new(cycle_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                nomination = nominations.nominate(cycle, form.nominee_id.data, form.statement.data, actor, today(),
-                                                  utcnow())
+                nomination = nominations.nominate(
+                    cycle, form.nominee_id.data, form.statement.data, actor, today(), utcnow()
+                )
             except DomainError as error:
                 db.session.rollback()
                 form.refused(error)
@@ -116,10 +129,16 @@ def new(cycle_id: int):
         if person is not None:
             chosen.insert(0, person)
     form.nominee_id.choices = [SelectChoice(p.id, _person_label(p)) for p in chosen]
-    mine = db.session.scalars(
-        select(Nomination).join(NominationStatement, NominationStatement.nomination_id == Nomination.id)
-        .where(Nomination.cycle_id == cycle.id, NominationStatement.nominator_id == actor.person_id)
-        .order_by(Nomination.id)).all() if actor.person_id is not None else []
+    mine = (
+        db.session.scalars(
+            select(Nomination)
+            .join(NominationStatement, NominationStatement.nomination_id == Nomination.id)
+            .where(Nomination.cycle_id == cycle.id, NominationStatement.nominator_id == actor.person_id)
+            .order_by(Nomination.id)
+        ).all()
+        if actor.person_id is not None
+        else []
+    )
     return render_template(
         "nominations/new.html",
         cycle=cycle,
@@ -146,7 +165,9 @@ def _colleagues(cycle: Cycle, actor: Actor, query: str | None) -> list[Person]:
     if len(text) < 2:
         return []
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    statement = select(Person).where(or_(Person.name.ilike(pattern, escape="\\"), Person.email.ilike(pattern, escape="\\")))
+    statement = select(Person).where(
+        or_(Person.name.ilike(pattern, escape="\\"), Person.email.ilike(pattern, escape="\\"))
+    )
     if actor.person_id is not None:
         statement = statement.where(Person.id != actor.person_id)
     if cycle.award.level == "division":
@@ -159,13 +180,18 @@ def _nominated(nomination: Nomination) -> str:
     name = nomination.nominee.name
     closes = f"{cycle.closes_on.day} {cycle.closes_on:%B %Y}"
     if len(nominations.nominator_ids(nomination.id)) > 1:
-        return (f"A colleague had already nominated {name} for {cycle.award.name} {cycle.year}: your statement is added "
-                f"to the same nomination. You can add supporting letters until nominations close on {closes}.")
-    return (f"You nominated {name} for {cycle.award.name} {cycle.year}. You can change your statement and add up to "
-            f"{nominations.MAX_LETTERS} supporting letters until nominations close on {closes}.")
+        return (
+            f"A colleague had already nominated {name} for {cycle.award.name} {cycle.year}: your statement is added "
+            f"to the same nomination. You can add supporting letters until nominations close on {closes}."
+        )
+    return (
+        f"You nominated {name} for {cycle.award.name} {cycle.year}. You can change your statement and add up to "
+        f"{nominations.MAX_LETTERS} supporting letters until nominations close on {closes}."
+    )
 
 
 # My nominations ---------------------------------------------------------------------------
+
 
 @blp.get("/awards/nominations")
 @login_required
@@ -175,34 +201,56 @@ def mine():
     actor = page_actor()
     me = actor.person_id
     as_nominator = db.session.scalars(
-        select(Nomination).join(NominationStatement, NominationStatement.nomination_id == Nomination.id)
-        .where(NominationStatement.nominator_id == me).order_by(Nomination.cycle_id.desc(), Nomination.id)).all()
-    as_nominee = db.session.scalars(select(Nomination).where(Nomination.nominee_id == me)
-                                    .order_by(Nomination.cycle_id.desc())).all()
+        select(Nomination)
+        .join(NominationStatement, NominationStatement.nomination_id == Nomination.id)
+        .where(NominationStatement.nominator_id == me)
+        .order_by(Nomination.cycle_id.desc(), Nomination.id)
+    ).all()
+    as_nominee = db.session.scalars(
+        select(Nomination).where(Nomination.nominee_id == me).order_by(Nomination.cycle_id.desc())
+    ).all()
     day = today()
     reviews = []
     committees = db.session.scalars(
-        select(Cycle).join(CommitteeMember, CommitteeMember.cycle_id == Cycle.id)
-        .where(CommitteeMember.person_id == me).order_by(Cycle.year.desc(), Cycle.id.desc())).all()
+        select(Cycle)
+        .join(CommitteeMember, CommitteeMember.cycle_id == Cycle.id)
+        .where(CommitteeMember.person_id == me)
+        .order_by(Cycle.year.desc(), Cycle.id.desc())
+    ).all()
     for cycle in committees:
-        item = {"cycle": cycle, "rows": [], "recused": 0, "scoring_open": cycles.is_scoring_open(cycle, day),
-                "review_starts": cycles.review_starts(cycle), "criteria": definitions.rubric_text(cycle).criteria}
+        item = {
+            "cycle": cycle,
+            "rows": [],
+            "recused": 0,
+            "scoring_open": cycles.is_scoring_open(cycle, day),
+            "review_starts": cycles.review_starts(cycle),
+            "criteria": definitions.rubric_text(cycle).criteria,
+        }
         if cycle.phase not in ("scheduled", "open"):
             conflicts = committee.recusal_map(cycle, member_ids=[me])
-            for nomination in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id)
-                                                 .order_by(Nomination.id)):
+            for nomination in db.session.scalars(
+                select(Nomination).where(Nomination.cycle_id == cycle.id).order_by(Nomination.id)
+            ):
                 if (nomination.id, me) in conflicts:
                     item["recused"] += 1
                 else:
                     own = committee.own_scores(nomination.id, me)
-                    item["rows"].append({"nomination": nomination, "scores": own,
-                                         "given": json.loads(own.scores) if own else {}})
+                    item["rows"].append(
+                        {"nomination": nomination, "scores": own, "given": json.loads(own.scores) if own else {}}
+                    )
         reviews.append(item)
-    return render_template("nominations/mine.html", actor=actor, as_nominator=as_nominator, as_nominee=as_nominee,
-                           reviews=reviews, phases=PHASE_LABELS)
+    return render_template(
+        "nominations/mine.html",
+        actor=actor,
+        as_nominator=as_nominator,
+        as_nominee=as_nominee,
+        reviews=reviews,
+        phases=PHASE_LABELS,
+    )
 
 
 # One nomination ---------------------------------------------------------------------------
+
 
 @blp.get("/awards/nominations/<int:nomination_id>")
 @login_required
@@ -222,7 +270,10 @@ def standing(actor: Actor, nomination: Nomination) -> dict[str, bool]:
     nominator = "nominator" in roles
     insider = (manager or member) and not nominee
     return {
-        "manager": manager, "member": member, "nominator": nominator, "nominee": nominee,
+        "manager": manager,
+        "member": member,
+        "nominator": nominator,
+        "nominee": nominee,
         "insider": insider,  # reads every statement and the score sets
         "letters": not nominee and (insider or nominator) and nominations.may_read_letters(actor, nomination),
         # the evidence: the committee, the managers and the nominee; not a nominator
@@ -230,8 +281,18 @@ def standing(actor: Actor, nomination: Nomination) -> dict[str, bool]:
     }
 
 
-def render_detail(nomination: Nomination, actor: Actor, *, statement_form=None, philosophy_form=None, letter_form=None,
-                  conflict_form=None, score_form=None, action_form=None, status: int = 200):
+def render_detail(
+    nomination: Nomination,
+    actor: Actor,
+    *,
+    statement_form=None,
+    philosophy_form=None,
+    letter_form=None,
+    conflict_form=None,
+    score_form=None,
+    action_form=None,
+    status: int = 200,
+):
     """The nomination page; a form argument carries a refused submission."""
     day = today()
     cycle = nomination.cycle
@@ -264,8 +325,13 @@ def render_detail(nomination: Nomination, actor: Actor, *, statement_form=None, 
         score_form = ScoreForm.for_rubric(text, formdata=None, data={**data, "comment": own.comment if own else ""})
     # A refused form whose section is not on the page (the phase moved on, the role does
     # not allow it) still says why at the top.
-    submitted = {"statement": statement_form, "philosophy": philosophy_form, "letter": letter_form,
-                 "conflict": conflict_form, "score": score_form}
+    submitted = {
+        "statement": statement_form,
+        "philosophy": philosophy_form,
+        "letter": letter_form,
+        "conflict": conflict_form,
+        "score": score_form,
+    }
     orphans = [form for name, form in submitted.items() if form is not None and not shown[name]]
     if action_form is not None:
         orphans.append(action_form)
@@ -293,8 +359,10 @@ def render_detail(nomination: Nomination, actor: Actor, *, statement_form=None, 
         orphans=orphans,
         letters=nominations.readable_letters(actor, nomination) if who["letters"] else [],
         max_letters=nominations.MAX_LETTERS,
-        letter_limits={"kb": int(current_app.config["AWARD_LETTER_MAX_BYTES"]) // 1024,
-                       "pages": int(current_app.config["AWARD_LETTER_MAX_PAGES"])},
+        letter_limits={
+            "kb": int(current_app.config["AWARD_LETTER_MAX_BYTES"]) // 1024,
+            "pages": int(current_app.config["AWARD_LETTER_MAX_PAGES"]),
+        },
         evidence=table,
         digest=digest,
         profile_philosophy=(table.get("philosophy") or "") if table is not None else None,
@@ -349,9 +417,15 @@ def withdraw(nomination_id: int):
             form.refused(error)
         else:
             db.session.commit()
-            flash(f"You withdrew your nomination of {name}. " + (
-                "No other colleague had nominated them, so the nomination and its letters are removed." if removed
-                else "Other colleagues' statements keep the nomination standing."), "success")
+            flash(
+                f"You withdrew your nomination of {name}. "
+                + (
+                    "No other colleague had nominated them, so the nomination and its letters are removed."
+                    if removed
+                    else "Other colleagues' statements keep the nomination standing."
+                ),
+                "success",
+            )
             return redirect(url_for("nominations.mine"))
     return render_detail(nomination, actor, action_form=form, status=form.refusal_status)
 
@@ -376,6 +450,7 @@ def philosophy(nomination_id: int):
 
 # Letters ------------------------------------------------------------------------------------
 
+
 @blp.post("/awards/nominations/<int:nomination_id>/letters")
 @login_required
 def upload_letter(nomination_id: int):
@@ -384,8 +459,9 @@ def upload_letter(nomination_id: int):
     if form.validate_on_submit():
         upload = form.letter.data
         try:
-            letter = nominations.add_letter(nomination, upload.read(), upload.filename or "", form.author.data, actor,
-                                            today(), utcnow())
+            letter = nominations.add_letter(
+                nomination, upload.read(), upload.filename or "", form.author.data, actor, today(), utcnow()
+            )
         except DomainError as error:
             db.session.rollback()
             form.refused(error)
@@ -427,8 +503,9 @@ def letter(nomination_id: int, letter_id: int):
     if not standing(actor, nomination)["letters"]:
         raise NotFound("No letter with that id that you may read.", {"letter_id": ["no such letter"]})
     found = nominations.readable_letter(actor, nomination, letter_id)
-    response = send_file(io.BytesIO(found.pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=found.filename)
+    response = send_file(
+        io.BytesIO(found.pdf), mimetype="application/pdf", as_attachment=True, download_name=found.filename
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -440,8 +517,12 @@ def package_pdf(nomination_id: int):
     actor, nomination = _nomination_or_404(nomination_id)
     if not package.may_read(actor, nomination):
         raise NotFound("No nomination package that you may read.", {"nomination_id": ["not for you"]})
-    response = send_file(io.BytesIO(package.render(nomination, today())), mimetype="application/pdf",
-                         as_attachment=True, download_name=package.download_name(nomination))
+    response = send_file(
+        io.BytesIO(package.render(nomination, today())),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=package.download_name(nomination),
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -470,6 +551,7 @@ def remove_letter(nomination_id: int, letter_id: int):
 
 # The committee ---------------------------------------------------------------------------
 
+
 @blp.post("/awards/nominations/<int:nomination_id>/conflict")
 @login_required
 def declare(nomination_id: int):
@@ -484,8 +566,11 @@ def declare(nomination_id: int):
             form.refused(error)
         else:
             db.session.commit()
-            flash(f"You declared a conflict with {name}'s nomination and step aside from it: it is hidden from you, "
-                  "and any scores you gave it no longer count. The declaration is kept on the record.", "success")
+            flash(
+                f"You declared a conflict with {name}'s nomination and step aside from it: it is hidden from you, "
+                "and any scores you gave it no longer count. The declaration is kept on the record.",
+                "success",
+            )
             return redirect(url_for("nominations.mine"))
     return render_detail(nomination, actor, conflict_form=form, status=form.refusal_status)
 
@@ -504,13 +589,17 @@ def scores(nomination_id: int):
         else:
             db.session.commit()
             cycle = nomination.cycle
-            flash(f"Your scores for {nomination.nominee.name} are saved (revision {saved.revision}). You can change them "
-                  f"until the review ends on {cycle.review_ends_on.day} {cycle.review_ends_on:%B %Y}.", "success")
+            flash(
+                f"Your scores for {nomination.nominee.name} are saved (revision {saved.revision}). You can change them "
+                f"until the review ends on {cycle.review_ends_on.day} {cycle.review_ends_on:%B %Y}.",
+                "success",
+            )
             return _back(nomination, "scoring")
     return render_detail(nomination, actor, score_form=form, status=form.refusal_status)
 
 
 # My awards ---------------------------------------------------------------------------------
+
 
 @blp.get("/awards/mine")
 @login_required
@@ -522,10 +611,14 @@ def my_awards():
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "private, no-store",
-    })
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @blp.get("/awards/mine/<int:grant_id>/certificate.pdf")
@@ -541,11 +634,15 @@ def grant_credential(grant_id: int):
     """The signed Open Badges credential byte for byte as issued: re-encoding would break
     nothing in the proof (it is over canonical JSON), but a holder can compare hashes."""
     grant = announce.get_grant(grant_id, page_actor())
-    return _download(grant.credential.encode("utf-8"), "application/json",
-                     f"{grant.cycle.award.slug}-{grant.cycle.year}-credential.json")
+    return _download(
+        grant.credential.encode("utf-8"),
+        "application/json",
+        f"{grant.cycle.award.slug}-{grant.cycle.year}-credential.json",
+    )
 
 
 # The public recognition page ----------------------------------------------------------------
+
 
 def _by_year(winners: list[dict]) -> list[dict]:
     """[{year, awards: [{name, slug, winners}]}] in the order ``public_winners`` gives."""
@@ -573,6 +670,11 @@ def recognition_award(slug: str):
     if award is None:
         return render_template("recognition/unknown.html"), 404
     winners = [w for w in announce.public_winners() if w["slug"] == award.slug]
-    return render_template("recognition/award.html", award=award, years=_by_year(winners),
-                           rules=eligibility_words(award), rubric=definitions.rubric_text(award),
-                           criteria=announce.criteria_text(award))
+    return render_template(
+        "recognition/award.html",
+        award=award,
+        years=_by_year(winners),
+        rules=eligibility_words(award),
+        rubric=definitions.rubric_text(award),
+        criteria=announce.criteria_text(award),
+    )

@@ -22,18 +22,18 @@ from sqlalchemy.orm import aliased
 from ..auth.service import Actor
 from ..clock import add_years
 from ..errors import Conflict, DomainError, Forbidden, NotFound
+from ..evidence.rules import MEETING_KINDS
+from ..evidence.service import evidence_for, mentee_achievements
 from ..extensions import db
 from ..feedback.models import Answer, Response
 from ..ledger.models import LedgerEntry
 from ..mentorships.models import Mentorship
-from ..evidence.rules import MEETING_KINDS
-from ..evidence.service import evidence_for, mentee_achievements
 from ..people.models import Person
 from ..people.profiles import profile_of
 from . import cycles, definitions
 from . import letters as letter_files
-from .models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement, Withdrawal
 from .managers import conflicts_of, is_manager
+from .models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement, Withdrawal
 from .rules import SELF_NOMINATION, Candidate, eligibility_problems
 
 MAX_STATEMENT = 8000
@@ -43,11 +43,15 @@ MAX_LETTERS = 5
 
 # Eligibility -------------------------------------------------------------------------
 
+
 def wins(award_id: int, person_ids: list[int] | None = None) -> dict[int, list[date]]:
     """The days each person won this award (revoked awards do not count)."""
-    query = (select(Grant.person_id, Grant.awarded_on).join(Cycle, Cycle.id == Grant.cycle_id)
-             .outerjoin(GrantRevocation, GrantRevocation.grant_id == Grant.id)
-             .where(Cycle.award_id == award_id, GrantRevocation.grant_id.is_(None)))
+    query = (
+        select(Grant.person_id, Grant.awarded_on)
+        .join(Cycle, Cycle.id == Grant.cycle_id)
+        .outerjoin(GrantRevocation, GrantRevocation.grant_id == Grant.id)
+        .where(Cycle.award_id == award_id, GrantRevocation.grant_id.is_(None))
+    )
     if person_ids is not None:
         query = query.where(Grant.person_id.in_(person_ids))
     found: dict[int, list[date]] = defaultdict(list)
@@ -62,15 +66,21 @@ def candidates(award_id: int, people: list[Person], day: date) -> dict[int, Cand
     first: dict[int, date] = {}
     mentees: dict[int, int] = {}
     for first_id in range(0, len(ids), 500):
-        chunk = ids[first_id:first_id + 500]
+        chunk = ids[first_id : first_id + 500]
         rows = db.session.execute(
-            select(Mentorship.mentor_id, func.min(Mentorship.started_on), func.count(func.distinct(Mentorship.mentee_id)))
-            .where(Mentorship.mentor_id.in_(chunk), Mentorship.started_on <= day).group_by(Mentorship.mentor_id))
+            select(
+                Mentorship.mentor_id, func.min(Mentorship.started_on), func.count(func.distinct(Mentorship.mentee_id))
+            )
+            .where(Mentorship.mentor_id.in_(chunk), Mentorship.started_on <= day)
+            .group_by(Mentorship.mentor_id)
+        )
         for mentor_id, started, count in rows:
             first[mentor_id], mentees[mentor_id] = started, count
     won = wins(award_id, ids)
-    return {p.id: Candidate(p.id, p.rank, p.appointed_on, first.get(p.id), mentees.get(p.id, 0), tuple(won.get(p.id, ())))
-            for p in people}
+    return {
+        p.id: Candidate(p.id, p.rank, p.appointed_on, first.get(p.id), mentees.get(p.id, 0), tuple(won.get(p.id, ())))
+        for p in people
+    }
 
 
 def problems_for(cycle: Cycle, nominee: Person, nominator_id: int | None, day: date) -> list[str]:
@@ -84,9 +94,13 @@ def problems_for(cycle: Cycle, nominee: Person, nominator_id: int | None, day: d
 
 # Who sees what -----------------------------------------------------------------------
 
+
 def nominator_ids(nomination_id: int) -> list[int]:
-    return list(db.session.scalars(select(NominationStatement.nominator_id)
-                                   .where(NominationStatement.nomination_id == nomination_id)))
+    return list(
+        db.session.scalars(
+            select(NominationStatement.nominator_id).where(NominationStatement.nomination_id == nomination_id)
+        )
+    )
 
 
 def role_in(actor: Actor, nomination: Nomination) -> set[str]:
@@ -145,8 +159,11 @@ def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomina
     found = []
     recusals: dict[int, dict] = {}
     conflicted: dict[int, dict] = {}
-    nominated = set(db.session.scalars(select(NominationStatement.nomination_id)
-                                       .where(NominationStatement.nominator_id == actor.person_id)))
+    nominated = set(
+        db.session.scalars(
+            select(NominationStatement.nomination_id).where(NominationStatement.nominator_id == actor.person_id)
+        )
+    )
     for nomination in db.session.scalars(query.order_by(Nomination.cycle_id.desc(), Nomination.id)).all():
         # role_in, with the actor's nominations and each cycle's recusals read once
         roles = _relations(actor, nomination, nominated)
@@ -167,6 +184,7 @@ def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomina
 
 # Nominating --------------------------------------------------------------------------
 
+
 def _text(value, field: str, limit: int, required: bool = True) -> str:
     text = (value or "").strip() if isinstance(value, str) or value is None else None
     if text is None:
@@ -178,47 +196,71 @@ def _text(value, field: str, limit: int, required: bool = True) -> str:
     return text
 
 
-def nominate(cycle: Cycle, nominee_id: int, statement: str, actor: Actor, day: date, now: datetime,
-             suggested: bool = False) -> Nomination:
+def nominate(
+    cycle: Cycle, nominee_id: int, statement: str, actor: Actor, day: date, now: datetime, suggested: bool = False
+) -> Nomination:
     """Nominate ``nominee_id`` in ``cycle`` with a statement. A colleague already nominated
     gets this statement added to their nomination; a second statement from the same
     nominator is refused."""
     if actor.person_id is None:
         raise Forbidden("A nomination comes from a person: sign in to nominate.", {"nominator": ["must be a person"]})
     if not cycles.is_nominating_open(cycle, day):
-        raise Conflict(f"Nominations for {cycle.award.name} {cycle.year} are {_window(cycle, day)}.",
-                       {"cycle_id": [f"is not open for nominations (it is {cycle.phase})"]})
+        raise Conflict(
+            f"Nominations for {cycle.award.name} {cycle.year} are {_window(cycle, day)}.",
+            {"cycle_id": [f"is not open for nominations (it is {cycle.phase})"]},
+        )
     if suggested and not is_manager(actor, cycle):
-        raise Forbidden("Only an award's administrators turn suggestions into nominations.", {"suggested": ["admins only"]})
+        raise Forbidden(
+            "Only an award's administrators turn suggestions into nominations.", {"suggested": ["admins only"]}
+        )
     text = _text(statement, "statement", MAX_STATEMENT)
-    nominee = db.session.get(Person, nominee_id) if isinstance(nominee_id, int) and not isinstance(nominee_id, bool) else None
+    nominee = (
+        db.session.get(Person, nominee_id) if isinstance(nominee_id, int) and not isinstance(nominee_id, bool) else None
+    )
     if nominee is None:
         raise DomainError.field("nominee_id", "must name a person in the department")
     problems = problems_for(cycle, nominee, actor.person_id, day)
     if problems:
         field = "nominee_id"
-        raise DomainError(f"{nominee.name} cannot be nominated: " + "; ".join(problems),
-                          {field: problems if SELF_NOMINATION not in problems else [SELF_NOMINATION]})
+        raise DomainError(
+            f"{nominee.name} cannot be nominated: " + "; ".join(problems),
+            {field: problems if SELF_NOMINATION not in problems else [SELF_NOMINATION]},
+        )
     for attempt in (1, 2):  # a colleague nominating the same person at the same moment: join theirs
-        nomination = db.session.scalar(select(Nomination).where(Nomination.cycle_id == cycle.id,
-                                                                Nomination.nominee_id == nominee.id))
+        nomination = db.session.scalar(
+            select(Nomination).where(Nomination.cycle_id == cycle.id, Nomination.nominee_id == nominee.id)
+        )
         if nomination is not None and actor.person_id in nominator_ids(nomination.id):
-            raise Conflict(f"You have already nominated {nominee.name} for {cycle.award.name} {cycle.year}; "
-                           "edit that statement instead.", {"nominee_id": ["already nominated by you in this cycle"]})
+            raise Conflict(
+                f"You have already nominated {nominee.name} for {cycle.award.name} {cycle.year}; "
+                "edit that statement instead.",
+                {"nominee_id": ["already nominated by you in this cycle"]},
+            )
         try:
             with db.session.begin_nested():
                 if nomination is None:
-                    nomination = Nomination(cycle_id=cycle.id, nominee_id=nominee.id, created_at=now, suggested=suggested)
+                    nomination = Nomination(
+                        cycle_id=cycle.id, nominee_id=nominee.id, created_at=now, suggested=suggested
+                    )
                     db.session.add(nomination)
                     db.session.flush()
-                db.session.add(NominationStatement(nomination_id=nomination.id, nominator_id=actor.person_id, text=text,
-                                                   created_at=now, updated_at=now))
+                db.session.add(
+                    NominationStatement(
+                        nomination_id=nomination.id,
+                        nominator_id=actor.person_id,
+                        text=text,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
                 db.session.flush()
             break
         except IntegrityError:
             if attempt == 2:
-                raise Conflict(f"{nominee.name} was nominated by you or a colleague at the same moment; reload and try "
-                               "again.", {"nominee_id": ["nominated meanwhile"]}) from None
+                raise Conflict(
+                    f"{nominee.name} was nominated by you or a colleague at the same moment; reload and try again.",
+                    {"nominee_id": ["nominated meanwhile"]},
+                ) from None
     from . import notices  # noqa: PLC0415
 
     notices.nominated(nomination, now)
@@ -232,8 +274,11 @@ def _window(cycle: Cycle, day: date) -> str:
 
 
 def _own_statement(nomination: Nomination, actor: Actor) -> NominationStatement:
-    found = db.session.scalar(select(NominationStatement).where(NominationStatement.nomination_id == nomination.id,
-                                                                NominationStatement.nominator_id == actor.person_id))
+    found = db.session.scalar(
+        select(NominationStatement).where(
+            NominationStatement.nomination_id == nomination.id, NominationStatement.nominator_id == actor.person_id
+        )
+    )
     if found is None:
         raise Forbidden("Only a nominator changes their own statement.", {"statement": ["not your nomination"]})
     return found
@@ -263,9 +308,18 @@ def withdraw(nomination: Nomination, actor: Actor, day: date, now: datetime, rea
         for letter in db.session.scalars(select(Letter).where(Letter.nomination_id == nomination.id)):
             db.session.delete(letter)
             dropped += 1
-    db.session.add(Withdrawal(cycle_id=nomination.cycle_id, nomination_id=nomination.id, nominee_id=nomination.nominee_id,
-                              nominator_id=actor.person_id, reason=reason, letters_removed=dropped,
-                              nomination_removed=removed, at=now))
+    db.session.add(
+        Withdrawal(
+            cycle_id=nomination.cycle_id,
+            nomination_id=nomination.id,
+            nominee_id=nomination.nominee_id,
+            nominator_id=actor.person_id,
+            reason=reason,
+            letters_removed=dropped,
+            nomination_removed=removed,
+            at=now,
+        )
+    )
     if removed:
         db.session.delete(nomination)
     db.session.flush()
@@ -273,14 +327,19 @@ def withdraw(nomination: Nomination, actor: Actor, day: date, now: datetime, rea
 
 
 def withdrawals(cycle_id: int) -> list[Withdrawal]:
-    return list(db.session.scalars(select(Withdrawal).where(Withdrawal.cycle_id == cycle_id)
-                                   .order_by(Withdrawal.at, Withdrawal.id)))
+    return list(
+        db.session.scalars(
+            select(Withdrawal).where(Withdrawal.cycle_id == cycle_id).order_by(Withdrawal.at, Withdrawal.id)
+        )
+    )
 
 
 def _require_open(cycle: Cycle, day: date, field: str) -> None:
     if not cycles.is_nominating_open(cycle, day):
-        raise Conflict(f"Nominations are {_window(cycle, day)}: nothing can change now.",
-                       {field: ["cannot change after nominations close"]})
+        raise Conflict(
+            f"Nominations are {_window(cycle, day)}: nothing can change now.",
+            {field: ["cannot change after nominations close"]},
+        )
 
 
 def set_philosophy(nomination: Nomination, text: str, actor: Actor, day: date, now: datetime) -> Nomination:
@@ -295,6 +354,7 @@ def set_philosophy(nomination: Nomination, text: str, actor: Actor, day: date, n
 
 
 # Letters -----------------------------------------------------------------------------
+
 
 def check_pdf(data: bytes, filename: str) -> int:
     """The number of pages of an uploaded letter, or a DomainError naming the broken rule."""
@@ -327,8 +387,9 @@ def normalise_pdf(data: bytes, filename: str) -> tuple[bytes, int]:
     return copy, pages
 
 
-def add_letter(nomination: Nomination, data: bytes, filename: str, author: str, actor: Actor, day: date,
-               now: datetime) -> Letter:
+def add_letter(
+    nomination: Nomination, data: bytes, filename: str, author: str, actor: Actor, day: date, now: datetime
+) -> Letter:
     """A supporting letter, uploaded by a nominator (or the award's admin) while open."""
     roles = role_in(actor, nomination)
     if not roles & {"nominator", "manager"}:
@@ -338,12 +399,23 @@ def add_letter(nomination: Nomination, data: bytes, filename: str, author: str, 
     filename = (filename or "letter.pdf").replace("/", "_").replace("\\", "_").strip()[-200:] or "letter.pdf"
     count = db.session.scalar(select(func.count()).select_from(Letter).where(Letter.nomination_id == nomination.id))
     if count >= MAX_LETTERS:
-        raise Conflict(f"A nomination takes at most {MAX_LETTERS} letters; remove one first.",
-                       {"letter": [f"at most {MAX_LETTERS} letters per nomination"]})
+        raise Conflict(
+            f"A nomination takes at most {MAX_LETTERS} letters; remove one first.",
+            {"letter": [f"at most {MAX_LETTERS} letters per nomination"]},
+        )
     stored, pages = normalise_pdf(data, filename)
-    letter = Letter(nomination_id=nomination.id, uploaded_by_id=actor.person_id, author=author, filename=filename,
-                    pages=pages, size=len(stored), sha256=hashlib.sha256(stored).hexdigest(),
-                    original_sha256=hashlib.sha256(data).hexdigest(), pdf=stored, uploaded_at=now)
+    letter = Letter(
+        nomination_id=nomination.id,
+        uploaded_by_id=actor.person_id,
+        author=author,
+        filename=filename,
+        pages=pages,
+        size=len(stored),
+        sha256=hashlib.sha256(stored).hexdigest(),
+        original_sha256=hashlib.sha256(data).hexdigest(),
+        pdf=stored,
+        uploaded_at=now,
+    )
     db.session.add(letter)
     db.session.flush()
     return letter
@@ -394,7 +466,9 @@ def readable_letter(actor: Actor, nomination: Nomination, letter_id: int) -> Let
     """One letter the reader may read; any other is a 404, as if it were not there."""
     found = next((letter for letter in readable_letters(actor, nomination) if letter.id == letter_id), None)
     if found is None:
-        raise NotFound("No letter with that id on this nomination that you may read.", {"letter_id": ["no such letter"]})
+        raise NotFound(
+            "No letter with that id on this nomination that you may read.", {"letter_id": ["no such letter"]}
+        )
     return found
 
 
@@ -406,6 +480,7 @@ def may_read_evidence(actor: Actor, nomination: Nomination) -> bool:
 
 
 # Evidence ----------------------------------------------------------------------------
+
 
 def canonical(data) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
@@ -421,8 +496,9 @@ def evidence(nomination: Nomination, day: date) -> tuple[dict, str | None]:
 def freeze_evidence(cycle: Cycle, day: date, now: datetime) -> int:
     """Snapshot every nomination's evidence as of the closing date, with its SHA-256."""
     frozen = 0
-    for nomination in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id,
-                                                                   Nomination.evidence_frozen_at.is_(None))).all():
+    for nomination in db.session.scalars(
+        select(Nomination).where(Nomination.cycle_id == cycle.id, Nomination.evidence_frozen_at.is_(None))
+    ).all():
         data = evidence_for(nomination.nominee_id, cycle.closes_on)
         body = canonical(data)
         nomination.evidence = body.decode()
@@ -499,28 +575,41 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
     Confirmation = aliased(LedgerEntry)
     Reversal = aliased(LedgerEntry)
     for first in range(0, len(ids), 500):
-        chunk = ids[first:first + 500]
+        chunk = ids[first : first + 500]
         for mentor_id, count in db.session.execute(
-                select(Mentorship.mentor_id, func.count(func.distinct(Mentorship.mentee_id)))
-                .where(Mentorship.mentor_id.in_(chunk), Mentorship.started_on <= day,
-                       (Mentorship.ended_on.is_(None)) | (Mentorship.ended_on >= since))
-                .group_by(Mentorship.mentor_id)):
+            select(Mentorship.mentor_id, func.count(func.distinct(Mentorship.mentee_id)))
+            .where(
+                Mentorship.mentor_id.in_(chunk),
+                Mentorship.started_on <= day,
+                (Mentorship.ended_on.is_(None)) | (Mentorship.ended_on >= since),
+            )
+            .group_by(Mentorship.mentor_id)
+        ):
             mentees[mentor_id] = count
         for mentor_id, count in db.session.execute(
-                select(Mentorship.mentor_id, func.count())
-                .join(LedgerEntry, LedgerEntry.mentorship_id == Mentorship.id)
-                .join(Confirmation, and_(Confirmation.target_id == LedgerEntry.id, Confirmation.entry_type == "confirmation"))
-                .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
-                .where(Mentorship.mentor_id.in_(chunk), LedgerEntry.entry_type == "contribution",
-                       LedgerEntry.kind.in_(MEETING_KINDS), Reversal.id.is_(None),
-                       LedgerEntry.occurred_on >= since, LedgerEntry.occurred_on <= day)
-                .group_by(Mentorship.mentor_id)):
+            select(Mentorship.mentor_id, func.count())
+            .join(LedgerEntry, LedgerEntry.mentorship_id == Mentorship.id)
+            .join(
+                Confirmation, and_(Confirmation.target_id == LedgerEntry.id, Confirmation.entry_type == "confirmation")
+            )
+            .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
+            .where(
+                Mentorship.mentor_id.in_(chunk),
+                LedgerEntry.entry_type == "contribution",
+                LedgerEntry.kind.in_(MEETING_KINDS),
+                Reversal.id.is_(None),
+                LedgerEntry.occurred_on >= since,
+                LedgerEntry.occurred_on <= day,
+            )
+            .group_by(Mentorship.mentor_id)
+        ):
             confirmed[mentor_id] = count
         for mentor_id, count, mean in db.session.execute(
-                select(Response.mentor_id, func.count(func.distinct(Response.id)), func.avg(Answer.value))
-                .join(Answer, Answer.response_id == Response.id)
-                .where(Response.mentor_id.in_(chunk), Response.release_id.is_not(None), Answer.value.is_not(None))
-                .group_by(Response.mentor_id)):
+            select(Response.mentor_id, func.count(func.distinct(Response.id)), func.avg(Answer.value))
+            .join(Answer, Answer.response_id == Response.id)
+            .where(Response.mentor_id.in_(chunk), Response.release_id.is_not(None), Answer.value.is_not(None))
+            .group_by(Response.mentor_id)
+        ):
             responses[mentor_id], means[mentor_id] = count, round(float(mean), 2)
         # Milestones: mentees' recorded achievements and first mentorships as mentors, by the
         # evidence table's rules (recognition.evidence), inside the window.
@@ -529,11 +618,15 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
     found_rows = []
     for person in eligible:
         pid = person.id
-        points = (SUGGESTION_WEIGHTS["mentees"] * mentees[pid] + SUGGESTION_WEIGHTS["confirmed_meetings"] * confirmed[pid]
-                  + SUGGESTION_WEIGHTS["feedback_responses"] * responses[pid]
-                  + SUGGESTION_WEIGHTS["mentee_milestones"] * milestones[pid])
-        found_rows.append(Suggestion(person, mentees[pid], confirmed[pid], responses[pid], means.get(pid),
-                                     milestones[pid], points))
+        points = (
+            SUGGESTION_WEIGHTS["mentees"] * mentees[pid]
+            + SUGGESTION_WEIGHTS["confirmed_meetings"] * confirmed[pid]
+            + SUGGESTION_WEIGHTS["feedback_responses"] * responses[pid]
+            + SUGGESTION_WEIGHTS["mentee_milestones"] * milestones[pid]
+        )
+        found_rows.append(
+            Suggestion(person, mentees[pid], confirmed[pid], responses[pid], means.get(pid), milestones[pid], points)
+        )
     found_rows.sort(key=lambda s: (-s.points, -s.mentees, s.person.name, s.person.id))
     return found_rows[:limit]
 
@@ -541,10 +634,14 @@ def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
 def nominate_suggestion(cycle: Cycle, person_id: int, actor: Actor, day: date, now: datetime) -> Nomination:
     """An admin turning a suggestion into a nomination: the statement says where it came from."""
     if not is_manager(actor, cycle):
-        raise Forbidden("Only an award's administrators turn suggestions into nominations.", {"person_id": ["admins only"]})
+        raise Forbidden(
+            "Only an award's administrators turn suggestions into nominations.", {"person_id": ["admins only"]}
+        )
     person = db.session.get(Person, person_id)
     if person is None:
         raise DomainError.field("person_id", "must name a person in the department")
-    text = (f"Suggested from the mentorship ledger and nominated by {actor.name}, an administrator of "
-            f"{cycle.award.name}. The evidence table shows the record this suggestion rests on.")
+    text = (
+        f"Suggested from the mentorship ledger and nominated by {actor.name}, an administrator of "
+        f"{cycle.award.name}. The evidence table shows the record this suggestion rests on."
+    )
     return nominate(cycle, person_id, text, actor, day, now, suggested=True)

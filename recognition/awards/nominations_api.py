@@ -37,14 +37,26 @@ from . import committee, cycles, definitions, nominations, package
 from .awards_api import page_of
 from .models import Cycle, Letter, Nomination, Recusal, ScoreSet
 from .schemas import (
-    ConflictInSchema, EvidenceSchema, LetterSchema, LetterUploadSchema, NominationArgsSchema, NominationInSchema,
-    NominationPageSchema, NominationSchema, NominationStatementInSchema, OwnScoresSchema, PhilosophyInSchema,
-    RecusalSchema, ScoresInSchema, ScoresSchema,
+    ConflictInSchema,
+    EvidenceSchema,
+    LetterSchema,
+    LetterUploadSchema,
+    NominationArgsSchema,
+    NominationInSchema,
+    NominationPageSchema,
+    NominationSchema,
+    NominationStatementInSchema,
+    OwnScoresSchema,
+    PhilosophyInSchema,
+    RecusalSchema,
+    ScoresInSchema,
+    ScoresSchema,
 )
 
 URL = "/nominations"
-blp = Blueprint("nominations_api", __name__,
-                description="Nominations: statements, letters, philosophy, evidence, scores, conflicts")
+blp = Blueprint(
+    "nominations_api", __name__, description="Nominations: statements, letters, philosophy, evidence, scores, conflicts"
+)
 
 
 def _person(person) -> dict:
@@ -60,12 +72,21 @@ def nomination_item(nomination: Nomination) -> dict:
     here = f"/api/v1/nominations/{nomination.id}"
     return {
         "id": nomination.id,
-        "cycle": {"id": cycle.id, "award": {"id": cycle.award.id, "name": cycle.award.name}, "year": cycle.year,
-                  "phase": cycle.phase},
-        "nominee": _person(nomination.nominee), "suggested": nomination.suggested,
+        "cycle": {
+            "id": cycle.id,
+            "award": {"id": cycle.award.id, "name": cycle.award.name},
+            "year": cycle.year,
+            "phase": cycle.phase,
+        },
+        "nominee": _person(nomination.nominee),
+        "suggested": nomination.suggested,
         "created_at": nomination.created_at,
-        "links": {"self": here, "evidence": f"{here}/evidence", "letters": f"{here}/letters",
-                  "scores": f"{here}/scores"},
+        "links": {
+            "self": here,
+            "evidence": f"{here}/evidence",
+            "letters": f"{here}/letters",
+            "scores": f"{here}/scores",
+        },
     }
 
 
@@ -78,22 +99,38 @@ def _reading(actor: Actor, nomination: Nomination) -> tuple[set[str], bool]:
 
 
 def letter_view(letter: Letter) -> dict:
-    return {"id": letter.id, "author": letter.author, "filename": letter.filename, "pages": letter.pages,
-            "size": letter.size, "sha256": letter.sha256, "uploaded_by": _ref(letter.uploaded_by),
-            "uploaded_at": letter.uploaded_at,
-            "links": {"pdf": f"/api/v1/nominations/{letter.nomination_id}/letters/{letter.id}/pdf"}}
+    return {
+        "id": letter.id,
+        "author": letter.author,
+        "filename": letter.filename,
+        "pages": letter.pages,
+        "size": letter.size,
+        "sha256": letter.sha256,
+        "uploaded_by": _ref(letter.uploaded_by),
+        "uploaded_at": letter.uploaded_at,
+        "links": {"pdf": f"/api/v1/nominations/{letter.nomination_id}/letters/{letter.id}/pdf"},
+    }
 
 
 def score_set_view(score_set: ScoreSet, actor: Actor) -> dict:
-    return {"member": _ref(score_set.member), "scores": json.loads(score_set.scores), "comment": score_set.comment,
-            "revision": score_set.revision, "updated_at": score_set.updated_at,
-            "yours": score_set.member_id == actor.person_id}
+    return {
+        "member": _ref(score_set.member),
+        "scores": json.loads(score_set.scores),
+        "comment": score_set.comment,
+        "revision": score_set.revision,
+        "updated_at": score_set.updated_at,
+        "yours": score_set.member_id == actor.person_id,
+    }
 
 
 def own_scores_view(score_set: ScoreSet, actor: Actor) -> dict:
-    return {**score_set_view(score_set, actor),
-            "revisions": [{"revision": r.revision, "scores": json.loads(r.scores), "comment": r.comment, "at": r.at}
-                          for r in committee.revisions(score_set.id)]}
+    return {
+        **score_set_view(score_set, actor),
+        "revisions": [
+            {"revision": r.revision, "scores": json.loads(r.scores), "comment": r.comment, "at": r.at}
+            for r in committee.revisions(score_set.id)
+        ],
+    }
 
 
 def nomination_view(nomination: Nomination, actor: Actor) -> dict:
@@ -102,14 +139,23 @@ def nomination_view(nomination: Nomination, actor: Actor) -> dict:
     view = {
         **nomination_item(nomination),
         "roles": sorted(roles),
-        "philosophy": nomination.philosophy, "philosophy_at": nomination.philosophy_at,
-        "evidence_hash": nomination.evidence_hash, "evidence_frozen_at": nomination.evidence_frozen_at,
+        "philosophy": nomination.philosophy,
+        "philosophy_at": nomination.philosophy_at,
+        "evidence_hash": nomination.evidence_hash,
+        "evidence_frozen_at": nomination.evidence_frozen_at,
     }
     statements = [s for s in nomination.statements if committee_side or s.nominator_id == actor.person_id]
     if committee_side or "nominator" in roles:
-        view["statements"] = [{"nominator": _ref(s.nominator), "text": s.text, "created_at": s.created_at,
-                               "updated_at": s.updated_at, "yours": s.nominator_id == actor.person_id}
-                              for s in statements]
+        view["statements"] = [
+            {
+                "nominator": _ref(s.nominator),
+                "text": s.text,
+                "created_at": s.created_at,
+                "updated_at": s.updated_at,
+                "yours": s.nominator_id == actor.person_id,
+            }
+            for s in statements
+        ]
     if nominations.may_read_letters(actor, nomination):
         view["letters"] = [letter_view(letter) for letter in nominations.readable_letters(actor, nomination)]
     if nominations.may_read_evidence(actor, nomination):
@@ -123,12 +169,16 @@ def nomination_view(nomination: Nomination, actor: Actor) -> dict:
 def _letters_for(nomination_id: int, actor: Actor) -> Nomination:
     nomination = nominations.get_nomination(nomination_id, actor)
     if not nominations.may_read_letters(actor, nomination):
-        raise Forbidden("Letters are confidential: the committee and the award's administrators read them, a "
-                        "nominator the letters they uploaded; the nominee does not.", {"letter": ["not yours to read"]})
+        raise Forbidden(
+            "Letters are confidential: the committee and the award's administrators read them, a "
+            "nominator the letters they uploaded; the nominee does not.",
+            {"letter": ["not yours to read"]},
+        )
     return nomination
 
 
 # Nominations -----------------------------------------------------------------------------
+
 
 @blp.get("")
 @blp.arguments(NominationArgsSchema, location="query")
@@ -147,8 +197,10 @@ def list_nominations(args):
 
 
 @blp.post("")
-@blp.arguments(NominationInSchema, example={"cycle_id": 3, "nominee_id": 42,
-                                            "statement": "She has mentored eleven junior faculty since 2015 ..."})
+@blp.arguments(
+    NominationInSchema,
+    example={"cycle_id": 3, "nominee_id": 42, "statement": "She has mentored eleven junior faculty since 2015 ..."},
+)
 @blp.response(201, NominationSchema)
 @errors_for(401, 403, 409, 422)
 def nominate(body):
@@ -220,14 +272,23 @@ def get_evidence(nomination_id):
     actor = api_actor()
     nomination = nominations.get_nomination(nomination_id, actor)
     if not nominations.may_read_evidence(actor, nomination):
-        raise Forbidden("The evidence is for the committee, the award's administrators and the nominee; a nominator "
-                        "reads what they wrote.", {"evidence": ["committee, managers and the nominee only"]})
+        raise Forbidden(
+            "The evidence is for the committee, the award's administrators and the nominee; a nominator "
+            "reads what they wrote.",
+            {"evidence": ["committee, managers and the nominee only"]},
+        )
     table, digest = nominations.evidence(nomination, today())
-    return {"nomination_id": nomination.id, "table": table, "hash": digest,
-            "frozen_at": nomination.evidence_frozen_at, "intact": nominations.evidence_intact(nomination)}
+    return {
+        "nomination_id": nomination.id,
+        "table": table,
+        "hash": digest,
+        "frozen_at": nomination.evidence_frozen_at,
+        "intact": nominations.evidence_intact(nomination),
+    }
 
 
 # Letters ---------------------------------------------------------------------------------
+
 
 @blp.get("/<int:nomination_id>/letters")
 @blp.response(200, LetterSchema(many=True))
@@ -251,39 +312,54 @@ def add_letter(files, nomination_id):
     actor = api_actor()
     nomination = nominations.get_nomination(nomination_id, actor)
     upload = files["letter"]
-    letter = nominations.add_letter(nomination, upload.read(), upload.filename or "", request.form.get("author"),
-                                    actor, today(), utcnow())
+    letter = nominations.add_letter(
+        nomination, upload.read(), upload.filename or "", request.form.get("author"), actor, today(), utcnow()
+    )
     db.session.commit()
     return letter_view(letter)
 
 
 @blp.get("/<int:nomination_id>/letters/<int:letter_id>/pdf")
-@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
-              description="The letter as stored: re-written on upload into a plain copy of its pages")
+@blp.response(
+    200,
+    {"type": "string", "format": "binary"},
+    content_type="application/pdf",
+    description="The letter as stored: re-written on upload into a plain copy of its pages",
+)
 @errors_for(401, 403, 404)
 def download_letter(nomination_id, letter_id):
     """A supporting letter's PDF, as stored (not for the nominee)"""
     actor = api_actor()
     letter = nominations.readable_letter(actor, _letters_for(nomination_id, actor), letter_id)
-    name = re.sub(r'[^A-Za-z0-9_. -]', "_", letter.filename) or "letter.pdf"
-    return Response(letter.pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    name = re.sub(r"[^A-Za-z0-9_. -]", "_", letter.filename) or "letter.pdf"
+    return Response(
+        letter.pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @blp.get("/<int:nomination_id>/package")
-@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
-              description="Cover pages (statements, philosophy, evidence) followed by every letter; a letter "
-                          "that cannot be read is replaced by a page saying so")
+@blp.response(
+    200,
+    {"type": "string", "format": "binary"},
+    content_type="application/pdf",
+    description="Cover pages (statements, philosophy, evidence) followed by every letter; a letter "
+    "that cannot be read is replaced by a page saying so",
+)
 @errors_for(401, 403, 404)
 def download_package(nomination_id):
     """The whole nomination as one PDF (the committee and the award's administrators)"""
     actor = api_actor()
     nomination = nominations.get_nomination(nomination_id, actor)
     if not package.may_read(actor, nomination):
-        raise Forbidden("The nomination package is for the committee and the award's administrators.",
-                        {"nomination_id": ["committee and administrators only"]})
-    return Response(package.render(nomination, today()), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{package.download_name(nomination)}"'})
+        raise Forbidden(
+            "The nomination package is for the committee and the award's administrators.",
+            {"nomination_id": ["committee and administrators only"]},
+        )
+    return Response(
+        package.render(nomination, today()),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{package.download_name(nomination)}"'},
+    )
 
 
 @blp.delete("/<int:nomination_id>/letters/<int:letter_id>")
@@ -301,11 +377,15 @@ def remove_letter(nomination_id, letter_id):
 @blp.errorhandler(413)
 def too_large(error):
     limit = size(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
-    return respond(413, f"The upload is larger than {limit}; a letter must be far smaller.",
-                   {"letter": [f"must be at most {size(current_app.config['AWARD_LETTER_MAX_BYTES'])}"]})
+    return respond(
+        413,
+        f"The upload is larger than {limit}; a letter must be far smaller.",
+        {"letter": [f"must be at most {size(current_app.config['AWARD_LETTER_MAX_BYTES'])}"]},
+    )
 
 
 # Scores and conflicts ----------------------------------------------------------------------
+
 
 def _scores_for(nomination: Nomination, actor: Actor) -> dict:
     own = committee.own_scores(nomination.id, actor.person_id)
@@ -314,9 +394,13 @@ def _scores_for(nomination: Nomination, actor: Actor) -> dict:
         "nomination_id": nomination.id,
         "scoring_open": committee.is_member(nomination.cycle_id, actor.person_id)
         and cycles.is_scoring_open(nomination.cycle, today()),
-        "rubric": {"low": rubric.low, "high": rubric.high,
-                   "criteria": [{"id": c.id, "name": c.name, "description": c.description, "weight": c.weight}
-                                for c in rubric.criteria]},
+        "rubric": {
+            "low": rubric.low,
+            "high": rubric.high,
+            "criteria": [
+                {"id": c.id, "name": c.name, "description": c.description, "weight": c.weight} for c in rubric.criteria
+            ],
+        },
         "score_sets": [score_set_view(s, actor) for s in committee.score_sets(nomination, actor, today())],
         "score_sets_withheld": committee.scores_withheld(nomination, actor, today()),
         "own": own_scores_view(own, actor) if own is not None else None,
@@ -333,14 +417,21 @@ def get_scores(nomination_id):
     nomination = nominations.get_nomination(nomination_id, actor)
     _, committee_side = _reading(actor, nomination)
     if not committee_side:
-        raise Forbidden("Scores are the committee's: only its members and the award's administrators read them.",
-                        {"scores": ["committee only"]})
+        raise Forbidden(
+            "Scores are the committee's: only its members and the award's administrators read them.",
+            {"scores": ["committee only"]},
+        )
     return _scores_for(nomination, actor)
 
 
 @blp.put("/<int:nomination_id>/scores")
-@blp.arguments(ScoresInSchema, example={"scores": {"impact": 4, "commitment": 5, "quality": 4, "citizenship": 3},
-                                        "comment": "Strong letters; evidence of sustained meetings."})
+@blp.arguments(
+    ScoresInSchema,
+    example={
+        "scores": {"impact": 4, "commitment": 5, "quality": 4, "citizenship": 3},
+        "comment": "Strong letters; evidence of sustained meetings.",
+    },
+)
 @blp.response(200, OwnScoresSchema)
 @errors_for(401, 403, 404, 409, 422)
 def score(body, nomination_id):
@@ -364,6 +455,12 @@ def declare_conflict(body, nomination_id):
     nomination = nominations.get_nomination(nomination_id, actor)
     recusal: Recusal = committee.declare(nomination, actor, body["reason"], utcnow())
     db.session.commit()
-    return {"id": recusal.id, "nomination_id": nomination.id, "nominee": _ref(nomination.nominee),
-            "member": {"id": actor.person_id, "name": actor.name}, "source": recusal.source,
-            "reason": recusal.reason, "at": recusal.at}
+    return {
+        "id": recusal.id,
+        "nomination_id": nomination.id,
+        "nominee": _ref(nomination.nominee),
+        "member": {"id": actor.person_id, "name": actor.name},
+        "source": recusal.source,
+        "reason": recusal.reason,
+        "at": recusal.at,
+    }

@@ -18,14 +18,23 @@ from datetime import date
 
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer, Table
-
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer, Table
 
 from ..auth.service import Actor
 from ..credits import service as credits
 from ..credits.certificate import (
-    ACCENT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE, RULE, SANS, STRIPE, _grid, _p, _register_fonts,
+    ACCENT,
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    MARGIN_X,
+    PAGE,
+    RULE,
+    SANS,
+    STRIPE,
+    _grid,
+    _p,
+    _register_fonts,
 )
 from . import letters as letter_files
 from . import nominations
@@ -61,8 +70,11 @@ def _stand_in(number: int, letter: Letter, reason: str) -> PdfReader:
     canvas.setFont(SANS, 13)
     canvas.drawString(MARGIN_X, PAGE[1] - MARGIN_TOP, f"Letter {number} could not be included")
     canvas.setFont(SANS, 10)
-    lines = [f"{letter.author}: {letter.filename}, uploaded {letter.uploaded_at:%Y-%m-%d}.",
-             f"Reason: {reason[:150]}.", "Download it separately from the nomination's page."]
+    lines = [
+        f"{letter.author}: {letter.filename}, uploaded {letter.uploaded_at:%Y-%m-%d}.",
+        f"Reason: {reason[:150]}.",
+        "Download it separately from the nomination's page.",
+    ]
     for offset, line in enumerate(lines, start=1):
         canvas.drawString(MARGIN_X, PAGE[1] - MARGIN_TOP - offset * 16, line)
     canvas.showPage()
@@ -75,53 +87,104 @@ def _cover(nomination: Nomination, day: date, width: float, included=None) -> li
     table, digest = nominations.evidence(nomination, day)
     story = [
         _p(credits.certificate_settings()["department"], "department"),
-        _p(f"{cycle.award.name} {cycle.year} · nomination package", "kicker"), Spacer(1, 6 * mm),
+        _p(f"{cycle.award.name} {cycle.year} · nomination package", "kicker"),
+        Spacer(1, 6 * mm),
         _p(nominee.name, "name"),
         _p(f"{nominee.division.name if nominee.division else ''} · {nominee.rank} rank".strip(" ·"), "subtitle"),
         Spacer(1, 6 * mm),
-        _p("Confidential to the award committee and the award's administrators.", "note"), Spacer(1, 8 * mm),
+        _p("Confidential to the award committee and the award's administrators.", "note"),
+        Spacer(1, 8 * mm),
     ]
     for statement in nomination.statements:
-        story += [_p(f"Statement by {statement.nominator.name}", "heading"),
-                  *_paragraphs(statement.text, "value"), Spacer(1, 5 * mm)]
-    story += [_p("Mentoring philosophy (the nominee's own statement)", "heading"),
-              *_paragraphs(nomination.philosophy or "Not written.", "value"), Spacer(1, 5 * mm),
-              _p("Mentoring philosophy (from the nominee's profile, with the evidence)", "heading"),
-              *_paragraphs(table.get("philosophy") or "None in the profile.", "value"),
-              Spacer(1, 5 * mm), _p("Evidence from the mentoring ledger", "heading")]
-    state = (f"Frozen when nominations closed; SHA-256 {digest}." if digest
-             else f"Live: as the ledger stands on {day.isoformat()}; frozen when nominations close.")
+        story += [
+            _p(f"Statement by {statement.nominator.name}", "heading"),
+            *_paragraphs(statement.text, "value"),
+            Spacer(1, 5 * mm),
+        ]
+    story += [
+        _p("Mentoring philosophy (the nominee's own statement)", "heading"),
+        *_paragraphs(nomination.philosophy or "Not written.", "value"),
+        Spacer(1, 5 * mm),
+        _p("Mentoring philosophy (from the nominee's profile, with the evidence)", "heading"),
+        *_paragraphs(table.get("philosophy") or "None in the profile.", "value"),
+        Spacer(1, 5 * mm),
+        _p("Evidence from the mentoring ledger", "heading"),
+    ]
+    state = (
+        f"Frozen when nominations closed; SHA-256 {digest}."
+        if digest
+        else f"Live: as the ledger stands on {day.isoformat()}; frozen when nominations close."
+    )
     story += [_p(state, "fact"), Spacer(1, 2 * mm)]
     head = ["Mentee", "Kind", "Since", "Until", "Meetings", "Confirmed", "Hours", "Milestones"]
     rows = [[_p(text, "cell_head") for text in head]]
     for row in table["mentorships"]:
-        rows.append([_p(row["mentee"], "cell"), _p(row["kind"].replace("_", " "), "cell"), _p(row["started_on"], "cell"),
-                     _p(row["ended_on"] or "ongoing", "cell"), _p(str(row["meetings"]), "cell_right"),
-                     _p(str(row["confirmed_meetings"]), "cell_right"), _p(f"{row['contact_hours']:.1f}", "cell_right"),
-                     _p("; ".join(row["milestones"]) or "—", "cell_note")])
+        rows.append(
+            [
+                _p(row["mentee"], "cell"),
+                _p(row["kind"].replace("_", " "), "cell"),
+                _p(row["started_on"], "cell"),
+                _p(row["ended_on"] or "ongoing", "cell"),
+                _p(str(row["meetings"]), "cell_right"),
+                _p(str(row["confirmed_meetings"]), "cell_right"),
+                _p(f"{row['contact_hours']:.1f}", "cell_right"),
+                _p("; ".join(row["milestones"]) or "—", "cell_note"),
+            ]
+        )
     totals = table["totals"]
-    rows.append([_p(f"{totals['mentees']} mentees", "cell_head"), _p("", "cell"), _p(totals["mentoring_since"] or "", "cell"),
-                 _p("", "cell"), _p(str(totals["meetings"]), "cell_right"),
-                 _p(str(totals["confirmed_meetings"]), "cell_right"), _p(f"{totals['contact_hours']:.1f}", "cell_right"),
-                 _p(f"{totals['mentee_milestones']} milestones", "cell_note")])
-    grid = Table(rows, colWidths=[38 * mm, 20 * mm, 20 * mm, 20 * mm, 16 * mm, 18 * mm, 14 * mm, width - 146 * mm],
-                 repeatRows=1)
-    grid.setStyle(_grid([("BACKGROUND", (0, 0), (-1, 0), ACCENT), ("BACKGROUND", (0, -1), (-1, -1), ACCENT),
-                         ("ROWBACKGROUNDS", (0, 1), (-1, -2), [None, STRIPE]), ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
-                         ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    rows.append(
+        [
+            _p(f"{totals['mentees']} mentees", "cell_head"),
+            _p("", "cell"),
+            _p(totals["mentoring_since"] or "", "cell"),
+            _p("", "cell"),
+            _p(str(totals["meetings"]), "cell_right"),
+            _p(str(totals["confirmed_meetings"]), "cell_right"),
+            _p(f"{totals['contact_hours']:.1f}", "cell_right"),
+            _p(f"{totals['mentee_milestones']} milestones", "cell_note"),
+        ]
+    )
+    grid = Table(
+        rows, colWidths=[38 * mm, 20 * mm, 20 * mm, 20 * mm, 16 * mm, 18 * mm, 14 * mm, width - 146 * mm], repeatRows=1
+    )
+    grid.setStyle(
+        _grid(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+                ("BACKGROUND", (0, -1), (-1, -1), ACCENT),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -2), [None, STRIPE]),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
     feedback = table["feedback"]
-    released = (f"{feedback['responses']} responses released (pooled in blocks of at least {feedback['k']}), mean "
-                f"{feedback['mean']} on the 6-point scale" if feedback["responses"] else "no feedback released")
+    released = (
+        f"{feedback['responses']} responses released (pooled in blocks of at least {feedback['k']}), mean "
+        f"{feedback['mean']} on the 6-point scale"
+        if feedback["responses"]
+        else "no feedback released"
+    )
     awards = ", ".join(f"{a['award']} {a['year']}" for a in table["awards"]) or "none"
-    story += [grid, Spacer(1, 3 * mm),
-              _p(f"Mentees' feedback: {released}. Mentor training: {table['training']['sessions']} sessions, "
-                 f"{table['training']['hours']} hours. Past awards: {awards}.", "fact")]
+    story += [
+        grid,
+        Spacer(1, 3 * mm),
+        _p(
+            f"Mentees' feedback: {released}. Mentor training: {table['training']['sessions']} sessions, "
+            f"{table['training']['hours']} hours. Past awards: {awards}.",
+            "fact",
+        ),
+    ]
     included = included if included is not None else _included(nominations.letters(nomination.id))
     story += [Spacer(1, 5 * mm), _p("Supporting letters (attached after this page)", "heading")]
-    story += [_p(f"{n}. {letter.author}: {letter.pages} page{'s' * (letter.pages != 1)}, SHA-256 {letter.sha256}"
-                 + (f" (could not be included: {reason[:150]}; download it separately)" if reader is None else ""),
-                 "fact")
-              for n, (letter, reader, reason) in enumerate(included, start=1)] or [_p("None.", "fact")]
+    story += [
+        _p(
+            f"{n}. {letter.author}: {letter.pages} page{'s' * (letter.pages != 1)}, SHA-256 {letter.sha256}"
+            + (f" (could not be included: {reason[:150]}; download it separately)" if reader is None else ""),
+            "fact",
+        )
+        for n, (letter, reader, reason) in enumerate(included, start=1)
+    ] or [_p("None.", "fact")]
     return story
 
 
@@ -131,12 +194,30 @@ def render(nomination: Nomination, day: date) -> bytes:
     _register_fonts()
     buffer = io.BytesIO()
     cycle = nomination.cycle
-    doc = BaseDocTemplate(buffer, pagesize=PAGE, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
-                          bottomMargin=MARGIN_BOTTOM, invariant=1, lang="en", initialFontName=SANS,
-                          title=f"Nomination: {nomination.nominee.name}, {cycle.award.name} {cycle.year}",
-                          author=credits.certificate_settings()["department"], creator="recognition")
-    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, leftPadding=0, rightPadding=0,
-                  topPadding=0, bottomPadding=0)
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=PAGE,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        invariant=1,
+        lang="en",
+        initialFontName=SANS,
+        title=f"Nomination: {nomination.nominee.name}, {cycle.award.name} {cycle.year}",
+        author=credits.certificate_settings()["department"],
+        creator="recognition",
+    )
+    frame = Frame(
+        doc.leftMargin,
+        doc.bottomMargin,
+        doc.width,
+        doc.height,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     doc.addPageTemplates([PageTemplate(id="package", frames=[frame])])
     included = _included(nominations.letters(nomination.id))
     doc.build(_cover(nomination, day, doc.width, included))

@@ -97,8 +97,10 @@ def weighted(score_set: ScoreSet, rubric: Rubric) -> float:
             raise ValueError(f"{where}: no score for criterion {criterion.id!r}")
         score = score_set.scores[criterion.id]
         if isinstance(score, bool) or not rubric.low <= score <= rubric.high:
-            raise ValueError(f"{where}: score {score!r} for criterion {criterion.id!r} is outside the scale "
-                             f"{rubric.low}..{rubric.high}")
+            raise ValueError(
+                f"{where}: score {score!r} for criterion {criterion.id!r} is outside the scale "
+                f"{rubric.low}..{rubric.high}"
+            )
         total += Fraction(criterion.weight) * Fraction(score)
     return float(total / sum(Fraction(c.weight) for c in rubric.criteria))
 
@@ -107,7 +109,7 @@ def z_scores(weights: Mapping[Hashable, float]) -> dict[Hashable, float]:
     """One reviewer's weighted scores by nomination, as z-scores; all 0 with one score or zero spread."""
     values = list(weights.values())
     if len(set(values)) <= 1:
-        return {nomination: 0.0 for nomination in weights}
+        return dict.fromkeys(weights, 0.0)
     mean = statistics.mean(values)
     sd = statistics.pstdev(values)
     return {nomination: (value - mean) / sd for nomination, value in weights.items()}
@@ -119,8 +121,9 @@ def _key(row: Row, min_reviews: int) -> tuple:
     return (0, -round(row.normalised_mean, PLACES), -round(row.raw_mean, PLACES), -row.reviews, row.nomination)
 
 
-def rank(rubric: Rubric, score_sets: Iterable[ScoreSet], nominations: Iterable[Hashable],
-         min_reviews: int = 1) -> list[Row]:
+def rank(
+    rubric: Rubric, score_sets: Iterable[ScoreSet], nominations: Iterable[Hashable], min_reviews: int = 1
+) -> list[Row]:
     """One row per nomination, in ranking order (see the module docstring for the rules)."""
     if isinstance(min_reviews, bool) or not isinstance(min_reviews, int) or min_reviews < 1:
         raise ValueError(f"the minimum number of reviews must be a whole number of 1 or more, not {min_reviews!r}")
@@ -131,11 +134,13 @@ def rank(rubric: Rubric, score_sets: Iterable[ScoreSet], nominations: Iterable[H
     by_reviewer: dict[Hashable, dict[Hashable, float]] = defaultdict(dict)
     for score_set in score_sets:
         if score_set.nomination not in listed:
-            raise ValueError(f"reviewer {score_set.reviewer!r} scored nomination {score_set.nomination!r}, "
-                             "which is not being ranked")
+            raise ValueError(
+                f"reviewer {score_set.reviewer!r} scored nomination {score_set.nomination!r}, which is not being ranked"
+            )
         if score_set.nomination in by_reviewer[score_set.reviewer]:
-            raise ValueError(f"reviewer {score_set.reviewer!r} has two score sets for nomination "
-                             f"{score_set.nomination!r}")
+            raise ValueError(
+                f"reviewer {score_set.reviewer!r} has two score sets for nomination {score_set.nomination!r}"
+            )
         by_reviewer[score_set.reviewer][score_set.nomination] = weighted(score_set, rubric)
 
     raw: dict[Hashable, list[float]] = defaultdict(list)
@@ -151,9 +156,18 @@ def rank(rubric: Rubric, score_sets: Iterable[ScoreSet], nominations: Iterable[H
         if not values:
             rows.append(Row(nomination, None, None, 0, None, 0))
             continue
-        rows.append(Row(nomination, statistics.fmean(values), statistics.fmean(normalised[nomination]),
-                        len(values), statistics.pstdev(values), 0))
+        rows.append(
+            Row(
+                nomination,
+                statistics.fmean(values),
+                statistics.fmean(normalised[nomination]),
+                len(values),
+                statistics.pstdev(values),
+                0,
+            )
+        )
     rows.sort(key=lambda row: _key(row, min_reviews))
     ranked = [row for row in rows if row.reviews >= min_reviews]
-    return ([Row(**{**row.__dict__, "position": position}) for position, row in enumerate(ranked, start=1)]
-            + [Row(**{**row.__dict__, "position": None}) for row in rows[len(ranked):]])
+    return [Row(**{**row.__dict__, "position": position}) for position, row in enumerate(ranked, start=1)] + [
+        Row(**{**row.__dict__, "position": None}) for row in rows[len(ranked) :]
+    ]

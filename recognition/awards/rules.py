@@ -88,8 +88,10 @@ def eligibility_problems(rules: Eligibility, candidate: Candidate, nominator_id:
         else:
             last = add_years(candidate.appointed_on, rules.max_years_on_faculty)  # the last eligible day
             if on > last:
-                problems.append(f"open to faculty with at most {limit} on faculty; the candidate has more "
-                                f"(appointed {_day(candidate.appointed_on)}, so eligible only through {_day(last)})")
+                problems.append(
+                    f"open to faculty with at most {limit} on faculty; the candidate has more "
+                    f"(appointed {_day(candidate.appointed_on)}, so eligible only through {_day(last)})"
+                )
     if rules.min_years_mentoring is not None:
         needed = _years(rules.min_years_mentoring)
         if candidate.first_mentoring_on is None:
@@ -98,11 +100,15 @@ def eligibility_problems(rules: Eligibility, candidate: Candidate, nominator_id:
             reached = add_years(candidate.first_mentoring_on, rules.min_years_mentoring)
             if on < reached:
                 years = whole_years(candidate.first_mentoring_on, on)
-                problems.append(f"needs at least {needed} of mentoring; the candidate has {_years(years)} "
-                                f"(since {_day(candidate.first_mentoring_on)}, so eligible from {_day(reached)})")
+                problems.append(
+                    f"needs at least {needed} of mentoring; the candidate has {_years(years)} "
+                    f"(since {_day(candidate.first_mentoring_on)}, so eligible from {_day(reached)})"
+                )
     if rules.min_mentees is not None and candidate.mentee_count < rules.min_mentees:
-        problems.append(f"needs at least {rules.min_mentees} mentee{'s' * (rules.min_mentees != 1)}; "
-                        f"the candidate has {candidate.mentee_count}")
+        problems.append(
+            f"needs at least {rules.min_mentees} mentee{'s' * (rules.min_mentees != 1)}; "
+            f"the candidate has {candidate.mentee_count}"
+        )
     wins = [won for won in candidate.won_on if won <= on]
     if wins:
         last = max(wins)
@@ -110,8 +116,10 @@ def eligibility_problems(rules: Eligibility, candidate: Candidate, nominator_id:
         if exclusion is None:
             problems.append(f"won this award on {_day(last)}; past winners are not eligible again")
         elif on < add_years(last, exclusion):
-            problems.append(f"won this award on {_day(last)}; past winners are excluded for {_years(exclusion)} "
-                            f"(eligible again from {_day(add_years(last, exclusion))})")
+            problems.append(
+                f"won this award on {_day(last)}; past winners are excluded for {_years(exclusion)} "
+                f"(eligible again from {_day(add_years(last, exclusion))})"
+            )
     return problems
 
 
@@ -142,8 +150,11 @@ def conflicts(
     reasons = []
     if member_id in set(nominator_ids):
         reasons.append(IS_NOMINATOR)
-    worded = {ties_rule.MENTORSHIP: MENTORSHIP, ties_rule.SHARED_MENTOR: SHARED_MENTOR,
-              ties_rule.SHARED_MENTEE: SHARED_MENTEE}
+    worded = {
+        ties_rule.MENTORSHIP: MENTORSHIP,
+        ties_rule.SHARED_MENTOR: SHARED_MENTOR,
+        ties_rule.SHARED_MENTEE: SHARED_MENTEE,
+    }
     reasons.extend(worded[kind] for kind in ties_rule.tie_kinds(member_id, nominee_id, ties))
     if division_rule and same_division:
         reasons.append(SAME_DIVISION)

@@ -39,38 +39,65 @@ class AwardPersonSchema(RefSchema):
 
 # Awards ------------------------------------------------------------------------------------
 
+
 class EligibilitySchema(Schema):
     """Each rule is switched off by null (or by leaving it out)."""
 
     min_years_mentoring = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=60))
     min_mentees = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=500))
-    max_years_on_faculty = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=60),
-                                          metadata={"description": "Early-career awards: at most this many "
-                                                                   "whole years on faculty"})
-    ranks = fields.List(fields.String(validate=validate.OneOf(RANKS)), allow_none=True,
-                        metadata={"description": "The ranks allowed (null: any)"})
+    max_years_on_faculty = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=0, max=60),
+        metadata={"description": "Early-career awards: at most this many whole years on faculty"},
+    )
+    ranks = fields.List(
+        fields.String(validate=validate.OneOf(RANKS)),
+        allow_none=True,
+        metadata={"description": "The ranks allowed (null: any)"},
+    )
     past_winner_exclusion_years = fields.Integer(
-        strict=True, allow_none=True, validate=validate.Range(min=0, max=60),
-        metadata={"description": "null: a past winner is never eligible again; N: not for N years; 0: always"})
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=0, max=60),
+        metadata={"description": "null: a past winner is never eligible again; N: not for N years; 0: always"},
+    )
 
 
 class CriterionSchema(Schema):
-    id = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error=(
-        "must be 1 to 40 lower-case letters, digits or underscores, starting with a letter")),
-        metadata={"example": "impact"})
+    id = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[a-z][a-z0-9_]{0,39}$",
+            error=("must be 1 to 40 lower-case letters, digits or underscores, starting with a letter"),
+        ),
+        metadata={"example": "impact"},
+    )
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     description = fields.String(load_default="", validate=validate.Length(max=1000))
-    weight = fields.Float(required=True, validate=validate.Range(min=0, max=100, min_inclusive=False),
-                          metadata={"description": "Relative weight; weights need not add up to 1"})
+    weight = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=100, min_inclusive=False),
+        metadata={"description": "Relative weight; weights need not add up to 1"},
+    )
 
 
 class RubricSchema(Schema):
-    low = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=0, max=100),
-                         metadata={"description": "The lowest score"})
-    high = fields.Integer(strict=True, load_default=5, validate=validate.Range(min=0, max=100),
-                          metadata={"description": "The highest score"})
-    criteria = fields.List(fields.Nested(CriterionSchema), required=True,
-                           validate=validate.Length(min=1, max=MAX_CRITERIA))
+    low = fields.Integer(
+        strict=True,
+        load_default=1,
+        validate=validate.Range(min=0, max=100),
+        metadata={"description": "The lowest score"},
+    )
+    high = fields.Integer(
+        strict=True,
+        load_default=5,
+        validate=validate.Range(min=0, max=100),
+        metadata={"description": "The highest score"},
+    )
+    criteria = fields.List(
+        fields.Nested(CriterionSchema), required=True, validate=validate.Length(min=1, max=MAX_CRITERIA)
+    )
 
 
 class ScheduleSchema(Schema):
@@ -84,21 +111,33 @@ class ScheduleSchema(Schema):
 class AwardInSchema(Schema):
     """A new award. Without a rubric, the department's default rubric is used."""
 
-    slug = fields.String(required=True, validate=validate.Length(min=3, max=60),
-                         metadata={"example": "mentor-of-the-year"})
+    slug = fields.String(
+        required=True, validate=validate.Length(min=3, max=60), metadata={"example": "mentor-of-the-year"}
+    )
     name = fields.String(required=True, validate=validate.Length(min=3, max=200))
     description = fields.String(validate=validate.Length(max=4000))
     level = fields.String(validate=validate.OneOf(LEVELS), metadata={"description": "Default: department"})
-    division_id = fields.Integer(strict=True, allow_none=True, validate=ID,
-                                 metadata={"description": "Required for a division award; null otherwise"})
-    winners = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_WINNERS),
-                             metadata={"description": "Default: 1"})
-    min_reviews = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_MIN_REVIEWS),
-                                 metadata={"description": "Reviews a nominee needs before the ranking gives them a "
-                                                          "place; fewer and they are listed as not yet ranked. "
-                                                          "Default: 1"})
-    division_conflicts = fields.Boolean(metadata={"description": "Same-division membership is a conflict "
-                                                                 "of interest on the committee"})
+    division_id = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=ID,
+        metadata={"description": "Required for a division award; null otherwise"},
+    )
+    winners = fields.Integer(
+        strict=True, validate=validate.Range(min=1, max=MAX_WINNERS), metadata={"description": "Default: 1"}
+    )
+    min_reviews = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_MIN_REVIEWS),
+        metadata={
+            "description": "Reviews a nominee needs before the ranking gives them a "
+            "place; fewer and they are listed as not yet ranked. "
+            "Default: 1"
+        },
+    )
+    division_conflicts = fields.Boolean(
+        metadata={"description": "Same-division membership is a conflict of interest on the committee"}
+    )
     active = fields.Boolean(metadata={"description": "Inactive awards get no new yearly cycles"})
     eligibility = fields.Nested(EligibilitySchema)
     rubric = fields.Nested(RubricSchema)
@@ -152,6 +191,7 @@ AwardPageSchema = page_schema(AwardSchema, "AwardPage")
 
 # Grants ------------------------------------------------------------------------------------
 
+
 class GrantArgsSchema(PageArgsSchema):
     person_id = fields.Integer(validate=ID, metadata={"description": "Whose awards (default: yours; others': admins)"})
 
@@ -187,11 +227,15 @@ GrantPageSchema = page_schema(GrantSchema, "GrantPage")
 
 
 class GrantRevocationInSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(max=2000),
-                           metadata={"description": "Why it is revoked (kept on the record)"})
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Why it is revoked (kept on the record)"},
+    )
 
 
 # Cycles ------------------------------------------------------------------------------------
+
 
 class CycleDatesSchema(Schema):
     opens_on = fields.Date(metadata={"description": "Nominations are taken from this day"})
@@ -204,8 +248,10 @@ class CycleDatesSchema(Schema):
 class CycleInSchema(Schema):
     award_id = fields.Integer(strict=True, required=True, validate=ID)
     year = fields.Integer(strict=True, required=True, validate=YEAR, metadata={"example": 2027})
-    dates = fields.Nested(CycleDatesSchema, metadata={"description": "Dates to use instead of the award's "
-                                                                     "schedule in that year (any of them)"})
+    dates = fields.Nested(
+        CycleDatesSchema,
+        metadata={"description": "Dates to use instead of the award's schedule in that year (any of them)"},
+    )
 
 
 class CycleArgsSchema(PageArgsSchema):
@@ -237,13 +283,23 @@ class CycleYouSchema(Schema):
     manager = fields.Boolean(metadata={"description": "You run this award (advance, committee, decision)"})
     committee_member = fields.Boolean()
     may_see_ranking = fields.Boolean()
-    conflicts = fields.List(fields.Nested(CycleConflictSchema), metadata={
-        "description": "Managers: the nominations you have a conflict of interest with (you read them as a recused "
-                       "member does)"})
-    may_act = fields.Boolean(metadata={"description": "Managers: you may change the committee, dates, phases and "
-                                                      "decision (no conflict of interest in this cycle)"})
-    free_managers = fields.List(fields.Nested(RefSchema), metadata={
-        "description": "When you have a conflict: the award's managers who have none, who may act instead"})
+    conflicts = fields.List(
+        fields.Nested(CycleConflictSchema),
+        metadata={
+            "description": "Managers: the nominations you have a conflict of interest with (you read them as a recused "
+            "member does)"
+        },
+    )
+    may_act = fields.Boolean(
+        metadata={
+            "description": "Managers: you may change the committee, dates, phases and "
+            "decision (no conflict of interest in this cycle)"
+        }
+    )
+    free_managers = fields.List(
+        fields.Nested(RefSchema),
+        metadata={"description": "When you have a conflict: the award's managers who have none, who may act instead"},
+    )
 
 
 class CycleLinksSchema(Schema):
@@ -274,9 +330,14 @@ AwardCyclePageSchema = page_schema(AwardCycleSchema, "AwardCyclePage")
 
 
 class AdvanceInSchema(Schema):
-    from_phase = fields.String(required=True, validate=validate.OneOf(PHASES), metadata={
-        "description": "The phase you saw the cycle in and mean to move it from: if it has moved since "
-                       "(another manager, the schedule), the answer is 409 and nothing changes"})
+    from_phase = fields.String(
+        required=True,
+        validate=validate.OneOf(PHASES),
+        metadata={
+            "description": "The phase you saw the cycle in and mean to move it from: if it has moved since "
+            "(another manager, the schedule), the answer is 409 and nothing changes"
+        },
+    )
     reason = fields.String(required=True, validate=REASON, metadata={"description": "Why ahead of the schedule"})
 
 
@@ -331,15 +392,23 @@ class RecusalSchema(Schema):
     source = fields.String(metadata={"enum": list(RECUSAL_SOURCES)})
     reason = fields.String()
     at = UtcDateTime()
-    found_during_review = fields.Boolean(metadata={"description": "Detected while the committee was reviewing: a tie "
-                                                                  "that appeared after nominations closed"})
-    mentorship = fields.Nested(RecusalMentorshipSchema, allow_none=True,
-                               metadata={"description": "The mentorship that made a detected conflict"})
+    found_during_review = fields.Boolean(
+        metadata={
+            "description": "Detected while the committee was reviewing: a tie that appeared after nominations closed"
+        }
+    )
+    mentorship = fields.Nested(
+        RecusalMentorshipSchema,
+        allow_none=True,
+        metadata={"description": "The mentorship that made a detected conflict"},
+    )
 
 
 class WithdrawalSchema(Schema):
     id = fields.Integer()
-    nomination_id = fields.Integer(metadata={"description": "The nomination's id (it is gone when no statement is left)"})
+    nomination_id = fields.Integer(
+        metadata={"description": "The nomination's id (it is gone when no statement is left)"}
+    )
     nominee = fields.Nested(RefSchema)
     nominator = fields.Nested(RefSchema)
     reason = fields.String(allow_none=True)
@@ -359,13 +428,18 @@ class SuggestionSchema(Schema):
     feedback_responses = fields.Integer()
     feedback_mean = fields.Float(allow_none=True)
     mentee_milestones = fields.Integer()
-    points = fields.Integer(metadata={"description": "5 per mentee, 1 per confirmed meeting, 2 per released "
-                                                     "feedback response, 3 per mentee milestone (last five years)"})
+    points = fields.Integer(
+        metadata={
+            "description": "5 per mentee, 1 per confirmed meeting, 2 per released "
+            "feedback response, 3 per mentee milestone (last five years)"
+        }
+    )
 
 
 class RankingRowSchema(Schema):
-    position = fields.Integer(allow_none=True, metadata={"description": "Null on a row you are recused from, and "
-                                                                        "on a nominee not yet ranked"})
+    position = fields.Integer(
+        allow_none=True, metadata={"description": "Null on a row you are recused from, and on a nominee not yet ranked"}
+    )
     nomination_id = fields.Integer()
     nominee = fields.Nested(AwardPersonSchema)
     recused = fields.Boolean(metadata={"description": "You are recused from this nominee: no numbers shown"})
@@ -373,8 +447,10 @@ class RankingRowSchema(Schema):
     raw_mean = fields.Float(allow_none=True, metadata={"description": "Mean of the weighted rubric scores"})
     normalised_mean = fields.Float(allow_none=True, metadata={"description": "Mean of the reviewers' z-scores"})
     reviews = fields.Integer(allow_none=True, metadata={"description": "Members who scored the nominee"})
-    reviewers = fields.Integer(allow_none=True, metadata={"description": "Members who could: the committee less "
-                                                                         "those recused from the nominee"})
+    reviewers = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Members who could: the committee less those recused from the nominee"},
+    )
     spread = fields.Float(allow_none=True, metadata={"description": "Population sd of the weighted scores"})
     status = fields.String(metadata={"description": "ranked; not yet ranked (n of m reviews needed); or recused"})
 
@@ -388,24 +464,41 @@ class RankingSchema(Schema):
     cycle_id = fields.Integer()
     tie_break = fields.String(metadata={"description": "How ties are ordered"})
     min_reviews = fields.Integer(metadata={"description": "Reviews a nominee needs before being ranked"})
-    warnings = fields.List(fields.String(), metadata={"description": "For example: nominees have unequal numbers "
-                                                                     "of reviews"})
-    withheld = fields.Boolean(metadata={"description": "True while you have nominees left to score: no rows until "
-                                                       "you have scored them (others' scores would anchor yours)"})
+    warnings = fields.List(
+        fields.String(), metadata={"description": "For example: nominees have unequal numbers of reviews"}
+    )
+    withheld = fields.Boolean(
+        metadata={
+            "description": "True while you have nominees left to score: no rows until "
+            "you have scored them (others' scores would anchor yours)"
+        }
+    )
     to_score = fields.List(fields.Nested(ToScoreSchema), metadata={"description": "The nominees left to score"})
-    rows = fields.List(fields.Nested(RankingRowSchema), metadata={
-        "description": "Ranked nominees in order, then those not yet ranked, then those you are recused from "
-                       "(both by nomination id); positions count only the nominees you may see"})
+    rows = fields.List(
+        fields.Nested(RankingRowSchema),
+        metadata={
+            "description": "Ranked nominees in order, then those not yet ranked, then those you are recused from "
+            "(both by nomination id); positions count only the nominees you may see"
+        },
+    )
 
 
 class DecisionInSchema(Schema):
-    winners = fields.List(fields.Integer(strict=True, validate=ID), required=True,
-                          validate=validate.Length(min=1, max=MAX_WINNERS),
-                          metadata={"description": "Nomination ids, in order"})
-    reasons = fields.Dict(keys=fields.String(validate=validate.Length(max=12)), values=fields.String(validate=REASON),
-                          load_default=dict,
-                          metadata={"description": "By nomination id: why a winner the ranking placed below "
-                                                   "the award's number of winners was chosen (required for them)"})
+    winners = fields.List(
+        fields.Integer(strict=True, validate=ID),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_WINNERS),
+        metadata={"description": "Nomination ids, in order"},
+    )
+    reasons = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=12)),
+        values=fields.String(validate=REASON),
+        load_default=dict,
+        metadata={
+            "description": "By nomination id: why a winner the ranking placed below "
+            "the award's number of winners was chosen (required for them)"
+        },
+    )
     note = fields.String(load_default="", validate=validate.Length(max=4000))
 
 
@@ -413,8 +506,9 @@ class WinnerSchema(Schema):
     nomination_id = fields.Integer()
     nominee = fields.Nested(RefSchema)
     position = fields.Integer(metadata={"description": "Order among the winners"})
-    ranked_position = fields.Integer(allow_none=True, metadata={"description": "Where the committee's ranking placed "
-                                                                              "them (null: not ranked)"})
+    ranked_position = fields.Integer(
+        allow_none=True, metadata={"description": "Where the committee's ranking placed them (null: not ranked)"}
+    )
     reason = fields.String(allow_none=True)
 
 
@@ -425,8 +519,10 @@ class SnapshotRowSchema(Schema):
     raw_mean = fields.Float(allow_none=True)
     normalised_mean = fields.Float(allow_none=True)
     reviews = fields.Integer()
-    reviewers = fields.Integer(allow_none=True, metadata={"description": "Members who could review the nominee "
-                                                                         "(absent from decisions recorded before)"})
+    reviewers = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Members who could review the nominee (absent from decisions recorded before)"},
+    )
     spread = fields.Float(allow_none=True)
 
 
@@ -444,6 +540,7 @@ class DecisionSchema(Schema):
 
 # Nominations -------------------------------------------------------------------------------
 
+
 class NominationArgsSchema(PageArgsSchema):
     cycle_id = fields.Integer(validate=ID)
 
@@ -451,9 +548,11 @@ class NominationArgsSchema(PageArgsSchema):
 class NominationInSchema(Schema):
     cycle_id = fields.Integer(strict=True, required=True, validate=ID)
     nominee_id = fields.Integer(strict=True, required=True, validate=ID)
-    statement = fields.String(required=True, validate=validate.Length(max=MAX_STATEMENT),
-                              metadata={"description": "Why they deserve the award; the committee reads it, "
-                                                       "the nominee does not"})
+    statement = fields.String(
+        required=True,
+        validate=validate.Length(max=MAX_STATEMENT),
+        metadata={"description": "Why they deserve the award; the committee reads it, the nominee does not"},
+    )
 
 
 class NominationStatementInSchema(Schema):
@@ -528,25 +627,40 @@ class NominationItemSchema(Schema):
 
 
 class NominationSchema(NominationItemSchema):
-    roles = fields.List(fields.String(metadata={"enum": ["manager", "member", "nominator", "nominee"]}),
-                        metadata={"description": "Your relations to the nomination"})
+    roles = fields.List(
+        fields.String(metadata={"enum": ["manager", "member", "nominator", "nominee"]}),
+        metadata={"description": "Your relations to the nomination"},
+    )
     philosophy = fields.String(allow_none=True, metadata={"description": "The nominee's mentoring philosophy"})
     philosophy_at = UtcDateTime(allow_none=True)
-    profile_philosophy = fields.String(metadata={
-        "description": "The mentoring philosophy in the nominee's profile (empty if none): live until nominations "
-                       "close, then as frozen with the evidence. For those who read the evidence (the award's "
-                       "managers, unrecused members, the nominee); left out for a nominator"})
+    profile_philosophy = fields.String(
+        metadata={
+            "description": "The mentoring philosophy in the nominee's profile (empty if none): live until nominations "
+            "close, then as frozen with the evidence. For those who read the evidence (the award's "
+            "managers, unrecused members, the nominee); left out for a nominator"
+        }
+    )
     evidence_hash = fields.String(allow_none=True, metadata={"description": "Set when nominations close"})
     evidence_frozen_at = UtcDateTime(allow_none=True)
-    statements = fields.List(fields.Nested(NominationStatementSchema), metadata={
-        "description": "The committee and managers: all; a nominator: their own; the nominee: left out"})
-    letters = fields.List(fields.Nested(LetterSchema), metadata={
-        "description": "Left out for the nominee: letters are confidential"})
-    score_sets = fields.List(fields.Nested(ScoreSetSchema), metadata={
-        "description": "Managers and unrecused committee members only; a member while the review is on only "
-                       "once they have scored it"})
-    score_sets_withheld = fields.Boolean(metadata={
-        "description": "True while you are to score this nomination: the others' scores are shown once you have"})
+    statements = fields.List(
+        fields.Nested(NominationStatementSchema),
+        metadata={"description": "The committee and managers: all; a nominator: their own; the nominee: left out"},
+    )
+    letters = fields.List(
+        fields.Nested(LetterSchema), metadata={"description": "Left out for the nominee: letters are confidential"}
+    )
+    score_sets = fields.List(
+        fields.Nested(ScoreSetSchema),
+        metadata={
+            "description": "Managers and unrecused committee members only; a member while the review is on only "
+            "once they have scored it"
+        },
+    )
+    score_sets_withheld = fields.Boolean(
+        metadata={
+            "description": "True while you are to score this nomination: the others' scores are shown once you have"
+        }
+    )
 
 
 NominationPageSchema = page_schema(NominationItemSchema, "NominationPage")
@@ -554,20 +668,30 @@ NominationPageSchema = page_schema(NominationItemSchema, "NominationPage")
 
 class EvidenceSchema(Schema):
     nomination_id = fields.Integer()
-    table = fields.Dict(metadata={"description": "The nominee's mentoring as the ledger shows it: mentorships, "
-                                                 "totals, released feedback (pooled above k), training, awards, "
-                                                 "and the mentoring philosophy of their profile"})
-    hash = fields.String(allow_none=True, metadata={"description": "SHA-256 of the frozen table; null until "
-                                                                   "nominations close"})
+    table = fields.Dict(
+        metadata={
+            "description": "The nominee's mentoring as the ledger shows it: mentorships, "
+            "totals, released feedback (pooled above k), training, awards, "
+            "and the mentoring philosophy of their profile"
+        }
+    )
+    hash = fields.String(
+        allow_none=True, metadata={"description": "SHA-256 of the frozen table; null until nominations close"}
+    )
     frozen_at = UtcDateTime(allow_none=True)
     intact = fields.Boolean(metadata={"description": "The frozen table still hashes to what was recorded"})
 
 
 class ScoresInSchema(Schema):
     scores = fields.Dict(
-        keys=fields.String(validate=validate.Length(max=40)), values=fields.Integer(strict=True), required=True,
-        metadata={"description": "A whole-number score for every criterion of the award's rubric",
-                  "example": {"impact": 4, "commitment": 5, "quality": 4, "citizenship": 3}})
+        keys=fields.String(validate=validate.Length(max=40)),
+        values=fields.Integer(strict=True),
+        required=True,
+        metadata={
+            "description": "A whole-number score for every criterion of the award's rubric",
+            "example": {"impact": 4, "commitment": 5, "quality": 4, "citizenship": 3},
+        },
+    )
     comment = fields.String(load_default="", validate=validate.Length(max=MAX_COMMENT))
 
 
@@ -586,11 +710,18 @@ class ScoresSchema(Schema):
     nomination_id = fields.Integer()
     scoring_open = fields.Boolean()
     rubric = fields.Nested(RubricSchema)
-    score_sets = fields.List(fields.Nested(ScoreSetSchema), metadata={
-        "description": "The sets counted in the ranking; for a member while the review is on, only once they have "
-                       "saved their own"})
-    score_sets_withheld = fields.Boolean(metadata={
-        "description": "True while you are to score this nomination: the others' scores are shown once you have"})
+    score_sets = fields.List(
+        fields.Nested(ScoreSetSchema),
+        metadata={
+            "description": "The sets counted in the ranking; for a member while the review is on, only once they have "
+            "saved their own"
+        },
+    )
+    score_sets_withheld = fields.Boolean(
+        metadata={
+            "description": "True while you are to score this nomination: the others' scores are shown once you have"
+        }
+    )
     own = fields.Nested(OwnScoresSchema, allow_none=True, metadata={"description": "Your set and its history"})
 
 

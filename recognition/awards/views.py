@@ -51,6 +51,7 @@ def phase_label(phase: str) -> str:
 
 # The awards --------------------------------------------------------------------------
 
+
 @blp.get("/awards")
 @login_required
 def index():
@@ -63,15 +64,24 @@ def index():
     latest: dict[int, Cycle] = {}
     for cycle in db.session.scalars(select(Cycle).order_by(Cycle.year)):
         latest[cycle.award_id] = cycle
-    open_now = [c for c in db.session.scalars(select(Cycle).where(Cycle.phase == "open").order_by(Cycle.closes_on))
-                if cycles.is_nominating_open(c, day)]
-    member_of = db.session.scalars(select(Cycle).join(CommitteeMember, CommitteeMember.cycle_id == Cycle.id)
-                                   .where(CommitteeMember.person_id == actor.person_id)
-                                   .order_by(Cycle.year.desc(), Cycle.id)).all()
+    open_now = [
+        c
+        for c in db.session.scalars(select(Cycle).where(Cycle.phase == "open").order_by(Cycle.closes_on))
+        if cycles.is_nominating_open(c, day)
+    ]
+    member_of = db.session.scalars(
+        select(Cycle)
+        .join(CommitteeMember, CommitteeMember.cycle_id == Cycle.id)
+        .where(CommitteeMember.person_id == actor.person_id)
+        .order_by(Cycle.year.desc(), Cycle.id)
+    ).all()
     return render_template(
-        "awards/index.html", actor=actor,
+        "awards/index.html",
+        actor=actor,
         rows=[{"award": a, "cycle": latest.get(a.id), "next": next_date(latest.get(a.id), day)} for a in awards],
-        open_now=open_now, work=[member_work(c, actor, day) for c in member_of])
+        open_now=open_now,
+        work=[member_work(c, actor, day) for c in member_of],
+    )
 
 
 def next_date(cycle: Cycle | None, day: date) -> tuple[str, date] | None:
@@ -92,12 +102,20 @@ def next_date(cycle: Cycle | None, day: date) -> tuple[str, date] | None:
 def member_work(cycle: Cycle, actor: Actor, day: date) -> dict:
     """A member's view of their cycle: the nominations they review (unrecused), how many
     they scored, and the nominees they are recused from (names only, once nominations close)."""
-    work = {"cycle": cycle, "ready": cycle.phase not in ("scheduled", "open"), "to_review": [], "recused": [],
-            "scored": set(), "scoring": cycles.is_scoring_open(cycle, day)}
+    work = {
+        "cycle": cycle,
+        "ready": cycle.phase not in ("scheduled", "open"),
+        "to_review": [],
+        "recused": [],
+        "scored": set(),
+        "scoring": cycles.is_scoring_open(cycle, day),
+    }
     if not work["ready"]:
         return work
     conflicts = committee.recusal_map(cycle)
-    for nomination in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id).order_by(Nomination.id)):
+    for nomination in db.session.scalars(
+        select(Nomination).where(Nomination.cycle_id == cycle.id).order_by(Nomination.id)
+    ):
         if (nomination.id, actor.person_id) in conflicts:
             work["recused"].append(nomination.nominee.name)
         else:
@@ -123,8 +141,10 @@ def new():
             form.refused(error)
         else:
             db.session.commit()
-            flash(f"Created {award.name}. Add its first cycle below; after that the scheduler creates one every year.",
-                  "success")
+            flash(
+                f"Created {award.name}. Add its first cycle below; after that the scheduler creates one every year.",
+                "success",
+            )
             return redirect(url_for("awards.detail", award_id=award.id))
     return _render_new(form, form.refusal_status)
 
@@ -135,7 +155,9 @@ def _render_new(form: AwardForm, status: int = 200):
 
 def _with_divisions(form: AwardForm) -> AwardForm:
     divisions = db.session.scalars(select(Division).order_by(Division.name)).all()
-    form.division_id.choices = [SelectChoice("", "None (department award)")] + [SelectChoice(d.id, d.name) for d in divisions]
+    form.division_id.choices = [SelectChoice("", "None (department award)")] + [
+        SelectChoice(d.id, d.name) for d in divisions
+    ]
     return form
 
 
@@ -178,8 +200,11 @@ def create_cycle(award_id: int):
             form.refused(error)
         else:
             db.session.commit()
-            flash(f"Created the {award.name} {cycle.year} cycle. It opens for nominations on "
-                  f"{cycle.opens_on.isoformat()}; choose its committee now.", "success")
+            flash(
+                f"Created the {award.name} {cycle.year} cycle. It opens for nominations on "
+                f"{cycle.opens_on.isoformat()}; choose its committee now.",
+                "success",
+            )
             return redirect(url_for("awards.cycle", cycle_id=cycle.id))
     return render_award(actor, award, cycle_form=form, status=form.refusal_status)
 
@@ -188,21 +213,36 @@ def render_award(actor: Actor, award: Award, *, form=None, cycle_form=None, stat
     past = db.session.scalars(select(Cycle).where(Cycle.award_id == award.id).order_by(Cycle.year.desc())).all()
     winners: dict[int, list[Person]] = {}
     for grant in db.session.scalars(
-            select(Grant).outerjoin(GrantRevocation, GrantRevocation.grant_id == Grant.id)
-            .where(Grant.cycle_id.in_([c.id for c in past]), GrantRevocation.grant_id.is_(None)).order_by(Grant.id)):
+        select(Grant)
+        .outerjoin(GrantRevocation, GrantRevocation.grant_id == Grant.id)
+        .where(Grant.cycle_id.in_([c.id for c in past]), GrantRevocation.grant_id.is_(None))
+        .order_by(Grant.id)
+    ):
         if grant.cycle.phase == "announced":
             winners.setdefault(grant.cycle_id, []).append(grant.person)
     text = definitions.rubric_text(award)
     total = sum(c.weight for c in text.criteria)
     if actor.is_admin:
         form = form or _with_divisions(AwardForm.for_award(award))
-        cycle_form = cycle_form or CycleForm(prefix="cycle", formdata=None, year=max((c.year for c in past), default=today().year - 1) + 1)
+        cycle_form = cycle_form or CycleForm(
+            prefix="cycle", formdata=None, year=max((c.year for c in past), default=today().year - 1) + 1
+        )
     return render_template(
-        "awards/award.html", actor=actor, award=award, rules=eligibility_words(award), rubric=text,
-        shares={c.id: c.weight / total for c in text.criteria}, schedule=[
-            (definitions.SCHEDULE_LABELS[f], f"{day.day} {day:%B}") for f, day in
-            ((f, definitions.month_day(getattr(award, f), 2024)) for f in definitions.SCHEDULE)],
-        past=past, winners=winners, form=form, cycle_form=cycle_form), status
+        "awards/award.html",
+        actor=actor,
+        award=award,
+        rules=eligibility_words(award),
+        rubric=text,
+        shares={c.id: c.weight / total for c in text.criteria},
+        schedule=[
+            (definitions.SCHEDULE_LABELS[f], f"{day.day} {day:%B}")
+            for f, day in ((f, definitions.month_day(getattr(award, f), 2024)) for f in definitions.SCHEDULE)
+        ],
+        past=past,
+        winners=winners,
+        form=form,
+        cycle_form=cycle_form,
+    ), status
 
 
 def eligibility_words(award: Award) -> list[str]:
@@ -220,9 +260,13 @@ def eligibility_words(award: Award) -> list[str]:
     if rules.ranks is not None:
         words.append("Open to these ranks only: " + ", ".join(rules.ranks) + ".")
     exclusion = rules.past_winner_exclusion_years
-    words.append("Past winners of this award are not eligible again." if exclusion is None else
-                 "Past winners may win it again." if exclusion == 0 else
-                 f"Past winners are not eligible for {_years(exclusion)} after winning.")
+    words.append(
+        "Past winners of this award are not eligible again."
+        if exclusion is None
+        else "Past winners may win it again."
+        if exclusion == 0
+        else f"Past winners are not eligible for {_years(exclusion)} after winning."
+    )
     words.append("Nobody may nominate themself.")
     return words
 
@@ -232,6 +276,7 @@ def _years(count: int) -> str:
 
 
 # One cycle ---------------------------------------------------------------------------
+
 
 @blp.get("/awards/cycles/<int:cycle_id>")
 @login_required
@@ -264,7 +309,9 @@ def advance(cycle_id: int):
     form = AdvanceForm(prefix="advance")
     if form.validate_on_submit():
         try:
-            transition = cycles.advance(found, actor, form.reason.data, today(), utcnow(), from_phase=form.from_phase.data)
+            transition = cycles.advance(
+                found, actor, form.reason.data, today(), utcnow(), from_phase=form.from_phase.data
+            )
         except DomainError as error:
             db.session.rollback()
             form.refused(error)
@@ -280,19 +327,29 @@ def move_date(cycle_id: int):
     form = _date_choices(MoveDateForm(prefix="move"), found)
     if form.validate_on_submit():
         try:
-            change = cycles.move_date(found, form.field.data, form.date.data, actor, form.reason.data, today(), utcnow())
+            change = cycles.move_date(
+                found, form.field.data, form.date.data, actor, form.reason.data, today(), utcnow()
+            )
         except DomainError as error:
             db.session.rollback()
             form.refused(error)
         else:
-            return _done(f"Moved the day {cycles.DATE_LABELS[change.field]} from {change.old.isoformat()} to "
-                         f"{change.new.isoformat()}.", cycle_id, "schedule")
+            return _done(
+                f"Moved the day {cycles.DATE_LABELS[change.field]} from {change.old.isoformat()} to "
+                f"{change.new.isoformat()}.",
+                cycle_id,
+                "schedule",
+            )
     return render_cycle(actor, cycles.get(cycle_id), move_form=form, status=form.refusal_status)
 
 
 def _date_choices(form: MoveDateForm, cycle: Cycle) -> MoveDateForm:
-    form.field.choices = [SelectChoice(f, f"{cycles.DATE_LABELS[f][:1].upper()}{cycles.DATE_LABELS[f][1:]} "
-                                          f"(now {getattr(cycle, f).isoformat()})") for f in cycles.MOVABLE[cycle.phase]]
+    form.field.choices = [
+        SelectChoice(
+            f, f"{cycles.DATE_LABELS[f][:1].upper()}{cycles.DATE_LABELS[f][1:]} (now {getattr(cycle, f).isoformat()})"
+        )
+        for f in cycles.MOVABLE[cycle.phase]
+    ]
     return form
 
 
@@ -312,8 +369,11 @@ def add_member(cycle_id: int):
                 db.session.rollback()
                 form.refused(error, MemberForm.ALIASES)
             else:
-                return _done(f"Added {member.person.name} to the committee"
-                             f"{' as chair' if member.chair else ''}.", cycle_id, "committee")
+                return _done(
+                    f"Added {member.person.name} to the committee{' as chair' if member.chair else ''}.",
+                    cycle_id,
+                    "committee",
+                )
     return render_cycle(actor, cycles.get(cycle_id), member_form=form, status=form.refusal_status)
 
 
@@ -347,8 +407,12 @@ def nominate_suggestion(cycle_id: int, person_id: int):
             db.session.rollback()
             form.refused(error)
         else:
-            return _done(f"Nominated {nomination.nominee.name} from the suggestions. The nomination says it came from "
-                         "the ledger; add letters on its page.", cycle_id, "nominations")
+            return _done(
+                f"Nominated {nomination.nominee.name} from the suggestions. The nomination says it came from "
+                "the ledger; add letters on its page.",
+                cycle_id,
+                "nominations",
+            )
     return render_cycle(actor, cycles.get(cycle_id), problem=("suggestions", form), status=form.refusal_status)
 
 
@@ -366,25 +430,47 @@ def revoke_grant(grant_id: int):
             db.session.rollback()
             form.refused(error)
         else:
-            return _done(f"Revoked the award of {grant.person.name}. Its verification page now says so.",
-                         grant.cycle_id, "grants")
+            return _done(
+                f"Revoked the award of {grant.person.name}. Its verification page now says so.",
+                grant.cycle_id,
+                "grants",
+            )
     # Refused for a reason the form cannot show (revoked meanwhile): said at the top of the list.
     problem = None if form.reason.errors else ("grants", form)
-    return render_cycle(actor, cycles.get(grant.cycle_id), revoke_forms={grant_id: form}, problem=problem,
-                        status=form.refusal_status)
+    return render_cycle(
+        actor, cycles.get(grant.cycle_id), revoke_forms={grant_id: form}, problem=problem, status=form.refusal_status
+    )
 
 
-def render_cycle(actor: Actor, cycle: Cycle, *, advance_form=None, move_form=None, member_form=None, problem=None,
-                 revoke_forms=None, status: int = 200):
+def render_cycle(
+    actor: Actor,
+    cycle: Cycle,
+    *,
+    advance_form=None,
+    move_form=None,
+    member_form=None,
+    problem=None,
+    revoke_forms=None,
+    status: int = 200,
+):
     """The cycle page: public facts for everyone; the committee's view for members; the
     whole of it for its managers. The form arguments carry a refused submission."""
     day = today()
     manager = nominations.is_manager(actor, cycle)
-    page = {"actor": actor, "cycle": cycle, "award": cycle.award, "manager": manager, "phases": PHASES, "day": day,
-            "review_starts": cycles.review_starts(cycle), "problem": problem,
-            "member": member_work(cycle, actor, day) if committee.is_member(cycle.id, actor.person_id) else None,
-            "may_rank": committee.may_see_ranking(cycle, actor), "decision_open": decision_open(cycle, day),
-            "nominating": cycles.is_nominating_open(cycle, day)}
+    page = {
+        "actor": actor,
+        "cycle": cycle,
+        "award": cycle.award,
+        "manager": manager,
+        "phases": PHASES,
+        "day": day,
+        "review_starts": cycles.review_starts(cycle),
+        "problem": problem,
+        "member": member_work(cycle, actor, day) if committee.is_member(cycle.id, actor.person_id) else None,
+        "may_rank": committee.may_see_ranking(cycle, actor),
+        "decision_open": decision_open(cycle, day),
+        "nominating": cycles.is_nominating_open(cycle, day),
+    }
     if manager:
         page.update(_manager_view(actor, cycle, day, advance_form, move_form, member_form, revoke_forms or {}))
     return render_template("awards/cycle.html", **page), status
@@ -393,15 +479,36 @@ def render_cycle(actor: Actor, cycle: Cycle, *, advance_form=None, move_form=Non
 def _manager_view(actor: Actor, cycle: Cycle, day: date, advance_form, move_form, member_form, revoke_forms) -> dict:
     listed = nominations.visible_nominations(actor, cycle)
     ids = [n.id for n in listed]
-    letters = Counter(dict(db.session.execute(select(Letter.nomination_id, func.count()).where(
-        Letter.nomination_id.in_(ids)).group_by(Letter.nomination_id)).all())) if ids else Counter()
+    letters = (
+        Counter(
+            dict(
+                db.session.execute(
+                    select(Letter.nomination_id, func.count())
+                    .where(Letter.nomination_id.in_(ids))
+                    .group_by(Letter.nomination_id)
+                ).all()
+            )
+        )
+        if ids
+        else Counter()
+    )
     # Reviews that count: score sets with no recorded recusal (as the ranking counts them).
     excluded = committee.recorded_pairs(cycle.id)
-    reviews = Counter(nid for nid, member in db.session.execute(
-        select(ScoreSet.nomination_id, ScoreSet.member_id).where(ScoreSet.nomination_id.in_(ids)))
-        if (nid, member) not in excluded) if ids else Counter()
+    reviews = (
+        Counter(
+            nid
+            for nid, member in db.session.execute(
+                select(ScoreSet.nomination_id, ScoreSet.member_id).where(ScoreSet.nomination_id.in_(ids))
+            )
+            if (nid, member) not in excluded
+        )
+        if ids
+        else Counter()
+    )
     mine = managers.conflicts_of(cycle, actor.person_id)
-    every = {n.id: n.nominee.name for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id))}
+    every = {
+        n.id: n.nominee.name for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id))
+    }
     recorded = committee.recusals(cycle.id)
     members = committee.members(cycle.id)
     grants = db.session.scalars(select(Grant).where(Grant.cycle_id == cycle.id).order_by(Grant.id)).all()
@@ -421,8 +528,10 @@ def _manager_view(actor: Actor, cycle: Cycle, day: date, advance_form, move_form
         "member_form": member_form or MemberForm(prefix="member", formdata=None),
         "action_form": ActionForm,
         "people": [p for p in _committee_pool(cycle) if p.id not in taken],
-        "nominations": [{"nomination": n, "nominators": len(n.statements), "letters": letters[n.id],
-                         "reviews": reviews[n.id]} for n in listed],
+        "nominations": [
+            {"nomination": n, "nominators": len(n.statements), "letters": letters[n.id], "reviews": reviews[n.id]}
+            for n in listed
+        ],
         "recusals": [(r, every.get(r.nomination_id, "")) for r in recorded],
         "found_in_review": [(r, every.get(r.nomination_id, "")) for r in recorded if r.found_in == "review"],
         "my_conflicts": [(every.get(nid, ""), reasons) for nid, reasons in sorted(mine.items())],
@@ -443,16 +552,22 @@ def _committee_pool(cycle: Cycle) -> list[Person]:
     directors, past members of this award's committees, and a division award's division.
     Anyone on the roster can still be named by email."""
     award = cycle.award
-    chosen = (Person.id.in_(select(RoleGrant.person_id).where(RoleGrant.role == "award_committee"))
-              | Person.id.in_(select(DivisionDirector.person_id))
-              | Person.id.in_(select(CommitteeMember.person_id).join(Cycle, Cycle.id == CommitteeMember.cycle_id)
-                              .where(Cycle.award_id == award.id)))
+    chosen = (
+        Person.id.in_(select(RoleGrant.person_id).where(RoleGrant.role == "award_committee"))
+        | Person.id.in_(select(DivisionDirector.person_id))
+        | Person.id.in_(
+            select(CommitteeMember.person_id)
+            .join(Cycle, Cycle.id == CommitteeMember.cycle_id)
+            .where(Cycle.award_id == award.id)
+        )
+    )
     if award.level == "division":
         chosen = chosen | (Person.division_id == award.division_id)
     return list(db.session.scalars(select(Person).where(chosen).order_by(Person.name).limit(1000)))
 
 
 # The ranking and the decision --------------------------------------------------------
+
 
 @blp.get("/awards/cycles/<int:cycle_id>/ranking")
 @login_required
@@ -472,14 +587,28 @@ def render_ranking(actor: Actor, cycle: Cycle, *, form: DecisionForm | None = No
     day = today()
     found = exports.sheet(cycle, actor, day)  # a 404 for anyone who may not see it
     manager = nominations.is_manager(actor, cycle)
-    page = {"actor": actor, "cycle": cycle, "award": cycle.award, "sheet": found, "manager": manager,
-            "tie_break": TIE_BREAK, "normalisation": NORMALISATION, "coverage": COVERAGE,
-            "rubric": definitions.rubric_text(cycle), "decision_open": decision_open(cycle, day),
-            "places": cycle.award.winners}
+    page = {
+        "actor": actor,
+        "cycle": cycle,
+        "award": cycle.award,
+        "sheet": found,
+        "manager": manager,
+        "tie_break": TIE_BREAK,
+        "normalisation": NORMALISATION,
+        "coverage": COVERAGE,
+        "rubric": definitions.rubric_text(cycle),
+        "decision_open": decision_open(cycle, day),
+        "places": cycle.award.winners,
+    }
     mine = managers.conflicts_of(cycle, actor.person_id) if manager else {}
     if mine:  # the decision is for a manager with no conflict; the result reaches them at the announcement
-        page.update(conflicted=True, free_managers=managers.free_managers(cycle), decision_open=False, form=None,
-                    decisions=committee.decisions(cycle.id) if cycle.phase == "announced" else [])
+        page.update(
+            conflicted=True,
+            free_managers=managers.free_managers(cycle),
+            decision_open=False,
+            form=None,
+            decisions=committee.decisions(cycle.id) if cycle.phase == "announced" else [],
+        )
     elif manager:
         rows = committee.ranking_rows(cycle, actor)
         if form is None:
@@ -506,14 +635,20 @@ def decide(cycle_id: int):
     reasons = form.read_reasons([r.nomination.id for r in rows])
     if form.validate_on_submit():
         try:
-            decision = committee.decide(found, list(form.winners.data or []), reasons, form.note.data, actor, today(), utcnow())
+            decision = committee.decide(
+                found, list(form.winners.data or []), reasons, form.note.data, actor, today(), utcnow()
+            )
         except DomainError as error:
             db.session.rollback()
             form.refused(error, names={str(r.nomination.id): r.nomination.nominee.name for r in rows})
         else:
             names = ", ".join(w.nomination.nominee.name for w in decision.winners)
-            return _done(f"Recorded decision version {decision.version}: {names}.", cycle_id, "decision",
-                         endpoint="awards.ranking")
+            return _done(
+                f"Recorded decision version {decision.version}: {names}.",
+                cycle_id,
+                "decision",
+                endpoint="awards.ranking",
+            )
     return render_ranking(actor, cycles.get(cycle_id), form=form, status=form.refusal_status)
 
 
@@ -522,8 +657,9 @@ def decide(cycle_id: int):
 def ranking_csv(cycle_id: int):
     """The ranking for a spreadsheet (``exports.ranking_csv``)."""
     found = cycles.get(cycle_id)
-    return _attachment(exports.ranking_csv(found, page_actor(), today()), "text/csv",
-                       exports.download_name(found, "csv"))
+    return _attachment(
+        exports.ranking_csv(found, page_actor(), today()), "text/csv", exports.download_name(found, "csv")
+    )
 
 
 @blp.get("/awards/cycles/<int:cycle_id>/ranking.pdf")
@@ -535,5 +671,8 @@ def ranking_pdf(cycle_id: int):
 
 
 def _attachment(data: bytes, mimetype: str, filename: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                                                      "Cache-Control": "private, no-store"})
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
+    )

@@ -32,9 +32,13 @@ def tie_flags(person_id: int, candidate_id: int, ties) -> list[str]:
 
 
 def active_members(case_id: int) -> list[CaseMember]:
-    return list(db.session.scalars(select(CaseMember).where(CaseMember.case_id == case_id,
-                                                            CaseMember.removed_at.is_(None))
-                                   .order_by(CaseMember.id)))
+    return list(
+        db.session.scalars(
+            select(CaseMember)
+            .where(CaseMember.case_id == case_id, CaseMember.removed_at.is_(None))
+            .order_by(CaseMember.id)
+        )
+    )
 
 
 def flags(case: Case, member_ids: list[int]) -> dict[int, list[str]]:
@@ -67,7 +71,14 @@ def committee_case(person_id: int | None, candidate_id: int) -> Case | None:
     if person_id is None:
         return None
     cases = db.session.scalars(
-        select(Case).join(CaseMember, CaseMember.case_id == Case.id)
-        .where(Case.candidate_id == candidate_id, Case.closed_at.is_(None), CaseMember.person_id == person_id,
-               CaseMember.removed_at.is_(None)).order_by(Case.id)).all()
+        select(Case)
+        .join(CaseMember, CaseMember.case_id == Case.id)
+        .where(
+            Case.candidate_id == candidate_id,
+            Case.closed_at.is_(None),
+            CaseMember.person_id == person_id,
+            CaseMember.removed_at.is_(None),
+        )
+        .order_by(Case.id)
+    ).all()
     return next((case for case in cases if not recused(case, person_id)), None)

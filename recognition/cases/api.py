@@ -20,8 +20,16 @@ from ..parsing import Blueprint
 from . import exports, referees, service
 from .models import Case
 from .schemas import (
-    CaseArgsSchema, CaseInSchema, CasePageSchema, CaseSchema, CaseClosureInSchema, CaseMemberInSchema, CaseOverrideInSchema,
-    CaseRefereeCheckSchema, CaseRefereesInSchema, CaseStandaloneRefereesInSchema,
+    CaseArgsSchema,
+    CaseClosureInSchema,
+    CaseInSchema,
+    CaseMemberInSchema,
+    CaseOverrideInSchema,
+    CasePageSchema,
+    CaseRefereeCheckSchema,
+    CaseRefereesInSchema,
+    CaseSchema,
+    CaseStandaloneRefereesInSchema,
 )
 from .visibility import CANDIDATE, capacity, describe, get_case, visible_cases
 
@@ -41,7 +49,9 @@ def list_cases(args):
     actor = api_actor()
     statement = visible_cases(actor)
     if "state" in args:
-        statement = statement.where(Case.closed_at.is_(None) if args["state"] == "open" else Case.closed_at.is_not(None))
+        statement = statement.where(
+            Case.closed_at.is_(None) if args["state"] == "open" else Case.closed_at.is_not(None)
+        )
     if "kind" in args:
         statement = statement.where(Case.kind == args["kind"])
     if "candidate_id" in args:
@@ -52,23 +62,41 @@ def list_cases(args):
 
 
 @blp.get("/export.csv")
-@blp.response(200, {"type": "string"}, content_type="text/csv",
-              description="UTF-8 with a byte-order mark, for spreadsheets: one row per committee member (removed "
-                          "ones too) with their standing, flags and any override's reason")
+@blp.response(
+    200,
+    {"type": "string"},
+    content_type="text/csv",
+    description="UTF-8 with a byte-order mark, for spreadsheets: one row per committee member (removed "
+    "ones too) with their standing, flags and any override's reason",
+)
 @errors_for(401, 403)
 def export_cases():
     """The cases you manage, with their committees, as CSV (administrators; directors for their divisions)"""
     actor = api_actor()
     if not (actor.is_admin or actor.directed_division_ids):
         raise Forbidden("Only administrators and division directors can export cases.")
-    return Response(exports.to_csv(exports.rows(actor)), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="cases.csv"',
-                             "Cache-Control": "private, no-store"})
+    return Response(
+        exports.to_csv(exports.rows(actor)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="cases.csv"', "Cache-Control": "private, no-store"},
+    )
 
 
 @blp.post("")
-@blp.arguments(CaseInSchema, examples={"promotion": {"value": {
-    "candidate_id": 42, "kind": "promotion", "target_rank": "full", "due_on": "2027-03-31", "member_ids": [7, 12, 19]}}})
+@blp.arguments(
+    CaseInSchema,
+    examples={
+        "promotion": {
+            "value": {
+                "candidate_id": 42,
+                "kind": "promotion",
+                "target_rank": "full",
+                "due_on": "2027-03-31",
+                "member_ids": [7, 12, 19],
+            }
+        }
+    },
+)
 @blp.response(201, CaseSchema)
 @errors_for(401, 403, 409, 422)
 def open_case(body):
@@ -90,8 +118,10 @@ def get_one(case_id):
 
 
 @blp.post("/<int:case_id>/members")
-@blp.arguments(CaseMemberInSchema, examples={"by id": {"value": {"person_id": 12}},
-                                         "by email": {"value": {"email": "a.chen@example.org"}}})
+@blp.arguments(
+    CaseMemberInSchema,
+    examples={"by id": {"value": {"person_id": 12}}, "by email": {"value": {"email": "a.chen@example.org"}}},
+)
 @blp.response(201, CaseSchema)
 @errors_for(401, 403, 404, 409, 422)
 def add_member(body, case_id):
@@ -142,7 +172,9 @@ def close(body, case_id):
 
 
 @blp.post("/<int:case_id>/referee-check")
-@blp.arguments(CaseRefereesInSchema, examples={"mixed": {"value": {"referee_ids": [31], "referee_emails": ["b.osei@example.org"]}}})
+@blp.arguments(
+    CaseRefereesInSchema, examples={"mixed": {"value": {"referee_ids": [31], "referee_emails": ["b.osei@example.org"]}}}
+)
 @blp.response(200, CaseRefereeCheckSchema)
 @errors_for(401, 403, 404, 422)
 def check_case_referees(body, case_id):
@@ -156,18 +188,33 @@ def check_case_referees(body, case_id):
 
 
 @blp.post("/referee-check")
-@blp.arguments(CaseStandaloneRefereesInSchema, examples={"by email": {"value": {
-    "candidate_id": 42, "referee_emails": ["b.osei@example.org", "c.diaz@example.org"]}}})
+@blp.arguments(
+    CaseStandaloneRefereesInSchema,
+    examples={
+        "by email": {"value": {"candidate_id": 42, "referee_emails": ["b.osei@example.org", "c.diaz@example.org"]}}
+    },
+)
 @blp.response(200, CaseRefereeCheckSchema)
 @errors_for(401, 403, 422)
 def check_referees(body):
     """Are these proposed referees tied to a candidate? (administrators; directors for their divisions)"""
-    candidate, found = referees.check_standalone(body["candidate_id"], body["referee_ids"], body["referee_emails"],
-                                                 api_actor())
+    candidate, found = referees.check_standalone(
+        body["candidate_id"], body["referee_ids"], body["referee_emails"], api_actor()
+    )
     return _checked(candidate, found, None)
 
 
 def _checked(candidate, found: list[dict], case_id: int | None) -> dict:
-    return {"candidate": {"id": candidate.id, "name": candidate.name}, "case_id": case_id,
-            "referees": [{"person": {"id": r["person"].id, "name": r["person"].name}, "email": r["person"].email,
-                          "tied": r["tied"], "reasons": r["reasons"]} for r in found]}
+    return {
+        "candidate": {"id": candidate.id, "name": candidate.name},
+        "case_id": case_id,
+        "referees": [
+            {
+                "person": {"id": r["person"].id, "name": r["person"].name},
+                "email": r["person"].email,
+                "tied": r["tied"],
+                "reasons": r["reasons"],
+            }
+            for r in found
+        ],
+    }

@@ -31,9 +31,11 @@ def list_command(state: str):
     found = db.session.scalars(statement).unique().all()
     for case in found:
         target = f" to {case.target_rank}" if case.target_rank else ""
-        click.echo(f"{case.id}\t{'open' if case.is_open else 'closed'}\t{case.kind}{target}\t{case.candidate.name} "
-                   f"<{case.candidate.email}>\t{case.period_start.isoformat()}..{case.period_end.isoformat()}\t"
-                   f"due {case.due_on.isoformat()}")
+        click.echo(
+            f"{case.id}\t{'open' if case.is_open else 'closed'}\t{case.kind}{target}\t{case.candidate.name} "
+            f"<{case.candidate.email}>\t{case.period_start.isoformat()}..{case.period_end.isoformat()}\t"
+            f"due {case.due_on.isoformat()}"
+        )
     click.echo(f"{len(found)} case{'' if len(found) == 1 else 's'}.", err=True)
 
 
@@ -49,8 +51,9 @@ def check_referees_command(candidate_email: str, referee_emails: tuple[str, ...]
     try:
         found = referees.check(candidate, referees.resolve([], list(referee_emails)))
     except DomainError as error:
-        raise click.ClickException(error.message + " " + "; ".join(
-            f"{field}: {', '.join(rules)}" for field, rules in error.errors.items())) from None
+        raise click.ClickException(
+            error.message + " " + "; ".join(f"{field}: {', '.join(rules)}" for field, rules in error.errors.items())
+        ) from None
     for result in found:
         verdict = "tied: " + "; ".join(result["reasons"]) if result["tied"] else "no tie"
         click.echo(f"{result['person'].email}\t{verdict}")

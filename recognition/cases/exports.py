@@ -11,8 +11,23 @@ from ..credits.export import safe_cell
 from ..extensions import db
 from .visibility import MANAGERS, capacity, committee, visible_cases
 
-COLUMNS = ("case", "candidate", "candidate_email", "division", "kind", "target_rank", "period_start", "period_end",
-           "due_on", "state", "member", "member_email", "standing", "flags", "override_reason")
+COLUMNS = (
+    "case",
+    "candidate",
+    "candidate_email",
+    "division",
+    "kind",
+    "target_rank",
+    "period_start",
+    "period_end",
+    "due_on",
+    "state",
+    "member",
+    "member_email",
+    "standing",
+    "flags",
+    "override_reason",
+)
 
 
 def standing(item: dict) -> str:
@@ -29,16 +44,30 @@ def rows(actor: Actor) -> list[dict]:
     for case in db.session.scalars(visible_cases(actor)).unique():
         if capacity(case, actor) not in MANAGERS:
             continue
-        base = {"case": case.id, "candidate": case.candidate.name, "candidate_email": case.candidate.email,
-                "division": case.candidate.division.name if case.candidate.division else "", "kind": case.kind,
-                "target_rank": case.target_rank or "", "period_start": case.period_start.isoformat(),
-                "period_end": case.period_end.isoformat(), "due_on": case.due_on.isoformat(),
-                "state": "open" if case.is_open else "closed"}
+        base = {
+            "case": case.id,
+            "candidate": case.candidate.name,
+            "candidate_email": case.candidate.email,
+            "division": case.candidate.division.name if case.candidate.division else "",
+            "kind": case.kind,
+            "target_rank": case.target_rank or "",
+            "period_start": case.period_start.isoformat(),
+            "period_end": case.period_end.isoformat(),
+            "due_on": case.due_on.isoformat(),
+            "state": "open" if case.is_open else "closed",
+        }
         members = committee(case)
         for item in members:
-            found.append({**base, "member": item["person"].name, "member_email": item["person"].email,
-                          "standing": standing(item), "flags": "; ".join(item["flags"]),
-                          "override_reason": item["override"].reason if item["override"] else ""})
+            found.append(
+                {
+                    **base,
+                    "member": item["person"].name,
+                    "member_email": item["person"].email,
+                    "standing": standing(item),
+                    "flags": "; ".join(item["flags"]),
+                    "override_reason": item["override"].reason if item["override"] else "",
+                }
+            )
         if not members:
             found.append(base)
     return found

@@ -13,8 +13,12 @@ from ..people.models import RANKS
 from .rules import MAX_MEMBERS, MAX_NOTE, MAX_REFEREES
 
 KIND_LABELS = {"cfar": "CFAR (end of probation)", "promotion": "Promotion"}
-RANK_LABELS = {"lecturer": "Lecturer", "assistant": "Assistant professor", "associate": "Associate professor",
-               "full": "Full professor"}
+RANK_LABELS = {
+    "lecturer": "Lecturer",
+    "assistant": "Assistant professor",
+    "associate": "Associate professor",
+    "full": "Full professor",
+}
 NOTE = Length(max=MAX_NOTE, message=f"must be at most {MAX_NOTE} characters")
 SEPARATORS = re.compile(r"[\s,;]+")
 ONE_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -42,11 +46,14 @@ class EmailList:
 
 class OpenCaseForm(PageForm):
     candidate_email = StringField("Candidate's email", validators=[DataRequired(REQUIRED), Length(max=254), EMAIL])
-    kind = SelectField("Kind of case", choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()],
-                       default="promotion")
-    target_rank = SelectField("Target rank (promotion only)",
-                              choices=[SelectChoice("", "— none (CFAR) —")] +
-                                      [SelectChoice(r, RANK_LABELS[r]) for r in RANKS], default="")
+    kind = SelectField(
+        "Kind of case", choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()], default="promotion"
+    )
+    target_rank = SelectField(
+        "Target rank (promotion only)",
+        choices=[SelectChoice("", "— none (CFAR) —")] + [SelectChoice(r, RANK_LABELS[r]) for r in RANKS],
+        default="",
+    )
     due_on = DateField("Due date", validators=[InputRequired(REQUIRED)], invalid_value_message=DATE)
     period_start = DateField("Period from (optional)", validators=[Optional()], invalid_value_message=DATE)
     period_end = DateField("Period to (optional)", validators=[Optional()], invalid_value_message=DATE)
@@ -63,8 +70,10 @@ class AddMemberForm(PageForm):
 
 class OverrideForm(PageForm):
     member_id = HiddenField(validators=[DataRequired(REQUIRED)])
-    reason = TextAreaField("Why this member may sit despite the flag",
-                           validators=[DataRequired("is required: say why the member may sit despite the flag"), NOTE])
+    reason = TextAreaField(
+        "Why this member may sit despite the flag",
+        validators=[DataRequired("is required: say why the member may sit despite the flag"), NOTE],
+    )
 
 
 class CloseForm(PageForm):
@@ -73,8 +82,9 @@ class CloseForm(PageForm):
 
 class RefereeForm(PageForm):
     candidate_email = StringField("Candidate's email", validators=[Optional(), Length(max=254), EMAIL])
-    referee_emails = TextAreaField("Proposed referees' emails (one a line)",
-                                   validators=[DataRequired(REQUIRED), EmailList(MAX_REFEREES)])
+    referee_emails = TextAreaField(
+        "Proposed referees' emails (one a line)", validators=[DataRequired(REQUIRED), EmailList(MAX_REFEREES)]
+    )
 
     ALIASES = {"candidate_id": "candidate_email", "referee_ids": "referee_emails"}
 

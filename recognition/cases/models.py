@@ -14,14 +14,14 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..people.models import RANKS, Person
 
 CASE_KINDS = ("cfar", "promotion")
 CASE_TABLES = ("case_overrides",)
 
 
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "cases"
     __table_args__ = (
         CheckConstraint(f"kind IN {CASE_KINDS!r}", name="kind_known"),
@@ -50,7 +50,7 @@ class Case(db.Model):
         return self.closed_at is None
 
 
-class CaseMember(db.Model):
+class CaseMember(Model):
     """A member of a case's committee. Removal sets ``removed_at``; the row stays."""
 
     __tablename__ = "case_members"
@@ -66,7 +66,7 @@ class CaseMember(db.Model):
     person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined")
 
 
-class CaseOverride(db.Model):
+class CaseOverride(Model):
     """An administrator lifting a member's conflict flag on a case, with the reason.
     Append-only: the override stands for the case's life."""
 

@@ -44,13 +44,19 @@ def resolve(referee_ids: list[int], referee_emails: list[str]) -> list[Person]:
     """The referees named by id and by email, in the order named, each once; a 422 naming
     the field for anyone not on the roster."""
     if not referee_ids and not referee_emails:
-        raise DomainError("Name at least one referee, by id or by email.",
-                          {"referee_ids": ["name at least one referee (here or in referee_emails)"]})
+        raise DomainError(
+            "Name at least one referee, by id or by email.",
+            {"referee_ids": ["name at least one referee (here or in referee_emails)"]},
+        )
     if len(referee_ids) + len(referee_emails) > rules.MAX_REFEREES:
         raise DomainError.field("referee_ids", f"name at most {rules.MAX_REFEREES} referees in all")
-    by_id = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(referee_ids)))} if referee_ids else {}
+    by_id = (
+        {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(referee_ids)))} if referee_ids else {}
+    )
     wanted = [email.strip().lower() for email in referee_emails]
-    by_email = {p.email: p for p in db.session.scalars(select(Person).where(Person.email.in_(wanted)))} if wanted else {}
+    by_email = (
+        {p.email: p for p in db.session.scalars(select(Person).where(Person.email.in_(wanted)))} if wanted else {}
+    )
     problems: dict[str, list[str]] = {}
     missing_ids = [str(i) for i in referee_ids if i not in by_id]
     if missing_ids:
@@ -69,8 +75,11 @@ def resolve(referee_ids: list[int], referee_emails: list[str]) -> list[Person]:
 def check(candidate: Person, referees: list[Person]) -> list[dict]:
     """For each referee: whether they are tied to the candidate, and why."""
     ties = ties_rule.ties_touching([candidate.id, *(p.id for p in referees)])
-    return [{"person": p, "tied": bool(why), "reasons": why}
-            for p in referees for why in [reasons(p.id, candidate.id, ties)]]
+    return [
+        {"person": p, "tied": bool(why), "reasons": why}
+        for p in referees
+        for why in [reasons(p.id, candidate.id, ties)]
+    ]
 
 
 def check_for_case(case: Case, referee_ids: list[int], referee_emails: list[str], actor: Actor) -> list[dict]:
@@ -79,13 +88,17 @@ def check_for_case(case: Case, referee_ids: list[int], referee_emails: list[str]
     return check(case.candidate, resolve(referee_ids, referee_emails))
 
 
-def check_standalone(candidate_id: int, referee_ids: list[int], referee_emails: list[str],
-                     actor: Actor) -> tuple[Person, list[dict]]:
+def check_standalone(
+    candidate_id: int, referee_ids: list[int], referee_emails: list[str], actor: Actor
+) -> tuple[Person, list[dict]]:
     if not (actor.is_admin or actor.directed_division_ids):
         raise Forbidden("Only administrators and division directors can check referees outside a case.")
     candidate = db.session.get(Person, candidate_id)
     if candidate is None or not may_check_standalone(candidate, actor):
         # An unknown person and one outside the actor's divisions read the same: no probing.
-        raise DomainError.field("candidate_id", "must name someone in a division you direct (or anyone, for an "
-                                "administrator)", "No such candidate that you can check referees for.")
+        raise DomainError.field(
+            "candidate_id",
+            "must name someone in a division you direct (or anyone, for an administrator)",
+            "No such candidate that you can check referees for.",
+        )
     return candidate, check(candidate, resolve(referee_ids, referee_emails))

@@ -41,8 +41,9 @@ def due_problem(due_on: date | None, today: date) -> str | None:
     return None
 
 
-def period(start: date | None, end: date | None, due_on: date, last_promotion: date | None,
-           appointed_on: date | None) -> tuple[date | None, date, dict[str, list[str]], str]:
+def period(
+    start: date | None, end: date | None, due_on: date, last_promotion: date | None, appointed_on: date | None
+) -> tuple[date | None, date, dict[str, list[str]], str]:
     """The case's period: (start, end, problems, where the start came from).
 
     The start, if not given, is the day of the last standing recorded promotion, else the
@@ -56,8 +57,9 @@ def period(start: date | None, end: date | None, due_on: date, last_promotion: d
         elif appointed_on is not None:
             start, source = appointed_on, "appointment date"
         else:
-            problems["period_start"] = ["is required: the candidate has no recorded promotion and no appointment "
-                                        "date to count from"]
+            problems["period_start"] = [
+                "is required: the candidate has no recorded promotion and no appointment date to count from"
+            ]
     if end is None:
         end = due_on
     elif end > due_on:

@@ -22,35 +22,62 @@ class CasePersonSchema(Schema):
 class CaseInSchema(Schema):
     candidate_id = fields.Integer(required=True, validate=ID, metadata={"example": 42})
     kind = fields.String(required=True, validate=validate.OneOf(CASE_KINDS), metadata={"example": "promotion"})
-    target_rank = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(RANKS), metadata={
-        "description": "Promotion cases only: the rank sought, above the candidate's current rank",
-        "example": "full"})
-    period_start = fields.Date(load_default=None, metadata={
-        "description": "Default: the day of the candidate's last standing recorded promotion, else their "
-                       "appointment date; required when they have neither", "example": "2021-07-01"})
-    period_end = fields.Date(load_default=None, metadata={"description": "Default: the due date; not after it",
-                                                          "example": "2027-03-31"})
-    due_on = fields.Date(required=True, metadata={"description": "When the committee decides; not in the past",
-                                                  "example": "2027-03-31"})
-    member_ids = fields.List(fields.Integer(validate=ID), load_default=list,
-                             validate=validate.Length(max=MAX_MEMBERS), metadata={
-                                 "description": "The committee, from the roster (never the candidate). Members "
-                                                "tied to the candidate are flagged and recused",
-                                 "example": [7, 12, 19]})
+    target_rank = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(RANKS),
+        metadata={
+            "description": "Promotion cases only: the rank sought, above the candidate's current rank",
+            "example": "full",
+        },
+    )
+    period_start = fields.Date(
+        load_default=None,
+        metadata={
+            "description": "Default: the day of the candidate's last standing recorded promotion, else their "
+            "appointment date; required when they have neither",
+            "example": "2021-07-01",
+        },
+    )
+    period_end = fields.Date(
+        load_default=None, metadata={"description": "Default: the due date; not after it", "example": "2027-03-31"}
+    )
+    due_on = fields.Date(
+        required=True, metadata={"description": "When the committee decides; not in the past", "example": "2027-03-31"}
+    )
+    member_ids = fields.List(
+        fields.Integer(validate=ID),
+        load_default=list,
+        validate=validate.Length(max=MAX_MEMBERS),
+        metadata={
+            "description": "The committee, from the roster (never the candidate). Members "
+            "tied to the candidate are flagged and recused",
+            "example": [7, 12, 19],
+        },
+    )
 
 
 class CaseMemberInSchema(Schema):
     person_id = fields.Integer(validate=ID, load_default=None, metadata={"example": 12})
-    email = fields.Email(load_default=None, validate=validate.Length(max=254), metadata={
-        "description": "Instead of person_id", "example": "a.chen@example.org"})
+    email = fields.Email(
+        load_default=None,
+        validate=validate.Length(max=254),
+        metadata={"description": "Instead of person_id", "example": "a.chen@example.org"},
+    )
 
 
 class CaseOverrideInSchema(Schema):
-    member_id = fields.Integer(required=True, validate=ID, metadata={"description": "The member's person id",
-                                                                     "example": 12})
-    reason = fields.String(required=True, validate=TEXT, metadata={
-        "description": "Why the member may sit despite the flag (required, kept for good)",
-        "example": "The co-mentorship ended in 2015; the division has no other full professor in the field."})
+    member_id = fields.Integer(
+        required=True, validate=ID, metadata={"description": "The member's person id", "example": 12}
+    )
+    reason = fields.String(
+        required=True,
+        validate=TEXT,
+        metadata={
+            "description": "Why the member may sit despite the flag (required, kept for good)",
+            "example": "The co-mentorship ended in 2015; the division has no other full professor in the field.",
+        },
+    )
 
 
 class CaseClosureInSchema(Schema):
@@ -58,11 +85,18 @@ class CaseClosureInSchema(Schema):
 
 
 class CaseRefereesInSchema(Schema):
-    referee_ids = fields.List(fields.Integer(validate=ID), load_default=list,
-                              validate=validate.Length(max=MAX_REFEREES), metadata={"example": [31, 44]})
-    referee_emails = fields.List(fields.Email(validate=validate.Length(max=254)), load_default=list,
-                                 validate=validate.Length(max=MAX_REFEREES),
-                                 metadata={"example": ["b.osei@example.org"]})
+    referee_ids = fields.List(
+        fields.Integer(validate=ID),
+        load_default=list,
+        validate=validate.Length(max=MAX_REFEREES),
+        metadata={"example": [31, 44]},
+    )
+    referee_emails = fields.List(
+        fields.Email(validate=validate.Length(max=254)),
+        load_default=list,
+        validate=validate.Length(max=MAX_REFEREES),
+        metadata={"example": ["b.osei@example.org"]},
+    )
 
 
 class CaseStandaloneRefereesInSchema(CaseRefereesInSchema):
@@ -73,8 +107,9 @@ class CaseRefereeSchema(Schema):
     person = fields.Nested(CasePersonSchema)
     email = fields.String()
     tied = fields.Boolean(metadata={"description": "Tied to the candidate in the mentoring graph"})
-    reasons = fields.List(fields.String(), metadata={
-        "example": ["has been in a mentorship with the candidate (either way)"]})
+    reasons = fields.List(
+        fields.String(), metadata={"example": ["has been in a mentorship with the candidate (either way)"]}
+    )
 
 
 class CaseRefereeCheckSchema(Schema):
@@ -94,8 +129,13 @@ class CaseMemberSchema(Schema):
     person = fields.Nested(CasePersonSchema)
     added_at = UtcDateTime(metadata={"description": "Managers only"})
     removed_at = UtcDateTime(allow_none=True, metadata={"description": "Managers only: removed members stay listed"})
-    flags = fields.List(fields.String(), metadata={"description": "Managers only: why the member is conflicted",
-                                                   "example": ["the member and the candidate share a mentor"]})
+    flags = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Managers only: why the member is conflicted",
+            "example": ["the member and the candidate share a mentor"],
+        },
+    )
     recused = fields.Boolean(metadata={"description": "Managers only"})
     override = fields.Nested(CaseOverrideSchema, allow_none=True, metadata={"description": "Managers only"})
 
@@ -111,8 +151,10 @@ class CaseYouSchema(Schema):
 
 class CaseSchema(Schema):
     id = fields.Integer()
-    capacity = fields.String(validate=validate.OneOf(CAPACITIES), metadata={
-        "description": "How you see the case. The candidate sees the case, never its committee"})
+    capacity = fields.String(
+        validate=validate.OneOf(CAPACITIES),
+        metadata={"description": "How you see the case. The candidate sees the case, never its committee"},
+    )
     candidate = fields.Nested(CasePersonSchema)
     kind = fields.String(metadata={"example": "promotion"})
     target_rank = fields.String(allow_none=True, metadata={"example": "full"})
@@ -125,11 +167,16 @@ class CaseSchema(Schema):
     closed_at = UtcDateTime(allow_none=True)
     closed_by = fields.Nested(CasePersonSchema, allow_none=True, metadata={"description": "Not shown to the candidate"})
     closing_note = fields.String(allow_none=True, metadata={"description": "Not shown to the candidate"})
-    committee = fields.List(fields.Nested(CaseMemberSchema), metadata={
-        "description": "Managers: every member with flags; members: the current members' names; candidate: absent"})
+    committee = fields.List(
+        fields.Nested(CaseMemberSchema),
+        metadata={
+            "description": "Managers: every member with flags; members: the current members' names; candidate: absent"
+        },
+    )
     you = fields.Nested(CaseYouSchema, metadata={"description": "Members only: your own standing"})
-    dossier_url = fields.String(allow_none=True, metadata={
-        "description": "The candidate's dossier for this case, when you may open it"})
+    dossier_url = fields.String(
+        allow_none=True, metadata={"description": "The candidate's dossier for this case, when you may open it"}
+    )
 
 
 class CaseArgsSchema(PageArgsSchema):

@@ -31,8 +31,9 @@ def may_open_for(actor: Actor, candidate: Person) -> bool:
 def roster_person(person_id: int | None, email: str | None, field: str = "person_id") -> Person:
     """The person named by id or by email; a 422 naming the field when there is none."""
     if (person_id is None) == (email is None):
-        raise DomainError("Name the person by id or by email (one of the two).",
-                          {field: ["name one person: an id or an email"]})
+        raise DomainError(
+            "Name the person by id or by email (one of the two).", {field: ["name one person: an id or an email"]}
+        )
     if person_id is not None:
         person = db.session.get(Person, person_id)
         if person is None:
@@ -40,8 +41,11 @@ def roster_person(person_id: int | None, email: str | None, field: str = "person
         return person
     person = db.session.scalar(select(Person).where(Person.email == email.strip().lower()))
     if person is None:
-        raise DomainError.field("email", "must be the email of someone on the roster",
-                                f"No one on the roster has the email {email.strip()}.")
+        raise DomainError.field(
+            "email",
+            "must be the email of someone on the roster",
+            f"No one on the roster has the email {email.strip()}.",
+        )
     return person
 
 
@@ -60,8 +64,9 @@ def open_case(data: dict, actor: Actor, now: datetime) -> Case:
     if actor.person_id == candidate.id:
         raise Forbidden("No one can open a case about themself.", {"candidate_id": ["must not be you"]})
     if not may_open_for(actor, candidate):
-        raise Forbidden("Only an administrator, or the director of the candidate's division, can open a case "
-                        "about them.")
+        raise Forbidden(
+            "Only an administrator, or the director of the candidate's division, can open a case about them."
+        )
     problems: dict[str, list[str]] = {}
     kind = data["kind"]
     standing = milestones.standing([candidate.id]).get(candidate.id, [])
@@ -77,20 +82,36 @@ def open_case(data: dict, actor: Actor, now: datetime) -> Case:
         problems["due_on"] = [problem]
     if due_on is None:
         raise DomainError(_sentence(problems), problems)
-    start, end, period_problems, _ = rules.period(data.get("period_start"), data.get("period_end"), due_on,
-                                                  milestones.last_promotion_on(standing), candidate.appointed_on)
+    start, end, period_problems, _ = rules.period(
+        data.get("period_start"),
+        data.get("period_end"),
+        due_on,
+        milestones.last_promotion_on(standing),
+        candidate.appointed_on,
+    )
     problems.update(period_problems)
     member_ids = list(data.get("member_ids") or [])
     problems.update(_member_problems(member_ids, candidate.id))
     if problems:
         raise DomainError(_sentence(problems), problems)
-    already = db.session.scalar(select(Case.id).where(Case.candidate_id == candidate.id, Case.kind == kind,
-                                                      Case.closed_at.is_(None)))
+    already = db.session.scalar(
+        select(Case.id).where(Case.candidate_id == candidate.id, Case.kind == kind, Case.closed_at.is_(None))
+    )
     if already is not None:
-        raise Conflict(f"{candidate.name} already has an open {kind} case (case {already}); close it first.",
-                       {"candidate_id": [f"already has an open {kind} case"]})
-    case = Case(candidate_id=candidate.id, kind=kind, target_rank=data.get("target_rank") if kind == "promotion" else None,
-                period_start=start, period_end=end, due_on=due_on, opened_by_id=actor.person_id, opened_at=now)
+        raise Conflict(
+            f"{candidate.name} already has an open {kind} case (case {already}); close it first.",
+            {"candidate_id": [f"already has an open {kind} case"]},
+        )
+    case = Case(
+        candidate_id=candidate.id,
+        kind=kind,
+        target_rank=data.get("target_rank") if kind == "promotion" else None,
+        period_start=start,
+        period_end=end,
+        due_on=due_on,
+        opened_by_id=actor.person_id,
+        opened_at=now,
+    )
     db.session.add(case)
     db.session.flush()
     for person_id in member_ids:
@@ -130,8 +151,11 @@ def add_member(case: Case, person: Person, actor: Actor, now: datetime) -> CaseM
     the candidate is added, flagged and recused until an administrator overrides the flag."""
     _managed(case, actor, "change a case's committee")
     if person.id == case.candidate_id:
-        raise DomainError.field("person_id", "must not be the candidate",
-                                f"{person.name} is the candidate and cannot sit on their own committee.")
+        raise DomainError.field(
+            "person_id",
+            "must not be the candidate",
+            f"{person.name} is the candidate and cannot sit on their own committee.",
+        )
     row = membership(case.id, person.id, removed_too=True)
     if row is not None and row.removed_at is None:
         raise Conflict(f"{person.name} is already on this committee.", {"person_id": ["is already a member"]})
@@ -149,8 +173,11 @@ def remove_member(case: Case, person_id: int, actor: Actor, now: datetime) -> Ca
     _managed(case, actor, "change a case's committee")
     row = membership(case.id, person_id)
     if row is None:
-        raise DomainError.field("person_id", "must name a current member of this committee",
-                                f"Person {person_id} is not on this case's committee.")
+        raise DomainError.field(
+            "person_id",
+            "must name a current member of this committee",
+            f"Person {person_id} is not on this case's committee.",
+        )
     row.removed_at = now
     db.session.flush()
     return row
@@ -165,8 +192,9 @@ def override(case: Case, member_id: int, reason: str, actor: Actor, now: datetim
         raise Conflict(f"Case {case.id} is closed; it changes no more.", {"case": ["is closed"]})
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError.field("reason", "is required: say why the member may sit despite the flag",
-                                "An override needs a reason.")
+        raise DomainError.field(
+            "reason", "is required: say why the member may sit despite the flag", "An override needs a reason."
+        )
     if len(reason) > rules.MAX_NOTE:
         raise DomainError.field("reason", f"must be at most {rules.MAX_NOTE} characters")
     if member_id == case.candidate_id:
@@ -178,8 +206,9 @@ def override(case: Case, member_id: int, reason: str, actor: Actor, now: datetim
         raise Conflict("This member has no conflict flag to override.", {"member_id": ["has no conflict flag"]})
     if member_id in access.overridden(case.id):
         raise Conflict("This member's flag is already overridden.", {"member_id": ["is already overridden"]})
-    row = CaseOverride(case_id=case.id, member_id=member_id, flags=json.dumps(flags), reason=reason,
-                       by_id=actor.person_id, at=now)
+    row = CaseOverride(
+        case_id=case.id, member_id=member_id, flags=json.dumps(flags), reason=reason, by_id=actor.person_id, at=now
+    )
     db.session.add(row)
     db.session.flush()
     return row

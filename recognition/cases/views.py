@@ -17,11 +17,32 @@ from ..extensions import db
 from ..people.models import Person
 from ..people.service import find_by_email
 from . import exports, referees, service
-from .forms import KIND_LABELS, RANK_LABELS, AddMemberForm, CloseForm, OpenCaseForm, OverrideForm, RefereeForm, \
-    RemoveForm, emails_in
+from .forms import (
+    KIND_LABELS,
+    RANK_LABELS,
+    AddMemberForm,
+    CloseForm,
+    OpenCaseForm,
+    OverrideForm,
+    RefereeForm,
+    RemoveForm,
+    emails_in,
+)
 from .models import Case, CaseMember
-from .visibility import ADMIN, CANDIDATE, MANAGERS, MEMBER, capacity, committee, dossier_path, get_case, membership, \
-    own_status, sits_on_a_committee, visible_cases
+from .visibility import (
+    ADMIN,
+    CANDIDATE,
+    MANAGERS,
+    MEMBER,
+    capacity,
+    committee,
+    dossier_path,
+    get_case,
+    membership,
+    own_status,
+    sits_on_a_committee,
+    visible_cases,
+)
 
 blp = Blueprint("cases", __name__)
 
@@ -38,8 +59,11 @@ def shows_cases_menu() -> bool:
 @blp.app_template_filter()
 def as_you(flag: str) -> str:
     """A member's conflict flag, said to the member."""
-    return (flag.replace("the member has been", "you have been").replace("the member and", "you and")
-            .replace("the member is", "you are"))
+    return (
+        flag.replace("the member has been", "you have been")
+        .replace("the member and", "you and")
+        .replace("the member is", "you are")
+    )
 
 
 @blp.app_template_global()
@@ -59,8 +83,17 @@ def index():
     and for managers the cases they manage."""
     actor = page_actor()
     cases = db.session.scalars(visible_cases(actor)).unique().all()
-    member_of = set(db.session.scalars(select(CaseMember.case_id).where(
-        CaseMember.person_id == actor.person_id, CaseMember.removed_at.is_(None)))) if actor.person_id else set()
+    member_of = (
+        set(
+            db.session.scalars(
+                select(CaseMember.case_id).where(
+                    CaseMember.person_id == actor.person_id, CaseMember.removed_at.is_(None)
+                )
+            )
+        )
+        if actor.person_id
+        else set()
+    )
     mine, managed, about_me = [], [], []
     for case in cases:
         seen_as = capacity(case, actor)
@@ -72,10 +105,18 @@ def index():
         if case.id in member_of:
             mine.append((case, own_status(case, actor.person_id)))
     if not (mine or managed or about_me or actor.is_admin or actor.directed_division_ids):
-        raise Forbidden("This page is for case committees, division directors and administrators. "
-                        "You sit on no case committee.")
-    return render_template("cases/index.html", actor=actor, mine=mine, managed=managed, about_me=about_me,
-                           may_open=actor.is_admin or bool(actor.directed_division_ids), dossier_path=dossier_path)
+        raise Forbidden(
+            "This page is for case committees, division directors and administrators. You sit on no case committee."
+        )
+    return render_template(
+        "cases/index.html",
+        actor=actor,
+        mine=mine,
+        managed=managed,
+        about_me=about_me,
+        may_open=actor.is_admin or bool(actor.directed_division_ids),
+        dossier_path=dossier_path,
+    )
 
 
 @blp.get("/cases/export.csv")
@@ -85,12 +126,15 @@ def export_csv():
     actor = page_actor()
     if not (actor.is_admin or actor.directed_division_ids):
         raise Forbidden("Only administrators and division directors can export cases.")
-    return Response(exports.to_csv(exports.rows(actor)), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="cases.csv"',
-                             "Cache-Control": "private, no-store"})
+    return Response(
+        exports.to_csv(exports.rows(actor)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="cases.csv"', "Cache-Control": "private, no-store"},
+    )
 
 
 # Opening a case ------------------------------------------------------------------------
+
 
 @blp.route("/cases/new", methods=["GET", "POST"])
 @login_required
@@ -105,8 +149,7 @@ def new():
         if opened is not None:
             return opened
         status = form.refusal_status
-    return render_template("cases/new.html", form=form,
-                           suggestions=suggestions(actor.directed_division_ids)), status
+    return render_template("cases/new.html", form=form, suggestions=suggestions(actor.directed_division_ids)), status
 
 
 def _open(form: OpenCaseForm, actor: Actor):
@@ -121,9 +164,15 @@ def _open(form: OpenCaseForm, actor: Actor):
     if candidate is None or unknown:
         form.refusal_status = 422
         return None
-    data = {"candidate_id": candidate.id, "kind": form.kind.data, "target_rank": form.target_rank.data or None,
-            "due_on": form.due_on.data, "period_start": form.period_start.data, "period_end": form.period_end.data,
-            "member_ids": [p.id for p in members]}
+    data = {
+        "candidate_id": candidate.id,
+        "kind": form.kind.data,
+        "target_rank": form.target_rank.data or None,
+        "due_on": form.due_on.data,
+        "period_start": form.period_start.data,
+        "period_end": form.period_end.data,
+        "member_ids": [p.id for p in members],
+    }
     try:
         case = service.open_case(data, actor, utcnow())
     except DomainError as error:
@@ -131,9 +180,12 @@ def _open(form: OpenCaseForm, actor: Actor):
         form.refused(error, OpenCaseForm.ALIASES)
         return None
     db.session.commit()
-    flash(f"Opened: {case_kind_label(case.kind)} case for {candidate.name}, due {case.due_on.isoformat()}, "
-          f"covering {case.period_start.isoformat()} to {case.period_end.isoformat()}. "
-          "Check the committee's conflict flags below.", "success")
+    flash(
+        f"Opened: {case_kind_label(case.kind)} case for {candidate.name}, due {case.due_on.isoformat()}, "
+        f"covering {case.period_start.isoformat()} to {case.period_end.isoformat()}. "
+        "Check the committee's conflict flags below.",
+        "success",
+    )
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -142,9 +194,11 @@ def suggestions(division_ids, leave_out=()) -> list[tuple[str, str]]:
     divisions (never the whole department), but not ``leave_out``."""
     pool = select(RoleGrant.person_id).where(RoleGrant.role == "promotion_committee")
     return db.session.execute(
-        select(Person.email, Person.name).where(or_(Person.id.in_(pool), Person.division_id.in_(list(division_ids))),
-                                                Person.id.not_in(list(leave_out)))
-        .order_by(Person.name).limit(1000)).all()
+        select(Person.email, Person.name)
+        .where(or_(Person.id.in_(pool), Person.division_id.in_(list(division_ids))), Person.id.not_in(list(leave_out)))
+        .order_by(Person.name)
+        .limit(1000)
+    ).all()
 
 
 def _people(emails: list[str]) -> tuple[list[Person], list[str]]:
@@ -161,6 +215,7 @@ def _people(emails: list[str]) -> tuple[list[Person], list[str]]:
 
 # One case ------------------------------------------------------------------------------
 
+
 @blp.get("/cases/<int:case_id>")
 @login_required
 def detail(case_id: int):
@@ -169,8 +224,9 @@ def detail(case_id: int):
     return render_case(case, seen_as, actor)
 
 
-def render_case(case: Case, seen_as: str, actor: Actor, *, add_form=None, override_forms=None, close_form=None,
-                status: int = 200):
+def render_case(
+    case: Case, seen_as: str, actor: Actor, *, add_form=None, override_forms=None, close_form=None, status: int = 200
+):
     manages = seen_as in MANAGERS
     members = committee(case) if manages else []
     override_forms = dict(override_forms or {})
@@ -180,21 +236,41 @@ def render_case(case: Case, seen_as: str, actor: Actor, *, add_form=None, overri
                 form = OverrideForm(formdata=None, prefix=f"override-{item['person'].id}")
                 form.member_id.data = item["person"].id
                 override_forms[item["person"].id] = form
-    names = [row.person for row in db.session.scalars(
-        select(CaseMember).where(CaseMember.case_id == case.id, CaseMember.removed_at.is_(None))
-        .order_by(CaseMember.id))] if seen_as == MEMBER else []
+    names = (
+        [
+            row.person
+            for row in db.session.scalars(
+                select(CaseMember)
+                .where(CaseMember.case_id == case.id, CaseMember.removed_at.is_(None))
+                .order_by(CaseMember.id)
+            )
+        ]
+        if seen_as == MEMBER
+        else []
+    )
     return render_template(
-        "cases/case.html", actor=actor, case=case, seen_as=seen_as, manages=manages, members=members, names=names,
+        "cases/case.html",
+        actor=actor,
+        case=case,
+        seen_as=seen_as,
+        manages=manages,
+        members=members,
+        names=names,
         you=own_status(case, actor.person_id) if seen_as == MEMBER else None,
         add_form=add_form or (AddMemberForm(formdata=None) if manages and case.is_open else None),
-        override_forms=override_forms, remove_form=RemoveForm(formdata=None),
+        override_forms=override_forms,
+        remove_form=RemoveForm(formdata=None),
         close_form=close_form or (CloseForm(formdata=None) if manages and case.is_open else None),
         opened_by=db.session.get(Person, case.opened_by_id) if case.opened_by_id else None,
         closed_by=db.session.get(Person, case.closed_by_id) if case.closed_by_id else None,
-        dossier_path=dossier_path(case.id), may_check_referees=referees.may_check_case(case, actor),
-        suggestions=suggestions([case.candidate.division_id] if case.candidate.division_id else [],
-                                [case.candidate_id, *(i["person"].id for i in members if not i["removed"])])
-        if manages and case.is_open else [],
+        dossier_path=dossier_path(case.id),
+        may_check_referees=referees.may_check_case(case, actor),
+        suggestions=suggestions(
+            [case.candidate.division_id] if case.candidate.division_id else [],
+            [case.candidate_id, *(i["person"].id for i in members if not i["removed"])],
+        )
+        if manages and case.is_open
+        else [],
     ), status
 
 
@@ -204,8 +280,9 @@ def add_member(case_id: int):
     actor = page_actor()
     case, seen_as = get_case(case_id, actor)
     if seen_as not in MANAGERS:
-        raise Forbidden("Only an administrator, or the director of the candidate's division, can change a case's "
-                        "committee.")
+        raise Forbidden(
+            "Only an administrator, or the director of the candidate's division, can change a case's committee."
+        )
     form = AddMemberForm()
     if form.validate_on_submit():
         person = find_by_email(form.email.data)
@@ -230,8 +307,9 @@ def remove_member(case_id: int, person_id: int):
     actor = page_actor()
     case, seen_as = get_case(case_id, actor)
     if seen_as not in MANAGERS:
-        raise Forbidden("Only an administrator, or the director of the candidate's division, can change a case's "
-                        "committee.")
+        raise Forbidden(
+            "Only an administrator, or the director of the candidate's division, can change a case's committee."
+        )
     if not RemoveForm().validate_on_submit():
         raise DomainError("The form expired; open the case again and retry.", {"csrf_token": ["is missing or expired"]})
     row = service.remove_member(case, person_id, actor, utcnow())
@@ -287,6 +365,7 @@ def close(case_id: int):
 
 # Referee check -------------------------------------------------------------------------
 
+
 @blp.route("/cases/<int:case_id>/referees", methods=["GET", "POST"])
 @login_required
 def case_referees(case_id: int):
@@ -295,8 +374,12 @@ def case_referees(case_id: int):
     if not referees.may_check_case(case, actor):
         raise Forbidden("Only the case's managers and its committee members who are not recused can check referees.")
     form = RefereeForm()
-    return _referee_page(form, case.candidate, case, lambda: referees.check_for_case(
-        case, [], emails_in(form.referee_emails.data), actor))
+    return _referee_page(
+        form,
+        case.candidate,
+        case,
+        lambda: referees.check_for_case(case, [], emails_in(form.referee_emails.data), actor),
+    )
 
 
 @blp.route("/cases/referees", methods=["GET", "POST"])

@@ -28,16 +28,22 @@ MANAGERS = (ADMIN, DIRECTOR)
 
 
 def _member_now(person_id: int | None):
-    return exists().where(CaseMember.case_id == Case.id, CaseMember.person_id == person_id,
-                          CaseMember.removed_at.is_(None))
+    return exists().where(
+        CaseMember.case_id == Case.id, CaseMember.person_id == person_id, CaseMember.removed_at.is_(None)
+    )
 
 
 def visible_cases(actor: Actor):
     """A select of the cases ``actor`` may see, open ones first, soonest due first."""
     statement = select(Case).join(Person, Person.id == Case.candidate_id)
     if not actor.is_admin:
-        statement = statement.where(or_(Person.division_id.in_(actor.directed_division_ids),
-                                        Case.candidate_id == actor.person_id, _member_now(actor.person_id)))
+        statement = statement.where(
+            or_(
+                Person.division_id.in_(actor.directed_division_ids),
+                Case.candidate_id == actor.person_id,
+                _member_now(actor.person_id),
+            )
+        )
     return statement.order_by(Case.closed_at.is_not(None), Case.due_on, Case.id)
 
 
@@ -72,8 +78,13 @@ def get_case(case_id: int, actor: Actor) -> tuple[Case, str]:
 
 def committee(case: Case, removed_too: bool = True) -> list[dict]:
     """Every member (removed ones last) with their flags, recusal and any override."""
-    rows = list(db.session.scalars(select(CaseMember).where(CaseMember.case_id == case.id)
-                                   .order_by(CaseMember.removed_at.is_not(None), CaseMember.id)))
+    rows = list(
+        db.session.scalars(
+            select(CaseMember)
+            .where(CaseMember.case_id == case.id)
+            .order_by(CaseMember.removed_at.is_not(None), CaseMember.id)
+        )
+    )
     if not removed_too:
         rows = [row for row in rows if row.removed_at is None]
     flagged = access.flags(case, [row.person_id for row in rows])
@@ -83,9 +94,17 @@ def committee(case: Case, removed_too: bool = True) -> list[dict]:
         flags = flagged.get(row.person_id, [])
         override = overrides.get(row.person_id)
         lifted = override is not None and access.IS_CANDIDATE not in flags
-        found.append({"member": row, "person": row.person, "flags": flags, "override": override,
-                      "override_flags": json.loads(override.flags) if override else [],
-                      "recused": bool(flags) and not lifted, "removed": row.removed_at is not None})
+        found.append(
+            {
+                "member": row,
+                "person": row.person,
+                "flags": flags,
+                "override": override,
+                "override_flags": json.loads(override.flags) if override else [],
+                "recused": bool(flags) and not lifted,
+                "removed": row.removed_at is not None,
+            }
+        )
     return found
 
 
@@ -93,12 +112,26 @@ def own_status(case: Case, person_id: int) -> dict:
     """A member's own standing on the committee, and whether they may open the dossier."""
     row = membership(case.id, person_id)
     if row is None:
-        return {"member": False, "removed": membership(case.id, person_id, removed_too=True) is not None,
-                "flags": [], "recused": False, "recused_because": [], "overridden": False, "may_open_dossier": False}
+        return {
+            "member": False,
+            "removed": membership(case.id, person_id, removed_too=True) is not None,
+            "flags": [],
+            "recused": False,
+            "recused_because": [],
+            "overridden": False,
+            "may_open_dossier": False,
+        }
     flags = access.flags(case, [person_id]).get(person_id, [])
     reasons = access.recused(case, person_id)
-    return {"member": True, "removed": False, "flags": flags, "recused": bool(reasons), "recused_because": reasons,
-            "overridden": bool(flags) and not reasons, "may_open_dossier": case.is_open and not reasons}
+    return {
+        "member": True,
+        "removed": False,
+        "flags": flags,
+        "recused": bool(reasons),
+        "recused_because": reasons,
+        "overridden": bool(flags) and not reasons,
+        "may_open_dossier": case.is_open and not reasons,
+    }
 
 
 def has_open_work(person_id: int | None) -> bool:
@@ -106,17 +139,20 @@ def has_open_work(person_id: int | None) -> bool:
     member's home page is then their cases."""
     if person_id is None:
         return False
-    cases = db.session.scalars(select(Case).join(CaseMember, CaseMember.case_id == Case.id)
-                               .where(CaseMember.person_id == person_id, CaseMember.removed_at.is_(None),
-                                      Case.closed_at.is_(None)))
+    cases = db.session.scalars(
+        select(Case)
+        .join(CaseMember, CaseMember.case_id == Case.id)
+        .where(CaseMember.person_id == person_id, CaseMember.removed_at.is_(None), Case.closed_at.is_(None))
+    )
     return any(not access.recused(case, person_id) for case in cases)
 
 
 def sits_on_a_committee(person_id: int | None) -> bool:
     if person_id is None:
         return False
-    return bool(db.session.scalar(select(exists().where(CaseMember.person_id == person_id,
-                                                        CaseMember.removed_at.is_(None)))))
+    return bool(
+        db.session.scalar(select(exists().where(CaseMember.person_id == person_id, CaseMember.removed_at.is_(None))))
+    )
 
 
 def dossier_path(case_id: int) -> str:
@@ -138,19 +174,32 @@ def describe(case: Case, seen_as: str, actor: Actor, full: bool = True) -> dict:
     """The case as ``actor`` may see it (``full``: with the committee)."""
     from ..links import url  # noqa: PLC0415
 
-    found = {"id": case.id, "capacity": seen_as, "candidate": _ref(case.candidate), "kind": case.kind,
-             "target_rank": case.target_rank, "period_start": case.period_start, "period_end": case.period_end,
-             "due_on": case.due_on, "state": "open" if case.is_open else "closed", "opened_at": case.opened_at,
-             "closed_at": case.closed_at, "dossier_url": None}
+    found = {
+        "id": case.id,
+        "capacity": seen_as,
+        "candidate": _ref(case.candidate),
+        "kind": case.kind,
+        "target_rank": case.target_rank,
+        "period_start": case.period_start,
+        "period_end": case.period_end,
+        "due_on": case.due_on,
+        "state": "open" if case.is_open else "closed",
+        "opened_at": case.opened_at,
+        "closed_at": case.closed_at,
+        "dossier_url": None,
+    }
     if seen_as == CANDIDATE:
         return found
-    found.update(opened_by=_ref(db.session.get(Person, case.opened_by_id)) if case.opened_by_id else None,
-                 closed_by=_ref(db.session.get(Person, case.closed_by_id)) if case.closed_by_id else None,
-                 closing_note=case.closing_note)
+    found.update(
+        opened_by=_ref(db.session.get(Person, case.opened_by_id)) if case.opened_by_id else None,
+        closed_by=_ref(db.session.get(Person, case.closed_by_id)) if case.closed_by_id else None,
+        closing_note=case.closing_note,
+    )
     if seen_as == MEMBER:
         you = own_status(case, actor.person_id)
-        found["you"] = {key: you[key] for key in ("member", "flags", "recused", "recused_because", "overridden",
-                                                  "may_open_dossier")}
+        found["you"] = {
+            key: you[key] for key in ("member", "flags", "recused", "recused_because", "overridden", "may_open_dossier")
+        }
         if you["may_open_dossier"]:
             found["dossier_url"] = url(dossier_path(case.id))
         if full:
@@ -160,10 +209,21 @@ def describe(case: Case, seen_as: str, actor: Actor, full: bool = True) -> dict:
         found["dossier_url"] = url(dossier_path(case.id))
     if full:
         found["committee"] = [
-            {"person": _ref(item["person"]), "added_at": item["member"].added_at, "removed_at": item["member"].removed_at,
-             "flags": item["flags"], "recused": item["recused"],
-             "override": {"reason": item["override"].reason, "flags": item["override_flags"],
-                          "by": _ref(db.session.get(Person, item["override"].by_id)) if item["override"].by_id else None,
-                          "at": item["override"].at} if item["override"] else None}
-            for item in committee(case)]
+            {
+                "person": _ref(item["person"]),
+                "added_at": item["member"].added_at,
+                "removed_at": item["member"].removed_at,
+                "flags": item["flags"],
+                "recused": item["recused"],
+                "override": {
+                    "reason": item["override"].reason,
+                    "flags": item["override_flags"],
+                    "by": _ref(db.session.get(Person, item["override"].by_id)) if item["override"].by_id else None,
+                    "at": item["override"].at,
+                }
+                if item["override"]
+                else None,
+            }
+            for item in committee(case)
+        ]
     return found

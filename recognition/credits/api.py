@@ -14,7 +14,7 @@ from flask import Response
 
 from ..apidoc import errors_for
 from ..auth.current import api_actor
-from ..auth.service import Actor
+from ..auth.service import whose
 from ..clock import today, utcnow
 from ..errors import NotFound
 from ..extensions import db
@@ -23,14 +23,21 @@ from ..people.models import Person
 from . import export, rules, service
 from .frameworks import Framework
 from .schemas import (
-    ExportArgsSchema, ExportSchema, FrameworkSchema, ProfileArgsSchema, ProfileInSchema, ProfileSchema,
-    SummaryArgsSchema, CreditSummarySchema,
+    CreditSummarySchema,
+    ExportArgsSchema,
+    ExportSchema,
+    FrameworkSchema,
+    ProfileArgsSchema,
+    ProfileInSchema,
+    ProfileSchema,
+    SummaryArgsSchema,
 )
 
 URL = "/credits"
 blp = Blueprint("credits_api", __name__, description="Credit frameworks, summaries and the MAINPORT export")
-EXPORTED = ("format=csv (the default): a UTF-8 CSV download with a header row, for Excel; "
-            "format=json: the same rows as JSON")
+EXPORTED = (
+    "format=csv (the default): a UTF-8 CSV download with a header row, for Excel; format=json: the same rows as JSON"
+)
 
 
 def _money(value: Decimal) -> str:
@@ -47,7 +54,10 @@ def _month_day(pair: tuple[int, int] | None) -> str | None:
 
 def framework_view(found: Framework) -> dict:
     return {
-        "id": found.id, "name": found.name, "unit": found.unit, "source": found.source,
+        "id": found.id,
+        "name": found.name,
+        "unit": found.unit,
+        "source": found.source,
         "unconfirmed": list(found.unconfirmed),
         "versions": [
             {
@@ -56,24 +66,33 @@ def framework_view(found: Framework) -> dict:
                 "sections": [{"id": key, "label": label} for key, label in version.sections.items()],
                 "rules": [
                     {
-                        "id": rule.id, "kinds": list(rule.kinds), "section": rule.section,
+                        "id": rule.id,
+                        "kinds": list(rule.kinds),
+                        "section": rule.section,
                         "rate_per_hour": _number(rule.rate_per_hour) if rule.rate_per_hour is not None else None,
                         "per_activity": _number(rule.per_activity) if rule.per_activity is not None else None,
-                        "when": dict(rule.when), "requires": list(rule.requires),
+                        "when": dict(rule.when),
+                        "requires": list(rule.requires),
                         "rounding": {"step": _number(rule.rounding.step), "mode": rule.rounding.mode},
                         "caps": {scope: _number(cap) for scope, cap in rule.caps.items()},
                         "feedback_received": rule.feedback_received,
                     }
                     for rule in version.rules
                 ],
-                "section_caps": {section: {scope: _number(cap) for scope, cap in caps.items()}
-                                 for section, caps in version.section_caps.items()},
-                "cycle": None if version.cycle is None else {
+                "section_caps": {
+                    section: {scope: _number(cap) for scope, cap in caps.items()}
+                    for section, caps in version.section_caps.items()
+                },
+                "cycle": None
+                if version.cycle is None
+                else {
                     "years": version.cycle.years,
                     "total_min": _number(version.cycle.total_min),
                     "yearly_min": _number(version.cycle.yearly_min),
-                    "minimums": [{"label": m.label, "sections": list(m.sections), "credits": _number(m.credits)}
-                                 for m in version.cycle.minimums],
+                    "minimums": [
+                        {"label": m.label, "sections": list(m.sections), "credits": _number(m.credits)}
+                        for m in version.cycle.minimums
+                    ],
                     "feedback_received_min": version.cycle.feedback_received_min,
                     "report_by": _month_day(version.cycle.report_by),
                 },
@@ -83,21 +102,15 @@ def framework_view(found: Framework) -> dict:
     }
 
 
-def whose(actor: Actor, person_id: int | None) -> int:
-    """The person a request is about: the caller by default; anyone else's only for an
-    admin, and to everyone else they do not exist."""
-    if person_id is None or person_id == actor.person_id:
-        return actor.person_id
-    if not actor.is_admin or db.session.get(Person, person_id) is None:
-        raise NotFound("No such person.", {"person_id": ["no such person (or not yours to see)"]})
-    return person_id
-
-
 def profile_view(person_id: int, profile: service.Profile) -> dict:
     found = service.frameworks().get(profile.framework_id)
-    return {"person_id": person_id, "framework_id": profile.framework_id,
-            "framework_name": found.name if found else profile.framework_id,
-            "cycle_start": profile.cycle_start, "chosen": profile.chosen}
+    return {
+        "person_id": person_id,
+        "framework_id": profile.framework_id,
+        "framework_name": found.name if found else profile.framework_id,
+        "cycle_start": profile.cycle_start,
+        "chosen": profile.chosen,
+    }
 
 
 def summary_view(summary: service.Summary) -> dict:
@@ -112,11 +125,17 @@ def summary_view(summary: service.Summary) -> dict:
         progress = summary.progress
         version = chosen.version_on(progress.start)
         cycle = {
-            "start": progress.start, "end": progress.end, "rules_from": progress.version,
-            "total": _money(progress.totals.total), "total_required": _money(version.cycle.total_min),
-            "sections": [{"id": key, "label": label, "credits": _money(progress.totals.by_section.get(key, rules.ZERO))}
-                         for key, label in version.sections.items()],
-            "feedback_received": progress.feedback_received, "met": progress.met,
+            "start": progress.start,
+            "end": progress.end,
+            "rules_from": progress.version,
+            "total": _money(progress.totals.total),
+            "total_required": _money(version.cycle.total_min),
+            "sections": [
+                {"id": key, "label": label, "credits": _money(progress.totals.by_section.get(key, rules.ZERO))}
+                for key, label in version.sections.items()
+            ],
+            "feedback_received": progress.feedback_received,
+            "met": progress.met,
             "warnings": list(progress.warnings),
         }
     return {
@@ -124,16 +143,31 @@ def summary_view(summary: service.Summary) -> dict:
         "framework": {"id": chosen.id, "name": chosen.name, "unit": chosen.unit},
         "profile": profile_view(summary.person_id, summary.profile),
         "total": _money(sum((c.credit.credits for c in summary.credited), rules.ZERO)),
-        "years": [{"year": y["year"], "label": y["label"], "total": _money(y["total"]),
-                   "sections": [{"label": label, "credits": _money(credits)} for label, credits in y["sections"]]}
-                  for y in summary.years],
+        "years": [
+            {
+                "year": y["year"],
+                "label": y["label"],
+                "total": _money(y["total"]),
+                "sections": [{"label": label, "credits": _money(credits)} for label, credits in y["sections"]],
+            }
+            for y in summary.years
+        ],
         "cycle": cycle,
         "cycle_note": summary.cycle_note,
         "activities": [
-            {"entry_id": c.source.entry_id, "date": c.source.on, "year": c.credit.year, "kind": c.source.kind,
-             "title": c.source.title, "minutes": c.source.minutes, "section": c.credit.section,
-             "section_label": section_label(c.source.on, c.credit.section), "earned": _money(c.credit.earned),
-             "credits": _money(c.credit.credits), "reason": c.credit.reason}
+            {
+                "entry_id": c.source.entry_id,
+                "date": c.source.on,
+                "year": c.credit.year,
+                "kind": c.source.kind,
+                "title": c.source.title,
+                "minutes": c.source.minutes,
+                "section": c.credit.section,
+                "section_label": section_label(c.source.on, c.credit.section),
+                "earned": _money(c.credit.earned),
+                "credits": _money(c.credit.credits),
+                "reason": c.credit.reason,
+            }
             for c in sorted(summary.credited, key=lambda c: (c.source.on, c.source.entry_id))
         ],
     }
@@ -198,10 +232,15 @@ def export_credits(args):
     rows = export.mainport_rows(person_id, args["year"], chosen.id, include_private=person_id == actor.person_id)
     if args["format"] == "csv":
         filename = f"mainport-{re.sub(r'[^A-Za-z0-9_.-]', '-', chosen.id)}-{args['year']}.csv"
-        return Response(export.to_csv(rows), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return Response(
+            export.to_csv(rows),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
     return {
-        "person_id": person_id, "year": args["year"], "period": service.period_of(chosen, args["year"])[2],
+        "person_id": person_id,
+        "year": args["year"],
+        "period": service.period_of(chosen, args["year"])[2],
         "framework": {"id": chosen.id, "name": chosen.name, "unit": chosen.unit},
         "total": _money(sum((Decimal(row["credits"]) for row in rows), rules.ZERO)),
         "includes_reflections": person_id == actor.person_id,

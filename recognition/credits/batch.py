@@ -115,13 +115,21 @@ class BatchResult:
         return Counter(outcome.detail for outcome in self.outcomes if outcome.state == "skipped")
 
     def summary(self) -> str:
-        return (f"{self.year}: issued {self.issued}, re-issued {self.reissued}, skipped {self.skipped}, "
-                f"failed {len(self.failures)} in {self.elapsed:.1f} s ({self.per_second:.1f} statements/s, "
-                f"{self.workers} {'process' if self.workers == 1 else 'processes'}).")
+        return (
+            f"{self.year}: issued {self.issued}, re-issued {self.reissued}, skipped {self.skipped}, "
+            f"failed {len(self.failures)} in {self.elapsed:.1f} s ({self.per_second:.1f} statements/s, "
+            f"{self.workers} {'process' if self.workers == 1 else 'processes'})."
+        )
 
 
-def issue_year(year: int, framework_id: str | None = None, reissue_changed: bool = False, workers: int = 1,
-               progress: Callable[[int], None] | None = None, now: datetime | None = None) -> BatchResult:
+def issue_year(
+    year: int,
+    framework_id: str | None = None,
+    reissue_changed: bool = False,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
+) -> BatchResult:
     """Issue every eligible person's statement for ``year`` (each person's own framework,
     or ``framework_id`` for everyone); with ``reissue_changed``, also supersede current
     statements whose basis changed (never revoked ones). Runs its own transactions, so
@@ -129,8 +137,9 @@ def issue_year(year: int, framework_id: str | None = None, reissue_changed: bool
     return run(plan(year, framework_id, reissue_changed, now), workers, progress)
 
 
-def plan(year: int, framework_id: str | None = None, reissue_changed: bool = False,
-         now: datetime | None = None) -> Plan:
+def plan(
+    year: int, framework_id: str | None = None, reissue_changed: bool = False, now: datetime | None = None
+) -> Plan:
     """What the batch will issue, read in one read-only transaction."""
     now = now or utcnow()
     if not 1950 <= year <= now.year:
@@ -146,7 +155,9 @@ def plan(year: int, framework_id: str | None = None, reissue_changed: bool = Fal
             for person_id, chosen in service.eligible(year, framework_id):
                 _, ends, label = service.period_of(service.framework(chosen), year)
                 if ends >= now.date():  # Mainpro+'s 2025 runs to 30 June 2026
-                    skipped.append(Outcome(person_id, chosen, "skipped", f"its year {label} is not over until {ends.isoformat()}"))
+                    skipped.append(
+                        Outcome(person_id, chosen, "skipped", f"its year {label} is not over until {ends.isoformat()}")
+                    )
                 else:
                     items.append(Item(person_id, chosen))
             if reissue_changed:
@@ -161,8 +172,9 @@ def plan(year: int, framework_id: str | None = None, reissue_changed: bool = Fal
 def _changed(year: int, framework_id: str | None) -> tuple[list[Item], list[Outcome]]:
     """Current, unrevoked statements of ``year`` whose basis is no longer what the ledger
     says; the ones whose credits are all gone are reported, not re-issued."""
-    query = select(Statement.id, Statement.person_id, Statement.framework_id, Statement.version,
-                   Statement.basis_hash).where(Statement.year == year)
+    query = select(
+        Statement.id, Statement.person_id, Statement.framework_id, Statement.version, Statement.basis_hash
+    ).where(Statement.year == year)
     if framework_id is not None:
         query = query.where(Statement.framework_id == framework_id)
     newest = {}
@@ -170,15 +182,22 @@ def _changed(year: int, framework_id: str | None) -> tuple[list[Item], list[Outc
         key = (row.person_id, row.framework_id)
         if key not in newest or row.version > newest[key].version:
             newest[key] = row
-    revoked = set(db.session.scalars(select(StatementRevocation.statement_id).where(
-        StatementRevocation.statement_id.in_([row.id for row in newest.values()]))))
+    revoked = set(
+        db.session.scalars(
+            select(StatementRevocation.statement_id).where(
+                StatementRevocation.statement_id.in_([row.id for row in newest.values()])
+            )
+        )
+    )
     current = [row for row in newest.values() if row.id not in revoked]
     person_ids = sorted({row.person_id for row in current})
     if not person_ids:
         return [], []
     activities = service.activities_of(person_ids)
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))}
-    profiles = {p.person_id: p for p in db.session.scalars(select(CreditProfile).where(CreditProfile.person_id.in_(person_ids)))}
+    profiles = {
+        p.person_id: p for p in db.session.scalars(select(CreditProfile).where(CreditProfile.person_id.in_(person_ids)))
+    }
     changed, stale = [], []
     for row in sorted(current, key=lambda r: (r.person_id, r.framework_id)):
         chosen = service.framework(row.framework_id)
@@ -228,7 +247,7 @@ def run(work: Plan, workers: int = 1, progress: Callable[[int], None] | None = N
 
 def _chunks(items: list[Item], workers: int) -> list[list[Item]]:
     size = max(1, min(MAX_CHUNK, math.ceil(len(items) / (max(1, workers) * 8))))
-    return [items[start:start + size] for start in range(0, len(items), size)]
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:
@@ -261,7 +280,9 @@ def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:
             db.session.rollback()
             outcomes.append(_failure(item, error))
         else:
-            outcomes.append(Outcome(item.person_id, item.framework_id, "reissued" if item.reissue else "issued", number))
+            outcomes.append(
+                Outcome(item.person_id, item.framework_id, "reissued" if item.reissue else "issued", number)
+            )
     return outcomes
 
 
@@ -275,6 +296,7 @@ def _failure(item: Item, error: Exception) -> Outcome:
 
 
 # Worker processes ----------------------------------------------------------------------
+
 
 def start_method() -> str:
     if START_METHOD:
@@ -295,8 +317,9 @@ def _executor(workers: int) -> ProcessPoolExecutor:
             engine.dispose()
         return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_forked, initargs=(app, os.getpid()))
     config = {key: value for key, value in app.config.items() if key.isupper()}
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_spawned,
-                               initargs=(config, app.instance_path, os.getpid()))
+    return ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_spawned, initargs=(config, app.instance_path, os.getpid())
+    )
 
 
 # How often a worker looks whether the process that started it is still there.
@@ -329,7 +352,7 @@ def _start_spawned(config: dict, instance_path: str, parent: int) -> None:
     """A spawned worker builds its own app with the parent's configuration and instance folder."""
     _outlive_no_parent(parent)
     os.environ["RECOGNITION_INSTANCE_PATH"] = instance_path
-    from .. import create_app
+    from ..app import create_app
 
     create_app(config).app_context().push()
     _close_at_exit()

@@ -58,8 +58,20 @@ STRIPE = colors.HexColor("#f3f6f9")
 
 PAGE = LETTER
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 22 * mm, 22 * mm, 27 * mm
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 _registered = threading.Lock()
 _ready = False
@@ -76,18 +88,42 @@ def render(document: dict, settings: dict) -> bytes:
     department = settings.get("department") or document["issuer"]["department"]
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
-        buffer, pagesize=PAGE, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM, invariant=1, lang="en", initialFontName=SANS,
+        buffer,
+        pagesize=PAGE,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        invariant=1,
+        lang="en",
+        initialFontName=SANS,
         title=f"Credit statement {document['number']}: {document['person']['name']}",
-        author=department, subject=f"{document['framework']['name']}, {document['period']['label']}",
+        author=department,
+        subject=f"{document['framework']['name']}, {document['period']['label']}",
         creator="recognition",
     )
-    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    running = partial(_running_header, name=document["person"]["name"],
-                      what=f"{document['framework']['name']} · {document['period']['label']}")
-    doc.addPageTemplates([PageTemplate(id="certificate", frames=[frame], onPage=_border),
-                          PageTemplate(id="schedule", frames=[frame], onPage=running)])
+    frame = Frame(
+        doc.leftMargin,
+        doc.bottomMargin,
+        doc.width,
+        doc.height,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    running = partial(
+        _running_header,
+        name=document["person"]["name"],
+        what=f"{document['framework']['name']} · {document['period']['label']}",
+    )
+    doc.addPageTemplates(
+        [
+            PageTemplate(id="certificate", frames=[frame], onPage=_border),
+            PageTemplate(id="schedule", frames=[frame], onPage=running),
+        ]
+    )
     story = [
         *_header(document, settings, department, doc.width),
         *_claim(document, department),
@@ -98,13 +134,15 @@ def render(document: dict, settings: dict) -> bytes:
         PageBreak(),  # page 1 is the certificate itself; the schedule is attached behind it
         *_activities(document, doc.width),
     ]
-    footer = partial(_footer, number=document["number"], code=document["verification"]["code"],
-                     content_hash=content_hash)
+    footer = partial(
+        _footer, number=document["number"], code=document["verification"]["code"], content_hash=content_hash
+    )
     doc.build(story, canvasmaker=partial(_PageCountCanvas, footer=footer))
     return buffer.getvalue()
 
 
 # -- fonts -----------------------------------------------------------------------------
+
 
 def _register_fonts() -> None:
     global _ready
@@ -159,8 +197,9 @@ def runs(text: str, font: str) -> list[tuple[str, str]]:
 
 def markup(text: str, font: str) -> str:
     """``text`` escaped for a Paragraph set in ``font``, with fallback fonts where needed."""
-    return "".join(escape(run) if name == font else f'<font name="{name}">{escape(run)}</font>'
-                   for name, run in runs(text, font))
+    return "".join(
+        escape(run) if name == font else f'<font name="{name}">{escape(run)}</font>' for name, run in runs(text, font)
+    )
 
 
 def _draw(canvas: Canvas, x: float, y: float, text: str, font: str, size: float, right: bool = False) -> None:
@@ -176,10 +215,11 @@ def _draw(canvas: Canvas, x: float, y: float, text: str, font: str, size: float,
 
 # -- styles ----------------------------------------------------------------------------
 
-def _style(name: str, font: str = SANS, size: float = 9.5, leading: float | None = None, color=INK,
-           **kwargs) -> ParagraphStyle:
-    return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading or size * 1.35, textColor=color,
-                          **kwargs)
+
+def _style(
+    name: str, font: str = SANS, size: float = 9.5, leading: float | None = None, color=INK, **kwargs
+) -> ParagraphStyle:
+    return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading or size * 1.35, textColor=color, **kwargs)
 
 
 STYLES = {
@@ -225,15 +265,23 @@ def _p(text: str, style: str) -> Paragraph:
 
 # -- content ---------------------------------------------------------------------------
 
+
 def _header(document: dict, settings: dict, department: str, width: float) -> list:
     framework = document["framework"]
-    text = [_p(department, "department"),
-            _p(f"Continuing professional development · {framework['name']}", "kicker")]
+    text = [_p(department, "department"), _p(f"Continuing professional development · {framework['name']}", "kicker")]
     logo = _logo(settings, department)
     room = (logo.drawWidth if isinstance(logo, Image) else logo.width) + 5 * mm
     table = Table([[logo, text]], colWidths=[room, width - room])
-    table.setStyle(_grid([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                          ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("LEFTPADDING", (1, 0), (1, 0), 1 * mm)]))
+    table.setStyle(
+        _grid(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("LEFTPADDING", (1, 0), (1, 0), 1 * mm),
+            ]
+        )
+    )
     return [table, Spacer(1, 3 * mm), HRFlowable(width="100%", thickness=0.8, color=ACCENT, spaceAfter=8 * mm)]
 
 
@@ -264,12 +312,20 @@ def _emblem(department: str) -> Drawing:
     size = 17 * mm
     drawing = Drawing(size, size, initialFontName=SERIF_BOLD)  # no unembedded Helvetica
     drawing.add(Circle(size / 2, size / 2, size / 2 - 0.5, fillColor=ACCENT, strokeColor=None))
-    drawing.add(Circle(size / 2, size / 2, size / 2 - 2.2, fillColor=None, strokeColor=colors.white,
-                       strokeWidth=0.6))
+    drawing.add(Circle(size / 2, size / 2, size / 2 - 2.2, fillColor=None, strokeColor=colors.white, strokeWidth=0.6))
     font = _font_for(initials[0], SERIF_BOLD, department)
     font_size = 6.6 * mm if len(initials) < 3 else 5 * mm
-    drawing.add(String(size / 2, size / 2 - font_size * 0.36, initials, fontName=font, fontSize=font_size,
-                       fillColor=colors.white, textAnchor="middle"))
+    drawing.add(
+        String(
+            size / 2,
+            size / 2 - font_size * 0.36,
+            initials,
+            fontName=font,
+            fontSize=font_size,
+            fillColor=colors.white,
+            textAnchor="middle",
+        )
+    )
     return drawing
 
 
@@ -290,9 +346,12 @@ def _claim(document: dict, department: str) -> list:
         Spacer(1, 1.5 * mm),
         _p(f"{document['total']} {framework['unit']}", "total"),
         Spacer(1, 1.5 * mm),
-        _p(f"under the {framework['name']} for {period['label']} ({dates}), for "
-           f"{count} mentoring {'activity' if count == 1 else 'activities'} recorded in the {department}'s "
-           "mentoring ledger.", "body"),
+        _p(
+            f"under the {framework['name']} for {period['label']} ({dates}), for "
+            f"{count} mentoring {'activity' if count == 1 else 'activities'} recorded in the {department}'s "
+            "mentoring ledger.",
+            "body",
+        ),
         Spacer(1, 6 * mm),
     ]
 
@@ -302,16 +361,28 @@ def _sections(document: dict, width: float) -> list:
     rows = [[_p(s["label"], "sum"), _p(f"{s['credits']} {unit}", "sum_right")] for s in document["sections"]]
     rows.append([_p("Total", "sum_total"), _p(f"{document['total']} {unit}", "sum_total_right")])
     table = Table(rows, colWidths=[88 * mm, 32 * mm], hAlign="CENTER")
-    table.setStyle(_grid([
-        ("LINEABOVE", (0, 0), (-1, 0), 0.6, RULE), ("LINEBELOW", (0, 0), (-1, -2), 0.3, RULE),
-        ("LINEABOVE", (0, -1), (-1, -1), 0.8, ACCENT), ("LINEBELOW", (0, -1), (-1, -1), 0.8, ACCENT),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LEFTPADDING", (0, 0), (-1, -1), 1.5 * mm), ("RIGHTPADDING", (0, 0), (-1, -1), 1.5 * mm),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ]))
+    table.setStyle(
+        _grid(
+            [
+                ("LINEABOVE", (0, 0), (-1, 0), 0.6, RULE),
+                ("LINEBELOW", (0, 0), (-1, -2), 0.3, RULE),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.8, ACCENT),
+                ("LINEBELOW", (0, -1), (-1, -1), 0.8, ACCENT),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("LEFTPADDING", (0, 0), (-1, -1), 1.5 * mm),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 1.5 * mm),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
     version = document["framework"].get("version")
-    note = (f"{unit.capitalize()} computed under the {document['framework']['name']} rules in force from "
-            f"{_day(version)} (framework version {version})." if version else "")
+    note = (
+        f"{unit.capitalize()} computed under the {document['framework']['name']} rules in force from "
+        f"{_day(version)} (framework version {version})."
+        if version
+        else ""
+    )
     return [table, Spacer(1, 2.5 * mm), _p(note, "note"), Spacer(1, 6 * mm)]
 
 
@@ -319,13 +390,26 @@ def _signature(document: dict, settings: dict, department: str, width: float) ->
     """Date of issue on the left and, when one is configured, the signatory on the right."""
     signatory = settings.get("signatory")
     values = [_p(_day(document["issued_at"][:10]), "signatory"), "", _p(signatory, "signatory") if signatory else ""]
-    captions = [_p("Date of issue", "signatory_note"), "",
-                _p(f"for the {department}", "signatory_note") if signatory else ""]
+    captions = [
+        _p("Date of issue", "signatory_note"),
+        "",
+        _p(f"for the {department}", "signatory_note") if signatory else "",
+    ]
     block = Table([values, captions], colWidths=[55 * mm, width - 135 * mm, 80 * mm], rowHeights=[13 * mm, None])
     lines = [("LINEBELOW", (0, 0), (0, 0), 0.6, INK)] + ([("LINEBELOW", (2, 0), (2, 0), 0.6, INK)] if signatory else [])
-    block.setStyle(_grid([*lines, ("VALIGN", (0, 0), (-1, 0), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                          ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, 0), 2),
-                          ("TOPPADDING", (0, 1), (-1, 1), 1.5), ("BOTTOMPADDING", (0, 1), (-1, 1), 0)]))
+    block.setStyle(
+        _grid(
+            [
+                *lines,
+                ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, 0), 2),
+                ("TOPPADDING", (0, 1), (-1, 1), 1.5),
+                ("BOTTOMPADDING", (0, 1), (-1, 1), 0),
+            ]
+        )
+    )
     return [block, Spacer(1, 8 * mm)]
 
 
@@ -336,29 +420,55 @@ def _verification(document: dict, content_hash: str, width: float) -> KeepTogeth
     if document.get("supersedes"):
         number += f" · supersedes No. {document['supersedes']}"
     issued = document["issued_at"]
-    facts = Table([
-        [_p("Statement No.", "label"), _p(number, "fact")],
-        [_p("Issued", "label"), _p(f"{_day(issued[:10])}, {issued[11:16]} UTC · "
-                                   f"signed with key {document['issuer']['key_id']}", "fact")],
-        [_p("Content hash (SHA-256)", "label"), _p(content_hash, "hash")],
-        [_p(f"Ledger head, entry {head['seq']}", "label"), _p(head["hash"], "hash")],
-    ], colWidths=[31 * mm, width - 38 * mm - 4 * mm - 31 * mm])
-    facts.setStyle(_grid([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                          ("TOPPADDING", (0, 0), (-1, -1), 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), 0.6),
-                          ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    facts = Table(
+        [
+            [_p("Statement No.", "label"), _p(number, "fact")],
+            [
+                _p("Issued", "label"),
+                _p(
+                    f"{_day(issued[:10])}, {issued[11:16]} UTC · signed with key {document['issuer']['key_id']}", "fact"
+                ),
+            ],
+            [_p("Content hash (SHA-256)", "label"), _p(content_hash, "hash")],
+            [_p(f"Ledger head, entry {head['seq']}", "label"), _p(head["hash"], "hash")],
+        ],
+        colWidths=[31 * mm, width - 38 * mm - 4 * mm - 31 * mm],
+    )
+    facts.setStyle(
+        _grid(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0.6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.6),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
     details = [
-        _p("VERIFICATION CODE", "label"), _p(verification["code"], "code"), Spacer(1, 1 * mm),
+        _p("VERIFICATION CODE", "label"),
+        _p(verification["code"], "code"),
+        Spacer(1, 1 * mm),
         _p(f"Status at issue: current. Check the current status at {verification['url']}", "value"),
-        Spacer(1, 2.5 * mm), facts,
+        Spacer(1, 2.5 * mm),
+        facts,
     ]
     table = Table([[_qr(verification["url"]), details]], colWidths=[38 * mm, width - 38 * mm])
-    table.setStyle(_grid([
-        ("BOX", (0, 0), (-1, -1), 0.6, RULE), ("BACKGROUND", (0, 0), (-1, -1), STRIPE),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (0, 0), (0, 0), "CENTER"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3 * mm), ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3 * mm), ("RIGHTPADDING", (0, 0), (-1, -1), 3 * mm),
-        ("LEFTPADDING", (1, 0), (1, 0), 1 * mm),
-    ]))
+    table.setStyle(
+        _grid(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                ("BACKGROUND", (0, 0), (-1, -1), STRIPE),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("ALIGN", (0, 0), (0, 0), "CENTER"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3 * mm),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3 * mm),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3 * mm),
+                ("LEFTPADDING", (1, 0), (1, 0), 1 * mm),
+            ]
+        )
+    )
     return KeepTogether([table, Spacer(1, 7 * mm)])
 
 
@@ -374,30 +484,57 @@ def _qr(url: str) -> QrCode:
 def _activities(document: dict, width: float) -> list:
     unit = document["framework"]["unit"]
     short = {s["id"]: s["label"].split(":")[0] for s in document["sections"]}
-    rows = [[_p("Date", "cell_head"), _p("Activity", "cell_head"), _p("Hours", "cell_head_right"),
-             _p("Section", "cell_head"), _p(unit.capitalize(), "cell_head_right")]]
+    rows = [
+        [
+            _p("Date", "cell_head"),
+            _p("Activity", "cell_head"),
+            _p("Hours", "cell_head_right"),
+            _p("Section", "cell_head"),
+            _p(unit.capitalize(), "cell_head_right"),
+        ]
+    ]
     for activity in document["activities"]:
         title = [_p(activity["title"], "cell")]
         if activity.get("note"):
             title.append(_p(activity["note"], "cell_note"))
-        rows.append([_p(_day(activity["date"], short=True), "cell"), title, _p(activity["hours"], "cell_right"),
-                     _p(short.get(activity["section"], activity["section"]), "cell"),
-                     _p(activity["credits"], "cell_right")])
+        rows.append(
+            [
+                _p(_day(activity["date"], short=True), "cell"),
+                title,
+                _p(activity["hours"], "cell_right"),
+                _p(short.get(activity["section"], activity["section"]), "cell"),
+                _p(activity["credits"], "cell_right"),
+            ]
+        )
     hours = sum(Decimal(a["hours"]) for a in document["activities"])
-    rows.append(["", _p("Total", "sum_total"), _p(f"{hours:.2f}", "cell_total_right"), "",
-                 _p(document["total"], "cell_total_right")])
+    rows.append(
+        [
+            "",
+            _p("Total", "sum_total"),
+            _p(f"{hours:.2f}", "cell_total_right"),
+            "",
+            _p(document["total"], "cell_total_right"),
+        ]
+    )
     fixed = [25 * mm, 15 * mm, 28 * mm, 17 * mm]
     widths = [fixed[0], width - sum(fixed), fixed[1], fixed[2], fixed[3]]
     table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(_grid([
-        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white, STRIPE]),
-        ("LINEBELOW", (0, 1), (-1, -2), 0.25, RULE),
-        ("LINEABOVE", (0, -1), (-1, -1), 0.8, ACCENT), ("LINEBELOW", (0, -1), (-1, -1), 0.8, ACCENT),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 1.8 * mm), ("RIGHTPADDING", (0, 0), (-1, -1), 1.8 * mm),
-    ]))
+    table.setStyle(
+        _grid(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white, STRIPE]),
+                ("LINEBELOW", (0, 1), (-1, -2), 0.25, RULE),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.8, ACCENT),
+                ("LINEBELOW", (0, -1), (-1, -1), 0.8, ACCENT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), 1.8 * mm),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 1.8 * mm),
+            ]
+        )
+    )
     return [_p("Schedule of activities", "heading"), table]
 
 
@@ -410,6 +547,7 @@ def _day(value: str | None, short: bool = False) -> str:
 
 
 # -- page furniture --------------------------------------------------------------------
+
 
 def _border(canvas: Canvas, doc) -> None:
     width, height = PAGE
@@ -469,7 +607,6 @@ class _PageCountCanvas(Canvas):
             self._footer(self, page, len(self._held))
             super().showPage()
         super().save()
-
 
 
 # What other documents (the dossier) lay out with: the same fonts, grid, QR code and

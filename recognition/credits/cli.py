@@ -24,11 +24,17 @@ def statements_group():
 
 @statements_group.command("issue")
 @click.option("--year", type=int, required=True, help="The year the statements cover, e.g. last year.")
-@click.option("--framework", "framework_id", help="Issue under this framework for everyone (default: each person's own).")
-@click.option("--reissue-changed", is_flag=True,
-              help="Also re-issue current statements whose credits changed since (revoked ones stay revoked).")
-@click.option("--workers", type=click.IntRange(1, 64),
-              help="Processes to render with (default: STATEMENT_BATCH_WORKERS).")
+@click.option(
+    "--framework", "framework_id", help="Issue under this framework for everyone (default: each person's own)."
+)
+@click.option(
+    "--reissue-changed",
+    is_flag=True,
+    help="Also re-issue current statements whose credits changed since (revoked ones stay revoked).",
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 64), help="Processes to render with (default: STATEMENT_BATCH_WORKERS)."
+)
 @with_appcontext
 def issue_command(year: int, framework_id: str | None, reissue_changed: bool, workers: int | None):
     """Issue every eligible person's statement for YEAR. A rerun issues nothing twice,
@@ -41,8 +47,9 @@ def issue_command(year: int, framework_id: str | None, reissue_changed: bool, wo
         work = batch.plan(year, framework_id, reissue_changed)
     except DomainError as error:
         raise click.ClickException(error.message) from None
-    with click.progressbar(length=len(work.items) + len(work.skipped), label=f"Issuing {year} statements",
-                           file=sys.stderr) as bar:
+    with click.progressbar(
+        length=len(work.items) + len(work.skipped), label=f"Issuing {year} statements", file=sys.stderr
+    ) as bar:
         result = batch.run(work, workers, progress=bar.update)
     click.echo(result.summary())
     for reason, count in sorted(result.skip_reasons().items()):
@@ -55,9 +62,13 @@ def issue_command(year: int, framework_id: str | None, reissue_changed: bool, wo
 
 @statements_group.command("verify-file")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--public-key", "key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The issuer's public key (PEM), e.g. downloaded from /verify/key.pem. Default: the key of this "
-                   "deployment's key ring that the statement names.")
+@click.option(
+    "--public-key",
+    "key_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The issuer's public key (PEM), e.g. downloaded from /verify/key.pem. Default: the key of this "
+    "deployment's key ring that the statement names.",
+)
 def verify_file_command(file: Path, key_file: Path | None):
     """Check a downloaded signed statement (JSON) offline: exit 0 if it is genuine, 1 if not.
 
@@ -81,21 +92,33 @@ def verify_file_command(file: Path, key_file: Path | None):
         if problem:
             _not_genuine(f"NOT GENUINE: {problem}.")
         found = _named_key(payload)
-        public, where = found.public, ("this deployment's current key" if found.current else
-                                       f"this deployment's key retired on {found.valid_until:%Y-%m-%d}")
+        public, where = (
+            found.public,
+            (
+                "this deployment's current key"
+                if found.current
+                else f"this deployment's key retired on {found.valid_until:%Y-%m-%d}"
+            ),
+        )
     genuine, reason = service.check_signed(payload, public)
     if not genuine:
         signed_by, given = payload.get("key_id"), signing.key_id(public)
-        hint = f" It names key {signed_by}; you checked with {given} ({where})." if signed_by and signed_by != given else ""
+        hint = (
+            f" It names key {signed_by}; you checked with {given} ({where})."
+            if signed_by and signed_by != given
+            else ""
+        )
         _not_genuine(f"NOT GENUINE: {reason}.{hint}")
     document = payload["document"]
     late = signing.retired_before(found, document.get("issued_at")) if found is not None else None
     if late:
         _not_genuine(f"NOT GENUINE: {late}.")
     click.echo(f"GENUINE: the document is intact and signed by key {signing.key_id(public)} ({where}).")
-    click.echo(f"  {_get(document, 'number')}: {_get(document, 'person', 'name')}, "
-               f"{_get(document, 'framework', 'name')} {_get(document, 'period', 'label')}, "
-               f"{_get(document, 'total')} {_get(document, 'framework', 'unit')}, issued {_get(document, 'issued_at')}.")
+    click.echo(
+        f"  {_get(document, 'number')}: {_get(document, 'person', 'name')}, "
+        f"{_get(document, 'framework', 'name')} {_get(document, 'period', 'label')}, "
+        f"{_get(document, 'total')} {_get(document, 'framework', 'unit')}, issued {_get(document, 'issued_at')}."
+    )
     url = _get(document, "verification", "url")
     click.echo(f"  Still current? Only the issuer knows whether it was superseded or revoked since: {url}")
 
@@ -125,14 +148,18 @@ def _named_key(payload: dict) -> signing.PublishedKey:
     except signing.KeyUnavailable as error:
         raise click.ClickException(error.message) from None
     if not keys:
-        raise click.ClickException("This deployment has no signing key yet (run `recognition init`): "
-                                   "pass --public-key to check the file against the issuer's key.")
+        raise click.ClickException(
+            "This deployment has no signing key yet (run `recognition init`): "
+            "pass --public-key to check the file against the issuer's key."
+        )
     named = signing.named_by(payload)
     found = next((entry for entry in keys if entry.key_id == named), None)
     if found is None:
-        _not_genuine(f"NOT GENUINE: it names key {named or '(none)'}, which is not one of the keys this deployment "
-                     f"has signed with ({', '.join(entry.key_id for entry in keys)}); if another issuer signed it, "
-                     "pass their key with --public-key.")
+        _not_genuine(
+            f"NOT GENUINE: it names key {named or '(none)'}, which is not one of the keys this deployment "
+            f"has signed with ({', '.join(entry.key_id for entry in keys)}); if another issuer signed it, "
+            "pass their key with --public-key."
+        )
     return found
 
 
@@ -160,21 +187,28 @@ def keys_list_command():
 
 
 @keys_group.command("rotate")
-@click.option("--lost", is_flag=True, help="The current key is missing or cannot be loaded and no backup has it: "
-                                           "start a new one (an unreadable file is kept, renamed).")
+@click.option(
+    "--lost",
+    is_flag=True,
+    help="The current key is missing or cannot be loaded and no backup has it: "
+    "start a new one (an unreadable file is kept, renamed).",
+)
 @with_appcontext
 def keys_rotate_command(lost: bool):
     """Sign from now on with a new key. The old public key stays published with the
     period it signed in, so everything signed before still verifies."""
     try:
-        retired, new = signing.rotate(current_app.instance_path, current_app.config.get("SIGNING_KEY_PATH"),
-                                      utcnow(), lost=lost)
+        retired, new = signing.rotate(
+            current_app.instance_path, current_app.config.get("SIGNING_KEY_PATH"), utcnow(), lost=lost
+        )
     except signing.KeyUnavailable as error:
         raise click.ClickException(error.message) from None
     if retired is not None:
         click.echo(f"Retired key {retired.key_id}: it stays published, and what it signed still verifies.")
-    click.echo(f"New signing key {new.key_id} ({new.path}); back it up with the database. Running workers "
-               "pick it up at their next signature.")
+    click.echo(
+        f"New signing key {new.key_id} ({new.path}); back it up with the database. Running workers "
+        "pick it up at their next signature."
+    )
 
 
 def _get(document, *path) -> str:

@@ -70,16 +70,18 @@ def mainport_rows(person_id: int, year: int, framework_id: str, include_private:
             continue
         version = chosen.version_on(source.on)
         hours, credits = rules.claim(chosen, credit)
-        rows.append({
-            "section": version.sections.get(credit.section, credit.section) if version else credit.section,
-            "activity_type": activity_type(source.kind, credit.activity.accredited),
-            "title": source.title,
-            "date": source.on.isoformat(),
-            "hours": f"{hours:.2f}",
-            "credits": f"{credits:.2f}",
-            "learning_outcome": source.summary if include_private else "",
-            "note": _note(credit, source.minutes, hours, credits),
-        })
+        rows.append(
+            {
+                "section": version.sections.get(credit.section, credit.section) if version else credit.section,
+                "activity_type": activity_type(source.kind, credit.activity.accredited),
+                "title": source.title,
+                "date": source.on.isoformat(),
+                "hours": f"{hours:.2f}",
+                "credits": f"{credits:.2f}",
+                "learning_outcome": source.summary if include_private else "",
+                "note": _note(credit, source.minutes, hours, credits),
+            }
+        )
     return rows
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField,
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -39,8 +46,9 @@ class ProfileForm(PageForm):
     """The framework a person reports to and when their current cycle started."""
 
     framework = _framework_field("Credit framework", validators=[InputRequired(REQUIRED)])
-    cycle_start = DateField("Start of your current cycle (optional)", validators=[Optional()],
-                            invalid_value_message=DATE)
+    cycle_start = DateField(
+        "Start of your current cycle (optional)", validators=[Optional()], invalid_value_message=DATE
+    )
 
     ALIASES = {"framework_id": "framework"}
 
@@ -48,8 +56,12 @@ class ProfileForm(PageForm):
 class PersonalWorkForm(PageForm):
     """Mentor training or mentoring preparation: the person's own work, no mentee."""
 
-    kind = SelectField("What you did", choices=[SelectChoice(kind, LABELS[kind]) for kind in PERSONAL_WORK],
-                       default="mentor_training", invalid_choice_message="must be mentor training or mentoring preparation")
+    kind = SelectField(
+        "What you did",
+        choices=[SelectChoice(kind, LABELS[kind]) for kind in PERSONAL_WORK],
+        default="mentor_training",
+        invalid_choice_message="must be mentor training or mentoring preparation",
+    )
     occurred_on = DateField("Date", default=today, validators=[InputRequired(REQUIRED)], invalid_value_message=DATE)
     minutes = IntegerField(
         "Minutes",
@@ -60,8 +72,9 @@ class PersonalWorkForm(PageForm):
         "Accreditation (mentor training only, optional)",
         validators=[Length(max=MAX_ACCREDITATION, message=f"must be at most {MAX_ACCREDITATION} characters")],
     )
-    note = TextAreaField("What it was (optional)",
-                         validators=[Length(max=MAX_NOTE, message=f"must be at most {MAX_NOTE} characters")])
+    note = TextAreaField(
+        "What it was (optional)", validators=[Length(max=MAX_NOTE, message=f"must be at most {MAX_NOTE} characters")]
+    )
     # Shown once the ledger has said the same work is already recorded.
     confirm_duplicate = confirm_duplicate_field()
 
@@ -106,8 +119,10 @@ class RevokeForm(PageForm):
 
     reason = StringField(
         "Reason for revoking",
-        validators=[DataRequired("must not be blank: say why the statement is revoked"),
-                    Length(max=2000, message="must be at most 2000 characters")],
+        validators=[
+            DataRequired("must not be blank: say why the statement is revoked"),
+            Length(max=2000, message="must be at most 2000 characters"),
+        ],
     )
 
     @classmethod
@@ -123,10 +138,15 @@ class StatementFilterForm(FlaskForm):
 
     year = IntegerField("Year", validators=[Optional()], invalid_value_message=YEAR)
     framework = _framework_field("Framework", default="")
-    status = SelectField("Status", default="", invalid_choice_message="must be current, superseded or revoked",
-                         choices=[SelectChoice("", "Any status")] + [SelectChoice(s, s.title()) for s in STATUSES])
-    q = StringField("Name contains", default="",
-                    validators=[Optional(), Length(max=100, message="must be at most 100 characters")])
+    status = SelectField(
+        "Status",
+        default="",
+        invalid_choice_message="must be current, superseded or revoked",
+        choices=[SelectChoice("", "Any status")] + [SelectChoice(s, s.title()) for s in STATUSES],
+    )
+    q = StringField(
+        "Name contains", default="", validators=[Optional(), Length(max=100, message="must be at most 100 characters")]
+    )
 
 
 class ExportForm(FlaskForm):
@@ -144,8 +164,10 @@ class CodeForm(FlaskForm):
     class Meta:
         csrf = False
 
-    code = StringField("Verification code", validators=[DataRequired(REQUIRED),
-                                                        Length(max=60, message="must be at most 60 characters")])
+    code = StringField(
+        "Verification code",
+        validators=[DataRequired(REQUIRED), Length(max=60, message="must be at most 60 characters")],
+    )
 
 
 class UploadForm(PageForm):

@@ -220,8 +220,19 @@ def _caps(raw, cycle, context, fail) -> dict[str, Decimal]:
 
 
 def _rule(raw, sections, cycle, version_context, fail) -> Rule:
-    allowed = {"id", "kinds", "section", "rate_per_hour", "per_activity", "when", "requires", "rounding",
-               "caps", "feedback_received", "note"}
+    allowed = {
+        "id",
+        "kinds",
+        "section",
+        "rate_per_hour",
+        "per_activity",
+        "when",
+        "requires",
+        "rounding",
+        "caps",
+        "feedback_received",
+        "note",
+    }
     r = _obj(raw, allowed, f"{version_context} rule", fail)
     if not isinstance(r.get("id"), str) or not r["id"]:
         raise fail(f"{version_context} rule", "id must be a non-empty string")
@@ -249,8 +260,18 @@ def _rule(raw, sections, cycle, version_context, fail) -> Rule:
     if step == 0 or rounding.get("mode") not in ROUNDING_MODES:
         raise fail(context, f"rounding needs a step above 0 and a mode among {', '.join(ROUNDING_MODES)}")
     caps = _caps(r.get("caps", {}), cycle, f"{context} caps", fail)
-    return Rule(r["id"], tuple(kinds), r["section"], rate, each, dict(when), tuple(requires),
-                Rounding(step, rounding["mode"]), caps, r.get("feedback_received") is True)
+    return Rule(
+        r["id"],
+        tuple(kinds),
+        r["section"],
+        rate,
+        each,
+        dict(when),
+        tuple(requires),
+        Rounding(step, rounding["mode"]),
+        caps,
+        r.get("feedback_received") is True,
+    )
 
 
 def _cycle(raw, sections, version_context, fail) -> Cycle:
@@ -265,10 +286,15 @@ def _cycle(raw, sections, version_context, fail) -> Cycle:
         m = _obj(m, {"label", "sections", "credits"}, f"{context} minimum", fail)
         if not m.get("sections") or any(s not in sections for s in m["sections"]):
             raise fail(f"{context} minimum {m.get('label')!r}", f"sections must be among {', '.join(sections)}")
-        minimums.append(Minimum(str(m.get("label")), tuple(m["sections"]),
-                                _number(m.get("credits"), context, "credits", fail)))
+        minimums.append(
+            Minimum(str(m.get("label")), tuple(m["sections"]), _number(m.get("credits"), context, "credits", fail))
+        )
     report_by = _month_day(c["report_by"], context, "report_by", fail) if c.get("report_by") else None
-    return Cycle(years, _number(c.get("total_min", 0), context, "total_min", fail),
-                 _number(c.get("yearly_min", 0), context, "yearly_min", fail), tuple(minimums),
-                 int(_number(c.get("feedback_received_min", 0), context, "feedback_received_min", fail, integer=True)),
-                 report_by)
+    return Cycle(
+        years,
+        _number(c.get("total_min", 0), context, "total_min", fail),
+        _number(c.get("yearly_min", 0), context, "yearly_min", fail),
+        tuple(minimums),
+        int(_number(c.get("feedback_received_min", 0), context, "feedback_received_min", fail, integer=True)),
+        report_by,
+    )

@@ -14,13 +14,13 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..people.models import Person
 
 STATEMENT_TABLES = ("statements", "statement_revocations")
 
 
-class CreditProfile(db.Model):
+class CreditProfile(Model):
     """The framework a person reports to and when their current cycle started."""
 
     __tablename__ = "credit_profiles"
@@ -31,7 +31,7 @@ class CreditProfile(db.Model):
     updated_at: Mapped[datetime]
 
 
-class Statement(db.Model):
+class Statement(Model):
     __tablename__ = "statements"
     __table_args__ = (
         UniqueConstraint("person_id", "framework_id", "year", "version", name="uq_statements_one_per_version"),
@@ -64,10 +64,10 @@ class Statement(db.Model):
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined")
-    supersedes: Mapped["Statement | None"] = relationship(remote_side=[id], foreign_keys=[supersedes_id])
+    supersedes: Mapped[Statement | None] = relationship(remote_side=[id], foreign_keys=[supersedes_id])
 
 
-class StatementRevocation(db.Model):
+class StatementRevocation(Model):
     __tablename__ = "statement_revocations"
     __table_args__ = (CheckConstraint("length(trim(reason)) > 0", name="revocation_has_reason"),)
 
@@ -75,4 +75,3 @@ class StatementRevocation(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     revoked_at: Mapped[datetime]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-

@@ -171,25 +171,62 @@ def _earned(framework: Framework, activity: Activity) -> Credit:
     """What one activity earns on its own, rounded, before any cap (steps 1 to 4)."""
     version = framework.version_on(activity.on)
     if version is None:
-        return Credit(activity, activity.on.year, None, None, None, ZERO, ZERO, False,
-                      f"{framework.name} has no version in force on {activity.on.isoformat()}")
+        return Credit(
+            activity,
+            activity.on.year,
+            None,
+            None,
+            None,
+            ZERO,
+            ZERO,
+            False,
+            f"{framework.name} has no version in force on {activity.on.isoformat()}",
+        )
     year = year_of(version, activity.on)
     rule = next((r for r in version.rules if _matches(r, activity)), None)
     if rule is None:
         label = LABELS.get(activity.kind, activity.kind)
-        return Credit(activity, year, version.effective_from, None, None, ZERO, ZERO, False,
-                      f"{label} earns no {framework.unit} in {framework.name}")
+        return Credit(
+            activity,
+            year,
+            version.effective_from,
+            None,
+            None,
+            ZERO,
+            ZERO,
+            False,
+            f"{label} earns no {framework.unit} in {framework.name}",
+        )
     unmet = _unmet(rule, activity)
     if unmet:
-        return Credit(activity, year, version.effective_from, rule.id, rule.section, ZERO, ZERO, False,
-                      f"earns nothing: {REQUIREMENTS[unmet]}")
+        return Credit(
+            activity,
+            year,
+            version.effective_from,
+            rule.id,
+            rule.section,
+            ZERO,
+            ZERO,
+            False,
+            f"earns nothing: {REQUIREMENTS[unmet]}",
+        )
     raw = rule.per_activity if rule.per_activity is not None else Decimal(activity.minutes) * rule.rate_per_hour / 60
     earned = round_to(raw, rule.rounding.step, rule.rounding.mode)
     if earned == 0:
-        return Credit(activity, year, version.effective_from, rule.id, rule.section, ZERO, ZERO, False,
-                      f"too short: rounds down to 0 in steps of {_fmt(rule.rounding.step)}")
-    return Credit(activity, year, version.effective_from, rule.id, rule.section, earned, earned,
-                  rule.feedback_received, "")
+        return Credit(
+            activity,
+            year,
+            version.effective_from,
+            rule.id,
+            rule.section,
+            ZERO,
+            ZERO,
+            False,
+            f"too short: rounds down to 0 in steps of {_fmt(rule.rounding.step)}",
+        )
+    return Credit(
+        activity, year, version.effective_from, rule.id, rule.section, earned, earned, rule.feedback_received, ""
+    )
 
 
 _ORDER = CAP_SCOPES  # per activity, per mentee per year, per year, per cycle
@@ -202,13 +239,19 @@ def _capped(framework: Framework, credit: Credit, index: int, cycle_start, used)
     activity, version = credit.activity, framework.version_on(credit.activity.on)
     rule = next(r for r in version.rules if r.id == credit.rule)
     cycle = _cycle_index(activity.on, cycle_start, version.cycle.years) if version.cycle and cycle_start else None
-    periods = {"per_activity": index, "per_mentee_per_year": (activity.mentee_id, credit.year),
-               "per_year": credit.year, "per_cycle": cycle}
-    limits = [(("rule", rule.id, scope, periods[scope]), cap, _cap_label(rule.id, scope))
-              for scope, cap in rule.caps.items()]
+    periods = {
+        "per_activity": index,
+        "per_mentee_per_year": (activity.mentee_id, credit.year),
+        "per_year": credit.year,
+        "per_cycle": cycle,
+    }
+    limits = [
+        (("rule", rule.id, scope, periods[scope]), cap, _cap_label(rule.id, scope)) for scope, cap in rule.caps.items()
+    ]
     for scope, cap in version.section_caps.get(rule.section, {}).items():
-        limits.append((("section", rule.section, scope, periods[scope]), cap,
-                       _cap_label(version.sections[rule.section], scope)))
+        limits.append(
+            (("section", rule.section, scope, periods[scope]), cap, _cap_label(version.sections[rule.section], scope))
+        )
     limits.sort(key=lambda item: (item[0][0] == "section", _ORDER.index(item[0][2])))
     awarded, reason = credit.earned, ""
     for key, cap, label in limits:
@@ -219,8 +262,17 @@ def _capped(framework: Framework, credit: Credit, index: int, cycle_start, used)
     for key, _, _ in limits:
         if key[2] != "per_activity":
             used[key] += awarded
-    return Credit(activity, credit.year, credit.version, credit.rule, credit.section, credit.earned, awarded,
-                  rule.feedback_received and awarded > 0, reason)
+    return Credit(
+        activity,
+        credit.year,
+        credit.version,
+        credit.rule,
+        credit.section,
+        credit.earned,
+        awarded,
+        rule.feedback_received and awarded > 0,
+        reason,
+    )
 
 
 def _cap_label(what: str, scope: str) -> str:
@@ -298,11 +350,15 @@ def cycle_progress(framework: Framework, credits: list[Credit], cycle_start: dat
         met = False
         short = _fmt(cycle.total_min - sums.total)
         if today > end:
-            warnings.append(f"This cycle ended on {_day(end)} with {_fmt(sums.total)} of the "
-                            f"{_fmt(cycle.total_min)} {unit} it needed ({short} short).")
+            warnings.append(
+                f"This cycle ended on {_day(end)} with {_fmt(sums.total)} of the "
+                f"{_fmt(cycle.total_min)} {unit} it needed ({short} short)."
+            )
         else:
-            warnings.append(f"This cycle has {_fmt(sums.total)} of the {_fmt(cycle.total_min)} {unit} it needs: "
-                            f"{short} to go by {_day(end)}.")
+            warnings.append(
+                f"This cycle has {_fmt(sums.total)} of the {_fmt(cycle.total_min)} {unit} it needs: "
+                f"{short} to go by {_day(end)}."
+            )
     first = year_of(version, cycle_start)
     for year in range(first, first + cycle.years):
         begins, ends = year_span(version, year)
@@ -314,8 +370,10 @@ def cycle_progress(framework: Framework, credits: list[Credit], cycle_start: dat
             continue
         label = year_label(version, year)
         if ends < today:
-            warnings.append(f"{label}: {_fmt(got)} {unit}, below the {_fmt(cycle.yearly_min)} each year needs "
-                            f"({_fmt(cycle.yearly_min - got)} short).")
+            warnings.append(
+                f"{label}: {_fmt(got)} {unit}, below the {_fmt(cycle.yearly_min)} each year needs "
+                f"({_fmt(cycle.yearly_min - got)} short)."
+            )
         else:
             warnings.append(f"{label} so far: {_fmt(got)} of the {_fmt(cycle.yearly_min)} {unit} each year needs.")
     for minimum in cycle.minimums:
@@ -325,8 +383,10 @@ def cycle_progress(framework: Framework, credits: list[Credit], cycle_start: dat
             warnings.append(f"{minimum.label}: {_fmt(got)} of the {_fmt(minimum.credits)} {unit} this cycle needs.")
     if feedback < cycle.feedback_received_min:
         met = False
-        warnings.append(f"No \u201cfeedback received\u201d activity in this cycle yet: it needs at least "
-                        f"{cycle.feedback_received_min} (time reflecting on feedback about your teaching or practice).")
+        warnings.append(
+            f"No \u201cfeedback received\u201d activity in this cycle yet: it needs at least "
+            f"{cycle.feedback_received_min} (time reflecting on feedback about your teaching or practice)."
+        )
     warnings.extend(_deadlines(framework, version, cycle_start, end, today, unit))
     warnings.extend(_previous_cycle(framework, credits, cycle_start, today))
     return Progress(cycle_start, end, version.effective_from, sums, feedback, met, tuple(warnings))
@@ -372,31 +432,42 @@ def _previous_cycle(framework: Framework, credits: list[Credit], start: date, to
     inside = [c for c in credits if previous_start <= c.activity.on <= previous_end]
     if not any(c.credits > 0 for c in inside):
         return []
-    short = _shortfalls(old, totals(inside), sum(1 for c in inside if c.feedback_received), previous_start,
-                        framework.unit)
+    short = _shortfalls(
+        old, totals(inside), sum(1 for c in inside if c.feedback_received), previous_start, framework.unit
+    )
     if not short:
         return []
-    return [f"Your previous cycle, {_day(previous_start)} to {_day(previous_end)}, ended short of its "
-            f"requirements by what is recorded here: {'; '.join(short)}."]
+    return [
+        f"Your previous cycle, {_day(previous_start)} to {_day(previous_end)}, ended short of its "
+        f"requirements by what is recorded here: {'; '.join(short)}."
+    ]
 
 
 def _shortfalls(version: Version, sums: Totals, feedback: int, start: date, unit: str) -> list[str]:
     """Each requirement of a whole cycle that ``sums`` does not meet, with the numbers."""
     cycle, short = version.cycle, []
     if sums.total < cycle.total_min:
-        short.append(f"{_fmt(sums.total)} of the {_fmt(cycle.total_min)} {unit} "
-                     f"({_fmt(cycle.total_min - sums.total)} short)")
+        short.append(
+            f"{_fmt(sums.total)} of the {_fmt(cycle.total_min)} {unit} ({_fmt(cycle.total_min - sums.total)} short)"
+        )
     first = year_of(version, start)
-    below = [f"{year_label(version, year)} ({_fmt(sums.by_year.get(year, ZERO))})"
-             for year in range(first, first + cycle.years) if sums.by_year.get(year, ZERO) < cycle.yearly_min]
+    below = [
+        f"{year_label(version, year)} ({_fmt(sums.by_year.get(year, ZERO))})"
+        for year in range(first, first + cycle.years)
+        if sums.by_year.get(year, ZERO) < cycle.yearly_min
+    ]
     if below:
         short.append(f"years below the {_fmt(cycle.yearly_min)} {unit} a year needs: {', '.join(below)}")
     for minimum in cycle.minimums:
         got = sum((sums.by_section.get(s, ZERO) for s in minimum.sections), ZERO)
         if got < minimum.credits:
-            short.append(f"{minimum.label}: {_fmt(got)} of the {_fmt(minimum.credits)} {unit} "
-                         f"({_fmt(minimum.credits - got)} short)")
+            short.append(
+                f"{minimum.label}: {_fmt(got)} of the {_fmt(minimum.credits)} {unit} "
+                f"({_fmt(minimum.credits - got)} short)"
+            )
     if feedback < cycle.feedback_received_min:
-        short.append(f"{feedback} \u201cfeedback received\u201d activit{'y' if feedback == 1 else 'ies'} "
-                     f"of the {cycle.feedback_received_min} it needed")
+        short.append(
+            f"{feedback} \u201cfeedback received\u201d activit{'y' if feedback == 1 else 'ies'} "
+            f"of the {cycle.feedback_received_min} it needed"
+        )
     return short

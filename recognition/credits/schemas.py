@@ -15,13 +15,16 @@ from ..ledger.rules import KINDS
 EARLIEST_YEAR = 1950
 LATEST_YEAR = 9998  # a framework year may end in the next calendar year, and dates stop at 9999
 YEAR = validate.Range(min=EARLIEST_YEAR, max=LATEST_YEAR)
-FRAMEWORK = {"validate": validate.Length(min=1, max=60),
-             "metadata": {"description": "A framework id from GET /api/v1/credits/frameworks", "example": "royal_college_moc"}}
+FRAMEWORK = {
+    "validate": validate.Length(min=1, max=60),
+    "metadata": {"description": "A framework id from GET /api/v1/credits/frameworks", "example": "royal_college_moc"},
+}
 STATUSES = ("current", "superseded", "revoked")
 AMOUNT = {"metadata": {"description": "Two decimals, as a string", "example": "4.50"}}
 
 
 # Frameworks -----------------------------------------------------------------------------
+
 
 class SectionSchema(Schema):
     id = fields.String(metadata={"example": "section_3"})
@@ -34,14 +37,24 @@ class RuleSchema(Schema):
     section = fields.String()
     rate_per_hour = fields.String(allow_none=True, metadata={"description": "Credits per hour (or per_activity)"})
     per_activity = fields.String(allow_none=True)
-    when = fields.Dict(keys=fields.String(), values=fields.Boolean(),
-                       metadata={"description": "Activity flags the rule needs (accredited, confirmed)"})
+    when = fields.Dict(
+        keys=fields.String(),
+        values=fields.Boolean(),
+        metadata={"description": "Activity flags the rule needs (accredited, confirmed)"},
+    )
     requires = fields.List(fields.String(), metadata={"description": "What the activity must have to earn anything"})
-    rounding = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"example": {"step": "0.01", "mode": "nearest"}})
-    caps = fields.Dict(keys=fields.String(), values=fields.String(),
-                       metadata={"example": {"per_activity": "4", "per_cycle": "50"},
-                                 "description": "At most this much per scope: per_activity (one activity), "
-                                                "per_mentee_per_year, per_year, per_cycle"})
+    rounding = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"example": {"step": "0.01", "mode": "nearest"}}
+    )
+    caps = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "example": {"per_activity": "4", "per_cycle": "50"},
+            "description": "At most this much per scope: per_activity (one activity), "
+            "per_mentee_per_year, per_year, per_cycle",
+        },
+    )
     feedback_received = fields.Boolean(metadata={"description": "Counts as a 'feedback received' activity"})
 
 
@@ -57,7 +70,9 @@ class CycleRulesSchema(Schema):
     yearly_min = fields.String()
     minimums = fields.List(fields.Nested(MinimumSchema))
     feedback_received_min = fields.Integer()
-    report_by = fields.String(allow_none=True, metadata={"description": "MM-DD of the following year", "example": "01-31"})
+    report_by = fields.String(
+        allow_none=True, metadata={"description": "MM-DD of the following year", "example": "01-31"}
+    )
 
 
 class VersionSchema(Schema):
@@ -79,6 +94,7 @@ class FrameworkSchema(Schema):
 
 
 # Summaries and profiles --------------------------------------------------------------------
+
 
 class SummaryArgsSchema(Schema):
     person_id = fields.Integer(validate=ID, metadata={"description": "Whose credits (default: yours; others': admins)"})
@@ -149,7 +165,9 @@ class CreditSummarySchema(Schema):
     profile = fields.Nested(ProfileSchema)
     total = fields.String(**AMOUNT)
     years = fields.List(fields.Nested(YearSchema), metadata={"description": "Newest first"})
-    cycle = fields.Nested(CycleSchema, allow_none=True, metadata={"description": "null when the framework has no cycles"})
+    cycle = fields.Nested(
+        CycleSchema, allow_none=True, metadata={"description": "null when the framework has no cycles"}
+    )
     cycle_note = fields.String(metadata={"description": "Why there is no cycle, or what it assumes"})
     activities = fields.List(fields.Nested(CreditedActivitySchema), metadata={"description": "Date order"})
 
@@ -160,23 +178,38 @@ class ProfileArgsSchema(Schema):
 
 class ProfileInSchema(Schema):
     framework_id = fields.String(required=True, **FRAMEWORK)
-    cycle_start = fields.Date(required=True, allow_none=True,
-                              metadata={"description": "When your current cycle started (as in MAINPORT): the first "
-                                                       "day of a framework year (1 January for MOC, 1 July for "
-                                                       "Mainpro+), else 422; null if unknown (cycles are then counted "
-                                                       "from your earliest credited activity) or the framework has no "
-                                                       "cycles"})
-    person_id = fields.Integer(validate=ID, allow_none=True, load_default=None,
-                               metadata={"description": "Whose profile (default: yours; others': admins)"})
+    cycle_start = fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "When your current cycle started (as in MAINPORT): the first "
+            "day of a framework year (1 January for MOC, 1 July for "
+            "Mainpro+), else 422; null if unknown (cycles are then counted "
+            "from your earliest credited activity) or the framework has no "
+            "cycles"
+        },
+    )
+    person_id = fields.Integer(
+        validate=ID,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "Whose profile (default: yours; others': admins)"},
+    )
 
 
 # The MAINPORT export ---------------------------------------------------------------------
 
+
 class ExportArgsSchema(Schema):
-    year = fields.Integer(required=True, validate=YEAR, metadata={"description": "The framework's year", "example": 2025})
+    year = fields.Integer(
+        required=True, validate=YEAR, metadata={"description": "The framework's year", "example": 2025}
+    )
     framework = fields.String(**FRAMEWORK)
-    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "json")),
-                           metadata={"description": "csv: a download for Excel; json: the same rows"})
+    format = fields.String(
+        load_default="csv",
+        validate=validate.OneOf(("csv", "json")),
+        metadata={"description": "csv: a download for Excel; json: the same rows"},
+    )
     person_id = fields.Integer(validate=ID, metadata={"description": "Whose (default: yours; others': admins)"})
 
 
@@ -190,13 +223,22 @@ class ExportRowSchema(Schema):
     activity_type = fields.String(metadata={"example": "Feedback received"})
     title = fields.String()
     date = fields.String(metadata={"format": "date"})
-    hours = fields.String(metadata={"example": "1.50", "description": "The hours to type in: hours x the rule's "
-                                                                     "rate is exactly the credits"})
+    hours = fields.String(
+        metadata={
+            "example": "1.50",
+            "description": "The hours to type in: hours x the rule's rate is exactly the credits",
+        }
+    )
     credits = fields.String(**AMOUNT)
-    learning_outcome = fields.String(metadata={"description": "Your reflection's own words; empty in anyone "
-                                                              "else's export (it is private to you)"})
-    note = fields.String(metadata={"description": "Why the activity claims less than the time spent (a cap), "
-                                                  "with the hours spent and claimed; empty when in full"})
+    learning_outcome = fields.String(
+        metadata={"description": "Your reflection's own words; empty in anyone else's export (it is private to you)"}
+    )
+    note = fields.String(
+        metadata={
+            "description": "Why the activity claims less than the time spent (a cap), "
+            "with the hours spent and claimed; empty when in full"
+        }
+    )
 
 
 class ExportSchema(Schema):
@@ -212,6 +254,7 @@ class ExportSchema(Schema):
 
 # Statements --------------------------------------------------------------------------------
 
+
 class StatementArgsSchema(PageArgsSchema):
     person_id = fields.Integer(validate=ID, metadata={"description": "Admins: one person's"})
     year = fields.Integer(validate=YEAR)
@@ -222,11 +265,18 @@ class StatementArgsSchema(PageArgsSchema):
 class StatementInSchema(Schema):
     year = fields.Integer(required=True, validate=YEAR, metadata={"example": 2025})
     framework_id = fields.String(allow_none=True, load_default=None, **FRAMEWORK)
-    person_id = fields.Integer(validate=ID, allow_none=True, load_default=None,
-                               metadata={"description": "Whose statement (default: yours; others': admins)"})
-    reissue = fields.Boolean(load_default=False,
-                             metadata={"description": "Replace the existing statement with a new version "
-                                                      "(refused when nothing has changed)"})
+    person_id = fields.Integer(
+        validate=ID,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "Whose statement (default: yours; others': admins)"},
+    )
+    reissue = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Replace the existing statement with a new version (refused when nothing has changed)"
+        },
+    )
 
 
 class StatementPersonSchema(Schema):
@@ -269,7 +319,9 @@ class StatementActivitySchema(Schema):
 
 class StatementSchema(StatementItemSchema):
     supersedes = fields.String(allow_none=True, metadata={"description": "The number of the version this replaced"})
-    superseded_by = fields.String(allow_none=True, metadata={"description": "The number of the version that replaced it"})
+    superseded_by = fields.String(
+        allow_none=True, metadata={"description": "The number of the version that replaced it"}
+    )
     current_number = fields.String(metadata={"description": "The newest version's number (this one's when current)"})
     revoked_at = UtcDateTime(allow_none=True)
     revocation_reason = fields.String(allow_none=True)
@@ -288,8 +340,11 @@ StatementPageSchema = page_schema(StatementItemSchema, "StatementPage")
 
 
 class RevocationInSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(max=2000),
-                           metadata={"description": "Why it is revoked (shown to its owner and admins, not publicly)"})
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Why it is revoked (shown to its owner and admins, not publicly)"},
+    )
 
 
 class SignedStatementSchema(Schema):
@@ -299,10 +354,16 @@ class SignedStatementSchema(Schema):
         unknown = EXCLUDE
 
     document = fields.Dict(required=True, metadata={"description": "The statement as issued"})
-    content_hash = fields.String(required=True, validate=validate.Length(max=200),
-                                 metadata={"description": "SHA-256 of the canonical JSON of document"})
-    signature = fields.String(required=True, validate=validate.Length(max=200),
-                              metadata={"description": "Ed25519 over the canonical JSON, base64url"})
+    content_hash = fields.String(
+        required=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "SHA-256 of the canonical JSON of document"},
+    )
+    signature = fields.String(
+        required=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "Ed25519 over the canonical JSON, base64url"},
+    )
     algorithm = fields.String(load_default="Ed25519", validate=validate.Length(max=40))
     key_id = fields.String(load_default="", validate=validate.Length(max=200))
 
@@ -342,10 +403,12 @@ class VerificationSchema(Schema):
     code = fields.String(metadata={"description": "Awards: the verification code as printed on the certificate"})
     revoked_on = fields.Date(allow_none=True)
     current_number = fields.String(allow_none=True, metadata={"description": "When superseded: the newest version"})
-    current_verify_url = fields.String(allow_none=True, metadata={"description": "When superseded by a version "
-                                                                                "that is not revoked: where to check it"})
-    content_hash = fields.String(metadata={"description": "SHA-256 of the signed statement or credential "
-                                                          "(canonical JSON)"})
+    current_verify_url = fields.String(
+        allow_none=True, metadata={"description": "When superseded by a version that is not revoked: where to check it"}
+    )
+    content_hash = fields.String(
+        metadata={"description": "SHA-256 of the signed statement or credential (canonical JSON)"}
+    )
     pdf_sha256 = fields.String(metadata={"description": "SHA-256 of the PDF as issued"})
     key_id = fields.String()
 
@@ -366,14 +429,18 @@ class PublicKeySchema(Schema):
 
 
 class PublishedKeySchema(Schema):
-    key_id = fields.String(metadata={"description": "First 16 hex digits of the SHA-256 of the raw public key; "
-                                                    "signed documents name it"})
+    key_id = fields.String(
+        metadata={"description": "First 16 hex digits of the SHA-256 of the raw public key; signed documents name it"}
+    )
     algorithm = fields.String(metadata={"example": "Ed25519"})
     public_key_pem = fields.String(metadata={"description": "The public key, SubjectPublicKeyInfo PEM"})
-    valid_from = UtcDateTime(allow_none=True, metadata={
-        "description": "When it began to sign (null: before this deployment recorded its keys' dates)"})
-    valid_until = UtcDateTime(allow_none=True, metadata={
-        "description": "When it was retired by a rotation (null: it is the current key)"})
+    valid_from = UtcDateTime(
+        allow_none=True,
+        metadata={"description": "When it began to sign (null: before this deployment recorded its keys' dates)"},
+    )
+    valid_until = UtcDateTime(
+        allow_none=True, metadata={"description": "When it was retired by a rotation (null: it is the current key)"}
+    )
     current = fields.Boolean(metadata={"description": "Whether it signs now"})
 
 
@@ -382,20 +449,30 @@ class KeyRingSchema(Schema):
     verify against it."""
 
     algorithm = fields.String(metadata={"example": "Ed25519"})
-    current_key_id = fields.String(allow_none=True, metadata={
-        "description": "The key that signs now (null: it is missing, nothing can be signed until it is restored)"})
+    current_key_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The key that signs now (null: it is missing, nothing can be signed until it is restored)"
+        },
+    )
     keys = fields.List(fields.Nested(PublishedKeySchema), metadata={"description": "Oldest first"})
 
 
 class SignedCheckSchema(Schema):
     genuine = fields.Boolean(metadata={"description": "Intact and signed by one of this deployment's keys"})
     message = fields.String()
-    key_id = fields.String(allow_none=True, metadata={
-        "description": "The deployment's key the statement names and was checked against (null: it names none "
-                       "of this deployment's keys)"})
+    key_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The deployment's key the statement names and was checked against (null: it names none "
+            "of this deployment's keys)"
+        },
+    )
     number = fields.String(allow_none=True)
-    status = fields.String(allow_none=True, metadata={"description": "When genuine: the statement's status now "
-                                                                      "(current, superseded or revoked)"})
+    status = fields.String(
+        allow_none=True,
+        metadata={"description": "When genuine: the statement's status now (current, superseded or revoked)"},
+    )
 
 
 class BadgeCredentialSchema(Schema):
@@ -405,18 +482,29 @@ class BadgeCredentialSchema(Schema):
     class Meta:
         unknown = INCLUDE
 
-    context = fields.List(fields.String(validate=validate.Length(max=2000)), required=True, data_key="@context",
-                          validate=validate.Length(min=1, max=20),
-                          metadata={"description": "The JSON-LD contexts, W3C credentials v2 first"})
-    id = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                       metadata={"description": "The credential's URL: ours are /verify/<code> URLs"})
-    type = fields.List(fields.String(validate=validate.Length(max=200)), required=True,
-                       validate=validate.Length(min=1, max=20),
-                       metadata={"example": ["VerifiableCredential", "OpenBadgeCredential"]})
+    context = fields.List(
+        fields.String(validate=validate.Length(max=2000)),
+        required=True,
+        data_key="@context",
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "The JSON-LD contexts, W3C credentials v2 first"},
+    )
+    id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "The credential's URL: ours are /verify/<code> URLs"},
+    )
+    type = fields.List(
+        fields.String(validate=validate.Length(max=200)),
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"example": ["VerifiableCredential", "OpenBadgeCredential"]},
+    )
     issuer = fields.Dict(required=True, metadata={"description": "The issuer's profile (id, type, name)"})
     valid_from = fields.String(required=True, data_key="validFrom", validate=validate.Length(min=1, max=100))
-    credential_subject = fields.Dict(required=True, data_key="credentialSubject",
-                                     metadata={"description": "The recipient and their achievement"})
+    credential_subject = fields.Dict(
+        required=True, data_key="credentialSubject", metadata={"description": "The recipient and their achievement"}
+    )
     proof = fields.Dict(required=True, metadata={"description": "One DataIntegrityProof, cryptosuite eddsa-jcs-2022"})
 
     @post_load(pass_original=True)
@@ -426,16 +514,28 @@ class BadgeCredentialSchema(Schema):
 
 
 class BadgeCheckSchema(Schema):
-    genuine = fields.Boolean(metadata={"description": "The proof holds and was made with one of this deployment's "
-                                                     "keys (the current one, or one retired since)"})
+    genuine = fields.Boolean(
+        metadata={
+            "description": "The proof holds and was made with one of this deployment's "
+            "keys (the current one, or one retired since)"
+        }
+    )
     message = fields.String(metadata={"description": "Why it is or is not genuine"})
-    key_id = fields.String(allow_none=True, metadata={
-        "description": "The deployment's key the proof was made with (null: none of this deployment's keys)"})
-    code = fields.String(allow_none=True, metadata={"description": "When genuine and issued here: its verification "
-                                                                   "code, as printed"})
-    verify_url = fields.String(allow_none=True, metadata={"description": "When genuine and issued here: the "
-                                                                         "award's verification page"})
-    status = fields.String(allow_none=True, metadata={"enum": ["current", "revoked", None],
-                                                      "description": "When genuine and issued here: the award's "
-                                                                     "status now (current or revoked)"})
+    key_id = fields.String(
+        allow_none=True,
+        metadata={"description": "The deployment's key the proof was made with (null: none of this deployment's keys)"},
+    )
+    code = fields.String(
+        allow_none=True, metadata={"description": "When genuine and issued here: its verification code, as printed"}
+    )
+    verify_url = fields.String(
+        allow_none=True, metadata={"description": "When genuine and issued here: the award's verification page"}
+    )
+    status = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": ["current", "revoked", None],
+            "description": "When genuine and issued here: the award's status now (current or revoked)",
+        },
+    )
     revoked_on = fields.Date(allow_none=True)

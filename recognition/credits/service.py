@@ -44,6 +44,7 @@ PERSONAL_KINDS = frozenset({"mentor_training", "mentoring_preparation", "other",
 
 # Frameworks and profiles ---------------------------------------------------------------
 
+
 def frameworks() -> dict[str, Framework]:
     """Every framework, the instance's overriding the package's, loaded once per app."""
     found = current_app.extensions.get("recognition.frameworks")
@@ -56,8 +57,11 @@ def frameworks() -> dict[str, Framework]:
 def framework(framework_id: str, field: str = "framework") -> Framework:
     found = frameworks().get(framework_id)
     if found is None:
-        raise DomainError.field(field, f"must be one of {', '.join(sorted(frameworks()))}",
-                                f"There is no credit framework {framework_id!r}.")
+        raise DomainError.field(
+            field,
+            f"must be one of {', '.join(sorted(frameworks()))}",
+            f"There is no credit framework {framework_id!r}.",
+        )
     return found
 
 
@@ -84,16 +88,20 @@ def set_profile(person_id: int, framework_id: str, cycle_start: date | None, act
         version = chosen.version_on(cycle_start)
         if version is None and any(v.cycle for v in chosen.versions):
             first = chosen.versions[0].effective_from
-            raise DomainError.field("cycle_start", f"must be on or after {first.isoformat()}, when {chosen.name} begins")
+            raise DomainError.field(
+                "cycle_start", f"must be on or after {first.isoformat()}, when {chosen.name} begins"
+            )
         if version is None or version.cycle is None:
             raise DomainError.field("cycle_start", f"{chosen.name} has no cycles; leave the cycle start empty")
         first_day = rules.year_span(version, rules.year_of(version, cycle_start))[0]
         if cycle_start != first_day:
             # Cycles run on the framework's years (MOC: calendar years; Mainpro+: July-June).
             raise DomainError.field(
-                "cycle_start", f"must be {rules.day_month(first_day)}, the first day of a {chosen.name} year",
+                "cycle_start",
+                f"must be {rules.day_month(first_day)}, the first day of a {chosen.name} year",
                 f"{chosen.name} cycles start on {rules.day_month(first_day)}: your cycle starting in "
-                f"{cycle_start:%B %Y} began on {first_day.isoformat()}. Enter that date.")
+                f"{cycle_start:%B %Y} began on {first_day.isoformat()}. Enter that date.",
+            )
         if cycle_start > rules.add_years(now.date(), 1):
             raise DomainError.field("cycle_start", "must not be more than a year ahead")
     row = db.session.get(CreditProfile, person_id)
@@ -106,6 +114,7 @@ def set_profile(person_id: int, framework_id: str, cycle_start: date | None, act
 
 
 # Activities ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Source:
@@ -147,10 +156,14 @@ def activities_of(person_ids: list[int] | None = None) -> dict[int, list[tuple[S
         statement = statement.where(LedgerEntry.person_id.in_(person_ids))
     rows = db.session.execute(statement).all()
     reflection_ids = [entry.id for entry, _, _ in rows if entry.kind == "feedback_reflection"]
-    reflections = {
-        r.ledger_entry_id: r
-        for r in db.session.scalars(select(Reflection).where(Reflection.ledger_entry_id.in_(reflection_ids)))
-    } if reflection_ids else {}
+    reflections = (
+        {
+            r.ledger_entry_id: r
+            for r in db.session.scalars(select(Reflection).where(Reflection.ledger_entry_id.in_(reflection_ids)))
+        }
+        if reflection_ids
+        else {}
+    )
     found: dict[int, list[tuple[Source, rules.Activity]]] = defaultdict(list)
     for entry, mentee_id, confirmed in rows:
         reflection = reflections.get(entry.id)
@@ -162,7 +175,9 @@ def activities_of(person_ids: list[int] | None = None) -> dict[int, list[tuple[S
             confirmed=bool(confirmed),
             accredited=bool(entry.accreditation),
             report_met_k=reflection is not None and reflection.source == "report",
-            external_source=reflection.source_name if reflection is not None and reflection.source == "external" else None,
+            external_source=reflection.source_name
+            if reflection is not None and reflection.source == "external"
+            else None,
             mentee_id=mentee_id,
         )
         found[entry.person_id].append((_source(entry, reflection), activity))
@@ -196,12 +211,15 @@ class Credited:
     credit: rules.Credit
 
 
-def credits_for(framework_: Framework, sourced: list[tuple[Source, rules.Activity]], cycle_start: date | None) -> list[Credited]:
+def credits_for(
+    framework_: Framework, sourced: list[tuple[Source, rules.Activity]], cycle_start: date | None
+) -> list[Credited]:
     computed = rules.compute_credits(framework_, [activity for _, activity in sourced], cycle_start)
     return [Credited(source, credit) for (source, _), credit in zip(sourced, computed)]
 
 
 # Summaries ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -225,8 +243,12 @@ def summary(person_id: int, today: date, framework_id: str | None = None) -> Sum
     years = []
     for year in sorted(sums.by_year, reverse=True):
         version = _version_for_year(chosen, year)
-        sections = [(label, sums.by_year_section.get((year, key), rules.ZERO)) for key, label in version.sections.items()]
-        years.append({"year": year, "label": rules.year_label(version, year), "total": sums.by_year[year], "sections": sections})
+        sections = [
+            (label, sums.by_year_section.get((year, key), rules.ZERO)) for key, label in version.sections.items()
+        ]
+        years.append(
+            {"year": year, "label": rules.year_label(version, year), "total": sums.by_year[year], "sections": sections}
+        )
     progress, note = None, ""
     current = chosen.version_on(today)
     if current is None or current.cycle is None:
@@ -240,14 +262,18 @@ def summary(person_id: int, today: date, framework_id: str | None = None) -> Sum
         if saved is not None and cycle_start != rules.year_span(saved, rules.year_of(saved, cycle_start))[0]:
             # Saved before cycle starts were checked: counted as saved, and said so.
             first_day = rules.year_span(saved, rules.year_of(saved, cycle_start))[0]
-            note = (f"Your cycle start {cycle_start.isoformat()} is not {rules.day_month(first_day)}, the first day of "
-                    f"a {chosen.name} year: your cycle most likely began on {first_day.isoformat()}. "
-                    "Set it again below.")
+            note = (
+                f"Your cycle start {cycle_start.isoformat()} is not {rules.day_month(first_day)}, the first day of "
+                f"a {chosen.name} year: your cycle most likely began on {first_day.isoformat()}. "
+                "Set it again below."
+            )
         if cycle_start is None:
             since = "your earliest credited activity" if anchor else "this year, as nothing is credited yet"
-            note = (f"Your cycle start is not set, so this assumes cycles counted from {since}: the current one "
-                    f"starts {start.isoformat()}, and per-cycle limits count from the same date. "
-                    "Set it below to match your MAINPORT record.")
+            note = (
+                f"Your cycle start is not set, so this assumes cycles counted from {since}: the current one "
+                f"starts {start.isoformat()}, and per-cycle limits count from the same date. "
+                "Set it below to match your MAINPORT record."
+            )
     return Summary(person_id, chosen, profile, credited, years, progress, note)
 
 
@@ -267,6 +293,7 @@ def period_of(framework_: Framework, year: int) -> tuple[date, date, str]:
 
 # Statements: building -------------------------------------------------------------------
 
+
 def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
@@ -284,7 +311,7 @@ def new_code() -> str:
 
 
 def format_code(code: str) -> str:
-    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def normalise_code(text: str) -> str:
@@ -322,18 +349,30 @@ def basis(person: Person, framework_: Framework, year: int, credited: list[Credi
         by_section[c.credit.section] += c.credit.credits
     return {
         "person": {"id": person.id, "name": person.name},
-        "framework": {"id": framework_.id, "name": framework_.name, "unit": framework_.unit,
-                      "version": version.effective_from.isoformat()},
+        "framework": {
+            "id": framework_.id,
+            "name": framework_.name,
+            "unit": framework_.unit,
+            "version": version.effective_from.isoformat(),
+        },
         "period": {"year": year, "label": label, "start": start.isoformat(), "end": end.isoformat()},
-        "sections": [{"id": key, "label": name, "credits": _money(by_section.get(key, rules.ZERO))}
-                     for key, name in version.sections.items()],
+        "sections": [
+            {"id": key, "label": name, "credits": _money(by_section.get(key, rules.ZERO))}
+            for key, name in version.sections.items()
+        ],
         "total": _money(sum(by_section.values(), rules.ZERO)),
         "activities": [
             {
-                "entry_id": c.source.entry_id, "entry_hash": c.source.entry_hash, "date": c.source.on.isoformat(),
-                "kind": c.source.kind, "title": c.source.title, "minutes": c.source.minutes,
-                "hours": _money(Decimal(c.source.minutes) / 60), "section": c.credit.section,
-                "credits": _money(c.credit.credits), "note": c.credit.reason,
+                "entry_id": c.source.entry_id,
+                "entry_hash": c.source.entry_hash,
+                "date": c.source.on.isoformat(),
+                "kind": c.source.kind,
+                "title": c.source.title,
+                "minutes": c.source.minutes,
+                "hours": _money(Decimal(c.source.minutes) / 60),
+                "section": c.credit.section,
+                "credits": _money(c.credit.credits),
+                "note": c.credit.reason,
             }
             for c in counted
         ],
@@ -369,8 +408,15 @@ def latest(person_id: int, framework_id: str, year: int) -> Statement | None:
     )
 
 
-def prepare(person: Person, framework_id: str, year: int, actor: Actor, now: datetime,
-            reissue: bool = False, credited: list[Credited] | None = None) -> Prepared:
+def prepare(
+    person: Person,
+    framework_id: str,
+    year: int,
+    actor: Actor,
+    now: datetime,
+    reissue: bool = False,
+    credited: list[Credited] | None = None,
+) -> Prepared:
     """Compute, sign and render a statement without writing anything.
 
     Refuses a year with no credits, a second statement unless ``reissue``, and a
@@ -385,17 +431,24 @@ def prepare(person: Person, framework_id: str, year: int, actor: Actor, now: dat
         credited = credits_for(chosen, activities_of([person.id]).get(person.id, []), cycle_start)
     counted = basis(person, chosen, year, credited)
     if not counted["activities"]:
-        raise DomainError.field("year", f"has no {chosen.unit} under {chosen.name} to put on a statement",
-                                f"{person.name} has no {chosen.unit} under {chosen.name} in {counted['period']['label']}.")
+        raise DomainError.field(
+            "year",
+            f"has no {chosen.unit} under {chosen.name} to put on a statement",
+            f"{person.name} has no {chosen.unit} under {chosen.name} in {counted['period']['label']}.",
+        )
     basis_hash = sha256(canonical(counted))
     previous = latest(person.id, chosen.id, year)
     if previous is not None:
         if not reissue:
-            raise Conflict(f"Statement {previous.number} already covers this year; re-issue it to replace it.",
-                           {"year": [f"already has statement {previous.number}"]})
+            raise Conflict(
+                f"Statement {previous.number} already covers this year; re-issue it to replace it.",
+                {"year": [f"already has statement {previous.number}"]},
+            )
         if previous.basis_hash == basis_hash and not is_revoked(previous.id):
-            raise Conflict(f"Nothing has changed since statement {previous.number}: it is still current.",
-                           {"year": [f"statement {previous.number} already says this"]})
+            raise Conflict(
+                f"Nothing has changed since statement {previous.number}: it is still current.",
+                {"year": [f"statement {previous.number} already says this"]},
+            )
     version = previous.version + 1 if previous else 1
     code = new_code()
     head = ledger.head()
@@ -406,8 +459,11 @@ def prepare(person: Person, framework_id: str, year: int, actor: Actor, now: dat
         "number": number_for(chosen.id, year, person.id, version),
         "version": version,
         "supersedes": previous.number if previous else None,
-        "issuer": {"department": current_app.config["DEPARTMENT_NAME"],
-                   "base_url": links.base_url(), "key_id": key.key_id},
+        "issuer": {
+            "department": current_app.config["DEPARTMENT_NAME"],
+            "base_url": links.base_url(),
+            "key_id": key.key_id,
+        },
         **counted,
         "ledger_head": {"seq": head["seq"], "hash": head["hash"]},
         "issued_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -417,8 +473,22 @@ def prepare(person: Person, framework_id: str, year: int, actor: Actor, now: dat
     from .certificate import render  # reportlab is imported only when a PDF is made
 
     pdf = render(document, certificate_settings())
-    return Prepared(person.id, chosen.id, year, version, previous.id if previous else None, code, basis_hash,
-                    document, content, key.sign(content), key.key_id, pdf, actor.person_id, now)
+    return Prepared(
+        person.id,
+        chosen.id,
+        year,
+        version,
+        previous.id if previous else None,
+        code,
+        basis_hash,
+        document,
+        content,
+        key.sign(content),
+        key.key_id,
+        pdf,
+        actor.person_id,
+        now,
+    )
 
 
 def certificate_settings() -> dict:
@@ -436,28 +506,44 @@ def store(prepared: Prepared) -> Statement:
     same statement was stored since it was prepared. One flush: all or nothing."""
     previous = latest(prepared.person_id, prepared.framework_id, prepared.year)
     if (previous.id if previous else None) != prepared.supersedes_id:
-        raise Conflict("Another version of this statement was issued meanwhile; try again.",
-                       {"year": ["was issued meanwhile"]})
+        raise Conflict(
+            "Another version of this statement was issued meanwhile; try again.", {"year": ["was issued meanwhile"]}
+        )
     document = prepared.document
     row = Statement(
-        number=document["number"], person_id=prepared.person_id, framework_id=prepared.framework_id,
-        year=prepared.year, version=prepared.version, supersedes_id=prepared.supersedes_id, code=prepared.code,
-        basis_hash=prepared.basis_hash, total=document["total"], document=prepared.content.decode("utf-8"),
-        content_hash=sha256(prepared.content), signature=prepared.signature, key_id=prepared.key_id,
-        ledger_seq=document["ledger_head"]["seq"], ledger_hash=document["ledger_head"]["hash"],
-        pdf=prepared.pdf, pdf_sha256=sha256(prepared.pdf), issued_at=prepared.issued_at,
+        number=document["number"],
+        person_id=prepared.person_id,
+        framework_id=prepared.framework_id,
+        year=prepared.year,
+        version=prepared.version,
+        supersedes_id=prepared.supersedes_id,
+        code=prepared.code,
+        basis_hash=prepared.basis_hash,
+        total=document["total"],
+        document=prepared.content.decode("utf-8"),
+        content_hash=sha256(prepared.content),
+        signature=prepared.signature,
+        key_id=prepared.key_id,
+        ledger_seq=document["ledger_head"]["seq"],
+        ledger_hash=document["ledger_head"]["hash"],
+        pdf=prepared.pdf,
+        pdf_sha256=sha256(prepared.pdf),
+        issued_at=prepared.issued_at,
         issued_by_id=prepared.issued_by_id,
     )
     try:
         with db.session.begin_nested():
             db.session.add(row)
     except IntegrityError:
-        raise Conflict("Another version of this statement was issued meanwhile; try again.",
-                       {"year": ["was issued meanwhile"]}) from None
+        raise Conflict(
+            "Another version of this statement was issued meanwhile; try again.", {"year": ["was issued meanwhile"]}
+        ) from None
     return row
 
 
-def issue(person_id: int, framework_id: str, year: int, actor: Actor, now: datetime, reissue: bool = False) -> Statement:
+def issue(
+    person_id: int, framework_id: str, year: int, actor: Actor, now: datetime, reissue: bool = False
+) -> Statement:
     """Issue (or re-issue) a person's statement. The owner issues their own; an admin
     anyone's."""
     person = db.session.get(Person, person_id)
@@ -467,6 +553,7 @@ def issue(person_id: int, framework_id: str, year: int, actor: Actor, now: datet
 
 
 # Statements: state and access ------------------------------------------------------------
+
 
 def is_revoked(statement_id: int) -> bool:
     return db.session.get(StatementRevocation, statement_id) is not None
@@ -499,10 +586,14 @@ def statuses(statement_ids: list[int]) -> dict[int, str]:
     """Status for many statements in two queries."""
     if not statement_ids:
         return {}
-    revoked = set(db.session.scalars(
-        select(StatementRevocation.statement_id).where(StatementRevocation.statement_id.in_(statement_ids))))
-    superseded = set(db.session.scalars(
-        select(Statement.supersedes_id).where(Statement.supersedes_id.in_(statement_ids))))
+    revoked = set(
+        db.session.scalars(
+            select(StatementRevocation.statement_id).where(StatementRevocation.statement_id.in_(statement_ids))
+        )
+    )
+    superseded = set(
+        db.session.scalars(select(Statement.supersedes_id).where(Statement.supersedes_id.in_(statement_ids)))
+    )
     return {i: "revoked" if i in revoked else "superseded" if i in superseded else "current" for i in statement_ids}
 
 
@@ -511,8 +602,9 @@ def where_status(query, status: str):
     newer = aliased(Statement)
     revoked = exists().where(StatementRevocation.statement_id == Statement.id)
     superseded = exists().where(newer.supersedes_id == Statement.id)
-    return query.where({"revoked": revoked, "superseded": ~revoked & superseded,
-                        "current": ~revoked & ~superseded}[status])
+    return query.where(
+        {"revoked": revoked, "superseded": ~revoked & superseded, "current": ~revoked & ~superseded}[status]
+    )
 
 
 def revoke(statement: Statement, reason: str, actor: Actor, now: datetime) -> StatementRevocation:
@@ -530,7 +622,9 @@ def revoke(statement: Statement, reason: str, actor: Actor, now: datetime) -> St
         with db.session.begin_nested():
             db.session.add(row)
     except IntegrityError:  # revoked by someone else a moment ago
-        raise Conflict(f"Statement {statement.number} is already revoked.", {"statement": ["is already revoked"]}) from None
+        raise Conflict(
+            f"Statement {statement.number} is already revoked.", {"statement": ["is already revoked"]}
+        ) from None
     return row
 
 
@@ -556,8 +650,14 @@ def count_verification(remote_addr: str | None, now: datetime, field: str = "cod
     """One more verification request from this address (page or API); 429 beyond the
     configured limit. The caller commits, so failed lookups count too."""
     config = current_app.config
-    ratelimit.hit("verify", remote_addr or "unknown", config["VERIFY_RATE_LIMIT"],
-                  config["VERIFY_RATE_WINDOW_SECONDS"], now, field=field)
+    ratelimit.hit(
+        "verify",
+        remote_addr or "unknown",
+        config["VERIFY_RATE_LIMIT"],
+        config["VERIFY_RATE_WINDOW_SECONDS"],
+        now,
+        field=field,
+    )
 
 
 def same_pdf(data: bytes, pdf_sha256: str) -> bool | None:
@@ -644,14 +744,18 @@ def verification(code: str) -> dict | None:
 
 # The year-end batch ---------------------------------------------------------------------------
 
+
 def eligible(year: int, framework_id: str | None = None) -> list[tuple[int, str]]:
     """(person, framework) pairs with credits in ``year`` and no statement yet: each
     person's own framework, or ``framework_id`` for everyone."""
     everyone = activities_of(None)
     profiles = {row.person_id: row for row in db.session.scalars(select(CreditProfile))}
     default = current_app.config["CREDIT_FRAMEWORK"]
-    issued = set(db.session.execute(
-        select(Statement.person_id, Statement.framework_id).where(Statement.year == year).distinct()).all())
+    issued = set(
+        db.session.execute(
+            select(Statement.person_id, Statement.framework_id).where(Statement.year == year).distinct()
+        ).all()
+    )
     pairs = []
     for person_id, sourced in everyone.items():
         profile = profiles.get(person_id)

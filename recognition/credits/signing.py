@@ -77,9 +77,9 @@ def key_id(public: Ed25519PublicKey) -> str:
 
 
 def public_pem(public: Ed25519PublicKey) -> str:
-    return public.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode("ascii")
+    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode(
+        "ascii"
+    )
 
 
 def load_public_pem(text: str | bytes) -> Ed25519PublicKey:
@@ -97,13 +97,16 @@ def verify(public: Ed25519PublicKey, message: bytes, signature: str) -> bool:
     return True
 
 
-
 # --- errors ------------------------------------------------------------------------------
 
-MISSING = ("is missing: on a new deployment run `recognition init`; otherwise restore it from the backup, "
-           "or replace a lost key with `recognition keys rotate --lost`")
-UNREADABLE = ("cannot be loaded: it must be an unencrypted Ed25519 private key in PEM; restore it from the "
-              "backup, or replace it with `recognition keys rotate --lost`")
+MISSING = (
+    "is missing: on a new deployment run `recognition init`; otherwise restore it from the backup, "
+    "or replace a lost key with `recognition keys rotate --lost`"
+)
+UNREADABLE = (
+    "cannot be loaded: it must be an unencrypted Ed25519 private key in PEM; restore it from the "
+    "backup, or replace it with `recognition keys rotate --lost`"
+)
 RING_UNREADABLE = "cannot be read: restore signing-keys.json from the backup"
 CACHE = "recognition.signing"
 log = logging.getLogger(__name__)
@@ -116,10 +119,12 @@ class KeyUnavailable(DomainError):
     status = 503
 
     @classmethod
-    def of_key(cls, rule: str) -> "KeyUnavailable":
+    def of_key(cls, rule: str) -> KeyUnavailable:
         state, remedy = rule.split(": ", 1)
-        return cls(f"Nothing can be signed now: the signing key {state}. The operator must fix it ({remedy}).",
-                   {"signing_key": [rule]})
+        return cls(
+            f"Nothing can be signed now: the signing key {state}. The operator must fix it ({remedy}).",
+            {"signing_key": [rule]},
+        )
 
 
 # --- the key ring ------------------------------------------------------------------------
@@ -146,8 +151,13 @@ class PublishedKey:
         return public_pem(self.public)
 
     def as_json(self) -> dict:
-        return {"key_id": self.key_id, "algorithm": ALGORITHM, "public_key_pem": self.public_pem(),
-                "valid_from": _iso(self.valid_from), "valid_until": _iso(self.valid_until)}
+        return {
+            "key_id": self.key_id,
+            "algorithm": ALGORITHM,
+            "public_key_pem": self.public_pem(),
+            "valid_from": _iso(self.valid_from),
+            "valid_until": _iso(self.valid_until),
+        }
 
 
 def _aware(moment: datetime) -> datetime:
@@ -176,8 +186,12 @@ def read_ring(path: Path) -> list[PublishedKey]:
     except FileNotFoundError:
         return []
     try:
-        return [PublishedKey(load_public_pem(entry["public_key_pem"]), _moment(entry["valid_from"]),
-                             _moment(entry["valid_until"])) for entry in data["keys"]]
+        return [
+            PublishedKey(
+                load_public_pem(entry["public_key_pem"]), _moment(entry["valid_from"]), _moment(entry["valid_until"])
+            )
+            for entry in data["keys"]
+        ]
     except (KeyError, TypeError, AttributeError, UnsupportedAlgorithm) as error:
         raise ValueError(f"{path} is not a key ring: {error!r}") from None
 
@@ -217,8 +231,9 @@ def _locked(folder: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _with_current(ring: list[PublishedKey], current: Ed25519PublicKey, since: datetime | None,
-                  now: datetime) -> list[PublishedKey]:
+def _with_current(
+    ring: list[PublishedKey], current: Ed25519PublicKey, since: datetime | None, now: datetime
+) -> list[PublishedKey]:
     """``ring`` with ``current`` recorded: unchanged if it is there already; else added as
     the open key from ``since`` (None: from before the ring was kept), any other open one
     (a rotation cut short) closing ``now``."""
@@ -237,8 +252,9 @@ def _new_private_pem() -> bytes:
     )
 
 
-def ensure_key(folder: str | Path, configured: str | None = None,
-               now: datetime | None = None) -> tuple[SigningKey, bool]:
+def ensure_key(
+    folder: str | Path, configured: str | None = None, now: datetime | None = None
+) -> tuple[SigningKey, bool]:
     """The key at ``configured`` (or ``<folder>/signing-key.pem``), made now if missing,
     and listed in the key ring. This is ``recognition init``'s; nothing else makes a key.
 
@@ -272,7 +288,9 @@ def ensure_key(folder: str | Path, configured: str | None = None,
     return key, made
 
 
-def rotate(folder: str | Path, configured: str | None, now: datetime, lost: bool = False) -> tuple[PublishedKey | None, SigningKey]:
+def rotate(
+    folder: str | Path, configured: str | None, now: datetime, lost: bool = False
+) -> tuple[PublishedKey | None, SigningKey]:
     """Replace the signing key with a new one. The old public key stays in the ring,
     closed at ``now``, so everything it signed still verifies; the old private key is
     gone. A key that is missing or cannot be loaded is replaced only when ``lost`` (an
@@ -307,8 +325,12 @@ def rotate(folder: str | Path, configured: str | None, now: datetime, lost: bool
         ring.append(PublishedKey(new.public, now, None))
         _write_ring(ring_path(folder), ring)
     retired = next((entry for entry in ring if old is not None and entry.key_id == old.key_id), None)
-    log.warning("Rotated the signing key: %s retired, %s signs from %s",
-                retired.key_id if retired else "a lost key", new.key_id, _iso(now))
+    log.warning(
+        "Rotated the signing key: %s retired, %s signs from %s",
+        retired.key_id if retired else "a lost key",
+        new.key_id,
+        _iso(now),
+    )
     return retired, new
 
 
@@ -362,8 +384,10 @@ def app_key(app) -> SigningKey:
     entry = next((entry for entry in _ring(app) if entry.key_id == key.key_id), None)
     if entry is not None and not entry.current:
         app.logger.error("The signing key %s is key %s, retired on %s", path, key.key_id, _iso(entry.valid_until))
-        raise KeyUnavailable.of_key(f"was retired on {_iso(entry.valid_until)}: restore the current key from the "
-                                    "backup (`recognition keys list` names it), or run `recognition keys rotate`")
+        raise KeyUnavailable.of_key(
+            f"was retired on {_iso(entry.valid_until)}: restore the current key from the "
+            "backup (`recognition keys list` names it), or run `recognition keys rotate`"
+        )
     return key
 
 
@@ -383,9 +407,11 @@ def _ring(app) -> list[PublishedKey]:
         return []
     except (OSError, ValueError) as error:
         app.logger.error("The key ring %s cannot be read: %s", path, error)
-        raise KeyUnavailable("The list of this deployment's signing keys cannot be read, so nothing can be "
-                             "verified or signed now: the operator must restore it from the backup.",
-                             {"signing_keys": [RING_UNREADABLE]}) from None
+        raise KeyUnavailable(
+            "The list of this deployment's signing keys cannot be read, so nothing can be "
+            "verified or signed now: the operator must restore it from the backup.",
+            {"signing_keys": [RING_UNREADABLE]},
+        ) from None
 
 
 def published(app) -> list[PublishedKey]:
@@ -427,8 +453,10 @@ def retired_before(key: PublishedKey, signed_at) -> str | None:
     except (TypeError, ValueError, AttributeError):
         return f"it does not say when it was signed, and key {key.key_id} was retired on {_iso(key.valid_until)}"
     if moment > _aware(key.valid_until) + SKEW:
-        return (f"it says it was signed on {_iso(moment)}, after key {key.key_id} was retired on "
-                f"{_iso(key.valid_until)}: the key may have been taken, do not trust it")
+        return (
+            f"it says it was signed on {_iso(moment)}, after key {key.key_id} was retired on "
+            f"{_iso(key.valid_until)}: the key may have been taken, do not trust it"
+        )
     return None
 
 

@@ -19,7 +19,11 @@ from ..parsing import Blueprint
 from . import service
 from .models import Statement
 from .schemas import (
-    RevocationInSchema, SignedStatementSchema, StatementArgsSchema, StatementInSchema, StatementPageSchema,
+    RevocationInSchema,
+    SignedStatementSchema,
+    StatementArgsSchema,
+    StatementInSchema,
+    StatementPageSchema,
     StatementSchema,
 )
 
@@ -29,20 +33,32 @@ blp = Blueprint("statements_api", __name__, description="Credit statements: issu
 
 def links(statement: Statement) -> dict:
     here = f"/api/v1/statements/{statement.id}"
-    return {"self": here, "pdf": f"{here}/pdf", "signed": f"{here}/signed", "verify": service.verify_url(statement.code)}
+    return {
+        "self": here,
+        "pdf": f"{here}/pdf",
+        "signed": f"{here}/signed",
+        "verify": service.verify_url(statement.code),
+    }
 
 
 def item_view(statement: Statement, status: str) -> dict:
     found = service.frameworks().get(statement.framework_id)
     return {
-        "id": statement.id, "number": statement.number,
+        "id": statement.id,
+        "number": statement.number,
         "person": {"id": statement.person_id, "name": statement.person.name},
-        "framework": {"id": statement.framework_id, "name": found.name if found else statement.framework_id,
-                      "unit": found.unit if found else "credits"},
+        "framework": {
+            "id": statement.framework_id,
+            "name": found.name if found else statement.framework_id,
+            "unit": found.unit if found else "credits",
+        },
         "year": statement.year,
         "period": service.period_of(found, statement.year)[2] if found else str(statement.year),
-        "version": statement.version, "status": status, "total": statement.total,
-        "issued_at": statement.issued_at, "links": links(statement),
+        "version": statement.version,
+        "status": status,
+        "total": statement.total,
+        "issued_at": statement.issued_at,
+        "links": links(statement),
     }
 
 
@@ -65,8 +81,11 @@ def statement_view(statement: Statement) -> dict:
         "activities": document["activities"],
         "code": service.format_code(statement.code),
         "verify_url": service.verify_url(statement.code),
-        "content_hash": statement.content_hash, "pdf_sha256": statement.pdf_sha256, "key_id": statement.key_id,
-        "ledger_seq": statement.ledger_seq, "ledger_hash": statement.ledger_hash,
+        "content_hash": statement.content_hash,
+        "pdf_sha256": statement.pdf_sha256,
+        "key_id": statement.key_id,
+        "ledger_seq": statement.ledger_seq,
+        "ledger_hash": statement.ledger_hash,
     }
 
 
@@ -124,14 +143,21 @@ def get_statement(statement_id):
 
 
 @blp.get("/<int:statement_id>/pdf")
-@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
-              description="The PDF certificate, byte for byte as issued")
+@blp.response(
+    200,
+    {"type": "string", "format": "binary"},
+    content_type="application/pdf",
+    description="The PDF certificate, byte for byte as issued",
+)
 @errors_for(401, 404)
 def download_pdf(statement_id):
     """The PDF certificate, exactly as issued"""
     statement = service.get_statement(statement_id, api_actor())
-    return Response(statement.pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="statement-{statement.number}.pdf"'})
+    return Response(
+        statement.pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="statement-{statement.number}.pdf"'},
+    )
 
 
 @blp.get("/<int:statement_id>/signed")
@@ -142,8 +168,11 @@ def download_signed(statement_id):
     signature, to check offline with the key at GET /api/v1/verify/key"""
     statement = service.get_statement(statement_id, api_actor())
     text = json.dumps(service.signed_json(statement), ensure_ascii=False, indent=2) + "\n"
-    return Response(text, mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="statement-{statement.number}.json"'})
+    return Response(
+        text,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="statement-{statement.number}.json"'},
+    )
 
 
 @blp.post("/<int:statement_id>/revocation")

@@ -20,16 +20,23 @@ from sqlalchemy import select
 from ..apidoc import errors_for
 from ..awards import announce, badges
 from ..clock import utcnow
+from ..dossiers import service as dossiers
 from ..errors import DomainError, NotFound, respond
 from ..extensions import db
 from ..parsing import Blueprint
 from ..roster.sheets import size
-from ..dossiers import service as dossiers
 from . import service, signing
 from .models import Statement
 from .schemas import (
-    BadgeCheckSchema, BadgeCredentialSchema, KeyRingSchema, PdfCheckSchema, PdfUploadSchema, PublicKeySchema, SignedCheckSchema,
-    SignedStatementSchema, VerificationSchema,
+    BadgeCheckSchema,
+    BadgeCredentialSchema,
+    KeyRingSchema,
+    PdfCheckSchema,
+    PdfUploadSchema,
+    PublicKeySchema,
+    SignedCheckSchema,
+    SignedStatementSchema,
+    VerificationSchema,
 )
 from .verify_views import award_facts, dossier_facts
 
@@ -38,24 +45,56 @@ blp = Blueprint("verify_api", __name__, description="Verify a certificate by its
 
 UNKNOWN = "No certificate has this code: it is not genuine, or the code was mistyped."
 EXAMPLE = {
-    "genuine": True, "status": "current", "kind": "credit_statement", "number": "RCM-2025-00042-1",
-    "name": "Zoë Ångström-Nguyễn", "framework": "Royal College MOC Program", "period": "2025", "credits": "12.50",
-    "unit": "credits", "sections": [{"id": "section_3", "label": "Section 3: Assessment", "credits": "4.50"}],
-    "issued_on": "2026-01-01", "revoked_on": None, "current_number": None, "current_verify_url": None,
-    "content_hash": "…", "pdf_sha256": "…", "key_id": "…",
+    "genuine": True,
+    "status": "current",
+    "kind": "credit_statement",
+    "number": "RCM-2025-00042-1",
+    "name": "Zoë Ångström-Nguyễn",
+    "framework": "Royal College MOC Program",
+    "period": "2025",
+    "credits": "12.50",
+    "unit": "credits",
+    "sections": [{"id": "section_3", "label": "Section 3: Assessment", "credits": "4.50"}],
+    "issued_on": "2026-01-01",
+    "revoked_on": None,
+    "current_number": None,
+    "current_verify_url": None,
+    "content_hash": "…",
+    "pdf_sha256": "…",
+    "key_id": "…",
 }
 AWARD_EXAMPLE = {
-    "genuine": True, "status": "current", "kind": "award", "name": "Zoë Ångström-Nguyễn",
-    "award": "Mentor of the Year", "year": 2026, "awarded_on": "2026-05-15", "issuer": "Department of Medicine",
-    "code": "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ", "revoked_on": None, "content_hash": "…", "pdf_sha256": "…", "key_id": "…",
+    "genuine": True,
+    "status": "current",
+    "kind": "award",
+    "name": "Zoë Ångström-Nguyễn",
+    "award": "Mentor of the Year",
+    "year": 2026,
+    "awarded_on": "2026-05-15",
+    "issuer": "Department of Medicine",
+    "code": "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ",
+    "revoked_on": None,
+    "content_hash": "…",
+    "pdf_sha256": "…",
+    "key_id": "…",
 }
 
 DOSSIER_EXAMPLE = {
-    "genuine": True, "status": "superseded", "kind": "dossier", "number": "DOS-00042-20210701-20260630-1",
-    "name": "Zoë Ångström-Nguyễn", "period": "2021-07-01 to 2026-06-30", "period_start": "2021-07-01",
-    "period_end": "2026-06-30", "issued_on": "2026-07-02", "revoked_on": None,
-    "current_number": "DOS-00042-20210701-20260630-2", "current_verify_url": "https://mentoring.example.org/verify/…",
-    "content_hash": "…", "pdf_sha256": "…", "key_id": "…",
+    "genuine": True,
+    "status": "superseded",
+    "kind": "dossier",
+    "number": "DOS-00042-20210701-20260630-1",
+    "name": "Zoë Ångström-Nguyễn",
+    "period": "2021-07-01 to 2026-06-30",
+    "period_start": "2021-07-01",
+    "period_end": "2026-06-30",
+    "issued_on": "2026-07-02",
+    "revoked_on": None,
+    "current_number": "DOS-00042-20210701-20260630-2",
+    "current_verify_url": "https://mentoring.example.org/verify/…",
+    "content_hash": "…",
+    "pdf_sha256": "…",
+    "key_id": "…",
 }
 
 
@@ -87,9 +126,19 @@ def key_ring():
     count_request("key")
     keys = signing.published(current_app)
     current = signing.current_of(keys)
-    return {"algorithm": signing.ALGORITHM, "current_key_id": current.key_id if current else None,
-            "keys": [{**entry.as_json(), "valid_from": entry.valid_from, "valid_until": entry.valid_until,
-                      "current": entry.current} for entry in keys]}
+    return {
+        "algorithm": signing.ALGORITHM,
+        "current_key_id": current.key_id if current else None,
+        "keys": [
+            {
+                **entry.as_json(),
+                "valid_from": entry.valid_from,
+                "valid_until": entry.valid_until,
+                "current": entry.current,
+            }
+            for entry in keys
+        ],
+    }
 
 
 @blp.post("/signed")
@@ -105,10 +154,19 @@ def check_signed(body):
     named = signing.named_by(body)
     key = signing.find(current_app, named)
     if key is None:
-        why = (f"it names key {named}, which is not one of the keys this department has signed with (see "
-               "/api/v1/verify/keys)" if named else "it names no signing key (key_id)")
-        return {"genuine": False, "key_id": None, "number": None, "status": None,
-                "message": f"not signed by this department: {why}"}
+        why = (
+            f"it names key {named}, which is not one of the keys this department has signed with (see "
+            "/api/v1/verify/keys)"
+            if named
+            else "it names no signing key (key_id)"
+        )
+        return {
+            "genuine": False,
+            "key_id": None,
+            "number": None,
+            "status": None,
+            "message": f"not signed by this department: {why}",
+        }
     genuine, message = service.check_signed(body, key.public)
     late = signing.retired_before(key, body["document"].get("issued_at")) if genuine else None
     if late:
@@ -146,13 +204,26 @@ def check_credential(credential):
     key_id = key.key_id if key else None
     found = award_facts(_code_in(credential["id"])) if genuine else None
     if found is None:
-        return {"genuine": genuine, "message": message, "key_id": key_id, "code": None, "verify_url": None,
-                "status": None, "revoked_on": None}
+        return {
+            "genuine": genuine,
+            "message": message,
+            "key_id": key_id,
+            "code": None,
+            "verify_url": None,
+            "status": None,
+            "revoked_on": None,
+        }
     if found["status"] == "revoked":
         message += f"; but the award was revoked on {found['revoked_on'].isoformat()}: do not rely on it"
-    return {"genuine": True, "message": message, "key_id": key_id, "code": found["code"],
-            "verify_url": service.verify_url(service.normalise_code(found["code"])), "status": found["status"],
-            "revoked_on": found["revoked_on"]}
+    return {
+        "genuine": True,
+        "message": message,
+        "key_id": key_id,
+        "code": found["code"],
+        "verify_url": service.verify_url(service.normalise_code(found["code"])),
+        "status": found["status"],
+        "revoked_on": found["revoked_on"],
+    }
 
 
 def _code_in(url) -> str:
@@ -177,11 +248,15 @@ def facts_for(code: str) -> dict | None:
 
 
 @blp.get("/<code>")
-@blp.response(200, VerificationSchema, examples={
-    "credit_statement": {"summary": "A credit statement", "value": EXAMPLE},
-    "award": {"summary": "An award", "value": AWARD_EXAMPLE},
-    "dossier": {"summary": "An issued dossier", "value": DOSSIER_EXAMPLE},
-})
+@blp.response(
+    200,
+    VerificationSchema,
+    examples={
+        "credit_statement": {"summary": "A credit statement", "value": EXAMPLE},
+        "award": {"summary": "An award", "value": AWARD_EXAMPLE},
+        "dossier": {"summary": "An issued dossier", "value": DOSSIER_EXAMPLE},
+    },
+)
 @errors_for(404, 429, public=True)
 def verify_code(code):
     """Whether a certificate is genuine, and its status. For a credit statement (kind
@@ -217,25 +292,36 @@ def compare_pdf(files, code):
     if dossier is not None:
         if same:
             return {"identical": True, "message": f"This PDF is byte for byte dossier {dossier.number} as issued."}
-        return {"identical": False, "message": f"This PDF is not dossier {dossier.number} as issued: it differs from "
-                                               "it. Trust the facts on the verification page, not the file."}
+        return {
+            "identical": False,
+            "message": f"This PDF is not dossier {dossier.number} as issued: it differs from "
+            "it. Trust the facts on the verification page, not the file.",
+        }
     if statement is None:
         cycle = grant.cycle
         issued = f"the {cycle.award.name} {cycle.year} certificate issued under code {service.format_code(grant.code)}"
         if same:
             return {"identical": True, "message": f"This PDF is byte for byte {issued}."}
-        return {"identical": False, "message": f"This PDF is not {issued}: it differs from it. Trust the facts on "
-                                               "the verification page, not the file."}
+        return {
+            "identical": False,
+            "message": f"This PDF is not {issued}: it differs from it. Trust the facts on "
+            "the verification page, not the file.",
+        }
     if same:
-        return {"identical": True,
-                "message": f"This PDF is byte for byte the certificate issued as {statement.number}."}
-    return {"identical": False,
-            "message": f"This PDF is not the one issued as {statement.number}: it differs from it. Trust the "
-                       "facts on the verification page, not the file."}
+        return {
+            "identical": True,
+            "message": f"This PDF is byte for byte the certificate issued as {statement.number}.",
+        }
+    return {
+        "identical": False,
+        "message": f"This PDF is not the one issued as {statement.number}: it differs from it. Trust the "
+        "facts on the verification page, not the file.",
+    }
 
 
 @blp.errorhandler(413)
 def too_large(error):
     limit = size(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
-    return respond(413, f"The upload is larger than {limit}: no certificate is that big.",
-                   {"file": [f"must be at most {limit}"]})
+    return respond(
+        413, f"The upload is larger than {limit}: no certificate is that big.", {"file": [f"must be at most {limit}"]}
+    )

@@ -79,9 +79,11 @@ def key_ring():
     """Every public key the department has signed with and the period each signed in, so
     a statement signed before a rotation is checked against the key it names."""
     keys = signing.published(current_app)
-    return {"algorithm": signing.ALGORITHM,
-            "current_key_id": current.key_id if (current := signing.current_of(keys)) else None,
-            "keys": [{**entry.as_json(), "current": entry.current} for entry in keys]}
+    return {
+        "algorithm": signing.ALGORITHM,
+        "current_key_id": current.key_id if (current := signing.current_of(keys)) else None,
+        "keys": [{**entry.as_json(), "current": entry.current} for entry in keys],
+    }
 
 
 @blp.route("/verify/<code>", methods=["GET", "POST"])

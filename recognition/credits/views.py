@@ -24,8 +24,16 @@ from ..people.models import Person
 from ..people.service import find_by_email
 from . import export, rules, service
 from .forms import (
-    EARLIEST_YEAR, YEAR, AdminIssueForm, ExportForm, IssueForm, PersonalWorkForm, ProfileForm, RevokeForm,
-    StatementFilterForm, framework_choices,
+    EARLIEST_YEAR,
+    YEAR,
+    AdminIssueForm,
+    ExportForm,
+    IssueForm,
+    PersonalWorkForm,
+    ProfileForm,
+    RevokeForm,
+    StatementFilterForm,
+    framework_choices,
 )
 from .models import Statement, StatementRevocation
 
@@ -34,6 +42,7 @@ PAGE_SIZE = 50
 
 
 # A person's own credits ------------------------------------------------------------------
+
 
 @blp.get("/credits")
 @login_required
@@ -76,8 +85,11 @@ def work():
             form.refused(error)
         else:
             db.session.commit()
-            flash(f"Logged: {entry.minutes} minutes of {_kind(entry.kind)} on {entry.occurred_on.isoformat()}, "
-                  f"ledger entry #{entry.seq}. Its credit is below.", "success")
+            flash(
+                f"Logged: {entry.minutes} minutes of {_kind(entry.kind)} on {entry.occurred_on.isoformat()}, "
+                f"ledger entry #{entry.seq}. Its credit is below.",
+                "success",
+            )
             return redirect(url_for("credits.mine"))
     return render_mine(actor, work_form=form, status=form.refusal_status)
 
@@ -90,8 +102,9 @@ def issue():
     form = IssueForm()
     if form.validate_on_submit():
         try:
-            statement = service.issue(actor.person_id, form.framework.data, form.year.data, actor, utcnow(),
-                                      reissue=form.replacing)
+            statement = service.issue(
+                actor.person_id, form.framework.data, form.year.data, actor, utcnow(), reissue=form.replacing
+            )
         except DomainError as error:
             db.session.rollback()
             form.refused(error, {"framework_id": "framework"})
@@ -115,8 +128,10 @@ def export_csv():
     return Response(
         export.to_csv(rows).encode("utf-8"),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="mainport-{framework_id}-{year}.csv"',
-                 "Cache-Control": "private, no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="mainport-{framework_id}-{year}.csv"',
+            "Cache-Control": "private, no-store",
+        },
     )
 
 
@@ -128,16 +143,21 @@ def render_mine(actor: Actor, *, profile_form=None, work_form=None, issue_form=N
     version = chosen.version_on(today) or chosen.versions[-1]
     this_year = rules.year_of(version, today)
     if profile_form is None:
-        profile_form = _profile_form(formdata=None, framework=summary.profile.framework_id,
-                                     cycle_start=summary.profile.cycle_start)
+        profile_form = _profile_form(
+            formdata=None, framework=summary.profile.framework_id, cycle_start=summary.profile.cycle_start
+        )
     statements = db.session.scalars(
-        select(Statement).where(Statement.person_id == actor.person_id)
+        select(Statement)
+        .where(Statement.person_id == actor.person_id)
         .order_by(Statement.year.desc(), Statement.framework_id, Statement.version.desc())
     ).all()
     states = service.statuses([s.id for s in statements])
     covered = {(s.framework_id, s.year) for s in statements}
-    to_issue = [row for row in summary.years
-                if (chosen.id, row["year"]) not in covered and service.period_of(chosen, row["year"])[1] < today]
+    to_issue = [
+        row
+        for row in summary.years
+        if (chosen.id, row["year"]) not in covered and service.period_of(chosen, row["year"])[1] < today
+    ]
     selector = ExportForm(formdata=request.args)
     export_year = summary.years[0]["year"] if summary.years else this_year
     if "year" in request.args:
@@ -237,11 +257,14 @@ def _kind(kind: str) -> str:
 def _issued(statement: Statement, whose: str = "") -> str:
     unit = service.framework(statement.framework_id).unit
     replaced = f", replacing version {statement.version - 1}" if statement.version > 1 else ""
-    return (f"Issued {whose}statement {statement.number} ({statement.total} {unit}){replaced}. "
-            "Download the certificate below; anyone can check it with its verification code.")
+    return (
+        f"Issued {whose}statement {statement.number} ({statement.total} {unit}){replaced}. "
+        "Download the certificate below; anyone can check it with its verification code."
+    )
 
 
 # One statement ---------------------------------------------------------------------------
+
 
 @blp.get("/credits/statements/<int:statement_id>")
 @login_required
@@ -283,13 +306,18 @@ def statement_json(statement_id: int):
 
 
 def _attachment(data: bytes, mimetype: str, filename: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "private, no-store",
-    })
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 # The administrators' list ------------------------------------------------------------------
+
 
 @blp.route("/admin/statements", methods=["GET", "POST"])
 @login_required
@@ -327,8 +355,11 @@ def revoke(statement_id: int):
             form.refused(error)
         else:
             db.session.commit()
-            flash(f"Revoked statement {found.number} of {found.person.name}. "
-                  "Its verification page now says so, with today's date.", "success")
+            flash(
+                f"Revoked statement {found.number} of {found.person.name}. "
+                "Its verification page now says so, with today's date.",
+                "success",
+            )
             return redirect(url_for("credits.admin_list", **query))
     return render_admin_list(actor, revoke_forms={statement_id: form}, status=form.refusal_status)
 
@@ -345,8 +376,9 @@ def _admin_issue(form: AdminIssueForm, actor: Actor):
         form.email.errors.append("must be the email of someone on the roster")
         return None
     try:
-        issued = service.issue(person.id, form.framework.data, form.year.data, actor, utcnow(),
-                               reissue=form.reissue.data)
+        issued = service.issue(
+            person.id, form.framework.data, form.year.data, actor, utcnow(), reissue=form.reissue.data
+        )
     except DomainError as error:
         db.session.rollback()
         form.refused(error, AdminIssueForm.ALIASES)
@@ -376,8 +408,14 @@ def render_admin_list(actor: Actor, *, issue_form=None, revoke_forms=None, statu
     )
     ids = [s.id for s in page["items"]]
     states = service.statuses(ids)
-    revocations = {r.statement_id: r for r in db.session.scalars(
-        select(StatementRevocation).where(StatementRevocation.statement_id.in_(ids)))} if ids else {}
+    revocations = (
+        {
+            r.statement_id: r
+            for r in db.session.scalars(select(StatementRevocation).where(StatementRevocation.statement_id.in_(ids)))
+        }
+        if ids
+        else {}
+    )
     revoke_forms = dict(revoke_forms or {})
     for statement_id in ids:
         if states[statement_id] != "revoked" and statement_id not in revoke_forms:

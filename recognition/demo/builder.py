@@ -45,7 +45,13 @@ DEMO_PASSWORD = "mentoring-demo"
 CHUNK = 2000
 # Tables whose ids the demo writes itself; PostgreSQL's sequences must then move past them.
 EXPLICIT_ID_TABLES = (
-    "divisions", "people", "mentorships", "ledger_entries", "feedback_requests", "feedback_releases", "reflections",
+    "divisions",
+    "people",
+    "mentorships",
+    "ledger_entries",
+    "feedback_requests",
+    "feedback_releases",
+    "reflections",
     "milestones",
 )
 
@@ -126,8 +132,15 @@ def _committees(rng: random.Random, dept: Department, featured: tuple[int, int] 
     return {"award_committee": award.id, "promotion_committee": promotion.id}
 
 
-def _write(dept: Department, ties, committees: dict[str, int], ledger_rows: list[dict], plan, reflections,
-           careers: milestones.Plan) -> None:
+def _write(
+    dept: Department,
+    ties,
+    committees: dict[str, int],
+    ledger_rows: list[dict],
+    plan,
+    reflections,
+    careers: milestones.Plan,
+) -> None:
     _step(f"Writing {len(dept.people)} people, their accounts and {len(ties)} mentorships")
     db.session.execute(insert(Division), dept.divisions)
     db.session.execute(insert(Person), [m.row() for m in _supervisors_first(dept)])
@@ -139,7 +152,10 @@ def _write(dept: Department, ties, committees: dict[str, int], ledger_rows: list
     password_hash = hash_password(DEMO_PASSWORD)
     db.session.execute(
         insert(Account),
-        [{"person_id": m.id, "password_hash": password_hash, "created_at": m.created_at, "disabled": False} for m in dept.people],
+        [
+            {"person_id": m.id, "password_hash": password_hash, "created_at": m.created_at, "disabled": False}
+            for m in dept.people
+        ],
     )
     grants = [{"person_id": dept.admin.id, "role": "admin"}]
     grants += [{"person_id": person, "role": role} for role, person in committees.items()]
@@ -151,7 +167,7 @@ def _write(dept: Department, ties, committees: dict[str, int], ledger_rows: list
     lock_for_append(db.session, LEDGER_LOCK)
     with click.progressbar(length=len(ledger_rows), label="Writing the ledger", file=sys.stderr) as bar:
         for start in range(0, len(ledger_rows), CHUNK):
-            chunk = ledger_rows[start:start + CHUNK]
+            chunk = ledger_rows[start : start + CHUNK]
             db.session.execute(insert(LedgerEntry), chunk)
             bar.update(len(chunk))
     feedback.write_reflections(reflections)
@@ -160,12 +176,15 @@ def _write(dept: Department, ties, committees: dict[str, int], ledger_rows: list
         db.session.execute(insert(Profile), careers.profiles)
     if is_postgresql(db.session):
         for table in EXPLICIT_ID_TABLES:
-            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
+            db.session.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+            )
 
 
 def _supervisors_first(dept: Department) -> list[Member]:
     """People in an order where everyone's supervisor is stored before them, so the
     foreign key holds row by row."""
+
     def depth(member: Member) -> int:
         steps = 0
         while member.supervisor_id is not None:

@@ -36,9 +36,11 @@ class Result:
     dossiers: int = 0
 
     def line(self) -> str:
-        return (f"Opened {self.opened} case{'' if self.opened == 1 else 's'} for the promotion committee "
-                f"({self.closed} closed); the candidates issued {self.dossiers} dossier"
-                f"{'' if self.dossiers == 1 else 's'}")
+        return (
+            f"Opened {self.opened} case{'' if self.opened == 1 else 's'} for the promotion committee "
+            f"({self.closed} closed); the candidates issued {self.dossiers} dossier"
+            f"{'' if self.dossiers == 1 else 's'}"
+        )
 
 
 def _at(day: date) -> datetime:
@@ -52,9 +54,14 @@ def build(rng: random.Random, today: date, ids: dict[str, int | None]) -> Result
     logins = {person for person in ids.values() if person is not None}
     mentors = set(db.session.scalars(select(Mentorship.mentor_id).distinct()))
     division = db.session.get(Person, director_id).division_id if director_id else None
-    pool = sorted((p for p in db.session.scalars(select(Person).where(Person.rank.in_(("assistant", "associate"))))
-                   if p.id in mentors and p.id not in logins and p.appointed_on is not None),
-                  key=lambda p: (p.division_id != division, p.id))
+    pool = sorted(
+        (
+            p
+            for p in db.session.scalars(select(Person).where(Person.rank.in_(("assistant", "associate"))))
+            if p.id in mentors and p.id not in logins and p.appointed_on is not None
+        ),
+        key=lambda p: (p.division_id != division, p.id),
+    )
     if len(pool) < 2:
         return Result(0, 0)
     near = [p for p in pool if p.division_id == division] or pool
@@ -66,24 +73,50 @@ def build(rng: random.Random, today: date, ids: dict[str, int | None]) -> Result
     if now_rank == RANKS[-1] or not settled:
         return Result(0, 0)
     rank_above = RANKS[RANKS.index(now_rank) + 1]
-    opened = [service.open_case({"candidate_id": candidate.id, "kind": "promotion", "target_rank": rank_above,
-                                 "due_on": today + timedelta(days=60),
-                                 "member_ids": _committee(rng, candidate.id, member_id, fulls, logins)},
-                                manager, _at(today - timedelta(days=14)))]
+    opened = [
+        service.open_case(
+            {
+                "candidate_id": candidate.id,
+                "kind": "promotion",
+                "target_rank": rank_above,
+                "due_on": today + timedelta(days=60),
+                "member_ids": _committee(rng, candidate.id, member_id, fulls, logins),
+            },
+            manager,
+            _at(today - timedelta(days=14)),
+        )
+    ]
     admin = load_actor(admin_id)
     others = [p for p in settled if p.rank == "assistant"] or settled
     other = rng.choice(others)
     cfar_candidate = rng.choice([p for p in others if p.id != other.id] or others)
     if cfar_candidate.id != other.id:
-        opened.append(service.open_case({"candidate_id": cfar_candidate.id, "kind": "cfar",
-                                         "due_on": today + timedelta(days=30),
-                                         "member_ids": _committee(rng, cfar_candidate.id, member_id, fulls, logins)},
-                                        admin, _at(today - timedelta(days=7))))
-    past = service.open_case({"candidate_id": other.id, "kind": "cfar", "due_on": today - timedelta(days=90),
-                              "period_start": other.appointed_on, "member_ids": [member_id]},
-                             admin, _at(today - timedelta(days=200)))
-    service.close(past, "CFAR passed; the committee's letter went to the chair.", admin,
-                  _at(today - timedelta(days=85)))
+        opened.append(
+            service.open_case(
+                {
+                    "candidate_id": cfar_candidate.id,
+                    "kind": "cfar",
+                    "due_on": today + timedelta(days=30),
+                    "member_ids": _committee(rng, cfar_candidate.id, member_id, fulls, logins),
+                },
+                admin,
+                _at(today - timedelta(days=7)),
+            )
+        )
+    past = service.open_case(
+        {
+            "candidate_id": other.id,
+            "kind": "cfar",
+            "due_on": today - timedelta(days=90),
+            "period_start": other.appointed_on,
+            "member_ids": [member_id],
+        },
+        admin,
+        _at(today - timedelta(days=200)),
+    )
+    service.close(
+        past, "CFAR passed; the committee's letter went to the chair.", admin, _at(today - timedelta(days=85))
+    )
     issued = 0
     for case in opened:
         person = case.candidate

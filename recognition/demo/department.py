@@ -81,10 +81,18 @@ class Member:
 
     def row(self) -> dict:
         return {
-            "id": self.id, "name": self.name, "email": self.email, "division_id": self.division_id,
-            "rank": self.rank, "position": self.position, "appointed_on": self.appointed_on,
-            "trained_here": self.trained_here, "supervisor_id": self.supervisor_id,
-            "gender": self.gender, "race": self.race, "created_at": self.created_at,
+            "id": self.id,
+            "name": self.name,
+            "email": self.email,
+            "division_id": self.division_id,
+            "rank": self.rank,
+            "position": self.position,
+            "appointed_on": self.appointed_on,
+            "trained_here": self.trained_here,
+            "supervisor_id": self.supervisor_id,
+            "gender": self.gender,
+            "race": self.race,
+            "created_at": self.created_at,
         }
 
 
@@ -114,8 +122,16 @@ def build(rng: random.Random, today: date, scale: float = 1.0) -> Department:
     namer = _Namer(rng)
 
     dept.admin = Member(
-        id=1, name="", email=ADMIN_EMAIL, presents="f", group="", division_id=None,
-        rank="lecturer", position="other", appointed_on=None, appetite=0,
+        id=1,
+        name="",
+        email=ADMIN_EMAIL,
+        presents="f",
+        group="",
+        division_id=None,
+        rank="lecturer",
+        position="other",
+        appointed_on=None,
+        appetite=0,
     )
     dept.admin.name = namer.name(dept.admin, register=False)
     dept.admin.created_at = dept.system_start
@@ -123,8 +139,15 @@ def build(rng: random.Random, today: date, scale: float = 1.0) -> Department:
     appointed = sorted(_appointment(rng, today) for _ in range(count))
     faculty = [
         Member(
-            id=index, name="", email="", presents="", group="", division_id=None, rank="assistant",
-            position=_weighted(rng, POSITIONS), appointed_on=day,
+            id=index,
+            name="",
+            email="",
+            presents="",
+            group="",
+            division_id=None,
+            rank="assistant",
+            position=_weighted(rng, POSITIONS),
+            appointed_on=day,
         )
         for index, day in enumerate(appointed, start=2)
     ]
@@ -202,7 +225,11 @@ def _assign_supervisors(rng: random.Random, dept: Department) -> None:
     directors = set(dept.directors.values())
     by_division: dict[int, list[Member]] = {}
     for member in dept.faculty:
-        if member.id not in directors and member.rank in ("associate", "full") and member.years_on(dept.today) >= SENIOR_YEARS:
+        if (
+            member.id not in directors
+            and member.rank in ("associate", "full")
+            and member.years_on(dept.today) >= SENIOR_YEARS
+        ):
             by_division.setdefault(member.division_id, []).append(member)
     for member in dept.faculty:
         if member.id in directors or rng.random() < 0.12:
@@ -221,7 +248,9 @@ def _created_at(rng: random.Random, appointed_on: date, system_start: datetime) 
     if appointed_on <= system_start.date():
         return system_start + timedelta(seconds=rng.randrange(3 * 3600), microseconds=rng.randrange(10**6))
     day = max(appointed_on - timedelta(days=rng.randint(7, 45)), system_start.date() + timedelta(days=1))
-    return datetime.combine(day, time(9)) + timedelta(seconds=rng.randrange(8 * 3600), microseconds=rng.randrange(10**6))
+    return datetime.combine(day, time(9)) + timedelta(
+        seconds=rng.randrange(8 * 3600), microseconds=rng.randrange(10**6)
+    )
 
 
 def _identity(rng: random.Random, member: Member) -> None:
@@ -239,7 +268,9 @@ def _identity(rng: random.Random, member: Member) -> None:
     if rng.random() < 0.93:
         group = next(g for g in names.GROUPS if g.key == member.group)
         roll = rng.random()
-        member.race = group.race if roll < 0.85 else "Multiple or mixed" if roll < 0.93 else rng.choice(names.RACE_LABELS)
+        member.race = (
+            group.race if roll < 0.85 else "Multiple or mixed" if roll < 0.93 else rng.choice(names.RACE_LABELS)
+        )
 
 
 class _Namer:

@@ -24,7 +24,6 @@ same feedback.
 from __future__ import annotations
 
 import hashlib
-
 import random
 import sys
 from collections import Counter, defaultdict
@@ -36,7 +35,8 @@ from flask import current_app
 from sqlalchemy import insert
 
 from ..extensions import db
-from ..feedback import instruments as definitions, periods, service
+from ..feedback import instruments as definitions
+from ..feedback import periods, service
 from ..feedback.models import Answer, Comment, Receipt, Release, Request, Response
 from ..feedback.rules import contributors_at_least, should_release, summarise
 from ..reflections.models import Reflection
@@ -56,8 +56,14 @@ KIND_FACTOR = {"peer_group": 0.85}
 QUALITY = (("good", 0.85, 0.86, 0.05), ("mixed", 0.12, 0.68, 0.05), ("critical", 0.03, 0.47, 0.06))
 # Items most mentors score a little higher or lower on; and "not applicable" chances.
 ITEM_LEAN = {
-    "integrity": 0.04, "supportive": 0.04, "expertise": 0.03, "approachable": 0.02,
-    "professional_guidance": -0.05, "resources": -0.04, "challenges": -0.04, "accessible": -0.02,
+    "integrity": 0.04,
+    "supportive": 0.04,
+    "expertise": 0.03,
+    "approachable": 0.02,
+    "professional_guidance": -0.05,
+    "resources": -0.04,
+    "challenges": -0.04,
+    "accessible": -0.02,
 }
 NOT_APPLICABLE = {"professional_guidance": 0.08, "resources": 0.05, "challenges": 0.03}
 NOT_APPLICABLE_OTHERWISE = 0.015
@@ -106,11 +112,18 @@ class Ask:
 
     def row(self, instrument: definitions.Instrument) -> dict:
         return {
-            "id": self.id, "period": self.period, "mentor_id": self.mentor_id, "mentee_id": self.mentee_id,
-            "mentorship_id": self.mentorship_id, "instrument_key": instrument.key,
-            "instrument_version": instrument.version, "created_at": self.created_at,
+            "id": self.id,
+            "period": self.period,
+            "mentor_id": self.mentor_id,
+            "mentee_id": self.mentee_id,
+            "mentorship_id": self.mentorship_id,
+            "instrument_key": instrument.key,
+            "instrument_version": instrument.version,
+            "created_at": self.created_at,
             # Marked sent without writing hundreds of historical emails to the outbox.
-            "sent_at": self.created_at, "reminded_at": self.reminded_at, "reminders": self.reminders,
+            "sent_at": self.created_at,
+            "reminded_at": self.reminded_at,
+            "reminders": self.reminders,
         }
 
 
@@ -123,7 +136,7 @@ class Reply:
     at: datetime
     answers: dict[str, int | None]
     comments: dict[str, str]
-    block: "Block | None" = None
+    block: Block | None = None
 
 
 @dataclass(eq=False)
@@ -165,13 +178,20 @@ class PlannedReflection:
 
     def row(self, reflection_id: int) -> dict:
         return {
-            "id": reflection_id, "ledger_entry_id": self.event.id, "person_id": self.event.person_id,
-            "source": self.source, "release_id": self.block.id if self.block else None, "period": self.period,
-            "salt": self.salt, "created_at": self.event.recorded_at, **self.fields,
+            "id": reflection_id,
+            "ledger_entry_id": self.event.id,
+            "person_id": self.event.person_id,
+            "source": self.source,
+            "release_id": self.block.id if self.block else None,
+            "period": self.period,
+            "salt": self.salt,
+            "created_at": self.event.recorded_at,
+            **self.fields,
         }
 
 
 # Building ---------------------------------------------------------------------------
+
 
 def build(
     rng: random.Random, dept: Department, ties: list[Tie], featured: tuple[int, int] | None, config: Settings
@@ -269,7 +289,9 @@ class _Feedback:
             roll = rng.random()
             days = rng.uniform(0, 7) if roll < 0.45 else rng.uniform(14, 21) if roll < 0.75 else rng.uniform(28, 50)
             at = ask.created_at + timedelta(minutes=10) + timedelta(days=days)
-            at = max(at.replace(hour=rng.randint(7, 22), minute=rng.randrange(60)), ask.created_at + timedelta(minutes=10))
+            at = max(
+                at.replace(hour=rng.randint(7, 22), minute=rng.randrange(60)), ask.created_at + timedelta(minutes=10)
+            )
             if self._answers_open(ask, at):
                 self._reply(ask, at)
 
@@ -277,8 +299,10 @@ class _Feedback:
         """The demo mentee's request to the demo mentor in the latest period waits for
         them, unanswered, so the tour can show the form."""
         return (
-            bool(self.featured) and (ask.mentor_id, ask.mentee_id) == tuple(self.featured)
-            and ask.period == self.plan.periods[-1] and ask.deadline >= self.today
+            bool(self.featured)
+            and (ask.mentor_id, ask.mentee_id) == tuple(self.featured)
+            and ask.period == self.plan.periods[-1]
+            and ask.deadline >= self.today
         )
 
     def _quality(self, mentor: int) -> tuple[str, float, str | None]:
@@ -319,8 +343,10 @@ class _Feedback:
             chance = 0.45 if prompt.id == "strengths" else 0.55 if name != "good" else 0.3
             if rng.random() >= chance:
                 continue
-            pool = critical if critical and name != "good" and rng.random() < 0.7 else (
-                by_kind["any"] + (by_kind.get(ask.kind, ()) * 2)
+            pool = (
+                critical
+                if critical and name != "good" and rng.random() < 0.7
+                else (by_kind["any"] + (by_kind.get(ask.kind, ()) * 2))
             )
             used = self.used[(ask.mentor_id, prompt.id)]
             fresh = [text for text in pool if text not in used] or list(pool)
@@ -361,8 +387,11 @@ class _Feedback:
             pending = waiting[mentor]
             pending.append(reply)
             per_period = Counter(member.ask.period for member in pending)
-            whole = {period: receipts[(mentor, period)] for period, count in per_period.items()
-                     if period not in released[mentor] and len(receipts[(mentor, period)]) == count}
+            whole = {
+                period: receipts[(mentor, period)]
+                for period, count in per_period.items()
+                if period not in released[mentor] and len(receipts[(mentor, period)]) == count
+            }
             if should_release(len(pending), contributors_at_least(per_period, whole), self.config.k):
                 released[mentor].update(per_period)
                 block = Block(len(plan.blocks) + 1, reply.ask.mentor_id, list(pending), reply.at)
@@ -386,8 +415,12 @@ class _Feedback:
         if shown():
             return
         for ask in self.plan.asks:
-            if (ask.mentor_id == mentor and ask.period in self.plan.complete and ask.answered_at is None
-                    and not self._held_open(ask)):
+            if (
+                ask.mentor_id == mentor
+                and ask.period in self.plan.complete
+                and ask.answered_at is None
+                and not self._held_open(ask)
+            ):
                 at = ask.created_at + timedelta(days=self.rng.uniform(1, 6))
                 if at >= self.cutoff:  # asked only just before today: answered within hours
                     at = ask.created_at + (self.cutoff - ask.created_at) * self.rng.uniform(0.2, 0.9)
@@ -399,6 +432,7 @@ class _Feedback:
 
 
 # Reflections ------------------------------------------------------------------------
+
 
 def reflections(
     rng: random.Random, dept: Department, ties: list[Tie], plan: Plan, featured: tuple[int, int] | None
@@ -425,7 +459,9 @@ def reflections(
             if at - block.released_at < timedelta(hours=2):
                 continue
             fields = _report_fields(block, plan, instrument, at)
-            found.append(_planned(rng, mentor, at, block.released_at.date(), "report", block, block.periods[-1], fields))
+            found.append(
+                _planned(rng, mentor, at, block.released_at.date(), "report", block, block.periods[-1], fields)
+            )
     mentors = sorted({t.mentor_id for t in ties if t.kind in ("formal", "peer_group", "sponsorship")} - {skip})
     external = rng.sample(mentors, min(len(mentors), max(2, round(EXTERNAL_SHARE * len(mentors)))))
     if skip is not None:
@@ -454,8 +490,15 @@ def _planned(rng, mentor: int, at: datetime, not_before: date, source, block, pe
     # as it was before reflections had salts.
     salt = hashlib.sha256(f"demo reflection salt:{mentor}:{at.isoformat()}".encode()).hexdigest()[:32]
     event = Event(
-        "contribution", "feedback_reflection", None, mentor, min(day, at.date()), rng.choice(texts.REFLECTION_MINUTES),
-        text_digest(fields, salt), mentor, at,
+        "contribution",
+        "feedback_reflection",
+        None,
+        mentor,
+        min(day, at.date()),
+        rng.choice(texts.REFLECTION_MINUTES),
+        text_digest(fields, salt),
+        mentor,
+        at,
     )
     return PlannedReflection(event, source, block, period, fields, salt)
 
@@ -467,7 +510,9 @@ def _report_fields(block: Block, plan: Plan, instrument, at: datetime) -> dict[s
     mine = summarise(ids, instrument.scale_min, instrument.scale_max, [r.answers for r in block.replies])
     period = block.periods[-1]
     released = [b for b in plan.blocks if b.released_at <= at and period in b.periods]
-    department = summarise(ids, instrument.scale_min, instrument.scale_max, [r.answers for b in released for r in b.replies])
+    department = summarise(
+        ids, instrument.scale_min, instrument.scale_max, [r.answers for b in released for r in b.replies]
+    )
     rated = [item for item in mine.items if item.mean is not None]
     lowest = min(rated, key=lambda item: (item.mean, ids.index(item.item_id)))
     text = next(item.text for item in instrument.items if item.id == lowest.item_id)
@@ -477,17 +522,25 @@ def _report_fields(block: Block, plan: Plan, instrument, at: datetime) -> dict[s
         f"My overall score was {mine.overall:.1f} out of {instrument.scale_max}, against {department.overall:.1f} "
         f"across the department for {period}. The lowest-rated statement was \u201c{text}\u201d "
         f"({lowest.mean:.1f}). "
-        + ("The written suggestions pointed the same way." if suggestions
-           else "There were no written suggestions, so I went by the ratings.")
+        + (
+            "The written suggestions pointed the same way."
+            if suggestions
+            else "There were no written suggestions, so I went by the ratings."
+        )
     )
     return {
         "source_name": f"Mentee feedback report, {'–'.join(block.periods)}",
-        "area": steps["area"], "question": steps["question"], "standards": steps["standards"],
-        "comparison": comparison, "discussion": steps["discussion"], "next_steps": steps["next_steps"],
+        "area": steps["area"],
+        "question": steps["question"],
+        "standards": steps["standards"],
+        "comparison": comparison,
+        "discussion": steps["discussion"],
+        "next_steps": steps["next_steps"],
     }
 
 
 # Writing ------------------------------------------------------------------------------
+
 
 def write_requests(plan: Plan) -> None:
     service.publish(plan.settings.instrument)
@@ -498,30 +551,60 @@ def write_answers(plan: Plan) -> None:
     """Releases, responses (in id order, as ``submit`` leaves them: nothing follows
     arrival), answers, comments and receipts."""
     instrument = plan.settings.instrument
-    _insert(Release, [
-        {"id": b.id, "mentor_id": b.mentor_id, "instrument_key": instrument.key,
-         "instrument_version": instrument.version, "periods": ",".join(b.periods), "response_count": len(b.replies)}
-        for b in plan.blocks
-    ])
+    _insert(
+        Release,
+        [
+            {
+                "id": b.id,
+                "mentor_id": b.mentor_id,
+                "instrument_key": instrument.key,
+                "instrument_version": instrument.version,
+                "periods": ",".join(b.periods),
+                "response_count": len(b.replies),
+            }
+            for b in plan.blocks
+        ],
+    )
     replies = sorted(plan.replies, key=lambda reply: reply.id)
-    _insert(Response, [
-        {"id": r.id, "mentor_id": r.ask.mentor_id, "period": r.ask.period, "instrument_key": instrument.key,
-         "instrument_version": instrument.version, "release_id": r.block.id if r.block else None}
+    _insert(
+        Response,
+        [
+            {
+                "id": r.id,
+                "mentor_id": r.ask.mentor_id,
+                "period": r.ask.period,
+                "instrument_key": instrument.key,
+                "instrument_version": instrument.version,
+                "release_id": r.block.id if r.block else None,
+            }
+            for r in replies
+        ],
+    )
+    answers = [
+        {"response_id": r.id, "item_id": item, "value": value}
         for r in replies
-    ])
-    answers = [{"response_id": r.id, "item_id": item, "value": value} for r in replies for item, value in sorted(r.answers.items())]
+        for item, value in sorted(r.answers.items())
+    ]
     with click.progressbar(length=len(answers), label="Writing the feedback", file=sys.stderr) as bar:
         for start in range(0, len(answers), CHUNK):
-            chunk = answers[start:start + CHUNK]
+            chunk = answers[start : start + CHUNK]
             db.session.execute(insert(Answer), chunk)
             bar.update(len(chunk))
-    _insert(Comment, [
-        {"response_id": r.id, "prompt_id": prompt, "text": text} for r in replies for prompt, text in sorted(r.comments.items())
-    ])
-    _insert(Receipt, [
-        {"period": period, "mentor_id": mentor, "mentee_id": mentee}
-        for period, mentor, mentee in sorted((r.ask.period, r.ask.mentor_id, r.ask.mentee_id) for r in plan.replies)
-    ])
+    _insert(
+        Comment,
+        [
+            {"response_id": r.id, "prompt_id": prompt, "text": text}
+            for r in replies
+            for prompt, text in sorted(r.comments.items())
+        ],
+    )
+    _insert(
+        Receipt,
+        [
+            {"period": period, "mentor_id": mentor, "mentee_id": mentee}
+            for period, mentor, mentee in sorted((r.ask.period, r.ask.mentor_id, r.ask.mentee_id) for r in plan.replies)
+        ],
+    )
 
 
 def write_reflections(planned: list[PlannedReflection]) -> None:
@@ -532,4 +615,4 @@ def write_reflections(planned: list[PlannedReflection]) -> None:
 
 def _insert(model, rows: list[dict]) -> None:
     for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(model), rows[start:start + CHUNK])
+        db.session.execute(insert(model), rows[start : start + CHUNK])

@@ -38,7 +38,7 @@ class Event:
     note: str
     recorded_by_id: int
     recorded_at: datetime
-    target: "Event | None" = None
+    target: Event | None = None
     reason: str | None = None
     confirmer_id: int | None = None  # who may confirm it (the counterpart), if anyone
     keep_open: bool = False  # never confirmed: a mistake that gets reversed, or left for the demo mentee
@@ -47,9 +47,7 @@ class Event:
     accreditation: str | None = None  # mentor training only: who accredited it
 
 
-def build(
-    rng: random.Random, dept: Department, ties: list[Tie], featured: tuple[int, int] | None
-) -> list[Event]:
+def build(rng: random.Random, dept: Department, ties: list[Tie], featured: tuple[int, int] | None) -> list[Event]:
     history = _History(rng, dept, featured)
     groups: dict[str, list[Tie]] = {}
     for tie in ties:
@@ -146,10 +144,20 @@ class _History:
         confirmer = None
         if tie is not None:
             confirmer = tie.mentee_id if recorded_by == tie.mentor_id else tie.mentor_id
-        return self._add(Event(
-            "contribution", kind, tie.id if tie else None, person_id, day, minutes, note, recorded_by,
-            at or self._record_time(day), confirmer_id=confirmer,
-        ))
+        return self._add(
+            Event(
+                "contribution",
+                kind,
+                tie.id if tie else None,
+                person_id,
+                day,
+                minutes,
+                note,
+                recorded_by,
+                at or self._record_time(day),
+                confirmer_id=confirmer,
+            )
+        )
 
     def _spread(self, start: date, end: date, per_year: float) -> list[date]:
         """About ``per_year`` dates a year between start and end, evenly spaced with jitter."""
@@ -194,7 +202,9 @@ class _History:
             if index == year_off:
                 continue
             per_year = rng.choice((1, 2, 2)) if profile == "light" else rng.choice((3, 3, 3, 4, 4, 4, 4))
-            days += [d for d in self._spread(year_start, year_end, per_year) if first is None or abs((d - first).days) > 20]
+            days += [
+                d for d in self._spread(year_start, year_end, per_year) if first is None or abs((d - first).days) > 20
+            ]
         if featured and (not days or days[-1] < self.last_day - timedelta(days=30)):
             days.append(_weekday(max(start, self.last_day - timedelta(days=rng.randint(3, 14)))))
         days = sorted({d for d in days if start <= d <= end})
@@ -224,10 +234,15 @@ class _History:
             if year == 0:
                 day, note = tie.started_on + timedelta(days=rng.randint(45, 120)), notes.FIRST_PLAN
             else:
-                day, note = add_years(tie.started_on, year) + timedelta(days=rng.randint(-30, 30)), rng.choice(notes.PLAN_REVIEWS)
+                day, note = (
+                    add_years(tie.started_on, year) + timedelta(days=rng.randint(-30, 30)),
+                    rng.choice(notes.PLAN_REVIEWS),
+                )
             day = _weekday(day)
             if start <= day <= end and rng.random() < 0.8:
-                self._contribution("academic_plan_review", tie, tie.mentor_id, day, rng.choice((45, 60, 60, 90)), note, tie.mentor_id)
+                self._contribution(
+                    "academic_plan_review", tie, tie.mentor_id, day, rng.choice((45, 60, 60, 90)), note, tie.mentor_id
+                )
 
     def informal(self, tie: Tie) -> None:
         span = self._span(tie)
@@ -236,7 +251,13 @@ class _History:
         for day in self._spread(*span, per_year=self.rng.choice((1, 1.5, 2))):
             recorder = tie.mentor_id if self.rng.random() < 0.6 else tie.mentee_id
             self._contribution(
-                "meeting", tie, tie.mentor_id, day, self.rng.choice((30, 45, 60)), self.rng.choice(notes.INFORMAL_TOPICS), recorder
+                "meeting",
+                tie,
+                tie.mentor_id,
+                day,
+                self.rng.choice((30, 45, 60)),
+                self.rng.choice(notes.INFORMAL_TOPICS),
+                recorder,
             )
 
     def sponsorship(self, tie: Tie) -> None:
@@ -245,8 +266,13 @@ class _History:
             return
         for day in self._spread(*span, per_year=self.rng.choice((1, 2, 3))):
             self._contribution(
-                "sponsorship_action", tie, tie.mentor_id, day, self.rng.choice((0, 15, 30)),
-                self.rng.choice(notes.SPONSOR_ACTIONS), tie.mentor_id,
+                "sponsorship_action",
+                tie,
+                tie.mentor_id,
+                day,
+                self.rng.choice((0, 15, 30)),
+                self.rng.choice(notes.SPONSOR_ACTIONS),
+                tie.mentor_id,
             )
 
     def peer_group(self, members: list[Tie]) -> None:
@@ -266,9 +292,15 @@ class _History:
                 at = self._record_time(day)
                 if begins <= day <= self.last_day:
                     for tie in members:
-                        if tie.started_on <= day and (tie.ended_on is None or day <= tie.ended_on) and rng.random() < 0.8:
+                        if (
+                            tie.started_on <= day
+                            and (tie.ended_on is None or day <= tie.ended_on)
+                            and rng.random() < 0.8
+                        ):
                             at += timedelta(seconds=rng.randint(5, 90))
-                            self._contribution("peer_group_session", tie, facilitator, day, minutes, topic, facilitator, at)
+                            self._contribution(
+                                "peer_group_session", tie, facilitator, day, minutes, topic, facilitator, at
+                            )
             month = (month + timedelta(days=32)).replace(day=1)
 
     def personal(self, mentors: list[int]) -> None:
@@ -280,14 +312,21 @@ class _History:
                 day = _weekday(self._between(*span))
                 recorder = mentor if rng.random() < 0.8 else self.dept.admin.id
                 minutes, note = rng.choice((180, 210, 240, 360, 420)), rng.choice(notes.TRAINING)
-                event = self._contribution("mentor_training", None, mentor, min(day, self.last_day), minutes, note, recorder)
+                event = self._contribution(
+                    "mentor_training", None, mentor, min(day, self.last_day), minutes, note, recorder
+                )
                 event.accreditation = ACCREDITED.get(note)
             if rng.random() < 0.25:
                 for _ in range(rng.randint(1, 4)):
                     day = _weekday(self._between(*span))
                     self._contribution(
-                        "mentoring_preparation", None, mentor, min(day, self.last_day), rng.choice((20, 30, 45, 60)),
-                        rng.choice(notes.PREPARATION), mentor,
+                        "mentoring_preparation",
+                        None,
+                        mentor,
+                        min(day, self.last_day),
+                        rng.choice((20, 30, 45, 60)),
+                        rng.choice(notes.PREPARATION),
+                        mentor,
                     )
 
     def _between(self, start: date, end: date) -> date:
@@ -326,10 +365,21 @@ class _History:
         event.order = len(self.events)
 
     def _reverse(self, target: Event, reason: str, at: datetime) -> Event:
-        return self._add(Event(
-            "reversal", None, target.mentorship_id, target.person_id, target.occurred_on, target.minutes, "",
-            target.recorded_by_id, at, target=target, reason=reason,
-        ))
+        return self._add(
+            Event(
+                "reversal",
+                None,
+                target.mentorship_id,
+                target.person_id,
+                target.occurred_on,
+                target.minutes,
+                "",
+                target.recorded_by_id,
+                at,
+                target=target,
+                reason=reason,
+            )
+        )
 
     def _habit(self, person_id: int) -> tuple[str, float]:
         if person_id not in self.habits:
@@ -348,10 +398,22 @@ class _History:
             if rng.random() >= chance:
                 continue
             days = rng.choice((0, 1, 1, 2, 3, 5, 7)) if habit == "prompt" else rng.randint(5, 45)
-            at = event.recorded_at + timedelta(days=days, seconds=rng.randint(3600, 12 * 3600), microseconds=rng.randrange(10**6))
+            at = event.recorded_at + timedelta(
+                days=days, seconds=rng.randint(3600, 12 * 3600), microseconds=rng.randrange(10**6)
+            )
             if at >= self.cutoff:
                 continue
-            self._add(Event(
-                "confirmation", None, event.mentorship_id, event.person_id, event.occurred_on, 0, "",
-                event.confirmer_id, at, target=event,
-            ))
+            self._add(
+                Event(
+                    "confirmation",
+                    None,
+                    event.mentorship_id,
+                    event.person_id,
+                    event.occurred_on,
+                    0,
+                    "",
+                    event.confirmer_id,
+                    at,
+                    target=event,
+                )
+            )

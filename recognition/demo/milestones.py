@@ -95,7 +95,7 @@ class Planned:
 
     fields: dict
     event: Event
-    corrects: "Planned | None" = None
+    corrects: Planned | None = None
     id: int = 0
 
     def row(self) -> dict:
@@ -112,12 +112,15 @@ class Plan:
         reversed_ = sum(1 for e in self.events if e.entry_type == "reversal")
         confirmed = sum(1 for e in self.events if e.entry_type == "confirmation")
         waiting = sum(1 for m in self.milestones if m.fields["source"] == "self_reported") - confirmed
-        return (f"{len(self.milestones)} career milestones ({reversed_} withdrawn or corrected, {waiting} self-reported "
-                f"awaiting confirmation), {len(self.profiles)} personal profiles")
+        return (
+            f"{len(self.milestones)} career milestones ({reversed_} withdrawn or corrected, {waiting} self-reported "
+            f"awaiting confirmation), {len(self.profiles)} personal profiles"
+        )
 
 
-def build(rng: random.Random, dept: Department, ties: list[Tie], featured: tuple[int, int] | None,
-          first_order: int) -> Plan:
+def build(
+    rng: random.Random, dept: Department, ties: list[Tie], featured: tuple[int, int] | None, first_order: int
+) -> Plan:
     """The plan; ``first_order`` is the next free ``Event.order`` of the history, so the
     chain orders these events after the others recorded at the same moment."""
     planner = _Planner(rng, dept, featured, first_order)
@@ -179,8 +182,10 @@ class _Planner:
             return
         rng = self.rng
         appointed, latest = member.appointed_on, self.last_day - timedelta(days=30)
-        earliest = min(max(add_years(appointed, CFAR_YEARS), (cfar_passed or appointed) + timedelta(days=180)),
-                       latest - timedelta(days=30))
+        earliest = min(
+            max(add_years(appointed, CFAR_YEARS), (cfar_passed or appointed) + timedelta(days=180)),
+            latest - timedelta(days=30),
+        )
         span = (latest - earliest).days
         if member.rank == "associate":
             associate = earliest + timedelta(days=_within(rng, span, 365, 4 * 365))
@@ -203,8 +208,15 @@ class _Planner:
                 return
             day = self._day_between(start)
             agency = _weighted(rng, AGENCIES) if member.position in counts else AGENCIES[3][0]
-            self.add(member, "grant", day, title=rng.choice(GRANT_TITLES), agency=agency,
-                     role=_weighted(rng, GRANT_ROLES), year=day.year)
+            self.add(
+                member,
+                "grant",
+                day,
+                title=rng.choice(GRANT_TITLES),
+                agency=agency,
+                role=_weighted(rng, GRANT_ROLES),
+                year=day.year,
+            )
 
     def honours(self, member: Member) -> None:
         rng = self.rng
@@ -223,8 +235,20 @@ class _Planner:
 
     # Recording -----------------------------------------------------------------------
 
-    def add(self, member: Member, kind: str, day: date, *, outcome=None, rank=None, title=None, agency=None,
-            role=None, year=None, source: str | None = None) -> Planned | None:
+    def add(
+        self,
+        member: Member,
+        kind: str,
+        day: date,
+        *,
+        outcome=None,
+        rank=None,
+        title=None,
+        agency=None,
+        role=None,
+        year=None,
+        source: str | None = None,
+    ) -> Planned | None:
         """A milestone as it was recorded: imported when it happened before the app (or is
         an appointment), otherwise entered by the division's director soon after."""
         rng = self.rng
@@ -232,19 +256,33 @@ class _Planner:
             source = "imported"
             self.imported += 1
             # On the roster's import, or (for someone who joined later) on their first day.
-            at = max(self.import_at, member.created_at + timedelta(hours=2), datetime.combine(day, time(9))) + timedelta(
-                microseconds=self.imported)
+            at = max(
+                self.import_at, member.created_at + timedelta(hours=2), datetime.combine(day, time(9))
+            ) + timedelta(microseconds=self.imported)
             recorder = self.dept.admin.id
         else:
             source = "entered"
             at = datetime.combine(day + timedelta(days=rng.randint(1, 21)), time(8)) + timedelta(
-                seconds=rng.randrange(9 * 3600), microseconds=rng.randrange(10**6))
+                seconds=rng.randrange(9 * 3600), microseconds=rng.randrange(10**6)
+            )
             recorder = self._confirmer(member)
         if at >= self.cutoff:
             return None  # not recorded yet
-        fields = {"person_id": member.id, "kind": kind, "occurred_on": day, "outcome": outcome, "rank": rank,
-                  "title": title, "agency": agency, "role": role, "year": year, "note": "", "source": source,
-                  "corrects_id": None, "recorded_by_id": recorder}
+        fields = {
+            "person_id": member.id,
+            "kind": kind,
+            "occurred_on": day,
+            "outcome": outcome,
+            "rank": rank,
+            "title": title,
+            "agency": agency,
+            "role": role,
+            "year": year,
+            "note": "",
+            "source": source,
+            "corrects_id": None,
+            "recorded_by_id": recorder,
+        }
         event = self._event(Event("contribution", "milestone", None, member.id, day, 0, "", recorder, at))
         planned = Planned(fields, event)
         self.planned.append(planned)
@@ -264,8 +302,21 @@ class _Planner:
 
     def _follow(self, planned: Planned, entry_type: str, by: int, at: datetime, reason: str | None = None) -> Event:
         target = planned.event
-        return self._event(Event(entry_type, None, None, target.person_id, target.occurred_on, 0, "", by, at,
-                                 target=target, reason=reason))
+        return self._event(
+            Event(
+                entry_type,
+                None,
+                None,
+                target.person_id,
+                target.occurred_on,
+                0,
+                "",
+                by,
+                at,
+                target=target,
+                reason=reason,
+            )
+        )
 
     # A few stories -----------------------------------------------------------------
 
@@ -274,15 +325,25 @@ class _Planner:
         by their director within days, the latest few are waiting (the demo mentee's too)."""
         rng = self.rng
         members = {m.id: m for m in self.dept.faculty}
-        candidates = [p for p in self.planned if p.fields["source"] == "entered" and p.fields["kind"] in
-                      ("grant", "external_award", "leadership", "promotion")]
+        candidates = [
+            p
+            for p in self.planned
+            if p.fields["source"] == "entered"
+            and p.fields["kind"] in ("grant", "external_award", "leadership", "promotion")
+        ]
         reported = [p for p in candidates if rng.random() < SELF_REPORTED_SHARE]
         if self.featured is not None:
             mentee = members[self.featured[1]]
             day = _weekday(self.last_day - timedelta(days=rng.randint(15, 40)))
-            grant = self.add(mentee, "grant", day, title="Feasibility of a peer-coaching program for new faculty",
-                             agency="Department of Medicine Research Fund", role="principal investigator",
-                             year=day.year)
+            grant = self.add(
+                mentee,
+                "grant",
+                day,
+                title="Feasibility of a peer-coaching program for new faculty",
+                agency="Department of Medicine Research Fund",
+                role="principal investigator",
+                year=day.year,
+            )
             if grant is not None:
                 reported.append(grant)
         recent = sorted(reported, key=lambda p: p.event.recorded_at)[-PENDING:]
@@ -298,16 +359,27 @@ class _Planner:
 
     def _story_candidate(self, kind: str) -> Planned | None:
         skip = set(self.featured or ())
-        found = [p for p in self.planned if p.fields["source"] == "entered" and p.fields["kind"] == kind
-                 and p.fields["person_id"] not in skip and p.event.recorded_at < self.cutoff - timedelta(days=60)]
+        found = [
+            p
+            for p in self.planned
+            if p.fields["source"] == "entered"
+            and p.fields["kind"] == kind
+            and p.fields["person_id"] not in skip
+            and p.event.recorded_at < self.cutoff - timedelta(days=60)
+        ]
         return self.rng.choice(found) if found else None
 
     def withdrawal(self) -> None:
         planned = self._story_candidate("grant")
         if planned is not None:
             at = planned.event.recorded_at + timedelta(days=self.rng.randint(2, 10))
-            self._follow(planned, "reversal", planned.event.recorded_by_id, at,
-                         "Entered for the wrong person: the grant is a colleague's in the same division.")
+            self._follow(
+                planned,
+                "reversal",
+                planned.event.recorded_by_id,
+                at,
+                "Entered for the wrong person: the grant is a colleague's in the same division.",
+            )
 
     def correction(self) -> None:
         """A promotion first entered with the wrong date, corrected: the old entry reversed
@@ -316,13 +388,31 @@ class _Planner:
         if right is None:
             return
         wrong_day = _weekday(right.fields["occurred_on"] - timedelta(days=31))
-        wrong = Planned({**right.fields, "occurred_on": wrong_day},
-                        self._event(Event("contribution", "milestone", None, right.event.person_id, wrong_day, 0, "",
-                                          right.event.recorded_by_id, right.event.recorded_at)))
+        wrong = Planned(
+            {**right.fields, "occurred_on": wrong_day},
+            self._event(
+                Event(
+                    "contribution",
+                    "milestone",
+                    None,
+                    right.event.person_id,
+                    wrong_day,
+                    0,
+                    "",
+                    right.event.recorded_by_id,
+                    right.event.recorded_at,
+                )
+            ),
+        )
         self.planned.append(wrong)
         noticed = wrong.event.recorded_at + timedelta(days=self.rng.randint(3, 30))
-        reversal = self._follow(wrong, "reversal", wrong.event.recorded_by_id, noticed,
-                                f"Wrong date: the promotion took effect on {right.fields['occurred_on'].isoformat()}.")
+        reversal = self._follow(
+            wrong,
+            "reversal",
+            wrong.event.recorded_by_id,
+            noticed,
+            f"Wrong date: the promotion took effect on {right.fields['occurred_on'].isoformat()}.",
+        )
         right.event.recorded_at = reversal.recorded_at + timedelta(minutes=2)
         right.event.order = self.order
         self.order += 1
@@ -356,15 +446,18 @@ def profiles(rng: random.Random, dept: Department, ties: list[Tie], featured: tu
         return start + timedelta(seconds=rng.randrange(span))
 
     def keep(person_id: int, named: bool = True, philosophy: str = "") -> None:
-        row = chosen.setdefault(person_id, {"person_id": person_id, "named_in_dossiers": True, "philosophy": "",
-                                            "updated_at": saved(person_id)})
+        row = chosen.setdefault(
+            person_id,
+            {"person_id": person_id, "named_in_dossiers": True, "philosophy": "", "updated_at": saved(person_id)},
+        )
         row["named_in_dossiers"] = row["named_in_dossiers"] and named
         row["philosophy"] = philosophy or row["philosophy"]
 
     if featured is not None:
         keep(featured[0], philosophy=PHILOSOPHIES[0])
-        others = sorted({t.mentee_id for t in ties if t.mentor_id == featured[0] and t.kind == "formal"}
-                        - {featured[1]})
+        others = sorted(
+            {t.mentee_id for t in ties if t.mentor_id == featured[0] and t.kind == "formal"} - {featured[1]}
+        )
         if others:
             keep(others[0], named=False)
     for mentor in mentors:

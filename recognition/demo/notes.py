@@ -5,39 +5,51 @@ from __future__ import annotations
 # Formal-mentorship meetings, by how far the mentee is into their first five years
 # (months since appointment, up to).
 MEETING_TOPICS: tuple[tuple[int, tuple[str, ...]], ...] = (
-    (12, (
-        "Settling in: clinical schedule, protected time and who to ask for what.",
-        "Talked through the first draft of the five-year academic plan.",
-        "Discussed building a teaching portfolio from the start.",
-        "Went over start-up funds and the first grant to aim for.",
-        "Reviewed expectations for the first year; agreed to meet quarterly.",
-        "Introductions to the division's research and education leads.",
-        "Balancing a new clinic with family; practical tips on saying no.",
-    )),
-    (24, (
-        "Prepared for the 1.5-year check-in with the vice-chair.",
-        "Debriefed the 1.5-year check-in; updated the academic plan.",
-        "Discussed a first CIHR Project Grant application and co-investigators.",
-        "Reviewed residents' teaching evaluations and what to change.",
-        "Planned a first-author manuscript and a realistic timeline.",
-        "Talked about joining a hospital committee and what to decline.",
-    )),
-    (40, (
-        "CFAR preparation: what reviewers read and how to present the academic plan.",
-        "Went through the CFAR dossier draft and teaching dossier together.",
-        "Discussed letters for the CFAR file and whom to ask.",
-        "Debriefed the CFAR outcome and set goals for the next two years.",
-        "Grant resubmission strategy after reviewers' comments.",
-        "Clinical workload creeping up; planned a conversation with the director.",
-    )),
-    (61, (
-        "Started planning towards promotion to associate professor.",
-        "Reviewed the CV against the promotion criteria for the position.",
-        "Talked about taking on a first graduate student.",
-        "Discussed a leadership role in the residency program.",
-        "Looked back on five years; what the mentee wants from mentoring next.",
-        "Discussed becoming a mentor for a new faculty member.",
-    )),
+    (
+        12,
+        (
+            "Settling in: clinical schedule, protected time and who to ask for what.",
+            "Talked through the first draft of the five-year academic plan.",
+            "Discussed building a teaching portfolio from the start.",
+            "Went over start-up funds and the first grant to aim for.",
+            "Reviewed expectations for the first year; agreed to meet quarterly.",
+            "Introductions to the division's research and education leads.",
+            "Balancing a new clinic with family; practical tips on saying no.",
+        ),
+    ),
+    (
+        24,
+        (
+            "Prepared for the 1.5-year check-in with the vice-chair.",
+            "Debriefed the 1.5-year check-in; updated the academic plan.",
+            "Discussed a first CIHR Project Grant application and co-investigators.",
+            "Reviewed residents' teaching evaluations and what to change.",
+            "Planned a first-author manuscript and a realistic timeline.",
+            "Talked about joining a hospital committee and what to decline.",
+        ),
+    ),
+    (
+        40,
+        (
+            "CFAR preparation: what reviewers read and how to present the academic plan.",
+            "Went through the CFAR dossier draft and teaching dossier together.",
+            "Discussed letters for the CFAR file and whom to ask.",
+            "Debriefed the CFAR outcome and set goals for the next two years.",
+            "Grant resubmission strategy after reviewers' comments.",
+            "Clinical workload creeping up; planned a conversation with the director.",
+        ),
+    ),
+    (
+        61,
+        (
+            "Started planning towards promotion to associate professor.",
+            "Reviewed the CV against the promotion criteria for the position.",
+            "Talked about taking on a first graduate student.",
+            "Discussed a leadership role in the residency program.",
+            "Looked back on five years; what the mentee wants from mentoring next.",
+            "Discussed becoming a mentor for a new faculty member.",
+        ),
+    ),
 )
 GENERAL_TOPICS = (
     "Career check-in.",

@@ -50,9 +50,16 @@ class Tie:
 
     def row(self) -> dict:
         return {
-            "id": self.id, "mentor_id": self.mentor_id, "mentee_id": self.mentee_id, "kind": self.kind,
-            "group_name": self.group_name, "started_on": self.started_on, "ended_on": self.ended_on,
-            "end_reason": self.end_reason, "created_by_id": self.created_by_id, "created_at": self.created_at,
+            "id": self.id,
+            "mentor_id": self.mentor_id,
+            "mentee_id": self.mentee_id,
+            "kind": self.kind,
+            "group_name": self.group_name,
+            "started_on": self.started_on,
+            "ended_on": self.ended_on,
+            "end_reason": self.end_reason,
+            "created_by_id": self.created_by_id,
+            "created_at": self.created_at,
         }
 
 
@@ -85,8 +92,7 @@ class _Builder:
         self.window_start = dept.system_start.date()
         self.directors = set(dept.directors.values())
         self.seniors = [
-            m for m in dept.faculty
-            if m.rank in ("associate", "full") and m.id not in self.directors and m.appetite > 0
+            m for m in dept.faculty if m.rank in ("associate", "full") and m.id not in self.directors and m.appetite > 0
         ]
         self.ties: list[Tie] = []
         self.formal_of: dict[int, list[Tie]] = {}
@@ -105,7 +111,8 @@ class _Builder:
         the mentor changed."""
         rng, today = self.rng, self.today
         newcomers = [
-            m for m in self.dept.faculty
+            m
+            for m in self.dept.faculty
             if formal_period_end(m.appointed_on) > self.window_start and m.id not in self.directors
         ]
         for mentee in sorted(newcomers, key=lambda m: (m.appointed_on, m.id)):
@@ -133,8 +140,14 @@ class _Builder:
     def _add_formal(self, mentor: Member, mentee: Member, start: date, ends: date | None, reason: str | None) -> Tie:
         profile = self.rng.choices([p for p, _ in PROFILES], weights=[w for _, w in PROFILES])[0]
         tie = Tie(
-            mentor.id, mentee.id, "formal", start, ends, reason if ends else None,
-            created_by_id=self.dept.directors[mentee.division_id], profile=profile,
+            mentor.id,
+            mentee.id,
+            "formal",
+            start,
+            ends,
+            reason if ends else None,
+            created_by_id=self.dept.directors[mentee.division_id],
+            profile=profile,
         )
         self.ties.append(tie)
         self.formal_of.setdefault(mentor.id, []).append(tie)
@@ -145,7 +158,8 @@ class _Builder:
         mentee reports to and is not already mentoring too many new faculty."""
         directors = {self.dept.directors[mentee.division_id]}
         eligible = [
-            m for m in self.seniors
+            m
+            for m in self.seniors
             if m.id not in exclude
             and self._senior_on(m, day)
             and formal_mentor_refusal(m.id, mentee.id, mentee.supervisor_id, directors) is None
@@ -167,7 +181,8 @@ class _Builder:
         facilitators = [m for m in self.seniors if self._senior_on(m, latest_start)]
         rng.shuffle(facilitators)
         members = [
-            m for m in self.dept.faculty
+            m
+            for m in self.dept.faculty
             if m.id not in self.directors and m.years_on(self.today) < 12 and m.appointed_on < latest_start
         ]
         rng.shuffle(members)
@@ -175,7 +190,7 @@ class _Builder:
         rng.shuffle(names)
         for name, facilitator in zip(names[:count], facilitators):
             size = rng.randint(4, 8)
-            group = [m for m in members[:size + 2] if m.id != facilitator.id][:size]
+            group = [m for m in members[: size + 2] if m.id != facilitator.id][:size]
             members = [m for m in members if m not in group]
             if len(group) < 3:
                 break
@@ -191,10 +206,13 @@ class _Builder:
         rng = self.rng
         sponsors = [m for m in self.seniors if m.rank == "full"]
         proteges = [
-            m for m in self.dept.faculty
+            m
+            for m in self.dept.faculty
             if m.rank in ("assistant", "associate") and m.years_on(self.today) >= 3 and m.id not in self.directors
         ]
-        for sponsor, protege in zip(rng.sample(sponsors, min(count, len(sponsors))), rng.sample(proteges, min(count, len(proteges)))):
+        for sponsor, protege in zip(
+            rng.sample(sponsors, min(count, len(sponsors))), rng.sample(proteges, min(count, len(proteges)))
+        ):
             if sponsor.id == protege.id:
                 continue
             start = self._between(self.window_start, self.today - timedelta(days=60))

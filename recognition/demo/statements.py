@@ -28,8 +28,9 @@ from . import notes
 from .history import MARGIN
 
 PER_YEAR = 12  # about 0.06 s and 90 KB of PDF each: the demo loads in seconds
-REVOKED_BECAUSE = ("Withdrawn at the mentor's request: they report these credits to the CFPC (Mainpro+), "
-                   "not the Royal College.")
+REVOKED_BECAUSE = (
+    "Withdrawn at the mentor's request: they report these credits to the CFPC (Mainpro+), not the Royal College."
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,10 @@ class Issued:
     revoked: str | None
 
     def line(self) -> str:
-        return (f"Issued {self.statements} credit statements for {self.years[0]} and {self.years[1]} "
-                f"(at most {PER_YEAR} a year); {self.superseded or 'none'} superseded, {self.revoked or 'none'} revoked.")
+        return (
+            f"Issued {self.statements} credit statements for {self.years[0]} and {self.years[1]} "
+            f"(at most {PER_YEAR} a year); {self.superseded or 'none'} superseded, {self.revoked or 'none'} revoked."
+        )
 
 
 def issue(today: date, featured_mentor_id: int | None, admin_id: int) -> Issued:
@@ -65,14 +68,16 @@ def _spread(items: list[batch.Item], limit: int, keep: int | None) -> list[batch
         return items
     chosen = [items[i * len(items) // limit] for i in range(limit)]
     wanted = [item for item in items if item.person_id == keep and item not in chosen]
-    return chosen[:limit - len(wanted)] + wanted
+    return chosen[: limit - len(wanted)] + wanted
 
 
 def _late_work_reissued(year: int, person_id: int | None, start: datetime) -> str | None:
     """The mentor records preparation for ``year`` late and re-issues their statement;
     with no statement for that year yet, they first issue one."""
     if person_id is None:
-        first = db.session.scalar(select(Statement).where(Statement.year == year).order_by(Statement.person_id).limit(1))
+        first = db.session.scalar(
+            select(Statement).where(Statement.year == year).order_by(Statement.person_id).limit(1)
+        )
         if first is None:
             return None
         person_id = first.person_id
@@ -92,8 +97,17 @@ def _late_work_reissued(year: int, person_id: int | None, start: datetime) -> st
 
 def _prepared_late(actor, on: date, minutes: int, note: str, now: datetime) -> None:
     # Late preparation, a separate activity even should the history hold one like it.
-    ledger.record({"kind": "mentoring_preparation", "occurred_on": on, "minutes": minutes, "note": note,
-                   "confirm_duplicate": True}, actor, now)
+    ledger.record(
+        {
+            "kind": "mentoring_preparation",
+            "occurred_on": on,
+            "minutes": minutes,
+            "note": note,
+            "confirm_duplicate": True,
+        },
+        actor,
+        now,
+    )
     db.session.commit()
 
 

@@ -18,71 +18,173 @@ from ..parsing import Blueprint
 from . import export, service
 from .models import Dossier, DossierAccess
 from .schemas import (
-    DossierAccessArgsSchema, DossierAccessPageSchema, DossierDraftArgsSchema, DossierFormatArgsSchema,
-    DossierIssuedArgsSchema, DossierIssuedDocumentSchema, DossierIssuedListSchema, DossierIssuedSchema,
+    DossierAccessArgsSchema,
+    DossierAccessPageSchema,
+    DossierDraftArgsSchema,
+    DossierFormatArgsSchema,
+    DossierIssuedArgsSchema,
+    DossierIssuedDocumentSchema,
+    DossierIssuedListSchema,
+    DossierIssuedSchema,
     DossierIssueInSchema,
 )
 
 URL = "/dossiers"
-blp = Blueprint("dossiers_api", __name__, description="Mentorship dossiers for promotion committees: draft, "
-                                                      "issue, download, who looked")
+blp = Blueprint(
+    "dossiers_api",
+    __name__,
+    description="Mentorship dossiers for promotion committees: draft, issue, download, who looked",
+)
 MEDIA = {"json": "application/json", "csv": "text/csv", "pdf": "application/pdf"}
 DRAFT_EXAMPLE = {
-    "type": "recognition-dossier", "format": 1, "title": "Data Summary Table: Mentorship",
+    "type": "recognition-dossier",
+    "format": 1,
+    "title": "Data Summary Table: Mentorship",
     "person": {"id": 42, "name": "Zoë Ångström-Nguyễn", "rank": "associate", "division": "Cardiology"},
     "period": {"start": "2021-07-01", "end": "2026-06-30"},
-    "summary": {"mentees": 2, "mentorships": 2, "meetings": 4, "confirmed_meetings": 3, "contact_minutes": 255,
-                "contact_hours": "4.3", "sustained_years": [2024, 2025], "years_of_sustained_mentoring": 2,
-                "mentees_who_became_mentors": 1, "mentee_milestones": 1, "by_stage": ["…"], "sources": {"…": "…"}},
-    "mentees": [{"row": 2, "mentee": "a mentee (assistant professor, Nephrology)", "named": False,
-                 "career_stage": "assistant", "kind": "sponsorship", "started_on": "2024-05-01", "ended_on": None,
-                 "meetings": 1, "confirmed_meetings": 1, "contact_minutes": 60, "contact_hours": "1.0",
-                 "milestones": [], "became_mentor_on": None,
-                 "entries": [{"entry_id": 6, "entry_hash": "…", "seq": 6, "kind": "meeting", "date": "2025-03-01",
-                              "minutes": 60, "confirmed": True, "confirmation": {"entry_id": 9, "entry_hash": "…"}}]}],
-    "feedback": {"k": 3, "shown": False, "responses": None, "overall": None,
-                 "message": "fewer than 3 responses released for this period"},
+    "summary": {
+        "mentees": 2,
+        "mentorships": 2,
+        "meetings": 4,
+        "confirmed_meetings": 3,
+        "contact_minutes": 255,
+        "contact_hours": "4.3",
+        "sustained_years": [2024, 2025],
+        "years_of_sustained_mentoring": 2,
+        "mentees_who_became_mentors": 1,
+        "mentee_milestones": 1,
+        "by_stage": ["…"],
+        "sources": {"…": "…"},
+    },
+    "mentees": [
+        {
+            "row": 2,
+            "mentee": "a mentee (assistant professor, Nephrology)",
+            "named": False,
+            "career_stage": "assistant",
+            "kind": "sponsorship",
+            "started_on": "2024-05-01",
+            "ended_on": None,
+            "meetings": 1,
+            "confirmed_meetings": 1,
+            "contact_minutes": 60,
+            "contact_hours": "1.0",
+            "milestones": [],
+            "became_mentor_on": None,
+            "entries": [
+                {
+                    "entry_id": 6,
+                    "entry_hash": "…",
+                    "seq": 6,
+                    "kind": "meeting",
+                    "date": "2025-03-01",
+                    "minutes": 60,
+                    "confirmed": True,
+                    "confirmation": {"entry_id": 9, "entry_hash": "…"},
+                }
+            ],
+        }
+    ],
+    "feedback": {
+        "k": 3,
+        "shown": False,
+        "responses": None,
+        "overall": None,
+        "message": "fewer than 3 responses released for this period",
+    },
     "awards": {"won": [], "nominations": [{"award": "Mentor of the Year", "year": 2026, "nominations": 1}]},
-    "credits": [], "training": {"sessions": 1, "minutes": 120, "hours": "2.0", "entries": ["…"]},
-    "philosophy": "Listen first.", "ledger_head": {"seq": 14, "hash": "…"},
+    "credits": [],
+    "training": {"sessions": 1, "minutes": 120, "hours": "2.0", "entries": ["…"]},
+    "philosophy": "Listen first.",
+    "ledger_head": {"seq": 14, "hash": "…"},
 }
-DOWNLOADS = {"200": {"description": "The dossier in the format asked for", "content": {
-    "application/json": {"schema": {"type": "object"}, "example": DRAFT_EXAMPLE},
-    "text/csv": {"schema": {"type": "string"}},
-    "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+DOWNLOADS = {
+    "200": {
+        "description": "The dossier in the format asked for",
+        "content": {
+            "application/json": {"schema": {"type": "object"}, "example": DRAFT_EXAMPLE},
+            "text/csv": {"schema": {"type": "string"}},
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 
 
 ISSUED_EXAMPLE = {
-    "id": 7, "number": "DOS-00042-20210701-20260630-2", "person": {"id": 42, "name": "Zoë Ångström-Nguyễn"},
-    "period_start": "2021-07-01", "period_end": "2026-06-30", "version": 2, "status": "current",
-    "supersedes": "DOS-00042-20210701-20260630-1", "case_id": 3, "code": "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ",
-    "verify_url": "https://mentoring.example.org/verify/ABCDEFGHJKLMNPQRSTUVWXYZ", "issued_at": "2026-07-02T14:05:00Z",
-    "ledger_seq": 18234, "ledger_hash": "…", "content_hash": "…", "pdf_sha256": "…", "key_id": "…",
-    "links": {"self": "/api/v1/dossiers/issued/7", "pdf": "/api/v1/dossiers/issued/7?format=pdf",
-              "csv": "/api/v1/dossiers/issued/7?format=csv", "verify": "https://mentoring.example.org/verify/…"},
+    "id": 7,
+    "number": "DOS-00042-20210701-20260630-2",
+    "person": {"id": 42, "name": "Zoë Ångström-Nguyễn"},
+    "period_start": "2021-07-01",
+    "period_end": "2026-06-30",
+    "version": 2,
+    "status": "current",
+    "supersedes": "DOS-00042-20210701-20260630-1",
+    "case_id": 3,
+    "code": "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ",
+    "verify_url": "https://mentoring.example.org/verify/ABCDEFGHJKLMNPQRSTUVWXYZ",
+    "issued_at": "2026-07-02T14:05:00Z",
+    "ledger_seq": 18234,
+    "ledger_hash": "…",
+    "content_hash": "…",
+    "pdf_sha256": "…",
+    "key_id": "…",
+    "links": {
+        "self": "/api/v1/dossiers/issued/7",
+        "pdf": "/api/v1/dossiers/issued/7?format=pdf",
+        "csv": "/api/v1/dossiers/issued/7?format=csv",
+        "verify": "https://mentoring.example.org/verify/…",
+    },
 }
-ACCESS_EXAMPLE = {"items": [{
-    "id": 91, "person_id": 42, "viewer": {"id": 17, "name": "Dr. Committee Member"}, "capacity": "committee",
-    "case_id": 3, "dossier_id": None, "action": "download", "format": "pdf", "period_start": "2021-07-01",
-    "period_end": "2026-06-30", "at": "2026-07-03T09:12:44Z"}], "meta": {"page": 1, "per_page": 50, "total": 1,
-                                                                         "pages": 1}}
+ACCESS_EXAMPLE = {
+    "items": [
+        {
+            "id": 91,
+            "person_id": 42,
+            "viewer": {"id": 17, "name": "Dr. Committee Member"},
+            "capacity": "committee",
+            "case_id": 3,
+            "dossier_id": None,
+            "action": "download",
+            "format": "pdf",
+            "period_start": "2021-07-01",
+            "period_end": "2026-06-30",
+            "at": "2026-07-03T09:12:44Z",
+        }
+    ],
+    "meta": {"page": 1, "per_page": 50, "total": 1, "pages": 1},
+}
 
 
 def links(dossier: Dossier) -> dict:
     here = f"/api/v1/dossiers/issued/{dossier.id}"
-    return {"self": here, "pdf": f"{here}?format=pdf", "csv": f"{here}?format=csv",
-            "verify": service.credits.verify_url(dossier.code)}
+    return {
+        "self": here,
+        "pdf": f"{here}?format=pdf",
+        "csv": f"{here}?format=csv",
+        "verify": service.credits.verify_url(dossier.code),
+    }
 
 
 def issued_view(dossier: Dossier, status: str) -> dict:
     return {
-        "id": dossier.id, "number": dossier.number, "person": {"id": dossier.person_id, "name": dossier.person.name},
-        "period_start": dossier.period_start, "period_end": dossier.period_end, "version": dossier.version,
-        "status": status, "supersedes": dossier.supersedes.number if dossier.supersedes else None,
-        "case_id": dossier.case_id, "code": service.credits.format_code(dossier.code),
-        "verify_url": service.credits.verify_url(dossier.code), "issued_at": dossier.issued_at,
-        "ledger_seq": dossier.ledger_seq, "ledger_hash": dossier.ledger_hash, "content_hash": dossier.content_hash,
-        "pdf_sha256": dossier.pdf_sha256, "key_id": dossier.key_id, "links": links(dossier),
+        "id": dossier.id,
+        "number": dossier.number,
+        "person": {"id": dossier.person_id, "name": dossier.person.name},
+        "period_start": dossier.period_start,
+        "period_end": dossier.period_end,
+        "version": dossier.version,
+        "status": status,
+        "supersedes": dossier.supersedes.number if dossier.supersedes else None,
+        "case_id": dossier.case_id,
+        "code": service.credits.format_code(dossier.code),
+        "verify_url": service.credits.verify_url(dossier.code),
+        "issued_at": dossier.issued_at,
+        "ledger_seq": dossier.ledger_seq,
+        "ledger_hash": dossier.ledger_hash,
+        "content_hash": dossier.content_hash,
+        "pdf_sha256": dossier.pdf_sha256,
+        "key_id": dossier.key_id,
+        "links": links(dossier),
     }
 
 
@@ -99,8 +201,11 @@ def download(document: dict, fmt: str, pdf: bytes | None = None) -> Response:
     else:
         body = export.to_json(document)
     disposition = "inline" if fmt == "json" else "attachment"
-    return Response(body, mimetype=MEDIA[fmt],
-                    headers={"Content-Disposition": f'{disposition}; filename="{export.filename(document, fmt)}"'})
+    return Response(
+        body,
+        mimetype=MEDIA[fmt],
+        headers={"Content-Disposition": f'{disposition}; filename="{export.filename(document, fmt)}"'},
+    )
 
 
 @blp.get("")
@@ -176,7 +281,16 @@ def access_log(args):
 
 
 def access_view(row: DossierAccess) -> dict:
-    return {"id": row.id, "person_id": row.person_id,
-            "viewer": {"id": row.viewer.id, "name": row.viewer.name} if row.viewer else None,
-            "capacity": row.capacity, "case_id": row.case_id, "dossier_id": row.dossier_id, "action": row.action,
-            "format": row.format, "period_start": row.period_start, "period_end": row.period_end, "at": row.at}
+    return {
+        "id": row.id,
+        "person_id": row.person_id,
+        "viewer": {"id": row.viewer.id, "name": row.viewer.name} if row.viewer else None,
+        "capacity": row.capacity,
+        "case_id": row.case_id,
+        "dossier_id": row.dossier_id,
+        "action": row.action,
+        "format": row.format,
+        "period_start": row.period_start,
+        "period_end": row.period_end,
+        "at": row.at,
+    }

@@ -52,8 +52,9 @@ def export_command(email: str, start: str | None, end: str | None, fmt: str, out
     """Write a person's draft dossier for a period as PDF, CSV or JSON."""
     now = utcnow()
     try:
-        access = service.resolve(COMMAND_LINE, _person_id(email), _day(start, "--start"), _day(end, "--end"),
-                                 now.date())
+        access = service.resolve(
+            COMMAND_LINE, _person_id(email), _day(start, "--start"), _day(end, "--end"), now.date()
+        )
     except DomainError as error:
         raise click.ClickException(error.message) from None
     document = service.draft(access)
@@ -82,5 +83,7 @@ def issue_command(email: str, start: str | None, end: str | None):
         db.session.rollback()
         raise click.ClickException(error.message) from None
     db.session.commit()
-    click.echo(f"Issued {dossier.number}: verification code {service.credits.format_code(dossier.code)}, "
-               f"{service.credits.verify_url(dossier.code)}")
+    click.echo(
+        f"Issued {dossier.number}: verification code {service.credits.format_code(dossier.code)}, "
+        f"{service.credits.verify_url(dossier.code)}"
+    )

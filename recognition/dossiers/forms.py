@@ -24,7 +24,6 @@ class IssueForm(PageForm):
     person_id = HiddenField()
 
 
-
 class LookupForm(PageForm):
     """An administrator opens anyone's dossier by their email."""
 

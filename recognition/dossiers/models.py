@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..people.models import Person
 
 ACCESS_ACTIONS = ("view", "download", "issue")
@@ -22,7 +22,7 @@ FORMATS = ("html", "pdf", "csv", "json")
 DOSSIER_TABLES = ("dossiers", "dossier_access")
 
 
-class Dossier(db.Model):
+class Dossier(Model):
     __tablename__ = "dossiers"
     __table_args__ = (
         CheckConstraint("version >= 1", name="version_positive"),
@@ -53,10 +53,10 @@ class Dossier(db.Model):
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined")
-    supersedes: Mapped["Dossier | None"] = relationship(remote_side=[id], foreign_keys=[supersedes_id])
+    supersedes: Mapped[Dossier | None] = relationship(remote_side=[id], foreign_keys=[supersedes_id])
 
 
-class DossierAccess(db.Model):
+class DossierAccess(Model):
     """One view or download of a person's dossier (a draft or an issued one)."""
 
     __tablename__ = "dossier_access"

@@ -18,13 +18,20 @@ RANK_LABELS = {
     "associate": "Associate professor",
     "full": "Professor",
 }
-KIND_LABELS = {"formal": "Formal", "peer_group": "Peer group", "sponsorship": "Sponsorship",
-               "informal": "Informal"}
+KIND_LABELS = {"formal": "Formal", "peer_group": "Peer group", "sponsorship": "Sponsorship", "informal": "Informal"}
 # The ledger kinds that are time spent with a mentee: meetings and contact hours (the
 # shared evidence's definition).
 MEETING_KINDS = evidence_rules.MEETING_KINDS
-SECTIONS = ("Summary", "Mentees", "Feedback", "Awards and nominations", "Credits", "Training", "Philosophy",
-            "Provenance")
+SECTIONS = (
+    "Summary",
+    "Mentees",
+    "Feedback",
+    "Awards and nominations",
+    "Credits",
+    "Training",
+    "Philosophy",
+    "Provenance",
+)
 
 
 def period_problems(start: date | None, end: date | None, today: date) -> dict[str, list[str]]:
@@ -39,8 +46,9 @@ def period_problems(start: date | None, end: date | None, today: date) -> dict[s
     return problems
 
 
-def default_start(last_promotion: date | None, appointed_on: date | None, first_mentorship: date | None,
-                  today: date) -> date:
+def default_start(
+    last_promotion: date | None, appointed_on: date | None, first_mentorship: date | None, today: date
+) -> date:
     """Since the last promotion, else since appointment, else since mentoring began, else
     the last five years: what a promotion committee asks for."""
     for day in (last_promotion, appointed_on, first_mentorship):

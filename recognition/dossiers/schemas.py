@@ -7,19 +7,31 @@ from .. import fields
 from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
 from .models import ACCESS_ACTIONS, FORMATS
 
-FORMAT = fields.String(load_default="json", validate=validate.OneOf(("json", "csv", "pdf")), metadata={
-    "description": "json (default), csv (one sheet, a section column) or pdf (the Data Summary Table)"})
+FORMAT = fields.String(
+    load_default="json",
+    validate=validate.OneOf(("json", "csv", "pdf")),
+    metadata={"description": "json (default), csv (one sheet, a section column) or pdf (the Data Summary Table)"},
+)
 PERSON = {"validate": ID, "metadata": {"description": "Whose dossier (default: yours)", "example": 42}}
 
 
 class DossierDraftArgsSchema(Schema):
     person_id = fields.Integer(load_default=None, **PERSON)
-    start = fields.Date(load_default=None, metadata={
-        "description": "First day (default: your last promotion, else appointment; a committee member: the "
-                       "case's start)", "example": "2021-07-01"})
-    end = fields.Date(load_default=None, metadata={"description": "Last day, not in the future (default: today; "
-                                                                  "a committee member: the case's end)",
-                                                   "example": "2026-06-30"})
+    start = fields.Date(
+        load_default=None,
+        metadata={
+            "description": "First day (default: your last promotion, else appointment; a committee member: the "
+            "case's start)",
+            "example": "2021-07-01",
+        },
+    )
+    end = fields.Date(
+        load_default=None,
+        metadata={
+            "description": "Last day, not in the future (default: today; a committee member: the case's end)",
+            "example": "2026-06-30",
+        },
+    )
     format = FORMAT
 
 
@@ -27,8 +39,11 @@ class DossierIssueInSchema(Schema):
     person_id = fields.Integer(load_default=None, **PERSON)
     start = fields.Date(load_default=None, metadata={"example": "2021-07-01"})
     end = fields.Date(load_default=None, metadata={"example": "2026-06-30"})
-    case_id = fields.Integer(load_default=None, validate=ID, metadata={
-        "description": "The case it is issued for, if any (a case about this person)"})
+    case_id = fields.Integer(
+        load_default=None,
+        validate=ID,
+        metadata={"description": "The case it is issued for, if any (a case about this person)"},
+    )
 
 
 class DossierIssuedArgsSchema(Schema):
@@ -40,8 +55,9 @@ class DossierFormatArgsSchema(Schema):
 
 
 class DossierAccessArgsSchema(PageArgsSchema):
-    person_id = fields.Integer(load_default=None, validate=ID,
-                               metadata={"description": "Administrators: anyone's log (default: yours)"})
+    person_id = fields.Integer(
+        load_default=None, validate=ID, metadata={"description": "Administrators: anyone's log (default: yours)"}
+    )
 
 
 class DossierPersonSchema(Schema):
@@ -83,8 +99,9 @@ class DossierIssuedListSchema(Schema):
 class DossierAccessSchema(Schema):
     id = fields.Integer()
     person_id = fields.Integer(metadata={"description": "Whose dossier"})
-    viewer = fields.Nested(DossierPersonSchema, allow_none=True, metadata={"description": "Who looked (null: the "
-                                                                                   "command line)"})
+    viewer = fields.Nested(
+        DossierPersonSchema, allow_none=True, metadata={"description": "Who looked (null: the command line)"}
+    )
     capacity = fields.String(metadata={"enum": ["self", "committee", "admin"]})
     case_id = fields.Integer(allow_none=True)
     dossier_id = fields.Integer(allow_none=True, metadata={"description": "The issued dossier (null: a draft)"})

@@ -52,6 +52,7 @@ class Access:
 
 # Access ----------------------------------------------------------------------------------
 
+
 def _person(person_id: int | None) -> Person:
     person = db.session.get(Person, person_id) if person_id else None
     if person is None:
@@ -62,16 +63,25 @@ def _person(person_id: int | None) -> Person:
 def checked_period(start: date | None, end: date | None, today: date) -> None:
     problems = rules.period_problems(start, end, today)
     if problems:
-        raise DomainError("The period is not one a dossier can cover: "
-                          + "; ".join(f"{field} {rule[0]}" for field, rule in problems.items()) + ".", problems)
+        raise DomainError(
+            "The period is not one a dossier can cover: "
+            + "; ".join(f"{field} {rule[0]}" for field, rule in problems.items())
+            + ".",
+            problems,
+        )
 
 
 def sits_on(case: Case, person_id: int | None) -> bool:
     """Whether ``person_id`` is a member of the open ``case`` now and not recused."""
     if person_id is None or not case.is_open:
         return False
-    member = db.session.scalar(select(exists().where(CaseMember.case_id == case.id, CaseMember.person_id == person_id,
-                                                     CaseMember.removed_at.is_(None))))
+    member = db.session.scalar(
+        select(
+            exists().where(
+                CaseMember.case_id == case.id, CaseMember.person_id == person_id, CaseMember.removed_at.is_(None)
+            )
+        )
+    )
     return bool(member) and not case_access.recused(case, person_id)
 
 
@@ -90,9 +100,13 @@ def resolve(actor: Actor, person_id: int | None, start: date | None, end: date |
         return _access(person, "admin", None, start, end, today)
     if case is not None:
         period = f"{case.period_start.isoformat()} to {case.period_end.isoformat()}"
-        raise DomainError(f"As a member of the committee you may read this dossier for the case's period, {period}.",
-                          {"start": [f"must be {case.period_start.isoformat()}, the case's start"],
-                           "end": [f"must be {case.period_end.isoformat()}, the case's end"]})
+        raise DomainError(
+            f"As a member of the committee you may read this dossier for the case's period, {period}.",
+            {
+                "start": [f"must be {case.period_start.isoformat()}, the case's start"],
+                "end": [f"must be {case.period_end.isoformat()}, the case's end"],
+            },
+        )
     raise NotFound(NO_DOSSIER, {"person_id": ["no dossier of this person that you can see"]})
 
 
@@ -109,8 +123,9 @@ def resolve_case(actor: Actor, case_id: int) -> Access:
     raise NotFound("No such case that you can see.")
 
 
-def _access(person: Person, capacity: str, case: Case | None, start: date | None, end: date | None,
-            today: date) -> Access:
+def _access(
+    person: Person, capacity: str, case: Case | None, start: date | None, end: date | None, today: date
+) -> Access:
     if start is None or end is None:
         first, last = build.default_period(person, today)
         start, end = start or first, end or last
@@ -132,10 +147,20 @@ def may_read_issued(actor: Actor, person_id: int) -> tuple[str, Case | None] | N
 
 def record(access: Access, actor: Actor, action: str, fmt: str, now: datetime, dossier: Dossier | None = None) -> None:
     """One look at a dossier, kept for the person to read."""
-    db.session.add(DossierAccess(
-        person_id=access.person.id, viewer_id=actor.person_id, capacity=access.capacity,
-        case_id=access.case.id if access.case else None, dossier_id=dossier.id if dossier else None,
-        action=action, format=fmt, period_start=access.start, period_end=access.end, at=now))
+    db.session.add(
+        DossierAccess(
+            person_id=access.person.id,
+            viewer_id=actor.person_id,
+            capacity=access.capacity,
+            case_id=access.case.id if access.case else None,
+            dossier_id=dossier.id if dossier else None,
+            action=action,
+            format=fmt,
+            period_start=access.start,
+            period_end=access.end,
+            at=now,
+        )
+    )
     db.session.flush()
 
 
@@ -143,28 +168,40 @@ def access_log(actor: Actor, person_id: int | None = None):
     """The select of who looked at a dossier: your own; an administrator anyone's."""
     person_id = person_id or actor.person_id
     if person_id != actor.person_id and not actor.is_admin:
-        raise NotFound("No access log of this person that you can see.",
-                       {"person_id": ["must be yourself (administrators: anyone)"]})
+        raise NotFound(
+            "No access log of this person that you can see.",
+            {"person_id": ["must be yourself (administrators: anyone)"]},
+        )
     _person(person_id)
-    return (select(DossierAccess).where(DossierAccess.person_id == person_id)
-            .order_by(DossierAccess.at.desc(), DossierAccess.id.desc()))
+    return (
+        select(DossierAccess)
+        .where(DossierAccess.person_id == person_id)
+        .order_by(DossierAccess.at.desc(), DossierAccess.id.desc())
+    )
 
 
 # Drafts ----------------------------------------------------------------------------------
 
+
 def draft(access: Access) -> dict:
     """The dossier as it stands now, with the ledger head it was built on."""
     head = ledger.head()
-    return {**build.content(access.person, access.start, access.end),
-            "ledger_head": {"seq": head["seq"], "hash": head["hash"]}}
+    return {
+        **build.content(access.person, access.start, access.end),
+        "ledger_head": {"seq": head["seq"], "hash": head["hash"]},
+    }
 
 
 # Issuing -----------------------------------------------------------------------------------
 
+
 def latest(person_id: int, start: date, end: date) -> Dossier | None:
     return db.session.scalar(
-        select(Dossier).where(Dossier.person_id == person_id, Dossier.period_start == start,
-                              Dossier.period_end == end).order_by(Dossier.version.desc()).limit(1))
+        select(Dossier)
+        .where(Dossier.person_id == person_id, Dossier.period_start == start, Dossier.period_end == end)
+        .order_by(Dossier.version.desc())
+        .limit(1)
+    )
 
 
 def built_content(document: dict) -> dict:
@@ -183,16 +220,19 @@ def new_code() -> str:
             return code
 
 
-def issue(person_id: int | None, start: date | None, end: date | None, actor: Actor, now: datetime,
-          case_id: int | None = None) -> Dossier:
+def issue(
+    person_id: int | None, start: date | None, end: date | None, actor: Actor, now: datetime, case_id: int | None = None
+) -> Dossier:
     """Issue a signed dossier: the person their own, an administrator anyone's. Committee
     members read, they do not issue: what the candidate put forward is theirs to sign off."""
     access = resolve(actor, person_id, start, end, now.date())
     if access.capacity == "committee" and actor.is_admin:
         access = Access(access.person, "admin", None, access.start, access.end)
     if access.capacity == "committee":
-        raise Forbidden("Committee members read a candidate's dossier; the candidate or an administrator issues it.",
-                        {"person_id": ["must be yourself (administrators: anyone)"]})
+        raise Forbidden(
+            "Committee members read a candidate's dossier; the candidate or an administrator issues it.",
+            {"person_id": ["must be yourself (administrators: anyone)"]},
+        )
     case = None
     if case_id is not None:
         case = db.session.get(Case, case_id)
@@ -201,10 +241,13 @@ def issue(person_id: int | None, start: date | None, end: date | None, actor: Ac
     person = access.person
     content = build.content(person, access.start, access.end)
     previous = latest(person.id, access.start, access.end)
-    if previous is not None and credits.canonical(built_content(json.loads(previous.document))) == \
-            credits.canonical(content):
-        raise Conflict(f"Nothing has changed since dossier {previous.number}: it is still current.",
-                       {"period": [f"dossier {previous.number} already says this"]})
+    if previous is not None and credits.canonical(built_content(json.loads(previous.document))) == credits.canonical(
+        content
+    ):
+        raise Conflict(
+            f"Nothing has changed since dossier {previous.number}: it is still current.",
+            {"period": [f"dossier {previous.number} already says this"]},
+        )
     version = previous.version + 1 if previous else 1
     code = new_code()
     head = ledger.head()
@@ -215,8 +258,11 @@ def issue(person_id: int | None, start: date | None, end: date | None, actor: Ac
         "version": version,
         "supersedes": previous.number if previous else None,
         "case": {"id": case.id, "kind": case.kind} if case else None,
-        "issuer": {"department": current_app.config["DEPARTMENT_NAME"], "base_url": links.base_url(),
-                   "key_id": key.key_id},
+        "issuer": {
+            "department": current_app.config["DEPARTMENT_NAME"],
+            "base_url": links.base_url(),
+            "key_id": key.key_id,
+        },
         "ledger_head": {"seq": head["seq"], "hash": head["hash"]},
         "issued_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "verification": {"code": credits.format_code(code), "url": credits.verify_url(code)},
@@ -226,29 +272,48 @@ def issue(person_id: int | None, start: date | None, end: date | None, actor: Ac
 
     pdf = render(document, credits.certificate_settings())
     row = Dossier(
-        number=document["number"], person_id=person.id, period_start=access.start, period_end=access.end,
-        version=version, supersedes_id=previous.id if previous else None, case_id=case.id if case else None,
-        code=code, document=signed.decode("utf-8"), content_hash=credits.sha256(signed),
-        signature=key.sign(signed), key_id=key.key_id, ledger_seq=head["seq"], ledger_hash=head["hash"],
-        pdf=pdf, pdf_sha256=credits.sha256(pdf), issued_at=now, issued_by_id=actor.person_id)
+        number=document["number"],
+        person_id=person.id,
+        period_start=access.start,
+        period_end=access.end,
+        version=version,
+        supersedes_id=previous.id if previous else None,
+        case_id=case.id if case else None,
+        code=code,
+        document=signed.decode("utf-8"),
+        content_hash=credits.sha256(signed),
+        signature=key.sign(signed),
+        key_id=key.key_id,
+        ledger_seq=head["seq"],
+        ledger_hash=head["hash"],
+        pdf=pdf,
+        pdf_sha256=credits.sha256(pdf),
+        issued_at=now,
+        issued_by_id=actor.person_id,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(row)
     except IntegrityError:
-        raise Conflict("Another version of this dossier was issued meanwhile; try again.",
-                       {"period": ["was issued meanwhile"]}) from None
+        raise Conflict(
+            "Another version of this dossier was issued meanwhile; try again.", {"period": ["was issued meanwhile"]}
+        ) from None
     record(Access(person, access.capacity, case, access.start, access.end), actor, "issue", "pdf", now, row)
     return row
 
 
 # Issued dossiers -------------------------------------------------------------------------------
 
+
 def issued(actor: Actor, person_id: int | None = None) -> list[Dossier]:
     person = _person(person_id or actor.person_id)
     if may_read_issued(actor, person.id) is None:
         raise NotFound(NO_DOSSIER, {"person_id": ["no dossier of this person that you can see"]})
-    return list(db.session.scalars(select(Dossier).where(Dossier.person_id == person.id)
-                                   .order_by(Dossier.issued_at.desc(), Dossier.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Dossier).where(Dossier.person_id == person.id).order_by(Dossier.issued_at.desc(), Dossier.id.desc())
+        )
+    )
 
 
 def get_issued(dossier_id: int, actor: Actor) -> tuple[Dossier, Access]:
@@ -269,17 +334,26 @@ def status_of(dossier: Dossier) -> str:
 
 
 def statuses(dossier_ids: list[int]) -> dict[int, str]:
-    superseded = set(db.session.scalars(select(Dossier.supersedes_id).where(Dossier.supersedes_id.in_(dossier_ids)))) \
-        if dossier_ids else set()
+    superseded = (
+        set(db.session.scalars(select(Dossier.supersedes_id).where(Dossier.supersedes_id.in_(dossier_ids))))
+        if dossier_ids
+        else set()
+    )
     return {i: "superseded" if i in superseded else "current" for i in dossier_ids}
 
 
 def signed_json(dossier: Dossier) -> dict:
-    return {"document": json.loads(dossier.document), "content_hash": dossier.content_hash,
-            "signature": dossier.signature, "algorithm": signing.ALGORITHM, "key_id": dossier.key_id}
+    return {
+        "document": json.loads(dossier.document),
+        "content_hash": dossier.content_hash,
+        "signature": dossier.signature,
+        "algorithm": signing.ALGORITHM,
+        "key_id": dossier.key_id,
+    }
 
 
 # Verification (public) -----------------------------------------------------------------------------
+
 
 def find_by_code(code: str) -> Dossier | None:
     code = credits.normalise_code(code)
@@ -298,12 +372,19 @@ def verification(code: str) -> dict | None:
     replaced = newest.id != dossier.id
     name = json.loads(dossier.document)["person"]["name"]
     return {
-        "genuine": True, "status": "superseded" if replaced else "current", "kind": "dossier",
-        "number": dossier.number, "name": name,
+        "genuine": True,
+        "status": "superseded" if replaced else "current",
+        "kind": "dossier",
+        "number": dossier.number,
+        "name": name,
         "period": f"{dossier.period_start.isoformat()} to {dossier.period_end.isoformat()}",
-        "period_start": dossier.period_start, "period_end": dossier.period_end,
-        "issued_on": dossier.issued_at.date(), "revoked_on": None,
+        "period_start": dossier.period_start,
+        "period_end": dossier.period_end,
+        "issued_on": dossier.issued_at.date(),
+        "revoked_on": None,
         "current_number": newest.number if replaced else None,
         "current_code": newest.code if replaced else None,
-        "content_hash": dossier.content_hash, "pdf_sha256": dossier.pdf_sha256, "key_id": dossier.key_id,
+        "content_hash": dossier.content_hash,
+        "pdf_sha256": dossier.pdf_sha256,
+        "key_id": dossier.key_id,
     }

@@ -65,10 +65,23 @@ def _page(actor, access, form, endpoint, route, document=None, issue_form=None, 
         else:
             downloads = {fmt: url_for("dossiers.download", person_id=person.id, fmt=fmt, **query) for fmt in FORMATS}
     lookup = LookupForm(formdata=None) if actor.is_admin else None
-    return render_template("dossiers/dossier.html", access=access, person=person, document=document, form=form,
-                           lookup=lookup, form_action=url_for(endpoint, **route), issue_form=issue_form, issued=issued,
-                           states=states, log=log, downloads=downloads, may_issue=may_issue,
-                           verify_url=service.credits.verify_url, format_code=service.credits.format_code), status
+    return render_template(
+        "dossiers/dossier.html",
+        access=access,
+        person=person,
+        document=document,
+        form=form,
+        lookup=lookup,
+        form_action=url_for(endpoint, **route),
+        issue_form=issue_form,
+        issued=issued,
+        states=states,
+        log=log,
+        downloads=downloads,
+        may_issue=may_issue,
+        verify_url=service.credits.verify_url,
+        format_code=service.credits.format_code,
+    ), status
 
 
 @blp.get("/dossier")
@@ -159,8 +172,11 @@ def issued_download(dossier_id: int, fmt: str):
     service.record(access, actor, "download", fmt, utcnow(), dossier)
     db.session.commit()
     if fmt == "json":
-        return Response(api.export.to_json(service.signed_json(dossier)), mimetype="application/json", headers={
-            "Content-Disposition": f'attachment; filename="dossier-{dossier.number}.json"'})
+        return Response(
+            api.export.to_json(service.signed_json(dossier)),
+            mimetype="application/json",
+            headers={"Content-Disposition": f'attachment; filename="dossier-{dossier.number}.json"'},
+        )
     document = service.signed_json(dossier)["document"]
     return api.download(document, fmt, dossier.pdf if fmt == "pdf" else None)
 
@@ -172,8 +188,9 @@ def issue():
     actor = page_actor()
     form = IssueForm()
     person_id = int(form.person_id.data) if (form.person_id.data or "").isdigit() else actor.person_id
-    endpoint, route = ("dossiers.mine", {}) if person_id == actor.person_id else \
-        ("dossiers.person_dossier", {"person_id": person_id})
+    endpoint, route = (
+        ("dossiers.mine", {}) if person_id == actor.person_id else ("dossiers.person_dossier", {"person_id": person_id})
+    )
     now = utcnow()
     if form.validate_on_submit():
         try:
@@ -185,10 +202,13 @@ def issue():
             form.refused(error, {"period": "end"})
         else:
             db.session.commit()
-            flash(f"Issued dossier {dossier.number}, verification code {service.credits.format_code(dossier.code)}.",
-                  "success")
-            return redirect(url_for(endpoint, start=dossier.period_start.isoformat(),
-                                    end=dossier.period_end.isoformat(), **route))
+            flash(
+                f"Issued dossier {dossier.number}, verification code {service.credits.format_code(dossier.code)}.",
+                "success",
+            )
+            return redirect(
+                url_for(endpoint, start=dossier.period_start.isoformat(), end=dossier.period_end.isoformat(), **route)
+            )
     period = PeriodForm(formdata=None)
     try:
         access = service.resolve(actor, person_id, form.start.data, form.end.data, now.date())

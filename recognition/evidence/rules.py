@@ -9,8 +9,12 @@ MEETING_KINDS = ("meeting", "academic_plan_review", "peer_group_session", "spons
 # Recorded milestones that count as a mentee's achievement (an appointment is where a
 # career starts, not something a mentor helped reach).
 ACHIEVEMENT_KINDS = ("cfar", "promotion", "grant", "external_award", "leadership")
-RANK_NAMES = {"lecturer": "lecturer", "assistant": "assistant professor", "associate": "associate professor",
-              "full": "full professor"}
+RANK_NAMES = {
+    "lecturer": "lecturer",
+    "assistant": "assistant professor",
+    "associate": "associate professor",
+    "full": "full professor",
+}
 
 
 def reached_in(started_on: date, occurred_on: date, until: date) -> bool:
@@ -19,8 +23,15 @@ def reached_in(started_on: date, occurred_on: date, until: date) -> bool:
     return started_on <= occurred_on <= until
 
 
-def describe(kind: str, occurred_on: date, outcome: str | None = None, rank: str | None = None,
-             title: str | None = None, agency: str | None = None, year: int | None = None) -> str:
+def describe(
+    kind: str,
+    occurred_on: date,
+    outcome: str | None = None,
+    rank: str | None = None,
+    title: str | None = None,
+    agency: str | None = None,
+    year: int | None = None,
+) -> str:
     """A milestone in a few plain words, with its date."""
     day = occurred_on.isoformat()
     if kind == "cfar":

@@ -96,19 +96,35 @@ def mentorships_as_mentor(person_id: int, until: date, since: date | None = None
     if not found:
         return []
     reversal, confirmation = _followers()
-    entries = (select(LedgerEntry.mentorship_id, LedgerEntry.id, LedgerEntry.seq, LedgerEntry.entry_hash,
-                      LedgerEntry.kind, LedgerEntry.occurred_on, LedgerEntry.minutes, confirmation.id.is_not(None))
-               .outerjoin(reversal, and_(reversal.target_id == LedgerEntry.id, reversal.entry_type == "reversal"))
-               .outerjoin(confirmation, and_(confirmation.target_id == LedgerEntry.id,
-                                             confirmation.entry_type == "confirmation"))
-               .where(LedgerEntry.mentorship_id.in_(list(found)), LedgerEntry.entry_type == "contribution",
-                      reversal.id.is_(None), LedgerEntry.occurred_on <= until)
-               .order_by(LedgerEntry.seq))
+    entries = (
+        select(
+            LedgerEntry.mentorship_id,
+            LedgerEntry.id,
+            LedgerEntry.seq,
+            LedgerEntry.entry_hash,
+            LedgerEntry.kind,
+            LedgerEntry.occurred_on,
+            LedgerEntry.minutes,
+            confirmation.id.is_not(None),
+        )
+        .outerjoin(reversal, and_(reversal.target_id == LedgerEntry.id, reversal.entry_type == "reversal"))
+        .outerjoin(
+            confirmation, and_(confirmation.target_id == LedgerEntry.id, confirmation.entry_type == "confirmation")
+        )
+        .where(
+            LedgerEntry.mentorship_id.in_(list(found)),
+            LedgerEntry.entry_type == "contribution",
+            reversal.id.is_(None),
+            LedgerEntry.occurred_on <= until,
+        )
+        .order_by(LedgerEntry.seq)
+    )
     if since is not None:
         entries = entries.where(LedgerEntry.occurred_on >= since)
     for mentorship_id, entry_id, seq, entry_hash, kind, occurred_on, minutes, confirmed in db.session.execute(entries):
         found[mentorship_id].entries.append(
-            CountedEntry(entry_id, seq, entry_hash, kind, occurred_on, minutes, bool(confirmed)))
+            CountedEntry(entry_id, seq, entry_hash, kind, occurred_on, minutes, bool(confirmed))
+        )
     mentee_ids = {m.mentee_id for m in mentorships}
     recorded = milestone_queries.standing(mentee_ids, until)
     began = milestone_queries.became_mentor_on(mentee_ids)
@@ -116,10 +132,22 @@ def mentorships_as_mentor(person_id: int, until: date, since: date | None = None
         m = item.mentorship
         for milestone in recorded.get(m.mentee_id, ()):
             if milestone.kind in ACHIEVEMENT_KINDS and reached_in(m.started_on, milestone.occurred_on, until):
-                item.milestones.append(MenteeMilestone(
-                    milestone.kind, milestone.occurred_on,
-                    describe(milestone.kind, milestone.occurred_on, milestone.outcome, milestone.rank,
-                             milestone.title, milestone.agency, milestone.year), milestone.id))
+                item.milestones.append(
+                    MenteeMilestone(
+                        milestone.kind,
+                        milestone.occurred_on,
+                        describe(
+                            milestone.kind,
+                            milestone.occurred_on,
+                            milestone.outcome,
+                            milestone.rank,
+                            milestone.title,
+                            milestone.agency,
+                            milestone.year,
+                        ),
+                        milestone.id,
+                    )
+                )
         first = began.get(m.mentee_id)
         if first is not None and reached_in(m.started_on, first, until):
             item.milestones.append(MenteeMilestone("became_mentor", first, describe("became_mentor", first)))
@@ -134,21 +162,39 @@ def released_feedback(person_id: int) -> dict:
         select(func.count(func.distinct(Response.id)), func.avg(Answer.value))
         .join(Answer, Answer.response_id == Response.id)
         .join(Release, Release.id == Response.release_id)
-        .where(Response.mentor_id == person_id, Answer.value.is_not(None))).one()
+        .where(Response.mentor_id == person_id, Answer.value.is_not(None))
+    ).one()
     releases = db.session.scalar(select(func.count()).select_from(Release).where(Release.mentor_id == person_id)) or 0
-    return {"k": feedback_k(), "releases": releases, "responses": responses or 0,
-            "mean": round(float(mean), 2) if responses else None}
+    return {
+        "k": feedback_k(),
+        "releases": releases,
+        "responses": responses or 0,
+        "mean": round(float(mean), 2) if responses else None,
+    }
 
 
 def training(person_id: int, until: date, since: date | None = None) -> tuple[list[CountedEntry], int]:
     """The person's mentor-training entries in the period (not reversed) and their minutes."""
     reversal, _ = _followers()
-    query = (select(LedgerEntry.id, LedgerEntry.seq, LedgerEntry.entry_hash, LedgerEntry.kind, LedgerEntry.occurred_on,
-                    LedgerEntry.minutes)
-             .outerjoin(reversal, and_(reversal.target_id == LedgerEntry.id, reversal.entry_type == "reversal"))
-             .where(LedgerEntry.person_id == person_id, LedgerEntry.kind == "mentor_training",
-                    LedgerEntry.entry_type == "contribution", reversal.id.is_(None), LedgerEntry.occurred_on <= until)
-             .order_by(LedgerEntry.seq))
+    query = (
+        select(
+            LedgerEntry.id,
+            LedgerEntry.seq,
+            LedgerEntry.entry_hash,
+            LedgerEntry.kind,
+            LedgerEntry.occurred_on,
+            LedgerEntry.minutes,
+        )
+        .outerjoin(reversal, and_(reversal.target_id == LedgerEntry.id, reversal.entry_type == "reversal"))
+        .where(
+            LedgerEntry.person_id == person_id,
+            LedgerEntry.kind == "mentor_training",
+            LedgerEntry.entry_type == "contribution",
+            reversal.id.is_(None),
+            LedgerEntry.occurred_on <= until,
+        )
+        .order_by(LedgerEntry.seq)
+    )
     if since is not None:
         query = query.where(LedgerEntry.occurred_on >= since)
     found = [CountedEntry(*row, confirmed=False) for row in db.session.execute(query)]
@@ -157,16 +203,27 @@ def training(person_id: int, until: date, since: date | None = None) -> tuple[li
 
 def awards_won(person_id: int, until: date, since: date | None = None) -> list[dict]:
     """Awards the person won in the period that were not revoked, oldest first."""
-    query = (select(Grant.id, Grant.awarded_on, Cycle.year, Award.name, Grant.code, Grant.ledger_entry_id)
-             .join(Cycle, Cycle.id == Grant.cycle_id).join(Award, Award.id == Cycle.award_id)
-             .outerjoin(GrantRevocation, GrantRevocation.grant_id == Grant.id)
-             .where(Grant.person_id == person_id, GrantRevocation.grant_id.is_(None), Grant.awarded_on <= until)
-             .order_by(Grant.awarded_on, Grant.id))
+    query = (
+        select(Grant.id, Grant.awarded_on, Cycle.year, Award.name, Grant.code, Grant.ledger_entry_id)
+        .join(Cycle, Cycle.id == Grant.cycle_id)
+        .join(Award, Award.id == Cycle.award_id)
+        .outerjoin(GrantRevocation, GrantRevocation.grant_id == Grant.id)
+        .where(Grant.person_id == person_id, GrantRevocation.grant_id.is_(None), Grant.awarded_on <= until)
+        .order_by(Grant.awarded_on, Grant.id)
+    )
     if since is not None:
         query = query.where(Grant.awarded_on >= since)
-    return [{"grant_id": grant_id, "award": name, "year": year, "awarded_on": awarded_on.isoformat(), "code": code,
-             "ledger_entry_id": entry_id}
-            for grant_id, awarded_on, year, name, code, entry_id in db.session.execute(query)]
+    return [
+        {
+            "grant_id": grant_id,
+            "award": name,
+            "year": year,
+            "awarded_on": awarded_on.isoformat(),
+            "code": code,
+            "ledger_entry_id": entry_id,
+        }
+        for grant_id, awarded_on, year, name, code, entry_id in db.session.execute(query)
+    ]
 
 
 def evidence_for(person_id: int, day: date) -> dict:
@@ -180,15 +237,21 @@ def evidence_for(person_id: int, day: date) -> dict:
     table = []
     for item in rows:
         m = item.mentorship
-        table.append({
-            "mentorship_id": m.id, "mentee": m.mentee.name, "mentee_rank": m.mentee.rank, "kind": m.kind,
-            "started_on": m.started_on.isoformat(),
-            "ended_on": m.ended_on.isoformat() if m.ended_on and m.ended_on <= day else None,
-            "meetings": item.meetings, "confirmed_meetings": item.confirmed,
-            "contact_hours": round(item.minutes / 60, 1),
-            "last_meeting": item.last_meeting.isoformat() if item.last_meeting else None,
-            "milestones": [milestone.text for milestone in item.milestones],
-        })
+        table.append(
+            {
+                "mentorship_id": m.id,
+                "mentee": m.mentee.name,
+                "mentee_rank": m.mentee.rank,
+                "kind": m.kind,
+                "started_on": m.started_on.isoformat(),
+                "ended_on": m.ended_on.isoformat() if m.ended_on and m.ended_on <= day else None,
+                "meetings": item.meetings,
+                "confirmed_meetings": item.confirmed,
+                "contact_hours": round(item.minutes / 60, 1),
+                "last_meeting": item.last_meeting.isoformat() if item.last_meeting else None,
+                "milestones": [milestone.text for milestone in item.milestones],
+            }
+        )
     first = min((item.mentorship.started_on for item in rows), default=None)
     return {
         "as_of": day.isoformat(),
@@ -216,8 +279,11 @@ def mentee_achievements(mentor_ids: list[int], since: date, until: date) -> dict
     as mentors came during or after the mentorship and within [since, until]} — the
     suggestions' milestone count, by the same rules as the evidence table."""
     counts: dict[int, int] = defaultdict(int)
-    pairs = db.session.execute(select(Mentorship.mentor_id, Mentorship.mentee_id, Mentorship.started_on)
-                               .where(Mentorship.mentor_id.in_(mentor_ids), Mentorship.started_on <= until)).all()
+    pairs = db.session.execute(
+        select(Mentorship.mentor_id, Mentorship.mentee_id, Mentorship.started_on).where(
+            Mentorship.mentor_id.in_(mentor_ids), Mentorship.started_on <= until
+        )
+    ).all()
     mentee_ids = {mentee for _, mentee, _ in pairs}
     recorded = milestone_queries.standing(mentee_ids, until)
     began = milestone_queries.became_mentor_on(mentee_ids)

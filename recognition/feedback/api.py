@@ -18,8 +18,17 @@ from ..people.models import Person
 from . import reports, service
 from .models import Request
 from .schemas import (
-    DivisionViewSchema, InstrumentSchema, PeriodArgsSchema, ReceivedSchema, RemindedSchema, ReportArgsSchema,
-    ReportSchema, RequestDetailSchema, RequestSchema, RequestsSentSchema, ResponseInSchema,
+    DivisionViewSchema,
+    InstrumentSchema,
+    PeriodArgsSchema,
+    ReceivedSchema,
+    RemindedSchema,
+    ReportArgsSchema,
+    ReportSchema,
+    RequestDetailSchema,
+    RequestSchema,
+    RequestsSentSchema,
+    ResponseInSchema,
 )
 
 URL = "/feedback"
@@ -32,6 +41,7 @@ RECEIVED = (
 
 
 # Instruments -------------------------------------------------------------------------
+
 
 @blp.get("/instruments")
 @blp.response(200, InstrumentSchema(many=True))
@@ -52,10 +62,17 @@ def get_instrument(key, version):
 
 # Requests and answers (the mentee's) -------------------------------------------------
 
+
 def _request_view(request: Request, mentor) -> dict:
     deadline = service.answer_deadline(request.period)
-    return {"id": request.id, "period": request.period, "mentor": mentor, "answered": service.answered(request),
-            "open": today() <= deadline, "deadline": deadline}
+    return {
+        "id": request.id,
+        "period": request.period,
+        "mentor": mentor,
+        "answered": service.answered(request),
+        "open": today() <= deadline,
+        "deadline": deadline,
+    }
 
 
 @blp.get("/requests")
@@ -63,8 +80,10 @@ def _request_view(request: Request, mentor) -> dict:
 @errors_for(401)
 def list_requests():
     """Your feedback requests as a mentee, newest period first"""
-    return [{"id": row["request"].id, "period": row["request"].period, **row}
-            for row in service.requests_of(api_actor(), today())]
+    return [
+        {"id": row["request"].id, "period": row["request"].period, **row}
+        for row in service.requests_of(api_actor(), today())
+    ]
 
 
 @blp.get("/requests/<int:request_id>")
@@ -93,6 +112,7 @@ def submit_response(body, request_id):
 
 
 # Periods (admins) --------------------------------------------------------------------
+
 
 @blp.post("/periods/<period>/requests")
 @blp.response(200, RequestsSentSchema)
@@ -125,6 +145,7 @@ def send_period_reminders(period):
 
 # Reports -----------------------------------------------------------------------------
 
+
 @blp.get("/reports")
 @blp.arguments(ReportArgsSchema, location="query")
 @blp.response(200, ReportSchema)
@@ -156,4 +177,3 @@ def get_department_view(args):
 
 def _period(args) -> str:
     return args.get("period") or service.current_period(today())
-

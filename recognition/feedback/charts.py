@@ -54,8 +54,10 @@ def _svg(width: float, height: float, label: str, body: list[str], css_class: st
 
 def _text(x: float, y: float, content: str, anchor: str = "start", size: int = 13, fill: str = INK, **extra) -> str:
     attrs = "".join(f' {name.replace("_", "-")}="{escape(value)}"' for name, value in extra.items())
-    return (f'<text x="{_number(x)}" y="{_number(y)}" text-anchor="{anchor}" font-size="{size}" fill="{fill}"{attrs}>'
-            f"{escape(content)}</text>")
+    return (
+        f'<text x="{_number(x)}" y="{_number(y)}" text-anchor="{anchor}" font-size="{size}" fill="{fill}"{attrs}>'
+        f"{escape(content)}</text>"
+    )
 
 
 def _score(value: float | None) -> str:
@@ -64,7 +66,10 @@ def _score(value: float | None) -> str:
 
 # One item's distribution ------------------------------------------------------------
 
-def distribution_bar(counts: Sequence[int], labels: Sequence[str], label: str, width: int = 180, height: int = 20) -> Markup:
+
+def distribution_bar(
+    counts: Sequence[int], labels: Sequence[str], label: str, width: int = 180, height: int = 20
+) -> Markup:
     """A single bar split by how many chose each scale point, low (red) to high (blue)."""
     total = sum(counts)
     colours = palette(len(counts))
@@ -80,7 +85,13 @@ def distribution_bar(counts: Sequence[int], labels: Sequence[str], label: str, w
         )
         x += share
     described = ", ".join(f"{name}: {count}" for name, count in zip(labels, counts))
-    return _svg(width, height, f"{label}. {described}" if total else f"{label}. No answers on the scale.", body, "chart-distribution")
+    return _svg(
+        width,
+        height,
+        f"{label}. {described}" if total else f"{label}. No answers on the scale.",
+        body,
+        "chart-distribution",
+    )
 
 
 def legend_swatch(index: int, points: int) -> Markup:
@@ -94,8 +105,10 @@ def legend_swatch(index: int, points: int) -> Markup:
 
 # Means compared ---------------------------------------------------------------------
 
-def comparison_chart(rows: Sequence[tuple[str, float | None]], scale_min: int, scale_max: int, label: str,
-                     width: int = 460) -> Markup:
+
+def comparison_chart(
+    rows: Sequence[tuple[str, float | None]], scale_min: int, scale_max: int, label: str, width: int = 460
+) -> Markup:
     """Horizontal bars of mean scores on the scale, one per row (for example the mentor,
     their division, the department), each label above its bar so long names fit."""
     left, right, row_height = 8, 56, 50
@@ -123,8 +136,15 @@ def comparison_chart(rows: Sequence[tuple[str, float | None]], scale_min: int, s
 
 # Trend --------------------------------------------------------------------------------
 
-def trend_chart(points: Sequence[tuple[str, float | None]], scale_min: int, scale_max: int, label: str,
-                width: int = 480, height: int = 240) -> Markup:
+
+def trend_chart(
+    points: Sequence[tuple[str, float | None]],
+    scale_min: int,
+    scale_max: int,
+    label: str,
+    width: int = 480,
+    height: int = 240,
+) -> Markup:
     """A line through the overall score of each released block, oldest first; a block with
     no answered items leaves a gap. Crowded period labels alternate between two lines."""
     left, right, top, bottom = 34, 16, 28, 54
@@ -158,7 +178,9 @@ def trend_chart(points: Sequence[tuple[str, float | None]], scale_min: int, scal
         if coord is None:
             continue
         x, y = coord
-        body.append(f'<circle cx="{_number(x)}" cy="{_number(y)}" r="5" fill="{ACCENT}"><title>{escape(name)}: {value:.2f}</title></circle>')
+        body.append(
+            f'<circle cx="{_number(x)}" cy="{_number(y)}" r="5" fill="{ACCENT}"><title>{escape(name)}: {value:.2f}</title></circle>'
+        )
         body.append(_text(x, y - 11, f"{value:.2f}", "middle", 14, font_weight="600"))
     described = "; ".join(f"{name}: {_score(value)}" for name, value in points)
     return _svg(width, height, f"{label} (scale {scale_min} to {scale_max}). {described}", body, "chart-trend")

@@ -20,7 +20,9 @@ from .models import Request
 # that moves on a large department.
 BATCH = 50
 
-PERIOD = click.option("--period", help="The feedback period, e.g. 2025 (or 2025-26 for academic years). Default: the current one.")
+PERIOD = click.option(
+    "--period", help="The feedback period, e.g. 2025 (or 2025-26 for academic years). Default: the current one."
+)
 
 
 @click.group("feedback")
@@ -43,7 +45,7 @@ def request_command(period: str | None):
         where = "nothing to send"
         with click.progressbar(length=len(unsent), label="Sending requests", file=sys.stderr) as bar:
             for start in range(0, len(unsent), BATCH):
-                batch = unsent[start:start + BATCH]
+                batch = unsent[start : start + BATCH]
                 where = service.send_requests(batch, now)
                 bar.update(len(batch))
     except DomainError as error:
@@ -65,8 +67,11 @@ def remind_command(period: str | None):
         db.session.rollback()
         raise click.ClickException(_message(error)) from None
     db.session.commit()
-    where = "SMTP " + current_app.config["MAIL_SERVER"] if current_app.config.get("MAIL_SERVER") else (
-        f"{current_app.instance_path}/outbox")
+    where = (
+        "SMTP " + current_app.config["MAIL_SERVER"]
+        if current_app.config.get("MAIL_SERVER")
+        else (f"{current_app.instance_path}/outbox")
+    )
     click.echo(f"{period}: reminded {_count(len(reminded), 'mentee')}" + (f" ({where})." if reminded else "."))
 
 
@@ -83,8 +88,17 @@ def instruments_command():
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
-        click.echo("  ".join([row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].rjust(widths[2]),
-                              row[3].rjust(widths[3]), row[4]]).rstrip())
+        click.echo(
+            "  ".join(
+                [
+                    row[0].ljust(widths[0]),
+                    row[1].ljust(widths[1]),
+                    row[2].rjust(widths[2]),
+                    row[3].rjust(widths[3]),
+                    row[4],
+                ]
+            ).rstrip()
+        )
 
 
 def _message(error: DomainError) -> str:

@@ -29,8 +29,10 @@ class AnswerForm(PageForm):
 
     @classmethod
     def for_instrument(cls, instrument: Instrument, **kwargs) -> AnswerForm:
-        points = [SelectChoice(str(value), instrument.label(value))
-                  for value in range(instrument.scale_min, instrument.scale_max + 1)]
+        points = [
+            SelectChoice(str(value), instrument.label(value))
+            for value in range(instrument.scale_min, instrument.scale_max + 1)
+        ]
         scale_rule = f"must be a point from {instrument.scale_min} to {instrument.scale_max}"
         required = "is required: choose a point on the scale"
         if instrument.not_applicable:
@@ -40,7 +42,9 @@ class AnswerForm(PageForm):
         fields: dict = {}
         for number, item in enumerate(instrument.items, start=1):
             fields[item_field(item.id)] = RadioField(
-                f"{number}. {item.text}", choices=points, validators=[InputRequired(required)],
+                f"{number}. {item.text}",
+                choices=points,
+                validators=[InputRequired(required)],
                 invalid_choice_message=scale_rule,
             )
         for prompt in instrument.prompts:

@@ -77,8 +77,18 @@ def parse(text: str, source: str = "instrument") -> Instrument:
         raise InstrumentError(f"{source}: items are required and every item and prompt id must be unique")
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     return Instrument(
-        key, version, str(data.get("title", key)), str(data.get("description", "")), low, high, labels,
-        bool(scale.get("not_applicable", True)), items, prompts, hashlib.sha256(canonical).hexdigest(), text,
+        key,
+        version,
+        str(data.get("title", key)),
+        str(data.get("description", "")),
+        low,
+        high,
+        labels,
+        bool(scale.get("not_applicable", True)),
+        items,
+        prompts,
+        hashlib.sha256(canonical).hexdigest(),
+        text,
     )
 
 
@@ -117,14 +127,24 @@ def answer_problems(instrument: Instrument, answers: dict, comments: dict) -> di
     for item in instrument.items:
         field = f"answers.{item.id}"
         if item.id not in answers:
-            problems[field] = ["is required (choose a point on the scale" + (" or not applicable)" if instrument.not_applicable else ")")]
+            problems[field] = [
+                "is required (choose a point on the scale"
+                + (" or not applicable)" if instrument.not_applicable else ")")
+            ]
             continue
         value = answers[item.id]
         if value is None:
             if not instrument.not_applicable:
                 problems[field] = ["must be on the scale; this instrument has no not-applicable answer"]
-        elif isinstance(value, bool) or not isinstance(value, int) or not instrument.scale_min <= value <= instrument.scale_max:
-            problems[field] = [f"must be a whole number from {instrument.scale_min} to {instrument.scale_max}" + (" or null (not applicable)" if instrument.not_applicable else "")]
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not instrument.scale_min <= value <= instrument.scale_max
+        ):
+            problems[field] = [
+                f"must be a whole number from {instrument.scale_min} to {instrument.scale_max}"
+                + (" or null (not applicable)" if instrument.not_applicable else "")
+            ]
     for extra in sorted(set(answers) - item_ids):
         problems[f"answers.{extra}"] = ["is not an item of this instrument"]
     prompts = {prompt.id: prompt for prompt in instrument.prompts}

@@ -17,10 +17,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 
 
-class Instrument(db.Model):
+class Instrument(Model):
     """The stored definition of each instrument version. Once responses exist for a
     version, its definition may never change."""
 
@@ -32,7 +32,7 @@ class Instrument(db.Model):
     definition: Mapped[str] = mapped_column(Text)
 
 
-class Request(db.Model):
+class Request(Model):
     __tablename__ = "feedback_requests"
     __table_args__ = (UniqueConstraint("period", "mentor_id", "mentee_id", name="uq_feedback_requests_once"),)
 
@@ -49,7 +49,7 @@ class Request(db.Model):
     reminders: Mapped[int] = mapped_column(default=0)
 
 
-class Receipt(db.Model):
+class Receipt(Model):
     """That a mentee has answered for a mentor in a period: nothing about what or when."""
 
     __tablename__ = "feedback_receipts"
@@ -60,7 +60,7 @@ class Receipt(db.Model):
     mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
 
 
-class Release(db.Model):
+class Release(Model):
     """A block of at least k responses for one mentor, released together. Every view of
     feedback is a union of whole blocks, so no difference of views isolates fewer than k."""
 
@@ -76,7 +76,7 @@ class Release(db.Model):
     response_count: Mapped[int]
 
 
-class Response(db.Model):
+class Response(Model):
     __tablename__ = "feedback_responses"
     __table_args__ = (
         Index("ix_feedback_responses_mentor_period", "mentor_id", "period"),
@@ -91,7 +91,7 @@ class Response(db.Model):
     release_id: Mapped[int | None] = mapped_column(ForeignKey("feedback_releases.id"), index=True)
 
 
-class Answer(db.Model):
+class Answer(Model):
     __tablename__ = "feedback_answers"
     __table_args__ = {"sqlite_with_rowid": False}
 
@@ -100,7 +100,7 @@ class Answer(db.Model):
     value: Mapped[int | None]  # None: not applicable
 
 
-class Comment(db.Model):
+class Comment(Model):
     __tablename__ = "feedback_comments"
     __table_args__ = {"sqlite_with_rowid": False}
 

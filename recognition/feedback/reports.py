@@ -37,7 +37,9 @@ def _values(release_ids: list[int]) -> dict[str, dict[str, int | None]]:
 
 def _summary(instrument, release_ids: list[int]):
     values = _values(release_ids)
-    return summarise([item.id for item in instrument.items], instrument.scale_min, instrument.scale_max, values.values())
+    return summarise(
+        [item.id for item in instrument.items], instrument.scale_min, instrument.scale_max, values.values()
+    )
 
 
 def may_read(actor: Actor, mentor: Person) -> bool:
@@ -64,17 +66,31 @@ def mentor_report(mentor_id: int, period: str, actor: Actor) -> dict:
     )
     k = service.k()
     report = {
-        "mentor": mentor, "period": period, "k": k, "shown": bool(here), "waiting": waiting,
-        "is_own": actor.person_id == mentor.id, "instrument": None, "summary": None, "pooled_periods": [],
-        "release_ids": [block.id for block in here], "division": None, "department": None,
-        "trend": [], "comments": [],
+        "mentor": mentor,
+        "period": period,
+        "k": k,
+        "shown": bool(here),
+        "waiting": waiting,
+        "is_own": actor.person_id == mentor.id,
+        "instrument": None,
+        "summary": None,
+        "pooled_periods": [],
+        "release_ids": [block.id for block in here],
+        "division": None,
+        "department": None,
+        "trend": [],
+        "comments": [],
     }
     if not here:
         report["withheld"] = (
             f"Feedback is shown only when at least {k} responses can be pooled, so that no one's answers "
             "can be picked out. "
-            + ("Mentees were asked for feedback on this period; their answers wait, unseen, until enough can be "
-               "pooled (with later periods if need be). " if waiting else "")
+            + (
+                "Mentees were asked for feedback on this period; their answers wait, unseen, until enough can be "
+                "pooled (with later periods if need be). "
+                if waiting
+                else ""
+            )
             + "Nothing can be shown for this period yet."
         )
         return report
@@ -87,17 +103,24 @@ def mentor_report(mentor_id: int, period: str, actor: Actor) -> dict:
         pooled_periods=sorted({p for block in here for p in block.periods.split(",")}),
         release_ids=[block.id for block in here],
         trend=[
-            {"periods": block.periods.split(","), "responses": block.response_count,
-             "overall": _summary(used, [block.id]).overall}
-            for block in blocks if block.instrument_version == version
+            {
+                "periods": block.periods.split(","),
+                "responses": block.response_count,
+                "overall": _summary(used, [block.id]).overall,
+            }
+            for block in blocks
+            if block.instrument_version == version
         ],
     )
     others = db.session.execute(
-        select(Release, Person.division_id).join(Person, Person.id == Release.mentor_id)
+        select(Release, Person.division_id)
+        .join(Person, Person.id == Release.mentor_id)
         .where(Release.instrument_key == key, Release.instrument_version == version)
     ).all()
     same_period = [(block, division) for block, division in others if _touches(block, period)]
-    division_ids = [block.id for block, division in same_period if division == mentor.division_id and division is not None]
+    division_ids = [
+        block.id for block, division in same_period if division == mentor.division_id and division is not None
+    ]
     report["division"] = _summary(used, division_ids) if division_ids else None
     report["department"] = _summary(used, [block.id for block, _ in same_period])
     if report["is_own"]:
@@ -108,7 +131,8 @@ def mentor_report(mentor_id: int, period: str, actor: Actor) -> dict:
 def _comments(used, release_ids: list[int]) -> list[dict]:
     """Comments grouped by prompt, in a random order (never arrival order)."""
     rows = db.session.execute(
-        select(Comment.prompt_id, Comment.text).join(Response, Response.id == Comment.response_id)
+        select(Comment.prompt_id, Comment.text)
+        .join(Response, Response.id == Comment.response_id)
         .where(Response.release_id.in_(release_ids))
     ).all()
     grouped = []
@@ -134,12 +158,24 @@ def division_view(division_id: int | None, period: str, actor: Actor) -> dict:
     elif not actor.is_admin:
         raise Forbidden("Only an administrator can see the whole department's feedback.")
     key = current_app.config["FEEDBACK_INSTRUMENT"]
-    statement = select(Release, Person).join(Person, Person.id == Release.mentor_id).where(Release.instrument_key == key)
+    statement = (
+        select(Release, Person).join(Person, Person.id == Release.mentor_id).where(Release.instrument_key == key)
+    )
     if division is not None:
         statement = statement.where(Person.division_id == division.id)
-    rows = [(block, person) for block, person in db.session.execute(statement.order_by(Release.id)).all()
-            if _touches(block, period)]
-    view = {"division": division, "period": period, "k": service.k(), "summary": None, "instrument": None, "mentors": []}
+    rows = [
+        (block, person)
+        for block, person in db.session.execute(statement.order_by(Release.id)).all()
+        if _touches(block, period)
+    ]
+    view = {
+        "division": division,
+        "period": period,
+        "k": service.k(),
+        "summary": None,
+        "instrument": None,
+        "mentors": [],
+    }
     if not rows:
         return view
     version = max(block.instrument_version for block, _ in rows)
@@ -153,8 +189,11 @@ def division_view(division_id: int | None, period: str, actor: Actor) -> dict:
     view.update(instrument=used, summary=_summary(used, [block.id for block, _ in rows]))
     view["mentors"] = sorted(
         (
-            {"mentor": people[mentor_id], "responses": sum(b.response_count for b in mentor_blocks),
-             "overall": _summary(used, [b.id for b in mentor_blocks]).overall}
+            {
+                "mentor": people[mentor_id],
+                "responses": sum(b.response_count for b in mentor_blocks),
+                "overall": _summary(used, [b.id for b in mentor_blocks]).overall,
+            }
             for mentor_id, mentor_blocks in by_mentor.items()
         ),
         key=lambda row: row["mentor"].name,

@@ -16,7 +16,10 @@ from ..mentorships.schemas import PersonRefSchema
 
 # The service names the period's rule ("must be a calendar period like 2025"); this only
 # bounds what is read.
-PERIOD_FIELD = {"validate": validate.Length(min=1, max=20), "metadata": {"description": "2025 (calendar) or 2025-26 (academic)", "example": "2025"}}
+PERIOD_FIELD = {
+    "validate": validate.Length(min=1, max=20),
+    "metadata": {"description": "2025 (calendar) or 2025-26 (academic)", "example": "2025"},
+}
 
 
 class _Whole(fields.Nested):
@@ -27,6 +30,7 @@ class _Whole(fields.Nested):
 
 
 # Instruments -------------------------------------------------------------------------
+
 
 class ItemSchema(Schema):
     id = fields.String()
@@ -63,6 +67,7 @@ class InstrumentSchema(InstrumentSummarySchema):
 
 # Requests and answers ----------------------------------------------------------------
 
+
 class RequestSchema(Schema):
     """A request as its mentee sees it. Whether it is answered is shown to no one else."""
 
@@ -83,8 +88,10 @@ class ResponseInSchema(Schema):
         keys=fields.String(),
         values=fields.Raw(allow_none=True, metadata={"type": "integer"}),
         required=True,
-        metadata={"description": "Every item id of the instrument: a whole number on its scale, or null "
-                                 "(not applicable) where the instrument allows it"},
+        metadata={
+            "description": "Every item id of the instrument: a whole number on its scale, or null "
+            "(not applicable) where the instrument allows it"
+        },
     )
     comments = fields.Dict(
         keys=fields.String(),
@@ -103,6 +110,7 @@ class ReceivedSchema(Schema):
 
 # Periods (admins) --------------------------------------------------------------------
 
+
 class RequestsSentSchema(Schema):
     created = fields.Integer(metadata={"description": "Requests created now (mentees already asked are skipped)"})
     sent = fields.Integer(metadata={"description": "Requests of the period emailed now"})
@@ -114,6 +122,7 @@ class RemindedSchema(Schema):
 
 
 # Reports -----------------------------------------------------------------------------
+
 
 class PeriodArgsSchema(Schema):
     period = fields.String(**PERIOD_FIELD)
@@ -129,7 +138,9 @@ class ItemSummarySchema(Schema):
     answered = fields.Integer()
     not_applicable = fields.Integer()
     mean = fields.Float(allow_none=True)
-    distribution = fields.List(fields.Integer(), metadata={"description": "How many chose each scale point, low to high"})
+    distribution = fields.List(
+        fields.Integer(), metadata={"description": "How many chose each scale point, low to high"}
+    )
 
 
 class SummarySchema(Schema):
@@ -165,7 +176,8 @@ def summary_view(instrument, summary) -> dict | None:
         return None
     texts = {item.id: item.text for item in instrument.items}
     return {
-        "responses": summary.responses, "overall": summary.overall,
+        "responses": summary.responses,
+        "overall": summary.overall,
         "items": [{**vars(item), "text": texts.get(item.item_id, "")} for item in summary.items],
     }
 
@@ -173,8 +185,11 @@ def summary_view(instrument, summary) -> dict | None:
 def comparison_view(summary) -> dict | None:
     if summary is None:
         return None
-    return {"responses": summary.responses, "overall": summary.overall,
-            "items": [{"item_id": item.item_id, "mean": item.mean} for item in summary.items]}
+    return {
+        "responses": summary.responses,
+        "overall": summary.overall,
+        "items": [{"item_id": item.item_id, "mean": item.mean} for item in summary.items],
+    }
 
 
 class ReportSchema(Schema):
@@ -185,13 +200,17 @@ class ReportSchema(Schema):
     withheld = fields.String(allow_none=True, metadata={"description": "Why nothing is shown (null when shown)"})
     waiting = fields.Boolean(metadata={"description": "Whether responses for the period wait to be pooled with more"})
     pooled_periods = fields.List(fields.String(), metadata={"description": "The periods pooled to reach k"})
-    release_ids = fields.List(fields.Integer(), metadata={"description": "The released blocks shown; a reflection names one"})
+    release_ids = fields.List(
+        fields.Integer(), metadata={"description": "The released blocks shown; a reflection names one"}
+    )
     instrument = fields.Nested(InstrumentSummarySchema, allow_none=True)
     summary = fields.Nested(SummarySchema, allow_none=True)
     division = fields.Nested(ComparisonSchema, allow_none=True)
     department = fields.Nested(ComparisonSchema, allow_none=True)
     trend = fields.List(fields.Nested(TrendPointSchema))
-    comments = fields.List(fields.Nested(CommentGroupSchema), metadata={"description": "For the mentor alone; empty for anyone else"})
+    comments = fields.List(
+        fields.Nested(CommentGroupSchema), metadata={"description": "For the mentor alone; empty for anyone else"}
+    )
 
     @pre_dump
     def shape(self, report, **kwargs):
@@ -219,7 +238,9 @@ class MentorResultSchema(Schema):
 
 
 class DivisionViewSchema(Schema):
-    division = fields.Nested(DivisionRefSchema, allow_none=True, metadata={"description": "Null for the whole department"})
+    division = fields.Nested(
+        DivisionRefSchema, allow_none=True, metadata={"description": "Null for the whole department"}
+    )
     period = fields.String()
     k = fields.Integer()
     instrument = fields.Nested(InstrumentSummarySchema, allow_none=True)

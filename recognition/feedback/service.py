@@ -18,7 +18,8 @@ from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import instruments as definitions, periods
+from . import instruments as definitions
+from . import periods
 from .models import Answer, Comment, Instrument, Receipt, Release, Request, Response
 from .rules import contributors_at_least, effective_k, should_release
 
@@ -26,6 +27,7 @@ FEEDBACK_LOCK = 0x46454544  # "FEED": serialises answers and releases on Postgre
 
 
 # Configuration ----------------------------------------------------------------------
+
 
 def k() -> int:
     return effective_k(current_app.config["FEEDBACK_MIN_RESPONSES"])
@@ -54,6 +56,7 @@ def answer_deadline(period: str) -> date:
 
 # Instruments ------------------------------------------------------------------------
 
+
 def available_instruments() -> dict:
     return definitions.load_all(current_app.instance_path)
 
@@ -63,11 +66,22 @@ def publish(instrument: definitions.Instrument) -> None:
     has responses can never change: a change needs a new version number."""
     row = db.session.get(Instrument, (instrument.key, instrument.version))
     if row is None:
-        db.session.add(Instrument(key=instrument.key, version=instrument.version,
-                                  content_hash=instrument.content_hash, definition=instrument.definition))
+        db.session.add(
+            Instrument(
+                key=instrument.key,
+                version=instrument.version,
+                content_hash=instrument.content_hash,
+                definition=instrument.definition,
+            )
+        )
     elif row.content_hash != instrument.content_hash:
-        used = db.session.scalar(select(exists().where(
-            Response.instrument_key == instrument.key, Response.instrument_version == instrument.version)))
+        used = db.session.scalar(
+            select(
+                exists().where(
+                    Response.instrument_key == instrument.key, Response.instrument_version == instrument.version
+                )
+            )
+        )
         if used:
             raise definitions.InstrumentError(
                 f"{instrument.ref} has responses and its definition has changed; publish the change as version "
@@ -92,6 +106,7 @@ def current_instrument() -> definitions.Instrument:
 
 # Requests ---------------------------------------------------------------------------
 
+
 def request_feedback(period: str, now: datetime) -> list[Request]:
     """Ask every mentee of a mentorship active in the period, once per mentor. Rerunning
     asks only those not asked yet."""
@@ -100,22 +115,37 @@ def request_feedback(period: str, now: datetime) -> list[Request]:
         raise DomainError.field("period", "must have started")
     chosen = current_instrument()
     active = db.session.scalars(
-        select(Mentorship).where(
+        select(Mentorship)
+        .where(
             Mentorship.kind.in_(current_app.config["FEEDBACK_MENTORSHIP_KINDS"]),
             Mentorship.started_on <= end,
             or_(Mentorship.ended_on.is_(None), Mentorship.ended_on >= start),
-        ).order_by(Mentorship.id)
+        )
+        .order_by(Mentorship.id)
     ).all()
-    asked = {(mentor_id, mentee_id) for mentor_id, mentee_id in db.session.execute(
-        select(Request.mentor_id, Request.mentee_id).where(Request.period == period))}
+    asked = {
+        (mentor_id, mentee_id)
+        for mentor_id, mentee_id in db.session.execute(
+            select(Request.mentor_id, Request.mentee_id).where(Request.period == period)
+        )
+    }
     created = []
     for mentorship in active:
         pair = (mentorship.mentor_id, mentorship.mentee_id)
         if pair in asked:
             continue
         asked.add(pair)
-        created.append(Request(period=period, mentor_id=pair[0], mentee_id=pair[1], mentorship_id=mentorship.id,
-                               instrument_key=chosen.key, instrument_version=chosen.version, created_at=now))
+        created.append(
+            Request(
+                period=period,
+                mentor_id=pair[0],
+                mentee_id=pair[1],
+                mentorship_id=mentorship.id,
+                instrument_key=chosen.key,
+                instrument_version=chosen.version,
+                created_at=now,
+            )
+        )
     db.session.add_all(created)
     db.session.flush()
     return created
@@ -129,16 +159,23 @@ def unanswered(period: str):
     """A select of the period's requests with no receipt yet."""
     return select(Request).where(
         Request.period == period,
-        ~exists().where(Receipt.period == Request.period, Receipt.mentor_id == Request.mentor_id,
-                        Receipt.mentee_id == Request.mentee_id),
+        ~exists().where(
+            Receipt.period == Request.period,
+            Receipt.mentor_id == Request.mentor_id,
+            Receipt.mentee_id == Request.mentee_id,
+        ),
     )
 
 
 def messages_for(requests: list[Request], reminder: bool):
     from ..mail import compose
 
-    people = {p.id: p for p in db.session.scalars(
-        select(Person).where(Person.id.in_({r.mentee_id for r in requests} | {r.mentor_id for r in requests})))}
+    people = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Person).where(Person.id.in_({r.mentee_id for r in requests} | {r.mentor_id for r in requests}))
+        )
+    }
     base = links.base_url()
     for request in requests:
         mentee, mentor = people[request.mentee_id], people[request.mentor_id]
@@ -164,12 +201,25 @@ def _claim(requests: list[Request], condition, values: dict) -> list[Request]:
     ids = [r.id for r in requests]
     if not ids:
         return []
-    claimed = list(db.session.scalars(update(Request).where(Request.id.in_(ids), condition).values(**values)
-                                      .returning(Request.id).execution_options(synchronize_session=False)))
+    claimed = list(
+        db.session.scalars(
+            update(Request)
+            .where(Request.id.in_(ids), condition)
+            .values(**values)
+            .returning(Request.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if not claimed:
         return []
-    return list(db.session.scalars(select(Request).where(Request.id.in_(claimed)).order_by(Request.id)
-                                   .execution_options(populate_existing=True)))
+    return list(
+        db.session.scalars(
+            select(Request)
+            .where(Request.id.in_(claimed))
+            .order_by(Request.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def send_requests(requests: list[Request], now: datetime) -> str:
@@ -193,11 +243,15 @@ def remind(period: str, now: datetime) -> list[Request]:
         return []
     due = now - timedelta(days=int(current_app.config["FEEDBACK_REMINDER_INTERVAL_DAYS"]))
     requests = [
-        r for r in db.session.scalars(unanswered(period).order_by(Request.id))
+        r
+        for r in db.session.scalars(unanswered(period).order_by(Request.id))
         if (r.reminded_at or r.sent_at or r.created_at) <= due
     ]
-    requests = _claim(requests, func.coalesce(Request.reminded_at, Request.sent_at, Request.created_at) <= due,
-                      {"reminded_at": now, "reminders": Request.reminders + 1})
+    requests = _claim(
+        requests,
+        func.coalesce(Request.reminded_at, Request.sent_at, Request.created_at) <= due,
+        {"reminded_at": now, "reminders": Request.reminders + 1},
+    )
     outgoing = list(messages_for(requests, reminder=True))
     send([message for _, message in outgoing])
     db.session.flush()
@@ -211,8 +265,13 @@ def requests_of(actor: Actor, today: date) -> list[dict]:
     ).all()
     mentors = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_({r.mentor_id for r in rows})))}
     return [
-        {"request": r, "mentor": mentors[r.mentor_id], "answered": answered(r),
-         "open": today <= answer_deadline(r.period), "deadline": answer_deadline(r.period)}
+        {
+            "request": r,
+            "mentor": mentors[r.mentor_id],
+            "answered": answered(r),
+            "open": today <= answer_deadline(r.period),
+            "deadline": answer_deadline(r.period),
+        }
         for r in rows
     ]
 
@@ -226,6 +285,7 @@ def get_request(request_id: int, actor: Actor) -> Request:
 
 
 # Answering --------------------------------------------------------------------------
+
 
 def submit(request: Request, answers: dict, comments: dict, actor: Actor, now: datetime) -> None:
     """Store one anonymous response. Nothing stored links it to the mentee."""
@@ -245,22 +305,35 @@ def submit(request: Request, answers: dict, comments: dict, actor: Actor, now: d
             {"request": ["the answer window has closed"]},
         )
     used = instrument(request.instrument_key, request.instrument_version)
-    comments = {key: value for key, value in (comments or {}).items() if not (isinstance(value, str) and not value.strip())}
+    comments = {
+        key: value for key, value in (comments or {}).items() if not (isinstance(value, str) and not value.strip())
+    }
     problems = definitions.answer_problems(used, answers or {}, comments)
     if problems:
         raise DomainError("Some answers are missing or not on the scale: " + ", ".join(sorted(problems)), problems)
     response_id = secrets.token_hex(16)
-    db.session.execute(insert(Response), [{
-        "id": response_id, "mentor_id": request.mentor_id, "period": request.period,
-        "instrument_key": used.key, "instrument_version": used.version, "release_id": None,
-    }])
-    db.session.execute(insert(Answer), [
-        {"response_id": response_id, "item_id": item.id, "value": answers[item.id]} for item in used.items
-    ])
+    db.session.execute(
+        insert(Response),
+        [
+            {
+                "id": response_id,
+                "mentor_id": request.mentor_id,
+                "period": request.period,
+                "instrument_key": used.key,
+                "instrument_version": used.version,
+                "release_id": None,
+            }
+        ],
+    )
+    db.session.execute(
+        insert(Answer),
+        [{"response_id": response_id, "item_id": item.id, "value": answers[item.id]} for item in used.items],
+    )
     if comments:
-        db.session.execute(insert(Comment), [
-            {"response_id": response_id, "prompt_id": key, "text": value.strip()} for key, value in comments.items()
-        ])
+        db.session.execute(
+            insert(Comment),
+            [{"response_id": response_id, "prompt_id": key, "text": value.strip()} for key, value in comments.items()],
+        )
     _add_receipt(request)
     _settle(request.mentor_id, used.key, used.version)
 
@@ -270,9 +343,10 @@ def _add_receipt(request: Request) -> None:
     where = (Receipt.period == request.period, Receipt.mentor_id == request.mentor_id)
     mentees = sorted({*db.session.scalars(select(Receipt.mentee_id).where(*where)), request.mentee_id})
     db.session.execute(delete(Receipt).where(*where))
-    db.session.execute(insert(Receipt), [
-        {"period": request.period, "mentor_id": request.mentor_id, "mentee_id": mentee} for mentee in mentees
-    ])
+    db.session.execute(
+        insert(Receipt),
+        [{"period": request.period, "mentor_id": request.mentor_id, "mentee_id": mentee} for mentee in mentees],
+    )
 
 
 def _contributors(mentor_id: int, responses: list[dict]) -> int:
@@ -280,9 +354,11 @@ def _contributors(mentor_id: int, responses: list[dict]) -> int:
     waiting: dict[str, int] = {}
     for row in responses:
         waiting[row["period"]] = waiting.get(row["period"], 0) + 1
-    released = set(db.session.scalars(
-        select(Response.period).where(Response.mentor_id == mentor_id, Response.release_id.is_not(None)).distinct()
-    ))
+    released = set(
+        db.session.scalars(
+            select(Response.period).where(Response.mentor_id == mentor_id, Response.release_id.is_not(None)).distinct()
+        )
+    )
     receipts: dict[str, list[int]] = {}
     for period, mentee_id in db.session.execute(
         select(Receipt.period, Receipt.mentee_id).where(Receipt.mentor_id == mentor_id, Receipt.period.in_(waiting))
@@ -290,8 +366,11 @@ def _contributors(mentor_id: int, responses: list[dict]) -> int:
         receipts.setdefault(period, []).append(mentee_id)
     # A period is whole when nothing of it was released and every receipt has its response
     # waiting here (a response to another instrument version would break the count).
-    whole = {period: receipts.get(period, []) for period, count in waiting.items()
-             if period not in released and len(receipts.get(period, [])) == count}
+    whole = {
+        period: receipts.get(period, [])
+        for period, count in waiting.items()
+        if period not in released and len(receipts.get(period, [])) == count
+    }
     return contributors_at_least(waiting, whole)
 
 
@@ -299,19 +378,38 @@ def _settle(mentor_id: int, key: str, version: int) -> None:
     """Rewrite the mentor's waiting responses in id order (so storage order says nothing
     about arrival) and release them as a block once there are k from k different mentees."""
     waiting = select(Response.id).where(
-        Response.mentor_id == mentor_id, Response.instrument_key == key,
-        Response.instrument_version == version, Response.release_id.is_(None),
+        Response.mentor_id == mentor_id,
+        Response.instrument_key == key,
+        Response.instrument_version == version,
+        Response.release_id.is_(None),
     )
-    responses = [dict(row._mapping) for row in db.session.execute(
-        select(Response.__table__).where(Response.id.in_(waiting)).order_by(Response.id))]
+    responses = [
+        dict(row._mapping)
+        for row in db.session.execute(select(Response.__table__).where(Response.id.in_(waiting)).order_by(Response.id))
+    ]
     ids = [row["id"] for row in responses]
-    answers = [dict(row._mapping) for row in db.session.execute(
-        select(Answer.__table__).where(Answer.response_id.in_(ids)).order_by(Answer.response_id, Answer.item_id))]
-    comments = [dict(row._mapping) for row in db.session.execute(
-        select(Comment.__table__).where(Comment.response_id.in_(ids)).order_by(Comment.response_id, Comment.prompt_id))]
+    answers = [
+        dict(row._mapping)
+        for row in db.session.execute(
+            select(Answer.__table__).where(Answer.response_id.in_(ids)).order_by(Answer.response_id, Answer.item_id)
+        )
+    ]
+    comments = [
+        dict(row._mapping)
+        for row in db.session.execute(
+            select(Comment.__table__)
+            .where(Comment.response_id.in_(ids))
+            .order_by(Comment.response_id, Comment.prompt_id)
+        )
+    ]
     if should_release(len(responses), _contributors(mentor_id, responses), k()):
-        release = Release(mentor_id=mentor_id, instrument_key=key, instrument_version=version,
-                          periods=",".join(sorted({row["period"] for row in responses})), response_count=len(responses))
+        release = Release(
+            mentor_id=mentor_id,
+            instrument_key=key,
+            instrument_version=version,
+            periods=",".join(sorted({row["period"] for row in responses})),
+            response_count=len(responses),
+        )
         db.session.add(release)
         db.session.flush()
         for row in responses:

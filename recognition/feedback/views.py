@@ -14,7 +14,7 @@ from ..auth.service import require_admin
 from ..clock import utcnow
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
-from ..mentorships.views import kind_label
+from ..mentorships.history import kind_label
 from ..people.models import Person
 from ..people.service import managed_divisions
 from . import charts, periods, reports, service
@@ -25,6 +25,7 @@ RECENT_PERIODS = 6
 
 
 # The mentee's side ------------------------------------------------------------------
+
 
 @blp.get("/feedback")
 @login_required
@@ -64,7 +65,9 @@ def answer(request_id: int):
                 service.submit(feedback_request, form.answers(), form.comments(), actor, utcnow())
             except Conflict:
                 db.session.rollback()
-                return _unavailable(feedback_request, mentor, "answered" if service.answered(feedback_request) else "closed", 409)
+                return _unavailable(
+                    feedback_request, mentor, "answered" if service.answered(feedback_request) else "closed", 409
+                )
             except DomainError as error:
                 db.session.rollback()
                 form.refused(error, form.aliases)
@@ -73,8 +76,13 @@ def answer(request_id: int):
                 return redirect(url_for("feedback.thanks", request_id=feedback_request.id))
         status = form.refusal_status
     return render_template(
-        "feedback/answer.html", form=form, instrument=used, feedback_request=feedback_request, mentor=mentor,
-        deadline=deadline, k=service.k(),
+        "feedback/answer.html",
+        form=form,
+        instrument=used,
+        feedback_request=feedback_request,
+        mentor=mentor,
+        deadline=deadline,
+        k=service.k(),
     ), status
 
 
@@ -87,19 +95,24 @@ def thanks(request_id: int):
         return redirect(url_for("feedback.answer", request_id=request_id))
     mentor = db.session.get(Person, feedback_request.mentor_id)
     still_open = [row for row in service.requests_of(actor, utcnow().date()) if row["open"] and not row["answered"]]
-    return render_template("feedback/thanks.html", feedback_request=feedback_request, mentor=mentor,
-                           still_open=still_open, k=service.k())
+    return render_template(
+        "feedback/thanks.html", feedback_request=feedback_request, mentor=mentor, still_open=still_open, k=service.k()
+    )
 
 
 def _unavailable(feedback_request, mentor, reason: str, status: int):
     """Already answered (the mentee's own receipt), or the answer window has closed."""
     return render_template(
-        "feedback/unavailable.html", reason=reason, feedback_request=feedback_request, mentor=mentor,
+        "feedback/unavailable.html",
+        reason=reason,
+        feedback_request=feedback_request,
+        mentor=mentor,
         deadline=service.answer_deadline(feedback_request.period),
     ), status
 
 
 # The mentor's report ------------------------------------------------------------------
+
 
 @blp.get("/feedback/report")
 @login_required
@@ -117,8 +130,13 @@ def report():
         mentor_id = actor.person_id
     selector = _period_form(_latest_shown(lambda key: reports.mentor_report(mentor_id, key, actor)["shown"]))
     data = reports.mentor_report(mentor_id, selector.period.data, actor)
-    return render_template("feedback/report.html", report=data, selector=selector, figures=_figures(data),
-                           mentor_id=None if mentor_id == actor.person_id else mentor_id)
+    return render_template(
+        "feedback/report.html",
+        report=data,
+        selector=selector,
+        figures=_figures(data),
+        mentor_id=None if mentor_id == actor.person_id else mentor_id,
+    )
 
 
 def _latest_shown(shows) -> str | None:
@@ -152,19 +170,27 @@ def _figures(data: dict) -> dict | None:
     division, department = data["division"], data["department"]
     items = []
     for number, (item, row) in enumerate(zip(used.items, summary.items), start=1):
-        items.append({
-            "number": number, "text": item.text, "row": row,
-            "division": division.items[number - 1].mean if division else None,
-            "department": department.items[number - 1].mean if department else None,
-            "chart": charts.distribution_bar(row.distribution, labels, f"Item {number}, how many chose each answer"),
-        })
+        items.append(
+            {
+                "number": number,
+                "text": item.text,
+                "row": row,
+                "division": division.items[number - 1].mean if division else None,
+                "department": department.items[number - 1].mean if department else None,
+                "chart": charts.distribution_bar(
+                    row.distribution, labels, f"Item {number}, how many chose each answer"
+                ),
+            }
+        )
     compared = [("This mentor" if not data["is_own"] else "You", summary.overall)]
     if division is not None:
         compared.append((f"{data['mentor'].division.name} (division)", division.overall))
     if department is not None:
         compared.append(("Department", department.overall))
-    trend = [("–".join(dict.fromkeys([block["periods"][0], block["periods"][-1]])), block["overall"])
-             for block in data["trend"]]
+    trend = [
+        ("–".join(dict.fromkeys([block["periods"][0], block["periods"][-1]])), block["overall"])
+        for block in data["trend"]
+    ]
     return {
         "labels": labels,
         "swatches": [charts.legend_swatch(index, len(labels)) for index in range(len(labels))],
@@ -173,11 +199,13 @@ def _figures(data: dict) -> dict | None:
         "comparison_chart": charts.comparison_chart(compared, low, high, "Overall score compared"),
         "trend": trend,
         "trend_chart": charts.trend_chart(trend, low, high, "Overall score of each released block of feedback")
-        if len(trend) > 1 else None,
+        if len(trend) > 1
+        else None,
     }
 
 
 # The division's view ------------------------------------------------------------------
+
 
 @blp.get("/admin/feedback")
 @login_required
@@ -200,17 +228,27 @@ def division():
     if "division" not in request.args and not actor.is_admin:
         division_id = divisions[0].id
     filters.division.data = division_id
-    period = filters.period.data or _latest_shown(
-        lambda key: bool(reports.division_view(division_id, key, actor)["mentors"])) or recent[0]
+    period = (
+        filters.period.data
+        or _latest_shown(lambda key: bool(reports.division_view(division_id, key, actor)["mentors"]))
+        or recent[0]
+    )
     service.checked_period(period)
     filters.period.data = period
-    filters.period.choices = [SelectChoice(key, key) for key in (recent if period in recent else sorted({*recent, period}, reverse=True))]
+    filters.period.choices = [
+        SelectChoice(key, key) for key in (recent if period in recent else sorted({*recent, period}, reverse=True))
+    ]
     view = reports.division_view(division_id, period, actor)
     return render_template(
-        "feedback/division.html", view=view, filters=filters, actor=actor, current=recent[0],
+        "feedback/division.html",
+        view=view,
+        filters=filters,
+        actor=actor,
+        current=recent[0],
         item_rows=list(zip(view["instrument"].items, view["summary"].items)) if view["summary"] else [],
         kinds=", ".join(kind_label(kind).lower() for kind in current_app.config["FEEDBACK_MENTORSHIP_KINDS"]),
-        ask_form=ActionForm(formdata=None), remind_form=ActionForm(formdata=None),
+        ask_form=ActionForm(formdata=None),
+        remind_form=ActionForm(formdata=None),
         open_periods=_open_periods(today),
     )
 
@@ -247,8 +285,11 @@ def ask():
         return redirect(url_for("feedback.division"))
     db.session.commit()
     if created:
-        flash(f"Asked {len(created)} mentee{'s' if len(created) != 1 else ''} for feedback for {period}. "
-              f"The messages went to {_mail_destination(where)}.", "success")
+        flash(
+            f"Asked {len(created)} mentee{'s' if len(created) != 1 else ''} for feedback for {period}. "
+            f"The messages went to {_mail_destination(where)}.",
+            "success",
+        )
     else:
         flash(f"Every mentee of an active mentorship has already been asked for {period}; nothing was sent.", "info")
     return redirect(url_for("feedback.division"))
@@ -268,9 +309,14 @@ def remind():
     total = sum(sent.values())
     by_period = ", ".join(f"{count} for {period}" for period, count in sent.items())
     if total:
-        flash(f"Sent {total} reminder{'s' if total != 1 else ''} ({by_period}). "
-              f"The messages went to {_mail_destination('nothing to send')}.", "success")
+        flash(
+            f"Sent {total} reminder{'s' if total != 1 else ''} ({by_period}). "
+            f"The messages went to {_mail_destination('nothing to send')}.",
+            "success",
+        )
     else:
         days = current_app.config["FEEDBACK_REMINDER_INTERVAL_DAYS"]
-        flash(f"No reminders were due: everyone has answered or was asked or reminded less than {days} days ago.", "info")
+        flash(
+            f"No reminders were due: everyone has answered or was asked or reminded less than {days} days ago.", "info"
+        )
     return redirect(url_for("feedback.division"))

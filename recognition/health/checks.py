@@ -80,8 +80,10 @@ def _schema(app: Flask, connection) -> list[str]:
         return []
     if not found:
         return ["has no schema: run `recognition init`"]
-    return [f"schema is at {', '.join(sorted(found))}, this version of the app needs "
-            f"{', '.join(sorted(expected))}: run `recognition init` to migrate it"]
+    return [
+        f"schema is at {', '.join(sorted(found))}, this version of the app needs "
+        f"{', '.join(sorted(expected))}: run `recognition init` to migrate it"
+    ]
 
 
 def migration_heads(app: Flask) -> set[str]:
@@ -128,6 +130,7 @@ def disk_space(app: Flask) -> dict[str, list[str]]:
             continue
         if free < floor:
             app.logger.error("Only %d MB free on the disk of %s (READY_MIN_FREE_MB is %d)", free, folder, floor)
-            problems.append(f"is almost full: {free} MB free where the app writes, it needs at least {floor} MB "
-                            "(READY_MIN_FREE_MB)")
+            problems.append(
+                f"is almost full: {free} MB free where the app writes, it needs at least {floor} MB (READY_MIN_FREE_MB)"
+            )
     return {"disk": problems} if problems else {}

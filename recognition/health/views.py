@@ -29,11 +29,12 @@ def readyz():
     have room; the signing key loads and the key ring reads; the pages render. Each
     problem is named."""
     app = current_app
-    problems = {**checks.database(app), **checks.disk_space(app), **checks.signing_key(app),
-                **checks.templates(app)}
+    problems = {**checks.database(app), **checks.disk_space(app), **checks.signing_key(app), **checks.templates(app)}
     if problems:
-        return unavailable("Not ready: " + "; ".join(f"{what.replace('_', ' ')} {rules[0]}"
-                                                     for what, rules in problems.items()), problems)
+        return unavailable(
+            "Not ready: " + "; ".join(f"{what.replace('_', ' ')} {rules[0]}" for what, rules in problems.items()),
+            problems,
+        )
     return {"status": "ready", "database": db.engine.dialect.name}, 200, NO_STORE
 
 

@@ -95,15 +95,21 @@ def _entries(text: str, after: int, through: int) -> dict[int, tuple[int, str]] 
 def stored_statements(found: Gathered) -> None:
     from ..credits.models import Statement
 
-    _signed_heads(found, "statement", select(Statement.number, Statement.document, Statement.signature,
-                                             Statement.key_id).order_by(Statement.id))
+    _signed_heads(
+        found,
+        "statement",
+        select(Statement.number, Statement.document, Statement.signature, Statement.key_id).order_by(Statement.id),
+    )
 
 
 def stored_dossiers(found: Gathered) -> None:
     from ..dossiers.models import Dossier
 
-    _signed_heads(found, "dossier", select(Dossier.number, Dossier.document, Dossier.signature,
-                                           Dossier.key_id).order_by(Dossier.id))
+    _signed_heads(
+        found,
+        "dossier",
+        select(Dossier.number, Dossier.document, Dossier.signature, Dossier.key_id).order_by(Dossier.id),
+    )
 
 
 def _signed_heads(found: Gathered, kind: str, query) -> None:
@@ -133,8 +139,9 @@ def gather(heads: list[chain.Anchor] = (), copies: list[dict] = ()) -> Gathered:
     digests = set(db.session.scalars(select(LedgerCheckpoint.digest)))
     for item in copies:
         name = f"the copy of checkpoint at position {item['seq']} ({item['at']})"
-        problem = _signed(chain.canonical({key: item[key] for key in SIGNED}), item["signature"], item["key_id"],
-                          item.get("at"))
+        problem = _signed(
+            chain.canonical({key: item[key] for key in SIGNED}), item["signature"], item["key_id"], item.get("at")
+        )
         if problem is not None:
             found.refuse(name, problem)
             continue
@@ -161,8 +168,17 @@ def parse_copy(text: str) -> list[dict]:
     items = document.get("checkpoints") if isinstance(document, dict) else None
     if not isinstance(items, list):
         raise ValueError("it has no list of checkpoints")
-    needed = {"type": str, "seq": int, "hash": str, "at": str, "prev": str, "entries_digest": str,
-              "key_id": str, "signature": str, "digest": str}
+    needed = {
+        "type": str,
+        "seq": int,
+        "hash": str,
+        "at": str,
+        "prev": str,
+        "entries_digest": str,
+        "key_id": str,
+        "signature": str,
+        "digest": str,
+    }
     for index, item in enumerate(items):
         if not isinstance(item, dict) or any(not isinstance(item.get(k), t) for k, t in needed.items()):
             raise ValueError(f"checkpoint {index + 1} lacks one of {', '.join(needed)}")
@@ -193,5 +209,7 @@ def describe(verdict: chain.Verdict) -> str:
     if verdict.first_bad_seq is None:
         return f"BROKEN: {verdict.problem}. The {verdict.checked} entries are intact on their own."
     where = f"entry {verdict.first_bad_id}" if verdict.first_bad_id is not None else "the entry"
-    return (f"BROKEN at {where} (position {verdict.first_bad_seq}): {verdict.problem}. "
-            f"The {verdict.checked} entries before it are intact.")
+    return (
+        f"BROKEN at {where} (position {verdict.first_bad_seq}): {verdict.problem}. "
+        f"The {verdict.checked} entries before it are intact."
+    )

@@ -10,9 +10,20 @@ from ..clock import utcnow
 from ..credits.service import count_verification
 from ..extensions import db
 from ..parsing import Blueprint
-from . import anchors, checkpoints as published, service
+from . import anchors, service
+from . import checkpoints as published
 from .models import LedgerEntry
-from .schemas import ChainHeadSchema, CheckpointListSchema, VerifyArgsSchema, ContributionInSchema, EntryArgsSchema, EntryPageSchema, EntrySchema, ReversalInSchema, VerdictSchema
+from .schemas import (
+    ChainHeadSchema,
+    CheckpointListSchema,
+    ContributionInSchema,
+    EntryArgsSchema,
+    EntryPageSchema,
+    EntrySchema,
+    ReversalInSchema,
+    VerdictSchema,
+    VerifyArgsSchema,
+)
 
 URL = ""
 blp = Blueprint("ledger_api", __name__, description="The contribution ledger (append-only, hash-chained)")

@@ -15,8 +15,19 @@ GENESIS = "0" * 64
 # their hashes; a checkpoint binds them to their ids (``Anchor.entries``).
 CHAIN_VERSION = 2
 LEGACY_FIELDS = (
-    "seq", "entry_type", "kind", "mentorship_id", "person_id", "occurred_on", "minutes", "note",
-    "recorded_by_id", "recorded_at", "target_id", "reason", "prev_hash",
+    "seq",
+    "entry_type",
+    "kind",
+    "mentorship_id",
+    "person_id",
+    "occurred_on",
+    "minutes",
+    "note",
+    "recorded_by_id",
+    "recorded_at",
+    "target_id",
+    "reason",
+    "prev_hash",
 )
 
 
@@ -119,8 +130,12 @@ def verify(rows: Iterable[tuple[int, Mapping, str]], anchors: Iterable[Anchor] =
     walk = _Walk(list(anchors))
     for anchor in walk.heads.get(0, ()):
         if anchor.hash != GENESIS:
-            return walk.verdict(None, None, f"{anchor.source} is at position 0, where the only head is the empty "
-                                "chain's (64 zeros)", anchor.source)
+            return walk.verdict(
+                None,
+                None,
+                f"{anchor.source} is at position 0, where the only head is the empty chain's (64 zeros)",
+                anchor.source,
+            )
     expected_seq = 1
     for entry_id, fields, stored in rows:
         seq = fields["seq"]
@@ -132,25 +147,45 @@ def verify(rows: Iterable[tuple[int, Mapping, str]], anchors: Iterable[Anchor] =
             return walk.verdict(seq, entry_id, problem, recorded[2] if recorded is not None else None)
         if fields["prev_hash"] != walk.prev_hash:
             if entry_hash(fields) == stored and walk.last is not None and (expected_seq - 1) not in walk.recorded:
-                return walk.verdict(None, None, "its hash is not the one the next entry was linked to (the entry "
-                                    "was changed and its hash recomputed)", back=True)
+                return walk.verdict(
+                    None,
+                    None,
+                    "its hash is not the one the next entry was linked to (the entry "
+                    "was changed and its hash recomputed)",
+                    back=True,
+                )
             return walk.verdict(seq, entry_id, "its link to the previous entry does not match")
         if entry_hash(fields) != stored:
             return walk.verdict(seq, entry_id, "its contents do not match its hash (the entry was changed)")
         if recorded is not None:
             recorded_id, recorded_hash, source = recorded
             if recorded_id != entry_id:
-                return walk.verdict(seq, entry_id, f"its id is {entry_id}, but {source} recorded entry {recorded_id} "
-                                    "at this position (ids were swapped or changed)", source)
+                return walk.verdict(
+                    seq,
+                    entry_id,
+                    f"its id is {entry_id}, but {source} recorded entry {recorded_id} "
+                    "at this position (ids were swapped or changed)",
+                    source,
+                )
             if recorded_hash != stored:
-                return walk.verdict(seq, entry_id, f"its hash differs from the one {source} recorded (the entry "
-                                    "was changed and the chain recomputed from it)", source)
+                return walk.verdict(
+                    seq,
+                    entry_id,
+                    f"its hash differs from the one {source} recorded (the entry "
+                    "was changed and the chain recomputed from it)",
+                    source,
+                )
         elif "id" not in fields:
             walk.unbound += 1
         for anchor in walk.heads.get(seq, ()):
             if anchor.hash != stored:
-                return walk.verdict(seq, entry_id, f"the chain up to here differs from the head {anchor.source} "
-                                    "recorded (this entry or one before it was changed)", anchor.source)
+                return walk.verdict(
+                    seq,
+                    entry_id,
+                    f"the chain up to here differs from the head {anchor.source} "
+                    "recorded (this entry or one before it was changed)",
+                    anchor.source,
+                )
         walk.last = (entry_id, seq, walk.prev_hash)
         walk.checked, walk.prev_hash, expected_seq = walk.checked + 1, stored, expected_seq + 1
     beyond = [anchor for anchor in walk.anchors if anchor.seq >= expected_seq]
@@ -158,11 +193,15 @@ def verify(rows: Iterable[tuple[int, Mapping, str]], anchors: Iterable[Anchor] =
     if beyond:
         anchor = min(beyond, key=lambda a: a.seq)
         missing_id = walk.recorded.get(expected_seq, (None,))[0]
-        problem = (f"the ledger ends at position {expected_seq - 1}, but {anchor.source} recorded position "
-                   f"{anchor.seq}: the entries from position {expected_seq} on are missing")
+        problem = (
+            f"the ledger ends at position {expected_seq - 1}, but {anchor.source} recorded position "
+            f"{anchor.seq}: the entries from position {expected_seq} on are missing"
+        )
         return walk.verdict(expected_seq, missing_id, problem, anchor.source)
     notes = ()
     if walk.unbound:
-        notes = (f"{walk.unbound} entries chained before ids were hashed are not yet bound to their ids by a "
-                 "checkpoint: run `recognition ledger checkpoint`.",)
+        notes = (
+            f"{walk.unbound} entries chained before ids were hashed are not yet bound to their ids by a "
+            "checkpoint: run `recognition ledger checkpoint`.",
+        )
     return Verdict(True, walk.checked, expected_seq - 1, walk.prev_hash, anchors_checked=len(walk.anchors), notes=notes)

@@ -29,9 +29,13 @@ def sha256(data: bytes) -> str:
 def body(checkpoint: LedgerCheckpoint) -> dict:
     """What a checkpoint's signature covers."""
     return {
-        "type": KIND, "seq": checkpoint.seq, "hash": checkpoint.head_hash,
-        "at": checkpoint.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "prev": checkpoint.prev_digest,
-        "entries_digest": checkpoint.entries_digest, "key_id": checkpoint.key_id,
+        "type": KIND,
+        "seq": checkpoint.seq,
+        "hash": checkpoint.head_hash,
+        "at": checkpoint.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "prev": checkpoint.prev_digest,
+        "entries_digest": checkpoint.entries_digest,
+        "key_id": checkpoint.key_id,
     }
 
 
@@ -50,8 +54,12 @@ def listing() -> dict:
     """The public document of checkpoints (``/ledger/checkpoints.json``)."""
     from .. import links
 
-    return {"algorithm": signing.ALGORITHM, "public_key_url": links.url("/verify/key.pem"),
-            "keys_url": links.url("/verify/keys.json"), "checkpoints": published()}
+    return {
+        "algorithm": signing.ALGORITHM,
+        "public_key_url": links.url("/verify/key.pem"),
+        "keys_url": links.url("/verify/keys.json"),
+        "checkpoints": published(),
+    }
 
 
 def latest() -> LedgerCheckpoint | None:
@@ -73,19 +81,26 @@ def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
     if not verdict.valid:
         from .anchors import describe
 
-        raise Conflict(f"The ledger does not verify, so no checkpoint was made: {describe(verdict)}",
-                       {"ledger": ["must verify before a checkpoint is made"]})
+        raise Conflict(
+            f"The ledger does not verify, so no checkpoint was made: {describe(verdict)}",
+            {"ledger": ["must verify before a checkpoint is made"]},
+        )
     since = previous.seq if previous is not None else 0
     rows = db.session.execute(
         select(LedgerEntry.seq, LedgerEntry.id, LedgerEntry.entry_hash)
-        .where(LedgerEntry.seq > since).order_by(LedgerEntry.seq)
+        .where(LedgerEntry.seq > since)
+        .order_by(LedgerEntry.seq)
     )
     entries = "".join(f"{seq} {entry_id} {digest}\n" for seq, entry_id, digest in rows)
     key = signing.app_key(current_app)
     checkpoint = LedgerCheckpoint(
-        seq=head["seq"], head_hash=head["hash"], at=now,
+        seq=head["seq"],
+        head_hash=head["hash"],
+        at=now,
         prev_digest=previous.digest if previous is not None else chain.GENESIS,
-        entries=entries, entries_digest=sha256(entries.encode("ascii")), key_id=key.key_id,
+        entries=entries,
+        entries_digest=sha256(entries.encode("ascii")),
+        key_id=key.key_id,
     )
     content = chain.canonical(body(checkpoint))
     checkpoint.signature, checkpoint.digest = key.sign(content), sha256(content)
@@ -96,7 +111,7 @@ def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
 
 def checkpoint_job(day: date) -> str:
     """The scheduler's daily job: a checkpoint when the head has moved since the last one."""
-    from ..scheduler.jobs import moment
+    from ..clock import moment
 
     checkpoint, made = make(moment(day))
     if made:

@@ -13,11 +13,14 @@ class ReverseForm(PageForm):
 
     reason = StringField(
         "Reason for reversing",
-        validators=[DataRequired("must not be blank: say why"), Length(max=2000, message="must be at most 2000 characters")],
+        validators=[
+            DataRequired("must not be blank: say why"),
+            Length(max=2000, message="must be at most 2000 characters"),
+        ],
     )
 
     @classmethod
-    def for_entry(cls, entry_id: int, **kwargs) -> "ReverseForm":
+    def for_entry(cls, entry_id: int, **kwargs) -> ReverseForm:
         return cls(prefix=f"reverse-{entry_id}", **kwargs)
 
 
@@ -26,8 +29,13 @@ class VerifyForm(PageForm):
 
     head = StringField(
         "A head you recorded (optional)",
-        validators=[Optional(), Regexp(r"^\s*[0-9]{1,18}[: ][0-9a-fA-F]{64}\s*$",
-                                       message="must be SEQ:HASH, a position and a 64-digit hex hash")],
+        validators=[
+            Optional(),
+            Regexp(
+                r"^\s*[0-9]{1,18}[: ][0-9a-fA-F]{64}\s*$",
+                message="must be SEQ:HASH, a position and a 64-digit hex hash",
+            ),
+        ],
     )
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..mentorships.models import Mentorship
 from ..people.models import Person
 from . import chain
@@ -22,7 +22,7 @@ ENTRY_TYPES = ("contribution", "reversal", "confirmation")
 LEDGER_TABLES = ("ledger_entries", "reflections", "ledger_checkpoints")
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     __tablename__ = "ledger_entries"
     __table_args__ = (
         CheckConstraint(f"entry_type IN {ENTRY_TYPES!r}", name="entry_type_known"),
@@ -30,9 +30,7 @@ class LedgerEntry(db.Model):
             "(entry_type = 'contribution') = (kind IS NOT NULL AND target_id IS NULL)",
             name="contribution_shape",
         ),
-        CheckConstraint(
-            "entry_type <> 'reversal' OR length(trim(reason)) > 0", name="reversal_has_reason"
-        ),
+        CheckConstraint("entry_type <> 'reversal' OR length(trim(reason)) > 0", name="reversal_has_reason"),
         CheckConstraint("minutes >= 0 AND minutes <= 1440", name="minutes_in_day"),
         CheckConstraint("seq >= 1", name="seq_positive"),
         # A contribution is reversed at most once and confirmed at most once.
@@ -72,7 +70,7 @@ class LedgerEntry(db.Model):
     mentorship: Mapped[Mentorship | None] = relationship()
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     recorded_by: Mapped[Person] = relationship(foreign_keys=[recorded_by_id])
-    target: Mapped["LedgerEntry | None"] = relationship(remote_side=[id])
+    target: Mapped[LedgerEntry | None] = relationship(remote_side=[id])
 
     def hashed_fields(self) -> dict:
         return chain.hashed({column: getattr(self, column) for column in HASHED_COLUMNS})
@@ -81,7 +79,7 @@ class LedgerEntry(db.Model):
 HASHED_COLUMNS = (*chain.LEGACY_FIELDS, "accreditation", "chain_version", "id")
 
 
-class LedgerCheckpoint(db.Model):
+class LedgerCheckpoint(Model):
     """A signed record of the chain head (seq, hash, time), chained to the checkpoint
     before it, listing the id and hash of every entry since that one. Published at
     ``/ledger/checkpoints.json`` so people outside the system can keep copies; a rewrite

@@ -33,13 +33,24 @@ def misfits():
         rows.close()
     if first is not None:
         reflection_id, entry_id, seq = first
-        found.append((seq, entry_id, f"reflection {reflection_id} does not match the note of this entry (its text, "
-                                     "or the entry it points to, was changed)"))
+        found.append(
+            (
+                seq,
+                entry_id,
+                f"reflection {reflection_id} does not match the note of this entry (its text, "
+                "or the entry it points to, was changed)",
+            )
+        )
     grant = _first_misplaced_grant()
     if grant is not None:
         grant_id, entry_id, seq = grant
-        found.append((seq, entry_id, f"award grant {grant_id} points to this entry, which is not its award "
-                                     "(the grant's entry was changed)"))
+        found.append(
+            (
+                seq,
+                entry_id,
+                f"award grant {grant_id} points to this entry, which is not its award (the grant's entry was changed)",
+            )
+        )
     rows = milestones.misfits()
     try:
         first = next(rows, None)
@@ -47,8 +58,14 @@ def misfits():
         rows.close()
     if first is not None:
         milestone_id, entry_id, seq = first
-        found.append((seq, entry_id, f"milestone {milestone_id} does not match the note of this entry (its fields, "
-                                     "or the entry it points to, were changed)"))
+        found.append(
+            (
+                seq,
+                entry_id,
+                f"milestone {milestone_id} does not match the note of this entry (its fields, "
+                "or the entry it points to, were changed)",
+            )
+        )
     return sorted(found)
 
 
@@ -59,9 +76,16 @@ def _first_misplaced_grant():
     return db.session.execute(
         select(Grant.id, LedgerEntry.id, LedgerEntry.seq)
         .join(LedgerEntry, LedgerEntry.id == Grant.ledger_entry_id)
-        .where(or_(LedgerEntry.person_id != Grant.person_id, LedgerEntry.occurred_on != Grant.awarded_on,
-                   LedgerEntry.kind != LEDGER_KIND, LedgerEntry.kind.is_(None)))
-        .order_by(LedgerEntry.seq).limit(1)
+        .where(
+            or_(
+                LedgerEntry.person_id != Grant.person_id,
+                LedgerEntry.occurred_on != Grant.awarded_on,
+                LedgerEntry.kind != LEDGER_KIND,
+                LedgerEntry.kind.is_(None),
+            )
+        )
+        .order_by(LedgerEntry.seq)
+        .limit(1)
     ).first()
 
 
@@ -74,7 +98,17 @@ def check(verdict: chain.Verdict) -> chain.Verdict:
     if not verdict.valid and (verdict.first_bad_seq is None or verdict.first_bad_seq <= seq):
         return verdict
     head = seq - 1
-    head_hash = chain.GENESIS if head == 0 else db.session.scalar(
-        select(LedgerEntry.entry_hash).where(LedgerEntry.seq == head))
-    return replace(verdict, valid=False, checked=head, head_seq=head, head_hash=head_hash,
-                   first_bad_seq=seq, first_bad_id=entry_id, anchor=None, problem=problem)
+    head_hash = (
+        chain.GENESIS if head == 0 else db.session.scalar(select(LedgerEntry.entry_hash).where(LedgerEntry.seq == head))
+    )
+    return replace(
+        verdict,
+        valid=False,
+        checked=head,
+        head_seq=head,
+        head_hash=head_hash,
+        first_bad_seq=seq,
+        first_bad_id=entry_id,
+        anchor=None,
+        problem=problem,
+    )

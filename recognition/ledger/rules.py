@@ -30,8 +30,9 @@ CONFIRMABLE = frozenset({"meeting", "academic_plan_review", "peer_group_session"
 # people: only the person or an administrator records it (``may_record_personal``). It may
 # name a mentorship (preparing for one mentee), and is then the mentor's, so only the
 # mentor or an administrator may name one: no mentee writes credit into their mentor's ledger.
-PERSONAL = frozenset({"mentor_training", "mentoring_preparation", "other", "feedback_reflection", "award_received",
-                      "milestone"})
+PERSONAL = frozenset(
+    {"mentor_training", "mentoring_preparation", "other", "feedback_reflection", "award_received", "milestone"}
+)
 LABELS = {
     "meeting": "Meeting",
     "academic_plan_review": "Academic-plan review",
@@ -106,7 +107,12 @@ def may_record_personal(kind: str, subject_id: int, actor_id: int | None, actor_
 
 
 def may_reverse(
-    actor_id: int | None, actor_is_admin: bool, *, subject_id: int, recorder_id: int, kind: str | None,
+    actor_id: int | None,
+    actor_is_admin: bool,
+    *,
+    subject_id: int,
+    recorder_id: int,
+    kind: str | None,
     pair: tuple[int, int] | None,
 ) -> bool:
     """Who may reverse a contribution: an administrator, whoever recorded it, the person it

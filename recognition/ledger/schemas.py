@@ -5,7 +5,6 @@ from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
 from .models import ENTRY_TYPES
 from .rules import DIRECT_KINDS, KINDS, MAX_ACCREDITATION, MAX_MINUTES, MAX_NOTE
 
-
 CONFIRM_DUPLICATE = (
     "Set to true to record a second, separate activity that looks like one already recorded (same person, kind, "
     "date, minutes and mentorship, not reversed). Without it such a request is refused with 409, naming the entry "
@@ -15,15 +14,31 @@ CONFIRM_DUPLICATE = (
 
 class ContributionInSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(DIRECT_KINDS))
-    mentorship_id = fields.Integer(validate=ID, allow_none=True, load_default=None, metadata={"description": "Required for meetings, plan reviews and peer-group sessions. For personal work (mentor training, mentoring preparation, other) only the mentor of the mentorship or an administrator may name one: such work is the mentor's own"})
-    person_id = fields.Integer(validate=ID, allow_none=True, load_default=None, metadata={"description": "Whose work, for personal kinds; defaults to you (only admins may name someone else)"})
+    mentorship_id = fields.Integer(
+        validate=ID,
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "Required for meetings, plan reviews and peer-group sessions. For personal work (mentor training, mentoring preparation, other) only the mentor of the mentorship or an administrator may name one: such work is the mentor's own"
+        },
+    )
+    person_id = fields.Integer(
+        validate=ID,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "Whose work, for personal kinds; defaults to you (only admins may name someone else)"},
+    )
     occurred_on = fields.Date(required=True)
     minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_MINUTES))
     note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
     accreditation = fields.String(
-        allow_none=True, load_default=None, validate=validate.Length(max=MAX_ACCREDITATION),
-        metadata={"description": "Mentor training only: the accrediting body and activity, which makes it "
-                  "Section 1 / Category 1 credit (e.g. 'Royal College accredited group learning, CPD-1234')"},
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=MAX_ACCREDITATION),
+        metadata={
+            "description": "Mentor training only: the accrediting body and activity, which makes it "
+            "Section 1 / Category 1 credit (e.g. 'Royal College accredited group learning, CPD-1234')"
+        },
     )
     confirm_duplicate = fields.Boolean(load_default=False, metadata={"description": CONFIRM_DUPLICATE})
 
@@ -44,12 +59,22 @@ class EntrySchema(Schema):
     reason = fields.String(allow_none=True)
     accreditation = fields.String(allow_none=True)
     prev_hash = fields.String()
-    entry_hash = fields.String(metadata={"description": "SHA-256 of the canonical JSON of the fields above (id and "
-                                         "chain_version included when chain_version is set; accreditation when set)"})
-    chain_version = fields.Integer(allow_none=True, metadata={
-        "description": "2: the hash covers the entry's id; null for entries chained before, bound to their ids by "
-                       "a checkpoint"})
-    confirmed_by_entry_id = fields.Integer(allow_none=True, metadata={"description": "The counterpart's confirmation, if any"})
+    entry_hash = fields.String(
+        metadata={
+            "description": "SHA-256 of the canonical JSON of the fields above (id and "
+            "chain_version included when chain_version is set; accreditation when set)"
+        }
+    )
+    chain_version = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "2: the hash covers the entry's id; null for entries chained before, bound to their ids by "
+            "a checkpoint"
+        },
+    )
+    confirmed_by_entry_id = fields.Integer(
+        allow_none=True, metadata={"description": "The counterpart's confirmation, if any"}
+    )
     reversed_by_entry_id = fields.Integer(allow_none=True, metadata={"description": "The reversal, if any"})
 
 
@@ -74,11 +99,16 @@ class ChainHeadSchema(Schema):
 
 class VerifyArgsSchema(Schema):
     head = fields.List(
-        fields.String(validate=validate.Regexp(r"^[0-9]{1,18}[: ][0-9a-fA-F]{64}$",
-                                               error="must be SEQ:HASH, a position and a 64-digit hex hash")),
+        fields.String(
+            validate=validate.Regexp(
+                r"^[0-9]{1,18}[: ][0-9a-fA-F]{64}$", error="must be SEQ:HASH, a position and a 64-digit hex hash"
+            )
+        ),
         load_default=list,
-        metadata={"description": "A chain head recorded earlier, as `recognition ledger head` prints it "
-                  "(SEQ:HASH); repeatable. The chain must reach each"},
+        metadata={
+            "description": "A chain head recorded earlier, as `recognition ledger head` prints it "
+            "(SEQ:HASH); repeatable. The chain must reach each"
+        },
     )
 
 
@@ -110,8 +140,12 @@ class CheckpointSchema(Schema):
 class CheckpointListSchema(Schema):
     algorithm = fields.String()
     public_key_url = fields.String(metadata={"description": "The current public key (PEM)"})
-    keys_url = fields.String(metadata={"description": "Every public key this deployment has signed with, with the "
-                                                      "period it signed in: a checkpoint names its key by key_id"})
+    keys_url = fields.String(
+        metadata={
+            "description": "Every public key this deployment has signed with, with the "
+            "period it signed in: a checkpoint names its key by key_id"
+        }
+    )
     checkpoints = fields.List(fields.Nested(CheckpointSchema))
 
 

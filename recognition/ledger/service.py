@@ -62,7 +62,8 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
         mentorship = db.session.get(Mentorship, data["mentorship_id"])
         if mentorship is None or not _may_record_in(mentorship, actor):
             raise NotFound(
-                "No mentorship with that id that you belong to.", {"mentorship_id": ["must name one of your mentorships"]}
+                "No mentorship with that id that you belong to.",
+                {"mentorship_id": ["must name one of your mentorships"]},
             )
     minutes = data.get("minutes") or 0
     note = (data.get("note") or "").strip()
@@ -75,14 +76,20 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
     if len(note) > MAX_NOTE:
         problems.setdefault("note", []).append(f"must be at most {MAX_NOTE} characters")
     if problems:
-        raise DomainError("The contribution breaks a rule: " + "; ".join(f"{k} {v[0]}" for k, v in problems.items()), problems)
+        raise DomainError(
+            "The contribution breaks a rule: " + "; ".join(f"{k} {v[0]}" for k, v in problems.items()), problems
+        )
     if mentorship is not None:
         person_id = mentorship.mentor_id
         if not may_record_personal(data["kind"], person_id, actor.person_id, actor.is_admin):
             raise Forbidden(
                 f"{LABELS[data['kind']]} is the mentor's own work: only the mentor, or an administrator, records it.",
-                {"mentorship_id": [f"may be named for {LABELS[data['kind']].lower()} only by the mentor of the "
-                                   "mentorship or an administrator"]},
+                {
+                    "mentorship_id": [
+                        f"may be named for {LABELS[data['kind']].lower()} only by the mentor of the "
+                        "mentorship or an administrator"
+                    ]
+                },
             )
     else:
         person_id = data.get("person_id") or actor.person_id
@@ -118,7 +125,8 @@ def refuse_duplicate(entry: LedgerEntry) -> None:
     tell a double submission from a second, separate activity (and confirm that)."""
     Reversal = aliased(LedgerEntry)
     same_mentorship = (
-        LedgerEntry.mentorship_id.is_(None) if entry.mentorship_id is None
+        LedgerEntry.mentorship_id.is_(None)
+        if entry.mentorship_id is None
         else LedgerEntry.mentorship_id == entry.mentorship_id
     )
     existing = db.session.scalar(
@@ -196,8 +204,14 @@ def may_reverse_entry(entry: LedgerEntry, actor: Actor) -> bool:
     if entry.kind == "milestone":  # withdrawn or corrected through the milestone (recognition.milestones)
         return False
     pair = (entry.mentorship.mentor_id, entry.mentorship.mentee_id) if entry.mentorship is not None else None
-    return may_reverse(actor.person_id, actor.is_admin, subject_id=entry.person_id,
-                       recorder_id=entry.recorded_by_id, kind=entry.kind, pair=pair)
+    return may_reverse(
+        actor.person_id,
+        actor.is_admin,
+        subject_id=entry.person_id,
+        recorder_id=entry.recorded_by_id,
+        kind=entry.kind,
+        pair=pair,
+    )
 
 
 def confirm(target: LedgerEntry, actor: Actor, now: datetime) -> LedgerEntry:
@@ -299,8 +313,11 @@ def about(person_id: int):
     Career milestones have their own page (recognition.milestones) and are left out."""
     return (
         select(LedgerEntry)
-        .where(LedgerEntry.person_id == person_id, LedgerEntry.entry_type == "contribution",
-               LedgerEntry.kind != "milestone")
+        .where(
+            LedgerEntry.person_id == person_id,
+            LedgerEntry.entry_type == "contribution",
+            LedgerEntry.kind != "milestone",
+        )
         .order_by(LedgerEntry.occurred_on.desc(), LedgerEntry.seq.desc())
     )
 
@@ -310,9 +327,11 @@ def administrators(person_ids: list[int]) -> set[int]:
     administrator" next to work someone else wrote into a person's ledger."""
     if not person_ids:
         return set()
-    return set(db.session.scalars(
-        select(RoleGrant.person_id).where(RoleGrant.role == "admin", RoleGrant.person_id.in_(set(person_ids)))
-    ))
+    return set(
+        db.session.scalars(
+            select(RoleGrant.person_id).where(RoleGrant.role == "admin", RoleGrant.person_id.in_(set(person_ids)))
+        )
+    )
 
 
 def get_entry(entry_id: int, actor: Actor) -> LedgerEntry:
@@ -344,9 +363,7 @@ HASHED_COLUMNS = tuple(getattr(LedgerEntry, name) for name in (*models.HASHED_CO
 
 def stored_chain(batch: int = 2000):
     """``(id, hashed fields, stored hash)`` for every entry in chain order, streamed."""
-    result = db.session.execute(
-        select(*HASHED_COLUMNS).order_by(LedgerEntry.seq).execution_options(yield_per=batch)
-    )
+    result = db.session.execute(select(*HASHED_COLUMNS).order_by(LedgerEntry.seq).execution_options(yield_per=batch))
     # ``verify`` stops at the first bad entry: close the (server-side, on PostgreSQL)
     # cursor then too, not only when every row was read.
     with result:
@@ -369,7 +386,9 @@ def verify_against(anchors) -> chain.Verdict:
 
 def head() -> dict:
     row = db.session.execute(
-        select(LedgerEntry.seq, LedgerEntry.entry_hash, LedgerEntry.recorded_at).order_by(LedgerEntry.seq.desc()).limit(1)
+        select(LedgerEntry.seq, LedgerEntry.entry_hash, LedgerEntry.recorded_at)
+        .order_by(LedgerEntry.seq.desc())
+        .limit(1)
     ).first()
     if row is None:
         return {"seq": 0, "hash": chain.GENESIS, "recorded_at": None}
@@ -385,7 +404,9 @@ def meetings_in(mentorship_ids: list[int], start: date, end: date) -> dict[int, 
     rows = db.session.execute(
         select(LedgerEntry.mentorship_id, LedgerEntry.occurred_on, Confirmation.id.is_not(None))
         .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
-        .outerjoin(Confirmation, and_(Confirmation.target_id == LedgerEntry.id, Confirmation.entry_type == "confirmation"))
+        .outerjoin(
+            Confirmation, and_(Confirmation.target_id == LedgerEntry.id, Confirmation.entry_type == "confirmation")
+        )
         .where(
             LedgerEntry.mentorship_id.in_(mentorship_ids),
             LedgerEntry.entry_type == "contribution",

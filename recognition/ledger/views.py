@@ -14,10 +14,11 @@ from ..clock import utcnow
 from ..credits.service import count_verification
 from ..errors import DomainError
 from ..extensions import db
+from ..mentorships.history import kind_label, render_detail
 from ..mentorships.service import get_mentorship
-from ..mentorships.views import kind_label, render_detail
 from ..ratelimit import RateLimited
-from . import anchors, checkpoints as published, service
+from . import anchors, service
+from . import checkpoints as published
 from .forms import ReverseForm, VerifyForm
 
 blp = Blueprint("ledger", __name__)
@@ -34,8 +35,12 @@ def mine():
     page = min(max(1, request.args.get("page", 1, type=int) or 1), 10**6)
     found = paginate(db.session, service.about(actor.person_id), {"page": page, "per_page": PAGE_SIZE})
     service.annotate(found["items"])
-    return render_template("ledger/mine.html", actor=actor, page=found,
-                           admins=service.administrators([e.recorded_by_id for e in found["items"]]))
+    return render_template(
+        "ledger/mine.html",
+        actor=actor,
+        page=found,
+        admins=service.administrators([e.recorded_by_id for e in found["items"]]),
+    )
 
 
 @blp.get("/contributions/<int:entry_id>")
@@ -55,9 +60,13 @@ def render_entry(entry, actor, form: ReverseForm | None = None, status: int = 20
     if may_reverse and form is None:
         form = ReverseForm.for_entry(entry.id, formdata=None)
     return render_template(
-        "ledger/entry.html", actor=actor, entry=entry, form=form if may_reverse else None,
+        "ledger/entry.html",
+        actor=actor,
+        entry=entry,
+        form=form if may_reverse else None,
         by_admin=bool(service.administrators([entry.recorded_by_id])),
-        reversal=service.reversal_of(entry.id), confirmation=service.confirmation_of(entry.id),
+        reversal=service.reversal_of(entry.id),
+        confirmation=service.confirmation_of(entry.id),
     ), status
 
 
@@ -74,7 +83,9 @@ def confirm(entry_id: int):
         f"logged by {entry.recorded_by.name}.",
         "success",
     )
-    return redirect(safe_next(request.form.get("next")) or url_for("mentorships.detail", mentorship_id=entry.mentorship_id))
+    return redirect(
+        safe_next(request.form.get("next")) or url_for("mentorships.detail", mentorship_id=entry.mentorship_id)
+    )
 
 
 @blp.post("/contributions/<int:entry_id>/reversal")
@@ -120,8 +131,9 @@ def admin_chain():
         verdict = service.verify(heads=heads)
     elif form.errors:
         status = 422
-    return render_template("ledger/admin_chain.html", head=service.head(), form=form, verdict=verdict,
-                           checkpoint=published.latest()), status
+    return render_template(
+        "ledger/admin_chain.html", head=service.head(), form=form, verdict=verdict, checkpoint=published.latest()
+    ), status
 
 
 @blp.get("/ledger/checkpoints.json")

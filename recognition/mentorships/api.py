@@ -1,6 +1,5 @@
 """/api/v1/mentorships."""
 
-
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..clock import utcnow
@@ -50,6 +49,8 @@ def get_mentorship(mentorship_id):
 def end_mentorship(body, mentorship_id):
     """End a mentorship; it stays in the history"""
     actor = api_actor()
-    mentorship = service.end(service.get_mentorship(mentorship_id, actor), body["ended_on"], body["reason"], actor, utcnow())
+    mentorship = service.end(
+        service.get_mentorship(mentorship_id, actor), body["ended_on"], body["reason"], actor, utcnow()
+    )
     db.session.commit()
     return mentorship

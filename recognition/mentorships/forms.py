@@ -13,7 +13,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from ..clock import today
 from ..forms import DATE, EMAIL, REQUIRED, InRange, PageForm, optional_int
 from ..ledger.forms import confirm_duplicate_field
-from ..ledger.rules import CONFIRMABLE, KINDS as WORK_KINDS, LABELS as WORK_LABELS, MAX_MINUTES, MAX_NOTE
+from ..ledger.rules import CONFIRMABLE, MAX_MINUTES, MAX_NOTE
+from ..ledger.rules import KINDS as WORK_KINDS
+from ..ledger.rules import LABELS as WORK_LABELS
 from .models import KINDS
 
 KIND_LABELS = {"formal": "Formal", "peer_group": "Peer group", "sponsorship": "Sponsorship", "informal": "Informal"}
@@ -33,7 +35,9 @@ class LogWorkForm(PageForm):
         invalid_value_message="must be a whole number",
         validators=[InputRequired(REQUIRED), InRange(0, MAX_MINUTES, f"must be between 0 and {MAX_MINUTES}")],
     )
-    note = TextAreaField("Note (optional)", validators=[Length(max=MAX_NOTE, message=f"must be at most {MAX_NOTE} characters")])
+    note = TextAreaField(
+        "Note (optional)", validators=[Length(max=MAX_NOTE, message=f"must be at most {MAX_NOTE} characters")]
+    )
     # Shown once the ledger has said the same meeting is already recorded.
     confirm_duplicate = confirm_duplicate_field()
 
@@ -57,7 +61,9 @@ class StartMentorshipForm(PageForm):
 
 class EndMentorshipForm(PageForm):
     ended_on = DateField("End date", default=today, validators=[InputRequired(REQUIRED)], invalid_value_message=DATE)
-    reason = TextAreaField("Reason (optional)", validators=[Length(max=2000, message="must be at most 2000 characters")])
+    reason = TextAreaField(
+        "Reason (optional)", validators=[Length(max=2000, message="must be at most 2000 characters")]
+    )
 
 
 class MentorshipFilterForm(FlaskForm):
@@ -67,6 +73,22 @@ class MentorshipFilterForm(FlaskForm):
         csrf = False
 
     division = SelectField("Division", coerce=optional_int, validate_choice=True)
-    kind = SelectField("Kind", choices=[SelectChoice("", "Any kind")] + [SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS], default="")
-    status = SelectField("Status", choices=[SelectChoice("active", "Active"), SelectChoice("ended", "Ended"), SelectChoice("all", "Active and ended")], default="active")
-    q = StringField("Name or email contains", default="", validators=[Optional(), Length(max=100, message="must be at most 100 characters")])
+    kind = SelectField(
+        "Kind",
+        choices=[SelectChoice("", "Any kind")] + [SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS],
+        default="",
+    )
+    status = SelectField(
+        "Status",
+        choices=[
+            SelectChoice("active", "Active"),
+            SelectChoice("ended", "Ended"),
+            SelectChoice("all", "Active and ended"),
+        ],
+        default="active",
+    )
+    q = StringField(
+        "Name or email contains",
+        default="",
+        validators=[Optional(), Length(max=100, message="must be at most 100 characters")],
+    )

@@ -7,13 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..people.models import Person
 
 KINDS = ("formal", "peer_group", "sponsorship", "informal")
 
 
-class Mentorship(db.Model):
+class Mentorship(Model):
     __tablename__ = "mentorships"
     __table_args__ = (
         CheckConstraint(f"kind IN {KINDS!r}", name="kind_known"),

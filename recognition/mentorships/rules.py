@@ -19,7 +19,9 @@ def formal_mentor_refusal(
     if mentor_id in mentee_division_director_ids:
         return "the mentor directs the mentee's division; a formal mentor cannot be someone the mentee reports to"
     if mentee_supervisor_id is not None and mentor_id == mentee_supervisor_id:
-        return "the mentor is the mentee's supervisor on record; a formal mentor cannot be someone the mentee reports to"
+        return (
+            "the mentor is the mentee's supervisor on record; a formal mentor cannot be someone the mentee reports to"
+        )
     return None
 
 
@@ -54,8 +56,10 @@ def backdate_problem(started_on: date, today: date, grace_days: int, reason: str
     if (today - started_on).days <= grace_days:
         return None
     if not (reason or "").strip():
-        return (f"is required: the start date is more than {grace_days} days before today, so say why it is "
-                "recorded late (it is kept and shown with the mentorship)")
+        return (
+            f"is required: the start date is more than {grace_days} days before today, so say why it is "
+            "recorded late (it is kept and shown with the mentorship)"
+        )
     return None
 
 

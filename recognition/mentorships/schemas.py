@@ -20,9 +20,14 @@ class MentorshipSchema(Schema):
     group_name = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=120))
     started_on = fields.Date(load_default=None, metadata={"description": "Defaults to today"})
     backdate_reason = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=2000),
-        metadata={"description": "Required when started_on is more than MENTORSHIP_BACKDATE_DAYS (30) days before "
-                                 "today: why the mentorship is recorded late. Kept, and never changed"})
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "Required when started_on is more than MENTORSHIP_BACKDATE_DAYS (30) days before "
+            "today: why the mentorship is recorded late. Kept, and never changed"
+        },
+    )
     backdated = fields.Boolean(dump_only=True, metadata={"description": "Recorded with a back-dated start"})
     created_by = fields.Nested(PersonRefSchema, dump_only=True, allow_none=True)
     ended_on = fields.Date(dump_only=True, allow_none=True)

@@ -22,6 +22,7 @@ def backdate_days() -> int:
 
     return int(current_app.config["MENTORSHIP_BACKDATE_DAYS"])
 
+
 Mentor = aliased(Person)
 Mentee = aliased(Person)
 
@@ -73,7 +74,9 @@ def start(data: dict, actor: Actor, now: datetime) -> Mentorship:
     if not can_manage(actor, mentee):
         raise Forbidden("Only an administrator, or the director of the mentee's division, can start a mentorship.")
     if mentor.id == mentee.id:
-        raise DomainError.field("mentor_id", "a person cannot be their own mentor", "A person cannot be their own mentor.")
+        raise DomainError.field(
+            "mentor_id", "a person cannot be their own mentor", "A person cannot be their own mentor."
+        )
     if data["kind"] == "formal":
         directors = set(
             db.session.scalars(
@@ -82,7 +85,9 @@ def start(data: dict, actor: Actor, now: datetime) -> Mentorship:
         )
         refusal = formal_mentor_refusal(mentor.id, mentee.id, mentee.supervisor_id, directors)
         if refusal:
-            raise DomainError(f"{mentor.name} cannot be {mentee.name}'s formal mentor: {refusal}.", {"mentor_id": [refusal]})
+            raise DomainError(
+                f"{mentor.name} cannot be {mentee.name}'s formal mentor: {refusal}.", {"mentor_id": [refusal]}
+            )
     open_same = db.session.scalar(
         select(Mentorship).where(
             Mentorship.mentor_id == mentor.id,
@@ -102,8 +107,10 @@ def start(data: dict, actor: Actor, now: datetime) -> Mentorship:
     reason = (data.get("backdate_reason") or "").strip()
     problem = backdate_problem(started_on, now.date(), backdate_days(), reason)
     if problem:
-        raise DomainError(f"A mentorship starting on {started_on.isoformat()} is back-dated: say why it is recorded "
-                          "only now.", {"backdate_reason": [problem]})
+        raise DomainError(
+            f"A mentorship starting on {started_on.isoformat()} is back-dated: say why it is recorded only now.",
+            {"backdate_reason": [problem]},
+        )
     if len(reason) > MAX_BACKDATE_REASON:
         raise DomainError.field("backdate_reason", f"must be at most {MAX_BACKDATE_REASON} characters")
     mentorship = Mentorship(
@@ -127,7 +134,9 @@ def end(mentorship: Mentorship, ended_on: date | None, reason: str, actor: Actor
     if not can_manage(actor, mentorship.mentee):
         raise Forbidden("Only an administrator, or the director of the mentee's division, can end a mentorship.")
     if mentorship.ended_on is not None:
-        raise Conflict(f"This mentorship already ended on {mentorship.ended_on.isoformat()}.", {"ended_on": ["already ended"]})
+        raise Conflict(
+            f"This mentorship already ended on {mentorship.ended_on.isoformat()}.", {"ended_on": ["already ended"]}
+        )
     ended_on = ended_on or now.date()
     if ended_on < mentorship.started_on:
         raise DomainError.field("ended_on", "must not be before the mentorship started")

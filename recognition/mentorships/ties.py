@@ -52,6 +52,11 @@ def ties_touching(person_ids: Iterable[int]) -> list[tuple[int, int]]:
     ids = sorted(set(person_ids))
     if not ids:
         return []
-    return [(mentor, mentee) for mentor, mentee in db.session.execute(
-        select(Mentorship.mentor_id, Mentorship.mentee_id)
-        .where(or_(Mentorship.mentor_id.in_(ids), Mentorship.mentee_id.in_(ids))))]
+    return [
+        (mentor, mentee)
+        for mentor, mentee in db.session.execute(
+            select(Mentorship.mentor_id, Mentorship.mentee_id).where(
+                or_(Mentorship.mentor_id.in_(ids), Mentorship.mentee_id.in_(ids))
+            )
+        )
+    ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from wtforms import SelectChoice
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
+from wtforms import SelectChoice
 
 from ..apidoc import paginate
 from ..auth.current import page_actor
@@ -18,25 +18,21 @@ from ..clock import utcnow
 from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..ledger import service as ledger
-from ..ledger.forms import ReverseForm
 from ..ledger.models import LedgerEntry
-from ..ledger.rules import CONFIRMABLE, LABELS as WORK_LABELS
+from ..ledger.rules import CONFIRMABLE
 from ..people.models import Person
 from ..people.service import find_by_email, managed_divisions
 from . import service
-from .forms import KIND_LABELS, EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
+from .forms import EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
+from .history import expectation, expectation_status, kind_label, render_detail
 from .models import Mentorship
-from .rules import expectation_applies, meetings_status
 
 blp = Blueprint("mentorships", __name__)
 PAGE_SIZE = 50
 RECENT = 20
 
 
-@blp.app_template_global()
-def kind_label(kind: str | None) -> str:
-    """A mentorship kind or a kind of work, as a person would say it."""
-    return KIND_LABELS.get(kind) or WORK_LABELS.get(kind) or (kind or "")
+blp.add_app_template_global(kind_label)
 
 
 @blp.app_template_global()
@@ -45,6 +41,7 @@ def is_confirmable(kind: str | None) -> bool:
 
 
 # A mentor's and a mentee's own pages ---------------------------------------------------
+
 
 @blp.route("/mentoring", methods=["GET", "POST"])
 @login_required
@@ -97,8 +94,14 @@ def _own_page(actor: Actor, side, template: str, counterpart: str):
     ]
     mine = side == actor.person_id
     if counterpart == "mentee":  # a mentor's page also lists their own training and preparation
-        mine = or_(mine, and_(LedgerEntry.mentorship_id.is_(None), LedgerEntry.person_id == actor.person_id,
-                              LedgerEntry.kind != "milestone"))
+        mine = or_(
+            mine,
+            and_(
+                LedgerEntry.mentorship_id.is_(None),
+                LedgerEntry.person_id == actor.person_id,
+                LedgerEntry.kind != "milestone",
+            ),
+        )
     recent = ledger.annotate(
         db.session.scalars(
             select(LedgerEntry)
@@ -121,18 +124,6 @@ def _own_page(actor: Actor, side, template: str, counterpart: str):
         awaiting_other=unconfirmed(actor, recorded_by_me=True),
         recent=recent,
     ), status
-
-
-def expectation() -> tuple[int, int]:
-    return current_app.config["MEETINGS_PER_YEAR_MIN"], current_app.config["MEETINGS_PER_YEAR_MAX"]
-
-
-def expectation_status(mentorship: Mentorship, count: int, today: date) -> str | None:
-    """below / met / above the yearly expectation, or None where it does not apply."""
-    applies = expectation_applies(
-        mentorship.kind, mentorship.mentee.appointed_on, today, current_app.config["FORMAL_MENTORING_YEARS"]
-    )
-    return meetings_status(count, *expectation()) if applies else None
 
 
 def _log_work(form: LogWorkForm, actor: Actor):
@@ -194,6 +185,7 @@ def unconfirmed(actor: Actor, recorded_by_me: bool) -> list[LedgerEntry]:
 
 # One mentorship ------------------------------------------------------------------------
 
+
 @blp.get("/mentorships/<int:mentorship_id>")
 @login_required
 def detail(mentorship_id: int):
@@ -221,64 +213,8 @@ def end(mentorship_id: int):
     return render_detail(mentorship, actor, end_form=form, status=422)
 
 
-def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, end_form=None, status: int = 200):
-    """The history page; ``reverse_forms`` and ``end_form`` carry a refused submission."""
-    entries = db.session.scalars(
-        select(LedgerEntry)
-        .where(LedgerEntry.mentorship_id == mentorship.id)
-        .options(selectinload(LedgerEntry.recorded_by))
-        .order_by(LedgerEntry.seq)
-    ).all()
-    followers: dict[int, dict[str, LedgerEntry]] = {}
-    for entry in entries:
-        if entry.target_id is not None:
-            followers.setdefault(entry.target_id, {})[entry.entry_type] = entry
-    by_id = {entry.id: entry for entry in entries}
-    reverse_forms = dict(reverse_forms or {})
-    items = []
-    for entry in entries:
-        mine = followers.get(entry.id, {})
-        item = {"entry": entry, "reversal": mine.get("reversal"), "confirmation": mine.get("confirmation"),
-                "target": by_id.get(entry.target_id), "may_confirm": False, "reverse_form": None}
-        if entry.entry_type == "contribution" and item["reversal"] is None:
-            if ledger.may_reverse_entry(entry, actor):
-                form = reverse_forms.get(entry.id) or ReverseForm.for_entry(entry.id, formdata=None)
-                form.reason.label.text = f"Why reverse #{entry.seq}?"
-                item["reverse_form"] = form
-            item["may_confirm"] = item["confirmation"] is None and _may_confirm(entry, mentorship, actor)
-        items.append(item)
-    manages = service.can_manage(actor, mentorship.mentee)
-    if end_form is None and manages and mentorship.ended_on is None:
-        end_form = EndMentorshipForm(formdata=None)
-    today = utcnow().date()
-    summary = ledger.meetings_in([mentorship.id], date(today.year, 1, 1), today)[mentorship.id]
-    expected = expectation()
-    return render_template(
-        "mentorships/detail.html",
-        actor=actor,
-        mentorship=mentorship,
-        items=items,
-        manages=manages,
-        created_by=db.session.get(Person, mentorship.created_by_id) if mentorship.created_by_id else None,
-        end_form=end_form,
-        meetings=summary,
-        status=expectation_status(mentorship, summary["count"], today),
-        expected=expected,
-        year=today.year,
-    ), status
-
-
-def _may_confirm(entry: LedgerEntry, mentorship: Mentorship, actor: Actor) -> bool:
-    """Mirrors ``ledger.service.confirm``, to offer the button only where it will work."""
-    if entry.kind not in CONFIRMABLE:
-        return False
-    counterpart = mentorship.counterpart_of(entry.recorded_by_id)
-    if counterpart is None:
-        return actor.person_id in (mentorship.mentor_id, mentorship.mentee_id)
-    return actor.person_id == counterpart
-
-
 # Admin list ----------------------------------------------------------------------------
+
 
 @blp.route("/admin/mentorships", methods=["GET", "POST"])
 @login_required
@@ -302,7 +238,8 @@ def admin_list():
         status = form.refusal_status
 
     args = {
-        key: field.data for key, field in (("division_id", filters.division), ("kind", filters.kind))
+        key: field.data
+        for key, field in (("division_id", filters.division), ("kind", filters.kind))
         if field.data and not field.errors
     }
     if filters.status.data in ("active", "ended") and not filters.status.errors:
@@ -312,8 +249,10 @@ def admin_list():
         pattern = f"%{filters.q.data.strip().lower()}%"
         statement = statement.where(
             or_(
-                service.Mentor.name.ilike(pattern), service.Mentor.email.like(pattern),
-                service.Mentee.name.ilike(pattern), service.Mentee.email.like(pattern),
+                service.Mentor.name.ilike(pattern),
+                service.Mentor.email.like(pattern),
+                service.Mentee.name.ilike(pattern),
+                service.Mentee.email.like(pattern),
             )
         )
     page_number = max(1, request.args.get("page", 1, type=int))
@@ -347,9 +286,14 @@ def _start(form: StartMentorshipForm, actor: Actor):
         form.mentee_email.errors.append("must be the email of someone on the roster")
     if mentor is None or mentee is None:
         return None
-    data = {"mentor_id": mentor.id, "mentee_id": mentee.id, "kind": form.kind.data,
-            "started_on": form.started_on.data, "group_name": form.group_name.data or None,
-            "backdate_reason": form.backdate_reason.data or None}
+    data = {
+        "mentor_id": mentor.id,
+        "mentee_id": mentee.id,
+        "kind": form.kind.data,
+        "started_on": form.started_on.data,
+        "group_name": form.group_name.data or None,
+        "backdate_reason": form.backdate_reason.data or None,
+    }
     try:
         mentorship = service.start(data, actor, utcnow())
     except DomainError as error:

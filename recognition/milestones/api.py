@@ -17,18 +17,32 @@ from ..roster import importer
 from ..roster.api import UploadBlueprint, too_large
 from . import service
 from .schemas import (
-    CorrectionInSchema, MilestoneArgsSchema, MilestoneImportResultSchema, MilestoneImportSchema, MilestoneInSchema,
-    MilestonePageSchema, MilestoneSchema, WithdrawalInSchema,
+    CorrectionInSchema,
+    MilestoneArgsSchema,
+    MilestoneImportResultSchema,
+    MilestoneImportSchema,
+    MilestoneInSchema,
+    MilestonePageSchema,
+    MilestoneSchema,
+    WithdrawalInSchema,
 )
 
 URL = "/milestones"
-blp = UploadBlueprint("milestones_api", __name__, description="Career milestones: appointment, CFAR, promotion, "
-                                                              "grants, external awards, leadership")
+blp = UploadBlueprint(
+    "milestones_api",
+    __name__,
+    description="Career milestones: appointment, CFAR, promotion, grants, external awards, leadership",
+)
 
 blp.errorhandler(413)(too_large)  # an upload over the cap, said as the roster import says it
 
-EXAMPLE = {"person_id": 42, "kind": "promotion", "occurred_on": "2024-07-01", "rank": "associate",
-           "note": "Promotion committee letter of 2024-05-14"}
+EXAMPLE = {
+    "person_id": 42,
+    "kind": "promotion",
+    "occurred_on": "2024-07-01",
+    "rank": "associate",
+    "note": "Promotion committee letter of 2024-05-14",
+}
 
 
 @blp.get("")
@@ -119,7 +133,9 @@ def correct_milestone(body, milestone_id):
 @blp.post("/imports")
 @blp.arguments(MilestoneImportSchema, location="form_and_files")
 @blp.response(201, MilestoneImportResultSchema, description="Every row was stored")
-@blp.alt_response(200, schema=MilestoneImportResultSchema, description="Dry run: every row would be stored; nothing was")
+@blp.alt_response(
+    200, schema=MilestoneImportResultSchema, description="Dry run: every row would be stored; nothing was"
+)
 @errors_for(401, 403, 413, 422)
 def import_milestones(body):
     """Import milestones from CSV, all or nothing (administrators; directors for people in
@@ -134,8 +150,13 @@ def import_milestones(body):
     actor = api_actor()
     if not importer.may_import(actor):
         raise Forbidden("Only an administrator or a division director can import milestones.")
-    created = service.import_rows(importer.uploaded(body.get("milestones")), actor, utcnow(), dry_run=body["dry_run"],
-                                  limits=importer.Limits.from_config(current_app.config))
+    created = service.import_rows(
+        importer.uploaded(body.get("milestones")),
+        actor,
+        utcnow(),
+        dry_run=body["dry_run"],
+        limits=importer.Limits.from_config(current_app.config),
+    )
     result = {"created": created, "dry_run": body["dry_run"]}
     if body["dry_run"]:
         db.session.rollback()

@@ -23,9 +23,27 @@ def to_csv(milestones: list[Milestone]) -> str:
     writer = csv.writer(out)
     writer.writerow([column.name for column in MILESTONE_COLUMNS] + list(RECORD_COLUMNS))
     for m in milestones:
-        writer.writerow([safe_cell(value) for value in (
-            m.person.email, KIND_LABELS[m.kind], m.occurred_on.isoformat(), m.outcome or "",
-            RANK_LABELS.get(m.rank, "") if m.rank else "", m.title or "", m.agency or "", m.role or "", m.year or "",
-            m.note, m.status.state, m.source.replace("_", " "), m.recorded_at.strftime("%Y-%m-%d %H:%M"),
-            m.status.reason or "", m.id, m.corrects_id or "")])
+        writer.writerow(
+            [
+                safe_cell(value)
+                for value in (
+                    m.person.email,
+                    KIND_LABELS[m.kind],
+                    m.occurred_on.isoformat(),
+                    m.outcome or "",
+                    RANK_LABELS.get(m.rank, "") if m.rank else "",
+                    m.title or "",
+                    m.agency or "",
+                    m.role or "",
+                    m.year or "",
+                    m.note,
+                    m.status.state,
+                    m.source.replace("_", " "),
+                    m.recorded_at.strftime("%Y-%m-%d %H:%M"),
+                    m.status.reason or "",
+                    m.id,
+                    m.corrects_id or "",
+                )
+            ]
+        )
     return "\ufeff" + out.getvalue()

@@ -23,19 +23,33 @@ def _length(limit: int) -> Length:
 
 
 class MilestoneForm(PageForm):
-    kind = SelectField("Milestone", validators=[InputRequired(REQUIRED)],
-                       choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS],
-                       invalid_choice_message="must be one of the milestones listed")
+    kind = SelectField(
+        "Milestone",
+        validators=[InputRequired(REQUIRED)],
+        choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS],
+        invalid_choice_message="must be one of the milestones listed",
+    )
     occurred_on = DateField("Date", validators=[Optional()], invalid_value_message=DATE)
-    outcome = SelectField("CFAR outcome", choices=_blank_or({"passed": "Passed", "extended": "Extended"}, "—"),
-                          validate_choice=True, invalid_choice_message="must be passed or extended")
-    rank = SelectField("Rank (reached, or appointed at)", choices=_blank_or(RANK_LABELS, "—"),
-                       invalid_choice_message="must be one of the ranks listed")
+    outcome = SelectField(
+        "CFAR outcome",
+        choices=_blank_or({"passed": "Passed", "extended": "Extended"}, "—"),
+        validate_choice=True,
+        invalid_choice_message="must be passed or extended",
+    )
+    rank = SelectField(
+        "Rank (reached, or appointed at)",
+        choices=_blank_or(RANK_LABELS, "—"),
+        invalid_choice_message="must be one of the ranks listed",
+    )
     title = StringField("Title (grant title, award name, or position)", validators=[_length(MAX_TITLE)])
     agency = StringField("Agency (funder, awarding body, or organisation)", validators=[_length(MAX_AGENCY)])
     role = StringField("Role on the grant", validators=[_length(MAX_ROLE)])
-    year = IntegerField("Year of the grant", validators=[Optional()], invalid_value_message="must be a year, e.g. 2021",
-                        render_kw={"inputmode": "numeric"})
+    year = IntegerField(
+        "Year of the grant",
+        validators=[Optional()],
+        invalid_value_message="must be a year, e.g. 2021",
+        render_kw={"inputmode": "numeric"},
+    )
     note = TextAreaField("Note (optional)", validators=[_length(MAX_NOTE)])
 
     def data_for_service(self) -> dict:
@@ -44,8 +58,9 @@ class MilestoneForm(PageForm):
     def fill_from(self, milestone) -> None:
         for name in FIELDS:
             value = getattr(milestone, name)
-            getattr(self, name).data = value if value is not None else ("" if name not in ("occurred_on", "year")
-                                                                        else None)
+            getattr(self, name).data = (
+                value if value is not None else ("" if name not in ("occurred_on", "year") else None)
+            )
 
 
 class ReasonForm(PageForm):
@@ -53,5 +68,6 @@ class ReasonForm(PageForm):
 
 
 class CorrectionForm(MilestoneForm):
-    reason = StringField("Why it is corrected", validators=[DataRequired("must not be blank: say why"),
-                                                            _length(MAX_REASON)])
+    reason = StringField(
+        "Why it is corrected", validators=[DataRequired("must not be blank: say why"), _length(MAX_REASON)]
+    )

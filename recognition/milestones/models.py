@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..people.models import RANKS, Person
 
 KINDS = ("appointment", "cfar", "promotion", "grant", "external_award", "leadership")
@@ -25,7 +25,7 @@ SOURCES = ("entered", "imported", "self_reported")
 MILESTONE_TABLES = ("milestones",)
 
 
-class Milestone(db.Model):
+class Milestone(Model):
     __tablename__ = "milestones"
     __table_args__ = (
         CheckConstraint(f"kind IN {KINDS!r}", name="kind_known"),
@@ -63,4 +63,4 @@ class Milestone(db.Model):
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined")
     recorded_by: Mapped[Person | None] = relationship(foreign_keys=[recorded_by_id])
-    corrects: Mapped["Milestone | None"] = relationship(remote_side=[id], foreign_keys=[corrects_id])
+    corrects: Mapped[Milestone | None] = relationship(remote_side=[id], foreign_keys=[corrects_id])

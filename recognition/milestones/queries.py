@@ -28,12 +28,15 @@ CHUNK = 500
 def _standing_query():
     reversal = aliased(LedgerEntry)
     confirmation = aliased(LedgerEntry)
-    return (select(Milestone)
-            .outerjoin(reversal, and_(reversal.target_id == Milestone.ledger_entry_id,
-                                      reversal.entry_type == "reversal"))
-            .outerjoin(confirmation, and_(confirmation.target_id == Milestone.ledger_entry_id,
-                                          confirmation.entry_type == "confirmation"))
-            .where(reversal.id.is_(None), or_(Milestone.source != "self_reported", confirmation.id.is_not(None))))
+    return (
+        select(Milestone)
+        .outerjoin(reversal, and_(reversal.target_id == Milestone.ledger_entry_id, reversal.entry_type == "reversal"))
+        .outerjoin(
+            confirmation,
+            and_(confirmation.target_id == Milestone.ledger_entry_id, confirmation.entry_type == "confirmation"),
+        )
+        .where(reversal.id.is_(None), or_(Milestone.source != "self_reported", confirmation.id.is_not(None)))
+    )
 
 
 def standing(person_ids: Iterable[int], until: date | None = None) -> dict[int, list[Milestone]]:
@@ -42,7 +45,7 @@ def standing(person_ids: Iterable[int], until: date | None = None) -> dict[int, 
     found: dict[int, list[Milestone]] = defaultdict(list)
     ids = sorted(set(person_ids))
     for first in range(0, len(ids), CHUNK):
-        query = _standing_query().where(Milestone.person_id.in_(ids[first:first + CHUNK]))
+        query = _standing_query().where(Milestone.person_id.in_(ids[first : first + CHUNK]))
         if until is not None:
             query = query.where(Milestone.occurred_on <= until)
         for milestone in db.session.scalars(query.order_by(Milestone.occurred_on, Milestone.id)):
@@ -55,9 +58,13 @@ def became_mentor_on(person_ids: Iterable[int]) -> dict[int, date]:
     ids = sorted(set(person_ids))
     found: dict[int, date] = {}
     for first in range(0, len(ids), CHUNK):
-        found.update(db.session.execute(
-            select(Mentorship.mentor_id, func.min(Mentorship.started_on))
-            .where(Mentorship.mentor_id.in_(ids[first:first + CHUNK])).group_by(Mentorship.mentor_id)).all())
+        found.update(
+            db.session.execute(
+                select(Mentorship.mentor_id, func.min(Mentorship.started_on))
+                .where(Mentorship.mentor_id.in_(ids[first : first + CHUNK]))
+                .group_by(Mentorship.mentor_id)
+            ).all()
+        )
     return found
 
 
@@ -83,16 +90,29 @@ def misfits(batch: int = 2000):
 
     columns = [getattr(Milestone, name) for name in FINGERPRINTED]
     result = db.session.execute(
-        select(Milestone.id, *columns, LedgerEntry.id.label("entry_id"), LedgerEntry.seq,
-               LedgerEntry.note.label("entry_note"), LedgerEntry.kind.label("entry_kind"),
-               LedgerEntry.entry_type, LedgerEntry.person_id.label("entry_person_id"))
+        select(
+            Milestone.id,
+            *columns,
+            LedgerEntry.id.label("entry_id"),
+            LedgerEntry.seq,
+            LedgerEntry.note.label("entry_note"),
+            LedgerEntry.kind.label("entry_kind"),
+            LedgerEntry.entry_type,
+            LedgerEntry.person_id.label("entry_person_id"),
+        )
         .join(LedgerEntry, LedgerEntry.id == Milestone.ledger_entry_id)
-        .order_by(LedgerEntry.seq).execution_options(yield_per=batch))
+        .order_by(LedgerEntry.seq)
+        .execution_options(yield_per=batch)
+    )
     with result:
         for row in result:
             fields = {name: getattr(row, name) for name in FINGERPRINTED}
-            if (row.entry_type != "contribution" or row.entry_kind != "milestone" or row.entry_person_id != row.person_id
-                    or row.entry_note != fingerprint(fields)):
+            if (
+                row.entry_type != "contribution"
+                or row.entry_kind != "milestone"
+                or row.entry_person_id != row.person_id
+                or row.entry_note != fingerprint(fields)
+            ):
                 yield row.id, row.entry_id, row.seq
 
 

@@ -10,16 +10,31 @@ from ..clock import add_years
 
 # The fields a milestone's ledger entry fingerprints (everything but its own id and the
 # entry it points to, which are assigned when it is written).
-FINGERPRINTED = ("person_id", "kind", "occurred_on", "outcome", "rank", "title", "agency", "role", "year", "note",
-                 "source", "corrects_id", "recorded_by_id")
+FINGERPRINTED = (
+    "person_id",
+    "kind",
+    "occurred_on",
+    "outcome",
+    "rank",
+    "title",
+    "agency",
+    "role",
+    "year",
+    "note",
+    "source",
+    "corrects_id",
+    "recorded_by_id",
+)
 NOTE_PREFIX = "milestone sha256:"
 
 
 def fingerprint(fields: dict) -> str:
     """The note of a milestone's ledger entry: the SHA-256 of its fields as canonical JSON.
     ``fields`` holds at least ``FINGERPRINTED`` (dates as dates or ISO strings)."""
-    data = {name: (value.isoformat() if isinstance(value, date) else value)
-            for name, value in ((name, fields.get(name)) for name in FINGERPRINTED)}
+    data = {
+        name: (value.isoformat() if isinstance(value, date) else value)
+        for name, value in ((name, fields.get(name)) for name in FINGERPRINTED)
+    }
     body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     return NOTE_PREFIX + hashlib.sha256(body).hexdigest()
 

@@ -15,26 +15,53 @@ TEXT = {"allow_none": True}
 
 
 class _FieldsSchema(Schema):
-    occurred_on = fields.Date(allow_none=True, metadata={
-        "description": "The day it happened (not in the future, not before 1950). A grant may give its year instead: "
-                       "it is then dated 1 July of that year (or today, for this year's grant before 1 July)"})
-    outcome = fields.String(**TEXT, metadata={"enum": list(CFAR_OUTCOMES), "description": "CFAR only: passed or extended"})
-    rank = fields.String(**TEXT, metadata={"enum": list(RANKS), "description": "Promotion: the rank reached (required). "
-                                                                              "Appointment: the rank appointed at"})
-    title = fields.String(**TEXT, metadata={"description": f"Grant: its title; external award: its name; leadership: "
-                                                          f"the position (at most {MAX_TITLE} characters)"})
-    agency = fields.String(**TEXT, metadata={"description": f"Grant: the agency; external award: the awarding body; "
-                                                           f"leadership: the organisation (at most {MAX_AGENCY})"})
+    occurred_on = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "The day it happened (not in the future, not before 1950). A grant may give its year instead: "
+            "it is then dated 1 July of that year (or today, for this year's grant before 1 July)"
+        },
+    )
+    outcome = fields.String(
+        **TEXT, metadata={"enum": list(CFAR_OUTCOMES), "description": "CFAR only: passed or extended"}
+    )
+    rank = fields.String(
+        **TEXT,
+        metadata={
+            "enum": list(RANKS),
+            "description": "Promotion: the rank reached (required). Appointment: the rank appointed at",
+        },
+    )
+    title = fields.String(
+        **TEXT,
+        metadata={
+            "description": f"Grant: its title; external award: its name; leadership: "
+            f"the position (at most {MAX_TITLE} characters)"
+        },
+    )
+    agency = fields.String(
+        **TEXT,
+        metadata={
+            "description": f"Grant: the agency; external award: the awarding body; "
+            f"leadership: the organisation (at most {MAX_AGENCY})"
+        },
+    )
     role = fields.String(**TEXT, metadata={"description": f"Grant: the person's role on it (at most {MAX_ROLE})"})
     year = fields.Integer(**TEXT, metadata={"description": "Grant: the year it was awarded"})
     note = fields.String(**TEXT, metadata={"description": f"Optional (at most {MAX_NOTE} characters)"})
 
 
 class MilestoneInSchema(_FieldsSchema):
-    person_id = fields.Integer(validate=ID, allow_none=True, load_default=None, metadata={
-        "description": "Whose milestone; defaults to you. Yours is a self-report (pending until an administrator or "
-                       "your division director confirms it); an administrator records anyone's, a director their "
-                       "division's, and those stand at once"})
+    person_id = fields.Integer(
+        validate=ID,
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "Whose milestone; defaults to you. Yours is a self-report (pending until an administrator or "
+            "your division director confirms it); an administrator records anyone's, a director their "
+            "division's, and those stand at once"
+        },
+    )
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
 
 
@@ -43,19 +70,31 @@ class CorrectionInSchema(_FieldsSchema):
 
     kind = fields.String(validate=validate.OneOf(KINDS))
     person_id = fields.Integer(validate=ID, allow_none=True, metadata={"description": "Must stay the same if sent"})
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_REASON),
-                           metadata={"description": "Why it is corrected; kept with the record"})
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_REASON),
+        metadata={"description": "Why it is corrected; kept with the record"},
+    )
 
 
 class WithdrawalInSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_REASON),
-                           metadata={"description": "Why it is withdrawn; kept with the record"})
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_REASON),
+        metadata={"description": "Why it is withdrawn; kept with the record"},
+    )
 
 
 class StatusSchema(Schema):
-    state = fields.String(metadata={"enum": list(STATUSES), "description": (
-        "standing: evidence; pending: a self-report awaiting confirmation; withdrawn; corrected: replaced by "
-        "corrected_by_id")})
+    state = fields.String(
+        metadata={
+            "enum": list(STATUSES),
+            "description": (
+                "standing: evidence; pending: a self-report awaiting confirmation; withdrawn; corrected: replaced by "
+                "corrected_by_id"
+            ),
+        }
+    )
     reason = fields.String(allow_none=True, metadata={"description": "Why it was withdrawn or corrected"})
     corrected_by_id = fields.Integer(allow_none=True, metadata={"description": "The milestone that replaced it"})
     confirmed_at = UtcDateTime(allow_none=True)
@@ -78,8 +117,9 @@ class MilestoneSchema(Schema):
     note = fields.String()
     source = fields.String(metadata={"enum": list(SOURCES)})
     corrects_id = fields.Integer(allow_none=True, metadata={"description": "The milestone this one corrects"})
-    ledger_entry_id = fields.Integer(metadata={"description": "Its ledger entry, whose note is the SHA-256 of these "
-                                                             "fields"})
+    ledger_entry_id = fields.Integer(
+        metadata={"description": "Its ledger entry, whose note is the SHA-256 of these fields"}
+    )
     recorded_by = fields.Nested(PersonRefSchema, allow_none=True)
     recorded_at = UtcDateTime()
     status = fields.Nested(StatusSchema)

@@ -38,6 +38,7 @@ NOT_YOURS = "must be someone in a division you direct (or yourself, as a self-re
 
 # Who ---------------------------------------------------------------------------------
 
+
 def manages(actor: Actor, person: Person) -> bool:
     """Records, confirms, withdraws and corrects this person's milestones."""
     return actor.is_admin or actor.directs(person.division_id)
@@ -62,22 +63,28 @@ def _person(person_id, field: str = "person_id") -> Person:
 
 # Recording -----------------------------------------------------------------------------
 
+
 def record(data: dict, actor: Actor, now: datetime, source: str = "entered") -> Milestone:
     """An administrator's or director's record of someone's milestone (``entered``, or
     ``imported`` from a roster file): it stands at once. About yourself, report it
     (``self_report``)."""
     person = _person(data.get("person_id"))
     if person.id == actor.person_id:
-        raise Forbidden("Your own milestones are self-reports: someone else confirms them.",
-                        {"person_id": ["must not be yourself: report your own milestone as a self-report"]})
+        raise Forbidden(
+            "Your own milestones are self-reports: someone else confirms them.",
+            {"person_id": ["must not be yourself: report your own milestone as a self-report"]},
+        )
     if not manages(actor, person):
-        raise Forbidden("Only an administrator, or the director of their division, records someone's milestones.",
-                        {"person_id": [NOT_YOURS]})
+        raise Forbidden(
+            "Only an administrator, or the director of their division, records someone's milestones.",
+            {"person_id": [NOT_YOURS]},
+        )
     return _store(person, _checked(data, now), source, actor, now)
 
 
-def import_rows(raw: bytes | None, actor: Actor, now: datetime, *, dry_run: bool = False, limits=None,
-                progress=None) -> int:
+def import_rows(
+    raw: bytes | None, actor: Actor, now: datetime, *, dry_run: bool = False, limits=None, progress=None
+) -> int:
     """A milestones CSV, every row ``record``ed as ``imported``, all or nothing: the roster
     import's milestones file on its own (``roster.importer``; it raises ``ImportRefused``
     naming every problem by row and column). How many were (or, on a dry run, would be)
@@ -106,16 +113,31 @@ def _checked(data: dict, now: datetime) -> dict:
     return rules.completed(fields, now.date())
 
 
-def _store(person: Person, fields: dict, source: str, actor: Actor, now: datetime,
-           corrects: Milestone | None = None) -> Milestone:
+def _store(
+    person: Person, fields: dict, source: str, actor: Actor, now: datetime, corrects: Milestone | None = None
+) -> Milestone:
     lock_for_append(db.session, ledger.LEDGER_LOCK)  # so two identical requests cannot both pass the check
     _refuse_duplicate(person, fields)
-    values = {**fields, "person_id": person.id, "source": source, "recorded_by_id": actor.person_id,
-              "corrects_id": corrects.id if corrects else None}
+    values = {
+        **fields,
+        "person_id": person.id,
+        "source": source,
+        "recorded_by_id": actor.person_id,
+        "corrects_id": corrects.id if corrects else None,
+    }
     # The ledger needs a person behind every entry: the command line's is the person's own.
-    entry = ledger.append(LedgerEntry(entry_type="contribution", kind=LEDGER_KIND, person_id=person.id,
-                                      occurred_on=values["occurred_on"], minutes=0, note=rules.fingerprint(values),
-                                      recorded_by_id=actor.person_id or person.id), now)
+    entry = ledger.append(
+        LedgerEntry(
+            entry_type="contribution",
+            kind=LEDGER_KIND,
+            person_id=person.id,
+            occurred_on=values["occurred_on"],
+            minutes=0,
+            note=rules.fingerprint(values),
+            recorded_by_id=actor.person_id or person.id,
+        ),
+        now,
+    )
     milestone = Milestone(**values, ledger_entry_id=entry.id, recorded_at=now)
     db.session.add(milestone)
     db.session.flush()
@@ -126,38 +148,74 @@ def _refuse_duplicate(person: Person, fields: dict) -> None:
     """409 when the person already has this milestone (same kind, day, rank, outcome and
     title) and it was not withdrawn: recorded twice, it would count twice as evidence."""
     same = db.session.scalars(
-        select(Milestone).where(Milestone.person_id == person.id, Milestone.kind == fields["kind"],
-                                Milestone.occurred_on == fields["occurred_on"], ~_REVERSED)).all()
+        select(Milestone).where(
+            Milestone.person_id == person.id,
+            Milestone.kind == fields["kind"],
+            Milestone.occurred_on == fields["occurred_on"],
+            ~_REVERSED,
+        )
+    ).all()
     for other in same:
         if (other.rank, other.outcome, (other.title or "").casefold()) == (
-                fields.get("rank"), fields.get("outcome"), (fields.get("title") or "").casefold()):
-            what = rules.describe(other.kind, {"rank": other.rank, "outcome": other.outcome, "title": other.title,
-                                               "agency": other.agency, "role": other.role}, RANK_LABELS)
-            raise Conflict(f"{person.name} already has this milestone: {what} on {other.occurred_on.isoformat()} "
-                           f"(milestone {other.id}). Correct that one instead of recording it again.",
-                           {"kind": [f"duplicates milestone {other.id} ({what}, {other.occurred_on.isoformat()})"]})
+            fields.get("rank"),
+            fields.get("outcome"),
+            (fields.get("title") or "").casefold(),
+        ):
+            what = rules.describe(
+                other.kind,
+                {
+                    "rank": other.rank,
+                    "outcome": other.outcome,
+                    "title": other.title,
+                    "agency": other.agency,
+                    "role": other.role,
+                },
+                RANK_LABELS,
+            )
+            raise Conflict(
+                f"{person.name} already has this milestone: {what} on {other.occurred_on.isoformat()} "
+                f"(milestone {other.id}). Correct that one instead of recording it again.",
+                {"kind": [f"duplicates milestone {other.id} ({what}, {other.occurred_on.isoformat()})"]},
+            )
 
 
 # What happens to one later -----------------------------------------------------------------
 
+
 def confirm(milestone: Milestone, actor: Actor, now: datetime) -> LedgerEntry:
     """An administrator or the person's director vouches for a self-report."""
     if actor.person_id == milestone.person_id:
-        raise Forbidden("Someone else confirms your own milestones: an administrator or your division director.",
-                        {"milestone": ["may not be confirmed by the person it is about"]})
+        raise Forbidden(
+            "Someone else confirms your own milestones: an administrator or your division director.",
+            {"milestone": ["may not be confirmed by the person it is about"]},
+        )
     if not manages(actor, milestone.person) or actor.person_id is None:
-        raise Forbidden("Only an administrator, or the director of their division, confirms someone's milestones.",
-                        {"milestone": ["may be confirmed only by an administrator or the person's division director"]})
+        raise Forbidden(
+            "Only an administrator, or the director of their division, confirms someone's milestones.",
+            {"milestone": ["may be confirmed only by an administrator or the person's division director"]},
+        )
     if milestone.source != "self_reported":
-        raise Conflict("Only a self-reported milestone needs confirming; this one was recorded by an administrator "
-                       "or director and stands already.", {"milestone": ["is not a self-report"]})
+        raise Conflict(
+            "Only a self-reported milestone needs confirming; this one was recorded by an administrator "
+            "or director and stands already.",
+            {"milestone": ["is not a self-report"]},
+        )
     lock_for_append(db.session, ledger.LEDGER_LOCK)
     _refuse_if_reversed(milestone)
     if ledger.confirmation_of(milestone.ledger_entry_id) is not None:
         raise Conflict("This milestone is already confirmed.", {"milestone": ["already confirmed"]})
-    return ledger.append(LedgerEntry(entry_type="confirmation", person_id=milestone.person_id,
-                                     occurred_on=milestone.occurred_on, minutes=0, note="",
-                                     recorded_by_id=actor.person_id, target_id=milestone.ledger_entry_id), now)
+    return ledger.append(
+        LedgerEntry(
+            entry_type="confirmation",
+            person_id=milestone.person_id,
+            occurred_on=milestone.occurred_on,
+            minutes=0,
+            note="",
+            recorded_by_id=actor.person_id,
+            target_id=milestone.ledger_entry_id,
+        ),
+        now,
+    )
 
 
 def withdraw(milestone: Milestone, reason: str, actor: Actor, now: datetime) -> LedgerEntry:
@@ -174,23 +232,28 @@ def correct(milestone: Milestone, data: dict, reason: str, actor: Actor, now: da
     _refuse_reason(reason)
     _may_change(milestone, actor, "correct")
     if data.get("person_id") not in (None, milestone.person_id):
-        raise DomainError.field("person_id", "must stay the same: withdraw the milestone and record it for the right "
-                                             "person")
+        raise DomainError.field(
+            "person_id", "must stay the same: withdraw the milestone and record it for the right person"
+        )
     merged = {name: getattr(milestone, name) for name in ("kind", "occurred_on", "note", *rules.OPTIONAL_FIELDS)}
     merged.update({key: value for key, value in data.items() if key in merged})
     if milestone.kind == "grant" and "year" in data and "occurred_on" not in data:
         merged["occurred_on"] = None  # a new year re-dates a grant known by its year
     fields = _checked(merged, now)
-    source = "entered" if manages(actor, milestone.person) and actor.person_id != milestone.person_id \
-        else "self_reported"
+    source = (
+        "entered" if manages(actor, milestone.person) and actor.person_id != milestone.person_id else "self_reported"
+    )
     _reverse(milestone, reason.strip(), actor, now)
     return _store(milestone.person, fields, source, actor, now, corrects=milestone)
 
 
 def may_confirm(milestone: Milestone, actor: Actor) -> bool:
     """Whether a page offers ``actor`` the confirm button (``annotate`` first)."""
-    return (milestone.status.state == "pending" and actor.person_id not in (None, milestone.person_id)
-            and manages(actor, milestone.person))
+    return (
+        milestone.status.state == "pending"
+        and actor.person_id not in (None, milestone.person_id)
+        and manages(actor, milestone.person)
+    )
 
 
 def may_change(milestone: Milestone, actor: Actor) -> bool:
@@ -205,15 +268,22 @@ def may_change(milestone: Milestone, actor: Actor) -> bool:
 def _may_change(milestone: Milestone, actor: Actor, verb: str) -> None:
     if manages(actor, milestone.person) and actor.person_id != milestone.person_id:
         return
-    own_pending = (actor.person_id == milestone.person_id and milestone.source == "self_reported"
-                   and ledger.confirmation_of(milestone.ledger_entry_id) is None)
+    own_pending = (
+        actor.person_id == milestone.person_id
+        and milestone.source == "self_reported"
+        and ledger.confirmation_of(milestone.ledger_entry_id) is None
+    )
     if actor.person_id == milestone.person_id and actor.is_admin and not own_pending:
-        raise Forbidden(f"Another administrator or your director must {verb} your own recorded milestones.",
-                        {"milestone": [f"may not be {verb}ed by the person it is about once it stands"]})
+        raise Forbidden(
+            f"Another administrator or your director must {verb} your own recorded milestones.",
+            {"milestone": [f"may not be {verb}ed by the person it is about once it stands"]},
+        )
     if not own_pending:
-        raise Forbidden(f"Only an administrator or the person's division director can {verb} this milestone "
-                        "(the person can, for a self-report not yet confirmed).",
-                        {"milestone": [f"may be {verb}ed only by an administrator or the person's division director"]})
+        raise Forbidden(
+            f"Only an administrator or the person's division director can {verb} this milestone "
+            "(the person can, for a self-report not yet confirmed).",
+            {"milestone": [f"may be {verb}ed only by an administrator or the person's division director"]},
+        )
 
 
 def _refuse_reason(reason: str | None) -> None:
@@ -232,13 +302,23 @@ def _refuse_if_reversed(milestone: Milestone) -> None:
 def _reverse(milestone: Milestone, reason: str, actor: Actor, now: datetime) -> LedgerEntry:
     lock_for_append(db.session, ledger.LEDGER_LOCK)
     _refuse_if_reversed(milestone)
-    return ledger.append(LedgerEntry(entry_type="reversal", person_id=milestone.person_id,
-                                     occurred_on=milestone.occurred_on, minutes=0, note="",
-                                     recorded_by_id=actor.person_id or milestone.person_id,
-                                     target_id=milestone.ledger_entry_id, reason=reason), now)
+    return ledger.append(
+        LedgerEntry(
+            entry_type="reversal",
+            person_id=milestone.person_id,
+            occurred_on=milestone.occurred_on,
+            minutes=0,
+            note="",
+            recorded_by_id=actor.person_id or milestone.person_id,
+            target_id=milestone.ledger_entry_id,
+            reason=reason,
+        ),
+        now,
+    )
 
 
 # Reading -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Status:
@@ -276,13 +356,20 @@ def annotate(milestones: list[Milestone]) -> list[Milestone]:
     """Attach ``status`` (a ``Status``) to each, in two queries."""
     followers = ledger.followers([m.ledger_entry_id for m in milestones])
     ids = [m.id for m in milestones]
-    successors = {m.corrects_id: m for m in db.session.scalars(
-        select(Milestone).where(Milestone.corrects_id.in_(ids)))} if ids else {}
+    successors = (
+        {m.corrects_id: m for m in db.session.scalars(select(Milestone).where(Milestone.corrects_id.in_(ids)))}
+        if ids
+        else {}
+    )
     for milestone in milestones:
         mine = followers.get(milestone.ledger_entry_id, {})
         successor = successors.get(milestone.id)
-        state = rules.status_of(source=milestone.source, reversed_=("reversal" in mine),
-                                confirmed=("confirmation" in mine), corrected=successor is not None)
+        state = rules.status_of(
+            source=milestone.source,
+            reversed_=("reversal" in mine),
+            confirmed=("confirmation" in mine),
+            corrected=successor is not None,
+        )
         milestone.status = Status(state, mine.get("confirmation"), mine.get("reversal"), successor)
     return milestones
 
@@ -291,8 +378,9 @@ _reversal = aliased(LedgerEntry)
 _confirmation = aliased(LedgerEntry)
 _successor = aliased(Milestone)
 _REVERSED = exists().where(_reversal.target_id == Milestone.ledger_entry_id, _reversal.entry_type == "reversal")
-_CONFIRMED = exists().where(_confirmation.target_id == Milestone.ledger_entry_id,
-                            _confirmation.entry_type == "confirmation")
+_CONFIRMED = exists().where(
+    _confirmation.target_id == Milestone.ledger_entry_id, _confirmation.entry_type == "confirmation"
+)
 _CORRECTED = exists().where(_successor.corrects_id == Milestone.id)
 WHERE_STATUS = {
     "standing": and_(~_REVERSED, or_(Milestone.source != "self_reported", _CONFIRMED)),
@@ -308,9 +396,11 @@ def committee_candidates(actor: Actor) -> list[int]:
     if actor.person_id is None:
         return []
     candidates = db.session.scalars(
-        select(Case.candidate_id).join(CaseMember, CaseMember.case_id == Case.id)
+        select(Case.candidate_id)
+        .join(CaseMember, CaseMember.case_id == Case.id)
         .where(Case.closed_at.is_(None), CaseMember.person_id == actor.person_id, CaseMember.removed_at.is_(None))
-        .distinct()).all()
+        .distinct()
+    ).all()
     return [c for c in candidates if access.committee_case(actor.person_id, c) is not None]
 
 
@@ -320,11 +410,13 @@ def visible(actor: Actor):
     if actor.is_admin:
         return statement
     committee = committee_candidates(actor)
-    return statement.where(or_(
-        Milestone.person_id == actor.person_id,
-        Person.division_id.in_(actor.directed_division_ids) if actor.directed_division_ids else false(),
-        and_(Milestone.person_id.in_(committee), WHERE_STATUS["standing"]) if committee else false(),
-    ))
+    return statement.where(
+        or_(
+            Milestone.person_id == actor.person_id,
+            Person.division_id.in_(actor.directed_division_ids) if actor.directed_division_ids else false(),
+            and_(Milestone.person_id.in_(committee), WHERE_STATUS["standing"]) if committee else false(),
+        )
+    )
 
 
 def filtered(statement, args: dict):
@@ -368,8 +460,12 @@ def pending(actor: Actor) -> list[Milestone]:
     """Self-reports awaiting this administrator's or director's confirmation (not their own)."""
     if not actor.is_admin and not actor.directed_division_ids:
         return []
-    statement = (select(Milestone).join(Person, Person.id == Milestone.person_id)
-                 .where(WHERE_STATUS["pending"]).order_by(Milestone.recorded_at, Milestone.id))
+    statement = (
+        select(Milestone)
+        .join(Person, Person.id == Milestone.person_id)
+        .where(WHERE_STATUS["pending"])
+        .order_by(Milestone.recorded_at, Milestone.id)
+    )
     if actor.person_id is not None:
         statement = statement.where(Milestone.person_id != actor.person_id)
     if not actor.is_admin:

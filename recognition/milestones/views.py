@@ -26,8 +26,9 @@ blp = Blueprint("milestones", __name__)
 def milestone_label(milestone: Milestone) -> str:
     from ..people.forms import RANK_LABELS
 
-    return rules.describe(milestone.kind, {name: getattr(milestone, name) for name in rules.OPTIONAL_FIELDS},
-                          RANK_LABELS)
+    return rules.describe(
+        milestone.kind, {name: getattr(milestone, name) for name in rules.OPTIONAL_FIELDS}, RANK_LABELS
+    )
 
 
 @blp.app_template_global()
@@ -63,13 +64,22 @@ def mine():
                 form.refused(error)
             else:
                 db.session.commit()
-                flash(f"Reported: {milestone_label(milestone)} on {milestone.occurred_on.isoformat()}. It counts as "
-                      "evidence once an administrator or your division director confirms it.", "success")
+                flash(
+                    f"Reported: {milestone_label(milestone)} on {milestone.occurred_on.isoformat()}. It counts as "
+                    "evidence once an administrator or your division director confirms it.",
+                    "success",
+                )
                 return redirect(url_for("milestones.mine"))
         status = form.refusal_status
     milestones = service.for_person(person.id, actor)
-    return render_template("milestones/mine.html", actor=actor, person=person, milestones=milestones, form=form,
-                           **_derived(person, milestones)), status
+    return render_template(
+        "milestones/mine.html",
+        actor=actor,
+        person=person,
+        milestones=milestones,
+        form=form,
+        **_derived(person, milestones),
+    ), status
 
 
 @blp.route("/people/<int:person_id>/milestones", methods=["GET", "POST"])
@@ -94,14 +104,22 @@ def person(person_id: int):
                 form.refused(error)
             else:
                 db.session.commit()
-                flash(f"Recorded: {milestone_label(milestone)} on {milestone.occurred_on.isoformat()} for "
-                      f"{found.name}.", "success")
+                flash(
+                    f"Recorded: {milestone_label(milestone)} on {milestone.occurred_on.isoformat()} for {found.name}.",
+                    "success",
+                )
                 return redirect(url_for("milestones.person", person_id=found.id))
         status = form.refusal_status
     milestones = service.for_person(found.id, actor)
-    return render_template("milestones/person.html", actor=actor, person=found, milestones=milestones,
-                           form=form if service.manages(actor, found) else None, everything=everything,
-                           **_derived(found, milestones)), status
+    return render_template(
+        "milestones/person.html",
+        actor=actor,
+        person=found,
+        milestones=milestones,
+        form=form if service.manages(actor, found) else None,
+        everything=everything,
+        **_derived(found, milestones),
+    ), status
 
 
 @blp.get("/people/<int:person_id>/milestones.csv")
@@ -112,9 +130,14 @@ def person_csv(person_id: int):
     milestones = service.for_person(person_id, actor)
     found = db.session.get(Person, person_id)
     name = re.sub(r"[^a-z0-9]+", "-", found.name.lower()).strip("-") or "person"
-    return Response(export.to_csv(milestones).encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="milestones-{name}.csv"',
-                             "Cache-Control": "private, no-store"})
+    return Response(
+        export.to_csv(milestones).encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="milestones-{name}.csv"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @blp.get("/milestones/to-confirm")
@@ -140,8 +163,12 @@ def detail(milestone_id: int):
 
 def _detail(milestone: Milestone, actor: Actor, withdraw_form: ReasonForm | None = None, status: int = 200):
     return render_template(
-        "milestones/milestone.html", actor=actor, milestone=milestone, history=service.history(milestone),
-        may_confirm=service.may_confirm(milestone, actor), may_change=service.may_change(milestone, actor),
+        "milestones/milestone.html",
+        actor=actor,
+        milestone=milestone,
+        history=service.history(milestone),
+        may_confirm=service.may_confirm(milestone, actor),
+        may_change=service.may_change(milestone, actor),
         withdraw_form=withdraw_form or ReasonForm(formdata=None, prefix="withdraw"),
     ), status
 
@@ -153,10 +180,16 @@ def confirm(milestone_id: int):
     milestone = service.get(milestone_id, actor)
     service.confirm(milestone, actor, utcnow())  # a refusal renders the error page
     db.session.commit()
-    flash(f"Confirmed: {milestone_label(milestone)} on {milestone.occurred_on.isoformat()} for "
-          f"{milestone.person.name}. It is now evidence.", "success")
-    return redirect(url_for("milestones.to_confirm") if service.pending(actor)
-                    else url_for("milestones.detail", milestone_id=milestone.id))
+    flash(
+        f"Confirmed: {milestone_label(milestone)} on {milestone.occurred_on.isoformat()} for "
+        f"{milestone.person.name}. It is now evidence.",
+        "success",
+    )
+    return redirect(
+        url_for("milestones.to_confirm")
+        if service.pending(actor)
+        else url_for("milestones.detail", milestone_id=milestone.id)
+    )
 
 
 @blp.post("/milestones/<int:milestone_id>/withdrawal")
@@ -174,8 +207,11 @@ def withdraw(milestone_id: int):
         form.refused(error)
         return _detail(milestone, actor, form, form.refusal_status)
     db.session.commit()
-    flash(f"Withdrawn: {milestone_label(milestone)} on {milestone.occurred_on.isoformat()}. The record keeps it, "
-          "with your reason.", "success")
+    flash(
+        f"Withdrawn: {milestone_label(milestone)} on {milestone.occurred_on.isoformat()}. The record keeps it, "
+        "with your reason.",
+        "success",
+    )
     return redirect(url_for("milestones.detail", milestone_id=milestone.id))
 
 
@@ -185,8 +221,10 @@ def correct(milestone_id: int):
     actor = page_actor()
     milestone = service.get(milestone_id, actor)
     if not service.may_change(milestone, actor):
-        raise Forbidden("You cannot correct this milestone: only an administrator or the person's division director "
-                        "can (the person, for a self-report not yet confirmed), and only while it stands or waits.")
+        raise Forbidden(
+            "You cannot correct this milestone: only an administrator or the person's division director "
+            "can (the person, for a self-report not yet confirmed), and only while it stands or waits."
+        )
     form = CorrectionForm()
     status = 200
     if not form.is_submitted():
@@ -200,8 +238,11 @@ def correct(milestone_id: int):
             form.refused(error)
         else:
             db.session.commit()
-            flash(f"Corrected: the record now says {milestone_label(corrected)} on "
-                  f"{corrected.occurred_on.isoformat()}; the earlier version is kept, marked corrected.", "success")
+            flash(
+                f"Corrected: the record now says {milestone_label(corrected)} on "
+                f"{corrected.occurred_on.isoformat()}; the earlier version is kept, marked corrected.",
+                "success",
+            )
             return redirect(url_for("milestones.detail", milestone_id=corrected.id))
         status = form.refusal_status
     else:

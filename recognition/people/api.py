@@ -11,7 +11,13 @@ from ..parsing import Blueprint
 from . import profiles, service
 from .models import Division, Person
 from .schemas import (
-    DirectorSchema, DivisionSchema, PersonArgsSchema, PersonPageSchema, PersonSchema, PersonUpdateSchema, PersonProfileSchema,
+    DirectorSchema,
+    DivisionSchema,
+    PersonArgsSchema,
+    PersonPageSchema,
+    PersonProfileSchema,
+    PersonSchema,
+    PersonUpdateSchema,
 )
 
 URL = ""
@@ -79,7 +85,9 @@ def get_my_profile():
 
 
 @blp.put("/people/me/profile")
-@blp.arguments(PersonProfileSchema, example={"named_in_dossiers": False, "philosophy": "I mentor by asking, not telling."})
+@blp.arguments(
+    PersonProfileSchema, example={"named_in_dossiers": False, "philosophy": "I mentor by asking, not telling."}
+)
 @blp.response(200, PersonProfileSchema)
 @errors_for(401, 403, 422)
 def put_my_profile(body):

@@ -10,7 +10,12 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..forms import DATE, EMAIL, REQUIRED, PageForm, optional_int
 from .models import POSITIONS, RANKS
 
-RANK_LABELS = {"lecturer": "Lecturer", "assistant": "Assistant professor", "associate": "Associate professor", "full": "Professor"}
+RANK_LABELS = {
+    "lecturer": "Lecturer",
+    "assistant": "Assistant professor",
+    "associate": "Associate professor",
+    "full": "Professor",
+}
 POSITION_LABELS = {
     "clinician_scientist": "Clinician scientist",
     "clinician_investigator": "Clinician investigator",
@@ -22,11 +27,15 @@ POSITION_LABELS = {
 
 
 class PersonForm(PageForm):
-    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=200, message="must be at most 200 characters")])
+    name = StringField(
+        "Name", validators=[DataRequired(REQUIRED), Length(max=200, message="must be at most 200 characters")]
+    )
     email = StringField("Email", validators=[DataRequired(REQUIRED), Length(max=254), EMAIL])
     division_id = SelectField("Division", coerce=optional_int)
     rank = SelectField("Rank", choices=[SelectChoice(rank, RANK_LABELS[rank]) for rank in RANKS], default="assistant")
-    position = SelectField("Position", choices=[SelectChoice(p, POSITION_LABELS[p]) for p in POSITIONS], default="clinician_teacher")
+    position = SelectField(
+        "Position", choices=[SelectChoice(p, POSITION_LABELS[p]) for p in POSITIONS], default="clinician_teacher"
+    )
     appointed_on = DateField("Appointed on (optional)", validators=[Optional()], invalid_value_message=DATE)
     trained_here = BooleanField("Trained in this department")
     supervisor_email = StringField("Supervisor's email (optional)", validators=[Optional(), Length(max=254), EMAIL])
@@ -41,9 +50,19 @@ class RosterFilterForm(FlaskForm):
         csrf = False
 
     division = SelectField("Division", coerce=optional_int)
-    rank = SelectField("Rank", choices=[SelectChoice("", "Any rank")] + [SelectChoice(r, RANK_LABELS[r]) for r in RANKS], default="")
-    position = SelectField("Position", choices=[SelectChoice("", "Any position")] + [SelectChoice(p, POSITION_LABELS[p]) for p in POSITIONS], default="")
-    q = StringField("Name or email contains", default="", validators=[Optional(), Length(max=100, message="must be at most 100 characters")])
+    rank = SelectField(
+        "Rank", choices=[SelectChoice("", "Any rank")] + [SelectChoice(r, RANK_LABELS[r]) for r in RANKS], default=""
+    )
+    position = SelectField(
+        "Position",
+        choices=[SelectChoice("", "Any position")] + [SelectChoice(p, POSITION_LABELS[p]) for p in POSITIONS],
+        default="",
+    )
+    q = StringField(
+        "Name or email contains",
+        default="",
+        validators=[Optional(), Length(max=100, message="must be at most 100 characters")],
+    )
 
 
 class ProfileForm(PageForm):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 
 RANKS = ("lecturer", "assistant", "associate", "full")
 POSITIONS = (
@@ -20,14 +20,14 @@ POSITIONS = (
 )
 
 
-class Division(db.Model):
+class Division(Model):
     __tablename__ = "divisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
 
-    directors: Mapped[list["Person"]] = relationship(
+    directors: Mapped[list[Person]] = relationship(
         secondary="division_directors", viewonly=True, order_by="Person.name"
     )
 
@@ -35,7 +35,7 @@ class Division(db.Model):
         return f"<Division {self.code}>"
 
 
-class DivisionDirector(db.Model):
+class DivisionDirector(Model):
     """Who directs a division. A division may have co-directors."""
 
     __tablename__ = "division_directors"
@@ -44,7 +44,7 @@ class DivisionDirector(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
 
 
-class Person(db.Model):
+class Person(Model):
     __tablename__ = "people"
     __table_args__ = (
         CheckConstraint(f"rank IN {RANKS!r}", name="rank_known"),
@@ -67,13 +67,13 @@ class Person(db.Model):
     created_at: Mapped[datetime]
 
     division: Mapped[Division | None] = relationship(lazy="joined")
-    supervisor: Mapped["Person | None"] = relationship(remote_side=[id])
+    supervisor: Mapped[Person | None] = relationship(remote_side=[id])
 
     def __repr__(self) -> str:
         return f"<Person {self.id} {self.email}>"
 
 
-class Profile(db.Model):
+class Profile(Model):
     """What a person says about themself for dossiers and nominations: whether they may be
     named in other people's dossiers (as a mentee), and their mentoring philosophy. Each
     person controls their own; a person without a row is named and has no philosophy."""

@@ -40,7 +40,7 @@ def profiles_of(person_ids: Iterable[int]) -> dict[int, tuple[bool, str]]:
     ids = sorted(set(person_ids))
     found = dict.fromkeys(ids, DEFAULT)
     for first in range(0, len(ids), 500):
-        for row in db.session.scalars(select(Profile).where(Profile.person_id.in_(ids[first:first + 500]))):
+        for row in db.session.scalars(select(Profile).where(Profile.person_id.in_(ids[first : first + 500]))):
             found[row.person_id] = (row.named_in_dossiers, row.philosophy)
     return found
 
@@ -63,8 +63,11 @@ def clean_philosophy(text: str) -> str:
     the limit counts what is stored."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(text) > MAX_PHILOSOPHY:
-        raise DomainError.field("philosophy", f"must be at most {MAX_PHILOSOPHY} characters",
-                                f"Your mentoring philosophy is {len(text)} characters; the limit is {MAX_PHILOSOPHY}.")
+        raise DomainError.field(
+            "philosophy",
+            f"must be at most {MAX_PHILOSOPHY} characters",
+            f"Your mentoring philosophy is {len(text)} characters; the limit is {MAX_PHILOSOPHY}.",
+        )
     return text
 
 

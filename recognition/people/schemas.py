@@ -13,7 +13,13 @@ NAME = validate.Length(min=1, max=200)
 class DivisionSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    code = fields.String(required=True, validate=[validate.Length(min=1, max=20), validate.Regexp(r"^[A-Za-z0-9_-]+$", error="letters, digits, - and _ only")])
+    code = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=20),
+            validate.Regexp(r"^[A-Za-z0-9_-]+$", error="letters, digits, - and _ only"),
+        ],
+    )
     director_ids = fields.Method("get_director_ids", dump_only=True)
 
     def get_director_ids(self, division):
@@ -66,11 +72,19 @@ class PersonProfileSchema(Schema):
 
     person_id = fields.Integer(dump_only=True)
     name = fields.String(dump_only=True)
-    named_in_dossiers = fields.Boolean(required=True, metadata={
-        "description": "When you are a mentee in someone's promotion dossier, false shows you as "
-                       "'a mentee (rank, division)' instead of your name"})
-    philosophy = fields.String(required=True, validate=validate.Length(max=MAX_PHILOSOPHY), metadata={
-        "description": "Your mentoring philosophy, in your own words (plain text; nomination committees "
-                       "read it with your nominations)"})
+    named_in_dossiers = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "When you are a mentee in someone's promotion dossier, false shows you as "
+            "'a mentee (rank, division)' instead of your name"
+        },
+    )
+    philosophy = fields.String(
+        required=True,
+        validate=validate.Length(max=MAX_PHILOSOPHY),
+        metadata={
+            "description": "Your mentoring philosophy, in your own words (plain text; nomination committees "
+            "read it with your nominations)"
+        },
+    )
     updated_at = UtcDateTime(dump_only=True, allow_none=True, metadata={"description": "Null until first saved"})
-

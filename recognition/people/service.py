@@ -15,8 +15,16 @@ from ..mentorships.models import Mentorship
 from .models import Division, DivisionDirector, Person
 
 PERSON_FIELDS = (
-    "name", "email", "division_id", "rank", "position", "appointed_on",
-    "trained_here", "supervisor_id", "gender", "race",
+    "name",
+    "email",
+    "division_id",
+    "rank",
+    "position",
+    "appointed_on",
+    "trained_here",
+    "supervisor_id",
+    "gender",
+    "race",
 )
 
 
@@ -28,8 +36,10 @@ def visible_people(actor: Actor):
     statement = select(Person)
     if actor.is_admin:
         return statement
-    counterparts = select(Mentorship.mentee_id).where(Mentorship.mentor_id == actor.person_id).union(
-        select(Mentorship.mentor_id).where(Mentorship.mentee_id == actor.person_id)
+    counterparts = (
+        select(Mentorship.mentee_id)
+        .where(Mentorship.mentor_id == actor.person_id)
+        .union(select(Mentorship.mentor_id).where(Mentorship.mentee_id == actor.person_id))
     )
     return statement.where(
         or_(
@@ -47,8 +57,10 @@ def committee_candidates(person_id: int | None) -> list[int]:
     if person_id is None:
         return []
     candidate_ids = db.session.scalars(
-        select(Case.candidate_id).join(CaseMember, CaseMember.case_id == Case.id)
-        .where(CaseMember.person_id == person_id, CaseMember.removed_at.is_(None), Case.closed_at.is_(None))).all()
+        select(Case.candidate_id)
+        .join(CaseMember, CaseMember.case_id == Case.id)
+        .where(CaseMember.person_id == person_id, CaseMember.removed_at.is_(None), Case.closed_at.is_(None))
+    ).all()
     return [cid for cid in sorted(set(candidate_ids)) if case_access.committee_case(person_id, cid) is not None]
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from wtforms import SelectChoice
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from ..apidoc import paginate
 from ..auth.current import page_actor
@@ -71,7 +71,9 @@ def roster():
         pattern = f"%{filters.q.data.strip().lower()}%"
         statement = statement.where(or_(Person.name.ilike(pattern), Person.email.like(pattern)))
     page_number = max(1, request.args.get("page", 1, type=int))
-    page = paginate(db.session, statement.order_by(Person.name, Person.id), {"page": page_number, "per_page": PAGE_SIZE})
+    page = paginate(
+        db.session, statement.order_by(Person.name, Person.id), {"page": page_number, "per_page": PAGE_SIZE}
+    )
     return render_template(
         "people/roster.html",
         actor=actor,
@@ -89,7 +91,10 @@ def roster():
 def _add(form: PersonForm, actor: Actor):
     if not form.validate_on_submit():
         return None
-    data = {key: getattr(form, key).data for key in ("name", "email", "division_id", "rank", "position", "appointed_on", "trained_here")}
+    data = {
+        key: getattr(form, key).data
+        for key in ("name", "email", "division_id", "rank", "position", "appointed_on", "trained_here")
+    }
     if form.supervisor_email.data:
         supervisor = service.find_by_email(form.supervisor_email.data)
         if supervisor is None:
@@ -135,8 +140,10 @@ def detail(person_id: int):
         .order_by(Mentorship.ended_on.is_not(None), Mentorship.started_on.desc(), Mentorship.id.desc())
     ).all()
     directs = db.session.scalars(
-        select(Division).join(DivisionDirector, DivisionDirector.division_id == Division.id)
-        .where(DivisionDirector.person_id == person.id).order_by(Division.name)
+        select(Division)
+        .join(DivisionDirector, DivisionDirector.division_id == Division.id)
+        .where(DivisionDirector.person_id == person.id)
+        .order_by(Division.name)
     ).all()
     return render_template(
         "people/detail.html",
@@ -159,8 +166,11 @@ def my_profile():
         form = ProfileForm()
         if form.validate_on_submit():
             try:
-                profiles.update_profile(actor, {"named_in_dossiers": form.named_in_dossiers.data,
-                                                "philosophy": form.philosophy.data or ""}, utcnow())
+                profiles.update_profile(
+                    actor,
+                    {"named_in_dossiers": form.named_in_dossiers.data, "philosophy": form.philosophy.data or ""},
+                    utcnow(),
+                )
             except DomainError as error:
                 db.session.rollback()
                 form.refused(error)
@@ -170,13 +180,20 @@ def my_profile():
                 return redirect(url_for("people.my_profile"))
         return _profile_page(actor, form), form.refusal_status
     profile = profiles.read_profile(actor.person_id, actor)
-    return _profile_page(actor, ProfileForm(formdata=None, named_in_dossiers=profile.named_in_dossiers,
-                                            philosophy=profile.philosophy))
+    return _profile_page(
+        actor, ProfileForm(formdata=None, named_in_dossiers=profile.named_in_dossiers, philosophy=profile.philosophy)
+    )
 
 
 def _profile_page(actor: Actor, form: ProfileForm) -> str:
     person = db.session.get(Person, actor.person_id)
     unnamed = f"a mentee ({RANK_LABELS.get(person.rank, person.rank).lower()}" + (
-        f", {person.division.name})" if person.division else ")")
-    return render_template("people/profile.html", form=form, profile=profiles.read_profile(actor.person_id, actor),
-                           limit=profiles.MAX_PHILOSOPHY, unnamed=unnamed)
+        f", {person.division.name})" if person.division else ")"
+    )
+    return render_template(
+        "people/profile.html",
+        form=form,
+        profile=profiles.read_profile(actor.person_id, actor),
+        limit=profiles.MAX_PHILOSOPHY,
+        unnamed=unnamed,
+    )

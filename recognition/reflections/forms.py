@@ -14,11 +14,31 @@ from .service import MAX_STEP
 
 # step -> (label, one-line hint, required)
 STEPS = {
-    "area": ("1. Area to improve", "One area of your mentoring the feedback points to, that you want to work on.", True),
-    "question": ("2. Performance question", "Turn it into a question about your own practice, e.g. “How well do I help mentees set goals?”", True),
-    "standards": ("3. Standards", "One to three standards or expectations that describe good practice in that area.", False),
-    "comparison": ("4. How the feedback compares", "Where the feedback meets those standards, and where it falls short of them.", False),
-    "discussion": ("5. Discussion with a trusted peer or mentor", "Who you talked it over with (no need to name them) and what you took from it.", False),
+    "area": (
+        "1. Area to improve",
+        "One area of your mentoring the feedback points to, that you want to work on.",
+        True,
+    ),
+    "question": (
+        "2. Performance question",
+        "Turn it into a question about your own practice, e.g. “How well do I help mentees set goals?”",
+        True,
+    ),
+    "standards": (
+        "3. Standards",
+        "One to three standards or expectations that describe good practice in that area.",
+        False,
+    ),
+    "comparison": (
+        "4. How the feedback compares",
+        "Where the feedback meets those standards, and where it falls short of them.",
+        False,
+    ),
+    "discussion": (
+        "5. Discussion with a trusted peer or mentor",
+        "Who you talked it over with (no need to name them) and what you took from it.",
+        False,
+    ),
     "next_steps": ("6. Next steps", "What you will do differently, and how you will know it has worked.", True),
 }
 EXTERNAL_LABEL = "Other feedback I received"
@@ -33,17 +53,25 @@ def _step(name: str) -> TextAreaField:
 
 
 class ReflectionForm(PageForm):
-    source = RadioField("What are you reflecting on?", default="external", validators=[InputRequired(REQUIRED)],
-                        choices=[SelectChoice("report", "Mentee feedback report"), SelectChoice("external", EXTERNAL_LABEL)],
-                        invalid_choice_message="must be the feedback report or other feedback")
+    source = RadioField(
+        "What are you reflecting on?",
+        default="external",
+        validators=[InputRequired(REQUIRED)],
+        choices=[SelectChoice("report", "Mentee feedback report"), SelectChoice("external", EXTERNAL_LABEL)],
+        invalid_choice_message="must be the feedback report or other feedback",
+    )
     release_id = HiddenField(filters=[lambda value: int(value) if str(value or "").isdigit() else None])
     period = HiddenField(validators=[Optional(), Length(max=10, message="must be a period such as 2025")])
     source_name = StringField(
         "Name of the feedback (for other feedback)",
         validators=[Length(max=200, message="must be at most 200 characters")],
     )
-    occurred_on = DateField("Date you reviewed and reflected", default=today, validators=[InputRequired(REQUIRED)],
-                            invalid_value_message=DATE)
+    occurred_on = DateField(
+        "Date you reviewed and reflected",
+        default=today,
+        validators=[InputRequired(REQUIRED)],
+        invalid_value_message=DATE,
+    )
     minutes = IntegerField(
         "Minutes spent reviewing and reflecting",
         invalid_value_message="must be a whole number",

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..feedback.models import Release
 from ..ledger.models import LedgerEntry
 
@@ -21,7 +21,7 @@ SOURCES = ("report", "external")
 STEPS = ("area", "question", "standards", "comparison", "discussion", "next_steps")
 
 
-class Reflection(db.Model):
+class Reflection(Model):
     __tablename__ = "reflections"
     __table_args__ = (
         CheckConstraint(f"source IN {SOURCES!r}", name="source_known"),

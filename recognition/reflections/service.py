@@ -42,12 +42,21 @@ def unbound(batch: int = 2000):
     link to its ledger entry, no longer matches the note that entry committed to (or
     whose person is not the entry's), in chain order, streamed. Nothing refers to a
     reflection by its own id; it refers to its entry, and the entry's note binds it."""
-    columns = (Reflection.id, Reflection.salt, Reflection.person_id, *(getattr(Reflection, k) for k in digest.TEXT_FIELDS),
-               LedgerEntry.id.label("entry_id"), LedgerEntry.seq, LedgerEntry.note,
-               LedgerEntry.person_id.label("entry_person_id"))
+    columns = (
+        Reflection.id,
+        Reflection.salt,
+        Reflection.person_id,
+        *(getattr(Reflection, k) for k in digest.TEXT_FIELDS),
+        LedgerEntry.id.label("entry_id"),
+        LedgerEntry.seq,
+        LedgerEntry.note,
+        LedgerEntry.person_id.label("entry_person_id"),
+    )
     result = db.session.execute(
-        select(*columns).join(LedgerEntry, LedgerEntry.id == Reflection.ledger_entry_id)
-        .order_by(LedgerEntry.seq).execution_options(yield_per=batch)
+        select(*columns)
+        .join(LedgerEntry, LedgerEntry.id == Reflection.ledger_entry_id)
+        .order_by(LedgerEntry.seq)
+        .execution_options(yield_per=batch)
     )
     with result:
         for row in result:
@@ -78,7 +87,9 @@ def record(data: dict, actor: Actor, now: datetime) -> Reflection:
         fields["source_name"] = fields["source_name"] or f"Mentee feedback report, {release.periods.replace(',', '–')}"
     elif data.get("source") == "external":
         if not fields["source_name"]:
-            problems["source_name"] = ["is required: name the feedback you received (e.g. a 360 or teaching evaluation)"]
+            problems["source_name"] = [
+                "is required: name the feedback you received (e.g. a 360 or teaching evaluation)"
+            ]
     else:
         problems["source"] = ["must be report or external"]
     if len(fields["source_name"]) > 200:
@@ -97,13 +108,26 @@ def record(data: dict, actor: Actor, now: datetime) -> Reflection:
         refuse_second_reflection(release, actor)
     salt = digest.new_salt()
     entry = ledger.record(
-        {"kind": "feedback_reflection", "occurred_on": data["occurred_on"], "minutes": data.get("minutes") or 0,
-         "note": text_digest(fields, salt), "confirm_duplicate": data.get("confirm_duplicate", False)},
-        actor, now, own_operation=True,
+        {
+            "kind": "feedback_reflection",
+            "occurred_on": data["occurred_on"],
+            "minutes": data.get("minutes") or 0,
+            "note": text_digest(fields, salt),
+            "confirm_duplicate": data.get("confirm_duplicate", False),
+        },
+        actor,
+        now,
+        own_operation=True,
     )
     reflection = Reflection(
-        ledger_entry_id=entry.id, person_id=actor.person_id, source=data["source"],
-        release_id=release.id if release else None, period=period, salt=salt, created_at=now, **fields,
+        ledger_entry_id=entry.id,
+        person_id=actor.person_id,
+        source=data["source"],
+        release_id=release.id if release else None,
+        period=period,
+        salt=salt,
+        created_at=now,
+        **fields,
     )
     db.session.add(reflection)
     db.session.flush()
@@ -142,14 +166,18 @@ def refuse_second_reflection(release: Release, actor: Actor) -> None:
 def _own_release(release_id, actor: Actor) -> Release:
     release = db.session.get(Release, release_id) if isinstance(release_id, int) else None
     if release is None or release.mentor_id != actor.person_id:
-        raise DomainError.field("release_id", "must name a feedback report of yours that was shown (at least k responses)")
+        raise DomainError.field(
+            "release_id", "must name a feedback report of yours that was shown (at least k responses)"
+        )
     return release
 
 
 def reflections_of(actor: Actor) -> list[Reflection]:
-    return list(db.session.scalars(
-        select(Reflection).where(Reflection.person_id == actor.person_id).order_by(Reflection.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(Reflection).where(Reflection.person_id == actor.person_id).order_by(Reflection.id.desc())
+        )
+    )
 
 
 def get(reflection_id: int, actor: Actor) -> Reflection:

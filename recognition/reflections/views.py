@@ -88,5 +88,6 @@ def detail(reflection_id: int):
     """One reflection; to anyone but its author it does not exist (404), admins included."""
     reflection = service.get(reflection_id, page_actor())
     ledger.annotate([reflection.entry])
-    return render_template("reflections/detail.html", reflection=reflection, steps=STEPS,
-                           matches=service.text_matches(reflection))
+    return render_template(
+        "reflections/detail.html", reflection=reflection, steps=STEPS, matches=service.text_matches(reflection)
+    )

@@ -10,8 +10,8 @@ from ..errors import Forbidden, respond
 from ..extensions import db
 from ..parsing import Blueprint, Parser
 from . import importer
-from .sheets import size
 from .schemas import ImportRequestSchema, ImportResultSchema
+from .sheets import size
 
 URL = "/roster"
 
@@ -81,8 +81,14 @@ def import_roster(body):
         milestones_file=importer.uploaded(body.get("milestones")),
     )
     outcome = importer.run(loaded, actor, utcnow(), dry_run=body["dry_run"])
-    result = {"created": {"people": outcome.people, "mentorships": outcome.mentorships,
-                          "milestones": outcome.milestones or 0}, "dry_run": outcome.dry_run}
+    result = {
+        "created": {
+            "people": outcome.people,
+            "mentorships": outcome.mentorships,
+            "milestones": outcome.milestones or 0,
+        },
+        "dry_run": outcome.dry_run,
+    }
     if outcome.dry_run:
         db.session.rollback()
         return result, 200

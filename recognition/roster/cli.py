@@ -37,8 +37,9 @@ def import_command(people: Path | None, mentorships: Path | None, milestones: Pa
         raise click.UsageError("Give --people FILE, --mentorships FILE, --milestones FILE, or several of them.")
     limits = importer.Limits.from_config(current_app.config)
     try:
-        loaded = importer.read(_read(people, limits), _read(mentorships, limits), limits,
-                               milestones_file=_read(milestones, limits))
+        loaded = importer.read(
+            _read(people, limits), _read(mentorships, limits), limits, milestones_file=_read(milestones, limits)
+        )
         total = sum(len(sheet.rows) for sheet in loaded)
         with click.progressbar(length=total, label="Checking rows", file=sys.stderr) as bar:
             outcome = importer.run(loaded, COMMAND_LINE, utcnow(), dry_run=dry_run, progress=bar.update)

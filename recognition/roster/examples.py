@@ -14,11 +14,31 @@ from .formats import MENTORSHIP_COLUMNS, MILESTONE_COLUMNS, PEOPLE_COLUMNS
 
 def people(division: str) -> str:
     rows = [
-        ["Ada Osei", "ada.osei@example.org", division, "Assistant Professor", "Clinician Scientist",
-         "2023-07-01", "yes", "sam.lee@example.org", "", ""],
+        [
+            "Ada Osei",
+            "ada.osei@example.org",
+            division,
+            "Assistant Professor",
+            "Clinician Scientist",
+            "2023-07-01",
+            "yes",
+            "sam.lee@example.org",
+            "",
+            "",
+        ],
         ["Sam Lee", "sam.lee@example.org", division, "Professor", "Clinician Teacher", "1 Jul 2009", "no", "", "", ""],
-        ["Priya Natarajan", "priya.natarajan@example.org", division, "Associate Professor", "Clinician Educator",
-         "Jul 1, 2015", "no", "", "", ""],
+        [
+            "Priya Natarajan",
+            "priya.natarajan@example.org",
+            division,
+            "Associate Professor",
+            "Clinician Educator",
+            "Jul 1, 2015",
+            "no",
+            "",
+            "",
+            "",
+        ],
     ]
     return _csv([column.name for column in PEOPLE_COLUMNS], rows)
 
@@ -27,7 +47,14 @@ def mentorships() -> str:
     rows = [
         ["priya.natarajan@example.org", "ada.osei@example.org", "Formal", "2023-09-01", "", ""],
         ["sam.lee@example.org", "ada.osei@example.org", "Sponsorship", "2024-01-15", "", ""],
-        ["priya.natarajan@example.org", "sam.lee@example.org", "Peer group", "2022-03-01", "Writing circle", "2023-06-30"],
+        [
+            "priya.natarajan@example.org",
+            "sam.lee@example.org",
+            "Peer group",
+            "2022-03-01",
+            "Writing circle",
+            "2023-06-30",
+        ],
     ]
     return _csv([column.name for column in MENTORSHIP_COLUMNS], rows)
 
@@ -37,12 +64,42 @@ def milestones() -> str:
         ["ada.osei@example.org", "Appointment", "2023-07-01", "", "Assistant Professor", "", "", "", "", ""],
         ["sam.lee@example.org", "Promotion", "1 Jul 2016", "", "Professor", "", "", "", "", "Senate letter 2016-05-20"],
         ["priya.natarajan@example.org", "CFAR", "2018-07-01", "Passed", "", "", "", "", "", ""],
-        ["priya.natarajan@example.org", "Grant", "", "", "", "Peer mentoring for new faculty", "CIHR",
-         "Principal investigator", "2021", ""],
-        ["sam.lee@example.org", "External award", "Nov 12, 2020", "", "", "Mentor of the Year", "Canadian Association "
-         "for Medical Education", "", "", ""],
-        ["priya.natarajan@example.org", "Leadership", "2022-01-01", "", "", "Program director", "Internal medicine "
-         "residency", "", "", ""],
+        [
+            "priya.natarajan@example.org",
+            "Grant",
+            "",
+            "",
+            "",
+            "Peer mentoring for new faculty",
+            "CIHR",
+            "Principal investigator",
+            "2021",
+            "",
+        ],
+        [
+            "sam.lee@example.org",
+            "External award",
+            "Nov 12, 2020",
+            "",
+            "",
+            "Mentor of the Year",
+            "Canadian Association for Medical Education",
+            "",
+            "",
+            "",
+        ],
+        [
+            "priya.natarajan@example.org",
+            "Leadership",
+            "2022-01-01",
+            "",
+            "",
+            "Program director",
+            "Internal medicine residency",
+            "",
+            "",
+            "",
+        ],
     ]
     return _csv([column.name for column in MILESTONE_COLUMNS], rows)
 

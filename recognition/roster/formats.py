@@ -44,50 +44,122 @@ class Column:
 
 PEOPLE_COLUMNS = (
     Column("Name", "name", ("Full name", "Faculty name"), True, "The person's full name"),
-    Column("Email", "email", ("E-mail", "Email address", "E-mail address"), True,
-           "Their work email; unique on the roster and in the file"),
-    Column("Division", "division_id", ("Division name", "Division code"), True,
-           "A division's name or code; blank for no division (administrators only)"),
+    Column(
+        "Email",
+        "email",
+        ("E-mail", "Email address", "E-mail address"),
+        True,
+        "Their work email; unique on the roster and in the file",
+    ),
+    Column(
+        "Division",
+        "division_id",
+        ("Division name", "Division code"),
+        True,
+        "A division's name or code; blank for no division (administrators only)",
+    ),
     Column("Rank", "rank", ("Academic rank",), True, "Lecturer, Assistant Professor, Associate Professor or Professor"),
-    Column("Position", "position", ("Academic position",), True,
-           "Clinician Scientist, Clinician Investigator, Clinician Teacher, Clinician Educator, "
-           "Clinician in Quality and Innovation or Other"),
-    Column("Appointment date", "appointed_on", ("Appointed", "Appointed on", "Date appointed", "Appointment"), False,
-           "2019-07-01, 1 Jul 2019 or Jul 1, 2019"),
+    Column(
+        "Position",
+        "position",
+        ("Academic position",),
+        True,
+        "Clinician Scientist, Clinician Investigator, Clinician Teacher, Clinician Educator, "
+        "Clinician in Quality and Innovation or Other",
+    ),
+    Column(
+        "Appointment date",
+        "appointed_on",
+        ("Appointed", "Appointed on", "Date appointed", "Appointment"),
+        False,
+        "2019-07-01, 1 Jul 2019 or Jul 1, 2019",
+    ),
     Column("Trained here", "trained_here", ("Trained locally",), False, "yes or no (true/false, 1/0; blank means no)"),
-    Column("Supervisor email", "supervisor_id", ("Supervisor", "Supervisor e-mail", "Supervisor email address"), False,
-           "The email of their supervisor, on the roster or anywhere in this file"),
+    Column(
+        "Supervisor email",
+        "supervisor_id",
+        ("Supervisor", "Supervisor e-mail", "Supervisor email address"),
+        False,
+        "The email of their supervisor, on the roster or anywhere in this file",
+    ),
     Column("Gender", "gender", ("Gender identity",), False, "Self-identified; optional; reported only in aggregate"),
-    Column("Race", "race", ("Race/ethnicity", "Ethnicity"), False, "Self-identified; optional; reported only in aggregate"),
+    Column(
+        "Race", "race", ("Race/ethnicity", "Ethnicity"), False, "Self-identified; optional; reported only in aggregate"
+    ),
 )
 
 MENTORSHIP_COLUMNS = (
-    Column("Mentor email", "mentor_id", ("Mentor", "Mentor e-mail", "Mentor email address"), True,
-           "Someone on the roster or in the people file"),
-    Column("Mentee email", "mentee_id", ("Mentee", "Mentee e-mail", "Mentee email address"), True,
-           "Someone on the roster or in the people file"),
-    Column("Kind", "kind", ("Type", "Mentorship kind", "Mentorship type"), True,
-           "Formal, Peer group, Sponsorship or Informal. A formal mentor may not be the mentee's "
-           "supervisor or division director"),
+    Column(
+        "Mentor email",
+        "mentor_id",
+        ("Mentor", "Mentor e-mail", "Mentor email address"),
+        True,
+        "Someone on the roster or in the people file",
+    ),
+    Column(
+        "Mentee email",
+        "mentee_id",
+        ("Mentee", "Mentee e-mail", "Mentee email address"),
+        True,
+        "Someone on the roster or in the people file",
+    ),
+    Column(
+        "Kind",
+        "kind",
+        ("Type", "Mentorship kind", "Mentorship type"),
+        True,
+        "Formal, Peer group, Sponsorship or Informal. A formal mentor may not be the mentee's "
+        "supervisor or division director",
+    ),
     Column("Start date", "started_on", ("Start", "Started", "Started on"), True, "Not in the future"),
     Column("Group name", "group_name", ("Group", "Peer group"), False, "For peer groups: the group's name"),
     Column("End date", "ended_on", ("End", "Ended", "Ended on"), False, "Blank while the mentorship goes on"),
 )
 
 MILESTONE_COLUMNS = (
-    Column("Person", "person_id", ("Email", "Person email", "E-mail", "Person id", "Person ID"), True,
-           "Their email, or their id on the roster; someone on the roster or in the people file"),
-    Column("Kind", "kind", ("Milestone", "Type", "Milestone kind"), True,
-           "Appointment, CFAR, Promotion, Grant, External award or Leadership"),
-    Column("Date", "occurred_on", ("Occurred on", "On", "Milestone date"), False,
-           "When it happened; required except for a grant that gives its year"),
+    Column(
+        "Person",
+        "person_id",
+        ("Email", "Person email", "E-mail", "Person id", "Person ID"),
+        True,
+        "Their email, or their id on the roster; someone on the roster or in the people file",
+    ),
+    Column(
+        "Kind",
+        "kind",
+        ("Milestone", "Type", "Milestone kind"),
+        True,
+        "Appointment, CFAR, Promotion, Grant, External award or Leadership",
+    ),
+    Column(
+        "Date",
+        "occurred_on",
+        ("Occurred on", "On", "Milestone date"),
+        False,
+        "When it happened; required except for a grant that gives its year",
+    ),
     Column("Outcome", "outcome", ("CFAR outcome", "Result"), False, "CFAR only: passed or extended"),
-    Column("Rank", "rank", ("Rank reached", "Academic rank"), False,
-           "Promotion (required): the rank reached; appointment (optional): the rank appointed at"),
-    Column("Title", "title", ("Name", "Position", "Grant title", "Award"), False,
-           "Grant: its title; external award: its name; leadership: the position"),
-    Column("Agency", "agency", ("Organisation", "Organization", "Awarding body", "Funder"), False,
-           "Grant: the agency; external award: the awarding body; leadership: the organisation"),
+    Column(
+        "Rank",
+        "rank",
+        ("Rank reached", "Academic rank"),
+        False,
+        "Promotion (required): the rank reached; appointment (optional): the rank appointed at",
+    ),
+    Column(
+        "Title",
+        "title",
+        ("Name", "Position", "Grant title", "Award"),
+        False,
+        "Grant: its title; external award: its name; leadership: the position",
+    ),
+    Column(
+        "Agency",
+        "agency",
+        ("Organisation", "Organization", "Awarding body", "Funder"),
+        False,
+        "Grant: the agency; external award: the awarding body; leadership: the organisation",
+    ),
     Column("Role", "role", ("Grant role",), False, "Grant: their role on it (e.g. Principal investigator)"),
     Column("Year", "year", ("Grant year",), False, "Grant: the year awarded (dated 1 July when no date is given)"),
     Column("Note", "note", ("Notes", "Comment"), False, "Optional"),
@@ -140,6 +212,7 @@ def records(text: str) -> list[list[str]]:
 
 # Cells ---------------------------------------------------------------------------------
 
+
 def _token(text: str) -> str:
     return normalise_heading(text)
 
@@ -172,9 +245,17 @@ KIND_WORDS = {_token(code): code for code in KINDS} | {"peergroup": "peer_group"
 KIND_HELP = "Formal, Peer group, Sponsorship or Informal"
 
 MILESTONE_WORDS = {
-    "appointment": "appointment", "appointed": "appointment", "cfar": "cfar", "promotion": "promotion",
-    "promoted": "promotion", "grant": "grant", "external award": "external_award", "award": "external_award",
-    "external award received": "external_award", "leadership": "leadership", "leadership appointment": "leadership",
+    "appointment": "appointment",
+    "appointed": "appointment",
+    "cfar": "cfar",
+    "promotion": "promotion",
+    "promoted": "promotion",
+    "grant": "grant",
+    "external award": "external_award",
+    "award": "external_award",
+    "external award received": "external_award",
+    "leadership": "leadership",
+    "leadership appointment": "leadership",
     "leadership role": "leadership",
 }
 MILESTONE_HELP = "Appointment, CFAR, Promotion, Grant, External award or Leadership"
@@ -187,9 +268,18 @@ MONTHS = {
     name: number
     for number, names in enumerate(
         (
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
         ),
         start=1,
     )
@@ -291,6 +381,7 @@ def read_email(text: str) -> str:
 
 # Headers -------------------------------------------------------------------------------
 
+
 @dataclass
 class Header:
     """Where each known column is, and what is wrong with the header row."""
@@ -323,8 +414,11 @@ def read_header(cells: list[str], columns: tuple[Column, ...], file_label: str) 
         if column is None:
             names = ", ".join(c.name for c in columns)
             header.problems.append(
-                (cell.strip(), f"is not a column of the {file_label} file (column {column_letter(index)}); "
-                 f"the columns are {names}: rename it or delete it")
+                (
+                    cell.strip(),
+                    f"is not a column of the {file_label} file (column {column_letter(index)}); "
+                    f"the columns are {names}: rename it or delete it",
+                )
             )
         elif column.key in seen:
             header.problems.append(

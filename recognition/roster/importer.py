@@ -75,7 +75,7 @@ class Limits:
     max_bytes: int = MAX_BYTES
 
     @classmethod
-    def from_config(cls, config) -> "Limits":
+    def from_config(cls, config) -> Limits:
         """``ROSTER_IMPORT_MAX_ROWS`` and the app's upload cap, ``MAX_CONTENT_LENGTH``."""
         return cls(
             max_rows=int(config.get("ROSTER_IMPORT_MAX_ROWS") or MAX_ROWS),
@@ -104,8 +104,8 @@ class Outcome:
 
     def summary(self) -> str:
         verb = "Would import" if self.dry_run else "Imported"
-        people = plural(self.people, 'person', 'people')
-        mentorships = plural(self.mentorships, 'mentorship')
+        people = plural(self.people, "person", "people")
+        mentorships = plural(self.mentorships, "mentorship")
         if self.milestones is None:
             text = f"{verb} {people} and {mentorships}."
         elif self.people or self.mentorships:
@@ -123,13 +123,19 @@ def may_import(actor: Actor) -> bool:
     return actor.is_admin or bool(actor.directed_division_ids)
 
 
-def read(people_file: bytes | None, mentorships_file: bytes | None, limits: Limits | None = None,
-         milestones_file: bytes | None = None) -> list[Sheet]:
+def read(
+    people_file: bytes | None,
+    mentorships_file: bytes | None,
+    limits: Limits | None = None,
+    milestones_file: bytes | None = None,
+) -> list[Sheet]:
     """The uploaded files as sheets; structure problems (encoding, header, size) included."""
     limits = limits or Limits()
     if people_file is None and mentorships_file is None and milestones_file is None:
-        raise DomainError("Send a people file, a mentorships file, a milestones file, or several of them.",
-                          {"files": ["send people, mentorships, milestones, or several of them"]})
+        raise DomainError(
+            "Send a people file, a mentorships file, a milestones file, or several of them.",
+            {"files": ["send people, mentorships, milestones, or several of them"]},
+        )
     return [
         sheets.read(name, raw, max_rows=limits.max_rows, max_bytes=limits.max_bytes)
         for name, raw in (("people", people_file), ("mentorships", mentorships_file), ("milestones", milestones_file))
@@ -164,7 +170,9 @@ def run(
         if "mentorships" in by_name and "mentorships" not in unreadable:
             outcome.mentorships = MentorshipImport(by_name["mentorships"], actor, now, tick, directory).run()
         if "milestones" in by_name:
-            from .milestone_rows import MilestoneImport  # imported here: it reads its rows with attempt and read_cell below
+            from .milestone_rows import (
+                MilestoneImport,  # imported here: it reads its rows with attempt and read_cell below
+            )
 
             outcome.milestones = 0
             if "milestones" not in unreadable:
@@ -229,7 +237,7 @@ class Directory:
     rows: dict[str, tuple[int, Person | None]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls) -> "Directory":
+    def load(cls) -> Directory:
         return cls({email: person_id for email, person_id in db.session.execute(select(Person.email, Person.id))})
 
     def claim(self, email: str, row: int, person: Person | None) -> None:
@@ -342,7 +350,8 @@ class PeopleImport:
             pass
         for person, row, supervisor_id in links:
             attempt(
-                self.sheet, row,
+                self.sheet,
+                row,
                 lambda: people.update_person(person, {"supervisor_id": supervisor_id}, self.actor),
                 NOT_YOUR_DIVISION_AT,
             )
@@ -370,8 +379,10 @@ class MentorshipImport:
 
     def store(self, values: dict, ended_on: date | None):
         # An import records history: a start long past is expected, and says where it came from.
-        values = {**values, "backdate_reason": f"imported from a roster file by {self.actor.name} on "
-                                               f"{self.now.date().isoformat()}"}
+        values = {
+            **values,
+            "backdate_reason": f"imported from a roster file by {self.actor.name} on {self.now.date().isoformat()}",
+        }
         mentorship = mentorships.start(values, self.actor, self.now)
         if ended_on is not None:
             mentorships.end(mentorship, ended_on, "", self.actor, self.now)
@@ -394,13 +405,19 @@ class MentorshipImport:
         pair = (ids["mentor_id"], ids["mentee_id"], kind)
         if ended_on is None and pair in self.open_pairs:
             self.sheet.problem(
-                row.number, "mentee_id",
+                row.number,
+                "mentee_id",
                 f"duplicates row {self.open_pairs[pair]}: an open mentorship of this kind already joins these two people",
             )
             return None
         if ended_on is None:
             self.open_pairs[pair] = row.number
-        values = {**ids, "kind": kind, "group_name": cells.get("group_name") or None, "started_on": started_on.isoformat()}
+        values = {
+            **ids,
+            "kind": kind,
+            "group_name": cells.get("group_name") or None,
+            "started_on": started_on.isoformat(),
+        }
         try:
             return {**MENTORSHIP.load(values), "ended_on": ended_on}
         except ValidationError as error:

@@ -17,8 +17,11 @@ from . import formats
 from .importer import Directory, attempt, read_cell
 from .sheets import Row, Sheet
 
-NOT_YOURS_AT = ("person_id", "must be someone in a division you direct (a director imports milestones only for "
-                             "people in their own divisions, and never their own: those are self-reports)")
+NOT_YOURS_AT = (
+    "person_id",
+    "must be someone in a division you direct (a director imports milestones only for "
+    "people in their own divisions, and never their own: those are self-reports)",
+)
 READERS: dict[str, Callable[[str], object]] = {
     "kind": formats.read_milestone_kind,
     "occurred_on": formats.read_date,
@@ -42,8 +45,9 @@ class MilestoneImport:
         for row in self.sheet.rows:
             values = self.read_row(row)
             if values is not None:
-                stored = attempt(self.sheet, row, lambda: milestones.record(values, self.actor, self.now, "imported"),
-                                 NOT_YOURS_AT)
+                stored = attempt(
+                    self.sheet, row, lambda: milestones.record(values, self.actor, self.now, "imported"), NOT_YOURS_AT
+                )
                 created += stored is not None
             self.tick(1)
         return created
@@ -70,7 +74,9 @@ class MilestoneImport:
             return None
         if isinstance(named, int):
             if db.session.get(Person, named) is None:
-                self.sheet.problem(row.number, "person_id", f"must be the id of someone on the roster (no person {named})")
+                self.sheet.problem(
+                    row.number, "person_id", f"must be the id of someone on the roster (no person {named})"
+                )
                 return None
             return named
         person_id = self.directory.ids.get(named)

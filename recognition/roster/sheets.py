@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from . import formats
 from .formats import Column, FileError
 
-FILES = {"people": formats.PEOPLE_COLUMNS, "mentorships": formats.MENTORSHIP_COLUMNS,
-         "milestones": formats.MILESTONE_COLUMNS}
+FILES = {
+    "people": formats.PEOPLE_COLUMNS,
+    "mentorships": formats.MENTORSHIP_COLUMNS,
+    "milestones": formats.MILESTONE_COLUMNS,
+}
 
 
 @dataclass(frozen=True, order=True)

@@ -12,9 +12,9 @@ from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..people.models import Division
 from . import examples, importer
-from .sheets import size
 from .formats import MENTORSHIP_COLUMNS, MILESTONE_COLUMNS, PEOPLE_COLUMNS
 from .forms import ImportForm
+from .sheets import size
 
 blp = Blueprint("roster", __name__, url_prefix="/admin/import")
 
@@ -70,8 +70,11 @@ def import_form():
 def too_large(error):
     """An upload over the cap is refused before the form is read: say so on the form."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or importer.MAX_BYTES
-    return _page(ImportForm(formdata=None), 413, failure=f"The files are larger than {size(limit)} together. "
-                 "Split them and import them separately.")
+    return _page(
+        ImportForm(formdata=None),
+        413,
+        failure=f"The files are larger than {size(limit)} together. Split them and import them separately.",
+    )
 
 
 @blp.get("/example-people.csv")

@@ -8,13 +8,15 @@ import sys
 import click
 from flask.cli import ScriptInfo
 
-from .. import links
+from .. import clock, links
 from ..errors import DomainError
 
 
 @click.group("scheduler", invoke_without_command=True)
 @click.option("--list", "show", is_flag=True, help="Show the jobs, when they run and their next runs; start nothing.")
-@click.option("--no-wait", is_flag=True, help="If another scheduler holds the lock, exit 1 instead of waiting as its standby.")
+@click.option(
+    "--no-wait", is_flag=True, help="If another scheduler holds the lock, exit 1 instead of waiting as its standby."
+)
 @click.pass_context
 def scheduler_group(ctx, show: bool, no_wait: bool):
     """Run the scheduler: the single process that runs every dated job (feedback
@@ -43,8 +45,12 @@ def scheduler_group(ctx, show: bool, no_wait: bool):
 
 @scheduler_group.command("run")
 @click.argument("job_id", metavar="JOB")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="The date to run it for, YYYY-MM-DD (default: today in SCHEDULER_TIMEZONE).")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date to run it for, YYYY-MM-DD (default: today in SCHEDULER_TIMEZONE).",
+)
 @click.pass_context
 def run_command(ctx, job_id: str, day):
     """Run JOB once for a date, as the scheduler does. Nothing it did before is done
@@ -55,11 +61,12 @@ def run_command(ctx, job_id: str, day):
         raise click.BadParameter(f"must be one of {', '.join(jobs.JOBS)}", param_hint="JOB")
     app = ctx.ensure_object(ScriptInfo).load_app()
     try:
-        today = jobs.local_today(app.config)
+        today = clock.local_today(app.config)
         day = day.date() if day else today
         if day > today:  # statements and emails for a day still to come cannot be taken back
-            raise click.BadParameter(f"must not be after today ({today.isoformat()} in {jobs.zone(app.config).key})",
-                                     param_hint="'--date'")
+            raise click.BadParameter(
+                f"must not be after today ({today.isoformat()} in {clock.zone(app.config).key})", param_hint="'--date'"
+            )
         summary = runner.run(app, job_id, day)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
@@ -70,9 +77,9 @@ def run_command(ctx, job_id: str, day):
 
 
 def _show(app) -> None:
-    from . import jobs, runner
+    from . import runner
 
-    tz = jobs.zone(app.config)
+    tz = clock.zone(app.config)
     rows = runner.planned(app)
     running = runner.running(app)
     state = "A scheduler is running." if running else "No scheduler is running: `recognition scheduler` starts one."
@@ -87,7 +94,9 @@ def _show(app) -> None:
         click.echo("\n* computed from the trigger: no scheduler has stored this job yet.")
     owed = runner.unfinished(app)
     if owed:
-        then = "the running scheduler finishes them within a day" if running else "the next scheduler start finishes them"
+        then = (
+            "the running scheduler finishes them within a day" if running else "the next scheduler start finishes them"
+        )
         click.echo(f"\nUnfinished duties ({then}; `recognition scheduler run JOB --date D` finishes one now):")
         for line in owed:
             click.echo(f"  {line}")

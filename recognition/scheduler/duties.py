@@ -58,7 +58,13 @@ def start(job_id: str, day: date, now: datetime | None = None) -> Progress:
         row = DutyRun(job_id=job_id, period=period, done=0)
         db.session.add(row)
     row.started_at, row.finished_at, row.outcome, row.done, row.total, row.detail = (
-        now or utcnow(), None, "running", 0, None, None)
+        now or utcnow(),
+        None,
+        "running",
+        0,
+        None,
+        None,
+    )
     db.session.flush()
     progress = Progress(row.id, new=new)  # read before the commit expires it: the duty starts with no transaction open
     db.session.commit()
@@ -101,8 +107,13 @@ def finish(progress: Progress, outcome: str, detail: str | None) -> None:
     row.finished_at, row.detail = utcnow(), (detail or "")[:2000] or None
     db.session.commit()
     if outcome != "done":
-        log.warning("%s for %s is not finished (%s): %s; the scheduler finishes it when it next starts, or within a day",
-                    row.job_id, row.period, outcome, row.detail)
+        log.warning(
+            "%s for %s is not finished (%s): %s; the scheduler finishes it when it next starts, or within a day",
+            row.job_id,
+            row.period,
+            outcome,
+            row.detail,
+        )
 
 
 def refused(progress: Progress) -> None:
@@ -125,14 +136,21 @@ def _save(progress: Progress) -> None:
 
 def owed(today: date) -> list[DutyRun]:
     """Duty runs not done whose date has come, oldest first."""
-    return list(db.session.scalars(select(DutyRun).where(DutyRun.outcome != "done", DutyRun.period <= today.isoformat())
-                                   .order_by(DutyRun.period, DutyRun.id)))
+    return list(
+        db.session.scalars(
+            select(DutyRun)
+            .where(DutyRun.outcome != "done", DutyRun.period <= today.isoformat())
+            .order_by(DutyRun.period, DutyRun.id)
+        )
+    )
 
 
 def describe(row: DutyRun) -> str:
     """One line a person reads: what is owed and how far it got."""
     done = f"{row.done} of {row.total} done" if row.total is not None else f"{row.done} done"
-    state = {"running": "started " + row.started_at.strftime("%Y-%m-%d %H:%M UTC") + ", not finished",
-             "incomplete": "ended with work left", "handed_back": "handed back when the scheduler stopped"}.get(
-        row.outcome, row.outcome)
+    state = {
+        "running": "started " + row.started_at.strftime("%Y-%m-%d %H:%M UTC") + ", not finished",
+        "incomplete": "ended with work left",
+        "handed_back": "handed back when the scheduler stopped",
+    }.get(row.outcome, row.outcome)
     return f"{row.job_id} for {row.period}: {state}, {done}" + (f" ({row.detail})" if row.detail else "")

@@ -12,28 +12,26 @@ A new job is one more entry in ``JOBS``.
 
 from __future__ import annotations
 
-import calendar
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Callable
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import links
-from ..clock import utcnow
+from .. import links, outbox
 from ..awards import cycles as award_cycles
+from ..clock import add_months, moment, utcnow
 from ..credits import batch
 from ..extensions import db
-from ..feedback import periods, service as feedback
+from ..feedback import periods
+from ..feedback import service as feedback
 from ..feedback.models import Request
 from ..ledger.checkpoints import checkpoint_job as ledger_checkpoint
 from ..ledger.service import meetings_in
 from ..mail import compose, send
-from .. import outbox
 from ..mentorships.models import Mentorship
 from ..mentorships.rules import expectation_applies
 from ..milestones.models import Milestone
@@ -63,33 +61,9 @@ class Job:
 
 # Time --------------------------------------------------------------------------------
 
-def zone(config) -> ZoneInfo:
-    name = config["SCHEDULER_TIMEZONE"]
-    try:
-        return ZoneInfo(name)
-    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-        raise ValueError(f"SCHEDULER_TIMEZONE {name!r} is not a time zone name like America/Toronto") from None
-
-
-def local_today(config) -> date:
-    """Today where the department is."""
-    return utcnow().replace(tzinfo=UTC).astimezone(zone(config)).date()
-
-
-def moment(day: date) -> datetime:
-    """The time work done for ``day`` is recorded at (naive UTC, as stored): now when ``day``
-    is today, otherwise noon UTC of ``day``, so a run for another date (by hand, or a test)
-    decides and records everything as of that date."""
-    return utcnow() if day == local_today(current_app.config) else datetime.combine(day, time(12))
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (earlier if negative); the month's last day if it has no such day."""
-    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
 
 # Feedback ----------------------------------------------------------------------------
+
 
 def _periods(day: date) -> list[str]:
     """The current feedback period and the one before: the only ones a date can concern."""
@@ -111,9 +85,10 @@ def feedback_requests(day: date) -> str:
         created = feedback.request_feedback(period, now)
         db.session.commit()
         unsent = db.session.scalars(
-            select(Request).where(Request.period == period, Request.sent_at.is_(None)).order_by(Request.id)).all()
+            select(Request).where(Request.period == period, Request.sent_at.is_(None)).order_by(Request.id)
+        ).all()
         for first in range(0, len(unsent), BATCH):
-            feedback.send_requests(unsent[first:first + BATCH], now)
+            feedback.send_requests(unsent[first : first + BATCH], now)
             db.session.commit()
         done.append(f"{period}: created {_count(len(created), 'request')}, sent {len(unsent)}")
     return "; ".join(done) or "no feedback period is asking for feedback"
@@ -135,6 +110,7 @@ def feedback_reminders(day: date) -> str:
 
 # Award cycles ------------------------------------------------------------------------
 
+
 def award_cycles_job(day: date) -> str:
     """Create this year's award cycles and move every cycle into the phases its dates have
     reached, in order (each transition once; see ``awards.cycles``); queue the cycle's
@@ -152,6 +128,7 @@ def deliver_outbox(day: date) -> str:
 
 
 # Credit statements -------------------------------------------------------------------
+
 
 def year_end_statements(day: date) -> str:
     """Issue last year's statements: on 1 January the calendar years just ended, on 1 July
@@ -183,11 +160,14 @@ def unfinished_duties(day: date) -> str:
         if job_id not in JOBS:
             continue
         log.warning("Catching up %s", what)
-        done.append(f"{job_id} for {period.isoformat()}: {runner.run(app=current_app._get_current_object(), job_id=job_id, day=period)}")
+        done.append(
+            f"{job_id} for {period.isoformat()}: {runner.run(app=current_app._get_current_object(), job_id=job_id, day=period)}"
+        )
     return "; ".join(done) or "no duty left unfinished"
 
 
 # Mentorship reminders ----------------------------------------------------------------
+
 
 def meeting_reminders(day: date) -> str:
     """Formal mentorships, in the mentee's first FORMAL_MENTORING_YEARS years, with no
@@ -197,8 +177,11 @@ def meeting_reminders(day: date) -> str:
     gap is a new one."""
     config = current_app.config
     gap = timedelta(days=int(config["MEETING_OVERDUE_DAYS"]))
-    active = [m for m in _formal_mentorships(day)
-              if expectation_applies(m.kind, m.mentee.appointed_on, day, int(config["FORMAL_MENTORING_YEARS"]))]
+    active = [
+        m
+        for m in _formal_mentorships(day)
+        if expectation_applies(m.kind, m.mentee.appointed_on, day, int(config["FORMAL_MENTORING_YEARS"]))
+    ]
     met = meetings_in([m.id for m in active], day, day)
     sent = 0
     for mentorship in active:
@@ -206,7 +189,11 @@ def meeting_reminders(day: date) -> str:
         overdue_on = (last or mentorship.started_on) + gap
         if overdue_on > day:
             continue
-        since = f"since {last.isoformat()}" if last else f"since your mentorship began on {mentorship.started_on.isoformat()}"
+        since = (
+            f"since {last.isoformat()}"
+            if last
+            else f"since your mentorship began on {mentorship.started_on.isoformat()}"
+        )
         text = (
             f"No meeting between you has been recorded {since}: more than {gap.days} days. The department expects "
             f"formal mentors and mentees to meet {config['MEETINGS_PER_YEAR_MIN']} to {config['MEETINGS_PER_YEAR_MAX']} "
@@ -214,8 +201,14 @@ def meeting_reminders(day: date) -> str:
             f"When you have met, record the meeting here:\n\n    {_link(f'/mentorships/{mentorship.id}')}\n\n"
             f"This is the one reminder for this gap; a later gap of {gap.days} days brings another.\n"
         )
-        sent += notify("meeting_overdue", f"mentorship:{mentorship.id}", overdue_on, [mentorship.mentor, mentorship.mentee],
-                       f"Time to meet: {mentorship.mentor.name} and {mentorship.mentee.name}", text)
+        sent += notify(
+            "meeting_overdue",
+            f"mentorship:{mentorship.id}",
+            overdue_on,
+            [mentorship.mentor, mentorship.mentee],
+            f"Time to meet: {mentorship.mentor.name} and {mentorship.mentee.name}",
+            text,
+        )
     return f"sent {_count(sent, 'reminder')} for mentorships overdue for a meeting"
 
 
@@ -238,8 +231,14 @@ def check_in_reminders(day: date) -> str:
             f"On {due.isoformat()} it reached {months} months: the time for the {months / 12:g}-year check-in.\n\n"
             f"    {_link(f'/mentorships/{mentorship.id}')}\n"
         )
-        sent += notify("check_in", f"mentorship:{mentorship.id}", due,
-                       [mentor, mentee, *_directors(mentee.division_id)], f"{months / 12:g}-year check-in: {mentee.name}", text)
+        sent += notify(
+            "check_in",
+            f"mentorship:{mentorship.id}",
+            due,
+            [mentor, mentee, *_directors(mentee.division_id)],
+            f"{months / 12:g}-year check-in: {mentee.name}",
+            text,
+        )
     return f"sent {_count(sent, 'check-in reminder')}"
 
 
@@ -253,15 +252,27 @@ def cfar_reminders(day: date) -> str:
     years, extension = int(config["CFAR_YEARS"]), int(config["CFAR_EXTENSION_YEARS"])
     ahead = timedelta(days=int(config["CFAR_REMINDER_DAYS"]))
     slack = timedelta(days=3)  # a 29 February counted forward lands a day either side
-    appointed = select(Person.id).where(Person.appointed_on >= add_months(day, -12 * years) - slack,
-                                        Person.appointed_on <= add_months(day + ahead, -12 * years) + slack)
-    recorded = select(Milestone.person_id).where(or_(
-        and_(Milestone.kind == "appointment", Milestone.occurred_on >= add_months(day, -12 * years) - slack,
-             Milestone.occurred_on <= add_months(day + ahead, -12 * years) + slack),
-        and_(Milestone.kind == "cfar", Milestone.occurred_on >= add_months(day, -12 * extension) - slack,
-             Milestone.occurred_on <= add_months(day + ahead, -12 * extension) + slack)))
-    people = db.session.scalars(select(Person).where(or_(Person.id.in_(appointed), Person.id.in_(recorded)))
-                                .order_by(Person.id)).all()
+    appointed = select(Person.id).where(
+        Person.appointed_on >= add_months(day, -12 * years) - slack,
+        Person.appointed_on <= add_months(day + ahead, -12 * years) + slack,
+    )
+    recorded = select(Milestone.person_id).where(
+        or_(
+            and_(
+                Milestone.kind == "appointment",
+                Milestone.occurred_on >= add_months(day, -12 * years) - slack,
+                Milestone.occurred_on <= add_months(day + ahead, -12 * years) + slack,
+            ),
+            and_(
+                Milestone.kind == "cfar",
+                Milestone.occurred_on >= add_months(day, -12 * extension) - slack,
+                Milestone.occurred_on <= add_months(day + ahead, -12 * extension) + slack,
+            ),
+        )
+    )
+    people = db.session.scalars(
+        select(Person).where(or_(Person.id.in_(appointed), Person.id.in_(recorded))).order_by(Person.id)
+    ).all()
     found = standing([person.id for person in people], until=day) if people else {}
     mentors: dict[int, list[Person]] = {}
     for mentorship in _formal_mentorships(day) if people else []:
@@ -275,8 +286,7 @@ def cfar_reminders(day: date) -> str:
             continue
         extensions = [m for m in milestones if m.kind == "cfar"]
         if extensions:  # the latest recorded is an extension, or nothing would be due
-            counted = (f"{extension} years after the review of {extensions[-1].occurred_on.isoformat()} "
-                       "was extended")
+            counted = f"{extension} years after the review of {extensions[-1].occurred_on.isoformat()} was extended"
         else:
             counted = f"{years} years after the appointment on {appointed.isoformat()}"
         text = (
@@ -285,14 +295,21 @@ def cfar_reminders(day: date) -> str:
             f"committee will ask for. Once the review is held, record its outcome as a milestone.\n\n"
             f"    {_link(f'/people/{person.id}')}\n"
         )
-        sent += notify("cfar", f"person:{person.id}", due, [person, *_directors(person.division_id), *mentors.get(person.id, [])],
-                       f"CFAR due on {due.isoformat()}: {person.name}", text)
+        sent += notify(
+            "cfar",
+            f"person:{person.id}",
+            due,
+            [person, *_directors(person.division_id), *mentors.get(person.id, [])],
+            f"CFAR due on {due.isoformat()}: {person.name}",
+            text,
+        )
     return f"sent {_count(sent, 'CFAR reminder')}"
 
 
 def _formal_mentorships(day: date, started_after: date | None = None) -> list[Mentorship]:
     query = select(Mentorship).where(
-        Mentorship.kind == "formal", Mentorship.started_on <= day,
+        Mentorship.kind == "formal",
+        Mentorship.started_on <= day,
         or_(Mentorship.ended_on.is_(None), Mentorship.ended_on >= day),
     )
     if started_after is not None:
@@ -303,16 +320,23 @@ def _formal_mentorships(day: date, started_after: date | None = None) -> list[Me
 def _directors(division_id: int | None) -> list[Person]:
     if division_id is None:
         return []
-    return list(db.session.scalars(select(Person).join(DivisionDirector, DivisionDirector.person_id == Person.id)
-                                   .where(DivisionDirector.division_id == division_id).order_by(Person.id)))
+    return list(
+        db.session.scalars(
+            select(Person)
+            .join(DivisionDirector, DivisionDirector.person_id == Person.id)
+            .where(DivisionDirector.division_id == division_id)
+            .order_by(Person.id)
+        )
+    )
 
 
 def notify(kind: str, subject_key: str, due_on: date, people: list[Person], subject: str, text: str) -> bool:
     """Record the notice and email it to ``people``, unless it went out before; True if
     sent now. Committed one by one: a notice is recorded exactly when its email went out,
     so a failure part-way leaves the rest for the next run."""
-    found = select(ScheduledNotice.id).where(ScheduledNotice.kind == kind, ScheduledNotice.subject_key == subject_key,
-                                             ScheduledNotice.due_on == due_on)
+    found = select(ScheduledNotice.id).where(
+        ScheduledNotice.kind == kind, ScheduledNotice.subject_key == subject_key, ScheduledNotice.due_on == due_on
+    )
     if db.session.scalar(found) is not None:
         return False
     try:
@@ -341,26 +365,69 @@ def _count(n: int, noun: str) -> str:
 
 # The registry ------------------------------------------------------------------------
 
-JOBS: dict[str, Job] = {job.id: job for job in (
-    Job("feedback_requests", feedback_requests, {"hour": 6, "minute": 0},
-        "Ask mentees for feedback: in a period's last weeks and until answers close, create and email the requests not sent yet."),
-    Job("feedback_reminders", feedback_reminders, {"hour": 6, "minute": 30},
-        "Remind mentees who have not answered, at most once per reminder interval."),
-    Job("year_end_statements", year_end_statements, {"month": "1,7", "day": 1, "hour": 4, "minute": 0},
-        "Issue every eligible person's credit statement for the year just ended (1 July: July-June years such as Mainpro+).",
-        duty=True),
-    Job("meeting_reminders", meeting_reminders, {"day_of_week": "mon", "hour": 7, "minute": 30},
-        "Remind formal mentors and mentees with no meeting recorded for MEETING_OVERDUE_DAYS days, once per gap."),
-    Job("check_in_reminders", check_in_reminders, {"hour": 7, "minute": 0},
-        "Remind mentor, mentee and division director when a formal mentorship reaches the 1.5-year check-in."),
-    Job("award_cycles", award_cycles_job, {"hour": 5, "minute": 0},
-        "Create each award's yearly cycle and move cycles through their phases on their dates; queue and send their emails."),
-    Job("deliver_outbox", deliver_outbox, {"minute": "*/10"},
-        "Send email waiting in the outbox (queued by award cycles), retrying what failed."),
-    Job("cfar_reminders", cfar_reminders, {"hour": 7, "minute": 15},
-        "Remind a person, their division director and formal mentors of a CFAR coming due (none once one is passed)."),
-    Job("ledger_checkpoint", ledger_checkpoint, {"hour": 4, "minute": 30},
-        "Sign the ledger's chain head as a checkpoint (published at /ledger/checkpoints.json), once it has moved."),
-    Job("unfinished_duties", unfinished_duties, {"hour": 4, "minute": 45},
-        "Finish any duty (year-end statements) whose run died, failed or was stopped part-way; also done at every start."),
-)}
+JOBS: dict[str, Job] = {
+    job.id: job
+    for job in (
+        Job(
+            "feedback_requests",
+            feedback_requests,
+            {"hour": 6, "minute": 0},
+            "Ask mentees for feedback: in a period's last weeks and until answers close, create and email the requests not sent yet.",
+        ),
+        Job(
+            "feedback_reminders",
+            feedback_reminders,
+            {"hour": 6, "minute": 30},
+            "Remind mentees who have not answered, at most once per reminder interval.",
+        ),
+        Job(
+            "year_end_statements",
+            year_end_statements,
+            {"month": "1,7", "day": 1, "hour": 4, "minute": 0},
+            "Issue every eligible person's credit statement for the year just ended (1 July: July-June years such as Mainpro+).",
+            duty=True,
+        ),
+        Job(
+            "meeting_reminders",
+            meeting_reminders,
+            {"day_of_week": "mon", "hour": 7, "minute": 30},
+            "Remind formal mentors and mentees with no meeting recorded for MEETING_OVERDUE_DAYS days, once per gap.",
+        ),
+        Job(
+            "check_in_reminders",
+            check_in_reminders,
+            {"hour": 7, "minute": 0},
+            "Remind mentor, mentee and division director when a formal mentorship reaches the 1.5-year check-in.",
+        ),
+        Job(
+            "award_cycles",
+            award_cycles_job,
+            {"hour": 5, "minute": 0},
+            "Create each award's yearly cycle and move cycles through their phases on their dates; queue and send their emails.",
+        ),
+        Job(
+            "deliver_outbox",
+            deliver_outbox,
+            {"minute": "*/10"},
+            "Send email waiting in the outbox (queued by award cycles), retrying what failed.",
+        ),
+        Job(
+            "cfar_reminders",
+            cfar_reminders,
+            {"hour": 7, "minute": 15},
+            "Remind a person, their division director and formal mentors of a CFAR coming due (none once one is passed).",
+        ),
+        Job(
+            "ledger_checkpoint",
+            ledger_checkpoint,
+            {"hour": 4, "minute": 30},
+            "Sign the ledger's chain head as a checkpoint (published at /ledger/checkpoints.json), once it has moved.",
+        ),
+        Job(
+            "unfinished_duties",
+            unfinished_duties,
+            {"hour": 4, "minute": 45},
+            "Finish any duty (year-end statements) whose run died, failed or was stopped part-way; also done at every start.",
+        ),
+    )
+}

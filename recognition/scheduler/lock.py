@@ -28,7 +28,7 @@ def database_url(app) -> URL:
         return db.engine.url
 
 
-def for_app(app, name: str) -> "FileLock | AdvisoryLock":
+def for_app(app, name: str) -> FileLock | AdvisoryLock:
     """The lock called ``name`` on the app's database (not yet acquired)."""
     url = database_url(app)
     if url.get_backend_name() == "postgresql":
@@ -82,11 +82,13 @@ class AdvisoryLock:
     """A session-level ``pg_advisory_lock`` on a dedicated connection, outside any pool."""
 
     def __init__(self, url, name: str):
-        self.key = int.from_bytes(hashlib.blake2b(f"recognition:{name}".encode(), digest_size=8).digest(), "big",
-                                  signed=True)
+        self.key = int.from_bytes(
+            hashlib.blake2b(f"recognition:{name}".encode(), digest_size=8).digest(), "big", signed=True
+        )
         self.where = f"PostgreSQL advisory lock {self.key} on database {url.database}"
-        self._engine = create_engine(url, poolclass=NullPool,
-                                     connect_args={"application_name": _holder_name(name)[:63]})
+        self._engine = create_engine(
+            url, poolclass=NullPool, connect_args={"application_name": _holder_name(name)[:63]}
+        )
         self._connection = None
 
     def acquire(self, wait: bool = False) -> bool:
@@ -111,11 +113,14 @@ class AdvisoryLock:
         classid, objid = (self.key >> 32) & 0xFFFFFFFF, self.key & 0xFFFFFFFF
         try:
             with self._engine.connect() as connection:
-                return connection.execute(text(
-                    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                    "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
-                    "AND l.classid::bigint = :classid AND l.objid::bigint = :objid LIMIT 1"
-                ), {"classid": classid, "objid": objid}).scalar()
+                return connection.execute(
+                    text(
+                        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+                        "AND l.classid::bigint = :classid AND l.objid::bigint = :objid LIMIT 1"
+                    ),
+                    {"classid": classid, "objid": objid},
+                ).scalar()
         except SQLAlchemyError:
             return None
 

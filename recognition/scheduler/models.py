@@ -7,10 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 
 
-class ScheduledNotice(db.Model):
+class ScheduledNotice(Model):
     """One reminder sent: of a kind, about a subject (``mentorship:12``, ``person:7``), for
     the date it is about. A second one for the same three is refused by the database."""
 
@@ -27,7 +27,7 @@ class ScheduledNotice(db.Model):
 DUTY_OUTCOMES = ("running", "done", "incomplete", "handed_back")
 
 
-class DutyRun(db.Model):
+class DutyRun(Model):
     """A dated duty's work for one period (the year-end statements of "2026"): started,
     how far it got, and whether it is done. A duty is done when its work is, not when its
     trigger fired: a run that was killed, failed part-way or was stopped leaves its row

@@ -44,6 +44,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import create_engine, inspect
 
+from .. import clock
 from ..clock import utcnow
 from ..database import read_only
 from ..errors import DomainError
@@ -55,6 +56,7 @@ STORE = "default"
 
 
 # Triggers ----------------------------------------------------------------------------
+
 
 def trigger_fields(app) -> dict[str, dict]:
     """Each job's cron fields: SCHEDULER_TRIGGERS[job id] if set, else the registry's."""
@@ -69,7 +71,7 @@ def trigger_fields(app) -> dict[str, dict]:
 
 
 def triggers(app) -> dict[str, CronTrigger]:
-    tz = jobs.zone(app.config)
+    tz = clock.zone(app.config)
     made = {}
     for job_id, fields in trigger_fields(app).items():
         try:
@@ -79,8 +81,15 @@ def triggers(app) -> dict[str, CronTrigger]:
     return made
 
 
-WEEKDAYS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
-            "sat": "Saturday", "sun": "Sunday"}
+WEEKDAYS = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
 
 
 def in_words(fields: dict) -> str:
@@ -106,6 +115,7 @@ def in_words(fields: dict) -> str:
 
 
 # Building and starting ---------------------------------------------------------------
+
 
 class AppExecutor(ThreadPoolExecutor):
     """One worker thread that gives each job the app and the time it was due.
@@ -143,14 +153,27 @@ def build(app, kind=BlockingScheduler):
     """A scheduler of ``kind`` (not started) and its job store, on its own engine."""
     store = SQLAlchemyJobStore(engine=create_engine(lock.database_url(app)), tablename=JOB_TABLE)
     scheduler = type(kind.__name__, (StopsCleanly, kind), {})(
-        jobstores={STORE: store}, executors={"default": AppExecutor(app)}, timezone=jobs.zone(app.config),
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        jobstores={STORE: store},
+        executors={"default": AppExecutor(app)},
+        timezone=clock.zone(app.config),
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
     return scheduler, store
 
 
 def options(job_id: str, trigger: CronTrigger) -> dict:
-    return {"trigger": trigger, "id": job_id, "name": job_id, "args": (job_id,), "kwargs": {}, "executor": "default",
-            "jobstore": STORE, "coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+    return {
+        "trigger": trigger,
+        "id": job_id,
+        "name": job_id,
+        "args": (job_id,),
+        "kwargs": {},
+        "executor": "default",
+        "jobstore": STORE,
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": None,
+    }
 
 
 def synchronise(scheduler, store, app) -> list[str]:
@@ -179,18 +202,24 @@ def synchronise(scheduler, store, app) -> list[str]:
 
 
 def _differs(job: StoredJob, settings: dict) -> bool:
-    return (job.func_ref != f"{__name__}:fire" or job.executor != settings["executor"]
-            or any(getattr(job, key) != settings[key] for key in
-                   ("name", "args", "kwargs", "coalesce", "max_instances", "misfire_grace_time")))
+    return (
+        job.func_ref != f"{__name__}:fire"
+        or job.executor != settings["executor"]
+        or any(
+            getattr(job, key) != settings[key]
+            for key in ("name", "args", "kwargs", "coalesce", "max_instances", "misfire_grace_time")
+        )
+    )
 
 
 # Running a job -----------------------------------------------------------------------
+
 
 def fire(job_id: str, app=None, fire_time: datetime | None = None) -> str:
     """What every stored job calls. ``AppExecutor`` adds the app and the fire time."""
     if app is None or fire_time is None:
         raise RuntimeError("Scheduled jobs run through AppExecutor, which gives them the app and their fire time.")
-    return run(app, job_id, fire_time.astimezone(jobs.zone(app.config)).date())
+    return run(app, job_id, fire_time.astimezone(clock.zone(app.config)).date())
 
 
 def run(app, job_id: str, day: date) -> str:
@@ -267,6 +296,7 @@ def _perform(job: jobs.Job, day: date) -> str:
 
 # The process ---------------------------------------------------------------------------
 
+
 def serve(app, wait: bool = True, say=click.echo) -> int:
     """Run the scheduler until stopped (Ctrl+C or SIGTERM), holding the scheduler lock.
     If another scheduler holds it, wait as a standby (or, with ``wait=False``, return 1)."""
@@ -281,7 +311,11 @@ def serve(app, wait: bool = True, say=click.echo) -> int:
                 # At start an unreachable database stops the command; later it is waited out.
                 if not (held.acquire() if first else _try(held)):
                     holder = held.holder()
-                    message = f"Another scheduler holds the lock ({held.where}" + (f"; held by {holder}" if holder else "") + ")"
+                    message = (
+                        f"Another scheduler holds the lock ({held.where}"
+                        + (f"; held by {holder}" if holder else "")
+                        + ")"
+                    )
                     if not wait:
                         say(f"{message}; not starting (--no-wait).")
                         return 1
@@ -317,11 +351,15 @@ def _run_holding(app, held, retry: float, say) -> bool:
     scheduler, store = build(app)
     for change in synchronise(scheduler, store, app):
         say(f"Jobs: {change}.")
-    tz = jobs.zone(app.config)
-    scheduler.add_listener(lambda event: say(f"Scheduler running ({held.where}); time zone {tz.key}; Ctrl+C stops it."),
-                           EVENT_SCHEDULER_STARTED)
+    tz = clock.zone(app.config)
+    scheduler.add_listener(
+        lambda event: say(f"Scheduler running ({held.where}); time zone {tz.key}; Ctrl+C stops it."),
+        EVENT_SCHEDULER_STARTED,
+    )
     lost, stop = threading.Event(), threading.Event()
-    watchdog = threading.Thread(target=_watch, args=(held, scheduler, retry, lost, stop), name="scheduler-lock", daemon=True)
+    watchdog = threading.Thread(
+        target=_watch, args=(held, scheduler, retry, lost, stop), name="scheduler-lock", daemon=True
+    )
     watchdog.start()
     _catch_up_at_start(app, scheduler, say)
     try:
@@ -340,7 +378,7 @@ def _run_holding(app, held, retry: float, say) -> bool:
 def unfinished(app) -> list[str]:
     """The duties owed now, in words (only reads)."""
     with app.app_context(), read_only():
-        return [duties.describe(row) for row in duties.owed(jobs.local_today(app.config))]
+        return [duties.describe(row) for row in duties.owed(clock.local_today(app.config))]
 
 
 def _catch_up_at_start(app, scheduler, say) -> None:
@@ -354,8 +392,16 @@ def _catch_up_at_start(app, scheduler, say) -> None:
     for line in owed:
         say(f"Unfinished duty: {line}. Finishing it now.")
     scheduler.add_jobstore(MemoryJobStore(), "startup")
-    scheduler.add_job(fire, trigger="date", args=("unfinished_duties",), id="unfinished_duties_at_start",
-                      name="unfinished_duties", jobstore="startup", executor="default", misfire_grace_time=None)
+    scheduler.add_job(
+        fire,
+        trigger="date",
+        args=("unfinished_duties",),
+        id="unfinished_duties_at_start",
+        name="unfinished_duties",
+        jobstore="startup",
+        executor="default",
+        misfire_grace_time=None,
+    )
 
 
 def _let_in_flight_end(app, say) -> None:
@@ -366,8 +412,10 @@ def _let_in_flight_end(app, say) -> None:
     try:
         if IN_FLIGHT.wait_idle(limit):
             return
-        say(f"The job in flight is still running after {limit:g} s: asking it to stop at its next step; "
-            "a duty hands back what is left to the next start.")
+        say(
+            f"The job in flight is still running after {limit:g} s: asking it to stop at its next step; "
+            "a duty hands back what is left to the next start."
+        )
         duties.STOP.set()
         IN_FLIGHT.wait_idle()
     finally:
@@ -387,6 +435,7 @@ def _watch(held, scheduler, every: float, lost: threading.Event, stop: threading
 
 # What runs next ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Planned:
     job: jobs.Job
@@ -399,7 +448,7 @@ class Planned:
 def planned(app) -> list[Planned]:
     """Every job with its next run: from the job store where a scheduler has stored it
     with the trigger configured now, otherwise computed from the trigger."""
-    tz = jobs.zone(app.config)
+    tz = clock.zone(app.config)
     now = utcnow().replace(tzinfo=UTC).astimezone(tz)
     fields, made, stored = trigger_fields(app), triggers(app), stored_jobs(app)
     rows = []
@@ -409,7 +458,9 @@ def planned(app) -> list[Planned]:
             next_run, from_store = old.next_run_time.astimezone(tz), True
         else:
             next_run, from_store = made[job_id].get_next_fire_time(None, now), False
-        rows.append(Planned(job, in_words(fields[job_id]), next_run, from_store, next_run is not None and next_run < now))
+        rows.append(
+            Planned(job, in_words(fields[job_id]), next_run, from_store, next_run is not None and next_run < now)
+        )
     return rows
 
 

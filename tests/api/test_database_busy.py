@@ -30,7 +30,6 @@ from sqlalchemy.exc import DBAPIError
 
 from recognition import database
 from recognition.extensions import db
-
 from tests.api.error_shape import assert_error
 from tests.conftest import dispose_engines
 from tests.support.department import PASSWORD
@@ -40,8 +39,14 @@ SHORT_MS = 300
 
 
 def meeting(dept) -> dict:
-    return {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-01", "minutes": 45,
-            "note": "", "confirm_duplicate": True}
+    return {
+        "kind": "meeting",
+        "mentorship_id": dept.mentorship_id,
+        "occurred_on": "2025-03-01",
+        "minutes": 45,
+        "note": "",
+        "confirm_duplicate": True,
+    }
 
 
 def psycopg_url(database_url: str) -> str:
@@ -73,7 +78,8 @@ def assert_busy(response, started: float) -> None:
 
 
 def test_a_write_behind_a_held_lock_is_a_quick_503_and_then_goes_through(
-        backend, database_url, app_on, dept, headers, ledger_rows):
+    backend, database_url, app_on, dept, headers, ledger_rows
+):
     served = app_on(database_url, SQLITE_BUSY_TIMEOUT_MS=SHORT_MS, POSTGRES_LOCK_TIMEOUT_MS=SHORT_MS)
     client, mentor = served.test_client(), headers("mentor")
     with write_lock_held(backend, database_url):
@@ -171,7 +177,8 @@ def postgres_read_only(database_url: str):
 
 
 def test_an_unwritable_database_is_a_503_and_writes_recover_without_a_restart(
-        backend, app, client, database_url, dept, headers, ledger_rows):
+    backend, app, client, database_url, dept, headers, ledger_rows
+):
     mentor = headers("mentor")
     unwritable = sqlite_unwritable if backend == "sqlite" else postgres_read_only
     dispose_engines(app)  # the connections opened from now on find the database read-only
@@ -189,8 +196,12 @@ def test_an_unwritable_database_is_a_503_and_writes_recover_without_a_restart(
 
 def test_the_api_document_promises_the_503(client):
     document = client.get("/api/v1/openapi.json").get_json()
-    operations = [operation for item in document["paths"].values() for operation in item.values()
-                  if isinstance(operation, dict) and "responses" in operation]
+    operations = [
+        operation
+        for item in document["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "responses" in operation
+    ]
     assert operations and all("Retry-After" in operation["responses"]["503"]["headers"] for operation in operations)
 
 
@@ -203,25 +214,29 @@ def sqlite_error(message: str, code: int) -> sqlite3.Error:
     return error
 
 
-@pytest.mark.parametrize(("error", "reason"), [
-    (sqlite_error("database is locked", 5), "busy"),
-    (sqlite_error("database table is locked", 6), "busy"),
-    (sqlite_error("attempt to write a readonly database", 8 | (1 << 8)), "read_only"),
-    (sqlite_error("database or disk is full", 13), "full"),
-    (sqlite_error("unable to open database file", 14), "unreachable"),
-    (sqlite_error("disk I/O error", 10 | (3 << 8)), "unreachable"),
-    (sqlite_error("no such table: people", 1), None),
-    (sqlite3.IntegrityError("UNIQUE constraint failed: people.email"), None),
-    (psycopg.errors.LockNotAvailable("lock timeout"), "busy"),
-    (psycopg.errors.DeadlockDetected("deadlock"), "busy"),
-    (psycopg.errors.QueryCanceled("statement timeout"), "timeout"),
-    (psycopg.errors.ReadOnlySqlTransaction("read-only transaction"), "read_only"),
-    (psycopg.errors.DiskFull("no space left"), "full"),
-    (psycopg.errors.AdminShutdown("terminating connection"), "unreachable"),
-    (psycopg.errors.ConnectionFailure("connection failure"), "unreachable"),
-    (psycopg.errors.UniqueViolation("duplicate key"), None),
-    (psycopg.errors.UndefinedTable("no such table"), None),
-], ids=lambda value: value if isinstance(value, str) or value is None else type(value).__name__)
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (sqlite_error("database is locked", 5), "busy"),
+        (sqlite_error("database table is locked", 6), "busy"),
+        (sqlite_error("attempt to write a readonly database", 8 | (1 << 8)), "read_only"),
+        (sqlite_error("database or disk is full", 13), "full"),
+        (sqlite_error("unable to open database file", 14), "unreachable"),
+        (sqlite_error("disk I/O error", 10 | (3 << 8)), "unreachable"),
+        (sqlite_error("no such table: people", 1), None),
+        (sqlite3.IntegrityError("UNIQUE constraint failed: people.email"), None),
+        (psycopg.errors.LockNotAvailable("lock timeout"), "busy"),
+        (psycopg.errors.DeadlockDetected("deadlock"), "busy"),
+        (psycopg.errors.QueryCanceled("statement timeout"), "timeout"),
+        (psycopg.errors.ReadOnlySqlTransaction("read-only transaction"), "read_only"),
+        (psycopg.errors.DiskFull("no space left"), "full"),
+        (psycopg.errors.AdminShutdown("terminating connection"), "unreachable"),
+        (psycopg.errors.ConnectionFailure("connection failure"), "unreachable"),
+        (psycopg.errors.UniqueViolation("duplicate key"), None),
+        (psycopg.errors.UndefinedTable("no such table"), None),
+    ],
+    ids=lambda value: value if isinstance(value, str) or value is None else type(value).__name__,
+)
 def test_which_database_errors_are_a_503(error, reason):
     assert database.reason_of(DBAPIError(None, None, error)) == reason
 
@@ -234,8 +249,12 @@ def waits(backend: str) -> dict[str, str]:
 
 
 def test_requests_wait_briefly_and_background_work_as_long_as_it_needs(backend, app):
-    app.config.update(SQLITE_BUSY_TIMEOUT_MS=1234, POSTGRES_LOCK_TIMEOUT_MS=1234, POSTGRES_STATEMENT_TIMEOUT_MS=4321,
-                      SQLITE_JOB_BUSY_TIMEOUT_MS=65432)
+    app.config.update(
+        SQLITE_BUSY_TIMEOUT_MS=1234,
+        POSTGRES_LOCK_TIMEOUT_MS=1234,
+        POSTGRES_STATEMENT_TIMEOUT_MS=4321,
+        SQLITE_JOB_BUSY_TIMEOUT_MS=65432,
+    )
     with app.test_request_context("/api/v1/contributions", method="POST"):
         in_request = waits(backend)
         db.session.rollback()

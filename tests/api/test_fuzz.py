@@ -42,9 +42,7 @@ def status_named_by_the_operation(ctx, response, case):
         return  # a probe with another method (OPTIONS, TRACE …): not this operation's answer
     named = {code for code in case.operation.definition.raw["responses"] if code != "default"}
     if str(response.status_code) not in named and response.status_code not in FRAMEWORK_STATUSES:
-        raise AssertionError(
-            f"{case.operation.label} answered {response.status_code}; it documents {sorted(named)}"
-        )
+        raise AssertionError(f"{case.operation.label} answered {response.status_code}; it documents {sorted(named)}")
 
 
 CHECKS = [

@@ -23,10 +23,10 @@ from sqlalchemy import func, select, update
 from recognition import idempotency
 from recognition.awards.models import Award
 from recognition.clock import today, utcnow
-from recognition.feedback import service as feedback_service
-from recognition.feedback.models import Request
 from recognition.credits.models import Statement
 from recognition.extensions import db
+from recognition.feedback import service as feedback_service
+from recognition.feedback.models import Request
 from recognition.idempotency import HEADER, REPLAYED, IdempotencyKey
 from recognition.mentorships.models import Mentorship
 from recognition.people.models import Division, Person
@@ -40,8 +40,14 @@ CONTRIBUTIONS = "/api/v1/contributions"
 
 
 def meeting(dept, minutes: int = 45, **changes) -> dict:
-    return {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-01",
-            "minutes": minutes, "note": "Talked about the grant.", **changes}
+    return {
+        "kind": "meeting",
+        "mentorship_id": dept.mentorship_id,
+        "occurred_on": "2025-03-01",
+        "minutes": minutes,
+        "note": "Talked about the grant.",
+        **changes,
+    }
 
 
 def with_key(headers: dict, key: str = KEY) -> dict:
@@ -84,8 +90,9 @@ def test_the_same_key_on_another_request_is_refused_naming_it(client, dept, head
     assert first.status_code == 201
     other_body = assert_error(client.post(CONTRIBUTIONS, json=meeting(dept, minutes=50), headers=mentor), 422, HEADER)
     assert other_body["errors"][HEADER] == ["was used for a request with another body"]
-    elsewhere = client.post(f"{CONTRIBUTIONS}/{first.get_json()['id']}/reversal", json={"reason": "Twice."},
-                            headers=mentor)
+    elsewhere = client.post(
+        f"{CONTRIBUTIONS}/{first.get_json()['id']}/reversal", json={"reason": "Twice."}, headers=mentor
+    )
     assert "POST /api/v1/contributions" in assert_error(elsewhere, 422, HEADER)["errors"][HEADER][0]
     assert ledger_rows() == 1
 
@@ -93,8 +100,11 @@ def test_the_same_key_on_another_request_is_refused_naming_it(client, dept, head
 def test_a_key_is_the_persons_own(client, dept, headers, ledger_rows):
     """Another person's key never replays someone else's reply: the same key is theirs to use."""
     mine = client.post(CONTRIBUTIONS, json=meeting(dept), headers=with_key(headers("mentor")))
-    theirs = client.post(CONTRIBUTIONS, json=meeting(dept, mentorship_id=dept.other_mentorship_id),
-                         headers=with_key(headers("other_mentor")))
+    theirs = client.post(
+        CONTRIBUTIONS,
+        json=meeting(dept, mentorship_id=dept.other_mentorship_id),
+        headers=with_key(headers("other_mentor")),
+    )
     assert (mine.status_code, theirs.status_code) == (201, 201)
     assert REPLAYED not in theirs.headers
     assert theirs.get_json()["id"] != mine.get_json()["id"]
@@ -102,11 +112,15 @@ def test_a_key_is_the_persons_own(client, dept, headers, ledger_rows):
     assert ledger_rows() == 2
 
 
-@pytest.mark.parametrize("key", ["", "has space", "x" * 256, "caf\u00e9", "tab\there"],
-                         ids=["empty", "space", "too-long", "not-ascii", "control"])
+@pytest.mark.parametrize(
+    "key",
+    ["", "has space", "x" * 256, "caf\u00e9", "tab\there"],
+    ids=["empty", "space", "too-long", "not-ascii", "control"],
+)
 def test_an_unusable_key_is_refused_and_changes_nothing(client, dept, headers, ledger_rows, key):
-    body = assert_error(client.post(CONTRIBUTIONS, json=meeting(dept), headers=with_key(headers("mentor"), key)),
-                        422, HEADER)
+    body = assert_error(
+        client.post(CONTRIBUTIONS, json=meeting(dept), headers=with_key(headers("mentor"), key)), 422, HEADER
+    )
     assert body["errors"][HEADER] == [idempotency.KEY_RULE]
     assert ledger_rows() == 0
 
@@ -144,8 +158,9 @@ def test_an_expired_key_starts_a_new_request(app, client, dept, headers, ledger_
     first = client.post(CONTRIBUTIONS, json=body, headers=mentor)
     with app.app_context():
         hours = app.config["IDEMPOTENCY_KEY_HOURS"]
-        db.session.execute(update(IdempotencyKey).values(
-            created_at=IdempotencyKey.created_at - timedelta(hours=hours, minutes=1)))
+        db.session.execute(
+            update(IdempotencyKey).values(created_at=IdempotencyKey.created_at - timedelta(hours=hours, minutes=1))
+        )
         db.session.commit()
     later = client.post(CONTRIBUTIONS, json=body, headers=mentor)
     assert later.status_code == 201 and REPLAYED not in later.headers
@@ -231,19 +246,50 @@ def roster_upload(n: int):
 
 
 CASES = {
-    "mentorships": ("admin", "/api/v1/mentorships", Mentorship, lambda dept: {"json": {
-        "mentor_id": dept.ids["other_mentor"], "mentee_id": dept.ids["mentee"], "kind": "informal",
-        "started_on": today().isoformat()}}),
-    "divisions": ("admin", "/api/v1/divisions", Division,
-                  lambda dept: {"json": {"name": "Geriatrics", "code": "GERI"}}),
-    "awards": ("admin", "/api/v1/awards", Award, lambda dept: {"json": {
-        "slug": "teaching-mentor", "name": "Teaching Mentor Award", "description": "For teaching.",
-        "opens": "09-01", "closes": "10-15", "review_ends": "11-15", "decision": "11-30",
-        "announcement": "12-10"}}),
+    "mentorships": (
+        "admin",
+        "/api/v1/mentorships",
+        Mentorship,
+        lambda dept: {
+            "json": {
+                "mentor_id": dept.ids["other_mentor"],
+                "mentee_id": dept.ids["mentee"],
+                "kind": "informal",
+                "started_on": today().isoformat(),
+            }
+        },
+    ),
+    "divisions": (
+        "admin",
+        "/api/v1/divisions",
+        Division,
+        lambda dept: {"json": {"name": "Geriatrics", "code": "GERI"}},
+    ),
+    "awards": (
+        "admin",
+        "/api/v1/awards",
+        Award,
+        lambda dept: {
+            "json": {
+                "slug": "teaching-mentor",
+                "name": "Teaching Mentor Award",
+                "description": "For teaching.",
+                "opens": "09-01",
+                "closes": "10-15",
+                "review_ends": "11-15",
+                "decision": "11-30",
+                "announcement": "12-10",
+            }
+        },
+    ),
     "statements": ("mentor", "/api/v1/statements", Statement, lambda dept: {"json": {"year": 2025}}),
     # Multipart: each try has a new boundary, the same fields and files.
-    "roster-import": ("admin", "/api/v1/roster/imports", Person, lambda dept: {
-        "data": roster_upload(1), "content_type": "multipart/form-data"}),
+    "roster-import": (
+        "admin",
+        "/api/v1/roster/imports",
+        Person,
+        lambda dept: {"data": roster_upload(1), "content_type": "multipart/form-data"},
+    ),
 }
 
 
@@ -259,8 +305,10 @@ def test_a_retried_creating_post_creates_once(app, client, dept, headers, case):
     assert_replay(first, client.post(url, headers=with_key(headers(role)), **request(dept)))
     assert rows(app, model) == before + 1
     if case == "roster-import":  # another file under the same key is another request
-        other = {"data": {"people": (io.BytesIO(people_csv(person_row(2))), "people.csv")},
-                 "content_type": "multipart/form-data"}
+        other = {
+            "data": {"people": (io.BytesIO(people_csv(person_row(2))), "people.csv")},
+            "content_type": "multipart/form-data",
+        }
         assert_error(client.post(url, headers=with_key(headers(role)), **other), 422, HEADER)
         assert rows(app, model) == before + 1
 

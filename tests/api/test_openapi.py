@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from recognition.extensions import db
 from recognition.people.models import Division, Person
-
 from tests.api.error_shape import assert_error, assert_error_shape
 
 DOCUMENT = "/api/v1/openapi.json"
@@ -73,8 +72,17 @@ def test_every_api_route_is_documented(app, document):
 def test_the_fixed_collections_are_documented(document):
     """The resource names PRODUCT.md fixes; the ones built so far must be under /api/v1."""
     paths = set(document["paths"])
-    for collection in ("people", "divisions", "mentorships", "contributions", "reflections", "statements", "awards",
-                       "cycles", "nominations"):
+    for collection in (
+        "people",
+        "divisions",
+        "mentorships",
+        "contributions",
+        "reflections",
+        "statements",
+        "awards",
+        "cycles",
+        "nominations",
+    ):
         assert f"/api/v1/{collection}" in paths
 
 
@@ -147,19 +155,58 @@ def test_bad_requests_all_answer_in_the_error_shape(client, dept):
         ("delete", "/api/v1/people/1", {"headers": admin}, 405, []),
         ("post", "/api/v1/people", {"headers": admin, "json": {"email": "x"}}, 422, ["email", "name", "rank"]),
         ("post", "/api/v1/people", {"headers": admin, "data": "{", "content_type": "application/json"}, 400, []),
-        ("post", "/api/v1/people", {"headers": outsider, "json": {
-            "name": "X", "email": "x@test.example.org", "rank": "full", "position": "other",
-            "division_id": dept.divisions["CARD"]}}, 403, []),
-        ("post", "/api/v1/people", {"headers": admin, "json": {
-            "name": "X", "email": dept.email("mentor"), "rank": "full", "position": "other"}}, 409, ["email"]),
+        (
+            "post",
+            "/api/v1/people",
+            {
+                "headers": outsider,
+                "json": {
+                    "name": "X",
+                    "email": "x@test.example.org",
+                    "rank": "full",
+                    "position": "other",
+                    "division_id": dept.divisions["CARD"],
+                },
+            },
+            403,
+            [],
+        ),
+        (
+            "post",
+            "/api/v1/people",
+            {
+                "headers": admin,
+                "json": {"name": "X", "email": dept.email("mentor"), "rank": "full", "position": "other"},
+            },
+            409,
+            ["email"],
+        ),
         ("get", "/api/v1/mentorships?per_page=9999", {"headers": admin}, 422, ["per_page"]),
-        ("post", "/api/v1/mentorships", {"headers": admin, "json": {
-            "mentor_id": dept.ids["director"], "mentee_id": dept.ids["mentee"], "kind": "formal"}}, 422, ["mentor_id"]),
-        ("post", "/api/v1/auth/tokens", {"json": {"email": dept.email("mentor"), "password": "wrong"}}, 401,
-         ["password"]),
+        (
+            "post",
+            "/api/v1/mentorships",
+            {
+                "headers": admin,
+                "json": {"mentor_id": dept.ids["director"], "mentee_id": dept.ids["mentee"], "kind": "formal"},
+            },
+            422,
+            ["mentor_id"],
+        ),
+        (
+            "post",
+            "/api/v1/auth/tokens",
+            {"json": {"email": dept.email("mentor"), "password": "wrong"}},
+            401,
+            ["password"],
+        ),
         ("post", "/api/v1/contributions", {"headers": admin, "json": {"kind": "meeting"}}, 422, ["occurred_on"]),
-        ("post", "/api/v1/people", {"headers": admin, "data": "x" * (6 * 1024 * 1024),
-                                    "content_type": "application/json"}, 413, []),
+        (
+            "post",
+            "/api/v1/people",
+            {"headers": admin, "data": "x" * (6 * 1024 * 1024), "content_type": "application/json"},
+            413,
+            [],
+        ),
     ]
     for method, url, kwargs, status, fields in samples:
         response = getattr(client, method)(url, **kwargs)
@@ -179,14 +226,27 @@ def test_the_login_throttle_answers_in_the_error_shape(app, client, dept):
     ("method", "url", "kwargs", "field"),
     [
         ("post", "/api/v1/divisions", {"json": {"name": "Geri\x00atrics", "code": "GERI"}}, "name"),
-        ("post", "/api/v1/people", {"json": {"name": "Ada", "email": "ada@test.example.org", "rank": "full",
-                                             "position": "other", "race": "\x00"}}, "race"),
+        (
+            "post",
+            "/api/v1/people",
+            {
+                "json": {
+                    "name": "Ada",
+                    "email": "ada@test.example.org",
+                    "rank": "full",
+                    "position": "other",
+                    "race": "\x00",
+                }
+            },
+            "race",
+        ),
         ("get", "/api/v1/people?q=ad%00a", {}, "q"),
         ("post", "/api/v1/mentorships/1/end", {"json": {"reason": "moved\x00"}}, "reason"),
     ],
 )
 def test_nul_characters_are_refused_the_same_on_both_engines(app, client, dept, method, url, kwargs, field):
     """PostgreSQL cannot hold U+0000 in text (SQLite can): it used to be a 500 there."""
+
     def counts():
         with app.app_context():
             return [db.session.scalar(select(func.count()).select_from(model)) for model in (Person, Division)]

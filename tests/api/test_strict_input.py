@@ -95,8 +95,10 @@ def row_counts(app):
 
     def counts() -> dict[str, int]:
         with app.app_context():
-            return {table.name: db.session.scalar(select(func.count()).select_from(table))
-                    for table in db.metadata.sorted_tables}
+            return {
+                table.name: db.session.scalar(select(func.count()).select_from(table))
+                for table in db.metadata.sorted_tables
+            }
 
     return counts
 
@@ -122,8 +124,9 @@ def test_every_json_field_takes_only_its_own_type(client, document, auth, row_co
             name = ".".join(map(str, field_path))
             checked.add(f"{path} {name}")
             for value in BAD[kind]:
-                response = client.open(concrete(path), method=method.upper(), headers=admin,
-                                       json=body_at(field_path, value))
+                response = client.open(
+                    concrete(path), method=method.upper(), headers=admin, json=body_at(field_path, value)
+                )
                 body = response.get_json(silent=True) or {}
                 if response.status_code != 422 or name not in body.get("errors", {}):
                     failures.append((method, path, name, value, response.status_code, body))
@@ -133,8 +136,12 @@ def test_every_json_field_takes_only_its_own_type(client, document, auth, row_co
     assert row_counts() == before
     assert checked, f"no {kind} field found in any JSON body"
     # The fields the issue named are among those walked.
-    named = {"integer": "/api/v1/contributions minutes", "boolean": "/api/v1/people trained_here",
-             "string": "/api/v1/auth/tokens email", "number": "/api/v1/awards rubric.criteria.0.weight"}
+    named = {
+        "integer": "/api/v1/contributions minutes",
+        "boolean": "/api/v1/people trained_here",
+        "string": "/api/v1/auth/tokens email",
+        "number": "/api/v1/awards rubric.criteria.0.weight",
+    }
     assert named[kind] in checked
 
 
@@ -147,8 +154,9 @@ def test_json_nested_too_deep_is_a_400_naming_the_body_on_every_json_operation(c
     assert ("post", "/api/v1/auth/tokens") in {(method, path) for method, path, _ in operations}
     for method, path, _ in operations:
         for data in (*DEEP, just_too_deep):
-            response = client.open(concrete(path), method=method.upper(), headers=admin, data=data,
-                                   content_type="application/json")
+            response = client.open(
+                concrete(path), method=method.upper(), headers=admin, data=data, content_type="application/json"
+            )
             if response.status_code != 400 or "body" not in (response.get_json(silent=True) or {}).get("errors", {}):
                 failures.append((method, path, data[:20], response.status_code, response.get_data(as_text=True)[:200]))
             else:
@@ -182,8 +190,11 @@ def test_a_page_sent_unreadable_json_says_why(client):
     assert f"nest more than {MAX_JSON_DEPTH} levels deep" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"json": {}}, {"data": "", "content_type": "application/json"}],
-                         ids=["no body", "empty object", "empty JSON body"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"json": {}}, {"data": "", "content_type": "application/json"}],
+    ids=["no body", "empty object", "empty JSON body"],
+)
 def test_a_patch_that_names_no_field_is_refused(app, client, document, dept, auth, row_counts, kwargs):
     admin = auth("admin")
     with app.app_context():
@@ -197,16 +208,20 @@ def test_a_patch_that_names_no_field_is_refused(app, client, document, dept, aut
         shown = client.get(url, headers=admin).json
         response = client.patch(url, headers=admin, **kwargs)
         assert assert_error(response, 422, "body")["errors"]["body"] == [
-            "must change at least one field (send a JSON object naming them)"]
+            "must change at least one field (send a JSON object naming them)"
+        ]
         assert client.get(url, headers=admin).json == shown
     assert row_counts() == before
 
 
-@pytest.mark.parametrize(("data", "rule"), [
-    ("[]", "must be a JSON object"),
-    ("null", "must be a JSON object"),
-    ('"text"', "must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    ("data", "rule"),
+    [
+        ("[]", "must be a JSON object"),
+        ("null", "must be a JSON object"),
+        ('"text"', "must be a JSON object"),
+    ],
+)
 def test_a_body_that_is_not_an_object_is_refused_naming_the_body(client, auth, row_counts, data, rule):
     admin = auth("admin")
     before = row_counts()
@@ -222,8 +237,11 @@ def test_a_body_in_another_content_type_is_a_415_not_ignored(client, dept, auth,
     shown = client.get(url, headers=admin).json
     response = client.patch(url, headers=admin, data='{"name": "Changed"}', content_type="text/plain")
     assert assert_error(response, 415, "Content-Type")["errors"]["Content-Type"] == ["must be application/json"]
-    response = client.post("/api/v1/contributions", headers=admin,
-                           data={"kind": "mentoring_preparation", "occurred_on": "2024-01-01", "minutes": "60"})
+    response = client.post(
+        "/api/v1/contributions",
+        headers=admin,
+        data={"kind": "mentoring_preparation", "occurred_on": "2024-01-01", "minutes": "60"},
+    )
     assert_error(response, 415, "Content-Type")
     assert client.get(url, headers=admin).json == shown
     assert row_counts() == before
@@ -247,8 +265,9 @@ def test_query_strings_are_read_as_text_but_strictly(client, document, auth):
     assert not failures, failures
     assert checked
     # Text that is a whole number or a yes/no word is read as one.
-    response = client.get("/api/v1/mentorships", headers=admin, query_string={"page": "1", "per_page": "5",
-                                                                              "active": "true"})
+    response = client.get(
+        "/api/v1/mentorships", headers=admin, query_string={"page": "1", "per_page": "5", "active": "true"}
+    )
     assert response.status_code == 200
     assert response.json["meta"]["per_page"] == 5
 

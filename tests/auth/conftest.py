@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 
-
 @pytest.fixture
 def make_app(database_url, app_on):
     """``make_app(**config)``: another app object on the test's database, as a second

@@ -13,9 +13,7 @@ SIGN_IN_FAILED = "The email or password is not right."
 
 def sign_in(client, dept, role="outsider", password=PASSWORD, next_url=None, **kwargs):
     query = {"next": next_url} if next_url is not None else {}
-    return client.post(
-        "/login", query_string=query, data={"email": dept.email(role), "password": password}, **kwargs
-    )
+    return client.post("/login", query_string=query, data={"email": dept.email(role), "password": password}, **kwargs)
 
 
 def session_cookie(response) -> str:

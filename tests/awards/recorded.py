@@ -19,8 +19,16 @@ DETAILS = {
 }
 
 
-def milestone(person_id: int, kind: str, occurred_on: date, recorder_id: int, now: datetime, *,
-              outcome: str | None = None, source: str = "entered") -> Milestone:
+def milestone(
+    person_id: int,
+    kind: str,
+    occurred_on: date,
+    recorder_id: int,
+    now: datetime,
+    *,
+    outcome: str | None = None,
+    source: str = "entered",
+) -> Milestone:
     """Record it; a self-report is the person's own (``recorder_id`` is then ignored)."""
     data = {"person_id": person_id, "kind": kind, "occurred_on": occurred_on, **DETAILS.get(kind, {})}
     if outcome is not None:

@@ -22,9 +22,12 @@ def world(app, dept) -> AwardWorld:
 
 def state(app, cycle_id: int) -> tuple[str, int]:
     with app.app_context():
-        return (db.session.get(Cycle, cycle_id).phase,
-                db.session.scalar(select(func.count()).select_from(CycleTransition)
-                                  .where(CycleTransition.cycle_id == cycle_id)))
+        return (
+            db.session.get(Cycle, cycle_id).phase,
+            db.session.scalar(
+                select(func.count()).select_from(CycleTransition).where(CycleTransition.cycle_id == cycle_id)
+            ),
+        )
 
 
 def test_two_managers_advancing_at_once_move_the_cycle_one_phase(app, backend, world, headers, monkeypatch):
@@ -44,8 +47,9 @@ def test_two_managers_advancing_at_once_move_the_cycle_one_phase(app, backend, w
     answers: list = [None, None]
 
     def press(index: int) -> None:
-        answers[index] = app.test_client().post(url, headers=tokens, json={
-            "from_phase": "scheduled", "reason": f"Manager {index} opens early."})
+        answers[index] = app.test_client().post(
+            url, headers=tokens, json={"from_phase": "scheduled", "reason": f"Manager {index} opens early."}
+        )
 
     pressing = [threading.Thread(target=press, args=(index,)) for index in range(2)]
     for thread in pressing:

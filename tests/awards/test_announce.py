@@ -27,9 +27,11 @@ from tests.support.awards import DAYS, AwardWorld, actor, at
 
 DECIDED_ON = date(2026, 4, 20)  # after the review ends, before the decision date
 # The ranking: mentor first, other_director second, other_mentee last.
-SCORES = {"mentor": {"impact": 5, "commitment": 5, "quality": 5, "citizenship": 5},
-          "other_director": {"impact": 4, "commitment": 4, "quality": 4, "citizenship": 4},
-          "other_mentee": {"impact": 2, "commitment": 2, "quality": 2, "citizenship": 2}}
+SCORES = {
+    "mentor": {"impact": 5, "commitment": 5, "quality": 5, "citizenship": 5},
+    "other_director": {"impact": 4, "commitment": 4, "quality": 4, "citizenship": 4},
+    "other_mentee": {"impact": 2, "commitment": 2, "quality": 2, "citizenship": 2},
+}
 
 
 def decided(dept, chosen: tuple[str, ...] = ("mentor",), **settings) -> AwardWorld:
@@ -38,8 +40,9 @@ def decided(dept, chosen: tuple[str, ...] = ("mentor",), **settings) -> AwardWor
     world = AwardWorld.build(dept, **settings)
     world.to("review")
     world.score_all(SCORES)
-    committee.decide(world.cycle, [world.nomination_ids[w] for w in chosen], {}, "", actor(dept, "admin"),
-                     DECIDED_ON, at(DECIDED_ON))
+    committee.decide(
+        world.cycle, [world.nomination_ids[w] for w in chosen], {}, "", actor(dept, "admin"), DECIDED_ON, at(DECIDED_ON)
+    )
     db.session.commit()
     return world
 
@@ -49,8 +52,11 @@ def grants() -> list[Grant]:
 
 
 def award_entries() -> list[LedgerEntry]:
-    return list(db.session.scalars(select(LedgerEntry).where(LedgerEntry.kind == announce.LEDGER_KIND)
-                                   .order_by(LedgerEntry.seq)))
+    return list(
+        db.session.scalars(
+            select(LedgerEntry).where(LedgerEntry.kind == announce.LEDGER_KIND).order_by(LedgerEntry.seq)
+        )
+    )
 
 
 def refusal(error_type, call, *args) -> DomainError:
@@ -76,7 +82,11 @@ def test_each_winner_gets_a_ledger_entry_a_signed_credential_and_a_certificate(a
             name = people[grant.person_id]
             entry = db.session.get(LedgerEntry, grant.ledger_entry_id)
             assert (entry.kind, entry.person_id, entry.occurred_on, entry.note) == (
-                "award_received", grant.person_id, DAYS["announced"], "Mentor of the Year 2026")
+                "award_received",
+                grant.person_id,
+                DAYS["announced"],
+                "Mentor of the Year 2026",
+            )
             assert grant.awarded_on == DAYS["announced"] and grant.cycle_id == world.cycle_id
 
             credential = announce.credential_of(grant)
@@ -97,11 +107,30 @@ def test_each_winner_gets_a_ledger_entry_a_signed_credential_and_a_certificate(a
             assert name in page and "Mentor of the Year" in page
 
             shown = announce.verification(grant.code)
-            assert {key: shown[key] for key in ("kind", "genuine", "status", "name", "award", "year", "awarded_on",
-                                                "content_hash", "pdf_sha256")} == {
-                "kind": "award", "genuine": True, "status": "current", "name": name, "award": "Mentor of the Year",
-                "year": 2026, "awarded_on": "2026-05-15", "content_hash": grant.content_hash,
-                "pdf_sha256": grant.pdf_sha256}
+            assert {
+                key: shown[key]
+                for key in (
+                    "kind",
+                    "genuine",
+                    "status",
+                    "name",
+                    "award",
+                    "year",
+                    "awarded_on",
+                    "content_hash",
+                    "pdf_sha256",
+                )
+            } == {
+                "kind": "award",
+                "genuine": True,
+                "status": "current",
+                "name": name,
+                "award": "Mentor of the Year",
+                "year": 2026,
+                "awarded_on": "2026-05-15",
+                "content_hash": grant.content_hash,
+                "pdf_sha256": grant.pdf_sha256,
+            }
             assert announce.verification(grant.code.lower()) == shown  # codes are typed by people
 
 
@@ -125,9 +154,15 @@ def test_the_latest_decision_is_the_one_announced(app, dept):
     with app.app_context():
         world = decided(dept)
         later = date(2026, 4, 25)
-        committee.decide(world.cycle, [world.nomination_ids["other_mentee"]],
-                         {str(world.nomination_ids["other_mentee"]): "Her letters describe work the scores missed."},
-                         "Reconsidered.", actor(dept, "admin"), later, at(later))
+        committee.decide(
+            world.cycle,
+            [world.nomination_ids["other_mentee"]],
+            {str(world.nomination_ids["other_mentee"]): "Her letters describe work the scores missed."},
+            "Reconsidered.",
+            actor(dept, "admin"),
+            later,
+            at(later),
+        )
         db.session.commit()
         world.to("decided")
         world.to("announced")
@@ -148,8 +183,14 @@ def granted(app, dept) -> int:
 @pytest.mark.parametrize("role", ["director", "mentor", "award_committee"])
 def test_only_an_admin_revokes_an_award(app, dept, granted, role):
     with app.app_context():
-        error = refusal(Forbidden, announce.revoke, db.session.get(Grant, granted), "Not deserved.", actor(dept, role),
-                        at(date(2026, 6, 1)))
+        error = refusal(
+            Forbidden,
+            announce.revoke,
+            db.session.get(Grant, granted),
+            "Not deserved.",
+            actor(dept, role),
+            at(date(2026, 6, 1)),
+        )
         assert error.status == 403
         assert announce.revocation_of(granted) is None
 
@@ -157,8 +198,14 @@ def test_only_an_admin_revokes_an_award(app, dept, granted, role):
 @pytest.mark.parametrize("reason", [None, "", "   "])
 def test_revoking_needs_a_reason(app, dept, granted, reason):
     with app.app_context():
-        error = refusal(DomainError, announce.revoke, db.session.get(Grant, granted), reason, actor(dept, "admin"),
-                        at(date(2026, 6, 1)))
+        error = refusal(
+            DomainError,
+            announce.revoke,
+            db.session.get(Grant, granted),
+            reason,
+            actor(dept, "admin"),
+            at(date(2026, 6, 1)),
+        )
         assert error.status == 422 and list(error.errors) == ["reason"]
         assert announce.revocation_of(granted) is None
 
@@ -171,14 +218,23 @@ def test_a_revocation_is_recorded_once_and_verification_then_says_revoked(app, d
         db.session.commit()
 
     with app.app_context():  # a second request to revoke it
-        error = refusal(Conflict, announce.revoke, db.session.get(Grant, granted), "Again.", actor(dept, "admin"),
-                        at(date(2026, 6, 2)))
+        error = refusal(
+            Conflict,
+            announce.revoke,
+            db.session.get(Grant, granted),
+            "Again.",
+            actor(dept, "admin"),
+            at(date(2026, 6, 2)),
+        )
         assert error.status == 409 and error.errors == {"grant_id": ["already revoked"]}
 
     with app.app_context():
         revocation = announce.revocation_of(granted)
         assert (revocation.reason, revocation.revoked_at, revocation.revoked_by_id) == (
-            "The ranking was miscounted.", revoked_at, dept.ids["admin"])
+            "The ranking was miscounted.",
+            revoked_at,
+            dept.ids["admin"],
+        )
         assert db.session.scalar(select(func.count()).select_from(GrantRevocation)) == 1
         grant = db.session.get(Grant, granted)
         shown = announce.verification(grant.code)
@@ -219,7 +275,8 @@ def test_the_public_page_lists_announced_unrevoked_awards_only(app, dept):
         listed = announce.public_winners()
         assert sorted((w["name"], w["award"], w["year"], w["division"]) for w in listed) == [
             ("Mentor Person", "Mentor of the Year", 2026, "Cardiology"),
-            ("Other Director Person", "Mentor of the Year", 2026, "Nephrology")]
+            ("Other Director Person", "Mentor of the Year", 2026, "Nephrology"),
+        ]
         assert all(w["awarded_on"] == DAYS["announced"] for w in listed)
 
         revoked = next(g for g in grants() if g.person_id == dept.ids["mentor"])
@@ -239,7 +296,8 @@ def test_a_revoked_win_does_not_count_as_a_past_win(app, dept, granted):
         day = date(2027, 2, 2)
 
         assert nominations.problems_for(cycle, mentor, dept.ids["admin"], day) == [
-            "won this award on 15 May 2026; past winners are not eligible again"]
+            "won this award on 15 May 2026; past winners are not eligible again"
+        ]
         refusal(DomainError, nominations.nominate, cycle, mentor.id, "Again.", actor(dept, "admin"), day, at(day))
 
         announce.revoke(db.session.get(Grant, granted), "Awarded in error.", actor(dept, "admin"), at(day))
@@ -248,4 +306,3 @@ def test_a_revoked_win_does_not_count_as_a_past_win(app, dept, granted):
         assert nominations.wins(cycle.award_id) == {}
         nominations.nominate(cycle, mentor.id, "Still the best mentor we have.", actor(dept, "admin"), day, at(day))
         db.session.commit()
-

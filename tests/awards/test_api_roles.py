@@ -18,19 +18,32 @@ from tests.api.error_shape import assert_error
 
 from .test_api import GOOD_SCORES, live
 
-ROLES = ("admin", "director", "mentor", "mentee", "other_mentor", "other_mentee", "other_director", "outsider",
-         "award_committee", "promotion_committee")
+ROLES = (
+    "admin",
+    "director",
+    "mentor",
+    "mentee",
+    "other_mentor",
+    "other_mentee",
+    "other_director",
+    "outsider",
+    "award_committee",
+    "promotion_committee",
+)
 NOMINEES = ("mentor", "other_mentee", "other_director")
 MEMBERS = ("director", "award_committee", "other_mentor")
 EXTRA = (("other_director", "other_mentee", "A second voice for other_director."),)
 LETTERS = (("mentor", "admin", "Dr Mentor Referee"), ("other_director", "mentee", "Dr Director Referee"))
-STATEMENTS = {"mentor": ["mentor mentors well."], "other_mentee": ["other_mentee mentors well."],
-              "other_director": ["other_director mentors well.", "A second voice for other_director."]}
+STATEMENTS = {
+    "mentor": ["mentor mentors well."],
+    "other_mentee": ["other_mentee mentors well."],
+    "other_director": ["other_director mentors well.", "A second voice for other_director."],
+}
 
 # For each role, the nominations they may open (by nominee) and as what: "full" (everything),
 # "nominator" (their own statement and the letters they uploaded; not the evidence) or
 # "nominee" (the evidence; no statement, letter or score).
-EVERYTHING = {nominee: "full" for nominee in NOMINEES}
+EVERYTHING = dict.fromkeys(NOMINEES, "full")
 VIEWS = {
     "admin": EVERYTHING,
     "director": EVERYTHING,
@@ -53,9 +66,12 @@ def world(app, dept):
 
 
 def own_statements(dept, role: str, nominee: str) -> list[str]:
-    mine = {("mentor", "promotion_committee"): "mentor mentors well.", ("other_director", "mentee"): "other_director mentors well.",
-            ("other_mentee", "outsider"): "other_mentee mentors well.",
-            ("other_director", "other_mentee"): "A second voice for other_director."}
+    mine = {
+        ("mentor", "promotion_committee"): "mentor mentors well.",
+        ("other_director", "mentee"): "other_director mentors well.",
+        ("other_mentee", "outsider"): "other_mentee mentors well.",
+        ("other_director", "other_mentee"): "A second voice for other_director.",
+    }
     return [text for (n, nominator), text in mine.items() if n == nominee and nominator == role]
 
 
@@ -106,8 +122,11 @@ def test_what_each_role_sees_of_each_nomination(client, dept, headers, world, ro
 @pytest.mark.parametrize("role", ROLES)
 def test_who_may_score_which_nomination(client, dept, headers, world, role):
     for nominee in NOMINEES:
-        response = client.put(world.url(nominee, "/scores"), json={"scores": GOOD_SCORES, "comment": f"{role} scored"},
-                              headers=headers(role))
+        response = client.put(
+            world.url(nominee, "/scores"),
+            json={"scores": GOOD_SCORES, "comment": f"{role} scored"},
+            headers=headers(role),
+        )
         view = VIEWS[role].get(nominee)
         if view is None:
             assert_error(response, 404, "nomination_id")
@@ -152,11 +171,12 @@ def test_only_managers_run_the_cycle(client, dept, headers, world, role):
         assert response.status_code == (200 if manager else 404), (role, rest)
     assert client.get(f"{url}/committee", headers=headers(role)).status_code == (200 if manager or member else 404)
     if not manager:
-        for rest, body in (("/advance", {"from_phase": "review", "reason": "Because"}),
-                           ("/dates", {"field": "announce_on", "date": world.dates["announce_on"].isoformat(),
-                                       "reason": "Because"}),
-                           ("/committee", {"person_id": dept.ids["promotion_committee"]}),
-                           ("/decision", {"winners": [world.nomination_ids["mentor"]]})):
+        for rest, body in (
+            ("/advance", {"from_phase": "review", "reason": "Because"}),
+            ("/dates", {"field": "announce_on", "date": world.dates["announce_on"].isoformat(), "reason": "Because"}),
+            ("/committee", {"person_id": dept.ids["promotion_committee"]}),
+            ("/decision", {"winners": [world.nomination_ids["mentor"]]}),
+        ):
             assert_error(client.post(f"{url}{rest}", json=body, headers=headers(role)), 403)
         assert client.get(url, headers=headers("admin")).get_json()["counts"]["committee"] == 3
     assert_error(client.get(url, headers=headers(None)), 401, "Authorization")
@@ -182,29 +202,49 @@ def test_a_division_director_manages_their_divisions_award(app, client, dept, he
     made = client.post(f"{world.cycle_url}/suggestions/{dept.ids['mentor']}", headers=headers("director"))
     assert made.status_code == 201 and made.get_json()["roles"] == ["manager", "nominator"]
     assert_error(client.get(f"{world.cycle_url}/suggestions", headers=headers("other_director")), 404)
-    assert_error(client.post(f"{world.cycle_url}/advance", json={"from_phase": "open", "reason": "Early"},
-                             headers=headers("other_director")),
-                 403)
-    outside = client.post("/api/v1/nominations", headers=headers("mentee"), json={
-        "cycle_id": world.cycle_id, "nominee_id": dept.ids["other_mentor"], "statement": "Across the hall."})
+    assert_error(
+        client.post(
+            f"{world.cycle_url}/advance",
+            json={"from_phase": "open", "reason": "Early"},
+            headers=headers("other_director"),
+        ),
+        403,
+    )
+    outside = client.post(
+        "/api/v1/nominations",
+        headers=headers("mentee"),
+        json={"cycle_id": world.cycle_id, "nominee_id": dept.ids["other_mentor"], "statement": "Across the hall."},
+    )
     assert "Cardiology" in assert_error(outside, 422, "nominee_id")["errors"]["nominee_id"][0]
     # Creating awards stays the administrators' work.
-    assert_error(client.patch(f"/api/v1/awards/{world.award_id}", json={"winners": 2}, headers=headers("director")),
-                 403)
+    assert_error(
+        client.patch(f"/api/v1/awards/{world.award_id}", json={"winners": 2}, headers=headers("director")), 403
+    )
 
 
 def test_a_committee_member_who_is_nominated_sees_it_only_as_its_nominee(app, client, dept, headers):
-    world = live(app, dept, "review", extra=(("award_committee", "mentee", "Our own committee's best mentor."),),
-                 letters=(("award_committee", "mentee", "Dr Confidential Referee"),))
+    world = live(
+        app,
+        dept,
+        "review",
+        extra=(("award_committee", "mentee", "Our own committee's best mentor."),),
+        letters=(("award_committee", "mentee", "Dr Confidential Referee"),),
+    )
     response = client.get(world.url("award_committee"), headers=headers("award_committee"))
     assert response.status_code == 200 and response.get_json()["roles"] == ["nominee"]
     assert not {"statements", "letters", "score_sets"} & set(response.get_json())
     assert "Referee" not in response.get_data(as_text=True) and "best mentor" not in response.get_data(as_text=True)
-    assert_error(client.get(world.url("award_committee", "/letters"), headers=headers("award_committee")),
-                 403, "letter")
+    assert_error(
+        client.get(world.url("award_committee", "/letters"), headers=headers("award_committee")), 403, "letter"
+    )
     assert_error(client.get(world.url("award_committee", "/scores"), headers=headers("award_committee")), 403)
-    assert_error(client.put(world.url("award_committee", "/scores"), json={"scores": GOOD_SCORES},
-                            headers=headers("award_committee")), 403, "scores")
+    assert_error(
+        client.put(
+            world.url("award_committee", "/scores"), json={"scores": GOOD_SCORES}, headers=headers("award_committee")
+        ),
+        403,
+        "scores",
+    )
     client.put(world.url("award_committee", "/scores"), json={"scores": GOOD_SCORES}, headers=headers("director"))
     for nominee in ("mentor", "other_mentee", "other_director"):  # the ranking waits for their own scores
         client.put(world.url(nominee, "/scores"), json={"scores": GOOD_SCORES}, headers=headers("award_committee"))
@@ -225,10 +265,14 @@ def test_a_withdrawal_leaves_a_record_the_managers_read(app, client, dept, heade
 
     response = client.get(f"{world.cycle_url}/withdrawals", headers=headers("admin"))
     assert response.status_code == 200
-    rows = [(w["nominator"]["id"], w["nominee"]["id"], w["nomination_removed"], w["letters_removed"])
-            for w in response.get_json()]
-    assert rows == [(dept.ids["outsider"], dept.ids["other_mentee"], True, 1),
-                    (dept.ids["other_mentee"], dept.ids["other_director"], False, 0)]
+    rows = [
+        (w["nominator"]["id"], w["nominee"]["id"], w["nomination_removed"], w["letters_removed"])
+        for w in response.get_json()
+    ]
+    assert rows == [
+        (dept.ids["outsider"], dept.ids["other_mentee"], True, 1),
+        (dept.ids["other_mentee"], dept.ids["other_director"], False, 0),
+    ]
     for role in ("outsider", "other_mentee", "director", "award_committee"):
         assert_error(client.get(f"{world.cycle_url}/withdrawals", headers=headers(role)), 404, "cycle_id")
 

@@ -42,12 +42,19 @@ def new_key(tmp_path) -> SigningKey:
 
 def unsigned() -> dict:
     return badges.credential(
-        url=URL, issuer_url="https://recognition.example.org", issuer_name="Department of Medicine",
+        url=URL,
+        issuer_url="https://recognition.example.org",
+        issuer_name="Department of Medicine",
         achievement_url="https://recognition.example.org/recognition/mentor-of-the-year",
         award_name="Mentor of the Year",
-        description="For sustained, generous mentorship.", criteria="Chosen by the committee on a 1-5 rubric.",
-        year=2026, recipient_name="Zoë Ångström-Nguyễn", recipient_email=EMAIL, awarded_on=date(2026, 5, 15),
-        issued_at=ISSUED_AT)
+        description="For sustained, generous mentorship.",
+        criteria="Chosen by the committee on a 1-5 rubric.",
+        year=2026,
+        recipient_name="Zoë Ångström-Nguyễn",
+        recipient_email=EMAIL,
+        awarded_on=date(2026, 5, 15),
+        issued_at=ISSUED_AT,
+    )
 
 
 @pytest.fixture
@@ -61,6 +68,7 @@ def signed(key) -> dict:
 
 
 # An independent eddsa-jcs-2022 -----------------------------------------------------------------
+
 
 def jcs(value) -> bytes:
     """RFC 8785 for JSON without floats: ECMAScript string escaping, object members sorted
@@ -123,8 +131,8 @@ def proof_holds(secured: dict) -> bool:
     signature = base58btc(value[1:])
     method = secured["proof"]["verificationMethod"]
     did, fragment = method.split("#")
-    assert did.startswith("did:key:z") and fragment == did[len("did:key:"):]
-    raw = base58btc(did[len("did:key:z"):])
+    assert did.startswith("did:key:z") and fragment == did[len("did:key:") :]
+    raw = base58btc(did[len("did:key:z") :])
     assert raw[:2] == b"\xed\x01" and len(raw) == 34
     try:
         Ed25519PublicKey.from_public_bytes(raw[2:]).verify(signature, hash_data)
@@ -158,16 +166,31 @@ def test_our_independent_check_refuses_what_badges_refuses(signed):
 def test_the_jcs_here_is_rfc_8785_on_its_own_examples():
     """RFC 8785 3.2.2 and 3.2.3: escaping and UTF-16 member order, checked so the
     reference above is itself right."""
-    escaped = jcs({"b": "\u20ac\n\u0001\"\\", "a": [1, True, None]})
+    escaped = jcs({"b": '\u20ac\n\u0001"\\', "a": [1, True, None]})
     assert escaped == '{"a":[1,true,null],"b":"€\\n\\u0001\\"\\\\"}'.encode()
-    keys = {"\u20ac": "Euro Sign", "\r": "Carriage Return", "\ufb33": "Hebrew Letter Dalet With Dagesh", "1": "One",
-            "\U0001f600": "Emoji: Grinning Face", "\u0080": "Control", "\u00f6": "Latin Small Letter O With Diaeresis"}
+    keys = {
+        "\u20ac": "Euro Sign",
+        "\r": "Carriage Return",
+        "\ufb33": "Hebrew Letter Dalet With Dagesh",
+        "1": "One",
+        "\U0001f600": "Emoji: Grinning Face",
+        "\u0080": "Control",
+        "\u00f6": "Latin Small Letter O With Diaeresis",
+    }
     order = [k for k in json.loads(jcs(keys))]
-    assert [keys[k] for k in order] == ["Carriage Return", "One", "Control", "Latin Small Letter O With Diaeresis",
-                                        "Euro Sign", "Emoji: Grinning Face", "Hebrew Letter Dalet With Dagesh"]
+    assert [keys[k] for k in order] == [
+        "Carriage Return",
+        "One",
+        "Control",
+        "Latin Small Letter O With Diaeresis",
+        "Euro Sign",
+        "Emoji: Grinning Face",
+        "Hebrew Letter Dalet With Dagesh",
+    ]
 
 
 # Checking with the module ------------------------------------------------------------------------
+
 
 def test_a_signed_credential_passes_offline_and_against_its_key(signed, key):
     assert badges.check(signed) == (True, "genuine: the credential is intact and signed by the key its proof names")
@@ -186,20 +209,35 @@ def test_a_credential_signed_by_the_app_passes_against_the_app_key(app):
         assert secured["proof"]["verificationMethod"] == badges.verification_method(public)
 
 
-@pytest.mark.parametrize("change", [
-    lambda c: c.update(name="Chair's Award 2026"),
-    lambda c: c.update(validFrom="2020-01-01T00:00:00Z"),
-    lambda c: c["credentialSubject"]["achievement"].update(name="Chair's Award"),
-    lambda c: c["credentialSubject"].update(name="Someone Else"),
-    lambda c: c["credentialSubject"]["identifier"][0].update(identityHash="sha256$" + "0" * 64),
-    lambda c: c["issuer"].update(name="Department of Surgery"),
-    lambda c: c.update(id="https://recognition.example.org/verify/ZZZZZZZZZZZZZZZZZZZZZZZZ"),
-    lambda c: c.update({"@context": list(reversed(c["@context"]))}),
-    lambda c: c["proof"].update(created="2020-01-01T00:00:00Z"),
-    lambda c: c["proof"].update(proofPurpose="authentication"),
-    lambda c: c.update(evidence=[{"type": ["Evidence"], "narrative": "added afterwards"}]),
-], ids=["name", "validFrom", "achievement-name", "recipient-name", "identity", "issuer-name", "id", "context-order",
-        "proof-created", "proof-purpose", "added-member"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda c: c.update(name="Chair's Award 2026"),
+        lambda c: c.update(validFrom="2020-01-01T00:00:00Z"),
+        lambda c: c["credentialSubject"]["achievement"].update(name="Chair's Award"),
+        lambda c: c["credentialSubject"].update(name="Someone Else"),
+        lambda c: c["credentialSubject"]["identifier"][0].update(identityHash="sha256$" + "0" * 64),
+        lambda c: c["issuer"].update(name="Department of Surgery"),
+        lambda c: c.update(id="https://recognition.example.org/verify/ZZZZZZZZZZZZZZZZZZZZZZZZ"),
+        lambda c: c.update({"@context": list(reversed(c["@context"]))}),
+        lambda c: c["proof"].update(created="2020-01-01T00:00:00Z"),
+        lambda c: c["proof"].update(proofPurpose="authentication"),
+        lambda c: c.update(evidence=[{"type": ["Evidence"], "narrative": "added afterwards"}]),
+    ],
+    ids=[
+        "name",
+        "validFrom",
+        "achievement-name",
+        "recipient-name",
+        "identity",
+        "issuer-name",
+        "id",
+        "context-order",
+        "proof-created",
+        "proof-purpose",
+        "added-member",
+    ],
+)
 def test_any_change_breaks_the_proof(signed, key, change):
     tampered = copy.deepcopy(signed)
     change(tampered)
@@ -210,16 +248,20 @@ def test_any_change_breaks_the_proof(signed, key, change):
     assert proof_holds(tampered) is False
 
 
-@pytest.mark.parametrize("change, why", [
-    (lambda c: c.pop("proof"), "not a signed credential"),
-    (lambda c: c["proof"].pop("proofValue"), "not a signed credential"),
-    (lambda c: c["proof"].update(cryptosuite="ecdsa-jcs-2019"), "cryptosuite eddsa-jcs-2022"),
-    (lambda c: c["proof"].update(type="Ed25519Signature2020"), "DataIntegrityProof"),
-    (lambda c: c["proof"].update(proofValue="u" + c["proof"]["proofValue"][1:]), "multibase base58-btc"),
-    (lambda c: c["proof"].update(proofValue="z0OIl"), "not a signed credential"),
-    (lambda c: c["proof"].update(verificationMethod="https://example.org/keys/1"), "not a signed credential"),
-    (lambda c: c.update(proof="z123"), "not a signed credential"),
-], ids=["no-proof", "no-value", "suite", "type", "multibase", "not-base58", "not-did-key", "proof-not-object"])
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        (lambda c: c.pop("proof"), "not a signed credential"),
+        (lambda c: c["proof"].pop("proofValue"), "not a signed credential"),
+        (lambda c: c["proof"].update(cryptosuite="ecdsa-jcs-2019"), "cryptosuite eddsa-jcs-2022"),
+        (lambda c: c["proof"].update(type="Ed25519Signature2020"), "DataIntegrityProof"),
+        (lambda c: c["proof"].update(proofValue="u" + c["proof"]["proofValue"][1:]), "multibase base58-btc"),
+        (lambda c: c["proof"].update(proofValue="z0OIl"), "not a signed credential"),
+        (lambda c: c["proof"].update(verificationMethod="https://example.org/keys/1"), "not a signed credential"),
+        (lambda c: c.update(proof="z123"), "not a signed credential"),
+    ],
+    ids=["no-proof", "no-value", "suite", "type", "multibase", "not-base58", "not-did-key", "proof-not-object"],
+)
 def test_a_malformed_proof_is_refused_with_a_reason(signed, change, why):
     broken = copy.deepcopy(signed)
     change(broken)
@@ -247,7 +289,7 @@ def test_the_did_key_round_trips(key):
     method = badges.verification_method(key.public)
     did = badges.did_key(key.public)
     assert did.startswith("did:key:z6Mk")  # the multibase prefix every Ed25519 did:key has
-    assert method == f"{did}#{did[len('did:key:'):]}"
+    assert method == f"{did}#{did[len('did:key:') :]}"
     for named in (method, did):
         back = badges.public_from_method(named)
         raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
@@ -260,12 +302,16 @@ def test_the_did_key_round_trips(key):
 
 # Structure -------------------------------------------------------------------------------------
 
+
 def test_the_credential_has_the_parts_open_badges_3_requires(signed, key):
     assert signed["@context"] == [V2, OB3]
     assert signed["id"] == URL
     assert signed["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
-    assert signed["issuer"] == {"id": "https://recognition.example.org", "type": ["Profile"],
-                                "name": "Department of Medicine"}
+    assert signed["issuer"] == {
+        "id": "https://recognition.example.org",
+        "type": ["Profile"],
+        "name": "Department of Medicine",
+    }
     assert signed["name"] == "Mentor of the Year 2026"
     assert signed["validFrom"] == "2026-05-15T12:00:07Z"
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", signed["validFrom"])

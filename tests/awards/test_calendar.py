@@ -28,6 +28,7 @@ from .test_verify_awards import announce_winner
 def _long(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
+
 TODAY = date(2026, 2, 1)  # nominations for Mentor of the Year 2026 open today
 TITLE = "Mentor of the Year 2026"
 HOST = "127.0.0.1"  # of the test BASE_URL, http://127.0.0.1:5000
@@ -72,6 +73,7 @@ def uid(cycle_id: int, what: str) -> str:
 
 # The feed and what it holds --------------------------------------------------------------------
 
+
 def test_the_feed_parses_back_as_a_published_calendar(app, client, dept, login, world):
     login(client, "mentor")
     response = client.get("/calendar.ics")
@@ -97,7 +99,10 @@ def test_a_nominee_sees_the_season_their_philosophy_deadline_and_their_own_dates
         uid(c, "closes"): (date(2026, 3, 15), f"Nominations close: {TITLE}"),
         uid(c, "philosophy"): (date(2026, 3, 15), f"Add your mentoring philosophy by 15 March 2026: {TITLE}"),
         uid(c, "announcement"): (date(2026, 5, 15), f"Announcement: {TITLE}"),
-        f"cfar-{dept.ids['mentor']}@{HOST}": (date(2026, 7, 1), "Your CFAR is due (Continuing Faculty Appointment Review)"),
+        f"cfar-{dept.ids['mentor']}@{HOST}": (
+            date(2026, 7, 1),
+            "Your CFAR is due (Continuing Faculty Appointment Review)",
+        ),
         f"mentorship-{dept.mentorship_id}-check-in@{HOST}": (date(2025, 7, 1), "1.5-year check-in with Mentee Person"),
     }
 
@@ -121,10 +126,20 @@ def test_the_decision_goes_to_the_awards_managers(app, dept, world):
 
 def test_a_division_awards_dates_go_to_that_division_only(app, dept, world):
     with app.app_context():
-        award = definitions.create({"slug": "cardiology-mentor", "name": "Cardiology Mentor Award",
-                                    "level": "division", "division_id": dept.divisions["CARD"], "opens": "02-10",
-                                    "closes": "03-20", "review_ends": "04-20", "decision": "05-01",
-                                    "announcement": "05-20"}, at(TODAY))
+        award = definitions.create(
+            {
+                "slug": "cardiology-mentor",
+                "name": "Cardiology Mentor Award",
+                "level": "division",
+                "division_id": dept.divisions["CARD"],
+                "opens": "02-10",
+                "closes": "03-20",
+                "review_ends": "04-20",
+                "decision": "05-01",
+                "announcement": "05-20",
+            },
+            at(TODAY),
+        )
         cycle = cycles.create_cycle(award, 2026, at(TODAY))
         db.session.commit()
         cycle_id = cycle.id
@@ -151,11 +166,15 @@ def test_only_formal_mentorships_that_reach_their_check_in_are_in(app, dept, wor
     found = feed_of(app, dept, "mentor")
     assert f"mentorship-{informal}-check-in@{HOST}" not in found
     assert f"mentorship-{ended}-check-in@{HOST}" not in found
-    assert on(found)[f"mentorship-{early}-check-in@{HOST}"] == (date(2026, 9, 1),
-                                                              "1.5-year check-in with Other Director Person")
+    assert on(found)[f"mentorship-{early}-check-in@{HOST}"] == (
+        date(2026, 9, 1),
+        "1.5-year check-in with Other Director Person",
+    )
     # The mentee sees the check-in of their mentorship too, named for the mentor.
     assert on(feed_of(app, dept, "mentee"))[f"mentorship-{dept.mentorship_id}-check-in@{HOST}"] == (
-        date(2025, 7, 1), "1.5-year check-in with Mentor Person")
+        date(2025, 7, 1),
+        "1.5-year check-in with Mentor Person",
+    )
 
 
 def test_past_dates_stay_a_year_then_drop_off(app, dept):
@@ -179,19 +198,25 @@ CFARS = [
     ("none recorded: due from the appointment", [], date(2026, 7, 1), 0),
     ("passed: no deadline", [(date(2026, 1, 20), "passed", "entered")], None, 0),
     ("extended: the re-review two years on", [(date(2026, 1, 20), "extended", "imported")], date(2028, 1, 20), 1),
-    ("a self-reported pass waiting for confirmation does not count",
-     [(date(2026, 1, 20), "passed", "self_reported")], date(2026, 7, 1), 0),
+    (
+        "a self-reported pass waiting for confirmation does not count",
+        [(date(2026, 1, 20), "passed", "self_reported")],
+        date(2026, 7, 1),
+        0,
+    ),
 ]
 
 
 @pytest.mark.parametrize(("label", "rows", "due", "sequence"), CFARS, ids=[row[0] for row in CFARS])
-def test_the_cfar_is_only_ever_due_and_follows_what_is_recorded(app, client, dept, login, monkeypatch, label, rows,
-                                                                 due, sequence):
+def test_the_cfar_is_only_ever_due_and_follows_what_is_recorded(
+    app, client, dept, login, monkeypatch, label, rows, due, sequence
+):
     monkeypatch.setattr(calendar_views, "today", lambda: TODAY)
     with app.app_context():
         for day, outcome, source in rows:
-            recorded.milestone(dept.ids["mentor"], "cfar", day, dept.ids["admin"], at(TODAY), outcome=outcome,
-                               source=source)
+            recorded.milestone(
+                dept.ids["mentor"], "cfar", day, dept.ids["admin"], at(TODAY), outcome=outcome, source=source
+            )
         db.session.commit()
     key = f"cfar-{dept.ids['mentor']}@{HOST}"
     found = feed_of(app, dept, "mentor")
@@ -200,7 +225,10 @@ def test_the_cfar_is_only_ever_due_and_follows_what_is_recorded(app, client, dep
         assert key not in found and "Your CFAR" not in text, label
         return
     event = found[key]
-    assert (event.decoded("dtstart"), str(event["summary"])) == (due, "Your CFAR is due (Continuing Faculty Appointment Review)")
+    assert (event.decoded("dtstart"), str(event["summary"])) == (
+        due,
+        "Your CFAR is due (Continuing Faculty Appointment Review)",
+    )
     assert int(event["sequence"]) == sequence
     description = str(event["description"])
     assert "reached" not in description
@@ -213,6 +241,7 @@ def test_the_cfar_is_only_ever_due_and_follows_what_is_recorded(app, client, dep
 
 # Stable identities, moved dates and daylight saving ------------------------------------------
 
+
 def test_uids_are_stable_across_fetches_and_a_moved_date_updates_its_event(app, client, dept, login, world):
     login(client, "award_committee")
     first = events(client.get("/calendar.ics").data)
@@ -222,8 +251,15 @@ def test_uids_are_stable_across_fetches_and_a_moved_date_updates_its_event(app, 
     key = uid(world.cycle_id, "closes")
     assert int(first[key]["sequence"]) == 0
     with app.app_context():
-        cycles.move_date(world.cycle, "closes_on", date(2026, 3, 22), actor(dept, "admin"),
-                         "Extended: the call went out late", TODAY, at(TODAY))
+        cycles.move_date(
+            world.cycle,
+            "closes_on",
+            date(2026, 3, 22),
+            actor(dept, "admin"),
+            "Extended: the call went out late",
+            TODAY,
+            at(TODAY),
+        )
         db.session.commit()
     moved = events(client.get("/calendar.ics").data)
     assert set(moved) == set(first), "the same events, not new ones"
@@ -236,9 +272,18 @@ def test_a_deadline_on_a_daylight_saving_day_keeps_its_date(app, client, dept, l
     """8 March 2026: clocks in Toronto (SCHEDULER_TIMEZONE) spring forward at 02:00."""
     monkeypatch.setattr(calendar_views, "today", lambda: date(2026, 1, 5))
     with app.app_context():
-        award = definitions.create({"slug": "spring-award", "name": "Spring Award", "opens": "02-01",
-                                    "closes": "03-08", "review_ends": "03-31", "decision": "04-10",
-                                    "announcement": "11-01"}, at(date(2026, 1, 5)))
+        award = definitions.create(
+            {
+                "slug": "spring-award",
+                "name": "Spring Award",
+                "opens": "02-01",
+                "closes": "03-08",
+                "review_ends": "03-31",
+                "decision": "04-10",
+                "announcement": "11-01",
+            },
+            at(date(2026, 1, 5)),
+        )
         cycle = cycles.create_cycle(award, 2026, at(date(2026, 1, 5)))
         db.session.commit()
         cycle_id = cycle.id
@@ -257,6 +302,7 @@ def test_a_deadline_on_a_daylight_saving_day_keeps_its_date(app, client, dept, l
 
 # Signing in and the token ------------------------------------------------------------------
 
+
 def expected_token(person_id: int) -> str:
     return hmac.new(b"test", f"calendar:{person_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -269,23 +315,33 @@ def test_the_token_url_works_signed_out(app, client, dept, world):
     assert uid(world.cycle_id, "review-ends") in events(response.data)
     with app.app_context():
         assert calendar.feed_url(person_id) == (
-            f"http://127.0.0.1:5000/calendar/{person_id}/{expected_token(person_id)}.ics")
+            f"http://127.0.0.1:5000/calendar/{person_id}/{expected_token(person_id)}.ics"
+        )
 
 
-@pytest.mark.parametrize("path", [
-    "/calendar/{id}/{wrong}.ics",
-    "/calendar/{id}/{other}.ics",
-    "/calendar/{id}/{token_upper}.ics",
-    "/calendar/{id}/{short}.ics",
-    "/calendar/{id}/{token}.ics.txt",
-    "/calendar/999999/{token}.ics",
-    "/calendar/{id}/é.ics",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/calendar/{id}/{wrong}.ics",
+        "/calendar/{id}/{other}.ics",
+        "/calendar/{id}/{token_upper}.ics",
+        "/calendar/{id}/{short}.ics",
+        "/calendar/{id}/{token}.ics.txt",
+        "/calendar/999999/{token}.ics",
+        "/calendar/{id}/é.ics",
+    ],
+)
 def test_a_wrong_token_is_a_404(client, dept, world, path):
     person_id = dept.ids["award_committee"]
     token = expected_token(person_id)
-    url = path.format(id=person_id, token=token, wrong="0" * 32, other=expected_token(dept.ids["mentor"]),
-                      token_upper=token.upper(), short=token[:31])
+    url = path.format(
+        id=person_id,
+        token=token,
+        wrong="0" * 32,
+        other=expected_token(dept.ids["mentor"]),
+        token_upper=token.upper(),
+        short=token[:31],
+    )
     assert client.get(url).status_code == 404
 
 
@@ -307,6 +363,7 @@ def test_the_signed_in_doors_need_a_sign_in(client, dept, world):
 
 # The page -----------------------------------------------------------------------------------
 
+
 def test_the_page_lists_the_deadlines_ahead_and_the_address_to_subscribe(app, client, dept, login, world):
     login(client, "award_committee")
     response = client.get("/calendar")
@@ -314,8 +371,12 @@ def test_the_page_lists_the_deadlines_ahead_and_the_address_to_subscribe(app, cl
     text = page_text(response)
     assert "Your deadlines calendar" in text
     assert "What the calendar holds" in text
-    for line in (f"1 February 2026 Nominations open: {TITLE}", f"15 March 2026 Nominations close: {TITLE}",
-                 f"15 April 2026 Committee review ends: {TITLE}", f"15 May 2026 Announcement: {TITLE}"):
+    for line in (
+        f"1 February 2026 Nominations open: {TITLE}",
+        f"15 March 2026 Nominations close: {TITLE}",
+        f"15 April 2026 Committee review ends: {TITLE}",
+        f"15 May 2026 Announcement: {TITLE}",
+    ):
         assert line in text, line
     assert "1 July 2026 Your CFAR is due" in text
     assert "check-in" not in text.split("Deadlines ahead")[1].split("Subscribe")[0], "no mentorship of theirs"
@@ -325,7 +386,7 @@ def test_the_page_lists_the_deadlines_ahead_and_the_address_to_subscribe(app, cl
     assert '<label for="feed-url">' in body and f'value="{address}"' in body
     assert f'href="webcal://127.0.0.1:5000/calendar/{person_id}/{expected_token(person_id)}.ics"' in body
     assert 'href="/calendar.ics"' in body
-    assert "<th scope=\"col\">Date</th>" in body
+    assert '<th scope="col">Date</th>' in body
 
 
 def test_the_page_leaves_out_deadlines_that_have_passed(app, client, dept, login, world, monkeypatch):

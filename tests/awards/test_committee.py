@@ -46,18 +46,39 @@ _emails = itertools.count(1)
 
 # Builders ---------------------------------------------------------------------------
 
+
 def person(dept, name: str, division: str = "NEPH") -> int:
-    row = Person(name=name, email=f"member{next(_emails)}@committee.example.org", division_id=dept.divisions[division],
-                 rank="associate", position="clinician_teacher", appointed_on=date(2020, 7, 1), created_at=at(OPEN))
+    row = Person(
+        name=name,
+        email=f"member{next(_emails)}@committee.example.org",
+        division_id=dept.divisions[division],
+        rank="associate",
+        position="clinician_teacher",
+        appointed_on=date(2020, 7, 1),
+        created_at=at(OPEN),
+    )
     db.session.add(row)
     db.session.flush()
     return row.id
 
 
-def mentorship(mentor_id: int, mentee_id: int, started_on: date = date(2024, 1, 1), ended_on: date | None = None,
-               kind: str = "formal") -> None:
-    db.session.add(Mentorship(mentor_id=mentor_id, mentee_id=mentee_id, kind=kind, started_on=started_on,
-                              ended_on=ended_on, created_at=at(OPEN)))
+def mentorship(
+    mentor_id: int,
+    mentee_id: int,
+    started_on: date = date(2024, 1, 1),
+    ended_on: date | None = None,
+    kind: str = "formal",
+) -> None:
+    db.session.add(
+        Mentorship(
+            mentor_id=mentor_id,
+            mentee_id=mentee_id,
+            kind=kind,
+            started_on=started_on,
+            ended_on=ended_on,
+            created_at=at(OPEN),
+        )
+    )
     db.session.flush()
 
 
@@ -67,8 +88,9 @@ def nomination(world: AwardWorld, nominee: str) -> Nomination:
 
 def recorded(cycle_id: int) -> list[tuple[int, int, str, str]]:
     """The recusals with their rule; a detected one goes on to say where it came from."""
-    return [(r.nomination_id, r.member_id, r.source, r.reason.split(" (detected")[0])
-            for r in committee.recusals(cycle_id)]
+    return [
+        (r.nomination_id, r.member_id, r.source, r.reason.split(" (detected")[0]) for r in committee.recusals(cycle_id)
+    ]
 
 
 FULL = {"impact": 4, "commitment": 4, "quality": 4, "citizenship": 4}
@@ -83,19 +105,49 @@ CONFLICTS = [
     pytest.param([], "member", False, False, [IS_NOMINATOR], id="the-member-nominated-them"),
     pytest.param([("M", "N", None, "formal")], "admin", False, False, [MENTORSHIP], id="mentor-of-the-nominee"),
     pytest.param([("N", "M", None, "formal")], "admin", False, False, [MENTORSHIP], id="mentee-of-the-nominee"),
-    pytest.param([("M", "N", date(2016, 6, 30), "formal")], "admin", False, False, [MENTORSHIP],
-                 id="an-ended-mentorship-still-counts"),
+    pytest.param(
+        [("M", "N", date(2016, 6, 30), "formal")],
+        "admin",
+        False,
+        False,
+        [MENTORSHIP],
+        id="an-ended-mentorship-still-counts",
+    ),
     pytest.param([("N", "M", None, "informal")], "admin", False, False, [MENTORSHIP], id="an-informal-one-too"),
-    pytest.param([("P", "M", None, "formal"), ("P", "N", date(2020, 1, 1), "peer_group")], "admin", False, False,
-                 [SHARED_MENTOR], id="a-shared-mentor"),
-    pytest.param([("M", "P", date(2019, 1, 1), "formal"), ("N", "P", None, "formal")], "admin", False, False,
-                 [SHARED_MENTEE], id="a-shared-mentee"),
+    pytest.param(
+        [("P", "M", None, "formal"), ("P", "N", date(2020, 1, 1), "peer_group")],
+        "admin",
+        False,
+        False,
+        [SHARED_MENTOR],
+        id="a-shared-mentor",
+    ),
+    pytest.param(
+        [("M", "P", date(2019, 1, 1), "formal"), ("N", "P", None, "formal")],
+        "admin",
+        False,
+        False,
+        [SHARED_MENTEE],
+        id="a-shared-mentee",
+    ),
     pytest.param([], "admin", True, True, [SAME_DIVISION], id="same-division-with-the-rule-on"),
     pytest.param([], "admin", True, False, [], id="same-division-with-the-rule-off"),
-    pytest.param([("M", "P", None, "formal"), ("P", "Q", None, "formal"), ("Q", "N", None, "formal")], "admin",
-                 False, True, [], id="no-tie"),
-    pytest.param([("M", "N", None, "formal"), ("P", "M", None, "formal"), ("P", "N", None, "formal")], "member",
-                 True, True, [IS_NOMINATOR, MENTORSHIP, SHARED_MENTOR, SAME_DIVISION], id="several-ties"),
+    pytest.param(
+        [("M", "P", None, "formal"), ("P", "Q", None, "formal"), ("Q", "N", None, "formal")],
+        "admin",
+        False,
+        True,
+        [],
+        id="no-tie",
+    ),
+    pytest.param(
+        [("M", "N", None, "formal"), ("P", "M", None, "formal"), ("P", "N", None, "formal")],
+        "member",
+        True,
+        True,
+        [IS_NOMINATOR, MENTORSHIP, SHARED_MENTOR, SAME_DIVISION],
+        id="several-ties",
+    ),
 ]
 
 
@@ -104,8 +156,12 @@ def test_conflicts_come_from_the_mentoring_graph(app, dept, ties, nominator, sam
     with app.app_context():
         world = AwardWorld.build(dept, nominate=False, division_conflicts=division_rule)
         world.to("open")
-        people = {"M": person(dept, "Mo Member", "CARD" if same_division else "NEPH"),
-                  "N": person(dept, "Ned Nominee", "CARD"), "P": person(dept, "Pat Third"), "Q": person(dept, "Quin Fourth")}
+        people = {
+            "M": person(dept, "Mo Member", "CARD" if same_division else "NEPH"),
+            "N": person(dept, "Ned Nominee", "CARD"),
+            "P": person(dept, "Pat Third"),
+            "Q": person(dept, "Quin Fourth"),
+        }
         for mentor, mentee, ended_on, kind in ties:
             mentorship(people[mentor], people[mentee], started_on=date(2015, 1, 1), ended_on=ended_on, kind=kind)
         member = people["M"]
@@ -153,8 +209,9 @@ def test_each_detected_conflict_is_recorded_once(app, dept):
         assert committee.recused(nomination(world, "other_director"), dept.ids["award_committee"]) == [MENTORSHIP]
         assert committee.record_recusals(world.cycle, at(REVIEW)) == 1
         assert committee.record_recusals(world.cycle, at(REVIEW)) == 0
-        assert recorded(world.cycle_id) == expected + [(other_director, dept.ids["award_committee"], "detected",
-                                                        MENTORSHIP)]
+        assert recorded(world.cycle_id) == expected + [
+            (other_director, dept.ids["award_committee"], "detected", MENTORSHIP)
+        ]
 
         # A member who joins during the review has their conflicts recorded as they join.
         committee.add_member(world.cycle, dept.ids["outsider"], actor(dept, "admin"), at(REVIEW))
@@ -164,13 +221,18 @@ def test_each_detected_conflict_is_recorded_once(app, dept):
 
 # Declared conflicts -------------------------------------------------------------------
 
+
 def test_a_declared_conflict_is_recorded_hides_the_nomination_and_drops_the_members_scores(app, dept):
     with app.app_context():
         world = AwardWorld.build(dept)
         world.to("review")
-        world.score_all({"mentor": {"impact": 5, "commitment": 5, "quality": 4, "citizenship": 4},
-                         "other_mentee": {"impact": 2, "commitment": 3, "quality": 3, "citizenship": 2},
-                         "other_director": {"impact": 3, "commitment": 3, "quality": 3, "citizenship": 3}})
+        world.score_all(
+            {
+                "mentor": {"impact": 5, "commitment": 5, "quality": 4, "citizenship": 4},
+                "other_mentee": {"impact": 2, "commitment": 3, "quality": 3, "citizenship": 2},
+                "other_director": {"impact": 3, "commitment": 3, "quality": 3, "citizenship": 3},
+            }
+        )
         member = dept.ids["award_committee"]
         target = nomination(world, "mentor")
         before = {r.nomination.id: r.row.reviews for r in committee.ranking_rows(world.cycle)}
@@ -182,9 +244,12 @@ def test_a_declared_conflict_is_recorded_hides_the_nomination_and_drops_the_memb
         for blank in ("", "   ", None):
             with pytest.raises(DomainError) as refused:
                 committee.declare(target, actor(dept, "award_committee"), blank, at(REVIEW))
-            assert list(refused.value.errors) == ["reason"] and refused.value.errors["reason"][0].startswith("is required")
-        assert recorded(world.cycle_id) == [(world.nomination_ids["other_mentee"], dept.ids["other_mentor"], "detected",
-                                             MENTORSHIP)]
+            assert list(refused.value.errors) == ["reason"] and refused.value.errors["reason"][0].startswith(
+                "is required"
+            )
+        assert recorded(world.cycle_id) == [
+            (world.nomination_ids["other_mentee"], dept.ids["other_mentor"], "detected", MENTORSHIP)
+        ]
 
         committee.declare(target, actor(dept, "award_committee"), "  We wrote a grant together.  ", at(REVIEW))
         db.session.commit()
@@ -228,10 +293,12 @@ def test_a_conflict_declared_while_nominations_are_open_does_not_break_withdrawi
         except Conflict:
             return  # refused with a reason the nominator can read: acceptable
         except IntegrityError as error:
-            pytest.fail("withdrawing a nomination a member has declared a conflict with fails in the database "
-                        f"(a 500): {type(error.orig).__name__}. The recusal row references the nomination and "
-                        "recusals are append-only. Fix in committee.declare (refuse while the cycle is scheduled "
-                        "or open, as role_in gives no member role then) or in nominations.withdraw.")
+            pytest.fail(
+                "withdrawing a nomination a member has declared a conflict with fails in the database "
+                f"(a 500): {type(error.orig).__name__}. The recusal row references the nomination and "
+                "recusals are append-only. Fix in committee.declare (refuse while the cycle is scheduled "
+                "or open, as role_in gives no member role then) or in nominations.withdraw."
+            )
         assert removed is True
 
 
@@ -240,8 +307,9 @@ def test_no_declaring_after_the_decision(app, dept):
         world = AwardWorld.build(dept)
         world.to("review")
         world.score_all()
-        committee.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), AFTER_REVIEW,
-                         at(AFTER_REVIEW))
+        committee.decide(
+            world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), AFTER_REVIEW, at(AFTER_REVIEW)
+        )
         db.session.commit()
         world.to("decided")
         with pytest.raises(Conflict) as refused:
@@ -250,6 +318,7 @@ def test_no_declaring_after_the_decision(app, dept):
 
 
 # Scoring --------------------------------------------------------------------------------
+
 
 def test_scoring_is_for_unrecused_members_during_the_review(app, dept):
     with app.app_context():
@@ -269,7 +338,9 @@ def test_scoring_is_for_unrecused_members_during_the_review(app, dept):
                 committee.score(target, actor(dept, role), FULL, "", REVIEW, at(REVIEW))
             assert refused.value.errors == {"scores": ["committee members only"]}
         with pytest.raises(Forbidden) as refused:
-            committee.score(nomination(world, "other_mentee"), actor(dept, "other_mentor"), FULL, "", REVIEW, at(REVIEW))
+            committee.score(
+                nomination(world, "other_mentee"), actor(dept, "other_mentor"), FULL, "", REVIEW, at(REVIEW)
+            )
         assert refused.value.errors == {"scores": ["you are recused"]}
         assert committee.score(target, member, FULL, "", REVIEW_ENDS, at(REVIEW_ENDS)).revision == 1  # the last day
         with pytest.raises(Conflict) as refused:  # the day after, before the job moves the cycle on
@@ -279,31 +350,44 @@ def test_scoring_is_for_unrecused_members_during_the_review(app, dept):
         assert json.loads(committee.own_scores(target.id, dept.ids["award_committee"]).scores) == FULL
 
 
-@pytest.mark.parametrize(("values", "comment", "errors"), [
-    ({"impact": 5, "commitment": 5, "quality": 5}, "", {"scores.citizenship": ["is required (Mentoring citizenship)"]}),
-    ({**FULL, "impact": None}, "", {"scores.impact": ["is required (Impact on mentees' careers)"]}),
-    ({**FULL, "charm": 5}, "", {"scores.charm": ["is not a criterion of this award's rubric"]}),
-    ({**FULL, "impact": 6}, "", {"scores.impact": ["must be a whole number from 1 to 5"]}),
-    ({**FULL, "quality": 0}, "", {"scores.quality": ["must be a whole number from 1 to 5"]}),
-    ({**FULL, "quality": -3}, "", {"scores.quality": ["must be a whole number from 1 to 5"]}),
-    ({**FULL, "commitment": True}, "", {"scores.commitment": ["must be a whole number from 1 to 5"]}),
-    ({**FULL, "commitment": 3.5}, "", {"scores.commitment": ["must be a whole number from 1 to 5"]}),
-    ({**FULL, "commitment": "3"}, "", {"scores.commitment": ["must be a whole number from 1 to 5"]}),
-    ([4, 4, 4, 4], "", {"scores": ["must map each criterion to a score"]}),
-    (FULL, 42, {"comment": ["must be text"]}),
-    (FULL, "c" * 4001, {"comment": ["must be at most 4000 characters"]}),
-    ({"impact": 9, "quality": 4, "citizenship": 4, "charm": 1}, "", {
-        "scores.charm": ["is not a criterion of this award's rubric"],
-        "scores.impact": ["must be a whole number from 1 to 5"],
-        "scores.commitment": ["is required (Sustained commitment)"]}),
-])
+@pytest.mark.parametrize(
+    ("values", "comment", "errors"),
+    [
+        (
+            {"impact": 5, "commitment": 5, "quality": 5},
+            "",
+            {"scores.citizenship": ["is required (Mentoring citizenship)"]},
+        ),
+        ({**FULL, "impact": None}, "", {"scores.impact": ["is required (Impact on mentees' careers)"]}),
+        ({**FULL, "charm": 5}, "", {"scores.charm": ["is not a criterion of this award's rubric"]}),
+        ({**FULL, "impact": 6}, "", {"scores.impact": ["must be a whole number from 1 to 5"]}),
+        ({**FULL, "quality": 0}, "", {"scores.quality": ["must be a whole number from 1 to 5"]}),
+        ({**FULL, "quality": -3}, "", {"scores.quality": ["must be a whole number from 1 to 5"]}),
+        ({**FULL, "commitment": True}, "", {"scores.commitment": ["must be a whole number from 1 to 5"]}),
+        ({**FULL, "commitment": 3.5}, "", {"scores.commitment": ["must be a whole number from 1 to 5"]}),
+        ({**FULL, "commitment": "3"}, "", {"scores.commitment": ["must be a whole number from 1 to 5"]}),
+        ([4, 4, 4, 4], "", {"scores": ["must map each criterion to a score"]}),
+        (FULL, 42, {"comment": ["must be text"]}),
+        (FULL, "c" * 4001, {"comment": ["must be at most 4000 characters"]}),
+        (
+            {"impact": 9, "quality": 4, "citizenship": 4, "charm": 1},
+            "",
+            {
+                "scores.charm": ["is not a criterion of this award's rubric"],
+                "scores.impact": ["must be a whole number from 1 to 5"],
+                "scores.commitment": ["is required (Sustained commitment)"],
+            },
+        ),
+    ],
+)
 def test_bad_scores_are_refused_naming_each_criterion(app, dept, values, comment, errors):
     with app.app_context():
         world = AwardWorld.build(dept)
         world.to("review")
         with pytest.raises(DomainError) as refused:
-            committee.score(nomination(world, "mentor"), actor(dept, "award_committee"), values, comment, REVIEW,
-                            at(REVIEW))
+            committee.score(
+                nomination(world, "mentor"), actor(dept, "award_committee"), values, comment, REVIEW, at(REVIEW)
+            )
         assert refused.value.status == 422
         assert refused.value.errors == errors
         assert db.session.scalar(select(func.count()).select_from(ScoreSet)) == 0
@@ -319,8 +403,9 @@ def test_a_changed_score_set_keeps_its_history(app, dept):
         changed = {**FULL, "impact": 5}
         assert committee.score(target, member, changed, "Solid, on reflection more.", day2, at(day2)).id == first.id
         # The same values and comment again change nothing and add no revision.
-        same = committee.score(target, member, dict(reversed(list(changed.items()))), "  Solid, on reflection more. ",
-                               day3, at(day3))
+        same = committee.score(
+            target, member, dict(reversed(list(changed.items()))), "  Solid, on reflection more. ", day3, at(day3)
+        )
         assert (same.revision, same.updated_at) == (2, at(day2))
         committee.score(target, member, changed, "Comment only changes.", day3, at(day3))
         db.session.commit()
@@ -332,19 +417,26 @@ def test_a_changed_score_set_keeps_its_history(app, dept):
         ]
         current = committee.own_scores(target.id, dept.ids["award_committee"])
         assert (current.revision, json.loads(current.scores), current.comment, current.created_at) == (
-            3, changed, "Comment only changes.", at(REVIEW))
+            3,
+            changed,
+            "Comment only changes.",
+            at(REVIEW),
+        )
         assert db.session.scalar(select(func.count()).select_from(ScoreSet)) == 1
 
 
 # The ranking, against a reference computed here ------------------------------------------
 
-def reference(cycle_id: int, weights: list[tuple[str, float]],
-              without: frozenset[int] = frozenset()) -> list[tuple[int, float | None, float | None, int, float | None]]:
+
+def reference(
+    cycle_id: int, weights: list[tuple[str, float]], without: frozenset[int] = frozenset()
+) -> list[tuple[int, float | None, float | None, int, float | None]]:
     """(nomination id, raw mean, normalised mean, reviews, spread) in ranking order, from the
     stored score sets minus the recorded recusals, by the rules in ranking's docstring;
     ``without``: nominations left out as if they did not exist (a recused reader's view)."""
-    nomination_ids = [n for n in db.session.scalars(select(Nomination.id).where(Nomination.cycle_id == cycle_id))
-                      if n not in without]
+    nomination_ids = [
+        n for n in db.session.scalars(select(Nomination.id).where(Nomination.cycle_id == cycle_id)) if n not in without
+    ]
     excluded = {(r.nomination_id, r.member_id) for r in committee.recusals(cycle_id)}
     total = sum(Fraction(w) for _, w in weights)
     by_member: dict[int, dict[int, float]] = defaultdict(dict)
@@ -362,8 +454,11 @@ def reference(cycle_id: int, weights: list[tuple[str, float]],
         for nomination_id, value in scored.items():
             raw[nomination_id].append(value)
             zs[nomination_id].append(0.0 if sd == 0 else (value - mean) / sd)
-    rows = [(n, statistics.fmean(raw[n]), statistics.fmean(zs[n]), len(raw[n]), statistics.pstdev(raw[n]))
-            for n in nomination_ids if raw[n]]
+    rows = [
+        (n, statistics.fmean(raw[n]), statistics.fmean(zs[n]), len(raw[n]), statistics.pstdev(raw[n]))
+        for n in nomination_ids
+        if raw[n]
+    ]
     rows.sort(key=lambda r: (-round(r[2], 9), -round(r[1], 9), -r[3], r[0]))
     return rows + [(n, None, None, 0, None) for n in sorted(nomination_ids) if not raw[n]]
 
@@ -382,17 +477,27 @@ def assert_matches_reference(world: AwardWorld, rows, without: frozenset[int] = 
                 assert abs(value - want) <= 1e-9, (nomination_id, value, want)
 
 
-WEIGHTED = {"low": 0, "high": 10, "criteria": [
-    {"id": "reach", "name": "Reach", "weight": 3}, {"id": "depth", "name": "Depth", "weight": 2},
-    {"id": "care", "name": "Care", "weight": 1.5}]}
+WEIGHTED = {
+    "low": 0,
+    "high": 10,
+    "criteria": [
+        {"id": "reach", "name": "Reach", "weight": 3},
+        {"id": "depth", "name": "Depth", "weight": 2},
+        {"id": "care", "name": "Care", "weight": 1.5},
+    ],
+}
 
 
 @pytest.mark.parametrize(("rubric", "seed"), [(None, 5), (WEIGHTED, 11), (WEIGHTED, 2026)])
 def test_the_ranking_agrees_with_a_reference_computation_on_random_scores(app, dept, rubric, seed):
     with app.app_context():
         world = AwardWorld.build(dept, **({"rubric": rubric} if rubric else {}))
-        extra = [nominations.nominate(world.cycle, person(dept, f"Nominee {n}", "CARD"), "Strong.",
-                                      actor(dept, "outsider"), OPEN, at(OPEN)).id for n in range(5)]
+        extra = [
+            nominations.nominate(
+                world.cycle, person(dept, f"Nominee {n}", "CARD"), "Strong.", actor(dept, "outsider"), OPEN, at(OPEN)
+            ).id
+            for n in range(5)
+        ]
         members = [dept.ids[role] for role in ("award_committee", "other_mentor", "director")]
         for n in range(5):
             members.append(person(dept, f"Member {n}"))
@@ -413,14 +518,18 @@ def test_the_ranking_agrees_with_a_reference_computation_on_random_scores(app, d
                     continue
                 if member not in (solo, flat, members[5]) and rng.random() < 0.2:
                     continue
-                values = ({c.id: text.low + 1 for c in text.criteria} if member == flat
-                          else {c.id: rng.randint(text.low, text.high) for c in text.criteria})
+                values = (
+                    {c.id: text.low + 1 for c in text.criteria}
+                    if member == flat
+                    else {c.id: rng.randint(text.low, text.high) for c in text.criteria}
+                )
                 committee.score(target, load_actor(member), values, "", REVIEW, at(REVIEW))
         db.session.commit()
         # A member who declares a conflict after scoring no longer counts for that nomination.
         assert committee.own_scores(nomination_ids[1], members[5]) is not None
-        committee.declare(db.session.get(Nomination, nomination_ids[1]), load_actor(members[5]), "A co-author.",
-                          at(REVIEW))
+        committee.declare(
+            db.session.get(Nomination, nomination_ids[1]), load_actor(members[5]), "A co-author.", at(REVIEW)
+        )
         db.session.commit()
 
         rows = committee.ranking_rows(world.cycle)
@@ -451,9 +560,11 @@ def test_who_sees_the_ranking_and_when(app, dept):
 
 # The decision ------------------------------------------------------------------------
 
-SCORES = {"mentor": {"impact": 5, "commitment": 5, "quality": 4, "citizenship": 4},
-          "other_director": {"impact": 3, "commitment": 3, "quality": 3, "citizenship": 3},
-          "other_mentee": {"impact": 2, "commitment": 3, "quality": 3, "citizenship": 2}}
+SCORES = {
+    "mentor": {"impact": 5, "commitment": 5, "quality": 4, "citizenship": 4},
+    "other_director": {"impact": 3, "commitment": 3, "quality": 3, "citizenship": 3},
+    "other_mentee": {"impact": 2, "commitment": 3, "quality": 3, "citizenship": 2},
+}
 
 
 def reviewed(dept, **settings) -> tuple[AwardWorld, list[int]]:
@@ -484,13 +595,16 @@ def test_only_managers_decide_and_only_after_the_review(app, dept):
         assert decide(world, [top]).version == 1
 
 
-@pytest.mark.parametrize(("winners", "errors"), [
-    ([], {"winners": ["must list one or more nomination ids"]}),
-    ("1", {"winners": ["must list one or more nomination ids"]}),
-    ([True], {"winners": ["must list one or more nomination ids"]}),
-    (["1"], {"winners": ["must list one or more nomination ids"]}),
-    ([999_999], {"winners": ["999999 is not a nomination of this cycle"]}),
-])
+@pytest.mark.parametrize(
+    ("winners", "errors"),
+    [
+        ([], {"winners": ["must list one or more nomination ids"]}),
+        ("1", {"winners": ["must list one or more nomination ids"]}),
+        ([True], {"winners": ["must list one or more nomination ids"]}),
+        (["1"], {"winners": ["must list one or more nomination ids"]}),
+        ([999_999], {"winners": ["999999 is not a nomination of this cycle"]}),
+    ],
+)
 def test_the_winners_must_be_nominations_of_the_cycle(app, dept, winners, errors):
     with app.app_context():
         world, _ = reviewed(dept)
@@ -513,14 +627,19 @@ def test_a_winner_outside_the_top_places_needs_a_reason(app, dept):
             with pytest.raises(DomainError) as refused:
                 decide(world, [second], reasons)
             assert refused.value.errors == {
-                f"reasons.{second}": ["is required: the ranking placed this nominee 2, outside the top 1"]}
+                f"reasons.{second}": ["is required: the ranking placed this nominee 2, outside the top 1"]
+            }
         assert committee.decisions(world.cycle_id) == []
 
         first = decide(world, [second], {str(second): " Her letters told more than the scores. "}, note="Unanimous.")
         db.session.commit()
         [winner] = first.winners
         assert (winner.nomination_id, winner.position, winner.ranked_position, winner.reason) == (
-            second, 1, 2, "Her letters told more than the scores.")
+            second,
+            1,
+            2,
+            "Her letters told more than the scores.",
+        )
         assert (first.version, first.note, first.decided_by_id) == (1, "Unanimous.", dept.ids["admin"])
         # Reasons may be keyed by the id as a number, too.
         assert decide(world, [third], {third: "Reconsidered."}).winners[0].reason == "Reconsidered."
@@ -531,11 +650,14 @@ def test_with_two_places_the_top_two_need_no_reason(app, dept):
         world, (top, second, third) = reviewed(dept, winners=2)
         decision = decide(world, [second, top])
         assert [(w.nomination_id, w.position, w.ranked_position, w.reason) for w in decision.winners] == [
-            (second, 1, 2, None), (top, 2, 1, None)]
+            (second, 1, 2, None),
+            (top, 2, 1, None),
+        ]
         with pytest.raises(DomainError) as refused:
             decide(world, [top, third])
-        assert refused.value.errors == {f"reasons.{third}": [
-            "is required: the ranking placed this nominee 3, outside the top 2"]}
+        assert refused.value.errors == {
+            f"reasons.{third}": ["is required: the ranking placed this nominee 3, outside the top 2"]
+        }
         with pytest.raises(DomainError) as refused:
             decide(world, [top, second, third])
         assert refused.value.errors == {"winners": ["must list at most 2 (the award has 2 winners)"]}
@@ -550,9 +672,15 @@ def test_decisions_are_versioned_with_their_ranking_until_the_announcement(app, 
         db.session.commit()
         assert json.loads(first.ranking) == snapshot
         assert json.loads(first.ranking)[0] == {
-            "nomination_id": top, "nominee": "Mentor Person", "position": 1, "reviews": 3, "reviewers": 3,
-            "raw_mean": snapshot[0]["raw_mean"], "normalised_mean": snapshot[0]["normalised_mean"],
-            "spread": snapshot[0]["spread"]}
+            "nomination_id": top,
+            "nominee": "Mentor Person",
+            "position": 1,
+            "reviews": 3,
+            "reviewers": 3,
+            "raw_mean": snapshot[0]["raw_mean"],
+            "normalised_mean": snapshot[0]["normalised_mean"],
+            "spread": snapshot[0]["spread"],
+        }
         assert world.cycle.phase == "review"  # before the decision date the cycle waits for it
         decide(world, [second], {str(second): "Second thoughts."}, day=AFTER_REVIEW + timedelta(days=1))
         db.session.commit()
@@ -562,7 +690,10 @@ def test_decisions_are_versioned_with_their_ranking_until_the_announcement(app, 
         assert [d.version for d in committee.decisions(world.cycle_id)] == [1, 2, 3]
         assert cycles.latest_decision(world.cycle_id).id == third.id
         assert [[w.nomination_id for w in d.winners] for d in committee.decisions(world.cycle_id)] == [
-            [top], [second], [top]]
+            [top],
+            [second],
+            [top],
+        ]
         assert db.session.scalar(select(func.count()).select_from(DecisionWinner)) == 3
         assert all(json.loads(d.ranking) == snapshot for d in db.session.scalars(select(Decision)))
 

@@ -22,7 +22,8 @@ from recognition.awards.models import Cycle, CycleTransition
 from recognition.clock import utcnow
 from recognition.extensions import db
 from recognition.outbox import OutboxMessage
-from recognition.scheduler import jobs, runner as scheduler_runner
+from recognition.scheduler import jobs
+from recognition.scheduler import runner as scheduler_runner
 from tests.support.awards import DAYS, AwardWorld, at
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -35,8 +36,12 @@ def new_award(slug: str, schedule: dict[str, str]):
 
 
 def phases(cycle_id: int) -> list[tuple[str, date]]:
-    return [(t.phase, t.effective_on) for t in db.session.scalars(
-        select(CycleTransition).where(CycleTransition.cycle_id == cycle_id).order_by(CycleTransition.id))]
+    return [
+        (t.phase, t.effective_on)
+        for t in db.session.scalars(
+            select(CycleTransition).where(CycleTransition.cycle_id == cycle_id).order_by(CycleTransition.id)
+        )
+    ]
 
 
 def fire_times(app, start: datetime, until: datetime) -> list[datetime]:
@@ -60,15 +65,19 @@ def test_the_award_jobs_are_registered_outside_the_hours_daylight_saving_moves()
 
 # Daylight saving: 8 March 2026 (clocks forward) and 1 November 2026 (clocks back) --------
 
-@pytest.mark.parametrize("change, schedule, trigger, utc_hours", [
-    # 05:00 local: EST (UTC-5) on 7 March, EDT (UTC-4) on 8 March.
-    (date(2026, 3, 8), ("03-08", "03-20", "04-30", "05-10", "05-20"), None, [10, 9]),
-    # 05:00 local: EDT on 31 October, EST on 1 November.
-    (date(2026, 11, 1), ("11-01", "11-15", "11-30", "12-10", "12-20"), None, [9, 10]),
-    # 23:30 local is already the next day in UTC: the run is for the local date.
-    (date(2026, 3, 8), ("03-08", "03-20", "04-30", "05-10", "05-20"), {"hour": 23, "minute": 30}, [4, 3]),
-    (date(2026, 11, 1), ("11-01", "11-15", "11-30", "12-10", "12-20"), {"hour": 23, "minute": 30}, [3, 4]),
-])
+
+@pytest.mark.parametrize(
+    "change, schedule, trigger, utc_hours",
+    [
+        # 05:00 local: EST (UTC-5) on 7 March, EDT (UTC-4) on 8 March.
+        (date(2026, 3, 8), ("03-08", "03-20", "04-30", "05-10", "05-20"), None, [10, 9]),
+        # 05:00 local: EDT on 31 October, EST on 1 November.
+        (date(2026, 11, 1), ("11-01", "11-15", "11-30", "12-10", "12-20"), None, [9, 10]),
+        # 23:30 local is already the next day in UTC: the run is for the local date.
+        (date(2026, 3, 8), ("03-08", "03-20", "04-30", "05-10", "05-20"), {"hour": 23, "minute": 30}, [4, 3]),
+        (date(2026, 11, 1), ("11-01", "11-15", "11-30", "12-10", "12-20"), {"hour": 23, "minute": 30}, [3, 4]),
+    ],
+)
 def test_the_run_on_a_daylight_saving_day_is_for_that_local_date(app, dept, change, schedule, trigger, utc_hours):
     if trigger:
         app.config["SCHEDULER_TRIGGERS"] = {"award_cycles": trigger}
@@ -93,6 +102,7 @@ def test_the_run_on_a_daylight_saving_day_is_for_that_local_date(app, dept, chan
 
 
 # Catch-up on start ---------------------------------------------------------------------------
+
 
 @contextmanager
 def scheduler_on(app, start: bool = True):
@@ -122,16 +132,29 @@ def test_a_run_missed_while_no_scheduler_ran_moves_the_cycle_once_on_start(app, 
             done.set()
 
     real = jobs.JOBS["award_cycles"]
-    monkeypatch.setattr(jobs, "JOBS", {"award_cycles": jobs.Job("award_cycles", counted, real.trigger, real.description)})
+    monkeypatch.setattr(
+        jobs, "JOBS", {"award_cycles": jobs.Job("award_cycles", counted, real.trigger, real.description)}
+    )
     now = utcnow().replace(tzinfo=UTC).astimezone(TORONTO)
     last_due = now.date() if now.time() >= clock_time(5) else now.date() - timedelta(days=1)
     opens, closes = last_due - timedelta(days=9), last_due - timedelta(days=6)
     with app.app_context():
-        made = new_award("catch-up-award", {"opens": "01-01", "closes": "01-02", "review_ends": "12-29",
-                                            "decision": "12-30", "announcement": "12-31"})
-        cycle = cycles.create_cycle(made, last_due.year, at(opens - timedelta(days=30)), dates={
-            "opens_on": opens, "closes_on": closes, "review_ends_on": last_due + timedelta(days=10),
-            "decision_on": last_due + timedelta(days=15), "announce_on": last_due + timedelta(days=20)})
+        made = new_award(
+            "catch-up-award",
+            {"opens": "01-01", "closes": "01-02", "review_ends": "12-29", "decision": "12-30", "announcement": "12-31"},
+        )
+        cycle = cycles.create_cycle(
+            made,
+            last_due.year,
+            at(opens - timedelta(days=30)),
+            dates={
+                "opens_on": opens,
+                "closes_on": closes,
+                "review_ends_on": last_due + timedelta(days=10),
+                "decision_on": last_due + timedelta(days=15),
+                "announce_on": last_due + timedelta(days=20),
+            },
+        )
         # A member, so entering review queues an assignment (its review has not ended yet).
         committee.add_member(cycle, dept.ids["award_committee"], COMMAND_LINE, at(opens - timedelta(days=30)))
         db.session.commit()
@@ -148,15 +171,18 @@ def test_a_run_missed_while_no_scheduler_ran_moves_the_cycle_once_on_start(app, 
     with app.app_context():
         review_day = min(closes + timedelta(days=4), last_due + timedelta(days=10))
         assert phases(cycle_id) == [("open", opens), ("closed", closes + timedelta(days=1)), ("review", review_day)]
-        queued = db.session.execute(select(OutboxMessage.key, OutboxMessage.sent_at)
-                                    .where(OutboxMessage.key.like(f"award:{cycle_id}:%"))).all()
-        assert [key for key, _ in queued] == [f"award:{cycle_id}:committee:{dept.ids['award_committee']}"], \
+        queued = db.session.execute(
+            select(OutboxMessage.key, OutboxMessage.sent_at).where(OutboxMessage.key.like(f"award:{cycle_id}:%"))
+        ).all()
+        assert [key for key, _ in queued] == [f"award:{cycle_id}:committee:{dept.ids['award_committee']}"], (
             "a catch-up after nominations closed sends no call for nominations, only the committee's assignment"
+        )
         assert all(sent_at for _, sent_at in queued), "the job delivers what the cycle queued"
     assert scheduler_runner.stored_jobs(app)["award_cycles"].next_run_time > now
 
 
 # By hand ---------------------------------------------------------------------------------------
+
 
 def test_scheduler_run_award_cycles_for_a_date_moves_the_cycle_and_says_so(app, dept, runner, instance_path):
     with app.app_context():

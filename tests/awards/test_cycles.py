@@ -23,8 +23,17 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from recognition.awards import announce, committee, cycles, definitions, nominations, notices
-from recognition.awards.models import (AWARD_TABLES, Award, Cycle, CycleDateChange, CycleTransition, Decision,
-                                       Grant, Nomination, Recusal)
+from recognition.awards.models import (
+    AWARD_TABLES,
+    Award,
+    Cycle,
+    CycleDateChange,
+    CycleTransition,
+    Decision,
+    Grant,
+    Nomination,
+    Recusal,
+)
 from recognition.errors import Conflict, DomainError
 from recognition.extensions import db
 from recognition.ledger import service as ledger
@@ -38,6 +47,7 @@ JUNE = date(YEAR, 6, 1)  # after every date of the 2026 cycle
 
 # Small builders --------------------------------------------------------------------------
 
+
 def run(day: date, now: datetime | None = None) -> str:
     """One run of the cycle job for ``day``, committed as the scheduler commits it."""
     summary = cycles.advance_all(day, now or at(day))
@@ -46,8 +56,9 @@ def run(day: date, now: datetime | None = None) -> str:
 
 
 def award(slug: str, **settings) -> Award:
-    made = definitions.create({"slug": slug, "name": slug.replace("-", " ").title(), **SCHEDULE, **settings},
-                              at(DAYS["scheduled"]))
+    made = definitions.create(
+        {"slug": slug, "name": slug.replace("-", " ").title(), **SCHEDULE, **settings}, at(DAYS["scheduled"])
+    )
     db.session.commit()
     return made
 
@@ -58,8 +69,12 @@ def cycle_of(award_id: int, year: int = YEAR) -> Cycle | None:
 
 def moves(cycle_id: int) -> list[tuple[str, date, str]]:
     """The cycle's transitions, oldest first: (phase, effective_on, source)."""
-    return [(t.phase, t.effective_on, t.source) for t in db.session.scalars(
-        select(CycleTransition).where(CycleTransition.cycle_id == cycle_id).order_by(CycleTransition.id))]
+    return [
+        (t.phase, t.effective_on, t.source)
+        for t in db.session.scalars(
+            select(CycleTransition).where(CycleTransition.cycle_id == cycle_id).order_by(CycleTransition.id)
+        )
+    ]
 
 
 def outbox_keys(pattern: str) -> list[str]:
@@ -67,8 +82,9 @@ def outbox_keys(pattern: str) -> list[str]:
 
 
 def decide(world: AwardWorld, day: date, winner: str = "mentor"):
-    decision = committee.decide(world.cycle, [world.nomination_ids[winner]], {}, "", actor(world.dept, "admin"),
-                                day, at(day))
+    decision = committee.decide(
+        world.cycle, [world.nomination_ids[winner]], {}, "", actor(world.dept, "admin"), day, at(day)
+    )
     db.session.commit()
     return decision
 
@@ -94,11 +110,20 @@ def refusal(error_type, call, *args, **kwargs) -> DomainError:
 
 # Creating cycles -------------------------------------------------------------------------
 
+
 def test_each_active_award_gets_one_cycle_a_year_with_its_schedules_dates(app, dept):
     with app.app_context():
         department = award("teaching-mentor")
-        division = award("cardiology-mentor", level="division", division_id=dept.divisions["CARD"], opens="01-15",
-                         closes="02-20", review_ends="03-10", decision="03-20", announcement="04-01")
+        division = award(
+            "cardiology-mentor",
+            level="division",
+            division_id=dept.divisions["CARD"],
+            opens="01-15",
+            closes="02-20",
+            review_ends="03-10",
+            decision="03-20",
+            announcement="04-01",
+        )
         retired = award("retired-award", active=False)
 
         made = cycles.ensure_cycles(DAYS["scheduled"], at(DAYS["scheduled"]))
@@ -106,12 +131,20 @@ def test_each_active_award_gets_one_cycle_a_year_with_its_schedules_dates(app, d
 
         assert sorted(c.award_id for c in made) == [department.id, division.id]
         first = cycle_of(department.id)
-        assert (first.phase, first.opens_on, first.closes_on, first.review_ends_on, first.decision_on,
-                first.announce_on) == ("scheduled", date(2026, 2, 1), date(2026, 3, 15), date(2026, 4, 15),
-                                       date(2026, 4, 30), date(2026, 5, 15))
+        assert (
+            first.phase,
+            first.opens_on,
+            first.closes_on,
+            first.review_ends_on,
+            first.decision_on,
+            first.announce_on,
+        ) == ("scheduled", date(2026, 2, 1), date(2026, 3, 15), date(2026, 4, 15), date(2026, 4, 30), date(2026, 5, 15))
         second = cycle_of(division.id)
-        assert (second.opens_on, second.closes_on, second.announce_on) == (date(2026, 1, 15), date(2026, 2, 20),
-                                                                           date(2026, 4, 1))
+        assert (second.opens_on, second.closes_on, second.announce_on) == (
+            date(2026, 1, 15),
+            date(2026, 2, 20),
+            date(2026, 4, 1),
+        )
         assert cycle_of(retired.id) is None, "an inactive award must not get a cycle"
         assert cycles.ensure_cycles(DAYS["scheduled"] + timedelta(days=1), at(DAYS["scheduled"])) == []
         assert db.session.scalar(select(func.count()).select_from(Cycle)) == 2
@@ -119,8 +152,9 @@ def test_each_active_award_gets_one_cycle_a_year_with_its_schedules_dates(app, d
 
 def test_a_29_february_date_is_28_february_in_a_year_without_one(app, dept):
     with app.app_context():
-        leap = award("leap-day-award", opens="02-01", closes="02-29", review_ends="03-31", decision="04-10",
-                     announcement="04-20")
+        leap = award(
+            "leap-day-award", opens="02-01", closes="02-29", review_ends="03-31", decision="04-10", announcement="04-20"
+        )
         run(date(2026, 1, 5))
         run(date(2028, 1, 5))
         assert cycle_of(leap.id, 2026).closes_on == date(2026, 2, 28)
@@ -147,6 +181,7 @@ def test_an_award_made_on_its_closing_day_still_gets_that_years_cycle(app, dept)
 
 # One phase per date ----------------------------------------------------------------------
 
+
 def test_each_date_moves_the_cycle_one_phase_and_the_day_before_moves_none(app, dept):
     with app.app_context():
         world = AwardWorld.build(dept, nominate=False)
@@ -154,13 +189,26 @@ def test_each_date_moves_the_cycle_one_phase_and_the_day_before_moves_none(app, 
         for phase in cycles.PHASES[1:]:
             day = DAYS[phase]
             if phase == "closed":  # someone to score and decide on
-                nominations.nominate(world.cycle, dept.ids["mentor"], "Generous.", actor(dept, "promotion_committee"),
-                                     DAYS["open"], at(DAYS["open"]))
+                nominations.nominate(
+                    world.cycle,
+                    dept.ids["mentor"],
+                    "Generous.",
+                    actor(dept, "promotion_committee"),
+                    DAYS["open"],
+                    at(DAYS["open"]),
+                )
                 db.session.commit()
             if phase == "decided":
                 unreviewed = {str(n): "Nobody scored in this walk through the dates." for n in world_nominations(world)}
-                committee.decide(world.cycle, list(world_nominations(world)), unreviewed, "", admin, date(2026, 4, 20),
-                                 at(date(2026, 4, 20)))
+                committee.decide(
+                    world.cycle,
+                    list(world_nominations(world)),
+                    unreviewed,
+                    "",
+                    admin,
+                    date(2026, 4, 20),
+                    at(date(2026, 4, 20)),
+                )
                 db.session.commit()
             before = world.cycle.phase
             summary = run(day - timedelta(days=1))
@@ -186,10 +234,15 @@ def test_the_same_day_twice_changes_nothing_the_second_time(app, dept):
             transitions, grants = len(moves(world.cycle_id)), db.session.scalar(select(func.count()).select_from(Grant))
             assert run(DAYS[phase]) == "no award cycle changed", phase
             assert len(moves(world.cycle_id)) == transitions
-            assert db.session.scalar(select(func.count()).select_from(Grant)) == grants == (1 if phase == "announced" else 0)
+            assert (
+                db.session.scalar(select(func.count()).select_from(Grant))
+                == grants
+                == (1 if phase == "announced" else 0)
+            )
 
 
 # Catch-up after downtime -------------------------------------------------------------------
+
 
 def test_a_scheduler_down_since_nominations_opened_catches_up_in_one_run_and_waits_for_the_decision(app, dept):
     """Down from the day nominations opened to June: one run enters closed and review, in
@@ -199,12 +252,19 @@ def test_a_scheduler_down_since_nominations_opened_catches_up_in_one_run_and_wai
 
         summary = run(JUNE)
 
-        assert summary == ("mentor-of-the-year 2026 → closed; mentor-of-the-year 2026 → review; "
-                           "mentor-of-the-year 2026: 1 reminder queued")
-        assert moves(world.cycle_id) == [("open", date(2026, 2, 1), "schedule"), ("closed", date(2026, 3, 16), "schedule"),
-                                         ("review", date(2026, 3, 19), "schedule")]
+        assert summary == (
+            "mentor-of-the-year 2026 → closed; mentor-of-the-year 2026 → review; "
+            "mentor-of-the-year 2026: 1 reminder queued"
+        )
+        assert moves(world.cycle_id) == [
+            ("open", date(2026, 2, 1), "schedule"),
+            ("closed", date(2026, 3, 16), "schedule"),
+            ("review", date(2026, 3, 19), "schedule"),
+        ]
         assert world.cycle.phase == "review"
-        assert outbox_keys(f"award:{world.cycle_id}:overdue:%") == [f"award:{world.cycle_id}:overdue:{dept.ids['admin']}"]
+        assert outbox_keys(f"award:{world.cycle_id}:overdue:%") == [
+            f"award:{world.cycle_id}:overdue:{dept.ids['admin']}"
+        ]
 
 
 def test_a_cycle_without_nominations_runs_to_its_end_with_no_award(app, dept):
@@ -215,13 +275,18 @@ def test_a_cycle_without_nominations_runs_to_its_end_with_no_award(app, dept):
 
         summary = run(JUNE)
 
-        assert summary.startswith("mentor-of-the-year 2026 → open; mentor-of-the-year 2026 → closed; "
-                                  "mentor-of-the-year 2026 → review; mentor-of-the-year 2026 → decided; "
-                                  "mentor-of-the-year 2026 → announced")
+        assert summary.startswith(
+            "mentor-of-the-year 2026 → open; mentor-of-the-year 2026 → closed; "
+            "mentor-of-the-year 2026 → review; mentor-of-the-year 2026 → decided; "
+            "mentor-of-the-year 2026 → announced"
+        )
         assert [phase for phase, _, _ in moves(world.cycle_id)] == ["open", "closed", "review", "decided", "announced"]
         assert db.session.scalar(select(func.count()).select_from(Grant)) == 0
-        result = db.session.scalar(select(OutboxMessage).where(
-            OutboxMessage.key == f"award:{world.cycle_id}:result:{dept.ids['award_committee']}"))
+        result = db.session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.key == f"award:{world.cycle_id}:result:{dept.ids['award_committee']}"
+            )
+        )
         assert "no award this year (no nominations were received)" in result.body
         assert outbox_keys(f"award:{world.cycle_id}:call:%") == []  # its deadline had passed when the run came
 
@@ -234,8 +299,10 @@ def test_a_scheduler_down_over_the_decision_and_announcement_catches_both_up_in_
         summary = run(JUNE)
 
         assert summary == "mentor-of-the-year 2026 → decided; mentor-of-the-year 2026 → announced"
-        assert moves(world.cycle_id)[-2:] == [("decided", date(2026, 4, 30), "schedule"),
-                                              ("announced", date(2026, 5, 15), "schedule")]
+        assert moves(world.cycle_id)[-2:] == [
+            ("decided", date(2026, 4, 30), "schedule"),
+            ("announced", date(2026, 5, 15), "schedule"),
+        ]
         grant = db.session.scalars(select(Grant)).one()
         assert (grant.person_id, grant.awarded_on) == (dept.ids["mentor"], date(2026, 5, 15))
         assert db.session.get(LedgerEntry, grant.ledger_entry_id).occurred_on == date(2026, 5, 15)
@@ -260,7 +327,8 @@ def test_a_catch_up_past_the_closing_date_sends_no_call_for_nominations(app, dep
         calls = outbox_keys(f"award:{world.cycle_id}:call:%")
         assert calls == [], (
             f"a run on {JUNE} (nominations closed on 2026-03-15) queued {len(calls)} calls for nominations "
-            "saying they are open until 15 March 2026")
+            "saying they are open until 15 March 2026"
+        )
 
 
 def test_a_catch_up_while_nominations_are_still_open_sends_the_call(app, dept):
@@ -272,6 +340,7 @@ def test_a_catch_up_while_nominations_are_still_open_sends_the_call(app, dept):
 
 
 # The decision ------------------------------------------------------------------------------
+
 
 def test_the_cycle_stays_in_review_until_winners_are_recorded_and_managers_hear_once(app, dept):
     with app.app_context():
@@ -303,8 +372,11 @@ def test_winners_recorded_after_the_decision_date_move_the_cycle_at_once(app, de
         decide(world, late)
 
         assert world.cycle.phase == "decided"
-        last = db.session.scalars(select(CycleTransition).where(CycleTransition.cycle_id == world.cycle_id)
-                                  .order_by(CycleTransition.id.desc())).first()
+        last = db.session.scalars(
+            select(CycleTransition)
+            .where(CycleTransition.cycle_id == world.cycle_id)
+            .order_by(CycleTransition.id.desc())
+        ).first()
         assert (last.phase, last.effective_on, last.source, last.by_id) == ("decided", late, "admin", dept.ids["admin"])
         assert last.reason
         assert run(late) == "no award cycle changed"
@@ -327,17 +399,27 @@ def test_winners_recorded_after_the_announcement_date_are_announced_no_earlier_t
         grant = db.session.scalars(select(Grant)).one()
         assert announced_on >= decided_on and grant.awarded_on >= decided_on, (
             f"decided on {decided_on}, yet announced (effective_on) on {announced_on} and awarded on "
-            f"{grant.awarded_on}: catch_up dates the announcement by announce_on even when the decision came later")
+            f"{grant.awarded_on}: catch_up dates the announcement by announce_on even when the decision came later"
+        )
 
 
 # Exactly once ------------------------------------------------------------------------------
+
 
 def test_the_database_refuses_a_second_transition_into_the_same_phase(app, dept):
     with app.app_context():
         world = AwardWorld.build(dept)
         run(DAYS["closed"])
-        db.session.add(CycleTransition(cycle_id=world.cycle_id, from_phase="open", phase="closed",
-                                       effective_on=DAYS["closed"], at=at(DAYS["closed"]), source="schedule"))
+        db.session.add(
+            CycleTransition(
+                cycle_id=world.cycle_id,
+                from_phase="open",
+                phase="closed",
+                effective_on=DAYS["closed"],
+                at=at(DAYS["closed"]),
+                source="schedule",
+            )
+        )
         with pytest.raises(IntegrityError, match="(?i)unique|uq_cycle_transitions_once"):
             db.session.flush()
         db.session.rollback()
@@ -414,7 +496,9 @@ def _race(app, day: date, stamps: list[datetime]) -> dict[str, str]:
                 db.session.rollback()
                 outcomes[name] = f"error: {error!r}"
 
-    threads = [threading.Thread(target=scheduler, args=(stamp,), name=f"scheduler-{n}") for n, stamp in enumerate(stamps)]
+    threads = [
+        threading.Thread(target=scheduler, args=(stamp,), name=f"scheduler-{n}") for n, stamp in enumerate(stamps)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -437,10 +521,14 @@ def test_two_schedulers_closing_nominations_at_once_act_once(app, dept, monkeypa
 
     assert sorted(phase for _, phase in entered) == ["closed", "review"], entered
     with app.app_context():
-        transitions = db.session.scalars(select(CycleTransition).where(CycleTransition.cycle_id == world.cycle_id)
-                                         .order_by(CycleTransition.id)).all()
+        transitions = db.session.scalars(
+            select(CycleTransition).where(CycleTransition.cycle_id == world.cycle_id).order_by(CycleTransition.id)
+        ).all()
         assert [(t.phase, t.effective_on) for t in transitions] == [
-            ("open", DAYS["open"]), ("closed", DAYS["closed"]), ("review", DAYS["review"])]
+            ("open", DAYS["open"]),
+            ("closed", DAYS["closed"]),
+            ("review", DAYS["review"]),
+        ]
         closed_at = transitions[1].at
         assert closed_at in stamps
         for nomination in db.session.scalars(select(Nomination)):
@@ -448,10 +536,13 @@ def test_two_schedulers_closing_nominations_at_once_act_once(app, dept, monkeypa
             assert nomination.evidence_frozen_at == closed_at and nominations.evidence_intact(nomination)
         recusals = db.session.scalars(select(Recusal)).all()
         assert [(r.member_id, r.nomination_id) for r in recusals] == [
-            (dept.ids["other_mentor"], world.nomination_ids["other_mentee"])]
+            (dept.ids["other_mentor"], world.nomination_ids["other_mentee"])
+        ]
         added = sorted(set(outbox_keys("award:%")) - before)
-        assert added == sorted(f"award:{world.cycle_id}:committee:{dept.ids[role]}"
-                               for role in ("award_committee", "other_mentor", "director"))
+        assert added == sorted(
+            f"award:{world.cycle_id}:committee:{dept.ids[role]}"
+            for role in ("award_committee", "other_mentor", "director")
+        )
     assert sum(summary.count("→") for summary in outcomes.values()) == 2, outcomes
 
 
@@ -524,14 +615,33 @@ def test_two_scheduler_processes_announcing_at_once_grant_once(app, dept, databa
         world = reviewed(dept)
         decide(world, date(2026, 4, 20))
     gate = str(tmp_path / "go")
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("RECOGNITION_") or key == "RECOGNITION_INSTANCE_PATH"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("RECOGNITION_") or key == "RECOGNITION_INSTANCE_PATH"
+    }
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     day = DAYS["announced"]
-    processes = [subprocess.Popen([sys.executable, "-c", SCHEDULER, database_url, day.isoformat(),
-                                   (at(day) + timedelta(minutes=n)).isoformat(), gate, str(n)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
-                 for n in range(2)]
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                SCHEDULER,
+                database_url,
+                day.isoformat(),
+                (at(day) + timedelta(minutes=n)).isoformat(),
+                gate,
+                str(n),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=env,
+        )
+        for n in range(2)
+    ]
     try:
         deadline = time.monotonic() + 60
         while not all(os.path.exists(f"{gate}.ready{n}") for n in range(2)):
@@ -565,12 +675,21 @@ def test_two_scheduler_processes_announcing_at_once_grant_once(app, dept, databa
 
 # An administrator's changes --------------------------------------------------------------
 
+
 @pytest.mark.parametrize("reason", [None, "", "   "])
 def test_an_admin_advance_needs_a_reason(app, dept, reason):
     with app.app_context():
         world = AwardWorld.build(dept, nominate=False)
-        error = refusal(DomainError, cycles.advance, world.cycle, actor(dept, "admin"), reason, date(2026, 1, 20),
-                        at(date(2026, 1, 20)), from_phase="scheduled")
+        error = refusal(
+            DomainError,
+            cycles.advance,
+            world.cycle,
+            actor(dept, "admin"),
+            reason,
+            date(2026, 1, 20),
+            at(date(2026, 1, 20)),
+            from_phase="scheduled",
+        )
         assert error.status == 422 and list(error.errors) == ["reason"]
         assert world.cycle.phase == "scheduled" and moves(world.cycle_id) == []
 
@@ -579,19 +698,28 @@ def test_an_admin_advance_is_recorded_with_who_and_why_and_does_what_the_phase_d
     with app.app_context():
         world = AwardWorld.build(dept, nominate=False)
         day = date(2026, 1, 20)
-        transition = cycles.advance(world.cycle, actor(dept, "admin"), "  The dean asked to open early.  ", day, at(day),
-                                    from_phase="scheduled")
+        transition = cycles.advance(
+            world.cycle, actor(dept, "admin"), "  The dean asked to open early.  ", day, at(day), from_phase="scheduled"
+        )
         db.session.commit()
 
         assert world.cycle.phase == "open"
-        assert (transition.phase, transition.from_phase, transition.effective_on, transition.at, transition.source,
-                transition.by_id, transition.reason) == ("open", "scheduled", day, at(day), "admin", dept.ids["admin"],
-                                                         "The dean asked to open early.")
+        assert (
+            transition.phase,
+            transition.from_phase,
+            transition.effective_on,
+            transition.at,
+            transition.source,
+            transition.by_id,
+            transition.reason,
+        ) == ("open", "scheduled", day, at(day), "admin", dept.ids["admin"], "The dean asked to open early.")
         assert len(outbox_keys(f"award:{world.cycle_id}:call:%")) == len(dept.ids)
         assert run(DAYS["open"]) == "no award cycle changed"  # the schedule does not open it again
-        assert [item.phase if isinstance(item, CycleTransition) else item.field
-                for item in cycles.history(world.cycle_id)] == ["opens_on", "open"], \
+        assert [
+            item.phase if isinstance(item, CycleTransition) else item.field for item in cycles.history(world.cycle_id)
+        ] == ["opens_on", "open"], (
             "opening early moves the opening date too, with the same reason, before the transition"
+        )
 
 
 def test_nominations_opened_early_by_an_admin_can_be_made_at_once(app, dept):
@@ -599,11 +727,14 @@ def test_nominations_opened_early_by_an_admin_can_be_made_at_once(app, dept):
     with app.app_context():
         world = AwardWorld.build(dept, nominate=False)
         day = date(2026, 1, 20)
-        cycles.advance(world.cycle, actor(dept, "admin"), "Open before the holidays.", day, at(day), from_phase="scheduled")
+        cycles.advance(
+            world.cycle, actor(dept, "admin"), "Open before the holidays.", day, at(day), from_phase="scheduled"
+        )
         db.session.commit()
         assert cycles.is_nominating_open(world.cycle, day), (
             "the cycle is open (by an admin, on 2026-01-20) but is_nominating_open says no until opens_on 2026-02-01, "
-            "so nominate() refuses every nomination")
+            "so nominate() refuses every nomination"
+        )
         nominations.nominate(world.cycle, dept.ids["mentor"], "Generous.", actor(dept, "admin"), day, at(day))
 
 
@@ -611,23 +742,52 @@ def test_an_admin_cannot_advance_to_decided_without_winners_or_past_announced(ap
     with app.app_context():
         world = reviewed(dept)
         admin = actor(dept, "admin")
-        error = refusal(Conflict, cycles.advance, world.cycle, admin, "Hurry.", date(2026, 4, 20), at(date(2026, 4, 20)),
-                        from_phase="review")
+        error = refusal(
+            Conflict,
+            cycles.advance,
+            world.cycle,
+            admin,
+            "Hurry.",
+            date(2026, 4, 20),
+            at(date(2026, 4, 20)),
+            from_phase="review",
+        )
         assert error.errors == {"phase": ["no decision recorded"]}
         decide(world, date(2026, 4, 20))
-        cycles.advance(world.cycle, admin, "Decided early.", date(2026, 4, 20), at(date(2026, 4, 20)), from_phase="review")
-        cycles.advance(world.cycle, admin, "Announce at the retreat.", date(2026, 4, 21), at(date(2026, 4, 21)),
-                       from_phase="decided")
+        cycles.advance(
+            world.cycle, admin, "Decided early.", date(2026, 4, 20), at(date(2026, 4, 20)), from_phase="review"
+        )
+        cycles.advance(
+            world.cycle,
+            admin,
+            "Announce at the retreat.",
+            date(2026, 4, 21),
+            at(date(2026, 4, 21)),
+            from_phase="decided",
+        )
         db.session.commit()
         assert world.cycle.phase == "announced"
         assert db.session.scalars(select(Grant)).one().awarded_on == date(2026, 4, 21)
-        error = refusal(Conflict, cycles.advance, world.cycle, admin, "Again.", date(2026, 4, 22), at(date(2026, 4, 22)),
-                        from_phase="announced")
+        error = refusal(
+            Conflict,
+            cycles.advance,
+            world.cycle,
+            admin,
+            "Again.",
+            date(2026, 4, 22),
+            at(date(2026, 4, 22)),
+            from_phase="announced",
+        )
         assert error.errors == {"phase": ["is announced"]}
 
 
-def _move(world: AwardWorld, field: str, new: date, reason: str | None = "The committee needs more time.",
-          day: date = date(2026, 3, 1)):
+def _move(
+    world: AwardWorld,
+    field: str,
+    new: date,
+    reason: str | None = "The committee needs more time.",
+    day: date = date(2026, 3, 1),
+):
     return cycles.move_date(world.cycle, field, new, actor(world.dept, "admin"), reason, day, at(day))
 
 
@@ -639,8 +799,17 @@ def test_moving_a_date_is_recorded_with_old_new_who_and_why(app, dept):
 
         assert world.cycle.closes_on == date(2026, 3, 22)
         assert (change.field, change.old, change.new, change.reason, change.by_id, change.at) == (
-            "closes_on", date(2026, 3, 15), date(2026, 3, 22), "Spring break.", dept.ids["admin"], at(date(2026, 3, 1)))
-        assert [type(item).__name__ for item in cycles.history(world.cycle_id)] == ["CycleTransition", "CycleDateChange"]
+            "closes_on",
+            date(2026, 3, 15),
+            date(2026, 3, 22),
+            "Spring break.",
+            dept.ids["admin"],
+            at(date(2026, 3, 1)),
+        )
+        assert [type(item).__name__ for item in cycles.history(world.cycle_id)] == [
+            "CycleTransition",
+            "CycleDateChange",
+        ]
         # Extended: still open the day after the old closing day, closed the day after the new one.
         assert "→" not in run(DAYS["closed"])
         assert cycles.is_nominating_open(world.cycle, date(2026, 3, 22))
@@ -692,9 +861,16 @@ def test_a_date_cannot_move_into_the_past_or_out_of_order_or_to_an_unknown_field
 # Append-only ------------------------------------------------------------------------------
 
 # A text column of each table, for an UPDATE that changes nothing (a trigger fires anyway).
-COLUMN = {"cycle_transitions": "reason", "cycle_date_changes": "reason", "recusals": "reason",
-          "score_revisions": "comment", "decisions": "note", "decision_winners": "reason", "award_grants": "code",
-          "award_revocations": "reason"}
+COLUMN = {
+    "cycle_transitions": "reason",
+    "cycle_date_changes": "reason",
+    "recusals": "reason",
+    "score_revisions": "comment",
+    "decisions": "note",
+    "decision_winners": "reason",
+    "award_grants": "code",
+    "award_revocations": "reason",
+}
 
 
 @pytest.fixture
@@ -705,13 +881,18 @@ def full_record(app, dept) -> None:
         world = AwardWorld.build(dept)
         _move(world, "review_ends_on", date(2026, 4, 16), day=date(2026, 2, 10))
         world.to("review")
-        committee.declare(db.session.get(Nomination, world.nomination_ids["other_director"]), actor(dept, "director"),
-                          "We co-authored a paper this year.", at(DAYS["review"]))
+        committee.declare(
+            db.session.get(Nomination, world.nomination_ids["other_director"]),
+            actor(dept, "director"),
+            "We co-authored a paper this year.",
+            at(DAYS["review"]),
+        )
         world.score_all()
         decide(world, date(2026, 4, 20))
         run(DAYS["announced"])
-        announce.revoke(db.session.scalars(select(Grant)).one(), "Awarded in error.", actor(dept, "admin"),
-                        at(date(2026, 6, 1)))
+        announce.revoke(
+            db.session.scalars(select(Grant)).one(), "Awarded in error.", actor(dept, "admin"), at(date(2026, 6, 1))
+        )
         db.session.commit()
         for table in AWARD_TABLES:
             assert db.session.scalar(text(f"SELECT count(*) FROM {table}")) > 0, table
@@ -719,13 +900,26 @@ def full_record(app, dept) -> None:
 
 def _rows(app) -> dict[str, list]:
     with app.app_context():
-        return {table: list(db.session.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all()) for table in AWARD_TABLES}
+        return {
+            table: list(db.session.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all()) for table in AWARD_TABLES
+        }
 
 
 def test_the_append_only_tables_are_the_ones_the_issue_names():
-    assert set(AWARD_TABLES) == set(COLUMN) == {
-        "cycle_transitions", "cycle_date_changes", "recusals", "score_revisions", "decisions", "decision_winners",
-        "award_grants", "award_revocations"}
+    assert (
+        set(AWARD_TABLES)
+        == set(COLUMN)
+        == {
+            "cycle_transitions",
+            "cycle_date_changes",
+            "recusals",
+            "score_revisions",
+            "decisions",
+            "decision_winners",
+            "award_grants",
+            "award_revocations",
+        }
+    )
 
 
 @pytest.mark.parametrize("action", ["update", "delete", "truncate"])

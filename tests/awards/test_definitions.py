@@ -19,19 +19,34 @@ from recognition.extensions import db
 from tests.support.awards import DAYS, SCHEDULE, AwardWorld, at
 
 NOW = at(DAYS["scheduled"])
-RUBRIC = {"low": 0, "high": 10, "criteria": [
-    {"id": "reach", "name": "  Reach  ", "description": " How many mentees. ", "weight": 3},
-    {"id": "depth", "name": "Depth", "weight": 1.5},
-]}
+RUBRIC = {
+    "low": 0,
+    "high": 10,
+    "criteria": [
+        {"id": "reach", "name": "  Reach  ", "description": " How many mentees. ", "weight": 3},
+        {"id": "depth", "name": "Depth", "weight": 1.5},
+    ],
+}
 
 
 def good(**changes) -> dict:
     """Settings that pass every rule; ``changes`` replace (or, with None, drop) fields."""
-    data = {"slug": "early-career", "name": "Early-Career Mentor Award", "description": "For new mentors.",
-            "level": "department", "winners": 2, **SCHEDULE,
-            "eligibility": {"min_years_mentoring": 1, "max_years_on_faculty": 10, "ranks": ["assistant", "lecturer"],
-                            "past_winner_exclusion_years": 5, "min_mentees": 2},
-            "rubric": RUBRIC}
+    data = {
+        "slug": "early-career",
+        "name": "Early-Career Mentor Award",
+        "description": "For new mentors.",
+        "level": "department",
+        "winners": 2,
+        **SCHEDULE,
+        "eligibility": {
+            "min_years_mentoring": 1,
+            "max_years_on_faculty": 10,
+            "ranks": ["assistant", "lecturer"],
+            "past_winner_exclusion_years": 5,
+            "min_mentees": 2,
+        },
+        "rubric": RUBRIC,
+    }
     for key, value in changes.items():
         if value is None:
             data.pop(key, None)
@@ -109,8 +124,11 @@ BAD = [
     ({"eligibility": {"min_mentees": True}}, "eligibility.min_mentees", COUNT.format(0, 500)),
     ({"eligibility": {"min_mentees": 501}}, "eligibility.min_mentees", COUNT.format(0, 500)),
     ({"eligibility": {"max_years_on_faculty": 61}}, "eligibility.max_years_on_faculty", COUNT.format(0, 60)),
-    ({"eligibility": {"past_winner_exclusion_years": -5}}, "eligibility.past_winner_exclusion_years",
-     COUNT.format(0, 60)),
+    (
+        {"eligibility": {"past_winner_exclusion_years": -5}},
+        "eligibility.past_winner_exclusion_years",
+        COUNT.format(0, 60),
+    ),
     ({"eligibility": {"ranks": ["professor"]}}, "eligibility.ranks", RANKS),
     ({"eligibility": {"ranks": ["assistant", "emeritus"]}}, "eligibility.ranks", RANKS),
     ({"eligibility": {"ranks": []}}, "eligibility.ranks", RANKS),
@@ -124,14 +142,26 @@ BAD = [
     ({"rubric": rubric(high=5.5)}, "rubric.high", "must be a whole number from 0 to 100"),
     ({"rubric": rubric(criteria=[])}, "rubric.criteria", "must list 1 to 12 criteria"),
     ({"rubric": {"low": 1, "high": 5}}, "rubric.criteria", "must list 1 to 12 criteria"),
-    ({"rubric": rubric(criteria=[criterion(id=f"c{n}") for n in range(13)])}, "rubric.criteria",
-     "must list 1 to 12 criteria"),
-    ({"rubric": rubric(criteria=[criterion(), criterion(name="Reach again")])}, "rubric.criteria.1.id",
-     "is used by another criterion"),
-    ({"rubric": rubric(criteria=[criterion(id="Reach")])}, "rubric.criteria.0.id",
-     "must be 1 to 40 lower-case letters, digits or underscores, starting with a letter"),
-    ({"rubric": rubric(criteria=[criterion(id="1st")])}, "rubric.criteria.0.id",
-     "must be 1 to 40 lower-case letters, digits or underscores, starting with a letter"),
+    (
+        {"rubric": rubric(criteria=[criterion(id=f"c{n}") for n in range(13)])},
+        "rubric.criteria",
+        "must list 1 to 12 criteria",
+    ),
+    (
+        {"rubric": rubric(criteria=[criterion(), criterion(name="Reach again")])},
+        "rubric.criteria.1.id",
+        "is used by another criterion",
+    ),
+    (
+        {"rubric": rubric(criteria=[criterion(id="Reach")])},
+        "rubric.criteria.0.id",
+        "must be 1 to 40 lower-case letters, digits or underscores, starting with a letter",
+    ),
+    (
+        {"rubric": rubric(criteria=[criterion(id="1st")])},
+        "rubric.criteria.0.id",
+        "must be 1 to 40 lower-case letters, digits or underscores, starting with a letter",
+    ),
     ({"rubric": rubric(criteria=["reach"])}, "rubric.criteria.0", "must be an object with id, name and weight"),
     ({"rubric": rubric(criteria=[criterion(name="  ")])}, "rubric.criteria.0.name", "must be 1 to 120 characters"),
     ({"rubric": rubric(criteria=[criterion(weight=0)])}, "rubric.criteria.0.weight", WEIGHT),
@@ -140,8 +170,11 @@ BAD = [
     ({"rubric": rubric(criteria=[criterion(weight=True)])}, "rubric.criteria.0.weight", WEIGHT),
     ({"rubric": rubric(criteria=[criterion(weight="2")])}, "rubric.criteria.0.weight", WEIGHT),
     ({"rubric": rubric(criteria=[criterion(weight=float("nan"))])}, "rubric.criteria.0.weight", WEIGHT),
-    ({"rubric": rubric(criteria=[criterion(), criterion(id="depth", weight=None)])}, "rubric.criteria.1.weight",
-     WEIGHT),
+    (
+        {"rubric": rubric(criteria=[criterion(), criterion(id="depth", weight=None)])},
+        "rubric.criteria.1.weight",
+        WEIGHT,
+    ),
 ]
 
 
@@ -173,11 +206,24 @@ def test_a_slug_used_by_another_award_is_refused(app, dept):
 def test_every_broken_rule_is_named_at_once(app, dept):
     with app.app_context():
         with pytest.raises(DomainError) as refused:
-            definitions.create(good(slug="x", winners=0, closes="02-30",
-                                    eligibility={"min_mentees": -1, "max_age": 3},
-                                    rubric=rubric(criteria=[criterion(weight=0)])), NOW)
-        assert set(refused.value.errors) == {"slug", "winners", "closes", "eligibility.min_mentees",
-                                             "eligibility.max_age", "rubric.criteria.0.weight"}
+            definitions.create(
+                good(
+                    slug="x",
+                    winners=0,
+                    closes="02-30",
+                    eligibility={"min_mentees": -1, "max_age": 3},
+                    rubric=rubric(criteria=[criterion(weight=0)]),
+                ),
+                NOW,
+            )
+        assert set(refused.value.errors) == {
+            "slug",
+            "winners",
+            "closes",
+            "eligibility.min_mentees",
+            "eligibility.max_age",
+            "rubric.criteria.0.weight",
+        }
         db.session.rollback()
         assert awards() == 0
 
@@ -196,9 +242,11 @@ def test_a_schedule_in_order_only_in_leap_years_is_refused(app, dept):
         try:
             made = cycles.ensure_cycles(date(2026, 1, 5), at(date(2026, 1, 5)))
         except DomainError as error:
-            pytest.fail("definitions.check accepted a schedule (closes 02-28, review_ends 02-29) that is out of "
-                        "order in every non-leap year; the scheduler job then fails creating the cycle: "
-                        f"{error.message}")
+            pytest.fail(
+                "definitions.check accepted a schedule (closes 02-28, review_ends 02-29) that is out of "
+                "order in every non-leap year; the scheduler job then fails creating the cycle: "
+                f"{error.message}"
+            )
         assert made, "the cycle of an award with a schedule the settings accepted was not created"
 
 
@@ -209,25 +257,41 @@ def test_a_good_award_reads_back_as_the_rules_and_the_rubric(app, dept):
         db.session.expunge_all()
         award = definitions.get(award_id)
         assert (award.slug, award.name, award.level, award.division_id, award.winners) == (
-            "early-career", "Early-Career Mentor Award", "department", None, 2)
+            "early-career",
+            "Early-Career Mentor Award",
+            "department",
+            None,
+            2,
+        )
         assert (award.description, award.division_conflicts, award.active) == ("For new mentors.", False, True)
         assert definitions.eligibility(award) == Eligibility(
-            min_years_mentoring=1, min_mentees=2, max_years_on_faculty=10, ranks=("lecturer", "assistant"),
-            past_winner_exclusion_years=5)
+            min_years_mentoring=1,
+            min_mentees=2,
+            max_years_on_faculty=10,
+            ranks=("lecturer", "assistant"),
+            past_winner_exclusion_years=5,
+        )
         assert definitions.rubric(award) == Rubric((Criterion("reach", 3.0), Criterion("depth", 1.5)), 0, 10)
         text = definitions.rubric_text(award)
         assert [(c.id, c.name, c.description, c.weight) for c in text.criteria] == [
-            ("reach", "Reach", "How many mentees.", 3.0), ("depth", "Depth", "", 1.5)]
+            ("reach", "Reach", "How many mentees.", 3.0),
+            ("depth", "Depth", "", 1.5),
+        ]
         assert definitions.schedule(award) == SCHEDULE
         assert definitions.dates(award, 2026) == {
-            "opens": date(2026, 2, 1), "closes": date(2026, 3, 15), "review_ends": date(2026, 4, 15),
-            "decision": date(2026, 4, 30), "announcement": date(2026, 5, 15)}
+            "opens": date(2026, 2, 1),
+            "closes": date(2026, 3, 15),
+            "review_ends": date(2026, 4, 15),
+            "decision": date(2026, 4, 30),
+            "announcement": date(2026, 5, 15),
+        }
 
 
 def test_defaults_are_no_rules_and_the_default_rubric(app, dept):
     with app.app_context():
-        award = definitions.create(good(slug="plain", eligibility=None, rubric=None, winners=None,
-                                        description=None), NOW)
+        award = definitions.create(
+            good(slug="plain", eligibility=None, rubric=None, winners=None, description=None), NOW
+        )
         assert definitions.eligibility(award) == Eligibility()
         assert definitions.rubric_text(award) == definitions.DEFAULT_RUBRIC
         assert (award.winners, award.description) == (1, "")
@@ -235,8 +299,12 @@ def test_defaults_are_no_rules_and_the_default_rubric(app, dept):
 
 def test_a_division_award_names_its_division(app, dept):
     with app.app_context():
-        award = definitions.create(good(slug="cardiology-mentor", level="division",
-                                        division_id=dept.divisions["CARD"], division_conflicts=True), NOW)
+        award = definitions.create(
+            good(
+                slug="cardiology-mentor", level="division", division_id=dept.divisions["CARD"], division_conflicts=True
+            ),
+            NOW,
+        )
         db.session.commit()
         assert (award.level, award.division.name, award.division_conflicts) == ("division", "Cardiology", True)
         with pytest.raises(DomainError) as refused:
@@ -255,7 +323,8 @@ def test_update_checks_only_what_changes_and_stores_nothing_when_refused(app, de
             definitions.update(award, {"winners": 0, "closes": "01-15"})
         assert refused.value.errors == {
             "winners": ["must be a whole number from 1 to 20"],
-            "closes": ["must not be before nominations open (the schedule runs within one calendar year)"]}
+            "closes": ["must not be before nominations open (the schedule runs within one calendar year)"],
+        }
         assert (award.winners, award.closes, award.eligibility, award.rubric) == before
         definitions.update(award, {"name": "Early-Career Mentor Prize", "closes": "03-01"})
         assert (award.name, award.closes, award.opens) == ("Early-Career Mentor Prize", "03-01", "02-01")

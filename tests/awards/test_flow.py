@@ -18,7 +18,9 @@ def test_a_cycle_runs_from_call_to_announcement(app, dept):
     with app.app_context():
         world = AwardWorld.build(dept)
         assert world.cycle.phase == "open"
-        calls = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.key.like(f"award:{world.cycle_id}:call:%"))).all()
+        calls = db.session.scalars(
+            db.select(OutboxMessage).where(OutboxMessage.key.like(f"award:{world.cycle_id}:call:%"))
+        ).all()
         assert len(calls) == len(dept.ids)
 
         world.to("closed")
@@ -30,9 +32,13 @@ def test_a_cycle_runs_from_call_to_announcement(app, dept):
         assert (dept.ids["other_mentor"], world.nomination_ids["other_mentee"]) in recused
 
         world.to("review")
-        world.score_all({"mentor": {"impact": 5, "commitment": 5, "quality": 4, "citizenship": 4},
-                         "other_mentee": {"impact": 2, "commitment": 3, "quality": 3, "citizenship": 2},
-                         "other_director": {"impact": 3, "commitment": 3, "quality": 3, "citizenship": 3}})
+        world.score_all(
+            {
+                "mentor": {"impact": 5, "commitment": 5, "quality": 4, "citizenship": 4},
+                "other_mentee": {"impact": 2, "commitment": 3, "quality": 3, "citizenship": 2},
+                "other_director": {"impact": 3, "commitment": 3, "quality": 3, "citizenship": 3},
+            }
+        )
         rows = committee.ranking_rows(world.cycle)
         assert rows[0].nomination.id == world.nomination_ids["mentor"]
         day = DAYS["decided"]

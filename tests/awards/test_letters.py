@@ -52,8 +52,15 @@ def letters_stored() -> int:
     return db.session.scalar(select(func.count()).select_from(Letter))
 
 
-def upload(world: AwardWorld, data: bytes, role: str = "admin", nominee: str = "mentor", day=OPEN,
-           filename: str = "letter.pdf", author: str = "Dr Ada Lovelace"):
+def upload(
+    world: AwardWorld,
+    data: bytes,
+    role: str = "admin",
+    nominee: str = "mentor",
+    day=OPEN,
+    filename: str = "letter.pdf",
+    author: str = "Dr Ada Lovelace",
+):
     nomination = db.session.get(Nomination, world.nomination_ids[nominee])
     return nominations.add_letter(nomination, data, filename, author, actor(world.dept, role), day, at(day))
 
@@ -68,30 +75,43 @@ def test_a_real_pdf_is_accepted_with_its_pages_size_and_hash(app, dept):
         db.session.expunge_all()
         stored = db.session.get(Letter, letter_id)
         # Stored re-written: the copy's own size and hash, and the upload's hash beside them.
-        assert (stored.pages, stored.size, stored.sha256) == (2, len(stored.pdf), hashlib.sha256(stored.pdf).hexdigest())
+        assert (stored.pages, stored.size, stored.sha256) == (
+            2,
+            len(stored.pdf),
+            hashlib.sha256(stored.pdf).hexdigest(),
+        )
         assert stored.original_sha256 == hashlib.sha256(data).hexdigest()
         copy = PdfReader(io.BytesIO(stored.pdf))
-        assert [page.extract_text().strip() for page in copy.pages] == ["In support of this nomination, page 1",
-                                                                "In support of this nomination, page 2"]
-        assert (stored.author, stored.uploaded_by_id, stored.uploaded_at) == ("Dr Ada Lovelace", dept.ids["admin"], at(OPEN))
+        assert [page.extract_text().strip() for page in copy.pages] == [
+            "In support of this nomination, page 1",
+            "In support of this nomination, page 2",
+        ]
+        assert (stored.author, stored.uploaded_by_id, stored.uploaded_at) == (
+            "Dr Ada Lovelace",
+            dept.ids["admin"],
+            at(OPEN),
+        )
         assert "/" not in stored.filename and stored.filename.endswith("ada's letter.pdf")
         nomination = db.session.get(Nomination, world.nomination_ids["mentor"])
         assert [x.id for x in nominations.letters(nomination.id)] == [letter_id]
         assert nominations.get_letter(nomination, letter_id).id == letter_id
 
 
-@pytest.mark.parametrize(("make", "rule"), [
-    (lambda: b"", "is empty: choose a PDF file"),
-    (lambda: b"PK\x03\x04 a zip file, not a PDF", "must be a PDF: letter.pdf does not start like one"),
-    (lambda: b"<html><body>%PDF-1.4</body></html>", "must be a PDF: letter.pdf does not start like one"),
-    (lambda: pdf()[: len(pdf()) // 2], "must be a PDF that opens: letter.pdf is damaged"),  # truncated
-    (lambda: pdf()[:400] + b"\x00" * 300 + pdf()[700:], "must be a PDF that opens: letter.pdf is damaged"),
-    (lambda: b"%PDF-1.7\nnothing else", "must be a PDF that opens: letter.pdf is damaged"),
-    (lambda: encrypted(pdf()), "must not be encrypted or password-protected"),
-    (lambda: encrypted(pdf(), user_password=""), "must not be encrypted or password-protected"),
-    (no_pages, "has no pages"),
-    (lambda: pdf(pages=3), "must be at most 2 pages (this one has 3)"),
-])
+@pytest.mark.parametrize(
+    ("make", "rule"),
+    [
+        (lambda: b"", "is empty: choose a PDF file"),
+        (lambda: b"PK\x03\x04 a zip file, not a PDF", "must be a PDF: letter.pdf does not start like one"),
+        (lambda: b"<html><body>%PDF-1.4</body></html>", "must be a PDF: letter.pdf does not start like one"),
+        (lambda: pdf()[: len(pdf()) // 2], "must be a PDF that opens: letter.pdf is damaged"),  # truncated
+        (lambda: pdf()[:400] + b"\x00" * 300 + pdf()[700:], "must be a PDF that opens: letter.pdf is damaged"),
+        (lambda: b"%PDF-1.7\nnothing else", "must be a PDF that opens: letter.pdf is damaged"),
+        (lambda: encrypted(pdf()), "must not be encrypted or password-protected"),
+        (lambda: encrypted(pdf(), user_password=""), "must not be encrypted or password-protected"),
+        (no_pages, "has no pages"),
+        (lambda: pdf(pages=3), "must be at most 2 pages (this one has 3)"),
+    ],
+)
 def test_a_bad_upload_is_refused_naming_the_rule(app, dept, make, rule):
     with app.app_context():
         world = AwardWorld.build(dept)
@@ -226,19 +246,36 @@ def test_the_nominee_never_reads_the_letters(app, dept):
             return {role: nominations.may_read_letters(actor(dept, role), nomination) for role in roles}
 
         # While open the committee has not started: the nominators and the award's admin read letters.
-        assert readers() == {"admin": True, "outsider": True, "mentor": False, "mentee": False, "other_mentee": False,
-                             "award_committee": False, "director": False}
+        assert readers() == {
+            "admin": True,
+            "outsider": True,
+            "mentor": False,
+            "mentee": False,
+            "other_mentee": False,
+            "award_committee": False,
+            "director": False,
+        }
         world.to("closed")
-        assert readers() == {"admin": True, "outsider": True, "mentor": False, "mentee": False, "other_mentee": False,
-                             "award_committee": True, "director": True}
+        assert readers() == {
+            "admin": True,
+            "outsider": True,
+            "mentor": False,
+            "mentee": False,
+            "other_mentee": False,
+            "award_committee": True,
+            "director": True,
+        }
 
 
 def deep_pdf(levels: int = 30_000) -> bytes:
     """A one-page PDF whose page resources (an indirect object, so a page can be opened
     without reading them) nest ``levels`` dictionaries deep."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources 4 0 R >>",
-               b"<< /A " * levels + b">>" * levels]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources 4 0 R >>",
+        b"<< /A " * levels + b">>" * levels,
+    ]
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -272,9 +309,12 @@ def test_the_api_refuses_the_crafted_letter_with_the_one_error_shape(app, client
     from .test_api import live
 
     world = live(app, dept, "open")  # the API works on today's date
-    response = client.post(world.url("mentor", "/letters"), headers=headers("admin"),
-                           data={"author": "Dr Crafted", "letter": (io.BytesIO(deep_pdf()), "crafted.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        world.url("mentor", "/letters"),
+        headers=headers("admin"),
+        data={"author": "Dr Crafted", "letter": (io.BytesIO(deep_pdf()), "crafted.pdf")},
+        content_type="multipart/form-data",
+    )
     body = assert_error(response, 422, "letter")
     assert body["errors"]["letter"] == ["must be a PDF that opens: crafted.pdf is damaged"]
     with app.app_context():

@@ -23,10 +23,17 @@ def division(app, dept):
     """Cardiology's award, its review over and the decision due: director (its manager and
     a committee member) and mentor nominated by mentee, a letter on each, every member's
     scores in."""
-    return live(app, dept, "deciding", nominate=False, level="division", division_id=dept.divisions["CARD"],
-                slug="cardiology-mentor", extra=(("director", "mentee", "Our director mentors us all."),
-                                                 ("mentor", "mentee", "mentor mentors well.")),
-                letters=(("director", "mentee", "Dr Director Referee"), ("mentor", "mentee", "Dr Mentor Referee")))
+    return live(
+        app,
+        dept,
+        "deciding",
+        nominate=False,
+        level="division",
+        division_id=dept.divisions["CARD"],
+        slug="cardiology-mentor",
+        extra=(("director", "mentee", "Our director mentors us all."), ("mentor", "mentee", "mentor mentors well.")),
+        letters=(("director", "mentee", "Dr Director Referee"), ("mentor", "mentee", "Dr Mentor Referee")),
+    )
 
 
 def routes(world, dept) -> list[tuple[str, str, dict | None, tuple[int, int, int]]]:
@@ -56,19 +63,35 @@ def routes(world, dept) -> list[tuple[str, str, dict | None, tuple[int, int, int
         ("GET", f"{other}/letters", None, (200, 200, 404)),
         ("GET", f"{other}/scores", None, (200, 200, 404)),
         ("GET", f"{other}/package", None, (200, 200, 404)),
-        ("POST", f"{cycle}/dates", {"field": "announce_on", "date": world.dates["announce_on"].isoformat(),
-                                    "reason": "Later"}, (422, 403, 403)),  # admin: the same date, refused as such
+        (
+            "POST",
+            f"{cycle}/dates",
+            {"field": "announce_on", "date": world.dates["announce_on"].isoformat(), "reason": "Later"},
+            (422, 403, 403),
+        ),  # admin: the same date, refused as such
         ("POST", f"{cycle}/committee", {"person_id": dept.ids["promotion_committee"]}, (201, 403, 403)),
         ("DELETE", f"{cycle}/committee/{member}", None, (409, 403, 403)),  # admin: they scored, so they stay
-        ("POST", f"{cycle}/advance", {"from_phase": "review", "reason": "Early"}, (409, 403, 403)),  # admin: record the winners first
-        ("POST", f"{cycle}/decision", {"winners": [world.nomination_ids["mentor"]],
-                                       "reasons": {str(world.nomination_ids["mentor"]): "The committee's choice."}},
-         (201, 403, 403)),
+        (
+            "POST",
+            f"{cycle}/advance",
+            {"from_phase": "review", "reason": "Early"},
+            (409, 403, 403),
+        ),  # admin: record the winners first
+        (
+            "POST",
+            f"{cycle}/decision",
+            {
+                "winners": [world.nomination_ids["mentor"]],
+                "reasons": {str(world.nomination_ids["mentor"]): "The committee's choice."},
+            },
+            (201, 403, 403),
+        ),
     ]
 
 
-def test_the_route_matrix_of_a_manager_who_is_a_nominee_and_a_director_outside_the_award(client, dept, headers,
-                                                                                        division):
+def test_the_route_matrix_of_a_manager_who_is_a_nominee_and_a_director_outside_the_award(
+    client, dept, headers, division
+):
     for method, url, body, statuses in routes(division, dept):
         for role, status in zip(ROWS[::-1], statuses[::-1]):  # the admin last: their actions change the cycle
             response = client.open(url, method=method, json=body, headers=headers(role))
@@ -84,8 +107,9 @@ def test_a_manager_who_is_a_nominee_sees_nothing_of_their_own_nomination(client,
     director = headers("director")
     cycle = client.get(division.cycle_url, headers=director).get_json()
     assert cycle["you"]["manager"] and cycle["you"]["may_act"] is False
-    assert cycle["you"]["conflicts"] == [{"nomination_id": division.nomination_ids["director"],
-                                          "reasons": ["the manager is the nominee"]}]
+    assert cycle["you"]["conflicts"] == [
+        {"nomination_id": division.nomination_ids["director"], "reasons": ["the manager is the nominee"]}
+    ]
     assert [p["name"] for p in cycle["you"]["free_managers"]] == ["Admin Person"]
 
     own = client.get(division.url("director"), headers=director)
@@ -94,7 +118,9 @@ def test_a_manager_who_is_a_nominee_sees_nothing_of_their_own_nomination(client,
     assert "Our director mentors us all" not in own.get_data(as_text=True)
     assert "Dr Director Referee" not in own.get_data(as_text=True)
 
-    rows = {r["nomination_id"]: r for r in client.get(f"{division.cycle_url}/ranking", headers=director).get_json()["rows"]}
+    rows = {
+        r["nomination_id"]: r for r in client.get(f"{division.cycle_url}/ranking", headers=director).get_json()["rows"]
+    }
     mine = rows[division.nomination_ids["director"]]
     assert mine["recused"] and mine["position"] is None and mine["raw_mean"] is None and mine["reviews"] is None
     assert mine["recusal_reasons"] == ["the manager is the nominee"]
@@ -105,15 +131,17 @@ def test_a_manager_who_is_a_nominee_sees_nothing_of_their_own_nomination(client,
 
     # The free manager decides; the conflicted one learns the result at the announcement.
     mentor = division.nomination_ids["mentor"]
-    decided = client.post(f"{division.cycle_url}/decision", headers=headers("admin"),
-                          json={"winners": [mentor], "reasons": {str(mentor): "The committee's choice."}})
+    decided = client.post(
+        f"{division.cycle_url}/decision",
+        headers=headers("admin"),
+        json={"winners": [mentor], "reasons": {str(mentor): "The committee's choice."}},
+    )
     assert decided.status_code == 201
     assert client.get(f"{division.cycle_url}/decisions", headers=director).get_json() == []
     assert len(client.get(f"{division.cycle_url}/decisions", headers=headers("admin")).get_json()) == 1
 
 
-def test_the_pages_of_a_manager_who_is_a_nominee_and_a_director_outside_the_award(app, client, dept, login,
-                                                                                 division):
+def test_the_pages_of_a_manager_who_is_a_nominee_and_a_director_outside_the_award(app, client, dept, login, division):
     cycle_page = f"/awards/cycles/{division.cycle_id}"
     own_page = f"/awards/nominations/{division.nomination_ids['director']}"
     other_page = f"/awards/nominations/{division.nomination_ids['mentor']}"
@@ -136,13 +164,15 @@ def test_the_pages_of_a_manager_who_is_a_nominee_and_a_director_outside_the_awar
     assert "Our director mentors us all" not in own and "Dr Director Referee" not in own
     ranking = director.get(f"{cycle_page}/ranking").get_data(as_text=True)
     assert "You have a conflict of interest with a nominee" in ranking and 'name="decision-winners"' not in ranking
-    refused = director.post(f"/awards/cycles/{division.cycle_id}/decision",
-                            data={"decision-winners": [division.nomination_ids["mentor"]]})
+    refused = director.post(
+        f"/awards/cycles/{division.cycle_id}/decision", data={"decision-winners": [division.nomination_ids["mentor"]]}
+    )
     assert refused.status_code == 403 and "conflict of interest" in refused.get_data(as_text=True)
 
 
 def test_a_tie_made_during_the_review_is_recorded_with_its_source_before_any_score_stops_counting(
-        app, client, dept, headers, login):
+    app, client, dept, headers, login
+):
     """The issue's case: a director who manages nothing in a department award back-dates an
     informal mentorship to 2015 that gives a committee member (award_committee) a mentee
     shared with a nominee (mentor mentors mentee). The member's scores stop counting only
@@ -150,8 +180,12 @@ def test_a_tie_made_during_the_review_is_recorded_with_its_source_before_any_sco
     world = live(app, dept, "review")
     for member in ("award_committee", "director", "other_mentor"):
         for nominee in ("mentor", "other_director"):
-            assert client.put(world.url(nominee, "/scores"), json={"scores": GOOD_SCORES},
-                              headers=headers(member)).status_code == 200
+            assert (
+                client.put(
+                    world.url(nominee, "/scores"), json={"scores": GOOD_SCORES}, headers=headers(member)
+                ).status_code
+                == 200
+            )
     admin = headers("admin")
 
     def reviews() -> int:
@@ -159,21 +193,36 @@ def test_a_tie_made_during_the_review_is_recorded_with_its_source_before_any_sco
         return next(r["reviews"] for r in rows if r["nomination_id"] == world.nomination_ids["mentor"])
 
     assert reviews() == 3
-    tie = {"mentor_id": dept.ids["award_committee"], "mentee_id": dept.ids["mentee"], "kind": "informal",
-           "started_on": "2015-03-01"}
+    tie = {
+        "mentor_id": dept.ids["award_committee"],
+        "mentee_id": dept.ids["mentee"],
+        "kind": "informal",
+        "started_on": "2015-03-01",
+    }
     assert_error(client.post("/api/v1/mentorships", json=tie, headers=headers("director")), 422, "backdate_reason")
-    made = client.post("/api/v1/mentorships", json={**tie, "backdate_reason": "Informal mentoring since 2015."},
-                       headers=headers("director"))
+    made = client.post(
+        "/api/v1/mentorships",
+        json={**tie, "backdate_reason": "Informal mentoring since 2015."},
+        headers=headers("director"),
+    )
     assert made.status_code == 201 and made.get_json()["backdated"] is True
 
-    found = [r for r in client.get(f"{world.cycle_url}/recusals", headers=admin).get_json()
-             if r["member"]["id"] == dept.ids["award_committee"] and r["nomination_id"] == world.nomination_ids["mentor"]]
+    found = [
+        r
+        for r in client.get(f"{world.cycle_url}/recusals", headers=admin).get_json()
+        if r["member"]["id"] == dept.ids["award_committee"] and r["nomination_id"] == world.nomination_ids["mentor"]
+    ]
     assert len(found) == 1, "recorded, not silently applied"
     recusal = found[0]
     assert recusal["source"] == "detected" and recusal["found_during_review"] is True
     assert recusal["reason"].startswith("the member and the nominee share a mentee (detected during the review")
-    for said in (f"mentorship #{made.get_json()['id']}", "started 2015-03-01", "by Director Person",
-                 "back-dated: Informal mentoring since 2015.", "no longer count"):
+    for said in (
+        f"mentorship #{made.get_json()['id']}",
+        "started 2015-03-01",
+        "by Director Person",
+        "back-dated: Informal mentoring since 2015.",
+        "no longer count",
+    ):
         assert said in recusal["reason"], said
     assert recusal["mentorship"]["id"] == made.get_json()["id"] and recusal["mentorship"]["backdated"] is True
     assert recusal["mentorship"]["created_by"]["name"] == "Director Person"
@@ -194,10 +243,13 @@ def test_a_suggestion_turned_into_a_nomination_is_the_office_not_a_conflict(app,
         world = AwardWorld.build(dept, nominate=False)
         world.to("open")
         admin = actor(dept, "admin")
-        suggested = nominations.nominate_suggestion(world.cycle, dept.ids["mentor"], admin, DAYS["open"], at(DAYS["open"]))
+        suggested = nominations.nominate_suggestion(
+            world.cycle, dept.ids["mentor"], admin, DAYS["open"], at(DAYS["open"])
+        )
         assert managers.conflicts_of(world.cycle, dept.ids["admin"]) == {}
-        personal = nominations.nominate(world.cycle, dept.ids["other_mentor"], "A colleague I admire.", admin,
-                                        DAYS["open"], at(DAYS["open"]))
+        personal = nominations.nominate(
+            world.cycle, dept.ids["other_mentor"], "A colleague I admire.", admin, DAYS["open"], at(DAYS["open"])
+        )
         db.session.commit()
         assert managers.conflicts_of(world.cycle, dept.ids["admin"]) == {personal.id: ["the manager nominated them"]}
         assert suggested.id not in managers.conflicts_of(world.cycle, dept.ids["admin"])

@@ -35,30 +35,61 @@ _emails = itertools.count(1)
 
 # Builders ---------------------------------------------------------------------------
 
-def person(dept, name: str, division: str = "CARD", rank: str = "associate",
-           appointed_on: date | None = date(2023, 7, 1)) -> int:
-    row = Person(name=name, email=f"person{next(_emails)}@awards.example.org", division_id=dept.divisions[division],
-                 rank=rank, position="clinician_teacher", appointed_on=appointed_on, created_at=at(OPEN))
+
+def person(
+    dept, name: str, division: str = "CARD", rank: str = "associate", appointed_on: date | None = date(2023, 7, 1)
+) -> int:
+    row = Person(
+        name=name,
+        email=f"person{next(_emails)}@awards.example.org",
+        division_id=dept.divisions[division],
+        rank=rank,
+        position="clinician_teacher",
+        appointed_on=appointed_on,
+        created_at=at(OPEN),
+    )
     db.session.add(row)
     db.session.flush()
     return row.id
 
 
-def mentorship(mentor_id: int, mentee_id: int, started_on: date = date(2024, 1, 1), ended_on: date | None = None,
-               kind: str = "formal") -> int:
-    row = Mentorship(mentor_id=mentor_id, mentee_id=mentee_id, kind=kind, started_on=started_on, ended_on=ended_on,
-                     created_at=at(OPEN))
+def mentorship(
+    mentor_id: int,
+    mentee_id: int,
+    started_on: date = date(2024, 1, 1),
+    ended_on: date | None = None,
+    kind: str = "formal",
+) -> int:
+    row = Mentorship(
+        mentor_id=mentor_id,
+        mentee_id=mentee_id,
+        kind=kind,
+        started_on=started_on,
+        ended_on=ended_on,
+        created_at=at(OPEN),
+    )
     db.session.add(row)
     db.session.flush()
     return row.id
 
 
-def work(mentorship_id: int, recorder_id: int, occurred_on: date, minutes: int = 60, kind: str = "meeting",
-         confirmed_by: int | None = None, reversed_: bool = False, now: datetime | None = None):
+def work(
+    mentorship_id: int,
+    recorder_id: int,
+    occurred_on: date,
+    minutes: int = 60,
+    kind: str = "meeting",
+    confirmed_by: int | None = None,
+    reversed_: bool = False,
+    now: datetime | None = None,
+):
     """A ledger entry on a mentorship, recorded (and confirmed, reversed) through the ledger service."""
     now = now or at(OPEN)
-    entry = ledger.record({"kind": kind, "mentorship_id": mentorship_id, "occurred_on": occurred_on, "minutes": minutes},
-                          load_actor(recorder_id), now)
+    entry = ledger.record(
+        {"kind": kind, "mentorship_id": mentorship_id, "occurred_on": occurred_on, "minutes": minutes},
+        load_actor(recorder_id),
+        now,
+    )
     if confirmed_by is not None:
         ledger.confirm(entry, load_actor(confirmed_by), now)
     if reversed_:
@@ -73,8 +104,11 @@ def feedback_from(mentor_id: int, answers: dict[int, int]) -> None:
     """Mentees answer the 2025 feedback on ``mentor_id``: every item with the value given."""
     feedback.request_feedback("2025", FEEDBACK_NOW)
     for mentee_id, value in answers.items():
-        request = db.session.scalar(select(Request).where(Request.mentor_id == mentor_id, Request.mentee_id == mentee_id,
-                                                          Request.period == "2025"))
+        request = db.session.scalar(
+            select(Request).where(
+                Request.mentor_id == mentor_id, Request.mentee_id == mentee_id, Request.period == "2025"
+            )
+        )
         used = feedback.instrument(request.instrument_key, request.instrument_version)
         feedback.submit(request, {item.id: value for item in used.items}, {}, load_actor(mentee_id), FEEDBACK_NOW)
     db.session.flush()
@@ -97,6 +131,7 @@ def count_nominations() -> int:
 
 
 # The window -------------------------------------------------------------------------
+
 
 def test_nominations_are_taken_only_while_open(app, dept):
     with app.app_context():
@@ -129,6 +164,7 @@ def test_nominations_are_taken_only_while_open(app, dept):
 
 # Who may nominate whom ---------------------------------------------------------------
 
+
 def test_nobody_nominates_themself(app, dept):
     with app.app_context():
         world = open_world(dept, eligibility={"min_mentees": 5})
@@ -149,18 +185,23 @@ def test_the_nominee_must_be_a_person(app, dept, nominee_id):
         except DomainError as refused:
             assert refused.errors == {"nominee_id": ["must name a person in the department"]}
         else:
-            pytest.fail(f"nominate() accepted nominee_id={nominee_id!r} and nominated {made.nominee.name}: a bool is "
-                        "an int to isinstance (nominations.py, nominate: refuse bools before db.session.get)")
+            pytest.fail(
+                f"nominate() accepted nominee_id={nominee_id!r} and nominated {made.nominee.name}: a bool is "
+                "an int to isinstance (nominations.py, nominate: refuse bools before db.session.get)"
+            )
         assert count_nominations() == 0
 
 
-@pytest.mark.parametrize(("statement", "rule"), [
-    ("", "is required"),
-    ("   \n ", "is required"),
-    (None, "is required"),
-    (42, "must be text"),
-    ("x" * 8001, "must be at most 8000 characters"),
-])
+@pytest.mark.parametrize(
+    ("statement", "rule"),
+    [
+        ("", "is required"),
+        ("   \n ", "is required"),
+        (None, "is required"),
+        (42, "must be text"),
+        ("x" * 8001, "must be at most 8000 characters"),
+    ],
+)
 def test_the_statement_is_checked(app, dept, statement, rule):
     with app.app_context():
         world = open_world(dept)
@@ -183,10 +224,15 @@ def test_one_statement_per_nominator_and_a_second_nominator_joins_the_nomination
         second = nominate(world, mentor, "mentee", statement="My mentor changed my career.")
         db.session.commit()
         assert second.id == first.id
-        statements = db.session.scalars(select(NominationStatement).where(NominationStatement.nomination_id == first.id)
-                                        .order_by(NominationStatement.id)).all()
+        statements = db.session.scalars(
+            select(NominationStatement)
+            .where(NominationStatement.nomination_id == first.id)
+            .order_by(NominationStatement.id)
+        ).all()
         assert [(s.nominator_id, s.text) for s in statements] == [
-            (dept.ids["admin"], "Twenty years of mentoring."), (dept.ids["mentee"], "My mentor changed my career.")]
+            (dept.ids["admin"], "Twenty years of mentoring."),
+            (dept.ids["mentee"], "My mentor changed my career."),
+        ]
         assert sorted(nominations.nominator_ids(first.id)) == sorted([dept.ids["admin"], dept.ids["mentee"]])
         assert count_nominations() == 1
 
@@ -195,56 +241,141 @@ def test_one_statement_per_nominator_and_a_second_nominator_joins_the_nomination
 # (rank, appointment, mentorships as (direction, other person, started, ended, kind)),
 # and the problems expected on 1 February 2026 (empty: the nomination is taken).
 ELIGIBILITY = [
-    pytest.param({"min_years_mentoring": 3}, {}, [("mentor", "a", date(2023, 2, 1), None, "formal")], [],
-                 id="3-years-mentoring-exactly"),
-    pytest.param({"min_years_mentoring": 3}, {}, [("mentor", "a", date(2023, 2, 2), None, "formal")],
-                 ["needs at least 3 years of mentoring; the candidate has 2 years (since 2 February 2023, so eligible from "
-                  "2 February 2026)"],
-                 id="a-day-short-of-3-years"),
-    pytest.param({"min_years_mentoring": 3}, {},
-                 [("mentor", "a", date(2025, 5, 1), None, "formal"), ("mentor", "b", date(2015, 1, 1), date(2016, 1, 1), "informal")],
-                 [], id="the-earliest-mentorship-counts-even-ended"),
-    pytest.param({"min_years_mentoring": 3}, {},
-                 [("mentee", "a", date(2010, 1, 1), None, "formal"), ("mentor", "b", date(2025, 3, 1), None, "formal")],
-                 ["needs at least 3 years of mentoring; the candidate has 0 years (since 1 March 2025, so eligible from "
-                  "1 March 2028)"],
-                 id="being-a-mentee-does-not-count"),
-    pytest.param({"min_years_mentoring": 3}, {}, [("mentor", "a", date(2026, 6, 1), None, "formal")],
-                 ["first mentoring date unknown: cannot confirm at least 3 years of mentoring"],
-                 id="a-mentorship-not-yet-begun-does-not-count"),
-    pytest.param({"min_mentees": 2}, {},
-                 [("mentor", "a", date(2020, 1, 1), date(2021, 1, 1), "formal"), ("mentor", "b", date(2024, 1, 1), None, "peer_group")],
-                 [], id="two-mentees-one-ended"),
-    pytest.param({"min_mentees": 2}, {},
-                 [("mentor", "a", date(2020, 1, 1), date(2021, 1, 1), "formal"), ("mentor", "a", date(2022, 1, 1), None, "informal")],
-                 ["needs at least 2 mentees; the candidate has 1"], id="the-same-mentee-twice-is-one"),
-    pytest.param({"min_mentees": 2}, {},
-                 [("mentor", "a", date(2024, 1, 1), None, "formal"), ("mentee", "b", date(2020, 1, 1), None, "formal"),
-                  ("mentee", "c", date(2021, 1, 1), None, "formal")],
-                 ["needs at least 2 mentees; the candidate has 1"], id="own-mentors-are-not-mentees"),
+    pytest.param(
+        {"min_years_mentoring": 3},
+        {},
+        [("mentor", "a", date(2023, 2, 1), None, "formal")],
+        [],
+        id="3-years-mentoring-exactly",
+    ),
+    pytest.param(
+        {"min_years_mentoring": 3},
+        {},
+        [("mentor", "a", date(2023, 2, 2), None, "formal")],
+        [
+            "needs at least 3 years of mentoring; the candidate has 2 years (since 2 February 2023, so eligible from "
+            "2 February 2026)"
+        ],
+        id="a-day-short-of-3-years",
+    ),
+    pytest.param(
+        {"min_years_mentoring": 3},
+        {},
+        [
+            ("mentor", "a", date(2025, 5, 1), None, "formal"),
+            ("mentor", "b", date(2015, 1, 1), date(2016, 1, 1), "informal"),
+        ],
+        [],
+        id="the-earliest-mentorship-counts-even-ended",
+    ),
+    pytest.param(
+        {"min_years_mentoring": 3},
+        {},
+        [("mentee", "a", date(2010, 1, 1), None, "formal"), ("mentor", "b", date(2025, 3, 1), None, "formal")],
+        [
+            "needs at least 3 years of mentoring; the candidate has 0 years (since 1 March 2025, so eligible from "
+            "1 March 2028)"
+        ],
+        id="being-a-mentee-does-not-count",
+    ),
+    pytest.param(
+        {"min_years_mentoring": 3},
+        {},
+        [("mentor", "a", date(2026, 6, 1), None, "formal")],
+        ["first mentoring date unknown: cannot confirm at least 3 years of mentoring"],
+        id="a-mentorship-not-yet-begun-does-not-count",
+    ),
+    pytest.param(
+        {"min_mentees": 2},
+        {},
+        [
+            ("mentor", "a", date(2020, 1, 1), date(2021, 1, 1), "formal"),
+            ("mentor", "b", date(2024, 1, 1), None, "peer_group"),
+        ],
+        [],
+        id="two-mentees-one-ended",
+    ),
+    pytest.param(
+        {"min_mentees": 2},
+        {},
+        [
+            ("mentor", "a", date(2020, 1, 1), date(2021, 1, 1), "formal"),
+            ("mentor", "a", date(2022, 1, 1), None, "informal"),
+        ],
+        ["needs at least 2 mentees; the candidate has 1"],
+        id="the-same-mentee-twice-is-one",
+    ),
+    pytest.param(
+        {"min_mentees": 2},
+        {},
+        [
+            ("mentor", "a", date(2024, 1, 1), None, "formal"),
+            ("mentee", "b", date(2020, 1, 1), None, "formal"),
+            ("mentee", "c", date(2021, 1, 1), None, "formal"),
+        ],
+        ["needs at least 2 mentees; the candidate has 1"],
+        id="own-mentors-are-not-mentees",
+    ),
     pytest.param({"max_years_on_faculty": 5}, {"appointed_on": date(2021, 2, 1)}, [], [], id="5-years-on-faculty"),
-    pytest.param({"max_years_on_faculty": 5}, {"appointed_on": date(2021, 1, 31)}, [],
-                 ["open to faculty with at most 5 years on faculty; the candidate has more (appointed 31 January 2021, "
-                  "so eligible only through 31 January 2026)"], id="5-years-and-a-day-on-faculty"),
-    pytest.param({"max_years_on_faculty": 5}, {"appointed_on": date(2020, 8, 1)}, [],
-                 ["open to faculty with at most 5 years on faculty; the candidate has more (appointed 1 August 2020, "
-                  "so eligible only through 1 August 2025)"], id="5-and-a-half-years-on-faculty"),
-    pytest.param({"max_years_on_faculty": 5}, {"appointed_on": date(2020, 2, 1)}, [],
-                 ["open to faculty with at most 5 years on faculty; the candidate has more (appointed 1 February 2020, "
-                  "so eligible only through 1 February 2025)"],
-                 id="6-years-on-faculty"),
-    pytest.param({"max_years_on_faculty": 5}, {"appointed_on": None}, [],
-                 ["appointment date unknown: cannot confirm at most 5 years on faculty"], id="appointment-unknown"),
+    pytest.param(
+        {"max_years_on_faculty": 5},
+        {"appointed_on": date(2021, 1, 31)},
+        [],
+        [
+            "open to faculty with at most 5 years on faculty; the candidate has more (appointed 31 January 2021, "
+            "so eligible only through 31 January 2026)"
+        ],
+        id="5-years-and-a-day-on-faculty",
+    ),
+    pytest.param(
+        {"max_years_on_faculty": 5},
+        {"appointed_on": date(2020, 8, 1)},
+        [],
+        [
+            "open to faculty with at most 5 years on faculty; the candidate has more (appointed 1 August 2020, "
+            "so eligible only through 1 August 2025)"
+        ],
+        id="5-and-a-half-years-on-faculty",
+    ),
+    pytest.param(
+        {"max_years_on_faculty": 5},
+        {"appointed_on": date(2020, 2, 1)},
+        [],
+        [
+            "open to faculty with at most 5 years on faculty; the candidate has more (appointed 1 February 2020, "
+            "so eligible only through 1 February 2025)"
+        ],
+        id="6-years-on-faculty",
+    ),
+    pytest.param(
+        {"max_years_on_faculty": 5},
+        {"appointed_on": None},
+        [],
+        ["appointment date unknown: cannot confirm at most 5 years on faculty"],
+        id="appointment-unknown",
+    ),
     pytest.param({"ranks": ["assistant", "lecturer"]}, {"rank": "assistant"}, [], [], id="an-allowed-rank"),
-    pytest.param({"ranks": ["assistant", "lecturer"]}, {"rank": "associate"}, [],
-                 ["open only to these ranks: lecturer, assistant; the candidate has the rank of associate"],
-                 id="a-rank-not-allowed"),
-    pytest.param({"ranks": ["full"], "min_mentees": 1, "max_years_on_faculty": 1},
-                 {"rank": "associate", "appointed_on": date(2010, 7, 1)}, [],
-                 ["open only to these ranks: full; the candidate has the rank of associate",
-                  ("open to faculty with at most 1 year on faculty; the candidate has more (appointed 1 July 2010, so "
-                   "eligible only through 1 July 2011)"),
-                  "needs at least 1 mentee; the candidate has 0"], id="every-problem-named"),
+    pytest.param(
+        {"ranks": ["assistant", "lecturer"]},
+        {"rank": "associate"},
+        [],
+        ["open only to these ranks: lecturer, assistant; the candidate has the rank of associate"],
+        id="a-rank-not-allowed",
+    ),
+    pytest.param(
+        {"ranks": ["full"], "min_mentees": 1, "max_years_on_faculty": 1},
+        {"rank": "associate", "appointed_on": date(2010, 7, 1)},
+        [],
+        [
+            "open only to these ranks: full; the candidate has the rank of associate",
+            (
+                "open to faculty with at most 1 year on faculty; the candidate has more (appointed 1 July 2010, so "
+                "eligible only through 1 July 2011)"
+            ),
+            "needs at least 1 mentee; the candidate has 0",
+        ],
+        id="every-problem-named",
+    ),
 ]
 
 
@@ -307,8 +438,9 @@ def test_past_winners_are_excluded_as_the_award_says(app, dept):
             nominations.nominate(cycle, mentor.id, "Again!", actor(dept, "admin"), next_year, at(next_year))
         assert refused.value.errors == {"nominee_id": problems()}
         definitions.update(world.award, {"eligibility": {"past_winner_exclusion_years": 1}})
-        assert problems() == [("won this award on 15 May 2026; past winners are excluded for 1 year "
-                               "(eligible again from 15 May 2027)")]
+        assert problems() == [
+            ("won this award on 15 May 2026; past winners are excluded for 1 year (eligible again from 15 May 2027)")
+        ]
         definitions.update(world.award, {"eligibility": {"past_winner_exclusion_years": 0}})
         assert problems() == []
         # Someone nominated and not chosen is not a past winner.
@@ -319,11 +451,14 @@ def test_past_winners_are_excluded_as_the_award_says(app, dept):
         grant = db.session.scalars(select(Grant)).one()
         announce.revoke(grant, "awarded in error", actor(dept, "admin"), at(next_year))
         assert problems() == []
-        assert nominations.nominate(cycle, mentor.id, "Again!", actor(dept, "admin"), next_year,
-                                    at(next_year)).cycle_id == cycle.id
+        assert (
+            nominations.nominate(cycle, mentor.id, "Again!", actor(dept, "admin"), next_year, at(next_year)).cycle_id
+            == cycle.id
+        )
 
 
 # Suggested nominations ---------------------------------------------------------------
+
 
 def test_only_managers_turn_suggestions_into_nominations(app, dept):
     with app.app_context():
@@ -334,7 +469,9 @@ def test_only_managers_turn_suggestions_into_nominations(app, dept):
                 nominations.nominate_suggestion(cycle, mentor, actor(dept, role), OPEN, at(OPEN))
             assert refused.value.errors == {"person_id": ["admins only"]}
         with pytest.raises(Forbidden) as refused:
-            nominations.nominate(cycle, mentor, "From the list.", actor(dept, "outsider"), OPEN, at(OPEN), suggested=True)
+            nominations.nominate(
+                cycle, mentor, "From the list.", actor(dept, "outsider"), OPEN, at(OPEN), suggested=True
+            )
         assert refused.value.errors == {"suggested": ["admins only"]}
         assert count_nominations() == 0
         with pytest.raises(DomainError) as refused:
@@ -342,7 +479,11 @@ def test_only_managers_turn_suggestions_into_nominations(app, dept):
         assert refused.value.errors == {"person_id": ["must name a person in the department"]}
 
         made = nominations.nominate_suggestion(cycle, mentor, actor(dept, "admin"), OPEN, at(OPEN))
-        assert (made.suggested, made.nominee_id, nominations.nominator_ids(made.id)) == (True, mentor, [dept.ids["admin"]])
+        assert (made.suggested, made.nominee_id, nominations.nominator_ids(made.id)) == (
+            True,
+            mentor,
+            [dept.ids["admin"]],
+        )
         assert "Suggested from the mentorship ledger" in made.statements[0].text
 
 
@@ -352,12 +493,14 @@ def test_a_division_director_turns_suggestions_of_their_division_award_into_nomi
         cycle = world.cycle
         with pytest.raises(Forbidden):
             nominations.nominate_suggestion(cycle, dept.ids["other_mentor"], actor(dept, "director"), OPEN, at(OPEN))
-        made = nominations.nominate_suggestion(cycle, dept.ids["other_mentor"], actor(dept, "other_director"), OPEN,
-                                               at(OPEN))
+        made = nominations.nominate_suggestion(
+            cycle, dept.ids["other_mentor"], actor(dept, "other_director"), OPEN, at(OPEN)
+        )
         assert made.suggested and made.nominee_id == dept.ids["other_mentor"]
 
 
 # Statements and the philosophy --------------------------------------------------------
+
 
 def test_statements_are_changed_only_by_their_nominator_while_open(app, dept):
     with app.app_context():
@@ -428,13 +571,16 @@ def test_the_philosophy_is_written_only_by_the_nominee_while_open(app, dept):
         world.to("closed")
         nomination = db.session.get(Nomination, nomination_id)
         with pytest.raises(Conflict) as refused:
-            nominations.set_philosophy(nomination, "Changed.", actor(dept, "mentor"), DAYS["closed"], at(DAYS["closed"]))
+            nominations.set_philosophy(
+                nomination, "Changed.", actor(dept, "mentor"), DAYS["closed"], at(DAYS["closed"])
+            )
         assert refused.value.errors == {"philosophy": ["cannot change after nominations close"]}
         db.session.rollback()
         assert db.session.get(Nomination, nomination_id).philosophy == "Listen first."
 
 
 # Evidence -----------------------------------------------------------------------------
+
 
 def canonical_sha256(table: dict) -> str:
     body = json.dumps(table, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
@@ -450,20 +596,37 @@ def test_the_evidence_comes_from_the_ledger_and_is_frozen_at_close(app, dept):
         work(pair, mentee, date(2025, 9, 1), 30, confirmed_by=mentor, reversed_=True)  # reversed: not counted
         work(pair, mentor, date(2025, 10, 1), 45, kind="academic_plan_review", confirmed_by=mentee)
         work(pair, mentor, date(2025, 11, 1), 15, kind="mentoring_preparation")  # not a meeting, not contact
-        ledger.record({"kind": "mentor_training", "occurred_on": date(2025, 5, 1), "minutes": 120},
-                      load_actor(mentor), at(OPEN))
+        ledger.record(
+            {"kind": "mentor_training", "occurred_on": date(2025, 5, 1), "minutes": 120}, load_actor(mentor), at(OPEN)
+        )
         nomination = nominate(world, mentor, "admin")
         db.session.commit()
 
         table, digest = nominations.evidence(nomination, OPEN)
         assert digest is None  # live until close
-        assert table["mentorships"] == [{
-            "mentorship_id": pair, "mentee": "Mentee Person", "mentee_rank": "assistant", "kind": "formal",
-            "started_on": "2024-01-01", "ended_on": None, "meetings": 3, "confirmed_meetings": 2,
-            "contact_hours": 3.2,  # (90 + 60 + 45) minutes of meetings; preparing is the mentor's own time
-            "last_meeting": "2025-10-01", "milestones": []}]
-        assert table["totals"] == {"mentees": 1, "mentoring_since": "2024-01-01", "meetings": 3,
-                                   "confirmed_meetings": 2, "contact_hours": 3.2, "mentee_milestones": 0}
+        assert table["mentorships"] == [
+            {
+                "mentorship_id": pair,
+                "mentee": "Mentee Person",
+                "mentee_rank": "assistant",
+                "kind": "formal",
+                "started_on": "2024-01-01",
+                "ended_on": None,
+                "meetings": 3,
+                "confirmed_meetings": 2,
+                "contact_hours": 3.2,  # (90 + 60 + 45) minutes of meetings; preparing is the mentor's own time
+                "last_meeting": "2025-10-01",
+                "milestones": [],
+            }
+        ]
+        assert table["totals"] == {
+            "mentees": 1,
+            "mentoring_since": "2024-01-01",
+            "meetings": 3,
+            "confirmed_meetings": 2,
+            "contact_hours": 3.2,
+            "mentee_milestones": 0,
+        }
         assert table["training"] == {"sessions": 1, "hours": 2.0}
         assert table["feedback"] == {"k": 3, "releases": 0, "responses": 0, "mean": None}
         assert (table["as_of"], table["person_id"], table["awards"]) == ("2026-02-01", mentor, [])
@@ -491,8 +654,10 @@ def test_the_evidence_comes_from_the_ledger_and_is_frozen_at_close(app, dept):
         assert nominations.evidence_intact(db.session.get(Nomination, nomination.id))
 
         # Anyone editing the stored snapshot is caught by its hash.
-        db.session.execute(text("UPDATE nominations SET evidence = :body WHERE id = :id"),
-                           {"body": json.dumps({**frozen, "person_id": 0}), "id": nomination.id})
+        db.session.execute(
+            text("UPDATE nominations SET evidence = :body WHERE id = :id"),
+            {"body": json.dumps({**frozen, "person_id": 0}), "id": nomination.id},
+        )
         db.session.commit()
         db.session.expire_all()
         assert not nominations.evidence_intact(db.session.get(Nomination, nomination.id))
@@ -519,6 +684,7 @@ def test_the_evidence_counts_feedback_only_once_released(app, dept):
 
 
 # Suggestions --------------------------------------------------------------------------
+
 
 def points(facts: dict) -> int:
     """The documented points: 5 per mentee, 1 per confirmed meeting, 2 per released feedback
@@ -581,10 +747,15 @@ def test_suggestions_are_eligible_mentors_not_yet_nominated_ranked_by_evidence(a
         assert expected[:4] == ["Fay Feedback", "Other Mentor Person", "Gail Grandmentor", "Mentor Person"]
         for suggestion in found:
             mine = facts[suggestion.person.name]
-            assert (suggestion.mentees, suggestion.confirmed_meetings, suggestion.feedback_responses,
-                    suggestion.mentee_milestones, suggestion.points) == (
-                mine["mentees"], mine["confirmed"], mine["responses"], mine["milestones"], points(mine)), \
+            assert (
+                suggestion.mentees,
+                suggestion.confirmed_meetings,
+                suggestion.feedback_responses,
+                suggestion.mentee_milestones,
+                suggestion.points,
+            ) == (mine["mentees"], mine["confirmed"], mine["responses"], mine["milestones"], points(mine)), (
                 suggestion.person.name
+            )
         assert next(s for s in found if s.person.id == fay).feedback_mean == 5.0
         assert [s.person.name for s in nominations.suggestions(world.cycle, OPEN, limit=3)] == expected[:3]
 
@@ -602,10 +773,16 @@ MENTEE_MILESTONES = [
     ("CFAR self-reported, not yet confirmed", [("cfar", date(2025, 7, 1), "passed", "self_reported", None)], 0),
     ("CFAR self-reported and confirmed", [("cfar", date(2025, 7, 1), "passed", "self_reported", "confirmed")], 3),
     ("an appointment is no achievement", [("appointment", date(2024, 7, 1), None, "imported", None)], 0),
-    ("a promotion, a grant, an external award and a leadership role",
-     [("promotion", date(2025, 7, 1), None, "entered", None), ("grant", date(2024, 3, 1), None, "entered", None),
-      ("external_award", date(2025, 1, 1), None, "entered", None), ("leadership", date(2026, 1, 5), None, "entered", None)],
-     12),
+    (
+        "a promotion, a grant, an external award and a leadership role",
+        [
+            ("promotion", date(2025, 7, 1), None, "entered", None),
+            ("grant", date(2024, 3, 1), None, "entered", None),
+            ("external_award", date(2025, 1, 1), None, "entered", None),
+            ("leadership", date(2026, 1, 5), None, "entered", None),
+        ],
+        12,
+    ),
     ("a grant before the mentorship began", [("grant", date(2021, 12, 31), None, "entered", None)], 0),
     ("a grant after the day the suggestions are made", [("grant", date(2026, 2, 2), None, "entered", None)], 0),
 ]

@@ -43,8 +43,14 @@ def emails(dept, *roles: str) -> set[str]:
 
 
 def eml(folder) -> list[email.message.EmailMessage]:
-    return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            for path in sorted(folder.glob("*.eml"))] if folder.exists() else []
+    return (
+        [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in sorted(folder.glob("*.eml"))
+        ]
+        if folder.exists()
+        else []
+    )
 
 
 def three(prefix: str = "test") -> list[Message]:
@@ -111,6 +117,7 @@ def smtp_server(app):
 
 # Queue and deliver -----------------------------------------------------------------------
 
+
 def test_a_key_is_queued_once_however_often_it_is_queued(app):
     with app.app_context():
         first, second, _ = three()
@@ -120,7 +127,9 @@ def test_a_key_is_queued_once_however_often_it_is_queued(app):
         assert queue([Message(first.key, "someone.else@test.example.org", "Other", "Other")]) == 0
         db.session.commit()
         assert [(m.key, m.recipient, m.attempts, m.sent_at) for m in rows()] == [
-            ("test:0", "person0@test.example.org", 0, None), ("test:1", "person1@test.example.org", 0, None)]
+            ("test:0", "person0@test.example.org", 0, None),
+            ("test:1", "person1@test.example.org", 0, None),
+        ]
 
 
 def test_nothing_is_queued_unless_the_callers_transaction_commits(app):
@@ -139,15 +148,17 @@ def test_without_a_mail_server_delivery_writes_eml_files_and_marks_them_sent(app
 
         written = eml(instance_path / "outbox")
         assert sorted((str(m["To"]), str(m["Subject"]), m.get_content().strip()) for m in written) == [
-            (f"person{n}@test.example.org", f"Subject {n}", f"Body {n}") for n in range(3)]
+            (f"person{n}@test.example.org", f"Subject {n}", f"Body {n}") for n in range(3)
+        ]
         assert all(m.sent_at is not None and m.attempts == 1 and m.last_error is None for m in rows())
         assert pending() == 0
         assert deliver() == (0, None)
         assert len(eml(instance_path / "outbox")) == 3
 
 
-def test_a_mail_server_that_is_down_stops_delivery_and_a_later_delivery_sends_everything(app, instance_path,
-                                                                                         closed_port):
+def test_a_mail_server_that_is_down_stops_delivery_and_a_later_delivery_sends_everything(
+    app, instance_path, closed_port
+):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port, MAIL_USE_TLS=False)
     with app.app_context():
         queue(three())
@@ -158,7 +169,9 @@ def test_a_mail_server_that_is_down_stops_delivery_and_a_later_delivery_sends_ev
         assert sent == 0 and error.startswith("ConnectionRefusedError")
         first, *rest = rows()
         assert (first.sent_at, first.attempts, first.last_error) == (None, 1, error)
-        assert [(m.sent_at, m.attempts, m.last_error) for m in rest] == [(None, 0, None)] * 2, "it tried past the failure"
+        assert [(m.sent_at, m.attempts, m.last_error) for m in rest] == [(None, 0, None)] * 2, (
+            "it tried past the failure"
+        )
         assert pending() == 3
 
         assert deliver()[0] == 0
@@ -167,7 +180,10 @@ def test_a_mail_server_that_is_down_stops_delivery_and_a_later_delivery_sends_ev
         app.config["MAIL_SERVER"] = None
         assert deliver() == (3, None)
         assert [(m.sent_at is not None, m.attempts, m.last_error) for m in rows()] == [
-            (True, 3, None), (True, 1, None), (True, 1, None)]
+            (True, 3, None),
+            (True, 1, None),
+            (True, 1, None),
+        ]
         assert len(eml(instance_path / "outbox")) == 3
 
 
@@ -201,16 +217,33 @@ def test_a_message_the_server_refuses_does_not_hold_back_the_others(app, smtp_se
 
 # Who receives what -------------------------------------------------------------------------
 
+
 def test_the_call_for_nominations_goes_to_everyone_with_an_account_or_the_division(app, dept):
     with app.app_context():
-        db.session.add(Person(name="No Account Person", email="no.account@test.example.org",
-                              division_id=dept.divisions["CARD"], rank="assistant", position="clinician_teacher",
-                              created_at=utcnow()))
+        db.session.add(
+            Person(
+                name="No Account Person",
+                email="no.account@test.example.org",
+                division_id=dept.divisions["CARD"],
+                rank="assistant",
+                position="clinician_teacher",
+                created_at=utcnow(),
+            )
+        )
         db.session.execute(update(Account).where(Account.person_id == dept.ids["outsider"]).values(disabled=True))
-        department = definitions.create({"slug": "department-award", "name": "Department Award", **SCHEDULE},
-                                        at(DAYS["scheduled"]))
-        division = definitions.create({"slug": "cardiology-award", "name": "Cardiology Award", **SCHEDULE,
-                                       "level": "division", "division_id": dept.divisions["CARD"]}, at(DAYS["scheduled"]))
+        department = definitions.create(
+            {"slug": "department-award", "name": "Department Award", **SCHEDULE}, at(DAYS["scheduled"])
+        )
+        division = definitions.create(
+            {
+                "slug": "cardiology-award",
+                "name": "Cardiology Award",
+                **SCHEDULE,
+                "level": "division",
+                "division_id": dept.divisions["CARD"],
+            },
+            at(DAYS["scheduled"]),
+        )
         db.session.commit()
         cycles.advance_all(DAYS["open"], at(DAYS["open"]))
         db.session.commit()
@@ -251,8 +284,9 @@ def test_a_nominee_hears_once_however_many_colleagues_nominate_them(app, dept):
     with app.app_context():
         world = AwardWorld.build(dept)
         cycle = world.cycle
-        nominations.nominate(cycle, dept.ids["other_mentee"], "Also generous.", actor(dept, "mentor"), DAYS["open"],
-                             at(DAYS["open"]))
+        nominations.nominate(
+            cycle, dept.ids["other_mentee"], "Also generous.", actor(dept, "mentor"), DAYS["open"], at(DAYS["open"])
+        )
         db.session.commit()
         told = recipients(world.cycle_id, "nominated")
         assert set(told) == emails(dept, "mentor", "other_mentee", "other_director")
@@ -276,7 +310,8 @@ def test_committee_members_are_told_of_the_review_with_the_nominees_they_are_rec
         committee.add_member(world.cycle, dept.ids["promotion_committee"], actor(dept, "admin"), at(DAYS["review"]))
         db.session.commit()
         assert set(recipients(world.cycle_id, "committee")) == emails(
-            dept, "award_committee", "other_mentor", "director", "promotion_committee")
+            dept, "award_committee", "other_mentor", "director", "promotion_committee"
+        )
         assert notices.committee_assignments(world.cycle, at(DAYS["review"])) == 0
 
 
@@ -291,9 +326,18 @@ def test_the_results_go_once_to_winners_nominees_nominators_and_the_committee(ap
         world.to("announced")
 
         results = recipients(world.cycle_id, "result")
-        assert set(results) == emails(dept, "mentor", "other_mentee", "other_director",  # nominees
-                                      "promotion_committee", "outsider", "mentee",  # nominators
-                                      "award_committee", "other_mentor", "director")  # the committee
+        assert set(results) == emails(
+            dept,
+            "mentor",
+            "other_mentee",
+            "other_director",  # nominees
+            "promotion_committee",
+            "outsider",
+            "mentee",  # nominators
+            "award_committee",
+            "other_mentor",
+            "director",
+        )  # the committee
         assert results[dept.email("mentor")].subject == "You have won the Mentor of the Year 2026"
         assert "/awards/mine" in results[dept.email("mentor")].body
         for address, message in results.items():
@@ -301,5 +345,7 @@ def test_the_results_go_once_to_winners_nominees_nominators_and_the_committee(ap
                 assert message.subject == "Announced: Mentor of the Year 2026", address
                 assert "has been announced: Mentor Person." in message.body
         assert notices.results(world.cycle, at(DAYS["announced"])) == 0
-        assert cycles.advance_all(DAYS["announced"] + timedelta(days=1), at(DAYS["announced"])) == "no award cycle changed"
+        assert (
+            cycles.advance_all(DAYS["announced"] + timedelta(days=1), at(DAYS["announced"])) == "no award cycle changed"
+        )
         assert len(recipients(world.cycle_id, "result")) == 9

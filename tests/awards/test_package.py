@@ -34,12 +34,14 @@ def build(app, dept) -> AwardWorld:
     with app.app_context():
         world = AwardWorld.build(dept)
         nomination = db.session.get(Nomination, world.nomination_ids["mentor"])
-        nominations.set_philosophy(nomination, "I mentor by asking questions.", load_actor(dept.ids["mentor"]),
-                                   DAYS["open"], at(DAYS["open"]))
+        nominations.set_philosophy(
+            nomination, "I mentor by asking questions.", load_actor(dept.ids["mentor"]), DAYS["open"], at(DAYS["open"])
+        )
         admin = load_actor(dept.ids["admin"])
         for author, pages in (("Dr One", 1), ("Dr Two", 2)):
-            nominations.add_letter(nomination, letter_pdf(pages), f"{author}.pdf", author, admin, DAYS["open"],
-                                   at(DAYS["open"]))
+            nominations.add_letter(
+                nomination, letter_pdf(pages), f"{author}.pdf", author, admin, DAYS["open"], at(DAYS["open"])
+            )
         db.session.commit()
         world.to("closed")
         world.to("review")
@@ -66,7 +68,9 @@ def test_a_committee_member_downloads_the_whole_nomination_as_one_pdf(app, clien
     assert "I mentor by asking questions." in text
     assert "Mentee Person" in text and frozen in text.replace("\n", "").replace(" ", "")
     assert "1. Dr One: 1 page" in text and "2. Dr Two: 2 pages" in text
-    letters = [page for page in range(pages) if LETTER_TEXT in PdfReader(io.BytesIO(response.data)).pages[page].extract_text()]
+    letters = [
+        page for page in range(pages) if LETTER_TEXT in PdfReader(io.BytesIO(response.data)).pages[page].extract_text()
+    ]
     assert letters == [pages - 3, pages - 2, pages - 1], "the three letter pages come last, in upload order"
 
 
@@ -92,8 +96,9 @@ def test_the_package_is_for_the_committee_and_administrators_only(app, client, d
     assert nominee.get(page).status_code == 404
 
 
-def test_a_stored_letter_that_cannot_be_read_is_replaced_by_a_page_and_the_rest_still_renders(app, client, dept,
-                                                                                              headers):
+def test_a_stored_letter_that_cannot_be_read_is_replaced_by_a_page_and_the_rest_still_renders(
+    app, client, dept, headers
+):
     """A crafted letter stored before letters were re-written on upload (put straight
     into the table): the package still answers, with the good letters and a page in the
     bad one's place, for every reader who may download it."""
@@ -108,9 +113,19 @@ def test_a_stored_letter_that_cannot_be_read_is_replaced_by_a_page_and_the_rest_
     nomination_id = world.nomination_ids["mentor"]
     crafted = deep_pdf()
     with app.app_context():
-        db.session.add(Letter(nomination_id=nomination_id, uploaded_by_id=dept.ids["admin"], author="Dr Crafted",
-                              filename="crafted.pdf", pages=1, size=len(crafted),
-                              sha256=hashlib.sha256(crafted).hexdigest(), pdf=crafted, uploaded_at=utcnow()))
+        db.session.add(
+            Letter(
+                nomination_id=nomination_id,
+                uploaded_by_id=dept.ids["admin"],
+                author="Dr Crafted",
+                filename="crafted.pdf",
+                pages=1,
+                size=len(crafted),
+                sha256=hashlib.sha256(crafted).hexdigest(),
+                pdf=crafted,
+                uploaded_at=utcnow(),
+            )
+        )
         db.session.commit()
 
     for reader in ("award_committee", "admin"):
@@ -119,6 +134,9 @@ def test_a_stored_letter_that_cannot_be_read_is_replaced_by_a_page_and_the_rest_
         pages, text = text_of(response.data)
         assert "3. Dr Crafted" in text and "could not be included" in text
         assert "Letter 3 could not be included" in text and "download it separately" in text.replace("\n", " ")
-        with_letters = [page for page in range(pages)
-                        if LETTER_TEXT in PdfReader(io.BytesIO(response.data)).pages[page].extract_text()]
+        with_letters = [
+            page
+            for page in range(pages)
+            if LETTER_TEXT in PdfReader(io.BytesIO(response.data)).pages[page].extract_text()
+        ]
         assert len(with_letters) == 3, "the two good letters' three pages are all there"

@@ -23,7 +23,15 @@ from sqlalchemy import func, select
 
 from recognition.awards import announce, committee, cycles, definitions
 from recognition.awards.models import (
-    Award, CommitteeMember, Cycle, CycleDateChange, CycleTransition, Decision, Grant, GrantRevocation, Nomination,
+    Award,
+    CommitteeMember,
+    Cycle,
+    CycleDateChange,
+    CycleTransition,
+    Decision,
+    Grant,
+    GrantRevocation,
+    Nomination,
 )
 from recognition.clock import today, utcnow
 from recognition.extensions import db
@@ -54,8 +62,15 @@ def around_today(app, dept, stage: str, nominate: bool = True, score: bool = Tru
     ``nominate``, its nominations (made on the opening day) and, in review, everyone's scores."""
     with app.app_context():
         day, now = today(), utcnow()
-        award = definitions.create({"slug": "teaching-mentor", "name": "Teaching Mentor Award",
-                                    "description": "For mentors who teach others to mentor.", **SCHEDULE}, now)
+        award = definitions.create(
+            {
+                "slug": "teaching-mentor",
+                "name": "Teaching Mentor Award",
+                "description": "For mentors who teach others to mentor.",
+                **SCHEDULE,
+            },
+            now,
+        )
         dates = {name: day + timedelta(days=offset) for name, offset in zip(cycles.DATE_FIELDS, OFFSETS[stage])}
         cycle = cycles.create_cycle(award, day.year, now, dates)
         for role in MEMBERS:
@@ -86,8 +101,9 @@ def around_today(app, dept, stage: str, nominate: bool = True, score: bool = Tru
 def committee_nominate(cycle, dept, nominee: str, nominator: str) -> Nomination:
     from recognition.awards import nominations
 
-    return nominations.nominate(cycle, dept.ids[nominee], f"{nominee} mentors well.", actor(dept, nominator),
-                                cycle.opens_on, at(cycle.opens_on))
+    return nominations.nominate(
+        cycle, dept.ids[nominee], f"{nominee} mentors well.", actor(dept, nominator), cycle.opens_on, at(cycle.opens_on)
+    )
 
 
 @pytest.fixture
@@ -97,8 +113,12 @@ def world(app, dept) -> AwardWorld:
         made = AwardWorld.build(dept)
         made.to("closed")
         made.to("review")
-        made.score_all({nominee: {c: SCORES[nominee] for c in ("impact", "commitment", "quality", "citizenship")}
-                        for nominee in SCORES})
+        made.score_all(
+            {
+                nominee: dict.fromkeys(("impact", "commitment", "quality", "citizenship"), SCORES[nominee])
+                for nominee in SCORES
+            }
+        )
         return made
 
 
@@ -111,7 +131,7 @@ def section(response, anchor: str) -> str:
     """The HTML of the <section> whose heading has id ``anchor``."""
     body = response.get_data(as_text=True)
     start = body.index(f'aria-labelledby="{anchor}"')
-    return body[start:body.index("</section>", start)]
+    return body[start : body.index("</section>", start)]
 
 
 def in_app(app, work):
@@ -121,14 +141,21 @@ def in_app(app, work):
 
 # The awards ----------------------------------------------------------------------------
 
+
 def test_the_awards_list_shows_each_role_its_awards_open_cycles_and_committee_work(app, client, dept, login):
     made = around_today(app, dept, "open")
     login(client, "award_committee")
     page = client.get("/awards")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    for href in ("/awards/nominations", "/awards/mine", "/recognition", "/calendar",
-                 f"/awards/cycles/{made.cycle_id}/nominate", f"/awards/{made.award_id}"):
+    for href in (
+        "/awards/nominations",
+        "/awards/mine",
+        "/recognition",
+        "/calendar",
+        f"/awards/cycles/{made.cycle_id}/nominate",
+        f"/awards/{made.award_id}",
+    ):
         assert f'href="{href}"' in body
     assert "Committee work" in body
     assert "the nominations reach the committee when nominations close" in text_of(page)
@@ -157,9 +184,15 @@ def test_everyone_reads_an_award_and_only_admins_change_it(app, client, dept, lo
     page = client.get(f"/awards/{made.award_id}")
     assert page.status_code == 200
     words = text_of(page)
-    for expected in ("For mentors who teach others to mentor.", "Past winners of this award are not eligible again.",
-                     "Nobody may nominate themself.", "Impact on mentees' careers", "35%", "Nominations open 1 February",
-                     "Announcement 15 May"):
+    for expected in (
+        "For mentors who teach others to mentor.",
+        "Past winners of this award are not eligible again.",
+        "Nobody may nominate themself.",
+        "Impact on mentees' careers",
+        "35%",
+        "Nominations open 1 February",
+        "Announcement 15 May",
+    ):
         assert expected in words
     assert 'name="slug"' not in page.get_data(as_text=True)
     refused = client.post(f"/awards/{made.award_id}", data={"name": "Taken over", "slug": "taken-over"})
@@ -173,13 +206,32 @@ def test_everyone_reads_an_award_and_only_admins_change_it(app, client, dept, lo
 def settings_form(**changes) -> dict:
     """The award form as an admin fills it: two criteria with a blank row between them."""
     data = {
-        "name": "Early Career Mentor Award", "slug": "early-career", "description": "For mentors in their first years.",
-        "level": "department", "division_id": "", "winners": "2", "active": "y",
-        "min_years_mentoring": "", "min_mentees": "2", "max_years_on_faculty": "10", "ranks": ["assistant", "associate"],
-        "past_winners": "years", "past_winner_years": "3", "low": "1", "high": "5",
-        "opens": "02-01", "closes": "03-15", "review_ends": "04-15", "decision": "04-30", "announcement": "05-15",
-        "criterion_0_name": "Impact on careers", "criterion_0_weight": "2", "criterion_0_description": "Milestones.",
-        "criterion_2_name": "Commitment", "criterion_2_weight": "1", "criterion_2_id": "commitment",
+        "name": "Early Career Mentor Award",
+        "slug": "early-career",
+        "description": "For mentors in their first years.",
+        "level": "department",
+        "division_id": "",
+        "winners": "2",
+        "active": "y",
+        "min_years_mentoring": "",
+        "min_mentees": "2",
+        "max_years_on_faculty": "10",
+        "ranks": ["assistant", "associate"],
+        "past_winners": "years",
+        "past_winner_years": "3",
+        "low": "1",
+        "high": "5",
+        "opens": "02-01",
+        "closes": "03-15",
+        "review_ends": "04-15",
+        "decision": "04-30",
+        "announcement": "05-15",
+        "criterion_0_name": "Impact on careers",
+        "criterion_0_weight": "2",
+        "criterion_0_description": "Milestones.",
+        "criterion_2_name": "Commitment",
+        "criterion_2_weight": "1",
+        "criterion_2_id": "commitment",
     }
     data.update(changes)
     return data
@@ -199,10 +251,17 @@ def test_an_admin_creates_an_award_and_edits_it(app, client, dept, login):
 
     name, winners, rules, rubric = in_app(app, stored)
     assert (name, winners) == ("Early Career Mentor Award", 2)
-    assert rules == {"min_years_mentoring": None, "min_mentees": 2, "max_years_on_faculty": 10,
-                     "ranks": ["assistant", "associate"], "past_winner_exclusion_years": 3}
+    assert rules == {
+        "min_years_mentoring": None,
+        "min_mentees": 2,
+        "max_years_on_faculty": 10,
+        "ranks": ["assistant", "associate"],
+        "past_winner_exclusion_years": 3,
+    }
     assert [(c["id"], c["name"], c["weight"]) for c in rubric["criteria"]] == [
-        ("impact_on_careers", "Impact on careers", 2.0), ("commitment", "Commitment", 1.0)]
+        ("impact_on_careers", "Impact on careers", 2.0),
+        ("commitment", "Commitment", 1.0),
+    ]
 
     page = client.get(created.headers["Location"])
     words = text_of(page)
@@ -213,8 +272,10 @@ def test_an_admin_creates_an_award_and_edits_it(app, client, dept, login):
     assert 'name="criterion_0_name" type="text" value="Impact on careers"' in body
     assert '<input checked id="past_winners-1" name="past_winners" type="radio" value="years">' in body
 
-    edited = client.post(created.headers["Location"], data=settings_form(
-        name="Early Career Mentor Prize", past_winners="no_limit", ranks=[], criterion_2_weight="3"))
+    edited = client.post(
+        created.headers["Location"],
+        data=settings_form(name="Early Career Mentor Prize", past_winners="no_limit", ranks=[], criterion_2_weight="3"),
+    )
     assert edited.status_code == 302
     name, winners, rules, rubric = in_app(app, stored)
     assert name == "Early Career Mentor Prize"
@@ -222,19 +283,31 @@ def test_an_admin_creates_an_award_and_edits_it(app, client, dept, login):
     assert [c["weight"] for c in rubric["criteria"]] == [2.0, 3.0]
 
 
-@pytest.mark.parametrize(("changes", "says"), [
-    ({"closes": "01-15"}, "Nominations close (MM-DD): must not be before nominations open"),
-    ({"decision": "13-01"}, "Decision (MM-DD): must be a month and day as MM-DD"),
-    ({"criterion_2_weight": "0"}, "Criterion 3: weight: must be a number above 0 and at most 100"),
-    ({"low": "5", "high": "3"}, "Highest score: must be above low"),
-    ({"criterion_0_name": "", "criterion_0_weight": "", "criterion_0_description": "", "criterion_2_name": "",
-      "criterion_2_weight": "", "criterion_2_id": ""}, "Rubric criteria: must list 1 to 12 criteria"),
-    ({"min_mentees": "-1"}, "At least this many mentees: must be a whole number from 0 to 500"),
-    ({"past_winner_years": ""}, "Years a past winner is excluded: is required when past winners are excluded"),
-    ({"slug": "Bad Slug!"}, "Short name for links (slug): must be 3 to 60 lower-case letters"),
-    ({"min_reviews": "0"}, "Reviews needed before a nominee is ranked: must be a whole number from 1 to 50"),
-    ({"min_reviews": "two"}, "Reviews needed before a nominee is ranked: must be a whole number"),
-])
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"closes": "01-15"}, "Nominations close (MM-DD): must not be before nominations open"),
+        ({"decision": "13-01"}, "Decision (MM-DD): must be a month and day as MM-DD"),
+        ({"criterion_2_weight": "0"}, "Criterion 3: weight: must be a number above 0 and at most 100"),
+        ({"low": "5", "high": "3"}, "Highest score: must be above low"),
+        (
+            {
+                "criterion_0_name": "",
+                "criterion_0_weight": "",
+                "criterion_0_description": "",
+                "criterion_2_name": "",
+                "criterion_2_weight": "",
+                "criterion_2_id": "",
+            },
+            "Rubric criteria: must list 1 to 12 criteria",
+        ),
+        ({"min_mentees": "-1"}, "At least this many mentees: must be a whole number from 0 to 500"),
+        ({"past_winner_years": ""}, "Years a past winner is excluded: is required when past winners are excluded"),
+        ({"slug": "Bad Slug!"}, "Short name for links (slug): must be 3 to 60 lower-case letters"),
+        ({"min_reviews": "0"}, "Reviews needed before a nominee is ranked: must be a whole number from 1 to 50"),
+        ({"min_reviews": "two"}, "Reviews needed before a nominee is ranked: must be a whole number"),
+    ],
+)
 def test_bad_settings_are_refused_on_their_field_and_change_nothing(app, client, dept, login, changes, says):
     made = around_today(app, dept, "scheduled")
     login(client, "admin")
@@ -269,24 +342,36 @@ def test_an_admin_adds_a_cycle_and_a_second_for_the_same_year_is_refused(app, cl
     made = around_today(app, dept, "scheduled")
     login(client, "admin")
     year = today().year + 1
-    added = client.post(f"/awards/{made.award_id}/cycles", data={"cycle-year": str(year), "cycle-closes_on": f"{year}-03-20"})
+    added = client.post(
+        f"/awards/{made.award_id}/cycles", data={"cycle-year": str(year), "cycle-closes_on": f"{year}-03-20"}
+    )
     assert added.status_code == 302
-    cycle = in_app(app, lambda: db.session.scalar(select(Cycle).where(Cycle.award_id == made.award_id, Cycle.year == year)))
+    cycle = in_app(
+        app, lambda: db.session.scalar(select(Cycle).where(Cycle.award_id == made.award_id, Cycle.year == year))
+    )
     assert added.headers["Location"] == f"/awards/cycles/{cycle.id}"
     assert (cycle.opens_on.isoformat(), cycle.closes_on.isoformat()) == (f"{year}-02-01", f"{year}-03-20")
 
     again = client.post(f"/awards/{made.award_id}/cycles", data={"cycle-year": str(year)})
     assert again.status_code == 409
     assert "Year: already has a cycle" in text_of(again)
-    unordered = client.post(f"/awards/{made.award_id}/cycles",
-                            data={"cycle-year": str(year + 1), "cycle-review_ends_on": f"{year + 1}-03-01"})
+    unordered = client.post(
+        f"/awards/{made.award_id}/cycles",
+        data={"cycle-year": str(year + 1), "cycle-review_ends_on": f"{year + 1}-03-01"},
+    )
     assert unordered.status_code == 422
     assert "Day the review ends (optional): must be after nominations close" in text_of(unordered)
-    assert in_app(app, lambda: db.session.scalar(select(func.count()).select_from(Cycle).where(
-        Cycle.award_id == made.award_id))) == 2
+    assert (
+        in_app(
+            app,
+            lambda: db.session.scalar(select(func.count()).select_from(Cycle).where(Cycle.award_id == made.award_id)),
+        )
+        == 2
+    )
 
 
 # One cycle ---------------------------------------------------------------------------
+
 
 def test_the_cycle_page_shows_each_role_what_it_may_see(app, client, dept, login, world):
     ids = world.nomination_ids
@@ -322,7 +407,11 @@ def test_the_cycle_page_shows_each_role_what_it_may_see(app, client, dept, login
     assert all(f'href="/awards/nominations/{i}"' in nominations for i in ids.values())
     assert re.search(r"Mentor Person</a></th>\s*<td class=\"num\">1</td>\s*<td class=\"num\">0</td>", nominations)
     reviews = dict(re.findall(r'>([\w ]+ Person)</a>.*?<td class="num">(\d+)</td>\s*</tr>', nominations, re.DOTALL))
-    assert reviews == {"Mentor Person": "3", "Other Mentee Person": "2", "Other Director Person": "3"}  # the recused one uncounted
+    assert reviews == {
+        "Mentor Person": "3",
+        "Other Mentee Person": "2",
+        "Other Director Person": "3",
+    }  # the recused one uncounted
     assert "Other Mentor Person" in section(admin, "recusals") and "Detected" in section(admin, "recusals")
     committee_html = section(admin, "committee")
     assert all(name in committee_html for name in ("Award Committee Person", "Other Mentor Person", "Director Person"))
@@ -340,7 +429,12 @@ def test_advancing_needs_a_reason_and_is_recorded(app, client, dept, login):
     path = f"/awards/cycles/{made.cycle_id}"
     phase = lambda: db.session.get(Cycle, made.cycle_id).phase
 
-    assert login(client, "award_committee").post(f"{path}/advance", data={"advance-reason": "early", "advance-from_phase": "scheduled"}).status_code == 403
+    assert (
+        login(client, "award_committee")
+        .post(f"{path}/advance", data={"advance-reason": "early", "advance-from_phase": "scheduled"})
+        .status_code
+        == 403
+    )
     client.post("/logout")
     login(client, "admin")
     refused = client.post(f"{path}/advance", data={"advance-reason": "  ", "advance-from_phase": "scheduled"})
@@ -348,14 +442,23 @@ def test_advancing_needs_a_reason_and_is_recorded(app, client, dept, login):
     assert "Reason (kept on the record): is required" in text_of(refused)
     assert in_app(app, phase) == "scheduled"
 
-    moved = client.post(f"{path}/advance", data={"advance-reason": "The chair asked to open early.",
-                                                 "advance-from_phase": "scheduled"})
+    moved = client.post(
+        f"{path}/advance", data={"advance-reason": "The chair asked to open early.", "advance-from_phase": "scheduled"}
+    )
     assert (moved.status_code, moved.headers["Location"]) == (302, f"{path}#schedule")
     assert in_app(app, phase) == "open"
     transition = in_app(app, lambda: db.session.scalars(select(CycleTransition)).one())
-    assert (transition.source, transition.reason, transition.by_id) == ("admin", "The chair asked to open early.", dept.ids["admin"])
+    assert (transition.source, transition.reason, transition.by_id) == (
+        "admin",
+        "The chair asked to open early.",
+        dept.ids["admin"],
+    )
     page = text_of(client.get(path))
-    assert "Scheduled → Open for nominations" in page and "By Admin Person" in page and "The chair asked to open early." in page
+    assert (
+        "Scheduled → Open for nominations" in page
+        and "By Admin Person" in page
+        and "The chair asked to open early." in page
+    )
 
 
 def test_moving_a_date_needs_a_reason_keeps_the_order_and_is_recorded(app, client, dept, login):
@@ -369,20 +472,36 @@ def test_moving_a_date_needs_a_reason_keeps_the_order_and_is_recorded(app, clien
     assert '<option value="closes_on">' in form and '<option value="opens_on">' not in form  # open: opening has passed
 
     for data, status, says in [
-        ({"move-field": "closes_on", "move-date": later, "move-reason": ""}, 422, "Reason (kept on the record): is required"),
-        ({"move-field": "closes_on", "move-date": (today() - timedelta(days=1)).isoformat(), "move-reason": "x"}, 422,
-         "New date: must not be in the past"),
-        ({"move-field": "closes_on", "move-date": (today() + timedelta(days=60)).isoformat(), "move-reason": "x"}, 422,
-         "New date: would put the review ends out of order: it must be after nominations close"),
-        ({"move-field": "opens_on", "move-date": later, "move-reason": "x"}, 422, "Date to move: must be one of the dates"),
+        (
+            {"move-field": "closes_on", "move-date": later, "move-reason": ""},
+            422,
+            "Reason (kept on the record): is required",
+        ),
+        (
+            {"move-field": "closes_on", "move-date": (today() - timedelta(days=1)).isoformat(), "move-reason": "x"},
+            422,
+            "New date: must not be in the past",
+        ),
+        (
+            {"move-field": "closes_on", "move-date": (today() + timedelta(days=60)).isoformat(), "move-reason": "x"},
+            422,
+            "New date: would put the review ends out of order: it must be after nominations close",
+        ),
+        (
+            {"move-field": "opens_on", "move-date": later, "move-reason": "x"},
+            422,
+            "Date to move: must be one of the dates",
+        ),
     ]:
         refused = client.post(f"{path}/dates", data=data)
         assert refused.status_code == status, data
         assert says in text_of(refused)
         assert in_app(app, closes) == before
 
-    moved = client.post(f"{path}/dates", data={"move-field": "closes_on", "move-date": later,
-                                               "move-reason": "Two departments asked for more time."})
+    moved = client.post(
+        f"{path}/dates",
+        data={"move-field": "closes_on", "move-date": later, "move-reason": "Two departments asked for more time."},
+    )
     assert moved.status_code == 302
     assert in_app(app, closes).isoformat() == later
     change = in_app(app, lambda: db.session.scalars(select(CycleDateChange)).one())
@@ -393,10 +512,15 @@ def test_moving_a_date_needs_a_reason_keeps_the_order_and_is_recorded(app, clien
 def test_an_admin_adds_and_removes_committee_members(app, client, dept, login):
     made = around_today(app, dept, "scheduled")
     path = f"/awards/cycles/{made.cycle_id}"
-    members = lambda: sorted(m.person_id for m in db.session.scalars(
-        select(CommitteeMember).where(CommitteeMember.cycle_id == made.cycle_id)))
+    members = lambda: sorted(
+        m.person_id
+        for m in db.session.scalars(select(CommitteeMember).where(CommitteeMember.cycle_id == made.cycle_id))
+    )
     before = in_app(app, members)
-    assert login(client, "director").post(f"{path}/committee", data={"member-email": dept.email("outsider")}).status_code == 403
+    assert (
+        login(client, "director").post(f"{path}/committee", data={"member-email": dept.email("outsider")}).status_code
+        == 403
+    )
     client.post("/logout")
     login(client, "admin")
     picker = client.get(path).get_data(as_text=True)
@@ -424,12 +548,25 @@ def test_an_admin_adds_and_removes_committee_members(app, client, dept, login):
 
 def test_a_division_director_runs_their_division_awards_cycles_only(app, client, dept, login):
     with app.app_context():
-        award = definitions.create({"slug": "cardiology-mentor", "name": "Cardiology Mentor Award", "level": "division",
-                                    "division_id": dept.divisions["CARD"], **SCHEDULE}, utcnow())
+        award = definitions.create(
+            {
+                "slug": "cardiology-mentor",
+                "name": "Cardiology Mentor Award",
+                "level": "division",
+                "division_id": dept.divisions["CARD"],
+                **SCHEDULE,
+            },
+            utcnow(),
+        )
         award_id, cycle_id = award.id, cycles.create_cycle(award, today().year + 1, utcnow()).id
         db.session.commit()
     path = f"/awards/cycles/{cycle_id}"
-    assert login(client, "other_director").post(f"{path}/committee", data={"member-email": dept.email("mentor")}).status_code == 403
+    assert (
+        login(client, "other_director")
+        .post(f"{path}/committee", data={"member-email": dept.email("mentor")})
+        .status_code
+        == 403
+    )
     assert 'id="committee"' not in client.get(path).get_data(as_text=True)
     client.post("/logout")
     login(client, "director")
@@ -437,7 +574,9 @@ def test_a_division_director_runs_their_division_awards_cycles_only(app, client,
     assert "Mentee Person" in section(page, "committee")  # the picker offers the division's people
     assert client.post(f"{path}/committee", data={"member-email": dept.email("mentor")}).status_code == 302
     assert in_app(app, lambda: committee.is_member(cycle_id, dept.ids["mentor"]))
-    assert client.post(f"/awards/{award_id}/cycles", data={"cycle-year": "2040"}).status_code == 403  # admins add cycles
+    assert (
+        client.post(f"/awards/{award_id}/cycles", data={"cycle-year": "2040"}).status_code == 403
+    )  # admins add cycles
 
 
 def test_a_member_who_scored_cannot_be_removed(app, client, dept, login):
@@ -455,8 +594,10 @@ def test_a_suggestion_becomes_a_nomination(app, client, dept, login):
     login(client, "admin")
     page = client.get(path)
     suggestions = section(page, "suggestions")
-    assert "points = 5 per mentee + 1 per confirmed meeting + 2 per released feedback response + 3 per mentee milestone" in \
-        " ".join(re.sub(r"<[^>]+>", " ", suggestions).split())
+    assert (
+        "points = 5 per mentee + 1 per confirmed meeting + 2 per released feedback response + 3 per mentee milestone"
+        in " ".join(re.sub(r"<[^>]+>", " ", suggestions).split())
+    )
     action = f'action="/awards/cycles/{made.cycle_id}/suggestions/{dept.ids["mentor"]}"'
     assert action in suggestions and "Mentor Person" in suggestions
 
@@ -475,6 +616,7 @@ def test_a_suggestion_becomes_a_nomination(app, client, dept, login):
 
 
 # The ranking -------------------------------------------------------------------------
+
 
 def ranking_rows(response) -> dict[str, str]:
     """Each row of the ranking table by nominee name, as text."""
@@ -505,8 +647,10 @@ def test_the_ranking_shows_members_the_numbers_except_where_they_are_recused(app
 
     client.post("/logout")
     recused = ranking_rows(login(client, "other_mentor").get(path))
-    assert recused["Other Mentee Person"] == ("— Other Mentee Person recused: you do not see this nominee's scores or "
-                                              "place, and the others are ranked without them")
+    assert recused["Other Mentee Person"] == (
+        "— Other Mentee Person recused: you do not see this nominee's scores or "
+        "place, and the others are ranked without them"
+    )
     assert not re.search(r"\d", recused["Other Mentee Person"])
     assert recused["Mentor Person"].startswith("1 Mentor Person 5.00")
     assert list(recused) == ["Mentor Person", "Other Director Person", "Other Mentee Person"]  # the hidden row last
@@ -526,7 +670,7 @@ def test_members_see_no_ranking_while_nominations_are_open(app, client, dept, lo
 
 def test_the_ranking_downloads_parse_and_hide_what_the_reader_may_not_see(app, client, dept, login, world):
     def rename():
-        db.session.get(Person, dept.ids["other_director"]).name = "=HYPERLINK(\"http://x\")"
+        db.session.get(Person, dept.ids["other_director"]).name = '=HYPERLINK("http://x")'
         db.session.commit()
 
     in_app(app, rename)
@@ -537,11 +681,23 @@ def test_the_ranking_downloads_parse_and_hide_what_the_reader_may_not_see(app, c
     assert download.headers["Content-Disposition"] == 'attachment; filename="mentor-of-the-year-2026-ranking.csv"'
     assert download.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))
-    assert rows[0] == ["Position", "Nominee", "Division", "Raw mean", "Normalised mean (z)", "Reviews", "Could review",
-                       "Spread (sd)", "Recused", "Status"]
-    assert [row[:3] for row in rows[1:4]] == [["1", "Mentor Person", "Cardiology"],
-                                            ["2", "'=HYPERLINK(\"http://x\")", "Nephrology"],
-                                            ["3", "Other Mentee Person", "Nephrology"]]
+    assert rows[0] == [
+        "Position",
+        "Nominee",
+        "Division",
+        "Raw mean",
+        "Normalised mean (z)",
+        "Reviews",
+        "Could review",
+        "Spread (sd)",
+        "Recused",
+        "Status",
+    ]
+    assert [row[:3] for row in rows[1:4]] == [
+        ["1", "Mentor Person", "Cardiology"],
+        ["2", '\'=HYPERLINK("http://x")', "Nephrology"],
+        ["3", "Other Mentee Person", "Nephrology"],
+    ]
     assert rows[1][3:] == ["5.000000", rows[1][4], "3", "3", "0.000000", "no", "ranked"] and float(rows[3][4]) < 0
 
     pdf = client.get(path + ".pdf")
@@ -554,11 +710,14 @@ def test_the_ranking_downloads_parse_and_hide_what_the_reader_may_not_see(app, c
     rows = list(csv.reader(io.StringIO(client.get(path + ".csv").data.decode("utf-8-sig"))))
     assert rows[-1] == ["", "Other Mentee Person", "Nephrology", "", "", "", "", "", "yes", "recused"]
     assert len(rows) == 4
-    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(client.get(path + ".pdf").data)).pages)
+    text = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(client.get(path + ".pdf").data)).pages
+    )
     assert "Other Mentee Person Nephrology recused: scores and place not shown" in text
 
 
 # The decision ------------------------------------------------------------------------
+
 
 def test_a_winner_outside_the_top_places_needs_a_reason(app, client, dept, login):
     made = around_today(app, dept, "review_ended")
@@ -568,30 +727,51 @@ def test_a_winner_outside_the_top_places_needs_a_reason(app, client, dept, login
     login(client, "admin")
     cycle_page = client.get(path)
     assert f'action="{path}/advance"' not in cycle_page.get_data(as_text=True)  # decided needs the winners first
-    assert "The cycle moves to decided once the winners are recorded: record them on the ranking page" in text_of(cycle_page)
+    assert "The cycle moves to decided once the winners are recorded: record them on the ranking page" in text_of(
+        cycle_page
+    )
     page = client.get(f"{path}/ranking").get_data(as_text=True)
     assert f'name="decision-winners" value="{ids["other_director"]}"' in page
 
     refused = client.post(f"{path}/decision", data={"decision-winners": [str(ids["other_director"])]})
     assert refused.status_code == 422
-    assert ("Reason for Other Director Person: is required: the ranking placed this nominee 2, outside the top 1"
-            in text_of(refused))
-    assert f'aria-invalid="true" aria-describedby="reason-{ids["other_director"]}-error"' in refused.get_data(as_text=True)
-    too_many = client.post(f"{path}/decision", data={"decision-winners": [str(ids["mentor"]), str(ids["other_director"])]})
+    assert (
+        "Reason for Other Director Person: is required: the ranking placed this nominee 2, outside the top 1"
+        in text_of(refused)
+    )
+    assert f'aria-invalid="true" aria-describedby="reason-{ids["other_director"]}-error"' in refused.get_data(
+        as_text=True
+    )
+    too_many = client.post(
+        f"{path}/decision", data={"decision-winners": [str(ids["mentor"]), str(ids["other_director"])]}
+    )
     assert too_many.status_code == 422 and "must list at most 1" in text_of(too_many)
     none = client.post(f"{path}/decision", data={})
     assert none.status_code == 422 and "Winners: must list one or more" in text_of(none)
     assert in_app(app, decisions) == 0
 
-    recorded = client.post(f"{path}/decision", data={
-        "decision-winners": [str(ids["other_director"])],
-        f"decision-reason-{ids['other_director']}": "Built the division's peer mentoring program.", "decision-note": "Unanimous."})
+    recorded = client.post(
+        f"{path}/decision",
+        data={
+            "decision-winners": [str(ids["other_director"])],
+            f"decision-reason-{ids['other_director']}": "Built the division's peer mentoring program.",
+            "decision-note": "Unanimous.",
+        },
+    )
     assert (recorded.status_code, recorded.headers["Location"]) == (302, f"{path}/ranking#decision")
-    decision = in_app(app, lambda: [(d.version, d.note, [(w.nomination_id, w.ranked_position, w.reason) for w in d.winners])
-                                    for d in db.session.scalars(select(Decision))])
+    decision = in_app(
+        app,
+        lambda: [
+            (d.version, d.note, [(w.nomination_id, w.ranked_position, w.reason) for w in d.winners])
+            for d in db.session.scalars(select(Decision))
+        ],
+    )
     assert decision == [(1, "Unanimous.", [(ids["other_director"], 2, "Built the division's peer mentoring program.")])]
     words = text_of(client.get(f"{path}/ranking"))
-    assert "Version 1" in words and "Other Director Person (ranked 2): Built the division's peer mentoring program." in words
+    assert (
+        "Version 1" in words
+        and "Other Director Person (ranked 2): Built the division's peer mentoring program." in words
+    )
 
     client.post("/logout")
     login(client, "award_committee")
@@ -605,13 +785,15 @@ def test_the_decision_form_waits_for_the_review_to_end(app, client, dept, login)
     page = client.get(f"/awards/cycles/{made.cycle_id}/ranking")
     assert 'name="decision-winners"' not in page.get_data(as_text=True)
     assert "The winners are recorded after the review ends" in text_of(page)
-    early = client.post(f"/awards/cycles/{made.cycle_id}/decision",
-                        data={"decision-winners": [str(made.nomination_ids["mentor"])]})
+    early = client.post(
+        f"/awards/cycles/{made.cycle_id}/decision", data={"decision-winners": [str(made.nomination_ids["mentor"])]}
+    )
     assert early.status_code == 409
     assert in_app(app, lambda: db.session.scalar(select(func.count()).select_from(Decision))) == 0
 
 
 # Grants ------------------------------------------------------------------------------
+
 
 def test_an_admin_revokes_a_grant_with_a_reason(app, client, dept, login, world):
     with app.app_context():
@@ -623,7 +805,9 @@ def test_an_admin_revokes_a_grant_with_a_reason(app, client, dept, login, world)
     path = f"/awards/cycles/{world.cycle_id}"
     revoke = f"/awards/grants/{grant_id}/revoke"
 
-    assert login(client, "mentor").post(revoke, data={f"revoke-{grant_id}-reason": "mine"}).status_code == 403  # the winner
+    assert (
+        login(client, "mentor").post(revoke, data={f"revoke-{grant_id}-reason": "mine"}).status_code == 403
+    )  # the winner
     client.post("/logout")
     assert login(client, "outsider").post(revoke, data={f"revoke-{grant_id}-reason": "x"}).status_code == 404
     client.post("/logout")
@@ -651,7 +835,11 @@ FORMS = [
     # the page that holds the form, where it posts, its fields besides the token
     ("/awards/new", "/awards/new", lambda d, m: settings_form()),
     ("/awards/{award}", "/awards/{award}/cycles", lambda d, m: {"cycle-year": str(today().year + 1)}),
-    ("/awards/cycles/{cycle}", "/awards/cycles/{cycle}/advance", lambda d, m: {"advance-reason": "Early.", "advance-from_phase": "scheduled"}),
+    (
+        "/awards/cycles/{cycle}",
+        "/awards/cycles/{cycle}/advance",
+        lambda d, m: {"advance-reason": "Early.", "advance-from_phase": "scheduled"},
+    ),
     ("/awards/cycles/{cycle}", "/awards/cycles/{cycle}/committee", lambda d, m: {"member-email": d.email("outsider")}),
     ("/awards/cycles/{cycle}", "/awards/cycles/{cycle}/committee/{member}/remove", lambda d, m: {}),
 ]
@@ -659,10 +847,12 @@ FORMS = [
 
 def award_state(app) -> tuple:
     with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(Award)),
-                db.session.scalar(select(func.count()).select_from(Cycle)),
-                db.session.scalar(select(func.count()).select_from(CycleTransition)),
-                db.session.scalar(select(func.count()).select_from(CommitteeMember)))
+        return (
+            db.session.scalar(select(func.count()).select_from(Award)),
+            db.session.scalar(select(func.count()).select_from(Cycle)),
+            db.session.scalar(select(func.count()).select_from(CycleTransition)),
+            db.session.scalar(select(func.count()).select_from(CommitteeMember)),
+        )
 
 
 @pytest.mark.parametrize(("page", "action", "fields"), FORMS, ids=[f[1] for f in FORMS])

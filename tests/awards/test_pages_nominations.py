@@ -52,9 +52,19 @@ def around_today(app, dept, phase: str, nominate: bool = True, while_open=None, 
     runs on the opening day too, before the cycle job catches up to today."""
     with app.app_context():
         day, now = today(), utcnow()
-        award = definitions.create({"slug": "mentor-of-the-year", "name": "Mentor of the Year",
-                                    "description": "For sustained, generous mentorship.", **SCHEDULE, **settings}, now)
-        dates = {name: day + timedelta(days=offset) for name, offset in zip(cycles.DATE_FIELDS, OFFSETS[phase], strict=True)}
+        award = definitions.create(
+            {
+                "slug": "mentor-of-the-year",
+                "name": "Mentor of the Year",
+                "description": "For sustained, generous mentorship.",
+                **SCHEDULE,
+                **settings,
+            },
+            now,
+        )
+        dates = {
+            name: day + timedelta(days=offset) for name, offset in zip(cycles.DATE_FIELDS, OFFSETS[phase], strict=True)
+        }
         cycle = cycles.create_cycle(award, day.year, now, dates)
         for role in MEMBERS:
             committee.add_member(cycle, dept.ids[role], actor(dept, "admin"), now)
@@ -64,7 +74,8 @@ def around_today(app, dept, phase: str, nominate: bool = True, while_open=None, 
             cycles.step(cycle, "open", cycle.opens_on, now)
             for nominee, nominator in NOMINATIONS if nominate else ():
                 world.nomination_ids[nominee] = nominations.nominate(
-                    cycle, dept.ids[nominee], f"{nominee} mentors well.", actor(dept, nominator), cycle.opens_on, now).id
+                    cycle, dept.ids[nominee], f"{nominee} mentors well.", actor(dept, nominator), cycle.opens_on, now
+                ).id
             if while_open is not None:
                 while_open(cycle, world)
             db.session.commit()
@@ -97,17 +108,21 @@ def count(app, model, *where) -> int:
 
 def field_error(response, field_id: str) -> str:
     """The error shown next to a field (``<... id="<field>-error">``), as text."""
-    found = re.search(rf'id="{re.escape(field_id)}-error">(.*?)</', response.get_data(as_text=True), re.S)
+    found = re.search(rf'id="{re.escape(field_id)}-error">(.*?)</', response.get_data(as_text=True), re.DOTALL)
     assert found, f"no error next to {field_id}"
     return html.unescape(found.group(1))
 
 
 def upload(client, nomination_id: int, data: bytes, filename: str = "support.pdf", author: str = "Dr Ada Support"):
-    return client.post(f"/awards/nominations/{nomination_id}/letters", content_type="multipart/form-data",
-                       data={"letter": (io.BytesIO(data), filename), "author": author})
+    return client.post(
+        f"/awards/nominations/{nomination_id}/letters",
+        content_type="multipart/form-data",
+        data={"letter": (io.BytesIO(data), filename), "author": author},
+    )
 
 
 # Nominating ------------------------------------------------------------------------------------
+
 
 def test_a_colleague_is_found_by_name_and_nominated(app, client, dept, login):
     world = around_today(app, dept, "open")
@@ -121,9 +136,10 @@ def test_a_colleague_is_found_by_name_and_nominated(app, client, dept, login):
     assert f'value="{dept.ids["other_mentor"]}"' in body and "Other Mentor Person (Nephrology" in text
     assert "other.mentor@test.example.org" not in body  # found by name, listed without emails
 
-    response = client.post(f"/awards/cycles/{world.cycle_id}/nominate",
-                           data={"nominee_id": str(dept.ids["other_mentor"]), "statement": "She built our peer group.",
-                                 "q": "other"})
+    response = client.post(
+        f"/awards/cycles/{world.cycle_id}/nominate",
+        data={"nominee_id": str(dept.ids["other_mentor"]), "statement": "She built our peer group.", "q": "other"},
+    )
     assert response.status_code == 302
     nomination_id = int(re.fullmatch(r"/awards/nominations/(\d+)", response.headers["Location"]).group(1))
     detail = client.get(response.headers["Location"])
@@ -144,8 +160,10 @@ def test_self_nomination_is_refused_with_the_rule(app, client, dept, login):
     world = around_today(app, dept, "open")
     login(client, "director")
     before = count(app, NominationStatement)
-    response = client.post(f"/awards/cycles/{world.cycle_id}/nominate",
-                           data={"nominee_id": str(dept.ids["director"]), "statement": "I am great."})
+    response = client.post(
+        f"/awards/cycles/{world.cycle_id}/nominate",
+        data={"nominee_id": str(dept.ids["director"]), "statement": "I am great."},
+    )
     assert response.status_code == 422
     assert SELF_NOMINATION in field_error(response, "nominee_id")
     assert count(app, NominationStatement) == before
@@ -155,8 +173,9 @@ def test_nominating_the_same_colleague_twice_is_refused(app, client, dept, login
     world = around_today(app, dept, "open")  # promotion_committee nominated mentor already
     login(client, "promotion_committee")
     before = count(app, NominationStatement)
-    response = client.post(f"/awards/cycles/{world.cycle_id}/nominate",
-                           data={"nominee_id": str(dept.ids["mentor"]), "statement": "Again."})
+    response = client.post(
+        f"/awards/cycles/{world.cycle_id}/nominate", data={"nominee_id": str(dept.ids["mentor"]), "statement": "Again."}
+    )
     assert response.status_code == 409
     assert "already nominated by you in this cycle" in field_error(response, "nominee_id")
     assert "You have already nominated Mentor Person" in page_text(response)
@@ -166,8 +185,10 @@ def test_nominating_the_same_colleague_twice_is_refused(app, client, dept, login
 def test_a_second_nominator_adds_a_statement_to_the_same_nomination(app, client, dept, login):
     world = around_today(app, dept, "open")
     login(client, "outsider")
-    response = client.post(f"/awards/cycles/{world.cycle_id}/nominate",
-                           data={"nominee_id": str(dept.ids["mentor"]), "statement": "Also from me."})
+    response = client.post(
+        f"/awards/cycles/{world.cycle_id}/nominate",
+        data={"nominee_id": str(dept.ids["mentor"]), "statement": "Also from me."},
+    )
     assert response.headers["Location"] == f"/awards/nominations/{world.nomination_ids['mentor']}"
     assert "your statement is added to the same nomination" in page_text(client.get(response.headers["Location"]))
 
@@ -177,8 +198,10 @@ def test_an_ineligible_colleague_is_refused_with_the_reason(app, client, dept, l
     login(client, "director")
     page = page_text(client.get(f"/awards/cycles/{world.cycle_id}/nominate"))
     assert "At least 1 mentee in the record." in page
-    response = client.post(f"/awards/cycles/{world.cycle_id}/nominate",
-                           data={"nominee_id": str(dept.ids["outsider"]), "statement": "Kind to all."})
+    response = client.post(
+        f"/awards/cycles/{world.cycle_id}/nominate",
+        data={"nominee_id": str(dept.ids["outsider"]), "statement": "Kind to all."},
+    )
     assert response.status_code == 422
     assert "needs at least 1 mentee; the candidate has 0" in field_error(response, "nominee_id")
     assert count(app, Nomination) == 0
@@ -197,8 +220,9 @@ def test_a_nomination_without_a_colleague_or_statement_names_the_fields(app, cli
     assert nobody.status_code == 422 and "must name a person in the department" in field_error(nobody, "nominee_id")
 
 
-@pytest.mark.parametrize(("phase", "said"), [("scheduled", "Nominations are not open yet."),
-                                             ("closed", "Nominations are closed.")])
+@pytest.mark.parametrize(
+    ("phase", "said"), [("scheduled", "Nominations are not open yet."), ("closed", "Nominations are closed.")]
+)
 def test_outside_the_window_the_page_says_when_and_refuses(app, client, dept, login, phase, said):
     world = around_today(app, dept, phase)
     with app.app_context():
@@ -212,8 +236,10 @@ def test_outside_the_window_the_page_says_when_and_refuses(app, client, dept, lo
     assert f"{when.day} {when:%B %Y}" in text
     assert 'name="statement"' not in page.get_data(as_text=True)
     before = count(app, NominationStatement)
-    response = client.post(f"/awards/cycles/{world.cycle_id}/nominate",
-                           data={"nominee_id": str(dept.ids["other_mentor"]), "statement": "Late."})
+    response = client.post(
+        f"/awards/cycles/{world.cycle_id}/nominate",
+        data={"nominee_id": str(dept.ids["other_mentor"]), "statement": "Late."},
+    )
     assert response.status_code == 409
     assert "is not open for nominations" in page_text(response)
     assert count(app, NominationStatement) == before
@@ -226,11 +252,20 @@ def test_an_unknown_cycle_is_not_found(client, dept, login):
 
 # Who sees what ------------------------------------------------------------------------------------
 
+
 def _add_letter(dept):
     def add(cycle, world):
         nomination = db.session.get(Nomination, world.nomination_ids["other_mentee"])
-        nominations.add_letter(nomination, pdf(), "support.pdf", "Dr Confidential Letter", actor(dept, "outsider"),
-                               cycle.opens_on, utcnow())
+        nominations.add_letter(
+            nomination,
+            pdf(),
+            "support.pdf",
+            "Dr Confidential Letter",
+            actor(dept, "outsider"),
+            cycle.opens_on,
+            utcnow(),
+        )
+
     return add
 
 
@@ -240,8 +275,14 @@ def test_each_role_sees_only_its_sections(app, client, dept, login):
     path = f"/awards/nominations/{nomination_id}"
     with app.app_context():
         nomination = db.session.get(Nomination, nomination_id)
-        committee.score(nomination, actor(dept, "director"), {"impact": 3, "commitment": 3, "quality": 3, "citizenship": 3},
-                        "Director's private view", today(), utcnow())
+        committee.score(
+            nomination,
+            actor(dept, "director"),
+            {"impact": 3, "commitment": 3, "quality": 3, "citizenship": 3},
+            "Director's private view",
+            today(),
+            utcnow(),
+        )
         db.session.commit()
 
     login(client, "other_mentee")  # the nominee
@@ -250,8 +291,13 @@ def test_each_role_sees_only_its_sections(app, client, dept, login):
     text = page_text(response)
     assert "Other Mentee Person" in text and "committee review" in text and "Evidence from the mentoring record" in text
     assert "You are the nominee" in text
-    for secret in ("other_mentee mentors well.", "Dr Confidential Letter", "Director's private view", "Scores",
-                   "Declare a conflict"):
+    for secret in (
+        "other_mentee mentors well.",
+        "Dr Confidential Letter",
+        "Director's private view",
+        "Scores",
+        "Declare a conflict",
+    ):
         assert secret not in text, secret
     letter_id = _letter_ids(app, nomination_id)[0]
     assert client.get(f"{path}/letters/{letter_id}").status_code == 404
@@ -281,12 +327,16 @@ def test_each_role_sees_only_its_sections(app, client, dept, login):
 
     login(client, "admin")  # the award's administrator sees everything, scores included
     text = page_text(client.get(path))
-    assert "other_mentee mentors well." in text and "Director's private view" in text and "Dr Confidential Letter" in text
+    assert (
+        "other_mentee mentors well." in text and "Director's private view" in text and "Dr Confidential Letter" in text
+    )
 
 
 def _letter_ids(app, nomination_id: int) -> list[int]:
     with app.app_context():
-        return list(db.session.scalars(select(Letter.id).where(Letter.nomination_id == nomination_id).order_by(Letter.id)))
+        return list(
+            db.session.scalars(select(Letter.id).where(Letter.nomination_id == nomination_id).order_by(Letter.id))
+        )
 
 
 def test_evidence_is_live_while_open_and_frozen_with_its_hash_after(app, client, dept, login):
@@ -308,6 +358,7 @@ def test_the_evidence_table_says_when_it_was_frozen(app, client, dept, login):
 
 
 # Letters ---------------------------------------------------------------------------------------------
+
 
 def test_a_nominator_uploads_downloads_and_removes_a_letter(app, client, dept, login):
     world = around_today(app, dept, "open")
@@ -331,13 +382,17 @@ def test_a_nominator_uploads_downloads_and_removes_a_letter(app, client, dept, l
     assert _letter_ids(app, nomination_id) == []
 
 
-@pytest.mark.parametrize(("data", "filename", "rule"), [
-    (b"Dear committee, she is wonderful.\n", "letter.pdf", "must be a PDF: letter.pdf does not start like one"),
-    (pdf() + b"%" + b"0" * 30_000, "big.pdf", "must be at most 20 KB (this one is 30 KB)"),
-    (pdf(pages=3), "long.pdf", "must be at most 2 pages (this one has 3)"),
-    (pdf(encrypt="secret"), "locked.pdf", "must not be encrypted or password-protected"),
-    (pdf()[:300], "cut.pdf", "must be a PDF that opens: cut.pdf is damaged"),
-], ids=["text renamed pdf", "too large", "too many pages", "encrypted", "damaged"])
+@pytest.mark.parametrize(
+    ("data", "filename", "rule"),
+    [
+        (b"Dear committee, she is wonderful.\n", "letter.pdf", "must be a PDF: letter.pdf does not start like one"),
+        (pdf() + b"%" + b"0" * 30_000, "big.pdf", "must be at most 20 KB (this one is 30 KB)"),
+        (pdf(pages=3), "long.pdf", "must be at most 2 pages (this one has 3)"),
+        (pdf(encrypt="secret"), "locked.pdf", "must not be encrypted or password-protected"),
+        (pdf()[:300], "cut.pdf", "must be a PDF that opens: cut.pdf is damaged"),
+    ],
+    ids=["text renamed pdf", "too large", "too many pages", "encrypted", "damaged"],
+)
 def test_a_bad_letter_is_refused_next_to_the_file_field(app, client, dept, login, data, filename, rule):
     app.config["AWARD_LETTER_MAX_BYTES"] = 20 * 1024  # small bodies: no spooled upload files in the test
     world = around_today(app, dept, "open")
@@ -381,6 +436,7 @@ def test_only_nominators_and_administrators_add_letters(app, client, dept, login
 
 # Statements and the nominee's philosophy -------------------------------------------------------
 
+
 def test_a_nominator_changes_the_statement_and_withdraws(app, client, dept, login):
     world = around_today(app, dept, "open")
     nomination_id = world.nomination_ids["other_director"]  # nominated by mentee only
@@ -419,6 +475,7 @@ def test_the_nominee_writes_a_philosophy_the_committee_reads(app, client, dept, 
 
 # Scores and conflicts ------------------------------------------------------------------------------
 
+
 def test_a_member_scores_then_changes_the_scores_and_sees_both(app, client, dept, login):
     world = around_today(app, dept, "review")
     nomination_id = world.nomination_ids["mentor"]
@@ -428,15 +485,19 @@ def test_a_member_scores_then_changes_the_scores_and_sees_both(app, client, dept
     assert missing.status_code == 422
     assert "is required: choose a score from 1 to 5" in field_error(missing, "score-quality")
     assert client.post(f"{path}/scores", data={**SCORES, "comment": "First look"}).status_code == 302
-    assert client.post(f"{path}/scores", data={**SCORES, "score-impact": "1", "comment": "Second look"}).status_code == 302
+    assert (
+        client.post(f"{path}/scores", data={**SCORES, "score-impact": "1", "comment": "Second look"}).status_code == 302
+    )
     response = client.get(path)
     text = page_text(response)
     assert "2 (current)" in text and "First look" in text and "Second look" in text
     assert '<input checked id="score-impact-0"' in response.get_data(as_text=True)  # the form shows the current scores
     assert count(app, ScoreRevision) == 2
     mine = page_text(client.get("/awards/nominations")).replace(" ;", ";")
-    assert ("Mentor Person Impact on mentees' careers: 1; Sustained commitment: 3; Quality of the relationships: 5; "
-            "Mentoring citizenship: 2 (revision 2)") in mine
+    assert (
+        "Mentor Person Impact on mentees' careers: 1; Sustained commitment: 3; Quality of the relationships: 5; "
+        "Mentoring citizenship: 2 (revision 2)"
+    ) in mine
 
     login(client, "director")  # another member reads them once they have given their own
     text = page_text(client.get(path))
@@ -459,7 +520,9 @@ def test_declaring_a_conflict_hides_the_nomination(app, client, dept, login):
     assert "You are recused from 1 nomination of this cycle" in text
     assert client.get(f"/awards/nominations/{nomination_id}").status_code == 404
     with app.app_context():
-        assert db.session.scalars(select(Recusal.reason).where(Recusal.source == "declared")).all() == ["We co-wrote a grant."]
+        assert db.session.scalars(select(Recusal.reason).where(Recusal.source == "declared")).all() == [
+            "We co-wrote a grant."
+        ]
 
 
 def test_scoring_before_the_review_is_refused_with_the_date(app, client, dept, login):
@@ -474,6 +537,7 @@ def test_scoring_before_the_review_is_refused_with_the_date(app, client, dept, l
 
 
 # My nominations ------------------------------------------------------------------------------------
+
 
 def test_my_nominations_lists_each_side(app, client, dept, login):
     around_today(app, dept, "review")
@@ -490,14 +554,22 @@ def test_my_nominations_lists_each_side(app, client, dept, login):
 
 # My awards -------------------------------------------------------------------------------------------
 
+
 def test_my_awards_lists_the_grant_and_its_downloads(app, client, dept, login):
     with app.app_context():
         world = AwardWorld.build(dept)
         world.to("closed")
         world.to("review")
         world.score_all({"mentor": {"impact": 5, "commitment": 5, "quality": 5, "citizenship": 5}})
-        committee.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"),
-                         world.cycle.decision_on, utcnow())
+        committee.decide(
+            world.cycle,
+            [world.nomination_ids["mentor"]],
+            {},
+            "",
+            actor(dept, "admin"),
+            world.cycle.decision_on,
+            utcnow(),
+        )
         db.session.commit()
         world.to("announced")
         grant = db.session.scalars(select(Grant)).one()
@@ -538,8 +610,15 @@ def test_the_public_recognition_page_works_signed_out_without_emails(app, client
         for phase in ("closed", "review"):
             world.to(phase)
         world.score_all()
-        committee.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"),
-                         world.cycle.decision_on, utcnow())
+        committee.decide(
+            world.cycle,
+            [world.nomination_ids["mentor"]],
+            {},
+            "",
+            actor(dept, "admin"),
+            world.cycle.decision_on,
+            utcnow(),
+        )
         db.session.commit()
         world.to("announced")
         code = db.session.scalars(select(Grant.code)).one()
@@ -566,6 +645,7 @@ def test_the_recognition_page_before_any_announcement(client, dept):
 
 # CSRF ------------------------------------------------------------------------------------------------
 
+
 def test_a_nomination_without_the_csrf_token_is_refused(app, csrf_client, dept):
     world = around_today(app, dept, "open")
     sign_in(csrf_client, dept.email("director"))
@@ -575,13 +655,23 @@ def test_a_nomination_without_the_csrf_token_is_refused(app, csrf_client, dept):
     assert refused.status_code == 400 and "The CSRF token is missing." in refused.get_data(as_text=True)
     assert count(app, NominationStatement) == before
     page = csrf_client.get(f"/awards/cycles/{world.cycle_id}/nominate").get_data(as_text=True)
-    accepted = csrf_client.post(f"/awards/cycles/{world.cycle_id}/nominate", data={**data, "csrf_token": token_from(page)})
+    accepted = csrf_client.post(
+        f"/awards/cycles/{world.cycle_id}/nominate", data={**data, "csrf_token": token_from(page)}
+    )
     assert accepted.status_code == 302
     assert count(app, NominationStatement) == before + 1
 
 
-@pytest.mark.parametrize("path", ["/awards/nominations", "/awards/mine", "/awards/cycles/1/nominate",
-                                  "/awards/nominations/1", "/awards/mine/1/certificate.pdf"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/awards/nominations",
+        "/awards/mine",
+        "/awards/cycles/1/nominate",
+        "/awards/nominations/1",
+        "/awards/mine/1/certificate.pdf",
+    ],
+)
 def test_signed_out_visitors_are_sent_to_sign_in(client, dept, path):
     response = client.get(path)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")

@@ -75,12 +75,19 @@ def test_while_nominations_are_open_the_profile_philosophy_is_read_live(app, cli
     response = client.get(world.url("mentor"), headers=headers("mentor"))
     assert response.get_json()["profile_philosophy"] == ""
     set_philosophy(app, dept, "mentor", "First thoughts.")
-    assert client.get(world.url("mentor"), headers=headers("mentor")).get_json()["profile_philosophy"] == "First thoughts."
+    assert (
+        client.get(world.url("mentor"), headers=headers("mentor")).get_json()["profile_philosophy"] == "First thoughts."
+    )
     set_philosophy(app, dept, "mentor", "Second thoughts.")
-    assert client.get(world.url("mentor"), headers=headers("mentor")).get_json()["profile_philosophy"] == "Second thoughts."
+    assert (
+        client.get(world.url("mentor"), headers=headers("mentor")).get_json()["profile_philosophy"]
+        == "Second thoughts."
+    )
     evidence = client.get(world.url("mentor", "/evidence"), headers=headers("mentor")).get_json()
     assert evidence["table"]["philosophy"] == "Second thoughts." and evidence["hash"] is None
-    assert "profile_philosophy" not in client.get(world.url("mentor"), headers=headers("promotion_committee")).get_json()
+    assert (
+        "profile_philosophy" not in client.get(world.url("mentor"), headers=headers("promotion_committee")).get_json()
+    )
     status, body = page(app, dept, "mentor", f"/awards/nominations/{world.nomination_ids['mentor']}")
     assert status == 200 and "Second thoughts." in body and "Change it in My profile" in body
     assert "Read live until nominations close" in body

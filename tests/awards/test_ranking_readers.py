@@ -32,7 +32,7 @@ def pdf_text(data: bytes) -> str:
 
 
 def ranking_table(html: str) -> str:
-    return html[html.index('<table class="ranking">'):html.index("</table>")]
+    return html[html.index('<table class="ranking">') : html.index("</table>")]
 
 
 def set_scores(app, nomination_id: int, values: dict) -> None:
@@ -52,8 +52,13 @@ def everything(client, headers, login_client, world, role) -> dict:
     page = login_client.get(f"/awards/cycles/{world.cycle_id}/ranking")
     page_csv = login_client.get(f"/awards/cycles/{world.cycle_id}/ranking.csv")
     assert {api.status_code, csv_bytes.status_code, pdf.status_code, page.status_code, page_csv.status_code} == {200}
-    return {"api": api.get_json(), "csv": csv_bytes.get_data(), "pdf": pdf_text(pdf.get_data()),
-            "page": ranking_table(page.get_data(as_text=True)), "page_csv": page_csv.get_data()}
+    return {
+        "api": api.get_json(),
+        "csv": csv_bytes.get_data(),
+        "pdf": pdf_text(pdf.get_data()),
+        "page": ranking_table(page.get_data(as_text=True)),
+        "page_csv": page_csv.get_data(),
+    }
 
 
 def check_hidden_row_tells_nothing(app, client, headers, login, dept, role, hidden_nominee, extra=()):
@@ -73,9 +78,13 @@ def check_hidden_row_tells_nothing(app, client, headers, login, dept, role, hidd
     assert [r["position"] for r in rows] == [*range(1, len(rows)), None]  # 1, 2 … among the others
     assert rows[-1]["nomination_id"] == hidden and rows[-1]["recused"]
     assert (rows[-1]["raw_mean"], rows[-1]["normalised_mean"], rows[-1]["reviews"], rows[-1]["spread"]) == (
-        None, None, None, None)
+        None,
+        None,
+        None,
+        None,
+    )
     table = list(csv.reader(io.StringIO(seen_when_first["csv"].decode("utf-8")[1:])))
-    assert [line[0] for line in table[1:len(rows) + 1]] == [*map(str, range(1, len(rows))), ""]
+    assert [line[0] for line in table[1 : len(rows) + 1]] == [*map(str, range(1, len(rows))), ""]
     assert seen_when_first["page_csv"] == seen_when_first["csv"]
     return world
 
@@ -85,27 +94,46 @@ def test_a_recused_member_cannot_tell_where_the_hidden_nominee_stands(app, clien
 
 
 def test_a_member_who_is_nominated_cannot_tell_where_they_stand(app, client, dept, headers, login):
-    world = check_hidden_row_tells_nothing(app, client, headers, login, dept, "award_committee", "award_committee",
-                                           extra=(("award_committee", "promotion_committee", "A generous mentor."),))
+    world = check_hidden_row_tells_nothing(
+        app,
+        client,
+        headers,
+        login,
+        dept,
+        "award_committee",
+        "award_committee",
+        extra=(("award_committee", "promotion_committee", "A generous mentor."),),
+    )
     rows = client.get(f"{world.cycle_url}/ranking", headers=headers("award_committee")).get_json()["rows"]
     assert rows[-1]["recusal_reasons"] == ["the member is the nominee"]
 
 
 # The property: whatever the hidden nominee's scores, and however many reviews it has.
 
+
 def reader_view(cycle, reader, day) -> tuple:
     found = exports.sheet(cycle, reader, day)
     rows = [{key: value for key, value in row.items() if key != "person"} for row in found.rows]
-    return (rows, found.warnings, exports.ranking_csv(cycle, reader, day),
-            pdf_text(exports.ranking_pdf(cycle, reader, "In review", day)))
+    return (
+        rows,
+        found.warnings,
+        exports.ranking_csv(cycle, reader, day),
+        pdf_text(exports.ranking_pdf(cycle, reader, "In review", day)),
+    )
 
 
 def property_world(dept) -> AwardWorld:
     """The test award in review, with a fourth nomination, of committee member
     ``award_committee``; every counted score given except those of the hidden nominees."""
     world = AwardWorld.build(dept)
-    made = nominations.nominate(world.cycle, dept.ids["award_committee"], "A generous mentor.", actor(dept, "admin"),
-                                DAYS["open"], at(DAYS["open"]))
+    made = nominations.nominate(
+        world.cycle,
+        dept.ids["award_committee"],
+        "A generous mentor.",
+        actor(dept, "admin"),
+        DAYS["open"],
+        at(DAYS["open"]),
+    )
     world.nomination_ids["award_committee"] = made.id
     db.session.commit()
     world.to("closed")
@@ -124,18 +152,27 @@ def test_whatever_the_hidden_nominees_scores_a_recused_reader_sees_the_same_rank
     with app.app_context():
         world = property_world(dept)
         cycle, day = world.cycle, DAYS["review"] + timedelta(days=40)  # the review is over: nothing withheld
-        hidden_from = {"other_mentor": world.nomination_ids["other_mentee"],
-                       "award_committee": world.nomination_ids["award_committee"]}
+        hidden_from = {
+            "other_mentor": world.nomination_ids["other_mentee"],
+            "award_committee": world.nomination_ids["award_committee"],
+        }
         scored_by = {}
         for nomination_id in world.nomination_ids.values():
             nomination = db.session.get(Nomination, nomination_id)
-            scored_by[nomination_id] = [m.person_id for m in committee.members(cycle.id)
-                                        if not committee.recused(nomination, m.person_id)]
+            scored_by[nomination_id] = [
+                m.person_id for m in committee.members(cycle.id) if not committee.recused(nomination, m.person_id)
+            ]
             if nomination_id in hidden_from.values():
                 continue  # scored in each example, below
             for index, member in enumerate(scored_by[nomination_id]):
-                committee.score(nomination, load_actor(member), spread_scores(nomination_id, index), "",
-                                DAYS["review"], at(DAYS["review"]))
+                committee.score(
+                    nomination,
+                    load_actor(member),
+                    spread_scores(nomination_id, index),
+                    "",
+                    DAYS["review"],
+                    at(DAYS["review"]),
+                )
         db.session.commit()
         for nomination_id in hidden_from.values():
             assert len(scored_by[nomination_id]) == 2  # a hidden nominee can have 0, 1 or 2 reviews
@@ -149,9 +186,17 @@ def test_whatever_the_hidden_nominees_scores_a_recused_reader_sees_the_same_rank
                 for index, member in enumerate(scored_by[nomination_id]):
                     values = hidden_scores[index] if nomination_id == hidden else spread_scores(nomination_id, index)
                     if values is not None:
-                        added.append(ScoreSet(nomination_id=nomination_id, member_id=member, revision=1,
-                                              scores=json.dumps(values, sort_keys=True), comment="",
-                                              created_at=at(DAYS["review"]), updated_at=at(DAYS["review"])))
+                        added.append(
+                            ScoreSet(
+                                nomination_id=nomination_id,
+                                member_id=member,
+                                revision=1,
+                                scores=json.dumps(values, sort_keys=True),
+                                comment="",
+                                created_at=at(DAYS["review"]),
+                                updated_at=at(DAYS["review"]),
+                            )
+                        )
             db.session.add_all(added)
             db.session.flush()
             try:
@@ -167,8 +212,9 @@ def test_whatever_the_hidden_nominees_scores_a_recused_reader_sees_the_same_rank
             assert rows[-1]["nomination_id"] == hidden_from[role] and rows[-1]["reviews"] is None
 
         @settings(max_examples=25, deadline=None, database=None)
-        @given(role=st.sampled_from(sorted(hidden_from)), hidden_scores=st.lists(st.none() | SCORE, min_size=2,
-                                                                                  max_size=2))
+        @given(
+            role=st.sampled_from(sorted(hidden_from)), hidden_scores=st.lists(st.none() | SCORE, min_size=2, max_size=2)
+        )
         def same_ranking(role, hidden_scores):
             assert view_with(role, hidden_scores) == baseline[role]
 
@@ -176,6 +222,7 @@ def test_whatever_the_hidden_nominees_scores_a_recused_reader_sees_the_same_rank
 
 
 # Coverage and the minimum number of reviews ------------------------------------------------
+
 
 def test_coverage_a_minimum_of_reviews_and_a_warning_when_reviews_are_unequal(app, client, dept, headers, login):
     world = live(app, dept, "deciding", min_reviews=3)
@@ -186,14 +233,22 @@ def test_coverage_a_minimum_of_reviews_and_a_warning_when_reviews_are_unequal(ap
     assert rows == [
         (world.nomination_ids["mentor"], 1, 3, 3, "ranked"),
         (world.nomination_ids["other_director"], 2, 3, 3, "ranked"),
-        (thin, None, 2, 2, "not yet ranked (2 of 3 reviews needed)")]
+        (thin, None, 2, 2, "not yet ranked (2 of 3 reviews needed)"),
+    ]
     assert ranking["rows"][2]["raw_mean"] is None  # no numbers to compare a thin row by
     assert any("unequal numbers of reviews (from 2 to 3)" in w for w in ranking["warnings"])
-    assert any("Other Mentee Person cannot be ranked: the award needs 3 reviews and only 2 committee members"
-               in w for w in ranking["warnings"])
+    assert any(
+        "Other Mentee Person cannot be ranked: the award needs 3 reviews and only 2 committee members" in w
+        for w in ranking["warnings"]
+    )
 
-    lines = list(csv.reader(io.StringIO(client.get(f"{world.cycle_url}/ranking.csv", headers=headers("admin"))
-                                        .get_data().decode("utf-8")[1:])))
+    lines = list(
+        csv.reader(
+            io.StringIO(
+                client.get(f"{world.cycle_url}/ranking.csv", headers=headers("admin")).get_data().decode("utf-8")[1:]
+            )
+        )
+    )
     assert lines[3][0] == "" and lines[3][5:7] == ["2", "2"] and lines[3][9] == "not yet ranked (2 of 3 reviews needed)"
     assert ["Warning", ranking["warnings"][0]] in lines
     text = pdf_text(client.get(f"{world.cycle_url}/ranking.pdf", headers=headers("admin")).get_data())
@@ -206,16 +261,26 @@ def test_coverage_a_minimum_of_reviews_and_a_warning_when_reviews_are_unequal(ap
     refused = client.post(f"{world.cycle_url}/decision", json={"winners": [thin]}, headers=headers("admin"))
     assert_error(refused, 422, f"reasons.{thin}")
     assert "did not place this nominee" in refused.get_json()["errors"][f"reasons.{thin}"][0]
-    decided = client.post(f"{world.cycle_url}/decision", json={"winners": [thin], "reasons": {str(thin): "Unanimous."}},
-                          headers=headers("admin"))
+    decided = client.post(
+        f"{world.cycle_url}/decision",
+        json={"winners": [thin], "reasons": {str(thin): "Unanimous."}},
+        headers=headers("admin"),
+    )
     assert decided.status_code == 201, decided.get_json()
     assert decided.get_json()["winners"][0]["ranked_position"] is None
     assert decided.get_json()["ranking"][2] == {**decided.get_json()["ranking"][2], "position": None, "reviews": 2}
 
 
 def test_the_minimum_number_of_reviews_is_an_award_setting(app, client, dept, headers, login):
-    body = {"slug": "steady-mentor", "name": "Steady Mentor", "opens": "02-01", "closes": "03-15",
-            "review_ends": "04-15", "decision": "04-30", "announcement": "05-15"}
+    body = {
+        "slug": "steady-mentor",
+        "name": "Steady Mentor",
+        "opens": "02-01",
+        "closes": "03-15",
+        "review_ends": "04-15",
+        "decision": "04-30",
+        "announcement": "05-15",
+    }
     made = client.post("/api/v1/awards", json=body, headers=headers("admin"))
     assert made.status_code == 201 and made.get_json()["min_reviews"] == 1  # as every existing award
     url = f"/api/v1/awards/{made.get_json()['id']}"
@@ -235,12 +300,13 @@ def test_the_minimum_number_of_reviews_is_an_award_setting(app, client, dept, he
 
 # Scores hidden until the member has scored -------------------------------------------------
 
-def test_members_see_the_others_scores_and_the_ranking_only_after_giving_their_own(app, client, dept, headers,
-                                                                                       login):
+
+def test_members_see_the_others_scores_and_the_ranking_only_after_giving_their_own(app, client, dept, headers, login):
     world = live(app, dept, "review")
     target = world.url("mentor", "/scores")
-    saved = client.put(target, json={"scores": GOOD_SCORES, "comment": "Outstanding letters."},
-                       headers=headers("director"))
+    saved = client.put(
+        target, json={"scores": GOOD_SCORES, "comment": "Outstanding letters."}, headers=headers("director")
+    )
     assert saved.status_code == 200, saved.get_json()
 
     before = client.get(target, headers=headers("award_committee")).get_json()
@@ -266,8 +332,9 @@ def test_members_see_the_others_scores_and_the_ranking_only_after_giving_their_o
     assert sorted(s["comment"] for s in after["score_sets"]) == ["", "Outstanding letters."]
     assert not after["score_sets_withheld"]
     for nominee in ("other_mentee", "other_director"):
-        response = client.put(world.url(nominee, "/scores"), json={"scores": GOOD_SCORES},
-                              headers=headers("award_committee"))
+        response = client.put(
+            world.url(nominee, "/scores"), json={"scores": GOOD_SCORES}, headers=headers("award_committee")
+        )
         assert response.status_code == 200, response.get_json()
     shown = client.get(f"{world.cycle_url}/ranking", headers=headers("award_committee")).get_json()
     assert not shown["withheld"] and [r["position"] for r in shown["rows"]] == [1, 2, 3]

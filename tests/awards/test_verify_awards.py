@@ -31,8 +31,21 @@ API = "/api/v1/verify"
 REVOKED_AT = datetime(2026, 6, 2, 9, 30)
 REASON = "The committee counted a mentorship twice"
 # What an award's verification says, and all it says.
-AWARD_FACTS = {"genuine", "status", "kind", "name", "award", "year", "awarded_on", "issuer", "code", "revoked_on",
-               "content_hash", "pdf_sha256", "key_id"}
+AWARD_FACTS = {
+    "genuine",
+    "status",
+    "kind",
+    "name",
+    "award",
+    "year",
+    "awarded_on",
+    "issuer",
+    "code",
+    "revoked_on",
+    "content_hash",
+    "pdf_sha256",
+    "key_id",
+}
 
 
 @dataclass(frozen=True)
@@ -52,16 +65,27 @@ def announce_winner(app, dept) -> Granted:
         world = AwardWorld.build(dept)
         world.to("closed")
         world.to("review")
-        world.score_all({"mentor": {"impact": 5, "commitment": 5, "quality": 5, "citizenship": 5},
-                         "other_mentee": {"impact": 2, "commitment": 2, "quality": 2, "citizenship": 2},
-                         "other_director": {"impact": 3, "commitment": 3, "quality": 3, "citizenship": 3}})
+        world.score_all(
+            {
+                "mentor": {"impact": 5, "commitment": 5, "quality": 5, "citizenship": 5},
+                "other_mentee": {"impact": 2, "commitment": 2, "quality": 2, "citizenship": 2},
+                "other_director": {"impact": 3, "commitment": 3, "quality": 3, "citizenship": 3},
+            }
+        )
         day = DAYS["decided"]
         committee.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), day, at(day))
         db.session.commit()
         world.to("announced")
         grant = db.session.scalars(db.select(Grant)).one()
-        return Granted(grant.id, grant.code, grant.pdf, json.loads(grant.credential), grant.content_hash,
-                       grant.pdf_sha256, grant.key_id)
+        return Granted(
+            grant.id,
+            grant.code,
+            grant.pdf,
+            json.loads(grant.credential),
+            grant.content_hash,
+            grant.pdf_sha256,
+            grant.key_id,
+        )
 
 
 def revoke(app, dept, granted: Granted) -> None:
@@ -77,21 +101,38 @@ def granted(app, dept) -> Granted:
 
 def private_facts(dept) -> list[str]:
     """What verification must never show about the winner or the nomination."""
-    return [dept.email("mentor"), "Cardiology", "mentor mentors well.", "For sustained, generous mentorship.",
-            "Admin Person", "person_id", "nomination"]
+    return [
+        dept.email("mentor"),
+        "Cardiology",
+        "mentor mentors well.",
+        "For sustained, generous mentorship.",
+        "Admin Person",
+        "person_id",
+        "nomination",
+    ]
 
 
 # The API ----------------------------------------------------------------------------------
+
 
 def test_an_award_code_gives_the_awards_facts_and_nothing_else(app, client, dept, granted):
     response = client.get(f"{API}/{granted.code}")  # no token
     assert response.status_code == 200, response.get_json()
     facts = response.get_json()
     assert facts == {
-        "genuine": True, "status": "current", "kind": "award", "name": "Mentor Person", "award": "Mentor of the Year",
-        "year": 2026, "awarded_on": "2026-05-15", "issuer": "Department of Medicine",
-        "code": service.format_code(granted.code), "revoked_on": None, "content_hash": granted.content_hash,
-        "pdf_sha256": granted.pdf_sha256, "key_id": granted.key_id,
+        "genuine": True,
+        "status": "current",
+        "kind": "award",
+        "name": "Mentor Person",
+        "award": "Mentor of the Year",
+        "year": 2026,
+        "awarded_on": "2026-05-15",
+        "issuer": "Department of Medicine",
+        "code": service.format_code(granted.code),
+        "revoked_on": None,
+        "content_hash": granted.content_hash,
+        "pdf_sha256": granted.pdf_sha256,
+        "key_id": granted.key_id,
     }
     text = response.get_data(as_text=True)
     for private in private_facts(dept):
@@ -122,13 +163,17 @@ def test_an_unknown_code_is_still_not_genuine(client, granted):
 
 def test_an_uploaded_award_certificate_is_compared_byte_for_byte(client, granted):
     def upload(code, data):
-        return client.post(f"{API}/{code}/pdf", data={"file": (io.BytesIO(data), "award.pdf")},
-                           content_type="multipart/form-data")
+        return client.post(
+            f"{API}/{code}/pdf", data={"file": (io.BytesIO(data), "award.pdf")}, content_type="multipart/form-data"
+        )
 
     same = upload(granted.code.lower(), granted.pdf)
     assert same.status_code == 200, same.get_json()
-    assert same.get_json() == {"identical": True, "message": "This PDF is byte for byte the Mentor of the Year 2026 "
-                               f"certificate issued under code {service.format_code(granted.code)}."}
+    assert same.get_json() == {
+        "identical": True,
+        "message": "This PDF is byte for byte the Mentor of the Year 2026 "
+        f"certificate issued under code {service.format_code(granted.code)}.",
+    }
     changed = bytearray(granted.pdf)
     changed[len(changed) // 2] ^= 0x01
     different = upload(granted.code, bytes(changed))
@@ -149,13 +194,18 @@ def test_award_lookups_count_against_the_same_limit(app, client, granted):
 
 # Checking a credential ----------------------------------------------------------------------
 
+
 def test_a_genuine_credential_is_ours_and_current(client, granted):
     response = client.post(f"{API}/credential", json=granted.credential)
     assert response.status_code == 200, response.get_json()
     assert response.get_json() == {
-        "genuine": True, "message": "genuine: the credential is intact and signed by the key its proof names",
-        "key_id": granted.key_id, "code": service.format_code(granted.code),
-        "verify_url": f"http://127.0.0.1:5000/verify/{granted.code}", "status": "current", "revoked_on": None,
+        "genuine": True,
+        "message": "genuine: the credential is intact and signed by the key its proof names",
+        "key_id": granted.key_id,
+        "code": service.format_code(granted.code),
+        "verify_url": f"http://127.0.0.1:5000/verify/{granted.code}",
+        "status": "current",
+        "revoked_on": None,
     }
     assert granted.credential["id"] == f"http://127.0.0.1:5000/verify/{granted.code}"
 
@@ -168,12 +218,16 @@ def test_a_revoked_awards_credential_still_verifies_but_says_revoked(app, client
     assert REASON not in json.dumps(checked)
 
 
-@pytest.mark.parametrize("change", [
-    lambda c: c["credentialSubject"].update(name="Someone Else"),
-    lambda c: c.update(validFrom="2020-01-01T00:00:00Z"),
-    lambda c: c["credentialSubject"]["achievement"].update(name="Chair's Award"),
-    lambda c: c["proof"].update(created="2020-01-01T00:00:00Z"),
-], ids=["name", "validFrom", "achievement", "proof-created"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda c: c["credentialSubject"].update(name="Someone Else"),
+        lambda c: c.update(validFrom="2020-01-01T00:00:00Z"),
+        lambda c: c["credentialSubject"]["achievement"].update(name="Chair's Award"),
+        lambda c: c["proof"].update(created="2020-01-01T00:00:00Z"),
+    ],
+    ids=["name", "validFrom", "achievement", "proof-created"],
+)
 def test_a_changed_credential_is_not_genuine_and_gets_no_status(client, granted, change):
     tampered = copy.deepcopy(granted.credential)
     change(tampered)
@@ -195,12 +249,15 @@ def test_a_credential_signed_by_another_key_is_not_ours(client, granted, tmp_pat
     assert checked["status"] is None
 
 
-@pytest.mark.parametrize("body, fields", [
-    ({}, ("@context", "id", "type", "issuer", "validFrom", "credentialSubject", "proof")),
-    ({"@context": "https://www.w3.org/ns/credentials/v2"}, ("@context",)),
-    ({"proof": "zSignature"}, ("proof",)),
-    ({"issuer": None, "type": [1]}, ("issuer", "type.0")),
-])
+@pytest.mark.parametrize(
+    "body, fields",
+    [
+        ({}, ("@context", "id", "type", "issuer", "validFrom", "credentialSubject", "proof")),
+        ({"@context": "https://www.w3.org/ns/credentials/v2"}, ("@context",)),
+        ({"proof": "zSignature"}, ("proof",)),
+        ({"issuer": None, "type": [1]}, ("issuer", "type.0")),
+    ],
+)
 def test_a_body_that_is_not_a_credential_is_refused_naming_the_field(client, granted, body, fields):
     shaped = {**copy.deepcopy(granted.credential), **body} if body else {}
     assert_error(client.post(f"{API}/credential", json=shaped), 422, *fields)
@@ -221,11 +278,16 @@ def test_the_credential_check_is_public_and_documented(client, granted):
     verification = document["components"]["schemas"]["Verification"]["properties"]
     assert "award" in verification["kind"]["enum"]
     assert {"award", "year", "awarded_on", "issuer", "code"} <= set(verification)
-    assert client.post(f"{API}/credential", json=granted.credential,
-                       headers={"Authorization": "Bearer nonsense"}).status_code == 200
+    assert (
+        client.post(
+            f"{API}/credential", json=granted.credential, headers={"Authorization": "Bearer nonsense"}
+        ).status_code
+        == 200
+    )
 
 
 # The page -------------------------------------------------------------------------------------
+
 
 def test_the_page_says_genuine_award_to_whom_and_nothing_else(app, client, dept, granted):
     response = client.get(f"/verify/{service.format_code(granted.code).lower()}")
@@ -234,8 +296,10 @@ def test_the_page_says_genuine_award_to_whom_and_nothing_else(app, client, dept,
     assert "Genuine award: Mentor of the Year 2026 to Mentor Person" in text
     assert "Status: current" in text
     assert "It is current : the award stands and has not been revoked." in text
-    assert ("Award Mentor of the Year Year 2026 Awarded to Mentor Person Awarded on 15 May 2026 "
-            f"Given by Department of Medicine Verification code {service.format_code(granted.code)}") in text
+    assert (
+        "Award Mentor of the Year Year 2026 Awarded to Mentor Person Awarded on 15 May 2026 "
+        f"Given by Department of Medicine Verification code {service.format_code(granted.code)}"
+    ) in text
     body = response.get_data(as_text=True)
     for private in private_facts(dept):
         assert private not in body, private
@@ -252,8 +316,9 @@ def test_the_page_says_revoked_with_the_date_never_the_reason(app, client, dept,
 
 def test_the_page_compares_an_uploaded_award_certificate(client, granted):
     def upload(data, name):
-        return client.post(f"/verify/{granted.code}", data={"pdf": (io.BytesIO(data), name)},
-                           content_type="multipart/form-data")
+        return client.post(
+            f"/verify/{granted.code}", data={"pdf": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+        )
 
     printed = service.format_code(granted.code)
     same = upload(granted.pdf, "award.pdf")

@@ -58,12 +58,30 @@ def main() -> None:
         day = today()
         now = utcnow()
         people = db.session.scalar(select(func.count()).select_from(Person))
-        award = definitions.create({"slug": "bench-award", "name": "Benchmark Award", "opens": "01-02",
-                                    "closes": "01-03", "review_ends": "01-04", "decision": "01-05",
-                                    "announcement": "01-06"}, now)
-        cycle = cycles.create_cycle(award, day.year + 1, now, dates={
-            "opens_on": day, "closes_on": day + timedelta(days=10), "review_ends_on": day + timedelta(days=20),
-            "decision_on": day + timedelta(days=21), "announce_on": day + timedelta(days=22)})
+        award = definitions.create(
+            {
+                "slug": "bench-award",
+                "name": "Benchmark Award",
+                "opens": "01-02",
+                "closes": "01-03",
+                "review_ends": "01-04",
+                "decision": "01-05",
+                "announcement": "01-06",
+            },
+            now,
+        )
+        cycle = cycles.create_cycle(
+            award,
+            day.year + 1,
+            now,
+            dates={
+                "opens_on": day,
+                "closes_on": day + timedelta(days=10),
+                "review_ends_on": day + timedelta(days=20),
+                "decision_on": day + timedelta(days=21),
+                "announce_on": day + timedelta(days=22),
+            },
+        )
         db.session.commit()
 
         # 3. Opening the cycle: the call for nominations to every account.
@@ -73,8 +91,17 @@ def main() -> None:
             db.session.rollback()
 
         opened = timed(open_cycle, max(3, args.repeat // 4))
-        calls = [{"key": f"bench:{i}", "recipient": f"p{i}@example.org", "subject": "Call for nominations",
-                  "body": "Dear colleague,\n\n" + "x" * 600, "created_at": now, "attempts": 0} for i in range(people)]
+        calls = [
+            {
+                "key": f"bench:{i}",
+                "recipient": f"p{i}@example.org",
+                "subject": "Call for nominations",
+                "body": "Dear colleague,\n\n" + "x" * 600,
+                "created_at": now,
+                "attempts": 0,
+            }
+            for i in range(people)
+        ]
 
         def bare_insert():
             db.session.execute(insert(OutboxMessage), calls)
@@ -92,11 +119,18 @@ def main() -> None:
 
         def bare_counts():
             db.session.execute(
-                select(Mentorship.mentor_id, func.count(func.distinct(Mentorship.mentee_id)), func.count(Confirmation.id))
-                .outerjoin(LedgerEntry, and_(LedgerEntry.mentorship_id == Mentorship.id, LedgerEntry.occurred_on >= since))
-                .outerjoin(Confirmation, and_(Confirmation.target_id == LedgerEntry.id,
-                                              Confirmation.entry_type == "confirmation"))
-                .group_by(Mentorship.mentor_id)).all()
+                select(
+                    Mentorship.mentor_id, func.count(func.distinct(Mentorship.mentee_id)), func.count(Confirmation.id)
+                )
+                .outerjoin(
+                    LedgerEntry, and_(LedgerEntry.mentorship_id == Mentorship.id, LedgerEntry.occurred_on >= since)
+                )
+                .outerjoin(
+                    Confirmation,
+                    and_(Confirmation.target_id == LedgerEntry.id, Confirmation.entry_type == "confirmation"),
+                )
+                .group_by(Mentorship.mentor_id)
+            ).all()
 
         counted = timed(bare_counts, args.repeat)
 
@@ -121,11 +155,15 @@ def main() -> None:
                 values = {c.id: rng.randint(text.low, text.high) for c in text.criteria}
                 committee.score(nomination, load_actor(member_id), values, "", day, now)
         db.session.commit()
-        reviews = len(db.session.scalars(select(ScoreSet.id).join(Nomination).where(Nomination.cycle_id == cycle.id)).all())
+        reviews = len(
+            db.session.scalars(select(ScoreSet.id).join(Nomination).where(Nomination.cycle_id == cycle.id)).all()
+        )
         ranked = timed(lambda: committee.ranking_rows(db.session.get(Cycle, cycle.id)), args.repeat)
         rubric = definitions.rubric(db.session.get(Cycle, cycle.id))
-        sets = [ranking.ScoreSet(s.member_id, s.nomination_id, json.loads(s.scores))
-                for s in db.session.scalars(select(ScoreSet).join(Nomination).where(Nomination.cycle_id == cycle.id))]
+        sets = [
+            ranking.ScoreSet(s.member_id, s.nomination_id, json.loads(s.scores))
+            for s in db.session.scalars(select(ScoreSet).join(Nomination).where(Nomination.cycle_id == cycle.id))
+        ]
         ids = list(db.session.scalars(select(Nomination.id).where(Nomination.cycle_id == cycle.id)))
         pure = timed(lambda: ranking.rank(rubric, sets, ids), args.repeat)
 

@@ -20,48 +20,86 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-LABELS = {"section_1": "Section 1: Group learning", "section_2": "Section 2: Self-learning",
-          "section_3": "Section 3: Assessment"}
-TITLES = ("Reflection on feedback received: mentee feedback report (2024)",
-          "Mentor training: Entering Mentoring, session 3 (accredited)",
-          "Preparation for mentoring meetings: academic plan review")
+LABELS = {
+    "section_1": "Section 1: Group learning",
+    "section_2": "Section 2: Self-learning",
+    "section_3": "Section 3: Assessment",
+}
+TITLES = (
+    "Reflection on feedback received: mentee feedback report (2024)",
+    "Mentor training: Entering Mentoring, session 3 (accredited)",
+    "Preparation for mentoring meetings: academic plan review",
+)
 
 
 def document(activities: int) -> dict:
     """A realistic statement document, shaped like the one service.prepare signs."""
     sections = ("section_3", "section_1", "section_2")
-    rows = [{"entry_id": 100 + n, "entry_hash": hashlib.sha256(str(n).encode()).hexdigest(),
-             "date": f"2025-{n % 12 + 1:02d}-{n % 28 + 1:02d}", "kind": "feedback_reflection",
-             "title": TITLES[n % 3], "minutes": 90, "hours": "1.50", "section": sections[n % 3], "credits": "1.50",
-             "note": ""} for n in range(activities)]
+    rows = [
+        {
+            "entry_id": 100 + n,
+            "entry_hash": hashlib.sha256(str(n).encode()).hexdigest(),
+            "date": f"2025-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
+            "kind": "feedback_reflection",
+            "title": TITLES[n % 3],
+            "minutes": 90,
+            "hours": "1.50",
+            "section": sections[n % 3],
+            "credits": "1.50",
+            "note": "",
+        }
+        for n in range(activities)
+    ]
     credits = {s: sum(1.5 for r in rows if r["section"] == s) for s in sections}
     return {
-        "type": "recognition-credit-statement", "format": 1, "number": "RCM-2025-00042-1", "version": 1,
+        "type": "recognition-credit-statement",
+        "format": 1,
+        "number": "RCM-2025-00042-1",
+        "version": 1,
         "supersedes": None,
-        "issuer": {"department": "Department of Medicine", "base_url": "https://recognition.example.org",
-                   "key_id": "0123456789abcdef"},
+        "issuer": {
+            "department": "Department of Medicine",
+            "base_url": "https://recognition.example.org",
+            "key_id": "0123456789abcdef",
+        },
         "person": {"id": 42, "name": "Zoë Ångström-Nguyễn"},
-        "framework": {"id": "royal_college_moc", "name": "Royal College MOC Program", "unit": "credits",
-                      "version": "2024-01-01"},
+        "framework": {
+            "id": "royal_college_moc",
+            "name": "Royal College MOC Program",
+            "unit": "credits",
+            "version": "2024-01-01",
+        },
         "period": {"year": 2025, "label": "2025", "start": "2025-01-01", "end": "2025-12-31"},
         "sections": [{"id": key, "label": LABELS[key], "credits": f"{credits[key]:.2f}"} for key in sorted(LABELS)],
         "total": f"{1.5 * activities:.2f}",
         "activities": rows,
         "ledger_head": {"seq": 8131, "hash": hashlib.sha256(b"head").hexdigest()},
         "issued_at": "2026-01-02T05:00:00Z",
-        "verification": {"code": "ABCD-EFGH-IJKL-MNOP-QRST-UVWX",
-                         "url": "https://recognition.example.org/verify/ABCDEFGHIJKLMNOPQRSTUVWX"},
+        "verification": {
+            "code": "ABCD-EFGH-IJKL-MNOP-QRST-UVWX",
+            "url": "https://recognition.example.org/verify/ABCDEFGHIJKLMNOPQRSTUVWX",
+        },
     }
 
 
 def lines_of(doc: dict, settings: dict) -> list[str]:
     """The certificate's text, line by line."""
-    lines = [settings["department"], "Statement of Continuing Professional Development Credit",
-             f"{doc['framework']['name']} · {doc['period']['label']}", "This certifies that", doc["person"]["name"],
-             f"has been credited with {doc['total']} {doc['framework']['unit']}"]
+    lines = [
+        settings["department"],
+        "Statement of Continuing Professional Development Credit",
+        f"{doc['framework']['name']} · {doc['period']['label']}",
+        "This certifies that",
+        doc["person"]["name"],
+        f"has been credited with {doc['total']} {doc['framework']['unit']}",
+    ]
     lines += [f"{s['label']}: {s['credits']}" for s in doc["sections"]]
-    lines += [f"Signed: {settings['signatory']}", f"Verification code {doc['verification']['code']}",
-              doc["verification"]["url"], f"Statement No. {doc['number']}", f"Ledger head {doc['ledger_head']['hash']}"]
+    lines += [
+        f"Signed: {settings['signatory']}",
+        f"Verification code {doc['verification']['code']}",
+        doc["verification"]["url"],
+        f"Statement No. {doc['number']}",
+        f"Ledger head {doc['ledger_head']['hash']}",
+    ]
     lines += [f"{a['date']}  {a['title']}  {a['hours']}  {a['section']}  {a['credits']}" for a in doc["activities"]]
     return lines
 
@@ -100,8 +138,12 @@ def main() -> None:
     from recognition.credits.certificate import render
 
     doc = document(args.activities)
-    settings = {"department": "Department of Medicine", "logo": None, "signatory": "Dr. Ada Chair, Chair of Medicine",
-                "instance_path": "."}
+    settings = {
+        "department": "Department of Medicine",
+        "logo": None,
+        "signatory": "Dr. Ada Chair, Chair of Medicine",
+        "instance_path": ".",
+    }
     render(doc, settings)  # fonts registered and parsed once per process, as in the app
     app_samples, pdf = timed(lambda: render(doc, settings), args.certificates)
     lines = lines_of(doc, settings)

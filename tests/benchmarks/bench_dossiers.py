@@ -49,11 +49,15 @@ def main() -> None:
             timings[size] = measure(person_id, start, end, args.runs)
         small, large = timings[10_000], timings[args.large]
         for what in ("json", "pdf"):
-            print(f"dossier {what}: 10k {describe(small[what])}; {args.large:,} {describe(large[what])}; "
-                  f"ratio {median(large[what]) / median(small[what]):.2f}x")
+            print(
+                f"dossier {what}: 10k {describe(small[what])}; {args.large:,} {describe(large[what])}; "
+                f"ratio {median(large[what]) / median(small[what]):.2f}x"
+            )
         bare = bare_pdf(person_id, start, end, args.runs)
-        print(f"bare reportlab table: {describe(bare)}; dossier PDF render / bare: "
-              f"{median(large['render']) / median(bare):.2f}x")
+        print(
+            f"bare reportlab table: {describe(bare)}; dossier PDF render / bare: "
+            f"{median(large['render']) / median(bare):.2f}x"
+        )
 
 
 def median(samples: list[float]) -> float:
@@ -73,8 +77,15 @@ def build_mentor():
     db.session.flush()
 
     def person(index: int, rank: str) -> Person:
-        row = Person(name=f"Person {index}", email=f"p{index}@bench.example.org", division_id=division.id, rank=rank,
-                     position="clinician_teacher", appointed_on=date(2010, 7, 1), created_at=now)
+        row = Person(
+            name=f"Person {index}",
+            email=f"p{index}@bench.example.org",
+            division_id=division.id,
+            rank=rank,
+            position="clinician_teacher",
+            appointed_on=date(2010, 7, 1),
+            created_at=now,
+        )
         db.session.add(row)
         return row
 
@@ -87,8 +98,14 @@ def build_mentor():
     for i, mentee in enumerate(mentees):
         began = first + timedelta(days=int(i * YEARS * 365 / MENTEES))
         ended = min(began + timedelta(days=365 * (3 + i % 4)), date(2026, 11, 30))
-        m = Mentorship(mentor_id=mentor.id, mentee_id=mentee.id, kind=("formal", "sponsorship", "peer_group")[i % 3],
-                       started_on=began, ended_on=ended if ended < date(2026, 11, 30) else None, created_at=now)
+        m = Mentorship(
+            mentor_id=mentor.id,
+            mentee_id=mentee.id,
+            kind=("formal", "sponsorship", "peer_group")[i % 3],
+            started_on=began,
+            ended_on=ended if ended < date(2026, 11, 30) else None,
+            created_at=now,
+        )
         db.session.add(m)
         db.session.flush()
         day = began + timedelta(days=20)
@@ -102,15 +119,32 @@ def build_mentor():
             day += timedelta(days=91)
         for kind, offset, rank in (("promotion", 700, "associate"), ("grant", 400, None)):
             seq += 1
-            rows.append(_entry(seq, "contribution", "milestone", None, mentee.id, began + timedelta(days=offset), 0, None))
-            recorded.append(Milestone(person_id=mentee.id, kind=kind, occurred_on=began + timedelta(days=offset),
-                                     rank=rank, title="Operating grant" if kind == "grant" else None, note="",
-                                     source="entered", ledger_entry_id=seq, recorded_at=now))
+            rows.append(
+                _entry(seq, "contribution", "milestone", None, mentee.id, began + timedelta(days=offset), 0, None)
+            )
+            recorded.append(
+                Milestone(
+                    person_id=mentee.id,
+                    kind=kind,
+                    occurred_on=began + timedelta(days=offset),
+                    rank=rank,
+                    title="Operating grant" if kind == "grant" else None,
+                    note="",
+                    source="entered",
+                    ledger_entry_id=seq,
+                    recorded_at=now,
+                )
+            )
     _insert(rows)
     db.session.add_all(recorded)
     db.session.flush()
-    filler = Mentorship(mentor_id=filler_mentor.id, mentee_id=filler_mentee.id, kind="formal",
-                        started_on=date(2000, 1, 1), created_at=now)
+    filler = Mentorship(
+        mentor_id=filler_mentor.id,
+        mentee_id=filler_mentee.id,
+        kind="formal",
+        started_on=date(2000, 1, 1),
+        created_at=now,
+    )
     db.session.add(filler)
     db.session.commit()
     _state.update(seq=seq, mentorship=filler.id, person=filler_mentor.id)
@@ -122,11 +156,25 @@ _state: dict = {}
 
 
 def _entry(seq, entry_type, kind, mentorship_id, person_id, day, minutes, target):
-    return {"id": seq, "seq": seq, "entry_type": entry_type, "kind": kind, "mentorship_id": mentorship_id,
-            "person_id": person_id, "occurred_on": day, "minutes": minutes, "note": "", "recorded_by_id": person_id,
-            "recorded_at": datetime(2026, 12, 1), "target_id": target, "reason": None, "accreditation": None,
-            "prev_hash": hashlib.sha256(str(seq - 1).encode()).hexdigest(),
-            "entry_hash": hashlib.sha256(str(seq).encode()).hexdigest(), "chain_version": None}
+    return {
+        "id": seq,
+        "seq": seq,
+        "entry_type": entry_type,
+        "kind": kind,
+        "mentorship_id": mentorship_id,
+        "person_id": person_id,
+        "occurred_on": day,
+        "minutes": minutes,
+        "note": "",
+        "recorded_by_id": person_id,
+        "recorded_at": datetime(2026, 12, 1),
+        "target_id": target,
+        "reason": None,
+        "accreditation": None,
+        "prev_hash": hashlib.sha256(str(seq - 1).encode()).hexdigest(),
+        "entry_hash": hashlib.sha256(str(seq).encode()).hexdigest(),
+        "chain_version": None,
+    }
 
 
 def _insert(rows: list[dict]) -> None:
@@ -136,7 +184,7 @@ def _insert(rows: list[dict]) -> None:
     from recognition.ledger.models import LedgerEntry
 
     for first in range(0, len(rows), BATCH):
-        db.session.execute(insert(LedgerEntry), rows[first:first + BATCH])
+        db.session.execute(insert(LedgerEntry), rows[first : first + BATCH])
 
 
 def fill_to(size: int) -> None:
@@ -189,9 +237,19 @@ def bare_pdf(person_id: int, start: date, end: date, runs: int) -> list[float]:
 
     document = service.draft(service.resolve(COMMAND_LINE, person_id, start, end, date(2026, 12, 1)))
     rows = [["#", "Mentee", "Stage", "Kind", "Span", "Confirmed", "Hours", "Milestones"]]
-    rows += [[r["row"], r["mentee"], r["career_stage_label"], r["kind_label"], f"{r['started_on']} {r['ended_on']}",
-              f"{r['confirmed_meetings']} of {r['meetings']}", r["contact_hours"],
-              "; ".join(m["label"] for m in r["milestones"])] for r in document["mentees"]]
+    rows += [
+        [
+            r["row"],
+            r["mentee"],
+            r["career_stage_label"],
+            r["kind_label"],
+            f"{r['started_on']} {r['ended_on']}",
+            f"{r['confirmed_meetings']} of {r['meetings']}",
+            r["contact_hours"],
+            "; ".join(m["label"] for m in r["milestones"]),
+        ]
+        for r in document["mentees"]
+    ]
     samples = []
     for _ in range(runs + 1):
         started = time.perf_counter()

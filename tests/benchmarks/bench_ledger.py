@@ -1,6 +1,6 @@
 """Ledger throughput: appends through the API vs bare SQL; verification vs bare hashlib.
 
-    python tests/benchmarks/bench_ledger.py [--entries 500] [--database-url URL]
+python tests/benchmarks/bench_ledger.py [--entries 500] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import time
 from datetime import date
 
 from common import fresh_app
-
 from sqlalchemy import text
 
 
@@ -31,8 +30,13 @@ def main() -> None:
         backend = db.engine.dialect.name
     client = app.test_client()
     headers = dept.headers(client, "mentor")
-    body = {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-01",
-            "minutes": 45, "note": "Discussed the academic plan and a grant resubmission."}
+    body = {
+        "kind": "meeting",
+        "mentorship_id": dept.mentorship_id,
+        "occurred_on": "2025-03-01",
+        "minutes": 45,
+        "note": "Discussed the academic plan and a grant resubmission.",
+    }
 
     started = time.perf_counter()
     for _ in range(args.entries):
@@ -44,7 +48,9 @@ def main() -> None:
     with app.app_context():
         template = db.session.execute(text("SELECT * FROM ledger_entries ORDER BY seq DESC LIMIT 1")).mappings().first()
         columns = [c for c in template.keys() if c != "id"]
-        insert = text(f"INSERT INTO ledger_entries ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})")
+        insert = text(
+            f"INSERT INTO ledger_entries ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+        )
         db.session.commit()
         seq = template["seq"]
         started = time.perf_counter()

@@ -53,7 +53,9 @@ def main() -> None:
     assert response.status_code == 302, response.status_code
     token = client.post("/api/v1/auth/tokens", json={"email": email, "password": password}).get_json()["token"]
     admin_email, admin_password = logins["admin"]
-    admin_token = client.post("/api/v1/auth/tokens", json={"email": admin_email, "password": admin_password}).get_json()["token"]
+    admin_token = client.post(
+        "/api/v1/auth/tokens", json={"email": admin_email, "password": admin_password}
+    ).get_json()["token"]
 
     n = args.requests
     baseline = timed(client, "/healthz", n)

@@ -43,15 +43,19 @@ def main() -> None:
         runs[workers] = issue(app, year, workers, args.scale)
 
     backend = runs[1][0]
-    print(f"\nbackend: {backend}, demo scale {args.scale}, year {year}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"\nbackend: {backend}, demo scale {args.scale}, year {year}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"baseline, plain Python on 2 processes: {cpu_speedup():.2f}x (the ceiling here and now)")
     for (label, one), (_, two) in zip(runs[1][1], runs[2][1]):
         assert one.issued == two.issued, "both databases hold the same department"
         print(f"{label}: {one.issued} statements")
         for workers, result, wall in ((1, one, runs[1][2][label]), (2, two, runs[2][2][label])):
-            print(f"  {workers} {'process: ' if workers == 1 else 'processes:'} {result.per_second:6.1f} statements/s "
-                  f"({result.elapsed:.1f} s; {wall:.1f} s with planning)")
+            print(
+                f"  {workers} {'process: ' if workers == 1 else 'processes:'} {result.per_second:6.1f} statements/s "
+                f"({result.elapsed:.1f} s; {wall:.1f} s with planning)"
+            )
         print(f"  speed-up: {two.per_second / one.per_second:.2f}x")
 
 
@@ -66,7 +70,10 @@ def issue(app, year: int, workers: int, scale: float):
     with app.app_context():
         builder.load(SEED, scale=scale)
         backend = db.engine.dialect.name
-        for label, framework in (("each person's own framework", None), ("department points for everyone", "department_points")):
+        for label, framework in (
+            ("each person's own framework", None),
+            ("department points for everyone", "department_points"),
+        ):
             started = time.perf_counter()
             result = batch.issue_year(year, framework_id=framework, workers=workers)
             walls[label] = time.perf_counter() - started

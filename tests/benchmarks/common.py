@@ -21,8 +21,14 @@ def fresh_app(database_url: str | None = None, **config):
     os.environ["RECOGNITION_INSTANCE_PATH"] = str(folder)
     url = database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
     app = create_app(
-        {"SECRET_KEY": "bench", "DATABASE_URL": url, "ARGON2_TIME_COST": 1,
-         "ARGON2_MEMORY_COST_KIB": 1024, "ARGON2_PARALLELISM": 1, **config}
+        {
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": url,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST_KIB": 1024,
+            "ARGON2_PARALLELISM": 1,
+            **config,
+        }
     )
     with app.app_context():
         upgrade()

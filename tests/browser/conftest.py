@@ -12,7 +12,6 @@ from werkzeug.serving import make_server
 
 from recognition import create_app
 from recognition.extensions import db
-
 from tests.support.department import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,7 +27,10 @@ def page():
             page = context.new_page()
             page.set_default_timeout(15_000)
             page.console_problems = []
-            page.on("console", lambda message: message.type in ("error", "warning") and page.console_problems.append(message.text))
+            page.on(
+                "console",
+                lambda message: message.type in ("error", "warning") and page.console_problems.append(message.text),
+            )
             yield page
             context.close()
         finally:
@@ -52,10 +54,16 @@ def journey_app(instance_path, sqlite_template, tmp_path):
     """An app with CSRF on, on a copy of the migrated template database (SQLite)."""
     path = tmp_path / "journey.sqlite3"
     shutil.copyfile(sqlite_template, path)
-    app = create_app({
-        "SECRET_KEY": "journey", "DATABASE_URL": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True,
-        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024, "ARGON2_PARALLELISM": 1,
-    })
+    app = create_app(
+        {
+            "SECRET_KEY": "journey",
+            "DATABASE_URL": f"sqlite:///{path}",
+            "WTF_CSRF_ENABLED": True,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST_KIB": 1024,
+            "ARGON2_PARALLELISM": 1,
+        }
+    )
     yield app
     with app.app_context():
         for engine in db.engines.values():

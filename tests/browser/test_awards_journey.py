@@ -41,20 +41,44 @@ def live_server(journey_app):
     with journey_app.app_context():
         dept = Department.build()
         admin = load_actor(dept.ids["admin"])
-        award = definitions.create({"slug": "mentor-of-the-year", "name": "Mentor of the Year", "opens": "02-01",
-                                    "closes": "03-15", "review_ends": "04-15", "decision": "04-30",
-                                    "announcement": "05-15"}, now)
+        award = definitions.create(
+            {
+                "slug": "mentor-of-the-year",
+                "name": "Mentor of the Year",
+                "opens": "02-01",
+                "closes": "03-15",
+                "review_ends": "04-15",
+                "decision": "04-30",
+                "announcement": "05-15",
+            },
+            now,
+        )
         opened, closed = day - timedelta(days=20), day - timedelta(days=5)
-        cycle = cycles.create_cycle(award, day.year, now, dates={
-            "opens_on": opened, "closes_on": closed, "review_ends_on": day + timedelta(days=10),
-            "decision_on": day + timedelta(days=12), "announce_on": day + timedelta(days=15)})
+        cycle = cycles.create_cycle(
+            award,
+            day.year,
+            now,
+            dates={
+                "opens_on": opened,
+                "closes_on": closed,
+                "review_ends_on": day + timedelta(days=10),
+                "decision_on": day + timedelta(days=12),
+                "announce_on": day + timedelta(days=15),
+            },
+        )
         for role in ("award_committee", "other_mentor", "director"):
             committee.add_member(cycle, dept.ids[role], admin, now)
         cycles.step(cycle, "open", opened, now)
         ids = {}
         for nominee, nominator in (("mentor", "admin"), ("other_mentee", "outsider"), ("other_director", "mentee")):
-            ids[nominee] = nominations.nominate(cycle, dept.ids[nominee], f"{nominee} is a generous mentor.",
-                                                load_actor(dept.ids[nominator]), opened, now).id
+            ids[nominee] = nominations.nominate(
+                cycle,
+                dept.ids[nominee],
+                f"{nominee} is a generous mentor.",
+                load_actor(dept.ids[nominator]),
+                opened,
+                now,
+            ).id
         cycles.step(cycle, "closed", closed + timedelta(days=1), now)
         cycles.step(cycle, "review", day, now)
         db.session.commit()
@@ -134,5 +158,6 @@ def test_a_member_scores_and_ranks_and_a_conflicted_member_cannot_see_or_score(l
     expect(page.get_by_role("button", name="Save my scores")).to_be_visible()
     # Having scored, they read the other member's scores beside their own.
     expect(page.get_by_role("row").filter(has_text="Award Committee Person")).to_contain_text(
-        f"Scored {names['mentor']} on the evidence.")
+        f"Scored {names['mentor']} on the evidence."
+    )
     assert not page.console_problems, page.console_problems

@@ -40,9 +40,17 @@ def live_server(journey_app):
         db.session.get(Person, dept.ids["mentor"]).name = NAME
         db.session.commit()
         reflections.record(
-            {"source": "external", "source_name": "360 review", "occurred_on": date(LAST_YEAR, 3, 1), "minutes": 90,
-             "area": "Goal setting", "question": "Do my mentees leave with a goal?", "next_steps": "Write goals down"},
-            load_actor(dept.ids["mentor"]), utcnow(),
+            {
+                "source": "external",
+                "source_name": "360 review",
+                "occurred_on": date(LAST_YEAR, 3, 1),
+                "minutes": 90,
+                "area": "Goal setting",
+                "question": "Do my mentees leave with a goal?",
+                "next_steps": "Write goals down",
+            },
+            load_actor(dept.ids["mentor"]),
+            utcnow(),
         )
         db.session.commit()
     with serving(journey_app) as base:
@@ -60,7 +68,9 @@ def test_a_mentor_downloads_a_certificate_and_anyone_can_verify_it(live_server, 
     page.get_by_label("What you did").select_option(label="Mentor training completed")
     page.get_by_label("Date").fill(f"{LAST_YEAR}-06-15")
     page.get_by_label("Minutes").fill("180")
-    page.get_by_label("Accreditation (mentor training only, optional)").fill("Royal College accredited mentoring workshop")
+    page.get_by_label("Accreditation (mentor training only, optional)").fill(
+        "Royal College accredited mentoring workshop"
+    )
     page.get_by_role("button", name="Log it").click()
     expect(page.get_by_role("status")).to_contain_text("Logged: 180 minutes of mentor training completed")
     by_year = page.get_by_role("table", name=re.compile(r"^Credits by year and section"))

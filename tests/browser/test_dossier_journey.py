@@ -43,14 +43,30 @@ def live_server(journey_app):
         now = utcnow()
         today = now.date()
         for days_ago in (200, 100):
-            entry = ledger.record({"kind": "meeting", "mentorship_id": dept.mentorship_id,
-                                   "occurred_on": today - timedelta(days=days_ago), "minutes": 45},
-                                  load_actor(mentor.id), now)
+            entry = ledger.record(
+                {
+                    "kind": "meeting",
+                    "mentorship_id": dept.mentorship_id,
+                    "occurred_on": today - timedelta(days=days_ago),
+                    "minutes": 45,
+                },
+                load_actor(mentor.id),
+                now,
+            )
             ledger.confirm(entry, load_actor(dept.ids["mentee"]), now)
-        case = cases.open_case({"candidate_id": mentor.id, "kind": "promotion", "target_rank": "full",
-                                "period_start": date(2023, 7, 1), "period_end": today,
-                                "due_on": today + timedelta(days=60),
-                                "member_ids": [dept.ids["promotion_committee"]]}, COMMAND_LINE, now)
+        case = cases.open_case(
+            {
+                "candidate_id": mentor.id,
+                "kind": "promotion",
+                "target_rank": "full",
+                "period_start": date(2023, 7, 1),
+                "period_end": today,
+                "due_on": today + timedelta(days=60),
+                "member_ids": [dept.ids["promotion_committee"]],
+            },
+            COMMAND_LINE,
+            now,
+        )
         issued = dossiers.issue(mentor.id, date(2023, 7, 1), today, load_actor(mentor.id), now)
         db.session.commit()
         facts = {"case_id": case.id, "number": issued.number}
@@ -88,8 +104,11 @@ def test_a_committee_member_downloads_the_dossier_and_checks_it_at_verify(live_s
     page.screenshot(path=VERIFY_SCREENSHOT, full_page=True)
 
     changed = tmp_path / "changed.pdf"
-    changed.write_bytes(saved.read_bytes().replace(b"Data Summary", b"Data Sunmary", 1)
-                        if b"Data Summary" in saved.read_bytes() else saved.read_bytes() + b"\n% changed\n")
+    changed.write_bytes(
+        saved.read_bytes().replace(b"Data Summary", b"Data Sunmary", 1)
+        if b"Data Summary" in saved.read_bytes()
+        else saved.read_bytes() + b"\n% changed\n"
+    )
     page.get_by_label("Certificate PDF").set_input_files(str(changed))
     page.get_by_role("button", name="Compare").click()
     expect(page.get_by_role("alert").filter(has_text="Different.")).to_be_visible()

@@ -41,13 +41,27 @@ def live_server(journey_app):
         dept = Department.build()
         now = utcnow()
         for number, email in enumerate(EXTRA_MENTEES, start=2):
-            person = Person(name=f"Mentee Number {number}", email=email, division_id=dept.divisions["CARD"],
-                            rank="assistant", position="clinician_teacher", appointed_on=date(2024, 7, 1), created_at=now)
+            person = Person(
+                name=f"Mentee Number {number}",
+                email=email,
+                division_id=dept.divisions["CARD"],
+                rank="assistant",
+                position="clinician_teacher",
+                appointed_on=date(2024, 7, 1),
+                created_at=now,
+            )
             db.session.add(person)
             db.session.flush()
             set_password(person, PASSWORD, now)
-            db.session.add(Mentorship(mentor_id=dept.ids["mentor"], mentee_id=person.id, kind="formal",
-                                      started_on=date(2024, 9, 1), created_at=now))
+            db.session.add(
+                Mentorship(
+                    mentor_id=dept.ids["mentor"],
+                    mentee_id=person.id,
+                    kind="formal",
+                    started_on=date(2024, 9, 1),
+                    created_at=now,
+                )
+            )
         db.session.commit()
     with serving(app) as base:
         yield base, dept

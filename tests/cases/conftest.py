@@ -22,8 +22,8 @@ from recognition.clock import utcnow
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
-from recognition.milestones.models import Milestone
 from recognition.mentorships.models import Mentorship
+from recognition.milestones.models import Milestone
 from recognition.milestones.rules import fingerprint
 from recognition.people.models import Person
 from tests.conftest import module_app, selected_backends
@@ -34,12 +34,12 @@ DUE = utcnow().date() + timedelta(days=90)
 # The matrix's roles, and who plays each in the shared world.
 PLAYERS = {
     "admin": "admin",
-    "director": "director",                 # directs CARD, the candidate's division
-    "other_director": "other_director",     # directs NEPH
-    "member": "promotion_committee",        # on the open case, no tie
-    "recused": "mentor",                    # on the open case, the candidate's mentor
-    "closed_member": "other_mentor",        # on the closed case only
-    "removed": "outsider",                  # was on the open case, removed
+    "director": "director",  # directs CARD, the candidate's division
+    "other_director": "other_director",  # directs NEPH
+    "member": "promotion_committee",  # on the open case, no tie
+    "recused": "mentor",  # on the open case, the candidate's mentor
+    "closed_member": "other_mentor",  # on the closed case only
+    "removed": "outsider",  # was on the open case, removed
     "candidate": "mentee",
     "outsider": "award_committee",
 }
@@ -49,12 +49,33 @@ ROLES = (*PLAYERS, None)
 def record_milestone(person_id: int, kind: str, occurred_on: date, **fields) -> Milestone:
     """A milestone as the milestones domain stores it: a ledger entry fingerprinting it, then the row."""
     now = utcnow()
-    values = {"person_id": person_id, "kind": kind, "occurred_on": occurred_on, "outcome": fields.get("outcome"),
-              "rank": fields.get("rank"), "title": None, "agency": None, "role": None, "year": None,
-              "note": "", "source": fields.get("source", "entered"), "corrects_id": None, "recorded_by_id": None}
-    entry = ledger.append(LedgerEntry(entry_type="contribution", kind="milestone", person_id=person_id,
-                                      occurred_on=occurred_on, minutes=0, note=fingerprint(values),
-                                      recorded_by_id=person_id), now)
+    values = {
+        "person_id": person_id,
+        "kind": kind,
+        "occurred_on": occurred_on,
+        "outcome": fields.get("outcome"),
+        "rank": fields.get("rank"),
+        "title": None,
+        "agency": None,
+        "role": None,
+        "year": None,
+        "note": "",
+        "source": fields.get("source", "entered"),
+        "corrects_id": None,
+        "recorded_by_id": None,
+    }
+    entry = ledger.append(
+        LedgerEntry(
+            entry_type="contribution",
+            kind="milestone",
+            person_id=person_id,
+            occurred_on=occurred_on,
+            minutes=0,
+            note=fingerprint(values),
+            recorded_by_id=person_id,
+        ),
+        now,
+    )
     milestone = Milestone(**values, ledger_entry_id=entry.id, recorded_at=now)
     db.session.add(milestone)
     db.session.flush()
@@ -62,8 +83,14 @@ def record_milestone(person_id: int, kind: str, occurred_on: date, **fields) -> 
 
 
 def open_case(dept: Department, candidate: str = "mentee", members=(), **data):
-    body = {"candidate_id": dept.ids[candidate], "kind": "promotion", "target_rank": "associate", "due_on": DUE,
-            "member_ids": [dept.ids[m] for m in members], **data}
+    body = {
+        "candidate_id": dept.ids[candidate],
+        "kind": "promotion",
+        "target_rank": "associate",
+        "due_on": DUE,
+        "member_ids": [dept.ids[m] for m in members],
+        **data,
+    }
     return service.open_case(body, COMMAND_LINE, utcnow())
 
 
@@ -93,8 +120,14 @@ def build_world(app, client) -> World:
         service.remove_member(opened, dept.ids["outsider"], COMMAND_LINE, utcnow())
         closed = open_case(dept, members=("other_mentor",), kind="cfar", target_rank=None)
         service.close(closed, "CFAR passed.", COMMAND_LINE, utcnow())
-        member = Person(name="Scratch Member", email="scratch.member@test.example.org", rank="full",
-                        division_id=dept.divisions["NEPH"], position="other", created_at=utcnow())
+        member = Person(
+            name="Scratch Member",
+            email="scratch.member@test.example.org",
+            rank="full",
+            division_id=dept.divisions["NEPH"],
+            position="other",
+            created_at=utcnow(),
+        )
         db.session.add(member)
         db.session.commit()
         ids = (opened.id, closed.id, member.id)
@@ -106,13 +139,26 @@ def fresh_candidate(world: World) -> tuple[int, str]:
     """A new assistant professor in CARD, mentored by the scratch member: (id, email)."""
     with world.app.app_context():
         number = db.session.scalar(select(func.count()).select_from(Person)) + 1
-        person = Person(name=f"Candidate {number}", email=f"candidate.{number}@test.example.org", rank="assistant",
-                        division_id=world.dept.divisions["CARD"], position="other", appointed_on=date(2020, 1, 1),
-                        created_at=utcnow())
+        person = Person(
+            name=f"Candidate {number}",
+            email=f"candidate.{number}@test.example.org",
+            rank="assistant",
+            division_id=world.dept.divisions["CARD"],
+            position="other",
+            appointed_on=date(2020, 1, 1),
+            created_at=utcnow(),
+        )
         db.session.add(person)
         db.session.flush()
-        db.session.add(Mentorship(mentor_id=world.scratch_member, mentee_id=person.id, kind="informal",
-                                  started_on=date(2021, 1, 1), created_at=utcnow()))
+        db.session.add(
+            Mentorship(
+                mentor_id=world.scratch_member,
+                mentee_id=person.id,
+                kind="informal",
+                started_on=date(2021, 1, 1),
+                created_at=utcnow(),
+            )
+        )
         db.session.commit()
         return person.id, person.email
 
@@ -121,9 +167,17 @@ def scratch(world: World) -> int:
     """A fresh open case about a new candidate, with the scratch member flagged on it."""
     candidate_id, _ = fresh_candidate(world)
     with world.app.app_context():
-        case = service.open_case({"candidate_id": candidate_id, "kind": "promotion",
-                                  "target_rank": "associate", "due_on": DUE, "member_ids": [world.scratch_member]},
-                                 COMMAND_LINE, utcnow())
+        case = service.open_case(
+            {
+                "candidate_id": candidate_id,
+                "kind": "promotion",
+                "target_rank": "associate",
+                "due_on": DUE,
+                "member_ids": [world.scratch_member],
+            },
+            COMMAND_LINE,
+            utcnow(),
+        )
         db.session.commit()
         return case.id
 

@@ -20,25 +20,49 @@ def cases(app) -> int:
 
 
 def test_opening_a_case_returns_it_with_its_flagged_committee(app, client, dept, auth):
-    response = client.post(URL, headers=auth("director"), json={
-        "candidate_id": dept.ids["mentee"], "kind": "promotion", "target_rank": "associate",
-        "due_on": DUE.isoformat(), "member_ids": [dept.ids["mentor"], dept.ids["promotion_committee"]]})
+    response = client.post(
+        URL,
+        headers=auth("director"),
+        json={
+            "candidate_id": dept.ids["mentee"],
+            "kind": "promotion",
+            "target_rank": "associate",
+            "due_on": DUE.isoformat(),
+            "member_ids": [dept.ids["mentor"], dept.ids["promotion_committee"]],
+        },
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    assert (body["period_start"], body["period_end"], body["due_on"]) == ("2023-07-01", DUE.isoformat(), DUE.isoformat())
+    assert (body["period_start"], body["period_end"], body["due_on"]) == (
+        "2023-07-01",
+        DUE.isoformat(),
+        DUE.isoformat(),
+    )
     assert body["opened_by"] == {"id": dept.ids["director"], "name": "Director Person"}
     assert [(m["person"]["name"], m["recused"]) for m in body["committee"]] == [
-        ("Mentor Person", True), ("Promotion Committee Person", False)]
+        ("Mentor Person", True),
+        ("Promotion Committee Person", False),
+    ]
     assert client.get(f"{URL}/{body['id']}", headers=auth("director")).get_json() == body
 
 
 def test_bad_input_names_the_field_and_opens_nothing(app, client, dept, auth):
-    base = {"candidate_id": dept.ids["mentee"], "kind": "promotion", "target_rank": "associate",
-            "due_on": DUE.isoformat()}
-    for change, field in (({"kind": "tenure"}, "kind"), ({"due_on": "31/03/2027"}, "due_on"),
-                          ({"due_on": None}, "due_on"), ({"target_rank": "assistant"}, "target_rank"),
-                          ({"member_ids": [dept.ids["mentee"]]}, "member_ids"), ({"candidate_id": "7"}, "candidate_id"),
-                          ({"period_start": "2030-01-01"}, "period_end"), ({"candidate_id": 99999}, "candidate_id")):
+    base = {
+        "candidate_id": dept.ids["mentee"],
+        "kind": "promotion",
+        "target_rank": "associate",
+        "due_on": DUE.isoformat(),
+    }
+    for change, field in (
+        ({"kind": "tenure"}, "kind"),
+        ({"due_on": "31/03/2027"}, "due_on"),
+        ({"due_on": None}, "due_on"),
+        ({"target_rank": "assistant"}, "target_rank"),
+        ({"member_ids": [dept.ids["mentee"]]}, "member_ids"),
+        ({"candidate_id": "7"}, "candidate_id"),
+        ({"period_start": "2030-01-01"}, "period_end"),
+        ({"candidate_id": 99999}, "candidate_id"),
+    ):
         response = client.post(URL, json={**base, **change}, headers=auth("admin"))
         assert_error(response, 422, field)
     missing = client.post(URL, json={"kind": "cfar"}, headers=auth("admin"))
@@ -47,23 +71,39 @@ def test_bad_input_names_the_field_and_opens_nothing(app, client, dept, auth):
 
 
 def test_member_override_and_closure_bodies_are_checked(app, client, dept, auth):
-    opened = client.post(URL, headers=auth("admin"), json={
-        "candidate_id": dept.ids["mentee"], "kind": "cfar", "due_on": DUE.isoformat(),
-        "member_ids": [dept.ids["mentor"]]}).get_json()
+    opened = client.post(
+        URL,
+        headers=auth("admin"),
+        json={
+            "candidate_id": dept.ids["mentee"],
+            "kind": "cfar",
+            "due_on": DUE.isoformat(),
+            "member_ids": [dept.ids["mentor"]],
+        },
+    ).get_json()
     base = f"{URL}/{opened['id']}"
     assert_error(client.post(f"{base}/members", json={}, headers=auth("admin")), 422, "person_id")
-    assert_error(client.post(f"{base}/members", json={"email": "nobody@test.example.org"}, headers=auth("admin")),
-                 422, "email")
-    assert_error(client.post(f"{base}/members", json={"person_id": dept.ids["mentor"]}, headers=auth("admin")),
-                 409, "person_id")
-    assert_error(client.post(f"{base}/overrides", json={"member_id": dept.ids["mentor"], "reason": " "},
-                             headers=auth("admin")), 422, "reason")
-    assert_error(client.post(f"{base}/overrides", json={"member_id": dept.ids["mentor"]}, headers=auth("admin")),
-                 422, "reason")
+    assert_error(
+        client.post(f"{base}/members", json={"email": "nobody@test.example.org"}, headers=auth("admin")), 422, "email"
+    )
+    assert_error(
+        client.post(f"{base}/members", json={"person_id": dept.ids["mentor"]}, headers=auth("admin")), 409, "person_id"
+    )
+    assert_error(
+        client.post(f"{base}/overrides", json={"member_id": dept.ids["mentor"], "reason": " "}, headers=auth("admin")),
+        422,
+        "reason",
+    )
+    assert_error(
+        client.post(f"{base}/overrides", json={"member_id": dept.ids["mentor"]}, headers=auth("admin")), 422, "reason"
+    )
     assert_error(client.post(f"{base}/closure", json={"note": ""}, headers=auth("admin")), 422, "note")
     assert_error(client.post(f"{base}/members/{dept.ids['outsider']}/removal", headers=auth("admin")), 422, "person_id")
-    assert_error(client.post(f"{URL}/referee-check", json={"candidate_id": dept.ids["mentee"]}, headers=auth("admin")),
-                 422, "referee_ids")
+    assert_error(
+        client.post(f"{URL}/referee-check", json={"candidate_id": dept.ids["mentee"]}, headers=auth("admin")),
+        422,
+        "referee_ids",
+    )
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CaseOverride)) == 0
     shown = client.get(base, headers=auth("admin")).get_json()
@@ -84,11 +124,16 @@ def test_a_retried_open_with_its_key_opens_one_case(app, client, dept, auth):
 
 def test_the_openapi_document_describes_every_case_route(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    expected = {"/api/v1/cases": {"get", "post"}, "/api/v1/cases/{case_id}": {"get"},
-                "/api/v1/cases/{case_id}/members": {"post"},
-                "/api/v1/cases/{case_id}/members/{person_id}/removal": {"post"},
-                "/api/v1/cases/{case_id}/overrides": {"post"}, "/api/v1/cases/{case_id}/closure": {"post"},
-                "/api/v1/cases/{case_id}/referee-check": {"post"}, "/api/v1/cases/referee-check": {"post"}}
+    expected = {
+        "/api/v1/cases": {"get", "post"},
+        "/api/v1/cases/{case_id}": {"get"},
+        "/api/v1/cases/{case_id}/members": {"post"},
+        "/api/v1/cases/{case_id}/members/{person_id}/removal": {"post"},
+        "/api/v1/cases/{case_id}/overrides": {"post"},
+        "/api/v1/cases/{case_id}/closure": {"post"},
+        "/api/v1/cases/{case_id}/referee-check": {"post"},
+        "/api/v1/cases/referee-check": {"post"},
+    }
     for path, methods in expected.items():
         assert methods <= set(paths[path]), path
         for method in methods:

@@ -21,16 +21,16 @@ URL = "/api/v1/cases"
 IDS = [str(role) for role in ROLES]
 
 #               admin director other_dir member recused closed removed candidate outsider anonymous
-SEE_OPEN =      (200, 200, 404, 200, 200, 404, 404, 200, 404, 401)
-SEE_CLOSED =    (200, 200, 404, 404, 404, 200, 404, 200, 404, 401)
-CASE_CHECK =    (200, 200, 404, 200, 403, 404, 404, 403, 404, 401)
-ALONE_CHECK =   (200, 200, 422, 403, 403, 403, 403, 403, 403, 401)
-OPEN =          (201, 201, 403, 403, 403, 403, 403, 403, 403, 401)
-ADD =           (201, 201, 404, 403, 403, 404, 404, 403, 404, 401)
-REMOVE =        (200, 200, 404, 403, 403, 404, 404, 403, 404, 401)
-OVERRIDE =      (201, 403, 404, 403, 403, 404, 404, 403, 404, 401)
-EXPORT =        (200, 200, 200, 403, 403, 403, 403, 403, 403, 401)
-CLOSE =         (200, 200, 404, 403, 403, 404, 404, 403, 404, 401)
+SEE_OPEN = (200, 200, 404, 200, 200, 404, 404, 200, 404, 401)
+SEE_CLOSED = (200, 200, 404, 404, 404, 200, 404, 200, 404, 401)
+CASE_CHECK = (200, 200, 404, 200, 403, 404, 404, 403, 404, 401)
+ALONE_CHECK = (200, 200, 422, 403, 403, 403, 403, 403, 403, 401)
+OPEN = (201, 201, 403, 403, 403, 403, 403, 403, 403, 401)
+ADD = (201, 201, 404, 403, 403, 404, 404, 403, 404, 401)
+REMOVE = (200, 200, 404, 403, 403, 404, 404, 403, 404, 401)
+OVERRIDE = (201, 403, 404, 403, 403, 404, 404, 403, 404, 401)
+EXPORT = (200, 200, 200, 403, 403, 403, 403, 403, 403, 401)
+CLOSE = (200, 200, 404, 403, 403, 404, 404, 403, 404, 401)
 
 
 def expected(row, role):
@@ -41,7 +41,9 @@ def stored(world) -> tuple:
     with world.app.app_context():
         rows = [db.session.scalar(select(func.count()).select_from(m)) for m in (Case, CaseMember, CaseOverride)]
         opened = db.session.get(Case, world.open_id)
-        removed = db.session.scalar(select(func.count()).select_from(CaseMember).where(CaseMember.removed_at.is_not(None)))
+        removed = db.session.scalar(
+            select(func.count()).select_from(CaseMember).where(CaseMember.removed_at.is_not(None))
+        )
         return (*rows, opened.closed_at, removed)
 
 
@@ -86,8 +88,10 @@ def test_exporting_cases(world, role):
         assert lines[1:] == []
         return
     assert len(mine) == 3
-    assert any(",Mentor Person,mentor@test.example.org,recused,the member has been in a mentorship with the "
-               "candidate," in line for line in mine)
+    assert any(
+        ",Mentor Person,mentor@test.example.org,recused,the member has been in a mentorship with the candidate," in line
+        for line in mine
+    )
     assert any(",Outsider Person,outsider@test.example.org,removed,," in line for line in mine)
 
 
@@ -97,15 +101,18 @@ def test_checking_referees(world, role):
     body = {"referee_emails": ["mentor@test.example.org", "outsider@test.example.org"]}
     response = client.post(f"{URL}/{world.open_id}/referee-check", json=body, headers=headers)
     assert response.status_code == expected(CASE_CHECK, role), (role, response.get_json())
-    alone = client.post(f"{URL}/referee-check", json={**body, "candidate_id": world.dept.ids["mentee"]},
-                        headers=headers)
+    alone = client.post(
+        f"{URL}/referee-check", json={**body, "candidate_id": world.dept.ids["mentee"]}, headers=headers
+    )
     assert alone.status_code == expected(ALONE_CHECK, role), (role, alone.get_json())
     if alone.status_code == 422:
         assert_error(alone, 422, "candidate_id")
     for answer in (response, alone):
         if answer.status_code == 200:
             assert [(r["email"], r["tied"]) for r in answer.get_json()["referees"]] == [
-                ("mentor@test.example.org", True), ("outsider@test.example.org", False)]
+                ("mentor@test.example.org", True),
+                ("outsider@test.example.org", False),
+            ]
         else:
             assert_error(answer, answer.status_code)
 
@@ -118,15 +125,40 @@ def test_changing_cases(world, role):
     mentee, mentor = world.dept.ids["mentee"], world.scratch_member  # mentor: flagged on every scratch case
     other_mentee = world.dept.ids["other_mentee"]
     calls = [
-        ("open", OPEN, lambda candidate_id: client.post(URL, headers=headers, json={
-            "candidate_id": candidate_id, "kind": "promotion", "target_rank": "full", "due_on": DUE.isoformat()})),
-        ("add", ADD, lambda case_id: client.post(f"{URL}/{case_id}/members", json={"person_id": other_mentee},
-                                                 headers=headers)),
+        (
+            "open",
+            OPEN,
+            lambda candidate_id: client.post(
+                URL,
+                headers=headers,
+                json={
+                    "candidate_id": candidate_id,
+                    "kind": "promotion",
+                    "target_rank": "full",
+                    "due_on": DUE.isoformat(),
+                },
+            ),
+        ),
+        (
+            "add",
+            ADD,
+            lambda case_id: client.post(f"{URL}/{case_id}/members", json={"person_id": other_mentee}, headers=headers),
+        ),
         ("remove", REMOVE, lambda case_id: client.post(f"{URL}/{case_id}/members/{mentor}/removal", headers=headers)),
-        ("override", OVERRIDE, lambda case_id: client.post(f"{URL}/{case_id}/overrides", headers=headers, json={
-            "member_id": mentor, "reason": "No one else in the field."})),
-        ("close", CLOSE, lambda case_id: client.post(f"{URL}/{case_id}/closure", json={"note": "Withdrawn."},
-                                                     headers=headers)),
+        (
+            "override",
+            OVERRIDE,
+            lambda case_id: client.post(
+                f"{URL}/{case_id}/overrides",
+                headers=headers,
+                json={"member_id": mentor, "reason": "No one else in the field."},
+            ),
+        ),
+        (
+            "close",
+            CLOSE,
+            lambda case_id: client.post(f"{URL}/{case_id}/closure", json={"note": "Withdrawn."}, headers=headers),
+        ),
     ]
     for action, row, call in calls:
         status = expected(row, role)
@@ -161,7 +193,9 @@ def test_what_each_reader_sees_of_the_open_case(world):
         return client.get(f"{URL}/{world.open_id}", headers=world.headers(role)).get_json()
 
     admin = seen("admin")
-    committee = {m["person"]["name"]: (m["flags"], m["recused"], m["removed_at"] is not None) for m in admin["committee"]}
+    committee = {
+        m["person"]["name"]: (m["flags"], m["recused"], m["removed_at"] is not None) for m in admin["committee"]
+    }
     assert committee == {
         "Promotion Committee Person": ([], False, False),
         "Mentor Person": (["the member has been in a mentorship with the candidate"], True, False),
@@ -176,9 +210,14 @@ def test_what_each_reader_sees_of_the_open_case(world):
     assert member["dossier_url"].endswith(f"/cases/{world.open_id}/dossier")
 
     recused = seen("recused")
-    assert recused["you"] == {"member": True, "flags": ["the member has been in a mentorship with the candidate"],
-                              "recused": True, "recused_because": ["the member has been in a mentorship with the candidate"],
-                              "overridden": False, "may_open_dossier": False}
+    assert recused["you"] == {
+        "member": True,
+        "flags": ["the member has been in a mentorship with the candidate"],
+        "recused": True,
+        "recused_because": ["the member has been in a mentorship with the candidate"],
+        "overridden": False,
+        "may_open_dossier": False,
+    }
     assert recused["dossier_url"] is None
 
     candidate = seen("candidate")
@@ -191,7 +230,8 @@ def test_a_member_of_a_closed_case_sees_it_closed_without_the_dossier(world):
     client = world.app.test_client()
     listed = client.get(URL, headers=world.headers("closed_member")).get_json()["items"]
     assert [(c["id"], c["state"], c["you"]["may_open_dossier"], c["dossier_url"]) for c in listed] == [
-        (world.closed_id, "closed", False, None)]
+        (world.closed_id, "closed", False, None)
+    ]
 
 
 def test_the_list_puts_open_cases_first_and_filters(world):

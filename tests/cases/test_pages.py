@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from recognition.cases.models import Case, CaseMember, CaseOverride
 from recognition.extensions import db
@@ -21,26 +21,32 @@ HEADINGS = {403: "<h1>Not allowed</h1>", 404: "<h1>Not found</h1>"}
 
 #                 admin director other_dir member recused closed removed candidate outsider anonymous
 PAGES = {
-    "cases":      (200, 200, 200, 200, 200, 200, 403, 200, 403, 302),
-    "case":       (200, 200, 404, 200, 200, 404, 404, 200, 404, 302),
-    "new":        (200, 200, 200, 403, 403, 403, 403, 403, 403, 302),
-    "referees":   (200, 200, 404, 200, 403, 404, 404, 403, 404, 302),
-    "alone":      (200, 200, 200, 403, 403, 403, 403, 403, 403, 302),
-    "export":     (200, 200, 200, 403, 403, 403, 403, 403, 403, 302),
+    "cases": (200, 200, 200, 200, 200, 200, 403, 200, 403, 302),
+    "case": (200, 200, 404, 200, 200, 404, 404, 200, 404, 302),
+    "new": (200, 200, 200, 403, 403, 403, 403, 403, 403, 302),
+    "referees": (200, 200, 404, 200, 403, 404, 404, 403, 404, 302),
+    "alone": (200, 200, 200, 403, 403, 403, 403, 403, 403, 302),
+    "export": (200, 200, 200, 403, 403, 403, 403, 403, 403, 302),
 }
 POSTS = {
-    "open":       (302, 302, 403, 403, 403, 403, 403, 403, 403, 302),
-    "add":        (302, 302, 404, 403, 403, 404, 404, 403, 404, 302),
-    "remove":     (302, 302, 404, 403, 403, 404, 404, 403, 404, 302),
-    "override":   (302, 403, 404, 403, 403, 404, 404, 403, 404, 302),
-    "close":      (302, 302, 404, 403, 403, 404, 404, 403, 404, 302),
+    "open": (302, 302, 403, 403, 403, 403, 403, 403, 403, 302),
+    "add": (302, 302, 404, 403, 403, 404, 404, 403, 404, 302),
+    "remove": (302, 302, 404, 403, 403, 404, 404, 403, 404, 302),
+    "override": (302, 403, 404, 403, 403, 404, 404, 403, 404, 302),
+    "close": (302, 302, 404, 403, 403, 404, 404, 403, 404, 302),
 }
 
 
 def paths(world) -> dict:
     case = world.open_id
-    return {"cases": "/cases", "case": f"/cases/{case}", "new": "/cases/new", "referees": f"/cases/{case}/referees",
-            "alone": "/cases/referees", "export": "/cases/export.csv"}
+    return {
+        "cases": "/cases",
+        "case": f"/cases/{case}",
+        "new": "/cases/new",
+        "referees": f"/cases/{case}/referees",
+        "alone": "/cases/referees",
+        "export": "/cases/export.csv",
+    }
 
 
 @pytest.mark.parametrize("role", ROLES, ids=IDS)
@@ -55,7 +61,7 @@ def test_who_may_open_which_page(world, page_clients, role):
             assert HEADINGS[status] in body and "Go to your home page" in body, (page, role)
         if status == 302:
             assert response.headers["Location"].startswith("/login?next=")
-        if status != 200 or page == "case" and role == "candidate":
+        if status != 200 or (page == "case" and role == "candidate"):
             main = body.split('<main id="main">')[-1]  # the header names who is signed in
             for name in ("Promotion Committee Person", "Mentor Person"):
                 assert name not in main, (page, role, name)
@@ -67,12 +73,13 @@ def test_who_may_change_a_case_from_its_page(world, page_clients, role):
     client, column = page_clients[role], ROLES.index(role)
     mentor = world.scratch_member
     forms = {
-        "open": (lambda case_id: "/cases/new", {"kind": "promotion", "target_rank": "full",
-                                                "due_on": DUE.isoformat()}),
+        "open": (lambda case_id: "/cases/new", {"kind": "promotion", "target_rank": "full", "due_on": DUE.isoformat()}),
         "add": (lambda case_id: f"/cases/{case_id}/members", {"email": "other.mentee@test.example.org"}),
         "remove": (lambda case_id: f"/cases/{case_id}/members/{mentor}/removal", {}),
-        "override": (lambda case_id: f"/cases/{case_id}/overrides/{mentor}",
-                     {f"override-{mentor}-member_id": str(mentor), f"override-{mentor}-reason": "No one else."}),
+        "override": (
+            lambda case_id: f"/cases/{case_id}/overrides/{mentor}",
+            {f"override-{mentor}-member_id": str(mentor), f"override-{mentor}-reason": "No one else."},
+        ),
         "close": (lambda case_id: f"/cases/{case_id}/closure", {"note": "Withdrawn by the candidate."}),
     }
     for action, (path, data) in forms.items():
@@ -96,13 +103,18 @@ def test_who_may_change_a_case_from_its_page(world, page_clients, role):
                 assert response.headers["Location"] == f"/cases/{case.id}"
                 continue
             case = db.session.get(Case, case_id)
-            members = {m.person_id: m for m in db.session.scalars(select(CaseMember).where(CaseMember.case_id == case_id))}
+            members = {
+                m.person_id: m for m in db.session.scalars(select(CaseMember).where(CaseMember.case_id == case_id))
+            }
             if action == "add":
                 assert members[world.dept.ids["other_mentee"]].removed_at is None
             if action == "remove":
                 assert members[mentor].removed_at is not None
             if action == "override":
-                assert db.session.scalar(select(CaseOverride.reason).where(CaseOverride.case_id == case_id)) == "No one else."
+                assert (
+                    db.session.scalar(select(CaseOverride.reason).where(CaseOverride.case_id == case_id))
+                    == "No one else."
+                )
             if action == "close":
                 assert case.closing_note == "Withdrawn by the candidate."
 
@@ -157,17 +169,34 @@ def test_managers_see_the_flags_and_admins_the_override_form(world, page_clients
     assert "Override the flag" not in director and "Close the case" in director
 
 
-@pytest.mark.parametrize("role, shown", [("admin", True), ("director", True), ("other_director", True),
-                                         ("member", True), ("closed_member", True), ("removed", False),
-                                         ("candidate", False), ("outsider", False)])
+@pytest.mark.parametrize(
+    "role, shown",
+    [
+        ("admin", True),
+        ("director", True),
+        ("other_director", True),
+        ("member", True),
+        ("closed_member", True),
+        ("removed", False),
+        ("candidate", False),
+        ("outsider", False),
+    ],
+)
 def test_the_cases_menu(world, page_clients, role, shown):
     body = page_clients[role].get("/awards").get_data(as_text=True)
     assert ('<a href="/cases">Cases</a>' in body) == shown
 
 
-@pytest.mark.parametrize("role, lands", [("member", "/cases"), ("recused", "/mentoring"),
-                                         ("closed_member", "/mentoring"), ("admin", "/admin/people"),
-                                         ("candidate", "/mentee")])
+@pytest.mark.parametrize(
+    "role, lands",
+    [
+        ("member", "/cases"),
+        ("recused", "/mentoring"),
+        ("closed_member", "/mentoring"),
+        ("admin", "/admin/people"),
+        ("candidate", "/mentee"),
+    ],
+)
 def test_a_committee_member_with_an_open_case_lands_on_their_cases(world, page_clients, role, lands):
     assert page_clients[role].get("/").headers["Location"] == lands
 
@@ -175,22 +204,33 @@ def test_a_committee_member_with_an_open_case_lands_on_their_cases(world, page_c
 def test_refused_forms_say_why_and_change_nothing(world, page_clients):
     admin = page_clients["admin"]
     before = stored(world)
-    opened = admin.post("/cases/new", data={"candidate_email": "mentee@test.example.org", "kind": "promotion",
-                                            "target_rank": "assistant", "due_on": (DUE - timedelta(days=400)).isoformat(),
-                                            "member_emails": "mentee@test.example.org\nnobody@test.example.org"})
+    opened = admin.post(
+        "/cases/new",
+        data={
+            "candidate_email": "mentee@test.example.org",
+            "kind": "promotion",
+            "target_rank": "assistant",
+            "due_on": (DUE - timedelta(days=400)).isoformat(),
+            "member_emails": "mentee@test.example.org\nnobody@test.example.org",
+        },
+    )
     assert opened.status_code == 422
     body = opened.get_data(as_text=True)
     assert "nobody@test.example.org" in body and "The case was not opened" in body
     mentor = world.dept.ids["mentor"]
-    override = admin.post(f"/cases/{world.open_id}/overrides/{mentor}",
-                          data={f"override-{mentor}-member_id": str(mentor), f"override-{mentor}-reason": ""})
+    override = admin.post(
+        f"/cases/{world.open_id}/overrides/{mentor}",
+        data={f"override-{mentor}-member_id": str(mentor), f"override-{mentor}-reason": ""},
+    )
     assert override.status_code == 422
     assert "is required: say why the member may sit despite the flag" in override.get_data(as_text=True)
     closed = admin.post(f"/cases/{world.open_id}/closure", data={"note": ""})
     assert closed.status_code == 422 and "is required: say how the case ended" in closed.get_data(as_text=True)
     outsider = world.dept.ids["award_committee"]  # on no committee
-    stray = admin.post(f"/cases/{world.open_id}/overrides/{outsider}",
-                       data={f"override-{outsider}-member_id": str(outsider), f"override-{outsider}-reason": "Why not"})
+    stray = admin.post(
+        f"/cases/{world.open_id}/overrides/{outsider}",
+        data={f"override-{outsider}-member_id": str(outsider), f"override-{outsider}-reason": "Why not"},
+    )
     assert stray.status_code == 422 and "must name a current member of this committee" in stray.get_data(as_text=True)
     added = admin.post(f"/cases/{world.open_id}/members", data={"email": "mentee@test.example.org"})
     assert added.status_code == 422 and "must not be the candidate" in added.get_data(as_text=True)
@@ -198,14 +238,18 @@ def test_refused_forms_say_why_and_change_nothing(world, page_clients):
 
 
 def test_the_referee_check_page(world, page_clients):
-    page = page_clients["member"].post(f"/cases/{world.open_id}/referees",
-                                       data={"referee_emails": "mentor@test.example.org\noutsider@test.example.org"})
+    page = page_clients["member"].post(
+        f"/cases/{world.open_id}/referees",
+        data={"referee_emails": "mentor@test.example.org\noutsider@test.example.org"},
+    )
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "1 of 2 proposed referees tied to the candidate" in body
     assert "has been in a mentorship with the candidate (either way)" in body
-    alone = page_clients["director"].post("/cases/referees", data={"candidate_email": "mentee@test.example.org",
-                                                                    "referee_emails": "nobody@test.example.org"})
+    alone = page_clients["director"].post(
+        "/cases/referees",
+        data={"candidate_email": "mentee@test.example.org", "referee_emails": "nobody@test.example.org"},
+    )
     assert alone.status_code == 422 and "nobody@test.example.org" in alone.get_data(as_text=True)
     blank = page_clients["director"].post("/cases/referees", data={"referee_emails": "mentor@test.example.org"})
     assert blank.status_code == 422 and "is required" in blank.get_data(as_text=True)

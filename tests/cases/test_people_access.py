@@ -10,13 +10,13 @@ from .conftest import ROLES
 # The candidate is the mentee; the matrix's roles and whether each may see them.
 SEES_CANDIDATE = {
     "admin": True,
-    "director": True,        # directs the candidate's division anyway
+    "director": True,  # directs the candidate's division anyway
     "other_director": False,
-    "member": True,          # on the open case, no tie: through the case
-    "recused": True,         # the candidate's mentor: through the mentorship, not the case
+    "member": True,  # on the open case, no tie: through the case
+    "recused": True,  # the candidate's mentor: through the mentorship, not the case
     "closed_member": False,  # the case is closed
-    "removed": False,        # removed from the open case
-    "candidate": True,       # themself
+    "removed": False,  # removed from the open case
+    "candidate": True,  # themself
     "outsider": False,
 }
 

@@ -58,8 +58,11 @@ def test_a_candidate_with_neither_needs_the_period_start_given(app, dept):
         db.session.get(Person, dept.ids["mentee"]).appointed_on = None
         db.session.commit()
         error = refused(lambda: open_case(dept))
-        assert error.errors == {"period_start": ["is required: the candidate has no recorded promotion and no "
-                                                 "appointment date to count from"]}
+        assert error.errors == {
+            "period_start": [
+                "is required: the candidate has no recorded promotion and no appointment date to count from"
+            ]
+        }
         assert count(Case) == 0
         case = open_case(dept, period_start=date(2024, 3, 1))
         assert case.period_start == date(2024, 3, 1)
@@ -78,14 +81,18 @@ def test_the_target_rank_must_be_above_the_current_one(app, dept):
 
 def test_bad_openings_name_each_field_and_store_nothing(app, dept):
     with app.app_context():
-        error = refused(lambda: open_case(dept, due_on=utcnow().date() - timedelta(days=1), target_rank=None,
-                                          members=("mentee",)))
-        assert error.errors == {"due_on": ["must not be in the past"],
-                                "target_rank": ["is required for a promotion case"],
-                                "member_ids": ["must not include the candidate"]}
+        error = refused(
+            lambda: open_case(dept, due_on=utcnow().date() - timedelta(days=1), target_rank=None, members=("mentee",))
+        )
+        assert error.errors == {
+            "due_on": ["must not be in the past"],
+            "target_rank": ["is required for a promotion case"],
+            "member_ids": ["must not include the candidate"],
+        }
         error = refused(lambda: open_case(dept, member_ids=[dept.ids["mentor"], dept.ids["mentor"], 999999]))
-        assert error.errors == {"member_ids": ["must not name anyone twice",
-                                               "must name people on the roster (no person 999999)"]}
+        assert error.errors == {
+            "member_ids": ["must not name anyone twice", "must name people on the roster (no person 999999)"]
+        }
         assert (count(Case), count(CaseMember)) == (0, 0)
 
 
@@ -94,8 +101,12 @@ def test_who_may_open_a_case(app, dept):
         body = {"candidate_id": dept.ids["mentee"], "kind": "cfar", "due_on": DUE}
         for role in ("other_director", "mentor", "promotion_committee"):
             refused(lambda: service.open_case(body, load_actor(dept.ids[role]), utcnow()), Forbidden)
-        error = refused(lambda: service.open_case({**body, "candidate_id": dept.ids["director"]},
-                                                  load_actor(dept.ids["director"]), utcnow()), Forbidden)
+        error = refused(
+            lambda: service.open_case(
+                {**body, "candidate_id": dept.ids["director"]}, load_actor(dept.ids["director"]), utcnow()
+            ),
+            Forbidden,
+        )
         assert error.errors == {"candidate_id": ["must not be you"]}
         case = service.open_case(body, load_actor(dept.ids["director"]), utcnow())
         assert (case.kind, case.target_rank, case.opened_by_id) == ("cfar", None, dept.ids["director"])
@@ -112,9 +123,9 @@ def test_who_may_open_a_case(app, dept):
 def test_members_tied_to_the_candidate_are_flagged_and_recused(app, dept):
     """Flags for a mentorship either way, a shared mentor and a shared mentee."""
     with app.app_context():
-        dept.pair("mentor", "other_mentee")           # other_mentee shares a mentor with the candidate
-        dept.pair("mentee", "outsider", "informal")   # the candidate mentors outsider
-        dept.pair("other_director", "outsider")       # other_director shares a mentee with the candidate
+        dept.pair("mentor", "other_mentee")  # other_mentee shares a mentor with the candidate
+        dept.pair("mentee", "outsider", "informal")  # the candidate mentors outsider
+        dept.pair("other_director", "outsider")  # other_director shares a mentee with the candidate
         db.session.commit()
         case = open_case(dept, members=("mentor", "outsider", "other_mentee", "other_director", "promotion_committee"))
         found = {item["person"].id: (item["flags"], item["recused"]) for item in committee(case)}
@@ -138,8 +149,9 @@ def test_an_override_needs_a_reason_is_recorded_and_lets_the_member_in(app, dept
         error = refused(lambda: service.override(case, mentor, "   ", COMMAND_LINE, now))
         assert error.errors == {"reason": ["is required: say why the member may sit despite the flag"]}
         refused(lambda: service.override(case, mentor, "Needed", load_actor(dept.ids["director"]), now), Forbidden)
-        error = refused(lambda: service.override(case, dept.ids["promotion_committee"], "No flag", COMMAND_LINE, now),
-                        Conflict)
+        error = refused(
+            lambda: service.override(case, dept.ids["promotion_committee"], "No flag", COMMAND_LINE, now), Conflict
+        )
         assert error.errors == {"member_id": ["has no conflict flag"]}
         error = refused(lambda: service.override(case, dept.ids["mentee"], "Why not", COMMAND_LINE, now))
         assert error.errors == {"member_id": ["the candidate can never be overridden onto their own committee"]}
@@ -149,13 +161,19 @@ def test_an_override_needs_a_reason_is_recorded_and_lets_the_member_in(app, dept
         service.override(case, mentor, "The only cardiologist at full rank; mentorship ended in 2024.", admin, now)
         db.session.commit()
         row = db.session.scalar(select(CaseOverride))
-        assert (row.member_id, row.by_id, row.reason) == (mentor, dept.ids["admin"],
-                                                          "The only cardiologist at full rank; mentorship ended in 2024.")
+        assert (row.member_id, row.by_id, row.reason) == (
+            mentor,
+            dept.ids["admin"],
+            "The only cardiologist at full rank; mentorship ended in 2024.",
+        )
         assert json.loads(row.flags) == ["the member has been in a mentorship with the candidate"]
         assert access.committee_case(mentor, dept.ids["mentee"]).id == case.id
         item = next(i for i in committee(case) if i["person"].id == mentor)
         assert (item["flags"], item["recused"], item["override"].id) == (
-            ["the member has been in a mentorship with the candidate"], False, row.id)
+            ["the member has been in a mentorship with the candidate"],
+            False,
+            row.id,
+        )
         refused(lambda: service.override(case, mentor, "Again", admin, now), Conflict)
 
 
@@ -182,9 +200,11 @@ def test_removing_keeps_the_row_and_closing_ends_access(app, dept):
         db.session.commit()
         assert (case.closed_by_id, case.closing_note) == (dept.ids["director"], "Promotion recommended.")
         assert access.committee_case(member, dept.ids["mentee"]) is None
-        for change in (lambda: service.close(case, "Again", COMMAND_LINE, now),
-                       lambda: service.remove_member(case, member, COMMAND_LINE, now),
-                       lambda: service.add_member(case, db.session.get(Person, dept.ids["outsider"]), COMMAND_LINE, now)):
+        for change in (
+            lambda: service.close(case, "Again", COMMAND_LINE, now),
+            lambda: service.remove_member(case, member, COMMAND_LINE, now),
+            lambda: service.add_member(case, db.session.get(Person, dept.ids["outsider"]), COMMAND_LINE, now),
+        ):
             assert refused(change, Conflict).errors == {"case": ["is closed"]}
 
 
@@ -197,9 +217,10 @@ def test_the_referee_check_says_who_is_tied_and_why(app, dept):
         db.session.commit()
         ledger_before = count(LedgerEntry)
         candidate = db.session.get(Person, dept.ids["mentee"])
-        people = referees.resolve([dept.ids["mentor"], dept.ids["mentee"]],
-                                  ["Other.Mentee@test.example.org", "outsider@test.example.org",
-                                   "mentor@test.example.org"])
+        people = referees.resolve(
+            [dept.ids["mentor"], dept.ids["mentee"]],
+            ["Other.Mentee@test.example.org", "outsider@test.example.org", "mentor@test.example.org"],
+        )
         found = [(r["person"].id, r["tied"], r["reasons"]) for r in referees.check(candidate, people)]
         assert found == [
             (dept.ids["mentor"], True, ["has been in a mentorship with the candidate (either way)"]),
@@ -208,6 +229,8 @@ def test_the_referee_check_says_who_is_tied_and_why(app, dept):
             (dept.ids["outsider"], False, []),
         ]
         error = refused(lambda: referees.resolve([999999], ["nobody@test.example.org"]))
-        assert error.errors == {"referee_ids": ["must name people on the roster (no person 999999)"],
-                                "referee_emails": ["must be emails of people on the roster (not nobody@test.example.org)"]}
+        assert error.errors == {
+            "referee_ids": ["must name people on the roster (no person 999999)"],
+            "referee_emails": ["must be emails of people on the roster (not nobody@test.example.org)"],
+        }
         assert count(LedgerEntry) == ledger_before  # nothing stored

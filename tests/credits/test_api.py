@@ -23,11 +23,19 @@ NEXT_STEPS = "Book a mid-year check-in with each mentee"
 
 # Recording credit-earning work through the API (shared with the other API test files) -------------
 
+
 def reflect(client, headers, role="mentor", year=YEAR, minutes=90, **changes) -> dict:
     """A reflection on external feedback: Section 3, 3 credits an hour."""
-    body = {"source": "external", "source_name": "Teaching evaluation", "occurred_on": date(year, 3, 1).isoformat(),
-            "minutes": minutes, "area": AREA, "question": "Do my mentees hear about problems in time?",
-            "next_steps": NEXT_STEPS, **changes}
+    body = {
+        "source": "external",
+        "source_name": "Teaching evaluation",
+        "occurred_on": date(year, 3, 1).isoformat(),
+        "minutes": minutes,
+        "area": AREA,
+        "question": "Do my mentees hear about problems in time?",
+        "next_steps": NEXT_STEPS,
+        **changes,
+    }
     response = client.post("/api/v1/reflections", json=body, headers=headers(role))
     assert response.status_code == 201, response.get_json()
     return response.get_json()
@@ -42,10 +50,24 @@ def contribute(client, headers, role="mentor", **body) -> dict:
 def record_work(client, headers, role="mentor", year=YEAR) -> None:
     """4.50 in Section 3, 3.00 in Section 1 and 2.00 in Section 2: 9.50 credits in ``year``."""
     reflect(client, headers, role, year)
-    contribute(client, headers, role, kind="mentor_training", minutes=180, occurred_on=date(year, 4, 2).isoformat(),
-               accreditation=ACCREDITATION)
-    contribute(client, headers, role, kind="mentoring_preparation", minutes=60,
-               occurred_on=date(year, 5, 3).isoformat(), note="Prepared the mid-year review")
+    contribute(
+        client,
+        headers,
+        role,
+        kind="mentor_training",
+        minutes=180,
+        occurred_on=date(year, 4, 2).isoformat(),
+        accreditation=ACCREDITATION,
+    )
+    contribute(
+        client,
+        headers,
+        role,
+        kind="mentoring_preparation",
+        minutes=60,
+        occurred_on=date(year, 5, 3).isoformat(),
+        note="Prepared the mid-year review",
+    )
 
 
 def issue(client, headers, role="mentor", **body) -> dict:
@@ -56,11 +78,13 @@ def issue(client, headers, role="mentor", **body) -> dict:
 
 def stored_statements(app) -> tuple[int, int]:
     with app.app_context():
-        return tuple(db.session.scalar(select(func.count()).select_from(model))
-                     for model in (Statement, StatementRevocation))
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(model)) for model in (Statement, StatementRevocation)
+        )
 
 
 # Frameworks, summary, profile ----------------------------------------------------------------
+
 
 def test_the_frameworks_are_listed_with_their_versions_and_cycle_rules(client, headers):
     response = client.get("/api/v1/credits/frameworks", headers=headers("mentee"))
@@ -76,7 +100,10 @@ def test_the_frameworks_are_listed_with_their_versions_and_cycle_rules(client, h
     assert {"id": "section_3", "label": "Section 3: Assessment"} in new["sections"]
     reflection = next(rule for rule in new["rules"] if rule["id"] == "reflection_on_feedback")
     assert (reflection["section"], reflection["rate_per_hour"], reflection["requires"]) == (
-        "section_3", "3", ["feedback_source"])
+        "section_3",
+        "3",
+        ["feedback_source"],
+    )
     assert moc["unconfirmed"], "the MOC rounding assumption is stated"
     assert found["cfpc_mainpro"]["versions"][0]["year_starts"] == "07-01"
     assert found["ama_pra"]["versions"][0]["cycle"] is None
@@ -84,8 +111,14 @@ def test_the_frameworks_are_listed_with_their_versions_and_cycle_rules(client, h
 
 def test_a_summary_counts_each_activity_and_says_why(client, dept, headers):
     record_work(client, headers)
-    contribute(client, headers, kind="meeting", mentorship_id=dept.mentorship_id, minutes=60,
-               occurred_on=date(YEAR, 6, 1).isoformat())
+    contribute(
+        client,
+        headers,
+        kind="meeting",
+        mentorship_id=dept.mentorship_id,
+        minutes=60,
+        occurred_on=date(YEAR, 6, 1).isoformat(),
+    )
     response = client.get("/api/v1/credits/summary", headers=headers("mentor"))
     assert response.status_code == 200, response.get_json()
     summary = response.get_json()
@@ -95,15 +128,24 @@ def test_a_summary_counts_each_activity_and_says_why(client, dept, headers):
     assert summary["total"] == "9.50"
     [year] = summary["years"]
     assert (year["year"], year["total"]) == (YEAR, "9.50")
-    assert year["sections"] == [{"label": "Section 1: Group learning", "credits": "3.00"},
-                                {"label": "Section 2: Self-learning", "credits": "2.00"},
-                                {"label": "Section 3: Assessment", "credits": "4.50"}]
+    assert year["sections"] == [
+        {"label": "Section 1: Group learning", "credits": "3.00"},
+        {"label": "Section 2: Self-learning", "credits": "2.00"},
+        {"label": "Section 3: Assessment", "credits": "4.50"},
+    ]
     by_kind = {a["kind"]: a for a in summary["activities"]}
     assert [a["date"] for a in summary["activities"]] == sorted(a["date"] for a in summary["activities"])
-    assert by_kind["feedback_reflection"] == {**by_kind["feedback_reflection"], "section": "section_3",
-                                              "section_label": "Section 3: Assessment", "minutes": 90,
-                                              "earned": "4.50", "credits": "4.50", "reason": "", "year": YEAR,
-                                              "title": "Reflection on feedback received: Teaching evaluation"}
+    assert by_kind["feedback_reflection"] == {
+        **by_kind["feedback_reflection"],
+        "section": "section_3",
+        "section_label": "Section 3: Assessment",
+        "minutes": 90,
+        "earned": "4.50",
+        "credits": "4.50",
+        "reason": "",
+        "year": YEAR,
+        "title": "Reflection on feedback received: Teaching evaluation",
+    }
     assert by_kind["mentor_training"]["title"] == f"Mentor training completed: {ACCREDITATION}"
     meeting = by_kind["meeting"]
     assert (meeting["credits"], meeting["section"]) == ("0.00", None)
@@ -123,12 +165,19 @@ def test_a_summary_under_another_framework_and_a_cycle_start(client, dept, heade
     assert ama.get_json()["framework"]["id"] == "ama_pra" and ama.get_json()["cycle"] is None
     assert "no multi-year cycle" in ama.get_json()["cycle_note"]
 
-    response = client.put("/api/v1/credits/profile", json={"framework_id": "royal_college_moc",
-                                                            "cycle_start": f"{YEAR}-01-01"}, headers=headers("mentor"))
+    response = client.put(
+        "/api/v1/credits/profile",
+        json={"framework_id": "royal_college_moc", "cycle_start": f"{YEAR}-01-01"},
+        headers=headers("mentor"),
+    )
     assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {"person_id": dept.ids["mentor"], "framework_id": "royal_college_moc",
-                                   "framework_name": "Royal College MOC Program", "cycle_start": f"{YEAR}-01-01",
-                                   "chosen": True}
+    assert response.get_json() == {
+        "person_id": dept.ids["mentor"],
+        "framework_id": "royal_college_moc",
+        "framework_name": "Royal College MOC Program",
+        "cycle_start": f"{YEAR}-01-01",
+        "chosen": True,
+    }
     assert client.get("/api/v1/credits/profile", headers=headers("mentor")).get_json() == response.get_json()
     cycle = client.get("/api/v1/credits/summary", headers=headers("mentor")).get_json()["cycle"]
     assert (cycle["start"], cycle["total"], cycle["feedback_received"]) == (f"{YEAR}-01-01", "9.50", 1)
@@ -138,43 +187,61 @@ def test_a_summary_under_another_framework_and_a_cycle_start(client, dept, heade
 def test_profiles_are_their_owners_and_the_admins(client, dept, headers):
     body = {"framework_id": "cfpc_mainpro", "cycle_start": None, "person_id": dept.ids["mentor"]}
     assert_error(client.put("/api/v1/credits/profile", json=body, headers=headers("director")), 403, "person_id")
-    assert_error(client.get("/api/v1/credits/profile", query_string={"person_id": dept.ids["mentor"]},
-                            headers=headers("director")), 404, "person_id")
+    assert_error(
+        client.get(
+            "/api/v1/credits/profile", query_string={"person_id": dept.ids["mentor"]}, headers=headers("director")
+        ),
+        404,
+        "person_id",
+    )
     response = client.put("/api/v1/credits/profile", json=body, headers=headers("admin"))
     assert response.status_code == 200 and response.get_json()["framework_id"] == "cfpc_mainpro"
     assert client.get("/api/v1/credits/profile", headers=headers("mentor")).get_json()["framework_id"] == "cfpc_mainpro"
-    assert_error(client.put("/api/v1/credits/profile", json={**body, "person_id": 99999}, headers=headers("admin")),
-                 404, "person_id")
+    assert_error(
+        client.put("/api/v1/credits/profile", json={**body, "person_id": 99999}, headers=headers("admin")),
+        404,
+        "person_id",
+    )
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"framework_id": "nonsense", "cycle_start": None}, "framework_id"),
-    ({"framework_id": "", "cycle_start": None}, "framework_id"),
-    ({"cycle_start": None}, "framework_id"),
-    ({"framework_id": "royal_college_moc"}, "cycle_start"),
-    ({"framework_id": "royal_college_moc", "cycle_start": "soon"}, "cycle_start"),
-    ({"framework_id": "royal_college_moc", "cycle_start": "2999-01-01"}, "cycle_start"),
-    ({"framework_id": "ama_pra", "cycle_start": "2024-01-01"}, "cycle_start"),
-    ({"framework_id": "royal_college_moc", "cycle_start": None, "person_id": "me"}, "person_id"),
-    ({"framework_id": "royal_college_moc", "cycle_start": None, "person_id": 0}, "person_id"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"framework_id": "nonsense", "cycle_start": None}, "framework_id"),
+        ({"framework_id": "", "cycle_start": None}, "framework_id"),
+        ({"cycle_start": None}, "framework_id"),
+        ({"framework_id": "royal_college_moc"}, "cycle_start"),
+        ({"framework_id": "royal_college_moc", "cycle_start": "soon"}, "cycle_start"),
+        ({"framework_id": "royal_college_moc", "cycle_start": "2999-01-01"}, "cycle_start"),
+        ({"framework_id": "ama_pra", "cycle_start": "2024-01-01"}, "cycle_start"),
+        ({"framework_id": "royal_college_moc", "cycle_start": None, "person_id": "me"}, "person_id"),
+        ({"framework_id": "royal_college_moc", "cycle_start": None, "person_id": 0}, "person_id"),
+    ],
+)
 def test_bad_profiles_are_refused_naming_the_field(client, headers, body, field):
     assert_error(client.put("/api/v1/credits/profile", json=body, headers=headers("mentor")), 422, field)
 
 
-@pytest.mark.parametrize(("framework_id", "cycle_start", "rule"), [
-    ("royal_college_moc", "2024-03-01", "must be 1 January, the first day of a Royal College MOC Program year"),
-    ("royal_college_moc", "2023-12-31", "must be 1 January, the first day of a Royal College MOC Program year"),
-    ("royal_college_moc", "2024-02-29", "must be 1 January, the first day of a Royal College MOC Program year"),
-    ("cfpc_mainpro", "2025-01-01", "must be 1 July, the first day of a CFPC Mainpro+ year"),
-    ("cfpc_mainpro", "2025-06-30", "must be 1 July, the first day of a CFPC Mainpro+ year"),
-])
-def test_a_cycle_start_off_the_first_day_of_a_framework_year_is_refused(client, dept, headers, framework_id,
-                                                                        cycle_start, rule):
+@pytest.mark.parametrize(
+    ("framework_id", "cycle_start", "rule"),
+    [
+        ("royal_college_moc", "2024-03-01", "must be 1 January, the first day of a Royal College MOC Program year"),
+        ("royal_college_moc", "2023-12-31", "must be 1 January, the first day of a Royal College MOC Program year"),
+        ("royal_college_moc", "2024-02-29", "must be 1 January, the first day of a Royal College MOC Program year"),
+        ("cfpc_mainpro", "2025-01-01", "must be 1 July, the first day of a CFPC Mainpro+ year"),
+        ("cfpc_mainpro", "2025-06-30", "must be 1 July, the first day of a CFPC Mainpro+ year"),
+    ],
+)
+def test_a_cycle_start_off_the_first_day_of_a_framework_year_is_refused(
+    client, dept, headers, framework_id, cycle_start, rule
+):
     """MOC cycles run on calendar years, Mainpro+ on July-June years: a cycle start on any
     other day is refused, naming the field and the day it must be, and nothing is saved."""
-    response = client.put("/api/v1/credits/profile", json={"framework_id": framework_id, "cycle_start": cycle_start},
-                          headers=headers("mentor"))
+    response = client.put(
+        "/api/v1/credits/profile",
+        json={"framework_id": framework_id, "cycle_start": cycle_start},
+        headers=headers("mentor"),
+    )
     body = assert_error(response, 422, "cycle_start")
     assert body["errors"] == {"cycle_start": [rule]}
     first = f"{cycle_start[:4]}-01-01" if framework_id == "royal_college_moc" else None
@@ -183,22 +250,27 @@ def test_a_cycle_start_off_the_first_day_of_a_framework_year_is_refused(client, 
     profile = client.get("/api/v1/credits/profile", headers=headers("mentor")).get_json()
     assert (profile["cycle_start"], profile["chosen"]) == (None, False)
     ok = "2024-01-01" if framework_id == "royal_college_moc" else "2024-07-01"
-    response = client.put("/api/v1/credits/profile", json={"framework_id": framework_id, "cycle_start": ok},
-                          headers=headers("mentor"))
+    response = client.put(
+        "/api/v1/credits/profile", json={"framework_id": framework_id, "cycle_start": ok}, headers=headers("mentor")
+    )
     assert response.status_code == 200, response.get_json()
 
 
-@pytest.mark.parametrize(("query", "status", "field"), [
-    ({"framework": "nonsense"}, 422, "framework"),
-    ({"person_id": "x"}, 422, "person_id"),
-    ({"person_id": 2**40}, 422, "person_id"),
-    ({"person_id": 99999}, 404, "person_id"),
-])
+@pytest.mark.parametrize(
+    ("query", "status", "field"),
+    [
+        ({"framework": "nonsense"}, 422, "framework"),
+        ({"person_id": "x"}, 422, "person_id"),
+        ({"person_id": 2**40}, 422, "person_id"),
+        ({"person_id": 99999}, 404, "person_id"),
+    ],
+)
 def test_bad_summary_queries_name_the_field(client, headers, query, status, field):
     assert_error(client.get("/api/v1/credits/summary", query_string=query, headers=headers("admin")), status, field)
 
 
 # Issuing, re-issuing, revoking --------------------------------------------------------------------
+
 
 def test_a_statement_is_issued_once_and_shows_everything_that_verifies_it(app, client, dept, headers):
     record_work(client, headers)
@@ -208,26 +280,41 @@ def test_a_statement_is_issued_once_and_shows_everything_that_verifies_it(app, c
     assert statement["person"] == {"id": dept.ids["mentor"], "name": "Mentor Person"}
     assert statement["framework"] == {"id": "royal_college_moc", "name": "Royal College MOC Program", "unit": "credits"}
     assert (statement["year"], statement["period"], statement["version"], statement["status"]) == (
-        YEAR, str(YEAR), 1, "current")
+        YEAR,
+        str(YEAR),
+        1,
+        "current",
+    )
     assert (statement["total"], statement["supersedes"], statement["superseded_by"]) == ("9.50", None, None)
     assert statement["current_number"] == number
     assert (statement["revoked_at"], statement["revocation_reason"]) == (None, None)
     assert [(s["id"], s["credits"]) for s in statement["sections"]] == [
-        ("section_1", "3.00"), ("section_2", "2.00"), ("section_3", "4.50")]
-    assert [a["kind"] for a in statement["activities"]] == ["feedback_reflection", "mentor_training",
-                                                             "mentoring_preparation"]
+        ("section_1", "3.00"),
+        ("section_2", "2.00"),
+        ("section_3", "4.50"),
+    ]
+    assert [a["kind"] for a in statement["activities"]] == [
+        "feedback_reflection",
+        "mentor_training",
+        "mentoring_preparation",
+    ]
     code = statement["code"].replace("-", "")
     assert len(code) == 24 and statement["code"].count("-") == 5
     assert statement["verify_url"] == f"{app.config['BASE_URL']}/verify/{code}"
-    assert statement["links"] == {"self": f"/api/v1/statements/{statement['id']}",
-                                  "pdf": f"/api/v1/statements/{statement['id']}/pdf",
-                                  "signed": f"/api/v1/statements/{statement['id']}/signed",
-                                  "verify": statement["verify_url"]}
+    assert statement["links"] == {
+        "self": f"/api/v1/statements/{statement['id']}",
+        "pdf": f"/api/v1/statements/{statement['id']}/pdf",
+        "signed": f"/api/v1/statements/{statement['id']}/signed",
+        "verify": statement["verify_url"],
+    }
     assert statement["issued_at"].endswith("+00:00")
     with app.app_context():
         row = db.session.get(Statement, statement["id"])
         assert (row.content_hash, row.pdf_sha256, row.key_id) == (
-            statement["content_hash"], statement["pdf_sha256"], statement["key_id"])
+            statement["content_hash"],
+            statement["pdf_sha256"],
+            statement["key_id"],
+        )
         assert (row.ledger_seq, row.ledger_hash) == (statement["ledger_seq"], statement["ledger_hash"])
     assert client.get(statement["links"]["self"], headers=headers("mentor")).get_json() == statement
 
@@ -249,12 +336,17 @@ def test_reissuing_after_new_work_supersedes_the_old_version(client, dept, heade
     assert second["code"] != first["code"]
 
     old = client.get(first["links"]["self"], headers=headers("mentor")).get_json()
-    assert (old["status"], old["superseded_by"], old["current_number"]) == ("superseded", second["number"],
-                                                                            second["number"])
+    assert (old["status"], old["superseded_by"], old["current_number"]) == (
+        "superseded",
+        second["number"],
+        second["number"],
+    )
     assert old["total"] == "9.50", "an issued statement never changes"
     listed = client.get("/api/v1/statements", headers=headers("mentor")).get_json()
-    assert [(s["number"], s["status"]) for s in listed["items"]] == [(second["number"], "current"),
-                                                                      (first["number"], "superseded")]
+    assert [(s["number"], s["status"]) for s in listed["items"]] == [
+        (second["number"], "current"),
+        (first["number"], "superseded"),
+    ]
     assert listed["meta"]["total"] == 2
 
 
@@ -291,8 +383,9 @@ def test_an_admin_issues_for_someone_and_lists_with_filters(client, dept, header
 def test_a_statement_for_someone_else_is_not_a_mentors_to_issue(app, client, dept, headers):
     record_work(client, headers, role="other_mentor")
     before = stored_statements(app)
-    response = client.post("/api/v1/statements", json={"year": YEAR, "person_id": dept.ids["other_mentor"]},
-                           headers=headers("mentor"))
+    response = client.post(
+        "/api/v1/statements", json={"year": YEAR, "person_id": dept.ids["other_mentor"]}, headers=headers("mentor")
+    )
     assert_error(response, 404, "person_id")
     assert stored_statements(app) == before
 
@@ -344,7 +437,10 @@ def test_the_pdf_and_the_signed_json_download_exactly_as_issued(app, client, dep
     assert payload["content_hash"] == statement["content_hash"] and payload["algorithm"] == "Ed25519"
     document = payload["document"]
     assert (document["number"], document["total"], document["person"]["name"]) == (
-        statement["number"], "9.50", "Mentor Person")
+        statement["number"],
+        "9.50",
+        "Mentor Person",
+    )
     assert document["verification"] == {"code": statement["code"], "url": statement["verify_url"]}
     with app.app_context():
         assert service.check_signed(payload, signing.app_key(app).public)[0] is True
@@ -363,18 +459,21 @@ def test_an_accented_name_survives_the_round_trip(app, client, dept, headers):
         assert service.check_signed(payload, signing.app_key(app).public)[0] is True
 
 
-@pytest.mark.parametrize(("body", "status", "field"), [
-    ({}, 422, "year"),
-    ({"year": "last"}, 422, "year"),
-    ({"year": 1800}, 422, "year"),
-    ({"year": 10000}, 422, "year"),
-    ({"year": today().year + 1}, 422, "year"),
-    ({"year": YEAR - 5}, 422, "year"),  # no credits that year
-    ({"year": YEAR, "framework_id": "nonsense"}, 422, "framework_id"),
-    ({"year": YEAR, "person_id": "me"}, 422, "person_id"),
-    ({"year": YEAR, "person_id": 2**31}, 422, "person_id"),
-    ({"year": YEAR, "reissue": "perhaps"}, 422, "reissue"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({}, 422, "year"),
+        ({"year": "last"}, 422, "year"),
+        ({"year": 1800}, 422, "year"),
+        ({"year": 10000}, 422, "year"),
+        ({"year": today().year + 1}, 422, "year"),
+        ({"year": YEAR - 5}, 422, "year"),  # no credits that year
+        ({"year": YEAR, "framework_id": "nonsense"}, 422, "framework_id"),
+        ({"year": YEAR, "person_id": "me"}, 422, "person_id"),
+        ({"year": YEAR, "person_id": 2**31}, 422, "person_id"),
+        ({"year": YEAR, "reissue": "perhaps"}, 422, "reissue"),
+    ],
+)
 def test_bad_statement_requests_name_the_field(app, client, headers, body, status, field):
     record_work(client, headers)
     before = stored_statements(app)
@@ -382,10 +481,17 @@ def test_bad_statement_requests_name_the_field(app, client, headers, body, statu
     assert stored_statements(app) == before
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ({"year": "1800"}, "year"), ({"year": "x"}, "year"), ({"status": "lost"}, "status"),
-    ({"framework": "nonsense"}, "framework"), ({"person_id": "x"}, "person_id"), ({"page": 0}, "page"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"year": "1800"}, "year"),
+        ({"year": "x"}, "year"),
+        ({"status": "lost"}, "status"),
+        ({"framework": "nonsense"}, "framework"),
+        ({"person_id": "x"}, "person_id"),
+        ({"page": 0}, "page"),
+    ],
+)
 def test_bad_list_queries_name_the_field(client, headers, query, field):
     assert_error(client.get("/api/v1/statements", query_string=query, headers=headers("admin")), 422, field)
 

@@ -38,8 +38,14 @@ START_METHODS = ["fork", "spawn"] if sys.platform == "linux" else ["spawn"]
 
 
 def add_person(name: str) -> int:
-    person = Person(name=name, email=f"{name.lower().replace(' ', '.')}@batch.example.org", rank="associate",
-                    position="clinician_teacher", appointed_on=date(2015, 7, 1), created_at=NOW)
+    person = Person(
+        name=name,
+        email=f"{name.lower().replace(' ', '.')}@batch.example.org",
+        rank="associate",
+        position="clinician_teacher",
+        appointed_on=date(2015, 7, 1),
+        created_at=NOW,
+    )
     db.session.add(person)
     db.session.flush()
     return person.id
@@ -47,8 +53,17 @@ def add_person(name: str) -> int:
 
 def prepared(dept, person_id: int, on: date = date(YEAR, 3, 4), minutes: int = 45, now: datetime = NOW) -> int:
     """Mentoring preparation (Section 2 credit), recorded by the admin; committed."""
-    entry = ledger.record({"kind": "mentoring_preparation", "occurred_on": on, "minutes": minutes, "person_id": person_id,
-                           "note": "Read the mentee's draft grant."}, load_actor(dept.ids["admin"]), now).id
+    entry = ledger.record(
+        {
+            "kind": "mentoring_preparation",
+            "occurred_on": on,
+            "minutes": minutes,
+            "person_id": person_id,
+            "note": "Read the mentee's draft grant.",
+        },
+        load_actor(dept.ids["admin"]),
+        now,
+    ).id
     db.session.commit()
     return entry
 
@@ -95,8 +110,11 @@ def test_the_batch_issues_one_statement_per_person_with_credits(app, dept):
         meetings_only = dept.ids["mentor"]  # mentoring time earns no MOC credit
         db.session.commit()
         prepared(dept, earlier_only, date(YEAR - 1, 5, 6))
-        ledger.record({"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": date(YEAR, 4, 1),
-                       "minutes": 60}, load_actor(meetings_only), NOW)
+        ledger.record(
+            {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": date(YEAR, 4, 1), "minutes": 60},
+            load_actor(meetings_only),
+            NOW,
+        )
         db.session.commit()
         result = batch.issue_year(YEAR, now=ISSUED)
 
@@ -123,8 +141,17 @@ def test_the_batch_can_issue_under_one_framework_for_everyone(app, dept):
     """Department points count whole points: short preparation earns none, training does."""
     trained, _prepared_only = credited_people(app, dept, 2)
     with app.app_context():
-        ledger.record({"kind": "mentor_training", "occurred_on": date(YEAR, 5, 5), "minutes": 180, "person_id": trained,
-                       "note": "Mentor training workshop."}, load_actor(dept.ids["admin"]), NOW)
+        ledger.record(
+            {
+                "kind": "mentor_training",
+                "occurred_on": date(YEAR, 5, 5),
+                "minutes": 180,
+                "person_id": trained,
+                "note": "Mentor training workshop.",
+            },
+            load_actor(dept.ids["admin"]),
+            NOW,
+        )
         db.session.commit()
         result = batch.issue_year(YEAR, framework_id="department_points", now=ISSUED)
     assert (result.issued, result.failures) == (1, [])
@@ -151,13 +178,19 @@ def test_reissue_changed_supersedes_only_statements_whose_credits_changed(app, d
         batch.issue_year(YEAR, now=ISSUED)
         first = {s.person_id: s for s in db.session.scalars(select(Statement))}
         prepared(dept, changed, date(YEAR, 9, 9), 60, now=NOW + timedelta(days=2))
-        service.revoke(first[revoked], "Issued to the wrong person.", load_actor(dept.ids["admin"]), NOW + timedelta(days=2))
+        service.revoke(
+            first[revoked], "Issued to the wrong person.", load_actor(dept.ids["admin"]), NOW + timedelta(days=2)
+        )
         db.session.commit()
         prepared(dept, revoked, date(YEAR, 9, 9), 60, now=NOW + timedelta(days=2))
         mistake = db.session.scalar(select(Statement).where(Statement.person_id == emptied))
         entry_id = json.loads(mistake.document)["activities"][0]["entry_id"]
-        ledger.reverse(ledger.get_entry(entry_id, load_actor(dept.ids["admin"])), "Recorded for the wrong person.",
-                       load_actor(dept.ids["admin"]), NOW + timedelta(days=2))
+        ledger.reverse(
+            ledger.get_entry(entry_id, load_actor(dept.ids["admin"])),
+            "Recorded for the wrong person.",
+            load_actor(dept.ids["admin"]),
+            NOW + timedelta(days=2),
+        )
         newcomer = add_person("Late Newcomer")
         db.session.commit()
         prepared(dept, newcomer, date(YEAR, 10, 1), now=NOW + timedelta(days=2))
@@ -232,9 +265,13 @@ def test_two_workers_issue_what_one_does(app, dept, monkeypatch, start_method):
 
     def facts(year: int) -> dict:
         return {
-            s.person_id: (s.version, s.total, [(a["section"], a["hours"], a["credits"])
-                                               for a in json.loads(s.document)["activities"]])
-            for s in statements if s.year == year
+            s.person_id: (
+                s.version,
+                s.total,
+                [(a["section"], a["hours"], a["credits"]) for a in json.loads(s.document)["activities"]],
+            )
+            for s in statements
+            if s.year == year
         }
 
     with app.app_context():
@@ -286,8 +323,15 @@ def test_preparing_only_reads(app, dept, backend, database_url):
             assert ready.document["person"]["id"] == person_id
         else:
             with read_only(), pytest.raises(DBAPIError, match="read-only transaction"):
-                db.session.add(Person(name="Written", email="written@batch.example.org", rank="assistant",
-                                      position="clinician_teacher", created_at=NOW))
+                db.session.add(
+                    Person(
+                        name="Written",
+                        email="written@batch.example.org",
+                        rank="assistant",
+                        position="clinician_teacher",
+                        created_at=NOW,
+                    )
+                )
                 db.session.flush()
             db.session.rollback()
         service.store(service.prepare(person, MOC, YEAR, load_actor(dept.ids["admin"]), ISSUED))
@@ -295,12 +339,15 @@ def test_preparing_only_reads(app, dept, backend, database_url):
     assert len(stored(app)) == 1
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--year", "2999"], "year: must be between 1950 and"),
-    (["--year", "1900"], "year: must be between 1950 and"),
-    (["--year", str(YEAR), "--framework", "nonesuch"], "There is no credit framework 'nonesuch'"),
-    (["--year", str(YEAR), "--workers", "0"], "Invalid value for '--workers'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--year", "2999"], "year: must be between 1950 and"),
+        (["--year", "1900"], "year: must be between 1950 and"),
+        (["--year", str(YEAR), "--framework", "nonesuch"], "There is no credit framework 'nonesuch'"),
+        (["--year", str(YEAR), "--workers", "0"], "Invalid value for '--workers'"),
+    ],
+)
 def test_the_command_refuses_bad_options(app, dept, runner, args, message):
     result = runner.invoke(args=["statements", "issue", *args])
     assert result.exit_code != 0
@@ -310,11 +357,15 @@ def test_the_command_refuses_bad_options(app, dept, runner, args, message):
 
 # Killed mid-way -------------------------------------------------------------------------
 
+
 def child_environment(database_url: str) -> dict[str, str]:
     """The command's environment: this test's instance folder (and so its signing key)
     and database, nothing else of ours."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("RECOGNITION_") or key == "RECOGNITION_INSTANCE_PATH"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("RECOGNITION_") or key == "RECOGNITION_INSTANCE_PATH"
+    }
     assert "RECOGNITION_INSTANCE_PATH" in env
     env.update(RECOGNITION_DATABASE_URL=database_url, RECOGNITION_SECRET_KEY="test")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
@@ -333,11 +384,28 @@ def test_a_batch_killed_mid_way_leaves_whole_statements_and_a_rerun_finishes(app
     ids = credited_people(app, dept, people)
     with app.app_context():
         signing.app_key(app)  # the key the command will find in the instance folder
-    command = [sys.executable, "-m", "flask", "--app", "recognition", "statements", "issue", "--year", str(YEAR),
-               "--workers", "2"]
+    command = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "recognition",
+        "statements",
+        "issue",
+        "--year",
+        str(YEAR),
+        "--workers",
+        "2",
+    ]
     # Its own process group, so the kill takes the workers with it, as a crash would.
-    batch_process = subprocess.Popen(command, cwd=REPO, env=child_environment(database_url), start_new_session=True,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    batch_process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        env=child_environment(database_url),
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 120
         while statement_count(app) == 0:
@@ -358,8 +426,15 @@ def test_a_batch_killed_mid_way_leaves_whole_statements_and_a_rerun_finishes(app
     killed_at = assert_complete(app)
     assert 0 < killed_at < people
 
-    rerun = subprocess.run([*command[:-1], "1"], cwd=REPO, env=child_environment(database_url),
-                           capture_output=True, text=True, timeout=300, check=False)
+    rerun = subprocess.run(
+        [*command[:-1], "1"],
+        cwd=REPO,
+        env=child_environment(database_url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert rerun.returncode == 0, rerun.stderr
     assert f"{YEAR}: issued {people - killed_at}, re-issued 0, skipped 0, failed 0" in rerun.stdout
     assert assert_complete(app) == people

@@ -20,30 +20,61 @@ from recognition.credits.certificate import render
 from recognition.credits.service import canonical
 
 URL = "https://recognition.example.org/verify/ABCDEFGHIJKLMNOPQRSTUVWX"
-SETTINGS = {"department": "Department of Medicine", "logo": None, "signatory": "Dr. Ada Chair, Chair of Medicine",
-            "instance_path": "/nonexistent"}
-TITLES = ("Reflection on feedback received: teaching evaluation", "Mentor training: Entering Mentoring module",
-          "Preparation for mentoring meetings")
+SETTINGS = {
+    "department": "Department of Medicine",
+    "logo": None,
+    "signatory": "Dr. Ada Chair, Chair of Medicine",
+    "instance_path": "/nonexistent",
+}
+TITLES = (
+    "Reflection on feedback received: teaching evaluation",
+    "Mentor training: Entering Mentoring module",
+    "Preparation for mentoring meetings",
+)
 SECTIONS = ("section_3", "section_1", "section_2")
-LABELS = {"section_1": "Section 1: Group learning", "section_2": "Section 2: Self-learning",
-          "section_3": "Section 3: Assessment"}
+LABELS = {
+    "section_1": "Section 1: Group learning",
+    "section_2": "Section 2: Self-learning",
+    "section_3": "Section 3: Assessment",
+}
 
 
 def statement(name: str = "Zoë Ångström-Nguyễn", activities: int = 3, **changes) -> dict:
     """A statement document shaped like the one ``service.prepare`` signs."""
-    rows = [{"entry_id": n, "entry_hash": hashlib.sha256(str(n).encode()).hexdigest(),
-             "date": f"2025-{n % 12 + 1:02d}-{n % 28 + 1:02d}", "kind": "feedback_reflection",
-             "title": f"{TITLES[n % 3]} no. {n}", "minutes": 90, "hours": "1.50", "section": SECTIONS[n % 3],
-             "credits": "1.50", "note": ""} for n in range(1, activities + 1)]
+    rows = [
+        {
+            "entry_id": n,
+            "entry_hash": hashlib.sha256(str(n).encode()).hexdigest(),
+            "date": f"2025-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
+            "kind": "feedback_reflection",
+            "title": f"{TITLES[n % 3]} no. {n}",
+            "minutes": 90,
+            "hours": "1.50",
+            "section": SECTIONS[n % 3],
+            "credits": "1.50",
+            "note": "",
+        }
+        for n in range(1, activities + 1)
+    ]
     per_section = {s: sum(1.5 for r in rows if r["section"] == s) for s in SECTIONS}
     document = {
-        "type": "recognition-credit-statement", "format": 1, "number": "RCM-2025-00042-1", "version": 1,
+        "type": "recognition-credit-statement",
+        "format": 1,
+        "number": "RCM-2025-00042-1",
+        "version": 1,
         "supersedes": None,
-        "issuer": {"department": "Department of Medicine", "base_url": "https://recognition.example.org",
-                   "key_id": "0123456789abcdef"},
+        "issuer": {
+            "department": "Department of Medicine",
+            "base_url": "https://recognition.example.org",
+            "key_id": "0123456789abcdef",
+        },
         "person": {"id": 42, "name": name},
-        "framework": {"id": "royal_college_moc", "name": "Royal College MOC Program", "unit": "credits",
-                      "version": "2024-01-01"},
+        "framework": {
+            "id": "royal_college_moc",
+            "name": "Royal College MOC Program",
+            "unit": "credits",
+            "version": "2024-01-01",
+        },
         "period": {"year": 2025, "label": "2025", "start": "2025-01-01", "end": "2025-12-31"},
         "sections": [{"id": key, "label": LABELS[key], "credits": f"{per_section[key]:.2f}"} for key in sorted(LABELS)],
         "total": f"{1.5 * activities:.2f}",
@@ -86,8 +117,9 @@ def qr_codes(pdf: bytes, page: int = 0) -> list[str]:
     return [found.text for found in zxingcpp.read_barcodes(image)]
 
 
-@pytest.mark.parametrize("name", ["Zoë Ångström-Nguyễn", "Łukasz Żółć", "Σοφία Παπαδοπούλου", "Анна Петрова",
-                                  "O'Brien & <Smith>"])
+@pytest.mark.parametrize(
+    "name", ["Zoë Ångström-Nguyễn", "Łukasz Żółć", "Σοφία Παπαδοπούλου", "Анна Петрова", "O'Brien & <Smith>"]
+)
 def test_the_certificate_names_the_person_as_written(name):
     pdf = render(statement(name), SETTINGS)
 
@@ -108,17 +140,26 @@ def test_the_certificate_states_the_credits_and_how_to_verify_them():
     assert "Section 3: Assessment 0.00 credits" in text
     assert "1 January 2025 – 31 December 2025" in text
     assert "framework version 2024-01-01" in text
-    for expected in ("RCM-2025-00042-1", "ABCD-EFGH-IJKL-MNOP-QRST-UVWX", URL, "Status at issue: current",
-                     "Dr. Ada Chair, Chair of Medicine", "for the Department of Medicine", "2 January 2026",
-                     document["ledger_head"]["hash"], "entry 8131"):
+    for expected in (
+        "RCM-2025-00042-1",
+        "ABCD-EFGH-IJKL-MNOP-QRST-UVWX",
+        URL,
+        "Status at issue: current",
+        "Dr. Ada Chair, Chair of Medicine",
+        "for the Department of Medicine",
+        "2 January 2026",
+        document["ledger_head"]["hash"],
+        "entry 8131",
+    ):
         assert expected in text, expected
     # The hash printed is the SHA-256 of the signed document's canonical JSON.
     assert f"Content hash (SHA-256) {hashlib.sha256(canonical(document)).hexdigest()}" in text
 
 
 def test_a_reissue_says_what_it_supersedes_and_no_signatory_means_no_signature_line():
-    pdf = render(statement(number="RCM-2025-00042-2", version=2, supersedes="RCM-2025-00042-1"),
-                 {**SETTINGS, "signatory": None})
+    pdf = render(
+        statement(number="RCM-2025-00042-2", version=2, supersedes="RCM-2025-00042-1"), {**SETTINGS, "signatory": None}
+    )
     text = text_of(pdf)
 
     assert "RCM-2025-00042-2 · version 2 · supersedes No. RCM-2025-00042-1" in text
@@ -135,8 +176,10 @@ def test_every_font_is_embedded():
         for font in fonts:
             assert font["/Subtype"] == "/TrueType", font["/BaseFont"]
             assert "/FontFile2" in font["/FontDescriptor"], font["/BaseFont"]
-    assert {font["/BaseFont"].split("+")[1] for font in fonts_of(read(pdf).pages[0])} >= {"DejaVuSans",
-                                                                                         "DejaVuSerif-Bold"}
+    assert {font["/BaseFont"].split("+")[1] for font in fonts_of(read(pdf).pages[0])} >= {
+        "DejaVuSans",
+        "DejaVuSerif-Bold",
+    }
 
 
 def test_a_long_statement_flows_onto_more_pages_with_every_activity():
@@ -161,8 +204,15 @@ def test_the_qr_code_reads_back_as_the_verification_url():
     assert qr_codes(render(statement(), SETTINGS)) == [URL]
 
 
-@pytest.mark.parametrize("name, font", [("王小明", "STSong-Light"), ("김민준", "HYSMyeongJo-Medium"),
-                                        ("山田はなこ", "HeiseiMin-W3"), ("Wei 王 Müller", "STSong-Light")])
+@pytest.mark.parametrize(
+    "name, font",
+    [
+        ("王小明", "STSong-Light"),
+        ("김민준", "HYSMyeongJo-Medium"),
+        ("山田はなこ", "HeiseiMin-W3"),
+        ("Wei 王 Müller", "STSong-Light"),
+    ],
+)
 def test_a_name_dejavu_cannot_draw_falls_back_to_a_cid_font(name, font):
     pdf = render(statement(name), SETTINGS)
     first = read(pdf).pages[0]
@@ -231,17 +281,25 @@ def test_an_issued_statement_carries_its_certificate(app, client, dept, headers)
     from recognition.credits import service
     from recognition.extensions import db
 
-    body = {"source": "external", "source_name": "Teaching evaluation 2025", "occurred_on": today().isoformat(),
-            "minutes": 90, "area": "Giving critical feedback early",
-            "question": "Do my mentees hear about problems in time to act?",
-            "standards": "The department's mentoring expectations", "comparison": "Lower than the division",
-            "discussion": "Talked it over with a peer mentor", "next_steps": "Book a mid-year check-in"}
+    body = {
+        "source": "external",
+        "source_name": "Teaching evaluation 2025",
+        "occurred_on": today().isoformat(),
+        "minutes": 90,
+        "area": "Giving critical feedback early",
+        "question": "Do my mentees hear about problems in time to act?",
+        "standards": "The department's mentoring expectations",
+        "comparison": "Lower than the division",
+        "discussion": "Talked it over with a peer mentor",
+        "next_steps": "Book a mid-year check-in",
+    }
     response = client.post("/api/v1/reflections", json=body, headers=headers("mentor"))
     assert response.status_code == 201, response.get_json()
 
     with app.app_context():
-        row = service.issue(dept.ids["mentor"], app.config["CREDIT_FRAMEWORK"], today().year,
-                            load_actor(dept.ids["mentor"]), utcnow())
+        row = service.issue(
+            dept.ids["mentor"], app.config["CREDIT_FRAMEWORK"], today().year, load_actor(dept.ids["mentor"]), utcnow()
+        )
         db.session.commit()
         pdf, code, number = row.pdf, row.code, row.number
         assert hashlib.sha256(pdf).hexdigest() == row.pdf_sha256

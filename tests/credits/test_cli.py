@@ -49,16 +49,27 @@ def test_a_genuine_statement_verifies_with_the_deployments_key(runner, signed_fi
 
 def test_a_genuine_statement_verifies_with_the_published_key_file(app, runner, signed_file, tmp_path):
     path, _ = signed_file
-    result = runner.invoke(args=["statements", "verify-file", str(path), "--public-key", str(public_key_file(app, tmp_path))])
+    result = runner.invoke(
+        args=["statements", "verify-file", str(path), "--public-key", str(public_key_file(app, tmp_path))]
+    )
     assert result.exit_code == 0, result.output
     assert "GENUINE" in result.stdout and "key.pem" in result.stdout
 
 
-@pytest.mark.parametrize("change, reason", [
-    (lambda p: p["document"].update(total="99.00"), "the document does not match its content hash (it was changed)"),
-    (lambda p: p["document"]["person"].update(name="Someone Else"), "the document does not match its content hash"),
-    (lambda p: p["document"]["activities"].append(dict(p["document"]["activities"][0])), "does not match its content hash"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (
+            lambda p: p["document"].update(total="99.00"),
+            "the document does not match its content hash (it was changed)",
+        ),
+        (lambda p: p["document"]["person"].update(name="Someone Else"), "the document does not match its content hash"),
+        (
+            lambda p: p["document"]["activities"].append(dict(p["document"]["activities"][0])),
+            "does not match its content hash",
+        ),
+    ],
+)
 def test_a_changed_statement_is_not_genuine(runner, signed_file, change, reason):
     path, payload = signed_file
     change(payload)
@@ -90,14 +101,17 @@ def test_the_wrong_key_says_which_key_signed(app, runner, signed_file, tmp_path)
     assert f"It names key {payload['key_id']}; you checked with {signing.key_id(other_public)}" in result.stderr
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"%PDF-1.4 not json", "it is not JSON"),
-    (b"\xff\xfe\x00garbage", "it is not JSON"),
-    (b"[" * 100_000 + b"]" * 100_000, "it is not JSON (arrays and objects nest more than 32 levels deep)"),
-    (b"[1, 2, 3]", "it needs document and signature"),
-    (b'{"document": {}, "signature": 12345, "content_hash": "x"}', "the signature must be a string"),
-    (b'{"signature": "abc"}', "not a signed statement: it needs document and signature"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"%PDF-1.4 not json", "it is not JSON"),
+        (b"\xff\xfe\x00garbage", "it is not JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "it is not JSON (arrays and objects nest more than 32 levels deep)"),
+        (b"[1, 2, 3]", "it needs document and signature"),
+        (b'{"document": {}, "signature": 12345, "content_hash": "x"}', "the signature must be a string"),
+        (b'{"signature": "abc"}', "not a signed statement: it needs document and signature"),
+    ],
+)
 def test_a_file_that_is_not_a_signed_statement_is_refused(app, runner, tmp_path, content, message):
     with app.app_context():
         signing.app_key(app)  # the deployment's key, as `recognition init` makes it

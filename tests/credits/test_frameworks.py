@@ -40,21 +40,29 @@ def test_the_shipped_frameworks_load_and_credit_only_known_kinds():
             assert all(kind in KINDS for rule in version.rules for kind in rule.kinds)
 
 
-@pytest.mark.parametrize(("name", "labelled"), [
-    ("cfpc_mainpro", "our reading"), ("ama_pra", "our reading"), ("department_points", "default"),
-    ("royal_college_moc", "rounds"),
-])
+@pytest.mark.parametrize(
+    ("name", "labelled"),
+    [
+        ("cfpc_mainpro", "our reading"),
+        ("ama_pra", "our reading"),
+        ("department_points", "default"),
+        ("royal_college_moc", "rounds"),
+    ],
+)
 def test_what_is_not_confirmed_is_labelled_in_the_data(name, labelled):
     assert any(labelled in note for note in load_frameworks()[name].unconfirmed)
 
 
-@pytest.mark.parametrize(("day", "effective_from"), [
-    (date(1999, 12, 31), None),
-    (date(2000, 1, 1), date(2000, 1, 1)),
-    (date(2023, 12, 31), date(2000, 1, 1)),
-    (date(2024, 1, 1), date(2024, 1, 1)),
-    (date(2031, 5, 5), date(2024, 1, 1)),
-])
+@pytest.mark.parametrize(
+    ("day", "effective_from"),
+    [
+        (date(1999, 12, 31), None),
+        (date(2000, 1, 1), date(2000, 1, 1)),
+        (date(2023, 12, 31), date(2000, 1, 1)),
+        (date(2024, 1, 1), date(2024, 1, 1)),
+        (date(2031, 5, 5), date(2024, 1, 1)),
+    ],
+)
 def test_the_moc_version_in_force_is_the_latest_effective_on_or_before_the_day(day, effective_from):
     version = load_frameworks()["royal_college_moc"].version_on(day)
     assert (version.effective_from if version else None) == effective_from
@@ -63,7 +71,11 @@ def test_the_moc_version_in_force_is_the_latest_effective_on_or_before_the_day(d
 def test_both_moc_eras_carry_their_cycle_rules():
     old, new = load_frameworks()["royal_college_moc"].versions
     assert (old.cycle.total_min, old.cycle.yearly_min, len(old.cycle.minimums), old.cycle.feedback_received_min) == (
-        400, 40, 3, 0)
+        400,
+        40,
+        3,
+        0,
+    )
     assert (new.cycle.total_min, new.cycle.yearly_min, new.cycle.feedback_received_min) == (250, 25, 1)
     assert [(m.sections, m.credits) for m in new.cycle.minimums] == [(("section_3",), 25)]
 
@@ -143,22 +155,25 @@ def bad_date(d):
     d["versions"][0]["effective_from"] = "2024-02-30"
 
 
-@pytest.mark.parametrize(("break_it", "message"), [
-    (unknown_kind, "version 2000-01-01 rule 'reflection_on_feedback': unknown kind 'metting'"),
-    (negative_rate, "rule 'reflection_on_feedback': rate_per_hour must not be negative (got -3)"),
-    (same_effective_date, "version 2000-01-01: two versions share this effective_from date"),
-    (unknown_section, "rule 'reflection_on_feedback': section 'section_9' is not one of"),
-    (misspelt_field, "rule: unknown field(s) rate_per_hr"),
-    (rate_and_per_activity, "rule 'reflection_on_feedback': give exactly one of rate_per_hour or per_activity"),
-    (bad_rounding, "rounding needs a step above 0 and a mode among down, nearest, up"),
-    (zero_step, "rounding needs a step above 0"),
-    (cycle_cap_without_cycle, "a per_cycle cap needs the version to define a cycle"),
-    (duplicate_rule_id, "rule 'reflection_on_feedback': another rule has this id"),
-    (misspelt_cap_scope, "rule 'reflection_on_feedback' caps: unknown field(s) per_activty"),
-    (zero_cap_per_activity, "rule 'reflection_on_feedback' caps: per_activity must be above 0"),
-    (negative_section_cap_per_activity, "section 'section_3': per_activity must not be negative (got -1)"),
-    (bad_date, "effective_from must be a date YYYY-MM-DD (got '2024-02-30')"),
-])
+@pytest.mark.parametrize(
+    ("break_it", "message"),
+    [
+        (unknown_kind, "version 2000-01-01 rule 'reflection_on_feedback': unknown kind 'metting'"),
+        (negative_rate, "rule 'reflection_on_feedback': rate_per_hour must not be negative (got -3)"),
+        (same_effective_date, "version 2000-01-01: two versions share this effective_from date"),
+        (unknown_section, "rule 'reflection_on_feedback': section 'section_9' is not one of"),
+        (misspelt_field, "rule: unknown field(s) rate_per_hr"),
+        (rate_and_per_activity, "rule 'reflection_on_feedback': give exactly one of rate_per_hour or per_activity"),
+        (bad_rounding, "rounding needs a step above 0 and a mode among down, nearest, up"),
+        (zero_step, "rounding needs a step above 0"),
+        (cycle_cap_without_cycle, "a per_cycle cap needs the version to define a cycle"),
+        (duplicate_rule_id, "rule 'reflection_on_feedback': another rule has this id"),
+        (misspelt_cap_scope, "rule 'reflection_on_feedback' caps: unknown field(s) per_activty"),
+        (zero_cap_per_activity, "rule 'reflection_on_feedback' caps: per_activity must be above 0"),
+        (negative_section_cap_per_activity, "section 'section_3': per_activity must not be negative (got -1)"),
+        (bad_date, "effective_from must be a date YYYY-MM-DD (got '2024-02-30')"),
+    ],
+)
 def test_a_broken_file_is_refused_naming_the_file_and_the_rule(tmp_path, break_it, message):
     data = shipped_data("royal_college_moc")
     break_it(data)

@@ -10,21 +10,30 @@ from tests.api.error_shape import assert_error
 
 from .test_api import YEAR, issue, record_work, stored_statements
 
-ROLES = ("admin", "mentor", "director", "mentee", "other_mentor", "outsider", "award_committee",
-         "promotion_committee", None)
+ROLES = (
+    "admin",
+    "mentor",
+    "director",
+    "mentee",
+    "other_mentor",
+    "outsider",
+    "award_committee",
+    "promotion_committee",
+    None,
+)
 
 #                  admin mentor director mentee other_mentor outsider award promotion no-token
 MATRIX = {
-    "list":         (200, 200, 200, 200, 200, 200, 200, 200, 401),
-    "see":          (200, 200, 404, 404, 404, 404, 404, 404, 401),
-    "pdf":          (200, 200, 404, 404, 404, 404, 404, 404, 401),
-    "signed":       (200, 200, 404, 404, 404, 404, 404, 404, 401),
-    "summary":      (200, 200, 404, 404, 404, 404, 404, 404, 401),
-    "profile":      (200, 200, 404, 404, 404, 404, 404, 404, 401),
-    "export":       (200, 200, 404, 404, 404, 404, 404, 404, 401),
-    "issue for":    (201, 201, 404, 404, 404, 404, 404, 404, 401),
-    "verify":       (200, 200, 200, 200, 200, 200, 200, 200, 200),
-    "revoke":       (201, 403, 404, 404, 404, 404, 404, 404, 401),  # last: it changes the statement
+    "list": (200, 200, 200, 200, 200, 200, 200, 200, 401),
+    "see": (200, 200, 404, 404, 404, 404, 404, 404, 401),
+    "pdf": (200, 200, 404, 404, 404, 404, 404, 404, 401),
+    "signed": (200, 200, 404, 404, 404, 404, 404, 404, 401),
+    "summary": (200, 200, 404, 404, 404, 404, 404, 404, 401),
+    "profile": (200, 200, 404, 404, 404, 404, 404, 404, 401),
+    "export": (200, 200, 404, 404, 404, 404, 404, 404, 401),
+    "issue for": (201, 201, 404, 404, 404, 404, 404, 404, 401),
+    "verify": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "revoke": (201, 403, 404, 404, 404, 404, 404, 404, 401),  # last: it changes the statement
 }
 
 
@@ -41,10 +50,12 @@ def test_who_may_do_what_with_the_mentors_statement(app, client, dept, headers, 
         "signed": lambda h: client.get(f"{base}/signed", headers=h),
         "summary": lambda h: client.get("/api/v1/credits/summary", query_string={"person_id": mentor}, headers=h),
         "profile": lambda h: client.get("/api/v1/credits/profile", query_string={"person_id": mentor}, headers=h),
-        "export": lambda h: client.get("/api/v1/credits/export", query_string={"year": YEAR, "person_id": mentor},
-                                       headers=h),
-        "issue for": lambda h: client.post("/api/v1/statements", json={"year": YEAR, "person_id": mentor,
-                                                                       "framework_id": "ama_pra"}, headers=h),
+        "export": lambda h: client.get(
+            "/api/v1/credits/export", query_string={"year": YEAR, "person_id": mentor}, headers=h
+        ),
+        "issue for": lambda h: client.post(
+            "/api/v1/statements", json={"year": YEAR, "person_id": mentor, "framework_id": "ama_pra"}, headers=h
+        ),
         "verify": lambda h: client.get(f"/api/v1/verify/{statement['code']}", headers=h),
         "revoke": lambda h: client.post(f"{base}/revocation", json={"reason": "Checked by the matrix"}, headers=h),
     }

@@ -43,7 +43,8 @@ def rotate(runner, *args) -> str:
 
 @pytest.mark.parametrize("damage", ["missing", "broken"])
 def test_no_request_makes_a_key_and_signing_without_one_changes_nothing(
-        app, client, dept, headers, login, instance_path, runner, caplog, damage):
+    app, client, dept, headers, login, instance_path, runner, caplog, damage
+):
     record_work(client, headers)
     key = instance_path / signing.KEY_FILE
     if damage == "missing":
@@ -63,8 +64,9 @@ def test_no_request_makes_a_key_and_signing_without_one_changes_nothing(
     refused = client.post("/api/v1/statements", json={"year": YEAR}, headers=headers("mentor"))
     assert_error(refused, 503, "signing_key")
     assert refused.get_json()["message"].startswith("Nothing can be signed now: the signing key")
-    page = login(app.test_client(), "mentor").post("/credits/statements",
-                                                   data={"framework": "royal_college_moc", "year": str(YEAR)})
+    page = login(app.test_client(), "mentor").post(
+        "/credits/statements", data={"framework": "royal_college_moc", "year": str(YEAR)}
+    )
     assert page.status_code == 503
     assert "Nothing can be signed now" in page_text(page)
     result = runner.invoke(args=["statements", "issue", "--year", str(YEAR)])
@@ -80,7 +82,8 @@ def test_no_request_makes_a_key_and_signing_without_one_changes_nothing(
 
 
 def test_init_never_replaces_the_key_of_a_deployment_that_has_signed(
-        instance_path, database_url, script_apps, monkeypatch):
+    instance_path, database_url, script_apps, monkeypatch
+):
     """``init`` (and ``serve``, which runs it) makes the first key only: a lost one is
     restored from the backup, or replaced on purpose with ``keys rotate --lost``."""
     monkeypatch.setenv("RECOGNITION_DATABASE_URL", database_url)
@@ -104,7 +107,8 @@ def test_init_never_replaces_the_key_of_a_deployment_that_has_signed(
 
 
 def test_a_statement_signed_before_a_rotation_still_verifies_everywhere(
-        app, client, dept, headers, runner, tmp_path, caplog):
+    app, client, dept, headers, runner, tmp_path, caplog
+):
     record_work(client, headers)
     record_work(client, headers, role="other_mentor")
     before = issue(client, headers)
@@ -133,11 +137,13 @@ def test_a_statement_signed_before_a_rotation_still_verifies_everywhere(
     assert retired["valid_until"] is not None and retired["current"] is False
     assert current["valid_until"] is None and current["valid_from"] == retired["valid_until"]
     page = client.get("/verify/keys.json").get_json()
+
     def moment(text):
         return text and datetime.fromisoformat(text.replace("Z", "+00:00"))
 
     assert [(e["key_id"], e["public_key_pem"], moment(e["valid_until"])) for e in page["keys"]] == [
-        (e["key_id"], e["public_key_pem"], moment(e["valid_until"])) for e in ring["keys"]]
+        (e["key_id"], e["public_key_pem"], moment(e["valid_until"])) for e in ring["keys"]
+    ]
     assert signing.key_id(signing.load_public_pem(client.get("/verify/key.pem").data)) == new["key_id"]
 
     # So does the command line, with nothing but the file.
@@ -166,17 +172,28 @@ def test_a_document_naming_a_key_that_is_not_ours_fails_with_the_reason(client, 
     path.write_text(json.dumps(forged))
     result = runner.invoke(args=["statements", "verify-file", str(path)])
     assert result.exit_code == 1
-    assert "it names key 0123456789abcdef, which is not one of the keys this deployment has signed with" in result.output
+    assert (
+        "it names key 0123456789abcdef, which is not one of the keys this deployment has signed with" in result.output
+    )
 
 
 def test_a_credential_signed_by_a_retired_key_still_verifies(app, client, runner):
     with app.app_context():
         old = signing.app_key(app)
     document = badges.credential(
-        url="http://127.0.0.1:5000/verify/NOCODE", issuer_url="http://127.0.0.1:5000", issuer_name="Dept",
-        achievement_url="http://127.0.0.1:5000/recognition/x", award_name="Mentor of the Year", description="",
-        criteria="Chosen", year=2025, recipient_name="Zoë", recipient_email="zoe@example.org",
-        awarded_on=datetime(2025, 5, 1).date(), issued_at=datetime(2025, 5, 1, tzinfo=UTC))
+        url="http://127.0.0.1:5000/verify/NOCODE",
+        issuer_url="http://127.0.0.1:5000",
+        issuer_name="Dept",
+        achievement_url="http://127.0.0.1:5000/recognition/x",
+        award_name="Mentor of the Year",
+        description="",
+        criteria="Chosen",
+        year=2025,
+        recipient_name="Zoë",
+        recipient_email="zoe@example.org",
+        awarded_on=datetime(2025, 5, 1).date(),
+        issued_at=datetime(2025, 5, 1, tzinfo=UTC),
+    )
     signed = badges.sign(document, old, datetime(2025, 5, 1, tzinfo=UTC))
     rotate(runner)
 
@@ -223,8 +240,9 @@ def test_rotating_a_lost_or_broken_key_needs_lost_and_keeps_the_broken_file(inst
     assert ring[1].current and ring[1].key_id == signing.load_key(key).key_id
 
 
-def test_what_a_retired_key_signs_after_its_retirement_is_not_genuine(app, client, dept, headers, runner, tmp_path,
-                                                                       instance_path):
+def test_what_a_retired_key_signs_after_its_retirement_is_not_genuine(
+    app, client, dept, headers, runner, tmp_path, instance_path
+):
     """A key is retired because it may have been taken: a document it signs later, however
     sound its signature, is refused (beyond a few minutes for clocks that differ)."""
     record_work(client, headers)
@@ -247,12 +265,24 @@ def test_what_a_retired_key_signs_after_its_retirement_is_not_genuine(app, clien
     result = runner.invoke(args=["statements", "verify-file", str(path)])
     assert result.exit_code == 1 and f"after key {old.key_id} was retired on" in result.output
 
-    credential = badges.sign(badges.credential(
-        url="http://127.0.0.1:5000/verify/NOCODE", issuer_url="http://127.0.0.1:5000", issuer_name="Dept",
-        achievement_url="http://127.0.0.1:5000/recognition/x", award_name="Mentor of the Year", description="",
-        criteria="Chosen", year=2099, recipient_name="Zoë", recipient_email="zoe@example.org",
-        awarded_on=datetime(2099, 1, 1).date(), issued_at=datetime(2099, 1, 1, tzinfo=UTC)),
-        old, datetime(2099, 1, 1, tzinfo=UTC))
+    credential = badges.sign(
+        badges.credential(
+            url="http://127.0.0.1:5000/verify/NOCODE",
+            issuer_url="http://127.0.0.1:5000",
+            issuer_name="Dept",
+            achievement_url="http://127.0.0.1:5000/recognition/x",
+            award_name="Mentor of the Year",
+            description="",
+            criteria="Chosen",
+            year=2099,
+            recipient_name="Zoë",
+            recipient_email="zoe@example.org",
+            awarded_on=datetime(2099, 1, 1).date(),
+            issued_at=datetime(2099, 1, 1, tzinfo=UTC),
+        ),
+        old,
+        datetime(2099, 1, 1, tzinfo=UTC),
+    )
     checked = client.post("/api/v1/verify/credential", json=credential).get_json()
     assert checked["genuine"] is False and "was retired on" in checked["message"]
 

@@ -40,8 +40,16 @@ LATER = NOW + timedelta(days=3)
 REVOKED_AT = NOW + timedelta(days=10)
 
 
-def issue(dept, person: str = "mentor", framework_id: str = MOC, year: int = 2025, *, by: str | None = None,
-          now: datetime = NOW, reissue: bool = False) -> Statement:
+def issue(
+    dept,
+    person: str = "mentor",
+    framework_id: str = MOC,
+    year: int = 2025,
+    *,
+    by: str | None = None,
+    now: datetime = NOW,
+    reissue: bool = False,
+) -> Statement:
     """Issue through the service and commit (inside an app context)."""
     statement = service.issue(dept.ids[person], framework_id, year, load_actor(dept.ids[by or person]), now, reissue)
     db.session.commit()
@@ -102,17 +110,25 @@ def test_issue_signs_hashes_and_snapshots_the_year(app, dept, credited):
         assert document["framework"]["id"] == MOC and document["framework"]["version"] == "2024-01-01"
         assert document["period"] == {"year": 2025, "label": "2025", "start": "2025-01-01", "end": "2025-12-31"}
         assert [(s["id"], s["credits"]) for s in document["sections"]] == [
-            ("section_1", "2.50"), ("section_2", "3.00"), ("section_3", "3.00")]
+            ("section_1", "2.50"),
+            ("section_2", "3.00"),
+            ("section_3", "3.00"),
+        ]
         assert document["total"] == statement.total == "8.50"
         # Only this year's activities that earned something, in date order.
         assert [(a["entry_id"], a["credits"], a["hours"]) for a in document["activities"]] == [
-            (credited["reflection"], "3.00", "1.00"), (credited["preparation"], "3.00", "1.50"),
-            (credited["accredited"], "2.00", "2.00"), (credited["unaccredited"], "0.50", "1.00")]
+            (credited["reflection"], "3.00", "1.00"),
+            (credited["preparation"], "3.00", "1.50"),
+            (credited["accredited"], "2.00", "2.00"),
+            (credited["unaccredited"], "0.50", "1.00"),
+        ]
         hashes = {e.id: e.entry_hash for e in db.session.scalars(select(LedgerEntry))}
         assert all(a["entry_hash"] == hashes[a["entry_id"]] for a in document["activities"])
         assert document["issued_at"] == "2026-01-15T12:00:00Z"
-        assert document["verification"] == {"code": service.format_code(statement.code),
-                                             "url": f"{app.config['BASE_URL']}/verify/{statement.code}"}
+        assert document["verification"] == {
+            "code": service.format_code(statement.code),
+            "url": f"{app.config['BASE_URL']}/verify/{statement.code}",
+        }
 
 
 def test_a_statement_says_nothing_private(app, dept, credited):
@@ -176,8 +192,9 @@ def test_reissuing_after_new_work_supersedes_the_first_version(app, dept, credit
 def test_a_reversed_entry_changes_what_a_reissue_counts(app, dept, credited):
     with app.app_context():
         issue(dept)
-        ledger.reverse(db.session.get(LedgerEntry, credited["preparation"]), "Not mine.",
-                       load_actor(dept.ids["mentor"]), LATER)
+        ledger.reverse(
+            db.session.get(LedgerEntry, credited["preparation"]), "Not mine.", load_actor(dept.ids["mentor"]), LATER
+        )
         db.session.commit()
         second = issue(dept, now=LATER, reissue=True)
         document = json.loads(second.document)
@@ -213,7 +230,10 @@ def test_revoke_records_reason_and_date(app, dept, credited):
         assert service.statuses([statement.id]) == {statement.id: "revoked"}
         stored = service.revocation_of(statement.id)
         assert (stored.reason, stored.revoked_at, stored.revoked_by_id) == (
-            "Issued against the wrong year.", REVOKED_AT, dept.ids["admin"])
+            "Issued against the wrong year.",
+            REVOKED_AT,
+            dept.ids["admin"],
+        )
         assert row.statement_id == statement.id
 
         error = refused(Conflict, revoke, dept, statement, "Again.")
@@ -265,13 +285,19 @@ REFUSED = {
         "postgresql": ["TRUNCATE statement_revocations", "TRUNCATE statements CASCADE"],
     },
     "replace a row": {
-        "sqlite": ["INSERT OR REPLACE INTO statements SELECT * FROM statements WHERE id = {statement}",
-                   "INSERT OR REPLACE INTO statement_revocations SELECT * FROM statement_revocations"],
+        "sqlite": [
+            "INSERT OR REPLACE INTO statements SELECT * FROM statements WHERE id = {statement}",
+            "INSERT OR REPLACE INTO statement_revocations SELECT * FROM statement_revocations",
+        ],
         "postgresql": [
-            ("INSERT INTO statements SELECT * FROM statements WHERE id = {statement} "
-             "ON CONFLICT (id) DO UPDATE SET total = '99.00'"),
-            ("INSERT INTO statement_revocations SELECT * FROM statement_revocations "
-             "ON CONFLICT (statement_id) DO UPDATE SET reason = 'Never mind'"),
+            (
+                "INSERT INTO statements SELECT * FROM statements WHERE id = {statement} "
+                "ON CONFLICT (id) DO UPDATE SET total = '99.00'"
+            ),
+            (
+                "INSERT INTO statement_revocations SELECT * FROM statement_revocations "
+                "ON CONFLICT (statement_id) DO UPDATE SET reason = 'Never mind'"
+            ),
         ],
     },
 }
@@ -280,8 +306,10 @@ REFUSED = {
 def snapshot(app) -> list[list[tuple]]:
     """Every statement and revocation row as stored, read in a fresh session."""
     with app.app_context():
-        return [list(db.session.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all())
-                for table in ("statements", "statement_revocations")]
+        return [
+            list(db.session.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all())
+            for table in ("statements", "statement_revocations")
+        ]
 
 
 @pytest.fixture
@@ -351,8 +379,12 @@ def test_issuing_reissuing_and_revoking_only_ever_insert(app, dept, credited):
     touching = [s for s in sent if re.search(r"\bstatements\b|\bstatement_revocations\b", s)]
     assert sum(s.lstrip().upper().startswith("INSERT INTO STATEMENTS") for s in touching) == 3
     assert sum(s.lstrip().upper().startswith("INSERT INTO STATEMENT_REVOCATIONS") for s in touching) == 2
-    writes = [s for s in touching if re.match(r"\s*(UPDATE|DELETE|TRUNCATE|REPLACE)\b", s, re.IGNORECASE)
-              or re.search(r"\bOR\s+REPLACE\b|\bON\s+CONFLICT\b", s, re.IGNORECASE)]
+    writes = [
+        s
+        for s in touching
+        if re.match(r"\s*(UPDATE|DELETE|TRUNCATE|REPLACE)\b", s, re.IGNORECASE)
+        or re.search(r"\bOR\s+REPLACE\b|\bON\s+CONFLICT\b", s, re.IGNORECASE)
+    ]
     assert writes == []
 
 
@@ -420,13 +452,16 @@ def test_a_document_signed_by_another_key_fails(signed, tmp_path):
     assert service.check_signed(forged, other.public)[0] is True
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda p: p.pop("signature"),
-    lambda p: p.pop("document"),
-    lambda p: p.update(signature="not base64 at all ☃"),
-    lambda p: p.update(signature=""),
-    lambda p: p.update(content_hash=None),
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda p: p.pop("signature"),
+        lambda p: p.pop("document"),
+        lambda p: p.update(signature="not base64 at all ☃"),
+        lambda p: p.update(signature=""),
+        lambda p: p.update(content_hash=None),
+    ],
+)
 def test_a_malformed_signed_statement_is_refused(signed, mangle):
     payload, pem = signed
     mangle(payload)
@@ -451,8 +486,25 @@ def test_a_signature_of_the_wrong_type_is_refused_not_a_crash(signed, signature)
 
 # Verification ---------------------------------------------------------------------------------
 
-FACTS = {"genuine", "status", "kind", "number", "name", "framework", "period", "credits", "unit", "sections",
-         "issued_on", "revoked_on", "current_number", "current_code", "content_hash", "pdf_sha256", "key_id"}
+FACTS = {
+    "genuine",
+    "status",
+    "kind",
+    "number",
+    "name",
+    "framework",
+    "period",
+    "credits",
+    "unit",
+    "sections",
+    "issued_on",
+    "revoked_on",
+    "current_number",
+    "current_code",
+    "content_hash",
+    "pdf_sha256",
+    "key_id",
+}
 
 
 def test_verification_gives_the_minimum_facts(app, dept, credited):
@@ -461,14 +513,26 @@ def test_verification_gives_the_minimum_facts(app, dept, credited):
         facts = service.verification(statement.code)
         assert set(facts) == FACTS
         assert facts == {
-            "genuine": True, "status": "current", "kind": "credit_statement", "number": statement.number,
-            "name": "Mentor Person", "framework": "Royal College MOC Program", "period": "2025",
-            "credits": "8.50", "unit": "credits",
-            "sections": [{"id": "section_1", "label": "Section 1: Group learning", "credits": "2.50"},
-                         {"id": "section_2", "label": "Section 2: Self-learning", "credits": "3.00"},
-                         {"id": "section_3", "label": "Section 3: Assessment", "credits": "3.00"}],
-            "issued_on": date(2026, 1, 15), "revoked_on": None, "current_number": None, "current_code": None,
-            "content_hash": statement.content_hash, "pdf_sha256": statement.pdf_sha256,
+            "genuine": True,
+            "status": "current",
+            "kind": "credit_statement",
+            "number": statement.number,
+            "name": "Mentor Person",
+            "framework": "Royal College MOC Program",
+            "period": "2025",
+            "credits": "8.50",
+            "unit": "credits",
+            "sections": [
+                {"id": "section_1", "label": "Section 1: Group learning", "credits": "2.50"},
+                {"id": "section_2", "label": "Section 2: Self-learning", "credits": "3.00"},
+                {"id": "section_3", "label": "Section 3: Assessment", "credits": "3.00"},
+            ],
+            "issued_on": date(2026, 1, 15),
+            "revoked_on": None,
+            "current_number": None,
+            "current_code": None,
+            "content_hash": statement.content_hash,
+            "pdf_sha256": statement.pdf_sha256,
             "key_id": statement.key_id,
         }
         # Nothing else personal: no activities, no ids, no contact details.
@@ -489,7 +553,11 @@ def test_verification_shows_each_state(app, dept, credited):
         assert (old["credits"], old["revoked_on"]) == ("8.50", None)
         new = service.verification(second.code)
         assert (new["status"], new["current_number"], new["current_code"], new["credits"]) == (
-            "current", None, None, "10.50")
+            "current",
+            None,
+            None,
+            "10.50",
+        )
 
         revoke(dept, second)
         new = service.verification(second.code)
@@ -511,8 +579,13 @@ def test_codes_are_normalised(app, dept, credited):
     with app.app_context():
         statement = issue(dept)
         code = statement.code
-        for typed in (service.format_code(code), code.lower(), service.format_code(code).lower(),
-                      " ".join(code[i:i + 4] for i in range(0, 24, 4)), f"  {code[:12]} - {code[12:].lower()}\n"):
+        for typed in (
+            service.format_code(code),
+            code.lower(),
+            service.format_code(code).lower(),
+            " ".join(code[i : i + 4] for i in range(0, 24, 4)),
+            f"  {code[:12]} - {code[12:].lower()}\n",
+        ):
             facts = service.verification(typed)
             assert facts is not None and facts["number"] == statement.number, typed
 
@@ -541,8 +614,9 @@ def test_eligible_lists_people_with_credits_and_no_statement(app, dept, credited
         db.session.commit()
         ids = dept.ids
 
-        assert service.eligible(2025) == sorted([(ids["mentor"], MOC), (ids["other_mentor"], MOC),
-                                                 (ids["director"], MOC)])
+        assert service.eligible(2025) == sorted(
+            [(ids["mentor"], MOC), (ids["other_mentor"], MOC), (ids["director"], MOC)]
+        )
         assert service.eligible(2024) == [(ids["mentor"], MOC)]
         assert service.eligible(2023) == []
 
@@ -561,12 +635,16 @@ def test_eligible_uses_each_persons_framework_unless_one_is_named(app, dept, cre
         service.set_profile(ids["other_mentor"], "ama_pra", None, load_actor(ids["other_mentor"]), NOW)
         db.session.commit()
 
-        assert service.eligible(2025) == sorted([(ids["mentor"], MOC), (ids["other_mentor"], "ama_pra"),
-                                                 (ids["director"], MOC)])
+        assert service.eligible(2025) == sorted(
+            [(ids["mentor"], MOC), (ids["other_mentor"], "ama_pra"), (ids["director"], MOC)]
+        )
         # --framework ama_pra: everyone with AMA credits, whatever their own framework.
-        assert service.eligible(2025, "ama_pra") == sorted([(ids["mentor"], "ama_pra"), (ids["other_mentor"], "ama_pra")])
-        assert service.eligible(2025, MOC) == sorted([(ids["mentor"], MOC), (ids["other_mentor"], MOC),
-                                                      (ids["director"], MOC)])
+        assert service.eligible(2025, "ama_pra") == sorted(
+            [(ids["mentor"], "ama_pra"), (ids["other_mentor"], "ama_pra")]
+        )
+        assert service.eligible(2025, MOC) == sorted(
+            [(ids["mentor"], MOC), (ids["other_mentor"], MOC), (ids["director"], MOC)]
+        )
 
         statement = issue(dept, "mentor", "ama_pra")
         assert statement.number.startswith("AP-2025-")

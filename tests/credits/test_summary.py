@@ -40,8 +40,9 @@ ACCREDITED = "Royal College accredited group learning, CPD-1234"
 PAIR_NOTE = "Talked through Mentee Person's failed grant and her divorce"
 
 
-def work(dept, role: str, kind: str, on: date, minutes: int, *, by: str | None = None, now: datetime = NOW,
-         **fields) -> int:
+def work(
+    dept, role: str, kind: str, on: date, minutes: int, *, by: str | None = None, now: datetime = NOW, **fields
+) -> int:
     """A contribution recorded through the ledger service (inside an app context); its id.
     ``by`` records it as someone else (an admin, or the mentee for pair work)."""
     data = {"kind": kind, "occurred_on": on, "minutes": minutes, "note": "", **fields}
@@ -54,8 +55,16 @@ def meeting(dept, on: date, minutes: int = 45, *, by: str = "mentor", note: str 
     return work(dept, "mentor", "meeting", on, minutes, by=by, mentorship_id=dept.mentorship_id, note=note)
 
 
-def reflect(dept, role: str, on: date, minutes: int, *, release_id: int | None = None,
-            source_name: str = EXTERNAL, now: datetime = NOW) -> int:
+def reflect(
+    dept,
+    role: str,
+    on: date,
+    minutes: int,
+    *,
+    release_id: int | None = None,
+    source_name: str = EXTERNAL,
+    now: datetime = NOW,
+) -> int:
     """A reflection recorded through its service: on a shown report when ``release_id``
     is given, else on a named external source. Returns its ledger entry id."""
     data = {"occurred_on": on, "minutes": minutes, **STEPS}
@@ -81,10 +90,14 @@ def mentor_year(dept) -> dict[str, int]:
           a meeting earns nothing; a reversed 10-hour preparation counts for nothing.
     """
     ids = {
-        "preparation_2024": work(dept, "mentor", "mentoring_preparation", date(2024, 9, 1), 30, note="Read on coaching"),
+        "preparation_2024": work(
+            dept, "mentor", "mentoring_preparation", date(2024, 9, 1), 30, note="Read on coaching"
+        ),
         "meeting": meeting(dept, date(2025, 2, 1)),
         "reflection": reflect(dept, "mentor", date(2025, 3, 1), 60),
-        "preparation": work(dept, "mentor", "mentoring_preparation", date(2025, 4, 1), 90, note="Read on feedback models"),
+        "preparation": work(
+            dept, "mentor", "mentoring_preparation", date(2025, 4, 1), 90, note="Read on feedback models"
+        ),
         "accredited": work(dept, "mentor", "mentor_training", date(2025, 5, 1), 120, accreditation=ACCREDITED),
         "unaccredited": work(dept, "mentor", "mentor_training", date(2025, 6, 1), 60, note="Department workshop"),
         "reversed": work(dept, "mentor", "mentoring_preparation", date(2025, 7, 1), 600, note="Typed 600 for 60"),
@@ -159,7 +172,10 @@ def test_activity_flags_come_from_confirmations_accreditation_and_reflections(ap
         assert activities[confirmed].mentee_id == dept.ids["mentee"]
         assert activities[accredited].mentee_id is None
         assert (activities[on_report].kind, activities[on_report].minutes, activities[on_report].on) == (
-            "feedback_reflection", 60, date(2025, 4, 1))
+            "feedback_reflection",
+            60,
+            date(2025, 4, 1),
+        )
 
 
 def test_titles_never_carry_reflection_text_or_anything_about_a_mentee(app, dept):
@@ -170,11 +186,25 @@ def test_titles_never_carry_reflection_text_or_anything_about_a_mentee(app, dept
             "external": reflect(dept, "mentor", date(2025, 4, 2), 60),
             "meeting": meeting(dept, date(2025, 2, 1)),
             "by_mentee": meeting(dept, date(2025, 2, 2), by="mentee"),
-            "review": work(dept, "mentor", "academic_plan_review", date(2025, 2, 3), 30,
-                           mentorship_id=dept.mentorship_id, note=PAIR_NOTE),
+            "review": work(
+                dept,
+                "mentor",
+                "academic_plan_review",
+                date(2025, 2, 3),
+                30,
+                mentorship_id=dept.mentorship_id,
+                note=PAIR_NOTE,
+            ),
             "sponsorship": work(dept, "mentor", "sponsorship_action", date(2025, 2, 4), 0, note=PAIR_NOTE),
-            "accredited": work(dept, "mentor", "mentor_training", date(2025, 3, 1), 60, accreditation=ACCREDITED,
-                               note="Sat next to Dr Peer"),
+            "accredited": work(
+                dept,
+                "mentor",
+                "mentor_training",
+                date(2025, 3, 1),
+                60,
+                accreditation=ACCREDITED,
+                note="Sat next to Dr Peer",
+            ),
             "training": work(dept, "mentor", "mentor_training", date(2025, 3, 2), 60, note="Department workshop"),
         }
         db.session.commit()
@@ -226,8 +256,12 @@ def test_credits_by_year_and_section(app, dept):
         ]
         awarded = {c.source.entry_id: c.credit.credits for c in found.credited}
         assert awarded == {
-            ids["preparation_2024"]: D("1.00"), ids["meeting"]: D(0), ids["reflection"]: D("3.00"),
-            ids["preparation"]: D("3.00"), ids["accredited"]: D("2.00"), ids["unaccredited"]: D("0.50"),
+            ids["preparation_2024"]: D("1.00"),
+            ids["meeting"]: D(0),
+            ids["reflection"]: D("3.00"),
+            ids["preparation"]: D("3.00"),
+            ids["accredited"]: D("2.00"),
+            ids["unaccredited"]: D("0.50"),
         }
         # Someone else's summary is theirs alone.
         other = service.summary(dept.ids["other_mentor"], TODAY)
@@ -247,15 +281,24 @@ def test_cycle_progress_uses_the_profile_cycle_start_and_warns_of_shortfalls(app
         progress = found.progress
         assert found.cycle_note == ""
         # A cycle starting in 2024 follows the 2024 rules: 250 in 5 years, 25 a year, 25 in Section 3.
-        assert (progress.start, progress.end, progress.version) == (date(2024, 1, 1), date(2028, 12, 31), date(2024, 1, 1))
+        assert (progress.start, progress.end, progress.version) == (
+            date(2024, 1, 1),
+            date(2028, 12, 31),
+            date(2024, 1, 1),
+        )
         assert progress.totals.total == D("9.50")
         assert progress.feedback_received == 1
         assert progress.met is False
         warnings = "\n".join(progress.warnings)
-        for expected in ("9.5 of the 250 credits", "240.5 to go by 31 December 2028",
-                         "2024: 1 credits, below the 25", "2025: 8.5 credits, below the 25",
-                         "2026 so far: 0 of the 25", "Section 3: Assessment: 3 of the 25",
-                         "Report your 2025 credits by 31 January 2026 (16 days left)"):
+        for expected in (
+            "9.5 of the 250 credits",
+            "240.5 to go by 31 December 2028",
+            "2024: 1 credits, below the 25",
+            "2025: 8.5 credits, below the 25",
+            "2026 so far: 0 of the 25",
+            "Section 3: Assessment: 3 of the 25",
+            "Report your 2025 credits by 31 January 2026 (16 days left)",
+        ):
             assert expected in warnings, (expected, progress.warnings)
         assert "feedback received" not in warnings  # the reflection is one
 
@@ -272,7 +315,9 @@ def test_a_cycle_that_started_before_2024_is_judged_by_the_old_rules(app, dept):
     with app.app_context():
         mentor_year(dept)
         found = service.summary(dept.ids["mentor"], TODAY)
-        old = rules.cycle_progress(found.framework, [c.credit for c in found.credited], date(2020, 1, 1), date(2024, 12, 1))
+        old = rules.cycle_progress(
+            found.framework, [c.credit for c in found.credited], date(2020, 1, 1), date(2024, 12, 1)
+        )
         assert (old.start, old.end, old.version) == (date(2020, 1, 1), date(2024, 12, 31), date(2000, 1, 1))
         assert old.totals.total == D("1.00")
         assert any("1 of the 400 credits it needs" in w for w in old.warnings), old.warnings
@@ -322,10 +367,18 @@ def test_the_profile_framework_is_used_and_can_be_overridden(app, dept):
         assert ama.framework.id == "ama_pra"
         # AMA: 1 credit an hour, rounded down to quarters; accredited training is Category 1.
         assert ama.years == [
-            {"year": 2025, "label": "2025", "total": D("5.50"),
-             "sections": [("AMA PRA Category 1 Credit", D("2.00")), ("AMA PRA Category 2 Credit", D("3.50"))]},
-            {"year": 2024, "label": "2024", "total": D("0.50"),
-             "sections": [("AMA PRA Category 1 Credit", D(0)), ("AMA PRA Category 2 Credit", D("0.50"))]},
+            {
+                "year": 2025,
+                "label": "2025",
+                "total": D("5.50"),
+                "sections": [("AMA PRA Category 1 Credit", D("2.00")), ("AMA PRA Category 2 Credit", D("3.50"))],
+            },
+            {
+                "year": 2024,
+                "label": "2024",
+                "total": D("0.50"),
+                "sections": [("AMA PRA Category 1 Credit", D(0)), ("AMA PRA Category 2 Credit", D("0.50"))],
+            },
         ]
         assert ama.progress is None and "no multi-year cycle" in ama.cycle_note
 
@@ -342,8 +395,9 @@ def test_the_profile_framework_is_used_and_can_be_overridden(app, dept):
 
 def test_set_profile_refuses_an_unknown_framework(app, dept):
     with app.app_context():
-        error = refused(DomainError, service.set_profile, dept.ids["mentor"], "abim", None,
-                        load_actor(dept.ids["mentor"]), NOW)
+        error = refused(
+            DomainError, service.set_profile, dept.ids["mentor"], "abim", None, load_actor(dept.ids["mentor"]), NOW
+        )
         assert error.status == 422 and "framework_id" in error.errors
         assert "royal_college_moc" in error.errors["framework_id"][0]
         assert service.profile_of(dept.ids["mentor"]).chosen is False
@@ -352,36 +406,56 @@ def test_set_profile_refuses_an_unknown_framework(app, dept):
 @pytest.mark.parametrize("framework_id", ["department_points", "ama_pra"])
 def test_set_profile_refuses_a_cycle_start_for_a_framework_without_cycles(app, dept, framework_id):
     with app.app_context():
-        error = refused(DomainError, service.set_profile, dept.ids["mentor"], framework_id, date(2025, 1, 1),
-                        load_actor(dept.ids["mentor"]), NOW)
+        error = refused(
+            DomainError,
+            service.set_profile,
+            dept.ids["mentor"],
+            framework_id,
+            date(2025, 1, 1),
+            load_actor(dept.ids["mentor"]),
+            NOW,
+        )
         assert error.status == 422 and list(error.errors) == ["cycle_start"]
         assert service.profile_of(dept.ids["mentor"]).chosen is False
         # Without a cycle start it is fine.
-        assert service.set_profile(dept.ids["mentor"], framework_id, None, load_actor(dept.ids["mentor"]), NOW) == \
-            service.Profile(framework_id, None, True)
+        assert service.set_profile(
+            dept.ids["mentor"], framework_id, None, load_actor(dept.ids["mentor"]), NOW
+        ) == service.Profile(framework_id, None, True)
 
 
 def test_set_profile_refuses_a_cycle_start_more_than_a_year_ahead(app, dept):
     with app.app_context():
-        error = refused(DomainError, service.set_profile, dept.ids["mentor"], MOC, date(2027, 2, 1),
-                        load_actor(dept.ids["mentor"]), NOW)
+        error = refused(
+            DomainError,
+            service.set_profile,
+            dept.ids["mentor"],
+            MOC,
+            date(2027, 2, 1),
+            load_actor(dept.ids["mentor"]),
+            NOW,
+        )
         assert "cycle_start" in error.errors
-        assert service.set_profile(dept.ids["mentor"], MOC, date(2027, 1, 1), load_actor(dept.ids["mentor"]), NOW) \
-            .cycle_start == date(2027, 1, 1)
+        assert service.set_profile(
+            dept.ids["mentor"], MOC, date(2027, 1, 1), load_actor(dept.ids["mentor"]), NOW
+        ).cycle_start == date(2027, 1, 1)
 
 
 def test_set_profile_works_on_29_february(app, dept):
-    """"A year ahead" of a leap day is 28 February, not a crash."""
+    """ "A year ahead" of a leap day is 28 February, not a crash."""
     leap_day = datetime(2028, 2, 29, 9, 0)
     with app.app_context():
-        profile = service.set_profile(dept.ids["mentor"], MOC, date(2028, 1, 1), load_actor(dept.ids["mentor"]), leap_day)
+        profile = service.set_profile(
+            dept.ids["mentor"], MOC, date(2028, 1, 1), load_actor(dept.ids["mentor"]), leap_day
+        )
         assert profile == service.Profile(MOC, date(2028, 1, 1), True)
 
 
 @pytest.mark.parametrize("role", ["mentee", "director", "other_mentor", "award_committee"])
 def test_only_an_admin_sets_someone_elses_profile(app, dept, role):
     with app.app_context():
-        error = refused(Forbidden, service.set_profile, dept.ids["mentor"], "ama_pra", None, load_actor(dept.ids[role]), NOW)
+        error = refused(
+            Forbidden, service.set_profile, dept.ids["mentor"], "ama_pra", None, load_actor(dept.ids[role]), NOW
+        )
         assert error.status == 403 and "person_id" in error.errors
         assert service.profile_of(dept.ids["mentor"]) == service.Profile(MOC, None, False)
 
@@ -400,10 +474,13 @@ def test_an_admin_sets_anyones_profile_and_a_second_setting_replaces_the_first(a
 def test_a_cycle_start_saved_before_the_check_is_counted_as_saved_and_the_summary_says_to_fix_it(app, dept):
     with app.app_context():
         mentor_year(dept)
-        db.session.add(CreditProfile(person_id=dept.ids["mentor"], framework_id=MOC, cycle_start=date(2024, 3, 1),
-                                     updated_at=NOW))
+        db.session.add(
+            CreditProfile(person_id=dept.ids["mentor"], framework_id=MOC, cycle_start=date(2024, 3, 1), updated_at=NOW)
+        )
         db.session.commit()
         found = service.summary(dept.ids["mentor"], TODAY)
         assert found.progress.start == date(2024, 3, 1)
-        assert ("Your cycle start 2024-03-01 is not 1 January, the first day of a Royal College MOC Program year: "
-                "your cycle most likely began on 2024-01-01. Set it again below.") == found.cycle_note
+        assert found.cycle_note == (
+            "Your cycle start 2024-03-01 is not 1 January, the first day of a Royal College MOC Program year: "
+            "your cycle most likely began on 2024-01-01. Set it again below."
+        )

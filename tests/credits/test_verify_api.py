@@ -18,9 +18,25 @@ from tests.api.error_shape import assert_error
 from .test_api import AREA, YEAR, issue, record_work, reflect
 
 URL = "/api/v1/verify"
-PUBLIC_FACTS = {"genuine", "status", "kind", "number", "name", "framework", "period", "credits", "unit", "sections",
-                "issued_on", "revoked_on", "current_number", "current_verify_url", "content_hash", "pdf_sha256",
-                "key_id"}
+PUBLIC_FACTS = {
+    "genuine",
+    "status",
+    "kind",
+    "number",
+    "name",
+    "framework",
+    "period",
+    "credits",
+    "unit",
+    "sections",
+    "issued_on",
+    "revoked_on",
+    "current_number",
+    "current_verify_url",
+    "content_hash",
+    "pdf_sha256",
+    "key_id",
+}
 
 
 @pytest.fixture
@@ -34,8 +50,9 @@ def verify(client, code, **kwargs):
 
 
 def upload(client, code, data: bytes, filename="certificate.pdf"):
-    return client.post(f"{URL}/{code}/pdf", data={"file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"{URL}/{code}/pdf", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
 
 
 def signed_of(client, headers, statement) -> dict:
@@ -48,15 +65,27 @@ def test_a_current_certificate_shows_the_minimum_facts_to_anyone(app, client, de
     facts = response.get_json()
     assert set(facts) == PUBLIC_FACTS
     assert facts == {
-        "genuine": True, "status": "current", "kind": "credit_statement", "number": statement["number"],
-        "name": "Mentor Person", "framework": "Royal College MOC Program", "period": str(YEAR), "credits": "9.50",
+        "genuine": True,
+        "status": "current",
+        "kind": "credit_statement",
+        "number": statement["number"],
+        "name": "Mentor Person",
+        "framework": "Royal College MOC Program",
+        "period": str(YEAR),
+        "credits": "9.50",
         "unit": "credits",
-        "sections": [{"id": "section_1", "label": "Section 1: Group learning", "credits": "3.00"},
-                     {"id": "section_2", "label": "Section 2: Self-learning", "credits": "2.00"},
-                     {"id": "section_3", "label": "Section 3: Assessment", "credits": "4.50"}],
-        "issued_on": statement["issued_at"][:10], "revoked_on": None, "current_number": None,
-        "current_verify_url": None, "content_hash": statement["content_hash"],
-        "pdf_sha256": statement["pdf_sha256"], "key_id": statement["key_id"],
+        "sections": [
+            {"id": "section_1", "label": "Section 1: Group learning", "credits": "3.00"},
+            {"id": "section_2", "label": "Section 2: Self-learning", "credits": "2.00"},
+            {"id": "section_3", "label": "Section 3: Assessment", "credits": "4.50"},
+        ],
+        "issued_on": statement["issued_at"][:10],
+        "revoked_on": None,
+        "current_number": None,
+        "current_verify_url": None,
+        "content_hash": statement["content_hash"],
+        "pdf_sha256": statement["pdf_sha256"],
+        "key_id": statement["key_id"],
     }
     text = response.get_data(as_text=True)
     for private in (dept.email("mentor"), AREA, "Teaching evaluation", "activities", "person_id"):
@@ -98,8 +127,11 @@ def test_a_superseded_certificate_points_to_the_current_one(client, dept, header
 
 
 def test_a_revoked_certificate_says_so_with_the_date_but_not_the_reason(client, dept, headers, statement):
-    response = client.post(f"/api/v1/statements/{statement['id']}/revocation",
-                           json={"reason": "Counted a training twice"}, headers=headers("admin"))
+    response = client.post(
+        f"/api/v1/statements/{statement['id']}/revocation",
+        json={"reason": "Counted a training twice"},
+        headers=headers("admin"),
+    )
     assert response.status_code == 201
     facts = verify(client, statement["code"]).get_json()
     assert set(facts) == PUBLIC_FACTS
@@ -110,7 +142,10 @@ def test_a_revoked_certificate_says_so_with_the_date_but_not_the_reason(client, 
     second = issue(client, headers, reissue=True)
     facts = verify(client, statement["code"]).get_json()
     assert (facts["status"], facts["current_number"], facts["current_verify_url"]) == (
-        "revoked", second["number"], second["verify_url"])
+        "revoked",
+        second["number"],
+        second["verify_url"],
+    )
 
 
 def test_an_uploaded_pdf_is_compared_byte_for_byte(client, headers, statement):
@@ -127,8 +162,9 @@ def test_an_uploaded_pdf_is_compared_byte_for_byte(client, headers, statement):
 
     assert_error(upload(client, statement["code"], b"Hello, I am a certificate", "certificate.pdf"), 422, "file")
     assert_error(upload(client, statement["code"], b""), 422, "file")
-    assert_error(client.post(f"{URL}/{statement['code']}/pdf", data={}, content_type="multipart/form-data"),
-                 422, "file")
+    assert_error(
+        client.post(f"{URL}/{statement['code']}/pdf", data={}, content_type="multipart/form-data"), 422, "file"
+    )
     assert_error(upload(client, "AAAA-BBBB", pdf), 404, "code")
 
 
@@ -164,11 +200,17 @@ def test_the_deployment_checks_a_signed_json_for_people_without_tools(client, he
     payload = signed_of(client, headers, statement)
     response = client.post(f"{URL}/signed", json=payload)
     assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {"genuine": True, "message": "genuine: the document is intact and signed by this key",
-                                   "key_id": statement["key_id"], "number": statement["number"], "status": "current"}
+    assert response.get_json() == {
+        "genuine": True,
+        "message": "genuine: the document is intact and signed by this key",
+        "key_id": statement["key_id"],
+        "number": statement["number"],
+        "status": "current",
+    }
 
-    client.post(f"/api/v1/statements/{statement['id']}/revocation", json={"reason": "Wrong person"},
-                headers=headers("admin"))
+    client.post(
+        f"/api/v1/statements/{statement['id']}/revocation", json={"reason": "Wrong person"}, headers=headers("admin")
+    )
     assert client.post(f"{URL}/signed", json=payload).get_json()["status"] == "revoked"
 
     tampered = json.loads(json.dumps(payload))
@@ -190,9 +232,11 @@ def test_lookups_are_rate_limited_per_client_address(app, client, statement, mon
     assert verify(client, "AAAA-BBBB").status_code == 404
     assert verify(client, statement["code"], headers={"X-Forwarded-For": "10.9.9.9"}).status_code == 200
     assert upload(client, statement["code"], b"not a pdf").status_code == 422
-    for attempt in (lambda: verify(client, statement["code"]),
-                    lambda: verify(client, "AAAA-BBBB", headers={"X-Forwarded-For": "10.8.8.8"}),
-                    lambda: client.get(f"{URL}/key")):
+    for attempt in (
+        lambda: verify(client, statement["code"]),
+        lambda: verify(client, "AAAA-BBBB", headers={"X-Forwarded-For": "10.8.8.8"}),
+        lambda: client.get(f"{URL}/key"),
+    ):
         body = assert_error(attempt(), 429)
         assert "Too many requests" in body["message"] and body["errors"]
     assert "code" in assert_error(verify(client, statement["code"]), 429)["errors"]

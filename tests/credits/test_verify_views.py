@@ -29,8 +29,9 @@ from .test_views import AREA, LAST_YEAR, MOC, earn, page_text
 def issue(app, dept, reissue: bool = False) -> tuple[int, str]:
     """The mentor's statement for last year, issued through the service: (id, code)."""
     with app.app_context():
-        statement = service.issue(dept.ids["mentor"], MOC, LAST_YEAR, load_actor(dept.ids["mentor"]), utcnow(),
-                                  reissue=reissue)
+        statement = service.issue(
+            dept.ids["mentor"], MOC, LAST_YEAR, load_actor(dept.ids["mentor"]), utcnow(), reissue=reissue
+        )
         db.session.commit()
         return statement.id, statement.code
 
@@ -58,6 +59,7 @@ def issued(app, dept) -> tuple[int, str]:
 
 # What the page says ------------------------------------------------------------------------
 
+
 def test_a_current_certificate_is_genuine_with_the_minimum_facts(app, client, dept, issued):
     _, code = issued
     response = client.get(f"/verify/{code}")  # nobody signed in
@@ -67,8 +69,10 @@ def test_a_current_certificate_is_genuine_with_the_minimum_facts(app, client, de
     assert f"Genuine certificate: {number}" in text
     assert "Genuine. Department of Medicine issued this credit statement. Status: current ." in text
     assert "It is current : the latest version of this statement, and not revoked." in text
-    assert (f"Name Mentor Person Framework Royal College MOC Program Period {LAST_YEAR} Credits 4.50 credits "
-            f"Section 3: Assessment: 4.50 Issued on {long_date(utcnow().date())} Statement number {number}") in text
+    assert (
+        f"Name Mentor Person Framework Royal College MOC Program Period {LAST_YEAR} Credits 4.50 credits "
+        f"Section 3: Assessment: 4.50 Issued on {long_date(utcnow().date())} Statement number {number}"
+    ) in text
     assert service.format_code(code) in text
     # Nothing else about the person: no email, no activities, no reflection, no one's id.
     body = response.get_data(as_text=True)
@@ -144,9 +148,11 @@ def test_a_revoked_certificate_says_so_with_the_date(app, client, dept, issued):
 
 # Comparing an uploaded PDF ----------------------------------------------------------------
 
+
 def upload(client, code: str, data: bytes, name: str = "certificate.pdf", **extra):
-    return client.post(f"/verify/{code}", data={"pdf": (io.BytesIO(data), name), **extra},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/verify/{code}", data={"pdf": (io.BytesIO(data), name), **extra}, content_type="multipart/form-data"
+    )
 
 
 def test_the_issued_pdf_is_identical_and_a_changed_one_is_not(app, client, dept, issued):
@@ -191,6 +197,7 @@ def test_the_upload_form_works_for_a_visitor_with_csrf_on(app, csrf_client, dept
 
 # The key and the rate limit ----------------------------------------------------------------
 
+
 def test_the_public_key_is_published_as_text(app, client, dept, issued):
     response = client.get("/verify/key.pem")
     assert response.status_code == 200
@@ -213,14 +220,14 @@ def test_the_offline_check_the_page_explains_works(app, client, dept, login, iss
     login(client, "mentor")
     (tmp_path / "statement.json").write_bytes(client.get(f"/credits/statements/{statement_id}.json").data)
     monkeypatch.chdir(tmp_path)
-    exec(compile(program, "verify-page", "exec"), {})  # noqa: S102 -- the page's own instructions, run as printed
+    exec(compile(program, "verify-page", "exec"), {})
     assert capsys.readouterr().out == "genuine\n"
     # A changed statement fails the same check.
     signed = json.loads((tmp_path / "statement.json").read_text(encoding="utf-8"))
     signed["document"]["total"] = "400.00"
     (tmp_path / "statement.json").write_text(json.dumps(signed), encoding="utf-8")
     with pytest.raises(AssertionError):
-        exec(compile(program, "verify-page", "exec"), {})  # noqa: S102
+        exec(compile(program, "verify-page", "exec"), {})
 
 
 def test_too_many_checks_get_a_readable_429(app, client, dept, issued):

@@ -37,9 +37,17 @@ def earn(app, dept, role: str = "mentor", year: int = LAST_YEAR, minutes: int = 
     MOC), recorded through the service; returns its ledger entry id."""
     with app.app_context():
         reflection = reflections.record(
-            {"source": "external", "source_name": "360 review", "occurred_on": date(year, 3, day), "minutes": minutes,
-             "area": AREA, "question": "Do my mentees leave with a goal?", "next_steps": NEXT_STEPS},
-            load_actor(dept.ids[role]), utcnow(),
+            {
+                "source": "external",
+                "source_name": "360 review",
+                "occurred_on": date(year, 3, day),
+                "minutes": minutes,
+                "area": AREA,
+                "question": "Do my mentees leave with a goal?",
+                "next_steps": NEXT_STEPS,
+            },
+            load_actor(dept.ids[role]),
+            utcnow(),
         )
         db.session.commit()
         return reflection.ledger_entry_id
@@ -76,8 +84,18 @@ def page_text(response) -> str:
 
 # Who may open what ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/credits", "/credits/export.csv?year=2024", "/credits/statements/1",
-                                  "/credits/statements/1.pdf", "/credits/statements/1.json", "/admin/statements"])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/credits",
+        "/credits/export.csv?year=2024",
+        "/credits/statements/1",
+        "/credits/statements/1.pdf",
+        "/credits/statements/1.json",
+        "/admin/statements",
+    ],
+)
 def test_signed_out_visitors_are_sent_to_sign_in(client, dept, path):
     response = client.get(path)
     assert response.status_code == 302
@@ -125,11 +143,15 @@ def test_a_statement_is_its_owners_and_the_admins(app, client, dept, login):
 
 # My credits ---------------------------------------------------------------------------------
 
+
 def test_the_page_shows_credits_by_year_cycle_progress_and_warnings(app, client, dept, login):
     earn(app, dept, minutes=90)  # 4.50 Section 3 credits last year
     with app.app_context():  # unaccredited training earns half rate
-        ledger.record({"kind": "mentor_training", "occurred_on": date(LAST_YEAR, 5, 2), "minutes": 120},
-                      load_actor(dept.ids["mentor"]), utcnow())
+        ledger.record(
+            {"kind": "mentor_training", "occurred_on": date(LAST_YEAR, 5, 2), "minutes": 120},
+            load_actor(dept.ids["mentor"]),
+            utcnow(),
+        )
         db.session.commit()
     login(client, "mentor")
     text = page_text(client.get("/credits"))
@@ -191,14 +213,22 @@ def test_the_page_works_under_every_framework(app, client, dept, login, framewor
     assert f"Issue statement for {reflected_in}" in text  # every framework credits a reflection on feedback
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"framework": "moc_made_up", "cycle_start": ""}, "Credit framework: must be one of the frameworks listed"),
-    ({"framework": MOC, "cycle_start": "2024-13-01"}, "must be a date written as YYYY-MM-DD"),
-    ({"framework": "ama_pra", "cycle_start": "2024-01-01"}, "has no cycles; leave the cycle start empty"),
-    ({"framework": MOC, "cycle_start": "2024-07-01"},
-     "must be 1 January, the first day of a Royal College MOC Program year"),
-    ({"framework": "cfpc_mainpro", "cycle_start": "2024-01-01"}, "must be 1 July, the first day of a CFPC Mainpro+ year"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"framework": "moc_made_up", "cycle_start": ""}, "Credit framework: must be one of the frameworks listed"),
+        ({"framework": MOC, "cycle_start": "2024-13-01"}, "must be a date written as YYYY-MM-DD"),
+        ({"framework": "ama_pra", "cycle_start": "2024-01-01"}, "has no cycles; leave the cycle start empty"),
+        (
+            {"framework": MOC, "cycle_start": "2024-07-01"},
+            "must be 1 January, the first day of a Royal College MOC Program year",
+        ),
+        (
+            {"framework": "cfpc_mainpro", "cycle_start": "2024-01-01"},
+            "must be 1 July, the first day of a CFPC Mainpro+ year",
+        ),
+    ],
+)
 def test_a_bad_profile_is_refused_naming_the_field(app, client, dept, login, data, message):
     login(client, "mentor")
     response = client.post("/credits/profile", data=data)
@@ -212,12 +242,28 @@ def test_a_bad_profile_is_refused_naming_the_field(app, client, dept, login, dat
 def test_logging_accredited_training_and_preparation(app, client, dept, login, ledger_rows):
     login(client, "mentor")
     day = utcnow().date().isoformat()
-    response = client.post("/credits/work", data={"kind": "mentor_training", "occurred_on": day, "minutes": "180",
-                                                  "accreditation": "Royal College accredited workshop", "note": ""})
+    response = client.post(
+        "/credits/work",
+        data={
+            "kind": "mentor_training",
+            "occurred_on": day,
+            "minutes": "180",
+            "accreditation": "Royal College accredited workshop",
+            "note": "",
+        },
+    )
     assert response.status_code == 302
     assert "Logged: 180 minutes of mentor training completed" in page_text(client.get("/credits"))
-    response = client.post("/credits/work", data={"kind": "mentoring_preparation", "occurred_on": day, "minutes": "30",
-                                                  "accreditation": "  ", "note": "Read on goal setting"})
+    response = client.post(
+        "/credits/work",
+        data={
+            "kind": "mentoring_preparation",
+            "occurred_on": day,
+            "minutes": "30",
+            "accreditation": "  ",
+            "note": "Read on goal setting",
+        },
+    )
     assert response.status_code == 302
     text = page_text(client.get("/credits"))
     assert "Mentor training completed: Royal College accredited workshop" in text
@@ -232,14 +278,19 @@ def test_logging_accredited_training_and_preparation(app, client, dept, login, l
         ]
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"kind": "mentoring_preparation", "minutes": "30", "accreditation": "CPD provider X"},
-     "Accreditation (mentor training only, optional): may be given only for mentor training"),
-    ({"kind": "meeting", "minutes": "30"}, "What you did: must be mentor training or mentoring preparation"),
-    ({"kind": "mentor_training", "minutes": "0"}, "Minutes: must be between 1 and 1440"),
-    ({"kind": "mentor_training", "minutes": "60", "occurred_on": "2999-01-01"}, "Date: must not be in the future"),
-    ({"kind": "mentor_training", "minutes": "sixty"}, "Minutes: must be a whole number"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"kind": "mentoring_preparation", "minutes": "30", "accreditation": "CPD provider X"},
+            "Accreditation (mentor training only, optional): may be given only for mentor training",
+        ),
+        ({"kind": "meeting", "minutes": "30"}, "What you did: must be mentor training or mentoring preparation"),
+        ({"kind": "mentor_training", "minutes": "0"}, "Minutes: must be between 1 and 1440"),
+        ({"kind": "mentor_training", "minutes": "60", "occurred_on": "2999-01-01"}, "Date: must not be in the future"),
+        ({"kind": "mentor_training", "minutes": "sixty"}, "Minutes: must be a whole number"),
+    ],
+)
 def test_bad_work_is_refused_naming_the_field_and_rule(client, dept, login, ledger_rows, data, message):
     login(client, "mentor")
     response = client.post("/credits/work", data={"occurred_on": utcnow().date().isoformat(), **data})
@@ -258,6 +309,7 @@ def test_a_mentor_is_pointed_to_the_reflection_form(client, dept, login):
 
 
 # Issuing and re-issuing from the page ----------------------------------------------------------
+
 
 def test_issuing_from_the_page_then_reissuing(app, client, dept, login):
     earn(app, dept, minutes=90)
@@ -306,13 +358,16 @@ def test_issuing_twice_without_reissue_is_a_readable_conflict(app, client, dept,
     assert len(statements(app)) == 1
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"framework": MOC, "year": "last year"}, "Year: must be a year such as 2025"),
-    ({"framework": MOC, "year": "1900"}, "must be a finished or current year"),
-    ({"framework": MOC, "year": "2999"}, "must be a finished or current year"),
-    ({"framework": MOC, "year": str(LAST_YEAR - 3)}, "has no credits under Royal College MOC Program"),
-    ({"framework": "made_up", "year": str(LAST_YEAR)}, "Framework: must be one of"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"framework": MOC, "year": "last year"}, "Year: must be a year such as 2025"),
+        ({"framework": MOC, "year": "1900"}, "must be a finished or current year"),
+        ({"framework": MOC, "year": "2999"}, "must be a finished or current year"),
+        ({"framework": MOC, "year": str(LAST_YEAR - 3)}, "has no credits under Royal College MOC Program"),
+        ({"framework": "made_up", "year": str(LAST_YEAR)}, "Framework: must be one of"),
+    ],
+)
 def test_a_bad_issue_is_refused_naming_the_field(app, client, dept, login, data, message):
     earn(app, dept)
     login(client, "mentor")
@@ -323,6 +378,7 @@ def test_a_bad_issue_is_refused_naming_the_field(app, client, dept, login, data,
 
 
 # Downloads -------------------------------------------------------------------------------------
+
 
 def test_downloads_are_the_stored_bytes_as_attachments(app, client, dept, login):
     earn(app, dept)
@@ -351,13 +407,16 @@ def test_downloads_are_the_stored_bytes_as_attachments(app, client, dept, login)
 
 # The MAINPORT export ---------------------------------------------------------------------------
 
+
 def test_the_export_on_screen_and_as_csv(app, client, dept, login):
     earn(app, dept, minutes=90)
     login(client, "mentor")
     text = page_text(client.get(f"/credits?year={LAST_YEAR}"))
     assert "Section Activity type Title Date Hours Credits Learning outcome / reflection summary Note" in text
-    assert (f"Section 3: Assessment Feedback received Reflection on feedback received: 360 review "
-            f"{LAST_YEAR}-03-01 1.50 4.50 {AREA} Next steps: {NEXT_STEPS}") in text
+    assert (
+        f"Section 3: Assessment Feedback received Reflection on feedback received: 360 review "
+        f"{LAST_YEAR}-03-01 1.50 4.50 {AREA} Next steps: {NEXT_STEPS}"
+    ) in text
     assert f'href="/credits/export.csv?year={LAST_YEAR}"' in client.get("/credits").get_data(as_text=True)
 
     response = client.get(f"/credits/export.csv?year={LAST_YEAR}")
@@ -365,10 +424,26 @@ def test_the_export_on_screen_and_as_csv(app, client, dept, login):
     assert response.headers["Content-Disposition"] == f'attachment; filename="mainport-{MOC}-{LAST_YEAR}.csv"'
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows == [
-        ["Section", "Activity type", "Title", "Date", "Hours", "Credits", "Learning outcome / reflection summary",
-         "Note"],
-        ["Section 3: Assessment", "Feedback received", "Reflection on feedback received: 360 review",
-         f"{LAST_YEAR}-03-01", "1.50", "4.50", f"{AREA} Next steps: {NEXT_STEPS}", ""],
+        [
+            "Section",
+            "Activity type",
+            "Title",
+            "Date",
+            "Hours",
+            "Credits",
+            "Learning outcome / reflection summary",
+            "Note",
+        ],
+        [
+            "Section 3: Assessment",
+            "Feedback received",
+            "Reflection on feedback received: 360 review",
+            f"{LAST_YEAR}-03-01",
+            "1.50",
+            "4.50",
+            f"{AREA} Next steps: {NEXT_STEPS}",
+            "",
+        ],
     ]
     assert "Nothing to claim for" in page_text(client.get(f"/credits?year={LAST_YEAR - 1}"))
 
@@ -388,12 +463,17 @@ def test_a_bad_export_year_is_refused_naming_the_field(client, dept, login, year
 def test_the_export_holds_only_the_signed_in_persons_work(app, client, dept, login):
     earn(app, dept, role="other_mentor")
     login(client, "mentor")
-    assert client.get(f"/credits/export.csv?year={LAST_YEAR}&person_id={dept.ids['other_mentor']}").data.decode(
-        "utf-8-sig").count("\n") == 1  # the header only
+    assert (
+        client.get(f"/credits/export.csv?year={LAST_YEAR}&person_id={dept.ids['other_mentor']}")
+        .data.decode("utf-8-sig")
+        .count("\n")
+        == 1
+    )  # the header only
     assert AREA not in client.get(f"/credits?year={LAST_YEAR}").get_data(as_text=True)
 
 
 # The administrators' list ---------------------------------------------------------------------
+
 
 def issue_as_admin(client, dept, role="mentor", year=LAST_YEAR, framework=MOC, reissue=False):
     data = {"new-email": dept.email(role), "new-framework": framework, "new-year": str(year)}
@@ -418,8 +498,10 @@ def test_an_admin_issues_lists_filters_and_revokes(app, client, dept, login):
     assert "No statement matches" in page_text(client.get("/admin/statements?framework=ama_pra"))
     assert "No statement matches" in page_text(client.get("/admin/statements?status=revoked"))
 
-    response = client.post(f"/admin/statements/{others}/revocation?status=current",
-                           data={f"revoke-{others}-reason": "Issued for the wrong year"})
+    response = client.post(
+        f"/admin/statements/{others}/revocation?status=current",
+        data={f"revoke-{others}-reason": "Issued for the wrong year"},
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/statements?status=current"
     text = page_text(client.get("/admin/statements?status=revoked"))
@@ -445,27 +527,39 @@ def test_a_revocation_needs_a_reason_and_happens_once(app, client, dept, login):
     assert "Reason for revoking: must not be blank: say why the statement is revoked" in page_text(response)
     assert count(app, StatementRevocation) == 0
 
-    assert client.post(f"/admin/statements/{statement_id}/revocation",
-                       data={f"revoke-{statement_id}-reason": "Duplicate"}).status_code == 302
-    response = client.post(f"/admin/statements/{statement_id}/revocation",
-                           data={f"revoke-{statement_id}-reason": "Again"}, follow_redirects=True)
+    assert (
+        client.post(
+            f"/admin/statements/{statement_id}/revocation", data={f"revoke-{statement_id}-reason": "Duplicate"}
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        f"/admin/statements/{statement_id}/revocation",
+        data={f"revoke-{statement_id}-reason": "Again"},
+        follow_redirects=True,
+    )
     assert "is already revoked" in page_text(response)
     assert count(app, StatementRevocation) == 1
     assert client.post("/admin/statements/999/revocation", data={"revoke-999-reason": "x"}).status_code == 404
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"new-email": "nobody@test.example.org"}, "Person's email: must be the email of someone on the roster"),
-    ({"new-email": "not an email"}, "Person's email: must be an email address"),
-    ({"new-framework": "made_up"}, "Framework: must be one of the frameworks listed"),
-    ({"new-year": "soon"}, "Year: must be a year such as 2025"),
-    ({"new-year": str(LAST_YEAR - 5)}, "has no credits under Royal College MOC Program"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"new-email": "nobody@test.example.org"}, "Person's email: must be the email of someone on the roster"),
+        ({"new-email": "not an email"}, "Person's email: must be an email address"),
+        ({"new-framework": "made_up"}, "Framework: must be one of the frameworks listed"),
+        ({"new-year": "soon"}, "Year: must be a year such as 2025"),
+        ({"new-year": str(LAST_YEAR - 5)}, "has no credits under Royal College MOC Program"),
+    ],
+)
 def test_a_bad_admin_issue_is_refused_naming_the_field(app, client, dept, login, data, message):
     earn(app, dept)
     login(client, "admin")
-    response = client.post("/admin/statements", data={
-        "new-email": dept.email("mentor"), "new-framework": MOC, "new-year": str(LAST_YEAR), **data})
+    response = client.post(
+        "/admin/statements",
+        data={"new-email": dept.email("mentor"), "new-framework": MOC, "new-year": str(LAST_YEAR), **data},
+    )
     assert response.status_code == 422
     text = page_text(response)
     assert "The statement was not issued" in text and message in text
@@ -500,17 +594,34 @@ def test_bad_filters_are_named_not_ignored(client, dept, login, query):
 CSRF_FORMS = [
     # who, the page holding the form, where it posts, the fields besides the token, the token's field name
     ("mentor", "/credits", "/credits/profile", lambda s: {"framework": "ama_pra", "cycle_start": ""}, "csrf_token"),
-    ("mentor", "/credits", "/credits/work",
-     lambda s: {"kind": "mentoring_preparation", "occurred_on": utcnow().date().isoformat(), "minutes": "30"}, "csrf_token"),
-    ("mentor", "/credits", "/credits/statements", lambda s: {"framework": MOC, "year": str(LAST_YEAR), "reissue": "1"},
-     "csrf_token"),
-    ("admin", "/admin/statements", "/admin/statements/{statement}/revocation",
-     lambda s: {f"revoke-{s}-reason": "Issued in error"}, "revoke-{statement}-csrf_token"),
+    (
+        "mentor",
+        "/credits",
+        "/credits/work",
+        lambda s: {"kind": "mentoring_preparation", "occurred_on": utcnow().date().isoformat(), "minutes": "30"},
+        "csrf_token",
+    ),
+    (
+        "mentor",
+        "/credits",
+        "/credits/statements",
+        lambda s: {"framework": MOC, "year": str(LAST_YEAR), "reissue": "1"},
+        "csrf_token",
+    ),
+    (
+        "admin",
+        "/admin/statements",
+        "/admin/statements/{statement}/revocation",
+        lambda s: {f"revoke-{s}-reason": "Issued in error"},
+        "revoke-{statement}-csrf_token",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("role", "page", "target", "fields", "token_name"), CSRF_FORMS, ids=[f[2] for f in CSRF_FORMS])
-def test_every_credit_form_needs_its_token(app, client, csrf_client, dept, login, role, page, target, fields, token_name):
+def test_every_credit_form_needs_its_token(
+    app, client, csrf_client, dept, login, role, page, target, fields, token_name
+):
     earn(app, dept)
     earn(app, dept, minutes=30, day=9)
     first = issued_id(issue(login(client, "mentor")))
@@ -518,7 +629,12 @@ def test_every_credit_form_needs_its_token(app, client, csrf_client, dept, login
     target, token_name = target.format(statement=first), token_name.format(statement=first)
 
     def changed() -> tuple[int, ...]:
-        return count(app, CreditProfile), count(app, LedgerEntry), count(app, Statement), count(app, StatementRevocation)
+        return (
+            count(app, CreditProfile),
+            count(app, LedgerEntry),
+            count(app, Statement),
+            count(app, StatementRevocation),
+        )
 
     sign_in_with_token(csrf_client, dept.email(role))
     before = changed()

@@ -22,7 +22,15 @@ from sqlalchemy import func, select
 from recognition.auth.models import RoleGrant
 from recognition.awards import announce, badges, committee, cycles, nominations
 from recognition.awards.models import (
-    Award, Cycle, CycleTransition, Decision, Grant, Letter, Nomination, Recusal, ScoreSet,
+    Award,
+    Cycle,
+    CycleTransition,
+    Decision,
+    Grant,
+    Letter,
+    Nomination,
+    Recusal,
+    ScoreSet,
 )
 from recognition.credits.signing import app_key
 from recognition.demo import awards as demo_awards
@@ -54,8 +62,7 @@ def demo(request, tmp_path_factory):
     with module_app(request, tmp_path_factory, "awards-demo") as app:
         with app.app_context():
             logins = builder.load(SEED, today=TODAY, scale=SCALE)
-            ids = {role: db.session.scalar(select(Person.id).where(Person.email == email))
-                   for role, email, _ in logins}
+            ids = {role: db.session.scalar(select(Person.id).where(Person.email == email)) for role, email, _ in logins}
         yield Demo(app, ids)
 
 
@@ -75,8 +82,12 @@ def test_every_past_cycle_was_announced_with_winners_whose_awards_verify(demo):
         assert slugs == {demo_awards.MENTORSHIP["slug"], demo_awards.EARLY_CAREER["slug"]}
         assert [c.award.level for c in found].count("division") == 3 and len(found) == 9
         for cycle in found:
-            phases = [(t.phase, t.source) for t in db.session.scalars(
-                select(CycleTransition).where(CycleTransition.cycle_id == cycle.id).order_by(CycleTransition.id))]
+            phases = [
+                (t.phase, t.source)
+                for t in db.session.scalars(
+                    select(CycleTransition).where(CycleTransition.cycle_id == cycle.id).order_by(CycleTransition.id)
+                )
+            ]
             assert phases == [(p, "schedule") for p in ("open", "closed", "review", "decided", "announced")], cycle.id
             assert 4 <= len(committee.members(cycle.id)) <= 5
             listed = list(db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id)))
@@ -92,8 +103,11 @@ def test_every_past_cycle_was_announced_with_winners_whose_awards_verify(demo):
                 assert hashlib.sha256(grant.pdf).hexdigest() == grant.pdf_sha256 and grant.pdf.startswith(b"%PDF-")
                 assert grant.awarded_on == cycle.announce_on
                 entry = db.session.get(LedgerEntry, grant.ledger_entry_id)
-                assert (entry.kind, entry.person_id, entry.occurred_on) == ("award_received", grant.person_id,
-                                                                              cycle.announce_on)
+                assert (entry.kind, entry.person_id, entry.occurred_on) == (
+                    "award_received",
+                    grant.person_id,
+                    cycle.announce_on,
+                )
         # The Mentorship Award's past winners are never nominated for it again.
         mentorship = [c for c in found if c.award.slug == demo_awards.MENTORSHIP["slug"]]
         winners = set()
@@ -135,8 +149,12 @@ def test_the_committees_worked_as_committees_do(demo):
             assert json.loads(cycles.latest_decision(cycle.id).ranking)
         assert differs
 
-        overruled = [w for d in db.session.scalars(select(Decision).where(Decision.cycle_id.in_(ids)))
-                     for w in d.winners if w.ranked_position > db.session.get(Cycle, d.cycle_id).award.winners]
+        overruled = [
+            w
+            for d in db.session.scalars(select(Decision).where(Decision.cycle_id.in_(ids)))
+            for w in d.winners
+            if w.ranked_position > db.session.get(Cycle, d.cycle_id).award.winners
+        ]
         assert len(overruled) == 1
         (winner,) = overruled
         assert winner.reason and winner.nomination.nominee.name in winner.reason
@@ -157,15 +175,22 @@ def test_today_one_cycle_is_open_and_one_in_review_with_scoring_left_for_the_com
         mine = [n for n in listed if not committee.recused(n, login)]
         scored = [n for n in mine if committee.own_scores(n.id, login)]
         assert scored and len(scored) < len(mine)  # some done, some left for whoever tries the demo
-        others = db.session.scalar(select(func.count()).select_from(ScoreSet).join(Nomination)
-                                   .where(Nomination.cycle_id == review.id, ScoreSet.member_id != login))
+        others = db.session.scalar(
+            select(func.count())
+            .select_from(ScoreSet)
+            .join(Nomination)
+            .where(Nomination.cycle_id == review.id, ScoreSet.member_id != login)
+        )
         assert others
 
         # The login sits on every department committee and is its award committee's first member.
         for cycle in db.session.scalars(select(Cycle).join(Award).where(Award.level == "department")):
             assert committee.is_member(cycle.id, login)
-        holders = list(db.session.scalars(select(RoleGrant.person_id).where(RoleGrant.role == "award_committee")
-                                          .order_by(RoleGrant.person_id)))
+        holders = list(
+            db.session.scalars(
+                select(RoleGrant.person_id).where(RoleGrant.role == "award_committee").order_by(RoleGrant.person_id)
+            )
+        )
         assert holders[0] == login and len(holders) > 1
 
 

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from recognition.auth.service import load_actor
 from recognition.cases.models import Case
-from recognition.dossiers.models import Dossier
 from recognition.cases.visibility import committee
 from recognition.demo import builder
 from recognition.demo.department import DIVISIONS, add_years
+from recognition.dossiers.models import Dossier
 from recognition.extensions import db
-from recognition.ledger import chain, service as ledger
+from recognition.ledger import chain
+from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
 from recognition.ledger.rules import RECORDED_ELSEWHERE, contribution_problems
 from recognition.mentorships.models import Mentorship
@@ -78,9 +79,12 @@ def test_the_history_obeys_the_ledger_rules(app, logins):
                 kinds[entry.kind] += 1
                 span = (tie.started_on, tie.ended_on) if tie else None
                 own = entry.kind in RECORDED_ELSEWHERE  # a reflection, recorded through its own operation
-                assert contribution_problems(
-                    entry.kind, entry.occurred_on, entry.minutes, entry.recorded_at.date(), span, own_operation=own
-                ) == {}
+                assert (
+                    contribution_problems(
+                        entry.kind, entry.occurred_on, entry.minutes, entry.recorded_at.date(), span, own_operation=own
+                    )
+                    == {}
+                )
                 if tie:
                     assert entry.person_id == tie.mentor_id
                     assert entry.recorded_by_id in (tie.mentor_id, tie.mentee_id)
@@ -91,14 +95,26 @@ def test_the_history_obeys_the_ledger_rules(app, logins):
                 assert entry.reason and entry.recorded_by_id == target.recorded_by_id
             elif target.kind == "milestone":  # a self-reported milestone, confirmed by the director or an admin
                 assert (entry.target_id, "reversal") not in followers
-                assert entry.recorded_by_id == admin_id or (entry.recorded_by_id, divisions[target.person_id]) in directs
+                assert (
+                    entry.recorded_by_id == admin_id or (entry.recorded_by_id, divisions[target.person_id]) in directs
+                )
             else:
                 assert (entry.target_id, "reversal") not in followers
                 assert {entry.recorded_by_id, target.recorded_by_id} == {tie.mentor_id, tie.mentee_id}
-        assert {"meeting", "academic_plan_review", "peer_group_session", "mentor_training", "feedback_reflection",
-                "milestone"} <= set(kinds)
-        confirmable = sum(kinds[k] for k in ("meeting", "academic_plan_review", "peer_group_session", "sponsorship_action"))
-        confirmed = sum(1 for target, kind in followers if kind == "confirmation" and entries[target].kind != "milestone")
+        assert {
+            "meeting",
+            "academic_plan_review",
+            "peer_group_session",
+            "mentor_training",
+            "feedback_reflection",
+            "milestone",
+        } <= set(kinds)
+        confirmable = sum(
+            kinds[k] for k in ("meeting", "academic_plan_review", "peer_group_session", "sponsorship_action")
+        )
+        confirmed = sum(
+            1 for target, kind in followers if kind == "confirmation" and entries[target].kind != "milestone"
+        )
         assert 0.6 <= confirmed / confirmable <= 0.95
 
 
@@ -114,7 +130,10 @@ def test_every_new_faculty_member_has_an_allowed_formal_mentor(app, logins):
             assert len(active) == 1, person.email
         for mentorship in formal:
             mentee, mentor = people[mentorship.mentee_id], people[mentorship.mentor_id]
-            assert formal_mentor_refusal(mentor.id, mentee.id, mentee.supervisor_id, {directors[mentee.division_id]}) is None
+            assert (
+                formal_mentor_refusal(mentor.id, mentee.id, mentee.supervisor_id, {directors[mentee.division_id]})
+                is None
+            )
             assert mentor.id not in directors.values()
             assert mentor.rank in ("associate", "full")
             assert mentor.appointed_on <= add_years(mentorship.started_on, -8)
@@ -166,12 +185,19 @@ def test_every_login_signs_in_with_its_role(app, client, logins):
         member = db.session.scalar(select(Person.id).where(Person.email == email))
         promotion, cfar, closed = db.session.scalars(select(Case).order_by(Case.id)).all()
         assert [(c.kind, c.is_open) for c in (promotion, cfar, closed)] == [
-            ("promotion", True), ("cfar", True), ("cfar", False)]
+            ("promotion", True),
+            ("cfar", True),
+            ("cfar", False),
+        ]
         for case in (promotion, cfar):
             standing = {item["person"].id: item["recused"] for item in committee(case)}
             assert standing[member] is False and list(standing.values()).count(True) == 1 and len(standing) == 3
-            assert db.session.scalar(select(func.count()).select_from(Dossier)
-                                     .where(Dossier.person_id == case.candidate_id)) == 1
+            assert (
+                db.session.scalar(
+                    select(func.count()).select_from(Dossier).where(Dossier.person_id == case.candidate_id)
+                )
+                == 1
+            )
     assert client.post("/login", data={"email": email, "password": password}).status_code == 302
     assert client.get("/").headers["Location"] == "/cases"
     page = client.get("/cases").get_data(as_text=True)
@@ -182,15 +208,29 @@ def test_the_featured_mentee_has_meetings_to_confirm(app, logins):
     with app.app_context():
         mentor = db.session.scalar(select(Person).where(Person.email == logins["mentor"][0]))
         mentee = db.session.scalar(select(Person).where(Person.email == logins["mentee"][0]))
-        active = list(db.session.scalars(
-            select(Mentorship).where(Mentorship.mentor_id == mentor.id, Mentorship.kind == "formal", Mentorship.ended_on.is_(None))
-        ))
+        active = list(
+            db.session.scalars(
+                select(Mentorship).where(
+                    Mentorship.mentor_id == mentor.id, Mentorship.kind == "formal", Mentorship.ended_on.is_(None)
+                )
+            )
+        )
         assert len(active) >= 2
         pair = next(m for m in active if m.mentee_id == mentee.id)
-        entries = ledger.annotate(list(db.session.scalars(
-            select(LedgerEntry).where(LedgerEntry.mentorship_id == pair.id, LedgerEntry.entry_type == "contribution")
-        )))
-        waiting = [e for e in entries if e.recorded_by_id == mentor.id and e.confirmed_by_entry_id is None and e.reversed_by_entry_id is None]
+        entries = ledger.annotate(
+            list(
+                db.session.scalars(
+                    select(LedgerEntry).where(
+                        LedgerEntry.mentorship_id == pair.id, LedgerEntry.entry_type == "contribution"
+                    )
+                )
+            )
+        )
+        waiting = [
+            e
+            for e in entries
+            if e.recorded_by_id == mentor.id and e.confirmed_by_entry_id is None and e.reversed_by_entry_id is None
+        ]
         assert len(waiting) >= 2
         assert max(e.occurred_on for e in waiting) >= TODAY - timedelta(days=45)
         assert any(e.confirmed_by_entry_id for e in entries)
@@ -205,11 +245,26 @@ def test_the_app_keeps_appending_after_the_demo(app, logins):
         admin = load_actor(db.session.scalar(select(Person.id).where(Person.email == logins["admin"][0])))
         mentorship = db.session.scalar(select(Mentorship).where(Mentorship.ended_on.is_(None)).limit(1))
         entry = ledger.record(
-            {"kind": "meeting", "mentorship_id": mentorship.id, "occurred_on": TODAY, "minutes": 30, "note": "After the demo."},
-            admin, now,
+            {
+                "kind": "meeting",
+                "mentorship_id": mentorship.id,
+                "occurred_on": TODAY,
+                "minutes": 30,
+                "note": "After the demo.",
+            },
+            admin,
+            now,
         )
-        db.session.add(Person(name="New Hire", email="new.hire@demo.example.org", rank="assistant",
-                              position="clinician_teacher", appointed_on=TODAY, created_at=now))
+        db.session.add(
+            Person(
+                name="New Hire",
+                email="new.hire@demo.example.org",
+                rank="assistant",
+                position="clinician_teacher",
+                appointed_on=TODAY,
+                created_at=now,
+            )
+        )
         db.session.commit()
         assert entry.seq == before["seq"] + 1 and entry.id == entry.seq
         assert ledger.verify().valid

@@ -53,8 +53,15 @@ def test_a_second_load_adds_nothing_and_names_the_same_logins(app, runner):
 
 def test_a_database_with_other_people_is_refused(app):
     with app.app_context():
-        db.session.add(Person(name="Real Person", email="real@hospital.example.org", rank="full",
-                              position="clinician_scientist", created_at=datetime(2025, 1, 1)))
+        db.session.add(
+            Person(
+                name="Real Person",
+                email="real@hospital.example.org",
+                rank="full",
+                position="clinician_scientist",
+                created_at=datetime(2025, 1, 1),
+            )
+        )
         db.session.commit()
         with pytest.raises(click.ClickException, match="RECOGNITION_DATABASE_URL"):
             builder.load(1, scale=0.1)
@@ -63,8 +70,15 @@ def test_a_database_with_other_people_is_refused(app):
 
 def test_reset_wipes_the_database_and_loads_again(app, runner):
     with app.app_context():
-        db.session.add(Person(name="Real Person", email="real@hospital.example.org", rank="full",
-                              position="clinician_scientist", created_at=datetime(2025, 1, 1)))
+        db.session.add(
+            Person(
+                name="Real Person",
+                email="real@hospital.example.org",
+                rank="full",
+                position="clinician_scientist",
+                created_at=datetime(2025, 1, 1),
+            )
+        )
         db.session.commit()
     result = runner.invoke(args=["demo", "--no-serve", "--reset", "--scale", "0.1", "--seed", "4"])
     assert result.exit_code == 0, result.output

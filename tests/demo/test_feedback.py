@@ -14,9 +14,12 @@ import pytest
 from sqlalchemy import func, select
 
 from recognition.auth.service import load_actor
-from recognition.demo import department, feedback as demo_feedback, logins as demo_logins, relationships
+from recognition.demo import department, relationships
+from recognition.demo import feedback as demo_feedback
+from recognition.demo import logins as demo_logins
 from recognition.extensions import db
-from recognition.feedback import instruments as definitions, periods, reports, service
+from recognition.feedback import instruments as definitions
+from recognition.feedback import periods, reports, service
 from recognition.feedback.models import Comment, Receipt, Release, Request, Response
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
@@ -98,8 +101,11 @@ def test_every_release_is_a_block_of_at_least_k_for_one_mentor(app, logins):
         assert waiting
         # Some mentors' reports are withheld for a period in which they had responses.
         withheld = [
-            (response.mentor_id, response.period) for response in responses
-            if not any(response.period in r.periods.split(",") for r in releases.values() if r.mentor_id == response.mentor_id)
+            (response.mentor_id, response.period)
+            for response in responses
+            if not any(
+                response.period in r.periods.split(",") for r in releases.values() if r.mentor_id == response.mentor_id
+            )
         ]
         assert withheld
 
@@ -118,7 +124,9 @@ def test_the_demo_mentor_has_a_report_and_the_demo_mentee_an_open_request(app, l
             for row in mine
         )
         # The demo mentor's reports are left for the tour to reflect on.
-        assert not db.session.scalar(select(Reflection).where(Reflection.person_id == mentor.id, Reflection.source == "report"))
+        assert not db.session.scalar(
+            select(Reflection).where(Reflection.person_id == mentor.id, Reflection.source == "report")
+        )
 
 
 def test_reflections_are_private_ledger_entries(app, logins):
@@ -190,7 +198,11 @@ def test_the_plan_keeps_the_service_rules_on_any_day(today, kind):
     and before today, reminders only to those who had not answered, blocks of k; the
     demo mentee always has an open request waiting."""
     config = demo_feedback.Settings(
-        k=3, period_kind=kind, answer_days=60, reminder_days=14, kinds=("formal", "peer_group", "sponsorship"),
+        k=3,
+        period_kind=kind,
+        answer_days=60,
+        reminder_days=14,
+        kinds=("formal", "peer_group", "sponsorship"),
         instrument=definitions.latest(definitions.load_all(), definitions.DEFAULT_KEY),
     )
     dept = department.build(random.Random(f"{SEED}:people"), today, SCALE)
@@ -213,8 +225,11 @@ def test_the_plan_keeps_the_service_rules_on_any_day(today, kind):
         assert definitions.answer_problems(config.instrument, reply.answers, reply.comments) == {}
     assert all(len({reply.ask.mentee_id for reply in block.replies}) >= 3 for block in plan.blocks)
     assert len({reply.id for reply in plan.replies}) == len(plan.replies)
-    waiting = [ask for ask in plan.asks if tuple(featured) == (ask.mentor_id, ask.mentee_id) and ask.answered_at is None
-               and ask.deadline >= today]
+    waiting = [
+        ask
+        for ask in plan.asks
+        if tuple(featured) == (ask.mentor_id, ask.mentee_id) and ask.answered_at is None and ask.deadline >= today
+    ]
     assert waiting and waiting[-1].period == plan.periods[-1]
     complete = set(plan.complete)
     assert any(block.mentor_id == featured[0] and complete & set(block.periods) for block in plan.blocks)
@@ -227,23 +242,56 @@ def test_the_app_carries_on_after_the_demo(app, logins):
     now = datetime.combine(TODAY, time(9))
     with app.app_context():
         mentor, mentee = person(logins["mentor"][0]), person(logins["mentee"][0])
-        request = db.session.scalar(select(Request).where(
-            Request.period == CURRENT, Request.mentor_id == mentor.id, Request.mentee_id == mentee.id))
+        request = db.session.scalar(
+            select(Request).where(
+                Request.period == CURRENT, Request.mentor_id == mentor.id, Request.mentee_id == mentee.id
+            )
+        )
         instrument = service.instrument(request.instrument_key, request.instrument_version)
-        service.submit(request, {item.id: 5 for item in instrument.items}, {"strengths": "Very helpful."},
-                       load_actor(mentee.id), now)
-        release = db.session.scalar(select(Release).where(Release.mentor_id == mentor.id).order_by(Release.id.desc()).limit(1))
+        service.submit(
+            request,
+            {item.id: 5 for item in instrument.items},
+            {"strengths": "Very helpful."},
+            load_actor(mentee.id),
+            now,
+        )
+        release = db.session.scalar(
+            select(Release).where(Release.mentor_id == mentor.id).order_by(Release.id.desc()).limit(1)
+        )
         before = {model: db.session.scalar(select(func.max(model.id))) for model in (Request, Release, Reflection)}
         reflection = reflections_service.record(
-            {"source": "report", "release_id": release.id, "occurred_on": TODAY, "minutes": 45,
-             "area": "Availability.", "question": "Can mentees reach me?", "next_steps": "Office hours."},
-            load_actor(mentor.id), now + timedelta(hours=1),
+            {
+                "source": "report",
+                "release_id": release.id,
+                "occurred_on": TODAY,
+                "minutes": 45,
+                "area": "Availability.",
+                "question": "Can mentees reach me?",
+                "next_steps": "Office hours.",
+            },
+            load_actor(mentor.id),
+            now + timedelta(hours=1),
         )
-        db.session.add(Request(period="2021", mentor_id=request.mentor_id, mentee_id=request.mentee_id,
-                               mentorship_id=request.mentorship_id, instrument_key=instrument.key,
-                               instrument_version=instrument.version, created_at=now))
-        db.session.add(Release(mentor_id=mentor.id, instrument_key=instrument.key, instrument_version=instrument.version,
-                               periods="2021", response_count=3))
+        db.session.add(
+            Request(
+                period="2021",
+                mentor_id=request.mentor_id,
+                mentee_id=request.mentee_id,
+                mentorship_id=request.mentorship_id,
+                instrument_key=instrument.key,
+                instrument_version=instrument.version,
+                created_at=now,
+            )
+        )
+        db.session.add(
+            Release(
+                mentor_id=mentor.id,
+                instrument_key=instrument.key,
+                instrument_version=instrument.version,
+                periods="2021",
+                response_count=3,
+            )
+        )
         db.session.commit()
         assert reflection.id == before[Reflection] + 1
         assert db.session.scalar(select(func.max(Request.id))) == before[Request] + 1

@@ -22,10 +22,10 @@ from recognition.demo import builder
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
+from recognition.mentorships.models import Mentorship
 from recognition.milestones import queries
 from recognition.milestones.models import Milestone
 from recognition.milestones.rules import FINGERPRINTED, OPTIONAL_FIELDS, cleaned, completed, fingerprint, problems
-from recognition.mentorships.models import Mentorship
 from recognition.people.models import RANKS, DivisionDirector, Person, Profile
 from recognition.people.profiles import profile_of
 from tests.conftest import module_app, selected_backends
@@ -46,8 +46,7 @@ def demo(request, tmp_path_factory):
     with module_app(request, tmp_path_factory, "milestones-demo") as app:
         with app.app_context():
             logins = builder.load(SEED, today=TODAY, scale=SCALE)
-            ids = {role: db.session.scalar(select(Person.id).where(Person.email == email))
-                   for role, email, _ in logins}
+            ids = {role: db.session.scalar(select(Person.id).where(Person.email == email)) for role, email, _ in logins}
         yield Demo(app, ids)
 
 
@@ -58,7 +57,12 @@ def test_every_milestone_is_fingerprinted_by_its_ledger_entry_and_the_chain_veri
         for row in rows:
             entry = db.session.get(LedgerEntry, row.ledger_entry_id)
             assert (entry.entry_type, entry.kind, entry.person_id, entry.occurred_on, entry.minutes) == (
-                "contribution", "milestone", row.person_id, row.occurred_on, 0)
+                "contribution",
+                "milestone",
+                row.person_id,
+                row.occurred_on,
+                0,
+            )
             assert entry.note == fingerprint({name: getattr(row, name) for name in FINGERPRINTED}), row.id
             assert entry.recorded_by_id == row.recorded_by_id and entry.recorded_at == row.recorded_at
             assert row.occurred_on <= row.recorded_at.date() < TODAY
@@ -73,21 +77,25 @@ def test_each_record_follows_the_appointment_and_the_rank(demo):
     with demo.app.app_context():
         people = [p for p in db.session.scalars(select(Person)) if p.appointed_on is not None]
         standing = queries.standing([p.id for p in people])
-        pending = {m.person_id for m in db.session.scalars(select(Milestone).where(Milestone.source == "self_reported"))}
+        pending = {
+            m.person_id for m in db.session.scalars(select(Milestone).where(Milestone.source == "self_reported"))
+        }
         due, passed = 0, 0
         for person in people:
             mine = standing.get(person.id, [])
             assert [(m.kind, m.occurred_on, m.source) for m in mine if m.kind == "appointment"] == [
-                ("appointment", person.appointed_on, "imported")]
+                ("appointment", person.appointed_on, "imported")
+            ]
             assert all(m.occurred_on >= person.appointed_on for m in mine)
             cfars = [m for m in mine if m.kind == "cfar"]
-            assert all(m.occurred_on >= add_years(person.appointed_on, 3) - timedelta(days=200)
-                       for m in cfars)
+            assert all(m.occurred_on >= add_years(person.appointed_on, 3) - timedelta(days=200) for m in cfars)
             promotions = [m for m in mine if m.kind == "promotion"]
             if person.id not in pending:
                 assert [m.rank for m in promotions] == RANKS_BY_NOW[person.rank], person.id
             if promotions and cfars:
-                assert min(m.occurred_on for m in promotions) > max(m.occurred_on for m in cfars if m.outcome == "passed")
+                assert min(m.occurred_on for m in promotions) > max(
+                    m.occurred_on for m in cfars if m.outcome == "passed"
+                )
             if add_years(person.appointed_on, 3) < TODAY - timedelta(days=90):
                 due += 1
                 passed += any(m.outcome == "passed" for m in cfars)
@@ -101,15 +109,22 @@ def test_each_record_follows_the_appointment_and_the_rank(demo):
         grants = list(db.session.scalars(select(Milestone).where(Milestone.kind == "grant")))
         assert all(g.title and g.agency and g.role and g.year == g.occurred_on.year for g in grants)
         assert {"Canadian Institutes of Health Research (CIHR)", "Department of Medicine Research Fund"} <= {
-            g.agency for g in grants}
+            g.agency for g in grants
+        }
 
 
 def test_self_reported_milestones_wait_for_the_director_and_the_demo_mentee_has_one_waiting(demo):
     with demo.app.app_context():
         reported = list(db.session.scalars(select(Milestone).where(Milestone.source == "self_reported")))
-        confirmed = {e.target_id: e for e in db.session.scalars(
-            select(LedgerEntry).where(LedgerEntry.entry_type == "confirmation",
-                                      LedgerEntry.target_id.in_([m.ledger_entry_id for m in reported])))}
+        confirmed = {
+            e.target_id: e
+            for e in db.session.scalars(
+                select(LedgerEntry).where(
+                    LedgerEntry.entry_type == "confirmation",
+                    LedgerEntry.target_id.in_([m.ledger_entry_id for m in reported]),
+                )
+            )
+        }
         directors = {(d.person_id, d.division_id) for d in db.session.scalars(select(DivisionDirector))}
         waiting = [m for m in reported if m.ledger_entry_id not in confirmed]
         assert 1 <= len(waiting) <= 4 and all(m.recorded_by_id == m.person_id for m in reported)
@@ -126,8 +141,11 @@ def test_self_reported_milestones_wait_for_the_director_and_the_demo_mentee_has_
 def test_one_milestone_was_withdrawn_and_one_corrected(demo):
     with demo.app.app_context():
         rows = {m.ledger_entry_id: m for m in db.session.scalars(select(Milestone))}
-        reversals = [e for e in db.session.scalars(select(LedgerEntry).where(LedgerEntry.entry_type == "reversal"))
-                     if e.target_id in rows]
+        reversals = [
+            e
+            for e in db.session.scalars(select(LedgerEntry).where(LedgerEntry.entry_type == "reversal"))
+            if e.target_id in rows
+        ]
         assert len(reversals) == 2
         corrections = [m for m in rows.values() if m.corrects_id is not None]
         assert len(corrections) == 1
@@ -148,7 +166,9 @@ def test_a_few_keep_a_philosophy_and_a_mentee_of_the_demo_mentor_is_not_named(de
         assert profile_of(demo.ids["mentor"])[1]
         assert sum(1 for p in profiles if p.philosophy) >= 3
         assert all(len(p.philosophy) <= 4000 and p.updated_at.date() < TODAY for p in profiles)
-        mentees = set(db.session.scalars(select(Mentorship.mentee_id).where(Mentorship.mentor_id == demo.ids["mentor"])))
+        mentees = set(
+            db.session.scalars(select(Mentorship.mentee_id).where(Mentorship.mentor_id == demo.ids["mentor"]))
+        )
         hidden = {p.person_id for p in profiles if not p.named_in_dossiers}
         assert hidden & (mentees - {demo.ids["mentee"]})
         assert profile_of(demo.ids["mentee"]) == (True, "")

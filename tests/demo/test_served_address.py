@@ -44,8 +44,9 @@ def test_a_configured_base_url_wins_over_the_port(app, runner):
     assert "Links in emails and certificates name https://mentoring.example.org (BASE_URL)." in result.output
     with app.app_context():
         documents = db.session.scalars(select(Statement.document)).all()
-        assert documents and all(json.loads(d)["issuer"]["base_url"] == "https://mentoring.example.org"
-                                 for d in documents)
+        assert documents and all(
+            json.loads(d)["issuer"]["base_url"] == "https://mentoring.example.org" for d in documents
+        )
 
 
 def test_a_second_run_on_another_port_says_the_loaded_demo_names_the_first(app, runner):
@@ -53,5 +54,7 @@ def test_a_second_run_on_another_port_says_the_loaded_demo_names_the_first(app, 
     assert runner.invoke(args=["demo", "--no-serve", "--scale", "0.1", "--seed", "3"]).exit_code == 0
     result = runner.invoke(args=["demo", "--no-serve", "--scale", "0.1", "--seed", "3", "--port", "8123"])
     assert result.exit_code == 0, result.output
-    assert ("The demo was loaded earlier for http://127.0.0.1:5000: its certificates and emails name that "
-            "address (--reset loads it afresh for this one).") in result.output
+    assert (
+        "The demo was loaded earlier for http://127.0.0.1:5000: its certificates and emails name that "
+        "address (--reset loads it afresh for this one)."
+    ) in result.output

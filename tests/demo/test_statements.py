@@ -75,11 +75,24 @@ def test_the_same_seed_and_day_issue_the_same_statements(app, other_app):
         with each.app_context():
             rows = list(db.session.scalars(select(Statement).order_by(Statement.id)))
             states = service.statuses([s.id for s in rows])
-            snapshots.append([
-                (s.number, s.person_id, s.framework_id, s.year, s.version, s.basis_hash, s.total, s.issued_at,
-                 s.ledger_seq, s.ledger_hash, states[s.id])
-                for s in rows
-            ])
+            snapshots.append(
+                [
+                    (
+                        s.number,
+                        s.person_id,
+                        s.framework_id,
+                        s.year,
+                        s.version,
+                        s.basis_hash,
+                        s.total,
+                        s.issued_at,
+                        s.ledger_seq,
+                        s.ledger_hash,
+                        states[s.id],
+                    )
+                    for s in rows
+                ]
+            )
     assert snapshots[0] == snapshots[1]
     assert snapshots[0]
 
@@ -87,8 +100,13 @@ def test_the_same_seed_and_day_issue_the_same_statements(app, other_app):
 def test_the_demo_ledger_verifies_with_accredited_training(app, logins):
     with app.app_context():
         assert ledger.verify().valid
-        training = list(db.session.scalars(
-            select(LedgerEntry).where(LedgerEntry.kind == "mentor_training", LedgerEntry.entry_type == "contribution")))
+        training = list(
+            db.session.scalars(
+                select(LedgerEntry).where(
+                    LedgerEntry.kind == "mentor_training", LedgerEntry.entry_type == "contribution"
+                )
+            )
+        )
         accredited = [entry for entry in training if entry.accreditation]
         assert accredited and len(accredited) < len(training)
         for entry in training:
@@ -98,7 +116,9 @@ def test_the_demo_ledger_verifies_with_accredited_training(app, logins):
         # Accredited training earns Section 1 credit at the full rate (1/h), the rest at half.
         moc = service.framework("royal_college_moc")
         sourced = service.activities_of(sorted({entry.person_id for entry in training}))
-        credited = {c.source.entry_id: c.credit for person in sourced.values() for c in service.credits_for(moc, person, None)}
+        credited = {
+            c.source.entry_id: c.credit for person in sourced.values() for c in service.credits_for(moc, person, None)
+        }
         for entry in training:
             credit, rate = credited[entry.id], Decimal(1 if entry.accreditation else "0.5")
             assert credit.section == "section_1"

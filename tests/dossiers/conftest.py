@@ -81,11 +81,28 @@ class World:
 
 
 def _milestone(person_id: int, kind: str, day: date, now: datetime, **fields) -> Milestone:
-    values = {"person_id": person_id, "kind": kind, "occurred_on": day, "note": "", "source": "entered",
-              "corrects_id": None, "recorded_by_id": None, **fields}
-    entry = ledger.append(LedgerEntry(entry_type="contribution", kind="milestone", person_id=person_id,
-                                      occurred_on=day, minutes=0, note=fingerprint(values),
-                                      recorded_by_id=person_id), now)
+    values = {
+        "person_id": person_id,
+        "kind": kind,
+        "occurred_on": day,
+        "note": "",
+        "source": "entered",
+        "corrects_id": None,
+        "recorded_by_id": None,
+        **fields,
+    }
+    entry = ledger.append(
+        LedgerEntry(
+            entry_type="contribution",
+            kind="milestone",
+            person_id=person_id,
+            occurred_on=day,
+            minutes=0,
+            note=fingerprint(values),
+            recorded_by_id=person_id,
+        ),
+        now,
+    )
     milestone = Milestone(**values, ledger_entry_id=entry.id, recorded_at=now)
     db.session.add(milestone)
     db.session.flush()
@@ -93,8 +110,9 @@ def _milestone(person_id: int, kind: str, day: date, now: datetime, **fields) ->
 
 
 def _meeting(mentorship_id: int, day: date, minutes: int, mentor, now, kind: str = "meeting") -> LedgerEntry:
-    return ledger.record({"kind": kind, "mentorship_id": mentorship_id, "occurred_on": day, "minutes": minutes},
-                         mentor, now)
+    return ledger.record(
+        {"kind": kind, "mentorship_id": mentorship_id, "occurred_on": day, "minutes": minutes}, mentor, now
+    )
 
 
 def build_world(app) -> World:
@@ -103,8 +121,15 @@ def build_world(app) -> World:
     ids = dict(dept.ids)
     emails = {role: dept.email(role) for role in ids}
     for role, (name, email, code, rank) in EXTRA.items():
-        person = Person(name=name, email=email, division_id=dept.divisions[code], rank=rank,
-                        position="clinician_teacher", appointed_on=date(2015, 7, 1), created_at=now)
+        person = Person(
+            name=name,
+            email=email,
+            division_id=dept.divisions[code],
+            rank=rank,
+            position="clinician_teacher",
+            appointed_on=date(2015, 7, 1),
+            created_at=now,
+        )
         db.session.add(person)
         db.session.flush()
         set_password(person, PASSWORD, now)
@@ -132,41 +157,90 @@ def build_world(app) -> World:
     ledger.confirm(second, mentee, now)
     ledger.confirm(sponsored, quiet_actor, now)
     ledger.reverse(reversed_, "Logged twice", mentor, now)
-    ledger.record({"kind": "mentor_training", "occurred_on": date(2024, 10, 1), "minutes": 120,
-                   "accreditation": "Faculty development: mentoring workshop"}, mentor, now)
-    world.meeting_ids = {"first": first.id, "second": second.id, "reversed": reversed_.id,
-                         "unconfirmed": unconfirmed.id, "sponsored": sponsored.id}
+    ledger.record(
+        {
+            "kind": "mentor_training",
+            "occurred_on": date(2024, 10, 1),
+            "minutes": 120,
+            "accreditation": "Faculty development: mentoring workshop",
+        },
+        mentor,
+        now,
+    )
+    world.meeting_ids = {
+        "first": first.id,
+        "second": second.id,
+        "reversed": reversed_.id,
+        "unconfirmed": unconfirmed.id,
+        "sponsored": sponsored.id,
+    }
 
     world.milestone_ids = {
         "appointment": _milestone(ids["mentee"], "appointment", date(2023, 7, 1), now, rank="lecturer").id,
         "promotion": _milestone(ids["mentee"], "promotion", date(2025, 1, 15), now, rank="assistant").id,
-        "unconfirmed_grant": _milestone(ids["mentee"], "grant", date(2025, 2, 1), now, title="Pilot grant",
-                                        agency="CIHR", role="principal investigator", year=2025,
-                                        source="self_reported").id,
+        "unconfirmed_grant": _milestone(
+            ids["mentee"],
+            "grant",
+            date(2025, 2, 1),
+            now,
+            title="Pilot grant",
+            agency="CIHR",
+            role="principal investigator",
+            year=2025,
+            source="self_reported",
+        ).id,
     }
 
     used = feedback.current_instrument()
-    release = Release(mentor_id=ids["mentor"], instrument_key=used.key, instrument_version=used.version,
-                      periods="2024", response_count=3)
+    release = Release(
+        mentor_id=ids["mentor"],
+        instrument_key=used.key,
+        instrument_version=used.version,
+        periods="2024",
+        response_count=3,
+    )
     db.session.add(release)
     db.session.flush()
     for number, value in enumerate((4, 5, 6)):
-        response = Response(id=f"resp{number:028d}", mentor_id=ids["mentor"], period="2024",
-                            instrument_key=used.key, instrument_version=used.version, release_id=release.id)
+        response = Response(
+            id=f"resp{number:028d}",
+            mentor_id=ids["mentor"],
+            period="2024",
+            instrument_key=used.key,
+            instrument_version=used.version,
+            release_id=release.id,
+        )
         db.session.add(response)
         db.session.flush()
         for item in used.items:
             db.session.add(Answer(response_id=response.id, item_id=item.id, value=value))
 
-    case = Case(candidate_id=ids["mentor"], kind="promotion", target_rank="full", period_start=START,
-                period_end=END, due_on=date(2026, 12, 31), opened_at=now)
-    closed = Case(candidate_id=ids["mentor"], kind="cfar", period_start=date(2023, 1, 1), period_end=date(2024, 12, 31),
-                  due_on=date(2025, 1, 31), opened_at=now, closed_at=now)
+    case = Case(
+        candidate_id=ids["mentor"],
+        kind="promotion",
+        target_rank="full",
+        period_start=START,
+        period_end=END,
+        due_on=date(2026, 12, 31),
+        opened_at=now,
+    )
+    closed = Case(
+        candidate_id=ids["mentor"],
+        kind="cfar",
+        period_start=date(2023, 1, 1),
+        period_end=date(2024, 12, 31),
+        due_on=date(2025, 1, 31),
+        opened_at=now,
+        closed_at=now,
+    )
     db.session.add_all([case, closed])
     db.session.flush()
     for role in ("promotion_committee", "recused", "removed"):
-        db.session.add(CaseMember(case_id=case.id, person_id=ids[role], added_at=now,
-                                  removed_at=now if role == "removed" else None))
+        db.session.add(
+            CaseMember(
+                case_id=case.id, person_id=ids[role], added_at=now, removed_at=now if role == "removed" else None
+            )
+        )
     db.session.add(CaseMember(case_id=closed.id, person_id=ids["award_committee"], added_at=now))
     world.case_id, world.closed_case_id = case.id, closed.id
     db.session.commit()
@@ -187,4 +261,3 @@ def count(app, model, **where) -> int:
         for name, value in where.items():
             query = query.where(getattr(model, name) == value)
         return len(db.session.scalars(query).all())
-

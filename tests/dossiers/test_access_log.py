@@ -27,14 +27,26 @@ def test_each_look_is_recorded_with_who_why_what_and_which_period(world):
     assert member.get(f"/cases/{world.case_id}/dossier").status_code == 200
     assert member.get(f"/cases/{world.case_id}/dossier.csv").status_code == 200
     admin = world.app.test_client()
-    assert admin.get("/api/v1/dossiers", query_string={"person_id": world.ids["mentor"], "format": "pdf",
-                                                       "start": "2024-06-01", "end": "2025-06-30"},
-                     headers=world.headers(admin, "admin")).status_code == 200
+    assert (
+        admin.get(
+            "/api/v1/dossiers",
+            query_string={
+                "person_id": world.ids["mentor"],
+                "format": "pdf",
+                "start": "2024-06-01",
+                "end": "2025-06-30",
+            },
+            headers=world.headers(admin, "admin"),
+        ).status_code
+        == 200
+    )
     own = world.login("mentor")
     assert own.get("/dossier", query_string={"start": "2024-02-01", "end": "2025-01-31"}).status_code == 200
     new = rows(world)[before:]
-    assert [(r.viewer_id, r.capacity, r.case_id, r.action, r.format, r.period_start.isoformat(),
-             r.period_end.isoformat()) for r in new] == [
+    assert [
+        (r.viewer_id, r.capacity, r.case_id, r.action, r.format, r.period_start.isoformat(), r.period_end.isoformat())
+        for r in new
+    ] == [
         (world.ids["promotion_committee"], "committee", world.case_id, "view", "html", "2024-01-01", "2025-12-31"),
         (world.ids["promotion_committee"], "committee", world.case_id, "download", "csv", "2024-01-01", "2025-12-31"),
         (world.ids["admin"], "admin", None, "download", "pdf", "2024-06-01", "2025-06-30"),
@@ -50,31 +62,47 @@ def test_each_look_is_recorded_with_who_why_what_and_which_period(world):
     client = world.app.test_client()
     log = client.get("/api/v1/dossiers/access-log", headers=world.headers(client, "mentor")).get_json()
     latest = {(item["viewer"]["name"], item["capacity"], item["action"], item["format"]) for item in log["items"]}
-    assert {("Promotion Committee Person", "committee", "download", "csv"),
-            ("Admin Person", "admin", "download", "pdf")} <= latest
+    assert {
+        ("Promotion Committee Person", "committee", "download", "csv"),
+        ("Admin Person", "admin", "download", "pdf"),
+    } <= latest
     assert log["meta"]["total"] >= 4
 
 
 def test_the_log_is_the_persons_own_and_the_admins(world):
     client = world.app.test_client()
-    theirs = client.get("/api/v1/dossiers/access-log", query_string={"person_id": world.ids["mentor"]},
-                        headers=world.headers(client, "admin"))
+    theirs = client.get(
+        "/api/v1/dossiers/access-log",
+        query_string={"person_id": world.ids["mentor"]},
+        headers=world.headers(client, "admin"),
+    )
     assert theirs.status_code == 200 and theirs.get_json()["items"]
     own = client.get("/api/v1/dossiers/access-log", headers=world.headers(client, "promotion_committee"))
     assert own.status_code == 200 and own.get_json()["items"] == []  # nobody looked at theirs
-    assert_error(client.get("/api/v1/dossiers/access-log", query_string={"person_id": world.ids["mentor"]},
-                            headers=world.headers(client, "promotion_committee")), 404, "person_id")
+    assert_error(
+        client.get(
+            "/api/v1/dossiers/access-log",
+            query_string={"person_id": world.ids["mentor"]},
+            headers=world.headers(client, "promotion_committee"),
+        ),
+        404,
+        "person_id",
+    )
 
 
-@pytest.mark.parametrize("query, field", [
-    ({"start": "2025-01-01", "end": "2024-12-31"}, "end"),
-    ({"start": "2024-01-01", "end": "2999-01-01"}, "end"),
-    ({"start": "1900-01-01", "end": "2024-12-31"}, "start"),
-    ({"start": "01/02/2024", "end": "2024-12-31"}, "start"),
-    ({"start": "2024-01-01", "end": "2024-02-30"}, "end"),
-    ({"format": "docx"}, "format"),
-    ({"person_id": "x"}, "person_id"),
-], ids=["end before start", "future end", "too early", "not ISO", "no such day", "unknown format", "bad person"])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"start": "2025-01-01", "end": "2024-12-31"}, "end"),
+        ({"start": "2024-01-01", "end": "2999-01-01"}, "end"),
+        ({"start": "1900-01-01", "end": "2024-12-31"}, "start"),
+        ({"start": "01/02/2024", "end": "2024-12-31"}, "start"),
+        ({"start": "2024-01-01", "end": "2024-02-30"}, "end"),
+        ({"format": "docx"}, "format"),
+        ({"person_id": "x"}, "person_id"),
+    ],
+    ids=["end before start", "future end", "too early", "not ISO", "no such day", "unknown format", "bad person"],
+)
 def test_a_bad_period_is_a_422_naming_the_field_and_records_nothing(world, query, field):
     client = world.app.test_client()
     with world.app.app_context():
@@ -91,8 +119,11 @@ def test_a_bad_period_is_a_422_naming_the_field_and_records_nothing(world, query
 
 def test_issuing_a_bad_period_is_a_422_and_issues_nothing(world):
     client = world.app.test_client()
-    response = client.post("/api/v1/dossiers", json={"start": START.isoformat(), "end": "2999-12-31"},
-                           headers=world.headers(client, "mentor"))
+    response = client.post(
+        "/api/v1/dossiers",
+        json={"start": START.isoformat(), "end": "2999-12-31"},
+        headers=world.headers(client, "mentor"),
+    )
     assert_error(response, 422, "end")
     page = world.login("mentor").post("/dossier/issue", data={"start": END.isoformat(), "end": START.isoformat()})
     assert page.status_code == 422 and "must be on or after the start" in page.get_data(as_text=True)

@@ -12,11 +12,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from recognition.dossiers import build, export, rules
+from recognition.dossiers.pdf import render
 from recognition.extensions import db
 from recognition.ledger.models import LedgerEntry
 from recognition.milestones import queries
-from recognition.dossiers import build, export, rules
-from recognition.dossiers.pdf import render
 from recognition.people.models import Person
 
 from .conftest import END, PHILOSOPHY, START
@@ -53,15 +53,23 @@ def test_every_mentee_row_is_recomputed_from_the_entries_it_names(world, documen
                 assert "reversal" not in after
                 assert cited["confirmed"] == ("confirmation" in after)
                 if cited["confirmed"]:
-                    assert cited["confirmation"] == {"entry_id": after["confirmation"].id,
-                                                     "entry_hash": after["confirmation"].entry_hash}
+                    assert cited["confirmation"] == {
+                        "entry_id": after["confirmation"].id,
+                        "entry_hash": after["confirmation"].entry_hash,
+                    }
                 minutes += stored.minutes
                 confirmed += cited["confirmed"]
-            assert (row["meetings"], row["confirmed_meetings"], row["contact_minutes"]) == \
-                   (len(row["entries"]), confirmed, minutes)
+            assert (row["meetings"], row["confirmed_meetings"], row["contact_minutes"]) == (
+                len(row["entries"]),
+                confirmed,
+                minutes,
+            )
             for reached in row["milestones"]:
-                standing = {m.id for found in queries.standing([world.ids["mentee"], world.ids["quiet"]]).values()
-                            for m in found}
+                standing = {
+                    m.id
+                    for found in queries.standing([world.ids["mentee"], world.ids["quiet"]]).values()
+                    for m in found
+                }
                 assert reached["milestone_id"] in standing
                 assert entry(reached["entry_id"]).entry_hash == reached["entry_hash"]
 
@@ -89,8 +97,10 @@ def test_career_stage_is_the_rank_at_the_start_and_mentees_are_counted_by_stage_
     first, second = document["mentees"]
     assert (first["career_stage"], first["kind"]) == ("lecturer", "formal")  # assistant now, lecturer then
     assert (second["career_stage"], second["kind"]) == ("assistant", "sponsorship")
-    assert [(s["career_stage"], s["kinds"]) for s in document["summary"]["by_stage"]] == \
-           [("lecturer", {"formal": 1}), ("assistant", {"sponsorship": 1})]
+    assert [(s["career_stage"], s["kinds"]) for s in document["summary"]["by_stage"]] == [
+        ("lecturer", {"formal": 1}),
+        ("assistant", {"sponsorship": 1}),
+    ]
     assert document["summary"]["mentees"] == 2
 
 
@@ -140,7 +150,9 @@ def test_feedback_is_pooled_at_k_and_withheld_below_it(world):
     text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "Fewer than 4 responses released" in text and "5.00" not in text
     rows = list(csv.DictReader(io.StringIO(export.to_csv(document).lstrip("\ufeff"))))
-    assert [r["value"] for r in rows if r["section"] == "Feedback"] == ["fewer than 4 responses released for this period"]
+    assert [r["value"] for r in rows if r["section"] == "Feedback"] == [
+        "fewer than 4 responses released for this period"
+    ]
 
 
 def test_feedback_outside_the_period_is_not_counted(world):
@@ -161,8 +173,10 @@ def test_the_pdf_has_a_bookmark_per_section_and_prints_the_ledger_head(world, do
 def test_the_csv_has_a_section_column_and_one_row_per_mentorship(document):
     rows = list(csv.DictReader(io.StringIO(export.to_csv(document).lstrip("\ufeff"))))
     mentees = [r for r in rows if r["section"] == "Mentees"]
-    assert [(r["mentee"], r["confirmed_meetings"], r["contact_hours"]) for r in mentees] == \
-           [("Mentee Person", "2", "3.3"), ("a mentee (assistant professor, Nephrology)", "1", "1.0")]
+    assert [(r["mentee"], r["confirmed_meetings"], r["contact_hours"]) for r in mentees] == [
+        ("Mentee Person", "2", "3.3"),
+        ("a mentee (assistant professor, Nephrology)", "1", "1.0"),
+    ]
     assert {r["section"] for r in rows} >= {"Summary", "Mentees", "Feedback", "Training", "Philosophy", "Provenance"}
     assert json.loads(export.to_json(document)) == document
 

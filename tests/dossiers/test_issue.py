@@ -34,8 +34,16 @@ def versions(world):
         mentor = load_actor(world.ids["mentor"])
         first = service.issue(None, START, END, mentor, ISSUED_AT, case_id=world.case_id)
         db.session.commit()
-        ledger.record({"kind": "meeting", "mentorship_id": json.loads(first.document)["mentees"][0]["mentorship_id"],
-                       "occurred_on": date(2025, 11, 3), "minutes": 30}, mentor, ISSUED_AT)
+        ledger.record(
+            {
+                "kind": "meeting",
+                "mentorship_id": json.loads(first.document)["mentees"][0]["mentorship_id"],
+                "occurred_on": date(2025, 11, 3),
+                "minutes": 30,
+            },
+            mentor,
+            ISSUED_AT,
+        )
         db.session.commit()
         second = service.issue(None, START, END, mentor, datetime(2026, 2, 2, 9, 30))
         db.session.commit()
@@ -53,14 +61,18 @@ def test_an_issued_dossier_is_a_signed_numbered_snapshot_with_its_pdf(world, ver
         assert signing.verify(key.public, first.document.encode(), first.signature)
         assert credits.sha256(first.document.encode()) == first.content_hash
         assert credits.sha256(first.pdf) == first.pdf_sha256
-        assert (document["ledger_head"]["seq"], document["ledger_head"]["hash"]) == (first.ledger_seq, first.ledger_hash)
+        assert (document["ledger_head"]["seq"], document["ledger_head"]["hash"]) == (
+            first.ledger_seq,
+            first.ledger_hash,
+        )
         assert document["verification"]["code"] == credits.format_code(first.code)
         assert document["summary"]["confirmed_meetings"] == 3
         text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(first.pdf)).pages).split())
         assert first.number in text and credits.format_code(first.code) in text
         assert f"entry {first.ledger_seq}, head hash {first.ledger_hash}" in text
-        recorded = db.session.scalars(select(DossierAccess).where(DossierAccess.dossier_id == first.id,
-                                                                  DossierAccess.action == "issue")).all()
+        recorded = db.session.scalars(
+            select(DossierAccess).where(DossierAccess.dossier_id == first.id, DossierAccess.action == "issue")
+        ).all()
         assert [(r.viewer_id, r.capacity) for r in recorded] == [(world.ids["mentor"], "self")]
 
 
@@ -71,8 +83,11 @@ def test_a_reissue_supersedes_and_an_unchanged_one_is_refused(world, versions):
         assert json.loads(second.document)["supersedes"].endswith("-1")
         assert json.loads(second.document)["summary"]["meetings"] == 5
     client = world.app.test_client()
-    response = client.post("/api/v1/dossiers", json={"start": START.isoformat(), "end": END.isoformat()},
-                           headers=world.headers(client, "mentor"))
+    response = client.post(
+        "/api/v1/dossiers",
+        json={"start": START.isoformat(), "end": END.isoformat()},
+        headers=world.headers(client, "mentor"),
+    )
     assert_error(response, 409, "period")
     assert "Nothing has changed" in response.get_json()["message"]
 
@@ -86,9 +101,23 @@ def test_verification_says_current_or_superseded_and_nothing_more(world, version
     assert (old["kind"], old["status"], new["status"]) == ("dossier", "superseded", "current")
     assert old["current_verify_url"] == f"http://127.0.0.1:5000/verify/{versions['second'][1]}"
     assert old["name"] == "Mentor Person" and old["period_start"] == "2024-01-01" and old["period_end"] == "2025-12-31"
-    assert set(old) == {"genuine", "status", "kind", "number", "name", "period", "period_start", "period_end",
-                        "issued_on", "revoked_on", "current_number", "current_verify_url", "content_hash",
-                        "pdf_sha256", "key_id"}
+    assert set(old) == {
+        "genuine",
+        "status",
+        "kind",
+        "number",
+        "name",
+        "period",
+        "period_start",
+        "period_end",
+        "issued_on",
+        "revoked_on",
+        "current_number",
+        "current_verify_url",
+        "content_hash",
+        "pdf_sha256",
+        "key_id",
+    }
     page = client.get(f"/verify/{versions['first'][1]}")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "superseded" in text and "Mentor Person" in text
@@ -100,19 +129,28 @@ def test_the_issued_pdf_is_recognised_and_a_changed_one_is_not(world, versions):
         pdf = db.session.get(Dossier, versions["second"][0]).pdf
     client = world.app.test_client()
     code = versions["second"][1]
-    same = client.post(f"/api/v1/verify/{code}/pdf", data={"file": (io.BytesIO(pdf), "dossier.pdf")},
-                       content_type="multipart/form-data")
-    changed = client.post(f"/api/v1/verify/{code}/pdf", data={"file": (io.BytesIO(pdf + b"\n%"), "dossier.pdf")},
-                          content_type="multipart/form-data")
+    same = client.post(
+        f"/api/v1/verify/{code}/pdf",
+        data={"file": (io.BytesIO(pdf), "dossier.pdf")},
+        content_type="multipart/form-data",
+    )
+    changed = client.post(
+        f"/api/v1/verify/{code}/pdf",
+        data={"file": (io.BytesIO(pdf + b"\n%"), "dossier.pdf")},
+        content_type="multipart/form-data",
+    )
     assert same.get_json()["identical"] is True and changed.get_json()["identical"] is False
-    not_pdf = client.post(f"/api/v1/verify/{code}/pdf", data={"file": (io.BytesIO(b"hello"), "x.pdf")},
-                          content_type="multipart/form-data")
+    not_pdf = client.post(
+        f"/api/v1/verify/{code}/pdf", data={"file": (io.BytesIO(b"hello"), "x.pdf")}, content_type="multipart/form-data"
+    )
     assert_error(not_pdf, 422, "file")
-    page = client.post(f"/verify/{code}", data={"pdf": (io.BytesIO(pdf), "dossier.pdf")},
-                       content_type="multipart/form-data")
+    page = client.post(
+        f"/verify/{code}", data={"pdf": (io.BytesIO(pdf), "dossier.pdf")}, content_type="multipart/form-data"
+    )
     assert page.status_code == 200 and "Identical." in page.get_data(as_text=True)
-    page = client.post(f"/verify/{code}", data={"pdf": (io.BytesIO(pdf[:-10]), "dossier.pdf")},
-                       content_type="multipart/form-data")
+    page = client.post(
+        f"/verify/{code}", data={"pdf": (io.BytesIO(pdf[:-10]), "dossier.pdf")}, content_type="multipart/form-data"
+    )
     assert page.status_code == 200 and "Different." in page.get_data(as_text=True)
 
 

@@ -22,41 +22,64 @@ from tests.api.error_shape import assert_error
 
 from .conftest import END, START
 
-ROLES = ("mentor", "senior", "mentee", "director", "other_director", "outsider", "admin", "promotion_committee",
-         "recused", "removed", "award_committee", None)
-NAMES = {"mentor": "self", "senior": "their mentor", "mentee": "their mentee", "director": "their director",
-         "other_director": "another director", "outsider": "outsider", "admin": "admin",
-         "promotion_committee": "member of the open case", "recused": "recused member", "removed": "removed member",
-         "award_committee": "member of a closed case", None: "anonymous"}
+ROLES = (
+    "mentor",
+    "senior",
+    "mentee",
+    "director",
+    "other_director",
+    "outsider",
+    "admin",
+    "promotion_committee",
+    "recused",
+    "removed",
+    "award_committee",
+    None,
+)
+NAMES = {
+    "mentor": "self",
+    "senior": "their mentor",
+    "mentee": "their mentee",
+    "director": "their director",
+    "other_director": "another director",
+    "outsider": "outsider",
+    "admin": "admin",
+    "promotion_committee": "member of the open case",
+    "recused": "recused member",
+    "removed": "removed member",
+    "award_committee": "member of a closed case",
+    None: "anonymous",
+}
 
 #                    self mentor mentee dir other out admin member recused removed closed anon
 API = {
-    "draft json":     (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
-    "draft pdf":      (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
-    "draft csv":      (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
-    "issued list":    (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
-    "issued json":    (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
-    "issued pdf":     (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
-    "issued csv":     (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
-    "access log":     (200, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 401),
-    "issue":          (201, 404, 404, 404, 404, 404, 201, 403, 404, 404, 404, 401),
+    "draft json": (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
+    "draft pdf": (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
+    "draft csv": (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
+    "issued list": (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
+    "issued json": (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
+    "issued pdf": (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
+    "issued csv": (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 401),
+    "access log": (200, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 401),
+    "issue": (201, 404, 404, 404, 404, 404, 201, 403, 404, 404, 404, 401),
 }
 PAGES = {
-    "person page":    (200, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 302),
-    "case page":      (404, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 302),
-    "case pdf":       (404, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 302),
-    "closed case":    (404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 302),
+    "person page": (200, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 302),
+    "case page": (404, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 302),
+    "case pdf": (404, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 302),
+    "closed case": (404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 302),
     "draft download": (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 302),
     "issued download": (200, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 302),
-    "issue":          (302, 404, 404, 404, 404, 404, 302, 403, 404, 404, 404, 302),
+    "issue": (302, 404, 404, 404, 404, 404, 302, 403, 404, 404, 404, 302),
 }
 
 
 @pytest.fixture(scope="module")
 def issued_id(world):
     with world.app.app_context():
-        dossier = service.issue(world.ids["mentor"], START, END, load_actor(world.ids["mentor"]),
-                                datetime(2026, 1, 5, 12, 0))
+        dossier = service.issue(
+            world.ids["mentor"], START, END, load_actor(world.ids["mentor"]), datetime(2026, 1, 5, 12, 0)
+        )
         db.session.commit()
         return dossier.id
 
@@ -166,20 +189,25 @@ def test_everyone_signed_in_has_their_own_dossier_page(world, role):
 def test_the_committee_member_may_read_only_the_case_period(world):
     client = world.app.test_client()
     headers = world.headers(client, "promotion_committee")
-    response = client.get("/api/v1/dossiers", query_string={"person_id": world.ids["mentor"],
-                                                            "start": "2020-01-01", "end": END.isoformat()},
-                          headers=headers)
+    response = client.get(
+        "/api/v1/dossiers",
+        query_string={"person_id": world.ids["mentor"], "start": "2020-01-01", "end": END.isoformat()},
+        headers=headers,
+    )
     assert_error(response, 422, "start", "end")
     assert date.fromisoformat(START.isoformat()) == START
 
 
-@pytest.mark.parametrize("role, email, expected", [
-    ("admin", "mentor@test.example.org", 302),
-    ("admin", "nobody@test.example.org", 422),
-    ("admin", "not an email", 422),
-    ("director", "mentor@test.example.org", 404),
-    ("promotion_committee", "mentor@test.example.org", 404),
-])
+@pytest.mark.parametrize(
+    "role, email, expected",
+    [
+        ("admin", "mentor@test.example.org", 302),
+        ("admin", "nobody@test.example.org", 422),
+        ("admin", "not an email", 422),
+        ("director", "mentor@test.example.org", 404),
+        ("promotion_committee", "mentor@test.example.org", 404),
+    ],
+)
 def test_an_administrator_opens_anyones_dossier_by_email(world, role, email, expected):
     response = world.login(role).get("/people/dossier", query_string={"email": email})
     assert response.status_code == expected

@@ -43,26 +43,44 @@ def test_nominations_are_counts_per_award_and_year_without_nominators(app, dept)
 def test_statements_issued_in_the_period_show_their_codes_and_status(app, dept):
     with app.app_context():
         mentor = load_actor(dept.ids["mentor"])
-        ledger.record({"kind": "mentor_training", "occurred_on": date(2024, 10, 1), "minutes": 120,
-                       "accreditation": "Royal College accredited workshop"}, mentor, datetime(2025, 1, 5))
+        ledger.record(
+            {
+                "kind": "mentor_training",
+                "occurred_on": date(2024, 10, 1),
+                "minutes": 120,
+                "accreditation": "Royal College accredited workshop",
+            },
+            mentor,
+            datetime(2025, 1, 5),
+        )
         first = credits.issue(mentor.person_id, "royal_college_moc", 2024, mentor, datetime(2025, 1, 10))
         db.session.commit()
-        ledger.record({"kind": "mentor_training", "occurred_on": date(2024, 11, 1), "minutes": 60,
-                       "accreditation": "Royal College accredited webinar"}, mentor, datetime(2025, 2, 1))
-        second = credits.issue(mentor.person_id, "royal_college_moc", 2024, mentor, datetime(2025, 2, 2),
-                               reissue=True)
+        ledger.record(
+            {
+                "kind": "mentor_training",
+                "occurred_on": date(2024, 11, 1),
+                "minutes": 60,
+                "accreditation": "Royal College accredited webinar",
+            },
+            mentor,
+            datetime(2025, 2, 1),
+        )
+        second = credits.issue(mentor.person_id, "royal_college_moc", 2024, mentor, datetime(2025, 2, 2), reissue=True)
         db.session.commit()
         document = draft(mentor.person_id, date(2025, 1, 1), date(2025, 12, 31))
         rows = {row["number"]: row for row in document["credits"]}
         assert rows[first.number]["status"] == "superseded"
         assert rows[first.number]["current_code"] == credits.format_code(second.code)
-        assert rows[second.number]["status"] == "current" and rows[second.number]["code"] == \
-               credits.format_code(second.code)
+        assert rows[second.number]["status"] == "current" and rows[second.number]["code"] == credits.format_code(
+            second.code
+        )
         text = "".join(every_format(document)[0].split())  # the PDF wraps codes in their cells
         assert credits.format_code(second.code) in text and "superseded" in text
         assert f"current:{second.number},code{credits.format_code(second.code)}" in text
         assert draft(mentor.person_id, date(2025, 3, 1), date(2025, 12, 31))["credits"] == []
         training = draft(mentor.person_id, date(2024, 1, 1), date(2024, 12, 31))["training"]
         assert (training["sessions"], training["hours"]) == (2, "3.0")
-        assert [e["title"] for e in training["entries"]] == ["Royal College accredited workshop",
-                                                            "Royal College accredited webinar"]
+        assert [e["title"] for e in training["entries"]] == [
+            "Royal College accredited workshop",
+            "Royal College accredited webinar",
+        ]

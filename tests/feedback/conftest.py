@@ -51,24 +51,43 @@ class FeedbackKit:
         with self.app.app_context():
             self._made += 1
             slug = name.lower().replace(" ", ".")
-            person = Person(name=name, email=f"{slug}.{self._made}@feedback.example.org",
-                            division_id=self.dept.divisions[division], rank="assistant",
-                            position="clinician_teacher", appointed_on=date(2023, 7, 1), created_at=NOW)
+            person = Person(
+                name=name,
+                email=f"{slug}.{self._made}@feedback.example.org",
+                division_id=self.dept.divisions[division],
+                rank="assistant",
+                position="clinician_teacher",
+                appointed_on=date(2023, 7, 1),
+                created_at=NOW,
+            )
             db.session.add(person)
             db.session.commit()
             return person.id
 
-    def mentorship(self, mentor_id: int, mentee_id: int, kind: str = "formal",
-                   started_on: date = date(2024, 1, 1), ended_on: date | None = None) -> int:
+    def mentorship(
+        self,
+        mentor_id: int,
+        mentee_id: int,
+        kind: str = "formal",
+        started_on: date = date(2024, 1, 1),
+        ended_on: date | None = None,
+    ) -> int:
         with self.app.app_context():
-            row = Mentorship(mentor_id=mentor_id, mentee_id=mentee_id, kind=kind, started_on=started_on,
-                             ended_on=ended_on, created_at=NOW)
+            row = Mentorship(
+                mentor_id=mentor_id,
+                mentee_id=mentee_id,
+                kind=kind,
+                started_on=started_on,
+                ended_on=ended_on,
+                created_at=NOW,
+            )
             db.session.add(row)
             db.session.commit()
             return row.id
 
-    def mentees(self, count: int, mentor: str | int = "mentor", division: str = "CARD",
-                prefix: str = "Mentee") -> list[int]:
+    def mentees(
+        self, count: int, mentor: str | int = "mentor", division: str = "CARD", prefix: str = "Mentee"
+    ) -> list[int]:
         """``count`` new people, each a formal mentee (since 2024) of ``mentor``."""
         mentor_id = self.dept.ids[mentor] if isinstance(mentor, str) else mentor
         made = [self.person(f"{prefix} {n + 1}", division) for n in range(count)]
@@ -85,18 +104,27 @@ class FeedbackKit:
 
     def request_id(self, mentor_id: int, mentee_id: int, period: str) -> int:
         with self.app.app_context():
-            return db.session.scalar(select(Request.id).where(
-                Request.mentor_id == mentor_id, Request.mentee_id == mentee_id, Request.period == period))
+            return db.session.scalar(
+                select(Request.id).where(
+                    Request.mentor_id == mentor_id, Request.mentee_id == mentee_id, Request.period == period
+                )
+            )
 
-    def answer(self, request_id: int, value: int | None = 5, comments: dict | None = None,
-               now: datetime = NOW, answers: dict | None = None, as_person: int | None = None) -> None:
+    def answer(
+        self,
+        request_id: int,
+        value: int | None = 5,
+        comments: dict | None = None,
+        now: datetime = NOW,
+        answers: dict | None = None,
+        as_person: int | None = None,
+    ) -> None:
         """Submit as the request's mentee (or ``as_person``) and commit."""
         with self.app.app_context():
             request = db.session.get(Request, request_id)
             actor = load_actor(as_person if as_person is not None else request.mentee_id)
             used = service.instrument(request.instrument_key, request.instrument_version)
-            service.submit(request, every_item(used, value) if answers is None else answers,
-                           comments or {}, actor, now)
+            service.submit(request, every_item(used, value) if answers is None else answers, comments or {}, actor, now)
             db.session.commit()
 
     def report(self, mentor_id: int, period: str, reader: int | None = None) -> dict:

@@ -19,7 +19,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from recognition.auth.service import COMMAND_LINE, load_actor, set_password
@@ -42,9 +43,12 @@ ITEM_IDS = [item.id for item in EFFECTIVENESS.items]
 
 # 1. The pure rules ------------------------------------------------------------------------
 
+
 @settings(max_examples=300, deadline=None)
-@given(configured=st.one_of(st.integers(-10, 10), st.none(), st.text(max_size=3)),
-       arrivals=st.lists(st.integers(0, 3), max_size=60))
+@given(
+    configured=st.one_of(st.integers(-10, 10), st.none(), st.text(max_size=3)),
+    arrivals=st.lists(st.integers(0, 3), max_size=60),
+)
 def test_released_blocks_are_never_smaller_than_k_and_never_wait_at_k(configured, arrivals):
     """Answers arriving for mentors 0–3, released by ``should_release``: every block has
     exactly k (never below 3), and fewer than k are ever left waiting."""
@@ -120,8 +124,14 @@ class Model:
         if len(pool) >= self.k and people >= self.k:
             # The point of counting people: a block never holds fewer than k of them.
             assert len({e for _, e, _, _ in pool}) >= self.k
-            self.blocks.append(Block(mentor, frozenset(p for p, _, _, _ in pool), tuple(a for _, _, a, _ in pool),
-                                     tuple(c for _, _, _, c in pool if c)))
+            self.blocks.append(
+                Block(
+                    mentor,
+                    frozenset(p for p, _, _, _ in pool),
+                    tuple(a for _, _, a, _ in pool),
+                    tuple(c for _, _, _, c in pool if c),
+                )
+            )
             self.waiting[mentor] = []
 
     def touching(self, period: str, mentors) -> frozenset[int]:
@@ -140,8 +150,14 @@ def build_world(app) -> dict:
     with app.app_context():
         dept = Department.build()
         now = datetime(2024, 1, 2)
-        cara = Person(name="Cara Mentor", email="cara@test.example.org", division_id=dept.divisions["CARD"],
-                      rank="associate", position="clinician_teacher", created_at=now)
+        cara = Person(
+            name="Cara Mentor",
+            email="cara@test.example.org",
+            division_id=dept.divisions["CARD"],
+            rank="associate",
+            position="clinician_teacher",
+            created_at=now,
+        )
         db.session.add(cara)
         db.session.flush()
         mentor_ids = [dept.ids["mentor"], cara.id, dept.ids["other_mentor"]]
@@ -149,13 +165,25 @@ def build_world(app) -> dict:
         for m, (name, code) in enumerate(MENTORS):
             found = [dept.ids["mentee"]] if m == 0 else [dept.ids["other_mentee"]] if m == 2 else []
             while len(found) < MENTEES_EACH:
-                person = Person(name=f"Mentee {m}-{len(found)}", email=f"mentee{m}.{len(found)}@test.example.org",
-                                division_id=dept.divisions[code], rank="assistant", position="clinician_teacher",
-                                created_at=now)
+                person = Person(
+                    name=f"Mentee {m}-{len(found)}",
+                    email=f"mentee{m}.{len(found)}@test.example.org",
+                    division_id=dept.divisions[code],
+                    rank="assistant",
+                    position="clinician_teacher",
+                    created_at=now,
+                )
                 db.session.add(person)
                 db.session.flush()
-                db.session.add(Mentorship(mentor_id=mentor_ids[m], mentee_id=person.id, kind="formal",
-                                          started_on=date(2024, 1, 1), created_at=now))
+                db.session.add(
+                    Mentorship(
+                        mentor_id=mentor_ids[m],
+                        mentee_id=person.id,
+                        kind="formal",
+                        started_on=date(2024, 1, 1),
+                        created_at=now,
+                    )
+                )
                 found.append(person.id)
             mentees[m] = found
         db.session.flush()
@@ -163,8 +191,13 @@ def build_world(app) -> dict:
             service.request_feedback(period, datetime(int(period), 1, 15))
         requests = {(r.mentor_id, r.mentee_id, r.period): r.id for r in db.session.scalars(select(Request))}
         db.session.commit()
-        return {"dept": dept, "mentor_ids": mentor_ids, "mentees": mentees, "requests": requests,
-                "divisions": {code: dept.divisions[code] for code in ("CARD", "NEPH")}}
+        return {
+            "dept": dept,
+            "mentor_ids": mentor_ids,
+            "mentees": mentees,
+            "requests": requests,
+            "divisions": {code: dept.divisions[code] for code in ("CARD", "NEPH")},
+        }
 
 
 def submit(app, request_id: int, answers: dict, comment: str | None, when: datetime) -> bool:
@@ -172,8 +205,9 @@ def submit(app, request_id: int, answers: dict, comment: str | None, when: datet
     with app.app_context():
         request = db.session.get(Request, request_id)
         try:
-            service.submit(request, answers, {"strengths": comment} if comment else {},
-                           load_actor(request.mentee_id), when)
+            service.submit(
+                request, answers, {"strengths": comment} if comment else {}, load_actor(request.mentee_id), when
+            )
         except Conflict:
             db.session.rollback()
             return False
@@ -187,10 +221,15 @@ def snapshot_views(app, world, model: Model, withheld_before: dict) -> list[tupl
     division_of = {m: code for m, (_, code) in enumerate(MENTORS)}
     in_division = {code: {m for m, c in division_of.items() if c == code} for code in ("CARD", "NEPH")}
     with app.app_context():
-        releases = [tuple(row) for row in db.session.execute(
-            text("SELECT mentor_id, periods, response_count FROM feedback_releases ORDER BY id"))]
-        assert releases == [(world["mentor_ids"][b.mentor], ",".join(sorted(b.periods)), len(b.answers))
-                            for b in model.blocks]
+        releases = [
+            tuple(row)
+            for row in db.session.execute(
+                text("SELECT mentor_id, periods, response_count FROM feedback_releases ORDER BY id")
+            )
+        ]
+        assert releases == [
+            (world["mentor_ids"][b.mentor], ",".join(sorted(b.periods)), len(b.answers)) for b in model.blocks
+        ]
         for period in PERIODS:
             department = model.touching(period, range(len(MENTORS)))
             for m, mentor_id in enumerate(world["mentor_ids"]):
@@ -211,15 +250,19 @@ def snapshot_views(app, world, model: Model, withheld_before: dict) -> list[tupl
                 assert report["pooled_periods"] == sorted({p for i in own for p in model.blocks[i].periods})
                 assert report["trend"] == [
                     {"periods": sorted(b.periods), "responses": len(b.answers), "overall": model.summary({i}).overall}
-                    for i, b in enumerate(model.blocks) if b.mentor == m
+                    for i, b in enumerate(model.blocks)
+                    if b.mentor == m
                 ]
                 shown_comments = [t for group in report["comments"] for t in group["texts"]]
                 assert Counter(shown_comments) == Counter(c for i in own for c in model.blocks[i].comments)
                 division = model.touching(period, in_division[division_of[m]])
                 assert report["division"] == model.summary(division)
                 assert report["department"] == model.summary(department)
-                views += [(f"report {m} {period}", own), (f"report-division {m} {period}", division),
-                          (f"report-department {period}", department)]
+                views += [
+                    (f"report {m} {period}", own),
+                    (f"report-division {m} {period}", division),
+                    (f"report-department {period}", department),
+                ]
 
             totals = {}
             for code in ("CARD", "NEPH", None):
@@ -293,6 +336,7 @@ def test_every_view_is_a_union_of_whole_blocks_of_at_least_k(request, backend, k
 
 # 3. The endpoints ----------------------------------------------------------------------------
 
+
 def everything_visible(client, dept, tokens, period: str) -> dict[str, object]:
     """Every feedback endpoint and page a mentor, director or administrator can fetch."""
     mentor = dept.ids["mentor"]
@@ -336,14 +380,26 @@ def test_no_endpoint_or_page_changes_until_the_kth_answer(app, client, dept, hea
         period = service.current_period(today())
         mentees = [(dept.ids["mentee"], headers("mentee"))]
         for n in range(2):
-            person = Person(name=f"Api Mentee {n}", email=f"api.mentee{n}@test.example.org",
-                            division_id=dept.divisions["CARD"], rank="assistant", position="clinician_teacher",
-                            created_at=utcnow())
+            person = Person(
+                name=f"Api Mentee {n}",
+                email=f"api.mentee{n}@test.example.org",
+                division_id=dept.divisions["CARD"],
+                rank="assistant",
+                position="clinician_teacher",
+                created_at=utcnow(),
+            )
             db.session.add(person)
             db.session.flush()
             set_password(person, PASSWORD, utcnow())
-            db.session.add(Mentorship(mentor_id=dept.ids["mentor"], mentee_id=person.id, kind="formal",
-                                      started_on=date(2024, 1, 1), created_at=utcnow()))
+            db.session.add(
+                Mentorship(
+                    mentor_id=dept.ids["mentor"],
+                    mentee_id=person.id,
+                    kind="formal",
+                    started_on=date(2024, 1, 1),
+                    created_at=utcnow(),
+                )
+            )
             mentees.append((person.id, None))
         db.session.commit()
         service.request_feedback(period, utcnow())
@@ -362,9 +418,11 @@ def test_no_endpoint_or_page_changes_until_the_kth_answer(app, client, dept, hea
     before = everything_visible(client, dept, tokens, period)
     assert before["report as mentor"]["shown"] is False and before["report as mentor"]["summary"] is None
     for j, (person_id, mentee_headers) in enumerate(mentee_tokens[:2], start=1):
-        answered = client.post(f"/api/v1/feedback/requests/{request_ids[person_id]}/response",
-                               json={"answers": dict.fromkeys(ITEM_IDS, 6), "comments": {"strengths": f"Answer {j}"}},
-                               headers=mentee_headers)
+        answered = client.post(
+            f"/api/v1/feedback/requests/{request_ids[person_id]}/response",
+            json={"answers": dict.fromkeys(ITEM_IDS, 6), "comments": {"strengths": f"Answer {j}"}},
+            headers=mentee_headers,
+        )
         assert answered.status_code == 201, answered.get_json()
         now_visible = everything_visible(client, dept, tokens, period)
         for name in before:
@@ -374,8 +432,14 @@ def test_no_endpoint_or_page_changes_until_the_kth_answer(app, client, dept, hea
         assert "Answer" not in str(now_visible)
 
     person_id, mentee_headers = mentee_tokens[2]
-    assert client.post(f"/api/v1/feedback/requests/{request_ids[person_id]}/response",
-                       json={"answers": dict.fromkeys(ITEM_IDS, 6), "comments": {}}, headers=mentee_headers).status_code == 201
+    assert (
+        client.post(
+            f"/api/v1/feedback/requests/{request_ids[person_id]}/response",
+            json={"answers": dict.fromkeys(ITEM_IDS, 6), "comments": {}},
+            headers=mentee_headers,
+        ).status_code
+        == 201
+    )
     after = everything_visible(client, dept, tokens, period)
     assert after["report as mentor"]["shown"] is True
     assert after["report as mentor"]["summary"]["responses"] == 3

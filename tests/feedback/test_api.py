@@ -38,8 +38,10 @@ def good_answers(value: int | None = 5) -> dict:
 
 def stored(app) -> dict[str, int]:
     with app.app_context():
-        return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-                for model in (Request, Response, Answer, Comment, Receipt, Release)}
+        return {
+            model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Request, Response, Answer, Comment, Receipt, Release)
+        }
 
 
 def ask(app, period: str | None = None) -> None:
@@ -52,8 +54,9 @@ def ask(app, period: str | None = None) -> None:
 
 def request_id(app, mentee_id: int, period: str | None = None) -> int:
     with app.app_context():
-        return db.session.scalar(select(Request.id).where(Request.mentee_id == mentee_id,
-                                                          Request.period == (period or current())))
+        return db.session.scalar(
+            select(Request.id).where(Request.mentee_id == mentee_id, Request.period == (period or current()))
+        )
 
 
 def extra_mentees(app, dept, count: int, mentor: str = "mentor") -> list[dict]:
@@ -61,14 +64,27 @@ def extra_mentees(app, dept, count: int, mentor: str = "mentor") -> list[dict]:
     made = []
     with app.app_context():
         for n in range(count):
-            person = Person(name=f"Extra Mentee {n + 1}", email=f"extra{n + 1}@test.example.org",
-                            division_id=dept.divisions["CARD"], rank="assistant", position="clinician_teacher",
-                            appointed_on=date(2023, 7, 1), created_at=utcnow())
+            person = Person(
+                name=f"Extra Mentee {n + 1}",
+                email=f"extra{n + 1}@test.example.org",
+                division_id=dept.divisions["CARD"],
+                rank="assistant",
+                position="clinician_teacher",
+                appointed_on=date(2023, 7, 1),
+                created_at=utcnow(),
+            )
             db.session.add(person)
             db.session.flush()
             set_password(person, PASSWORD, utcnow())
-            db.session.add(Mentorship(mentor_id=dept.ids[mentor], mentee_id=person.id, kind="formal",
-                                      started_on=date(2024, 1, 1), created_at=utcnow()))
+            db.session.add(
+                Mentorship(
+                    mentor_id=dept.ids[mentor],
+                    mentee_id=person.id,
+                    kind="formal",
+                    started_on=date(2024, 1, 1),
+                    created_at=utcnow(),
+                )
+            )
             made.append((person.id, person.email))
         db.session.commit()
     return [{"id": person_id, "email": email} for person_id, email in made]
@@ -122,9 +138,14 @@ def test_a_mentee_lists_and_opens_their_requests(app, client, dept, headers):
     assert response.status_code == 200
     [row] = response.get_json()
     deadline = date(today().year, 12, 31) + timedelta(days=app.config["FEEDBACK_ANSWER_DAYS_AFTER_PERIOD"])
-    assert row == {"id": request_id(app, dept.ids["mentee"]), "period": current(),
-                   "mentor": {"id": dept.ids["mentor"], "name": "Mentor Person"},
-                   "answered": False, "open": True, "deadline": deadline.isoformat()}
+    assert row == {
+        "id": request_id(app, dept.ids["mentee"]),
+        "period": current(),
+        "mentor": {"id": dept.ids["mentor"], "name": "Mentor Person"},
+        "answered": False,
+        "open": True,
+        "deadline": deadline.isoformat(),
+    }
 
     detail = client.get(f"{URL}/requests/{row['id']}", headers=headers("mentee")).get_json()
     assert {key: detail[key] for key in row} == row
@@ -155,7 +176,9 @@ def test_a_mentee_answers_once_and_gets_nothing_back_but_a_receipt(app, client, 
     rid = request_id(app, dept.ids["mentee"])
     before = stored(app)
     answers = {**good_answers(4), "accessible": 6, "challenges": None}  # null: not applicable, allowed here
-    response = respond(client, rid, headers("mentee"), answers, {"strengths": "Always makes time.", "suggestions": "  "})
+    response = respond(
+        client, rid, headers("mentee"), answers, {"strengths": "Always makes time.", "suggestions": "  "}
+    )
 
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -196,11 +219,26 @@ def test_a_mentee_answers_once_and_gets_nothing_back_but_a_receipt(app, client, 
         ([5] * 12, None, "answers"),
         ("all fives", None, "answers"),
     ],
-    ids=["missing item", "above the scale", "zero", "negative", "bool", "text", "fraction", "unknown item",
-         "comment too long", "unknown prompt", "comment not text", "nothing answered", "a list", "a string"],
+    ids=[
+        "missing item",
+        "above the scale",
+        "zero",
+        "negative",
+        "bool",
+        "text",
+        "fraction",
+        "unknown item",
+        "comment too long",
+        "unknown prompt",
+        "comment not text",
+        "nothing answered",
+        "a list",
+        "a string",
+    ],
 )
-def test_a_bad_answer_is_refused_naming_the_field_and_nothing_is_stored(app, client, dept, headers,
-                                                                         answers, comments, field):
+def test_a_bad_answer_is_refused_naming_the_field_and_nothing_is_stored(
+    app, client, dept, headers, answers, comments, field
+):
     ask(app)
     rid = request_id(app, dept.ids["mentee"])
     before = stored(app)
@@ -216,15 +254,17 @@ def test_answers_must_be_sent(app, client, dept, headers):
     ask(app)
     rid = request_id(app, dept.ids["mentee"])
     before = stored(app)
-    assert_error(client.post(f"{URL}/requests/{rid}/response", json={"comments": {}}, headers=headers("mentee")),
-                 422, "answers")
+    assert_error(
+        client.post(f"{URL}/requests/{rid}/response", json={"comments": {}}, headers=headers("mentee")), 422, "answers"
+    )
     assert stored(app) == before
 
 
 def test_a_comment_at_the_limit_is_kept(app, client, dept, headers):
     ask(app)
-    response = respond(client, request_id(app, dept.ids["mentee"]), headers("mentee"),
-                       comments={"strengths": "x" * 1000})
+    response = respond(
+        client, request_id(app, dept.ids["mentee"]), headers("mentee"), comments={"strengths": "x" * 1000}
+    )
     assert response.status_code == 201, response.get_json()
 
 
@@ -239,8 +279,9 @@ def test_not_applicable_is_refused_where_the_instrument_has_none(app, client, de
     rid = request_id(app, dept.ids["mentee"])
     before = stored(app)
 
-    body = assert_error(respond(client, rid, headers("mentee"), {**good_answers(), "accessible": None}),
-                        422, "answers.accessible")
+    body = assert_error(
+        respond(client, rid, headers("mentee"), {**good_answers(), "accessible": None}), 422, "answers.accessible"
+    )
     assert "no not-applicable" in body["errors"]["answers.accessible"][0]
     assert stored(app) == before
     assert respond(client, rid, headers("mentee")).status_code == 201
@@ -331,8 +372,12 @@ def test_the_report_is_withheld_until_k_responses_then_shown(app, client, dept, 
 
     seen = []
     for (mentee_id, mentee_headers), value, text in zip(mentees[:2], values[:2], said[:2], strict=True):
-        assert respond(client, request_id(app, mentee_id), mentee_headers, good_answers(value),
-                       {"strengths": text}).status_code == 201
+        assert (
+            respond(
+                client, request_id(app, mentee_id), mentee_headers, good_answers(value), {"strengths": text}
+            ).status_code
+            == 201
+        )
         seen.append(report())
     # No count, not even "someone answered": after no answer, one and two, the report is
     # the same, word for word, and so is what a director or an admin sees.
@@ -341,8 +386,16 @@ def test_the_report_is_withheld_until_k_responses_then_shown(app, client, dept, 
         assert report(role, mentor_id=dept.ids["mentor"]) == asked
 
     mentee_id, mentee_headers = mentees[2]
-    assert respond(client, request_id(app, mentee_id), mentee_headers, good_answers(values[2]),
-                   {"strengths": said[2], "suggestions": "More structure."}).status_code == 201
+    assert (
+        respond(
+            client,
+            request_id(app, mentee_id),
+            mentee_headers,
+            good_answers(values[2]),
+            {"strengths": said[2], "suggestions": "More structure."},
+        ).status_code
+        == 201
+    )
     shown = report()
     assert (shown["shown"], shown["waiting"], shown["withheld"]) == (True, False, None)
     assert shown["pooled_periods"] == [current()]
@@ -351,14 +404,22 @@ def test_the_report_is_withheld_until_k_responses_then_shown(app, client, dept, 
     summary = shown["summary"]
     assert (summary["responses"], summary["overall"]) == (3, 5.0)
     first = summary["items"][0]
-    assert first == {"item_id": "accessible", "text": EFFECTIVENESS.items[0].text, "answered": 3,
-                     "not_applicable": 0, "mean": 5.0, "distribution": [0, 0, 0, 1, 1, 1]}
+    assert first == {
+        "item_id": "accessible",
+        "text": EFFECTIVENESS.items[0].text,
+        "answered": 3,
+        "not_applicable": 0,
+        "mean": 5.0,
+        "distribution": [0, 0, 0, 1, 1, 1],
+    }
     assert shown["department"]["responses"] == shown["division"]["responses"] == 3
     assert shown["division"]["items"][0] == {"item_id": "accessible", "mean": 5.0}
     assert shown["trend"] == [{"periods": [current()], "responses": 3, "overall": 5.0}]
     comments = {group["prompt"]: sorted(group["texts"]) for group in shown["comments"]}
-    assert comments == {EFFECTIVENESS.prompts[0].prompt: sorted(said),
-                        EFFECTIVENESS.prompts[1].prompt: ["More structure."]}
+    assert comments == {
+        EFFECTIVENESS.prompts[0].prompt: sorted(said),
+        EFFECTIVENESS.prompts[1].prompt: ["More structure."],
+    }
 
     # Directors and admins: the same aggregates, never a comment.
     for role in ("director", "admin"):
@@ -384,17 +445,27 @@ def test_division_and_department_views_show_released_blocks_only(app, client, de
     for mentee_id, mentee_headers in mentees[:2]:
         respond(client, request_id(app, mentee_id), mentee_headers, comments={"strengths": "secret words"})
     waiting = view(f"{URL}/divisions/{card}", "director")
-    assert waiting == {"division": {"id": card, "name": "Cardiology", "code": "CARD"}, "period": current(), "k": 3,
-                       "instrument": None, "summary": None, "mentors": []}
+    assert waiting == {
+        "division": {"id": card, "name": "Cardiology", "code": "CARD"},
+        "period": current(),
+        "k": 3,
+        "instrument": None,
+        "summary": None,
+        "mentors": [],
+    }
     assert view(f"{URL}/department", "admin")["summary"] is None
 
     respond(client, request_id(app, mentees[2][0]), mentees[2][1])
-    for url, role in ((f"{URL}/divisions/{card}", "director"), (f"{URL}/divisions/{card}", "admin"),
-                      (f"{URL}/department", "admin")):
+    for url, role in (
+        (f"{URL}/divisions/{card}", "director"),
+        (f"{URL}/divisions/{card}", "admin"),
+        (f"{URL}/department", "admin"),
+    ):
         body = view(url, role)
         assert body["summary"]["responses"] == 3
-        assert body["mentors"] == [{"mentor": {"id": dept.ids["mentor"], "name": "Mentor Person"},
-                                    "responses": 3, "overall": 5.0}]
+        assert body["mentors"] == [
+            {"mentor": {"id": dept.ids["mentor"], "name": "Mentor Person"}, "responses": 3, "overall": 5.0}
+        ]
         assert "secret words" not in json.dumps(body)
     assert view(f"{URL}/department", "admin")["division"] is None
     nephrology = view(f"{URL}/divisions/{dept.divisions['NEPH']}", "other_director")
@@ -434,19 +505,23 @@ ENDPOINTS = {
 # The request is the mentee's; the mentor and division are CARD's.
 #                          mentee mentor director other_director admin outsider no-token
 MATRIX = {
-    "instruments":          (200, 200, 200, 200, 200, 200, 401),
-    "instrument":           (200, 200, 200, 200, 200, 200, 401),
-    "own requests":         (200, 200, 200, 200, 200, 200, 401),
-    "request":              (200, 404, 404, 404, 404, 404, 401),
-    "answer":               (201, 404, 404, 404, 404, 404, 401),
-    "ask for a period":     (403, 403, 403, 403, 200, 403, 401),
-    "remind for a period":  (403, 403, 403, 403, 200, 403, 401),
-    "own report":           (200, 200, 200, 200, 200, 200, 401),
-    "the mentor's report":  (404, 200, 200, 404, 200, 404, 401),
-    "division view":        (403, 403, 200, 403, 200, 403, 401),
-    "department view":      (403, 403, 403, 403, 200, 403, 401),
+    "instruments": (200, 200, 200, 200, 200, 200, 401),
+    "instrument": (200, 200, 200, 200, 200, 200, 401),
+    "own requests": (200, 200, 200, 200, 200, 200, 401),
+    "request": (200, 404, 404, 404, 404, 404, 401),
+    "answer": (201, 404, 404, 404, 404, 404, 401),
+    "ask for a period": (403, 403, 403, 403, 200, 403, 401),
+    "remind for a period": (403, 403, 403, 403, 200, 403, 401),
+    "own report": (200, 200, 200, 200, 200, 200, 401),
+    "the mentor's report": (404, 200, 200, 404, 200, 404, 401),
+    "division view": (403, 403, 200, 403, 200, 403, 401),
+    "department view": (403, 403, 403, 403, 200, 403, 401),
 }
-CASES = [(endpoint, role, status) for endpoint, statuses in MATRIX.items() for role, status in zip(ROLES, statuses, strict=True)]
+CASES = [
+    (endpoint, role, status)
+    for endpoint, statuses in MATRIX.items()
+    for role, status in zip(ROLES, statuses, strict=True)
+]
 
 
 @pytest.mark.parametrize(("endpoint", "role", "status"), CASES, ids=[f"{e}-{r}" for e, r, _ in CASES])

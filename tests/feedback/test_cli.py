@@ -31,7 +31,10 @@ def test_request_creates_and_mails_the_current_periods_requests(runner, app, dep
     assert "Sending requests" in result.stderr  # the progress bar
     assert len(list(outbox.glob("*.eml"))) == 2
     rows = requests(app)
-    assert {(r.period, r.mentee_id) for r in rows} == {(current(), dept.ids["mentee"]), (current(), dept.ids["other_mentee"])}
+    assert {(r.period, r.mentee_id) for r in rows} == {
+        (current(), dept.ids["mentee"]),
+        (current(), dept.ids["other_mentee"]),
+    }
     assert all(r.sent_at is not None for r in rows)
 
     again = runner.invoke(args=["feedback", "request", "--period", current()])
@@ -79,8 +82,10 @@ def test_request_goes_through_smtp_when_configured(runner, app, dept, monkeypatc
 
 def test_a_wrong_period_is_refused_and_nothing_is_stored(runner, app, dept, instance_path):
     year = today().year
-    for period, rule in ((f"{year}-{(year + 1) % 100:02d}", "must be a calendar period like 2025"),
-                         (str(year + 1), "must have started")):
+    for period, rule in (
+        (f"{year}-{(year + 1) % 100:02d}", "must be a calendar period like 2025"),
+        (str(year + 1), "must have started"),
+    ):
         result = runner.invoke(args=["feedback", "request", "--period", period])
         assert result.exit_code == 1
         assert f"period {rule}" in result.stderr

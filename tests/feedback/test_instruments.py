@@ -33,6 +33,7 @@ def without_not_applicable(instrument):
 
 # The shipped instruments ----------------------------------------------------------------
 
+
 def test_both_shipped_instruments_load_from_the_package():
     assert set(SHIPPED) == {("mentor-effectiveness", 1), ("mentoring-competency", 1)}
     assert instruments.latest(SHIPPED, instruments.DEFAULT_KEY) is EFFECTIVENESS
@@ -46,8 +47,18 @@ def test_the_effectiveness_scale_has_twelve_items_on_a_six_point_agree_scale_wit
     assert EFFECTIVENESS.not_applicable
     # The behaviours DOMAIN.md lists (Berk et al. 2005), one item each.
     assert {item.id for item in EFFECTIVENESS.items} == {
-        "accessible", "integrity", "expertise", "approachable", "supportive", "critique", "motivates",
-        "professional_guidance", "answers", "acknowledges", "resources", "challenges",
+        "accessible",
+        "integrity",
+        "expertise",
+        "approachable",
+        "supportive",
+        "critique",
+        "motivates",
+        "professional_guidance",
+        "answers",
+        "acknowledges",
+        "resources",
+        "challenges",
     }
     assert all(item.text.strip() for item in EFFECTIVENESS.items)
     assert [p.max_length for p in EFFECTIVENESS.prompts] == [1000, 1000]
@@ -67,6 +78,7 @@ def test_labels_name_each_point_low_to_high(instrument):
 
 
 # Answer validation, per instrument --------------------------------------------------------
+
 
 def case(instrument, name, change_answers=None, comments=None, expected=None):
     """(instrument, answers, comments, {field: rule fragment}) for one rule."""
@@ -88,32 +100,67 @@ def cases_for(instrument):
         case(instrument, "lowest-point-ok"),
         case(instrument, "highest-point-ok", setting(instrument.scale_max)),
         case(instrument, "every-item-not-applicable-ok", lambda a: a.update(every_item(instrument, None))),
-        case(instrument, "missing-item", lambda a: a.pop(first),
-             expected={f"answers.{first}": "is required (choose a point on the scale or not applicable)"}),
+        case(
+            instrument,
+            "missing-item",
+            lambda a: a.pop(first),
+            expected={f"answers.{first}": "is required (choose a point on the scale or not applicable)"},
+        ),
         case(instrument, "below-range", setting(instrument.scale_min - 1), expected={f"answers.{first}": scale}),
         case(instrument, "above-range", setting(instrument.scale_max + 1), expected={f"answers.{first}": scale}),
         case(instrument, "bool-is-not-a-point", setting(True), expected={f"answers.{first}": scale}),
-        case(instrument, "float-is-not-a-point", setting(float(instrument.scale_min)), expected={f"answers.{first}": scale}),
-        case(instrument, "string-is-not-a-point", setting(str(instrument.scale_min)), expected={f"answers.{first}": scale}),
-        case(instrument, "unknown-item", lambda a: a.__setitem__("telepathy", 3),
-             expected={"answers.telepathy": "is not an item of this instrument"}),
-        case(instrument, "unknown-prompt", comments={"gossip": "hello"},
-             expected={"comments.gossip": "is not a comment prompt of this instrument"}),
+        case(
+            instrument,
+            "float-is-not-a-point",
+            setting(float(instrument.scale_min)),
+            expected={f"answers.{first}": scale},
+        ),
+        case(
+            instrument,
+            "string-is-not-a-point",
+            setting(str(instrument.scale_min)),
+            expected={f"answers.{first}": scale},
+        ),
+        case(
+            instrument,
+            "unknown-item",
+            lambda a: a.__setitem__("telepathy", 3),
+            expected={"answers.telepathy": "is not an item of this instrument"},
+        ),
+        case(
+            instrument,
+            "unknown-prompt",
+            comments={"gossip": "hello"},
+            expected={"comments.gossip": "is not a comment prompt of this instrument"},
+        ),
         case(instrument, "comment-at-limit-ok", comments={prompt.id: "x" * prompt.max_length}),
-        case(instrument, "comment-too-long", comments={prompt.id: "x" * (prompt.max_length + 1)},
-             expected={f"comments.{prompt.id}": f"must be at most {prompt.max_length} characters"}),
-        case(instrument, "comment-not-text", comments={prompt.id: 42}, expected={f"comments.{prompt.id}": "must be text"}),
+        case(
+            instrument,
+            "comment-too-long",
+            comments={prompt.id: "x" * (prompt.max_length + 1)},
+            expected={f"comments.{prompt.id}": f"must be at most {prompt.max_length} characters"},
+        ),
+        case(
+            instrument, "comment-not-text", comments={prompt.id: 42}, expected={f"comments.{prompt.id}": "must be text"}
+        ),
         case(instrument, "blank-comment-ok", comments={prompt.id: ""}),
-        case(instrument, "several-problems-named-together",
-             lambda a: (a.pop(first), a.__setitem__(instrument.items[1].id, 0)),
-             comments={prompt.id: "x" * (prompt.max_length + 1)},
-             expected={f"answers.{first}": "is required", f"answers.{instrument.items[1].id}": scale,
-                       f"comments.{prompt.id}": "must be at most"}),
+        case(
+            instrument,
+            "several-problems-named-together",
+            lambda a: (a.pop(first), a.__setitem__(instrument.items[1].id, 0)),
+            comments={prompt.id: "x" * (prompt.max_length + 1)},
+            expected={
+                f"answers.{first}": "is required",
+                f"answers.{instrument.items[1].id}": scale,
+                f"comments.{prompt.id}": "must be at most",
+            },
+        ),
     ]
 
 
-@pytest.mark.parametrize(("instrument", "answers", "comments", "expected"),
-                         cases_for(EFFECTIVENESS) + cases_for(COMPETENCY))
+@pytest.mark.parametrize(
+    ("instrument", "answers", "comments", "expected"), cases_for(EFFECTIVENESS) + cases_for(COMPETENCY)
+)
 def test_answer_validation(instrument, answers, comments, expected):
     problems = answer_problems(instrument, answers, comments)
     assert set(problems) == set(expected)
@@ -140,6 +187,7 @@ def test_not_applicable_is_refused_where_the_instrument_has_no_such_answer(instr
 
 # Parsing a definition ------------------------------------------------------------------------
 
+
 def broken(**changes) -> str:
     data = definition(COMPETENCY)
     for key, value in changes.items():
@@ -150,16 +198,23 @@ def broken(**changes) -> str:
     return json.dumps(data)
 
 
-@pytest.mark.parametrize(("text", "rule"), [
-    pytest.param("{not json", "not a valid instrument", id="not-json"),
-    pytest.param(broken(items=None), "not a valid instrument", id="no-items-key"),
-    pytest.param(broken(key="bad key!"), "key must be letters, digits and - only", id="bad-key"),
-    pytest.param(broken(version=0), "version must be ≥ 1", id="version-zero"),
-    pytest.param(broken(scale={"min": 1, "max": 1, "labels": ["only"]}), "the scale needs 2–11 points", id="one-point"),
-    pytest.param(broken(scale={"min": 1, "max": 3, "labels": ["a", "b"]}), "one label each", id="labels-short"),
-    pytest.param(broken(items=[]), "items are required", id="no-items"),
-    pytest.param(broken(items=[{"id": "a", "text": "A"}, {"id": "a", "text": "B"}]), "must be unique", id="duplicate-item"),
-])
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        pytest.param("{not json", "not a valid instrument", id="not-json"),
+        pytest.param(broken(items=None), "not a valid instrument", id="no-items-key"),
+        pytest.param(broken(key="bad key!"), "key must be letters, digits and - only", id="bad-key"),
+        pytest.param(broken(version=0), "version must be ≥ 1", id="version-zero"),
+        pytest.param(
+            broken(scale={"min": 1, "max": 1, "labels": ["only"]}), "the scale needs 2–11 points", id="one-point"
+        ),
+        pytest.param(broken(scale={"min": 1, "max": 3, "labels": ["a", "b"]}), "one label each", id="labels-short"),
+        pytest.param(broken(items=[]), "items are required", id="no-items"),
+        pytest.param(
+            broken(items=[{"id": "a", "text": "A"}, {"id": "a", "text": "B"}]), "must be unique", id="duplicate-item"
+        ),
+    ],
+)
 def test_a_broken_definition_is_refused_with_its_rule(text, rule):
     with pytest.raises(InstrumentError, match="^broken.json: .*" + rule.replace("(", r"\(")):
         parse(text, "broken.json")
@@ -173,6 +228,7 @@ def test_the_content_hash_ignores_layout_but_not_content():
 
 
 # The instance folder -------------------------------------------------------------------------
+
 
 def write(folder, name: str, data: dict) -> None:
     folder.mkdir(exist_ok=True)
@@ -200,8 +256,9 @@ def test_a_different_definition_under_a_shipped_key_and_version_is_refused(tmp_p
     data = definition(EFFECTIVENESS)
     data["items"][0]["text"] = "My mentor was around."
     write(tmp_path / "instruments", "sneaky.json", data)
-    with pytest.raises(InstrumentError, match="mentor-effectiveness@1 is already defined differently; "
-                                              "give your version a new number"):
+    with pytest.raises(
+        InstrumentError, match="mentor-effectiveness@1 is already defined differently; give your version a new number"
+    ):
         load_all(tmp_path)
 
 
@@ -216,6 +273,7 @@ def test_the_app_uses_the_newest_version_from_its_instance_folder(app, instance_
 
 # Publishing: a version with responses never changes --------------------------------------------
 
+
 def reworded(instrument, text: str = "My mentor was around when it mattered."):
     data = definition(instrument)
     data["items"][0]["text"] = text
@@ -224,7 +282,9 @@ def reworded(instrument, text: str = "My mentor was around when it mattered."):
 
 def test_a_version_with_responses_cannot_change(app, feedback_kit):
     feedback_kit.ask("2026")
-    feedback_kit.answer(feedback_kit.request_id(feedback_kit.dept.ids["mentor"], feedback_kit.dept.ids["mentee"], "2026"))
+    feedback_kit.answer(
+        feedback_kit.request_id(feedback_kit.dept.ids["mentor"], feedback_kit.dept.ids["mentee"], "2026")
+    )
     with app.app_context():
         with pytest.raises(InstrumentError) as refused:
             service.publish(reworded(EFFECTIVENESS))
@@ -240,8 +300,11 @@ def test_a_version_with_responses_cannot_change(app, feedback_kit):
         service.publish(EFFECTIVENESS)
         service.publish(replace(reworded(EFFECTIVENESS), version=2))
         db.session.commit()
-        assert db.session.scalars(select(StoredInstrument.version).where(
-            StoredInstrument.key == "mentor-effectiveness").order_by(StoredInstrument.version)).all() == [1, 2]
+        assert db.session.scalars(
+            select(StoredInstrument.version)
+            .where(StoredInstrument.key == "mentor-effectiveness")
+            .order_by(StoredInstrument.version)
+        ).all() == [1, 2]
 
 
 def test_a_version_without_responses_may_be_corrected(app):

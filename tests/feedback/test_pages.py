@@ -32,8 +32,10 @@ def period() -> str:
 def stored(app) -> tuple[int, ...]:
     """Responses, answers, comments, receipts, releases: what answering changes."""
     with app.app_context():
-        return tuple(db.session.scalar(select(func.count()).select_from(table))
-                     for table in (Response, Answer, Comment, Receipt, Release))
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(table))
+            for table in (Response, Answer, Comment, Receipt, Release)
+        )
 
 
 def strip_tokens(body: str) -> str:
@@ -41,9 +43,23 @@ def strip_tokens(body: str) -> str:
 
 
 def full_answer(value: str = "5", **overrides) -> dict:
-    form = {f"item-{item}": value for item in (
-        "accessible", "integrity", "expertise", "approachable", "supportive", "critique", "motivates",
-        "professional_guidance", "answers", "acknowledges", "resources", "challenges")}
+    form = {
+        f"item-{item}": value
+        for item in (
+            "accessible",
+            "integrity",
+            "expertise",
+            "approachable",
+            "supportive",
+            "critique",
+            "motivates",
+            "professional_guidance",
+            "answers",
+            "acknowledges",
+            "resources",
+            "challenges",
+        )
+    }
     return {**form, "comment-strengths": "", "comment-suggestions": "", **overrides}
 
 
@@ -77,9 +93,17 @@ def reflection_id(app, dept, released):
     with app.app_context():
         release = db.session.scalar(select(Release).where(Release.mentor_id == dept.ids["mentor"]))
         reflection = reflections.record(
-            {"source": "report", "release_id": release.id, "occurred_on": utcnow().date(), "minutes": 40,
-             "area": "Setting goals", "question": "Do I help mentees set goals?", "next_steps": "Agree goals each visit"},
-            load_actor(dept.ids["mentor"]), utcnow(),
+            {
+                "source": "report",
+                "release_id": release.id,
+                "occurred_on": utcnow().date(),
+                "minutes": 40,
+                "area": "Setting goals",
+                "question": "Do I help mentees set goals?",
+                "next_steps": "Agree goals each visit",
+            },
+            load_actor(dept.ids["mentor"]),
+            utcnow(),
         )
         db.session.commit()
         return reflection.id
@@ -107,15 +131,15 @@ ROLES = ("admin", "director", "mentor", "mentee", "other_mentor", "outsider", "o
 # The mentor, the mentee and the director are in CARD; other_director directs NEPH.
 MATRIX = [
     # page                  admin director mentor mentee other_mentor outsider other_director
-    ("my requests",          403,  403,     403,   200,   403,         403,     403),
-    ("answer form",          404,  404,     404,   200,   404,         404,     404),
-    ("own report",           403,  403,     200,   403,   200,         403,     403),
-    ("a mentor's report",    200,  200,     200,   404,   404,         404,     404),
-    ("division feedback",    200,  200,     403,   403,   403,         403,     200),
-    ("reflections",          403,  403,     200,   403,   200,         403,     403),
-    ("new reflection",       403,  403,     200,   403,   200,         403,     403),
-    ("reflect on a report",  403,  403,     200,   403,   404,         403,     403),
-    ("a reflection",         404,  404,     200,   404,   404,         404,     404),
+    ("my requests", 403, 403, 403, 200, 403, 403, 403),
+    ("answer form", 404, 404, 404, 200, 404, 404, 404),
+    ("own report", 403, 403, 200, 403, 200, 403, 403),
+    ("a mentor's report", 200, 200, 200, 404, 404, 404, 404),
+    ("division feedback", 200, 200, 403, 403, 403, 403, 200),
+    ("reflections", 403, 403, 200, 403, 200, 403, 403),
+    ("new reflection", 403, 403, 200, 403, 200, 403, 403),
+    ("reflect on a report", 403, 403, 200, 403, 404, 403, 403),
+    ("a reflection", 404, 404, 200, 404, 404, 404, 404),
 ]
 CASES = [(page, role, status) for page, *statuses in MATRIX for role, status in zip(ROLES, statuses)]
 HEADINGS = {403: "Not allowed", 404: "Not found"}
@@ -153,13 +177,54 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, dept, ids, page):
 @pytest.mark.parametrize(
     ("role", "nav"),
     [
-        ("mentor", {"My mentoring", "Feedback report", "Reflections", "Awards", "My credits", "My milestones",
-                    "My dossier", "My profile"}),
+        (
+            "mentor",
+            {
+                "My mentoring",
+                "Feedback report",
+                "Reflections",
+                "Awards",
+                "My credits",
+                "My milestones",
+                "My dossier",
+                "My profile",
+            },
+        ),
         ("mentee", {"My mentors", "Feedback", "Awards", "My credits", "My milestones", "My dossier", "My profile"}),
-        ("director", {"Roster", "Mentorships", "Import", "Feedback", "Milestones", "Cases", "Awards", "My credits",
-                      "My milestones", "My dossier", "My profile"}),
-        ("admin", {"Roster", "Mentorships", "Import", "Feedback", "Milestones", "Ledger", "Statements", "Cases",
-                   "Awards", "My credits", "My milestones", "My dossier", "My profile"}),
+        (
+            "director",
+            {
+                "Roster",
+                "Mentorships",
+                "Import",
+                "Feedback",
+                "Milestones",
+                "Cases",
+                "Awards",
+                "My credits",
+                "My milestones",
+                "My dossier",
+                "My profile",
+            },
+        ),
+        (
+            "admin",
+            {
+                "Roster",
+                "Mentorships",
+                "Import",
+                "Feedback",
+                "Milestones",
+                "Ledger",
+                "Statements",
+                "Cases",
+                "Awards",
+                "My credits",
+                "My milestones",
+                "My dossier",
+                "My profile",
+            },
+        ),
     ],
 )
 def test_navigation_offers_the_feedback_pages_of_each_role(client, dept, login, role, nav):
@@ -170,6 +235,7 @@ def test_navigation_offers_the_feedback_pages_of_each_role(client, dept, login, 
 
 
 # The mentee's list and form ---------------------------------------------------------------
+
 
 def test_the_mentees_list_links_open_requests_and_thanks_for_answered_ones(client, dept, login, feedback_kit, asked):
     body = login(client, "mentee").get("/feedback").get_data(as_text=True)
@@ -216,8 +282,10 @@ def test_a_missing_answer_re_renders_with_the_answers_kept_and_stores_nothing(ap
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Your feedback was not sent" in body
-    assert ('<a href="#item-expertise">3. My mentor brought knowledge and experience relevant to my work.</a>: '
-            "is required: choose a point on the scale or Not applicable") in body
+    assert (
+        '<a href="#item-expertise">3. My mentor brought knowledge and experience relevant to my work.</a>: '
+        "is required: choose a point on the scale or Not applicable"
+    ) in body
     assert body.count('aria-describedby="item-expertise-error"') == 1
     assert 'checked id="item-accessible-3" name="item-accessible" required type="radio" value="4"' in body
     assert 'checked id="item-critique-6" name="item-critique" required type="radio" value="na"' in body
@@ -225,11 +293,15 @@ def test_a_missing_answer_re_renders_with_the_answers_kept_and_stores_nothing(ap
     assert stored(app) == before
 
 
-@pytest.mark.parametrize(("field", "value", "rule"), ids=["above the scale", "below the scale", "long comment"], argvalues=[
-    ("item-supportive", "7", "must be a point from 1 to 6 or Not applicable"),
-    ("item-supportive", "0", "must be a point from 1 to 6 or Not applicable"),
-    ("comment-suggestions", "x" * 1001, "must be at most 1000 characters"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "rule"),
+    ids=["above the scale", "below the scale", "long comment"],
+    argvalues=[
+        ("item-supportive", "7", "must be a point from 1 to 6 or Not applicable"),
+        ("item-supportive", "0", "must be a point from 1 to 6 or Not applicable"),
+        ("comment-suggestions", "x" * 1001, "must be at most 1000 characters"),
+    ],
+)
 def test_a_bad_value_is_refused_naming_the_item_and_the_rule(app, client, dept, login, asked, field, value, rule):
     login(client, "mentee")
     before = stored(app)
@@ -265,13 +337,15 @@ def test_answering_confirms_and_a_second_attempt_is_refused_with_409(app, client
 
 # The mentor's report ------------------------------------------------------------------------
 
+
 def test_the_report_is_withheld_the_same_way_after_one_and_two_answers_and_shown_after_three(
-        client, dept, login, feedback_kit, asked):
+    client, dept, login, feedback_kit, asked
+):
     login(client, "mentor")
     pages = []
     for answered in range(3):
         if answered:
-            answer_extra(feedback_kit, {"extra": asked["extra"][answered - 1:]}, 1)
+            answer_extra(feedback_kit, {"extra": asked["extra"][answered - 1 :]}, 1)
         response = client.get("/feedback/report")
         assert response.status_code == 200
         pages.append(strip_tokens(response.get_data(as_text=True)))
@@ -323,11 +397,12 @@ def test_the_period_selector_lists_recent_periods(client, dept, login):
 
 # The division's view ------------------------------------------------------------------------
 
+
 def test_the_division_view_lists_only_mentors_with_released_feedback(client, dept, login, feedback_kit, released):
     feedback_kit.answer(released["other"], 2, comments={"strengths": "Hidden from everyone"}, now=utcnow())
     login(client, "admin")
     body = client.get("/admin/feedback").get_data(as_text=True)
-    assert "<h2 id=\"pooled\">The whole department, " + period() in body
+    assert '<h2 id="pooled">The whole department, ' + period() in body
     assert "<td>Mentor Person</td>" in body
     assert "Other Mentor Person" not in body  # one answer: below k, not listed, not counted
     assert "from 3 responses pooled" in body
@@ -342,7 +417,7 @@ def test_the_division_view_lists_only_mentors_with_released_feedback(client, dep
 def test_a_director_sees_their_division_and_is_refused_another(client, dept, login, released):
     login(client, "director")
     body = client.get("/admin/feedback").get_data(as_text=True)
-    assert "<h2 id=\"pooled\">Cardiology, " + period() in body
+    assert '<h2 id="pooled">Cardiology, ' + period() in body
     assert "Whole department" not in body and "Ask mentees for feedback" not in body
     assert client.get(f"/admin/feedback?division={dept.divisions['NEPH']}").status_code == 403
     assert client.get("/admin/feedback?division=").status_code == 403
@@ -373,9 +448,14 @@ def test_only_admins_may_ask_and_remind(app, client, dept, login, role):
 
 # Reflections ----------------------------------------------------------------------------------
 
-STEPS = {"area": "Goal setting", "question": "Do my mentees leave with clear goals?",
-         "standards": "Goals are specific and dated", "comparison": "Two mentees found goals vague",
-         "discussion": "Talked with a senior colleague", "next_steps": "Write goals down together"}
+STEPS = {
+    "area": "Goal setting",
+    "question": "Do my mentees leave with clear goals?",
+    "standards": "Goals are specific and dated",
+    "comparison": "Two mentees found goals vague",
+    "discussion": "Talked with a senior colleague",
+    "next_steps": "Write goals down together",
+}
 
 
 def test_a_reflection_from_the_report_is_stored_with_its_ledger_entry(app, client, dept, login, released, ledger_rows):
@@ -384,21 +464,40 @@ def test_a_reflection_from_the_report_is_stored_with_its_ledger_entry(app, clien
     form = client.get(f"/reflections/new?release_id={release}&period={period()}").get_data(as_text=True)
     assert f'name="release_id" type="hidden" value="{release}"' in form
     assert 'checked id="source-0" name="source" required type="radio" value="report"' in form
-    for label in ("1. Area to improve", "2. Performance question", "3. Standards (optional)",
-                  "4. How the feedback compares (optional)", "5. Discussion with a trusted peer or mentor (optional)",
-                  "6. Next steps", "Minutes spent reviewing and reflecting"):
+    for label in (
+        "1. Area to improve",
+        "2. Performance question",
+        "3. Standards (optional)",
+        "4. How the feedback compares (optional)",
+        "5. Discussion with a trusted peer or mentor (optional)",
+        "6. Next steps",
+        "Minutes spent reviewing and reflecting",
+    ):
         assert f">{label}</label>" in form
     before = ledger_rows()
 
-    response = client.post("/reflections/new", data={"source": "report", "release_id": str(release), "period": period(),
-                                                     "occurred_on": utcnow().date().isoformat(), "minutes": "45", **STEPS})
+    response = client.post(
+        "/reflections/new",
+        data={
+            "source": "report",
+            "release_id": str(release),
+            "period": period(),
+            "occurred_on": utcnow().date().isoformat(),
+            "minutes": "45",
+            **STEPS,
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/reflections"
     assert ledger_rows() == before + 1
     with app.app_context():
         reflection = db.session.scalar(select(Reflection))
         entry = db.session.get(LedgerEntry, reflection.ledger_entry_id)
         assert (reflection.release_id, reflection.period, entry.kind, entry.minutes) == (
-            release, period(), "feedback_reflection", 45)
+            release,
+            period(),
+            "feedback_reflection",
+            45,
+        )
         seq = entry.seq
     mine = client.get("/reflections").get_data(as_text=True)
     assert f"Mentee feedback report, {period()}" in mine
@@ -427,17 +526,27 @@ def test_a_reflection_on_other_feedback_needs_its_name(app, client, dept, login,
     assert "360 review, spring" in client.get("/reflections").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("field", "value", "rule"), ids=["no minutes", "minutes not a number", "not a date", "too long"], argvalues=[
-    ("minutes", "0", "Minutes spent reviewing and reflecting: must be between 1 and 1440"),
-    ("minutes", "lots", "Minutes spent reviewing and reflecting: must be a whole number"),
-    ("occurred_on", "yesterday", "Date you reviewed and reflected: must be a date written as YYYY-MM-DD"),
-    ("next_steps", "x" * 4001, "6. Next steps: must be at most 4000 characters"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "rule"),
+    ids=["no minutes", "minutes not a number", "not a date", "too long"],
+    argvalues=[
+        ("minutes", "0", "Minutes spent reviewing and reflecting: must be between 1 and 1440"),
+        ("minutes", "lots", "Minutes spent reviewing and reflecting: must be a whole number"),
+        ("occurred_on", "yesterday", "Date you reviewed and reflected: must be a date written as YYYY-MM-DD"),
+        ("next_steps", "x" * 4001, "6. Next steps: must be at most 4000 characters"),
+    ],
+)
 def test_a_bad_reflection_names_the_field_and_the_rule(client, dept, login, ledger_rows, field, value, rule):
     login(client, "mentor")
     before = ledger_rows()
-    data = {"source": "external", "source_name": "360", "occurred_on": utcnow().date().isoformat(), "minutes": "30",
-            **STEPS, field: value}
+    data = {
+        "source": "external",
+        "source_name": "360",
+        "occurred_on": utcnow().date().isoformat(),
+        "minutes": "30",
+        **STEPS,
+        field: value,
+    }
     response = client.post("/reflections/new", data=data)
     assert response.status_code == 422
     assert rule in response.get_data(as_text=True)
@@ -448,8 +557,16 @@ def test_a_reflection_cannot_claim_another_mentors_report(app, client, dept, log
     release = release_id_of(app, dept)
     login(client, "other_mentor")
     before = ledger_rows()
-    response = client.post("/reflections/new", data={"source": "report", "release_id": str(release),
-                                                     "occurred_on": utcnow().date().isoformat(), "minutes": "30", **STEPS})
+    response = client.post(
+        "/reflections/new",
+        data={
+            "source": "report",
+            "release_id": str(release),
+            "occurred_on": utcnow().date().isoformat(),
+            "minutes": "30",
+            **STEPS,
+        },
+    )
     assert response.status_code == 404
     assert ledger_rows() == before
 
@@ -462,11 +579,22 @@ def test_a_reflection_page_shows_its_text_to_its_author(client, dept, login, ref
 
 # CSRF on every new form -----------------------------------------------------------------------
 
+
 def test_every_new_form_refuses_a_post_without_its_token(app, csrf_client, dept, feedback_kit, asked, ledger_rows):
     forms = [
         ("mentee", f"/feedback/requests/{asked['mentee']}", f"/feedback/requests/{asked['mentee']}", full_answer()),
-        ("mentor", "/reflections/new", "/reflections/new",
-         {"source": "external", "source_name": "360", "occurred_on": utcnow().date().isoformat(), "minutes": "30", **STEPS}),
+        (
+            "mentor",
+            "/reflections/new",
+            "/reflections/new",
+            {
+                "source": "external",
+                "source_name": "360",
+                "occurred_on": utcnow().date().isoformat(),
+                "minutes": "30",
+                **STEPS,
+            },
+        ),
         ("admin", "/admin/feedback", "/admin/feedback/requests", {}),
         ("admin", "/admin/feedback", "/admin/feedback/reminders", {}),
     ]

@@ -27,19 +27,29 @@ def count(app, model) -> int:
 def requests_by_pair(app, period: str) -> dict[tuple[int, int], dict]:
     with app.app_context():
         return {
-            (r.mentor_id, r.mentee_id): {"mentorship_id": r.mentorship_id, "instrument": f"{r.instrument_key}@{r.instrument_version}",
-                                         "created_at": r.created_at}
+            (r.mentor_id, r.mentee_id): {
+                "mentorship_id": r.mentorship_id,
+                "instrument": f"{r.instrument_key}@{r.instrument_version}",
+                "created_at": r.created_at,
+            }
             for r in db.session.scalars(select(Request).where(Request.period == period))
         }
 
 
 def outbox(instance_path) -> list[email.message.EmailMessage]:
     folder = instance_path / "outbox"
-    return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            for path in sorted(folder.glob("*.eml"))] if folder.is_dir() else []
+    return (
+        [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in sorted(folder.glob("*.eml"))
+        ]
+        if folder.is_dir()
+        else []
+    )
 
 
 # Requests -------------------------------------------------------------------------------
+
 
 def test_every_mentee_of_an_active_mentorship_of_a_configured_kind_is_asked_once(app, dept, feedback_kit):
     kit, mentor = feedback_kit, dept.ids["mentor"]
@@ -66,8 +76,13 @@ def test_every_mentee_of_an_active_mentorship_of_a_configured_kind_is_asked_once
     asked = requests_by_pair(app, "2026")
     assert len(created) == len(asked)
     assert set(asked) == {
-        (mentor, dept.ids["mentee"]), (dept.ids["other_mentor"], dept.ids["other_mentee"]),
-        (mentor, peer), (mentor, sponsored), (mentor, twice), (mentor, last_day), (mentor, started_late),
+        (mentor, dept.ids["mentee"]),
+        (dept.ids["other_mentor"], dept.ids["other_mentee"]),
+        (mentor, peer),
+        (mentor, sponsored),
+        (mentor, twice),
+        (mentor, last_day),
+        (mentor, started_late),
     }
     assert {row["instrument"] for row in asked.values()} == {"mentor-effectiveness@1"}
     assert asked[(mentor, dept.ids["mentee"])]["mentorship_id"] == dept.mentorship_id
@@ -97,12 +112,15 @@ def test_only_the_configured_kinds_are_asked(app, dept, feedback_kit):
     assert set(requests_by_pair(app, "2026")) == {(dept.ids["mentor"], peer)}
 
 
-@pytest.mark.parametrize(("period", "now", "rule"), [
-    ("2027", NOW, "must have started"),
-    ("2026", datetime(2025, 12, 31, 23, 59), "must have started"),
-    ("2026-27", NOW, "must be a calendar period like 2025"),
-    ("last year", NOW, "must be a calendar period like 2025"),
-])
+@pytest.mark.parametrize(
+    ("period", "now", "rule"),
+    [
+        ("2027", NOW, "must have started"),
+        ("2026", datetime(2025, 12, 31, 23, 59), "must have started"),
+        ("2026-27", NOW, "must be a calendar period like 2025"),
+        ("last year", NOW, "must be a calendar period like 2025"),
+    ],
+)
 def test_a_period_that_has_not_started_or_is_malformed_is_refused(app, dept, period, now, rule):
     with app.app_context():
         with pytest.raises(DomainError) as refused:
@@ -122,7 +140,10 @@ def test_academic_periods_when_configured(app, dept, feedback_kit):
 
 # Sending and reminding --------------------------------------------------------------------
 
-def test_sending_writes_one_message_per_mentee_with_their_link_and_no_one_elses_name(app, dept, feedback_kit, instance_path):
+
+def test_sending_writes_one_message_per_mentee_with_their_link_and_no_one_elses_name(
+    app, dept, feedback_kit, instance_path
+):
     asha, bruno = feedback_kit.person("Asha Rao"), feedback_kit.person("Bruno Diaz")
     for mentee in (asha, bruno):
         feedback_kit.mentorship(dept.ids["mentor"], mentee)
@@ -136,14 +157,27 @@ def test_sending_writes_one_message_per_mentee_with_their_link_and_no_one_elses_
 
     messages = outbox(instance_path)
     assert len(messages) == 4
-    names = {asha: "Asha Rao", bruno: "Bruno Diaz", dept.ids["mentee"]: "Mentee Person",
-             dept.ids["other_mentee"]: "Other Mentee Person"}
-    emails = {asha: None, bruno: None, dept.ids["mentee"]: dept.email("mentee"), dept.ids["other_mentee"]: dept.email("other_mentee")}
+    names = {
+        asha: "Asha Rao",
+        bruno: "Bruno Diaz",
+        dept.ids["mentee"]: "Mentee Person",
+        dept.ids["other_mentee"]: "Other Mentee Person",
+    }
+    emails = {
+        asha: None,
+        bruno: None,
+        dept.ids["mentee"]: dept.email("mentee"),
+        dept.ids["other_mentee"]: dept.email("other_mentee"),
+    }
     by_recipient = {str(message["To"]): message for message in messages}
     assert len(by_recipient) == 4
     for mentee_id, (request_id, _) in sent.items():
-        message = next(m for to, m in by_recipient.items()
-                       if (emails[mentee_id] and to == emails[mentee_id]) or (not emails[mentee_id] and names[mentee_id].split()[0].lower() in to))
+        message = next(
+            m
+            for to, m in by_recipient.items()
+            if (emails[mentee_id] and to == emails[mentee_id])
+            or (not emails[mentee_id] and names[mentee_id].split()[0].lower() in to)
+        )
         body = message.get_content()
         assert f"http://127.0.0.1:5000/feedback/requests/{request_id}" in body
         assert f"Dear {names[mentee_id]}," in body
@@ -197,7 +231,9 @@ def test_with_smtp_configured_messages_go_to_the_server(app, dept, monkeypatch, 
     assert not (instance_path / "outbox").exists()
 
 
-def test_reminders_go_only_to_the_unanswered_at_the_configured_interval_until_the_deadline(app, dept, feedback_kit, instance_path):
+def test_reminders_go_only_to_the_unanswered_at_the_configured_interval_until_the_deadline(
+    app, dept, feedback_kit, instance_path
+):
     mentor = dept.ids["mentor"]
     first, second = feedback_kit.mentees(2)
     sent_on = datetime(2026, 10, 1, 9, 0)
@@ -224,8 +260,12 @@ def test_reminders_go_only_to_the_unanswered_at_the_configured_interval_until_th
     assert remind(sent_on + timedelta(days=28)) == unanswered - {(mentor, second)}
     with app.app_context():
         counts = {(r.mentor_id, r.mentee_id): r.reminders for r in db.session.scalars(select(Request))}
-    assert counts == {(mentor, first): 0, (mentor, second): 1, (mentor, dept.ids["mentee"]): 2,
-                      (dept.ids["other_mentor"], dept.ids["other_mentee"]): 2}
+    assert counts == {
+        (mentor, first): 0,
+        (mentor, second): 1,
+        (mentor, dept.ids["mentee"]): 2,
+        (dept.ids["other_mentor"], dept.ids["other_mentee"]): 2,
+    }
     # Up to the answer deadline (60 days after the period), never after it.
     assert remind(datetime(2027, 3, 1, 23, 0)) == unanswered - {(mentor, second)}
     assert remind(datetime(2027, 3, 2, 0, 0)) == set()
@@ -240,6 +280,7 @@ def test_reminding_a_malformed_period_is_refused(app, dept):
 
 
 # Submitting ---------------------------------------------------------------------------------
+
 
 def stored(app) -> tuple[int, int, int, int]:
     return count(app, Response), count(app, Answer), count(app, Comment), count(app, Receipt)
@@ -308,8 +349,11 @@ def test_invalid_answers_store_nothing_and_the_mentee_can_still_answer(app, dept
     assert refused.value.status == 422
     assert set(refused.value.errors) == {"answers.accessible", "answers.challenges", "comments.strengths"}
     assert stored(app) == (0, 0, 0, 0)
-    feedback_kit.answer(request_id, answers=every_item(used, 4) | {"resources": None},
-                        comments={"strengths": "  Generous with time.  ", "suggestions": "   "})
+    feedback_kit.answer(
+        request_id,
+        answers=every_item(used, 4) | {"resources": None},
+        comments={"strengths": "  Generous with time.  ", "suggestions": "   "},
+    )
     assert stored(app) == (1, 12, 1, 1)
     with app.app_context():
         assert db.session.scalars(select(Comment.text)).all() == ["Generous with time."]
@@ -317,6 +361,7 @@ def test_invalid_answers_store_nothing_and_the_mentee_can_still_answer(app, dept
 
 
 # The report: withheld until k responses can be pooled ------------------------------------------
+
 
 def assert_withheld(report: dict, k: int = 3) -> None:
     assert report["shown"] is False
@@ -336,8 +381,12 @@ def comparable(report: dict) -> dict:
 
 def answer_all(kit, mentor_id, mentees, period="2026", now=NOW, values=None, comments=None):
     for n, mentee in enumerate(mentees):
-        kit.answer(kit.request_id(mentor_id, mentee, period), now=now,
-                   value=(values[n] if values else 5), comments=(comments[n] if comments else None))
+        kit.answer(
+            kit.request_id(mentor_id, mentee, period),
+            now=now,
+            value=(values[n] if values else 5),
+            comments=(comments[n] if comments else None),
+        )
 
 
 def test_the_report_is_withheld_until_the_third_response_then_shown(app, dept, feedback_kit):
@@ -347,8 +396,11 @@ def test_the_report_is_withheld_until_the_third_response_then_shown(app, dept, f
     withheld = []
     for n, mentee in enumerate(mentees[:2]):
         withheld.append(kit.report(mentor, "2026"))
-        kit.answer(kit.request_id(mentor, mentee, "2026"), value=2 + 2 * n,
-                   comments={"strengths": f"Strength {n}"} if n == 0 else None)
+        kit.answer(
+            kit.request_id(mentor, mentee, "2026"),
+            value=2 + 2 * n,
+            comments={"strengths": f"Strength {n}"} if n == 0 else None,
+        )
     withheld.append(kit.report(mentor, "2026"))
     for report in withheld:
         assert_withheld(report)
@@ -463,16 +515,33 @@ def test_a_malformed_report_period_is_refused(app, dept):
 def test_one_mentee_answering_year_after_year_is_never_shown(app, dept):
     """k counts people, not responses: three answers from the only mentee, in three
     periods, stay withheld; a second and third mentee release them."""
-    from recognition.auth.service import load_actor
-    from recognition.feedback import reports, service as feedback
-    from recognition.feedback.models import Request
-    from recognition.extensions import db
     from datetime import datetime
+
     from sqlalchemy import select
 
-    answers = {item: 5 for item in (
-        "accessible", "integrity", "expertise", "approachable", "supportive", "critique", "motivates",
-        "professional_guidance", "answers", "acknowledges", "resources", "challenges")}
+    from recognition.auth.service import load_actor
+    from recognition.extensions import db
+    from recognition.feedback import reports
+    from recognition.feedback import service as feedback
+    from recognition.feedback.models import Request
+
+    answers = dict.fromkeys(
+        (
+            "accessible",
+            "integrity",
+            "expertise",
+            "approachable",
+            "supportive",
+            "critique",
+            "motivates",
+            "professional_guidance",
+            "answers",
+            "acknowledges",
+            "resources",
+            "challenges",
+        ),
+        5,
+    )
     with app.app_context():
         for year in (2024, 2025, 2026):
             now = datetime(year, 11, 20)
@@ -488,9 +557,13 @@ def test_one_mentee_answering_year_after_year_is_never_shown(app, dept):
         db.session.commit()
         now = datetime(2026, 11, 21)
         feedback.request_feedback("2026", now)
-        for request in db.session.scalars(select(Request).where(
-                Request.period == "2026", Request.mentor_id == dept.ids["mentor"],
-                Request.mentee_id != dept.ids["mentee"])):
+        for request in db.session.scalars(
+            select(Request).where(
+                Request.period == "2026",
+                Request.mentor_id == dept.ids["mentor"],
+                Request.mentee_id != dept.ids["mentee"],
+            )
+        ):
             feedback.submit(request, answers, {}, load_actor(request.mentee_id), now)
             db.session.commit()
         report = reports.mentor_report(mentor.person_id, "2026", mentor)

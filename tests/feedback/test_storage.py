@@ -24,8 +24,11 @@ from recognition.people.models import Person
 from .conftest import NOW, FeedbackKit
 
 ANONYMOUS_TABLES = ("feedback_responses", "feedback_answers", "feedback_comments")
-LINKING_WORDS = re.compile(r"mentee|mentorship|request|receipt|person|people|user|email|created|updated|"
-                           r"submitted|answered|time|date|_at$|_on$|seq|order|position|ts$", re.I)
+LINKING_WORDS = re.compile(
+    r"mentee|mentorship|request|receipt|person|people|user|email|created|updated|"
+    r"submitted|answered|time|date|_at$|_on$|seq|order|position|ts$",
+    re.IGNORECASE,
+)
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 LOOKS_LIKE_A_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}")
 
@@ -42,19 +45,41 @@ def start_ids_at(session) -> None:
     """Filler rows with high ids (and, on PostgreSQL, sequences moved past them) so the
     ids made next are 3001+ for people, 2001+ for mentorships and 1001+ for requests."""
     for person_id in (2999, 3000):
-        session.add(Person(id=person_id, name=f"Filler {person_id}", email=f"filler{person_id}@example.org",
-                           rank="assistant", position="other", created_at=NOW))
+        session.add(
+            Person(
+                id=person_id,
+                name=f"Filler {person_id}",
+                email=f"filler{person_id}@example.org",
+                rank="assistant",
+                position="other",
+                created_at=NOW,
+            )
+        )
     session.flush()
-    session.add(Mentorship(id=2000, mentor_id=2999, mentee_id=3000, kind="informal",
-                           started_on=date(2020, 1, 1), created_at=NOW))
+    session.add(
+        Mentorship(
+            id=2000, mentor_id=2999, mentee_id=3000, kind="informal", started_on=date(2020, 1, 1), created_at=NOW
+        )
+    )
     session.flush()
-    session.add(Request(id=1000, period="2020", mentor_id=2999, mentee_id=3000, mentorship_id=2000,
-                        instrument_key="mentor-effectiveness", instrument_version=1, created_at=NOW))
+    session.add(
+        Request(
+            id=1000,
+            period="2020",
+            mentor_id=2999,
+            mentee_id=3000,
+            mentorship_id=2000,
+            instrument_key="mentor-effectiveness",
+            instrument_version=1,
+            created_at=NOW,
+        )
+    )
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
         for table, value in (("people", 3000), ("mentorships", 2000), ("feedback_requests", 1000)):
-            session.execute(text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :value)"),
-                            {"table": table, "value": value})
+            session.execute(
+                text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :value)"), {"table": table, "value": value}
+            )
     session.commit()
 
 
@@ -80,13 +105,19 @@ def answered(app, dept, feedback_kit: FeedbackKit, monkeypatch):
     kit.ask("2026")
     with app.app_context():
         requests_before = rows("SELECT * FROM feedback_requests ORDER BY id")
-        mentorship_ids = column("SELECT id FROM mentorships WHERE mentee_id IN ({})".format(
-            ",".join(str(m) for m in a_mentees + b_mentees)))
-    order = [(mentor_a, a_mentees[0], None), (mentor_b, b_mentees[0], {"strengths": "Listens well"}),
-             (mentor_a, a_mentees[1], {"strengths": "Clear advice", "suggestions": "Meet more often"}),
-             (mentor_a, a_mentees[2], None), (mentor_b, b_mentees[1], None),
-             (mentor_a, a_mentees[3], {"suggestions": "Introduce me to people"}),
-             (mentor_b, b_mentees[2], {"suggestions": "Earlier replies please"}), (mentor_a, a_mentees[4], None)]
+        mentorship_ids = column(
+            "SELECT id FROM mentorships WHERE mentee_id IN ({})".format(",".join(str(m) for m in a_mentees + b_mentees))
+        )
+    order = [
+        (mentor_a, a_mentees[0], None),
+        (mentor_b, b_mentees[0], {"strengths": "Listens well"}),
+        (mentor_a, a_mentees[1], {"strengths": "Clear advice", "suggestions": "Meet more often"}),
+        (mentor_a, a_mentees[2], None),
+        (mentor_b, b_mentees[1], None),
+        (mentor_a, a_mentees[3], {"suggestions": "Introduce me to people"}),
+        (mentor_b, b_mentees[2], {"suggestions": "Earlier replies please"}),
+        (mentor_a, a_mentees[4], None),
+    ]
     arrival = []
     for n, (mentor, mentee, comments) in enumerate(order):
         with app.app_context():
@@ -97,15 +128,23 @@ def answered(app, dept, feedback_kit: FeedbackKit, monkeypatch):
         assert len(new) == 1
         arrival.append(new.pop())
     with app.app_context():
-        people = rows("SELECT id, name, email FROM people WHERE id IN ({})".format(
-            ",".join(str(m) for m in a_mentees + b_mentees)))
+        people = rows(
+            "SELECT id, name, email FROM people WHERE id IN ({})".format(
+                ",".join(str(m) for m in a_mentees + b_mentees)
+            )
+        )
     # The ranges really are apart.
     assert min(a_mentees + b_mentees) > 3000 and min(mentorship_ids) > 2000
     assert min(r["id"] for r in requests_before) >= 1000
     return {
-        "mentors": (mentor_a, mentor_b), "mentees": a_mentees + b_mentees, "people": people,
-        "request_ids": [r["id"] for r in requests_before], "requests_before": requests_before,
-        "mentorship_ids": mentorship_ids, "arrival": arrival, "made_ids": made_ids,
+        "mentors": (mentor_a, mentor_b),
+        "mentees": a_mentees + b_mentees,
+        "people": people,
+        "request_ids": [r["id"] for r in requests_before],
+        "requests_before": requests_before,
+        "mentorship_ids": mentorship_ids,
+        "arrival": arrival,
+        "made_ids": made_ids,
         "comments": {text for _, _, comments in order for text in (comments or {}).values()},
     }
 
@@ -121,12 +160,21 @@ def test_no_column_of_a_response_names_a_mentee_a_mentorship_a_request_or_a_mome
         }
         for table, names in columns.items():
             assert not [name for name in names if LINKING_WORDS.search(name)], table
-        references = {table: {fk["referred_table"] for fk in inspector.get_foreign_keys(table)} for table in ANONYMOUS_TABLES}
-        assert references == {"feedback_responses": {"people", "feedback_releases"},
-                              "feedback_answers": {"feedback_responses"}, "feedback_comments": {"feedback_responses"}}
+        references = {
+            table: {fk["referred_table"] for fk in inspector.get_foreign_keys(table)} for table in ANONYMOUS_TABLES
+        }
+        assert references == {
+            "feedback_responses": {"people", "feedback_releases"},
+            "feedback_answers": {"feedback_responses"},
+            "feedback_comments": {"feedback_responses"},
+        }
         # Only a response's own answers and comments point at it; nothing anywhere else does.
-        pointing = {table for table in inspector.get_table_names()
-                    for fk in inspector.get_foreign_keys(table) if fk["referred_table"] == "feedback_responses"}
+        pointing = {
+            table
+            for table in inspector.get_table_names()
+            for fk in inspector.get_foreign_keys(table)
+            if fk["referred_table"] == "feedback_responses"
+        }
         assert pointing == {"feedback_answers", "feedback_comments"}
         # The receipt says who answered, and nothing about which response is theirs.
         assert {c["name"] for c in inspector.get_columns("feedback_receipts")} == {"period", "mentor_id", "mentee_id"}
@@ -136,8 +184,11 @@ def test_no_column_of_a_response_names_a_mentee_a_mentorship_a_request_or_a_mome
 def test_every_stored_value_is_accounted_for_and_none_identifies_a_mentee(app, answered):
     mentee_ids = set(answered["mentees"])
     forbidden_ints = mentee_ids | set(answered["mentorship_ids"]) | set(answered["request_ids"])
-    forbidden_texts = ({p["email"].lower() for p in answered["people"]} | {p["name"].lower() for p in answered["people"]}
-                       | {str(i) for i in forbidden_ints})
+    forbidden_texts = (
+        {p["email"].lower() for p in answered["people"]}
+        | {p["name"].lower() for p in answered["people"]}
+        | {str(i) for i in forbidden_ints}
+    )
     with app.app_context():
         used = service.instrument("mentor-effectiveness", 1)
         responses = rows("SELECT * FROM feedback_responses")
@@ -187,9 +238,16 @@ def test_response_ids_are_random_and_do_not_follow_arrival(app, answered):
 def storage_orders(rows_: list[dict]) -> list[list[str]]:
     """The orders a plain ``SELECT id`` may return that depend on stored values alone: the
     id, or an index's key then the id (SQLite may scan a covering index instead)."""
+
     def by(*columns):
-        return [r["id"] for r in sorted(rows_, key=lambda r: tuple(
-            (r[c] is not None, r[c] if r[c] is not None else 0) for c in columns) + (r["id"],))]
+        return [
+            r["id"]
+            for r in sorted(
+                rows_,
+                key=lambda r: tuple((r[c] is not None, r[c] if r[c] is not None else 0) for c in columns) + (r["id"],),
+            )
+        ]
+
     return [by(), by("release_id"), by("mentor_id", "period")]
 
 
@@ -238,7 +296,9 @@ def test_receipts_are_stored_in_mentee_order_and_requests_are_untouched(app, ans
     mentor_a, mentor_b = answered["mentors"]
     with app.app_context():
         for mentor, mentees in ((mentor_a, answered["mentees"][:5]), (mentor_b, answered["mentees"][5:])):
-            stored = column("SELECT mentee_id FROM feedback_receipts WHERE period = '2026' AND mentor_id = :m", m=mentor)
+            stored = column(
+                "SELECT mentee_id FROM feedback_receipts WHERE period = '2026' AND mentor_id = :m", m=mentor
+            )
             assert stored == sorted(mentees)
         receipts = rows("SELECT * FROM feedback_receipts")
         assert {tuple(sorted(r)) for r in receipts} == {("mentee_id", "mentor_id", "period")}
@@ -265,5 +325,10 @@ def test_answering_writes_nothing_outside_the_anonymous_tables_and_the_receipt(a
         feedback_kit.answer(feedback_kit.request_id(dept.ids["mentor"], mentee, "2026"))
         after = snapshot()
         changed = {table for table in tables if sorted(map(repr, before[table])) != sorted(map(repr, after[table]))}
-        assert changed <= {"feedback_responses", "feedback_answers", "feedback_comments", "feedback_receipts",
-                           "feedback_releases"}, changed
+        assert changed <= {
+            "feedback_responses",
+            "feedback_answers",
+            "feedback_comments",
+            "feedback_receipts",
+            "feedback_releases",
+        }, changed

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import text
 
-import recognition
+import recognition.app
 from recognition.credits import signing
 from recognition.extensions import db
 
@@ -40,9 +39,10 @@ def test_ready_when_the_database_the_key_and_the_pages_are(signed, backend):
 
 
 def test_pages_that_cannot_render_fail_both_probes_and_every_page_says_why(
-        database_url, build, monkeypatch, tmp_path, instance_path):
+    database_url, build, monkeypatch, tmp_path, instance_path
+):
     """An installation without its templates: 503s that say so, never a 500."""
-    monkeypatch.setattr(recognition, "TEMPLATES_DIR", tmp_path / "no-templates")
+    monkeypatch.setattr(recognition.app, "TEMPLATES_DIR", tmp_path / "no-templates")
     signing.ensure_key(instance_path)
     client = build(database_url).test_client()
 
@@ -108,8 +108,9 @@ def test_a_full_disk_is_named(signed, monkeypatch, instance_path, caplog):
     monkeypatch.setattr(recognition.health.checks.shutil, "disk_usage", usage)
     client = signed.test_client()
     errors = unavailable(client.get("/readyz"))
-    assert errors == {"disk": ["is almost full: 5 MB free where the app writes, it needs at least 64 MB "
-                               "(READY_MIN_FREE_MB)"]}
+    assert errors == {
+        "disk": ["is almost full: 5 MB free where the app writes, it needs at least 64 MB (READY_MIN_FREE_MB)"]
+    }
     assert str(instance_path) in caplog.text  # the operator's log says which disk
     assert client.get("/healthz").status_code == 200  # a full disk restarts no worker
     signed.config["READY_MIN_FREE_MB"] = 4
@@ -136,8 +137,11 @@ def test_a_database_without_the_schema_is_told_to_run_init(signed):
 
 def test_an_unreachable_database_is_named(backend, build, tmp_path, instance_path):
     signing.ensure_key(instance_path)
-    url = (f"sqlite:///{tmp_path / 'no-such-folder' / 'db.sqlite3'}" if backend == "sqlite"
-           else "postgresql://nobody@127.0.0.1:1/nothing?connect_timeout=2")
+    url = (
+        f"sqlite:///{tmp_path / 'no-such-folder' / 'db.sqlite3'}"
+        if backend == "sqlite"
+        else "postgresql://nobody@127.0.0.1:1/nothing?connect_timeout=2"
+    )
     client = build(url).test_client()
     assert unavailable(client.get("/readyz")) == {"database": ["cannot be reached"]}
     assert client.get("/healthz").status_code == 200  # a database outage restarts no worker
@@ -149,8 +153,9 @@ def test_a_read_only_database_is_named(backend, database_url, build, monkeypatch
         # The suite runs as root, for whom every file is writable: play a read-only file.
         path = database_url.removeprefix("sqlite:///")
         real_access = recognition.health.checks.os.access
-        monkeypatch.setattr(recognition.health.checks.os, "access",
-                            lambda p, mode: False if str(p) == path else real_access(p, mode))
+        monkeypatch.setattr(
+            recognition.health.checks.os, "access", lambda p, mode: False if str(p) == path else real_access(p, mode)
+        )
         app = build(database_url)
     else:
         app = build(database_url + "?options=-c%20default_transaction_read_only%3Don")

@@ -23,8 +23,15 @@ def record(app, dept):
     separate activities unless ``confirm_duplicate=False`` (see test_duplicates.py)."""
 
     def append(role: str = "mentor", now: datetime = NOW, **fields) -> int:
-        data = {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": date(2025, 3, 1),
-                "minutes": 45, "note": "", "confirm_duplicate": True, **fields}
+        data = {
+            "kind": "meeting",
+            "mentorship_id": dept.mentorship_id,
+            "occurred_on": date(2025, 3, 1),
+            "minutes": 45,
+            "note": "",
+            "confirm_duplicate": True,
+            **fields,
+        }
         with app.app_context():
             entry = service.record(data, load_actor(dept.ids[role]), now)
             db.session.commit()

@@ -60,13 +60,24 @@ def test_accredited_training_is_stored_and_the_chain_stays_valid(app, client, de
 
     # Training without accreditation, explicit null included, and other kinds alongside.
     # (Other days: the same training twice on one day is asked about, see test_duplicates.py.)
-    assert client.post(URL, json=training(accreditation=None, occurred_on="2025-03-03"),
-                       headers=headers("mentor")).get_json()["accreditation"] is None
-    assert client.post(URL, json=training(occurred_on="2025-03-04"), headers=headers("mentor")).get_json()["accreditation"] is None
+    assert (
+        client.post(
+            URL, json=training(accreditation=None, occurred_on="2025-03-03"), headers=headers("mentor")
+        ).get_json()["accreditation"]
+        is None
+    )
+    assert (
+        client.post(URL, json=training(occurred_on="2025-03-04"), headers=headers("mentor")).get_json()["accreditation"]
+        is None
+    )
     meeting = {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-02", "minutes": 30}
     assert client.post(URL, json=meeting, headers=headers("mentee")).status_code == 201
-    assert client.post(URL, json=training(accreditation="CFPC certified, 2 credits"),
-                       headers=headers("other_mentor")).status_code == 201
+    assert (
+        client.post(
+            URL, json=training(accreditation="CFPC certified, 2 credits"), headers=headers("other_mentor")
+        ).status_code
+        == 201
+    )
     assert_chain_valid(client, runner, headers, 5)
 
 
@@ -74,7 +85,10 @@ def test_an_admin_records_accredited_training_for_someone(client, dept, headers)
     body = training(accreditation=ACCREDITED, person_id=dept.ids["mentor"])
     entry = client.post(URL, json=body, headers=headers("admin")).get_json()
     assert (entry["person_id"], entry["recorded_by_id"], entry["accreditation"]) == (
-        dept.ids["mentor"], dept.ids["admin"], ACCREDITED)
+        dept.ids["mentor"],
+        dept.ids["admin"],
+        ACCREDITED,
+    )
 
 
 @pytest.mark.parametrize("kind", [kind for kind in DIRECT_KINDS if kind != "mentor_training"])
@@ -89,15 +103,17 @@ def test_accreditation_is_only_for_mentor_training(app, client, dept, headers, k
 
 @pytest.mark.parametrize("accreditation", ["", "   ", "\t\n", "x" * (MAX_ACCREDITATION + 1), " " * 201])
 def test_blank_or_too_long_accreditation_is_refused(app, client, headers, accreditation):
-    assert_error(client.post(URL, json=training(accreditation=accreditation), headers=headers("mentor")),
-                 422, "accreditation")
+    assert_error(
+        client.post(URL, json=training(accreditation=accreditation), headers=headers("mentor")), 422, "accreditation"
+    )
     assert ledger_count(app) == 0
 
 
 @pytest.mark.parametrize("accreditation", [42, ["CPD-1"], {"body": "RC"}])
 def test_accreditation_must_be_text(app, client, headers, accreditation):
-    assert_error(client.post(URL, json=training(accreditation=accreditation), headers=headers("mentor")),
-                 422, "accreditation")
+    assert_error(
+        client.post(URL, json=training(accreditation=accreditation), headers=headers("mentor")), 422, "accreditation"
+    )
     assert ledger_count(app) == 0
 
 
@@ -142,14 +158,18 @@ def test_stored_entries_without_accreditation_hash_their_original_fields(app, cl
     """Through the whole app: an entry without accreditation is the 13 fields it always was,
     with its chain version and id."""
     client.post(URL, json=training(), headers=headers("mentor"))
-    client.post(URL, json={"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-02",
-                           "minutes": 30}, headers=headers("mentor"))
+    client.post(
+        URL,
+        json={"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-02", "minutes": 30},
+        headers=headers("mentor"),
+    )
     rows = ledger_rows(app)
     assert len(rows) == 2
     for row in rows:
         assert row["accreditation"] is None
         assert row["entry_hash"] == chain.entry_hash(
-            {**{key: row[key] for key in FIELDS}, "chain_version": chain.CHAIN_VERSION, "id": row["id"]})
+            {**{key: row[key] for key in FIELDS}, "chain_version": chain.CHAIN_VERSION, "id": row["id"]}
+        )
 
 
 # Tampering --------------------------------------------------------------------------------------
@@ -196,8 +216,9 @@ def test_accreditation_cannot_be_edited_through_the_guard(app, three_entries):
 
 def test_an_accredited_entry_is_reversed_like_any_other(app, client, runner, headers, three_entries):
     accredited = three_entries[1]
-    response = client.post(f"{URL}/{accredited['id']}/reversal", json={"reason": "Wrong course."},
-                           headers=headers("mentor"))
+    response = client.post(
+        f"{URL}/{accredited['id']}/reversal", json={"reason": "Wrong course."}, headers=headers("mentor")
+    )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["accreditation"] is None  # the reversal is its own entry
     assert_chain_valid(client, runner, headers, 4)

@@ -16,8 +16,14 @@ URL = "/api/v1/contributions"
 
 
 def meeting(dept, **changes) -> dict:
-    return {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-01",
-            "minutes": 45, "note": "Talked about the K award resubmission.", **changes}
+    return {
+        "kind": "meeting",
+        "mentorship_id": dept.mentorship_id,
+        "occurred_on": "2025-03-01",
+        "minutes": 45,
+        "note": "Talked about the K award resubmission.",
+        **changes,
+    }
 
 
 def assert_error(response, status: int, field: str) -> dict:
@@ -40,9 +46,22 @@ def stored_time(text: str) -> datetime:
 
 def recomputed_hash(body: dict) -> str:
     """Anyone holding an entry from the API can check its hash themselves."""
-    fields = {key: body[key] for key in (
-        "seq", "entry_type", "kind", "mentorship_id", "person_id", "minutes", "note",
-        "recorded_by_id", "target_id", "reason", "prev_hash")}
+    fields = {
+        key: body[key]
+        for key in (
+            "seq",
+            "entry_type",
+            "kind",
+            "mentorship_id",
+            "person_id",
+            "minutes",
+            "note",
+            "recorded_by_id",
+            "target_id",
+            "reason",
+            "prev_hash",
+        )
+    }
     fields["occurred_on"] = date.fromisoformat(body["occurred_on"])
     fields["recorded_at"] = stored_time(body["recorded_at"])
     if body["chain_version"] is not None:  # the hash covers the id
@@ -86,11 +105,15 @@ def test_mentor_records_each_kind(client, dept, headers, app, kind):
 
 def test_entries_are_chained_in_order(client, dept, headers):
     bodies = []
-    for role, kind, day in (("mentor", "meeting", "2025-02-01"), ("mentee", "meeting", "2025-02-08"),
-                            ("mentor", "mentor_training", "2025-02-01")):
+    for role, kind, day in (
+        ("mentor", "meeting", "2025-02-01"),
+        ("mentee", "meeting", "2025-02-08"),
+        ("mentor", "mentor_training", "2025-02-01"),
+    ):
         extra = {} if kind == "mentor_training" else {"mentorship_id": dept.mentorship_id}
-        response = client.post(URL, json={"kind": kind, "occurred_on": day, "minutes": 60, **extra},
-                               headers=headers(role))
+        response = client.post(
+            URL, json={"kind": kind, "occurred_on": day, "minutes": 60, **extra}, headers=headers(role)
+        )
         assert response.status_code == 201, response.get_json()
         bodies.append(response.get_json())
 
@@ -105,8 +128,16 @@ def test_entries_are_chained_in_order(client, dept, headers):
 
 
 def test_admin_records_personal_work_for_someone_else(client, dept, headers):
-    response = client.post(URL, json={"kind": "mentor_training", "occurred_on": "2025-01-10", "minutes": 180,
-                                      "person_id": dept.ids["other_mentor"]}, headers=headers("admin"))
+    response = client.post(
+        URL,
+        json={
+            "kind": "mentor_training",
+            "occurred_on": "2025-01-10",
+            "minutes": 180,
+            "person_id": dept.ids["other_mentor"],
+        },
+        headers=headers("admin"),
+    )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["person_id"] == dept.ids["other_mentor"]
     assert response.get_json()["recorded_by_id"] == dept.ids["admin"]
@@ -137,7 +168,13 @@ BAD_INPUT = [
     ("note not a string", "mentor", lambda d, b: {**b, "note": ["a", "list"]}, 422, "note"),
     ("unknown kind", "mentor", lambda d, b: {**b, "kind": "coffee"}, 422, "kind"),
     ("unknown field", "mentor", lambda d, b: {**b, "hours": 1}, 422, "hours"),
-    ("future date", "mentor", lambda d, b: {**b, "occurred_on": (today() + timedelta(days=1)).isoformat()}, 422, "occurred_on"),
+    (
+        "future date",
+        "mentor",
+        lambda d, b: {**b, "occurred_on": (today() + timedelta(days=1)).isoformat()},
+        422,
+        "occurred_on",
+    ),
     ("before the mentorship", "mentor", lambda d, b: {**b, "occurred_on": "2023-12-31"}, 422, "occurred_on"),
     ("too many minutes", "mentor", lambda d, b: {**b, "minutes": MAX_MINUTES + 1}, 422, "minutes"),
     ("negative minutes", "mentor", lambda d, b: {**b, "minutes": -5}, 422, "minutes"),
@@ -147,18 +184,32 @@ BAD_INPUT = [
     ("unknown mentorship", "mentor", lambda d, b: {**b, "mentorship_id": 987654}, 404, "mentorship_id"),
     ("a mentorship you are not in", "other_mentor", lambda d, b: b, 404, "mentorship_id"),
     ("a director is not in the mentorship", "director", lambda d, b: b, 404, "mentorship_id"),
-    ("someone else's training", "mentor",
-     lambda d, b: {"kind": "mentor_training", "occurred_on": "2025-03-01", "minutes": 60, "person_id": d.ids["other_mentor"]},
-     403, "person_id"),
-    ("training of nobody", "admin",
-     lambda d, b: {"kind": "mentor_training", "occurred_on": "2025-03-01", "minutes": 60, "person_id": 987654},
-     422, "person_id"),
+    (
+        "someone else's training",
+        "mentor",
+        lambda d, b: {
+            "kind": "mentor_training",
+            "occurred_on": "2025-03-01",
+            "minutes": 60,
+            "person_id": d.ids["other_mentor"],
+        },
+        403,
+        "person_id",
+    ),
+    (
+        "training of nobody",
+        "admin",
+        lambda d, b: {"kind": "mentor_training", "occurred_on": "2025-03-01", "minutes": 60, "person_id": 987654},
+        422,
+        "person_id",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("what", "role", "change", "status", "field"), BAD_INPUT, ids=[case[0] for case in BAD_INPUT])
-def test_bad_input_is_refused_naming_the_field_and_changes_nothing(client, dept, headers, record, app,
-                                                                   what, role, change, status, field):
+def test_bad_input_is_refused_naming_the_field_and_changes_nothing(
+    client, dept, headers, record, app, what, role, change, status, field
+):
     record()  # something already in the ledger, which must stay as it is
     before = ledger_rows(app)
 
@@ -281,7 +332,8 @@ def test_the_mentee_records_a_meeting_and_the_mentor_confirms_it(client, dept, h
     assert response.get_json()["recorded_by_id"] == dept.ids["mentor"]
     listed = client.get(URL, query_string={"entry_type": "contribution"}, headers=headers("mentee")).get_json()
     assert [(item["id"], item["confirmed_by_entry_id"]) for item in listed["items"]] == [
-        (entry_id, response.get_json()["id"])]
+        (entry_id, response.get_json()["id"])
+    ]
 
 
 @pytest.mark.parametrize("role", ["mentor", "admin", "director"])
@@ -338,7 +390,9 @@ def history(dept, record, client, headers):
         "jan_meeting": record("mentor", occurred_on=date(2025, 1, 10)),
         "feb_review": record("mentee", kind="academic_plan_review", occurred_on=date(2025, 2, 10)),
         "mar_training": record("mentor", kind="mentor_training", mentorship_id=None, occurred_on=date(2025, 3, 10)),
-        "apr_other_meeting": record("other_mentor", mentorship_id=dept.other_mentorship_id, occurred_on=date(2025, 4, 10)),
+        "apr_other_meeting": record(
+            "other_mentor", mentorship_id=dept.other_mentorship_id, occurred_on=date(2025, 4, 10)
+        ),
         "may_meeting": record("mentor", occurred_on=date(2025, 5, 10)),
     }
     ids["may_reversal"] = reverse(client, headers, "mentor", ids["may_meeting"]).get_json()["id"]
@@ -358,8 +412,14 @@ def test_list_is_newest_first_with_followers(client, headers, history):
     h = history
     # By date, then by chain position: the reversal shares its original's date.
     assert [item["id"] for item in items] == [
-        h["may_reversal"], h["may_meeting"], h["apr_other_meeting"], h["mar_training"], h["feb_review"],
-        h["jan_confirmation"], h["jan_meeting"]]
+        h["may_reversal"],
+        h["may_meeting"],
+        h["apr_other_meeting"],
+        h["mar_training"],
+        h["feb_review"],
+        h["jan_confirmation"],
+        h["jan_meeting"],
+    ]
     by_id = {item["id"]: item for item in items}
     assert by_id[h["may_meeting"]]["reversed_by_entry_id"] == h["may_reversal"]
     assert by_id[h["jan_meeting"]]["confirmed_by_entry_id"] == h["jan_confirmation"]
@@ -375,14 +435,21 @@ def test_list_is_newest_first_with_followers(client, headers, history):
         (lambda d: {"kind": "mentor_training"}, ["mar_training"]),
         (lambda d: {"entry_type": "reversal"}, ["may_reversal"]),
         (lambda d: {"entry_type": "confirmation"}, ["jan_confirmation"]),
-        (lambda d: {"date_from": "2025-02-10", "date_to": "2025-04-10"}, ["apr_other_meeting", "mar_training", "feb_review"]),
+        (
+            lambda d: {"date_from": "2025-02-10", "date_to": "2025-04-10"},
+            ["apr_other_meeting", "mar_training", "feb_review"],
+        ),
         (lambda d: {"date_from": "2025-04-11"}, ["may_reversal", "may_meeting"]),
         (lambda d: {"date_to": "2025-01-10"}, ["jan_confirmation", "jan_meeting"]),
         (lambda d: {"date_from": "2025-03-10", "date_to": "2025-03-10"}, ["mar_training"]),
-        (lambda d: {"mentorship_id": d.mentorship_id, "kind": "meeting", "entry_type": "contribution"},
-         ["may_meeting", "jan_meeting"]),
-        (lambda d: {"person_id": d.ids["mentor"], "date_from": "2025-02-01", "date_to": "2025-03-31"},
-         ["mar_training", "feb_review"]),
+        (
+            lambda d: {"mentorship_id": d.mentorship_id, "kind": "meeting", "entry_type": "contribution"},
+            ["may_meeting", "jan_meeting"],
+        ),
+        (
+            lambda d: {"person_id": d.ids["mentor"], "date_from": "2025-02-01", "date_to": "2025-03-31"},
+            ["mar_training", "feb_review"],
+        ),
     ],
 )
 def test_list_filters(client, dept, headers, history, query, expected):
@@ -455,15 +522,15 @@ def call(client, endpoint: str, entry_id: int, request_headers: dict):
 # entry is in the list and "hidden" that the list answers without it.
 MATRIX = {
     #                 list      get  reverse confirm
-    "admin":          (200,     200, 201,    403),
-    "director":       (200,     200, 403,    403),
-    "mentor":         (200,     200, 201,    403),
-    "mentee":         (200,     200, 201,    201),  # the counterpart disputes it
-    "other_director": ("hidden", 404, 404,   404),
-    "other_mentor":   ("hidden", 404, 404,   404),
-    "outsider":       ("hidden", 404, 404,   404),
-    "no token":       (401,     401, 401,    401),
-    "revoked token":  (401,     401, 401,    401),
+    "admin": (200, 200, 201, 403),
+    "director": (200, 200, 403, 403),
+    "mentor": (200, 200, 201, 403),
+    "mentee": (200, 200, 201, 201),  # the counterpart disputes it
+    "other_director": ("hidden", 404, 404, 404),
+    "other_mentor": ("hidden", 404, 404, 404),
+    "outsider": ("hidden", 404, 404, 404),
+    "no token": (401, 401, 401, 401),
+    "revoked token": (401, 401, 401, 401),
 }
 ENDPOINTS = ("list", "get", "reverse", "confirm")
 CASES = [(who, endpoint, MATRIX[who][i]) for who in MATRIX for i, endpoint in enumerate(ENDPOINTS)]
@@ -502,8 +569,16 @@ def test_role_endpoint_matrix(client, dept, headers, record, request, app, who, 
 @pytest.mark.parametrize("path", ["/api/v1/ledger/verify", "/api/v1/ledger/head"])
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("admin", 200), ("director", 403), ("mentor", 403), ("mentee", 403), ("outsider", 403),
-     ("award_committee", 403), ("promotion_committee", 403), ("no token", 401)],
+    [
+        ("admin", 200),
+        ("director", 403),
+        ("mentor", 403),
+        ("mentee", 403),
+        ("outsider", 403),
+        ("award_committee", 403),
+        ("promotion_committee", 403),
+        ("no token", 401),
+    ],
 )
 def test_chain_checks_are_for_admins(client, dept, headers, record, path, who, expected):
     record()
@@ -515,7 +590,10 @@ def test_chain_checks_are_for_admins(client, dept, headers, record, path, who, e
 
 def test_verify_and_head_describe_the_chain(client, dept, headers, record, app):
     assert client.get("/api/v1/ledger/head", headers=headers("admin")).get_json() == {
-        "seq": 0, "hash": chain.GENESIS, "recorded_at": None}
+        "seq": 0,
+        "hash": chain.GENESIS,
+        "recorded_at": None,
+    }
     record()
     record("mentee")
     last = ledger_rows(app)[-1]
@@ -525,6 +603,15 @@ def test_verify_and_head_describe_the_chain(client, dept, headers, record, app):
 
     assert (head["seq"], head["hash"]) == (2, last["entry_hash"])
     assert stored_time(head["recorded_at"]) == last["recorded_at"]
-    assert verdict == {"valid": True, "checked": 2, "head_seq": 2, "head_hash": last["entry_hash"],
-                       "first_bad_seq": None, "first_bad_id": None, "problem": None, "anchor": None,
-                       "anchors_checked": 0, "notes": []}
+    assert verdict == {
+        "valid": True,
+        "checked": 2,
+        "head_seq": 2,
+        "head_hash": last["entry_hash"],
+        "first_bad_seq": None,
+        "first_bad_id": None,
+        "problem": None,
+        "anchor": None,
+        "anchors_checked": 0,
+        "notes": [],
+    }

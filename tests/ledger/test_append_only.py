@@ -23,9 +23,12 @@ REFUSED = {
     "delete one entry": {"sqlite": ["DELETE FROM ledger_entries WHERE seq = 3"]},
     "truncate": {
         "sqlite": ["DELETE FROM ledger_entries"],
-        "postgresql": ["TRUNCATE ledger_entries", "TRUNCATE ledger_entries CASCADE",
-                       # Emptying a table the ledger refers to cascades to the ledger.
-                       "TRUNCATE people CASCADE"],
+        "postgresql": [
+            "TRUNCATE ledger_entries",
+            "TRUNCATE ledger_entries CASCADE",
+            # Emptying a table the ledger refers to cascades to the ledger.
+            "TRUNCATE people CASCADE",
+        ],
     },
     "replace a row": {
         # REPLACE deletes the old row; the delete trigger fires only with recursive_triggers.
@@ -97,18 +100,27 @@ def test_recording_reversing_and_confirming_only_ever_insert(app, client, dept, 
     try:
         body = {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-01", "minutes": 30}
         first = client.post("/api/v1/contributions", json=body, headers=mentor).get_json()["id"]
-        second = client.post("/api/v1/contributions", json={**body, "confirm_duplicate": True},
-                             headers=mentor).get_json()["id"]
+        second = client.post(
+            "/api/v1/contributions", json={**body, "confirm_duplicate": True}, headers=mentor
+        ).get_json()["id"]
         assert client.post(f"/api/v1/contributions/{first}/confirmation", headers=mentee).status_code == 201
-        assert client.post(f"/api/v1/contributions/{second}/reversal", json={"reason": "Twice."},
-                           headers=mentor).status_code == 201
+        assert (
+            client.post(
+                f"/api/v1/contributions/{second}/reversal", json={"reason": "Twice."}, headers=mentor
+            ).status_code
+            == 201
+        )
         assert client.get("/api/v1/contributions", headers=mentor).status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", watch)
 
     touching = [s for s in statements if "ledger_entries" in s]
     assert any(s.lstrip().upper().startswith("INSERT INTO LEDGER_ENTRIES") for s in touching)
-    writes = [s for s in touching if re.match(r"\s*(UPDATE|DELETE|TRUNCATE|REPLACE)\b", s, re.IGNORECASE)
-              or re.search(r"\bOR\s+REPLACE\b|\bON\s+CONFLICT\b", s, re.IGNORECASE)]
+    writes = [
+        s
+        for s in touching
+        if re.match(r"\s*(UPDATE|DELETE|TRUNCATE|REPLACE)\b", s, re.IGNORECASE)
+        or re.search(r"\bOR\s+REPLACE\b|\bON\s+CONFLICT\b", s, re.IGNORECASE)
+    ]
     assert writes == []
     assert len(ledger_rows(app)) == 4

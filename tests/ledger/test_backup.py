@@ -38,8 +38,11 @@ def restored(backend: str, backup, request) -> str:
     name = f"{server.prefix}restored_{uuid.uuid4().hex[:8]}"
     server.execute("CREATE DATABASE {}", name)
     request.addfinalizer(lambda: server.drop(name))
-    subprocess.run([postgres_tool("pg_restore"), "--no-owner", f"--dbname={server.database_url(name)}", str(backup)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [postgres_tool("pg_restore"), "--no-owner", f"--dbname={server.database_url(name)}", str(backup)],
+        check=True,
+        capture_output=True,
+    )
     return server.database_url(name)
 
 
@@ -89,8 +92,11 @@ def test_backup_taken_during_a_write_restores_to_the_same_verified_head(
 
 # Only PostgreSQL has a password to leak; with RECOGNITION_TEST_BACKENDS=sqlite this has
 # no parameters (CI always runs it).
-POSTGRES_SELECTED = [name for name in (os.environ.get("RECOGNITION_TEST_BACKENDS") or "postgresql").split(",")
-                     if name.strip() == "postgresql"]
+POSTGRES_SELECTED = [
+    name
+    for name in (os.environ.get("RECOGNITION_TEST_BACKENDS") or "postgresql").split(",")
+    if name.strip() == "postgresql"
+]
 
 
 @pytest.mark.parametrize("backend", POSTGRES_SELECTED, indirect=True)

@@ -7,13 +7,25 @@ import hashlib
 from datetime import date, datetime, timedelta
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recognition.ledger import chain
 
 FIELDS = (
-    "seq", "entry_type", "kind", "mentorship_id", "person_id", "occurred_on", "minutes",
-    "note", "recorded_by_id", "recorded_at", "target_id", "reason", "prev_hash",
+    "seq",
+    "entry_type",
+    "kind",
+    "mentorship_id",
+    "person_id",
+    "occurred_on",
+    "minutes",
+    "note",
+    "recorded_by_id",
+    "recorded_at",
+    "target_id",
+    "reason",
+    "prev_hash",
 )
 
 
@@ -56,7 +68,7 @@ def test_canonical_encoding_is_pinned():
         '"note":"Zoë — 会议","occurred_on":"2025-03-01","person_id":3,'
         f'"prev_hash":"{"0" * 64}","reason":null,"recorded_at":"2025-03-02T09:30:05.000120Z",'
         '"recorded_by_id":3,"seq":1,"target_id":null}'
-    ).encode("utf-8")
+    ).encode()
     assert chain.canonical(an_entry()) == expected
     assert chain.entry_hash(an_entry()) == hashlib.sha256(expected).hexdigest()
 
@@ -71,7 +83,7 @@ def test_key_order_does_not_matter():
 
 def test_unicode_note_is_kept_as_utf8_not_escaped():
     encoded = chain.canonical(an_entry(note="Zoë — 会议"))
-    assert "Zoë — 会议".encode("utf-8") in encoded
+    assert "Zoë — 会议".encode() in encoded
     assert b"\\u" not in encoded
     assert encoded.decode("utf-8")  # the whole encoding is valid UTF-8
 
@@ -90,7 +102,9 @@ def test_timestamps_always_carry_microseconds_and_z(recorded_at, text):
 
 def test_timestamps_a_microsecond_apart_hash_differently():
     at = datetime(2025, 3, 2, 9, 30, 5)
-    assert chain.entry_hash(an_entry(recorded_at=at)) != chain.entry_hash(an_entry(recorded_at=at + timedelta(microseconds=1)))
+    assert chain.entry_hash(an_entry(recorded_at=at)) != chain.entry_hash(
+        an_entry(recorded_at=at + timedelta(microseconds=1))
+    )
 
 
 def different(field: str, value):

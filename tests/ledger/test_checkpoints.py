@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from recognition.auth.service import load_actor
-from recognition.credits import service as credits, signing
+from recognition.credits import service as credits
+from recognition.credits import signing
 from recognition.extensions import db
 from recognition.ledger import chain, checkpoints, service
 from recognition.scheduler import jobs
@@ -42,16 +43,21 @@ def rewrite_from(session, rows: list[dict], start: int) -> None:
     for row in rows[start:]:
         changed = {**row, "note": row["note"] + " (rewritten)", "prev_hash": prev}
         prev = chain.entry_hash(chain.hashed(changed))
-        session.execute(text("UPDATE ledger_entries SET note = :n, prev_hash = :p, entry_hash = :h WHERE id = :id"),
-                        {"n": changed["note"], "p": changed["prev_hash"], "h": prev, "id": row["id"]})
+        session.execute(
+            text("UPDATE ledger_entries SET note = :n, prev_hash = :p, entry_hash = :h WHERE id = :id"),
+            {"n": changed["note"], "p": changed["prev_hash"], "h": prev, "id": row["id"]},
+        )
 
 
 def append_many(app, dept, count: int, day: date = date(2025, 3, 1)) -> None:
     with app.app_context():
         actor = load_actor(dept.ids["mentor"])
         for number in range(count):
-            service.record({"kind": "other", "occurred_on": day, "minutes": 10, "note": f"n{number}",
-                            "confirm_duplicate": True}, actor, NOW)
+            service.record(
+                {"kind": "other", "occurred_on": day, "minutes": 10, "note": f"n{number}", "confirm_duplicate": True},
+                actor,
+                NOW,
+            )
         db.session.commit()
 
 
@@ -77,8 +83,7 @@ def test_a_truncated_tail_fails_against_a_recorded_head(app, runner, backend, de
 
     assert result.exit_code == 1
     assert "Failed against the head 5:" in result.stderr
-    assert ("BROKEN at the entry (position 5): the ledger ends at position 4, but the head 5:"
-            in result.stderr)
+    assert "BROKEN at the entry (position 5): the ledger ends at position 4, but the head 5:" in result.stderr
     assert "the entries from position 5 on are missing" in result.stderr
     assert "Traceback" not in result.output
 
@@ -109,9 +114,14 @@ def test_heads_given_that_hold_pass(app, runner, dept):
     assert "It agrees with all 2 recorded heads" in result.stdout
 
 
-@pytest.mark.parametrize(("given", "rule"), [
-    ("5", "write SEQ:HASH"), ("x:" + "0" * 64, "write SEQ:HASH"), ("3:abc", "64-digit hex hash"),
-])
+@pytest.mark.parametrize(
+    ("given", "rule"),
+    [
+        ("5", "write SEQ:HASH"),
+        ("x:" + "0" * 64, "write SEQ:HASH"),
+        ("3:abc", "64-digit hex hash"),
+    ],
+)
 def test_a_malformed_head_is_refused_in_a_sentence(runner, app, given, rule):
     result = runner.invoke(args=["ledger", "verify", "--head", given])
     assert result.exit_code == 2
@@ -132,8 +142,7 @@ def test_a_rewritten_tail_is_named_at_its_first_changed_entry(app, runner, backe
 
     assert result.exit_code == 1
     assert "Failed against checkpoint 1 (position 205, " in result.stderr
-    assert (f"BROKEN at entry {rows[5]['id']} (position 6): its hash differs from the one checkpoint 1 "
-            in result.stderr)
+    assert f"BROKEN at entry {rows[5]['id']} (position 6): its hash differs from the one checkpoint 1 " in result.stderr
     assert "The 5 entries before it are intact." in result.stderr
 
 
@@ -227,7 +236,7 @@ def test_a_downloaded_copy_catches_a_removed_checkpoint(app, client, runner, bac
 
 def test_a_copy_that_is_not_a_checkpoint_list_is_refused(app, runner, tmp_path):
     copy = tmp_path / "checkpoints.json"
-    copy.write_text("{\"checkpoints\": [{\"seq\": 1}]}")
+    copy.write_text('{"checkpoints": [{"seq": 1}]}')
     result = runner.invoke(args=["ledger", "verify", "--checkpoints", str(copy)])
     assert result.exit_code == 2
     assert "Invalid value for --checkpoints" in result.stderr and "checkpoint 1 lacks one of" in result.stderr
@@ -238,10 +247,19 @@ def test_a_copy_that_is_not_a_checkpoint_list_is_refused(app, runner, tmp_path):
 def test_every_issued_statement_is_an_anchor(app, client, runner, backend, dept, headers):
     append_many(app, dept, 2)
     with app.app_context():
-        service.record({"kind": "mentor_training", "occurred_on": date(2025, 3, 1), "minutes": 60,
-                        "accreditation": "Royal College, accredited workshop"}, load_actor(dept.ids["mentor"]), NOW)
-        statement = credits.issue(dept.ids["mentor"], "royal_college_moc", 2025, load_actor(dept.ids["mentor"]),
-                                  NOW + timedelta(days=220))
+        service.record(
+            {
+                "kind": "mentor_training",
+                "occurred_on": date(2025, 3, 1),
+                "minutes": 60,
+                "accreditation": "Royal College, accredited workshop",
+            },
+            load_actor(dept.ids["mentor"]),
+            NOW,
+        )
+        statement = credits.issue(
+            dept.ids["mentor"], "royal_college_moc", 2025, load_actor(dept.ids["mentor"]), NOW + timedelta(days=220)
+        )
         db.session.commit()
         number, recorded = statement.number, statement.ledger_seq
     assert recorded == 3
@@ -308,10 +326,19 @@ def test_the_admin_page_checks_a_head_typed_in(app, client, runner, backend, log
 def test_checkpoints_and_statements_signed_before_a_key_rotation_still_anchor(app, runner, backend, dept):
     append_many(app, dept, 2)
     with app.app_context():
-        service.record({"kind": "mentor_training", "occurred_on": date(2025, 3, 1), "minutes": 60,
-                        "accreditation": "Royal College, accredited workshop"}, load_actor(dept.ids["mentor"]), NOW)
-        credits.issue(dept.ids["mentor"], "royal_college_moc", 2025, load_actor(dept.ids["mentor"]),
-                      NOW + timedelta(days=220))
+        service.record(
+            {
+                "kind": "mentor_training",
+                "occurred_on": date(2025, 3, 1),
+                "minutes": 60,
+                "accreditation": "Royal College, accredited workshop",
+            },
+            load_actor(dept.ids["mentor"]),
+            NOW,
+        )
+        credits.issue(
+            dept.ids["mentor"], "royal_college_moc", 2025, load_actor(dept.ids["mentor"]), NOW + timedelta(days=220)
+        )
         db.session.commit()
     checkpoint(runner)
     rotated = runner.invoke(args=["keys", "rotate"])

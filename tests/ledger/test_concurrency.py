@@ -67,8 +67,11 @@ print(json.dumps({"appended": appended, "errors": errors, "window": [started, fi
 def child_environment() -> dict[str, str]:
     """The test's environment (the ``instance_path`` fixture already removed every other
     ``RECOGNITION_*`` variable and pointed the instance folder at a temporary one)."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("RECOGNITION_") or key == "RECOGNITION_INSTANCE_PATH"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("RECOGNITION_") or key == "RECOGNITION_INSTANCE_PATH"
+    }
     assert "RECOGNITION_INSTANCE_PATH" in env
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return env
@@ -79,9 +82,22 @@ def test_concurrent_appends_from_processes_keep_one_chain(app, dept, database_ur
     roles = ["mentor", "mentee"] * (WORKERS // 2)
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, database_url, str(dept.mentorship_id), str(dept.ids[role]),
-             str(worker), str(APPENDS), gate],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=child_environment(),
+            [
+                sys.executable,
+                "-c",
+                WRITER,
+                database_url,
+                str(dept.mentorship_id),
+                str(dept.ids[role]),
+                str(worker),
+                str(APPENDS),
+                gate,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=child_environment(),
         )
         for worker, role in enumerate(roles)
     ]
@@ -113,7 +129,8 @@ def test_concurrent_appends_from_processes_keep_one_chain(app, dept, database_ur
     assert [entry.seq for entry in entries] == list(range(1, total + 1))
     assert sorted(seq for report in reports for seq in report["appended"]) == list(range(1, total + 1))
     assert sorted(entry.note for entry in entries) == sorted(
-        f"w{worker}-{index}" for worker in range(WORKERS) for index in range(APPENDS))
+        f"w{worker}-{index}" for worker in range(WORKERS) for index in range(APPENDS)
+    )
     # Each writer's own entries are in the order it appended them.
     for worker in range(WORKERS):
         mine = [entry.note for entry in entries if entry.note.startswith(f"w{worker}-")]
@@ -178,11 +195,10 @@ def wait_until_blocked(app, backend: str) -> None:
     if backend == "sqlite":
         time.sleep(0.3)  # its BEGIN IMMEDIATE waits in SQLite's busy handler, unseen
         return
-    with app.app_context():
-        with db.engine.connect() as connection:
-            deadline = time.monotonic() + 10
-            query = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
-            while connection.execute(query).scalar() == 0:
-                assert time.monotonic() < deadline, "the second request never waited for the lock"
-                connection.rollback()
-                time.sleep(0.01)
+    with app.app_context(), db.engine.connect() as connection:
+        deadline = time.monotonic() + 10
+        query = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        while connection.execute(query).scalar() == 0:
+            assert time.monotonic() < deadline, "the second request never waited for the lock"
+            connection.rollback()
+            time.sleep(0.01)

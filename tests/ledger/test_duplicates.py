@@ -21,8 +21,13 @@ def training(**changes) -> dict:
 
 
 def meeting(dept, **changes) -> dict:
-    return {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-01", "minutes": 45,
-            **changes}
+    return {
+        "kind": "meeting",
+        "mentorship_id": dept.mentorship_id,
+        "occurred_on": "2025-03-01",
+        "minutes": 45,
+        **changes,
+    }
 
 
 def test_the_same_training_twice_is_refused_naming_the_first(app, client, dept, headers):

@@ -24,10 +24,26 @@ from recognition.ledger.models import LEDGER_TABLES
 
 from .conftest import NOW, ledger_rows
 
-APPEND_ONLY = ("ledger_entries", "reflections", "statements", "statement_revocations", "cycle_transitions",
-               "cycle_date_changes", "recusals", "score_revisions", "decisions", "decision_winners",
-               "award_grants", "award_revocations", "nomination_withdrawals", "ledger_checkpoints",
-               "milestones", "dossiers", "dossier_access", "case_overrides")
+APPEND_ONLY = (
+    "ledger_entries",
+    "reflections",
+    "statements",
+    "statement_revocations",
+    "cycle_transitions",
+    "cycle_date_changes",
+    "recusals",
+    "score_revisions",
+    "decisions",
+    "decision_winners",
+    "award_grants",
+    "award_revocations",
+    "nomination_withdrawals",
+    "ledger_checkpoints",
+    "milestones",
+    "dossiers",
+    "dossier_access",
+    "case_overrides",
+)
 
 
 @pytest.fixture
@@ -35,8 +51,9 @@ def reversed_pair(app, record, client, headers):
     """Two meetings; the first reversed by the mentee (a dispute). Returns the rows."""
     first = record("mentor", note="first", minutes=45)
     record("mentor", note="second", minutes=30, occurred_on=date(2025, 3, 5))
-    response = client.post(f"/api/v1/contributions/{first}/reversal", json={"reason": "Did not happen."},
-                           headers=headers("mentee"))
+    response = client.post(
+        f"/api/v1/contributions/{first}/reversal", json={"reason": "Did not happen."}, headers=headers("mentee")
+    )
     assert response.status_code == 201
     return ledger_rows(app)
 
@@ -91,13 +108,17 @@ def test_every_append_only_table_refuses_replacement(app, backend):
     with app.app_context():
         for table in APPEND_ONLY:
             if backend == "sqlite":
-                found = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
-                                          {"n": f"{table}_no_replace"})
+                found = db.session.scalar(
+                    text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
+                    {"n": f"{table}_no_replace"},
+                )
                 key = {"statement_revocations": "statement_id", "award_revocations": "grant_id"}.get(table, "id")
                 assert found is not None and "BEFORE INSERT" in found and f" {key} = NEW.{key}" in found, table
             else:
-                found = db.session.scalar(text("SELECT count(*) FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) "
-                                               "AND tgname = :n"), {"t": table, "n": f"{table}_append_only"})
+                found = db.session.scalar(
+                    text("SELECT count(*) FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) AND tgname = :n"),
+                    {"t": table, "n": f"{table}_append_only"},
+                )
                 assert found == 1, table
 
 
@@ -120,7 +141,11 @@ def test_swapped_ids_are_named(app, runner, backend, reversed_pair):
     """After the swap the reversal names the second meeting; verify names the first
     entry whose id changed."""
     swap_ids_behind_the_triggers(app, backend, reversed_pair, 0, 1)
-    assert [r["id"] for r in ledger_rows(app)] == [reversed_pair[1]["id"], reversed_pair[0]["id"], reversed_pair[2]["id"]]
+    assert [r["id"] for r in ledger_rows(app)] == [
+        reversed_pair[1]["id"],
+        reversed_pair[0]["id"],
+        reversed_pair[2]["id"],
+    ]
 
     result = runner.invoke(args=["ledger", "verify"])
 
@@ -153,8 +178,10 @@ def as_legacy(app, backend) -> list[dict]:
         for row in rows:
             row.update(chain_version=None, prev_hash=prev)
             row["entry_hash"] = prev = chain.entry_hash(chain.hashed(row))
-            db.session.execute(text("UPDATE ledger_entries SET chain_version = NULL, prev_hash = :p, entry_hash = :h "
-                                    "WHERE id = :id"), {"p": row["prev_hash"], "h": row["entry_hash"], "id": row["id"]})
+            db.session.execute(
+                text("UPDATE ledger_entries SET chain_version = NULL, prev_hash = :p, entry_hash = :h WHERE id = :id"),
+                {"p": row["prev_hash"], "h": row["entry_hash"], "id": row["id"]},
+            )
         db.session.commit()
     return rows
 
@@ -174,8 +201,9 @@ def test_a_checkpoint_binds_earlier_entries_to_their_ids(app, runner, backend, r
     swap_ids_behind_the_triggers(app, backend, legacy, 0, 1)
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 1
-    assert (f"BROKEN at entry {legacy[1]['id']} (position 1): its id is {legacy[1]['id']}, but checkpoint 1 "
-            f"(position 3, ") in result.stderr
+    assert (
+        f"BROKEN at entry {legacy[1]['id']} (position 1): its id is {legacy[1]['id']}, but checkpoint 1 (position 3, "
+    ) in result.stderr
     assert f"recorded entry {legacy[0]['id']} at this position (ids were swapped or changed)" in result.stderr
 
 
@@ -194,8 +222,11 @@ def test_the_migration_keeps_earlier_hashes_valid(app, backend, reversed_pair):
         verdict = service.verify()
         assert verdict.valid and verdict.checked == 3 and verdict.notes
         checkpoints.make(NOW)
-        entry = service.record({"kind": "mentor_training", "occurred_on": date(2025, 3, 1), "minutes": 60},
-                               load_actor(legacy[0]["person_id"]), NOW)
+        entry = service.record(
+            {"kind": "mentor_training", "occurred_on": date(2025, 3, 1), "minutes": 60},
+            load_actor(legacy[0]["person_id"]),
+            NOW,
+        )
         db.session.commit()
         assert entry.chain_version == chain.CHAIN_VERSION
         verdict = service.verify()
@@ -212,10 +243,22 @@ def test_a_reflection_moved_to_another_entry_is_named(app, runner, backend, dept
 
     with app.app_context():
         actor = load_actor(dept.ids["mentor"])
-        made = [reflections.record({"source": "external", "source_name": f"Teaching evaluation {n}",
-                                    "occurred_on": date(2025, 3, n), "minutes": 20, "area": f"Area {n}",
-                                    "question": "What next?", "next_steps": "Ask again."}, actor, NOW)
-                for n in (1, 2)]
+        made = [
+            reflections.record(
+                {
+                    "source": "external",
+                    "source_name": f"Teaching evaluation {n}",
+                    "occurred_on": date(2025, 3, n),
+                    "minutes": 20,
+                    "area": f"Area {n}",
+                    "question": "What next?",
+                    "next_steps": "Ask again.",
+                },
+                actor,
+                NOW,
+            )
+            for n in (1, 2)
+        ]
         db.session.commit()
         ids = [(r.id, r.ledger_entry_id, r.entry.seq) for r in made]
         assert service.verify().valid
@@ -226,14 +269,18 @@ def test_a_reflection_moved_to_another_entry_is_named(app, runner, backend, dept
             db.session.execute(text("SET LOCAL session_replication_role = replica"))
         (first, first_entry, first_seq), (second, second_entry, _) = ids
         for reflection, entry in ((first, -1), (second, first_entry), (first, second_entry)):
-            db.session.execute(text("UPDATE reflections SET ledger_entry_id = :e WHERE id = :r"), {"e": entry, "r": reflection})
+            db.session.execute(
+                text("UPDATE reflections SET ledger_entry_id = :e WHERE id = :r"), {"e": entry, "r": reflection}
+            )
         db.session.commit()
 
     result = runner.invoke(args=["ledger", "verify"])
 
     assert result.exit_code == 1
-    assert (f"BROKEN at entry {first_entry} (position {first_seq}): reflection {second} does not match the note of "
-            "this entry") in result.stderr
+    assert (
+        f"BROKEN at entry {first_entry} (position {first_seq}): reflection {second} does not match the note of "
+        "this entry"
+    ) in result.stderr
 
 
 def test_an_award_grant_pointed_at_another_entry_is_named(app, runner, backend, dept):
@@ -254,14 +301,18 @@ def test_an_award_grant_pointed_at_another_entry_is_named(app, runner, backend, 
             db.session.execute(text("SET LOCAL session_replication_role = replica"))
         (first, first_entry), (second, second_entry) = grants
         for grant, entry in ((first, None), (second, first_entry), (first, second_entry)):
-            db.session.execute(text("UPDATE award_grants SET ledger_entry_id = :e WHERE id = :g"), {"e": entry, "g": grant})
+            db.session.execute(
+                text("UPDATE award_grants SET ledger_entry_id = :e WHERE id = :g"), {"e": entry, "g": grant}
+            )
         db.session.commit()
 
     result = runner.invoke(args=["ledger", "verify"])
 
     assert result.exit_code == 1
-    assert (f"BROKEN at entry {first_entry} (position {seq}): award grant {second} points to this entry, which is "
-            "not its award") in result.stderr
+    assert (
+        f"BROKEN at entry {first_entry} (position {seq}): award grant {second} points to this entry, which is "
+        "not its award"
+    ) in result.stderr
 
 
 def test_init_after_an_upgrade_binds_earlier_entries_at_once(app, backend, reversed_pair, script_apps, monkeypatch):

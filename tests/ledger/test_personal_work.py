@@ -10,7 +10,8 @@ import pytest
 
 from tests.api.error_shape import assert_error
 
-from .conftest import ledger_count, ledger_rows as stored_rows
+from .conftest import ledger_count
+from .conftest import ledger_rows as stored_rows
 
 URL = "/api/v1/contributions"
 PERSONAL_DIRECT = ["mentor_training", "mentoring_preparation", "other"]
@@ -39,16 +40,22 @@ def test_a_mentee_cannot_name_the_mentor_as_the_person(app, client, dept, header
     assert ledger_count(app) == 0
 
 
-def test_the_mentor_records_preparation_for_a_mentee_and_an_admin_records_it_for_the_mentor(
-    app, client, dept, headers
-):
+def test_the_mentor_records_preparation_for_a_mentee_and_an_admin_records_it_for_the_mentor(app, client, dept, headers):
     for role in ("mentor", "admin"):
-        response = client.post(URL, json=personal("mentoring_preparation", mentorship_id=dept.mentorship_id,
-                                                  minutes=30 if role == "mentor" else 40), headers=headers(role))
+        response = client.post(
+            URL,
+            json=personal(
+                "mentoring_preparation", mentorship_id=dept.mentorship_id, minutes=30 if role == "mentor" else 40
+            ),
+            headers=headers(role),
+        )
         assert response.status_code == 201, response.get_json()
         entry = response.get_json()
         assert (entry["person_id"], entry["recorded_by_id"], entry["mentorship_id"]) == (
-            dept.ids["mentor"], dept.ids[role], dept.mentorship_id)
+            dept.ids["mentor"],
+            dept.ids[role],
+            dept.mentorship_id,
+        )
 
 
 def test_the_mentee_cannot_reverse_the_mentors_preparation_for_them(app, client, dept, headers, record):
@@ -60,8 +67,9 @@ def test_the_mentee_cannot_reverse_the_mentors_preparation_for_them(app, client,
 def test_the_mentor_reverses_what_the_mentee_wrote_about_them(app, client, dept, headers, record):
     entry_id = record("mentee")  # a meeting: the mentor's work, written by the mentee
 
-    response = client.post(f"{URL}/{entry_id}/reversal", json={"reason": "We did not meet that day."},
-                           headers=headers("mentor"))
+    response = client.post(
+        f"{URL}/{entry_id}/reversal", json={"reason": "We did not meet that day."}, headers=headers("mentor")
+    )
 
     assert response.status_code == 201, response.get_json()
     reversal = response.get_json()
@@ -71,8 +79,9 @@ def test_the_mentor_reverses_what_the_mentee_wrote_about_them(app, client, dept,
 
 def test_the_mentee_disputes_a_meeting_the_mentor_logged(app, client, dept, headers, record):
     entry_id = record("mentor")
-    response = client.post(f"{URL}/{entry_id}/reversal", json={"reason": "This meeting did not happen."},
-                           headers=headers("mentee"))
+    response = client.post(
+        f"{URL}/{entry_id}/reversal", json={"reason": "This meeting did not happen."}, headers=headers("mentee")
+    )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["reason"] == "This meeting did not happen."
 
@@ -92,8 +101,9 @@ def test_training_an_administrator_recorded_names_them_and_the_person_reverses_i
     entry = response.get_json()
     assert (entry["person_id"], entry["recorded_by_id"]) == (dept.ids["mentor"], dept.ids["admin"])
 
-    reversal = client.post(f"{URL}/{entry['id']}/reversal", json={"reason": "I was not at this workshop."},
-                           headers=headers("mentor"))
+    reversal = client.post(
+        f"{URL}/{entry['id']}/reversal", json={"reason": "I was not at this workshop."}, headers=headers("mentor")
+    )
     assert reversal.status_code == 201, reversal.get_json()
     assert reversal.get_json()["recorded_by_id"] == dept.ids["mentor"]
 
@@ -103,8 +113,15 @@ def test_training_an_administrator_recorded_names_them_and_the_person_reverses_i
 
 def test_a_mentee_cannot_log_training_on_the_mentee_page(app, client, dept, login, ledger_rows):
     login(client, "mentee")
-    response = client.post("/mentee", data={"mentorship_id": dept.mentorship_id, "kind": "mentor_training",
-                                            "occurred_on": "2025-03-01", "minutes": 1440})
+    response = client.post(
+        "/mentee",
+        data={
+            "mentorship_id": dept.mentorship_id,
+            "kind": "mentor_training",
+            "occurred_on": "2025-03-01",
+            "minutes": 1440,
+        },
+    )
     assert response.status_code == 422
     assert "Kind:" in response.get_data(as_text=True)
     assert ledger_rows() == 0
@@ -113,7 +130,9 @@ def test_a_mentee_cannot_log_training_on_the_mentee_page(app, client, dept, logi
 def test_the_mentor_sees_who_recorded_training_for_them_and_reverses_it_on_its_page(
     app, client, dept, headers, login, ledger_rows
 ):
-    entry = client.post(URL, json=personal(person_id=dept.ids["mentor"], minutes=180), headers=headers("admin")).get_json()
+    entry = client.post(
+        URL, json=personal(person_id=dept.ids["mentor"], minutes=180), headers=headers("admin")
+    ).get_json()
     login(client, "mentor")
 
     listed = client.get("/contributions").get_data(as_text=True)
@@ -125,14 +144,17 @@ def test_the_mentor_sees_who_recorded_training_for_them_and_reverses_it_on_its_p
     assert "Admin Person, an administrator" in text
     assert "This is wrong" in text and f'action="/contributions/{entry["id"]}/reversal"' in text
 
-    blank = client.post(f"/contributions/{entry['id']}/reversal",
-                        data={"from": "entry", f"reverse-{entry['id']}-reason": " "})
+    blank = client.post(
+        f"/contributions/{entry['id']}/reversal", data={"from": "entry", f"reverse-{entry['id']}-reason": " "}
+    )
     assert blank.status_code == 422
     assert "Reason for reversing: must not be blank" in blank.get_data(as_text=True)
     assert ledger_rows() == 1
 
-    done = client.post(f"/contributions/{entry['id']}/reversal",
-                       data={"from": "entry", f"reverse-{entry['id']}-reason": "Not my workshop."})
+    done = client.post(
+        f"/contributions/{entry['id']}/reversal",
+        data={"from": "entry", f"reverse-{entry['id']}-reason": "Not my workshop."},
+    )
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/contributions/{entry['id']}")
     assert ledger_rows() == 2
     after = client.get(f"/contributions/{entry['id']}").get_data(as_text=True)

@@ -7,8 +7,17 @@ from datetime import date
 import pytest
 
 from recognition.ledger.rules import (
-    CONFIRMABLE, EARLIEST, KINDS, LABELS, MAX_MINUTES, PERSONAL as PERSONAL_KINDS, contribution_problems, may_record_personal,
+    CONFIRMABLE,
+    EARLIEST,
+    KINDS,
+    LABELS,
+    MAX_MINUTES,
+    contribution_problems,
+    may_record_personal,
     may_reverse,
+)
+from recognition.ledger.rules import (
+    PERSONAL as PERSONAL_KINDS,
 )
 
 TODAY = date(2025, 6, 15)
@@ -17,8 +26,15 @@ ENDED = (date(2024, 1, 1), date(2024, 12, 31))
 A_DAY = date(2025, 3, 1)
 
 NEEDS_MENTORSHIP = ["meeting", "academic_plan_review", "peer_group_session"]
-PERSONAL = ["sponsorship_action", "mentor_training", "mentoring_preparation", "other", "feedback_reflection",
-            "award_received", "milestone"]
+PERSONAL = [
+    "sponsorship_action",
+    "mentor_training",
+    "mentoring_preparation",
+    "other",
+    "feedback_reflection",
+    "award_received",
+    "milestone",
+]
 
 
 def test_the_kind_tables_agree():
@@ -52,8 +68,14 @@ def test_who_may_record_personal_work(kind, subject, actor, is_admin, allowed):
 
 
 def test_personal_kinds_are_exactly_the_kinds_no_counterpart_shares():
-    assert PERSONAL_KINDS == {"mentor_training", "mentoring_preparation", "other", "feedback_reflection", "award_received",
-                              "milestone"}
+    assert {
+        "mentor_training",
+        "mentoring_preparation",
+        "other",
+        "feedback_reflection",
+        "award_received",
+        "milestone",
+    } == PERSONAL_KINDS
     assert not PERSONAL_KINDS & CONFIRMABLE
     assert not any(KINDS[kind] for kind in PERSONAL_KINDS)
 
@@ -96,12 +118,12 @@ def test_unknown_kind_is_refused_and_listed(kind):
 @pytest.mark.parametrize(
     ("occurred_on", "span", "expected"),
     [
-        (TODAY, OPEN, []),                                  # today is fine
+        (TODAY, OPEN, []),  # today is fine
         (date(2025, 6, 16), OPEN, ["must not be in the future"]),
         (date(2030, 1, 1), None, ["must not be in the future"]),
-        (date(2024, 1, 1), OPEN, []),                       # the day it started
+        (date(2024, 1, 1), OPEN, []),  # the day it started
         (date(2023, 12, 31), OPEN, ["must not be before the mentorship started (2024-01-01)"]),
-        (date(2024, 12, 31), ENDED, []),                    # the day it ended
+        (date(2024, 12, 31), ENDED, []),  # the day it ended
         (date(2025, 1, 1), ENDED, ["must not be after the mentorship ended (2024-12-31)"]),
         (EARLIEST, None, []),
         (date(1949, 12, 31), None, ["must not be before 1950-01-01"]),

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from recognition import create_app
@@ -50,9 +51,18 @@ def ledger(request, tmp_path_factory):
                     elif seq == 8:
                         entry = service.confirm(db.session.get(service.LedgerEntry, ids[2]), mentee, NOW)
                     else:
-                        entry = service.record({"kind": "meeting", "mentorship_id": dept.mentorship_id, "minutes": 30 + seq,
-                                                "occurred_on": date(2025, 3, seq), "note": f"meeting {seq}",
-                                                "confirm_duplicate": True}, mentor, NOW)
+                        entry = service.record(
+                            {
+                                "kind": "meeting",
+                                "mentorship_id": dept.mentorship_id,
+                                "minutes": 30 + seq,
+                                "occurred_on": date(2025, 3, seq),
+                                "note": f"meeting {seq}",
+                                "confirm_duplicate": True,
+                            },
+                            mentor,
+                            NOW,
+                        )
                     ids.append(entry.id)
                     if seq in CHECKPOINTS_AT:
                         checkpoints.make(NOW)
@@ -82,8 +92,12 @@ def rechain(rows: list[dict], start: int, change: dict) -> None:
     for index, row in enumerate(rows[start:], start=start):
         row = {**row, **(change if index == start else {}), "prev_hash": prev}
         prev = chain.entry_hash(chain.hashed(row))
-        run("UPDATE ledger_entries SET note = :note, minutes = :minutes, prev_hash = :prev_hash, entry_hash = :h "
-            "WHERE id = :id", h=prev, **row)
+        run(
+            "UPDATE ledger_entries SET note = :note, minutes = :minutes, prev_hash = :prev_hash, entry_hash = :h "
+            "WHERE id = :id",
+            h=prev,
+            **row,
+        )
 
 
 positions = st.integers(1, SIZE)
@@ -123,7 +137,12 @@ def tamper(rows: list[dict], action: str, argument) -> int:
     minutes = row["minutes"] + 1
     if action == "rehash one":
         forged = chain.entry_hash(chain.hashed({**row, "minutes": minutes}))
-        run("UPDATE ledger_entries SET minutes = :m, entry_hash = :h WHERE seq = :seq", m=minutes, h=forged, seq=argument)
+        run(
+            "UPDATE ledger_entries SET minutes = :m, entry_hash = :h WHERE seq = :seq",
+            m=minutes,
+            h=forged,
+            seq=argument,
+        )
     else:
         run("UPDATE ledger_entries SET minutes = :m WHERE seq = :seq", m=minutes, seq=argument)
     return argument

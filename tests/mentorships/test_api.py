@@ -34,8 +34,15 @@ def set_supervisor(app, dept, person: str, supervisor: str) -> None:
 
 
 def test_start_returns_the_new_mentorship(client, dept, auth):
-    response = start(client, auth("admin"), mentor_id=dept.ids["other_mentor"], mentee_id=dept.ids["mentee"],
-                     kind="formal", started_on="2025-01-06", backdate_reason="Agreed in January 2025; entered now.")
+    response = start(
+        client,
+        auth("admin"),
+        mentor_id=dept.ids["other_mentor"],
+        mentee_id=dept.ids["mentee"],
+        kind="formal",
+        started_on="2025-01-06",
+        backdate_reason="Agreed in January 2025; entered now.",
+    )
     assert response.status_code == 201, response.json
     body = response.json
     assert body["backdated"] is True and body["backdate_reason"] == "Agreed in January 2025; entered now."
@@ -56,16 +63,26 @@ def test_start_returns_the_new_mentorship(client, dept, auth):
 def test_a_back_dated_start_needs_a_reason_and_is_flagged(app, client, dept, auth, mentorship_rows):
     """A director back-dating an informal mentorship to 2015 (the issue's manufactured
     conflict) must say why; the reason is kept, shown, and never changes."""
-    body = {"mentor_id": dept.ids["mentor"], "mentee_id": dept.ids["other_mentee"], "kind": "informal",
-            "started_on": "2015-03-01"}
+    body = {
+        "mentor_id": dept.ids["mentor"],
+        "mentee_id": dept.ids["other_mentee"],
+        "kind": "informal",
+        "started_on": "2015-03-01",
+    }
     before = mentorship_rows()
     refused = assert_error(start(client, auth("admin"), **body), 422, "backdate_reason")
     assert refused["errors"]["backdate_reason"][0].startswith("is required: the start date is more than 30 days")
     assert_error(start(client, auth("admin"), **body, backdate_reason="   "), 422, "backdate_reason")
     assert mentorship_rows() == before
 
-    recent = start(client, auth("admin"), mentor_id=dept.ids["other_mentor"], mentee_id=dept.ids["mentee"],
-                   kind="informal", started_on=(today() - timedelta(days=30)).isoformat())
+    recent = start(
+        client,
+        auth("admin"),
+        mentor_id=dept.ids["other_mentor"],
+        mentee_id=dept.ids["mentee"],
+        kind="informal",
+        started_on=(today() - timedelta(days=30)).isoformat(),
+    )
     assert recent.status_code == 201 and recent.json["backdated"] is False and recent.json["backdate_reason"] is None
 
     made = start(client, auth("admin"), **body, backdate_reason="Mentored informally since residency.")
@@ -78,17 +95,20 @@ def test_a_back_dated_start_needs_a_reason_and_is_flagged(app, client, dept, aut
 
     with app.app_context():
         with pytest.raises(DBAPIError, match="back-dated"):
-            db.session.execute(text("UPDATE mentorships SET backdate_reason = 'rewritten' WHERE id = :id"),
-                               {"id": made.json["id"]})
+            db.session.execute(
+                text("UPDATE mentorships SET backdate_reason = 'rewritten' WHERE id = :id"), {"id": made.json["id"]}
+            )
             db.session.flush()
         db.session.rollback()
     assert client.get(f"{URL}/{made.json['id']}", headers=auth("admin")).json["backdate_reason"] == (
-        "Mentored informally since residency.")
+        "Mentored informally since residency."
+    )
 
 
 def test_start_defaults_to_today(client, dept, auth):
-    response = start(client, auth("admin"), mentor_id=dept.ids["other_mentor"], mentee_id=dept.ids["mentee"],
-                     kind="informal")
+    response = start(
+        client, auth("admin"), mentor_id=dept.ids["other_mentor"], mentee_id=dept.ids["mentee"], kind="informal"
+    )
     assert response.status_code == 201, response.json
     assert response.json["started_on"] == today().isoformat()
 
@@ -125,8 +145,9 @@ def test_formal_mentor_cannot_be_the_supervisor_on_record(app, client, dept, aut
 
 def test_another_divisions_director_may_be_a_formal_mentor(client, dept, auth):
     """Only the mentee's own division director is someone they report to."""
-    response = start(client, auth("admin"), mentor_id=dept.ids["other_director"], mentee_id=dept.ids["mentee"],
-                     kind="formal")
+    response = start(
+        client, auth("admin"), mentor_id=dept.ids["other_director"], mentee_id=dept.ids["mentee"], kind="formal"
+    )
     assert response.status_code == 201, response.json
 
 
@@ -160,8 +181,14 @@ def test_the_same_pair_may_have_another_kind_or_start_again_after_ending(client,
 def test_start_in_the_future_is_refused(client, dept, auth, mentorship_rows):
     before = mentorship_rows()
     tomorrow = (today() + timedelta(days=1)).isoformat()
-    response = start(client, auth("admin"), mentor_id=dept.ids["other_mentor"], mentee_id=dept.ids["mentee"],
-                     kind="formal", started_on=tomorrow)
+    response = start(
+        client,
+        auth("admin"),
+        mentor_id=dept.ids["other_mentor"],
+        mentee_id=dept.ids["mentee"],
+        kind="formal",
+        started_on=tomorrow,
+    )
     body = assert_error(response, 422, "started_on")
     assert body["errors"]["started_on"] == ["must not be in the future"]
     assert mentorship_rows() == before
@@ -191,8 +218,18 @@ def test_an_unknown_person_is_named(client, dept, auth, mentorship_rows, field):
         ({"mentor_id": 3, "mentee_id": 4, "kind": "formal", "ended_on": "2024-01-01"}, {"ended_on"}),
         ({"mentor_id": 3, "mentee_id": 4, "kind": "formal", "colour": "blue"}, {"colour"}),
     ],
-    ids=["empty", "no-kind", "unknown-kind", "id-not-a-number", "id-zero", "id-overflow", "impossible-date",
-         "group-name-too-long", "ended-on-is-read-only", "unknown-field"],
+    ids=[
+        "empty",
+        "no-kind",
+        "unknown-kind",
+        "id-not-a-number",
+        "id-zero",
+        "id-overflow",
+        "impossible-date",
+        "group-name-too-long",
+        "ended-on-is-read-only",
+        "unknown-field",
+    ],
 )
 def test_bad_input_names_the_field_and_changes_nothing(client, dept, auth, mentorship_rows, body, fields):
     before = mentorship_rows()
@@ -416,8 +453,9 @@ def test_who_may_get_a_mentorship(client, dept, auth, role, status):
 def test_who_may_start_a_mentorship(client, dept, auth, mentorship_rows, role, status):
     """Admins, and the director of the mentee's division."""
     before = mentorship_rows()
-    response = start(client, auth(role), mentor_id=dept.ids["other_mentor"], mentee_id=dept.ids["mentee"],
-                     kind="informal")
+    response = start(
+        client, auth(role), mentor_id=dept.ids["other_mentor"], mentee_id=dept.ids["mentee"], kind="informal"
+    )
     if status == 201:
         assert response.status_code == 201, response.json
         assert mentorship_rows() == before + 1

@@ -7,7 +7,11 @@ from datetime import date
 import pytest
 
 from recognition.mentorships.rules import (
-    backdate_problem, expectation_applies, formal_mentor_refusal, is_backdated, meetings_status,
+    backdate_problem,
+    expectation_applies,
+    formal_mentor_refusal,
+    is_backdated,
+    meetings_status,
 )
 
 MENTEE = 10
@@ -30,11 +34,31 @@ def refusal_case(name, mentor, supervisor, directors, expected):
         refusal_case("self", MENTEE, None, DIRECTORS, "a person cannot be their own mentor"),
         refusal_case("self-with-a-supervisor", MENTEE, SUPERVISOR, DIRECTORS, "a person cannot be their own mentor"),
         refusal_case("director", DIRECTOR, None, DIRECTORS, "the mentor directs the mentee's division; " + REPORTS_TO),
-        refusal_case("co-director", CO_DIRECTOR, SUPERVISOR, DIRECTORS, "the mentor directs the mentee's division; " + REPORTS_TO),
+        refusal_case(
+            "co-director", CO_DIRECTOR, SUPERVISOR, DIRECTORS, "the mentor directs the mentee's division; " + REPORTS_TO
+        ),
         # A director who is also the supervisor on record: the directorship is named.
-        refusal_case("director-and-supervisor", DIRECTOR, DIRECTOR, DIRECTORS, "the mentor directs the mentee's division; " + REPORTS_TO),
-        refusal_case("supervisor", SUPERVISOR, SUPERVISOR, DIRECTORS, "the mentor is the mentee's supervisor on record; " + REPORTS_TO),
-        refusal_case("supervisor-no-director", SUPERVISOR, SUPERVISOR, frozenset(), "the mentor is the mentee's supervisor on record; " + REPORTS_TO),
+        refusal_case(
+            "director-and-supervisor",
+            DIRECTOR,
+            DIRECTOR,
+            DIRECTORS,
+            "the mentor directs the mentee's division; " + REPORTS_TO,
+        ),
+        refusal_case(
+            "supervisor",
+            SUPERVISOR,
+            SUPERVISOR,
+            DIRECTORS,
+            "the mentor is the mentee's supervisor on record; " + REPORTS_TO,
+        ),
+        refusal_case(
+            "supervisor-no-director",
+            SUPERVISOR,
+            SUPERVISOR,
+            frozenset(),
+            "the mentor is the mentee's supervisor on record; " + REPORTS_TO,
+        ),
         refusal_case("ok", SOMEONE_ELSE, SUPERVISOR, DIRECTORS, None),
         refusal_case("ok-no-supervisor", SOMEONE_ELSE, None, DIRECTORS, None),
         refusal_case("ok-no-director", SOMEONE_ELSE, None, frozenset(), None),
@@ -91,14 +115,17 @@ def test_the_yearly_expectation_is_for_formal_mentoring_in_the_first_years(kind,
     assert expectation_applies(kind, appointed_on, today, 5) is applies
 
 
-@pytest.mark.parametrize(("started_on", "reason", "refused"), [
-    (date(2026, 12, 6), None, False),  # today
-    (date(2026, 11, 6), None, False),  # exactly 30 days ago: not back-dated
-    (date(2026, 11, 5), None, True),  # 31 days ago
-    (date(2026, 11, 5), "  ", True),  # a blank reason is no reason
-    (date(2015, 3, 1), "Recorded late: agreed in 2015.", False),
-    (date(2015, 3, 1), "", True),
-])
+@pytest.mark.parametrize(
+    ("started_on", "reason", "refused"),
+    [
+        (date(2026, 12, 6), None, False),  # today
+        (date(2026, 11, 6), None, False),  # exactly 30 days ago: not back-dated
+        (date(2026, 11, 5), None, True),  # 31 days ago
+        (date(2026, 11, 5), "  ", True),  # a blank reason is no reason
+        (date(2015, 3, 1), "Recorded late: agreed in 2015.", False),
+        (date(2015, 3, 1), "", True),
+    ],
+)
 def test_a_back_dated_start_needs_a_reason(started_on, reason, refused):
     problem = backdate_problem(started_on, date(2026, 12, 6), 30, reason)
     assert (problem is not None) == refused

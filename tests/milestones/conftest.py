@@ -25,8 +25,13 @@ from tests.support.department import Department
 # A fixed clock: services take "now", so no test depends on the day it runs.
 NOW = datetime(2025, 6, 15, 12, 0, 0)
 PROMOTION = {"kind": "promotion", "occurred_on": date(2024, 7, 1), "rank": "full"}
-GRANT = {"kind": "grant", "title": "Mentoring outcomes in cardiology", "agency": "CIHR",
-         "role": "Principal investigator", "year": 2023}
+GRANT = {
+    "kind": "grant",
+    "title": "Mentoring outcomes in cardiology",
+    "agency": "CIHR",
+    "role": "Principal investigator",
+    "year": 2023,
+}
 
 
 def actor(dept, role):
@@ -47,14 +52,24 @@ def enter(app, dept, by: str, about: str, now: datetime = NOW, **fields) -> int:
 def counts(app) -> tuple[int, int]:
     """(milestones, ledger entries) stored."""
     with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(Milestone)),
-                db.session.scalar(select(func.count()).select_from(LedgerEntry)))
+        return (
+            db.session.scalar(select(func.count()).select_from(Milestone)),
+            db.session.scalar(select(func.count()).select_from(LedgerEntry)),
+        )
 
 
 def open_case(dept, candidate: str, members: list[str], closed: bool = False) -> int:
-    case = Case(candidate_id=dept.ids[candidate], kind="promotion", target_rank="full",
-                period_start=date(2020, 1, 1), period_end=date(2025, 6, 1), due_on=date(2025, 9, 1),
-                opened_by_id=dept.ids["admin"], opened_at=NOW, closed_at=NOW if closed else None)
+    case = Case(
+        candidate_id=dept.ids[candidate],
+        kind="promotion",
+        target_rank="full",
+        period_start=date(2020, 1, 1),
+        period_end=date(2025, 6, 1),
+        due_on=date(2025, 9, 1),
+        opened_by_id=dept.ids["admin"],
+        opened_at=NOW,
+        closed_at=NOW if closed else None,
+    )
     db.session.add(case)
     db.session.flush()
     for member in members:
@@ -102,11 +117,14 @@ def world(request, tmp_path_factory, signing_keys):
                 open_case(dept, "mentor", ["promotion_committee", "other_mentor"])
                 open_case(dept, "mentor", ["other_mentee"], closed=True)
                 db.session.commit()
-            ids = {"standing": enter(app, dept, "director", "mentor"),
-                   "pending": enter(app, dept, "mentor", "mentor", **GRANT),
-                   "withdrawn": enter(app, dept, "admin", "mentor", kind="cfar", occurred_on=date(2023, 7, 1),
-                                      outcome="passed"),
-                   "mentees": enter(app, dept, "director", "mentee", kind="appointment", occurred_on=date(2023, 7, 1))}
+            ids = {
+                "standing": enter(app, dept, "director", "mentor"),
+                "pending": enter(app, dept, "mentor", "mentor", **GRANT),
+                "withdrawn": enter(
+                    app, dept, "admin", "mentor", kind="cfar", occurred_on=date(2023, 7, 1), outcome="passed"
+                ),
+                "mentees": enter(app, dept, "director", "mentee", kind="appointment", occurred_on=date(2023, 7, 1)),
+            }
             with app.app_context():
                 milestone = db.session.get(Milestone, ids["withdrawn"])
                 service.withdraw(milestone, "Recorded for the wrong person", actor(dept, "admin"), NOW)

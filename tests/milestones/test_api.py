@@ -13,12 +13,25 @@ PROMOTION = {"kind": "promotion", "occurred_on": "2024-07-01", "rank": "full"}
 
 
 def test_a_self_report_confirmed_by_the_director(client, dept, headers, app):
-    reported = client.post(URL, json={"kind": "grant", "title": "Mentoring outcomes", "agency": "CIHR",
-                                      "role": "Principal investigator", "year": 2023}, headers=headers("mentor"))
+    reported = client.post(
+        URL,
+        json={
+            "kind": "grant",
+            "title": "Mentoring outcomes",
+            "agency": "CIHR",
+            "role": "Principal investigator",
+            "year": 2023,
+        },
+        headers=headers("mentor"),
+    )
     assert reported.status_code == 201, reported.get_json()
     body = reported.get_json()
     assert (body["source"], body["status"]["state"], body["occurred_on"], body["person"]["id"]) == (
-        "self_reported", "pending", "2023-07-01", dept.ids["mentor"])
+        "self_reported",
+        "pending",
+        "2023-07-01",
+        dept.ids["mentor"],
+    )
     assert_error(client.post(f"{URL}/{body['id']}/confirmation", headers=headers("mentor")), 403, "milestone")
     confirmed = client.post(f"{URL}/{body['id']}/confirmation", headers=headers("director"))
     assert confirmed.status_code == 201
@@ -32,30 +45,52 @@ def test_record_withdraw_and_correct(client, dept, headers):
     recorded = client.post(URL, json={**PROMOTION, "person_id": dept.ids["mentor"]}, headers=headers("director"))
     assert recorded.status_code == 201 and recorded.get_json()["source"] == "entered"
     first = recorded.get_json()["id"]
-    corrected = client.post(f"{URL}/{first}/corrections", json={"rank": "associate", "reason": "Associate, not full"},
-                            headers=headers("admin"))
+    corrected = client.post(
+        f"{URL}/{first}/corrections",
+        json={"rank": "associate", "reason": "Associate, not full"},
+        headers=headers("admin"),
+    )
     assert corrected.status_code == 201, corrected.get_json()
     second = corrected.get_json()
     assert (second["rank"], second["occurred_on"], second["corrects_id"], second["status"]["state"]) == (
-        "associate", "2024-07-01", first, "standing")
+        "associate",
+        "2024-07-01",
+        first,
+        "standing",
+    )
     old = client.get(f"{URL}/{first}", headers=headers("mentor")).get_json()["status"]
     assert (old["state"], old["reason"], old["corrected_by_id"]) == ("corrected", "Associate, not full", second["id"])
-    withdrawn = client.post(f"{URL}/{second['id']}/withdrawal", json={"reason": "Not promoted after all"},
-                            headers=headers("director"))
+    withdrawn = client.post(
+        f"{URL}/{second['id']}/withdrawal", json={"reason": "Not promoted after all"}, headers=headers("director")
+    )
     assert withdrawn.status_code == 201
     assert withdrawn.get_json()["status"] == {
-        "state": "withdrawn", "reason": "Not promoted after all", "corrected_by_id": None, "confirmed_at": None,
-        "confirmed_by": None, "changed_at": withdrawn.get_json()["status"]["changed_at"],
-        "changed_by": {"id": dept.ids["director"], "name": "Director Person"}}
-    assert_error(client.post(f"{URL}/{second['id']}/withdrawal", json={"reason": "Again"}, headers=headers("admin")),
-                 409, "milestone")
+        "state": "withdrawn",
+        "reason": "Not promoted after all",
+        "corrected_by_id": None,
+        "confirmed_at": None,
+        "confirmed_by": None,
+        "changed_at": withdrawn.get_json()["status"]["changed_at"],
+        "changed_by": {"id": dept.ids["director"], "name": "Director Person"},
+    }
+    assert_error(
+        client.post(f"{URL}/{second['id']}/withdrawal", json={"reason": "Again"}, headers=headers("admin")),
+        409,
+        "milestone",
+    )
 
 
 def test_bad_input_is_a_422_naming_the_field_and_the_rule_and_stores_nothing(client, dept, headers, app):
     before = counts(app)
     cases = [
-        ({"kind": "promotion", "occurred_on": "2024-07-01"}, {"rank": ["is required for a promotion (the rank reached)"]}),
-        ({"kind": "cfar", "occurred_on": "2024-07-01", "outcome": "failed"}, {"outcome": ["must be passed or extended"]}),
+        (
+            {"kind": "promotion", "occurred_on": "2024-07-01"},
+            {"rank": ["is required for a promotion (the rank reached)"]},
+        ),
+        (
+            {"kind": "cfar", "occurred_on": "2024-07-01", "outcome": "failed"},
+            {"outcome": ["must be passed or extended"]},
+        ),
         ({"kind": "appointment", "occurred_on": "2999-01-01"}, {"occurred_on": ["must not be in the future"]}),
         ({"kind": "knighthood", "occurred_on": "2024-07-01"}, None),
         ({"kind": "appointment", "occurred_on": "1 July"}, None),
@@ -97,11 +132,24 @@ def test_a_retried_post_with_its_key_records_once(client, dept, headers, app):
 def test_the_list_filters_and_pages(client, dept, headers):
     mentor = dept.ids["mentor"]
     for day in ("2020-07-01", "2021-07-01", "2022-07-01"):
-        assert client.post(URL, json={"kind": "leadership", "title": "Chair", "agency": "Committee", "occurred_on": day,
-                                      "person_id": mentor}, headers=headers("admin")).status_code == 201
+        assert (
+            client.post(
+                URL,
+                json={
+                    "kind": "leadership",
+                    "title": "Chair",
+                    "agency": "Committee",
+                    "occurred_on": day,
+                    "person_id": mentor,
+                },
+                headers=headers("admin"),
+            ).status_code
+            == 201
+        )
     client.post(URL, json=PROMOTION, headers=headers("mentor"))
-    page = client.get(URL, query_string={"person_id": mentor, "kind": "leadership", "per_page": 2},
-                      headers=headers("director")).get_json()
+    page = client.get(
+        URL, query_string={"person_id": mentor, "kind": "leadership", "per_page": 2}, headers=headers("director")
+    ).get_json()
     assert [item["occurred_on"] for item in page["items"]] == ["2022-07-01", "2021-07-01"]
     assert page["meta"] == {"page": 1, "per_page": 2, "total": 3, "pages": 2}
     pending = client.get(URL, query_string={"status": "pending"}, headers=headers("director")).get_json()
@@ -112,16 +160,22 @@ def test_the_list_filters_and_pages(client, dept, headers):
 def test_the_openapi_document_describes_every_operation_with_the_error_shape(client):
     document = client.get("/api/v1/openapi.json").get_json()
     paths = document["paths"]
-    for path, method in (("/api/v1/milestones", "get"), ("/api/v1/milestones", "post"),
-                         ("/api/v1/milestones/{milestone_id}", "get"),
-                         ("/api/v1/milestones/{milestone_id}/confirmation", "post"),
-                         ("/api/v1/milestones/{milestone_id}/withdrawal", "post"),
-                         ("/api/v1/milestones/{milestone_id}/corrections", "post"),
-                         ("/api/v1/milestones/imports", "post")):
+    for path, method in (
+        ("/api/v1/milestones", "get"),
+        ("/api/v1/milestones", "post"),
+        ("/api/v1/milestones/{milestone_id}", "get"),
+        ("/api/v1/milestones/{milestone_id}/confirmation", "post"),
+        ("/api/v1/milestones/{milestone_id}/withdrawal", "post"),
+        ("/api/v1/milestones/{milestone_id}/corrections", "post"),
+        ("/api/v1/milestones/imports", "post"),
+    ):
         operation = paths[path][method]
         assert operation["summary"], path
         errors = [code for code in operation["responses"] if code.startswith("4")]
-        assert errors and all(operation["responses"][code]["content"]["application/json"]["schema"]["$ref"]
-                              == "#/components/schemas/Error" for code in errors), path
+        assert errors and all(
+            operation["responses"][code]["content"]["application/json"]["schema"]["$ref"]
+            == "#/components/schemas/Error"
+            for code in errors
+        ), path
     post = paths["/api/v1/milestones"]["post"]
     assert post["requestBody"]["content"]["application/json"]["example"]["kind"] == "promotion"

@@ -17,8 +17,17 @@ from recognition.milestones.models import Milestone
 
 from .conftest import NOW, counts, enter
 
-REPORT = {"kind": "leadership", "occurred_on": "2022-01-01", "title": "Program director", "agency": "Residency",
-          "outcome": "", "rank": "", "role": "", "year": "", "note": ""}
+REPORT = {
+    "kind": "leadership",
+    "occurred_on": "2022-01-01",
+    "title": "Program director",
+    "agency": "Residency",
+    "outcome": "",
+    "rank": "",
+    "role": "",
+    "year": "",
+    "note": "",
+}
 
 
 def test_report_confirm_correct_and_withdraw_through_the_pages(app, client, dept, login):
@@ -44,8 +53,10 @@ def test_report_confirm_correct_and_withdraw_through_the_pages(app, client, dept
     assert 'value="Program director"' in form  # filled in with what is recorded
     refused = client.post(f"/milestones/{milestone_id}/correction", data={**REPORT, "reason": ""})
     assert refused.status_code == 422 and "must not be blank: say why" in refused.get_data(as_text=True)
-    corrected = client.post(f"/milestones/{milestone_id}/correction",
-                            data={**REPORT, "title": "Associate program director", "reason": "Associate, per the letter"})
+    corrected = client.post(
+        f"/milestones/{milestone_id}/correction",
+        data={**REPORT, "title": "Associate program director", "reason": "Associate, per the letter"},
+    )
     assert corrected.status_code == 302
     new_id = int(corrected.headers["Location"].rsplit("/", 1)[1])
     page = client.get(f"/milestones/{new_id}").get_data(as_text=True)
@@ -57,14 +68,15 @@ def test_report_confirm_correct_and_withdraw_through_the_pages(app, client, dept
     assert refused.status_code == 422 and 'aria-invalid="true"' in refused.get_data(as_text=True)
     assert client.post(f"/milestones/{new_id}/withdrawal", data={"withdraw-reason": "Never held"}).status_code == 302
     page = client.get(f"/people/{dept.ids['mentor']}/milestones").get_data(as_text=True)
-    assert "withdrawn</span> <span class=\"reason\">Never held" in page
+    assert 'withdrawn</span> <span class="reason">Never held' in page
 
 
 def test_a_refused_report_names_the_field_and_stores_nothing(app, client, dept, login):
     login(client, "mentor")
     before = counts(app)
-    response = client.post("/milestones", data={**REPORT, "kind": "promotion", "title": "", "agency": "",
-                                                "occurred_on": "2999-01-01"})
+    response = client.post(
+        "/milestones", data={**REPORT, "kind": "promotion", "title": "", "agency": "", "occurred_on": "2999-01-01"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="rank-error"' in html and "is required for a promotion (the rank reached)" in html
@@ -91,9 +103,10 @@ def test_a_computed_cfar_date_is_shown_only_as_due(app, client, dept, login):
 def test_a_director_records_for_their_division_from_the_persons_page(app, client, dept, login):
     login(client, "director")
     assert "Milestones of Mentor Person" in client.get(f"/people/{dept.ids['mentor']}").get_data(as_text=True)
-    response = client.post(f"/people/{dept.ids['mentor']}/milestones",
-                           data={**REPORT, "kind": "promotion", "title": "", "agency": "", "rank": "full",
-                                 "occurred_on": "2024-07-01"})
+    response = client.post(
+        f"/people/{dept.ids['mentor']}/milestones",
+        data={**REPORT, "kind": "promotion", "title": "", "agency": "", "rank": "full", "occurred_on": "2024-07-01"},
+    )
     assert response.status_code == 302
     assert "Promotion to Professor" in client.get(f"/people/{dept.ids['mentor']}/milestones").get_data(as_text=True)
     before = counts(app)
@@ -104,9 +117,18 @@ def test_a_director_records_for_their_division_from_the_persons_page(app, client
 
 
 def test_the_csv_export_lists_each_milestone_with_its_status_and_defuses_formulas(app, client, dept, login):
-    first = enter(app, dept, "director", "mentor", note="=HYPERLINK(\"http://x\")")
-    enter(app, dept, "admin", "mentor", kind="grant", title="Peer mentoring", agency="CIHR", role="Co-investigator",
-          year=2021)
+    first = enter(app, dept, "director", "mentor", note='=HYPERLINK("http://x")')
+    enter(
+        app,
+        dept,
+        "admin",
+        "mentor",
+        kind="grant",
+        title="Peer mentoring",
+        agency="CIHR",
+        role="Co-investigator",
+        year=2021,
+    )
     with app.app_context():
         service.withdraw(db.session.get(Milestone, first), "Wrong year", load_actor(dept.ids["admin"]), NOW)
         db.session.commit()
@@ -117,5 +139,6 @@ def test_the_csv_export_lists_each_milestone_with_its_status_and_defuses_formula
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert [(r["Kind"], r["Date"], r["Rank"], r["Year"], r["Status"], r["Reason"]) for r in rows] == [
         ("Promotion", "2024-07-01", "Professor", "", "withdrawn", "Wrong year"),
-        ("Grant", "2021-07-01", "", "2021", "standing", "")]
+        ("Grant", "2021-07-01", "", "2021", "standing", ""),
+    ]
     assert rows[0]["Note"].startswith("'=") and rows[0]["Person"] == "mentor@test.example.org"

@@ -13,11 +13,27 @@ from tests.support.department import PASSWORD
 
 from .conftest import PROMOTION, counts
 
-ROLES = (None, "mentor", "mentee", "director", "other_director", "outsider", "admin", "award_committee",
-         "promotion_committee", "other_mentor", "other_mentee")
+ROLES = (
+    None,
+    "mentor",
+    "mentee",
+    "director",
+    "other_director",
+    "outsider",
+    "admin",
+    "award_committee",
+    "promotion_committee",
+    "other_mentor",
+    "other_mentee",
+)
 EVERYTHING = {"standing", "pending", "withdrawn", "mentees"}
-SEES = {"mentor": {"standing", "pending", "withdrawn"}, "mentee": {"mentees"}, "director": EVERYTHING,
-        "admin": EVERYTHING, "promotion_committee": {"standing"}}
+SEES = {
+    "mentor": {"standing", "pending", "withdrawn"},
+    "mentee": {"mentees"},
+    "director": EVERYTHING,
+    "admin": EVERYTHING,
+    "promotion_committee": {"standing"},
+}
 
 
 @pytest.mark.parametrize("role", ROLES, ids=[str(r) for r in ROLES])
@@ -44,7 +60,9 @@ def test_who_reads_the_mentors_milestones_through_the_api(world, role):
         assert [item["id"] for item in states["items"]] == ([world.ids["pending"]] if "pending" in sees else [])
     if role == "mentor":  # their mentee's milestones reach them only as evidence, never here
         assert_error(client.get(f"/api/v1/milestones/{world.ids['mentees']}", headers=headers), 404)
-        filtered = client.get("/api/v1/milestones", query_string={"person_id": world.dept.ids["mentee"]}, headers=headers)
+        filtered = client.get(
+            "/api/v1/milestones", query_string={"person_id": world.dept.ids["mentee"]}, headers=headers
+        )
         assert filtered.get_json()["items"] == []
 
 
@@ -53,15 +71,15 @@ def test_who_reads_the_mentors_milestones_through_the_api(world, role):
 WRITERS = ("admin", "director")
 REFUSED = {
     #                     create  confirm  withdraw correct
-    None:                 (401,   401,     401,     401),
-    "mentor":             (None,  403,     403,     403),  # may report their own (create is a self-report)
-    "mentee":             (403,   404,     404,     404),
-    "other_director":     (403,   404,     404,     404),
-    "outsider":           (403,   404,     404,     404),
-    "award_committee":    (403,   404,     404,     404),
-    "promotion_committee": (403,  404,     403,     403),  # reads the standing one, changes nothing
-    "other_mentor":       (403,   404,     404,     404),  # recused
-    "other_mentee":       (403,   404,     404,     404),  # the case is closed
+    None: (401, 401, 401, 401),
+    "mentor": (None, 403, 403, 403),  # may report their own (create is a self-report)
+    "mentee": (403, 404, 404, 404),
+    "other_director": (403, 404, 404, 404),
+    "outsider": (403, 404, 404, 404),
+    "award_committee": (403, 404, 404, 404),
+    "promotion_committee": (403, 404, 403, 403),  # reads the standing one, changes nothing
+    "other_mentor": (403, 404, 404, 404),  # recused
+    "other_mentee": (403, 404, 404, 404),  # the case is closed
 }
 
 
@@ -71,13 +89,18 @@ def test_who_may_not_change_the_mentors_milestones_through_the_api(world, role):
     headers = world.headers(role)
     mentor = world.dept.ids["mentor"]
     calls = (
-        lambda: client.post("/api/v1/milestones", json={**PROMOTION, "occurred_on": "2020-07-01", "person_id": mentor},
-                            headers=headers),
+        lambda: client.post(
+            "/api/v1/milestones", json={**PROMOTION, "occurred_on": "2020-07-01", "person_id": mentor}, headers=headers
+        ),
         lambda: client.post(f"/api/v1/milestones/{world.ids['pending']}/confirmation", headers=headers),
-        lambda: client.post(f"/api/v1/milestones/{world.ids['standing']}/withdrawal", json={"reason": "No"},
-                            headers=headers),
-        lambda: client.post(f"/api/v1/milestones/{world.ids['standing']}/corrections",
-                            json={"rank": "associate", "reason": "No"}, headers=headers),
+        lambda: client.post(
+            f"/api/v1/milestones/{world.ids['standing']}/withdrawal", json={"reason": "No"}, headers=headers
+        ),
+        lambda: client.post(
+            f"/api/v1/milestones/{world.ids['standing']}/corrections",
+            json={"rank": "associate", "reason": "No"},
+            headers=headers,
+        ),
     )
     before = counts(world.app)
     for call, status in zip(calls, REFUSED[role]):
@@ -90,16 +113,16 @@ def test_who_may_not_change_the_mentors_milestones_through_the_api(world, role):
 
 PAGES = {
     #                     mine  person to-confirm  standing pending csv
-    "mentor":             (200, 302,   403,        200,     200,    200),
-    "mentee":             (200, 404,   403,        404,     404,    404),
-    "director":           (200, 200,   200,        200,     200,    200),
-    "other_director":     (200, 404,   200,        404,     404,    404),
-    "outsider":           (200, 404,   403,        404,     404,    404),
-    "admin":              (200, 200,   200,        200,     200,    200),
-    "award_committee":    (200, 404,   403,        404,     404,    404),
-    "promotion_committee": (200, 200,  403,        200,     404,    200),
-    "other_mentor":       (200, 404,   403,        404,     404,    404),
-    "other_mentee":       (200, 404,   403,        404,     404,    404),
+    "mentor": (200, 302, 403, 200, 200, 200),
+    "mentee": (200, 404, 403, 404, 404, 404),
+    "director": (200, 200, 200, 200, 200, 200),
+    "other_director": (200, 404, 200, 404, 404, 404),
+    "outsider": (200, 404, 403, 404, 404, 404),
+    "admin": (200, 200, 200, 200, 200, 200),
+    "award_committee": (200, 404, 403, 404, 404, 404),
+    "promotion_committee": (200, 200, 403, 200, 404, 200),
+    "other_mentor": (200, 404, 403, 404, 404, 404),
+    "other_mentee": (200, 404, 403, 404, 404, 404),
 }
 
 
@@ -107,9 +130,14 @@ PAGES = {
 def test_who_opens_which_milestone_page(world, role):
     client = world.app.test_client()
     mentor = world.dept.ids["mentor"]
-    urls = ("/milestones", f"/people/{mentor}/milestones", "/milestones/to-confirm",
-            f"/milestones/{world.ids['standing']}", f"/milestones/{world.ids['pending']}",
-            f"/people/{mentor}/milestones.csv")
+    urls = (
+        "/milestones",
+        f"/people/{mentor}/milestones",
+        "/milestones/to-confirm",
+        f"/milestones/{world.ids['standing']}",
+        f"/milestones/{world.ids['pending']}",
+        f"/people/{mentor}/milestones.csv",
+    )
     if role is None:
         for url in urls:
             assert client.get(url).status_code == 302 and "/login" in client.get(url).headers["Location"]
@@ -125,7 +153,9 @@ def test_who_opens_which_milestone_page(world, role):
             assert "Promotion to Professor" not in html and "Professor" not in html
         if url == urls[5] and status == 200:  # the export holds what the page shows
             lines = html.splitlines()[1:]
-            assert len(lines) == len(SEES[role] - {"mentees"}) and ("Mentoring outcomes" in html) == (role != "promotion_committee")
+            assert len(lines) == len(SEES[role] - {"mentees"}) and ("Mentoring outcomes" in html) == (
+                role != "promotion_committee"
+            )
     if role == "mentor":
         assert client.get(f"/people/{world.dept.ids['mentee']}/milestones").status_code == 404
         assert client.get(f"/milestones/{world.ids['mentees']}").status_code == 404

@@ -29,7 +29,12 @@ def test_a_recorded_milestone_is_a_ledger_entry_whose_note_is_its_fingerprint(ap
         milestone = get(app, milestone_id)
         entry = db.session.get(LedgerEntry, milestone.ledger_entry_id)
         assert (entry.entry_type, entry.kind, entry.person_id, entry.minutes, entry.occurred_on) == (
-            "contribution", "milestone", dept.ids["mentor"], 0, date(2024, 7, 1))
+            "contribution",
+            "milestone",
+            dept.ids["mentor"],
+            0,
+            date(2024, 7, 1),
+        )
         assert (entry.recorded_by_id, milestone.recorded_by_id) == (dept.ids["director"], dept.ids["director"])
         fields = {name: getattr(milestone, name) for name in rules.FINGERPRINTED}
         assert entry.note == rules.fingerprint(fields)
@@ -38,12 +43,20 @@ def test_a_recorded_milestone_is_a_ledger_entry_whose_note_is_its_fingerprint(ap
         assert [m.id for m in queries.standing([dept.ids["mentor"]])[dept.ids["mentor"]]] == [milestone_id]
 
 
-@pytest.mark.parametrize("role, person, allowed", [
-    ("admin", "mentor", True), ("admin", "other_mentor", True),
-    ("director", "mentor", True), ("director", "other_mentor", False), ("other_director", "mentor", False),
-    ("mentee", "mentor", False), ("outsider", "mentor", False), ("promotion_committee", "mentor", False),
-    ("director", "director", False),  # your own is a self-report
-])
+@pytest.mark.parametrize(
+    "role, person, allowed",
+    [
+        ("admin", "mentor", True),
+        ("admin", "other_mentor", True),
+        ("director", "mentor", True),
+        ("director", "other_mentor", False),
+        ("other_director", "mentor", False),
+        ("mentee", "mentor", False),
+        ("outsider", "mentor", False),
+        ("promotion_committee", "mentor", False),
+        ("director", "director", False),  # your own is a self-report
+    ],
+)
 def test_who_records_someones_milestone(app, dept, role, person, allowed):
     before = counts(app)
     with app.app_context():
@@ -64,7 +77,10 @@ def test_a_self_report_waits_for_someone_else_to_confirm_it(app, dept):
     with app.app_context():
         milestone = get(app, milestone_id)
         assert (milestone.source, milestone.status.state, milestone.occurred_on) == (
-            "self_reported", "pending", date(2023, 7, 1))
+            "self_reported",
+            "pending",
+            date(2023, 7, 1),
+        )
         assert queries.standing([dept.ids["mentor"]]) == {}
         assert [m.id for m in service.pending(actor(dept, "director"))] == [milestone_id]
         assert [m.id for m in service.pending(actor(dept, "admin"))] == [milestone_id]
@@ -76,7 +92,10 @@ def test_a_self_report_waits_for_someone_else_to_confirm_it(app, dept):
         entry = service.confirm(milestone, actor(dept, "director"), NOW)
         db.session.commit()
         assert (entry.entry_type, entry.target_id, entry.recorded_by_id) == (
-            "confirmation", milestone.ledger_entry_id, dept.ids["director"])
+            "confirmation",
+            milestone.ledger_entry_id,
+            dept.ids["director"],
+        )
         milestone = get(app, milestone_id)
         assert milestone.status.state == "standing" and milestone.status.confirmed_by.id == dept.ids["director"]
         assert [m.id for m in queries.standing([dept.ids["mentor"]])[dept.ids["mentor"]]] == [milestone_id]
@@ -103,8 +122,11 @@ def test_a_withdrawal_is_a_reversal_with_its_reason_and_ends_the_milestone(app, 
                 service.withdraw(get(app, milestone_id), "No", actor(dept, role), NOW)
         entry = service.withdraw(get(app, milestone_id), "Entered twice", actor(dept, "director"), NOW)
         db.session.commit()
-        assert (entry.entry_type, entry.reason, entry.target_id) == ("reversal", "Entered twice",
-                                                                      get(app, milestone_id).ledger_entry_id)
+        assert (entry.entry_type, entry.reason, entry.target_id) == (
+            "reversal",
+            "Entered twice",
+            get(app, milestone_id).ledger_entry_id,
+        )
         milestone = get(app, milestone_id)
         assert (milestone.status.state, milestone.status.reason) == ("withdrawn", "Entered twice")
         assert queries.standing([dept.ids["mentor"]]) == {}
@@ -119,8 +141,9 @@ def test_the_person_withdraws_or_corrects_their_own_report_only_while_it_is_pend
     first = enter(app, dept, "mentor", "mentor")
     second = enter(app, dept, "mentor", "mentor", **GRANT)
     with app.app_context():
-        corrected = service.correct(get(app, first), {"rank": "associate"}, "Associate, not full",
-                                    actor(dept, "mentor"), NOW)
+        corrected = service.correct(
+            get(app, first), {"rank": "associate"}, "Associate, not full", actor(dept, "mentor"), NOW
+        )
         db.session.commit()
         assert (corrected.source, corrected.corrects_id, corrected.rank) == ("self_reported", first, "associate")
         assert get(app, corrected.id).status.state == "pending"
@@ -133,14 +156,20 @@ def test_the_person_withdraws_or_corrects_their_own_report_only_while_it_is_pend
 def test_a_correction_replaces_the_milestone_and_keeps_the_history(app, dept):
     first = enter(app, dept, "director", "mentor")
     with app.app_context():
-        second = service.correct(get(app, first), {"occurred_on": date(2024, 7, 2)}, "The letter says 2 July",
-                                 actor(dept, "admin"), NOW)
+        second = service.correct(
+            get(app, first), {"occurred_on": date(2024, 7, 2)}, "The letter says 2 July", actor(dept, "admin"), NOW
+        )
         db.session.commit()
-        third = service.correct(get(app, second.id), {"rank": "associate"}, "Associate, not full",
-                                actor(dept, "director"), NOW)
+        third = service.correct(
+            get(app, second.id), {"rank": "associate"}, "Associate, not full", actor(dept, "director"), NOW
+        )
         db.session.commit()
         assert (third.occurred_on, third.rank, third.source, third.corrects_id) == (
-            date(2024, 7, 2), "associate", "entered", second.id)
+            date(2024, 7, 2),
+            "associate",
+            "entered",
+            second.id,
+        )
         history = service.history(get(app, second.id))
         assert [m.id for m in history] == [first, second.id, third.id]
         assert [m.status.state for m in history] == ["corrected", "corrected", "standing"]
@@ -148,13 +177,16 @@ def test_a_correction_replaces_the_milestone_and_keeps_the_history(app, dept):
         assert history[0].status.corrected_by_id == second.id
         assert [m.id for m in queries.standing([dept.ids["mentor"]])[dept.ids["mentor"]]] == [third.id]
         with pytest.raises(DomainError) as moved:
-            service.correct(get(app, third.id), {"person_id": dept.ids["mentee"]}, "Wrong person",
-                            actor(dept, "admin"), NOW)
+            service.correct(
+                get(app, third.id), {"person_id": dept.ids["mentee"]}, "Wrong person", actor(dept, "admin"), NOW
+            )
         assert "person_id" in moved.value.errors
         with pytest.raises(DomainError) as bad:
             service.correct(get(app, third.id), {"kind": "cfar"}, "A CFAR", actor(dept, "admin"), NOW)
-        assert bad.value.errors == {"outcome": ["is required for a CFAR (passed or extended)"],
-                                    "rank": ["must be blank for a CFAR"]}
+        assert bad.value.errors == {
+            "outcome": ["is required for a CFAR (passed or extended)"],
+            "rank": ["must be blank for a CFAR"],
+        }
         db.session.rollback()
         assert ledger.verify().valid
 

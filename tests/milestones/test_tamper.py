@@ -31,30 +31,52 @@ def tamper(app, backend: str, statement: str, **params) -> None:
 def recorded(app, dept):
     """A meeting, then two milestones of the mentor (the second self-reported, confirmed)."""
     with app.app_context():
-        meeting = ledger.record({"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": date(2025, 3, 1),
-                                 "minutes": 45, "note": ""}, actor(dept, "mentor"), NOW)
+        meeting = ledger.record(
+            {
+                "kind": "meeting",
+                "mentorship_id": dept.mentorship_id,
+                "occurred_on": date(2025, 3, 1),
+                "minutes": 45,
+                "note": "",
+            },
+            actor(dept, "mentor"),
+            NOW,
+        )
         db.session.commit()
         meeting_id = meeting.id
     first = enter(app, dept, "director", "mentor")
-    second = enter(app, dept, "mentor", "mentor", kind="leadership", title="Chair", agency="Committee",
-                   occurred_on=date(2022, 1, 1))
+    second = enter(
+        app,
+        dept,
+        "mentor",
+        "mentor",
+        kind="leadership",
+        title="Chair",
+        agency="Committee",
+        occurred_on=date(2022, 1, 1),
+    )
     with app.app_context():
         from recognition.milestones import service
 
         service.confirm(db.session.get(Milestone, second), actor(dept, "director"), NOW)
         db.session.commit()
         assert ledger.verify().valid
-        entries = {m.id: (m.ledger_entry_id, db.session.get(LedgerEntry, m.ledger_entry_id).seq)
-                   for m in db.session.scalars(select(Milestone))}
+        entries = {
+            m.id: (m.ledger_entry_id, db.session.get(LedgerEntry, m.ledger_entry_id).seq)
+            for m in db.session.scalars(select(Milestone))
+        }
     return {"meeting": meeting_id, "first": first, "second": second, "entries": entries}
 
 
-@pytest.mark.parametrize("change", [
-    "UPDATE milestones SET rank = 'associate' WHERE id = :id",
-    "UPDATE milestones SET occurred_on = '2024-07-02' WHERE id = :id",
-    "UPDATE milestones SET source = 'entered' WHERE id = :id",
-    "UPDATE milestones SET person_id = person_id + 1 WHERE id = :id",
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE milestones SET rank = 'associate' WHERE id = :id",
+        "UPDATE milestones SET occurred_on = '2024-07-02' WHERE id = :id",
+        "UPDATE milestones SET source = 'entered' WHERE id = :id",
+        "UPDATE milestones SET person_id = person_id + 1 WHERE id = :id",
+    ],
+)
 def test_a_changed_milestone_is_named(app, client, runner, headers, backend, recorded, change):
     target = recorded["second"] if "source" in change else recorded["first"]
     tamper(app, backend, change, id=target)
@@ -63,11 +85,18 @@ def test_a_changed_milestone_is_named(app, client, runner, headers, backend, rec
 
 
 def test_a_milestone_pointed_at_another_entry_is_named(app, client, runner, headers, backend, recorded):
-    tamper(app, backend, "UPDATE milestones SET ledger_entry_id = :meeting WHERE id = :id",
-           meeting=recorded["meeting"], id=recorded["first"])
+    tamper(
+        app,
+        backend,
+        "UPDATE milestones SET ledger_entry_id = :meeting WHERE id = :id",
+        meeting=recorded["meeting"],
+        id=recorded["first"],
+    )
     with app.app_context():
         seq = db.session.get(LedgerEntry, recorded["meeting"]).seq
-    assert_detected(app, client, runner, headers, recorded["meeting"], seq, f"milestone {recorded['first']} does not match")
+    assert_detected(
+        app, client, runner, headers, recorded["meeting"], seq, f"milestone {recorded['first']} does not match"
+    )
 
 
 def assert_detected(app, client, runner, headers, entry_id: int, seq: int, problem: str) -> None:

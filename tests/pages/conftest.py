@@ -20,8 +20,15 @@ def record(app, dept):
     are taken as separate activities (the ledger would otherwise ask, with a 409)."""
 
     def append(role: str = "mentor", **fields) -> int:
-        data = {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": utcnow().date(),
-                "minutes": 45, "note": "", "confirm_duplicate": True, **fields}
+        data = {
+            "kind": "meeting",
+            "mentorship_id": dept.mentorship_id,
+            "occurred_on": utcnow().date(),
+            "minutes": 45,
+            "note": "",
+            "confirm_duplicate": True,
+            **fields,
+        }
         with app.app_context():
             entry = ledger.record(data, load_actor(dept.ids[role]), utcnow())
             db.session.commit()

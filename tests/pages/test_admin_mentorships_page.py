@@ -18,8 +18,14 @@ from recognition.people.models import Person
 def add_people(app, dept, count: int, division: str = "CARD", prefix: str = "Extra") -> list[int]:
     with app.app_context():
         people = [
-            Person(name=f"{prefix} {i:03d}", email=f"{prefix.lower()}.{i:03d}@test.example.org", division_id=dept.divisions[division],
-                   rank="assistant", position="clinician_teacher", created_at=utcnow())
+            Person(
+                name=f"{prefix} {i:03d}",
+                email=f"{prefix.lower()}.{i:03d}@test.example.org",
+                division_id=dept.divisions[division],
+                rank="assistant",
+                position="clinician_teacher",
+                created_at=utcnow(),
+            )
             for i in range(count)
         ]
         db.session.add_all(people)
@@ -86,8 +92,15 @@ def test_a_bad_filter_is_named_not_ignored_silently(client, dept, login):
 def test_the_list_is_paged_fifty_at_a_time(app, client, dept, login):
     with app.app_context():
         for person_id in add_people(app, dept, 55):
-            db.session.add(Mentorship(mentor_id=dept.ids["mentor"], mentee_id=person_id, kind="informal",
-                                      started_on=date(2025, 2, 1), created_at=utcnow()))
+            db.session.add(
+                Mentorship(
+                    mentor_id=dept.ids["mentor"],
+                    mentee_id=person_id,
+                    kind="informal",
+                    started_on=date(2025, 2, 1),
+                    created_at=utcnow(),
+                )
+            )
         db.session.commit()
     login(client, "admin")
     first = client.get("/admin/mentorships?kind=informal").get_data(as_text=True)
@@ -100,25 +113,41 @@ def test_the_list_is_paged_fifty_at_a_time(app, client, dept, login):
 
 
 def start_form(mentor: str, mentee: str, kind: str = "formal", **extra) -> dict:
-    return {"new-mentor_email": mentor, "new-mentee_email": mentee, "new-kind": kind,
-            "new-started_on": utcnow().date().isoformat(), **extra}
+    return {
+        "new-mentor_email": mentor,
+        "new-mentee_email": mentee,
+        "new-kind": kind,
+        "new-started_on": utcnow().date().isoformat(),
+        **extra,
+    }
 
 
 def test_starting_a_mentorship(app, client, dept, login):
     login(client, "director")
     before = mentorship_count(app)
     # The promotion committee member is in NEPH: a CARD director may not give them a mentor.
-    response = client.post("/admin/mentorships", data=start_form(dept.email("admin"), dept.email("promotion_committee")))
+    response = client.post(
+        "/admin/mentorships", data=start_form(dept.email("admin"), dept.email("promotion_committee"))
+    )
     assert response.status_code == 403
-    assert "Only an administrator, or the director of the mentee&#39;s division, can start a mentorship." in response.get_data(as_text=True)
+    assert (
+        "Only an administrator, or the director of the mentee&#39;s division, can start a mentorship."
+        in response.get_data(as_text=True)
+    )
     assert mentorship_count(app) == before
 
-    response = client.post("/admin/mentorships", data=start_form("Other.Mentor@test.example.org", "admin@test.example.org"))
+    response = client.post(
+        "/admin/mentorships", data=start_form("Other.Mentor@test.example.org", "admin@test.example.org")
+    )
     assert response.status_code == 302
     assert mentorship_count(app) == before + 1
     with app.app_context():
         mentorship = db.session.scalar(select(Mentorship).order_by(Mentorship.id.desc()))
-        assert (mentorship.mentor_id, mentorship.mentee_id, mentorship.kind) == (dept.ids["other_mentor"], dept.ids["admin"], "formal")
+        assert (mentorship.mentor_id, mentorship.mentee_id, mentorship.kind) == (
+            dept.ids["other_mentor"],
+            dept.ids["admin"],
+            "formal",
+        )
         assert mentorship.created_by_id == dept.ids["director"]
     assert response.headers["Location"] == f"/mentorships/{mentorship.id}"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -152,20 +181,43 @@ def supervised(app, dept):
 NOT_PEOPLE = {"nobody": "nobody@test.example.org", "not-an-email": "not-an-email", "": ""}
 REFUSALS = [
     # mentor, mentee, kind, status, field, message
-    ("outsider", "mentee", "formal", 422, "mentor_email",
-     "the mentor is the mentee&#39;s supervisor on record; a formal mentor cannot be someone the mentee reports to"),
-    ("director", "mentee", "formal", 422, "mentor_email",
-     "the mentor directs the mentee&#39;s division; a formal mentor cannot be someone the mentee reports to"),
+    (
+        "outsider",
+        "mentee",
+        "formal",
+        422,
+        "mentor_email",
+        "the mentor is the mentee&#39;s supervisor on record; a formal mentor cannot be someone the mentee reports to",
+    ),
+    (
+        "director",
+        "mentee",
+        "formal",
+        422,
+        "mentor_email",
+        "the mentor directs the mentee&#39;s division; a formal mentor cannot be someone the mentee reports to",
+    ),
     ("mentee", "mentee", "informal", 422, "mentor_email", "a person cannot be their own mentor"),
-    ("mentor", "mentee", "formal", 409, "mentee_email", "an open mentorship of this kind already joins these two people"),
+    (
+        "mentor",
+        "mentee",
+        "formal",
+        409,
+        "mentee_email",
+        "an open mentorship of this kind already joins these two people",
+    ),
     ("nobody", "mentee", "formal", 422, "mentor_email", "must be the email of someone on the roster"),
     ("not-an-email", "mentee", "formal", 422, "mentor_email", "must be an email address"),
     ("", "mentee", "formal", 422, "mentor_email", "is required"),
 ]
 
 
-@pytest.mark.parametrize(("mentor", "mentee", "kind", "status", "field", "message"), REFUSALS, ids=[r[5][:40] for r in REFUSALS])
-def test_refusals_name_the_field_and_the_reason(app, client, dept, login, supervised, mentor, mentee, kind, status, field, message):
+@pytest.mark.parametrize(
+    ("mentor", "mentee", "kind", "status", "field", "message"), REFUSALS, ids=[r[5][:40] for r in REFUSALS]
+)
+def test_refusals_name_the_field_and_the_reason(
+    app, client, dept, login, supervised, mentor, mentee, kind, status, field, message
+):
     login(client, "admin")
     before = mentorship_count(app)
     mentor_email = NOT_PEOPLE[mentor] if mentor in NOT_PEOPLE else dept.email(mentor)
@@ -180,13 +232,20 @@ def test_refusals_name_the_field_and_the_reason(app, client, dept, login, superv
 
 def test_the_supervisor_refusal_names_both_people(client, dept, login, supervised):
     login(client, "admin")
-    body = client.post("/admin/mentorships", data=start_form(dept.email("outsider"), dept.email("mentee"))).get_data(as_text=True)
-    assert "Outsider Person cannot be Mentee Person&#39;s formal mentor: the mentor is the mentee&#39;s supervisor on record" in body
+    body = client.post("/admin/mentorships", data=start_form(dept.email("outsider"), dept.email("mentee"))).get_data(
+        as_text=True
+    )
+    assert (
+        "Outsider Person cannot be Mentee Person&#39;s formal mentor: the mentor is the mentee&#39;s supervisor on record"
+        in body
+    )
 
 
 def test_the_same_pair_may_be_informal_where_formal_is_refused(app, client, dept, login, supervised):
     login(client, "admin")
-    response = client.post("/admin/mentorships", data=start_form(dept.email("outsider"), dept.email("mentee"), "informal"))
+    response = client.post(
+        "/admin/mentorships", data=start_form(dept.email("outsider"), dept.email("mentee"), "informal")
+    )
     assert response.status_code == 302
 
 

@@ -55,7 +55,8 @@ def test_verifying_a_tampered_chain_names_the_first_bad_entry(app, client, dept,
         db.session.commit()
     body = login(client, "admin").post("/admin/ledger").get_data(as_text=True)
     assert re.search(
-        rf"<strong>The chain is broken at position 2</strong> \(entry id {ids[1]}\): its contents do not match its hash", body
+        rf"<strong>The chain is broken at position 2</strong> \(entry id {ids[1]}\): its contents do not match its hash",
+        body,
     )
     assert "1 entry before it checked out" in body
     assert "The chain is valid" not in body

@@ -19,8 +19,14 @@ from .conftest import first_of_year
 
 
 def meeting_form(dept, **overrides) -> dict:
-    return {"mentorship_id": str(dept.mentorship_id), "kind": "meeting", "occurred_on": utcnow().date().isoformat(),
-            "minutes": "50", "note": "Reviewed the grant draft", **overrides}
+    return {
+        "mentorship_id": str(dept.mentorship_id),
+        "kind": "meeting",
+        "occurred_on": utcnow().date().isoformat(),
+        "minutes": "50",
+        "note": "Reviewed the grant draft",
+        **overrides,
+    }
 
 
 def confirm_as(app, dept, role: str, entry_id: int) -> None:
@@ -54,9 +60,19 @@ def test_mentor_page_counts_this_years_meetings_against_the_expectation(app, cli
 
 @pytest.mark.parametrize(
     ("meetings", "minimum", "maximum", "word"),
-    [(0, 3, 4, "below"), (2, 3, 4, "below"), (3, 3, 4, "met"), (4, 3, 4, "met"), (5, 3, 4, "above"), (1, 1, 1, "met"), (2, 1, 1, "above")],
+    [
+        (0, 3, 4, "below"),
+        (2, 3, 4, "below"),
+        (3, 3, 4, "met"),
+        (4, 3, 4, "met"),
+        (5, 3, 4, "above"),
+        (1, 1, 1, "met"),
+        (2, 1, 1, "above"),
+    ],
 )
-def test_status_word_follows_the_configured_expectation(app, client, dept, login, record, meetings, minimum, maximum, word):
+def test_status_word_follows_the_configured_expectation(
+    app, client, dept, login, record, meetings, minimum, maximum, word
+):
     app.config.update(MEETINGS_PER_YEAR_MIN=minimum, MEETINGS_PER_YEAR_MAX=maximum)
     for _ in range(meetings):
         record("mentor")
@@ -82,7 +98,12 @@ def test_logging_a_meeting_appends_one_entry(app, client, dept, login, ledger_ro
     assert ledger_rows() == before + 1
     with app.app_context():
         entry = db.session.scalar(select(LedgerEntry).order_by(LedgerEntry.seq.desc()))
-        assert (entry.kind, entry.minutes, entry.note, entry.occurred_on) == ("meeting", 50, "Reviewed the grant draft", utcnow().date())
+        assert (entry.kind, entry.minutes, entry.note, entry.occurred_on) == (
+            "meeting",
+            50,
+            "Reviewed the grant draft",
+            utcnow().date(),
+        )
         assert entry.recorded_by_id == entry.person_id == dept.ids["mentor"]
         assert entry.mentorship_id == dept.mentorship_id
 
@@ -113,7 +134,9 @@ REFUSALS = [
 
 
 @pytest.mark.parametrize(("overrides", "field", "message"), REFUSALS, ids=[r[2] for r in REFUSALS])
-def test_bad_meeting_is_refused_naming_the_field_and_changes_nothing(client, dept, login, ledger_rows, overrides, field, message):
+def test_bad_meeting_is_refused_naming_the_field_and_changes_nothing(
+    client, dept, login, ledger_rows, overrides, field, message
+):
     login(client, "mentor")
     before = ledger_rows()
     response = client.post("/mentoring", data=meeting_form(dept, **overrides))
@@ -166,7 +189,9 @@ def test_mentee_sees_only_unsettled_entries_the_mentor_recorded(app, client, dep
     training = record("mentor", kind="mentor_training", mentorship_id=None)
 
     page = login(client, "mentee").get("/mentee").get_data(as_text=True)
-    offered = {e for e in (waiting, reversed_, confirmed, own, training) if f'action="/contributions/{e}/confirmation"' in page}
+    offered = {
+        e for e in (waiting, reversed_, confirmed, own, training) if f'action="/contributions/{e}/confirmation"' in page
+    }
     assert offered == {waiting}
     assert "Logged by you, waiting for your mentor to confirm" in page
 
@@ -198,7 +223,9 @@ def test_mentee_logs_a_meeting_and_the_mentor_confirms_it(app, client, dept, log
     ("recorder", "confirmer", "status"),
     [("mentee", "mentee", 403), ("mentor", "outsider", 404), ("mentor", "other_director", 404)],
 )
-def test_confirmation_is_refused_to_anyone_but_the_counterpart(client, dept, login, record, ledger_rows, recorder, confirmer, status):
+def test_confirmation_is_refused_to_anyone_but_the_counterpart(
+    client, dept, login, record, ledger_rows, recorder, confirmer, status
+):
     entry_id = record(recorder)
     login(client, confirmer)
     before = ledger_rows()
@@ -231,7 +258,7 @@ def test_ended_mentorships_move_to_the_past_section(app, client, dept, login):
         mentorships.end(mentorship, date(2025, 6, 30), "moved away", load_actor(dept.ids["admin"]), utcnow())
         db.session.commit()
     page = login(client, "mentor").get("/mentoring").get_data(as_text=True)
-    assert "<h2 id=\"past\">Past mentorships</h2>" in page
+    assert '<h2 id="past">Past mentorships</h2>' in page
     assert "2024-01-01 to 2025-06-30" in page
     assert "You have no active mentees." in page
     assert '<h2 id="log">Log a meeting</h2>' not in page  # nothing active to log against

@@ -27,7 +27,9 @@ def test_history_lists_every_entry_in_chain_order_with_confirmations_and_reversa
     second = record("mentor", note="Logged twice")
     with app.app_context():
         confirmation = ledger.confirm(db.session.get(LedgerEntry, first), load_actor(dept.ids["mentee"]), utcnow()).id
-        reversal = ledger.reverse(db.session.get(LedgerEntry, second), "Same meeting as #1", load_actor(dept.ids["mentor"]), utcnow()).id
+        reversal = ledger.reverse(
+            db.session.get(LedgerEntry, second), "Same meeting as #1", load_actor(dept.ids["mentor"]), utcnow()
+        ).id
         db.session.commit()
 
     body = history(login(client, "mentee"), dept)
@@ -81,7 +83,10 @@ def test_reversing_without_a_reason_is_refused_and_changes_nothing(client, dept,
     response = client.post(f"/contributions/{entry_id}/reversal", data={f"reverse-{entry_id}-reason": reason})
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    assert f'<span class="error" id="reverse-{entry_id}-reason-error">Why reverse #1?: must not be blank: say why</span>' in body
+    assert (
+        f'<span class="error" id="reverse-{entry_id}-reason-error">Why reverse #1?: must not be blank: say why</span>'
+        in body
+    )
     assert '<details class="reverse" open>' in body  # the refused form is shown open
     assert ledger_rows() == before
 
@@ -122,7 +127,9 @@ def test_managers_see_start_and_end_and_an_end_form(client, dept, login):
 def test_ending_a_mentorship_keeps_it_with_its_end(app, client, dept, login):
     login(client, "admin")
     yesterday = (utcnow().date() - timedelta(days=1)).isoformat()
-    response = client.post(f"/mentorships/{dept.mentorship_id}/end", data={"ended_on": yesterday, "reason": "Mentee left"})
+    response = client.post(
+        f"/mentorships/{dept.mentorship_id}/end", data={"ended_on": yesterday, "reason": "Mentee left"}
+    )
     assert response.status_code == 302
     with app.app_context():
         mentorship = db.session.get(Mentorship, dept.mentorship_id)
@@ -150,7 +157,9 @@ def test_a_bad_end_date_is_refused_and_changes_nothing(app, client, dept, login,
         assert db.session.get(Mentorship, dept.mentorship_id).ended_on is None
 
 
-@pytest.mark.parametrize(("role", "status"), [("mentor", 403), ("mentee", 403), ("other_director", 404), ("outsider", 404)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("mentor", 403), ("mentee", 403), ("other_director", 404), ("outsider", 404)]
+)
 def test_only_managers_may_end_a_mentorship(app, client, dept, login, role, status):
     login(client, role)
     response = client.post(f"/mentorships/{dept.mentorship_id}/end", data={"ended_on": utcnow().date().isoformat()})

@@ -18,13 +18,13 @@ ROLES = ("admin", "director", "mentor", "mentee", "outsider", "other_director")
 # The mentorship and the people in it are all in CARD; other_director directs NEPH.
 MATRIX = [
     # page                 admin director mentor mentee outsider other_director
-    ("my mentoring",        403,  403,     200,   403,   403,     403),
-    ("my mentors",          403,  403,     403,   200,   403,     403),
-    ("mentorship history",  200,  200,     200,   200,   404,     404),
-    ("admin mentorships",   200,  200,     403,   403,   403,     200),
-    ("roster",              200,  200,     403,   403,   403,     200),
-    ("person page",         200,  200,     200,   200,   404,     404),
-    ("ledger chain",        200,  403,     403,   403,   403,     403),
+    ("my mentoring", 403, 403, 200, 403, 403, 403),
+    ("my mentors", 403, 403, 403, 200, 403, 403),
+    ("mentorship history", 200, 200, 200, 200, 404, 404),
+    ("admin mentorships", 200, 200, 403, 403, 403, 200),
+    ("roster", 200, 200, 403, 403, 403, 200),
+    ("person page", 200, 200, 200, 200, 404, 404),
+    ("ledger chain", 200, 403, 403, 403, 403, 403),
 ]
 CASES = [(page, role, status) for page, *statuses in MATRIX for role, status in zip(ROLES, statuses)]
 HEADINGS = {403: "Not allowed", 404: "Not found"}
@@ -66,5 +66,7 @@ def test_matrix_covers_every_page():
 def test_navigation_offers_only_the_pages_a_role_may_open(client, dept, login, role, nav):
     login(client, role)
     body = client.get("/", follow_redirects=True).get_data(as_text=True)
-    offered = {label for label in ("My mentoring", "My mentors", "Roster", "Mentorships", "Ledger") if f">{label}</a>" in body}
+    offered = {
+        label for label in ("My mentoring", "My mentors", "Roster", "Mentorships", "Ledger") if f">{label}</a>" in body
+    }
     assert offered == nav

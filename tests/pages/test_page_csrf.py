@@ -48,22 +48,60 @@ def test_signing_in_without_a_token_is_refused(csrf_client, dept):
 
 FORMS = [
     # who, the page that holds the form, where it posts, the fields besides the token
-    ("mentor", "/mentoring", "/mentoring",
-     lambda d, e: {"mentorship_id": d.mentorship_id, "kind": "meeting", "occurred_on": utcnow().date().isoformat(), "minutes": "30"}),
+    (
+        "mentor",
+        "/mentoring",
+        "/mentoring",
+        lambda d, e: {
+            "mentorship_id": d.mentorship_id,
+            "kind": "meeting",
+            "occurred_on": utcnow().date().isoformat(),
+            "minutes": "30",
+        },
+    ),
     ("mentee", "/mentee", "/contributions/{entry}/confirmation", lambda d, e: {"next": "/mentee"}),
-    ("mentor", "/mentorships/{mentorship}", "/contributions/{entry}/reversal", lambda d, e: {f"reverse-{e}-reason": "wrong"}),
-    ("admin", "/mentorships/{mentorship}", "/mentorships/{mentorship}/end", lambda d, e: {"ended_on": utcnow().date().isoformat()}),
-    ("admin", "/admin/mentorships", "/admin/mentorships",
-     lambda d, e: {"new-mentor_email": d.email("outsider"), "new-mentee_email": d.email("admin"), "new-kind": "informal"}),
-    ("admin", "/admin/people", "/admin/people",
-     lambda d, e: {"new-name": "New Person", "new-email": "new@test.example.org", "new-rank": "assistant",
-                   "new-position": "other", "new-division_id": ""}),
+    (
+        "mentor",
+        "/mentorships/{mentorship}",
+        "/contributions/{entry}/reversal",
+        lambda d, e: {f"reverse-{e}-reason": "wrong"},
+    ),
+    (
+        "admin",
+        "/mentorships/{mentorship}",
+        "/mentorships/{mentorship}/end",
+        lambda d, e: {"ended_on": utcnow().date().isoformat()},
+    ),
+    (
+        "admin",
+        "/admin/mentorships",
+        "/admin/mentorships",
+        lambda d, e: {
+            "new-mentor_email": d.email("outsider"),
+            "new-mentee_email": d.email("admin"),
+            "new-kind": "informal",
+        },
+    ),
+    (
+        "admin",
+        "/admin/people",
+        "/admin/people",
+        lambda d, e: {
+            "new-name": "New Person",
+            "new-email": "new@test.example.org",
+            "new-rank": "assistant",
+            "new-position": "other",
+            "new-division_id": "",
+        },
+    ),
     ("admin", "/admin/ledger", "/admin/ledger", lambda d, e: {}),
 ]
 
 
 @pytest.mark.parametrize(("role", "page", "action", "fields"), FORMS, ids=[f"{f[0]} {f[2]}" for f in FORMS])
-def test_a_post_without_the_token_is_refused_and_with_it_succeeds(app, csrf_client, dept, record, role, page, action, fields):
+def test_a_post_without_the_token_is_refused_and_with_it_succeeds(
+    app, csrf_client, dept, record, role, page, action, fields
+):
     entry = record("mentor")
     where = {"entry": entry, "mentorship": dept.mentorship_id}
     sign_in(csrf_client, dept.email(role))

@@ -32,10 +32,20 @@ def test_roster_shows_the_record_and_the_current_formal_mentor(app, client, dept
         db.session.commit()
     body = login(client, "admin").get("/admin/people").get_data(as_text=True)
     assert "<h1>Roster</h1>" in body and "<caption>10 people</caption>" in body
-    row = re.search(rf'<tr>\s*<td><a href="/people/{dept.ids["mentee"]}">Mentee Person</a></td>(.*?)</tr>', body, re.S).group(1)
-    cells = [cell.strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
-    assert cells == ["mentee@test.example.org", "Cardiology", "Assistant professor", "Clinician teacher", "2023-07-01",
-                     "yes", "Director Person", "Mentor Person"]
+    row = re.search(
+        rf'<tr>\s*<td><a href="/people/{dept.ids["mentee"]}">Mentee Person</a></td>(.*?)</tr>', body, re.DOTALL
+    ).group(1)
+    cells = [cell.strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.DOTALL)]
+    assert cells == [
+        "mentee@test.example.org",
+        "Cardiology",
+        "Assistant professor",
+        "Clinician teacher",
+        "2023-07-01",
+        "yes",
+        "Director Person",
+        "Mentor Person",
+    ]
 
 
 def test_a_director_sees_only_their_divisions(client, dept, login):
@@ -70,8 +80,14 @@ def test_filters(app, client, dept, login, query, expected):
 def test_the_roster_is_paged_fifty_at_a_time(app, client, dept, login):
     with app.app_context():
         db.session.add_all(
-            Person(name=f"Zed {i:02d}", email=f"zed{i:02d}@test.example.org", division_id=dept.divisions["NEPH"],
-                   rank="lecturer", position="other", created_at=utcnow())
+            Person(
+                name=f"Zed {i:02d}",
+                email=f"zed{i:02d}@test.example.org",
+                division_id=dept.divisions["NEPH"],
+                rank="lecturer",
+                position="other",
+                created_at=utcnow(),
+            )
             for i in range(55)
         )
         db.session.commit()
@@ -83,9 +99,17 @@ def test_the_roster_is_paged_fifty_at_a_time(app, client, dept, login):
 
 
 def person_form(dept, **overrides) -> dict:
-    return {"new-name": "Dana Okafor", "new-email": "Dana.Okafor@test.example.org", "new-division_id": str(dept.divisions["CARD"]),
-            "new-rank": "assistant", "new-position": "clinician_investigator", "new-appointed_on": "2025-07-01",
-            "new-supervisor_email": dept.email("director"), "new-trained_here": "y", **overrides}
+    return {
+        "new-name": "Dana Okafor",
+        "new-email": "Dana.Okafor@test.example.org",
+        "new-division_id": str(dept.divisions["CARD"]),
+        "new-rank": "assistant",
+        "new-position": "clinician_investigator",
+        "new-appointed_on": "2025-07-01",
+        "new-supervisor_email": dept.email("director"),
+        "new-trained_here": "y",
+        **overrides,
+    }
 
 
 @pytest.mark.parametrize("role", ["admin", "director"])
@@ -96,8 +120,16 @@ def test_adding_a_person(app, client, dept, login, role):
     with app.app_context():
         person = people.find_by_email("dana.okafor@test.example.org")
         assert (person.name, person.division_id, person.rank, person.position) == (
-            "Dana Okafor", dept.divisions["CARD"], "assistant", "clinician_investigator")
-        assert (person.appointed_on, person.trained_here, person.supervisor_id) == (date(2025, 7, 1), True, dept.ids["director"])
+            "Dana Okafor",
+            dept.divisions["CARD"],
+            "assistant",
+            "clinician_investigator",
+        )
+        assert (person.appointed_on, person.trained_here, person.supervisor_id) == (
+            date(2025, 7, 1),
+            True,
+            dept.ids["director"],
+        )
     assert response.headers["Location"] == f"/people/{person.id}"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Added Dana Okafor to the roster." in page and "<h1>Dana Okafor</h1>" in page
@@ -107,15 +139,26 @@ REFUSALS = [
     ({"new-name": "  "}, 422, "name", "Name: is required"),
     ({"new-email": "dana"}, 422, "email", "Email: must be an email address"),
     ({"new-email": "MENTOR@test.example.org"}, 409, "email", "Email: must be unique"),
-    ({"new-supervisor_email": "ghost@test.example.org"}, 422, "supervisor_email",
-     "Supervisor&#39;s email (optional): must be the email of someone on the roster"),
+    (
+        {"new-supervisor_email": "ghost@test.example.org"},
+        422,
+        "supervisor_email",
+        "Supervisor&#39;s email (optional): must be the email of someone on the roster",
+    ),
     ({"new-rank": "emeritus"}, 422, "rank", "Rank: Not a valid choice."),
-    ({"new-appointed_on": "July 2025"}, 422, "appointed_on", "Appointed on (optional): must be a date written as YYYY-MM-DD"),
+    (
+        {"new-appointed_on": "July 2025"},
+        422,
+        "appointed_on",
+        "Appointed on (optional): must be a date written as YYYY-MM-DD",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("overrides", "status", "field", "message"), REFUSALS, ids=[r[3][:30] for r in REFUSALS])
-def test_a_bad_person_is_refused_naming_the_field_and_changes_nothing(app, client, dept, login, overrides, status, field, message):
+def test_a_bad_person_is_refused_naming_the_field_and_changes_nothing(
+    app, client, dept, login, overrides, status, field, message
+):
     login(client, "admin")
     before = person_count(app)
     response = client.post("/admin/people", data=person_form(dept, **overrides))
@@ -148,12 +191,19 @@ def test_gender_and_race_of_an_individual_are_never_shown(app, client, dept, log
     with app.app_context():
         admin = load_actor(dept.ids["admin"])
         for role in ("mentor", "mentee"):
-            people.update_person(db.session.get(Person, dept.ids[role]), {"gender": "GENDER-MARK", "race": "RACE-MARK"}, admin)
+            people.update_person(
+                db.session.get(Person, dept.ids[role]), {"gender": "GENDER-MARK", "race": "RACE-MARK"}, admin
+            )
         db.session.commit()
     record("mentor")
     pages = {
-        "admin": ["/admin/people", f"/people/{dept.ids['mentee']}", f"/people/{dept.ids['mentor']}",
-                  f"/mentorships/{dept.mentorship_id}", "/admin/mentorships"],
+        "admin": [
+            "/admin/people",
+            f"/people/{dept.ids['mentee']}",
+            f"/people/{dept.ids['mentor']}",
+            f"/mentorships/{dept.mentorship_id}",
+            "/admin/mentorships",
+        ],
         "mentor": ["/mentoring", f"/people/{dept.ids['mentee']}", f"/mentorships/{dept.mentorship_id}"],
         "mentee": ["/mentee", f"/people/{dept.ids['mentor']}"],
     }

@@ -17,7 +17,15 @@ PEOPLE = "/api/v1/people"
 DIVISIONS = "/api/v1/divisions"
 # What anyone may read about a person. Self-identified gender and race are never returned.
 PERSON_KEYS = {
-    "id", "name", "email", "division_id", "rank", "position", "appointed_on", "trained_here", "supervisor_id",
+    "id",
+    "name",
+    "email",
+    "division_id",
+    "rank",
+    "position",
+    "appointed_on",
+    "trained_here",
+    "supervisor_id",
 }
 CARD = ["admin", "director", "mentor", "mentee"]
 NEPH = ["other_director", "other_mentor", "other_mentee", "outsider", "award_committee", "promotion_committee"]
@@ -128,8 +136,7 @@ def test_list_is_sorted_by_name_and_paged(client, auth):
     names = [person["name"] for person in everyone]
     assert names == sorted(names)
     pages = [
-        client.get(PEOPLE, query_string={"per_page": 4, "page": page}, headers=auth("admin")).json
-        for page in (1, 2, 3)
+        client.get(PEOPLE, query_string={"per_page": 4, "page": page}, headers=auth("admin")).json for page in (1, 2, 3)
     ]
     assert [page["meta"]["pages"] for page in pages] == [3, 3, 3]
     assert [person["name"] for page in pages for person in page["items"]] == names
@@ -148,8 +155,14 @@ def test_bad_list_query_names_the_parameter(client, auth, query, field):
 
 def test_admin_adds_a_person(app, client, dept, auth, rows):
     before = rows()
-    body = new_person(dept, "NEPH", name="  Ada Lovelace ", email="Ada.Lovelace@Test.Example.org",
-                      supervisor_id=dept.ids["other_director"], trained_here=True)
+    body = new_person(
+        dept,
+        "NEPH",
+        name="  Ada Lovelace ",
+        email="Ada.Lovelace@Test.Example.org",
+        supervisor_id=dept.ids["other_director"],
+        trained_here=True,
+    )
     response = client.post(PEOPLE, json=body, headers=auth("admin"))
     assert response.status_code == 201, response.json
     person = response.json
@@ -362,8 +375,12 @@ def test_everyone_signed_in_lists_the_divisions(client, dept, auth, role):
     assert response.status_code == 200
     assert response.json == [
         {"id": dept.divisions["CARD"], "name": "Cardiology", "code": "CARD", "director_ids": [dept.ids["director"]]},
-        {"id": dept.divisions["NEPH"], "name": "Nephrology", "code": "NEPH",
-         "director_ids": [dept.ids["other_director"]]},
+        {
+            "id": dept.divisions["NEPH"],
+            "name": "Nephrology",
+            "code": "NEPH",
+            "director_ids": [dept.ids["other_director"]],
+        },
     ]
 
 
@@ -412,13 +429,13 @@ def test_directors_are_appointed_and_removed(client, dept, auth):
     # Before: the mentor sees themselves and their mentee only.
     assert len(client.get(PEOPLE, headers=auth("mentor")).json["items"]) == 2
 
-    response = client.post(f"{DIVISIONS}/{card}/directors", json={"person_id": dept.ids["mentor"]},
-                           headers=auth("admin"))
+    response = client.post(
+        f"{DIVISIONS}/{card}/directors", json={"person_id": dept.ids["mentor"]}, headers=auth("admin")
+    )
     assert response.status_code == 201, response.json
     assert set(response.json["director_ids"]) == {dept.ids["director"], dept.ids["mentor"]}
     # Appointing twice changes nothing.
-    again = client.post(f"{DIVISIONS}/{card}/directors", json={"person_id": dept.ids["mentor"]},
-                        headers=auth("admin"))
+    again = client.post(f"{DIVISIONS}/{card}/directors", json={"person_id": dept.ids["mentor"]}, headers=auth("admin"))
     assert again.status_code == 201 and again.json["director_ids"] == response.json["director_ids"]
     # A director sees their whole division.
     assert len(client.get(PEOPLE, headers=auth("mentor")).json["items"]) == len(CARD)

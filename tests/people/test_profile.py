@@ -64,8 +64,9 @@ def world(request, tmp_path_factory):
             with app.app_context():
                 dept = Department.build()
             world = World(app, dept, {})
-            response = app.test_client().put(MINE, headers=world.headers("mentee"),
-                                             json={"named_in_dossiers": False, "philosophy": PHILOSOPHY})
+            response = app.test_client().put(
+                MINE, headers=world.headers("mentee"), json={"named_in_dossiers": False, "philosophy": PHILOSOPHY}
+            )
             assert response.status_code == 200, response.get_json()
             yield world
             dispose_engines(app)
@@ -139,6 +140,7 @@ def test_my_profile_page_for_every_signed_in_person(world, role):
 
 # --- changing one's own ----------------------------------------------------------------------
 
+
 def test_a_person_sets_and_changes_their_own_profile(world):
     client, headers = world.app.test_client(), world.headers("other_mentee")
     response = client.put(MINE, headers=headers, json={"named_in_dossiers": False, "philosophy": "  Listen first.\r\n"})
@@ -151,28 +153,43 @@ def test_a_person_sets_and_changes_their_own_profile(world):
         assert profile_of(world.dept.ids["other_mentee"]) == (True, "Listen first.")
         assert profile_of(world.dept.ids["outsider"]) == (True, "")
         assert profiles_of([world.dept.ids["mentee"], world.dept.ids["outsider"]]) == {
-            world.dept.ids["mentee"]: (False, PHILOSOPHY), world.dept.ids["outsider"]: (True, "")}
+            world.dept.ids["mentee"]: (False, PHILOSOPHY),
+            world.dept.ids["outsider"]: (True, ""),
+        }
 
 
 def test_an_administrator_changes_only_their_own_profile(world):
     client = world.app.test_client()
-    response = client.put(MINE, headers=world.headers("admin"), json={"named_in_dossiers": True, "philosophy": "Admin's"})
+    response = client.put(
+        MINE, headers=world.headers("admin"), json={"named_in_dossiers": True, "philosophy": "Admin's"}
+    )
     assert response.status_code == 200 and response.get_json()["person_id"] == world.dept.ids["admin"]
     assert world.stored("mentee") == (False, PHILOSOPHY)
     # No route writes someone else's.
-    response = client.put(f"/api/v1/people/{world.dept.ids['mentee']}/profile", headers=world.headers("admin"),
-                          json={"named_in_dossiers": True, "philosophy": ""})
+    response = client.put(
+        f"/api/v1/people/{world.dept.ids['mentee']}/profile",
+        headers=world.headers("admin"),
+        json={"named_in_dossiers": True, "philosophy": ""},
+    )
     assert response.status_code == 405
     assert world.stored("mentee") == (False, PHILOSOPHY)
 
 
-@pytest.mark.parametrize(("method", "body", "field", "rule"), [
-    ("put", {"named_in_dossiers": True, "philosophy": "x" * 4001}, "philosophy", "Longer than maximum length 4000."),
-    ("put", {"named_in_dossiers": "yes", "philosophy": ""}, "named_in_dossiers", "must be true or false"),
-    ("put", {"philosophy": "only this"}, "named_in_dossiers", "Missing data for required field."),
-    ("put", {"named_in_dossiers": True, "philosophy": None}, "philosophy", "Field may not be null."),
-    ("put", {"named_in_dossiers": True, "philosophy": "ok", "rank": "full"}, "rank", "Unknown field."),
-])
+@pytest.mark.parametrize(
+    ("method", "body", "field", "rule"),
+    [
+        (
+            "put",
+            {"named_in_dossiers": True, "philosophy": "x" * 4001},
+            "philosophy",
+            "Longer than maximum length 4000.",
+        ),
+        ("put", {"named_in_dossiers": "yes", "philosophy": ""}, "named_in_dossiers", "must be true or false"),
+        ("put", {"philosophy": "only this"}, "named_in_dossiers", "Missing data for required field."),
+        ("put", {"named_in_dossiers": True, "philosophy": None}, "philosophy", "Field may not be null."),
+        ("put", {"named_in_dossiers": True, "philosophy": "ok", "rank": "full"}, "rank", "Unknown field."),
+    ],
+)
 def test_bad_input_is_refused_naming_the_field_and_changes_nothing(world, method, body, field, rule):
     before = world.stored("mentee")
     response = getattr(world.app.test_client(), method)(MINE, headers=world.headers("mentee"), json=body)

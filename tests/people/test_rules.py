@@ -52,8 +52,8 @@ def test_roster_page_shows_identity_only_in_aggregate(app, client):
         admin_email = dept.email("admin")
     client.post("/login", data={"email": admin_email, "password": PASSWORD})
     page = client.get("/admin/people").get_data(as_text=True)
-    section = page[page.index("in aggregate"):page.index("Add a person")]
-    assert "<td>Woman</td><td class=\"num\">5</td>" in section, section
-    assert "<td>Man</td><td class=\"num\">5</td>" in section
+    section = page[page.index("in aggregate") : page.index("Add a person")]
+    assert '<td>Woman</td><td class="num">5</td>' in section, section
+    assert '<td>Man</td><td class="num">5</td>' in section
     assert "Unusual answer" not in page
     assert "Smaller groups (1), withheld" in section

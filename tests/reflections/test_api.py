@@ -31,8 +31,14 @@ STEPS = {
 
 
 def external(**changes) -> dict:
-    return {"source": "external", "source_name": "Teaching evaluation 2025", "occurred_on": today().isoformat(),
-            "minutes": 45, **STEPS, **changes}
+    return {
+        "source": "external",
+        "source_name": "Teaching evaluation 2025",
+        "occurred_on": today().isoformat(),
+        "minutes": 45,
+        **STEPS,
+        **changes,
+    }
 
 
 def stored(app) -> tuple[int, int]:
@@ -43,15 +49,18 @@ def stored(app) -> tuple[int, int]:
 def test_a_mentor_reflects_on_their_report(app, client, dept, headers, release_id):
     period = str(today().year)  # calendar periods, the default
     # Without a period, the latest the report covers.
-    body = {"source": "report", "release_id": release_id, "occurred_on": today().isoformat(),
-            "minutes": 40, **STEPS}
+    body = {"source": "report", "release_id": release_id, "occurred_on": today().isoformat(), "minutes": 40, **STEPS}
     response = client.post(URL, json=body, headers=headers("mentor"))
 
     assert response.status_code == 201, response.get_json()
     reflection = response.get_json()
     assert {key: reflection[key] for key in ("source", "release_id", "period", "minutes", "occurred_on")} == {
-        "source": "report", "release_id": release_id, "period": period, "minutes": 40,
-        "occurred_on": today().isoformat()}
+        "source": "report",
+        "release_id": release_id,
+        "period": period,
+        "minutes": 40,
+        "occurred_on": today().isoformat(),
+    }
     assert reflection["source_name"] == f"Mentee feedback report, {period}"
     assert {key: reflection[key] for key in STEPS} == STEPS
     assert reflection["created_at"].endswith("+00:00")
@@ -68,8 +77,9 @@ def test_an_external_reflection_and_its_ledger_entry(app, client, dept, headers)
     assert (reflection["source"], reflection["release_id"], reflection["period"]) == ("external", None, None)
     assert reflection["source_name"] == "Teaching evaluation 2025"
 
-    entries = client.get("/api/v1/contributions", query_string={"kind": "feedback_reflection"},
-                         headers=headers("mentor")).get_json()["items"]
+    entries = client.get(
+        "/api/v1/contributions", query_string={"kind": "feedback_reflection"}, headers=headers("mentor")
+    ).get_json()["items"]
     [entry] = entries
     assert entry["id"] == reflection["ledger_entry_id"]
     assert (entry["kind"], entry["minutes"], entry["person_id"]) == ("feedback_reflection", 45, dept.ids["mentor"])
@@ -84,8 +94,9 @@ def test_the_text_is_the_authors_alone_but_the_evidence_is_visible(app, client, 
     for role in ("director", "admin"):
         assert_error(client.get(f"{URL}/{reflection['id']}", headers=headers(role)), 404)
         assert client.get(URL, headers=headers(role)).get_json()["items"] == []
-        response = client.get("/api/v1/contributions", query_string={"kind": "feedback_reflection"},
-                              headers=headers(role))
+        response = client.get(
+            "/api/v1/contributions", query_string={"kind": "feedback_reflection"}, headers=headers(role)
+        )
         [entry] = response.get_json()["items"]
         assert entry["id"] == reflection["ledger_entry_id"] and entry["minutes"] == 45
         for text in STEPS.values():
@@ -93,8 +104,9 @@ def test_the_text_is_the_authors_alone_but_the_evidence_is_visible(app, client, 
 
 
 def test_the_list_is_your_own_newest_first_and_paged(app, client, dept, headers):
-    ids = [client.post(URL, json=external(minutes=10 + n), headers=headers("mentor")).get_json()["id"]
-           for n in range(3)]
+    ids = [
+        client.post(URL, json=external(minutes=10 + n), headers=headers("mentor")).get_json()["id"] for n in range(3)
+    ]
     client.post(URL, json=external(), headers=headers("other_mentor"))
     page = client.get(URL, query_string={"per_page": 2}, headers=headers("mentor")).get_json()
     assert [row["id"] for row in page["items"]] == ids[::-1][:2]
@@ -134,8 +146,9 @@ def test_the_list_is_your_own_newest_first_and_paged(app, client, dept, headers)
     ],
     ids=lambda value: str(value)[:40] if not isinstance(value, dict) else ",".join(value),
 )
-def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(app, client, dept, headers, release_id,
-                                                                     changes, field):
+def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(
+    app, client, dept, headers, release_id, changes, field
+):
     if changes.get("release_id") == "other mentor's":
         changes = {**changes, "release_id": release_for(app, dept, "other_mentor")}
     elif changes.get("release_id") == "mine":
@@ -174,11 +187,15 @@ def reflection_id(client, dept, headers) -> int:
 
 #                        mentee mentor director other_director admin outsider no-token
 MATRIX = {
-    "record":             (201, 201, 201, 201, 201, 201, 401),
-    "list own":           (200, 200, 200, 200, 200, 200, 401),
-    "the mentor's":       (404, 200, 404, 404, 404, 404, 401),
+    "record": (201, 201, 201, 201, 201, 201, 401),
+    "list own": (200, 200, 200, 200, 200, 200, 401),
+    "the mentor's": (404, 200, 404, 404, 404, 404, 401),
 }
-CASES = [(endpoint, role, status) for endpoint, statuses in MATRIX.items() for role, status in zip(ROLES, statuses, strict=True)]
+CASES = [
+    (endpoint, role, status)
+    for endpoint, statuses in MATRIX.items()
+    for role, status in zip(ROLES, statuses, strict=True)
+]
 
 
 @pytest.mark.parametrize(("endpoint", "role", "status"), CASES, ids=[f"{e}-{r}" for e, r, _ in CASES])

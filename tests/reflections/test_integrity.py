@@ -18,18 +18,36 @@ from recognition.reflections.service import text_matches
 from tests.api.error_shape import assert_error
 
 URL = "/api/v1/reflections"
-ONE_WORD = {"area": "listening", "question": "listening", "standards": "", "comparison": "", "discussion": "",
-            "next_steps": "listening"}
+ONE_WORD = {
+    "area": "listening",
+    "question": "listening",
+    "standards": "",
+    "comparison": "",
+    "discussion": "",
+    "next_steps": "listening",
+}
 
 
 def on_report(release_id: int, **changes) -> dict:
-    return {"source": "report", "release_id": release_id, "occurred_on": today().isoformat(), "minutes": 40,
-            **ONE_WORD, **changes}
+    return {
+        "source": "report",
+        "release_id": release_id,
+        "occurred_on": today().isoformat(),
+        "minutes": 40,
+        **ONE_WORD,
+        **changes,
+    }
 
 
 def external(**changes) -> dict:
-    return {"source": "external", "source_name": "360", "occurred_on": today().isoformat(), "minutes": 45,
-            **ONE_WORD, **changes}
+    return {
+        "source": "external",
+        "source_name": "360",
+        "occurred_on": today().isoformat(),
+        "minutes": 45,
+        **ONE_WORD,
+        **changes,
+    }
 
 
 def reflections(app) -> int:
@@ -44,21 +62,28 @@ def test_a_report_is_reflected_on_once(app, client, dept, headers, release_id):
     first = client.post(URL, json=on_report(release_id), headers=headers("mentor")).get_json()
 
     # Other minutes, another reflection: still the same report.
-    response = client.post(URL, json=on_report(release_id, minutes=600,
-                                                occurred_on=today().isoformat()), headers=headers("mentor"))
+    response = client.post(
+        URL, json=on_report(release_id, minutes=600, occurred_on=today().isoformat()), headers=headers("mentor")
+    )
 
     body = assert_error(response, 409, "release_id")
     assert f"reflection {first['id']}" in body["message"]
     assert reflections(app) == 1
     # Not even as a confirmed repeat: the duplicate check is another question.
-    assert_error(client.post(URL, json=on_report(release_id, confirm_duplicate=True, minutes=30),
-                             headers=headers("mentor")), 409, "release_id")
+    assert_error(
+        client.post(URL, json=on_report(release_id, confirm_duplicate=True, minutes=30), headers=headers("mentor")),
+        409,
+        "release_id",
+    )
 
 
 def test_a_reversed_reflection_can_be_recorded_again(app, client, dept, headers, release_id):
     first = client.post(URL, json=on_report(release_id), headers=headers("mentor")).get_json()
-    reversal = client.post(f"/api/v1/contributions/{first['ledger_entry_id']}/reversal",
-                           json={"reason": "Wrong minutes."}, headers=headers("mentor"))
+    reversal = client.post(
+        f"/api/v1/contributions/{first['ledger_entry_id']}/reversal",
+        json={"reason": "Wrong minutes."},
+        headers=headers("mentor"),
+    )
     assert reversal.status_code == 201, reversal.get_json()
     again = client.post(URL, json=on_report(release_id, minutes=50), headers=headers("mentor"))
     assert again.status_code == 201, again.get_json()
@@ -114,8 +139,13 @@ def test_a_reflection_from_before_salts_still_verifies():
 def test_the_reflection_page_refuses_a_second_reflection_on_a_report(app, client, dept, headers, login, release_id):
     assert client.post(URL, json=on_report(release_id), headers=headers("mentor")).status_code == 201
     login(client, "mentor")
-    form = {"source": "report", "release_id": release_id, "occurred_on": today().isoformat(), "minutes": "30",
-            **ONE_WORD}
+    form = {
+        "source": "report",
+        "release_id": release_id,
+        "occurred_on": today().isoformat(),
+        "minutes": "30",
+        **ONE_WORD,
+    }
 
     response = client.post("/reflections/new", data=form)
 
@@ -133,8 +163,7 @@ def test_the_reflection_page_says_the_text_matches_its_fingerprint(app, client, 
 
 def test_the_reflection_page_asks_before_recording_the_same_reflection_again(app, client, dept, login):
     login(client, "mentor")
-    form = {"source": "external", "source_name": "360", "occurred_on": today().isoformat(), "minutes": "45",
-            **ONE_WORD}
+    form = {"source": "external", "source_name": "360", "occurred_on": today().isoformat(), "minutes": "45", **ONE_WORD}
     assert client.post("/reflections/new", data=form).status_code == 302
 
     again = client.post("/reflections/new", data=form)

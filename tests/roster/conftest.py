@@ -19,7 +19,16 @@ from tests.support.department import PASSWORD
 # A fixed clock: services take "now", so no test depends on the day it runs.
 NOW = datetime(2025, 6, 15, 12, 0, 0)
 
-PEOPLE_HEADER = ["Name", "Email", "Division", "Rank", "Position", "Appointment date", "Trained here", "Supervisor email"]
+PEOPLE_HEADER = [
+    "Name",
+    "Email",
+    "Division",
+    "Rank",
+    "Position",
+    "Appointment date",
+    "Trained here",
+    "Supervisor email",
+]
 MENTORSHIP_HEADER = ["Mentor email", "Mentee email", "Kind", "Start date", "Group name", "End date"]
 
 
@@ -33,10 +42,21 @@ def csv_bytes(header: list[str], rows: list[list[str]], *, delimiter: str = ",",
 
 def person_row(n: int, division: str = "CARD", **changes) -> list[str]:
     """A good people row; ``changes`` replace cells by heading, e.g. ``Email=""``."""
-    row = dict(zip(PEOPLE_HEADER, [
-        f"New Person {n}", f"new{n}@test.example.org", division, "Assistant Professor",
-        "Clinician Scientist", "2024-07-01", "no", "",
-    ]))
+    row = dict(
+        zip(
+            PEOPLE_HEADER,
+            [
+                f"New Person {n}",
+                f"new{n}@test.example.org",
+                division,
+                "Assistant Professor",
+                "Clinician Scientist",
+                "2024-07-01",
+                "no",
+                "",
+            ],
+        )
+    )
     row.update({key.replace("_", " "): value for key, value in changes.items()})
     return [row[heading] for heading in PEOPLE_HEADER]
 
@@ -64,8 +84,9 @@ def do_import(app, dept):
     importer as the service layer's callers do (commit on success) and return the
     Outcome, or the ImportRefused it raised. ``role=None`` is the command line."""
 
-    def run(people: bytes | None = None, mentorships: bytes | None = None, role: str | None = "admin",
-            dry_run: bool = False):
+    def run(
+        people: bytes | None = None, mentorships: bytes | None = None, role: str | None = "admin", dry_run: bool = False
+    ):
         with app.app_context():
             actor = COMMAND_LINE if role is None else load_actor(dept.ids[role])
             try:

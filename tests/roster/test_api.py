@@ -35,7 +35,8 @@ def assert_error_shape(response, status: int) -> dict:
 
 def test_admin_imports_both_files(client, app, headers):
     response = post(
-        client, headers("admin"),
+        client,
+        headers("admin"),
         people=people_csv(person_row(1), person_row(2, Division="NEPH")),
         mentorships=mentorships_csv(["new2@test.example.org", "new1@test.example.org", "Formal", "2025-01-01", "", ""]),
     )
@@ -52,13 +53,18 @@ def test_director_imports_their_own_division(client, app, headers):
 
 def test_director_rows_for_another_division_are_refused_by_row(client, app, headers):
     response = post(
-        client, headers("director"),
+        client,
+        headers("director"),
         people=people_csv(person_row(1), person_row(2, Division="NEPH")),
-        mentorships=mentorships_csv(["mentor@test.example.org", "other.mentee@test.example.org", "Informal", "2025-01-01", "", ""]),
+        mentorships=mentorships_csv(
+            ["mentor@test.example.org", "other.mentee@test.example.org", "Informal", "2025-01-01", "", ""]
+        ),
     )
     body = assert_error_shape(response, 422)
     assert body["errors"] == {
-        "people.row3.Division": ["must be a division you direct (a director imports people into their own divisions only)"],
+        "people.row3.Division": [
+            "must be a division you direct (a director imports people into their own divisions only)"
+        ],
         "mentorships.row2.Mentee email": [
             "must be someone in a division you direct (a director imports mentorships only for mentees in their own divisions)"
         ],
@@ -87,7 +93,8 @@ def test_dry_run_answers_200_and_stores_nothing(client, app, headers):
 
 def test_every_problem_is_keyed_by_file_row_and_column(client, app, headers):
     response = post(
-        client, headers("admin"),
+        client,
+        headers("admin"),
         people=people_csv(person_row(1), person_row(2, Email="NEW1@test.example.org", Rank="Dean")),
         mentorships=b"Mentor email,Mentee email,Kind\r\n",
     )

@@ -13,8 +13,11 @@ def write(tmp_path, name: str, content: bytes) -> str:
 
 def test_import_prints_the_summary(runner, app, dept, tmp_path):
     people = write(tmp_path, "people.csv", people_csv(person_row(1), person_row(2)))
-    mentorships = write(tmp_path, "mentorships.csv", mentorships_csv(
-        ["new2@test.example.org", "new1@test.example.org", "Formal", "2025-01-01", "", ""]))
+    mentorships = write(
+        tmp_path,
+        "mentorships.csv",
+        mentorships_csv(["new2@test.example.org", "new1@test.example.org", "Formal", "2025-01-01", "", ""]),
+    )
     result = runner.invoke(args=["roster", "import", "--people", people, "--mentorships", mentorships])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "Imported 2 people and 1 mentorship."
@@ -23,7 +26,9 @@ def test_import_prints_the_summary(runner, app, dept, tmp_path):
 
 
 def test_problems_print_a_table_and_exit_1(runner, app, dept, tmp_path):
-    people = write(tmp_path, "people.csv", people_csv(person_row(1), person_row(2, Email="new1@test.example.org", Rank="?")))
+    people = write(
+        tmp_path, "people.csv", people_csv(person_row(1), person_row(2, Email="new1@test.example.org", Rank="?"))
+    )
     result = runner.invoke(args=["roster", "import", "--people", people])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()

@@ -109,7 +109,9 @@ def test_no_files_is_a_clear_error(client, login):
     login("admin")
     response = post(client)
     assert response.status_code == 422
-    assert "Send a people file, a mentorships file, a milestones file, or several of them." in response.get_data(as_text=True)
+    assert "Send a people file, a mentorships file, a milestones file, or several of them." in response.get_data(
+        as_text=True
+    )
 
 
 def test_an_upload_over_the_cap_is_refused_on_the_form(client, app, login):

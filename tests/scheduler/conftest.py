@@ -42,15 +42,22 @@ class Outbox:
         return [self._read(path) for path in sorted(self.folder.glob("*.eml"))] if self.folder.exists() else []
 
     def new(self) -> list[Mail]:
-        paths = sorted(path for path in self.folder.glob("*.eml") if path.name not in self._seen) if self.folder.exists() else []
+        paths = (
+            sorted(path for path in self.folder.glob("*.eml") if path.name not in self._seen)
+            if self.folder.exists()
+            else []
+        )
         self._seen.update(path.name for path in paths)
         return [self._read(path) for path in paths]
 
     @staticmethod
     def _read(path: Path) -> Mail:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        return Mail(frozenset(address.addr_spec for address in message["To"].addresses), str(message["Subject"]),
-                    message.get_content())
+        return Mail(
+            frozenset(address.addr_spec for address in message["To"].addresses),
+            str(message["Subject"]),
+            message.get_content(),
+        )
 
 
 @pytest.fixture
@@ -77,11 +84,24 @@ def set_appointed(app, dept, dates: dict[str, date | None], everyone_else: date 
         db.session.commit()
 
 
-def add_mentorship(app, dept, mentor: str, mentee: str, kind: str = "formal", started_on: date = date(2024, 1, 1),
-                   ended_on: date | None = None) -> int:
+def add_mentorship(
+    app,
+    dept,
+    mentor: str,
+    mentee: str,
+    kind: str = "formal",
+    started_on: date = date(2024, 1, 1),
+    ended_on: date | None = None,
+) -> int:
     with app.app_context():
-        row = Mentorship(mentor_id=dept.ids[mentor], mentee_id=dept.ids[mentee], kind=kind, started_on=started_on,
-                         ended_on=ended_on, created_at=datetime(2024, 1, 1))
+        row = Mentorship(
+            mentor_id=dept.ids[mentor],
+            mentee_id=dept.ids[mentee],
+            kind=kind,
+            started_on=started_on,
+            ended_on=ended_on,
+            created_at=datetime(2024, 1, 1),
+        )
         db.session.add(row)
         db.session.commit()
         return row.id
@@ -96,8 +116,11 @@ def end_mentorship(app, mentorship_id: int, ended_on: date) -> None:
 def record_meeting(app, dept, mentorship_id: int, on: date, by: str = "mentor") -> int:
     """A meeting logged the day it happened; its ledger entry id."""
     with app.app_context():
-        entry = ledger.record({"kind": "meeting", "mentorship_id": mentorship_id, "occurred_on": on, "minutes": 45},
-                              load_actor(dept.ids[by]), datetime.combine(on, datetime.min.time()).replace(hour=18))
+        entry = ledger.record(
+            {"kind": "meeting", "mentorship_id": mentorship_id, "occurred_on": on, "minutes": 45},
+            load_actor(dept.ids[by]),
+            datetime.combine(on, datetime.min.time()).replace(hour=18),
+        )
         db.session.commit()
         return entry.id
 
@@ -106,12 +129,18 @@ def reverse(app, dept, entry_id: int, on: date, by: str = "mentor") -> None:
     with app.app_context():
         from recognition.ledger.models import LedgerEntry
 
-        ledger.reverse(db.session.get(LedgerEntry, entry_id), "Logged in error.", load_actor(dept.ids[by]),
-                       datetime.combine(on, datetime.min.time()).replace(hour=19))
+        ledger.reverse(
+            db.session.get(LedgerEntry, entry_id),
+            "Logged in error.",
+            load_actor(dept.ids[by]),
+            datetime.combine(on, datetime.min.time()).replace(hour=19),
+        )
         db.session.commit()
 
 
 def notices(app) -> list[tuple[str, str, date]]:
     with app.app_context():
-        return [(row.kind, row.subject_key, row.due_on) for row in
-                db.session.scalars(select(ScheduledNotice).order_by(ScheduledNotice.id))]
+        return [
+            (row.kind, row.subject_key, row.due_on)
+            for row in db.session.scalars(select(ScheduledNotice).order_by(ScheduledNotice.id))
+        ]

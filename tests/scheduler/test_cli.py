@@ -10,7 +10,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import inspect
 
 from recognition.extensions import db
-from recognition.scheduler import JOB_TABLE, jobs, runner as scheduler_runner
+from recognition.scheduler import JOB_TABLE, jobs
+from recognition.scheduler import runner as scheduler_runner
 
 TORONTO = ZoneInfo("America/Toronto")
 
@@ -98,14 +99,35 @@ def test_list_in_the_configured_time_zone(runner, app):
     assert table["feedback_reminders"].endswith(f"{shown(next_at(local_now(paris), 9, 45))} *")
 
 
-@pytest.mark.parametrize("setting, value, message", [
-    ("SCHEDULER_TIMEZONE", "Mars/Olympus", "SCHEDULER_TIMEZONE 'Mars/Olympus' is not a time zone name like America/Toronto"),
-    ("SCHEDULER_TRIGGERS", {"nightly_backup": {"hour": 4}}, "SCHEDULER_TRIGGERS names no job nightly_backup"),
-    ("SCHEDULER_TRIGGERS", {"feedback_requests": {"hour": 25}}, "SCHEDULER_TRIGGERS['feedback_requests'] is not a cron schedule"),
-    ("SCHEDULER_TRIGGERS", {"feedback_requests": {"hours": 6}}, "SCHEDULER_TRIGGERS['feedback_requests'] is not a cron schedule"),
-    ("SCHEDULER_TRIGGERS", {"feedback_requests": "06:00"}, "SCHEDULER_TRIGGERS must map job ids to cron fields, like"),
-])
-def test_a_configuration_the_scheduler_cannot_use_is_refused_before_anything_is_stored(runner, app, setting, value, message):
+@pytest.mark.parametrize(
+    "setting, value, message",
+    [
+        (
+            "SCHEDULER_TIMEZONE",
+            "Mars/Olympus",
+            "SCHEDULER_TIMEZONE 'Mars/Olympus' is not a time zone name like America/Toronto",
+        ),
+        ("SCHEDULER_TRIGGERS", {"nightly_backup": {"hour": 4}}, "SCHEDULER_TRIGGERS names no job nightly_backup"),
+        (
+            "SCHEDULER_TRIGGERS",
+            {"feedback_requests": {"hour": 25}},
+            "SCHEDULER_TRIGGERS['feedback_requests'] is not a cron schedule",
+        ),
+        (
+            "SCHEDULER_TRIGGERS",
+            {"feedback_requests": {"hours": 6}},
+            "SCHEDULER_TRIGGERS['feedback_requests'] is not a cron schedule",
+        ),
+        (
+            "SCHEDULER_TRIGGERS",
+            {"feedback_requests": "06:00"},
+            "SCHEDULER_TRIGGERS must map job ids to cron fields, like",
+        ),
+    ],
+)
+def test_a_configuration_the_scheduler_cannot_use_is_refused_before_anything_is_stored(
+    runner, app, setting, value, message
+):
     app.config[setting] = value
     for args in (["scheduler", "--list"], ["scheduler", "--no-wait"]):
         result = runner.invoke(args=args)
@@ -131,18 +153,27 @@ def test_run_without_a_date_runs_for_today_where_the_department_is(runner, app, 
     app.config["SCHEDULER_TIMEZONE"] = "Pacific/Kiritimati"  # UTC+14: often a day ahead of UTC
     result = runner.invoke(args=["scheduler", "run", "cfar_reminders"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"cfar_reminders for {local_now(ZoneInfo('Pacific/Kiritimati')).date().isoformat()}: ")
+    assert result.stdout.startswith(
+        f"cfar_reminders for {local_now(ZoneInfo('Pacific/Kiritimati')).date().isoformat()}: "
+    )
 
 
-@pytest.mark.parametrize("args, code, message", [
-    (["nightly_backup"], 2, "Invalid value for JOB: must be one of feedback_requests, feedback_reminders, "
-                            "year_end_statements, meeting_reminders, check_in_reminders, award_cycles, deliver_outbox, "
-                            "cfar_reminders"),
-    (["cfar_reminders", "--date", "2025-13-01"], 2, "Invalid value for '--date'"),
-    (["cfar_reminders", "--date", "tomorrow"], 2, "Invalid value for '--date'"),
-    (["year_end_statements", "--date", "1949-06-01"], 1, "Error: year must be between 1950 and"),
-    (["year_end_statements", "--date", "2999-01-01"], 2, "Invalid value for '--date': must not be after today ("),
-])
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (
+            ["nightly_backup"],
+            2,
+            "Invalid value for JOB: must be one of feedback_requests, feedback_reminders, "
+            "year_end_statements, meeting_reminders, check_in_reminders, award_cycles, deliver_outbox, "
+            "cfar_reminders",
+        ),
+        (["cfar_reminders", "--date", "2025-13-01"], 2, "Invalid value for '--date'"),
+        (["cfar_reminders", "--date", "tomorrow"], 2, "Invalid value for '--date'"),
+        (["year_end_statements", "--date", "1949-06-01"], 1, "Error: year must be between 1950 and"),
+        (["year_end_statements", "--date", "2999-01-01"], 2, "Invalid value for '--date': must not be after today ("),
+    ],
+)
 def test_run_refuses_an_unknown_job_or_date(runner, app, args, code, message):
     result = runner.invoke(args=["scheduler", "run", *args])
     assert result.exit_code == code, result.output

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from recognition.clock import add_months
 from recognition.scheduler import runner
-from recognition.scheduler.jobs import add_months
 
 TORONTO = ZoneInfo("America/Toronto")
 
@@ -36,10 +36,13 @@ def utc(fire_time: datetime) -> datetime:
     return fire_time.astimezone(UTC).replace(tzinfo=None)
 
 
-@pytest.mark.parametrize("first, utc_hours", [
-    (date(2026, 3, 6), [11, 11, 10, 10]),  # EST (UTC−5), then EDT (UTC−4) from 8 March
-    (date(2026, 10, 30), [10, 10, 11, 11]),  # EDT, then EST from 1 November
-])
+@pytest.mark.parametrize(
+    "first, utc_hours",
+    [
+        (date(2026, 3, 6), [11, 11, 10, 10]),  # EST (UTC−5), then EDT (UTC−4) from 8 March
+        (date(2026, 10, 30), [10, 10, 11, 11]),  # EDT, then EST from 1 November
+    ],
+)
 def test_a_daily_0600_job_fires_at_0600_local_once_a_day_on_both_sides(first, utc_hours):
     start = datetime.combine(first, datetime.min.time(), TORONTO)
     found = fires({"hour": 6, "minute": 0}, start, start + timedelta(days=4) - timedelta(seconds=1))
@@ -69,8 +72,11 @@ def test_a_0130_job_fires_twice_on_the_day_0130_happens_twice_both_runs_for_that
     start = datetime(2026, 10, 31, 12, 0, tzinfo=TORONTO)
     found = fires({"hour": 1, "minute": 30}, start, start + timedelta(days=2))
 
-    assert [utc(t) for t in found] == [datetime(2026, 11, 1, 5, 30), datetime(2026, 11, 1, 6, 30),
-                                       datetime(2026, 11, 2, 6, 30)]
+    assert [utc(t) for t in found] == [
+        datetime(2026, 11, 1, 5, 30),
+        datetime(2026, 11, 1, 6, 30),
+        datetime(2026, 11, 2, 6, 30),
+    ]
     assert [run_date(t) for t in found] == [date(2026, 11, 1), date(2026, 11, 1), date(2026, 11, 2)]
 
 
@@ -92,46 +98,71 @@ def test_weekly_and_yearly_jobs_keep_their_local_time_across_a_change():
     assert [run_date(t) for t in mondays] == [date(2026, 2, 23), date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)]
     assert {t.astimezone(TORONTO).strftime("%a %H:%M") for t in mondays} == {"Mon 07:30"}
 
-    new_years = fires({"month": 1, "day": 1, "hour": 4, "minute": 0}, datetime(2026, 6, 1, tzinfo=TORONTO),
-                      datetime(2029, 1, 2, tzinfo=TORONTO))
+    new_years = fires(
+        {"month": 1, "day": 1, "hour": 4, "minute": 0},
+        datetime(2026, 6, 1, tzinfo=TORONTO),
+        datetime(2029, 1, 2, tzinfo=TORONTO),
+    )
     assert [utc(t) for t in new_years] == [datetime(year, 1, 1, 9, 0) for year in (2027, 2028, 2029)]
 
     # The statements job: 04:00 local on 1 January (EST, UTC-5) and on 1 July (EDT, UTC-4).
-    halves = fires({"month": "1,7", "day": 1, "hour": 4, "minute": 0}, datetime(2026, 6, 1, tzinfo=TORONTO),
-                   datetime(2027, 7, 2, tzinfo=TORONTO))
-    assert [utc(t) for t in halves] == [datetime(2026, 7, 1, 8, 0), datetime(2027, 1, 1, 9, 0), datetime(2027, 7, 1, 8, 0)]
+    halves = fires(
+        {"month": "1,7", "day": 1, "hour": 4, "minute": 0},
+        datetime(2026, 6, 1, tzinfo=TORONTO),
+        datetime(2027, 7, 2, tzinfo=TORONTO),
+    )
+    assert [utc(t) for t in halves] == [
+        datetime(2026, 7, 1, 8, 0),
+        datetime(2027, 1, 1, 9, 0),
+        datetime(2027, 7, 1, 8, 0),
+    ]
 
 
 def test_the_time_zone_comes_from_configuration():
-    [paris] = fires({"hour": 6, "minute": 0}, datetime(2026, 3, 9, tzinfo=ZoneInfo("Europe/Paris")),
-                    datetime(2026, 3, 9, 23, tzinfo=ZoneInfo("Europe/Paris")), tz="Europe/Paris")
+    [paris] = fires(
+        {"hour": 6, "minute": 0},
+        datetime(2026, 3, 9, tzinfo=ZoneInfo("Europe/Paris")),
+        datetime(2026, 3, 9, 23, tzinfo=ZoneInfo("Europe/Paris")),
+        tz="Europe/Paris",
+    )
     assert utc(paris) == datetime(2026, 3, 9, 5, 0)  # 06:00 CET
     with pytest.raises(ValueError, match="SCHEDULER_TIMEZONE 'Mars/Olympus' is not a time zone"):
-        fires({"hour": 6, "minute": 0}, datetime(2026, 3, 9, tzinfo=UTC), datetime(2026, 3, 10, tzinfo=UTC), tz="Mars/Olympus")
+        fires(
+            {"hour": 6, "minute": 0},
+            datetime(2026, 3, 9, tzinfo=UTC),
+            datetime(2026, 3, 10, tzinfo=UTC),
+            tz="Mars/Olympus",
+        )
 
 
-@pytest.mark.parametrize("fields, words", [
-    ({"hour": 6, "minute": 0}, "daily at 06:00"),
-    ({"hour": "18", "minute": "5"}, "daily at 18:05"),
-    ({"hour": 9}, "daily at 09:00"),
-    ({"day_of_week": "mon", "hour": 7, "minute": 30}, "every Monday at 07:30"),
-    ({"month": 1, "day": 1, "hour": 4, "minute": 0}, "yearly on 1 January at 04:00"),
-    ({"month": "1,7", "day": 1, "hour": 4, "minute": 0}, "yearly on 1 January and 1 July at 04:00"),
-    ({"hour": "*/2", "minute": 0}, "cron hour=*/2 minute=0"),
-    ({"day_of_week": "mon-fri", "hour": 8, "minute": 0}, "cron day_of_week=mon-fri hour=8 minute=0"),
-])
+@pytest.mark.parametrize(
+    "fields, words",
+    [
+        ({"hour": 6, "minute": 0}, "daily at 06:00"),
+        ({"hour": "18", "minute": "5"}, "daily at 18:05"),
+        ({"hour": 9}, "daily at 09:00"),
+        ({"day_of_week": "mon", "hour": 7, "minute": 30}, "every Monday at 07:30"),
+        ({"month": 1, "day": 1, "hour": 4, "minute": 0}, "yearly on 1 January at 04:00"),
+        ({"month": "1,7", "day": 1, "hour": 4, "minute": 0}, "yearly on 1 January and 1 July at 04:00"),
+        ({"hour": "*/2", "minute": 0}, "cron hour=*/2 minute=0"),
+        ({"day_of_week": "mon-fri", "hour": 8, "minute": 0}, "cron day_of_week=mon-fri hour=8 minute=0"),
+    ],
+)
 def test_triggers_in_words(fields, words):
     assert runner.in_words(fields) == words
 
 
-@pytest.mark.parametrize("start, months, expected", [
-    (date(2024, 1, 1), 18, date(2025, 7, 1)),
-    (date(2024, 8, 31), 18, date(2026, 2, 28)),
-    (date(2022, 8, 31), 18, date(2024, 2, 29)),  # a leap year
-    (date(2023, 7, 1), 36, date(2026, 7, 1)),
-    (date(2024, 2, 29), 36, date(2027, 2, 28)),
-    (date(2026, 3, 31), -1, date(2026, 2, 28)),
-    (date(2026, 1, 15), -13, date(2024, 12, 15)),
-])
+@pytest.mark.parametrize(
+    "start, months, expected",
+    [
+        (date(2024, 1, 1), 18, date(2025, 7, 1)),
+        (date(2024, 8, 31), 18, date(2026, 2, 28)),
+        (date(2022, 8, 31), 18, date(2024, 2, 29)),  # a leap year
+        (date(2023, 7, 1), 36, date(2026, 7, 1)),
+        (date(2024, 2, 29), 36, date(2027, 2, 28)),
+        (date(2026, 3, 31), -1, date(2026, 2, 28)),
+        (date(2026, 1, 15), -13, date(2024, 12, 15)),
+    ],
+)
 def test_add_months(start, months, expected):
     assert add_months(start, months) == expected

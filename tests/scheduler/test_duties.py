@@ -24,7 +24,8 @@ from recognition.credits import batch
 from recognition.credits.models import Statement
 from recognition.extensions import db
 from recognition.ledger import service as ledger
-from recognition.scheduler import duties, runner as scheduler_runner
+from recognition.scheduler import duties
+from recognition.scheduler import runner as scheduler_runner
 from recognition.scheduler.models import DutyRun
 
 EARNERS = ("mentor", "other_mentor", "director", "other_director", "award_committee")
@@ -40,9 +41,17 @@ def earners(app, dept) -> list[int]:
     """Five people with credits in 2024: five statements for the 1 January 2025 run."""
     with app.app_context():
         for n, role in enumerate(EARNERS):
-            ledger.record({"kind": "mentoring_preparation", "occurred_on": date(2024, 3, 4 + n), "minutes": 90,
-                           "person_id": dept.ids[role], "note": f"Prepared for a mentee's grant, {n}."},
-                          load_actor(dept.ids["admin"]), datetime(2024, 3, 10, 12))
+            ledger.record(
+                {
+                    "kind": "mentoring_preparation",
+                    "occurred_on": date(2024, 3, 4 + n),
+                    "minutes": 90,
+                    "person_id": dept.ids[role],
+                    "note": f"Prepared for a mentee's grant, {n}.",
+                },
+                load_actor(dept.ids["admin"]),
+                datetime(2024, 3, 10, 12),
+            )
         db.session.commit()
     return [dept.ids[role] for role in EARNERS]
 
@@ -77,7 +86,8 @@ def dying_after(monkeypatch, stored: int, *, until: threading.Event | None = Non
 
 
 def test_a_new_year_run_killed_part_way_is_finished_by_the_next_start_before_the_next_trigger(
-        app, earners, monkeypatch, runner):
+    app, earners, monkeypatch, runner
+):
     cli = runner
     calls = dying_after(monkeypatch, 2)
     with pytest.raises(Killed):
@@ -95,7 +105,9 @@ def test_a_new_year_run_killed_part_way_is_finished_by_the_next_start_before_the
     scheduler, store = scheduler_runner.build(app, BackgroundScheduler)
     scheduler_runner.synchronise(scheduler, store, app)
     finished = threading.Event()
-    scheduler.add_listener(lambda event: event.job_id == "unfinished_duties_at_start" and finished.set(), EVENT_JOB_EXECUTED)
+    scheduler.add_listener(
+        lambda event: event.job_id == "unfinished_duties_at_start" and finished.set(), EVENT_JOB_EXECUTED
+    )
     scheduler_runner._catch_up_at_start(app, scheduler, said.append)
     scheduler.start()
     try:
@@ -103,22 +115,33 @@ def test_a_new_year_run_killed_part_way_is_finished_by_the_next_start_before_the
     finally:
         scheduler.shutdown(wait=True)
 
-    assert said == ["Unfinished duty: year_end_statements for 2025-01-01: ended with work left, 2 of 5 done "
-                    "(Killed: ). Finishing it now."]
+    assert said == [
+        "Unfinished duty: year_end_statements for 2025-01-01: ended with work left, 2 of 5 done "
+        "(Killed: ). Finishing it now."
+    ]
     assert statements(app) == 5
     assert duty_row(app) == ("2025-01-01", "done", 3, 3)  # the rerun skipped the two issued
     # Finished now, not on the trigger's next date, which stays as the trigger says.
     now = datetime.now(UTC)
-    assert scheduler_runner.stored_jobs(app)["year_end_statements"].next_run_time == \
-        scheduler_runner.triggers(app)["year_end_statements"].get_next_fire_time(None, now)
+    assert scheduler_runner.stored_jobs(app)["year_end_statements"].next_run_time == scheduler_runner.triggers(app)[
+        "year_end_statements"
+    ].get_next_fire_time(None, now)
     assert "Unfinished duties" not in cli.invoke(args=["scheduler", "--list"]).output
 
 
 def test_a_run_whose_process_died_is_finished_by_the_daily_job(app, earners, run_job):
     """kill -9 leaves the row as it was when the process died: running, part done."""
     with app.app_context():
-        db.session.add(DutyRun(job_id="year_end_statements", period="2025-01-01", started_at=datetime(2025, 1, 1, 9),
-                               done=0, total=5, outcome="running"))
+        db.session.add(
+            DutyRun(
+                job_id="year_end_statements",
+                period="2025-01-01",
+                started_at=datetime(2025, 1, 1, 9),
+                done=0,
+                total=5,
+                outcome="running",
+            )
+        )
         db.session.commit()
     summary = run_job("unfinished_duties", date.today())
     assert summary.startswith("year_end_statements for 2025-01-01: 2024: issued 5"), summary
@@ -130,7 +153,9 @@ def test_a_stopping_scheduler_hands_the_duty_back_and_the_next_start_finishes_it
     app.config["SCHEDULER_STOP_WAIT_SECONDS"] = 0.05
     dying_after(monkeypatch, 1, until=duties.STOP)  # a long batch: the second statement takes until asked to stop
     results: list[str] = []
-    in_flight = threading.Thread(target=lambda: results.append(scheduler_runner.run(app, "year_end_statements", NEW_YEAR)))
+    in_flight = threading.Thread(
+        target=lambda: results.append(scheduler_runner.run(app, "year_end_statements", NEW_YEAR))
+    )
     in_flight.start()
     deadline = time.monotonic() + 30
     while duty_row_or_none(app) is None or duty_row(app)[2] < 1:  # the first statement is stored
@@ -194,8 +219,14 @@ def test_killing_the_batch_parent_ends_its_workers(instance_path, tmp_path):
     """About processes, not databases: the workers are killed before they open one."""
     root = Path(__file__).resolve().parents[2]
     url = f"sqlite:///{tmp_path / 'unused.sqlite3'}"
-    with subprocess.Popen([sys.executable, "-c", WORKERS, url], cwd=root, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(root)}) as parent:
+    with subprocess.Popen(
+        [sys.executable, "-c", WORKERS, url],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    ) as parent:
         killed_workers(parent)
 
 

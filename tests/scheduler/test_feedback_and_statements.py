@@ -23,7 +23,10 @@ NOTHING = "no feedback period is asking for feedback"
 
 def requests(app) -> list[tuple[str, int, bool]]:
     with app.app_context():
-        return [(r.period, r.mentee_id, r.sent_at is not None) for r in db.session.scalars(select(Request).order_by(Request.id))]
+        return [
+            (r.period, r.mentee_id, r.sent_at is not None)
+            for r in db.session.scalars(select(Request).order_by(Request.id))
+        ]
 
 
 def test_requests_are_created_and_sent_once_inside_the_window(app, dept, run_job, outbox):
@@ -31,7 +34,10 @@ def test_requests_are_created_and_sent_once_inside_the_window(app, dept, run_job
     assert requests(app) == [] and outbox.new() == []
 
     assert run_job("feedback_requests", date(2025, 11, 17)) == "2025: created 2 requests, sent 2"
-    assert {mail.to for mail in outbox.new()} == {frozenset({dept.email("mentee")}), frozenset({dept.email("other_mentee")})}
+    assert {mail.to for mail in outbox.new()} == {
+        frozenset({dept.email("mentee")}),
+        frozenset({dept.email("other_mentee")}),
+    }
     assert run_job("feedback_requests", date(2025, 11, 17)) == "2025: created 0 requests, sent 0"
     assert outbox.new() == []
 
@@ -44,7 +50,9 @@ def test_requests_are_created_and_sent_once_inside_the_window(app, dept, run_job
 
     assert run_job("feedback_requests", date(2026, 3, 1)) == "2025: created 0 requests, sent 0"
     assert run_job("feedback_requests", date(2026, 3, 2)) == NOTHING
-    assert sorted(requests(app)) == sorted([("2025", dept.ids[role], True) for role in ("mentee", "other_mentee", "outsider")])
+    assert sorted(requests(app)) == sorted(
+        [("2025", dept.ids[role], True) for role in ("mentee", "other_mentee", "outsider")]
+    )
 
 
 def test_requests_missed_while_no_scheduler_ran_go_out_until_answers_close(app, dept, run_job, outbox):
@@ -72,18 +80,29 @@ def test_reminders_follow_the_interval_and_stop_when_answers_close(app, dept, ru
 
 def test_year_end_issues_last_years_statements_once(app, dept, run_job):
     with app.app_context():
-        ledger.record({"kind": "mentoring_preparation", "occurred_on": date(2024, 3, 4), "minutes": 90,
-                       "person_id": dept.ids["mentor"], "note": "Read the mentee's draft grant."},
-                      load_actor(dept.ids["admin"]), datetime(2024, 3, 5, 12))
+        ledger.record(
+            {
+                "kind": "mentoring_preparation",
+                "occurred_on": date(2024, 3, 4),
+                "minutes": 90,
+                "person_id": dept.ids["mentor"],
+                "note": "Read the mentee's draft grant.",
+            },
+            load_actor(dept.ids["admin"]),
+            datetime(2024, 3, 5, 12),
+        )
         db.session.commit()
 
     first = run_job("year_end_statements", date(2025, 1, 1))
     assert first.startswith("2024: issued 1, re-issued 0, skipped 0, failed 0"), first
     # A catch-up days later, or a rerun, is still for 2024 and issues nothing more.
-    assert run_job("year_end_statements", date(2025, 1, 6)).startswith("2024: issued 0, re-issued 0, skipped 0, failed 0")
+    assert run_job("year_end_statements", date(2025, 1, 6)).startswith(
+        "2024: issued 0, re-issued 0, skipped 0, failed 0"
+    )
     with app.app_context():
         assert [(s.person_id, s.year, s.version) for s in db.session.scalars(select(Statement))] == [
-            (dept.ids["mentor"], 2024, 1)]
+            (dept.ids["mentor"], 2024, 1)
+        ]
 
 
 def test_a_july_to_june_framework_is_issued_by_the_1_july_run(app, dept, run_job):
@@ -91,10 +110,20 @@ def test_a_july_to_june_framework_is_issued_by_the_1_july_run(app, dept, run_job
     from recognition.credits import service as credits
 
     with app.app_context():
-        credits.set_profile(dept.ids["mentor"], "cfpc_mainpro", None, load_actor(dept.ids["mentor"]), datetime(2024, 9, 1))
-        ledger.record({"kind": "mentoring_preparation", "occurred_on": date(2024, 9, 10), "minutes": 90,
-                       "person_id": dept.ids["mentor"], "note": "Read the mentee's draft grant."},
-                      load_actor(dept.ids["admin"]), datetime(2024, 9, 11, 12))
+        credits.set_profile(
+            dept.ids["mentor"], "cfpc_mainpro", None, load_actor(dept.ids["mentor"]), datetime(2024, 9, 1)
+        )
+        ledger.record(
+            {
+                "kind": "mentoring_preparation",
+                "occurred_on": date(2024, 9, 10),
+                "minutes": 90,
+                "person_id": dept.ids["mentor"],
+                "note": "Read the mentee's draft grant.",
+            },
+            load_actor(dept.ids["admin"]),
+            datetime(2024, 9, 11, 12),
+        )
         db.session.commit()
 
     january = run_job("year_end_statements", date(2025, 1, 1))
@@ -103,4 +132,5 @@ def test_a_july_to_june_framework_is_issued_by_the_1_july_run(app, dept, run_job
     assert july.startswith("2024: issued 1, re-issued 0, skipped 0, failed 0"), july
     with app.app_context():
         assert [(s.person_id, s.framework_id, s.year) for s in db.session.scalars(select(Statement))] == [
-            (dept.ids["mentor"], "cfpc_mainpro", 2024)]
+            (dept.ids["mentor"], "cfpc_mainpro", 2024)
+        ]

@@ -16,7 +16,8 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 
 from recognition.extensions import db
-from recognition.scheduler import JOB_TABLE, jobs, lock, runner as scheduler_runner
+from recognition.scheduler import JOB_TABLE, jobs, lock
+from recognition.scheduler import runner as scheduler_runner
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,8 +55,9 @@ def test_no_wait_exits_1_while_another_scheduler_holds_the_lock(app, runner):
     finally:
         held.release()
     assert result.exit_code == 1, result.output
-    assert result.output.startswith(f"Another scheduler holds the lock ({held.where}; held by recognition scheduler, "
-                                    f"process {os.getpid()} on ")
+    assert result.output.startswith(
+        f"Another scheduler holds the lock ({held.where}; held by recognition scheduler, process {os.getpid()} on "
+    )
     assert result.output.rstrip().endswith("; not starting (--no-wait).")
     with app.app_context():
         assert not inspect(db.engine).has_table(JOB_TABLE)  # it stored nothing
@@ -67,8 +69,9 @@ class Scheduler:
     """A ``recognition scheduler`` process whose output lines the test can wait for."""
 
     def __init__(self, command: list[str], env: dict[str, str]):
-        self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True)
+        self.process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -99,17 +102,26 @@ class Scheduler:
 
 
 def test_a_standby_scheduler_takes_over_when_the_first_stops(app, database_url):
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("RECOGNITION_") or key == "RECOGNITION_INSTANCE_PATH"}
-    env.update(RECOGNITION_DATABASE_URL=database_url, RECOGNITION_SECRET_KEY="test",
-               RECOGNITION_SCHEDULER_LOCK_RETRY_SECONDS="0.2", PYTHONUNBUFFERED="1")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("RECOGNITION_") or key == "RECOGNITION_INSTANCE_PATH"
+    }
+    env.update(
+        RECOGNITION_DATABASE_URL=database_url,
+        RECOGNITION_SECRET_KEY="test",
+        RECOGNITION_SCHEDULER_LOCK_RETRY_SECONDS="0.2",
+        PYTHONUNBUFFERED="1",
+    )
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     # The console script's way in (``recognition scheduler``) and Flask's.
     first = Scheduler([sys.executable, "-c", "from recognition.cli import main; main()", "scheduler"], env)
     second = None
     try:
         first.wait_for("Scheduler running")
-        assert [line for line in first.seen if line.startswith("Jobs: ")] == [f"Jobs: added {job_id}." for job_id in jobs.JOBS]
+        assert [line for line in first.seen if line.startswith("Jobs: ")] == [
+            f"Jobs: added {job_id}." for job_id in jobs.JOBS
+        ]
         second = Scheduler([sys.executable, "-m", "flask", "--app", "recognition", "scheduler"], env)
         second.wait_for("waiting as a standby, trying again every 0.2 s")
         time.sleep(1)  # several retries, none of which may succeed
@@ -167,10 +179,17 @@ def test_a_scheduler_that_loses_its_lock_stops_and_waits_to_take_it_again(app, b
         if backend == "postgresql":
             key = locks[0].key
             with app.app_context():
-                ended = db.session.execute(text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 "
-                    "AND classid::bigint = :classid AND objid::bigint = :objid"
-                ), {"classid": (key >> 32) & 0xFFFFFFFF, "objid": key & 0xFFFFFFFF}).scalars().all()
+                ended = (
+                    db.session.execute(
+                        text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 "
+                            "AND classid::bigint = :classid AND objid::bigint = :objid"
+                        ),
+                        {"classid": (key >> 32) & 0xFFFFFFFF, "objid": key & 0xFFFFFFFF},
+                    )
+                    .scalars()
+                    .all()
+                )
                 db.session.rollback()
             assert ended == [True]
         else:

@@ -44,8 +44,9 @@ class Recorder:
 
 def queue_many(app, count: int) -> None:
     with app.app_context():
-        outbox.queue(Message(f"test:{n}", f"person{n}@test.example.org", f"Subject {n}", f"Body {n}")
-                     for n in range(count))
+        outbox.queue(
+            Message(f"test:{n}", f"person{n}@test.example.org", f"Subject {n}", f"Body {n}") for n in range(count)
+        )
         db.session.commit()
 
 
@@ -88,10 +89,16 @@ def test_a_claim_left_by_a_dead_delivery_is_taken_over_after_the_claim_window(ap
     with app.app_context():
         window = timedelta(minutes=app.config["OUTBOX_CLAIM_MINUTES"])
         now = utcnow()
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.key == "test:0")
-                           .values(claimed_by="dead", claimed_at=now - window - timedelta(minutes=1)))
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.key == "test:1")
-                           .values(claimed_by="busy", claimed_at=now - window + timedelta(minutes=1)))
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.key == "test:0")
+            .values(claimed_by="dead", claimed_at=now - window - timedelta(minutes=1))
+        )
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.key == "test:1")
+            .values(claimed_by="busy", claimed_at=now - window + timedelta(minutes=1))
+        )
         db.session.commit()
 
         assert outbox.deliver(now=now) == (2, None)
@@ -112,14 +119,20 @@ def test_a_delivery_sends_no_more_than_its_limit_and_leaves_the_rest_unclaimed(a
     with app.app_context():
         assert outbox.deliver(limit=limit) == (limit, None)
         assert recorder.subjects == [f"Subject {n}" for n in range(limit)]
-        assert db.session.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None),
-                                                            OutboxMessage.claimed_at.is_not(None))) == 0
+        assert (
+            db.session.scalar(
+                select(func.count()).where(OutboxMessage.sent_at.is_(None), OutboxMessage.claimed_at.is_not(None))
+            )
+            == 0
+        )
 
 
 # Feedback requests are mailed directly, not through the outbox: the same rule holds ------
 
+
 def test_feedback_requests_read_before_another_process_mailed_them_are_not_mailed_again(
-        app, dept, database_url, app_on, outbox):
+    app, dept, database_url, app_on, outbox
+):
     from recognition.database import read_only
     from recognition.feedback import service as feedback
     from recognition.feedback.models import Request
@@ -162,6 +175,8 @@ def test_every_refused_message_is_recorded_and_released_for_the_next_run(app, mo
         sent, error = outbox.deliver()
         assert (sent, error.split(":")[0]) == (2, "SMTPRecipientsRefused")
         rows = {row.key: row for row in db.session.scalars(select(OutboxMessage))}
-        assert [(rows[f"test:{n}"].attempts, rows[f"test:{n}"].claimed_at is None, rows[f"test:{n}"].sent_at is None)
-                for n in (1, 2)] == [(1, True, True), (1, True, True)]
+        assert [
+            (rows[f"test:{n}"].attempts, rows[f"test:{n}"].claimed_at is None, rows[f"test:{n}"].sent_at is None)
+            for n in (1, 2)
+        ] == [(1, True, True), (1, True, True)]
         assert outbox.pending() == 2

@@ -24,6 +24,7 @@ def emails(dept, *roles: str) -> frozenset[str]:
 
 # Meetings ------------------------------------------------------------------------------
 
+
 def test_an_overdue_mentorship_is_reminded_once_per_gap(app, dept, run_job, outbox):
     # No meeting since the start (1 January 2024): overdue 120 days later, on 30 April.
     assert run_job("meeting_reminders", date(2024, 4, 29)) == "sent 0 reminders for mentorships overdue for a meeting"
@@ -31,7 +32,10 @@ def test_an_overdue_mentorship_is_reminded_once_per_gap(app, dept, run_job, outb
 
     assert run_job("meeting_reminders", date(2024, 5, 6)) == "sent 2 reminders for mentorships overdue for a meeting"
     mails = outbox.new()
-    assert {mail.to for mail in mails} == {emails(dept, "mentor", "mentee"), emails(dept, "other_mentor", "other_mentee")}
+    assert {mail.to for mail in mails} == {
+        emails(dept, "mentor", "mentee"),
+        emails(dept, "other_mentor", "other_mentee"),
+    }
     mine = next(mail for mail in mails if dept.email("mentee") in mail.to)
     assert mine.subject == "Time to meet: Mentor Person and Mentee Person"
     assert "since your mentorship began on 2024-01-01" in mine.body
@@ -41,10 +45,12 @@ def test_an_overdue_mentorship_is_reminded_once_per_gap(app, dept, run_job, outb
     assert run_job("meeting_reminders", date(2024, 5, 6)).startswith("sent 0 ")
     assert run_job("meeting_reminders", date(2024, 5, 13)).startswith("sent 0 ")
     assert outbox.new() == []
-    assert sorted(notices(app)) == sorted([
-        ("meeting_overdue", f"mentorship:{dept.mentorship_id}", date(2024, 4, 30)),
-        ("meeting_overdue", f"mentorship:{dept.other_mentorship_id}", date(2024, 4, 30)),
-    ])
+    assert sorted(notices(app)) == sorted(
+        [
+            ("meeting_overdue", f"mentorship:{dept.mentorship_id}", date(2024, 4, 30)),
+            ("meeting_overdue", f"mentorship:{dept.other_mentorship_id}", date(2024, 4, 30)),
+        ]
+    )
 
 
 def test_a_meeting_ends_the_gap_and_the_next_gap_is_reminded_again(app, dept, run_job, outbox):
@@ -88,12 +94,15 @@ def test_only_formal_mentorships_in_the_mentees_first_years_and_still_active(app
 
 # Check-ins ------------------------------------------------------------------------------
 
+
 def test_the_check_in_reminder_goes_out_once_on_the_18_month_date(app, dept, run_job, outbox):
     assert run_job("check_in_reminders", date(2025, 6, 30)) == "sent 0 check-in reminders"
     assert run_job("check_in_reminders", date(2025, 7, 1)) == "sent 2 check-in reminders"
     mails = outbox.new()
-    assert {mail.to for mail in mails} == {emails(dept, "mentor", "mentee", "director"),
-                                           emails(dept, "other_mentor", "other_mentee", "other_director")}
+    assert {mail.to for mail in mails} == {
+        emails(dept, "mentor", "mentee", "director"),
+        emails(dept, "other_mentor", "other_mentee", "other_director"),
+    }
     mine = next(mail for mail in mails if dept.email("mentee") in mail.to)
     assert mine.subject == "1.5-year check-in: Mentee Person"
     assert "On 2025-07-01 it reached 18 months" in mine.body
@@ -102,8 +111,12 @@ def test_the_check_in_reminder_goes_out_once_on_the_18_month_date(app, dept, run
     for day in (date(2025, 7, 1), date(2025, 7, 2), date(2025, 7, 20)):
         assert run_job("check_in_reminders", day) == "sent 0 check-in reminders"
     assert outbox.new() == []
-    assert sorted(notices(app)) == sorted([("check_in", f"mentorship:{dept.mentorship_id}", date(2025, 7, 1)),
-                                           ("check_in", f"mentorship:{dept.other_mentorship_id}", date(2025, 7, 1))])
+    assert sorted(notices(app)) == sorted(
+        [
+            ("check_in", f"mentorship:{dept.mentorship_id}", date(2025, 7, 1)),
+            ("check_in", f"mentorship:{dept.other_mentorship_id}", date(2025, 7, 1)),
+        ]
+    )
 
 
 def test_a_check_in_missed_while_no_scheduler_ran_goes_out_up_to_the_catch_up_limit(app, dept, run_job, outbox):
@@ -130,6 +143,7 @@ def test_check_ins_follow_each_mentorships_own_start_and_skip_ended_and_informal
 
 
 # CFAR ---------------------------------------------------------------------------------
+
 
 def test_the_cfar_reminder_goes_to_the_person_their_directors_and_formal_mentors_once(app, dept, run_job, outbox):
     set_appointed(app, dept, {"mentee": date(2023, 7, 1)})  # CFAR on 1 July 2026
@@ -165,15 +179,27 @@ def test_a_cfar_reminder_missed_while_no_scheduler_ran_goes_out_until_the_date(a
 RECORDED_CFARS = [
     ("none recorded: due from the appointment", [], date(2026, 7, 1)),
     ("recorded passed: nothing due", [(date(2026, 3, 1), "passed", "entered", None)], None),
-    ("recorded extended: the re-review two years later", [(date(2026, 3, 1), "extended", "entered", None)],
-     date(2028, 3, 1)),
-    ("extended, then passed at the re-review", [(date(2026, 3, 1), "extended", "entered", None),
-                                                (date(2027, 11, 1), "passed", "imported", None)], None),
+    (
+        "recorded extended: the re-review two years later",
+        [(date(2026, 3, 1), "extended", "entered", None)],
+        date(2028, 3, 1),
+    ),
+    (
+        "extended, then passed at the re-review",
+        [(date(2026, 3, 1), "extended", "entered", None), (date(2027, 11, 1), "passed", "imported", None)],
+        None,
+    ),
     ("a withdrawn pass does not stand", [(date(2026, 3, 1), "passed", "entered", "withdrawn")], date(2026, 7, 1)),
-    ("a self-reported pass not yet confirmed does not stand", [(date(2026, 3, 1), "passed", "self_reported", None)],
-     date(2026, 7, 1)),
-    ("a self-reported pass confirmed by the director stands", [(date(2026, 3, 1), "passed", "self_reported", "confirmed")],
-     None),
+    (
+        "a self-reported pass not yet confirmed does not stand",
+        [(date(2026, 3, 1), "passed", "self_reported", None)],
+        date(2026, 7, 1),
+    ),
+    (
+        "a self-reported pass confirmed by the director stands",
+        [(date(2026, 3, 1), "passed", "self_reported", "confirmed")],
+        None,
+    ),
 ]
 
 
@@ -183,8 +209,9 @@ def test_the_cfar_reminder_reads_the_recorded_cfars(app, dept, run_job, outbox, 
     with app.app_context():
         for day, outcome, source, then in rows:
             now = datetime.combine(day, time(12))
-            row = recorded.milestone(dept.ids["mentee"], "cfar", day, dept.ids["admin"], now, outcome=outcome,
-                                     source=source)
+            row = recorded.milestone(
+                dept.ids["mentee"], "cfar", day, dept.ids["admin"], now, outcome=outcome, source=source
+            )
             if then == "confirmed":
                 recorded.confirm(row, dept.ids["director"], now)
             elif then == "withdrawn":
@@ -211,8 +238,9 @@ def test_a_recorded_appointment_counts_before_the_rosters_date(app, dept, run_jo
     with app.app_context():
         # The mentee's roster has no date; the other mentee's recorded appointment was earlier than the roster's.
         recorded.milestone(dept.ids["mentee"], "appointment", date(2023, 7, 1), dept.ids["admin"], datetime(2024, 1, 2))
-        recorded.milestone(dept.ids["other_mentee"], "appointment", date(2023, 1, 9), dept.ids["admin"],
-                           datetime(2024, 1, 2))
+        recorded.milestone(
+            dept.ids["other_mentee"], "appointment", date(2023, 1, 9), dept.ids["admin"], datetime(2024, 1, 2)
+        )
         db.session.commit()
     assert run_job("cfar_reminders", date(2026, 4, 2)) == "sent 1 CFAR reminder"
     [mail] = outbox.new()
@@ -230,8 +258,9 @@ def test_everyone_with_a_cfar_in_the_window_is_reminded_separately(app, dept, ru
 
     assert run_job("cfar_reminders", date(2026, 9, 1)) == f"sent {len(dept.ids)} CFAR reminders"
     mails = outbox.new()
-    assert {mail.subject for mail in mails} == {f"CFAR due on 2026-09-15: {role.replace('_', ' ').title()} Person"
-                                                for role in dept.ids}
+    assert {mail.subject for mail in mails} == {
+        f"CFAR due on 2026-09-15: {role.replace('_', ' ').title()} Person" for role in dept.ids
+    }
     directors = {mail.subject.split(": ")[1]: mail.to for mail in mails}
     # A director is told of their own CFAR once, as its subject.
     assert directors["Director Person"] == emails(dept, "director")

@@ -99,11 +99,15 @@ def test_a_run_missed_for_days_runs_once_on_start_for_the_date_it_was_due(app, p
         assert probe.ran.wait(20), "the missed run did not happen"
         time.sleep(0.3)  # a second run, were there one, would have been submitted with the first
 
-    last_due = now.date() if now.time() >= datetime.min.time().replace(hour=23, minute=30) else now.date() - timedelta(days=1)
+    last_due = (
+        now.date() if now.time() >= datetime.min.time().replace(hour=23, minute=30) else now.date() - timedelta(days=1)
+    )
     assert probe.days == [last_due]
     assert stored_next_run(app, "probe") > now
     with app.app_context():  # the wrapper committed what the job wrote
-        assert db.session.scalars(select(ScheduledNotice.due_on).where(ScheduledNotice.kind == "probe")).all() == [last_due]
+        assert db.session.scalars(select(ScheduledNotice.due_on).where(ScheduledNotice.kind == "probe")).all() == [
+            last_due
+        ]
 
 
 def test_a_changed_trigger_is_rescheduled_and_a_job_no_longer_in_the_registry_removed(app, probe, monkeypatch):

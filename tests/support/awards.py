@@ -55,11 +55,18 @@ class AwardWorld:
     nomination_ids: dict[str, int] = field(default_factory=dict)  # nominee role -> nomination id
 
     @classmethod
-    def build(cls, dept: Department, nominate: bool = True, **settings) -> "AwardWorld":
+    def build(cls, dept: Department, nominate: bool = True, **settings) -> AwardWorld:
         world = cls(dept)
-        award = definitions.create({"slug": "mentor-of-the-year", "name": "Mentor of the Year",
-                                    "description": "For sustained, generous mentorship.", **SCHEDULE, **settings},
-                                   at(DAYS["scheduled"]))
+        award = definitions.create(
+            {
+                "slug": "mentor-of-the-year",
+                "name": "Mentor of the Year",
+                "description": "For sustained, generous mentorship.",
+                **SCHEDULE,
+                **settings,
+            },
+            at(DAYS["scheduled"]),
+        )
         world.award_id = award.id
         cycles.ensure_cycles(DAYS["scheduled"], at(DAYS["scheduled"]))
         world.cycle_id = db.session.scalar(db.select(Cycle.id).where(Cycle.award_id == award.id))
@@ -70,8 +77,14 @@ class AwardWorld:
         if nominate:
             world.to("open")
             for nominee, nominator in NOMINATIONS:
-                nomination = nominations.nominate(world.cycle, dept.ids[nominee], f"{nominee} mentors well.",
-                                                  actor(dept, nominator), DAYS["open"], at(DAYS["open"]))
+                nomination = nominations.nominate(
+                    world.cycle,
+                    dept.ids[nominee],
+                    f"{nominee} mentors well.",
+                    actor(dept, nominator),
+                    DAYS["open"],
+                    at(DAYS["open"]),
+                )
                 world.nomination_ids[nominee] = nomination.id
             db.session.commit()
         return world

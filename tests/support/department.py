@@ -1,7 +1,7 @@
 """A small department for tests: one of each role, built through the services.
 
-    dept = Department.build()      # inside an app context
-    dept.token(client, "mentor")   # an API token for that role
+dept = Department.build()      # inside an app context
+dept.token(client, "mentor")   # an API token for that role
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Department:
     other_mentorship_id: int = 0
 
     @classmethod
-    def build(cls) -> "Department":
+    def build(cls) -> Department:
         """Two divisions (CARD, NEPH), each with a director and a formal mentorship, plus
         an admin, an outsider and the two committee members. Everyone has PASSWORD."""
         now = utcnow()
@@ -76,8 +76,11 @@ class Department:
 
     def pair(self, mentor: str, mentee: str, kind: str = "formal", started_on: date = date(2024, 1, 1)) -> int:
         mentorship = Mentorship(
-            mentor_id=self.ids[mentor], mentee_id=self.ids[mentee], kind=kind,
-            started_on=started_on, created_at=utcnow(),
+            mentor_id=self.ids[mentor],
+            mentee_id=self.ids[mentee],
+            kind=kind,
+            started_on=started_on,
+            created_at=utcnow(),
         )
         db.session.add(mentorship)
         db.session.flush()

@@ -108,14 +108,11 @@ class Cluster:
 
     def start(self) -> str:
         """Initialise and start the cluster; return a URL to its ``postgres`` database."""
-        self.run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust",
-                 "-E", "UTF8", "--locale=C", "--no-sync")
-        options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1",
-                   f"-c unix_socket_directories={self.root}"]
+        self.run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
+        options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={self.root}"]
         options += [f"-c {setting}" for setting in FAST_SETTINGS]
         try:
-            self.run("pg_ctl", "start", "-D", self.data, "-l", self.log, "-w", "-t", "60",
-                     "-o", " ".join(options))
+            self.run("pg_ctl", "start", "-D", self.data, "-l", self.log, "-w", "-t", "60", "-o", " ".join(options))
         except RuntimeError as error:
             log = self.log.read_text() if self.log.exists() else "(no server log)"
             raise RuntimeError(f"{error}\nserver log:\n{log}") from None
@@ -134,9 +131,7 @@ class Cluster:
             command = ["runuser", "-u", "postgres", "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, cwd=self.root)
         if done.returncode != 0:
-            raise RuntimeError(
-                f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
-            )
+            raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
 
 
 def start_server(url: str | None) -> Server:

@@ -1,0 +1,158 @@
+"""The app factory: configuration, extensions, every page and API blueprint, error
+handlers and commands, put together in that order. It is the one module that knows every
+domain's pages and API (the import contracts allow no other)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import apidoc, config, database, errors, idempotency, parsing, security
+from .extensions import api, csrf, db, login_manager, migrate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+
+
+def templates_folder() -> Path:
+    """The pages: inside the package when installed from a wheel, beside it in a checkout
+    (and so in an editable install). If neither has them, the packaged place, where
+    ``/healthz`` and ``/readyz`` then report them missing."""
+    for folder in (PACKAGE_DIR / "templates", PACKAGE_DIR.parent / "templates"):
+        if (folder / "base.html").is_file():
+            return folder
+    return PACKAGE_DIR / "templates"
+
+
+TEMPLATES_DIR = templates_folder()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → error handlers → commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("RECOGNITION_INSTANCE_PATH") or None,
+        template_folder=str(TEMPLATES_DIR),
+    )
+    config.load(app, test_config)
+    if not app.config.get("SECRET_KEY"):
+        raise config.ConfigurationError(
+            "No SECRET_KEY is configured. Run `recognition init` to write one to "
+            f"{Path(app.instance_path) / 'config.py'}, or set RECOGNITION_SECRET_KEY."
+        )
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    register_extensions(app)
+    register_blueprints(app)
+    errors.register(app)
+    security.register(app)
+    idempotency.register(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    app.request_class = parsing.Request
+    app.json = parsing.JSONProvider(app)  # every JSON body read with bounded nesting
+    database.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    api.init_app(app)
+    apidoc.register_components(api)
+    from . import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+
+
+def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = apidoc.IdConverter  # before any rule uses <int:…>
+    from .auth import api as auth_api
+    from .auth import views as auth_views
+    from .awards import (
+        awards_api,
+        calendar_views,
+        cycles_api,
+        nomination_views,
+        nominations_api,
+    )
+    from .awards import (
+        views as awards_views,
+    )
+    from .cases import api as cases_api
+    from .cases import views as cases_views
+    from .credits import api as credits_api
+    from .credits import statements_api, verify_api, verify_views
+    from .credits import views as credits_views
+    from .dossiers import api as dossiers_api
+    from .dossiers import views as dossiers_views
+    from .feedback import api as feedback_api
+    from .feedback import views as feedback_views
+    from .health import views as health
+    from .ledger import api as ledger_api
+    from .ledger import views as ledger_views
+    from .mentorships import api as mentorships_api
+    from .mentorships import views as mentorships_views
+    from .milestones import api as milestones_api
+    from .milestones import views as milestones_views
+    from .people import api as people_api
+    from .people import views as people_views
+    from .reflections import api as reflections_api
+    from .reflections import views as reflections_views
+    from .roster import api as roster_api
+    from .roster import views as roster_views
+
+    app.register_blueprint(health.blp)
+    for module in (
+        auth_views,
+        people_views,
+        mentorships_views,
+        ledger_views,
+        roster_views,
+        feedback_views,
+        reflections_views,
+        credits_views,
+        verify_views,
+        awards_views,
+        nomination_views,
+        calendar_views,
+        milestones_views,
+        cases_views,
+        dossiers_views,
+    ):
+        app.register_blueprint(module.blp)
+    from .auth.current import require_token
+
+    for module in (
+        auth_api,
+        people_api,
+        mentorships_api,
+        ledger_api,
+        roster_api,
+        feedback_api,
+        reflections_api,
+        credits_api,
+        statements_api,
+        verify_api,
+        awards_api,
+        cycles_api,
+        nominations_api,
+        milestones_api,
+        cases_api,
+        dossiers_api,
+    ):
+        csrf.exempt(module.blp)  # token-authenticated, never cookie-authenticated
+        # Per app, not on the shared module-level blueprint: apps are built more than once.
+        # The key of a retried POST is read once the token says whose it is.
+        app.before_request_funcs.setdefault(module.blp.name, []).extend([require_token, idempotency.begin])
+        api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,105 @@
+"""The history of one mentorship as a page: every entry with what followed it (its
+reversal, its confirmation) and the forms the viewer may use on it. Drawn by the
+mentorship's own page and again by the ledger's pages when a reversal is refused."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app, render_template
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..auth.service import Actor
+from ..clock import utcnow
+from ..extensions import db
+from ..ledger import service as ledger
+from ..ledger.forms import ReverseForm
+from ..ledger.models import LedgerEntry
+from ..ledger.rules import CONFIRMABLE
+from ..ledger.rules import LABELS as WORK_LABELS
+from ..people.models import Person
+from . import service
+from .forms import KIND_LABELS, EndMentorshipForm
+from .models import Mentorship
+from .rules import expectation_applies, meetings_status
+
+
+def kind_label(kind: str | None) -> str:
+    """A mentorship kind or a kind of work, as a person would say it."""
+    return KIND_LABELS.get(kind) or WORK_LABELS.get(kind) or (kind or "")
+
+
+def expectation() -> tuple[int, int]:
+    return current_app.config["MEETINGS_PER_YEAR_MIN"], current_app.config["MEETINGS_PER_YEAR_MAX"]
+
+
+def expectation_status(mentorship: Mentorship, count: int, today: date) -> str | None:
+    """below / met / above the yearly expectation, or None where it does not apply."""
+    applies = expectation_applies(
+        mentorship.kind, mentorship.mentee.appointed_on, today, current_app.config["FORMAL_MENTORING_YEARS"]
+    )
+    return meetings_status(count, *expectation()) if applies else None
+
+
+def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, end_form=None, status: int = 200):
+    """The history page; ``reverse_forms`` and ``end_form`` carry a refused submission."""
+    entries = db.session.scalars(
+        select(LedgerEntry)
+        .where(LedgerEntry.mentorship_id == mentorship.id)
+        .options(selectinload(LedgerEntry.recorded_by))
+        .order_by(LedgerEntry.seq)
+    ).all()
+    followers: dict[int, dict[str, LedgerEntry]] = {}
+    for entry in entries:
+        if entry.target_id is not None:
+            followers.setdefault(entry.target_id, {})[entry.entry_type] = entry
+    by_id = {entry.id: entry for entry in entries}
+    reverse_forms = dict(reverse_forms or {})
+    items = []
+    for entry in entries:
+        mine = followers.get(entry.id, {})
+        item = {
+            "entry": entry,
+            "reversal": mine.get("reversal"),
+            "confirmation": mine.get("confirmation"),
+            "target": by_id.get(entry.target_id),
+            "may_confirm": False,
+            "reverse_form": None,
+        }
+        if entry.entry_type == "contribution" and item["reversal"] is None:
+            if ledger.may_reverse_entry(entry, actor):
+                form = reverse_forms.get(entry.id) or ReverseForm.for_entry(entry.id, formdata=None)
+                form.reason.label.text = f"Why reverse #{entry.seq}?"
+                item["reverse_form"] = form
+            item["may_confirm"] = item["confirmation"] is None and _may_confirm(entry, mentorship, actor)
+        items.append(item)
+    manages = service.can_manage(actor, mentorship.mentee)
+    if end_form is None and manages and mentorship.ended_on is None:
+        end_form = EndMentorshipForm(formdata=None)
+    today = utcnow().date()
+    summary = ledger.meetings_in([mentorship.id], date(today.year, 1, 1), today)[mentorship.id]
+    expected = expectation()
+    return render_template(
+        "mentorships/detail.html",
+        actor=actor,
+        mentorship=mentorship,
+        items=items,
+        manages=manages,
+        created_by=db.session.get(Person, mentorship.created_by_id) if mentorship.created_by_id else None,
+        end_form=end_form,
+        meetings=summary,
+        status=expectation_status(mentorship, summary["count"], today),
+        expected=expected,
+        year=today.year,
+    ), status
+
+
+def _may_confirm(entry: LedgerEntry, mentorship: Mentorship, actor: Actor) -> bool:
+    """Mirrors ``ledger.service.confirm``, to offer the button only where it will work."""
+    if entry.kind not in CONFIRMABLE:
+        return False
+    counterpart = mentorship.counterpart_of(entry.recorded_by_id)
+    if counterpart is None:
+        return actor.person_id in (mentorship.mentor_id, mentorship.mentee_id)
+    return actor.person_id == counterpart
