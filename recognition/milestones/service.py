@@ -82,19 +82,6 @@ def record(data: dict, actor: Actor, now: datetime, source: str = "entered") -> 
     return _store(person, _checked(data, now), source, actor, now)
 
 
-def import_rows(
-    raw: bytes | None, actor: Actor, now: datetime, *, dry_run: bool = False, limits=None, progress=None
-) -> int:
-    """A milestones CSV, every row ``record``ed as ``imported``, all or nothing: the roster
-    import's milestones file on its own (``roster.importer``; it raises ``ImportRefused``
-    naming every problem by row and column). How many were (or, on a dry run, would be)
-    stored."""
-    from ..roster import importer
-
-    loaded = importer.read(None, None, limits, milestones_file=raw)
-    return importer.run(loaded, actor, now, dry_run=dry_run, progress=progress).milestones or 0
-
-
 def self_report(data: dict, actor: Actor, now: datetime) -> Milestone:
     """The person's own report: pending until an administrator or their director confirms it."""
     if actor.person_id is None:

@@ -14,6 +14,7 @@ from ..auth.service import Actor
 from ..clock import utcnow
 from ..errors import DomainError, Forbidden
 from ..extensions import db
+from ..people.forms import RANK_LABELS
 from ..people.models import Person
 from . import export, queries, rules, service
 from .forms import CorrectionForm, MilestoneForm, ReasonForm
@@ -24,8 +25,6 @@ blp = Blueprint("milestones", __name__)
 
 @blp.app_template_global()
 def milestone_label(milestone: Milestone) -> str:
-    from ..people.forms import RANK_LABELS
-
     return rules.describe(
         milestone.kind, {name: getattr(milestone, name) for name in rules.OPTIONAL_FIELDS}, RANK_LABELS
     )

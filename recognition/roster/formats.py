@@ -179,7 +179,7 @@ XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
 def decode(raw: bytes) -> str:
     """The file's text. Excel's 'CSV UTF-8' starts with a byte-order mark; it is dropped."""
-    if raw.startswith(XLSX_MAGIC) or raw.startswith(XLS_MAGIC):
+    if raw.startswith((XLSX_MAGIC, XLS_MAGIC)):
         raise FileError("is an Excel workbook, not CSV: in Excel use File → Save As → 'CSV UTF-8 (Comma delimited)'")
     if b"\x00" in raw:
         raise FileError("is not a text file (save the sheet as 'CSV UTF-8')")
