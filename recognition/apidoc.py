@@ -8,6 +8,7 @@ from datetime import UTC
 from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, validate
+from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -126,8 +127,6 @@ def paginate(session, statement, args) -> dict:
     per_page = args.get("per_page") or current_app.config["API_PAGE_SIZE"]
     result = session.execute(statement.limit(per_page).offset((args["page"] - 1) * per_page)).unique()
     items = list(result.scalars())
-    from sqlalchemy import func, select
-
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     pages = max(1, -(-total // per_page))
     return {"items": items, "meta": {"page": args["page"], "per_page": per_page, "total": total, "pages": pages}}

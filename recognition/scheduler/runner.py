@@ -30,8 +30,10 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 
 import click
 from apscheduler.events import EVENT_SCHEDULER_STARTED
@@ -233,7 +235,7 @@ def run(app, job_id: str, day: date) -> str:
     try:
         with app.app_context():
             try:
-                summary = _perform(job, day)
+                summary = _perform(job, day, partial(run, app) if job.runs_jobs else None)
                 db.session.commit()
             except BaseException:
                 db.session.rollback()
@@ -270,13 +272,15 @@ class Running:
 IN_FLIGHT = Running()
 
 
-def _perform(job: jobs.Job, day: date) -> str:
-    """Run the job; a duty's run is recorded (duties.py), however it ends."""
+def _perform(job: jobs.Job, day: date, runs: Callable[[str, date], str] | None) -> str:
+    """Run the job (a job that runs others given ``runs``); a duty's run is recorded
+    (duties.py), however it ends."""
+    call = partial(job.function, day, run=runs) if runs else partial(job.function, day)
     if not job.duty:
-        return job.function(day)
+        return call()
     progress = duties.start(job.id, day)
     try:
-        summary = job.function(day)
+        summary = call()
     except duties.HandedBack as stopped:
         db.session.rollback()
         duties.finish(progress, "handed_back", str(stopped))
@@ -341,7 +345,7 @@ def serve(app, wait: bool = True, say=click.echo) -> int:
 def _try(held) -> bool:
     try:
         return held.acquire()
-    except Exception as error:  # a standby outlives the database going away for a while
+    except Exception as error:  # noqa: BLE001 - a standby outlives the database going away for a while
         log.warning("Could not reach the database for the scheduler lock: %s", error)
         return False
 
@@ -487,8 +491,6 @@ def running(app) -> bool:
     """Whether a scheduler holds the lock now (tried and at once given back)."""
     held = lock.for_app(app, "scheduler")
     try:
-        if held.acquire():
-            return False
-        return True
+        return not held.acquire()
     finally:
         held.release()
