@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http
 from datetime import UTC
+from typing import Any
 
 from flask import current_app
 from flask_smorest import Blueprint
@@ -66,7 +67,7 @@ def errors_for(*codes: int, public: bool = False):
         }
         for code in codes
     }
-    extra = {} if public else {"security": [{"bearerAuth": []}]}
+    extra: dict[str, Any] = {} if public else {"security": [{"bearerAuth": []}]}
     document = Blueprint.doc(responses=responses, **extra)
 
     def decorator(func):
@@ -88,7 +89,7 @@ def register_components(api) -> None:
 def document_unavailable(spec) -> None:
     """Any operation may meet a busy, read-only, full or unreachable database: a 503 to
     retry after ``Retry-After`` (``errors.py``)."""
-    response = {
+    response: dict[str, Any] = {
         "description": "Service Unavailable: the database is busy, read-only, full or unreachable, and nothing "
         "was changed (errors.database says which); retry after Retry-After seconds",
         "headers": {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}},

@@ -22,7 +22,7 @@ from . import (
 )
 from .auth import api as auth_api
 from .auth import views as auth_views
-from .auth.current import api_actor, require_token
+from .auth.current import api_person_id, require_token
 from .awards import awards_api, calendar_views, cycles_api, nomination_views, nominations_api
 from .awards import views as awards_views
 from .cases import api as cases_api
@@ -84,12 +84,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
     if app.config["TRUSTED_PROXIES"]:
         hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask documents wrapping the WSGI app by assigning to it; its stubs call it a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     errors.register(app)
     security.register(app)
-    idempotency.register(app, owner=lambda: api_actor().person_id)
+    idempotency.register(app, owner=api_person_id)
     return app
 
 

@@ -223,6 +223,8 @@ def backup_command(path: Path):
     """Write a consistent copy of the database to PATH while the app runs."""
     url = db.engine.url
     if url.get_backend_name() == "sqlite":
+        if url.database is None:
+            raise click.ClickException("An in-memory SQLite database has no file to back up.")
         source = sqlite3.connect(url.database)
         target = sqlite3.connect(path)
         with target:

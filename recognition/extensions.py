@@ -61,6 +61,8 @@ class Api(flask_smorest.Api):
     def spec(self):
         """The document, with every blueprint registered so far described in it, in order."""
         spec = self.__dict__.get("_spec")
+        if spec is None:  # before ``init_app``: nothing is registered yet
+            return None
         pending, self._undocumented = self._undocumented, []
         for blp, app, name, parameters in pending:
             blp.register_views_in_doc(self, app, spec, name=name, parameters=parameters)

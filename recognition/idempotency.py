@@ -113,7 +113,7 @@ def not_recorded(view):
 def begin():
     """``before_request`` of every API blueprint, after the token check: replay a known
     key's reply, refuse a key reused for another request, or note the key for ``_record``."""
-    view = current_app.view_functions.get(request.endpoint)
+    view = current_app.view_functions.get(request.endpoint or "")
     if request.method != "POST" or getattr(view, "public", False):
         return None
     sent = request.headers.getlist(HEADER)

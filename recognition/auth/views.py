@@ -28,7 +28,9 @@ def login():
             status = error.status
         else:
             db.session.commit()
-            login_user(User(load_actor(person.id)))
+            actor = load_actor(person.id)
+            assert actor is not None  # authenticate has just found them, with an account
+            login_user(User(actor))
             return redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
     elif request.method == "POST":
         status = 422

@@ -13,7 +13,6 @@ case about the person, who are not recused, read the standing ones. Nobody else 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, exists, false, or_, select
@@ -30,7 +29,7 @@ from ..ledger.models import LedgerEntry
 from ..people.forms import RANK_LABELS
 from ..people.models import RANKS, Person
 from . import rules
-from .models import Milestone
+from .models import Milestone, Status
 
 LEDGER_KIND = "milestone"
 NOT_YOURS = "must be someone in a division you direct (or yourself, as a self-report)"
@@ -305,38 +304,6 @@ def _reverse(milestone: Milestone, reason: str, actor: Actor, now: datetime) -> 
 
 
 # Reading -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Status:
-    state: str  # standing, pending, withdrawn, corrected
-    confirmation: LedgerEntry | None = None
-    reversal: LedgerEntry | None = None
-    corrected_by: Milestone | None = None
-
-    @property
-    def reason(self) -> str | None:
-        return self.reversal.reason if self.reversal is not None else None
-
-    @property
-    def corrected_by_id(self) -> int | None:
-        return self.corrected_by.id if self.corrected_by is not None else None
-
-    @property
-    def confirmed_at(self) -> datetime | None:
-        return self.confirmation.recorded_at if self.confirmation is not None else None
-
-    @property
-    def confirmed_by(self) -> Person | None:
-        return self.confirmation.recorded_by if self.confirmation is not None else None
-
-    @property
-    def changed_at(self) -> datetime | None:
-        return self.reversal.recorded_at if self.reversal is not None else None
-
-    @property
-    def changed_by(self) -> Person | None:
-        return self.reversal.recorded_by if self.reversal is not None else None
 
 
 def annotate(milestones: list[Milestone]) -> list[Milestone]:

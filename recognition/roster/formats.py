@@ -296,6 +296,7 @@ def read_date(text: str) -> date:
     """ISO dates (also with a midnight time, as some exports write them) and dates with the
     month spelled out. 07/01/2019 is refused: it is 1 July in Toronto and 7 January in London."""
     value = " ".join(text.strip().lower().split())
+    month: int | None
     if match := ISO_DATE.match(value):
         year, month, day = (int(part) for part in match.groups())
     elif match := DAY_MONTH_YEAR.match(value):

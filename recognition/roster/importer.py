@@ -10,7 +10,7 @@ flushes and never commits: the caller commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -49,7 +49,7 @@ class ImportRefused(DomainError):
     """The import was refused and nothing was stored. ``problems`` is the full report;
     ``errors`` keys it as ``people``, ``people.row3`` or ``people.row3.Email``."""
 
-    def __init__(self, problems: list[Problem], unchecked: list[str] = ()):
+    def __init__(self, problems: list[Problem], unchecked: Sequence[str] = ()):
         problems = sorted(problems, key=Problem.sort_key)
         counts = {name: sum(p.file == name for p in problems) for name in sheets.FILES}
         found = " and ".join(f"{n} in the {name} file" for name, n in counts.items() if n)
@@ -336,9 +336,17 @@ class MentorshipImport:
         ended_on = read_cell(self.sheet, row, "ended_on", formats.read_date) if cells.get("ended_on") else None
         if started_on and ended_on and ended_on < started_on:
             self.sheet.problem(row.number, "ended_on", "must not be before the start date")
-        if len(self.sheet.problems) > before or None in ids.values():
+        mentor_id, mentee_id = ids.get("mentor_id"), ids.get("mentee_id")
+        # A cell missing or unreadable has noted its problem: the None checks only name them.
+        if (
+            len(self.sheet.problems) > before
+            or mentor_id is None
+            or mentee_id is None
+            or kind is None
+            or started_on is None
+        ):
             return None
-        pair = (ids["mentor_id"], ids["mentee_id"], kind)
+        pair = (mentor_id, mentee_id, kind)
         if ended_on is None and pair in self.open_pairs:
             self.sheet.problem(
                 row.number,

@@ -91,7 +91,7 @@ def feedback_requests(day: date) -> str:
             select(Request).where(Request.period == period, Request.sent_at.is_(None)).order_by(Request.id)
         ).all()
         for first in range(0, len(unsent), BATCH):
-            feedback.send_requests(unsent[first : first + BATCH], now)
+            feedback.send_requests(list(unsent[first : first + BATCH]), now)
             db.session.commit()
         done.append(f"{period}: created {_count(len(created), 'request')}, sent {len(unsent)}")
     return "; ".join(done) or "no feedback period is asking for feedback"
@@ -280,15 +280,16 @@ def cfar_reminders(day: date) -> str:
     sent = 0
     for person in people:
         milestones = found.get(person.id, [])
-        appointed = appointed_on(person.appointed_on, milestones)
-        due = cfar_due_for(appointed, milestones)
+        appointment = appointed_on(person.appointed_on, milestones)
+        due = cfar_due_for(appointment, milestones)
         if due is None or not day <= due <= day + ahead:
             continue
         extensions = [m for m in milestones if m.kind == "cfar"]
         if extensions:  # the latest recorded is an extension, or nothing would be due
             counted = f"{extension} years after the review of {extensions[-1].occurred_on.isoformat()} was extended"
         else:
-            counted = f"{years} years after the appointment on {appointed.isoformat()}"
+            assert appointment is not None  # with no CFAR recorded, a due date counts from the appointment
+            counted = f"{years} years after the appointment on {appointment.isoformat()}"
         text = (
             f"{person.name}'s Continuing Faculty Appointment Review (CFAR) is due on {due.isoformat()}, "
             f"{counted}. Now is the time to review the academic plan and gather the mentorship evidence the "

@@ -15,7 +15,7 @@ import socket
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -90,7 +90,7 @@ class AdvisoryLock:
         self._engine = create_engine(
             url, poolclass=NullPool, connect_args={"application_name": _holder_name(name)[:63]}
         )
-        self._connection = None
+        self._connection: Connection | None = None
 
     def acquire(self, wait: bool = False) -> bool:
         connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
@@ -99,7 +99,7 @@ class AdvisoryLock:
                 connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": self.key})
                 got = True
             else:
-                got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar()
+                got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar())
         except BaseException:
             connection.close()
             raise

@@ -41,7 +41,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job as StoredJob
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.base import STATE_STOPPED
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import create_engine, inspect
@@ -138,7 +138,7 @@ class AppExecutor(ThreadPoolExecutor):
         super()._do_submit_job(dated, run_times[-1:])
 
 
-class StopsCleanly:
+class StopsCleanly(BaseScheduler):
     """Mixed into the scheduler class: once shut down, process no more jobs.
 
     APScheduler 3.11 shut down while waiting wakes its loop and processes due jobs once
