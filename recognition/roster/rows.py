@@ -67,7 +67,7 @@ class Directory:
 
     @classmethod
     def load(cls) -> Directory:
-        return cls(dict(db.session.execute(select(Person.email, Person.id)).tuples()))
+        return cls(dict(db.session.execute(select(Person.email, Person.id)).all()))
 
     def claim(self, email: str, row: int, person: Person | None) -> None:
         self.rows.setdefault(email, (row, person))
