@@ -1,9 +1,11 @@
 """recognition: a trustworthy ledger of mentoring work, turned into recognition.
 
-The app is built by ``recognition.app.create_app``; it is named here too so servers can be
-pointed at ``recognition:create_app()``. Nothing inside the package imports this module.
+``create_app`` here is the app with its commands (``recognition.cli.create_app``: the web
+app ``recognition.app.create_app`` builds, then every command registered on ``app.cli``), so
+servers can be pointed at ``recognition:create_app()`` and ``flask --app recognition`` sees
+every command. Nothing inside the package imports this module.
 """
 
-from .app import create_app
+from .cli import create_app
 
 __all__ = ["create_app"]

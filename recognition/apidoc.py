@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import http
 from datetime import UTC
+from typing import Any
 
 from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, validate
+from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -65,7 +67,7 @@ def errors_for(*codes: int, public: bool = False):
         }
         for code in codes
     }
-    extra = {} if public else {"security": [{"bearerAuth": []}]}
+    extra: dict[str, Any] = {} if public else {"security": [{"bearerAuth": []}]}
     document = Blueprint.doc(responses=responses, **extra)
 
     def decorator(func):
@@ -87,7 +89,7 @@ def register_components(api) -> None:
 def document_unavailable(spec) -> None:
     """Any operation may meet a busy, read-only, full or unreachable database: a 503 to
     retry after ``Retry-After`` (``errors.py``)."""
-    response = {
+    response: dict[str, Any] = {
         "description": "Service Unavailable: the database is busy, read-only, full or unreachable, and nothing "
         "was changed (errors.database says which); retry after Retry-After seconds",
         "headers": {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}},
@@ -126,8 +128,6 @@ def paginate(session, statement, args) -> dict:
     per_page = args.get("per_page") or current_app.config["API_PAGE_SIZE"]
     result = session.execute(statement.limit(per_page).offset((args["page"] - 1) * per_page)).unique()
     items = list(result.scalars())
-    from sqlalchemy import func, select
-
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     pages = max(1, -(-total // per_page))
     return {"items": items, "meta": {"page": args["page"], "per_page": per_page, "total": total, "pages": pages}}

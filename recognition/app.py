@@ -1,5 +1,5 @@
-"""The app factory: configuration, extensions, every page and API blueprint, error
-handlers and commands, put together in that order. It is the one module that knows every
+"""The web app's factory: configuration, extensions, every page and API blueprint and the
+error handlers, put together in that order (``recognition.cli`` adds the commands). It is the one module that knows every
 domain's pages and API (the import contracts allow no other)."""
 
 from __future__ import annotations
@@ -10,8 +10,44 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import apidoc, config, database, errors, idempotency, parsing, security
+from . import (
+    apidoc,
+    config,
+    database,
+    errors,
+    idempotency,
+    models,  # noqa: F401 - every table known to SQLAlchemy and Alembic
+    parsing,
+    security,
+)
+from .auth import api as auth_api
+from .auth import views as auth_views
+from .auth.current import api_person_id, require_token
+from .awards import awards_api, calendar_views, cycles_api, nomination_views, nominations_api
+from .awards import views as awards_views
+from .cases import api as cases_api
+from .cases import views as cases_views
+from .credits import api as credits_api
+from .credits import statements_api, verify_api, verify_views
+from .credits import views as credits_views
+from .dossiers import api as dossiers_api
+from .dossiers import views as dossiers_views
 from .extensions import api, csrf, db, login_manager, migrate
+from .feedback import api as feedback_api
+from .feedback import views as feedback_views
+from .health import views as health
+from .ledger import api as ledger_api
+from .ledger import views as ledger_views
+from .mentorships import api as mentorships_api
+from .mentorships import views as mentorships_views
+from .milestones import api as milestones_api
+from .milestones import views as milestones_views
+from .people import api as people_api
+from .people import views as people_views
+from .reflections import api as reflections_api
+from .reflections import views as reflections_views
+from .roster import api as roster_api
+from .roster import views as roster_views
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -31,7 +67,9 @@ TEMPLATES_DIR = templates_folder()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: config → extensions → blueprints → error handlers → commands."""
+    """Build the web app: config → extensions → blueprints → error handlers. The commands
+    are the command line's (``recognition.cli.create_app`` adds them; it is the package's
+    ``create_app``)."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -46,13 +84,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
     if app.config["TRUSTED_PROXIES"]:
         hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask documents wrapping the WSGI app by assigning to it; its stubs call it a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     errors.register(app)
     security.register(app)
-    idempotency.register(app)
-    register_commands(app)
+    idempotency.register(app, owner=api_person_id)
     return app
 
 
@@ -66,46 +104,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     api.init_app(app)
     apidoc.register_components(api)
-    from . import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
 
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = apidoc.IdConverter  # before any rule uses <int:…>
-    from .auth import api as auth_api
-    from .auth import views as auth_views
-    from .awards import (
-        awards_api,
-        calendar_views,
-        cycles_api,
-        nomination_views,
-        nominations_api,
-    )
-    from .awards import (
-        views as awards_views,
-    )
-    from .cases import api as cases_api
-    from .cases import views as cases_views
-    from .credits import api as credits_api
-    from .credits import statements_api, verify_api, verify_views
-    from .credits import views as credits_views
-    from .dossiers import api as dossiers_api
-    from .dossiers import views as dossiers_views
-    from .feedback import api as feedback_api
-    from .feedback import views as feedback_views
-    from .health import views as health
-    from .ledger import api as ledger_api
-    from .ledger import views as ledger_views
-    from .mentorships import api as mentorships_api
-    from .mentorships import views as mentorships_views
-    from .milestones import api as milestones_api
-    from .milestones import views as milestones_views
-    from .people import api as people_api
-    from .people import views as people_views
-    from .reflections import api as reflections_api
-    from .reflections import views as reflections_views
-    from .roster import api as roster_api
-    from .roster import views as roster_views
-
     app.register_blueprint(health.blp)
     for module in (
         auth_views,
@@ -125,8 +127,6 @@ def register_blueprints(app: Flask) -> None:
         dossiers_views,
     ):
         app.register_blueprint(module.blp)
-    from .auth.current import require_token
-
     for module in (
         auth_api,
         people_api,
@@ -150,9 +150,3 @@ def register_blueprints(app: Flask) -> None:
         # The key of a retried POST is read once the token says whose it is.
         app.before_request_funcs.setdefault(module.blp.name, []).extend([require_token, idempotency.begin])
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL)
-
-
-def register_commands(app: Flask) -> None:
-    from .cli import register
-
-    register(app)

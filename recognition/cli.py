@@ -1,30 +1,50 @@
-"""The ``recognition`` command line. ``init``, ``demo`` and ``serve`` work on a fresh
-checkout (they create the instance folder first); everything else runs inside the app."""
+"""The ``recognition`` command line: the group the console script runs, the commands that
+work on a fresh checkout (``init``, ``demo`` and ``serve`` create the instance folder
+first) and ``backup``, and every domain's command group, registered on the app (each
+domain's commands live in its own ``cli.py``)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import click
+from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, NoAppException, ScriptInfo, with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy import exists, select
+from sqlalchemy.exc import ArgumentError, OperationalError
+from werkzeug.serving import run_simple
 
 from . import instance, links
+from .app import create_app as build_app
+from .awards.models import Grant
+from .cases.cli import cases_group
+from .clock import utcnow
+from .config import ConfigurationError
 from .credits import signing
+from .credits.cli import keys_group, statements_group
+from .credits.models import Statement
+from .demo import builder
+from .demo.reset import reset_database
+from .dossiers.cli import dossiers_group
+from .errors import DomainError
+from .extensions import db
+from .feedback.cli import feedback_group
+from .ledger import checkpoints
+from .ledger.cli import ledger_group
+from .ledger.models import LedgerEntry
+from .people.cli import people_group
+from .roster.cli import roster_group
+from .scheduler.cli import scheduler_group
 
 
 def _create_app():
     """The instance's app; a configuration it cannot start with is a sentence, not a traceback."""
-    from sqlalchemy.exc import ArgumentError
-
-    from . import create_app
-    from .config import ConfigurationError
-
     try:
         return create_app()
     except ConfigurationError as error:
@@ -41,7 +61,7 @@ def _create_app():
         ) from None
 
 
-def prepare() -> object:
+def prepare() -> Flask:
     """Create the instance folder and config if missing, build the app, apply migrations,
     and make the signing key of a new deployment."""
     config, written = instance.ensure()
@@ -68,14 +88,6 @@ def prepare() -> object:
 def _bind_earlier_entries() -> None:
     """After an upgrade, entries chained before their ids were hashed are bound to their
     ids by the first checkpoint: make it now rather than at the next daily job."""
-    from sqlalchemy import exists, select
-
-    from .clock import utcnow
-    from .errors import DomainError
-    from .extensions import db
-    from .ledger import checkpoints
-    from .ledger.models import LedgerEntry
-
     if checkpoints.latest() is not None or not db.session.scalar(
         select(exists().where(LedgerEntry.chain_version.is_(None)))
     ):
@@ -96,12 +108,6 @@ def _bind_earlier_entries() -> None:
 def _refuse_to_replace_a_lost_key(app) -> None:
     """A deployment that has signed with a key it no longer has gets no silent new one:
     the operator restores it, or replaces it knowingly (``keys rotate --lost``)."""
-    from sqlalchemy import select
-
-    from .awards.models import Grant
-    from .credits.models import Statement
-    from .extensions import db
-
     path = signing.key_path(app.instance_path, app.config.get("SIGNING_KEY_PATH"))
     if path.exists():
         return
@@ -146,8 +152,6 @@ def serve_command(host, port):
 
 
 def serve(app, host: str, port: int) -> None:
-    from werkzeug.serving import run_simple
-
     if host.strip() in links.WILDCARDS:
         click.echo(f"Serving on every address of this machine, port {port} (Ctrl+C to stop).")
     else:
@@ -172,9 +176,6 @@ def serve(app, host: str, port: int) -> None:
 def demo_command(seed, no_serve, reset, scale, host, port):
     """Load a realistic demo department into an empty database (a second run only
     prints the logins), then serve it."""
-    from .demo import builder
-    from .demo.reset import reset_database
-
     app = _given_app() or prepare()
     # Before loading: the demo's certificates and emails name the address it will be served on.
     links.serving_on(app, host, port)
@@ -199,13 +200,6 @@ def demo_command(seed, no_serve, reset, scale, host, port):
 
 def _demo_address(app) -> str | None:
     """The address a demo loaded earlier put in its statements, when links now name another."""
-    import json
-
-    from sqlalchemy import select
-
-    from .credits.models import Statement
-    from .extensions import db
-
     with app.app_context():
         document = db.session.scalar(select(Statement.document).order_by(Statement.id).limit(1))
         named = json.loads(document)["issuer"]["base_url"] if document else None
@@ -222,101 +216,15 @@ def _given_app():
     return info.load_app()
 
 
-@click.group("ledger")
-def ledger_group():
-    """The contribution ledger."""
-
-
-@ledger_group.command("verify")
-@click.option(
-    "--head",
-    "heads",
-    multiple=True,
-    metavar="SEQ:HASH",
-    help="A chain head recorded earlier (as `ledger head` prints it); repeatable.",
-)
-@click.option(
-    "--checkpoints",
-    "copy",
-    type=click.File("r", encoding="utf-8"),
-    metavar="FILE",
-    help="A copy of /ledger/checkpoints.json downloaded earlier.",
-)
-@with_appcontext
-def ledger_verify_command(heads, copy):
-    """Check the whole hash chain against every recorded head (checkpoints, issued
-    statements, and the heads given); exit 1 naming the anchor and the first bad entry."""
-    from sqlalchemy import func, select
-
-    from .extensions import db
-    from .ledger import anchors, chain, references, service
-    from .ledger.models import LedgerEntry
-
-    try:
-        given = [anchors.parse_head(text) for text in heads]
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--head") from None
-    try:
-        copies = anchors.parse_copy(copy.read()) if copy is not None else []
-    except ValueError as error:
-        raise click.BadParameter(f"{copy.name}: {error}", param_hint="--checkpoints") from None
-    found = anchors.gather(given, copies)
-    total = db.session.scalar(select(func.count()).select_from(LedgerEntry))
-    with click.progressbar(service.stored_chain(), length=total, label="Verifying the ledger", file=sys.stderr) as rows:
-        verdict = references.check(anchors.settle(chain.verify(rows, found.anchors), found))
-    for note in verdict.notes:
-        click.echo(f"Note: {note}", err=True)
-    if verdict.valid:
-        click.echo(anchors.describe(verdict))
-        if verdict.anchors_checked:
-            click.echo(
-                f"It agrees with all {verdict.anchors_checked} recorded heads (checkpoints, issued statements "
-                "and heads given)."
-            )
-        return
-    if verdict.anchor:
-        click.echo(f"Failed against {verdict.anchor}.", err=True)
-    click.echo(anchors.describe(verdict), err=True)
-    sys.exit(1)
-
-
-@ledger_group.command("checkpoint")
-@with_appcontext
-def ledger_checkpoint_command():
-    """Sign the chain head as a checkpoint (published at /ledger/checkpoints.json)."""
-    from .clock import utcnow
-    from .errors import DomainError
-    from .extensions import db
-    from .ledger import checkpoints
-
-    try:
-        checkpoint, made = checkpoints.make(utcnow())
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
-    db.session.commit()
-    state = "Made" if made else "Nothing new since"
-    click.echo(f"{state} checkpoint {checkpoint.id}: position {checkpoint.seq}, head {checkpoint.head_hash}")
-
-
-@ledger_group.command("head")
-@with_appcontext
-def ledger_head_command():
-    """Print the chain head, to record outside the database."""
-    from .ledger import service
-
-    head = service.head()
-    click.echo(f"{head['seq']} {head['hash']}")
-
-
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(path: Path):
     """Write a consistent copy of the database to PATH while the app runs."""
-    from .extensions import db
-
     url = db.engine.url
     if url.get_backend_name() == "sqlite":
+        if url.database is None:
+            raise click.ClickException("An in-memory SQLite database has no file to back up.")
         source = sqlite3.connect(url.database)
         target = sqlite3.connect(path)
         with target:
@@ -334,68 +242,36 @@ def backup_command(path: Path):
     click.echo(f"Backed up to {path}")
 
 
-@click.group("people")
-def people_group():
-    """Accounts and roles."""
+APP_COMMANDS = (
+    init_command,
+    serve_command,
+    demo_command,
+    backup_command,
+    cases_group,
+    dossiers_group,
+    feedback_group,
+    keys_group,
+    ledger_group,
+    people_group,
+    roster_group,
+    scheduler_group,
+    statements_group,
+)
 
 
-@people_group.command("set-password")
-@click.argument("email")
-@click.password_option()
-@with_appcontext
-def set_password_command(email, password):
-    """Give a person an account, or a new password."""
-    from .auth.service import set_password
-    from .clock import utcnow
-    from .extensions import db
-    from .people.service import find_by_email
-
-    person = find_by_email(email) or _fail(f"No person with email {email}.")
-    set_password(person, password, utcnow())
-    db.session.commit()
-    click.echo(f"{person.name} can now sign in as {person.email}.")
-
-
-@people_group.command("grant")
-@click.argument("email")
-@click.argument("role", type=click.Choice(["admin", "award_committee", "promotion_committee"]))
-@with_appcontext
-def grant_command(email, role):
-    """Grant a role to a person."""
-    from .auth.service import grant_role
-    from .extensions import db
-    from .people.service import find_by_email
-
-    person = find_by_email(email) or _fail(f"No person with email {email}.")
-    grant_role(person, role)
-    db.session.commit()
-    click.echo(f"{person.name} is now {role}.")
-
-
-def _fail(message: str):
-    raise click.ClickException(message)
-
-
-APP_COMMANDS = (init_command, serve_command, demo_command, ledger_group, backup_command, people_group)
-
-
-def register(app) -> None:
+def register(app: Flask) -> None:
+    """Every command on ``app.cli``, for ``flask --app recognition`` and test runners."""
     for command in APP_COMMANDS:
         app.cli.add_command(command)
-    from .cases.cli import cases_group
-    from .credits.cli import keys_group, statements_group
-    from .dossiers.cli import dossiers_group
-    from .feedback.cli import feedback_group
-    from .roster.cli import roster_group
-    from .scheduler.cli import scheduler_group
 
-    app.cli.add_command(roster_group)
-    app.cli.add_command(feedback_group)
-    app.cli.add_command(statements_group)
-    app.cli.add_command(keys_group)
-    app.cli.add_command(scheduler_group)
-    app.cli.add_command(cases_group)
-    app.cli.add_command(dossiers_group)
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """The app with its commands: what ``recognition:create_app`` names, and what servers,
+    ``flask --app recognition`` and the tests build. The command line sits above the app
+    (it builds it), so the app factory leaves the commands to this module."""
+    app = build_app(test_config)
+    register(app)
+    return app
 
 
 class Group(FlaskGroup):
@@ -421,8 +297,6 @@ class Group(FlaskGroup):
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
-        from sqlalchemy.exc import OperationalError
-
         try:
             return super().invoke(ctx)
         except signing.KeyUnavailable as error:

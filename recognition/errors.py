@@ -6,6 +6,8 @@ Services raise the exceptions below; they know nothing about HTTP beyond a statu
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import render_template, request
 from jinja2 import TemplateNotFound
 from markupsafe import escape
@@ -136,10 +138,8 @@ def register(app) -> None:
             request.path,
             getattr(error, "orig", error),
         )
-        try:
+        with contextlib.suppress(Exception):  # the session is discarded at teardown anyway
             db.session.rollback()
-        except Exception:  # noqa: BLE001 - the session is discarded at teardown anyway
-            pass
         retry = {"Retry-After": str(answer.retry_after)}
         try:
             body, code = respond(503, answer.message, {"database": [answer.rule]})[:2]

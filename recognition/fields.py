@@ -24,7 +24,37 @@ from contextvars import ContextVar
 
 from marshmallow import ValidationError
 from marshmallow import fields as _fields
-from marshmallow.fields import *  # noqa: F403  (the rest of marshmallow's fields, unchanged)
+
+# The rest of marshmallow's fields, unchanged.
+from marshmallow.fields import (  # noqa: F401 - re-exported for the schemas
+    IP,
+    UUID,
+    AwareDateTime,
+    Constant,
+    Date,
+    DateTime,
+    Decimal,
+    Dict,
+    Enum,
+    Field,
+    Function,
+    IPInterface,
+    IPv4,
+    IPv4Interface,
+    IPv6,
+    IPv6Interface,
+    List,
+    Mapping,
+    Method,
+    NaiveDateTime,
+    Nested,
+    Number,
+    Pluck,
+    Raw,
+    Time,
+    TimeDelta,
+    Tuple,
+)
 
 NUL = "must not contain NUL characters"
 SURROGATE = "must be valid Unicode text (it holds an unpaired surrogate code point)"
@@ -57,8 +87,8 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-class _StorableText:
-    """Refuses strings holding NUL or an unpaired surrogate, before any other check."""
+class _StorableText(_fields.Field):
+    """Mixed in before a text field: refuses strings holding NUL or an unpaired surrogate, before any other check."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and (problem := text_problem(value)):

@@ -27,17 +27,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Response, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint, delete, event, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import utcnow
 from .errors import DomainError, respond
-from .extensions import Model, db
+from .extensions import Model, api, db
 from .parsing import Blueprint
 
 HEADER = "Idempotency-Key"
@@ -79,7 +80,12 @@ class Pending:
     recorded: bool = False
 
 
-def register(app) -> None:
+def register(app: Flask, owner: Callable[[], int]) -> None:
+    """Keep keys for ``app``. ``owner()`` is the id of the person a request's token belongs
+    to (the app factory gives it: who the actor is, is auth's business, above this module);
+    ``begin`` asks it once the token has been checked."""
+    app.extensions["idempotency_owner"] = owner
+    api.describe_with(describe)
     if not event.contains(db.session, "before_commit", _record):
         event.listen(db.session, "before_commit", _record)
     app.after_request(_store_reply)
@@ -107,7 +113,7 @@ def not_recorded(view):
 def begin():
     """``before_request`` of every API blueprint, after the token check: replay a known
     key's reply, refuse a key reused for another request, or note the key for ``_record``."""
-    view = current_app.view_functions.get(request.endpoint)
+    view = current_app.view_functions.get(request.endpoint or "")
     if request.method != "POST" or getattr(view, "public", False):
         return None
     sent = request.headers.getlist(HEADER)
@@ -120,9 +126,7 @@ def begin():
         raise DomainError.field(HEADER, KEY_RULE, f"The {HEADER} header is not a usable key.")
     if getattr(view, "idempotency_not_recorded", False):
         return None
-    from .auth.current import api_actor  # noqa: PLC0415 - auth imports the models, which import this module
-
-    owner_id, now = api_actor().person_id, utcnow()
+    owner_id, now = current_app.extensions["idempotency_owner"](), utcnow()
     hours = current_app.config["IDEMPOTENCY_KEY_HOURS"]
     db.session.execute(
         delete(IdempotencyKey).where(
@@ -262,6 +266,11 @@ def _store_reply(response):
             "The reply to %s %s (%s %s) could not be kept", request.method, request.path, HEADER, pending.key
         )
     return response
+
+
+def describe(spec, app: Flask) -> None:
+    """The API document's describer (see ``extensions.Api``)."""
+    document(spec, app.config["IDEMPOTENCY_KEY_HOURS"])
 
 
 def document(spec, hours: int) -> None:

@@ -12,6 +12,7 @@ started on, else ``FALLBACK``.
 from __future__ import annotations
 
 import socket
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, request
 
@@ -83,3 +84,13 @@ def unconfigured_warning(app: Flask) -> str | None:
         f"{base_url_of(app)}. Set RECOGNITION_BASE_URL (or BASE_URL in the instance config) to the "
         "address people reach the app at."
     )
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths: never an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -61,7 +61,7 @@ def queue(messages: Iterable[Message], now: datetime | None = None) -> int:
     messages = list({m.key: m for m in messages}.values())
     if not messages:
         return 0
-    known = set()
+    known: set[str] = set()
     keys = [m.key for m in messages]
     for first in range(0, len(keys), 500):
         known.update(

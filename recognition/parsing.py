@@ -68,6 +68,15 @@ def why_not_json(error: ValueError) -> str:
     return "it is not UTF-8 text"
 
 
+class InvalidJSON(BadRequest):
+    """A 400 whose ``data`` holds the error's message and fields, as webargs' errors do
+    (``errors.py`` reads both the same way)."""
+
+    def __init__(self, message: str, data: dict):
+        super().__init__(message)
+        self.data = data
+
+
 class Request(flask.Request):
     """Flask's request; a JSON body that cannot be read says why (pages read JSON too:
     Flask-WTF fills a form from a JSON body)."""
@@ -77,9 +86,7 @@ class Request(flask.Request):
             return super().on_json_loading_failed(e)
         reason = why_not_json(e)
         message = f"The body is not valid JSON: {reason}."
-        error = BadRequest(message)
-        error.data = {"message": message, "errors": {BODY: [f"must be valid JSON: {reason}"]}}
-        raise error from e
+        raise InvalidJSON(message, {"message": message, "errors": {BODY: [f"must be valid JSON: {reason}"]}}) from e
 
 
 class JSONProvider(DefaultJSONProvider):

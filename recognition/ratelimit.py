@@ -35,9 +35,9 @@ def hit(bucket: str, key: str, limit: int, window_seconds: int, now: datetime, f
     transaction does."""
     since = now - timedelta(seconds=window_seconds)
     db.session.execute(delete(RateHit).where(RateHit.bucket == bucket, RateHit.at <= since))
-    seen = db.session.scalar(
+    seen = db.session.execute(
         select(func.count()).select_from(RateHit).where(RateHit.bucket == bucket, RateHit.key == key[:64])
-    )
+    ).scalar_one()
     if seen >= limit:
         raise RateLimited(
             f"Too many requests: at most {limit} every {_span(window_seconds)}. Wait a little and try again.",

@@ -28,8 +28,13 @@ def create_token(body):
         raise
     row, token = issue_token(person, body["name"], utcnow())
     db.session.commit()
-    row.token = token  # shown once, never stored
-    return row
+    return {  # the token is shown once, never stored
+        "id": row.id,
+        "name": row.name,
+        "created_at": row.created_at,
+        "revoked_at": row.revoked_at,
+        "token": token,
+    }
 
 
 @blp.get("/tokens")

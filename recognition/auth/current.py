@@ -50,12 +50,19 @@ def api_actor() -> Actor:
     return actor
 
 
+def api_person_id() -> int:
+    """The token owner's id (the key idempotency records keys under)."""
+    person_id = api_actor().person_id
+    assert person_id is not None  # tokens are issued to people; only the command line acts as no one
+    return person_id
+
+
 def require_token() -> None:
     """``before_request`` of every API blueprint: authenticate before any input is read,
     so a call without a valid token is a 401 whatever else is wrong with it, and a view
     that forgets to ask for the actor is still closed. Views documented as public
     (``errors_for(public=True)``) are let through."""
-    view = current_app.view_functions.get(request.endpoint)
+    view = current_app.view_functions.get(request.endpoint or "")
     if request.method == "OPTIONS" or getattr(view, "public", False):
         return
     api_actor()

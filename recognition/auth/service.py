@@ -206,6 +206,7 @@ def whose(actor: Actor, person_id: int | None) -> int:
     """The person a request is about: the caller by default; anyone else's only for an
     admin, and to everyone else they do not exist."""
     if person_id is None or person_id == actor.person_id:
+        assert actor.person_id is not None  # asked by a signed-in person or a token's owner, never the command line
         return actor.person_id
     if not actor.is_admin or db.session.get(Person, person_id) is None:
         raise NotFound("No such person.", {"person_id": ["no such person (or not yours to see)"]})

@@ -1,7 +1,5 @@
 """Sign in and out, and the home page that sends each person where their work is."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 
@@ -9,6 +7,7 @@ from ..cases.visibility import has_open_work
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..links import safe_next
 from .current import User, page_actor
 from .forms import LoginForm
 from .service import authenticate, load_actor
@@ -29,21 +28,13 @@ def login():
             status = error.status
         else:
             db.session.commit()
-            login_user(User(load_actor(person.id)))
-            return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
+            actor = load_actor(person.id)
+            assert actor is not None  # authenticate has just found them, with an account
+            login_user(User(actor))
+            return redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
     elif request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form), status
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: never an open redirect."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @blp.post("/logout")

@@ -13,6 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from flask import Flask
 from jinja2 import TemplateError, TemplateNotFound
 from sqlalchemy import text
@@ -90,8 +91,6 @@ def migration_heads(app: Flask) -> set[str]:
     """The newest revision of the migrations shipped with this code, read once."""
     heads = app.extensions.get(HEADS)
     if heads is None:
-        from alembic.script import ScriptDirectory
-
         heads = set(ScriptDirectory(app.extensions["migrate"].directory).get_heads())
         app.extensions[HEADS] = heads
     return heads

@@ -9,11 +9,11 @@ from flask_login import login_required
 from ..apidoc import paginate
 from ..auth.current import page_actor
 from ..auth.service import require_admin
-from ..auth.views import _safe_next as safe_next
 from ..clock import utcnow
 from ..credits.service import count_verification
 from ..errors import DomainError
 from ..extensions import db
+from ..links import safe_next
 from ..mentorships.history import kind_label, render_detail
 from ..mentorships.service import get_mentorship
 from ..ratelimit import RateLimited

@@ -14,7 +14,7 @@ from ..clock import utcnow
 from ..errors import Forbidden
 from ..extensions import db
 from ..roster import importer
-from ..roster.api import UploadBlueprint, too_large
+from ..roster.uploads import UploadBlueprint, too_large
 from . import service
 from .schemas import (
     CorrectionInSchema,
@@ -150,7 +150,7 @@ def import_milestones(body):
     actor = api_actor()
     if not importer.may_import(actor):
         raise Forbidden("Only an administrator or a division director can import milestones.")
-    created = service.import_rows(
+    created = importer.import_milestones(
         importer.uploaded(body.get("milestones")),
         actor,
         utcnow(),

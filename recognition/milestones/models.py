@@ -11,12 +11,15 @@ corrects (``corrects_id``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
+from ..ledger.models import LedgerEntry
 from ..people.models import RANKS, Person
 
 KINDS = ("appointment", "cfar", "promotion", "grant", "external_award", "leadership")
@@ -27,6 +30,8 @@ MILESTONE_TABLES = ("milestones",)
 
 class Milestone(Model):
     __tablename__ = "milestones"
+    if TYPE_CHECKING:  # not a column: ``service.annotate`` sets it on the milestones it reads
+        status: Status
     __table_args__ = (
         CheckConstraint(f"kind IN {KINDS!r}", name="kind_known"),
         CheckConstraint(f"source IN {SOURCES!r}", name="source_known"),
@@ -64,3 +69,37 @@ class Milestone(Model):
     person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined")
     recorded_by: Mapped[Person | None] = relationship(foreign_keys=[recorded_by_id])
     corrects: Mapped[Milestone | None] = relationship(remote_side=[id], foreign_keys=[corrects_id])
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a milestone stands, read from the ledger (``service.annotate``)."""
+
+    state: str  # standing, pending, withdrawn, corrected
+    confirmation: LedgerEntry | None = None
+    reversal: LedgerEntry | None = None
+    corrected_by: Milestone | None = None
+
+    @property
+    def reason(self) -> str | None:
+        return self.reversal.reason if self.reversal is not None else None
+
+    @property
+    def corrected_by_id(self) -> int | None:
+        return self.corrected_by.id if self.corrected_by is not None else None
+
+    @property
+    def confirmed_at(self) -> datetime | None:
+        return self.confirmation.recorded_at if self.confirmation is not None else None
+
+    @property
+    def confirmed_by(self) -> Person | None:
+        return self.confirmation.recorded_by if self.confirmation is not None else None
+
+    @property
+    def changed_at(self) -> datetime | None:
+        return self.reversal.recorded_at if self.reversal is not None else None
+
+    @property
+    def changed_by(self) -> Person | None:
+        return self.reversal.recorded_by if self.reversal is not None else None

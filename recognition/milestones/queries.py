@@ -20,7 +20,7 @@ from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..mentorships.models import Mentorship
 from .models import Milestone
-from .rules import cfar_due
+from .rules import FINGERPRINTED, cfar_due, fingerprint
 
 CHUNK = 500
 
@@ -86,8 +86,6 @@ def misfits(batch: int = 2000):
     ledger entry (its fields changed, or it points at another entry: the entry's note is
     not its fingerprint, the entry is not a milestone, or it is another person's), in
     chain order, streamed."""
-    from .rules import FINGERPRINTED, fingerprint
-
     columns = [getattr(Milestone, name) for name in FINGERPRINTED]
     result = db.session.execute(
         select(

@@ -39,7 +39,9 @@ def fingerprint(fields: dict) -> str:
     return NOTE_PREFIX + hashlib.sha256(body).hexdigest()
 
 
-def cfar_due(appointed_on: date | None, cfars: list[tuple[date, str]], years: int, extension_years: int) -> date | None:
+def cfar_due(
+    appointed_on: date | None, cfars: list[tuple[date, str | None]], years: int, extension_years: int
+) -> date | None:
     """When the person's CFAR is due, or None when it is not (passed, or no appointment date
     to count from). ``cfars`` are the recorded CFAR outcomes (day, "passed"/"extended") that
     stand. A computed date is only ever "due": a CFAR is reached when it is recorded.

@@ -1,6 +1,8 @@
 """What goes in and out of /api/v1/milestones. Which fields a kind takes, and the limits
 on them, are the rules' to say (``milestones.rules.problems``): one place, named per field."""
 
+from typing import Any
+
 from flask_smorest.fields import Upload
 from marshmallow import Schema, validate
 
@@ -11,7 +13,7 @@ from ..people.models import RANKS
 from .models import CFAR_OUTCOMES, KINDS, SOURCES
 from .rules import MAX_AGENCY, MAX_NOTE, MAX_REASON, MAX_ROLE, MAX_TITLE, STATUSES
 
-TEXT = {"allow_none": True}
+TEXT: dict[str, Any] = {"allow_none": True}
 
 
 class _FieldsSchema(Schema):

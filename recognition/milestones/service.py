@@ -13,7 +13,6 @@ case about the person, who are not recused, read the standing ones. Nobody else 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, exists, false, or_, select
@@ -30,7 +29,7 @@ from ..ledger.models import LedgerEntry
 from ..people.forms import RANK_LABELS
 from ..people.models import RANKS, Person
 from . import rules
-from .models import Milestone
+from .models import Milestone, Status
 
 LEDGER_KIND = "milestone"
 NOT_YOURS = "must be someone in a division you direct (or yourself, as a self-report)"
@@ -80,19 +79,6 @@ def record(data: dict, actor: Actor, now: datetime, source: str = "entered") -> 
             {"person_id": [NOT_YOURS]},
         )
     return _store(person, _checked(data, now), source, actor, now)
-
-
-def import_rows(
-    raw: bytes | None, actor: Actor, now: datetime, *, dry_run: bool = False, limits=None, progress=None
-) -> int:
-    """A milestones CSV, every row ``record``ed as ``imported``, all or nothing: the roster
-    import's milestones file on its own (``roster.importer``; it raises ``ImportRefused``
-    naming every problem by row and column). How many were (or, on a dry run, would be)
-    stored."""
-    from ..roster import importer
-
-    loaded = importer.read(None, None, limits, milestones_file=raw)
-    return importer.run(loaded, actor, now, dry_run=dry_run, progress=progress).milestones or 0
 
 
 def self_report(data: dict, actor: Actor, now: datetime) -> Milestone:
@@ -318,38 +304,6 @@ def _reverse(milestone: Milestone, reason: str, actor: Actor, now: datetime) -> 
 
 
 # Reading -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Status:
-    state: str  # standing, pending, withdrawn, corrected
-    confirmation: LedgerEntry | None = None
-    reversal: LedgerEntry | None = None
-    corrected_by: Milestone | None = None
-
-    @property
-    def reason(self) -> str | None:
-        return self.reversal.reason if self.reversal is not None else None
-
-    @property
-    def corrected_by_id(self) -> int | None:
-        return self.corrected_by.id if self.corrected_by is not None else None
-
-    @property
-    def confirmed_at(self) -> datetime | None:
-        return self.confirmation.recorded_at if self.confirmation is not None else None
-
-    @property
-    def confirmed_by(self) -> Person | None:
-        return self.confirmation.recorded_by if self.confirmation is not None else None
-
-    @property
-    def changed_at(self) -> datetime | None:
-        return self.reversal.recorded_at if self.reversal is not None else None
-
-    @property
-    def changed_by(self) -> Person | None:
-        return self.reversal.recorded_by if self.reversal is not None else None
 
 
 def annotate(milestones: list[Milestone]) -> list[Milestone]:

@@ -14,6 +14,7 @@ from ..auth.service import Actor
 from ..clock import utcnow
 from ..errors import DomainError, Forbidden
 from ..extensions import db
+from ..people.forms import RANK_LABELS
 from ..people.models import Person
 from . import export, queries, rules, service
 from .forms import CorrectionForm, MilestoneForm, ReasonForm
@@ -24,8 +25,6 @@ blp = Blueprint("milestones", __name__)
 
 @blp.app_template_global()
 def milestone_label(milestone: Milestone) -> str:
-    from ..people.forms import RANK_LABELS
-
     return rules.describe(
         milestone.kind, {name: getattr(milestone, name) for name in rules.OPTIONAL_FIELDS}, RANK_LABELS
     )
@@ -52,7 +51,7 @@ def _derived(person: Person, milestones: list[Milestone]) -> dict:
 def mine():
     """Your milestones, what is derived from your record, and the form to report one."""
     actor = page_actor()
-    person = db.session.get(Person, actor.person_id)
+    person = db.session.get_one(Person, actor.person_id)  # a signed-in page actor is a person
     form = MilestoneForm()
     status = 200
     if form.is_submitted():
@@ -128,7 +127,7 @@ def person_csv(person_id: int):
     """The milestones the viewer sees on the person's page (their own included), as CSV."""
     actor = page_actor()
     milestones = service.for_person(person_id, actor)
-    found = db.session.get(Person, person_id)
+    found = db.session.get_one(Person, person_id)  # for_person refused a person who does not exist
     name = re.sub(r"[^a-z0-9]+", "-", found.name.lower()).strip("-") or "person"
     return Response(
         export.to_csv(milestones).encode("utf-8"),

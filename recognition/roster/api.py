@@ -1,37 +1,17 @@
 """/api/v1/roster: imports of people, mentorships and milestones from spreadsheets (CSV)."""
 
 from flask import current_app
-from werkzeug.datastructures import CombinedMultiDict
 
 from ..apidoc import errors_for
 from ..auth.current import api_actor
 from ..clock import utcnow
-from ..errors import Forbidden, respond
+from ..errors import Forbidden
 from ..extensions import db
-from ..parsing import Blueprint, Parser
 from . import importer
 from .schemas import ImportRequestSchema, ImportResultSchema
-from .sheets import size
+from .uploads import UploadBlueprint, too_large
 
 URL = "/roster"
-
-
-class MultipartParser(Parser):
-    """Reads files and form fields of one multipart body through one schema, so the
-    OpenAPI document shows a single multipart/form-data request body."""
-
-    __location_map__ = {**Parser.__location_map__, "form_and_files": "load_form_and_files"}
-
-    def load_form_and_files(self, req, schema):
-        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
-
-
-class UploadBlueprint(Blueprint):
-    ARGUMENTS_PARSER = MultipartParser()
-    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
-        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
-        "form_and_files": "multipart/form-data",
-    }
 
 
 blp = UploadBlueprint("roster_api", __name__, description="Roster imports from spreadsheets (CSV)")
@@ -96,11 +76,4 @@ def import_roster(body):
     return result
 
 
-@blp.errorhandler(413)
-def too_large(error):
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or importer.MAX_BYTES
-    return respond(
-        413,
-        f"The upload is larger than {size(limit)}. Split the files and import them separately.",
-        {"files": [f"must be at most {size(limit)} together"]},
-    )
+blp.errorhandler(413)(too_large)  # an upload over the cap, in the API error shape

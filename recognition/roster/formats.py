@@ -179,7 +179,7 @@ XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
 def decode(raw: bytes) -> str:
     """The file's text. Excel's 'CSV UTF-8' starts with a byte-order mark; it is dropped."""
-    if raw.startswith(XLSX_MAGIC) or raw.startswith(XLS_MAGIC):
+    if raw.startswith((XLSX_MAGIC, XLS_MAGIC)):
         raise FileError("is an Excel workbook, not CSV: in Excel use File → Save As → 'CSV UTF-8 (Comma delimited)'")
     if b"\x00" in raw:
         raise FileError("is not a text file (save the sheet as 'CSV UTF-8')")
@@ -296,6 +296,7 @@ def read_date(text: str) -> date:
     """ISO dates (also with a midnight time, as some exports write them) and dates with the
     month spelled out. 07/01/2019 is refused: it is 1 July in Toronto and 7 January in London."""
     value = " ".join(text.strip().lower().split())
+    month: int | None
     if match := ISO_DATE.match(value):
         year, month, day = (int(part) for part in match.groups())
     elif match := DAY_MONTH_YEAR.match(value):

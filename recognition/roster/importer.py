@@ -10,9 +10,10 @@ flushes and never commits: the caller commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -27,16 +28,13 @@ from ..people import service as people
 from ..people.models import Division, Person
 from ..people.schemas import PersonSchema
 from . import formats, sheets
-from .formats import CellError
+from .milestone_rows import MilestoneImport
+from .rows import Directory, attempt, read_cell, schema_problems
 from .sheets import Problem, Row, Sheet
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
 
-# Rules the services word for an API caller, reworded for someone fixing a spreadsheet.
-REWORDED = {
-    ("email", "must be unique"): "must be unique (someone on the roster already has this email)",
-}
 NOT_YOUR_DIVISION = "must be a division you direct (a director imports people into their own divisions only)"
 NOT_YOUR_MENTEE = (
     "must be someone in a division you direct (a director imports mentorships only for mentees in their own divisions)"
@@ -51,7 +49,7 @@ class ImportRefused(DomainError):
     """The import was refused and nothing was stored. ``problems`` is the full report;
     ``errors`` keys it as ``people``, ``people.row3`` or ``people.row3.Email``."""
 
-    def __init__(self, problems: list[Problem], unchecked: list[str] = ()):
+    def __init__(self, problems: list[Problem], unchecked: Sequence[str] = ()):
         problems = sorted(problems, key=Problem.sort_key)
         counts = {name: sum(p.file == name for p in problems) for name in sheets.FILES}
         found = " and ".join(f"{n} in the {name} file" for name, n in counts.items() if n)
@@ -170,10 +168,6 @@ def run(
         if "mentorships" in by_name and "mentorships" not in unreadable:
             outcome.mentorships = MentorshipImport(by_name["mentorships"], actor, now, tick, directory).run()
         if "milestones" in by_name:
-            from .milestone_rows import (
-                MilestoneImport,  # imported here: it reads its rows with attempt and read_cell below
-            )
-
             outcome.milestones = 0
             if "milestones" not in unreadable:
                 outcome.milestones = MilestoneImport(by_name["milestones"], actor, now, tick, directory).run()
@@ -192,64 +186,6 @@ def run(
 
 def all_problems(loaded: list[Sheet]) -> list[Problem]:
     return [problem for sheet in loaded for problem in sheet.problems]
-
-
-def attempt(sheet: Sheet, row: Row, operation: Callable[[], object], forbidden: tuple[str, str]):
-    """Run one row's operation inside a SAVEPOINT; on refusal, note the problems against
-    the row's columns and undo only this row. Returns the operation's result or None."""
-    try:
-        with db.session.begin_nested():
-            return operation()
-    except Forbidden:
-        sheet.problem(row.number, *forbidden)
-    except DomainError as error:
-        if not error.errors:
-            sheet.problem(row.number, None, error.message)
-        for key, rules in error.errors.items():
-            for rule in rules:
-                sheet.problem(row.number, known(sheet, key), REWORDED.get((key, rule), rule))
-    except IntegrityError:
-        sheet.problem(row.number, None, "conflicts with a record already stored")
-    return None
-
-
-def known(sheet: Sheet, key: str) -> str | None:
-    """The field if it is one of the file's columns; otherwise the problem is the row's."""
-    return key if sheet.column_name(key) else None
-
-
-def schema_problems(sheet: Sheet, row: Row, error: ValidationError) -> None:
-    """marshmallow's messages ("Not a valid email address.") as rules ("not a valid email address")."""
-    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    for key, rules in messages.items():
-        for rule in rules if isinstance(rules, list) else [str(rules)]:
-            rule = rule.removesuffix(".")
-            sheet.problem(row.number, known(sheet, key), rule[:1].lower() + rule[1:])
-
-
-@dataclass
-class Directory:
-    """Whom an email names: the people stored (on the roster before the import, or created
-    by it), and which row of the people file claimed each email. Loaded once, so rows
-    that name people cost no query."""
-
-    ids: dict[str, int]
-    rows: dict[str, tuple[int, Person | None]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls) -> Directory:
-        return cls({email: person_id for email, person_id in db.session.execute(select(Person.email, Person.id))})
-
-    def claim(self, email: str, row: int, person: Person | None) -> None:
-        self.rows.setdefault(email, (row, person))
-        if person is not None:
-            self.ids[email] = person.id
-
-    def unknown(self, email: str) -> str:
-        """Why an email that names no one stored names no one."""
-        if email in self.rows:
-            return f"refers to {email} on row {self.rows[email][0]} of the people file, which has problems"
-        return f"must be the email of someone on the roster or in the people file ({email} is neither)"
 
 
 @dataclass
@@ -274,7 +210,7 @@ class PeopleImport:
                 if supervisor:
                     values["supervisor_id"] = self.directory.ids.get(supervisor)
                 person = attempt(
-                    self.sheet, row, lambda: people.create_person(values, self.actor, self.now), NOT_YOUR_DIVISION_AT
+                    self.sheet, row, partial(people.create_person, values, self.actor, self.now), NOT_YOUR_DIVISION_AT
                 )
             if person is not None:
                 created += 1
@@ -352,7 +288,7 @@ class PeopleImport:
             attempt(
                 self.sheet,
                 row,
-                lambda: people.update_person(person, {"supervisor_id": supervisor_id}, self.actor),
+                partial(people.update_person, person, {"supervisor_id": supervisor_id}, self.actor),
                 NOT_YOUR_DIVISION_AT,
             )
 
@@ -372,7 +308,7 @@ class MentorshipImport:
             values = self.read_row(row)
             if values is not None:
                 ended_on = values.pop("ended_on")
-                stored = attempt(self.sheet, row, lambda: self.store(values, ended_on), NOT_YOUR_MENTEE_AT)
+                stored = attempt(self.sheet, row, partial(self.store, values, ended_on), NOT_YOUR_MENTEE_AT)
                 created += stored is not None
             self.tick(1)
         return created
@@ -400,9 +336,17 @@ class MentorshipImport:
         ended_on = read_cell(self.sheet, row, "ended_on", formats.read_date) if cells.get("ended_on") else None
         if started_on and ended_on and ended_on < started_on:
             self.sheet.problem(row.number, "ended_on", "must not be before the start date")
-        if len(self.sheet.problems) > before or None in ids.values():
+        mentor_id, mentee_id = ids.get("mentor_id"), ids.get("mentee_id")
+        # A cell missing or unreadable has noted its problem: the None checks only name them.
+        if (
+            len(self.sheet.problems) > before
+            or mentor_id is None
+            or mentee_id is None
+            or kind is None
+            or started_on is None
+        ):
             return None
-        pair = (ids["mentor_id"], ids["mentee_id"], kind)
+        pair = (mentor_id, mentee_id, kind)
         if ended_on is None and pair in self.open_pairs:
             self.sheet.problem(
                 row.number,
@@ -434,15 +378,6 @@ class MentorshipImport:
         return person_id
 
 
-def read_cell(sheet: Sheet, row: Row, key: str, reader: Callable[[str], object]):
-    """The cell read by ``reader``, or None with the broken rule noted against it."""
-    try:
-        return reader(row.cells.get(key, ""))
-    except CellError as error:
-        sheet.problem(row.number, key, error.rule)
-        return None
-
-
 def division_lookup() -> dict[str, Division]:
     """Divisions by lower-cased name and by lower-cased code. Holding the objects keeps
     them in the session's identity map, so the service's checks need no query per row."""
@@ -451,3 +386,14 @@ def division_lookup() -> dict[str, Division]:
         lookup[division.name.strip().lower()] = division
         lookup[division.code.strip().lower()] = division
     return lookup
+
+
+def import_milestones(
+    raw: bytes | None, actor: Actor, now: datetime, *, dry_run: bool = False, limits=None, progress=None
+) -> int:
+    """A milestones CSV on its own (``POST /api/v1/milestones/imports``), read as the
+    milestones file of a roster import: every row ``record``ed as ``imported``, all or
+    nothing (``ImportRefused`` names every problem by row and column). How many were (or,
+    on a dry run, would be) stored."""
+    loaded = read(None, None, limits, milestones_file=raw)
+    return run(loaded, actor, now, dry_run=dry_run, progress=progress).milestones or 0

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from ..auth.service import Actor
 from ..extensions import db
 from ..milestones import service as milestones
 from ..people.models import Person
 from . import formats
-from .importer import Directory, attempt, read_cell
+from .rows import Directory, attempt, read_cell
 from .sheets import Row, Sheet
 
 NOT_YOURS_AT = (
@@ -46,7 +47,7 @@ class MilestoneImport:
             values = self.read_row(row)
             if values is not None:
                 stored = attempt(
-                    self.sheet, row, lambda: milestones.record(values, self.actor, self.now, "imported"), NOT_YOURS_AT
+                    self.sheet, row, partial(milestones.record, values, self.actor, self.now, "imported"), NOT_YOURS_AT
                 )
                 created += stored is not None
             self.tick(1)

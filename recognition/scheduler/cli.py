@@ -10,6 +10,7 @@ from flask.cli import ScriptInfo
 
 from .. import clock, links
 from ..errors import DomainError
+from . import jobs
 
 
 @click.group("scheduler", invoke_without_command=True)
@@ -26,7 +27,7 @@ def scheduler_group(ctx, show: bool, no_wait: bool):
     when it starts."""
     if ctx.invoked_subcommand is not None:
         return
-    from . import runner  # here, not at the top: web workers never import APScheduler
+    from . import runner  # noqa: PLC0415 - runner loads APScheduler, which web workers (every command is on their app) never import
 
     app = ctx.ensure_object(ScriptInfo).load_app()
     try:
@@ -55,7 +56,7 @@ def scheduler_group(ctx, show: bool, no_wait: bool):
 def run_command(ctx, job_id: str, day):
     """Run JOB once for a date, as the scheduler does. Nothing it did before is done
     again, so this is also how to finish a job that failed."""
-    from . import jobs, runner
+    from . import runner  # noqa: PLC0415 - runner loads APScheduler, which web workers (every command is on their app) never import
 
     if job_id not in jobs.JOBS:
         raise click.BadParameter(f"must be one of {', '.join(jobs.JOBS)}", param_hint="JOB")
@@ -77,7 +78,7 @@ def run_command(ctx, job_id: str, day):
 
 
 def _show(app) -> None:
-    from . import runner
+    from . import runner  # noqa: PLC0415 - runner loads APScheduler, which web workers (every command is on their app) never import
 
     tz = clock.zone(app.config)
     rows = runner.planned(app)

@@ -54,7 +54,7 @@ def start(job_id: str, day: date, now: datetime | None = None) -> Progress:
     period = day.isoformat()
     row = db.session.scalar(select(DutyRun).where(DutyRun.job_id == job_id, DutyRun.period == period))
     new = row is None
-    if new:
+    if row is None:
         row = DutyRun(job_id=job_id, period=period, done=0)
         db.session.add(row)
     row.started_at, row.finished_at, row.outcome, row.done, row.total, row.detail = (
@@ -102,7 +102,7 @@ def unfinished(detail: str) -> None:
 def finish(progress: Progress, outcome: str, detail: str | None) -> None:
     """Record how the run ended, and commit (after the caller rolled back any failed work)."""
     _current.set(None)
-    row = db.session.get(DutyRun, progress.row_id)
+    row = db.session.get_one(DutyRun, progress.row_id)  # its run committed it at the start
     row.done, row.total, row.outcome = progress.done, progress.total, outcome
     row.finished_at, row.detail = utcnow(), (detail or "")[:2000] or None
     db.session.commit()
@@ -129,7 +129,7 @@ def refused(progress: Progress) -> None:
 
 
 def _save(progress: Progress) -> None:
-    row = db.session.get(DutyRun, progress.row_id)
+    row = db.session.get_one(DutyRun, progress.row_id)  # its run committed it at the start
     row.done, row.total = progress.done, progress.total
     db.session.commit()
 

@@ -49,7 +49,7 @@ BATCH = 50
 @dataclass(frozen=True)
 class Job:
     id: str
-    function: Callable[[date], str]
+    function: Callable[..., str]
     # CronTrigger fields, on the wall clock of SCHEDULER_TIMEZONE (SCHEDULER_TRIGGERS can
     # replace them per job). Keep jobs out of 01:00–03:00, where daylight saving moves the clock.
     trigger: dict
@@ -57,6 +57,9 @@ class Job:
     # A duty: work that must be finished, recorded per run in duty_runs and finished by the
     # next start (or the daily unfinished_duties) if a run dies or stops part-way (duties.py).
     duty: bool = False
+    # A job that runs other jobs (the catch-up) is given the runner's ``run(job_id, day)``
+    # as ``run=``: this module is below the runner, which reads the registry.
+    runs_jobs: bool = False
 
 
 # Time --------------------------------------------------------------------------------
@@ -88,7 +91,7 @@ def feedback_requests(day: date) -> str:
             select(Request).where(Request.period == period, Request.sent_at.is_(None)).order_by(Request.id)
         ).all()
         for first in range(0, len(unsent), BATCH):
-            feedback.send_requests(unsent[first : first + BATCH], now)
+            feedback.send_requests(list(unsent[first : first + BATCH]), now)
             db.session.commit()
         done.append(f"{period}: created {_count(len(created), 'request')}, sent {len(unsent)}")
     return "; ".join(done) or "no feedback period is asking for feedback"
@@ -148,11 +151,10 @@ def year_end_statements(day: date) -> str:
     return result.summary()
 
 
-def unfinished_duties(day: date) -> str:
+def unfinished_duties(day: date, run: Callable[[str, date], str]) -> str:
     """Finish every duty whose date has come and whose work is not done (a run killed,
-    failed or stopped part-way): the scheduler also does this as it starts."""
-    from . import runner  # noqa: PLC0415 - runner imports this module
-
+    failed or stopped part-way): the scheduler also does this as it starts. ``run`` is
+    the runner's (a job for a date, run as the scheduler runs it)."""
     owed = [(row.job_id, date.fromisoformat(row.period), duties.describe(row)) for row in duties.owed(day)]
     db.session.rollback()
     done = []
@@ -160,9 +162,7 @@ def unfinished_duties(day: date) -> str:
         if job_id not in JOBS:
             continue
         log.warning("Catching up %s", what)
-        done.append(
-            f"{job_id} for {period.isoformat()}: {runner.run(app=current_app._get_current_object(), job_id=job_id, day=period)}"
-        )
+        done.append(f"{job_id} for {period.isoformat()}: {run(job_id, period)}")
     return "; ".join(done) or "no duty left unfinished"
 
 
@@ -280,15 +280,16 @@ def cfar_reminders(day: date) -> str:
     sent = 0
     for person in people:
         milestones = found.get(person.id, [])
-        appointed = appointed_on(person.appointed_on, milestones)
-        due = cfar_due_for(appointed, milestones)
+        appointment = appointed_on(person.appointed_on, milestones)
+        due = cfar_due_for(appointment, milestones)
         if due is None or not day <= due <= day + ahead:
             continue
         extensions = [m for m in milestones if m.kind == "cfar"]
         if extensions:  # the latest recorded is an extension, or nothing would be due
             counted = f"{extension} years after the review of {extensions[-1].occurred_on.isoformat()} was extended"
         else:
-            counted = f"{years} years after the appointment on {appointed.isoformat()}"
+            assert appointment is not None  # with no CFAR recorded, a due date counts from the appointment
+            counted = f"{years} years after the appointment on {appointment.isoformat()}"
         text = (
             f"{person.name}'s Continuing Faculty Appointment Review (CFAR) is due on {due.isoformat()}, "
             f"{counted}. Now is the time to review the academic plan and gather the mentorship evidence the "
@@ -428,6 +429,7 @@ JOBS: dict[str, Job] = {
             unfinished_duties,
             {"hour": 4, "minute": 45},
             "Finish any duty (year-end statements) whose run died, failed or was stopped part-way; also done at every start.",
+            runs_jobs=True,
         ),
     )
 }

@@ -8,22 +8,23 @@ locks, under other names, keep two runs of one job from overlapping (``runner.ru
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
+
+from ..extensions import db
 
 
 def database_url(app) -> URL:
     """The URL the app's engine really uses: Flask-SQLAlchemy puts a relative SQLite path
     in the instance folder."""
-    from ..extensions import db
-
     with app.app_context():
         return db.engine.url
 
@@ -49,7 +50,7 @@ class FileLock:
         self._fd: int | None = None
 
     def acquire(self, wait: bool = False) -> bool:
-        import fcntl
+        import fcntl  # noqa: PLC0415 - Unix only; PostgreSQL deployments never take a file lock
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -89,7 +90,7 @@ class AdvisoryLock:
         self._engine = create_engine(
             url, poolclass=NullPool, connect_args={"application_name": _holder_name(name)[:63]}
         )
-        self._connection = None
+        self._connection: Connection | None = None
 
     def acquire(self, wait: bool = False) -> bool:
         connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
@@ -98,7 +99,7 @@ class AdvisoryLock:
                 connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": self.key})
                 got = True
             else:
-                got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar()
+                got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar())
         except BaseException:
             connection.close()
             raise
@@ -136,10 +137,8 @@ class AdvisoryLock:
 
     def release(self) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(SQLAlchemyError):  # the session is gone, and the lock with it
                 self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
-            except SQLAlchemyError:
-                pass  # the session is gone, and the lock with it
             self._connection.close()
             self._connection = None
         self._engine.dispose()

@@ -25,13 +25,14 @@
 
 from __future__ import annotations
 
-import calendar
 import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 
 import click
 from apscheduler.events import EVENT_SCHEDULER_STARTED
@@ -39,7 +40,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job as StoredJob
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.base import STATE_STOPPED
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import create_engine, inspect
@@ -50,68 +51,10 @@ from ..database import read_only
 from ..errors import DomainError
 from ..extensions import db
 from . import JOB_TABLE, duties, jobs, lock
+from .schedule import in_words, trigger_fields, triggers
 
 log = logging.getLogger(__name__)
 STORE = "default"
-
-
-# Triggers ----------------------------------------------------------------------------
-
-
-def trigger_fields(app) -> dict[str, dict]:
-    """Each job's cron fields: SCHEDULER_TRIGGERS[job id] if set, else the registry's."""
-    overrides = app.config.get("SCHEDULER_TRIGGERS") or {}
-    example = "{'feedback_reminders': {'hour': 9, 'minute': 0}}"
-    if not isinstance(overrides, dict) or not all(isinstance(fields, dict) for fields in overrides.values()):
-        raise ValueError(f"SCHEDULER_TRIGGERS must map job ids to cron fields, like {example}")
-    unknown = sorted(set(overrides) - set(jobs.JOBS))
-    if unknown:
-        raise ValueError(f"SCHEDULER_TRIGGERS names no job {', '.join(unknown)}; the jobs are {', '.join(jobs.JOBS)}")
-    return {job_id: dict(overrides.get(job_id, job.trigger)) for job_id, job in jobs.JOBS.items()}
-
-
-def triggers(app) -> dict[str, CronTrigger]:
-    tz = clock.zone(app.config)
-    made = {}
-    for job_id, fields in trigger_fields(app).items():
-        try:
-            made[job_id] = CronTrigger(**fields, timezone=tz)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"SCHEDULER_TRIGGERS[{job_id!r}] is not a cron schedule: {error}") from None
-    return made
-
-
-WEEKDAYS = {
-    "mon": "Monday",
-    "tue": "Tuesday",
-    "wed": "Wednesday",
-    "thu": "Thursday",
-    "fri": "Friday",
-    "sat": "Saturday",
-    "sun": "Sunday",
-}
-
-
-def in_words(fields: dict) -> str:
-    """A trigger as a person says it: "daily at 06:00", "every Monday at 07:30", "every 10 minutes"."""
-    step = str(fields.get("minute", ""))
-    if set(fields) == {"minute"} and step.startswith("*/") and step[2:].isdigit():
-        return f"every {int(step[2:])} minutes"
-    numbers = {"minute": 0} if "minute" not in fields else {}  # APScheduler's default below a given hour
-    numbers.update({key: int(value) for key, value in fields.items() if str(value).isdigit()})
-    rest = set(fields) - {"hour", "minute"}
-    if {"hour", "minute"} <= numbers.keys():
-        at = f"at {numbers['hour']:02d}:{numbers['minute']:02d}"
-        if not rest:
-            return f"daily {at}"
-        if rest == {"day_of_week"} and str(fields["day_of_week"]).lower() in WEEKDAYS:
-            return f"every {WEEKDAYS[str(fields['day_of_week']).lower()]} {at}"
-        if rest == {"month", "day"} and "day" in numbers:
-            months = [int(m) for m in str(fields["month"]).split(",") if m.strip().isdigit()]
-            if months and len(months) == len(str(fields["month"]).split(",")) and all(1 <= m <= 12 for m in months):
-                dates = " and ".join(f"{numbers['day']} {calendar.month_name[m]}" for m in months)
-                return f"yearly on {dates} {at}"
-    return "cron " + " ".join(f"{key}={value}" for key, value in fields.items())
 
 
 # Building and starting ---------------------------------------------------------------
@@ -136,7 +79,7 @@ class AppExecutor(ThreadPoolExecutor):
         super()._do_submit_job(dated, run_times[-1:])
 
 
-class StopsCleanly:
+class StopsCleanly(BaseScheduler):
     """Mixed into the scheduler class: once shut down, process no more jobs.
 
     APScheduler 3.11 shut down while waiting wakes its loop and processes due jobs once
@@ -233,7 +176,7 @@ def run(app, job_id: str, day: date) -> str:
     try:
         with app.app_context():
             try:
-                summary = _perform(job, day)
+                summary = _perform(job, day, partial(run, app) if job.runs_jobs else None)
                 db.session.commit()
             except BaseException:
                 db.session.rollback()
@@ -270,13 +213,15 @@ class Running:
 IN_FLIGHT = Running()
 
 
-def _perform(job: jobs.Job, day: date) -> str:
-    """Run the job; a duty's run is recorded (duties.py), however it ends."""
+def _perform(job: jobs.Job, day: date, runs: Callable[[str, date], str] | None) -> str:
+    """Run the job (a job that runs others given ``runs``); a duty's run is recorded
+    (duties.py), however it ends."""
+    call = partial(job.function, day, run=runs) if runs else partial(job.function, day)
     if not job.duty:
-        return job.function(day)
+        return call()
     progress = duties.start(job.id, day)
     try:
-        summary = job.function(day)
+        summary = call()
     except duties.HandedBack as stopped:
         db.session.rollback()
         duties.finish(progress, "handed_back", str(stopped))
@@ -341,7 +286,7 @@ def serve(app, wait: bool = True, say=click.echo) -> int:
 def _try(held) -> bool:
     try:
         return held.acquire()
-    except Exception as error:  # a standby outlives the database going away for a while
+    except Exception as error:  # noqa: BLE001 - a standby outlives the database going away for a while
         log.warning("Could not reach the database for the scheduler lock: %s", error)
         return False
 
@@ -487,8 +432,6 @@ def running(app) -> bool:
     """Whether a scheduler holds the lock now (tried and at once given back)."""
     held = lock.for_app(app, "scheduler")
     try:
-        if held.acquire():
-            return False
-        return True
+        return not held.acquire()
     finally:
         held.release()

@@ -131,7 +131,7 @@ def concrete(path: str) -> str:
 
 def test_every_protected_operation_refuses_a_missing_token_in_the_error_shape(client, document):
     """Not only documented: actually enforced, before any input is looked at."""
-    for method, path, operation in operations(document):
+    for method, path, _operation in operations(document):
         if (method, path) in PUBLIC:
             continue
         response = client.open(concrete(path), method=method.upper(), json={} if method != "get" else None)

@@ -116,9 +116,8 @@ def test_every_problem_is_named_by_row_and_column_and_nothing_is_stored(app, dep
     assert (7, "Outcome", "is required for a CFAR (passed or extended)") in found
     assert (7, "Rank", "must be blank for a CFAR") not in found  # the row's rank cell was emptied
     assert (8, "Date", "must not be in the future") in found
-    assert [p for p in found if p[0] == 9][0][1] == "Kind" and "duplicates milestone" in [
-        p for p in found if p[0] == 9
-    ][0][2]
+    ninth = next(p for p in found if p[0] == 9)
+    assert ninth[1] == "Kind" and "duplicates milestone" in ninth[2]
     assert (10, "Year", "must be a year written with four digits, e.g. 2021") in found
     assert (11, "Person", "is required") in found
     assert 2 not in {p[0] for p in found}

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from recognition.clock import add_months
-from recognition.scheduler import runner
+from recognition.scheduler import schedule
 
 TORONTO = ZoneInfo("America/Toronto")
 
@@ -19,7 +19,7 @@ TORONTO = ZoneInfo("America/Toronto")
 def fires(fields: dict, start: datetime, until: datetime, tz: str = "America/Toronto") -> list[datetime]:
     """Every fire time of a job with these cron fields from ``start`` to ``until``."""
     app = SimpleNamespace(config={"SCHEDULER_TIMEZONE": tz, "SCHEDULER_TRIGGERS": {"feedback_requests": fields}})
-    trigger = runner.triggers(app)["feedback_requests"]
+    trigger = schedule.triggers(app)["feedback_requests"]
     found, previous, now = [], None, start
     while (next_time := trigger.get_next_fire_time(previous, now)) is not None and next_time <= until:
         found.append(next_time)
@@ -83,7 +83,7 @@ def test_a_0130_job_fires_twice_on_the_day_0130_happens_twice_both_runs_for_that
 def test_every_default_job_time_keeps_out_of_the_hours_daylight_saving_moves():
     app = SimpleNamespace(config={"SCHEDULER_TIMEZONE": "America/Toronto", "SCHEDULER_TRIGGERS": {}})
     dated = 0
-    for job_id, fields in runner.trigger_fields(app).items():
+    for job_id, fields in schedule.trigger_fields(app).items():
         if "hour" not in fields:  # every few minutes (the outbox): no date in its work to repeat or skip
             assert str(fields["minute"]).startswith("*/"), job_id
             continue
@@ -149,7 +149,7 @@ def test_the_time_zone_comes_from_configuration():
     ],
 )
 def test_triggers_in_words(fields, words):
-    assert runner.in_words(fields) == words
+    assert schedule.in_words(fields) == words
 
 
 @pytest.mark.parametrize(

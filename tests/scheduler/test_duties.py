@@ -24,7 +24,7 @@ from recognition.credits import batch
 from recognition.credits.models import Statement
 from recognition.extensions import db
 from recognition.ledger import service as ledger
-from recognition.scheduler import duties
+from recognition.scheduler import duties, schedule
 from recognition.scheduler import runner as scheduler_runner
 from recognition.scheduler.models import DutyRun
 
@@ -123,7 +123,7 @@ def test_a_new_year_run_killed_part_way_is_finished_by_the_next_start_before_the
     assert duty_row(app) == ("2025-01-01", "done", 3, 3)  # the rerun skipped the two issued
     # Finished now, not on the trigger's next date, which stays as the trigger says.
     now = datetime.now(UTC)
-    assert scheduler_runner.stored_jobs(app)["year_end_statements"].next_run_time == scheduler_runner.triggers(app)[
+    assert scheduler_runner.stored_jobs(app)["year_end_statements"].next_run_time == schedule.triggers(app)[
         "year_end_statements"
     ].get_next_fire_time(None, now)
     assert "Unfinished duties" not in cli.invoke(args=["scheduler", "--list"]).output
