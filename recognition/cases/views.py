@@ -370,7 +370,7 @@ def close(case_id: int):
 @login_required
 def case_referees(case_id: int):
     actor = page_actor()
-    case, seen_as = get_case(case_id, actor)
+    case, _seen_as = get_case(case_id, actor)
     if not referees.may_check_case(case, actor):
         raise Forbidden("Only the case's managers and its committee members who are not recused can check referees.")
     form = RefereeForm()
