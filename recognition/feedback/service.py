@@ -6,6 +6,7 @@ Services take the actor and the clock, flush, and leave the commit to the caller
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -220,7 +221,7 @@ def _claim(requests: list[Request], condition, values: dict) -> list[Request]:
     )
 
 
-def send_requests(requests: list[Request], now: datetime) -> str:
+def send_requests(requests: Sequence[Request], now: datetime) -> str:
     """Mail the requests not mailed yet (by anyone, this moment included)."""
     pending = _claim([r for r in requests if r.sent_at is None], Request.sent_at.is_(None), {"sent_at": now})
     outgoing = list(messages_for(pending, reminder=False))
@@ -287,6 +288,7 @@ def submit(request: Request, answers: dict, comments: dict, actor: Actor, now: d
     if request.mentee_id != actor.person_id:
         raise NotFound("No feedback request with that id is addressed to you.")
     mentor = db.session.get(Person, request.mentor_id)
+    assert mentor is not None  # the request's foreign key
     if answered(request):
         raise Conflict(
             f"You have already given feedback on {mentor.name} for {request.period}. Each mentee answers once "

@@ -153,7 +153,7 @@ def managed_divisions(actor: Actor) -> list[Division]:
     statement = select(Division).order_by(Division.name)
     if not actor.is_admin:
         statement = statement.where(Division.id.in_(actor.directed_division_ids))
-    return db.session.scalars(statement).all()
+    return list(db.session.scalars(statement))
 
 
 def get_division(division_id: int) -> Division:
