@@ -252,7 +252,7 @@ class _Feedback:
         deadline = end + timedelta(days=self.config.answer_days)
         asked: set[tuple[int, int]] = set()
         for tie in ties:
-            if tie.kind not in self.config.kinds or tie.created_at > at:
+            if tie.kind not in self.config.kinds or tie.created > at:
                 continue
             if tie.started_on > end or (tie.ended_on is not None and tie.ended_on < start):
                 continue

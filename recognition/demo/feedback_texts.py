@@ -102,7 +102,8 @@ GENERAL = (
     "Takes differences in background and circumstances seriously.",
     "Helpful, encouraging and honest.",
 )
-COMMENTS = {
+# prompt id -> (comments by who is answering, the critical ones or None)
+COMMENTS: dict[str, tuple[dict[str, tuple[str, ...]], tuple[str, ...] | None]] = {
     "strengths": (STRENGTHS, None),
     "suggestions": (SUGGESTIONS, CRITICAL),
     "comments": ({"any": GENERAL}, CRITICAL),

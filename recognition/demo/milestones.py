@@ -161,7 +161,7 @@ class _Planner:
     def cfar(self, member: Member) -> date | None:
         """The CFAR, and the day it was (finally) passed, if it was."""
         rng = self.rng
-        day = _weekday(add_years(member.appointed_on, CFAR_YEARS) + timedelta(days=rng.randint(-45, 20)))
+        day = _weekday(add_years(member.appointed, CFAR_YEARS) + timedelta(days=rng.randint(-45, 20)))
         if member.rank != "assistant":  # promoted since, so the CFAR was held (early, if need be)
             day = min(day, _weekday(self.last_day - timedelta(days=90)))
         if day > self.last_day - timedelta(days=10):
@@ -181,7 +181,7 @@ class _Planner:
         if member.rank not in ("associate", "full"):
             return
         rng = self.rng
-        appointed, latest = member.appointed_on, self.last_day - timedelta(days=30)
+        appointed, latest = member.appointed, self.last_day - timedelta(days=30)
         earliest = min(
             max(add_years(appointed, CFAR_YEARS), (cfar_passed or appointed) + timedelta(days=180)),
             latest - timedelta(days=30),
@@ -202,7 +202,7 @@ class _Planner:
         rng = self.rng
         counts = {"clinician_scientist": (0, 1, 2, 2, 3), "clinician_investigator": (0, 0, 1, 1, 2)}
         count = rng.choice(counts.get(member.position, (0,) * 9 + (1,)))
-        start = max(member.appointed_on + timedelta(days=180), add_years(self.last_day, -RECENT_YEARS))
+        start = max(member.appointed + timedelta(days=180), add_years(self.last_day, -RECENT_YEARS))
         for _ in range(count):
             if start > self.last_day:
                 return
@@ -220,7 +220,7 @@ class _Planner:
 
     def honours(self, member: Member) -> None:
         rng = self.rng
-        start = max(add_years(member.appointed_on, 2), add_years(self.last_day, -RECENT_YEARS))
+        start = max(add_years(member.appointed, 2), add_years(self.last_day, -RECENT_YEARS))
         if start > self.last_day:
             return
         if rng.random() < 0.05:
@@ -256,9 +256,9 @@ class _Planner:
             source = "imported"
             self.imported += 1
             # On the roster's import, or (for someone who joined later) on their first day.
-            at = max(
-                self.import_at, member.created_at + timedelta(hours=2), datetime.combine(day, time(9))
-            ) + timedelta(microseconds=self.imported)
+            at = max(self.import_at, member.created + timedelta(hours=2), datetime.combine(day, time(9))) + timedelta(
+                microseconds=self.imported
+            )
             recorder = self.dept.admin.id
         else:
             source = "entered"
@@ -291,7 +291,7 @@ class _Planner:
     def _confirmer(self, member: Member) -> int:
         """Who enters or confirms a person's milestone: their division's director, or the
         administrator for a director's own."""
-        director = self.dept.directors.get(member.division_id)
+        director = self.dept.directors.get(member.division)
         return director if director not in (None, member.id) else self.dept.admin.id
 
     def _event(self, event: Event) -> Event:
@@ -441,7 +441,7 @@ def profiles(rng: random.Random, dept: Department, ties: list[Tie], featured: tu
     by_id = dept.by_id
 
     def saved(person_id: int) -> datetime:
-        start = max(dept.system_start, by_id[person_id].created_at) + timedelta(days=1)
+        start = max(dept.system_start, by_id[person_id].created) + timedelta(days=1)
         span = max(int((cutoff - start).total_seconds()), 1)
         return start + timedelta(seconds=rng.randrange(span))
 
