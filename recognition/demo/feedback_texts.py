@@ -2,7 +2,7 @@
 
 Comments are kind, specific and constructive, name no one, and say nothing that would
 point to who wrote them. Reflections follow the Royal College "feedback on teaching"
-steps; the ``comparison`` step is written from the report's own figures (feedback.py).
+steps; the ``comparison`` step is written from the report's own figures (reflections.py).
 """
 
 from __future__ import annotations
