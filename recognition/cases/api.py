@@ -31,7 +31,7 @@ from .schemas import (
     CaseSchema,
     CaseStandaloneRefereesInSchema,
 )
-from .visibility import CANDIDATE, capacity, describe, get_case, visible_cases
+from .visibility import CANDIDATE, describe, get_case, known_capacity, visible_cases
 
 URL = "/cases"
 blp = Blueprint("cases_api", __name__, description="CFAR and promotion cases: committees, conflicts, referee checks")
@@ -57,7 +57,7 @@ def list_cases(args):
     if "candidate_id" in args:
         statement = statement.where(Case.candidate_id == args["candidate_id"])
     page = paginate(db.session, statement, args)
-    page["items"] = [describe(case, capacity(case, actor), actor, full=False) for case in page["items"]]
+    page["items"] = [describe(case, known_capacity(case, actor), actor, full=False) for case in page["items"]]
     return page
 
 
@@ -104,7 +104,7 @@ def open_case(body):
     actor = api_actor()
     case = service.open_case(body, actor, utcnow())
     db.session.commit()
-    return describe(case, capacity(case, actor), actor)
+    return describe(case, known_capacity(case, actor), actor)
 
 
 @blp.get("/<int:case_id>")

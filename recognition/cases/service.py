@@ -39,6 +39,7 @@ def roster_person(person_id: int | None, email: str | None, field: str = "person
         if person is None:
             raise DomainError.field(field, "must name someone on the roster", f"No person {person_id} on the roster.")
         return person
+    assert email is not None  # exactly one of the two, checked above
     person = db.session.scalar(select(Person).where(Person.email == email.strip().lower()))
     if person is None:
         raise DomainError.field(
@@ -53,7 +54,9 @@ def rank_now(candidate: Person, standing: list | None = None) -> str:
     """The candidate's rank: the roster's, or a higher one a standing recorded promotion reached."""
     if standing is None:
         standing = milestones.standing([candidate.id]).get(candidate.id, [])
-    return rules.current_rank(candidate.rank, [m.rank for m in standing if m.kind == "promotion"])
+    return rules.current_rank(
+        candidate.rank, [m.rank for m in standing if m.kind == "promotion" and m.rank is not None]
+    )
 
 
 def open_case(data: dict, actor: Actor, now: datetime) -> Case:

@@ -73,7 +73,7 @@ def case_kind_label(kind: str) -> str:
 
 @blp.app_template_global()
 def rank_title(rank: str | None) -> str:
-    return RANK_LABELS.get(rank, rank or "")
+    return RANK_LABELS.get(rank, rank) if rank else ""
 
 
 @blp.get("/cases")
@@ -193,12 +193,13 @@ def suggestions(division_ids, leave_out=()) -> list[tuple[str, str]]:
     """Emails for a form's datalist: the promotion committee's people and those of the given
     divisions (never the whole department), but not ``leave_out``."""
     pool = select(RoleGrant.person_id).where(RoleGrant.role == "promotion_committee")
-    return db.session.execute(
+    rows = db.session.execute(
         select(Person.email, Person.name)
         .where(or_(Person.id.in_(pool), Person.division_id.in_(list(division_ids))), Person.id.not_in(list(leave_out)))
         .order_by(Person.name)
         .limit(1000)
-    ).all()
+    )
+    return [(email, name) for email, name in rows]
 
 
 def _people(emails: list[str]) -> tuple[list[Person], list[str]]:
@@ -370,7 +371,7 @@ def close(case_id: int):
 @login_required
 def case_referees(case_id: int):
     actor = page_actor()
-    case, seen_as = get_case(case_id, actor)
+    case, _seen_as = get_case(case_id, actor)
     if not referees.may_check_case(case, actor):
         raise Forbidden("Only the case's managers and its committee members who are not recused can check referees.")
     form = RefereeForm()

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import json
 
+from flask import url_for
 from sqlalchemy import exists, or_, select
+from werkzeug.routing import BuildError
 
 from ..auth.service import Actor
 from ..errors import NotFound
 from ..extensions import db
+from ..links import url
 from ..people.models import Person
 from . import access
 from .models import Case, CaseMember
@@ -60,6 +63,15 @@ def capacity(case: Case, actor: Actor) -> str | None:
     return None
 
 
+def known_capacity(case: Case, actor: Actor) -> str:
+    """The capacity of an actor the caller found able to see ``case`` (it is listed for
+    them, or they just opened it); a 404 should that not hold."""
+    found = capacity(case, actor)
+    if found is None:
+        raise NotFound(f"No case {case.id} that you can see.")
+    return found
+
+
 def membership(case_id: int, person_id: int, removed_too: bool = False) -> CaseMember | None:
     query = select(CaseMember).where(CaseMember.case_id == case_id, CaseMember.person_id == person_id)
     if not removed_too:
@@ -71,7 +83,7 @@ def get_case(case_id: int, actor: Actor) -> tuple[Case, str]:
     """The case and the actor's capacity, or a 404 for a case they may not see."""
     case = db.session.get(Case, case_id)
     seen_as = capacity(case, actor) if case is not None else None
-    if seen_as is None:
+    if case is None or seen_as is None:
         raise NotFound(f"No case {case_id} that you can see.")
     return case, seen_as
 
@@ -108,13 +120,14 @@ def committee(case: Case, removed_too: bool = True) -> list[dict]:
     return found
 
 
-def own_status(case: Case, person_id: int) -> dict:
-    """A member's own standing on the committee, and whether they may open the dossier."""
-    row = membership(case.id, person_id)
-    if row is None:
+def own_status(case: Case, person_id: int | None) -> dict:
+    """A member's own standing on the committee, and whether they may open the dossier
+    (an actor who is no person, the command line, is no member)."""
+    row = membership(case.id, person_id) if person_id is not None else None
+    if row is None or person_id is None:
         return {
             "member": False,
-            "removed": membership(case.id, person_id, removed_too=True) is not None,
+            "removed": person_id is not None and membership(case.id, person_id, removed_too=True) is not None,
             "flags": [],
             "recused": False,
             "recused_because": [],
@@ -157,9 +170,6 @@ def sits_on_a_committee(person_id: int | None) -> bool:
 
 def dossier_path(case_id: int) -> str:
     """Where a committee member opens the candidate's dossier for this case."""
-    from flask import url_for  # noqa: PLC0415
-    from werkzeug.routing import BuildError  # noqa: PLC0415
-
     try:
         return url_for("dossiers.case_dossier", case_id=case_id)
     except BuildError:  # the dossier pages are not in this build
@@ -172,8 +182,6 @@ def _ref(person: Person | None) -> dict | None:
 
 def describe(case: Case, seen_as: str, actor: Actor, full: bool = True) -> dict:
     """The case as ``actor`` may see it (``full``: with the committee)."""
-    from ..links import url  # noqa: PLC0415
-
     found = {
         "id": case.id,
         "capacity": seen_as,

@@ -13,7 +13,7 @@ their yearly cycles through the award services, day by day, up to today (awards.
 
 The same ``seed`` and ``today`` build the same department, down to the chain head.
 Everything is built in memory (department.py, relationships.py, history.py,
-feedback.py) and written with bulk inserts in one transaction, so a failed load leaves
+feedback.py, reflections.py) and written with bulk inserts in one transaction, so a failed load leaves
 the database as it was. The ledger is append-only, so the demo is never loaded over existing
 people: a second load of the demo only returns its logins.
 """
@@ -38,7 +38,19 @@ from ..ledger.service import LEDGER_LOCK
 from ..mentorships.models import Mentorship
 from ..milestones.models import Milestone
 from ..people.models import Division, DivisionDirector, Person, Profile
-from . import awards, cases, department, feedback, history, logins, milestones, relationships, statements
+from . import (
+    awards,
+    cases,
+    department,
+    feedback,
+    feedback_rows,
+    history,
+    logins,
+    milestones,
+    reflections,
+    relationships,
+    statements,
+)
 from .department import Department, Member
 
 DEMO_PASSWORD = "mentoring-demo"
@@ -77,17 +89,17 @@ def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple
     events = history.build(random.Random(f"{seed}:ledger"), dept, ties, featured)
     careers = milestones.build(random.Random(f"{seed}:milestones"), dept, ties, featured, len(events) + 1)
     plan = feedback.build(random.Random(f"{seed}:feedback"), dept, ties, featured, feedback.settings())
-    reflections = feedback.reflections(random.Random(f"{seed}:reflections"), dept, ties, plan, featured)
+    reflected = reflections.build(random.Random(f"{seed}:reflections"), dept, ties, plan, featured)
     _step(
         f"Feedback for {', '.join(plan.periods)}: {len(plan.asks)} requests, {len(plan.replies)} responses "
         f"in {len(plan.blocks)} releases of {plan.settings.k} ({len(plan.below_k())} mentors have responses waiting "
-        f"below k); {len(reflections)} reflections"
+        f"below k); {len(reflected)} reflections"
     )
     _step(careers.line())
-    _step(f"Chaining {len(events) + len(reflections) + len(careers.events)} ledger entries")
-    rows = history.chain(events + [reflection.event for reflection in reflections] + careers.events)
+    _step(f"Chaining {len(events) + len(reflected) + len(careers.events)} ledger entries")
+    rows = history.chain(events + [reflection.event for reflection in reflected] + careers.events)
 
-    _write(dept, ties, committees, rows, plan, reflections, careers)
+    _write(dept, ties, committees, rows, plan, reflected, careers)
     db.session.commit()
     _step(
         f"Loaded {len(dept.faculty)} faculty in {len(dept.divisions)} divisions, "
@@ -137,8 +149,8 @@ def _write(
     ties,
     committees: dict[str, int],
     ledger_rows: list[dict],
-    plan,
-    reflections,
+    plan: feedback.Plan,
+    reflected: list[reflections.PlannedReflection],
     careers: milestones.Plan,
 ) -> None:
     _step(f"Writing {len(dept.people)} people, their accounts and {len(ties)} mentorships")
@@ -161,8 +173,8 @@ def _write(
     grants += [{"person_id": person, "role": role} for role, person in committees.items()]
     db.session.execute(insert(RoleGrant), grants)
     db.session.execute(insert(Mentorship), [tie.row() for tie in ties])
-    feedback.write_requests(plan)
-    feedback.write_answers(plan)
+    feedback_rows.write_requests(plan)
+    feedback_rows.write_answers(plan)
 
     lock_for_append(db.session, LEDGER_LOCK)
     with click.progressbar(length=len(ledger_rows), label="Writing the ledger", file=sys.stderr) as bar:
@@ -170,7 +182,7 @@ def _write(
             chunk = ledger_rows[start : start + CHUNK]
             db.session.execute(insert(LedgerEntry), chunk)
             bar.update(len(chunk))
-    feedback.write_reflections(reflections)
+    reflections.write(reflected)
     db.session.execute(insert(Milestone), [planned.row() for planned in careers.milestones])
     if careers.profiles:
         db.session.execute(insert(Profile), careers.profiles)

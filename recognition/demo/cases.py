@@ -18,13 +18,13 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from ..auth.service import load_actor
 from ..cases import service
 from ..dossiers import service as dossiers
 from ..extensions import db
 from ..mentorships import ties as ties_rule
 from ..mentorships.models import Mentorship
 from ..people.models import RANKS, Person
+from . import lookups
 
 OFFICE_HOURS = time(14, 0)
 
@@ -51,9 +51,10 @@ def build(rng: random.Random, today: date, ids: dict[str, int | None]) -> Result
     member_id, director_id, admin_id = ids.get("promotion_committee"), ids.get("division_director"), ids["admin"]
     if member_id is None:
         return Result(0, 0)
+    assert admin_id is not None  # every demo has its administrator
     logins = {person for person in ids.values() if person is not None}
     mentors = set(db.session.scalars(select(Mentorship.mentor_id).distinct()))
-    division = db.session.get(Person, director_id).division_id if director_id else None
+    division = lookups.person(director_id).division_id if director_id else None
     pool = sorted(
         (
             p
@@ -66,9 +67,15 @@ def build(rng: random.Random, today: date, ids: dict[str, int | None]) -> Result
         return Result(0, 0)
     near = [p for p in pool if p.division_id == division] or pool
     candidate = rng.choice(near)
-    settled = [p for p in pool if p.id != candidate.id and p.appointed_on < today - timedelta(days=365)]
+    settled = [
+        p
+        for p in pool
+        if p.id != candidate.id and p.appointed_on is not None and p.appointed_on < today - timedelta(days=365)
+    ]
     fulls = sorted(db.session.scalars(select(Person.id).where(Person.rank == "full", Person.id.not_in(logins))))
-    manager = load_actor(director_id) if director_id and candidate.division_id == division else load_actor(admin_id)
+    manager = (
+        lookups.actor(director_id) if director_id and candidate.division_id == division else lookups.actor(admin_id)
+    )
     now_rank = service.rank_now(candidate)
     if now_rank == RANKS[-1] or not settled:
         return Result(0, 0)
@@ -86,7 +93,7 @@ def build(rng: random.Random, today: date, ids: dict[str, int | None]) -> Result
             _at(today - timedelta(days=14)),
         )
     ]
-    admin = load_actor(admin_id)
+    admin = lookups.actor(admin_id)
     others = [p for p in settled if p.rank == "assistant"] or settled
     other = rng.choice(others)
     cfar_candidate = rng.choice([p for p in others if p.id != other.id] or others)
@@ -120,7 +127,7 @@ def build(rng: random.Random, today: date, ids: dict[str, int | None]) -> Result
     issued = 0
     for case in opened:
         person = case.candidate
-        dossiers.issue(person.id, None, None, load_actor(person.id), _at(today - timedelta(days=3)))
+        dossiers.issue(person.id, None, None, lookups.actor(person.id), _at(today - timedelta(days=3)))
         issued += 1
     db.session.commit()
     return Result(len(opened), 1, issued)

@@ -76,6 +76,27 @@ class Member:
     # How readily this person takes on mentees (0 = never); not stored.
     appetite: float = 1.0
 
+    @property
+    def appointed(self) -> date:
+        """The appointment date, which every faculty member has (the administrator has none)."""
+        if self.appointed_on is None:
+            raise ValueError(f"{self.name} has no appointment date")
+        return self.appointed_on
+
+    @property
+    def division(self) -> int:
+        """The division id, which every faculty member has once divisions are assigned."""
+        if self.division_id is None:
+            raise ValueError(f"{self.name} has no division")
+        return self.division_id
+
+    @property
+    def created(self) -> datetime:
+        """When the account was made, which ``build`` sets for everyone."""
+        if self.created_at is None:
+            raise ValueError(f"{self.name} has no account yet")
+        return self.created_at
+
     def years_on(self, day: date) -> float:
         return (day - self.appointed_on).days / 365.25 if self.appointed_on else 0.0
 
@@ -100,8 +121,8 @@ class Member:
 class Department:
     today: date
     system_start: datetime  # when the department started using the app (and its ledger)
+    admin: Member
     divisions: list[dict] = field(default_factory=list)  # {"id", "code", "name"}
-    admin: Member | None = None
     faculty: list[Member] = field(default_factory=list)
     directors: dict[int, int] = field(default_factory=dict)  # division id -> person id
     by_id: dict[int, Member] = field(default_factory=dict)
@@ -116,12 +137,11 @@ class Department:
 
 def build(rng: random.Random, today: date, scale: float = 1.0) -> Department:
     window_start = add_years(today, -5)
-    dept = Department(today=today, system_start=datetime.combine(window_start, time(8, 0)))
-    dept.divisions = [{"id": i, "code": c, "name": n} for i, (c, n, _) in enumerate(DIVISIONS, 1)]
+    system_start = datetime.combine(window_start, time(8, 0))
     count = max(60, round(rng.randint(880, 920) * scale))
     namer = _Namer(rng)
 
-    dept.admin = Member(
+    admin = Member(
         id=1,
         name="",
         email=ADMIN_EMAIL,
@@ -133,8 +153,10 @@ def build(rng: random.Random, today: date, scale: float = 1.0) -> Department:
         appointed_on=None,
         appetite=0,
     )
-    dept.admin.name = namer.name(dept.admin, register=False)
-    dept.admin.created_at = dept.system_start
+    admin.name = namer.name(admin, register=False)
+    admin.created_at = system_start
+    dept = Department(today=today, system_start=system_start, admin=admin)
+    dept.divisions = [{"id": i, "code": c, "name": n} for i, (c, n, _) in enumerate(DIVISIONS, 1)]
 
     appointed = sorted(_appointment(rng, today) for _ in range(count))
     faculty = [
@@ -161,7 +183,7 @@ def build(rng: random.Random, today: date, scale: float = 1.0) -> Department:
         member.name = namer.showcase(member, showcase[index]) if index in showcase else namer.name(member)
         member.trained_here = rng.random() < 0.4
         member.appetite = rng.choices((0, 1, 2, 4), weights=(5, 50, 30, 15))[0]
-        member.created_at = _created_at(rng, member.appointed_on, dept.system_start)
+        member.created_at = _created_at(rng, member.appointed, dept.system_start)
         _identity(rng, member)
     dept.faculty = faculty
     dept.by_id = {member.id: member for member in dept.people}
@@ -204,7 +226,7 @@ def _assign_divisions(rng: random.Random, dept: Department, faculty: list[Member
     today = dept.today
     seniors = [m for m in faculty if m.rank in ("associate", "full") and m.years_on(today) >= DIRECTOR_YEARS]
     if len(seniors) < len(dept.divisions):
-        seniors = sorted(faculty, key=lambda m: m.appointed_on)[: len(dept.divisions) * 2]
+        seniors = sorted(faculty, key=lambda m: m.appointed)[: len(dept.divisions) * 2]
     rng.shuffle(seniors)
     seniors.sort(key=lambda m: m.rank != "full")  # stable: full professors first, shuffled
     for division, director in zip(dept.divisions, seniors):
@@ -230,12 +252,12 @@ def _assign_supervisors(rng: random.Random, dept: Department) -> None:
             and member.rank in ("associate", "full")
             and member.years_on(dept.today) >= SENIOR_YEARS
         ):
-            by_division.setdefault(member.division_id, []).append(member)
+            by_division.setdefault(member.division, []).append(member)
     for member in dept.faculty:
         if member.id in directors or rng.random() < 0.12:
             continue
-        director = dept.directors[member.division_id]
-        seniors = [s for s in by_division.get(member.division_id, ()) if s.appointed_on < member.appointed_on]
+        director = dept.directors[member.division]
+        seniors = [s for s in by_division.get(member.division, ()) if s.appointed < member.appointed]
         if seniors and rng.random() < 0.4:
             member.supervisor_id = rng.choice(seniors).id
         else:

@@ -1,4 +1,4 @@
-"""Mentee feedback and mentors' reflections for the demo department.
+"""Mentee feedback for the demo department, planned in memory.
 
 For the last few feedback periods (by default the three complete calendar years and the
 current one), every mentee of a mentorship of an asked kind that was active in the
@@ -12,42 +12,27 @@ receipt apart, and each mentor's responses released in blocks the moment k of th
 k different mentees are waiting (in arrival order across the whole department, which
 numbers the blocks). ``tests/demo`` replays the submissions through ``submit`` and compares.
 
-Some mentors who saw a report reflected on it; a few reflected on other feedback (a 360,
-teaching evaluations). Reflections are ledger entries: ``reflections`` returns them as
-history ``Event``s to be chained with the rest of the history, and ``write_reflections``
-stores their private text once the chain is written.
-
-Pure until ``write_*``: the same rng, department, mentorships and settings give the
-same feedback.
+Pure: the same rng, department, mentorships and settings give the same ``Plan``;
+feedback_rows.py writes it, and reflections.py plans the mentors' reflections on it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
-import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-import click
 from flask import current_app
-from sqlalchemy import insert
 
-from ..extensions import db
 from ..feedback import instruments as definitions
 from ..feedback import periods, service
-from ..feedback.models import Answer, Comment, Receipt, Release, Request, Response
-from ..feedback.rules import contributors_at_least, should_release, summarise
-from ..reflections.models import Reflection
-from ..reflections.service import text_digest
+from ..feedback.rules import contributors_at_least, should_release
 from . import feedback_texts as texts
 from .department import Department
-from .history import Event
 from .relationships import Tie
 
 PERIODS = 4  # the current period and the three before it
-CHUNK = 2000
 # Who answers: most mentees usually do, a few rarely do.
 RARELY = (0.12, 0.2)  # (share of mentees, chance they answer)
 USUALLY = 0.8
@@ -67,8 +52,6 @@ ITEM_LEAN = {
 }
 NOT_APPLICABLE = {"professional_guidance": 0.08, "resources": 0.05, "challenges": 0.03}
 NOT_APPLICABLE_OTHERWISE = 0.015
-REFLECTING = 0.3  # of mentors with a shown report, how many reflected on it
-EXTERNAL_SHARE = 0.04  # of mentors, how many reflected on other feedback
 
 
 @dataclass(frozen=True)
@@ -167,29 +150,6 @@ class Plan:
         return {reply.ask.mentor_id for reply in self.replies if reply.block is None}
 
 
-@dataclass(eq=False)
-class PlannedReflection:
-    event: Event
-    source: str
-    block: Block | None
-    period: str | None
-    fields: dict[str, str]  # source_name and the six steps
-    salt: str  # the key of the note's HMAC (reflections.digest)
-
-    def row(self, reflection_id: int) -> dict:
-        return {
-            "id": reflection_id,
-            "ledger_entry_id": self.event.id,
-            "person_id": self.event.person_id,
-            "source": self.source,
-            "release_id": self.block.id if self.block else None,
-            "period": self.period,
-            "salt": self.salt,
-            "created_at": self.event.recorded_at,
-            **self.fields,
-        }
-
-
 # Building ---------------------------------------------------------------------------
 
 
@@ -252,7 +212,7 @@ class _Feedback:
         deadline = end + timedelta(days=self.config.answer_days)
         asked: set[tuple[int, int]] = set()
         for tie in ties:
-            if tie.kind not in self.config.kinds or tie.created_at > at:
+            if tie.kind not in self.config.kinds or tie.created > at:
                 continue
             if tie.started_on > end or (tie.ended_on is not None and tie.ended_on < start):
                 continue
@@ -429,190 +389,3 @@ class _Feedback:
                     self._release()
                     if shown():
                         return
-
-
-# Reflections ------------------------------------------------------------------------
-
-
-def reflections(
-    rng: random.Random, dept: Department, ties: list[Tie], plan: Plan, featured: tuple[int, int] | None
-) -> list[PlannedReflection]:
-    """Reflections on shown reports (about a third of the mentors who had one) and on
-    other feedback (a few mentors), as ledger events still to be chained. The demo
-    mentor's reports are left for the tour to reflect on; they reflected once on other
-    feedback they received."""
-    cutoff = datetime.combine(dept.today, time.min) - timedelta(minutes=1)
-    instrument = plan.settings.instrument
-    found: list[PlannedReflection] = []
-    by_mentor: dict[int, list[Block]] = defaultdict(list)
-    for block in plan.blocks:
-        by_mentor[block.mentor_id].append(block)
-    skip = featured[0] if featured else None
-    candidates = sorted(set(by_mentor) - {skip})
-    for mentor in sorted(rng.sample(candidates, round(REFLECTING * len(candidates)))):
-        blocks = by_mentor[mentor]
-        chosen = [blocks[-1]] + ([blocks[-2]] if len(blocks) > 1 and rng.random() < 0.25 else [])
-        for block in chosen:
-            at = block.released_at + timedelta(days=rng.uniform(7, 75))
-            if at >= cutoff:
-                at = block.released_at + (cutoff - block.released_at) * rng.uniform(0.3, 0.95)
-            if at - block.released_at < timedelta(hours=2):
-                continue
-            fields = _report_fields(block, plan, instrument, at)
-            found.append(
-                _planned(rng, mentor, at, block.released_at.date(), "report", block, block.periods[-1], fields)
-            )
-    mentors = sorted({t.mentor_id for t in ties if t.kind in ("formal", "peer_group", "sponsorship")} - {skip})
-    external = rng.sample(mentors, min(len(mentors), max(2, round(EXTERNAL_SHARE * len(mentors)))))
-    if skip is not None:
-        external.append(skip)
-    earliest = dept.system_start + timedelta(days=90)
-    for mentor in external:
-        recent = mentor == skip
-        start = max(earliest, cutoff - timedelta(days=540)) if recent else earliest
-        if start >= cutoff:
-            continue
-        at = start + (cutoff - start) * rng.uniform(0.05, 0.9)
-        template, steps = rng.choice(texts.EXTERNAL)
-        year = at.year if at.month > 2 else at.year - 1  # the feedback came in that year
-        span_start = at.year - 1 if at.month >= 7 else at.year - 2  # the last complete academic year
-        name = template.format(year=year, span=f"{span_start}–{(span_start + 1) % 100:02d}")
-        fields = {"source_name": name, **steps}
-        found.append(_planned(rng, mentor, at, (at - timedelta(days=30)).date(), "external", None, None, fields))
-    for order, reflection in enumerate(sorted(found, key=lambda r: r.event.recorded_at)):
-        reflection.event.order = 10**9 + order  # after every history event recorded at the same time
-    return found
-
-
-def _planned(rng, mentor: int, at: datetime, not_before: date, source, block, period, fields) -> PlannedReflection:
-    day = max(not_before, at.date() - timedelta(days=rng.randint(0, 3)))
-    # Derived, not drawn from ``rng``: a rebuilt demo is the same, and the rest of it is
-    # as it was before reflections had salts.
-    salt = hashlib.sha256(f"demo reflection salt:{mentor}:{at.isoformat()}".encode()).hexdigest()[:32]
-    event = Event(
-        "contribution",
-        "feedback_reflection",
-        None,
-        mentor,
-        min(day, at.date()),
-        rng.choice(texts.REFLECTION_MINUTES),
-        text_digest(fields, salt),
-        mentor,
-        at,
-    )
-    return PlannedReflection(event, source, block, period, fields, salt)
-
-
-def _report_fields(block: Block, plan: Plan, instrument, at: datetime) -> dict[str, str]:
-    """The six steps for a reflection on this block: the theme of its lowest-rated item,
-    and a comparison written from its figures and the department's for the period."""
-    ids = [item.id for item in instrument.items]
-    mine = summarise(ids, instrument.scale_min, instrument.scale_max, [r.answers for r in block.replies])
-    period = block.periods[-1]
-    released = [b for b in plan.blocks if b.released_at <= at and period in b.periods]
-    department = summarise(
-        ids, instrument.scale_min, instrument.scale_max, [r.answers for b in released for r in b.replies]
-    )
-    rated = [item for item in mine.items if item.mean is not None]
-    lowest = min(rated, key=lambda item: (item.mean, ids.index(item.item_id)))
-    text = next(item.text for item in instrument.items if item.id == lowest.item_id)
-    steps = texts.REPORT_THEMES[texts.THEME_OF.get(lowest.item_id, "general")]
-    suggestions = any("suggestions" in r.comments or "comments" in r.comments for r in block.replies)
-    comparison = (
-        f"My overall score was {mine.overall:.1f} out of {instrument.scale_max}, against {department.overall:.1f} "
-        f"across the department for {period}. The lowest-rated statement was \u201c{text}\u201d "
-        f"({lowest.mean:.1f}). "
-        + (
-            "The written suggestions pointed the same way."
-            if suggestions
-            else "There were no written suggestions, so I went by the ratings."
-        )
-    )
-    return {
-        "source_name": f"Mentee feedback report, {'–'.join(block.periods)}",
-        "area": steps["area"],
-        "question": steps["question"],
-        "standards": steps["standards"],
-        "comparison": comparison,
-        "discussion": steps["discussion"],
-        "next_steps": steps["next_steps"],
-    }
-
-
-# Writing ------------------------------------------------------------------------------
-
-
-def write_requests(plan: Plan) -> None:
-    service.publish(plan.settings.instrument)
-    _insert(Request, [ask.row(plan.settings.instrument) for ask in plan.asks])
-
-
-def write_answers(plan: Plan) -> None:
-    """Releases, responses (in id order, as ``submit`` leaves them: nothing follows
-    arrival), answers, comments and receipts."""
-    instrument = plan.settings.instrument
-    _insert(
-        Release,
-        [
-            {
-                "id": b.id,
-                "mentor_id": b.mentor_id,
-                "instrument_key": instrument.key,
-                "instrument_version": instrument.version,
-                "periods": ",".join(b.periods),
-                "response_count": len(b.replies),
-            }
-            for b in plan.blocks
-        ],
-    )
-    replies = sorted(plan.replies, key=lambda reply: reply.id)
-    _insert(
-        Response,
-        [
-            {
-                "id": r.id,
-                "mentor_id": r.ask.mentor_id,
-                "period": r.ask.period,
-                "instrument_key": instrument.key,
-                "instrument_version": instrument.version,
-                "release_id": r.block.id if r.block else None,
-            }
-            for r in replies
-        ],
-    )
-    answers = [
-        {"response_id": r.id, "item_id": item, "value": value}
-        for r in replies
-        for item, value in sorted(r.answers.items())
-    ]
-    with click.progressbar(length=len(answers), label="Writing the feedback", file=sys.stderr) as bar:
-        for start in range(0, len(answers), CHUNK):
-            chunk = answers[start : start + CHUNK]
-            db.session.execute(insert(Answer), chunk)
-            bar.update(len(chunk))
-    _insert(
-        Comment,
-        [
-            {"response_id": r.id, "prompt_id": prompt, "text": text}
-            for r in replies
-            for prompt, text in sorted(r.comments.items())
-        ],
-    )
-    _insert(
-        Receipt,
-        [
-            {"period": period, "mentor_id": mentor, "mentee_id": mentee}
-            for period, mentor, mentee in sorted((r.ask.period, r.ask.mentor_id, r.ask.mentee_id) for r in plan.replies)
-        ],
-    )
-
-
-def write_reflections(planned: list[PlannedReflection]) -> None:
-    """After the ledger: each reflection's text, pointing at its chained entry."""
-    ordered = sorted(planned, key=lambda r: r.event.id)
-    _insert(Reflection, [reflection.row(number) for number, reflection in enumerate(ordered, start=1)])
-
-
-def _insert(model, rows: list[dict]) -> None:
-    for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(model), rows[start : start + CHUNK])

@@ -2,7 +2,7 @@
 
 Comments are kind, specific and constructive, name no one, and say nothing that would
 point to who wrote them. Reflections follow the Royal College "feedback on teaching"
-steps; the ``comparison`` step is written from the report's own figures (feedback.py).
+steps; the ``comparison`` step is written from the report's own figures (reflections.py).
 """
 
 from __future__ import annotations
@@ -102,7 +102,8 @@ GENERAL = (
     "Takes differences in background and circumstances seriously.",
     "Helpful, encouraging and honest.",
 )
-COMMENTS = {
+# prompt id -> (comments by who is answering, the critical ones or None)
+COMMENTS: dict[str, tuple[dict[str, tuple[str, ...]], tuple[str, ...] | None]] = {
     "strengths": (STRENGTHS, None),
     "suggestions": (SUGGESTIONS, CRITICAL),
     "comments": ({"any": GENERAL}, CRITICAL),

@@ -54,6 +54,7 @@ def build(rng: random.Random, dept: Department, ties: list[Tie], featured: tuple
         if tie.kind == "formal":
             history.formal(tie)
         elif tie.kind == "peer_group":
+            assert tie.group_name is not None  # relationships.py names every peer group
             groups.setdefault(tie.group_name, []).append(tie)
         elif tie.kind == "sponsorship":
             history.sponsorship(tie)
@@ -186,8 +187,9 @@ class _History:
         mentee = self.dept.by_id[tie.mentee_id]
         # The demo's mentor login meets all their current mentees regularly; with the
         # mentee login, the two latest meetings still wait for the mentee's confirmation.
-        shown = bool(self.featured) and tie.ended_on is None and tie.mentor_id == self.featured[0]
-        featured = shown and tie.mentee_id == self.featured[1]
+        pair = self.featured
+        shown = pair is not None and tie.ended_on is None and tie.mentor_id == pair[0]
+        featured = pair is not None and shown and tie.mentee_id == pair[1]
         profile = "regular" if shown else tie.profile
         stop = end
         if profile == "lapsed":
@@ -210,7 +212,7 @@ class _History:
         days = sorted({d for d in days if start <= d <= end})
         recorded = []
         for day in days:
-            months_in = (day - mentee.appointed_on).days * 12 // 365
+            months_in = (day - mentee.appointed).days * 12 // 365
             note = notes.FIRST_MEETING if day == first else notes.meeting_topic(rng, months_in)
             recorder = tie.mentor_id if featured or rng.random() < 0.88 else tie.mentee_id
             event = self._contribution("meeting", tie, tie.mentor_id, day, rng.choice(MEETING_MINUTES), note, recorder)
@@ -354,7 +356,9 @@ class _History:
     def _wrong_date(self, event: Event, tie: Tie) -> None:
         rng = self.rng
         wrong = event.occurred_on + timedelta(days=rng.choice((-7, -1, 1, 7, -30, 30)))
-        start, end = self._span(tie)
+        span = self._span(tie)
+        assert span is not None  # the event was recorded inside the tie's span
+        start, end = span
         noticed = event.recorded_at + timedelta(seconds=rng.randint(3600, 14 * 86400))
         if not start <= wrong <= min(end, event.recorded_at.date()) or noticed >= self.cutoff - timedelta(hours=1):
             return

@@ -41,7 +41,7 @@ def director_of_featured(directors_by_code: dict[str, int]) -> int:
 
 
 def as_logins(ids: dict[str, int | None], emails: dict[int, str], password: str) -> list[tuple[str, str, str]]:
-    return [(role, emails[ids[role]], password) for role in ROLES if ids.get(role) is not None]
+    return [(role, emails[person_id], password) for role in ROLES if (person_id := ids.get(role)) is not None]
 
 
 def stored(password: str) -> list[tuple[str, str, str]] | None:

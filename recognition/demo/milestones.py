@@ -1,4 +1,5 @@
-"""The demo department's recorded milestones, and the profiles a few people keep.
+"""The demo department's recorded milestones, and (from profiles.py) the profiles a few
+people keep.
 
 Milestones follow each person's record: an appointment for everyone with an appointment
 date (imported); a CFAR about three years on for those appointed more than three years
@@ -25,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 
 from ..clock import add_years
 from ..milestones.rules import fingerprint
+from . import profiles
 from .department import Department, Member
 from .history import Event
 from .relationships import Tie
@@ -72,20 +74,6 @@ LEADERSHIP = (
 )
 SELF_REPORTED_SHARE = 0.08
 PENDING = 4  # self-reported milestones still waiting for confirmation on the demo's today
-PHILOSOPHIES = (
-    "I start from the mentee's own goals and keep coming back to them. Most of what I do is ask good questions, "
-    "make introductions, and tell people early and honestly how their work reads to others.",
-    "A mentor's job is to make the unwritten rules visible: how promotion really works, which committees "
-    "matter, when to say no. I try to explain the system, not only my own path through it.",
-    "I meet mentees regularly even when nothing is urgent. The best conversations are often about the thing "
-    "that did not make the agenda.",
-    "I learned to mentor by being mentored badly and then well. I read my mentees' feedback each year and "
-    "change at least one thing in response.",
-    "Sponsorship matters as much as advice: I put my mentees' names forward for talks, committees and grants, "
-    "and I tell them when I have done it.",
-)
-NOT_NAMED_SHARE = 0.03
-PHILOSOPHY_SHARE = 0.12
 
 
 @dataclass(eq=False)
@@ -130,7 +118,7 @@ def build(
     planner.withdrawal()
     planner.correction()
     plan = planner.finish()
-    plan.profiles = profiles(rng, dept, ties, featured)
+    plan.profiles = profiles.build(rng, dept, ties, featured)
     return plan
 
 
@@ -161,7 +149,7 @@ class _Planner:
     def cfar(self, member: Member) -> date | None:
         """The CFAR, and the day it was (finally) passed, if it was."""
         rng = self.rng
-        day = _weekday(add_years(member.appointed_on, CFAR_YEARS) + timedelta(days=rng.randint(-45, 20)))
+        day = _weekday(add_years(member.appointed, CFAR_YEARS) + timedelta(days=rng.randint(-45, 20)))
         if member.rank != "assistant":  # promoted since, so the CFAR was held (early, if need be)
             day = min(day, _weekday(self.last_day - timedelta(days=90)))
         if day > self.last_day - timedelta(days=10):
@@ -181,7 +169,7 @@ class _Planner:
         if member.rank not in ("associate", "full"):
             return
         rng = self.rng
-        appointed, latest = member.appointed_on, self.last_day - timedelta(days=30)
+        appointed, latest = member.appointed, self.last_day - timedelta(days=30)
         earliest = min(
             max(add_years(appointed, CFAR_YEARS), (cfar_passed or appointed) + timedelta(days=180)),
             latest - timedelta(days=30),
@@ -202,7 +190,7 @@ class _Planner:
         rng = self.rng
         counts = {"clinician_scientist": (0, 1, 2, 2, 3), "clinician_investigator": (0, 0, 1, 1, 2)}
         count = rng.choice(counts.get(member.position, (0,) * 9 + (1,)))
-        start = max(member.appointed_on + timedelta(days=180), add_years(self.last_day, -RECENT_YEARS))
+        start = max(member.appointed + timedelta(days=180), add_years(self.last_day, -RECENT_YEARS))
         for _ in range(count):
             if start > self.last_day:
                 return
@@ -220,7 +208,7 @@ class _Planner:
 
     def honours(self, member: Member) -> None:
         rng = self.rng
-        start = max(add_years(member.appointed_on, 2), add_years(self.last_day, -RECENT_YEARS))
+        start = max(add_years(member.appointed, 2), add_years(self.last_day, -RECENT_YEARS))
         if start > self.last_day:
             return
         if rng.random() < 0.05:
@@ -256,9 +244,9 @@ class _Planner:
             source = "imported"
             self.imported += 1
             # On the roster's import, or (for someone who joined later) on their first day.
-            at = max(
-                self.import_at, member.created_at + timedelta(hours=2), datetime.combine(day, time(9))
-            ) + timedelta(microseconds=self.imported)
+            at = max(self.import_at, member.created + timedelta(hours=2), datetime.combine(day, time(9))) + timedelta(
+                microseconds=self.imported
+            )
             recorder = self.dept.admin.id
         else:
             source = "entered"
@@ -291,7 +279,7 @@ class _Planner:
     def _confirmer(self, member: Member) -> int:
         """Who enters or confirms a person's milestone: their division's director, or the
         administrator for a director's own."""
-        director = self.dept.directors.get(member.division_id)
+        director = self.dept.directors.get(member.division)
         return director if director not in (None, member.id) else self.dept.admin.id
 
     def _event(self, event: Event) -> Event:
@@ -429,46 +417,6 @@ class _Planner:
                 planned.fields["corrects_id"] = planned.corrects.id
             planned.event.note = fingerprint(planned.fields)
         return Plan(ordered, self.events)
-
-
-def profiles(rng: random.Random, dept: Department, ties: list[Tie], featured: tuple[int, int] | None) -> list[dict]:
-    """A few mentors keep a mentoring philosophy (the demo mentor among them); a few people
-    chose not to be named in other people's dossiers, one of the demo mentor's mentees
-    among them (not the demo mentee)."""
-    mentors = sorted({t.mentor_id for t in ties})
-    chosen: dict[int, dict] = {}
-    cutoff = datetime.combine(dept.today, time.min) - timedelta(hours=1)
-    by_id = dept.by_id
-
-    def saved(person_id: int) -> datetime:
-        start = max(dept.system_start, by_id[person_id].created_at) + timedelta(days=1)
-        span = max(int((cutoff - start).total_seconds()), 1)
-        return start + timedelta(seconds=rng.randrange(span))
-
-    def keep(person_id: int, named: bool = True, philosophy: str = "") -> None:
-        row = chosen.setdefault(
-            person_id,
-            {"person_id": person_id, "named_in_dossiers": True, "philosophy": "", "updated_at": saved(person_id)},
-        )
-        row["named_in_dossiers"] = row["named_in_dossiers"] and named
-        row["philosophy"] = philosophy or row["philosophy"]
-
-    if featured is not None:
-        keep(featured[0], philosophy=PHILOSOPHIES[0])
-        others = sorted(
-            {t.mentee_id for t in ties if t.mentor_id == featured[0] and t.kind == "formal"} - {featured[1]}
-        )
-        if others:
-            keep(others[0], named=False)
-    for mentor in mentors:
-        if rng.random() < PHILOSOPHY_SHARE:
-            keep(mentor, philosophy=rng.choice(PHILOSOPHIES))
-    for member in dept.faculty:
-        if featured is not None and member.id in featured:
-            continue
-        if rng.random() < NOT_NAMED_SHARE:
-            keep(member.id, named=False)
-    return [chosen[person_id] for person_id in sorted(chosen)]
 
 
 def _weekday(day: date) -> date:

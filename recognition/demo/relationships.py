@@ -45,6 +45,13 @@ class Tie:
     profile: str = "regular"  # not stored: drives the ledger history
     id: int = 0
 
+    @property
+    def created(self) -> datetime:
+        """When it was recorded, which ``build`` sets for every tie it returns."""
+        if self.created_at is None:
+            raise ValueError(f"Mentorship {self.id} has no creation time yet")
+        return self.created_at
+
     def overlaps(self, day: date) -> bool:
         return self.started_on <= day and (self.ended_on is None or day < self.ended_on)
 
@@ -98,7 +105,7 @@ class _Builder:
         self.formal_of: dict[int, list[Tie]] = {}
 
     def _senior_on(self, member: Member, day: date) -> bool:
-        return member.appointed_on <= add_years(day, -SENIOR_YEARS)
+        return member.appointed <= add_years(day, -SENIOR_YEARS)
 
     def _between(self, start: date, end: date) -> date:
         return start + timedelta(days=self.rng.randint(0, max(0, (end - start).days)))
@@ -113,12 +120,12 @@ class _Builder:
         newcomers = [
             m
             for m in self.dept.faculty
-            if formal_period_end(m.appointed_on) > self.window_start and m.id not in self.directors
+            if formal_period_end(m.appointed) > self.window_start and m.id not in self.directors
         ]
-        for mentee in sorted(newcomers, key=lambda m: (m.appointed_on, m.id)):
-            period_end = formal_period_end(mentee.appointed_on)
+        for mentee in sorted(newcomers, key=lambda m: (m.appointed, m.id)):
+            period_end = formal_period_end(mentee.appointed)
             ends = period_end if period_end <= today else None
-            start = min(mentee.appointed_on + timedelta(days=rng.randint(0, 45)), self.yesterday)
+            start = min(mentee.appointed + timedelta(days=rng.randint(0, 45)), self.yesterday)
             if ends is not None:
                 start = min(start, ends)
             mentor = self._choose_mentor(mentee, start, exclude=set())
@@ -146,7 +153,7 @@ class _Builder:
             start,
             ends,
             reason if ends else None,
-            created_by_id=self.dept.directors[mentee.division_id],
+            created_by_id=self.dept.directors[mentee.division],
             profile=profile,
         )
         self.ties.append(tie)
@@ -156,7 +163,7 @@ class _Builder:
     def _choose_mentor(self, mentee: Member, day: date, exclude: set[int]) -> Member:
         """A senior colleague, usually in the mentee's division, who is not someone the
         mentee reports to and is not already mentoring too many new faculty."""
-        directors = {self.dept.directors[mentee.division_id]}
+        directors = {self.dept.directors[mentee.division]}
         eligible = [
             m
             for m in self.seniors
@@ -183,7 +190,7 @@ class _Builder:
         members = [
             m
             for m in self.dept.faculty
-            if m.id not in self.directors and m.years_on(self.today) < 12 and m.appointed_on < latest_start
+            if m.id not in self.directors and m.years_on(self.today) < 12 and m.appointed < latest_start
         ]
         rng.shuffle(members)
         names = list(GROUP_NAMES)
@@ -197,7 +204,7 @@ class _Builder:
             begins = self._between(self.window_start, latest_start)
             for member in group:
                 joined = begins if rng.random() < 0.7 else self._between(begins, self.today - timedelta(days=30))
-                joined = max(joined, member.appointed_on)
+                joined = max(joined, member.appointed)
                 tie = Tie(facilitator.id, member.id, "peer_group", joined, group_name=name, created_by_id=1)
                 self._maybe_end(tie, 0.15, notes.LEFT_GROUP, min_days=120)
                 self.ties.append(tie)
@@ -230,7 +237,7 @@ class _Builder:
             if mentor.id == mentee.id or (mentor.id, mentee.id) in pairs:
                 continue
             pairs.add((mentor.id, mentee.id))
-            earliest = max(mentee.appointed_on, self.window_start - timedelta(days=3 * 365))
+            earliest = max(mentee.appointed, self.window_start - timedelta(days=3 * 365))
             start = self._between(earliest, self.today - timedelta(days=30))
             tie = Tie(mentor.id, mentee.id, "informal", start, profile="light", created_by_id=1)
             self._maybe_end(tie, 0.3, notes.INFORMAL_ENDED, min_days=180)

@@ -18,13 +18,12 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from ..auth.service import load_actor
+from ..auth.service import Actor
 from ..credits import batch, service
 from ..credits.models import Statement
 from ..extensions import db
 from ..ledger import service as ledger
-from ..people.models import Person
-from . import notes
+from . import lookups, notes
 from .history import MARGIN
 
 PER_YEAR = 12  # about 0.06 s and 90 KB of PDF each: the demo loads in seconds
@@ -57,7 +56,7 @@ def issue(today: date, featured_mentor_id: int | None, admin_id: int) -> Issued:
         batch.run(work)
     superseded = _late_work_reissued(years[0], featured_mentor_id, start)
     revoked = _revoke_one(years[1], {featured_mentor_id}, admin_id, start + timedelta(seconds=50))
-    total = db.session.scalar(select(func.count()).select_from(Statement))
+    total = db.session.scalar(select(func.count()).select_from(Statement)) or 0
     db.session.commit()
     return Issued(total, years, superseded, revoked)
 
@@ -81,8 +80,8 @@ def _late_work_reissued(year: int, person_id: int | None, start: datetime) -> st
         if first is None:
             return None
         person_id = first.person_id
-    person = db.session.get(Person, person_id)
-    actor = load_actor(person_id)
+    person = lookups.person(person_id)
+    actor = lookups.actor(person_id)
     framework_id = service.profile_of(person_id).framework_id
     if service.latest(person_id, framework_id, year) is None:
         _prepared_late(actor, date(year, 10, 7), 60, notes.PREPARATION[2], start + timedelta(seconds=25))
@@ -90,12 +89,13 @@ def _late_work_reissued(year: int, person_id: int | None, start: datetime) -> st
         db.session.commit()
     _prepared_late(actor, date(year, 11, 18), 45, notes.PREPARATION[0], start + timedelta(seconds=35))
     first = service.latest(person_id, framework_id, year)
+    assert first is not None  # issued above when there was none
     service.store(service.prepare(person, framework_id, year, actor, start + timedelta(seconds=40), reissue=True))
     db.session.commit()
     return first.number
 
 
-def _prepared_late(actor, on: date, minutes: int, note: str, now: datetime) -> None:
+def _prepared_late(actor: Actor, on: date, minutes: int, note: str, now: datetime) -> None:
     # Late preparation, a separate activity even should the history hold one like it.
     ledger.record(
         {
@@ -115,7 +115,7 @@ def _revoke_one(year: int, spare: set[int | None], admin_id: int, now: datetime)
     """The admin revokes the first current statement of ``year`` not of a spared person."""
     for statement in db.session.scalars(select(Statement).where(Statement.year == year).order_by(Statement.person_id)):
         if statement.person_id not in spare:
-            service.revoke(statement, REVOKED_BECAUSE, load_actor(admin_id), now)
+            service.revoke(statement, REVOKED_BECAUSE, lookups.actor(admin_id), now)
             db.session.commit()
             return statement.number
     return None

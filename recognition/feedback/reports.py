@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import exists, select
@@ -46,12 +47,12 @@ def may_read(actor: Actor, mentor: Person) -> bool:
     return actor.person_id == mentor.id or actor.is_admin or actor.directs(mentor.division_id)
 
 
-def mentor_report(mentor_id: int, period: str, actor: Actor) -> dict:
+def mentor_report(mentor_id: int | None, period: str, actor: Actor) -> dict:
     """The mentor's feedback for a period: the blocks that include it (pooled with the
     periods they span), compared with the division and department, the trend over all
     blocks and, for the mentor alone, the comments."""
     service.checked_period(period)
-    mentor = db.session.get(Person, mentor_id)
+    mentor = db.session.get(Person, mentor_id) if mentor_id is not None else None
     if mentor is None or not may_read(actor, mentor):
         raise NotFound("No feedback report for that mentor that you can see.")
     key = current_app.config["FEEDBACK_INSTRUMENT"]
@@ -168,7 +169,7 @@ def division_view(division_id: int | None, period: str, actor: Actor) -> dict:
         for block, person in db.session.execute(statement.order_by(Release.id)).all()
         if _touches(block, period)
     ]
-    view = {
+    view: dict[str, Any] = {
         "division": division,
         "period": period,
         "k": service.k(),

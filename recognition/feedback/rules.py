@@ -72,9 +72,10 @@ def summarise(
     """Item means and distributions, and the overall score: the mean of every answered
     item across the responses ("not applicable" answers are left out, and counted)."""
     responses = list(responses)
-    items, every_value = [], []
+    items: list[ItemSummary] = []
+    every_value: list[int] = []
     for item_id in item_ids:
-        values = [r[item_id] for r in responses if r.get(item_id) is not None]
+        values = [value for r in responses if (value := r.get(item_id)) is not None]
         every_value.extend(values)
         items.append(
             ItemSummary(

@@ -8,6 +8,8 @@ add a count the service did not release.
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, missing, pre_dump, validate
 
 from .. import fields
@@ -16,7 +18,7 @@ from ..mentorships.schemas import PersonRefSchema
 
 # The service names the period's rule ("must be a calendar period like 2025"); this only
 # bounds what is read.
-PERIOD_FIELD = {
+PERIOD_FIELD: dict[str, Any] = {
     "validate": validate.Length(min=1, max=20),
     "metadata": {"description": "2025 (calendar) or 2025-26 (academic)", "example": "2025"},
 }

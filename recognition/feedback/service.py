@@ -6,12 +6,13 @@ Services take the actor and the clock, flush, and leave the commit to the caller
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, exists, func, insert, or_, select, update
 
-from .. import links
+from .. import links, mail
 from ..auth.service import Actor
 from ..database import lock_for_append
 from ..errors import Conflict, DomainError, NotFound
@@ -168,8 +169,6 @@ def unanswered(period: str):
 
 
 def messages_for(requests: list[Request], reminder: bool):
-    from ..mail import compose
-
     people = {
         p.id: p
         for p in db.session.scalars(
@@ -188,7 +187,7 @@ def messages_for(requests: list[Request], reminder: bool):
             f"{k() - 1} other mentees, and no one, administrators included, can tell which answers are yours.\n\n"
             f"You can answer until {answer_deadline(request.period).isoformat()}.\n"
         )
-        yield request, compose(mentee.email, subject, body)
+        yield request, mail.compose(mentee.email, subject, body)
 
 
 def _claim(requests: list[Request], condition, values: dict) -> list[Request]:
@@ -222,13 +221,11 @@ def _claim(requests: list[Request], condition, values: dict) -> list[Request]:
     )
 
 
-def send_requests(requests: list[Request], now: datetime) -> str:
+def send_requests(requests: Sequence[Request], now: datetime) -> str:
     """Mail the requests not mailed yet (by anyone, this moment included)."""
-    from ..mail import send
-
     pending = _claim([r for r in requests if r.sent_at is None], Request.sent_at.is_(None), {"sent_at": now})
     outgoing = list(messages_for(pending, reminder=False))
-    where = send([message for _, message in outgoing])
+    where = mail.send([message for _, message in outgoing])
     db.session.flush()
     return where
 
@@ -236,8 +233,6 @@ def send_requests(requests: list[Request], now: datetime) -> str:
 def remind(period: str, now: datetime) -> list[Request]:
     """Remind the mentees who have not answered, at most once per reminder interval,
     while the request can still be answered."""
-    from ..mail import send
-
     checked_period(period)
     if now.date() > answer_deadline(period):
         return []
@@ -253,7 +248,7 @@ def remind(period: str, now: datetime) -> list[Request]:
         {"reminded_at": now, "reminders": Request.reminders + 1},
     )
     outgoing = list(messages_for(requests, reminder=True))
-    send([message for _, message in outgoing])
+    mail.send([message for _, message in outgoing])
     db.session.flush()
     return requests
 
@@ -293,6 +288,7 @@ def submit(request: Request, answers: dict, comments: dict, actor: Actor, now: d
     if request.mentee_id != actor.person_id:
         raise NotFound("No feedback request with that id is addressed to you.")
     mentor = db.session.get(Person, request.mentor_id)
+    assert mentor is not None  # the request's foreign key
     if answered(request):
         raise Conflict(
             f"You have already given feedback on {mentor.name} for {request.period}. Each mentee answers once "

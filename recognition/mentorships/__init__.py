@@ -1,0 +1,1 @@
+"""Mentorships: who mentors whom, of what kind, from when to when, and their history."""

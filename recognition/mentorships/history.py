@@ -27,7 +27,9 @@ from .rules import expectation_applies, meetings_status
 
 def kind_label(kind: str | None) -> str:
     """A mentorship kind or a kind of work, as a person would say it."""
-    return KIND_LABELS.get(kind) or WORK_LABELS.get(kind) or (kind or "")
+    if kind is None:
+        return ""
+    return KIND_LABELS.get(kind) or WORK_LABELS.get(kind) or kind
 
 
 def expectation() -> tuple[int, int]:
@@ -63,7 +65,7 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
             "entry": entry,
             "reversal": mine.get("reversal"),
             "confirmation": mine.get("confirmation"),
-            "target": by_id.get(entry.target_id),
+            "target": by_id.get(entry.target_id) if entry.target_id is not None else None,
             "may_confirm": False,
             "reverse_form": None,
         }

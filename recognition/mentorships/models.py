@@ -57,7 +57,7 @@ class Mentorship(Model):
     def is_active_on(self, day: date) -> bool:
         return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
 
-    def counterpart_of(self, person_id: int) -> int | None:
+    def counterpart_of(self, person_id: int | None) -> int | None:
         if person_id == self.mentor_id:
             return self.mentee_id
         if person_id == self.mentee_id:

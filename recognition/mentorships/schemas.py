@@ -1,3 +1,6 @@
+"""What goes in and out of /api/v1/mentorships; ``PersonRefSchema`` is the short reference
+to a person that other domains' schemas reuse."""
+
 from marshmallow import Schema, validate
 
 from .. import fields

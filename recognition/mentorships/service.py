@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
@@ -18,8 +19,6 @@ MAX_BACKDATE_REASON = 2000
 
 
 def backdate_days() -> int:
-    from flask import current_app  # noqa: PLC0415
-
     return int(current_app.config["MENTORSHIP_BACKDATE_DAYS"])
 
 
@@ -71,6 +70,7 @@ def start(data: dict, actor: Actor, now: datetime) -> Mentorship:
         errors["kind"] = [f"must be one of {', '.join(KINDS)}"]
     if errors:
         raise DomainError("The mentorship names someone or something unknown.", errors)
+    assert mentor is not None and mentee is not None  # each None added an error above
     if not can_manage(actor, mentee):
         raise Forbidden("Only an administrator, or the director of the mentee's division, can start a mentorship.")
     if mentor.id == mentee.id:

@@ -103,14 +103,16 @@ def _own_page(actor: Actor, side, template: str, counterpart: str):
             ),
         )
     recent = ledger.annotate(
-        db.session.scalars(
-            select(LedgerEntry)
-            .outerjoin(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
-            .where(LedgerEntry.entry_type == "contribution", mine)
-            .options(selectinload(LedgerEntry.recorded_by), contains_eager(LedgerEntry.mentorship))
-            .order_by(LedgerEntry.seq.desc())
-            .limit(RECENT)
-        ).all()
+        list(
+            db.session.scalars(
+                select(LedgerEntry)
+                .outerjoin(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+                .where(LedgerEntry.entry_type == "contribution", mine)
+                .options(selectinload(LedgerEntry.recorded_by), contains_eager(LedgerEntry.mentorship))
+                .order_by(LedgerEntry.seq.desc())
+                .limit(RECENT)
+            )
+        )
     )
     return render_template(
         template,
@@ -145,13 +147,16 @@ def _log_work(form: LogWorkForm, actor: Actor):
         form.refused(error)
         return None
     db.session.commit()
+    assert entry.mentorship is not None  # pair work names its mentorship; the form requires one
     other = entry.mentorship.counterpart_of(actor.person_id)
-    other_name = db.session.get(Person, other).name if other else "The other person"
+    other_person = db.session.get(Person, other) if other else None
+    other_name = other_person.name if other_person else "The other person"
     flash(
         f"Logged: {kind_label(entry.kind).lower()} on {entry.occurred_on.isoformat()}. "
         f"{other_name} will be asked to confirm it.",
         "success",
     )
+    assert request.endpoint is not None  # set for every routed request
     return redirect(url_for(request.endpoint))
 
 
@@ -168,19 +173,21 @@ def unconfirmed(actor: Actor, recorded_by_me: bool) -> list[LedgerEntry]:
             and_(Mentorship.mentor_id == me, LedgerEntry.recorded_by_id == Mentorship.mentee_id),
             and_(Mentorship.mentee_id == me, LedgerEntry.recorded_by_id == Mentorship.mentor_id),
         )
-    return db.session.scalars(
-        select(LedgerEntry)
-        .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
-        .where(
-            LedgerEntry.entry_type == "contribution",
-            LedgerEntry.kind.in_(CONFIRMABLE),
-            or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me),
-            whose,
-            ~exists().where(follower.target_id == LedgerEntry.id),
+    return list(
+        db.session.scalars(
+            select(LedgerEntry)
+            .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+            .where(
+                LedgerEntry.entry_type == "contribution",
+                LedgerEntry.kind.in_(CONFIRMABLE),
+                or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me),
+                whose,
+                ~exists().where(follower.target_id == LedgerEntry.id),
+            )
+            .options(contains_eager(LedgerEntry.mentorship))
+            .order_by(LedgerEntry.occurred_on, LedgerEntry.seq)
         )
-        .options(contains_eager(LedgerEntry.mentorship))
-        .order_by(LedgerEntry.occurred_on, LedgerEntry.seq)
-    ).all()
+    )
 
 
 # One mentorship ------------------------------------------------------------------------
@@ -208,6 +215,7 @@ def end(mentorship_id: int):
             form.refused(error)
             return render_detail(mentorship, actor, end_form=form, status=error.status)
         db.session.commit()
+        assert mentorship.ended_on is not None  # service.end sets it
         flash(f"The mentorship ended on {mentorship.ended_on.isoformat()}. Its history is kept.", "success")
         return redirect(url_for("mentorships.detail", mentorship_id=mentorship.id))
     return render_detail(mentorship, actor, end_form=form, status=422)
@@ -319,6 +327,7 @@ def _email_suggestions(actor: Actor, division_id: int | None) -> list[tuple[str,
         divisions = list(actor.directed_division_ids)
     else:
         return []
-    return db.session.execute(
+    rows = db.session.execute(
         select(Person.email, Person.name).where(Person.division_id.in_(divisions)).order_by(Person.name).limit(1000)
-    ).all()
+    )
+    return [(email, name) for email, name in rows]

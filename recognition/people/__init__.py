@@ -1,0 +1,1 @@
+"""Divisions and people: the roster, directors, and each person's own profile."""

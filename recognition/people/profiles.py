@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -77,7 +78,7 @@ def update_profile(actor: Actor, data: dict, now: datetime) -> ProfileView:
     person's own word about themself."""
     if actor.person_id is None:
         raise Forbidden("Only a person changes their own profile.", {"person_id": ["yours only"]})
-    values = {}
+    values: dict[str, Any] = {}
     if "philosophy" in data:
         values["philosophy"] = clean_philosophy(data["philosophy"])
     if "named_in_dossiers" in data:

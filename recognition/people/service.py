@@ -13,6 +13,7 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from .models import Division, DivisionDirector, Person
+from .rules import aggregate
 
 PERSON_FIELDS = (
     "name",
@@ -152,7 +153,7 @@ def managed_divisions(actor: Actor) -> list[Division]:
     statement = select(Division).order_by(Division.name)
     if not actor.is_admin:
         statement = statement.where(Division.id.in_(actor.directed_division_ids))
-    return db.session.scalars(statement).all()
+    return list(db.session.scalars(statement))
 
 
 def get_division(division_id: int) -> Division:
@@ -188,8 +189,6 @@ def identity_summary(actor: Actor, division_id: int | None = None) -> dict:
     """Self-identified gender and race of the people the actor may see (one division, or
     all of them), in aggregate only: no filter narrower than a division is offered, so
     two views cannot be subtracted to single someone out."""
-    from .rules import aggregate
-
     statement = select(Person.gender, Person.race).where(
         Person.id.in_(visible_people(actor).with_only_columns(Person.id))
     )

@@ -15,7 +15,7 @@ from ..apidoc import paginate
 from ..auth.current import page_actor
 from ..auth.service import Actor
 from ..clock import utcnow
-from ..errors import DomainError, Forbidden
+from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..mentorships.service import visible_mentorships
@@ -162,6 +162,9 @@ def my_profile():
     """My profile: whether I may be named in other people's dossiers, and my mentoring
     philosophy. Only the person changes theirs."""
     actor = page_actor()
+    person = db.session.get(Person, actor.person_id) if actor.person_id is not None else None
+    if person is None:
+        raise NotFound("Only a person on the roster has a profile.")
     if request.method == "POST":
         form = ProfileForm()
         if form.validate_on_submit():
@@ -178,22 +181,23 @@ def my_profile():
                 db.session.commit()
                 flash("Your profile is saved.", "success")
                 return redirect(url_for("people.my_profile"))
-        return _profile_page(actor, form), form.refusal_status
-    profile = profiles.read_profile(actor.person_id, actor)
+        return _profile_page(actor, person, form), form.refusal_status
+    profile = profiles.read_profile(person.id, actor)
     return _profile_page(
-        actor, ProfileForm(formdata=None, named_in_dossiers=profile.named_in_dossiers, philosophy=profile.philosophy)
+        actor,
+        person,
+        ProfileForm(formdata=None, named_in_dossiers=profile.named_in_dossiers, philosophy=profile.philosophy),
     )
 
 
-def _profile_page(actor: Actor, form: ProfileForm) -> str:
-    person = db.session.get(Person, actor.person_id)
+def _profile_page(actor: Actor, person: Person, form: ProfileForm) -> str:
     unnamed = f"a mentee ({RANK_LABELS.get(person.rank, person.rank).lower()}" + (
         f", {person.division.name})" if person.division else ")"
     )
     return render_template(
         "people/profile.html",
         form=form,
-        profile=profiles.read_profile(actor.person_id, actor),
+        profile=profiles.read_profile(person.id, actor),
         limit=profiles.MAX_PHILOSOPHY,
         unnamed=unnamed,
     )

@@ -1,0 +1,1 @@
+"""Mentors' reflections on feedback they received: private text behind a ledger entry."""

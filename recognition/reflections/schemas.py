@@ -1,6 +1,8 @@
 """What goes in and out of /api/v1/reflections. Which steps are required, and whether a
 report is yours, is the service's to say (``reflections.service.record``)."""
 
+from typing import Any
+
 from marshmallow import Schema, validate
 
 from .. import fields
@@ -10,7 +12,7 @@ from ..ledger.schemas import CONFIRM_DUPLICATE
 from .models import SOURCES
 from .service import MAX_STEP
 
-STEP = {"load_default": "", "validate": validate.Length(max=MAX_STEP)}
+STEP: dict[str, Any] = {"load_default": "", "validate": validate.Length(max=MAX_STEP)}
 
 
 class ReflectionInSchema(Schema):

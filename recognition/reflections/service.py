@@ -94,7 +94,7 @@ def record(data: dict, actor: Actor, now: datetime) -> Reflection:
         problems["source"] = ["must be report or external"]
     if len(fields["source_name"]) > 200:
         problems.setdefault("source_name", []).append("must be at most 200 characters")
-    if release is not None and "period" not in problems:
+    if release is not None and period is not None and "period" not in problems:
         floor = report_exists_from(release, period)
         if floor is not None and data["occurred_on"] < floor:
             problems["occurred_on"] = [

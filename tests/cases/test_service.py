@@ -100,7 +100,7 @@ def test_who_may_open_a_case(app, dept):
     with app.app_context():
         body = {"candidate_id": dept.ids["mentee"], "kind": "cfar", "due_on": DUE}
         for role in ("other_director", "mentor", "promotion_committee"):
-            refused(lambda: service.open_case(body, load_actor(dept.ids[role]), utcnow()), Forbidden)
+            refused(lambda role=role: service.open_case(body, load_actor(dept.ids[role]), utcnow()), Forbidden)
         error = refused(
             lambda: service.open_case(
                 {**body, "candidate_id": dept.ids["director"]}, load_actor(dept.ids["director"]), utcnow()

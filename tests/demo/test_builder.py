@@ -122,7 +122,7 @@ def test_every_new_faculty_member_has_an_allowed_formal_mentor(app, logins):
     with app.app_context():
         people = {p.id: p for p in db.session.scalars(select(Person))}
         directors = {row.division_id: row.person_id for row in db.session.scalars(select(DivisionDirector))}
-        formal = [m for m in db.session.scalars(select(Mentorship).where(Mentorship.kind == "formal"))]
+        formal = list(db.session.scalars(select(Mentorship).where(Mentorship.kind == "formal")))
         newcomers = [p for p in people.values() if p.appointed_on and add_years(p.appointed_on, 5) > TODAY]
         assert newcomers
         for person in newcomers:

@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 from recognition.auth.service import load_actor
 from recognition.demo import department, relationships
 from recognition.demo import feedback as demo_feedback
+from recognition.demo import feedback_rows as demo_feedback_rows
 from recognition.demo import logins as demo_logins
+from recognition.demo import reflections as demo_reflections
 from recognition.extensions import db
 from recognition.feedback import instruments as definitions
 from recognition.feedback import periods, reports, service
@@ -165,9 +167,9 @@ def test_the_stored_rows_are_what_submit_would_store(app, other_app, monkeypatch
     """Load the demo twice; in the second database, store no answers but replay every
     response through ``service.submit`` (with the demo's ids), then compare every row."""
     load(app)
-    captured, write_reflections = {}, demo_feedback.write_reflections
-    monkeypatch.setattr(demo_feedback, "write_answers", lambda plan: captured.setdefault("plan", plan))
-    monkeypatch.setattr(demo_feedback, "write_reflections", lambda planned: captured.setdefault("reflections", planned))
+    captured, write_reflections = {}, demo_reflections.write
+    monkeypatch.setattr(demo_feedback_rows, "write_answers", lambda plan: captured.setdefault("plan", plan))
+    monkeypatch.setattr(demo_reflections, "write", lambda planned: captured.setdefault("reflections", planned))
     load(other_app)
     plan = captured["plan"]
     assert len(plan.replies) > 30

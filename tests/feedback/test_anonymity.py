@@ -162,7 +162,7 @@ def build_world(app) -> dict:
         db.session.flush()
         mentor_ids = [dept.ids["mentor"], cara.id, dept.ids["other_mentor"]]
         mentees: dict[int, list[int]] = {}
-        for m, (name, code) in enumerate(MENTORS):
+        for m, (_name, code) in enumerate(MENTORS):
             found = [dept.ids["mentee"]] if m == 0 else [dept.ids["other_mentee"]] if m == 2 else []
             while len(found) < MENTEES_EACH:
                 person = Person(
