@@ -3,7 +3,7 @@
 Safe to kill at any moment. Each statement is prepared (computed, signed, rendered) in
 a read-only transaction, which on SQLite takes no write lock, and then stored and
 committed in its own short transaction: a kill leaves whole statements or none, and a
-rerun issues only what is missing (``service.eligible`` skips every person, framework and
+rerun issues only what is missing (``activities.eligible`` skips every person, framework and
 year that has a statement). Someone issuing the same statement meanwhile is a skip, not
 an error: ``service.store`` refuses the second version.
 
@@ -39,7 +39,7 @@ from ..database import read_only
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..people.models import Person
-from . import service, signing
+from . import activities, canonical, profiles, service, signing
 from .models import CreditProfile, Statement, StatementRevocation
 
 # Statements a worker prepares in one read transaction before storing them one by one:
@@ -145,15 +145,15 @@ def plan(
     if not 1950 <= year <= now.year:
         raise DomainError.field("year", f"must be between 1950 and {now.year}")
     if framework_id is not None:
-        service.framework(framework_id)
+        profiles.framework(framework_id)
     if db.session().in_transaction():
         raise RuntimeError("The statement batch runs its own transactions: commit or roll back first.")
     signing.app_key(current_app)  # a missing or broken key stops the batch here, before any work
     with read_only():
         try:
             items, skipped = [], []
-            for person_id, chosen in service.eligible(year, framework_id):
-                _, ends, label = service.period_of(service.framework(chosen), year)
+            for person_id, chosen in activities.eligible(year, framework_id):
+                _, ends, label = activities.period_of(profiles.framework(chosen), year)
                 if ends >= now.date():  # Mainpro+'s 2025 runs to 30 June 2026
                     skipped.append(
                         Outcome(person_id, chosen, "skipped", f"its year {label} is not over until {ends.isoformat()}")
@@ -193,19 +193,19 @@ def _changed(year: int, framework_id: str | None) -> tuple[list[Item], list[Outc
     person_ids = sorted({row.person_id for row in current})
     if not person_ids:
         return [], []
-    activities = service.activities_of(person_ids)
+    sourced = activities.activities_of(person_ids)
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))}
-    profiles = {
+    stored = {
         p.person_id: p for p in db.session.scalars(select(CreditProfile).where(CreditProfile.person_id.in_(person_ids)))
     }
     changed, stale = [], []
     for row in sorted(current, key=lambda r: (r.person_id, r.framework_id)):
-        chosen = service.framework(row.framework_id)
-        profile = profiles.get(row.person_id)
+        chosen = profiles.framework(row.framework_id)
+        profile = stored.get(row.person_id)
         cycle_start = profile.cycle_start if profile and profile.framework_id == chosen.id else None
-        credited = service.credits_for(chosen, activities.get(row.person_id, []), cycle_start)
-        counted = service.basis(people[row.person_id], chosen, year, credited)
-        if service.sha256(service.canonical(counted)) == row.basis_hash:
+        credited = activities.credits_for(chosen, sourced.get(row.person_id, []), cycle_start)
+        counted = canonical.basis(people[row.person_id], chosen, year, credited)
+        if canonical.sha256(canonical.canonical(counted)) == row.basis_hash:
             continue
         if counted["activities"]:
             changed.append(Item(row.person_id, row.framework_id, reissue=True))

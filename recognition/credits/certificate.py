@@ -44,7 +44,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import HRFlowable
 
-from .service import canonical
+from .canonical import canonical
 
 FONTS = Path(__file__).parent / "fonts"
 SANS, SANS_BOLD, SERIF, SERIF_BOLD = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSerif", "DejaVuSerif-Bold"

@@ -25,7 +25,7 @@ from ..errors import DomainError, NotFound, respond
 from ..extensions import db
 from ..parsing import Blueprint
 from ..roster.sheets import size
-from . import service, signing
+from . import canonical, service, signing, verification
 from .models import Statement
 from .schemas import (
     BadgeCheckSchema,
@@ -100,7 +100,7 @@ DOSSIER_EXAMPLE = {
 
 def count_request(field: str) -> None:
     """One more request from this client address; 429 beyond the configured limit."""
-    service.count_verification(request.remote_addr, utcnow(), field)
+    verification.count_verification(request.remote_addr, utcnow(), field)
     db.session.commit()
 
 
@@ -167,7 +167,7 @@ def check_signed(body):
             "status": None,
             "message": f"not signed by this department: {why}",
         }
-    genuine, message = service.check_signed(body, key.public)
+    genuine, message = canonical.check_signed(body, key.public)
     late = signing.retired_before(key, body["document"].get("issued_at")) if genuine else None
     if late:
         genuine, message = False, f"not genuine: {late}"
@@ -220,7 +220,7 @@ def check_credential(credential):
         "message": message,
         "key_id": key_id,
         "code": found["code"],
-        "verify_url": service.verify_url(service.normalise_code(found["code"])),
+        "verify_url": canonical.verify_url(canonical.normalise_code(found["code"])),
         "status": found["status"],
         "revoked_on": found["revoked_on"],
     }
@@ -239,11 +239,11 @@ def _code_in(url) -> str:
 def facts_for(code: str) -> dict | None:
     """A statement's facts, or else an award's, or else a dossier's: the kinds share one
     space of codes."""
-    found = service.verification(code)
+    found = verification.verification(code)
     if found is None:
         return award_facts(code) or dossier_facts(code)
     current_code = found.pop("current_code")
-    found["current_verify_url"] = service.verify_url(current_code) if current_code else None
+    found["current_verify_url"] = canonical.verify_url(current_code) if current_code else None
     return found
 
 
@@ -280,13 +280,13 @@ def compare_pdf(files, code):
     """Upload a PDF certificate (multipart field `file`), of a credit statement, an award
     or an issued dossier, to learn whether it is byte for byte the one issued under this code"""
     count_request("code")
-    statement = service.find_by_code(code)
+    statement = verification.find_by_code(code)
     grant = announce.find_by_code(code) if statement is None else None
     dossier = dossiers.find_by_code(code) if statement is None and grant is None else None
     if statement is None and grant is None and dossier is None:
         raise NotFound(UNKNOWN, {"code": ["matches no certificate"]})
     issued = statement or grant or dossier
-    same = service.same_pdf(files["file"].read(), issued.pdf_sha256)
+    same = verification.same_pdf(files["file"].read(), issued.pdf_sha256)
     if same is None:
         raise DomainError.field("file", "must be a PDF file", "The uploaded file is not a PDF.")
     if dossier is not None:
@@ -299,7 +299,9 @@ def compare_pdf(files, code):
         }
     if statement is None:
         cycle = grant.cycle
-        issued = f"the {cycle.award.name} {cycle.year} certificate issued under code {service.format_code(grant.code)}"
+        issued = (
+            f"the {cycle.award.name} {cycle.year} certificate issued under code {canonical.format_code(grant.code)}"
+        )
         if same:
             return {"identical": True, "message": f"This PDF is byte for byte {issued}."}
         return {

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..awards.models import Award, Cycle, Nomination
+from ..credits import canonical, profiles
 from ..credits import service as credits
 from ..credits.models import Statement
 from ..evidence import service as evidence
@@ -308,7 +309,7 @@ def awards_section(person_id: int, start: date, end: date) -> dict:
                 "award": won["award"],
                 "year": won["year"],
                 "awarded_on": won["awarded_on"],
-                "code": credits.format_code(won["code"]),
+                "code": canonical.format_code(won["code"]),
             }
             for won in evidence.awards_won(person_id, end, start)
         ],
@@ -328,7 +329,7 @@ def credits_section(person_id: int, start: date, end: date) -> list[dict]:
         .order_by(Statement.issued_at, Statement.id)
     ).all()
     states = credits.statuses([s.id for s in found])
-    known = credits.frameworks()
+    known = profiles.frameworks()
     rows = []
     for statement in found:
         framework = known.get(statement.framework_id)
@@ -342,9 +343,9 @@ def credits_section(person_id: int, start: date, end: date) -> list[dict]:
                 "unit": framework.unit if framework else "credits",
                 "issued_on": statement.issued_at.date().isoformat(),
                 "status": states[statement.id],
-                "code": credits.format_code(statement.code),
+                "code": canonical.format_code(statement.code),
                 "current_number": current.number if current else None,
-                "current_code": credits.format_code(current.code) if current else None,
+                "current_code": canonical.format_code(current.code) if current else None,
             }
         )
     return rows

@@ -11,7 +11,7 @@ from ..auth.current import page_actor
 from ..auth.service import require_admin
 from ..auth.views import _safe_next as safe_next
 from ..clock import utcnow
-from ..credits.service import count_verification
+from ..credits.verification import count_verification
 from ..errors import DomainError
 from ..extensions import db
 from ..mentorships.history import kind_label, render_detail

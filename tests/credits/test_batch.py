@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from recognition.auth.service import load_actor
-from recognition.credits import batch, certificate, service, signing
+from recognition.credits import batch, canonical, certificate, service, signing
 from recognition.credits.models import Statement
 from recognition.database import read_only
 from recognition.extensions import db
@@ -96,7 +96,7 @@ def assert_complete(app) -> int:
             document = json.loads(statement.document)
             content = statement.document.encode("utf-8")
             assert hashlib.sha256(content).hexdigest() == statement.content_hash
-            assert service.check_signed(service.signed_json(statement), public)[0], statement.number
+            assert canonical.check_signed(canonical.signed_json(statement), public)[0], statement.number
             assert document["number"] == statement.number and document["person"]["id"] == statement.person_id
             assert statement.pdf.startswith(b"%PDF") and statement.pdf.rstrip().endswith(b"%%EOF")
             assert hashlib.sha256(statement.pdf).hexdigest() == statement.pdf_sha256
