@@ -85,9 +85,9 @@ def register_blueprints(app: Flask) -> None:
     )
     from .cases import api as cases_api
     from .cases import views as cases_views
-    from .credits import api as credits_api
-    from .credits import statements_api, verify_api, verify_views
     from .credits import views as credits_views
+    from .credits.api import statements as statements_api
+    from .credits.api import summaries as credits_api
     from .dossiers import api as dossiers_api
     from .dossiers import views as dossiers_views
     from .feedback import api as feedback_api
@@ -105,6 +105,8 @@ def register_blueprints(app: Flask) -> None:
     from .reflections import views as reflections_views
     from .roster import api as roster_api
     from .roster import views as roster_views
+    from .verify import api as verify_api
+    from .verify import views as verify_views
 
     app.register_blueprint(health.blp)
     for module in (

@@ -12,10 +12,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from recognition.clock import utcnow
-from recognition.credits import canonical, signing, verify_api
+from recognition.credits import canonical, signing
+from recognition.verify import api as verify_api
 from tests.api.error_shape import assert_error
-
-from .test_api import AREA, YEAR, issue, record_work, reflect
+from tests.credits.test_api import AREA, YEAR, issue, record_work, reflect
 
 URL = "/api/v1/verify"
 PUBLIC_FACTS = {

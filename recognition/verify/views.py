@@ -15,11 +15,11 @@ from datetime import date
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from .. import ratelimit
-from ..awards import announce
 from ..clock import utcnow
+from ..credits import canonical, signing, verification
 from ..extensions import db
-from . import canonical, signing, verification
 from .forms import CodeForm, UploadForm
+from .service import award_facts, dossier_facts
 
 blp = Blueprint("verify", __name__)
 
@@ -28,29 +28,6 @@ blp = Blueprint("verify", __name__)
 def long_date(day: date) -> str:
     """1 January 2026: unambiguous in every country."""
     return f"{day.day} {day:%B %Y}"
-
-
-def award_facts(code: str) -> dict | None:
-    """What /verify says about an award, its days as dates like a statement's."""
-    facts = announce.verification(code)
-    if facts is None:
-        return None
-
-    def day(value) -> date | None:
-        return date.fromisoformat(value) if isinstance(value, str) else value
-
-    return {**facts, "awarded_on": day(facts["awarded_on"]), "revoked_on": day(facts["revoked_on"])}
-
-
-def dossier_facts(code: str) -> dict | None:
-    """What /verify says about an issued dossier, with where to check its current version."""
-    from ..dossiers import service as dossiers  # noqa: PLC0415  (dossiers build on credits)
-
-    facts = dossiers.verification(code)
-    if facts is None:
-        return None
-    current_code = facts.pop("current_code")
-    return {**facts, "current_verify_url": canonical.verify_url(current_code) if current_code else None}
 
 
 @blp.get("/verify")

@@ -20,13 +20,14 @@ from sqlalchemy import select
 from ..apidoc import errors_for
 from ..awards import announce, badges
 from ..clock import utcnow
+from ..credits import canonical, service, signing, verification
+from ..credits.models import Statement
+from ..credits.schemas import SignedStatementSchema
 from ..dossiers import service as dossiers
 from ..errors import DomainError, NotFound, respond
 from ..extensions import db
 from ..parsing import Blueprint
 from ..roster.sheets import size
-from . import canonical, service, signing, verification
-from .models import Statement
 from .schemas import (
     BadgeCheckSchema,
     BadgeCredentialSchema,
@@ -35,10 +36,9 @@ from .schemas import (
     PdfUploadSchema,
     PublicKeySchema,
     SignedCheckSchema,
-    SignedStatementSchema,
     VerificationSchema,
 )
-from .verify_views import award_facts, dossier_facts
+from .service import award_facts, facts_for
 
 URL = "/verify"
 blp = Blueprint("verify_api", __name__, description="Verify a certificate by its code (public)")
@@ -234,17 +234,6 @@ def _code_in(url) -> str:
         return ""
     _, found, code = path.rpartition("/verify/")
     return code if found and "/" not in code else ""
-
-
-def facts_for(code: str) -> dict | None:
-    """A statement's facts, or else an award's, or else a dossier's: the kinds share one
-    space of codes."""
-    found = verification.verification(code)
-    if found is None:
-        return award_facts(code) or dossier_facts(code)
-    current_code = found.pop("current_code")
-    found["current_verify_url"] = canonical.verify_url(current_code) if current_code else None
-    return found
 
 
 @blp.get("/<code>")

@@ -11,14 +11,14 @@ import json
 
 from flask import Response
 
-from ..apidoc import errors_for, paginate
-from ..auth.current import api_actor
-from ..clock import utcnow
-from ..extensions import db
-from ..parsing import Blueprint
-from . import activities, canonical, profiles, service
-from .models import Statement
-from .schemas import (
+from ...apidoc import errors_for, paginate
+from ...auth.current import api_actor
+from ...clock import utcnow
+from ...extensions import db
+from ...parsing import Blueprint
+from .. import activities, canonical, profiles, service
+from ..models import Statement
+from ..schemas import (
     RevocationInSchema,
     SignedStatementSchema,
     StatementArgsSchema,

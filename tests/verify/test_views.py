@@ -21,9 +21,8 @@ from recognition.credits import canonical, service, signing
 from recognition.credits.models import Statement
 from recognition.extensions import db
 from recognition.ratelimit import RateHit
+from tests.credits.test_views import AREA, LAST_YEAR, MOC, earn, page_text
 from tests.pages.test_page_csrf import token_from
-
-from .test_views import AREA, LAST_YEAR, MOC, earn, page_text
 
 
 def issue(app, dept, reissue: bool = False) -> tuple[int, str]:

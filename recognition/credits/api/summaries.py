@@ -12,17 +12,17 @@ from decimal import Decimal
 
 from flask import Response
 
-from ..apidoc import errors_for
-from ..auth.current import api_actor
-from ..auth.service import whose
-from ..clock import today, utcnow
-from ..errors import NotFound
-from ..extensions import db
-from ..parsing import Blueprint
-from ..people.models import Person
-from . import activities, export, profiles, rules
-from .frameworks import Framework
-from .schemas import (
+from ...apidoc import errors_for
+from ...auth.current import api_actor
+from ...auth.service import whose
+from ...clock import today, utcnow
+from ...errors import NotFound
+from ...extensions import db
+from ...parsing import Blueprint
+from ...people.models import Person
+from .. import activities, export, profiles, rules
+from ..frameworks import Framework
+from ..schemas import (
     CreditSummarySchema,
     ExportArgsSchema,
     ExportSchema,
