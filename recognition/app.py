@@ -11,7 +11,13 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import apidoc, config, database, errors, idempotency, parsing, security
+from .awards import ledger_checks as award_checks
+from .credits import ledger_checks as statement_checks
+from .dossiers import ledger_checks as dossier_checks
 from .extensions import api, csrf, db, login_manager, migrate
+from .ledger import checks as ledger_checks
+from .milestones import ledger_checks as milestone_checks
+from .reflections import ledger_checks as reflection_checks
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -49,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
+    register_ledger_checks(app)
     errors.register(app)
     security.register(app)
     idempotency.register(app)
@@ -152,6 +159,16 @@ def register_blueprints(app: Flask) -> None:
         # The key of a retried POST is read once the token says whose it is.
         app.before_request_funcs.setdefault(module.blp.name, []).extend([require_token, idempotency.begin])
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL)
+
+
+def register_ledger_checks(app: Flask) -> None:
+    """The rows and signed documents of other domains that ``ledger verify`` checks against
+    the chain (``ledger.checks``), in the order they are reported."""
+    ledger_checks.register(
+        app,
+        rows=[reflection_checks.CHECK, award_checks.CHECK, milestone_checks.CHECK],
+        heads=[statement_checks.HEADS, dossier_checks.HEADS],
+    )
 
 
 def register_commands(app: Flask) -> None:

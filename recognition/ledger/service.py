@@ -14,7 +14,7 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import chain, models
+from . import anchors, chain, models, references
 from .models import LedgerEntry
 from .rules import CONFIRMABLE, LABELS, MAX_NOTE, contribution_problems, may_record_personal, may_reverse
 
@@ -374,14 +374,11 @@ def stored_chain(batch: int = 2000):
 
 def verify(heads=(), copies=()) -> chain.Verdict:
     """The chain checked on its own and against every anchor: the stored checkpoints and
-    statements, and any ``heads`` or checkpoint ``copies`` given (see ``anchors``)."""
-    from . import anchors
-
-    return anchors.check(heads, copies)
-
-
-def verify_against(anchors) -> chain.Verdict:
-    return chain.verify(stored_chain(), anchors)
+    statements, and any ``heads`` or checkpoint ``copies`` given (see ``anchors``), then
+    the rows of other domains that point at entries (``references``). A bad anchor itself
+    fails the check too."""
+    found = anchors.gather(heads, copies)
+    return references.check(anchors.settle(chain.verify(stored_chain(), found.anchors), found))
 
 
 def head() -> dict:
