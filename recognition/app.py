@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(TEMPLATES_DIR),
     )
     config.load(app, test_config)
+    app.extensions["recognition.factory"] = create_app  # how a worker process builds its own (credits.batch)
     if not app.config.get("SECRET_KEY"):
         raise config.ConfigurationError(
             "No SECRET_KEY is configured. Run `recognition init` to write one to "

@@ -9,7 +9,9 @@ an error: ``service.store`` refuses the second version.
 
 Workers are processes. On Linux they are forked from this one after it has closed its
 database connections (each worker opens its own); elsewhere, or from a process running
-other threads, they are spawned and build their own app from this one's configuration. On PostgreSQL they store in parallel; on
+other threads, they are spawned and build their own app from this one's configuration
+with the factory that built this app (``factory_of``: the app factory records itself in
+``app.extensions``, or a caller hands one in; a domain never imports the app). On PostgreSQL they store in parallel; on
 SQLite they take turns on the write lock (BEGIN IMMEDIATE, waiting up to the busy
 timeout) while the rendering stays parallel. ``issue_year`` is
 what the command line and the scheduler call; ``workers=1`` works in-process.
@@ -30,7 +32,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from ..auth.service import COMMAND_LINE
@@ -54,6 +56,10 @@ STALE = "no credits left in the ledger for a current statement: revoke it if it 
 # imports and builds its own app, about a second): forking a process with other threads
 # (a scheduler's) can copy a lock one of them holds, and deadlock the worker.
 START_METHOD: str | None = None
+# Where an app records the factory that built it (a picklable module-level function taking
+# the configuration): spawned workers call it to build their own app.
+FACTORY = "recognition.factory"
+Factory = Callable[[dict], Flask]
 
 
 @dataclass(frozen=True)
@@ -129,12 +135,13 @@ def issue_year(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
+    factory: Factory | None = None,
 ) -> BatchResult:
     """Issue every eligible person's statement for ``year`` (each person's own framework,
     or ``framework_id`` for everyone); with ``reissue_changed``, also supersede current
     statements whose basis changed (never revoked ones). Runs its own transactions, so
     call it with none open. ``progress(n)`` is told as each n statements are done."""
-    return run(plan(year, framework_id, reissue_changed, now), workers, progress)
+    return run(plan(year, framework_id, reissue_changed, now), workers, progress, factory)
 
 
 def plan(
@@ -214,8 +221,11 @@ def _changed(year: int, framework_id: str | None) -> tuple[list[Item], list[Outc
     return changed, stale
 
 
-def run(work: Plan, workers: int = 1, progress: Callable[[int], None] | None = None) -> BatchResult:
-    """Issue what ``work`` lists, on ``workers`` processes (1: in this one)."""
+def run(
+    work: Plan, workers: int = 1, progress: Callable[[int], None] | None = None, factory: Factory | None = None
+) -> BatchResult:
+    """Issue what ``work`` lists, on ``workers`` processes (1: in this one); spawned workers
+    build their app with ``factory`` (by default the one that built the current app)."""
     started = time.perf_counter()
     outcomes = list(work.skipped)
     if progress and work.skipped:
@@ -229,7 +239,7 @@ def run(work: Plan, workers: int = 1, progress: Callable[[int], None] | None = N
             if progress:
                 progress(len(done))
     else:
-        executor = _executor(workers)
+        executor = _executor(workers, factory)
         try:
             futures = [executor.submit(issue_chunk, chunk, work.year, work.now) for chunk in chunks]
             for future in as_completed(futures):
@@ -262,7 +272,7 @@ def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:
             except Conflict:  # since the plan was made: issued by someone else, or back as it was
                 why = UNCHANGED if item.reissue else MEANWHILE
                 outcomes.append(Outcome(item.person_id, item.framework_id, "skipped", why))
-            except Exception as error:  # this statement's failure, reported; the others go on
+            except Exception as error:  # noqa: BLE001 - this statement's failure, reported; the others go on
                 db.session.rollback()
                 outcomes.append(_failure(item, error))
             else:
@@ -276,7 +286,7 @@ def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:
         except Conflict:
             db.session.rollback()
             outcomes.append(Outcome(item.person_id, item.framework_id, "skipped", MEANWHILE))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - reported as this statement's failure; the others go on
             db.session.rollback()
             outcomes.append(_failure(item, error))
         else:
@@ -304,13 +314,22 @@ def start_method() -> str:
     return "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
 
 
-def _executor(workers: int) -> ProcessPoolExecutor:
+def factory_of(app: Flask) -> Factory:
+    """The factory that built ``app``, as it recorded itself under ``FACTORY``."""
+    factory = app.extensions.get(FACTORY)
+    if not callable(factory):
+        raise RuntimeError("This app did not record its factory: hand the batch one to spawn workers with.")
+    return factory
+
+
+def _executor(workers: int, factory: Factory | None = None) -> ProcessPoolExecutor:
     """Worker processes; one that dies breaks the pool (an error here), never hangs it."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # werkzeug's proxy API, untyped
     method = start_method()
     context = multiprocessing.get_context(method)
     if method == "fork":
-        from . import certificate  # noqa: F401  (imported once, before the workers copy this process)
+        # Loaded once, before the workers copy this process, instead of once in each.
+        from . import certificate  # noqa: F401, PLC0415 - reportlab stays off the start-up path of the web app
 
         # No connection may cross the fork: close the parent's; it reopens them when needed.
         for engine in db.engines.values():
@@ -318,7 +337,10 @@ def _executor(workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_forked, initargs=(app, os.getpid()))
     config = {key: value for key, value in app.config.items() if key.isupper()}
     return ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_spawned, initargs=(config, app.instance_path, os.getpid())
+        workers,
+        mp_context=context,
+        initializer=_start_spawned,
+        initargs=(factory or factory_of(app), config, app.instance_path, os.getpid()),
     )
 
 
@@ -348,13 +370,12 @@ def _start_forked(app, parent: int) -> None:
     _close_at_exit()
 
 
-def _start_spawned(config: dict, instance_path: str, parent: int) -> None:
-    """A spawned worker builds its own app with the parent's configuration and instance folder."""
+def _start_spawned(factory: Factory, config: dict, instance_path: str, parent: int) -> None:
+    """A spawned worker builds its own app with the parent's factory, configuration and
+    instance folder."""
     _outlive_no_parent(parent)
     os.environ["RECOGNITION_INSTANCE_PATH"] = instance_path
-    from ..app import create_app
-
-    create_app(config).app_context().push()
+    factory(config).app_context().push()
     _close_at_exit()
 
 
