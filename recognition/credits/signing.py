@@ -172,7 +172,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _moment(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def ring_path(folder: str | Path) -> Path:
@@ -220,7 +220,7 @@ def _write_atomically(path: Path, data: bytes, mode: int) -> None:
 @contextmanager
 def _locked(folder: Path):
     """One maker or rotator of keys at a time, across processes."""
-    import fcntl
+    import fcntl  # noqa: PLC0415 - POSIX only: the module still imports where there is none
 
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / LOCK_FILE, "a") as handle:

@@ -8,14 +8,13 @@ administrators'; anyone else gets a 404 as if it did not exist. Every read is re
 
 from __future__ import annotations
 
-from flask import Response
-
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..clock import utcnow
 from ..extensions import db
 from ..parsing import Blueprint
-from . import export, service
+from . import service
+from .downloads import download
 from .models import Dossier, DossierAccess
 from .schemas import (
     DossierAccessArgsSchema,
@@ -35,7 +34,6 @@ blp = Blueprint(
     __name__,
     description="Mentorship dossiers for promotion committees: draft, issue, download, who looked",
 )
-MEDIA = {"json": "application/json", "csv": "text/csv", "pdf": "application/pdf"}
 DRAFT_EXAMPLE = {
     "type": "recognition-dossier",
     "format": 1,
@@ -186,26 +184,6 @@ def issued_view(dossier: Dossier, status: str) -> dict:
         "key_id": dossier.key_id,
         "links": links(dossier),
     }
-
-
-def download(document: dict, fmt: str, pdf: bytes | None = None) -> Response:
-    """The document as JSON, CSV or PDF (``pdf``: the bytes as issued)."""
-    if fmt == "pdf":
-        if pdf is None:
-            from .pdf import render
-
-            pdf = render(document, service.credits.certificate_settings())
-        body = pdf
-    elif fmt == "csv":
-        body = export.to_csv(document).encode("utf-8")
-    else:
-        body = export.to_json(document)
-    disposition = "inline" if fmt == "json" else "attachment"
-    return Response(
-        body,
-        mimetype=MEDIA[fmt],
-        headers={"Content-Disposition": f'{disposition}; filename="{export.filename(document, fmt)}"'},
-    )
 
 
 @blp.get("")

@@ -59,7 +59,7 @@ def export_command(email: str, start: str | None, end: str | None, fmt: str, out
         raise click.ClickException(error.message) from None
     document = service.draft(access)
     if fmt == "pdf":
-        from .pdf import render
+        from .pdf import render  # noqa: PLC0415 - reportlab loads only when a PDF is made
 
         output.write_bytes(render(document, service.credits.certificate_settings()))
     else:

@@ -269,7 +269,7 @@ def issue(
         "verification": {"code": canonical.format_code(code), "url": canonical.verify_url(code)},
     }
     signed = canonical.canonical(document)
-    from .pdf import render  # reportlab is imported only when a PDF is made
+    from .pdf import render  # noqa: PLC0415 - reportlab loads only when a PDF is made, off the start-up path
 
     pdf = render(document, credits.certificate_settings())
     row = Dossier(

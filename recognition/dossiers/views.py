@@ -13,7 +13,7 @@ from ..clock import utcnow
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..people.service import find_by_email
-from . import api, service
+from . import downloads, export, service
 from .forms import IssueForm, LookupForm, PeriodForm
 
 blp = Blueprint("dossiers", __name__)
@@ -148,7 +148,7 @@ def download(person_id: int, fmt: str):
     actor = page_actor()
     form = PeriodForm(formdata=request.args)
     if not form.validate():
-        problems = {name: errors for name, errors in form.errors.items()}
+        problems = dict(form.errors)
         raise DomainError("The period is not one a dossier can cover.", problems)
     access = service.resolve(actor, person_id, form.start.data, form.end.data, utcnow().date())
     return _download(actor, access, fmt)
@@ -158,7 +158,7 @@ def _download(actor: Actor, access: service.Access, fmt: str) -> Response:
     document = service.draft(access)
     service.record(access, actor, "download", fmt, utcnow())
     db.session.commit()
-    return api.download(document, fmt)
+    return downloads.download(document, fmt)
 
 
 @blp.get("/dossier/issued/<int:dossier_id>.<fmt>")
@@ -173,12 +173,12 @@ def issued_download(dossier_id: int, fmt: str):
     db.session.commit()
     if fmt == "json":
         return Response(
-            api.export.to_json(service.signed_json(dossier)),
+            export.to_json(service.signed_json(dossier)),
             mimetype="application/json",
             headers={"Content-Disposition": f'attachment; filename="dossier-{dossier.number}.json"'},
         )
     document = service.signed_json(dossier)["document"]
-    return api.download(document, fmt, dossier.pdf if fmt == "pdf" else None)
+    return downloads.download(document, fmt, dossier.pdf if fmt == "pdf" else None)
 
 
 @blp.post("/dossier/issue")

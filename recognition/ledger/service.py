@@ -219,11 +219,8 @@ def confirm(target: LedgerEntry, actor: Actor, now: datetime) -> LedgerEntry:
     if target.entry_type != "contribution" or target.kind not in CONFIRMABLE or target.mentorship is None:
         raise Conflict("Only mentoring work between two people can be confirmed.", {"target": ["not confirmable"]})
     counterpart = target.mentorship.counterpart_of(target.recorded_by_id)
-    if counterpart is None:
-        # Recorded by an admin for the pair: either of the two may confirm it.
-        allowed = {target.mentorship.mentor_id, target.mentorship.mentee_id}
-    else:
-        allowed = {counterpart}
+    # Recorded by an admin for the pair (no counterpart): either of the two may confirm it.
+    allowed = {target.mentorship.mentor_id, target.mentorship.mentee_id} if counterpart is None else {counterpart}
     if actor.person_id not in allowed:
         raise Forbidden("Only the other person in the mentorship can confirm this entry.")
     # As in ``reverse``: a reversal or confirmation committed a moment ago must be seen.
