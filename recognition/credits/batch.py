@@ -329,7 +329,7 @@ def _executor(workers: int, factory: Factory | None = None) -> ProcessPoolExecut
     context = multiprocessing.get_context(method)
     if method == "fork":
         # Loaded once, before the workers copy this process, instead of once in each.
-        from . import certificate  # noqa: F401, PLC0415 - reportlab stays off the start-up path of the web app
+        from . import statement_pdf  # noqa: F401, PLC0415 - reportlab stays off the start-up path of the web app
 
         # No connection may cross the fork: close the parent's; it reopens them when needed.
         for engine in db.engines.values():

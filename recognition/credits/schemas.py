@@ -1,9 +1,11 @@
-"""What goes in and out of /api/v1/credits, /api/v1/statements and /api/v1/verify.
+"""What goes in and out of /api/v1/credits and /api/v1/statements (verification: verify/schemas.py).
 
 Credit amounts travel as strings with two decimals ("4.50"), as on a statement, so no
 client ever sees 4.4999999. Whether a framework, a year or a person exists is the
 service's to say; these schemas only check shape and range.
 """
+
+from typing import Any
 
 from marshmallow import EXCLUDE, Schema, validate
 
@@ -14,12 +16,12 @@ from ..ledger.rules import KINDS
 EARLIEST_YEAR = 1950
 LATEST_YEAR = 9998  # a framework year may end in the next calendar year, and dates stop at 9999
 YEAR = validate.Range(min=EARLIEST_YEAR, max=LATEST_YEAR)
-FRAMEWORK = {
+FRAMEWORK: dict[str, Any] = {
     "validate": validate.Length(min=1, max=60),
     "metadata": {"description": "A framework id from GET /api/v1/credits/frameworks", "example": "royal_college_moc"},
 }
 STATUSES = ("current", "superseded", "revoked")
-AMOUNT = {"metadata": {"description": "Two decimals, as a string", "example": "4.50"}}
+AMOUNT: dict[str, Any] = {"metadata": {"description": "Two decimals, as a string", "example": "4.50"}}
 
 
 # Frameworks -----------------------------------------------------------------------------

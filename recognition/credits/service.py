@@ -120,7 +120,7 @@ def prepare(
         "verification": {"code": format_code(code), "url": verify_url(code)},
     }
     content = canonical(document)
-    from .certificate import render  # noqa: PLC0415 - reportlab loads only when a PDF is made, off the start-up path
+    from .statement_pdf import render  # noqa: PLC0415 - reportlab loads only when a PDF is made, off the start-up path
 
     pdf = render(document, certificate_settings())
     return Prepared(

@@ -17,7 +17,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from recognition.credits.canonical import canonical
-from recognition.credits.certificate import render
+from recognition.credits.statement_pdf import render
 
 URL = "https://recognition.example.org/verify/ABCDEFGHIJKLMNOPQRSTUVWX"
 SETTINGS = {
