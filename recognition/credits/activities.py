@@ -77,6 +77,7 @@ def activities_of(person_ids: list[int] | None = None) -> dict[int, list[tuple[S
     found: dict[int, list[tuple[Source, rules.Activity]]] = defaultdict(list)
     for entry, mentee_id, confirmed in rows:
         reflection = reflections.get(entry.id)
+        assert entry.kind is not None  # every contribution has a kind (a check constraint)
         activity = rules.Activity(
             ref=entry.id,
             kind=entry.kind,
@@ -95,6 +96,7 @@ def activities_of(person_ids: list[int] | None = None) -> dict[int, list[tuple[S
 
 
 def _source(entry: LedgerEntry, reflection: Reflection | None) -> Source:
+    assert entry.kind is not None  # every contribution has a kind (a check constraint)
     label = LABELS.get(entry.kind, entry.kind)
     if reflection is not None:
         about = f"feedback report ({reflection.period})" if reflection.source == "report" else reflection.source_name
@@ -167,9 +169,14 @@ def summary(person_id: int, today: date, framework_id: str | None = None) -> Sum
         # The same series of cycles the caps were counted in (rules.cycle_anchor).
         anchor = cycle_start or rules.cycle_anchor(chosen, [c.credit.activity for c in credited])
         start = rules.cycle_holding(chosen, anchor, today)
+        assert start is not None  # the version in force today has cycles
         progress = rules.cycle_progress(chosen, [c.credit for c in credited], start, today)
         saved = chosen.version_on(cycle_start) if cycle_start else None
-        if saved is not None and cycle_start != rules.year_span(saved, rules.year_of(saved, cycle_start))[0]:
+        if (
+            cycle_start is not None
+            and saved is not None
+            and cycle_start != rules.year_span(saved, rules.year_of(saved, cycle_start))[0]
+        ):
             # Saved before cycle starts were checked: counted as saved, and said so.
             first_day = rules.year_span(saved, rules.year_of(saved, cycle_start))[0]
             note = (

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -38,7 +39,7 @@ from sqlalchemy import select
 from ..auth.service import COMMAND_LINE
 from ..clock import utcnow
 from ..database import read_only
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..people.models import Person
 from . import activities, canonical, profiles, service, signing
@@ -184,7 +185,7 @@ def _changed(year: int, framework_id: str | None) -> tuple[list[Item], list[Outc
     ).where(Statement.year == year)
     if framework_id is not None:
         query = query.where(Statement.framework_id == framework_id)
-    newest = {}
+    newest: dict[tuple[int, str], Any] = {}
     for row in db.session.execute(query):
         key = (row.person_id, row.framework_id)
         if key not in newest or row.version > newest[key].version:
@@ -268,6 +269,8 @@ def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:
         for item in items:
             try:
                 person = db.session.get(Person, item.person_id)
+                if person is None:  # removed since the plan was made: this statement's failure
+                    raise NotFound(f"No person {item.person_id}.")
                 prepared = service.prepare(person, item.framework_id, year, COMMAND_LINE, now, reissue=item.reissue)
             except Conflict:  # since the plan was made: issued by someone else, or back as it was
                 why = UNCHANGED if item.reissue else MEANWHILE

@@ -74,8 +74,9 @@ def basis(person: Person, framework_: Framework, year: int, credited: list[Credi
     start, end, label = period_of(framework_, year)
     version = version_for_year(framework_, year)
     counted = [c for c in credited if c.credit.year == year and c.credit.credits > 0]
-    by_section = defaultdict(Decimal)
+    by_section: dict[str, Decimal] = defaultdict(Decimal)
     for c in counted:
+        assert c.credit.section is not None  # only a rule's credit is above 0, and a rule has a section
         by_section[c.credit.section] += c.credit.credits
     return {
         "person": {"id": person.id, "name": person.name},

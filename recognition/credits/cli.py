@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -217,6 +218,6 @@ def _get(document, *path) -> str:
     return "?" if document is None else str(document)
 
 
-def _not_genuine(message: str):
+def _not_genuine(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)

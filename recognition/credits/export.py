@@ -69,6 +69,7 @@ def mainport_rows(person_id: int, year: int, framework_id: str, include_private:
         if credit.year != year or credit.credits <= 0:
             continue
         version = chosen.version_on(source.on)
+        assert credit.section is not None  # only a rule's credit is above 0, and a rule has a section
         hours, credits = rules.claim(chosen, credit)
         rows.append(
             {

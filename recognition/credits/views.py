@@ -58,7 +58,7 @@ def profile():
     form = _profile_form()
     if form.validate_on_submit():
         try:
-            chosen = profiles.set_profile(actor.person_id, form.framework.data, form.cycle_start.data, actor, utcnow())
+            chosen = profiles.set_profile(own_id(actor), form.framework.data, form.cycle_start.data, actor, utcnow())
         except DomainError as error:
             db.session.rollback()
             form.refused(error, ProfileForm.ALIASES)
@@ -103,7 +103,7 @@ def issue():
     if form.validate_on_submit():
         try:
             statement = service.issue(
-                actor.person_id, form.framework.data, form.year.data, actor, utcnow(), reissue=form.replacing
+                own_id(actor), form.framework.data, form.year.data, actor, utcnow(), reissue=form.replacing
             )
         except DomainError as error:
             db.session.rollback()
@@ -123,8 +123,8 @@ def export_csv():
     year = request.args.get("year", "")
     if not year.isdigit() or not EARLIEST_YEAR <= int(year) <= utcnow().year:
         raise DomainError.field("year", f"{YEAR}, not after {utcnow().year}", "Choose the year to export.")
-    framework_id = profiles.profile_of(actor.person_id).framework_id
-    rows = export.mainport_rows(actor.person_id, int(year), framework_id, include_private=True)
+    framework_id = profiles.profile_of(own_id(actor)).framework_id
+    rows = export.mainport_rows(own_id(actor), int(year), framework_id, include_private=True)
     return Response(
         export.to_csv(rows).encode("utf-8"),
         mimetype="text/csv",
@@ -138,7 +138,7 @@ def export_csv():
 def render_mine(actor: Actor, *, profile_form=None, work_form=None, issue_form=None, status: int = 200):
     """The credits page; the form arguments carry a refused submission."""
     today = utcnow().date()
-    summary = activities.summary(actor.person_id, today)
+    summary = activities.summary(own_id(actor), today)
     chosen = summary.framework
     version = chosen.version_on(today) or chosen.versions[-1]
     this_year = rules.year_of(version, today)
@@ -189,9 +189,16 @@ def render_mine(actor: Actor, *, profile_form=None, work_form=None, issue_form=N
         selector=selector,
         export_year=export_year,
         export_label=activities.period_of(chosen, export_year)[2],
-        export_rows=export.mainport_rows(actor.person_id, export_year, chosen.id, include_private=True),
+        export_rows=export.mainport_rows(own_id(actor), export_year, chosen.id, include_private=True),
         columns=export.COLUMNS,
     ), status
+
+
+def own_id(actor: Actor) -> int:
+    """The signed-in person's id: a page's actor is always a person (only the command line
+    acts as no one)."""
+    assert actor.person_id is not None
+    return actor.person_id
 
 
 def _profile_form(**kwargs) -> ProfileForm:
@@ -205,7 +212,9 @@ def _progress_rows(summary: activities.Summary) -> dict | None:
     progress = summary.progress
     if progress is None:
         return None
-    cycle = summary.framework.version_on(progress.start).cycle
+    version = summary.framework.version_on(progress.start)
+    cycle = version.cycle if version is not None else None
+    assert cycle is not None  # progress is counted only under a version with cycles
     totals = progress.totals
     rows = [("Total for the cycle", totals.total, cycle.total_min)]
     for minimum in cycle.minimums:
@@ -250,7 +259,8 @@ def credit_amount(value) -> str:
     return f"{Decimal(value):.2f}"
 
 
-def _kind(kind: str) -> str:
+def _kind(kind: str | None) -> str:
+    assert kind is not None  # a contribution always has a kind (a check constraint)
     return LABELS.get(kind, kind).lower()
 
 

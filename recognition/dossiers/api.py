@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..clock import utcnow
+from ..credits import canonical
 from ..extensions import db
 from ..parsing import Blueprint
 from . import service
@@ -159,7 +160,7 @@ def links(dossier: Dossier) -> dict:
         "self": here,
         "pdf": f"{here}?format=pdf",
         "csv": f"{here}?format=csv",
-        "verify": service.credits.verify_url(dossier.code),
+        "verify": canonical.verify_url(dossier.code),
     }
 
 
@@ -174,8 +175,8 @@ def issued_view(dossier: Dossier, status: str) -> dict:
         "status": status,
         "supersedes": dossier.supersedes.number if dossier.supersedes else None,
         "case_id": dossier.case_id,
-        "code": service.credits.format_code(dossier.code),
-        "verify_url": service.credits.verify_url(dossier.code),
+        "code": canonical.format_code(dossier.code),
+        "verify_url": canonical.verify_url(dossier.code),
         "issued_at": dossier.issued_at,
         "ledger_seq": dossier.ledger_seq,
         "ledger_hash": dossier.ledger_hash,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -82,6 +83,7 @@ def _confirmations(entry_ids: list[int]) -> dict[int, dict]:
                 LedgerEntry.target_id.in_(entry_ids), LedgerEntry.entry_type == "confirmation"
             )
         )
+        if target is not None  # always: the query asks for targets among entry_ids
     }
 
 
@@ -250,7 +252,7 @@ def feedback_section(person_id: int, start: date, end: date) -> dict:
         )
         if any(_period_overlaps(p, kind, start, end) for p in b.periods.split(","))
     ]
-    section = {
+    section: dict[str, Any] = {
         "k": k,
         "shown": False,
         "responses": None,

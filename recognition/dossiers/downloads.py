@@ -13,6 +13,7 @@ MEDIA = {"json": "application/json", "csv": "text/csv", "pdf": "application/pdf"
 
 def download(document: dict, fmt: str, pdf: bytes | None = None) -> Response:
     """The document as JSON, CSV or PDF (``pdf``: the bytes as issued)."""
+    body: bytes | str
     if fmt == "pdf":
         if pdf is None:
             from .pdf import render  # noqa: PLC0415 - reportlab loads only when a PDF is made, off the start-up path

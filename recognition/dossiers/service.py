@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import links
 from ..auth.service import Actor
+from ..awards import announce
 from ..cases import access as case_access
 from ..cases.models import Case, CaseMember
 from ..credits import canonical, signing
@@ -213,8 +214,6 @@ def new_code() -> str:
     """A verification code no statement, award or dossier has: /verify looks codes up in
     all three, so each must name one thing (120 random bits all but never repeat; this
     makes sure)."""
-    from ..awards import announce  # noqa: PLC0415  (awards import credits, as dossiers do)
-
     while True:
         code = canonical.new_code()
         if find_statement(code) is None and announce.find_by_code(code) is None and find_by_code(code) is None:
@@ -323,6 +322,7 @@ def get_issued(dossier_id: int, actor: Actor) -> tuple[Dossier, Access]:
     if allowed is None:
         raise NotFound(NO_DOSSIER)
     capacity, case = allowed
+    assert dossier is not None  # allowed is None when there is no dossier
     return dossier, Access(dossier.person, capacity, case, dossier.period_start, dossier.period_end)
 
 

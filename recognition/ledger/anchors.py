@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from flask import current_app
@@ -81,6 +82,7 @@ def stored_checkpoints(found: Gathered) -> None:
         if problem is not None:
             found.refuse(name, problem)
         else:
+            assert entries is not None  # a missing list is a problem, refused above
             found.anchors.append(chain.Anchor(row.seq, row.head_hash, name, entries))
         previous_digest, previous_seq = row.digest, row.seq
 
@@ -109,7 +111,7 @@ def _signed_heads(found: Gathered, kind: str, query: Select) -> None:
             found.anchors.append(chain.Anchor(head["seq"], head["hash"], name))
 
 
-def gather(heads: list[chain.Anchor] = (), copies: list[dict] = ()) -> Gathered:
+def gather(heads: Sequence[chain.Anchor] = (), copies: Sequence[dict] = ()) -> Gathered:
     """Every anchor: the stored checkpoints and statements, the heads given, and the
     checkpoints of a copy downloaded earlier (each must still be stored)."""
     found = Gathered([], [])

@@ -40,6 +40,7 @@ def check(verdict: chain.Verdict) -> chain.Verdict:
     head_hash = (
         chain.GENESIS if head == 0 else db.session.scalar(select(LedgerEntry.entry_hash).where(LedgerEntry.seq == head))
     )
+    assert head_hash is not None  # positions run without gaps, and the chain before ``seq`` checked
     return replace(
         verdict,
         valid=False,

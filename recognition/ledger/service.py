@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import aliased
@@ -79,6 +80,7 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
         raise DomainError(
             "The contribution breaks a rule: " + "; ".join(f"{k} {v[0]}" for k, v in problems.items()), problems
         )
+    person_id: int | None  # None only from the command line without --person: refused below
     if mentorship is not None:
         person_id = mentorship.mentor_id
         if not may_record_personal(data["kind"], person_id, actor.person_id, actor.is_admin):
@@ -146,6 +148,7 @@ def refuse_duplicate(entry: LedgerEntry) -> None:
     )
     if existing is None:
         return
+    assert existing.kind is not None  # a contribution always has a kind (a check constraint)
     what = f"{existing.minutes} minutes of {LABELS[existing.kind].lower()} on {existing.occurred_on.isoformat()}"
     raise Conflict(
         f"Entry #{existing.seq} already records {what}. Recording it again would count it twice. If this is a "
@@ -263,7 +266,8 @@ def followers(entry_ids: list[int]) -> dict[int, dict[str, LedgerEntry]]:
         return found
     rows = db.session.scalars(select(LedgerEntry).where(LedgerEntry.target_id.in_(entry_ids)))
     for row in rows:
-        found.setdefault(row.target_id, {})[row.entry_type] = row
+        if row.target_id is not None:  # always: reversals and confirmations have targets
+            found.setdefault(row.target_id, {})[row.entry_type] = row
     return found
 
 
@@ -409,8 +413,9 @@ def meetings_in(mentorship_ids: list[int], start: date, end: date) -> dict[int, 
             LedgerEntry.occurred_on <= end,
         )
     )
-    summary = {mid: {"count": 0, "confirmed": 0, "last": None} for mid in mentorship_ids}
+    summary: dict[int, dict[str, Any]] = {mid: {"count": 0, "confirmed": 0, "last": None} for mid in mentorship_ids}
     for mentorship_id, occurred_on, confirmed in rows:
+        assert mentorship_id is not None  # the query asks for these mentorships
         item = summary[mentorship_id]
         if item["last"] is None or occurred_on > item["last"]:
             item["last"] = occurred_on

@@ -275,6 +275,7 @@ def compare_pdf(files, code):
     if statement is None and grant is None and dossier is None:
         raise NotFound(UNKNOWN, {"code": ["matches no certificate"]})
     issued = statement or grant or dossier
+    assert issued is not None  # refused above when none of the three has the code
     same = verification.same_pdf(files["file"].read(), issued.pdf_sha256)
     if same is None:
         raise DomainError.field("file", "must be a PDF file", "The uploaded file is not a PDF.")
@@ -287,15 +288,14 @@ def compare_pdf(files, code):
             "it. Trust the facts on the verification page, not the file.",
         }
     if statement is None:
+        assert grant is not None  # neither a statement nor a dossier
         cycle = grant.cycle
-        issued = (
-            f"the {cycle.award.name} {cycle.year} certificate issued under code {canonical.format_code(grant.code)}"
-        )
+        what = f"the {cycle.award.name} {cycle.year} certificate issued under code {canonical.format_code(grant.code)}"
         if same:
-            return {"identical": True, "message": f"This PDF is byte for byte {issued}."}
+            return {"identical": True, "message": f"This PDF is byte for byte {what}."}
         return {
             "identical": False,
-            "message": f"This PDF is not {issued}: it differs from it. Trust the facts on "
+            "message": f"This PDF is not {what}: it differs from it. Trust the facts on "
             "the verification page, not the file.",
         }
     if same:

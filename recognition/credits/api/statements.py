@@ -125,6 +125,7 @@ def issue_statement(body):
     version superseding the old, and is refused (409) when nothing has changed"""
     actor = api_actor()
     person_id = body["person_id"] or actor.person_id
+    assert person_id is not None  # tokens are issued to people; only the command line acts as no one
     if body["framework_id"]:
         framework_id = profiles.framework(body["framework_id"], "framework_id").id
     else:

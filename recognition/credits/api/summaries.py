@@ -124,6 +124,7 @@ def summary_view(summary: activities.Summary) -> dict:
     if summary.progress is not None:
         progress = summary.progress
         version = chosen.version_on(progress.start)
+        assert version is not None and version.cycle is not None  # progress is counted only under cycles
         cycle = {
             "start": progress.start,
             "end": progress.end,
@@ -210,6 +211,7 @@ def set_profile(body):
     """Choose your credit framework and cycle start (an admin may set anyone's)"""
     actor = api_actor()
     person_id = body["person_id"] or actor.person_id
+    assert person_id is not None  # tokens are issued to people; only the command line acts as no one
     if actor.is_admin and db.session.get(Person, person_id) is None:
         raise NotFound("No such person.", {"person_id": ["no such person"]})
     profile = profiles.set_profile(person_id, body["framework_id"], body["cycle_start"], actor, utcnow())
