@@ -23,31 +23,39 @@ from . import (
 from .auth import api as auth_api
 from .auth import views as auth_views
 from .auth.current import api_person_id, require_token
+from .awards import ledger_checks as award_checks
 from .awards import awards_api, calendar_views, cycles_api, nomination_views, nominations_api
 from .awards import views as awards_views
 from .cases import api as cases_api
 from .cases import views as cases_views
-from .credits import api as credits_api
-from .credits import statements_api, verify_api, verify_views
+from .credits import ledger_checks as statement_checks
 from .credits import views as credits_views
+from .credits.api import statements as statements_api
+from .credits.api import summaries as credits_api
 from .dossiers import api as dossiers_api
+from .dossiers import ledger_checks as dossier_checks
 from .dossiers import views as dossiers_views
 from .extensions import api, csrf, db, login_manager, migrate
 from .feedback import api as feedback_api
 from .feedback import views as feedback_views
 from .health import views as health
 from .ledger import api as ledger_api
+from .ledger import checks as ledger_checks
 from .ledger import views as ledger_views
 from .mentorships import api as mentorships_api
 from .mentorships import views as mentorships_views
 from .milestones import api as milestones_api
+from .milestones import ledger_checks as milestone_checks
 from .milestones import views as milestones_views
 from .people import api as people_api
 from .people import views as people_views
 from .reflections import api as reflections_api
+from .reflections import ledger_checks as reflection_checks
 from .reflections import views as reflections_views
 from .roster import api as roster_api
 from .roster import views as roster_views
+from .verify import api as verify_api
+from .verify import views as verify_views
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -77,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(TEMPLATES_DIR),
     )
     config.load(app, test_config)
+    app.extensions["recognition.factory"] = create_app  # how a worker process builds its own (credits.batch)
     if not app.config.get("SECRET_KEY"):
         raise config.ConfigurationError(
             "No SECRET_KEY is configured. Run `recognition init` to write one to "
@@ -88,6 +97,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
+    register_ledger_checks(app)
     errors.register(app)
     security.register(app)
     idempotency.register(app, owner=api_person_id)
@@ -150,3 +160,14 @@ def register_blueprints(app: Flask) -> None:
         # The key of a retried POST is read once the token says whose it is.
         app.before_request_funcs.setdefault(module.blp.name, []).extend([require_token, idempotency.begin])
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL)
+
+
+def register_ledger_checks(app: Flask) -> None:
+    """The rows and signed documents of other domains that ``ledger verify`` checks against
+    the chain (``ledger.checks``), in the order they are reported."""
+    ledger_checks.register(
+        app,
+        rows=[reflection_checks.CHECK, award_checks.CHECK, milestone_checks.CHECK],
+        heads=[statement_checks.HEADS, dossier_checks.HEADS],
+    )
+

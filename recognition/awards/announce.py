@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import links
 from ..auth.service import Actor
+from ..credits import canonical
 from ..credits import service as credits
 from ..credits.signing import app_key
 from ..errors import Conflict, DomainError, Forbidden, NotFound
@@ -65,7 +66,7 @@ def announce(cycle: Cycle, day: date, now: datetime) -> list[Grant]:
             is not None
         ):
             continue
-        code = credits.new_code()
+        code = canonical.new_code()
         url = f"{_base()}/verify/{code}"
         document = badges.credential(
             url=url,
@@ -93,7 +94,7 @@ def announce(cycle: Cycle, day: date, now: datetime) -> list[Grant]:
             "division": person.division.name if person.division else None,
             "awarded_on": day.isoformat(),
             "code": code,
-            "printed_code": credits.format_code(code),
+            "printed_code": canonical.format_code(code),
             "url": url,
             "key_id": key.key_id,
             "content_hash": content_hash,
@@ -169,7 +170,7 @@ def grants_of(person_id: int) -> list[Grant]:
 
 
 def find_by_code(code: str) -> Grant | None:
-    code = credits.normalise_code(code)
+    code = canonical.normalise_code(code)
     if not code or len(code) > 40:
         return None
     return db.session.scalar(select(Grant).where(Grant.code == code))
@@ -193,7 +194,7 @@ def verification(code: str) -> dict | None:
         "year": cycle.year,
         "awarded_on": grant.awarded_on.isoformat(),
         "issuer": current_app.config["DEPARTMENT_NAME"],
-        "code": credits.format_code(grant.code),
+        "code": canonical.format_code(grant.code),
         "content_hash": grant.content_hash,
         "key_id": grant.key_id,
         "pdf_sha256": grant.pdf_sha256,

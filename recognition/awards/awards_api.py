@@ -17,7 +17,7 @@ from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..auth.service import Actor, whose
 from ..clock import utcnow
-from ..credits import service as credits
+from ..credits import canonical
 from ..errors import Forbidden
 from ..extensions import db
 from ..parsing import Blueprint
@@ -118,8 +118,8 @@ def grant_view(grant: Grant) -> dict:
         "status": "revoked" if revocation else "current",
         "revoked_at": revocation.revoked_at if revocation else None,
         "revocation_reason": revocation.reason if revocation else None,
-        "code": credits.format_code(grant.code),
-        "verify_url": credits.verify_url(grant.code),
+        "code": canonical.format_code(grant.code),
+        "verify_url": canonical.verify_url(grant.code),
         "content_hash": grant.content_hash,
         "key_id": grant.key_id,
         "pdf_sha256": grant.pdf_sha256,
@@ -127,7 +127,7 @@ def grant_view(grant: Grant) -> dict:
             "self": here,
             "credential": f"{here}/credential",
             "pdf": f"{here}/pdf",
-            "verify": credits.verify_url(grant.code),
+            "verify": canonical.verify_url(grant.code),
         },
     }
 

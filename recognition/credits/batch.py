@@ -3,13 +3,15 @@
 Safe to kill at any moment. Each statement is prepared (computed, signed, rendered) in
 a read-only transaction, which on SQLite takes no write lock, and then stored and
 committed in its own short transaction: a kill leaves whole statements or none, and a
-rerun issues only what is missing (``service.eligible`` skips every person, framework and
+rerun issues only what is missing (``activities.eligible`` skips every person, framework and
 year that has a statement). Someone issuing the same statement meanwhile is a skip, not
 an error: ``service.store`` refuses the second version.
 
 Workers are processes. On Linux they are forked from this one after it has closed its
 database connections (each worker opens its own); elsewhere, or from a process running
-other threads, they are spawned and build their own app from this one's configuration. On PostgreSQL they store in parallel; on
+other threads, they are spawned and build their own app from this one's configuration
+with the factory that built this app (``factory_of``: the app factory records itself in
+``app.extensions``, or a caller hands one in; a domain never imports the app). On PostgreSQL they store in parallel; on
 SQLite they take turns on the write lock (BEGIN IMMEDIATE, waiting up to the busy
 timeout) while the rendering stays parallel. ``issue_year`` is
 what the command line and the scheduler call; ``workers=1`` works in-process.
@@ -29,17 +31,18 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from ..auth.service import COMMAND_LINE
 from ..clock import utcnow
 from ..database import read_only
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..people.models import Person
-from . import service, signing
+from . import activities, canonical, profiles, service, signing
 from .models import CreditProfile, Statement, StatementRevocation
 
 # Statements a worker prepares in one read transaction before storing them one by one:
@@ -54,6 +57,10 @@ STALE = "no credits left in the ledger for a current statement: revoke it if it 
 # imports and builds its own app, about a second): forking a process with other threads
 # (a scheduler's) can copy a lock one of them holds, and deadlock the worker.
 START_METHOD: str | None = None
+# Where an app records the factory that built it (a picklable module-level function taking
+# the configuration): spawned workers call it to build their own app.
+FACTORY = "recognition.factory"
+Factory = Callable[[dict], Flask]
 
 
 @dataclass(frozen=True)
@@ -129,12 +136,13 @@ def issue_year(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
+    factory: Factory | None = None,
 ) -> BatchResult:
     """Issue every eligible person's statement for ``year`` (each person's own framework,
     or ``framework_id`` for everyone); with ``reissue_changed``, also supersede current
     statements whose basis changed (never revoked ones). Runs its own transactions, so
     call it with none open. ``progress(n)`` is told as each n statements are done."""
-    return run(plan(year, framework_id, reissue_changed, now), workers, progress)
+    return run(plan(year, framework_id, reissue_changed, now), workers, progress, factory)
 
 
 def plan(
@@ -145,15 +153,15 @@ def plan(
     if not 1950 <= year <= now.year:
         raise DomainError.field("year", f"must be between 1950 and {now.year}")
     if framework_id is not None:
-        service.framework(framework_id)
+        profiles.framework(framework_id)
     if db.session().in_transaction():
         raise RuntimeError("The statement batch runs its own transactions: commit or roll back first.")
     signing.app_key(current_app)  # a missing or broken key stops the batch here, before any work
     with read_only():
         try:
             items, skipped = [], []
-            for person_id, chosen in service.eligible(year, framework_id):
-                _, ends, label = service.period_of(service.framework(chosen), year)
+            for person_id, chosen in activities.eligible(year, framework_id):
+                _, ends, label = activities.period_of(profiles.framework(chosen), year)
                 if ends >= now.date():  # Mainpro+'s 2025 runs to 30 June 2026
                     skipped.append(
                         Outcome(person_id, chosen, "skipped", f"its year {label} is not over until {ends.isoformat()}")
@@ -177,7 +185,7 @@ def _changed(year: int, framework_id: str | None) -> tuple[list[Item], list[Outc
     ).where(Statement.year == year)
     if framework_id is not None:
         query = query.where(Statement.framework_id == framework_id)
-    newest = {}
+    newest: dict[tuple[int, str], Any] = {}
     for row in db.session.execute(query):
         key = (row.person_id, row.framework_id)
         if key not in newest or row.version > newest[key].version:
@@ -193,19 +201,19 @@ def _changed(year: int, framework_id: str | None) -> tuple[list[Item], list[Outc
     person_ids = sorted({row.person_id for row in current})
     if not person_ids:
         return [], []
-    activities = service.activities_of(person_ids)
+    sourced = activities.activities_of(person_ids)
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))}
-    profiles = {
+    stored = {
         p.person_id: p for p in db.session.scalars(select(CreditProfile).where(CreditProfile.person_id.in_(person_ids)))
     }
     changed, stale = [], []
     for row in sorted(current, key=lambda r: (r.person_id, r.framework_id)):
-        chosen = service.framework(row.framework_id)
-        profile = profiles.get(row.person_id)
+        chosen = profiles.framework(row.framework_id)
+        profile = stored.get(row.person_id)
         cycle_start = profile.cycle_start if profile and profile.framework_id == chosen.id else None
-        credited = service.credits_for(chosen, activities.get(row.person_id, []), cycle_start)
-        counted = service.basis(people[row.person_id], chosen, year, credited)
-        if service.sha256(service.canonical(counted)) == row.basis_hash:
+        credited = activities.credits_for(chosen, sourced.get(row.person_id, []), cycle_start)
+        counted = canonical.basis(people[row.person_id], chosen, year, credited)
+        if canonical.sha256(canonical.canonical(counted)) == row.basis_hash:
             continue
         if counted["activities"]:
             changed.append(Item(row.person_id, row.framework_id, reissue=True))
@@ -214,8 +222,11 @@ def _changed(year: int, framework_id: str | None) -> tuple[list[Item], list[Outc
     return changed, stale
 
 
-def run(work: Plan, workers: int = 1, progress: Callable[[int], None] | None = None) -> BatchResult:
-    """Issue what ``work`` lists, on ``workers`` processes (1: in this one)."""
+def run(
+    work: Plan, workers: int = 1, progress: Callable[[int], None] | None = None, factory: Factory | None = None
+) -> BatchResult:
+    """Issue what ``work`` lists, on ``workers`` processes (1: in this one); spawned workers
+    build their app with ``factory`` (by default the one that built the current app)."""
     started = time.perf_counter()
     outcomes = list(work.skipped)
     if progress and work.skipped:
@@ -229,7 +240,7 @@ def run(work: Plan, workers: int = 1, progress: Callable[[int], None] | None = N
             if progress:
                 progress(len(done))
     else:
-        executor = _executor(workers)
+        executor = _executor(workers, factory)
         try:
             futures = [executor.submit(issue_chunk, chunk, work.year, work.now) for chunk in chunks]
             for future in as_completed(futures):
@@ -258,11 +269,13 @@ def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:
         for item in items:
             try:
                 person = db.session.get(Person, item.person_id)
+                if person is None:  # removed since the plan was made: this statement's failure
+                    raise NotFound(f"No person {item.person_id}.")
                 prepared = service.prepare(person, item.framework_id, year, COMMAND_LINE, now, reissue=item.reissue)
             except Conflict:  # since the plan was made: issued by someone else, or back as it was
                 why = UNCHANGED if item.reissue else MEANWHILE
                 outcomes.append(Outcome(item.person_id, item.framework_id, "skipped", why))
-            except Exception as error:  # this statement's failure, reported; the others go on
+            except Exception as error:  # noqa: BLE001 - this statement's failure, reported; the others go on
                 db.session.rollback()
                 outcomes.append(_failure(item, error))
             else:
@@ -276,7 +289,7 @@ def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:
         except Conflict:
             db.session.rollback()
             outcomes.append(Outcome(item.person_id, item.framework_id, "skipped", MEANWHILE))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - reported as this statement's failure; the others go on
             db.session.rollback()
             outcomes.append(_failure(item, error))
         else:
@@ -304,13 +317,22 @@ def start_method() -> str:
     return "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
 
 
-def _executor(workers: int) -> ProcessPoolExecutor:
+def factory_of(app: Flask) -> Factory:
+    """The factory that built ``app``, as it recorded itself under ``FACTORY``."""
+    factory = app.extensions.get(FACTORY)
+    if not callable(factory):
+        raise RuntimeError("This app did not record its factory: hand the batch one to spawn workers with.")
+    return factory
+
+
+def _executor(workers: int, factory: Factory | None = None) -> ProcessPoolExecutor:
     """Worker processes; one that dies breaks the pool (an error here), never hangs it."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # werkzeug's proxy API, untyped
     method = start_method()
     context = multiprocessing.get_context(method)
     if method == "fork":
-        from . import certificate  # noqa: F401  (imported once, before the workers copy this process)
+        # Loaded once, before the workers copy this process, instead of once in each.
+        from . import statement_pdf  # noqa: F401, PLC0415 - reportlab stays off the start-up path of the web app
 
         # No connection may cross the fork: close the parent's; it reopens them when needed.
         for engine in db.engines.values():
@@ -318,7 +340,10 @@ def _executor(workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_forked, initargs=(app, os.getpid()))
     config = {key: value for key, value in app.config.items() if key.isupper()}
     return ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_spawned, initargs=(config, app.instance_path, os.getpid())
+        workers,
+        mp_context=context,
+        initializer=_start_spawned,
+        initargs=(factory or factory_of(app), config, app.instance_path, os.getpid()),
     )
 
 
@@ -348,13 +373,12 @@ def _start_forked(app, parent: int) -> None:
     _close_at_exit()
 
 
-def _start_spawned(config: dict, instance_path: str, parent: int) -> None:
-    """A spawned worker builds its own app with the parent's configuration and instance folder."""
+def _start_spawned(factory: Factory, config: dict, instance_path: str, parent: int) -> None:
+    """A spawned worker builds its own app with the parent's factory, configuration and
+    instance folder."""
     _outlive_no_parent(parent)
     os.environ["RECOGNITION_INSTANCE_PATH"] = instance_path
-    from ..app import create_app
-
-    create_app(config).app_context().push()
+    factory(config).app_context().push()
     _close_at_exit()
 
 

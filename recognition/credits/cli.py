@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -13,7 +14,7 @@ from flask.cli import ScriptInfo, with_appcontext
 from .. import links, parsing
 from ..clock import utcnow
 from ..errors import DomainError
-from . import batch, service, signing
+from . import batch, canonical, signing
 from .signing import ALGORITHM
 
 
@@ -88,7 +89,7 @@ def verify_file_command(file: Path, key_file: Path | None):
         _not_genuine(f"{file} is not a signed statement: it needs document and signature.")
     found = None
     if key_file is None:
-        problem = service.unsigned(payload)
+        problem = canonical.unsigned(payload)
         if problem:
             _not_genuine(f"NOT GENUINE: {problem}.")
         found = _named_key(payload)
@@ -100,7 +101,7 @@ def verify_file_command(file: Path, key_file: Path | None):
                 else f"this deployment's key retired on {found.valid_until:%Y-%m-%d}"
             ),
         )
-    genuine, reason = service.check_signed(payload, public)
+    genuine, reason = canonical.check_signed(payload, public)
     if not genuine:
         signed_by, given = payload.get("key_id"), signing.key_id(public)
         hint = (
@@ -217,6 +218,6 @@ def _get(document, *path) -> str:
     return "?" if document is None else str(document)
 
 
-def _not_genuine(message: str):
+def _not_genuine(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)

@@ -22,7 +22,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..ledger.rules import LABELS
 from ..people.models import Person
-from . import rules, service
+from . import activities, profiles, rules
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("section", "Section"),
@@ -57,18 +57,19 @@ def activity_type(kind: str, accredited: bool) -> str:
 def mainport_rows(person_id: int, year: int, framework_id: str, include_private: bool) -> list[dict]:
     """The person's activities that earned credit in ``year`` (the framework's year), in
     date order, as dicts keyed by the ``COLUMNS`` keys (all values strings)."""
-    chosen = service.framework(framework_id)
+    chosen = profiles.framework(framework_id)
     if db.session.get(Person, person_id) is None:
         raise NotFound("No such person.", {"person_id": ["no such person"]})
-    profile = service.profile_of(person_id)
+    profile = profiles.profile_of(person_id)
     cycle_start = profile.cycle_start if profile.framework_id == chosen.id else None
-    sourced = service.activities_of([person_id]).get(person_id, [])
+    sourced = activities.activities_of([person_id]).get(person_id, [])
     rows = []
-    for credited in service.credits_for(chosen, sourced, cycle_start):
+    for credited in activities.credits_for(chosen, sourced, cycle_start):
         credit, source = credited.credit, credited.source
         if credit.year != year or credit.credits <= 0:
             continue
         version = chosen.version_on(source.on)
+        assert credit.section is not None  # only a rule's credit is above 0, and a rule has a section
         hours, credits = rules.claim(chosen, credit)
         rows.append(
             {

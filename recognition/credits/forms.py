@@ -7,7 +7,6 @@ Field names match the services' (``set_profile``, ``ledger.record``, ``issue``,
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -156,21 +155,3 @@ class ExportForm(FlaskForm):
         csrf = False
 
     year = IntegerField("Year to export", validators=[Optional()], invalid_value_message=YEAR)
-
-
-class CodeForm(FlaskForm):
-    """The verification code as typed (dashes, spaces and lower case are fine)."""
-
-    class Meta:
-        csrf = False
-
-    code = StringField(
-        "Verification code",
-        validators=[DataRequired(REQUIRED), Length(max=60, message="must be at most 60 characters")],
-    )
-
-
-class UploadForm(PageForm):
-    """A certificate PDF to compare, byte for byte, with the one issued."""
-
-    pdf = FileField("Certificate PDF", validators=[FileRequired("is required: choose the PDF file to check")])

@@ -144,6 +144,7 @@ def _anchor(framework: Framework, earned: list[Credit]) -> date | None:
         return None
     first = min(earning)
     version = framework.version_on(first)
+    assert version is not None  # an activity earned credit under the version in force on its day
     return year_span(version, year_of(version, first))[0]
 
 
@@ -210,7 +211,11 @@ def _earned(framework: Framework, activity: Activity) -> Credit:
             False,
             f"earns nothing: {REQUIREMENTS[unmet]}",
         )
-    raw = rule.per_activity if rule.per_activity is not None else Decimal(activity.minutes) * rule.rate_per_hour / 60
+    if rule.per_activity is not None:
+        raw = rule.per_activity
+    else:
+        assert rule.rate_per_hour is not None  # frameworks.parse: exactly one of the two is set
+        raw = Decimal(activity.minutes) * rule.rate_per_hour / 60
     earned = round_to(raw, rule.rounding.step, rule.rounding.mode)
     if earned == 0:
         return Credit(
@@ -237,6 +242,7 @@ def _capped(framework: Framework, credit: Credit, index: int, cycle_start, used)
     if credit.earned == 0:
         return credit
     activity, version = credit.activity, framework.version_on(credit.activity.on)
+    assert version is not None  # it earned, so a rule of the version in force on its day credited it
     rule = next(r for r in version.rules if r.id == credit.rule)
     cycle = _cycle_index(activity.on, cycle_start, version.cycle.years) if version.cycle and cycle_start else None
     periods = {
@@ -312,6 +318,7 @@ def totals(credits: list[Credit]) -> Totals:
     by_year_section: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     for credit in credits:
         if credit.credits > 0:
+            assert credit.section is not None  # only a rule's credit is above 0, and a rule has a section
             by_section[credit.section] += credit.credits
             by_year[credit.year] += credit.credits
             by_year_section[(credit.year, credit.section)] += credit.credits
@@ -419,6 +426,7 @@ def _previous_cycle(framework: Framework, credits: list[Credit], start: date, to
     Said only when something in that cycle earned credit here: of a cycle with no record
     here we cannot tell anything."""
     version = framework.version_on(start)
+    assert version is not None  # a cycle starts under a version that has cycles
     if not start <= today <= year_span(version, year_of(version, start))[1]:
         return []
     before = framework.version_on(start - timedelta(days=1))
@@ -446,6 +454,7 @@ def _previous_cycle(framework: Framework, credits: list[Credit], start: date, to
 def _shortfalls(version: Version, sums: Totals, feedback: int, start: date, unit: str) -> list[str]:
     """Each requirement of a whole cycle that ``sums`` does not meet, with the numbers."""
     cycle, short = version.cycle, []
+    assert cycle is not None  # asked only of a version with cycles
     if sums.total < cycle.total_min:
         short.append(
             f"{_fmt(sums.total)} of the {_fmt(cycle.total_min)} {unit} ({_fmt(cycle.total_min - sums.total)} short)"

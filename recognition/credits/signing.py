@@ -172,7 +172,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _moment(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def ring_path(folder: str | Path) -> Path:
@@ -220,7 +220,7 @@ def _write_atomically(path: Path, data: bytes, mode: int) -> None:
 @contextmanager
 def _locked(folder: Path):
     """One maker or rotator of keys at a time, across processes."""
-    import fcntl
+    import fcntl  # noqa: PLC0415 - POSIX only: the module still imports where there is none
 
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / LOCK_FILE, "a") as handle:
@@ -319,7 +319,9 @@ def rotate(
             ring = _with_current(ring, old.public, None, now)
             _write_ring(ring_path(folder), ring)  # the old public key is safe before it stops being current
         pem = _new_private_pem()
-        new = SigningKey(serialization.load_pem_private_key(pem, password=None), path)
+        private = serialization.load_pem_private_key(pem, password=None)
+        assert isinstance(private, Ed25519PrivateKey)  # _new_private_pem makes Ed25519 keys
+        new = SigningKey(private, path)
         _write_atomically(path, pem, 0o600)
         ring = [entry if not entry.current else PublishedKey(entry.public, entry.valid_from, now) for entry in ring]
         ring.append(PublishedKey(new.public, now, None))
@@ -446,12 +448,15 @@ def retired_before(key: PublishedKey, signed_at) -> str | None:
     """Why ``key`` cannot have signed a document that says it was signed at ``signed_at``
     (an ISO 8601 string or a datetime): it was retired before. None when it could have.
     A retired key's documents must say when they were signed; the current key's need not."""
-    if key.current:
+    if key.valid_until is None:  # the current key
         return None
     try:
-        moment = _aware(signed_at if isinstance(signed_at, datetime) else _moment(signed_at))
+        said = signed_at if isinstance(signed_at, datetime) else _moment(signed_at)
     except (TypeError, ValueError, AttributeError):
+        said = None
+    if said is None:
         return f"it does not say when it was signed, and key {key.key_id} was retired on {_iso(key.valid_until)}"
+    moment = _aware(said)
     if moment > _aware(key.valid_until) + SKEW:
         return (
             f"it says it was signed on {_iso(moment)}, after key {key.key_id} was retired on "

@@ -22,7 +22,7 @@ from ..ledger import service as ledger
 from ..ledger.rules import LABELS
 from ..people.models import Person
 from ..people.service import find_by_email
-from . import export, rules, service
+from . import activities, canonical, export, profiles, rules, service
 from .forms import (
     EARLIEST_YEAR,
     YEAR,
@@ -58,13 +58,13 @@ def profile():
     form = _profile_form()
     if form.validate_on_submit():
         try:
-            chosen = service.set_profile(actor.person_id, form.framework.data, form.cycle_start.data, actor, utcnow())
+            chosen = profiles.set_profile(own_id(actor), form.framework.data, form.cycle_start.data, actor, utcnow())
         except DomainError as error:
             db.session.rollback()
             form.refused(error, ProfileForm.ALIASES)
         else:
             db.session.commit()
-            name = service.framework(chosen.framework_id).name
+            name = profiles.framework(chosen.framework_id).name
             since = f", cycle from {chosen.cycle_start.isoformat()}" if chosen.cycle_start else ""
             flash(f"Saved: you report to {name}{since}.", "success")
             return redirect(url_for("credits.mine"))
@@ -103,7 +103,7 @@ def issue():
     if form.validate_on_submit():
         try:
             statement = service.issue(
-                actor.person_id, form.framework.data, form.year.data, actor, utcnow(), reissue=form.replacing
+                own_id(actor), form.framework.data, form.year.data, actor, utcnow(), reissue=form.replacing
             )
         except DomainError as error:
             db.session.rollback()
@@ -123,8 +123,8 @@ def export_csv():
     year = request.args.get("year", "")
     if not year.isdigit() or not EARLIEST_YEAR <= int(year) <= utcnow().year:
         raise DomainError.field("year", f"{YEAR}, not after {utcnow().year}", "Choose the year to export.")
-    framework_id = service.profile_of(actor.person_id).framework_id
-    rows = export.mainport_rows(actor.person_id, int(year), framework_id, include_private=True)
+    framework_id = profiles.profile_of(own_id(actor)).framework_id
+    rows = export.mainport_rows(own_id(actor), int(year), framework_id, include_private=True)
     return Response(
         export.to_csv(rows).encode("utf-8"),
         mimetype="text/csv",
@@ -138,7 +138,7 @@ def export_csv():
 def render_mine(actor: Actor, *, profile_form=None, work_form=None, issue_form=None, status: int = 200):
     """The credits page; the form arguments carry a refused submission."""
     today = utcnow().date()
-    summary = service.summary(actor.person_id, today)
+    summary = activities.summary(own_id(actor), today)
     chosen = summary.framework
     version = chosen.version_on(today) or chosen.versions[-1]
     this_year = rules.year_of(version, today)
@@ -156,7 +156,7 @@ def render_mine(actor: Actor, *, profile_form=None, work_form=None, issue_form=N
     to_issue = [
         row
         for row in summary.years
-        if (chosen.id, row["year"]) not in covered and service.period_of(chosen, row["year"])[1] < today
+        if (chosen.id, row["year"]) not in covered and activities.period_of(chosen, row["year"])[1] < today
     ]
     selector = ExportForm(formdata=request.args)
     export_year = summary.years[0]["year"] if summary.years else this_year
@@ -177,35 +177,44 @@ def render_mine(actor: Actor, *, profile_form=None, work_form=None, issue_form=N
         progress=_progress_rows(summary),
         years=_year_table(summary),
         recent=_recent(summary, this_year),
-        recent_labels=[service.period_of(chosen, year)[2] for year in (this_year - 1, this_year)],
+        recent_labels=[activities.period_of(chosen, year)[2] for year in (this_year - 1, this_year)],
         statements=statements,
         states=states,
         labels={s.id: _period_label(s) for s in statements},
-        frameworks=service.frameworks(),
+        frameworks=profiles.frameworks(),
         to_issue=to_issue,
         profile_form=profile_form,
         work_form=work_form or PersonalWorkForm(formdata=None),
         issue_form=issue_form,
         selector=selector,
         export_year=export_year,
-        export_label=service.period_of(chosen, export_year)[2],
-        export_rows=export.mainport_rows(actor.person_id, export_year, chosen.id, include_private=True),
+        export_label=activities.period_of(chosen, export_year)[2],
+        export_rows=export.mainport_rows(own_id(actor), export_year, chosen.id, include_private=True),
         columns=export.COLUMNS,
     ), status
 
 
+def own_id(actor: Actor) -> int:
+    """The signed-in person's id: a page's actor is always a person (only the command line
+    acts as no one)."""
+    assert actor.person_id is not None
+    return actor.person_id
+
+
 def _profile_form(**kwargs) -> ProfileForm:
     form = ProfileForm(**kwargs)
-    form.framework.choices = framework_choices(service.frameworks())
+    form.framework.choices = framework_choices(profiles.frameworks())
     return form
 
 
-def _progress_rows(summary: service.Summary) -> dict | None:
+def _progress_rows(summary: activities.Summary) -> dict | None:
     """The cycle's requirements, each with what is done and what it needs."""
     progress = summary.progress
     if progress is None:
         return None
-    cycle = summary.framework.version_on(progress.start).cycle
+    version = summary.framework.version_on(progress.start)
+    cycle = version.cycle if version is not None else None
+    assert cycle is not None  # progress is counted only under a version with cycles
     totals = progress.totals
     rows = [("Total for the cycle", totals.total, cycle.total_min)]
     for minimum in cycle.minimums:
@@ -214,7 +223,7 @@ def _progress_rows(summary: service.Summary) -> dict | None:
     return {"progress": progress, "cycle": cycle, "rows": rows}
 
 
-def _year_table(summary: service.Summary) -> dict:
+def _year_table(summary: activities.Summary) -> dict:
     """Credits by year (rows) and section (columns); sections keep their framework order."""
     labels: list[str] = []
     for row in summary.years:
@@ -225,7 +234,7 @@ def _year_table(summary: service.Summary) -> dict:
     return {"labels": labels, "rows": rows}
 
 
-def _recent(summary: service.Summary, this_year: int) -> list[dict]:
+def _recent(summary: activities.Summary, this_year: int) -> list[dict]:
     """This year's and last year's activities, newest first, with why one earned less."""
     rows = []
     for credited in summary.credited:
@@ -240,8 +249,8 @@ def _recent(summary: service.Summary, this_year: int) -> list[dict]:
 
 def _period_label(statement: Statement) -> str:
     """2025, or 2024-25 for a framework whose years start mid-year."""
-    known = service.frameworks().get(statement.framework_id)
-    return service.period_of(known, statement.year)[2] if known else str(statement.year)
+    known = profiles.frameworks().get(statement.framework_id)
+    return activities.period_of(known, statement.year)[2] if known else str(statement.year)
 
 
 @blp.app_template_filter("credit_amount")
@@ -250,12 +259,13 @@ def credit_amount(value) -> str:
     return f"{Decimal(value):.2f}"
 
 
-def _kind(kind: str) -> str:
+def _kind(kind: str | None) -> str:
+    assert kind is not None  # a contribution always has a kind (a check constraint)
     return LABELS.get(kind, kind).lower()
 
 
 def _issued(statement: Statement, whose: str = "") -> str:
-    unit = service.framework(statement.framework_id).unit
+    unit = profiles.framework(statement.framework_id).unit
     replaced = f", replacing version {statement.version - 1}" if statement.version > 1 else ""
     return (
         f"Issued {whose}statement {statement.number} ({statement.total} {unit}){replaced}. "
@@ -281,7 +291,7 @@ def statement(statement_id: int):
         revocation=service.revocation_of(found.id),
         successor=service.successor_of(found.id),
         issued_by=db.session.get(Person, found.issued_by_id) if found.issued_by_id else None,
-        code=service.format_code(found.code),
+        code=canonical.format_code(found.code),
     )
 
 
@@ -299,7 +309,7 @@ def statement_json(statement_id: int):
     """The signed statement for checking offline. The document is embedded as the very
     bytes that were signed, so nothing is lost to re-encoding."""
     found = service.get_statement(statement_id, page_actor())
-    signed = service.signed_json(found)
+    signed = canonical.signed_json(found)
     parts = [f'"{key}":{json.dumps(signed[key])}' for key in ("algorithm", "content_hash", "key_id", "signature")]
     body = "{" + ",".join(parts) + ',"document":' + found.document + "}"
     return _attachment(body.encode("utf-8"), "application/json", f"{found.number}.json")
@@ -329,7 +339,7 @@ def admin_list():
     if request.method == "GET":
         return render_admin_list(actor)
     form = AdminIssueForm(prefix="new")
-    form.framework.choices = framework_choices(service.frameworks())
+    form.framework.choices = framework_choices(profiles.frameworks())
     issued = _admin_issue(form, actor)
     if issued is not None:
         return issued
@@ -394,12 +404,12 @@ def _list_query() -> dict:
 
 def render_admin_list(actor: Actor, *, issue_form=None, revoke_forms=None, status: int = 200):
     filters = StatementFilterForm(formdata=request.args)
-    filters.framework.choices = [SelectChoice("", "Any framework")] + framework_choices(service.frameworks())
+    filters.framework.choices = [SelectChoice("", "Any framework")] + framework_choices(profiles.frameworks())
     if not filters.validate():
         status = max(status, 422)
     if issue_form is None:
         issue_form = AdminIssueForm(prefix="new", formdata=None, framework=_default_framework(), year=utcnow().year - 1)
-        issue_form.framework.choices = framework_choices(service.frameworks())
+        issue_form.framework.choices = framework_choices(profiles.frameworks())
     statement = _filtered(service.visible_statements(actor), filters)
     page = paginate(
         db.session,
@@ -429,7 +439,7 @@ def render_admin_list(actor: Actor, *, issue_form=None, revoke_forms=None, statu
         labels={s.id: _period_label(s) for s in page["items"]},
         revocations=revocations,
         revoke_forms=revoke_forms,
-        frameworks=service.frameworks(),
+        frameworks=profiles.frameworks(),
         query=_list_query(),
     ), status
 

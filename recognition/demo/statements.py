@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from ..auth.service import Actor
-from ..credits import batch, service
+from ..credits import batch, profiles, service
 from ..credits.models import Statement
 from ..extensions import db
 from ..ledger import service as ledger
@@ -82,7 +82,7 @@ def _late_work_reissued(year: int, person_id: int | None, start: datetime) -> st
         person_id = first.person_id
     person = lookups.person(person_id)
     actor = lookups.actor(person_id)
-    framework_id = service.profile_of(person_id).framework_id
+    framework_id = profiles.profile_of(person_id).framework_id
     if service.latest(person_id, framework_id, year) is None:
         _prepared_late(actor, date(year, 10, 7), 60, notes.PREPARATION[2], start + timedelta(seconds=25))
         service.store(service.prepare(person, framework_id, year, actor, start + timedelta(seconds=30)))

@@ -8,14 +8,14 @@ administrators'; anyone else gets a 404 as if it did not exist. Every read is re
 
 from __future__ import annotations
 
-from flask import Response
-
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..clock import utcnow
+from ..credits import canonical
 from ..extensions import db
 from ..parsing import Blueprint
-from . import export, service
+from . import service
+from .downloads import download
 from .models import Dossier, DossierAccess
 from .schemas import (
     DossierAccessArgsSchema,
@@ -35,7 +35,6 @@ blp = Blueprint(
     __name__,
     description="Mentorship dossiers for promotion committees: draft, issue, download, who looked",
 )
-MEDIA = {"json": "application/json", "csv": "text/csv", "pdf": "application/pdf"}
 DRAFT_EXAMPLE = {
     "type": "recognition-dossier",
     "format": 1,
@@ -161,7 +160,7 @@ def links(dossier: Dossier) -> dict:
         "self": here,
         "pdf": f"{here}?format=pdf",
         "csv": f"{here}?format=csv",
-        "verify": service.credits.verify_url(dossier.code),
+        "verify": canonical.verify_url(dossier.code),
     }
 
 
@@ -176,8 +175,8 @@ def issued_view(dossier: Dossier, status: str) -> dict:
         "status": status,
         "supersedes": dossier.supersedes.number if dossier.supersedes else None,
         "case_id": dossier.case_id,
-        "code": service.credits.format_code(dossier.code),
-        "verify_url": service.credits.verify_url(dossier.code),
+        "code": canonical.format_code(dossier.code),
+        "verify_url": canonical.verify_url(dossier.code),
         "issued_at": dossier.issued_at,
         "ledger_seq": dossier.ledger_seq,
         "ledger_hash": dossier.ledger_hash,
@@ -186,26 +185,6 @@ def issued_view(dossier: Dossier, status: str) -> dict:
         "key_id": dossier.key_id,
         "links": links(dossier),
     }
-
-
-def download(document: dict, fmt: str, pdf: bytes | None = None) -> Response:
-    """The document as JSON, CSV or PDF (``pdf``: the bytes as issued)."""
-    if fmt == "pdf":
-        if pdf is None:
-            from .pdf import render
-
-            pdf = render(document, service.credits.certificate_settings())
-        body = pdf
-    elif fmt == "csv":
-        body = export.to_csv(document).encode("utf-8")
-    else:
-        body = export.to_json(document)
-    disposition = "inline" if fmt == "json" else "attachment"
-    return Response(
-        body,
-        mimetype=MEDIA[fmt],
-        headers={"Content-Disposition": f'{disposition}; filename="{export.filename(document, fmt)}"'},
-    )
 
 
 @blp.get("")

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from ..awards.models import Award, Cycle, Nomination
+from ..credits import canonical, profiles
 from ..credits import service as credits
 from ..credits.models import Statement
 from ..evidence import service as evidence
@@ -81,6 +83,7 @@ def _confirmations(entry_ids: list[int]) -> dict[int, dict]:
                 LedgerEntry.target_id.in_(entry_ids), LedgerEntry.entry_type == "confirmation"
             )
         )
+        if target is not None  # always: the query asks for targets among entry_ids
     }
 
 
@@ -249,7 +252,7 @@ def feedback_section(person_id: int, start: date, end: date) -> dict:
         )
         if any(_period_overlaps(p, kind, start, end) for p in b.periods.split(","))
     ]
-    section = {
+    section: dict[str, Any] = {
         "k": k,
         "shown": False,
         "responses": None,
@@ -308,7 +311,7 @@ def awards_section(person_id: int, start: date, end: date) -> dict:
                 "award": won["award"],
                 "year": won["year"],
                 "awarded_on": won["awarded_on"],
-                "code": credits.format_code(won["code"]),
+                "code": canonical.format_code(won["code"]),
             }
             for won in evidence.awards_won(person_id, end, start)
         ],
@@ -328,7 +331,7 @@ def credits_section(person_id: int, start: date, end: date) -> list[dict]:
         .order_by(Statement.issued_at, Statement.id)
     ).all()
     states = credits.statuses([s.id for s in found])
-    known = credits.frameworks()
+    known = profiles.frameworks()
     rows = []
     for statement in found:
         framework = known.get(statement.framework_id)
@@ -342,9 +345,9 @@ def credits_section(person_id: int, start: date, end: date) -> list[dict]:
                 "unit": framework.unit if framework else "credits",
                 "issued_on": statement.issued_at.date().isoformat(),
                 "status": states[statement.id],
-                "code": credits.format_code(statement.code),
+                "code": canonical.format_code(statement.code),
                 "current_number": current.number if current else None,
-                "current_code": credits.format_code(current.code) if current else None,
+                "current_code": canonical.format_code(current.code) if current else None,
             }
         )
     return rows

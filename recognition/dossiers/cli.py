@@ -12,6 +12,8 @@ from flask.cli import with_appcontext
 
 from ..auth.service import COMMAND_LINE
 from ..clock import utcnow
+from ..credits import canonical
+from ..credits.service import certificate_settings
 from ..errors import DomainError
 from ..extensions import db
 from ..people.service import find_by_email
@@ -59,9 +61,9 @@ def export_command(email: str, start: str | None, end: str | None, fmt: str, out
         raise click.ClickException(error.message) from None
     document = service.draft(access)
     if fmt == "pdf":
-        from .pdf import render
+        from .pdf import render  # noqa: PLC0415 - reportlab loads only when a PDF is made
 
-        output.write_bytes(render(document, service.credits.certificate_settings()))
+        output.write_bytes(render(document, certificate_settings()))
     else:
         text = export.to_csv(document) if fmt == "csv" else export.to_json(document)
         output.write_text(text, encoding="utf-8")
@@ -84,6 +86,6 @@ def issue_command(email: str, start: str | None, end: str | None):
         raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(
-        f"Issued {dossier.number}: verification code {service.credits.format_code(dossier.code)}, "
-        f"{service.credits.verify_url(dossier.code)}"
+        f"Issued {dossier.number}: verification code {canonical.format_code(dossier.code)}, "
+        f"{canonical.verify_url(dossier.code)}"
     )

@@ -57,7 +57,7 @@ def default_start(
     return date(today.year - 5, today.month, 1)
 
 
-def rank_at(start: date, rank_changes: Iterable[tuple[date, str]], current: str) -> str:
+def rank_at(start: date, rank_changes: Iterable[tuple[date, str | None]], current: str) -> str:
     """A mentee's rank when a mentorship began: the last recorded rank change (promotion
     or appointment with a rank) on or before ``start``, else their current rank."""
     known = [(day, rank) for day, rank in rank_changes if day <= start and rank]

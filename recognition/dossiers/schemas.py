@@ -1,6 +1,8 @@
 """What goes in and out of /api/v1/dossiers. Whether a person or a case exists, and
 whether the period is one a dossier can cover, is the service's to say."""
 
+from typing import Any
+
 from marshmallow import Schema, validate
 
 from .. import fields
@@ -12,7 +14,7 @@ FORMAT = fields.String(
     validate=validate.OneOf(("json", "csv", "pdf")),
     metadata={"description": "json (default), csv (one sheet, a section column) or pdf (the Data Summary Table)"},
 )
-PERSON = {"validate": ID, "metadata": {"description": "Whose dossier (default: yours)", "example": 42}}
+PERSON: dict[str, Any] = {"validate": ID, "metadata": {"description": "Whose dossier (default: yours)", "example": 42}}
 
 
 class DossierDraftArgsSchema(Schema):

@@ -23,10 +23,12 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import links
 from ..auth.service import Actor
+from ..awards import announce
 from ..cases import access as case_access
 from ..cases.models import Case, CaseMember
+from ..credits import canonical, signing
 from ..credits import service as credits
-from ..credits import signing
+from ..credits.verification import find_by_code as find_statement
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..ledger import service as ledger
@@ -212,11 +214,9 @@ def new_code() -> str:
     """A verification code no statement, award or dossier has: /verify looks codes up in
     all three, so each must name one thing (120 random bits all but never repeat; this
     makes sure)."""
-    from ..awards import announce  # noqa: PLC0415  (awards import credits, as dossiers do)
-
     while True:
-        code = credits.new_code()
-        if credits.find_by_code(code) is None and announce.find_by_code(code) is None and find_by_code(code) is None:
+        code = canonical.new_code()
+        if find_statement(code) is None and announce.find_by_code(code) is None and find_by_code(code) is None:
             return code
 
 
@@ -241,9 +241,9 @@ def issue(
     person = access.person
     content = build.content(person, access.start, access.end)
     previous = latest(person.id, access.start, access.end)
-    if previous is not None and credits.canonical(built_content(json.loads(previous.document))) == credits.canonical(
-        content
-    ):
+    if previous is not None and canonical.canonical(
+        built_content(json.loads(previous.document))
+    ) == canonical.canonical(content):
         raise Conflict(
             f"Nothing has changed since dossier {previous.number}: it is still current.",
             {"period": [f"dossier {previous.number} already says this"]},
@@ -265,10 +265,10 @@ def issue(
         },
         "ledger_head": {"seq": head["seq"], "hash": head["hash"]},
         "issued_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "verification": {"code": credits.format_code(code), "url": credits.verify_url(code)},
+        "verification": {"code": canonical.format_code(code), "url": canonical.verify_url(code)},
     }
-    signed = credits.canonical(document)
-    from .pdf import render  # reportlab is imported only when a PDF is made
+    signed = canonical.canonical(document)
+    from .pdf import render  # noqa: PLC0415 - reportlab loads only when a PDF is made, off the start-up path
 
     pdf = render(document, credits.certificate_settings())
     row = Dossier(
@@ -281,13 +281,13 @@ def issue(
         case_id=case.id if case else None,
         code=code,
         document=signed.decode("utf-8"),
-        content_hash=credits.sha256(signed),
+        content_hash=canonical.sha256(signed),
         signature=key.sign(signed),
         key_id=key.key_id,
         ledger_seq=head["seq"],
         ledger_hash=head["hash"],
         pdf=pdf,
-        pdf_sha256=credits.sha256(pdf),
+        pdf_sha256=canonical.sha256(pdf),
         issued_at=now,
         issued_by_id=actor.person_id,
     )
@@ -322,6 +322,7 @@ def get_issued(dossier_id: int, actor: Actor) -> tuple[Dossier, Access]:
     if allowed is None:
         raise NotFound(NO_DOSSIER)
     capacity, case = allowed
+    assert dossier is not None  # allowed is None when there is no dossier
     return dossier, Access(dossier.person, capacity, case, dossier.period_start, dossier.period_end)
 
 
@@ -356,7 +357,7 @@ def signed_json(dossier: Dossier) -> dict:
 
 
 def find_by_code(code: str) -> Dossier | None:
-    code = credits.normalise_code(code)
+    code = canonical.normalise_code(code)
     if not code or len(code) > 40:
         return None
     return db.session.scalar(select(Dossier).where(Dossier.code == code))

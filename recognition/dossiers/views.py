@@ -4,17 +4,21 @@ sees who looked. To anyone without access the dossier does not exist (404)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..auth.current import page_actor
 from ..auth.service import Actor
 from ..clock import utcnow
+from ..credits import canonical
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..people.service import find_by_email
-from . import api, service
+from . import downloads, export, service
 from .forms import IssueForm, LookupForm, PeriodForm
+from .models import Dossier, DossierAccess
 
 blp = Blueprint("dossiers", __name__)
 FORMATS = ("pdf", "csv", "json")
@@ -49,13 +53,15 @@ def _render(actor, access, form, endpoint, route, now, issue_form=None, status=2
 def _page(actor, access, form, endpoint, route, document=None, issue_form=None, status=200):
     person = access.person if access else None
     may_issue = access is not None and access.capacity in ("self", "admin")
-    if may_issue and issue_form is None:
-        issue_form = IssueForm(formdata=None, start=access.start, end=access.end, person_id=person.id)
-    issued, log = [], []
+    if access is not None and may_issue and issue_form is None:
+        issue_form = IssueForm(formdata=None, start=access.start, end=access.end, person_id=access.person.id)
+    issued: list[Dossier] = []
+    log: list[DossierAccess] = []
     if access is not None:
-        issued = service.issued(actor, person.id) if service.may_read_issued(actor, person.id) else []
+        person_id = access.person.id
+        issued = service.issued(actor, person_id) if service.may_read_issued(actor, person_id) else []
         if access.capacity in ("self", "admin"):
-            log = db.session.scalars(service.access_log(actor, person.id).limit(LOG_SIZE)).all()
+            log = list(db.session.scalars(service.access_log(actor, person_id).limit(LOG_SIZE)))
     states = service.statuses([row.id for row in issued])
     downloads = {}
     if access is not None:
@@ -63,7 +69,9 @@ def _page(actor, access, form, endpoint, route, document=None, issue_form=None, 
         if access.case is not None and endpoint == "dossiers.case_dossier":
             downloads = {fmt: url_for("dossiers.case_download", case_id=access.case.id, fmt=fmt) for fmt in FORMATS}
         else:
-            downloads = {fmt: url_for("dossiers.download", person_id=person.id, fmt=fmt, **query) for fmt in FORMATS}
+            downloads = {
+                fmt: url_for("dossiers.download", person_id=access.person.id, fmt=fmt, **query) for fmt in FORMATS
+            }
     lookup = LookupForm(formdata=None) if actor.is_admin else None
     return render_template(
         "dossiers/dossier.html",
@@ -79,8 +87,8 @@ def _page(actor, access, form, endpoint, route, document=None, issue_form=None, 
         log=log,
         downloads=downloads,
         may_issue=may_issue,
-        verify_url=service.credits.verify_url,
-        format_code=service.credits.format_code,
+        verify_url=canonical.verify_url,
+        format_code=canonical.format_code,
     ), status
 
 
@@ -148,7 +156,7 @@ def download(person_id: int, fmt: str):
     actor = page_actor()
     form = PeriodForm(formdata=request.args)
     if not form.validate():
-        problems = {name: errors for name, errors in form.errors.items()}
+        problems = dict(form.errors)
         raise DomainError("The period is not one a dossier can cover.", problems)
     access = service.resolve(actor, person_id, form.start.data, form.end.data, utcnow().date())
     return _download(actor, access, fmt)
@@ -158,7 +166,7 @@ def _download(actor: Actor, access: service.Access, fmt: str) -> Response:
     document = service.draft(access)
     service.record(access, actor, "download", fmt, utcnow())
     db.session.commit()
-    return api.download(document, fmt)
+    return downloads.download(document, fmt)
 
 
 @blp.get("/dossier/issued/<int:dossier_id>.<fmt>")
@@ -173,12 +181,12 @@ def issued_download(dossier_id: int, fmt: str):
     db.session.commit()
     if fmt == "json":
         return Response(
-            api.export.to_json(service.signed_json(dossier)),
+            export.to_json(service.signed_json(dossier)),
             mimetype="application/json",
             headers={"Content-Disposition": f'attachment; filename="dossier-{dossier.number}.json"'},
         )
     document = service.signed_json(dossier)["document"]
-    return api.download(document, fmt, dossier.pdf if fmt == "pdf" else None)
+    return downloads.download(document, fmt, dossier.pdf if fmt == "pdf" else None)
 
 
 @blp.post("/dossier/issue")
@@ -188,9 +196,8 @@ def issue():
     actor = page_actor()
     form = IssueForm()
     person_id = int(form.person_id.data) if (form.person_id.data or "").isdigit() else actor.person_id
-    endpoint, route = (
-        ("dossiers.mine", {}) if person_id == actor.person_id else ("dossiers.person_dossier", {"person_id": person_id})
-    )
+    route: dict[str, Any] = {} if person_id == actor.person_id else {"person_id": person_id}
+    endpoint = "dossiers.mine" if person_id == actor.person_id else "dossiers.person_dossier"
     now = utcnow()
     if form.validate_on_submit():
         try:
@@ -203,7 +210,7 @@ def issue():
         else:
             db.session.commit()
             flash(
-                f"Issued dossier {dossier.number}, verification code {service.credits.format_code(dossier.code)}.",
+                f"Issued dossier {dossier.number}, verification code {canonical.format_code(dossier.code)}.",
                 "success",
             )
             return redirect(

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
@@ -197,7 +198,10 @@ def training(person_id: int, until: date, since: date | None = None) -> tuple[li
     )
     if since is not None:
         query = query.where(LedgerEntry.occurred_on >= since)
-    found = [CountedEntry(*row, confirmed=False) for row in db.session.execute(query)]
+    found = [
+        CountedEntry(entry_id, seq, entry_hash, kind or "mentor_training", on, minutes, confirmed=False)
+        for entry_id, seq, entry_hash, kind, on, minutes in db.session.execute(query)
+    ]  # kind is "mentor_training": the query asks for no other
     return found, sum(e.minutes for e in found)
 
 
@@ -234,7 +238,7 @@ def evidence_for(person_id: int, day: date) -> dict:
     rows = mentorships_as_mentor(person_id, day)
     sessions, minutes = training(person_id, day)
     awards = awards_won(person_id, day)
-    table = []
+    table: list[dict[str, Any]] = []
     for item in rows:
         m = item.mentorship
         table.append(

@@ -7,7 +7,8 @@
 - **Heads an operator wrote down** (``ledger verify --head SEQ:HASH``) and **copies of
   the checkpoints** downloaded earlier (``ledger verify --checkpoints FILE``).
 
-``gather`` checks every stored anchor (signature, chain of checkpoints) and turns the
+Documents that record a head are other domains' (``checks.SignedHeads``, registered by
+the app). ``gather`` checks every stored anchor (signature, chain of checkpoints) and turns the
 good ones into ``chain.Anchor`` for ``chain.verify``; what is wrong with an anchor itself
 is returned as a problem naming it.
 """
@@ -16,16 +17,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..credits import signing
 from ..errors import DomainError
 from ..extensions import db
-from . import chain, references, service
-from .checkpoints import body, sha256
+from . import chain, checks
+from .checkpoint_body import body, sha256
 from .models import LedgerCheckpoint
 
 HEAD = re.compile(r"^(\d{1,18}):([0-9a-f]{64})$")
@@ -80,6 +82,7 @@ def stored_checkpoints(found: Gathered) -> None:
         if problem is not None:
             found.refuse(name, problem)
         else:
+            assert entries is not None  # a missing list is a problem, refused above
             found.anchors.append(chain.Anchor(row.seq, row.head_hash, name, entries))
         previous_digest, previous_seq = row.digest, row.seq
 
@@ -92,29 +95,9 @@ def _entries(text: str, after: int, through: int) -> dict[int, tuple[int, str]] 
     return entries if list(entries) == list(range(after + 1, through + 1)) else None
 
 
-def stored_statements(found: Gathered) -> None:
-    from ..credits.models import Statement
-
-    _signed_heads(
-        found,
-        "statement",
-        select(Statement.number, Statement.document, Statement.signature, Statement.key_id).order_by(Statement.id),
-    )
-
-
-def stored_dossiers(found: Gathered) -> None:
-    from ..dossiers.models import Dossier
-
-    _signed_heads(
-        found,
-        "dossier",
-        select(Dossier.number, Dossier.document, Dossier.signature, Dossier.key_id).order_by(Dossier.id),
-    )
-
-
-def _signed_heads(found: Gathered, kind: str, query) -> None:
-    """The ledger heads recorded in signed documents (statements, dossiers), each checked
-    against its signature first."""
+def _signed_heads(found: Gathered, kind: str, query: Select) -> None:
+    """The ledger heads recorded in signed documents (statements, dossiers: ``checks``),
+    each checked against its signature first."""
     for number, document, signature, key_id in db.session.execute(query):
         name = f"{kind} {number}"
         # The stored document is the canonical JSON that was signed.
@@ -128,13 +111,13 @@ def _signed_heads(found: Gathered, kind: str, query) -> None:
             found.anchors.append(chain.Anchor(head["seq"], head["hash"], name))
 
 
-def gather(heads: list[chain.Anchor] = (), copies: list[dict] = ()) -> Gathered:
+def gather(heads: Sequence[chain.Anchor] = (), copies: Sequence[dict] = ()) -> Gathered:
     """Every anchor: the stored checkpoints and statements, the heads given, and the
     checkpoints of a copy downloaded earlier (each must still be stored)."""
     found = Gathered([], [])
     stored_checkpoints(found)
-    stored_statements(found)
-    stored_dossiers(found)
+    for documents in checks.registered().heads:
+        _signed_heads(found, documents.kind, documents.rows())
     found.anchors.extend(heads)
     digests = set(db.session.scalars(select(LedgerCheckpoint.digest)))
     for item in copies:
@@ -183,12 +166,6 @@ def parse_copy(text: str) -> list[dict]:
         if not isinstance(item, dict) or any(not isinstance(item.get(k), t) for k, t in needed.items()):
             raise ValueError(f"checkpoint {index + 1} lacks one of {', '.join(needed)}")
     return items
-
-
-def check(heads: list[chain.Anchor] = (), copies: list[dict] = ()) -> chain.Verdict:
-    """The whole chain against every anchor; a bad anchor itself fails the check too."""
-    found = gather(heads, copies)
-    return references.check(settle(service.verify_against(found.anchors), found))
 
 
 def settle(verdict: chain.Verdict, found: Gathered) -> chain.Verdict:

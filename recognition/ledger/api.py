@@ -7,7 +7,7 @@ from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
 from ..auth.service import require_admin
 from ..clock import utcnow
-from ..credits.service import count_verification
+from ..credits.verification import count_verification
 from ..extensions import db
 from ..parsing import Blueprint
 from . import anchors, service

@@ -115,6 +115,7 @@ class _Walk:
     def verdict(self, bad_seq, bad_id, problem, anchor=None, *, back: bool = False) -> Verdict:
         checked, head_hash = self.checked, self.prev_hash
         if back:  # the entry before this one is the changed one
+            assert self.last is not None  # asked only after a good entry was walked
             bad_id, bad_seq, head_hash = self.last
             checked -= 1
         return Verdict(False, checked, checked, head_hash, bad_seq, bad_id, problem, anchor, len(self.anchors))
@@ -198,7 +199,7 @@ def verify(rows: Iterable[tuple[int, Mapping, str]], anchors: Iterable[Anchor] =
             f"{anchor.seq}: the entries from position {expected_seq} on are missing"
         )
         return walk.verdict(expected_seq, missing_id, problem, anchor.source)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if walk.unbound:
         notes = (
             f"{walk.unbound} entries chained before ids were hashed are not yet bound to their ids by a "

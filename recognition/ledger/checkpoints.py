@@ -6,37 +6,21 @@ copy; ``anchors`` checks the ledger against them."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import select
 
+from .. import links
+from ..clock import moment
 from ..credits import signing
 from ..database import lock_for_append
 from ..errors import Conflict
 from ..extensions import db
-from . import chain
+from . import chain, service
+from .anchors import describe
+from .checkpoint_body import body, sha256
 from .models import LedgerCheckpoint, LedgerEntry
-
-KIND = "recognition-ledger-checkpoint"
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def body(checkpoint: LedgerCheckpoint) -> dict:
-    """What a checkpoint's signature covers."""
-    return {
-        "type": KIND,
-        "seq": checkpoint.seq,
-        "hash": checkpoint.head_hash,
-        "at": checkpoint.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "prev": checkpoint.prev_digest,
-        "entries_digest": checkpoint.entries_digest,
-        "key_id": checkpoint.key_id,
-    }
 
 
 def public(checkpoint: LedgerCheckpoint) -> dict:
@@ -52,8 +36,6 @@ def published() -> list[dict]:
 
 def listing() -> dict:
     """The public document of checkpoints (``/ledger/checkpoints.json``)."""
-    from .. import links
-
     return {
         "algorithm": signing.ALGORITHM,
         "public_key_url": links.url("/verify/key.pem"),
@@ -70,8 +52,6 @@ def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
     """Sign the current head, unless the newest checkpoint already has it. Refused
     (Conflict) when the chain does not verify: a checkpoint must never vouch for a
     rewritten history. Returns the checkpoint and whether it is new. Flushes."""
-    from . import service
-
     lock_for_append(db.session, service.LEDGER_LOCK)
     previous = latest()
     head = service.head()
@@ -79,8 +59,6 @@ def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
         return previous, False
     verdict = service.verify()
     if not verdict.valid:
-        from .anchors import describe
-
         raise Conflict(
             f"The ledger does not verify, so no checkpoint was made: {describe(verdict)}",
             {"ledger": ["must verify before a checkpoint is made"]},
@@ -111,8 +89,6 @@ def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
 
 def checkpoint_job(day: date) -> str:
     """The scheduler's daily job: a checkpoint when the head has moved since the last one."""
-    from ..clock import moment
-
     checkpoint, made = make(moment(day))
     if made:
         return f"Ledger checkpoint made at position {checkpoint.seq}"

@@ -9,6 +9,7 @@ updates a row.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,6 +25,9 @@ LEDGER_TABLES = ("ledger_entries", "reflections", "ledger_checkpoints")
 
 class LedgerEntry(Model):
     __tablename__ = "ledger_entries"
+    if TYPE_CHECKING:  # not columns: ``service.annotate`` sets them on the entries it shows
+        confirmed_by_entry_id: int | None
+        reversed_by_entry_id: int | None
     __table_args__ = (
         CheckConstraint(f"entry_type IN {ENTRY_TYPES!r}", name="entry_type_known"),
         CheckConstraint(

@@ -6,87 +6,26 @@ kind, the day); a milestone points at its entry, whose note is the SHA-256 of th
 milestone's fields. These rows are append-only but not chained: someone with database access
 could point one at another entry, so ``ledger verify`` checks each against its entry and
 names the entry where the first one no longer fits (unless the chain broke earlier).
+The checks themselves belong to those domains (``checks``): the ledger imports none of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..extensions import db
-from . import chain
+from . import chain, checks
+from .checks import Misfit
 from .models import LedgerEntry
 
 
-def misfits():
-    """``(position, entry id, what)`` of the first reflection, the first grant and the first
-    milestone that no longer fit their entries."""
-    from ..milestones import queries as milestones
-    from ..reflections.service import unbound
-
-    found = []
-    rows = unbound()
-    try:
-        first = next(rows, None)
-    finally:
-        rows.close()
-    if first is not None:
-        reflection_id, entry_id, seq = first
-        found.append(
-            (
-                seq,
-                entry_id,
-                f"reflection {reflection_id} does not match the note of this entry (its text, "
-                "or the entry it points to, was changed)",
-            )
-        )
-    grant = _first_misplaced_grant()
-    if grant is not None:
-        grant_id, entry_id, seq = grant
-        found.append(
-            (
-                seq,
-                entry_id,
-                f"award grant {grant_id} points to this entry, which is not its award (the grant's entry was changed)",
-            )
-        )
-    rows = milestones.misfits()
-    try:
-        first = next(rows, None)
-    finally:
-        rows.close()
-    if first is not None:
-        milestone_id, entry_id, seq = first
-        found.append(
-            (
-                seq,
-                entry_id,
-                f"milestone {milestone_id} does not match the note of this entry (its fields, "
-                "or the entry it points to, were changed)",
-            )
-        )
+def misfits() -> list[Misfit]:
+    """``(position, entry id, what)`` of the first row of each registered check (reflections,
+    award grants, milestones) that no longer fits its entry, in chain order."""
+    found = [misfit for check in checks.registered().rows if (misfit := check.first()) is not None]
     return sorted(found)
-
-
-def _first_misplaced_grant():
-    from ..awards.announce import LEDGER_KIND
-    from ..awards.models import Grant
-
-    return db.session.execute(
-        select(Grant.id, LedgerEntry.id, LedgerEntry.seq)
-        .join(LedgerEntry, LedgerEntry.id == Grant.ledger_entry_id)
-        .where(
-            or_(
-                LedgerEntry.person_id != Grant.person_id,
-                LedgerEntry.occurred_on != Grant.awarded_on,
-                LedgerEntry.kind != LEDGER_KIND,
-                LedgerEntry.kind.is_(None),
-            )
-        )
-        .order_by(LedgerEntry.seq)
-        .limit(1)
-    ).first()
 
 
 def check(verdict: chain.Verdict) -> chain.Verdict:
@@ -101,6 +40,7 @@ def check(verdict: chain.Verdict) -> chain.Verdict:
     head_hash = (
         chain.GENESIS if head == 0 else db.session.scalar(select(LedgerEntry.entry_hash).where(LedgerEntry.seq == head))
     )
+    assert head_hash is not None  # positions run without gaps, and the chain before ``seq`` checked
     return replace(
         verdict,
         valid=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import aliased
@@ -14,7 +15,7 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import chain, models
+from . import anchors, chain, models, references
 from .models import LedgerEntry
 from .rules import CONFIRMABLE, LABELS, MAX_NOTE, contribution_problems, may_record_personal, may_reverse
 
@@ -79,6 +80,7 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
         raise DomainError(
             "The contribution breaks a rule: " + "; ".join(f"{k} {v[0]}" for k, v in problems.items()), problems
         )
+    person_id: int | None  # None only from the command line without --person: refused below
     if mentorship is not None:
         person_id = mentorship.mentor_id
         if not may_record_personal(data["kind"], person_id, actor.person_id, actor.is_admin):
@@ -146,6 +148,7 @@ def refuse_duplicate(entry: LedgerEntry) -> None:
     )
     if existing is None:
         return
+    assert existing.kind is not None  # a contribution always has a kind (a check constraint)
     what = f"{existing.minutes} minutes of {LABELS[existing.kind].lower()} on {existing.occurred_on.isoformat()}"
     raise Conflict(
         f"Entry #{existing.seq} already records {what}. Recording it again would count it twice. If this is a "
@@ -219,11 +222,8 @@ def confirm(target: LedgerEntry, actor: Actor, now: datetime) -> LedgerEntry:
     if target.entry_type != "contribution" or target.kind not in CONFIRMABLE or target.mentorship is None:
         raise Conflict("Only mentoring work between two people can be confirmed.", {"target": ["not confirmable"]})
     counterpart = target.mentorship.counterpart_of(target.recorded_by_id)
-    if counterpart is None:
-        # Recorded by an admin for the pair: either of the two may confirm it.
-        allowed = {target.mentorship.mentor_id, target.mentorship.mentee_id}
-    else:
-        allowed = {counterpart}
+    # Recorded by an admin for the pair (no counterpart): either of the two may confirm it.
+    allowed = {target.mentorship.mentor_id, target.mentorship.mentee_id} if counterpart is None else {counterpart}
     if actor.person_id not in allowed:
         raise Forbidden("Only the other person in the mentorship can confirm this entry.")
     # As in ``reverse``: a reversal or confirmation committed a moment ago must be seen.
@@ -266,7 +266,8 @@ def followers(entry_ids: list[int]) -> dict[int, dict[str, LedgerEntry]]:
         return found
     rows = db.session.scalars(select(LedgerEntry).where(LedgerEntry.target_id.in_(entry_ids)))
     for row in rows:
-        found.setdefault(row.target_id, {})[row.entry_type] = row
+        if row.target_id is not None:  # always: reversals and confirmations have targets
+            found.setdefault(row.target_id, {})[row.entry_type] = row
     return found
 
 
@@ -374,14 +375,11 @@ def stored_chain(batch: int = 2000):
 
 def verify(heads=(), copies=()) -> chain.Verdict:
     """The chain checked on its own and against every anchor: the stored checkpoints and
-    statements, and any ``heads`` or checkpoint ``copies`` given (see ``anchors``)."""
-    from . import anchors
-
-    return anchors.check(heads, copies)
-
-
-def verify_against(anchors) -> chain.Verdict:
-    return chain.verify(stored_chain(), anchors)
+    statements, and any ``heads`` or checkpoint ``copies`` given (see ``anchors``), then
+    the rows of other domains that point at entries (``references``). A bad anchor itself
+    fails the check too."""
+    found = anchors.gather(heads, copies)
+    return references.check(anchors.settle(chain.verify(stored_chain(), found.anchors), found))
 
 
 def head() -> dict:
@@ -415,8 +413,9 @@ def meetings_in(mentorship_ids: list[int], start: date, end: date) -> dict[int, 
             LedgerEntry.occurred_on <= end,
         )
     )
-    summary = {mid: {"count": 0, "confirmed": 0, "last": None} for mid in mentorship_ids}
+    summary: dict[int, dict[str, Any]] = {mid: {"count": 0, "confirmed": 0, "last": None} for mid in mentorship_ids}
     for mentorship_id, occurred_on, confirmed in rows:
+        assert mentorship_id is not None  # the query asks for these mentorships
         item = summary[mentorship_id]
         if item["last"] is None or occurred_on > item["last"]:
             item["last"] = occurred_on

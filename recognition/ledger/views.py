@@ -10,7 +10,7 @@ from ..apidoc import paginate
 from ..auth.current import page_actor
 from ..auth.service import require_admin
 from ..clock import utcnow
-from ..credits.service import count_verification
+from ..credits.verification import count_verification
 from ..errors import DomainError
 from ..extensions import db
 from ..links import safe_next
@@ -33,6 +33,7 @@ def mine():
     actor = page_actor()
     # Clamped: a page past the end is simply empty, never an offset the database refuses.
     page = min(max(1, request.args.get("page", 1, type=int) or 1), 10**6)
+    assert actor.person_id is not None  # a page's actor is a signed-in person
     found = paginate(db.session, service.about(actor.person_id), {"page": page, "per_page": PAGE_SIZE})
     service.annotate(found["items"])
     return render_template(

@@ -20,7 +20,7 @@ from recognition.auth.service import load_actor
 from recognition.awards import announce, badges, committee
 from recognition.awards.models import Grant
 from recognition.clock import utcnow
-from recognition.credits import service
+from recognition.credits import canonical, service
 from recognition.credits.signing import SigningKey
 from recognition.extensions import db
 from tests.api.error_shape import assert_error
@@ -128,7 +128,7 @@ def test_an_award_code_gives_the_awards_facts_and_nothing_else(app, client, dept
         "year": 2026,
         "awarded_on": "2026-05-15",
         "issuer": "Department of Medicine",
-        "code": service.format_code(granted.code),
+        "code": canonical.format_code(granted.code),
         "revoked_on": None,
         "content_hash": granted.content_hash,
         "pdf_sha256": granted.pdf_sha256,
@@ -140,7 +140,7 @@ def test_an_award_code_gives_the_awards_facts_and_nothing_else(app, client, dept
 
 
 def test_an_award_code_can_be_typed_like_a_statement_code(client, granted):
-    printed = service.format_code(granted.code)
+    printed = canonical.format_code(granted.code)
     for typed in (printed, printed.lower(), printed.replace("-", " "), granted.code.lower()):
         response = client.get(f"{API}/{typed}")
         assert response.status_code == 200, typed
@@ -172,7 +172,7 @@ def test_an_uploaded_award_certificate_is_compared_byte_for_byte(client, granted
     assert same.get_json() == {
         "identical": True,
         "message": "This PDF is byte for byte the Mentor of the Year 2026 "
-        f"certificate issued under code {service.format_code(granted.code)}.",
+        f"certificate issued under code {canonical.format_code(granted.code)}.",
     }
     changed = bytearray(granted.pdf)
     changed[len(changed) // 2] ^= 0x01
@@ -202,7 +202,7 @@ def test_a_genuine_credential_is_ours_and_current(client, granted):
         "genuine": True,
         "message": "genuine: the credential is intact and signed by the key its proof names",
         "key_id": granted.key_id,
-        "code": service.format_code(granted.code),
+        "code": canonical.format_code(granted.code),
         "verify_url": f"http://127.0.0.1:5000/verify/{granted.code}",
         "status": "current",
         "revoked_on": None,
@@ -290,7 +290,7 @@ def test_the_credential_check_is_public_and_documented(client, granted):
 
 
 def test_the_page_says_genuine_award_to_whom_and_nothing_else(app, client, dept, granted):
-    response = client.get(f"/verify/{service.format_code(granted.code).lower()}")
+    response = client.get(f"/verify/{canonical.format_code(granted.code).lower()}")
     assert response.status_code == 200
     text = page_text(response)
     assert "Genuine award: Mentor of the Year 2026 to Mentor Person" in text
@@ -298,7 +298,7 @@ def test_the_page_says_genuine_award_to_whom_and_nothing_else(app, client, dept,
     assert "It is current : the award stands and has not been revoked." in text
     assert (
         "Award Mentor of the Year Year 2026 Awarded to Mentor Person Awarded on 15 May 2026 "
-        f"Given by Department of Medicine Verification code {service.format_code(granted.code)}"
+        f"Given by Department of Medicine Verification code {canonical.format_code(granted.code)}"
     ) in text
     body = response.get_data(as_text=True)
     for private in private_facts(dept):
@@ -320,7 +320,7 @@ def test_the_page_compares_an_uploaded_award_certificate(client, granted):
             f"/verify/{granted.code}", data={"pdf": (io.BytesIO(data), name)}, content_type="multipart/form-data"
         )
 
-    printed = service.format_code(granted.code)
+    printed = canonical.format_code(granted.code)
     same = upload(granted.pdf, "award.pdf")
     assert same.status_code == 200
     assert f"Identical. award.pdf is exactly the certificate issued under code {printed}." in page_text(same)

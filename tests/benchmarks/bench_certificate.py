@@ -135,7 +135,7 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=12)
     args = parser.parse_args()
 
-    from recognition.credits.certificate import render
+    from recognition.credits.statement_pdf import render
 
     doc = document(args.activities)
     settings = {

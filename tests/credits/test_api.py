@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from recognition.clock import today
-from recognition.credits import service, signing
+from recognition.credits import canonical, signing
 from recognition.credits.models import Statement, StatementRevocation
 from recognition.extensions import db
 from tests.api.error_shape import assert_error
@@ -427,7 +427,7 @@ def test_the_pdf_and_the_signed_json_download_exactly_as_issued(app, client, dep
     assert pdf.data.startswith(b"%PDF-")
     with app.app_context():
         assert pdf.data == db.session.get(Statement, statement["id"]).pdf
-    assert service.sha256(pdf.data) == statement["pdf_sha256"]
+    assert canonical.sha256(pdf.data) == statement["pdf_sha256"]
 
     signed = client.get(statement["links"]["signed"], headers=headers("mentor"))
     assert signed.status_code == 200 and signed.mimetype == "application/json"
@@ -443,7 +443,7 @@ def test_the_pdf_and_the_signed_json_download_exactly_as_issued(app, client, dep
     )
     assert document["verification"] == {"code": statement["code"], "url": statement["verify_url"]}
     with app.app_context():
-        assert service.check_signed(payload, signing.app_key(app).public)[0] is True
+        assert canonical.check_signed(payload, signing.app_key(app).public)[0] is True
 
 
 def test_an_accented_name_survives_the_round_trip(app, client, dept, headers):
@@ -456,7 +456,7 @@ def test_an_accented_name_survives_the_round_trip(app, client, dept, headers):
     payload = json.loads(client.get(statement["links"]["signed"], headers=headers("mentor")).data.decode("utf-8"))
     assert payload["document"]["person"]["name"] == name
     with app.app_context():
-        assert service.check_signed(payload, signing.app_key(app).public)[0] is True
+        assert canonical.check_signed(payload, signing.app_key(app).public)[0] is True
 
 
 @pytest.mark.parametrize(

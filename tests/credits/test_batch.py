@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from recognition.auth.service import load_actor
-from recognition.credits import batch, certificate, service, signing
+from recognition.credits import batch, canonical, service, signing, statement_pdf
 from recognition.credits.models import Statement
 from recognition.database import read_only
 from recognition.extensions import db
@@ -96,7 +96,7 @@ def assert_complete(app) -> int:
             document = json.loads(statement.document)
             content = statement.document.encode("utf-8")
             assert hashlib.sha256(content).hexdigest() == statement.content_hash
-            assert service.check_signed(service.signed_json(statement), public)[0], statement.number
+            assert canonical.check_signed(canonical.signed_json(statement), public)[0], statement.number
             assert document["number"] == statement.number and document["person"]["id"] == statement.person_id
             assert statement.pdf.startswith(b"%PDF") and statement.pdf.rstrip().endswith(b"%%EOF")
             assert hashlib.sha256(statement.pdf).hexdigest() == statement.pdf_sha256
@@ -229,21 +229,21 @@ def test_a_statement_issued_meanwhile_is_skipped_not_failed(app, dept):
 
 def test_a_failed_statement_is_reported_and_the_others_issued(app, dept, runner, monkeypatch):
     ids = credited_people(app, dept, 3)
-    real_render = certificate.render
+    real_render = statement_pdf.render
 
     def render(document, settings):
         if document["person"]["id"] == ids[1]:
             raise RuntimeError("the logo file is unreadable")
         return real_render(document, settings)
 
-    monkeypatch.setattr(certificate, "render", render)
+    monkeypatch.setattr(statement_pdf, "render", render)
     result = runner.invoke(args=["statements", "issue", "--year", str(YEAR), "--workers", "1"])
     assert result.exit_code == 1
     assert "issued 2, re-issued 0, skipped 0, failed 1" in result.stdout
     assert f"FAILED person {ids[1]} ({MOC}): RuntimeError: the logo file is unreadable" in result.stderr
     assert sorted(s.person_id for s in stored(app)) == [ids[0], ids[2]]
 
-    monkeypatch.setattr(certificate, "render", real_render)
+    monkeypatch.setattr(statement_pdf, "render", real_render)
     rerun = runner.invoke(args=["statements", "issue", "--year", str(YEAR), "--workers", "1"])
     assert rerun.exit_code == 0, rerun.output
     assert "issued 1, re-issued 0, skipped 0, failed 0" in rerun.stdout

@@ -16,8 +16,8 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from recognition.credits.certificate import render
-from recognition.credits.service import canonical
+from recognition.credits.canonical import canonical
+from recognition.credits.statement_pdf import render
 
 URL = "https://recognition.example.org/verify/ABCDEFGHIJKLMNOPQRSTUVWX"
 SETTINGS = {
@@ -278,7 +278,7 @@ def test_certificates_render_side_by_side():
 def test_an_issued_statement_carries_its_certificate(app, client, dept, headers):
     from recognition.auth.service import load_actor
     from recognition.clock import today, utcnow
-    from recognition.credits import service
+    from recognition.credits import canonical, service
     from recognition.extensions import db
 
     body = {
@@ -308,6 +308,6 @@ def test_an_issued_statement_carries_its_certificate(app, client, dept, headers)
     text = text_of(pdf)
     assert "Mentor Person" in text
     assert number in text
-    assert service.format_code(code) in text
+    assert canonical.format_code(code) in text
     assert content_hash in text
     assert qr_codes(pdf) == [f"{app.config['BASE_URL'].rstrip('/')}/verify/{code}"]

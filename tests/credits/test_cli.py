@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from recognition.auth.service import load_actor
-from recognition.credits import service, signing
+from recognition.credits import canonical, service, signing
 from recognition.extensions import db
 
 from .test_batch import ISSUED, MOC, YEAR, credited_people
@@ -22,7 +22,7 @@ def signed_file(app, dept, tmp_path):
     with app.app_context():
         statement = service.issue(person_id, MOC, YEAR, load_actor(dept.ids["admin"]), ISSUED)
         db.session.commit()
-        payload = service.signed_json(statement)
+        payload = canonical.signed_json(statement)
     path = tmp_path / "statement.json"
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     return path, payload
@@ -83,7 +83,7 @@ def test_a_changed_statement_is_not_genuine(runner, signed_file, change, reason)
 def test_a_change_with_its_hash_recomputed_fails_the_signature(runner, signed_file):
     path, payload = signed_file
     payload["document"]["total"] = "99.00"
-    payload["content_hash"] = service.sha256(service.canonical(payload["document"]))
+    payload["content_hash"] = canonical.sha256(canonical.canonical(payload["document"]))
     path.write_text(json.dumps(payload))
     result = runner.invoke(args=["statements", "verify-file", str(path)])
     assert result.exit_code == 1

@@ -16,7 +16,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from recognition.auth.service import load_actor
-from recognition.credits import service, signing
+from recognition.credits import activities, canonical, profiles, service, signing, verification
 from recognition.credits.models import Statement, StatementRevocation
 from recognition.errors import Conflict, DomainError, Forbidden, NotFound
 from recognition.extensions import db
@@ -94,7 +94,7 @@ def test_issue_signs_hashes_and_snapshots_the_year(app, dept, credited):
         content = statement.document.encode("utf-8")
         assert statement.content_hash == hashlib.sha256(content).hexdigest()
         document = json.loads(statement.document)
-        assert service.canonical(document) == content  # stored exactly as signed
+        assert canonical.canonical(document) == content  # stored exactly as signed
 
         key = signing.app_key(app)
         assert signing.verify(key.public, content, statement.signature)
@@ -126,7 +126,7 @@ def test_issue_signs_hashes_and_snapshots_the_year(app, dept, credited):
         assert all(a["entry_hash"] == hashes[a["entry_id"]] for a in document["activities"])
         assert document["issued_at"] == "2026-01-15T12:00:00Z"
         assert document["verification"] == {
-            "code": service.format_code(statement.code),
+            "code": canonical.format_code(statement.code),
             "url": f"{app.config['BASE_URL']}/verify/{statement.code}",
         }
 
@@ -395,7 +395,7 @@ def test_issuing_reissuing_and_revoking_only_ever_insert(app, dept, credited):
 def signed(app, dept, credited) -> tuple[dict, str]:
     """A statement as ``signed_json`` gives it, through JSON, and the published key's PEM."""
     with app.app_context():
-        payload = service.signed_json(issue(dept))
+        payload = canonical.signed_json(issue(dept))
         pem = signing.app_key(app).public_pem()
     return json.loads(json.dumps(payload)), pem
 
@@ -406,7 +406,7 @@ def test_a_signed_statement_verifies_offline_with_the_published_key(signed):
     assert payload["algorithm"] == "Ed25519"
     public = signing.load_public_pem(pem)
     assert payload["key_id"] == signing.key_id(public)
-    ok, message = service.check_signed(payload, public)
+    ok, message = canonical.check_signed(payload, public)
     assert ok is True and "genuine" in message
 
 
@@ -425,7 +425,7 @@ CHANGES = {
 def test_any_change_to_the_document_breaks_its_content_hash(signed, change):
     payload, pem = signed
     CHANGES[change](payload["document"])
-    ok, message = service.check_signed(payload, signing.load_public_pem(pem))
+    ok, message = canonical.check_signed(payload, signing.load_public_pem(pem))
     assert ok is False and "content hash" in message
 
 
@@ -433,8 +433,8 @@ def test_any_change_to_the_document_breaks_its_content_hash(signed, change):
 def test_a_change_with_a_recomputed_hash_breaks_the_signature(signed, change):
     payload, pem = signed
     CHANGES[change](payload["document"])
-    payload["content_hash"] = hashlib.sha256(service.canonical(payload["document"])).hexdigest()
-    ok, message = service.check_signed(payload, signing.load_public_pem(pem))
+    payload["content_hash"] = hashlib.sha256(canonical.canonical(payload["document"])).hexdigest()
+    ok, message = canonical.check_signed(payload, signing.load_public_pem(pem))
     assert ok is False and "signature" in message
 
 
@@ -442,14 +442,14 @@ def test_a_document_signed_by_another_key_fails(signed, tmp_path):
     payload, pem = signed
     other, made = signing.ensure_key(tmp_path / "elsewhere")
     assert made and other.public_pem() != pem
-    forged = {**payload, "signature": other.sign(service.canonical(payload["document"])), "key_id": other.key_id}
-    ok, message = service.check_signed(forged, signing.load_public_pem(pem))
+    forged = {**payload, "signature": other.sign(canonical.canonical(payload["document"])), "key_id": other.key_id}
+    ok, message = canonical.check_signed(forged, signing.load_public_pem(pem))
     assert ok is False and "signature" in message
     # And the genuine statement does not verify with someone else's key.
-    ok, message = service.check_signed(payload, other.public)
+    ok, message = canonical.check_signed(payload, other.public)
     assert ok is False and "signature" in message
     # The other key does vouch for what it signed: the refusal above is about the key.
-    assert service.check_signed(forged, other.public)[0] is True
+    assert canonical.check_signed(forged, other.public)[0] is True
 
 
 @pytest.mark.parametrize(
@@ -465,13 +465,13 @@ def test_a_document_signed_by_another_key_fails(signed, tmp_path):
 def test_a_malformed_signed_statement_is_refused(signed, mangle):
     payload, pem = signed
     mangle(payload)
-    ok, message = service.check_signed(payload, signing.load_public_pem(pem))
+    ok, message = canonical.check_signed(payload, signing.load_public_pem(pem))
     assert ok is False and message
 
 
 @pytest.mark.parametrize("payload", [[], "a statement", None, 42])
 def test_something_that_is_not_a_signed_statement_is_refused(signed, payload):
-    ok, message = service.check_signed(payload, signing.load_public_pem(signed[1]))
+    ok, message = canonical.check_signed(payload, signing.load_public_pem(signed[1]))
     assert ok is False and "not a signed statement" in message
 
 
@@ -480,7 +480,7 @@ def test_a_signature_of_the_wrong_type_is_refused_not_a_crash(signed, signature)
     """Uploaded JSON may hold anything: a non-string signature is simply not genuine."""
     payload, pem = signed
     payload["signature"] = signature
-    ok, message = service.check_signed(payload, signing.load_public_pem(pem))
+    ok, message = canonical.check_signed(payload, signing.load_public_pem(pem))
     assert ok is False and message
 
 
@@ -510,7 +510,7 @@ FACTS = {
 def test_verification_gives_the_minimum_facts(app, dept, credited):
     with app.app_context():
         statement = issue(dept)
-        facts = service.verification(statement.code)
+        facts = verification.verification(statement.code)
         assert set(facts) == FACTS
         assert facts == {
             "genuine": True,
@@ -548,10 +548,10 @@ def test_verification_shows_each_state(app, dept, credited):
         db.session.commit()
         second = issue(dept, now=LATER, reissue=True)
 
-        old = service.verification(first.code)
+        old = verification.verification(first.code)
         assert (old["status"], old["current_number"], old["current_code"]) == ("superseded", second.number, second.code)
         assert (old["credits"], old["revoked_on"]) == ("8.50", None)
-        new = service.verification(second.code)
+        new = verification.verification(second.code)
         assert (new["status"], new["current_number"], new["current_code"], new["credits"]) == (
             "current",
             None,
@@ -560,10 +560,10 @@ def test_verification_shows_each_state(app, dept, credited):
         )
 
         revoke(dept, second)
-        new = service.verification(second.code)
+        new = verification.verification(second.code)
         assert (new["status"], new["revoked_on"]) == ("revoked", REVOKED_AT.date())
         # The superseded one no longer points at a revoked version's code.
-        old = service.verification(first.code)
+        old = verification.verification(first.code)
         assert (old["status"], old["current_number"], old["current_code"]) == ("superseded", second.number, None)
 
 
@@ -572,7 +572,7 @@ def test_unknown_codes_find_nothing(app, dept, credited):
         statement = issue(dept)
         changed = ("A" if statement.code[0] != "A" else "B") + statement.code[1:]
         for code in (changed, "", "   ", "----", statement.code[:-1], statement.code * 2, "X" * 500):
-            assert service.verification(code) is None, code
+            assert verification.verification(code) is None, code
 
 
 def test_codes_are_normalised(app, dept, credited):
@@ -580,13 +580,13 @@ def test_codes_are_normalised(app, dept, credited):
         statement = issue(dept)
         code = statement.code
         for typed in (
-            service.format_code(code),
+            canonical.format_code(code),
             code.lower(),
-            service.format_code(code).lower(),
+            canonical.format_code(code).lower(),
             " ".join(code[i : i + 4] for i in range(0, 24, 4)),
             f"  {code[:12]} - {code[12:].lower()}\n",
         ):
-            facts = service.verification(typed)
+            facts = verification.verification(typed)
             assert facts is not None and facts["number"] == statement.number, typed
 
 
@@ -598,7 +598,7 @@ def test_codes_have_at_least_80_bits_and_differ(app, dept, credited):
             assert re.fullmatch(r"[A-Z2-7]{24}", code), code
             assert len(b32decode(code)) * 8 >= 80
         assert len(set(codes)) == len(codes)
-        assert service.format_code(codes[0]).count("-") == 5
+        assert canonical.format_code(codes[0]).count("-") == 5
 
 
 # The year-end batch: who is eligible ------------------------------------------------------------
@@ -614,17 +614,17 @@ def test_eligible_lists_people_with_credits_and_no_statement(app, dept, credited
         db.session.commit()
         ids = dept.ids
 
-        assert service.eligible(2025) == sorted(
+        assert activities.eligible(2025) == sorted(
             [(ids["mentor"], MOC), (ids["other_mentor"], MOC), (ids["director"], MOC)]
         )
-        assert service.eligible(2024) == [(ids["mentor"], MOC)]
-        assert service.eligible(2023) == []
+        assert activities.eligible(2024) == [(ids["mentor"], MOC)]
+        assert activities.eligible(2023) == []
 
         issue(dept)
-        assert service.eligible(2025) == sorted([(ids["other_mentor"], MOC), (ids["director"], MOC)])
+        assert activities.eligible(2025) == sorted([(ids["other_mentor"], MOC), (ids["director"], MOC)])
         # A revoked statement still counts as issued: the batch never re-issues it.
         revoke(dept, service.latest(ids["mentor"], MOC, 2025))
-        assert (ids["mentor"], MOC) not in service.eligible(2025)
+        assert (ids["mentor"], MOC) not in activities.eligible(2025)
 
 
 def test_eligible_uses_each_persons_framework_unless_one_is_named(app, dept, credited):
@@ -632,26 +632,26 @@ def test_eligible_uses_each_persons_framework_unless_one_is_named(app, dept, cre
         ids = dept.ids
         # 7 minutes earn MOC credit (0.12 hour) but nothing under AMA (nearest quarter hour: 0).
         work(dept, "director", "mentoring_preparation", date(2025, 9, 1), 7)
-        service.set_profile(ids["other_mentor"], "ama_pra", None, load_actor(ids["other_mentor"]), NOW)
+        profiles.set_profile(ids["other_mentor"], "ama_pra", None, load_actor(ids["other_mentor"]), NOW)
         db.session.commit()
 
-        assert service.eligible(2025) == sorted(
+        assert activities.eligible(2025) == sorted(
             [(ids["mentor"], MOC), (ids["other_mentor"], "ama_pra"), (ids["director"], MOC)]
         )
         # --framework ama_pra: everyone with AMA credits, whatever their own framework.
-        assert service.eligible(2025, "ama_pra") == sorted(
+        assert activities.eligible(2025, "ama_pra") == sorted(
             [(ids["mentor"], "ama_pra"), (ids["other_mentor"], "ama_pra")]
         )
-        assert service.eligible(2025, MOC) == sorted(
+        assert activities.eligible(2025, MOC) == sorted(
             [(ids["mentor"], MOC), (ids["other_mentor"], MOC), (ids["director"], MOC)]
         )
 
         statement = issue(dept, "mentor", "ama_pra")
         assert statement.number.startswith("AP-2025-")
-        assert service.eligible(2025, "ama_pra") == [(ids["other_mentor"], "ama_pra")]
-        assert (ids["mentor"], MOC) in service.eligible(2025)
+        assert activities.eligible(2025, "ama_pra") == [(ids["other_mentor"], "ama_pra")]
+        assert (ids["mentor"], MOC) in activities.eligible(2025)
 
-        assert "framework" in refused(DomainError, service.eligible, 2025, "no_such_framework").errors
+        assert "framework" in refused(DomainError, activities.eligible, 2025, "no_such_framework").errors
 
 
 def test_a_statement_certifies_the_capped_credits_with_the_reason(app, dept):
@@ -668,7 +668,7 @@ def test_a_statement_certifies_the_capped_credits_with_the_reason(app, dept):
         assert activity["note"] == "capped: 6 credits at most for one activity of reflection_on_feedback"
         assert document["total"] == statement.total == "6.00"
         assert [s["credits"] for s in document["sections"] if s["id"] == "section_3"] == ["6.00"]
-        assert service.verification(statement.code)["credits"] == "6.00"
+        assert verification.verification(statement.code)["credits"] == "6.00"
         text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(statement.pdf)).pages)
         assert "capped: 6 credits at most for one activity" in text
         assert "30.00" not in text

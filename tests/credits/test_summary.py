@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from recognition.auth.service import load_actor
-from recognition.credits import rules, service
+from recognition.credits import activities, profiles, rules
 from recognition.credits.models import CreditProfile
 from recognition.errors import DomainError, Forbidden
 from recognition.extensions import db
@@ -136,20 +136,20 @@ def test_only_unreversed_contributions_of_the_persons_own_work(app, dept):
         confirmation = ledger.confirm(db.session.get(LedgerEntry, own), load_actor(dept.ids["mentee"]), NOW)
         db.session.commit()
 
-        mine = service.activities_of([dept.ids["mentor"]])
+        mine = activities.activities_of([dept.ids["mentor"]])
         assert set(mine) == {dept.ids["mentor"]}
         # In date order; no reversed entry, no reversal or confirmation entry.
         assert [source.entry_id for source, _ in mine[dept.ids["mentor"]]] == [for_mentor_by_admin, own, by_mentee]
         assert [activity.ref for _, activity in mine[dept.ids["mentor"]]] == [for_mentor_by_admin, own, by_mentee]
         assert confirmation.id not in [s.entry_id for s, _ in mine[dept.ids["mentor"]]]
 
-        everyone = service.activities_of()
+        everyone = activities.activities_of()
         assert {person: [s.entry_id for s, _ in rows] for person, rows in everyone.items()} == {
             dept.ids["mentor"]: [for_mentor_by_admin, own, by_mentee],
             dept.ids["mentee"]: [mentees_own],
             dept.ids["other_mentor"]: [others],
         }
-        assert service.activities_of([dept.ids["outsider"]]) == {}
+        assert activities.activities_of([dept.ids["outsider"]]) == {}
 
 
 def test_activity_flags_come_from_confirmations_accreditation_and_reflections(app, dept):
@@ -164,14 +164,14 @@ def test_activity_flags_come_from_confirmations_accreditation_and_reflections(ap
         on_external = reflect(dept, "mentor", date(2025, 4, 2), 60)
         db.session.commit()
 
-        activities = {a.ref: a for _, a in service.activities_of([dept.ids["mentor"]])[dept.ids["mentor"]]}
-        assert (activities[confirmed].confirmed, activities[unconfirmed].confirmed) == (True, False)
-        assert (activities[accredited].accredited, activities[unaccredited].accredited) == (True, False)
-        assert (activities[on_report].report_met_k, activities[on_report].external_source) == (True, None)
-        assert (activities[on_external].report_met_k, activities[on_external].external_source) == (False, EXTERNAL)
-        assert activities[confirmed].mentee_id == dept.ids["mentee"]
-        assert activities[accredited].mentee_id is None
-        assert (activities[on_report].kind, activities[on_report].minutes, activities[on_report].on) == (
+        found = {a.ref: a for _, a in activities.activities_of([dept.ids["mentor"]])[dept.ids["mentor"]]}
+        assert (found[confirmed].confirmed, found[unconfirmed].confirmed) == (True, False)
+        assert (found[accredited].accredited, found[unaccredited].accredited) == (True, False)
+        assert (found[on_report].report_met_k, found[on_report].external_source) == (True, None)
+        assert (found[on_external].report_met_k, found[on_external].external_source) == (False, EXTERNAL)
+        assert found[confirmed].mentee_id == dept.ids["mentee"]
+        assert found[accredited].mentee_id is None
+        assert (found[on_report].kind, found[on_report].minutes, found[on_report].on) == (
             "feedback_reflection",
             60,
             date(2025, 4, 1),
@@ -210,7 +210,7 @@ def test_titles_never_carry_reflection_text_or_anything_about_a_mentee(app, dept
         db.session.commit()
         period = db.session.get(Release, release_id).periods.split(",")[-1]
 
-        titles = {s.entry_id: s.title for s, _ in service.activities_of([dept.ids["mentor"]])[dept.ids["mentor"]]}
+        titles = {s.entry_id: s.title for s, _ in activities.activities_of([dept.ids["mentor"]])[dept.ids["mentor"]]}
         assert titles[ids["report"]] == f"Reflection on feedback received: feedback report ({period})"
         assert titles[ids["external"]] == f"Reflection on feedback received: {EXTERNAL}"
         assert titles[ids["meeting"]] == titles[ids["by_mentee"]] == "Meeting with a mentee"
@@ -235,7 +235,7 @@ def test_preparation_for_a_mentee_carries_no_note_onto_a_title(app, dept):
             for kind in ("mentoring_preparation", "other")
         ]
         db.session.commit()
-        titles = {s.entry_id: s.title for s, _ in service.activities_of([dept.ids["mentor"]])[dept.ids["mentor"]]}
+        titles = {s.entry_id: s.title for s, _ in activities.activities_of([dept.ids["mentor"]])[dept.ids["mentor"]]}
         mentee_name = db.session.get(Person, dept.ids["mentee"]).name
         for entry_id in ids:
             assert mentee_name not in titles[entry_id] and "grant" not in titles[entry_id], titles[entry_id]
@@ -247,9 +247,9 @@ def test_preparation_for_a_mentee_carries_no_note_onto_a_title(app, dept):
 def test_credits_by_year_and_section(app, dept):
     with app.app_context():
         ids = mentor_year(dept)
-        found = service.summary(dept.ids["mentor"], TODAY)
+        found = activities.summary(dept.ids["mentor"], TODAY)
 
-        assert found.framework.id == MOC and found.profile == service.Profile(MOC, None, False)
+        assert found.framework.id == MOC and found.profile == profiles.Profile(MOC, None, False)
         assert found.years == [
             {"year": 2025, "label": "2025", "total": D("8.50"), "sections": sections("2.50", "3.00", "3.00")},
             {"year": 2024, "label": "2024", "total": D("1.00"), "sections": sections("0", "1.00", "0")},
@@ -264,20 +264,20 @@ def test_credits_by_year_and_section(app, dept):
             ids["unaccredited"]: D("0.50"),
         }
         # Someone else's summary is theirs alone.
-        other = service.summary(dept.ids["other_mentor"], TODAY)
+        other = activities.summary(dept.ids["other_mentor"], TODAY)
         assert [(y["year"], y["total"]) for y in other.years] == [(2025, D("4.00"))]
-        assert service.summary(dept.ids["outsider"], TODAY).years == []
+        assert activities.summary(dept.ids["outsider"], TODAY).years == []
 
 
 def test_cycle_progress_uses_the_profile_cycle_start_and_warns_of_shortfalls(app, dept):
     with app.app_context():
         mentor_year(dept)
         actor = load_actor(dept.ids["mentor"])
-        profile = service.set_profile(dept.ids["mentor"], MOC, date(2024, 1, 1), actor, NOW)
+        profile = profiles.set_profile(dept.ids["mentor"], MOC, date(2024, 1, 1), actor, NOW)
         db.session.commit()
-        assert profile == service.Profile(MOC, date(2024, 1, 1), True)
+        assert profile == profiles.Profile(MOC, date(2024, 1, 1), True)
 
-        found = service.summary(dept.ids["mentor"], TODAY)
+        found = activities.summary(dept.ids["mentor"], TODAY)
         progress = found.progress
         assert found.cycle_note == ""
         # A cycle starting in 2024 follows the 2024 rules: 250 in 5 years, 25 a year, 25 in Section 3.
@@ -304,8 +304,8 @@ def test_cycle_progress_uses_the_profile_cycle_start_and_warns_of_shortfalls(app
 
         # A cycle start from an earlier cycle rolls forward to the cycle that holds today:
         # 2020-2024 ended, so the current cycle starts in 2025 and follows the 2024 rules.
-        service.set_profile(dept.ids["mentor"], MOC, date(2020, 1, 1), actor, NOW)
-        rolled = service.summary(dept.ids["mentor"], TODAY).progress
+        profiles.set_profile(dept.ids["mentor"], MOC, date(2020, 1, 1), actor, NOW)
+        rolled = activities.summary(dept.ids["mentor"], TODAY).progress
         assert (rolled.start, rolled.end, rolled.version) == (date(2025, 1, 1), date(2029, 12, 31), date(2024, 1, 1))
         assert rolled.totals.total == D("8.50")
 
@@ -314,7 +314,7 @@ def test_a_cycle_that_started_before_2024_is_judged_by_the_old_rules(app, dept):
     """Progress for the cycle 2020-2024 itself, as of its last year."""
     with app.app_context():
         mentor_year(dept)
-        found = service.summary(dept.ids["mentor"], TODAY)
+        found = activities.summary(dept.ids["mentor"], TODAY)
         old = rules.cycle_progress(
             found.framework, [c.credit for c in found.credited], date(2020, 1, 1), date(2024, 12, 1)
         )
@@ -330,7 +330,7 @@ def test_without_a_cycle_start_the_summary_says_what_it_assumed(app, dept):
     same cycle the per-cycle caps count in, with every credit of 2024 and 2025 in it."""
     with app.app_context():
         mentor_year(dept)
-        found = service.summary(dept.ids["mentor"], TODAY)
+        found = activities.summary(dept.ids["mentor"], TODAY)
         assert (found.progress.start, found.progress.end) == (date(2024, 1, 1), date(2028, 12, 31))
         assert found.progress.totals.total == D("9.50")
         assert "cycle start is not set" in found.cycle_note and "starts 2024-01-01" in found.cycle_note
@@ -348,7 +348,7 @@ def test_without_a_cycle_start_caps_and_the_page_count_the_same_cycle(app, dept)
         for day in range(1, 4):  # 2025: a new cycle, 12 credits
             work(dept, "mentor", "mentor_training", date(2025, 3, day), 480, note="Workshop day")
         db.session.commit()
-        found = service.summary(dept.ids["mentor"], TODAY)
+        found = activities.summary(dept.ids["mentor"], TODAY)
         by_year = {row["year"]: row["total"] for row in found.years}
         assert by_year == {2020: D(20), 2021: D(20), 2022: D(10), 2025: D(12)}
         assert (found.progress.start, found.progress.end) == (date(2025, 1, 1), date(2029, 12, 31))
@@ -360,10 +360,10 @@ def test_without_a_cycle_start_caps_and_the_page_count_the_same_cycle(app, dept)
 def test_the_profile_framework_is_used_and_can_be_overridden(app, dept):
     with app.app_context():
         mentor_year(dept)
-        service.set_profile(dept.ids["mentor"], "ama_pra", None, load_actor(dept.ids["mentor"]), NOW)
+        profiles.set_profile(dept.ids["mentor"], "ama_pra", None, load_actor(dept.ids["mentor"]), NOW)
         db.session.commit()
 
-        ama = service.summary(dept.ids["mentor"], TODAY)
+        ama = activities.summary(dept.ids["mentor"], TODAY)
         assert ama.framework.id == "ama_pra"
         # AMA: 1 credit an hour, rounded down to quarters; accredited training is Category 1.
         assert ama.years == [
@@ -382,11 +382,11 @@ def test_the_profile_framework_is_used_and_can_be_overridden(app, dept):
         ]
         assert ama.progress is None and "no multi-year cycle" in ama.cycle_note
 
-        moc = service.summary(dept.ids["mentor"], TODAY, MOC)
+        moc = activities.summary(dept.ids["mentor"], TODAY, MOC)
         assert moc.framework.id == MOC and moc.years[0]["total"] == D("8.50")
         assert moc.progress is not None
 
-        error = refused(DomainError, service.summary, dept.ids["mentor"], TODAY, "no_such_framework")
+        error = refused(DomainError, activities.summary, dept.ids["mentor"], TODAY, "no_such_framework")
         assert error.status == 422 and "framework" in error.errors
 
 
@@ -396,11 +396,11 @@ def test_the_profile_framework_is_used_and_can_be_overridden(app, dept):
 def test_set_profile_refuses_an_unknown_framework(app, dept):
     with app.app_context():
         error = refused(
-            DomainError, service.set_profile, dept.ids["mentor"], "abim", None, load_actor(dept.ids["mentor"]), NOW
+            DomainError, profiles.set_profile, dept.ids["mentor"], "abim", None, load_actor(dept.ids["mentor"]), NOW
         )
         assert error.status == 422 and "framework_id" in error.errors
         assert "royal_college_moc" in error.errors["framework_id"][0]
-        assert service.profile_of(dept.ids["mentor"]).chosen is False
+        assert profiles.profile_of(dept.ids["mentor"]).chosen is False
 
 
 @pytest.mark.parametrize("framework_id", ["department_points", "ama_pra"])
@@ -408,7 +408,7 @@ def test_set_profile_refuses_a_cycle_start_for_a_framework_without_cycles(app, d
     with app.app_context():
         error = refused(
             DomainError,
-            service.set_profile,
+            profiles.set_profile,
             dept.ids["mentor"],
             framework_id,
             date(2025, 1, 1),
@@ -416,18 +416,18 @@ def test_set_profile_refuses_a_cycle_start_for_a_framework_without_cycles(app, d
             NOW,
         )
         assert error.status == 422 and list(error.errors) == ["cycle_start"]
-        assert service.profile_of(dept.ids["mentor"]).chosen is False
+        assert profiles.profile_of(dept.ids["mentor"]).chosen is False
         # Without a cycle start it is fine.
-        assert service.set_profile(
+        assert profiles.set_profile(
             dept.ids["mentor"], framework_id, None, load_actor(dept.ids["mentor"]), NOW
-        ) == service.Profile(framework_id, None, True)
+        ) == profiles.Profile(framework_id, None, True)
 
 
 def test_set_profile_refuses_a_cycle_start_more_than_a_year_ahead(app, dept):
     with app.app_context():
         error = refused(
             DomainError,
-            service.set_profile,
+            profiles.set_profile,
             dept.ids["mentor"],
             MOC,
             date(2027, 2, 1),
@@ -435,7 +435,7 @@ def test_set_profile_refuses_a_cycle_start_more_than_a_year_ahead(app, dept):
             NOW,
         )
         assert "cycle_start" in error.errors
-        assert service.set_profile(
+        assert profiles.set_profile(
             dept.ids["mentor"], MOC, date(2027, 1, 1), load_actor(dept.ids["mentor"]), NOW
         ).cycle_start == date(2027, 1, 1)
 
@@ -444,31 +444,31 @@ def test_set_profile_works_on_29_february(app, dept):
     """ "A year ahead" of a leap day is 28 February, not a crash."""
     leap_day = datetime(2028, 2, 29, 9, 0)
     with app.app_context():
-        profile = service.set_profile(
+        profile = profiles.set_profile(
             dept.ids["mentor"], MOC, date(2028, 1, 1), load_actor(dept.ids["mentor"]), leap_day
         )
-        assert profile == service.Profile(MOC, date(2028, 1, 1), True)
+        assert profile == profiles.Profile(MOC, date(2028, 1, 1), True)
 
 
 @pytest.mark.parametrize("role", ["mentee", "director", "other_mentor", "award_committee"])
 def test_only_an_admin_sets_someone_elses_profile(app, dept, role):
     with app.app_context():
         error = refused(
-            Forbidden, service.set_profile, dept.ids["mentor"], "ama_pra", None, load_actor(dept.ids[role]), NOW
+            Forbidden, profiles.set_profile, dept.ids["mentor"], "ama_pra", None, load_actor(dept.ids[role]), NOW
         )
         assert error.status == 403 and "person_id" in error.errors
-        assert service.profile_of(dept.ids["mentor"]) == service.Profile(MOC, None, False)
+        assert profiles.profile_of(dept.ids["mentor"]) == profiles.Profile(MOC, None, False)
 
 
 def test_an_admin_sets_anyones_profile_and_a_second_setting_replaces_the_first(app, dept):
     with app.app_context():
         admin = load_actor(dept.ids["admin"])
-        service.set_profile(dept.ids["mentor"], "cfpc_mainpro", date(2025, 7, 1), admin, NOW)
+        profiles.set_profile(dept.ids["mentor"], "cfpc_mainpro", date(2025, 7, 1), admin, NOW)
         db.session.commit()
-        assert service.profile_of(dept.ids["mentor"]) == service.Profile("cfpc_mainpro", date(2025, 7, 1), True)
-        service.set_profile(dept.ids["mentor"], MOC, None, load_actor(dept.ids["mentor"]), NOW)
+        assert profiles.profile_of(dept.ids["mentor"]) == profiles.Profile("cfpc_mainpro", date(2025, 7, 1), True)
+        profiles.set_profile(dept.ids["mentor"], MOC, None, load_actor(dept.ids["mentor"]), NOW)
         db.session.commit()
-        assert service.profile_of(dept.ids["mentor"]) == service.Profile(MOC, None, True)
+        assert profiles.profile_of(dept.ids["mentor"]) == profiles.Profile(MOC, None, True)
 
 
 def test_a_cycle_start_saved_before_the_check_is_counted_as_saved_and_the_summary_says_to_fix_it(app, dept):
@@ -478,7 +478,7 @@ def test_a_cycle_start_saved_before_the_check_is_counted_as_saved_and_the_summar
             CreditProfile(person_id=dept.ids["mentor"], framework_id=MOC, cycle_start=date(2024, 3, 1), updated_at=NOW)
         )
         db.session.commit()
-        found = service.summary(dept.ids["mentor"], TODAY)
+        found = activities.summary(dept.ids["mentor"], TODAY)
         assert found.progress.start == date(2024, 3, 1)
         assert found.cycle_note == (
             "Your cycle start 2024-03-01 is not 1 January, the first day of a Royal College MOC Program year: "

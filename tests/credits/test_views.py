@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from recognition.auth.service import load_actor
 from recognition.clock import utcnow
-from recognition.credits import rules, service, signing
+from recognition.credits import activities, canonical, profiles, rules, signing
 from recognition.credits.models import CreditProfile, Statement, StatementRevocation
 from recognition.extensions import db
 from recognition.ledger import service as ledger
@@ -189,7 +189,7 @@ def test_setting_framework_and_cycle_start(app, client, dept, login):
     response = client.post("/credits/profile", data={"framework": "ama_pra", "cycle_start": ""})
     assert response.status_code == 302
     with app.app_context():
-        assert service.profile_of(dept.ids["mentor"]) == service.Profile("ama_pra", None, True)
+        assert profiles.profile_of(dept.ids["mentor"]) == profiles.Profile("ama_pra", None, True)
     assert "AMA PRA" in page_text(client.get("/credits"))
 
 
@@ -201,11 +201,11 @@ def test_the_page_works_under_every_framework(app, client, dept, login, framewor
     response = client.get("/credits")
     assert response.status_code == 200
     with app.app_context():
-        chosen = service.framework(framework)
+        chosen = profiles.framework(framework)
         version = chosen.version_on(utcnow().date())
         this_year = rules.year_of(version, utcnow().date())
-        labels = [service.period_of(chosen, year)[2] for year in (this_year - 1, this_year)]
-        reflected_in = service.period_of(chosen, rules.year_of(version, date(LAST_YEAR, 3, 1)))[2]
+        labels = [activities.period_of(chosen, year)[2] for year in (this_year - 1, this_year)]
+        reflected_in = activities.period_of(chosen, rules.year_of(version, date(LAST_YEAR, 3, 1)))[2]
     text = page_text(response)
     assert f"under {chosen.name}" in text
     assert ("Where your cycle stands" in text) == (version.cycle is not None)
@@ -402,7 +402,10 @@ def test_downloads_are_the_stored_bytes_as_attachments(app, client, dept, login)
     # Checked offline with the published key, as the verification page explains.
     public = signing.load_public_pem(client.get("/verify/key.pem").data)
     with app.app_context():
-        assert service.check_signed(signed, public) == (True, "genuine: the document is intact and signed by this key")
+        assert canonical.check_signed(signed, public) == (
+            True,
+            "genuine: the document is intact and signed by this key",
+        )
 
 
 # The MAINPORT export ---------------------------------------------------------------------------

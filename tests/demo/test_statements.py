@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from recognition.credits import service, signing
+from recognition.credits import activities, canonical, profiles, service, signing, verification
 from recognition.credits.models import Statement, StatementRevocation
 from recognition.demo import statements as demo_statements
 from recognition.extensions import db
@@ -48,14 +48,14 @@ def test_the_demo_has_current_superseded_and_revoked_statements(app, logins):
         (revocation,) = revocations
         revoked = db.session.get(Statement, revocation.statement_id)
         assert revoked.person_id != mentor and revocation.reason.strip()
-        assert service.verification(revoked.code)["status"] == "revoked"
+        assert verification.verification(revoked.code)["status"] == "revoked"
 
 
 def test_every_demo_statement_is_whole_and_issued_after_what_it_counts(app, logins):
     with app.app_context():
         public = signing.app_key(app).public
         for statement in db.session.scalars(select(Statement)):
-            assert service.check_signed(service.signed_json(statement), public)[0], statement.number
+            assert canonical.check_signed(canonical.signed_json(statement), public)[0], statement.number
             assert hashlib.sha256(statement.pdf).hexdigest() == statement.pdf_sha256
             head = db.session.scalar(select(LedgerEntry).where(LedgerEntry.seq == statement.ledger_seq))
             assert head.entry_hash == statement.ledger_hash
@@ -114,10 +114,12 @@ def test_the_demo_ledger_verifies_with_accredited_training(app, logins):
             assert ("accreditation" in fields) == (entry.accreditation is not None)
             assert chain.entry_hash(fields) == entry.entry_hash
         # Accredited training earns Section 1 credit at the full rate (1/h), the rest at half.
-        moc = service.framework("royal_college_moc")
-        sourced = service.activities_of(sorted({entry.person_id for entry in training}))
+        moc = profiles.framework("royal_college_moc")
+        sourced = activities.activities_of(sorted({entry.person_id for entry in training}))
         credited = {
-            c.source.entry_id: c.credit for person in sourced.values() for c in service.credits_for(moc, person, None)
+            c.source.entry_id: c.credit
+            for person in sourced.values()
+            for c in activities.credits_for(moc, person, None)
         }
         for entry in training:
             credit, rate = credited[entry.id], Decimal(1 if entry.accreditation else "0.5")

@@ -13,8 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from recognition.auth.service import load_actor
-from recognition.credits import service as credits
-from recognition.credits import signing
+from recognition.credits import canonical, signing
 from recognition.dossiers import service
 from recognition.dossiers.models import Dossier, DossierAccess
 from recognition.extensions import db
@@ -59,16 +58,16 @@ def test_an_issued_dossier_is_a_signed_numbered_snapshot_with_its_pdf(world, ver
         assert document["case"] == {"id": world.case_id, "kind": "promotion"}
         key = signing.find(world.app, first.key_id)
         assert signing.verify(key.public, first.document.encode(), first.signature)
-        assert credits.sha256(first.document.encode()) == first.content_hash
-        assert credits.sha256(first.pdf) == first.pdf_sha256
+        assert canonical.sha256(first.document.encode()) == first.content_hash
+        assert canonical.sha256(first.pdf) == first.pdf_sha256
         assert (document["ledger_head"]["seq"], document["ledger_head"]["hash"]) == (
             first.ledger_seq,
             first.ledger_hash,
         )
-        assert document["verification"]["code"] == credits.format_code(first.code)
+        assert document["verification"]["code"] == canonical.format_code(first.code)
         assert document["summary"]["confirmed_meetings"] == 3
         text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(first.pdf)).pages).split())
-        assert first.number in text and credits.format_code(first.code) in text
+        assert first.number in text and canonical.format_code(first.code) in text
         assert f"entry {first.ledger_seq}, head hash {first.ledger_hash}" in text
         recorded = db.session.scalars(
             select(DossierAccess).where(DossierAccess.dossier_id == first.id, DossierAccess.action == "issue")
@@ -94,7 +93,7 @@ def test_a_reissue_supersedes_and_an_unchanged_one_is_refused(world, versions):
 
 def test_verification_says_current_or_superseded_and_nothing_more(world, versions):
     client = world.app.test_client()
-    old = client.get(f"/api/v1/verify/{credits.format_code(versions['first'][1]).lower()}")
+    old = client.get(f"/api/v1/verify/{canonical.format_code(versions['first'][1]).lower()}")
     new = client.get(f"/api/v1/verify/{versions['second'][1]}")
     assert old.status_code == new.status_code == 200
     old, new = old.get_json(), new.get_json()
@@ -161,7 +160,7 @@ def test_ledger_verify_takes_issued_dossiers_as_anchors(world, versions):
         for dossier in db.session.scalars(select(Dossier)):
             assert named[f"dossier {dossier.number}"] == (dossier.ledger_seq, dossier.ledger_hash)
         assert not found.problems
-        assert anchors.check().valid
+        assert ledger.verify().valid
 
 
 def test_the_issued_list_and_the_signed_json(world, versions):
@@ -173,10 +172,10 @@ def test_the_issued_list_and_the_signed_json(world, versions):
     one = client.get(f"/api/v1/dossiers/issued/{versions['second'][0]}", headers=headers).get_json()
     payload = {key: one[key] for key in ("document", "content_hash", "signature")}
     with world.app.app_context():
-        assert credits.check_signed(payload, signing.find(world.app, one["key_id"]).public)[0]
+        assert canonical.check_signed(payload, signing.find(world.app, one["key_id"]).public)[0]
     page = world.login("mentor").get("/dossier", query_string={"start": START.isoformat(), "end": END.isoformat()})
     text = page.get_data(as_text=True)
-    assert credits.format_code(versions["second"][1]) in text and "superseded" in text
+    assert canonical.format_code(versions["second"][1]) in text and "superseded" in text
 
 
 def test_the_page_issues_and_says_so(world):
@@ -204,6 +203,6 @@ def test_a_retried_issue_with_the_same_idempotency_key_issues_once(world):
 def test_a_new_code_is_never_one_a_statement_award_or_dossier_has(world, versions, monkeypatch):
     taken = versions["first"][1]
     fresh = iter([taken, taken, "ABCDEFGHJKLMNPQRSTUVWXYZ"])
-    monkeypatch.setattr(credits, "new_code", lambda: next(fresh))
+    monkeypatch.setattr(canonical, "new_code", lambda: next(fresh))
     with world.app.app_context():
         assert service.new_code() == "ABCDEFGHJKLMNPQRSTUVWXYZ"

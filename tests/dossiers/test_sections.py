@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pypdf import PdfReader
 
 from recognition.auth.service import load_actor
+from recognition.credits import canonical
 from recognition.credits import service as credits
 from recognition.dossiers import build, export
 from recognition.dossiers.pdf import render
@@ -70,13 +71,13 @@ def test_statements_issued_in_the_period_show_their_codes_and_status(app, dept):
         document = draft(mentor.person_id, date(2025, 1, 1), date(2025, 12, 31))
         rows = {row["number"]: row for row in document["credits"]}
         assert rows[first.number]["status"] == "superseded"
-        assert rows[first.number]["current_code"] == credits.format_code(second.code)
-        assert rows[second.number]["status"] == "current" and rows[second.number]["code"] == credits.format_code(
+        assert rows[first.number]["current_code"] == canonical.format_code(second.code)
+        assert rows[second.number]["status"] == "current" and rows[second.number]["code"] == canonical.format_code(
             second.code
         )
         text = "".join(every_format(document)[0].split())  # the PDF wraps codes in their cells
-        assert credits.format_code(second.code) in text and "superseded" in text
-        assert f"current:{second.number},code{credits.format_code(second.code)}" in text
+        assert canonical.format_code(second.code) in text and "superseded" in text
+        assert f"current:{second.number},code{canonical.format_code(second.code)}" in text
         assert draft(mentor.person_id, date(2025, 3, 1), date(2025, 12, 31))["credits"] == []
         training = draft(mentor.person_id, date(2024, 1, 1), date(2024, 12, 31))["training"]
         assert (training["sessions"], training["hours"]) == (2, "3.0")

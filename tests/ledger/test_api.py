@@ -40,7 +40,7 @@ def assert_error(response, status: int, field: str) -> dict:
 
 def stored_time(text: str) -> datetime:
     """An API timestamp as the database keeps it: naive UTC."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(text)
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 

@@ -60,7 +60,7 @@ def test_raw_sql_cannot_change_or_remove_entries(app, backend, three_entries, wh
         with app.app_context():
             # A plain TRUNCATE on PostgreSQL is stopped even before the trigger: the
             # reflections table refers to the ledger.
-            with pytest.raises(DBAPIError, match="append-only|referenced in a foreign key constraint"):
+            with pytest.raises(DBAPIError, match=r"append-only|referenced in a foreign key constraint"):
                 db.session.execute(text(statement))
             db.session.rollback()
         assert ledger_rows(app) == three_entries, statement

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -140,7 +141,7 @@ def test_concurrent_appends_from_processes_keep_one_chain(app, dept, database_ur
     # The writers really were appending at the same time (the test is not vacuous). How
     # the appends interleave is the database's business: SQLite's lock is not fair.
     windows = sorted(report["window"] for report in reports)
-    assert any(later[0] < earlier[1] for earlier, later in zip(windows, windows[1:]))
+    assert any(later[0] < earlier[1] for earlier, later in pairwise(windows))
 
 
 # Two people act on the same entry at the same moment ----------------------------------

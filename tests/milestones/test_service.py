@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from recognition.credits import service as credits
+from recognition.credits import activities
 from recognition.errors import Conflict, DomainError, Forbidden, NotFound
 from recognition.extensions import db
 from recognition.ledger import service as ledger
@@ -222,7 +222,7 @@ def test_visibility(app, dept):
 def test_a_milestone_earns_no_credit_and_is_not_listed_as_work(app, dept, login, client):
     enter(app, dept, "admin", "mentor")
     with app.app_context():
-        assert credits.activities_of([dept.ids["mentor"]]) == {}
+        assert activities.activities_of([dept.ids["mentor"]]) == {}
         assert db.session.scalars(ledger.about(dept.ids["mentor"])).all() == []
         entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.kind == "milestone"))
         assert not ledger.may_reverse_entry(entry, actor(dept, "mentor"))

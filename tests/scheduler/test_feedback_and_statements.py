@@ -107,10 +107,10 @@ def test_year_end_issues_last_years_statements_once(app, dept, run_job):
 
 def test_a_july_to_june_framework_is_issued_by_the_1_july_run(app, dept, run_job):
     """Mainpro+'s 2024 runs to 30 June 2025: the 1 January run leaves it, the 1 July run issues it."""
-    from recognition.credits import service as credits
+    from recognition.credits import profiles
 
     with app.app_context():
-        credits.set_profile(
+        profiles.set_profile(
             dept.ids["mentor"], "cfpc_mainpro", None, load_actor(dept.ids["mentor"]), datetime(2024, 9, 1)
         )
         ledger.record(

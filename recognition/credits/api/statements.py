@@ -11,14 +11,14 @@ import json
 
 from flask import Response
 
-from ..apidoc import errors_for, paginate
-from ..auth.current import api_actor
-from ..clock import utcnow
-from ..extensions import db
-from ..parsing import Blueprint
-from . import service
-from .models import Statement
-from .schemas import (
+from ...apidoc import errors_for, paginate
+from ...auth.current import api_actor
+from ...clock import utcnow
+from ...extensions import db
+from ...parsing import Blueprint
+from .. import activities, canonical, profiles, service
+from ..models import Statement
+from ..schemas import (
     RevocationInSchema,
     SignedStatementSchema,
     StatementArgsSchema,
@@ -37,12 +37,12 @@ def links(statement: Statement) -> dict:
         "self": here,
         "pdf": f"{here}/pdf",
         "signed": f"{here}/signed",
-        "verify": service.verify_url(statement.code),
+        "verify": canonical.verify_url(statement.code),
     }
 
 
 def item_view(statement: Statement, status: str) -> dict:
-    found = service.frameworks().get(statement.framework_id)
+    found = profiles.frameworks().get(statement.framework_id)
     return {
         "id": statement.id,
         "number": statement.number,
@@ -53,7 +53,7 @@ def item_view(statement: Statement, status: str) -> dict:
             "unit": found.unit if found else "credits",
         },
         "year": statement.year,
-        "period": service.period_of(found, statement.year)[2] if found else str(statement.year),
+        "period": activities.period_of(found, statement.year)[2] if found else str(statement.year),
         "version": statement.version,
         "status": status,
         "total": statement.total,
@@ -79,8 +79,8 @@ def statement_view(statement: Statement) -> dict:
         "revocation_reason": revocation.reason if revocation else None,
         "sections": document["sections"],
         "activities": document["activities"],
-        "code": service.format_code(statement.code),
-        "verify_url": service.verify_url(statement.code),
+        "code": canonical.format_code(statement.code),
+        "verify_url": canonical.verify_url(statement.code),
         "content_hash": statement.content_hash,
         "pdf_sha256": statement.pdf_sha256,
         "key_id": statement.key_id,
@@ -95,7 +95,7 @@ def _filtered(statement, args):
     if args.get("year"):
         statement = statement.where(Statement.year == args["year"])
     if args.get("framework"):
-        statement = statement.where(Statement.framework_id == service.framework(args["framework"]).id)
+        statement = statement.where(Statement.framework_id == profiles.framework(args["framework"]).id)
     if args.get("status"):
         statement = service.where_status(statement, args["status"])
     return statement
@@ -125,10 +125,11 @@ def issue_statement(body):
     version superseding the old, and is refused (409) when nothing has changed"""
     actor = api_actor()
     person_id = body["person_id"] or actor.person_id
+    assert person_id is not None  # tokens are issued to people; only the command line acts as no one
     if body["framework_id"]:
-        framework_id = service.framework(body["framework_id"], "framework_id").id
+        framework_id = profiles.framework(body["framework_id"], "framework_id").id
     else:
-        framework_id = service.profile_of(person_id).framework_id
+        framework_id = profiles.profile_of(person_id).framework_id
     statement = service.issue(person_id, framework_id, body["year"], actor, utcnow(), reissue=body["reissue"])
     db.session.commit()
     return statement_view(statement)
@@ -167,7 +168,7 @@ def download_signed(statement_id):
     """The signed statement as JSON: the document, its content hash and the Ed25519
     signature, to check offline with the key at GET /api/v1/verify/key"""
     statement = service.get_statement(statement_id, api_actor())
-    text = json.dumps(service.signed_json(statement), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(canonical.signed_json(statement), ensure_ascii=False, indent=2) + "\n"
     return Response(
         text,
         mimetype="application/json",

@@ -12,10 +12,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from recognition.clock import utcnow
-from recognition.credits import service, signing, verify_api
+from recognition.credits import canonical, signing
+from recognition.verify import api as verify_api
 from tests.api.error_shape import assert_error
-
-from .test_api import AREA, YEAR, issue, record_work, reflect
+from tests.credits.test_api import AREA, YEAR, issue, record_work, reflect
 
 URL = "/api/v1/verify"
 PUBLIC_FACTS = {
@@ -183,17 +183,17 @@ def test_the_signed_json_verifies_offline_with_the_published_key(client, headers
     payload = signed_of(client, headers, statement)
 
     # Offline: no app, no database, only the key.
-    assert service.check_signed(payload, public) == (True, "genuine: the document is intact and signed by this key")
+    assert canonical.check_signed(payload, public) == (True, "genuine: the document is intact and signed by this key")
 
     tampered = json.loads(json.dumps(payload))
     tampered["document"]["total"] = "99.00"
-    genuine, why = service.check_signed(tampered, public)
+    genuine, why = canonical.check_signed(tampered, public)
     assert genuine is False and "content hash" in why
-    tampered["content_hash"] = service.sha256(service.canonical(tampered["document"]))
-    genuine, why = service.check_signed(tampered, public)
+    tampered["content_hash"] = canonical.sha256(canonical.canonical(tampered["document"]))
+    genuine, why = canonical.check_signed(tampered, public)
     assert genuine is False and "signature" in why
     stranger = Ed25519PrivateKey.generate().public_key()
-    assert service.check_signed(payload, stranger)[0] is False
+    assert canonical.check_signed(payload, stranger)[0] is False
 
 
 def test_the_deployment_checks_a_signed_json_for_people_without_tools(client, headers, statement):
@@ -215,7 +215,7 @@ def test_the_deployment_checks_a_signed_json_for_people_without_tools(client, he
 
     tampered = json.loads(json.dumps(payload))
     tampered["document"]["person"]["name"] = "Someone Else"
-    tampered["content_hash"] = service.sha256(service.canonical(tampered["document"]))
+    tampered["content_hash"] = canonical.sha256(canonical.canonical(tampered["document"]))
     refused = client.post(f"{URL}/signed", json=tampered).get_json()
     assert (refused["genuine"], refused["number"], refused["status"]) == (False, None, None)
 

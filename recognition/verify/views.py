@@ -1,7 +1,7 @@
 """Public verification pages: /verify and /verify/<code>, no sign-in.
 
 A verification page says whether a certificate is genuine and whether it still stands,
-with the minimum facts needed to match it to the paper (``service.verification`` for a
+with the minimum facts needed to match it to the paper (``verification.verification`` for a
 credit statement, ``announce.verification`` for an award, ``dossiers.service.verification``
 for an issued dossier: codes of all three share one space)
 and nothing else about the person. Lookups are rate-limited per address, so codes cannot
@@ -15,11 +15,11 @@ from datetime import date
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from .. import ratelimit
-from ..awards import announce
 from ..clock import utcnow
+from ..credits import canonical, signing, verification
 from ..extensions import db
-from . import service, signing
 from .forms import CodeForm, UploadForm
+from .service import award_facts, dossier_facts
 
 blp = Blueprint("verify", __name__)
 
@@ -30,29 +30,6 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def award_facts(code: str) -> dict | None:
-    """What /verify says about an award, its days as dates like a statement's."""
-    facts = announce.verification(code)
-    if facts is None:
-        return None
-
-    def day(value) -> date | None:
-        return date.fromisoformat(value) if isinstance(value, str) else value
-
-    return {**facts, "awarded_on": day(facts["awarded_on"]), "revoked_on": day(facts["revoked_on"])}
-
-
-def dossier_facts(code: str) -> dict | None:
-    """What /verify says about an issued dossier, with where to check its current version."""
-    from ..dossiers import service as dossiers  # noqa: PLC0415  (dossiers build on credits)
-
-    facts = dossiers.verification(code)
-    if facts is None:
-        return None
-    current_code = facts.pop("current_code")
-    return {**facts, "current_verify_url": service.verify_url(current_code) if current_code else None}
-
-
 @blp.get("/verify")
 def start():
     """A box to type the code in; the code as typed (dashes, spaces, lower case) is fine."""
@@ -60,7 +37,7 @@ def start():
         return render_template("verify/start.html", form=CodeForm(formdata=None))
     form = CodeForm(formdata=request.args)
     if form.validate():
-        code = service.normalise_code(form.code.data)
+        code = canonical.normalise_code(form.code.data)
         if code:
             return redirect(url_for("verify.check", code=code))
         form.code.errors.append("must be the letters and digits printed on the certificate")
@@ -94,12 +71,12 @@ def check(code: str):
     config = current_app.config
     window = config["VERIFY_RATE_WINDOW_SECONDS"]
     try:
-        service.count_verification(request.remote_addr, utcnow())
+        verification.count_verification(request.remote_addr, utcnow())
     except ratelimit.RateLimited as error:
         db.session.rollback()
         return render_template("verify/limited.html", message=error.message), 429, {"Retry-After": str(window)}
     db.session.commit()
-    facts = service.verification(code) or award_facts(code) or dossier_facts(code)
+    facts = verification.verification(code) or award_facts(code) or dossier_facts(code)
     if facts is None:
         return render_template("verify/unknown.html", code=code, form=CodeForm(formdata=None)), 404
     form = UploadForm()
@@ -107,7 +84,7 @@ def check(code: str):
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
-            identical = service.same_pdf(form.pdf.data.read(), facts["pdf_sha256"])
+            identical = verification.same_pdf(form.pdf.data.read(), facts["pdf_sha256"])
             if identical is not None:
                 status = 200
             else:
@@ -116,8 +93,8 @@ def check(code: str):
     return render_template(
         page,
         facts=facts,
-        code=service.normalise_code(code),
-        printed=service.format_code(service.normalise_code(code)),
+        code=canonical.normalise_code(code),
+        printed=canonical.format_code(canonical.normalise_code(code)),
         form=form,
         identical=identical,
         uploaded=form.pdf.data.filename if identical is not None else None,

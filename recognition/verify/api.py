@@ -20,13 +20,14 @@ from sqlalchemy import select
 from ..apidoc import errors_for
 from ..awards import announce, badges
 from ..clock import utcnow
+from ..credits import canonical, service, signing, verification
+from ..credits.models import Statement
+from ..credits.schemas import SignedStatementSchema
 from ..dossiers import service as dossiers
 from ..errors import DomainError, NotFound, respond
 from ..extensions import db
 from ..parsing import Blueprint
 from ..roster.sheets import size
-from . import service, signing
-from .models import Statement
 from .schemas import (
     BadgeCheckSchema,
     BadgeCredentialSchema,
@@ -35,10 +36,9 @@ from .schemas import (
     PdfUploadSchema,
     PublicKeySchema,
     SignedCheckSchema,
-    SignedStatementSchema,
     VerificationSchema,
 )
-from .verify_views import award_facts, dossier_facts
+from .service import award_facts, facts_for
 
 URL = "/verify"
 blp = Blueprint("verify_api", __name__, description="Verify a certificate by its code (public)")
@@ -100,7 +100,7 @@ DOSSIER_EXAMPLE = {
 
 def count_request(field: str) -> None:
     """One more request from this client address; 429 beyond the configured limit."""
-    service.count_verification(request.remote_addr, utcnow(), field)
+    verification.count_verification(request.remote_addr, utcnow(), field)
     db.session.commit()
 
 
@@ -167,7 +167,7 @@ def check_signed(body):
             "status": None,
             "message": f"not signed by this department: {why}",
         }
-    genuine, message = service.check_signed(body, key.public)
+    genuine, message = canonical.check_signed(body, key.public)
     late = signing.retired_before(key, body["document"].get("issued_at")) if genuine else None
     if late:
         genuine, message = False, f"not genuine: {late}"
@@ -220,7 +220,7 @@ def check_credential(credential):
         "message": message,
         "key_id": key_id,
         "code": found["code"],
-        "verify_url": service.verify_url(service.normalise_code(found["code"])),
+        "verify_url": canonical.verify_url(canonical.normalise_code(found["code"])),
         "status": found["status"],
         "revoked_on": found["revoked_on"],
     }
@@ -234,17 +234,6 @@ def _code_in(url) -> str:
         return ""
     _, found, code = path.rpartition("/verify/")
     return code if found and "/" not in code else ""
-
-
-def facts_for(code: str) -> dict | None:
-    """A statement's facts, or else an award's, or else a dossier's: the kinds share one
-    space of codes."""
-    found = service.verification(code)
-    if found is None:
-        return award_facts(code) or dossier_facts(code)
-    current_code = found.pop("current_code")
-    found["current_verify_url"] = service.verify_url(current_code) if current_code else None
-    return found
 
 
 @blp.get("/<code>")
@@ -280,13 +269,14 @@ def compare_pdf(files, code):
     """Upload a PDF certificate (multipart field `file`), of a credit statement, an award
     or an issued dossier, to learn whether it is byte for byte the one issued under this code"""
     count_request("code")
-    statement = service.find_by_code(code)
+    statement = verification.find_by_code(code)
     grant = announce.find_by_code(code) if statement is None else None
     dossier = dossiers.find_by_code(code) if statement is None and grant is None else None
     if statement is None and grant is None and dossier is None:
         raise NotFound(UNKNOWN, {"code": ["matches no certificate"]})
     issued = statement or grant or dossier
-    same = service.same_pdf(files["file"].read(), issued.pdf_sha256)
+    assert issued is not None  # refused above when none of the three has the code
+    same = verification.same_pdf(files["file"].read(), issued.pdf_sha256)
     if same is None:
         raise DomainError.field("file", "must be a PDF file", "The uploaded file is not a PDF.")
     if dossier is not None:
@@ -298,13 +288,14 @@ def compare_pdf(files, code):
             "it. Trust the facts on the verification page, not the file.",
         }
     if statement is None:
+        assert grant is not None  # neither a statement nor a dossier
         cycle = grant.cycle
-        issued = f"the {cycle.award.name} {cycle.year} certificate issued under code {service.format_code(grant.code)}"
+        what = f"the {cycle.award.name} {cycle.year} certificate issued under code {canonical.format_code(grant.code)}"
         if same:
-            return {"identical": True, "message": f"This PDF is byte for byte {issued}."}
+            return {"identical": True, "message": f"This PDF is byte for byte {what}."}
         return {
             "identical": False,
-            "message": f"This PDF is not {issued}: it differs from it. Trust the facts on "
+            "message": f"This PDF is not {what}: it differs from it. Trust the facts on "
             "the verification page, not the file.",
         }
     if same:

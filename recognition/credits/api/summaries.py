@@ -12,17 +12,17 @@ from decimal import Decimal
 
 from flask import Response
 
-from ..apidoc import errors_for
-from ..auth.current import api_actor
-from ..auth.service import whose
-from ..clock import today, utcnow
-from ..errors import NotFound
-from ..extensions import db
-from ..parsing import Blueprint
-from ..people.models import Person
-from . import export, rules, service
-from .frameworks import Framework
-from .schemas import (
+from ...apidoc import errors_for
+from ...auth.current import api_actor
+from ...auth.service import whose
+from ...clock import today, utcnow
+from ...errors import NotFound
+from ...extensions import db
+from ...parsing import Blueprint
+from ...people.models import Person
+from .. import activities, export, profiles, rules
+from ..frameworks import Framework
+from ..schemas import (
     CreditSummarySchema,
     ExportArgsSchema,
     ExportSchema,
@@ -102,8 +102,8 @@ def framework_view(found: Framework) -> dict:
     }
 
 
-def profile_view(person_id: int, profile: service.Profile) -> dict:
-    found = service.frameworks().get(profile.framework_id)
+def profile_view(person_id: int, profile: profiles.Profile) -> dict:
+    found = profiles.frameworks().get(profile.framework_id)
     return {
         "person_id": person_id,
         "framework_id": profile.framework_id,
@@ -113,7 +113,7 @@ def profile_view(person_id: int, profile: service.Profile) -> dict:
     }
 
 
-def summary_view(summary: service.Summary) -> dict:
+def summary_view(summary: activities.Summary) -> dict:
     chosen = summary.framework
 
     def section_label(on, section):
@@ -124,6 +124,7 @@ def summary_view(summary: service.Summary) -> dict:
     if summary.progress is not None:
         progress = summary.progress
         version = chosen.version_on(progress.start)
+        assert version is not None and version.cycle is not None  # progress is counted only under cycles
         cycle = {
             "start": progress.start,
             "end": progress.end,
@@ -178,7 +179,7 @@ def summary_view(summary: service.Summary) -> dict:
 @errors_for(401)
 def list_frameworks():
     """The credit frameworks: versions by effective date, sections, rules and cycle rules"""
-    return [framework_view(found) for _, found in sorted(service.frameworks().items())]
+    return [framework_view(found) for _, found in sorted(profiles.frameworks().items())]
 
 
 @blp.get("/summary")
@@ -189,7 +190,7 @@ def get_summary(args):
     """A person's credits by year and section, their cycle's progress with plain-language
     warnings, and what each activity earned and why (default: yours, under your framework)"""
     person_id = whose(api_actor(), args.get("person_id"))
-    return summary_view(service.summary(person_id, today(), args.get("framework")))
+    return summary_view(activities.summary(person_id, today(), args.get("framework")))
 
 
 @blp.get("/profile")
@@ -199,7 +200,7 @@ def get_summary(args):
 def get_profile(args):
     """The framework a person reports to and when their cycle started (default: yours)"""
     person_id = whose(api_actor(), args.get("person_id"))
-    return profile_view(person_id, service.profile_of(person_id))
+    return profile_view(person_id, profiles.profile_of(person_id))
 
 
 @blp.put("/profile")
@@ -210,9 +211,10 @@ def set_profile(body):
     """Choose your credit framework and cycle start (an admin may set anyone's)"""
     actor = api_actor()
     person_id = body["person_id"] or actor.person_id
+    assert person_id is not None  # tokens are issued to people; only the command line acts as no one
     if actor.is_admin and db.session.get(Person, person_id) is None:
         raise NotFound("No such person.", {"person_id": ["no such person"]})
-    profile = service.set_profile(person_id, body["framework_id"], body["cycle_start"], actor, utcnow())
+    profile = profiles.set_profile(person_id, body["framework_id"], body["cycle_start"], actor, utcnow())
     db.session.commit()
     return profile_view(person_id, profile)
 
@@ -228,7 +230,7 @@ def export_credits(args):
     outcome). The learning outcome is your reflection's own words, in your export only"""
     actor = api_actor()
     person_id = whose(actor, args.get("person_id"))
-    chosen = service.framework(args.get("framework") or service.profile_of(person_id).framework_id)
+    chosen = profiles.framework(args.get("framework") or profiles.profile_of(person_id).framework_id)
     rows = export.mainport_rows(person_id, args["year"], chosen.id, include_private=person_id == actor.person_id)
     if args["format"] == "csv":
         filename = f"mainport-{re.sub(r'[^A-Za-z0-9_.-]', '-', chosen.id)}-{args['year']}.csv"
@@ -240,7 +242,7 @@ def export_credits(args):
     return {
         "person_id": person_id,
         "year": args["year"],
-        "period": service.period_of(chosen, args["year"])[2],
+        "period": activities.period_of(chosen, args["year"])[2],
         "framework": {"id": chosen.id, "name": chosen.name, "unit": chosen.unit},
         "total": _money(sum((Decimal(row["credits"]) for row in rows), rules.ZERO)),
         "includes_reflections": person_id == actor.person_id,

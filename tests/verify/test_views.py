@@ -17,13 +17,12 @@ from sqlalchemy import select
 
 from recognition.auth.service import load_actor
 from recognition.clock import utcnow
-from recognition.credits import service, signing
+from recognition.credits import canonical, service, signing
 from recognition.credits.models import Statement
 from recognition.extensions import db
 from recognition.ratelimit import RateHit
+from tests.credits.test_views import AREA, LAST_YEAR, MOC, earn, page_text
 from tests.pages.test_page_csrf import token_from
-
-from .test_views import AREA, LAST_YEAR, MOC, earn, page_text
 
 
 def issue(app, dept, reissue: bool = False) -> tuple[int, str]:
@@ -73,7 +72,7 @@ def test_a_current_certificate_is_genuine_with_the_minimum_facts(app, client, de
         f"Name Mentor Person Framework Royal College MOC Program Period {LAST_YEAR} Credits 4.50 credits "
         f"Section 3: Assessment: 4.50 Issued on {long_date(utcnow().date())} Statement number {number}"
     ) in text
-    assert service.format_code(code) in text
+    assert canonical.format_code(code) in text
     # Nothing else about the person: no email, no activities, no reflection, no one's id.
     body = response.get_data(as_text=True)
     for private in (dept.email("mentor"), "360 review", AREA, "Reflection on feedback", "Section 1", "Sign out"):
@@ -83,7 +82,7 @@ def test_a_current_certificate_is_genuine_with_the_minimum_facts(app, client, de
 @pytest.mark.parametrize("typed", ["{dashed}", "{dashed_lower}", " {dashed} ", "{spaced}"])
 def test_the_code_can_be_typed_with_dashes_spaces_or_in_lower_case(app, client, issued, typed):
     _, code = issued
-    dashed = service.format_code(code)
+    dashed = canonical.format_code(code)
     value = typed.format(dashed=dashed, dashed_lower=dashed.lower(), spaced=dashed.replace("-", " "))
     assert "Verify a certificate" in page_text(client.get("/verify"))
     response = client.get("/verify", query_string={"code": value})
