@@ -73,16 +73,12 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = apidoc.IdConverter  # before any rule uses <int:…>
     from .auth import api as auth_api
     from .auth import views as auth_views
-    from .awards import (
-        awards_api,
-        calendar_views,
-        cycles_api,
-        nomination_views,
-        nominations_api,
-    )
-    from .awards import (
-        views as awards_views,
-    )
+    from .awards.calendar import views as calendar_views
+    from .awards.cycles import api as cycles_api
+    from .awards.definitions import api as awards_api
+    from .awards.definitions import views as awards_views
+    from .awards.nominations import api as nominations_api
+    from .awards.nominations import views as nomination_views
     from .cases import api as cases_api
     from .cases import views as cases_views
     from .credits import api as credits_api

@@ -112,7 +112,7 @@ def nominated(nomination: Nomination, now: datetime) -> int:
 
 
 def committee_assignments(cycle: Cycle, now: datetime, only: list[int] | None = None) -> int:
-    from .committee import recusal_map  # noqa: PLC0415
+    from .committee.service import recusal_map  # noqa: PLC0415
 
     conflicts = recusal_map(cycle)
     count = db.session.scalar(select(Nomination.id).where(Nomination.cycle_id == cycle.id).limit(1)) is not None
@@ -143,7 +143,7 @@ def committee_assignments(cycle: Cycle, now: datetime, only: list[int] | None = 
 
 
 def results(cycle: Cycle, now: datetime) -> int:
-    from .cycles import latest_decision  # noqa: PLC0415
+    from .cycles.service import latest_decision  # noqa: PLC0415
 
     decision = latest_decision(cycle.id)
     winners = [w.nomination.nominee for w in decision.winners] if decision else []

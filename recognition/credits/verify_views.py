@@ -15,7 +15,7 @@ from datetime import date
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from .. import ratelimit
-from ..awards import announce
+from ..awards.announcement import service as announce
 from ..clock import utcnow
 from ..extensions import db
 from . import service, signing

@@ -43,8 +43,12 @@ from sqlalchemy.engine import Row
 
 from ..auth.models import Account
 from ..auth.service import Actor, grant_role, load_actor
-from ..awards import committee, cycles, definitions, managers, nominations
+from ..awards import managers
+from ..awards.committee import service as committee
+from ..awards.cycles import service as cycles
+from ..awards.definitions import service as definitions
 from ..awards.models import PHASES, Award, Cycle, Grant, Nomination, ScoreSet
+from ..awards.nominations import service as nominations
 from ..awards.rules import eligibility_problems
 from ..clock import add_years, zone
 from ..credits.certificate import SANS, _register_fonts, markup

@@ -212,7 +212,7 @@ def new_code() -> str:
     """A verification code no statement, award or dossier has: /verify looks codes up in
     all three, so each must name one thing (120 random bits all but never repeat; this
     makes sure)."""
-    from ..awards import announce  # noqa: PLC0415  (awards import credits, as dossiers do)
+    from ..awards.announcement import service as announce  # noqa: PLC0415  (awards import credits, as dossiers do)
 
     while True:
         code = credits.new_code()

@@ -70,7 +70,7 @@ def misfits():
 
 
 def _first_misplaced_grant():
-    from ..awards.announce import LEDGER_KIND
+    from ..awards.announcement.service import LEDGER_KIND
     from ..awards.models import Grant
 
     return db.session.execute(

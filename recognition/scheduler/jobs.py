@@ -22,7 +22,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import links, outbox
-from ..awards import cycles as award_cycles
+from ..awards.cycles import service as award_cycles
 from ..clock import add_months, moment, utcnow
 from ..credits import batch
 from ..extensions import db

@@ -16,8 +16,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from recognition.awards import announce, badges, committee, cycles, nominations
+from recognition.awards.announcement import badges
+from recognition.awards.announcement import service as announce
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
 from recognition.awards.models import Cycle, Grant, GrantRevocation
+from recognition.awards.nominations import service as nominations
 from recognition.credits.signing import app_key
 from recognition.errors import Conflict, DomainError, Forbidden
 from recognition.extensions import db

@@ -20,8 +20,12 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 
 from recognition.auth.service import load_actor
-from recognition.awards import badges, committee, cycles, definitions, nominations
+from recognition.awards.announcement import badges
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Cycle, Grant, Letter, Nomination, ScoreRevision
+from recognition.awards.nominations import service as nominations
 from recognition.clock import today
 from recognition.credits.signing import app_key
 from recognition.extensions import db

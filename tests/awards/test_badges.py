@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from recognition.awards import badges
+from recognition.awards.announcement import badges
 from recognition.credits.signing import SigningKey, app_key
 
 V2 = "https://www.w3.org/ns/credentials/v2"

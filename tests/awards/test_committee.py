@@ -17,13 +17,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from recognition.auth.service import load_actor
-from recognition.awards import committee, cycles, definitions, nominations
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import (
     Decision,
     DecisionWinner,
     Nomination,
     ScoreSet,
 )
+from recognition.awards.nominations import service as nominations
 from recognition.awards.rules import (
     IS_NOMINATOR,
     IS_NOMINEE,

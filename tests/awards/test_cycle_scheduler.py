@@ -17,7 +17,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
 from recognition.auth.service import COMMAND_LINE
-from recognition.awards import committee, cycles, definitions
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Cycle, CycleTransition
 from recognition.clock import utcnow
 from recognition.extensions import db

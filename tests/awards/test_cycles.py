@@ -22,7 +22,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from recognition.awards import announce, committee, cycles, definitions, nominations, notices
+from recognition.awards import notices
+from recognition.awards.announcement import service as announce
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import (
     AWARD_TABLES,
     Award,
@@ -34,6 +38,7 @@ from recognition.awards.models import (
     Nomination,
     Recusal,
 )
+from recognition.awards.nominations import service as nominations
 from recognition.errors import Conflict, DomainError
 from recognition.extensions import db
 from recognition.ledger import service as ledger
@@ -586,7 +591,7 @@ import json, os, sys, time, traceback
 from datetime import date, datetime
 
 from recognition import create_app
-from recognition.awards import cycles
+from recognition.awards.cycles import service as cycles
 from recognition.extensions import db
 
 url, day, stamp, gate, worker = sys.argv[1:]

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 
-from recognition.awards import announce, badges, committee, cycles, nominations
+from recognition.awards.announcement import badges
+from recognition.awards.announcement import service as announce
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
 from recognition.awards.models import CycleTransition, Grant, Nomination, Recusal
+from recognition.awards.nominations import service as nominations
 from recognition.credits.signing import app_key
 from recognition.extensions import db
 from recognition.ledger.models import LedgerEntry

@@ -14,8 +14,8 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 
-from recognition.awards import nominations
 from recognition.awards.models import Letter, Nomination
+from recognition.awards.nominations import service as nominations
 from recognition.errors import Conflict, DomainError, Forbidden
 from recognition.extensions import db
 from tests.support.awards import DAYS, AwardWorld, actor, at

@@ -13,8 +13,12 @@ import pytest
 from sqlalchemy import func, select, text
 
 from recognition.auth.service import load_actor
-from recognition.awards import announce, committee, cycles, definitions, nominations
+from recognition.awards.announcement import service as announce
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Cycle, Grant, Nomination, NominationStatement
+from recognition.awards.nominations import service as nominations
 from recognition.awards.rules import SELF_NOMINATION
 from recognition.errors import Conflict, DomainError, Forbidden
 from recognition.evidence.service import evidence_for

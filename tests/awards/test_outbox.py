@@ -17,8 +17,12 @@ import pytest
 from sqlalchemy import select, update
 
 from recognition.auth.models import Account
-from recognition.awards import committee, cycles, definitions, nominations, notices
+from recognition.awards import notices
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Cycle
+from recognition.awards.nominations import service as nominations
 from recognition.clock import utcnow
 from recognition.extensions import db
 from recognition.outbox import Message, OutboxMessage, deliver, pending, queue

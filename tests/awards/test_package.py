@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
 from recognition.auth.service import load_actor
-from recognition.awards import nominations
 from recognition.awards.models import Nomination
+from recognition.awards.nominations import service as nominations
 from recognition.extensions import db
 from tests.support.awards import DAYS, AwardWorld, at
 

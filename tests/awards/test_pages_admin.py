@@ -21,7 +21,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from recognition.awards import announce, committee, cycles, definitions
+from recognition.awards.announcement import service as announce
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import (
     Award,
     CommitteeMember,
@@ -99,7 +102,7 @@ def around_today(app, dept, stage: str, nominate: bool = True, score: bool = Tru
 
 
 def committee_nominate(cycle, dept, nominee: str, nominator: str) -> Nomination:
-    from recognition.awards import nominations
+    from recognition.awards.nominations import service as nominations
 
     return nominations.nominate(
         cycle, dept.ids[nominee], f"{nominee} mentors well.", actor(dept, nominator), cycle.opens_on, at(cycle.opens_on)

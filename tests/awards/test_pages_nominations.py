@@ -21,8 +21,13 @@ from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import func, select
 
-from recognition.awards import announce, badges, committee, cycles, definitions, nominations
+from recognition.awards.announcement import badges
+from recognition.awards.announcement import service as announce
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Grant, Letter, Nomination, NominationStatement, Recusal, ScoreRevision
+from recognition.awards.nominations import service as nominations
 from recognition.awards.rules import SELF_NOMINATION
 from recognition.clock import today, utcnow
 from recognition.credits.signing import app_key

@@ -6,8 +6,8 @@ evidence, so a later change to the profile does not reach the committee."""
 from __future__ import annotations
 
 from recognition.auth.service import load_actor
-from recognition.awards import nominations
 from recognition.awards.models import Nomination
+from recognition.awards.nominations import service as nominations
 from recognition.clock import utcnow
 from recognition.extensions import db
 from recognition.people import profiles

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recognition.awards.ranking import Criterion, Row, Rubric, ScoreSet, rank, weighted
+from recognition.awards.committee.ranking import Criterion, Row, Rubric, ScoreSet, rank, weighted
 
 MERIT = Rubric((Criterion("merit", 1),), low=1, high=10)
 IMPACT = Rubric((Criterion("impact", 3), Criterion("feasibility", 1)), low=1, high=5)

@@ -16,8 +16,11 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from recognition.auth.service import load_actor
-from recognition.awards import committee, definitions, exports, nominations
+from recognition.awards.committee import exports
+from recognition.awards.committee import service as committee
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Nomination, ScoreSet
+from recognition.awards.nominations import service as nominations
 from recognition.extensions import db
 from tests.api.error_shape import assert_error
 from tests.awards.test_api import GOOD_SCORES, live

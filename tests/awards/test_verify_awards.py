@@ -17,7 +17,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from recognition.auth.service import load_actor
-from recognition.awards import announce, badges, committee
+from recognition.awards.announcement import badges
+from recognition.awards.announcement import service as announce
+from recognition.awards.committee import service as committee
 from recognition.awards.models import Grant
 from recognition.clock import utcnow
 from recognition.credits import service

@@ -43,8 +43,12 @@ def main() -> None:
 
     from recognition.auth.models import RoleGrant
     from recognition.auth.service import load_actor
-    from recognition.awards import committee, cycles, definitions, nominations, ranking
+    from recognition.awards.committee import ranking
+    from recognition.awards.committee import service as committee
+    from recognition.awards.cycles import service as cycles
+    from recognition.awards.definitions import service as definitions
     from recognition.awards.models import Cycle, Nomination, ScoreSet
+    from recognition.awards.nominations import service as nominations
     from recognition.clock import today, utcnow
     from recognition.demo import builder
     from recognition.extensions import db

@@ -18,7 +18,10 @@ import pytest
 from playwright.sync_api import expect
 
 from recognition.auth.service import load_actor
-from recognition.awards import committee, cycles, definitions, nominations
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
+from recognition.awards.nominations import service as nominations
 from recognition.clock import today, utcnow
 from recognition.extensions import db
 from tests.browser.conftest import serving, sign_in, sign_out

@@ -20,7 +20,10 @@ import pytest
 from sqlalchemy import func, select
 
 from recognition.auth.models import RoleGrant
-from recognition.awards import announce, badges, committee, cycles, nominations
+from recognition.awards.announcement import badges
+from recognition.awards.announcement import service as announce
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
 from recognition.awards.models import (
     Award,
     Cycle,
@@ -32,6 +35,7 @@ from recognition.awards.models import (
     Recusal,
     ScoreSet,
 )
+from recognition.awards.nominations import service as nominations
 from recognition.credits.signing import app_key
 from recognition.demo import awards as demo_awards
 from recognition.demo import builder

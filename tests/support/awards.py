@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from recognition.auth.service import load_actor
-from recognition.awards import committee, cycles, definitions, nominations
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Award, Cycle
+from recognition.awards.nominations import service as nominations
 from recognition.extensions import db
 
 from .department import Department

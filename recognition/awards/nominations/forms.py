@@ -13,10 +13,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..apidoc import MAX_ID
-from ..forms import REQUIRED, PageForm
-from . import committee, nominations
-from .definitions import RubricText
+from ...apidoc import MAX_ID
+from ...forms import REQUIRED, PageForm
+from ..committee import service as committee
+from ..definitions.service import RubricText
+from . import service as nominations
 
 
 def person_id(value) -> int | None:

@@ -14,12 +14,12 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from ..errors import DomainError, NotFound
-from ..extensions import db
-from ..people.models import RANKS, Division
-from .models import LEVELS, Award, Cycle
-from .ranking import Criterion, Rubric
-from .rules import Eligibility
+from ...errors import DomainError, NotFound
+from ...extensions import db
+from ...people.models import RANKS, Division
+from ..committee.ranking import Criterion, Rubric
+from ..models import LEVELS, Award, Cycle
+from ..rules import Eligibility
 
 SCHEDULE = ("opens", "closes", "review_ends", "decision", "announcement")
 SCHEDULE_LABELS = {

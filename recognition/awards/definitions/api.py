@@ -13,16 +13,17 @@ from dataclasses import asdict
 from flask import Response, current_app
 from sqlalchemy import select
 
-from ..apidoc import errors_for, paginate
-from ..auth.current import api_actor
-from ..auth.service import Actor, whose
-from ..clock import utcnow
-from ..credits import service as credits
-from ..errors import Forbidden
-from ..extensions import db
-from ..parsing import Blueprint
-from . import announce, definitions
-from .models import Award, Grant
+from ...apidoc import errors_for, paginate
+from ...auth.current import api_actor
+from ...auth.service import Actor, whose
+from ...clock import utcnow
+from ...credits import service as credits
+from ...errors import Forbidden
+from ...extensions import db
+from ...parsing import Blueprint
+from ..announcement import service as announce
+from ..models import Award, Grant
+from . import service as definitions
 from .schemas import (
     AwardArgsSchema,
     AwardInSchema,

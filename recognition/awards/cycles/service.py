@@ -28,11 +28,11 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.service import Actor
-from ..errors import Conflict, DomainError, NotFound
-from ..extensions import db
-from . import definitions
-from .models import PHASES, Award, Cycle, CycleDateChange, CycleTransition, Decision, Nomination
+from ...auth.service import Actor
+from ...errors import Conflict, DomainError, NotFound
+from ...extensions import db
+from ..definitions import service as definitions
+from ..models import PHASES, Award, Cycle, CycleDateChange, CycleTransition, Decision, Nomination
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,10 @@ def step(
 def _enter(cycle: Cycle, phase: str, day: date, run_on: date, now: datetime) -> None:
     """What entering ``phase`` does. A catch-up that enters a phase after its window has
     passed (``run_on``) sends no call or assignment whose deadline is already gone."""
-    from . import announce, committee, nominations, notices  # noqa: PLC0415 - each imports cycles
+    from .. import notices
+    from ..announcement import service as announce
+    from ..committee import service as committee
+    from ..nominations import service as nominations  # noqa: PLC0415 - each imports cycles
 
     if phase == "open":
         if run_on <= cycle.closes_on:
@@ -256,7 +259,7 @@ def catch_up(cycle: Cycle, day: date, now: datetime) -> list[CycleTransition]:
 
 def advance_all(day: date, now: datetime) -> str:
     """The scheduler job's work: create missing cycles, then catch every cycle up to ``day``."""
-    from . import notices  # noqa: PLC0415
+    from .. import notices  # noqa: PLC0415
 
     made = ensure_cycles(day, now)
     db.session.commit()
@@ -265,7 +268,7 @@ def advance_all(day: date, now: datetime) -> str:
         for transition in catch_up(cycle, day, now):
             moved.append(f"{cycle.award.slug} {cycle.year} → {transition.phase}")
         if cycle.phase in ("closed", "review"):
-            from .committee import record_recusals  # noqa: PLC0415
+            from ..committee.service import record_recusals  # noqa: PLC0415
 
             record_recusals(cycle, now)
         reminded = notices.due_reminders(cycle, day, now)
@@ -321,7 +324,7 @@ def advance(
     """Move the cycle from ``from_phase`` (the phase the manager saw it in) into the next
     one now, ahead of the schedule, with a reason (a manager with no conflict of interest
     in the cycle: ``managers``). A cycle no longer in ``from_phase`` is a Conflict."""
-    from .managers import require_free_manager  # noqa: PLC0415
+    from ..managers import require_free_manager  # noqa: PLC0415
 
     require_free_manager(cycle, actor, "reason", "move its phases")
     reason = _reason(reason)
@@ -358,7 +361,7 @@ def move_date(
 ) -> CycleDateChange:
     """Move one of the cycle's dates (usually later: extending a phase), with a reason (a
     manager with no conflict of interest in the cycle)."""
-    from .managers import require_free_manager  # noqa: PLC0415
+    from ..managers import require_free_manager  # noqa: PLC0415
 
     require_free_manager(cycle, actor, "field", "move its dates")
     reason = _reason(reason)

@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer, Table
 from reportlab.platypus.flowables import HRFlowable
 
-from ..credits.certificate import (
+from ...credits.certificate import (
     ACCENT,
     MARGIN_BOTTOM,
     MARGIN_TOP,

@@ -18,19 +18,19 @@ import json
 from flask import Response
 from sqlalchemy import func, select
 
-from ..apidoc import errors_for, paginate
-from ..auth.current import api_actor
-from ..auth.service import Actor
-from ..clock import today, utcnow
-from ..errors import DomainError, Forbidden, NotFound
-from ..extensions import db
-from ..mentorships.models import Mentorship
-from ..parsing import Blueprint
-from ..people.models import Person
-from . import committee, cycles, exports, managers, nominations
-from .models import Award, CommitteeMember, Cycle, CycleTransition, Decision, Nomination, Recusal, ScoreSet
-from .nominations_api import nomination_view
-from .schemas import (
+from ...apidoc import errors_for, paginate
+from ...auth.current import api_actor
+from ...auth.service import Actor
+from ...clock import today, utcnow
+from ...errors import DomainError, Forbidden, NotFound
+from ...extensions import db
+from ...mentorships.models import Mentorship
+from ...parsing import Blueprint
+from ...people.models import Person
+from .. import managers
+from ..committee import exports
+from ..committee import service as committee
+from ..definitions.schemas import (
     AdvanceInSchema,
     AwardCyclePageSchema,
     AwardCycleSchema,
@@ -49,6 +49,10 @@ from .schemas import (
     SuggestionSchema,
     WithdrawalSchema,
 )
+from ..models import Award, CommitteeMember, Cycle, CycleTransition, Decision, Nomination, Recusal, ScoreSet
+from ..nominations import service as nominations
+from ..nominations.api import nomination_view
+from . import service as cycles
 
 URL = "/cycles"
 blp = Blueprint("cycles_api", __name__, description="Award cycles: phases, dates, committee, ranking, decision")

@@ -11,12 +11,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from ..auth.service import Actor
-from ..credits import service as credits
-from ..credits.export import safe_cell
-from ..errors import Conflict
-from . import certificate, committee, definitions
-from .models import Cycle, Nomination
+from ...auth.service import Actor
+from ...credits import service as credits
+from ...credits.export import safe_cell
+from ...errors import Conflict
+from ..announcement import certificate
+from ..definitions import service as definitions
+from ..models import Cycle, Nomination
+from . import service as committee
 
 TIE_BREAK = (
     "Nominees are ordered by their normalised mean, highest first. Where two are equal (to nine decimal "

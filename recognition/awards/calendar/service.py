@@ -38,16 +38,16 @@ from flask import current_app
 from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 
-from .. import links
-from ..auth.models import Account
-from ..auth.service import load_actor
-from ..clock import add_months
-from ..extensions import db
-from ..mentorships.models import Mentorship
-from ..milestones.queries import appointed_on, cfar_due_for, standing
-from ..people.models import Person
-from .models import CommitteeMember, Cycle, CycleDateChange, Nomination
-from .nominations import is_manager
+from ... import links
+from ...auth.models import Account
+from ...auth.service import load_actor
+from ...clock import add_months
+from ...extensions import db
+from ...mentorships.models import Mentorship
+from ...milestones.queries import appointed_on, cfar_due_for, standing
+from ...people.models import Person
+from ..models import CommitteeMember, Cycle, CycleDateChange, Nomination
+from ..nominations.service import is_manager
 
 HISTORY_MONTHS = 12
 REFRESH = timedelta(hours=12)

@@ -19,17 +19,23 @@ from flask_login import login_required
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
-from ..auth.current import page_actor
-from ..auth.models import RoleGrant
-from ..auth.service import Actor, require_admin
-from ..clock import today, utcnow
-from ..errors import DomainError, Forbidden
-from ..extensions import db
-from ..people.models import Division, DivisionDirector, Person
-from ..people.service import find_by_email
-from . import announce, committee, cycles, definitions, exports, managers, nominations
+from ...auth.current import page_actor
+from ...auth.models import RoleGrant
+from ...auth.service import Actor, require_admin
+from ...clock import today, utcnow
+from ...errors import DomainError, Forbidden
+from ...extensions import db
+from ...people.models import Division, DivisionDirector, Person
+from ...people.service import find_by_email
+from .. import managers
+from ..announcement import service as announce
+from ..committee import exports
+from ..committee import service as committee
+from ..cycles import service as cycles
+from ..models import PHASES, Award, CommitteeMember, Cycle, Grant, GrantRevocation, Letter, Nomination, ScoreSet
+from ..nominations import service as nominations
+from . import service as definitions
 from .forms import ActionForm, AdvanceForm, AwardForm, CycleForm, DecisionForm, MemberForm, MoveDateForm, ReasonForm
-from .models import PHASES, Award, CommitteeMember, Cycle, Grant, GrantRevocation, Letter, Nomination, ScoreSet
 
 blp = Blueprint("awards", __name__)
 

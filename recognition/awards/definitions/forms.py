@@ -28,12 +28,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..errors import DomainError
-from ..forms import DATE, EMAIL, REQUIRED, InRange, PageForm, optional_int
-from ..people.models import RANKS
-from .cycles import DATE_FIELDS, DATE_LABELS
-from .definitions import DEFAULT_RUBRIC, MAX_CRITERIA, SCHEDULE, SCHEDULE_LABELS, eligibility, rubric_text
-from .models import LEVELS, Award
+from ...errors import DomainError
+from ...forms import DATE, EMAIL, REQUIRED, InRange, PageForm, optional_int
+from ...people.models import RANKS
+from ..cycles.service import DATE_FIELDS, DATE_LABELS
+from ..models import LEVELS, Award
+from .service import DEFAULT_RUBRIC, MAX_CRITERIA, SCHEDULE, SCHEDULE_LABELS, eligibility, rubric_text
 
 WHOLE = "must be a whole number"
 # The rubric editor has this many rows; a blank row is ignored. Every row an award uses

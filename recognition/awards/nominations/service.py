@@ -19,22 +19,23 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from ..auth.service import Actor
-from ..clock import add_years
-from ..errors import Conflict, DomainError, Forbidden, NotFound
-from ..evidence.rules import MEETING_KINDS
-from ..evidence.service import evidence_for, mentee_achievements
-from ..extensions import db
-from ..feedback.models import Answer, Response
-from ..ledger.models import LedgerEntry
-from ..mentorships.models import Mentorship
-from ..people.models import Person
-from ..people.profiles import profile_of
-from . import cycles, definitions
+from ...auth.service import Actor
+from ...clock import add_years
+from ...errors import Conflict, DomainError, Forbidden, NotFound
+from ...evidence.rules import MEETING_KINDS
+from ...evidence.service import evidence_for, mentee_achievements
+from ...extensions import db
+from ...feedback.models import Answer, Response
+from ...ledger.models import LedgerEntry
+from ...mentorships.models import Mentorship
+from ...people.models import Person
+from ...people.profiles import profile_of
+from ..cycles import service as cycles
+from ..definitions import service as definitions
+from ..managers import conflicts_of, is_manager
+from ..models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement, Withdrawal
+from ..rules import SELF_NOMINATION, Candidate, eligibility_problems
 from . import letters as letter_files
-from .managers import conflicts_of, is_manager
-from .models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement, Withdrawal
-from .rules import SELF_NOMINATION, Candidate, eligibility_problems
 
 MAX_STATEMENT = 8000
 MAX_PHILOSOPHY = 8000
@@ -107,7 +108,7 @@ def role_in(actor: Actor, nomination: Nomination) -> set[str]:
     """The actor's relations to a nomination: manager, member, nominator, nominee. A member
     recused from it is not a member of it, and a manager with a conflict with it is not its
     manager (``managers``)."""
-    from .committee import recused  # noqa: PLC0415
+    from ..committee.service import recused  # noqa: PLC0415
 
     roles = _relations(actor, nomination)
     if "member" in roles and recused(nomination, actor.person_id):
@@ -120,7 +121,7 @@ def role_in(actor: Actor, nomination: Nomination) -> set[str]:
 def _relations(actor: Actor, nomination: Nomination, nominated: set[int] | None = None) -> set[str]:
     """``nominated``: the ids of the nominations the actor made, when the caller read them
     all at once; otherwise this nomination's nominators are read."""
-    from .committee import is_member  # noqa: PLC0415
+    from ..committee.service import is_member  # noqa: PLC0415
 
     roles = set()
     if is_manager(actor, nomination.cycle):
@@ -151,7 +152,7 @@ def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomina
     """Nominations the actor may open: all for a manager (except those they have a conflict
     with), unrecused ones of their cycles for a committee member (once nominations close),
     and their own as nominator or nominee."""
-    from .committee import recusal_map  # noqa: PLC0415
+    from ..committee.service import recusal_map  # noqa: PLC0415
 
     query = select(Nomination).join(Cycle, Cycle.id == Nomination.cycle_id)
     if cycle is not None:
@@ -261,7 +262,7 @@ def nominate(
                     f"{nominee.name} was nominated by you or a colleague at the same moment; reload and try again.",
                     {"nominee_id": ["nominated meanwhile"]},
                 ) from None
-    from . import notices  # noqa: PLC0415
+    from .. import notices  # noqa: PLC0415
 
     notices.nominated(nomination, now)
     return nomination

@@ -9,14 +9,14 @@ receives depends on who they are: a field they may not read is left out, not sen
 from flask_smorest.fields import Upload
 from marshmallow import Schema, validate
 
-from .. import fields
-from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
-from ..people.models import RANKS
-from .committee import MAX_COMMENT, MAX_REASON
-from .cycles import DATE_FIELDS
-from .definitions import MAX_CRITERIA, MAX_MIN_REVIEWS, MAX_WINNERS, MONTH_DAY
-from .models import LEVELS, PHASES, RECUSAL_SOURCES, TRANSITION_SOURCES
-from .nominations import MAX_PHILOSOPHY, MAX_STATEMENT
+from ... import fields
+from ...apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
+from ...people.models import RANKS
+from ..committee.service import MAX_COMMENT, MAX_REASON
+from ..cycles.service import DATE_FIELDS
+from ..models import LEVELS, PHASES, RECUSAL_SOURCES, TRANSITION_SOURCES
+from ..nominations.service import MAX_PHILOSOPHY, MAX_STATEMENT
+from .service import MAX_CRITERIA, MAX_MIN_REVIEWS, MAX_WINNERS, MONTH_DAY
 
 YEAR = validate.Range(min=2000, max=2999)
 MONTH_DAY_FIELD = {

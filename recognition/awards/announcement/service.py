@@ -15,18 +15,18 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import links
-from ..auth.service import Actor
-from ..credits import service as credits
-from ..credits.signing import app_key
-from ..errors import Conflict, DomainError, Forbidden, NotFound
-from ..extensions import db
-from ..ledger.models import LedgerEntry
-from ..ledger.service import append
-from ..people.models import Person
+from ... import links
+from ...auth.service import Actor
+from ...credits import service as credits
+from ...credits.signing import app_key
+from ...errors import Conflict, DomainError, Forbidden, NotFound
+from ...extensions import db
+from ...ledger.models import LedgerEntry
+from ...ledger.service import append
+from ...people.models import Person
+from ..cycles.service import latest_decision
+from ..models import Award, Cycle, Grant, GrantRevocation
 from . import badges, certificate
-from .cycles import latest_decision
-from .models import Award, Cycle, Grant, GrantRevocation
 
 LEDGER_KIND = "award_received"
 
@@ -37,7 +37,7 @@ def _base() -> str:
 
 def criteria_text(award: Award) -> str:
     """What the winner was judged on, in words, for the credential's criteria narrative."""
-    from .definitions import rubric_text  # noqa: PLC0415
+    from ..definitions.service import rubric_text  # noqa: PLC0415
 
     text = rubric_text(award)
     parts = [f"{c.name} ({c.weight:g})" for c in text.criteria]

@@ -19,17 +19,22 @@ from sqlalchemy import or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
-from .. import errors
-from ..auth.current import page_actor
-from ..auth.service import Actor
-from ..clock import today, utcnow
-from ..errors import DomainError, NotFound
-from ..extensions import db
-from ..people.forms import RANK_LABELS
-from ..people.models import Person
-from . import announce, committee, cycles, definitions, nominations, package
-from .models import Award, CommitteeMember, Cycle, Nomination, NominationStatement
-from .nomination_forms import (
+from ... import errors
+from ...auth.current import page_actor
+from ...auth.service import Actor
+from ...clock import today, utcnow
+from ...errors import DomainError, NotFound
+from ...extensions import db
+from ...people.forms import RANK_LABELS
+from ...people.models import Person
+from ..announcement import service as announce
+from ..committee import service as committee
+from ..cycles import service as cycles
+from ..definitions import service as definitions
+from ..models import Award, CommitteeMember, Cycle, Nomination, NominationStatement
+from . import package
+from . import service as nominations
+from .forms import (
     ActionForm,
     ConflictForm,
     FindColleagueForm,

@@ -21,9 +21,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer, Table
 
-from ..auth.service import Actor
-from ..credits import service as credits
-from ..credits.certificate import (
+from ...auth.service import Actor
+from ...credits import service as credits
+from ...credits.certificate import (
     ACCENT,
     MARGIN_BOTTOM,
     MARGIN_TOP,
@@ -36,9 +36,9 @@ from ..credits.certificate import (
     _p,
     _register_fonts,
 )
+from ..models import Letter, Nomination
 from . import letters as letter_files
-from . import nominations
-from .models import Letter, Nomination
+from . import service as nominations
 
 
 def may_read(actor: Actor, nomination: Nomination) -> bool:

@@ -25,18 +25,19 @@ import re
 
 from flask import Response, current_app, request
 
-from ..apidoc import errors_for
-from ..auth.current import api_actor
-from ..auth.service import Actor
-from ..clock import today, utcnow
-from ..errors import DomainError, Forbidden, respond
-from ..extensions import db
-from ..parsing import Blueprint
-from ..roster.sheets import size
-from . import committee, cycles, definitions, nominations, package
-from .awards_api import page_of
-from .models import Cycle, Letter, Nomination, Recusal, ScoreSet
-from .schemas import (
+from ...apidoc import errors_for
+from ...auth.current import api_actor
+from ...auth.service import Actor
+from ...clock import today, utcnow
+from ...errors import DomainError, Forbidden, respond
+from ...extensions import db
+from ...parsing import Blueprint
+from ...roster.sheets import size
+from ..committee import service as committee
+from ..cycles import service as cycles
+from ..definitions import service as definitions
+from ..definitions.api import page_of
+from ..definitions.schemas import (
     ConflictInSchema,
     EvidenceSchema,
     LetterSchema,
@@ -52,6 +53,9 @@ from .schemas import (
     ScoresInSchema,
     ScoresSchema,
 )
+from ..models import Cycle, Letter, Nomination, Recusal, ScoreSet
+from . import package
+from . import service as nominations
 
 URL = "/nominations"
 blp = Blueprint(

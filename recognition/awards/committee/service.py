@@ -23,14 +23,16 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.service import Actor
-from ..errors import Conflict, DomainError, Forbidden, NotFound
-from ..extensions import db
-from ..mentorships.models import Mentorship
-from ..people.models import Person
-from . import cycles, definitions, managers, ranking
-from .managers import is_manager
-from .models import (
+from ...auth.service import Actor
+from ...errors import Conflict, DomainError, Forbidden, NotFound
+from ...extensions import db
+from ...mentorships.models import Mentorship
+from ...people.models import Person
+from .. import managers
+from ..cycles import service as cycles
+from ..definitions import service as definitions
+from ..managers import is_manager
+from ..models import (
     CommitteeMember,
     Cycle,
     Decision,
@@ -41,7 +43,8 @@ from .models import (
     ScoreRevision,
     ScoreSet,
 )
-from .rules import conflicts
+from ..rules import conflicts
+from . import ranking
 
 MAX_COMMENT = 4000
 MAX_REASON = 2000
@@ -85,7 +88,7 @@ def add_member(cycle: Cycle, person_id: int, actor: Actor, now: datetime, chair:
     if cycle.phase in ("closed", "review"):
         record_recusals(cycle, now)
     if cycle.phase == "review":
-        from . import notices  # noqa: PLC0415
+        from .. import notices  # noqa: PLC0415
 
         notices.committee_assignments(cycle, now, only=[person_id])
     return member

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 import base58
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ..credits.signing import SigningKey, raw_public
+from ...credits.signing import SigningKey, raw_public
 
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 CRYPTOSUITE = "eddsa-jcs-2022"

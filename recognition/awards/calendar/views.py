@@ -10,11 +10,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, render_template
 from flask_login import login_required
 
-from ..auth.current import page_actor
-from ..clock import today, utcnow
-from ..extensions import db
-from ..people.models import Person
-from . import calendar
+from ...auth.current import page_actor
+from ...clock import today, utcnow
+from ...extensions import db
+from ...people.models import Person
+from . import service as calendar
 
 blp = Blueprint("calendar", __name__)
 MEDIA_TYPE = "text/calendar; charset=utf-8"
