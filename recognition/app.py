@@ -73,8 +73,11 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = apidoc.IdConverter  # before any rule uses <int:…>
     from .auth import api as auth_api
     from .auth import views as auth_views
+    from .awards.announcement import views as award_winner_views  # noqa: F401 - routes join "nominations"
     from .awards.calendar import views as calendar_views
+    from .awards.committee import views as committee_views  # noqa: F401 - routes join "nominations"
     from .awards.cycles import api as cycles_api
+    from .awards.cycles import views as cycle_views  # noqa: F401 - routes join "awards"
     from .awards.definitions import api as awards_api
     from .awards.definitions import views as awards_views
     from .awards.nominations import api as nominations_api

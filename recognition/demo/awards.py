@@ -3,7 +3,7 @@ from the call for nominations to the announcement, and this year's cycles as far
 
 Nothing is written behind the services' backs. A timeline of dated actions is played in
 time order, each with its own ``day`` and ``now``: the scheduler's job
-(``cycles.advance_all``, which commits) on every date a cycle changes phase, and people's
+(``lifecycle.advance_all``, which commits) on every date a cycle changes phase, and people's
 work in office hours between those runs: the committee chosen, nominations (some turned
 from the suggestions by an admin), philosophies, a few letters, scores by reviewers who
 are harsh, lenient or neither, one declared conflict, decisions (one winner who was not
@@ -43,11 +43,14 @@ from sqlalchemy.engine import Row
 
 from ..auth.models import Account
 from ..auth.service import Actor, grant_role, load_actor
-from ..awards import managers
+from ..awards import lifecycle, managers
+from ..awards.committee import recusal
 from ..awards.committee import service as committee
+from ..awards.cycles import decision, phases
 from ..awards.cycles import service as cycles
 from ..awards.definitions import service as definitions
 from ..awards.models import PHASES, Award, Cycle, Grant, Nomination, ScoreSet
+from ..awards.nominations import letters, suggestions
 from ..awards.nominations import service as nominations
 from ..awards.rules import eligibility_problems
 from ..clock import add_years, zone
@@ -247,7 +250,7 @@ def build(rng: random.Random, today: date, ids: dict[str, int | None]) -> Result
     timeline.plan_all()
     midnight = datetime.combine(today, time.min)
     timeline.run(midnight)
-    cycles.advance_all(today, midnight)  # what the scheduler would do today: done, so it finds nothing
+    lifecycle.advance_all(today, midnight)  # what the scheduler would do today: done, so it finds nothing
     db.session.commit()
     marked = db.session.execute(
         update(OutboxMessage)
@@ -384,7 +387,7 @@ class Timeline:
 
     def _plan(self, plan: Plan) -> None:
         rng, dates = self.rng, plan.dates
-        due = {phase: cycles.due_on(Cycle(**dates), phase) for phase in PHASES[1:]}
+        due = {phase: phases.due_on(Cycle(**dates), phase) for phase in PHASES[1:]}
         created = date(plan.year, 1, 1)
         if plan.custom:  # set up before the year's first scheduler run could make it from the schedule
             created = min(dates["opens_on"], created) - timedelta(days=21)
@@ -431,7 +434,7 @@ class Timeline:
     # Actions -------------------------------------------------------------------------
 
     def job(self, when: datetime) -> None:
-        cycles.advance_all(when.date(), when)
+        lifecycle.advance_all(when.date(), when)
 
     def create(self, plan: Plan, when: datetime) -> None:
         cycles.create_cycle(db.session.get(Award, plan.award_id), plan.year, when, dates=plan.dates)
@@ -474,10 +477,10 @@ class Timeline:
         """The manager reads the suggestions, nominates a few of them, and colleagues
         nominate others over the following weeks."""
         cycle, rng, day = self._cycle(plan), self.rng, when.date()
-        if not cycles.is_nominating_open(cycle, day):
+        if not phases.is_nominating_open(cycle, day):
             return
         barred = {*plan.members, plan.manager}
-        found = [s.person for s in nominations.suggestions(cycle, day, limit=40) if s.person.id not in barred]
+        found = [s.person for s in suggestions.suggestions(cycle, day, limit=40) if s.person.id not in barred]
         # Only those still eligible when nominations close (an early-career nominee may pass ten years meanwhile).
         rules, closes = definitions.eligibility(cycle.award), cycle.closes_on
         later = nominations.candidates(cycle.award_id, found, closes)
@@ -496,7 +499,7 @@ class Timeline:
         for nominee in chosen:
             if nominee in suggested:
                 when += timedelta(minutes=rng.randint(2, 9))
-                nominations.nominate_suggestion(cycle, nominee, manager, day, when)
+                suggestions.nominate_suggestion(cycle, nominee, manager, day, when)
             else:
                 self._at(
                     day + timedelta(days=rng.randint(1, max(1, (closes - day).days))), self.nominate, plan, nominee
@@ -511,7 +514,7 @@ class Timeline:
 
     def nominate(self, plan: Plan, nominee: int, when: datetime) -> None:
         cycle, rng, day = self._cycle(plan), self.rng, when.date()
-        if not cycles.is_nominating_open(cycle, day):
+        if not phases.is_nominating_open(cycle, day):
             return
         existing = db.session.scalar(
             select(Nomination).where(Nomination.cycle_id == cycle.id, Nomination.nominee_id == nominee)
@@ -563,14 +566,14 @@ class Timeline:
 
     def philosophy(self, plan: Plan, nominee: int, when: datetime) -> None:
         nomination = self._nomination(plan, nominee)
-        if nomination.philosophy is None and cycles.is_nominating_open(nomination.cycle, when.date()):
+        if nomination.philosophy is None and phases.is_nominating_open(nomination.cycle, when.date()):
             nominations.set_philosophy(
                 nomination, self.rng.choice(PHILOSOPHIES), self._actor(nominee), when.date(), when
             )
 
     def letter(self, plan: Plan, nominee: int, nominator: int, when: datetime) -> None:
         nomination = self._nomination(plan, nominee)
-        if not cycles.is_nominating_open(nomination.cycle, when.date()):
+        if not phases.is_nominating_open(nomination.cycle, when.date()):
             return
         others = sorted(self.mentees.get(nominee, set()) - {nominator}) or sorted(self.director.values())
         author = self.people[self.rng.choice(others)]
@@ -578,7 +581,7 @@ class Timeline:
         body = LETTER_TEXT.format(nominee=self.people[nominee].name, award=cycle.award.name, year=cycle.year)
         pdf = letter_pdf(f"To the {cycle.award.name} committee,", body, author.name)
         filename = f"letter-{author.email.split('@')[0]}.pdf"
-        nominations.add_letter(nomination, pdf, filename, author.name, self._actor(nominator), when.date(), when)
+        letters.add_letter(nomination, pdf, filename, author.name, self._actor(nominator), when.date(), when)
 
     def review(self, plan: Plan, when: datetime) -> None:
         """The review opens: each member's leniency is set, one member declares a conflict
@@ -589,7 +592,7 @@ class Timeline:
         )
         if cycle.phase != "review" or not listed or not plan.members:
             return
-        conflicts = committee.recusal_map(cycle)
+        conflicts = recusal.recusal_map(cycle)
         best_first = sorted(listed, key=lambda n: (-plan.merit.get(n.nominee_id, 3.0), n.id))
         others = [m for m in plan.members if m != self.login]
         # The lenient reviewer cannot score the strongest nominee they know: raw means then
@@ -602,10 +605,10 @@ class Timeline:
         if not self.declared and self._past(plan) and plan.year >= self.today.year - 2 and harsh is not None:
             free = [n for n in best_first if (n.id, harsh) not in conflicts]
             if free:
-                committee.declare(free[0], self._actor(harsh), DECLARED, when)
+                recusal.declare(free[0], self._actor(harsh), DECLARED, when)
                 self.declared = True
-        plan.conflicts = set(committee.recusal_map(cycle))  # the mentoring graph does not change meanwhile
-        start, end = cycles.review_starts(cycle), cycle.review_ends_on
+        plan.conflicts = set(recusal.recusal_map(cycle))  # the mentoring graph does not change meanwhile
+        start, end = phases.review_starts(cycle), cycle.review_ends_on
         for member in plan.members:
             days = self._sessions(member, start, end)
             order = rng.sample([n.id for n in listed], len(listed))
@@ -629,7 +632,7 @@ class Timeline:
 
     def score(self, plan: Plan, member: int, nomination_ids: list[int], last: bool, when: datetime) -> None:
         cycle, rng, day = self._cycle(plan), self.rng, when.date()
-        if not cycles.is_scoring_open(cycle, day):
+        if not phases.is_scoring_open(cycle, day):
             return
         actor, text = self._actor(member), definitions.rubric_text(cycle)  # the rubric the cycle is scored on
         for nomination_id in nomination_ids:
@@ -677,7 +680,7 @@ class Timeline:
                 place=PLACES.get(chosen.row.position, f"number {chosen.row.position}"),
             )
             self.overruled = True
-        committee.decide(cycle, winners, reasons, NOTE, self._free_manager(plan, cycle), day, when)
+        decision.decide(cycle, winners, reasons, NOTE, self._free_manager(plan, cycle), day, when)
 
     def _free_manager(self, plan: Plan, cycle: Cycle) -> Actor:
         """The cycle's manager, or the administrator when that manager has a conflict of

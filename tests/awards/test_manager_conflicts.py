@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from recognition.awards.nominations import suggestions
 from tests.api.error_shape import assert_error
 
 from .test_api import GOOD_SCORES, live
@@ -244,7 +245,7 @@ def test_a_suggestion_turned_into_a_nomination_is_the_office_not_a_conflict(app,
         world = AwardWorld.build(dept, nominate=False)
         world.to("open")
         admin = actor(dept, "admin")
-        suggested = nominations.nominate_suggestion(
+        suggested = suggestions.nominate_suggestion(
             world.cycle, dept.ids["mentor"], admin, DAYS["open"], at(DAYS["open"])
         )
         assert managers.conflicts_of(world.cycle, dept.ids["admin"]) == {}

@@ -3,7 +3,7 @@ everyone, edited by admins), one cycle (its phase, schedule, committee, nominati
 recusals, suggestions and grants), the ranking with its downloads, and the decision.
 
 Pages work on today's date, so a cycle whose actions depend on its phase is built around
-today (``around_today``) and moved with ``cycles.step`` on the days the schedule would
+today (``around_today``) and moved with ``lifecycle.step`` on the days the schedule would
 use; pages that do not depend on the date use ``AwardWorld``.
 """
 
@@ -21,8 +21,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from recognition.awards import lifecycle
 from recognition.awards.announcement import service as announce
+from recognition.awards.committee import recusal
 from recognition.awards.committee import service as committee
+from recognition.awards.cycles import decision, phases
 from recognition.awards.cycles import service as cycles
 from recognition.awards.definitions import service as definitions
 from recognition.awards.models import (
@@ -80,21 +83,21 @@ def around_today(app, dept, stage: str, nominate: bool = True, score: bool = Tru
             committee.add_member(cycle, dept.ids[role], actor(dept, "admin"), now)
         made = Around(award.id, cycle.id)
         if stage != "scheduled":
-            cycles.step(cycle, "open", cycle.opens_on, at(cycle.opens_on))
+            lifecycle.step(cycle, "open", cycle.opens_on, at(cycle.opens_on))
             if nominate:
                 for nominee, nominator in NOMINATIONS:
                     nomination = committee_nominate(cycle, dept, nominee, nominator)
                     made.nomination_ids[nominee] = nomination.id
         if stage in ("scoring", "review_ended"):
-            cycles.step(cycle, "closed", cycle.closes_on + timedelta(days=1), now)
-            started = cycles.review_starts(cycle)
-            cycles.step(cycle, "review", started, now)
+            lifecycle.step(cycle, "closed", cycle.closes_on + timedelta(days=1), now)
+            started = phases.review_starts(cycle)
+            lifecycle.step(cycle, "review", started, now)
             if score:
                 text = definitions.rubric_text(award)
                 for role in MEMBERS:
                     for nominee, nomination_id in made.nomination_ids.items():
                         nomination = db.session.get(Nomination, nomination_id)
-                        if not committee.recused(nomination, dept.ids[role]):
+                        if not recusal.recused(nomination, dept.ids[role]):
                             values = {c.id: SCORES[nominee] for c in text.criteria}
                             committee.score(nomination, actor(dept, role), values, "", started, at(started))
         db.session.commit()
@@ -576,7 +579,7 @@ def test_a_division_director_runs_their_division_awards_cycles_only(app, client,
     page = client.get(path)
     assert "Mentee Person" in section(page, "committee")  # the picker offers the division's people
     assert client.post(f"{path}/committee", data={"member-email": dept.email("mentor")}).status_code == 302
-    assert in_app(app, lambda: committee.is_member(cycle_id, dept.ids["mentor"]))
+    assert in_app(app, lambda: recusal.is_member(cycle_id, dept.ids["mentor"]))
     assert (
         client.post(f"/awards/{award_id}/cycles", data={"cycle-year": "2040"}).status_code == 403
     )  # admins add cycles
@@ -588,7 +591,7 @@ def test_a_member_who_scored_cannot_be_removed(app, client, dept, login):
     refused = client.post(f"/awards/cycles/{made.cycle_id}/committee/{dept.ids['director']}/remove")
     assert refused.status_code == 409
     assert "Director Person has scored 3 nomination(s)" in text_of(refused)
-    assert in_app(app, lambda: committee.is_member(made.cycle_id, dept.ids["director"]))
+    assert in_app(app, lambda: recusal.is_member(made.cycle_id, dept.ids["director"]))
 
 
 def test_a_suggestion_becomes_a_nomination(app, client, dept, login):
@@ -801,7 +804,7 @@ def test_the_decision_form_waits_for_the_review_to_end(app, client, dept, login)
 def test_an_admin_revokes_a_grant_with_a_reason(app, client, dept, login, world):
     with app.app_context():
         day = DAYS["decided"]
-        committee.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), day, at(day))
+        decision.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), day, at(day))
         db.session.commit()
         world.to("announced")
         grant_id = db.session.scalars(select(Grant.id)).one()

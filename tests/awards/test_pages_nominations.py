@@ -21,12 +21,15 @@ from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import func, select
 
+from recognition.awards import lifecycle
 from recognition.awards.announcement import badges
 from recognition.awards.announcement import service as announce
 from recognition.awards.committee import service as committee
+from recognition.awards.cycles import decision
 from recognition.awards.cycles import service as cycles
 from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Grant, Letter, Nomination, NominationStatement, Recusal, ScoreRevision
+from recognition.awards.nominations import letters
 from recognition.awards.nominations import service as nominations
 from recognition.awards.rules import SELF_NOMINATION
 from recognition.clock import today, utcnow
@@ -76,7 +79,7 @@ def around_today(app, dept, phase: str, nominate: bool = True, while_open=None, 
         db.session.commit()
         world = Around(cycle.id)
         if phase != "scheduled":
-            cycles.step(cycle, "open", cycle.opens_on, now)
+            lifecycle.step(cycle, "open", cycle.opens_on, now)
             for nominee, nominator in NOMINATIONS if nominate else ():
                 world.nomination_ids[nominee] = nominations.nominate(
                     cycle, dept.ids[nominee], f"{nominee} mentors well.", actor(dept, nominator), cycle.opens_on, now
@@ -84,7 +87,7 @@ def around_today(app, dept, phase: str, nominate: bool = True, while_open=None, 
             if while_open is not None:
                 while_open(cycle, world)
             db.session.commit()
-            cycles.advance_all(day, now)
+            lifecycle.advance_all(day, now)
             db.session.commit()
         assert cycles.get(world.cycle_id).phase == phase
         return world
@@ -261,7 +264,7 @@ def test_an_unknown_cycle_is_not_found(client, dept, login):
 def _add_letter(dept):
     def add(cycle, world):
         nomination = db.session.get(Nomination, world.nomination_ids["other_mentee"])
-        nominations.add_letter(
+        letters.add_letter(
             nomination,
             pdf(),
             "support.pdf",
@@ -566,7 +569,7 @@ def test_my_awards_lists_the_grant_and_its_downloads(app, client, dept, login):
         world.to("closed")
         world.to("review")
         world.score_all({"mentor": {"impact": 5, "commitment": 5, "quality": 5, "citizenship": 5}})
-        committee.decide(
+        decision.decide(
             world.cycle,
             [world.nomination_ids["mentor"]],
             {},
@@ -615,7 +618,7 @@ def test_the_public_recognition_page_works_signed_out_without_emails(app, client
         for phase in ("closed", "review"):
             world.to(phase)
         world.score_all()
-        committee.decide(
+        decision.decide(
             world.cycle,
             [world.nomination_ids["mentor"]],
             {},

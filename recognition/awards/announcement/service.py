@@ -24,7 +24,8 @@ from ...extensions import db
 from ...ledger.models import LedgerEntry
 from ...ledger.service import append
 from ...people.models import Person
-from ..cycles.service import latest_decision
+from ..cycles.phases import latest_decision
+from ..definitions.service import rubric_text
 from ..models import Award, Cycle, Grant, GrantRevocation
 from . import badges, certificate
 
@@ -37,8 +38,6 @@ def _base() -> str:
 
 def criteria_text(award: Award) -> str:
     """What the winner was judged on, in words, for the credential's criteria narrative."""
-    from ..definitions.service import rubric_text  # noqa: PLC0415
-
     text = rubric_text(award)
     parts = [f"{c.name} ({c.weight:g})" for c in text.criteria]
     return (

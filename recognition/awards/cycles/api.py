@@ -27,10 +27,18 @@ from ...extensions import db
 from ...mentorships.models import Mentorship
 from ...parsing import Blueprint
 from ...people.models import Person
-from .. import managers
-from ..committee import exports
+from .. import lifecycle, managers
+from ..committee import exports, recusal
 from ..committee import service as committee
-from ..definitions.schemas import (
+from ..models import Award, CommitteeMember, Cycle, CycleTransition, Decision, Nomination, Recusal, ScoreSet
+from ..nominations import service as nominations
+from ..nominations import suggestions
+from ..nominations.schemas import NominationSchema
+from ..nominations.shapes import nomination_view
+from . import decision as decisions
+from . import phases
+from . import service as cycles
+from .schemas import (
     AdvanceInSchema,
     AwardCyclePageSchema,
     AwardCycleSchema,
@@ -42,17 +50,12 @@ from ..definitions.schemas import (
     MemberInSchema,
     MemberSchema,
     MoveDateInSchema,
-    NominationSchema,
     RankingSchema,
     RecusalSchema,
     SuggestionArgsSchema,
     SuggestionSchema,
     WithdrawalSchema,
 )
-from ..models import Award, CommitteeMember, Cycle, CycleTransition, Decision, Nomination, Recusal, ScoreSet
-from ..nominations import service as nominations
-from ..nominations.api import nomination_view
-from . import service as cycles
 
 URL = "/cycles"
 blp = Blueprint("cycles_api", __name__, description="Award cycles: phases, dates, committee, ranking, decision")
@@ -82,15 +85,15 @@ def cycle_view(cycle: Cycle, actor: Actor, counted: bool = True) -> dict:
         "phase": cycle.phase,
         "opens_on": cycle.opens_on,
         "closes_on": cycle.closes_on,
-        "review_starts_on": cycles.review_starts(cycle),
+        "review_starts_on": phases.review_starts(cycle),
         "review_ends_on": cycle.review_ends_on,
         "decision_on": cycle.decision_on,
         "announce_on": cycle.announce_on,
-        "nominating_open": cycles.is_nominating_open(cycle, day),
-        "scoring_open": cycles.is_scoring_open(cycle, day),
+        "nominating_open": phases.is_nominating_open(cycle, day),
+        "scoring_open": phases.is_scoring_open(cycle, day),
         "you": {
             "manager": manager,
-            "committee_member": committee.is_member(cycle.id, actor.person_id),
+            "committee_member": recusal.is_member(cycle.id, actor.person_id),
             "may_see_ranking": committee.may_see_ranking(cycle, actor),
         },
         "links": {
@@ -133,8 +136,8 @@ def _manage(cycle: Cycle, actor: Actor, field: str) -> None:
 
 
 def _synced(cycle: Cycle) -> Cycle:
-    """Record any conflict found since the last run before reading (``committee.sync_recusals``)."""
-    if committee.sync_recusals(cycle, utcnow()):
+    """Record any conflict found since the last run before reading (``recusal.sync_recusals``)."""
+    if recusal.sync_recusals(cycle, utcnow()):
         db.session.commit()
     return cycle
 
@@ -228,7 +231,7 @@ def create_cycle(body):
     now = utcnow()
     cycle = cycles.create_cycle(award, body["year"], now, body.get("dates"))
     db.session.commit()
-    cycles.catch_up(cycle, today(), now)
+    lifecycle.catch_up(cycle, today(), now)
     return cycle_view(cycle, actor)
 
 
@@ -257,7 +260,7 @@ def advance_cycle(body, cycle_id):
     actor = api_actor()
     cycle = cycles.get(cycle_id)
     _manage(cycle, actor, "reason")
-    cycles.advance(cycle, actor, body["reason"], today(), utcnow(), from_phase=body["from_phase"])
+    lifecycle.advance(cycle, actor, body["reason"], today(), utcnow(), from_phase=body["from_phase"])
     db.session.commit()
     return cycle_view(cycle, actor)
 
@@ -332,9 +335,9 @@ def list_committee(cycle_id):
     """The committee, chair first (managers and the members)"""
     actor = api_actor()
     cycle = cycles.get(cycle_id)
-    if not (nominations.is_manager(actor, cycle) or committee.is_member(cycle.id, actor.person_id)):
+    if not (nominations.is_manager(actor, cycle) or recusal.is_member(cycle.id, actor.person_id)):
         raise NotFound("No committee you may see for that cycle.", {"cycle_id": ["not your committee"]})
-    return [member_view(member) for member in committee.members(cycle.id)]
+    return [member_view(member) for member in recusal.members(cycle.id)]
 
 
 @blp.post("/<int:cycle_id>/committee")
@@ -371,7 +374,7 @@ def list_recusals(cycle_id):
     are recorded first"""
     cycle = _synced(_managed(cycle_id, api_actor(), "recusals"))
     nominees = {n.id: n.nominee for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id))}
-    return [recusal_view(r, nominees[r.nomination_id]) for r in committee.recusals(cycle.id)]
+    return [recusal_view(r, nominees[r.nomination_id]) for r in recusal.recusals(cycle.id)]
 
 
 def recusal_view(recusal: Recusal, nominee: Person) -> dict:
@@ -446,7 +449,7 @@ def list_suggestions(args, cycle_id):
             "mentee_milestones": s.mentee_milestones,
             "points": s.points,
         }
-        for s in nominations.suggestions(cycle, today(), args["limit"])
+        for s in suggestions.suggestions(cycle, today(), args["limit"])
     ]
 
 
@@ -460,7 +463,7 @@ def nominate_suggestion(cycle_id, person_id):
     cycle = cycles.get(cycle_id)
     if db.session.get(Person, person_id) is None:
         raise NotFound("No such person.", {"person_id": ["no such person"]})
-    nomination = nominations.nominate_suggestion(cycle, person_id, actor, today(), utcnow())
+    nomination = suggestions.nominate_suggestion(cycle, person_id, actor, today(), utcnow())
     db.session.commit()
     return nomination_view(nomination, actor)
 
@@ -533,7 +536,7 @@ def decide(body, cycle_id):
     becomes decided at once"""
     actor = api_actor()
     cycle = cycles.get(cycle_id)
-    decision = committee.decide(cycle, body["winners"], body["reasons"], body["note"], actor, today(), utcnow())
+    decision = decisions.decide(cycle, body["winners"], body["reasons"], body["note"], actor, today(), utcnow())
     db.session.commit()
     return decision_view(decision, cycle)
 
@@ -550,7 +553,7 @@ def list_decisions(cycle_id):
     conflicts = managers.conflicts_of(cycle, actor.person_id)
     if conflicts and cycle.phase != "announced":
         return []  # a manager with a conflict learns the result with everyone, at the announcement
-    views = [decision_view(decision, cycle) for decision in committee.decisions(cycle.id)]
+    views = [decision_view(decision, cycle) for decision in decisions.decisions(cycle.id)]
     for view in views:  # and never the numbers of a nomination they have a conflict with
         view["ranking"] = [row for row in view["ranking"] if row["nomination_id"] not in conflicts]
     return views

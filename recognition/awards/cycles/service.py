@@ -22,17 +22,18 @@ allow, so one run after any downtime catches up every missed phase, in order.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...auth.service import Actor
 from ...errors import Conflict, DomainError, NotFound
 from ...extensions import db
 from ..definitions import service as definitions
-from ..models import PHASES, Award, Cycle, CycleDateChange, CycleTransition, Decision, Nomination
+from ..managers import require_free_manager
+from ..models import PHASES, Award, Cycle, CycleDateChange, CycleTransition
+from . import phases
 
 log = logging.getLogger(__name__)
 
@@ -53,56 +54,6 @@ DATE_LABELS = {
     "decision_on": "the decision",
     "announce_on": "the announcement",
 }
-
-
-def next_phase(phase: str) -> str | None:
-    index = PHASES.index(phase)
-    return PHASES[index + 1] if index + 1 < len(PHASES) else None
-
-
-def review_starts(cycle: Cycle) -> date:
-    gap = int(current_app.config["AWARD_REVIEW_GAP_DAYS"])
-    return min(cycle.closes_on + timedelta(days=1 + gap), cycle.review_ends_on)
-
-
-def latest_decision(cycle_id: int) -> Decision | None:
-    return db.session.scalar(
-        select(Decision).where(Decision.cycle_id == cycle_id).order_by(Decision.version.desc()).limit(1)
-    )
-
-
-def due_on(cycle: Cycle, phase: str) -> date:
-    """The day the schedule moves ``cycle`` into ``phase``."""
-    return {
-        "open": cycle.opens_on,
-        "closed": cycle.closes_on + timedelta(days=1),
-        "review": review_starts(cycle),
-        "decided": cycle.decision_on,
-        "announced": cycle.announce_on,
-    }[phase]
-
-
-def scheduled_step(cycle: Cycle, day: date) -> str | None:
-    """The next phase the schedule moves ``cycle`` into on ``day``, or None."""
-    target = next_phase(cycle.phase)
-    if target is None or day < due_on(cycle, target):
-        return None
-    if target == "decided" and latest_decision(cycle.id) is None and has_nominations(cycle.id):
-        return None
-    return target
-
-
-def has_nominations(cycle_id: int) -> bool:
-    """A cycle without nominations has no winners to wait for: it is decided on its date."""
-    return db.session.scalar(select(Nomination.id).where(Nomination.cycle_id == cycle_id).limit(1)) is not None
-
-
-def is_scoring_open(cycle: Cycle, day: date) -> bool:
-    return cycle.phase == "review" and day <= cycle.review_ends_on
-
-
-def is_nominating_open(cycle: Cycle, day: date) -> bool:
-    return cycle.phase == "open" and cycle.opens_on <= day <= cycle.closes_on
 
 
 # Creating cycles ---------------------------------------------------------------------
@@ -167,125 +118,10 @@ def ensure_cycles(day: date, now: datetime) -> list[Cycle]:
 # Transitions -------------------------------------------------------------------------
 
 
-def step(
-    cycle: Cycle,
-    target: str,
-    day: date,
-    now: datetime,
-    source: str = "schedule",
-    actor: Actor | None = None,
-    reason: str | None = None,
-    run_on: date | None = None,
-) -> CycleTransition:
-    """Move ``cycle`` from its phase into ``target`` (the next one) on ``day`` (the date it
-    takes effect) and do what entering it does. ``run_on`` is the day the work is done, when
-    a catch-up does it later than ``day``. Raises Conflict if another process moved it
-    first; the caller's transaction then must roll back."""
-    if target != next_phase(cycle.phase):
-        raise Conflict(f"The cycle is {cycle.phase}; it cannot move to {target}.", {"phase": [f"is {cycle.phase}"]})
-    transition = CycleTransition(
-        cycle_id=cycle.id,
-        from_phase=cycle.phase,
-        phase=target,
-        effective_on=day,
-        at=now,
-        source=source,
-        by_id=actor.person_id if actor else None,
-        reason=reason,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(transition)
-            db.session.flush()
-            moved = db.session.execute(
-                update(Cycle)
-                .where(Cycle.id == cycle.id, Cycle.phase == cycle.phase)
-                .values(phase=target)
-                .execution_options(synchronize_session=False)
-            )
-            if moved.rowcount != 1:
-                raise IntegrityError("phase changed meanwhile", None, Exception())
-    except IntegrityError:
-        raise Conflict(
-            f"The {cycle.award.name} {cycle.year} cycle has already entered {target}.", {"phase": [f"already {target}"]}
-        ) from None
-    db.session.refresh(cycle)
-    _enter(cycle, target, day, run_on or day, now)
-    return transition
-
-
-def _enter(cycle: Cycle, phase: str, day: date, run_on: date, now: datetime) -> None:
-    """What entering ``phase`` does. A catch-up that enters a phase after its window has
-    passed (``run_on``) sends no call or assignment whose deadline is already gone."""
-    from .. import notices
-    from ..announcement import service as announce
-    from ..committee import service as committee
-    from ..nominations import service as nominations  # noqa: PLC0415 - each imports cycles
-
-    if phase == "open":
-        if run_on <= cycle.closes_on:
-            notices.call_for_nominations(cycle, now)
-    elif phase == "closed":
-        nominations.freeze_evidence(cycle, day, now)
-        committee.record_recusals(cycle, now)
-    elif phase == "review":
-        committee.record_recusals(cycle, now)
-        if run_on <= cycle.review_ends_on:
-            notices.committee_assignments(cycle, now)
-    elif phase == "announced":
-        announce.announce(cycle, day, now)
-        notices.results(cycle, now)
-
-
-def catch_up(cycle: Cycle, day: date, now: datetime) -> list[CycleTransition]:
-    """Every transition the schedule has made due by ``day``, in order, each committed alone.
-    Each takes effect on its scheduled date, or on the previous transition's date if that
-    was later (a decision recorded after the announcement date is announced no earlier
-    than it was decided)."""
-    done = []
-    while (target := scheduled_step(cycle, day)) is not None:
-        previous = db.session.scalar(
-            select(func.max(CycleTransition.effective_on)).where(CycleTransition.cycle_id == cycle.id)
-        )
-        effective = max(due_on(cycle, target), previous or due_on(cycle, target))
-        try:
-            done.append(step(cycle, target, effective, now, run_on=day))
-            db.session.commit()
-        except Conflict:
-            db.session.rollback()  # another scheduler got there first; read where it left the cycle
-            db.session.refresh(cycle)
-    return done
-
-
-def advance_all(day: date, now: datetime) -> str:
-    """The scheduler job's work: create missing cycles, then catch every cycle up to ``day``."""
-    from .. import notices  # noqa: PLC0415
-
-    made = ensure_cycles(day, now)
-    db.session.commit()
-    moved = []
-    for cycle in db.session.scalars(select(Cycle).where(Cycle.phase != "announced").order_by(Cycle.id)).all():
-        for transition in catch_up(cycle, day, now):
-            moved.append(f"{cycle.award.slug} {cycle.year} → {transition.phase}")
-        if cycle.phase in ("closed", "review"):
-            from ..committee.service import record_recusals  # noqa: PLC0415
-
-            record_recusals(cycle, now)
-        reminded = notices.due_reminders(cycle, day, now)
-        db.session.commit()
-        if reminded:
-            moved.append(f"{cycle.award.slug} {cycle.year}: {reminded} reminder{'s' * (reminded != 1)} queued")
-    parts = []
-    if made:
-        parts.append("created " + ", ".join(f"{c.award.slug} {c.year}" for c in made))
-    parts.extend(moved)
-    return "; ".join(parts) or "no award cycle changed"
-
-
 # Admin actions -----------------------------------------------------------------------
 
 
-def _reason(reason: str | None) -> str:
+def required_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError.field("reason", "is required: say why the schedule is being changed")
@@ -318,35 +154,7 @@ def expect_phase(cycle: Cycle, expected: str | None) -> None:
         )
 
 
-def advance(
-    cycle: Cycle, actor: Actor, reason: str | None, day: date, now: datetime, *, from_phase: str | None
-) -> CycleTransition:
-    """Move the cycle from ``from_phase`` (the phase the manager saw it in) into the next
-    one now, ahead of the schedule, with a reason (a manager with no conflict of interest
-    in the cycle: ``managers``). A cycle no longer in ``from_phase`` is a Conflict."""
-    from ..managers import require_free_manager  # noqa: PLC0415
-
-    require_free_manager(cycle, actor, "reason", "move its phases")
-    reason = _reason(reason)
-    expect_phase(lock(cycle), from_phase)
-    target = next_phase(cycle.phase)
-    if target is None:
-        raise Conflict("The cycle has been announced: there is no later phase.", {"phase": ["is announced"]})
-    if target == "decided" and latest_decision(cycle.id) is None and has_nominations(cycle.id):
-        raise Conflict("Record the winners before moving the cycle to decided.", {"phase": ["no decision recorded"]})
-    # Opening or closing ahead of the dates moves the date too, so the dates keep saying
-    # when nominations were really taken (and nominating works the day it opens).
-    if target == "open" and day < cycle.opens_on:
-        _record_date(cycle, "opens_on", day, actor, reason, now)
-    if target == "closed" and max(day - timedelta(days=1), cycle.opens_on) < cycle.closes_on:
-        _record_date(cycle, "closes_on", max(day - timedelta(days=1), cycle.opens_on), actor, reason, now)
-    try:
-        return step(cycle, target, day, now, source="admin", actor=actor, reason=reason)
-    except Conflict as error:  # the schedule or another manager moved it after the lock was read
-        raise Conflict(error.message, {"from_phase": [f"is stale: the cycle has moved past {from_phase}"]}) from None
-
-
-def _record_date(cycle: Cycle, field: str, new: date, actor: Actor, reason: str, now: datetime) -> CycleDateChange:
+def record_date(cycle: Cycle, field: str, new: date, actor: Actor, reason: str, now: datetime) -> CycleDateChange:
     change = CycleDateChange(
         cycle_id=cycle.id, field=field, old=getattr(cycle, field), new=new, reason=reason, at=now, by_id=actor.person_id
     )
@@ -361,10 +169,8 @@ def move_date(
 ) -> CycleDateChange:
     """Move one of the cycle's dates (usually later: extending a phase), with a reason (a
     manager with no conflict of interest in the cycle)."""
-    from ..managers import require_free_manager  # noqa: PLC0415
-
     require_free_manager(cycle, actor, "field", "move its dates")
-    reason = _reason(reason)
+    reason = required_reason(reason)
     lock(cycle)  # which dates may move depends on the phase: read it as it is now
     if field not in DATE_FIELDS:
         raise DomainError.field("field", f"must be one of {', '.join(DATE_FIELDS)}")
@@ -381,7 +187,7 @@ def move_date(
     values = {name: getattr(cycle, name) for name in DATE_FIELDS}
     values[field] = new
     _check_order(values)
-    return _record_date(cycle, field, new, actor, reason, now)
+    return record_date(cycle, field, new, actor, reason, now)
 
 
 def get(cycle_id: int) -> Cycle:
@@ -397,3 +203,48 @@ def history(cycle_id: int) -> list:
     transitions = db.session.scalars(select(CycleTransition).where(CycleTransition.cycle_id == cycle_id)).all()
     changes = db.session.scalars(select(CycleDateChange).where(CycleDateChange.cycle_id == cycle_id)).all()
     return sorted([*transitions, *changes], key=lambda item: (item.at, isinstance(item, CycleTransition), item.id))
+
+
+def record_transition(
+    cycle: Cycle,
+    target: str,
+    day: date,
+    now: datetime,
+    source: str = "schedule",
+    actor: Actor | None = None,
+    reason: str | None = None,
+) -> CycleTransition:
+    """Record ``cycle``'s move from its phase into ``target`` (the next one) on ``day`` (the
+    date it takes effect). Only the record: what entering the phase does is ``lifecycle``'s.
+    Raises Conflict if another process moved it first; the caller's transaction then must
+    roll back."""
+    if target != phases.next_phase(cycle.phase):
+        raise Conflict(f"The cycle is {cycle.phase}; it cannot move to {target}.", {"phase": [f"is {cycle.phase}"]})
+    transition = CycleTransition(
+        cycle_id=cycle.id,
+        from_phase=cycle.phase,
+        phase=target,
+        effective_on=day,
+        at=now,
+        source=source,
+        by_id=actor.person_id if actor else None,
+        reason=reason,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(transition)
+            db.session.flush()
+            moved = db.session.execute(
+                update(Cycle)
+                .where(Cycle.id == cycle.id, Cycle.phase == cycle.phase)
+                .values(phase=target)
+                .execution_options(synchronize_session=False)
+            )
+            if moved.rowcount != 1:
+                raise IntegrityError("phase changed meanwhile", None, Exception())
+    except IntegrityError:
+        raise Conflict(
+            f"The {cycle.award.name} {cycle.year} cycle has already entered {target}.", {"phase": [f"already {target}"]}
+        ) from None
+    db.session.refresh(cycle)
+    return transition

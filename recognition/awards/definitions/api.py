@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Response, current_app
+from flask import Response
 from sqlalchemy import select
 
 from ...apidoc import errors_for, paginate
@@ -23,6 +23,7 @@ from ...extensions import db
 from ...parsing import Blueprint
 from ..announcement import service as announce
 from ..models import Award, Grant
+from ..paging import page_of
 from . import service as definitions
 from .schemas import (
     AwardArgsSchema,
@@ -65,19 +66,6 @@ EXAMPLE = {
     "decision": "04-30",
     "announcement": "05-15",
 }
-
-
-def page_of(items: list, args: dict) -> dict:
-    """A page of a list a service already filtered (by who may see what), in the shape
-    ``apidoc.paginate`` gives a query."""
-    per_page = args.get("per_page") or current_app.config["API_PAGE_SIZE"]
-    start = (args["page"] - 1) * per_page
-    total = len(items)
-    pages = max(1, -(-total // per_page))
-    return {
-        "items": items[start : start + per_page],
-        "meta": {"page": args["page"], "per_page": per_page, "total": total, "pages": pages},
-    }
 
 
 def award_view(award: Award) -> dict:

@@ -20,7 +20,6 @@ may not do (a nominator scoring) on a nomination one can see is a 403.
 
 from __future__ import annotations
 
-import json
 import re
 
 from flask import Response, current_app, request
@@ -33,11 +32,16 @@ from ...errors import DomainError, Forbidden, respond
 from ...extensions import db
 from ...parsing import Blueprint
 from ...roster.sheets import size
+from ..committee import recusal as recusals
 from ..committee import service as committee
-from ..cycles import service as cycles
+from ..cycles import phases
+from ..cycles.schemas import RecusalSchema
 from ..definitions import service as definitions
-from ..definitions.api import page_of
-from ..definitions.schemas import (
+from ..models import Cycle, Nomination, Recusal
+from ..paging import page_of
+from . import evidence, letters, package
+from . import service as nominations
+from .schemas import (
     ConflictInSchema,
     EvidenceSchema,
     LetterSchema,
@@ -49,13 +53,10 @@ from ..definitions.schemas import (
     NominationStatementInSchema,
     OwnScoresSchema,
     PhilosophyInSchema,
-    RecusalSchema,
     ScoresInSchema,
     ScoresSchema,
 )
-from ..models import Cycle, Letter, Nomination, Recusal, ScoreSet
-from . import package
-from . import service as nominations
+from .shapes import letter_view, nomination_item, nomination_view, own_scores_view, reading, ref, score_set_view
 
 URL = "/nominations"
 blp = Blueprint(
@@ -63,116 +64,9 @@ blp = Blueprint(
 )
 
 
-def _person(person) -> dict:
-    return {"id": person.id, "name": person.name, "division": person.division.name if person.division else None}
-
-
-def _ref(person) -> dict:
-    return {"id": person.id, "name": person.name}
-
-
-def nomination_item(nomination: Nomination) -> dict:
-    cycle = nomination.cycle
-    here = f"/api/v1/nominations/{nomination.id}"
-    return {
-        "id": nomination.id,
-        "cycle": {
-            "id": cycle.id,
-            "award": {"id": cycle.award.id, "name": cycle.award.name},
-            "year": cycle.year,
-            "phase": cycle.phase,
-        },
-        "nominee": _person(nomination.nominee),
-        "suggested": nomination.suggested,
-        "created_at": nomination.created_at,
-        "links": {
-            "self": here,
-            "evidence": f"{here}/evidence",
-            "letters": f"{here}/letters",
-            "scores": f"{here}/scores",
-        },
-    }
-
-
-def _reading(actor: Actor, nomination: Nomination) -> tuple[set[str], bool]:
-    """The actor's roles, and whether they read the committee's side of it (every
-    statement, the score sets): a manager or an unrecused member (``role_in`` leaves a
-    recused member out), and never the nominee, whatever else they are."""
-    roles = nominations.role_in(actor, nomination)
-    return roles, bool(roles & {"manager", "member"}) and "nominee" not in roles
-
-
-def letter_view(letter: Letter) -> dict:
-    return {
-        "id": letter.id,
-        "author": letter.author,
-        "filename": letter.filename,
-        "pages": letter.pages,
-        "size": letter.size,
-        "sha256": letter.sha256,
-        "uploaded_by": _ref(letter.uploaded_by),
-        "uploaded_at": letter.uploaded_at,
-        "links": {"pdf": f"/api/v1/nominations/{letter.nomination_id}/letters/{letter.id}/pdf"},
-    }
-
-
-def score_set_view(score_set: ScoreSet, actor: Actor) -> dict:
-    return {
-        "member": _ref(score_set.member),
-        "scores": json.loads(score_set.scores),
-        "comment": score_set.comment,
-        "revision": score_set.revision,
-        "updated_at": score_set.updated_at,
-        "yours": score_set.member_id == actor.person_id,
-    }
-
-
-def own_scores_view(score_set: ScoreSet, actor: Actor) -> dict:
-    return {
-        **score_set_view(score_set, actor),
-        "revisions": [
-            {"revision": r.revision, "scores": json.loads(r.scores), "comment": r.comment, "at": r.at}
-            for r in committee.revisions(score_set.id)
-        ],
-    }
-
-
-def nomination_view(nomination: Nomination, actor: Actor) -> dict:
-    """The nomination as this reader may see it: parts they may not read are left out."""
-    roles, committee_side = _reading(actor, nomination)
-    view = {
-        **nomination_item(nomination),
-        "roles": sorted(roles),
-        "philosophy": nomination.philosophy,
-        "philosophy_at": nomination.philosophy_at,
-        "evidence_hash": nomination.evidence_hash,
-        "evidence_frozen_at": nomination.evidence_frozen_at,
-    }
-    statements = [s for s in nomination.statements if committee_side or s.nominator_id == actor.person_id]
-    if committee_side or "nominator" in roles:
-        view["statements"] = [
-            {
-                "nominator": _ref(s.nominator),
-                "text": s.text,
-                "created_at": s.created_at,
-                "updated_at": s.updated_at,
-                "yours": s.nominator_id == actor.person_id,
-            }
-            for s in statements
-        ]
-    if nominations.may_read_letters(actor, nomination):
-        view["letters"] = [letter_view(letter) for letter in nominations.readable_letters(actor, nomination)]
-    if nominations.may_read_evidence(actor, nomination):
-        view["profile_philosophy"] = nominations.profile_philosophy(nomination)
-    if committee_side:
-        view["score_sets"] = [score_set_view(s, actor) for s in committee.score_sets(nomination, actor, today())]
-        view["score_sets_withheld"] = committee.scores_withheld(nomination, actor, today())
-    return view
-
-
 def _letters_for(nomination_id: int, actor: Actor) -> Nomination:
     nomination = nominations.get_nomination(nomination_id, actor)
-    if not nominations.may_read_letters(actor, nomination):
+    if not letters.may_read_letters(actor, nomination):
         raise Forbidden(
             "Letters are confidential: the committee and the award's administrators read them, a "
             "nominator the letters they uploaded; the nominee does not.",
@@ -275,19 +169,19 @@ def get_evidence(nomination_id):
     award's managers and the nominee; not the nominators)"""
     actor = api_actor()
     nomination = nominations.get_nomination(nomination_id, actor)
-    if not nominations.may_read_evidence(actor, nomination):
+    if not evidence.may_read_evidence(actor, nomination):
         raise Forbidden(
             "The evidence is for the committee, the award's administrators and the nominee; a nominator "
             "reads what they wrote.",
             {"evidence": ["committee, managers and the nominee only"]},
         )
-    table, digest = nominations.evidence(nomination, today())
+    table, digest = evidence.evidence(nomination, today())
     return {
         "nomination_id": nomination.id,
         "table": table,
         "hash": digest,
         "frozen_at": nomination.evidence_frozen_at,
-        "intact": nominations.evidence_intact(nomination),
+        "intact": evidence.evidence_intact(nomination),
     }
 
 
@@ -301,7 +195,7 @@ def list_letters(nomination_id):
     """The supporting letters (not for the nominee)"""
     actor = api_actor()
     nomination = _letters_for(nomination_id, actor)
-    return [letter_view(letter) for letter in nominations.readable_letters(actor, nomination)]
+    return [letter_view(letter) for letter in letters.readable_letters(actor, nomination)]
 
 
 @blp.post("/<int:nomination_id>/letters")
@@ -316,7 +210,7 @@ def add_letter(files, nomination_id):
     actor = api_actor()
     nomination = nominations.get_nomination(nomination_id, actor)
     upload = files["letter"]
-    letter = nominations.add_letter(
+    letter = letters.add_letter(
         nomination, upload.read(), upload.filename or "", request.form.get("author"), actor, today(), utcnow()
     )
     db.session.commit()
@@ -334,7 +228,7 @@ def add_letter(files, nomination_id):
 def download_letter(nomination_id, letter_id):
     """A supporting letter's PDF, as stored (not for the nominee)"""
     actor = api_actor()
-    letter = nominations.readable_letter(actor, _letters_for(nomination_id, actor), letter_id)
+    letter = letters.readable_letter(actor, _letters_for(nomination_id, actor), letter_id)
     name = re.sub(r"[^A-Za-z0-9_. -]", "_", letter.filename) or "letter.pdf"
     return Response(
         letter.pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
@@ -374,7 +268,7 @@ def remove_letter(nomination_id, letter_id):
     administrators)"""
     actor = api_actor()
     nomination = _letters_for(nomination_id, actor)
-    nominations.remove_letter(nomination, nominations.get_letter(nomination, letter_id), actor, today())
+    letters.remove_letter(nomination, letters.get_letter(nomination, letter_id), actor, today())
     db.session.commit()
 
 
@@ -392,12 +286,12 @@ def too_large(error):
 
 
 def _scores_for(nomination: Nomination, actor: Actor) -> dict:
-    own = committee.own_scores(nomination.id, actor.person_id)
+    own = recusals.own_scores(nomination.id, actor.person_id)
     rubric = definitions.rubric_text(nomination.cycle)
     return {
         "nomination_id": nomination.id,
-        "scoring_open": committee.is_member(nomination.cycle_id, actor.person_id)
-        and cycles.is_scoring_open(nomination.cycle, today()),
+        "scoring_open": recusals.is_member(nomination.cycle_id, actor.person_id)
+        and phases.is_scoring_open(nomination.cycle, today()),
         "rubric": {
             "low": rubric.low,
             "high": rubric.high,
@@ -419,7 +313,7 @@ def get_scores(nomination_id):
     award's managers and unrecused committee members)"""
     actor = api_actor()
     nomination = nominations.get_nomination(nomination_id, actor)
-    _, committee_side = _reading(actor, nomination)
+    _, committee_side = reading(actor, nomination)
     if not committee_side:
         raise Forbidden(
             "Scores are the committee's: only its members and the award's administrators read them.",
@@ -457,12 +351,12 @@ def declare_conflict(body, nomination_id):
     the record, and you step aside from the nomination at once"""
     actor = api_actor()
     nomination = nominations.get_nomination(nomination_id, actor)
-    recusal: Recusal = committee.declare(nomination, actor, body["reason"], utcnow())
+    recusal: Recusal = recusals.declare(nomination, actor, body["reason"], utcnow())
     db.session.commit()
     return {
         "id": recusal.id,
         "nomination_id": nomination.id,
-        "nominee": _ref(nomination.nominee),
+        "nominee": ref(nomination.nominee),
         "member": {"id": actor.person_id, "name": actor.name},
         "source": recusal.source,
         "reason": recusal.reason,

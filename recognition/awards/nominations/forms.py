@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ...apidoc import MAX_ID
 from ...forms import REQUIRED, PageForm
+from ..committee import recusal
 from ..committee import service as committee
 from ..definitions.service import RubricText
 from . import service as nominations
@@ -84,7 +85,7 @@ class ConflictForm(PageForm):
         "What is the conflict?",
         validators=[
             DataRequired("is required: say what the conflict is (it is kept on the record)"),
-            _at_most(committee.MAX_REASON),
+            _at_most(recusal.MAX_REASON),
         ],
     )
 

@@ -1,146 +1,135 @@
-"""Supporting letters as PDFs: refused unless they can be re-written into a plain copy.
-
-An uploaded PDF is not stored as it came. Its pages are copied into a new document
-(no scripts, forms, annotations, outlines or attachments), the copy is written, read back
-and walked object by object, and only that copy is kept. What cannot be copied, or comes
-out nested deeper than any letter needs (a crafted file nesting its resources thousands
-of levels, which breaks every later reader), is refused on upload with the reason.
-
-``readable`` is the same check for a letter stored before letters were re-written: the
-package uses it so that one bad letter never breaks the rest.
-"""
+"""Supporting letters on a nomination: added by its nominators while nominations are open, read by those the phase allows (the committee once it reviews), removed by whoever added them."""
 
 from __future__ import annotations
 
-import io
-import logging
-import re
+import hashlib
+from datetime import date, datetime
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from flask import current_app
+from sqlalchemy import func, select
 
-# Far deeper than any real letter (a page's resources, fonts and their dictionaries sit
-# a dozen levels down), far shallower than Python's recursion limit.
-MAX_DEPTH = 64
-MAX_OBJECTS = 200_000
+from ...auth.service import Actor
+from ...errors import Conflict, DomainError, Forbidden, NotFound
+from ...extensions import db
+from ..managers import is_manager
+from ..models import Letter, Nomination
+from . import pdf as letter_files
+from .service import require_open, required_text, role_in
 
-
-class Unreadable(Exception):
-    """The PDF cannot be read or re-written; the message says why, for the person."""
-
-
-_TOKEN = re.compile(rb"%|\(|<<|>>|<|\[|\]|(?<![A-Za-z])stream(?=[\r\n])")
+MAX_LETTERS = 5
 
 
-def _nesting(data: bytes) -> int:
-    """How deep dictionaries and arrays nest in the file's text, read lexically (comments,
-    strings, hex strings and stream contents skipped). pypdf parses nesting recursively and,
-    past Python's recursion limit, may quietly keep part of an object or drop it, depending
-    on how deep the caller's own stack already is; counting first refuses such a file the
-    same way every time."""
-    depth = deepest = 0
-    position, end = 0, len(data)
-    while (found := _TOKEN.search(data, position)) is not None:
-        token, position = found.group(), found.end()
-        if token in (b"<<", b"["):
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
-                return deepest
-        elif token in (b">>", b"]"):
-            depth = max(depth - 1, 0)
-        elif token == b"%":
-            line = re.compile(rb"[\r\n]").search(data, position)
-            position = line.end() if line else end
-        elif token == b"<":
-            close = data.find(b">", position)
-            position = close + 1 if close >= 0 else end
-        elif token == b"(":
-            level = 1
-            while level and position < end:
-                byte = data[position]
-                position += 2 if byte == 0x5C else 1  # a backslash escapes the next byte
-                level += (byte == 0x28) - (byte == 0x29)
-        else:  # stream: its bytes are data, not syntax
-            close = data.find(b"endstream", position)
-            position = close + len(b"endstream") if close >= 0 else end
-    return deepest
+def check_pdf(data: bytes, filename: str) -> int:
+    """The number of pages of an uploaded letter, or a DomainError naming the broken rule."""
+    return normalise_pdf(data, filename)[1]
 
 
-def _depth_check(root) -> None:
-    """Walk every object reachable from ``root`` without recursion; refuse a nesting
-    deeper than MAX_DEPTH or a document with more objects than a letter has."""
-    seen: set[tuple[int, int]] = set()
-    stack = [(root, 0)]
-    visited = 0
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise Unreadable(f"its objects nest more than {MAX_DEPTH} levels deep")
-        visited += 1
-        if visited > MAX_OBJECTS:
-            raise Unreadable(f"it holds more than {MAX_OBJECTS} objects")
-        if isinstance(item, IndirectObject):
-            key = (item.idnum, item.generation)
-            if key in seen:
-                continue
-            seen.add(key)
-            stack.append((item.get_object(), depth))
-        elif isinstance(item, DictionaryObject):
-            stack.extend((value, depth + 1) for key, value in item.items() if key != "/Parent")
-        elif isinstance(item, ArrayObject):
-            stack.extend((value, depth + 1) for value in item)
-
-
-def _quietly(work):
-    """pypdf logs every object it cannot parse; a crafted file makes thousands of lines."""
-    logger = logging.getLogger("pypdf")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
+def normalise_pdf(data: bytes, filename: str) -> tuple[bytes, int]:
+    """The letter as it is stored, re-written (``letters.normalise``), and its page count;
+    or a DomainError naming the broken rule."""
+    config = current_app.config
+    limit = int(config["AWARD_LETTER_MAX_BYTES"])
+    if not data:
+        raise DomainError.field("letter", "is empty: choose a PDF file")
+    if len(data) > limit:
+        raise DomainError.field("letter", f"must be at most {limit // 1024} KB (this one is {len(data) // 1024} KB)")
+    if not data[:1024].lstrip().startswith(b"%PDF-"):
+        raise DomainError.field("letter", f"must be a PDF: {filename or 'the file'} does not start like one")
     try:
-        return work()
-    except Unreadable:
-        raise
-    except RecursionError:
-        raise Unreadable(f"its objects nest too deep to read (more than {MAX_DEPTH} levels)") from None
-    except Exception as error:  # noqa: BLE001 - any failure of the PDF library is the file's fault
-        raise Unreadable(f"{type(error).__name__}: {str(error)[:120] or 'unreadable'}") from None
-    finally:
-        logger.setLevel(level)
+        copy, pages = letter_files.normalise(data)
+    except letter_files.Unreadable as error:
+        if str(error) == "encrypted":
+            raise DomainError.field("letter", "must not be encrypted or password-protected") from None
+        rule = f"must be a PDF that opens: {filename or 'the file'} is damaged"
+        raise DomainError.field("letter", rule, f"letter: {rule} (could not be read as a PDF: {error})") from None
+    if pages == 0:
+        raise DomainError.field("letter", "has no pages")
+    most = int(config["AWARD_LETTER_MAX_PAGES"])
+    if pages > most:
+        raise DomainError.field("letter", f"must be at most {most} page{'s' * (most != 1)} (this one has {pages})")
+    return copy, pages
 
 
-def _pages_of(data: bytes) -> PdfReader:
-    if _nesting(data) > MAX_DEPTH:
-        raise Unreadable(f"its objects nest more than {MAX_DEPTH} levels deep")
-    reader = PdfReader(io.BytesIO(data), strict=False)
-    if reader.is_encrypted:
-        raise Unreadable("encrypted")
-    for page in reader.pages:
-        _depth_check(page)
-    return reader
+def add_letter(
+    nomination: Nomination, data: bytes, filename: str, author: str, actor: Actor, day: date, now: datetime
+) -> Letter:
+    """A supporting letter, uploaded by a nominator (or the award's admin) while open."""
+    roles = role_in(actor, nomination)
+    if not roles & {"nominator", "manager"}:
+        raise Forbidden("Only a nominator or the award's administrator adds letters.", {"letter": ["nominators only"]})
+    require_open(nomination.cycle, day, "letter")
+    author = required_text(author, "author", 200)
+    filename = (filename or "letter.pdf").replace("/", "_").replace("\\", "_").strip()[-200:] or "letter.pdf"
+    count = db.session.scalar(select(func.count()).select_from(Letter).where(Letter.nomination_id == nomination.id))
+    if count >= MAX_LETTERS:
+        raise Conflict(
+            f"A nomination takes at most {MAX_LETTERS} letters; remove one first.",
+            {"letter": [f"at most {MAX_LETTERS} letters per nomination"]},
+        )
+    stored, pages = normalise_pdf(data, filename)
+    letter = Letter(
+        nomination_id=nomination.id,
+        uploaded_by_id=actor.person_id,
+        author=author,
+        filename=filename,
+        pages=pages,
+        size=len(stored),
+        sha256=hashlib.sha256(stored).hexdigest(),
+        original_sha256=hashlib.sha256(data).hexdigest(),
+        pdf=stored,
+        uploaded_at=now,
+    )
+    db.session.add(letter)
+    db.session.flush()
+    return letter
 
 
-def normalise(data: bytes) -> tuple[bytes, int]:
-    """A plain re-written copy of the PDF ``data`` and its page count, or Unreadable.
-    Encryption is reported as ``Unreadable("encrypted")`` for the caller to word."""
-
-    def work() -> tuple[bytes, int]:
-        reader = _pages_of(data)
-        writer = PdfWriter()
-        for page in reader.pages:
-            writer.add_page(page)
-        writer.remove_annotations(subtypes=None)
-        out = io.BytesIO()
-        writer.write(out)
-        copy = out.getvalue()
-        again = _pages_of(copy)  # the copy must read back, as every later reader will read it
-        if len(again.pages) != len(reader.pages):
-            raise Unreadable("its pages did not survive re-writing")
-        return copy, len(again.pages)
-
-    return _quietly(work)
+def letters(nomination_id: int) -> list[Letter]:
+    return list(db.session.scalars(select(Letter).where(Letter.nomination_id == nomination_id).order_by(Letter.id)))
 
 
-def readable(data: bytes) -> PdfReader:
-    """A reader over a stored letter whose every page was walked, or Unreadable."""
-    return _quietly(lambda: _pages_of(data))
+def get_letter(nomination: Nomination, letter_id: int) -> Letter:
+    letter = db.session.get(Letter, letter_id)
+    if letter is None or letter.nomination_id != nomination.id:
+        raise NotFound("No letter with that id on this nomination.", {"letter_id": ["no such letter"]})
+    return letter
+
+
+def remove_letter(nomination: Nomination, letter: Letter, actor: Actor, day: date) -> None:
+    if letter.uploaded_by_id != actor.person_id and not is_manager(actor, nomination.cycle):
+        raise Forbidden("Only whoever uploaded a letter removes it.", {"letter": ["not yours"]})
+    require_open(nomination.cycle, day, "letter")
+    db.session.delete(letter)
+    db.session.flush()
+
+
+def may_read_letters(actor: Actor, nomination: Nomination) -> bool:
+    """Whether the reader has a letters section at all: the committee, the award's admins
+    and the nominators; never the nominee, whatever other role they hold. Which letters
+    they read is ``readable_letters``'s to say."""
+    roles = role_in(actor, nomination)
+    return "nominee" not in roles and bool(roles & {"manager", "member", "nominator"})
+
+
+def readable_letters(actor: Actor, nomination: Nomination) -> list[Letter]:
+    """Every letter for the committee and the award's admins; a nominator reads the
+    letters they uploaded (what they wrote or gathered), not their colleagues'."""
+    roles = role_in(actor, nomination)
+    if "nominee" in roles:
+        return []
+    found = letters(nomination.id)
+    if roles & {"manager", "member"}:
+        return found
+    if "nominator" in roles:
+        return [letter for letter in found if letter.uploaded_by_id == actor.person_id]
+    return []
+
+
+def readable_letter(actor: Actor, nomination: Nomination, letter_id: int) -> Letter:
+    """One letter the reader may read; any other is a 404, as if it were not there."""
+    found = next((letter for letter in readable_letters(actor, nomination) if letter.id == letter_id), None)
+    if found is None:
+        raise NotFound(
+            "No letter with that id on this nomination that you may read.", {"letter_id": ["no such letter"]}
+        )
+    return found

@@ -37,7 +37,8 @@ from ...credits.certificate import (
     _register_fonts,
 )
 from ..models import Letter, Nomination
-from . import letters as letter_files
+from . import evidence, letters
+from . import pdf as letter_files
 from . import service as nominations
 
 
@@ -84,7 +85,7 @@ def _stand_in(number: int, letter: Letter, reason: str) -> PdfReader:
 
 def _cover(nomination: Nomination, day: date, width: float, included=None) -> list:
     cycle, nominee = nomination.cycle, nomination.nominee
-    table, digest = nominations.evidence(nomination, day)
+    table, digest = evidence.evidence(nomination, day)
     story = [
         _p(credits.certificate_settings()["department"], "department"),
         _p(f"{cycle.award.name} {cycle.year} · nomination package", "kicker"),
@@ -175,7 +176,7 @@ def _cover(nomination: Nomination, day: date, width: float, included=None) -> li
             "fact",
         ),
     ]
-    included = included if included is not None else _included(nominations.letters(nomination.id))
+    included = included if included is not None else _included(letters.letters(nomination.id))
     story += [Spacer(1, 5 * mm), _p("Supporting letters (attached after this page)", "heading")]
     story += [
         _p(
@@ -219,7 +220,7 @@ def render(nomination: Nomination, day: date) -> bytes:
         bottomPadding=0,
     )
     doc.addPageTemplates([PageTemplate(id="package", frames=[frame])])
-    included = _included(nominations.letters(nomination.id))
+    included = _included(letters.letters(nomination.id))
     doc.build(_cover(nomination, day, doc.width, included))
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buffer.getvalue())))
     for number, (letter, reader, reason) in enumerate(included, start=1):

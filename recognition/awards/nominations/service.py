@@ -8,38 +8,27 @@ upload: the right size, a real PDF that opens, and not too many pages.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from ...auth.service import Actor
-from ...clock import add_years
 from ...errors import Conflict, DomainError, Forbidden, NotFound
-from ...evidence.rules import MEETING_KINDS
-from ...evidence.service import evidence_for, mentee_achievements
 from ...extensions import db
-from ...feedback.models import Answer, Response
-from ...ledger.models import LedgerEntry
 from ...mentorships.models import Mentorship
 from ...people.models import Person
-from ...people.profiles import profile_of
-from ..cycles import service as cycles
+from ..committee.recusal import is_member, recusal_map, recused
+from ..cycles import phases
 from ..definitions import service as definitions
 from ..managers import conflicts_of, is_manager
 from ..models import Cycle, Grant, GrantRevocation, Letter, Nomination, NominationStatement, Withdrawal
 from ..rules import SELF_NOMINATION, Candidate, eligibility_problems
-from . import letters as letter_files
+from . import notices
 
 MAX_STATEMENT = 8000
 MAX_PHILOSOPHY = 8000
-MAX_LETTERS = 5
 
 
 # Eligibility -------------------------------------------------------------------------
@@ -108,8 +97,6 @@ def role_in(actor: Actor, nomination: Nomination) -> set[str]:
     """The actor's relations to a nomination: manager, member, nominator, nominee. A member
     recused from it is not a member of it, and a manager with a conflict with it is not its
     manager (``managers``)."""
-    from ..committee.service import recused  # noqa: PLC0415
-
     roles = _relations(actor, nomination)
     if "member" in roles and recused(nomination, actor.person_id):
         roles.discard("member")
@@ -121,8 +108,6 @@ def role_in(actor: Actor, nomination: Nomination) -> set[str]:
 def _relations(actor: Actor, nomination: Nomination, nominated: set[int] | None = None) -> set[str]:
     """``nominated``: the ids of the nominations the actor made, when the caller read them
     all at once; otherwise this nomination's nominators are read."""
-    from ..committee.service import is_member  # noqa: PLC0415
-
     roles = set()
     if is_manager(actor, nomination.cycle):
         roles.add("manager")
@@ -152,8 +137,6 @@ def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomina
     """Nominations the actor may open: all for a manager (except those they have a conflict
     with), unrecused ones of their cycles for a committee member (once nominations close),
     and their own as nominator or nominee."""
-    from ..committee.service import recusal_map  # noqa: PLC0415
-
     query = select(Nomination).join(Cycle, Cycle.id == Nomination.cycle_id)
     if cycle is not None:
         query = query.where(Nomination.cycle_id == cycle.id)
@@ -186,7 +169,7 @@ def visible_nominations(actor: Actor, cycle: Cycle | None = None) -> list[Nomina
 # Nominating --------------------------------------------------------------------------
 
 
-def _text(value, field: str, limit: int, required: bool = True) -> str:
+def required_text(value, field: str, limit: int, required: bool = True) -> str:
     text = (value or "").strip() if isinstance(value, str) or value is None else None
     if text is None:
         raise DomainError.field(field, "must be text")
@@ -205,7 +188,7 @@ def nominate(
     nominator is refused."""
     if actor.person_id is None:
         raise Forbidden("A nomination comes from a person: sign in to nominate.", {"nominator": ["must be a person"]})
-    if not cycles.is_nominating_open(cycle, day):
+    if not phases.is_nominating_open(cycle, day):
         raise Conflict(
             f"Nominations for {cycle.award.name} {cycle.year} are {_window(cycle, day)}.",
             {"cycle_id": [f"is not open for nominations (it is {cycle.phase})"]},
@@ -214,7 +197,7 @@ def nominate(
         raise Forbidden(
             "Only an award's administrators turn suggestions into nominations.", {"suggested": ["admins only"]}
         )
-    text = _text(statement, "statement", MAX_STATEMENT)
+    text = required_text(statement, "statement", MAX_STATEMENT)
     nominee = (
         db.session.get(Person, nominee_id) if isinstance(nominee_id, int) and not isinstance(nominee_id, bool) else None
     )
@@ -262,8 +245,6 @@ def nominate(
                     f"{nominee.name} was nominated by you or a colleague at the same moment; reload and try again.",
                     {"nominee_id": ["nominated meanwhile"]},
                 ) from None
-    from .. import notices  # noqa: PLC0415
-
     notices.nominated(nomination, now)
     return nomination
 
@@ -287,8 +268,8 @@ def _own_statement(nomination: Nomination, actor: Actor) -> NominationStatement:
 
 def edit_statement(nomination: Nomination, text: str, actor: Actor, day: date, now: datetime) -> NominationStatement:
     statement = _own_statement(nomination, actor)
-    _require_open(nomination.cycle, day, "statement")
-    statement.text = _text(text, "statement", MAX_STATEMENT)
+    require_open(nomination.cycle, day, "statement")
+    statement.text = required_text(text, "statement", MAX_STATEMENT)
     statement.updated_at = now
     db.session.flush()
     return statement
@@ -299,8 +280,8 @@ def withdraw(nomination: Nomination, actor: Actor, day: date, now: datetime, rea
     when no statement is left. The withdrawal is kept (who, when, what went with it) for
     the award's managers. Returns whether the nomination was removed."""
     statement = _own_statement(nomination, actor)
-    _require_open(nomination.cycle, day, "statement")
-    reason = _text(reason, "reason", 2000, required=False) or None
+    require_open(nomination.cycle, day, "statement")
+    reason = required_text(reason, "reason", 2000, required=False) or None
     db.session.delete(statement)
     db.session.flush()
     removed = not nominator_ids(nomination.id)
@@ -335,8 +316,8 @@ def withdrawals(cycle_id: int) -> list[Withdrawal]:
     )
 
 
-def _require_open(cycle: Cycle, day: date, field: str) -> None:
-    if not cycles.is_nominating_open(cycle, day):
+def require_open(cycle: Cycle, day: date, field: str) -> None:
+    if not phases.is_nominating_open(cycle, day):
         raise Conflict(
             f"Nominations are {_window(cycle, day)}: nothing can change now.",
             {field: ["cannot change after nominations close"]},
@@ -347,8 +328,8 @@ def set_philosophy(nomination: Nomination, text: str, actor: Actor, day: date, n
     """The nominee's mentoring philosophy statement, while nominations are open."""
     if nomination.nominee_id != actor.person_id:
         raise Forbidden("Only the nominee writes their mentoring philosophy.", {"philosophy": ["nominee only"]})
-    _require_open(nomination.cycle, day, "philosophy")
-    nomination.philosophy = _text(text, "philosophy", MAX_PHILOSOPHY)
+    require_open(nomination.cycle, day, "philosophy")
+    nomination.philosophy = required_text(text, "philosophy", MAX_PHILOSOPHY)
     nomination.philosophy_at = now
     db.session.flush()
     return nomination
@@ -357,292 +338,9 @@ def set_philosophy(nomination: Nomination, text: str, actor: Actor, day: date, n
 # Letters -----------------------------------------------------------------------------
 
 
-def check_pdf(data: bytes, filename: str) -> int:
-    """The number of pages of an uploaded letter, or a DomainError naming the broken rule."""
-    return normalise_pdf(data, filename)[1]
-
-
-def normalise_pdf(data: bytes, filename: str) -> tuple[bytes, int]:
-    """The letter as it is stored, re-written (``letters.normalise``), and its page count;
-    or a DomainError naming the broken rule."""
-    config = current_app.config
-    limit = int(config["AWARD_LETTER_MAX_BYTES"])
-    if not data:
-        raise DomainError.field("letter", "is empty: choose a PDF file")
-    if len(data) > limit:
-        raise DomainError.field("letter", f"must be at most {limit // 1024} KB (this one is {len(data) // 1024} KB)")
-    if not data[:1024].lstrip().startswith(b"%PDF-"):
-        raise DomainError.field("letter", f"must be a PDF: {filename or 'the file'} does not start like one")
-    try:
-        copy, pages = letter_files.normalise(data)
-    except letter_files.Unreadable as error:
-        if str(error) == "encrypted":
-            raise DomainError.field("letter", "must not be encrypted or password-protected") from None
-        rule = f"must be a PDF that opens: {filename or 'the file'} is damaged"
-        raise DomainError.field("letter", rule, f"letter: {rule} (could not be read as a PDF: {error})") from None
-    if pages == 0:
-        raise DomainError.field("letter", "has no pages")
-    most = int(config["AWARD_LETTER_MAX_PAGES"])
-    if pages > most:
-        raise DomainError.field("letter", f"must be at most {most} page{'s' * (most != 1)} (this one has {pages})")
-    return copy, pages
-
-
-def add_letter(
-    nomination: Nomination, data: bytes, filename: str, author: str, actor: Actor, day: date, now: datetime
-) -> Letter:
-    """A supporting letter, uploaded by a nominator (or the award's admin) while open."""
-    roles = role_in(actor, nomination)
-    if not roles & {"nominator", "manager"}:
-        raise Forbidden("Only a nominator or the award's administrator adds letters.", {"letter": ["nominators only"]})
-    _require_open(nomination.cycle, day, "letter")
-    author = _text(author, "author", 200)
-    filename = (filename or "letter.pdf").replace("/", "_").replace("\\", "_").strip()[-200:] or "letter.pdf"
-    count = db.session.scalar(select(func.count()).select_from(Letter).where(Letter.nomination_id == nomination.id))
-    if count >= MAX_LETTERS:
-        raise Conflict(
-            f"A nomination takes at most {MAX_LETTERS} letters; remove one first.",
-            {"letter": [f"at most {MAX_LETTERS} letters per nomination"]},
-        )
-    stored, pages = normalise_pdf(data, filename)
-    letter = Letter(
-        nomination_id=nomination.id,
-        uploaded_by_id=actor.person_id,
-        author=author,
-        filename=filename,
-        pages=pages,
-        size=len(stored),
-        sha256=hashlib.sha256(stored).hexdigest(),
-        original_sha256=hashlib.sha256(data).hexdigest(),
-        pdf=stored,
-        uploaded_at=now,
-    )
-    db.session.add(letter)
-    db.session.flush()
-    return letter
-
-
-def letters(nomination_id: int) -> list[Letter]:
-    return list(db.session.scalars(select(Letter).where(Letter.nomination_id == nomination_id).order_by(Letter.id)))
-
-
-def get_letter(nomination: Nomination, letter_id: int) -> Letter:
-    letter = db.session.get(Letter, letter_id)
-    if letter is None or letter.nomination_id != nomination.id:
-        raise NotFound("No letter with that id on this nomination.", {"letter_id": ["no such letter"]})
-    return letter
-
-
-def remove_letter(nomination: Nomination, letter: Letter, actor: Actor, day: date) -> None:
-    if letter.uploaded_by_id != actor.person_id and not is_manager(actor, nomination.cycle):
-        raise Forbidden("Only whoever uploaded a letter removes it.", {"letter": ["not yours"]})
-    _require_open(nomination.cycle, day, "letter")
-    db.session.delete(letter)
-    db.session.flush()
-
-
-def may_read_letters(actor: Actor, nomination: Nomination) -> bool:
-    """Whether the reader has a letters section at all: the committee, the award's admins
-    and the nominators; never the nominee, whatever other role they hold. Which letters
-    they read is ``readable_letters``'s to say."""
-    roles = role_in(actor, nomination)
-    return "nominee" not in roles and bool(roles & {"manager", "member", "nominator"})
-
-
-def readable_letters(actor: Actor, nomination: Nomination) -> list[Letter]:
-    """Every letter for the committee and the award's admins; a nominator reads the
-    letters they uploaded (what they wrote or gathered), not their colleagues'."""
-    roles = role_in(actor, nomination)
-    if "nominee" in roles:
-        return []
-    found = letters(nomination.id)
-    if roles & {"manager", "member"}:
-        return found
-    if "nominator" in roles:
-        return [letter for letter in found if letter.uploaded_by_id == actor.person_id]
-    return []
-
-
-def readable_letter(actor: Actor, nomination: Nomination, letter_id: int) -> Letter:
-    """One letter the reader may read; any other is a 404, as if it were not there."""
-    found = next((letter for letter in readable_letters(actor, nomination) if letter.id == letter_id), None)
-    if found is None:
-        raise NotFound(
-            "No letter with that id on this nomination that you may read.", {"letter_id": ["no such letter"]}
-        )
-    return found
-
-
-def may_read_evidence(actor: Actor, nomination: Nomination) -> bool:
-    """The evidence (feedback means, response counts, mentees' names) is for the committee,
-    the award's managers and the nominee: nominating a colleague does not open their record."""
-    roles = role_in(actor, nomination)
-    return bool(roles & {"manager", "member", "nominee"})
-
-
 # Evidence ----------------------------------------------------------------------------
-
-
-def canonical(data) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
-
-
-def evidence(nomination: Nomination, day: date) -> tuple[dict, str | None]:
-    """The evidence table and its hash: frozen once nominations closed, live until then."""
-    if nomination.evidence_frozen_at is not None:
-        return json.loads(nomination.evidence), nomination.evidence_hash
-    return evidence_for(nomination.nominee_id, min(day, nomination.cycle.closes_on)), None
-
-
-def freeze_evidence(cycle: Cycle, day: date, now: datetime) -> int:
-    """Snapshot every nomination's evidence as of the closing date, with its SHA-256."""
-    frozen = 0
-    for nomination in db.session.scalars(
-        select(Nomination).where(Nomination.cycle_id == cycle.id, Nomination.evidence_frozen_at.is_(None))
-    ).all():
-        data = evidence_for(nomination.nominee_id, cycle.closes_on)
-        body = canonical(data)
-        nomination.evidence = body.decode()
-        nomination.evidence_hash = hashlib.sha256(body).hexdigest()
-        nomination.evidence_frozen_at = now
-        frozen += 1
-    db.session.flush()
-    return frozen
-
-
-def profile_philosophy(nomination: Nomination) -> str:
-    """The mentoring philosophy of the nominee's profile, as those who may read the
-    evidence see it: live until the evidence is frozen, then as frozen with it (a table
-    frozen before profiles existed holds none)."""
-    if nomination.evidence_frozen_at is not None:
-        return json.loads(nomination.evidence).get("philosophy") or ""
-    return profile_of(nomination.nominee_id)[1]
-
-
-def evidence_intact(nomination: Nomination) -> bool:
-    """Whether the frozen evidence still hashes to what was recorded at close."""
-    if nomination.evidence_frozen_at is None:
-        return True
-    return hashlib.sha256(nomination.evidence.encode()).hexdigest() == nomination.evidence_hash
 
 
 # Suggestions -------------------------------------------------------------------------
 
 # Points per piece of evidence; the order the suggestions come in. Documented on the page.
-SUGGESTION_WEIGHTS = {"mentees": 5, "confirmed_meetings": 1, "feedback_responses": 2, "mentee_milestones": 3}
-SUGGESTION_YEARS = 5  # the evidence counted: the last five years
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    person: Person
-    mentees: int
-    confirmed_meetings: int
-    feedback_responses: int
-    feedback_mean: float | None
-    mentee_milestones: int
-    points: int
-
-
-def suggestions(cycle: Cycle, day: date, limit: int = 25) -> list[Suggestion]:
-    """Eligible mentors not yet nominated, ranked by ledger evidence: points = 5 per mentee
-    + 1 per confirmed meeting + 2 per released feedback response + 3 per mentee milestone;
-    ties by more mentees, then name. Mentees, meetings and milestones count within the
-    last SUGGESTION_YEARS years (mentorships running then; meetings held then). A mentee
-    milestone is a mentee's recorded, standing milestone (``evidence.rules.ACHIEVEMENT_KINDS``:
-    a CFAR passed or extended, a promotion, a grant, an external award, a leadership role;
-    never an appointment, and never a date computed from one) reached on or after the
-    mentorship began and inside the window, or the mentee beginning to mentor then
-    (derived from the mentorships). Released feedback counts whole, because releases pool responses across
-    periods and carry no single date."""
-    award = cycle.award
-    since = add_years(day, -SUGGESTION_YEARS)
-    query = select(Person).where(Person.id.in_(select(Mentorship.mentor_id).where(Mentorship.started_on <= day)))
-    if award.level == "division":
-        query = query.where(Person.division_id == award.division_id)
-    people = db.session.scalars(query).all()
-    nominated = set(db.session.scalars(select(Nomination.nominee_id).where(Nomination.cycle_id == cycle.id)))
-    rules = definitions.eligibility(award)
-    found = candidates(award.id, people, day)
-    eligible = [p for p in people if p.id not in nominated and not eligibility_problems(rules, found[p.id], None, day)]
-    ids = [p.id for p in eligible]
-    if not ids:
-        return []
-    mentees: dict[int, int] = defaultdict(int)
-    confirmed: dict[int, int] = defaultdict(int)
-    responses: dict[int, int] = defaultdict(int)
-    means: dict[int, float] = {}
-    milestones: dict[int, int] = defaultdict(int)
-    Confirmation = aliased(LedgerEntry)
-    Reversal = aliased(LedgerEntry)
-    for first in range(0, len(ids), 500):
-        chunk = ids[first : first + 500]
-        for mentor_id, count in db.session.execute(
-            select(Mentorship.mentor_id, func.count(func.distinct(Mentorship.mentee_id)))
-            .where(
-                Mentorship.mentor_id.in_(chunk),
-                Mentorship.started_on <= day,
-                (Mentorship.ended_on.is_(None)) | (Mentorship.ended_on >= since),
-            )
-            .group_by(Mentorship.mentor_id)
-        ):
-            mentees[mentor_id] = count
-        for mentor_id, count in db.session.execute(
-            select(Mentorship.mentor_id, func.count())
-            .join(LedgerEntry, LedgerEntry.mentorship_id == Mentorship.id)
-            .join(
-                Confirmation, and_(Confirmation.target_id == LedgerEntry.id, Confirmation.entry_type == "confirmation")
-            )
-            .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
-            .where(
-                Mentorship.mentor_id.in_(chunk),
-                LedgerEntry.entry_type == "contribution",
-                LedgerEntry.kind.in_(MEETING_KINDS),
-                Reversal.id.is_(None),
-                LedgerEntry.occurred_on >= since,
-                LedgerEntry.occurred_on <= day,
-            )
-            .group_by(Mentorship.mentor_id)
-        ):
-            confirmed[mentor_id] = count
-        for mentor_id, count, mean in db.session.execute(
-            select(Response.mentor_id, func.count(func.distinct(Response.id)), func.avg(Answer.value))
-            .join(Answer, Answer.response_id == Response.id)
-            .where(Response.mentor_id.in_(chunk), Response.release_id.is_not(None), Answer.value.is_not(None))
-            .group_by(Response.mentor_id)
-        ):
-            responses[mentor_id], means[mentor_id] = count, round(float(mean), 2)
-        # Milestones: mentees' recorded achievements and first mentorships as mentors, by the
-        # evidence table's rules (recognition.evidence), inside the window.
-        for mentor_id, count in mentee_achievements(chunk, since, day).items():
-            milestones[mentor_id] += count
-    found_rows = []
-    for person in eligible:
-        pid = person.id
-        points = (
-            SUGGESTION_WEIGHTS["mentees"] * mentees[pid]
-            + SUGGESTION_WEIGHTS["confirmed_meetings"] * confirmed[pid]
-            + SUGGESTION_WEIGHTS["feedback_responses"] * responses[pid]
-            + SUGGESTION_WEIGHTS["mentee_milestones"] * milestones[pid]
-        )
-        found_rows.append(
-            Suggestion(person, mentees[pid], confirmed[pid], responses[pid], means.get(pid), milestones[pid], points)
-        )
-    found_rows.sort(key=lambda s: (-s.points, -s.mentees, s.person.name, s.person.id))
-    return found_rows[:limit]
-
-
-def nominate_suggestion(cycle: Cycle, person_id: int, actor: Actor, day: date, now: datetime) -> Nomination:
-    """An admin turning a suggestion into a nomination: the statement says where it came from."""
-    if not is_manager(actor, cycle):
-        raise Forbidden(
-            "Only an award's administrators turn suggestions into nominations.", {"person_id": ["admins only"]}
-        )
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise DomainError.field("person_id", "must name a person in the department")
-    text = (
-        f"Suggested from the mentorship ledger and nominated by {actor.name}, an administrator of "
-        f"{cycle.award.name}. The evidence table shows the record this suggestion rests on."
-    )
-    return nominate(cycle, person_id, text, actor, day, now, suggested=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -27,68 +27,24 @@ from ...errors import DomainError, NotFound
 from ...extensions import db
 from ...people.forms import RANK_LABELS
 from ...people.models import Person
-from ..announcement import service as announce
-from ..committee import service as committee
+from ..committee import recusal
+from ..cycles import phases
 from ..cycles import service as cycles
 from ..definitions import service as definitions
-from ..models import Award, CommitteeMember, Cycle, Nomination, NominationStatement
-from . import package
+from ..models import CommitteeMember, Cycle, Nomination, NominationStatement
+from . import letters, package
 from . import service as nominations
 from .forms import (
     ActionForm,
-    ConflictForm,
     FindColleagueForm,
     LetterForm,
     NominateForm,
     PhilosophyForm,
-    ScoreForm,
     StatementForm,
-    score_field,
 )
+from .pages import PHASE_LABELS, back_to, blp, eligibility_words, nomination_or_404, render_detail, standing
 
-blp = Blueprint("nominations", __name__)
 SEARCH_LIMIT = 20
-PHASE_LABELS = {
-    "scheduled": "scheduled: nominations are not open yet",
-    "open": "open for nominations",
-    "closed": "nominations closed",
-    "review": "committee review",
-    "decided": "decided",
-    "announced": "announced",
-}
-
-
-def _years(count: int) -> str:
-    return f"{count} year" if count == 1 else f"{count} years"
-
-
-def eligibility_words(award: Award) -> list[str]:
-    """The award's eligibility rules as a nominator reads them, before choosing anyone."""
-    rules = definitions.eligibility(award)
-    words = ["A colleague nominates: nobody nominates themself."]
-    if award.level == "division" and award.division is not None:
-        words.append(f"Open only to members of {award.division.name}.")
-    if rules.ranks is not None:
-        words.append("Open only to these ranks: " + ", ".join(RANK_LABELS.get(r, r) for r in rules.ranks) + ".")
-    if rules.max_years_on_faculty is not None:
-        words.append(
-            f"Early career: at most {_years(rules.max_years_on_faculty)} on faculty, counted from the appointment date."
-        )
-    if rules.min_years_mentoring is not None:
-        words.append(
-            f"At least {_years(rules.min_years_mentoring)} of mentoring, counted from their first mentorship "
-            "as a mentor in the record."
-        )
-    if rules.min_mentees is not None:
-        words.append(f"At least {rules.min_mentees} mentee{'s' * (rules.min_mentees != 1)} in the record.")
-    exclusion = rules.past_winner_exclusion_years
-    if exclusion is None:
-        words.append("Past winners of this award are not eligible again.")
-    elif exclusion == 0:
-        words.append("Past winners of this award may be nominated again.")
-    else:
-        words.append(f"Past winners of this award are eligible again {_years(exclusion)} after they won.")
-    return words
 
 
 def _person_label(person: Person) -> str:
@@ -148,7 +104,7 @@ def new(cycle_id: int):
         "nominations/new.html",
         cycle=cycle,
         award=cycle.award,
-        open=cycles.is_nominating_open(cycle, today()),
+        open=phases.is_nominating_open(cycle, today()),
         phase=PHASE_LABELS.get(cycle.phase, cycle.phase),
         today=today(),
         rules=eligibility_words(cycle.award),
@@ -159,7 +115,7 @@ def new(cycle_id: int):
         more=len(found) > SEARCH_LIMIT,
         limit=SEARCH_LIMIT,
         mine=mine,
-        max_letters=nominations.MAX_LETTERS,
+        max_letters=letters.MAX_LETTERS,
     ), status
 
 
@@ -191,7 +147,7 @@ def _nominated(nomination: Nomination) -> str:
         )
     return (
         f"You nominated {name} for {cycle.award.name} {cycle.year}. You can change your statement and add up to "
-        f"{nominations.MAX_LETTERS} supporting letters until nominations close on {closes}."
+        f"{letters.MAX_LETTERS} supporting letters until nominations close on {closes}."
     )
 
 
@@ -227,19 +183,19 @@ def mine():
             "cycle": cycle,
             "rows": [],
             "recused": 0,
-            "scoring_open": cycles.is_scoring_open(cycle, day),
-            "review_starts": cycles.review_starts(cycle),
+            "scoring_open": phases.is_scoring_open(cycle, day),
+            "review_starts": phases.review_starts(cycle),
             "criteria": definitions.rubric_text(cycle).criteria,
         }
         if cycle.phase not in ("scheduled", "open"):
-            conflicts = committee.recusal_map(cycle, member_ids=[me])
+            conflicts = recusal.recusal_map(cycle, member_ids=[me])
             for nomination in db.session.scalars(
                 select(Nomination).where(Nomination.cycle_id == cycle.id).order_by(Nomination.id)
             ):
                 if (nomination.id, me) in conflicts:
                     item["recused"] += 1
                 else:
-                    own = committee.own_scores(nomination.id, me)
+                    own = recusal.own_scores(nomination.id, me)
                     item["rows"].append(
                         {"nomination": nomination, "scores": own, "given": json.loads(own.scores) if own else {}}
                     )
@@ -264,136 +220,10 @@ def detail(nomination_id: int):
     return render_detail(nominations.get_nomination(nomination_id, actor), actor)
 
 
-def standing(actor: Actor, nomination: Nomination) -> dict[str, bool]:
-    """What the reader is to this nomination, for choosing the sections: a recused member
-    counts as no member (``role_in``), and a nominee reads nothing confidential whatever
-    else they are."""
-    roles = nominations.role_in(actor, nomination)
-    nominee = "nominee" in roles
-    member = "member" in roles
-    manager = "manager" in roles
-    nominator = "nominator" in roles
-    insider = (manager or member) and not nominee
-    return {
-        "manager": manager,
-        "member": member,
-        "nominator": nominator,
-        "nominee": nominee,
-        "insider": insider,  # reads every statement and the score sets
-        "letters": not nominee and (insider or nominator) and nominations.may_read_letters(actor, nomination),
-        # the evidence: the committee, the managers and the nominee; not a nominator
-        "evidence": insider or nominee,
-    }
-
-
-def render_detail(
-    nomination: Nomination,
-    actor: Actor,
-    *,
-    statement_form=None,
-    philosophy_form=None,
-    letter_form=None,
-    conflict_form=None,
-    score_form=None,
-    action_form=None,
-    status: int = 200,
-):
-    """The nomination page; a form argument carries a refused submission."""
-    day = today()
-    cycle = nomination.cycle
-    award = cycle.award
-    who = standing(actor, nomination)
-    is_open = cycles.is_nominating_open(cycle, day)
-    statements = list(nomination.statements)
-    own_statement = next((s for s in statements if s.nominator_id == actor.person_id), None)
-    if not who["insider"]:
-        statements = [own_statement] if own_statement is not None and not who["nominee"] else []
-    shown = {
-        "statement": is_open and own_statement is not None,
-        "philosophy": is_open and who["nominee"],
-        "letter": is_open and who["letters"] and (who["nominator"] or who["manager"]),
-        "conflict": who["member"] and cycle.phase not in ("decided", "announced"),
-        "score": who["member"] and cycles.is_scoring_open(cycle, day),
-    }
-    if shown["statement"] and statement_form is None:
-        statement_form = StatementForm(formdata=None, statement=own_statement.text)
-    if shown["philosophy"] and philosophy_form is None:
-        philosophy_form = PhilosophyForm(formdata=None, philosophy=nomination.philosophy or "")
-    if shown["letter"] and letter_form is None:
-        letter_form = LetterForm(formdata=None)
-    if shown["conflict"] and conflict_form is None:
-        conflict_form = ConflictForm(formdata=None)
-    text = definitions.rubric_text(award)
-    own = committee.own_scores(nomination.id, actor.person_id) if who["member"] else None
-    if shown["score"] and score_form is None:
-        data = {score_field(key): str(value) for key, value in json.loads(own.scores).items()} if own else {}
-        score_form = ScoreForm.for_rubric(text, formdata=None, data={**data, "comment": own.comment if own else ""})
-    # A refused form whose section is not on the page (the phase moved on, the role does
-    # not allow it) still says why at the top.
-    submitted = {
-        "statement": statement_form,
-        "philosophy": philosophy_form,
-        "letter": letter_form,
-        "conflict": conflict_form,
-        "score": score_form,
-    }
-    orphans = [form for name, form in submitted.items() if form is not None and not shown[name]]
-    if action_form is not None:
-        orphans.append(action_form)
-    table, digest = nominations.evidence(nomination, day) if who["evidence"] else (None, None)
-    sets = committee.score_sets(nomination, actor, day) if who["insider"] else []
-    return render_template(
-        "nominations/detail.html",
-        actor=actor,
-        nomination=nomination,
-        cycle=cycle,
-        award=award,
-        who=who,
-        phase=PHASE_LABELS.get(cycle.phase, cycle.phase),
-        is_open=is_open,
-        scoring_open=shown["score"],
-        review_starts=cycles.review_starts(cycle),
-        shown=shown,
-        statements=statements,
-        own_statement=own_statement,
-        statement_form=statement_form,
-        philosophy_form=philosophy_form,
-        letter_form=letter_form,
-        conflict_form=conflict_form,
-        score_form=score_form,
-        orphans=orphans,
-        letters=nominations.readable_letters(actor, nomination) if who["letters"] else [],
-        max_letters=nominations.MAX_LETTERS,
-        letter_limits={
-            "kb": int(current_app.config["AWARD_LETTER_MAX_BYTES"]) // 1024,
-            "pages": int(current_app.config["AWARD_LETTER_MAX_PAGES"]),
-        },
-        evidence=table,
-        digest=digest,
-        profile_philosophy=(table.get("philosophy") or "") if table is not None else None,
-        rubric=text,
-        criteria={c.id: c.name for c in text.criteria},
-        own=own,
-        history=committee.revisions(own.id) if own else [],
-        score_sets=[{"set": s, "scores": json.loads(s.scores)} for s in sets],
-        scores_withheld=who["insider"] and committee.scores_withheld(nomination, actor, day),
-        loads=json.loads,
-    ), status
-
-
-def _nomination_or_404(nomination_id: int) -> tuple[Actor, Nomination]:
-    actor = page_actor()
-    return actor, nominations.get_nomination(nomination_id, actor)
-
-
-def _back(nomination: Nomination, anchor: str):
-    return redirect(url_for("nominations.detail", nomination_id=nomination.id, _anchor=anchor))
-
-
 @blp.post("/awards/nominations/<int:nomination_id>/statement")
 @login_required
 def edit_statement(nomination_id: int):
-    actor, nomination = _nomination_or_404(nomination_id)
+    actor, nomination = nomination_or_404(nomination_id)
     form = StatementForm()
     if form.validate_on_submit():
         try:
@@ -404,14 +234,14 @@ def edit_statement(nomination_id: int):
         else:
             db.session.commit()
             flash("Your statement is saved.", "success")
-            return _back(nomination, "statements")
+            return back_to(nomination, "statements")
     return render_detail(nomination, actor, statement_form=form, status=form.refusal_status)
 
 
 @blp.post("/awards/nominations/<int:nomination_id>/withdraw")
 @login_required
 def withdraw(nomination_id: int):
-    actor, nomination = _nomination_or_404(nomination_id)
+    actor, nomination = nomination_or_404(nomination_id)
     form = ActionForm()
     if form.validate_on_submit():
         name = nomination.nominee.name
@@ -438,7 +268,7 @@ def withdraw(nomination_id: int):
 @blp.post("/awards/nominations/<int:nomination_id>/philosophy")
 @login_required
 def philosophy(nomination_id: int):
-    actor, nomination = _nomination_or_404(nomination_id)
+    actor, nomination = nomination_or_404(nomination_id)
     form = PhilosophyForm()
     if form.validate_on_submit():
         try:
@@ -449,7 +279,7 @@ def philosophy(nomination_id: int):
         else:
             db.session.commit()
             flash("Your mentoring philosophy is saved; the committee reads it with your nomination.", "success")
-            return _back(nomination, "philosophy")
+            return back_to(nomination, "philosophy")
     return render_detail(nomination, actor, philosophy_form=form, status=form.refusal_status)
 
 
@@ -459,12 +289,12 @@ def philosophy(nomination_id: int):
 @blp.post("/awards/nominations/<int:nomination_id>/letters")
 @login_required
 def upload_letter(nomination_id: int):
-    actor, nomination = _nomination_or_404(nomination_id)
+    actor, nomination = nomination_or_404(nomination_id)
     form = LetterForm()
     if form.validate_on_submit():
         upload = form.letter.data
         try:
-            letter = nominations.add_letter(
+            letter = letters.add_letter(
                 nomination, upload.read(), upload.filename or "", form.author.data, actor, today(), utcnow()
             )
         except DomainError as error:
@@ -473,7 +303,7 @@ def upload_letter(nomination_id: int):
         else:
             db.session.commit()
             flash(f"Letter from {letter.author} added ({letter.pages} page{'s' * (letter.pages != 1)}).", "success")
-            return _back(nomination, "letters")
+            return back_to(nomination, "letters")
     return render_detail(nomination, actor, letter_form=form, status=form.refusal_status)
 
 
@@ -486,7 +316,7 @@ def too_large(error: RequestEntityTooLarge):
     if request.endpoint != "nominations.upload_letter" or not current_user.is_authenticated:
         return errors.respond(413, message)
     try:
-        actor, nomination = _nomination_or_404(request.view_args["nomination_id"])
+        actor, nomination = nomination_or_404(request.view_args["nomination_id"])
     except DomainError as refused:
         return errors.respond(refused.status, refused.message, refused.errors)
     form = LetterForm(formdata=None)
@@ -504,10 +334,10 @@ def _size(count) -> str:
 @login_required
 def letter(nomination_id: int, letter_id: int):
     """The letter as stored, to those who may read it; to anyone else it does not exist."""
-    actor, nomination = _nomination_or_404(nomination_id)
+    actor, nomination = nomination_or_404(nomination_id)
     if not standing(actor, nomination)["letters"]:
         raise NotFound("No letter with that id that you may read.", {"letter_id": ["no such letter"]})
-    found = nominations.readable_letter(actor, nomination, letter_id)
+    found = letters.readable_letter(actor, nomination, letter_id)
     response = send_file(
         io.BytesIO(found.pdf), mimetype="application/pdf", as_attachment=True, download_name=found.filename
     )
@@ -519,7 +349,7 @@ def letter(nomination_id: int, letter_id: int):
 @login_required
 def package_pdf(nomination_id: int):
     """The whole nomination as one PDF (``package``), for the committee and the award's administrators."""
-    actor, nomination = _nomination_or_404(nomination_id)
+    actor, nomination = nomination_or_404(nomination_id)
     if not package.may_read(actor, nomination):
         raise NotFound("No nomination package that you may read.", {"nomination_id": ["not for you"]})
     response = send_file(
@@ -535,151 +365,29 @@ def package_pdf(nomination_id: int):
 @blp.post("/awards/nominations/<int:nomination_id>/letters/<int:letter_id>/remove")
 @login_required
 def remove_letter(nomination_id: int, letter_id: int):
-    actor, nomination = _nomination_or_404(nomination_id)
+    actor, nomination = nomination_or_404(nomination_id)
     if not standing(actor, nomination)["letters"]:
         raise NotFound("No letter with that id that you may read.", {"letter_id": ["no such letter"]})
-    found = nominations.readable_letter(actor, nomination, letter_id)
+    found = letters.readable_letter(actor, nomination, letter_id)
     form = ActionForm()
     if form.validate_on_submit():
         author = found.author
         try:
-            nominations.remove_letter(nomination, found, actor, today())
+            letters.remove_letter(nomination, found, actor, today())
         except DomainError as error:
             db.session.rollback()
             form.refused(error)
         else:
             db.session.commit()
             flash(f"The letter from {author} is removed.", "success")
-            return _back(nomination, "letters")
+            return back_to(nomination, "letters")
     return render_detail(nomination, actor, action_form=form, status=form.refusal_status)
 
 
 # The committee ---------------------------------------------------------------------------
 
 
-@blp.post("/awards/nominations/<int:nomination_id>/conflict")
-@login_required
-def declare(nomination_id: int):
-    actor, nomination = _nomination_or_404(nomination_id)
-    form = ConflictForm()
-    if form.validate_on_submit():
-        name = nomination.nominee.name
-        try:
-            committee.declare(nomination, actor, form.reason.data, utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form.refused(error)
-        else:
-            db.session.commit()
-            flash(
-                f"You declared a conflict with {name}'s nomination and step aside from it: it is hidden from you, "
-                "and any scores you gave it no longer count. The declaration is kept on the record.",
-                "success",
-            )
-            return redirect(url_for("nominations.mine"))
-    return render_detail(nomination, actor, conflict_form=form, status=form.refusal_status)
-
-
-@blp.post("/awards/nominations/<int:nomination_id>/scores")
-@login_required
-def scores(nomination_id: int):
-    actor, nomination = _nomination_or_404(nomination_id)
-    form = ScoreForm.for_rubric(definitions.rubric_text(nomination.cycle))
-    if form.validate_on_submit():
-        try:
-            saved = committee.score(nomination, actor, form.values(), form.comment.data, today(), utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form.refused(error, form.aliases)
-        else:
-            db.session.commit()
-            cycle = nomination.cycle
-            flash(
-                f"Your scores for {nomination.nominee.name} are saved (revision {saved.revision}). You can change them "
-                f"until the review ends on {cycle.review_ends_on.day} {cycle.review_ends_on:%B %Y}.",
-                "success",
-            )
-            return _back(nomination, "scoring")
-    return render_detail(nomination, actor, score_form=form, status=form.refusal_status)
-
-
 # My awards ---------------------------------------------------------------------------------
 
 
-@blp.get("/awards/mine")
-@login_required
-def my_awards():
-    actor = page_actor()
-    grants = announce.grants_of(actor.person_id) if actor.person_id is not None else []
-    rows = [{"grant": g, "award": g.cycle.award, "revocation": announce.revocation_of(g.id)} for g in grants]
-    return render_template("nominations/my_awards.html", actor=actor, rows=rows)
-
-
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    return Response(
-        data,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
-
-
-@blp.get("/awards/mine/<int:grant_id>/certificate.pdf")
-@login_required
-def grant_pdf(grant_id: int):
-    grant = announce.get_grant(grant_id, page_actor())
-    return _download(grant.pdf, "application/pdf", f"{grant.cycle.award.slug}-{grant.cycle.year}.pdf")
-
-
-@blp.get("/awards/mine/<int:grant_id>/credential.json")
-@login_required
-def grant_credential(grant_id: int):
-    """The signed Open Badges credential byte for byte as issued: re-encoding would break
-    nothing in the proof (it is over canonical JSON), but a holder can compare hashes."""
-    grant = announce.get_grant(grant_id, page_actor())
-    return _download(
-        grant.credential.encode("utf-8"),
-        "application/json",
-        f"{grant.cycle.award.slug}-{grant.cycle.year}-credential.json",
-    )
-
-
 # The public recognition page ----------------------------------------------------------------
-
-
-def _by_year(winners: list[dict]) -> list[dict]:
-    """[{year, awards: [{name, slug, winners}]}] in the order ``public_winners`` gives."""
-    years: list[dict] = []
-    for winner in winners:
-        if not years or years[-1]["year"] != winner["year"]:
-            years.append({"year": winner["year"], "awards": []})
-        awards = years[-1]["awards"]
-        if not awards or awards[-1]["slug"] != winner["slug"]:
-            awards.append({"name": winner["award"], "slug": winner["slug"], "winners": []})
-        awards[-1]["winners"].append(winner)
-    return years
-
-
-@blp.get("/recognition")
-def recognition():
-    """Every announced, unrevoked award winner, by year and award. Public: no sign-in."""
-    return render_template("recognition/index.html", years=_by_year(announce.public_winners()))
-
-
-@blp.get("/recognition/<slug>")
-def recognition_award(slug: str):
-    """One award and its winners by year: the achievement its Open Badges credentials name."""
-    award = db.session.scalar(select(Award).where(Award.slug == slug.lower()[:60]))
-    if award is None:
-        return render_template("recognition/unknown.html"), 404
-    winners = [w for w in announce.public_winners() if w["slug"] == award.slug]
-    return render_template(
-        "recognition/award.html",
-        award=award,
-        years=_by_year(winners),
-        rules=eligibility_words(award),
-        rubric=definitions.rubric_text(award),
-        criteria=announce.criteria_text(award),
-    )
