@@ -8,6 +8,8 @@ chain of imports that closes it, each with its line, so the fix is plain.
 
 from __future__ import annotations
 
+import itertools
+
 import grimp
 from importlinter import Contract, ContractCheck, fields, output
 
@@ -30,12 +32,14 @@ class AcyclicModulesContract(Contract):
             names |= {package.name} | graph.find_descendants(package.name)
         names -= ignored
         edges = {m: sorted(graph.find_modules_directly_imported_by(m) & names) for m in names}
-        cycles = [self._chain(graph, edges, group) for group in _strongly_connected(edges) if len(group) > 1]
-        return ContractCheck(kept=not cycles, warnings=[], metadata={"cycles": cycles})
+        groups = [group for group in _strongly_connected(edges) if len(group) > 1]
+        cycles = [self._chain(graph, edges, group) for group in groups]
+        return ContractCheck(kept=not cycles, warnings=[], metadata={"cycles": cycles, "groups": groups})
 
     def render_broken_contract(self, check: ContractCheck) -> None:
-        for cycle in check.metadata["cycles"]:
-            output.print_error(f"{len(cycle)} modules import each other in a circle:", bold=True)
+        for cycle, group in zip(check.metadata["cycles"], check.metadata["groups"], strict=True):
+            tangled = f" ({len(group)} modules are tangled with it)" if len(group) > len(cycle) else ""
+            output.print_error(f"{len(cycle)} modules import each other in a circle{tangled}:", bold=True)
             for importer, imported, lines in cycle:
                 output.indent_cursor()
                 output.print_error(f"{importer} -> {imported} (l. {lines})")
@@ -64,7 +68,7 @@ class AcyclicModulesContract(Contract):
                 break
         walk.reverse()
         steps = []
-        for importer, imported in zip(walk, walk[1:], strict=False):
+        for importer, imported in itertools.pairwise(walk):
             details = graph.get_import_details(importer=importer, imported=imported)
             lines = ", ".join(str(d["line_number"]) for d in details) or "?"
             steps.append((importer, imported, lines))
