@@ -28,6 +28,7 @@ from recognition.awards.cycles import decision, phases
 from recognition.awards.cycles import service as cycles
 from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Cycle, Grant, Letter, Nomination, ScoreRevision
+from recognition.awards.nominations import letters as nomination_letters
 from recognition.awards.nominations import service as nominations
 from recognition.clock import today
 from recognition.credits.signing import app_key
@@ -119,7 +120,7 @@ def live(
                 )
                 world.nomination_ids.setdefault(nominee, made.id)
             for nominee, uploader, author in letters:
-                letters.add_letter(
+                nomination_letters.add_letter(
                     db.session.get(Nomination, world.nomination_ids[nominee]),
                     letter_pdf(author),
                     f"{author}.pdf",

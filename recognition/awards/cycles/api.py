@@ -13,10 +13,8 @@ in, as the scheduler would on its next run.
 
 from __future__ import annotations
 
-import json
-
 from flask import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ...apidoc import errors_for, paginate
 from ...auth.current import api_actor
@@ -24,19 +22,17 @@ from ...auth.service import Actor
 from ...clock import today, utcnow
 from ...errors import DomainError, Forbidden, NotFound
 from ...extensions import db
-from ...mentorships.models import Mentorship
 from ...parsing import Blueprint
 from ...people.models import Person
 from .. import lifecycle, managers
 from ..committee import exports, recusal
 from ..committee import service as committee
-from ..models import Award, CommitteeMember, Cycle, CycleTransition, Decision, Nomination, Recusal, ScoreSet
+from ..models import Award, Cycle, CycleTransition, Nomination
 from ..nominations import service as nominations
 from ..nominations import suggestions
 from ..nominations.schemas import NominationSchema
 from ..nominations.shapes import nomination_view
 from . import decision as decisions
-from . import phases
 from . import service as cycles
 from .schemas import (
     AdvanceInSchema,
@@ -56,77 +52,12 @@ from .schemas import (
     SuggestionSchema,
     WithdrawalSchema,
 )
+from .shapes import cycle_view, decision_view, member_view, person_ref, ranking_view, recusal_view
 
 URL = "/cycles"
 blp = Blueprint("cycles_api", __name__, description="Award cycles: phases, dates, committee, ranking, decision")
 
 TIE_BREAK = exports.TIE_BREAK
-
-
-def person_ref(person: Person) -> dict:
-    return {"id": person.id, "name": person.name, "division": person.division.name if person.division else None}
-
-
-def cycle_view(cycle: Cycle, actor: Actor, counted: bool = True) -> dict:
-    """The public facts, what the reader may do, and (for managers) how far the work is."""
-    day = today()
-    award = cycle.award
-    manager = nominations.is_manager(actor, cycle)
-    view = {
-        "id": cycle.id,
-        "award": {
-            "id": award.id,
-            "name": award.name,
-            "slug": award.slug,
-            "level": award.level,
-            "division": {"id": award.division.id, "name": award.division.name} if award.division else None,
-        },
-        "year": cycle.year,
-        "phase": cycle.phase,
-        "opens_on": cycle.opens_on,
-        "closes_on": cycle.closes_on,
-        "review_starts_on": phases.review_starts(cycle),
-        "review_ends_on": cycle.review_ends_on,
-        "decision_on": cycle.decision_on,
-        "announce_on": cycle.announce_on,
-        "nominating_open": phases.is_nominating_open(cycle, day),
-        "scoring_open": phases.is_scoring_open(cycle, day),
-        "you": {
-            "manager": manager,
-            "committee_member": recusal.is_member(cycle.id, actor.person_id),
-            "may_see_ranking": committee.may_see_ranking(cycle, actor),
-        },
-        "links": {
-            "self": f"/api/v1/cycles/{cycle.id}",
-            "nominations": f"/api/v1/nominations?cycle_id={cycle.id}",
-            "ranking": f"/api/v1/cycles/{cycle.id}/ranking",
-        },
-    }
-    if manager:
-        # A manager with a conflict with a nomination reads it as a recused member does,
-        # and leaves the cycle's actions to a manager with none.
-        conflicts = managers.conflicts_of(cycle, actor.person_id)
-        view["you"]["conflicts"] = [
-            {"nomination_id": nid, "reasons": reasons} for nid, reasons in sorted(conflicts.items())
-        ]
-        view["you"]["may_act"] = not conflicts
-        if conflicts:
-            view["you"]["free_managers"] = [{"id": p.id, "name": p.name} for p in managers.free_managers(cycle)]
-    if manager and counted:
-
-        def count(model, *where):
-            return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-        view["counts"] = {
-            "nominations": count(Nomination, Nomination.cycle_id == cycle.id),
-            "committee": count(CommitteeMember, CommitteeMember.cycle_id == cycle.id),
-            "recusals": count(Recusal, Recusal.cycle_id == cycle.id),
-            "score_sets": db.session.scalar(
-                select(func.count()).select_from(ScoreSet).join(Nomination).where(Nomination.cycle_id == cycle.id)
-            ),
-            "decisions": count(Decision, Decision.cycle_id == cycle.id),
-        }
-    return view
 
 
 def _manage(cycle: Cycle, actor: Actor, field: str) -> None:
@@ -148,51 +79,6 @@ def _managed(cycle_id: int, actor: Actor, what: str) -> Cycle:
     if not nominations.is_manager(actor, cycle):
         raise NotFound(f"No {what} you may see for that cycle.", {"cycle_id": ["not an award you manage"]})
     return cycle
-
-
-def decision_view(decision: Decision, cycle: Cycle) -> dict:
-    return {
-        "id": decision.id,
-        "cycle_id": decision.cycle_id,
-        "version": decision.version,
-        "note": decision.note,
-        "decided_at": decision.decided_at,
-        "decided_by": {"id": decision.decided_by.id, "name": decision.decided_by.name} if decision.decided_by else None,
-        "winners": [
-            {
-                "nomination_id": w.nomination_id,
-                "nominee": {"id": w.nomination.nominee.id, "name": w.nomination.nominee.name},
-                "position": w.position,
-                "ranked_position": w.ranked_position,
-                "reason": w.reason,
-            }
-            for w in decision.winners
-        ],
-        "ranking": json.loads(decision.ranking),
-        "phase": cycle.phase,
-    }
-
-
-def ranking_view(cycle: Cycle, actor: Actor) -> dict:
-    """The ranking as the actor may see it (``exports.sheet``, as the page and downloads):
-    rows they are recused from show the nominee but no position and no numbers, last, by
-    nomination id; a member still scoring gets no rows and the nominations left to score."""
-    found = exports.sheet(cycle, actor, today())
-    return {
-        "cycle_id": cycle.id,
-        "tie_break": TIE_BREAK,
-        "min_reviews": found.min_reviews,
-        "warnings": found.warnings,
-        "withheld": found.withheld,
-        "to_score": [{"nomination_id": n.id, "nominee": person_ref(n.nominee)} for n in found.to_score],
-        "rows": [
-            {
-                **{key: value for key, value in row.items() if key not in ("person", "division")},
-                "nominee": person_ref(row["person"]),
-            }
-            for row in found.rows
-        ],
-    }
 
 
 # Cycles --------------------------------------------------------------------------------
@@ -324,10 +210,6 @@ def cycle_history(cycle_id):
 # The committee ---------------------------------------------------------------------------
 
 
-def member_view(member: CommitteeMember) -> dict:
-    return {"person": person_ref(member.person), "chair": member.chair, "added_at": member.added_at}
-
-
 @blp.get("/<int:cycle_id>/committee")
 @blp.response(200, MemberSchema(many=True))
 @errors_for(401, 404)
@@ -375,35 +257,6 @@ def list_recusals(cycle_id):
     cycle = _synced(_managed(cycle_id, api_actor(), "recusals"))
     nominees = {n.id: n.nominee for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id))}
     return [recusal_view(r, nominees[r.nomination_id]) for r in recusal.recusals(cycle.id)]
-
-
-def recusal_view(recusal: Recusal, nominee: Person) -> dict:
-    mentorship = db.session.get(Mentorship, recusal.mentorship_id) if recusal.mentorship_id else None
-    return {
-        "id": recusal.id,
-        "nomination_id": recusal.nomination_id,
-        "nominee": {"id": nominee.id, "name": nominee.name},
-        "member": {"id": recusal.member.id, "name": recusal.member.name},
-        "source": recusal.source,
-        "reason": recusal.reason,
-        "at": recusal.at,
-        "found_during_review": recusal.found_in == "review",
-        "mentorship": None
-        if mentorship is None
-        else {
-            "id": mentorship.id,
-            "kind": mentorship.kind,
-            "mentor": {"id": mentorship.mentor.id, "name": mentorship.mentor.name},
-            "mentee": {"id": mentorship.mentee.id, "name": mentorship.mentee.name},
-            "started_on": mentorship.started_on,
-            "created_at": mentorship.created_at,
-            "created_by": (
-                {"id": mentorship.created_by.id, "name": mentorship.created_by.name} if mentorship.created_by else None
-            ),
-            "backdated": mentorship.backdated,
-            "backdate_reason": mentorship.backdate_reason,
-        },
-    }
 
 
 @blp.get("/<int:cycle_id>/withdrawals")

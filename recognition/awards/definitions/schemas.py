@@ -6,6 +6,8 @@ nominee is eligible or a score fits the rubric is for the services (``definition
 receives depends on who they are: a field they may not read is left out, not sent empty.
 """
 
+from typing import Any
+
 from marshmallow import Schema, validate
 
 from ... import fields
@@ -16,7 +18,7 @@ from ..models import LEVELS
 from .service import MAX_CRITERIA, MAX_MIN_REVIEWS, MAX_WINNERS, MONTH_DAY
 
 YEAR = validate.Range(min=2000, max=2999)
-MONTH_DAY_FIELD = {
+MONTH_DAY_FIELD: dict[str, Any] = {
     "validate": validate.Regexp(MONTH_DAY, error="must be a month and day as MM-DD, like 02-15"),
     "metadata": {"example": "02-15"},
 }
