@@ -53,7 +53,7 @@ def managers(cycle: Cycle) -> list[Person]:
     return list(db.session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id))) if ids else []
 
 
-def messages(kind: str, cycle: Cycle, people: list[Person], subject: str, text: str) -> list[Message]:
+def addressed(kind: str, cycle: Cycle, people: list[Person], subject: str, text: str) -> list[Message]:
     return [
         Message(f"award:{cycle.id}:{kind}:{person.id}", person.email, subject, f"Dear {person.name},\n\n{text}")
         for person in people

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint
 from sqlalchemy import select
@@ -34,7 +35,7 @@ def phase_label(phase: str) -> str:
 def member_work(cycle: Cycle, actor: Actor, day: date) -> dict:
     """A member's view of their cycle: the nominations they review (unrecused), how many
     they scored, and the nominees they are recused from (names only, once nominations close)."""
-    work = {
+    work: dict[str, Any] = {
         "cycle": cycle,
         "ready": cycle.phase not in ("scheduled", "open"),
         "to_review": [],

@@ -177,7 +177,7 @@ def test_the_jcs_here_is_rfc_8785_on_its_own_examples():
         "\u0080": "Control",
         "\u00f6": "Latin Small Letter O With Diaeresis",
     }
-    order = [k for k in json.loads(jcs(keys))]
+    order = list(json.loads(jcs(keys)))
     assert [keys[k] for k in order] == [
         "Carriage Return",
         "One",

@@ -428,7 +428,7 @@ def test_the_database_refuses_a_second_transition_into_the_same_phase(app, dept)
                 source="schedule",
             )
         )
-        with pytest.raises(IntegrityError, match="(?i)unique|uq_cycle_transitions_once"):
+        with pytest.raises(IntegrityError, match=r"(?i)unique|uq_cycle_transitions_once"):
             db.session.flush()
         db.session.rollback()
         assert [m[0] for m in moves(world.cycle_id)] == ["open", "closed"]

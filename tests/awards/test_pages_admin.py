@@ -327,8 +327,11 @@ def test_bad_settings_are_refused_on_their_field_and_change_nothing(app, client,
     assert refused.status_code == 422
     assert says in text_of(refused)
     assert in_app(app, snapshot) == before
+
     # A new award with the same problem is not created either.
-    count = lambda: db.session.scalar(select(func.count()).select_from(Award))
+    def count():
+        return db.session.scalar(select(func.count()).select_from(Award))
+
     awards = in_app(app, count)
     assert client.post("/awards/new", data=settings_form(**{"slug": "another-award", **changes})).status_code == 422
     assert in_app(app, count) == awards
@@ -336,7 +339,10 @@ def test_bad_settings_are_refused_on_their_field_and_change_nothing(app, client,
 
 def test_the_rubric_cannot_change_while_a_cycle_is_scored(app, client, dept, login):
     made = around_today(app, dept, "scoring")
-    rubric = lambda: db.session.get(Award, made.award_id).rubric
+
+    def rubric():
+        return db.session.get(Award, made.award_id).rubric
+
     before = in_app(app, rubric)
     refused = login(client, "admin").post(f"/awards/{made.award_id}", data=settings_form())
     assert refused.status_code == 422
@@ -433,7 +439,9 @@ def test_an_unknown_cycle_is_not_found(client, dept, login):
 def test_advancing_needs_a_reason_and_is_recorded(app, client, dept, login):
     made = around_today(app, dept, "scheduled")
     path = f"/awards/cycles/{made.cycle_id}"
-    phase = lambda: db.session.get(Cycle, made.cycle_id).phase
+
+    def phase():
+        return db.session.get(Cycle, made.cycle_id).phase
 
     assert (
         login(client, "award_committee")
@@ -470,7 +478,10 @@ def test_advancing_needs_a_reason_and_is_recorded(app, client, dept, login):
 def test_moving_a_date_needs_a_reason_keeps_the_order_and_is_recorded(app, client, dept, login):
     made = around_today(app, dept, "open", nominate=False)
     path = f"/awards/cycles/{made.cycle_id}"
-    closes = lambda: db.session.get(Cycle, made.cycle_id).closes_on
+
+    def closes():
+        return db.session.get(Cycle, made.cycle_id).closes_on
+
     before = in_app(app, closes)
     later = (before + timedelta(days=3)).isoformat()
     login(client, "admin")
@@ -518,10 +529,13 @@ def test_moving_a_date_needs_a_reason_keeps_the_order_and_is_recorded(app, clien
 def test_an_admin_adds_and_removes_committee_members(app, client, dept, login):
     made = around_today(app, dept, "scheduled")
     path = f"/awards/cycles/{made.cycle_id}"
-    members = lambda: sorted(
-        m.person_id
-        for m in db.session.scalars(select(CommitteeMember).where(CommitteeMember.cycle_id == made.cycle_id))
-    )
+
+    def members():
+        return sorted(
+            m.person_id
+            for m in db.session.scalars(select(CommitteeMember).where(CommitteeMember.cycle_id == made.cycle_id))
+        )
+
     before = in_app(app, members)
     assert (
         login(client, "director").post(f"{path}/committee", data={"member-email": dept.email("outsider")}).status_code
@@ -729,7 +743,10 @@ def test_a_winner_outside_the_top_places_needs_a_reason(app, client, dept, login
     made = around_today(app, dept, "review_ended")
     ids = made.nomination_ids
     path = f"/awards/cycles/{made.cycle_id}"
-    decisions = lambda: db.session.scalar(select(func.count()).select_from(Decision))
+
+    def decisions():
+        return db.session.scalar(select(func.count()).select_from(Decision))
+
     login(client, "admin")
     cycle_page = client.get(path)
     assert f'action="{path}/advance"' not in cycle_page.get_data(as_text=True)  # decided needs the winners first

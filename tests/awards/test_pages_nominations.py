@@ -329,7 +329,7 @@ def test_each_role_sees_only_its_sections(app, client, dept, login):
     assert "other_mentee mentors well." in text and "Dr Confidential Letter" in text
     assert "Director's private view" not in text  # the other members' score sets wait for their own
     assert "The other members' scores and comments are shown once you have saved your own" in text
-    assert 'action="/awards/nominations/%d/scores"' % nomination_id in response.get_data(as_text=True)
+    assert f'action="/awards/nominations/{nomination_id}/scores"' in response.get_data(as_text=True)
     assert "Impact on mentees' careers" in text and "Mentees' milestones: appointments, CFAR" in text  # name, hint
     assert "Declare a conflict" in text
 

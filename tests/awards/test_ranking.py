@@ -240,7 +240,7 @@ def reference(criteria, low, high, table, nominations):
     per_reviewer = {}
     for (reviewer, nomination), scores in table.items():
         value = 0.0
-        for (criterion, weight), score in zip(criteria, scores):
+        for (_criterion, weight), score in zip(criteria, scores):
             assert low <= score <= high
             value += weight * score
         per_reviewer.setdefault(reviewer, {})[nomination] = value / total_weight

@@ -7,6 +7,7 @@ so every document the department issues looks like one family and embeds its fon
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from reportlab.lib.pagesizes import landscape
 from reportlab.lib.units import mm
@@ -127,7 +128,7 @@ def render(facts: dict, settings: dict) -> bytes:
 
 
 def ranking_sheet(
-    title: str, subtitle: str, rows: list[dict], criteria_note: str, settings: dict, warnings: list[str] = ()
+    title: str, subtitle: str, rows: list[dict], criteria_note: str, settings: dict, warnings: Sequence[str] = ()
 ) -> bytes:
     """The ranking as a landscape table: position, nominee, division, raw mean, normalised
     mean, reviews (of those who could review) and spread, with any warnings above it and the

@@ -11,7 +11,7 @@ from ...outbox import queue
 from ...people.models import Person
 from ..cycles.phases import latest_decision
 from ..models import CommitteeMember, Cycle, Nomination, NominationStatement
-from ..notices import link, title
+from ..notices import addressed, link, title
 
 
 def results(cycle: Cycle, now: datetime) -> int:
@@ -26,7 +26,7 @@ def results(cycle: Cycle, now: datetime) -> int:
             "Your award certificate and your Open Badges credential are ready to download, and the award is "
             f"in your mentorship record:\n\n    {link('/awards/mine')}\n"
         )
-        messages += messages("result", cycle, [person], f"You have won the {title(cycle)}", text)
+        messages += addressed("result", cycle, [person], f"You have won the {title(cycle)}", text)
     nominations = db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id)).all()
     others = {n.nominee_id: n.nominee for n in nominations if n.nominee_id not in winner_ids}
     nominators = db.session.scalars(
@@ -47,5 +47,5 @@ def results(cycle: Cycle, now: datetime) -> int:
             f"The {title(cycle)} has been announced: {names}.\n\nThank you for taking part. "
             f"All the department's award winners: {link('/recognition')}\n"
         )
-        messages += messages("result", cycle, [person], f"Announced: {title(cycle)}", text)
+        messages += addressed("result", cycle, [person], f"Announced: {title(cycle)}", text)
     return queue(messages, now)

@@ -258,6 +258,7 @@ def _cfar_deadline(person: Person, day: date) -> Deadline | None:
             f"{config['CFAR_EXTENSION_YEARS']} years later."
         )
     else:
+        assert appointed is not None  # with no CFAR recorded, a due date is counted from the appointment
         why = f"Your CFAR is due {config['CFAR_YEARS']} years after your appointment on {_long(appointed)}."
     return Deadline(
         f"cfar-{person.id}",

@@ -27,11 +27,20 @@ def _ics(person: Person) -> Response:
     )
 
 
+def _own_person() -> Person:
+    """The signed-in person; an account that is no person in the department has no calendar."""
+    person_id = page_actor().person_id
+    person = db.session.get(Person, person_id) if person_id is not None else None
+    if person is None:
+        abort(404)
+    return person
+
+
 @blp.get("/calendar")
 @login_required
 def page():
     """What the feed holds, the deadlines ahead, and the personal URL to subscribe with."""
-    person = db.session.get(Person, page_actor().person_id)
+    person = _own_person()
     url = calendar.feed_url(person.id)
     return render_template(
         "calendar/page.html",
@@ -45,7 +54,7 @@ def page():
 @blp.get("/calendar.ics")
 @login_required
 def mine_ics():
-    return _ics(db.session.get(Person, page_actor().person_id))
+    return _ics(_own_person())
 
 
 @blp.get("/calendar/<int:person_id>/<token>.ics")

@@ -82,6 +82,7 @@ def _status(ranked: committee.RankedRow, minimum: int) -> str:
 def _row(ranked: committee.RankedRow, minimum: int) -> dict:
     n, row = ranked.nomination, ranked.row
     numbers = row is not None and row.position is not None  # no numbers for hidden or unranked rows
+    shown = row if numbers else None
     return {
         "position": row.position if row is not None else None,
         "nomination_id": n.id,
@@ -91,11 +92,11 @@ def _row(ranked: committee.RankedRow, minimum: int) -> dict:
         "recused": row is None,
         "recusal_reasons": list(ranked.recused),
         "status": _status(ranked, minimum),
-        "raw_mean": row.raw_mean if numbers else None,
-        "normalised_mean": row.normalised_mean if numbers else None,
+        "raw_mean": shown.raw_mean if shown is not None else None,
+        "normalised_mean": shown.normalised_mean if shown is not None else None,
         "reviews": row.reviews if row is not None else None,
         "reviewers": ranked.reviewers,
-        "spread": row.spread if numbers else None,
+        "spread": shown.spread if shown is not None else None,
     }
 
 

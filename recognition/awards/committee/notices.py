@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...outbox import queue
 from ..models import CommitteeMember, Cycle, Nomination
-from ..notices import day_text, link, title
+from ..notices import addressed, day_text, link, title
 from .recusal import recusal_map
 
 
@@ -21,7 +21,7 @@ def committee_assignments(cycle: Cycle, now: datetime, only: list[int] | None = 
         if only is not None and member.person_id not in only:
             continue
         recused = sorted(
-            db.session.get(Nomination, nid).nominee.name for (nid, mid) in conflicts if mid == member.person_id
+            db.session.get_one(Nomination, nid).nominee.name for (nid, mid) in conflicts if mid == member.person_id
         )
         lines = (
             (
@@ -38,5 +38,5 @@ def committee_assignments(cycle: Cycle, now: datetime, only: list[int] | None = 
             + f"Score each nominee on the rubric by {day_text(cycle.review_ends_on)}; you can change your scores "
             "until then.\n\n" + lines + f"    {link(f'/awards/cycles/{cycle.id}')}\n"
         )
-        messages += messages("committee", cycle, [member.person], f"Committee review: {title(cycle)}", text)
+        messages += addressed("committee", cycle, [member.person], f"Committee review: {title(cycle)}", text)
     return queue(messages, now)

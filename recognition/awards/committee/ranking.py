@@ -118,6 +118,8 @@ def z_scores(weights: Mapping[Hashable, float]) -> dict[Hashable, float]:
 def _key(row: Row, min_reviews: int) -> tuple:
     if row.reviews < min_reviews:
         return (1, 0.0, 0.0, 0, row.nomination)
+    # A row with at least the minimum of reviews (one or more) has both means.
+    assert row.normalised_mean is not None and row.raw_mean is not None
     return (0, -round(row.normalised_mean, PLACES), -round(row.raw_mean, PLACES), -row.reviews, row.nomination)
 
 

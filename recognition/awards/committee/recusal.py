@@ -53,17 +53,14 @@ def _graph(cycle: Cycle, member_ids: list[int], nominations: list[Nomination]) -
         # is a tie from each of them to the same third person.
         ids = sorted(people)
         ties = [
-            tuple(row)
+            (row.mentor_id, row.mentee_id)
             for row in db.session.execute(
                 select(Mentorship.mentor_id, Mentorship.mentee_id).where(
                     or_(Mentorship.mentor_id.in_(ids), Mentorship.mentee_id.in_(ids))
                 )
             )
         ]
-    divisions = {
-        pid: did
-        for pid, did in db.session.execute(select(Person.id, Person.division_id).where(Person.id.in_(sorted(people))))
-    }
+    divisions = dict(db.session.execute(select(Person.id, Person.division_id).where(Person.id.in_(sorted(people)))))
     nominators: dict[int, list[int]] = {n.id: [] for n in nominations}
     if nominators:
         for nomination_id, nominator_id in db.session.execute(

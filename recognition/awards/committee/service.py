@@ -17,6 +17,7 @@ saying where the conflict came from (``_source``). Managers have conflicts too
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -208,9 +209,9 @@ def score_sets(nomination: Nomination, actor: Actor, day: date) -> list[ScoreSet
         return []
     if scores_withheld(nomination, actor, day):
         return []
-    if not is_manager(actor, nomination.cycle) or managers.conflicted_with(actor, nomination):
-        if not is_member(nomination.cycle_id, actor.person_id) or recused(nomination, actor.person_id):
-            return []
+    not_managing = not is_manager(actor, nomination.cycle) or managers.conflicted_with(actor, nomination)
+    if not_managing and (not is_member(nomination.cycle_id, actor.person_id) or recused(nomination, actor.person_id)):
+        return []
     excluded = {member for (nid, member) in recorded_pairs(nomination.cycle_id) if nid == nomination.id}
     return [
         s
@@ -256,10 +257,11 @@ def unscored(cycle: Cycle, actor: Actor, day: date) -> list[Nomination]:
     ranking: while the review is on, every nomination they are not recused from and have
     not scored. Empty for anyone who is not a member, and once scoring has ended (nothing
     left to anchor). Seeing the others first would anchor their own scores."""
-    if not is_member(cycle.id, actor.person_id) or not review_is_on(cycle, day):
+    member_id = actor.person_id
+    if member_id is None or not is_member(cycle.id, member_id) or not review_is_on(cycle, day):
         return []
     nominations = nominations_of(cycle)
-    conflicts_now = recusal_map(cycle, [actor.person_id], nominations)
+    conflicts_now = recusal_map(cycle, [member_id], nominations)
     scored = set(
         db.session.scalars(
             select(ScoreSet.nomination_id)
@@ -305,7 +307,7 @@ def ranking_rows(cycle: Cycle, actor: Actor | None = None) -> list[RankedRow]:
     conflicts_now = recusal_map(cycle, nominations=nominations)
     excluded = recorded_pairs(cycle.id)  # only recorded recusals drop scores: each is on the managers' list
     hidden = hidden_from(cycle, actor, conflicts_now, nominations)
-    shown = {n.id: n for n in nominations if n.id not in hidden}
+    shown: dict[Hashable, Nomination] = {n.id: n for n in nominations if n.id not in hidden}
     sets = []
     for s in db.session.scalars(select(ScoreSet).join(Nomination).where(Nomination.cycle_id == cycle.id)):
         if (s.nomination_id, s.member_id) in excluded or s.nomination_id not in shown:
@@ -313,7 +315,7 @@ def ranking_rows(cycle: Cycle, actor: Actor | None = None) -> list[RankedRow]:
         sets.append(ranking.ScoreSet(s.member_id, s.nomination_id, json.loads(s.scores)))
     rows = ranking.rank(definitions.rubric(cycle), sets, list(shown), cycle.award.min_reviews)
     size = len(members(cycle.id))
-    recused_count: dict[int, int] = {}
+    recused_count: dict[Hashable, int] = {}
     for nid, _member in excluded:
         recused_count[nid] = recused_count.get(nid, 0) + 1
 
@@ -335,7 +337,7 @@ def coverage_warnings(rows: list[RankedRow], min_reviews: int) -> list[str]:
     """Plain warnings about how well the rows the reader sees are covered by reviews."""
     seen = [r for r in rows if r.row is not None]
     warnings = []
-    counts = sorted({r.row.reviews for r in seen})
+    counts = sorted({r.row.reviews for r in seen if r.row is not None})
     if len(counts) > 1:
         warnings.append(
             f"Nominees have unequal numbers of reviews (from {counts[0]} to {counts[-1]}): a place "

@@ -52,7 +52,7 @@ def decide(
         )
     sync_recusals(cycle, now)
     rows = ranking_rows(cycle)
-    position = {r.nomination.id: r.row.position for r in rows}
+    position = {r.nomination.id: r.row.position for r in rows if r.row is not None}  # no reader: none hidden
     minimum = cycle.award.min_reviews
     problems: dict[str, list[str]] = {}
     reasons = reasons if isinstance(reasons, dict) else {}
@@ -68,7 +68,7 @@ def decide(
                 f"is required: the ranking did not place this nominee (fewer than the {minimum} review"
                 f"{'s' * (minimum != 1)} the award needs)"
             )
-        elif position[nomination_id] is not None and position[nomination_id] > places and not reason:
+        elif (placed := position[nomination_id]) is not None and placed > places and not reason:
             problems.setdefault(f"reasons.{nomination_id}", []).append(
                 f"is required: the ranking placed this nominee {position[nomination_id]}, outside the top {places}"
             )

@@ -21,10 +21,13 @@ allow, so one run after any downtime catches up every missed phase, in order.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from datetime import date, datetime
+from typing import Any, cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from ...auth.service import Actor
@@ -64,13 +67,13 @@ def create_cycle(award: Award, year: int, now: datetime, dates: dict[str, date] 
     if db.session.scalar(select(Cycle.id).where(Cycle.award_id == award.id, Cycle.year == year)) is not None:
         raise Conflict(f"{award.name} already has a {year} cycle.", {"year": ["already has a cycle"]})
     planned = definitions.dates(award, year)
-    values = dict(
-        opens_on=planned["opens"],
-        closes_on=planned["closes"],
-        review_ends_on=planned["review_ends"],
-        decision_on=planned["decision"],
-        announce_on=planned["announcement"],
-    )
+    values = {
+        "opens_on": planned["opens"],
+        "closes_on": planned["closes"],
+        "review_ends_on": planned["review_ends"],
+        "decision_on": planned["decision"],
+        "announce_on": planned["announcement"],
+    }
     values.update(dates or {})
     _check_order(values)
     cycle = Cycle(award_id=award.id, year=year, phase="scheduled", rubric=award.rubric, created_at=now, **values)
@@ -82,7 +85,7 @@ def create_cycle(award: Award, year: int, now: datetime, dates: dict[str, date] 
 def _check_order(values: dict[str, date]) -> None:
     order = [values[field] for field in DATE_FIELDS]
     problems = {}
-    for (before, after), (a, b) in zip(zip(DATE_FIELDS, DATE_FIELDS[1:]), zip(order, order[1:])):
+    for (before, after), (a, b) in zip(itertools.pairwise(DATE_FIELDS), itertools.pairwise(order)):
         strict = before == "closes_on"
         if (a >= b) if strict else (a > b):
             problems[after] = [
@@ -234,11 +237,16 @@ def record_transition(
         with db.session.begin_nested():
             db.session.add(transition)
             db.session.flush()
-            moved = db.session.execute(
-                update(Cycle)
-                .where(Cycle.id == cycle.id, Cycle.phase == cycle.phase)
-                .values(phase=target)
-                .execution_options(synchronize_session=False)
+            # An UPDATE answers with a CursorResult (its rowcount), which Session.execute's
+            # annotation does not say.
+            moved = cast(
+                "CursorResult[Any]",
+                db.session.execute(
+                    update(Cycle)
+                    .where(Cycle.id == cycle.id, Cycle.phase == cycle.phase)
+                    .values(phase=target)
+                    .execution_options(synchronize_session=False)
+                ),
             )
             if moved.rowcount != 1:
                 raise IntegrityError("phase changed meanwhile", None, Exception())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -28,7 +29,7 @@ def cycle_view(cycle: Cycle, actor: Actor, counted: bool = True) -> dict:
     day = today()
     award = cycle.award
     manager = nominations.is_manager(actor, cycle)
-    view = {
+    view: dict[str, Any] = {
         "id": cycle.id,
         "award": {
             "id": award.id,

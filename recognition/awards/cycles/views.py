@@ -154,6 +154,7 @@ def remove_member(cycle_id: int, person_id: int):
             db.session.rollback()
             form.refused(error)
         else:
+            assert person is not None  # only a person is ever a member, and this one was
             return _done(f"Removed {person.name} from the committee.", cycle_id, "committee")
     return render_cycle(actor, cycles.get(cycle_id), problem=("committee", form), status=form.refusal_status)
 

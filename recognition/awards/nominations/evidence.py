@@ -30,7 +30,7 @@ def canonical(data) -> bytes:
 def evidence(nomination: Nomination, day: date) -> tuple[dict, str | None]:
     """The evidence table and its hash: frozen once nominations closed, live until then."""
     if nomination.evidence_frozen_at is not None:
-        return json.loads(nomination.evidence), nomination.evidence_hash
+        return json.loads(_frozen(nomination)), nomination.evidence_hash
     return evidence_for(nomination.nominee_id, min(day, nomination.cycle.closes_on)), None
 
 
@@ -55,7 +55,7 @@ def profile_philosophy(nomination: Nomination) -> str:
     evidence see it: live until the evidence is frozen, then as frozen with it (a table
     frozen before profiles existed holds none)."""
     if nomination.evidence_frozen_at is not None:
-        return json.loads(nomination.evidence).get("philosophy") or ""
+        return json.loads(_frozen(nomination)).get("philosophy") or ""
     return profile_of(nomination.nominee_id)[1]
 
 
@@ -63,4 +63,10 @@ def evidence_intact(nomination: Nomination) -> bool:
     """Whether the frozen evidence still hashes to what was recorded at close."""
     if nomination.evidence_frozen_at is None:
         return True
-    return hashlib.sha256(nomination.evidence.encode()).hexdigest() == nomination.evidence_hash
+    return hashlib.sha256(_frozen(nomination).encode()).hexdigest() == nomination.evidence_hash
+
+
+def _frozen(nomination: Nomination) -> str:
+    """The frozen table: written in the same flush as the moment it was frozen."""
+    assert nomination.evidence is not None
+    return nomination.evidence

@@ -51,7 +51,7 @@ def normalise_pdf(data: bytes, filename: str) -> tuple[bytes, int]:
 
 
 def add_letter(
-    nomination: Nomination, data: bytes, filename: str, author: str, actor: Actor, day: date, now: datetime
+    nomination: Nomination, data: bytes, filename: str, author: str | None, actor: Actor, day: date, now: datetime
 ) -> Letter:
     """A supporting letter, uploaded by a nominator (or the award's admin) while open."""
     roles = role_in(actor, nomination)
@@ -60,7 +60,9 @@ def add_letter(
     require_open(nomination.cycle, day, "letter")
     author = required_text(author, "author", 200)
     filename = (filename or "letter.pdf").replace("/", "_").replace("\\", "_").strip()[-200:] or "letter.pdf"
-    count = db.session.scalar(select(func.count()).select_from(Letter).where(Letter.nomination_id == nomination.id))
+    count = (
+        db.session.scalar(select(func.count()).select_from(Letter).where(Letter.nomination_id == nomination.id)) or 0
+    )
     if count >= MAX_LETTERS:
         raise Conflict(
             f"A nomination takes at most {MAX_LETTERS} letters; remove one first.",

@@ -8,7 +8,7 @@ from flask import current_app
 
 from ...outbox import queue
 from ..models import Cycle, Nomination
-from ..notices import audience, day_text, link, managers, messages, title
+from ..notices import addressed, audience, day_text, link, managers, title
 
 
 def call_for_nominations(cycle: Cycle, now: datetime) -> int:
@@ -21,7 +21,7 @@ def call_for_nominations(cycle: Cycle, now: datetime) -> int:
         f"    {link(f'/awards/cycles/{cycle.id}')}\n\n"
         f"Add the deadlines to your calendar: {link('/calendar')}\n"
     )
-    return queue(messages("call", cycle, audience(cycle), f"Call for nominations: {title(cycle)}", text), now)
+    return queue(addressed("call", cycle, audience(cycle), f"Call for nominations: {title(cycle)}", text), now)
 
 
 def due_reminders(cycle: Cycle, day: date, now: datetime) -> int:
@@ -34,7 +34,7 @@ def due_reminders(cycle: Cycle, day: date, now: datetime) -> int:
             f"in mind, there is still time:\n\n    {link(f'/awards/cycles/{cycle.id}')}\n"
         )
         sent += queue(
-            messages(
+            addressed(
                 "reminder",
                 cycle,
                 audience(cycle),
@@ -49,7 +49,7 @@ def due_reminders(cycle: Cycle, day: date, now: datetime) -> int:
             f"recorded yet. The announcement is planned for {day_text(cycle.announce_on)}.\n\n"
             f"    {link(f'/awards/cycles/{cycle.id}/ranking')}\n"
         )
-        sent += queue(messages("overdue", cycle, managers(cycle), f"Decision due: {title(cycle)}", text), now)
+        sent += queue(addressed("overdue", cycle, managers(cycle), f"Decision due: {title(cycle)}", text), now)
     return sent
 
 
@@ -61,5 +61,5 @@ def nominated(nomination: Nomination, now: datetime) -> int:
         f"evidence table drawn from your mentorship record:\n\n    {link(f'/awards/nominations/{nomination.id}')}\n"
     )
     return queue(
-        messages("nominated", cycle, [nomination.nominee], f"You have been nominated: {title(cycle)}", text), now
+        addressed("nominated", cycle, [nomination.nominee], f"You have been nominated: {title(cycle)}", text), now
     )

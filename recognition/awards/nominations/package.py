@@ -54,7 +54,7 @@ def _paragraphs(text: str, style: str) -> list:
 
 def _included(letters: list[Letter]) -> list[tuple[Letter, PdfReader | None, str | None]]:
     """Each letter with a reader over it, or None and why it cannot be included."""
-    found = []
+    found: list[tuple[Letter, PdfReader | None, str | None]] = []
     for letter in letters:
         try:
             found.append((letter, letter_files.readable(letter.pdf), None))

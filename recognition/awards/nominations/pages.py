@@ -123,7 +123,7 @@ def render_detail(
         "conflict": who["member"] and cycle.phase not in ("decided", "announced"),
         "score": who["member"] and phases.is_scoring_open(cycle, day),
     }
-    if shown["statement"] and statement_form is None:
+    if shown["statement"] and statement_form is None and own_statement is not None:
         statement_form = StatementForm(formdata=None, statement=own_statement.text)
     if shown["philosophy"] and philosophy_form is None:
         philosophy_form = PhilosophyForm(formdata=None, philosophy=nomination.philosophy or "")

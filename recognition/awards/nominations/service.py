@@ -9,6 +9,7 @@ upload: the right size, a real PDF that opens, and not too many pages.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -50,7 +51,7 @@ def wins(award_id: int, person_ids: list[int] | None = None) -> dict[int, list[d
     return found
 
 
-def candidates(award_id: int, people: list[Person], day: date) -> dict[int, Candidate]:
+def candidates(award_id: int, people: Sequence[Person], day: date) -> dict[int, Candidate]:
     """The rules' view of each person on ``day``: mentoring since, mentees, past wins."""
     ids = [p.id for p in people]
     first: dict[int, date] = {}
@@ -77,6 +78,7 @@ def problems_for(cycle: Cycle, nominee: Person, nominator_id: int | None, day: d
     problems = []
     award = cycle.award
     if award.level == "division" and nominee.division_id != award.division_id:
+        assert award.division is not None  # a division award names its division (a check constraint)
         problems.append(f"open only to members of {award.division.name}")
     candidate = candidates(award.id, [nominee], day)[nominee.id]
     return problems + eligibility_problems(definitions.eligibility(award), candidate, nominator_id, day)
@@ -245,6 +247,7 @@ def nominate(
                     f"{nominee.name} was nominated by you or a colleague at the same moment; reload and try again.",
                     {"nominee_id": ["nominated meanwhile"]},
                 ) from None
+    assert nomination is not None  # the loop ends with it saved, or raises
     notices.nominated(nomination, now)
     return nomination
 

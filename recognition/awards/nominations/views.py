@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -179,7 +180,7 @@ def mine():
         .order_by(Cycle.year.desc(), Cycle.id.desc())
     ).all()
     for cycle in committees:
-        item = {
+        item: dict[str, Any] = {
             "cycle": cycle,
             "rows": [],
             "recused": 0,
@@ -187,7 +188,7 @@ def mine():
             "review_starts": phases.review_starts(cycle),
             "criteria": definitions.rubric_text(cycle).criteria,
         }
-        if cycle.phase not in ("scheduled", "open"):
+        if cycle.phase not in ("scheduled", "open") and me is not None:  # a member is a person
             conflicts = recusal.recusal_map(cycle, member_ids=[me])
             for nomination in db.session.scalars(
                 select(Nomination).where(Nomination.cycle_id == cycle.id).order_by(Nomination.id)
@@ -316,7 +317,7 @@ def too_large(error: RequestEntityTooLarge):
     if request.endpoint != "nominations.upload_letter" or not current_user.is_authenticated:
         return errors.respond(413, message)
     try:
-        actor, nomination = nomination_or_404(request.view_args["nomination_id"])
+        actor, nomination = nomination_or_404((request.view_args or {})["nomination_id"])
     except DomainError as refused:
         return errors.respond(refused.status, refused.message, refused.errors)
     form = LetterForm(formdata=None)
