@@ -62,7 +62,10 @@ class Timeline:
 
     def __init__(self, rng: random.Random, today: date, ids: dict[str, int | None]):
         self.rng, self.today = rng, today
-        self.admin, self.login = ids["admin"], ids["award_committee"]
+        admin = ids["admin"]
+        assert admin is not None  # the department the demo builds always has its administrator
+        self.admin: int = admin
+        self.login = ids["award_committee"]
         self.queue: list[tuple] = []
         self.order = itertools.count()
         self.job_days: set[date] = set()
@@ -108,7 +111,9 @@ class Timeline:
             self.ties.setdefault(tie.mentor_id, []).append(tie)
             self.mentors.setdefault(tie.mentee_id, set()).add(tie.mentor_id)
             self.mentees.setdefault(tie.mentor_id, set()).add(tie.mentee_id)
-        keep_off = {person for role, person in ids.items() if role != "award_committee"} | set(self.director.values())
+        keep_off = {person for role, person in ids.items() if role != "award_committee" and person is not None} | set(
+            self.director.values()
+        )
         self.standing = self._standing(keep_off)
 
     def _standing(self, keep_off: set[int]) -> list[int]:
@@ -135,7 +140,7 @@ class Timeline:
         chosen += self.rng.sample(others, min(4 - len(chosen), len(others)))
         for pid in self.connected + chosen:
             if self.login is not None and pid > self.login:
-                grant_role(db.session.get(Person, pid), "award_committee")
+                grant_role(db.session.get_one(Person, pid), "award_committee")
         return sorted(self.connected + chosen)
 
     def _office(self, day: date) -> datetime:
@@ -168,7 +173,9 @@ class Timeline:
 
     def _actor(self, person_id: int) -> Actor:
         if person_id not in self.actors:
-            self.actors[person_id] = load_actor(person_id)
+            actor = load_actor(person_id)
+            assert actor is not None  # the demo's people all have accounts
+            self.actors[person_id] = actor
         return self.actors[person_id]
 
     def _cycle(self, plan: Plan) -> Cycle:
@@ -176,7 +183,7 @@ class Timeline:
             plan.cycle_id = db.session.scalar(
                 select(Cycle.id).where(Cycle.award_id == plan.award_id, Cycle.year == plan.year)
             )
-        return db.session.get(Cycle, plan.cycle_id)
+        return db.session.get_one(Cycle, plan.cycle_id)
 
     def _past(self, plan: Plan) -> bool:
         return plan.dates["announce_on"] < self.today
@@ -200,8 +207,8 @@ class Timeline:
         return self._actor(plan.manager)
 
     def result(self, marked: int) -> Result:
-        announced = db.session.scalar(select(func.count()).select_from(Cycle).where(Cycle.phase == "announced"))
-        grants = db.session.scalar(select(func.count()).select_from(Grant))
+        announced = db.session.scalar(select(func.count()).select_from(Cycle).where(Cycle.phase == "announced")) or 0
+        grants = db.session.scalar(select(func.count()).select_from(Grant)) or 0
         running = [
             f"{c.award.name} {c.year} ({PHASE_WORDS[c.phase]})"
             for c in db.session.scalars(

@@ -29,9 +29,10 @@ from __future__ import annotations
 import json
 import random
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import CursorResult, Row
 
 from ..awards import lifecycle
 from ..awards.committee import recusal
@@ -76,10 +77,14 @@ def build(rng: random.Random, today: date, ids: dict[str, int | None]) -> Result
     timeline.run(midnight)
     lifecycle.advance_all(today, midnight)  # what the scheduler would do today: done, so it finds nothing
     db.session.commit()
-    marked = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.created_at < midnight)
-        .values(sent_at=OutboxMessage.created_at, attempts=1)
+    # An UPDATE answers with a CursorResult (its rowcount), which Session.execute's annotation does not say.
+    marked = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.created_at < midnight)
+            .values(sent_at=OutboxMessage.created_at, attempts=1)
+        ),
     ).rowcount
     db.session.commit()
     return timeline.result(marked)
@@ -98,8 +103,8 @@ class AwardTimeline(Timeline):
             .group_by(Person.division_id)
             .order_by(func.count().desc(), Person.division_id)
             .limit(1)
-        ).first()[0]
-        division = db.session.get(Division, largest)
+        ).one()[0]
+        division = db.session.get_one(Division, largest)
         awards = [definitions.create(MENTORSHIP, created), definitions.create(EARLY_CAREER, created)]
         awards.append(
             definitions.create(
@@ -126,7 +131,7 @@ class AwardTimeline(Timeline):
                 if custom:
                     offsets = IN_REVIEW if award.slug == MENTORSHIP["slug"] else OPEN_NOW
                     dates = {name: self.today + timedelta(days=days) for name, days in offsets.items()}
-                manager = self.admin if award.level == "department" else self.director[award.division_id]
+                manager = self.admin if award.division_id is None else self.director[award.division_id]
                 # A few letters: one in each Mentorship Award cycle and in this year's others.
                 letters = int(award.slug == MENTORSHIP["slug"] or year == self.today.year)
                 self._plan(Plan(award.id, year, dates, custom, manager, letters=letters))
@@ -153,7 +158,7 @@ class AwardTimeline(Timeline):
         self._at(end + timedelta(days=1 + rng.randint(0, max(0, (decision - end).days - 2))), self.decide, plan)
 
     def create(self, plan: Plan, when: datetime) -> None:
-        cycles.create_cycle(db.session.get(Award, plan.award_id), plan.year, when, dates=plan.dates)
+        cycles.create_cycle(db.session.get_one(Award, plan.award_id), plan.year, when, dates=plan.dates)
 
     def choose_committee(self, plan: Plan, when: datetime) -> None:
         cycle = self._cycle(plan)
@@ -171,7 +176,7 @@ class AwardTimeline(Timeline):
         picks = [rng.choice(known)] if known else []
         rest = [pid for pid in fits if pid not in picks]
         picks += rng.sample(rest, max(0, min(len(rest), rng.choice((4, 4, 4, 5)) - login - len(picks))))
-        plan.members = [self.login] * login + picks
+        plan.members = ([self.login] if self.login is not None and login else []) + picks
         chair = rng.choice(plan.members) if plan.members else None
         manager = self._free_manager(plan, cycle)
         for step, person in enumerate(plan.members):
@@ -262,11 +267,11 @@ class AwardTimeline(Timeline):
         return (self.rng.choice(colleagues), "colleague", None) if colleagues else (None, "", None)
 
     def _nomination(self, plan: Plan, nominee: int) -> Nomination:
-        return db.session.scalar(
+        return db.session.scalars(
             select(Nomination)
             .join(Cycle)
             .where(Cycle.award_id == plan.award_id, Cycle.year == plan.year, Nomination.nominee_id == nominee)
-        )
+        ).one()
 
     def philosophy(self, plan: Plan, nominee: int, when: datetime) -> None:
         nomination = self._nomination(plan, nominee)
@@ -342,7 +347,7 @@ class AwardTimeline(Timeline):
         for nomination_id in nomination_ids:
             if (nomination_id, member) in plan.conflicts:
                 continue
-            nomination = db.session.get(Nomination, nomination_id)
+            nomination = db.session.get_one(Nomination, nomination_id)
             level = plan.merit.get(nomination.nominee_id, 3.0) + plan.bias.get(member, 0.0)
             values = {c.id: max(text.low, min(text.high, round(level + rng.gauss(0, 0.5)))) for c in text.criteria}
             mean = sum(values.values()) / len(values)
@@ -361,7 +366,7 @@ class AwardTimeline(Timeline):
                 values = json.loads(first.scores)
                 criterion = text.criteria[0].id
                 values[criterion] += 1 if values[criterion] < text.high else -1
-                committee.score(db.session.get(Nomination, first.nomination_id), actor, values, REVISED, day, when)
+                committee.score(db.session.get_one(Nomination, first.nomination_id), actor, values, REVISED, day, when)
                 self.revised = True
 
     def decide(self, plan: Plan, when: datetime) -> None:
@@ -370,7 +375,9 @@ class AwardTimeline(Timeline):
         cycle, day = self._cycle(plan), when.date()
         if cycle.phase != "review" or day <= cycle.review_ends_on:
             return
-        ranked = [r for r in committee.ranking_rows(cycle) if r.row.reviews]
+        ranked = [
+            r for r in committee.ranking_rows(cycle) if r.row is not None and r.row.reviews
+        ]  # no reader: none hidden
         places = cycle.award.winners
         if not ranked:
             return
@@ -378,10 +385,11 @@ class AwardTimeline(Timeline):
         reasons = {}
         if not self.overruled and self._past(plan) and plan.year >= self.today.year - 2 and len(ranked) > places:
             chosen = ranked[places]
+            assert chosen.row is not None
             winners[-1] = chosen.nomination.id
             reasons[str(chosen.nomination.id)] = OVERRULED.format(
                 name=chosen.nomination.nominee.name,
-                place=PLACES.get(chosen.row.position, f"number {chosen.row.position}"),
+                place=PLACES.get(chosen.row.position or 0, f"number {chosen.row.position}"),  # unranked: no ordinal
             )
             self.overruled = True
         decision.decide(cycle, winners, reasons, NOTE, self._free_manager(plan, cycle), day, when)

@@ -60,7 +60,9 @@ def _graph(cycle: Cycle, member_ids: list[int], nominations: list[Nomination]) -
                 )
             )
         ]
-    divisions = dict(db.session.execute(select(Person.id, Person.division_id).where(Person.id.in_(sorted(people)))))
+    divisions = dict(
+        db.session.execute(select(Person.id, Person.division_id).where(Person.id.in_(sorted(people)))).all()
+    )
     nominators: dict[int, list[int]] = {n.id: [] for n in nominations}
     if nominators:
         for nomination_id, nominator_id in db.session.execute(
