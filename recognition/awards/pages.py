@@ -1,4 +1,8 @@
-"""What the award pages (the "awards" blueprint) share: the blueprint itself, which the award pages (``definitions.views``) and the cycle pages (``cycles.views``) both add their routes to, so every endpoint keeps its name (``awards.cycle``, ``awards.detail`` …); the phase names pages show; and a committee member's work in a cycle, shown on the awards index and on the cycle page."""
+"""What the award pages (the "awards" blueprint) share: the blueprint itself, which the
+award pages (``definitions.views``) and the cycle pages (``cycles.views``) both add their
+routes to, so every endpoint keeps its name (``awards.cycle``, ``awards.detail`` …); the
+phase names pages show; and a committee member's work in a cycle, shown on the awards
+index and on the cycle page."""
 
 from __future__ import annotations
 

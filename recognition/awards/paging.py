@@ -1,4 +1,5 @@
-"""Pages of lists the award services already filtered by who may see what, in the shape ``apidoc.paginate`` gives a query; shared by the awards, cycles and nominations API."""
+"""Pages of lists the award services already filtered by who may see what, in the shape
+``apidoc.paginate`` gives a query; shared by the awards, cycles and nominations API."""
 
 from __future__ import annotations
 

@@ -190,7 +190,7 @@ class Timeline:
 
     def _circle(self, person: int) -> set[int]:
         """Everyone the mentoring graph ties to ``person``: their mentors and mentees, their
-        mentees' other mentors and their mentors' other mentees (committee.py's conflicts)."""
+        mentees' other mentors and their mentors' other mentees (the committee's conflicts, rules.conflicts)."""
         mentees, mentors = self.mentees.get(person, set()), self.mentors.get(person, set())
         circle = mentees | mentors
         for mentee in mentees:

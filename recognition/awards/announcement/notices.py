@@ -1,4 +1,5 @@
-"""What the department is told when a cycle is announced: the winners, and the thanks to everyone nominated."""
+"""What the department is told when a cycle is announced: the winners, and the thanks to
+everyone nominated."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""What winners and the public see of announced awards (the "nominations" blueprint, whose endpoint names they keep): a person's own awards with their certificate and signed credential, and the public recognition pages listing every unrevoked winner."""
+"""What winners and the public see of announced awards (the "nominations" blueprint, whose
+endpoint names they keep): a person's own awards with their certificate and signed
+credential, and the public recognition pages listing every unrevoked winner."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""What the committee is told: the assignment to review a cycle's nominations, with the nominations each member is recused from."""
+"""What the committee is told: the assignment to review a cycle's nominations, with the
+nominations each member is recused from."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Who sits on a cycle's committee, and who of them is recused from which nomination: conflicts found from mentorships, divisions and nominations (rules.conflicts), recorded when nominations close and kept in step as the committee changes, and recusals members declare themselves. Scoring and the nomination pages ask ``is_member`` and ``recused`` here."""
+"""Who sits on a cycle's committee, and who of them is recused from which nomination:
+conflicts found from mentorships, divisions and nominations (rules.conflicts), recorded
+when nominations close and kept in step as the committee changes, and recusals members
+declare themselves. Scoring and the nomination pages ask ``is_member`` and ``recused``
+here."""
 
 from __future__ import annotations
 

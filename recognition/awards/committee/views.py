@@ -1,4 +1,7 @@
-"""The committee's actions on a nomination's page (the "nominations" blueprint): declaring a conflict of interest and stepping aside, and scoring on the award's rubric. A refusal re-renders the nomination page (``nominations.pages.render_detail``) with the reason on its fields."""
+"""The committee's actions on a nomination's page (the "nominations" blueprint): declaring a
+conflict of interest and stepping aside, and scoring on the award's rubric. A refusal
+re-renders the nomination page (``nominations.pages.render_detail``) with the reason on
+its fields."""
 
 from __future__ import annotations
 

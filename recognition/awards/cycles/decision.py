@@ -1,4 +1,6 @@
-"""The decision: the winners a cycle's managers record from the committee's ranking, with a reason where they depart from it, and the versions recorded. Recording it past the decision date moves the cycle to decided, so this module sits above the lifecycle."""
+"""The decision: the winners a cycle's managers record from the committee's ranking, with a
+reason where they depart from it, and the versions recorded. Recording it past the
+decision date moves the cycle to decided, so this module sits above the lifecycle."""
 
 from __future__ import annotations
 

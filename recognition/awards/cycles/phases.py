@@ -1,4 +1,7 @@
-"""The phase questions every part of awards asks about a cycle: which phase comes next, when the schedule moves it, whether nominating or scoring is open, the latest decision. They read the cycle and its rows and import nothing above the models, so any sub-package may ask them."""
+"""The phase questions every part of awards asks about a cycle: which phase comes next, when
+the schedule moves it, whether nominating or scoring is open, the latest decision. They
+read the cycle and its rows and import nothing above the models, so any sub-package may
+ask them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""What goes in and out of /api/v1/cycles: a cycle, its dates, phases and history, its committee and recusals, the ranking and the decision. Shape and range only; the services say whether it hangs together."""
+"""What goes in and out of /api/v1/cycles: a cycle, its dates, phases and history, its
+committee and recusals, the ranking and the decision. Shape and range only; the services
+say whether it hangs together."""
 
 from marshmallow import Schema, validate
 

@@ -11,12 +11,13 @@ The phases, and the day the schedule moves a cycle into each:
                 moves the cycle on the spot); a cycle with no nominations, on the date
     announced   on ``announce_on``, once decided: winners receive their awards
 
-``step`` is the one way a phase changes: it checks the phase the cycle is in now, records
-the transition (unique per cycle and phase, so a second scheduler, a catch-up and an admin
-racing each other cannot enter a phase twice: the loser's insert fails and it rolls back),
-and does what entering the phase does, in the same transaction. ``advance_all(day)`` is
-the scheduler's job: it creates missing cycles and steps each one as far as its dates
-allow, so one run after any downtime catches up every missed phase, in order.
+``record_transition`` is the one way a phase changes: it checks the phase the cycle is in
+now and records the transition (unique per cycle and phase, so a second scheduler, a
+catch-up and an admin racing each other cannot enter a phase twice: the loser's insert
+fails and it rolls back). It is called only by ``awards.lifecycle.step``, which then does
+what entering the phase does, in the same transaction; ``lifecycle.advance_all(day)`` is
+the scheduler's job. The phase questions (which phase is next, is nominating open …) are
+in ``cycles.phases``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""The JSON a cycle and its parts take in the API, built for what the asking actor may see: the cycle with its counts and the reader's own standing, its committee members, recusals, ranking and decisions."""
+"""The JSON a cycle and its parts take in the API, built for what the asking actor may see:
+the cycle with its counts and the reader's own standing, its committee members, recusals,
+ranking and decisions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,11 @@
-"""X"""
+"""Cycle pages (the "awards" blueprint, shared with ``definitions.views`` through
+``awards.pages``): one cycle with its phase, schedule, committee, nominations,
+suggestions and grants, and its ranking with the downloads and the decision.
+
+A handler reads the form, calls the service, commits and redirects, or re-renders the
+page with the refusal on its fields; what a page shows follows ``managers.is_manager``
+and committee membership. An action on something the reader may see but not do is a 403.
+"""
 
 from __future__ import annotations
 

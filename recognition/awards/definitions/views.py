@@ -1,12 +1,11 @@
-"""Award pages for administrators and committees: the awards, one award's settings and
-past cycles, one cycle (phase, schedule, committee, nominations, suggestions, grants),
-and the ranking with its downloads and the decision.
+"""Award pages (the "awards" blueprint, shared with ``cycles.views`` through
+``awards.pages``): the awards, a new award, one award's settings and past cycles, and
+starting a cycle of it.
 
 Every rule is the services': a handler reads the form, calls the service, commits and
 redirects (Post/Redirect/Get), or re-renders the page with the refusal on its fields and
-the refusal's status, having changed nothing. Anyone signed in reads awards and a cycle's
-public facts; what more a page shows follows ``nominations.is_manager`` and committee
-membership. An action on something the reader may see but not do is a 403.
+the refusal's status, having changed nothing. Anyone signed in reads awards; changing one
+is for its administrators.
 """
 
 from __future__ import annotations

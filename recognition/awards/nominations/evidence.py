@@ -1,4 +1,6 @@
-"""The evidence a nomination carries: the nominee's record read from mentorships, feedback and the ledger, frozen (with a digest) when nominations close so the committee scores what was there, and who may read it."""
+"""The evidence a nomination carries: the nominee's record read from mentorships, feedback
+and the ledger, frozen (with a digest) when nominations close so the committee scores
+what was there, and who may read it."""
 
 from __future__ import annotations
 

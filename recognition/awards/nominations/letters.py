@@ -1,4 +1,6 @@
-"""Supporting letters on a nomination: added by its nominators while nominations are open, read by those the phase allows (the committee once it reviews), removed by whoever added them."""
+"""Supporting letters on a nomination: added by its nominators while nominations are open,
+read by those the phase allows (the committee once it reviews), removed by whoever added
+them."""
 
 from __future__ import annotations
 

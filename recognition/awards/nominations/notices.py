@@ -1,4 +1,5 @@
-"""What nominators and nominees are told: the call for nominations, reminders before nominations close, and the news of a nomination."""
+"""What nominators and nominees are told: the call for nominations, reminders before
+nominations close, and the news of a nomination."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""What the nomination pages (the "nominations" blueprint) share: the blueprint itself, which the nomination pages (``nominations.views``), the committee's actions (``committee.views``) and the winners' and public pages (``announcement.views``) all add their routes to, so every endpoint keeps its name; the nomination page itself, which each re-renders with a refusal on its form; and the eligibility in words."""
+"""What the nomination pages (the "nominations" blueprint) share: the blueprint itself,
+which the nomination pages (``nominations.views``), the committee's actions
+(``committee.views``) and the winners' and public pages (``announcement.views``) all add
+their routes to, so every endpoint keeps its name; the nomination page itself, which each
+re-renders with a refusal on its form; and the eligibility in words."""
 
 from __future__ import annotations
 

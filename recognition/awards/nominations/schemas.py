@@ -1,4 +1,6 @@
-"""What goes in and out of /api/v1/nominations: a nomination, its statements, letters, evidence and scores. Shape and range only; the services say whether a nominee is eligible or a score fits the rubric."""
+"""What goes in and out of /api/v1/nominations: a nomination, its statements, letters,
+evidence and scores. Shape and range only; the services say whether a nominee is eligible
+or a score fits the rubric."""
 
 from flask_smorest.fields import Upload
 from marshmallow import Schema, validate

@@ -1,4 +1,6 @@
-"""The JSON a nomination and its parts take in the API (the nomination, its letters, score sets), built for what the asking actor may see; the nominations and the cycles API both answer with them."""
+"""The JSON a nomination and its parts take in the API (the nomination, its letters, score
+sets), built for what the asking actor may see; the nominations and the cycles API both
+answer with them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Suggested nominees: the people whose last five years of mentoring (mentees, confirmed meetings, feedback, mentees' milestones) weigh most, who have not been nominated yet, for a manager to nominate with one click."""
+"""Suggested nominees: the people whose last five years of mentoring (mentees, confirmed
+meetings, feedback, mentees' milestones) weigh most, who have not been nominated yet, for
+a manager to nominate with one click."""
 
 from __future__ import annotations
 
