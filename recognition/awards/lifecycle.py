@@ -46,27 +46,34 @@ def _call_for_nominations(cycle: Cycle, day: date, run_on: date, now: datetime) 
         nomination_notices.call_for_nominations(cycle, now)
 
 
+def _freeze_evidence(cycle: Cycle, day: date, run_on: date, now: datetime) -> None:
+    evidence.freeze_evidence(cycle, day, now)
+
+
+def _record_recusals(cycle: Cycle, day: date, run_on: date, now: datetime) -> None:
+    recusal.record_recusals(cycle, now)
+
+
 def _assign_committee(cycle: Cycle, day: date, run_on: date, now: datetime) -> None:
     if run_on <= cycle.review_ends_on:
         committee_notices.committee_assignments(cycle, now)
 
 
+def _grant_awards(cycle: Cycle, day: date, run_on: date, now: datetime) -> None:
+    announcement.announce(cycle, day, now)
+
+
+def _tell_results(cycle: Cycle, day: date, run_on: date, now: datetime) -> None:
+    announcement_notices.results(cycle, now)
+
+
 ON_ENTER: dict[str, list[Handler]] = {
     "scheduled": [],
     "open": [_call_for_nominations],
-    "closed": [
-        lambda cycle, day, run_on, now: evidence.freeze_evidence(cycle, day, now),
-        lambda cycle, day, run_on, now: recusal.record_recusals(cycle, now),
-    ],
-    "review": [
-        lambda cycle, day, run_on, now: recusal.record_recusals(cycle, now),
-        _assign_committee,
-    ],
+    "closed": [_freeze_evidence, _record_recusals],
+    "review": [_record_recusals, _assign_committee],
     "decided": [],
-    "announced": [
-        lambda cycle, day, run_on, now: announcement.announce(cycle, day, now),
-        lambda cycle, day, run_on, now: announcement_notices.results(cycle, now),
-    ],
+    "announced": [_grant_awards, _tell_results],
 }
 
 

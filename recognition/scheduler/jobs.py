@@ -113,7 +113,7 @@ def feedback_reminders(day: date) -> str:
 
 def award_cycles_job(day: date) -> str:
     """Create this year's award cycles and move every cycle into the phases its dates have
-    reached, in order (each transition once; see ``awards.cycles``); queue the cycle's
+    reached, in order (each transition once; see ``awards.lifecycle``); queue the cycle's
     emails and reminders, then deliver the outbox."""
     summary = lifecycle.advance_all(day, moment(day))
     sent, error = outbox.deliver()
