@@ -57,8 +57,6 @@ from .shapes import cycle_view, decision_view, member_view, person_ref, ranking_
 URL = "/cycles"
 blp = Blueprint("cycles_api", __name__, description="Award cycles: phases, dates, committee, ranking, decision")
 
-TIE_BREAK = exports.TIE_BREAK
-
 
 def _manage(cycle: Cycle, actor: Actor, field: str) -> None:
     """A change to a cycle the actor may see but not run is a 403."""
