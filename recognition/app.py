@@ -24,8 +24,15 @@ from .auth import api as auth_api
 from .auth import views as auth_views
 from .auth.current import api_person_id, require_token
 from .awards import ledger_checks as award_checks
-from .awards import awards_api, calendar_views, cycles_api, nomination_views, nominations_api
-from .awards import views as awards_views
+from .awards.announcement import views as award_winner_views  # noqa: F401 - routes join "nominations"
+from .awards.calendar import views as calendar_views
+from .awards.committee import views as committee_views  # noqa: F401 - routes join "nominations"
+from .awards.cycles import api as cycles_api
+from .awards.cycles import views as cycle_views  # noqa: F401 - routes join "awards"
+from .awards.definitions import api as awards_api
+from .awards.definitions import views as awards_views
+from .awards.nominations import api as nominations_api
+from .awards.nominations import views as nomination_views
 from .cases import api as cases_api
 from .cases import views as cases_views
 from .credits import ledger_checks as statement_checks
@@ -170,4 +177,3 @@ def register_ledger_checks(app: Flask) -> None:
         rows=[reflection_checks.CHECK, award_checks.CHECK, milestone_checks.CHECK],
         heads=[statement_checks.HEADS, dossier_checks.HEADS],
     )
-

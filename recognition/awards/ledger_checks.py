@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from ..extensions import db
 from ..ledger.checks import Misfit, RowCheck
 from ..ledger.models import LedgerEntry
-from .announce import LEDGER_KIND
+from .announcement.service import LEDGER_KIND
 from .models import Grant
 
 

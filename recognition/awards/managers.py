@@ -48,7 +48,7 @@ def conflicts_of(
         return {}
     people = sorted({person_id} | {n.nominee_id for n in nominations})
     ties = [
-        tuple(row)
+        (row.mentor_id, row.mentee_id)
         for row in db.session.execute(
             select(Mentorship.mentor_id, Mentorship.mentee_id).where(
                 or_(Mentorship.mentor_id.in_(people), Mentorship.mentee_id.in_(people))

@@ -3,7 +3,7 @@ from the call for nominations to the announcement, and this year's cycles as far
 
 Nothing is written behind the services' backs. A timeline of dated actions is played in
 time order, each with its own ``day`` and ``now``: the scheduler's job
-(``cycles.advance_all``, which commits) on every date a cycle changes phase, and people's
+(``lifecycle.advance_all``, which commits) on every date a cycle changes phase, and people's
 work in office hours between those runs: the committee chosen, nominations (some turned
 from the suggestions by an admin), philosophies, a few letters, scores by reviewers who
 are harsh, lenient or neither, one declared conflict, decisions (one winner who was not
@@ -26,316 +26,74 @@ awards, down to the ledger's chain head; only codes and signatures differ.
 
 from __future__ import annotations
 
-import heapq
-import io
-import itertools
 import json
 import random
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
-from flask import current_app
-from reportlab.lib.pagesizes import LETTER
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import CursorResult, Row
 
-from ..auth.models import Account
-from ..auth.service import Actor, grant_role, load_actor
-from ..awards import committee, cycles, definitions, managers, nominations
-from ..awards.models import PHASES, Award, Cycle, Grant, Nomination, ScoreSet
+from ..awards import lifecycle
+from ..awards.committee import recusal
+from ..awards.committee import service as committee
+from ..awards.cycles import decision, phases
+from ..awards.cycles import service as cycles
+from ..awards.definitions import service as definitions
+from ..awards.models import PHASES, Award, Cycle, Nomination, ScoreSet
+from ..awards.nominations import letters, suggestions
+from ..awards.nominations import service as nominations
 from ..awards.rules import eligibility_problems
-from ..clock import add_years, zone
-from ..credits.certificate import SANS, _register_fonts, markup
 from ..extensions import db
-from ..mentorships.models import Mentorship
 from ..outbox import OutboxMessage
-from ..people.models import Division, DivisionDirector, Person
-
-MENTORSHIP = {
-    "slug": "department-mentorship-award",
-    "name": "Department of Medicine Mentorship Award",
-    "description": "For sustained, generous mentorship that has shaped colleagues' careers, as the mentoring "
-    "ledger, the mentees' own words and their progress show.",
-    "level": "department",
-    "winners": 1,
-    "opens": "02-01",
-    "closes": "03-15",
-    "review_ends": "04-15",
-    "decision": "04-30",
-    "announcement": "05-20",
-    "eligibility": {"min_years_mentoring": 2, "min_mentees": 3},  # past winners: never again
-}
-EARLY_CAREER = {
-    "slug": "early-career-mentor-award",
-    "name": "Early Career Mentor Award",
-    "description": "For a faculty member in their first ten years on faculty who already mentors others "
-    "with skill and care.",
-    "level": "department",
-    "winners": 1,
-    "opens": "09-01",
-    "closes": "10-15",
-    "review_ends": "11-15",
-    "decision": "11-30",
-    "announcement": "12-10",
-    "eligibility": {"max_years_on_faculty": 10, "past_winner_exclusion_years": 5},
-    "rubric": {
-        "low": 1,
-        "high": 5,
-        "criteria": [
-            {
-                "id": "engagement",
-                "name": "Engagement",
-                "weight": 0.35,
-                "description": "Regular meetings, confirmed by the mentees, and academic-plan reviews on time.",
-            },
-            {
-                "id": "reach",
-                "name": "Reach",
-                "weight": 0.2,
-                "description": "Mentees and peer-group members supported, early in the nominee's own career.",
-            },
-            {
-                "id": "growth",
-                "name": "Mentees' growth",
-                "weight": 0.3,
-                "description": "What the mentees say and what they went on to do.",
-            },
-            {
-                "id": "learning",
-                "name": "Learning to mentor",
-                "weight": 0.15,
-                "description": "Mentor training, and reflection on the feedback mentees give.",
-            },
-        ],
-    },
-}
-DIVISION_SCHEDULE = {
-    "opens": "04-01",
-    "closes": "05-01",
-    "review_ends": "05-31",
-    "decision": "06-10",
-    "announcement": "06-20",
-}
-# This year's cycles of the two department awards, in days from today.
-OPEN_NOW = {"opens_on": -14, "closes_on": 30, "review_ends_on": 60, "decision_on": 70, "announce_on": 80}
-IN_REVIEW = {"opens_on": -70, "closes_on": -25, "review_ends_on": 12, "decision_on": 20, "announce_on": 30}
-LENIENT, HARSH = 1.2, -1.2  # how far a reviewer's scores sit from the committee's
-
-STATEMENTS = {
-    "formal": (
-        "{nominee} has been my formal mentor since {since}. We meet every few months, and I leave each "
-        "meeting with a clearer plan: which grant to write first, which committee to decline, how to ask for "
-        "protected time. When my first paper was rejected, {nominee} read the reviews with me that week and "
-        "helped me turn them into a stronger submission. I would not be where I am without this mentorship."
-    ),
-    "peer_group": (
-        "I joined the {group} that {nominee} leads in {year}. Month after month, {nominee} makes it a "
-        "place where early-career faculty bring a stalled project or a hard conversation and leave with a "
-        "next step. Several of us have since been promoted, and we credit the group and the person who "
-        "holds it together."
-    ),
-    "sponsorship": (
-        "{nominee} has sponsored me since {year}: putting my name forward for a hospital committee and "
-        "as a speaker, and vouching for me when it counted. Sponsorship costs the sponsor something; "
-        "{nominee} gives it generously and without being asked."
-    ),
-    "informal": (
-        "No one assigned {nominee} to me. Since {year} I have sought out {nominee}'s advice on careers, "
-        "grants and difficult clinical situations, and it has always been given with time, candour and "
-        "care. This is mentoring the department rarely sees, and it deserves to be seen."
-    ),
-    "director": (
-        "As director of {division}, I see how our faculty are mentored. {nominee} mentors more of our new "
-        "faculty than almost anyone, and the ledger shows it: regular meetings, confirmed by the mentees, "
-        "and academic-plan reviews done on time. The mentees' progress speaks for itself."
-    ),
-    "colleague": (
-        "I have worked alongside {nominee} in {division} for years and have watched colleagues seek "
-        "{nominee} out for advice. That mentoring is generous, sustained and mostly invisible; this "
-        "nomination is a chance to make it visible."
-    ),
-}
-PHILOSOPHIES = (
-    (
-        "Mentoring, to me, is about the mentee's goals, not mine. At the first meeting I ask what a good five years "
-        "would look like, write it down, and come back to it at every academic-plan review. My job is to open doors, "
-        "give honest feedback early, and step back when the mentee is ready to lead."
-    ),
-    (
-        "I meet regularly even when nothing is urgent, because the most useful conversations are often the unplanned "
-        "ones. I share my failures as readily as my successes, and I introduce mentees to people who know more than "
-        "I do about what they need."
-    ),
-    (
-        "Mentoring can be learned. I took the department's mentor training, I read the feedback my mentees give "
-        "through the program, and I change what I do in response. I want every mentee to leave ready to mentor "
-        "someone else."
-    ),
+from ..people.models import Division, Person
+from .award_texts import (
+    COMMENTS,
+    DECLARED,
+    DIVISION_SCHEDULE,
+    EARLY_CAREER,
+    HARSH,
+    IN_REVIEW,
+    LENIENT,
+    LETTER_TEXT,
+    MENTORSHIP,
+    NOTE,
+    OPEN_NOW,
+    OVERRULED,
+    PHILOSOPHIES,
+    PLACES,
+    REVISED,
+    STATEMENTS,
+    letter_pdf,
 )
-LETTER_TEXT = (
-    "I write in strong support of the nomination of {nominee} for the {award} {year}. I have known "
-    "{nominee} for several years, first as a mentee and now as a colleague. What stands out is consistency: "
-    "meetings that happen, follow-up that arrives, advice that is honest even when it is unwelcome. Many of "
-    "the faculty {nominee} has mentored now mentor others, and they speak of that mentorship the way I do."
-)
-COMMENTS = (
-    (4.5, "An exceptional record: regular confirmed meetings, mentees who now mentor, and moving letters."),
-    (4.0, "Strong nominee; the evidence table backs up every claim in the statements."),
-    (3.4, "Solid, sustained mentoring. Fewer mentees than some, but consistent and well documented."),
-    (2.8, "Committed, though the ledger shows fewer meetings in recent years than the statements suggest."),
-    (0.0, "A good mentor with a thinner record so far; a stronger nominee in a year or two."),
-)
-DECLARED = "We co-lead a research program and hold a grant together; I cannot judge this nomination impartially."
-REVISED = "Revised after re-reading the supporting letter and the mentees' statements."
-OVERRULED = (
-    "The ranking placed {name} {place}. At its meeting the committee weighed the mentees' statements and the "
-    "letters, which the rubric captures only in part, and chose {name} by consensus; the nominees ranked "
-    "above remain eligible and were encouraged to stand again."
-)
-NOTE = "Decided at the committee's meeting after the review closed."
-PLACES = {2: "second", 3: "third", 4: "fourth"}
-PHASE_WORDS = {
-    "scheduled": "scheduled",
-    "open": "open for nominations",
-    "closed": "nominations closed",
-    "review": "in review",
-    "decided": "decided",
-}
-
-
-@dataclass
-class Plan:
-    """One cycle to run: its award, year and dates, and what the timeline learns on the way."""
-
-    award_id: int
-    year: int
-    dates: dict[str, date]
-    custom: bool  # dates set by hand (this year's showcase cycles), not from the award's schedule
-    manager: int  # who chooses the committee and records the decision
-    members: list[int] = field(default_factory=list)
-    merit: dict[int, float] = field(default_factory=dict)  # nominee -> how reviewers see them, on the rubric scale
-    bias: dict[int, float] = field(default_factory=dict)  # member -> leniency
-    conflicts: set[tuple[int, int]] = field(default_factory=set)  # (nomination, member) recused
-    letters: int = 0  # how many supporting letters are still to come (each is a PDF in the database)
-    cycle_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Result:
-    announced: int
-    grants: int
-    running: tuple[str, ...]  # the cycles not announced yet, with their phase
-    marked_sent: int
-
-    def line(self) -> str:
-        return (
-            f"Ran {self.announced} award cycles to their announcement ({self.grants} winners); "
-            f"{', '.join(self.running) or 'no cycle'} running; {self.marked_sent} emails queued before today "
-            "marked sent."
-        )
+from .award_timeline import Plan, Result, Timeline
 
 
 def build(rng: random.Random, today: date, ids: dict[str, int | None]) -> Result:
     """Create the awards and play their timeline up to ``today``; commits as it goes."""
-    timeline = Timeline(rng, today, ids)
+    timeline = AwardTimeline(rng, today, ids)
     timeline.plan_all()
     midnight = datetime.combine(today, time.min)
     timeline.run(midnight)
-    cycles.advance_all(today, midnight)  # what the scheduler would do today: done, so it finds nothing
+    lifecycle.advance_all(today, midnight)  # what the scheduler would do today: done, so it finds nothing
     db.session.commit()
-    marked = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.created_at < midnight)
-        .values(sent_at=OutboxMessage.created_at, attempts=1)
+    # An UPDATE answers with a CursorResult (its rowcount), which Session.execute's annotation does not say.
+    marked = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.created_at < midnight)
+            .values(sent_at=OutboxMessage.created_at, attempts=1)
+        ),
     ).rowcount
     db.session.commit()
     return timeline.result(marked)
 
 
-class Timeline:
-    """The actions to play, in a heap by time, and what the demo needs to choose people."""
-
-    def __init__(self, rng: random.Random, today: date, ids: dict[str, int | None]):
-        self.rng, self.today = rng, today
-        self.admin, self.login = ids["admin"], ids["award_committee"]
-        self.queue: list[tuple] = []
-        self.order = itertools.count()
-        self.job_days: set[date] = set()
-        self.actors: dict[int, Actor] = {}
-        self.declared = self.revised = self.overruled = False
-        # Plain rows, not ORM objects: every commit would expire (and later reload) them.
-        self.people = {
-            row.id: row
-            for row in db.session.execute(
-                select(
-                    Person.id,
-                    Person.name,
-                    Person.email,
-                    Person.rank,
-                    Person.appointed_on,
-                    Person.division_id,
-                    Account.created_at.label("joined"),
-                )
-                .join(Account, Account.person_id == Person.id)
-                .order_by(Person.id)
-            )
-        }
-        self.divisions = dict(db.session.execute(select(Division.id, Division.name)).all())
-        self.director = dict(
-            db.session.execute(
-                select(DivisionDirector.division_id, DivisionDirector.person_id).order_by(
-                    DivisionDirector.person_id.desc()
-                )
-            ).all()
-        )
-        self.ties: dict[int, list] = {}  # mentor -> their mentorships
-        self.mentors: dict[int, set[int]] = {}
-        self.mentees: dict[int, set[int]] = {}
-        for tie in db.session.execute(
-            select(
-                Mentorship.mentor_id,
-                Mentorship.mentee_id,
-                Mentorship.kind,
-                Mentorship.started_on,
-                Mentorship.group_name,
-            ).order_by(Mentorship.id)
-        ):
-            self.ties.setdefault(tie.mentor_id, []).append(tie)
-            self.mentors.setdefault(tie.mentee_id, set()).add(tie.mentor_id)
-            self.mentees.setdefault(tie.mentor_id, set()).add(tie.mentee_id)
-        keep_off = {person for role, person in ids.items() if role != "award_committee"} | set(self.director.values())
-        self.standing = self._standing(keep_off)
-
-    # Planning ------------------------------------------------------------------------
-
-    def _standing(self, keep_off: set[int]) -> list[int]:
-        """The department's award committee besides the login: six senior mentors, the two
-        best connected among them (a peer-group facilitator shares mentees with many
-        mentors), so conflicts of interest arise as they would. Those after the login in id
-        order get the award_committee role: the login stays its first holder, the demo's login."""
-        senior_by = add_years(date(self.today.year - 3, 1, 1), -12)
-        pool = [
-            p.id
-            for p in self.people.values()
-            if p.rank in ("full", "associate")
-            and p.appointed_on
-            and p.appointed_on <= senior_by
-            and p.id not in keep_off | {self.login}
-            and p.id in self.mentees
-        ]
-        reach = {pid: len(self._circle(pid) & self.mentees.keys()) for pid in pool}
-        self.connected = sorted((pid for pid in pool if reach[pid]), key=lambda pid: (-reach[pid], pid))[:2]
-        rest = [pid for pid in pool if pid not in self.connected]
-        later = [pid for pid in rest if self.login is not None and pid > self.login]
-        chosen = self.rng.sample(later, min(4, len(later)))
-        others = [pid for pid in rest if pid not in chosen]
-        chosen += self.rng.sample(others, min(4 - len(chosen), len(others)))
-        for pid in self.connected + chosen:
-            if self.login is not None and pid > self.login:
-                grant_role(db.session.get(Person, pid), "award_committee")
-        return sorted(self.connected + chosen)
+class AwardTimeline(Timeline):
+    """What the people and the scheduler do on the timeline: create cycles, choose
+    committees, call for and make nominations, write philosophies and letters, review,
+    score and decide."""
 
     def plan_all(self) -> None:
         created = self._office(date(self.today.year - 4, 11, 16))
@@ -345,8 +103,8 @@ class Timeline:
             .group_by(Person.division_id)
             .order_by(func.count().desc(), Person.division_id)
             .limit(1)
-        ).first()[0]
-        division = db.session.get(Division, largest)
+        ).one()[0]
+        division = db.session.get_one(Division, largest)
         awards = [definitions.create(MENTORSHIP, created), definitions.create(EARLY_CAREER, created)]
         awards.append(
             definitions.create(
@@ -373,14 +131,14 @@ class Timeline:
                 if custom:
                     offsets = IN_REVIEW if award.slug == MENTORSHIP["slug"] else OPEN_NOW
                     dates = {name: self.today + timedelta(days=days) for name, days in offsets.items()}
-                manager = self.admin if award.level == "department" else self.director[award.division_id]
+                manager = self.admin if award.division_id is None else self.director[award.division_id]
                 # A few letters: one in each Mentorship Award cycle and in this year's others.
                 letters = int(award.slug == MENTORSHIP["slug"] or year == self.today.year)
                 self._plan(Plan(award.id, year, dates, custom, manager, letters=letters))
 
     def _plan(self, plan: Plan) -> None:
         rng, dates = self.rng, plan.dates
-        due = {phase: cycles.due_on(Cycle(**dates), phase) for phase in PHASES[1:]}
+        due = {phase: phases.due_on(Cycle(**dates), phase) for phase in PHASES[1:]}
         created = date(plan.year, 1, 1)
         if plan.custom:  # set up before the year's first scheduler run could make it from the schedule
             created = min(dates["opens_on"], created) - timedelta(days=21)
@@ -399,50 +157,8 @@ class Timeline:
         end, decision = dates["review_ends_on"], dates["decision_on"]
         self._at(end + timedelta(days=1 + rng.randint(0, max(0, (decision - end).days - 2))), self.decide, plan)
 
-    def _office(self, day: date) -> datetime:
-        """A moment in office hours (UTC, about 9 to 3 in Toronto)."""
-        return datetime.combine(day, time(13)) + timedelta(
-            minutes=self.rng.randrange(360), seconds=self.rng.randrange(60)
-        )
-
-    def _at(self, day: date, action, *args, when: datetime | None = None) -> None:
-        heapq.heappush(self.queue, (when or self._office(day), next(self.order), action, args))
-
-    def _job(self, day: date) -> None:
-        """The scheduler's award_cycles job, at its hour (05:00 where the department is)."""
-        if day in self.job_days:
-            return
-        self.job_days.add(day)
-        local = datetime.combine(day, time(5), tzinfo=zone(current_app.config))
-        self._at(day, self.job, when=local.astimezone(UTC).replace(tzinfo=None))
-
-    def run(self, until: datetime) -> None:
-        """Play every action before ``until`` in time order. The services flush; the
-        scheduler's runs commit (as in production), and so does the end of the run."""
-        while self.queue and self.queue[0][0] < until:
-            when, _, action, args = heapq.heappop(self.queue)
-            action(*args, when)
-        db.session.commit()
-
-    # Actions -------------------------------------------------------------------------
-
-    def job(self, when: datetime) -> None:
-        cycles.advance_all(when.date(), when)
-
     def create(self, plan: Plan, when: datetime) -> None:
-        cycles.create_cycle(db.session.get(Award, plan.award_id), plan.year, when, dates=plan.dates)
-
-    def _actor(self, person_id: int) -> Actor:
-        if person_id not in self.actors:
-            self.actors[person_id] = load_actor(person_id)
-        return self.actors[person_id]
-
-    def _cycle(self, plan: Plan) -> Cycle:
-        if plan.cycle_id is None:
-            plan.cycle_id = db.session.scalar(
-                select(Cycle.id).where(Cycle.award_id == plan.award_id, Cycle.year == plan.year)
-            )
-        return db.session.get(Cycle, plan.cycle_id)
+        cycles.create_cycle(db.session.get_one(Award, plan.award_id), plan.year, when, dates=plan.dates)
 
     def choose_committee(self, plan: Plan, when: datetime) -> None:
         cycle = self._cycle(plan)
@@ -460,7 +176,7 @@ class Timeline:
         picks = [rng.choice(known)] if known else []
         rest = [pid for pid in fits if pid not in picks]
         picks += rng.sample(rest, max(0, min(len(rest), rng.choice((4, 4, 4, 5)) - login - len(picks))))
-        plan.members = [self.login] * login + picks
+        plan.members = ([self.login] if self.login is not None and login else []) + picks
         chair = rng.choice(plan.members) if plan.members else None
         manager = self._free_manager(plan, cycle)
         for step, person in enumerate(plan.members):
@@ -470,10 +186,10 @@ class Timeline:
         """The manager reads the suggestions, nominates a few of them, and colleagues
         nominate others over the following weeks."""
         cycle, rng, day = self._cycle(plan), self.rng, when.date()
-        if not cycles.is_nominating_open(cycle, day):
+        if not phases.is_nominating_open(cycle, day):
             return
         barred = {*plan.members, plan.manager}
-        found = [s.person for s in nominations.suggestions(cycle, day, limit=40) if s.person.id not in barred]
+        found = [s.person for s in suggestions.suggestions(cycle, day, limit=40) if s.person.id not in barred]
         # Only those still eligible when nominations close (an early-career nominee may pass ten years meanwhile).
         rules, closes = definitions.eligibility(cycle.award), cycle.closes_on
         later = nominations.candidates(cycle.award_id, found, closes)
@@ -492,7 +208,7 @@ class Timeline:
         for nominee in chosen:
             if nominee in suggested:
                 when += timedelta(minutes=rng.randint(2, 9))
-                nominations.nominate_suggestion(cycle, nominee, manager, day, when)
+                suggestions.nominate_suggestion(cycle, nominee, manager, day, when)
             else:
                 self._at(
                     day + timedelta(days=rng.randint(1, max(1, (closes - day).days))), self.nominate, plan, nominee
@@ -507,7 +223,7 @@ class Timeline:
 
     def nominate(self, plan: Plan, nominee: int, when: datetime) -> None:
         cycle, rng, day = self._cycle(plan), self.rng, when.date()
-        if not cycles.is_nominating_open(cycle, day):
+        if not phases.is_nominating_open(cycle, day):
             return
         existing = db.session.scalar(
             select(Nomination).where(Nomination.cycle_id == cycle.id, Nomination.nominee_id == nominee)
@@ -551,22 +267,22 @@ class Timeline:
         return (self.rng.choice(colleagues), "colleague", None) if colleagues else (None, "", None)
 
     def _nomination(self, plan: Plan, nominee: int) -> Nomination:
-        return db.session.scalar(
+        return db.session.scalars(
             select(Nomination)
             .join(Cycle)
             .where(Cycle.award_id == plan.award_id, Cycle.year == plan.year, Nomination.nominee_id == nominee)
-        )
+        ).one()
 
     def philosophy(self, plan: Plan, nominee: int, when: datetime) -> None:
         nomination = self._nomination(plan, nominee)
-        if nomination.philosophy is None and cycles.is_nominating_open(nomination.cycle, when.date()):
+        if nomination.philosophy is None and phases.is_nominating_open(nomination.cycle, when.date()):
             nominations.set_philosophy(
                 nomination, self.rng.choice(PHILOSOPHIES), self._actor(nominee), when.date(), when
             )
 
     def letter(self, plan: Plan, nominee: int, nominator: int, when: datetime) -> None:
         nomination = self._nomination(plan, nominee)
-        if not cycles.is_nominating_open(nomination.cycle, when.date()):
+        if not phases.is_nominating_open(nomination.cycle, when.date()):
             return
         others = sorted(self.mentees.get(nominee, set()) - {nominator}) or sorted(self.director.values())
         author = self.people[self.rng.choice(others)]
@@ -574,7 +290,7 @@ class Timeline:
         body = LETTER_TEXT.format(nominee=self.people[nominee].name, award=cycle.award.name, year=cycle.year)
         pdf = letter_pdf(f"To the {cycle.award.name} committee,", body, author.name)
         filename = f"letter-{author.email.split('@')[0]}.pdf"
-        nominations.add_letter(nomination, pdf, filename, author.name, self._actor(nominator), when.date(), when)
+        letters.add_letter(nomination, pdf, filename, author.name, self._actor(nominator), when.date(), when)
 
     def review(self, plan: Plan, when: datetime) -> None:
         """The review opens: each member's leniency is set, one member declares a conflict
@@ -585,7 +301,7 @@ class Timeline:
         )
         if cycle.phase != "review" or not listed or not plan.members:
             return
-        conflicts = committee.recusal_map(cycle)
+        conflicts = recusal.recusal_map(cycle)
         best_first = sorted(listed, key=lambda n: (-plan.merit.get(n.nominee_id, 3.0), n.id))
         others = [m for m in plan.members if m != self.login]
         # The lenient reviewer cannot score the strongest nominee they know: raw means then
@@ -598,10 +314,10 @@ class Timeline:
         if not self.declared and self._past(plan) and plan.year >= self.today.year - 2 and harsh is not None:
             free = [n for n in best_first if (n.id, harsh) not in conflicts]
             if free:
-                committee.declare(free[0], self._actor(harsh), DECLARED, when)
+                recusal.declare(free[0], self._actor(harsh), DECLARED, when)
                 self.declared = True
-        plan.conflicts = set(committee.recusal_map(cycle))  # the mentoring graph does not change meanwhile
-        start, end = cycles.review_starts(cycle), cycle.review_ends_on
+        plan.conflicts = set(recusal.recusal_map(cycle))  # the mentoring graph does not change meanwhile
+        start, end = phases.review_starts(cycle), cycle.review_ends_on
         for member in plan.members:
             days = self._sessions(member, start, end)
             order = rng.sample([n.id for n in listed], len(listed))
@@ -625,13 +341,13 @@ class Timeline:
 
     def score(self, plan: Plan, member: int, nomination_ids: list[int], last: bool, when: datetime) -> None:
         cycle, rng, day = self._cycle(plan), self.rng, when.date()
-        if not cycles.is_scoring_open(cycle, day):
+        if not phases.is_scoring_open(cycle, day):
             return
         actor, text = self._actor(member), definitions.rubric_text(cycle)  # the rubric the cycle is scored on
         for nomination_id in nomination_ids:
             if (nomination_id, member) in plan.conflicts:
                 continue
-            nomination = db.session.get(Nomination, nomination_id)
+            nomination = db.session.get_one(Nomination, nomination_id)
             level = plan.merit.get(nomination.nominee_id, 3.0) + plan.bias.get(member, 0.0)
             values = {c.id: max(text.low, min(text.high, round(level + rng.gauss(0, 0.5)))) for c in text.criteria}
             mean = sum(values.values()) / len(values)
@@ -650,7 +366,7 @@ class Timeline:
                 values = json.loads(first.scores)
                 criterion = text.criteria[0].id
                 values[criterion] += 1 if values[criterion] < text.high else -1
-                committee.score(db.session.get(Nomination, first.nomination_id), actor, values, REVISED, day, when)
+                committee.score(db.session.get_one(Nomination, first.nomination_id), actor, values, REVISED, day, when)
                 self.revised = True
 
     def decide(self, plan: Plan, when: datetime) -> None:
@@ -659,7 +375,9 @@ class Timeline:
         cycle, day = self._cycle(plan), when.date()
         if cycle.phase != "review" or day <= cycle.review_ends_on:
             return
-        ranked = [r for r in committee.ranking_rows(cycle) if r.row.reviews]
+        ranked = [
+            r for r in committee.ranking_rows(cycle) if r.row is not None and r.row.reviews
+        ]  # no reader: none hidden
         places = cycle.award.winners
         if not ranked:
             return
@@ -667,60 +385,11 @@ class Timeline:
         reasons = {}
         if not self.overruled and self._past(plan) and plan.year >= self.today.year - 2 and len(ranked) > places:
             chosen = ranked[places]
+            assert chosen.row is not None
             winners[-1] = chosen.nomination.id
             reasons[str(chosen.nomination.id)] = OVERRULED.format(
                 name=chosen.nomination.nominee.name,
-                place=PLACES.get(chosen.row.position, f"number {chosen.row.position}"),
+                place=PLACES.get(chosen.row.position or 0, f"number {chosen.row.position}"),  # unranked: no ordinal
             )
             self.overruled = True
-        committee.decide(cycle, winners, reasons, NOTE, self._free_manager(plan, cycle), day, when)
-
-    def _free_manager(self, plan: Plan, cycle: Cycle) -> Actor:
-        """The cycle's manager, or the administrator when that manager has a conflict of
-        interest with a nominee (a division director tied to one through the mentoring graph)."""
-        if managers.conflicts_of(cycle, plan.manager):
-            return self._actor(self.admin)
-        return self._actor(plan.manager)
-
-    def _past(self, plan: Plan) -> bool:
-        return plan.dates["announce_on"] < self.today
-
-    def _circle(self, person: int) -> set[int]:
-        """Everyone the mentoring graph ties to ``person``: their mentors and mentees, their
-        mentees' other mentors and their mentors' other mentees (committee.py's conflicts)."""
-        mentees, mentors = self.mentees.get(person, set()), self.mentors.get(person, set())
-        circle = mentees | mentors
-        for mentee in mentees:
-            circle |= self.mentors[mentee]
-        for mentor in mentors:
-            circle |= self.mentees[mentor]
-        return circle - {person}
-
-    def result(self, marked: int) -> Result:
-        announced = db.session.scalar(select(func.count()).select_from(Cycle).where(Cycle.phase == "announced"))
-        grants = db.session.scalar(select(func.count()).select_from(Grant))
-        running = [
-            f"{c.award.name} {c.year} ({PHASE_WORDS[c.phase]})"
-            for c in db.session.scalars(
-                select(Cycle).where(Cycle.phase != "announced").order_by(Cycle.year, Cycle.award_id)
-            )
-        ]
-        return Result(announced, grants, tuple(running), marked)
-
-
-def letter_pdf(greeting: str, body: str, author: str) -> bytes:
-    """A one-page supporting letter, in the certificate's fonts (names in any script)."""
-    _register_fonts()
-    style = ParagraphStyle("letter", fontName=SANS, fontSize=11, leading=16)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=LETTER, invariant=1, title="Letter of support", author=author)
-    doc.build(
-        [
-            Paragraph(markup(greeting, SANS), style),
-            Spacer(1, 10),
-            Paragraph(markup(body, SANS), style),
-            Spacer(1, 18),
-            Paragraph(markup(f"Sincerely,\n{author}", SANS).replace("\n", "<br/>"), style),
-        ]
-    )
-    return buffer.getvalue()
+        decision.decide(cycle, winners, reasons, NOTE, self._free_manager(plan, cycle), day, when)

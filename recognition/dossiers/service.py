@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import links
 from ..auth.service import Actor
-from ..awards import announce
+from ..awards.announcement import service as announce
 from ..cases import access as case_access
 from ..cases.models import Case, CaseMember
 from ..credits import canonical, signing

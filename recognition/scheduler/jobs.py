@@ -22,7 +22,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import links, outbox
-from ..awards import cycles as award_cycles
+from ..awards import lifecycle
 from ..clock import add_months, moment, utcnow
 from ..credits import batch
 from ..extensions import db
@@ -116,9 +116,9 @@ def feedback_reminders(day: date) -> str:
 
 def award_cycles_job(day: date) -> str:
     """Create this year's award cycles and move every cycle into the phases its dates have
-    reached, in order (each transition once; see ``awards.cycles``); queue the cycle's
+    reached, in order (each transition once; see ``awards.lifecycle``); queue the cycle's
     emails and reminders, then deliver the outbox."""
-    summary = award_cycles.advance_all(day, moment(day))
+    summary = lifecycle.advance_all(day, moment(day))
     sent, error = outbox.deliver()
     return f"{summary}; delivered {_count(sent, 'email')}" + (f" (stopped: {error})" if error else "")
 

@@ -18,7 +18,8 @@ from flask import current_app, request
 from sqlalchemy import select
 
 from ..apidoc import errors_for
-from ..awards import announce, badges
+from ..awards.announcement import badges
+from ..awards.announcement import service as announce
 from ..clock import utcnow
 from ..credits import canonical, service, signing, verification
 from ..credits.models import Statement

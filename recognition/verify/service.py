@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..awards import announce
+from ..awards.announcement import service as announce
 from ..credits import canonical, verification
 from ..dossiers import service as dossiers
 

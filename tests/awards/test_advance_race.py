@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from recognition.awards import cycles
+from recognition.awards.cycles import service as cycles
 from recognition.awards.models import Cycle, CycleTransition
 from recognition.extensions import db
 from tests.support.awards import AwardWorld

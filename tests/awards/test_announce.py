@@ -16,8 +16,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from recognition.awards import announce, badges, committee, cycles, nominations
+from recognition.awards import lifecycle
+from recognition.awards.announcement import badges
+from recognition.awards.announcement import service as announce
+from recognition.awards.cycles import decision
 from recognition.awards.models import Cycle, Grant, GrantRevocation
+from recognition.awards.nominations import service as nominations
 from recognition.credits.signing import app_key
 from recognition.errors import Conflict, DomainError, Forbidden
 from recognition.extensions import db
@@ -40,7 +44,7 @@ def decided(dept, chosen: tuple[str, ...] = ("mentor",), **settings) -> AwardWor
     world = AwardWorld.build(dept, **settings)
     world.to("review")
     world.score_all(SCORES)
-    committee.decide(
+    decision.decide(
         world.cycle, [world.nomination_ids[w] for w in chosen], {}, "", actor(dept, "admin"), DECIDED_ON, at(DECIDED_ON)
     )
     db.session.commit()
@@ -154,7 +158,7 @@ def test_the_latest_decision_is_the_one_announced(app, dept):
     with app.app_context():
         world = decided(dept)
         later = date(2026, 4, 25)
-        committee.decide(
+        decision.decide(
             world.cycle,
             [world.nomination_ids["other_mentee"]],
             {str(world.nomination_ids["other_mentee"]): "Her letters describe work the scores missed."},
@@ -167,7 +171,7 @@ def test_the_latest_decision_is_the_one_announced(app, dept):
         world.to("decided")
         world.to("announced")
 
-        assert [d.version for d in committee.decisions(world.cycle_id)] == [1, 2]
+        assert [d.version for d in decision.decisions(world.cycle_id)] == [1, 2]
         assert [g.person_id for g in grants()] == [dept.ids["other_mentee"]]
         assert [e.person_id for e in award_entries()] == [dept.ids["other_mentee"]]
 
@@ -288,7 +292,7 @@ def test_the_public_page_lists_announced_unrevoked_awards_only(app, dept):
 def test_a_revoked_win_does_not_count_as_a_past_win(app, dept, granted):
     """Past winners are never eligible again by default; a win taken back is no win."""
     with app.app_context():
-        cycles.advance_all(date(2027, 2, 1), at(date(2027, 2, 1)))
+        lifecycle.advance_all(date(2027, 2, 1), at(date(2027, 2, 1)))
         db.session.commit()
         cycle = db.session.scalar(select(Cycle).where(Cycle.year == 2027))
         assert cycle.phase == "open"

@@ -20,8 +20,16 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 
 from recognition.auth.service import load_actor
-from recognition.awards import badges, committee, cycles, definitions, nominations
+from recognition.awards import lifecycle
+from recognition.awards.announcement import badges
+from recognition.awards.committee import recusal
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import decision, phases
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Cycle, Grant, Letter, Nomination, ScoreRevision
+from recognition.awards.nominations import letters as nomination_letters
+from recognition.awards.nominations import service as nominations
 from recognition.clock import today
 from recognition.credits.signing import app_key
 from recognition.extensions import db
@@ -94,7 +102,7 @@ def live(
         if phase == "scheduled":
             return world
         opens = world.dates["opens_on"]
-        cycles.catch_up(cycle, opens, at(opens))
+        lifecycle.catch_up(cycle, opens, at(opens))
         if nominate or extra:
             for nominee, nominator in NOMINATIONS if nominate else ():
                 made = nominations.nominate(
@@ -112,7 +120,7 @@ def live(
                 )
                 world.nomination_ids.setdefault(nominee, made.id)
             for nominee, uploader, author in letters:
-                nominations.add_letter(
+                nomination_letters.add_letter(
                     db.session.get(Nomination, world.nomination_ids[nominee]),
                     letter_pdf(author),
                     f"{author}.pdf",
@@ -123,13 +131,13 @@ def live(
                 )
             db.session.commit()
         if phase in ("deciding", "announced"):
-            review = cycles.review_starts(cycle)
-            cycles.catch_up(cycle, review, at(review))
+            review = phases.review_starts(cycle)
+            lifecycle.catch_up(cycle, review, at(review))
             text = definitions.rubric_text(award)
             for role in MEMBERS:
                 for nominee, nomination_id in world.nomination_ids.items():
                     nomination = db.session.get(Nomination, nomination_id)
-                    if not committee.recused(nomination, dept.ids[role]):
+                    if not recusal.recused(nomination, dept.ids[role]):
                         values = SCORES.get(nominee) or {c.id: text.high for c in text.criteria}
                         committee.score(
                             nomination, load_actor(dept.ids[role]), values, f"{role} on {nominee}", review, at(review)
@@ -137,9 +145,9 @@ def live(
             db.session.commit()
         if phase == "announced":
             after = world.dates["review_ends_on"] + timedelta(days=1)
-            committee.decide(cycle, [world.nomination_ids["mentor"]], {}, "", admin, after, at(after))
+            decision.decide(cycle, [world.nomination_ids["mentor"]], {}, "", admin, after, at(after))
             db.session.commit()
-        cycles.catch_up(cycle, day, at(day))
+        lifecycle.catch_up(cycle, day, at(day))
         assert db.session.get(Cycle, cycle.id).phase == ("review" if phase == "deciding" else phase)
     return world
 

@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from recognition.awards import badges
+from recognition.awards.announcement import badges
 from recognition.credits.signing import SigningKey, app_key
 
 V2 = "https://www.w3.org/ns/credentials/v2"
@@ -177,7 +177,7 @@ def test_the_jcs_here_is_rfc_8785_on_its_own_examples():
         "\u0080": "Control",
         "\u00f6": "Latin Small Letter O With Diaeresis",
     }
-    order = [k for k in json.loads(jcs(keys))]
+    order = list(json.loads(jcs(keys)))
     assert [keys[k] for k in order] == [
         "Carriage Return",
         "One",

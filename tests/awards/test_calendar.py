@@ -13,7 +13,11 @@ import icalendar
 import pytest
 
 from recognition.auth.models import Account
-from recognition.awards import calendar, calendar_views, cycles, definitions, notices
+from recognition.awards import notices
+from recognition.awards.calendar import service as calendar
+from recognition.awards.calendar import views as calendar_views
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Cycle
 from recognition.extensions import db
 from recognition.mentorships.models import Mentorship

@@ -17,13 +17,17 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from recognition.auth.service import load_actor
-from recognition.awards import committee, cycles, definitions, nominations
+from recognition.awards.committee import recusal
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import decision, phases
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import (
     Decision,
     DecisionWinner,
     Nomination,
     ScoreSet,
 )
+from recognition.awards.nominations import service as nominations
 from recognition.awards.rules import (
     IS_NOMINATOR,
     IS_NOMINEE,
@@ -89,7 +93,7 @@ def nomination(world: AwardWorld, nominee: str) -> Nomination:
 def recorded(cycle_id: int) -> list[tuple[int, int, str, str]]:
     """The recusals with their rule; a detected one goes on to say where it came from."""
     return [
-        (r.nomination_id, r.member_id, r.source, r.reason.split(" (detected")[0]) for r in committee.recusals(cycle_id)
+        (r.nomination_id, r.member_id, r.source, r.reason.split(" (detected")[0]) for r in recusal.recusals(cycle_id)
     ]
 
 
@@ -172,11 +176,11 @@ def test_conflicts_come_from_the_mentoring_graph(app, dept, ties, nominator, sam
         made_id = made.id
         db.session.commit()
 
-        assert committee.recused(made, member) == expected
+        assert recusal.recused(made, member) == expected
         world.to("closed")  # conflicts are recorded when nominations close
         made = db.session.get(Nomination, made_id)
-        assert committee.recused(made, member) == expected
-        assert committee.recusal_map(world.cycle).get((made_id, member), []) == expected
+        assert recusal.recused(made, member) == expected
+        assert recusal.recusal_map(world.cycle).get((made_id, member), []) == expected
         mine = [row for row in recorded(world.cycle_id) if row[1] == member]
         assert mine == ([(made_id, member, "detected", "; ".join(expected))] if expected else [])
         # Only a member who is nothing else to the nomination loses sight of it.
@@ -197,8 +201,8 @@ def test_each_detected_conflict_is_recorded_once(app, dept):
         other_mentee = world.nomination_ids["other_mentee"]
         expected = [(other_mentee, dept.ids["other_mentor"], "detected", MENTORSHIP)]
         assert recorded(world.cycle_id) == expected
-        assert committee.record_recusals(world.cycle, at(DAYS["closed"])) == 0
-        assert committee.record_recusals(world.cycle, at(DAYS["closed"])) == 0
+        assert recusal.record_recusals(world.cycle, at(DAYS["closed"])) == 0
+        assert recusal.record_recusals(world.cycle, at(DAYS["closed"])) == 0
         world.to("review")  # entering review records again: nothing new
         assert recorded(world.cycle_id) == expected
 
@@ -206,9 +210,9 @@ def test_each_detected_conflict_is_recorded_once(app, dept):
         mentorship(dept.ids["award_committee"], dept.ids["other_director"], started_on=REVIEW)
         db.session.commit()
         other_director = world.nomination_ids["other_director"]
-        assert committee.recused(nomination(world, "other_director"), dept.ids["award_committee"]) == [MENTORSHIP]
-        assert committee.record_recusals(world.cycle, at(REVIEW)) == 1
-        assert committee.record_recusals(world.cycle, at(REVIEW)) == 0
+        assert recusal.recused(nomination(world, "other_director"), dept.ids["award_committee"]) == [MENTORSHIP]
+        assert recusal.record_recusals(world.cycle, at(REVIEW)) == 1
+        assert recusal.record_recusals(world.cycle, at(REVIEW)) == 0
         assert recorded(world.cycle_id) == expected + [
             (other_director, dept.ids["award_committee"], "detected", MENTORSHIP)
         ]
@@ -239,11 +243,11 @@ def test_a_declared_conflict_is_recorded_hides_the_nomination_and_drops_the_memb
         assert before[target.id] == 3
 
         with pytest.raises(Forbidden) as refused:
-            committee.declare(target, actor(dept, "mentee"), "I know them.", at(REVIEW))
+            recusal.declare(target, actor(dept, "mentee"), "I know them.", at(REVIEW))
         assert refused.value.errors == {"reason": ["committee members only"]}
         for blank in ("", "   ", None):
             with pytest.raises(DomainError) as refused:
-                committee.declare(target, actor(dept, "award_committee"), blank, at(REVIEW))
+                recusal.declare(target, actor(dept, "award_committee"), blank, at(REVIEW))
             assert list(refused.value.errors) == ["reason"] and refused.value.errors["reason"][0].startswith(
                 "is required"
             )
@@ -251,15 +255,15 @@ def test_a_declared_conflict_is_recorded_hides_the_nomination_and_drops_the_memb
             (world.nomination_ids["other_mentee"], dept.ids["other_mentor"], "detected", MENTORSHIP)
         ]
 
-        committee.declare(target, actor(dept, "award_committee"), "  We wrote a grant together.  ", at(REVIEW))
+        recusal.declare(target, actor(dept, "award_committee"), "  We wrote a grant together.  ", at(REVIEW))
         db.session.commit()
         assert recorded(world.cycle_id)[-1] == (target.id, member, "declared", "We wrote a grant together.")
         with pytest.raises(Conflict) as refused:
-            committee.declare(target, actor(dept, "award_committee"), "Again.", at(REVIEW))
+            recusal.declare(target, actor(dept, "award_committee"), "Again.", at(REVIEW))
         assert refused.value.status == 409 and refused.value.errors == {"reason": ["already declared"]}
 
         member_actor = actor(dept, "award_committee")
-        assert committee.recused(target, member) == ["declared: We wrote a grant together."]
+        assert recusal.recused(target, member) == ["declared: We wrote a grant together."]
         with pytest.raises(NotFound):
             nominations.get_nomination(target.id, member_actor)
         assert target.id not in [n.id for n in nominations.visible_nominations(member_actor, world.cycle)]
@@ -268,7 +272,7 @@ def test_a_declared_conflict_is_recorded_hides_the_nomination_and_drops_the_memb
         with pytest.raises(Forbidden) as refused:
             committee.score(target, member_actor, FULL, "", REVIEW, at(REVIEW))
         assert refused.value.errors == {"scores": ["you are recused"]}
-        assert committee.own_scores(target.id, member) is not None  # kept on record, not counted
+        assert recusal.own_scores(target.id, member) is not None  # kept on record, not counted
         after = {r.nomination.id: r for r in committee.ranking_rows(world.cycle)}
         assert after[target.id].row.reviews == 2
         assert_matches_reference(world, committee.ranking_rows(world.cycle))
@@ -283,7 +287,7 @@ def test_a_conflict_declared_while_nominations_are_open_does_not_break_withdrawi
         world = AwardWorld.build(dept)
         target = nomination(world, "mentor")
         try:
-            committee.declare(target, actor(dept, "award_committee"), "We share a lab.", at(OPEN))
+            recusal.declare(target, actor(dept, "award_committee"), "We share a lab.", at(OPEN))
         except Conflict:
             return
         db.session.commit()
@@ -296,7 +300,7 @@ def test_a_conflict_declared_while_nominations_are_open_does_not_break_withdrawi
             pytest.fail(
                 "withdrawing a nomination a member has declared a conflict with fails in the database "
                 f"(a 500): {type(error.orig).__name__}. The recusal row references the nomination and "
-                "recusals are append-only. Fix in committee.declare (refuse while the cycle is scheduled "
+                "recusals are append-only. Fix in recusal.declare (refuse while the cycle is scheduled "
                 "or open, as role_in gives no member role then) or in nominations.withdraw."
             )
         assert removed is True
@@ -307,13 +311,13 @@ def test_no_declaring_after_the_decision(app, dept):
         world = AwardWorld.build(dept)
         world.to("review")
         world.score_all()
-        committee.decide(
+        decision.decide(
             world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), AFTER_REVIEW, at(AFTER_REVIEW)
         )
         db.session.commit()
         world.to("decided")
         with pytest.raises(Conflict) as refused:
-            committee.declare(nomination(world, "mentor"), actor(dept, "director"), "Late.", at(DAYS["decided"]))
+            recusal.declare(nomination(world, "mentor"), actor(dept, "director"), "Late.", at(DAYS["decided"]))
         assert refused.value.errors == {"reason": ["too late"]}
 
 
@@ -347,7 +351,7 @@ def test_scoring_is_for_unrecused_members_during_the_review(app, dept):
             committee.score(target, member, {**FULL, "impact": 5}, "", AFTER_REVIEW, at(AFTER_REVIEW))
         assert refused.value.errors == {"scores": ["scoring is closed (the cycle is review)"]}
         assert "ended on 2026-04-15" in refused.value.message
-        assert json.loads(committee.own_scores(target.id, dept.ids["award_committee"]).scores) == FULL
+        assert json.loads(recusal.own_scores(target.id, dept.ids["award_committee"]).scores) == FULL
 
 
 @pytest.mark.parametrize(
@@ -415,7 +419,7 @@ def test_a_changed_score_set_keeps_its_history(app, dept):
             (2, changed, "Solid, on reflection more.", at(day2)),
             (3, changed, "Comment only changes.", at(day3)),
         ]
-        current = committee.own_scores(target.id, dept.ids["award_committee"])
+        current = recusal.own_scores(target.id, dept.ids["award_committee"])
         assert (current.revision, json.loads(current.scores), current.comment, current.created_at) == (
             3,
             changed,
@@ -437,7 +441,7 @@ def reference(
     nomination_ids = [
         n for n in db.session.scalars(select(Nomination.id).where(Nomination.cycle_id == cycle_id)) if n not in without
     ]
-    excluded = {(r.nomination_id, r.member_id) for r in committee.recusals(cycle_id)}
+    excluded = {(r.nomination_id, r.member_id) for r in recusal.recusals(cycle_id)}
     total = sum(Fraction(w) for _, w in weights)
     by_member: dict[int, dict[int, float]] = defaultdict(dict)
     for score_set in db.session.scalars(select(ScoreSet).where(ScoreSet.nomination_id.in_(nomination_ids))):
@@ -512,7 +516,7 @@ def test_the_ranking_agrees_with_a_reference_computation_on_random_scores(app, d
         for member in members:
             for nomination_id in nomination_ids:
                 target = db.session.get(Nomination, nomination_id)
-                if nomination_id == unreviewed or committee.recused(target, member):
+                if nomination_id == unreviewed or recusal.recused(target, member):
                     continue
                 if member == solo and nomination_id != nomination_ids[0]:
                     continue
@@ -526,8 +530,8 @@ def test_the_ranking_agrees_with_a_reference_computation_on_random_scores(app, d
                 committee.score(target, load_actor(member), values, "", REVIEW, at(REVIEW))
         db.session.commit()
         # A member who declares a conflict after scoring no longer counts for that nomination.
-        assert committee.own_scores(nomination_ids[1], members[5]) is not None
-        committee.declare(
+        assert recusal.own_scores(nomination_ids[1], members[5]) is not None
+        recusal.declare(
             db.session.get(Nomination, nomination_ids[1]), load_actor(members[5]), "A co-author.", at(REVIEW)
         )
         db.session.commit()
@@ -578,7 +582,7 @@ def reviewed(dept, **settings) -> tuple[AwardWorld, list[int]]:
 
 
 def decide(world, winners, reasons=None, role="admin", day=AFTER_REVIEW, note=""):
-    return committee.decide(world.cycle, winners, reasons or {}, note, actor(world.dept, role), day, at(day))
+    return decision.decide(world.cycle, winners, reasons or {}, note, actor(world.dept, role), day, at(day))
 
 
 def test_only_managers_decide_and_only_after_the_review(app, dept):
@@ -591,7 +595,7 @@ def test_only_managers_decide_and_only_after_the_review(app, dept):
         with pytest.raises(Conflict) as refused:
             decide(world, [top], day=REVIEW_ENDS)
         assert refused.value.errors == {"winners": ["the cycle is review"]}
-        assert committee.decisions(world.cycle_id) == []
+        assert decision.decisions(world.cycle_id) == []
         assert decide(world, [top]).version == 1
 
 
@@ -611,7 +615,7 @@ def test_the_winners_must_be_nominations_of_the_cycle(app, dept, winners, errors
         with pytest.raises(DomainError) as refused:
             decide(world, winners)
         assert refused.value.errors == errors
-        assert committee.decisions(world.cycle_id) == []
+        assert decision.decisions(world.cycle_id) == []
 
 
 def test_a_winner_outside_the_top_places_needs_a_reason(app, dept):
@@ -629,7 +633,7 @@ def test_a_winner_outside_the_top_places_needs_a_reason(app, dept):
             assert refused.value.errors == {
                 f"reasons.{second}": ["is required: the ranking placed this nominee 2, outside the top 1"]
             }
-        assert committee.decisions(world.cycle_id) == []
+        assert decision.decisions(world.cycle_id) == []
 
         first = decide(world, [second], {str(second): " Her letters told more than the scores. "}, note="Unanimous.")
         db.session.commit()
@@ -687,9 +691,9 @@ def test_decisions_are_versioned_with_their_ranking_until_the_announcement(app, 
         world.to("decided")
         third = decide(world, [top], day=DAYS["decided"] + timedelta(days=1))
         db.session.commit()
-        assert [d.version for d in committee.decisions(world.cycle_id)] == [1, 2, 3]
-        assert cycles.latest_decision(world.cycle_id).id == third.id
-        assert [[w.nomination_id for w in d.winners] for d in committee.decisions(world.cycle_id)] == [
+        assert [d.version for d in decision.decisions(world.cycle_id)] == [1, 2, 3]
+        assert phases.latest_decision(world.cycle_id).id == third.id
+        assert [[w.nomination_id for w in d.winners] for d in decision.decisions(world.cycle_id)] == [
             [top],
             [second],
             [top],
@@ -701,4 +705,4 @@ def test_decisions_are_versioned_with_their_ranking_until_the_announcement(app, 
         with pytest.raises(Conflict) as refused:
             decide(world, [second], {str(second): "Too late."}, day=DAYS["announced"])
         assert refused.value.errors == {"winners": ["the cycle is announced"]}
-        assert len(committee.decisions(world.cycle_id)) == 3
+        assert len(decision.decisions(world.cycle_id)) == 3

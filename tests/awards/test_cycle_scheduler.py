@@ -17,7 +17,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
 from recognition.auth.service import COMMAND_LINE
-from recognition.awards import committee, cycles, definitions
+from recognition.awards import lifecycle
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Cycle, CycleTransition
 from recognition.clock import utcnow
 from recognition.extensions import db
@@ -83,7 +86,7 @@ def test_the_run_on_a_daylight_saving_day_is_for_that_local_date(app, dept, chan
         app.config["SCHEDULER_TRIGGERS"] = {"award_cycles": trigger}
     with app.app_context():
         made = new_award("dst-award", dict(zip(definitions.SCHEDULE, schedule)))
-        cycles.advance_all(change - timedelta(days=5), at(change - timedelta(days=5)))
+        lifecycle.advance_all(change - timedelta(days=5), at(change - timedelta(days=5)))
         db.session.commit()
         cycle_id = db.session.scalar(select(Cycle.id).where(Cycle.award_id == made.id))
 

@@ -3,7 +3,7 @@ exactly once (the unique transition, a stale session, two schedulers at once), c
 after downtime, the decision the cycle waits for, an admin's advance and date changes,
 and the tables the database keeps append-only.
 
-Every run of the job is ``cycles.advance_all(day, now)`` with an explicit date, as the
+Every run of the job is ``lifecycle.advance_all(day, now)`` with an explicit date, as the
 scheduler calls it (through ``award_cycles_job``); nothing sleeps or reads the clock.
 """
 
@@ -22,7 +22,13 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from recognition.awards import announce, committee, cycles, definitions, nominations, notices
+from recognition.awards import lifecycle, notices
+from recognition.awards.announcement import service as announce
+from recognition.awards.committee import recusal
+from recognition.awards.cycles import decision as decisions
+from recognition.awards.cycles import phases
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import (
     AWARD_TABLES,
     Award,
@@ -34,6 +40,8 @@ from recognition.awards.models import (
     Nomination,
     Recusal,
 )
+from recognition.awards.nominations import evidence
+from recognition.awards.nominations import service as nominations
 from recognition.errors import Conflict, DomainError
 from recognition.extensions import db
 from recognition.ledger import service as ledger
@@ -50,7 +58,7 @@ JUNE = date(YEAR, 6, 1)  # after every date of the 2026 cycle
 
 def run(day: date, now: datetime | None = None) -> str:
     """One run of the cycle job for ``day``, committed as the scheduler commits it."""
-    summary = cycles.advance_all(day, now or at(day))
+    summary = lifecycle.advance_all(day, now or at(day))
     db.session.commit()
     return summary
 
@@ -82,7 +90,7 @@ def outbox_keys(pattern: str) -> list[str]:
 
 
 def decide(world: AwardWorld, day: date, winner: str = "mentor"):
-    decision = committee.decide(
+    decision = decisions.decide(
         world.cycle, [world.nomination_ids[winner]], {}, "", actor(world.dept, "admin"), day, at(day)
     )
     db.session.commit()
@@ -200,7 +208,7 @@ def test_each_date_moves_the_cycle_one_phase_and_the_day_before_moves_none(app, 
                 db.session.commit()
             if phase == "decided":
                 unreviewed = {str(n): "Nobody scored in this walk through the dates." for n in world_nominations(world)}
-                committee.decide(
+                decisions.decide(
                     world.cycle,
                     list(world_nominations(world)),
                     unreviewed,
@@ -315,7 +323,7 @@ def test_a_catch_up_freezes_the_evidence_as_of_the_closing_date(app, dept):
         for nomination_id in world.nomination_ids.values():
             nomination = db.session.get(Nomination, nomination_id)
             assert json.loads(nomination.evidence)["as_of"] == "2026-03-15"
-            assert nominations.evidence_intact(nomination)
+            assert evidence.evidence_intact(nomination)
 
 
 def test_a_catch_up_past_the_closing_date_sends_no_call_for_nominations(app, dept):
@@ -420,7 +428,7 @@ def test_the_database_refuses_a_second_transition_into_the_same_phase(app, dept)
                 source="schedule",
             )
         )
-        with pytest.raises(IntegrityError, match="(?i)unique|uq_cycle_transitions_once"):
+        with pytest.raises(IntegrityError, match=r"(?i)unique|uq_cycle_transitions_once"):
             db.session.flush()
         db.session.rollback()
         assert [m[0] for m in moves(world.cycle_id)] == ["open", "closed"]
@@ -445,7 +453,9 @@ def test_step_from_a_stale_cycle_is_a_conflict_and_enters_nothing_twice(app, dep
 
         db.session.add(stale)
         assert stale.phase == "open"
-        error = refusal(Conflict, cycles.step, stale, "closed", DAYS["closed"], at(DAYS["closed"]) + timedelta(hours=1))
+        error = refusal(
+            Conflict, lifecycle.step, stale, "closed", DAYS["closed"], at(DAYS["closed"]) + timedelta(hours=1)
+        )
         assert error.status == 409 and error.errors == {"phase": ["already closed"]}
 
     with app.app_context():
@@ -456,7 +466,7 @@ def test_step_from_a_stale_cycle_is_a_conflict_and_enters_nothing_twice(app, dep
 def test_step_only_enters_the_next_phase(app, dept):
     with app.app_context():
         world = AwardWorld.build(dept)
-        error = refusal(Conflict, cycles.step, world.cycle, "review", DAYS["review"], at(DAYS["review"]))
+        error = refusal(Conflict, lifecycle.step, world.cycle, "review", DAYS["review"], at(DAYS["review"]))
         assert error.errors == {"phase": ["is open"]}
         assert [m[0] for m in moves(world.cycle_id)] == ["open"]
 
@@ -465,7 +475,7 @@ def _slow_entering(monkeypatch) -> list[tuple[str, str]]:
     """Make entering a phase take a while, so a second scheduler arrives while the first is
     inside the transaction; returns (thread, phase) for every phase entered."""
     entered: list[tuple[str, str]] = []
-    real = cycles._enter
+    real = lifecycle._enter
 
     def slow(cycle, phase, *rest):
         entered.append((threading.current_thread().name, phase))
@@ -489,7 +499,7 @@ def _race(app, day: date, stamps: list[datetime]) -> dict[str, str]:
             try:
                 barrier.wait(10)
                 started = time.monotonic()
-                outcomes[name] = cycles.advance_all(day, stamp)
+                outcomes[name] = lifecycle.advance_all(day, stamp)
                 db.session.commit()
                 windows.append((started, time.monotonic()))
             except Exception as error:  # noqa: BLE001 - any error is the failure reported below
@@ -533,7 +543,7 @@ def test_two_schedulers_closing_nominations_at_once_act_once(app, dept, monkeypa
         assert closed_at in stamps
         for nomination in db.session.scalars(select(Nomination)):
             # Frozen once, by whichever scheduler entered "closed", in that transaction.
-            assert nomination.evidence_frozen_at == closed_at and nominations.evidence_intact(nomination)
+            assert nomination.evidence_frozen_at == closed_at and evidence.evidence_intact(nomination)
         recusals = db.session.scalars(select(Recusal)).all()
         assert [(r.member_id, r.nomination_id) for r in recusals] == [
             (dept.ids["other_mentor"], world.nomination_ids["other_mentee"])
@@ -586,7 +596,7 @@ import json, os, sys, time, traceback
 from datetime import date, datetime
 
 from recognition import create_app
-from recognition.awards import cycles
+from recognition.awards.cycles import service as cycles
 from recognition.extensions import db
 
 url, day, stamp, gate, worker = sys.argv[1:]
@@ -599,7 +609,7 @@ with app.app_context():
     while not os.path.exists(gate):  # start together
         time.sleep(0.005)
     try:
-        summary = cycles.advance_all(date.fromisoformat(day), datetime.fromisoformat(stamp))
+        summary = lifecycle.advance_all(date.fromisoformat(day), datetime.fromisoformat(stamp))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -682,7 +692,7 @@ def test_an_admin_advance_needs_a_reason(app, dept, reason):
         world = AwardWorld.build(dept, nominate=False)
         error = refusal(
             DomainError,
-            cycles.advance,
+            lifecycle.advance,
             world.cycle,
             actor(dept, "admin"),
             reason,
@@ -698,7 +708,7 @@ def test_an_admin_advance_is_recorded_with_who_and_why_and_does_what_the_phase_d
     with app.app_context():
         world = AwardWorld.build(dept, nominate=False)
         day = date(2026, 1, 20)
-        transition = cycles.advance(
+        transition = lifecycle.advance(
             world.cycle, actor(dept, "admin"), "  The dean asked to open early.  ", day, at(day), from_phase="scheduled"
         )
         db.session.commit()
@@ -727,11 +737,11 @@ def test_nominations_opened_early_by_an_admin_can_be_made_at_once(app, dept):
     with app.app_context():
         world = AwardWorld.build(dept, nominate=False)
         day = date(2026, 1, 20)
-        cycles.advance(
+        lifecycle.advance(
             world.cycle, actor(dept, "admin"), "Open before the holidays.", day, at(day), from_phase="scheduled"
         )
         db.session.commit()
-        assert cycles.is_nominating_open(world.cycle, day), (
+        assert phases.is_nominating_open(world.cycle, day), (
             "the cycle is open (by an admin, on 2026-01-20) but is_nominating_open says no until opens_on 2026-02-01, "
             "so nominate() refuses every nomination"
         )
@@ -744,7 +754,7 @@ def test_an_admin_cannot_advance_to_decided_without_winners_or_past_announced(ap
         admin = actor(dept, "admin")
         error = refusal(
             Conflict,
-            cycles.advance,
+            lifecycle.advance,
             world.cycle,
             admin,
             "Hurry.",
@@ -754,10 +764,10 @@ def test_an_admin_cannot_advance_to_decided_without_winners_or_past_announced(ap
         )
         assert error.errors == {"phase": ["no decision recorded"]}
         decide(world, date(2026, 4, 20))
-        cycles.advance(
+        lifecycle.advance(
             world.cycle, admin, "Decided early.", date(2026, 4, 20), at(date(2026, 4, 20)), from_phase="review"
         )
-        cycles.advance(
+        lifecycle.advance(
             world.cycle,
             admin,
             "Announce at the retreat.",
@@ -770,7 +780,7 @@ def test_an_admin_cannot_advance_to_decided_without_winners_or_past_announced(ap
         assert db.session.scalars(select(Grant)).one().awarded_on == date(2026, 4, 21)
         error = refusal(
             Conflict,
-            cycles.advance,
+            lifecycle.advance,
             world.cycle,
             admin,
             "Again.",
@@ -812,7 +822,7 @@ def test_moving_a_date_is_recorded_with_old_new_who_and_why(app, dept):
         ]
         # Extended: still open the day after the old closing day, closed the day after the new one.
         assert "→" not in run(DAYS["closed"])
-        assert cycles.is_nominating_open(world.cycle, date(2026, 3, 22))
+        assert phases.is_nominating_open(world.cycle, date(2026, 3, 22))
         assert run(date(2026, 3, 23)) == "mentor-of-the-year 2026 → closed"
         assert moves(world.cycle_id)[-1] == ("closed", date(2026, 3, 23), "schedule")
 
@@ -881,7 +891,7 @@ def full_record(app, dept) -> None:
         world = AwardWorld.build(dept)
         _move(world, "review_ends_on", date(2026, 4, 16), day=date(2026, 2, 10))
         world.to("review")
-        committee.declare(
+        recusal.declare(
             db.session.get(Nomination, world.nomination_ids["other_director"]),
             actor(dept, "director"),
             "We co-authored a paper this year.",

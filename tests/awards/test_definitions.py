@@ -10,9 +10,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from recognition.awards import cycles, definitions
+from recognition.awards.committee.ranking import Criterion, Rubric
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Award, Cycle
-from recognition.awards.ranking import Criterion, Rubric
 from recognition.awards.rules import Eligibility
 from recognition.errors import DomainError
 from recognition.extensions import db

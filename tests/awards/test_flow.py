@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import json
 
-from recognition.awards import announce, badges, committee, cycles, nominations
+from recognition.awards import lifecycle
+from recognition.awards.announcement import badges
+from recognition.awards.announcement import service as announce
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import decision
 from recognition.awards.models import CycleTransition, Grant, Nomination, Recusal
+from recognition.awards.nominations import evidence
 from recognition.credits.signing import app_key
 from recognition.extensions import db
 from recognition.ledger.models import LedgerEntry
@@ -25,7 +30,7 @@ def test_a_cycle_runs_from_call_to_announcement(app, dept):
 
         world.to("closed")
         frozen = db.session.get(Nomination, world.nomination_ids["mentor"])
-        assert frozen.evidence_hash and nominations.evidence_intact(frozen)
+        assert frozen.evidence_hash and evidence.evidence_intact(frozen)
         table = json.loads(frozen.evidence)
         assert table["totals"]["mentees"] == 1 and table["mentorships"][0]["mentee"] == "Mentee Person"
         recused = {(r.member_id, r.nomination_id) for r in db.session.scalars(db.select(Recusal))}
@@ -42,7 +47,7 @@ def test_a_cycle_runs_from_call_to_announcement(app, dept):
         rows = committee.ranking_rows(world.cycle)
         assert rows[0].nomination.id == world.nomination_ids["mentor"]
         day = DAYS["decided"]
-        committee.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), day, at(day))
+        decision.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), day, at(day))
         db.session.commit()
         assert world.cycle.phase == "decided"
 
@@ -56,4 +61,4 @@ def test_a_cycle_runs_from_call_to_announcement(app, dept):
         assert announce.verification(grant.code)["status"] == "current"
         phases = [t.phase for t in db.session.scalars(db.select(CycleTransition).order_by(CycleTransition.id))]
         assert phases == ["open", "closed", "review", "decided", "announced"]
-        assert cycles.advance_all(DAYS["announced"], at(DAYS["announced"])) == "no award cycle changed"
+        assert lifecycle.advance_all(DAYS["announced"], at(DAYS["announced"])) == "no award cycle changed"

@@ -14,8 +14,9 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 
-from recognition.awards import nominations
 from recognition.awards.models import Letter, Nomination
+from recognition.awards.nominations import letters
+from recognition.awards.nominations import service as nominations
 from recognition.errors import Conflict, DomainError, Forbidden
 from recognition.extensions import db
 from tests.support.awards import DAYS, AwardWorld, actor, at
@@ -62,7 +63,7 @@ def upload(
     author: str = "Dr Ada Lovelace",
 ):
     nomination = db.session.get(Nomination, world.nomination_ids[nominee])
-    return nominations.add_letter(nomination, data, filename, author, actor(world.dept, role), day, at(day))
+    return letters.add_letter(nomination, data, filename, author, actor(world.dept, role), day, at(day))
 
 
 def test_a_real_pdf_is_accepted_with_its_pages_size_and_hash(app, dept):
@@ -93,8 +94,8 @@ def test_a_real_pdf_is_accepted_with_its_pages_size_and_hash(app, dept):
         )
         assert "/" not in stored.filename and stored.filename.endswith("ada's letter.pdf")
         nomination = db.session.get(Nomination, world.nomination_ids["mentor"])
-        assert [x.id for x in nominations.letters(nomination.id)] == [letter_id]
-        assert nominations.get_letter(nomination, letter_id).id == letter_id
+        assert [x.id for x in letters.letters(nomination.id)] == [letter_id]
+        assert letters.get_letter(nomination, letter_id).id == letter_id
 
 
 @pytest.mark.parametrize(
@@ -117,7 +118,7 @@ def test_a_bad_upload_is_refused_naming_the_rule(app, dept, make, rule):
         world = AwardWorld.build(dept)
         data = make()
         with pytest.raises(DomainError) as refused:
-            nominations.check_pdf(data, "letter.pdf")
+            letters.check_pdf(data, "letter.pdf")
         assert refused.value.status == 422
         assert refused.value.errors == {"letter": [rule]}
         with pytest.raises(DomainError) as refused:
@@ -131,10 +132,10 @@ def test_the_limits_come_from_the_configuration(app, dept):
         world = AwardWorld.build(dept)
         three_pages = pdf(pages=3)
         app.config["AWARD_LETTER_MAX_PAGES"] = 3
-        assert nominations.check_pdf(three_pages, "letter.pdf") == 3
+        assert letters.check_pdf(three_pages, "letter.pdf") == 3
         app.config["AWARD_LETTER_MAX_PAGES"] = 1
         with pytest.raises(DomainError) as refused:
-            nominations.check_pdf(pdf(pages=2), "letter.pdf")
+            letters.check_pdf(pdf(pages=2), "letter.pdf")
         assert refused.value.errors == {"letter": ["must be at most 1 page (this one has 2)"]}
 
         app.config["AWARD_LETTER_MAX_PAGES"] = 2
@@ -196,19 +197,19 @@ def test_letters_are_removed_by_their_uploader_or_a_manager_while_open(app, dept
         by_admin = upload(world, pdf(), role="admin")
         for role in ("outsider", "mentor"):  # mentor: the nominee
             with pytest.raises(Forbidden) as refused:
-                nominations.remove_letter(nomination, by_mentee, actor(dept, role), OPEN)
+                letters.remove_letter(nomination, by_mentee, actor(dept, role), OPEN)
             assert refused.value.errors == {"letter": ["not yours"]}
         with pytest.raises(Forbidden):  # a fellow nominator cannot remove the admin's letter
-            nominations.remove_letter(nomination, by_admin, actor(dept, "mentee"), OPEN)
-        nominations.remove_letter(nomination, by_mentee, actor(dept, "admin"), OPEN)  # a manager may
+            letters.remove_letter(nomination, by_admin, actor(dept, "mentee"), OPEN)
+        letters.remove_letter(nomination, by_mentee, actor(dept, "admin"), OPEN)  # a manager may
         db.session.commit()
-        assert [x.id for x in nominations.letters(nomination.id)] == [by_admin.id]
+        assert [x.id for x in letters.letters(nomination.id)] == [by_admin.id]
 
         world.to("closed")
         nomination = db.session.get(Nomination, world.nomination_ids["mentor"])
-        letter = nominations.get_letter(nomination, by_admin.id)
+        letter = letters.get_letter(nomination, by_admin.id)
         with pytest.raises(Conflict) as refused:
-            nominations.remove_letter(nomination, letter, actor(dept, "admin"), DAYS["closed"])
+            letters.remove_letter(nomination, letter, actor(dept, "admin"), DAYS["closed"])
         assert refused.value.errors == {"letter": ["cannot change after nominations close"]}
         assert letters_stored() == 1
 
@@ -219,7 +220,7 @@ def test_a_letter_of_another_nomination_is_not_found_through_this_one(app, dept)
         letter = upload(world, pdf(), role="outsider", nominee="other_mentee")
         mentor_nomination = db.session.get(Nomination, world.nomination_ids["mentor"])
         with pytest.raises(DomainError) as refused:
-            nominations.get_letter(mentor_nomination, letter.id)
+            letters.get_letter(mentor_nomination, letter.id)
         assert refused.value.status == 404
 
 
@@ -243,7 +244,7 @@ def test_the_nominee_never_reads_the_letters(app, dept):
 
         def readers() -> dict[str, bool]:
             nomination = db.session.get(Nomination, world.nomination_ids["mentor"])
-            return {role: nominations.may_read_letters(actor(dept, role), nomination) for role in roles}
+            return {role: letters.may_read_letters(actor(dept, role), nomination) for role in roles}
 
         # While open the committee has not started: the nominators and the award's admin read letters.
         assert readers() == {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from recognition.awards.nominations import suggestions
 from tests.api.error_shape import assert_error
 
 from .test_api import GOOD_SCORES, live
@@ -235,7 +236,8 @@ def test_a_tie_made_during_the_review_is_recorded_with_its_source_before_any_sco
 def test_a_suggestion_turned_into_a_nomination_is_the_office_not_a_conflict(app, dept):
     """A manager turning a ledger suggestion into a nomination acts for the award; a
     manager who nominates a colleague themself has a conflict with that nomination."""
-    from recognition.awards import managers, nominations
+    from recognition.awards import managers
+    from recognition.awards.nominations import service as nominations
     from recognition.extensions import db
     from tests.support.awards import DAYS, AwardWorld, actor, at
 
@@ -243,7 +245,7 @@ def test_a_suggestion_turned_into_a_nomination_is_the_office_not_a_conflict(app,
         world = AwardWorld.build(dept, nominate=False)
         world.to("open")
         admin = actor(dept, "admin")
-        suggested = nominations.nominate_suggestion(
+        suggested = suggestions.nominate_suggestion(
             world.cycle, dept.ids["mentor"], admin, DAYS["open"], at(DAYS["open"])
         )
         assert managers.conflicts_of(world.cycle, dept.ids["admin"]) == {}

@@ -13,8 +13,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from recognition.auth.service import load_actor
-from recognition.awards import announce, committee, cycles, definitions, nominations
+from recognition.awards import lifecycle
+from recognition.awards.announcement import service as announce
+from recognition.awards.cycles import decision
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Cycle, Grant, Nomination, NominationStatement
+from recognition.awards.nominations import evidence, suggestions
+from recognition.awards.nominations import service as nominations
 from recognition.awards.rules import SELF_NOMINATION
 from recognition.errors import Conflict, DomainError, Forbidden
 from recognition.evidence.service import evidence_for
@@ -418,12 +423,12 @@ def test_past_winners_are_excluded_as_the_award_says(app, dept):
         world.to("review")
         world.score_all()
         day = date(2026, 4, 16)
-        committee.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), day, at(day))
+        decision.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), day, at(day))
         db.session.commit()
         world.to("decided")
         world.to("announced")  # the mentor wins on 15 May 2026
         next_year = date(2027, 2, 1)
-        cycles.advance_all(next_year, at(next_year))
+        lifecycle.advance_all(next_year, at(next_year))
         db.session.commit()
         cycle = db.session.scalar(select(Cycle).where(Cycle.award_id == world.award_id, Cycle.year == 2027))
         assert cycle.phase == "open"
@@ -466,7 +471,7 @@ def test_only_managers_turn_suggestions_into_nominations(app, dept):
         cycle, mentor = world.cycle, dept.ids["mentor"]
         for role in ("mentee", "director", "award_committee"):  # a director does not run a department award
             with pytest.raises(Forbidden) as refused:
-                nominations.nominate_suggestion(cycle, mentor, actor(dept, role), OPEN, at(OPEN))
+                suggestions.nominate_suggestion(cycle, mentor, actor(dept, role), OPEN, at(OPEN))
             assert refused.value.errors == {"person_id": ["admins only"]}
         with pytest.raises(Forbidden) as refused:
             nominations.nominate(
@@ -475,10 +480,10 @@ def test_only_managers_turn_suggestions_into_nominations(app, dept):
         assert refused.value.errors == {"suggested": ["admins only"]}
         assert count_nominations() == 0
         with pytest.raises(DomainError) as refused:
-            nominations.nominate_suggestion(cycle, 999_999, actor(dept, "admin"), OPEN, at(OPEN))
+            suggestions.nominate_suggestion(cycle, 999_999, actor(dept, "admin"), OPEN, at(OPEN))
         assert refused.value.errors == {"person_id": ["must name a person in the department"]}
 
-        made = nominations.nominate_suggestion(cycle, mentor, actor(dept, "admin"), OPEN, at(OPEN))
+        made = suggestions.nominate_suggestion(cycle, mentor, actor(dept, "admin"), OPEN, at(OPEN))
         assert (made.suggested, made.nominee_id, nominations.nominator_ids(made.id)) == (
             True,
             mentor,
@@ -492,8 +497,8 @@ def test_a_division_director_turns_suggestions_of_their_division_award_into_nomi
         world = open_world(dept, level="division", division_id=dept.divisions["NEPH"])
         cycle = world.cycle
         with pytest.raises(Forbidden):
-            nominations.nominate_suggestion(cycle, dept.ids["other_mentor"], actor(dept, "director"), OPEN, at(OPEN))
-        made = nominations.nominate_suggestion(
+            suggestions.nominate_suggestion(cycle, dept.ids["other_mentor"], actor(dept, "director"), OPEN, at(OPEN))
+        made = suggestions.nominate_suggestion(
             cycle, dept.ids["other_mentor"], actor(dept, "other_director"), OPEN, at(OPEN)
         )
         assert made.suggested and made.nominee_id == dept.ids["other_mentor"]
@@ -602,7 +607,7 @@ def test_the_evidence_comes_from_the_ledger_and_is_frozen_at_close(app, dept):
         nomination = nominate(world, mentor, "admin")
         db.session.commit()
 
-        table, digest = nominations.evidence(nomination, OPEN)
+        table, digest = evidence.evidence(nomination, OPEN)
         assert digest is None  # live until close
         assert table["mentorships"] == [
             {
@@ -634,24 +639,24 @@ def test_the_evidence_comes_from_the_ledger_and_is_frozen_at_close(app, dept):
         # A meeting on the last day of nominations still counts.
         work(pair, mentor, CLOSES, 60, confirmed_by=mentee, now=at(CLOSES))
         db.session.commit()
-        at_close, _ = nominations.evidence(nomination, CLOSES)
+        at_close, _ = evidence.evidence(nomination, CLOSES)
         assert (at_close["totals"]["meetings"], at_close["totals"]["confirmed_meetings"]) == (4, 3)
 
         world.to("closed")
         nomination = db.session.get(Nomination, nomination.id)
-        frozen, digest = nominations.evidence(nomination, DAYS["closed"])
+        frozen, digest = evidence.evidence(nomination, DAYS["closed"])
         assert frozen == at_close and frozen["as_of"] == "2026-03-15"
         assert digest == nomination.evidence_hash == canonical_sha256(frozen)
-        assert nominations.evidence_intact(nomination)
+        assert evidence.evidence_intact(nomination)
 
         # A meeting recorded late, dated before the close, changes the ledger but not the evidence.
         late = date(2026, 3, 20)
         work(pair, mentor, date(2026, 3, 10), 60, confirmed_by=mentee, now=at(late))
         db.session.commit()
         assert evidence_for(mentor, CLOSES)["totals"]["meetings"] == 5
-        again, digest_again = nominations.evidence(db.session.get(Nomination, nomination.id), late)
+        again, digest_again = evidence.evidence(db.session.get(Nomination, nomination.id), late)
         assert (again, digest_again) == (frozen, digest)
-        assert nominations.evidence_intact(db.session.get(Nomination, nomination.id))
+        assert evidence.evidence_intact(db.session.get(Nomination, nomination.id))
 
         # Anyone editing the stored snapshot is caught by its hash.
         db.session.execute(
@@ -660,7 +665,7 @@ def test_the_evidence_comes_from_the_ledger_and_is_frozen_at_close(app, dept):
         )
         db.session.commit()
         db.session.expire_all()
-        assert not nominations.evidence_intact(db.session.get(Nomination, nomination.id))
+        assert not evidence.evidence_intact(db.session.get(Nomination, nomination.id))
 
 
 def test_the_evidence_counts_feedback_only_once_released(app, dept):
@@ -673,13 +678,13 @@ def test_the_evidence_counts_feedback_only_once_released(app, dept):
         nomination = nominate(world, mentor, "admin")
         feedback_from(mentor, {mentees[0]: 6, mentees[1]: 5})
         db.session.commit()
-        table, _ = nominations.evidence(nomination, OPEN)
+        table, _ = evidence.evidence(nomination, OPEN)
         assert table["feedback"] == {"k": 3, "releases": 0, "responses": 0, "mean": None}
         assert table["totals"]["mentees"] == 3
 
         feedback_from(mentor, {mentees[2]: 4})  # the third response releases the block of three
         db.session.commit()
-        table, _ = nominations.evidence(nomination, OPEN)
+        table, _ = evidence.evidence(nomination, OPEN)
         assert table["feedback"] == {"k": 3, "releases": 1, "responses": 3, "mean": 5.0}
 
 
@@ -742,7 +747,7 @@ def test_suggestions_are_eligible_mentors_not_yet_nominated_ranked_by_evidence(a
         db.session.commit()
 
         expected = sorted(facts, key=lambda name: (-points(facts[name]), -facts[name]["mentees"], name))
-        found = nominations.suggestions(world.cycle, OPEN)
+        found = suggestions.suggestions(world.cycle, OPEN)
         assert [s.person.name for s in found] == expected
         assert expected[:4] == ["Fay Feedback", "Other Mentor Person", "Gail Grandmentor", "Mentor Person"]
         for suggestion in found:
@@ -757,11 +762,11 @@ def test_suggestions_are_eligible_mentors_not_yet_nominated_ranked_by_evidence(a
                 suggestion.person.name
             )
         assert next(s for s in found if s.person.id == fay).feedback_mean == 5.0
-        assert [s.person.name for s in nominations.suggestions(world.cycle, OPEN, limit=3)] == expected[:3]
+        assert [s.person.name for s in suggestions.suggestions(world.cycle, OPEN, limit=3)] == expected[:3]
 
         # Turning a suggestion into a nomination takes that mentor off the list.
-        nominations.nominate_suggestion(world.cycle, fay, actor(dept, "admin"), OPEN, at(OPEN))
-        assert [s.person.name for s in nominations.suggestions(world.cycle, OPEN)] == expected[1:]
+        suggestions.nominate_suggestion(world.cycle, fay, actor(dept, "admin"), OPEN, at(OPEN))
+        assert [s.person.name for s in suggestions.suggestions(world.cycle, OPEN)] == expected[1:]
 
 
 # (label, what is recorded for the mentee: kind, day, outcome, source, then "confirmed"/"withdrawn", points)
@@ -805,7 +810,7 @@ def test_mentee_milestones_in_suggestions_are_recorded_and_standing(app, dept, l
             elif then == "withdrawn":
                 recorded.withdraw(row, admin, now)
         db.session.commit()
-        found = {s.person.id: s for s in nominations.suggestions(world.cycle, OPEN)}
+        found = {s.person.id: s for s in suggestions.suggestions(world.cycle, OPEN)}
         mine = found[dept.ids["mentor"]]
         assert mine.mentee_milestones * 3 == expected, label
         assert mine.points == 5 * mine.mentees + mine.confirmed_meetings + 2 * mine.feedback_responses + expected
@@ -817,4 +822,4 @@ def test_a_division_award_suggests_only_the_divisions_people(app, dept):
         outsider = person(dept, "Neph Mentee", "NEPH")
         mentorship(dept.ids["mentor"], outsider)  # a Cardiology mentor of a Nephrology mentee
         db.session.commit()
-        assert [s.person.id for s in nominations.suggestions(world.cycle, OPEN)] == [dept.ids["other_mentor"]]
+        assert [s.person.id for s in suggestions.suggestions(world.cycle, OPEN)] == [dept.ids["other_mentor"]]

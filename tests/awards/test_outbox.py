@@ -17,8 +17,14 @@ import pytest
 from sqlalchemy import select, update
 
 from recognition.auth.models import Account
-from recognition.awards import committee, cycles, definitions, nominations, notices
+from recognition.awards import lifecycle
+from recognition.awards.announcement import notices as announcement_notices
+from recognition.awards.committee import notices as committee_notices
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import decision
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Cycle
+from recognition.awards.nominations import service as nominations
 from recognition.clock import utcnow
 from recognition.extensions import db
 from recognition.outbox import Message, OutboxMessage, deliver, pending, queue
@@ -245,7 +251,7 @@ def test_the_call_for_nominations_goes_to_everyone_with_an_account_or_the_divisi
             at(DAYS["scheduled"]),
         )
         db.session.commit()
-        cycles.advance_all(DAYS["open"], at(DAYS["open"]))
+        lifecycle.advance_all(DAYS["open"], at(DAYS["open"]))
         db.session.commit()
         by_award = {c.award_id: c.id for c in db.session.scalars(select(Cycle))}
 
@@ -266,16 +272,16 @@ def test_the_close_reminder_is_queued_once_within_the_reminder_days_and_not_befo
         world.to("open")
         closes = world.cycle.closes_on
 
-        assert cycles.advance_all(closes - timedelta(days=6), at(closes)) == "no award cycle changed"
+        assert lifecycle.advance_all(closes - timedelta(days=6), at(closes)) == "no award cycle changed"
         assert recipients(world.cycle_id, "reminder") == {}
-        summary = cycles.advance_all(closes - timedelta(days=5), at(closes - timedelta(days=5)))
+        summary = lifecycle.advance_all(closes - timedelta(days=5), at(closes - timedelta(days=5)))
         db.session.commit()
         assert summary == "mentor-of-the-year 2026: 10 reminders queued"
         reminders = recipients(world.cycle_id, "reminder")
         assert set(reminders) == emails(dept, *dept.ids)
         assert reminders[dept.email("mentee")].subject == "Nominations close 15 March 2026: Mentor of the Year 2026"
         for day in range(4, -1, -1):
-            assert cycles.advance_all(closes - timedelta(days=day), at(closes)) == "no award cycle changed", day
+            assert lifecycle.advance_all(closes - timedelta(days=day), at(closes)) == "no award cycle changed", day
         db.session.commit()
         assert len(recipients(world.cycle_id, "reminder")) == 10
 
@@ -312,7 +318,7 @@ def test_committee_members_are_told_of_the_review_with_the_nominees_they_are_rec
         assert set(recipients(world.cycle_id, "committee")) == emails(
             dept, "award_committee", "other_mentor", "director", "promotion_committee"
         )
-        assert notices.committee_assignments(world.cycle, at(DAYS["review"])) == 0
+        assert committee_notices.committee_assignments(world.cycle, at(DAYS["review"])) == 0
 
 
 def test_the_results_go_once_to_winners_nominees_nominators_and_the_committee(app, dept):
@@ -321,7 +327,7 @@ def test_the_results_go_once_to_winners_nominees_nominators_and_the_committee(ap
         world.to("review")
         world.score_all()
         day = date(2026, 4, 20)
-        committee.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), day, at(day))
+        decision.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), day, at(day))
         db.session.commit()
         world.to("announced")
 
@@ -344,8 +350,9 @@ def test_the_results_go_once_to_winners_nominees_nominators_and_the_committee(ap
             if address != dept.email("mentor"):
                 assert message.subject == "Announced: Mentor of the Year 2026", address
                 assert "has been announced: Mentor Person." in message.body
-        assert notices.results(world.cycle, at(DAYS["announced"])) == 0
+        assert announcement_notices.results(world.cycle, at(DAYS["announced"])) == 0
         assert (
-            cycles.advance_all(DAYS["announced"] + timedelta(days=1), at(DAYS["announced"])) == "no award cycle changed"
+            lifecycle.advance_all(DAYS["announced"] + timedelta(days=1), at(DAYS["announced"]))
+            == "no award cycle changed"
         )
         assert len(recipients(world.cycle_id, "result")) == 9

@@ -10,8 +10,9 @@ from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
 from recognition.auth.service import load_actor
-from recognition.awards import nominations
 from recognition.awards.models import Nomination
+from recognition.awards.nominations import letters
+from recognition.awards.nominations import service as nominations
 from recognition.extensions import db
 from tests.support.awards import DAYS, AwardWorld, at
 
@@ -39,7 +40,7 @@ def build(app, dept) -> AwardWorld:
         )
         admin = load_actor(dept.ids["admin"])
         for author, pages in (("Dr One", 1), ("Dr Two", 2)):
-            nominations.add_letter(
+            letters.add_letter(
                 nomination, letter_pdf(pages), f"{author}.pdf", author, admin, DAYS["open"], at(DAYS["open"])
             )
         db.session.commit()

@@ -3,7 +3,7 @@ everyone, edited by admins), one cycle (its phase, schedule, committee, nominati
 recusals, suggestions and grants), the ranking with its downloads, and the decision.
 
 Pages work on today's date, so a cycle whose actions depend on its phase is built around
-today (``around_today``) and moved with ``cycles.step`` on the days the schedule would
+today (``around_today``) and moved with ``lifecycle.step`` on the days the schedule would
 use; pages that do not depend on the date use ``AwardWorld``.
 """
 
@@ -21,7 +21,13 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from recognition.awards import announce, committee, cycles, definitions
+from recognition.awards import lifecycle
+from recognition.awards.announcement import service as announce
+from recognition.awards.committee import recusal
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import decision, phases
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import (
     Award,
     CommitteeMember,
@@ -77,21 +83,21 @@ def around_today(app, dept, stage: str, nominate: bool = True, score: bool = Tru
             committee.add_member(cycle, dept.ids[role], actor(dept, "admin"), now)
         made = Around(award.id, cycle.id)
         if stage != "scheduled":
-            cycles.step(cycle, "open", cycle.opens_on, at(cycle.opens_on))
+            lifecycle.step(cycle, "open", cycle.opens_on, at(cycle.opens_on))
             if nominate:
                 for nominee, nominator in NOMINATIONS:
                     nomination = committee_nominate(cycle, dept, nominee, nominator)
                     made.nomination_ids[nominee] = nomination.id
         if stage in ("scoring", "review_ended"):
-            cycles.step(cycle, "closed", cycle.closes_on + timedelta(days=1), now)
-            started = cycles.review_starts(cycle)
-            cycles.step(cycle, "review", started, now)
+            lifecycle.step(cycle, "closed", cycle.closes_on + timedelta(days=1), now)
+            started = phases.review_starts(cycle)
+            lifecycle.step(cycle, "review", started, now)
             if score:
                 text = definitions.rubric_text(award)
                 for role in MEMBERS:
                     for nominee, nomination_id in made.nomination_ids.items():
                         nomination = db.session.get(Nomination, nomination_id)
-                        if not committee.recused(nomination, dept.ids[role]):
+                        if not recusal.recused(nomination, dept.ids[role]):
                             values = {c.id: SCORES[nominee] for c in text.criteria}
                             committee.score(nomination, actor(dept, role), values, "", started, at(started))
         db.session.commit()
@@ -99,7 +105,7 @@ def around_today(app, dept, stage: str, nominate: bool = True, score: bool = Tru
 
 
 def committee_nominate(cycle, dept, nominee: str, nominator: str) -> Nomination:
-    from recognition.awards import nominations
+    from recognition.awards.nominations import service as nominations
 
     return nominations.nominate(
         cycle, dept.ids[nominee], f"{nominee} mentors well.", actor(dept, nominator), cycle.opens_on, at(cycle.opens_on)
@@ -321,8 +327,11 @@ def test_bad_settings_are_refused_on_their_field_and_change_nothing(app, client,
     assert refused.status_code == 422
     assert says in text_of(refused)
     assert in_app(app, snapshot) == before
+
     # A new award with the same problem is not created either.
-    count = lambda: db.session.scalar(select(func.count()).select_from(Award))
+    def count():
+        return db.session.scalar(select(func.count()).select_from(Award))
+
     awards = in_app(app, count)
     assert client.post("/awards/new", data=settings_form(**{"slug": "another-award", **changes})).status_code == 422
     assert in_app(app, count) == awards
@@ -330,7 +339,10 @@ def test_bad_settings_are_refused_on_their_field_and_change_nothing(app, client,
 
 def test_the_rubric_cannot_change_while_a_cycle_is_scored(app, client, dept, login):
     made = around_today(app, dept, "scoring")
-    rubric = lambda: db.session.get(Award, made.award_id).rubric
+
+    def rubric():
+        return db.session.get(Award, made.award_id).rubric
+
     before = in_app(app, rubric)
     refused = login(client, "admin").post(f"/awards/{made.award_id}", data=settings_form())
     assert refused.status_code == 422
@@ -427,7 +439,9 @@ def test_an_unknown_cycle_is_not_found(client, dept, login):
 def test_advancing_needs_a_reason_and_is_recorded(app, client, dept, login):
     made = around_today(app, dept, "scheduled")
     path = f"/awards/cycles/{made.cycle_id}"
-    phase = lambda: db.session.get(Cycle, made.cycle_id).phase
+
+    def phase():
+        return db.session.get(Cycle, made.cycle_id).phase
 
     assert (
         login(client, "award_committee")
@@ -464,7 +478,10 @@ def test_advancing_needs_a_reason_and_is_recorded(app, client, dept, login):
 def test_moving_a_date_needs_a_reason_keeps_the_order_and_is_recorded(app, client, dept, login):
     made = around_today(app, dept, "open", nominate=False)
     path = f"/awards/cycles/{made.cycle_id}"
-    closes = lambda: db.session.get(Cycle, made.cycle_id).closes_on
+
+    def closes():
+        return db.session.get(Cycle, made.cycle_id).closes_on
+
     before = in_app(app, closes)
     later = (before + timedelta(days=3)).isoformat()
     login(client, "admin")
@@ -512,10 +529,13 @@ def test_moving_a_date_needs_a_reason_keeps_the_order_and_is_recorded(app, clien
 def test_an_admin_adds_and_removes_committee_members(app, client, dept, login):
     made = around_today(app, dept, "scheduled")
     path = f"/awards/cycles/{made.cycle_id}"
-    members = lambda: sorted(
-        m.person_id
-        for m in db.session.scalars(select(CommitteeMember).where(CommitteeMember.cycle_id == made.cycle_id))
-    )
+
+    def members():
+        return sorted(
+            m.person_id
+            for m in db.session.scalars(select(CommitteeMember).where(CommitteeMember.cycle_id == made.cycle_id))
+        )
+
     before = in_app(app, members)
     assert (
         login(client, "director").post(f"{path}/committee", data={"member-email": dept.email("outsider")}).status_code
@@ -573,7 +593,7 @@ def test_a_division_director_runs_their_division_awards_cycles_only(app, client,
     page = client.get(path)
     assert "Mentee Person" in section(page, "committee")  # the picker offers the division's people
     assert client.post(f"{path}/committee", data={"member-email": dept.email("mentor")}).status_code == 302
-    assert in_app(app, lambda: committee.is_member(cycle_id, dept.ids["mentor"]))
+    assert in_app(app, lambda: recusal.is_member(cycle_id, dept.ids["mentor"]))
     assert (
         client.post(f"/awards/{award_id}/cycles", data={"cycle-year": "2040"}).status_code == 403
     )  # admins add cycles
@@ -585,7 +605,7 @@ def test_a_member_who_scored_cannot_be_removed(app, client, dept, login):
     refused = client.post(f"/awards/cycles/{made.cycle_id}/committee/{dept.ids['director']}/remove")
     assert refused.status_code == 409
     assert "Director Person has scored 3 nomination(s)" in text_of(refused)
-    assert in_app(app, lambda: committee.is_member(made.cycle_id, dept.ids["director"]))
+    assert in_app(app, lambda: recusal.is_member(made.cycle_id, dept.ids["director"]))
 
 
 def test_a_suggestion_becomes_a_nomination(app, client, dept, login):
@@ -723,7 +743,10 @@ def test_a_winner_outside_the_top_places_needs_a_reason(app, client, dept, login
     made = around_today(app, dept, "review_ended")
     ids = made.nomination_ids
     path = f"/awards/cycles/{made.cycle_id}"
-    decisions = lambda: db.session.scalar(select(func.count()).select_from(Decision))
+
+    def decisions():
+        return db.session.scalar(select(func.count()).select_from(Decision))
+
     login(client, "admin")
     cycle_page = client.get(path)
     assert f'action="{path}/advance"' not in cycle_page.get_data(as_text=True)  # decided needs the winners first
@@ -798,7 +821,7 @@ def test_the_decision_form_waits_for_the_review_to_end(app, client, dept, login)
 def test_an_admin_revokes_a_grant_with_a_reason(app, client, dept, login, world):
     with app.app_context():
         day = DAYS["decided"]
-        committee.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), day, at(day))
+        decision.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), day, at(day))
         db.session.commit()
         world.to("announced")
         grant_id = db.session.scalars(select(Grant.id)).one()

@@ -21,8 +21,16 @@ from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import func, select
 
-from recognition.awards import announce, badges, committee, cycles, definitions, nominations
+from recognition.awards import lifecycle
+from recognition.awards.announcement import badges
+from recognition.awards.announcement import service as announce
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import decision
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Grant, Letter, Nomination, NominationStatement, Recusal, ScoreRevision
+from recognition.awards.nominations import letters
+from recognition.awards.nominations import service as nominations
 from recognition.awards.rules import SELF_NOMINATION
 from recognition.clock import today, utcnow
 from recognition.credits.signing import app_key
@@ -71,7 +79,7 @@ def around_today(app, dept, phase: str, nominate: bool = True, while_open=None, 
         db.session.commit()
         world = Around(cycle.id)
         if phase != "scheduled":
-            cycles.step(cycle, "open", cycle.opens_on, now)
+            lifecycle.step(cycle, "open", cycle.opens_on, now)
             for nominee, nominator in NOMINATIONS if nominate else ():
                 world.nomination_ids[nominee] = nominations.nominate(
                     cycle, dept.ids[nominee], f"{nominee} mentors well.", actor(dept, nominator), cycle.opens_on, now
@@ -79,7 +87,7 @@ def around_today(app, dept, phase: str, nominate: bool = True, while_open=None, 
             if while_open is not None:
                 while_open(cycle, world)
             db.session.commit()
-            cycles.advance_all(day, now)
+            lifecycle.advance_all(day, now)
             db.session.commit()
         assert cycles.get(world.cycle_id).phase == phase
         return world
@@ -256,7 +264,7 @@ def test_an_unknown_cycle_is_not_found(client, dept, login):
 def _add_letter(dept):
     def add(cycle, world):
         nomination = db.session.get(Nomination, world.nomination_ids["other_mentee"])
-        nominations.add_letter(
+        letters.add_letter(
             nomination,
             pdf(),
             "support.pdf",
@@ -321,7 +329,7 @@ def test_each_role_sees_only_its_sections(app, client, dept, login):
     assert "other_mentee mentors well." in text and "Dr Confidential Letter" in text
     assert "Director's private view" not in text  # the other members' score sets wait for their own
     assert "The other members' scores and comments are shown once you have saved your own" in text
-    assert 'action="/awards/nominations/%d/scores"' % nomination_id in response.get_data(as_text=True)
+    assert f'action="/awards/nominations/{nomination_id}/scores"' in response.get_data(as_text=True)
     assert "Impact on mentees' careers" in text and "Mentees' milestones: appointments, CFAR" in text  # name, hint
     assert "Declare a conflict" in text
 
@@ -561,7 +569,7 @@ def test_my_awards_lists_the_grant_and_its_downloads(app, client, dept, login):
         world.to("closed")
         world.to("review")
         world.score_all({"mentor": {"impact": 5, "commitment": 5, "quality": 5, "citizenship": 5}})
-        committee.decide(
+        decision.decide(
             world.cycle,
             [world.nomination_ids["mentor"]],
             {},
@@ -610,7 +618,7 @@ def test_the_public_recognition_page_works_signed_out_without_emails(app, client
         for phase in ("closed", "review"):
             world.to(phase)
         world.score_all()
-        committee.decide(
+        decision.decide(
             world.cycle,
             [world.nomination_ids["mentor"]],
             {},

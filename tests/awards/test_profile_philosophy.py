@@ -6,8 +6,8 @@ evidence, so a later change to the profile does not reach the committee."""
 from __future__ import annotations
 
 from recognition.auth.service import load_actor
-from recognition.awards import nominations
 from recognition.awards.models import Nomination
+from recognition.awards.nominations import evidence as nomination_evidence
 from recognition.clock import utcnow
 from recognition.extensions import db
 from recognition.people import profiles
@@ -56,7 +56,7 @@ def test_the_committee_and_the_nominee_read_the_profile_philosophy_frozen_at_clo
         assert response.get_json()["profile_philosophy"] == FROZEN, role
         assert evidence.get_json()["table"]["philosophy"] == FROZEN and evidence.get_json()["intact"], role
     with app.app_context():
-        assert nominations.evidence_intact(db.session.get(Nomination, world.nomination_ids["mentor"]))
+        assert nomination_evidence.evidence_intact(db.session.get(Nomination, world.nomination_ids["mentor"]))
     package = client.get(world.url("mentor", "/package"), headers=headers("award_committee"))
     assert package.status_code == 200
     text = " ".join(text_of(package.data)[1].split())

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recognition.awards.ranking import Criterion, Row, Rubric, ScoreSet, rank, weighted
+from recognition.awards.committee.ranking import Criterion, Row, Rubric, ScoreSet, rank, weighted
 
 MERIT = Rubric((Criterion("merit", 1),), low=1, high=10)
 IMPACT = Rubric((Criterion("impact", 3), Criterion("feasibility", 1)), low=1, high=5)
@@ -240,7 +240,7 @@ def reference(criteria, low, high, table, nominations):
     per_reviewer = {}
     for (reviewer, nomination), scores in table.items():
         value = 0.0
-        for (criterion, weight), score in zip(criteria, scores):
+        for (_criterion, weight), score in zip(criteria, scores):
             assert low <= score <= high
             value += weight * score
         per_reviewer.setdefault(reviewer, {})[nomination] = value / total_weight

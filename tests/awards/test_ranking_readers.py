@@ -16,8 +16,11 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from recognition.auth.service import load_actor
-from recognition.awards import committee, definitions, exports, nominations
+from recognition.awards.committee import exports, recusal
+from recognition.awards.committee import service as committee
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Nomination, ScoreSet
+from recognition.awards.nominations import service as nominations
 from recognition.extensions import db
 from tests.api.error_shape import assert_error
 from tests.awards.test_api import GOOD_SCORES, live
@@ -160,7 +163,7 @@ def test_whatever_the_hidden_nominees_scores_a_recused_reader_sees_the_same_rank
         for nomination_id in world.nomination_ids.values():
             nomination = db.session.get(Nomination, nomination_id)
             scored_by[nomination_id] = [
-                m.person_id for m in committee.members(cycle.id) if not committee.recused(nomination, m.person_id)
+                m.person_id for m in recusal.members(cycle.id) if not recusal.recused(nomination, m.person_id)
             ]
             if nomination_id in hidden_from.values():
                 continue  # scored in each example, below

@@ -17,7 +17,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from recognition.auth.service import load_actor
-from recognition.awards import announce, badges, committee
+from recognition.awards.announcement import badges
+from recognition.awards.announcement import service as announce
+from recognition.awards.cycles import decision
 from recognition.awards.models import Grant
 from recognition.clock import utcnow
 from recognition.credits import canonical, service
@@ -73,7 +75,7 @@ def announce_winner(app, dept) -> Granted:
             }
         )
         day = DAYS["decided"]
-        committee.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), day, at(day))
+        decision.decide(world.cycle, [world.nomination_ids["mentor"]], {}, "", actor(dept, "admin"), day, at(day))
         db.session.commit()
         world.to("announced")
         grant = db.session.scalars(db.select(Grant)).one()

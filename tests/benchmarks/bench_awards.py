@@ -1,3 +1,7 @@
+from recognition.awards import lifecycle
+from recognition.awards.committee import recusal
+from recognition.awards.nominations import suggestions
+
 """Award work at demo scale, each against a baseline doing the bare part of the same work
 in the same run:
 
@@ -43,8 +47,12 @@ def main() -> None:
 
     from recognition.auth.models import RoleGrant
     from recognition.auth.service import load_actor
-    from recognition.awards import committee, cycles, definitions, nominations, ranking
+    from recognition.awards.committee import ranking
+    from recognition.awards.committee import service as committee
+    from recognition.awards.cycles import service as cycles
+    from recognition.awards.definitions import service as definitions
     from recognition.awards.models import Cycle, Nomination, ScoreSet
+    from recognition.awards.nominations import service as nominations
     from recognition.clock import today, utcnow
     from recognition.demo import builder
     from recognition.extensions import db
@@ -87,7 +95,7 @@ def main() -> None:
         # 3. Opening the cycle: the call for nominations to every account.
         def open_cycle():
             fresh = db.session.get(Cycle, cycle.id)
-            cycles.step(fresh, "open", day, now)
+            lifecycle.step(fresh, "open", day, now)
             db.session.rollback()
 
         opened = timed(open_cycle, max(3, args.repeat // 4))
@@ -108,12 +116,12 @@ def main() -> None:
             db.session.rollback()
 
         inserted = timed(bare_insert, max(3, args.repeat // 4))
-        cycles.step(db.session.get(Cycle, cycle.id), "open", day, now)
+        lifecycle.step(db.session.get(Cycle, cycle.id), "open", day, now)
         db.session.commit()
 
         # 1. Suggestions.
         fresh = db.session.get(Cycle, cycle.id)
-        suggested = timed(lambda: nominations.suggestions(fresh, day), args.repeat)
+        suggested = timed(lambda: suggestions.suggestions(fresh, day), args.repeat)
         Confirmation = aliased(LedgerEntry)
         since = date(day.year - 5, day.month, min(day.day, 28))
 
@@ -135,7 +143,7 @@ def main() -> None:
         counted = timed(bare_counts, args.repeat)
 
         # 2. The ranking: 40 nominations, 6 members, every unrecused member scores all.
-        top = [s.person.id for s in nominations.suggestions(fresh, day, limit=46)]
+        top = [s.person.id for s in suggestions.suggestions(fresh, day, limit=46)]
         actor = load_actor(db.session.scalar(select(RoleGrant.person_id).where(RoleGrant.role == "admin").limit(1)))
         for person_id in top[:6]:
             committee.add_member(fresh, person_id, actor, now)
@@ -143,14 +151,14 @@ def main() -> None:
             nominations.nominate(fresh, person_id, "Benchmark nomination.", actor, day, now)
         db.session.commit()
         fresh = db.session.get(Cycle, cycle.id)
-        cycles.step(fresh, "closed", day, now)
-        cycles.step(fresh, "review", day, now)
+        lifecycle.step(fresh, "closed", day, now)
+        lifecycle.step(fresh, "review", day, now)
         db.session.commit()
         rng = random.Random(7)
         text = definitions.rubric_text(award)
         for nomination in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id)):
             for member_id in top[:6]:
-                if committee.recused(nomination, member_id):
+                if recusal.recused(nomination, member_id):
                     continue
                 values = {c.id: rng.randint(text.low, text.high) for c in text.criteria}
                 committee.score(nomination, load_actor(member_id), values, "", day, now)

@@ -18,7 +18,11 @@ import pytest
 from playwright.sync_api import expect
 
 from recognition.auth.service import load_actor
-from recognition.awards import committee, cycles, definitions, nominations
+from recognition.awards import lifecycle
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
+from recognition.awards.nominations import service as nominations
 from recognition.clock import today, utcnow
 from recognition.extensions import db
 from tests.browser.conftest import serving, sign_in, sign_out
@@ -68,7 +72,7 @@ def live_server(journey_app):
         )
         for role in ("award_committee", "other_mentor", "director"):
             committee.add_member(cycle, dept.ids[role], admin, now)
-        cycles.step(cycle, "open", opened, now)
+        lifecycle.step(cycle, "open", opened, now)
         ids = {}
         for nominee, nominator in (("mentor", "admin"), ("other_mentee", "outsider"), ("other_director", "mentee")):
             ids[nominee] = nominations.nominate(
@@ -79,8 +83,8 @@ def live_server(journey_app):
                 opened,
                 now,
             ).id
-        cycles.step(cycle, "closed", closed + timedelta(days=1), now)
-        cycles.step(cycle, "review", day, now)
+        lifecycle.step(cycle, "closed", closed + timedelta(days=1), now)
+        lifecycle.step(cycle, "review", day, now)
         db.session.commit()
         cycle_id = cycle.id
         names = {role: db.session.get(nominations.Person, dept.ids[role]).name for role in SCORES}

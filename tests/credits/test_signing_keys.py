@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from recognition import cli
-from recognition.awards import badges
+from recognition.awards.announcement import badges
 from recognition.credits import canonical, signing
 from recognition.credits.models import Statement
 from recognition.extensions import db

@@ -20,7 +20,12 @@ import pytest
 from sqlalchemy import func, select
 
 from recognition.auth.models import RoleGrant
-from recognition.awards import announce, badges, committee, cycles, nominations
+from recognition.awards import lifecycle
+from recognition.awards.announcement import badges
+from recognition.awards.announcement import service as announce
+from recognition.awards.committee import recusal as committee_recusal
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import phases as cycle_phases
 from recognition.awards.models import (
     Award,
     Cycle,
@@ -32,9 +37,10 @@ from recognition.awards.models import (
     Recusal,
     ScoreSet,
 )
+from recognition.awards.nominations import evidence
+from recognition.awards.nominations import letters as nomination_letters
 from recognition.credits.signing import app_key
-from recognition.demo import awards as demo_awards
-from recognition.demo import builder
+from recognition.demo import award_texts, builder
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
@@ -79,7 +85,7 @@ def test_every_past_cycle_was_announced_with_winners_whose_awards_verify(demo):
         public = app_key(demo.app).public
         found = past_cycles()
         slugs = {c.award.slug for c in found if c.award.level == "department"}
-        assert slugs == {demo_awards.MENTORSHIP["slug"], demo_awards.EARLY_CAREER["slug"]}
+        assert slugs == {award_texts.MENTORSHIP["slug"], award_texts.EARLY_CAREER["slug"]}
         assert [c.award.level for c in found].count("division") == 3 and len(found) == 9
         for cycle in found:
             phases = [
@@ -89,10 +95,10 @@ def test_every_past_cycle_was_announced_with_winners_whose_awards_verify(demo):
                 )
             ]
             assert phases == [(p, "schedule") for p in ("open", "closed", "review", "decided", "announced")], cycle.id
-            assert 4 <= len(committee.members(cycle.id)) <= 5
+            assert 4 <= len(committee_recusal.members(cycle.id)) <= 5
             listed = list(db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id)))
-            assert listed and all(n.evidence_hash and nominations.evidence_intact(n) for n in listed)
-            decision = cycles.latest_decision(cycle.id)
+            assert listed and all(n.evidence_hash and evidence.evidence_intact(n) for n in listed)
+            decision = cycle_phases.latest_decision(cycle.id)
             grants = list(db.session.scalars(select(Grant).where(Grant.cycle_id == cycle.id)))
             assert sorted(g.nomination_id for g in grants) == sorted(w.nomination_id for w in decision.winners)
             assert len(grants) == min(cycle.award.winners, len(listed))
@@ -109,7 +115,7 @@ def test_every_past_cycle_was_announced_with_winners_whose_awards_verify(demo):
                     cycle.announce_on,
                 )
         # The Mentorship Award's past winners are never nominated for it again.
-        mentorship = [c for c in found if c.award.slug == demo_awards.MENTORSHIP["slug"]]
+        mentorship = [c for c in found if c.award.slug == award_texts.MENTORSHIP["slug"]]
         winners = set()
         for cycle in mentorship:
             nominees = set(db.session.scalars(select(Nomination.nominee_id).where(Nomination.cycle_id == cycle.id)))
@@ -132,13 +138,13 @@ def test_the_committees_worked_as_committees_do(demo):
         assert 1 <= len(letters) <= 6  # a few real PDFs, not hundreds
         for letter in letters:
             pdf = db.session.get(Letter, letter.id).pdf
-            assert nominations.check_pdf(pdf, letter.filename) == letter.pages == 1
+            assert nomination_letters.check_pdf(pdf, letter.filename) == letter.pages == 1
         recusals = list(db.session.scalars(select(Recusal).where(Recusal.cycle_id.in_(ids))))
         assert any(r.source == "detected" for r in recusals)
         (declared,) = [r for r in recusals if r.source == "declared"]
         assert declared.reason.strip()
         for recusal in recusals:
-            assert committee.own_scores(recusal.nomination_id, recusal.member_id) is None
+            assert committee_recusal.own_scores(recusal.nomination_id, recusal.member_id) is None
 
         differs = False
         for cycle in found:
@@ -146,7 +152,7 @@ def test_the_committees_worked_as_committees_do(demo):
             assert all(r.row.reviews >= 2 for r in rows)
             by_raw = sorted(rows, key=lambda r: (-round(r.row.raw_mean, 9), r.row.position))
             differs |= [r.nomination.id for r in by_raw] != [r.nomination.id for r in rows]
-            assert json.loads(cycles.latest_decision(cycle.id).ranking)
+            assert json.loads(cycle_phases.latest_decision(cycle.id).ranking)
         assert differs
 
         overruled = [
@@ -164,16 +170,16 @@ def test_the_committees_worked_as_committees_do(demo):
 def test_today_one_cycle_is_open_and_one_in_review_with_scoring_left_for_the_committee_login(demo):
     login = demo.ids["award_committee"]
     with demo.app.app_context():
-        open_now = cycle_of(demo_awards.EARLY_CAREER["slug"], TODAY.year)
-        assert open_now.phase == "open" and cycles.is_nominating_open(open_now, TODAY)
+        open_now = cycle_of(award_texts.EARLY_CAREER["slug"], TODAY.year)
+        assert open_now.phase == "open" and cycle_phases.is_nominating_open(open_now, TODAY)
         assert db.session.scalar(select(func.count()).select_from(Nomination).where(Nomination.cycle_id == open_now.id))
 
-        review = cycle_of(demo_awards.MENTORSHIP["slug"], TODAY.year)
-        assert review.phase == "review" and cycles.is_scoring_open(review, TODAY)
-        assert committee.is_member(review.id, login)
+        review = cycle_of(award_texts.MENTORSHIP["slug"], TODAY.year)
+        assert review.phase == "review" and cycle_phases.is_scoring_open(review, TODAY)
+        assert committee_recusal.is_member(review.id, login)
         listed = list(db.session.scalars(select(Nomination).where(Nomination.cycle_id == review.id)))
-        mine = [n for n in listed if not committee.recused(n, login)]
-        scored = [n for n in mine if committee.own_scores(n.id, login)]
+        mine = [n for n in listed if not committee_recusal.recused(n, login)]
+        scored = [n for n in mine if committee_recusal.own_scores(n.id, login)]
         assert scored and len(scored) < len(mine)  # some done, some left for whoever tries the demo
         others = db.session.scalar(
             select(func.count())
@@ -185,7 +191,7 @@ def test_today_one_cycle_is_open_and_one_in_review_with_scoring_left_for_the_com
 
         # The login sits on every department committee and is its award committee's first member.
         for cycle in db.session.scalars(select(Cycle).join(Award).where(Award.level == "department")):
-            assert committee.is_member(cycle.id, login)
+            assert committee_recusal.is_member(cycle.id, login)
         holders = list(
             db.session.scalars(
                 select(RoleGrant.person_id).where(RoleGrant.role == "award_committee").order_by(RoleGrant.person_id)
@@ -221,9 +227,9 @@ def test_any_day_of_the_year_has_a_cycle_open_and_one_in_review(app, today):
     with app.app_context():
         builder.load(SEED, today=today, scale=0.1)
         phases = {(c.award.slug, c.phase) for c in db.session.scalars(select(Cycle).where(Cycle.year == today.year))}
-        assert (demo_awards.EARLY_CAREER["slug"], "open") in phases
-        assert (demo_awards.MENTORSHIP["slug"], "review") in phases
+        assert (award_texts.EARLY_CAREER["slug"], "open") in phases
+        assert (award_texts.MENTORSHIP["slug"], "review") in phases
         this_year = db.session.scalars(select(Cycle).where(Cycle.year == today.year))
         assert any(c.award.level == "division" for c in this_year)
-        assert cycles.advance_all(today, datetime.combine(today, time.min)) == "no award cycle changed"
+        assert lifecycle.advance_all(today, datetime.combine(today, time.min)) == "no award cycle changed"
         assert ledger.verify().valid

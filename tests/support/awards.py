@@ -17,8 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from recognition.auth.service import load_actor
-from recognition.awards import committee, cycles, definitions, nominations
+from recognition.awards import lifecycle
+from recognition.awards.committee import recusal
+from recognition.awards.committee import service as committee
+from recognition.awards.cycles import service as cycles
+from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Award, Cycle
+from recognition.awards.nominations import service as nominations
 from recognition.extensions import db
 
 from .department import Department
@@ -102,7 +107,7 @@ class AwardWorld:
     def to(self, phase: str) -> Cycle:
         """Run the cycle job on the day the schedule moves the cycle into ``phase``."""
         day = DAYS[phase]
-        cycles.advance_all(day, at(day))
+        lifecycle.advance_all(day, at(day))
         db.session.commit()
         cycle = self.cycle
         assert cycle.phase == phase, (cycle.phase, phase)
@@ -115,7 +120,7 @@ class AwardWorld:
         for role in MEMBERS:
             for nominee, nomination_id in self.nomination_ids.items():
                 nomination = db.session.get(nominations.Nomination, nomination_id)
-                if committee.recused(nomination, self.dept.ids[role]):
+                if recusal.recused(nomination, self.dept.ids[role]):
                     continue
                 values = (scores or {}).get(nominee) or {c.id: text.high for c in text.criteria}
                 committee.score(nomination, actor(self.dept, role), values, f"{role} on {nominee}", day, at(day))
