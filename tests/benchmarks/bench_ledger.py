@@ -19,7 +19,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=500)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    app, url = fresh_app(args.database_url)
+    app, _url = fresh_app(args.database_url)
 
     from recognition.extensions import db
     from recognition.ledger import chain, service
@@ -47,14 +47,14 @@ def main() -> None:
     # The same row, inserted with bare SQL, one transaction each, no hashing or checks.
     with app.app_context():
         template = db.session.execute(text("SELECT * FROM ledger_entries ORDER BY seq DESC LIMIT 1")).mappings().first()
-        columns = [c for c in template.keys() if c != "id"]
+        columns = [c for c in template if c != "id"]
         insert = text(
             f"INSERT INTO ledger_entries ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
         )
         db.session.commit()
         seq = template["seq"]
         started = time.perf_counter()
-        for index in range(args.entries):
+        for _index in range(args.entries):
             row = dict(template)
             row.pop("id")
             seq += 1

@@ -40,7 +40,7 @@ def main() -> None:
     from recognition.people.models import Person
 
     with app.app_context():
-        logins = dict((role, (email, password)) for role, email, password in builder.load(2024))
+        logins = {role: (email, password) for role, email, password in builder.load(2024)}
         people = db.session.scalar(select(func.count()).select_from(Person))
         entries = db.session.scalar(select(func.count()).select_from(LedgerEntry))
         email, password = logins["mentor"]
