@@ -92,9 +92,14 @@ def step(
     work is done, when a catch-up does it later than ``day``. Raises Conflict if another
     process moved it first; the caller's transaction then must roll back."""
     transition = cycles.record_transition(cycle, target, day, now, source=source, actor=actor, reason=reason)
-    for handler in ON_ENTER[target]:
-        handler(cycle, day, run_on or day, now)
+    _enter(cycle, target, day, run_on or day, now)
     return transition
+
+
+def _enter(cycle: Cycle, phase: str, day: date, run_on: date, now: datetime) -> None:
+    """Do what entering ``phase`` does, in the transaction that recorded the move."""
+    for handler in ON_ENTER[phase]:
+        handler(cycle, day, run_on, now)
 
 
 def catch_up(cycle: Cycle, day: date, now: datetime) -> list[CycleTransition]:

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from recognition.awards import lifecycle, notices
+from recognition.awards import lifecycle
 from recognition.awards.announcement import service as announce
 from recognition.awards.committee import recusal
 from recognition.awards.cycles import decision as decisions
@@ -41,6 +41,7 @@ from recognition.awards.models import (
     Recusal,
 )
 from recognition.awards.nominations import evidence
+from recognition.awards.nominations import notices as nomination_notices
 from recognition.awards.nominations import service as nominations
 from recognition.errors import Conflict, DomainError
 from recognition.extensions import db
@@ -482,7 +483,7 @@ def _slow_entering(monkeypatch) -> list[tuple[str, str]]:
         time.sleep(0.3)
         return real(cycle, phase, *rest)
 
-    monkeypatch.setattr(cycles, "_enter", slow)
+    monkeypatch.setattr(lifecycle, "_enter", slow)
     return entered
 
 
@@ -574,14 +575,14 @@ def test_two_schedulers_on_a_reminder_day_queue_each_reminder_once(app, dept, mo
     not fail."""
     with app.app_context():
         world = AwardWorld.build(dept)
-    real = notices.queue
+    real = nomination_notices.queue
 
     def slow(messages, now=None):
         queued = real(messages, now)
         time.sleep(0.3)  # the first run holds its new rows uncommitted while the second looks
         return queued
 
-    monkeypatch.setattr(notices, "queue", slow)
+    monkeypatch.setattr(nomination_notices, "queue", slow)
     day = date(2026, 3, 10)
 
     outcomes = _race(app, day, [at(day), at(day) + timedelta(minutes=1)])
@@ -596,7 +597,7 @@ import json, os, sys, time, traceback
 from datetime import date, datetime
 
 from recognition import create_app
-from recognition.awards.cycles import service as cycles
+from recognition.awards import lifecycle
 from recognition.extensions import db
 
 url, day, stamp, gate, worker = sys.argv[1:]

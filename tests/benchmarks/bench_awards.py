@@ -1,7 +1,3 @@
-from recognition.awards import lifecycle
-from recognition.awards.committee import recusal
-from recognition.awards.nominations import suggestions
-
 """Award work at demo scale, each against a baseline doing the bare part of the same work
 in the same run:
 
@@ -47,12 +43,14 @@ def main() -> None:
 
     from recognition.auth.models import RoleGrant
     from recognition.auth.service import load_actor
-    from recognition.awards.committee import ranking
+    from recognition.awards import lifecycle
+    from recognition.awards.committee import ranking, recusal
     from recognition.awards.committee import service as committee
     from recognition.awards.cycles import service as cycles
     from recognition.awards.definitions import service as definitions
     from recognition.awards.models import Cycle, Nomination, ScoreSet
     from recognition.awards.nominations import service as nominations
+    from recognition.awards.nominations import suggestions
     from recognition.clock import today, utcnow
     from recognition.demo import builder
     from recognition.extensions import db
