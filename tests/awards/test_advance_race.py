@@ -37,13 +37,13 @@ def test_two_managers_advancing_at_once_move_the_cycle_one_phase(app, backend, w
         # Both requests read the cycle before either writes (SQLite's writers queue at
         # BEGIN IMMEDIATE instead, so there they meet one after the other).
         met = threading.Barrier(2)
-        reason = cycles._reason
+        reason = cycles.required_reason
 
         def both_read(text):
             met.wait(timeout=10)
             return reason(text)
 
-        monkeypatch.setattr(cycles, "_reason", both_read)
+        monkeypatch.setattr(cycles, "required_reason", both_read)
     answers: list = [None, None]
 
     def press(index: int) -> None:
