@@ -7,19 +7,24 @@ from flask_login import UserMixin, current_user
 
 from ..errors import DomainError
 from ..extensions import login_manager
+from . import sessions
 from .service import Actor, load_actor, person_for_token
 
 
 class User(UserMixin):
-    def __init__(self, actor: Actor):
+    """A signed-in browser: the actor, and the id of its session (``sessions.sign_in``
+    sets it) that Flask-Login keeps in the cookie."""
+
+    def __init__(self, actor: Actor, session_id: str = ""):
         self.actor = actor
-        self.id = str(actor.person_id)
+        self.id = session_id
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    actor = load_actor(int(user_id)) if user_id.isdigit() else None
-    return User(actor) if actor else None
+def _load_user(session_id: str):
+    person_id = sessions.person_for_cookie(session_id)
+    actor = load_actor(person_id) if person_id is not None else None
+    return User(actor, session_id) if actor else None
 
 
 login_manager.login_view = "auth.login"

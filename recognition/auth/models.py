@@ -57,3 +57,21 @@ class LoginFailure(Model):
     email: Mapped[str] = mapped_column(String(254))
     remote_addr: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginSession(Model):
+    """One browser sign-in. The cookie carries a random secret whose SHA-256 is kept here,
+    so ending the row (sign-out, a password change, a disabled account) ends the session
+    for every copy of the cookie at once."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # How the person proved who they are: "password", "oidc", "invitation", "reset".
+    method: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    # "signed out", "password changed", "account disabled", ...
+    ended_reason: Mapped[str | None] = mapped_column(String(40))

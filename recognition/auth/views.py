@@ -1,13 +1,14 @@
 """Sign in and out, and the home page that sends each person where their work is."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_required
 
 from ..cases.visibility import has_open_work
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..links import safe_next
+from . import sessions
 from .current import User, page_actor
 from .forms import LoginForm
 from .service import authenticate, load_actor
@@ -30,7 +31,7 @@ def login():
             db.session.commit()
             actor = load_actor(person.id)
             assert actor is not None  # authenticate has just found them, with an account
-            login_user(User(actor))
+            sessions.sign_in(User(actor), "password", utcnow())
             return redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
     elif request.method == "POST":
         status = 422
@@ -39,7 +40,7 @@ def login():
 
 @blp.post("/logout")
 def logout():
-    logout_user()
+    sessions.sign_out(utcnow())
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
