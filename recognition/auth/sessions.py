@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import Any, cast
 
 from flask import session
 from flask_login import login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from ..extensions import db
 from .models import Account, LoginSession
@@ -67,7 +68,8 @@ def end_sessions(person_id: int, reason: str, now: datetime, keep: str | None = 
     )
     if keep is not None:
         statement = statement.where(LoginSession.secret_hash != _digest(keep.partition(":")[2]))
-    return db.session.execute(statement).rowcount or 0
+    # An UPDATE answers with a CursorResult (its rowcount), which Session.execute's annotation does not say.
+    return cast("CursorResult[Any]", db.session.execute(statement)).rowcount or 0
 
 
 def current_cookie_id() -> str | None:
