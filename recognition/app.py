@@ -23,6 +23,7 @@ from . import (
 from .auth import api as auth_api
 from .auth import views as auth_views
 from .auth.current import api_person_id, require_token
+from .auth.oidc import views as oidc_views
 from .awards import ledger_checks as award_checks
 from .awards.announcement import views as award_winner_views  # noqa: F401 - routes join "nominations"
 from .awards.calendar import views as calendar_views
@@ -128,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.blp)
     for module in (
         auth_views,
+        oidc_views,
         people_views,
         mentorships_views,
         ledger_views,

@@ -65,6 +65,35 @@ class Defaults:
     LOGIN_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 
+    # Password sign-in, on pages and at POST /api/v1/auth/tokens. False leaves only the
+    # institution's sign-in (OIDC_*), for a department whose university decides who is who.
+    PASSWORD_SIGN_IN = True
+
+    # Institutional sign-in with OpenID Connect; the login page offers it when OIDC_ISSUER,
+    # OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are set. Discovery is read from
+    # <OIDC_ISSUER>/.well-known/openid-configuration. The redirect URI to register with
+    # the provider is <BASE_URL>/login/oidc/callback.
+    OIDC_ISSUER: str | None = None
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: str | None = None
+    # How a signed-in university identity is matched to one person on the roster:
+    # "email" (case-insensitive; the provider must say the email is verified) or
+    # "institutional_id" (the people column, compared with the OIDC_ID_CLAIM claim).
+    # Nobody is ever created: the roster is the authority on who belongs here.
+    OIDC_MATCH_CLAIM = "email"
+    # Which ID-token claim holds the institutional id, e.g. "sub" or "employee_id".
+    OIDC_ID_CLAIM = "sub"
+    OIDC_SCOPES = "openid email profile"
+    OIDC_BUTTON_LABEL = "Sign in with your university account"
+    # Whom someone the roster does not know should ask, shown on the page that turns them away.
+    OIDC_HELP_CONTACT = "your division's administrator"
+    # How long a sign-in begun here may take at the provider before its return is refused.
+    OIDC_STATE_MINUTES = 10
+    # The longest wait for the provider (discovery, keys, the code exchange), in seconds.
+    OIDC_TIMEOUT_SECONDS = 10
+    # Leeway for the ID token's times against this server's clock, in seconds.
+    OIDC_CLOCK_SKEW_SECONDS = 60
+
     # Department expectations (configuration, not code).
     MEETINGS_PER_YEAR_MIN = 3
     MEETINGS_PER_YEAR_MAX = 4

@@ -18,9 +18,9 @@ blp = Blueprint("auth_api", __name__, description="API tokens")
 @blp.post("/tokens")
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, NewTokenSchema)
-@errors_for(401, 422, 429, public=True)
+@errors_for(401, 403, 422, 429, public=True)
 def create_token(body):
-    """Exchange an email and password for an API token"""
+    """Exchange an email and password for an API token (403 when PASSWORD_SIGN_IN is off)"""
     try:
         person = authenticate(body["email"], body["password"], request.remote_addr or "", utcnow())
     except DomainError:

@@ -108,9 +108,18 @@ class Throttled(DomainError):
     status = 429
 
 
+class PasswordSignInOff(DomainError):
+    status = 403
+
+
 def authenticate(email: str, password: str, remote_addr: str, now: datetime) -> Person:
     """The person with these credentials, or an error. Failures are counted per email and
     per address in the database, so every worker process sees the same count."""
+    if not current_app.config["PASSWORD_SIGN_IN"]:
+        raise PasswordSignInOff(
+            "Password sign-in is switched off here: sign in through your university instead.",
+            {"password": ["password sign-in is switched off on this server (PASSWORD_SIGN_IN)"]},
+        )
     email = (email or "").strip().lower()
     config = current_app.config
     since = now - timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"])

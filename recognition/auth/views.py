@@ -1,6 +1,6 @@
 """Sign in and out, and the home page that sends each person where their work is."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..cases.visibility import has_open_work
@@ -19,6 +19,9 @@ blp = Blueprint("auth", __name__)
 @blp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
+    if request.method == "POST" and not current_app.config["PASSWORD_SIGN_IN"]:
+        refusal = "Password sign-in is switched off here: sign in through your university instead."
+        return render_template("auth/login.html", form=form, refusal=refusal), 403
     status = 200
     if form.validate_on_submit():
         try:

@@ -31,6 +31,12 @@ class PersonForm(PageForm):
         "Name", validators=[DataRequired(REQUIRED), Length(max=200, message="must be at most 200 characters")]
     )
     email = StringField("Email", validators=[DataRequired(REQUIRED), Length(max=254), EMAIL])
+    institutional_id = StringField(
+        "Institutional id (optional)",
+        description="The university's employee or student number, for signing in through the university",
+        validators=[Optional(), Length(max=100, message="must be at most 100 characters")],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
     division_id = SelectField("Division", coerce=optional_int)
     rank = SelectField("Rank", choices=[SelectChoice(rank, RANK_LABELS[rank]) for rank in RANKS], default="assistant")
     position = SelectField(

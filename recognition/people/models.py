@@ -55,6 +55,9 @@ class Person(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    # The university's id for them (employee or student number), for institutional sign-in
+    # when it matches on OIDC_ID_CLAIM rather than email. Unique when given.
+    institutional_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     division_id: Mapped[int | None] = mapped_column(ForeignKey("divisions.id"), index=True)
     rank: Mapped[str] = mapped_column(String(20))
     position: Mapped[str] = mapped_column(String(40))

@@ -37,6 +37,15 @@ class PersonSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=NAME)
     email = fields.Email(required=True, validate=validate.Length(max=254))
+    institutional_id = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=[
+            validate.Length(min=1, max=100),
+            validate.Regexp(r"^\S(.*\S)?$", error="must not start or end with a space"),
+        ],
+        metadata={"description": "The university's id for them, which institutional sign-in may match on; unique"},
+    )
     division_id = fields.Integer(validate=ID, allow_none=True, load_default=None)
     rank = fields.String(required=True, validate=validate.OneOf(RANKS))
     position = fields.String(required=True, validate=validate.OneOf(POSITIONS))

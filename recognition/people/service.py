@@ -18,6 +18,7 @@ from .rules import aggregate
 PERSON_FIELDS = (
     "name",
     "email",
+    "institutional_id",
     "division_id",
     "rank",
     "position",
@@ -76,6 +77,10 @@ def find_by_email(email: str) -> Person | None:
     return db.session.scalar(select(Person).where(Person.email == email.strip().lower()))
 
 
+def find_by_institutional_id(institutional_id: str) -> Person | None:
+    return db.session.scalar(select(Person).where(Person.institutional_id == institutional_id))
+
+
 def can_manage_division(actor: Actor, division_id: int | None) -> bool:
     return actor.is_admin or actor.directs(division_id)
 
@@ -109,6 +114,10 @@ def _checked(data: dict, person: Person | None) -> dict:
         existing = find_by_email(values["email"])
         if existing is not None and existing is not person:
             raise Conflict("Someone already has that email.", {"email": ["must be unique"]})
+    if values.get("institutional_id") is not None:
+        holder = find_by_institutional_id(values["institutional_id"])
+        if holder is not None and holder is not person:
+            raise Conflict("Someone already has that institutional id.", {"institutional_id": ["must be unique"]})
     if "name" in values:
         values["name"] = values["name"].strip()
         if not values["name"]:

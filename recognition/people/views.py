@@ -95,6 +95,7 @@ def _add(form: PersonForm, actor: Actor):
         key: getattr(form, key).data
         for key in ("name", "email", "division_id", "rank", "position", "appointed_on", "trained_here")
     }
+    data["institutional_id"] = form.institutional_id.data or None
     if form.supervisor_email.data:
         supervisor = service.find_by_email(form.supervisor_email.data)
         if supervisor is None:

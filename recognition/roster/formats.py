@@ -52,6 +52,14 @@ PEOPLE_COLUMNS = (
         "Their work email; unique on the roster and in the file",
     ),
     Column(
+        "Institutional id",
+        "institutional_id",
+        ("Institutional ID", "University id", "Employee id", "Employee number", "Staff id", "Personnel number"),
+        False,
+        "The university's employee or student number, for signing in through the university; "
+        "unique on the roster and in the file; blank if not known",
+    ),
+    Column(
         "Division",
         "division_id",
         ("Division name", "Division code"),
@@ -367,6 +375,19 @@ def read_yes_no(text: str) -> bool:
     if value in FALSE_WORDS:
         return False
     raise CellError("must be yes or no (or true/false, 1/0, or blank for no)")
+
+
+INSTITUTIONAL_ID_MAX = 100
+
+
+def read_institutional_id(text: str) -> str:
+    """An id as the university writes it, spaces around it removed; kept exactly otherwise."""
+    value = text.strip()
+    if len(value) > INSTITUTIONAL_ID_MAX:
+        raise CellError(f"must be at most {INSTITUTIONAL_ID_MAX} characters")
+    if any(character.isspace() for character in value):
+        raise CellError("must not contain spaces")
+    return value
 
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -238,6 +238,7 @@ class PeopleImport:
             "position": formats.read_position,
             "appointed_on": lambda text: formats.read_date(text).isoformat(),
             "trained_here": formats.read_yes_no,
+            "institutional_id": formats.read_institutional_id,
         }
         for key, reader in readers.items():
             if cells.get(key) or key == "trained_here":
@@ -253,6 +254,11 @@ class PeopleImport:
         if email and email in self.directory.rows:
             first = self.directory.rows[email][0]
             self.sheet.problem(row.number, "email", f"must be unique (already used by row {first})")
+        institutional_id = values.get("institutional_id")
+        if institutional_id:
+            first_row = self.directory.institutional_ids.setdefault(institutional_id, row.number)
+            if first_row != row.number:
+                self.sheet.problem(row.number, "institutional_id", f"must be unique (already used by row {first_row})")
         supervisor = None
         if cells.get("supervisor_id"):
             supervisor = read_cell(self.sheet, row, "supervisor_id", formats.read_email)

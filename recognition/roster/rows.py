@@ -20,6 +20,7 @@ from .sheets import Row, Sheet
 # Rules the services word for an API caller, reworded for someone fixing a spreadsheet.
 REWORDED = {
     ("email", "must be unique"): "must be unique (someone on the roster already has this email)",
+    ("institutional_id", "must be unique"): "must be unique (someone on the roster already has this institutional id)",
 }
 
 
@@ -64,6 +65,8 @@ class Directory:
 
     ids: dict[str, int]
     rows: dict[str, tuple[int, Person | None]] = field(default_factory=dict)
+    # Institutional id -> the people-file row that first gave it.
+    institutional_ids: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> Directory:

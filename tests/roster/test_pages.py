@@ -58,7 +58,7 @@ def test_the_examples_download_and_import_cleanly(client, app, login):
         assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
         assert response.data.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
     assert people.get_data(as_text=True).splitlines()[0] == (
-        "\ufeffName,Email,Division,Rank,Position,Appointment date,Trained here,Supervisor email,Gender,Race"
+        "\ufeffName,Email,Institutional id,Division,Rank,Position,Appointment date,Trained here,Supervisor email,Gender,Race"
     )
     assert ",CARD," in people.get_data(as_text=True)  # a division this director imports into
     response = post(client, people.data, mentorships.data)

@@ -1,0 +1,89 @@
+"""The two pages of institutional sign-in: leaving for the university's sign-in, and
+coming back from it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from ...clock import utcnow
+from ...extensions import db
+from ...links import safe_next
+from ...links import url as absolute_url
+from .. import sessions
+from ..current import User
+from ..service import load_actor
+from . import service
+
+blp = Blueprint("oidc", __name__)
+
+# Where the session keeps what ``service.begin`` returned until the browser comes back.
+PENDING = "_oidc_pending"
+
+
+@blp.app_context_processor
+def institution_sign_in() -> dict:
+    """What the sign-in page needs to offer the university's sign-in."""
+    config = current_app.config
+    return {
+        "institution_sign_in": service.is_configured(config),
+        "institution_label": config["OIDC_BUTTON_LABEL"],
+        "password_sign_in": bool(config["PASSWORD_SIGN_IN"]),
+    }
+
+
+def redirect_uri() -> str:
+    return absolute_url(url_for("oidc.callback"))
+
+
+@blp.post("/login/oidc")
+def start():
+    """Send the browser to the university, remembering where it was going (only a path
+    on this site) and the secrets that tie the answer to this browser."""
+    config = current_app.config
+    if not service.is_configured(config):
+        abort(404)
+    next_url = safe_next(request.form.get("next") or request.args.get("next"))
+    try:
+        address, pending = service.begin(config, redirect_uri(), next_url, utcnow())
+    except service.ProviderUnavailable as error:
+        return refused(error, "The university's sign-in is not available")
+    session[PENDING] = pending
+    return redirect(address)
+
+
+@blp.get("/login/oidc/callback")
+def callback():
+    """The university's answer. What ``start`` kept is taken out of the session first, so
+    an answer is used once whatever happens next."""
+    config = current_app.config
+    if not service.is_configured(config):
+        abort(404)
+    pending = session.pop(PENDING, None)
+    try:
+        claims = service.finish(config, pending, request.args, redirect_uri(), utcnow())
+        person = service.person_for(config, claims, utcnow())
+    except service.SignInRefused as error:
+        db.session.rollback()
+        return refused(error, "Sign-in did not complete")
+    except service.Unmatched as error:
+        db.session.rollback()
+        return refused(error, "You are not on this department's roster", contact=config["OIDC_HELP_CONTACT"])
+    except service.AccountDisabled as error:
+        db.session.rollback()
+        return refused(error, "Your account is disabled", contact=config["OIDC_HELP_CONTACT"])
+    except service.ProviderUnavailable as error:
+        db.session.rollback()
+        return refused(error, "The university's sign-in is not available")
+    db.session.commit()  # an account made for someone the roster knows
+    actor = load_actor(person.id)
+    assert actor is not None  # person_for has just found them
+    sessions.sign_in(User(actor), "oidc", utcnow())
+    return redirect(safe_next((pending or {}).get("next")) or url_for("auth.home"))
+
+
+def refused(error, heading: str, contact: str | None = None) -> tuple[str, int] | Response:
+    response = render_template(
+        "auth/oidc/refused.html", heading=heading, message=error.message, status=error.status, contact=contact
+    )
+    return response, error.status
