@@ -20,6 +20,7 @@ PERSON_KEYS = {
     "id",
     "name",
     "email",
+    "institutional_id",
     "division_id",
     "rank",
     "position",

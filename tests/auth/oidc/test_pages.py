@@ -1,0 +1,85 @@
+"""The sign-in page with and without the university's sign-in, the pages when the
+provider cannot be reached, CSRF, and who may use the two routes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.auth.oidc.conftest import oidc_config
+from tests.support.department import PASSWORD
+from tests.support.oidc_provider import free_port
+
+ROLES = [None, "outsider", "mentee", "mentor", "director", "other_director", "admin"]
+
+
+def test_without_configuration_there_is_no_university_button_and_no_route(client, dept):
+    page = client.get("/login").get_data(as_text=True)
+    assert "/login/oidc" not in page
+    assert 'type="password"' in page
+    assert client.post("/login/oidc").status_code == 404
+    assert client.get("/login/oidc/callback?code=x&state=y").status_code == 404
+
+
+def test_half_a_configuration_offers_nothing(make_app, dept):
+    client = make_app(OIDC_ISSUER="http://127.0.0.1:9", OIDC_CLIENT_ID="recognition").test_client()
+    assert "/login/oidc" not in client.get("/login").get_data(as_text=True)
+    assert client.post("/login/oidc").status_code == 404
+
+
+def test_the_button_is_a_labelled_form_and_password_sign_in_stays_beside_it(oidc_app, dept):
+    page = oidc_app().test_client().get("/login").get_data(as_text=True)
+    assert '<form method="post" action="/login/oidc"' in page
+    assert '<button type="submit">Sign in with University ID</button>' in page
+    assert "Or with your email and password" in page and 'type="password"' in page
+
+
+def test_a_provider_that_cannot_be_reached_is_a_readable_page(make_app, dept):
+    client = make_app(**oidc_config(f"http://127.0.0.1:{free_port()}", OIDC_TIMEOUT_SECONDS=2)).test_client()
+    response = client.post("/login/oidc")
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "The university&#39;s sign-in is not available" in page
+    assert "sign in with your password" in page
+    assert client.post("/login", data={"email": dept.email("mentor"), "password": PASSWORD}).status_code == 302
+
+
+def test_starting_the_sign_in_needs_the_pages_csrf_token(make_app, provider, dept):
+    client = make_app(WTF_CSRF_ENABLED=True, **oidc_config(provider)).test_client()
+    assert client.post("/login/oidc").status_code == 400
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = client.post("/login/oidc", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(provider + "/auth?")
+
+
+def test_the_address_sent_to_the_provider_carries_pkce_state_and_nonce(oidc_app, provider, dept):
+    from urllib.parse import parse_qs, urlsplit
+
+    client = oidc_app().test_client()
+    query = parse_qs(urlsplit(client.post("/login/oidc").headers["Location"]).query)
+    assert query["client_id"] == ["recognition"]
+    assert query["response_type"] == ["code"]
+    assert query["redirect_uri"] == ["http://127.0.0.1:5000/login/oidc/callback"]
+    assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) == 43
+    assert len(query["state"][0]) >= 43 and len(query["nonce"][0]) >= 43
+    assert "openid" in query["scope"][0].split()
+    with client.session_transaction() as cookie:
+        assert cookie["_oidc_pending"]["state"] == query["state"][0]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_may_use_the_routes(oidc_app, provider, dept, role, login):
+    """Both routes are the way in, so they answer everyone the same: a start goes to the
+    provider, and an answer this browser did not start is refused, whoever asks."""
+    client = oidc_app().test_client()
+    if role:
+        login(client, role)
+    started = client.post("/login/oidc")
+    assert started.status_code == 302 and started.headers["Location"].startswith(provider)
+    other = oidc_app().test_client()
+    if role:
+        login(other, role)
+    response = other.get("/login/oidc/callback?code=forged&state=forged")
+    assert response.status_code == 400
+    assert "was not started in this browser" in response.get_data(as_text=True)
