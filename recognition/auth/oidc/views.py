@@ -36,14 +36,16 @@ def redirect_uri() -> str:
     return absolute_url(url_for("oidc.callback"))
 
 
-@blp.post("/login/oidc")
+@blp.get("/login/oidc")
 def start():
     """Send the browser to the university, remembering where it was going (only a path
-    on this site) and the secrets that tie the answer to this browser."""
+    on this site) and the secrets that tie the answer to this browser. A link, so it
+    changes nothing but this browser's own session: a page elsewhere that links here can
+    only send the person to their university's sign-in."""
     config = current_app.config
     if not service.is_configured(config):
         abort(404)
-    next_url = safe_next(request.form.get("next") or request.args.get("next"))
+    next_url = safe_next(request.args.get("next"))
     try:
         address, pending = service.begin(config, redirect_uri(), next_url, utcnow())
     except service.ProviderUnavailable as error:

@@ -57,13 +57,13 @@ def oidc_app(make_app, provider, dept):
 
 @pytest.fixture
 def university():
-    """``university(client, username, next=None)``: press the university button, sign in at
+    """``university(client, username, next=None)``: follow the university link, sign in at
     the provider as ``username``, and return where the provider sends the browser back
     (the callback's path and query, for ``client.get``). ``rewrite`` changes the address
     the app sends the browser to first."""
 
     def run(client, username: str, next: str | None = None, rewrite=None) -> str:
-        started = client.post("/login/oidc", data={"next": next} if next else {})
+        started = client.get("/login/oidc", query_string={"next": next} if next else {})
         assert started.status_code == 302, started.get_data(as_text=True)
         authorize = started.headers["Location"]
         return university_sign_in(rewrite(authorize) if rewrite else authorize, username, CALLBACK)

@@ -54,10 +54,10 @@ def test_the_page_asked_for_is_where_the_sign_in_lands_but_never_another_site(oi
     assert response.headers["Location"] == "/"
 
 
-def test_the_login_page_passes_the_page_asked_for_to_the_university_button(oidc_app, dept):
+def test_the_login_page_passes_the_page_asked_for_to_the_university_link(oidc_app, dept):
     client = oidc_app().test_client()
     page = client.get("/login?next=/mentoring").get_data(as_text=True)
-    assert 'name="next" value="/mentoring"' in page
+    assert 'href="/login/oidc?next=/mentoring"' in page
 
 
 def test_an_id_token_for_another_application_is_refused(oidc_app, university, dept, monkeypatch):
@@ -142,7 +142,7 @@ def test_a_replayed_answer_is_refused_whether_or_not_the_cookie_is_replayed_too(
 
 def test_the_provider_saying_no_is_a_readable_refusal(oidc_app, dept):
     client = oidc_app().test_client()
-    client.post("/login/oidc")
+    client.get("/login/oidc")
     with client.session_transaction() as cookie:
         state = cookie["_oidc_pending"]["state"]
     response = client.get(f"/login/oidc/callback?error=access_denied&error_description=User+cancelled&state={state}")
