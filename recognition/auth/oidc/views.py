@@ -4,7 +4,7 @@ coming back from it."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
-from werkzeug.wrappers import Response
+from flask_login import current_user
 
 from ...clock import utcnow
 from ...extensions import db
@@ -80,12 +80,14 @@ def callback():
     db.session.commit()  # an account made for someone the roster knows
     actor = load_actor(person.id)
     assert actor is not None  # person_for has just found them
+    if current_user.is_authenticated:  # someone else's (or an older) session in this browser ends first
+        sessions.sign_out(utcnow())
     sessions.sign_in(User(actor), "oidc", utcnow())
     return redirect(safe_next((pending or {}).get("next")) or url_for("auth.home"))
 
 
-def refused(error, heading: str, contact: str | None = None) -> tuple[str, int] | Response:
-    response = render_template(
-        "auth/oidc/refused.html", heading=heading, message=error.message, status=error.status, contact=contact
-    )
-    return response, error.status
+def refused(error, heading: str, contact: str | None = None) -> tuple[str, int, dict[str, str]]:
+    """The page that says why nobody was signed in, and what to do next."""
+    page = render_template("auth/oidc/refused.html", heading=heading, message=error.message, contact=contact)
+    headers = {"Retry-After": str(error.retry_after)} if error.status == 503 else {}
+    return page, error.status, headers

@@ -36,6 +36,7 @@ def test_a_provider_that_cannot_be_reached_is_a_readable_page(make_app, dept):
     client = make_app(**oidc_config(f"http://127.0.0.1:{free_port()}", OIDC_TIMEOUT_SECONDS=2)).test_client()
     response = client.get("/login/oidc")
     assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"
     page = response.get_data(as_text=True)
     assert "The university&#39;s sign-in is not available" in page
     assert "sign in with your password" in page

@@ -258,3 +258,16 @@ def test_password_sign_in_can_be_switched_off(oidc_app, university, dept):
     # The university's sign-in still works.
     assert client.get(university(client, "mentor")).status_code == 302
     assert client.get("/mentoring").status_code == 200
+
+
+def test_signing_in_through_the_university_ends_the_browsers_earlier_session(oidc_app, university, dept, login):
+    app = oidc_app()
+    client = login(app.test_client(), "mentor")
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert copy.get("/mentoring").status_code == 200
+    assert client.get(university(client, "mentee")).status_code == 302
+    assert client.get("/mentee").status_code == 200  # now the mentee
+    assert signed_out(copy)  # the mentor's session ended, for every copy of its cookie
+    [mentor_session] = sessions_of(app, dept.ids["mentor"])
+    assert mentor_session.ended_reason == "signed out"
