@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 
 from ...clock import utcnow
+from ...config import ConfigurationError
 from ...extensions import db
 from ...links import safe_next
 from ...links import url as absolute_url
@@ -14,11 +15,23 @@ from .. import sessions
 from ..current import User
 from ..service import load_actor
 from . import service
+from .rules import MATCH_CLAIMS
 
 blp = Blueprint("oidc", __name__)
 
 # Where the session keeps what ``service.begin`` returned until the browser comes back.
 PENDING = "_oidc_pending"
+
+
+@blp.record_once
+def check_configuration(state) -> None:
+    """Refuse to start with a matching rule that could match no one, rather than fail at
+    someone's first sign-in."""
+    match = state.app.config["OIDC_MATCH_CLAIM"]
+    if match not in MATCH_CLAIMS:
+        raise ConfigurationError(f"OIDC_MATCH_CLAIM must be one of {', '.join(MATCH_CLAIMS)}, not {match!r}.")
+    if match == "institutional_id" and not state.app.config["OIDC_ID_CLAIM"]:
+        raise ConfigurationError("OIDC_ID_CLAIM must name the ID-token claim that holds the institutional id.")
 
 
 @blp.app_context_processor

@@ -82,3 +82,17 @@ def test_who_may_use_the_routes(oidc_app, provider, dept, role, login):
     response = other.get("/login/oidc/callback?code=forged&state=forged")
     assert response.status_code == 400
     assert "was not started in this browser" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"OIDC_MATCH_CLAIM": "name"}, "OIDC_MATCH_CLAIM must be one of email, institutional_id, not 'name'"),
+        ({"OIDC_MATCH_CLAIM": "institutional_id", "OIDC_ID_CLAIM": ""}, "OIDC_ID_CLAIM must name the ID-token claim"),
+    ],
+)
+def test_the_app_refuses_to_start_with_a_matching_rule_that_matches_no_one(make_app, settings, message):
+    from recognition.config import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=message):
+        make_app(**settings)
