@@ -35,9 +35,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_provider(clients: list[dict], accounts: dict[str, dict]) -> Iterator[str]:
+def running_provider(clients: list[dict], accounts: dict[str, dict], conform: bool = False) -> Iterator[str]:
     """Start provider.js with these clients and accounts (each account's password is
-    UNIVERSITY_PASSWORD unless it says otherwise); yields the issuer URL; stops it after."""
+    UNIVERSITY_PASSWORD unless it says otherwise); yields the issuer URL; stops it after.
+    ``conform``: the email and other scoped claims come only from the userinfo endpoint."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("Node.js is needed for the OpenID provider the sign-in tests start (apt-get install nodejs)")
@@ -52,6 +53,7 @@ def running_provider(clients: list[dict], accounts: dict[str, dict]) -> Iterator
         "OIDC_TEST_ACCOUNTS": json.dumps(
             {name: {"password": UNIVERSITY_PASSWORD, **claims} for name, claims in accounts.items()}
         ),
+        "OIDC_TEST_CONFORM": "1" if conform else "0",
     }
     process = subprocess.Popen(
         [node, "provider.js", str(port)],

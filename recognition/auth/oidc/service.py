@@ -202,7 +202,8 @@ def finish(
     if not code:
         raise SignInRefused("The university's answer had no sign-in code. " + START_AGAIN, {"code": ["is required"]})
     token = exchange_code(config, metadata, code, pending["verifier"], redirect_uri)
-    return checked_claims(config, metadata, token.get("id_token"), pending["nonce"], now)
+    claims = checked_claims(config, metadata, token.get("id_token"), pending["nonce"], now)
+    return with_userinfo(config, metadata, token, claims)
 
 
 def exchange_code(config: Mapping[str, Any], metadata: dict, code: str, verifier: str, redirect_uri: str) -> dict:
@@ -256,6 +257,39 @@ def checked_claims(config: Mapping[str, Any], metadata: dict, id_token: object, 
             {"id_token": [str(rule)[:200]]},
         ) from None
     return dict(claims)
+
+
+def matching_claims(config: Mapping[str, Any]) -> tuple[str, ...]:
+    if config["OIDC_MATCH_CLAIM"] == "email":
+        return ("email", "email_verified")
+    return (config["OIDC_ID_CLAIM"],)
+
+
+def with_userinfo(config: Mapping[str, Any], metadata: dict, token: Mapping[str, Any], claims: dict) -> dict:
+    """The claims, completed from the userinfo endpoint when the ID token lacks those the
+    roster is matched on (a conformant provider puts scoped claims such as ``email`` only
+    there). The ID token's own claims win; userinfo must be about the same subject."""
+    if all(name in claims for name in matching_claims(config)):
+        return claims
+    endpoint, access_token = metadata.get("userinfo_endpoint"), token.get("access_token")
+    if not endpoint or not access_token:
+        return claims
+    try:
+        response = requests.get(
+            endpoint, headers={"Authorization": f"Bearer {access_token}"}, timeout=config["OIDC_TIMEOUT_SECONDS"]
+        )
+        response.raise_for_status()
+        info = response.json()
+    except (requests.RequestException, ValueError):
+        raise ProviderUnavailable(
+            "The university's sign-in service did not say who you are just now. Try again in a minute."
+        ) from None
+    if not isinstance(info, dict) or info.get("sub") != claims.get("sub"):
+        raise SignInRefused(
+            "The university's answers about who you are disagree, so nobody was signed in. " + START_AGAIN,
+            {"userinfo": ["is about another subject than the ID token"]},
+        )
+    return {**info, **claims}
 
 
 def _epoch(now: datetime) -> int:

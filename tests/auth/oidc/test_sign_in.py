@@ -271,3 +271,31 @@ def test_signing_in_through_the_university_ends_the_browsers_earlier_session(oid
     assert signed_out(copy)  # the mentor's session ended, for every copy of its cookie
     [mentor_session] = sessions_of(app, dept.ids["mentor"])
     assert mentor_session.ended_reason == "signed out"
+
+
+def test_claims_a_conformant_provider_sends_only_from_userinfo_are_used(make_app, dept, monkeypatch):
+    """A provider that keeps the email out of the ID token (OpenID Connect Core 5.4, when an
+    access token is issued) gives it at its userinfo endpoint; the sign-in uses that."""
+    from tests.auth.oidc.conftest import ACCOUNTS, CALLBACK, CLIENT_ID, CLIENT_SECRET, oidc_config
+    from tests.support.oidc_provider import running_provider, university_sign_in
+
+    asked = []
+    real_get = service.requests.get
+
+    def recording_get(url, **options):
+        asked.append(url)
+        return real_get(url, **options)
+
+    monkeypatch.setattr(service.requests, "get", recording_get)
+    clients = [{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": [CALLBACK]}]
+    with running_provider(clients, ACCOUNTS, conform=True) as issuer:
+        app = make_app(**oidc_config(issuer))
+        client = app.test_client()
+        authorize = client.get("/login/oidc").headers["Location"]
+        assert client.get(university_sign_in(authorize, "mentor", CALLBACK)).status_code == 302
+        assert client.get("/mentoring").status_code == 200
+        assert asked.count(issuer + "/me") == 1  # the email came from userinfo
+        stranger = app.test_client()
+        authorize = stranger.get("/login/oidc").headers["Location"]
+        assert stranger.get(university_sign_in(authorize, "stranger", CALLBACK)).status_code == 403
+    service.forget_provider()

@@ -3,6 +3,8 @@
 // Clients and accounts come as JSON in the environment:
 //   OIDC_TEST_CLIENTS   [{"client_id", "client_secret", "redirect_uris": [...]}, ...]
 //   OIDC_TEST_ACCOUNTS  {"<username>": {"password", "email", "email_verified", "employee_id", "name"}, ...}
+//   OIDC_TEST_CONFORM   "1": the scoped claims (email, ...) are only at the userinfo endpoint, not
+//                       in the ID token, as a strictly conformant provider sends them
 // The sign-in page is a small one of our own (oidc-provider's development pages load web
 // fonts from the internet): a username and password form; consent is given on the user's
 // behalf, as a university's provider does for its own applications. Prints
@@ -53,8 +55,8 @@ const provider = new Provider(issuer, {
     email: ['email', 'email_verified'],
     profile: ['name'],
   },
-  // The claims go in the ID token itself, as most university providers send them.
-  conformIdTokenClaims: false,
+  // By default the claims go in the ID token itself, as most university providers send them.
+  conformIdTokenClaims: process.env.OIDC_TEST_CONFORM === '1',
   features: { devInteractions: { enabled: false } },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   cookies: { keys: ['recognition-tests'] },
