@@ -87,8 +87,7 @@ def _get_json(url: str, config: Mapping[str, Any]) -> dict:
         document = response.json()
     except (requests.RequestException, ValueError) as error:
         raise ProviderUnavailable(
-            "The university's sign-in service cannot be reached just now. Try again in a minute, "
-            "or sign in with your password if you have one.",
+            "The university's sign-in service cannot be reached just now. Try again in a minute.",
             {"provider": [f"{url} did not answer ({type(error).__name__})"]},
         ) from None
     if not isinstance(document, dict):

@@ -83,7 +83,7 @@ def callback():
         return refused(error, "Sign-in did not complete")
     except service.Unmatched as error:
         db.session.rollback()
-        return refused(error, "You are not on this department's roster", contact=config["OIDC_HELP_CONTACT"])
+        return refused(error, "We could not find you on the department's roster", contact=config["OIDC_HELP_CONTACT"])
     except service.AccountDisabled as error:
         db.session.rollback()
         return refused(error, "Your account is disabled", contact=config["OIDC_HELP_CONTACT"])
@@ -101,6 +101,8 @@ def callback():
 
 def refused(error, heading: str, contact: str | None = None) -> tuple[str, int, dict[str, str]]:
     """The page that says why nobody was signed in, and what to do next."""
-    page = render_template("auth/oidc/refused.html", heading=heading, message=error.message, contact=contact)
+    page = render_template(
+        "auth/oidc/refused.html", heading=heading, message=error.message, contact=contact, status=error.status
+    )
     headers = {"Retry-After": str(error.retry_after)} if error.status == 503 else {}
     return page, error.status, headers

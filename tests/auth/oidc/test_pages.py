@@ -39,8 +39,11 @@ def test_a_provider_that_cannot_be_reached_is_a_readable_page(make_app, dept):
     assert response.headers["Retry-After"] == "60"
     page = response.get_data(as_text=True)
     assert "The university&#39;s sign-in is not available" in page
-    assert "sign in with your password" in page
+    assert "You can also sign in with your email and password" in page
     assert client.post("/login", data={"email": dept.email("mentor"), "password": PASSWORD}).status_code == 302
+    only_university = make_app(**oidc_config(f"http://127.0.0.1:{free_port()}", PASSWORD_SIGN_IN=False))
+    page = only_university.test_client().get("/login/oidc").get_data(as_text=True)
+    assert "password" not in page
 
 
 def test_with_csrf_protection_on_the_whole_sign_in_works(make_app, provider, university, dept):

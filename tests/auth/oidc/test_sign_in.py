@@ -160,7 +160,7 @@ def test_someone_the_roster_does_not_know_is_told_whom_to_ask(oidc_app, universi
     response = client.get(university(client, "stranger"))
     assert response.status_code == 403
     page = response.get_data(as_text=True)
-    assert "You are not on this department&#39;s roster" in page
+    assert "We could not find you on the department&#39;s roster" in page
     assert "no one on the department&#39;s roster has the email address stranger@elsewhere.example.org" in page
     assert HELP_CONTACT in page
     assert signed_out(client) and open_sessions(app) == 0
