@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from ..auth.service import grant_role, set_password
 from ..clock import utcnow
+from ..errors import DomainError
 from ..extensions import db
 from .service import find_by_email
 
@@ -25,7 +26,11 @@ def people_group():
 def set_password_command(email, password):
     """Give a person an account, or a new password."""
     person = find_by_email(email) or _fail(f"No person with email {email}.")
-    set_password(person, password, utcnow())
+    try:
+        set_password(person, password, utcnow())  # under the password rules (auth/passwords.py)
+    except DomainError as error:
+        db.session.rollback()
+        _fail(f"Password: {'; '.join(error.errors.get('password', [error.message]))}.")
     db.session.commit()
     click.echo(f"{person.name} can now sign in as {person.email}.")
 
