@@ -28,7 +28,11 @@ def _again() -> PasswordField:
 
 
 class ForgotForm(PageForm):
-    email = EmailField("Email", validators=[DataRequired(message=REQUIRED), EMAIL, Length(max=254)])
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(message=REQUIRED), EMAIL, Length(max=254)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
 
 
 class SetPasswordForm(PageForm):
