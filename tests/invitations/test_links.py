@@ -106,10 +106,7 @@ def test_a_reset_link_sets_a_new_password(app, dept, mail):
     ],
 )
 def test_links_expire(app, client, auth, dept, mail, newcomer, monkeypatch, purpose, age, works):
-    if purpose == "invitation":
-        path = invitation_link(client, auth, mail, newcomer())
-    else:
-        path = reset_link(app, dept, mail)
+    path = invitation_link(client, auth, mail, newcomer()) if purpose == "invitation" else reset_link(app, dept, mail)
     later = utcnow() + age
     monkeypatch.setattr(invitation_views, "utcnow", lambda: later)
     browser = app.test_client()
