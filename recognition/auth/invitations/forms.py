@@ -6,7 +6,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ...forms import EMAIL, REQUIRED, PageForm
-from ..passwords import MAX_LENGTH, MIN_LENGTH
+from ..passwords import MAX_LENGTH, MIN_LENGTH, broken_rules
 
 RULES_HINT = (
     f"At least {MIN_LENGTH} characters. A few unrelated words make a good one; common passwords "
@@ -14,10 +14,14 @@ RULES_HINT = (
 )
 
 
+def _follows_the_rules(form, field) -> None:
+    """The rules that need no account (length, the common list) are said with the form's
+    other errors; the service checks them all again, with the person's name and email."""
+    field.errors.extend(broken_rules(field.data or ""))
+
+
 def _new_password(label: str) -> PasswordField:
-    # The length rules are checked with the others (passwords.check_password_rules), so
-    # every broken rule is named at once; this bound only keeps hashing cheap.
-    return PasswordField(label, validators=[DataRequired(message=REQUIRED), Length(max=MAX_LENGTH * 4)])
+    return PasswordField(label, validators=[DataRequired(message=REQUIRED), _follows_the_rules])
 
 
 def _again() -> PasswordField:
@@ -42,7 +46,7 @@ class SetPasswordForm(PageForm):
 
 class ChangePasswordForm(PageForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired(message=REQUIRED), Length(max=MAX_LENGTH * 4)]
+        "Current password", validators=[DataRequired(message=REQUIRED), Length(max=MAX_LENGTH)]
     )
     password = _new_password("New password")
     confirm = _again()
