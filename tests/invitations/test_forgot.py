@@ -113,3 +113,23 @@ def test_a_known_email_takes_no_longer_than_an_unknown_one(make_app, dept, round
                 timings[kind].append(time.perf_counter() - started)
     known, unknown = (statistics.median(timings[kind]) for kind in ("known", "unknown"))
     assert 0.5 < known / unknown < 2, (known, unknown)
+
+
+def test_a_reset_link_never_names_the_host_the_asker_sent(make_app, dept, mail):
+    """Without BASE_URL, a forged Host header must not put the asker's server in the
+    owner's mail (the token would go to them when the owner clicks)."""
+    client = make_app(BASE_URL=None).test_client()
+    assert ask_from(client, dept.email("mentor"), "evil.example").status_code == 200
+    ((_, _, body),) = mail()
+    assert "evil.example" not in body
+    assert "http://127.0.0.1:5000/password/set/" in body  # where `serve` listens by default
+
+
+def test_with_trusted_hosts_the_request_host_is_used(make_app, dept, mail):
+    client = make_app(BASE_URL=None, TRUSTED_HOSTS=["mentoring.example.org"]).test_client()
+    assert ask_from(client, dept.email("mentor"), "mentoring.example.org").status_code == 200
+    assert "http://mentoring.example.org/password/set/" in mail()[0][2]
+
+
+def ask_from(client, email, host):
+    return client.post("/password/forgot", data={"email": email}, base_url=f"http://{host}")

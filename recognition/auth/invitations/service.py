@@ -66,7 +66,19 @@ def token_for(person_id: int, purpose: str, now: datetime) -> str:
 
 
 def link_for(person_id: int, purpose: str, now: datetime) -> str:
-    return links.url(f"/password/set/{token_for(person_id, purpose, now)}")
+    path = f"/password/set/{token_for(person_id, purpose, now)}"
+    return links.url(path) if purpose == "invitation" else _trusted_base() + path
+
+
+def _trusted_base() -> str:
+    """Where a reset link points. Anyone may ask for one, for anyone's email, so its address
+    must not come from the asker's Host header (a link to their own server would hand them
+    the token): BASE_URL, or the request's host when Flask's TRUSTED_HOSTS vets it, else
+    the address ``serve``/``demo`` was started on. Invitations are asked for by signed-in
+    administrators and directors, so theirs names the address they use (``links.url``)."""
+    if links.is_configured(current_app) or current_app.config.get("TRUSTED_HOSTS"):
+        return links.base_url()
+    return current_app.extensions.get(links.SERVED, links.FALLBACK)
 
 
 def read_link(token: str, now: datetime) -> tuple[rules.Claim, Person]:
