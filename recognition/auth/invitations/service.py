@@ -7,11 +7,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ... import links
 from ...clock import zone
@@ -23,7 +25,7 @@ from ...ratelimit import RateLimited, hit
 from .. import sessions
 from ..models import Account, LoginFailure
 from ..passwords import check_password_rules
-from ..service import Actor, hasher, set_password
+from ..service import Actor, hash_password, hasher, set_password
 from . import rules
 from .models import Invitation
 
@@ -108,7 +110,24 @@ def use_link(token: str, password: str, now: datetime) -> tuple[Person, str]:
     session of theirs ends (the caller signs this browser in), and the failed sign-ins
     counted against their email are forgotten: the owner is back in."""
     claim, person = read_link(token, now)
-    set_password(person, password, now)
+    account = _account(person.id)
+    if account is None:
+        try:
+            with db.session.begin_nested():
+                set_password(person, password, now)
+        except IntegrityError:  # the same link used at the same moment elsewhere made the account
+            raise LinkRefused(rules.USED, claim.purpose) from None
+    else:
+        # Only over the password state the link was made for: of two uses at once, one wins.
+        check_password_rules(password, person.name, person.email)
+        changed = db.session.execute(
+            update(Account)
+            .where(Account.person_id == person.id, Account.password_hash == account.password_hash)
+            .values(password_hash=hash_password(password))
+        )
+        if cast("CursorResult[Any]", changed).rowcount != 1:
+            raise LinkRefused(rules.USED, claim.purpose)
+        db.session.refresh(account)
     reason = "password reset" if claim.purpose == "reset" else "password set by invitation"
     sessions.end_sessions(person.id, reason, now)
     db.session.execute(delete(LoginFailure).where(LoginFailure.email == person.email))
