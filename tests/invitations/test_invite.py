@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import update
 
 from recognition.auth.models import Account
 from recognition.extensions import db
 from tests.api.error_shape import assert_error
+from tests.support.department import PASSWORD
 
 from .conftest import link_in
 
@@ -140,3 +143,15 @@ def test_the_endpoints_are_documented(client):
     post = paths["/api/v1/people/{person_id}/invitation"]["post"]
     assert {"201", "401", "403", "404", "409"} <= set(post["responses"])
     assert "get" in paths["/api/v1/people/{person_id}/invitations"]
+
+
+def test_the_invite_button_needs_its_csrf_token(csrf_client, dept, newcomer, mail):
+    person_id = newcomer()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', csrf_client.get("/login").get_data(as_text=True))
+    csrf_client.post("/login", data={"email": dept.email("admin"), "password": PASSWORD, "csrf_token": token.group(1)})
+    assert csrf_client.post(f"/people/{person_id}/invitation").status_code == 400
+    assert mail() == []
+    page = csrf_client.get(f"/people/{person_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert csrf_client.post(f"/people/{person_id}/invitation", data={"csrf_token": token}).status_code == 302
+    assert len(mail()) == 1

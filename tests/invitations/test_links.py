@@ -240,3 +240,26 @@ def test_someone_else_signed_in_on_the_browser_is_signed_out_first(app, client, 
     shared = login(app.test_client(), "mentor")
     assert choose(shared, path).status_code == 302
     assert "Welcome, Nadia Newcomer" in shared.get("/").get_data(as_text=True)
+
+
+def test_of_two_uses_at_the_same_moment_only_one_sets_the_password(app, dept, mail, monkeypatch):
+    """The second use read the link while it still worked, and writes after the first:
+    the password is changed only over the state the link was made for."""
+    path = reset_link(app, dept, mail)
+    token = path.rsplit("/", 1)[1]
+    with app.app_context():
+        stale = service.read_link(token, utcnow())
+    assert choose(app.test_client(), path).status_code == 302
+    monkeypatch.setattr(service, "read_link", lambda token, now: stale)
+    with app.app_context(), pytest.raises(service.LinkRefused) as refused:
+        service.use_link(token, "a second quiet harbour", utcnow())
+    assert refused.value.reason == "used"
+    fresh = app.test_client()
+    assert fresh.post("/login", data={"email": dept.email("mentor"), "password": NEW_PASSWORD}).status_code == 302
+
+
+def test_the_form_needs_its_csrf_token(app, csrf_client, dept, mail):
+    path = reset_link(app, dept, mail)
+    assert csrf_client.get(path).status_code == 200
+    assert choose(csrf_client, path).status_code == 400
+    assert app.test_client().get(path).status_code == 200  # still unused

@@ -111,6 +111,8 @@ def use_link(token: str, password: str, now: datetime) -> tuple[Person, str]:
     counted against their email are forgotten: the owner is back in."""
     claim, person = read_link(token, now)
     account = _account(person.id)
+    if claim.fingerprint != rules.fingerprint(account.password_hash if account else None):
+        raise LinkRefused(rules.USED, claim.purpose)  # changed since the link was read
     if account is None:
         try:
             with db.session.begin_nested():
