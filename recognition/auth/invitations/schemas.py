@@ -10,7 +10,7 @@ class InvitationSchema(Schema):
     id = fields.Integer(dump_only=True)
     person_id = fields.Integer(dump_only=True)
     invited_by_id = fields.Integer(
-        dump_only=True, allow_none=True, metadata={"description": "None when sent from the command line"}
+        dump_only=True, allow_none=True, metadata={"description": "null when sent from the command line"}
     )
     invited_by = fields.Function(
         lambda invitation: invitation.invited_by.name if invitation.invited_by else "command line",

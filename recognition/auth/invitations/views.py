@@ -30,7 +30,7 @@ def can_invite(person) -> bool:
     return current_user.is_authenticated and service.can_invite(page_actor(), person)
 
 
-@blp.app_template_filter("moment")
+@blp.app_template_filter("department_time")
 def moment_text(value) -> str:
     return service.when(value)
 
