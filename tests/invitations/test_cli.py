@@ -69,3 +69,15 @@ def test_set_password_follows_the_rules(runner, dept):
         input="a quiet harbour at dawn\na quiet harbour at dawn\n",
     )
     assert result.exit_code == 0, result.output
+
+
+def test_set_password_ends_the_persons_browser_sessions(runner, app, login, dept):
+    browser = login(app.test_client(), "mentor")
+    assert browser.get("/mentoring").status_code == 200
+    result = runner.invoke(
+        args=["people", "set-password", dept.email("mentor")],
+        input="a quiet harbour at dawn\na quiet harbour at dawn\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 browser session(s) signed in as them ended." in result.output
+    assert browser.get("/mentoring").status_code == 302
