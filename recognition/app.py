@@ -23,6 +23,8 @@ from . import (
 from .auth import api as auth_api
 from .auth import views as auth_views
 from .auth.current import api_person_id, require_token
+from .auth.invitations import api as invitations_api
+from .auth.invitations import views as invitations_views
 from .auth.oidc import views as oidc_views
 from .awards import ledger_checks as award_checks
 from .awards.announcement import views as award_winner_views  # noqa: F401 - routes join "nominations"
@@ -130,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (
         auth_views,
         oidc_views,
+        invitations_views,
         people_views,
         mentorships_views,
         ledger_views,
@@ -148,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.blp)
     for module in (
         auth_api,
+        invitations_api,
         people_api,
         mentorships_api,
         ledger_api,

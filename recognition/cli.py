@@ -22,6 +22,7 @@ from werkzeug.serving import run_simple
 
 from . import instance, links
 from .app import create_app as build_app
+from .auth.invitations.cli import invite_command
 from .awards.models import Grant
 from .cases.cli import cases_group
 from .clock import utcnow
@@ -241,6 +242,8 @@ def backup_command(path: Path):
         subprocess.run(["pg_dump", "--format=custom", f"--file={path}", plain], check=True, env=env)
     click.echo(f"Backed up to {path}")
 
+
+people_group.add_command(invite_command)  # `recognition people invite`: the invitations' command
 
 APP_COMMANDS = (
     init_command,

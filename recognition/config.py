@@ -64,6 +64,17 @@ class Defaults:
     # Failed-login throttling, stored in the database so it holds across workers.
     LOGIN_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    # Invitation and password-reset links (see recognition/auth/invitations): how long each
+    # works. Either works once, and a newer password makes every older link outdated.
+    INVITATION_DAYS = 14
+    RESET_HOURS = 2
+    # "Forgot password": at most this many reset emails an hour to one address (more are
+    # dropped quietly), and this many requests an hour from one client address.
+    PASSWORD_RESET_MAX_PER_EMAIL = 3
+    PASSWORD_RESET_MAX_PER_ADDRESS = 20
+    # Changing one's password: attempts per person per 15 minutes (a wrong current
+    # password counts), so a browser left signed in cannot be used to guess it.
+    PASSWORD_CHANGE_MAX_ATTEMPTS = 5
 
     # Password sign-in, on pages and at POST /api/v1/auth/tokens. False leaves only the
     # institution's sign-in (OIDC_*), for a department whose university decides who is who.

@@ -1,5 +1,6 @@
 """Every domain's tables, imported in one place for SQLAlchemy and Alembic."""
 
+from .auth.invitations.models import Invitation  # noqa: F401
 from .auth.models import Account, ApiToken, LoginFailure, RoleGrant  # noqa: F401
 from .awards.models import (  # noqa: F401
     Award,

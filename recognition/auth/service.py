@@ -17,6 +17,7 @@ from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import DivisionDirector, Person
 from .models import GRANTED_ROLES, Account, ApiToken, LoginFailure, RoleGrant
+from .passwords import check_password_rules
 
 TOKEN_PREFIX = "rcg_"
 
@@ -75,16 +76,11 @@ def hash_password(password: str) -> str:
     return hasher().hash(password)
 
 
-def check_password_rules(password: str) -> None:
-    if len(password) < 10:
-        raise DomainError.field("password", "must be at least 10 characters", "The password is too short.")
-
-
 def set_password(person: Person, password: str, now: datetime, password_hash: str | None = None) -> Account:
-    """Give a person an account (or a new password). ``password_hash`` lets bulk loads
-    reuse one hash computation."""
+    """Give a person an account (or a new password), under the password rules
+    (``passwords``). ``password_hash`` lets bulk loads reuse one hash computation."""
     if password_hash is None:
-        check_password_rules(password)
+        check_password_rules(password, person.name, person.email)
         password_hash = hash_password(password)
     account = db.session.get(Account, person.id)
     if account is None:

@@ -8,7 +8,9 @@ import click
 from flask.cli import with_appcontext
 
 from ..auth.service import grant_role, set_password
+from ..auth.sessions import end_sessions
 from ..clock import utcnow
+from ..errors import DomainError
 from ..extensions import db
 from .service import find_by_email
 
@@ -25,9 +27,16 @@ def people_group():
 def set_password_command(email, password):
     """Give a person an account, or a new password."""
     person = find_by_email(email) or _fail(f"No person with email {email}.")
-    set_password(person, password, utcnow())
+    now = utcnow()
+    try:
+        set_password(person, password, now)  # under the password rules (auth/passwords.py)
+    except DomainError as error:
+        db.session.rollback()
+        _fail(f"Password: {'; '.join(error.errors.get('password', [error.message]))}.")
+    ended = end_sessions(person.id, "password set by an administrator", now)
     db.session.commit()
-    click.echo(f"{person.name} can now sign in as {person.email}.")
+    signed_out = f" {ended} browser session(s) signed in as them ended." if ended else ""
+    click.echo(f"{person.name} can now sign in as {person.email}.{signed_out}")
 
 
 @people_group.command("grant")
