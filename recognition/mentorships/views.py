@@ -21,7 +21,7 @@ from ..ledger import service as ledger
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE
 from ..people.models import Person
-from ..people.service import find_by_email, managed_divisions
+from ..people.service import find_by_email, managed_divisions, text_matches
 from . import service
 from .forms import EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
 from .history import expectation, expectation_status, kind_label, render_detail
@@ -254,13 +254,13 @@ def admin_list():
         args["active"] = filters.status.data == "active"
     statement = service.filtered(service.visible_mentorships(actor), args)
     if filters.q.data and not filters.q.errors:
-        pattern = f"%{filters.q.data.strip().lower()}%"
         statement = statement.where(
-            or_(
-                service.Mentor.name.ilike(pattern),
-                service.Mentor.email.like(pattern),
-                service.Mentee.name.ilike(pattern),
-                service.Mentee.email.like(pattern),
+            text_matches(
+                filters.q.data,
+                service.Mentor.name,
+                service.Mentor.email,
+                service.Mentee.name,
+                service.Mentee.email,
             )
         )
     page_number = max(1, request.args.get("page", 1, type=int))
