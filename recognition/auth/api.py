@@ -7,6 +7,7 @@ from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..parsing import Blueprint
+from . import throttle
 from .current import api_actor
 from .schemas import MeSchema, NewTokenSchema, TokenRequestSchema, TokenSchema
 from .service import authenticate, issue_token, revoke_token, tokens_of
@@ -22,12 +23,16 @@ blp = Blueprint("auth_api", __name__, description="API tokens")
 def create_token(body):
     """Exchange an email and password for an API token"""
     try:
-        person = authenticate(body["email"], body["password"], request.remote_addr or "", utcnow())
+        person = authenticate(
+            body["email"], body["password"], request.remote_addr or "", utcnow(), throttle.request_cookie()
+        )
     except DomainError:
         db.session.commit()  # keep the failed attempt: it counts towards the throttle
         raise
     row, token = issue_token(person, body["name"], utcnow())
     db.session.commit()
+    # A client that keeps cookies is recognised as the owner's next time (auth/throttle.py).
+    throttle.remember_device_after_request(person.email)
     return {  # the token is shown once, never stored
         "id": row.id,
         "name": row.name,
