@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 from ..apidoc import paginate
 from ..auth.current import page_actor
 from ..auth.service import Actor
-from ..clock import utcnow
+from ..clock import local_date, utcnow
 from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..ledger import service as ledger
@@ -80,7 +80,7 @@ def _own_page(actor: Actor, side, template: str, counterpart: str):
         if logged is not None:
             return logged
         status = form.refusal_status
-    today = utcnow().date()
+    today = local_date(utcnow())
     meetings = ledger.meetings_in([m.id for m in active], date(today.year, 1, 1), today)
     expected = expectation()
     rows = [
@@ -269,7 +269,7 @@ def admin_list():
         statement.order_by(Mentorship.started_on.desc(), Mentorship.id.desc()),
         {"page": page_number, "per_page": PAGE_SIZE},
     )
-    today = utcnow().date()
+    today = local_date(utcnow())
     meetings = ledger.meetings_in([m.id for m in page["items"]], date(today.year, 1, 1), today)
     return render_template(
         "mentorships/admin_list.html",
