@@ -19,9 +19,22 @@ blp = Blueprint("auth_api", __name__, description="API tokens")
 @blp.post("/tokens")
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, NewTokenSchema)
+@blp.doc(
+    responses={
+        "429": {
+            "description": "Too many failed sign-ins for this email from this address (or from this address, or "
+            "with this device cookie): the attempt was not checked; retry after Retry-After seconds",
+            "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+        },
+    }
+)
 @errors_for(401, 422, 429, public=True)
 def create_token(body):
-    """Exchange an email and password for an API token"""
+    """Exchange an email and password for an API token. Failed attempts are counted per
+    email and address, and per address; past the limits, attempts wait with growing delays
+    (429 with Retry-After). Unknown emails are answered exactly as wrong passwords. The
+    answer sets a signed device cookie (recognition_device): a client that sends it back
+    is exempt from the limits failed guesses from its address ran up for this email."""
     try:
         person = authenticate(
             body["email"], body["password"], request.remote_addr or "", utcnow(), throttle.request_cookie()

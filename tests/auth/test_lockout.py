@@ -287,3 +287,11 @@ def test_no_sequence_of_failures_elsewhere_stops_the_owners_device_cookie_sign_i
         person = authenticate(dept.email("mentor"), PASSWORD, OWNER_ADDRESS, now, cookie)
         assert person.id == dept.ids["mentor"]
         db.session.rollback()
+
+
+def test_the_api_documents_the_wait(client):
+    operation = client.get("/api/v1/openapi.json").get_json()["paths"][TOKENS]["post"]
+    refused = operation["responses"]["429"]
+    assert "Retry-After" in refused["headers"]
+    assert refused["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "device cookie" in operation["summary"] + operation.get("description", "")
