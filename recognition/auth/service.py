@@ -115,6 +115,7 @@ def authenticate(
     browser's device cookie (``throttle.DEVICE_COOKIE``), if any."""
     attempt = throttle.attempt_for(email, remote_addr, device_cookie)
     throttle.check(attempt, now)
+    dummy_hash()  # made by the first attempt whatever its email, so even that one does not tell
     account = db.session.scalar(select(Account).join(Person).where(Person.email == attempt.email))
     verified = _verify(account.password_hash if account is not None else None, password)
     if account is None or account.disabled or not verified:
