@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http
+import re
 from datetime import UTC
 from typing import Any
 
@@ -11,7 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, validate
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from . import fields
 
@@ -34,6 +35,18 @@ class IdConverter(IntegerConverter):
         if self.max is not None and value.isdigit() and int(value) > self.max:
             raise NotFound()
         return super().to_python(value)
+
+
+class OtherThanConverter(BaseConverter):
+    """``<other_than(signed, credential):code>``: one path segment, but not one of the
+    words given. Without it a ``/<code>`` rule also matches its static siblings
+    (``/signed``), so Werkzeug counts its methods among theirs: ``OPTIONS /signed`` would
+    advertise GET, and ``GET /signed`` would look up a certificate named "signed"."""
+
+    def __init__(self, map, *words: str):
+        super().__init__(map)
+        excluded = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+        self.regex = f"(?!(?:{excluded})$)[^/]+" if words else "[^/]+"
 
 
 class ErrorSchema(Schema):

@@ -128,6 +128,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = apidoc.IdConverter  # before any rule uses <int:…>
+    app.url_map.converters["other_than"] = apidoc.OtherThanConverter
     app.register_blueprint(health.blp)
     for module in (
         auth_views,

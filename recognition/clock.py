@@ -4,7 +4,9 @@ import calendar
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
+
+from .config import Defaults
 
 
 def utcnow() -> datetime:
@@ -13,7 +15,10 @@ def utcnow() -> datetime:
 
 
 def today() -> date:
-    return utcnow().date()
+    """Today as the department sees it: the date in its time zone (``SCHEDULER_TIMEZONE``),
+    not in UTC, so an evening user in Toronto is not handed tomorrow. Every "today" a person
+    sees (form prefills, due and overdue, open and closed windows) is this one."""
+    return local_date(utcnow())
 
 
 def add_years(day: date, years: int) -> date:
@@ -38,6 +43,15 @@ def zone(config) -> ZoneInfo:
 def local_today(config) -> date:
     """Today where the department is."""
     return utcnow().replace(tzinfo=UTC).astimezone(zone(config)).date()
+
+
+def local_date(moment: datetime) -> date:
+    """The department's date at ``moment`` (naive UTC, as stored and as services get
+    ``now``): in the current app's zone, or outside an app (a test computing what the app
+    will see) the default zone. Services use ``local_date(now)`` where they would have used
+    ``now.date()``."""
+    config = current_app.config if has_app_context() else {"SCHEDULER_TIMEZONE": Defaults.SCHEDULER_TIMEZONE}
+    return moment.replace(tzinfo=UTC).astimezone(zone(config)).date()
 
 
 def moment(day: date) -> datetime:

@@ -61,9 +61,20 @@ class Defaults:
     ARGON2_MEMORY_COST_KIB = 65_536
     ARGON2_PARALLELISM = 4
 
-    # Failed-login throttling, stored in the database so it holds across workers.
+    # Failed-login throttling, stored in the database so it holds across workers (see
+    # recognition/auth/throttle.py). After LOGIN_MAX_FAILURES failures for one email from one
+    # address (or with one device cookie), and after LOGIN_ADDRESS_MAX_FAILURES from one
+    # address whatever the email, the next attempt waits LOGIN_DELAY_FIRST_SECONDS, doubling
+    # with each further failure up to LOGIN_DELAY_LONGEST_SECONDS. A failure counts for
+    # LOGIN_FAILURE_MEMORY_SECONDS (or until a success for that email from that address).
     LOGIN_MAX_FAILURES = 5
-    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    LOGIN_ADDRESS_MAX_FAILURES = 20
+    LOGIN_DELAY_FIRST_SECONDS = 60
+    LOGIN_DELAY_LONGEST_SECONDS = 15 * 60
+    LOGIN_FAILURE_MEMORY_SECONDS = 24 * 3600
+    # A browser that signed in to an account keeps a signed cookie saying so, this long: with
+    # it, its owner gets past the limits a guesser ran up on their email or address.
+    LOGIN_DEVICE_COOKIE_DAYS = 365
     # Invitation and password-reset links (see recognition/auth/invitations): how long each
     # works. Either works once, and a newer password makes every older link outdated.
     INVITATION_DAYS = 14

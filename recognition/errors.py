@@ -24,8 +24,10 @@ class DomainError(Exception):
     """A request the domain refuses. ``errors`` maps a field to the rules it broke."""
 
     status = 422
-    # Seconds a client should wait before retrying a 503 (sent as Retry-After).
+    # Seconds a client should wait before retrying a 503 (sent as Retry-After), or any error
+    # whose class sets ``send_retry_after``.
     retry_after = 300
+    send_retry_after = False
 
     def __init__(self, message: str, errors: dict[str, list[str]] | None = None, status: int | None = None):
         super().__init__(message)
@@ -88,7 +90,7 @@ def register(app) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         response = respond(error.status, error.message, error.errors)
-        if error.status == 503:
+        if error.status == 503 or error.send_retry_after:
             headers = response[2] if len(response) > 2 else {}
             return response[0], response[1], {**headers, "Retry-After": str(error.retry_after)}
         return response

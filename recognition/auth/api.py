@@ -7,6 +7,7 @@ from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..parsing import Blueprint
+from . import throttle
 from .current import api_actor
 from .schemas import MeSchema, NewTokenSchema, TokenRequestSchema, TokenSchema
 from .service import authenticate, issue_token, revoke_token, tokens_of
@@ -18,16 +19,33 @@ blp = Blueprint("auth_api", __name__, description="API tokens")
 @blp.post("/tokens")
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, NewTokenSchema)
+@blp.doc(
+    responses={
+        "429": {
+            "description": "Too many failed sign-ins for this email from this address (or from this address, or "
+            "with this device cookie): the attempt was not checked; retry after Retry-After seconds",
+            "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+        },
+    }
+)
 @errors_for(401, 403, 422, 429, public=True)
 def create_token(body):
-    """Exchange an email and password for an API token (403 when PASSWORD_SIGN_IN is off)"""
+    """Exchange an email and password for an API token (403 when PASSWORD_SIGN_IN is off). Failed attempts are counted per
+    email and address, and per address; past the limits, attempts wait with growing delays
+    (429 with Retry-After). Unknown emails are answered exactly as wrong passwords. The
+    answer sets a signed device cookie (recognition_device): a client that sends it back
+    is exempt from the limits failed guesses from its address ran up for this email."""
     try:
-        person = authenticate(body["email"], body["password"], request.remote_addr or "", utcnow())
+        person = authenticate(
+            body["email"], body["password"], request.remote_addr or "", utcnow(), throttle.request_cookie()
+        )
     except DomainError:
         db.session.commit()  # keep the failed attempt: it counts towards the throttle
         raise
     row, token = issue_token(person, body["name"], utcnow())
     db.session.commit()
+    # A client that keeps cookies is recognised as the owner's next time (auth/throttle.py).
+    throttle.remember_device_after_request(person.email)
     return {  # the token is shown once, never stored
         "id": row.id,
         "name": row.name,

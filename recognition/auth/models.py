@@ -48,15 +48,23 @@ class ApiToken(Model):
 
 
 class LoginFailure(Model):
-    """One failed login. Kept in the database so throttling holds across worker processes."""
+    """One failed login. Kept in the database so throttling holds across worker processes
+    (see ``auth/throttle.py``); pruned once too old to count, and per email and address
+    by a successful sign-in."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_email_at", "email", "at"),)
+    __table_args__ = (
+        Index("ix_login_failures_email_at", "email", "at"),
+        Index("ix_login_failures_remote_addr_at", "remote_addr", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     remote_addr: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(index=True)
+    # The nonce of the device cookie the browser sent for this email, if it sent a valid one:
+    # such failures count against the cookie, not the address.
+    device: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class LoginSession(Model):

@@ -5,18 +5,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import exists, select
 
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import DivisionDirector, Person
-from .models import GRANTED_ROLES, Account, ApiToken, LoginFailure, RoleGrant
+from . import throttle
+from .models import GRANTED_ROLES, Account, ApiToken, RoleGrant
 from .passwords import check_password_rules
 
 TOKEN_PREFIX = "rcg_"
@@ -100,65 +101,57 @@ def grant_role(person: Person, role: str) -> None:
         db.session.flush()
 
 
-class Throttled(DomainError):
-    status = 429
-
-
 class PasswordSignInOff(DomainError):
     status = 403
 
 
-def authenticate(email: str, password: str, remote_addr: str, now: datetime) -> Person:
-    """The person with these credentials, or an error. Failures are counted per email and
-    per address in the database, so every worker process sees the same count."""
+def authenticate(
+    email: str, password: str, remote_addr: str, now: datetime, device_cookie: str | None = None
+) -> Person:
+    """The person with these credentials, or an error: 429 (``throttle.Throttled``) while
+    too many recent failures hold this attempt back, 401 for anything else wrong. Known,
+    unknown and disabled emails cost the same work and get the same answer, so neither the
+    answer nor its timing says whether an email has an account. ``device_cookie`` is the
+    browser's device cookie (``throttle.DEVICE_COOKIE``), if any."""
     if not current_app.config["PASSWORD_SIGN_IN"]:
         raise PasswordSignInOff(
             "Password sign-in is switched off here: sign in through your university instead.",
             {"password": ["password sign-in is switched off on this server (PASSWORD_SIGN_IN)"]},
         )
-    email = (email or "").strip().lower()
-    config = current_app.config
-    since = now - timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"])
-    limit = config["LOGIN_MAX_FAILURES"]
-    by_email = db.session.scalar(
-        select(func.count()).select_from(LoginFailure).where(LoginFailure.email == email, LoginFailure.at > since)
-    )
-    by_addr = db.session.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.remote_addr == remote_addr, LoginFailure.at > since)
-    )
-    if by_email >= limit or by_addr >= limit * 4:
-        minutes = config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60
-        raise Throttled(
-            f"Too many failed sign-ins. Wait {minutes} minutes and try again.",
-            {"email": ["too many failed sign-ins; try again later"]},
-        )
-    account = db.session.scalar(select(Account).join(Person).where(Person.email == email))
-    if account is None or account.disabled or not _verify(account.password_hash, password):
-        db.session.add(LoginFailure(email=email, remote_addr=remote_addr, at=now))
-        db.session.flush()
+    attempt = throttle.attempt_for(email, remote_addr, device_cookie)
+    throttle.check(attempt, now)
+    dummy_hash()  # made by the first attempt whatever its email, so even that one does not tell
+    account = db.session.scalar(select(Account).join(Person).where(Person.email == attempt.email))
+    verified = _verify(account.password_hash if account is not None else None, password)
+    if account is None or account.disabled or not verified:
+        throttle.failed(attempt, now)
         raise DomainError(
             "The email or password is not right.",
             {"password": ["email and password do not match an account"]},
             status=401,
         )
-    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    throttle.succeeded(attempt)
     if hasher().check_needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     return account.person
 
 
-_DUMMY_HASH: str | None = None
+def dummy_hash() -> str:
+    """A hash of no one's password, made with the app's current argon2 parameters (once per
+    app and parameters), so verifying against it costs what verifying a real one does."""
+    config = current_app.config
+    key = (config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST_KIB"], config["ARGON2_PARALLELISM"])
+    cache = current_app.extensions.setdefault("recognition.dummy_hashes", {})
+    if key not in cache:
+        cache[key] = hash_password(secrets.token_urlsafe(16))
+    return cache[key]
 
 
 def _verify(stored: str | None, password: str) -> bool:
     """Always spend one hash verification, so timing does not reveal unknown emails."""
-    global _DUMMY_HASH
     if stored is None:
-        _DUMMY_HASH = _DUMMY_HASH or hash_password("not a real password")
-        stored = _DUMMY_HASH
-        password = password + "\x00"
+        stored = dummy_hash()
+        password = password + "\x00"  # never matches, even by chance
     try:
         return hasher().verify(stored, password or "")
     except (VerificationError, InvalidHashError):

@@ -8,7 +8,7 @@ from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..links import safe_next
-from . import sessions
+from . import sessions, throttle
 from .current import User, page_actor
 from .forms import LoginForm
 from .service import authenticate, load_actor
@@ -22,23 +22,28 @@ def login():
     if request.method == "POST" and not current_app.config["PASSWORD_SIGN_IN"]:
         refusal = "Password sign-in is switched off here: sign in through your university instead."
         return render_template("auth/login.html", form=form, refusal=refusal), 403
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
-            person = authenticate(form.email.data, form.password.data, request.remote_addr or "", utcnow())
+            person = authenticate(
+                form.email.data, form.password.data, request.remote_addr or "", utcnow(), throttle.request_cookie()
+            )
         except DomainError as error:
             db.session.commit()  # the failed attempt counts towards the throttle
             form.password.errors.append(error.message)
             status = error.status
+            if error.send_retry_after:
+                headers["Retry-After"] = str(error.retry_after)
         else:
             db.session.commit()
             actor = load_actor(person.id)
             assert actor is not None  # authenticate has just found them, with an account
             sessions.sign_in(User(actor), "password", utcnow())
+            throttle.remember_device_after_request(person.email)
             return redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
     elif request.method == "POST":
         status = 422
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @blp.post("/logout")

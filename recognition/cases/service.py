@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..auth.service import Actor
+from ..clock import local_date
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..milestones import queries as milestones
@@ -80,7 +81,7 @@ def open_case(data: dict, actor: Actor, now: datetime) -> Case:
         if problem:
             problems["target_rank"] = [problem]
     due_on = data.get("due_on")
-    problem = rules.due_problem(due_on, now.date())
+    problem = rules.due_problem(due_on, local_date(now))
     if problem:
         problems["due_on"] = [problem]
     if due_on is None:

@@ -37,7 +37,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from ..auth.service import COMMAND_LINE
-from ..clock import utcnow
+from ..clock import local_date, utcnow
 from ..database import read_only
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
@@ -162,7 +162,7 @@ def plan(
             items, skipped = [], []
             for person_id, chosen in activities.eligible(year, framework_id):
                 _, ends, label = activities.period_of(profiles.framework(chosen), year)
-                if ends >= now.date():  # Mainpro+'s 2025 runs to 30 June 2026
+                if ends >= local_date(now):  # Mainpro+'s 2025 runs to 30 June 2026
                     skipped.append(
                         Outcome(person_id, chosen, "skipped", f"its year {label} is not over until {ends.isoformat()}")
                     )

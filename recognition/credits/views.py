@@ -15,7 +15,7 @@ from wtforms import SelectChoice
 from ..apidoc import paginate
 from ..auth.current import page_actor
 from ..auth.service import Actor, require_admin
-from ..clock import utcnow
+from ..clock import local_date, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..ledger import service as ledger
@@ -137,7 +137,7 @@ def export_csv():
 
 def render_mine(actor: Actor, *, profile_form=None, work_form=None, issue_form=None, status: int = 200):
     """The credits page; the form arguments carry a refused submission."""
-    today = utcnow().date()
+    today = local_date(utcnow())
     summary = activities.summary(own_id(actor), today)
     chosen = summary.framework
     version = chosen.version_on(today) or chosen.versions[-1]

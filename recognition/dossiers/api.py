@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
-from ..clock import utcnow
+from ..clock import local_date, utcnow
 from ..credits import canonical
 from ..extensions import db
 from ..parsing import Blueprint
@@ -197,7 +197,7 @@ def draft(args):
     (administrators). format=json|csv|pdf. The read is recorded in the person's access log"""
     actor = api_actor()
     now = utcnow()
-    access = service.resolve(actor, args["person_id"], args["start"], args["end"], now.date())
+    access = service.resolve(actor, args["person_id"], args["start"], args["end"], local_date(now))
     document = service.draft(access)
     service.record(access, actor, "download", args["format"], now)
     db.session.commit()

@@ -11,7 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..auth.service import COMMAND_LINE
-from ..clock import utcnow
+from ..clock import local_date, utcnow
 from ..credits import canonical
 from ..credits.service import certificate_settings
 from ..errors import DomainError
@@ -55,7 +55,7 @@ def export_command(email: str, start: str | None, end: str | None, fmt: str, out
     now = utcnow()
     try:
         access = service.resolve(
-            COMMAND_LINE, _person_id(email), _day(start, "--start"), _day(end, "--end"), now.date()
+            COMMAND_LINE, _person_id(email), _day(start, "--start"), _day(end, "--end"), local_date(now)
         )
     except DomainError as error:
         raise click.ClickException(error.message) from None

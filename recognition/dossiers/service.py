@@ -26,6 +26,7 @@ from ..auth.service import Actor
 from ..awards.announcement import service as announce
 from ..cases import access as case_access
 from ..cases.models import Case, CaseMember
+from ..clock import local_date
 from ..credits import canonical, signing
 from ..credits import service as credits
 from ..credits.verification import find_by_code as find_statement
@@ -225,7 +226,7 @@ def issue(
 ) -> Dossier:
     """Issue a signed dossier: the person their own, an administrator anyone's. Committee
     members read, they do not issue: what the candidate put forward is theirs to sign off."""
-    access = resolve(actor, person_id, start, end, now.date())
+    access = resolve(actor, person_id, start, end, local_date(now))
     if access.capacity == "committee" and actor.is_admin:
         access = Access(access.person, "admin", None, access.start, access.end)
     if access.capacity == "committee":

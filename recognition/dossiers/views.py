@@ -11,7 +11,7 @@ from flask_login import login_required
 
 from ..auth.current import page_actor
 from ..auth.service import Actor
-from ..clock import utcnow
+from ..clock import local_date, today, utcnow
 from ..credits import canonical
 from ..errors import DomainError, NotFound
 from ..extensions import db
@@ -32,7 +32,7 @@ def _show(actor: Actor, person_id: int | None, endpoint: str, route: dict):
         return _page(actor, None, form, endpoint, route, status=422)
     now = utcnow()
     try:
-        access = service.resolve(actor, person_id, form.start.data, form.end.data, now.date())
+        access = service.resolve(actor, person_id, form.start.data, form.end.data, local_date(now))
     except DomainError as error:
         if error.status == 404:
             raise
@@ -158,7 +158,7 @@ def download(person_id: int, fmt: str):
     if not form.validate():
         problems = dict(form.errors)
         raise DomainError("The period is not one a dossier can cover.", problems)
-    access = service.resolve(actor, person_id, form.start.data, form.end.data, utcnow().date())
+    access = service.resolve(actor, person_id, form.start.data, form.end.data, today())
     return _download(actor, access, fmt)
 
 
@@ -218,7 +218,7 @@ def issue():
             )
     period = PeriodForm(formdata=None)
     try:
-        access = service.resolve(actor, person_id, form.start.data, form.end.data, now.date())
+        access = service.resolve(actor, person_id, form.start.data, form.end.data, local_date(now))
     except DomainError as error:
         if error.status == 404:
             raise

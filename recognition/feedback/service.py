@@ -14,6 +14,7 @@ from sqlalchemy import delete, exists, func, insert, or_, select, update
 
 from .. import links, mail
 from ..auth.service import Actor
+from ..clock import local_date
 from ..database import lock_for_append
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
@@ -112,7 +113,7 @@ def request_feedback(period: str, now: datetime) -> list[Request]:
     """Ask every mentee of a mentorship active in the period, once per mentor. Rerunning
     asks only those not asked yet."""
     start, end = checked_period(period)
-    if start > now.date():
+    if start > local_date(now):
         raise DomainError.field("period", "must have started")
     chosen = current_instrument()
     active = db.session.scalars(
@@ -234,7 +235,7 @@ def remind(period: str, now: datetime) -> list[Request]:
     """Remind the mentees who have not answered, at most once per reminder interval,
     while the request can still be answered."""
     checked_period(period)
-    if now.date() > answer_deadline(period):
+    if local_date(now) > answer_deadline(period):
         return []
     due = now - timedelta(days=int(current_app.config["FEEDBACK_REMINDER_INTERVAL_DAYS"]))
     requests = [
@@ -295,7 +296,7 @@ def submit(request: Request, answers: dict, comments: dict, actor: Actor, now: d
             "per mentor per period, and a response cannot be seen or changed afterwards.",
             {"request": ["already answered for this period"]},
         )
-    if now.date() > answer_deadline(request.period):
+    if local_date(now) > answer_deadline(request.period):
         raise Conflict(
             f"Feedback for {request.period} closed on {answer_deadline(request.period).isoformat()}.",
             {"request": ["the answer window has closed"]},

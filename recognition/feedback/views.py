@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 
 from ..auth.current import page_actor
 from ..auth.service import require_admin
-from ..clock import utcnow
+from ..clock import local_date, today, utcnow
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..mentorships.history import kind_label
@@ -34,7 +34,7 @@ def my_requests():
     actor = page_actor()
     if "mentee" not in actor.roles:
         raise Forbidden("This page is for mentees: it lists the requests to give feedback on your mentors.")
-    rows = service.requests_of(actor, utcnow().date())
+    rows = service.requests_of(actor, today())
     return render_template(
         "feedback/my_requests.html",
         open_rows=[row for row in rows if row["open"] and not row["answered"]],
@@ -54,7 +54,7 @@ def answer(request_id: int):
     if service.answered(feedback_request):
         return _unavailable(feedback_request, mentor, "answered", 409 if request.method == "POST" else 200)
     deadline = service.answer_deadline(feedback_request.period)
-    if utcnow().date() > deadline:
+    if today() > deadline:
         return _unavailable(feedback_request, mentor, "closed", 409 if request.method == "POST" else 200)
     used = service.instrument(feedback_request.instrument_key, feedback_request.instrument_version)
     form = AnswerForm.for_instrument(used)
@@ -94,7 +94,7 @@ def thanks(request_id: int):
     if not service.answered(feedback_request):
         return redirect(url_for("feedback.answer", request_id=request_id))
     mentor = db.session.get(Person, feedback_request.mentor_id)
-    still_open = [row for row in service.requests_of(actor, utcnow().date()) if row["open"] and not row["answered"]]
+    still_open = [row for row in service.requests_of(actor, today()) if row["open"] and not row["answered"]]
     return render_template(
         "feedback/thanks.html", feedback_request=feedback_request, mentor=mentor, still_open=still_open, k=service.k()
     )
@@ -144,12 +144,12 @@ def _latest_shown(shows) -> str | None:
     (released blocks only), so a first visit does not land on an empty current period."""
     if request.args.get("period"):
         return None
-    recent = periods.recent(utcnow().date(), service.period_kind(), RECENT_PERIODS)
+    recent = periods.recent(today(), service.period_kind(), RECENT_PERIODS)
     return next((key for key in recent if shows(key)), None)
 
 
 def _period_form(default: str | None = None) -> PeriodForm:
-    today = utcnow().date()
+    today = local_date(utcnow())
     recent = periods.recent(today, service.period_kind(), RECENT_PERIODS)
     form = PeriodForm(formdata=request.args)
     chosen = form.period.data or default or recent[0]
@@ -215,7 +215,7 @@ def division():
     actor = page_actor()
     if not (actor.is_admin or actor.directed_division_ids):
         raise Forbidden("Only administrators and division directors can see feedback across mentors.")
-    today = utcnow().date()
+    today = local_date(utcnow())
     recent = periods.recent(today, service.period_kind(), RECENT_PERIODS)
     filters = DivisionFilterForm(formdata=request.args)
     divisions = managed_divisions(actor)
@@ -275,7 +275,7 @@ def ask():
     if not ActionForm().validate_on_submit():
         raise DomainError("The form has expired; open the page again and press the button once more.")
     now = utcnow()
-    period = service.current_period(now.date())
+    period = service.current_period(local_date(now))
     try:
         created = service.request_feedback(period, now)
         where = service.send_requests(created, now)
@@ -304,7 +304,7 @@ def remind():
     if not ActionForm().validate_on_submit():
         raise DomainError("The form has expired; open the page again and press the button once more.")
     now = utcnow()
-    sent = {period: len(service.remind(period, now)) for period in _open_periods(now.date())}
+    sent = {period: len(service.remind(period, now)) for period in _open_periods(local_date(now))}
     db.session.commit()
     total = sum(sent.values())
     by_period = ", ".join(f"{count} for {period}" for period, count in sent.items())

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from ..auth.models import RoleGrant
 from ..auth.service import Actor
+from ..clock import local_date
 from ..database import is_postgresql, lock_for_append
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
@@ -72,7 +73,7 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
     accreditation = data.get("accreditation")
     accreditation = accreditation.strip() if isinstance(accreditation, str) and accreditation.strip() else accreditation
     problems = contribution_problems(
-        data["kind"], data["occurred_on"], minutes, now.date(), span, own_operation, accreditation
+        data["kind"], data["occurred_on"], minutes, local_date(now), span, own_operation, accreditation
     )
     if len(note) > MAX_NOTE:
         problems.setdefault("note", []).append(f"must be at most {MAX_NOTE} characters")

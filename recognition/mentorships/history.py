@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..auth.service import Actor
-from ..clock import utcnow
+from ..clock import local_date, utcnow
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.forms import ReverseForm
@@ -79,7 +79,7 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
     manages = service.can_manage(actor, mentorship.mentee)
     if end_form is None and manages and mentorship.ended_on is None:
         end_form = EndMentorshipForm(formdata=None)
-    today = utcnow().date()
+    today = local_date(utcnow())
     summary = ledger.meetings_in([mentorship.id], date(today.year, 1, 1), today)[mentorship.id]
     expected = expectation()
     return render_template(

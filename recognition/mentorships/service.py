@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from ..auth.service import Actor
+from ..clock import local_date
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..people.models import DivisionDirector, Person
@@ -101,11 +102,11 @@ def start(data: dict, actor: Actor, now: datetime) -> Mentorship:
             f"{mentor.name} already mentors {mentee.name} ({data['kind']}, mentorship {open_same.id}).",
             {"mentee_id": ["an open mentorship of this kind already joins these two people"]},
         )
-    started_on = data.get("started_on") or now.date()
-    if started_on > now.date():
+    started_on = data.get("started_on") or local_date(now)
+    if started_on > local_date(now):
         raise DomainError.field("started_on", "must not be in the future")
     reason = (data.get("backdate_reason") or "").strip()
-    problem = backdate_problem(started_on, now.date(), backdate_days(), reason)
+    problem = backdate_problem(started_on, local_date(now), backdate_days(), reason)
     if problem:
         raise DomainError(
             f"A mentorship starting on {started_on.isoformat()} is back-dated: say why it is recorded only now.",
@@ -120,7 +121,7 @@ def start(data: dict, actor: Actor, now: datetime) -> Mentorship:
         group_name=(data.get("group_name") or None),
         started_on=started_on,
         # Kept only for a back-dated start; fixed once written.
-        backdate_reason=reason if is_backdated(started_on, now.date(), backdate_days()) else None,
+        backdate_reason=reason if is_backdated(started_on, local_date(now), backdate_days()) else None,
         created_by_id=actor.person_id,
         created_at=now,
     )
@@ -137,10 +138,10 @@ def end(mentorship: Mentorship, ended_on: date | None, reason: str, actor: Actor
         raise Conflict(
             f"This mentorship already ended on {mentorship.ended_on.isoformat()}.", {"ended_on": ["already ended"]}
         )
-    ended_on = ended_on or now.date()
+    ended_on = ended_on or local_date(now)
     if ended_on < mentorship.started_on:
         raise DomainError.field("ended_on", "must not be before the mentorship started")
-    if ended_on > now.date():
+    if ended_on > local_date(now):
         raise DomainError.field("ended_on", "must not be in the future")
     mentorship.ended_on = ended_on
     mentorship.end_reason = reason.strip() or None

@@ -14,14 +14,14 @@ from wtforms import SelectChoice
 from ..apidoc import paginate
 from ..auth.current import page_actor
 from ..auth.service import Actor
-from ..clock import utcnow
+from ..clock import local_date, utcnow
 from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE
 from ..people.models import Person
-from ..people.service import find_by_email, managed_divisions
+from ..people.service import find_by_email, managed_divisions, text_matches
 from . import service
 from .forms import EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
 from .history import expectation, expectation_status, kind_label, render_detail
@@ -80,7 +80,7 @@ def _own_page(actor: Actor, side, template: str, counterpart: str):
         if logged is not None:
             return logged
         status = form.refusal_status
-    today = utcnow().date()
+    today = local_date(utcnow())
     meetings = ledger.meetings_in([m.id for m in active], date(today.year, 1, 1), today)
     expected = expectation()
     rows = [
@@ -254,13 +254,13 @@ def admin_list():
         args["active"] = filters.status.data == "active"
     statement = service.filtered(service.visible_mentorships(actor), args)
     if filters.q.data and not filters.q.errors:
-        pattern = f"%{filters.q.data.strip().lower()}%"
         statement = statement.where(
-            or_(
-                service.Mentor.name.ilike(pattern),
-                service.Mentor.email.like(pattern),
-                service.Mentee.name.ilike(pattern),
-                service.Mentee.email.like(pattern),
+            text_matches(
+                filters.q.data,
+                service.Mentor.name,
+                service.Mentor.email,
+                service.Mentee.name,
+                service.Mentee.email,
             )
         )
     page_number = max(1, request.args.get("page", 1, type=int))
@@ -269,7 +269,7 @@ def admin_list():
         statement.order_by(Mentorship.started_on.desc(), Mentorship.id.desc()),
         {"page": page_number, "per_page": PAGE_SIZE},
     )
-    today = utcnow().date()
+    today = local_date(utcnow())
     meetings = ledger.meetings_in([m.id for m in page["items"]], date(today.year, 1, 1), today)
     return render_template(
         "mentorships/admin_list.html",

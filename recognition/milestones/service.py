@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from ..auth.service import Actor
 from ..cases import access
 from ..cases.models import Case, CaseMember
+from ..clock import local_date
 from ..database import lock_for_append
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
@@ -93,10 +94,10 @@ def self_report(data: dict, actor: Actor, now: datetime) -> Milestone:
 
 def _checked(data: dict, now: datetime) -> dict:
     fields = rules.cleaned(data)
-    found = rules.problems(fields, now.date(), RANKS)
+    found = rules.problems(fields, local_date(now), RANKS)
     if found:
         raise DomainError("The milestone breaks a rule: " + "; ".join(f"{k} {v[0]}" for k, v in found.items()), found)
-    return rules.completed(fields, now.date())
+    return rules.completed(fields, local_date(now))
 
 
 def _store(

@@ -1,6 +1,6 @@
 """/api/v1/people (with each person's own profile) and /api/v1/divisions."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..apidoc import errors_for, paginate
 from ..auth.current import api_actor
@@ -36,8 +36,7 @@ def list_people(args):
         if key in args:
             statement = statement.where(getattr(Person, key) == args[key])
     if "q" in args:
-        pattern = f"%{args['q'].lower()}%"
-        statement = statement.where(or_(Person.email.like(pattern), Person.name.ilike(pattern)))
+        statement = statement.where(service.text_matches(args["q"], Person.email, Person.name))
     return paginate(db.session, statement.order_by(Person.name, Person.id), args)
 
 

@@ -30,6 +30,14 @@ PERSON_FIELDS = (
 )
 
 
+def text_matches(text: str, *columns):
+    """A condition: any of ``columns`` contains ``text``, ignoring case. ``%`` and ``_``
+    are matched as themselves, not as LIKE wildcards (a search for "_" finds only names
+    with an underscore)."""
+    needle = text.strip()
+    return or_(*(column.icontains(needle, autoescape=True, escape="\\") for column in columns))
+
+
 def visible_people(actor: Actor):
     """A select of the people this actor may see: admins everyone, directors their
     divisions, everyone else themselves and the people they are in a mentorship with; a

@@ -68,8 +68,7 @@ def roster():
         if field.data and not field.errors:
             statement = statement.where(getattr(Person, key) == field.data)
     if filters.q.data and not filters.q.errors:
-        pattern = f"%{filters.q.data.strip().lower()}%"
-        statement = statement.where(or_(Person.name.ilike(pattern), Person.email.like(pattern)))
+        statement = statement.where(service.text_matches(filters.q.data, Person.name, Person.email))
     page_number = max(1, request.args.get("page", 1, type=int))
     page = paginate(
         db.session, statement.order_by(Person.name, Person.id), {"page": page_number, "per_page": PAGE_SIZE}

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.service import Actor
+from ..clock import local_date
 from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..mentorships import service as mentorships
@@ -323,7 +324,7 @@ class MentorshipImport:
         # An import records history: a start long past is expected, and says where it came from.
         values = {
             **values,
-            "backdate_reason": f"imported from a roster file by {self.actor.name} on {self.now.date().isoformat()}",
+            "backdate_reason": f"imported from a roster file by {self.actor.name} on {local_date(self.now).isoformat()}",
         }
         mentorship = mentorships.start(values, self.actor, self.now)
         if ended_on is not None:

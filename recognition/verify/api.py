@@ -227,6 +227,10 @@ def check_credential(credential):
     }
 
 
+# The static paths beside /<code>: a code never takes their names (see apidoc.OtherThanConverter).
+STATIC = "key, keys, signed, credential"
+
+
 def _code_in(url) -> str:
     """The code of a /verify/<code> URL (whatever its host: BASE_URL may have moved since)."""
     try:
@@ -237,7 +241,7 @@ def _code_in(url) -> str:
     return code if found and "/" not in code else ""
 
 
-@blp.get("/<code>")
+@blp.get(f"/<other_than({STATIC}):code>")
 @blp.response(
     200,
     VerificationSchema,
@@ -262,7 +266,7 @@ def verify_code(code):
     return found
 
 
-@blp.post("/<code>/pdf")
+@blp.post(f"/<other_than({STATIC}):code>/pdf")
 @blp.arguments(PdfUploadSchema, location="files")
 @blp.response(200, PdfCheckSchema)
 @errors_for(404, 413, 422, 429, public=True)

@@ -63,7 +63,7 @@ def key_ring():
     }
 
 
-@blp.route("/verify/<code>", methods=["GET", "POST"])
+@blp.route("/verify/<other_than(key.pem, keys.json):code>", methods=["GET", "POST"])
 def check(code: str):
     """Genuine or not, current, superseded or revoked (a statement), current or revoked
     (an award); and, for an uploaded PDF, whether it is byte for byte the certificate

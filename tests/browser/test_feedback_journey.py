@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recognition.auth.service import set_password
-from recognition.clock import utcnow
+from recognition.clock import today, utcnow
 from recognition.extensions import db
 from recognition.feedback import periods
 from recognition.mentorships.models import Mentorship
@@ -111,7 +111,7 @@ def report_is_withheld(page, base: str, dept, period: str) -> None:
 
 def test_three_mentees_answer_and_only_then_the_mentor_sees_and_reflects(live_server, page):
     base, dept = live_server
-    period = periods.period_of(utcnow().date(), periods.CALENDAR)
+    period = periods.period_of(today(), periods.CALENDAR)
 
     sign_in(page, base, dept.email("admin"))
     page.get_by_role("link", name="Feedback", exact=True).click()

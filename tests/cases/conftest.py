@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from recognition.auth.service import COMMAND_LINE
 from recognition.cases import service
-from recognition.clock import utcnow
+from recognition.clock import today, utcnow
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
@@ -29,7 +29,7 @@ from recognition.people.models import Person
 from tests.conftest import module_app, selected_backends
 from tests.support.department import PASSWORD, Department
 
-DUE = utcnow().date() + timedelta(days=90)
+DUE = today() + timedelta(days=90)
 
 # The matrix's roles, and who plays each in the shared world.
 PLAYERS = {

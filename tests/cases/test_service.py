@@ -13,7 +13,7 @@ from recognition.auth.service import COMMAND_LINE, load_actor
 from recognition.cases import access, referees, service
 from recognition.cases.models import Case, CaseMember, CaseOverride
 from recognition.cases.visibility import committee
-from recognition.clock import utcnow
+from recognition.clock import today, utcnow
 from recognition.errors import Conflict, DomainError, Forbidden
 from recognition.extensions import db
 from recognition.ledger.models import LedgerEntry
@@ -82,7 +82,7 @@ def test_the_target_rank_must_be_above_the_current_one(app, dept):
 def test_bad_openings_name_each_field_and_store_nothing(app, dept):
     with app.app_context():
         error = refused(
-            lambda: open_case(dept, due_on=utcnow().date() - timedelta(days=1), target_rank=None, members=("mentee",))
+            lambda: open_case(dept, due_on=today() - timedelta(days=1), target_rank=None, members=("mentee",))
         )
         assert error.errors == {
             "due_on": ["must not be in the past"],

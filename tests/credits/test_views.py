@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from recognition.auth.service import load_actor
-from recognition.clock import utcnow
+from recognition.clock import today, utcnow
 from recognition.credits import activities, canonical, profiles, rules, signing
 from recognition.credits.models import CreditProfile, Statement, StatementRevocation
 from recognition.extensions import db
@@ -202,8 +202,8 @@ def test_the_page_works_under_every_framework(app, client, dept, login, framewor
     assert response.status_code == 200
     with app.app_context():
         chosen = profiles.framework(framework)
-        version = chosen.version_on(utcnow().date())
-        this_year = rules.year_of(version, utcnow().date())
+        version = chosen.version_on(today())
+        this_year = rules.year_of(version, today())
         labels = [activities.period_of(chosen, year)[2] for year in (this_year - 1, this_year)]
         reflected_in = activities.period_of(chosen, rules.year_of(version, date(LAST_YEAR, 3, 1)))[2]
     text = page_text(response)
@@ -241,7 +241,7 @@ def test_a_bad_profile_is_refused_naming_the_field(app, client, dept, login, dat
 
 def test_logging_accredited_training_and_preparation(app, client, dept, login, ledger_rows):
     login(client, "mentor")
-    day = utcnow().date().isoformat()
+    day = today().isoformat()
     response = client.post(
         "/credits/work",
         data={
@@ -293,7 +293,7 @@ def test_logging_accredited_training_and_preparation(app, client, dept, login, l
 )
 def test_bad_work_is_refused_naming_the_field_and_rule(client, dept, login, ledger_rows, data, message):
     login(client, "mentor")
-    response = client.post("/credits/work", data={"occurred_on": utcnow().date().isoformat(), **data})
+    response = client.post("/credits/work", data={"occurred_on": today().isoformat(), **data})
     assert response.status_code == 422
     text = page_text(response)
     assert "The work was not logged" in text
@@ -601,7 +601,7 @@ CSRF_FORMS = [
         "mentor",
         "/credits",
         "/credits/work",
-        lambda s: {"kind": "mentoring_preparation", "occurred_on": utcnow().date().isoformat(), "minutes": "30"},
+        lambda s: {"kind": "mentoring_preparation", "occurred_on": today().isoformat(), "minutes": "30"},
         "csrf_token",
     ),
     (

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from recognition.auth.service import load_actor
-from recognition.clock import utcnow
+from recognition.clock import today, utcnow
 from recognition.extensions import db
 from recognition.feedback import periods, service
 from recognition.feedback.models import Answer, Comment, Receipt, Release, Request, Response
@@ -26,7 +26,7 @@ STRENGTH = "Always makes time for my grant drafts"
 
 def period() -> str:
     """The current period (test apps use calendar years, the default)."""
-    return periods.period_of(utcnow().date(), periods.CALENDAR)
+    return periods.period_of(today(), periods.CALENDAR)
 
 
 def stored(app) -> tuple[int, ...]:
@@ -96,7 +96,7 @@ def reflection_id(app, dept, released):
             {
                 "source": "report",
                 "release_id": release.id,
-                "occurred_on": utcnow().date(),
+                "occurred_on": today(),
                 "minutes": 40,
                 "area": "Setting goals",
                 "question": "Do I help mentees set goals?",
@@ -482,7 +482,7 @@ def test_a_reflection_from_the_report_is_stored_with_its_ledger_entry(app, clien
             "source": "report",
             "release_id": str(release),
             "period": period(),
-            "occurred_on": utcnow().date().isoformat(),
+            "occurred_on": today().isoformat(),
             "minutes": "45",
             **STEPS,
         },
@@ -512,7 +512,7 @@ def test_a_reflection_from_the_report_is_stored_with_its_ledger_entry(app, clien
 def test_a_reflection_on_other_feedback_needs_its_name(app, client, dept, login, ledger_rows):
     login(client, "mentor")
     before = ledger_rows()
-    data = {"source": "external", "occurred_on": utcnow().date().isoformat(), "minutes": "30", **STEPS}
+    data = {"source": "external", "occurred_on": today().isoformat(), "minutes": "30", **STEPS}
     refused = client.post("/reflections/new", data={**data, "area": ""})
     body = refused.get_data(as_text=True)
     assert refused.status_code == 422
@@ -542,7 +542,7 @@ def test_a_bad_reflection_names_the_field_and_the_rule(client, dept, login, ledg
     data = {
         "source": "external",
         "source_name": "360",
-        "occurred_on": utcnow().date().isoformat(),
+        "occurred_on": today().isoformat(),
         "minutes": "30",
         **STEPS,
         field: value,
@@ -562,7 +562,7 @@ def test_a_reflection_cannot_claim_another_mentors_report(app, client, dept, log
         data={
             "source": "report",
             "release_id": str(release),
-            "occurred_on": utcnow().date().isoformat(),
+            "occurred_on": today().isoformat(),
             "minutes": "30",
             **STEPS,
         },
@@ -590,7 +590,7 @@ def test_every_new_form_refuses_a_post_without_its_token(app, csrf_client, dept,
             {
                 "source": "external",
                 "source_name": "360",
-                "occurred_on": utcnow().date().isoformat(),
+                "occurred_on": today().isoformat(),
                 "minutes": "30",
                 **STEPS,
             },

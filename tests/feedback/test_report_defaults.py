@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from recognition.clock import utcnow
+from recognition.clock import today
 from recognition.feedback import periods, service
 
 
 def last_period_answered_by_three(app, feedback_kit) -> str:
     with app.app_context():
         kind = service.period_kind()
-        last = periods.previous(periods.period_of(utcnow().date(), kind), kind)
+        last = periods.previous(periods.period_of(today(), kind), kind)
         _, end = periods.bounds(last, kind)
     when = datetime.combine(end - timedelta(days=10), datetime.min.time())
     mentees = feedback_kit.mentees(3)
@@ -42,5 +42,5 @@ def test_with_nothing_released_the_current_period_is_shown(app, client, dept, lo
     login(client, "mentor")
     page = client.get("/feedback/report").get_data(as_text=True)
     with app.app_context():
-        current = service.current_period(utcnow().date())
+        current = service.current_period(today())
     assert f'<option selected value="{current}">' in page

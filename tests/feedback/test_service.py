@@ -268,7 +268,7 @@ def test_reminders_go_only_to_the_unanswered_at_the_configured_interval_until_th
     }
     # Up to the answer deadline (60 days after the period), never after it.
     assert remind(datetime(2027, 3, 1, 23, 0)) == unanswered - {(mentor, second)}
-    assert remind(datetime(2027, 3, 2, 0, 0)) == set()
+    assert remind(datetime(2027, 3, 2, 5, 0)) == set()  # midnight in Toronto
     assert remind(datetime(2027, 6, 1)) == set()
     assert len([m for m in outbox(instance_path) if m["Subject"].startswith("Reminder: ")]) == 3 + 2 + 2
 
@@ -329,11 +329,11 @@ def test_answers_after_the_deadline_are_refused(app, dept, feedback_kit):
     mine = feedback_kit.request_id(dept.ids["mentor"], dept.ids["mentee"], "2026")
     theirs = feedback_kit.request_id(dept.ids["other_mentor"], dept.ids["other_mentee"], "2026")
     with pytest.raises(Conflict) as refused:
-        feedback_kit.answer(mine, now=datetime(2027, 3, 2, 0, 0))
+        feedback_kit.answer(mine, now=datetime(2027, 3, 2, 5, 0))  # midnight in Toronto
     assert refused.value.message == "Feedback for 2026 closed on 2027-03-01."
     assert refused.value.errors == {"request": ["the answer window has closed"]}
     assert stored(app) == (0, 0, 0, 0)
-    feedback_kit.answer(theirs, now=datetime(2027, 3, 1, 23, 59))  # the last day still counts
+    feedback_kit.answer(theirs, now=datetime(2027, 3, 2, 4, 59))  # 23:59 in Toronto: the last day still counts
     assert stored(app)[0] == 1
 
 

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from recognition.auth.service import load_actor
-from recognition.clock import utcnow
+from recognition.clock import today, utcnow
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 
@@ -23,7 +23,7 @@ def record(app, dept):
         data = {
             "kind": "meeting",
             "mentorship_id": dept.mentorship_id,
-            "occurred_on": utcnow().date(),
+            "occurred_on": today(),
             "minutes": 45,
             "note": "",
             "confirm_duplicate": True,

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from recognition.clock import utcnow
+from recognition.clock import today, utcnow
 from recognition.extensions import db
 from recognition.mentorships.models import Mentorship
 from recognition.people.models import Person
@@ -117,7 +117,7 @@ def start_form(mentor: str, mentee: str, kind: str = "formal", **extra) -> dict:
         "new-mentor_email": mentor,
         "new-mentee_email": mentee,
         "new-kind": kind,
-        "new-started_on": utcnow().date().isoformat(),
+        "new-started_on": today().isoformat(),
         **extra,
     }
 

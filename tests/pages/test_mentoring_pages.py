@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from recognition.auth.service import load_actor
-from recognition.clock import utcnow
+from recognition.clock import today, utcnow
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
@@ -22,7 +22,7 @@ def meeting_form(dept, **overrides) -> dict:
     return {
         "mentorship_id": str(dept.mentorship_id),
         "kind": "meeting",
-        "occurred_on": utcnow().date().isoformat(),
+        "occurred_on": today().isoformat(),
         "minutes": "50",
         "note": "Reviewed the grant draft",
         **overrides,
@@ -102,7 +102,7 @@ def test_logging_a_meeting_appends_one_entry(app, client, dept, login, ledger_ro
             "meeting",
             50,
             "Reviewed the grant draft",
-            utcnow().date(),
+            today(),
         )
         assert entry.recorded_by_id == entry.person_id == dept.ids["mentor"]
         assert entry.mentorship_id == dept.mentorship_id
@@ -115,7 +115,7 @@ def test_logging_a_meeting_appends_one_entry(app, client, dept, login, ledger_ro
 def test_log_form_defaults_to_a_meeting_today(client, dept, login):
     body = login(client, "mentor").get("/mentoring").get_data(as_text=True)
     assert '<option selected value="meeting">Meeting</option>' in body
-    assert f'name="occurred_on" required type="date" value="{utcnow().date().isoformat()}"' in body
+    assert f'name="occurred_on" required type="date" value="{today().isoformat()}"' in body
     for kind in ("Academic-plan review", "Peer-group session", "Sponsorship action"):
         assert f">{kind}</option>" in body
     assert '<label for="mentorship_id">Mentee</label>' in body
@@ -125,7 +125,7 @@ REFUSALS = [
     ({"minutes": "-5"}, "minutes", "Minutes: must be between 0 and 1440"),
     ({"minutes": "0"}, "minutes", "Minutes: must be more than 0 for this kind"),
     ({"minutes": "an hour"}, "minutes", "Minutes: must be a whole number"),
-    ({"occurred_on": (date.today() + timedelta(days=2)).isoformat()}, "occurred_on", "Date: must not be in the future"),
+    ({"occurred_on": (today() + timedelta(days=2)).isoformat()}, "occurred_on", "Date: must not be in the future"),
     ({"occurred_on": "2023-12-31"}, "occurred_on", "Date: must not be before the mentorship started (2024-01-01)"),
     ({"occurred_on": ""}, "occurred_on", "Date: is required"),
     ({"kind": "mentor_training"}, "kind", "Kind: Not a valid choice."),

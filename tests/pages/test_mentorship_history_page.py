@@ -4,12 +4,12 @@ and ending the mentorship (admins and the mentee's division director)."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from recognition.auth.service import load_actor
-from recognition.clock import utcnow
+from recognition.clock import today, utcnow
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
@@ -126,7 +126,7 @@ def test_managers_see_start_and_end_and_an_end_form(client, dept, login):
 
 def test_ending_a_mentorship_keeps_it_with_its_end(app, client, dept, login):
     login(client, "admin")
-    yesterday = (utcnow().date() - timedelta(days=1)).isoformat()
+    yesterday = (today() - timedelta(days=1)).isoformat()
     response = client.post(
         f"/mentorships/{dept.mentorship_id}/end", data={"ended_on": yesterday, "reason": "Mentee left"}
     )
@@ -143,7 +143,7 @@ def test_ending_a_mentorship_keeps_it_with_its_end(app, client, dept, login):
     ("ended_on", "message"),
     [
         ("2023-12-31", "End date: must not be before the mentorship started"),
-        ((date.today() + timedelta(days=3)).isoformat(), "End date: must not be in the future"),
+        ((today() + timedelta(days=3)).isoformat(), "End date: must not be in the future"),
         ("", "End date: is required"),
         ("31/12/2025", "End date: must be a date written as YYYY-MM-DD"),
     ],
@@ -162,7 +162,7 @@ def test_a_bad_end_date_is_refused_and_changes_nothing(app, client, dept, login,
 )
 def test_only_managers_may_end_a_mentorship(app, client, dept, login, role, status):
     login(client, role)
-    response = client.post(f"/mentorships/{dept.mentorship_id}/end", data={"ended_on": utcnow().date().isoformat()})
+    response = client.post(f"/mentorships/{dept.mentorship_id}/end", data={"ended_on": today().isoformat()})
     assert response.status_code == status
     with app.app_context():
         assert db.session.get(Mentorship, dept.mentorship_id).ended_on is None

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from recognition.clock import utcnow
+from recognition.clock import today
 from recognition.extensions import db
 from recognition.ledger.models import LedgerEntry
 from recognition.mentorships.models import Mentorship
@@ -55,7 +55,7 @@ FORMS = [
         lambda d, e: {
             "mentorship_id": d.mentorship_id,
             "kind": "meeting",
-            "occurred_on": utcnow().date().isoformat(),
+            "occurred_on": today().isoformat(),
             "minutes": "30",
         },
     ),
@@ -70,7 +70,7 @@ FORMS = [
         "admin",
         "/mentorships/{mentorship}",
         "/mentorships/{mentorship}/end",
-        lambda d, e: {"ended_on": utcnow().date().isoformat()},
+        lambda d, e: {"ended_on": today().isoformat()},
     ),
     (
         "admin",

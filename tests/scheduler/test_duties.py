@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
 from recognition.auth.service import load_actor
+from recognition.clock import today
 from recognition.credits import batch
 from recognition.credits.models import Statement
 from recognition.extensions import db
@@ -143,10 +144,10 @@ def test_a_run_whose_process_died_is_finished_by_the_daily_job(app, earners, run
             )
         )
         db.session.commit()
-    summary = run_job("unfinished_duties", date.today())
+    summary = run_job("unfinished_duties", today())
     assert summary.startswith("year_end_statements for 2025-01-01: 2024: issued 5"), summary
     assert statements(app) == 5 and duty_row(app) == ("2025-01-01", "done", 5, 5)
-    assert run_job("unfinished_duties", date.today()) == "no duty left unfinished"
+    assert run_job("unfinished_duties", today()) == "no duty left unfinished"
 
 
 def test_a_stopping_scheduler_hands_the_duty_back_and_the_next_start_finishes_it(app, earners, monkeypatch, run_job):
@@ -172,7 +173,7 @@ def test_a_stopping_scheduler_hands_the_duty_back_and_the_next_start_finishes_it
     assert statements(app) == 2
 
     monkeypatch.undo()
-    run_job("unfinished_duties", date.today())
+    run_job("unfinished_duties", today())
     assert statements(app) == 5 and duty_row(app)[1] == "done"
 
 
