@@ -1,6 +1,7 @@
 """An invited person's first day, in real headless Chromium: the admin invites them from
 their person page, they open the link from the outbox, choose a password, are signed in,
-sign out, and sign in again with it."""
+sign out, sign in again with it, and then sign in through the university (a real
+oidc-provider) as the same person."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from recognition.auth.oidc import service as oidc
 from recognition.clock import utcnow
 from recognition.extensions import db
 from recognition.outbox import OutboxMessage
 from recognition.people.models import Person
 from tests.browser.conftest import serving, sign_in, sign_out
 from tests.support.department import Department
+from tests.support.oidc_provider import UNIVERSITY_PASSWORD, running_provider
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +54,9 @@ def invitation_link(app) -> str:
     return found.group(0)
 
 
-def test_an_invited_person_sets_a_password_and_signs_in_with_it(live_server, journey_app, page):
+def test_an_invited_person_sets_a_password_signs_in_with_it_and_then_through_the_university(
+    live_server, journey_app, page
+):
     base, dept, person_id = live_server
 
     sign_in(page, base, dept.email("admin"))
@@ -86,6 +91,29 @@ def test_an_invited_person_sets_a_password_and_signs_in_with_it(live_server, jou
     page.get_by_label("Password").fill(CHOSEN)
     page.get_by_label("Password").press("Enter")
     expect(page.get_by_text("Welcome, Nadia Newcomer")).to_be_visible()
+    sign_out(page)
+
+    university = {"client_id": "recognition", "client_secret": "journey-secret"}
+    university["redirect_uris"] = [base + "/login/oidc/callback"]
+    nadia = {"nadia.n": {"email": "Nadia@Test.Example.org", "email_verified": True}}
+    with running_provider([university], nadia) as issuer:
+        journey_app.config.update(
+            OIDC_ISSUER=issuer,
+            OIDC_CLIENT_ID="recognition",
+            OIDC_CLIENT_SECRET="journey-secret",
+            OIDC_BUTTON_LABEL="Sign in with University ID",
+        )
+        try:
+            page.goto(base + "/login")
+            page.get_by_role("link", name="Sign in with University ID").click()
+            expect(page.get_by_role("heading", name="University sign-in")).to_be_visible()
+            page.get_by_label("Username").fill("nadia.n")
+            page.get_by_label("Password").fill(UNIVERSITY_PASSWORD)
+            page.get_by_label("Password").press("Enter")
+            expect(page.get_by_text("Welcome, Nadia Newcomer")).to_be_visible()
+            assert page.url.startswith(base)
+        finally:
+            oidc.forget_provider()
     # The refused form (422) and the used link (410) are logged as failed loads; nothing
     # else (a Content-Security-Policy violation, a script error) may be.
     assert [text for text in page.console_problems if not text.startswith("Failed to load resource")] == []
