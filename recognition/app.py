@@ -22,9 +22,12 @@ from . import (
 )
 from .auth import api as auth_api
 from .auth import views as auth_views
+from .auth.accounts import api as accounts_api
+from .auth.accounts import views as accounts_views
 from .auth.current import api_person_id, require_token
 from .awards import ledger_checks as award_checks
 from .awards.announcement import views as award_winner_views  # noqa: F401 - routes join "nominations"
+from .awards.calendar import api as calendar_api
 from .awards.calendar import views as calendar_views
 from .awards.committee import views as committee_views  # noqa: F401 - routes join "nominations"
 from .awards.cycles import api as cycles_api
@@ -128,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.blp)
     for module in (
         auth_views,
+        accounts_views,
         people_views,
         mentorships_views,
         ledger_views,
@@ -146,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.blp)
     for module in (
         auth_api,
+        accounts_api,
         people_api,
         mentorships_api,
         ledger_api,
@@ -158,6 +163,7 @@ def register_blueprints(app: Flask) -> None:
         awards_api,
         cycles_api,
         nominations_api,
+        calendar_api,
         milestones_api,
         cases_api,
         dossiers_api,

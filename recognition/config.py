@@ -64,6 +64,9 @@ class Defaults:
     # Failed-login throttling, stored in the database so it holds across workers.
     LOGIN_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    # API tokens expire this many days after they are issued (or rotated); a request for a
+    # token may ask for fewer days, never more.
+    API_TOKEN_DAYS = 90
 
     # Department expectations (configuration, not code).
     MEETINGS_PER_YEAR_MIN = 3

@@ -1,4 +1,4 @@
-"""/api/v1/auth: exchange credentials for a token, list and revoke tokens."""
+"""/api/v1/auth: exchange credentials for a token, list, rotate and revoke tokens."""
 
 from flask import request
 
@@ -9,7 +9,8 @@ from ..extensions import db
 from ..parsing import Blueprint
 from .current import api_actor
 from .schemas import MeSchema, NewTokenSchema, TokenRequestSchema, TokenSchema
-from .service import authenticate, issue_token, revoke_token, tokens_of
+from .service import authenticate
+from .tokens import issue_token, lifetime, revoke_token, rotate_token, tokens_of
 
 URL = "/auth"
 blp = Blueprint("auth_api", __name__, description="API tokens")
@@ -20,18 +21,26 @@ blp = Blueprint("auth_api", __name__, description="API tokens")
 @blp.response(201, NewTokenSchema)
 @errors_for(401, 422, 429, public=True)
 def create_token(body):
-    """Exchange an email and password for an API token"""
+    """Exchange an email and password for an API token (it expires after API_TOKEN_DAYS, or
+    the fewer ``days`` asked for)"""
+    lifetime(body.get("days"))  # a refused lifetime costs no password check
     try:
         person = authenticate(body["email"], body["password"], request.remote_addr or "", utcnow())
     except DomainError:
         db.session.commit()  # keep the failed attempt: it counts towards the throttle
         raise
-    row, token = issue_token(person, body["name"], utcnow())
+    row, token = issue_token(person, body["name"], utcnow(), body.get("days"))
     db.session.commit()
-    return {  # the token is shown once, never stored
+    return _shown_once(row, token)
+
+
+def _shown_once(row, token: str) -> dict:
+    """The new token's row and the token itself, shown once and never stored."""
+    return {
         "id": row.id,
         "name": row.name,
         "created_at": row.created_at,
+        "expires_at": row.expires_at,
         "revoked_at": row.revoked_at,
         "token": token,
     }
@@ -52,6 +61,17 @@ def delete_token(token_id):
     """Revoke an API token (yours, or anyone's if you are an admin)"""
     revoke_token(token_id, api_actor(), utcnow())
     db.session.commit()
+
+
+@blp.post("/tokens/<int:token_id>/rotate")
+@blp.response(201, NewTokenSchema)
+@errors_for(401, 404, 409)
+def rotate(token_id):
+    """Rotate one of your API tokens: it is revoked at once, and a new one with the same name
+    and a fresh expiry is returned (call it with any valid token of yours, the old one included)"""
+    row, token = rotate_token(token_id, api_actor(), utcnow())
+    db.session.commit()
+    return _shown_once(row, token)
 
 
 @blp.get("/me")
