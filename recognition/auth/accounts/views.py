@@ -74,4 +74,4 @@ def _count(n: int, noun: str) -> str:
 
 
 def _page(person_id: int, form: AccountChangeForm) -> str:
-    return render_template("accounts/account.html", form=form, **account_panel(person_id))
+    return render_template("accounts/account.html", panel={**account_panel(person_id), "form": form}, form=form)
