@@ -2,6 +2,7 @@
 
 from flask import request
 
+from .. import idempotency
 from ..apidoc import errors_for
 from ..clock import utcnow
 from ..errors import DomainError
@@ -66,9 +67,11 @@ def delete_token(token_id):
 @blp.post("/tokens/<int:token_id>/rotate")
 @blp.response(201, NewTokenSchema)
 @errors_for(401, 404, 409)
+@idempotency.not_recorded  # the reply holds the new token, which is never stored
 def rotate(token_id):
     """Rotate one of your API tokens: it is revoked at once, and a new one with the same name
-    and a fresh expiry is returned (call it with any valid token of yours, the old one included)"""
+    and a fresh expiry is returned (call it with any valid token of yours, the old one
+    included). A retry finds the old token revoked (409): the first call arrived"""
     row, token = rotate_token(token_id, api_actor(), utcnow())
     db.session.commit()
     return _shown_once(row, token)

@@ -10,6 +10,7 @@ from recognition.auth import api as auth_api
 from recognition.auth import current
 from recognition.auth.models import ApiToken
 from recognition.extensions import db
+from recognition.idempotency import IdempotencyKey
 from tests.api.error_shape import assert_error
 from tests.support.department import PASSWORD
 
@@ -146,6 +147,19 @@ def test_a_revoked_token_cannot_rotate(app, client, dept, clock):
     with app.app_context():
         live = db.session.query(ApiToken).filter(ApiToken.revoked_at.is_(None)).all()
         assert [row.id for row in live] == [rotated["id"]]
+
+
+def test_a_rotation_stores_no_reply_under_its_idempotency_key(app, client, dept, clock):
+    """The reply holds the new token, which is never stored; a retry meets the revoked one."""
+    old = issue(client, dept).json
+    retry = {**bearer(old["token"]), "Idempotency-Key": "rotate-1"}
+    first = client.post(f"{TOKENS}/{old['id']}/rotate", headers=retry)
+    assert first.status_code == 201
+    new = first.json["token"]
+    with app.app_context():
+        assert db.session.query(IdempotencyKey).count() == 0
+    retry["Authorization"] = f"Bearer {new}"
+    assert_error(client.post(f"{TOKENS}/{old['id']}/rotate", headers=retry), 409, "token_id")
 
 
 @pytest.mark.parametrize("caller", ["mentee", "admin"])

@@ -1,5 +1,6 @@
 """/api/v1/calendar/feed: your personal feed address, and replacing it when it leaked."""
 
+from ... import idempotency
 from ...apidoc import errors_for
 from ...auth.current import api_person_id
 from ...clock import utcnow
@@ -32,8 +33,10 @@ def get_feed():
 @blp.post("/feed/rotate")
 @blp.response(200, FeedSchema)
 @errors_for(401)
+@idempotency.not_recorded  # the reply is the secret address; a retry simply replaces it again
 def rotate_feed():
-    """Replace your calendar feed address: the old one answers 404 from now on"""
+    """Replace your calendar feed address: the old one answers 404 from now on (a retry
+    replaces it again, so the latest reply holds the address that works)"""
     person_id = api_person_id()
     calendar.rotate(person_id, utcnow())
     db.session.commit()
