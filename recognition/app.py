@@ -22,12 +22,15 @@ from . import (
 )
 from .auth import api as auth_api
 from .auth import views as auth_views
+from .auth.accounts import api as accounts_api
+from .auth.accounts import views as accounts_views
 from .auth.current import api_person_id, require_token
 from .auth.invitations import api as invitations_api
 from .auth.invitations import views as invitations_views
 from .auth.oidc import views as oidc_views
 from .awards import ledger_checks as award_checks
 from .awards.announcement import views as award_winner_views  # noqa: F401 - routes join "nominations"
+from .awards.calendar import api as calendar_api
 from .awards.calendar import views as calendar_views
 from .awards.committee import views as committee_views  # noqa: F401 - routes join "nominations"
 from .awards.cycles import api as cycles_api
@@ -134,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
         auth_views,
         oidc_views,
         invitations_views,
+        accounts_views,
         people_views,
         mentorships_views,
         ledger_views,
@@ -153,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (
         auth_api,
         invitations_api,
+        accounts_api,
         people_api,
         mentorships_api,
         ledger_api,
@@ -165,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
         awards_api,
         cycles_api,
         nominations_api,
+        calendar_api,
         milestones_api,
         cases_api,
         dossiers_api,

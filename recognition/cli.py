@@ -22,6 +22,7 @@ from werkzeug.serving import run_simple
 
 from . import instance, links
 from .app import create_app as build_app
+from .auth.accounts import cli as accounts_cli
 from .auth.invitations.cli import invite_command
 from .awards.models import Grant
 from .cases.cli import cases_group
@@ -260,6 +261,11 @@ APP_COMMANDS = (
     scheduler_group,
     statements_group,
 )
+
+
+# Disabling and enabling accounts live with the accounts, under ``recognition people``.
+for _command in (accounts_cli.disable_command, accounts_cli.enable_command):
+    people_group.add_command(_command)
 
 
 def register(app: Flask) -> None:

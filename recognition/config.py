@@ -115,6 +115,9 @@ class Defaults:
     OIDC_TIMEOUT_SECONDS = 10
     # Leeway for the ID token's times against this server's clock, in seconds.
     OIDC_CLOCK_SKEW_SECONDS = 60
+    # API tokens expire this many days after they are issued (or rotated); a request for a
+    # token may ask for fewer days, never more.
+    API_TOKEN_DAYS = 90
 
     # Department expectations (configuration, not code).
     MEETINGS_PER_YEAR_MIN = 3

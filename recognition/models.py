@@ -1,7 +1,9 @@
 """Every domain's tables, imported in one place for SQLAlchemy and Alembic."""
 
+from .auth.accounts.models import AccountEvent  # noqa: F401
 from .auth.invitations.models import Invitation  # noqa: F401
 from .auth.models import Account, ApiToken, LoginFailure, RoleGrant  # noqa: F401
+from .awards.calendar.models import CalendarFeedKey  # noqa: F401
 from .awards.models import (  # noqa: F401
     Award,
     CommitteeMember,

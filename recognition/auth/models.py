@@ -45,6 +45,8 @@ class ApiToken(Model):
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # Refused from this moment on (API_TOKEN_DAYS after it was issued, or fewer if asked).
+    expires_at: Mapped[datetime]
 
 
 class LoginFailure(Model):

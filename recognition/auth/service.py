@@ -1,8 +1,7 @@
-"""Who is asking: passwords, throttled logins, API tokens, and the roles an actor holds."""
+"""Who is asking: passwords, throttled logins, and the roles an actor holds (API tokens: ``tokens``)."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,10 +16,8 @@ from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import DivisionDirector, Person
 from . import throttle
-from .models import GRANTED_ROLES, Account, ApiToken, RoleGrant
+from .models import GRANTED_ROLES, Account, RoleGrant
 from .passwords import check_password_rules
-
-TOKEN_PREFIX = "rcg_"
 
 
 @dataclass(frozen=True)
@@ -156,43 +153,6 @@ def _verify(stored: str | None, password: str) -> bool:
         return hasher().verify(stored, password or "")
     except (VerificationError, InvalidHashError):
         return False
-
-
-# API tokens --------------------------------------------------------------------------
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def issue_token(person: Person, name: str, now: datetime) -> tuple[ApiToken, str]:
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(person_id=person.id, token_hash=digest(token), name=name or "API token", created_at=now)
-    db.session.add(row)
-    db.session.flush()
-    return row, token
-
-
-def person_for_token(token: str) -> int | None:
-    return db.session.scalar(
-        select(ApiToken.person_id)
-        .join(Account, Account.person_id == ApiToken.person_id)
-        .where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None), Account.disabled.is_(False))
-    )
-
-
-def tokens_of(actor: Actor) -> list[ApiToken]:
-    return list(db.session.scalars(select(ApiToken).where(ApiToken.person_id == actor.person_id).order_by(ApiToken.id)))
-
-
-def revoke_token(token_id: int, actor: Actor, now: datetime) -> ApiToken:
-    row = db.session.get(ApiToken, token_id)
-    if row is None or (row.person_id != actor.person_id and not actor.is_admin):
-        raise NotFound("No such token.")
-    if row.revoked_at is None:
-        row.revoked_at = now
-        db.session.flush()
-    return row
 
 
 def require_admin(actor: Actor) -> None:

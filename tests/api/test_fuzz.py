@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from recognition.apidoc import MAX_ID
-from recognition.auth.service import issue_token
+from recognition.auth.tokens import issue_token
 from recognition.clock import utcnow
 from recognition.extensions import db
 from recognition.people.models import Person

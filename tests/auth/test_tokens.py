@@ -28,7 +28,7 @@ def test_a_token_is_shown_once_at_creation(app, client, dept):
     response = issue(client, dept, "mentor", name="My laptop")
     assert response.status_code == 201, response.json
     body = response.json
-    assert set(body) == {"id", "name", "created_at", "revoked_at", "token"}
+    assert set(body) == {"id", "name", "created_at", "expires_at", "revoked_at", "token"}
     assert body["name"] == "My laptop" and body["revoked_at"] is None
     assert body["token"].startswith("rcg_") and len(body["token"]) > 40
     # A timestamp a client can parse without guessing the zone.
@@ -75,7 +75,7 @@ def test_the_list_never_shows_a_token_value(client, dept):
     assert response.status_code == 200
     assert [item["name"] for item in response.json] == ["laptop", "script"]
     for item in response.json:
-        assert set(item) == {"id", "name", "created_at", "revoked_at"}
+        assert set(item) == {"id", "name", "created_at", "expires_at", "revoked_at"}
     text = response.get_data(as_text=True)
     assert first["token"] not in text and second["token"] not in text
 

@@ -22,14 +22,16 @@ time zone or daylight-saving change can move it. Its UID names what it is (``cyc
 closes@host``), never when, so a moved date updates the event instead of adding another;
 SEQUENCE counts the moves.
 
-The subscription URL carries a token (an HMAC of the person's id with SECRET_KEY),
-because calendar apps cannot sign in.
+The subscription URL carries a token (an HMAC of the person's id with SECRET_KEY, and of
+the nonce in ``CalendarFeedKey`` once its owner has rotated it), because calendar apps
+cannot sign in. Rotating replaces the nonce, so a URL that leaked stops answering at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -48,6 +50,7 @@ from ...milestones.queries import appointed_on, cfar_due_for, standing
 from ...people.models import Person
 from ..models import CommitteeMember, Cycle, CycleDateChange, Nomination
 from ..nominations.service import is_manager
+from .models import CalendarFeedKey
 
 HISTORY_MONTHS = 12
 REFRESH = timedelta(hours=12)
@@ -76,13 +79,33 @@ def _long(day: date) -> str:
 
 
 def token(person_id: int) -> str:
-    """The secret part of a person's feed URL: HMAC-SHA256 of ``calendar:<id>``, 32 hex digits."""
+    """The secret part of a person's feed URL: HMAC-SHA256 of ``calendar:<id>`` (and
+    ``:<nonce>`` once rotated), 32 hex digits."""
     secret = current_app.config["SECRET_KEY"].encode("utf-8")
-    return hmac.new(secret, f"calendar:{person_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    key = db.session.get(CalendarFeedKey, person_id)
+    message = f"calendar:{person_id}" if key is None else f"calendar:{person_id}:{key.nonce}"
+    return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def token_matches(person_id: int, given: str) -> bool:
     return hmac.compare_digest(token(person_id).encode(), given.encode("utf-8", "replace"))
+
+
+def rotate(person_id: int, now: datetime) -> CalendarFeedKey:
+    """Give the person's feed a new URL; the old one answers 404 from now on. Flushes."""
+    key = db.session.get(CalendarFeedKey, person_id)
+    if key is None:
+        key = CalendarFeedKey(person_id=person_id)
+        db.session.add(key)
+    key.nonce = secrets.token_hex(16)
+    key.rotated_at = now
+    db.session.flush()
+    return key
+
+
+def rotated_at(person_id: int) -> datetime | None:
+    key = db.session.get(CalendarFeedKey, person_id)
+    return key.rotated_at if key is not None else None
 
 
 def feed_url(person_id: int) -> str:

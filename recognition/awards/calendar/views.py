@@ -7,7 +7,7 @@ personal URL with a token for calendar apps, which cannot sign in. A wrong token
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from ...auth.current import page_actor
@@ -15,6 +15,7 @@ from ...clock import today, utcnow
 from ...extensions import db
 from ...people.models import Person
 from . import service as calendar
+from .forms import RotateFeedForm
 
 blp = Blueprint("calendar", __name__)
 MEDIA_TYPE = "text/calendar; charset=utf-8"
@@ -48,7 +49,26 @@ def page():
         feed_url=url,
         webcal_url="webcal://" + url.split("://", 1)[-1],
         check_in_months=int(current_app.config["CHECK_IN_MONTHS"]),
+        rotate_form=RotateFeedForm(),
+        rotated_at=calendar.rotated_at(person.id),
     )
+
+
+@blp.post("/calendar/rotate")
+@login_required
+def rotate():
+    """Replace the personal feed address; the old one answers 404 from now on."""
+    person = _own_person()
+    if not RotateFeedForm().validate_on_submit():
+        abort(400)
+    calendar.rotate(person.id, utcnow())
+    db.session.commit()
+    flash(
+        "Your calendar has a new address: the old one no longer works. "
+        "Replace the subscription in your calendar app with the address below.",
+        "success",
+    )
+    return redirect(url_for("calendar.page") + "#subscribe")
 
 
 @blp.get("/calendar.ics")

@@ -1,7 +1,7 @@
 """sign-in limits: failed sign-ins remember the device cookie, and are counted per address
 
 Revision ID: 0017_sign_in_limits
-Revises: 0015_invitations
+Revises: 0016_account_control
 Create Date: 2026-12-06 16:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0017_sign_in_limits"
-down_revision = "0015_invitations"
+down_revision = "0016_account_control"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Disabling and enabling accounts, recorded with who, why and when."""
