@@ -84,7 +84,7 @@ def test_serve_names_the_address_links_will_use(app, runner, monkeypatch):
     app.config["BASE_URL"] = None
     served = {}
     monkeypatch.setattr(
-        "werkzeug.serving.run_simple",
+        "recognition.cli.run_simple",
         lambda host, port, application, **kw: served.update(host=host, port=port, app=application),
     )
     result = runner.invoke(args=["serve", "--host", "0.0.0.0", "--port", "8123"])
