@@ -7,6 +7,9 @@ import re
 
 import pytest
 
+from recognition.auth.models import Account
+from recognition.auth.oidc.service import UNUSABLE_PASSWORD
+from recognition.extensions import db
 from tests.support.department import PASSWORD
 
 NEW = "a quiet harbour at dawn"
@@ -99,3 +102,18 @@ def test_the_form_needs_its_csrf_token(csrf_client, dept):
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', token_page).group(1)
     csrf_client.post("/login", data={"email": dept.email("mentor"), "password": PASSWORD, "csrf_token": token})
     assert change(csrf_client).status_code == 400
+
+
+def test_someone_made_by_the_university_sign_in_is_told_how_to_get_a_password(app, login, dept):
+    """An account made at a first university sign-in has no password; changing it would ask
+    for a current password that does not exist, so the page says where to get one."""
+    browser = login(app.test_client(), "mentor")
+    with app.app_context():
+        db.session.get(Account, dept.ids["mentor"]).password_hash = UNUSABLE_PASSWORD
+        db.session.commit()
+    refused = change(browser, current="anything at all")
+    assert refused.status_code == 403
+    text = refused.get_data(as_text=True)
+    assert "You sign in through your university" in text and "Forgot your password?" in text
+    with app.app_context():
+        assert db.session.get(Account, dept.ids["mentor"]).password_hash == UNUSABLE_PASSWORD

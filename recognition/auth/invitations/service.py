@@ -24,6 +24,7 @@ from ...people.models import Person
 from ...ratelimit import RateLimited, hit
 from .. import sessions
 from ..models import Account, LoginFailure
+from ..oidc.service import UNUSABLE_PASSWORD
 from ..passwords import check_password_rules
 from ..service import Actor, hash_password, hasher, set_password
 from . import rules
@@ -277,6 +278,12 @@ def change_password(actor: Actor, current: str, new: str, now: datetime, keep: s
     account = _account(actor.person_id)
     if person is None or account is None:
         raise Forbidden("You have no password to change.")
+    if account.password_hash == UNUSABLE_PASSWORD:
+        raise Forbidden(
+            "You sign in through your university and have no password here to change. To have one "
+            "as well, sign out and use \u201cForgot your password?\u201d on the sign-in page.",
+            {"current_password": ["you have no password here: you sign in through your university"]},
+        )
     check_password_rules(new, person.name, person.email)
     limit = int(current_app.config["PASSWORD_CHANGE_MAX_ATTEMPTS"])
     hit("password-change", str(person.id), limit, CHANGE_WINDOW_SECONDS, now, field="current_password")
