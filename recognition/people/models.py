@@ -57,7 +57,7 @@ class Person(Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     # The university's id for them (employee or student number), for institutional sign-in
     # when it matches on OIDC_ID_CLAIM rather than email. Unique when given.
-    institutional_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    institutional_id: Mapped[str | None] = mapped_column(String(100), unique=True, index=True)
     division_id: Mapped[int | None] = mapped_column(ForeignKey("divisions.id"), index=True)
     rank: Mapped[str] = mapped_column(String(20))
     position: Mapped[str] = mapped_column(String(40))

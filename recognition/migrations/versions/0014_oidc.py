@@ -17,12 +17,13 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('institutional_id', sa.String(length=100), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f('uq_people_institutional_id'), ['institutional_id'])
+    # A plain ADD COLUMN and a unique index, not a batch rebuild of the table: on SQLite a
+    # rebuild drops and recreates `people`, which every other table refers to, and with
+    # foreign keys enforced that fails on any database that has people in it.
+    op.add_column('people', sa.Column('institutional_id', sa.String(length=100), nullable=True))
+    op.create_index(op.f('ix_people_institutional_id'), 'people', ['institutional_id'], unique=True)
 
 
 def downgrade():
-    with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_people_institutional_id'), type_='unique')
-        batch_op.drop_column('institutional_id')
+    op.drop_index(op.f('ix_people_institutional_id'), table_name='people')
+    op.drop_column('people', 'institutional_id')
