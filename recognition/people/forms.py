@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..auth.invitations.rules import ACCOUNT_STATES
 from ..forms import DATE, EMAIL, REQUIRED, PageForm, optional_int
 from .models import POSITIONS, RANKS
 
@@ -62,6 +63,11 @@ class RosterFilterForm(FlaskForm):
     position = SelectField(
         "Position",
         choices=[SelectChoice("", "Any position")] + [SelectChoice(p, POSITION_LABELS[p]) for p in POSITIONS],
+        default="",
+    )
+    account = SelectField(
+        "Account",
+        choices=[SelectChoice("", "Any account")] + [SelectChoice(key, label) for key, label in ACCOUNT_STATES.items()],
         default="",
     )
     q = StringField(

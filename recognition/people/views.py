@@ -13,6 +13,8 @@ from wtforms import SelectChoice
 
 from ..apidoc import paginate
 from ..auth.current import page_actor
+from ..auth.invitations import service as invitations
+from ..auth.invitations.rules import ACCOUNT_STATES
 from ..auth.service import Actor
 from ..clock import utcnow
 from ..errors import DomainError, Forbidden, NotFound
@@ -69,6 +71,9 @@ def roster():
             statement = statement.where(getattr(Person, key) == field.data)
     if filters.q.data and not filters.q.errors:
         statement = statement.where(service.text_matches(filters.q.data, Person.name, Person.email))
+    now = utcnow()
+    if filters.account.data and not filters.account.errors:
+        statement = statement.where(invitations.account_state_clause(filters.account.data, now))
     page_number = max(1, request.args.get("page", 1, type=int))
     page = paginate(
         db.session, statement.order_by(Person.name, Person.id), {"page": page_number, "per_page": PAGE_SIZE}
@@ -80,6 +85,8 @@ def roster():
         form=form,
         page=page,
         mentors=_formal_mentors([person.id for person in page["items"]]),
+        accounts=invitations.account_states([person.id for person in page["items"]], now),
+        account_labels=ACCOUNT_STATES,
         identity=service.identity_summary(
             actor, filters.division.data if filters.division.data and not filters.division.errors else None
         ),

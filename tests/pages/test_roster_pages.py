@@ -45,6 +45,7 @@ def test_roster_shows_the_record_and_the_current_formal_mentor(app, client, dept
         "yes",
         "Director Person",
         "Mentor Person",
+        "Active",
     ]
 
 

@@ -69,3 +69,12 @@ def refusal(claim: Claim, current_fingerprint: str, disabled: bool, now: datetim
     if disabled:
         return DISABLED
     return None
+
+
+# What the roster says of each person's account, in the order its filter offers them.
+ACCOUNT_STATES = {
+    "none": "No account",
+    "invited": "Invited",
+    "active": "Active",
+    "disabled": "Disabled",
+}

@@ -12,7 +12,7 @@ from typing import Any, cast
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ... import links
@@ -218,6 +218,46 @@ class AccountSummary:
 
 def account_summary(person_id: int, now: datetime) -> AccountSummary:
     return AccountSummary(_account(person_id), invitations_of(person_id), now)
+
+
+# Account states on the roster -----------------------------------------------------------
+
+
+def account_state_clause(state: str, now: datetime) -> ColumnElement[bool]:
+    """A condition on ``Person`` true for the people whose account is in ``state`` (a key of
+    ``rules.ACCOUNT_STATES``): "invited" is no account and an invitation whose link still works;
+    "none" is no account and no such invitation."""
+    working_invitation = exists().where(
+        Invitation.person_id == Person.id, Invitation.accepted_at.is_(None), Invitation.expires_at > now
+    )
+    if state in ("active", "disabled"):
+        return exists().where(Account.person_id == Person.id, Account.disabled.is_(state == "disabled"))
+    has_account = exists().where(Account.person_id == Person.id)
+    if state == "invited":
+        return and_(~has_account, working_invitation)
+    return and_(~has_account, ~working_invitation)
+
+
+def account_states(person_ids: list[int], now: datetime) -> dict[int, str]:
+    """Each person's account state (a key of ``rules.ACCOUNT_STATES``), in two queries whatever
+    the number of people."""
+    rows = db.session.execute(select(Account.person_id, Account.disabled).where(Account.person_id.in_(person_ids)))
+    accounts: dict[int, bool] = {row.person_id: row.disabled for row in rows}
+    invited = set(
+        db.session.scalars(
+            select(Invitation.person_id).where(
+                Invitation.person_id.in_(person_ids), Invitation.accepted_at.is_(None), Invitation.expires_at > now
+            )
+        )
+    )
+    return {
+        person_id: (
+            ("disabled" if accounts[person_id] else "active")
+            if person_id in accounts
+            else ("invited" if person_id in invited else "none")
+        )
+        for person_id in person_ids
+    }
 
 
 # Resets ------------------------------------------------------------------------------
