@@ -13,8 +13,10 @@ from recognition.people.rules import aggregate
         (["woman"] * 6 + ["man"] * 5, [("woman", 6), ("man", 5)], 0, 0),
         # One small group alone would be derivable from the total: the next smallest goes too.
         (["woman"] * 6 + ["man"] * 5 + ["non-binary"], [("woman", 6)], 2, 0),
-        # Two small groups hide each other.
-        (["woman"] * 9 + ["a"] * 2 + ["b"] * 1, [("woman", 9)], 2, 0),
+        # Two small groups hide each other when together they are not small.
+        (["woman"] * 9 + ["a"] * 4 + ["b"] * 1, [("woman", 9)], 2, 0),
+        # Together they would say "three people answered something rare": the next goes too.
+        (["woman"] * 9 + ["a"] * 2 + ["b"] * 1, [], 3, 0),
         # Everyone in one small group: withheld, whatever the total says.
         (["woman"] * 3 + [None] * 4, [], 1, 4),
         (["woman"] * 5 + [None, ""], [("woman", 5)], 0, 2),
