@@ -135,6 +135,9 @@ class Defaults:
     FEEDBACK_INSTRUMENT = "mentor-effectiveness"
     # Responses are shown only in blocks of at least this many (never fewer than 3).
     FEEDBACK_MIN_RESPONSES = 3
+    # Program metrics: a cell from fewer people than this is withheld (never below
+    # FEEDBACK_MIN_RESPONSES). Metrics are data: <instance>/metrics/*.json adds or switches off.
+    METRICS_MIN_CELL = 5
     # Mentorship kinds whose mentees are asked for feedback.
     FEEDBACK_MENTORSHIP_KINDS = ("formal", "peer_group", "sponsorship")
     # How long after its period ends a request can still be answered.
