@@ -206,7 +206,8 @@ def _params(raw: object, spec: dict[str, Param], fail) -> dict[str, Any]:
             raise fail(f"params.{name} must be a {'whole number' if param.kind is int else 'string'}")
         if param.choices and value not in param.choices:
             raise fail(f"params.{name} must be one of {', '.join(param.choices)} (got {value!r})")
-        if (param.low is not None and value < param.low) or (param.high is not None and value > param.high):
+        number: Any = value  # an int here when the measure gives bounds
+        if (param.low is not None and number < param.low) or (param.high is not None and number > param.high):
             raise fail(f"params.{name} must be between {param.low} and {param.high} (got {value!r})")
         values[name] = value
     return values
