@@ -13,18 +13,21 @@ no database.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import TypeVar
 
 SMALLEST_SHOWN = 5
 
 K = TypeVar("K", bound=Hashable)
+R = TypeVar("R", bound=Hashable)
+C = TypeVar("C", bound=Hashable)
 
 
-def withheld(counts: Mapping[K, int], smallest: int = SMALLEST_SHOWN) -> set[K]:
+def withheld(counts: Mapping[K, int], smallest: int = SMALLEST_SHOWN, already: Iterable[K] = ()) -> set[K]:
     """The cells of ``counts`` (people per group, groups that add up to a shown total) to
-    withhold. Deterministic: ties are broken by the order of ``counts``."""
-    hidden = {key for key, count in counts.items() if 0 < count < smallest}
+    withhold, besides any ``already`` withheld for another reason (a table's other
+    direction). Deterministic: ties are broken by the order of ``counts``."""
+    hidden = {key for key, count in counts.items() if 0 < count < smallest} | (set(already) & set(counts))
     if not hidden:
         return hidden
     order = {key: position for position, key in enumerate(counts)}
@@ -38,4 +41,25 @@ def withheld(counts: Mapping[K, int], smallest: int = SMALLEST_SHOWN) -> set[K]:
         if len(hidden) >= 2 and sum(counts[k] for k in hidden) >= smallest:
             break
         hidden.add(key)
+    return hidden
+
+
+def withheld_table(cells: Mapping[tuple[R, C], int], smallest: int = SMALLEST_SHOWN) -> set[tuple[R, C]]:
+    """The same rule over a table whose rows and columns both have shown totals (say,
+    divisions by category): withheld along each row, then each column, until neither adds
+    a cell, so no line of the table has a lone withheld cell or a small withheld sum."""
+    rows: dict[R, list[tuple[R, C]]] = {}
+    columns: dict[C, list[tuple[R, C]]] = {}
+    for key in cells:
+        rows.setdefault(key[0], []).append(key)
+        columns.setdefault(key[1], []).append(key)
+    hidden: set[tuple[R, C]] = set()
+    changed = True
+    while changed:
+        changed = False
+        for line in (*rows.values(), *columns.values()):
+            more = withheld({key: cells[key] for key in line}, smallest, hidden)
+            if not more <= hidden:
+                hidden |= more
+                changed = True
     return hidden

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recognition.suppression import withheld
+from recognition.suppression import withheld, withheld_table
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,36 @@ def test_no_withheld_cell_is_shown_or_derivable(counts, smallest):
         fills = list(itertools.islice(_consistent_fills(counts, hidden), 5000))
         for key in small:
             assert len({fill[key] for fill in fills}) > 1, f"{key} can be worked out"
+
+
+def test_a_table_is_withheld_along_rows_and_columns():
+    # Division B's 2 overdue: withheld; its row's other cell goes with it, and then the
+    # column's next smallest so the column total does not give B's cells away.
+    cells = {("A", "done"): 20, ("A", "overdue"): 9, ("B", "done"): 30, ("B", "overdue"): 2}
+    hidden = withheld_table(cells, 5)
+    assert ("B", "overdue") in hidden
+    assert ("B", "done") in hidden
+    assert ("A", "overdue") in hidden and ("A", "done") in hidden
+
+
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from("ABCD"), st.sampled_from("xyz")), st.integers(min_value=0, max_value=15), max_size=12
+    ),
+    st.integers(min_value=3, max_value=6),
+)
+def test_no_line_of_a_table_gives_a_withheld_cell_away(cells, smallest):
+    """Whatever the table: no small cell shown, and every row and column either withholds
+    nothing, or at least two cells that together are not small (or the whole line)."""
+    hidden = withheld_table(cells, smallest)
+    assert all(count == 0 or count >= smallest for key, count in cells.items() if key not in hidden)
+    for position in (0, 1):
+        lines: dict = {}
+        for key in cells:
+            lines.setdefault(key[position], []).append(key)
+        for line in lines.values():
+            mine = [key for key in line if key in hidden]
+            if not mine or len(mine) == len(line):
+                continue
+            assert len(mine) >= 2
+            assert sum(cells[key] for key in mine) >= smallest
