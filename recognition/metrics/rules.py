@@ -1,0 +1,123 @@
+"""From tallies to the cells a reader sees: values, the department total, small cells withheld.
+
+A measure counts, per division, what each of its series needs (``Tally``); ``table`` turns
+that into rows of cells, the department first, with every cell from fewer than the
+smallest cell's number of people withheld (``recognition.suppression``), and the next
+smallest with it wherever the department total would give it away. A withheld cell has no
+value, never a zero. Pure: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..suppression import withheld, withheld_table
+
+SHARE, COUNT, MEDIAN, RATIO = "share", "count", "median", "ratio"
+SHOWN, WITHHELD, NO_DATA = "shown", "withheld", "no_data"
+DEPARTMENT = "department"
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    label: str
+    kind: str  # SHARE (percent of ``whole``), COUNT (people), MEDIAN (of ``values``), RATIO (part per whole)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What one cell is computed from. ``whole``: the people it is about (the denominator
+    of a share, the mentors of a ratio, the people behind a median; a count's own count)."""
+
+    part: int = 0
+    whole: int = 0
+    values: tuple[float, ...] = ()
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(self.part + other.part, self.whole + other.whole, self.values + other.values)
+
+
+@dataclass(frozen=True)
+class Cell:
+    state: str
+    value: Decimal | None = None
+    people: int | None = None  # how many people the value is from; None when withheld
+
+
+@dataclass(frozen=True)
+class Row:
+    group: str  # DEPARTMENT or a division's code
+    label: str
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+
+def people_of(series: Series, tally: Tally) -> int:
+    return tally.part if series.kind == COUNT else tally.whole
+
+
+def value_of(series: Series, tally: Tally) -> Decimal | None:
+    if series.kind == COUNT:
+        return Decimal(tally.part)
+    if series.kind == SHARE:
+        return _round(Decimal(100 * tally.part) / tally.whole) if tally.whole else None
+    if series.kind == RATIO:
+        return _round(Decimal(tally.part) / tally.whole) if tally.whole else None
+    if series.kind == MEDIAN:
+        return _round(Decimal(str(statistics.median(tally.values)))) if tally.values else None
+    raise ValueError(f"unknown kind of series {series.kind!r}")
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def table(
+    series: Sequence[Series],
+    tallies: Mapping[str, Mapping[str, Tally]],
+    labels: Mapping[str, str],
+    smallest: int,
+) -> list[Row]:
+    """The department's row, then one per group of ``labels`` (division code -> name).
+    ``tallies``: group -> series key -> Tally; a group or series missing counts nothing.
+    Counts are withheld as a table (along divisions and along series, whose totals are
+    shown); shares, ratios and medians per series, along the divisions."""
+    groups = list(labels)
+    empty = Tally()
+    total = {s.key: sum((tallies.get(g, {}).get(s.key, empty) for g in groups), empty) for s in series}
+    hidden: set[tuple[str, str]] = set()
+    counts = [s for s in series if s.kind == COUNT]
+    if counts:
+        cells = {(g, s.key): people_of(s, tallies.get(g, {}).get(s.key, empty)) for g in groups for s in counts}
+        hidden |= withheld_table(cells, smallest)
+    for s in series:
+        if s.kind != COUNT:
+            people = {g: people_of(s, tallies.get(g, {}).get(s.key, empty)) for g in groups}
+            hidden |= {(g, s.key) for g in withheld(people, smallest)}
+    # The department's counts are one line too: the series add up to the people shown.
+    department_counts = {s.key: people_of(s, total[s.key]) for s in counts}
+    department_hidden = {(DEPARTMENT, key) for key in withheld(department_counts, smallest)}
+    for s in series:
+        if s.kind != COUNT and 0 < people_of(s, total[s.key]) < smallest:
+            department_hidden.add((DEPARTMENT, s.key))
+    rows = [_row(DEPARTMENT, "Department", series, total, department_hidden)]
+    rows += [_row(g, labels[g], series, tallies.get(g, {}), hidden) for g in groups]
+    return rows
+
+
+def _row(group: str, label: str, series: Sequence[Series], tallies, hidden) -> Row:
+    cells = {}
+    for s in series:
+        tally = tallies.get(s.key, Tally())
+        if (group, s.key) in hidden:
+            cells[s.key] = Cell(WITHHELD)
+            continue
+        value = value_of(s, tally)
+        if value is None or (s.kind != COUNT and people_of(s, tally) == 0):
+            cells[s.key] = Cell(NO_DATA)
+        else:
+            cells[s.key] = Cell(SHOWN, value, people_of(s, tally))
+    return Row(group, label, cells)
