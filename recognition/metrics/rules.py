@@ -36,9 +36,13 @@ class Tally:
     part: int = 0
     whole: int = 0
     values: tuple[float, ...] = ()
+    # The people behind it, when ``whole`` counts something else (entries of the
+    # mentorships of these people, say); None: ``whole`` (a count: ``part``) are people.
+    people: int | None = None
 
     def __add__(self, other: Tally) -> Tally:
-        return Tally(self.part + other.part, self.whole + other.whole, self.values + other.values)
+        people = None if self.people is None and other.people is None else (self.people or 0) + (other.people or 0)
+        return Tally(self.part + other.part, self.whole + other.whole, self.values + other.values, people)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class Row:
 
 
 def people_of(series: Series, tally: Tally) -> int:
+    if tally.people is not None:
+        return tally.people
     return tally.part if series.kind == COUNT else tally.whole
 
 

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from dataclasses import dataclass
+from datetime import date
 
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..feedback import periods
 from ..feedback.service import k
+from ..people.models import Division
 from .definitions import Metric, load
+from .measures import MEASURES, Year
+from .rules import Row, Series, table
+
+NO_DIVISION = "none"
 
 
 def min_cell() -> int:
@@ -24,3 +35,43 @@ def definitions() -> dict[str, Metric]:
         found = load(min_cell(), k(), current_app.instance_path)
         current_app.extensions["recognition.metrics"] = found
     return found
+
+
+@dataclass(frozen=True)
+class Result:
+    metric: Metric
+    year: int
+    series: list[Series]
+    rows: list[Row]
+
+    @property
+    def department(self) -> Row:
+        return self.rows[0]
+
+
+def year_of(year: int, today: date) -> Year:
+    config = current_app.config
+    kind = config["FEEDBACK_PERIOD"] if config["FEEDBACK_PERIOD"] in periods.KINDS else periods.CALENDAR
+    return Year(
+        year=year,
+        today=today,
+        meetings_min=int(config["MEETINGS_PER_YEAR_MIN"]),
+        formal_years=int(config["FORMAL_MENTORING_YEARS"]),
+        feedback_periods=(periods.period_of(date(year, 6, 30), kind),),
+    )
+
+
+def division_labels(tallies) -> dict[str, str]:
+    """Every division by code, in name order, and "No division" when someone has none."""
+    labels = {division.code: division.name for division in db.session.scalars(select(Division).order_by(Division.name))}
+    if None in tallies:
+        labels[NO_DIVISION] = "No division"
+    return labels
+
+
+def compute(metric: Metric, year: int, today: date) -> Result:
+    """One metric for one year: the department's row, then one per division."""
+    series, by_id = MEASURES[metric.measure](metric, year_of(year, today))
+    codes = {row.id: row.code for row in db.session.execute(select(Division.id, Division.code))}
+    tallies = {codes[key] if key is not None else NO_DIVISION: value for key, value in by_id.items()}
+    return Result(metric, year, series, table(series, tallies, division_labels(by_id), metric.min_cell))

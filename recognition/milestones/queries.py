@@ -25,7 +25,7 @@ from .rules import FINGERPRINTED, cfar_due, fingerprint
 CHUNK = 500
 
 
-def _standing_query():
+def standing_query():
     reversal = aliased(LedgerEntry)
     confirmation = aliased(LedgerEntry)
     return (
@@ -45,7 +45,7 @@ def standing(person_ids: Iterable[int], until: date | None = None) -> dict[int, 
     found: dict[int, list[Milestone]] = defaultdict(list)
     ids = sorted(set(person_ids))
     for first in range(0, len(ids), CHUNK):
-        query = _standing_query().where(Milestone.person_id.in_(ids[first : first + CHUNK]))
+        query = standing_query().where(Milestone.person_id.in_(ids[first : first + CHUNK]))
         if until is not None:
             query = query.where(Milestone.occurred_on <= until)
         for milestone in db.session.scalars(query.order_by(Milestone.occurred_on, Milestone.id)):

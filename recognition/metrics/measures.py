@@ -1,0 +1,460 @@
+"""What each measure counts, per division, for one year: a few grouped queries each,
+never a query per person.
+
+A measure returns its series and ``{division id: {series key: Tally}}`` (``None``: people
+with no division). Who a row belongs to: work between two people and relationships go to
+the mentee's division (the program serves its new faculty), the mentor pool to the
+mentor's, everything else to the person's own. ``Year`` says which dates count: the
+calendar year, and for the year still running, up to today.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Exists, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from ..awards.models import Cycle, Grant, GrantRevocation, Nomination
+from ..clock import add_months, add_years
+from ..extensions import db
+from ..feedback.models import Answer, Receipt, Release, Request, Response
+from ..ledger.models import LedgerEntry
+from ..ledger.rules import CONFIRMABLE
+from ..mentorships.models import Mentorship
+from ..milestones.models import Milestone
+from ..milestones.queries import standing_query
+from ..people.models import Person
+from .definitions import Metric
+from .rules import COUNT, MEDIAN, RATIO, SHARE, Series, Tally
+
+# Meetings, for "met as expected": the kinds of work that bring the two together.
+MEETING_KINDS = ("meeting", "academic_plan_review", "peer_group_session")
+NOT_GIVEN = "Not given"
+SCORE_BANDS = ((1, 3, "Below 3"), (3, 4, "3 to 4"), (4, 5, "4 to 5"), (5, 7, "5 and above"))
+
+Tallies = dict[int | None, dict[str, Tally]]
+
+
+@dataclass(frozen=True)
+class Year:
+    year: int
+    today: date
+    meetings_min: int
+    formal_years: int
+    feedback_periods: tuple[str, ...]  # the feedback periods that end in this year
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 1, 1)
+
+    @property
+    def end(self) -> date:
+        return date(self.year, 12, 31)
+
+    @property
+    def as_of(self) -> date:
+        """The last day that counts: the year's end, or today while it runs."""
+        return min(self.end, self.today)
+
+    @property
+    def expected_meetings(self) -> int:
+        """The department's minimum, in proportion to the part of the year gone by."""
+        if self.as_of >= self.end:
+            return self.meetings_min
+        return self.meetings_min * ((self.as_of - self.start).days + 1) // 366
+
+
+Measure = Callable[[Metric, Year], tuple[list[Series], Tallies]]
+MEASURES: dict[str, Measure] = {}
+
+
+def measure(name: str):
+    def register(function: Measure) -> Measure:
+        MEASURES[name] = function
+        return function
+
+    return register
+
+
+def _shares(rows, key: str, people: bool = False) -> Tallies:
+    """Rows of (division id, part, whole[, people]) as one share series."""
+    found: Tallies = {}
+    for row in rows:
+        found[row[0]] = {key: Tally(int(row[1] or 0), int(row[2] or 0), people=int(row[3] or 0) if people else None)}
+    return found
+
+
+Mentee = aliased(Person)
+MentorPerson = aliased(Person)
+Follower = aliased(LedgerEntry)
+
+
+def _followed(entry, entry_type: str) -> Exists:
+    # An alias of its own, so the test never correlates with a follower the outer query joins.
+    follower = aliased(LedgerEntry)
+    return exists().where(follower.target_id == entry.id, follower.entry_type == entry_type)
+
+
+def _reversed(entry) -> Exists:
+    return _followed(entry, "reversal")
+
+
+def _confirmed(entry) -> Exists:
+    return _followed(entry, "confirmation")
+
+
+def _open_on(day: date):
+    return and_(Mentorship.started_on <= day, or_(Mentorship.ended_on.is_(None), Mentorship.ended_on >= day))
+
+
+def _early_career(person, year: Year):
+    """Appointed, and within the department's first years, on the last day that counts."""
+    return and_(
+        person.appointed_on.is_not(None),
+        person.appointed_on <= year.as_of,
+        person.appointed_on > add_years(year.as_of, -year.formal_years),
+    )
+
+
+@measure("meetings_against_expectation")
+def meetings_against_expectation(metric: Metric, year: Year):
+    meetings = (
+        select(func.count(LedgerEntry.id))
+        .where(
+            LedgerEntry.mentorship_id == Mentorship.id,
+            LedgerEntry.entry_type == "contribution",
+            LedgerEntry.kind.in_(MEETING_KINDS),
+            LedgerEntry.occurred_on.between(year.start, year.as_of),
+            ~_reversed(LedgerEntry),
+        )
+        .correlate(Mentorship)
+        .scalar_subquery()
+    )
+    met = case((meetings >= year.expected_meetings, 1), else_=0)
+    rows = db.session.execute(
+        select(Mentee.division_id, func.sum(met), func.count(Mentorship.id))
+        .join(Mentee, Mentee.id == Mentorship.mentee_id)
+        .where(
+            Mentorship.kind == "formal",
+            Mentorship.started_on <= year.start,
+            or_(Mentorship.ended_on.is_(None), Mentorship.ended_on >= year.as_of),
+            _early_career(Mentee, year),
+        )
+        .group_by(Mentee.division_id)
+    )
+    return [Series("met", "Met as expected", SHARE)], _shares(rows, "met")
+
+
+def _confirmable_of(year: Year):
+    return and_(
+        LedgerEntry.entry_type == "contribution",
+        LedgerEntry.kind.in_(CONFIRMABLE),
+        LedgerEntry.mentorship_id.is_not(None),
+        LedgerEntry.occurred_on.between(year.start, year.as_of),
+        ~_reversed(LedgerEntry),
+    )
+
+
+@measure("confirmed_share")
+def confirmed_share(metric: Metric, year: Year):
+    confirmed = case((_confirmed(LedgerEntry), 1), else_=0)
+    rows = db.session.execute(
+        select(
+            Mentee.division_id,
+            func.sum(confirmed),
+            func.count(LedgerEntry.id),
+            func.count(func.distinct(Mentorship.mentee_id)),
+        )
+        .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+        .join(Mentee, Mentee.id == Mentorship.mentee_id)
+        .where(_confirmable_of(year))
+        .group_by(Mentee.division_id)
+    )
+    return [Series("confirmed", "Confirmed", SHARE)], _shares(rows, "confirmed", people=True)
+
+
+@measure("confirmation_delay")
+def confirmation_delay(metric: Metric, year: Year):
+    rows = db.session.execute(
+        select(Mentee.division_id, Mentorship.mentee_id, LedgerEntry.recorded_at, Follower.recorded_at)
+        .join(Follower, and_(Follower.target_id == LedgerEntry.id, Follower.entry_type == "confirmation"))
+        .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+        .join(Mentee, Mentee.id == Mentorship.mentee_id)
+        .where(_confirmable_of(year))
+    )
+    days: dict[int | None, list[float]] = defaultdict(list)
+    mentees: dict[int | None, set[int]] = defaultdict(set)
+    for division_id, mentee_id, recorded, confirmed in rows:
+        days[division_id].append((confirmed - recorded).total_seconds() / 86400)
+        mentees[division_id].add(mentee_id)
+    found: Tallies = {
+        division: {"days": Tally(0, len(mentees[division]), tuple(values), len(mentees[division]))}
+        for division, values in days.items()
+    }
+    return [Series("days", "Median days to confirm", MEDIAN)], found
+
+
+@measure("lapsed")
+def lapsed(metric: Metric, year: Year):
+    months = int(metric.params["months"])
+    since = add_months(year.as_of, -months)
+    met = exists().where(
+        LedgerEntry.mentorship_id == Mentorship.id,
+        LedgerEntry.entry_type == "contribution",
+        LedgerEntry.kind.in_(MEETING_KINDS),
+        LedgerEntry.occurred_on > since,
+        LedgerEntry.occurred_on <= year.as_of,
+        ~_reversed(LedgerEntry),
+        _confirmed(LedgerEntry),
+    )
+    rows = db.session.execute(
+        select(Mentee.division_id, func.sum(case((met, 0), else_=1)), func.count(Mentorship.id))
+        .join(Mentee, Mentee.id == Mentorship.mentee_id)
+        .where(
+            Mentorship.started_on <= since,
+            or_(Mentorship.ended_on.is_(None), Mentorship.ended_on > year.as_of),
+        )
+        .group_by(Mentee.division_id)
+    )
+    return [Series("lapsed", "Lapsed", SHARE)], _shares(rows, "lapsed")
+
+
+@measure("early_career_with_mentor")
+def early_career_with_mentor(metric: Metric, year: Year):
+    mentored = exists().where(Mentorship.mentee_id == Person.id, Mentorship.kind == "formal", _open_on(year.as_of))
+    rows = db.session.execute(
+        select(Person.division_id, func.sum(case((mentored, 1), else_=0)), func.count(Person.id))
+        .where(_early_career(Person, year))
+        .group_by(Person.division_id)
+    )
+    return [Series("with_mentor", "With a formal mentor", SHARE)], _shares(rows, "with_mentor")
+
+
+def _pool(year: Year):
+    """Mentorships open at any time in the year (up to today while it runs)."""
+    return and_(
+        Mentorship.started_on <= year.as_of,
+        or_(Mentorship.ended_on.is_(None), Mentorship.ended_on >= year.start),
+    )
+
+
+@measure("mentor_pool")
+def mentor_pool(metric: Metric, year: Year):
+    pairs = select(Mentorship.mentor_id, Mentorship.mentee_id).where(_pool(year)).distinct().subquery()
+    rows = db.session.execute(
+        select(MentorPerson.division_id, func.count(func.distinct(pairs.c.mentor_id)), func.count())
+        .join(MentorPerson, MentorPerson.id == pairs.c.mentor_id)
+        .group_by(MentorPerson.division_id)
+    )
+    found: Tallies = {}
+    for division_id, mentors, pair_count in rows:
+        found[division_id] = {"mentors": Tally(mentors), "per_mentor": Tally(pair_count, mentors)}
+    series = [Series("mentors", "Mentors", COUNT), Series("per_mentor", "Mentees per mentor", RATIO)]
+    return series, found
+
+
+@measure("mentor_pool_by")
+def mentor_pool_by(metric: Metric, year: Year):
+    attribute = getattr(MentorPerson, str(metric.params["attribute"]))
+    mentors = select(Mentorship.mentor_id).where(_pool(year)).distinct().subquery()
+    rows = db.session.execute(
+        select(MentorPerson.division_id, attribute, func.count())
+        .join(mentors, mentors.c.mentor_id == MentorPerson.id)
+        .group_by(MentorPerson.division_id, attribute)
+    )
+    found: Tallies = defaultdict(dict)
+    totals: dict[str, int] = defaultdict(int)
+    for division_id, value, count in rows:
+        label = value.strip() if value and value.strip() else NOT_GIVEN
+        totals[label] += count
+        previous = found[division_id].get(label, Tally())
+        found[division_id][label] = previous + Tally(count)
+    # An answer is free text: a rare one can name its author, so groups smaller than the
+    # smallest cell department-wide are shown together, never by name.
+    rare = {label for label, count in totals.items() if count < metric.min_cell and label != NOT_GIVEN}
+    if rare:
+        for cells in found.values():
+            merged = sum((cells.pop(label) for label in list(cells) if label in rare), Tally())
+            if merged.part:
+                cells["Smaller groups"] = merged
+    labels = sorted(
+        {label for cells in found.values() for label in cells} - {NOT_GIVEN, "Smaller groups"},
+        key=lambda label: (-totals.get(label, 0), label),
+    )
+    labels += [label for label in ("Smaller groups", NOT_GIVEN) if any(label in cells for cells in found.values())]
+    return [Series(label, label, COUNT) for label in labels], dict(found)
+
+
+@measure("mentors_trained")
+def mentors_trained(metric: Metric, year: Year):
+    years = int(metric.params["years"])
+    trained = exists().where(
+        LedgerEntry.person_id == MentorPerson.id,
+        LedgerEntry.entry_type == "contribution",
+        LedgerEntry.kind == "mentor_training",
+        LedgerEntry.occurred_on.between(date(year.year - years + 1, 1, 1), year.as_of),
+        ~_reversed(LedgerEntry),
+    )
+    mentors = select(Mentorship.mentor_id).where(_pool(year)).distinct().subquery()
+    rows = db.session.execute(
+        select(MentorPerson.division_id, func.sum(case((trained, 1), else_=0)), func.count())
+        .join(mentors, mentors.c.mentor_id == MentorPerson.id)
+        .group_by(MentorPerson.division_id)
+    )
+    return [Series("trained", "Trained", SHARE)], _shares(rows, "trained")
+
+
+def _released(period_column, mentor_column):
+    """The mentor has a release that covers this period (``Release.periods`` lists them)."""
+    return exists().where(
+        Release.mentor_id == mentor_column,
+        or_(
+            Release.periods == period_column,
+            Release.periods.like(period_column + literal(",%")),
+            Release.periods.like(literal("%,") + period_column),
+            Release.periods.like(literal("%,") + period_column + literal(",%")),
+        ),
+    )
+
+
+@measure("feedback_response_rate")
+def feedback_response_rate(metric: Metric, year: Year):
+    answered = exists().where(
+        Receipt.period == Request.period, Receipt.mentor_id == Request.mentor_id, Receipt.mentee_id == Request.mentee_id
+    )
+    rows = db.session.execute(
+        select(MentorPerson.division_id, func.sum(case((answered, 1), else_=0)), func.count(Request.id))
+        .join(MentorPerson, MentorPerson.id == Request.mentor_id)
+        .where(Request.period.in_(year.feedback_periods), _released(Request.period, Request.mentor_id))
+        .group_by(MentorPerson.division_id)
+    )
+    return [Series("answered", "Answered", SHARE)], _shares(rows, "answered")
+
+
+@measure("feedback_score_bands")
+def feedback_score_bands(metric: Metric, year: Year):
+    rows = db.session.execute(
+        select(MentorPerson.division_id, Response.mentor_id, func.avg(Answer.value))
+        .join(Answer, Answer.response_id == Response.id)
+        .join(MentorPerson, MentorPerson.id == Response.mentor_id)
+        .where(Response.release_id.is_not(None), Response.period.in_(year.feedback_periods), Answer.value.is_not(None))
+        .group_by(MentorPerson.division_id, Response.mentor_id)
+    )
+    found: Tallies = defaultdict(dict)
+    for division_id, _mentor_id, mean in rows:
+        label = next(label for low, high, label in SCORE_BANDS if low <= float(mean) < high)
+        found[division_id][label] = found[division_id].get(label, Tally()) + Tally(1)
+    return [Series(label, label, COUNT) for _, _, label in SCORE_BANDS], dict(found)
+
+
+@measure("nominations_and_awards")
+def nominations_and_awards(metric: Metric, year: Year):
+    nominated = db.session.execute(
+        select(Person.division_id, func.count(func.distinct(Nomination.nominee_id)))
+        .join(Cycle, Cycle.id == Nomination.cycle_id)
+        .join(Person, Person.id == Nomination.nominee_id)
+        .where(Cycle.year == year.year)
+        .group_by(Person.division_id)
+    )
+    revoked = exists().where(GrantRevocation.grant_id == Grant.id)
+    granted = db.session.execute(
+        select(Person.division_id, func.count(func.distinct(Grant.person_id)))
+        .join(Cycle, Cycle.id == Grant.cycle_id)
+        .join(Person, Person.id == Grant.person_id)
+        .where(Cycle.year == year.year, ~revoked)
+        .group_by(Person.division_id)
+    )
+    found: Tallies = defaultdict(dict)
+    for division_id, count in nominated:
+        found[division_id]["nominated"] = Tally(count)
+    for division_id, count in granted:
+        found[division_id]["awarded"] = Tally(count)
+    series = [Series("nominated", "People nominated", COUNT), Series("awarded", "People awarded", COUNT)]
+    return series, dict(found)
+
+
+@measure("mentees_became_mentors")
+def mentees_became_mentors(metric: Metric, year: Year):
+    first = (
+        select(Mentorship.mentee_id.label("person_id"), func.min(Mentorship.started_on).label("since"))
+        .where(Mentorship.kind == "formal", Mentorship.started_on <= year.as_of)
+        .group_by(Mentorship.mentee_id)
+        .subquery()
+    )
+    Later = aliased(Mentorship)
+    mentors = exists().where(
+        Later.mentor_id == first.c.person_id, Later.started_on > first.c.since, Later.started_on <= year.as_of
+    )
+    rows = db.session.execute(
+        select(Person.division_id, func.sum(case((mentors, 1), else_=0)), func.count())
+        .join(first, first.c.person_id == Person.id)
+        .group_by(Person.division_id)
+    )
+    return [Series("mentoring", "Now mentoring", SHARE)], _shares(rows, "mentoring")
+
+
+def _mentored_before(person, day):
+    return exists().where(Mentorship.mentee_id == person.id, Mentorship.kind == "formal", Mentorship.started_on < day)
+
+
+MENTORED = [
+    Series("mentored", "Had a formal mentor", SHARE),
+    Series("not_mentored", "No formal mentor", SHARE),
+]
+
+
+def _by_mentoring(rows) -> Tallies:
+    found: Tallies = defaultdict(dict)
+    for division_id, mentored, part, whole in rows:
+        found[division_id]["mentored" if mentored else "not_mentored"] = Tally(int(part or 0), int(whole or 0))
+    return dict(found)
+
+
+@measure("outcome_by_mentoring")
+def outcome_by_mentoring(metric: Metric, year: Year):
+    kind = str(metric.params["milestone"])
+    standing = (
+        standing_query().where(Milestone.kind == kind, Milestone.occurred_on.between(year.start, year.as_of)).subquery()
+    )
+    mentored = _mentored_before(Person, standing.c.occurred_on)
+    flag = case((mentored, 1), else_=0)
+    rows = db.session.execute(
+        select(
+            Person.division_id,
+            flag,
+            func.sum(case((standing.c.outcome == "passed", 1), else_=0)),
+            func.count(),
+        )
+        .join(standing, standing.c.person_id == Person.id)
+        .group_by(Person.division_id, flag)
+    )
+    return MENTORED, _by_mentoring(rows)
+
+
+@measure("promotion_by_mentoring")
+def promotion_by_mentoring(metric: Metric, year: Year):
+    promoted = (
+        standing_query()
+        .with_only_columns(Milestone.id)
+        .where(
+            Milestone.person_id == Person.id,
+            Milestone.kind == "promotion",
+            Milestone.occurred_on.between(year.start, year.as_of),
+        )
+        .exists()
+    )
+    mentored_then = exists().where(Mentorship.mentee_id == Person.id, Mentorship.kind == "formal", _open_on(year.start))
+    flag = case((mentored_then, 1), else_=0)
+    rows = db.session.execute(
+        select(Person.division_id, flag, func.sum(case((promoted, 1), else_=0)), func.count())
+        .where(
+            or_(Person.rank != "full", promoted),
+            or_(Person.appointed_on.is_(None), Person.appointed_on <= year.start),
+        )
+        .group_by(Person.division_id, flag)
+    )
+    return MENTORED, _by_mentoring(rows)
