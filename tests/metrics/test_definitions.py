@@ -7,6 +7,7 @@ import pytest
 
 from recognition.metrics import definitions
 from recognition.metrics.definitions import COMPONENTS, LEVELS, DefinitionError, load
+from recognition.metrics.measures import MEASURES as COMPUTED
 
 
 def test_shipped_metrics_cover_every_level_and_component():
@@ -45,12 +46,12 @@ LAPSED_6 = {
 
 
 def test_a_department_adds_replaces_and_switches_off(tmp_path):
-    replaced = {**LAPSED_6, "id": "check_ins", "level": "department", "measure": "check_ins", "params": {}}
+    replaced = {**LAPSED_6, "id": "mentor_pool", "level": "department", "measure": "mentor_pool", "params": {}}
     path = _instance(tmp_path, {"metrics": [LAPSED_6, replaced, {"id": "mentor_pool_race", "enabled": False}]})
     metrics = load(5, 3, path)
     assert metrics["lapsed_6_months"].params == {"months": 6}
     assert metrics["lapsed_6_months"].min_cell == 8
-    assert metrics["check_ins"].title == "Lapsed after six months"
+    assert metrics["mentor_pool"].title == "Lapsed after six months"
     assert "mentor_pool_race" not in metrics
     assert "mentor_pool_gender" in metrics
 
@@ -89,7 +90,7 @@ def test_a_broken_metric_is_refused_naming_file_metric_and_rule(tmp_path, change
         ({"metrics": [], "extra": 1}, "unknown field(s) extra"),
         ({"metrics": [LAPSED_6, LAPSED_6]}, "the id is used twice in this file"),
         ({"metrics": [{"id": "nothing_here", "enabled": False}]}, "there is no such metric to switch off"),
-        ({"metrics": [{"id": "check_ins", "enabled": True}]}, '"enabled" alone must be false'),
+        ({"metrics": [{"id": "mentor_pool", "enabled": True}]}, '"enabled" alone must be false'),
     ],
 )
 def test_a_broken_file_is_refused(tmp_path, content, message):
@@ -109,3 +110,7 @@ def test_every_measure_default_is_valid():
         for name, param in params.items():
             assert isinstance(param.default, param.kind), (measure, name)
             assert not param.choices or param.default in param.choices
+
+
+def test_every_measure_a_file_may_name_is_computed():
+    assert set(definitions.MEASURES) == set(COMPUTED)
