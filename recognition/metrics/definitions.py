@@ -60,6 +60,7 @@ MEASURES: dict[str, dict[str, Param]] = {
     "lapsed": {"months": Param(int, 12, low=1, high=60)},
     "feedback_score_bands": {},
     "early_career_with_mentor": {},
+    "check_ins": {},
     "mentor_pool": {},
     "mentor_pool_by": {"attribute": Param(str, "gender", choices=("gender", "race"))},
     "mentors_trained": {"years": Param(int, 3, low=1, high=10)},

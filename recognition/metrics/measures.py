@@ -45,6 +45,7 @@ class Year:
     today: date
     meetings_min: int
     formal_years: int
+    check_in_months: int
     feedback_periods: tuple[str, ...]  # the feedback periods that end in this year
 
     @property
@@ -232,6 +233,37 @@ def early_career_with_mentor(metric: Metric, year: Year):
         .group_by(Person.division_id)
     )
     return [Series("with_mentor", "With a formal mentor", SHARE)], _shares(rows, "with_mentor")
+
+
+@measure("check_ins")
+def check_ins(metric: Metric, year: Year):
+    done = (
+        standing_query()
+        .with_only_columns(Milestone.id)
+        .where(Milestone.person_id == Person.id, Milestone.kind == "check_in", Milestone.occurred_on <= year.as_of)
+        .exists()
+    )
+    # Due in the year: appointed in the same stretch CHECK_IN_MONTHS before it.
+    appointed_from, appointed_to = (
+        add_months(year.start, -year.check_in_months),
+        add_months(year.end, -year.check_in_months),
+    )
+    passed = Person.appointed_on <= add_months(year.as_of, -year.check_in_months)
+    state = case((done, "done"), (passed, "overdue"), else_="upcoming")
+    rows = db.session.execute(
+        select(Person.division_id, state, func.count())
+        .where(Person.appointed_on.between(appointed_from, appointed_to))
+        .group_by(Person.division_id, state)
+    )
+    found: Tallies = defaultdict(dict)
+    for division_id, key, count in rows:
+        found[division_id][key] = Tally(count)
+    series = [
+        Series("done", "Done", COUNT),
+        Series("overdue", "Overdue", COUNT),
+        Series("upcoming", "Due later this year", COUNT),
+    ]
+    return series, dict(found)
 
 
 def _pool(year: Year):

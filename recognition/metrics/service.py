@@ -57,6 +57,7 @@ def year_of(year: int, today: date) -> Year:
         today=today,
         meetings_min=int(config["MEETINGS_PER_YEAR_MIN"]),
         formal_years=int(config["FORMAL_MENTORING_YEARS"]),
+        check_in_months=int(config["CHECK_IN_MONTHS"]),
         feedback_periods=(periods.period_of(date(year, 6, 30), kind),),
     )
 

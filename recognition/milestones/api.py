@@ -31,7 +31,7 @@ URL = "/milestones"
 blp = UploadBlueprint(
     "milestones_api",
     __name__,
-    description="Career milestones: appointment, CFAR, promotion, grants, external awards, leadership",
+    description="Career milestones: appointment, CFAR, promotion, grants, external awards, leadership, check-ins",
 )
 
 blp.errorhandler(413)(too_large)  # an upload over the cap, said as the roster import says it
@@ -69,7 +69,7 @@ def create_milestone(body):
     administrator or your director confirms it. Which fields a kind takes: appointment
     (occurred_on, rank optional), cfar (occurred_on, outcome), promotion (occurred_on, rank),
     grant (title, agency, role, and year and/or occurred_on), external_award and leadership
-    (title, agency, occurred_on). A field another kind takes is refused (422 naming it); the
+    (title, agency, occurred_on), check_in (occurred_on, role optional: who held it). A field another kind takes is refused (422 naming it); the
     same milestone recorded twice is a 409"""
     actor = api_actor()
     if body.get("person_id") in (None, actor.person_id):

@@ -22,7 +22,7 @@ from ..extensions import Model
 from ..ledger.models import LedgerEntry
 from ..people.models import RANKS, Person
 
-KINDS = ("appointment", "cfar", "promotion", "grant", "external_award", "leadership")
+KINDS = ("appointment", "cfar", "promotion", "grant", "external_award", "leadership", "check_in")
 CFAR_OUTCOMES = ("passed", "extended")
 SOURCES = ("entered", "imported", "self_reported")
 MILESTONE_TABLES = ("milestones",)

@@ -68,6 +68,7 @@ KIND_LABELS = {
     "grant": "Grant",
     "external_award": "External award",
     "leadership": "Leadership appointment",
+    "check_in": "Check-in",
 }
 OUTCOME_LABELS = {"passed": "passed", "extended": "extended"}
 EARLIEST = date(1950, 1, 1)
@@ -86,6 +87,7 @@ TAKES = {
     "grant": ("title", "agency", "role", "year"),
     "external_award": ("title", "agency"),
     "leadership": ("title", "agency"),
+    "check_in": ("role",),
 }
 NEEDS = {
     "appointment": (),
@@ -94,6 +96,7 @@ NEEDS = {
     "grant": ("title", "agency", "role"),
     "external_award": ("title", "agency"),
     "leadership": ("title", "agency"),
+    "check_in": (),
 }
 # What title and agency mean for each kind, so a rule names them as the user knows them.
 MEANING = {
@@ -106,6 +109,7 @@ MEANING = {
     ("leadership", "agency"): "the organisation",
     ("promotion", "rank"): "the rank reached",
     ("cfar", "outcome"): "passed or extended",
+    ("check_in", "role"): "who held it, e.g. Vice-Chair, Faculty Affairs",
 }
 OPTIONAL_FIELDS = ("outcome", "rank", "title", "agency", "role", "year")
 GRANT_MONTH_DAY = (7, 1)
@@ -217,6 +221,8 @@ def describe(kind: str, fields: dict, rank_labels: dict[str, str]) -> str:
         return f"Appointment as {rank}" if rank else "Appointment"
     if kind == "cfar":
         return f"CFAR {fields.get('outcome') or ''}".strip()
+    if kind == "check_in":
+        return f"Check-in with {fields['role']}" if fields.get("role") else "Check-in"
     words = [KIND_LABELS[kind] + ":", fields.get("title") or ""]
     if fields.get("agency"):
         words.append(f"({fields['agency']})")

@@ -137,7 +137,7 @@ MILESTONE_COLUMNS = (
         "kind",
         ("Milestone", "Type", "Milestone kind"),
         True,
-        "Appointment, CFAR, Promotion, Grant, External award or Leadership",
+        "Appointment, CFAR, Promotion, Grant, External award, Leadership or Check-in",
     ),
     Column(
         "Date",
@@ -168,7 +168,13 @@ MILESTONE_COLUMNS = (
         False,
         "Grant: the agency; external award: the awarding body; leadership: the organisation",
     ),
-    Column("Role", "role", ("Grant role",), False, "Grant: their role on it (e.g. Principal investigator)"),
+    Column(
+        "Role",
+        "role",
+        ("Grant role",),
+        False,
+        "Grant: their role on it (e.g. Principal investigator); check-in: who held it (optional)",
+    ),
     Column("Year", "year", ("Grant year",), False, "Grant: the year awarded (dated 1 July when no date is given)"),
     Column("Note", "note", ("Notes", "Comment"), False, "Optional"),
 )
@@ -265,8 +271,12 @@ MILESTONE_WORDS = {
     "leadership": "leadership",
     "leadership appointment": "leadership",
     "leadership role": "leadership",
+    "check-in": "check_in",
+    "check in": "check_in",
+    "1.5-year check-in": "check_in",
+    "18-month check-in": "check_in",
 }
-MILESTONE_HELP = "Appointment, CFAR, Promotion, Grant, External award or Leadership"
+MILESTONE_HELP = "Appointment, CFAR, Promotion, Grant, External award, Leadership or Check-in"
 OUTCOME_WORDS = {"passed": "passed", "pass": "passed", "extended": "extended", "extension": "extended"}
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1"}

@@ -134,6 +134,7 @@ def build(app) -> dict[str, int]:
         ("F1", {"kind": "cfar", "occurred_on": date(2025, 9, 15), "outcome": "passed"}),
         ("E2", {"kind": "promotion", "occurred_on": date(2025, 11, 3), "rank": "associate"}),
         ("M2", {"kind": "promotion", "occurred_on": date(2025, 7, 1), "rank": "full"}),
+        ("F1", {"kind": "check_in", "occurred_on": date(2025, 2, 20), "role": "Vice-Chair"}),
     ):
         milestones.record({**data, "person_id": ids[name]}, admin, at(data["occurred_on"]))
     db.session.commit()
@@ -148,13 +149,13 @@ def world(request, tmp_path_factory):
         yield app, ids
 
 
-def tallies(world, metric_id: str, **params):
+def tallies(world, metric_id: str, today: date = TODAY, **params):
     app, _ = world
     with app.app_context():
         metric = service.definitions()[metric_id]
         if params:
             metric = dataclasses.replace(metric, params={**metric.params, **params})
-        series, found = MEASURES[metric.measure](metric, service.year_of(2025, TODAY))
+        series, found = MEASURES[metric.measure](metric, service.year_of(2025, today))
         codes = {d.id: d.code for d in db.session.scalars(db.select(Division))}
         return [s.key for s in series], {codes[key]: value for key, value in found.items()}
 
@@ -200,6 +201,20 @@ def test_new_faculty_with_a_mentor(world):
     assert tallies(world, "new_faculty_with_mentor")[1] == {
         "CARD": {"with_mentor": Tally(4, 5)},
         "NEPH": {"with_mentor": Tally(1, 1)},
+    }
+
+
+def test_check_ins(world):
+    # Due in 2025 (appointed July 2023 to June 2024, plus 18 months): F1 (due 1 Feb 2025,
+    # held 20 Feb) and E3 (due 1 Sep 2025, none recorded). E2 and E5 fell due in 2024.
+    assert tallies(world, "check_ins") == (
+        ["done", "overdue", "upcoming"],
+        {"CARD": {"overdue": Tally(1)}, "NEPH": {"done": Tally(1)}},
+    )
+    # On 1 June 2025, E3's is still ahead; F1's was already held.
+    assert tallies(world, "check_ins", today=date(2025, 6, 1))[1] == {
+        "CARD": {"upcoming": Tally(1)},
+        "NEPH": {"done": Tally(1)},
     }
 
 

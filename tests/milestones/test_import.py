@@ -105,7 +105,11 @@ def test_every_problem_is_named_by_row_and_column_and_nothing_is_stored(app, dep
     assert isinstance(refused, importer.ImportRefused)
     found = [(p.row, p.column, p.rule) for p in refused.problems]
     assert found[0][:2] == (3, "Person") and "nobody@test.example.org" in found[0][2]
-    assert (4, "Kind", "must be one of Appointment, CFAR, Promotion, Grant, External award or Leadership") in found
+    assert (
+        4,
+        "Kind",
+        "must be one of Appointment, CFAR, Promotion, Grant, External award, Leadership or Check-in",
+    ) in found
     assert (
         5,
         "Date",

@@ -31,6 +31,8 @@ def check(**fields):
         {"kind": "external_award", "title": "Teacher of the year", "agency": "CAME", "occurred_on": date(2020, 5, 1)},
         {"kind": "leadership", "title": "Program director", "agency": "Internal medicine", "occurred_on": TODAY},
         {"kind": "appointment", "occurred_on": date(1950, 1, 1), "note": "x" * rules.MAX_NOTE},
+        {"kind": "check_in", "occurred_on": date(2025, 2, 3)},
+        {"kind": "check_in", "occurred_on": date(2025, 2, 3), "role": "Vice-Chair, Faculty Affairs"},
     ],
 )
 def test_a_complete_milestone_breaks_no_rule(fields):
@@ -43,7 +45,7 @@ def test_a_complete_milestone_breaks_no_rule(fields):
         (
             {"kind": "tenure", "occurred_on": TODAY},
             "kind",
-            "must be one of appointment, cfar, promotion, grant, external_award, leadership",
+            "must be one of appointment, cfar, promotion, grant, external_award, leadership, check_in",
         ),
         ({"kind": "appointment"}, "occurred_on", "is required"),
         ({"kind": "appointment", "occurred_on": date(2025, 6, 16)}, "occurred_on", "must not be in the future"),
@@ -149,6 +151,7 @@ def test_a_complete_milestone_breaks_no_rule(fields):
             "is required for a leadership appointment (the position)",
         ),
         ({"kind": "appointment", "occurred_on": TODAY, "note": "x" * 2001}, "note", "must be at most 2000 characters"),
+        ({"kind": "check_in", "occurred_on": TODAY, "title": "Chat"}, "title", "must be blank for a check-in"),
     ],
 )
 def test_each_broken_rule_names_its_field(fields, field, rule):
@@ -245,3 +248,8 @@ def test_blank_text_is_none_and_the_fingerprint_changes_with_any_field():
 )
 def test_a_cfar_is_due_from_the_appointment_or_the_last_extension_and_never_after_passing(appointed_on, cfars, due):
     assert rules.cfar_due(appointed_on, cfars, years=3, extension_years=2) == due
+
+
+def test_a_check_in_names_who_held_it_when_given():
+    assert rules.describe("check_in", {"role": "Vice-Chair"}, {}) == "Check-in with Vice-Chair"
+    assert rules.describe("check_in", {}, {}) == "Check-in"
