@@ -8,15 +8,19 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
+from ..auth.service import Actor
+from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..feedback import periods
 from ..feedback.service import k
 from ..people.models import Division
 from .definitions import Metric, load
 from .measures import MEASURES, Year
-from .rules import Row, Series, table
+from .rules import DEPARTMENT, Row, Series, table
 
 NO_DIVISION = "none"
+EARLIEST_YEAR = 2000
+TREND_YEARS = 5
 
 
 def min_cell() -> int:
@@ -76,3 +80,56 @@ def compute(metric: Metric, year: int, today: date) -> Result:
     codes = {row.id: row.code for row in db.session.execute(select(Division.id, Division.code))}
     tallies = {codes[key] if key is not None else NO_DIVISION: value for key, value in by_id.items()}
     return Result(metric, year, series, table(series, tallies, division_labels(by_id), metric.min_cell))
+
+
+# Who sees what ------------------------------------------------------------------------
+
+
+def visible_codes(actor: Actor) -> set[str] | None:
+    """The division rows ``actor`` may see: every one for an administrator (None), their
+    own divisions for a director; anyone else may not see the metrics at all."""
+    if actor.is_admin:
+        return None
+    if not actor.directed_division_ids:
+        raise Forbidden("Program metrics are for administrators and division directors.")
+    rows = db.session.execute(select(Division.code).where(Division.id.in_(actor.directed_division_ids)))
+    return {row.code for row in rows}
+
+
+def division_choices(actor: Actor) -> list[tuple[str, str]]:
+    """(code, name) of the divisions ``actor`` may pick, in name order."""
+    codes = visible_codes(actor)
+    query = select(Division.code, Division.name).order_by(Division.name)
+    if codes is not None:
+        query = query.where(Division.code.in_(codes))
+    return [(row.code, row.name) for row in db.session.execute(query)]
+
+
+def for_actor(result: Result, codes: set[str] | None) -> Result:
+    """The department's row and the division rows ``codes`` allows (all when None). The
+    cells were withheld over every division first, so a director's view of their own
+    division never undoes the suppression of another's."""
+    rows = [row for row in result.rows if row.group == DEPARTMENT or codes is None or row.group in codes]
+    return Result(result.metric, result.year, result.series, rows)
+
+
+def checked_year(year: int | None, today: date) -> int:
+    """The year asked for (this year by default), between the earliest a department
+    records and this one."""
+    if year is None:
+        return today.year
+    if not EARLIEST_YEAR <= year <= today.year:
+        raise DomainError.field("year", f"must be a year from {EARLIEST_YEAR} to {today.year}")
+    return year
+
+
+def results(actor: Actor, year: int, today: date) -> list[Result]:
+    """Every enabled metric for ``year``, rows cut to what ``actor`` may see."""
+    codes = visible_codes(actor)
+    return [for_actor(compute(metric, year, today), codes) for metric in definitions().values()]
+
+
+def trend(actor: Actor, metric: Metric, last: int, today: date, years: int = TREND_YEARS) -> list[tuple[int, Row]]:
+    """The department's row of ``metric`` for each of the ``years`` years to ``last``."""
+    visible_codes(actor)
+    return [(year, compute(metric, year, today).department) for year in range(last - years + 1, last + 1)]

@@ -14,11 +14,12 @@ from decimal import Decimal
 
 import pytest
 
-from recognition.auth.service import grant_role, load_actor
+from recognition.auth.service import Actor, grant_role, load_actor
+from recognition.errors import Forbidden
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.mentorships.models import Mentorship
-from recognition.metrics import service
+from recognition.metrics import attention, service
 from recognition.metrics.measures import MEASURES
 from recognition.metrics.rules import SHOWN, WITHHELD, Tally
 from recognition.milestones import service as milestones
@@ -277,3 +278,47 @@ def test_compute_withholds_small_divisions_and_shows_the_department(world):
         assert nephrology.cells["confirmed"].state == WITHHELD
         assert cardiology.cells["confirmed"].state == WITHHELD
         assert [row.label for row in result.rows] == ["Department", "Cardiology", "Nephrology"]
+
+
+def test_needs_attention_on_1_december_2025(world):
+    app, ids = world
+    with app.app_context():
+        admin = load_actor(ids["admin"])
+        lists = {found.kind: found for found in attention.needs_attention(admin, date(2025, 12, 1))}
+        # Only M3–F2 had no meeting in 2025 (M2–E4 began in March and met in April).
+        assert [item.mentorship_id for item in lists["no_meeting"].items] == [pair_id(ids, "M3", "F2")]
+        # Older than 60 days and neither confirmed nor reversed: E3's of January and June,
+        # E2's of September (E3's October one is recent; the reversed one never counts).
+        assert [(item.since, item.mentorship_id) for item in lists["unconfirmed"].items] == [
+            (date(2025, 1, 20), pair_id(ids, "M2", "E3")),
+            (date(2025, 6, 2), pair_id(ids, "M2", "E3")),
+            (date(2025, 9, 8), pair_id(ids, "M1", "E2")),
+        ]
+        # Due 18 months after appointment, within the first five years, none recorded:
+        # E1, E2, E5 and E3 (F1's is recorded; F2 was appointed in 2019).
+        assert [item.person_id for item in lists["check_in_overdue"].items] == [
+            ids[n] for n in ("E1", "E2", "E5", "E3")
+        ]
+        assert [item.person_id for item in lists["no_mentor"].items] == [ids["E5"]]
+        assert all(found.total == len(found.items) for found in lists.values())
+
+
+def test_a_director_sees_their_division_and_nobody_else_sees_any(world):
+    app, ids = world
+    with app.app_context():
+        nephrology = db.session.scalar(db.select(Division.id).where(Division.code == "NEPH"))
+        director = Actor(ids["M3"], "M3", frozenset({"division_director"}), frozenset({nephrology}))
+        assert service.visible_codes(director) == {"NEPH"}
+        lists = {found.kind: found for found in attention.needs_attention(director, date(2025, 12, 1))}
+        assert [item.mentorship_id for item in lists["no_meeting"].items] == [pair_id(ids, "M3", "F2")]
+        assert lists["unconfirmed"].total == lists["check_in_overdue"].total == lists["no_mentor"].total == 0
+        rows = service.results(director, 2025, TODAY)
+        assert {row.group for result in rows for row in result.rows} == {"department", "NEPH"}
+        with pytest.raises(Forbidden):
+            service.visible_codes(load_actor(ids["E1"]))  # a mentor who directs nothing
+
+
+def pair_id(ids, mentor: str, mentee: str) -> int:
+    return db.session.scalar(
+        db.select(Mentorship.id).where(Mentorship.mentor_id == ids[mentor], Mentorship.mentee_id == ids[mentee])
+    )

@@ -1,0 +1,211 @@
+"""What needs attention now: the mentorships, entries and people a director should act
+on. Unlike the metrics these name people, so they go only to whoever manages them: an
+administrator, or the director of the division the item belongs to (the mentee's, for a
+mentorship or its entries; the person's own otherwise). Each list is one query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import exists, or_, select, true
+from sqlalchemy.orm import aliased
+
+from ..auth.service import Actor
+from ..clock import add_months, add_years
+from ..extensions import db
+from ..ledger.models import LedgerEntry
+from ..ledger.rules import CONFIRMABLE, LABELS
+from ..mentorships.models import Mentorship
+from ..milestones.models import Milestone
+from ..milestones.queries import standing_query
+from ..people.models import Person
+from .measures import MEETING_KINDS
+
+# An entry the other person has not confirmed after this many days is stale.
+UNCONFIRMED_DAYS = 60
+# A mentorship younger than this is not yet expected to have met.
+GRACE_DAYS = 30
+LIMIT = 200  # per list; the count says how many there are in all
+
+Mentee = aliased(Person)
+Mentor = aliased(Person)
+Follower = aliased(LedgerEntry)
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # no_meeting | unconfirmed | check_in_overdue | no_mentor
+    text: str
+    since: date  # the day it became due or was recorded
+    mentorship_id: int | None = None
+    person_id: int | None = None
+    division_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Attention:
+    label: str
+    kind: str
+    items: list[Item]
+    total: int
+
+
+def _in_scope(column, actor: Actor, division_id: int | None):
+    """Rows of the chosen division (or every one the actor may see)."""
+    if division_id is not None:
+        return column == division_id
+    if actor.is_admin:
+        return true()
+    return column.in_(actor.directed_division_ids)
+
+
+def _followed(entry, entry_type: str):
+    follower = aliased(LedgerEntry)
+    return exists().where(follower.target_id == entry.id, follower.entry_type == entry_type)
+
+
+def no_meeting(actor: Actor, today: date, division_id: int | None) -> Attention:
+    start = date(today.year, 1, 1)
+    met = exists().where(
+        LedgerEntry.mentorship_id == Mentorship.id,
+        LedgerEntry.entry_type == "contribution",
+        LedgerEntry.kind.in_(MEETING_KINDS),
+        LedgerEntry.occurred_on >= start,
+        ~_followed(LedgerEntry, "reversal"),
+    )
+    query = (
+        select(Mentorship.id, Mentorship.started_on, Mentor.name, Mentee.name, Mentee.division_id)
+        .join(Mentor, Mentor.id == Mentorship.mentor_id)
+        .join(Mentee, Mentee.id == Mentorship.mentee_id)
+        .where(
+            Mentorship.kind == "formal",
+            Mentorship.started_on <= today - timedelta(days=GRACE_DAYS),
+            or_(Mentorship.ended_on.is_(None), Mentorship.ended_on >= today),
+            ~met,
+            _in_scope(Mentee.division_id, actor, division_id),
+        )
+        .order_by(Mentorship.started_on, Mentorship.id)
+    )
+    items = [
+        Item(
+            "no_meeting",
+            f"{mentor} and {mentee}: no meeting recorded in {today.year}",
+            max(started, start),
+            mid,
+            None,
+            div,
+        )
+        for mid, started, mentor, mentee, div in db.session.execute(query)
+    ]
+    return Attention(f"Formal mentorships with no meeting in {today.year}", "no_meeting", items[:LIMIT], len(items))
+
+
+def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention:
+    query = (
+        select(
+            LedgerEntry.mentorship_id,
+            LedgerEntry.occurred_on,
+            LedgerEntry.kind,
+            LedgerEntry.seq,
+            Mentor.name,
+            Mentee.name,
+            Mentee.division_id,
+        )
+        .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+        .join(Mentor, Mentor.id == Mentorship.mentor_id)
+        .join(Mentee, Mentee.id == Mentorship.mentee_id)
+        .where(
+            LedgerEntry.entry_type == "contribution",
+            LedgerEntry.kind.in_(CONFIRMABLE),
+            LedgerEntry.occurred_on < today - timedelta(days=UNCONFIRMED_DAYS),
+            ~_followed(LedgerEntry, "confirmation"),
+            ~_followed(LedgerEntry, "reversal"),
+            _in_scope(Mentee.division_id, actor, division_id),
+        )
+        .order_by(LedgerEntry.occurred_on, LedgerEntry.seq)
+    )
+    items = [
+        Item(
+            "unconfirmed",
+            f"{mentor} and {mentee}: {LABELS.get(kind or '', 'work').lower()} of {day.isoformat()} (entry #{seq}) still unconfirmed",
+            day,
+            mid,
+            None,
+            div,
+        )
+        for mid, day, kind, seq, mentor, mentee, div in db.session.execute(query)
+    ]
+    label = f"Entries unconfirmed after {UNCONFIRMED_DAYS} days"
+    return Attention(label, "unconfirmed", items[:LIMIT], len(items))
+
+
+def check_ins_overdue(actor: Actor, today: date, division_id: int | None) -> Attention:
+    config = current_app.config
+    months, years = int(config["CHECK_IN_MONTHS"]), int(config["FORMAL_MENTORING_YEARS"])
+    held = (
+        standing_query()
+        .with_only_columns(Milestone.id)
+        .where(Milestone.person_id == Person.id, Milestone.kind == "check_in")
+        .exists()
+    )
+    query = (
+        select(Person.id, Person.name, Person.appointed_on, Person.division_id)
+        .where(
+            Person.appointed_on.is_not(None),
+            Person.appointed_on <= add_months(today, -months),
+            Person.appointed_on > add_years(today, -years),
+            ~held,
+            _in_scope(Person.division_id, actor, division_id),
+        )
+        .order_by(Person.appointed_on, Person.name)
+    )
+    items = []
+    for pid, name, appointed, div in db.session.execute(query):
+        assert appointed is not None  # the query asks for an appointment date
+        due = add_months(appointed, months)
+        items.append(
+            Item("check_in_overdue", f"{name}: check-in due {due.isoformat()}, none recorded", due, None, pid, div)
+        )
+    return Attention("Check-ins overdue", "check_in_overdue", items[:LIMIT], len(items))
+
+
+def no_mentor(actor: Actor, today: date, division_id: int | None) -> Attention:
+    years = int(current_app.config["FORMAL_MENTORING_YEARS"])
+    mentored = exists().where(
+        Mentorship.mentee_id == Person.id,
+        Mentorship.kind == "formal",
+        Mentorship.started_on <= today,
+        or_(Mentorship.ended_on.is_(None), Mentorship.ended_on >= today),
+    )
+    query = (
+        select(Person.id, Person.name, Person.appointed_on, Person.division_id)
+        .where(
+            Person.appointed_on.is_not(None),
+            Person.appointed_on <= today,
+            Person.appointed_on > add_years(today, -years),
+            ~mentored,
+            _in_scope(Person.division_id, actor, division_id),
+        )
+        .order_by(Person.appointed_on, Person.name)
+    )
+    items = []
+    for pid, name, appointed, div in db.session.execute(query):
+        assert appointed is not None  # the query asks for an appointment date
+        items.append(
+            Item("no_mentor", f"{name}: appointed {appointed.isoformat()}, no formal mentor", appointed, None, pid, div)
+        )
+    return Attention("New faculty without a formal mentor", "no_mentor", items[:LIMIT], len(items))
+
+
+def needs_attention(actor: Actor, today: date, division_id: int | None = None) -> list[Attention]:
+    """The four lists, for the chosen division or every one ``actor`` manages. Call
+    ``service.visible_codes`` first: it refuses anyone who manages none."""
+    return [
+        no_meeting(actor, today, division_id),
+        unconfirmed(actor, today, division_id),
+        check_ins_overdue(actor, today, division_id),
+        no_mentor(actor, today, division_id),
+    ]
