@@ -57,6 +57,7 @@ from .ledger import checks as ledger_checks
 from .ledger import views as ledger_views
 from .mentorships import api as mentorships_api
 from .mentorships import views as mentorships_views
+from .metrics import api as metrics_api
 from .milestones import api as milestones_api
 from .milestones import ledger_checks as milestone_checks
 from .milestones import views as milestones_views
@@ -174,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
         milestones_api,
         cases_api,
         dossiers_api,
+        metrics_api,
     ):
         csrf.exempt(module.blp)  # token-authenticated, never cookie-authenticated
         # Per app, not on the shared module-level blueprint: apps are built more than once.

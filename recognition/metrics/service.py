@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..auth.service import Actor
-from ..errors import DomainError, Forbidden
+from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..feedback import periods
 from ..feedback.service import k
@@ -123,10 +123,58 @@ def checked_year(year: int | None, today: date) -> int:
     return year
 
 
-def results(actor: Actor, year: int, today: date) -> list[Result]:
-    """Every enabled metric for ``year``, rows cut to what ``actor`` may see."""
+def checked_division(actor: Actor, code: str | None) -> Division | None:
+    """The division asked for by code, if ``actor`` may see it; 404 naming the field if not."""
     codes = visible_codes(actor)
+    if code is None:
+        return None
+    division = db.session.scalar(select(Division).where(Division.code == code))
+    if division is None or (codes is not None and code not in codes):
+        raise NotFound(
+            f"No division {code!r} among yours.", {"division": ["must be the code of a division you manage"]}
+        )
+    return division
+
+
+def results(actor: Actor, year: int, today: date, division: Division | None = None) -> list[Result]:
+    """Every enabled metric for ``year``, rows cut to what ``actor`` may see (and to
+    ``division`` when given)."""
+    codes = visible_codes(actor) if division is None else {division.code}
     return [for_actor(compute(metric, year, today), codes) for metric in definitions().values()]
+
+
+def listing(year: int, today: date, found: list[Result]) -> dict:
+    """The API's and the exports' plain form of ``results``."""
+    return {
+        "year": year,
+        "as_of": min(date(year, 12, 31), today),
+        "min_cell": min_cell(),
+        "results": [
+            {
+                "metric": result.metric,
+                "year": result.year,
+                "unit": result.metric.unit,
+                "series": result.series,
+                "rows": [
+                    {
+                        "group": row.group,
+                        "label": row.label,
+                        "cells": [
+                            {
+                                "series": key,
+                                "state": cell.state,
+                                "value": None if cell.value is None else float(cell.value),
+                                "people": cell.people,
+                            }
+                            for key, cell in row.cells.items()
+                        ],
+                    }
+                    for row in result.rows
+                ],
+            }
+            for result in found
+        ],
+    }
 
 
 def trend(actor: Actor, metric: Metric, last: int, today: date, years: int = TREND_YEARS) -> list[tuple[int, Row]]:
