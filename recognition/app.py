@@ -58,6 +58,7 @@ from .ledger import views as ledger_views
 from .mentorships import api as mentorships_api
 from .mentorships import views as mentorships_views
 from .metrics import api as metrics_api
+from .metrics import views as metrics_views
 from .milestones import api as milestones_api
 from .milestones import ledger_checks as milestone_checks
 from .milestones import views as milestones_views
@@ -153,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
         milestones_views,
         cases_views,
         dossiers_views,
+        metrics_views,
     ):
         app.register_blueprint(module.blp)
     for module in (

@@ -1,11 +1,6 @@
-"""Charts of a feedback report, drawn on the server as SVG: pure functions from numbers
-to markup, so the page needs no script and the Content-Security-Policy stays strict.
-
-Every chart is ``role="img"`` with an ``aria-label`` and a ``<title>`` saying what it
-shows; the page puts the same numbers in a table. Colours are presentation attributes
-(``fill``, ``stroke``), never ``style`` attributes, which the CSP would block. Text is
-escaped, since labels come from instruments and division names a department writes.
-"""
+"""Charts of a feedback report, drawn on the server as SVG (``recognition.svg``): pure
+functions from numbers to markup, so the page needs no script and the
+Content-Security-Policy stays strict."""
 
 from __future__ import annotations
 
@@ -13,8 +8,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-SVG_NS = "http://www.w3.org/2000/svg"
-INK, MUTED, GRID, ACCENT = "#1b1f24", "#57606a", "#d0d7de", "#0b5cad"
+from ..svg import ACCENT, GRID, MUTED, SVG_NS, number, svg, text
+
 # Diverging ends (disagree, agree) and a neutral middle; scale points are spread between.
 LOW, MIDDLE, HIGH = (178, 24, 43), (235, 235, 235), (33, 102, 172)
 BAR_COLOURS = ("#0b5cad", "#6e7781", "#9a6700")  # the mentor, the division, the department
@@ -38,28 +33,6 @@ def _hex(rgb: Sequence[int]) -> str:
     return "#" + "".join(f"{channel:02x}" for channel in rgb)
 
 
-def _number(value: float) -> str:
-    """A coordinate without float noise."""
-    return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
-def _svg(width: float, height: float, label: str, body: list[str], css_class: str) -> Markup:
-    text = escape(label)
-    return Markup(
-        f'<svg xmlns="{SVG_NS}" class="chart {css_class}" role="img" aria-label="{text}" '
-        f'width="{_number(width)}" height="{_number(height)}" viewBox="0 0 {_number(width)} {_number(height)}">'
-        f"<title>{text}</title>{''.join(body)}</svg>"
-    )
-
-
-def _text(x: float, y: float, content: str, anchor: str = "start", size: int = 13, fill: str = INK, **extra) -> str:
-    attrs = "".join(f' {name.replace("_", "-")}="{escape(value)}"' for name, value in extra.items())
-    return (
-        f'<text x="{_number(x)}" y="{_number(y)}" text-anchor="{anchor}" font-size="{size}" fill="{fill}"{attrs}>'
-        f"{escape(content)}</text>"
-    )
-
-
 def _score(value: float | None) -> str:
     return "no answers" if value is None else f"{value:.2f}"
 
@@ -80,12 +53,12 @@ def distribution_bar(
             continue
         share = width * count / total
         body.append(
-            f'<rect x="{_number(x)}" y="0" width="{_number(share)}" height="{height}" fill="{colour}">'
+            f'<rect x="{number(x)}" y="0" width="{number(share)}" height="{height}" fill="{colour}">'
             f"<title>{escape(name)}: {count}</title></rect>"
         )
         x += share
     described = ", ".join(f"{name}: {count}" for name, count in zip(labels, counts))
-    return _svg(
+    return svg(
         width,
         height,
         f"{label}. {described}" if total else f"{label}. No answers on the scale.",
@@ -118,20 +91,20 @@ def comparison_chart(
     body = []
     for point in range(scale_min, scale_max + 1):  # gridlines at each scale point
         x = left + plot * (point - scale_min) / (scale_max - scale_min)
-        body.append(f'<line x1="{_number(x)}" y1="{top}" x2="{_number(x)}" y2="{height - 20}" stroke="{GRID}"/>')
-        body.append(_text(x, height - 6, str(point), "middle", 13, MUTED))
+        body.append(f'<line x1="{number(x)}" y1="{top}" x2="{number(x)}" y2="{height - 20}" stroke="{GRID}"/>')
+        body.append(text(x, height - 6, str(point), "middle", 13, MUTED))
     for index, (name, value) in enumerate(rows):
         y = top + index * row_height
-        body.append(_text(left, y + 15, name, size=15))
+        body.append(text(left, y + 15, name, size=15))
         colour = BAR_COLOURS[index % len(BAR_COLOURS)]
         if value is None:
-            body.append(_text(left, y + 37, "no answers", size=14, fill=MUTED))
+            body.append(text(left, y + 37, "no answers", size=14, fill=MUTED))
             continue
         length = plot * (min(max(value, scale_min), scale_max) - scale_min) / (scale_max - scale_min)
-        body.append(f'<rect x="{left}" y="{y + 22}" width="{_number(max(length, 1))}" height="20" fill="{colour}"/>')
-        body.append(_text(left + length + 6, y + 37, f"{value:.2f}", size=15, font_weight="600"))
+        body.append(f'<rect x="{left}" y="{y + 22}" width="{number(max(length, 1))}" height="20" fill="{colour}"/>')
+        body.append(text(left + length + 6, y + 37, f"{value:.2f}", size=15, font_weight="600"))
     described = "; ".join(f"{name}: {_score(value)}" for name, value in rows)
-    return _svg(width, height, f"{label} (scale {scale_min} to {scale_max}). {described}", body, "chart-comparison")
+    return svg(width, height, f"{label} (scale {scale_min} to {scale_max}). {described}", body, "chart-comparison")
 
 
 # Trend --------------------------------------------------------------------------------
@@ -156,14 +129,14 @@ def trend_chart(
 
     for point in range(scale_min, scale_max + 1):
         y = y_of(point)
-        body.append(f'<line x1="{left}" y1="{_number(y)}" x2="{width - right}" y2="{_number(y)}" stroke="{GRID}"/>')
-        body.append(_text(left - 8, y + 5, str(point), "end", 13, MUTED))
+        body.append(f'<line x1="{left}" y1="{number(y)}" x2="{width - right}" y2="{number(y)}" stroke="{GRID}"/>')
+        body.append(text(left - 8, y + 5, str(point), "end", 13, MUTED))
     step = plot_w / len(points) if points else plot_w
     coords: list[tuple[float, float] | None] = []
     for index, (name, value) in enumerate(points):
         x = left + step * (index + 0.5)
         crowded = step < 80 and index % 2
-        body.append(_text(x, height - bottom + (40 if crowded else 22), name, "middle", 14))
+        body.append(text(x, height - bottom + (40 if crowded else 22), name, "middle", 14))
         coords.append(None if value is None else (x, y_of(value)))
     run: list[tuple[float, float]] = []
     for coord in [*coords, None]:  # a polyline per unbroken run
@@ -171,7 +144,7 @@ def trend_chart(
             run.append(coord)
             continue
         if len(run) > 1:
-            joined = " ".join(f"{_number(x)},{_number(y)}" for x, y in run)
+            joined = " ".join(f"{number(x)},{number(y)}" for x, y in run)
             body.append(f'<polyline points="{joined}" fill="none" stroke="{ACCENT}" stroke-width="2.5"/>')
         run = []
     for coord, (name, value) in zip(coords, points):
@@ -179,8 +152,8 @@ def trend_chart(
             continue
         x, y = coord
         body.append(
-            f'<circle cx="{_number(x)}" cy="{_number(y)}" r="5" fill="{ACCENT}"><title>{escape(name)}: {value:.2f}</title></circle>'
+            f'<circle cx="{number(x)}" cy="{number(y)}" r="5" fill="{ACCENT}"><title>{escape(name)}: {value:.2f}</title></circle>'
         )
-        body.append(_text(x, y - 11, f"{value:.2f}", "middle", 14, font_weight="600"))
+        body.append(text(x, y - 11, f"{value:.2f}", "middle", 14, font_weight="600"))
     described = "; ".join(f"{name}: {_score(value)}" for name, value in points)
-    return _svg(width, height, f"{label} (scale {scale_min} to {scale_max}). {described}", body, "chart-trend")
+    return svg(width, height, f"{label} (scale {scale_min} to {scale_max}). {described}", body, "chart-trend")
