@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..auth.models import RoleGrant
@@ -27,27 +27,45 @@ LEDGER_LOCK = 0x4C4544474552
 def append(entry: LedgerEntry, now: datetime) -> LedgerEntry:
     """Link ``entry`` to the chain head and store it. Appends are serialised, so the
     chain stays linear under concurrent writers."""
+    return _link(entry, _head(), now)
+
+
+def _head(*also) -> Row:
+    """Under the append lock, in one statement: the chain head (``seq`` and ``hash``,
+    None for an empty chain), the next entry's ``id`` and any labelled columns ``also``
+    asks (read in the same locked moment, so a check and the append cannot drift apart).
+    The hash covers the id, so the id is chosen here, before hashing: on PostgreSQL from
+    the id sequence, on SQLite (whose write lock this transaction holds) one past the
+    largest."""
     lock_for_append(db.session, LEDGER_LOCK)
-    head = db.session.execute(
-        select(LedgerEntry.seq, LedgerEntry.entry_hash).order_by(LedgerEntry.seq.desc()).limit(1)
-    ).first()
-    entry.seq = head.seq + 1 if head else 1
-    entry.prev_hash = head.entry_hash if head else chain.GENESIS
+    last = select(LedgerEntry.seq).order_by(LedgerEntry.seq.desc()).limit(1)
+    if is_postgresql(db.session):
+        next_id = func.nextval(func.pg_get_serial_sequence("ledger_entries", "id"))
+    else:
+        next_id = func.coalesce(select(func.max(LedgerEntry.id)).scalar_subquery(), 0) + 1
+    return db.session.execute(
+        select(
+            last.scalar_subquery().label("seq"),
+            last.with_only_columns(LedgerEntry.entry_hash).scalar_subquery().label("hash"),
+            next_id.label("id"),
+            *also,
+        )
+    ).one()
+
+
+def _link(entry: LedgerEntry, head: Row, now: datetime) -> LedgerEntry:
+    entry.seq = head.seq + 1 if head.seq is not None else 1
+    entry.prev_hash = head.hash if head.seq is not None else chain.GENESIS
     entry.recorded_at = now
     entry.note = entry.note or ""
-    # The hash covers the id, so the id is chosen here, under the lock, before hashing.
-    entry.id = _next_id()
+    entry.id = head.id
     entry.chain_version = chain.CHAIN_VERSION
     entry.entry_hash = chain.entry_hash(entry.hashed_fields())
+    # Nothing follows an entry yet: what ``annotate`` would look up, without asking.
+    entry.confirmed_by_entry_id = entry.reversed_by_entry_id = None
     db.session.add(entry)
     db.session.flush()
     return entry
-
-
-def _next_id() -> int:
-    if is_postgresql(db.session):
-        return db.session.scalar(text("SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id'))"))
-    return (db.session.scalar(select(func.max(LedgerEntry.id))) or 0) + 1
 
 
 def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False) -> LedgerEntry:
@@ -102,7 +120,8 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
                 "by the person themself or by an administrator.",
                 {"person_id": ["must be yourself"]},
             )
-        if db.session.get(Person, person_id) is None:
+        # The actor's own person exists (the actor was read from it): ask only for someone else.
+        if person_id != actor.person_id and db.session.get(Person, person_id) is None:
             raise DomainError.field("person_id", "must name an existing person")
     entry = LedgerEntry(
         entry_type="contribution",
@@ -115,25 +134,26 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
         recorded_by_id=actor.person_id,
         accreditation=accreditation,
     )
-    # Under the append lock, so two identical requests at once cannot both pass the check.
-    lock_for_append(db.session, LEDGER_LOCK)
-    if not data.get("confirm_duplicate"):
-        refuse_duplicate(entry)
-    return append(entry, now)
+    # Read with the head under the append lock, so two identical requests at once cannot
+    # both pass the check.
+    head = _head() if data.get("confirm_duplicate") else _head(duplicate_of(entry).label("duplicate"))
+    if head._mapping.get("duplicate") is not None:
+        refuse_duplicate(entry, head.duplicate)
+    return _link(entry, head, now)
 
 
-def refuse_duplicate(entry: LedgerEntry) -> None:
-    """409 when an unreversed contribution already records the same work: the same
-    person, kind, date, minutes and mentorship. It names the entry, so the person can
-    tell a double submission from a second, separate activity (and confirm that)."""
+def duplicate_of(entry: LedgerEntry):
+    """The position of the first unreversed contribution that already records the same
+    work as ``entry``: the same person, kind, date, minutes and mentorship (a scalar
+    subquery; NULL when there is none)."""
     Reversal = aliased(LedgerEntry)
     same_mentorship = (
         LedgerEntry.mentorship_id.is_(None)
         if entry.mentorship_id is None
         else LedgerEntry.mentorship_id == entry.mentorship_id
     )
-    existing = db.session.scalar(
-        select(LedgerEntry)
+    return (
+        select(LedgerEntry.seq)
         .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
         .where(
             LedgerEntry.entry_type == "contribution",
@@ -146,15 +166,20 @@ def refuse_duplicate(entry: LedgerEntry) -> None:
         )
         .order_by(LedgerEntry.seq)
         .limit(1)
+        .scalar_subquery()
     )
-    if existing is None:
-        return
-    assert existing.kind is not None  # a contribution always has a kind (a check constraint)
-    what = f"{existing.minutes} minutes of {LABELS[existing.kind].lower()} on {existing.occurred_on.isoformat()}"
+
+
+def refuse_duplicate(entry: LedgerEntry, seq: int) -> None:
+    """409: entry ``seq`` (``duplicate_of``) already records the same work. It names the
+    entry, so the person can tell a double submission from a second, separate activity
+    (and confirm that). The two agree on minutes, kind and date, so ``entry`` says them."""
+    assert entry.kind is not None  # a contribution always has a kind (a check constraint)
+    what = f"{entry.minutes} minutes of {LABELS[entry.kind].lower()} on {entry.occurred_on.isoformat()}"
     raise Conflict(
-        f"Entry #{existing.seq} already records {what}. Recording it again would count it twice. If this is a "
+        f"Entry #{seq} already records {what}. Recording it again would count it twice. If this is a "
         "second, separate activity, confirm it (confirm_duplicate); if not, nothing needs to be done.",
-        {"confirm_duplicate": [f"must be true to record a second entry like entry #{existing.seq} ({what})"]},
+        {"confirm_duplicate": [f"must be true to record a second entry like entry #{seq} ({what})"]},
     )
 
 
