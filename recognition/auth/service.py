@@ -6,11 +6,12 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import Row, exists, select
+from sqlalchemy import Row, Select, bindparam, exists, select
 
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
@@ -43,10 +44,15 @@ COMMAND_LINE = Actor(person_id=None, name="command line", roles=frozenset({"admi
 
 
 def load_actor(person_id: int) -> Actor | None:
-    return actor_from(db.session.execute(actor_query().where(Person.id == person_id)).all())
+    return actor_from(db.session.execute(_actor_by_id(), {"person_id": person_id}).all())
 
 
-def actor_query():
+@cache
+def _actor_by_id() -> Select:
+    return actor_query().where(Person.id == bindparam("person_id"))
+
+
+def actor_query() -> Select:
     """Who a person is and what they may do, in one statement (every request asks it):
     a row per granted role and directed division, each saying whether they mentor or are
     mentored. Callers narrow it to one person (``where``, or a join such as a token's)."""

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Select, bindparam, select, update
 
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
@@ -66,7 +67,7 @@ def person_for_token(token: str, now: datetime) -> int | None:
     row = db.session.execute(
         select(ApiToken.person_id, ApiToken.expires_at)
         .join(Account, Account.person_id == ApiToken.person_id)
-        .where(*_usable(token))
+        .where(*_usable(digest(token)))
     ).first()
     if row is None:
         return None
@@ -77,20 +78,25 @@ def person_for_token(token: str, now: datetime) -> int | None:
 def actor_for_token(token: str, now: datetime) -> Actor | None:
     """``person_for_token``'s owner as an actor, read with the owner's roles in one
     statement: every API request asks it before anything else."""
-    rows = db.session.execute(
-        actor_query()
-        .add_columns(ApiToken.expires_at)
-        .join(ApiToken, ApiToken.person_id == Person.id)
-        .join(Account, Account.person_id == Person.id)
-        .where(*_usable(token))
-    ).all()
+    rows = db.session.execute(_actor_by_token(), {"token_hash": digest(token)}).all()
     if rows:
         _refuse_expired(rows[0].expires_at, now)
     return actor_from(rows)
 
 
-def _usable(token: str):
-    return ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None), Account.disabled.is_(False)
+@cache
+def _actor_by_token() -> Select:
+    return (
+        actor_query()
+        .add_columns(ApiToken.expires_at)
+        .join(ApiToken, ApiToken.person_id == Person.id)
+        .join(Account, Account.person_id == Person.id)
+        .where(*_usable(bindparam("token_hash")))
+    )
+
+
+def _usable(token_hash):
+    return ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None), Account.disabled.is_(False)
 
 
 def _refuse_expired(expires_at: datetime, now: datetime) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Row, Select, and_, bindparam, func, insert, inspect, or_, select
+from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from ..auth.models import RoleGrant
 from ..auth.service import Actor
@@ -30,27 +31,40 @@ def append(entry: LedgerEntry, now: datetime) -> LedgerEntry:
     return _link(entry, _head(), now)
 
 
-def _head(*also) -> Row:
+def _head(duplicate: LedgerEntry | None = None) -> Row:
     """Under the append lock, in one statement: the chain head (``seq`` and ``hash``,
-    None for an empty chain), the next entry's ``id`` and any labelled columns ``also``
-    asks (read in the same locked moment, so a check and the append cannot drift apart).
-    The hash covers the id, so the id is chosen here, before hashing: on PostgreSQL from
-    the id sequence, on SQLite (whose write lock this transaction holds) one past the
-    largest."""
+    None for an empty chain), the next entry's ``id`` and, given an entry, the position
+    of the first that records the same work (``duplicate``: ``_head_statement``), read in
+    the same locked moment so the check and the append cannot drift apart."""
     lock_for_append(db.session, LEDGER_LOCK)
+    if duplicate is None:
+        return db.session.execute(_head_statement(is_postgresql(db.session), None)).one()
+    params = {
+        name: getattr(duplicate, name) for name in ("person_id", "kind", "occurred_on", "minutes", "mentorship_id")
+    }
+    in_mentorship = duplicate.mentorship_id is not None
+    return db.session.execute(_head_statement(is_postgresql(db.session), in_mentorship), params).one()
+
+
+@cache
+def _head_statement(postgresql: bool, duplicate_in_mentorship: bool | None) -> Select:
+    """Built once per shape: every append asks it. The hash covers the id, so the id is
+    chosen here, before hashing: on PostgreSQL from the id sequence, on SQLite (whose
+    write lock this transaction holds) one past the largest. ``duplicate_in_mentorship``
+    adds ``duplicate_of``'s check (None: none) for an entry with or without a mentorship."""
     last = select(LedgerEntry.seq).order_by(LedgerEntry.seq.desc()).limit(1)
-    if is_postgresql(db.session):
+    if postgresql:
         next_id = func.nextval(func.pg_get_serial_sequence("ledger_entries", "id"))
     else:
         next_id = func.coalesce(select(func.max(LedgerEntry.id)).scalar_subquery(), 0) + 1
-    return db.session.execute(
-        select(
-            last.scalar_subquery().label("seq"),
-            last.with_only_columns(LedgerEntry.entry_hash).scalar_subquery().label("hash"),
-            next_id.label("id"),
-            *also,
-        )
-    ).one()
+    columns = [
+        last.scalar_subquery().label("seq"),
+        last.with_only_columns(LedgerEntry.entry_hash).scalar_subquery().label("hash"),
+        next_id.label("id"),
+    ]
+    if duplicate_in_mentorship is not None:
+        columns.append(duplicate_of(duplicate_in_mentorship).label("duplicate"))
+    return select(*columns)
 
 
 def _link(entry: LedgerEntry, head: Row, now: datetime) -> LedgerEntry:
@@ -61,11 +75,27 @@ def _link(entry: LedgerEntry, head: Row, now: datetime) -> LedgerEntry:
     entry.id = head.id
     entry.chain_version = chain.CHAIN_VERSION
     entry.entry_hash = chain.entry_hash(entry.hashed_fields())
+    # Every column is known, so one plain INSERT stores it (the unit of work would cost
+    # more than the insert itself); then the entry joins the session as the stored row.
+    values = {column.key: getattr(entry, column.key) for column in _COLUMNS}
+    db.session.execute(_INSERT, values)
+    for key in inspect(entry).unloaded & values.keys():  # never given (a NULL): known all the same
+        setattr(entry, key, None)
+    make_transient_to_detached(entry)
+    db.session.add(entry)
     # Nothing follows an entry yet: what ``annotate`` would look up, without asking.
     entry.confirmed_by_entry_id = entry.reversed_by_entry_id = None
-    db.session.add(entry)
-    db.session.flush()
     return entry
+
+
+_COLUMNS = tuple(LedgerEntry.__table__.columns)
+_INSERT = insert(LedgerEntry.__table__)
+
+
+# What ``record`` needs of a mentorship: its columns, not the people it would load with them.
+_MENTORSHIP = select(
+    Mentorship.id, Mentorship.mentor_id, Mentorship.mentee_id, Mentorship.started_on, Mentorship.ended_on
+).where(Mentorship.id == bindparam("id"))
 
 
 def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False) -> LedgerEntry:
@@ -79,7 +109,7 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
     second, separate activity."""
     mentorship = None
     if data.get("mentorship_id") is not None:
-        mentorship = db.session.get(Mentorship, data["mentorship_id"])
+        mentorship = db.session.execute(_MENTORSHIP, {"id": data["mentorship_id"]}).first()
         if mentorship is None or not _may_record_in(mentorship, actor):
             raise NotFound(
                 "No mentorship with that id that you belong to.",
@@ -136,33 +166,36 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
     )
     # Read with the head under the append lock, so two identical requests at once cannot
     # both pass the check.
-    head = _head() if data.get("confirm_duplicate") else _head(duplicate_of(entry).label("duplicate"))
+    head = _head() if data.get("confirm_duplicate") else _head(duplicate=entry)
     if head._mapping.get("duplicate") is not None:
         refuse_duplicate(entry, head.duplicate)
     return _link(entry, head, now)
 
 
-def duplicate_of(entry: LedgerEntry):
+# Made once: an alias's columns are costly to resolve afresh on every append.
+Reversal_ = aliased(LedgerEntry, name="reversal")
+
+
+def duplicate_of(in_mentorship: bool):
     """The position of the first unreversed contribution that already records the same
-    work as ``entry``: the same person, kind, date, minutes and mentorship (a scalar
-    subquery; NULL when there is none)."""
-    Reversal = aliased(LedgerEntry)
+    work: the same person, kind, date, minutes and mentorship (bound parameters of those
+    names) as a scalar subquery, NULL when there is none."""
     same_mentorship = (
-        LedgerEntry.mentorship_id.is_(None)
-        if entry.mentorship_id is None
-        else LedgerEntry.mentorship_id == entry.mentorship_id
+        LedgerEntry.mentorship_id == bindparam("mentorship_id")
+        if in_mentorship
+        else LedgerEntry.mentorship_id.is_(None)
     )
     return (
         select(LedgerEntry.seq)
-        .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
+        .outerjoin(Reversal_, and_(Reversal_.target_id == LedgerEntry.id, Reversal_.entry_type == "reversal"))
         .where(
             LedgerEntry.entry_type == "contribution",
-            LedgerEntry.person_id == entry.person_id,
-            LedgerEntry.kind == entry.kind,
-            LedgerEntry.occurred_on == entry.occurred_on,
-            LedgerEntry.minutes == entry.minutes,
+            LedgerEntry.person_id == bindparam("person_id"),
+            LedgerEntry.kind == bindparam("kind"),
+            LedgerEntry.occurred_on == bindparam("occurred_on"),
+            LedgerEntry.minutes == bindparam("minutes"),
             same_mentorship,
-            Reversal.id.is_(None),
+            Reversal_.id.is_(None),
         )
         .order_by(LedgerEntry.seq)
         .limit(1)
@@ -183,7 +216,7 @@ def refuse_duplicate(entry: LedgerEntry, seq: int) -> None:
     )
 
 
-def _may_record_in(mentorship: Mentorship, actor: Actor) -> bool:
+def _may_record_in(mentorship: Row, actor: Actor) -> bool:
     return actor.is_admin or actor.person_id in (mentorship.mentor_id, mentorship.mentee_id)
 
 
