@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, Select, and_, bindparam, func, insert, inspect, or_, select
+from sqlalchemy import ColumnElement, Row, Select, Table, and_, bindparam, func, insert, inspect, or_, select
 from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from ..auth.models import RoleGrant
@@ -17,7 +18,7 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import anchors, chain, models, references
+from . import anchors, chain, references
 from .models import LedgerEntry
 from .rules import CONFIRMABLE, LABELS, MAX_NOTE, contribution_problems, may_record_personal, may_reverse
 
@@ -53,6 +54,7 @@ def _head_statement(postgresql: bool, duplicate_in_mentorship: bool | None) -> S
     write lock this transaction holds) one past the largest. ``duplicate_in_mentorship``
     adds ``duplicate_of``'s check (None: none) for an entry with or without a mentorship."""
     last = select(LedgerEntry.seq).order_by(LedgerEntry.seq.desc()).limit(1)
+    next_id: ColumnElement[int]
     if postgresql:
         next_id = func.nextval(func.pg_get_serial_sequence("ledger_entries", "id"))
     else:
@@ -89,7 +91,7 @@ def _link(entry: LedgerEntry, head: Row, now: datetime) -> LedgerEntry:
 
 
 _COLUMNS = tuple(LedgerEntry.__table__.columns)
-_INSERT = insert(LedgerEntry.__table__)
+_INSERT = insert(cast(Table, LedgerEntry.__table__))
 
 
 # What ``record`` needs of a mentorship: its columns, not the people it would load with them.
@@ -418,18 +420,63 @@ def filtered(statement, args: dict):
 
 # Chain ------------------------------------------------------------------------------
 
-HASHED_COLUMNS = tuple(getattr(LedgerEntry, name) for name in (*models.HASHED_COLUMNS, "entry_hash"))
-
 
 def stored_chain(batch: int = 2000):
-    """``(id, hashed fields, stored hash)`` for every entry in chain order, streamed."""
-    result = db.session.execute(select(*HASHED_COLUMNS).order_by(LedgerEntry.seq).execution_options(yield_per=batch))
+    """``(id, chain.Encoded, stored hash)`` for every entry in chain order, streamed. The
+    rows are read as the driver returns them (no ORM, no type conversion; a server-side
+    cursor on PostgreSQL) and encoded by ``chain.Encoder``: verifying is mostly this."""
+    connection = db.session.connection()
+    encode = encoder_for(connection.dialect)
+    result = connection.exec_driver_sql(
+        f"SELECT {', '.join(chain.STORED)}, entry_hash FROM ledger_entries ORDER BY seq",
+        execution_options={"yield_per": batch},
+    )
+    seq, prev_hash, chain_version, entry_id = (
+        chain.STORED.index(name) for name in ("seq", "prev_hash", "chain_version", "id")
+    )
+    stored, Encoded = len(chain.STORED), chain.Encoded
     # ``verify`` stops at the first bad entry: close the (server-side, on PostgreSQL)
     # cursor then too, not only when every row was read.
     with result:
-        for row in result:
-            columns = row._mapping
-            yield columns["id"], chain.hashed(columns), columns["entry_hash"]
+        for rows in result.partitions(batch):
+            for row in rows:
+                yield (
+                    row[entry_id],
+                    Encoded(row[seq], row[prev_hash], row[chain_version] is not None, encode(row)),
+                    row[stored],
+                )
+
+
+def encoder_for(dialect) -> chain.Encoder:
+    """The encoder for rows as ``dialect``'s driver returns them. SQLite returns dates and
+    timestamps as the text SQLAlchemy stored: read as SQLAlchemy reads them (so a value
+    it would refuse is refused the same way), the common shapes the quick way."""
+    if dialect.name != "sqlite":
+        return chain.Encoder()
+    columns = LedgerEntry.__table__.c
+    read_date = columns.occurred_on.type.dialect_impl(dialect).result_processor(dialect, None)
+    read_timestamp = columns.recorded_at.type.dialect_impl(dialect).result_processor(dialect, None)
+    assert read_date is not None and read_timestamp is not None  # SQLite reads both from text
+    dates: dict[str, str] = {}
+
+    def date_text(raw: str) -> str:
+        known = dates.get(raw)
+        if known is None:
+            known = cast(date, read_date(raw)).isoformat()
+            if len(dates) < 100_000:  # a ledger has a few thousand distinct days
+                dates[raw] = known
+        return known
+
+    def timestamp_text(raw: str) -> str:
+        # "YYYY-MM-DD HH:MM:SS.ffffff" from year 1000 on, a real day: what strftime would write, with T and Z.
+        if STORED_TIMESTAMP.fullmatch(raw) and date_text(raw[:10]) == raw[:10]:
+            return f"{raw[:10]}T{raw[11:]}Z"
+        return chain.timestamp(cast(datetime, read_timestamp(raw)))
+
+    return chain.Encoder(date_text, timestamp_text)
+
+
+STORED_TIMESTAMP = re.compile(r"[1-9]\d{3}-\d\d-\d\d (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}")
 
 
 def verify(heads=(), copies=()) -> chain.Verdict:
