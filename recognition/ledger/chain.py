@@ -251,18 +251,19 @@ def verify(rows: Iterable[tuple[int, Mapping | Encoded, str]], anchors: Iterable
                 anchor.source,
             )
     expected_seq = 1
+    recorded_for, heads_for, sha256 = walk.recorded.get, walk.heads.get, hashlib.sha256  # looked up once, not per entry
     for entry_id, fields, stored in rows:
         if isinstance(fields, Encoded):
             seq, prev_hash, bound, payload = fields
         else:
             seq, prev_hash, bound, payload = fields["seq"], fields["prev_hash"], "id" in fields, canonical(fields)
-        recorded = walk.recorded.get(expected_seq)
+        recorded = recorded_for(expected_seq)
         if seq != expected_seq:
             problem = f"expected position {expected_seq}, found {seq} (an entry is missing or moved)"
             if recorded is not None:
                 problem += f"; {recorded[2]} recorded entry {recorded[0]} at position {expected_seq}"
             return walk.verdict(seq, entry_id, problem, recorded[2] if recorded is not None else None)
-        digest = hashlib.sha256(payload).hexdigest()
+        digest = sha256(payload).hexdigest()
         if prev_hash != walk.prev_hash:
             if digest == stored and walk.last is not None and (expected_seq - 1) not in walk.recorded:
                 return walk.verdict(
@@ -295,7 +296,7 @@ def verify(rows: Iterable[tuple[int, Mapping | Encoded, str]], anchors: Iterable
                 )
         elif not bound:
             walk.unbound += 1
-        for anchor in walk.heads.get(seq, ()):
+        for anchor in heads_for(seq, ()):
             if anchor.hash != stored:
                 return walk.verdict(
                     seq,
