@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
+import shutil
 import sqlite3
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 from common import fresh_app
 from sqlalchemy import event, select, text
@@ -87,6 +90,14 @@ def main() -> None:
     )
 
     _verify(args, body)
+    _clean(app)
+
+
+def _clean(app) -> None:
+    """Remove this run's folders (its SQLite databases): the disk is shared."""
+    for folder in (app.instance_path, os.environ.get("RECOGNITION_INSTANCE_PATH", "")):
+        if Path(folder).name.startswith("recognition-bench-"):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _count(app, request) -> tuple[int, int]:
@@ -194,7 +205,7 @@ def _verify(args, body) -> None:
             verdict = service.verify()
             runs.append(time.perf_counter() - started)
             assert verdict.valid, verdict
-        verify_seconds = sorted(runs)[1]
+        verify_seconds = min(runs)
         # The reference encoding of the same entries, read as ORM objects: the same bytes.
         payloads = [
             chain.canonical(entry.hashed_fields())
@@ -208,11 +219,12 @@ def _verify(args, body) -> None:
             for payload in payloads:
                 hashlib.sha256(payload).hexdigest()
             runs.append(time.perf_counter() - started)
-        hash_seconds = sorted(runs)[1]
+        hash_seconds = min(runs)
     n = len(rows)
+    _clean(app)
     print(f"verify chain:    {n / verify_seconds:8.0f} entries/s ({n} entries, reading from the database)")
     print(f"hashlib alone:   {n / hash_seconds:8.0f} entries/s (same bytes, already in memory)")
-    print(f"ratio verify/hashlib: {verify_seconds / hash_seconds:5.2f}x the time (median of 3 runs each)")
+    print(f"ratio verify/hashlib: {verify_seconds / hash_seconds:5.2f}x the time (best of 3 runs each)")
 
 
 def _fresh_pg(url: str) -> str:
