@@ -153,7 +153,7 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
                 {"person_id": ["must be yourself"]},
             )
         # The actor's own person exists (the actor was read from it): ask only for someone else.
-        if person_id != actor.person_id and db.session.get(Person, person_id) is None:
+        if person_id is None or (person_id != actor.person_id and db.session.get(Person, person_id) is None):
             raise DomainError.field("person_id", "must name an existing person")
     entry = LedgerEntry(
         entry_type="contribution",
