@@ -25,10 +25,12 @@ import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import scoped_session
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _busy_timeout_ms = 60_000  # outside an app (never, in practice): the job's wait
@@ -71,6 +73,7 @@ def _on_connect(dbapi_connection, connection_record):
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {_busy_timeout_ms}")
+    connection_record.info["busy_timeout"] = _busy_timeout_ms
     cursor.execute("PRAGMA foreign_keys = ON")
     # Without it, INSERT OR REPLACE deletes a conflicting row without firing the ledger's
     # delete trigger, so an entry could be silently replaced.
@@ -97,7 +100,9 @@ def _on_begin(connection):
         return
     if has_app_context():
         wait = _limit("SQLITE_BUSY_TIMEOUT_MS" if in_request else "SQLITE_JOB_BUSY_TIMEOUT_MS")
-        connection.exec_driver_sql(f"PRAGMA busy_timeout = {wait}")
+        if connection.info.get("busy_timeout") != wait:  # kept by the connection: set it only when it changes
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {wait}")
+            connection.info["busy_timeout"] = wait
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes_expected() else "BEGIN")
 
 
@@ -207,9 +212,21 @@ def _on_error(context):
 
 def lock_for_append(session, key: int) -> None:
     """Serialise appends to one chain. SQLite already holds the write lock (BEGIN
-    IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock, once per (innermost)
+    transaction: a service that locks before its checks and then appends asks twice."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if isinstance(session, scoped_session):
+        session = session()
+    current = session.get_nested_transaction() or session.get_transaction()
+    if current is not None and key in _locks_held.get(current, ()):
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    _locks_held.setdefault(session.get_nested_transaction() or session.get_transaction(), set()).add(key)
+
+
+# The advisory locks each live transaction took; a transaction forgotten is dropped.
+_locks_held: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def is_postgresql(session) -> bool:

@@ -10,7 +10,7 @@ from ..errors import DomainError
 from ..extensions import login_manager
 from . import sessions
 from .service import Actor, load_actor
-from .tokens import person_for_token
+from .tokens import actor_for_token
 
 
 class User(UserMixin):
@@ -49,8 +49,7 @@ def api_actor() -> Actor:
             "Send an API token as 'Authorization: Bearer <token>' (get one from POST /api/v1/auth/tokens).",
             {"Authorization": ["a bearer token is required"]},
         )
-    person_id = person_for_token(token.strip(), utcnow())
-    actor = load_actor(person_id) if person_id else None
+    actor = actor_for_token(token.strip(), utcnow())
     if actor is None:
         raise Unauthenticated("The API token is not valid or has been revoked.", {"Authorization": ["token not valid"]})
     g.api_actor = actor

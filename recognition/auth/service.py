@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import Row, Select, bindparam, exists, select
 
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
@@ -42,20 +44,47 @@ COMMAND_LINE = Actor(person_id=None, name="command line", roles=frozenset({"admi
 
 
 def load_actor(person_id: int) -> Actor | None:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        return None
-    roles = set(db.session.scalars(select(RoleGrant.role).where(RoleGrant.person_id == person_id)))
-    divisions = frozenset(
-        db.session.scalars(select(DivisionDirector.division_id).where(DivisionDirector.person_id == person_id))
+    return actor_from(db.session.execute(_actor_by_id(), {"person_id": person_id}).all())
+
+
+@cache
+def _actor_by_id() -> Select:
+    return actor_query().where(Person.id == bindparam("person_id"))
+
+
+def actor_query() -> Select:
+    """Who a person is and what they may do, in one statement (every request asks it):
+    a row per granted role and directed division, each saying whether they mentor or are
+    mentored. Callers narrow it to one person (``where``, or a join such as a token's)."""
+    return (
+        select(
+            Person.id,
+            Person.name,
+            RoleGrant.role,
+            DivisionDirector.division_id,
+            exists().where(Mentorship.mentor_id == Person.id).label("is_mentor"),
+            exists().where(Mentorship.mentee_id == Person.id).label("is_mentee"),
+        )
+        .select_from(Person)
+        .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
+        .outerjoin(DivisionDirector, DivisionDirector.person_id == Person.id)
     )
+
+
+def actor_from(rows: Sequence[Row]) -> Actor | None:
+    """The actor in the rows of one person's ``actor_query``; None when there are none."""
+    if not rows:
+        return None
+    roles = {row.role for row in rows if row.role is not None}
+    divisions = frozenset(row.division_id for row in rows if row.division_id is not None)
+    first = rows[0]
     if divisions:
         roles.add("division_director")
-    if db.session.scalar(select(exists().where(Mentorship.mentor_id == person_id))):
+    if first.is_mentor:
         roles.add("mentor")
-    if db.session.scalar(select(exists().where(Mentorship.mentee_id == person_id))):
+    if first.is_mentee:
         roles.add("mentee")
-    return Actor(person.id, person.name, frozenset(roles), divisions)
+    return Actor(first.id, first.name, frozenset(roles), divisions)
 
 
 # Passwords ---------------------------------------------------------------------------

@@ -10,16 +10,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Select, bindparam, select, update
 
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..people.models import Person
 from .models import Account, ApiToken
-from .service import Actor
+from .service import Actor, actor_from, actor_query
 
 TOKEN_PREFIX = "rcg_"
 
@@ -66,17 +67,45 @@ def person_for_token(token: str, now: datetime) -> int | None:
     row = db.session.execute(
         select(ApiToken.person_id, ApiToken.expires_at)
         .join(Account, Account.person_id == ApiToken.person_id)
-        .where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None), Account.disabled.is_(False))
+        .where(*_usable(digest(token)))
     ).first()
     if row is None:
         return None
-    if row.expires_at <= now:
+    _refuse_expired(row.expires_at, now)
+    return row.person_id
+
+
+def actor_for_token(token: str, now: datetime) -> Actor | None:
+    """``person_for_token``'s owner as an actor, read with the owner's roles in one
+    statement: every API request asks it before anything else."""
+    rows = db.session.execute(_actor_by_token(), {"token_hash": digest(token)}).all()
+    if rows:
+        _refuse_expired(rows[0].expires_at, now)
+    return actor_from(rows)
+
+
+@cache
+def _actor_by_token() -> Select:
+    return (
+        actor_query()
+        .add_columns(ApiToken.expires_at)
+        .join(ApiToken, ApiToken.person_id == Person.id)
+        .join(Account, Account.person_id == Person.id)
+        .where(*_usable(bindparam("token_hash")))
+    )
+
+
+def _usable(token_hash):
+    return ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None), Account.disabled.is_(False)
+
+
+def _refuse_expired(expires_at: datetime, now: datetime) -> None:
+    if expires_at <= now:
         raise TokenExpired(
-            f"The API token expired on {row.expires_at:%Y-%m-%d %H:%M} UTC. Sign in for a new one "
+            f"The API token expired on {expires_at:%Y-%m-%d %H:%M} UTC. Sign in for a new one "
             "(POST /api/v1/auth/tokens), and rotate tokens before they expire.",
             {"Authorization": ["token expired"]},
         )
-    return row.person_id
 
 
 def tokens_of(actor: Actor) -> list[ApiToken]:

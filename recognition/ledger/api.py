@@ -49,7 +49,14 @@ def record_contribution(body):
     """Record mentoring work (a meeting, a plan review, training …). Personal work is
     recorded by the person or an administrator; a repeat of an unreversed entry is 409
     unless confirm_duplicate is true"""
-    entry = service.annotate([service.record(body, api_actor(), utcnow())])[0]
+    return _committed(service.record(body, api_actor(), utcnow()))
+
+
+def _committed(entry: LedgerEntry) -> LedgerEntry:
+    """Commit a new entry and answer with it as it was appended: every value it has is
+    known (``service.append`` sets them all, and nothing follows it yet), so it leaves the
+    session first and the reply does not read the row again after the commit."""
+    db.session.expunge(entry)
     db.session.commit()
     return entry
 
@@ -69,9 +76,7 @@ def get_entry(entry_id):
 def reverse_entry(body, entry_id):
     """Correct a mistake: append a reversing entry that names the original and says why"""
     actor = api_actor()
-    entry = service.annotate([service.reverse(service.get_entry(entry_id, actor), body["reason"], actor, utcnow())])[0]
-    db.session.commit()
-    return entry
+    return _committed(service.reverse(service.get_entry(entry_id, actor), body["reason"], actor, utcnow()))
 
 
 @blp.post("/contributions/<int:entry_id>/confirmation")
@@ -80,9 +85,7 @@ def reverse_entry(body, entry_id):
 def confirm_entry(entry_id):
     """Confirm, as the other person in the mentorship, that this happened"""
     actor = api_actor()
-    entry = service.annotate([service.confirm(service.get_entry(entry_id, actor), actor, utcnow())])[0]
-    db.session.commit()
-    return entry
+    return _committed(service.confirm(service.get_entry(entry_id, actor), actor, utcnow()))
 
 
 @blp.get("/ledger/head")

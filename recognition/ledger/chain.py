@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, NamedTuple
 
 GENESIS = "0" * 64
 # Entries appended since migration 0009 hash their own id (and this version), so nothing
@@ -44,10 +45,112 @@ def canonical(fields: Mapping) -> bytes:
 
 def _plain(value):
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return value.strftime(TIMESTAMP)
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+# The columns ``Encoder`` reads, in the canonical (sorted) order of their keys.
+STORED = (
+    "accreditation",
+    "chain_version",
+    "entry_type",
+    "id",
+    "kind",
+    "mentorship_id",
+    "minutes",
+    "note",
+    "occurred_on",
+    "person_id",
+    "prev_hash",
+    "reason",
+    "recorded_at",
+    "recorded_by_id",
+    "seq",
+    "target_id",
+)
+TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class Encoder:
+    """``canonical(hashed(row))`` for rows read as tuples of ``STORED`` columns, a few
+    times faster: per shape of the row (the type of each value) one function is made
+    that fills a fixed template, so the keys are never sorted again and only strings go
+    through ``json``'s own escaping. The bytes are the same as ``canonical``'s (the
+    property tests hold them to it). ``date_text`` and ``timestamp_text`` turn a date or
+    timestamp the database returned as text (SQLite) into its canonical text; without
+    them text is text."""
+
+    def __init__(
+        self, date_text: Callable[[str], str] | None = None, timestamp_text: Callable[[str], str] | None = None
+    ):
+        self.date_text, self.timestamp_text = date_text, timestamp_text
+        self.shapes: dict[tuple[type, ...], Callable[[Sequence], bytes]] = {}
+
+    def __call__(self, values: Sequence) -> bytes:
+        """``values``: the ``STORED`` columns in that order (any after them are left out)."""
+        shape = tuple(map(type, values))
+        encode = self.shapes.get(shape)
+        if encode is None:
+            encode = self.shapes[shape] = self._compile(shape)
+        return encode(values)
+
+    def _compile(self, shape: tuple[type, ...]) -> Callable[[Sequence], bytes]:
+        if len(shape) < len(STORED):
+            raise ValueError(f"expected the {len(STORED)} columns of chain.STORED, got {len(shape)}")
+        hashed = dict(zip(STORED, shape, strict=False))
+        if hashed["accreditation"] is type(None):
+            del hashed["accreditation"]
+        if hashed["chain_version"] is type(None):
+            del hashed["chain_version"], hashed["id"]
+        parts, arguments = [], []
+        for key, kind in hashed.items():
+            value = f"v[{STORED.index(key)}]"
+            if kind is type(None):
+                parts.append(f'"{key}":null')
+                continue
+            # Dates and timestamps are digits, dashes, colons, a dot, T and Z: nothing to escape.
+            quoted, argument = True, f"other({value})"  # anything else (a float, a flag …): as ``canonical`` would
+            if kind is int:
+                quoted, argument = False, value
+            elif kind is str and key == "occurred_on" and self.date_text is not None:
+                argument = f"date_text({value})"
+            elif kind is str and key == "recorded_at" and self.timestamp_text is not None:
+                argument = f"timestamp_text({value})"
+            elif kind is str:
+                quoted, argument = False, f"text({value})"
+            elif kind is date:
+                argument = f"{value}.isoformat()"
+            elif kind is datetime:
+                argument = f"timestamp({value})"
+            else:
+                quoted = False
+            parts.append(f'"{key}":"%s"' if quoted else f'"{key}":%s')
+            arguments.append(argument)
+        template = "{" + ",".join(parts) + "}"
+        source = f"def encode(v):\n    return ({template!r} % ({', '.join(arguments)},)).encode('utf-8')\n"
+        scope: dict[str, Any] = {
+            "text": json.encoder.encode_basestring,  # what json.dumps(ensure_ascii=False) escapes strings with
+            "date_text": self.date_text,
+            "timestamp_text": self.timestamp_text,
+            "timestamp": timestamp,
+            "other": _other,
+        }
+        exec(source, scope)  # the source is made above from the fixed keys, never from data
+        return scope["encode"]
+
+
+def timestamp(value: datetime) -> str:
+    """``value`` as ``canonical`` writes a timestamp, taking the quick way when it is the same."""
+    text = value.isoformat()
+    if len(text) == 26 and value.year >= 1000:  # naive, with microseconds; strftime does not pad years
+        return text + "Z"
+    return value.strftime(TIMESTAMP)
+
+
+def _other(value) -> str:
+    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def entry_hash(fields: Mapping) -> str:
@@ -121,7 +224,17 @@ class _Walk:
         return Verdict(False, checked, checked, head_hash, bad_seq, bad_id, problem, anchor, len(self.anchors))
 
 
-def verify(rows: Iterable[tuple[int, Mapping, str]], anchors: Iterable[Anchor] = ()) -> Verdict:
+class Encoded(NamedTuple):
+    """An entry's hashed fields as ``verify`` needs them, already encoded (``Encoder``):
+    what it reads besides the hash, and the canonical bytes."""
+
+    seq: int
+    prev_hash: str
+    bound: bool  # its id is hashed (chained since ids were)
+    payload: bytes
+
+
+def verify(rows: Iterable[tuple[int, Mapping | Encoded, str]], anchors: Iterable[Anchor] = ()) -> Verdict:
     """Walk ``(id, hashed_fields, stored_hash)`` in chain order; stop at the first entry
     whose position, link, hash, id or head is not what the chain or an anchor says.
 
@@ -138,16 +251,21 @@ def verify(rows: Iterable[tuple[int, Mapping, str]], anchors: Iterable[Anchor] =
                 anchor.source,
             )
     expected_seq = 1
+    recorded_for, heads_for, sha256 = walk.recorded.get, walk.heads.get, hashlib.sha256  # looked up once, not per entry
     for entry_id, fields, stored in rows:
-        seq = fields["seq"]
-        recorded = walk.recorded.get(expected_seq)
+        if isinstance(fields, Encoded):
+            seq, prev_hash, bound, payload = fields
+        else:
+            seq, prev_hash, bound, payload = fields["seq"], fields["prev_hash"], "id" in fields, canonical(fields)
+        recorded = recorded_for(expected_seq)
         if seq != expected_seq:
             problem = f"expected position {expected_seq}, found {seq} (an entry is missing or moved)"
             if recorded is not None:
                 problem += f"; {recorded[2]} recorded entry {recorded[0]} at position {expected_seq}"
             return walk.verdict(seq, entry_id, problem, recorded[2] if recorded is not None else None)
-        if fields["prev_hash"] != walk.prev_hash:
-            if entry_hash(fields) == stored and walk.last is not None and (expected_seq - 1) not in walk.recorded:
+        digest = sha256(payload).hexdigest()
+        if prev_hash != walk.prev_hash:
+            if digest == stored and walk.last is not None and (expected_seq - 1) not in walk.recorded:
                 return walk.verdict(
                     None,
                     None,
@@ -156,7 +274,7 @@ def verify(rows: Iterable[tuple[int, Mapping, str]], anchors: Iterable[Anchor] =
                     back=True,
                 )
             return walk.verdict(seq, entry_id, "its link to the previous entry does not match")
-        if entry_hash(fields) != stored:
+        if digest != stored:
             return walk.verdict(seq, entry_id, "its contents do not match its hash (the entry was changed)")
         if recorded is not None:
             recorded_id, recorded_hash, source = recorded
@@ -176,9 +294,9 @@ def verify(rows: Iterable[tuple[int, Mapping, str]], anchors: Iterable[Anchor] =
                     "was changed and the chain recomputed from it)",
                     source,
                 )
-        elif "id" not in fields:
+        elif not bound:
             walk.unbound += 1
-        for anchor in walk.heads.get(seq, ()):
+        for anchor in heads_for(seq, ()):
             if anchor.hash != stored:
                 return walk.verdict(
                     seq,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, text
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Row, Select, Table, and_, bindparam, func, insert, inspect, or_, select
+from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from ..auth.models import RoleGrant
 from ..auth.service import Actor
@@ -16,7 +18,7 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import anchors, chain, models, references
+from . import anchors, chain, references
 from .models import LedgerEntry
 from .rules import CONFIRMABLE, LABELS, MAX_NOTE, contribution_problems, may_record_personal, may_reverse
 
@@ -27,27 +29,75 @@ LEDGER_LOCK = 0x4C4544474552
 def append(entry: LedgerEntry, now: datetime) -> LedgerEntry:
     """Link ``entry`` to the chain head and store it. Appends are serialised, so the
     chain stays linear under concurrent writers."""
+    return _link(entry, _head(), now)
+
+
+def _head(duplicate: LedgerEntry | None = None) -> Row:
+    """Under the append lock, in one statement: the chain head (``seq`` and ``hash``,
+    None for an empty chain), the next entry's ``id`` and, given an entry, the position
+    of the first that records the same work (``duplicate``: ``_head_statement``), read in
+    the same locked moment so the check and the append cannot drift apart."""
     lock_for_append(db.session, LEDGER_LOCK)
-    head = db.session.execute(
-        select(LedgerEntry.seq, LedgerEntry.entry_hash).order_by(LedgerEntry.seq.desc()).limit(1)
-    ).first()
-    entry.seq = head.seq + 1 if head else 1
-    entry.prev_hash = head.entry_hash if head else chain.GENESIS
+    if duplicate is None:
+        return db.session.execute(_head_statement(is_postgresql(db.session), None)).one()
+    params = {
+        name: getattr(duplicate, name) for name in ("person_id", "kind", "occurred_on", "minutes", "mentorship_id")
+    }
+    in_mentorship = duplicate.mentorship_id is not None
+    return db.session.execute(_head_statement(is_postgresql(db.session), in_mentorship), params).one()
+
+
+@cache
+def _head_statement(postgresql: bool, duplicate_in_mentorship: bool | None) -> Select:
+    """Built once per shape: every append asks it. The hash covers the id, so the id is
+    chosen here, before hashing: on PostgreSQL from the id sequence, on SQLite (whose
+    write lock this transaction holds) one past the largest. ``duplicate_in_mentorship``
+    adds ``duplicate_of``'s check (None: none) for an entry with or without a mentorship."""
+    last = select(LedgerEntry.seq).order_by(LedgerEntry.seq.desc()).limit(1)
+    next_id: ColumnElement[int]
+    if postgresql:
+        next_id = func.nextval(func.pg_get_serial_sequence("ledger_entries", "id"))
+    else:
+        next_id = func.coalesce(select(func.max(LedgerEntry.id)).scalar_subquery(), 0) + 1
+    columns = [
+        last.scalar_subquery().label("seq"),
+        last.with_only_columns(LedgerEntry.entry_hash).scalar_subquery().label("hash"),
+        next_id.label("id"),
+    ]
+    if duplicate_in_mentorship is not None:
+        columns.append(duplicate_of(duplicate_in_mentorship).label("duplicate"))
+    return select(*columns)
+
+
+def _link(entry: LedgerEntry, head: Row, now: datetime) -> LedgerEntry:
+    entry.seq = head.seq + 1 if head.seq is not None else 1
+    entry.prev_hash = head.hash if head.seq is not None else chain.GENESIS
     entry.recorded_at = now
     entry.note = entry.note or ""
-    # The hash covers the id, so the id is chosen here, under the lock, before hashing.
-    entry.id = _next_id()
+    entry.id = head.id
     entry.chain_version = chain.CHAIN_VERSION
     entry.entry_hash = chain.entry_hash(entry.hashed_fields())
+    # Every column is known, so one plain INSERT stores it (the unit of work would cost
+    # more than the insert itself); then the entry joins the session as the stored row.
+    values = {column.key: getattr(entry, column.key) for column in _COLUMNS}
+    db.session.execute(_INSERT, values)
+    for key in inspect(entry).unloaded & values.keys():  # never given (a NULL): known all the same
+        setattr(entry, key, None)
+    make_transient_to_detached(entry)
     db.session.add(entry)
-    db.session.flush()
+    # Nothing follows an entry yet: what ``annotate`` would look up, without asking.
+    entry.confirmed_by_entry_id = entry.reversed_by_entry_id = None
     return entry
 
 
-def _next_id() -> int:
-    if is_postgresql(db.session):
-        return db.session.scalar(text("SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id'))"))
-    return (db.session.scalar(select(func.max(LedgerEntry.id))) or 0) + 1
+_COLUMNS = tuple(LedgerEntry.__table__.columns)
+_INSERT = insert(cast(Table, LedgerEntry.__table__))
+
+
+# What ``record`` needs of a mentorship: its columns, not the people it would load with them.
+_MENTORSHIP = select(
+    Mentorship.id, Mentorship.mentor_id, Mentorship.mentee_id, Mentorship.started_on, Mentorship.ended_on
+).where(Mentorship.id == bindparam("id"))
 
 
 def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False) -> LedgerEntry:
@@ -61,7 +111,7 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
     second, separate activity."""
     mentorship = None
     if data.get("mentorship_id") is not None:
-        mentorship = db.session.get(Mentorship, data["mentorship_id"])
+        mentorship = db.session.execute(_MENTORSHIP, {"id": data["mentorship_id"]}).first()
         if mentorship is None or not _may_record_in(mentorship, actor):
             raise NotFound(
                 "No mentorship with that id that you belong to.",
@@ -102,7 +152,8 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
                 "by the person themself or by an administrator.",
                 {"person_id": ["must be yourself"]},
             )
-        if db.session.get(Person, person_id) is None:
+        # The actor's own person exists (the actor was read from it): ask only for someone else.
+        if person_id is None or (person_id != actor.person_id and db.session.get(Person, person_id) is None):
             raise DomainError.field("person_id", "must name an existing person")
     entry = LedgerEntry(
         entry_type="contribution",
@@ -115,50 +166,59 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
         recorded_by_id=actor.person_id,
         accreditation=accreditation,
     )
-    # Under the append lock, so two identical requests at once cannot both pass the check.
-    lock_for_append(db.session, LEDGER_LOCK)
-    if not data.get("confirm_duplicate"):
-        refuse_duplicate(entry)
-    return append(entry, now)
+    # Read with the head under the append lock, so two identical requests at once cannot
+    # both pass the check.
+    head = _head() if data.get("confirm_duplicate") else _head(duplicate=entry)
+    if head._mapping.get("duplicate") is not None:
+        refuse_duplicate(entry, head.duplicate)
+    return _link(entry, head, now)
 
 
-def refuse_duplicate(entry: LedgerEntry) -> None:
-    """409 when an unreversed contribution already records the same work: the same
-    person, kind, date, minutes and mentorship. It names the entry, so the person can
-    tell a double submission from a second, separate activity (and confirm that)."""
-    Reversal = aliased(LedgerEntry)
+# Made once: an alias's columns are costly to resolve afresh on every append.
+Reversal_ = aliased(LedgerEntry, name="reversal")
+
+
+def duplicate_of(in_mentorship: bool):
+    """The position of the first unreversed contribution that already records the same
+    work: the same person, kind, date, minutes and mentorship (bound parameters of those
+    names) as a scalar subquery, NULL when there is none."""
     same_mentorship = (
-        LedgerEntry.mentorship_id.is_(None)
-        if entry.mentorship_id is None
-        else LedgerEntry.mentorship_id == entry.mentorship_id
+        LedgerEntry.mentorship_id == bindparam("mentorship_id")
+        if in_mentorship
+        else LedgerEntry.mentorship_id.is_(None)
     )
-    existing = db.session.scalar(
-        select(LedgerEntry)
-        .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
+    return (
+        select(LedgerEntry.seq)
+        .outerjoin(Reversal_, and_(Reversal_.target_id == LedgerEntry.id, Reversal_.entry_type == "reversal"))
         .where(
             LedgerEntry.entry_type == "contribution",
-            LedgerEntry.person_id == entry.person_id,
-            LedgerEntry.kind == entry.kind,
-            LedgerEntry.occurred_on == entry.occurred_on,
-            LedgerEntry.minutes == entry.minutes,
+            LedgerEntry.person_id == bindparam("person_id"),
+            LedgerEntry.kind == bindparam("kind"),
+            LedgerEntry.occurred_on == bindparam("occurred_on"),
+            LedgerEntry.minutes == bindparam("minutes"),
             same_mentorship,
-            Reversal.id.is_(None),
+            Reversal_.id.is_(None),
         )
         .order_by(LedgerEntry.seq)
         .limit(1)
+        .scalar_subquery()
     )
-    if existing is None:
-        return
-    assert existing.kind is not None  # a contribution always has a kind (a check constraint)
-    what = f"{existing.minutes} minutes of {LABELS[existing.kind].lower()} on {existing.occurred_on.isoformat()}"
+
+
+def refuse_duplicate(entry: LedgerEntry, seq: int) -> None:
+    """409: entry ``seq`` (``duplicate_of``) already records the same work. It names the
+    entry, so the person can tell a double submission from a second, separate activity
+    (and confirm that). The two agree on minutes, kind and date, so ``entry`` says them."""
+    assert entry.kind is not None  # a contribution always has a kind (a check constraint)
+    what = f"{entry.minutes} minutes of {LABELS[entry.kind].lower()} on {entry.occurred_on.isoformat()}"
     raise Conflict(
-        f"Entry #{existing.seq} already records {what}. Recording it again would count it twice. If this is a "
+        f"Entry #{seq} already records {what}. Recording it again would count it twice. If this is a "
         "second, separate activity, confirm it (confirm_duplicate); if not, nothing needs to be done.",
-        {"confirm_duplicate": [f"must be true to record a second entry like entry #{existing.seq} ({what})"]},
+        {"confirm_duplicate": [f"must be true to record a second entry like entry #{seq} ({what})"]},
     )
 
 
-def _may_record_in(mentorship: Mentorship, actor: Actor) -> bool:
+def _may_record_in(mentorship: Row, actor: Actor) -> bool:
     return actor.is_admin or actor.person_id in (mentorship.mentor_id, mentorship.mentee_id)
 
 
@@ -360,18 +420,63 @@ def filtered(statement, args: dict):
 
 # Chain ------------------------------------------------------------------------------
 
-HASHED_COLUMNS = tuple(getattr(LedgerEntry, name) for name in (*models.HASHED_COLUMNS, "entry_hash"))
-
 
 def stored_chain(batch: int = 2000):
-    """``(id, hashed fields, stored hash)`` for every entry in chain order, streamed."""
-    result = db.session.execute(select(*HASHED_COLUMNS).order_by(LedgerEntry.seq).execution_options(yield_per=batch))
+    """``(id, chain.Encoded, stored hash)`` for every entry in chain order, streamed. The
+    rows are read as the driver returns them (no ORM, no type conversion; a server-side
+    cursor on PostgreSQL) and encoded by ``chain.Encoder``: verifying is mostly this."""
+    connection = db.session.connection()
+    encode = encoder_for(connection.dialect)
+    result = connection.exec_driver_sql(
+        f"SELECT {', '.join(chain.STORED)}, entry_hash FROM ledger_entries ORDER BY seq",
+        execution_options={"yield_per": batch},
+    )
+    seq, prev_hash, chain_version, entry_id = (
+        chain.STORED.index(name) for name in ("seq", "prev_hash", "chain_version", "id")
+    )
+    stored, Encoded = len(chain.STORED), chain.Encoded
     # ``verify`` stops at the first bad entry: close the (server-side, on PostgreSQL)
     # cursor then too, not only when every row was read.
     with result:
-        for row in result:
-            columns = row._mapping
-            yield columns["id"], chain.hashed(columns), columns["entry_hash"]
+        for rows in result.partitions(batch):
+            for row in rows:
+                yield (
+                    row[entry_id],
+                    Encoded(row[seq], row[prev_hash], row[chain_version] is not None, encode(row)),
+                    row[stored],
+                )
+
+
+def encoder_for(dialect) -> chain.Encoder:
+    """The encoder for rows as ``dialect``'s driver returns them. SQLite returns dates and
+    timestamps as the text SQLAlchemy stored: read as SQLAlchemy reads them (so a value
+    it would refuse is refused the same way), the common shapes the quick way."""
+    if dialect.name != "sqlite":
+        return chain.Encoder()
+    columns = LedgerEntry.__table__.c
+    read_date = columns.occurred_on.type.dialect_impl(dialect).result_processor(dialect, None)
+    read_timestamp = columns.recorded_at.type.dialect_impl(dialect).result_processor(dialect, None)
+    assert read_date is not None and read_timestamp is not None  # SQLite reads both from text
+    dates: dict[str, str] = {}
+
+    def date_text(raw: str) -> str:
+        known = dates.get(raw)
+        if known is None:
+            known = cast(date, read_date(raw)).isoformat()
+            if len(dates) < 100_000:  # a ledger has a few thousand distinct days
+                dates[raw] = known
+        return known
+
+    def timestamp_text(raw: str) -> str:
+        # "YYYY-MM-DD HH:MM:SS.ffffff" from year 1000 on, a real day: what strftime would write, with T and Z.
+        if STORED_TIMESTAMP.fullmatch(raw) and date_text(raw[:10]) == raw[:10]:
+            return f"{raw[:10]}T{raw[11:]}Z"
+        return chain.timestamp(cast(datetime, read_timestamp(raw)))
+
+    return chain.Encoder(date_text, timestamp_text)
+
+
+STORED_TIMESTAMP = re.compile(r"[1-9]\d{3}-\d\d-\d\d (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}")
 
 
 def verify(heads=(), copies=()) -> chain.Verdict:
