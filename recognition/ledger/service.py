@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, or_, select, text, tuple_, union
 from sqlalchemy.orm import aliased
 
 from ..auth.models import RoleGrant
@@ -284,30 +285,135 @@ def annotate(entries: list[LedgerEntry]) -> list[LedgerEntry]:
 
 # Who sees what ----------------------------------------------------------------------
 
-MentorshipPeople = aliased(Mentorship)
-Subject = aliased(Person)
+NEWEST_FIRST = (LedgerEntry.occurred_on.desc(), LedgerEntry.seq.desc())
+# Up to this many people and mentorships, an actor's entries are read as one short,
+# ordered index range each (``person_id``, ``recorded_by_id``, ``mentorship_id`` then
+# date and seq), merged; beyond it (a director of a large division) the ledger's date
+# index is walked newest first, keeping the entries the actor may see: those are then a
+# large share of the ledger, so a page is found after a few pages' worth of index.
+MAX_READS = 64
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What a (non-admin) actor may see: entries about one of ``people``, recorded by
+    ``me``, or in one of ``mentorships`` (their own, and, for a director, those whose
+    mentee is in their divisions: as ``visible_entries`` always allowed)."""
+
+    me: int | None
+    people: frozenset[int]
+    mentorships: frozenset[int]
+    divisions: frozenset[int]
+
+    def reads(self) -> list:
+        """One indexable condition per person, recorder and mentorship."""
+        return (
+            [LedgerEntry.person_id == person for person in sorted(self.people)]
+            + [LedgerEntry.recorded_by_id == self.me]
+            + [LedgerEntry.mentorship_id == mentorship for mentorship in sorted(self.mentorships)]
+        )
+
+    def arms(self) -> list:
+        """The same as three conditions on indexed columns (subqueries, not long lists)."""
+        return [
+            LedgerEntry.person_id.in_(self._people()),
+            LedgerEntry.recorded_by_id == self.me,
+            LedgerEntry.mentorship_id.in_(self._mentorships()),
+        ]
+
+    def unindexed(self):
+        """The same as one condition no index serves (``+ 0``), so the planner walks the
+        date index in page order and tests each entry, instead of gathering every
+        visible entry first to sort them."""
+        return or_(
+            (LedgerEntry.person_id + 0).in_(self._people()),
+            LedgerEntry.recorded_by_id + 0 == self.me,
+            (LedgerEntry.mentorship_id + 0).in_(self._mentorships()),
+        )
+
+    def _people(self):
+        return select(Person.id).where(or_(Person.id == self.me, Person.division_id.in_(self.divisions)))
+
+    def _mentorships(self):
+        return select(Mentorship.id).where(
+            or_(
+                Mentorship.mentor_id == self.me,
+                Mentorship.mentee_id == self.me,
+                Mentorship.mentee_id.in_(select(Person.id).where(Person.division_id.in_(self.divisions))),
+            )
+        )
+
+
+def visibility(actor: Actor) -> Visibility | None:
+    """Who and which mentorships ``actor`` sees entries of (None: everything, an admin).
+    Small sets read first, so each list query is a few index ranges."""
+    if actor.is_admin:
+        return None
+    me = actor.person_id
+    divisions = frozenset(actor.directed_division_ids)
+    mentorships = set(
+        db.session.scalars(select(Mentorship.id).where(or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me)))
+    )
+    people = {me} if me is not None else set()
+    if divisions:
+        people.update(db.session.scalars(select(Person.id).where(Person.division_id.in_(divisions))))
+        mentee_in_division = select(Person.id).where(Person.division_id.in_(divisions))
+        mentorships.update(
+            db.session.scalars(select(Mentorship.id).where(Mentorship.mentee_id.in_(mentee_in_division)))
+        )
+    return Visibility(me, frozenset(people), frozenset(mentorships), divisions)
 
 
 def visible_entries(actor: Actor):
     """Entries of the actor's own work and mentorships; directors see their divisions'."""
-    statement = (
-        select(LedgerEntry)
-        .join(Subject, Subject.id == LedgerEntry.person_id)
-        .outerjoin(MentorshipPeople, MentorshipPeople.id == LedgerEntry.mentorship_id)
-    )
-    if actor.is_admin:
-        return statement
-    mentee_division = select(Person.division_id).where(Person.id == MentorshipPeople.mentee_id).scalar_subquery()
-    return statement.where(
-        or_(
-            LedgerEntry.person_id == actor.person_id,
-            LedgerEntry.recorded_by_id == actor.person_id,
-            MentorshipPeople.mentee_id == actor.person_id,
-            MentorshipPeople.mentor_id == actor.person_id,
-            Subject.division_id.in_(actor.directed_division_ids),
-            mentee_division.in_(actor.directed_division_ids),
-        )
-    )
+    seen = visibility(actor)
+    if seen is None:
+        return select(LedgerEntry)
+    return select(LedgerEntry).where(or_(*seen.arms()))
+
+
+def listing(actor: Actor, args: dict, *, limit: int, offset: int = 0, after: tuple[date, int] | None = None):
+    """The entries ``actor`` may see that match ``args`` (``filtered``), newest first:
+    ``limit`` of them after ``offset``, or after the entry at ``after`` (its date and
+    seq: a keyset page, which costs what the first page costs)."""
+    seen = visibility(actor)
+    conditions = filters(args)
+    if after is not None:
+        conditions.append(tuple_(LedgerEntry.occurred_on, LedgerEntry.seq) < tuple_(*after))
+    if seen is not None and len(seen.people) + len(seen.mentorships) + 1 <= MAX_READS:
+        # Each read takes at most what the page needs from its index range; the union
+        # (a row two reads found is one row) is sorted, small.
+        reads = [
+            select(LedgerEntry.__table__)
+            .where(read, *conditions)
+            .order_by(*NEWEST_FIRST)
+            .limit(offset + limit)
+            .subquery()
+            for read in seen.reads()
+        ]
+        merged = (union(*(select(read) for read in reads)) if len(reads) > 1 else select(reads[0])).subquery()
+        Found = aliased(LedgerEntry, merged)
+        statement = select(Found).order_by(Found.occurred_on.desc(), Found.seq.desc())
+    else:
+        if seen is not None:
+            conditions.append(seen.unindexed())
+        statement = select(LedgerEntry).where(*conditions).order_by(*NEWEST_FIRST)
+    return list(db.session.scalars(statement.limit(limit).offset(offset)))
+
+
+def count_visible(actor: Actor, args: dict) -> int:
+    """How many entries ``listing`` would list in all, read from the same indexes: what
+    the actor may see, not the whole ledger. An admin's unfiltered total is the head's
+    seq (seq numbers every entry from 1 with no gap: ``chain.verify`` checks it)."""
+    seen = visibility(actor)
+    conditions = filters(args)
+    if seen is None:
+        if not conditions:
+            return db.session.scalar(select(func.max(LedgerEntry.seq))) or 0
+        ids = select(LedgerEntry.id).where(*conditions)
+    else:
+        ids = union(*(select(LedgerEntry.id).where(arm, *conditions) for arm in seen.arms()))
+    return db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
 
 
 def about(person_id: int):
@@ -344,18 +450,25 @@ def get_entry(entry_id: int, actor: Actor) -> LedgerEntry:
 
 
 def filtered(statement, args: dict):
+    return statement.where(*filters(args))
+
+
+def filters(args: dict) -> list:
+    """The list's query arguments as conditions: ``person_id``, ``mentorship_id``,
+    ``kind``, ``entry_type``, ``date_from``, ``date_to``."""
+    conditions = []
     if "person_id" in args:
-        statement = statement.where(LedgerEntry.person_id == args["person_id"])
+        conditions.append(LedgerEntry.person_id == args["person_id"])
     for key in ("mentorship_id", "kind", "entry_type"):
         if key in args:
-            statement = statement.where(getattr(LedgerEntry, key) == args[key])
+            conditions.append(getattr(LedgerEntry, key) == args[key])
     if "date_from" in args:
-        statement = statement.where(LedgerEntry.occurred_on >= args["date_from"])
+        conditions.append(LedgerEntry.occurred_on >= args["date_from"])
     if "date_to" in args:
-        statement = statement.where(LedgerEntry.occurred_on <= args["date_to"])
+        conditions.append(LedgerEntry.occurred_on <= args["date_to"])
     if args.get("date_from") and args.get("date_to") and args["date_from"] > args["date_to"]:
         raise DomainError.field("date_to", "must not be before date_from")
-    return statement
+    return conditions
 
 
 # Chain ------------------------------------------------------------------------------
