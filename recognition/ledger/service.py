@@ -421,13 +421,13 @@ def count_visible(actor: Actor, args: dict) -> int:
     seq (seq numbers every entry from 1 with no gap: ``chain.verify`` checks it)."""
     seen = visibility(actor)
     conditions = filters(args)
+    if seen is None and not conditions:
+        return db.session.scalar(select(func.max(LedgerEntry.seq))) or 0
     if seen is None:
-        if not conditions:
-            return db.session.scalar(select(func.max(LedgerEntry.seq))) or 0
-        ids = select(LedgerEntry.id).where(*conditions)
+        ids = select(LedgerEntry.id).where(*conditions).subquery()
     else:
-        ids = union(*(select(LedgerEntry.id).where(arm, *conditions) for arm in seen.arms()))
-    return db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+        ids = union(*(select(LedgerEntry.id).where(arm, *conditions) for arm in seen.arms())).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids)) or 0
 
 
 def about(person_id: int):
