@@ -112,9 +112,12 @@ PAGING = (
     "costs what the first costs; `page` is then ignored). `meta.next` is null on the last page."
 )
 TOTAL = (
-    "Whether `meta` carries `total` and `pages`. Default: true for `page` requests (as before), false for "
-    "`cursor` requests, so walking a long list never counts it again on every page. Counting reads the "
-    "entries you may see that match the filters (for an administrator without filters it is free)."
+    "Whether `meta` carries `total` and `pages`. Default: false for `cursor` requests, so walking a long list "
+    "never counts it again on every page; true for `page` requests (as before) when counting reads a bounded "
+    "set: your own people and mentorships, one person or mentorship (`person_id`, `mentorship_id`), or an "
+    "administrator's whole ledger unfiltered (free). Where it would read a large share of the ledger (an "
+    "administrator filtering only by kind, type or date; a director of a large division) `total` and `pages` "
+    "are left out unless this is true."
 )
 
 

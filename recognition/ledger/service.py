@@ -292,6 +292,8 @@ NEWEST_FIRST = (LedgerEntry.occurred_on.desc(), LedgerEntry.seq.desc())
 # index is walked newest first, keeping the entries the actor may see: those are then a
 # large share of the ledger, so a page is found after a few pages' worth of index.
 MAX_READS = 64
+# Up to this many ids, conditions name them; beyond, they are subqueries.
+MAX_LISTED = 2000
 
 
 @dataclass(frozen=True)
@@ -314,11 +316,13 @@ class Visibility:
         )
 
     def arms(self) -> list:
-        """The same as three conditions on indexed columns (subqueries, not long lists)."""
+        """The same as three conditions on indexed columns: lists of ids the planner can
+        look up one by one (subqueries for a large division, to keep statements short)."""
+        small = len(self.people) + len(self.mentorships) <= MAX_LISTED
         return [
-            LedgerEntry.person_id.in_(self._people()),
+            LedgerEntry.person_id.in_(sorted(self.people) if small else self._people()),
             LedgerEntry.recorded_by_id == self.me,
-            LedgerEntry.mentorship_id.in_(self._mentorships()),
+            LedgerEntry.mentorship_id.in_(sorted(self.mentorships) if small else self._mentorships()),
         ]
 
     def unindexed(self):
@@ -372,15 +376,17 @@ def visible_entries(actor: Actor):
     return select(LedgerEntry).where(or_(*seen.arms()))
 
 
-def listing(actor: Actor, args: dict, *, limit: int, offset: int = 0, after: tuple[date, int] | None = None):
-    """The entries ``actor`` may see that match ``args`` (``filtered``), newest first:
-    ``limit`` of them after ``offset``, or after the entry at ``after`` (its date and
-    seq: a keyset page, which costs what the first page costs)."""
-    seen = visibility(actor)
+def listing(
+    seen: Visibility | None, args: dict, *, limit: int, offset: int = 0, after: tuple[date, int] | None = None
+) -> list[LedgerEntry]:
+    """The entries an actor may see (``visibility``) that match ``args`` (``filters``),
+    newest first: ``limit`` of them after ``offset``, or after the entry at ``after``
+    (its date and seq: a keyset page, which costs what the first page costs)."""
     conditions = filters(args)
     if after is not None:
         conditions.append(tuple_(LedgerEntry.occurred_on, LedgerEntry.seq) < tuple_(*after))
-    if seen is not None and len(seen.people) + len(seen.mentorships) + 1 <= MAX_READS:
+    if few_reads(seen):
+        assert seen is not None
         return merged([(read, *conditions) for read in seen.reads()], ("occurred_on", "seq"), limit, offset)
     if seen is not None:
         conditions.append(seen.unindexed())
@@ -404,9 +410,9 @@ def merged(
 
     parts = []
     for read in reads:
-        part = select(LedgerEntry.__table__).where(*read).order_by(*ordering(LedgerEntry))
+        part = select(LedgerEntry.__table__).where(*read)
         if limit is not None:
-            part = part.limit(offset + limit)
+            part = part.order_by(*ordering(LedgerEntry)).limit(offset + limit)
         parts.append(select(part.subquery()))
     Found = aliased(LedgerEntry, (union(*parts) if len(parts) > 1 else parts[0]).subquery())
     statement = select(Found).order_by(*ordering(Found))
@@ -415,11 +421,25 @@ def merged(
     return list(db.session.scalars(statement))
 
 
-def count_visible(actor: Actor, args: dict) -> int:
+def few_reads(seen: Visibility | None) -> bool:
+    """Whether an actor's list is a few index ranges (their own people and mentorships),
+    rather than a large share of the ledger (an admin, a director of a large division)."""
+    return seen is not None and len(seen.people) + len(seen.mentorships) + 1 <= MAX_READS
+
+
+def counts_cheaply(seen: Visibility | None, args: dict) -> bool:
+    """Whether ``count_visible`` reads a bounded set: a few index ranges, one person's or
+    one mentorship's entries, or nothing (an admin's unfiltered total). Otherwise it
+    reads a share of the whole ledger, and lists count only when asked."""
+    if "person_id" in args or "mentorship_id" in args or few_reads(seen):
+        return True
+    return seen is None and not filters(args)
+
+
+def count_visible(seen: Visibility | None, args: dict) -> int:
     """How many entries ``listing`` would list in all, read from the same indexes: what
     the actor may see, not the whole ledger. An admin's unfiltered total is the head's
     seq (seq numbers every entry from 1 with no gap: ``chain.verify`` checks it)."""
-    seen = visibility(actor)
     conditions = filters(args)
     if seen is None and not conditions:
         return db.session.scalar(select(func.max(LedgerEntry.seq))) or 0
