@@ -401,24 +401,33 @@ def merged(
     serves in ``order``, e.g. ``mentorship_id == 7`` with ``(mentorship_id, seq)``),
     ordered by ``order``. Each read takes at most what the page needs from its index
     range, already in order; their union (a row two reads found is one row) is small
-    and is sorted, never the ledger. ``limit`` None: every matching entry."""
+    and is sorted, never the ledger. ``limit`` None: every matching entry.
+
+    The union carries only ids and sort keys (cheap to build and to sort); the page's
+    entries are then loaded by id."""
     if not reads:
         return []
+    keys = [getattr(LedgerEntry, name) for name in order]
 
-    def ordering(entity) -> list:
-        return [getattr(entity, name).desc() if newest_first else getattr(entity, name) for name in order]
+    def ordering(columns) -> list:
+        return [column.desc() if newest_first else column for column in columns]
 
     parts = []
     for read in reads:
-        part = select(LedgerEntry.__table__).where(*read)
+        part = select(LedgerEntry.id, *keys).where(*read)
         if limit is not None:
-            part = part.order_by(*ordering(LedgerEntry)).limit(offset + limit)
+            part = part.order_by(*ordering(keys)).limit(offset + limit)
         parts.append(select(part.subquery()))
-    Found = aliased(LedgerEntry, (union(*parts) if len(parts) > 1 else parts[0]).subquery())
-    statement = select(Found).order_by(*ordering(Found))
+    found = (union(*parts) if len(parts) > 1 else parts[0]).subquery()
+    statement = select(found.c.id)
     if limit is not None:
-        statement = statement.limit(limit).offset(offset)
-    return list(db.session.scalars(statement))
+        statement = statement.order_by(*ordering([found.c[name] for name in order])).limit(limit).offset(offset)
+    ids = list(db.session.scalars(statement))
+    by_id = {entry.id: entry for entry in db.session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(ids)))}
+    entries = [by_id[entry_id] for entry_id in ids]
+    if limit is None:
+        entries.sort(key=lambda entry: tuple(getattr(entry, name) for name in order), reverse=newest_first)
+    return entries
 
 
 def few_reads(seen: Visibility | None) -> bool:
