@@ -492,10 +492,6 @@ def get_entry(entry_id: int, actor: Actor) -> LedgerEntry:
     return entry
 
 
-def filtered(statement, args: dict):
-    return statement.where(*filters(args))
-
-
 def filters(args: dict) -> list:
     """The list's query arguments as conditions: ``person_id``, ``mentorship_id``,
     ``kind``, ``entry_type``, ``date_from``, ``date_to``."""
