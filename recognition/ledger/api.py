@@ -1,9 +1,9 @@
 """/api/v1/contributions (the ledger) and /api/v1/ledger (chain checks, admins; the
 signed checkpoints, public)."""
 
-from flask import request
+from flask import current_app, request
 
-from ..apidoc import errors_for, paginate
+from ..apidoc import errors_for
 from ..auth.current import api_actor
 from ..auth.service import require_admin
 from ..clock import utcnow
@@ -23,6 +23,7 @@ from .schemas import (
     ReversalInSchema,
     VerdictSchema,
     VerifyArgsSchema,
+    cursor_for,
 )
 
 URL = ""
@@ -35,10 +36,19 @@ blp = Blueprint("ledger_api", __name__, description="The contribution ledger (ap
 @errors_for(401, 422)
 def list_entries(args):
     """List ledger entries you may see, newest first, with their confirmation and reversal"""
-    statement = service.filtered(service.visible_entries(api_actor()), args)
-    page = paginate(db.session, statement.order_by(LedgerEntry.occurred_on.desc(), LedgerEntry.seq.desc()), args)
-    service.annotate(page["items"])
-    return page
+    seen = service.visibility(api_actor())
+    per_page = args.get("per_page") or current_app.config["API_PAGE_SIZE"]
+    after = args.get("cursor")
+    offset = 0 if after is not None else (args["page"] - 1) * per_page
+    # One more than the page: whether a next page exists, without counting.
+    items = service.listing(seen, args, limit=per_page + 1, offset=offset, after=after)
+    meta: dict = {"per_page": per_page, "next": cursor_for(items[per_page - 1]) if len(items) > per_page else None}
+    if after is None:
+        meta["page"] = args["page"]
+    if args.get("with_total", after is None and service.counts_cheaply(seen, args)):
+        meta["total"] = service.count_visible(seen, args)
+        meta["pages"] = max(1, -(-meta["total"] // per_page))
+    return {"items": service.annotate(items[:per_page]), "meta": meta}
 
 
 @blp.post("/contributions")

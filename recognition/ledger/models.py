@@ -44,8 +44,15 @@ class LedgerEntry(Model):
             "entry_type",
             unique=True,
         ),
-        Index("ix_ledger_entries_person_date", "person_id", "occurred_on"),
-        Index("ix_ledger_entries_mentorship_date", "mentorship_id", "occurred_on"),
+        # Each list reads an index in its own order (newest first: occurred_on, then seq),
+        # so a page costs what its rows cost, however long the ledger grows.
+        Index("ix_ledger_entries_occurred_on_seq", "occurred_on", "seq"),
+        Index("ix_ledger_entries_person_order", "person_id", "occurred_on", "seq"),
+        Index("ix_ledger_entries_mentorship_order", "mentorship_id", "occurred_on", "seq"),
+        Index("ix_ledger_entries_recorded_by_order", "recorded_by_id", "occurred_on", "seq"),
+        # Chain order within a mentorship or a person's ledger: histories and "most recent".
+        Index("ix_ledger_entries_mentorship_seq", "mentorship_id", "seq"),
+        Index("ix_ledger_entries_person_seq", "person_id", "seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,11 @@
-from marshmallow import Schema, validate
+import base64
+import binascii
+from datetime import date
+
+from marshmallow import Schema, ValidationError, validate
 
 from .. import fields
-from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
+from ..apidoc import ID, PageArgsSchema, PageMetaSchema, UtcDateTime
 from .models import ENTRY_TYPES
 from .rules import DIRECT_KINDS, KINDS, MAX_ACCREDITATION, MAX_MINUTES, MAX_NOTE
 
@@ -82,7 +86,44 @@ class ReversalInSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
+def cursor_for(entry) -> str:
+    """The opaque cursor of the page after ``entry``: its date and chain position."""
+    return base64.urlsafe_b64encode(f"{entry.occurred_on.isoformat()}.{entry.seq}".encode()).decode().rstrip("=")
+
+
+class Cursor(fields.String):
+    """``meta.next`` of the page before, read back as (date, seq)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            day, seq = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().split(".")
+            position = (date.fromisoformat(day), int(seq))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise ValidationError("must be meta.next of an earlier page") from None
+        if not 1 <= position[1] <= 2**62:
+            raise ValidationError("must be meta.next of an earlier page")
+        return position
+
+
+PAGING = (
+    "Newest first. Two ways to page: `page` and `per_page` (an offset: deep pages cost more, as the database "
+    "skips the entries before them), or `cursor`, the `meta.next` of the page before (a keyset: every page "
+    "costs what the first costs; `page` is then ignored). `meta.next` is null on the last page."
+)
+TOTAL = (
+    "Whether `meta` carries `total` and `pages`. Default: false for `cursor` requests, so walking a long list "
+    "never counts it again on every page; true for `page` requests (as before) when counting reads a bounded "
+    "set: your own people and mentorships, one person or mentorship (`person_id`, `mentorship_id`), or an "
+    "administrator's whole ledger unfiltered (free). Where it would read a large share of the ledger (an "
+    "administrator filtering only by kind, type or date; a director of a large division) `total` and `pages` "
+    "are left out unless this is true."
+)
+
+
 class EntryArgsSchema(PageArgsSchema):
+    cursor = Cursor(metadata={"description": PAGING})
+    with_total = fields.Boolean(metadata={"description": TOTAL})
     person_id = fields.Integer(validate=ID)
     mentorship_id = fields.Integer(validate=ID)
     kind = fields.String(validate=validate.OneOf(list(KINDS)))
@@ -149,4 +190,13 @@ class CheckpointListSchema(Schema):
     checkpoints = fields.List(fields.Nested(CheckpointSchema))
 
 
-EntryPageSchema = page_schema(EntrySchema, "EntryPage")
+class EntryPageMetaSchema(PageMetaSchema):
+    next = fields.String(
+        allow_none=True, metadata={"description": "The cursor of the next page (query `cursor`); null on the last"}
+    )
+
+
+EntryPageSchema = Schema.from_dict(
+    {"items": fields.List(fields.Nested(EntrySchema)), "meta": fields.Nested(EntryPageMetaSchema)},
+    name="EntryPage",
+)

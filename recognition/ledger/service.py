@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Select, Table, and_, bindparam, func, insert, inspect, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    tuple_,
+    union,
+)
 from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from ..auth.models import RoleGrant
@@ -344,30 +359,178 @@ def annotate(entries: list[LedgerEntry]) -> list[LedgerEntry]:
 
 # Who sees what ----------------------------------------------------------------------
 
-MentorshipPeople = aliased(Mentorship)
-Subject = aliased(Person)
+NEWEST_FIRST = (LedgerEntry.occurred_on.desc(), LedgerEntry.seq.desc())
+# Up to this many people and mentorships, an actor's entries are read as one short,
+# ordered index range each (``person_id``, ``recorded_by_id``, ``mentorship_id`` then
+# date and seq), merged; beyond it (a director of a large division) the ledger's date
+# index is walked newest first, keeping the entries the actor may see: those are then a
+# large share of the ledger, so a page is found after a few pages' worth of index.
+MAX_READS = 64
+# Up to this many ids, conditions name them; beyond, they are subqueries.
+MAX_LISTED = 2000
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What a (non-admin) actor may see: entries about one of ``people``, recorded by
+    ``me``, or in one of ``mentorships`` (their own, and, for a director, those whose
+    mentee is in their divisions: as ``visible_entries`` always allowed)."""
+
+    me: int | None
+    people: frozenset[int]
+    mentorships: frozenset[int]
+    divisions: frozenset[int]
+
+    def reads(self) -> list:
+        """One indexable condition per person, recorder and mentorship."""
+        return (
+            [LedgerEntry.person_id == person for person in sorted(self.people)]
+            + [LedgerEntry.recorded_by_id == self.me]
+            + [LedgerEntry.mentorship_id == mentorship for mentorship in sorted(self.mentorships)]
+        )
+
+    def arms(self) -> list:
+        """The same as three conditions on indexed columns: lists of ids the planner can
+        look up one by one (subqueries for a large division, to keep statements short)."""
+        small = len(self.people) + len(self.mentorships) <= MAX_LISTED
+        return [
+            LedgerEntry.person_id.in_(sorted(self.people) if small else self._people()),
+            LedgerEntry.recorded_by_id == self.me,
+            LedgerEntry.mentorship_id.in_(sorted(self.mentorships) if small else self._mentorships()),
+        ]
+
+    def unindexed(self):
+        """The same as one condition no index serves (``+ 0``), so the planner walks the
+        date index in page order and tests each entry, instead of gathering every
+        visible entry first to sort them."""
+        return or_(
+            (LedgerEntry.person_id + 0).in_(self._people()),
+            LedgerEntry.recorded_by_id + 0 == self.me,
+            (LedgerEntry.mentorship_id + 0).in_(self._mentorships()),
+        )
+
+    def _people(self):
+        return select(Person.id).where(or_(Person.id == self.me, Person.division_id.in_(self.divisions)))
+
+    def _mentorships(self):
+        return select(Mentorship.id).where(
+            or_(
+                Mentorship.mentor_id == self.me,
+                Mentorship.mentee_id == self.me,
+                Mentorship.mentee_id.in_(select(Person.id).where(Person.division_id.in_(self.divisions))),
+            )
+        )
+
+
+def visibility(actor: Actor) -> Visibility | None:
+    """Who and which mentorships ``actor`` sees entries of (None: everything, an admin).
+    Small sets read first, so each list query is a few index ranges."""
+    if actor.is_admin:
+        return None
+    me = actor.person_id
+    divisions = frozenset(actor.directed_division_ids)
+    mentorships = set(
+        db.session.scalars(select(Mentorship.id).where(or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me)))
+    )
+    people = {me} if me is not None else set()
+    if divisions:
+        people.update(db.session.scalars(select(Person.id).where(Person.division_id.in_(divisions))))
+        mentee_in_division = select(Person.id).where(Person.division_id.in_(divisions))
+        mentorships.update(
+            db.session.scalars(select(Mentorship.id).where(Mentorship.mentee_id.in_(mentee_in_division)))
+        )
+    return Visibility(me, frozenset(people), frozenset(mentorships), divisions)
 
 
 def visible_entries(actor: Actor):
     """Entries of the actor's own work and mentorships; directors see their divisions'."""
-    statement = (
-        select(LedgerEntry)
-        .join(Subject, Subject.id == LedgerEntry.person_id)
-        .outerjoin(MentorshipPeople, MentorshipPeople.id == LedgerEntry.mentorship_id)
-    )
-    if actor.is_admin:
-        return statement
-    mentee_division = select(Person.division_id).where(Person.id == MentorshipPeople.mentee_id).scalar_subquery()
-    return statement.where(
-        or_(
-            LedgerEntry.person_id == actor.person_id,
-            LedgerEntry.recorded_by_id == actor.person_id,
-            MentorshipPeople.mentee_id == actor.person_id,
-            MentorshipPeople.mentor_id == actor.person_id,
-            Subject.division_id.in_(actor.directed_division_ids),
-            mentee_division.in_(actor.directed_division_ids),
-        )
-    )
+    seen = visibility(actor)
+    if seen is None:
+        return select(LedgerEntry)
+    return select(LedgerEntry).where(or_(*seen.arms()))
+
+
+def listing(
+    seen: Visibility | None, args: dict, *, limit: int, offset: int = 0, after: tuple[date, int] | None = None
+) -> list[LedgerEntry]:
+    """The entries an actor may see (``visibility``) that match ``args`` (``filters``),
+    newest first: ``limit`` of them after ``offset``, or after the entry at ``after``
+    (its date and seq: a keyset page, which costs what the first page costs)."""
+    conditions = filters(args)
+    if after is not None:
+        conditions.append(tuple_(LedgerEntry.occurred_on, LedgerEntry.seq) < tuple_(*after))
+    if few_reads(seen):
+        assert seen is not None
+        return merged([(read, *conditions) for read in seen.reads()], ("occurred_on", "seq"), limit, offset)
+    if seen is not None:
+        conditions.append(seen.unindexed())
+    statement = select(LedgerEntry).where(*conditions).order_by(*NEWEST_FIRST)
+    return list(db.session.scalars(statement.limit(limit).offset(offset)))
+
+
+def merged(
+    reads: list[tuple], order: tuple[str, ...], limit: int | None, offset: int = 0, newest_first: bool = True
+) -> list[LedgerEntry]:
+    """The entries matching any of ``reads`` (each a tuple of conditions that one index
+    serves in ``order``, e.g. ``mentorship_id == 7`` with ``(mentorship_id, seq)``),
+    ordered by ``order``. Each read takes at most what the page needs from its index
+    range, already in order; their union (a row two reads found is one row) is small
+    and is sorted, never the ledger. ``limit`` None: every matching entry.
+
+    The union carries only ids and sort keys (cheap to build and to sort); the page's
+    entries are then loaded by id."""
+    if not reads:
+        return []
+    keys = [getattr(LedgerEntry, name) for name in order]
+
+    def ordering(columns) -> list:
+        return [column.desc() if newest_first else column for column in columns]
+
+    parts = []
+    for read in reads:
+        part = select(LedgerEntry.id, *keys).where(*read)
+        if limit is not None:
+            part = part.order_by(*ordering(keys)).limit(offset + limit)
+        parts.append(select(part.subquery()))
+    found = (union(*parts) if len(parts) > 1 else parts[0]).subquery()
+    statement = select(found.c.id)
+    if limit is not None:
+        statement = statement.order_by(*ordering([found.c[name] for name in order])).limit(limit).offset(offset)
+    ids = list(db.session.scalars(statement))
+    by_id = {entry.id: entry for entry in db.session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(ids)))}
+    entries = [by_id[entry_id] for entry_id in ids]
+    if limit is None:
+        entries.sort(key=lambda entry: tuple(getattr(entry, name) for name in order), reverse=newest_first)
+    return entries
+
+
+def few_reads(seen: Visibility | None) -> bool:
+    """Whether an actor's list is a few index ranges (their own people and mentorships),
+    rather than a large share of the ledger (an admin, a director of a large division)."""
+    return seen is not None and len(seen.people) + len(seen.mentorships) + 1 <= MAX_READS
+
+
+def counts_cheaply(seen: Visibility | None, args: dict) -> bool:
+    """Whether ``count_visible`` reads a bounded set: a few index ranges, one person's or
+    one mentorship's entries, or nothing (an admin's unfiltered total). Otherwise it
+    reads a share of the whole ledger, and lists count only when asked."""
+    if "person_id" in args or "mentorship_id" in args or few_reads(seen):
+        return True
+    return seen is None and not filters(args)
+
+
+def count_visible(seen: Visibility | None, args: dict) -> int:
+    """How many entries ``listing`` would list in all, read from the same indexes: what
+    the actor may see, not the whole ledger. An admin's unfiltered total is the head's
+    seq (seq numbers every entry from 1 with no gap: ``chain.verify`` checks it)."""
+    conditions = filters(args)
+    if seen is None and not conditions:
+        return db.session.scalar(select(func.max(LedgerEntry.seq))) or 0
+    if seen is None:
+        ids = select(LedgerEntry.id).where(*conditions).subquery()
+    else:
+        ids = union(*(select(LedgerEntry.id).where(arm, *conditions) for arm in seen.arms())).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids)) or 0
 
 
 def about(person_id: int):
@@ -403,19 +566,22 @@ def get_entry(entry_id: int, actor: Actor) -> LedgerEntry:
     return entry
 
 
-def filtered(statement, args: dict):
+def filters(args: dict) -> list:
+    """The list's query arguments as conditions: ``person_id``, ``mentorship_id``,
+    ``kind``, ``entry_type``, ``date_from``, ``date_to``."""
+    conditions = []
     if "person_id" in args:
-        statement = statement.where(LedgerEntry.person_id == args["person_id"])
+        conditions.append(LedgerEntry.person_id == args["person_id"])
     for key in ("mentorship_id", "kind", "entry_type"):
         if key in args:
-            statement = statement.where(getattr(LedgerEntry, key) == args[key])
+            conditions.append(getattr(LedgerEntry, key) == args[key])
     if "date_from" in args:
-        statement = statement.where(LedgerEntry.occurred_on >= args["date_from"])
+        conditions.append(LedgerEntry.occurred_on >= args["date_from"])
     if "date_to" in args:
-        statement = statement.where(LedgerEntry.occurred_on <= args["date_to"])
+        conditions.append(LedgerEntry.occurred_on <= args["date_to"])
     if args.get("date_from") and args.get("date_to") and args["date_from"] > args["date_to"]:
         raise DomainError.field("date_to", "must not be before date_from")
-    return statement
+    return conditions
 
 
 # Chain ------------------------------------------------------------------------------
@@ -499,12 +665,15 @@ def head() -> dict:
     return {"seq": row.seq, "hash": row.entry_hash, "recorded_at": row.recorded_at}
 
 
+# Built once: an alias costs a good part of a small page's query when built per call.
+Reversal = aliased(LedgerEntry, name="reversal")
+Confirmation = aliased(LedgerEntry, name="confirmation")
+
+
 def meetings_in(mentorship_ids: list[int], start: date, end: date) -> dict[int, dict]:
     """Per mentorship: unreversed meetings in [start, end], how many confirmed, the last date."""
     if not mentorship_ids:
         return {}
-    Reversal = aliased(LedgerEntry)
-    Confirmation = aliased(LedgerEntry)
     rows = db.session.execute(
         select(LedgerEntry.mentorship_id, LedgerEntry.occurred_on, Confirmation.id.is_not(None))
         .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))

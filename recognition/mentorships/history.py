@@ -5,6 +5,7 @@ mentorship's own page and again by the ledger's pages when a reversal is refused
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import current_app, render_template
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from ..auth.service import Actor
 from ..clock import local_date, utcnow
 from ..extensions import db
 from ..ledger import service as ledger
-from ..ledger.forms import ReverseForm
+from ..ledger.forms import BlankReverseForms
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE
 from ..ledger.rules import LABELS as WORK_LABELS
@@ -58,10 +59,11 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
             followers.setdefault(entry.target_id, {})[entry.entry_type] = entry
     by_id = {entry.id: entry for entry in entries}
     reverse_forms = dict(reverse_forms or {})
+    blank_forms = BlankReverseForms()
     items = []
     for entry in entries:
         mine = followers.get(entry.id, {})
-        item = {
+        item: dict[str, Any] = {
             "entry": entry,
             "reversal": mine.get("reversal"),
             "confirmation": mine.get("confirmation"),
@@ -71,7 +73,7 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
         }
         if entry.entry_type == "contribution" and item["reversal"] is None:
             if ledger.may_reverse_entry(entry, actor):
-                form = reverse_forms.get(entry.id) or ReverseForm.for_entry(entry.id, formdata=None)
+                form = reverse_forms.get(entry.id) or blank_forms.for_entry(entry.id)
                 form.reason.label.text = f"Why reverse #{entry.seq}?"
                 item["reverse_form"] = form
             item["may_confirm"] = item["confirmation"] is None and _may_confirm(entry, mentorship, actor)

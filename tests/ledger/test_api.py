@@ -485,16 +485,58 @@ def test_pagination_meta(client, dept, headers, history):
         response = client.get(URL, query_string={"per_page": 3, "page": page}, headers=headers("admin"))
         assert response.status_code == 200
         body = response.get_json()
+        following = body["meta"].pop("next")
         assert body["meta"] == {"page": page, "per_page": 3, "total": 7, "pages": 3}
+        assert (following is None) == (page >= 3)
         pages.append([item["id"] for item in body["items"]])
     assert pages == [everything[0:3], everything[3:6], everything[6:7], []]
 
 
+@pytest.mark.parametrize("role", ["admin", "mentor", "director"])
+def test_cursor_pages_walk_the_same_list_without_counting(client, dept, headers, history, role):
+    everything = listed(client, headers, role)
+    walked, cursor, metas = [], None, []
+    while True:
+        query = {"per_page": 2, **({"cursor": cursor} if cursor else {})}
+        body = client.get(URL, query_string=query, headers=headers(role)).get_json()
+        walked.append([item["id"] for item in body["items"]])
+        metas.append(body["meta"])
+        cursor = body["meta"]["next"]
+        if cursor is None:
+            break
+    assert [entry for page in walked for entry in page] == everything
+    assert all(len(page) == 2 for page in walked[:-1])
+    assert metas[0] == {
+        "page": 1,
+        "per_page": 2,
+        "total": len(everything),
+        "pages": -(-len(everything) // 2),
+        "next": metas[0]["next"],
+    }
+    assert all(set(meta) == {"per_page", "next"} for meta in metas[1:])
+
+
+def test_a_cursor_page_counts_when_asked_and_page_one_need_not(client, dept, headers, history):
+    first = client.get(URL, query_string={"per_page": 3, "with_total": "false"}, headers=headers("admin")).get_json()
+    assert set(first["meta"]) == {"page", "per_page", "next"}
+    query = {"per_page": 3, "cursor": first["meta"]["next"], "with_total": "true", "kind": "meeting"}
+    body = client.get(URL, query_string=query, headers=headers("admin")).get_json()
+    meetings = listed(client, headers, kind="meeting")
+    assert body["meta"]["total"] == len(meetings)
+    after_first_page = listed(client, headers)[3:]
+    assert [item["id"] for item in body["items"]] == [entry for entry in after_first_page if entry in meetings]
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "MjAyNS0wNC0xMA", "!!", "MjAyNS0xMy0wMS40"])
+def test_a_bad_cursor_is_refused(client, dept, headers, cursor):
+    assert_error(client.get(URL, query_string={"cursor": cursor}, headers=headers("admin")), 422, "cursor")
+
+
 def test_pagination_counts_only_what_you_see_after_filters(client, dept, headers, history):
     body = client.get(URL, query_string={"per_page": 2, "kind": "meeting"}, headers=headers("mentee")).get_json()
-    assert body["meta"] == {"page": 1, "per_page": 2, "total": 2, "pages": 1}
+    assert body["meta"] == {"page": 1, "per_page": 2, "total": 2, "pages": 1, "next": None}
     empty = client.get(URL, headers=headers("outsider")).get_json()
-    assert empty == {"items": [], "meta": {"page": 1, "per_page": 50, "total": 0, "pages": 1}}
+    assert empty == {"items": [], "meta": {"page": 1, "per_page": 50, "total": 0, "pages": 1, "next": None}}
 
 
 # Who may do what ---------------------------------------------------------------------

@@ -39,7 +39,9 @@ def test_a_director_cannot_pick_another_division(client, dept, login):
     assert "must be the code of a division you manage" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("query", "rule"), [("year=1800", "must be a year from 2000"), ("year=soon", "must be a year like 2025")])
+@pytest.mark.parametrize(
+    ("query", "rule"), [("year=1800", "must be a year from 2000"), ("year=soon", "must be a year like 2025")]
+)
 def test_a_bad_year_is_a_readable_page(client, dept, login, query, rule):
     login(client, "admin")
     response = client.get(f"/metrics?{query}")
@@ -54,5 +56,7 @@ def test_the_csv_holds_the_table_with_withheld_cells_said(client, dept, login):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][:3] == ["metric", "year", "group"]
     assert [row[2] for row in rows[1:]] == ["Department", "Cardiology", "Nephrology"]
-    assert all(value in ("withheld", "no data") or value.replace(".", "").isdigit() for row in rows[1:] for value in row[3:5])
+    assert all(
+        value in ("withheld", "no data") or value.replace(".", "").isdigit() for row in rows[1:] for value in row[3:5]
+    )
     assert client.get("/metrics/nothing.csv").status_code == 404

@@ -2,7 +2,7 @@
 count the check-ins done and overdue
 
 Revision ID: 0019_check_in_milestones
-Revises: 0017_sign_in_limits
+Revises: 0018_ledger_indexes
 Create Date: 2026-12-06 19:10:00.000000
 
 Only the milestones' list of kinds grows, which no stored row can break. PostgreSQL swaps
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0019_check_in_milestones"
-down_revision = "0017_sign_in_limits"
+down_revision = "0018_ledger_indexes"
 branch_labels = None
 depends_on = None
 
