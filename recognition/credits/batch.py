@@ -198,28 +198,42 @@ def _changed(year: int, framework_id: str | None) -> tuple[list[Item], list[Outc
         )
     )
     current = [row for row in newest.values() if row.id not in revoked]
-    person_ids = sorted({row.person_id for row in current})
-    if not person_ids:
+    if not current:
         return [], []
-    sourced = activities.activities_of(person_ids)
-    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))}
-    stored = {
-        p.person_id: p for p in db.session.scalars(select(CreditProfile).where(CreditProfile.person_id.in_(person_ids)))
+    # Only the people holding a current statement, and only their year (``credited_in_year``).
+    people = {
+        p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_({row.person_id for row in current})))
     }
     changed, stale = [], []
-    for row in sorted(current, key=lambda r: (r.person_id, r.framework_id)):
-        chosen = profiles.framework(row.framework_id)
-        profile = stored.get(row.person_id)
-        cycle_start = profile.cycle_start if profile and profile.framework_id == chosen.id else None
-        credited = activities.credits_for(chosen, sourced.get(row.person_id, []), cycle_start)
-        counted = canonical.basis(people[row.person_id], chosen, year, credited)
-        if canonical.sha256(canonical.canonical(counted)) == row.basis_hash:
-            continue
-        if counted["activities"]:
-            changed.append(Item(row.person_id, row.framework_id, reissue=True))
-        else:
-            stale.append(Outcome(row.person_id, row.framework_id, "skipped", STALE))
+    for framework_id_, rows in sorted(_by_framework(current).items()):
+        chosen = profiles.framework(framework_id_)
+        holders = sorted(row.person_id for row in rows)
+        cycle_starts = dict(
+            db.session.execute(
+                select(CreditProfile.person_id, CreditProfile.cycle_start).where(
+                    CreditProfile.person_id.in_(holders), CreditProfile.framework_id == chosen.id
+                )
+            ).all()
+        )
+        credited = activities.credited_in_year(chosen, year, holders, cycle_starts)
+        for row in rows:
+            counted = canonical.basis(people[row.person_id], chosen, year, credited.get(row.person_id, []))
+            if canonical.sha256(canonical.canonical(counted)) == row.basis_hash:
+                continue
+            if counted["activities"]:
+                changed.append(Item(row.person_id, row.framework_id, reissue=True))
+            else:
+                stale.append(Outcome(row.person_id, row.framework_id, "skipped", STALE))
+    changed.sort(key=lambda item: (item.person_id, item.framework_id))
+    stale.sort(key=lambda outcome: (outcome.person_id, outcome.framework_id))
     return changed, stale
+
+
+def _by_framework(rows: list) -> dict[str, list]:
+    found: dict[str, list] = {}
+    for row in rows:
+        found.setdefault(row.framework_id, []).append(row)
+    return found
 
 
 def run(
