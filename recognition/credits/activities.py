@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
+from operator import itemgetter
 
 from flask import current_app
 from sqlalchemy import Select, and_, exists, select
@@ -82,14 +82,29 @@ def activities_of(
     query, of the columns the rules and a statement need.
     """
     found: dict[int, list[tuple[Source, rules.Activity]]] = defaultdict(list)
-    for row in _rows(person_ids, within, kinds):
-        found[row.person_id].append((_source(row), _activity(row)))
+    for row in _rows(person_ids, within, kinds, sources=True):
+        found[row[2]].append((_source(row), _activity(row)))
     return found
 
 
-def _rows(person_ids: People, within: tuple[date | None, date] | None, kinds: Collection[str] | None) -> list:
+def rule_activities(
+    person_ids: People, within: tuple[date | None, date] | None = None, kinds: Collection[str] | None = None
+) -> dict[int, list[rules.Activity]]:
+    """``activities_of`` without what only a statement shows (titles, notes, hashes)."""
+    found: dict[int, list[rules.Activity]] = defaultdict(list)
+    for row in _rows(person_ids, within, kinds, sources=False):
+        found[row[2]].append(_activity(row))
+    return found
+
+
+_IN_ORDER = itemgetter(2, 4, 1)  # person_id, occurred_on, seq
+
+
+def _rows(
+    person_ids: People, within: tuple[date | None, date] | None, kinds: Collection[str] | None, sources: bool
+) -> list[tuple]:
     statement = (
-        select(*_RULE_COLUMNS, *_SOURCE_COLUMNS)
+        select(*_RULE_COLUMNS, *(_SOURCE_COLUMNS if sources else ()))
         .outerjoin(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
         .outerjoin(
             Reflection, and_(Reflection.ledger_entry_id == LedgerEntry.id, LedgerEntry.kind == "feedback_reflection")
@@ -112,40 +127,43 @@ def _rows(person_ids: People, within: tuple[date | None, date] | None, kinds: Co
     if kinds is not None:
         statement = statement.where(LedgerEntry.kind.in_(sorted(kinds)))
     # Sorted here rather than in SQL: the database reads by its index, and sorts nothing.
-    return sorted(db.session.execute(statement), key=lambda row: (row.person_id, row.occurred_on, row.seq))
+    return sorted(map(tuple, db.session.execute(statement)), key=_IN_ORDER)
 
 
-def _activity(row) -> rules.Activity:
-    assert row.kind is not None  # every contribution has a kind (a check constraint)
+def _activity(row: tuple) -> rules.Activity:
+    """The rules' view of a row of ``_RULE_COLUMNS`` (read by position: many rows)."""
+    entry_id, _, _, kind, on, minutes, accreditation, mentee_id, confirmed, source, source_name = row[:11]
+    assert kind is not None  # every contribution has a kind (a check constraint)
     return rules.Activity(
-        ref=row.id,
-        kind=row.kind,
-        on=row.occurred_on,
-        minutes=row.minutes,
-        confirmed=bool(row.confirmed),
-        accredited=bool(row.accreditation),
-        report_met_k=row.source == "report",
-        external_source=row.source_name if row.source == "external" else None,
-        mentee_id=row.mentee_id,
+        entry_id,
+        kind,
+        on,
+        minutes,
+        bool(confirmed),
+        bool(accreditation),
+        source == "report",
+        source_name if source == "external" else None,
+        mentee_id,
     )
 
 
-def _source(row) -> Source:
+def _source(row: tuple) -> Source:
     """A statement's line for an entry read with its reflection (``source`` is None without one)."""
-    assert row.kind is not None  # every contribution has a kind (a check constraint)
-    label = LABELS.get(row.kind, row.kind)
-    if row.source is not None:
-        about = f"feedback report ({row.period})" if row.source == "report" else row.source_name
+    entry_id, _, _, kind, on, minutes, accreditation, _, _, source, source_name = row[:11]
+    entry_hash, note, mentorship_id, period, area, next_steps = row[11:]
+    label = LABELS.get(kind, kind)
+    if source is not None:
+        about = f"feedback report ({period})" if source == "report" else source_name
         title = f"Reflection on feedback received: {about}"
-        summary = f"{row.area.strip()} Next steps: {row.next_steps.strip()}"
-    elif row.kind in PERSONAL_KINDS and row.mentorship_id is None:
-        detail = row.accreditation or _clip(row.note, 120)
+        summary = f"{area.strip()} Next steps: {next_steps.strip()}"
+    elif kind in PERSONAL_KINDS and mentorship_id is None:
+        detail = accreditation or _clip(note, 120)
         title = f"{label}: {detail}" if detail else label
         summary = ""
     else:  # work with or for a mentee: no names or notes on a certificate
-        title = f"{label} with a mentee" if row.kind not in PERSONAL_KINDS else f"{label} (for a mentee)"
+        title = f"{label} with a mentee" if kind not in PERSONAL_KINDS else f"{label} (for a mentee)"
         summary = ""
-    return Source(row.id, row.entry_hash, row.kind, row.occurred_on, row.minutes, title, summary)
+    return Source(entry_id, entry_hash, kind, on, minutes, title, summary)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -256,24 +274,32 @@ def owners(framework_id: str) -> Select:
     return select(Person.id).where(Person.id.not_in(elsewhere))
 
 
+def _of_year(framework_: Framework, year: int, person_ids: People, read, activity_of) -> dict[int, list]:
+    """``read`` (``activities_of`` or ``rule_activities``) the activities of the kinds
+    ``framework_`` credits dated in ``year``, and earlier ones too only for someone whose
+    year ``rules.depends_on_history`` (``activity_of`` takes the activity from an item)."""
+    kinds = rules.earning_kinds(framework_)
+    first, last = rules.year_window(framework_, year)
+    found = read(person_ids, (first, last), kinds)
+    if rules.has_cycle_caps(framework_):
+        earlier = [
+            person_id
+            for person_id, items in found.items()
+            if rules.depends_on_history(framework_, [activity_of(item) for item in items], year)
+        ]
+        if earlier:
+            found.update(read(earlier, (None, last), kinds))
+    return found
+
+
 def credited_in_year(
     framework_: Framework, year: int, person_ids: People, cycle_starts: dict[int, date | None]
 ) -> dict[int, list[Credited]]:
-    """What each of ``person_ids`` (people with activities) is credited under ``framework_``,
-    as the whole ledger would credit it, for the activities of ``year``: ``credits_for``
-    over the activities dated in the year, and over earlier years too only for someone
-    whose year ``rules.depends_on_history``. Activities of other years may be in the list:
-    filter on ``credit.year``."""
-    read = partial(activities_of, kinds=rules.earning_kinds(framework_))
-    first, last = rules.year_window(framework_, year)
-    found = read(person_ids, (first, last))
-    earlier = [
-        person_id
-        for person_id, sourced in found.items()
-        if rules.depends_on_history(framework_, [activity for _, activity in sourced], year)
-    ]
-    if earlier:
-        found.update(read(earlier, (None, last)))
+    """What each of ``person_ids`` with activities is credited under ``framework_`` for
+    ``year``, as the whole ledger would credit it, from the year's activities (and earlier
+    ones only where they count: ``_of_year``). Activities of other years may be in the
+    lists: filter on ``credit.year``."""
+    found = _of_year(framework_, year, person_ids, activities_of, itemgetter(1))
     return {
         person_id: credits_for(framework_, sourced, cycle_starts.get(person_id)) for person_id, sourced in found.items()
     }
@@ -284,7 +310,7 @@ def eligible(year: int, framework_id: str | None = None) -> list[tuple[int, str]
     person's own framework, or ``framework_id`` for everyone.
 
     Read per framework from the activities of the kinds it credits dated in the year, of
-    the people who report to it (``credited_in_year``): the work grows with the year's
+    the people who report to it (``_of_year``): the work grows with the year's
     activities, not with the ledger."""
     stored = list(
         db.session.execute(select(CreditProfile.person_id, CreditProfile.framework_id, CreditProfile.cycle_start))
@@ -300,9 +326,10 @@ def eligible(year: int, framework_id: str | None = None) -> list[tuple[int, str]
         chosen = framework(chosen_id)
         cycle_starts = {row.person_id: row.cycle_start for row in stored if row.framework_id == chosen.id}
         whose = select(Person.id) if framework_id else owners(chosen.id)
-        for person_id, credited in credited_in_year(chosen, year, whose, cycle_starts).items():
+        for person_id, found in _of_year(chosen, year, whose, rule_activities, lambda activity: activity).items():
             if (person_id, chosen.id) in issued:
                 continue
-            if any(c.credit.year == year and c.credit.credits > 0 for c in credited):
+            credits = rules.compute_credits(chosen, found, cycle_starts.get(person_id))
+            if any(credit.year == year and credit.credits > 0 for credit in credits):
                 pairs.append((person_id, chosen.id))
     return sorted(pairs)

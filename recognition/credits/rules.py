@@ -143,6 +143,15 @@ def earning_kinds(framework: Framework) -> frozenset[str]:
     return frozenset(kind for version in framework.versions for rule in version.rules for kind in rule.kinds)
 
 
+def has_cycle_caps(framework: Framework) -> bool:
+    """Whether any rule or section of any version is capped per cycle."""
+    return any(
+        "per_cycle" in caps
+        for version in framework.versions
+        for caps in [*(rule.caps for rule in version.rules), *version.section_caps.values()]
+    )
+
+
 def depends_on_history(framework: Framework, activities: list[Activity], year: int) -> bool:
     """Whether what ``activities`` earn in ``year`` may depend on earlier years: one earning
     in it is under a per-cycle cap (its rule's or its section's), which earlier years may
