@@ -30,14 +30,13 @@ def main() -> None:
 
     url = args.database_url or (f"sqlite:///{Path(args.out).resolve()}" if args.out else None)
     app, url = fresh_app(url)
+    from grow import grow  # the app is built from this checkout already: grow puts its own on the path
     from sqlalchemy import func, select
 
     from recognition.clock import today
     from recognition.credits import batch
     from recognition.extensions import db
     from recognition.ledger.models import LedgerEntry
-
-    from grow import grow  # noqa: I001 - after the app's modules: it puts its own checkout on the path
 
     with app.app_context():
         grown = grow(args.entries, progress=False)
