@@ -105,8 +105,12 @@ def _font_for(char: str, font: str, text: str) -> str:
 def runs(text: str, font: str) -> list[tuple[str, str]]:
     """``text`` cut into (font, run) pieces: ``font`` where it has the glyphs, else one that
     does (DejaVu Sans, else a CID font for Chinese, Japanese or Korean)."""
+    text = str(text)
+    glyphs = pdfmetrics.getFont(font).face.charToGlyph
+    if text and all(char.isspace() or ord(char) in glyphs for char in set(text)):
+        return [(font, text)]  # the usual case, decided once per distinct character
     pieces: list[tuple[str, str]] = []
-    for char in str(text):
+    for char in text:
         chosen = _font_for(char, font, text)
         if pieces and pieces[-1][0] == chosen:
             pieces[-1] = (chosen, pieces[-1][1] + char)
