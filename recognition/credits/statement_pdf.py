@@ -290,11 +290,11 @@ def _activities(document: dict, width: float) -> list:
     widths = [fixed[0], width - sum(fixed), fixed[1], fixed[2], fixed[3]]
     rows = [
         [
-            _p("Date", "cell_head"),
-            _p("Activity", "cell_head"),
-            _p("Hours", "cell_head_right"),
-            _p("Section", "cell_head"),
-            _p(unit.capitalize(), "cell_head_right"),
+            _short("Date", "cell_head", widths[0]),
+            _short("Activity", "cell_head", widths[1]),
+            _short("Hours", "cell_head_right", widths[2]),
+            _short("Section", "cell_head", widths[3]),
+            _short(unit.capitalize(), "cell_head_right", widths[4]),
         ]
     ]
     for activity in document["activities"]:
@@ -359,7 +359,12 @@ def _short(text: str, style: str, column: float):
 def _short_cells(rows: int) -> list:
     """The table style that sets plain cells as their paragraphs would be (``_short``)."""
     body, total = (0, 1), (0, rows - 1)
+    head = STYLES["cell_head"]
     return [
+        ("FONTNAME", (0, 0), (-1, 0), head.fontName),
+        ("FONTSIZE", (0, 0), (-1, 0), head.fontSize),
+        ("LEADING", (0, 0), (-1, 0), head.leading),
+        ("TEXTCOLOR", (0, 0), (-1, 0), head.textColor),
         ("FONTSIZE", body, (-1, -1), STYLES["cell"].fontSize),
         ("LEADING", body, (-1, -1), STYLES["cell"].leading),
         ("TEXTCOLOR", body, (-1, -1), STYLES["cell"].textColor),
