@@ -6,9 +6,9 @@ process and on two, and the speed-up.
 Each process count gets its own fresh database with the same demo department, so both
 issue exactly the same statements: first each person's own framework (the Royal College
 by default; only mentors with MOC credit that year), then department points for everyone
-(every mentor with confirmed mentoring: a larger batch) for that year and the ``--rounds``
-minus one before it. The year defaults to three years ago: the demo itself issues no
-statements for it or earlier years.
+(every mentor with confirmed mentoring: a larger batch) for ``--rounds`` years from the
+year after it back (the busiest years). The year defaults to three years ago: the demo
+itself issues statements only under each person's own framework, and only for later years.
 
 The baseline, measured in the same run: plain Python arithmetic on one process and on
 two, forked as the batch forks its workers, right before and right after each pair of
@@ -54,7 +54,7 @@ def main() -> None:
     # right before and right after each pair, and the median round is what counts.
     ratios = []
     batches = [("each person's own framework", None, year)]
-    batches += [("department points for everyone", "department_points", year - n) for n in range(args.rounds)]
+    batches += [("department points for everyone", "department_points", year + 1 - n) for n in range(args.rounds)]
     for label, framework, year_ in batches:
         before = cpu_speedup()
         runs = {}
