@@ -6,17 +6,20 @@ them the ledger."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import LABELS
 from ..mentorships.models import Mentorship
+from ..people.models import Person
 from ..reflections.models import Reflection
 from . import rules
 from .frameworks import Framework
@@ -39,77 +42,128 @@ class Source:
     summary: str  # the reflection's own words, for its author's MAINPORT export only
 
 
-def activities_of(person_ids: list[int] | None = None) -> dict[int, list[tuple[Source, rules.Activity]]]:
+# Read once: building an alias costs more than the query it serves when a page asks for one person.
+_REVERSAL = aliased(LedgerEntry)
+_CONFIRMATION = aliased(LedgerEntry)
+# What the rules need of an entry, and what a statement shows of it besides.
+_RULE_COLUMNS = (
+    LedgerEntry.id,
+    LedgerEntry.seq,
+    LedgerEntry.person_id,
+    LedgerEntry.kind,
+    LedgerEntry.occurred_on,
+    LedgerEntry.minutes,
+    LedgerEntry.accreditation,
+    Mentorship.mentee_id,
+    exists()
+    .where(_CONFIRMATION.target_id == LedgerEntry.id, _CONFIRMATION.entry_type == "confirmation")
+    .label("confirmed"),
+    Reflection.source,
+    Reflection.source_name,
+)
+_SOURCE_COLUMNS = (
+    LedgerEntry.entry_hash,
+    LedgerEntry.note,
+    LedgerEntry.mentorship_id,
+    Reflection.period,
+    Reflection.area,
+    Reflection.next_steps,
+)
+People = list[int] | Select | None
+
+
+def activities_of(
+    person_ids: People = None, within: tuple[date | None, date] | None = None, kinds: Collection[str] | None = None
+) -> dict[int, list[tuple[Source, rules.Activity]]]:
     """Each person's unreversed contributions of their own work, in date order.
 
-    ``None`` means everyone with any contribution. Three queries in all.
+    ``None`` means everyone with any contribution; a query of person ids works as a list
+    does. ``within`` (first day or None, last day) and ``kinds`` read only those. One
+    query, of the columns the rules and a statement need.
     """
-    reversal = aliased(LedgerEntry)
-    confirmation = aliased(LedgerEntry)
+    found: dict[int, list[tuple[Source, rules.Activity]]] = defaultdict(list)
+    for row in _rows(person_ids, within, kinds, sources=True):
+        found[row[2]].append((_source(row), _activity(row)))
+    return found
+
+
+def rule_activities(
+    person_ids: People, within: tuple[date | None, date] | None = None, kinds: Collection[str] | None = None
+) -> dict[int, list[rules.Activity]]:
+    """``activities_of`` without what only a statement shows (titles, notes, hashes)."""
+    found: dict[int, list[rules.Activity]] = defaultdict(list)
+    for row in _rows(person_ids, within, kinds, sources=False):
+        found[row[2]].append(_activity(row))
+    return found
+
+
+_IN_ORDER = itemgetter(2, 4, 1)  # person_id, occurred_on, seq
+
+
+def _rows(
+    person_ids: People, within: tuple[date | None, date] | None, kinds: Collection[str] | None, sources: bool
+) -> list[tuple]:
     statement = (
-        select(
-            LedgerEntry,
-            Mentorship.mentee_id,
-            exists().where(confirmation.target_id == LedgerEntry.id, confirmation.entry_type == "confirmation"),
-        )
+        select(*_RULE_COLUMNS, *(_SOURCE_COLUMNS if sources else ()))
         .outerjoin(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+        .outerjoin(
+            Reflection, and_(Reflection.ledger_entry_id == LedgerEntry.id, LedgerEntry.kind == "feedback_reflection")
+        )
         .where(
             LedgerEntry.entry_type == "contribution",
             # A career milestone is in the ledger for its tamper-evidence, not as work: it
             # earns nothing and is not listed among the activities.
             LedgerEntry.kind != "milestone",
-            ~exists().where(reversal.target_id == LedgerEntry.id, reversal.entry_type == "reversal"),
+            ~exists().where(_REVERSAL.target_id == LedgerEntry.id, _REVERSAL.entry_type == "reversal"),
         )
-        .order_by(LedgerEntry.person_id, LedgerEntry.occurred_on, LedgerEntry.seq)
     )
     if person_ids is not None:
         statement = statement.where(LedgerEntry.person_id.in_(person_ids))
-    rows = db.session.execute(statement).all()
-    reflection_ids = [entry.id for entry, _, _ in rows if entry.kind == "feedback_reflection"]
-    reflections = (
-        {
-            r.ledger_entry_id: r
-            for r in db.session.scalars(select(Reflection).where(Reflection.ledger_entry_id.in_(reflection_ids)))
-        }
-        if reflection_ids
-        else {}
+    if within is not None:
+        first, last = within
+        statement = statement.where(LedgerEntry.occurred_on <= last)
+        if first is not None:
+            statement = statement.where(LedgerEntry.occurred_on >= first)
+    if kinds is not None:
+        statement = statement.where(LedgerEntry.kind.in_(sorted(kinds)))
+    # Sorted here rather than in SQL: the database reads by its index, and sorts nothing.
+    return sorted(map(tuple, db.session.execute(statement)), key=_IN_ORDER)
+
+
+def _activity(row: tuple) -> rules.Activity:
+    """The rules' view of a row of ``_RULE_COLUMNS`` (read by position: many rows)."""
+    entry_id, _, _, kind, on, minutes, accreditation, mentee_id, confirmed, source, source_name = row[:11]
+    assert kind is not None  # every contribution has a kind (a check constraint)
+    return rules.Activity(
+        entry_id,
+        kind,
+        on,
+        minutes,
+        bool(confirmed),
+        bool(accreditation),
+        source == "report",
+        source_name if source == "external" else None,
+        mentee_id,
     )
-    found: dict[int, list[tuple[Source, rules.Activity]]] = defaultdict(list)
-    for entry, mentee_id, confirmed in rows:
-        reflection = reflections.get(entry.id)
-        assert entry.kind is not None  # every contribution has a kind (a check constraint)
-        activity = rules.Activity(
-            ref=entry.id,
-            kind=entry.kind,
-            on=entry.occurred_on,
-            minutes=entry.minutes,
-            confirmed=bool(confirmed),
-            accredited=bool(entry.accreditation),
-            report_met_k=reflection is not None and reflection.source == "report",
-            external_source=reflection.source_name
-            if reflection is not None and reflection.source == "external"
-            else None,
-            mentee_id=mentee_id,
-        )
-        found[entry.person_id].append((_source(entry, reflection), activity))
-    return found
 
 
-def _source(entry: LedgerEntry, reflection: Reflection | None) -> Source:
-    assert entry.kind is not None  # every contribution has a kind (a check constraint)
-    label = LABELS.get(entry.kind, entry.kind)
-    if reflection is not None:
-        about = f"feedback report ({reflection.period})" if reflection.source == "report" else reflection.source_name
+def _source(row: tuple) -> Source:
+    """A statement's line for an entry read with its reflection (``source`` is None without one)."""
+    entry_id, _, _, kind, on, minutes, accreditation, _, _, source, source_name = row[:11]
+    entry_hash, note, mentorship_id, period, area, next_steps = row[11:]
+    label = LABELS.get(kind, kind)
+    if source is not None:
+        about = f"feedback report ({period})" if source == "report" else source_name
         title = f"Reflection on feedback received: {about}"
-        summary = f"{reflection.area.strip()} Next steps: {reflection.next_steps.strip()}"
-    elif entry.kind in PERSONAL_KINDS and entry.mentorship_id is None:
-        detail = entry.accreditation or _clip(entry.note, 120)
+        summary = f"{area.strip()} Next steps: {next_steps.strip()}"
+    elif kind in PERSONAL_KINDS and mentorship_id is None:
+        detail = accreditation or _clip(note, 120)
         title = f"{label}: {detail}" if detail else label
         summary = ""
     else:  # work with or for a mentee: no names or notes on a certificate
-        title = f"{label} with a mentee" if entry.kind not in PERSONAL_KINDS else f"{label} (for a mentee)"
+        title = f"{label} with a mentee" if kind not in PERSONAL_KINDS else f"{label} (for a mentee)"
         summary = ""
-    return Source(entry.id, entry.entry_hash, entry.kind, entry.occurred_on, entry.minutes, title, summary)
+    return Source(entry_id, entry_hash, kind, on, minutes, title, summary)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -208,26 +262,74 @@ def period_of(framework_: Framework, year: int) -> tuple[date, date, str]:
     return start, end, rules.year_label(version, year)
 
 
+def owners(framework_id: str) -> Select:
+    """The ids of the people whose own framework ``framework_id`` is: theirs by their
+    profile, or the department's default without one (or with one naming a framework
+    this deployment no longer has)."""
+    if framework_id != current_app.config["CREDIT_FRAMEWORK"]:
+        return select(CreditProfile.person_id).where(CreditProfile.framework_id == framework_id)
+    elsewhere = select(CreditProfile.person_id).where(
+        CreditProfile.framework_id.in_(sorted(set(frameworks()) - {framework_id}))
+    )
+    return select(Person.id).where(Person.id.not_in(elsewhere))
+
+
+def _of_year(framework_: Framework, year: int, person_ids: People, read, activity_of) -> dict[int, list]:
+    """``read`` (``activities_of`` or ``rule_activities``) the activities of the kinds
+    ``framework_`` credits dated in ``year``, and earlier ones too only for someone whose
+    year ``rules.depends_on_history`` (``activity_of`` takes the activity from an item)."""
+    kinds = rules.earning_kinds(framework_)
+    first, last = rules.year_window(framework_, year)
+    found = read(person_ids, (first, last), kinds)
+    if rules.has_cycle_caps(framework_):
+        earlier = [
+            person_id
+            for person_id, items in found.items()
+            if rules.depends_on_history(framework_, [activity_of(item) for item in items], year)
+        ]
+        if earlier:
+            found.update(read(earlier, (None, last), kinds))
+    return found
+
+
+def credited_in_year(
+    framework_: Framework, year: int, person_ids: People, cycle_starts: dict[int, date | None]
+) -> dict[int, list[Credited]]:
+    """What each of ``person_ids`` with activities is credited under ``framework_`` for
+    ``year``, as the whole ledger would credit it, from the year's activities (and earlier
+    ones only where they count: ``_of_year``). Activities of other years may be in the
+    lists: filter on ``credit.year``."""
+    found = _of_year(framework_, year, person_ids, activities_of, itemgetter(1))
+    return {
+        person_id: credits_for(framework_, sourced, cycle_starts.get(person_id)) for person_id, sourced in found.items()
+    }
+
+
 def eligible(year: int, framework_id: str | None = None) -> list[tuple[int, str]]:
     """(person, framework) pairs with credits in ``year`` and no statement yet: each
-    person's own framework, or ``framework_id`` for everyone."""
-    everyone = activities_of(None)
-    profiles = {row.person_id: row for row in db.session.scalars(select(CreditProfile))}
-    default = current_app.config["CREDIT_FRAMEWORK"]
+    person's own framework, or ``framework_id`` for everyone.
+
+    Read per framework from the activities of the kinds it credits dated in the year, of
+    the people who report to it (``_of_year``): the work grows with the year's
+    activities, not with the ledger."""
+    stored = list(
+        db.session.execute(select(CreditProfile.person_id, CreditProfile.framework_id, CreditProfile.cycle_start))
+    )
     issued = set(
         db.session.execute(
             select(Statement.person_id, Statement.framework_id).where(Statement.year == year).distinct()
         ).all()
     )
+    chosen_ids = [framework(framework_id).id] if framework_id else sorted(frameworks())
     pairs = []
-    for person_id, sourced in everyone.items():
-        profile = profiles.get(person_id)
-        own = profile.framework_id if profile and profile.framework_id in frameworks() else default
-        chosen = framework(framework_id or own)
-        if (person_id, chosen.id) in issued:
-            continue
-        cycle_start = profile.cycle_start if profile and profile.framework_id == chosen.id else None
-        credited = credits_for(chosen, sourced, cycle_start)
-        if any(c.credit.year == year and c.credit.credits > 0 for c in credited):
-            pairs.append((person_id, chosen.id))
+    for chosen_id in chosen_ids:
+        chosen = framework(chosen_id)
+        cycle_starts = {row.person_id: row.cycle_start for row in stored if row.framework_id == chosen.id}
+        whose = select(Person.id) if framework_id else owners(chosen.id)
+        for person_id, found in _of_year(chosen, year, whose, rule_activities, lambda activity: activity).items():
+            if (person_id, chosen.id) in issued:
+                continue
+            credits = rules.compute_credits(chosen, found, cycle_starts.get(person_id))
+            if any(credit.year == year and credit.credits > 0 for credit in credits):
+                pairs.append((person_id, chosen.id))
     return sorted(pairs)

@@ -1,8 +1,9 @@
 """The year-end batch: every eligible person's statement for a year, on several cores.
 
-Safe to kill at any moment. Each statement is prepared (computed, signed, rendered) in
-a read-only transaction, which on SQLite takes no write lock, and then stored and
-committed in its own short transaction: a kill leaves whole statements or none, and a
+Safe to kill at any moment. A few statements at a time (a chunk) are prepared (computed,
+signed, rendered) in a read-only transaction, which on SQLite takes no write lock, and
+then stored in one short transaction, each in its own savepoint (one that fails or was
+issued meanwhile leaves the others): a kill leaves whole statements or none, and a
 rerun issues only what is missing (``activities.eligible`` skips every person, framework and
 year that has a statement). Someone issuing the same statement meanwhile is a skip, not
 an error: ``service.store`` refuses the second version.
@@ -19,6 +20,7 @@ what the command line and the scheduler call; ``workers=1`` works in-process.
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import multiprocessing.util
@@ -198,28 +200,42 @@ def _changed(year: int, framework_id: str | None) -> tuple[list[Item], list[Outc
         )
     )
     current = [row for row in newest.values() if row.id not in revoked]
-    person_ids = sorted({row.person_id for row in current})
-    if not person_ids:
+    if not current:
         return [], []
-    sourced = activities.activities_of(person_ids)
-    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))}
-    stored = {
-        p.person_id: p for p in db.session.scalars(select(CreditProfile).where(CreditProfile.person_id.in_(person_ids)))
+    # Only the people holding a current statement, and only their year (``credited_in_year``).
+    people = {
+        p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_({row.person_id for row in current})))
     }
     changed, stale = [], []
-    for row in sorted(current, key=lambda r: (r.person_id, r.framework_id)):
-        chosen = profiles.framework(row.framework_id)
-        profile = stored.get(row.person_id)
-        cycle_start = profile.cycle_start if profile and profile.framework_id == chosen.id else None
-        credited = activities.credits_for(chosen, sourced.get(row.person_id, []), cycle_start)
-        counted = canonical.basis(people[row.person_id], chosen, year, credited)
-        if canonical.sha256(canonical.canonical(counted)) == row.basis_hash:
-            continue
-        if counted["activities"]:
-            changed.append(Item(row.person_id, row.framework_id, reissue=True))
-        else:
-            stale.append(Outcome(row.person_id, row.framework_id, "skipped", STALE))
+    for framework_id_, rows in sorted(_by_framework(current).items()):
+        chosen = profiles.framework(framework_id_)
+        holders = sorted(row.person_id for row in rows)
+        cycle_starts = dict(
+            db.session.execute(
+                select(CreditProfile.person_id, CreditProfile.cycle_start).where(
+                    CreditProfile.person_id.in_(holders), CreditProfile.framework_id == chosen.id
+                )
+            ).all()
+        )
+        credited = activities.credited_in_year(chosen, year, holders, cycle_starts)
+        for row in rows:
+            counted = canonical.basis(people[row.person_id], chosen, year, credited.get(row.person_id, []))
+            if canonical.sha256(canonical.canonical(counted)) == row.basis_hash:
+                continue
+            if counted["activities"]:
+                changed.append(Item(row.person_id, row.framework_id, reissue=True))
+            else:
+                stale.append(Outcome(row.person_id, row.framework_id, "skipped", STALE))
+    changed.sort(key=lambda item: (item.person_id, item.framework_id))
+    stale.sort(key=lambda outcome: (outcome.person_id, outcome.framework_id))
     return changed, stale
+
+
+def _by_framework(rows: list) -> dict[str, list]:
+    found: dict[str, list] = {}
+    for row in rows:
+        found.setdefault(row.framework_id, []).append(row)
+    return found
 
 
 def run(
@@ -262,7 +278,7 @@ def _chunks(items: list[Item], workers: int) -> list[list[Item]]:
 
 
 def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:
-    """Prepare every item in one read-only transaction, then store each in its own."""
+    """Prepare every item in one read-only transaction, then store them in one more."""
     outcomes: list[Outcome] = []
     ready = []
     with read_only():
@@ -281,22 +297,26 @@ def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:
             else:
                 ready.append((item, prepared))
         db.session.rollback()
+    # One write transaction for the chunk, each statement in its own savepoint: the workers
+    # take turns on SQLite's write lock once a chunk rather than once a statement.
+    stored: list[Outcome] = []
     for item, prepared in ready:
         try:
-            statement = service.store(prepared)
-            number = statement.number
-            db.session.commit()
+            with db.session.begin_nested():
+                number = service.store(prepared).number
         except Conflict:
-            db.session.rollback()
             outcomes.append(Outcome(item.person_id, item.framework_id, "skipped", MEANWHILE))
         except Exception as error:  # noqa: BLE001 - reported as this statement's failure; the others go on
-            db.session.rollback()
             outcomes.append(_failure(item, error))
         else:
-            outcomes.append(
-                Outcome(item.person_id, item.framework_id, "reissued" if item.reissue else "issued", number)
-            )
-    return outcomes
+            stored.append(Outcome(item.person_id, item.framework_id, "reissued" if item.reissue else "issued", number))
+    try:
+        db.session.commit()
+    except Exception as error:  # noqa: BLE001 - none of the chunk's statements was stored: each is reported
+        db.session.rollback()
+        done = {(outcome.person_id, outcome.framework_id) for outcome in stored}
+        stored = [_failure(item, error) for item, _ in ready if (item.person_id, item.framework_id) in done]
+    return outcomes + stored
 
 
 def _failure(item: Item, error: Exception) -> Outcome:
@@ -331,8 +351,12 @@ def _executor(workers: int, factory: Factory | None = None) -> ProcessPoolExecut
     method = start_method()
     context = multiprocessing.get_context(method)
     if method == "fork":
-        # Loaded once, before the workers copy this process, instead of once in each.
-        from . import statement_pdf  # noqa: F401, PLC0415 - reportlab stays off the start-up path of the web app
+        # Loaded once, and the fonts parsed once, before the workers copy this process,
+        # instead of once in each.
+        from .certificate import register_fonts  # noqa: PLC0415 - reportlab stays off the start-up path of the web app
+        from .statement_pdf import render  # noqa: F401, PLC0415 - the same
+
+        register_fonts()
 
         # No connection may cross the fork: close the parent's; it reopens them when needed.
         for engine in db.engines.values():
@@ -366,6 +390,9 @@ def _outlive_no_parent(parent: int) -> None:
 
 
 def _start_forked(app, parent: int) -> None:
+    # What the worker shares with the parent stays out of its garbage collector's sweeps,
+    # which would otherwise write to (and so copy) every page of the parent's heap.
+    gc.freeze()
     _outlive_no_parent(parent)
     app.app_context().push()
     for engine in db.engines.values():

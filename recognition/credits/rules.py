@@ -131,6 +131,44 @@ def compute_credits(framework: Framework, activities: list[Activity], cycle_star
     return [results[i] for i in range(len(activities))]
 
 
+def year_window(framework: Framework, year: int) -> tuple[date, date]:
+    """Every day an activity credited in ``year`` may fall on: the year's span under each
+    version (versions may start their years on different days)."""
+    spans = [year_span(version, year) for version in framework.versions]
+    return min(start for start, _ in spans), max(end for _, end in spans)
+
+
+def earning_kinds(framework: Framework) -> frozenset[str]:
+    """The kinds some rule of some version credits: no other activity earns anything."""
+    return frozenset(kind for version in framework.versions for rule in version.rules for kind in rule.kinds)
+
+
+def has_cycle_caps(framework: Framework) -> bool:
+    """Whether any rule or section of any version is capped per cycle."""
+    return any(
+        "per_cycle" in caps
+        for version in framework.versions
+        for caps in [*(rule.caps for rule in version.rules), *version.section_caps.values()]
+    )
+
+
+def depends_on_history(framework: Framework, activities: list[Activity], year: int) -> bool:
+    """Whether what ``activities`` earn in ``year`` may depend on earlier years: one earning
+    in it is under a per-cycle cap (its rule's or its section's), which earlier years may
+    have used up. Otherwise every cap it meets counts only the year, so the activities
+    dated in ``year_window`` give the year's credits exactly as the whole history does."""
+    for activity in activities:
+        credit = _earned(framework, activity)
+        if credit.year != year or credit.earned == 0:
+            continue
+        version = framework.version_on(activity.on)
+        assert version is not None  # it earned under the version in force on its day
+        rule = next(r for r in version.rules if r.id == credit.rule)
+        if "per_cycle" in rule.caps or "per_cycle" in version.section_caps.get(rule.section, {}):
+            return True
+    return False
+
+
 def cycle_anchor(framework: Framework, activities: list[Activity]) -> date | None:
     """Where a person's cycles are counted from when they have not said: the start of the
     framework year of the earliest activity the framework credits at all (before caps).

@@ -15,6 +15,7 @@ from functools import partial
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -42,6 +43,7 @@ from .certificate import (
     SANS,
     SANS_BOLD,
     STRIPE,
+    STYLES,
     _border,
     _day,
     _draw,
@@ -51,6 +53,7 @@ from .certificate import (
     _PageCountCanvas,
     _qr,
     _register_fonts,
+    runs,
 )
 
 
@@ -283,13 +286,15 @@ def _verification(document: dict, content_hash: str, width: float) -> KeepTogeth
 def _activities(document: dict, width: float) -> list:
     unit = document["framework"]["unit"]
     short = {s["id"]: s["label"].split(":")[0] for s in document["sections"]}
+    fixed = [25 * mm, 15 * mm, 28 * mm, 17 * mm]
+    widths = [fixed[0], width - sum(fixed), fixed[1], fixed[2], fixed[3]]
     rows = [
         [
-            _p("Date", "cell_head"),
-            _p("Activity", "cell_head"),
-            _p("Hours", "cell_head_right"),
-            _p("Section", "cell_head"),
-            _p(unit.capitalize(), "cell_head_right"),
+            _short("Date", "cell_head", widths[0]),
+            _short("Activity", "cell_head", widths[1]),
+            _short("Hours", "cell_head_right", widths[2]),
+            _short("Section", "cell_head", widths[3]),
+            _short(unit.capitalize(), "cell_head_right", widths[4]),
         ]
     ]
     for activity in document["activities"]:
@@ -298,11 +303,11 @@ def _activities(document: dict, width: float) -> list:
             title.append(_p(activity["note"], "cell_note"))
         rows.append(
             [
-                _p(_day(activity["date"], short=True), "cell"),
+                _short(_day(activity["date"], short=True), "cell", widths[0]),
                 title,
-                _p(activity["hours"], "cell_right"),
+                _short(activity["hours"], "cell_right", widths[2]),
                 _p(short.get(activity["section"], activity["section"]), "cell"),
-                _p(activity["credits"], "cell_right"),
+                _short(activity["credits"], "cell_right", widths[4]),
             ]
         )
     hours = sum(Decimal(a["hours"]) for a in document["activities"])
@@ -310,13 +315,11 @@ def _activities(document: dict, width: float) -> list:
         [
             "",
             _p("Total", "sum_total"),
-            _p(f"{hours:.2f}", "cell_total_right"),
+            _short(f"{hours:.2f}", "cell_total_right", widths[2]),
             "",
-            _p(document["total"], "cell_total_right"),
+            _short(document["total"], "cell_total_right", widths[4]),
         ]
     )
-    fixed = [25 * mm, 15 * mm, 28 * mm, 17 * mm]
-    widths = [fixed[0], width - sum(fixed), fixed[1], fixed[2], fixed[3]]
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(
         _grid(
@@ -329,12 +332,46 @@ def _activities(document: dict, width: float) -> list:
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2.5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
-                ("LEFTPADDING", (0, 0), (-1, -1), 1.8 * mm),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 1.8 * mm),
+                ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
+                *_short_cells(len(rows)),
             ]
         )
     )
     return [_p("Schedule of activities", "heading"), table]
+
+
+# Dates and numbers: short, in the cell's own font. Drawn as plain strings in the cell's
+# style (set by ``_short_cells``): three in five of the schedule's paragraphs fewer.
+PADDING = 1.8 * mm
+
+
+def _short(text: str, style: str, column: float):
+    """``text`` as a plain table cell when it is one run of the style's font and fits its
+    ``column`` unwrapped; else the paragraph it always was."""
+    font, size = STYLES[style].fontName, STYLES[style].fontSize
+    fits = stringWidth(text, font, size) <= column - 2 * PADDING
+    if fits and "\n" not in text and runs(text, font) == [(font, text)]:
+        return text
+    return _p(text, style)
+
+
+def _short_cells(rows: int) -> list:
+    """The table style that sets plain cells as their paragraphs would be (``_short``)."""
+    body, total = (0, 1), (0, rows - 1)
+    head = STYLES["cell_head"]
+    return [
+        ("FONTNAME", (0, 0), (-1, 0), head.fontName),
+        ("FONTSIZE", (0, 0), (-1, 0), head.fontSize),
+        ("LEADING", (0, 0), (-1, 0), head.leading),
+        ("TEXTCOLOR", (0, 0), (-1, 0), head.textColor),
+        ("FONTSIZE", body, (-1, -1), STYLES["cell"].fontSize),
+        ("LEADING", body, (-1, -1), STYLES["cell"].leading),
+        ("TEXTCOLOR", body, (-1, -1), STYLES["cell"].textColor),
+        ("FONTNAME", total, (-1, -1), STYLES["cell_total_right"].fontName),
+        ("ALIGN", (2, 0), (2, -1), "RIGHT"),
+        ("ALIGN", (4, 0), (4, -1), "RIGHT"),
+    ]
 
 
 def _running_header(canvas: Canvas, doc, name: str, what: str) -> None:
