@@ -502,9 +502,12 @@ def _write(rows: Iterator[tuple[dict, dict | None]], total: int, kinds: dict[str
 
 def _flush(batch: list[dict], reflections: list[dict]) -> None:
     lock_for_append(db.session, LEDGER_LOCK)
-    db.session.execute(insert(LedgerEntry), batch)
+    # Core inserts, one executemany each: the ORM's bulk insert splits a batch wherever
+    # the rows' NULL columns differ.
+    connection = db.session.connection()
+    connection.execute(LedgerEntry.__table__.insert(), batch)
     if reflections:
-        db.session.execute(insert(Reflection), reflections)
+        connection.execute(Reflection.__table__.insert(), reflections)
     db.session.commit()
 
 
