@@ -69,10 +69,13 @@ SEED = 15
 YEARS = 10
 TIES_PER_PERSON = 2.45  # 12,241 mentorships for 5,000 people in the issue's measurement
 # What the department's history holds when every mentor's block is written: enough for
-# 2M entries at 5,000 people, with a margin. The meeting rates are scaled to it.
-CAPACITY_PER_PERSON = 480
-RATE_SIGMA = 1.4  # spread of the log-normal meeting rate: the skew of each mentor's share
-MAX_RATE = 150  # meetings a year on one mentorship: three a week
+# 2M entries at 5,000 people (about 2.5M), with a margin. Meeting rates are scaled to it.
+CAPACITY_PER_PERSON = 700
+# Meeting rates are log-normal: a mentor's own activity times the mentorship's, so each
+# mentor's share is skewed (a few with thousands of entries, many with a few dozen).
+MENTOR_SIGMA = 1.5
+TIE_SIGMA = 1.0
+MAX_RATE = 250  # meetings a year on one mentorship: about five a week
 FEATURED_ENTRIES = 150
 BATCH = 20_000
 CONFIRMABLE_KINDS = {"formal": "meeting", "informal": "meeting", "sponsorship": "sponsorship_action"}
@@ -96,7 +99,10 @@ class Grown:
 def grow(
     entries: int, *, people: int = 5000, seed: int = SEED, today: date | None = None, progress: bool = True
 ) -> Grown:
-    """Grow the current app's database to ``entries`` ledger entries (see the module's notes)."""
+    """Grow the current app's database to ``entries`` ledger entries (see the module's notes).
+
+    ``people`` and ``today`` (the last day of history; default: the real date) shape a new
+    database's department; a grown one keeps its own. Commits every ``BATCH`` entries."""
     started = timer.perf_counter()
     if not db.session.scalar(select(func.count()).select_from(Person)):
         _department(seed, today or clock.today(), people, progress)
@@ -221,9 +227,13 @@ class _History:
             )
         ]
         window = clock.add_years(today, -YEARS)
-        weights = []
-        for tie in ties:
-            weights.append(math.exp(random.Random(f"{seed}:rate:{tie.id}").gauss(0, RATE_SIGMA)))
+        activity = {
+            m: random.Random(f"{seed}:activity:{m}").gauss(0, MENTOR_SIGMA) for m in {t.mentor_id for t in ties}
+        }
+        weights = [
+            math.exp(activity[tie.mentor_id] + random.Random(f"{seed}:rate:{tie.id}").gauss(0, TIE_SIGMA))
+            for tie in ties
+        ]
         years = [_years(_span(tie, window, today)) for tie in ties]
         # Entries per meeting: 1 + the confirmed share, about 0.8.
         base = CAPACITY_PER_PERSON * len(director_of) / 1.8 / sum(w * y for w, y in zip(weights, years))
@@ -502,13 +512,25 @@ def _write(rows: Iterator[tuple[dict, dict | None]], total: int, kinds: dict[str
 
 def _flush(batch: list[dict], reflections: list[dict]) -> None:
     lock_for_append(db.session, LEDGER_LOCK)
-    # Core inserts, one executemany each: the ORM's bulk insert splits a batch wherever
-    # the rows' NULL columns differ.
-    connection = db.session.connection()
-    connection.execute(LedgerEntry.__table__.insert(), batch)
-    if reflections:
-        connection.execute(Reflection.__table__.insert(), reflections)
+    for table, rows in ((LedgerEntry.__table__, batch), (Reflection.__table__, reflections)):
+        if not rows:
+            continue
+        if is_postgresql(db.session):
+            _copy(table.name, rows)
+        else:
+            # A Core executemany: the ORM's bulk insert splits a batch wherever the rows'
+            # NULL columns differ.
+            db.session.connection().execute(table.insert(), rows)
     db.session.commit()
+
+
+def _copy(table: str, rows: list[dict]) -> None:
+    """PostgreSQL's COPY, in the session's transaction: several times faster than INSERT."""
+    columns = list(rows[0])
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
 
 
 class _Null:
