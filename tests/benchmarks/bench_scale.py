@@ -3,7 +3,7 @@ at a much larger size, in the same department: the table of issue 15.
 
     python tests/benchmarks/bench_scale.py [--large 2000000] [--people 5000] [--database-url URL]
 
-``grow`` (grow.py) builds a faculty of about 5,000 people and 12,000 mentorships and
+``grow`` (grow.py) builds a faculty of about 5,000 people and 13,000 mentorships and
 grows its ledger to 10k entries; every request is measured, then the same database is
 grown to ``--large`` entries and measured again. The people signed in are the same at
 both sizes: the featured mentor (about 150 entries, all written before the first
