@@ -14,8 +14,9 @@ appends ledger entries until the ledger holds ``entries``, chained exactly as
 
 The history is written one mentor at a time, in a fixed order, each mentor's whole
 history in a block: meetings (academic-plan reviews, peer-group sessions, sponsorship
-actions) at a rate drawn per mentorship from a skewed (log-normal) distribution, so a few
-mentors have thousands of entries and many a few; the counterpart's confirmations of
+actions) at a rate drawn per mentor and per mentorship from skewed (log-normal)
+distributions (at 2M a few mentors have over 10,000 entries, the median mentor about 400
+and a tenth of them fewer than 40); the counterpart's confirmations of
 most of them; a few duplicates reversed; and each mentor's own credit-bearing work
 (mentor training, some of it accredited, mentoring preparation, reflections on feedback
 with their private text) so the year-end batch has real statements to issue. The first
