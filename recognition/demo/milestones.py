@@ -24,7 +24,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from ..clock import add_years
+from ..clock import add_months, add_years
 from ..milestones.rules import fingerprint
 from . import profiles
 from .department import Department, Member
@@ -32,6 +32,9 @@ from .history import Event
 from .relationships import Tie
 
 CFAR_YEARS, EXTENSION_YEARS = 3, 2
+CHECK_IN_MONTHS = 18
+CHECK_IN_HELD = 0.85  # the rest are overdue: the program dashboard lists them
+CHECK_IN_BY = "Vice-Chair, Faculty Affairs"
 RECENT_YEARS = 8  # grants, awards and leadership roles reach back this far
 AGENCIES = (
     ("Canadian Institutes of Health Research (CIHR)", 40),
@@ -141,10 +144,26 @@ class _Planner:
         if appointed is None:
             return
         self.add(member, "appointment", appointed, rank="assistant", source="imported")
+        self.check_in(member)
         cfar_passed = self.cfar(member)
         self.promotions(member, cfar_passed)
         self.grants(member)
         self.honours(member)
+
+    def check_in(self, member: Member) -> None:
+        """The 1.5-year check-in of someone appointed in the last eight years, held a few
+        weeks either side of its date, or (for some) not yet recorded. Drawn from a
+        generator of its own, so the rest of the demo is the same with it or without."""
+        due = add_months(member.appointed, CHECK_IN_MONTHS)
+        if due < add_years(self.last_day, -RECENT_YEARS) or due > self.last_day - timedelta(days=10):
+            return
+        main, self.rng = self.rng, random.Random(f"check-in {member.id}")
+        try:
+            if self.rng.random() < CHECK_IN_HELD:
+                day = _weekday(due + timedelta(days=self.rng.randint(-20, 45)))
+                self.add(member, "check_in", min(day, self.last_day), role=CHECK_IN_BY)
+        finally:
+            self.rng = main
 
     def cfar(self, member: Member) -> date | None:
         """The CFAR, and the day it was (finally) passed, if it was."""

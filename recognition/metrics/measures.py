@@ -405,7 +405,7 @@ def nominations_and_awards(metric: Metric, year: Year):
         found[division_id]["nominated"] = Tally(count)
     for division_id, count in granted:
         found[division_id]["awarded"] = Tally(count)
-    series = [Series("nominated", "People nominated", COUNT), Series("awarded", "People awarded", COUNT)]
+    series = [Series("nominated", "People nominated", COUNT), Series("awarded", "People awarded", COUNT, public=True)]
     return series, dict(found)
 
 

@@ -26,6 +26,8 @@ class Series:
     key: str
     label: str
     kind: str  # SHARE (percent of ``whole``), COUNT (people), MEDIAN (of ``values``), RATIO (part per whole)
+    # Public already (awards are announced with their winners' names): never withheld.
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,19 +97,19 @@ def table(
     empty = Tally()
     total = {s.key: sum((tallies.get(g, {}).get(s.key, empty) for g in groups), empty) for s in series}
     hidden: set[tuple[str, str]] = set()
-    counts = [s for s in series if s.kind == COUNT]
+    counts = [s for s in series if s.kind == COUNT and not s.public]
     if counts:
         cells = {(g, s.key): people_of(s, tallies.get(g, {}).get(s.key, empty)) for g in groups for s in counts}
         hidden |= withheld_table(cells, smallest)
     for s in series:
-        if s.kind != COUNT:
+        if s.kind != COUNT and not s.public:
             people = {g: people_of(s, tallies.get(g, {}).get(s.key, empty)) for g in groups}
             hidden |= {(g, s.key) for g in withheld(people, smallest)}
     # The department's counts are one line too: the series add up to the people shown.
     department_counts = {s.key: people_of(s, total[s.key]) for s in counts}
     department_hidden = {(DEPARTMENT, key) for key in withheld(department_counts, smallest)}
     for s in series:
-        if s.kind != COUNT and 0 < people_of(s, total[s.key]) < smallest:
+        if s.kind != COUNT and not s.public and 0 < people_of(s, total[s.key]) < smallest:
             department_hidden.add((DEPARTMENT, s.key))
     rows = [_row(DEPARTMENT, "Department", series, total, department_hidden)]
     rows += [_row(g, labels[g], series, tallies.get(g, {}), hidden) for g in groups]

@@ -17,12 +17,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from recognition.auth.service import COMMAND_LINE
 from recognition.clock import add_years
 from recognition.demo import builder
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
 from recognition.mentorships.models import Mentorship
+from recognition.metrics import attention
+from recognition.metrics import service as metrics
 from recognition.milestones import queries
 from recognition.milestones.models import Milestone
 from recognition.milestones.rules import FINGERPRINTED, OPTIONAL_FIELDS, cleaned, completed, fingerprint, problems
@@ -171,3 +174,21 @@ def test_a_few_keep_a_philosophy_and_a_mentee_of_the_demo_mentor_is_not_named(de
         hidden = {p.person_id for p in profiles if not p.named_in_dossiers}
         assert hidden & (mentees - {demo.ids["mentee"]})
         assert profile_of(demo.ids["mentee"]) == (True, "")
+
+
+def test_the_program_metrics_have_something_to_show_including_withheld_cells_and_overdue_check_ins(demo):
+    """At a tenth of the demo's size: every metric of the last full year has figures (shown,
+    or withheld as too small, never empty), most show the department's; some cells are
+    withheld; some check-ins are held and some are overdue. (At full size every metric
+    shows the department's figure.)"""
+    with demo.app.app_context():
+        found = metrics.results(COMMAND_LINE, TODAY.year - 1, TODAY)
+        states = Counter(cell.state for result in found for row in result.rows for cell in row.cells.values())
+        assert states["shown"] and states["withheld"]
+        for result in found:
+            assert any(cell.state != "no_data" for row in result.rows for cell in row.cells.values()), result.metric.id
+        department = [r for r in found if any(c.state == "shown" for c in r.department.cells.values())]
+        assert len(department) >= len(found) - 3
+        held = db.session.scalar(select(db.func.count()).where(Milestone.kind == "check_in"))
+        overdue = next(a for a in attention.needs_attention(COMMAND_LINE, TODAY) if a.kind == "check_in_overdue")
+        assert held > 0 and overdue.total > 0

@@ -98,3 +98,11 @@ def test_no_shown_share_is_from_a_small_group_or_gives_one_away(parts, smallest)
     if hidden and len(hidden) < len(divisions):
         assert len(hidden) >= 2
         assert sum(tallies[row.group]["met"].whole for row in hidden) >= smallest
+
+
+def test_a_public_series_is_never_withheld():
+    series = [Series("nominated", "Nominated", COUNT), Series("awarded", "Awarded", COUNT, public=True)]
+    tallies = {"A": {"nominated": Tally(2), "awarded": Tally(1)}, "C": {"nominated": Tally(9), "awarded": Tally(1)}}
+    rows = table(series, tallies, {"A": "Anesthesia", "C": "Cardiology"}, 5)
+    assert [row.cells["awarded"].value for row in rows] == [Decimal(2), Decimal(1), Decimal(1)]
+    assert rows[1].cells["nominated"].state == WITHHELD
