@@ -34,3 +34,18 @@ def text(x: float, y: float, content: str, anchor: str = "start", size: int = 13
         f'<text x="{number(x)}" y="{number(y)}" text-anchor="{anchor}" font-size="{size}" fill="{fill}"{attrs}>'
         f"{escape(content)}</text>"
     )
+
+
+def lines(coords: list[tuple[float, float] | None], colour: str = ACCENT) -> list[str]:
+    """A polyline through each unbroken run of points; a None is a gap (a year or a block
+    with nothing to show)."""
+    drawn, run = [], []
+    for coord in [*coords, None]:
+        if coord is not None:
+            run.append(coord)
+            continue
+        if len(run) > 1:
+            joined = " ".join(f"{number(x)},{number(y)}" for x, y in run)
+            drawn.append(f'<polyline points="{joined}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
+        run = []
+    return drawn

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from ..svg import ACCENT, GRID, MUTED, SVG_NS, number, svg, text
+from ..svg import ACCENT, GRID, MUTED, SVG_NS, lines, number, svg, text
 
 # Diverging ends (disagree, agree) and a neutral middle; scale points are spread between.
 LOW, MIDDLE, HIGH = (178, 24, 43), (235, 235, 235), (33, 102, 172)
@@ -138,15 +138,7 @@ def trend_chart(
         crowded = step < 80 and index % 2
         body.append(text(x, height - bottom + (40 if crowded else 22), name, "middle", 14))
         coords.append(None if value is None else (x, y_of(value)))
-    run: list[tuple[float, float]] = []
-    for coord in [*coords, None]:  # a polyline per unbroken run
-        if coord is not None:
-            run.append(coord)
-            continue
-        if len(run) > 1:
-            joined = " ".join(f"{number(x)},{number(y)}" for x, y in run)
-            body.append(f'<polyline points="{joined}" fill="none" stroke="{ACCENT}" stroke-width="2.5"/>')
-        run = []
+    body += lines(coords)
     for coord, (name, value) in zip(coords, points):
         if coord is None:
             continue

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
-from ..svg import ACCENT, GRID, MUTED, number, svg, text
+from ..svg import ACCENT, GRID, MUTED, lines, number, svg, text
 from .rules import COUNT, SHARE, SHOWN, WITHHELD, Cell, Row, Series
 
 STACK = ("#0b5cad", "#b35806", "#6e7781", "#1a7f37", "#8250df", "#9a6700")
@@ -118,15 +118,7 @@ def trend(points: Sequence[tuple[int, Cell]], label: str, unit: str, width: int 
         else:
             coords.append(None)
             body.append(text(x, top + plot_h - 6, shown(cell), "middle", 11, MUTED))
-    run: list[tuple[float, float]] = []
-    for coord in [*coords, None]:
-        if coord is not None:
-            run.append(coord)
-            continue
-        if len(run) > 1:
-            joined = " ".join(f"{number(x)},{number(y)}" for x, y in run)
-            body.append(f'<polyline points="{joined}" fill="none" stroke="{ACCENT}" stroke-width="2.5"/>')
-        run = []
+    body += lines(coords)
     for coord, (_, cell) in zip(coords, points, strict=True):
         if coord is not None:
             body.append(f'<circle cx="{number(coord[0])}" cy="{number(coord[1])}" r="4" fill="{ACCENT}"/>')
