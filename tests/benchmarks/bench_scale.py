@@ -102,7 +102,8 @@ def run(app, args) -> None:
         if a.memory is not None and b.memory is not None:
             print(
                 f"{'  peak resident memory growth':58s} {a.memory / 2**20:>18.0f} MiB "
-                f"{b.memory / 2**20:>20.0f} MiB {b.memory / a.memory:7.2f}x"
+                f"{b.memory / 2**20:>20.0f} MiB "
+                + (f"{b.memory / a.memory:7.2f}x" if a.memory else "  (none measurable at the small size)")
             )
             print(f"{'  statements to issue':58s} {a.note:>22s} {b.note:>24s}")
 
