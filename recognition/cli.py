@@ -39,6 +39,7 @@ from .extensions import db
 from .feedback.cli import feedback_group
 from .ledger import checkpoints
 from .ledger.cli import ledger_group
+from .metrics.cli import metrics_group
 from .ledger.models import LedgerEntry
 from .people.cli import people_group
 from .roster.cli import roster_group
@@ -256,6 +257,7 @@ APP_COMMANDS = (
     feedback_group,
     keys_group,
     ledger_group,
+    metrics_group,
     people_group,
     roster_group,
     scheduler_group,

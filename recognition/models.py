@@ -28,6 +28,7 @@ from .feedback.models import Answer, Comment, Instrument, Receipt, Release, Requ
 from .idempotency import IdempotencyKey  # noqa: F401
 from .ledger.models import LedgerEntry  # noqa: F401
 from .mentorships.models import Mentorship  # noqa: F401
+from .metrics.models import ProgramReport  # noqa: F401
 from .milestones.models import Milestone  # noqa: F401
 from .outbox import OutboxMessage  # noqa: F401
 from .people.models import Division, DivisionDirector, Person, Profile  # noqa: F401

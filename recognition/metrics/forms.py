@@ -1,7 +1,10 @@
 """What the dashboard's filters may send (a GET form: no CSRF token)."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import IntegerField, SelectField
+from wtforms.validators import InputRequired
+
+from ..forms import REQUIRED, PageForm
 
 
 class DashboardForm(FlaskForm):
@@ -13,3 +16,9 @@ class DashboardForm(FlaskForm):
 
     year = SelectField("Year", validate_choice=False)
     division = SelectField("Division", validate_choice=False)
+
+
+class ReportIssueForm(PageForm):
+    """Issue a closed year's program report (administrators); the service checks the year."""
+
+    year = IntegerField("Year", validators=[InputRequired(message=REQUIRED)])

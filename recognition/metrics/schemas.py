@@ -6,6 +6,8 @@ from marshmallow import Schema, validate
 from .. import fields
 from .attention import UNCONFIRMED_DAYS
 from .definitions import COMPONENTS, LEVELS, UNITS
+from .models import FORMATS as REPORT_FORMATS
+from .models import ISSUERS
 from .rules import NO_DATA, SHOWN, WITHHELD
 
 
@@ -102,3 +104,44 @@ class AttentionListSchema(Schema):
     as_of = fields.Date(required=True)
     unconfirmed_days = fields.Integer(required=True, dump_default=UNCONFIRMED_DAYS)
     lists = fields.List(fields.Nested(AttentionGroupSchema), required=True)
+
+
+# The yearly program report ---------------------------------------------------------------
+
+
+class ProgramReportIssueSchema(Schema):
+    year = fields.Integer(
+        required=True,
+        metadata={"description": "A closed calendar year, from the department's first ledger entry to last year"},
+    )
+
+
+class ProgramReportFormatArgsSchema(Schema):
+    format = fields.String(
+        validate=validate.OneOf(REPORT_FORMATS),
+        metadata={"description": "Download the report as issued: pdf, csv or json (default: what it is, as JSON)"},
+    )
+
+
+class ProgramReportLinksSchema(Schema):
+    pdf = fields.String(required=True)
+    csv = fields.String(required=True)
+    json = fields.String(required=True)
+
+
+class ProgramReportSchema(Schema):
+    id = fields.Integer(required=True)
+    year = fields.Integer(required=True)
+    version = fields.Integer(required=True, metadata={"description": "1, then 2 … for each issue of the same year"})
+    latest = fields.Boolean(required=True, metadata={"description": "Whether no later version of the year exists"})
+    issued_at = fields.DateTime(required=True)
+    issuer = fields.String(required=True, metadata={"enum": list(ISSUERS)})
+    issued_by = fields.String(allow_none=True, metadata={"description": "The administrator who issued it, if one did"})
+    pdf_sha256 = fields.String(required=True)
+    csv_sha256 = fields.String(required=True)
+    json_sha256 = fields.String(required=True)
+    links = fields.Nested(ProgramReportLinksSchema, required=True)
+
+
+class ProgramReportListSchema(Schema):
+    items = fields.List(fields.Nested(ProgramReportSchema), required=True)

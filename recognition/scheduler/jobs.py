@@ -34,6 +34,7 @@ from ..ledger.service import meetings_in
 from ..mail import compose, send
 from ..mentorships.models import Mentorship
 from ..mentorships.rules import expectation_applies
+from ..metrics import report as program_report
 from ..milestones.models import Milestone
 from ..milestones.queries import appointed_on, cfar_due_for, standing
 from ..people.models import DivisionDirector, Person
@@ -149,6 +150,18 @@ def year_end_statements(day: date) -> str:
     if result.failures:
         duties.unfinished(f"{_count(len(result.failures), 'statement')} failed")
     return result.summary()
+
+
+def year_end_program_report(day: date) -> str:
+    """From 15 January, issue last year's program report for the faculty council, once:
+    a rerun finds the scheduler's report stored and issues nothing. A duty: a run killed
+    before it committed left no report, and the next start (or the daily
+    unfinished_duties) runs it again."""
+    duties.total(1)
+    summary = program_report.year_end(day, moment(day))
+    db.session.commit()
+    duties.advance(1)
+    return summary
 
 
 def unfinished_duties(day: date, run: Callable[[str, date], str]) -> str:
@@ -386,6 +399,13 @@ JOBS: dict[str, Job] = {
             year_end_statements,
             {"month": "1,7", "day": 1, "hour": 4, "minute": 0},
             "Issue every eligible person's credit statement for the year just ended (1 July: July-June years such as Mainpro+).",
+            duty=True,
+        ),
+        Job(
+            "year_end_program_report",
+            year_end_program_report,
+            {"month": 1, "day": 15, "hour": 5, "minute": 30},
+            "Issue last year's program report (PDF, CSV, JSON) for the faculty council, once, on 15 January.",
             duty=True,
         ),
         Job(

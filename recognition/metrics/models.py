@@ -1,0 +1,49 @@
+"""The yearly program reports, stored as issued.
+
+A report is written once and never changed: the row holds the numbers (the JSON as
+downloaded), the CSV and the PDF exactly as issued, each with its SHA-256. Issuing again
+for the same year makes the next version; the earlier ones stay, and stay downloadable.
+The table is append-only, like the ledger (triggers refuse UPDATE and DELETE).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import Model
+from ..people.models import Person
+
+REPORT_TABLES = ("program_reports",)
+SCHEDULER, COMMAND_LINE, ADMIN = "scheduler", "command_line", "admin"
+ISSUERS = (SCHEDULER, COMMAND_LINE, ADMIN)
+FORMATS = ("pdf", "csv", "json")
+
+
+class ProgramReport(Model):
+    __tablename__ = "program_reports"
+    __table_args__ = (
+        UniqueConstraint("year", "version", name="uq_program_reports_one_per_version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(f"issuer IN {ISSUERS!r}", name="issuer_known"),
+        # An administrator who issues is named; the scheduler and the command line are not people.
+        CheckConstraint("(issuer = 'admin') = (issued_by_id IS NOT NULL)", name="admin_named"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    version: Mapped[int]
+    issued_at: Mapped[datetime]
+    issuer: Mapped[str] = mapped_column(String(20))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # The numbers as the JSON download, byte for byte (UTF-8 text).
+    payload: Mapped[str] = mapped_column(Text, deferred=True)
+    json_sha256: Mapped[str] = mapped_column(String(64))
+    csv: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    csv_sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+
+    issued_by: Mapped[Person | None] = relationship(foreign_keys=[issued_by_id], lazy="joined")
