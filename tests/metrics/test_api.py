@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 ROLES = ("admin", "director", "other_director", "mentor", "mentee", "outsider", "award_committee")
-PATHS = ("/api/v1/metrics", "/api/v1/metrics/definitions", "/api/v1/metrics/attention")
+PATHS = ("/api/v1/metrics", "/api/v1/metrics/definitions", "/api/v1/metrics/attention", "/api/v1/metrics/reports")
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -13,6 +13,7 @@ PAGES = {
     "roster": lambda dept: "/admin/people",
     "person page": lambda dept: f"/people/{dept.ids['mentee']}",
     "ledger chain": lambda dept: "/admin/ledger",
+    "yearly program reports": lambda dept: "/metrics/reports",
 }
 ROLES = ("admin", "director", "mentor", "mentee", "outsider", "other_director")
 # The mentorship and the people in it are all in CARD; other_director directs NEPH.
@@ -25,6 +26,7 @@ MATRIX = [
     ("roster", 200, 200, 403, 403, 403, 200),
     ("person page", 200, 200, 200, 200, 404, 404),
     ("ledger chain", 200, 403, 403, 403, 403, 403),
+    ("yearly program reports", 200, 200, 403, 403, 403, 200),
 ]
 CASES = [(page, role, status) for page, *statuses in MATRIX for role, status in zip(ROLES, statuses)]
 HEADINGS = {403: "Not allowed", 404: "Not found"}
