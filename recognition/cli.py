@@ -39,8 +39,8 @@ from .extensions import db
 from .feedback.cli import feedback_group
 from .ledger import checkpoints
 from .ledger.cli import ledger_group
-from .metrics.cli import metrics_group
 from .ledger.models import LedgerEntry
+from .metrics.cli import metrics_group
 from .people.cli import people_group
 from .roster.cli import roster_group
 from .scheduler.cli import scheduler_group

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import random
 import sys
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import click
 from sqlalchemy import func, insert, select, text
@@ -36,6 +36,7 @@ from ..ledger import checkpoints
 from ..ledger.models import LedgerEntry
 from ..ledger.service import LEDGER_LOCK
 from ..mentorships.models import Mentorship
+from ..metrics import report as program_report
 from ..milestones.models import Milestone
 from ..people.models import Division, DivisionDirector, Person, Profile
 from . import (
@@ -115,10 +116,21 @@ def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple
     }
     _step(awards.build(random.Random(f"{seed}:awards"), today, ids).line())
     _step(cases.build(random.Random(f"{seed}:cases"), today, ids).line())
+    _step(_program_report(today))
     checkpoint, _ = checkpoints.make(clock.utcnow())
     db.session.commit()
     _step(f"Signed a checkpoint of the ledger's head at position {checkpoint.seq} (/ledger/checkpoints.json)")
     return logins.as_logins(ids, {m.id: m.email for m in dept.people}, DEMO_PASSWORD)
+
+
+def _program_report(today: date) -> str:
+    """Last year's program report, issued as the scheduler issues it, so the dashboard's
+    "Yearly reports" lists one; at the end of the history, like the statements."""
+    issued_at = datetime.combine(today, time.min) - history.MARGIN + timedelta(seconds=55)
+    year = clock.local_date(issued_at).year - 1
+    issued = program_report.issue(year, None, issued_at)
+    db.session.commit()
+    return f"Issued the {year} program report for the faculty council (/metrics/reports), version {issued.version}"
 
 
 def _existing_logins() -> list[tuple[str, str, str]] | None:

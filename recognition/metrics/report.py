@@ -280,4 +280,3 @@ def latest_versions(reports: list[ProgramReport]) -> set[int]:
         if report.year not in newest or report.version > newest[report.year].version:
             newest[report.year] = report
     return {report.id for report in newest.values()}
-

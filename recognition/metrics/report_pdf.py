@@ -178,14 +178,10 @@ def _bars(result: dict, unit: str, width: float) -> Drawing:
         drawing.add(String(0, y + 3, label[:28], fontName=name, fontSize=7.5, fillColor=INK))
         if cell["state"] == SHOWN and cell["value"] is not None:
             length = max(plot * cell["value"] / top, 1) if top else 1
-            drawing.add(
-                Rect(label_w, y + 2, length, 9, fillColor=ACCENT if index == 0 else GREY, strokeColor=None)
-            )
+            drawing.add(Rect(label_w, y + 2, length, 9, fillColor=ACCENT if index == 0 else GREY, strokeColor=None))
             drawing.add(String(label_w + length + 4, y + 3, shown(cell, kind, unit), fontName=SANS, fontSize=7.5))
         else:
-            drawing.add(
-                Rect(label_w, y + 2, plot, 9, fillColor=None, strokeColor=RULE, strokeDashArray=[3, 2])
-            )
+            drawing.add(Rect(label_w, y + 2, plot, 9, fillColor=None, strokeColor=RULE, strokeDashArray=[3, 2]))
             drawing.add(String(label_w + 4, y + 3, shown(cell, kind), fontName=SANS, fontSize=7, fillColor=MUTED))
     return drawing
 
@@ -244,7 +240,9 @@ def _line(trend: list[dict], kind: str, unit: str, width: float, height: float =
                 drawing.add(PolyLine(run, strokeColor=ACCENT, strokeWidth=1.2))
             run = []
             drawing.add(
-                String(x, bottom + 4, shown(point, kind), fontName=SANS, fontSize=6.5, fillColor=MUTED, textAnchor="middle")
+                String(
+                    x, bottom + 4, shown(point, kind), fontName=SANS, fontSize=6.5, fillColor=MUTED, textAnchor="middle"
+                )
             )
     if len(run) >= 4:
         drawing.add(PolyLine(run, strokeColor=ACCENT, strokeWidth=1.2))

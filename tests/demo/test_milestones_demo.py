@@ -10,6 +10,8 @@ Built once per backend for the module, at a tenth of the size; the tests only re
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +26,7 @@ from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
 from recognition.mentorships.models import Mentorship
-from recognition.metrics import attention
+from recognition.metrics import attention, report
 from recognition.metrics import service as metrics
 from recognition.milestones import queries
 from recognition.milestones.models import Milestone
@@ -192,3 +194,12 @@ def test_the_program_metrics_have_something_to_show_including_withheld_cells_and
         held = db.session.scalar(select(db.func.count()).where(Milestone.kind == "check_in"))
         overdue = next(a for a in attention.needs_attention(COMMAND_LINE, TODAY) if a.kind == "check_in_overdue")
         assert held > 0 and overdue.total > 0
+
+
+def test_last_years_program_report_is_issued_with_shown_and_withheld_cells(demo):
+    with demo.app.app_context():
+        (issued,) = report.listed(COMMAND_LINE)
+        assert (issued.year, issued.version, issued.issuer) == (TODAY.year - 1, 1, "scheduler")
+        assert hashlib.sha256(issued.pdf).hexdigest() == issued.pdf_sha256 and issued.pdf.startswith(b"%PDF")
+        cells = [c for r in json.loads(issued.payload)["results"] for row in r["rows"] for c in row["cells"]]
+        assert {"shown", "withheld"} <= {cell["state"] for cell in cells}

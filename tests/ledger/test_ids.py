@@ -43,6 +43,7 @@ APPEND_ONLY = (
     "dossiers",
     "dossier_access",
     "case_overrides",
+    "program_reports",
 )
 
 

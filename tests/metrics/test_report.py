@@ -98,7 +98,12 @@ def test_the_pdf_csv_and_json_say_what_the_dashboard_says(world):
             assert line["value"] == "" and line["people"] == ""
     confirmed = {r["group"]: r for r in rows if r["metric"] == "entries_confirmed"}
     assert [confirmed["department"][key] for key in ("value", "people", "suppressed")] == ["64.3", "5", "false"]
-    assert [confirmed["CARD"][key] for key in ("state", "value", "people", "suppressed")] == ["withheld", "", "", "true"]
+    assert [confirmed["CARD"][key] for key in ("state", "value", "people", "suppressed")] == [
+        "withheld",
+        "",
+        "",
+        "true",
+    ]
     payload = json.loads(made["json"])
     assert payload["report"]["year"] == 2025 and payload["min_cell"] == 5
     for result, stored in zip(results, payload["results"], strict=True):
@@ -152,9 +157,8 @@ def test_a_year_not_closed_or_before_the_first_entry_is_refused_naming_year(worl
 
 def test_only_administrators_issue(world):
     app, ids = world
-    with app.app_context():
-        with pytest.raises(Forbidden):
-            report.issue(2025, load_actor(ids["M1"]), NOW)
+    with app.app_context(), pytest.raises(Forbidden):
+        report.issue(2025, load_actor(ids["M1"]), NOW)
 
 
 def test_the_scheduler_issues_last_years_report_once_from_15_january(world):

@@ -55,7 +55,10 @@ def test_only_administrators_issue_and_readers_list_and_download(app, dept, clie
     payload = client.get(f"/api/v1/metrics/reports/{found['id']}?format=json", headers=director).get_json()
     assert {row["group"] for result in payload["results"] for row in result["rows"]} == {"department", "CARD", "NEPH"}
     assert all(
-        cell["value"] is None for result in payload["results"] for row in result["rows"] for cell in row["cells"]
+        cell["value"] is None
+        for result in payload["results"]
+        for row in result["rows"]
+        for cell in row["cells"]
         if cell["state"] == "withheld"
     )
     assert client.get("/api/v1/metrics/reports/999999", headers=director).status_code == 404

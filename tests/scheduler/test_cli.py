@@ -165,7 +165,8 @@ def test_run_without_a_date_runs_for_today_where_the_department_is(runner, app, 
             ["nightly_backup"],
             2,
             "Invalid value for JOB: must be one of feedback_requests, feedback_reminders, "
-            "year_end_statements, meeting_reminders, check_in_reminders, award_cycles, deliver_outbox, "
+            "year_end_statements, year_end_program_report, meeting_reminders, check_in_reminders, award_cycles, "
+            "deliver_outbox, "
             "cfar_reminders",
         ),
         (["cfar_reminders", "--date", "2025-13-01"], 2, "Invalid value for '--date'"),
