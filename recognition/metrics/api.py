@@ -100,7 +100,7 @@ def report_view(found: ProgramReport, latest: bool) -> dict:
 @blp.post("/reports")
 @blp.arguments(ProgramReportIssueSchema, example={"year": 2025})
 @blp.response(201, ProgramReportSchema)
-@errors_for(401, 403, 422)
+@errors_for(401, 403, 409, 422)
 def issue_report(body):
     """Issue the yearly program report for a closed year (administrators): the PDF, CSV
     and JSON for the faculty council, stored as issued. Issuing a year again makes its

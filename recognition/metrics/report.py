@@ -26,10 +26,11 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..auth.service import Actor
 from ..clock import local_date
-from ..errors import DomainError, Forbidden, NotFound
+from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from .definitions import LEVELS, UNITS
@@ -215,8 +216,13 @@ def issue(year: int, actor: Actor | None, now: datetime) -> ProgramReport:
         pdf=made["pdf"],
         pdf_sha256=_sha(made["pdf"]),
     )
-    db.session.add(report)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(report)
+    except IntegrityError:  # another issue of the year took this version meanwhile
+        raise Conflict(
+            f"Another issue of the {year} report was stored meanwhile as version {version}; issue again for the next."
+        ) from None
     return report
 
 

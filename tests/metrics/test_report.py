@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from recognition.auth.service import COMMAND_LINE, load_actor
-from recognition.errors import DomainError, Forbidden
+from recognition.errors import Conflict, DomainError, Forbidden
 from recognition.extensions import db
 from recognition.metrics import charts, report, report_pdf, service
 from recognition.metrics.models import ProgramReport
@@ -210,3 +210,16 @@ def test_the_command_line_issues_with_a_clear_message(world):
     refused = cli.invoke(args=["metrics", "report", "--year", "1999"])
     assert refused.exit_code == 1
     assert "year: must be a closed year from 2021" in refused.output
+
+
+def test_two_issues_racing_for_one_version_store_one_and_refuse_the_other(world, monkeypatch):
+    app, _ = world
+    with app.app_context():
+        monkeypatch.setattr(report, "versions", lambda year: [])  # both saw no report of 2021 yet
+        first = report.issue(2021, COMMAND_LINE, NOW)
+        with pytest.raises(Conflict) as refused:
+            report.issue(2021, COMMAND_LINE, NOW)
+        assert refused.value.status == 409
+        db.session.commit()
+        assert db.session.get(ProgramReport, first.id).version == 1
+    assert count(app, 2021) == 1
