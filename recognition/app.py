@@ -59,6 +59,7 @@ from .mentorships import api as mentorships_api
 from .mentorships import views as mentorships_views
 from .metrics import api as metrics_api
 from .metrics import views as metrics_views
+from .metrics.reports import views as metric_reports_views
 from .milestones import api as milestones_api
 from .milestones import ledger_checks as milestone_checks
 from .milestones import views as milestones_views
@@ -155,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
         cases_views,
         dossiers_views,
         metrics_views,
+        metric_reports_views,
     ):
         app.register_blueprint(module.blp)
     for module in (

@@ -7,18 +7,17 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
 from wtforms import SelectChoice
 
 from ..auth.current import page_actor
-from ..clock import today, utcnow
+from ..clock import today
 from ..errors import DomainError, NotFound
-from ..extensions import db
 from ..people.models import Division
-from . import attention, charts, report, service
+from . import attention, charts, service
 from .definitions import COMPONENTS, LEVELS, UNITS
-from .forms import DashboardForm, ReportIssueForm
+from .forms import DashboardForm
 from .rules import NO_DATA, Cell
 
 blp = Blueprint("metrics", __name__)
@@ -108,72 +107,4 @@ def table_csv(metric_id: str):
         out.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{metric.id}-{year}.csv"'},
-    )
-
-
-# Yearly reports --------------------------------------------------------------------------
-
-
-@blp.context_processor
-def _yearly_reports():
-    """``yearly_reports()`` for the dashboard's section: the latest version of each year's
-    report, newest first (administrators and directors only)."""
-
-    def latest() -> list:
-        found = report.listed(page_actor())
-        newest = report.latest_versions(found)
-        return [row for row in found if row.id in newest]
-
-    return {"yearly_reports": latest}
-
-
-def _reports_page(form: ReportIssueForm, status: int = 200):
-    actor = page_actor()
-    found = report.listed(actor)
-    return render_template(
-        "metrics/reports.html",
-        reports=found,
-        latest=report.latest_versions(found),
-        form=form if actor.is_admin else None,
-        last_year=today().year - 1,
-    ), status
-
-
-@blp.get("/metrics/reports")
-@login_required
-def reports():
-    """Every issued program report, each version downloadable as issued; the issue form."""
-    form = ReportIssueForm(formdata=None, data={"year": today().year - 1})
-    return _reports_page(form)
-
-
-@blp.post("/metrics/reports")
-@login_required
-def issue_report():
-    """Issue a closed year's report (administrators), then show it at the top of the list."""
-    actor = page_actor()
-    report.may_issue(actor)
-    form = ReportIssueForm()
-    if not form.validate_on_submit():
-        return _reports_page(form, 422)
-    try:
-        issued = report.issue(form.year.data, actor, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        form.refused(error)
-        return _reports_page(form, form.refusal_status)
-    db.session.commit()
-    flash(f"Issued the {issued.year} program report, version {issued.version}.", "success")
-    return redirect(url_for("metrics.reports"))
-
-
-@blp.get("/metrics/reports/<int:report_id>.<any(pdf, csv, json):fmt>")
-@login_required
-def report_file(report_id: int, fmt: str):
-    """One report's file, byte for byte as issued."""
-    found = report.get(page_actor(), report_id)
-    return Response(
-        report.body(found, fmt),
-        mimetype=report.MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{report.filename(found, fmt)}"'},
     )

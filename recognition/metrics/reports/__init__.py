@@ -1,0 +1,1 @@
+"""The yearly program reports' pages (the reports themselves: ``metrics.report``)."""
