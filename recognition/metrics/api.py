@@ -10,6 +10,7 @@ from ..clock import today, utcnow
 from ..extensions import db
 from ..parsing import Blueprint
 from . import attention, report, service
+from .models import FORMATS as REPORT_FORMATS
 from .models import ProgramReport
 from .schemas import (
     AttentionArgsSchema,
@@ -93,7 +94,7 @@ def report_view(found: ProgramReport, latest: bool) -> dict:
         "pdf_sha256": found.pdf_sha256,
         "csv_sha256": found.csv_sha256,
         "json_sha256": found.json_sha256,
-        "links": {fmt: f"{here}?format={fmt}" for fmt in report.FORMATS},
+        "links": {fmt: f"{here}?format={fmt}" for fmt in REPORT_FORMATS},
     }
 
 

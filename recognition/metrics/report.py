@@ -34,12 +34,11 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from .definitions import LEVELS, UNITS
-from .models import ADMIN, COMMAND_LINE, FORMATS, SCHEDULER, ProgramReport
+from .models import ADMIN, COMMAND_LINE, SCHEDULER, ProgramReport
 from .rules import NO_DATA, WITHHELD, Cell
 from .schemas import MetricResultListSchema
 from .service import TREND_YEARS, compute, definitions, listing
 
-__all__ = ["FORMATS"]
 MEDIA = {"json": "application/json", "csv": "text/csv", "pdf": "application/pdf"}
 # The scheduler issues a year's report on this day of the next January: the weeks after
 # the year ends are when late December meetings are logged and confirmed.

@@ -188,7 +188,7 @@ def _bars(result: dict, unit: str, width: float) -> Drawing:
 
 def _table(result: dict, unit: str, width: float) -> Table:
     series = result["series"]
-    head = [_p("", "cell_head")] + [_p(f"{s['label']}", "cell_head_right") for s in series]
+    head = [_p("Department and divisions", "cell_head")] + [_p(f"{s['label']}", "cell_head_right") for s in series]
     body = [head]
     for row in result["rows"]:
         cells = {c["series"]: c for c in row["cells"]}
