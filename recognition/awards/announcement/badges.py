@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import base58
@@ -157,18 +158,30 @@ def named_key_id(secured: dict) -> str | None:
     return wanted if found and wanted else None
 
 
-def _canonical(suite: str, data: dict) -> bytes:
-    return jcs(data) if suite == JCS else jsonld.canonical(data).encode("utf-8")
+def _canonical(suite: str, data: dict, contexts: Mapping[str, dict] | None) -> bytes:
+    return jcs(data) if suite == JCS else jsonld.canonical(data, contexts).encode("utf-8")
 
 
-def _hash_data(document: dict, options: dict, suite: str = JCS) -> bytes:
-    return hashlib.sha256(_canonical(suite, options)).digest() + hashlib.sha256(_canonical(suite, document)).digest()
+def _hash_data(document: dict, options: dict, suite: str = JCS, contexts: Mapping[str, dict] | None = None) -> bytes:
+    return (
+        hashlib.sha256(_canonical(suite, options, contexts)).digest()
+        + hashlib.sha256(_canonical(suite, document, contexts)).digest()
+    )
 
 
-def sign(document: dict, key: SigningKey, created: datetime, *, method: str | None = None, suite: str = JCS) -> dict:
+def sign(
+    document: dict,
+    key: SigningKey,
+    created: datetime,
+    *,
+    method: str | None = None,
+    suite: str = JCS,
+    contexts: Mapping[str, dict] | None = None,
+) -> dict:
     """``document`` with a DataIntegrityProof added: ``eddsa-jcs-2022`` naming the key's
     did:key (how the first credentials were signed), or ``eddsa-rdfc-2022`` naming
-    ``method`` (the key in the issuer profile)."""
+    ``method`` (the key in the issuer profile). ``contexts`` adds JSON-LD contexts to the
+    pinned ones (for the specification's test vectors)."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     options = {
         "type": "DataIntegrityProof",
@@ -178,7 +191,7 @@ def sign(document: dict, key: SigningKey, created: datetime, *, method: str | No
         "proofPurpose": "assertionMethod",
         "@context": unsecured["@context"],
     }
-    signature = key.private.sign(_hash_data(unsecured, options, suite))
+    signature = key.private.sign(_hash_data(unsecured, options, suite, contexts))
     proof = {k: v for k, v in options.items() if k != "@context"}
     proof["proofValue"] = "z" + base58.b58encode(signature).decode("ascii")
     return {**copy.deepcopy(unsecured), "proof": proof}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
@@ -33,24 +34,49 @@ def context(url: str) -> dict:
     return json.loads(resources.files(__package__).joinpath("contexts", name).read_text("utf-8"))
 
 
-def loader(url: str, options=None) -> dict:
-    """PyLD's documentLoader: the pinned copy, or an error (no network)."""
-    try:
-        document = context(url)
-    except UnknownContext as error:
-        raise jsonld.JsonLdError(str(error), "jsonld.LoadDocumentError", code="loading document failed") from None
-    return {"contextUrl": None, "documentUrl": url, "document": document}
+def loader_with(extra: Mapping[str, dict] | None = None):
+    """PyLD's documentLoader: the pinned copy (or one of ``extra``, which tests give), or an
+    error: nothing is fetched."""
+
+    def load(url: str, options=None) -> dict:
+        if extra and url in extra:
+            return {"contextUrl": None, "documentUrl": url, "document": extra[url]}
+        try:
+            document = context(url)
+        except UnknownContext as error:
+            raise jsonld.JsonLdError(str(error), "jsonld.LoadDocumentError", code="loading document failed") from None
+        return {"contextUrl": None, "documentUrl": url, "document": document}
+
+    return load
 
 
-def canonical(document: dict) -> str:
+loader = loader_with()
+
+
+def _refuse_unpinned(value, extra: Mapping[str, dict] | None) -> None:
+    """UnknownContext if any ``@context`` in the document names an unpinned URL (PyLD would
+    only say that a remote context failed to load)."""
+    if isinstance(value, list):
+        for item in value:
+            _refuse_unpinned(item, extra)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "@context":
+                for named in item if isinstance(item, list) else [item]:
+                    if isinstance(named, str) and named not in PINNED and not (extra and named in extra):
+                        raise UnknownContext(f"the JSON-LD context {named} is not one this deployment ships")
+            _refuse_unpinned(item, extra)
+
+
+def canonical(document: dict, extra: Mapping[str, dict] | None = None) -> str:
     """The document's RDF dataset as canonical N-Quads (RDFC-1.0)."""
+    _refuse_unpinned(document, extra)
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader_with(extra)}
     with _LOCK:
-        return jsonld.normalize(
-            document,
-            {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader, "safe": True},
-        )
+        return jsonld.normalize(document, options)
 
 
 def expand(document: dict) -> list:
+    _refuse_unpinned(document, None)
     with _LOCK:
-        return jsonld.expand(document, {"documentLoader": loader, "safe": True})
+        return jsonld.expand(document, {"documentLoader": loader})
