@@ -220,7 +220,8 @@ def check_credential(credential):
     if found["status"] == "revoked":
         message += f"; but the award was revoked on {found['revoked_on'].isoformat()}: do not rely on it"
     else:
-        newer = announce.newer_than(announce.find_by_code(found["code"]), content_hash(credential))
+        grant = announce.find_by_code(found["code"])
+        newer = announce.newer_than(grant, content_hash(credential)) if grant is not None else None
         if newer is not None:
             message += f"; a newer credential was issued for this award on {newer:%Y-%m-%d}, and this one still stands"
     return {

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import base58
 import pytest
-from flask import current_app
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import current_app
 from openbadgeslib import baking
 from openbadgeslib.errors import LibOpenBadgesException
 from openbadgeslib.ob3.ldp import OB3LdpVerifier, verify_data_integrity_proof
@@ -173,7 +173,7 @@ def test_a_standard_verifier_accepts_a_current_credential_and_refuses_a_revoked_
     assert good["credentialStatus"]["type"] == "BitstringStatusListEntry"
 
     bad = issued(app, revoked)
-    with pytest.raises(LibOpenBadgesException, match="revocation.*is set"):
+    with pytest.raises(LibOpenBadgesException, match=r"revocation.*is set"):
         verifier.verify(bad, check_status=True, download=download, verify_status_list=False)
     # the proof itself still holds: it is the status list that says revoked
     verifier.verify(bad, check_status=False)
@@ -345,7 +345,9 @@ def test_a_reissued_credential_conforms_and_the_old_one_still_stands(app, client
     fresh = json.loads(response.data)
     assert fresh["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     assert fresh["id"] == old["id"]  # the same award, at the same verification address
-    OB3LdpVerifier(pubkey_pem=pem(app)).verify(fresh, check_status=True, download=fetcher(client), verify_status_list=False)
+    OB3LdpVerifier(pubkey_pem=pem(app)).verify(
+        fresh, check_status=True, download=fetcher(client), verify_status_list=False
+    )
     downloaded = client.get(f"/api/v1/awards/grants/{winner}/credential", headers=dept.headers(client, "mentor"))
     assert json.loads(downloaded.data) == fresh
 
@@ -372,7 +374,9 @@ def test_only_the_winner_and_admins_reissue(client, dept, winner):
 # Sharing ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "expected"), [("mentor", 200), ("admin", 200), ("other_director", 404), ("mentee", 404)])
+@pytest.mark.parametrize(
+    ("role", "expected"), [("mentor", 200), ("admin", 200), ("other_director", 404), ("mentee", 404)]
+)
 def test_the_share_page_is_the_winners_and_the_admins(client, dept, login, winner, role, expected):
     login(client, role)
     assert client.get(f"/awards/mine/{winner}/share").status_code == expected

@@ -103,7 +103,7 @@ def credential(
     is its ``credentialStatus`` (a Bitstring Status List entry), ``image_url`` the award's
     emblem."""
     salt = hashlib.sha256(f"{url}|salt".encode()).hexdigest()[:16]
-    document = {
+    document: dict = {
         "@context": list(CONTEXTS),
         "id": url,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],

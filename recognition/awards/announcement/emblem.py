@@ -51,12 +51,7 @@ def emblem(slug: str) -> bytes:
             colour = ring if r > 0.84 else star if r < edge else disc
             rows += bytes(colour) + b"\xff"
     header = struct.pack(">IIBBBBB", SIDE, SIDE, 8, 6, 0, 0, 0)  # 8-bit RGBA
-    return (
-        SIGNATURE
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(bytes(rows), 9))
-        + _chunk(b"IEND", b"")
-    )
+    return SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(bytes(rows), 9)) + _chunk(b"IEND", b"")
 
 
 def bake(png: bytes, credential_json: str) -> bytes:
