@@ -374,13 +374,12 @@ def test_only_the_winner_and_admins_reissue(client, dept, winner):
 # Sharing ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("role", "expected"), [("mentor", 200), ("admin", 200), ("other_director", 404), ("mentee", 404)]
-)
-def test_the_share_page_is_the_winners_and_the_admins(client, dept, login, winner, role, expected):
-    login(client, role)
-    assert client.get(f"/awards/mine/{winner}/share").status_code == expected
-    assert client.get(f"/awards/mine/{winner}/badge.png").status_code == expected
+def test_the_share_page_is_the_winners_and_the_admins(app, dept, login, winner):
+    for role, expected in [("mentor", 200), ("admin", 200), ("other_director", 404), ("mentee", 404)]:
+        client = login(app.test_client(), role)
+        assert client.get(f"/awards/mine/{winner}/share").status_code == expected, role
+        assert client.get(f"/awards/mine/{winner}/badge.png").status_code == expected, role
+    assert login(app.test_client(), "admin").get("/awards/mine/999999/share").status_code == 404
 
 
 def test_signed_out_visitors_are_sent_to_sign_in_from_the_share_page(client, winner):
