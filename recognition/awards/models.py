@@ -366,3 +366,29 @@ class GrantRevocation(Model):
     reason: Mapped[str] = mapped_column(Text)
     revoked_at: Mapped[datetime]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class BadgeStatus(Model):
+    """A grant's place in the published Bitstring Status List: allocated once, never reused
+    (grants are never deleted), its bit set while the grant stands revoked."""
+
+    __tablename__ = "award_badge_statuses"
+    __table_args__ = (CheckConstraint("status_index >= 0", name="award_badge_status_index_natural"),)
+
+    grant_id: Mapped[int] = mapped_column(ForeignKey("award_grants.id"), primary_key=True)
+    status_index: Mapped[int] = mapped_column(unique=True)
+
+
+class BadgeReissue(Model):
+    """A fresh credential for a grant, issued on request (the winner's or an admin's). The
+    credential issued before stays valid: the award and its status are the same."""
+
+    __tablename__ = "award_badge_reissues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("award_grants.id"), index=True)
+    credential: Mapped[str] = mapped_column(Text, deferred=True)  # the signed credential, JSON
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    issued_at: Mapped[datetime]
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))

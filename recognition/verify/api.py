@@ -12,6 +12,7 @@ every key it has signed with is published, so what a retired key signed still ve
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from flask import current_app, request
@@ -189,13 +190,15 @@ def check_signed(body):
 def check_credential(credential):
     """Check an award's Open Badges 3.0 credential (JSON, as downloaded) against this
     deployment's keys (the current one, or one retired since). Any verifier can check the
-    proof with the did:key it names, but anyone can sign with a key of their own: this
+    proof with the key it names (a did:key, or a key of the issuer profile for those signed
+    with eddsa-rdfc-2022), but anyone can sign with a key of their own: this
     check says whether the key is ours and, when it is, whether the award still stands
     (current or revoked)"""
     count_request("credential")
     named = badges.signer(credential)
-    key = signing.find(current_app, signing.key_id(named)) if named is not None else None
-    if named is not None and key is None:
+    wanted = signing.key_id(named) if named is not None else badges.named_key_id(credential)
+    key = signing.find(current_app, wanted) if wanted is not None else None
+    if wanted is not None and key is None:
         genuine, message = False, "signed by another key than this department's"
     else:
         genuine, message = badges.check(credential, key.public if key else None)
@@ -216,6 +219,11 @@ def check_credential(credential):
         }
     if found["status"] == "revoked":
         message += f"; but the award was revoked on {found['revoked_on'].isoformat()}: do not rely on it"
+    else:
+        grant = announce.find_by_code(found["code"])
+        newer = announce.newer_than(grant, content_hash(credential)) if grant is not None else None
+        if newer is not None:
+            message += f"; a newer credential was issued for this award on {newer:%Y-%m-%d}, and this one still stands"
     return {
         "genuine": True,
         "message": message,
@@ -229,6 +237,11 @@ def check_credential(credential):
 
 # The static paths beside /<code>: a code never takes their names (see apidoc.OtherThanConverter).
 STATIC = "key, keys, signed, credential"
+
+
+def content_hash(credential: dict) -> str:
+    """The hash a credential was stored under (its JCS bytes), to tell which one it is."""
+    return hashlib.sha256(badges.jcs(credential)).hexdigest()
 
 
 def _code_in(url) -> str:

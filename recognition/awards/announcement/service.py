@@ -12,14 +12,14 @@ import json
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ... import links
 from ...auth.service import Actor
 from ...credits import canonical
 from ...credits import service as credits
-from ...credits.signing import app_key
+from ...credits.signing import app_key, published
 from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...extensions import db
 from ...ledger.models import LedgerEntry
@@ -27,14 +27,67 @@ from ...ledger.service import append
 from ...people.models import Person
 from ..cycles.phases import latest_decision
 from ..definitions.service import rubric_text
-from ..models import Award, Cycle, Grant, GrantRevocation
-from . import badges, certificate
+from ..models import Award, BadgeReissue, BadgeStatus, Cycle, Grant, GrantRevocation
+from . import badges, certificate, status
 
 LEDGER_KIND = "award_received"
 
 
 def _base() -> str:
     return links.base_url()
+
+
+def issuer_id() -> str:
+    """The issuer profile's URL: what new credentials name as ``issuer.id``."""
+    return f"{_base()}/issuer"
+
+
+def issuer() -> dict:
+    return {"id": issuer_id(), "type": ["Profile"], "name": current_app.config["DEPARTMENT_NAME"]}
+
+
+def status_list_url(number: int) -> str:
+    return f"{_base()}/badges/status/{number}"
+
+
+def emblem_url(award: Award) -> str:
+    return f"{_base()}/recognition/{award.slug}/emblem.png"
+
+
+def next_status_index() -> int:
+    """The next index in the status list: after the highest ever given. Grants are never
+    deleted, so an index is never reused; two announcements racing for one index collide
+    on its unique constraint and the later one is refused."""
+    highest = db.session.scalar(select(func.max(BadgeStatus.status_index)))
+    return 0 if highest is None else highest + 1
+
+
+def status_index_of(grant_id: int) -> int | None:
+    return db.session.scalar(select(BadgeStatus.status_index).where(BadgeStatus.grant_id == grant_id))
+
+
+def signed_credential(
+    *, code: str, index: int, award: Award, year: int, person: Person, awarded_on: date, now: datetime
+) -> dict:
+    """A grant's credential, signed now with eddsa-rdfc-2022, with its status entry."""
+    number, _ = status.place(index)
+    document = badges.credential(
+        url=f"{_base()}/verify/{code}",
+        issuer_url=issuer_id(),
+        issuer_name=current_app.config["DEPARTMENT_NAME"],
+        achievement_url=f"{_base()}/recognition/{award.slug}",
+        award_name=award.name,
+        description=award.description,
+        criteria=criteria_text(award),
+        year=year,
+        recipient_name=person.name,
+        recipient_email=person.email,
+        awarded_on=awarded_on,
+        issued_at=now,
+        image_url=emblem_url(award),
+        status=status.entry(status_list_url(number), index),
+    )
+    return badges.sign_rdfc(document, app_key(current_app), now, issuer_id())
 
 
 def criteria_text(award: Award) -> str:
@@ -67,21 +120,10 @@ def announce(cycle: Cycle, day: date, now: datetime) -> list[Grant]:
             continue
         code = canonical.new_code()
         url = f"{_base()}/verify/{code}"
-        document = badges.credential(
-            url=url,
-            issuer_url=_base(),
-            issuer_name=current_app.config["DEPARTMENT_NAME"],
-            achievement_url=f"{_base()}/recognition/{award.slug}",
-            award_name=award.name,
-            description=award.description,
-            criteria=criteria_text(award),
-            year=cycle.year,
-            recipient_name=person.name,
-            recipient_email=person.email,
-            awarded_on=day,
-            issued_at=now,
+        index = next_status_index()
+        signed = signed_credential(
+            code=code, index=index, award=award, year=cycle.year, person=person, awarded_on=day, now=now
         )
-        signed = badges.sign(document, key, now)
         body = badges.jcs(signed)
         content_hash = hashlib.sha256(body).hexdigest()
         facts = {
@@ -127,6 +169,8 @@ def announce(cycle: Cycle, day: date, now: datetime) -> list[Grant]:
             issued_at=now,
         )
         db.session.add(grant)
+        db.session.flush()
+        db.session.add(BadgeStatus(grant_id=grant.id, status_index=index))
         db.session.flush()
         made.append(grant)
     return made
@@ -227,3 +271,114 @@ def public_winners() -> list[dict]:
         }
         for grant, cycle, award, person in rows
     ]
+
+
+def current_credential(grant: Grant) -> str:
+    """The grant's newest credential as issued (JSON text): the last re-issue, else the one
+    issued at the announcement."""
+    reissued = db.session.scalar(
+        select(BadgeReissue.credential).where(BadgeReissue.grant_id == grant.id).order_by(BadgeReissue.id.desc())
+    )
+    return reissued if reissued is not None else grant.credential
+
+
+def reissue(grant: Grant, actor: Actor, now: datetime) -> BadgeReissue:
+    """A fresh eddsa-rdfc-2022 credential for a grant, on the winner's or an admin's
+    request. The earlier one stays valid (same award, same status index); a grant announced
+    before status lists existed gets its index now. A revoked award gets none."""
+    if not (actor.is_admin or grant.person_id == actor.person_id):
+        raise NotFound("No award with that id that you may see.", {"grant_id": ["no such award"]})
+    if revocation_of(grant.id) is not None:
+        raise Conflict("This award was revoked: no new credential is issued for it.", {"grant_id": ["revoked"]})
+    index = status_index_of(grant.id)
+    if index is None:
+        index = next_status_index()
+        db.session.add(BadgeStatus(grant_id=grant.id, status_index=index))
+        db.session.flush()
+    cycle = grant.cycle
+    signed = signed_credential(
+        code=grant.code,
+        index=index,
+        award=cycle.award,
+        year=cycle.year,
+        person=grant.person,
+        awarded_on=grant.awarded_on,
+        now=now,
+    )
+    body = badges.jcs(signed)
+    fresh = BadgeReissue(
+        grant_id=grant.id,
+        credential=body.decode("utf-8"),
+        content_hash=hashlib.sha256(body).hexdigest(),
+        key_id=app_key(current_app).key_id,
+        issued_at=now,
+        issued_by_id=actor.person_id,
+    )
+    db.session.add(fresh)
+    db.session.flush()
+    return fresh
+
+
+def newer_than(grant: Grant, content_hash: str) -> datetime | None:
+    """When a credential newer than the one with ``content_hash`` was issued for the grant."""
+    issued = list(
+        db.session.execute(
+            select(BadgeReissue.content_hash, BadgeReissue.issued_at)
+            .where(BadgeReissue.grant_id == grant.id)
+            .order_by(BadgeReissue.id)
+        )
+    )
+    hashes = [grant.content_hash] + [h for h, _ in issued]
+    if content_hash not in hashes or hashes[-1] == content_hash:
+        return None
+    return issued[-1][1]
+
+
+def revoked_indexes(number: int) -> list[int]:
+    """The indexes within status list ``number`` whose grants are revoked."""
+    low = (number - 1) * status.SIZE
+    found = db.session.scalars(
+        select(BadgeStatus.status_index)
+        .join(GrantRevocation, GrantRevocation.grant_id == BadgeStatus.grant_id)
+        .where(BadgeStatus.status_index >= low, BadgeStatus.status_index < low + status.SIZE)
+    )
+    return [index - low for index in found]
+
+
+def status_lists() -> int:
+    """How many status lists are published (at least one, so the first URL always answers)."""
+    highest = db.session.scalar(select(func.max(BadgeStatus.status_index)))
+    return 1 if highest is None else status.place(highest)[0]
+
+
+def status_list_credential(number: int, now: datetime) -> dict:
+    """Status list ``number``, signed now."""
+    if not 1 <= number <= status_lists():
+        raise NotFound("No status list has that number.", {"number": [f"must be between 1 and {status_lists()}"]})
+    url = status_list_url(number)
+    document = status.credential(url, issuer(), revoked_indexes(number), now)
+    return badges.sign_rdfc(document, app_key(current_app), now, issuer_id())
+
+
+def issuer_profile() -> dict:
+    """The issuer: the department, its address, and every key it has signed badges with
+    (retired ones too, so what they signed still verifies), as Multikeys whose ids are what
+    the proofs name."""
+    methods = [
+        {
+            "id": badges.issuer_method(issuer_id(), entry.key_id),
+            "type": "Multikey",
+            "controller": issuer_id(),
+            "publicKeyMultibase": badges.multikey(entry.public),
+        }
+        for entry in published(current_app)
+    ]
+    return {
+        "@context": [*badges.CONTEXTS, "https://w3id.org/security/multikey/v1", badges.KEY_TERMS],
+        "id": issuer_id(),
+        "type": ["Profile"],
+        "name": current_app.config["DEPARTMENT_NAME"],
+        "url": _base(),
+        "verificationMethod": methods,
+        "assertionMethod": [m["id"] for m in methods],
+    }

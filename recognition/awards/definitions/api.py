@@ -207,16 +207,39 @@ def get_grant(grant_id):
 @blp.response(
     200,
     {"type": "object"},
-    description="The signed Open Badges 3.0 credential (a W3C verifiable "
-    "credential with an eddsa-jcs-2022 proof), byte for byte as issued",
+    description="The newest signed Open Badges 3.0 credential (a W3C verifiable credential with an "
+    "eddsa-rdfc-2022 proof; those issued before it carry eddsa-jcs-2022), byte for byte as issued",
 )
 @errors_for(401, 404)
 def download_credential(grant_id):
-    """The signed Open Badges 3.0 credential, exactly as issued, to import into a badge
-    wallet or check with the key its proof names"""
+    """The signed Open Badges 3.0 credential, exactly as issued (the newest, when it was
+    re-issued), to import into a badge wallet or check with the key its proof names"""
     grant = announce.get_grant(grant_id, api_actor())
     return Response(
-        grant.credential,
+        announce.current_credential(grant),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="award-{grant.id}-credential.json"'},
+    )
+
+
+@blp.post("/grants/<int:grant_id>/credential")
+@blp.response(
+    201,
+    {"type": "object"},
+    description="The new signed Open Badges 3.0 credential (eddsa-rdfc-2022)",
+)
+@errors_for(401, 404, 409)
+def reissue_credential(grant_id):
+    """Issue a fresh credential for an award (its winner or an admin): signed as credentials
+    are signed today, with the same status entry. The earlier credential stays valid; a
+    revoked award gets none (409)"""
+    actor = api_actor()
+    grant = announce.get_grant(grant_id, actor)
+    fresh = announce.reissue(grant, actor, utcnow())
+    db.session.commit()
+    return Response(
+        fresh.credential,
+        status=201,
         mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="award-{grant.id}-credential.json"'},
     )
