@@ -1,8 +1,8 @@
 """badge status: each grant's index in the published Bitstring Status List, and the
 credentials re-issued on request
 
-Revision ID: 0020_badge_status
-Revises: 0019_check_in_milestones
+Revision ID: 0021_badge_status
+Revises: 0020_program_reports
 Create Date: 2026-12-06 22:05:00.000000
 
 Grants announced before have no index until their credential is re-issued: their
@@ -13,8 +13,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0020_badge_status"
-down_revision = "0019_check_in_milestones"
+revision = "0021_badge_status"
+down_revision = "0020_program_reports"
 branch_labels = None
 depends_on = None
 
