@@ -20,14 +20,18 @@ def draft(report: dict) -> dict[str, str]:
     if not report.get("shown"):
         return {}
     used, summary = report["instrument"], report["summary"]
-    rated = [(row.mean, n, item) for n, (item, row) in enumerate(zip(used.items, summary.items)) if row.mean is not None]
+    rated = [
+        (row.mean, n, item) for n, (item, row) in enumerate(zip(used.items, summary.items)) if row.mean is not None
+    ]
     if not rated:
         return {}
     low_mean, _, lowest = min(rated, key=lambda found: (found[0], found[1]))
     high_mean, _, highest = max(rated, key=lambda found: (found[0], -found[1]))
     scale = f"on the {used.scale_min} to {used.scale_max} scale"
     periods = " and ".join(report["pooled_periods"])
-    compared = [f"My overall score for {periods} is {_score(summary.overall)} {scale}, from {summary.responses} responses"]
+    compared = [
+        f"My overall score for {periods} is {_score(summary.overall)} {scale}, from {summary.responses} responses"
+    ]
     division, department = report.get("division"), report.get("department")
     if division is not None and division.overall is not None:
         compared.append(f"my division's is {_score(division.overall)}")

@@ -205,8 +205,6 @@ def test_the_page_works_under_every_framework(app, client, dept, login, framewor
     with app.app_context():
         chosen = profiles.framework(framework)
         version = chosen.version_on(today())
-        this_year = rules.year_of(version, today())
-        labels = [activities.period_of(chosen, year)[2] for year in (this_year - 1, this_year)]
         reflected_in = activities.period_of(chosen, rules.year_of(version, date(LAST_YEAR, 3, 1)))[2]
     text = page_text(response)
     assert f"under {chosen.name}" in text

@@ -54,7 +54,9 @@ def test_the_form_shows_the_report_beside_the_steps_and_drafts_them(app, client,
     assert field_text(body, "standards") == "" and field_text(body, "discussion") == ""
 
 
-def test_a_period_with_nothing_released_shows_no_report_and_drafts_nothing(app, client, dept, login, feedback_kit, asked):
+def test_a_period_with_nothing_released_shows_no_report_and_drafts_nothing(
+    app, client, dept, login, feedback_kit, asked
+):
     answer_with_a_low_item(feedback_kit, asked["extra"])
     login(client, "mentor")
     release = release_id_of(app, dept)
