@@ -37,6 +37,8 @@ def draft(report: dict) -> dict[str, str]:
         compared.append(f"my division's is {_score(division.overall)}")
     if department is not None and department.overall is not None:
         compared.append(f"the department's is {_score(department.overall)}")
+    if low_mean == high_mean:  # nothing stands out: no area is drafted for the mentor
+        return {"comparison": "; ".join(compared) + f". Every statement has the same mean, {_score(low_mean)}."}
     comparison = (
         "; ".join(compared) + ". "
         f"My mentees rated me highest on “{highest.text}” ({_score(high_mean)}) "

@@ -18,11 +18,12 @@ from recognition.credits import service as credits
 from recognition.credits.models import Statement
 from recognition.extensions import db
 from recognition.feedback import periods
+from recognition.feedback import service as feedback
 from recognition.ledger import service as ledger
 from recognition.reflections import service as reflections
 from tests.awards.test_pages_nominations import around_today
 from tests.browser.conftest import serving, sign_in
-from tests.feedback.conftest import FeedbackKit
+from tests.feedback.conftest import FeedbackKit, every_item
 from tests.support.department import Department
 
 pytestmark = pytest.mark.browser
@@ -126,8 +127,10 @@ def test_the_reflection_form_has_the_report_beside_it_and_a_draft_to_edit(journe
             db.session.query(Request.id).filter_by(mentor_id=dept.ids["mentor"], mentee_id=m, period=current).scalar()
             for m in extra
         ]
-    for n, request_id in enumerate(request_ids):
-        kit.answer(request_id, 5 if n else 4, comments={"strengths": STRENGTH}, now=utcnow())
+        used = feedback.instrument("mentor-effectiveness", 1)
+    for n, request_id in enumerate(request_ids):  # all 5 but "challenges", the one to work on
+        answers = {**every_item(used, 5), "challenges": 3 if n else 2}
+        kit.answer(request_id, answers=answers, comments={"strengths": STRENGTH}, now=utcnow())
 
     with serving(journey_app) as base:
         sign_in(page, base, dept.email("mentor"))
@@ -146,7 +149,7 @@ def test_the_reflection_form_has_the_report_beside_it_and_a_draft_to_edit(journe
         draft = page.get_by_role("region", name="Your Section 3 activity, drafted from your report")
         expect(draft).to_contain_text(f"Reflection on feedback received: feedback report ({current})")
         area = page.get_by_label("1. Area to improve")
-        expect(area).to_have_value(re.compile("the statement my mentees rated lowest"))
+        expect(area).to_have_value(re.compile("challenged me.*the statement my mentees rated lowest \\(2\\.67"))
         expect(page.get_by_label("6. Next steps")).not_to_have_value("")
         page.screenshot(path=REFLECTION_SCREENSHOT, full_page=True)
 

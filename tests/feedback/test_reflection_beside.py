@@ -66,6 +66,17 @@ def test_a_period_with_nothing_released_shows_no_report_and_drafts_nothing(
     assert field_text(body, "area") == ""
 
 
+def test_when_every_statement_scores_the_same_no_area_is_drafted(app, client, dept, login, feedback_kit, asked):
+    for request_id in asked["extra"]:
+        feedback_kit.answer(request_id, 5, now=utcnow())
+    login(client, "mentor")
+    release = release_id_of(app, dept)
+    body = client.get(f"/reflections/new?release_id={release}&period={period()}").get_data(as_text=True)
+    assert "report-beside" in body
+    assert field_text(body, "area") == "" and field_text(body, "next_steps") == ""
+    assert field_text(body, "comparison").endswith("Every statement has the same mean, 5.00.")
+
+
 def test_others_never_get_the_report_beside_a_form(app, client, dept, login, feedback_kit, asked):
     answer_with_a_low_item(feedback_kit, asked["extra"])
     release = release_id_of(app, dept)
