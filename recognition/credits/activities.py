@@ -153,8 +153,7 @@ def _source(row: tuple) -> Source:
     entry_hash, note, mentorship_id, period, area, next_steps = row[11:]
     label = LABELS.get(kind, kind)
     if source is not None:
-        about = f"feedback report ({period})" if source == "report" else source_name
-        title = f"Reflection on feedback received: {about}"
+        title = reflection_title(source, period, source_name)
         summary = f"{area.strip()} Next steps: {next_steps.strip()}"
     elif kind in PERSONAL_KINDS and mentorship_id is None:
         detail = accreditation or _clip(note, 120)
@@ -164,6 +163,12 @@ def _source(row: tuple) -> Source:
         title = f"{label} with a mentee" if kind not in PERSONAL_KINDS else f"{label} (for a mentee)"
         summary = ""
     return Source(entry_id, entry_hash, kind, on, minutes, title, summary)
+
+
+def reflection_title(source: str, period: str | None, source_name: str | None) -> str:
+    """A reflection's title on statements and in the MAINPORT export."""
+    about = f"feedback report ({period})" if source == "report" else source_name
+    return f"Reflection on feedback received: {about}"
 
 
 def _clip(text: str, limit: int) -> str:

@@ -518,3 +518,28 @@ def _shortfalls(version: Version, sums: Totals, feedback: int, start: date, unit
             f"of the {cycle.feedback_received_min} it needed"
         )
     return short
+
+
+def report_due(version: Version, year: int) -> date | None:
+    """The day ``year``'s credits must be reported by (MOC: 31 January of the year after),
+    or None when the version's cycle sets no such day."""
+    if version.cycle is None or version.cycle.report_by is None:
+        return None
+    ends = year_span(version, year)[1]
+    due = date(ends.year, *version.cycle.report_by)
+    return due if due > ends else date(ends.year + 1, *version.cycle.report_by)
+
+
+def next_report_due(framework: Framework, today: date) -> tuple[int, date] | None:
+    """The next reporting deadline on or after ``today``: last year's while it is still
+    open (in January, for MOC), else this year's. None when the framework sets none."""
+    version = framework.version_on(today)
+    if version is None:
+        return None
+    this_year = year_of(version, today)
+    for year in (this_year - 1, this_year):
+        then = framework.version_on(year_span(version, year)[0]) or version
+        due = report_due(then, year)
+        if due is not None and due >= today:
+            return year, due
+    return None

@@ -22,7 +22,7 @@ from ..ledger import service as ledger
 from ..ledger.rules import LABELS
 from ..people.models import Person
 from ..people.service import find_by_email
-from . import activities, canonical, export, profiles, rules, service
+from . import activities, canonical, export, glance, profiles, rules, service
 from .forms import (
     EARLIEST_YEAR,
     YEAR,
@@ -174,10 +174,12 @@ def render_mine(actor: Actor, *, profile_form=None, work_form=None, issue_form=N
         actor=actor,
         overview=summary,
         framework=chosen,
-        progress=_progress_rows(summary),
+        progress=summary.progress,
+        bars=glance.bars(summary, today),
+        deadline=glance.next_deadline(summary, today),
         years=_year_table(summary),
-        recent=_recent(summary, this_year),
-        recent_labels=[activities.period_of(chosen, year)[2] for year in (this_year - 1, this_year)],
+        earning=glance.earning_years(summary),
+        uncredited=glance.uncredited(summary),
         statements=statements,
         states=states,
         labels={s.id: _period_label(s) for s in statements},
@@ -207,22 +209,6 @@ def _profile_form(**kwargs) -> ProfileForm:
     return form
 
 
-def _progress_rows(summary: activities.Summary) -> dict | None:
-    """The cycle's requirements, each with what is done and what it needs."""
-    progress = summary.progress
-    if progress is None:
-        return None
-    version = summary.framework.version_on(progress.start)
-    cycle = version.cycle if version is not None else None
-    assert cycle is not None  # progress is counted only under a version with cycles
-    totals = progress.totals
-    rows = [("Total for the cycle", totals.total, cycle.total_min)]
-    for minimum in cycle.minimums:
-        got = sum((totals.by_section.get(s, rules.ZERO) for s in minimum.sections), rules.ZERO)
-        rows.append((minimum.label, got, minimum.credits))
-    return {"progress": progress, "cycle": cycle, "rows": rows}
-
-
 def _year_table(summary: activities.Summary) -> dict:
     """Credits by year (rows) and section (columns); sections keep their framework order."""
     labels: list[str] = []
@@ -232,19 +218,6 @@ def _year_table(summary: activities.Summary) -> dict:
                 labels.append(label)
     rows = [{"label": row["label"], "total": row["total"], "cells": dict(row["sections"])} for row in summary.years]
     return {"labels": labels, "rows": rows}
-
-
-def _recent(summary: activities.Summary, this_year: int) -> list[dict]:
-    """This year's and last year's activities, newest first, with why one earned less."""
-    rows = []
-    for credited in summary.credited:
-        credit, source = credited.credit, credited.source
-        if credit.year not in (this_year, this_year - 1):
-            continue
-        version = summary.framework.version_on(source.on)
-        section = version.sections.get(credit.section, "") if version and credit.section else ""
-        rows.append({"source": source, "credit": credit, "section": section})
-    return sorted(rows, key=lambda row: (row["source"].on, row["source"].entry_id), reverse=True)
 
 
 def _period_label(statement: Statement) -> str:

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..mentorships.history import kind_label
 from ..people.models import Person
 from ..people.service import managed_divisions
-from . import charts, periods, reports, service
+from . import figures, periods, reports, service
 from .forms import ActionForm, AnswerForm, DivisionFilterForm, PeriodForm
 
 blp = Blueprint("feedback", __name__)
@@ -134,7 +134,7 @@ def report():
         "feedback/report.html",
         report=data,
         selector=selector,
-        figures=_figures(data),
+        figures=figures.of_report(data),
         mentor_id=None if mentor_id == actor.person_id else mentor_id,
     )
 
@@ -158,50 +158,6 @@ def _period_form(default: str | None = None) -> PeriodForm:
     keys = recent if chosen in recent else sorted({*recent, chosen}, reverse=True)
     form.period.choices = [SelectChoice(key, key + (" (current)" if key == recent[0] else "")) for key in keys]
     return form
-
-
-def _figures(data: dict) -> dict | None:
-    """The charts and table rows of a shown report."""
-    if not data["shown"]:
-        return None
-    used, summary = data["instrument"], data["summary"]
-    low, high = used.scale_min, used.scale_max
-    labels = [used.label(point) for point in range(low, high + 1)]
-    division, department = data["division"], data["department"]
-    items = []
-    for number, (item, row) in enumerate(zip(used.items, summary.items), start=1):
-        items.append(
-            {
-                "number": number,
-                "text": item.text,
-                "row": row,
-                "division": division.items[number - 1].mean if division else None,
-                "department": department.items[number - 1].mean if department else None,
-                "chart": charts.distribution_bar(
-                    row.distribution, labels, f"Item {number}, how many chose each answer"
-                ),
-            }
-        )
-    compared = [("This mentor" if not data["is_own"] else "You", summary.overall)]
-    if division is not None:
-        compared.append((f"{data['mentor'].division.name} (division)", division.overall))
-    if department is not None:
-        compared.append(("Department", department.overall))
-    trend = [
-        ("–".join(dict.fromkeys([block["periods"][0], block["periods"][-1]])), block["overall"])
-        for block in data["trend"]
-    ]
-    return {
-        "labels": labels,
-        "swatches": [charts.legend_swatch(index, len(labels)) for index in range(len(labels))],
-        "items": items,
-        "compared": compared,
-        "comparison_chart": charts.comparison_chart(compared, low, high, "Overall score compared"),
-        "trend": trend,
-        "trend_chart": charts.trend_chart(trend, low, high, "Overall score of each released block of feedback")
-        if len(trend) > 1
-        else None,
-    }
 
 
 # The division's view ------------------------------------------------------------------

@@ -95,7 +95,9 @@ def _own_page(actor: Actor, side, template: str, counterpart: str):
         for m in active
     ]
     # One read per mentorship (and the mentor's own training and preparation), each the
-    # newest RECENT of its index range: the page never walks back through the ledger.
+    # RECENT latest by the date of the work (then seq) of its (…, occurred_on, seq) index
+    # range: the page never walks back through the ledger, and a meeting logged late
+    # sits where it happened, not at the top.
     reads: list[tuple] = [
         (LedgerEntry.mentorship_id == m.id, LedgerEntry.entry_type == "contribution") for m in mentorships
     ]
@@ -108,7 +110,7 @@ def _own_page(actor: Actor, side, template: str, counterpart: str):
                 LedgerEntry.kind != "milestone",
             )
         )
-    recent = ledger.annotate(ledger.merged(reads, ("seq",), RECENT))
+    recent = ledger.annotate(ledger.merged(reads, ("occurred_on", "seq"), RECENT))
     _load_recorders(recent)
     return render_template(
         template,

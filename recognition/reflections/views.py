@@ -9,11 +9,13 @@ from flask_login import login_required
 from ..auth.current import page_actor
 from ..auth.service import Actor
 from ..clock import utcnow
+from ..credits.activities import reflection_title
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
+from ..feedback import figures, reports
 from ..feedback.models import Release
 from ..ledger import service as ledger
-from . import service
+from . import drafts, service
 from .forms import STEPS, ReflectionForm
 
 blp = Blueprint("reflections", __name__)
@@ -40,6 +42,11 @@ def new():
     if release is None:
         form.release_id.data = None
         form.period.data = ""
+    report = _report_of(release, form, actor)
+    if request.method == "GET" and report is not None:
+        for name, text in drafts.draft(report).items():
+            if not form[name].data:
+                form[name].data = text
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -57,7 +64,32 @@ def new():
                 )
                 return redirect(url_for("reflections.mine"))
         status = form.refusal_status
-    return render_template("reflections/new.html", form=form, release=release, steps=STEPS), status
+    return render_template(
+        "reflections/new.html",
+        form=form,
+        release=release,
+        steps=STEPS,
+        report=report,
+        figures=figures.of_report(report) if report is not None else None,
+        title=reflection_title("report", form.period.data or _last_period(release), None) if release else None,
+    ), status
+
+
+def _last_period(release: Release) -> str:
+    return release.periods.split(",")[-1]
+
+
+def _report_of(release: Release | None, form: ReflectionForm, actor: Actor) -> dict | None:
+    """The mentor's own report for the period reflected on, exactly as their report page
+    shows it (released blocks only, comments to the mentor alone); None when it shows
+    nothing for that period."""
+    if release is None:
+        return None
+    try:
+        report = reports.mentor_report(actor.person_id, form.period.data or _last_period(release), actor)
+    except DomainError:  # a malformed period from the address: the form still works without the report
+        return None
+    return report if report["shown"] else None
 
 
 def _own_release(release_id: int | None, actor: Actor) -> Release | None:

@@ -136,8 +136,10 @@ def test_a_revoked_certificate_says_so_with_the_date(app, client, dept, issued):
     response = client.get(f"/verify/{code}")
     assert response.status_code == 200
     text = page_text(response)
-    assert "Genuine." in text and "Status: revoked" in text
-    assert f"It was revoked on {long_date(utcnow().date())} : do not rely on it." in text
+    assert "Genuine certificate" not in text
+    assert "Revoked certificate: " in text and "Status: revoked" in text
+    assert f"Revoked on {long_date(utcnow().date())}: do not rely on it." in text
+    assert "It is genuine" in text
     assert "another person" not in text  # the reason is for the owner and admins, not the public
 
     # Re-issued after the revocation: the revoked one points to the new, current version.

@@ -112,6 +112,7 @@ def new(cycle_id: int):
         finder=finder,
         form=form,
         searched=bool(query),
+        yourself=_matches_self(actor, query),
         found=len(found),
         more=len(found) > SEARCH_LIMIT,
         limit=SEARCH_LIMIT,
@@ -135,6 +136,14 @@ def _colleagues(cycle: Cycle, actor: Actor, query: str | None) -> list[Person]:
     if cycle.award.level == "division":
         statement = statement.where(Person.division_id == cycle.award.division_id)
     return list(db.session.scalars(statement.order_by(Person.name, Person.id).limit(SEARCH_LIMIT + 1)))
+
+
+def _matches_self(actor: Actor, query: str | None) -> bool:
+    """Whether the searcher's own name or email holds ``query``: the search never lists
+    them, and "nobody matches" would hide why."""
+    text = (query or "").strip().lower()
+    me = db.session.get(Person, actor.person_id) if actor.person_id is not None else None
+    return len(text) >= 2 and me is not None and (text in me.name.lower() or text in me.email.lower())
 
 
 def _nominated(nomination: Nomination) -> str:
