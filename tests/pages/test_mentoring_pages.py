@@ -108,7 +108,7 @@ def test_logging_a_meeting_appends_one_entry(app, client, dept, login, ledger_ro
         assert entry.mentorship_id == dept.mentorship_id
 
     page = client.get("/mentoring").get_data(as_text=True)
-    assert "Logged: meeting on" in page and "Mentee Person will be asked to confirm it." in page
+    assert "Logged: meeting on" in page and "Mentee Person is emailed a link to confirm it." in page
     assert '<span class="badge badge-waiting">awaiting confirmation</span>' in page
 
 
