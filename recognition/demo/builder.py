@@ -25,17 +25,18 @@ import sys
 from datetime import date
 
 import click
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 
 from .. import clock
 from ..auth.models import Account, RoleGrant
 from ..auth.service import hash_password
 from ..database import is_postgresql, lock_for_append
 from ..extensions import db
-from ..ledger import checkpoints
+from ..ledger import checkpoints, confirmations
 from ..ledger.models import LedgerEntry
 from ..ledger.service import LEDGER_LOCK
 from ..mentorships.models import Mentorship
+from ..outbox import OutboxMessage
 from ..milestones.models import Milestone
 from ..people.models import Division, DivisionDirector, Person, Profile
 from . import (
@@ -105,6 +106,7 @@ def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple
         f"Loaded {len(dept.faculty)} faculty in {len(dept.divisions)} divisions, "
         f"{len(ties)} mentorships, {len(rows)} ledger entries, {len(plan.replies)} feedback responses."
     )
+    _step(_reminded(clock.moment(today)))
     _step(statements.issue(today, featured[0] if featured else None, dept.admin.id).line())
     ids = {
         "admin": dept.admin.id,
@@ -119,6 +121,20 @@ def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple
     db.session.commit()
     _step(f"Signed a checkpoint of the ledger's head at position {checkpoint.seq} (/ledger/checkpoints.json)")
     return logins.as_logins(ids, {m.id: m.email for m in dept.people}, DEMO_PASSWORD)
+
+
+def _reminded(now) -> str:
+    """The reminders the scheduler would have sent for meetings logged 14 to 59 days ago
+    and still waiting, in the outbox as sent: the history has them, and the first run of
+    ``confirmation_reminders`` after loading emails no one about the past."""
+    reminded = confirmations.remind(now)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.key.like("ledger-confirm:%"), OutboxMessage.sent_at.is_(None))
+        .values(sent_at=now, attempts=1)
+    )
+    db.session.commit()
+    return f"{reminded} reminders to confirm a meeting were sent (logged 14 to 59 days ago, not yet confirmed)"
 
 
 def _existing_logins() -> list[tuple[str, str, str]] | None:
