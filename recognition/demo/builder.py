@@ -36,8 +36,8 @@ from ..ledger import checkpoints, confirmations
 from ..ledger.models import LedgerEntry
 from ..ledger.service import LEDGER_LOCK
 from ..mentorships.models import Mentorship
-from ..outbox import OutboxMessage
 from ..milestones.models import Milestone
+from ..outbox import OutboxMessage
 from ..people.models import Division, DivisionDirector, Person, Profile
 from . import (
     awards,

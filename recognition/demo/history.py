@@ -411,7 +411,9 @@ class _History:
         open_entries = [
             e
             for e in self.events
-            if e.entry_type == "contribution" and e.confirmer_id is not None and not e.keep_open
+            if e.entry_type == "contribution"
+            and e.confirmer_id is not None
+            and not e.keep_open
             and id(e) not in followed
         ]
         featured = [

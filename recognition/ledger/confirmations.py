@@ -82,9 +82,10 @@ def read_link(token: str, now: datetime) -> Link:
     except BadData:
         raise LinkRefused(INVALID) from None
     values = [payload.get(key) for key in ("e", "p", "t")] if isinstance(payload, dict) else []
-    if len(values) != 3 or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+    numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    if len(numbers) != 3:
         raise LinkRefused(INVALID)
-    entry_id, person_id, issued = values
+    entry_id, person_id, issued = numbers
     issued_at = datetime.fromtimestamp(issued, UTC).replace(tzinfo=None)
     entry, person = db.session.get(LedgerEntry, entry_id), db.session.get(Person, person_id)
     if entry is None or person is None or person_id not in service.counterparts(entry):

@@ -68,7 +68,9 @@ class EntrySchema(Schema):
     note = fields.String()
     recorded_by_id = fields.Integer()
     recorded_at = UtcDateTime()
-    target_id = fields.Integer(allow_none=True, metadata={"description": "The entry this reverses, confirms or disputes"})
+    target_id = fields.Integer(
+        allow_none=True, metadata={"description": "The entry this reverses, confirms or disputes"}
+    )
     reason = fields.String(allow_none=True)
     accreditation = fields.String(allow_none=True)
     prev_hash = fields.String()

@@ -19,8 +19,8 @@ from ..mentorships.service import get_mentorship
 from ..ratelimit import RateLimited
 from . import anchors, confirmations, service
 from . import checkpoints as published
-from .rules import UNCONFIRMED_AFTER_DAYS
 from .forms import ConfirmLinkForm, DisputeForm, ReverseForm, VerifyForm
+from .rules import UNCONFIRMED_AFTER_DAYS
 
 blp = Blueprint("ledger", __name__)
 PAGE_SIZE = 50

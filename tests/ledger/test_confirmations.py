@@ -27,8 +27,14 @@ DAY = date(2025, 6, 15)
 
 @pytest.mark.parametrize(
     ("days", "due", "state"),
-    [(0, False, "awaiting"), (13, False, "awaiting"), (14, True, "awaiting"), (59, True, "awaiting"),
-     (60, False, "unconfirmed"), (900, False, "unconfirmed")],
+    [
+        (0, False, "awaiting"),
+        (13, False, "awaiting"),
+        (14, True, "awaiting"),
+        (59, True, "awaiting"),
+        (60, False, "unconfirmed"),
+        (900, False, "unconfirmed"),
+    ],
 )
 def test_reminders_and_unconfirmed_are_counted_in_days_since_recording(days, due, state):
     today = DAY + timedelta(days=days)
@@ -38,8 +44,12 @@ def test_reminders_and_unconfirmed_are_counted_in_days_since_recording(days, due
 
 @pytest.mark.parametrize(
     ("flags", "state"),
-    [({"confirmed": True}, "confirmed"), ({"disputed": True}, "disputed"), ({"reversed_": True}, "reversed"),
-     ({"reversed_": True, "disputed": True}, "reversed")],
+    [
+        ({"confirmed": True}, "confirmed"),
+        ({"disputed": True}, "disputed"),
+        ({"reversed_": True}, "reversed"),
+        ({"reversed_": True, "disputed": True}, "reversed"),
+    ],
 )
 def test_what_followed_an_entry_outweighs_its_age(flags, state):
     settled = {"confirmed": False, "reversed_": False, "disputed": False, **flags}
@@ -77,7 +87,9 @@ def test_logging_a_meeting_emails_the_other_person_a_link_and_training_emails_no
     assert _link(message).startswith("/confirm/")
     assert f"/contributions/{entry_id}" in message.body  # where to say it did not happen
 
-    client.post(URL, json={"kind": "mentor_training", "occurred_on": "2025-03-02", "minutes": 60}, headers=headers("mentor"))
+    client.post(
+        URL, json={"kind": "mentor_training", "occurred_on": "2025-03-02", "minutes": 60}, headers=headers("mentor")
+    )
     assert len(_outbox(app)) == 1
 
 
@@ -162,16 +174,22 @@ def test_a_get_never_confirms_and_the_button_confirms_once(app, client, dept, re
     assert again.status_code == 200
     assert "Already confirmed" in again.get_data(as_text=True) or "This is confirmed" in again.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(
-            select(LedgerEntry.id).where(LedgerEntry.target_id == entry_id).where(LedgerEntry.id != confirmation.id)
-        ) is None
+        assert (
+            db.session.scalar(
+                select(LedgerEntry.id).where(LedgerEntry.target_id == entry_id).where(LedgerEntry.id != confirmation.id)
+            )
+            is None
+        )
 
 
 def test_a_link_works_only_for_its_person_and_until_it_expires(app, client, dept, record, login):
     entry_id = record("mentor")
     mine = f"/confirm/{_token(app, entry_id, dept.ids['mentee'])}"
 
-    assert client.get(f"/confirm/{_token(app, entry_id, dept.ids['mentee'], utcnow() - timedelta(days=31))}").status_code == 410
+    assert (
+        client.get(f"/confirm/{_token(app, entry_id, dept.ids['mentee'], utcnow() - timedelta(days=31))}").status_code
+        == 410
+    )
     assert client.get(mine[:-3] + "xyz").status_code == 400  # tampered
     assert client.get(f"/confirm/{_token(app, entry_id, dept.ids['mentor'])}").status_code == 400  # the recorder
     assert client.get(f"/confirm/{_token(app, entry_id, dept.ids['outsider'])}").status_code == 400

@@ -69,7 +69,9 @@ def test_once_disputed_it_cannot_be_confirmed_and_the_recorder_reverses_it(clien
     assert "was disputed (We did not meet that week" in confirmed.get_json()["message"]
     assert _dispute(client, headers, entry_id, "mentee").status_code == 409  # already disputed
 
-    reversed_ = client.post(f"{URL}/{entry_id}/reversal", json={"reason": "Logged the wrong week"}, headers=headers("mentor"))
+    reversed_ = client.post(
+        f"{URL}/{entry_id}/reversal", json={"reason": "Logged the wrong week"}, headers=headers("mentor")
+    )
     assert reversed_.status_code == 201
     assert client.get(f"{URL}/{entry_id}", headers=headers("mentee")).get_json()["confirmation_state"] == "reversed"
 
@@ -82,7 +84,9 @@ def test_a_confirmed_entry_is_reversed_not_disputed(client, dept, headers, recor
     assert "reverse it with a reason instead" in refused.get_json()["message"]
 
 
-@pytest.mark.parametrize(("role", "status"), [("mentor", 403), ("director", 403), ("admin", 403), ("outsider", 404), ("other_mentee", 404)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("mentor", 403), ("director", 403), ("admin", 403), ("outsider", 404), ("other_mentee", 404)]
+)
 def test_only_the_other_person_disputes_or_confirms(client, dept, headers, record, role, status):
     entry_id = record("mentor")
     assert _dispute(client, headers, entry_id, role).status_code == status
