@@ -1,5 +1,6 @@
-"""HTML pages for the ledger: the entries about you, one entry (where you reverse or
-dispute it), confirm and reverse, the admin's chain check, and the public checkpoints."""
+"""HTML pages for the ledger: the entries about you, one entry (where you confirm,
+dispute or reverse it), the emailed confirm link, the admin's chain check, and the public
+checkpoints."""
 
 from __future__ import annotations
 
