@@ -79,6 +79,8 @@ class Defaults:
     # works. Either works once, and a newer password makes every older link outdated.
     INVITATION_DAYS = 14
     RESET_HOURS = 2
+    # How long the one-click link in a request to confirm a meeting works (the reminder sends a fresh one).
+    CONFIRM_LINK_DAYS = 30
     # "Forgot password": at most this many reset emails an hour to one address (more are
     # dropped quietly), and this many requests an hour from one client address.
     PASSWORD_RESET_MAX_PER_EMAIL = 3

@@ -55,15 +55,17 @@ class Message:
     body: str
 
 
-def queue(messages: Iterable[Message], now: datetime | None = None) -> int:
+def queue(messages: Iterable[Message], now: datetime | None = None, new_keys: bool = False) -> int:
     """Queue the messages whose keys are new; returns how many were queued. Part of the
-    caller's transaction: nothing is queued unless it commits."""
+    caller's transaction: nothing is queued unless it commits. ``new_keys``: the caller
+    knows no key was queued before (each names a row it has just made), so the keys are
+    not looked up first (the insert still skips a known one)."""
     messages = list({m.key: m for m in messages}.values())
     if not messages:
         return 0
     known: set[str] = set()
     keys = [m.key for m in messages]
-    for first in range(0, len(keys), 500):
+    for first in range(0, 0 if new_keys else len(keys), 500):
         known.update(
             db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys[first : first + 500])))
         )

@@ -44,6 +44,7 @@ class Source:
 
 # Read once: building an alias costs more than the query it serves when a page asks for one person.
 _REVERSAL = aliased(LedgerEntry)
+WITHDRAWN = ("reversal", "dispute")
 _CONFIRMATION = aliased(LedgerEntry)
 # What the rules need of an entry, and what a statement shows of it besides.
 _RULE_COLUMNS = (
@@ -114,7 +115,8 @@ def _rows(
             # A career milestone is in the ledger for its tamper-evidence, not as work: it
             # earns nothing and is not listed among the activities.
             LedgerEntry.kind != "milestone",
-            ~exists().where(_REVERSAL.target_id == LedgerEntry.id, _REVERSAL.entry_type == "reversal"),
+            # Reversed, or disputed by the other person (it did not happen as logged): counts for nothing.
+            ~exists().where(_REVERSAL.target_id == LedgerEntry.id, _REVERSAL.entry_type.in_(WITHDRAWN)),
         )
     )
     if person_ids is not None:

@@ -25,19 +25,20 @@ import sys
 from datetime import date, datetime, time, timedelta
 
 import click
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 
 from .. import clock
 from ..auth.models import Account, RoleGrant
 from ..auth.service import hash_password
 from ..database import is_postgresql, lock_for_append
 from ..extensions import db
-from ..ledger import checkpoints
+from ..ledger import checkpoints, confirmations
 from ..ledger.models import LedgerEntry
 from ..ledger.service import LEDGER_LOCK
 from ..mentorships.models import Mentorship
 from ..metrics import report as program_report
 from ..milestones.models import Milestone
+from ..outbox import OutboxMessage
 from ..people.models import Division, DivisionDirector, Person, Profile
 from . import (
     awards,
@@ -106,6 +107,7 @@ def load(seed: int, today: date | None = None, scale: float = 1.0) -> list[tuple
         f"Loaded {len(dept.faculty)} faculty in {len(dept.divisions)} divisions, "
         f"{len(ties)} mentorships, {len(rows)} ledger entries, {len(plan.replies)} feedback responses."
     )
+    _step(_reminded(clock.moment(today)))
     _step(statements.issue(today, featured[0] if featured else None, dept.admin.id).line())
     ids = {
         "admin": dept.admin.id,
@@ -131,6 +133,20 @@ def _program_report(today: date) -> str:
     issued = program_report.issue(year, None, issued_at)
     db.session.commit()
     return f"Issued the {year} program report for the faculty council (/metrics/reports), version {issued.version}"
+
+
+def _reminded(now) -> str:
+    """The reminders the scheduler would have sent for meetings logged 14 to 59 days ago
+    and still waiting, in the outbox as sent: the history has them, and the first run of
+    ``confirmation_reminders`` after loading emails no one about the past."""
+    reminded = confirmations.remind(now)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.key.like("ledger-confirm:%"), OutboxMessage.sent_at.is_(None))
+        .values(sent_at=now, attempts=1)
+    )
+    db.session.commit()
+    return f"{reminded} reminders to confirm a meeting were sent (logged 14 to 59 days ago, not yet confirmed)"
 
 
 def _existing_logins() -> list[tuple[str, str, str]] | None:

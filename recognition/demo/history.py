@@ -19,6 +19,15 @@ from .relationships import Tie
 MEETING_MINUTES = (30, 45, 45, 60, 60, 60, 75, 90)
 # A mentee's habit with confirmations: (habit, share, chance of confirming an entry).
 HABITS = (("never", 10, 0.0), ("prompt", 60, 0.93), ("slow", 30, 0.85))
+# Of the entries nobody confirmed, this share the counterpart disputes ("this didn't happen");
+# the person who logged it reverses about half of those.
+DISPUTED = 0.02
+DISPUTE_REASONS = (
+    "We did not meet that week; it was cancelled.",
+    "That was a five-minute hallway chat, not a meeting.",
+    "Wrong date: we met the week after.",
+    "I do not remember this meeting.",
+)
 MARGIN = timedelta(minutes=1)
 # Two of the four training programmes are accredited (Section 1 / Category 1 credit).
 ACCREDITED = {
@@ -65,6 +74,7 @@ def build(rng: random.Random, dept: Department, ties: list[Tie], featured: tuple
     history.personal(sorted({t.mentor_id for t in ties if t.kind in ("formal", "peer_group")}))
     history.reversals()
     history.confirmations()
+    history.disputes()
     return history.events
 
 
@@ -390,6 +400,55 @@ class _History:
             habit, _, chance = self.rng.choices(HABITS, weights=[h[1] for h in HABITS])[0]
             self.habits[person_id] = (habit, chance)
         return self.habits[person_id]
+
+    def disputes(self) -> None:
+        """A few entries nobody confirmed are disputed by the counterpart, with a reason,
+        a few days after they were logged; the recorder reverses about half of them. The
+        featured mentor gets one from the featured mentee (an older entry: the recent ones
+        stay waiting for the demo mentee), so their pages show one."""
+        rng = self.rng
+        followed = {id(e.target) for e in self.events if e.target is not None}
+        open_entries = [
+            e
+            for e in self.events
+            if e.entry_type == "contribution"
+            and e.confirmer_id is not None
+            and not e.keep_open
+            and id(e) not in followed
+        ]
+        featured = [
+            e
+            for e in open_entries
+            if self.featured is not None
+            and (e.recorded_by_id, e.confirmer_id) == self.featured
+            and e.recorded_at < self.cutoff - timedelta(days=120)
+        ]
+        chosen = {id(e): e for e in open_entries if rng.random() < DISPUTED}
+        if featured:
+            chosen[id(featured[0])] = featured[0]
+        for event in chosen.values():
+            at = event.recorded_at + timedelta(days=rng.randint(1, 20), seconds=rng.randint(3600, 12 * 3600))
+            if at >= self.cutoff - timedelta(hours=2):
+                continue
+            assert event.confirmer_id is not None  # chosen among entries someone confirms
+            self._add(
+                Event(
+                    "dispute",
+                    None,
+                    event.mentorship_id,
+                    event.person_id,
+                    event.occurred_on,
+                    0,
+                    "",
+                    event.confirmer_id,
+                    at,
+                    target=event,
+                    reason=rng.choice(DISPUTE_REASONS),
+                )
+            )
+            answered = at + timedelta(days=rng.randint(1, 10), seconds=rng.randint(600, 8 * 3600))
+            if event is not (featured[0] if featured else None) and rng.random() < 0.5 and answered < self.cutoff:
+                self._reverse(event, "Disputed by the other person; they were right.", answered)
 
     def confirmations(self) -> None:
         """About four in five mentoring entries are confirmed by the counterpart within

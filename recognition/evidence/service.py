@@ -108,7 +108,11 @@ def mentorships_as_mentor(person_id: int, until: date, since: date | None = None
             LedgerEntry.minutes,
             confirmation.id.is_not(None),
         )
-        .outerjoin(reversal, and_(reversal.target_id == LedgerEntry.id, reversal.entry_type == "reversal"))
+        # A reversed entry, or one the other person disputed, is no evidence (joined rows of either are left out).
+        .outerjoin(
+            reversal,
+            and_(reversal.target_id == LedgerEntry.id, reversal.entry_type.in_(("reversal", "dispute"))),
+        )
         .outerjoin(
             confirmation, and_(confirmation.target_id == LedgerEntry.id, confirmation.entry_type == "confirmation")
         )

@@ -10,13 +10,14 @@ from ..clock import utcnow
 from ..credits.verification import count_verification
 from ..extensions import db
 from ..parsing import Blueprint
-from . import anchors, service
+from . import anchors, confirmations, service
 from . import checkpoints as published
 from .models import LedgerEntry
 from .schemas import (
     ChainHeadSchema,
     CheckpointListSchema,
     ContributionInSchema,
+    DisputeInSchema,
     EntryArgsSchema,
     EntryPageSchema,
     EntrySchema,
@@ -59,7 +60,10 @@ def record_contribution(body):
     """Record mentoring work (a meeting, a plan review, training …). Personal work is
     recorded by the person or an administrator; a repeat of an unreversed entry is 409
     unless confirm_duplicate is true"""
-    return _committed(service.record(body, api_actor(), utcnow()))
+    now = utcnow()
+    entry = service.record(body, api_actor(), now)
+    confirmations.ask(entry, now)
+    return _committed(entry)
 
 
 def _committed(entry: LedgerEntry) -> LedgerEntry:
@@ -96,6 +100,18 @@ def confirm_entry(entry_id):
     """Confirm, as the other person in the mentorship, that this happened"""
     actor = api_actor()
     return _committed(service.confirm(service.get_entry(entry_id, actor), actor, utcnow()))
+
+
+@blp.post("/contributions/<int:entry_id>/dispute")
+@blp.arguments(DisputeInSchema)
+@blp.response(201, EntrySchema)
+@errors_for(401, 403, 404, 409, 422)
+def dispute_entry(body, entry_id):
+    """Say, as the other person in the mentorship, that this did not happen as logged, and
+    why: the entry stops counting and cannot be confirmed; whoever logged it sees the
+    reason and may reverse it"""
+    actor = api_actor()
+    return _committed(service.dispute(service.get_entry(entry_id, actor), body["reason"], actor, utcnow()))
 
 
 @blp.get("/ledger/head")

@@ -6,6 +6,7 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..forms import PageForm
+from .rules import MAX_DISPUTE_REASON
 
 
 class ReverseForm(PageForm):
@@ -22,6 +23,26 @@ class ReverseForm(PageForm):
     @classmethod
     def for_entry(cls, entry_id: int, **kwargs) -> ReverseForm:
         return cls(prefix=f"reverse-{entry_id}", **kwargs)
+
+
+class DisputeForm(PageForm):
+    """The counterpart's "this did not happen", with the reason the recorder will read."""
+
+    reason = StringField(
+        "What did not happen as logged?",
+        validators=[
+            DataRequired("must not be blank: say what did not happen as logged"),
+            Length(max=MAX_DISPUTE_REASON, message=f"must be at most {MAX_DISPUTE_REASON} characters"),
+        ],
+    )
+
+    @classmethod
+    def for_entry(cls, entry_id: int, **kwargs) -> DisputeForm:
+        return cls(prefix=f"dispute-{entry_id}", **kwargs)
+
+
+class ConfirmLinkForm(PageForm):
+    """The one button behind an emailed confirm link (a GET never confirms)."""
 
 
 class BlankReverseForms:

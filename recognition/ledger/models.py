@@ -1,7 +1,8 @@
 """The contribution ledger: append-only, hash-chained.
 
 One table holds every entry in chain order (``seq``). An entry is a contribution, a
-reversal of one (with a reason), or the counterpart's confirmation of one. Triggers
+reversal of one (with a reason), or the counterpart's confirmation of one, or the
+counterpart's dispute of one ("this did not happen", with a reason). Triggers
 installed by the migrations refuse UPDATE, DELETE and TRUNCATE; nothing in the code
 updates a row.
 """
@@ -19,7 +20,7 @@ from ..mentorships.models import Mentorship
 from ..people.models import Person
 from . import chain
 
-ENTRY_TYPES = ("contribution", "reversal", "confirmation")
+ENTRY_TYPES = ("contribution", "reversal", "confirmation", "dispute")
 LEDGER_TABLES = ("ledger_entries", "reflections", "ledger_checkpoints")
 
 
@@ -28,6 +29,8 @@ class LedgerEntry(Model):
     if TYPE_CHECKING:  # not columns: ``service.annotate`` sets them on the entries it shows
         confirmed_by_entry_id: int | None
         reversed_by_entry_id: int | None
+        disputed_by: LedgerEntry | None
+        confirmation_state: str | None
     __table_args__ = (
         CheckConstraint(f"entry_type IN {ENTRY_TYPES!r}", name="entry_type_known"),
         CheckConstraint(
@@ -35,9 +38,10 @@ class LedgerEntry(Model):
             name="contribution_shape",
         ),
         CheckConstraint("entry_type <> 'reversal' OR length(trim(reason)) > 0", name="reversal_has_reason"),
+        CheckConstraint("entry_type <> 'dispute' OR length(trim(reason)) > 0", name="dispute_has_reason"),
         CheckConstraint("minutes >= 0 AND minutes <= 1440", name="minutes_in_day"),
         CheckConstraint("seq >= 1", name="seq_positive"),
-        # A contribution is reversed at most once and confirmed at most once.
+        # A contribution is reversed, confirmed and disputed at most once each.
         Index(
             "uq_ledger_entries_one_per_target",
             "target_id",

@@ -123,3 +123,50 @@ def may_reverse(
     if actor_is_admin or actor_id in (subject_id, recorder_id):
         return True
     return pair is not None and kind in CONFIRMABLE and actor_id in pair
+
+
+# Confirmation over time ---------------------------------------------------------------
+# The counterpart is asked when the work is recorded, reminded once after REMIND_AFTER_DAYS,
+# and after UNCONFIRMED_AFTER_DAYS the entry reads "unconfirmed" (no more reminders).
+REMIND_AFTER_DAYS = 14
+UNCONFIRMED_AFTER_DAYS = 60
+MAX_DISPUTE_REASON = 2000
+# What an entry of work between two people says about its confirmation.
+CONFIRMATION_STATES = ("awaiting", "confirmed", "unconfirmed", "disputed", "reversed")
+
+
+def days_waiting(recorded_on: date, today: date) -> int:
+    """Whole days since the work was recorded (the counterpart was asked that day)."""
+    return (today - recorded_on).days
+
+
+def confirmation_state(
+    kind: str | None, recorded_on: date, today: date, *, confirmed: bool, reversed_: bool, disputed: bool
+) -> str | None:
+    """``CONFIRMATION_STATES`` for work between two people; None for anything else."""
+    if kind not in CONFIRMABLE:
+        return None
+    if reversed_:
+        return "reversed"
+    if disputed:
+        return "disputed"
+    if confirmed:
+        return "confirmed"
+    return "unconfirmed" if days_waiting(recorded_on, today) >= UNCONFIRMED_AFTER_DAYS else "awaiting"
+
+
+def reminder_due(recorded_on: date, today: date) -> bool:
+    """Whether a still-open request to confirm is reminded now: from day REMIND_AFTER_DAYS,
+    and no longer once the entry reads "unconfirmed" (a scheduler that was down still
+    reminds what is inside the window; the outbox key keeps it to once)."""
+    return REMIND_AFTER_DAYS <= days_waiting(recorded_on, today) < UNCONFIRMED_AFTER_DAYS
+
+
+def dispute_problems(reason: str | None) -> dict[str, list[str]]:
+    """Field -> broken rules for a dispute's reason."""
+    text = (reason or "").strip()
+    if not text:
+        return {"reason": ["must not be blank: say what did not happen as logged"]}
+    if len(text) > MAX_DISPUTE_REASON:
+        return {"reason": [f"must be at most {MAX_DISPUTE_REASON} characters"]}
+    return {}

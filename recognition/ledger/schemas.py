@@ -7,7 +7,16 @@ from marshmallow import Schema, ValidationError, validate
 from .. import fields
 from ..apidoc import ID, PageArgsSchema, PageMetaSchema, UtcDateTime
 from .models import ENTRY_TYPES
-from .rules import DIRECT_KINDS, KINDS, MAX_ACCREDITATION, MAX_MINUTES, MAX_NOTE
+from .rules import (
+    CONFIRMATION_STATES,
+    DIRECT_KINDS,
+    KINDS,
+    MAX_ACCREDITATION,
+    MAX_DISPUTE_REASON,
+    MAX_MINUTES,
+    MAX_NOTE,
+    UNCONFIRMED_AFTER_DAYS,
+)
 
 CONFIRM_DUPLICATE = (
     "Set to true to record a second, separate activity that looks like one already recorded (same person, kind, "
@@ -59,7 +68,9 @@ class EntrySchema(Schema):
     note = fields.String()
     recorded_by_id = fields.Integer()
     recorded_at = UtcDateTime()
-    target_id = fields.Integer(allow_none=True, metadata={"description": "The entry this reverses or confirms"})
+    target_id = fields.Integer(
+        allow_none=True, metadata={"description": "The entry this reverses, confirms or disputes"}
+    )
     reason = fields.String(allow_none=True)
     accreditation = fields.String(allow_none=True)
     prev_hash = fields.String()
@@ -80,10 +91,37 @@ class EntrySchema(Schema):
         allow_none=True, metadata={"description": "The counterpart's confirmation, if any"}
     )
     reversed_by_entry_id = fields.Integer(allow_none=True, metadata={"description": "The reversal, if any"})
+    disputed_by_entry_id = fields.Function(
+        lambda entry: entry.disputed_by.id if getattr(entry, "disputed_by", None) is not None else None,
+        allow_none=True,
+        metadata={"type": "integer", "description": "The counterpart's dispute (this did not happen), if any"},
+    )
+    dispute_reason = fields.Function(
+        lambda entry: entry.disputed_by.reason if getattr(entry, "disputed_by", None) is not None else None,
+        allow_none=True,
+        metadata={"type": "string", "description": "Why the counterpart disputes it"},
+    )
+    confirmation_state = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": list(CONFIRMATION_STATES),
+            "description": "Work between two people: awaiting (the counterpart was asked), confirmed, unconfirmed "
+            f"(nobody confirmed it within {UNCONFIRMED_AFTER_DAYS} days of its recording), disputed (it earns no "
+            "credit and is no evidence) or reversed; null for other entries",
+        },
+    )
 
 
 class ReversalInSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class DisputeInSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_DISPUTE_REASON),
+        metadata={"description": "What did not happen as logged (the person who logged it reads this)"},
+    )
 
 
 def cursor_for(entry) -> str:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from ..auth.models import RoleGrant
 from ..auth.service import Actor
-from ..clock import local_date
+from ..clock import local_date, utcnow
 from ..database import is_postgresql, lock_for_append
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
@@ -35,7 +35,16 @@ from ..mentorships.models import Mentorship
 from ..people.models import Person
 from . import anchors, chain, references
 from .models import LedgerEntry
-from .rules import CONFIRMABLE, LABELS, MAX_NOTE, contribution_problems, may_record_personal, may_reverse
+from .rules import (
+    CONFIRMABLE,
+    LABELS,
+    MAX_NOTE,
+    confirmation_state,
+    contribution_problems,
+    dispute_problems,
+    may_record_personal,
+    may_reverse,
+)
 
 # The advisory lock key that serialises appends on PostgreSQL ("LEDGER" in ASCII).
 LEDGER_LOCK = 0x4C4544474552
@@ -101,7 +110,8 @@ def _link(entry: LedgerEntry, head: Row, now: datetime) -> LedgerEntry:
     make_transient_to_detached(entry)
     db.session.add(entry)
     # Nothing follows an entry yet: what ``annotate`` would look up, without asking.
-    entry.confirmed_by_entry_id = entry.reversed_by_entry_id = None
+    entry.confirmed_by_entry_id = entry.reversed_by_entry_id = entry.disputed_by = None
+    entry.confirmation_state = state_of(entry, local_date(now), {})
     return entry
 
 
@@ -245,7 +255,7 @@ def reverse(target: LedgerEntry, reason: str, actor: Actor, now: datetime) -> Le
     if target.entry_type != "contribution":
         raise Conflict(
             f"Only a contribution can be reversed; entry {target.id} is a {target.entry_type}.",
-            {"target": ["a reversal or confirmation cannot be reversed"]},
+            {"target": ["a reversal, confirmation or dispute cannot be reversed"]},
         )
     if target.kind == "milestone":
         raise Conflict(
@@ -293,13 +303,21 @@ def may_reverse_entry(entry: LedgerEntry, actor: Actor) -> bool:
     )
 
 
+def counterparts(target: LedgerEntry) -> set[int]:
+    """Who confirms or disputes ``target``: the other person of its mentorship, or, for
+    work an administrator recorded for the pair, either of the two. Empty for anything
+    that is not work between two people."""
+    if target.entry_type != "contribution" or target.kind not in CONFIRMABLE or target.mentorship is None:
+        return set()
+    counterpart = target.mentorship.counterpart_of(target.recorded_by_id)
+    return {target.mentorship.mentor_id, target.mentorship.mentee_id} if counterpart is None else {counterpart}
+
+
 def confirm(target: LedgerEntry, actor: Actor, now: datetime) -> LedgerEntry:
     """The counterpart's confirmation of a contribution, as its own entry."""
-    if target.entry_type != "contribution" or target.kind not in CONFIRMABLE or target.mentorship is None:
+    allowed = counterparts(target)
+    if not allowed:
         raise Conflict("Only mentoring work between two people can be confirmed.", {"target": ["not confirmable"]})
-    counterpart = target.mentorship.counterpart_of(target.recorded_by_id)
-    # Recorded by an admin for the pair (no counterpart): either of the two may confirm it.
-    allowed = {target.mentorship.mentor_id, target.mentorship.mentee_id} if counterpart is None else {counterpart}
     if actor.person_id not in allowed:
         raise Forbidden("Only the other person in the mentorship can confirm this entry.")
     # As in ``reverse``: a reversal or confirmation committed a moment ago must be seen.
@@ -308,8 +326,46 @@ def confirm(target: LedgerEntry, actor: Actor, now: datetime) -> LedgerEntry:
         raise Conflict(f"Entry {target.id} was reversed; there is nothing to confirm.", {"target": ["reversed"]})
     if confirmation_of(target.id) is not None:
         raise Conflict(f"Entry {target.id} is already confirmed.", {"target": ["already confirmed"]})
-    entry = LedgerEntry(
-        entry_type="confirmation",
+    disputed = dispute_of(target.id)
+    if disputed is not None:
+        raise Conflict(
+            f"Entry {target.id} was disputed ({disputed.reason}): it cannot be confirmed. The person who logged it "
+            "reverses it, or logs the meeting again as it happened.",
+            {"target": ["disputed"]},
+        )
+    return append(_follower_entry(target, "confirmation", actor), now)
+
+
+def dispute(target: LedgerEntry, reason: str, actor: Actor, now: datetime) -> LedgerEntry:
+    """The counterpart says the work did not happen as logged, with a reason, as its own
+    entry. It stops counting (no credit, no evidence) and cannot be confirmed; the person
+    who logged it sees the reason and answers by reversing it."""
+    problems = dispute_problems(reason)
+    if problems:
+        raise DomainError("The dispute breaks a rule: reason " + problems["reason"][0], problems)
+    allowed = counterparts(target)
+    if not allowed:
+        raise Conflict("Only mentoring work between two people can be disputed.", {"target": ["not disputable"]})
+    if actor.person_id not in allowed:
+        raise Forbidden("Only the other person in the mentorship can dispute this entry.")
+    lock_for_append(db.session, LEDGER_LOCK)
+    if reversal_of(target.id) is not None:
+        raise Conflict(f"Entry {target.id} was reversed; it no longer counts.", {"target": ["reversed"]})
+    if confirmation_of(target.id) is not None:
+        raise Conflict(
+            f"Entry {target.id} is confirmed: if it is wrong, reverse it with a reason instead.",
+            {"target": ["already confirmed"]},
+        )
+    if dispute_of(target.id) is not None:
+        raise Conflict(f"Entry {target.id} is already disputed.", {"target": ["already disputed"]})
+    entry = _follower_entry(target, "dispute", actor)
+    entry.reason = reason.strip()
+    return append(entry, now)
+
+
+def _follower_entry(target: LedgerEntry, entry_type: str, actor: Actor) -> LedgerEntry:
+    return LedgerEntry(
+        entry_type=entry_type,
         mentorship_id=target.mentorship_id,
         person_id=target.person_id,
         occurred_on=target.occurred_on,
@@ -318,7 +374,6 @@ def confirm(target: LedgerEntry, actor: Actor, now: datetime) -> LedgerEntry:
         recorded_by_id=actor.person_id,
         target_id=target.id,
     )
-    return append(entry, now)
 
 
 def reversal_of(entry_id: int) -> LedgerEntry | None:
@@ -327,6 +382,10 @@ def reversal_of(entry_id: int) -> LedgerEntry | None:
 
 def confirmation_of(entry_id: int) -> LedgerEntry | None:
     return _follower(entry_id, "confirmation")
+
+
+def dispute_of(entry_id: int) -> LedgerEntry | None:
+    return _follower(entry_id, "dispute")
 
 
 def _follower(entry_id: int, entry_type: str) -> LedgerEntry | None:
@@ -347,14 +406,33 @@ def followers(entry_ids: list[int]) -> dict[int, dict[str, LedgerEntry]]:
     return found
 
 
-def annotate(entries: list[LedgerEntry]) -> list[LedgerEntry]:
-    """Attach ``confirmed_by_entry_id`` and ``reversed_by_entry_id`` for display, in one query."""
+def annotate(entries: list[LedgerEntry], now: datetime | None = None) -> list[LedgerEntry]:
+    """Attach ``confirmed_by_entry_id``, ``reversed_by_entry_id``, ``disputed_by`` (the
+    dispute) and ``confirmation_state`` (``rules.confirmation_state`` as of ``now``) for
+    display, in one query."""
     found = followers([entry.id for entry in entries])
+    today = local_date(now or utcnow())
     for entry in entries:
         mine = found.get(entry.id, {})
         entry.confirmed_by_entry_id = mine["confirmation"].id if "confirmation" in mine else None
         entry.reversed_by_entry_id = mine["reversal"].id if "reversal" in mine else None
+        entry.disputed_by = mine.get("dispute")
+        entry.confirmation_state = state_of(entry, today, mine)
     return entries
+
+
+def state_of(entry: LedgerEntry, today: date, mine: dict[str, LedgerEntry]) -> str | None:
+    """``rules.confirmation_state`` of a contribution, given what follows it."""
+    if entry.entry_type != "contribution":
+        return None
+    return confirmation_state(
+        entry.kind,
+        local_date(entry.recorded_at),
+        today,
+        confirmed="confirmation" in mine,
+        reversed_="reversal" in mine,
+        disputed="dispute" in mine,
+    )
 
 
 # Who sees what ----------------------------------------------------------------------
@@ -676,7 +754,10 @@ def meetings_in(mentorship_ids: list[int], start: date, end: date) -> dict[int, 
         return {}
     rows = db.session.execute(
         select(LedgerEntry.mentorship_id, LedgerEntry.occurred_on, Confirmation.id.is_not(None))
-        .outerjoin(Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type == "reversal"))
+        # A disputed meeting (it did not happen as logged) is not counted, as a reversed one is not.
+        .outerjoin(
+            Reversal, and_(Reversal.target_id == LedgerEntry.id, Reversal.entry_type.in_(("reversal", "dispute")))
+        )
         .outerjoin(
             Confirmation, and_(Confirmation.target_id == LedgerEntry.id, Confirmation.entry_type == "confirmation")
         )

@@ -1,28 +1,35 @@
-"""HTML pages for the ledger: the entries about you, one entry (where you reverse or
-dispute it), confirm and reverse, the admin's chain check, and the public checkpoints."""
+"""HTML pages for the ledger: the entries about you, one entry (where you confirm,
+dispute or reverse it), the emailed confirm link, the admin's chain check, and the public
+checkpoints."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ..apidoc import paginate
 from ..auth.current import page_actor
-from ..auth.service import require_admin
+from ..auth.service import load_actor, require_admin
 from ..clock import utcnow
 from ..credits.verification import count_verification
-from ..errors import DomainError
+from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..links import safe_next
 from ..mentorships.history import kind_label, render_detail
 from ..mentorships.service import get_mentorship
 from ..ratelimit import RateLimited
-from . import anchors, service
+from . import anchors, confirmations, service
 from . import checkpoints as published
-from .forms import ReverseForm, VerifyForm
+from .forms import ConfirmLinkForm, DisputeForm, ReverseForm, VerifyForm
+from .rules import UNCONFIRMED_AFTER_DAYS
 
 blp = Blueprint("ledger", __name__)
 PAGE_SIZE = 50
+
+
+@blp.app_template_global()
+def unconfirmed_after_days() -> int:
+    return UNCONFIRMED_AFTER_DAYS
 
 
 @blp.get("/contributions")
@@ -55,19 +62,28 @@ def entry(entry_id: int):
     return render_entry(found, actor)
 
 
-def render_entry(entry, actor, form: ReverseForm | None = None, status: int = 200):
+def render_entry(
+    entry, actor, form: ReverseForm | None = None, status: int = 200, dispute_form: DisputeForm | None = None
+):
     service.annotate([entry])
     may_reverse = entry.reversed_by_entry_id is None and service.may_reverse_entry(entry, actor)
     if may_reverse and form is None:
         form = ReverseForm.for_entry(entry.id, formdata=None)
+    counterpart = actor.person_id in service.counterparts(entry)
+    may_dispute = counterpart and entry.confirmation_state in ("awaiting", "unconfirmed")
+    if may_dispute and dispute_form is None:
+        dispute_form = DisputeForm.for_entry(entry.id, formdata=None)
     return render_template(
         "ledger/entry.html",
         actor=actor,
         entry=entry,
         form=form if may_reverse else None,
+        dispute_form=dispute_form if may_dispute else None,
+        may_confirm=may_dispute,
         by_admin=bool(service.administrators([entry.recorded_by_id])),
         reversal=service.reversal_of(entry.id),
         confirmation=service.confirmation_of(entry.id),
+        dispute=entry.disputed_by,
     ), status
 
 
@@ -77,16 +93,85 @@ def confirm(entry_id: int):
     """The counterpart confirms a meeting; the confirmation is its own ledger entry."""
     actor = page_actor()
     entry = service.get_entry(entry_id, actor)
-    service.confirm(entry, actor, utcnow())  # a refusal renders the error page
-    db.session.commit()
-    flash(
-        f"Confirmed: {kind_label(entry.kind).lower()} on {entry.occurred_on.isoformat()}, "
-        f"logged by {entry.recorded_by.name}.",
-        "success",
-    )
+    _confirm_once(entry, actor)
     return redirect(
         safe_next(request.form.get("next")) or url_for("mentorships.detail", mentorship_id=entry.mentorship_id)
     )
+
+
+def _confirm_once(entry, actor) -> None:
+    """Confirm and say so; confirming what is already confirmed says that, and changes
+    nothing (a second click, an old email). Any other refusal renders the error page."""
+    try:
+        service.confirm(entry, actor, utcnow())
+    except Conflict as error:
+        db.session.rollback()
+        if error.errors.get("target") != ["already confirmed"]:
+            raise
+        flash(f"Already confirmed: {_described(entry)}. Nothing more to do.", "info")
+        return
+    db.session.commit()
+    flash(f"Confirmed: {_described(entry)}.", "success")
+
+
+def _described(entry) -> str:
+    return f"{kind_label(entry.kind).lower()} on {entry.occurred_on.isoformat()}, logged by {entry.recorded_by.name}"
+
+
+@blp.post("/contributions/<int:entry_id>/dispute")
+@login_required
+def dispute(entry_id: int):
+    """The counterpart says a meeting did not happen as logged, with a reason."""
+    actor = page_actor()
+    entry = service.get_entry(entry_id, actor)
+    form = DisputeForm.for_entry(entry_id)
+    status = 422
+    if form.validate_on_submit():
+        try:
+            service.dispute(entry, form.reason.data, actor, utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            if "reason" not in error.errors:  # not about the form: confirmed, reversed, not theirs
+                raise
+            form.refused(error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(
+                f"Disputed: {_described(entry)}. It no longer counts; {entry.recorded_by.name} sees your reason "
+                "and can reverse it.",
+                "success",
+            )
+            return redirect(url_for("ledger.entry", entry_id=entry.id))
+    return render_entry(entry, actor, status=status, dispute_form=form)
+
+
+@blp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm_link(token: str):
+    """The link in a request to confirm: GET shows the meeting and one button, which
+    POSTs (a mail scanner fetching the link confirms nothing). It works without a sign-in
+    for the person it was sent to, and refuses anyone signed in as someone else."""
+    try:
+        link = confirmations.read_link(token, utcnow())
+    except confirmations.LinkRefused as error:
+        db.session.rollback()
+        return render_template("ledger/confirm_refused.html", reason=error.reason), error.status
+    if current_user.is_authenticated and page_actor().person_id != link.person.id:
+        raise Forbidden(
+            f"This link was sent to {link.person.name}, and only they can use it. Sign out first if this is "
+            "their browser.",
+            {"token": ["sent to someone else"]},
+        )
+    entry = link.entry
+    service.annotate([entry])
+    form = ConfirmLinkForm()
+    if form.validate_on_submit():
+        actor = load_actor(link.person.id)
+        assert actor is not None  # the person the link names exists (read_link)
+        _confirm_once(entry, actor)  # disputed or reversed meanwhile: the error page says so
+        return redirect(url_for("ledger.confirm_link", token=token))
+    status = 422 if request.method == "POST" else 200
+    return render_template("ledger/confirm_link.html", entry=entry, person=link.person, form=form), status
 
 
 @blp.post("/contributions/<int:entry_id>/reversal")

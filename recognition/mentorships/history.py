@@ -1,5 +1,5 @@
 """The history of one mentorship as a page: every entry with what followed it (its
-reversal, its confirmation) and the forms the viewer may use on it. Drawn by the
+reversal, its confirmation, its dispute) and the forms the viewer may use on it. Drawn by the
 mentorship's own page and again by the ledger's pages when a reversal is refused."""
 
 from __future__ import annotations
@@ -61,12 +61,16 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
     reverse_forms = dict(reverse_forms or {})
     blank_forms = BlankReverseForms()
     items = []
+    today = local_date(utcnow())
     for entry in entries:
         mine = followers.get(entry.id, {})
+        entry.disputed_by = mine.get("dispute")
+        entry.confirmation_state = ledger.state_of(entry, today, mine)
         item: dict[str, Any] = {
             "entry": entry,
             "reversal": mine.get("reversal"),
             "confirmation": mine.get("confirmation"),
+            "dispute": mine.get("dispute"),
             "target": by_id.get(entry.target_id) if entry.target_id is not None else None,
             "may_confirm": False,
             "reverse_form": None,
@@ -76,12 +80,13 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
                 form = reverse_forms.get(entry.id) or blank_forms.for_entry(entry.id)
                 form.reason.label.text = f"Why reverse #{entry.seq}?"
                 item["reverse_form"] = form
-            item["may_confirm"] = item["confirmation"] is None and _may_confirm(entry, mentorship, actor)
+            item["may_confirm"] = entry.confirmation_state in ("awaiting", "unconfirmed") and _may_confirm(
+                entry, mentorship, actor
+            )
         items.append(item)
     manages = service.can_manage(actor, mentorship.mentee)
     if end_form is None and manages and mentorship.ended_on is None:
         end_form = EndMentorshipForm(formdata=None)
-    today = local_date(utcnow())
     summary = ledger.meetings_in([mentorship.id], date(today.year, 1, 1), today)[mentorship.id]
     expected = expectation()
     return render_template(

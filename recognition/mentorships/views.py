@@ -17,6 +17,7 @@ from ..auth.service import Actor
 from ..clock import local_date, utcnow
 from ..errors import DomainError, Forbidden
 from ..extensions import db
+from ..ledger import confirmations
 from ..ledger import service as ledger
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE
@@ -120,8 +121,8 @@ def _own_page(actor: Actor, side, template: str, counterpart: str):
         past=[m for m in mentorships if m.ended_on is not None],
         expected=expected,
         year=today.year,
-        to_confirm=unconfirmed(actor, recorded_by_me=False),
-        awaiting_other=unconfirmed(actor, recorded_by_me=True),
+        to_confirm=ledger.annotate(unconfirmed(actor, recorded_by_me=False)),
+        awaiting_other=ledger.annotate(unconfirmed(actor, recorded_by_me=True)),
         recent=recent,
     ), status
 
@@ -139,11 +140,13 @@ def _log_work(form: LogWorkForm, actor: Actor):
         "confirm_duplicate": bool(form.confirm_duplicate.data),
     }
     try:
-        entry = ledger.record(data, actor, utcnow())
+        now = utcnow()
+        entry = ledger.record(data, actor, now)
     except DomainError as error:
         db.session.rollback()
         form.refused(error)
         return None
+    confirmations.ask(entry, now)
     db.session.commit()
     assert entry.mentorship is not None  # pair work names its mentorship; the form requires one
     other = entry.mentorship.counterpart_of(actor.person_id)
@@ -151,7 +154,7 @@ def _log_work(form: LogWorkForm, actor: Actor):
     other_name = other_person.name if other_person else "The other person"
     flash(
         f"Logged: {kind_label(entry.kind).lower()} on {entry.occurred_on.isoformat()}. "
-        f"{other_name} will be asked to confirm it.",
+        f"{other_name} is emailed a link to confirm it.",
         "success",
     )
     assert request.endpoint is not None  # set for every routed request
@@ -159,7 +162,7 @@ def _log_work(form: LogWorkForm, actor: Actor):
 
 
 def unconfirmed(actor: Actor, recorded_by_me: bool) -> list[LedgerEntry]:
-    """Pair work in the actor's mentorships that is neither confirmed nor reversed: what the
+    """Pair work in the actor's mentorships that is neither confirmed, disputed nor reversed: what the
     counterpart recorded (the actor should confirm it), or what the actor recorded (the
     counterpart should)."""
     me = actor.person_id

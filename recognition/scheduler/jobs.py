@@ -29,6 +29,7 @@ from ..extensions import db
 from ..feedback import periods
 from ..feedback import service as feedback
 from ..feedback.models import Request
+from ..ledger import confirmations
 from ..ledger.checkpoints import checkpoint_job as ledger_checkpoint
 from ..ledger.service import meetings_in
 from ..mail import compose, send
@@ -180,6 +181,18 @@ def unfinished_duties(day: date, run: Callable[[str, date], str]) -> str:
 
 
 # Mentorship reminders ----------------------------------------------------------------
+
+
+def confirmation_reminders(day: date) -> str:
+    """Remind, once, whoever has not confirmed (or disputed) a meeting logged with them
+    14 to 59 days ago; the outbox key keeps each reminder to one however often this runs
+    (a rerun, a catch-up, a run after the process was killed), then deliver the outbox."""
+    queued = confirmations.remind(moment(day))
+    db.session.commit()
+    sent, error = outbox.deliver()
+    return f"queued {_count(queued, 'confirmation reminder')}; delivered {_count(sent, 'email')}" + (
+        f" (stopped: {error})" if error else ""
+    )
 
 
 def meeting_reminders(day: date) -> str:
@@ -430,13 +443,19 @@ JOBS: dict[str, Job] = {
             "deliver_outbox",
             deliver_outbox,
             {"minute": "*/10"},
-            "Send email waiting in the outbox (queued by award cycles), retrying what failed.",
+            "Send email waiting in the outbox (queued by award cycles and requests to confirm meetings), retrying what failed.",
         ),
         Job(
             "cfar_reminders",
             cfar_reminders,
             {"hour": 7, "minute": 15},
             "Remind a person, their division director and formal mentors of a CFAR coming due (none once one is passed).",
+        ),
+        Job(
+            "confirmation_reminders",
+            confirmation_reminders,
+            {"hour": 7, "minute": 45},
+            "Remind, once, whoever has not confirmed or disputed a meeting logged with them 14 days ago (none after 60 days).",
         ),
         Job(
             "ledger_checkpoint",

@@ -93,6 +93,9 @@ def test_the_history_obeys_the_ledger_rules(app, logins):
             assert target.entry_type == "contribution" and target.recorded_at < entry.recorded_at
             if entry.entry_type == "reversal":
                 assert entry.reason and entry.recorded_by_id == target.recorded_by_id
+            elif entry.entry_type == "dispute":  # the counterpart says it did not happen; never confirmed
+                assert entry.reason and (entry.target_id, "confirmation") not in followers
+                assert {entry.recorded_by_id, target.recorded_by_id} == {tie.mentor_id, tie.mentee_id}
             elif target.kind == "milestone":  # a self-reported milestone, confirmed by the director or an admin
                 assert (entry.target_id, "reversal") not in followers
                 assert (
@@ -116,6 +119,8 @@ def test_the_history_obeys_the_ledger_rules(app, logins):
             1 for target, kind in followers if kind == "confirmation" and entries[target].kind != "milestone"
         )
         assert 0.6 <= confirmed / confirmable <= 0.95
+        disputed = sum(1 for _, kind in followers if kind == "dispute")
+        assert 0 < disputed < 0.05 * confirmable
 
 
 def test_every_new_faculty_member_has_an_allowed_formal_mentor(app, logins):

@@ -108,7 +108,7 @@ def test_logging_a_meeting_appends_one_entry(app, client, dept, login, ledger_ro
         assert entry.mentorship_id == dept.mentorship_id
 
     page = client.get("/mentoring").get_data(as_text=True)
-    assert "Logged: meeting on" in page and "Mentee Person will be asked to confirm it." in page
+    assert "Logged: meeting on" in page and "Mentee Person is emailed a link to confirm it." in page
     assert '<span class="badge badge-waiting">awaiting confirmation</span>' in page
 
 
@@ -234,14 +234,16 @@ def test_confirmation_is_refused_to_anyone_but_the_counterpart(
     assert ledger_rows() == before
 
 
-def test_confirming_twice_is_refused_with_the_reason(client, dept, login, record, ledger_rows):
+def test_confirming_twice_is_a_clear_no_op(client, dept, login, record, ledger_rows):
     entry_id = record("mentor")
     login(client, "mentee")
     assert client.post(f"/contributions/{entry_id}/confirmation").status_code == 302
     before = ledger_rows()
-    response = client.post(f"/contributions/{entry_id}/confirmation")
-    assert response.status_code == 409
-    assert f"Entry {entry_id} is already confirmed." in response.get_data(as_text=True)
+    response = client.post(f"/contributions/{entry_id}/confirmation", follow_redirects=True)
+    assert response.status_code == 200
+    assert f"Already confirmed: meeting on {today().isoformat()}, logged by Mentor Person. Nothing more to do." in (
+        response.get_data(as_text=True)
+    )
     assert ledger_rows() == before
 
 

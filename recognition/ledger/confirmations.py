@@ -1,0 +1,175 @@
+"""Asking the counterpart to confirm work between two people, by email.
+
+When a meeting (or plan review, peer-group session, sponsorship action) is logged, the
+other person gets an email (through the outbox, so only if the recording commits) with a
+one-click link; a scheduler job reminds them once after ``rules.REMIND_AFTER_DAYS``; after
+``rules.UNCONFIRMED_AFTER_DAYS`` the entry reads "unconfirmed" and no more mail goes out.
+
+The link is signed with the app's secret (itsdangerous, as the invitation links are),
+names the entry and the person it was sent to, and works for ``CONFIRM_LINK_DAYS``. It
+opens a page with one button: a GET never confirms, so a mail scanner that fetches every
+link confirms nothing. The button confirms as that person without a sign-in (holding the
+email is the proof, as for a password link); someone signed in as another person is
+refused. A link does its work once: the confirmation is a ledger entry, so a second use
+finds it and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
+
+from .. import links
+from ..auth.models import Account
+from ..clock import local_date
+from ..errors import DomainError
+from ..extensions import db
+from ..outbox import Message, queue
+from ..people.models import Person
+from . import service
+from .models import LedgerEntry
+from .rules import CONFIRMABLE, LABELS, REMIND_AFTER_DAYS, UNCONFIRMED_AFTER_DAYS, reminder_due
+
+SALT = "recognition.confirm-link"
+_FOLLOWER = aliased(LedgerEntry, name="follower")
+INVALID, EXPIRED = "invalid", "expired"
+
+
+class LinkRefused(DomainError):
+    """A confirm link that cannot be used: ``INVALID`` (400) or ``EXPIRED`` (410)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(
+            f"This confirmation link cannot be used: it is {reason}. Sign in and confirm the meeting from your page.",
+            {"token": [reason]},
+            status=400 if reason == INVALID else 410,
+        )
+
+
+@dataclass(frozen=True)
+class Link:
+    entry: LedgerEntry
+    person: Person
+    issued_at: datetime
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def lifetime() -> timedelta:
+    return timedelta(days=float(current_app.config["CONFIRM_LINK_DAYS"]))
+
+
+def token_for(entry_id: int, person_id: int, now: datetime) -> str:
+    return _serializer().dumps({"e": entry_id, "p": person_id, "t": int(now.replace(tzinfo=UTC).timestamp())})
+
+
+def link_for(entry_id: int, person_id: int, now: datetime) -> str:
+    return links.url(f"/confirm/{token_for(entry_id, person_id, now)}")
+
+
+def read_link(token: str, now: datetime) -> Link:
+    """The entry and person a link names, if it is genuine and not expired; else LinkRefused."""
+    try:
+        payload = _serializer().loads(token)
+    except BadData:
+        raise LinkRefused(INVALID) from None
+    values = [payload.get(key) for key in ("e", "p", "t")] if isinstance(payload, dict) else []
+    numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    if len(numbers) != 3:
+        raise LinkRefused(INVALID)
+    entry_id, person_id, issued = numbers
+    issued_at = datetime.fromtimestamp(issued, UTC).replace(tzinfo=None)
+    entry, person = db.session.get(LedgerEntry, entry_id), db.session.get(Person, person_id)
+    if entry is None or person is None or person_id not in service.counterparts(entry):
+        raise LinkRefused(INVALID)
+    if now - issued_at > lifetime() or _disabled(person_id):
+        raise LinkRefused(EXPIRED)
+    return Link(entry, person, issued_at)
+
+
+def _disabled(person_id: int) -> bool:
+    return bool(db.session.scalar(select(Account.disabled).where(Account.person_id == person_id)))
+
+
+# Mail --------------------------------------------------------------------------------
+
+
+def _message(entry: LedgerEntry, person: Person, now: datetime, reminder: bool) -> Message:
+    department = current_app.config["DEPARTMENT_NAME"]
+    recorder = entry.recorded_by.name
+    what = f"{LABELS[entry.kind or 'meeting'].lower()} on {entry.occurred_on.isoformat()} ({entry.minutes} minutes)"
+    until = local_date(now + lifetime()).isoformat()
+    opening = (
+        f"A reminder: {recorder} logged a {what} with you {REMIND_AFTER_DAYS} days ago, and it still waits for "
+        "your confirmation."
+        if reminder
+        else f"{recorder} logged a {what} with you in the {department} mentoring app."
+    )
+    text = (
+        f"Dear {person.name},\n\n{opening}\n\n"
+        f"If it happened, confirm it here (one button, no password needed):\n\n"
+        f"    {link_for(entry.id, person.id, now)}\n\n"
+        f"The link works until {until}. If it did not happen as logged, sign in and say so, with a reason "
+        f"(the entry then stops counting, and {recorder} sees why):\n\n"
+        f"    {links.url(f'/contributions/{entry.id}')}\n\n"
+        f"After {UNCONFIRMED_AFTER_DAYS} days an entry nobody confirmed is shown as unconfirmed.\n"
+    )
+    kind = "reminder" if reminder else "request"
+    subject = ("Reminder: please confirm" if reminder else "Please confirm") + f" a {what} with {recorder}"
+    return Message(
+        key=f"ledger-confirm:{entry.id}:{person.id}:{kind}", recipient=person.email, subject=subject, body=text
+    )
+
+
+def ask(entry: LedgerEntry, now: datetime) -> int:
+    """Queue the request to confirm ``entry``, just recorded, to its counterpart(s); how
+    many were queued (none for work that is not between two people). Part of the
+    caller's transaction. Costs two statements on a meeting's append: the mentorship with
+    its two people, and the insert into the outbox."""
+    people = service.counterparts(entry)
+    if not people:
+        return 0
+    assert entry.mentorship is not None  # work between two people names its mentorship
+    pair = {person.id: person for person in (entry.mentorship.mentor, entry.mentorship.mentee)}
+    messages = [_message(entry, pair[person_id], now, reminder=False) for person_id in sorted(people)]
+    return queue(messages, now, new_keys=True)
+
+
+def remind(now: datetime) -> int:
+    """Queue one reminder for every request still open inside the reminder window
+    (``rules.reminder_due``); how many were queued. The outbox key makes a second run,
+    or a run after a crash, queue nothing twice."""
+    # A day's slack either side: the window is counted in the department's days.
+    earliest = now - timedelta(days=UNCONFIRMED_AFTER_DAYS + 1)
+    latest = now - timedelta(days=REMIND_AFTER_DAYS - 1)
+    open_entries = db.session.scalars(
+        select(LedgerEntry)
+        .where(
+            LedgerEntry.entry_type == "contribution",
+            LedgerEntry.kind.in_(CONFIRMABLE),
+            LedgerEntry.mentorship_id.is_not(None),
+            LedgerEntry.recorded_at >= earliest,
+            LedgerEntry.recorded_at <= latest,
+            # Confirmed, disputed or reversed: the request is closed.
+            ~exists().where(_FOLLOWER.target_id == LedgerEntry.id),
+        )
+        .order_by(LedgerEntry.seq)
+    ).all()
+    today = local_date(now)
+    messages = []
+    for entry in open_entries:
+        if not reminder_due(local_date(entry.recorded_at), today):
+            continue
+        for person_id in sorted(service.counterparts(entry)):
+            person = db.session.get(Person, person_id)
+            if person is not None:
+                messages.append(_message(entry, person, now, reminder=True))
+    return queue(messages, now)
