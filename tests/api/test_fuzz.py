@@ -23,7 +23,6 @@ from recognition.auth.tokens import issue_token
 from recognition.clock import utcnow
 from recognition.extensions import db
 from recognition.people.models import Person
-from tests.support.department import Department
 
 # The test department holds ten people, two divisions and two mentorships.
 ID_SPREAD = 14
@@ -61,12 +60,11 @@ def backend():
 
 
 @pytest.fixture
-def admin_headers(app):
+def admin_headers(app, dept):
     """A function giving a fresh admin bearer header for each call: the fuzzer revokes
     tokens (DELETE /auth/tokens/{id}) and trips the login throttle, and neither may stop
-    the rest of the run from reaching the endpoints behind authentication."""
-    with app.app_context():
-        dept = Department.build()
+    the rest of the run from reaching the endpoints behind authentication. Each operation
+    gets its own copy of the test department (``dept``), as built once per session."""
 
     def fresh():
         with app.app_context():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -18,23 +19,42 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
-@pytest.fixture
-def page():
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items):
+    """Every browser test runs on one worker, which launches Chromium once for the run
+    (``browser``) instead of once per test; each test still gets a context of its own, so
+    no cookies or storage are shared."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(scope="session")
+def browser():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.console_problems = []
-            page.on(
-                "console",
-                lambda message: message.type in ("error", "warning") and page.console_problems.append(message.text),
-            )
-            yield page
-            context.close()
+            yield launched
         finally:
-            browser.close()
+            launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.console_problems = []
+        page.on(
+            "console",
+            lambda message: message.type in ("error", "warning") and page.console_problems.append(message.text),
+        )
+        yield page
+    finally:
+        context.close()
 
 
 def sign_in(page, base: str, email: str) -> None:
