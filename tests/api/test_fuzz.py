@@ -23,6 +23,7 @@ from recognition.auth.tokens import issue_token
 from recognition.clock import utcnow
 from recognition.extensions import db
 from recognition.people.models import Person
+from tests.support.department import Department
 
 # The test department holds ten people, two divisions and two mentorships.
 ID_SPREAD = 14
@@ -60,11 +61,12 @@ def backend():
 
 
 @pytest.fixture
-def admin_headers(app, dept):
+def admin_headers(app):
     """A function giving a fresh admin bearer header for each call: the fuzzer revokes
     tokens (DELETE /auth/tokens/{id}) and trips the login throttle, and neither may stop
-    the rest of the run from reaching the endpoints behind authentication. Each operation
-    gets its own copy of the test department (``dept``), as built once per session."""
+    the rest of the run from reaching the endpoints behind authentication."""
+    with app.app_context():
+        dept = Department.build()
 
     def fresh():
         with app.app_context():
