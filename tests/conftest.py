@@ -141,10 +141,14 @@ MODULE_SCOPES = ("module", "package")
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under ``--dist loadgroup`` (the default, see pyproject.toml) the tests of a module
     that uses a module-scoped fixture (a grown ledger, a demo department) run on one
-    worker, so that fixture is built once per backend rather than once per worker. Tests
-    already in an ``xdist_group`` keep theirs."""
+    worker, so that fixture is built once per backend rather than once per worker, and so
+    do the tests marked ``browser``, which share one Chromium. Tests already in an
+    ``xdist_group`` keep theirs."""
     for item in items:
         if item.get_closest_marker("xdist_group") is not None:
+            continue
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))
             continue
         info = getattr(item, "_fixtureinfo", None)
         definitions = info.name2fixturedefs.values() if info is not None else ()

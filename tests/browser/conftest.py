@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import threading
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -19,20 +18,11 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
-HERE = Path(__file__).parent
-
-
-def pytest_collection_modifyitems(items):
-    """Every browser test runs on one worker, which launches Chromium once for the run
-    (``browser``) instead of once per test; each test still gets a context of its own, so
-    no cookies or storage are shared."""
-    for item in items:
-        if HERE in item.path.parents:
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 @pytest.fixture(scope="session")
 def browser():
+    """One Chromium per worker; the tests marked ``browser`` all run on one worker (see
+    ``pytest_collection_modifyitems`` in tests/conftest.py), and each gets a context of its
+    own (``page``), so no cookies or storage are shared."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
