@@ -16,8 +16,10 @@ import itertools
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 import pytest
@@ -32,6 +34,8 @@ from recognition.extensions import db
 from recognition.ledger.models import LedgerEntry
 from tests.support.department import PASSWORD, Department
 from tests.support.pg_cluster import URL_ENV, start_server
+
+T = TypeVar("T")
 
 settings.register_profile("ci", deadline=None)
 settings.load_profile("ci")
@@ -113,6 +117,45 @@ def migrate(database_url: str, instance_path) -> None:
         dispose_engines(app)
 
 
+# --- which backends, and which worker ----------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``dialect_independent`` runs on the first selected backend only
+    (SQLite, unless ``RECOGNITION_TEST_BACKENDS`` says otherwise). Runs before pytest's
+    own parametrisation, which then takes this mark in place of the ``backend`` params."""
+    if "backend" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("dialect_independent") is None:
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0] if mark.args else mark.kwargs.get("argnames", "")
+        if "backend" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return
+    metafunc.definition.add_marker(pytest.mark.parametrize("backend", selected_backends()[:1], indirect=True))
+
+
+MODULE_SCOPES = ("module", "package")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` (the default, see pyproject.toml) the tests of a module
+    that uses a module-scoped fixture (a grown ledger, a demo department) run on one
+    worker, so that fixture is built once per backend rather than once per worker, and so
+    do the tests marked ``browser``, which share one Chromium. Tests already in an
+    ``xdist_group`` keep theirs."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        definitions = info.name2fixturedefs.values() if info is not None else ()
+        if any(fixture.scope in MODULE_SCOPES for chain in definitions for fixture in chain):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 # --- templates, one per backend per session -------------------------------------------
 
 
@@ -154,12 +197,16 @@ def database_url(backend, request, tmp_path):
 
 
 @contextmanager
-def fresh_database(request: pytest.FixtureRequest, backend: str, folder, with_dept: bool = False):
+def fresh_database(
+    request: pytest.FixtureRequest, backend: str, folder, with_dept: bool = False, source: str | None = None
+):
     """A new migrated database of ``backend`` (a copy of the SQLite template in ``folder``,
     or a PostgreSQL database from the template), empty or, ``with_dept``, holding the small
-    department (``dept_templates``); yields its URL and drops it after. Dispose every
-    engine on it first (``dispose_engines``)."""
-    source = request.getfixturevalue("dept_templates").source(request, backend) if with_dept else None
+    department (``dept_templates``), or a copy of ``source`` (a database that
+    ``seeded_templates`` built); yields its URL and drops it after. Dispose every engine on
+    it first (``dispose_engines``)."""
+    if with_dept:
+        source = request.getfixturevalue("dept_templates").source(request, backend)
     if backend == "sqlite":
         path = Path(folder) / f"recognition-{next(_names)}.sqlite3"
         shutil.copyfile(source or request.getfixturevalue("sqlite_template"), path)
@@ -199,11 +246,12 @@ def instance_path(monkeypatch, tmp_path, signing_keys):
 
 
 @contextmanager
-def module_app(request: pytest.FixtureRequest, tmp_path_factory, name: str):
+def module_app(request: pytest.FixtureRequest, tmp_path_factory, name: str, source: str | None = None):
     """For a module-scoped fixture parametrised over the backends: an app of its own on a
-    fresh database of ``request.param``, with an instance folder holding the session's
-    signing key (as ``recognition init`` makes it) and no ``RECOGNITION_*`` overrides;
-    its engines are disposed after."""
+    fresh database of ``request.param`` (a copy of ``source`` when given, see
+    ``seeded_templates``), with an instance folder holding the session's signing key (as
+    ``recognition init`` makes it) and no ``RECOGNITION_*`` overrides; its engines are
+    disposed after."""
     folder = tmp_path_factory.mktemp(name)
     instance = folder / "instance"
     instance.mkdir()
@@ -213,7 +261,7 @@ def module_app(request: pytest.FixtureRequest, tmp_path_factory, name: str):
     with pytest.MonkeyPatch.context() as monkeypatch:
         clear_environment(monkeypatch)
         monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(instance))
-        with fresh_database(request, request.param, folder) as url:
+        with fresh_database(request, request.param, folder, source=source) as url:
             built = create_app(app_config(url))
             try:
                 yield built
@@ -267,26 +315,64 @@ class DeptTemplates:
         return copy.deepcopy(self.built[backend][1])
 
     def _build(self, request: pytest.FixtureRequest, backend: str) -> tuple[str, Department]:
-        if backend == "sqlite":
-            path = self.folder / "dept.sqlite3"
-            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-            url, name = f"sqlite:///{path}", str(path)
-        else:
-            server = request.getfixturevalue("postgres_server")
-            name = server.create_from_template()
-            server.keep_as_template(name)
-            url = server.database_url(name)
-        with pytest.MonkeyPatch.context() as monkeypatch:
-            clear_environment(monkeypatch)
-            monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(self.keys))
-            app = create_app(app_config(url))
+        return seed_template(request, backend, self.folder / "dept.sqlite3", self.keys, Department.build)
+
+
+def seed_template(request: pytest.FixtureRequest, backend: str, path: Path, keys: Path, seed: Callable[[], T]):
+    """A copy of the empty migrated template of ``backend`` (the SQLite file ``path``, or a
+    PostgreSQL database kept as a template for the session) into which ``seed()`` wrote,
+    run in the context of an app on it with the signing keys in ``keys``; returns the
+    copy's name (a ``source`` for ``fresh_database``) and what ``seed`` returned."""
+    if backend == "sqlite":
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        url, name = f"sqlite:///{path}", str(path)
+    else:
+        server = request.getfixturevalue("postgres_server")
+        name = server.create_from_template()
+        server.keep_as_template(name)
+        url = server.database_url(name)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        clear_environment(monkeypatch)
+        monkeypatch.setenv("RECOGNITION_INSTANCE_PATH", str(keys))
+        app = create_app(app_config(url))
+        try:
             with app.app_context():
-                dept = Department.build()
+                value = seed()
+        finally:
             dispose_engines(app)
-        if backend == "sqlite":
-            with closing(sqlite3.connect(name)) as connection:
-                connection.execute("PRAGMA journal_mode = DELETE")
-        return name, dept
+    if backend == "sqlite":
+        # The app runs SQLite in WAL mode; fold the log back in so one file is the whole copy.
+        with closing(sqlite3.connect(name)) as connection:
+            connection.execute("PRAGMA journal_mode = DELETE")
+    return name, value
+
+
+class SeededTemplates:
+    """Databases that cost more to build than to copy (a demo department, a department
+    part-way through an awards cycle), built once per backend per worker by a ``seed``
+    function and then copied per test like the empty template:
+
+        source, value = seeded_templates.get(request, backend, "demo", lambda: builder.load(...))
+        with fresh_database(request, backend, tmp_path, source=source) as url: ...
+
+    ``seed`` runs in an app context on a fresh migrated database and must give the same
+    rows whenever it runs; ``value`` (a deep copy per call) is whatever it returned."""
+
+    def __init__(self, folder: Path, keys: Path):
+        self.folder, self.keys = folder, keys
+        self.built: dict[tuple[str, str], tuple[str, object]] = {}
+
+    def get(self, request: pytest.FixtureRequest, backend: str, key: str, seed: Callable[[], T]) -> tuple[str, T]:
+        if (key, backend) not in self.built:
+            path = self.folder / f"{key}-{backend}.sqlite3"
+            self.built[key, backend] = seed_template(request, backend, path, self.keys, seed)
+        source, value = self.built[key, backend]
+        return source, copy.deepcopy(value)  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def seeded_templates(tmp_path_factory, signing_keys) -> SeededTemplates:
+    return SeededTemplates(tmp_path_factory.mktemp("seeded-templates"), signing_keys)
 
 
 @pytest.fixture(scope="session")

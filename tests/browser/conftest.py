@@ -18,23 +18,33 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
-@pytest.fixture
-def page():
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium per worker; the tests marked ``browser`` all run on one worker (see
+    ``pytest_collection_modifyitems`` in tests/conftest.py), and each gets a context of its
+    own (``page``), so no cookies or storage are shared."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.console_problems = []
-            page.on(
-                "console",
-                lambda message: message.type in ("error", "warning") and page.console_problems.append(message.text),
-            )
-            yield page
-            context.close()
+            yield launched
         finally:
-            browser.close()
+            launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.console_problems = []
+        page.on(
+            "console",
+            lambda message: message.type in ("error", "warning") and page.console_problems.append(message.text),
+        )
+        yield page
+    finally:
+        context.close()
 
 
 def sign_in(page, base: str, email: str) -> None:

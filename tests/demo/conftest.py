@@ -41,10 +41,26 @@ def feedback_snapshot(app) -> dict[str, list[tuple]]:
         return snapshot
 
 
+def demo_source(request, backend: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """The demo (``SEED``, ``TODAY``, ``SCALE``) loaded once per backend per worker into a
+    database kept as a template (see ``seeded_templates``): its name and the logins."""
+    templates = request.getfixturevalue("seeded_templates")
+    return templates.get(request, backend, "demo", lambda: builder.load(SEED, today=TODAY, scale=SCALE))
+
+
 @pytest.fixture
-def logins(app) -> dict[str, tuple[str, str]]:
-    """The demo loaded into ``app``: role -> (email, password)."""
-    return {role: (email, password) for role, email, password in load(app)}
+def database_url(backend, request, tmp_path):
+    """As everywhere, a fresh database per test; a test asking for ``logins`` gets a copy of
+    a database the demo was loaded into (loading it per test would cost seconds)."""
+    source = demo_source(request, backend)[0] if "logins" in request.fixturenames else None
+    with fresh_database(request, backend, tmp_path, source=source) as url:
+        yield url
+
+
+@pytest.fixture
+def logins(app, backend, request) -> dict[str, tuple[str, str]]:
+    """The demo loaded into ``app`` (``database_url`` copied it in): role -> (email, password)."""
+    return {role: (email, password) for role, email, password in demo_source(request, backend)[1]}
 
 
 @pytest.fixture

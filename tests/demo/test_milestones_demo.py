@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from recognition.auth.service import COMMAND_LINE
 from recognition.clock import add_years
-from recognition.demo import builder
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
@@ -35,7 +34,7 @@ from recognition.people.models import RANKS, DivisionDirector, Person, Profile
 from recognition.people.profiles import profile_of
 from tests.conftest import module_app, selected_backends
 
-from .conftest import SCALE, SEED, TODAY
+from .conftest import TODAY, demo_source
 
 RANKS_BY_NOW = {"assistant": [], "associate": ["associate"], "full": ["associate", "full"]}
 
@@ -48,9 +47,9 @@ class Demo:
 
 @pytest.fixture(scope="module", params=selected_backends())
 def demo(request, tmp_path_factory):
-    with module_app(request, tmp_path_factory, "milestones-demo") as app:
+    source, logins = demo_source(request, request.param)  # the demo the other demo tests read
+    with module_app(request, tmp_path_factory, "milestones-demo", source=source) as app:
         with app.app_context():
-            logins = builder.load(SEED, today=TODAY, scale=SCALE)
             ids = {role: db.session.scalar(select(Person.id).where(Person.email == email)) for role, email, _ in logins}
         yield Demo(app, ids)
 
