@@ -11,9 +11,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 
-from tests.site.conftest import Demo
+from tests.site.conftest import ROLES, Demo
 
-ROLES = ("admin", "division_director", "mentor", "mentee", "award_committee", "promotion_committee", "nominee")
 # Pages of one shape (a person, a mentorship, an entry ...) are read for links a few
 # times each and opened at most OPEN_PER_SHAPE times; a file (a PDF, a CSV) twice. The
 # bounds keep a role to a few seconds.
