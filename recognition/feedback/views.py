@@ -265,7 +265,9 @@ def _division_figures(view: dict, division_id: int | None, recent: list[str], ac
     low, high = used.scale_min, used.scale_max
     labels = [used.label(point) for point in range(low, high + 1)]
     where = view["division"].name if view["division"] else "Department"
-    compared = [(f"{where} (pooled)", summary.overall)] + [(row["mentor"].name, row["overall"]) for row in view["mentors"]]
+    compared = [(f"{where} (pooled)", summary.overall)] + [
+        (row["mentor"].name, row["overall"]) for row in view["mentors"]
+    ]
     trend = []
     for key in reversed(recent):  # oldest first
         pooled = view if key == view["period"] else reports.division_view(division_id, key, actor)

@@ -44,8 +44,8 @@ def test_the_plot_draws_each_review_raw_and_normalised_in_ranking_order():
 
 def test_a_nominee_with_a_single_review_is_drawn_hollow_and_says_so():
     plot = str(dot_plot(ROWS, 1, 5, "The ranking."))
-    single = re.findall(r'<circle [^>]*><title>Ada Single[^<]*</title>', plot)
-    others = re.findall(r'<circle [^>]*><title>Ben Three[^<]*</title>', plot)
+    single = re.findall(r"<circle [^>]*><title>Ada Single[^<]*</title>", plot)
+    others = re.findall(r"<circle [^>]*><title>Ben Three[^<]*</title>", plot)
     assert len(single) == 2 and all('fill="#fff"' in dot for dot in single)
     assert others and not any('fill="#fff"' in dot for dot in others)
     assert "1 of 3: one only" in plot

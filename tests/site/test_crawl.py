@@ -72,7 +72,7 @@ def crawl(client) -> dict[str, tuple[int, str]]:
         if response.status_code in (301, 302, 303) and response.location:
             queue.extend((link, path) for link in links_of(f'<a href="{response.location}">', path))
             continue
-        if response.status_code != 200 or not response.mimetype == "text/html":
+        if response.status_code != 200 or response.mimetype != "text/html":
             continue
         if read[kind] >= READ_PER_SHAPE:
             continue
@@ -90,4 +90,3 @@ def test_no_link_a_person_is_shown_is_broken_for_them(demo: Demo, role):
     broken = {path: found for path, found in seen.items() if found[0] == 404 or found[0] >= 500}
     assert not broken, f"{role}: {len(broken)} broken links of {len(seen)}: {sorted(broken.items())[:20]}"
     assert len(seen) > 10  # the crawl went somewhere
-

@@ -55,7 +55,9 @@ def test_a_date_input_shows_the_focus_ring_other_controls_show(browser, served_d
             control.focus()
             page.keyboard.press("Tab")
             page.keyboard.press("Shift+Tab")  # focused from the keyboard, as a person tabbing
-            rings.append(control.evaluate("el => [getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineWidth]"))
+            rings.append(
+                control.evaluate("el => [getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineWidth]")
+            )
         assert rings[0] == ["solid", "3px"]
         assert rings[1] == rings[0]
     finally:

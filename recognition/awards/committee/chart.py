@@ -89,13 +89,15 @@ def describe(ranked: Sequence[dict]) -> str:
 def _axis(ticks: list[tuple[float, str]], height: float) -> list[str]:
     drawn = []
     for x, label in ticks:
-        drawn.append(f'<line x1="{number(x)}" y1="{TOP - 14}" x2="{number(x)}" y2="{height - BOTTOM + 6}" stroke="{GRID}"/>')
+        drawn.append(
+            f'<line x1="{number(x)}" y1="{TOP - 14}" x2="{number(x)}" y2="{height - BOTTOM + 6}" stroke="{GRID}"/>'
+        )
         drawn.append(text(x, height - 10, label, "middle", 12, MUTED))
     return drawn
 
 
 def _steps(start: float, end: float) -> list[float]:
-    count = int(round(end - start))
+    count = round(end - start)
     step = 1 if count <= 8 else max(1, count // 4)
     return [start + i for i in range(0, count + 1, step)]
 

@@ -340,12 +340,17 @@ def ranking_rows(cycle: Cycle, actor: Actor | None = None) -> list[RankedRow]:
 def _lettered(found: dict[Hashable, list[ranking.Point]]) -> dict[Hashable, tuple[tuple[str, float, float], ...]]:
     """The points with each reviewer named by a letter (A, B, …, in member order) rather than
     by name: the plot shows how each reviewer scores, the scores page who they are."""
-    reviewers = sorted({p.reviewer for found_points in found.values() for p in found_points})  # member ids
+    reviewers = sorted({p.reviewer for found_points in found.values() for p in found_points}, key=_member_order)
     letters = {reviewer: _letter(index) for index, reviewer in enumerate(reviewers)}
     return {
         nomination: tuple((letters[p.reviewer], p.weighted, p.z) for p in found_points)
         for nomination, found_points in found.items()
     }
+
+
+def _member_order(reviewer: Hashable) -> tuple[int, str]:
+    """Member ids in number order (any other reviewer key after them, as text)."""
+    return (reviewer, "") if isinstance(reviewer, int) else (1 << 62, repr(reviewer))
 
 
 def _letter(index: int) -> str:

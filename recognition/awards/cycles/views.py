@@ -229,9 +229,7 @@ def render_cycle(
     whole of it for its managers. The form arguments carry a refused submission."""
     day = today()
     manager = nominations.is_manager(actor, cycle)
-    rubric = definitions.rubric_text(cycle)
     page = {
-        "plot": chart.dot_plot(found.rows, rubric.low, rubric.high, PLOT_LABEL),
         "actor": actor,
         "cycle": cycle,
         "award": cycle.award,
@@ -362,7 +360,7 @@ def render_ranking(actor: Actor, cycle: Cycle, *, form: DecisionForm | None = No
     found = exports.sheet(cycle, actor, day)  # a 404 for anyone who may not see it
     manager = nominations.is_manager(actor, cycle)
     rubric = definitions.rubric_text(cycle)
-    page = {
+    page: dict[str, object] = {
         "plot": chart.dot_plot(found.rows, rubric.low, rubric.high, PLOT_LABEL),
         "actor": actor,
         "cycle": cycle,
