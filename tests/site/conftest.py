@@ -57,6 +57,8 @@ class _Backend:
 def demos(request, tmp_path_factory):
     """``demos(backend)``: the demo department on that backend, loaded once."""
     loaded: dict[str, Demo] = {}
+    if "postgresql" in selected_backends():  # set up first, so torn down after the demo's database
+        request.getfixturevalue("postgres_server")
     with ExitStack() as stack:
 
         def on(backend: str) -> Demo:
