@@ -198,6 +198,7 @@ def division():
     return render_template(
         "feedback/division.html",
         view=view,
+        figures=_division_figures(view, division_id, recent, actor),
         filters=filters,
         actor=actor,
         current=recent[0],
@@ -207,6 +208,40 @@ def division():
         remind_form=ActionForm(formdata=None),
         open_periods=_open_periods(today),
     )
+
+
+def _division_figures(view: dict, division_id: int | None, recent: list[str], actor) -> dict | None:
+    """The mentor report's charts for a division's view: each item's distribution, each
+    mentor's overall beside the pooled one, and the pooled overall over the recent periods.
+    Every number drawn is one the view itself shows (whole released blocks of at least k),
+    so the charts withhold exactly what the tables withhold."""
+    if not view["summary"]:
+        return None
+    used, summary = view["instrument"], view["summary"]
+    low, high = used.scale_min, used.scale_max
+    labels = [used.label(point) for point in range(low, high + 1)]
+    where = view["division"].name if view["division"] else "Department"
+    compared = [(f"{where} (pooled)", summary.overall)] + [
+        (row["mentor"].name, row["overall"]) for row in view["mentors"]
+    ]
+    trend = []
+    for key in reversed(recent):  # oldest first
+        pooled = view if key == view["period"] else reports.division_view(division_id, key, actor)
+        same_instrument = pooled["instrument"] is not None and pooled["instrument"].version == used.version
+        trend.append((key, pooled["summary"].overall if pooled["summary"] and same_instrument else None))
+    return {
+        "labels": labels,
+        "swatches": [charts.legend_swatch(index, len(labels)) for index in range(len(labels))],
+        "bars": [
+            charts.distribution_bar(row.distribution, labels, f"Item {number}, how many chose each answer")
+            for number, row in enumerate(summary.items, start=1)
+        ],
+        "comparison_chart": charts.comparison_chart(compared, low, high, f"Overall score, {where} and each mentor"),
+        "trend": trend,
+        "trend_chart": charts.trend_chart(trend, low, high, f"Overall score of {where}, period by period")
+        if sum(value is not None for _key, value in trend) > 1
+        else None,
+    }
 
 
 def _open_periods(today) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
@@ -21,12 +22,24 @@ from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..mentorships.service import visible_mentorships
-from . import profiles, service
+from . import profiles, reach, service
 from .forms import POSITION_LABELS, RANK_LABELS, PersonForm, ProfileForm, RosterFilterForm
 from .models import Division, DivisionDirector, Person
 
 blp = Blueprint("people", __name__)
 PAGE_SIZE = 50
+
+
+@blp.app_template_global()
+def person_link(person: Person, text: str | None = None) -> Markup:
+    """The person's name, a link only when the viewer may open their page."""
+    return reach.person_link(page_actor(), person, text)
+
+
+@blp.app_template_global()
+def mentorship_link(mentorship: Mentorship, text: str) -> Markup:
+    """``text``, a link only when the viewer may open the mentorship's history."""
+    return reach.mentorship_link(page_actor(), mentorship, text)
 
 
 @blp.app_template_global()

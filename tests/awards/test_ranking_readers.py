@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from recognition.auth.service import load_actor
-from recognition.awards.committee import exports, recusal
+from recognition.awards.committee import chart, exports, recusal
 from recognition.awards.committee import service as committee
 from recognition.awards.definitions import service as definitions
 from recognition.awards.models import Nomination, ScoreSet
@@ -36,6 +36,11 @@ def pdf_text(data: bytes) -> str:
 
 def ranking_table(html: str) -> str:
     return html[html.index('<table class="ranking">') : html.index("</table>")]
+
+
+def ranking_plot(html: str) -> str:
+    """The dot plot above the table, with its caption."""
+    return html[html.index('<figure class="ranking-plot"') : html.index("</figure>")]
 
 
 def set_scores(app, nomination_id: int, values: dict) -> None:
@@ -60,6 +65,7 @@ def everything(client, headers, login_client, world, role) -> dict:
         "csv": csv_bytes.get_data(),
         "pdf": pdf_text(pdf.get_data()),
         "page": ranking_table(page.get_data(as_text=True)),
+        "plot": ranking_plot(page.get_data(as_text=True)),
         "page_csv": page_csv.get_data(),
     }
 
@@ -76,7 +82,9 @@ def check_hidden_row_tells_nothing(app, client, headers, login, dept, role, hidd
     assert [r["nomination_id"] for r in bottom if r["position"] is not None][-1] == hidden
     seen_when_last = everything(client, headers, login(app.test_client(), role), world, role)
 
-    assert seen_when_first == seen_when_last
+    assert seen_when_first == seen_when_last  # the table, the plot, the exports
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-ranking"' in seen_when_first["plot"]
+    assert hidden_nominee.replace("_", " ").title() + " Person" not in seen_when_first["plot"]
     rows = seen_when_first["api"]["rows"]
     assert [r["position"] for r in rows] == [*range(1, len(rows)), None]  # 1, 2 … among the others
     assert rows[-1]["nomination_id"] == hidden and rows[-1]["recused"]
@@ -117,8 +125,10 @@ def test_a_member_who_is_nominated_cannot_tell_where_they_stand(app, client, dep
 def reader_view(cycle, reader, day) -> tuple:
     found = exports.sheet(cycle, reader, day)
     rows = [{key: value for key, value in row.items() if key != "person"} for row in found.rows]
+    scale = definitions.rubric_text(cycle)
     return (
-        rows,
+        rows,  # with each reviewer's points, which the plot draws
+        str(chart.dot_plot(found.rows, scale.low, scale.high, "The ranking.")),
         found.warnings,
         exports.ranking_csv(cycle, reader, day),
         pdf_text(exports.ranking_pdf(cycle, reader, "In review", day)),

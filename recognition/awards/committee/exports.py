@@ -97,6 +97,7 @@ def _row(ranked: committee.RankedRow, minimum: int) -> dict:
         "reviews": row.reviews if row is not None else None,
         "reviewers": ranked.reviewers,
         "spread": shown.spread if shown is not None else None,
+        "points": [list(point) for point in ranked.points] if shown is not None else [],
     }
 
 

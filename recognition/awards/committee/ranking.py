@@ -84,6 +84,29 @@ class Row:
     position: int | None  # None: not ranked (fewer reviews than the minimum)
 
 
+@dataclass(frozen=True)
+class Point:
+    """One reviewer's score of one nomination: weighted, and as that reviewer's z-score."""
+
+    reviewer: Hashable
+    weighted: float
+    z: float
+
+
+def points(rubric: Rubric, score_sets: Iterable[ScoreSet]) -> dict[Hashable, list[Point]]:
+    """Each nomination's reviews as ``rank`` counts them, by reviewer: what the dot plot of
+    the ranking draws. Reviewers are ordered as they sort."""
+    by_reviewer: dict[Hashable, dict[Hashable, float]] = defaultdict(dict)
+    for score_set in score_sets:
+        by_reviewer[score_set.reviewer][score_set.nomination] = weighted(score_set, rubric)
+    found: dict[Hashable, list[Point]] = defaultdict(list)
+    for reviewer in sorted(by_reviewer, key=repr):
+        scores = by_reviewer[reviewer]
+        for nomination, z in z_scores(scores).items():
+            found[nomination].append(Point(reviewer, scores[nomination], z))
+    return dict(found)
+
+
 def weighted(score_set: ScoreSet, rubric: Rubric) -> float:
     """The weighted mean of one score set's criterion scores, refusing a bad or missing score."""
     where = f"reviewer {score_set.reviewer!r} on nomination {score_set.nomination!r}"

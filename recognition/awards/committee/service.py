@@ -239,6 +239,8 @@ class RankedRow:
     row: ranking.Row | None  # None: hidden from this reader (recused, or the nominee)
     recused: list[str]
     reviewers: int | None = None  # members who may review it (the committee less those recused); None when hidden
+    # Each counted review: (reviewer's letter, weighted score, z-score), by letter; () when hidden.
+    points: tuple[tuple[str, float, float], ...] = ()
 
 
 def may_see_ranking(cycle: Cycle, actor: Actor) -> bool:
@@ -313,14 +315,16 @@ def ranking_rows(cycle: Cycle, actor: Actor | None = None) -> list[RankedRow]:
         if (s.nomination_id, s.member_id) in excluded or s.nomination_id not in shown:
             continue
         sets.append(ranking.ScoreSet(s.member_id, s.nomination_id, json.loads(s.scores)))
-    rows = ranking.rank(definitions.rubric(cycle), sets, list(shown), cycle.award.min_reviews)
+    rubric = definitions.rubric(cycle)
+    rows = ranking.rank(rubric, sets, list(shown), cycle.award.min_reviews)
+    points = _lettered(ranking.points(rubric, sets))
     size = len(members(cycle.id))
     recused_count: dict[Hashable, int] = {}
     for nid, _member in excluded:
         recused_count[nid] = recused_count.get(nid, 0) + 1
 
     ranked = [
-        RankedRow(shown[r.nomination], r, [], size - recused_count.get(r.nomination, 0))
+        RankedRow(shown[r.nomination], r, [], size - recused_count.get(r.nomination, 0), points.get(r.nomination, ()))
         for r in rows
         if r.position is not None
     ]
@@ -331,6 +335,31 @@ def ranking_rows(cycle: Cycle, actor: Actor | None = None) -> list[RankedRow]:
     ]  # by id already
     kept_out = [RankedRow(n, None, list(hidden[n.id])) for n in nominations if n.id in hidden]
     return ranked + waiting + kept_out
+
+
+def _lettered(found: dict[Hashable, list[ranking.Point]]) -> dict[Hashable, tuple[tuple[str, float, float], ...]]:
+    """The points with each reviewer named by a letter (A, B, …, in member order) rather than
+    by name: the plot shows how each reviewer scores, the scores page who they are."""
+    reviewers = sorted({p.reviewer for found_points in found.values() for p in found_points}, key=_member_order)
+    letters = {reviewer: _letter(index) for index, reviewer in enumerate(reviewers)}
+    return {
+        nomination: tuple((letters[p.reviewer], p.weighted, p.z) for p in found_points)
+        for nomination, found_points in found.items()
+    }
+
+
+def _member_order(reviewer: Hashable) -> tuple[int, str]:
+    """Member ids in number order (any other reviewer key after them, as text)."""
+    return (reviewer, "") if isinstance(reviewer, int) else (1 << 62, repr(reviewer))
+
+
+def _letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def coverage_warnings(rows: list[RankedRow], min_reviews: int) -> list[str]:

@@ -27,7 +27,7 @@ from ...people.models import DivisionDirector, Person
 from ...people.service import find_by_email
 from .. import lifecycle, managers
 from ..announcement import service as announce
-from ..committee import exports, recusal
+from ..committee import chart, exports, recusal
 from ..committee import service as committee
 from ..definitions import service as definitions
 from ..definitions.forms import (
@@ -345,6 +345,9 @@ def ranking(cycle_id: int):
     return render_ranking(actor, cycles.get(cycle_id))
 
 
+PLOT_LABEL = "Each reviewer's score of each ranked nominee, raw and normalised, in ranking order."
+
+
 def decision_open(cycle: Cycle, day: date) -> bool:
     """Whether winners can be recorded now (``decision.decide``'s window)."""
     return cycle.phase == "decided" or (cycle.phase == "review" and day > cycle.review_ends_on)
@@ -356,7 +359,9 @@ def render_ranking(actor: Actor, cycle: Cycle, *, form: DecisionForm | None = No
     day = today()
     found = exports.sheet(cycle, actor, day)  # a 404 for anyone who may not see it
     manager = nominations.is_manager(actor, cycle)
-    page = {
+    rubric = definitions.rubric_text(cycle)
+    page: dict[str, object] = {
+        "plot": chart.dot_plot(found.rows, rubric.low, rubric.high, PLOT_LABEL),
         "actor": actor,
         "cycle": cycle,
         "award": cycle.award,
@@ -365,7 +370,7 @@ def render_ranking(actor: Actor, cycle: Cycle, *, form: DecisionForm | None = No
         "tie_break": TIE_BREAK,
         "normalisation": NORMALISATION,
         "coverage": COVERAGE,
-        "rubric": definitions.rubric_text(cycle),
+        "rubric": rubric,
         "decision_open": decision_open(cycle, day),
         "places": cycle.award.winners,
     }

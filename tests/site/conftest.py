@@ -1,0 +1,104 @@
+"""One demo department (a tenth of the real size) per backend for the whole session, a
+login per role (the demo's own six, and a nominee of the cycle in review), and for the
+browser checks one headless Chromium per module."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import sync_playwright
+from sqlalchemy import select
+
+from recognition.awards.models import Cycle, Nomination
+from recognition.demo import builder
+from recognition.extensions import db
+from recognition.people.models import Person
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.conftest import module_app, selected_backends
+from tests.demo.conftest import SCALE, SEED, TODAY
+
+ROLES = ("admin", "division_director", "mentor", "mentee", "award_committee", "promotion_committee", "nominee")
+
+
+@dataclass
+class Demo:
+    app: object
+    logins: dict[str, str]  # role -> email
+    password: str
+
+
+def load_demo(app) -> Demo:
+    with app.app_context():
+        logins = builder.load(SEED, today=TODAY, scale=SCALE)
+        nominee = db.session.scalar(
+            select(Person)
+            .join(Nomination, Nomination.nominee_id == Person.id)
+            .join(Cycle, Cycle.id == Nomination.cycle_id)
+            .where(Cycle.phase == "review")
+            .order_by(Nomination.id)
+            .limit(1)
+        )
+        emails = {role: email for role, email, _ in logins}
+        emails["nominee"] = nominee.email
+        return Demo(app, emails, logins[0][2])
+
+
+class _Backend:
+    """What ``module_app`` reads of a parametrised request: the backend and the fixtures."""
+
+    def __init__(self, request: pytest.FixtureRequest, backend: str) -> None:
+        self.param = backend
+        self.getfixturevalue = request.getfixturevalue
+
+
+@pytest.fixture(scope="session")
+def demos(request, tmp_path_factory):
+    """``demos(backend)``: the demo department on that backend, loaded once."""
+    loaded: dict[str, Demo] = {}
+    if "postgresql" in selected_backends():  # set up first, so torn down after the demo's database
+        request.getfixturevalue("postgres_server")
+    with ExitStack() as stack:
+
+        def on(backend: str) -> Demo:
+            if backend not in loaded:
+                app = stack.enter_context(module_app(_Backend(request, backend), tmp_path_factory, "site-demo"))
+                loaded[backend] = load_demo(app)
+            return loaded[backend]
+
+        yield on
+
+
+@pytest.fixture(scope="session", params=selected_backends())
+def demo(request, demos) -> Demo:
+    return demos(request.param)
+
+
+@pytest.fixture(scope="session")
+def served_demo(demos):
+    """The SQLite demo served on a free port (markup and layout do not depend on the
+    backend): (base URL, demo)."""
+    sqlite = demos("sqlite")
+    with serving(sqlite.app) as base:
+        yield base, sqlite
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def signed_in_context(browser, base: str, demo: Demo, role: str, width: int = 1280):
+    """A browser context signed in as ``role`` (through the login form's POST)."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, base_url=base)
+    response = context.request.post(
+        base + "/login", form={"email": demo.logins[role], "password": demo.password}, max_redirects=0
+    )
+    assert response.status == 302, (role, response.status)
+    return context
