@@ -6,6 +6,7 @@ mentorship or its entries; the person's own otherwise). Each list is one query.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -142,29 +143,39 @@ def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention
     return Attention(label, "unconfirmed", items[:LIMIT], len(items))
 
 
+def _early_career_without(
+    actor: Actor, today: date, division_id: int | None, appointed_by: date, missing
+) -> Iterator[tuple[int, str, date, int | None]]:
+    """People in their first FORMAL_MENTORING_YEARS, appointed by ``appointed_by``, for
+    whom ``missing`` (an EXISTS correlated with Person) does not hold, in the actor's
+    scope, oldest appointment first: (id, name, appointed_on, division id) rows."""
+    years = int(current_app.config["FORMAL_MENTORING_YEARS"])
+    query = (
+        select(Person.id, Person.name, Person.appointed_on, Person.division_id)
+        .where(
+            Person.appointed_on.is_not(None),
+            Person.appointed_on <= appointed_by,
+            Person.appointed_on > add_years(today, -years),
+            ~missing,
+            _in_scope(Person.division_id, actor, division_id),
+        )
+        .order_by(Person.appointed_on, Person.name)
+    )
+    for pid, name, appointed, div in db.session.execute(query):
+        assert appointed is not None  # the query asks for an appointment date
+        yield pid, name, appointed, div
+
+
 def check_ins_overdue(actor: Actor, today: date, division_id: int | None) -> Attention:
-    config = current_app.config
-    months, years = int(config["CHECK_IN_MONTHS"]), int(config["FORMAL_MENTORING_YEARS"])
+    months = int(current_app.config["CHECK_IN_MONTHS"])
     held = (
         standing_query()
         .with_only_columns(Milestone.id)
         .where(Milestone.person_id == Person.id, Milestone.kind == "check_in")
         .exists()
     )
-    query = (
-        select(Person.id, Person.name, Person.appointed_on, Person.division_id)
-        .where(
-            Person.appointed_on.is_not(None),
-            Person.appointed_on <= add_months(today, -months),
-            Person.appointed_on > add_years(today, -years),
-            ~held,
-            _in_scope(Person.division_id, actor, division_id),
-        )
-        .order_by(Person.appointed_on, Person.name)
-    )
     items = []
-    for pid, name, appointed, div in db.session.execute(query):
-        assert appointed is not None  # the query asks for an appointment date
+    for pid, name, appointed, div in _early_career_without(actor, today, division_id, add_months(today, -months), held):
         due = add_months(appointed, months)
         items.append(
             Item("check_in_overdue", f"{name}: check-in due {due.isoformat()}, none recorded", due, None, pid, div)
@@ -173,30 +184,16 @@ def check_ins_overdue(actor: Actor, today: date, division_id: int | None) -> Att
 
 
 def no_mentor(actor: Actor, today: date, division_id: int | None) -> Attention:
-    years = int(current_app.config["FORMAL_MENTORING_YEARS"])
     mentored = exists().where(
         Mentorship.mentee_id == Person.id,
         Mentorship.kind == "formal",
         Mentorship.started_on <= today,
         or_(Mentorship.ended_on.is_(None), Mentorship.ended_on >= today),
     )
-    query = (
-        select(Person.id, Person.name, Person.appointed_on, Person.division_id)
-        .where(
-            Person.appointed_on.is_not(None),
-            Person.appointed_on <= today,
-            Person.appointed_on > add_years(today, -years),
-            ~mentored,
-            _in_scope(Person.division_id, actor, division_id),
-        )
-        .order_by(Person.appointed_on, Person.name)
-    )
-    items = []
-    for pid, name, appointed, div in db.session.execute(query):
-        assert appointed is not None  # the query asks for an appointment date
-        items.append(
-            Item("no_mentor", f"{name}: appointed {appointed.isoformat()}, no formal mentor", appointed, None, pid, div)
-        )
+    items = [
+        Item("no_mentor", f"{name}: appointed {appointed.isoformat()}, no formal mentor", appointed, None, pid, div)
+        for pid, name, appointed, div in _early_career_without(actor, today, division_id, today, mentored)
+    ]
     return Attention("New faculty without a formal mentor", "no_mentor", items[:LIMIT], len(items))
 
 
