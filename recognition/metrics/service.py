@@ -74,12 +74,13 @@ def division_labels(tallies) -> dict[str, str]:
     return labels
 
 
-def compute(metric: Metric, year: int, today: date) -> Result:
-    """One metric for one year: the department's row, then one per division."""
+def compute(metric: Metric, year: int, today: date, own: set[str] | None = None) -> Result:
+    """One metric for one year: the department's row, then one per division (only those
+    of ``own``, as their director sees them, when given: ``rules.director_table``)."""
     series, by_id = MEASURES[metric.measure](metric, year_of(year, today))
     codes = {row.id: row.code for row in db.session.execute(select(Division.id, Division.code))}
     tallies = {codes[key] if key is not None else NO_DIVISION: value for key, value in by_id.items()}
-    return Result(metric, year, series, table(series, tallies, division_labels(by_id), metric.min_cell))
+    return Result(metric, year, series, table(series, tallies, division_labels(by_id), metric.min_cell, own))
 
 
 # Who sees what ------------------------------------------------------------------------
@@ -106,9 +107,10 @@ def division_choices(codes: set[str] | None) -> list[tuple[str, str]]:
 
 
 def for_actor(result: Result, codes: set[str] | None) -> Result:
-    """The department's row and the division rows ``codes`` allows (all when None). The
-    cells were withheld over every division first, so a director's view of their own
-    division never undoes the suppression of another's."""
+    """The department's row and the division rows ``codes`` allows (all when None). For
+    a director, compute the result with their ``codes`` first (``compute(..., own=codes)``):
+    their rows then depend on their own divisions alone, and the department's cells are
+    withheld wherever they would give away the rest of the department."""
     rows = [row for row in result.rows if row.group == DEPARTMENT or codes is None or row.group in codes]
     return Result(result.metric, result.year, result.series, rows)
 
@@ -140,7 +142,7 @@ def results(codes: set[str] | None, year: int, today: date, division: Division |
     """Every enabled metric for ``year``, rows cut to the divisions ``codes`` (from
     ``visible_codes``) allows, or to ``division`` when given."""
     shown = codes if division is None else {division.code}
-    return [for_actor(compute(metric, year, today), shown) for metric in definitions().values()]
+    return [for_actor(compute(metric, year, today, codes), shown) for metric in definitions().values()]
 
 
 def listing(year: int, today: date, found: list[Result]) -> dict:

@@ -93,7 +93,9 @@ def table_csv(metric_id: str):
     metric = service.definitions().get(metric_id)
     if metric is None:
         raise NotFound(f"There is no metric {metric_id!r}.")
-    result = service.for_actor(service.compute(metric, year, today()), codes if division is None else {division.code})
+    result = service.for_actor(
+        service.compute(metric, year, today(), codes), codes if division is None else {division.code}
+    )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["metric", "year", "group", *[f"{s.label} ({s.kind})" for s in result.series], "people"])
