@@ -1,7 +1,7 @@
 """The program metrics dashboard at demo scale and on a grown department (5,000 faculty,
 2M ledger entries): p95 latency as a multiple of ``/healthz`` p95 measured in the same run.
 
-    python tests/benchmarks/bench_metrics.py [--database-url URL] [--grown URL] [--samples 20] [--budget 60]
+    python tests/benchmarks/bench_metrics.py [--database-url URL] [--grown URL] [--samples 20] [--budget 60] [--dashboards]
 
 At demo scale a new database (SQLite, or the empty PostgreSQL one of ``--database-url``)
 is filled with the demo department. ``--grown`` names a database ``grow.py`` grew before
@@ -34,8 +34,10 @@ def p95(samples: list[float]) -> float:
 
 
 def timed(call: Callable[[], object], samples: int, budget: float) -> list[float]:
-    call()  # warm: templates compiled, definitions loaded
-    found: list[float] = []
+    begun = time.perf_counter()
+    call()  # warm: templates compiled, definitions loaded (milliseconds) ...
+    first = time.perf_counter() - begun
+    found: list[float] = [first] if first > 5 else []  # ... so a request of seconds counts
     started = time.perf_counter()
     while len(found) < samples and (len(found) < 3 or time.perf_counter() - started < budget):
         begun = time.perf_counter()
@@ -52,7 +54,9 @@ def signed_in(app, email: str, password: str):
     return client, {"Authorization": f"Bearer {token}"}
 
 
-def measure(app, admin: tuple[str, str], director: tuple[str, str], samples: int, budget: float) -> list[tuple]:
+def measure(
+    app, admin: tuple[str, str], director: tuple[str, str], samples: int, budget: float, dashboards: bool = False
+) -> list[tuple]:
     from sqlalchemy import select
 
     from recognition.extensions import db
@@ -85,6 +89,8 @@ def measure(app, admin: tuple[str, str], director: tuple[str, str], samples: int
         ("GET /api/v1/metrics/attention, administrator", get(admin_client, "/api/v1/metrics/attention", admin_api)),
         ("/metrics/entries_confirmed.csv, director", get(director_client, "/metrics/entries_confirmed.csv")),
     ]
+    if dashboards:
+        rows = rows[:3]
     found = []
     for label, call in rows:
         samples_ = timed(call, samples, budget)
@@ -116,14 +122,14 @@ def demo(args) -> None:
         people = db.session.scalar(select(func.count()).select_from(Person))
         entries = db.session.scalar(select(func.count()).select_from(LedgerEntry))
         backend = db.engine.dialect.name
-    rows = measure(app, logins["admin"], logins["division_director"], args.samples, args.budget)
+    rows = measure(app, logins["admin"], logins["division_director"], args.samples, args.budget, args.dashboards)
     report(f"{backend}, demo: {people:,} people, {entries:,} ledger entries", rows)
 
 
 def grown(args) -> None:
+    from grow import PASSWORD
     from sqlalchemy import func, select
 
-    from grow import PASSWORD
     from recognition.auth.models import RoleGrant
     from recognition.extensions import db
     from recognition.ledger.models import LedgerEntry
@@ -152,7 +158,7 @@ def grown(args) -> None:
             .where(DivisionDirector.division_id == largest)
             .limit(1)
         )
-    rows = measure(app, (admin, PASSWORD), (director, PASSWORD), args.samples, args.budget)
+    rows = measure(app, (admin, PASSWORD), (director, PASSWORD), args.samples, args.budget, args.dashboards)
     report(f"{backend}, grown: {people:,} people, {entries:,} ledger entries", rows)
 
 
@@ -162,6 +168,7 @@ def main() -> None:
     parser.add_argument("--grown", help="a database grow.py grew: measured instead of the demo")
     parser.add_argument("--samples", type=int, default=20, help="requests a row, at most")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds a row, about")
+    parser.add_argument("--dashboards", action="store_true", help="only /healthz and the two dashboards")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
     if args.grown:
