@@ -22,6 +22,8 @@ from .schemas import (
     ProgramReportIssueSchema,
     ProgramReportListSchema,
     ProgramReportSchema,
+    MetricTrendListSchema,
+    TrendArgsSchema,
 )
 
 URL = "/metrics"
@@ -48,10 +50,24 @@ def definitions():
 def values(args):
     """Every metric for a year: the department's row, then each division you may see (or
     the one asked for). Withheld cells are marked withheld, never given as zero"""
-    actor, day = api_actor(), today()
+    codes, day = service.visible_codes(api_actor()), today()
     year = service.checked_year(args.get("year"), day)
-    found = service.results(actor, year, day, service.checked_division(actor, args.get("division")))
+    found = service.results(codes, year, day, service.checked_division(codes, args.get("division")))
     return service.listing(year, day, found)
+
+
+@blp.get("/trends")
+@blp.arguments(TrendArgsSchema, location="query")
+@blp.response(200, MetricTrendListSchema)
+@errors_for(401, 403, 422)
+def trends(args):
+    """The department's value of every metric (its first series) for each of the five
+    years to ``year``. A year before the department's first ledger entry, or before the
+    first record the metric counts from, is ``no_data`` with a null value, never zero;
+    a withheld year is ``withheld``"""
+    service.visible_codes(api_actor())
+    day = today()
+    return service.trend_listing(service.checked_year(args.get("year"), day), day)
 
 
 @blp.get("/attention")
@@ -63,7 +79,7 @@ def needs_attention(args):
     mentorships with no meeting this year, entries unconfirmed after 60 days, overdue
     check-ins, new faculty without a formal mentor"""
     actor, day = api_actor(), today()
-    division = service.checked_division(actor, args.get("division"))
+    division = service.checked_division(service.visible_codes(actor), args.get("division"))
     return {"as_of": day, "lists": attention.needs_attention(actor, day, division.id if division else None)}
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, or_, select, true
+from sqlalchemy import exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from ..auth.service import Actor
@@ -62,6 +62,16 @@ def _in_scope(column, actor: Actor, division_id: int | None):
     return column.in_(actor.directed_division_ids)
 
 
+def _first(query) -> tuple[list, int]:
+    """The first LIMIT rows of ``query`` and how many there are in all. The rows come in
+    the query's order with the database stopping at LIMIT (an index in that order finds
+    them at once); only a full list needs the count, a statement of its own."""
+    rows = [tuple(row) for row in db.session.execute(query.limit(LIMIT))]
+    if len(rows) < LIMIT:
+        return rows, len(rows)
+    return rows, db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
 def _followed(entry, entry_type: str):
     follower = aliased(LedgerEntry)
     return exists().where(follower.target_id == entry.id, follower.entry_type == entry_type)
@@ -89,6 +99,7 @@ def no_meeting(actor: Actor, today: date, division_id: int | None) -> Attention:
         )
         .order_by(Mentorship.started_on, Mentorship.id)
     )
+    rows, total = _first(query)
     items = [
         Item(
             "no_meeting",
@@ -98,9 +109,9 @@ def no_meeting(actor: Actor, today: date, division_id: int | None) -> Attention:
             None,
             div,
         )
-        for mid, started, mentor, mentee, div in db.session.execute(query)
+        for mid, started, mentor, mentee, div in rows
     ]
-    return Attention(f"Formal mentorships with no meeting in {today.year}", "no_meeting", items[:LIMIT], len(items))
+    return Attention(f"Formal mentorships with no meeting in {today.year}", "no_meeting", items, total)
 
 
 def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention:
@@ -127,6 +138,7 @@ def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention
         )
         .order_by(LedgerEntry.occurred_on, LedgerEntry.seq)
     )
+    rows, total = _first(query)
     items = [
         Item(
             "unconfirmed",
@@ -136,68 +148,65 @@ def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention
             None,
             div,
         )
-        for mid, day, kind, seq, mentor, mentee, div in db.session.execute(query)
+        for mid, day, kind, seq, mentor, mentee, div in rows
     ]
     label = f"Entries unconfirmed after {UNCONFIRMED_DAYS} days"
-    return Attention(label, "unconfirmed", items[:LIMIT], len(items))
+    return Attention(label, "unconfirmed", items, total)
+
+
+def _early_career_without(
+    actor: Actor, today: date, division_id: int | None, appointed_by: date, missing
+) -> tuple[list[tuple[int, str, date, int | None]], int]:
+    """People in their first FORMAL_MENTORING_YEARS, appointed by ``appointed_by``, for
+    whom ``missing`` (an EXISTS correlated with Person) does not hold, in the actor's
+    scope, oldest appointment first: the first LIMIT (id, name, appointed_on, division id)
+    rows, and how many there are."""
+    years = int(current_app.config["FORMAL_MENTORING_YEARS"])
+    query = (
+        select(Person.id, Person.name, Person.appointed_on, Person.division_id)
+        .where(
+            Person.appointed_on.is_not(None),
+            Person.appointed_on <= appointed_by,
+            Person.appointed_on > add_years(today, -years),
+            ~missing,
+            _in_scope(Person.division_id, actor, division_id),
+        )
+        .order_by(Person.appointed_on, Person.name)
+    )
+    return _first(query)
 
 
 def check_ins_overdue(actor: Actor, today: date, division_id: int | None) -> Attention:
-    config = current_app.config
-    months, years = int(config["CHECK_IN_MONTHS"]), int(config["FORMAL_MENTORING_YEARS"])
+    months = int(current_app.config["CHECK_IN_MONTHS"])
     held = (
         standing_query()
         .with_only_columns(Milestone.id)
         .where(Milestone.person_id == Person.id, Milestone.kind == "check_in")
         .exists()
     )
-    query = (
-        select(Person.id, Person.name, Person.appointed_on, Person.division_id)
-        .where(
-            Person.appointed_on.is_not(None),
-            Person.appointed_on <= add_months(today, -months),
-            Person.appointed_on > add_years(today, -years),
-            ~held,
-            _in_scope(Person.division_id, actor, division_id),
-        )
-        .order_by(Person.appointed_on, Person.name)
-    )
+    rows, total = _early_career_without(actor, today, division_id, add_months(today, -months), held)
     items = []
-    for pid, name, appointed, div in db.session.execute(query):
-        assert appointed is not None  # the query asks for an appointment date
+    for pid, name, appointed, div in rows:
         due = add_months(appointed, months)
         items.append(
             Item("check_in_overdue", f"{name}: check-in due {due.isoformat()}, none recorded", due, None, pid, div)
         )
-    return Attention("Check-ins overdue", "check_in_overdue", items[:LIMIT], len(items))
+    return Attention("Check-ins overdue", "check_in_overdue", items, total)
 
 
 def no_mentor(actor: Actor, today: date, division_id: int | None) -> Attention:
-    years = int(current_app.config["FORMAL_MENTORING_YEARS"])
     mentored = exists().where(
         Mentorship.mentee_id == Person.id,
         Mentorship.kind == "formal",
         Mentorship.started_on <= today,
         or_(Mentorship.ended_on.is_(None), Mentorship.ended_on >= today),
     )
-    query = (
-        select(Person.id, Person.name, Person.appointed_on, Person.division_id)
-        .where(
-            Person.appointed_on.is_not(None),
-            Person.appointed_on <= today,
-            Person.appointed_on > add_years(today, -years),
-            ~mentored,
-            _in_scope(Person.division_id, actor, division_id),
-        )
-        .order_by(Person.appointed_on, Person.name)
-    )
-    items = []
-    for pid, name, appointed, div in db.session.execute(query):
-        assert appointed is not None  # the query asks for an appointment date
-        items.append(
-            Item("no_mentor", f"{name}: appointed {appointed.isoformat()}, no formal mentor", appointed, None, pid, div)
-        )
-    return Attention("New faculty without a formal mentor", "no_mentor", items[:LIMIT], len(items))
+    rows, total = _early_career_without(actor, today, division_id, today, mentored)
+    items = [
+        Item("no_mentor", f"{name}: appointed {appointed.isoformat()}, no formal mentor", appointed, None, pid, div)
+        for pid, name, appointed, div in rows
+    ]
+    return Attention("New faculty without a formal mentor", "no_mentor", items, total)
 
 
 def needs_attention(actor: Actor, today: date, division_id: int | None = None) -> list[Attention]:

@@ -72,6 +72,52 @@ class Year:
 Measure = Callable[[Metric, Year], tuple[list[Series], Tallies]]
 MEASURES: dict[str, Measure] = {}
 
+LEDGER = "ledger"
+AWARDS = "awards"
+
+
+def source_of(metric: Metric) -> str:
+    """Where a metric's records come from, for when they begin (``first_years``): the
+    milestones of one kind, the award cycles, or the ledger (which every other measure
+    counts from, or together with the mentorships it records work in)."""
+    if metric.measure == "check_ins":
+        return "milestone:check_in"
+    if metric.measure == "outcome_by_mentoring":
+        return f"milestone:{metric.params['milestone']}"
+    if metric.measure == "promotion_by_mentoring":
+        return "milestone:promotion"
+    if metric.measure == "nominations_and_awards":
+        return AWARDS
+    return LEDGER
+
+
+def first_years() -> dict[str, int]:
+    """The year of each source's first record (a source with none is missing): the
+    ledger's first entry, each kind of milestone's first, the first award cycle. Three
+    small queries, each answered from an index or a short table."""
+    found: dict[str, int] = {}
+    first_entry = db.session.scalar(select(func.min(LedgerEntry.occurred_on)))
+    if first_entry is not None:
+        found[LEDGER] = first_entry.year
+    for kind, day in db.session.execute(
+        select(Milestone.kind, func.min(Milestone.occurred_on)).group_by(Milestone.kind)
+    ):
+        if day is not None:
+            found[f"milestone:{kind}"] = day.year
+    first_cycle = db.session.scalar(select(func.min(Cycle.year)))
+    if first_cycle is not None:
+        found[AWARDS] = int(first_cycle)
+    return found
+
+
+def first_year(metric: Metric, firsts: dict[str, int]) -> int | None:
+    """The first year ``metric`` has data for: not before the department's first ledger
+    entry, nor before the first record of its own source; None when either has none."""
+    ledger, own = firsts.get(LEDGER), firsts.get(source_of(metric))
+    if ledger is None or own is None:
+        return None
+    return max(ledger, own)
+
 
 def measure(name: str):
     def register(function: Measure) -> Measure:

@@ -34,10 +34,11 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from .definitions import LEVELS, UNITS
+from .measures import first_years
 from .models import ADMIN, COMMAND_LINE, SCHEDULER, ProgramReport
-from .rules import NO_DATA, WITHHELD, Cell
+from .rules import WITHHELD
 from .schemas import MetricResultListSchema
-from .service import TREND_YEARS, compute, definitions, listing
+from .service import compute, definitions, listing, trend
 
 MEDIA = {"json": "application/json", "csv": "text/csv", "pdf": "application/pdf"}
 # The scheduler issues a year's report on this day of the next January: the weeks after
@@ -107,12 +108,11 @@ def numbers(year: int, now: datetime, version: int, issued_by: str) -> dict:
     today = local_date(now)
     found = [compute(metric, year, today) for metric in definitions().values()]
     body = MetricResultListSchema().dump(listing(year, today, found))
+    firsts = first_years()
     for result, dumped in zip(found, body["results"], strict=True):
         key = result.series[0].key
-        dumped["trend"] = [
-            _cell(y, key, compute(result.metric, y, today).department.cells.get(key, Cell(NO_DATA)))
-            for y in range(year - TREND_YEARS + 1, year)
-        ] + [_cell(year, key, result.department.cells[key])]
+        # The dashboard's trend: a year before the records begin has no data, never zero.
+        dumped["trend"] = [_cell(y, key, cell) for y, cell in trend(result.metric, year, today, result, firsts).first()]
     return {
         "report": {
             "title": f"Mentoring program report {year}",

@@ -10,7 +10,7 @@ value, never a zero. Pure: no Flask, no database.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -88,11 +88,15 @@ def table(
     tallies: Mapping[str, Mapping[str, Tally]],
     labels: Mapping[str, str],
     smallest: int,
+    own: Collection[str] | None = None,
 ) -> list[Row]:
     """The department's row, then one per group of ``labels`` (division code -> name).
+    ``own``: for a director, the groups they manage (``director_table``).
     ``tallies``: group -> series key -> Tally; a group or series missing counts nothing.
     Counts are withheld as a table (along divisions and along series, whose totals are
     shown); shares, ratios and medians per series, along the divisions."""
+    if own is not None:
+        return director_table(series, tallies, labels, smallest, own)
     groups = list(labels)
     empty = Tally()
     total = {s.key: sum((tallies.get(g, {}).get(s.key, empty) for g in groups), empty) for s in series}
@@ -113,6 +117,52 @@ def table(
             department_hidden.add((DEPARTMENT, s.key))
     rows = [_row(DEPARTMENT, "Department", series, total, department_hidden)]
     rows += [_row(g, labels[g], series, tallies.get(g, {}), hidden) for g in groups]
+    return rows
+
+
+def director_table(
+    series: Sequence[Series],
+    tallies: Mapping[str, Mapping[str, Tally]],
+    labels: Mapping[str, str],
+    smallest: int,
+    own: Collection[str],
+) -> list[Row]:
+    """The department's row and the ``own`` groups' rows, as a director of them sees them.
+
+    A director knows their own divisions' people, so the department's cell less their own
+    is the rest of the department. Their own cells are withheld by their own counts only
+    (never because another division is small: that would tell them so), and a department
+    cell is withheld, besides the table's own reasons, when the rest behind it is from
+    fewer than ``smallest`` people or from one other group alone (then it would be that
+    group's cell). So whatever another division holds, a director sees the same rows of
+    their own; only the department's cells differ."""
+    groups = list(labels)
+    empty = Tally()
+
+    def people(group: str, s: Series) -> int:
+        return people_of(s, tallies.get(group, {}).get(s.key, empty))
+
+    total = {s.key: sum((tallies.get(g, {}).get(s.key, empty) for g in groups), empty) for s in series}
+    mine = [g for g in groups if g in own]
+    counts = [s for s in series if s.kind == COUNT and not s.public]
+    hidden: set[tuple[str, str]] = set()
+    for g in mine:
+        if counts:
+            hidden |= {(g, key) for key in withheld({s.key: people(g, s) for s in counts}, smallest)}
+        hidden |= {(g, s.key) for s in series if s.kind != COUNT and not s.public and 0 < people(g, s) < smallest}
+    department: set[str] = set()
+    for s in series:
+        if s.public:
+            continue
+        if s.kind != COUNT and 0 < people_of(s, total[s.key]) < smallest:
+            department.add(s.key)
+        others = [people(g, s) for g in groups if g not in own]
+        if 0 < sum(others) < smallest or sum(1 for count in others if count) == 1:
+            department.add(s.key)
+    if counts:
+        department |= withheld({s.key: people_of(s, total[s.key]) for s in counts}, smallest, department)
+    rows = [_row(DEPARTMENT, "Department", series, total, {(DEPARTMENT, key) for key in department})]
+    rows += [_row(g, labels[g], series, tallies.get(g, {}), hidden) for g in mine]
     return rows
 
 

@@ -19,6 +19,10 @@ class MetricArgsSchema(Schema):
     )
 
 
+class TrendArgsSchema(Schema):
+    year = fields.Integer(metadata={"description": "The last year of the trend (default: this year, counted to today)"})
+
+
 class AttentionArgsSchema(Schema):
     division = fields.String(
         validate=validate.Length(min=1, max=20),
@@ -81,6 +85,33 @@ class MetricResultListSchema(Schema):
     as_of = fields.Date(required=True, metadata={"description": "The last day counted"})
     min_cell = fields.Integer(required=True)
     results = fields.List(fields.Nested(MetricResultSchema), required=True)
+
+
+class MetricTrendPointSchema(Schema):
+    year = fields.Integer(required=True)
+    state = fields.String(
+        required=True,
+        metadata={
+            "enum": [SHOWN, WITHHELD, NO_DATA],
+            "description": "shown; withheld (too few people); no_data (before the department's first ledger entry "
+            "or the metric's first record, or nobody it could be about): value null, never a zero",
+        },
+    )
+    value = fields.Float(allow_none=True, metadata={"description": "null unless shown"})
+    people = fields.Integer(allow_none=True, metadata={"description": "null unless shown"})
+
+
+class MetricTrendSchema(Schema):
+    metric = fields.String(required=True, metadata={"description": "The metric's id (see /metrics/definitions)"})
+    unit = fields.String(required=True)
+    series = fields.Nested(MetricSeriesSchema, allow_none=True, metadata={"description": "The series followed"})
+    points = fields.List(fields.Nested(MetricTrendPointSchema), required=True, metadata={"description": "Oldest first"})
+
+
+class MetricTrendListSchema(Schema):
+    last = fields.Integer(required=True)
+    years = fields.Integer(required=True)
+    trends = fields.List(fields.Nested(MetricTrendSchema), required=True)
 
 
 class AttentionItemSchema(Schema):

@@ -15,8 +15,8 @@ from ..feedback import periods
 from ..feedback.service import k
 from ..people.models import Division
 from .definitions import Metric, load
-from .measures import MEASURES, Year
-from .rules import DEPARTMENT, Row, Series, table
+from .measures import MEASURES, Year, first_year, first_years
+from .rules import DEPARTMENT, NO_DATA, Cell, Row, Series, table
 
 NO_DIVISION = "none"
 EARLIEST_YEAR = 2000
@@ -74,12 +74,13 @@ def division_labels(tallies) -> dict[str, str]:
     return labels
 
 
-def compute(metric: Metric, year: int, today: date) -> Result:
-    """One metric for one year: the department's row, then one per division."""
+def compute(metric: Metric, year: int, today: date, own: set[str] | None = None) -> Result:
+    """One metric for one year: the department's row, then one per division (only those
+    of ``own``, as their director sees them, when given: ``rules.director_table``)."""
     series, by_id = MEASURES[metric.measure](metric, year_of(year, today))
     codes = {row.id: row.code for row in db.session.execute(select(Division.id, Division.code))}
     tallies = {codes[key] if key is not None else NO_DIVISION: value for key, value in by_id.items()}
-    return Result(metric, year, series, table(series, tallies, division_labels(by_id), metric.min_cell))
+    return Result(metric, year, series, table(series, tallies, division_labels(by_id), metric.min_cell, own))
 
 
 # Who sees what ------------------------------------------------------------------------
@@ -96,9 +97,9 @@ def visible_codes(actor: Actor) -> set[str] | None:
     return {row.code for row in rows}
 
 
-def division_choices(actor: Actor) -> list[tuple[str, str]]:
-    """(code, name) of the divisions ``actor`` may pick, in name order."""
-    codes = visible_codes(actor)
+def division_choices(codes: set[str] | None) -> list[tuple[str, str]]:
+    """(code, name) of the divisions ``codes`` (from ``visible_codes``; None: every one)
+    allows, in name order."""
     query = select(Division.code, Division.name).order_by(Division.name)
     if codes is not None:
         query = query.where(Division.code.in_(codes))
@@ -106,9 +107,10 @@ def division_choices(actor: Actor) -> list[tuple[str, str]]:
 
 
 def for_actor(result: Result, codes: set[str] | None) -> Result:
-    """The department's row and the division rows ``codes`` allows (all when None). The
-    cells were withheld over every division first, so a director's view of their own
-    division never undoes the suppression of another's."""
+    """The department's row and the division rows ``codes`` allows (all when None). For
+    a director, compute the result with their ``codes`` first (``compute(..., own=codes)``):
+    their rows then depend on their own divisions alone, and the department's cells are
+    withheld wherever they would give away the rest of the department."""
     rows = [row for row in result.rows if row.group == DEPARTMENT or codes is None or row.group in codes]
     return Result(result.metric, result.year, result.series, rows)
 
@@ -123,9 +125,9 @@ def checked_year(year: int | None, today: date) -> int:
     return year
 
 
-def checked_division(actor: Actor, code: str | None) -> Division | None:
-    """The division asked for by code, if ``actor`` may see it; 404 naming the field if not."""
-    codes = visible_codes(actor)
+def checked_division(codes: set[str] | None, code: str | None) -> Division | None:
+    """The division asked for by code, if ``codes`` (from ``visible_codes``) allows it;
+    404 naming the field if not."""
     if code is None:
         return None
     division = db.session.scalar(select(Division).where(Division.code == code))
@@ -136,11 +138,11 @@ def checked_division(actor: Actor, code: str | None) -> Division | None:
     return division
 
 
-def results(actor: Actor, year: int, today: date, division: Division | None = None) -> list[Result]:
-    """Every enabled metric for ``year``, rows cut to what ``actor`` may see (and to
-    ``division`` when given)."""
-    codes = visible_codes(actor) if division is None else {division.code}
-    return [for_actor(compute(metric, year, today), codes) for metric in definitions().values()]
+def results(codes: set[str] | None, year: int, today: date, division: Division | None = None) -> list[Result]:
+    """Every enabled metric for ``year``, rows cut to the divisions ``codes`` (from
+    ``visible_codes``) allows, or to ``division`` when given."""
+    shown = codes if division is None else {division.code}
+    return [for_actor(compute(metric, year, today, codes), shown) for metric in definitions().values()]
 
 
 def listing(year: int, today: date, found: list[Result]) -> dict:
@@ -177,7 +179,80 @@ def listing(year: int, today: date, found: list[Result]) -> dict:
     }
 
 
-def trend(actor: Actor, metric: Metric, last: int, today: date, years: int = TREND_YEARS) -> list[tuple[int, Row]]:
-    """The department's row of ``metric`` for each of the ``years`` years to ``last``."""
-    visible_codes(actor)
-    return [(year, compute(metric, year, today).department) for year in range(last - years + 1, last + 1)]
+def no_data_row(series: list[Series]) -> Row:
+    return Row(DEPARTMENT, "Department", {s.key: Cell(NO_DATA) for s in series})
+
+
+@dataclass(frozen=True)
+class Trend:
+    metric: Metric
+    series: list[Series]  # the latest year's
+    points: list[tuple[int, Row]]  # the department's row each year, oldest first
+
+    def first(self) -> list[tuple[int, Cell]]:
+        """The first series' cell each year (no data where that year has none)."""
+        if not self.series:
+            return [(year, Cell(NO_DATA)) for year, _ in self.points]
+        key = self.series[0].key
+        return [(year, row.cells.get(key, Cell(NO_DATA))) for year, row in self.points]
+
+
+def trend(
+    metric: Metric,
+    last: int,
+    today: date,
+    known: Result | None = None,
+    firsts: dict[str, int] | None = None,
+    years: int = TREND_YEARS,
+) -> Trend:
+    """The department's row of ``metric`` for each of the ``years`` years to ``last``,
+    oldest first. A year before the department's first ledger entry, or before the first
+    record the metric counts from (``measures.first_year``), has no data: its cells say
+    so, never zero. ``known``: the result for ``last`` already computed; ``firsts``:
+    ``measures.first_years()``, when the caller has it."""
+    first = first_year(metric, first_years() if firsts is None else firsts)
+    span = range(last - years + 1, last + 1)
+    computed: dict[int, Result] = {}
+    for year in span:
+        if first is None or year < first:
+            continue
+        if known is not None and known.year == year and known.metric.id == metric.id:
+            computed[year] = known
+        else:
+            computed[year] = compute(metric, year, today)
+    if computed:
+        series = computed[max(computed)].series
+    else:
+        series = known.series if known is not None else compute(metric, last, today).series
+    return Trend(
+        metric,
+        series,
+        [(year, computed[year].department if year in computed else no_data_row(series)) for year in span],
+    )
+
+
+def trend_listing(last: int, today: date, found: list[Result] | None = None) -> dict:
+    """The API's plain form of every enabled metric's trend: the department's first
+    series, year by year; a year with no data has ``state: no_data`` and a null value."""
+    firsts = first_years()
+    known = {result.metric.id: result for result in found or []}
+    trends = []
+    for metric in definitions().values():
+        found_trend = trend(metric, last, today, known.get(metric.id), firsts)
+        trends.append(
+            {
+                "metric": metric.id,
+                "unit": metric.unit,
+                "series": found_trend.series[0] if found_trend.series else None,
+                "points": [
+                    {
+                        "year": year,
+                        "state": cell.state,
+                        "value": None if cell.value is None else float(cell.value),
+                        "people": cell.people,
+                    }
+                    for year, cell in found_trend.first()
+                ],
+            }
+        )
+    return {"last": last, "years": TREND_YEARS, "trends": trends}

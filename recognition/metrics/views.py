@@ -18,22 +18,23 @@ from ..people.models import Division
 from . import attention, charts, service
 from .definitions import COMPONENTS, LEVELS, UNITS
 from .forms import DashboardForm
-from .rules import NO_DATA, Cell
+from .measures import first_years
 
 blp = Blueprint("metrics", __name__)
 
 
-def _choices(actor) -> tuple[DashboardForm, int, Division | None]:
-    """The filters as sent, checked: the year (this one by default) and the division."""
+def _choices(actor, codes: set[str] | None) -> tuple[DashboardForm, int, Division | None]:
+    """The filters as sent, checked: the year (this one by default) and the division
+    among ``codes`` (``service.visible_codes``)."""
     day = today()
     form = DashboardForm(formdata=request.args)
     try:
         year = service.checked_year(int(form.year.data) if form.year.data else None, day)
     except ValueError:
         raise DomainError.field("year", "must be a year like 2025") from None
-    division = service.checked_division(actor, form.division.data or None)
+    division = service.checked_division(codes, form.division.data or None)
     everyone = [SelectChoice("", "Every division you manage" if not actor.is_admin else "Every division")]
-    form.division.choices = everyone + [SelectChoice(code, name) for code, name in service.division_choices(actor)]
+    form.division.choices = everyone + [SelectChoice(code, name) for code, name in service.division_choices(codes)]
     form.division.data = division.code if division else ""
     form.year.choices = [SelectChoice(str(y), str(y)) for y in range(day.year, day.year - service.TREND_YEARS - 5, -1)]
     form.year.data = str(year)
@@ -45,10 +46,11 @@ def _choices(actor) -> tuple[DashboardForm, int, Division | None]:
 def dashboard():
     """Every metric for the chosen year, level by level."""
     actor = page_actor()
-    service.visible_codes(actor)  # 403 for anyone who is neither an administrator nor a director
-    form, year, division = _choices(actor)
+    codes = service.visible_codes(actor)  # 403 for anyone who is neither an administrator nor a director
+    form, year, division = _choices(actor, codes)
     day = today()
-    found = service.results(actor, year, day, division)
+    found = service.results(codes, year, day, division)
+    firsts = first_years()
     levels = []
     for level, level_label in LEVELS.items():
         shown = []
@@ -56,15 +58,13 @@ def dashboard():
             if result.metric.level != level:
                 continue
             unit = UNITS[result.metric.unit] if result.metric.unit == "percent" else ""
-            points = [
-                (y, row.cells.get(result.series[0].key, Cell(NO_DATA)))
-                for y, row in service.trend(actor, result.metric, year, day)
-            ]
+            points = service.trend(result.metric, year, day, result, firsts).first()
             shown.append(
                 {
                     "result": result,
                     "chart": charts.chart(result.series, result.rows, result.metric.title, unit),
-                    "trend": charts.trend(points, f"{result.metric.title}: {result.series[0].label}, department", unit),
+                    "trend": charts.trend(points, f"{result.metric.title}: {_first_label(result)}, department", unit),
+                    "points": points,
                     "component": COMPONENTS[result.metric.component],
                     "unit": unit,
                 }
@@ -88,13 +88,13 @@ def dashboard():
 def table_csv(metric_id: str):
     """One metric's table for the chosen year, as the page shows it (withheld cells say so)."""
     actor = page_actor()
-    service.visible_codes(actor)
-    _, year, division = _choices(actor)
+    codes = service.visible_codes(actor)
+    _, year, division = _choices(actor, codes)
     metric = service.definitions().get(metric_id)
     if metric is None:
         raise NotFound(f"There is no metric {metric_id!r}.")
     result = service.for_actor(
-        service.compute(metric, year, today()), service.visible_codes(actor) if division is None else {division.code}
+        service.compute(metric, year, today(), codes), codes if division is None else {division.code}
     )
     out = io.StringIO()
     writer = csv.writer(out)
@@ -108,3 +108,7 @@ def table_csv(metric_id: str):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{metric.id}-{year}.csv"'},
     )
+
+
+def _first_label(result: service.Result) -> str:
+    return result.series[0].label if result.series else result.metric.title

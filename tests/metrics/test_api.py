@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 
 ROLES = ("admin", "director", "other_director", "mentor", "mentee", "outsider", "award_committee")
-PATHS = ("/api/v1/metrics", "/api/v1/metrics/definitions", "/api/v1/metrics/attention", "/api/v1/metrics/reports")
+PATHS = (
+    "/api/v1/metrics",
+    "/api/v1/metrics/definitions",
+    "/api/v1/metrics/attention",
+    "/api/v1/metrics/trends",
+    "/api/v1/metrics/reports",
+)
+# Asking for CARD by name: its director and the administrators; NEPH's director gets a
+# 404 (as if it were not there), anyone who directs nothing a 403.
+OF_CARD = ("/api/v1/metrics?division=CARD", "/api/v1/metrics/attention?division=CARD")
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -16,6 +25,15 @@ def test_who_may_read_the_metrics(app, dept, client, path):
         response = client.get(path, headers=dept.headers(client, role))
         expected = 200 if role in ("admin", "director", "other_director") else 403
         assert response.status_code == expected, (role, response.get_json())
+
+
+@pytest.mark.parametrize("path", OF_CARD)
+def test_who_may_read_one_division(app, dept, client, path):
+    assert client.get(path).status_code == 401
+    expected = {"admin": 200, "director": 200, "other_director": 404}
+    for role in ROLES:
+        response = client.get(path, headers=dept.headers(client, role))
+        assert response.status_code == expected.get(role, 403), (role, response.get_json())
 
 
 def _groups(payload) -> set[str]:

@@ -312,7 +312,7 @@ def test_a_director_sees_their_division_and_nobody_else_sees_any(world):
         lists = {found.kind: found for found in attention.needs_attention(director, date(2025, 12, 1))}
         assert [item.mentorship_id for item in lists["no_meeting"].items] == [pair_id(ids, "M3", "F2")]
         assert lists["unconfirmed"].total == lists["check_in_overdue"].total == lists["no_mentor"].total == 0
-        rows = service.results(director, 2025, TODAY)
+        rows = service.results(service.visible_codes(director), 2025, TODAY)
         assert {row.group for result in rows for row in result.rows} == {"department", "NEPH"}
         with pytest.raises(Forbidden):
             service.visible_codes(load_actor(ids["E1"]))  # a mentor who directs nothing

@@ -20,6 +20,10 @@ PAGES = {
     "person page": lambda dept: f"/people/{dept.ids['mentee']}",
     "ledger chain": lambda dept: "/admin/ledger",
     "yearly program reports": lambda dept: "/metrics/reports",
+    "metrics": lambda dept: "/metrics",
+    "metrics of CARD": lambda dept: "/metrics?division=CARD",
+    "metrics table CSV": lambda dept: "/metrics/entries_confirmed.csv",
+    "metrics table CSV of CARD": lambda dept: "/metrics/mentor_pool.csv?division=CARD",
 }
 ROLES = ("admin", "director", "mentor", "mentee", "outsider", "other_director")
 # The mentorship and the people in it are all in CARD; other_director directs NEPH.
@@ -33,6 +37,12 @@ MATRIX = [
     ("person page", 200, 200, 200, 200, 404, 404),
     ("ledger chain", 200, 403, 403, 403, 403, 403),
     ("yearly program reports", 200, 200, 403, 403, 403, 200),
+    # Directors see the metrics of their own division (other_director: NEPH) with the
+    # department's totals; asking for another's division is a 404, as if it were not there.
+    ("metrics", 200, 200, 403, 403, 403, 200),
+    ("metrics of CARD", 200, 200, 403, 403, 403, 404),
+    ("metrics table CSV", 200, 200, 403, 403, 403, 200),
+    ("metrics table CSV of CARD", 200, 200, 403, 403, 403, 404),
 ]
 CASES = [(page, role, status) for page, *statuses in MATRIX for role, status in zip(ROLES, statuses)]
 HEADINGS = {403: "Not allowed", 404: "Not found"}
