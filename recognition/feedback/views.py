@@ -17,7 +17,7 @@ from ..extensions import db
 from ..mentorships.history import kind_label
 from ..people.models import Person
 from ..people.service import managed_divisions
-from . import figures, periods, reports, service
+from . import charts, figures, periods, reports, service
 from .forms import ActionForm, AnswerForm, DivisionFilterForm, PeriodForm
 
 blp = Blueprint("feedback", __name__)
