@@ -18,11 +18,11 @@ from .schemas import (
     MetricArgsSchema,
     MetricDefinitionSchema,
     MetricResultListSchema,
+    MetricTrendListSchema,
     ProgramReportFormatArgsSchema,
     ProgramReportIssueSchema,
     ProgramReportListSchema,
     ProgramReportSchema,
-    MetricTrendListSchema,
     TrendArgsSchema,
 )
 
