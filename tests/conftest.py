@@ -156,6 +156,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
+# --- the browser, one per worker ----------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium per worker, started when a test first asks for it; each test
+    opens a context of its own, so no cookies or storage are shared. One per worker because
+    Playwright's sync API cannot run twice in one thread. The tests marked ``browser`` all
+    run on one worker (``pytest_collection_modifyitems``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
 # --- templates, one per backend per session -------------------------------------------
 
 

@@ -4,6 +4,7 @@ value and no count, never a zero."""
 from marshmallow import Schema, validate
 
 from .. import fields
+from ..apidoc import UtcDateTime
 from .attention import UNCONFIRMED_DAYS
 from .definitions import COMPONENTS, LEVELS, UNITS
 from .models import FORMATS as REPORT_FORMATS
@@ -165,7 +166,7 @@ class ProgramReportSchema(Schema):
     year = fields.Integer(required=True)
     version = fields.Integer(required=True, metadata={"description": "1, then 2 … for each issue of the same year"})
     latest = fields.Boolean(required=True, metadata={"description": "Whether no later version of the year exists"})
-    issued_at = fields.DateTime(required=True)
+    issued_at = UtcDateTime(required=True)
     issuer = fields.String(required=True, metadata={"enum": list(ISSUERS)})
     issued_by = fields.String(allow_none=True, metadata={"description": "The administrator who issued it, if one did"})
     pdf_sha256 = fields.String(required=True)

@@ -7,28 +7,12 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from recognition import create_app
 from recognition.extensions import db
 from tests.support.department import PASSWORD
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One Chromium per worker; the tests marked ``browser`` all run on one worker (see
-    ``pytest_collection_modifyitems`` in tests/conftest.py), and each gets a context of its
-    own (``page``), so no cookies or storage are shared."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture

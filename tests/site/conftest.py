@@ -1,6 +1,6 @@
 """One demo department (a tenth of the real size) per backend for the whole session, a
 login per role (the demo's own six, and a nominee of the cycle in review), and for the
-browser checks one headless Chromium per module."""
+browser checks the worker's one headless Chromium (``browser``, tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 
 from recognition.awards.models import Cycle, Nomination
-from recognition.demo import builder
 from recognition.extensions import db
 from recognition.people.models import Person
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.browser.conftest import serving
 from tests.conftest import module_app, selected_backends
-from tests.demo.conftest import SCALE, SEED, TODAY
+from tests.demo.conftest import demo_source
 
 ROLES = ("admin", "division_director", "mentor", "mentee", "award_committee", "promotion_committee", "nominee")
 
@@ -29,9 +27,10 @@ class Demo:
     password: str
 
 
-def load_demo(app) -> Demo:
+def load_demo(app, logins: list[tuple[str, str, str]]) -> Demo:
+    """The demo in ``app`` (a copy of the one ``tests/demo`` loads, see ``demo_source``),
+    with a login per role and a nominee of the cycle in review."""
     with app.app_context():
-        logins = builder.load(SEED, today=TODAY, scale=SCALE)
         nominee = db.session.scalar(
             select(Person)
             .join(Nomination, Nomination.nominee_id == Person.id)
@@ -63,8 +62,11 @@ def demos(request, tmp_path_factory):
 
         def on(backend: str) -> Demo:
             if backend not in loaded:
-                app = stack.enter_context(module_app(_Backend(request, backend), tmp_path_factory, "site-demo"))
-                loaded[backend] = load_demo(app)
+                source, logins = demo_source(request, backend)
+                app = stack.enter_context(
+                    module_app(_Backend(request, backend), tmp_path_factory, "site-demo", source=source)
+                )
+                loaded[backend] = load_demo(app, logins)
             return loaded[backend]
 
         yield on
@@ -82,16 +84,6 @@ def served_demo(demos):
     sqlite = demos("sqlite")
     with serving(sqlite.app) as base:
         yield base, sqlite
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def signed_in_context(browser, base: str, demo: Demo, role: str, width: int = 1280):
