@@ -24,7 +24,9 @@ DEPARTMENT = "department"
 class Series:
     key: str
     label: str
-    kind: str  # SHARE (percent of ``whole``), COUNT (people), MEDIAN (of ``values``/``counted``), RATIO (part per whole)
+    kind: (
+        str  # SHARE (percent of ``whole``), COUNT (people), MEDIAN (of ``values``/``counted``), RATIO (part per whole)
+    )
     # Public already (awards are announced with their winners' names): never withheld.
     public: bool = False
 

@@ -6,8 +6,8 @@ Revises: 0022_ledger_disputes
 Create Date: 2026-12-06 23:00:00.000000
 
 """
-from alembic import op
 
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0023_ledger_kind_index"
