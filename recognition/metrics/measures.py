@@ -300,10 +300,10 @@ def lapsed(metric: Metric, year: Year):
     since = add_months(year.as_of, -months)
     first = since + timedelta(days=1)
     # The mentorships with a confirmed meeting in the months to the year's last day, in
-    # one read of those months' meetings and their confirmations; IN, so both databases
-    # look each mentorship up in the set built once (SQLite would scan a joined one).
+    # one read of those months' meetings and their confirmations, grouped (so SQLite
+    # indexes the set it joins, as PostgreSQL hashes it).
     met = (
-        select(LedgerEntry.mentorship_id)
+        select(LedgerEntry.mentorship_id.label("mentorship_id"))
         .join(
             Follower,
             and_(
@@ -313,14 +313,17 @@ def lapsed(metric: Metric, year: Year):
             ),
         )
         .where(_meetings(first, year.as_of))
+        .group_by(LedgerEntry.mentorship_id)
+        .subquery()
     )
     rows = db.session.execute(
         select(
             Mentee.division_id,
-            func.sum(case((Mentorship.id.in_(met), 0), else_=1)),
+            func.sum(case((met.c.mentorship_id.is_(None), 1), else_=0)),
             func.count(Mentorship.id),
         )
         .join(Mentee, Mentee.id == Mentorship.mentee_id)
+        .outerjoin(met, met.c.mentorship_id == Mentorship.id)
         .where(
             Mentorship.started_on <= since,
             or_(Mentorship.ended_on.is_(None), Mentorship.ended_on > year.as_of),
