@@ -9,7 +9,6 @@ value, never a zero. Pure: no Flask, no database.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,7 +24,9 @@ DEPARTMENT = "department"
 class Series:
     key: str
     label: str
-    kind: str  # SHARE (percent of ``whole``), COUNT (people), MEDIAN (of ``values``), RATIO (part per whole)
+    kind: (
+        str  # SHARE (percent of ``whole``), COUNT (people), MEDIAN (of ``values``/``counted``), RATIO (part per whole)
+    )
     # Public already (awards are announced with their winners' names): never withheld.
     public: bool = False
 
@@ -41,10 +42,28 @@ class Tally:
     # The people behind it, when ``whole`` counts something else (entries of the
     # mentorships of these people, say); None: ``whole`` (a count: ``part``) are people.
     people: int | None = None
+    # The values of a median as a histogram: (value, how many times), for a database
+    # that counts them grouped rather than sending each one.
+    counted: tuple[tuple[float, int], ...] = ()
 
     def __add__(self, other: Tally) -> Tally:
         people = None if self.people is None and other.people is None else (self.people or 0) + (other.people or 0)
-        return Tally(self.part + other.part, self.whole + other.whole, self.values + other.values, people)
+        return Tally(
+            self.part + other.part,
+            self.whole + other.whole,
+            self.values + other.values,
+            people,
+            self.counted + other.counted,
+        )
+
+    def histogram(self) -> dict[float, int]:
+        """Every value of the median and how many times it occurs (``values`` and ``counted``)."""
+        found: dict[float, int] = {}
+        for value, times in ((value, 1) for value in self.values):
+            found[value] = found.get(value, 0) + times
+        for value, times in self.counted:
+            found[value] = found.get(value, 0) + times
+        return found
 
 
 @dataclass(frozen=True)
@@ -75,8 +94,29 @@ def value_of(series: Series, tally: Tally) -> Decimal | None:
     if series.kind == RATIO:
         return _round(Decimal(tally.part) / tally.whole) if tally.whole else None
     if series.kind == MEDIAN:
-        return _round(Decimal(str(statistics.median(tally.values)))) if tally.values else None
+        return _median(tally.histogram())
     raise ValueError(f"unknown kind of series {series.kind!r}")
+
+
+def _median(histogram: Mapping[float, int]) -> Decimal | None:
+    """The median of the values a histogram counts, as ``statistics.median`` of them all
+    would give (the mean of the middle two of an even number), without listing them."""
+    size = sum(histogram.values())
+    if not size:
+        return None
+    low_index, high_index = (size - 1) // 2, size // 2
+    low = high = None
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if low is None and seen > low_index:
+            low = value
+        if seen > high_index:
+            high = value
+            break
+    assert low is not None and high is not None
+    middle = low if low_index == high_index else (low + high) / 2
+    return _round(Decimal(str(middle)))
 
 
 def _round(value: Decimal) -> Decimal:

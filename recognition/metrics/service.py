@@ -15,7 +15,7 @@ from ..feedback import periods
 from ..feedback.service import k
 from ..people.models import Division
 from .definitions import Metric, load
-from .measures import MEASURES, Year, first_year, first_years
+from .measures import MEASURES, Year, first_year, first_years, plain_plans
 from .rules import DEPARTMENT, NO_DATA, Cell, Row, Series, table
 
 NO_DIVISION = "none"
@@ -77,6 +77,7 @@ def division_labels(tallies) -> dict[str, str]:
 def compute(metric: Metric, year: int, today: date, own: set[str] | None = None) -> Result:
     """One metric for one year: the department's row, then one per division (only those
     of ``own``, as their director sees them, when given: ``rules.director_table``)."""
+    plain_plans()
     series, by_id = MEASURES[metric.measure](metric, year_of(year, today))
     codes = {row.id: row.code for row in db.session.execute(select(Division.id, Division.code))}
     tallies = {codes[key] if key is not None else NO_DIVISION: value for key, value in by_id.items()}

@@ -329,3 +329,15 @@ def test_per_person_queries_read_indexes(grown):
         assert service.get_entry(about[0].id, actor) is about[0]
     with app.app_context():
         assert_indexed(statements)
+
+
+@pytest.mark.parametrize("role", ["admin", "director"])
+def test_the_metrics_dashboard_reads_indexes(grown, role):
+    """Every metric of a year and its five-year trend, and what needs attention: each read
+    of the ledger is bounded by an index (a stretch of days, a kind, a target)."""
+    app, dept = grown
+    client = signed_in(app, dept, role)
+    with app.app_context(), captured() as statements:
+        assert client.get("/metrics", query_string={"year": "2024"}).status_code == 200
+    with app.app_context():
+        assert_indexed(statements)

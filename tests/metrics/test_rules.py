@@ -1,6 +1,7 @@
 """Tallies become cells: values by hand, small cells withheld, never shown as zero."""
 
-from decimal import Decimal
+import statistics
+from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -69,6 +70,33 @@ def test_median_and_ratio_by_hand():
     assert days["department"].value == Decimal("5.0")  # median of all eleven
     assert per["A"].value == Decimal("1.5") and per["C"].value == Decimal("2.4")
     assert per["department"].value == Decimal("1.9")  # 21 / 11, half up
+
+
+def test_a_median_from_counted_hours_is_the_median_of_every_value():
+    # Days to confirm arrive counted (value, times): Cardiology 1 day twice and 3 days
+    # twice, Anesthesia 0.5 days twice and 10 days twice; the department's is the median
+    # of all eight, 1 and 3 in the middle.
+    series = [Series("days", "Median days", MEDIAN)]
+    tallies = {
+        "A": {"days": Tally(0, 5, counted=((0.5, 2), (10.0, 2)))},
+        "C": {"days": Tally(0, 6, counted=((1.0, 2), (3.0, 2)))},
+    }
+    days = cells(table(series, tallies, {"A": "Anesthesia", "C": "Cardiology"}, 5), "days")
+    assert days["A"].value == Decimal("5.3")  # (0.5 + 10) / 2, half up
+    assert days["C"].value == Decimal("2.0")
+    assert days["department"].value == Decimal("2.0")
+
+
+@given(st.lists(st.tuples(st.integers(0, 2000), st.integers(1, 40)), min_size=1, max_size=30))
+def test_a_counted_median_equals_the_median_of_the_values_listed(counted):
+    series = [Series("days", "Median days", MEDIAN)]
+    in_days = tuple((hours / 24, times) for hours, times in counted)
+    listed = tuple(value for value, times in in_days for _ in range(times))
+    from_counts = table(series, {"A": {"days": Tally(0, 9, counted=in_days)}}, {"A": "A"}, 5)
+    from_list = table(series, {"A": {"days": Tally(0, 9, listed)}}, {"A": "A"}, 5)
+    assert from_counts == from_list
+    expected = Decimal(str(statistics.median(listed))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    assert cells(from_counts, "days")["A"].value == expected
 
 
 def test_a_zero_count_is_shown():
