@@ -60,7 +60,9 @@ class Server:
         from it and kept as a template with ``keep_as_template``); it must have no open
         connections."""
         name = f"{self.prefix}{next(self._numbers)}"
-        self.execute("CREATE DATABASE {} TEMPLATE {}", name, template or self.template)
+        # FILE_COPY: a copy of the files after a checkpoint; for databases this small it is
+        # about half the time of the default (WAL_LOG, which writes every block through the WAL).
+        self.execute("CREATE DATABASE {} TEMPLATE {} STRATEGY = FILE_COPY", name, template or self.template)
         return name
 
     def keep_as_template(self, name: str) -> None:
