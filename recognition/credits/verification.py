@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .. import ratelimit
+from ..clock import local_date
 from ..extensions import db
 from .canonical import normalise_code
 from .models import Statement
@@ -71,7 +72,7 @@ def verification(code: str) -> dict | None:
         "unit": document["framework"]["unit"],
         "sections": [s for s in document["sections"] if Decimal(s["credits"]) > 0],
         "issued_on": statement.issued_at.date(),
-        "revoked_on": revocation.revoked_at.date() if revocation else None,
+        "revoked_on": local_date(revocation.revoked_at) if revocation else None,
         "current_number": newest.number if replaced else None,
         "current_code": newest.code if replaced and not is_revoked(newest.id) else None,
         "content_hash": statement.content_hash,

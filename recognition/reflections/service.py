@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from ..auth.service import Actor
+from ..clock import local_date
 from ..database import lock_for_append
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
@@ -140,7 +141,7 @@ def report_exists_from(release: Release, period: str) -> date | None:
     first = db.session.scalar(
         select(func.min(Request.created_at)).where(Request.mentor_id == release.mentor_id, Request.period == period)
     )
-    return first.date() if first is not None else None
+    return local_date(first) if first is not None else None  # the department's day, as occurred_on is
 
 
 def refuse_second_reflection(release: Release, actor: Actor) -> None:

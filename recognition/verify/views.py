@@ -10,12 +10,12 @@ be guessed by trying many.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from .. import ratelimit
-from ..clock import utcnow
+from ..clock import local_date, utcnow
 from ..credits import canonical, signing, verification
 from ..extensions import db
 from .forms import CodeForm, UploadForm
@@ -25,8 +25,11 @@ blp = Blueprint("verify", __name__)
 
 
 @blp.app_template_filter("long_date")
-def long_date(day: date) -> str:
-    """1 January 2026: unambiguous in every country."""
+def long_date(day: date | datetime) -> str:
+    """1 January 2026: unambiguous in every country. A moment (naive UTC, as stored) is
+    dated in the department's zone."""
+    if isinstance(day, datetime):
+        day = local_date(day)
     return f"{day.day} {day:%B %Y}"
 
 

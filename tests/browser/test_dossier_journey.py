@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from recognition.auth.service import COMMAND_LINE, load_actor
 from recognition.cases import service as cases
-from recognition.clock import utcnow
+from recognition.clock import local_date, utcnow
 from recognition.dossiers import service as dossiers
 from recognition.extensions import db
 from recognition.ledger import service as ledger
@@ -41,7 +41,7 @@ def live_server(journey_app):
         mentor = db.session.get(Person, dept.ids["mentor"])
         mentor.name = CANDIDATE
         now = utcnow()
-        today = now.date()
+        today = local_date(now)  # the department's day: in the evening in Toronto, UTC is already tomorrow
         for days_ago in (200, 100):
             entry = ledger.record(
                 {

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from recognition.clock import utcnow
+from recognition.clock import local_date, utcnow
 from recognition.credits import canonical, signing
 from recognition.verify import api as verify_api
 from tests.api.error_shape import assert_error
@@ -136,7 +136,9 @@ def test_a_revoked_certificate_says_so_with_the_date_but_not_the_reason(client, 
     facts = verify(client, statement["code"]).get_json()
     assert set(facts) == PUBLIC_FACTS
     assert (facts["status"], facts["genuine"]) == ("revoked", True)
-    assert facts["revoked_on"] == response.get_json()["revoked_at"][:10]
+    revoked_at = datetime.fromisoformat(response.get_json()["revoked_at"])
+    # The department's day of the revocation (in the evening in Toronto, UTC is already tomorrow).
+    assert facts["revoked_on"] == local_date(revoked_at.astimezone(UTC).replace(tzinfo=None)).isoformat()
     assert "Counted a training twice" not in json.dumps(facts)
     # Replaced after the revocation: the old one stays revoked and names its successor.
     second = issue(client, headers, reissue=True)

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy import select
 
 from recognition.auth.service import load_actor
-from recognition.clock import utcnow
+from recognition.clock import local_date, utcnow
 from recognition.credits import canonical, service, signing
 from recognition.credits.models import Statement
 from recognition.extensions import db
@@ -138,7 +138,7 @@ def test_a_revoked_certificate_says_so_with_the_date(app, client, dept, issued):
     text = page_text(response)
     assert "Genuine certificate" not in text
     assert "Revoked certificate: " in text and "Status: revoked" in text
-    assert f"Revoked on {long_date(utcnow().date())}: do not rely on it." in text
+    assert f"Revoked on {long_date(local_date(utcnow()))}: do not rely on it." in text
     assert "It is genuine" in text
     assert "another person" not in text  # the reason is for the owner and admins, not the public
 
