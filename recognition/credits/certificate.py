@@ -25,6 +25,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    BaseDocTemplate,
+    Frame,
     Image,
     Paragraph,
     TableStyle,
@@ -298,6 +300,44 @@ class _PageCountCanvas(Canvas):
             self._footer(self, page, len(self._held))
             super().showPage()
         super().save()
+
+
+def doc_template(
+    buffer, *, title: str, author: str, subject: str | None = None, pagesize=None, top=None, bottom=None
+) -> BaseDocTemplate:
+    """A document laid out as the certificate is (its page and margins unless given, the
+    embedded sans font, never Helvetica) and ``invariant``: the same content gives the
+    same bytes. ``title``, ``author`` and ``subject`` go into its metadata."""
+    return BaseDocTemplate(
+        buffer,
+        pagesize=pagesize or PAGE,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP if top is None else top,
+        bottomMargin=MARGIN_BOTTOM if bottom is None else bottom,
+        invariant=1,
+        lang="en",
+        initialFontName=SANS,
+        title=title,
+        author=author,
+        creator="recognition",
+        **({"subject": subject} if subject is not None else {}),
+    )
+
+
+def body_frame(doc: BaseDocTemplate) -> Frame:
+    """The frame of a document's page: all of it inside the margins, with no padding."""
+    return Frame(
+        doc.leftMargin,
+        doc.bottomMargin,
+        doc.width,
+        doc.height,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
 
 
 # What other documents (the dossier) lay out with: the same fonts, grid, QR code and

@@ -18,8 +18,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    BaseDocTemplate,
-    Frame,
     Image,
     KeepTogether,
     NextPageTemplate,
@@ -34,8 +32,6 @@ from .canonical import canonical
 from .certificate import (
     ACCENT,
     INK,
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
     MARGIN_X,
     MUTED,
     PAGE,
@@ -53,6 +49,8 @@ from .certificate import (
     _PageCountCanvas,
     _qr,
     _register_fonts,
+    body_frame,
+    doc_template,
     runs,
 )
 
@@ -67,32 +65,13 @@ def render(document: dict, settings: dict) -> bytes:
     content_hash = hashlib.sha256(canonical(document)).hexdigest()  # the bytes that were signed
     department = settings.get("department") or document["issuer"]["department"]
     buffer = io.BytesIO()
-    doc = BaseDocTemplate(
+    doc = doc_template(
         buffer,
-        pagesize=PAGE,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        invariant=1,
-        lang="en",
-        initialFontName=SANS,
         title=f"Credit statement {document['number']}: {document['person']['name']}",
         author=department,
         subject=f"{document['framework']['name']}, {document['period']['label']}",
-        creator="recognition",
     )
-    frame = Frame(
-        doc.leftMargin,
-        doc.bottomMargin,
-        doc.width,
-        doc.height,
-        id="body",
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
+    frame = body_frame(doc)
     running = partial(
         _running_header,
         name=document["person"]["name"],

@@ -14,13 +14,11 @@ from functools import partial
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, PageTemplate, Paragraph, Spacer, Table
 from reportlab.platypus.flowables import HRFlowable
 
 from ..credits.certificate import (
     ACCENT,
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
     MARGIN_X,
     MUTED,
     PAGE,
@@ -29,6 +27,8 @@ from ..credits.certificate import (
     STRIPE,
     STYLES,
     PageCountCanvas,
+    body_frame,
+    doc_template,
     grid,
     markup,
     qr,
@@ -91,32 +91,13 @@ def render(document: dict, settings: dict) -> bytes:
     buffer = io.BytesIO()
     person, period = document["person"], document["period"]
     department = settings.get("department") or "Department"
-    doc = BaseDocTemplate(
+    doc = doc_template(
         buffer,
-        pagesize=PAGE,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        invariant=1,
-        lang="en",
-        initialFontName=SANS,
         title=f"Data Summary Table: Mentorship: {person['name']}",
         author=department,
         subject=f"Mentorship dossier, {period['start']} to {period['end']}",
-        creator="recognition",
     )
-    frame = Frame(
-        doc.leftMargin,
-        doc.bottomMargin,
-        doc.width,
-        doc.height,
-        id="body",
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
+    frame = body_frame(doc)
     doc.addPageTemplates([PageTemplate(id="dossier", frames=[frame])])
     width = doc.width
     story = [

@@ -16,14 +16,12 @@ from functools import partial
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph, Spacer, Table
+from reportlab.platypus import Frame, KeepTogether, PageTemplate, Paragraph, Spacer, Table
 from reportlab.platypus.flowables import HRFlowable
 
 from ..credits.certificate import (
     ACCENT,
     INK,
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
     MARGIN_X,
     MUTED,
     PAGE,
@@ -33,6 +31,7 @@ from ..credits.certificate import (
     STRIPE,
     STYLES,
     PageCountCanvas,
+    doc_template,
     grid,
     markup,
     register_fonts,
@@ -73,20 +72,11 @@ def render(document: dict) -> bytes:
     issued = datetime.fromisoformat(about["issued_at"])
     title = f"{about['title']} (version {about['version']})"
     buffer = io.BytesIO()
-    doc = BaseDocTemplate(
+    doc = doc_template(
         buffer,
-        pagesize=PAGE,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        invariant=1,
-        lang="en",
-        initialFontName=SANS,
         title=title,
         author=about["department"],
         subject=f"The department's mentoring program in {about['year']}, for the faculty council",
-        creator="recognition",
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, leftPadding=0, rightPadding=0)
     doc.addPageTemplates([PageTemplate(id="report", frames=[frame])])

@@ -11,17 +11,13 @@ from collections.abc import Sequence
 
 from reportlab.lib.pagesizes import landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer, Table
+from reportlab.platypus import PageTemplate, Spacer, Table
 from reportlab.platypus.flowables import HRFlowable
 
 from ...credits.certificate import (
     ACCENT,
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
-    MARGIN_X,
     PAGE,
     RULE,
-    SANS,
     STRIPE,
     _border,
     _day,
@@ -30,6 +26,8 @@ from ...credits.certificate import (
     _p,
     _qr,
     _register_fonts,
+    body_frame,
+    doc_template,
 )
 
 
@@ -39,31 +37,13 @@ def render(facts: dict, settings: dict) -> bytes:
     _register_fonts()
     department = facts["department"]
     buffer = io.BytesIO()
-    doc = BaseDocTemplate(
+    doc = doc_template(
         buffer,
-        pagesize=PAGE,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        invariant=1,
-        lang="en",
-        initialFontName=SANS,
         title=f"{facts['award']} {facts['year']}: {facts['name']}",
         author=department,
         subject=f"Award certificate, {facts['award']} {facts['year']}",
-        creator="recognition",
     )
-    frame = Frame(
-        doc.leftMargin,
-        doc.bottomMargin,
-        doc.width,
-        doc.height,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
+    frame = body_frame(doc)
     doc.addPageTemplates([PageTemplate(id="certificate", frames=[frame], onPage=_border)])
     logo = _logo(settings, department)
     room = getattr(logo, "drawWidth", None) or logo.width
@@ -137,31 +117,16 @@ def ranking_sheet(
     _register_fonts()
     buffer = io.BytesIO()
     size = landscape(PAGE)
-    doc = BaseDocTemplate(
+    doc = doc_template(
         buffer,
-        pagesize=size,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        invariant=1,
-        lang="en",
-        initialFontName=SANS,
         title=title,
         author=settings.get("department", ""),
         subject=subtitle,
-        creator="recognition",
+        pagesize=size,
+        top=18 * mm,
+        bottom=18 * mm,
     )
-    frame = Frame(
-        doc.leftMargin,
-        doc.bottomMargin,
-        doc.width,
-        doc.height,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
+    frame = body_frame(doc)
     doc.addPageTemplates([PageTemplate(id="sheet", frames=[frame])])
 
     def number(value, places=3):

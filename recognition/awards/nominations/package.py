@@ -19,13 +19,12 @@ from datetime import date
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer, Table
+from reportlab.platypus import PageTemplate, Spacer, Table
 
 from ...auth.service import Actor
 from ...credits import service as credits
 from ...credits.certificate import (
     ACCENT,
-    MARGIN_BOTTOM,
     MARGIN_TOP,
     MARGIN_X,
     PAGE,
@@ -35,6 +34,8 @@ from ...credits.certificate import (
     _grid,
     _p,
     _register_fonts,
+    body_frame,
+    doc_template,
 )
 from ..models import Letter, Nomination
 from . import evidence, letters
@@ -195,30 +196,12 @@ def render(nomination: Nomination, day: date) -> bytes:
     _register_fonts()
     buffer = io.BytesIO()
     cycle = nomination.cycle
-    doc = BaseDocTemplate(
+    doc = doc_template(
         buffer,
-        pagesize=PAGE,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        invariant=1,
-        lang="en",
-        initialFontName=SANS,
         title=f"Nomination: {nomination.nominee.name}, {cycle.award.name} {cycle.year}",
         author=credits.certificate_settings()["department"],
-        creator="recognition",
     )
-    frame = Frame(
-        doc.leftMargin,
-        doc.bottomMargin,
-        doc.width,
-        doc.height,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
+    frame = body_frame(doc)
     doc.addPageTemplates([PageTemplate(id="package", frames=[frame])])
     included = _included(letters.letters(nomination.id))
     doc.build(_cover(nomination, day, doc.width, included))
