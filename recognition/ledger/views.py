@@ -125,25 +125,33 @@ def dispute(entry_id: int):
     actor = page_actor()
     entry = service.get_entry(entry_id, actor)
     form = DisputeForm.for_entry(entry_id)
-    status = 422
-    if form.validate_on_submit():
-        try:
-            service.dispute(entry, form.reason.data, actor, utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            if "reason" not in error.errors:  # not about the form: confirmed, reversed, not theirs
-                raise
-            form.refused(error)
-            status = error.status
-        else:
-            db.session.commit()
-            flash(
-                f"Disputed: {_described(entry)}. It no longer counts; {entry.recorded_by.name} sees your reason "
-                "and can reverse it.",
-                "success",
-            )
-            return redirect(url_for("ledger.entry", entry_id=entry.id))
+    status = _with_reason(form, lambda reason: service.dispute(entry, reason, actor, utcnow()))
+    if status is None:
+        flash(
+            f"Disputed: {_described(entry)}. It no longer counts; {entry.recorded_by.name} sees your reason "
+            "and can reverse it.",
+            "success",
+        )
+        return redirect(url_for("ledger.entry", entry_id=entry.id))
     return render_entry(entry, actor, status=status, dispute_form=form)
+
+
+def _with_reason(form, act) -> int | None:
+    """``act(reason)`` for a valid ``form``, committed: None when done, else the status to
+    show the form again with (422 for the form's own errors, or a refusal about the reason,
+    put on the form). Any other refusal (confirmed, reversed, not theirs) propagates."""
+    if not form.validate_on_submit():
+        return 422
+    try:
+        act(form.reason.data)
+    except DomainError as error:
+        db.session.rollback()
+        if "reason" not in error.errors:
+            raise
+        form.refused(error)
+        return error.status
+    db.session.commit()
+    return None
 
 
 @blp.route("/confirm/<token>", methods=["GET", "POST"])
@@ -181,23 +189,13 @@ def reverse(entry_id: int):
     actor = page_actor()
     entry = service.get_entry(entry_id, actor)
     form = ReverseForm.for_entry(entry_id)
-    status = 422
-    if form.validate_on_submit():
-        try:
-            service.reverse(entry, form.reason.data, actor, utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            if "reason" not in error.errors:  # not about the form: already reversed, not theirs
-                raise
-            form.refused(error)
-            status = error.status
-        else:
-            db.session.commit()
-            flash(f"Reversed entry #{entry.seq}. It stays in the history, struck through, with your reason.", "success")
-            back = url_for("mentorships.detail", mentorship_id=entry.mentorship_id) if entry.mentorship_id else None
-            if request.form.get("from") == "entry":
-                back = url_for("ledger.entry", entry_id=entry.id)
-            return redirect(safe_next(request.form.get("next")) or back or url_for("ledger.entry", entry_id=entry.id))
+    status = _with_reason(form, lambda reason: service.reverse(entry, reason, actor, utcnow()))
+    if status is None:
+        flash(f"Reversed entry #{entry.seq}. It stays in the history, struck through, with your reason.", "success")
+        back = url_for("mentorships.detail", mentorship_id=entry.mentorship_id) if entry.mentorship_id else None
+        if request.form.get("from") == "entry":
+            back = url_for("ledger.entry", entry_id=entry.id)
+        return redirect(safe_next(request.form.get("next")) or back or url_for("ledger.entry", entry_id=entry.id))
     if entry.mentorship_id is None or request.form.get("from") == "entry":
         return render_entry(entry, actor, form, status)
     mentorship = get_mentorship(entry.mentorship_id, actor)
