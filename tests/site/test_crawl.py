@@ -55,9 +55,13 @@ def shape(path: str) -> str:
     return re.sub(r"\d+", "N", urlsplit(path).path)
 
 
-def crawl(client) -> dict[str, tuple[int, str]]:
-    """path -> (status, the page that linked to it)."""
+TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
+
+
+def crawl(client) -> tuple[dict[str, tuple[int, str]], dict[str, str]]:
+    """path -> (status, the page that linked to it); and the title of each page read."""
     seen: dict[str, tuple[int, str]] = {}
+    titles: dict[str, str] = {}
     read: Counter[str] = Counter()
     opened: Counter[str] = Counter()
     queue = [("/", "")]
@@ -77,8 +81,11 @@ def crawl(client) -> dict[str, tuple[int, str]]:
         if read[kind] >= READ_PER_SHAPE:
             continue
         read[kind] += 1
-        queue.extend((link, path) for link in links_of(response.get_data(as_text=True), path) if link not in seen)
-    return seen
+        body = response.get_data(as_text=True)
+        title = TITLE.search(body)
+        titles[path] = title.group(1) if title else ""
+        queue.extend((link, path) for link in links_of(body, path) if link not in seen)
+    return seen, titles
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -86,7 +93,10 @@ def test_no_link_a_person_is_shown_is_broken_for_them(demo: Demo, role):
     client = demo.app.test_client()
     signed_in = client.post("/login", data={"email": demo.logins[role], "password": demo.password})
     assert signed_in.status_code == 302, role
-    seen = crawl(client)
+    seen, titles = crawl(client)
     broken = {path: found for path, found in seen.items() if found[0] == 404 or found[0] >= 500}
     assert not broken, f"{role}: {len(broken)} broken links of {len(seen)}: {sorted(broken.items())[:20]}"
     assert len(seen) > 10  # the crawl went somewhere
+    # Every page read has a plain-text title (a browser shows markup in a title as text).
+    untitled = {path: title for path, title in titles.items() if not title.strip() or "<" in title}
+    assert not untitled, f"{role}: titles missing or with markup: {sorted(untitled.items())[:5]}"
