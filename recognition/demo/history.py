@@ -378,22 +378,29 @@ class _History:
         event.recorded_at = reversal.recorded_at + timedelta(seconds=rng.randint(60, 900))
         event.order = len(self.events)
 
-    def _reverse(self, target: Event, reason: str, at: datetime) -> Event:
+    def _follow(
+        self, entry_type: str, target: Event, by: int, at: datetime, minutes: int = 0, reason: str | None = None
+    ) -> Event:
+        """An entry that follows ``target`` (a confirmation, dispute or reversal): its
+        mentorship, person and date, recorded by ``by`` at ``at``."""
         return self._add(
             Event(
-                "reversal",
+                entry_type,
                 None,
                 target.mentorship_id,
                 target.person_id,
                 target.occurred_on,
-                target.minutes,
+                minutes,
                 "",
-                target.recorded_by_id,
+                by,
                 at,
                 target=target,
                 reason=reason,
             )
         )
+
+    def _reverse(self, target: Event, reason: str, at: datetime) -> Event:
+        return self._follow("reversal", target, target.recorded_by_id, at, target.minutes, reason)
 
     def _habit(self, person_id: int) -> tuple[str, float]:
         if person_id not in self.habits:
@@ -431,21 +438,7 @@ class _History:
             if at >= self.cutoff - timedelta(hours=2):
                 continue
             assert event.confirmer_id is not None  # chosen among entries someone confirms
-            self._add(
-                Event(
-                    "dispute",
-                    None,
-                    event.mentorship_id,
-                    event.person_id,
-                    event.occurred_on,
-                    0,
-                    "",
-                    event.confirmer_id,
-                    at,
-                    target=event,
-                    reason=rng.choice(DISPUTE_REASONS),
-                )
-            )
+            self._follow("dispute", event, event.confirmer_id, at, reason=rng.choice(DISPUTE_REASONS))
             answered = at + timedelta(days=rng.randint(1, 10), seconds=rng.randint(600, 8 * 3600))
             if event is not (featured[0] if featured else None) and rng.random() < 0.5 and answered < self.cutoff:
                 self._reverse(event, "Disputed by the other person; they were right.", answered)
@@ -466,17 +459,4 @@ class _History:
             )
             if at >= self.cutoff:
                 continue
-            self._add(
-                Event(
-                    "confirmation",
-                    None,
-                    event.mentorship_id,
-                    event.person_id,
-                    event.occurred_on,
-                    0,
-                    "",
-                    event.confirmer_id,
-                    at,
-                    target=event,
-                )
-            )
+            self._follow("confirmation", event, event.confirmer_id, at)
