@@ -33,6 +33,12 @@ def long_date(day: date | datetime) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+@blp.app_template_filter("iso_day")
+def iso_day(moment: datetime) -> str:
+    """2026-01-01: the department's day of a stored moment (naive UTC)."""
+    return local_date(moment).isoformat()
+
+
 @blp.get("/verify")
 def start():
     """A box to type the code in; the code as typed (dashes, spaces, lower case) is fine."""

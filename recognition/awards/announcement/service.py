@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ... import links
 from ...auth.service import Actor
+from ...clock import local_date
 from ...credits import canonical
 from ...credits import service as credits
 from ...credits.signing import app_key, published
@@ -231,7 +232,7 @@ def verification(code: str) -> dict | None:
         "kind": "award",
         "genuine": True,
         "status": "revoked" if revocation else "current",
-        "revoked_on": revocation.revoked_at.date().isoformat() if revocation else None,
+        "revoked_on": local_date(revocation.revoked_at).isoformat() if revocation else None,
         "name": grant.person.name,
         "award": cycle.award.name,
         "year": cycle.year,
