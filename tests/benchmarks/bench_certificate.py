@@ -196,14 +196,18 @@ def main() -> None:
         accelerator = "installed"
     runs = sum(len(page) for page in pages)
     assert [[run[4] for run in page] for page in text_runs(same)] == [[run[4] for run in page] for page in pages]
-    print(f"{args.activities} activities, {len(pages)} pages, {runs} runs of text; {args.certificates} certificates each")
+    print(
+        f"{args.activities} activities, {len(pages)} pages, {runs} runs of text; {args.certificates} certificates each"
+    )
     print(f"reportlab {reportlab.Version}, rl_accel {accelerator}")
     print(f"render():                       {app_ms:7.2f} ms  ({describe(app_samples)}; {len(pdf) / 1024:.0f} KiB)")
     print(f"bare canvas, same fonts and QR: {same_ms:7.2f} ms  ({describe(same_samples)}; {len(same) / 1024:.0f} KiB)")
     print(f"bare canvas, same fonts, reportlab's stock QR: {stock_ms:7.2f} ms  ({describe(stock_samples)})")
     print(f"bare canvas, Helvetica, no QR:  {bare_ms:7.2f} ms  ({describe(bare_samples)}; {len(plain) / 1024:.0f} KiB)")
     paired = statistics.median(a / b for a, b in zip(app_samples, same_samples))
-    print(f"ratio render / bare canvas with the same text, fonts and QR (medians): {app_ms / same_ms:5.2f}x (goal 1.25x)")
+    print(
+        f"ratio render / bare canvas with the same text, fonts and QR (medians): {app_ms / same_ms:5.2f}x (goal 1.25x)"
+    )
     print(f"  the same, median of the {len(app_samples)} rounds' ratios: {paired:5.2f}x")
 
 

@@ -1,0 +1,171 @@
+"""Text set straight on a canvas as a platypus Paragraph sets it: the same line breaks
+(greedy, a line may squeeze its spaces by 5%, a word longer than the line is cut), the same
+alignment and baselines (the first a font size below the top, then one leading apart).
+
+The credit statement's certificate is drawn with these instead of paragraphs in tables:
+parsing each paragraph's markup, wrapping it and drawing it through platypus took as
+long as the rest of the certificate. The fonts are the certificate's, with its fallback
+for characters a font lacks (``runs``).
+"""
+
+from __future__ import annotations
+
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from .certificate import runs
+
+SHRINK = 0.05  # platypus's spaceShrinkage: how much of its spaces' width a line may squeeze
+
+Piece = tuple[str, str]  # (font, text)
+
+
+class Lines:
+    """``text`` in ``style``, broken into lines no wider than ``width``."""
+
+    __slots__ = ("height", "lines", "style", "width")
+
+    def __init__(self, text: str, style: ParagraphStyle, width: float) -> None:
+        self.style, self.width = style, width
+        self.lines = _break(str(text), style.fontName, style.fontSize, width)
+        self.height = len(self.lines) * style.leading
+
+    def draw(self, pen: Pen, x: float, top: float) -> None:
+        """The lines in the box whose top left corner is (``x``, ``top``)."""
+        style = self.style
+        y = top - style.fontSize
+        for used, pieces in self.lines:
+            if style.alignment == TA_CENTER:
+                left = x + (self.width - used) / 2
+            elif style.alignment == TA_RIGHT:
+                left = x + self.width - used
+            else:
+                left = x
+            pen.put(left, y, pieces, style.fontSize, style.textColor)
+            y -= style.leading
+
+
+def _break(text: str, font: str, size: float, width: float) -> list[tuple[float, list[Piece]]]:
+    """Each line's width and its pieces, as Paragraph.breakLines breaks a paragraph."""
+    text = " ".join(text.split())
+    pieces = runs(text, font)
+    if len(pieces) == 1:
+        measure = stringWidth(text, font, size)
+        if measure <= width:  # the usual case: one line in one font
+            return [(measure, pieces)] if text else []
+    words = _words(pieces)
+    if not words:
+        return []
+    space = stringWidth(" ", font, size)
+    lines: list[tuple[float, list[Piece]]] = []
+    line: list[list[Piece]] = []
+    used = -space  # so the first word adds no space
+    while words:
+        word = words.pop(0)
+        measure = _width(word, size)
+        wider = used + space + measure
+        if wider <= width + SHRINK * space * len(line):
+            line.append(word)
+            used = wider
+        elif measure > width and len(word) == 1:  # longer than a line: cut, the rest on lines of its own
+            first, *rest = _cut(word[0], used + space, width, size)
+            if first[1]:
+                line.append([first])
+                used += space + _width([first], size)
+            lines.append((used, _join(line, font)))
+            lines.extend((_width([piece], size), [piece]) for piece in rest[:-1])
+            words.insert(0, rest[-1:])
+            line, used = [], -space
+        elif not line:  # a word of several fonts wider than the line: on a line of its own
+            lines.append((measure, _join([word], font)))
+        else:
+            lines.append((used, _join(line, font)))
+            line, used = [word], measure
+    if line:
+        lines.append((used, _join(line, font)))
+    return lines
+
+
+def _words(pieces: list[Piece]) -> list[list[Piece]]:
+    """The words of a text's ``pieces`` (its whitespace made single spaces), each as the
+    pieces of it set in one font."""
+    words: list[list[Piece]] = [[]]
+    for name, run in pieces:
+        for n, part in enumerate(run.split(" ")):
+            if n:
+                words.append([])
+            if part:
+                words[-1].append((name, part))
+    return [word for word in words if word]
+
+
+def _width(word: list[Piece], size: float) -> float:
+    return sum(stringWidth(part, name, size) for name, part in word)
+
+
+def _cut(piece: Piece, start: float, width: float, size: float) -> list[Piece]:
+    """A word too long for a line cut into pieces that fit: the first in what is left of the
+    current line (from ``start``; it may be empty), the rest in whole lines."""
+    name, text = piece
+    cut: list[Piece] = []
+    part, used = "", start
+    for char in text:
+        step = stringWidth(char, name, size)
+        if used + step > width and (part or used > 0):
+            cut.append((name, part))
+            part, used = "", 0.0
+        part += char
+        used += step
+    cut.append((name, part))
+    return cut if len(cut) > 1 else [(name, ""), *cut]
+
+
+def _join(line: list[list[Piece]], font: str) -> list[Piece]:
+    """The words of a line as runs, a space (in the paragraph's font) apart, one run for
+    each stretch in one font."""
+    joined: list[Piece] = []
+    for n, word in enumerate(line):
+        for name, part in [(font, " "), *word] if n else word:
+            if joined and joined[-1][0] == name:
+                joined[-1] = (name, joined[-1][1] + part)
+            else:
+                joined.append((name, part))
+    return joined
+
+
+class Pen:
+    """The text of one page, written into a single text object that the page draws last
+    (over its backgrounds and rules); a font or colour is set only when it changes."""
+
+    __slots__ = ("_canvas", "_color", "_font", "_text")
+
+    def __init__(self, canvas: Canvas) -> None:
+        self._canvas = canvas
+        self._text = canvas.beginText()
+        self._font: tuple[str, float] | None = None
+        self._color = None
+
+    def put(self, x: float, y: float, pieces: list[Piece], size: float, color) -> None:
+        """``pieces`` one after another from (``x``, ``y``) on the baseline."""
+        text = self._text
+        if color is not self._color:
+            text.setFillColor(color)
+            self._color = color
+        text.setTextOrigin(x, y)
+        for name, part in pieces:
+            if (name, size) != self._font:
+                text.setFont(name, size)
+                self._font = (name, size)
+            text.textOut(part)
+
+    def line(self, x: float, y: float, text: str, font: str, size: float, color, right: bool = False) -> None:
+        """One line of ``text`` from (``x``, ``y``), or ending there with ``right``."""
+        pieces = runs(text, font)
+        if right:
+            x -= sum(stringWidth(part, name, size) for name, part in pieces)
+        self.put(x, y, pieces, size, color)
+
+    def finish(self) -> None:
+        self._canvas.drawText(self._text)
