@@ -45,6 +45,7 @@ STRIPE = colors.HexColor("#f3f6f9")
 
 PAGE = LETTER
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 22 * mm, 22 * mm, 27 * mm
+FRAME_WIDTH, FRAME_TOP = PAGE[0] - 2 * MARGIN_X, PAGE[1] - MARGIN_TOP  # ``body_frame``'s, on the page
 MONTHS = (
     "January",
     "February",

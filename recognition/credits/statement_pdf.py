@@ -3,7 +3,8 @@ schedule of activities is attached behind it.
 
 Rendered once, at issue, from the signed document alone, so the PDF says nothing the
 signature does not cover (its hash is the canonical document's); anyone holding it can
-check it at the URL (and QR code) it carries. The page kit is ``certificate``'s.
+check it at the URL (and QR code) it carries. The page kit is ``certificate``'s, the
+schedule's table ``statement_schedule``'s.
 
 It is drawn straight on the canvas (``typeset`` sets its text as platypus would) in the
 layout the platypus tables gave it: every block is measured first, so the pages are known
@@ -15,9 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable
-from decimal import Decimal
-from typing import NamedTuple
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -25,13 +23,15 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from . import statement_schedule
 from .canonical import canonical
 from .certificate import (
     ACCENT,
     EMBLEM,
+    FRAME_TOP,
+    FRAME_WIDTH,
     INK,
     MARGIN_BOTTOM,
-    MARGIN_TOP,
     MARGIN_X,
     MUTED,
     PAGE,
@@ -50,23 +50,7 @@ from .certificate import (
     initials,
     logo_image,
 )
-from .typeset import Lines, Pen
-
-WIDTH = PAGE[0] - 2 * MARGIN_X  # the frame every page's content is set in
-TOP, BOTTOM = PAGE[1] - MARGIN_TOP, MARGIN_BOTTOM
-
-
-Rule = tuple[float, float, float, float, object]  # x0, x1, y, line width, colour
-
-
-class Block(NamedTuple):
-    """Something drawn full width down the page: its height; how to draw it from a top edge
-    (None for space), giving the rules to draw with the page's others; and its background,
-    drawn before anything else on the page is."""
-
-    height: float
-    draw: Callable[[Canvas, Pen, float], list[Rule]] | None = None
-    background: Callable[[Canvas, float], None] | None = None
+from .typeset import Block, Lines, Pen, Rule, draw, flow, ruled
 
 
 def render(document: dict, settings: dict) -> bytes:
@@ -85,16 +69,18 @@ def render(document: dict, settings: dict) -> bytes:
         author=department,
         subject=f"{document['framework']['name']}, {document['period']['label']}",
     )
-    certificate = _flow(
+    certificate = flow(
         [
             *_header(document, settings, department),
             *_claim(document, department),
             *_sections(document),
             *_signature(document, settings, department),
             _verification(document, content_hash),
-        ]
+        ],
+        FRAME_TOP,
+        MARGIN_BOTTOM,
     )
-    schedule = _schedule(document)
+    schedule = statement_schedule.pages(document)
     pages = len(certificate) + len(schedule)
     name = document["person"]["name"]
     what = f"{document['framework']['name']} · {document['period']['label']}"
@@ -103,13 +89,7 @@ def render(document: dict, settings: dict) -> bytes:
         _border(canvas, None)
         if number > len(certificate):
             _running_header(canvas, pen, name, what)
-        for top, block in placed:
-            if block.background:
-                block.background(canvas, top)
-        rules: list[Rule] = []
-        for top, block in placed:
-            rules += block.draw(canvas, pen, top) if block.draw else []
-        _ruled(canvas, rules)
+        draw(canvas, pen, placed)
         _footer(canvas, pen, number, pages, document, content_hash)
         pen.finish()
         canvas.showPage()
@@ -117,27 +97,11 @@ def render(document: dict, settings: dict) -> bytes:
     return buffer.getvalue()
 
 
-def _flow(blocks: list[Block], top: float = TOP) -> list[list[tuple[float, Block]]]:
-    """The blocks placed down pages: each page's blocks with their top edges."""
-    pages: list[list[tuple[float, Block]]] = [[]]
-    y = top
-    for block in blocks:
-        if block.draw is None:
-            y -= block.height if pages[-1] else 0  # no space at the top of a page
-            continue
-        if y - block.height < BOTTOM - 1e-6 and pages[-1]:
-            pages.append([])
-            y = top
-        pages[-1].append((y, block))
-        y -= block.height
-    return pages
-
-
 def _space(height: float) -> Block:
     return Block(height)
 
 
-def _text(text: str, style: str, width: float = WIDTH) -> Block:
+def _text(text: str, style: str, width: float = FRAME_WIDTH) -> Block:
     lines = Lines(text, STYLES[style], width)
 
     def draw(canvas: Canvas, pen: Pen, top: float) -> list[Rule]:
@@ -145,22 +109,6 @@ def _text(text: str, style: str, width: float = WIDTH) -> Block:
         return []
 
     return Block(lines.height, draw)
-
-
-def _ruled(canvas: Canvas, rules: list[Rule], cap: int = 1) -> None:
-    """Horizontal rules, with round caps as platypus tables draw theirs."""
-    if not rules:
-        return
-    canvas.saveState()
-    canvas.setLineCap(cap)
-    pen = None
-    for x0, x1, y, weight, color in rules:
-        if (weight, color) != pen:
-            canvas.setStrokeColor(color)
-            canvas.setLineWidth(weight)
-            pen = (weight, color)
-        canvas.line(x0, y, x1, y)
-    canvas.restoreState()
 
 
 # -- the certificate -------------------------------------------------------------------
@@ -171,7 +119,7 @@ def _header(document: dict, settings: dict, department: str) -> list[Block]:
     logo = logo_image(settings)
     logo_width, logo_height = (logo[1], logo[2]) if logo else (EMBLEM, EMBLEM)
     room = logo_width + 5 * mm
-    text_width = WIDTH - room - 1 * mm
+    text_width = FRAME_WIDTH - room - 1 * mm
     name = Lines(department, STYLES["department"], text_width)
     kicker = Lines(
         f"Continuing professional development · {document['framework']['name']}", STYLES["kicker"], text_width
@@ -192,7 +140,7 @@ def _header(document: dict, settings: dict, department: str) -> list[Block]:
         return []
 
     def rule(canvas: Canvas, pen: Pen, top: float) -> list[Rule]:
-        return [(MARGIN_X, MARGIN_X + WIDTH, top - 1.8, 0.8, ACCENT)]
+        return [(MARGIN_X, MARGIN_X + FRAME_WIDTH, top - 1.8, 0.8, ACCENT)]
 
     return [Block(row, draw), _space(3 * mm), Block(1.8, rule), _space(8 * mm)]
 
@@ -245,7 +193,7 @@ def _sections(document: dict) -> list[Block]:
     """Each section's credits and the total, in a ruled table 120 mm wide in the middle."""
     unit = document["framework"]["unit"]
     pad, label_width, value_width = 1.5 * mm, 88 * mm, 32 * mm
-    left = MARGIN_X + (WIDTH - label_width - value_width) / 2
+    left = MARGIN_X + (FRAME_WIDTH - label_width - value_width) / 2
     right = left + label_width + value_width
     rows = [
         (
@@ -296,7 +244,7 @@ def _signature(document: dict, settings: dict, department: str) -> list[Block]:
 
     def draw(canvas: Canvas, pen: Pen, top: float) -> list[Rule]:
         base = top - line
-        far = MARGIN_X + WIDTH - right
+        far = MARGIN_X + FRAME_WIDTH - right
         date.draw(pen, MARGIN_X, base + 2 + date.height)
         rules: list[Rule] = [(MARGIN_X, MARGIN_X + left, base, 0.6, INK)]
         if signed:
@@ -320,7 +268,7 @@ def _verification(document: dict, content_hash: str) -> Block:
         number += f" · supersedes No. {document['supersedes']}"
     issued = document["issued_at"]
     pad, column, label = 3 * mm, 38 * mm, 31 * mm
-    width = WIDTH - column - 1 * mm - pad
+    width = FRAME_WIDTH - column - 1 * mm - pad
     heading = Lines("VERIFICATION CODE", STYLES["label"], width)
     code = Lines(verification["code"], STYLES["code"], width)
     status = Lines(
@@ -350,7 +298,7 @@ def _verification(document: dict, content_hash: str) -> Block:
         canvas.setFillColor(STRIPE)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
-        canvas.rect(MARGIN_X, bottom, WIDTH, box, stroke=1, fill=1)
+        canvas.rect(MARGIN_X, bottom, FRAME_WIDTH, box, stroke=1, fill=1)
         canvas.setFillColor(colors.black)
         _qr(verification["url"]).drawOn(canvas, MARGIN_X + (column - square) / 2, bottom + (box - square) / 2)
         canvas.restoreState()
@@ -367,101 +315,6 @@ def _verification(document: dict, content_hash: str) -> Block:
     return Block(box + 7 * mm, draw)
 
 
-# -- the schedule ----------------------------------------------------------------------
-
-PADDING = 1.8 * mm  # each side of a schedule cell
-
-
-def _schedule(document: dict) -> list[list[tuple[float, Block]]]:
-    """The schedule's pages: a heading, then its rows under a header row repeated on each page."""
-    unit = document["framework"]["unit"]
-    short = {s["id"]: s["label"].split(":")[0] for s in document["sections"]}
-    fixed = [25 * mm, 15 * mm, 28 * mm, 17 * mm]
-    widths = [fixed[0], WIDTH - sum(fixed), fixed[1], fixed[2], fixed[3]]
-    head = _row(
-        [
-            ["Date", "cell_head"],
-            ["Activity", "cell_head"],
-            ["Hours", "cell_head_right"],
-            ["Section", "cell_head"],
-            [unit.capitalize(), "cell_head_right"],
-        ],
-        widths,
-        background=ACCENT,
-    )
-    rows = []
-    for n, activity in enumerate(document["activities"], start=1):
-        title = [activity["title"], "cell"] + ([activity["note"], "cell_note"] if activity.get("note") else [])
-        cells = [
-            [_day(activity["date"], short=True), "cell"],
-            title,
-            [activity["hours"], "cell_right"],
-            [short.get(activity["section"], activity["section"]), "cell"],
-            [activity["credits"], "cell_right"],
-        ]
-        rows.append(_row(cells, widths, background=STRIPE if n % 2 == 0 else None, rule=(0.25, RULE)))
-    hours = sum(Decimal(a["hours"]) for a in document["activities"])
-    total = [
-        [],
-        ["Total", "sum_total"],
-        [f"{hours:.2f}", "cell_total_right"],
-        [],
-        [document["total"], "cell_total_right"],
-    ]
-    rows.append(_row(total, widths, rule=(0.8, ACCENT), above=(0.8, ACCENT)))
-
-    heading = Lines("Schedule of activities", STYLES["heading"], WIDTH)
-
-    def named(canvas: Canvas, pen: Pen, top: float) -> list[Rule]:
-        heading.draw(pen, MARGIN_X, top)
-        return []
-
-    pages: list[list[tuple[float, Block]]] = [[(TOP, Block(heading.height, named))]]
-    y = TOP - heading.height - STYLES["heading"].spaceAfter
-    pages[-1].append((y, head))
-    y -= head.height
-    for row in rows:
-        if y - row.height < BOTTOM - 1e-6 and pages[-1][-1][1] is not head:
-            pages.append([(TOP, head)])
-            y = TOP - head.height
-        pages[-1].append((y, row))
-        y -= row.height
-    return pages
-
-
-def _row(cells: list[list[str]], widths: list[float], background=None, rule=None, above=None) -> Block:
-    """A row of the schedule: each cell's paragraphs ([text, style, text, style ...]) from its
-    top, the row as high as its highest cell; a background and rules below and above."""
-    set_cells = [
-        [Lines(cell[n], STYLES[cell[n + 1]], width - 2 * PADDING) for n in range(0, len(cell), 2)]
-        for cell, width in zip(cells, widths)
-    ]
-    least = 11 if not all(cells) else 0  # an empty cell is a line of the body's leading high
-    height = max(least, *(sum(lines.height for lines in cell) for cell in set_cells)) + 2.5 + 3.5
-    right = MARGIN_X + sum(widths)
-
-    def fill(canvas: Canvas, top: float) -> None:
-        canvas.saveState()
-        canvas.setFillColor(background)
-        canvas.rect(MARGIN_X, top - height, right - MARGIN_X, height, stroke=0, fill=1)
-        canvas.restoreState()
-
-    def draw(canvas: Canvas, pen: Pen, top: float) -> list[Rule]:
-        x = MARGIN_X
-        for cell, width in zip(set_cells, widths):
-            y = top - 2.5
-            for lines in cell:
-                lines.draw(pen, x + PADDING, y)
-                y -= lines.height
-            x += width
-        rules = [(MARGIN_X, right, top - height, *rule)] if rule else []
-        if above:
-            rules.append((MARGIN_X, right, top, *above))
-        return rules
-
-    return Block(height, draw, fill if background is not None else None)
-
-
 # -- page furniture --------------------------------------------------------------------
 
 
@@ -470,13 +323,13 @@ def _running_header(canvas: Canvas, pen: Pen, name: str, what: str) -> None:
     width, height = PAGE
     pen.line(MARGIN_X, height - 16.5 * mm, name, SANS_BOLD, 7.5, MUTED)
     pen.line(width - MARGIN_X, height - 16.5 * mm, what, SANS, 7.5, MUTED, right=True)
-    _ruled(canvas, [(MARGIN_X, width - MARGIN_X, height - 17.5 * mm, 0.5, RULE)], cap=0)
+    ruled(canvas, [(MARGIN_X, width - MARGIN_X, height - 17.5 * mm, 0.5, RULE)], cap=0)
 
 
 def _footer(canvas: Canvas, pen: Pen, page: int, pages: int, document: dict, content_hash: str) -> None:
     width, _ = PAGE
     number, code = document["number"], document["verification"]["code"]
-    _ruled(canvas, [(MARGIN_X, width - MARGIN_X, 20 * mm, 0.5, RULE)], cap=0)
+    ruled(canvas, [(MARGIN_X, width - MARGIN_X, 20 * mm, 0.5, RULE)], cap=0)
     pen.line(MARGIN_X, 16.5 * mm, f"Statement No. {number} · page {page} of {pages}", SANS, 7.5, MUTED)
     pen.line(width - MARGIN_X, 16.5 * mm, f"Verification code {code}", SANS, 7.5, MUTED, right=True)
     pen.line(MARGIN_X, 13.3 * mm, f"Content hash (SHA-256) {content_hash}", SANS, 6.3, MUTED)

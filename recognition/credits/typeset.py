@@ -10,6 +10,9 @@ for characters a font lacks (``runs``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -169,3 +172,65 @@ class Pen:
 
     def finish(self) -> None:
         self._canvas.drawText(self._text)
+
+
+# -- blocks down a page ----------------------------------------------------------------
+
+Rule = tuple[float, float, float, float, object]  # x0, x1, y, line width, colour
+
+
+class Block(NamedTuple):
+    """Something drawn full width down the page: its height; how to draw it from a top edge
+    (None for space), giving the rules to draw with the page's others; and its background,
+    drawn before anything else on the page is."""
+
+    height: float
+    draw: Callable[[Canvas, Pen, float], list[Rule]] | None = None
+    background: Callable[[Canvas, float], None] | None = None
+
+
+Placed = list[tuple[float, Block]]  # a page's blocks, each with its top edge
+
+
+def flow(blocks: list[Block], top: float, bottom: float) -> list[Placed]:
+    """The blocks placed down pages from ``top`` to ``bottom``, a block that does not fit
+    on what is left of a page moved whole to the next: each page's blocks with their top edges."""
+    pages: list[Placed] = [[]]
+    y = top
+    for block in blocks:
+        if block.draw is None:
+            y -= block.height if pages[-1] else 0  # no space at the top of a page
+            continue
+        if y - block.height < bottom - 1e-6 and pages[-1]:
+            pages.append([])
+            y = top
+        pages[-1].append((y, block))
+        y -= block.height
+    return pages
+
+
+def draw(canvas: Canvas, pen: Pen, placed: Placed) -> None:
+    """A page's blocks: their backgrounds first, then each block, then their rules over them."""
+    for top, block in placed:
+        if block.background:
+            block.background(canvas, top)
+    rules: list[Rule] = []
+    for top, block in placed:
+        rules += block.draw(canvas, pen, top) if block.draw else []
+    ruled(canvas, rules)
+
+
+def ruled(canvas: Canvas, rules: list[Rule], cap: int = 1) -> None:
+    """Horizontal rules, with round caps as platypus tables draw theirs."""
+    if not rules:
+        return
+    canvas.saveState()
+    canvas.setLineCap(cap)
+    pen = None
+    for x0, x1, y, weight, color in rules:
+        if (weight, color) != pen:
+            canvas.setStrokeColor(color)
+            canvas.setLineWidth(weight)
+            pen = (weight, color)
+        canvas.line(x0, y, x1, y)
+    canvas.restoreState()
