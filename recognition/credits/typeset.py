@@ -55,7 +55,7 @@ def _break(text: str, font: str, size: float, width: float) -> list[tuple[float,
     text = " ".join(text.split())
     pieces = runs(text, font)
     if len(pieces) == 1:
-        measure = stringWidth(text, font, size)
+        measure = stringWidth(text, pieces[0][0], size)
         if measure <= width:  # the usual case: one line in one font
             return [(measure, pieces)] if text else []
     words = _words(pieces)
