@@ -82,12 +82,6 @@ def _row(cells: list[list[str]], widths: list[float], background=None, rule=None
     height = max(least, *(sum(lines.height for lines in cell) for cell in set_cells)) + 2.5 + 3.5
     right = MARGIN_X + sum(widths)
 
-    def fill(canvas: Canvas, top: float) -> None:
-        canvas.saveState()
-        canvas.setFillColor(background)
-        canvas.rect(MARGIN_X, top - height, right - MARGIN_X, height, stroke=0, fill=1)
-        canvas.restoreState()
-
     def draw(canvas: Canvas, pen: Pen, top: float) -> list[Rule]:
         x = MARGIN_X
         for cell, width in zip(set_cells, widths):
@@ -101,4 +95,4 @@ def _row(cells: list[list[str]], widths: list[float], background=None, rule=None
             rules.append((MARGIN_X, right, top, *above))
         return rules
 
-    return Block(height, draw, fill if background is not None else None)
+    return Block(height, draw, (MARGIN_X, right - MARGIN_X, background) if background is not None else None)

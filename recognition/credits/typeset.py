@@ -54,10 +54,14 @@ def _break(text: str, font: str, size: float, width: float) -> list[tuple[float,
     """Each line's width and its pieces, as Paragraph.breakLines breaks a paragraph."""
     text = " ".join(text.split())
     pieces = runs(text, font)
-    if len(pieces) == 1:
-        measure = stringWidth(text, pieces[0][0], size)
-        if measure <= width:  # the usual case: one line in one font
+    if len(pieces) == 1:  # the usual case: all in one font
+        name = pieces[0][0]
+        measure = stringWidth(text, name, size)
+        if measure <= width:
             return [(measure, pieces)] if text else []
+        plain = _plain(text, name, size, width)
+        if plain:
+            return plain
     words = _words(pieces)
     if not words:
         return []
@@ -88,6 +92,26 @@ def _break(text: str, font: str, size: float, width: float) -> list[tuple[float,
             line, used = [word], measure
     if line:
         lines.append((used, _join(line, font)))
+    return lines
+
+
+def _plain(text: str, font: str, size: float, width: float) -> list[tuple[float, list[Piece]]] | None:
+    """``text`` in one font broken into lines, or None when a word is longer than a line."""
+    words = text.split(" ")
+    widths = [stringWidth(word, font, size) for word in words]
+    if max(widths) > width:
+        return None
+    space = stringWidth(" ", font, size)
+    lines: list[tuple[float, list[Piece]]] = []
+    start, used = 0, widths[0]
+    for n in range(1, len(words)):
+        wider = used + space + widths[n]
+        if wider <= width + SHRINK * space * (n - start):
+            used = wider
+        else:
+            lines.append((used, [(font, " ".join(words[start:n]))]))
+            start, used = n, widths[n]
+    lines.append((used, [(font, " ".join(words[start:]))]))
     return lines
 
 
@@ -179,14 +203,17 @@ class Pen:
 Rule = tuple[float, float, float, float, object]  # x0, x1, y, line width, colour
 
 
+Fill = tuple[float, float, object]  # x, width, colour: a block's background, as high as the block
+
+
 class Block(NamedTuple):
-    """Something drawn full width down the page: its height; how to draw it from a top edge
-    (None for space), giving the rules to draw with the page's others; and its background,
-    drawn before anything else on the page is."""
+    """Something drawn down the page: its height; how to draw it from a top edge (None for
+    space), giving the rules to draw with the page's others; and its background, filled
+    before anything else on the page is drawn."""
 
     height: float
     draw: Callable[[Canvas, Pen, float], list[Rule]] | None = None
-    background: Callable[[Canvas, float], None] | None = None
+    background: Fill | None = None
 
 
 Placed = list[tuple[float, Block]]  # a page's blocks, each with its top edge
@@ -211,9 +238,16 @@ def flow(blocks: list[Block], top: float, bottom: float) -> list[Placed]:
 
 def draw(canvas: Canvas, pen: Pen, placed: Placed) -> None:
     """A page's blocks: their backgrounds first, then each block, then their rules over them."""
-    for top, block in placed:
-        if block.background:
-            block.background(canvas, top)
+    filled = [(top, block.height, block.background) for top, block in placed if block.background]
+    if filled:
+        canvas.saveState()
+        color = None
+        for top, height, (x, width, fill) in filled:
+            if fill is not color:
+                canvas.setFillColor(fill)
+                color = fill
+            canvas.rect(x, top - height, width, height, stroke=0, fill=1)
+        canvas.restoreState()
     rules: list[Rule] = []
     for top, block in placed:
         rules += block.draw(canvas, pen, top) if block.draw else []

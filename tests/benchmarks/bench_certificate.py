@@ -1,7 +1,7 @@
 """Certificate rendering: the app's render() vs the same text drawn on a bare canvas.
 
-The baseline is the certificate's own text, as a reader gets it back (pypdf, run by run:
-each with its place, font and size, read once before timing), drawn with ``drawString`` on
+The baseline is the certificate's own text as it is drawn (pdfium's text objects, run by
+run: each with its place, font and size, read once before timing), drawn with ``drawString`` on
 a bare reportlab canvas in the same embedded fonts, with the same QR code (the app's
 ``qr()``, drawn the same way): the ratio says what the layout (wrapping, tables, the
 border and rules, "page n of m") costs over the same text, fonts and QR code. Whatever
@@ -92,25 +92,41 @@ Run = tuple[float, float, str, float, str]  # x, y, font, size, text
 
 
 def text_runs(pdf: bytes) -> list[list[Run]]:
-    """Every page's text as pypdf reads it back: where each run starts, in which font and size."""
-    from pypdf import PdfReader
+    """Every page's text as drawn: each run a text-showing operator draws (pdfium's text
+    objects: a table's cells stay apart, as the certificate places them), with its place,
+    font and size."""
+    import ctypes
+
+    import pypdfium2
+    import pypdfium2.raw as pdfium
     from reportlab.pdfbase import pdfmetrics
 
     registered = sorted(pdfmetrics.getRegisteredFontNames(), key=len, reverse=True)
+    document = pypdfium2.PdfDocument(pdf)
     pages: list[list[Run]] = []
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        found: list[Run] = []
-
-        def visit(text, cm, tm, font, size, found=found):
-            if not text.strip() or font is None:
-                return
-            base = font["/BaseFont"].lstrip("/").split("+")[-1]  # a subset's tag dropped
-            name = next(name for name in registered if base.startswith(name))  # CID: name + encoding
-            x, y = tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5]
-            found.append((x, y, name, size * tm[0], text.strip("\n")))
-
-        page.extract_text(visitor_text=visit)
-        pages.append(found)
+    try:
+        for page in document:
+            textpage = page.get_textpage()
+            found: list[Run] = []
+            for item in page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_TEXT]):
+                length = pdfium.FPDFTextObj_GetText(item.raw, textpage.raw, None, 0)
+                buffer = ctypes.create_string_buffer(length)
+                pdfium.FPDFTextObj_GetText(
+                    item.raw, textpage.raw, ctypes.cast(buffer, ctypes.POINTER(pdfium.FPDF_WCHAR)), length
+                )
+                text = buffer.raw.decode("utf-16-le").rstrip("\x00").rstrip()  # pdfium adds a space after a run
+                font = ctypes.create_string_buffer(200)
+                pdfium.FPDFFont_GetBaseFontName(pdfium.FPDFTextObj_GetFont(item.raw), font, 200)
+                base = font.value.decode().split("+")[-1]
+                name = next(name for name in registered if base.startswith(name))  # CID: name + encoding
+                size = ctypes.c_float()
+                pdfium.FPDFTextObj_GetFontSize(item.raw, ctypes.byref(size))
+                matrix = item.get_matrix()
+                if text:
+                    found.append((matrix.e, matrix.f, name, size.value * matrix.a, text))
+            pages.append(found)
+    finally:
+        document.close()
     return pages
 
 
