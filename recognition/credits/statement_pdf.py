@@ -50,7 +50,7 @@ from .certificate import (
     initials,
     logo_image,
 )
-from .typeset import Block, Lines, Pen, Rule, draw, flow, ruled
+from .typeset import Block, Lines, Pen, Rule, draw_page, flow, ruled
 
 
 def render(document: dict, settings: dict) -> bytes:
@@ -89,7 +89,7 @@ def render(document: dict, settings: dict) -> bytes:
         _border(canvas, None)
         if number > len(certificate):
             _running_header(canvas, pen, name, what)
-        draw(canvas, pen, placed)
+        draw_page(canvas, pen, placed)
         _footer(canvas, pen, number, pages, document, content_hash)
         pen.finish()
         canvas.showPage()

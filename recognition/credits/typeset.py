@@ -5,7 +5,9 @@ alignment and baselines (the first a font size below the top, then one leading a
 The credit statement's certificate is drawn with these instead of paragraphs in tables:
 parsing each paragraph's markup, wrapping it and drawing it through platypus took as
 long as the rest of the certificate. The fonts are the certificate's, with its fallback
-for characters a font lacks (``runs``).
+for characters a font lacks (``runs``). A page's text goes into one text object (``Pen``);
+its blocks are measured first, then placed down the pages (``flow``) and drawn
+(``draw_page``): backgrounds, then each block, then the rules, then the text over them.
 """
 
 from __future__ import annotations
@@ -236,7 +238,7 @@ def flow(blocks: list[Block], top: float, bottom: float) -> list[Placed]:
     return pages
 
 
-def draw(canvas: Canvas, pen: Pen, placed: Placed) -> None:
+def draw_page(canvas: Canvas, pen: Pen, placed: Placed) -> None:
     """A page's blocks: their backgrounds first, then each block, then their rules over them."""
     filled = [(top, block.height, block.background) for top, block in placed if block.background]
     if filled:
