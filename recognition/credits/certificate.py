@@ -6,6 +6,7 @@ machine; characters DejaVu lacks (CJK) fall back to the standard Adobe CID fonts
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 from datetime import date
@@ -44,6 +45,7 @@ STRIPE = colors.HexColor("#f3f6f9")
 
 PAGE = LETTER
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 22 * mm, 22 * mm, 27 * mm
+FRAME_WIDTH, FRAME_TOP = PAGE[0] - 2 * MARGIN_X, PAGE[1] - MARGIN_TOP  # ``body_frame``'s, on the page
 MONTHS = (
     "January",
     "February",
@@ -80,6 +82,12 @@ def _register_fonts() -> None:
         _ready = True
 
 
+@functools.cache
+def _drawable(font: str) -> frozenset[str]:
+    """The characters ``font`` has glyphs for (fonts are registered once per process)."""
+    return frozenset(map(chr, pdfmetrics.getFont(font).face.charToGlyph))
+
+
 def _has_glyph(font: str, char: str) -> bool:
     return ord(char) in pdfmetrics.getFont(font).face.charToGlyph
 
@@ -108,8 +116,7 @@ def runs(text: str, font: str) -> list[tuple[str, str]]:
     """``text`` cut into (font, run) pieces: ``font`` where it has the glyphs, else one that
     does (DejaVu Sans, else a CID font for Chinese, Japanese or Korean)."""
     text = str(text)
-    glyphs = pdfmetrics.getFont(font).face.charToGlyph
-    if text and all(char.isspace() or ord(char) in glyphs for char in set(text)):
+    if text and (set(text) <= _drawable(font) or all(char.isspace() or _has_glyph(font, char) for char in set(text))):
         return [(font, text)]  # the usual case, decided once per distinct character
     pieces: list[tuple[str, str]] = []
     for char in text:
@@ -195,38 +202,56 @@ def _p(text: str, style: str) -> Paragraph:
 def _logo(settings: dict, department: str):
     """The configured logo, up to 45 mm wide and 18 mm high, or an emblem with the
     department's initials."""
+    logo = logo_image(settings)
+    if logo is None:
+        return _emblem(department)
+    data, width, height = logo
+    return Image(io.BytesIO(data), width, height)
+
+
+def logo_image(settings: dict) -> tuple[bytes, float, float] | None:
+    """The configured logo's bytes and its size on the page (up to 45 mm wide and 18 mm
+    high), or None when there is none or it cannot be read."""
     path = settings.get("logo")
-    if path:
-        path = Path(path)
-        if not path.is_absolute():
-            path = Path(settings.get("instance_path") or ".") / path
-        try:
-            data = path.read_bytes()
-            reader = ImageReader(io.BytesIO(data))
-            reader.getRGBData()  # decode now: a broken file must fail here, not mid-build
-            width, height = reader.getSize()
-        except Exception:  # noqa: BLE001  (any unreadable logo: missing, not an image, truncated, a bomb)
-            return _emblem(department)
-        scale = min(45 * mm / width, 18 * mm / height)
-        return Image(io.BytesIO(data), width * scale, height * scale)
-    return _emblem(department)
+    if not path:
+        return None
+    path = Path(path)
+    if not path.is_absolute():
+        path = Path(settings.get("instance_path") or ".") / path
+    try:
+        data = path.read_bytes()
+        reader = ImageReader(io.BytesIO(data))
+        reader.getRGBData()  # decode now: a broken file must fail here, not mid-build
+        width, height = reader.getSize()
+    except Exception:  # noqa: BLE001  (any unreadable logo: missing, not an image, truncated, a bomb)
+        return None
+    scale = min(45 * mm / width, 18 * mm / height)
+    return data, width * scale, height * scale
+
+
+EMBLEM = 17 * mm  # the emblem's diameter
+
+
+def initials(department: str) -> str:
+    """Up to three initials of the department's name, short words left out."""
+    small = {"of", "the", "and", "for", "de", "la", "du", "des", "et", "&"}
+    words = [w for w in department.split() if w.lower() not in small] or department.split() or ["?"]
+    return "".join(w[0] for w in words[:3]).upper()
 
 
 def _emblem(department: str) -> Drawing:
-    small = {"of", "the", "and", "for", "de", "la", "du", "des", "et", "&"}
-    words = [w for w in department.split() if w.lower() not in small] or department.split() or ["?"]
-    initials = "".join(w[0] for w in words[:3]).upper()
-    size = 17 * mm
+    letters = initials(department)
+    size = EMBLEM
     drawing = Drawing(size, size, initialFontName=SERIF_BOLD)  # no unembedded Helvetica
     drawing.add(Circle(size / 2, size / 2, size / 2 - 0.5, fillColor=ACCENT, strokeColor=None))
     drawing.add(Circle(size / 2, size / 2, size / 2 - 2.2, fillColor=None, strokeColor=colors.white, strokeWidth=0.6))
-    font = _font_for(initials[0], SERIF_BOLD, department)
-    font_size = 6.6 * mm if len(initials) < 3 else 5 * mm
+    font = _font_for(letters[0], SERIF_BOLD, department)
+    font_size = 6.6 * mm if len(letters) < 3 else 5 * mm
     drawing.add(
         String(
             size / 2,
             size / 2 - font_size * 0.36,
-            initials,
+            letters,
             fontName=font,
             fontSize=font_size,
             fillColor=colors.white,
@@ -323,6 +348,19 @@ def doc_template(
         creator="recognition",
         **({"subject": subject} if subject is not None else {}),
     )
+
+
+def canvas_for(buffer, *, title: str, author: str, subject: str | None = None) -> Canvas:
+    """A bare canvas on the certificate's page, as ``doc_template`` makes its documents'
+    (embedded sans font, invariant, the same metadata), for a document drawn straight on it."""
+    canvas = Canvas(buffer, pagesize=PAGE, invariant=1, lang="en", initialFontName=SANS)
+    canvas.setAuthor(author)
+    canvas.setTitle(title)
+    canvas.setSubject(subject)
+    canvas.setCreator("recognition")
+    canvas.setProducer(None)
+    canvas.setKeywords([])
+    return canvas
 
 
 def body_frame(doc: BaseDocTemplate) -> Frame:

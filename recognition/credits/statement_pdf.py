@@ -3,56 +3,54 @@ schedule of activities is attached behind it.
 
 Rendered once, at issue, from the signed document alone, so the PDF says nothing the
 signature does not cover (its hash is the canonical document's); anyone holding it can
-check it at the URL (and QR code) it carries. The page kit is ``certificate``'s.
+check it at the URL (and QR code) it carries. The page kit is ``certificate``'s, the
+schedule's table ``statement_schedule``'s.
+
+It is drawn straight on the canvas (``typeset`` sets its text as platypus would) in the
+layout the platypus tables gave it: every block is measured first, so the pages are known
+before the first is drawn and each footer can say "page n of m". A block that does not fit
+what is left of the certificate's page goes to the next, as platypus would move it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from decimal import Decimal
-from functools import partial
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    Image,
-    KeepTogether,
-    NextPageTemplate,
-    PageBreak,
-    PageTemplate,
-    Spacer,
-    Table,
-)
-from reportlab.platypus.flowables import HRFlowable
 
+from . import statement_schedule
 from .canonical import canonical
 from .certificate import (
     ACCENT,
+    EMBLEM,
+    FRAME_TOP,
+    FRAME_WIDTH,
     INK,
+    MARGIN_BOTTOM,
     MARGIN_X,
     MUTED,
     PAGE,
     RULE,
     SANS,
     SANS_BOLD,
+    SERIF_BOLD,
     STRIPE,
     STYLES,
     _border,
     _day,
-    _draw,
-    _grid,
-    _logo,
-    _p,
-    _PageCountCanvas,
+    _font_for,
     _qr,
     _register_fonts,
-    body_frame,
-    doc_template,
-    runs,
+    canvas_for,
+    initials,
+    logo_image,
 )
+from .typeset import Block, Lines, Pen, Rule, draw_page, flow, ruled
 
 
 def render(document: dict, settings: dict) -> bytes:
@@ -65,107 +63,164 @@ def render(document: dict, settings: dict) -> bytes:
     content_hash = hashlib.sha256(canonical(document)).hexdigest()  # the bytes that were signed
     department = settings.get("department") or document["issuer"]["department"]
     buffer = io.BytesIO()
-    doc = doc_template(
+    canvas = canvas_for(
         buffer,
         title=f"Credit statement {document['number']}: {document['person']['name']}",
         author=department,
         subject=f"{document['framework']['name']}, {document['period']['label']}",
     )
-    frame = body_frame(doc)
-    running = partial(
-        _running_header,
-        name=document["person"]["name"],
-        what=f"{document['framework']['name']} · {document['period']['label']}",
-    )
-    doc.addPageTemplates(
+    certificate = flow(
         [
-            PageTemplate(id="certificate", frames=[frame], onPage=_border),
-            PageTemplate(id="schedule", frames=[frame], onPage=running),
-        ]
+            *_header(document, settings, department),
+            *_claim(document, department),
+            *_sections(document),
+            *_signature(document, settings, department),
+            _verification(document, content_hash),
+        ],
+        FRAME_TOP,
+        MARGIN_BOTTOM,
     )
-    story = [
-        *_header(document, settings, department, doc.width),
-        *_claim(document, department),
-        *_sections(document, doc.width),
-        *_signature(document, settings, department, doc.width),
-        _verification(document, content_hash, doc.width),
-        NextPageTemplate("schedule"),
-        PageBreak(),  # page 1 is the certificate itself; the schedule is attached behind it
-        *_activities(document, doc.width),
-    ]
-    footer = partial(
-        _footer, number=document["number"], code=document["verification"]["code"], content_hash=content_hash
-    )
-    doc.build(story, canvasmaker=partial(_PageCountCanvas, footer=footer))
+    schedule = statement_schedule.pages(document)
+    pages = len(certificate) + len(schedule)
+    name = document["person"]["name"]
+    what = f"{document['framework']['name']} · {document['period']['label']}"
+    for number, placed in enumerate([*certificate, *schedule], start=1):
+        pen = Pen(canvas)
+        _border(canvas, None)
+        if number > len(certificate):
+            _running_header(canvas, pen, name, what)
+        draw_page(canvas, pen, placed)
+        _footer(canvas, pen, number, pages, document, content_hash)
+        pen.finish()
+        canvas.showPage()
+    canvas.save()
     return buffer.getvalue()
 
 
-def _header(document: dict, settings: dict, department: str, width: float) -> list:
-    framework = document["framework"]
-    text = [_p(department, "department"), _p(f"Continuing professional development · {framework['name']}", "kicker")]
-    logo = _logo(settings, department)
-    room = (logo.drawWidth if isinstance(logo, Image) else logo.width) + 5 * mm
-    table = Table([[logo, text]], colWidths=[room, width - room])
-    table.setStyle(
-        _grid(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("LEFTPADDING", (1, 0), (1, 0), 1 * mm),
-            ]
-        )
+def _space(height: float) -> Block:
+    return Block(height)
+
+
+def _text(text: str, style: str, width: float = FRAME_WIDTH) -> Block:
+    lines = Lines(text, STYLES[style], width)
+
+    def draw(canvas: Canvas, pen: Pen, top: float) -> list[Rule]:
+        lines.draw(pen, MARGIN_X, top)
+        return []
+
+    return Block(lines.height, draw)
+
+
+# -- the certificate -------------------------------------------------------------------
+
+
+def _header(document: dict, settings: dict, department: str) -> list[Block]:
+    """The logo (or the department's emblem) beside the department's name, over a rule."""
+    logo = logo_image(settings)
+    logo_width, logo_height = (logo[1], logo[2]) if logo else (EMBLEM, EMBLEM)
+    room = logo_width + 5 * mm
+    text_width = FRAME_WIDTH - room - 1 * mm
+    name = Lines(department, STYLES["department"], text_width)
+    kicker = Lines(
+        f"Continuing professional development · {document['framework']['name']}", STYLES["kicker"], text_width
     )
-    return [table, Spacer(1, 3 * mm), HRFlowable(width="100%", thickness=0.8, color=ACCENT, spaceAfter=8 * mm)]
+    inner = name.height + kicker.height
+    row = max(logo_height, inner) + 6
+
+    def draw(canvas: Canvas, pen: Pen, top: float) -> list[Rule]:
+        bottom = top - row
+        if logo:
+            image = ImageReader(io.BytesIO(logo[0]))
+            canvas.drawImage(image, MARGIN_X, bottom + (row - logo_height) / 2, logo_width, logo_height, mask="auto")
+        else:
+            _emblem(canvas, pen, department, MARGIN_X, bottom + (row - logo_height) / 2)
+        text_top = bottom + (row + inner) / 2
+        name.draw(pen, MARGIN_X + room + 1 * mm, text_top)
+        kicker.draw(pen, MARGIN_X + room + 1 * mm, text_top - name.height)
+        return []
+
+    def rule(canvas: Canvas, pen: Pen, top: float) -> list[Rule]:
+        return [(MARGIN_X, MARGIN_X + FRAME_WIDTH, top - 1.8, 0.8, ACCENT)]
+
+    return [Block(row, draw), _space(3 * mm), Block(1.8, rule), _space(8 * mm)]
 
 
-def _claim(document: dict, department: str) -> list:
+def _emblem(canvas: Canvas, pen: Pen, department: str, x: float, y: float) -> None:
+    """The department's initials in a ring, where there is no logo (``certificate._emblem``)."""
+    letters = initials(department)
+    middle = EMBLEM / 2
+    canvas.saveState()
+    canvas.setFillColor(ACCENT)
+    canvas.circle(x + middle, y + middle, middle - 0.5, stroke=0, fill=1)
+    canvas.setStrokeColor(colors.white)
+    canvas.setLineWidth(0.6)
+    canvas.circle(x + middle, y + middle, middle - 2.2, stroke=1, fill=0)
+    canvas.restoreState()
+    font = _font_for(letters[0], SERIF_BOLD, department)
+    size = 6.6 * mm if len(letters) < 3 else 5 * mm
+    left = x + middle - stringWidth(letters, font, size) / 2
+    pen.put(left, y + middle - size * 0.36, [(font, letters)], size, colors.white)
+
+
+def _claim(document: dict, department: str) -> list[Block]:
     framework, period = document["framework"], document["period"]
     count = len(document["activities"])
     dates = f"{_day(period['start'])} – {_day(period['end'])}"
     return [
-        _p("Statement of Continuing Professional Development Credit", "title"),
-        Spacer(1, 1.5 * mm),
-        _p(f"{framework['name']} · {period['label']}", "subtitle"),
-        Spacer(1, 9 * mm),
-        _p("THIS CERTIFIES THAT", "certifies"),
-        Spacer(1, 2 * mm),
-        _p(document["person"]["name"], "name"),
-        Spacer(1, 3 * mm),
-        _p("has been credited with", "body"),
-        Spacer(1, 1.5 * mm),
-        _p(f"{document['total']} {framework['unit']}", "total"),
-        Spacer(1, 1.5 * mm),
-        _p(
+        _text("Statement of Continuing Professional Development Credit", "title"),
+        _space(1.5 * mm),
+        _text(f"{framework['name']} · {period['label']}", "subtitle"),
+        _space(9 * mm),
+        _text("THIS CERTIFIES THAT", "certifies"),
+        _space(2 * mm),
+        _text(document["person"]["name"], "name"),
+        _space(3 * mm),
+        _text("has been credited with", "body"),
+        _space(1.5 * mm),
+        _text(f"{document['total']} {framework['unit']}", "total"),
+        _space(1.5 * mm),
+        _text(
             f"under the {framework['name']} for {period['label']} ({dates}), for "
             f"{count} mentoring {'activity' if count == 1 else 'activities'} recorded in the {department}'s "
             "mentoring ledger.",
             "body",
         ),
-        Spacer(1, 6 * mm),
+        _space(6 * mm),
     ]
 
 
-def _sections(document: dict, width: float) -> list:
+def _sections(document: dict) -> list[Block]:
+    """Each section's credits and the total, in a ruled table 120 mm wide in the middle."""
     unit = document["framework"]["unit"]
-    rows = [[_p(s["label"], "sum"), _p(f"{s['credits']} {unit}", "sum_right")] for s in document["sections"]]
-    rows.append([_p("Total", "sum_total"), _p(f"{document['total']} {unit}", "sum_total_right")])
-    table = Table(rows, colWidths=[88 * mm, 32 * mm], hAlign="CENTER")
-    table.setStyle(
-        _grid(
-            [
-                ("LINEABOVE", (0, 0), (-1, 0), 0.6, RULE),
-                ("LINEBELOW", (0, 0), (-1, -2), 0.3, RULE),
-                ("LINEABOVE", (0, -1), (-1, -1), 0.8, ACCENT),
-                ("LINEBELOW", (0, -1), (-1, -1), 0.8, ACCENT),
-                ("TOPPADDING", (0, 0), (-1, -1), 2.2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ("LEFTPADDING", (0, 0), (-1, -1), 1.5 * mm),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 1.5 * mm),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ]
+    pad, label_width, value_width = 1.5 * mm, 88 * mm, 32 * mm
+    left = MARGIN_X + (FRAME_WIDTH - label_width - value_width) / 2
+    right = left + label_width + value_width
+    rows = [
+        (
+            Lines(s["label"], STYLES["sum"], label_width - 2 * pad),
+            Lines(f"{s['credits']} {unit}", STYLES["sum_right"], value_width - 2 * pad),
+        )
+        for s in document["sections"]
+    ]
+    rows.append(
+        (
+            Lines("Total", STYLES["sum_total"], label_width - 2 * pad),
+            Lines(f"{document['total']} {unit}", STYLES["sum_total_right"], value_width - 2 * pad),
         )
     )
+    heights = [max(label.height, value.height) + 2.2 + 3 for label, value in rows]
+
+    def draw(canvas: Canvas, pen: Pen, top: float) -> list[Rule]:
+        rules: list[Rule] = [(left, right, top, 0.6, RULE)]
+        y = top
+        for (label, value), height in zip(rows, heights):
+            y -= height
+            for cell, x in ((label, left), (value, left + label_width)):
+                cell.draw(pen, x + pad, y + (height + 3 - 2.2 + cell.height) / 2)  # in the middle
+            rules.append((left, right, y, 0.3, RULE))
+        rules[-2:] = [(left, right, y + heights[-1], 0.8, ACCENT), (left, right, y, 0.8, ACCENT)]
+        return rules
+
     version = document["framework"].get("version")
     note = (
         f"{unit.capitalize()} computed under the {document['framework']['name']} rules in force from "
@@ -173,210 +228,108 @@ def _sections(document: dict, width: float) -> list:
         if version
         else ""
     )
-    return [table, Spacer(1, 2.5 * mm), _p(note, "note"), Spacer(1, 6 * mm)]
+    return [Block(sum(heights), draw), _space(2.5 * mm), _text(note, "note"), _space(6 * mm)]
 
 
-def _signature(document: dict, settings: dict, department: str, width: float) -> list:
+def _signature(document: dict, settings: dict, department: str) -> list[Block]:
     """Date of issue on the left and, when one is configured, the signatory on the right."""
     signatory = settings.get("signatory")
-    values = [_p(_day(document["issued_at"][:10]), "signatory"), "", _p(signatory, "signatory") if signatory else ""]
-    captions = [
-        _p("Date of issue", "signatory_note"),
-        "",
-        _p(f"for the {department}", "signatory_note") if signatory else "",
-    ]
-    block = Table([values, captions], colWidths=[55 * mm, width - 135 * mm, 80 * mm], rowHeights=[13 * mm, None])
-    lines = [("LINEBELOW", (0, 0), (0, 0), 0.6, INK)] + ([("LINEBELOW", (2, 0), (2, 0), 0.6, INK)] if signatory else [])
-    block.setStyle(
-        _grid(
-            [
-                *lines,
-                ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, 0), 2),
-                ("TOPPADDING", (0, 1), (-1, 1), 1.5),
-                ("BOTTOMPADDING", (0, 1), (-1, 1), 0),
-            ]
-        )
-    )
-    return [block, Spacer(1, 8 * mm)]
+    left, right = 55 * mm, 80 * mm
+    date = Lines(_day(document["issued_at"][:10]), STYLES["signatory"], left)
+    issued = Lines("Date of issue", STYLES["signatory_note"], left)
+    signed = Lines(signatory, STYLES["signatory"], right) if signatory else None
+    behalf = Lines(f"for the {department}", STYLES["signatory_note"], right) if signatory else None
+    line = 13 * mm  # the row the values stand on
+    captions = max(12, issued.height, behalf.height if behalf else 0) + 1.5  # 12: an empty cell's leading
+
+    def draw(canvas: Canvas, pen: Pen, top: float) -> list[Rule]:
+        base = top - line
+        far = MARGIN_X + FRAME_WIDTH - right
+        date.draw(pen, MARGIN_X, base + 2 + date.height)
+        rules: list[Rule] = [(MARGIN_X, MARGIN_X + left, base, 0.6, INK)]
+        if signed:
+            signed.draw(pen, far, base + 2 + signed.height)
+            rules.append((far, far + right, base, 0.6, INK))
+        bottom = base - captions
+        issued.draw(pen, MARGIN_X, bottom + issued.height)
+        if behalf:
+            behalf.draw(pen, far, bottom + behalf.height)
+        return rules
+
+    return [Block(line + captions, draw), _space(8 * mm)]
 
 
-def _verification(document: dict, content_hash: str, width: float) -> KeepTogether:
-    """The box a verifier needs: QR code, code, URL, and the hashes that tie the PDF to the record."""
+def _verification(document: dict, content_hash: str) -> Block:
+    """The box a verifier needs: QR code, code, URL, and the hashes that tie the PDF to the
+    record; with the space under it, moved whole to the next page if it does not fit."""
     verification, head = document["verification"], document["ledger_head"]
     number = f"{document['number']} · version {document['version']}"
     if document.get("supersedes"):
         number += f" · supersedes No. {document['supersedes']}"
     issued = document["issued_at"]
-    facts = Table(
-        [
-            [_p("Statement No.", "label"), _p(number, "fact")],
-            [
-                _p("Issued", "label"),
-                _p(
-                    f"{_day(issued[:10])}, {issued[11:16]} UTC · signed with key {document['issuer']['key_id']}", "fact"
-                ),
-            ],
-            [_p("Content hash (SHA-256)", "label"), _p(content_hash, "hash")],
-            [_p(f"Ledger head, entry {head['seq']}", "label"), _p(head["hash"], "hash")],
-        ],
-        colWidths=[31 * mm, width - 38 * mm - 4 * mm - 31 * mm],
+    pad, column, label = 3 * mm, 38 * mm, 31 * mm
+    width = FRAME_WIDTH - column - 1 * mm - pad
+    heading = Lines("VERIFICATION CODE", STYLES["label"], width)
+    code = Lines(verification["code"], STYLES["code"], width)
+    status = Lines(
+        f"Status at issue: current. Check the current status at {verification['url']}", STYLES["value"], width
     )
-    facts.setStyle(
-        _grid(
-            [
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0.6),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.6),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ]
+    facts = [
+        (Lines(caption, STYLES["label"], label), Lines(value, STYLES[style], width - label))
+        for caption, value, style in (
+            ("Statement No.", number, "fact"),
+            (
+                "Issued",
+                f"{_day(issued[:10])}, {issued[11:16]} UTC · signed with key {document['issuer']['key_id']}",
+                "fact",
+            ),
+            ("Content hash (SHA-256)", content_hash, "hash"),
+            (f"Ledger head, entry {head['seq']}", head["hash"], "hash"),
         )
-    )
-    details = [
-        _p("VERIFICATION CODE", "label"),
-        _p(verification["code"], "code"),
-        Spacer(1, 1 * mm),
-        _p(f"Status at issue: current. Check the current status at {verification['url']}", "value"),
-        Spacer(1, 2.5 * mm),
-        facts,
     ]
-    table = Table([[_qr(verification["url"]), details]], colWidths=[38 * mm, width - 38 * mm])
-    table.setStyle(
-        _grid(
-            [
-                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-                ("BACKGROUND", (0, 0), (-1, -1), STRIPE),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("ALIGN", (0, 0), (0, 0), "CENTER"),
-                ("TOPPADDING", (0, 0), (-1, -1), 3 * mm),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3 * mm),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3 * mm),
-                ("LEFTPADDING", (1, 0), (1, 0), 1 * mm),
-            ]
-        )
-    )
-    return KeepTogether([table, Spacer(1, 7 * mm)])
+    heights = [max(caption.height, value.height) + 1.2 for caption, value in facts]
+    inner = heading.height + code.height + 1 * mm + status.height + 2.5 * mm + sum(heights)
+    square = 30 * mm
+    box = max(square, inner) + 2 * pad
+
+    def draw(canvas: Canvas, pen: Pen, top: float) -> list[Rule]:
+        bottom = top - box
+        canvas.saveState()
+        canvas.setFillColor(STRIPE)
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.6)
+        canvas.rect(MARGIN_X, bottom, FRAME_WIDTH, box, stroke=1, fill=1)
+        canvas.setFillColor(colors.black)
+        _qr(verification["url"]).drawOn(canvas, MARGIN_X + (column - square) / 2, bottom + (box - square) / 2)
+        canvas.restoreState()
+        x, y = MARGIN_X + column + 1 * mm, bottom + (box + inner) / 2
+        for lines, after in ((heading, 0), (code, 1 * mm), (status, 2.5 * mm)):
+            lines.draw(pen, x, y)
+            y -= lines.height + after
+        for (caption, value), height in zip(facts, heights):
+            y -= height
+            caption.draw(pen, x, y + (height + caption.height) / 2)
+            value.draw(pen, x + label, y + (height + value.height) / 2)
+        return []
+
+    return Block(box + 7 * mm, draw)
 
 
-def _activities(document: dict, width: float) -> list:
-    unit = document["framework"]["unit"]
-    short = {s["id"]: s["label"].split(":")[0] for s in document["sections"]}
-    fixed = [25 * mm, 15 * mm, 28 * mm, 17 * mm]
-    widths = [fixed[0], width - sum(fixed), fixed[1], fixed[2], fixed[3]]
-    rows = [
-        [
-            _short("Date", "cell_head", widths[0]),
-            _short("Activity", "cell_head", widths[1]),
-            _short("Hours", "cell_head_right", widths[2]),
-            _short("Section", "cell_head", widths[3]),
-            _short(unit.capitalize(), "cell_head_right", widths[4]),
-        ]
-    ]
-    for activity in document["activities"]:
-        title = [_p(activity["title"], "cell")]
-        if activity.get("note"):
-            title.append(_p(activity["note"], "cell_note"))
-        rows.append(
-            [
-                _short(_day(activity["date"], short=True), "cell", widths[0]),
-                title,
-                _short(activity["hours"], "cell_right", widths[2]),
-                _p(short.get(activity["section"], activity["section"]), "cell"),
-                _short(activity["credits"], "cell_right", widths[4]),
-            ]
-        )
-    hours = sum(Decimal(a["hours"]) for a in document["activities"])
-    rows.append(
-        [
-            "",
-            _p("Total", "sum_total"),
-            _short(f"{hours:.2f}", "cell_total_right", widths[2]),
-            "",
-            _short(document["total"], "cell_total_right", widths[4]),
-        ]
-    )
-    table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(
-        _grid(
-            [
-                ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white, STRIPE]),
-                ("LINEBELOW", (0, 1), (-1, -2), 0.25, RULE),
-                ("LINEABOVE", (0, -1), (-1, -1), 0.8, ACCENT),
-                ("LINEBELOW", (0, -1), (-1, -1), 0.8, ACCENT),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
-                ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
-                ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
-                *_short_cells(len(rows)),
-            ]
-        )
-    )
-    return [_p("Schedule of activities", "heading"), table]
+# -- page furniture --------------------------------------------------------------------
 
 
-# Dates and numbers: short, in the cell's own font. Drawn as plain strings in the cell's
-# style (set by ``_short_cells``): three in five of the schedule's paragraphs fewer.
-PADDING = 1.8 * mm
-
-
-def _short(text: str, style: str, column: float):
-    """``text`` as a plain table cell when it is one run of the style's font and fits its
-    ``column`` unwrapped; else the paragraph it always was."""
-    font, size = STYLES[style].fontName, STYLES[style].fontSize
-    fits = stringWidth(text, font, size) <= column - 2 * PADDING
-    if fits and "\n" not in text and runs(text, font) == [(font, text)]:
-        return text
-    return _p(text, style)
-
-
-def _short_cells(rows: int) -> list:
-    """The table style that sets plain cells as their paragraphs would be (``_short``)."""
-    body, total = (0, 1), (0, rows - 1)
-    head = STYLES["cell_head"]
-    return [
-        ("FONTNAME", (0, 0), (-1, 0), head.fontName),
-        ("FONTSIZE", (0, 0), (-1, 0), head.fontSize),
-        ("LEADING", (0, 0), (-1, 0), head.leading),
-        ("TEXTCOLOR", (0, 0), (-1, 0), head.textColor),
-        ("FONTSIZE", body, (-1, -1), STYLES["cell"].fontSize),
-        ("LEADING", body, (-1, -1), STYLES["cell"].leading),
-        ("TEXTCOLOR", body, (-1, -1), STYLES["cell"].textColor),
-        ("FONTNAME", total, (-1, -1), STYLES["cell_total_right"].fontName),
-        ("ALIGN", (2, 0), (2, -1), "RIGHT"),
-        ("ALIGN", (4, 0), (4, -1), "RIGHT"),
-    ]
-
-
-def _running_header(canvas: Canvas, doc, name: str, what: str) -> None:
+def _running_header(canvas: Canvas, pen: Pen, name: str, what: str) -> None:
     """Whose schedule this is, on every page behind the certificate, should pages be parted."""
-    _border(canvas, doc)
     width, height = PAGE
-    canvas.saveState()
-    canvas.setFillColor(MUTED)
-    _draw(canvas, MARGIN_X, height - 16.5 * mm, name, SANS_BOLD, 7.5)
-    _draw(canvas, width - MARGIN_X, height - 16.5 * mm, what, SANS, 7.5, right=True)
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(0.5)
-    canvas.line(MARGIN_X, height - 17.5 * mm, width - MARGIN_X, height - 17.5 * mm)
-    canvas.restoreState()
+    pen.line(MARGIN_X, height - 16.5 * mm, name, SANS_BOLD, 7.5, MUTED)
+    pen.line(width - MARGIN_X, height - 16.5 * mm, what, SANS, 7.5, MUTED, right=True)
+    ruled(canvas, [(MARGIN_X, width - MARGIN_X, height - 17.5 * mm, 0.5, RULE)], cap=0)
 
 
-def _footer(canvas: Canvas, page: int, pages: int, number: str, code: str, content_hash: str) -> None:
+def _footer(canvas: Canvas, pen: Pen, page: int, pages: int, document: dict, content_hash: str) -> None:
     width, _ = PAGE
-    canvas.saveState()
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(0.5)
-    canvas.line(MARGIN_X, 20 * mm, width - MARGIN_X, 20 * mm)
-    canvas.setFillColor(MUTED)
-    canvas.setFont(SANS, 7.5)
-    canvas.drawString(MARGIN_X, 16.5 * mm, f"Statement No. {number} · page {page} of {pages}")
-    canvas.drawRightString(width - MARGIN_X, 16.5 * mm, f"Verification code {code}")
-    canvas.setFont(SANS, 6.3)
-    canvas.drawString(MARGIN_X, 13.3 * mm, f"Content hash (SHA-256) {content_hash}")
-    canvas.restoreState()
+    number, code = document["number"], document["verification"]["code"]
+    ruled(canvas, [(MARGIN_X, width - MARGIN_X, 20 * mm, 0.5, RULE)], cap=0)
+    pen.line(MARGIN_X, 16.5 * mm, f"Statement No. {number} · page {page} of {pages}", SANS, 7.5, MUTED)
+    pen.line(width - MARGIN_X, 16.5 * mm, f"Verification code {code}", SANS, 7.5, MUTED, right=True)
+    pen.line(MARGIN_X, 13.3 * mm, f"Content hash (SHA-256) {content_hash}", SANS, 6.3, MUTED)

@@ -202,6 +202,22 @@ def test_a_long_statement_flows_onto_more_pages_with_every_activity():
     assert "Total 90.00 90.00" in pages[-1]
 
 
+def test_a_certificate_too_long_for_its_page_moves_the_verification_box_whole_to_the_next():
+    """A long department's name runs the claim onto a third line: the box no longer fits
+    under it, so it starts the next page (as platypus moved it), still readable."""
+    department = "Department of Obstetrics, Gynaecology and Reproductive Sciences and Allied Clinical Programs"
+    pdf = render(statement(), {**SETTINGS, "department": department})
+    pages = [flat(page.extract_text()) for page in read(pdf).pages]
+
+    assert len(pages) == 3  # certificate, its verification box, the schedule
+    assert "VERIFICATION CODE" not in pages[0] and "Date of issue" in pages[0]
+    assert pages[1].startswith("VERIFICATION CODE ABCD-EFGH-IJKL-MNOP-QRST-UVWX")
+    assert "Schedule of activities" in pages[2]
+    for number, text in enumerate(pages, start=1):
+        assert f"page {number} of 3" in text
+    assert qr_codes(pdf, page=1) == [URL]
+
+
 def test_the_qr_code_reads_back_as_the_verification_url():
     assert qr_codes(render(statement(), SETTINGS)) == [URL]
 
