@@ -88,13 +88,15 @@ def activities_of(
     return found
 
 
-def rule_activities(
+def rule_rows(
     person_ids: People, within: tuple[date | None, date] | None = None, kinds: Collection[str] | None = None
-) -> dict[int, list[rules.Activity]]:
-    """``activities_of`` without what only a statement shows (titles, notes, hashes)."""
-    found: dict[int, list[rules.Activity]] = defaultdict(list)
+) -> dict[int, list[tuple]]:
+    """``activities_of``'s rows without what only a statement shows (titles, notes,
+    hashes), each person's in date order, left as rows: ``_activity`` makes one the rules'
+    activity when it is looked at (planning looks at few of them)."""
+    found: dict[int, list[tuple]] = defaultdict(list)
     for row in _rows(person_ids, within, kinds, sources=False):
-        found[row[2]].append(_activity(row))
+        found[row[2]].append(row)
     return found
 
 
@@ -282,7 +284,7 @@ def owners(framework_id: str) -> Select:
 
 
 def _of_year(framework_: Framework, year: int, person_ids: People, read, activity_of) -> dict[int, list]:
-    """``read`` (``activities_of`` or ``rule_activities``) the activities of the kinds
+    """``read`` (``activities_of`` or ``rule_rows``) the activities of the kinds
     ``framework_`` credits dated in ``year``, and earlier ones too only for someone whose
     year ``rules.depends_on_history`` (``activity_of`` takes the activity from an item)."""
     kinds = rules.earning_kinds(framework_)
@@ -333,10 +335,9 @@ def eligible(year: int, framework_id: str | None = None) -> list[tuple[int, str]
         chosen = framework(chosen_id)
         cycle_starts = {row.person_id: row.cycle_start for row in stored if row.framework_id == chosen.id}
         whose = select(Person.id) if framework_id else owners(chosen.id)
-        for person_id, found in _of_year(chosen, year, whose, rule_activities, lambda activity: activity).items():
+        for person_id, rows in _of_year(chosen, year, whose, rule_rows, _activity).items():
             if (person_id, chosen.id) in issued:
                 continue
-            credits = rules.compute_credits(chosen, found, cycle_starts.get(person_id))
-            if any(credit.year == year and credit.credits > 0 for credit in credits):
+            if rules.credits_in_year(chosen, map(_activity, rows), year, cycle_starts.get(person_id)):
                 pairs.append((person_id, chosen.id))
     return sorted(pairs)

@@ -273,8 +273,18 @@ def run(
 
 
 def _chunks(items: list[Item], workers: int) -> list[list[Item]]:
-    size = max(1, min(MAX_CHUNK, math.ceil(len(items) / (max(1, workers) * 8))))
-    return [items[start : start + size] for start in range(0, len(items), size)]
+    """About 8 chunks a worker, of at most ``MAX_CHUNK``; on several workers the last ones
+    shrink (to a quarter of each worker's share of what is left, down to one statement),
+    so the worker that takes the last chunk does not finish a whole chunk after the others."""
+    workers = max(1, workers)
+    size = max(1, min(MAX_CHUNK, math.ceil(len(items) / (workers * 8))))
+    chunks, start = [], 0
+    while start < len(items):
+        left = len(items) - start
+        step = size if workers == 1 else max(1, min(size, math.ceil(left / (workers * 4))))
+        chunks.append(items[start : start + step])
+        start += step
+    return chunks
 
 
 def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:

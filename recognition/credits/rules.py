@@ -24,6 +24,7 @@ A cycle is judged by the version in force on the day it started (MOC: before or 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -129,6 +130,26 @@ def compute_credits(framework: Framework, activities: list[Activity], cycle_star
     for index, credit in sorted(enumerate(earned), key=lambda pair: (pair[1].activity.on, pair[0])):
         results[index] = _capped(framework, credit, index, cycle_start, used)
     return [results[i] for i in range(len(activities))]
+
+
+def credits_in_year(
+    framework: Framework, activities: Iterable[Activity], year: int, cycle_start: date | None = None
+) -> bool:
+    """Whether ``compute_credits`` awards anything in ``year`` to ``activities`` given in
+    date order (ties in input order, as it caps them): the same steps, stopping at the
+    first activity awarded in the year, since an award depends only on the activities
+    before it. The rest are never looked at, unless the cycle anchor (which needs them
+    all) can matter: only a per-cycle cap uses it. The year-end batch asks this of
+    everyone it might issue a statement to."""
+    if cycle_start is None and has_cycle_caps(framework):
+        activities = list(activities)
+        cycle_start = _anchor(framework, [_earned(framework, activity) for activity in activities])
+    used: dict[tuple, Decimal] = defaultdict(Decimal)
+    for index, activity in enumerate(activities):
+        credit = _capped(framework, _earned(framework, activity), index, cycle_start, used)
+        if credit.year == year and credit.credits > 0:
+            return True
+    return False
 
 
 def year_window(framework: Framework, year: int) -> tuple[date, date]:

@@ -16,6 +16,7 @@ import argparse
 import statistics
 import time
 import tracemalloc
+from datetime import date
 from pathlib import Path
 
 from common import fresh_app
@@ -47,7 +48,7 @@ def main() -> None:
         started = time.perf_counter()
         bare = db.session.execute(
             select(LedgerEntry.id, LedgerEntry.kind, LedgerEntry.occurred_on, LedgerEntry.minutes).where(
-                LedgerEntry.occurred_on.between(f"{year}-01-01", f"{year}-12-31")
+                LedgerEntry.occurred_on.between(date(year, 1, 1), date(year, 12, 31))
             )
         ).all()
         db.session.commit()

@@ -280,6 +280,24 @@ def test_two_workers_issue_what_one_does(app, dept, monkeypatch, start_method):
     assert assert_complete(app) == 18
 
 
+@pytest.mark.parametrize(
+    ("items", "workers", "first", "last"),
+    [
+        (163, 1, [10] * 3, [10, 10, 3]),  # one worker: no one to wait for
+        (163, 2, [10] * 3, [2, 1, 1, 1, 1, 1, 1, 1, 1]),  # the last chunks shrink to one statement
+        (48, 2, [3] * 3, [2, 1, 1, 1, 1, 1, 1, 1]),
+        (5, 2, [1], [1]),
+    ],
+)
+def test_the_last_chunks_are_small_so_the_workers_finish_together(items, workers, first, last):
+    chunks = batch._chunks([batch.Item(n, "royal_college_moc") for n in range(items)], workers)
+    assert [item.person_id for chunk in chunks for item in chunk] == list(range(items))  # each once, in order
+    sizes = [len(chunk) for chunk in chunks]
+    assert sizes[: len(first)] == first
+    assert sizes[-len(last) :] == last
+    assert max(sizes) <= batch.MAX_CHUNK
+
+
 def test_a_process_running_other_threads_spawns_its_workers():
     """Forking copies locks other threads may hold (a scheduler's), and could deadlock."""
     stop = threading.Event()

@@ -14,6 +14,7 @@ from recognition.credits.rules import (
     Activity,
     claim,
     compute_credits,
+    credits_in_year,
     cycle_anchor,
     cycle_holding,
     cycle_progress,
@@ -434,6 +435,21 @@ def test_adding_an_activity_never_lowers_a_total(framework, activities, extra, a
     )
     assert after.total >= before.total
     assert all(after.by_section.get(s, 0) >= n for s, n in before.by_section.items())
+
+
+@given(
+    framework=st.sampled_from(list(FRAMEWORKS.values())),
+    activities=activities_strategy,
+    year=st.integers(2023, 2030),
+    cycle_start=st.sampled_from([None, date(2024, 1, 1), date(2021, 7, 1)]),
+)
+def test_whether_a_year_earns_anything_is_what_the_whole_computation_says(framework, activities, year, cycle_start):
+    # The year-end batch plans with the short answer (from the activities in date order, as
+    # the ledger gives them); the statement is the long one.
+    credits = compute_credits(framework, activities, cycle_start)
+    expected = any(c.year == year and c.credits > 0 for c in credits)
+    in_date_order = iter(sorted(activities, key=lambda activity: activity.on))
+    assert credits_in_year(framework, in_date_order, year, cycle_start) is expected
 
 
 # Limits per activity (issue 10, item 4) -------------------------------------------------------
