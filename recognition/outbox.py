@@ -16,9 +16,10 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import String, Text, and_, or_, select, update
+from sqlalchemy import CursorResult, Select, String, Text, and_, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,13 +30,16 @@ from .mail import compose, send
 log = logging.getLogger(__name__)
 
 
+SUBJECT_LENGTH = 300
+
+
 class OutboxMessage(Model):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)
     recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_LENGTH))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(index=True)
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -81,7 +85,7 @@ def queue(messages: Iterable[Message], now: datetime | None = None, new_keys: bo
         {
             "key": m.key,
             "recipient": m.recipient,
-            "subject": m.subject[:300],
+            "subject": m.subject[:SUBJECT_LENGTH],
             "body": m.body,
             "created_at": now,
             "attempts": 0,
@@ -96,6 +100,24 @@ def queue(messages: Iterable[Message], now: datetime | None = None, new_keys: bo
         )
         queued += len(result.all())
     return queued
+
+
+def queue_selected(rows: Select, now: datetime | None = None) -> int:
+    """Queue the messages ``rows`` selects (columns labelled key, recipient, subject and
+    body; it must have a WHERE clause, which SQLite's upsert needs after a SELECT) in one
+    ``INSERT ... SELECT``: for messages to people whose address and name the database
+    fills in where they are stored, without a statement to read them first. Returns how
+    many were queued; part of the caller's transaction, and a key queued before is
+    skipped, as in ``queue``."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    created = literal(now or utcnow(), OutboxMessage.__table__.c.created_at.type)
+    statement = insert(OutboxMessage).from_select(
+        ["key", "recipient", "subject", "body", "created_at", "attempts"],
+        rows.add_columns(created.label("created_at"), literal(0).label("attempts")),
+    )
+    result = db.session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+    return cast(CursorResult, result).rowcount
 
 
 def pending() -> int:

@@ -16,20 +16,21 @@ finds it and says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import exists, select
+from sqlalchemy import Case, Select, case, exists, literal, select
 from sqlalchemy.orm import aliased
 
 from .. import links
 from ..auth.models import Account
+from ..auth.service import Actor
 from ..clock import local_date
 from ..errors import DomainError
 from ..extensions import db
-from ..outbox import Message, queue
+from ..outbox import SUBJECT_LENGTH, Message, queue, queue_selected
 from ..people.models import Person
 from . import service
 from .models import LedgerEntry
@@ -102,9 +103,11 @@ def _disabled(person_id: int) -> bool:
 # Mail --------------------------------------------------------------------------------
 
 
-def _message(entry: LedgerEntry, person: Person, now: datetime, reminder: bool) -> Message:
+def _letter(entry: LedgerEntry, person_id: int, recorder: str, now: datetime, reminder: bool) -> Message:
+    """The message to ``person_id`` but for their address and name: ``recipient`` is
+    empty and ``body`` is what follows "Dear <name>" (``GREETING``). ``recorder``: the
+    name of whoever recorded the entry."""
     department = current_app.config["DEPARTMENT_NAME"]
-    recorder = entry.recorded_by.name
     what = f"{LABELS[entry.kind or 'meeting'].lower()} on {entry.occurred_on.isoformat()} ({entry.minutes} minutes)"
     until = local_date(now + lifetime()).isoformat()
     opening = (
@@ -114,9 +117,9 @@ def _message(entry: LedgerEntry, person: Person, now: datetime, reminder: bool) 
         else f"{recorder} logged a {what} with you in the {department} mentoring app."
     )
     text = (
-        f"Dear {person.name},\n\n{opening}\n\n"
+        f",\n\n{opening}\n\n"
         f"If it happened, confirm it here (one button, no password needed):\n\n"
-        f"    {link_for(entry.id, person.id, now)}\n\n"
+        f"    {link_for(entry.id, person_id, now)}\n\n"
         f"The link works until {until}. If it did not happen as logged, sign in and say so, with a reason "
         f"(the entry then stops counting, and {recorder} sees why):\n\n"
         f"    {links.url(f'/contributions/{entry.id}')}\n\n"
@@ -124,23 +127,45 @@ def _message(entry: LedgerEntry, person: Person, now: datetime, reminder: bool) 
     )
     kind = "reminder" if reminder else "request"
     subject = ("Reminder: please confirm" if reminder else "Please confirm") + f" a {what} with {recorder}"
-    return Message(
-        key=f"ledger-confirm:{entry.id}:{person.id}:{kind}", recipient=person.email, subject=subject, body=text
-    )
+    key = f"ledger-confirm:{entry.id}:{person_id}:{kind}"
+    return Message(key=key, recipient="", subject=subject[:SUBJECT_LENGTH], body=text)
 
 
-def ask(entry: LedgerEntry, now: datetime) -> int:
-    """Queue the request to confirm ``entry``, just recorded, to its counterpart(s); how
-    many were queued (none for work that is not between two people). Part of the
-    caller's transaction. Costs two statements on a meeting's append: the mentorship with
-    its two people, and the insert into the outbox."""
-    people = service.counterparts(entry)
+GREETING = "Dear "
+
+
+def _message(entry: LedgerEntry, person: Person, now: datetime, reminder: bool) -> Message:
+    letter = _letter(entry, person.id, entry.recorded_by.name, now, reminder)
+    return replace(letter, recipient=person.email, body=GREETING + person.name + letter.body)
+
+
+def ask(entry: LedgerEntry, actor: Actor, now: datetime) -> int:
+    """Queue the request to confirm ``entry``, which ``actor`` has just recorded, to its
+    counterpart(s); how many were queued (none for work that is not between two people).
+    Part of the caller's transaction. One statement on a meeting's append: the entry
+    knows its mentorship (``service.record`` keeps it), and the database writes each
+    person's address and name into the message as it inserts it (``queue_selected``),
+    so the people are not read first."""
+    people = sorted(service.counterparts(entry))
     if not people:
         return 0
-    assert entry.mentorship is not None  # work between two people names its mentorship
-    pair = {person.id: person for person in (entry.mentorship.mentor, entry.mentorship.mentee)}
-    messages = [_message(entry, pair[person_id], now, reminder=False) for person_id in sorted(people)]
-    return queue(messages, now, new_keys=True)
+    assert entry.recorded_by_id == actor.person_id  # the mail names the actor as the recorder
+    letters = {person_id: _letter(entry, person_id, actor.name, now, reminder=False) for person_id in people}
+    return queue_selected(_addressed(letters), now)
+
+
+def _addressed(letters: dict[int, Message]) -> Select:
+    """Each person's letter, with their address and name as stored."""
+
+    def each(part: str) -> Case:
+        return case({person_id: getattr(letter, part) for person_id, letter in letters.items()}, value=Person.id)
+
+    return select(
+        each("key").label("key"),
+        Person.email.label("recipient"),
+        each("subject").label("subject"),
+        (literal(GREETING) + Person.name + each("body")).label("body"),
+    ).where(Person.id.in_(list(letters)))
 
 
 def remind(now: datetime) -> int:

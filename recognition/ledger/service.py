@@ -23,12 +23,13 @@ from sqlalchemy import (
     tuple_,
     union,
 )
-from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm import aliased, lazyload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.models import RoleGrant
 from ..auth.service import Actor
 from ..clock import local_date, utcnow
-from ..database import is_postgresql, lock_for_append
+from ..database import append_lock, holds_append_lock, is_postgresql, lock_for_append, took_append_lock
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
@@ -119,10 +120,27 @@ _COLUMNS = tuple(LedgerEntry.__table__.columns)
 _INSERT = insert(cast(Table, LedgerEntry.__table__))
 
 
-# What ``record`` needs of a mentorship: its columns, not the people it would load with them.
-_MENTORSHIP = select(
-    Mentorship.id, Mentorship.mentor_id, Mentorship.mentee_id, Mentorship.started_on, Mentorship.ended_on
-).where(Mentorship.id == bindparam("id"))
+def _mentorship(mentorship_id: int) -> Mentorship | None:
+    """What ``record`` needs of a mentorship: the row, not the people its relationships
+    would join. On PostgreSQL the same statement takes the append lock (``append_lock``):
+    the append that follows then asks for the chain head without a statement of its own
+    to lock. The new entry keeps it (``record``), so reading its mentorship later
+    (asking the counterpart to confirm) costs nothing."""
+    locking = is_postgresql(db.session) and not holds_append_lock(db.session, LEDGER_LOCK)
+    found = db.session.execute(_mentorship_statement(locking), {"id": mentorship_id}).first()
+    if locking:
+        took_append_lock(db.session, LEDGER_LOCK)
+    return found[0] if found is not None else None
+
+
+@cache
+def _mentorship_statement(locking: bool) -> Select:
+    loaded = select(Mentorship).options(lazyload(Mentorship.mentor), lazyload(Mentorship.mentee))
+    if not locking:
+        return loaded.where(Mentorship.id == bindparam("id"))
+    lock = append_lock(LEDGER_LOCK)
+    # One row whatever the id: the lock is taken even when no mentorship matches.
+    return loaded.add_columns(lock.c.locked).select_from(lock).outerjoin(Mentorship, Mentorship.id == bindparam("id"))
 
 
 def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False) -> LedgerEntry:
@@ -136,7 +154,7 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
     second, separate activity."""
     mentorship = None
     if data.get("mentorship_id") is not None:
-        mentorship = db.session.execute(_MENTORSHIP, {"id": data["mentorship_id"]}).first()
+        mentorship = _mentorship(data["mentorship_id"])
         if mentorship is None or not _may_record_in(mentorship, actor):
             raise NotFound(
                 "No mentorship with that id that you belong to.",
@@ -196,7 +214,10 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
     head = _head() if data.get("confirm_duplicate") else _head(duplicate=entry)
     if head._mapping.get("duplicate") is not None:
         refuse_duplicate(entry, head.duplicate)
-    return _link(entry, head, now)
+    _link(entry, head, now)
+    if mentorship is not None:
+        set_committed_value(entry, "mentorship", mentorship)  # as loaded, not a change to store
+    return entry
 
 
 # Made once: an alias's columns are costly to resolve afresh on every append.
@@ -243,7 +264,7 @@ def refuse_duplicate(entry: LedgerEntry, seq: int) -> None:
     )
 
 
-def _may_record_in(mentorship: Row, actor: Actor) -> bool:
+def _may_record_in(mentorship: Mentorship, actor: Actor) -> bool:
     return actor.is_admin or actor.person_id in (mentorship.mentor_id, mentorship.mentee_id)
 
 
