@@ -16,10 +16,10 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import CursorResult, Select, String, Text, and_, literal, or_, select, update
+from sqlalchemy import Insert, Select, String, Text, and_, bindparam, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -102,22 +102,32 @@ def queue(messages: Iterable[Message], now: datetime | None = None, new_keys: bo
     return queued
 
 
-def queue_selected(rows: Select, now: datetime | None = None) -> int:
-    """Queue the messages ``rows`` selects (columns labelled key, recipient, subject and
-    body; it must have a WHERE clause, which SQLite's upsert needs after a SELECT) in one
-    ``INSERT ... SELECT``: for messages to people whose address and name the database
-    fills in where they are stored, without a statement to read them first. Returns how
-    many were queued; part of the caller's transaction, and a key queued before is
-    skipped, as in ``queue``."""
-    dialect = db.session.get_bind().dialect.name
+def queue_selected(rows: Select, values: list[dict], now: datetime | None = None) -> int:
+    """Queue a message for each dict of ``values``, given to ``rows``: a SELECT built once,
+    whose bound parameters the dicts name, with columns labelled key, recipient, subject
+    and body (and a WHERE clause: SQLite's upsert needs one after a SELECT). One
+    ``INSERT ... SELECT`` for them all: for messages to people whose address and name the
+    database writes in where they are stored, without a statement to read them first.
+    Returns how many were queued; part of the caller's transaction, and a key queued
+    before is skipped, as in ``queue``."""
+    if not values:
+        return 0
+    statement = _inserting(rows, db.session.get_bind().dialect.name)
+    created_at = now or utcnow()
+    result = db.session.connection().execute(statement, [{**value, "created_at": created_at} for value in values])
+    return result.rowcount
+
+
+@cache
+def _inserting(rows: Select, dialect: str) -> Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    created = literal(now or utcnow(), OutboxMessage.__table__.c.created_at.type)
-    statement = insert(OutboxMessage).from_select(
-        ["key", "recipient", "subject", "body", "created_at", "attempts"],
-        rows.add_columns(created.label("created_at"), literal(0).label("attempts")),
+    created = bindparam("created_at", type_=OutboxMessage.__table__.c.created_at.type)
+    columns = rows.add_columns(created.label("created_at"), literal(0).label("attempts"))
+    return (
+        insert(OutboxMessage)
+        .from_select(["key", "recipient", "subject", "body", "created_at", "attempts"], columns)
+        .on_conflict_do_nothing(index_elements=["key"])
     )
-    result = db.session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
-    return cast(CursorResult, result).rowcount
 
 
 def pending() -> int:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import Case, Select, case, exists, literal, select
+from sqlalchemy import String, bindparam, exists, literal, select
 from sqlalchemy.orm import aliased
 
 from .. import links
@@ -140,32 +140,31 @@ def _message(entry: LedgerEntry, person: Person, now: datetime, reminder: bool) 
 
 
 def ask(entry: LedgerEntry, actor: Actor, now: datetime) -> int:
-    """Queue the request to confirm ``entry``, which ``actor`` has just recorded, to its
-    counterpart(s); how many were queued (none for work that is not between two people).
-    Part of the caller's transaction. One statement on a meeting's append: the entry
-    knows its mentorship (``service.record`` keeps it), and the database writes each
-    person's address and name into the message as it inserts it (``queue_selected``),
-    so the people are not read first."""
-    people = sorted(service.counterparts(entry))
+    """Queue the request to confirm ``entry``, which ``actor`` has just recorded
+    (``service.record``), to its counterpart(s); how many were queued (none for work that
+    is not between two people). Part of the caller's transaction. One statement on a
+    meeting's append: ``record`` says whom to ask, and the database writes each person's
+    address and name into their message as it inserts it (``queue_selected``), so neither
+    the mentorship nor the people are read first."""
+    people = sorted(entry.counterpart_ids)
     if not people:
         return 0
     assert entry.recorded_by_id == actor.person_id  # the mail names the actor as the recorder
-    letters = {person_id: _letter(entry, person_id, actor.name, now, reminder=False) for person_id in people}
-    return queue_selected(_addressed(letters), now)
+    letters = [(person_id, _letter(entry, person_id, actor.name, now, reminder=False)) for person_id in people]
+    values = [
+        {"person_id": person_id, "key": letter.key, "subject": letter.subject, "rest": letter.body}
+        for person_id, letter in letters
+    ]
+    return queue_selected(_ADDRESSED, values, now)
 
 
-def _addressed(letters: dict[int, Message]) -> Select:
-    """Each person's letter, with their address and name as stored."""
-
-    def each(part: str) -> Case:
-        return case({person_id: getattr(letter, part) for person_id, letter in letters.items()}, value=Person.id)
-
-    return select(
-        each("key").label("key"),
-        Person.email.label("recipient"),
-        each("subject").label("subject"),
-        (literal(GREETING) + Person.name + each("body")).label("body"),
-    ).where(Person.id.in_(list(letters)))
+# A letter (``_letter``) to one person, with their address and name as stored.
+_ADDRESSED = select(
+    bindparam("key", type_=String).label("key"),
+    Person.email.label("recipient"),
+    bindparam("subject", type_=String).label("subject"),
+    (literal(GREETING) + Person.name + bindparam("rest", type_=String)).label("body"),
+).where(Person.id == bindparam("person_id"))
 
 
 def remind(now: datetime) -> int:

@@ -23,8 +23,7 @@ from sqlalchemy import (
     tuple_,
     union,
 )
-from sqlalchemy.orm import aliased, lazyload, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from ..auth.models import RoleGrant
 from ..auth.service import Actor
@@ -34,10 +33,9 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import anchors, chain, references
+from . import anchors, chain, references, rules
 from .models import LedgerEntry
 from .rules import (
-    CONFIRMABLE,
     LABELS,
     MAX_NOTE,
     confirmation_state,
@@ -61,15 +59,21 @@ def _head(duplicate: LedgerEntry | None = None) -> Row:
     """Under the append lock, in one statement: the chain head (``seq`` and ``hash``,
     None for an empty chain), the next entry's ``id`` and, given an entry, the position
     of the first that records the same work (``duplicate``: ``_head_statement``), read in
-    the same locked moment so the check and the append cannot drift apart."""
+    the same locked moment so the check and the append cannot drift apart.
+
+    The head and the insert (``_link``) go to the session's connection as they are:
+    through the session each would cost more than the database's own work. So what the
+    session holds unwritten is written first, as the session would before a statement."""
     lock_for_append(db.session, LEDGER_LOCK)
+    db.session.flush()
+    connection, postgresql = db.session.connection(), is_postgresql(db.session)
     if duplicate is None:
-        return db.session.execute(_head_statement(is_postgresql(db.session), None)).one()
+        return connection.execute(_head_statement(postgresql, None)).one()
     params = {
         name: getattr(duplicate, name) for name in ("person_id", "kind", "occurred_on", "minutes", "mentorship_id")
     }
     in_mentorship = duplicate.mentorship_id is not None
-    return db.session.execute(_head_statement(is_postgresql(db.session), in_mentorship), params).one()
+    return connection.execute(_head_statement(postgresql, in_mentorship), params).one()
 
 
 @cache
@@ -105,7 +109,7 @@ def _link(entry: LedgerEntry, head: Row, now: datetime) -> LedgerEntry:
     # Every column is known, so one plain INSERT stores it (the unit of work would cost
     # more than the insert itself); then the entry joins the session as the stored row.
     values = {column.key: getattr(entry, column.key) for column in _COLUMNS}
-    db.session.execute(_INSERT, values)
+    db.session.connection().execute(_INSERT, values)
     for key in inspect(entry).unloaded & values.keys():  # never given (a NULL): known all the same
         setattr(entry, key, None)
     make_transient_to_detached(entry)
@@ -120,27 +124,28 @@ _COLUMNS = tuple(LedgerEntry.__table__.columns)
 _INSERT = insert(cast(Table, LedgerEntry.__table__))
 
 
-def _mentorship(mentorship_id: int) -> Mentorship | None:
-    """What ``record`` needs of a mentorship: the row, not the people its relationships
-    would join. On PostgreSQL the same statement takes the append lock (``append_lock``):
-    the append that follows then asks for the chain head without a statement of its own
-    to lock. The new entry keeps it (``record``), so reading its mentorship later
-    (asking the counterpart to confirm) costs nothing."""
+def _mentorship(mentorship_id: int) -> Row | None:
+    """What ``record`` needs of a mentorship: its columns, not the people it would load
+    with them. On PostgreSQL the same statement takes the append lock (``append_lock``):
+    the append that follows then reads the chain head without a statement of its own to
+    lock."""
     locking = is_postgresql(db.session) and not holds_append_lock(db.session, LEDGER_LOCK)
-    found = db.session.execute(_mentorship_statement(locking), {"id": mentorship_id}).first()
+    found = db.session.connection().execute(_mentorship_statement(locking), {"id": mentorship_id}).first()
     if locking:
         took_append_lock(db.session, LEDGER_LOCK)
-    return found[0] if found is not None else None
+    return found if found is not None and found.id is not None else None
 
 
 @cache
 def _mentorship_statement(locking: bool) -> Select:
-    loaded = select(Mentorship).options(lazyload(Mentorship.mentor), lazyload(Mentorship.mentee))
+    columns = select(
+        Mentorship.id, Mentorship.mentor_id, Mentorship.mentee_id, Mentorship.started_on, Mentorship.ended_on
+    )
     if not locking:
-        return loaded.where(Mentorship.id == bindparam("id"))
+        return columns.where(Mentorship.id == bindparam("id"))
     lock = append_lock(LEDGER_LOCK)
     # One row whatever the id: the lock is taken even when no mentorship matches.
-    return loaded.add_columns(lock.c.locked).select_from(lock).outerjoin(Mentorship, Mentorship.id == bindparam("id"))
+    return columns.add_columns(lock.c.locked).select_from(lock).outerjoin(Mentorship, Mentorship.id == bindparam("id"))
 
 
 def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False) -> LedgerEntry:
@@ -215,8 +220,9 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
     if head._mapping.get("duplicate") is not None:
         refuse_duplicate(entry, head.duplicate)
     _link(entry, head, now)
-    if mentorship is not None:
-        set_committed_value(entry, "mentorship", mentorship)  # as loaded, not a change to store
+    # Whom to ask to confirm it (``confirmations.ask``), known without reading the mentorship again.
+    pair = (mentorship.mentor_id, mentorship.mentee_id) if mentorship else None
+    entry.counterpart_ids = rules.counterparts(entry.entry_type, entry.kind, entry.recorded_by_id, pair)
     return entry
 
 
@@ -264,7 +270,7 @@ def refuse_duplicate(entry: LedgerEntry, seq: int) -> None:
     )
 
 
-def _may_record_in(mentorship: Mentorship, actor: Actor) -> bool:
+def _may_record_in(mentorship: Row, actor: Actor) -> bool:
     return actor.is_admin or actor.person_id in (mentorship.mentor_id, mentorship.mentee_id)
 
 
@@ -325,13 +331,9 @@ def may_reverse_entry(entry: LedgerEntry, actor: Actor) -> bool:
 
 
 def counterparts(target: LedgerEntry) -> set[int]:
-    """Who confirms or disputes ``target``: the other person of its mentorship, or, for
-    work an administrator recorded for the pair, either of the two. Empty for anything
-    that is not work between two people."""
-    if target.entry_type != "contribution" or target.kind not in CONFIRMABLE or target.mentorship is None:
-        return set()
-    counterpart = target.mentorship.counterpart_of(target.recorded_by_id)
-    return {target.mentorship.mentor_id, target.mentorship.mentee_id} if counterpart is None else {counterpart}
+    """Who confirms or disputes ``target`` (``rules.counterparts``)."""
+    pair = (target.mentorship.mentor_id, target.mentorship.mentee_id) if target.mentorship is not None else None
+    return rules.counterparts(target.entry_type, target.kind, target.recorded_by_id, pair)
 
 
 def confirm(target: LedgerEntry, actor: Actor, now: datetime) -> LedgerEntry:
