@@ -63,10 +63,11 @@ def meeting(dept, **changes) -> dict:
     [
         ("mentor", lambda dept: meeting(dept)),  # checked for a duplicate
         ("mentee", lambda dept: meeting(dept, confirm_duplicate=True)),
+        ("admin", lambda dept: meeting(dept, confirm_duplicate=True)),  # both people are asked
         ("mentor", lambda dept: {"kind": "mentor_training", "occurred_on": "2025-03-02", "minutes": 90}),
         ("admin", lambda dept: {"kind": "other", "occurred_on": "2025-03-03", "person_id": dept.ids["mentee"]}),
     ],
-    ids=["meeting", "confirmed-repeat", "own-training", "admin-for-someone"],
+    ids=["meeting", "confirmed-repeat", "admin-for-the-pair", "own-training", "admin-for-someone"],
 )
 def test_an_api_append_is_a_few_statements_in_one_transaction(app, client, dept, headers, role, body):
     client.post(URL, json=meeting(dept, minutes=30), headers=headers(role))  # the head is not empty
