@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--verify-entries", type=int, default=10000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    app, url = fresh_app(args.database_url)
+    app, _ = fresh_app(args.database_url)
 
     from recognition.extensions import db
     from tests.support.department import Department
@@ -101,8 +101,12 @@ def main() -> None:
         db.engine.dispose()
 
     print(f"backend: {backend}")
-    print(f"append via API:       {appended / api_seconds:8.0f} entries/s ({api_seconds / appended * 1000:.2f} ms each)")
-    print(f"append bare Flask+SQL:{appended / bare_seconds:8.0f} entries/s ({bare_seconds / appended * 1000:.2f} ms each)")
+    print(
+        f"append via API:       {appended / api_seconds:8.0f} entries/s ({api_seconds / appended * 1000:.2f} ms each)"
+    )
+    print(
+        f"append bare Flask+SQL:{appended / bare_seconds:8.0f} entries/s ({bare_seconds / appended * 1000:.2f} ms each)"
+    )
     print(f"ratio API/bare:       {api_seconds / bare_seconds:8.2f}x the time ({args.rounds} alternating rounds each)")
     print(
         f"one API append:       {statements} SQL statements (besides opening the transaction), {transactions} transaction"

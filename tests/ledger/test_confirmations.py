@@ -106,7 +106,9 @@ def test_a_meeting_an_administrator_logs_for_the_pair_asks_both_each_by_name(app
     for message, role in zip(messages, ("mentor", "mentee"), strict=True):
         assert message.subject == "Please confirm a meeting on 2025-03-04 (30 minutes) with Admin Person"
         with app.app_context():
-            assert confirmations.read_link(_link(message).removeprefix("/confirm/"), utcnow()).person.id == dept.ids[role]
+            assert (
+                confirmations.read_link(_link(message).removeprefix("/confirm/"), utcnow()).person.id == dept.ids[role]
+            )
 
 
 def test_the_reminder_goes_out_on_day_14_once_and_never_for_settled_or_old_entries(app, dept, record):
