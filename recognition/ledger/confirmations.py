@@ -72,10 +72,6 @@ def token_for(entry_id: int, person_id: int, now: datetime) -> str:
     return _serializer().dumps({"e": entry_id, "p": person_id, "t": int(now.replace(tzinfo=UTC).timestamp())})
 
 
-def link_for(entry_id: int, person_id: int, now: datetime) -> str:
-    return links.url(f"/confirm/{token_for(entry_id, person_id, now)}")
-
-
 def read_link(token: str, now: datetime) -> Link:
     """The entry and person a link names, if it is genuine and not expired; else LinkRefused."""
     try:
@@ -107,7 +103,7 @@ def _letter(entry: LedgerEntry, person_id: int, recorder: str, now: datetime, re
     """The message to ``person_id`` but for their address and name: ``recipient`` is
     empty and ``body`` is what follows "Dear <name>" (``GREETING``). ``recorder``: the
     name of whoever recorded the entry."""
-    department = current_app.config["DEPARTMENT_NAME"]
+    department, base = current_app.config["DEPARTMENT_NAME"], links.base_url()  # the address, read once
     what = f"{LABELS[entry.kind or 'meeting'].lower()} on {entry.occurred_on.isoformat()} ({entry.minutes} minutes)"
     until = local_date(now + lifetime()).isoformat()
     opening = (
@@ -119,10 +115,10 @@ def _letter(entry: LedgerEntry, person_id: int, recorder: str, now: datetime, re
     text = (
         f",\n\n{opening}\n\n"
         f"If it happened, confirm it here (one button, no password needed):\n\n"
-        f"    {link_for(entry.id, person_id, now)}\n\n"
+        f"    {base}/confirm/{token_for(entry.id, person_id, now)}\n\n"
         f"The link works until {until}. If it did not happen as logged, sign in and say so, with a reason "
         f"(the entry then stops counting, and {recorder} sees why):\n\n"
-        f"    {links.url(f'/contributions/{entry.id}')}\n\n"
+        f"    {base}/contributions/{entry.id}\n\n"
         f"After {UNCONFIRMED_AFTER_DAYS} days an entry nobody confirmed is shown as unconfirmed.\n"
     )
     kind = "reminder" if reminder else "request"
