@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from flask import current_app, has_app_context, has_request_context, request
-from sqlalchemy import event, exc, text
+from sqlalchemy import Subquery, event, exc, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import scoped_session
 
@@ -214,15 +214,38 @@ def lock_for_append(session, key: int) -> None:
     """Serialise appends to one chain. SQLite already holds the write lock (BEGIN
     IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock, once per (innermost)
     transaction: a service that locks before its checks and then appends asks twice."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    if isinstance(session, scoped_session):
-        session = session()
-    current = session.get_nested_transaction() or session.get_transaction()
-    if current is not None and key in _locks_held.get(current, ()):
+    if session.get_bind().dialect.name != "postgresql" or holds_append_lock(session, key):
         return
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    took_append_lock(session, key)
+
+
+def holds_append_lock(session, key: int) -> bool:
+    """Whether this (innermost) transaction took the append lock ``key`` already."""
+    current = _session(session).get_nested_transaction() or _session(session).get_transaction()
+    return current is not None and key in _locks_held.get(current, ())
+
+
+def took_append_lock(session, key: int) -> None:
+    """Note that this transaction holds the append lock ``key`` (taken by ``append_lock``
+    inside a statement of the caller's), so ``lock_for_append`` does not ask again."""
+    session = _session(session)
     _locks_held.setdefault(session.get_nested_transaction() or session.get_transaction(), set()).add(key)
+
+
+def append_lock(key: int) -> Subquery:
+    """PostgreSQL's append lock as a one-row FROM clause, so that a statement the append
+    needs anyway takes the lock on its way and saves a round trip. PostgreSQL takes a
+    statement's snapshot before the statement waits for the lock, so what that statement
+    itself reads may predate the lock: give it only reads the chain does not decide (a
+    mentorship); every later statement sees each append committed before the lock. Call
+    ``took_append_lock`` after it ran. (A volatile function in a FROM subquery is neither
+    pulled up nor dropped by the planner, so it runs even if no column of it is used.)"""
+    return select(func.pg_advisory_xact_lock(key).label("locked")).subquery("append_lock")
+
+
+def _session(session):
+    return session() if isinstance(session, scoped_session) else session
 
 
 # The advisory locks each live transaction took; a transaction forgotten is dropped.

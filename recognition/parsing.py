@@ -10,6 +10,7 @@ the depth bounded, and a body too deep is a 400 naming it, like any body that is
 from __future__ import annotations
 
 import json
+from functools import cache
 
 import flask
 import flask_smorest
@@ -117,6 +118,13 @@ class Parser(FlaskParser):
             return core.missing
         return current_app.json.loads(req.get_data(cache=True))
 
+    def _get_schema(self, argmap, req):
+        # flask-smorest hands webargs the schema class, which would make a new schema
+        # (and bind every field) on every request; a schema keeps nothing between loads.
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            return _schema(argmap)
+        return super()._get_schema(argmap, req)
+
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         reason = why_not_json(error)
         abort(
@@ -136,6 +144,11 @@ class Parser(FlaskParser):
         if req.method == "PATCH" and not data:
             raise ma.ValidationError({BODY: ["must change at least one field (send a JSON object naming them)"]})
         return data
+
+
+@cache
+def _schema(schema_class: type[ma.Schema]) -> ma.Schema:
+    return schema_class()
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -60,9 +60,9 @@ def record_contribution(body):
     """Record mentoring work (a meeting, a plan review, training …). Personal work is
     recorded by the person or an administrator; a repeat of an unreversed entry is 409
     unless confirm_duplicate is true"""
-    now = utcnow()
-    entry = service.record(body, api_actor(), now)
-    confirmations.ask(entry, now)
+    now, actor = utcnow(), api_actor()
+    entry = service.record(body, actor, now)
+    confirmations.ask(entry, actor, now)
     return _committed(entry)
 
 

@@ -16,20 +16,21 @@ finds it and says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import exists, select
+from sqlalchemy import String, bindparam, exists, literal, select
 from sqlalchemy.orm import aliased
 
 from .. import links
 from ..auth.models import Account
+from ..auth.service import Actor
 from ..clock import local_date
 from ..errors import DomainError
 from ..extensions import db
-from ..outbox import Message, queue
+from ..outbox import SUBJECT_LENGTH, Message, queue, queue_selected
 from ..people.models import Person
 from . import service
 from .models import LedgerEntry
@@ -71,10 +72,6 @@ def token_for(entry_id: int, person_id: int, now: datetime) -> str:
     return _serializer().dumps({"e": entry_id, "p": person_id, "t": int(now.replace(tzinfo=UTC).timestamp())})
 
 
-def link_for(entry_id: int, person_id: int, now: datetime) -> str:
-    return links.url(f"/confirm/{token_for(entry_id, person_id, now)}")
-
-
 def read_link(token: str, now: datetime) -> Link:
     """The entry and person a link names, if it is genuine and not expired; else LinkRefused."""
     try:
@@ -102,9 +99,11 @@ def _disabled(person_id: int) -> bool:
 # Mail --------------------------------------------------------------------------------
 
 
-def _message(entry: LedgerEntry, person: Person, now: datetime, reminder: bool) -> Message:
-    department = current_app.config["DEPARTMENT_NAME"]
-    recorder = entry.recorded_by.name
+def _letter(entry: LedgerEntry, person_id: int, recorder: str, now: datetime, reminder: bool) -> Message:
+    """The message to ``person_id`` but for their address and name: ``recipient`` is
+    empty and ``body`` is what follows "Dear <name>" (``GREETING``). ``recorder``: the
+    name of whoever recorded the entry."""
+    department, base = current_app.config["DEPARTMENT_NAME"], links.base_url()  # the address, read once
     what = f"{LABELS[entry.kind or 'meeting'].lower()} on {entry.occurred_on.isoformat()} ({entry.minutes} minutes)"
     until = local_date(now + lifetime()).isoformat()
     opening = (
@@ -114,33 +113,54 @@ def _message(entry: LedgerEntry, person: Person, now: datetime, reminder: bool) 
         else f"{recorder} logged a {what} with you in the {department} mentoring app."
     )
     text = (
-        f"Dear {person.name},\n\n{opening}\n\n"
+        f",\n\n{opening}\n\n"
         f"If it happened, confirm it here (one button, no password needed):\n\n"
-        f"    {link_for(entry.id, person.id, now)}\n\n"
+        f"    {base}/confirm/{token_for(entry.id, person_id, now)}\n\n"
         f"The link works until {until}. If it did not happen as logged, sign in and say so, with a reason "
         f"(the entry then stops counting, and {recorder} sees why):\n\n"
-        f"    {links.url(f'/contributions/{entry.id}')}\n\n"
+        f"    {base}/contributions/{entry.id}\n\n"
         f"After {UNCONFIRMED_AFTER_DAYS} days an entry nobody confirmed is shown as unconfirmed.\n"
     )
     kind = "reminder" if reminder else "request"
     subject = ("Reminder: please confirm" if reminder else "Please confirm") + f" a {what} with {recorder}"
-    return Message(
-        key=f"ledger-confirm:{entry.id}:{person.id}:{kind}", recipient=person.email, subject=subject, body=text
-    )
+    key = f"ledger-confirm:{entry.id}:{person_id}:{kind}"
+    return Message(key=key, recipient="", subject=subject[:SUBJECT_LENGTH], body=text)
 
 
-def ask(entry: LedgerEntry, now: datetime) -> int:
-    """Queue the request to confirm ``entry``, just recorded, to its counterpart(s); how
-    many were queued (none for work that is not between two people). Part of the
-    caller's transaction. Costs two statements on a meeting's append: the mentorship with
-    its two people, and the insert into the outbox."""
-    people = service.counterparts(entry)
+GREETING = "Dear "
+
+
+def _message(entry: LedgerEntry, person: Person, now: datetime, reminder: bool) -> Message:
+    letter = _letter(entry, person.id, entry.recorded_by.name, now, reminder)
+    return replace(letter, recipient=person.email, body=GREETING + person.name + letter.body)
+
+
+def ask(entry: LedgerEntry, actor: Actor, now: datetime) -> int:
+    """Queue the request to confirm ``entry``, which ``actor`` has just recorded
+    (``service.record``), to its counterpart(s); how many were queued (none for work that
+    is not between two people). Part of the caller's transaction. One statement on a
+    meeting's append: ``record`` says whom to ask, and the database writes each person's
+    address and name into their message as it inserts it (``queue_selected``), so neither
+    the mentorship nor the people are read first."""
+    people = sorted(entry.counterpart_ids)
     if not people:
         return 0
-    assert entry.mentorship is not None  # work between two people names its mentorship
-    pair = {person.id: person for person in (entry.mentorship.mentor, entry.mentorship.mentee)}
-    messages = [_message(entry, pair[person_id], now, reminder=False) for person_id in sorted(people)]
-    return queue(messages, now, new_keys=True)
+    assert entry.recorded_by_id == actor.person_id  # the mail names the actor as the recorder
+    letters = [(person_id, _letter(entry, person_id, actor.name, now, reminder=False)) for person_id in people]
+    values = [
+        {"person_id": person_id, "key": letter.key, "subject": letter.subject, "rest": letter.body}
+        for person_id, letter in letters
+    ]
+    return queue_selected(_ADDRESSED, values, now)
+
+
+# A letter (``_letter``) to one person, with their address and name as stored.
+_ADDRESSED = select(
+    bindparam("key", type_=String).label("key"),
+    Person.email.label("recipient"),
+    bindparam("subject", type_=String).label("subject"),
+    (literal(GREETING) + Person.name + bindparam("rest", type_=String)).label("body"),
+).where(Person.id == bindparam("person_id"))
 
 
 def remind(now: datetime) -> int:

@@ -31,6 +31,7 @@ class LedgerEntry(Model):
         reversed_by_entry_id: int | None
         disputed_by: LedgerEntry | None
         confirmation_state: str | None
+        counterpart_ids: set[int]  # ``service.record`` sets it on the entry it appends
     __table_args__ = (
         CheckConstraint(f"entry_type IN {ENTRY_TYPES!r}", name="entry_type_known"),
         CheckConstraint(

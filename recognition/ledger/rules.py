@@ -125,6 +125,15 @@ def may_reverse(
     return pair is not None and kind in CONFIRMABLE and actor_id in pair
 
 
+def counterparts(entry_type: str, kind: str | None, recorder_id: int | None, pair: tuple[int, int] | None) -> set[int]:
+    """Who confirms or disputes an entry: the other person of its mentorship (``pair``,
+    (mentor_id, mentee_id), or None), or, for work an administrator recorded for the
+    pair, either of the two. Empty for anything that is not work between two people."""
+    if entry_type != "contribution" or kind not in CONFIRMABLE or pair is None:
+        return set()
+    return {person for person in pair if person != recorder_id} if recorder_id in pair else set(pair)
+
+
 # Confirmation over time ---------------------------------------------------------------
 # The counterpart is asked when the work is recorded, reminded once after REMIND_AFTER_DAYS,
 # and after UNCONFIRMED_AFTER_DAYS the entry reads "unconfirmed" (no more reminders).

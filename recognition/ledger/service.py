@@ -28,15 +28,14 @@ from sqlalchemy.orm import aliased, make_transient_to_detached
 from ..auth.models import RoleGrant
 from ..auth.service import Actor
 from ..clock import local_date, utcnow
-from ..database import is_postgresql, lock_for_append
+from ..database import append_lock, holds_append_lock, is_postgresql, lock_for_append, took_append_lock
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import anchors, chain, references
+from . import anchors, chain, references, rules
 from .models import LedgerEntry
 from .rules import (
-    CONFIRMABLE,
     LABELS,
     MAX_NOTE,
     confirmation_state,
@@ -60,15 +59,21 @@ def _head(duplicate: LedgerEntry | None = None) -> Row:
     """Under the append lock, in one statement: the chain head (``seq`` and ``hash``,
     None for an empty chain), the next entry's ``id`` and, given an entry, the position
     of the first that records the same work (``duplicate``: ``_head_statement``), read in
-    the same locked moment so the check and the append cannot drift apart."""
+    the same locked moment so the check and the append cannot drift apart.
+
+    The head and the insert (``_link``) go to the session's connection as they are:
+    through the session each would cost more than the database's own work. So what the
+    session holds unwritten is written first, as the session would before a statement."""
     lock_for_append(db.session, LEDGER_LOCK)
+    db.session.flush()
+    connection, postgresql = db.session.connection(), is_postgresql(db.session)
     if duplicate is None:
-        return db.session.execute(_head_statement(is_postgresql(db.session), None)).one()
+        return connection.execute(_head_statement(postgresql, None)).one()
     params = {
         name: getattr(duplicate, name) for name in ("person_id", "kind", "occurred_on", "minutes", "mentorship_id")
     }
     in_mentorship = duplicate.mentorship_id is not None
-    return db.session.execute(_head_statement(is_postgresql(db.session), in_mentorship), params).one()
+    return connection.execute(_head_statement(postgresql, in_mentorship), params).one()
 
 
 @cache
@@ -104,7 +109,7 @@ def _link(entry: LedgerEntry, head: Row, now: datetime) -> LedgerEntry:
     # Every column is known, so one plain INSERT stores it (the unit of work would cost
     # more than the insert itself); then the entry joins the session as the stored row.
     values = {column.key: getattr(entry, column.key) for column in _COLUMNS}
-    db.session.execute(_INSERT, values)
+    db.session.connection().execute(_INSERT, values)
     for key in inspect(entry).unloaded & values.keys():  # never given (a NULL): known all the same
         setattr(entry, key, None)
     make_transient_to_detached(entry)
@@ -119,10 +124,28 @@ _COLUMNS = tuple(LedgerEntry.__table__.columns)
 _INSERT = insert(cast(Table, LedgerEntry.__table__))
 
 
-# What ``record`` needs of a mentorship: its columns, not the people it would load with them.
-_MENTORSHIP = select(
-    Mentorship.id, Mentorship.mentor_id, Mentorship.mentee_id, Mentorship.started_on, Mentorship.ended_on
-).where(Mentorship.id == bindparam("id"))
+def _mentorship(mentorship_id: int) -> Row | None:
+    """What ``record`` needs of a mentorship: its columns, not the people it would load
+    with them. On PostgreSQL the same statement takes the append lock (``append_lock``):
+    the append that follows then reads the chain head without a statement of its own to
+    lock."""
+    locking = is_postgresql(db.session) and not holds_append_lock(db.session, LEDGER_LOCK)
+    found = db.session.connection().execute(_mentorship_statement(locking), {"id": mentorship_id}).first()
+    if locking:
+        took_append_lock(db.session, LEDGER_LOCK)
+    return found if found is not None and found.id is not None else None
+
+
+@cache
+def _mentorship_statement(locking: bool) -> Select:
+    columns = select(
+        Mentorship.id, Mentorship.mentor_id, Mentorship.mentee_id, Mentorship.started_on, Mentorship.ended_on
+    )
+    if not locking:
+        return columns.where(Mentorship.id == bindparam("id"))
+    lock = append_lock(LEDGER_LOCK)
+    # One row whatever the id: the lock is taken even when no mentorship matches.
+    return columns.add_columns(lock.c.locked).select_from(lock).outerjoin(Mentorship, Mentorship.id == bindparam("id"))
 
 
 def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False) -> LedgerEntry:
@@ -136,7 +159,7 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
     second, separate activity."""
     mentorship = None
     if data.get("mentorship_id") is not None:
-        mentorship = db.session.execute(_MENTORSHIP, {"id": data["mentorship_id"]}).first()
+        mentorship = _mentorship(data["mentorship_id"])
         if mentorship is None or not _may_record_in(mentorship, actor):
             raise NotFound(
                 "No mentorship with that id that you belong to.",
@@ -196,7 +219,11 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
     head = _head() if data.get("confirm_duplicate") else _head(duplicate=entry)
     if head._mapping.get("duplicate") is not None:
         refuse_duplicate(entry, head.duplicate)
-    return _link(entry, head, now)
+    _link(entry, head, now)
+    # Whom to ask to confirm it (``confirmations.ask``), known without reading the mentorship again.
+    pair = (mentorship.mentor_id, mentorship.mentee_id) if mentorship else None
+    entry.counterpart_ids = rules.counterparts(entry.entry_type, entry.kind, entry.recorded_by_id, pair)
+    return entry
 
 
 # Made once: an alias's columns are costly to resolve afresh on every append.
@@ -304,13 +331,9 @@ def may_reverse_entry(entry: LedgerEntry, actor: Actor) -> bool:
 
 
 def counterparts(target: LedgerEntry) -> set[int]:
-    """Who confirms or disputes ``target``: the other person of its mentorship, or, for
-    work an administrator recorded for the pair, either of the two. Empty for anything
-    that is not work between two people."""
-    if target.entry_type != "contribution" or target.kind not in CONFIRMABLE or target.mentorship is None:
-        return set()
-    counterpart = target.mentorship.counterpart_of(target.recorded_by_id)
-    return {target.mentorship.mentor_id, target.mentorship.mentee_id} if counterpart is None else {counterpart}
+    """Who confirms or disputes ``target`` (``rules.counterparts``)."""
+    pair = (target.mentorship.mentor_id, target.mentorship.mentee_id) if target.mentorship is not None else None
+    return rules.counterparts(target.entry_type, target.kind, target.recorded_by_id, pair)
 
 
 def confirm(target: LedgerEntry, actor: Actor, now: datetime) -> LedgerEntry:

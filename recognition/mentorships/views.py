@@ -146,7 +146,7 @@ def _log_work(form: LogWorkForm, actor: Actor):
         db.session.rollback()
         form.refused(error)
         return None
-    confirmations.ask(entry, now)
+    confirmations.ask(entry, actor, now)
     db.session.commit()
     assert entry.mentorship is not None  # pair work names its mentorship; the form requires one
     other = entry.mentorship.counterpart_of(actor.person_id)

@@ -1,13 +1,14 @@
 """Ledger throughput: appends through the API vs a bare committed insert; verification vs
 bare hashlib.
 
-python tests/benchmarks/bench_ledger.py [--entries 500] [--verify-entries 10000] [--database-url URL]
+python tests/benchmarks/bench_ledger.py [--entries 500] [--rounds 10] [--verify-entries 10000] [--database-url URL]
 
 - API append: ``POST /api/v1/contributions`` as a mentor (each body a new meeting, so the
   duplicate check runs and passes), against a bare Flask app whose one view inserts the
   same hash-chained row through the bare driver (sqlite3 with the app's pragmas, or
-  psycopg) and commits: the least any hash-chained append over HTTP does. Also the SQL
-  statements and transactions of one API append.
+  psycopg) and commits: the least any hash-chained append over HTTP does. The two take
+  turns in rounds, each on a database of its own. Also the SQL statements and
+  transactions of one API append.
 - Verify: ``ledger.service.verify()`` over a chain built through the service, against
   hashlib alone over the same canonical bytes, already in memory.
 """
@@ -31,10 +32,11 @@ from sqlalchemy.engine import make_url
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=10, help="API and bare appends take turns, this many each")
     parser.add_argument("--verify-entries", type=int, default=10000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    app, url = fresh_app(args.database_url)
+    app, _ = fresh_app(args.database_url)
 
     from recognition.extensions import db
     from tests.support.department import Department
@@ -57,40 +59,62 @@ def main() -> None:
     for index in range(20):  # warm up: compiled statements, the first connections
         assert client.post("/api/v1/contributions", json=body(index), headers=headers).status_code == 201
     statements, transactions = _count(app, lambda: client.post("/api/v1/contributions", json=body(20), headers=headers))
-
-    started = time.perf_counter()
-    for index in range(21, 21 + args.entries):
-        response = client.post("/api/v1/contributions", json=body(index), headers=headers)
-        assert response.status_code == 201, response.get_json()
-    api_seconds = time.perf_counter() - started
-
     with app.app_context():
         template = dict(
             db.session.execute(text("SELECT * FROM ledger_entries ORDER BY seq DESC LIMIT 1")).mappings().one()
         )
         db.session.commit()
+
+    # The bare app appends to a database of its own, made the same way, so the two can
+    # take turns: on a shared machine the load changes from one second to the next, and
+    # rounds that alternate see the same load.
+    bare_app, bare_url = fresh_app(args.database_url and _fresh_pg(args.database_url, "bare"))
+    with bare_app.app_context():
+        Department.build()
         db.engine.dispose()
-    bare = _bare_app(url, template)
+    bare = _bare_app(bare_url, template)
     bare_client = bare.test_client()
     for index in range(20):
         assert bare_client.post("/append", json=body(index)).status_code == 201
-    started = time.perf_counter()
-    for index in range(args.entries):
-        response = bare_client.post("/append", json=body(index))
-        assert response.status_code == 201
-    bare_seconds = time.perf_counter() - started
+
+    def api_round(indexes: range) -> float:
+        started = time.perf_counter()
+        for index in indexes:
+            response = client.post("/api/v1/contributions", json=body(index), headers=headers)
+            assert response.status_code == 201, response.get_json()
+        return time.perf_counter() - started
+
+    def bare_round(indexes: range) -> float:
+        started = time.perf_counter()
+        for index in indexes:
+            assert bare_client.post("/append", json=body(index)).status_code == 201
+        return time.perf_counter() - started
+
+    size = max(1, args.entries // args.rounds)
+    api_seconds = bare_seconds = 0.0
+    for first in range(21, 21 + size * args.rounds, size):
+        api_seconds += api_round(range(first, first + size))
+        bare_seconds += bare_round(range(first, first + size))
+    appended = size * args.rounds
     bare.extensions["bare_connection"].close()
+    with app.app_context():
+        db.engine.dispose()
 
     print(f"backend: {backend}")
-    print(f"append via API:       {args.entries / api_seconds:8.0f} entries/s")
-    print(f"append bare Flask+SQL:{args.entries / bare_seconds:8.0f} entries/s")
-    print(f"ratio API/bare:       {api_seconds / bare_seconds:8.2f}x the time")
+    print(
+        f"append via API:       {appended / api_seconds:8.0f} entries/s ({api_seconds / appended * 1000:.2f} ms each)"
+    )
+    print(
+        f"append bare Flask+SQL:{appended / bare_seconds:8.0f} entries/s ({bare_seconds / appended * 1000:.2f} ms each)"
+    )
+    print(f"ratio API/bare:       {api_seconds / bare_seconds:8.2f}x the time ({args.rounds} alternating rounds each)")
     print(
         f"one API append:       {statements} SQL statements (besides opening the transaction), {transactions} transaction"
     )
 
     _verify(args, body)
     _clean(app)
+    _clean(bare_app)
 
 
 def _clean(app) -> None:
@@ -178,7 +202,7 @@ def _bare_app(url: str, template: dict):
 def _verify(args, body) -> None:
     """Verification: the bare rows above would (rightly) fail, so verify a fresh chain
     built through the service."""
-    app, _ = fresh_app(args.database_url and _fresh_pg(args.database_url))
+    app, _ = fresh_app(args.database_url and _fresh_pg(args.database_url, "verify"))
 
     from recognition.auth.service import load_actor
     from recognition.clock import utcnow
@@ -227,12 +251,12 @@ def _verify(args, body) -> None:
     print(f"ratio verify/hashlib: {verify_seconds / hash_seconds:5.2f}x the time (best of 3 runs each)")
 
 
-def _fresh_pg(url: str) -> str:
-    """A second database beside the first, for the verification run."""
+def _fresh_pg(url: str, purpose: str) -> str:
+    """A second database beside the first, for the bare app or the verification run."""
     import psycopg
 
     base, _, name = url.rpartition("/")
-    second = f"{name}_verify"
+    second = f"{name}_{purpose}"
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {second}")
         connection.execute(f"CREATE DATABASE {second}")

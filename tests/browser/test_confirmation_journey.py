@@ -73,8 +73,9 @@ def test_the_mentee_disputes_a_meeting_and_the_mentor_reverses_it(live_server, j
     base, dept = live_server
     with journey_app.app_context():
         data = {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": date(2025, 5, 6), "minutes": 30}
-        entry = ledger.record(data, load_actor(dept.ids["mentor"]), utcnow())
-        confirmations.ask(entry, utcnow())
+        mentor = load_actor(dept.ids["mentor"])
+        entry = ledger.record(data, mentor, utcnow())
+        confirmations.ask(entry, mentor, utcnow())
         db.session.commit()
         entry_id = entry.id
 

@@ -83,7 +83,7 @@ def test_logging_a_meeting_emails_the_other_person_a_link_and_training_emails_no
     [message] = _outbox(app)
     assert message.recipient == dept.email("mentee")
     assert message.key == f"ledger-confirm:{entry_id}:{dept.ids['mentee']}:request"
-    assert "Mentor Person logged a meeting on 2025-03-01 (45 minutes)" in message.body
+    assert message.body.startswith("Dear Mentee Person,\n\nMentor Person logged a meeting on 2025-03-01 (45 minutes)")
     assert _link(message).startswith("/confirm/")
     assert f"/contributions/{entry_id}" in message.body  # where to say it did not happen
 
@@ -91,6 +91,24 @@ def test_logging_a_meeting_emails_the_other_person_a_link_and_training_emails_no
         URL, json={"kind": "mentor_training", "occurred_on": "2025-03-02", "minutes": 60}, headers=headers("mentor")
     )
     assert len(_outbox(app)) == 1
+
+
+def test_a_meeting_an_administrator_logs_for_the_pair_asks_both_each_by_name(app, client, dept, headers):
+    body = {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-04", "minutes": 30}
+    entry_id = client.post(URL, json=body, headers=headers("admin")).get_json()["id"]
+
+    messages = _outbox(app)
+    assert [(m.recipient, m.key) for m in messages] == [
+        (dept.email(role), f"ledger-confirm:{entry_id}:{dept.ids[role]}:request") for role in ("mentor", "mentee")
+    ]
+    greetings = [m.body.split(",", 1)[0] for m in messages]
+    assert greetings == ["Dear Mentor Person", "Dear Mentee Person"]
+    for message, role in zip(messages, ("mentor", "mentee"), strict=True):
+        assert message.subject == "Please confirm a meeting on 2025-03-04 (30 minutes) with Admin Person"
+        with app.app_context():
+            assert (
+                confirmations.read_link(_link(message).removeprefix("/confirm/"), utcnow()).person.id == dept.ids[role]
+            )
 
 
 def test_the_reminder_goes_out_on_day_14_once_and_never_for_settled_or_old_entries(app, dept, record):

@@ -13,6 +13,7 @@ from recognition.ledger.rules import (
     LABELS,
     MAX_MINUTES,
     contribution_problems,
+    counterparts,
     may_record_personal,
     may_reverse,
 )
@@ -203,3 +204,23 @@ PAIR = (MENTOR, MENTEE)
 )
 def test_who_may_reverse(actor, is_admin, subject, recorder, kind, pair, allowed):
     assert may_reverse(actor, is_admin, subject_id=subject, recorder_id=recorder, kind=kind, pair=pair) is allowed
+
+
+MENTOR, MENTEE, ADMIN = 3, 4, 1
+
+
+@pytest.mark.parametrize(
+    ("entry_type", "kind", "recorder", "pair", "asked"),
+    [
+        ("contribution", "meeting", MENTOR, (MENTOR, MENTEE), {MENTEE}),
+        ("contribution", "meeting", MENTEE, (MENTOR, MENTEE), {MENTOR}),
+        ("contribution", "academic_plan_review", ADMIN, (MENTOR, MENTEE), {MENTOR, MENTEE}),  # either confirms
+        ("contribution", "mentor_training", MENTOR, (MENTOR, MENTEE), set()),  # one's own work
+        ("contribution", "meeting", MENTOR, None, set()),
+        ("confirmation", None, MENTEE, (MENTOR, MENTEE), set()),
+    ],
+)
+def test_who_is_asked_to_confirm_is_the_other_person_or_both_when_neither_recorded_it(
+    entry_type, kind, recorder, pair, asked
+):
+    assert counterparts(entry_type, kind, recorder, pair) == asked
