@@ -84,12 +84,20 @@ def _followed(entry, entry_type: str):
 
 def no_meeting(actor: Actor, today: date, division_id: int | None) -> Attention:
     start = date(today.year, 1, 1)
-    met = exists().where(
-        LedgerEntry.mentorship_id == Mentorship.id,
-        LedgerEntry.entry_type == "contribution",
-        LedgerEntry.kind.in_(MEETING_KINDS),
-        LedgerEntry.occurred_on >= start,
-        ~_followed(LedgerEntry, "reversal"),
+    # Looked up per open formal mentorship in its own index (mentorship, day), stopping
+    # at the first meeting: OFFSET 0 keeps PostgreSQL from turning it into an anti-join
+    # that hashes every meeting of the year.
+    met = (
+        select(LedgerEntry.id)
+        .where(
+            LedgerEntry.mentorship_id == Mentorship.id,
+            LedgerEntry.entry_type == "contribution",
+            LedgerEntry.kind.in_(MEETING_KINDS),
+            LedgerEntry.occurred_on >= start,
+            ~_followed(LedgerEntry, "reversal"),
+        )
+        .offset(0)
+        .exists()
     )
     query = (
         select(Mentorship.id, Mentorship.started_on, Mentor.name, Mentee.name, Mentee.division_id)

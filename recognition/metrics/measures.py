@@ -29,6 +29,7 @@ from ..milestones.models import Milestone
 from ..milestones.queries import standing_query
 from ..people.models import Person
 from .definitions import Metric
+from .memo import memo
 from .rules import COUNT, MEDIAN, RATIO, SHARE, Series, Tally
 
 # Meetings, for "met as expected": the kinds of work that bring the two together.
@@ -234,23 +235,33 @@ def _confirmation_of(year: Year):
     )
 
 
+def _confirmed_per_mentee(year: Year) -> list[tuple[int | None, int, int, int]]:
+    """(division id, mentee id, entries confirmed, entries) of every mentee with work in
+    ``year``, read once a transaction (``memo``): the share confirmed and the people
+    behind the days to confirm both count from it."""
+    found = memo().setdefault("confirmed_per_mentee", {})
+    if year not in found:
+        # At most one confirmation per entry (a unique index): an outer join counts them.
+        # Per mentee (a few thousand rows), so the people behind each division need no sort.
+        rows = db.session.execute(
+            select(Mentee.division_id, Mentee.id, func.count(Follower.id), func.count(LedgerEntry.id))
+            .select_from(LedgerEntry)
+            .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+            .join(Mentee, Mentee.id == Mentorship.mentee_id)
+            .outerjoin(Follower, _confirmation_of(year))
+            .where(_confirmable_of(year))
+            .group_by(Mentee.division_id, Mentee.id)
+        )
+        found[year] = [(division_id, mentee, int(confirmed), int(entries)) for division_id, mentee, confirmed, entries in rows]
+    return found[year]
+
+
 @measure("confirmed_share")
 def confirmed_share(metric: Metric, year: Year):
-    # At most one confirmation per entry (a unique index): an outer join counts them. Per
-    # mentee (a few thousand rows), so the people behind each division need no sort.
-    rows = db.session.execute(
-        select(Mentee.division_id, func.count(Follower.id), func.count(LedgerEntry.id))
-        .select_from(LedgerEntry)
-        .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
-        .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .outerjoin(Follower, _confirmation_of(year))
-        .where(_confirmable_of(year))
-        .group_by(Mentee.division_id, Mentee.id)
-    )
     found: Tallies = {}
-    for division_id, confirmed, entries in rows:
+    for division_id, _mentee, confirmed, entries in _confirmed_per_mentee(year):
         previous = found.get(division_id, {}).get("confirmed", Tally(people=0))
-        found[division_id] = {"confirmed": previous + Tally(int(confirmed), int(entries), people=1)}
+        found[division_id] = {"confirmed": previous + Tally(confirmed, entries, people=1)}
     return [Series("confirmed", "Confirmed", SHARE)], found
 
 
@@ -279,11 +290,11 @@ def confirmation_delay(metric: Metric, year: Year):
     histogram = db.session.execute(
         confirmed.with_only_columns(Mentee.division_id, hours, func.count()).group_by(Mentee.division_id, hours)
     )
+    # The people behind it: the mentees with an entry confirmed (as the share counts them).
     mentees: dict[int | None, int] = defaultdict(int)
-    for (division_id,) in db.session.execute(
-        confirmed.with_only_columns(Mentee.division_id).group_by(Mentee.division_id, Mentee.id)
-    ):
-        mentees[division_id] += 1
+    for division_id, _mentee, confirmed_entries, _entries in _confirmed_per_mentee(year):
+        if confirmed_entries:
+            mentees[division_id] += 1
     counted: dict[int | None, list[tuple[float, int]]] = defaultdict(list)
     for division_id, whole_hours, count in histogram:
         counted[division_id].append((int(whole_hours) / 24, int(count)))

@@ -17,6 +17,7 @@ from ..feedback.service import k
 from ..people.models import Division
 from . import attention, snapshots
 from .definitions import Metric, load
+from .memo import memo
 from .measures import MEASURES, Tallies, Year, first_year, first_years, plain_plans
 from .rules import DEPARTMENT, NO_DATA, Cell, Row, Series, table
 
@@ -71,7 +72,7 @@ def year_of(year: int, today: date) -> Year:
 def divisions() -> list[tuple[int, str, str]]:
     """(id, code, name) of every division in name order, read once a transaction (the
     snapshots' cache: forgotten at the next change)."""
-    cache = snapshots._cache()
+    cache = memo()
     if "divisions" not in cache:
         query = select(Division.id, Division.code, Division.name).order_by(Division.name)
         cache["divisions"] = [(row.id, row.code, row.name) for row in db.session.execute(query)]
@@ -89,7 +90,7 @@ def division_labels(tallies) -> dict[str, str]:
 def measured(metric: Metric, year: Year) -> tuple[list[Series], Tallies]:
     """What ``metric`` counts in ``year``: from the year's snapshot once it is closed and
     the measure is one that is snapshotted (``snapshots``), else from the database now."""
-    cache = snapshots._cache()
+    cache = memo()
     if "plain" not in cache:
         plain_plans()
         cache["plain"] = True

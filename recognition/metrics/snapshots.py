@@ -31,9 +31,8 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..ledger.models import LedgerEntry
@@ -41,6 +40,7 @@ from ..mentorships.models import Mentorship
 from ..people.models import Person
 from .definitions import Metric
 from .measures import Tallies, Year
+from .memo import memo
 from .models import MetricSnapshot
 from .rules import Series, Tally
 
@@ -107,26 +107,7 @@ def decode(text: str) -> Measured:
     return series, tallies
 
 
-# What one transaction has read: cleared whenever the session flushes, commits or rolls
-# back, so nothing read before a change is trusted after it.
-CACHE = "recognition.metrics.snapshots"
-
-
-def _cache() -> dict:
-    return db.session.info.setdefault(CACHE, {})
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget(session, *_) -> None:
-    session.info.pop(CACHE, None)
-
-
-@event.listens_for(Session, "after_flush")
-def _forget_changes(session, _context) -> None:
-    """A flush of anything but snapshots may change what they describe."""
-    if any(not isinstance(row, MetricSnapshot) for row in (*session.new, *session.dirty, *session.deleted)):
-        session.info.pop(CACHE, None)
+_cache = memo
 
 
 def basis() -> str:
