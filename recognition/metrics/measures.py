@@ -193,18 +193,18 @@ def _meetings(start: date, end: date):
 
 @measure("meetings_against_expectation")
 def meetings_against_expectation(metric: Metric, year: Year):
-    # The year's meetings counted per mentorship in one grouped read, then joined.
+    # The year's meetings of each mentorship counted in its own index (mentorship, day):
+    # a few hundred mentorships' rows, not every meeting of the year.
     held = (
-        select(LedgerEntry.mentorship_id.label("mentorship_id"), func.count().label("meetings"))
-        .where(_meetings(year.start, year.as_of))
-        .group_by(LedgerEntry.mentorship_id)
-        .subquery()
+        select(func.count())
+        .select_from(LedgerEntry)
+        .where(LedgerEntry.mentorship_id == Mentorship.id, _meetings(year.start, year.as_of))
+        .scalar_subquery()
     )
-    met = case((func.coalesce(held.c.meetings, 0) >= year.expected_meetings, 1), else_=0)
+    met = case((held >= year.expected_meetings, 1), else_=0)
     rows = db.session.execute(
         select(Mentee.division_id, func.sum(met), func.count(Mentorship.id))
         .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .outerjoin(held, held.c.mentorship_id == Mentorship.id)
         .where(
             Mentorship.kind == "formal",
             Mentorship.started_on <= year.start,
@@ -310,11 +310,11 @@ def lapsed(metric: Metric, year: Year):
     months = int(metric.params["months"])
     since = add_months(year.as_of, -months)
     first = since + timedelta(days=1)
-    # The mentorships with a confirmed meeting in the months to the year's last day, in
-    # one read of those months' meetings and their confirmations, grouped (so SQLite
-    # indexes the set it joins, as PostgreSQL hashes it).
+    # Whether a mentorship had a confirmed meeting in the months to the year's last day,
+    # looked up in its own index (mentorship, day) and stopping at the first: OFFSET 0
+    # keeps PostgreSQL from hashing every meeting and confirmation of those months.
     met = (
-        select(LedgerEntry.mentorship_id.label("mentorship_id"))
+        select(LedgerEntry.id)
         .join(
             Follower,
             and_(
@@ -323,18 +323,17 @@ def lapsed(metric: Metric, year: Year):
                 _followed_within(Follower, first, year.as_of),
             ),
         )
-        .where(_meetings(first, year.as_of))
-        .group_by(LedgerEntry.mentorship_id)
-        .subquery()
+        .where(LedgerEntry.mentorship_id == Mentorship.id, _meetings(first, year.as_of))
+        .offset(0)
+        .exists()
     )
     rows = db.session.execute(
         select(
             Mentee.division_id,
-            func.sum(case((met.c.mentorship_id.is_(None), 1), else_=0)),
+            func.sum(case((met, 0), else_=1)),
             func.count(Mentorship.id),
         )
         .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .outerjoin(met, met.c.mentorship_id == Mentorship.id)
         .where(
             Mentorship.started_on <= since,
             or_(Mentorship.ended_on.is_(None), Mentorship.ended_on > year.as_of),
