@@ -127,10 +127,13 @@ def no_meeting(actor: Actor, today: date, division_id: int | None) -> Attention:
     return Attention(f"Formal mentorships with no meeting in {today.year}", "no_meeting", items, total)
 
 
-def _unconfirmed(start: date, end: date):
+def _unconfirmed(start: date, end: date, in_order: bool = False):
     """Work logged with someone between ``start`` and ``end`` that they have neither
     confirmed nor seen reversed. A follower carries its target's day (``ledger.service``):
-    bounded by the same days, the followers are read from the day index."""
+    bounded by the same days, the followers are read from the day index. ``in_order``:
+    for a list walked in the order index (day, seq) and stopped at its LIMIT, the kind is
+    tested as an expression, which no index serves: else SQLite reads every entry of
+    those days from the kind index and sorts them all."""
     followed = []
     for entry_type in ("confirmation", "reversal"):
         follower = aliased(LedgerEntry)
@@ -143,7 +146,7 @@ def _unconfirmed(start: date, end: date):
         )
     return (
         LedgerEntry.entry_type == "contribution",
-        LedgerEntry.kind.in_(CONFIRMABLE),
+        (func.coalesce(LedgerEntry.kind, "") if in_order else LedgerEntry.kind).in_(CONFIRMABLE),
         LedgerEntry.mentorship_id.is_not(None),
         LedgerEntry.occurred_on.between(start, end),
         *followed,
@@ -208,7 +211,7 @@ def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention
         .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
         .join(Mentor, Mentor.id == Mentorship.mentor_id)
         .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .where(*_unconfirmed(first, last), _in_scope(Mentee.division_id, actor, division_id))
+        .where(*_unconfirmed(first, last, in_order=True), _in_scope(Mentee.division_id, actor, division_id))
         .order_by(LedgerEntry.occurred_on, LedgerEntry.seq)
     )
     rows = [tuple(row) for row in db.session.execute(query.limit(LIMIT))]

@@ -235,31 +235,52 @@ def _confirmation_of(year: Year):
     )
 
 
-def _confirmed_per_mentee(year: Year) -> list[tuple[int | None, int, int, int]]:
-    """(division id, mentee id, entries confirmed, entries) of every mentee with work in
-    ``year``, read once a transaction (``memo``): the share confirmed and the people
-    behind the days to confirm both count from it."""
-    found = memo().setdefault("confirmed_per_mentee", {})
+@dataclass(frozen=True)
+class Confirmations:
+    # (division id, mentee id, entries confirmed, entries) of every mentee with work in the year.
+    mentees: list[tuple[int | None, int, int, int]]
+    # {division id: {whole hours to confirm: entries}}.
+    hours: dict[int | None, dict[int, int]]
+
+
+def _confirmations(year: Year) -> Confirmations:
+    """The year's confirmable work per mentee, and how long its confirmations took, in
+    one read of the year's entries and their confirmations, once a transaction
+    (``memo``): the share confirmed and the days to confirm both count from it."""
+    found = memo().setdefault("confirmations", {})
     if year not in found:
         # At most one confirmation per entry (a unique index): an outer join counts them.
-        # Per mentee (a few thousand rows), so the people behind each division need no sort.
+        # Grouped per mentee and whole hour (NULL: not confirmed), so the rows are a few
+        # per mentee, however many entries, and the people behind a division need no sort.
+        hours = _hours_between(LedgerEntry.recorded_at, Follower.recorded_at).label("hours")
         rows = db.session.execute(
-            select(Mentee.division_id, Mentee.id, func.count(Follower.id), func.count(LedgerEntry.id))
+            select(Mentee.division_id, Mentee.id, hours, func.count(Follower.id), func.count(LedgerEntry.id))
             .select_from(LedgerEntry)
             .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
             .join(Mentee, Mentee.id == Mentorship.mentee_id)
             .outerjoin(Follower, _confirmation_of(year))
             .where(_confirmable_of(year))
-            .group_by(Mentee.division_id, Mentee.id)
+            .group_by(Mentee.division_id, Mentee.id, hours)
         )
-        found[year] = [(division_id, mentee, int(confirmed), int(entries)) for division_id, mentee, confirmed, entries in rows]
+        mentees: dict[tuple[int | None, int], list[int]] = {}
+        histogram: dict[int | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for division_id, mentee, whole_hours, confirmed, entries in rows:
+            counts = mentees.setdefault((division_id, mentee), [0, 0])
+            counts[0] += int(confirmed)
+            counts[1] += int(entries)
+            if whole_hours is not None:
+                histogram[division_id][int(whole_hours)] += int(confirmed)
+        found[year] = Confirmations(
+            [(division_id, mentee, confirmed, entries) for (division_id, mentee), (confirmed, entries) in mentees.items()],
+            {division: dict(counts) for division, counts in histogram.items()},
+        )
     return found[year]
 
 
 @measure("confirmed_share")
 def confirmed_share(metric: Metric, year: Year):
     found: Tallies = {}
-    for division_id, _mentee, confirmed, entries in _confirmed_per_mentee(year):
+    for division_id, _mentee, confirmed, entries in _confirmations(year).mentees:
         previous = found.get(division_id, {}).get("confirmed", Tally(people=0))
         found[division_id] = {"confirmed": previous + Tally(confirmed, entries, people=1)}
     return [Series("confirmed", "Confirmed", SHARE)], found
@@ -278,31 +299,24 @@ def confirmation_delay(metric: Metric, year: Year):
     """The median days to confirm, from a histogram of whole hours per division: a few
     hundred rows a division, whatever the number of entries, and the median of the
     department (all divisions' histograms together) is exact to the hour."""
-    confirmed = (
-        select(Mentee.division_id, Mentorship.mentee_id, LedgerEntry.recorded_at, Follower.recorded_at)
-        .select_from(LedgerEntry)
-        .join(Follower, _confirmation_of(year))
-        .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
-        .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .where(_confirmable_of(year))
-    )
-    hours = _hours_between(LedgerEntry.recorded_at, Follower.recorded_at).label("hours")
-    histogram = db.session.execute(
-        confirmed.with_only_columns(Mentee.division_id, hours, func.count()).group_by(Mentee.division_id, hours)
-    )
+    found = _confirmations(year)
     # The people behind it: the mentees with an entry confirmed (as the share counts them).
     mentees: dict[int | None, int] = defaultdict(int)
-    for division_id, _mentee, confirmed_entries, _entries in _confirmed_per_mentee(year):
-        if confirmed_entries:
+    for division_id, _mentee, confirmed, _entries in found.mentees:
+        if confirmed:
             mentees[division_id] += 1
-    counted: dict[int | None, list[tuple[float, int]]] = defaultdict(list)
-    for division_id, whole_hours, count in histogram:
-        counted[division_id].append((int(whole_hours) / 24, int(count)))
-    found: Tallies = {
-        division: {"days": Tally(0, mentees.get(division, 0), people=mentees.get(division, 0), counted=tuple(values))}
-        for division, values in counted.items()
+    tallies: Tallies = {
+        division: {
+            "days": Tally(
+                0,
+                mentees.get(division, 0),
+                people=mentees.get(division, 0),
+                counted=tuple((whole_hours / 24, count) for whole_hours, count in sorted(counts.items())),
+            )
+        }
+        for division, counts in found.hours.items()
     }
-    return [Series("days", "Median days to confirm", MEDIAN)], found
+    return [Series("days", "Median days to confirm", MEDIAN)], tallies
 
 
 @measure("lapsed")
