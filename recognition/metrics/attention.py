@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import exists, func, or_, select, true
@@ -176,7 +177,7 @@ def unconfirmed_by_year(actor: Actor, division_id: int | None, before: int) -> d
     first = db.session.scalar(select(func.min(LedgerEntry.occurred_on)))
     found: dict[int, int] = {}
     for year in range(first.year if first else before, before):
-        _, tallies = snapshots.cached(year, UNCONFIRMED_KEY, lambda year=year: unconfirmed_in(year), utcnow())
+        _, tallies = snapshots.cached(year, UNCONFIRMED_KEY, partial(unconfirmed_in, year), utcnow())
         found[year] = sum(
             cells["unconfirmed"].part for division, cells in tallies.items() if _scoped(division, actor, division_id)
         )
@@ -214,7 +215,7 @@ def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention
         .where(*_unconfirmed(first, last, in_order=True), _in_scope(Mentee.division_id, actor, division_id))
         .order_by(LedgerEntry.occurred_on, LedgerEntry.seq)
     )
-    rows = [tuple(row) for row in db.session.execute(query.limit(LIMIT))]
+    rows: list = [tuple(row) for row in db.session.execute(query.limit(LIMIT))]
     total = len(rows)
     if total == LIMIT:
         recent = (

@@ -271,7 +271,10 @@ def _confirmations(year: Year) -> Confirmations:
             if whole_hours is not None:
                 histogram[division_id][int(whole_hours)] += int(confirmed)
         found[year] = Confirmations(
-            [(division_id, mentee, confirmed, entries) for (division_id, mentee), (confirmed, entries) in mentees.items()],
+            [
+                (division_id, mentee, confirmed, entries)
+                for (division_id, mentee), (confirmed, entries) in mentees.items()
+            ],
             {division: dict(counts) for division, counts in histogram.items()},
         )
     return found[year]

@@ -17,8 +17,8 @@ from ..feedback.service import k
 from ..people.models import Division
 from . import attention, snapshots
 from .definitions import Metric, load
-from .memo import memo
 from .measures import MEASURES, Tallies, Year, first_year, first_years, plain_plans
+from .memo import memo
 from .rules import DEPARTMENT, NO_DATA, Cell, Row, Series, table
 
 NO_DIVISION = "none"

@@ -88,7 +88,10 @@ def encode(found: Measured) -> str:
     """The series and the tallies (in their order) as JSON; ``decode`` gives them back equal."""
     series, tallies = found
     cells = [
-        [division, [[key, t.part, t.whole, list(t.values), t.people, [list(c) for c in t.counted]] for key, t in row.items()]]
+        [
+            division,
+            [[key, t.part, t.whole, list(t.values), t.people, [list(c) for c in t.counted]] for key, t in row.items()],
+        ]
         for division, row in tallies.items()
     ]
     return json.dumps({"series": [[s.key, s.label, s.kind, s.public] for s in series], "tallies": cells})

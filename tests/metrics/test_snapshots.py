@@ -50,7 +50,11 @@ def build() -> Department:
             db.session.add(person)
             db.session.flush()
             tie = Mentorship(
-                mentor_id=dept.ids[mentor], mentee_id=person.id, kind="formal", started_on=date(2024, 1, 1), created_at=now
+                mentor_id=dept.ids[mentor],
+                mentee_id=person.id,
+                kind="formal",
+                started_on=date(2024, 1, 1),
+                created_at=now,
             )
             db.session.add(tie)
             db.session.flush()
@@ -95,7 +99,11 @@ def outputs(clients) -> dict[str, bytes]:
             response = client.get(path)
             assert response.status_code == 200, path
             found[f"{role} {path}"] = re.sub(rb'name="csrf[^"]*" (?:value|content)="[^"]*"', b"", response.data)
-        for path in (f"/api/v1/metrics?year={CLOSED}", f"/api/v1/metrics/trends?year={CLOSED}", "/api/v1/metrics/attention"):
+        for path in (
+            f"/api/v1/metrics?year={CLOSED}",
+            f"/api/v1/metrics/trends?year={CLOSED}",
+            "/api/v1/metrics/attention",
+        ):
             response = client.get(path, headers=headers)
             assert response.status_code == 200, path
             found[f"{role} {path}"] = response.data
@@ -152,7 +160,7 @@ def test_snapshots_give_every_viewer_the_live_output_byte_for_byte(world, monkey
 
 
 def test_a_late_entry_dated_in_a_closed_year_is_counted_at_once(world, monkeypatch):
-    app, dept, clients = world
+    app, _, clients = world
     before = outputs(clients)
     stored = snapshot_rows(app)
     with app.app_context():
@@ -201,5 +209,8 @@ def test_the_scheduler_builds_missing_snapshots_once_and_moves_fresh_ones_on(wor
         db.session.commit()
         head = db.session.scalar(select(func.max(LedgerEntry.seq)))
     again = runner.run(app, "metric_snapshots", today())
-    assert again == f"0 snapshots of closed years built or rebuilt, {len(snapshot_rows(app))} fresh ones moved to the ledger's head"
+    assert (
+        again
+        == f"0 snapshots of closed years built or rebuilt, {len(snapshot_rows(app))} fresh ones moved to the ledger's head"
+    )
     assert set(snapshot_rows(app).values()) == {head}
