@@ -433,12 +433,6 @@ JOBS: dict[str, Job] = {
             duty=True,
         ),
         Job(
-            "metric_snapshots",
-            metric_snapshots,
-            {"hour": 4, "minute": 15},
-            "Build the program metrics' snapshots of closed years where missing or stale; move fresh ones to the ledger's head.",
-        ),
-        Job(
             "meeting_reminders",
             meeting_reminders,
             {"day_of_week": "mon", "hour": 7, "minute": 30},
@@ -486,6 +480,12 @@ JOBS: dict[str, Job] = {
             {"hour": 4, "minute": 45},
             "Finish any duty (year-end statements) whose run died, failed or was stopped part-way; also done at every start.",
             runs_jobs=True,
+        ),
+        Job(
+            "metric_snapshots",
+            metric_snapshots,
+            {"hour": 4, "minute": 15},
+            "Build the program metrics' snapshots of closed years where missing or stale; move fresh ones to the ledger's head.",
         ),
     )
 }
