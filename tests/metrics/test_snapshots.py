@@ -214,3 +214,20 @@ def test_the_scheduler_builds_missing_snapshots_once_and_moves_fresh_ones_on(wor
         == f"0 snapshots of closed years built or rebuilt, {len(snapshot_rows(app))} fresh ones moved to the ledger's head"
     )
     assert set(snapshot_rows(app).values()) == {head}
+
+
+def test_a_run_that_dies_before_its_commit_leaves_no_snapshot(world, monkeypatch):
+    """The job stores every snapshot in one transaction: dying after computing them all
+    (here: at the last step, as a kill would) leaves none half-written, none at all."""
+    app, _, _ = world
+    with app.app_context():
+        db.session.execute(MetricSnapshot.__table__.delete())
+        db.session.commit()
+
+    def killed() -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(snapshots, "advance", killed)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(app, "metric_snapshots", today())
+    assert snapshot_rows(app) == {}
