@@ -53,7 +53,7 @@ def values(args):
     codes, day = service.visible_codes(api_actor()), today()
     year = service.checked_year(args.get("year"), day)
     found = service.results(codes, year, day, service.checked_division(codes, args.get("division")))
-    db.session.commit()  # the snapshots of closed years computed for this answer
+    service.keep_snapshots()  # the snapshots of closed years computed for this answer
     return service.listing(year, day, found)
 
 
@@ -69,7 +69,7 @@ def trends(args):
     service.visible_codes(api_actor())
     day = today()
     found = service.trend_listing(service.checked_year(args.get("year"), day), day)
-    db.session.commit()  # the snapshots of closed years computed for this answer
+    service.keep_snapshots()  # the snapshots of closed years computed for this answer
     return found
 
 
@@ -84,7 +84,7 @@ def needs_attention(args):
     actor, day = api_actor(), today()
     division = service.checked_division(service.visible_codes(actor), args.get("division"))
     lists = attention.needs_attention(actor, day, division.id if division else None)
-    db.session.commit()  # the snapshots of closed years' counts computed for this answer
+    service.keep_snapshots()  # the snapshots of closed years' counts computed for this answer
     return {"as_of": day, "lists": lists}
 
 

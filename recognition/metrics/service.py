@@ -100,6 +100,12 @@ def measured(metric: Metric, year: Year) -> tuple[list[Series], Tallies]:
     return snapshots.cached(year.year, key, lambda: MEASURES[metric.measure](metric, year), utcnow())
 
 
+def keep_snapshots() -> None:
+    """Store the snapshots a page or an API read computed (``snapshots.keep``): call it
+    once the reading is done."""
+    snapshots.keep()
+
+
 def compute(metric: Metric, year: int, today: date, own: set[str] | None = None) -> Result:
     """One metric for one year: the department's row, then one per division (only those
     of ``own``, as their director sees them, when given: ``rules.director_table``)."""

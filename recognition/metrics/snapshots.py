@@ -19,8 +19,9 @@ the data (the measure, its parameters and smallest cell, the department's settin
 
 Only measures that read nothing else are snapshotted (``SNAPSHOTTED``); the others read
 milestones, feedback and awards, short tables, and are computed live. A stale or missing
-snapshot is computed live and stored in its place (the caller commits: one row a measure
-and year, so a process killed part-way leaves none half-written); the scheduler's
+snapshot is computed live and stored in its place (by the caller's commit, or for a page
+after its reads by ``keep``: one row a measure and year, so a process killed part-way
+leaves none half-written); the scheduler's
 ``metric_snapshots`` job keeps them built and moves fresh ones to the ledger's head.
 """
 
@@ -28,12 +29,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from ..database import writes_expected
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..mentorships.models import Mentorship
@@ -44,6 +47,7 @@ from .memo import memo
 from .models import MetricSnapshot
 from .rules import Series, Tally
 
+log = logging.getLogger(__name__)
 # Bump when a measure's counting changes: every snapshot then reads as missing.
 VERSION = 1
 # The measures that read the ledger, people's division and appointment, and the
@@ -184,18 +188,48 @@ def cached(year: int, key: str, compute: Callable[[], Measured], now: datetime) 
 
 
 def store(year: int, key: str, found: Measured, seq: int, current: str, now: datetime) -> None:
-    """Replace ``year``'s snapshot under ``key``, as one statement pair in a savepoint:
-    another request storing the same one meanwhile wins, and nothing is lost by it."""
+    """Replace ``year``'s snapshot under ``key``. Where the transaction may write (the
+    scheduler, a command, a form), now, in a savepoint: another run storing the same one
+    meanwhile wins, and nothing is lost by it. In a page or an API read, later, in a
+    transaction of its own (``keep``): on SQLite a read never turns into a write."""
     row = MetricSnapshot(year=year, key=key, ledger_seq=seq, basis=current, computed_at=now, tallies=encode(found))
+    if not writes_expected():
+        db.session.info.setdefault(PENDING, []).append(row)
+        return
     try:
         with db.session.begin_nested():
-            db.session.execute(delete(MetricSnapshot).where(MetricSnapshot.year == year, MetricSnapshot.key == key))
-            db.session.add(row)
+            _replace(row)
     except IntegrityError:
         return
     _stored()[(year, key)] = row
     cache = _cache()
     cache["built"] = cache.get("built", 0) + 1
+
+
+PENDING = "recognition.metrics.pending_snapshots"
+
+
+def _replace(row: MetricSnapshot) -> None:
+    db.session.execute(delete(MetricSnapshot).where(MetricSnapshot.year == row.year, MetricSnapshot.key == row.key))
+    db.session.add(row)
+    db.session.flush()
+
+
+def keep() -> None:
+    """Store the snapshots a page or an API read computed, once its reads are done, in a
+    transaction of its own. If the database cannot take them now (busy, read-only), the
+    reader loses nothing: the next view computes them again."""
+    pending = db.session.info.pop(PENDING, [])
+    if not pending:
+        return
+    db.session.rollback()  # the read's transaction ends here; it changed nothing
+    try:
+        for row in pending:
+            _replace(row)
+        db.session.commit()
+    except DBAPIError as error:
+        db.session.rollback()
+        log.warning("Snapshots of closed years not stored (%s); the next view computes them again", error.orig)
 
 
 def built() -> int:

@@ -14,7 +14,6 @@ from wtforms import SelectChoice
 from ..auth.current import page_actor
 from ..clock import today
 from ..errors import DomainError, NotFound
-from ..extensions import db
 from ..people.models import Division
 from . import attention, charts, service
 from .definitions import COMPONENTS, LEVELS, UNITS
@@ -82,7 +81,7 @@ def dashboard():
         attention=attention.needs_attention(actor, day, division.id if division else None),
         shown=charts.shown,
     )
-    db.session.commit()  # the snapshots of closed years computed for this page
+    service.keep_snapshots()  # the snapshots of closed years computed for this page
     return page
 
 
@@ -106,7 +105,7 @@ def table_csv(metric_id: str):
         cells = [row.cells[s.key] for s in result.series]
         people = [str(c.people) if c.people is not None else "" for c in cells]
         writer.writerow([metric.id, year, row.label, *[charts.shown(c) for c in cells], " / ".join(people)])
-    db.session.commit()  # a snapshot computed for this table
+    service.keep_snapshots()  # a snapshot computed for this table
     return Response(
         out.getvalue(),
         mimetype="text/csv",
