@@ -53,6 +53,7 @@ def values(args):
     codes, day = service.visible_codes(api_actor()), today()
     year = service.checked_year(args.get("year"), day)
     found = service.results(codes, year, day, service.checked_division(codes, args.get("division")))
+    service.keep_snapshots()  # the snapshots of closed years computed for this answer
     return service.listing(year, day, found)
 
 
@@ -67,7 +68,9 @@ def trends(args):
     a withheld year is ``withheld``"""
     service.visible_codes(api_actor())
     day = today()
-    return service.trend_listing(service.checked_year(args.get("year"), day), day)
+    found = service.trend_listing(service.checked_year(args.get("year"), day), day)
+    service.keep_snapshots()  # the snapshots of closed years computed for this answer
+    return found
 
 
 @blp.get("/attention")
@@ -80,7 +83,9 @@ def needs_attention(args):
     check-ins, new faculty without a formal mentor"""
     actor, day = api_actor(), today()
     division = service.checked_division(service.visible_codes(actor), args.get("division"))
-    return {"as_of": day, "lists": attention.needs_attention(actor, day, division.id if division else None)}
+    lists = attention.needs_attention(actor, day, division.id if division else None)
+    service.keep_snapshots()  # the snapshots of closed years' counts computed for this answer
+    return {"as_of": day, "lists": lists}
 
 
 # The yearly program report -------------------------------------------------------------

@@ -1,20 +1,22 @@
 """What needs attention now: the mentorships, entries and people a director should act
 on. Unlike the metrics these name people, so they go only to whoever manages them: an
 administrator, or the director of the division the item belongs to (the mentee's, for a
-mentorship or its entries; the person's own otherwise). Each list is one query.
+mentorship or its entries; the person's own otherwise). Each list is one query; the
+count of unconfirmed entries adds each closed year's from its snapshot (``snapshots``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from ..auth.service import Actor
-from ..clock import add_months, add_years
+from ..clock import add_months, add_years, utcnow
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE, LABELS
@@ -22,12 +24,16 @@ from ..mentorships.models import Mentorship
 from ..milestones.models import Milestone
 from ..milestones.queries import standing_query
 from ..people.models import Person
-from .measures import MEETING_KINDS
+from . import snapshots
+from .measures import MEETING_KINDS, Tallies, _followed_within
+from .rules import COUNT, Series, Tally
 
 # An entry the other person has not confirmed after this many days is stale.
 UNCONFIRMED_DAYS = 60
 # A mentorship younger than this is not yet expected to have met.
 GRACE_DAYS = 30
+# The last day of work that is stale today: UNCONFIRMED_DAYS and more ago.
+STALE_AFTER = timedelta(days=UNCONFIRMED_DAYS + 1)
 LIMIT = 200  # per list; the count says how many there are in all
 
 Mentee = aliased(Person)
@@ -79,12 +85,20 @@ def _followed(entry, entry_type: str):
 
 def no_meeting(actor: Actor, today: date, division_id: int | None) -> Attention:
     start = date(today.year, 1, 1)
-    met = exists().where(
-        LedgerEntry.mentorship_id == Mentorship.id,
-        LedgerEntry.entry_type == "contribution",
-        LedgerEntry.kind.in_(MEETING_KINDS),
-        LedgerEntry.occurred_on >= start,
-        ~_followed(LedgerEntry, "reversal"),
+    # Looked up per open formal mentorship in its own index (mentorship, day), stopping
+    # at the first meeting: OFFSET 0 keeps PostgreSQL from turning it into an anti-join
+    # that hashes every meeting of the year.
+    met = (
+        select(LedgerEntry.id)
+        .where(
+            LedgerEntry.mentorship_id == Mentorship.id,
+            LedgerEntry.entry_type == "contribution",
+            LedgerEntry.kind.in_(MEETING_KINDS),
+            LedgerEntry.occurred_on >= start,
+            ~_followed(LedgerEntry, "reversal"),
+        )
+        .offset(0)
+        .exists()
     )
     query = (
         select(Mentorship.id, Mentorship.started_on, Mentor.name, Mentee.name, Mentee.division_id)
@@ -114,7 +128,77 @@ def no_meeting(actor: Actor, today: date, division_id: int | None) -> Attention:
     return Attention(f"Formal mentorships with no meeting in {today.year}", "no_meeting", items, total)
 
 
+def _unconfirmed(start: date, end: date, in_order: bool = False):
+    """Work logged with someone between ``start`` and ``end`` that they have neither
+    confirmed nor seen reversed. A follower carries its target's day (``ledger.service``):
+    bounded by the same days, the followers are read from the day index. ``in_order``:
+    for a list walked in the order index (day, seq) and stopped at its LIMIT, the kind is
+    tested as an expression, which no index serves: else SQLite reads every entry of
+    those days from the kind index and sorts them all."""
+    followed = []
+    for entry_type in ("confirmation", "reversal"):
+        follower = aliased(LedgerEntry)
+        followed.append(
+            ~exists().where(
+                follower.target_id == LedgerEntry.id,
+                follower.entry_type == entry_type,
+                _followed_within(follower, start, end),
+            )
+        )
+    return (
+        LedgerEntry.entry_type == "contribution",
+        (func.coalesce(LedgerEntry.kind, "") if in_order else LedgerEntry.kind).in_(CONFIRMABLE),
+        LedgerEntry.mentorship_id.is_not(None),
+        LedgerEntry.occurred_on.between(start, end),
+        *followed,
+    )
+
+
+UNCONFIRMED = [Series("unconfirmed", "Unconfirmed", COUNT)]
+UNCONFIRMED_KEY = snapshots.digest({"version": snapshots.VERSION, "attention": "unconfirmed"})
+
+
+def unconfirmed_in(year: int) -> tuple[list[Series], Tallies]:
+    """The entries of ``year`` still unconfirmed, per division of the mentee."""
+    rows = db.session.execute(
+        select(Mentee.division_id, func.count())
+        .select_from(LedgerEntry)
+        .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+        .join(Mentee, Mentee.id == Mentorship.mentee_id)
+        .where(*_unconfirmed(date(year, 1, 1), date(year, 12, 31)))
+        .group_by(Mentee.division_id)
+    )
+    return UNCONFIRMED, {division_id: {"unconfirmed": Tally(int(count))} for division_id, count in rows}
+
+
+def unconfirmed_by_year(actor: Actor, division_id: int | None, before: int) -> dict[int, int]:
+    """{year: entries still unconfirmed in the actor's scope} for every year of the
+    ledger before ``before`` (closed years: each from its snapshot, built if missing)."""
+    first = db.session.scalar(select(func.min(LedgerEntry.occurred_on)))
+    found: dict[int, int] = {}
+    for year in range(first.year if first else before, before):
+        _, tallies = snapshots.cached(year, UNCONFIRMED_KEY, partial(unconfirmed_in, year), utcnow())
+        found[year] = sum(
+            cells["unconfirmed"].part for division, cells in tallies.items() if _scoped(division, actor, division_id)
+        )
+    return found
+
+
+def _scoped(division: int | None, actor: Actor, division_id: int | None) -> bool:
+    """``_in_scope`` for a division id at hand."""
+    if division_id is not None:
+        return division == division_id
+    return actor.is_admin or division in actor.directed_division_ids
+
+
 def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention:
+    """Entries unconfirmed after UNCONFIRMED_DAYS, oldest first. Each closed year's count
+    comes from its snapshot, so the list starts at the first year that has any and only
+    this year's stretch is counted from the ledger: no read of the whole ledger."""
+    last = today - STALE_AFTER
+    counted = unconfirmed_by_year(actor, division_id, last.year)
+    live = date(last.year, 1, 1)
+    first = min((date(year, 1, 1) for year, count in counted.items() if count), default=live)
     query = (
         select(
             LedgerEntry.mentorship_id,
@@ -128,17 +212,20 @@ def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention
         .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
         .join(Mentor, Mentor.id == Mentorship.mentor_id)
         .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .where(
-            LedgerEntry.entry_type == "contribution",
-            LedgerEntry.kind.in_(CONFIRMABLE),
-            LedgerEntry.occurred_on < today - timedelta(days=UNCONFIRMED_DAYS),
-            ~_followed(LedgerEntry, "confirmation"),
-            ~_followed(LedgerEntry, "reversal"),
-            _in_scope(Mentee.division_id, actor, division_id),
-        )
+        .where(*_unconfirmed(first, last, in_order=True), _in_scope(Mentee.division_id, actor, division_id))
         .order_by(LedgerEntry.occurred_on, LedgerEntry.seq)
     )
-    rows, total = _first(query)
+    rows: list = [tuple(row) for row in db.session.execute(query.limit(LIMIT))]
+    total = len(rows)
+    if total == LIMIT:
+        recent = (
+            select(func.count())
+            .select_from(LedgerEntry)
+            .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+            .join(Mentee, Mentee.id == Mentorship.mentee_id)
+            .where(*_unconfirmed(live, last), _in_scope(Mentee.division_id, actor, division_id))
+        )
+        total = sum(counted.values()) + (db.session.scalar(recent) or 0)
     items = [
         Item(
             "unconfirmed",

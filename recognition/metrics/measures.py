@@ -29,6 +29,7 @@ from ..milestones.models import Milestone
 from ..milestones.queries import standing_query
 from ..people.models import Person
 from .definitions import Metric
+from .memo import memo
 from .rules import COUNT, MEDIAN, RATIO, SHARE, Series, Tally
 
 # Meetings, for "met as expected": the kinds of work that bring the two together.
@@ -192,18 +193,18 @@ def _meetings(start: date, end: date):
 
 @measure("meetings_against_expectation")
 def meetings_against_expectation(metric: Metric, year: Year):
-    # The year's meetings counted per mentorship in one grouped read, then joined.
+    # The year's meetings of each mentorship counted in its own index (mentorship, day):
+    # a few hundred mentorships' rows, not every meeting of the year.
     held = (
-        select(LedgerEntry.mentorship_id.label("mentorship_id"), func.count().label("meetings"))
-        .where(_meetings(year.start, year.as_of))
-        .group_by(LedgerEntry.mentorship_id)
-        .subquery()
+        select(func.count())
+        .select_from(LedgerEntry)
+        .where(LedgerEntry.mentorship_id == Mentorship.id, _meetings(year.start, year.as_of))
+        .scalar_subquery()
     )
-    met = case((func.coalesce(held.c.meetings, 0) >= year.expected_meetings, 1), else_=0)
+    met = case((held >= year.expected_meetings, 1), else_=0)
     rows = db.session.execute(
         select(Mentee.division_id, func.sum(met), func.count(Mentorship.id))
         .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .outerjoin(held, held.c.mentorship_id == Mentorship.id)
         .where(
             Mentorship.kind == "formal",
             Mentorship.started_on <= year.start,
@@ -234,23 +235,57 @@ def _confirmation_of(year: Year):
     )
 
 
+@dataclass(frozen=True)
+class Confirmations:
+    # (division id, mentee id, entries confirmed, entries) of every mentee with work in the year.
+    mentees: list[tuple[int | None, int, int, int]]
+    # {division id: {whole hours to confirm: entries}}.
+    hours: dict[int | None, dict[int, int]]
+
+
+def _confirmations(year: Year) -> Confirmations:
+    """The year's confirmable work per mentee, and how long its confirmations took, in
+    one read of the year's entries and their confirmations, once a transaction
+    (``memo``): the share confirmed and the days to confirm both count from it."""
+    found = memo().setdefault("confirmations", {})
+    if year not in found:
+        # At most one confirmation per entry (a unique index): an outer join counts them.
+        # Grouped per mentee and whole hour (NULL: not confirmed), so the rows are a few
+        # per mentee, however many entries, and the people behind a division need no sort.
+        hours = _hours_between(LedgerEntry.recorded_at, Follower.recorded_at).label("hours")
+        rows = db.session.execute(
+            select(Mentee.division_id, Mentee.id, hours, func.count(Follower.id), func.count(LedgerEntry.id))
+            .select_from(LedgerEntry)
+            .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+            .join(Mentee, Mentee.id == Mentorship.mentee_id)
+            .outerjoin(Follower, _confirmation_of(year))
+            .where(_confirmable_of(year))
+            .group_by(Mentee.division_id, Mentee.id, hours)
+        )
+        mentees: dict[tuple[int | None, int], list[int]] = {}
+        histogram: dict[int | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for division_id, mentee, whole_hours, confirmed, entries in rows:
+            counts = mentees.setdefault((division_id, mentee), [0, 0])
+            counts[0] += int(confirmed)
+            counts[1] += int(entries)
+            if whole_hours is not None:
+                histogram[division_id][int(whole_hours)] += int(confirmed)
+        found[year] = Confirmations(
+            [
+                (division_id, mentee, confirmed, entries)
+                for (division_id, mentee), (confirmed, entries) in mentees.items()
+            ],
+            {division: dict(counts) for division, counts in histogram.items()},
+        )
+    return found[year]
+
+
 @measure("confirmed_share")
 def confirmed_share(metric: Metric, year: Year):
-    # At most one confirmation per entry (a unique index): an outer join counts them. Per
-    # mentee (a few thousand rows), so the people behind each division need no sort.
-    rows = db.session.execute(
-        select(Mentee.division_id, func.count(Follower.id), func.count(LedgerEntry.id))
-        .select_from(LedgerEntry)
-        .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
-        .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .outerjoin(Follower, _confirmation_of(year))
-        .where(_confirmable_of(year))
-        .group_by(Mentee.division_id, Mentee.id)
-    )
     found: Tallies = {}
-    for division_id, confirmed, entries in rows:
+    for division_id, _mentee, confirmed, entries in _confirmations(year).mentees:
         previous = found.get(division_id, {}).get("confirmed", Tally(people=0))
-        found[division_id] = {"confirmed": previous + Tally(int(confirmed), int(entries), people=1)}
+        found[division_id] = {"confirmed": previous + Tally(confirmed, entries, people=1)}
     return [Series("confirmed", "Confirmed", SHARE)], found
 
 
@@ -267,31 +302,24 @@ def confirmation_delay(metric: Metric, year: Year):
     """The median days to confirm, from a histogram of whole hours per division: a few
     hundred rows a division, whatever the number of entries, and the median of the
     department (all divisions' histograms together) is exact to the hour."""
-    confirmed = (
-        select(Mentee.division_id, Mentorship.mentee_id, LedgerEntry.recorded_at, Follower.recorded_at)
-        .select_from(LedgerEntry)
-        .join(Follower, _confirmation_of(year))
-        .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
-        .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .where(_confirmable_of(year))
-    )
-    hours = _hours_between(LedgerEntry.recorded_at, Follower.recorded_at).label("hours")
-    histogram = db.session.execute(
-        confirmed.with_only_columns(Mentee.division_id, hours, func.count()).group_by(Mentee.division_id, hours)
-    )
+    found = _confirmations(year)
+    # The people behind it: the mentees with an entry confirmed (as the share counts them).
     mentees: dict[int | None, int] = defaultdict(int)
-    for (division_id,) in db.session.execute(
-        confirmed.with_only_columns(Mentee.division_id).group_by(Mentee.division_id, Mentee.id)
-    ):
-        mentees[division_id] += 1
-    counted: dict[int | None, list[tuple[float, int]]] = defaultdict(list)
-    for division_id, whole_hours, count in histogram:
-        counted[division_id].append((int(whole_hours) / 24, int(count)))
-    found: Tallies = {
-        division: {"days": Tally(0, mentees.get(division, 0), people=mentees.get(division, 0), counted=tuple(values))}
-        for division, values in counted.items()
+    for division_id, _mentee, confirmed, _entries in found.mentees:
+        if confirmed:
+            mentees[division_id] += 1
+    tallies: Tallies = {
+        division: {
+            "days": Tally(
+                0,
+                mentees.get(division, 0),
+                people=mentees.get(division, 0),
+                counted=tuple((whole_hours / 24, count) for whole_hours, count in sorted(counts.items())),
+            )
+        }
+        for division, counts in found.hours.items()
     }
-    return [Series("days", "Median days to confirm", MEDIAN)], found
+    return [Series("days", "Median days to confirm", MEDIAN)], tallies
 
 
 @measure("lapsed")
@@ -299,11 +327,11 @@ def lapsed(metric: Metric, year: Year):
     months = int(metric.params["months"])
     since = add_months(year.as_of, -months)
     first = since + timedelta(days=1)
-    # The mentorships with a confirmed meeting in the months to the year's last day, in
-    # one read of those months' meetings and their confirmations, grouped (so SQLite
-    # indexes the set it joins, as PostgreSQL hashes it).
+    # Whether a mentorship had a confirmed meeting in the months to the year's last day,
+    # looked up in its own index (mentorship, day) and stopping at the first: OFFSET 0
+    # keeps PostgreSQL from hashing every meeting and confirmation of those months.
     met = (
-        select(LedgerEntry.mentorship_id.label("mentorship_id"))
+        select(LedgerEntry.id)
         .join(
             Follower,
             and_(
@@ -312,18 +340,17 @@ def lapsed(metric: Metric, year: Year):
                 _followed_within(Follower, first, year.as_of),
             ),
         )
-        .where(_meetings(first, year.as_of))
-        .group_by(LedgerEntry.mentorship_id)
-        .subquery()
+        .where(LedgerEntry.mentorship_id == Mentorship.id, _meetings(first, year.as_of))
+        .offset(0)
+        .exists()
     )
     rows = db.session.execute(
         select(
             Mentee.division_id,
-            func.sum(case((met.c.mentorship_id.is_(None), 1), else_=0)),
+            func.sum(case((met, 0), else_=1)),
             func.count(Mentorship.id),
         )
         .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .outerjoin(met, met.c.mentorship_id == Mentorship.id)
         .where(
             Mentorship.started_on <= since,
             or_(Mentorship.ended_on.is_(None), Mentorship.ended_on > year.as_of),

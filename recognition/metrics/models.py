@@ -1,4 +1,4 @@
-"""The yearly program reports, stored as issued.
+"""The yearly program reports, stored as issued; the yearly snapshots of closed years.
 
 A report is written once and never changed: the row holds the numbers (the JSON as
 downloaded), the CSV and the PDF exactly as issued, each with its SHA-256. Issuing again
@@ -47,3 +47,24 @@ class ProgramReport(Model):
     pdf_sha256: Mapped[str] = mapped_column(String(64))
 
     issued_by: Mapped[Person | None] = relationship(foreign_keys=[issued_by_id], lazy="joined")
+
+
+class MetricSnapshot(Model):
+    """One measure's tallies for one closed year, before any cell is withheld
+    (``snapshots``): what the dashboard reads instead of the year's ledger. Not a record
+    of anything: a snapshot found stale is replaced, and any can be dropped."""
+
+    __tablename__ = "metric_snapshots"
+    __table_args__ = (UniqueConstraint("year", "key", name="uq_metric_snapshots_one_per_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    # What was measured: the measure, its parameters and the settings it reads (``snapshots.key_of``).
+    key: Mapped[str] = mapped_column(String(64))
+    # The ledger's head (its last seq) the tallies were computed at.
+    ledger_seq: Mapped[int]
+    # A digest of the other rows the measure read (``snapshots.basis``).
+    basis: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime]
+    # The series and the tallies per division id, as JSON (``snapshots.encode``).
+    tallies: Mapped[str] = mapped_column(Text)

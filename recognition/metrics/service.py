@@ -8,14 +8,17 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
-from ..auth.service import Actor
+from ..auth.service import COMMAND_LINE, Actor
+from ..clock import utcnow
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..feedback import periods
 from ..feedback.service import k
 from ..people.models import Division
+from . import attention, snapshots
 from .definitions import Metric, load
-from .measures import MEASURES, Year, first_year, first_years, plain_plans
+from .measures import MEASURES, Tallies, Year, first_year, first_years, plain_plans
+from .memo import memo
 from .rules import DEPARTMENT, NO_DATA, Cell, Row, Series, table
 
 NO_DIVISION = "none"
@@ -66,20 +69,48 @@ def year_of(year: int, today: date) -> Year:
     )
 
 
+def divisions() -> list[tuple[int, str, str]]:
+    """(id, code, name) of every division in name order, read once a transaction (the
+    snapshots' cache: forgotten at the next change)."""
+    cache = memo()
+    if "divisions" not in cache:
+        query = select(Division.id, Division.code, Division.name).order_by(Division.name)
+        cache["divisions"] = [(row.id, row.code, row.name) for row in db.session.execute(query)]
+    return cache["divisions"]
+
+
 def division_labels(tallies) -> dict[str, str]:
     """Every division by code, in name order, and "No division" when someone has none."""
-    labels = {division.code: division.name for division in db.session.scalars(select(Division).order_by(Division.name))}
+    labels = {code: name for _, code, name in divisions()}
     if None in tallies:
         labels[NO_DIVISION] = "No division"
     return labels
 
 
+def measured(metric: Metric, year: Year) -> tuple[list[Series], Tallies]:
+    """What ``metric`` counts in ``year``: from the year's snapshot once it is closed and
+    the measure is one that is snapshotted (``snapshots``), else from the database now."""
+    cache = memo()
+    if "plain" not in cache:
+        plain_plans()
+        cache["plain"] = True
+    if year.year >= year.today.year or metric.measure not in snapshots.SNAPSHOTTED:
+        return MEASURES[metric.measure](metric, year)
+    key = snapshots.key_of(metric, year)
+    return snapshots.cached(year.year, key, lambda: MEASURES[metric.measure](metric, year), utcnow())
+
+
+def keep_snapshots() -> None:
+    """Store the snapshots a page or an API read computed (``snapshots.keep``): call it
+    once the reading is done."""
+    snapshots.keep()
+
+
 def compute(metric: Metric, year: int, today: date, own: set[str] | None = None) -> Result:
     """One metric for one year: the department's row, then one per division (only those
     of ``own``, as their director sees them, when given: ``rules.director_table``)."""
-    plain_plans()
-    series, by_id = MEASURES[metric.measure](metric, year_of(year, today))
-    codes = {row.id: row.code for row in db.session.execute(select(Division.id, Division.code))}
+    series, by_id = measured(metric, year_of(year, today))
+    codes = {key: code for key, code, _ in divisions()}
     tallies = {codes[key] if key is not None else NO_DIVISION: value for key, value in by_id.items()}
     return Result(metric, year, series, table(series, tallies, division_labels(by_id), metric.min_cell, own))
 
@@ -257,3 +288,21 @@ def trend_listing(last: int, today: date, found: list[Result] | None = None) -> 
             }
         )
     return {"last": last, "years": TREND_YEARS, "trends": trends}
+
+
+def refresh_snapshots(today: date) -> str:
+    """The scheduler's: the snapshots of the closed years this year's dashboard shows
+    (every enabled metric for the trend's years) and of every closed year the attention
+    list counts, built where missing or stale; then every fresh one moved to the
+    ledger's head, so a page reads only what was appended since. Flushes; the caller
+    commits. A one-line summary."""
+    first = first_years().get("ledger")
+    if first is not None:
+        for year in range(max(first, today.year - TREND_YEARS + 1), today.year):
+            for metric in definitions().values():
+                if metric.measure in snapshots.SNAPSHOTTED:
+                    measured(metric, year_of(year, today))
+        attention.unconfirmed_by_year(COMMAND_LINE, None, (today - attention.STALE_AFTER).year)
+    built = snapshots.built()
+    moved = snapshots.advance()
+    return f"{built} snapshots of closed years built or rebuilt, {moved} fresh ones moved to the ledger's head"

@@ -70,7 +70,7 @@ def dashboard():
                 }
             )
         levels.append({"id": level, "label": level_label, "metrics": shown})
-    return render_template(
+    page = render_template(
         "metrics/dashboard.html",
         form=form,
         year=year,
@@ -81,6 +81,8 @@ def dashboard():
         attention=attention.needs_attention(actor, day, division.id if division else None),
         shown=charts.shown,
     )
+    service.keep_snapshots()  # the snapshots of closed years computed for this page
+    return page
 
 
 @blp.get("/metrics/<metric_id>.csv")
@@ -103,6 +105,7 @@ def table_csv(metric_id: str):
         cells = [row.cells[s.key] for s in result.series]
         people = [str(c.people) if c.people is not None else "" for c in cells]
         writer.writerow([metric.id, year, row.label, *[charts.shown(c) for c in cells], " / ".join(people)])
+    service.keep_snapshots()  # a snapshot computed for this table
     return Response(
         out.getvalue(),
         mimetype="text/csv",

@@ -36,6 +36,7 @@ from ..mail import compose, send
 from ..mentorships.models import Mentorship
 from ..mentorships.rules import expectation_applies
 from ..metrics import report as program_report
+from ..metrics import service as program_metrics
 from ..milestones.models import Milestone
 from ..milestones.queries import appointed_on, cfar_due_for, standing
 from ..people.models import DivisionDirector, Person
@@ -162,6 +163,16 @@ def year_end_program_report(day: date) -> str:
     summary = program_report.year_end(day, moment(day))
     db.session.commit()
     duties.advance(1)
+    return summary
+
+
+def metric_snapshots(day: date) -> str:
+    """Build the program metrics' snapshots of closed years where missing or stale (a
+    late entry, a changed roster) and move the fresh ones to the ledger's head, so the
+    dashboard reads closed years from them. One transaction: a run killed part-way
+    stores nothing, and the next (or the next page) builds what is missing."""
+    summary = program_metrics.refresh_snapshots(day)
+    db.session.commit()
     return summary
 
 
@@ -469,6 +480,12 @@ JOBS: dict[str, Job] = {
             {"hour": 4, "minute": 45},
             "Finish any duty (year-end statements) whose run died, failed or was stopped part-way; also done at every start.",
             runs_jobs=True,
+        ),
+        Job(
+            "metric_snapshots",
+            metric_snapshots,
+            {"hour": 4, "minute": 15},
+            "Build the program metrics' snapshots of closed years where missing or stale; move fresh ones to the ledger's head.",
         ),
     )
 }

@@ -1,0 +1,257 @@
+"""Yearly snapshots of closed years: a measure's tallies, stored so that the dashboard
+reads a closed year from one row instead of a year of the ledger.
+
+A snapshot holds what a measure returns for one closed year (its series, and per division
+id the counts, parts and wholes, histogram buckets), never cells: the smallest-cell rules
+(``rules.table``) run on it for each viewer exactly as on a live computation. The current
+year is always computed live.
+
+A snapshot is never used stale. Its key names everything the result depends on besides
+the data (the measure, its parameters and smallest cell, the department's settings,
+``VERSION`` of this code), and it records the data it was computed from:
+
+- ``ledger_seq``, the ledger's head. The ledger is append-only and every follower
+  (confirmation, reversal, dispute) carries its target's day, so a closed year's result
+  changes only through an entry appended since, dated in that year or before it: one read
+  of the entries since ``ledger_seq`` (the seq index) finds it.
+- ``basis``, a digest of the other rows the measures read (``basis``): people's division
+  and appointment, and the mentorships. Any change to those recomputes every snapshot.
+
+Only measures that read nothing else are snapshotted (``SNAPSHOTTED``); the others read
+milestones, feedback and awards, short tables, and are computed live. A stale or missing
+snapshot is computed live and stored in its place (by the caller's commit, or for a page
+after its reads by ``keep``: one row a measure and year, so a process killed part-way
+leaves none half-written); the scheduler's
+``metric_snapshots`` job keeps them built and moves fresh ones to the ledger's head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from ..database import writes_expected
+from ..extensions import db
+from ..ledger.models import LedgerEntry
+from ..mentorships.models import Mentorship
+from ..people.models import Person
+from .definitions import Metric
+from .measures import Tallies, Year
+from .memo import memo
+from .models import MetricSnapshot
+from .rules import Series, Tally
+
+log = logging.getLogger(__name__)
+# Bump when a measure's counting changes: every snapshot then reads as missing.
+VERSION = 1
+# The measures that read the ledger, people's division and appointment, and the
+# mentorships, and nothing else.
+SNAPSHOTTED = frozenset(
+    {
+        "meetings_against_expectation",
+        "confirmed_share",
+        "confirmation_delay",
+        "lapsed",
+        "mentors_trained",
+        "early_career_with_mentor",
+        "mentor_pool",
+        "mentees_became_mentors",
+    }
+)
+Measured = tuple[list[Series], Tallies]
+
+
+def key_of(metric: Metric, year: Year) -> str:
+    """What ``metric`` measures for ``year``, as a digest: the same key, the same result
+    from the same data."""
+    return digest(
+        {
+            "version": VERSION,
+            "measure": metric.measure,
+            "params": dict(metric.params),
+            "min_cell": metric.min_cell,
+            "meetings_min": year.meetings_min,
+            "formal_years": year.formal_years,
+            "check_in_months": year.check_in_months,
+            "feedback_periods": list(year.feedback_periods),
+        }
+    )
+
+
+def digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def encode(found: Measured) -> str:
+    """The series and the tallies (in their order) as JSON; ``decode`` gives them back equal."""
+    series, tallies = found
+    cells = [
+        [
+            division,
+            [[key, t.part, t.whole, list(t.values), t.people, [list(c) for c in t.counted]] for key, t in row.items()],
+        ]
+        for division, row in tallies.items()
+    ]
+    return json.dumps({"series": [[s.key, s.label, s.kind, s.public] for s in series], "tallies": cells})
+
+
+def decode(text: str) -> Measured:
+    found = json.loads(text)
+    series = [Series(key, label, kind, public) for key, label, kind, public in found["series"]]
+    tallies: Tallies = {
+        division: {
+            key: Tally(part, whole, tuple(values), people, tuple((value, times) for value, times in counted))
+            for key, part, whole, values, people, counted in cells
+        }
+        for division, cells in found["tallies"]
+    }
+    return series, tallies
+
+
+_cache = memo
+
+
+def basis() -> str:
+    """A digest of every row the snapshotted measures read besides the ledger."""
+    cache = _cache()
+    if "basis" not in cache:
+        people = db.session.execute(select(Person.id, Person.division_id, Person.appointed_on).order_by(Person.id))
+        mentorships = db.session.execute(
+            select(
+                Mentorship.id,
+                Mentorship.mentor_id,
+                Mentorship.mentee_id,
+                Mentorship.kind,
+                Mentorship.started_on,
+                Mentorship.ended_on,
+            ).order_by(Mentorship.id)
+        )
+        hashed = hashlib.sha256()
+        for rows in (people, mentorships):
+            for row in rows:
+                hashed.update(repr(tuple(row)).encode())
+            hashed.update(b"|")
+        cache["basis"] = hashed.hexdigest()
+    return cache["basis"]
+
+
+def head() -> int:
+    """The ledger's last seq, read before anything is computed from it (0: empty)."""
+    cache = _cache()
+    if "head" not in cache:
+        cache["head"] = db.session.scalar(select(func.max(LedgerEntry.seq))) or 0
+    return cache["head"]
+
+
+def since(seq: int) -> tuple[int | None, date | None]:
+    """The ledger's head and the earliest day of any entry appended after ``seq`` (both
+    None when nothing was), in one read of those entries from the seq index."""
+    cache = _cache().setdefault("since", {})
+    if seq not in cache:
+        row = db.session.execute(
+            select(func.max(LedgerEntry.seq), func.min(LedgerEntry.occurred_on)).where(LedgerEntry.seq > seq)
+        ).one()
+        cache[seq] = (row[0], row[1])
+    return cache[seq]
+
+
+def _fresh(row: MetricSnapshot) -> bool:
+    if row.basis != basis():
+        return False
+    _, earliest = since(row.ledger_seq)
+    return earliest is None or earliest > date(row.year, 12, 31)
+
+
+def _stored() -> dict[tuple[int, str], MetricSnapshot]:
+    cache = _cache()
+    if "rows" not in cache:
+        cache["rows"] = {(row.year, row.key): row for row in db.session.scalars(select(MetricSnapshot))}
+    return cache["rows"]
+
+
+def cached(year: int, key: str, compute: Callable[[], Measured], now: datetime) -> Measured:
+    """``compute()`` for the closed ``year``, from its snapshot when a fresh one is stored;
+    else computed now and stored in its place (flushed: the caller commits)."""
+    found = _stored().get((year, key))
+    if found is not None and _fresh(found):
+        return decode(found.tallies)
+    seq, current = head(), basis()  # read before the data they describe
+    result = compute()
+    store(year, key, result, seq, current, now)
+    return result
+
+
+def store(year: int, key: str, found: Measured, seq: int, current: str, now: datetime) -> None:
+    """Replace ``year``'s snapshot under ``key``. Where the transaction may write (the
+    scheduler, a command, a form), now, in a savepoint: another run storing the same one
+    meanwhile wins, and nothing is lost by it. In a page or an API read, later, in a
+    transaction of its own (``keep``): on SQLite a read never turns into a write."""
+    row = MetricSnapshot(year=year, key=key, ledger_seq=seq, basis=current, computed_at=now, tallies=encode(found))
+    if not writes_expected():
+        db.session.info.setdefault(PENDING, []).append(row)
+        return
+    try:
+        with db.session.begin_nested():
+            _replace(row)
+    except IntegrityError:
+        return
+    _stored()[(year, key)] = row
+    cache = _cache()
+    cache["built"] = cache.get("built", 0) + 1
+
+
+PENDING = "recognition.metrics.pending_snapshots"
+
+
+def _replace(row: MetricSnapshot) -> None:
+    db.session.execute(delete(MetricSnapshot).where(MetricSnapshot.year == row.year, MetricSnapshot.key == row.key))
+    db.session.add(row)
+    db.session.flush()
+
+
+def keep() -> None:
+    """Store the snapshots a page or an API read computed, once its reads are done, in a
+    transaction of its own. If the database cannot take them now (busy, read-only), the
+    reader loses nothing: the next view computes them again."""
+    pending = db.session.info.pop(PENDING, [])
+    if not pending:
+        return
+    db.session.rollback()  # the read's transaction ends here; it changed nothing
+    try:
+        for row in pending:
+            _replace(row)
+        db.session.commit()
+    except DBAPIError as error:
+        db.session.rollback()
+        log.warning("Snapshots of closed years not stored (%s); the next view computes them again", error.orig)
+
+
+def built() -> int:
+    """How many snapshots this transaction stored."""
+    return _cache().get("built", 0)
+
+
+def advance() -> int:
+    """Move every fresh snapshot to the ledger's head, so the next read of what was
+    appended since starts there; the number moved. (A stale one stays as it is: the next
+    read recomputes it.)"""
+    moved = 0
+    rows = list(_stored().values())
+    for row in rows:
+        if not _fresh(row):
+            continue
+        top, _ = since(row.ledger_seq)
+        if top is not None:
+            db.session.execute(
+                update(MetricSnapshot)
+                .where(MetricSnapshot.id == row.id, MetricSnapshot.ledger_seq == row.ledger_seq)
+                .values(ledger_seq=top)
+            )
+            moved += 1
+    return moved

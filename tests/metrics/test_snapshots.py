@@ -1,0 +1,233 @@
+"""Snapshots of closed years give what a live computation gives, byte for byte, to every
+viewer; and a late entry dated in a closed year, or a roster change, makes the page
+compute that year again rather than show a stale snapshot.
+
+Cardiology (the director's) and Nephrology each get six mentees, formally mentored since
+2024 by their division's mentor, with two meetings in 2025 (the first confirmed) and one
+in 2024; both mentors trained in 2025. Today is after 2025: 2025 and 2024 are closed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from recognition.auth.service import load_actor
+from recognition.clock import today, utcnow
+from recognition.extensions import db
+from recognition.ledger import service as ledger
+from recognition.ledger.models import LedgerEntry
+from recognition.mentorships.models import Mentorship
+from recognition.metrics import attention, measures, snapshots
+from recognition.metrics.models import MetricSnapshot
+from recognition.people.models import Person
+from recognition.scheduler import runner
+from tests.conftest import module_app, selected_backends
+from tests.support.department import PASSWORD, Department
+
+CLOSED = 2025
+CSV_METRICS = ("meeting_regularity", "entries_confirmed", "confirmation_days", "lapsed_relationships", "mentor_pool")
+
+
+def build() -> Department:
+    dept = Department.build()
+    now = utcnow()
+    for code, mentor in (("CARD", "mentor"), ("NEPH", "other_mentor")):
+        for n in range(6):
+            person = Person(
+                name=f"{code} Mentee {n}",
+                email=f"{code.lower()}-mentee{n}@snapshots.example.org",
+                division_id=dept.divisions[code],
+                rank="assistant",
+                position="clinician_teacher",
+                appointed_on=date(2023, 9, 1),
+                created_at=now,
+            )
+            db.session.add(person)
+            db.session.flush()
+            tie = Mentorship(
+                mentor_id=dept.ids[mentor],
+                mentee_id=person.id,
+                kind="formal",
+                started_on=date(2024, 1, 1),
+                created_at=now,
+            )
+            db.session.add(tie)
+            db.session.flush()
+            for day in (date(2024, 5, 2 + n), date(2025, 3, 3 + n), date(2025, 9, 1 + n)):
+                entry = ledger.record(
+                    {"kind": "meeting", "mentorship_id": tie.id, "minutes": 30 + n, "occurred_on": day},
+                    load_actor(dept.ids[mentor]),
+                    now,
+                )
+                if day.month == 3:
+                    ledger.confirm(entry, load_actor(person.id), now)
+        ledger.record(
+            {"kind": "mentor_training", "occurred_on": date(2025, 2, 1), "minutes": 90, "person_id": dept.ids[mentor]},
+            load_actor(dept.ids["admin"]),
+            now,
+        )
+    db.session.commit()
+    return dept
+
+
+@pytest.fixture(scope="module", params=selected_backends())
+def world(request, tmp_path_factory):
+    with module_app(request, tmp_path_factory, "snapshots") as app:
+        with app.app_context():
+            dept = build()
+        clients = {}
+        for role in ("admin", "director"):
+            client = app.test_client()
+            assert client.post("/login", data={"email": dept.email(role), "password": PASSWORD}).status_code == 302
+            with app.app_context():
+                clients[role] = (client, dept.headers(client, role))
+        yield app, dept, clients
+
+
+def outputs(clients) -> dict[str, bytes]:
+    """Every view of the closed year, as each viewer gets it: the page, the tables' CSV,
+    the API's values, trends and what needs attention."""
+    found = {}
+    for role, (client, headers) in clients.items():
+        paths = [f"/metrics?year={CLOSED}", *(f"/metrics/{m}.csv?year={CLOSED}" for m in CSV_METRICS)]
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            found[f"{role} {path}"] = re.sub(rb'name="csrf[^"]*" (?:value|content)="[^"]*"', b"", response.data)
+        for path in (
+            f"/api/v1/metrics?year={CLOSED}",
+            f"/api/v1/metrics/trends?year={CLOSED}",
+            "/api/v1/metrics/attention",
+        ):
+            response = client.get(path, headers=headers)
+            assert response.status_code == 200, path
+            found[f"{role} {path}"] = response.data
+    return found
+
+
+def snapshot_rows(app) -> dict[tuple[int, str], int]:
+    with app.app_context():
+        return {(row.year, row.key): row.ledger_seq for row in db.session.scalars(select(MetricSnapshot))}
+
+
+def refuse_closed_years(monkeypatch) -> None:
+    """From now on computing a snapshotted measure, or a year's unconfirmed count, for a
+    closed year fails: what the views show of those years must come from snapshots."""
+
+    def refuse(name, measure):
+        def measured(metric, year):
+            assert year.year >= today().year, f"{name} computed for {year.year}, not read from its snapshot"
+            return measure(metric, year)
+
+        return measured
+
+    for name in snapshots.SNAPSHOTTED:
+        monkeypatch.setitem(measures.MEASURES, name, refuse(name, measures.MEASURES[name]))
+    monkeypatch.setattr(attention, "unconfirmed_in", lambda year: pytest.fail(f"unconfirmed counted for {year}"))
+
+
+def live(monkeypatch, clients) -> dict[str, bytes]:
+    """The views computed with no snapshot at all."""
+    with monkeypatch.context() as patched:
+        patched.setattr(snapshots, "cached", lambda year, key, compute, now: compute())
+        return outputs(clients)
+
+
+def test_snapshots_give_every_viewer_the_live_output_byte_for_byte(world, monkeypatch):
+    app, _, clients = world
+    with app.app_context():
+        db.session.execute(MetricSnapshot.__table__.delete())
+        db.session.commit()
+    computed = live(monkeypatch, clients)
+    assert snapshot_rows(app) == {}
+    built = outputs(clients)  # the first views compute the closed years and store them
+    stored = snapshot_rows(app)
+    assert {year for year, _ in stored} == {2024, CLOSED}
+    refuse_closed_years(monkeypatch)
+    from_snapshots = outputs(clients)
+    assert snapshot_rows(app) == stored  # nothing was stored again
+    assert built == computed
+    for view, body in computed.items():
+        assert from_snapshots[view] == body, view
+    department = json.loads(computed[f"admin /api/v1/metrics?year={CLOSED}"])["results"]
+    confirmed = next(r for r in department if r["metric"]["id"] == "entries_confirmed")["rows"][0]["cells"][0]
+    assert (confirmed["state"], confirmed["value"], confirmed["people"]) == ("shown", 50.0, 12)
+
+
+def test_a_late_entry_dated_in_a_closed_year_is_counted_at_once(world, monkeypatch):
+    app, _, clients = world
+    before = outputs(clients)
+    stored = snapshot_rows(app)
+    with app.app_context():
+        entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.occurred_on == date(CLOSED, 9, 1)))
+        mentee = db.session.get(Mentorship, entry.mentorship_id).mentee_id
+        ledger.confirm(entry, load_actor(mentee), utcnow())  # a confirmation carries its meeting's day
+        db.session.commit()
+    after = outputs(clients)
+    assert after[f"admin /api/v1/metrics?year={CLOSED}"] != before[f"admin /api/v1/metrics?year={CLOSED}"]
+    assert after == live(monkeypatch, clients)
+    rebuilt = snapshot_rows(app)
+    assert {key for key in stored if key[0] == 2024} <= {key for key in rebuilt if rebuilt[key] == stored[key]}
+    assert all(rebuilt[key] > stored[key] for key in stored if key[0] == CLOSED)
+
+
+def test_a_roster_change_recomputes_every_closed_year(world, monkeypatch):
+    app, dept, clients = world
+    before = outputs(clients)
+    stored = snapshot_rows(app)
+    with app.app_context():
+        bases = set(db.session.scalars(select(MetricSnapshot.basis)))
+        moved = db.session.scalar(select(Person).where(Person.email == "neph-mentee0@snapshots.example.org"))
+        moved.division_id = dept.divisions["CARD"]
+        db.session.commit()
+    after = outputs(clients)
+    assert after[f"admin /metrics?year={CLOSED}"] != before[f"admin /metrics?year={CLOSED}"]
+    assert after == live(monkeypatch, clients)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MetricSnapshot)) == len(stored)
+        assert not bases & set(db.session.scalars(select(MetricSnapshot.basis)))  # every one rebuilt
+
+
+def test_the_scheduler_builds_missing_snapshots_once_and_moves_fresh_ones_on(world):
+    app, dept, _ = world
+    with app.app_context():
+        db.session.execute(MetricSnapshot.__table__.delete())
+        db.session.commit()
+    first = runner.run(app, "metric_snapshots", today())
+    assert first.startswith(f"{len(snapshot_rows(app))} snapshots of closed years built")
+    with app.app_context():  # new work this year moves the ledger's head past the snapshots
+        ledger.record(
+            {"kind": "mentor_training", "occurred_on": today(), "minutes": 30, "person_id": dept.ids["mentor"]},
+            load_actor(dept.ids["admin"]),
+            utcnow(),
+        )
+        db.session.commit()
+        head = db.session.scalar(select(func.max(LedgerEntry.seq)))
+    again = runner.run(app, "metric_snapshots", today())
+    assert (
+        again
+        == f"0 snapshots of closed years built or rebuilt, {len(snapshot_rows(app))} fresh ones moved to the ledger's head"
+    )
+    assert set(snapshot_rows(app).values()) == {head}
+
+
+def test_a_run_that_dies_before_its_commit_leaves_no_snapshot(world, monkeypatch):
+    """The job stores every snapshot in one transaction: dying after computing them all
+    (here: at the last step, as a kill would) leaves none half-written, none at all."""
+    app, _, _ = world
+    with app.app_context():
+        db.session.execute(MetricSnapshot.__table__.delete())
+        db.session.commit()
+
+    def killed() -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(snapshots, "advance", killed)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(app, "metric_snapshots", today())
+    assert snapshot_rows(app) == {}
