@@ -50,8 +50,8 @@ def ledger_verify_command(heads, copy):
         raise click.BadParameter(f"{copy.name}: {error}", param_hint="--checkpoints") from None
     found = anchors.gather(given, copies)
     total = db.session.scalar(select(func.count()).select_from(LedgerEntry))
-    with click.progressbar(service.stored_chain(), length=total, label="Verifying the ledger", file=sys.stderr) as rows:
-        verdict = references.check(anchors.settle(chain.verify(rows, found.anchors), found))
+    with click.progressbar(length=total, label="Verifying the ledger", file=sys.stderr) as bar:
+        verdict = references.check(anchors.settle(service.verify_chain(found.anchors, bar.update), found))
     for note in verdict.notes:
         click.echo(f"Note: {note}", err=True)
     if verdict.valid:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -665,14 +665,17 @@ def filters(args: dict) -> list:
 # Chain ------------------------------------------------------------------------------
 
 
-def stored_chain(batch: int = 2000):
-    """``(id, chain.Encoded, stored hash)`` for every entry in chain order, streamed. The
-    rows are read as the driver returns them (no ORM, no type conversion; a server-side
-    cursor on PostgreSQL) and encoded by ``chain.Encoder``: verifying is mostly this."""
+def stored_chain(batch: int = 2000, start: int | None = None, limit: int | None = None):
+    """``(id, chain.Encoded, stored hash)`` for every entry in chain order (or ``limit``
+    of them from position ``start``), streamed. The rows are read as the driver returns
+    them (no ORM, no type conversion; a server-side cursor on PostgreSQL) and encoded by
+    ``chain.Encoder``: what ``verify`` falls back to where a run is not all good."""
     connection = db.session.connection()
     encode = encoder_for(connection.dialect)
+    where = "" if start is None else f" WHERE seq >= {int(start)}"
+    until = "" if limit is None else f" LIMIT {int(limit)}"
     result = connection.exec_driver_sql(
-        f"SELECT {', '.join(chain.STORED)}, entry_hash FROM ledger_entries ORDER BY seq",
+        f"SELECT {', '.join(chain.STORED)}, entry_hash FROM ledger_entries{where} ORDER BY seq{until}",
         execution_options={"yield_per": batch},
     )
     seq, prev_hash, chain_version, entry_id = (
@@ -689,6 +692,103 @@ def stored_chain(batch: int = 2000):
                     Encoded(row[seq], row[prev_hash], row[chain_version] is not None, encode(row)),
                     row[stored],
                 )
+
+
+def stored_runs(batch: int = 2000):
+    """``chain.Run`` for every ``batch`` entries in chain order, streamed: the columns
+    ``verify`` compares and each entry's canonical encoding, written by the database
+    (``payload_sql``), so that reading and encoding an entry costs little more than
+    reading its hash. The raw driver cursor is used (a server-side one on PostgreSQL):
+    no row objects are made."""
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    raw = connection.connection.dbapi_connection
+    assert raw is not None  # the session's connection is open
+    cursor = raw.cursor(name="ledger_runs") if dialect == "postgresql" else raw.cursor()
+    Run = chain.Run
+    try:
+        cursor.execute(
+            f"SELECT id, seq, prev_hash, entry_hash, chain_version, {payload_sql(dialect)} "
+            "FROM ledger_entries ORDER BY seq"
+        )
+        while rows := cursor.fetchmany(batch):
+            ids, seqs, prev_hashes, hashes, versions, payloads = zip(*rows, strict=True)
+            yield Run(
+                ids,
+                seqs,
+                prev_hashes,
+                hashes,
+                versions,
+                payloads,
+                partial(stored_chain, batch, seqs[0], len(seqs)),
+            )
+    finally:
+        cursor.close()
+
+
+def payload_sql(dialect: str) -> str:
+    """An entry's canonical encoding (``chain.canonical(entry.hashed_fields())``) as a
+    SQL expression. Where a stored value is not one the app writes (a date before year
+    1000, text in a number's column …) the expression writes something else, never the
+    encoding of another value: that entry's hash does not match, and ``verify`` reads
+    its run again and encodes it in Python (``chain.Encoder``), which decides."""
+    if dialect == "sqlite":
+        return _sqlite_payload()
+    return _postgresql_payload()
+
+
+def _sqlite_payload() -> str:
+    """SQLite's ``json_object`` escapes text as ``json.dumps(ensure_ascii=False)`` does
+    (the property tests hold it to that); it cannot leave a key out, so there is one per
+    shape: with or without an accreditation, with or without the id hashed."""
+    values = {key: key for key in chain.STORED}
+    # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff" and reads with ``fromisoformat``,
+    # which takes any one character between the date and the time: so does this.
+    values["recorded_at"] = "substr(recorded_at, 1, 10) || 'T' || substr(recorded_at, 12) || 'Z'"
+
+    def shape(accredited: bool, bound: bool) -> str:
+        keys = [key for key in chain.STORED if (accredited or key != "accreditation")]
+        keys = [key for key in keys if bound or key not in ("chain_version", "id")]
+        return "json_object(" + ", ".join(f"'{key}', {values[key]}" for key in keys) + ")"
+
+    return (
+        # As a blob: the bytes to hash, not text to decode and encode again.
+        "CAST(CASE WHEN chain_version IS NULL THEN "
+        f"CASE WHEN accreditation IS NULL THEN {shape(False, False)} ELSE {shape(True, False)} END "
+        f"ELSE CASE WHEN accreditation IS NULL THEN {shape(False, True)} ELSE {shape(True, True)} END END AS BLOB)"
+    )
+
+
+def _postgresql_payload() -> str:
+    """PostgreSQL's ``to_json`` escapes text as ``json.dumps(ensure_ascii=False)`` does;
+    dates and timestamps are written only in the years ``chain.canonical`` writes the
+    same way (a timestamp's year has four digits from 1000 on)."""
+    text = "coalesce(to_json({0})::text, 'null')"
+    number = "coalesce({0}::text, 'null')"
+    values = {
+        key: text.format(key) for key in ("accreditation", "entry_type", "kind", "note", "prev_hash", "reason")
+    } | {
+        key: number.format(key)
+        for key in ("chain_version", "id", "mentorship_id", "minutes", "person_id", "recorded_by_id", "seq", "target_id")
+    }
+    values["occurred_on"] = (
+        "CASE WHEN occurred_on BETWEEN DATE '0001-01-01' AND DATE '9999-12-31' "
+        "THEN '\"' || to_char(occurred_on, 'YYYY-MM-DD') || '\"' ELSE 'null' END"
+    )
+    values["recorded_at"] = (
+        "CASE WHEN recorded_at >= TIMESTAMP '1000-01-01' AND recorded_at < TIMESTAMP '10000-01-01' "
+        "THEN '\"' || to_char(recorded_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '\"' ELSE 'null' END"
+    )
+    parts = []
+    for key in chain.STORED:
+        item = f"'\"{key}\":' || {values[key]}"
+        if key == "accreditation":
+            parts.append(f"CASE WHEN accreditation IS NULL THEN '' ELSE {item} || ',' END")
+        elif key in ("chain_version", "id"):
+            parts.append(f"CASE WHEN chain_version IS NULL THEN '' ELSE {item} || ',' END")
+        else:
+            parts.append(f"{item} || ','" if key != chain.STORED[-1] else item)
+    return "'{' || " + " || ".join(parts) + " || '}'"
 
 
 def encoder_for(dialect) -> chain.Encoder:
@@ -723,13 +823,19 @@ def encoder_for(dialect) -> chain.Encoder:
 STORED_TIMESTAMP = re.compile(r"[1-9]\d{3}-\d\d-\d\d (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}")
 
 
-def verify(heads=(), copies=()) -> chain.Verdict:
+def verify(heads=(), copies=(), progress=None) -> chain.Verdict:
     """The chain checked on its own and against every anchor: the stored checkpoints and
     statements, and any ``heads`` or checkpoint ``copies`` given (see ``anchors``), then
     the rows of other domains that point at entries (``references``). A bad anchor itself
     fails the check too."""
     found = anchors.gather(heads, copies)
-    return references.check(anchors.settle(chain.verify(stored_chain(), found.anchors), found))
+    return references.check(anchors.settle(verify_chain(found.anchors, progress), found))
+
+
+def verify_chain(found: list[chain.Anchor], progress=None) -> chain.Verdict:
+    """The chain alone against ``found`` anchors (``chain.verify_runs`` over
+    ``stored_runs``); ``progress`` is told how many entries were checked."""
+    return chain.verify_runs(stored_runs(), found, progress=progress)
 
 
 def head() -> dict:
