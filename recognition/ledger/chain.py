@@ -312,7 +312,9 @@ class _Walk:
         if prev_hashes[0] != self.prev_hash or prev_hashes[1:] != hashes[:-1]:
             return False
         payloads, sha256 = run.payloads, hashlib.sha256
-        if payloads and type(payloads[0]) is str:
+        if None in payloads:  # the database left these to Python
+            return False
+        if type(payloads[0]) is str:
             payloads = [payload.encode() for payload in payloads]
         if [sha256(payload).hexdigest() for payload in payloads] != list(hashes):
             return False
@@ -341,7 +343,9 @@ class _Walk:
         head was truncated."""
         expected_seq = self.expected_seq
         beyond = [anchor for anchor in self.anchors if anchor.seq >= expected_seq]
-        beyond += [Anchor(seq, digest, source) for seq, (_, digest, source) in self.recorded.items() if seq >= expected_seq]
+        beyond += [
+            Anchor(seq, digest, source) for seq, (_, digest, source) in self.recorded.items() if seq >= expected_seq
+        ]
         if beyond:
             anchor = min(beyond, key=lambda a: a.seq)
             missing_id = self.recorded.get(expected_seq, (None,))[0]
@@ -381,7 +385,7 @@ class Run(NamedTuple):
     prev_hashes: Sequence[str]
     hashes: Sequence[str]  # as stored
     versions: Sequence[int | None]  # chain_version: None for entries chained before ids were hashed
-    payloads: Sequence[bytes | str]  # UTF-8
+    payloads: Sequence[bytes | str | None]  # UTF-8; None: to be encoded in Python
     entries: Callable[[], Iterable[tuple[int, Encoded, str]]]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from . import anchors, chain, checkpoints, references, service
+from . import anchors, checkpoints, references, service
 from .models import LedgerEntry
 
 
