@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 GENESIS = "0" * 64
 # Entries appended since migration 0009 hash their own id (and this version), so nothing
@@ -315,8 +315,8 @@ class _Walk:
         if None in payloads:  # the database left these to Python
             return False
         if type(payloads[0]) is str:
-            payloads = [payload.encode() for payload in payloads]
-        if [sha256(payload).hexdigest() for payload in payloads] != list(hashes):
+            payloads = [payload.encode() for payload in cast(Sequence[str], payloads)]
+        if [sha256(payload).hexdigest() for payload in cast(Sequence[bytes], payloads)] != list(hashes):
             return False
         if self.pinned:
             pinned = list(map(self.pinned.get, seqs))
@@ -419,8 +419,8 @@ def verify_runs(
                     return verdict
         if progress is not None:
             progress(len(run.seqs))
-    for entry_id, fields, stored in rest:
-        if (verdict := walk.entry(entry_id, fields, stored)) is not None:
+    for entry_id, given, stored in rest:
+        if (verdict := walk.entry(entry_id, given, stored)) is not None:
             return verdict
         if progress is not None:
             progress(1)
