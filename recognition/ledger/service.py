@@ -33,7 +33,7 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import anchors, chain, references
+from . import anchors, chain, payloads, references
 from .models import LedgerEntry
 from .rules import (
     CONFIRMABLE,
@@ -697,7 +697,7 @@ def stored_chain(batch: int = 2000, start: int | None = None, limit: int | None 
 def stored_runs(batch: int = 2000, connection=None):
     """``chain.Run`` for every ``batch`` entries in chain order, streamed: the columns
     ``verify`` compares and each entry's canonical encoding, written by the database
-    (``payload_sql``), so that reading and encoding an entry costs little more than
+    (``payloads.sql``), so that reading and encoding an entry costs little more than
     reading its hash. The raw driver cursor is used (a server-side one on PostgreSQL):
     no row objects are made. ``connection``: the session's unless given."""
     connection = connection or db.session.connection()
@@ -708,104 +708,22 @@ def stored_runs(batch: int = 2000, connection=None):
     Run = chain.Run
     try:
         cursor.execute(
-            f"SELECT id, seq, prev_hash, entry_hash, chain_version, {payload_sql(dialect)} "
+            f"SELECT id, seq, prev_hash, entry_hash, chain_version, {payloads.sql(dialect)} "
             "FROM ledger_entries ORDER BY seq"
         )
         while rows := cursor.fetchmany(batch):
-            ids, seqs, prev_hashes, hashes, versions, payloads = zip(*rows, strict=True)
+            ids, seqs, prev_hashes, hashes, versions, encoded = zip(*rows, strict=True)
             yield Run(
                 ids,
                 seqs,
                 prev_hashes,
                 hashes,
                 versions,
-                payloads,
+                encoded,
                 partial(stored_chain, batch, seqs[0], len(seqs), connection),
             )
     finally:
         cursor.close()
-
-
-def payload_sql(dialect: str) -> str:
-    """An entry's canonical encoding (``chain.canonical(entry.hashed_fields())``) as a
-    SQL expression, or NULL where the database cannot be sure to write the same bytes as
-    Python would: a date or timestamp not in the form the app stores (a year before 1000,
-    text someone else wrote into SQLite). ``verify`` then reads that run again and
-    encodes it in Python (``chain.Encoder``), which decides."""
-    if dialect == "sqlite":
-        return _sqlite_payload()
-    return _postgresql_payload()
-
-
-# A date as SQLAlchemy stores it in SQLite, and a timestamp from year 1000 on with any
-# character between date and time. Python reads them back with ``fromisoformat``,
-# which takes nothing but digits where these take any character: what it can read in
-# these shapes it writes back the same (``LIKE`` is twice as quick as ``GLOB`` here).
-_SQLITE_SHAPES = (
-    "occurred_on LIKE '____-__-__' AND recorded_at LIKE '____-__-_____:__:__.______' "
-    "AND substr(recorded_at, 1, 1) > '0'"  # (substr: compared as text, not as the column's NUMERIC)
-)
-
-
-def _sqlite_payload() -> str:
-    """SQLite's ``json_object`` escapes text as ``json.dumps(ensure_ascii=False)`` does
-    (the property tests hold it to that); it cannot leave a key out, so there is one per
-    shape: with or without an accreditation, with or without the id hashed. A date or
-    timestamp that is not a real day or time is left for Python to refuse, as it would."""
-    values = {key: key for key in chain.STORED}
-    values["recorded_at"] = "substr(recorded_at, 1, 10) || 'T' || substr(recorded_at, 12) || 'Z'"
-
-    def shape(accredited: bool, bound: bool) -> str:
-        keys = [key for key in chain.STORED if (accredited or key != "accreditation")]
-        keys = [key for key in keys if bound or key not in ("chain_version", "id")]
-        return "json_object(" + ", ".join(f"'{key}', {values[key]}" for key in keys) + ")"
-
-    return (
-        f"CASE WHEN {_SQLITE_SHAPES} THEN "
-        # As a blob: the bytes to hash, not text to decode and encode again.
-        "CAST(CASE WHEN chain_version IS NULL THEN "
-        f"CASE WHEN accreditation IS NULL THEN {shape(False, False)} ELSE {shape(True, False)} END "
-        f"ELSE CASE WHEN accreditation IS NULL THEN {shape(False, True)} ELSE {shape(True, True)} END END AS BLOB) END"
-    )
-
-
-def _postgresql_payload() -> str:
-    """PostgreSQL's ``to_json`` escapes text as ``json.dumps(ensure_ascii=False)`` does;
-    dates and timestamps are written only in the years ``chain.canonical`` writes the
-    same way (a timestamp's year has four digits from 1000 on; no year before Christ)."""
-    text = "coalesce(to_json({0})::text, 'null')"
-    number = "coalesce({0}::text, 'null')"
-    values = {
-        key: text.format(key) for key in ("accreditation", "entry_type", "kind", "note", "prev_hash", "reason")
-    } | {
-        key: number.format(key)
-        for key in (
-            "chain_version",
-            "id",
-            "mentorship_id",
-            "minutes",
-            "person_id",
-            "recorded_by_id",
-            "seq",
-            "target_id",
-        )
-    }
-    values["occurred_on"] = "'\"' || to_char(occurred_on, 'YYYY-MM-DD') || '\"'"
-    values["recorded_at"] = "'\"' || to_char(recorded_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '\"'"
-    parts = []
-    for key in chain.STORED:
-        item = f"'\"{key}\":' || {values[key]}"
-        if key == "accreditation":
-            parts.append(f"CASE WHEN accreditation IS NULL THEN '' ELSE {item} || ',' END")
-        elif key in ("chain_version", "id"):
-            parts.append(f"CASE WHEN chain_version IS NULL THEN '' ELSE {item} || ',' END")
-        else:
-            parts.append(f"{item} || ','" if key != chain.STORED[-1] else item)
-    return (
-        "CASE WHEN occurred_on BETWEEN DATE '0001-01-01' AND DATE '9999-12-31' "
-        "AND recorded_at >= TIMESTAMP '1000-01-01' AND recorded_at < TIMESTAMP '10000-01-01' "
-        "THEN '{' || " + " || ".join(parts) + " || '}' END"
-    )
 
 
 def encoder_for(dialect) -> chain.Encoder:

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import MetaData, create_engine, insert, text
 
-from recognition.ledger import chain, service
+from recognition.ledger import chain, payloads, service
 from recognition.ledger.models import LedgerEntry
 from tests.conftest import fresh_database, selected_backends
 
@@ -100,7 +100,7 @@ def entries(backend: str):
 def written_by_the_database(connection, backend: str, entry: dict) -> bytes:
     connection.execute(text("DELETE FROM probe"))
     connection.execute(insert(PROBE).values(**entry, entry_hash="h"))
-    payload = connection.execute(text(f"SELECT {service.payload_sql(backend)} FROM probe")).scalar_one()
+    payload = connection.execute(text(f"SELECT {payloads.sql(backend)} FROM probe")).scalar_one()
     return payload.encode() if isinstance(payload, str) else payload
 
 
@@ -182,7 +182,7 @@ def test_values_stored_in_any_shape_verify_as_python_reads_them(sqlite_probe, re
         exact = service.encoder_for(connection.dialect)(tuple(stored))
     except (TypeError, ValueError):  # SQLAlchemy cannot read it: neither can verify
         assume(False)
-    written = connection.execute(text(f"SELECT {service.payload_sql('sqlite')} FROM ledger_entries")).scalar_one()
+    written = connection.execute(text(f"SELECT {payloads.sql('sqlite')} FROM ledger_entries")).scalar_one()
     connection.execute(text("UPDATE ledger_entries SET entry_hash = :h"), {"h": hashlib.sha256(exact).hexdigest()})
 
     verdict = chain.verify_runs(service.stored_runs(connection=connection))
