@@ -3,12 +3,13 @@ against the chain itself and against anchors recorded outside it."""
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 GENESIS = "0" * 64
 # Entries appended since migration 0009 hash their own id (and this version), so nothing
@@ -200,7 +201,8 @@ class Verdict:
 
 
 class _Walk:
-    """What ``verify`` has seen so far: enough to name an entry and the chain before it."""
+    """What ``verify`` has seen so far: enough to name an entry and the chain before it.
+    ``entry`` takes one entry at a time; ``batch`` a run of them at once."""
 
     def __init__(self, anchors: list[Anchor]):
         self.recorded: dict[int, tuple[int, str, str]] = {}
@@ -214,6 +216,10 @@ class _Walk:
         # (id, seq, hash of the chain before it) of the last good entry.
         self.last: tuple[int, int, str] | None = None
         self.unbound = 0
+        self.expected_seq = 1
+        # For ``batch``: what the checkpoints recorded, and the positions of recorded heads.
+        self.pinned = {seq: (entry_id, digest) for seq, (entry_id, digest, _) in self.recorded.items()}
+        self.head_seqs = sorted(self.heads)
 
     def verdict(self, bad_seq, bad_id, problem, anchor=None, *, back: bool = False) -> Verdict:
         checked, head_hash = self.checked, self.prev_hash
@@ -222,6 +228,141 @@ class _Walk:
             bad_id, bad_seq, head_hash = self.last
             checked -= 1
         return Verdict(False, checked, checked, head_hash, bad_seq, bad_id, problem, anchor, len(self.anchors))
+
+    def begin(self) -> Verdict | None:
+        for anchor in self.heads.get(0, ()):
+            if anchor.hash != GENESIS:
+                return self.verdict(
+                    None,
+                    None,
+                    f"{anchor.source} is at position 0, where the only head is the empty chain's (64 zeros)",
+                    anchor.source,
+                )
+        return None
+
+    def entry(self, entry_id: int, fields: Mapping | Encoded, stored: str) -> Verdict | None:
+        """Check the next entry; the verdict when it is the first bad one."""
+        if isinstance(fields, Encoded):
+            seq, prev_hash, bound, payload = fields
+        else:
+            seq, prev_hash, bound, payload = fields["seq"], fields["prev_hash"], "id" in fields, canonical(fields)
+        expected_seq = self.expected_seq
+        recorded = self.recorded.get(expected_seq)
+        if seq != expected_seq:
+            problem = f"expected position {expected_seq}, found {seq} (an entry is missing or moved)"
+            if recorded is not None:
+                problem += f"; {recorded[2]} recorded entry {recorded[0]} at position {expected_seq}"
+            return self.verdict(seq, entry_id, problem, recorded[2] if recorded is not None else None)
+        digest = hashlib.sha256(payload).hexdigest()
+        if prev_hash != self.prev_hash:
+            if digest == stored and self.last is not None and (expected_seq - 1) not in self.recorded:
+                return self.verdict(
+                    None,
+                    None,
+                    "its hash is not the one the next entry was linked to (the entry "
+                    "was changed and its hash recomputed)",
+                    back=True,
+                )
+            return self.verdict(seq, entry_id, "its link to the previous entry does not match")
+        if digest != stored:
+            return self.verdict(seq, entry_id, "its contents do not match its hash (the entry was changed)")
+        if recorded is not None:
+            recorded_id, recorded_hash, source = recorded
+            if recorded_id != entry_id:
+                return self.verdict(
+                    seq,
+                    entry_id,
+                    f"its id is {entry_id}, but {source} recorded entry {recorded_id} "
+                    "at this position (ids were swapped or changed)",
+                    source,
+                )
+            if recorded_hash != stored:
+                return self.verdict(
+                    seq,
+                    entry_id,
+                    f"its hash differs from the one {source} recorded (the entry "
+                    "was changed and the chain recomputed from it)",
+                    source,
+                )
+        elif not bound:
+            self.unbound += 1
+        for anchor in self.heads.get(seq, ()):
+            if anchor.hash != stored:
+                return self.verdict(
+                    seq,
+                    entry_id,
+                    f"the chain up to here differs from the head {anchor.source} "
+                    "recorded (this entry or one before it was changed)",
+                    anchor.source,
+                )
+        self.last = (entry_id, seq, self.prev_hash)
+        self.checked, self.prev_hash, self.expected_seq = self.checked + 1, stored, expected_seq + 1
+        return None
+
+    def batch(self, run: Run) -> bool:
+        """Take a whole run of entries when every one of them is good, comparing column
+        against column instead of entry by entry (what makes verifying fast); False, with
+        nothing taken, when anything in it is not as it should be: ``entry`` then walks
+        the run to name the first bad entry."""
+        seqs, hashes, prev_hashes = tuple(run.seqs), tuple(run.hashes), tuple(run.prev_hashes)
+        size = len(seqs)
+        first = self.expected_seq
+        if not size or seqs != tuple(range(first, first + size)):
+            return False
+        if prev_hashes[0] != self.prev_hash or prev_hashes[1:] != hashes[:-1]:
+            return False
+        payloads, sha256 = run.payloads, hashlib.sha256
+        if None in payloads:  # the database left these to Python
+            return False
+        if type(payloads[0]) is str:
+            payloads = [payload.encode() for payload in cast(Sequence[str], payloads)]
+        if [sha256(payload).hexdigest() for payload in cast(Sequence[bytes], payloads)] != list(hashes):
+            return False
+        if self.pinned:
+            pinned = list(map(self.pinned.get, seqs))
+            if pinned.count(None) == size:
+                unbound = run.versions.count(None)
+            elif pinned == list(zip(run.ids, hashes, strict=True)):
+                unbound = 0
+            else:  # partly recorded, or not as recorded
+                return False
+        else:
+            unbound = run.versions.count(None)
+        heads = self.head_seqs
+        for index in range(bisect.bisect_left(heads, first), bisect.bisect_right(heads, seqs[-1])):
+            stored = hashes[heads[index] - first]
+            if any(anchor.hash != stored for anchor in self.heads[heads[index]]):
+                return False
+        self.unbound += unbound
+        self.last = (run.ids[-1], seqs[-1], prev_hashes[-1])
+        self.checked, self.prev_hash, self.expected_seq = self.checked + size, hashes[-1], first + size
+        return True
+
+    def finish(self) -> Verdict:
+        """The verdict once every entry was taken: a chain that ends before a recorded
+        head was truncated."""
+        expected_seq = self.expected_seq
+        beyond = [anchor for anchor in self.anchors if anchor.seq >= expected_seq]
+        beyond += [
+            Anchor(seq, digest, source) for seq, (_, digest, source) in self.recorded.items() if seq >= expected_seq
+        ]
+        if beyond:
+            anchor = min(beyond, key=lambda a: a.seq)
+            missing_id = self.recorded.get(expected_seq, (None,))[0]
+            problem = (
+                f"the ledger ends at position {expected_seq - 1}, but {anchor.source} recorded position "
+                f"{anchor.seq}: the entries from position {expected_seq} on are missing"
+            )
+            return self.verdict(expected_seq, missing_id, problem, anchor.source)
+        notes: tuple[str, ...] = ()
+        if self.unbound:
+            notes = (
+                f"{self.unbound} entries chained before ids were hashed are not yet bound to their ids by a "
+                "checkpoint: run `recognition ledger checkpoint`.",
+            )
+        return Verdict(
+            True, self.checked, expected_seq - 1, self.prev_hash, anchors_checked=len(self.anchors), notes=notes
+        )
 
 
 class Encoded(NamedTuple):
@@ -234,6 +375,20 @@ class Encoded(NamedTuple):
     payload: bytes
 
 
+class Run(NamedTuple):
+    """A run of consecutive entries in chain order, column by column, with each entry's
+    canonical encoding (made by the database: ``ledger.service``), and a way to
+    read the same entries one by one, encoded here, for when the run is not all good."""
+
+    ids: Sequence[int]
+    seqs: Sequence[int]
+    prev_hashes: Sequence[str]
+    hashes: Sequence[str]  # as stored
+    versions: Sequence[int | None]  # chain_version: None for entries chained before ids were hashed
+    payloads: Sequence[bytes | str | None]  # UTF-8; None: to be encoded in Python
+    entries: Callable[[], Iterable[tuple[int, Encoded, str]]]
+
+
 def verify(rows: Iterable[tuple[int, Mapping | Encoded, str]], anchors: Iterable[Anchor] = ()) -> Verdict:
     """Walk ``(id, hashed_fields, stored_hash)`` in chain order; stop at the first entry
     whose position, link, hash, id or head is not what the chain or an anchor says.
@@ -241,86 +396,32 @@ def verify(rows: Iterable[tuple[int, Mapping | Encoded, str]], anchors: Iterable
     When an entry's link breaks because the entry before it was changed and re-hashed,
     the changed entry is named, not the one after it. A chain that ends before a
     recorded head was truncated: the first missing position is named."""
+    return verify_runs([], anchors, rows)
+
+
+def verify_runs(
+    runs: Iterable[Run],
+    anchors: Iterable[Anchor] = (),
+    rest: Iterable[tuple[int, Mapping | Encoded, str]] = (),
+    progress: Callable[[int], object] | None = None,
+) -> Verdict:
+    """``verify`` over ``runs``, then over the entries of ``rest`` one by one. A run is
+    taken whole when all of it is good, else walked entry by entry (so the verdict is
+    ``verify``'s in every case). ``progress`` is told how many entries were checked."""
     walk = _Walk(list(anchors))
-    for anchor in walk.heads.get(0, ()):
-        if anchor.hash != GENESIS:
-            return walk.verdict(
-                None,
-                None,
-                f"{anchor.source} is at position 0, where the only head is the empty chain's (64 zeros)",
-                anchor.source,
-            )
-    expected_seq = 1
-    recorded_for, heads_for, sha256 = walk.recorded.get, walk.heads.get, hashlib.sha256  # looked up once, not per entry
-    for entry_id, fields, stored in rows:
-        if isinstance(fields, Encoded):
-            seq, prev_hash, bound, payload = fields
-        else:
-            seq, prev_hash, bound, payload = fields["seq"], fields["prev_hash"], "id" in fields, canonical(fields)
-        recorded = recorded_for(expected_seq)
-        if seq != expected_seq:
-            problem = f"expected position {expected_seq}, found {seq} (an entry is missing or moved)"
-            if recorded is not None:
-                problem += f"; {recorded[2]} recorded entry {recorded[0]} at position {expected_seq}"
-            return walk.verdict(seq, entry_id, problem, recorded[2] if recorded is not None else None)
-        digest = sha256(payload).hexdigest()
-        if prev_hash != walk.prev_hash:
-            if digest == stored and walk.last is not None and (expected_seq - 1) not in walk.recorded:
-                return walk.verdict(
-                    None,
-                    None,
-                    "its hash is not the one the next entry was linked to (the entry "
-                    "was changed and its hash recomputed)",
-                    back=True,
-                )
-            return walk.verdict(seq, entry_id, "its link to the previous entry does not match")
-        if digest != stored:
-            return walk.verdict(seq, entry_id, "its contents do not match its hash (the entry was changed)")
-        if recorded is not None:
-            recorded_id, recorded_hash, source = recorded
-            if recorded_id != entry_id:
-                return walk.verdict(
-                    seq,
-                    entry_id,
-                    f"its id is {entry_id}, but {source} recorded entry {recorded_id} "
-                    "at this position (ids were swapped or changed)",
-                    source,
-                )
-            if recorded_hash != stored:
-                return walk.verdict(
-                    seq,
-                    entry_id,
-                    f"its hash differs from the one {source} recorded (the entry "
-                    "was changed and the chain recomputed from it)",
-                    source,
-                )
-        elif not bound:
-            walk.unbound += 1
-        for anchor in heads_for(seq, ()):
-            if anchor.hash != stored:
-                return walk.verdict(
-                    seq,
-                    entry_id,
-                    f"the chain up to here differs from the head {anchor.source} "
-                    "recorded (this entry or one before it was changed)",
-                    anchor.source,
-                )
-        walk.last = (entry_id, seq, walk.prev_hash)
-        walk.checked, walk.prev_hash, expected_seq = walk.checked + 1, stored, expected_seq + 1
-    beyond = [anchor for anchor in walk.anchors if anchor.seq >= expected_seq]
-    beyond += [Anchor(seq, digest, source) for seq, (_, digest, source) in walk.recorded.items() if seq >= expected_seq]
-    if beyond:
-        anchor = min(beyond, key=lambda a: a.seq)
-        missing_id = walk.recorded.get(expected_seq, (None,))[0]
-        problem = (
-            f"the ledger ends at position {expected_seq - 1}, but {anchor.source} recorded position "
-            f"{anchor.seq}: the entries from position {expected_seq} on are missing"
-        )
-        return walk.verdict(expected_seq, missing_id, problem, anchor.source)
-    notes: tuple[str, ...] = ()
-    if walk.unbound:
-        notes = (
-            f"{walk.unbound} entries chained before ids were hashed are not yet bound to their ids by a "
-            "checkpoint: run `recognition ledger checkpoint`.",
-        )
-    return Verdict(True, walk.checked, expected_seq - 1, walk.prev_hash, anchors_checked=len(walk.anchors), notes=notes)
+    verdict = walk.begin()
+    if verdict is not None:
+        return verdict
+    for run in runs:
+        if not walk.batch(run):
+            for entry_id, fields, stored in run.entries():
+                if (verdict := walk.entry(entry_id, fields, stored)) is not None:
+                    return verdict
+        if progress is not None:
+            progress(len(run.seqs))
+    for entry_id, given, stored in rest:
+        if (verdict := walk.entry(entry_id, given, stored)) is not None:
+            return verdict
+        if progress is not None:
+            progress(1)
+    return walk.finish()

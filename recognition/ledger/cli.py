@@ -4,6 +4,7 @@ checkpoint, print the head to record outside the database."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
@@ -12,8 +13,11 @@ from sqlalchemy import func, select
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from . import anchors, chain, checkpoints, references, service
+from . import anchors, checkpoints, references, service
 from .models import LedgerEntry
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 
 @click.group("ledger")
@@ -50,8 +54,9 @@ def ledger_verify_command(heads, copy):
         raise click.BadParameter(f"{copy.name}: {error}", param_hint="--checkpoints") from None
     found = anchors.gather(given, copies)
     total = db.session.scalar(select(func.count()).select_from(LedgerEntry))
-    with click.progressbar(service.stored_chain(), length=total, label="Verifying the ledger", file=sys.stderr) as rows:
-        verdict = references.check(anchors.settle(chain.verify(rows, found.anchors), found))
+    bar: ProgressBar[int]
+    with click.progressbar(length=total, label="Verifying the ledger", file=sys.stderr) as bar:
+        verdict = references.check(anchors.settle(service.verify_chain(found.anchors, bar.update), found))
     for note in verdict.notes:
         click.echo(f"Note: {note}", err=True)
     if verdict.valid:

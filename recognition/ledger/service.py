@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -33,7 +33,7 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import anchors, chain, references, rules
+from . import anchors, chain, payloads, references, rules
 from .models import LedgerEntry
 from .rules import (
     LABELS,
@@ -688,14 +688,17 @@ def filters(args: dict) -> list:
 # Chain ------------------------------------------------------------------------------
 
 
-def stored_chain(batch: int = 2000):
-    """``(id, chain.Encoded, stored hash)`` for every entry in chain order, streamed. The
-    rows are read as the driver returns them (no ORM, no type conversion; a server-side
-    cursor on PostgreSQL) and encoded by ``chain.Encoder``: verifying is mostly this."""
-    connection = db.session.connection()
+def stored_chain(batch: int = 2000, start: int | None = None, limit: int | None = None, connection=None):
+    """``(id, chain.Encoded, stored hash)`` for every entry in chain order (or ``limit``
+    of them from position ``start``), streamed. The rows are read as the driver returns
+    them (no ORM, no type conversion; a server-side cursor on PostgreSQL) and encoded by
+    ``chain.Encoder``: what ``verify`` falls back to where a run is not all good."""
+    connection = connection or db.session.connection()
     encode = encoder_for(connection.dialect)
+    where = "" if start is None else f" WHERE seq >= {int(start)}"
+    until = "" if limit is None else f" LIMIT {int(limit)}"
     result = connection.exec_driver_sql(
-        f"SELECT {', '.join(chain.STORED)}, entry_hash FROM ledger_entries ORDER BY seq",
+        f"SELECT {', '.join(chain.STORED)}, entry_hash FROM ledger_entries{where} ORDER BY seq{until}",
         execution_options={"yield_per": batch},
     )
     seq, prev_hash, chain_version, entry_id = (
@@ -712,6 +715,38 @@ def stored_chain(batch: int = 2000):
                     Encoded(row[seq], row[prev_hash], row[chain_version] is not None, encode(row)),
                     row[stored],
                 )
+
+
+def stored_runs(batch: int = 2000, connection=None):
+    """``chain.Run`` for every ``batch`` entries in chain order, streamed: the columns
+    ``verify`` compares and each entry's canonical encoding, written by the database
+    (``payloads.sql``), so that reading and encoding an entry costs little more than
+    reading its hash. The raw driver cursor is used (a server-side one on PostgreSQL):
+    no row objects are made. ``connection``: the session's unless given."""
+    connection = connection or db.session.connection()
+    dialect = connection.dialect.name
+    raw = connection.connection.dbapi_connection
+    assert raw is not None  # the session's connection is open
+    cursor = raw.cursor(name="ledger_runs") if dialect == "postgresql" else raw.cursor()
+    Run = chain.Run
+    try:
+        cursor.execute(
+            f"SELECT id, seq, prev_hash, entry_hash, chain_version, {payloads.sql(dialect)} "
+            "FROM ledger_entries ORDER BY seq"
+        )
+        while rows := cursor.fetchmany(batch):
+            ids, seqs, prev_hashes, hashes, versions, encoded = zip(*rows, strict=True)
+            yield Run(
+                ids,
+                seqs,
+                prev_hashes,
+                hashes,
+                versions,
+                encoded,
+                partial(stored_chain, batch, seqs[0], len(seqs), connection),
+            )
+    finally:
+        cursor.close()
 
 
 def encoder_for(dialect) -> chain.Encoder:
@@ -746,13 +781,19 @@ def encoder_for(dialect) -> chain.Encoder:
 STORED_TIMESTAMP = re.compile(r"[1-9]\d{3}-\d\d-\d\d (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}")
 
 
-def verify(heads=(), copies=()) -> chain.Verdict:
+def verify(heads=(), copies=(), progress=None) -> chain.Verdict:
     """The chain checked on its own and against every anchor: the stored checkpoints and
     statements, and any ``heads`` or checkpoint ``copies`` given (see ``anchors``), then
     the rows of other domains that point at entries (``references``). A bad anchor itself
     fails the check too."""
     found = anchors.gather(heads, copies)
-    return references.check(anchors.settle(chain.verify(stored_chain(), found.anchors), found))
+    return references.check(anchors.settle(verify_chain(found.anchors, progress), found))
+
+
+def verify_chain(found: list[chain.Anchor], progress=None) -> chain.Verdict:
+    """The chain alone against ``found`` anchors (``chain.verify_runs`` over
+    ``stored_runs``); ``progress`` is told how many entries were checked."""
+    return chain.verify_runs(stored_runs(), found, progress=progress)
 
 
 def head() -> dict:

@@ -1,0 +1,284 @@
+"""``ledger verify`` reads each entry's canonical encoding as the database writes it and
+takes runs of entries whole (``chain.verify_runs``). Held here to two promises:
+
+- the database writes, for any entry the app can store, the very bytes ``chain.canonical``
+  writes (every stored hash stays valid), and for a stored value the app would not write
+  something that is no entry's encoding, so Python's encoding decides;
+- the verdict is ``chain.verify``'s, entry by entry, whatever was done to the chain and
+  wherever the runs begin and end."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from contextlib import contextmanager
+from datetime import date, datetime
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import MetaData, create_engine, insert, text
+
+from recognition.ledger import chain, payloads, service
+from recognition.ledger.models import LedgerEntry
+from tests.conftest import fresh_database, selected_backends
+
+from .test_chain import an_entry, chained, entry_fields
+
+# The probe table has the ledger's column types (so values are stored as the app stores
+# them) without its constraints, which would refuse most arbitrary entries.
+PROBE = LedgerEntry.__table__.to_metadata(MetaData(), name="probe")
+
+
+@contextmanager
+def connected(request, backend: str, folder):
+    """A connection to a new migrated database with an empty temporary table ``probe``
+    shaped like ``ledger_entries``."""
+    with fresh_database(request, backend, folder) as url:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                if backend == "sqlite":  # the declared types keep each column's affinity
+                    connection.execute(text("CREATE TEMP TABLE probe AS SELECT * FROM ledger_entries WHERE 0"))
+                else:
+                    connection.execute(text("CREATE TEMP TABLE probe (LIKE ledger_entries)"))
+                yield connection
+                connection.rollback()
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(scope="module", params=selected_backends())
+def probe(request, tmp_path_factory):
+    """(backend, connection): see ``connected``."""
+    with connected(request, request.param, tmp_path_factory.mktemp(f"runs-{request.param}")) as connection:
+        yield request.param, connection
+
+
+@pytest.fixture(scope="module", params=[backend for backend in selected_backends() if backend == "sqlite"])
+def sqlite_probe(request, tmp_path_factory):
+    """Only SQLite keeps dates and timestamps as text of any shape."""
+    with connected(request, request.param, tmp_path_factory.mktemp("runs-stored")) as connection:
+        yield connection
+
+
+def texts(backend: str):
+    # PostgreSQL cannot store NUL in text; surrogates no database stores.
+    blacklist = ("Cs", "\x00") if backend == "postgresql" else ("Cs",)
+    return st.text(
+        st.one_of(
+            st.characters(blacklist_categories=blacklist[:1], blacklist_characters=blacklist[1:]),
+            st.sampled_from('"\\/\x01\x08\x09\x0a\x0c\x0d\x1f\x7f\x80\u2028\u2029\ufeff🎓é'),
+        )
+    )
+
+
+def entries(backend: str):
+    int4 = st.integers(-(2**31), 2**31 - 1)
+    return st.fixed_dictionaries(
+        {
+            "accreditation": st.none() | texts(backend).map(lambda value: value[:200]),
+            "chain_version": st.none() | st.just(chain.CHAIN_VERSION) | st.integers(-(2**15), 2**15 - 1),
+            "entry_type": texts(backend).map(lambda value: value[:20]),
+            "id": int4,
+            "kind": st.none() | texts(backend).map(lambda value: value[:40]),
+            "mentorship_id": st.none() | int4,
+            "minutes": int4,
+            "note": texts(backend),
+            "occurred_on": st.dates(),
+            "person_id": int4,
+            "prev_hash": texts(backend).map(lambda value: value[:64]),
+            "reason": st.none() | texts(backend),
+            "recorded_at": st.datetimes(),
+            "recorded_by_id": int4,
+            "seq": int4,
+            "target_id": st.none() | int4,
+        }
+    )
+
+
+def written_by_the_database(connection, backend: str, entry: dict) -> bytes:
+    connection.execute(text("DELETE FROM probe"))
+    connection.execute(insert(PROBE).values(**entry, entry_hash="h"))
+    payload = connection.execute(text(f"SELECT {payloads.sql(backend)} FROM probe")).scalar_one()
+    return payload.encode() if isinstance(payload, str) else payload
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)
+@given(data=st.data())
+def test_the_database_writes_the_canonical_bytes_of_any_entry(probe, data):
+    backend, connection = probe
+    entry = data.draw(entries(backend))
+
+    written = written_by_the_database(connection, backend, entry)
+
+    if entry["recorded_at"].year >= 1000:
+        assert written == chain.canonical(chain.hashed(entry))
+    else:  # canonical writes such a year with fewer than four digits: Python's encoding decides
+        assert written is None
+
+
+def test_a_known_entry_is_written_as_it_always_has_been(probe):
+    backend, connection = probe
+    entry = {**an_entry(note='Plan "B" \\ é\n'), "id": 7, "chain_version": 2, "accreditation": "CME 1.5"}
+
+    written = written_by_the_database(connection, backend, entry)
+
+    assert (
+        written
+        == (
+            '{"accreditation":"CME 1.5","chain_version":2,"entry_type":"contribution","id":7,"kind":"meeting",'
+            '"mentorship_id":7,"minutes":45,"note":"Plan \\"B\\" \\\\ é\\n","occurred_on":"2025-03-01","person_id":3,'
+            f'"prev_hash":"{chain.GENESIS}","reason":null,"recorded_at":"2025-03-02T09:30:05.000120Z",'
+            '"recorded_by_id":3,"seq":1,"target_id":null}'
+        ).encode()
+    )
+
+
+# Timestamps and dates as SQLite may hold them: as SQLAlchemy stored them, or as other
+# text someone wrote there.
+stored_timestamps = st.one_of(
+    st.datetimes(datetime(1000, 1, 1)).map(lambda value: value.isoformat(" ", "microseconds")),
+    st.tuples(st.datetimes(), st.characters(blacklist_categories=("Cs",))).map(
+        lambda pair: pair[0].isoformat(pair[1], "microseconds")
+    ),
+    st.datetimes().map(lambda value: value.isoformat(" ", "seconds")),
+    st.sampled_from(
+        [
+            "2025-06-15 25:00:00.000000",
+            "2025-02-30 12:00:00.000000",
+            "0999-01-01 00:00:00.000000",
+            "2025-06-15 12:00:00.000+01",
+            "2025-06-15 12:00:00,000000",
+            "2025-06-15 12:00:00.0000000",
+        ]
+    ),
+)
+stored_dates = st.one_of(
+    st.dates().map(date.isoformat),
+    st.dates().map(lambda value: f"{value.year}-{value.month}-{value.day}"),
+    st.sampled_from(["2025-02-30", "0000-01-01", "2025-13-01", "2025-W01-1", "20250301", "2025-03-1x"]),
+)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)
+@given(recorded_at=stored_timestamps, occurred_on=stored_dates)
+def test_values_stored_in_any_shape_verify_as_python_reads_them(sqlite_probe, recorded_at, occurred_on):
+    """An entry whose hash was made from its values as SQLAlchemy reads them verifies,
+    whatever shape SQLite holds them in. What the database writes for a value in an odd
+    shape is nothing (Python encodes it), or the same bytes, or no entry's encoding at
+    all: so no changed entry can pass for an entry the app wrote."""
+    connection = sqlite_probe
+    values = {**an_entry(), "id": 1, "chain_version": 2, "accreditation": None, "entry_hash": "unknown yet"}
+    values |= {"occurred_on": occurred_on, "recorded_at": recorded_at}
+    # A temporary table of the same name stands in for the ledger, without its guards.
+    connection.execute(
+        text("CREATE TEMP TABLE IF NOT EXISTS ledger_entries AS SELECT * FROM main.ledger_entries WHERE 0")
+    )
+    connection.execute(text("DELETE FROM ledger_entries"))
+    connection.execute(text(f"INSERT INTO ledger_entries ({', '.join(values)}) VALUES (:{', :'.join(values)})"), values)
+    stored = connection.execute(text(f"SELECT {', '.join(chain.STORED)} FROM ledger_entries")).one()
+    try:
+        exact = service.encoder_for(connection.dialect)(tuple(stored))
+    except (TypeError, ValueError):  # SQLAlchemy cannot read it: neither can verify
+        assume(False)
+    written = connection.execute(text(f"SELECT {payloads.sql('sqlite')} FROM ledger_entries")).scalar_one()
+    connection.execute(text("UPDATE ledger_entries SET entry_hash = :h"), {"h": hashlib.sha256(exact).hexdigest()})
+
+    verdict = chain.verify_runs(service.stored_runs(connection=connection))
+
+    assert verdict.valid
+    assert written is None or written == exact or not an_entrys_encoding(written)
+
+
+def an_entrys_encoding(payload: bytes) -> bool:
+    """Whether the date and timestamp in ``payload`` are written as ``chain.canonical``
+    writes a date and a timestamp."""
+    fields = json.loads(payload)
+    day, moment = fields["occurred_on"], fields["recorded_at"]
+    try:
+        return (
+            date.fromisoformat(day).isoformat() == day
+            and chain.timestamp(datetime.strptime(moment, chain.TIMESTAMP)) == moment
+        )
+    except (TypeError, ValueError):
+        return False
+
+
+# The walk: runs against entry by entry --------------------------------------------------
+
+
+def as_runs(rows: list[tuple[int, dict, str]], sizes: list[int]) -> list[chain.Run]:
+    """``rows`` cut into runs of the given sizes (the last one takes the rest), each entry
+    written as the database would write its stored values."""
+    runs, start = [], 0
+    for size in [*sizes, len(rows)]:
+        part = rows[start : start + size]
+        if not part:
+            break
+        ids, fields, hashes = zip(*part, strict=True)
+        runs.append(
+            chain.Run(
+                ids,
+                tuple(field["seq"] for field in fields),
+                tuple(field["prev_hash"] for field in fields),
+                hashes,
+                tuple(field.get("chain_version") for field in fields),
+                [chain.canonical(field) for field in fields],
+                lambda part=part: iter(part),
+            )
+        )
+        start += size
+    return runs
+
+
+tampering = st.sampled_from(["none", "edit", "edit and rehash", "delete", "swap", "id", "stored hash"])
+
+
+@given(
+    ledger=st.lists(entry_fields, min_size=1, max_size=12),
+    bound_from=st.integers(0, 12),
+    action=tampering,
+    where=st.integers(0, 11),
+    checkpoint_at=st.none() | st.integers(1, 12),
+    head=st.none() | st.tuples(st.integers(0, 13), st.booleans()),
+    sizes=st.lists(st.integers(1, 5), max_size=6),
+)
+def test_runs_give_the_verdict_of_the_walk_entry_by_entry(
+    ledger, bound_from, action, where, checkpoint_at, head, sizes
+):
+    # Entries chained before ids were hashed come first, then those that hash their id.
+    ledger = [
+        {**fields, "chain_version": chain.CHAIN_VERSION, "id": 1000 + 7 * (index + 1)}
+        if index >= bound_from
+        else fields
+        for index, fields in enumerate(ledger)
+    ]
+    rows = chained(ledger)
+    anchors = []
+    if checkpoint_at is not None and checkpoint_at <= len(rows):
+        covered = rows[:checkpoint_at]
+        anchors.append(
+            chain.Anchor(checkpoint_at, covered[-1][2], "checkpoint 1", {f["seq"]: (i, h) for i, f, h in covered})
+        )
+    if head is not None:
+        seq, right = head
+        digest = (rows[seq - 1][2] if 0 < seq <= len(rows) else chain.GENESIS) if right else "e" * 64
+        anchors.append(chain.Anchor(seq, digest, "the head given"))
+    where = where % len(rows)
+    entry_id, fields, stored = rows[where]
+    if action == "edit":
+        rows[where] = (entry_id, {**fields, "minutes": fields["minutes"] + 1}, stored)
+    elif action == "edit and rehash":
+        changed = {**fields, "note": fields["note"] + "!"}
+        rows[where] = (entry_id, changed, chain.entry_hash(changed))
+    elif action == "delete":
+        del rows[where]
+    elif action == "swap" and where + 1 < len(rows):
+        rows[where], rows[where + 1] = rows[where + 1], rows[where]
+    elif action == "id":
+        rows[where] = (entry_id + 1, fields, stored)
+    elif action == "stored hash":
+        rows[where] = (entry_id, fields, "0" * 64)
+
+    assert chain.verify_runs(as_runs(rows, sizes), anchors) == chain.verify(rows, anchors)
