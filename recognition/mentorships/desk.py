@@ -22,7 +22,6 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from sqlalchemy import Row, Select, and_, bindparam, or_, select
-from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..ledger import service as ledger
@@ -32,7 +31,6 @@ from ..people.models import Person
 from .models import Mentorship
 
 RECENT = 20
-Follower = aliased(LedgerEntry, name="follower")
 
 
 @dataclass
@@ -138,14 +136,15 @@ IN_ORDER = attrgetter("occurred_on", "seq")
 
 
 def _by_entry(rows) -> tuple[dict[int, Short], dict[int, dict[str, int]]]:
-    """The history's entries by id, and each one's followers: {entry id: {type: follower id}}."""
+    """The history's contributions by id (but career milestones), and each one's followers:
+    {entry id: {entry type: follower id}}."""
     entries: dict[int, Short] = {}
     follows: dict[int, dict[str, int]] = {}
-    for entry_id, mentorship_id, kind, occurred_on, seq, recorded_by_id, follower_id, follower_type in rows:
-        if entry_id not in entries:
+    for entry_id, entry_type, mentorship_id, kind, occurred_on, seq, recorded_by_id, target_id in rows:
+        if entry_type != "contribution":
+            follows.setdefault(target_id, {})[entry_type] = entry_id
+        elif mentorship_id is not None or (kind is not None and kind != "milestone"):
             entries[entry_id] = Short(entry_id, mentorship_id, kind, occurred_on, seq, recorded_by_id)
-        if follower_id is not None:
-            follows.setdefault(entry_id, {})[follower_type] = follower_id
     return entries, follows
 
 
@@ -182,32 +181,25 @@ def _mentorships() -> Select:
 
 @cache
 def _history_statement(own_work: bool) -> Select:
-    """The contributions of the mentorships (and, ``own_work``, the person's own work that
-    names no mentorship, but career milestones), each with its followers."""
+    """Every entry of the mentorships, and, ``own_work``, of the person's own work that names
+    no mentorship: contributions and what follows them, which names the same mentorship
+    and person (``ledger.service`` makes followers so). Read without a join, one index
+    range per mentorship (and one for the person), so no planner turns it into a parallel
+    scan; ``+ 0`` keeps the ``IS NULL`` test off the mentorship index (a range as long as
+    all the ledger's personal work)."""
     where = LedgerEntry.mentorship_id.in_(bindparam("mentorships", expanding=True))
     if own_work:
-        where = or_(
-            where,
-            and_(
-                LedgerEntry.person_id == bindparam("me"),
-                LedgerEntry.mentorship_id.is_(None),
-                LedgerEntry.kind != "milestone",
-            ),
-        )
-    return (
-        select(
-            LedgerEntry.id,
-            LedgerEntry.mentorship_id,
-            LedgerEntry.kind,
-            LedgerEntry.occurred_on,
-            LedgerEntry.seq,
-            LedgerEntry.recorded_by_id,
-            Follower.id.label("follower_id"),
-            Follower.entry_type.label("follower_type"),
-        )
-        .outerjoin(Follower, Follower.target_id == LedgerEntry.id)
-        .where(where, LedgerEntry.entry_type == "contribution")
-    )
+        where = or_(where, and_(LedgerEntry.person_id == bindparam("me"), (LedgerEntry.mentorship_id + 0).is_(None)))
+    return select(
+        LedgerEntry.id,
+        LedgerEntry.entry_type,
+        LedgerEntry.mentorship_id,
+        LedgerEntry.kind,
+        LedgerEntry.occurred_on,
+        LedgerEntry.seq,
+        LedgerEntry.recorded_by_id,
+        LedgerEntry.target_id,
+    ).where(where)
 
 
 @cache
