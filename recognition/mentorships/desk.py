@@ -21,7 +21,7 @@ from functools import cache
 from operator import attrgetter
 from typing import NamedTuple
 
-from sqlalchemy import Row, Select, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Integer, Row, Select, and_, bindparam, or_, select
 
 from ..extensions import db
 from ..ledger import service as ledger
@@ -106,7 +106,7 @@ def meetings(entries: dict[int, Short], follows: dict[int, dict[str, int]], ment
     summary: dict[int, dict] = {mid: {"count": 0, "confirmed": 0, "last": None} for mid in mentorship_ids}
     start = date(today.year, 1, 1)
     for row in entries.values():
-        item = summary.get(row.mentorship_id)
+        item = summary.get(row.mentorship_id) if row.mentorship_id is not None else None
         if item is None or row.kind not in MEETING_KINDS or row.occurred_on > today:
             continue
         mine = follows.get(row.id, {})
@@ -171,7 +171,7 @@ def _load_recorders(entries: list[LedgerEntry]) -> None:
 
 @cache
 def _mentorships() -> Select:
-    me = bindparam("me")
+    me = bindparam("me", type_=Integer)
     return (
         select(Mentorship)
         .where(or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me))
@@ -187,7 +187,7 @@ def _history_statement(own_work: bool) -> Select:
     range per mentorship (and one for the person), so no planner turns it into a parallel
     scan; ``+ 0`` keeps the ``IS NULL`` test off the mentorship index (a range as long as
     all the ledger's personal work)."""
-    where = LedgerEntry.mentorship_id.in_(bindparam("mentorships", expanding=True))
+    where: ColumnElement[bool] = LedgerEntry.mentorship_id.in_(bindparam("mentorships", expanding=True))
     if own_work:
         where = or_(where, and_(LedgerEntry.person_id == bindparam("me"), (LedgerEntry.mentorship_id + 0).is_(None)))
     return select(
