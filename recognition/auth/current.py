@@ -9,7 +9,7 @@ from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import login_manager
 from . import sessions
-from .service import Actor, load_actor
+from .service import Actor
 from .tokens import actor_for_token
 
 
@@ -24,8 +24,7 @@ class User(UserMixin):
 
 @login_manager.user_loader
 def _load_user(session_id: str):
-    person_id = sessions.person_for_cookie(session_id)
-    actor = load_actor(person_id) if person_id is not None else None
+    actor = sessions.actor_for_cookie(session_id)
     return User(actor, session_id) if actor else None
 
 

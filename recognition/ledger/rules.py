@@ -26,6 +26,8 @@ RECORDED_ELSEWHERE = frozenset({"feedback_reflection", "award_received", "milest
 DIRECT_KINDS = [kind for kind in KINDS if kind not in RECORDED_ELSEWHERE]
 # Kinds that happen between the two people, so the counterpart can confirm them.
 CONFIRMABLE = frozenset({"meeting", "academic_plan_review", "peer_group_session", "sponsorship_action"})
+# Kinds counted as meetings against the department's yearly expectation.
+MEETING_KINDS = ("meeting", "academic_plan_review", "peer_group_session")
 # The person's own work (learning, preparing, reflecting, an award), never work between two
 # people: only the person or an administrator records it (``may_record_personal``). It may
 # name a mentorship (preparing for one mentee), and is then the mentor's, so only the

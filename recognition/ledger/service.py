@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, partial
@@ -38,6 +39,7 @@ from .models import LedgerEntry
 from .rules import (
     LABELS,
     MAX_NOTE,
+    MEETING_KINDS,
     confirmation_state,
     contribution_problems,
     dispute_problems,
@@ -437,14 +439,22 @@ def annotate(entries: list[LedgerEntry], now: datetime | None = None) -> list[Le
     today = local_date(now or utcnow())
     for entry in entries:
         mine = found.get(entry.id, {})
-        entry.confirmed_by_entry_id = mine["confirmation"].id if "confirmation" in mine else None
-        entry.reversed_by_entry_id = mine["reversal"].id if "reversal" in mine else None
-        entry.disputed_by = mine.get("dispute")
-        entry.confirmation_state = state_of(entry, today, mine)
+        describe_followers(entry, {kind: follower.id for kind, follower in mine.items()}, mine.get("dispute"), today)
     return entries
 
 
-def state_of(entry: LedgerEntry, today: date, mine: dict[str, LedgerEntry]) -> str | None:
+def describe_followers(
+    entry: LedgerEntry, follower_ids: Mapping[str, int], dispute: LedgerEntry | None, today: date
+) -> None:
+    """``annotate`` one entry whose followers were read already: their ids by entry type,
+    and the dispute itself (its reason is shown)."""
+    entry.confirmed_by_entry_id = follower_ids.get("confirmation")
+    entry.reversed_by_entry_id = follower_ids.get("reversal")
+    entry.disputed_by = dispute
+    entry.confirmation_state = state_of(entry, today, follower_ids)
+
+
+def state_of(entry: LedgerEntry, today: date, mine: Container[str]) -> str | None:
     """``rules.confirmation_state`` of a contribution, given what follows it."""
     if entry.entry_type != "contribution":
         return None
@@ -828,7 +838,7 @@ def meetings_in(mentorship_ids: list[int], start: date, end: date) -> dict[int, 
         .where(
             LedgerEntry.mentorship_id.in_(mentorship_ids),
             LedgerEntry.entry_type == "contribution",
-            LedgerEntry.kind.in_(("meeting", "academic_plan_review", "peer_group_session")),
+            LedgerEntry.kind.in_(MEETING_KINDS),
             Reversal.id.is_(None),
             LedgerEntry.occurred_on <= end,
         )

@@ -7,8 +7,7 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..apidoc import paginate
@@ -19,20 +18,16 @@ from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..ledger import confirmations
 from ..ledger import service as ledger
-from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE
 from ..people.models import Person
 from ..people.service import find_by_email, managed_divisions, text_matches
-from . import service
+from . import desk, service
 from .forms import EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
 from .history import expectation, expectation_status, kind_label, render_detail
 from .models import Mentorship
 
 blp = Blueprint("mentorships", __name__)
-# Built once: an alias built per request cost a tenth of the mentor's page.
-Follower = aliased(LedgerEntry, name="follower")
 PAGE_SIZE = 50
-RECENT = 20
 
 
 blp.add_app_template_global(kind_label)
@@ -54,7 +49,7 @@ def my_mentoring():
     actor = page_actor()
     if "mentor" not in actor.roles:
         raise Forbidden("This page is for mentors. You have no mentorship as a mentor.")
-    return _own_page(actor, Mentorship.mentor_id, "mentorships/my_mentoring.html", counterpart="mentee")
+    return _own_page(actor, "mentorships/my_mentoring.html", counterpart="mentee")
 
 
 @blp.route("/mentee", methods=["GET", "POST"])
@@ -64,14 +59,16 @@ def my_mentors():
     actor = page_actor()
     if "mentee" not in actor.roles:
         raise Forbidden("This page is for mentees. You have no mentorship as a mentee.")
-    return _own_page(actor, Mentorship.mentee_id, "mentorships/my_mentors.html", counterpart="mentor")
+    return _own_page(actor, "mentorships/my_mentors.html", counterpart="mentor")
 
 
-def _own_page(actor: Actor, side, template: str, counterpart: str):
-    mentorships = db.session.scalars(
-        select(Mentorship).where(side == actor.person_id).order_by(Mentorship.started_on.desc(), Mentorship.id.desc())
-    ).all()
-    active = [m for m in mentorships if m.ended_on is None]
+def _own_page(actor: Actor, template: str, counterpart: str):
+    assert actor.person_id is not None  # the page requires a person who mentors or is mentored
+    everyone = desk.mentorships_of(actor.person_id)
+    as_mentor = counterpart == "mentee"
+    active = [
+        m for m in everyone if m.ended_on is None and (m.mentor_id if as_mentor else m.mentee_id) == actor.person_id
+    ]
     form = LogWorkForm()
     form.mentorship_id.label.text = counterpart.title()
     form.mentorship_id.choices = [
@@ -83,47 +80,28 @@ def _own_page(actor: Actor, side, template: str, counterpart: str):
         if logged is not None:
             return logged
         status = form.refusal_status
+        everyone = desk.mentorships_of(actor.person_id)  # a refused entry rolled the session back
     today = local_date(utcnow())
-    meetings = ledger.meetings_in([m.id for m in active], date(today.year, 1, 1), today)
-    expected = expectation()
-    rows = [
-        {
-            "mentorship": m,
-            "person": getattr(m, counterpart),
-            "meetings": meetings[m.id],
-            "status": expectation_status(m, meetings[m.id]["count"], today),
-        }
-        for m in active
-    ]
-    # One read per mentorship (and the mentor's own training and preparation), each the
-    # RECENT latest by the date of the work (then seq) of its (…, occurred_on, seq) index
-    # range: the page never walks back through the ledger, and a meeting logged late
-    # sits where it happened, not at the top.
-    reads: list[tuple] = [
-        (LedgerEntry.mentorship_id == m.id, LedgerEntry.entry_type == "contribution") for m in mentorships
-    ]
-    if counterpart == "mentee":  # a mentor's page also lists their own training and preparation
-        reads.append(
-            (
-                LedgerEntry.person_id == actor.person_id,
-                LedgerEntry.mentorship_id.is_(None),
-                LedgerEntry.entry_type == "contribution",
-                LedgerEntry.kind != "milestone",
-            )
-        )
-    recent = ledger.annotate(ledger.merged(reads, ("occurred_on", "seq"), RECENT))
-    _load_recorders(recent)
+    page = desk.read(actor.person_id, as_mentor, today, everyone)
     return render_template(
         template,
         actor=actor,
         form=form,
-        rows=rows,
-        past=[m for m in mentorships if m.ended_on is not None],
-        expected=expected,
+        rows=[
+            {
+                "mentorship": m,
+                "person": getattr(m, counterpart),
+                "meetings": page.meetings[m.id],
+                "status": expectation_status(m, page.meetings[m.id]["count"], today),
+            }
+            for m in page.active
+        ],
+        past=page.past,
+        expected=expectation(),
         year=today.year,
-        to_confirm=ledger.annotate(unconfirmed(actor, recorded_by_me=False)),
-        awaiting_other=ledger.annotate(unconfirmed(actor, recorded_by_me=True)),
-        recent=recent,
+        to_confirm=page.to_confirm,
+        awaiting_other=page.awaiting_other,
+        recent=page.recent,
     ), status
 
 
@@ -159,35 +137,6 @@ def _log_work(form: LogWorkForm, actor: Actor):
     )
     assert request.endpoint is not None  # set for every routed request
     return redirect(url_for(request.endpoint))
-
-
-def unconfirmed(actor: Actor, recorded_by_me: bool) -> list[LedgerEntry]:
-    """Pair work in the actor's mentorships that is neither confirmed, disputed nor reversed: what the
-    counterpart recorded (the actor should confirm it), or what the actor recorded (the
-    counterpart should)."""
-    me = actor.person_id
-    mentorships = db.session.scalars(
-        select(Mentorship).where(or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me))
-    ).all()
-    reads = [
-        (
-            LedgerEntry.mentorship_id == m.id,
-            LedgerEntry.entry_type == "contribution",
-            LedgerEntry.kind.in_(CONFIRMABLE),
-            LedgerEntry.recorded_by_id == (me if recorded_by_me else m.counterpart_of(me)),
-            ~exists().where(Follower.target_id == LedgerEntry.id),
-        )
-        for m in mentorships
-    ]
-    # The mentorships are in the session now: ``entry.mentorship`` costs no query.
-    return ledger.merged(reads, ("occurred_on", "seq"), None, newest_first=False)
-
-
-def _load_recorders(entries: list[LedgerEntry]) -> None:
-    """Who recorded each entry, in one query (the page names them)."""
-    ids = {entry.recorded_by_id for entry in entries}
-    if ids:
-        db.session.scalars(select(Person).where(Person.id.in_(ids))).all()
 
 
 # One mentorship ------------------------------------------------------------------------

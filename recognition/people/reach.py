@@ -19,6 +19,7 @@ from .models import Person
 from .service import committee_candidates
 
 CACHE = "people_reach"
+URLS = "mentorship_urls"
 
 
 def may_open_person(actor: Actor, person: Person) -> bool:
@@ -57,11 +58,26 @@ def person_link(actor: Actor, person: Person, text: str | None = None) -> Markup
     label = escape(person.name if text is None else text)
     if not may_open_person(actor, person):
         return Markup(label)
-    return Markup('<a href="{}">{}</a>').format(url_for("people.detail", person_id=person.id), label)
+    return _link(url_for("people.detail", person_id=person.id), label)
 
 
 def mentorship_link(actor: Actor, mentorship: Mentorship, text: str) -> Markup:
     """``text``, linked to the mentorship's history when ``actor`` may open it."""
     if not may_open_mentorship(actor, mentorship):
         return Markup(escape(text))
-    return Markup('<a href="{}">{}</a>').format(url_for("mentorships.detail", mentorship_id=mentorship.id), text)
+    return _link(_mentorship_url(mentorship.id), text)
+
+
+def _mentorship_url(mentorship_id: int) -> str:
+    """The history page's address, built once a request for each mentorship (a list of
+    recent entries names the same few mentorships row after row)."""
+    urls = g.setdefault(URLS, {}) if has_request_context() else {}
+    if mentorship_id not in urls:
+        urls[mentorship_id] = url_for("mentorships.detail", mentorship_id=mentorship_id)
+    return urls[mentorship_id]
+
+
+def _link(href: str, text: str) -> Markup:
+    """``<a href="href">text</a>``, both escaped (``Markup.format`` would do the same, at
+    several times the cost, and a list page draws a link per row)."""
+    return Markup(f'<a href="{escape(href)}">{escape(text)}</a>')

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from recognition.auth.service import load_actor
 from recognition.clock import today, utcnow
@@ -264,3 +264,58 @@ def test_ended_mentorships_move_to_the_past_section(app, client, dept, login):
     assert "2024-01-01 to 2025-06-30" in page
     assert "You have no active mentees." in page
     assert '<h2 id="log">Log a meeting</h2>' not in page  # nothing active to log against
+
+
+def statements_for(app, client, path: str) -> int:
+    """How many SQL statements one request for ``path`` runs."""
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    return len(seen)
+
+
+@pytest.mark.parametrize(("role", "path"), [("mentor", "/mentoring"), ("mentee", "/mentee")])
+def test_the_own_pages_cost_the_same_statements_however_many_mentorships_and_entries(
+    app, client, dept, login, record, role, path
+):
+    """No statement per mentorship, per entry or per follower: the page reads its lists
+    from the person's history at once."""
+    record("mentor")
+    record("mentor", kind="mentor_training", mentorship_id=None)
+    login(client, role)
+    first = statements_for(app, client, path)
+
+    with app.app_context():
+        more = [
+            dept.pair("mentor", "other_mentee"),
+            dept.pair("mentor", "outsider"),
+            dept.pair("other_mentor", "mentee"),
+        ]
+        db.session.commit()
+    for mentorship_id, mentor, mentee in zip(
+        more, ("mentor", "mentor", "other_mentor"), ("other_mentee", "outsider", "mentee"), strict=True
+    ):
+        confirm_as(app, dept, mentee, record(mentor, mentorship_id=mentorship_id))
+        reverse_as(app, dept, mentor, record(mentor, mentorship_id=mentorship_id))
+        record(mentee, mentorship_id=mentorship_id)
+        disputed = record(mentor, mentorship_id=mentorship_id)
+        with app.app_context():
+            ledger.dispute(
+                db.session.get(LedgerEntry, disputed), "not that day", load_actor(dept.ids[mentee]), utcnow()
+            )
+            db.session.commit()
+    for _ in range(5):
+        record("mentor")
+
+    page = client.get(path).get_data(as_text=True)
+    assert "disputed: not that day" in page and "badge-reversed" in page and "badge-confirmed" in page
+    assert statements_for(app, client, path) == first

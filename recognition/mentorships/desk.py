@@ -1,0 +1,207 @@
+"""What a mentor's and a mentee's own pages (``/mentoring``, ``/mentee``) show, read in a
+few statements whatever the length of the ledger or the number of mentorships.
+
+One statement reads the actor's mentorships, with both people; one reads the history of
+those mentorships (and, on a mentor's page, the mentor's own training and preparation)
+as short rows, each with what follows it (its confirmation, reversal or dispute), one
+index range per mentorship; every list on the page is drawn from those rows: this year's
+meetings against the expectation, the entries waiting for a confirmation, the most recent
+entries. Only the entries shown are then loaded whole, in one more statement. The page
+so costs what the actor's own history costs, and nothing is kept between requests.
+
+The statements are built once per process (building one costs more than running it on
+a small history); their values are bound per request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from operator import attrgetter
+from typing import NamedTuple
+
+from sqlalchemy import ColumnElement, Integer, Row, Select, and_, bindparam, or_, select
+
+from ..extensions import db
+from ..ledger import service as ledger
+from ..ledger.models import LedgerEntry
+from ..ledger.rules import CONFIRMABLE, MEETING_KINDS
+from ..people.models import Person
+from .models import Mentorship
+
+RECENT = 20
+
+
+@dataclass
+class Desk:
+    """The page's lists. ``mentorships`` are those where the actor is on the page's side
+    (a mentor's as mentor), newest first; the entry lists cover every mentorship of the
+    actor, as either side."""
+
+    mentorships: list[Mentorship]
+    meetings: dict[int, dict]
+    to_confirm: list[LedgerEntry]
+    awaiting_other: list[LedgerEntry]
+    recent: list[LedgerEntry]
+
+    @property
+    def active(self) -> list[Mentorship]:
+        return [m for m in self.mentorships if m.ended_on is None]
+
+    @property
+    def past(self) -> list[Mentorship]:
+        return [m for m in self.mentorships if m.ended_on is not None]
+
+
+def mentorships_of(person_id: int) -> list[Mentorship]:
+    """Every mentorship of the person, as mentor or mentee, newest first, with both people."""
+    return list(db.session.scalars(_mentorships(), {"me": person_id}))
+
+
+def read(person_id: int, as_mentor: bool, today: date, mentorships: list[Mentorship] | None = None) -> Desk:
+    """The page of ``person_id`` as mentor (``as_mentor``) or as mentee, as of ``today``;
+    ``mentorships`` when the caller has read them (``mentorships_of``)."""
+    everyone = mentorships_of(person_id) if mentorships is None else mentorships
+    side = [m for m in everyone if (m.mentor_id if as_mentor else m.mentee_id) == person_id]
+    rows = _history(person_id, [m.id for m in everyone], own_work=as_mentor)
+    entries, follows = _by_entry(rows)
+
+    on_side = {m.id for m in side}
+    recent_ids = [
+        row.id
+        for row in sorted(entries.values(), key=IN_ORDER, reverse=True)
+        if row.mentorship_id is None or row.mentorship_id in on_side
+    ][:RECENT]
+    counterpart = {m.id: m.counterpart_of(person_id) for m in everyone}
+    to_confirm_ids, awaiting_ids = [], []
+    for row in sorted(entries.values(), key=IN_ORDER):
+        if row.mentorship_id is None or row.kind not in CONFIRMABLE or row.id in follows:
+            continue
+        if row.recorded_by_id == person_id:
+            awaiting_ids.append(row.id)
+        elif row.recorded_by_id == counterpart[row.mentorship_id]:
+            to_confirm_ids.append(row.id)
+
+    disputes = [follows[i]["dispute"] for i in recent_ids if "dispute" in follows.get(i, {})]
+    loaded = _load([*recent_ids, *to_confirm_ids, *awaiting_ids, *disputes])
+    for entry_id in [*recent_ids, *to_confirm_ids, *awaiting_ids]:
+        mine = follows.get(entry_id, {})
+        dispute = loaded[mine["dispute"]] if "dispute" in mine else None
+        ledger.describe_followers(loaded[entry_id], mine, dispute, today)
+    recent = [loaded[i] for i in recent_ids]
+    _load_recorders(recent)
+    return Desk(
+        mentorships=side,
+        meetings=meetings(entries, follows, [m.id for m in side if m.ended_on is None], today),
+        to_confirm=[loaded[i] for i in to_confirm_ids],
+        awaiting_other=[loaded[i] for i in awaiting_ids],
+        recent=recent,
+    )
+
+
+def meetings(entries: dict[int, Short], follows: dict[int, dict[str, int]], mentorship_ids: list[int], today: date):
+    """Per mentorship, as ``ledger.meetings_in`` from January 1 to ``today``: this year's
+    meetings neither reversed nor disputed, how many confirmed, and the last one's date."""
+    summary: dict[int, dict] = {mid: {"count": 0, "confirmed": 0, "last": None} for mid in mentorship_ids}
+    start = date(today.year, 1, 1)
+    for row in entries.values():
+        item = summary.get(row.mentorship_id) if row.mentorship_id is not None else None
+        if item is None or row.kind not in MEETING_KINDS or row.occurred_on > today:
+            continue
+        mine = follows.get(row.id, {})
+        if "reversal" in mine or "dispute" in mine:
+            continue
+        if item["last"] is None or row.occurred_on > item["last"]:
+            item["last"] = row.occurred_on
+        if row.occurred_on >= start:
+            item["count"] += 1
+            item["confirmed"] += int("confirmation" in mine)
+    return summary
+
+
+class Short(NamedTuple):
+    """An entry of the history, as the lists need it to choose what they show."""
+
+    id: int
+    mentorship_id: int | None
+    kind: str | None
+    occurred_on: date
+    seq: int
+    recorded_by_id: int
+
+
+# By the date of the work, then by its place in the chain (as the pages list entries).
+IN_ORDER = attrgetter("occurred_on", "seq")
+
+
+def _by_entry(rows) -> tuple[dict[int, Short], dict[int, dict[str, int]]]:
+    """The history's contributions by id (but career milestones), and each one's followers:
+    {entry id: {entry type: follower id}}."""
+    entries: dict[int, Short] = {}
+    follows: dict[int, dict[str, int]] = {}
+    for entry_id, entry_type, mentorship_id, kind, occurred_on, seq, recorded_by_id, target_id in rows:
+        if entry_type != "contribution":
+            follows.setdefault(target_id, {})[entry_type] = entry_id
+        elif mentorship_id is not None or (kind is not None and kind != "milestone"):
+            entries[entry_id] = Short(entry_id, mentorship_id, kind, occurred_on, seq, recorded_by_id)
+    return entries, follows
+
+
+def _history(person_id: int, mentorship_ids: list[int], own_work: bool) -> list[Row]:
+    if not mentorship_ids and not own_work:
+        return []
+    return list(db.session.execute(_history_statement(own_work), {"me": person_id, "mentorships": mentorship_ids}))
+
+
+def _load(ids: list[int]) -> dict[int, LedgerEntry]:
+    if not ids:
+        return {}
+    return {entry.id: entry for entry in db.session.scalars(_entries(), {"ids": ids})}
+
+
+def _load_recorders(entries: list[LedgerEntry]) -> None:
+    """Who recorded each entry (the page names them), in one query for those not already
+    read with the mentorships: a third person, such as an administrator."""
+    ids = {entry.recorded_by_id for entry in entries}
+    missing = [i for i in ids if db.session.identity_map.get(db.session.identity_key(Person, i)) is None]
+    if missing:
+        db.session.scalars(select(Person).where(Person.id.in_(missing))).all()
+
+
+@cache
+def _mentorships() -> Select:
+    me = bindparam("me", type_=Integer)
+    return (
+        select(Mentorship)
+        .where(or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me))
+        .order_by(Mentorship.started_on.desc(), Mentorship.id.desc())
+    )
+
+
+@cache
+def _history_statement(own_work: bool) -> Select:
+    """Every entry of the mentorships, and, ``own_work``, of the person's own work that names
+    no mentorship: contributions and what follows them, which names the same mentorship
+    and person (``ledger.service`` makes followers so). Read without a join, one index
+    range per mentorship (and one for the person), so no planner turns it into a parallel
+    scan; ``+ 0`` keeps the ``IS NULL`` test off the mentorship index (a range as long as
+    all the ledger's personal work)."""
+    where: ColumnElement[bool] = LedgerEntry.mentorship_id.in_(bindparam("mentorships", expanding=True))
+    if own_work:
+        where = or_(where, and_(LedgerEntry.person_id == bindparam("me"), (LedgerEntry.mentorship_id + 0).is_(None)))
+    return select(
+        LedgerEntry.id,
+        LedgerEntry.entry_type,
+        LedgerEntry.mentorship_id,
+        LedgerEntry.kind,
+        LedgerEntry.occurred_on,
+        LedgerEntry.seq,
+        LedgerEntry.recorded_by_id,
+        LedgerEntry.target_id,
+    ).where(where)
+
+
+@cache
+def _entries() -> Select:
+    return select(LedgerEntry).where(LedgerEntry.id.in_(bindparam("ids", expanding=True)))
