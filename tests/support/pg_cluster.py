@@ -25,8 +25,10 @@ from sqlalchemy.engine import make_url
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 URL_ENV = "RECOGNITION_TEST_POSTGRES_URL"
-# Speed over durability: the cluster dies with the session.
-FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
+# Speed over durability: the cluster dies with the session. Its databases live for one
+# test each, so autovacuum would only spend CPU on them (tests that need planner
+# statistics run ANALYZE themselves).
+FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "autovacuum=off")
 
 
 class Server:
