@@ -15,7 +15,6 @@ from functools import cache
 import flask
 import flask_smorest
 import marshmallow as ma
-from flask import current_app
 from flask.json.provider import DefaultJSONProvider
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
@@ -116,7 +115,14 @@ class Parser(FlaskParser):
                     messages={"headers": {"Content-Type": ["must be application/json"]}},
                 )
             return core.missing
-        return current_app.json.loads(req.get_data(cache=True))
+        # Through the request, whose parse is kept: the NUL guard (``security.py``) has
+        # usually parsed this body already. A body that cannot be read is refused here,
+        # in webargs' own shape, from the parser's error.
+        try:
+            return req.get_json()
+        except InvalidJSON as error:
+            assert error.__cause__ is not None  # ``Request.on_json_loading_failed`` raises it from the parser's error
+            raise error.__cause__ from None
 
     def _get_schema(self, argmap, req):
         # flask-smorest hands webargs the schema class, which would make a new schema
