@@ -82,7 +82,7 @@ def text_problem(value: str) -> str | None:
     """The rule a string breaks by being unstorable, if any."""
     if "\x00" in value:
         return NUL
-    if _SURROGATE.search(value):
+    if not value.isascii() and _SURROGATE.search(value):  # ASCII (most text) holds no surrogate
         return SURROGATE
     return None
 
