@@ -98,7 +98,8 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
         mentorship=mentorship,
         items=items,
         manages=manages,
-        created_by=db.session.get(Person, mentorship.created_by_id) if mentorship.created_by_id else None,
+        # Only the start-and-end panel names who started it: read for managers alone.
+        created_by=db.session.get(Person, mentorship.created_by_id) if manages and mentorship.created_by_id else None,
         end_form=end_form,
         meetings=summary,
         status=expectation_status(mentorship, summary["count"], today),
