@@ -205,3 +205,15 @@ def test_the_history_costs_the_same_statements_however_many_entries(app, client,
     body = history(client, dept)
     assert "badge-reversed" in body and "badge-confirmed" in body and "not that day" in body
     assert statements_for(app, client, path) == first
+
+
+def test_a_blank_reverse_form_carries_the_pages_csrf_token(app, client, dept, login, record):
+    entry = record("mentor")
+    login(client, "mentor")
+    app.config["WTF_CSRF_ENABLED"] = True  # signed in without it; a GET needs no token
+    body = history(client, dept)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+    assert (
+        f'<input id="reverse-{entry}-csrf_token" name="reverse-{entry}-csrf_token" type="hidden" value="{token}">'
+        in body
+    )
