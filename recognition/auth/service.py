@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import Row, Select, bindparam, exists, select
 
+from ..cases.models import CaseMember
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
@@ -31,6 +32,9 @@ class Actor:
     name: str
     roles: frozenset[str]
     directed_division_ids: frozenset[int] = field(default_factory=frozenset)
+    # Whether they sit (not removed) on any case's committee: every page's menu asks, so
+    # the sign-in statement reads it (``actor_query``). Not a role: it grants nothing.
+    on_committee: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -64,6 +68,7 @@ def actor_query() -> Select:
             DivisionDirector.division_id,
             exists().where(Mentorship.mentor_id == Person.id).label("is_mentor"),
             exists().where(Mentorship.mentee_id == Person.id).label("is_mentee"),
+            exists().where(CaseMember.person_id == Person.id, CaseMember.removed_at.is_(None)).label("on_committee"),
         )
         .select_from(Person)
         .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
@@ -84,7 +89,7 @@ def actor_from(rows: Sequence[Row]) -> Actor | None:
         roles.add("mentor")
     if first.is_mentee:
         roles.add("mentee")
-    return Actor(first.id, first.name, frozenset(roles), divisions)
+    return Actor(first.id, first.name, frozenset(roles), divisions, bool(first.on_committee))
 
 
 # Passwords ---------------------------------------------------------------------------

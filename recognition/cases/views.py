@@ -40,7 +40,6 @@ from .visibility import (
     get_case,
     membership,
     own_status,
-    sits_on_a_committee,
     visible_cases,
 )
 
@@ -53,7 +52,7 @@ def shows_cases_menu() -> bool:
     if not current_user.is_authenticated:
         return False
     actor = current_user.actor
-    return actor.is_admin or bool(actor.directed_division_ids) or sits_on_a_committee(actor.person_id)
+    return actor.is_admin or bool(actor.directed_division_ids) or actor.on_committee
 
 
 @blp.app_template_filter()

@@ -13,10 +13,9 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 
 from flask import url_for
-from sqlalchemy import Select, bindparam, exists, or_, select
+from sqlalchemy import exists, or_, select
 from werkzeug.routing import BuildError
 
 from ..auth.service import Actor
@@ -159,18 +158,6 @@ def has_open_work(person_id: int | None) -> bool:
         .where(CaseMember.person_id == person_id, CaseMember.removed_at.is_(None), Case.closed_at.is_(None))
     )
     return any(not access.recused(case, person_id) for case in cases)
-
-
-def sits_on_a_committee(person_id: int | None) -> bool:
-    """Whether the person is a member of any case's committee (every page's menu asks)."""
-    if person_id is None:
-        return False
-    return bool(db.session.scalar(_member_anywhere(), {"person_id": person_id}))
-
-
-@cache
-def _member_anywhere() -> Select:
-    return select(exists().where(CaseMember.person_id == bindparam("person_id"), CaseMember.removed_at.is_(None)))
 
 
 def dossier_path(case_id: int) -> str:

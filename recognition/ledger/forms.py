@@ -45,40 +45,6 @@ class ConfirmLinkForm(PageForm):
     """The one button behind an emailed confirm link (a GET never confirms)."""
 
 
-class BlankReverseForms:
-    """Unfilled reverse forms for a page that offers one per entry (a mentorship's
-    history): one form is built for the page, and each entry's form is its two fields
-    bound afresh under the entry's prefix. The same HTML as ``ReverseForm.for_entry``
-    (the CSRF token is the page's either way) at a twentieth of the cost."""
-
-    def __init__(self) -> None:
-        self.blank = ReverseForm(prefix="reverse-0", formdata=None)
-
-    def for_entry(self, entry_id: int) -> BlankReverseForm:
-        return BlankReverseForm(self.blank, f"reverse-{entry_id}-")
-
-
-class BlankReverseForm:
-    """What a page reads of an unfilled ``ReverseForm``: its fields, and no errors."""
-
-    refusal = None
-
-    def __init__(self, blank: ReverseForm, prefix: str) -> None:
-        unbound = [("reason", ReverseForm.reason)]
-        if blank.meta.csrf:
-            unbound += blank._csrf.setup_form(blank)
-        self._fields = {name: field.bind(form=blank, name=name, prefix=prefix) for name, field in unbound}
-        for field in self._fields.values():
-            field.process(None)
-        self.reason = self._fields["reason"]
-        self.csrf_token = self._fields.get("csrf_token")
-        self.errors: dict = {}
-        self.form_errors: list = []
-
-    def __iter__(self):
-        return iter(self._fields.values())
-
-
 class VerifyForm(PageForm):
     """The chain check, optionally against a head recorded earlier."""
 

@@ -15,7 +15,7 @@ a small history); their values are bound per request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from operator import attrgetter
@@ -31,6 +31,9 @@ from ..people.models import Person
 from .models import Mentorship
 
 RECENT = 20
+# The "to confirm" and "waiting" lists show this many, oldest first (the ones reminders are
+# about); the rest are counted by mentorship, each history page listing them all.
+LISTED = 20
 
 
 @dataclass
@@ -44,6 +47,8 @@ class Desk:
     to_confirm: list[LedgerEntry]
     awaiting_other: list[LedgerEntry]
     recent: list[LedgerEntry]
+    more_to_confirm: list[tuple[Mentorship, int]] = field(default_factory=list)
+    more_awaiting: list[tuple[Mentorship, int]] = field(default_factory=list)
 
     @property
     def active(self) -> list[Mentorship]:
@@ -83,6 +88,11 @@ def read(person_id: int, as_mentor: bool, today: date, mentorships: list[Mentors
         elif row.recorded_by_id == counterpart[row.mentorship_id]:
             to_confirm_ids.append(row.id)
 
+    by_id = {m.id: m for m in everyone}
+    more_to_confirm = _beyond(to_confirm_ids, entries, by_id)
+    more_awaiting = _beyond(awaiting_ids, entries, by_id)
+    to_confirm_ids, awaiting_ids = to_confirm_ids[:LISTED], awaiting_ids[:LISTED]
+
     disputes = [follows[i]["dispute"] for i in recent_ids if "dispute" in follows.get(i, {})]
     loaded = _load([*recent_ids, *to_confirm_ids, *awaiting_ids, *disputes])
     for entry_id in [*recent_ids, *to_confirm_ids, *awaiting_ids]:
@@ -97,7 +107,20 @@ def read(person_id: int, as_mentor: bool, today: date, mentorships: list[Mentors
         to_confirm=[loaded[i] for i in to_confirm_ids],
         awaiting_other=[loaded[i] for i in awaiting_ids],
         recent=recent,
+        more_to_confirm=more_to_confirm,
+        more_awaiting=more_awaiting,
     )
+
+
+def _beyond(ids: list[int], entries: dict[int, Short], by_id: dict[int, Mentorship]) -> list[tuple[Mentorship, int]]:
+    """How many of ``ids`` past the first ``LISTED`` are in each mentorship, in the order
+    the mentorships first appear."""
+    counts: dict[int, int] = {}
+    for entry_id in ids[LISTED:]:
+        mentorship_id = entries[entry_id].mentorship_id
+        assert mentorship_id is not None  # only pair work waits for a confirmation
+        counts[mentorship_id] = counts.get(mentorship_id, 0) + 1
+    return [(by_id[mentorship_id], count) for mentorship_id, count in counts.items()]
 
 
 def meetings(entries: dict[int, Short], follows: dict[int, dict[str, int]], mentorship_ids: list[int], today: date):

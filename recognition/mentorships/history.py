@@ -15,7 +15,6 @@ from ..auth.service import Actor
 from ..clock import local_date, utcnow
 from ..extensions import db
 from ..ledger import service as ledger
-from ..ledger.forms import BlankReverseForms
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE
 from ..ledger.rules import LABELS as WORK_LABELS
@@ -59,7 +58,6 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
             followers.setdefault(entry.target_id, {})[entry.entry_type] = entry
     by_id = {entry.id: entry for entry in entries}
     reverse_forms = dict(reverse_forms or {})
-    blank_forms = BlankReverseForms()
     items = []
     today = local_date(utcnow())
     for entry in entries:
@@ -74,12 +72,17 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
             "target": by_id.get(entry.target_id) if entry.target_id is not None else None,
             "may_confirm": False,
             "reverse_form": None,
+            "may_reverse": False,
         }
         if entry.entry_type == "contribution" and item["reversal"] is None:
             if ledger.may_reverse_entry(entry, actor):
-                form = reverse_forms.get(entry.id) or blank_forms.for_entry(entry.id)
-                form.reason.label.text = f"Why reverse #{entry.seq}?"
-                item["reverse_form"] = form
+                # A refused submission is drawn by its form; every blank one is plain markup
+                # in the template (the same HTML, without building and rendering a form each).
+                item["may_reverse"] = True
+                form = reverse_forms.get(entry.id)
+                if form is not None:
+                    form.reason.label.text = f"Why reverse #{entry.seq}?"
+                    item["reverse_form"] = form
             item["may_confirm"] = entry.confirmation_state in ("awaiting", "unconfirmed") and _may_confirm(
                 entry, mentorship, actor
             )
@@ -95,12 +98,14 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
         mentorship=mentorship,
         items=items,
         manages=manages,
-        created_by=db.session.get(Person, mentorship.created_by_id) if mentorship.created_by_id else None,
+        # Only the start-and-end panel names who started it: read for managers alone.
+        created_by=db.session.get(Person, mentorship.created_by_id) if manages and mentorship.created_by_id else None,
         end_form=end_form,
         meetings=summary,
         status=expectation_status(mentorship, summary["count"], today),
         expected=expected,
         year=today.year,
+        reverse_csrf=current_app.config.get("WTF_CSRF_ENABLED", True),
     ), status
 
 

@@ -102,6 +102,8 @@ def _own_page(actor: Actor, template: str, counterpart: str):
         to_confirm=page.to_confirm,
         awaiting_other=page.awaiting_other,
         recent=page.recent,
+        more_to_confirm=page.more_to_confirm,
+        more_awaiting=page.more_awaiting,
     ), status
 
 

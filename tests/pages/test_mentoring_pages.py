@@ -13,6 +13,7 @@ from recognition.clock import today, utcnow
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
+from recognition.mentorships import desk
 from recognition.mentorships import service as mentorships
 
 from .conftest import first_of_year
@@ -319,3 +320,22 @@ def test_the_own_pages_cost_the_same_statements_however_many_mentorships_and_ent
     page = client.get(path).get_data(as_text=True)
     assert "disputed: not that day" in page and "badge-reversed" in page and "badge-confirmed" in page
     assert statements_for(app, client, path) == first
+
+
+def test_long_lists_to_confirm_are_capped_and_say_where_the_rest_are(app, client, dept, login, record, monkeypatch):
+    """The oldest entries are listed; the rest are counted by mentorship and linked to its
+    history, where every one of them can be confirmed."""
+    monkeypatch.setattr(desk, "LISTED", 2)
+    logged = [record("mentor", note=f"Meeting {n}") for n in range(3)]
+    for n in range(4):
+        record("mentee", note=f"Own {n}")
+    login(client, "mentee")
+    page = client.get("/mentee").get_data(as_text=True)
+    history = f'href="/mentorships/{dept.mentorship_id}"'
+    assert [f"/contributions/{e}/confirmation" in page for e in logged] == [True, True, False]
+    assert f"And 1 more, the most recent ones; every entry is on the mentorship's history:\n  <a {history}>" in page
+    waiting = page.split('id="awaiting"', 1)[1].split("</section>", 1)[0]
+    assert waiting.count("<li>") == 2
+    assert f"And 2 more, the most recent ones; every entry is on the mentorship's history:\n  <a {history}>" in waiting
+    mentorship_page = client.get(f"/mentorships/{dept.mentorship_id}").get_data(as_text=True)
+    assert f"/contributions/{logged[2]}/confirmation" in mentorship_page

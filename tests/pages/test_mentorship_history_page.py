@@ -7,13 +7,17 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask import render_template_string
 
 from recognition.auth.service import load_actor
 from recognition.clock import today, utcnow
 from recognition.extensions import db
 from recognition.ledger import service as ledger
+from recognition.ledger.forms import ReverseForm
 from recognition.ledger.models import LedgerEntry
 from recognition.mentorships.models import Mentorship
+
+from .test_mentoring_pages import confirm_as, reverse_as, statements_for
 
 
 def history(client, dept) -> str:
@@ -166,3 +170,50 @@ def test_only_managers_may_end_a_mentorship(app, client, dept, login, role, stat
     assert response.status_code == status
     with app.app_context():
         assert db.session.get(Mentorship, dept.mentorship_id).ended_on is None
+
+
+def test_a_blank_reverse_form_is_the_markup_of_the_reverse_form(app, client, dept, login, record):
+    """The history page writes each blank reverse form as plain markup: it must be exactly
+    what the form class draws, so a change to the form shows here."""
+    entry = record("mentor")
+    body = history(login(client, "mentor"), dept)
+    with app.test_request_context("/"):
+        form = ReverseForm.for_entry(entry, formdata=None)
+        form.reason.label.text = "Why reverse #1?"
+        drawn = render_template_string(
+            '{% from "_forms.html" import field %}{{ rf.csrf_token }}\n          '
+            '{{ field(rf.reason, hint="Only if the entry is wrong. It stays in the history, struck through, '
+            'with your reason.") }}',
+            rf=form,
+        )
+    assert drawn.strip() in body
+
+
+def test_the_history_costs_the_same_statements_however_many_entries(app, client, dept, login, record):
+    """No statement per entry or per follower: one read of the mentorship's history."""
+    record("mentor")
+    login(client, "mentee")
+    path = f"/mentorships/{dept.mentorship_id}"
+    first = statements_for(app, client, path)
+    for _ in range(3):
+        confirm_as(app, dept, "mentee", record("mentor"))
+        reverse_as(app, dept, "mentor", record("mentee"))
+    disputed = record("mentor")
+    with app.app_context():
+        ledger.dispute(db.session.get(LedgerEntry, disputed), "not that day", load_actor(dept.ids["mentee"]), utcnow())
+        db.session.commit()
+    body = history(client, dept)
+    assert "badge-reversed" in body and "badge-confirmed" in body and "not that day" in body
+    assert statements_for(app, client, path) == first
+
+
+def test_a_blank_reverse_form_carries_the_pages_csrf_token(app, client, dept, login, record):
+    entry = record("mentor")
+    login(client, "mentor")
+    app.config["WTF_CSRF_ENABLED"] = True  # signed in without it; a GET needs no token
+    body = history(client, dept)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+    assert (
+        f'<input id="reverse-{entry}-csrf_token" name="reverse-{entry}-csrf_token" type="hidden" value="{token}">'
+        in body
+    )
