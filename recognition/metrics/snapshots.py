@@ -114,12 +114,9 @@ def decode(text: str) -> Measured:
     return series, tallies
 
 
-_cache = memo
-
-
 def basis() -> str:
     """A digest of every row the snapshotted measures read besides the ledger."""
-    cache = _cache()
+    cache = memo()
     if "basis" not in cache:
         people = db.session.execute(select(Person.id, Person.division_id, Person.appointed_on).order_by(Person.id))
         mentorships = db.session.execute(
@@ -143,7 +140,7 @@ def basis() -> str:
 
 def head() -> int:
     """The ledger's last seq, read before anything is computed from it (0: empty)."""
-    cache = _cache()
+    cache = memo()
     if "head" not in cache:
         cache["head"] = db.session.scalar(select(func.max(LedgerEntry.seq))) or 0
     return cache["head"]
@@ -152,7 +149,7 @@ def head() -> int:
 def since(seq: int) -> tuple[int | None, date | None]:
     """The ledger's head and the earliest day of any entry appended after ``seq`` (both
     None when nothing was), in one read of those entries from the seq index."""
-    cache = _cache().setdefault("since", {})
+    cache = memo().setdefault("since", {})
     if seq not in cache:
         row = db.session.execute(
             select(func.max(LedgerEntry.seq), func.min(LedgerEntry.occurred_on)).where(LedgerEntry.seq > seq)
@@ -169,7 +166,7 @@ def _fresh(row: MetricSnapshot) -> bool:
 
 
 def _stored() -> dict[tuple[int, str], MetricSnapshot]:
-    cache = _cache()
+    cache = memo()
     if "rows" not in cache:
         cache["rows"] = {(row.year, row.key): row for row in db.session.scalars(select(MetricSnapshot))}
     return cache["rows"]
@@ -202,7 +199,7 @@ def store(year: int, key: str, found: Measured, seq: int, current: str, now: dat
     except IntegrityError:
         return
     _stored()[(year, key)] = row
-    cache = _cache()
+    cache = memo()
     cache["built"] = cache.get("built", 0) + 1
 
 
@@ -234,7 +231,7 @@ def keep() -> None:
 
 def built() -> int:
     """How many snapshots this transaction stored."""
-    return _cache().get("built", 0)
+    return memo().get("built", 0)
 
 
 def advance() -> int:
