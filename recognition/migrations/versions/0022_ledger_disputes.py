@@ -6,11 +6,14 @@ Revises: 0021_badge_status
 Create Date: 2026-12-06 21:40:00.000000
 
 The ledger's list of entry types grows by one, and a dispute must give its reason: no
-stored row can break either. PostgreSQL swaps and adds the check constraints. SQLite
-cannot alter a constraint, and rebuilding the append-only table would drop its triggers,
-so the table's stored definition is rewritten (as 0019 does for the milestones), which
-takes no time at any size.
+stored row can break either. PostgreSQL swaps and adds the check constraints NOT VALID,
+which holds the table's lock only for the change of definition, then validates them
+outside the migration's transaction, which reads every row while appends go on (a run
+stopped while validating is finished by the next). SQLite cannot alter a constraint, and
+rebuilding the append-only table would drop its triggers, so the table's stored
+definition is rewritten (as 0019 does for the milestones), which takes no time at any size.
 """
+
 from alembic import op
 
 
@@ -44,11 +47,25 @@ def _rewrite_sqlite(old: str, new: str) -> None:
     bind.exec_driver_sql("PRAGMA writable_schema = OFF")
 
 
+def _swap_postgresql(checks: dict[str, str], dropped: tuple[str, ...]) -> None:
+    """Replace the constraints named in ``dropped`` by ``checks`` (name to condition).
+
+    The swap only changes definitions (NOT VALID: new rows are checked from then on) and
+    commits with the migration's transaction; validating the stored rows then takes a
+    lock that lets appends go on. ``IF EXISTS`` lets a run stopped while validating be
+    run again."""
+    for name in dropped:
+        op.execute(f"ALTER TABLE ledger_entries DROP CONSTRAINT IF EXISTS {name}")
+    for name, condition in checks.items():
+        op.execute(f"ALTER TABLE ledger_entries ADD CONSTRAINT {name} CHECK ({condition}) NOT VALID")
+    with op.get_context().autocommit_block():
+        for name in checks:
+            op.execute(f"ALTER TABLE ledger_entries VALIDATE CONSTRAINT {name}")
+
+
 def upgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"ALTER TABLE ledger_entries DROP CONSTRAINT {KNOWN}")
-        op.execute(f"ALTER TABLE ledger_entries ADD CONSTRAINT {KNOWN} CHECK ({AFTER})")
-        op.execute(f"ALTER TABLE ledger_entries ADD CONSTRAINT {REASON} CHECK ({HAS_REASON})")
+        _swap_postgresql({KNOWN: AFTER, REASON: HAS_REASON}, dropped=(KNOWN, REASON))
         return
     _rewrite_sqlite(
         f"CONSTRAINT {KNOWN} CHECK ({BEFORE})",
@@ -57,13 +74,15 @@ def upgrade():
 
 
 def downgrade():
-    disputes = op.get_bind().exec_driver_sql("SELECT count(*) FROM ledger_entries WHERE entry_type = 'dispute'").scalar()
+    disputes = (
+        op.get_bind().exec_driver_sql("SELECT count(*) FROM ledger_entries WHERE entry_type = 'dispute'").scalar()
+    )
     if disputes:
-        raise RuntimeError(f"{disputes} disputes are recorded: the ledger keeps them, so this migration cannot be undone")
+        raise RuntimeError(
+            f"{disputes} disputes are recorded: the ledger keeps them, so this migration cannot be undone"
+        )
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"ALTER TABLE ledger_entries DROP CONSTRAINT {REASON}")
-        op.execute(f"ALTER TABLE ledger_entries DROP CONSTRAINT {KNOWN}")
-        op.execute(f"ALTER TABLE ledger_entries ADD CONSTRAINT {KNOWN} CHECK ({BEFORE})")
+        _swap_postgresql({KNOWN: BEFORE}, dropped=(REASON, KNOWN))
         return
     _rewrite_sqlite(
         f"CONSTRAINT {KNOWN} CHECK ({AFTER}), CONSTRAINT {REASON} CHECK ({HAS_REASON})",
