@@ -746,7 +746,7 @@ def stored_runs(batch: int = 2000, connection=None):
     assert raw is not None  # the session's connection is open
     cursor = raw.cursor(name="ledger_runs") if dialect == "postgresql" else raw.cursor()
 
-    def pages():
+    def pages() -> Generator[list, None, None]:
         cursor.execute(
             f"SELECT id, seq, prev_hash, entry_hash, chain_version, {payloads.sql(dialect)} "
             "FROM ledger_entries ORDER BY seq"
@@ -775,7 +775,7 @@ def stored_runs(batch: int = 2000, connection=None):
         cursor.close()
 
 
-def ahead(items: Iterator[T]) -> Iterator[T]:
+def ahead(items: Iterator[T]) -> Generator[T, None, None]:
     """``items``, the next one made in a thread of its own while this one is used: for
     reading from a server, which the driver waits for without holding the interpreter.
     Closing it stops the thread (and closes ``items`` there) before it returns."""
