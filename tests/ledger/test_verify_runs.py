@@ -351,3 +351,24 @@ def test_reading_ahead_stops_with_its_reader_and_hands_on_what_went_wrong():
 
     with pytest.raises(ValueError, match="the server went away"):
         list(service.ahead(failing()))
+
+
+def test_a_run_walked_entry_by_entry_in_the_middle_of_the_ledger_leaves_the_next_runs_to_check(probe):
+    """A run the database leaves to Python (a year before 1000) is walked entry by entry
+    while the next run is read; the runs after it are still checked."""
+    backend, connection = probe
+    like = "AS SELECT * FROM main.ledger_entries WHERE 0" if backend == "sqlite" else "(LIKE public.ledger_entries)"
+    connection.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS ledger_entries {like}"))
+    connection.execute(text("DELETE FROM ledger_entries"))
+    prev_hash = chain.GENESIS
+    for seq in range(1, 6):
+        entry = {**an_entry(seq=seq, prev_hash=prev_hash), "id": seq, "chain_version": 2, "accreditation": None}
+        if seq == 2:
+            entry["recorded_at"] = datetime(999, 12, 31, 23, 59, 59, 1)
+        prev_hash = chain.entry_hash(chain.hashed(entry))
+        connection.execute(insert(LEDGER).values(**entry, entry_hash=prev_hash if seq != 4 else "0" * 64))
+
+    verdict = chain.verify_runs(service.stored_runs(batch=1, connection=connection))
+
+    assert verdict == chain.verify(service.stored_chain(connection=connection))
+    assert (verdict.valid, verdict.first_bad_seq) == (False, 4)
