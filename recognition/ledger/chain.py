@@ -315,8 +315,10 @@ class _Walk:
         if None in payloads:  # the database left these to Python
             return False
         if type(payloads[0]) is str:
-            payloads = [payload.encode() for payload in cast(Sequence[str], payloads)]
-        if [sha256(payload).hexdigest() for payload in cast(Sequence[bytes], payloads)] != list(hashes):
+            digests = [sha256(payload.encode()).hexdigest() for payload in cast(Sequence[str], payloads)]
+        else:
+            digests = [sha256(payload).hexdigest() for payload in cast(Sequence[bytes], payloads)]
+        if digests != list(hashes):
             return False
         if self.pinned:
             pinned = list(map(self.pinned.get, seqs))

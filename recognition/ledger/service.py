@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import re
-from collections.abc import Container, Mapping
+import threading
+from collections.abc import Container, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, partial
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -46,6 +49,8 @@ from .rules import (
     may_record_personal,
     may_reverse,
 )
+
+T = TypeVar("T")
 
 # The advisory lock key that serialises appends on PostgreSQL ("LEDGER" in ASCII).
 LEDGER_LOCK = 0x4C4544474552
@@ -732,19 +737,29 @@ def stored_runs(batch: int = 2000, connection=None):
     ``verify`` compares and each entry's canonical encoding, written by the database
     (``payloads.sql``), so that reading and encoding an entry costs little more than
     reading its hash. The raw driver cursor is used (a server-side one on PostgreSQL):
-    no row objects are made. ``connection``: the session's unless given."""
+    no row objects are made. On PostgreSQL the next run is read while this one is
+    checked: the server encodes while Python hashes. ``connection``: the session's
+    unless given."""
     connection = connection or db.session.connection()
     dialect = connection.dialect.name
     raw = connection.connection.dbapi_connection
     assert raw is not None  # the session's connection is open
     cursor = raw.cursor(name="ledger_runs") if dialect == "postgresql" else raw.cursor()
-    Run = chain.Run
-    try:
+
+    def pages() -> Generator[list, None, None]:
         cursor.execute(
             f"SELECT id, seq, prev_hash, entry_hash, chain_version, {payloads.sql(dialect)} "
             "FROM ledger_entries ORDER BY seq"
         )
         while rows := cursor.fetchmany(batch):
+            yield rows
+
+    # (psycopg serialises the connection's use: a run walked entry by entry reads its
+    # entries on it while the next run is being read.)
+    read = ahead(pages()) if dialect == "postgresql" else pages()
+    Run = chain.Run
+    try:
+        for rows in read:
             ids, seqs, prev_hashes, hashes, versions, encoded = zip(*rows, strict=True)
             yield Run(
                 ids,
@@ -756,7 +771,46 @@ def stored_runs(batch: int = 2000, connection=None):
                 partial(stored_chain, batch, seqs[0], len(seqs), connection),
             )
     finally:
+        read.close()
         cursor.close()
+
+
+def ahead(items: Iterator[T]) -> Generator[T, None, None]:
+    """``items``, the next one made in a thread of its own while this one is used: for
+    reading from a server, which the driver waits for without holding the interpreter.
+    Closing it stops the thread (and closes ``items`` there) before it returns."""
+    made: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def make() -> None:
+        failed: Exception | None = None
+        try:
+            for item in items:
+                made.put((True, item))
+                if stop.is_set():
+                    break
+        except Exception as error:  # noqa: BLE001 (handed to the reader, which raises it)
+            failed = error
+        finally:
+            cast(Generator, items).close()
+            made.put((False, failed))
+
+    thread = threading.Thread(target=make, name="ledger-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = made.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let it put what it was making, and see the stop
+            with contextlib.suppress(queue.Empty):
+                made.get(timeout=0.05)
+        thread.join()
 
 
 def encoder_for(dialect) -> chain.Encoder:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from contextlib import contextmanager
 from datetime import date, datetime
 
@@ -28,6 +29,8 @@ from .test_chain import an_entry, chained, entry_fields
 # The probe table has the ledger's column types (so values are stored as the app stores
 # them) without its constraints, which would refuse most arbitrary entries.
 PROBE = LedgerEntry.__table__.to_metadata(MetaData(), name="probe")
+# The same, as a temporary table of the ledger's name stands in for the ledger.
+LEDGER = LedgerEntry.__table__.to_metadata(MetaData())
 
 
 @contextmanager
@@ -87,7 +90,7 @@ def entries(backend: str):
             "note": texts(backend),
             "occurred_on": st.dates(),
             "person_id": int4,
-            "prev_hash": texts(backend).map(lambda value: value[:64]),
+            "prev_hash": hashes | texts(backend).map(lambda value: value[:64]),
             "reason": st.none() | texts(backend),
             "recorded_at": st.datetimes(),
             "recorded_by_id": int4,
@@ -95,6 +98,9 @@ def entries(backend: str):
             "target_id": st.none() | int4,
         }
     )
+
+
+hashes = st.binary(min_size=32, max_size=32).map(bytes.hex)
 
 
 def written_by_the_database(connection, backend: str, entry: dict) -> bytes:
@@ -113,9 +119,50 @@ def test_the_database_writes_the_canonical_bytes_of_any_entry(probe, data):
     written = written_by_the_database(connection, backend, entry)
 
     if entry["recorded_at"].year >= 1000:
-        assert written == chain.canonical(chain.hashed(entry))
+        assert written == canonical_as_written(backend, entry)
     else:  # canonical writes such a year with fewer than four digits: Python's encoding decides
         assert written is None
+
+
+def canonical_as_written(backend: str, entry: dict) -> bytes:
+    """``chain.canonical`` of ``entry``, but for a previous hash that is no hash, which
+    PostgreSQL writes as it is (no run with such a link is taken whole: see below)."""
+    if backend == "sqlite" or re.fullmatch("[0-9a-f]{64}", entry["prev_hash"]):
+        return chain.canonical(chain.hashed(entry))
+    placeholder = '"prev_hash":"' + "f" * 64 + '"'
+    written = chain.canonical(chain.hashed({**entry, "prev_hash": "f" * 64}))
+    return written.replace(placeholder.encode(), f'"prev_hash":"{entry["prev_hash"]}"'.encode())
+
+
+@settings(
+    max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None
+)
+@given(link=st.none() | hashes | st.text(min_size=1, max_size=64), note=st.text(max_size=20))
+def test_an_entry_hashed_as_the_database_writes_it_gets_the_verdict_of_the_walk(probe, link, note):
+    """Whatever the database writes for a link (and hashed, by someone who rewrote the
+    entry, as it is written), the runs give the verdict of the walk entry by entry."""
+    backend, connection = probe
+    link, note = link and link.replace("\x00", ""), note.replace("\x00", "")  # PostgreSQL stores no NUL
+    first = {**an_entry(), "id": 1, "chain_version": 2, "accreditation": None}
+    first_hash = chain.entry_hash(chain.hashed(first))
+    second = {**an_entry(note=note), "id": 2, "seq": 2, "chain_version": 2, "accreditation": None}
+    second["prev_hash"] = first_hash if link is None else link
+    # A temporary table of the same name stands in for the ledger, without its guards.
+    like = "AS SELECT * FROM main.ledger_entries WHERE 0" if backend == "sqlite" else "(LIKE public.ledger_entries)"
+    connection.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS ledger_entries {like}"))
+    connection.execute(text("DELETE FROM ledger_entries"))
+    for entry, digest in ((first, first_hash), (second, "unknown yet")):
+        connection.execute(insert(LEDGER).values(**entry, entry_hash=digest))
+    written = connection.execute(text(f"SELECT {payloads.sql(backend)} FROM ledger_entries WHERE seq = 2")).scalar()
+    written = written.encode() if isinstance(written, str) else written
+    connection.execute(
+        text("UPDATE ledger_entries SET entry_hash = :h WHERE seq = 2"), {"h": hashlib.sha256(written).hexdigest()}
+    )
+
+    verdict = chain.verify_runs(service.stored_runs(connection=connection))
+
+    assert verdict == chain.verify(service.stored_chain(connection=connection))
+    assert verdict.valid == (link is None or link == first_hash)
 
 
 def test_a_known_entry_is_written_as_it_always_has_been(probe):
@@ -282,3 +329,46 @@ def test_runs_give_the_verdict_of_the_walk_entry_by_entry(
         rows[where] = (entry_id, fields, "0" * 64)
 
     assert chain.verify_runs(as_runs(rows, sizes), anchors) == chain.verify(rows, anchors)
+
+
+def test_reading_ahead_stops_with_its_reader_and_hands_on_what_went_wrong():
+    closed = []
+
+    def numbers():
+        try:
+            yield from range(100)
+        finally:
+            closed.append(True)
+
+    read = service.ahead(numbers())
+    assert [next(read), next(read)] == [0, 1]
+    read.close()
+    assert closed == [True]
+
+    def failing():
+        yield 1
+        raise ValueError("the server went away")
+
+    with pytest.raises(ValueError, match="the server went away"):
+        list(service.ahead(failing()))
+
+
+def test_a_run_walked_entry_by_entry_in_the_middle_of_the_ledger_leaves_the_next_runs_to_check(probe):
+    """A run the database leaves to Python (a year before 1000) is walked entry by entry
+    while the next run is read; the runs after it are still checked."""
+    backend, connection = probe
+    like = "AS SELECT * FROM main.ledger_entries WHERE 0" if backend == "sqlite" else "(LIKE public.ledger_entries)"
+    connection.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS ledger_entries {like}"))
+    connection.execute(text("DELETE FROM ledger_entries"))
+    prev_hash = chain.GENESIS
+    for seq in range(1, 6):
+        entry = {**an_entry(seq=seq, prev_hash=prev_hash), "id": seq, "chain_version": 2, "accreditation": None}
+        if seq == 2:
+            entry["recorded_at"] = datetime(999, 12, 31, 23, 59, 59, 1)
+        prev_hash = chain.entry_hash(chain.hashed(entry))
+        connection.execute(insert(LEDGER).values(**entry, entry_hash=prev_hash if seq != 4 else "0" * 64))
+
+    verdict = chain.verify_runs(service.stored_runs(batch=1, connection=connection))
+
+    assert verdict == chain.verify(service.stored_chain(connection=connection))
+    assert (verdict.valid, verdict.first_bad_seq) == (False, 4)
