@@ -6,13 +6,13 @@ them the ledger."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
 
 from flask import current_app
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import Select, and_, bindparam, exists, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -88,24 +88,20 @@ def activities_of(
     return found
 
 
-def rule_rows(
-    person_ids: People, within: tuple[date | None, date] | None = None, kinds: Collection[str] | None = None
-) -> dict[int, list[tuple]]:
-    """``activities_of``'s rows without what only a statement shows (titles, notes,
-    hashes), each person's in date order, left as rows: ``_activity`` makes one the rules'
-    activity when it is looked at (planning looks at few of them)."""
-    found: dict[int, list[tuple]] = defaultdict(list)
-    for row in _rows(person_ids, within, kinds, sources=False):
-        found[row[2]].append(row)
-    return found
-
-
 _IN_ORDER = itemgetter(2, 4, 1)  # person_id, occurred_on, seq
 
 
 def _rows(
     person_ids: People, within: tuple[date | None, date] | None, kinds: Collection[str] | None, sources: bool
 ) -> list[tuple]:
+    statement = _select(sources, within, kinds)
+    if person_ids is not None:
+        statement = statement.where(LedgerEntry.person_id.in_(person_ids))
+    # Sorted here rather than in SQL: the database reads by its index, and sorts nothing.
+    return sorted(map(tuple, db.session.execute(statement)), key=_IN_ORDER)
+
+
+def _select(sources: bool, within: tuple[date | None, date] | None, kinds: Collection[str] | None) -> Select:
     statement = (
         select(*_RULE_COLUMNS, *(_SOURCE_COLUMNS if sources else ()))
         .outerjoin(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
@@ -121,8 +117,6 @@ def _rows(
             ~exists().where(_REVERSAL.target_id == LedgerEntry.id, _REVERSAL.entry_type.in_(WITHDRAWN)),
         )
     )
-    if person_ids is not None:
-        statement = statement.where(LedgerEntry.person_id.in_(person_ids))
     if within is not None:
         first, last = within
         statement = statement.where(LedgerEntry.occurred_on <= last)
@@ -130,8 +124,7 @@ def _rows(
             statement = statement.where(LedgerEntry.occurred_on >= first)
     if kinds is not None:
         statement = statement.where(LedgerEntry.kind.in_(sorted(kinds)))
-    # Sorted here rather than in SQL: the database reads by its index, and sorts nothing.
-    return sorted(map(tuple, db.session.execute(statement)), key=_IN_ORDER)
+    return statement
 
 
 def _activity(row: tuple) -> rules.Activity:
@@ -283,21 +276,20 @@ def owners(framework_id: str) -> Select:
     return select(Person.id).where(Person.id.not_in(elsewhere))
 
 
-def _of_year(framework_: Framework, year: int, person_ids: People, read, activity_of) -> dict[int, list]:
-    """``read`` (``activities_of`` or ``rule_rows``) the activities of the kinds
-    ``framework_`` credits dated in ``year``, and earlier ones too only for someone whose
-    year ``rules.depends_on_history`` (``activity_of`` takes the activity from an item)."""
+def _of_year(framework_: Framework, year: int, person_ids: People) -> dict[int, list[tuple[Source, rules.Activity]]]:
+    """The activities of the kinds ``framework_`` credits dated in ``year``, and earlier
+    ones too only for someone whose year ``rules.depends_on_history``."""
     kinds = rules.earning_kinds(framework_)
     first, last = rules.year_window(framework_, year)
-    found = read(person_ids, (first, last), kinds)
+    found = activities_of(person_ids, (first, last), kinds)
     if rules.has_cycle_caps(framework_):
         earlier = [
             person_id
             for person_id, items in found.items()
-            if rules.depends_on_history(framework_, [activity_of(item) for item in items], year)
+            if rules.depends_on_history(framework_, [activity for _, activity in items], year)
         ]
         if earlier:
-            found.update(read(earlier, (None, last), kinds))
+            found.update(activities_of(earlier, (None, last), kinds))
     return found
 
 
@@ -308,7 +300,7 @@ def credited_in_year(
     ``year``, as the whole ledger would credit it, from the year's activities (and earlier
     ones only where they count: ``_of_year``). Activities of other years may be in the
     lists: filter on ``credit.year``."""
-    found = _of_year(framework_, year, person_ids, activities_of, itemgetter(1))
+    found = _of_year(framework_, year, person_ids)
     return {
         person_id: credits_for(framework_, sourced, cycle_starts.get(person_id)) for person_id, sourced in found.items()
     }
@@ -318,9 +310,10 @@ def eligible(year: int, framework_id: str | None = None) -> list[tuple[int, str]
     """(person, framework) pairs with credits in ``year`` and no statement yet: each
     person's own framework, or ``framework_id`` for everyone.
 
-    Read per framework from the activities of the kinds it credits dated in the year, of
-    the people who report to it (``_of_year``): the work grows with the year's
-    activities, not with the ledger."""
+    Per framework, the people with an activity of a kind it credits dated in the year
+    (from the index of people's kinds and days alone), then each one's activities only
+    until one settles the year (``rules.settles_year``): the work grows with the
+    statements to issue, not with the ledger nor with the year's entries."""
     stored = list(
         db.session.execute(select(CreditProfile.person_id, CreditProfile.framework_id, CreditProfile.cycle_start))
     )
@@ -334,10 +327,80 @@ def eligible(year: int, framework_id: str | None = None) -> list[tuple[int, str]
     for chosen_id in chosen_ids:
         chosen = framework(chosen_id)
         cycle_starts = {row.person_id: row.cycle_start for row in stored if row.framework_id == chosen.id}
-        whose = select(Person.id) if framework_id else owners(chosen.id)
-        for person_id, rows in _of_year(chosen, year, whose, rule_rows, _activity).items():
+        reading = _YearOf(chosen, year)
+        for person_id, rows, complete in reading.people(None if framework_id else owners(chosen.id)):
             if (person_id, chosen.id) in issued:
                 continue
-            if rules.credits_in_year(chosen, map(_activity, rows), year, cycle_starts.get(person_id)):
+            if reading.credited(person_id, rows, complete, cycle_starts.get(person_id)):
                 pairs.append((person_id, chosen.id))
     return sorted(pairs)
+
+
+# A person's activities of the year are read this many at first: one usually settles it.
+# People with no more than that are read many at a time, this many in a query: with many
+# more, PostgreSQL expects so many rows that it reads the whole year's by kind instead.
+PAGE = 8
+MANY = 64
+
+
+class _YearOf:
+    """A framework's year as planning reads it (each statement built once, and run for
+    one person or a few hundred at a time): rows of ``_RULE_COLUMNS``."""
+
+    def __init__(self, framework_: Framework, year: int):
+        self.framework, self.year = framework_, year
+        self.kinds = sorted(rules.earning_kinds(framework_))
+        self.first, self.last = rules.year_window(framework_, year)
+        mine = LedgerEntry.person_id == bindparam("person")
+        self.of_year = _select(False, (self.first, self.last), self.kinds)
+        self.mine = self.of_year.where(mine)
+        self.page = self.mine.limit(PAGE)
+        self.history = _select(False, (None, self.last), self.kinds).where(mine)
+
+    def people(self, person_ids: Select | None) -> Iterator[tuple[int, list[tuple], bool]]:
+        """(person, rows, whether they are all the year's) for each of ``person_ids``
+        (None: everyone) with a contribution of a kind credited in the year, reversed or
+        not; found from the index alone (the id, not *: the id is in every index of a
+        table; a kind is set on contributions only), with whether they have more than
+        ``PAGE``. Those with no more are read ``MANY`` at a time, the others a page each."""
+        entries = select(LedgerEntry.id).where(
+            LedgerEntry.person_id == Person.id,
+            LedgerEntry.kind.in_(self.kinds),
+            LedgerEntry.occurred_on.between(self.first, self.last),
+        )
+        query = select(Person.id, entries.limit(1).offset(PAGE).scalar_subquery().is_not(None)).where(entries.exists())
+        if person_ids is not None:
+            query = query.where(Person.id.in_(person_ids))
+        found = db.session.execute(query.order_by(Person.id)).all()
+        few = [person_id for person_id, more in found if not more]
+        for start in range(0, len(few), MANY):
+            rows: dict[int, list[tuple]] = {person_id: [] for person_id in few[start : start + MANY]}
+            for row in self._read(self.of_year.where(LedgerEntry.person_id.in_(list(rows)))):
+                rows[row[2]].append(row)
+            yield from ((person_id, mine, True) for person_id, mine in rows.items())
+        for person_id in (person_id for person_id, more in found if more):
+            page = self._read(self.page, person_id)
+            yield person_id, page, len(page) < PAGE
+
+    def credited(self, person_id: int, rows: list[tuple], complete: bool, cycle_start: date | None) -> bool:
+        """``rules.credits_in_year`` as the whole ledger would say it: true as soon as one of
+        ``rows`` (or of the rest of the year, when they are not all of it) settles the
+        year; otherwise from all the year's activities in date order, and earlier years'
+        too when they count (as ``_of_year`` reads them)."""
+        framework_, year = self.framework, self.year
+        if any(rules.settles_year(framework_, _activity(row), year) for row in rows):
+            return True
+        if not complete:  # all of them, then (a second read need not keep the first's order)
+            rows = self._read(self.mine, person_id)
+            if any(rules.settles_year(framework_, _activity(row), year) for row in rows):
+                return True
+        activities = [_activity(row) for row in sorted(rows, key=_IN_ORDER)]
+        if rules.has_cycle_caps(framework_) and rules.depends_on_history(framework_, activities, year):
+            activities = [_activity(row) for row in sorted(self._read(self.history, person_id), key=_IN_ORDER)]
+        return rules.credits_in_year(framework_, activities, year, cycle_start)
+
+    @staticmethod
+    def _read(statement: Select, person_id: int | None = None) -> list[tuple]:
+        # Core, not the ORM: these are rows, and the ORM's overhead would be most of the cost.
+        parameters = {"person": person_id} if person_id is not None else {}
+        return list(map(tuple, db.session.connection().execute(statement, parameters)))

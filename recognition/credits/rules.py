@@ -152,6 +152,23 @@ def credits_in_year(
     return False
 
 
+def settles_year(framework: Framework, activity: Activity, year: int) -> bool:
+    """Whether ``activity`` alone makes ``credits_in_year`` true, whatever else the ledger
+    holds: it earns in ``year`` under a rule whose caps, and its section's, are all above
+    0 and count nothing beyond the year (none per cycle). Every cap it meets then counts
+    only activities of the year, so it either has room left, or an earlier activity of
+    the year used it up, and that one was awarded in the year. Planning looks at a
+    person's activities in any order until one settles the year."""
+    credit = _earned(framework, activity)
+    if credit.year != year or credit.earned == 0:
+        return False
+    version = framework.version_on(activity.on)
+    assert version is not None  # it earned under the version in force on its day
+    rule = next(r for r in version.rules if r.id == credit.rule)
+    caps = [*rule.caps.items(), *version.section_caps.get(rule.section, {}).items()]
+    return all(cap > 0 and scope != "per_cycle" for scope, cap in caps)
+
+
 def year_window(framework: Framework, year: int) -> tuple[date, date]:
     """Every day an activity credited in ``year`` may fall on: the year's span under each
     version (versions may start their years on different days)."""

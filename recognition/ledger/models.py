@@ -57,6 +57,9 @@ class LedgerEntry(Model):
         Index("ix_ledger_entries_recorded_by_order", "recorded_by_id", "occurred_on", "seq"),
         # One kind of work over a stretch of days (the program metrics: mentor training).
         Index("ix_ledger_entries_kind_occurred_on", "kind", "occurred_on"),
+        # A person's work of some kinds over a stretch of days (year-end batch planning:
+        # who has credit-bearing work in the year, and each one's until one earns).
+        Index("ix_ledger_entries_person_kind", "person_id", "kind", "occurred_on"),
         # Chain order within a mentorship or a person's ledger: histories and "most recent".
         Index("ix_ledger_entries_mentorship_seq", "mentorship_id", "seq"),
         Index("ix_ledger_entries_person_seq", "person_id", "seq"),

@@ -1,6 +1,7 @@
 """Year-end batch planning with the ledger grown to N entries: its time and peak memory,
 for each person's own framework and for department points for everyone, against reading
-the year's ledger rows bare (the least any planning must read).
+the year's ledger rows bare (the least a planning that looks at every row of the year
+would cost; planning reads only each person's until one activity earns in the year).
 
     python tests/benchmarks/bench_planning.py [--entries 2000000] [--out grown.sqlite3] [--database-url URL]
 

@@ -19,6 +19,7 @@ from recognition.credits.rules import (
     cycle_holding,
     cycle_progress,
     round_to,
+    settles_year,
     totals,
 )
 from recognition.ledger.rules import KINDS
@@ -450,6 +451,30 @@ def test_whether_a_year_earns_anything_is_what_the_whole_computation_says(framew
     expected = any(c.year == year and c.credits > 0 for c in credits)
     in_date_order = iter(sorted(activities, key=lambda activity: activity.on))
     assert credits_in_year(framework, in_date_order, year, cycle_start) is expected
+
+
+@given(
+    framework=st.sampled_from(list(FRAMEWORKS.values())),
+    activities=activities_strategy,
+    year=st.integers(2023, 2030),
+    cycle_start=st.sampled_from([None, date(2024, 1, 1), date(2021, 7, 1)]),
+)
+def test_an_activity_that_settles_a_year_is_credited_in_it_whatever_came_before(
+    framework, activities, year, cycle_start
+):
+    # Planning stops at the first activity that settles the year, read in any order.
+    credits = compute_credits(framework, activities, cycle_start)
+    if any(settles_year(framework, activity, year) for activity in activities):
+        assert any(c.year == year and c.credits > 0 for c in credits)
+
+
+def test_only_an_activity_whose_caps_count_the_year_alone_settles_it():
+    assert settles_year(POINTS, act("meeting", on=date(2024, 5, 1), confirmed=True), 2024)
+    assert not settles_year(POINTS, act("meeting", on=date(2024, 5, 1)), 2024)  # unconfirmed: earns nothing
+    assert not settles_year(POINTS, act("meeting", on=date(2023, 5, 1), confirmed=True), 2024)
+    assert settles_year(MOC, act("mentor_training", on=date(2024, 5, 1), accredited=True), 2024)
+    # Under the cycle's cap of 50: earlier years may have used it up.
+    assert not settles_year(MOC, act("mentor_training", on=date(2024, 5, 1)), 2024)
 
 
 # Limits per activity (issue 10, item 4) -------------------------------------------------------

@@ -345,3 +345,16 @@ def test_the_metrics_dashboard_reads_indexes(grown, role):
     assert any("ledger_entries.seq >" in statement for statement, _ in statements)
     with app.app_context():
         assert_indexed(statements)
+
+
+@pytest.mark.parametrize("framework_id", [None, "department_points"])
+def test_batch_planning_reads_indexes(grown, framework_id):
+    """Who has credit-bearing work in the year, and each one's activities until one earns:
+    each read is one person's, from the index of people's kinds and days."""
+    app, _ = grown
+    with app.app_context(), captured() as statements:
+        assert activities.eligible(2024, framework_id)
+        db.session.rollback()
+    assert any("EXISTS" in statement and "people" in statement for statement, _ in statements)
+    with app.app_context():
+        assert_indexed(statements)
