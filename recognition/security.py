@@ -37,7 +37,7 @@ def unstorable_text(request) -> dict[str, list[str]]:
     for key, uploads in request.files.lists():  # a file's name is stored with it (letters)
         pending.extend((key, upload.filename) for upload in uploads if upload.filename)
     pending.append(("", request.view_args or {}))
-    if request.is_json:
+    if request.is_json and _may_hold_unstorable(request.get_data(cache=True)):
         pending.append(("", request.get_json(silent=True)))
     while pending:  # a loop, not recursion: the JSON parser bounds depth, this need not
         name, value = pending.pop()
@@ -55,6 +55,15 @@ def unstorable_text(request) -> dict[str, list[str]]:
             pending.extend((f"{name}.{index}" if name else str(index), inner) for index, inner in enumerate(value))
     # The names go back in the answer, which must itself be encodable.
     return {name.encode("utf-8", "replace").decode(): rules for name, rules in sorted(found.items())}
+
+
+def _may_hold_unstorable(body: bytes) -> bool:
+    """Whether a JSON body, once parsed, can hold a NUL or a surrogate. A JSON string
+    cannot hold either raw: NUL only as the escape ``\\u0000``, a surrogate only as an
+    escape or as the bytes ED A0-BF (Python's parser decodes with "surrogatepass"); in
+    UTF-16 or UTF-32 every structural character has a zero byte. A body with no
+    backslash-u, no ED byte and no zero byte holds neither, and is not walked."""
+    return b"\\u" in body or b"\xed" in body or b"\x00" in body
 
 
 def register(app) -> None:
