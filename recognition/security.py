@@ -14,8 +14,28 @@ CSP = (
 )
 
 
+SERIALIZER = "recognition.session_serializer"
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """The session cookie is Secure when the request came over https (or when configured)."""
+
+    def get_signing_serializer(self, app):
+        """Flask's, made once per secret (and fallbacks) instead of on every request: a
+        serializer keeps nothing between uses."""
+        secrets = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        kept = app.extensions.get(SERIALIZER)
+        if kept is None or kept[0] != secrets:
+            kept = app.extensions[SERIALIZER] = (secrets, super().get_signing_serializer(app))
+        return kept[1]
 
     def get_cookie_secure(self, app) -> bool:
         configured = app.config.get("SESSION_COOKIE_SECURE")
@@ -87,15 +107,17 @@ def register(app) -> None:
 
     @app.after_request
     def add_security_headers(response):
+        """Each header unless the response set its own. Read once: werkzeug's
+        ``setdefault`` scans the headers three times and raises a KeyError for each
+        header it adds."""
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        present = {name.lower() for name, _ in headers.items()}
+        wanted = list(SECURITY_HEADERS)
         if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            wanted.append(("Strict-Transport-Security", "max-age=31536000"))
         if response.mimetype == "text/html" or request.path.startswith("/api/"):
-            headers.setdefault("Cache-Control", "no-store")
+            wanted.append(("Cache-Control", "no-store"))
+        for name, value in wanted:
+            if name.lower() not in present:
+                headers.add(name, value)
         return response

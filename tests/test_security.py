@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from recognition.fields import text_problem
 from recognition.parsing import loads
-from recognition.security import _may_hold_unstorable
+from recognition.security import CSP, _may_hold_unstorable
 
 # Any code point, surrogates and NUL included: what a client's JSON may carry.
 text = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()), max_size=8)
@@ -47,3 +47,16 @@ def test_a_surrogate_sent_as_raw_bytes_is_refused_naming_the_field(client, dept,
 
     assert response.status_code == 422
     assert "surrogate" in response.get_json()["errors"]["note"][0]
+
+
+def test_a_response_keeps_its_own_security_headers_and_gets_the_others_once(app):
+    @app.get("/own-headers")
+    def own_headers():
+        return "text", 200, {"Cache-Control": "private, no-store", "x-frame-options": "SAMEORIGIN"}
+
+    response = app.test_client().get("/own-headers")
+
+    assert response.headers.getlist("Cache-Control") == ["private, no-store"]
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert response.headers.getlist("Content-Security-Policy") == [CSP]
