@@ -12,9 +12,11 @@ started on, else ``FALLBACK``.
 from __future__ import annotations
 
 import socket
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, request
+from werkzeug.sansio.utils import get_current_url
 
 FALLBACK = "http://127.0.0.1:5000"
 SERVED = "recognition.served_url"
@@ -32,8 +34,15 @@ def base_url() -> str:
     if configured:
         return configured.rstrip("/")
     if has_request_context():
-        return request.url_root.rstrip("/")
+        return _root(request.scheme, request.host, request.root_path)
     return current_app.extensions.get(SERVED, FALLBACK)
+
+
+@lru_cache(maxsize=64)
+def _root(scheme: str, host: str, root_path: str) -> str:
+    """``request.url_root`` without its trailing slash, made once per address: quoting it
+    afresh costs a confirmation request more than the rest of its letter."""
+    return get_current_url(scheme, host, root_path).rstrip("/")
 
 
 def is_configured(app: Flask) -> bool:

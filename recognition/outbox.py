@@ -112,9 +112,11 @@ def queue_selected(rows: Select, values: list[dict], now: datetime | None = None
     before is skipped, as in ``queue``."""
     if not values:
         return 0
-    statement = _inserting(rows, db.session.get_bind().dialect.name)
+    connection = db.session.connection()
     created_at = now or utcnow()
-    result = db.session.connection().execute(statement, [{**value, "created_at": created_at} for value in values])
+    result = connection.execute(
+        _inserting(rows, connection.dialect.name), [{**value, "created_at": created_at} for value in values]
+    )
     return result.rowcount
 
 

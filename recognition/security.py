@@ -14,8 +14,28 @@ CSP = (
 )
 
 
+SERIALIZER = "recognition.session_serializer"
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """The session cookie is Secure when the request came over https (or when configured)."""
+
+    def get_signing_serializer(self, app):
+        """Flask's, made once per secret (and fallbacks) instead of on every request: a
+        serializer keeps nothing between uses."""
+        secrets = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        kept = app.extensions.get(SERIALIZER)
+        if kept is None or kept[0] != secrets:
+            kept = app.extensions[SERIALIZER] = (secrets, super().get_signing_serializer(app))
+        return kept[1]
 
     def get_cookie_secure(self, app) -> bool:
         configured = app.config.get("SESSION_COOKIE_SECURE")
@@ -37,7 +57,7 @@ def unstorable_text(request) -> dict[str, list[str]]:
     for key, uploads in request.files.lists():  # a file's name is stored with it (letters)
         pending.extend((key, upload.filename) for upload in uploads if upload.filename)
     pending.append(("", request.view_args or {}))
-    if request.is_json:
+    if request.is_json and _may_hold_unstorable(request.get_data(cache=True)):
         pending.append(("", request.get_json(silent=True)))
     while pending:  # a loop, not recursion: the JSON parser bounds depth, this need not
         name, value = pending.pop()
@@ -55,6 +75,15 @@ def unstorable_text(request) -> dict[str, list[str]]:
             pending.extend((f"{name}.{index}" if name else str(index), inner) for index, inner in enumerate(value))
     # The names go back in the answer, which must itself be encodable.
     return {name.encode("utf-8", "replace").decode(): rules for name, rules in sorted(found.items())}
+
+
+def _may_hold_unstorable(body: bytes) -> bool:
+    """Whether a JSON body, once parsed, can hold a NUL or a surrogate. A JSON string
+    cannot hold either raw: NUL only as the escape ``\\u0000``, a surrogate only as an
+    escape or as the bytes ED A0-BF (Python's parser decodes with "surrogatepass"); in
+    UTF-16 or UTF-32 every structural character has a zero byte. A body with no
+    backslash-u, no ED byte and no zero byte holds neither, and is not walked."""
+    return b"\\u" in body or b"\xed" in body or b"\x00" in body
 
 
 def register(app) -> None:
@@ -78,15 +107,17 @@ def register(app) -> None:
 
     @app.after_request
     def add_security_headers(response):
+        """Each header unless the response set its own. Read once: werkzeug's
+        ``setdefault`` scans the headers three times and raises a KeyError for each
+        header it adds."""
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        present = {name.lower() for name, _ in headers.items()}
+        wanted = list(SECURITY_HEADERS)
         if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            wanted.append(("Strict-Transport-Security", "max-age=31536000"))
         if response.mimetype == "text/html" or request.path.startswith("/api/"):
-            headers.setdefault("Cache-Control", "no-store")
+            wanted.append(("Cache-Control", "no-store"))
+        for name, value in wanted:
+            if name.lower() not in present:
+                headers.add(name, value)
         return response

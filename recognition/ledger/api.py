@@ -61,9 +61,11 @@ def record_contribution(body):
     recorded by the person or an administrator; a repeat of an unreversed entry is 409
     unless confirm_duplicate is true"""
     now, actor = utcnow(), api_actor()
-    entry = service.record(body, actor, now)
+    # Answered from the values it was stored with: it never joins the session.
+    entry = service.record_values(body, actor, now)
     confirmations.ask(entry, actor, now)
-    return _committed(entry)
+    db.session.commit()
+    return entry
 
 
 def _committed(entry: LedgerEntry) -> LedgerEntry:

@@ -107,7 +107,9 @@ def _disabled(person_id: int) -> bool:
 # Mail --------------------------------------------------------------------------------
 
 
-def _letter(entry: LedgerEntry, person_id: int, recorder: str, now: datetime, reminder: bool) -> Message:
+def _letter(
+    entry: LedgerEntry | service.Appended, person_id: int, recorder: str, now: datetime, reminder: bool
+) -> Message:
     """The message to ``person_id`` but for their address and name: ``recipient`` is
     empty and ``body`` is what follows "Dear <name>" (``GREETING``). ``recorder``: the
     name of whoever recorded the entry."""
@@ -143,7 +145,7 @@ def _message(entry: LedgerEntry, person: Person, now: datetime, reminder: bool) 
     return replace(letter, recipient=person.email, body=GREETING + person.name + letter.body)
 
 
-def ask(entry: LedgerEntry, actor: Actor, now: datetime) -> int:
+def ask(entry: LedgerEntry | service.Appended, actor: Actor, now: datetime) -> int:
     """Queue the request to confirm ``entry``, which ``actor`` has just recorded
     (``service.record``), to its counterpart(s); how many were queued (none for work that
     is not between two people). Part of the caller's transaction. One statement on a

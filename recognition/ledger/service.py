@@ -10,10 +10,12 @@ from collections.abc import Container, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, partial
+from types import SimpleNamespace
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Row,
     Select,
     Table,
@@ -32,7 +34,7 @@ from sqlalchemy.orm import aliased, make_transient_to_detached
 from ..auth.models import RoleGrant
 from ..auth.service import Actor
 from ..clock import local_date, utcnow
-from ..database import append_lock, holds_append_lock, is_postgresql, lock_for_append, took_append_lock
+from ..database import append_lock, holds_append_lock, lock_for_append, took_append_lock
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
@@ -59,36 +61,46 @@ LEDGER_LOCK = 0x4C4544474552
 def append(entry: LedgerEntry, now: datetime) -> LedgerEntry:
     """Link ``entry`` to the chain head and store it. Appends are serialised, so the
     chain stays linear under concurrent writers."""
-    return _link(entry, _head(), now)
+    connection = _connection()
+    return _link(entry, _head(connection), now, connection)
 
 
-def _head(duplicate: LedgerEntry | None = None) -> Row:
-    """Under the append lock, in one statement: the chain head (``seq`` and ``hash``,
-    None for an empty chain), the next entry's ``id`` and, given an entry, the position
-    of the first that records the same work (``duplicate``: ``_head_statement``), read in
-    the same locked moment so the check and the append cannot drift apart.
-
-    The head and the insert (``_link``) go to the session's connection as they are:
-    through the session each would cost more than the database's own work. So what the
-    session holds unwritten is written first, as the session would before a statement."""
-    lock_for_append(db.session, LEDGER_LOCK)
+def _connection() -> Connection:
+    """The session's connection, which an append's statements go to as they are: through
+    the session each would cost more than the database's own work. So what the session
+    holds unwritten is written first, as the session would before a statement. Asked
+    once per append: each asking costs the session's bookkeeping again."""
     db.session.flush()
-    connection, postgresql = db.session.connection(), is_postgresql(db.session)
+    return db.session.connection()
+
+
+def _head(connection: Connection, duplicate: Mapping | None = None) -> Row:
+    """Under the append lock, in one statement: the chain head (``seq`` and ``hash``,
+    None for an empty chain), the next entry's ``id`` and, given an entry's values, the
+    position of the first that records the same work (``duplicate``:
+    ``_head_statement``), read in the same locked moment so the check and the append
+    cannot drift apart."""
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
+        lock_for_append(db.session, LEDGER_LOCK)
     if duplicate is None:
         return connection.execute(_head_statement(postgresql, None)).one()
-    params = {
-        name: getattr(duplicate, name) for name in ("person_id", "kind", "occurred_on", "minutes", "mentorship_id")
-    }
-    in_mentorship = duplicate.mentorship_id is not None
+    params = {name: duplicate[name] for name in ("person_id", "kind", "occurred_on", "minutes", "mentorship_id")}
+    in_mentorship = duplicate["mentorship_id"] is not None
     return connection.execute(_head_statement(postgresql, in_mentorship), params).one()
 
 
 @cache
 def _head_statement(postgresql: bool, duplicate_in_mentorship: bool | None) -> Select:
-    """Built once per shape: every append asks it. The hash covers the id, so the id is
-    chosen here, before hashing: on PostgreSQL from the id sequence, on SQLite (whose
-    write lock this transaction holds) one past the largest. ``duplicate_in_mentorship``
-    adds ``duplicate_of``'s check (None: none) for an entry with or without a mentorship."""
+    """Built once per shape: every append asks it (``_head_columns``)."""
+    return select(*_head_columns(postgresql, duplicate_in_mentorship))
+
+
+def _head_columns(postgresql: bool, duplicate_in_mentorship: bool | None, person=None) -> list:
+    """The hash covers the id, so the id is chosen here, before hashing: on PostgreSQL
+    from the id sequence, on SQLite (whose write lock this transaction holds) one past the
+    largest. ``duplicate_in_mentorship`` adds ``duplicate_of``'s check (None: none) for
+    an entry with or without a mentorship, of ``person`` (default: the bound parameter)."""
     last = select(LedgerEntry.seq).order_by(LedgerEntry.seq.desc()).limit(1)
     next_id: ColumnElement[int]
     if postgresql:
@@ -101,22 +113,15 @@ def _head_statement(postgresql: bool, duplicate_in_mentorship: bool | None) -> S
         next_id.label("id"),
     ]
     if duplicate_in_mentorship is not None:
-        columns.append(duplicate_of(duplicate_in_mentorship).label("duplicate"))
-    return select(*columns)
+        columns.append(duplicate_of(duplicate_in_mentorship, person).label("duplicate"))
+    return columns
 
 
-def _link(entry: LedgerEntry, head: Row, now: datetime) -> LedgerEntry:
-    entry.seq = head.seq + 1 if head.seq is not None else 1
-    entry.prev_hash = head.hash if head.seq is not None else chain.GENESIS
-    entry.recorded_at = now
-    entry.note = entry.note or ""
-    entry.id = head.id
-    entry.chain_version = chain.CHAIN_VERSION
-    entry.entry_hash = chain.entry_hash(entry.hashed_fields())
-    # Every column is known, so one plain INSERT stores it (the unit of work would cost
-    # more than the insert itself); then the entry joins the session as the stored row.
-    values = {column.key: getattr(entry, column.key) for column in _COLUMNS}
-    db.session.connection().execute(_INSERT, values)
+def _link(entry: LedgerEntry, head: Row, now: datetime, connection: Connection) -> LedgerEntry:
+    """Store ``entry`` next in the chain; it joins the session as the stored row."""
+    values = _store({column.key: getattr(entry, column.key) for column in _COLUMNS}, head, now, connection)
+    for key in ("seq", "prev_hash", "recorded_at", "note", "id", "chain_version", "entry_hash"):
+        setattr(entry, key, values[key])
     for key in inspect(entry).unloaded & values.keys():  # never given (a NULL): known all the same
         setattr(entry, key, None)
     make_transient_to_detached(entry)
@@ -127,27 +132,47 @@ def _link(entry: LedgerEntry, head: Row, now: datetime) -> LedgerEntry:
     return entry
 
 
+def _store(values: dict, head: Row, now: datetime, connection: Connection) -> dict:
+    """Link the column ``values`` of a new entry to the chain ``head`` (its position,
+    previous hash, id, time and hash) and insert them: every column is known, so one
+    plain INSERT stores them (the unit of work would cost more than the insert itself)."""
+    values["seq"] = head.seq + 1 if head.seq is not None else 1
+    values["prev_hash"] = head.hash if head.seq is not None else chain.GENESIS
+    values["recorded_at"] = now
+    values["note"] = values["note"] or ""
+    values["id"] = head.id
+    values["chain_version"] = chain.CHAIN_VERSION
+    values["entry_hash"] = chain.entry_hash(chain.hashed(values))
+    connection.execute(_INSERT, values)
+    return values
+
+
+class Appended(SimpleNamespace):
+    """An entry as ``record_values`` stored it: each column's value as inserted, what
+    ``annotate`` would say of it (nothing follows a new entry), and whom to ask to confirm
+    it (``counterpart_ids``). Not in the session: the API answers with it, and pages that
+    go on to read the entry's relationships take ``record``'s entry instead."""
+
+
 _COLUMNS = tuple(LedgerEntry.__table__.columns)
 _INSERT = insert(cast(Table, LedgerEntry.__table__))
 
 
-def _mentorship(mentorship_id: int) -> Row | None:
+def _mentorship(mentorship_id: int, connection: Connection) -> Row | None:
     """What ``record`` needs of a mentorship: its columns, not the people it would load
     with them. On PostgreSQL the same statement takes the append lock (``append_lock``):
     the append that follows then reads the chain head without a statement of its own to
     lock."""
-    locking = is_postgresql(db.session) and not holds_append_lock(db.session, LEDGER_LOCK)
-    found = db.session.connection().execute(_mentorship_statement(locking), {"id": mentorship_id}).first()
+    locking = connection.dialect.name == "postgresql" and not holds_append_lock(db.session, LEDGER_LOCK)
+    row = connection.execute(_mentorship_statement(locking), {"id": mentorship_id}).first()
     if locking:
         took_append_lock(db.session, LEDGER_LOCK)
-    return found if found is not None and found.id is not None else None
+    return row if row is not None and row.found is not None else None
 
 
 @cache
 def _mentorship_statement(locking: bool) -> Select:
-    columns = select(
-        Mentorship.id, Mentorship.mentor_id, Mentorship.mentee_id, Mentorship.started_on, Mentorship.ended_on
-    )
+    columns = select(*_MENTORSHIP_COLUMNS)
     if not locking:
         return columns.where(Mentorship.id == bindparam("id"))
     lock = append_lock(LEDGER_LOCK)
@@ -155,7 +180,51 @@ def _mentorship_statement(locking: bool) -> Select:
     return columns.add_columns(lock.c.locked).select_from(lock).outerjoin(Mentorship, Mentorship.id == bindparam("id"))
 
 
+def _mentorship_and_head(data: dict, connection: Connection) -> tuple[Row | None, Row | None]:
+    """SQLite, whose write lock the transaction holds from its start: ``_mentorship`` and
+    ``_head`` in one statement, the duplicate check (unless the entry is confirmed a
+    second activity) looking for the work of the mentorship's mentor, whose it will be.
+    Nothing is decided on the head before the mentorship is found and the entry checked."""
+    checked = not data.get("confirm_duplicate")
+    params = {"mentorship_id": data["mentorship_id"]}
+    if checked:
+        params.update(kind=data["kind"], occurred_on=data["occurred_on"], minutes=data.get("minutes") or 0)
+    row = connection.execute(_mentorship_and_head_statement(checked), params).first()
+    return row, row
+
+
+@cache
+def _mentorship_and_head_statement(checked: bool) -> Select:
+    head = _head_columns(False, True if checked else None, person=Mentorship.mentor_id)
+    return select(*_MENTORSHIP_COLUMNS, *head).where(Mentorship.id == bindparam("mentorship_id"))
+
+
+# Its id as "found": beside the chain head, "id" is the next entry's.
+_MENTORSHIP_COLUMNS = (
+    Mentorship.id.label("found"),
+    Mentorship.mentor_id,
+    Mentorship.mentee_id,
+    Mentorship.started_on,
+    Mentorship.ended_on,
+)
+
+
 def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False) -> LedgerEntry:
+    """Record a contribution (``record_values``), as an entry in the session."""
+    stored = record_values(data, actor, now, own_operation)
+    entry = LedgerEntry(**{column.key: getattr(stored, column.key) for column in _COLUMNS})
+    make_transient_to_detached(entry)
+    db.session.add(entry)
+    for key in _NOT_COLUMNS:
+        setattr(entry, key, getattr(stored, key))
+    return entry
+
+
+# What ``record_values`` says of an entry besides its columns.
+_NOT_COLUMNS = ("confirmed_by_entry_id", "reversed_by_entry_id", "disputed_by", "confirmation_state", "counterpart_ids")
+
+
+def record_values(data: dict, actor: Actor, now: datetime, own_operation: bool = False) -> Appended:
     """Record a contribution. Work between two people is recorded by the mentor or mentee
     of its mentorship (or an admin) and is the mentor's; personal work (training,
     preparation, other) is recorded by the person or an admin, and names a mentorship
@@ -164,9 +233,14 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
     An entry that repeats an unreversed one (same person, kind, date, minutes and
     mentorship) is refused with 409 unless ``data["confirm_duplicate"]`` says it is a
     second, separate activity."""
-    mentorship = None
+    mentorship: Row | None = None
+    head: Row | None = None
+    connection = _connection()
     if data.get("mentorship_id") is not None:
-        mentorship = _mentorship(data["mentorship_id"])
+        if connection.dialect.name == "sqlite":
+            mentorship, head = _mentorship_and_head(data, connection)
+        else:
+            mentorship = _mentorship(data["mentorship_id"], connection)
         if mentorship is None or not _may_record_in(mentorship, actor):
             raise NotFound(
                 "No mentorship with that id that you belong to.",
@@ -210,26 +284,32 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
         # The actor's own person exists (the actor was read from it): ask only for someone else.
         if person_id is None or (person_id != actor.person_id and db.session.get(Person, person_id) is None):
             raise DomainError.field("person_id", "must name an existing person")
-    entry = LedgerEntry(
-        entry_type="contribution",
-        kind=data["kind"],
-        mentorship_id=mentorship.id if mentorship else None,
-        person_id=person_id,
-        occurred_on=data["occurred_on"],
-        minutes=minutes,
-        note=note,
-        recorded_by_id=actor.person_id,
-        accreditation=accreditation,
-    )
+    values = {
+        "entry_type": "contribution",
+        "kind": data["kind"],
+        "mentorship_id": mentorship.found if mentorship else None,
+        "person_id": person_id,
+        "occurred_on": data["occurred_on"],
+        "minutes": minutes,
+        "note": note,
+        "recorded_by_id": actor.person_id,
+        "target_id": None,
+        "reason": None,
+        "accreditation": accreditation,
+    }
     # Read with the head under the append lock, so two identical requests at once cannot
     # both pass the check.
-    head = _head() if data.get("confirm_duplicate") else _head(duplicate=entry)
+    if head is None:
+        head = _head(connection) if data.get("confirm_duplicate") else _head(connection, duplicate=values)
     if head._mapping.get("duplicate") is not None:
-        refuse_duplicate(entry, head.duplicate)
-    _link(entry, head, now)
+        refuse_duplicate(Appended(**values), head.duplicate)
+    entry = Appended(**_store(values, head, now, connection))
+    # Nothing follows it yet: what ``annotate`` would look up, without asking.
+    entry.confirmed_by_entry_id = entry.reversed_by_entry_id = entry.disputed_by = None
+    entry.confirmation_state = state_of(entry, local_date(now), {})
     # Whom to ask to confirm it (``confirmations.ask``), known without reading the mentorship again.
     pair = (mentorship.mentor_id, mentorship.mentee_id) if mentorship else None
-    entry.counterpart_ids = rules.counterparts(entry.entry_type, entry.kind, entry.recorded_by_id, pair)
+    entry.counterpart_ids = rules.counterparts("contribution", values["kind"], actor.person_id, pair)
     return entry
 
 
@@ -237,10 +317,11 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
 Reversal_ = aliased(LedgerEntry, name="reversal")
 
 
-def duplicate_of(in_mentorship: bool):
+def duplicate_of(in_mentorship: bool, person=None):
     """The position of the first unreversed contribution that already records the same
     work: the same person, kind, date, minutes and mentorship (bound parameters of those
-    names) as a scalar subquery, NULL when there is none."""
+    names; ``person`` may name the person otherwise) as a scalar subquery, NULL when
+    there is none."""
     same_mentorship = (
         LedgerEntry.mentorship_id == bindparam("mentorship_id")
         if in_mentorship
@@ -251,7 +332,7 @@ def duplicate_of(in_mentorship: bool):
         .outerjoin(Reversal_, and_(Reversal_.target_id == LedgerEntry.id, Reversal_.entry_type == "reversal"))
         .where(
             LedgerEntry.entry_type == "contribution",
-            LedgerEntry.person_id == bindparam("person_id"),
+            LedgerEntry.person_id == (bindparam("person_id") if person is None else person),
             LedgerEntry.kind == bindparam("kind"),
             LedgerEntry.occurred_on == bindparam("occurred_on"),
             LedgerEntry.minutes == bindparam("minutes"),
@@ -264,7 +345,7 @@ def duplicate_of(in_mentorship: bool):
     )
 
 
-def refuse_duplicate(entry: LedgerEntry, seq: int) -> None:
+def refuse_duplicate(entry: LedgerEntry | Appended, seq: int) -> None:
     """409: entry ``seq`` (``duplicate_of``) already records the same work. It names the
     entry, so the person can tell a double submission from a second, separate activity
     (and confirm that). The two agree on minutes, kind and date, so ``entry`` says them."""
@@ -459,7 +540,7 @@ def describe_followers(
     entry.confirmation_state = state_of(entry, today, follower_ids)
 
 
-def state_of(entry: LedgerEntry, today: date, mine: Container[str]) -> str | None:
+def state_of(entry: LedgerEntry | Appended, today: date, mine: Container[str]) -> str | None:
     """``rules.confirmation_state`` of a contribution, given what follows it."""
     if entry.entry_type != "contribution":
         return None

@@ -1,8 +1,9 @@
 """One API append costs a few statements in one write transaction (issue 15).
 
 The statements are counted, never timed: the token and its owner's roles in one, the
-mentorship in one (on PostgreSQL it also takes the append lock), the chain head with the
-next id and the duplicate check in one, and the insert. Work between two people also asks
+mentorship in one (on PostgreSQL it also takes the append lock; on SQLite, whose write
+lock the transaction holds from its start, it is read with the chain head), the chain
+head with the next id and the duplicate check in one, and the insert. Work between two people also asks
 the other person to confirm it (issue 17) within the five: one insert into the outbox,
 which reads the person's address and name as it writes. Nothing reads the row back after
 the commit."""
@@ -69,7 +70,7 @@ def meeting(dept, **changes) -> dict:
     ],
     ids=["meeting", "confirmed-repeat", "admin-for-the-pair", "own-training", "admin-for-someone"],
 )
-def test_an_api_append_is_a_few_statements_in_one_transaction(app, client, dept, headers, role, body):
+def test_an_api_append_is_a_few_statements_in_one_transaction(app, backend, client, dept, headers, role, body):
     client.post(URL, json=meeting(dept, minutes=30), headers=headers(role))  # the head is not empty
     sent = headers(role)
 
@@ -78,7 +79,8 @@ def test_an_api_append_is_a_few_statements_in_one_transaction(app, client, dept,
 
     assert response.status_code == 201, response.get_json()
     pair_work = body(dept)["kind"] == "meeting"
-    assert len(seen["statements"]) <= MOST, "\n".join(seen["statements"])
+    read_with_head = backend == "sqlite" and body(dept).get("mentorship_id") is not None
+    assert len(seen["statements"]) <= MOST - read_with_head, "\n".join(seen["statements"])
     assert any(statement.startswith("INSERT INTO outbox") for statement in seen["statements"]) == pair_work
     assert len(seen["begun"]) == len(seen["committed"]) == 1
     assert len(seen["opening"]) <= 2, seen["opening"]  # SQLite's BEGIN IMMEDIATE; PostgreSQL's timeouts
