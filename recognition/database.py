@@ -28,9 +28,11 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from flask import current_app, has_app_context, has_request_context, request
-from sqlalchemy import Subquery, event, exc, func, select, text
+from sqlalchemy import Boolean, Subquery, event, exc, func, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import scoped_session
+from sqlalchemy.sql.functions import FunctionElement
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _busy_timeout_ms = 60_000  # outside an app (never, in practice): the job's wait
@@ -254,3 +256,28 @@ _locks_held: WeakKeyDictionary = WeakKeyDictionary()
 
 def is_postgresql(session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+class broad(FunctionElement):
+    """A condition that keeps a large share of the rows (a ledger kind, about a fifth of
+    the ledger): written ``likelihood(condition, 0.5)`` on SQLite, the condition itself
+    elsewhere. Nothing analyses a SQLite database, so its planner rates a kind equal to a
+    person or a mentorship and may read a person's entries through the (kind, day) index,
+    every entry of that kind in the ledger; marked broad, the other term's index is read.
+    PostgreSQL keeps statistics and needs no hint."""
+
+    type = Boolean()
+    name = "broad"
+    inherit_cache = True
+
+
+@compiles(broad)
+def _broad(element, compiler, **kw) -> str:
+    (condition,) = element.clauses
+    return f"({compiler.process(condition, **kw)})"
+
+
+@compiles(broad, "sqlite")
+def _broad_on_sqlite(element, compiler, **kw) -> str:
+    (condition,) = element.clauses
+    return f"likelihood({compiler.process(condition, **kw)}, 0.5)"

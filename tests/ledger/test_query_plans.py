@@ -366,7 +366,7 @@ def without_statistics():
         db.session.connection().exec_driver_sql("ANALYZE sqlite_schema")
 
 
-def mentorship_reads(statement: str, parameters) -> list[str]:
+def own_reads(statement: str, parameters) -> list[str]:
     """How the plan reads ``ledger_entries`` itself (not its aliases): the index each read
     uses and its condition."""
     if not is_postgresql(db.session):
@@ -402,6 +402,21 @@ def test_the_admin_mentorship_list_reads_only_the_listed_mentorships_entries(gro
         assert_indexed(meetings)
         with without_statistics():
             for statement, parameters in meetings:
-                reads = mentorship_reads(statement, parameters)
+                reads = own_reads(statement, parameters)
                 assert reads, statement
                 assert all("mentorship_id" in read and "kind" not in read for read in reads), reads
+
+
+def test_a_persons_training_reads_their_own_entries(grown):
+    """A dossier's and a nomination's mentor training: the person's own entries, not every
+    training entry in the ledger through the (kind, day) index, with or without the
+    statistics SQLite never gathers on its own."""
+    app, dept = grown
+    with app.app_context(), captured() as statements:
+        evidence.training(dept.ids["mentor"], date(2025, 6, 1), since=date(2015, 1, 1))
+    with app.app_context():
+        assert_indexed(statements)
+        with without_statistics():
+            for statement, parameters in statements:
+                reads = own_reads(statement, parameters)
+                assert reads and all("person_id" in read for read in reads), reads
