@@ -259,12 +259,14 @@ def is_postgresql(session) -> bool:
 
 
 class broad(FunctionElement):
-    """A condition that keeps a large share of the rows (a ledger kind, about a fifth of
-    the ledger): written ``likelihood(condition, 0.5)`` on SQLite, the condition itself
-    elsewhere. Nothing analyses a SQLite database, so its planner rates a kind equal to a
-    person or a mentorship and may read a person's entries through the (kind, day) index,
-    every entry of that kind in the ledger; marked broad, the other term's index is read.
-    PostgreSQL keeps statistics and needs no hint."""
+    """A condition that keeps a large share of the rows (a ledger kind: a fifth of the
+    ledger, or all of one kind of work) beside one that keeps few (a person's entries):
+    the planner is told to read the few through their own index and check this condition
+    on them, not to read every entry of the kind through the (kind, day) index too.
+    SQLite, whose databases nothing analyses, rates a kind as selective as a person and
+    may read only the kind's index: it gets ``likelihood(condition, 0.5)``. PostgreSQL
+    combines both indexes (a bitmap AND over every entry of the kind): it gets
+    ``(condition) IS TRUE``, the same rows, which no index serves."""
 
     type = Boolean()
     name = "broad"
@@ -274,7 +276,7 @@ class broad(FunctionElement):
 @compiles(broad)
 def _broad(element, compiler, **kw) -> str:
     (condition,) = element.clauses
-    return f"({compiler.process(condition, **kw)})"
+    return f"({compiler.process(condition, **kw)}) IS TRUE"
 
 
 @compiles(broad, "sqlite")
