@@ -28,9 +28,11 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from flask import current_app, has_app_context, has_request_context, request
-from sqlalchemy import Subquery, event, exc, func, select, text
+from sqlalchemy import Boolean, Subquery, event, exc, func, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import scoped_session
+from sqlalchemy.sql.functions import FunctionElement
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _busy_timeout_ms = 60_000  # outside an app (never, in practice): the job's wait
@@ -254,3 +256,30 @@ _locks_held: WeakKeyDictionary = WeakKeyDictionary()
 
 def is_postgresql(session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+class broad(FunctionElement):
+    """A condition that keeps a large share of the rows (a ledger kind: a fifth of the
+    ledger, or all of one kind of work) beside one that keeps few (a person's entries):
+    the planner is told to read the few through their own index and check this condition
+    on them, not to read every entry of the kind through the (kind, day) index too.
+    SQLite, whose databases nothing analyses, rates a kind as selective as a person and
+    may read only the kind's index: it gets ``likelihood(condition, 0.5)``. PostgreSQL
+    combines both indexes (a bitmap AND over every entry of the kind): it gets
+    ``(condition) IS TRUE``, the same rows, which no index serves."""
+
+    type = Boolean()
+    name = "broad"
+    inherit_cache = True
+
+
+@compiles(broad)
+def _broad(element, compiler, **kw) -> str:
+    (condition,) = element.clauses
+    return f"({compiler.process(condition, **kw)}) IS TRUE"
+
+
+@compiles(broad, "sqlite")
+def _broad_on_sqlite(element, compiler, **kw) -> str:
+    (condition,) = element.clauses
+    return f"likelihood({compiler.process(condition, **kw)}, 0.5)"

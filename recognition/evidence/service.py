@@ -27,6 +27,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..awards.models import Award, Cycle, Grant, GrantRevocation
+from ..database import broad
 from ..extensions import db
 from ..feedback.models import Answer, Release, Response
 from ..feedback.service import k as feedback_k
@@ -193,7 +194,7 @@ def training(person_id: int, until: date, since: date | None = None) -> tuple[li
         .outerjoin(reversal, and_(reversal.target_id == LedgerEntry.id, reversal.entry_type == "reversal"))
         .where(
             LedgerEntry.person_id == person_id,
-            LedgerEntry.kind == "mentor_training",
+            broad(LedgerEntry.kind == "mentor_training"),
             LedgerEntry.entry_type == "contribution",
             reversal.id.is_(None),
             LedgerEntry.occurred_on <= until,
