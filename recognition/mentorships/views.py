@@ -22,7 +22,7 @@ from ..ledger.rules import CONFIRMABLE
 from ..people.models import Person
 from ..people.service import find_by_email, managed_divisions, text_matches
 from . import desk, service
-from .forms import EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
+from .forms import PAIR_WORK_CHOICES, EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
 from .history import expectation, expectation_status, kind_label, render_detail
 from .models import Mentorship
 
@@ -69,13 +69,15 @@ def _own_page(actor: Actor, template: str, counterpart: str):
     active = [
         m for m in everyone if m.ended_on is None and (m.mentor_id if as_mentor else m.mentee_id) == actor.person_id
     ]
-    form = LogWorkForm()
-    form.mentorship_id.label.text = counterpart.title()
-    form.mentorship_id.choices = [
-        SelectChoice(m.id, f"{getattr(m, counterpart).name} ({kind_label(m.kind).lower()})") for m in active
-    ]
+    choices = [SelectChoice(m.id, f"{getattr(m, counterpart).name} ({kind_label(m.kind).lower()})") for m in active]
+    # A visit draws the blank form as plain markup (``log_form`` in _entries.html); only a
+    # submission builds the form, to read it and to draw it again with what was refused.
+    form = None
     status = 200
     if request.method == "POST":
+        form = LogWorkForm()
+        form.mentorship_id.label.text = counterpart.title()
+        form.mentorship_id.choices = choices
         logged = _log_work(form, actor)
         if logged is not None:
             return logged
@@ -87,6 +89,10 @@ def _own_page(actor: Actor, template: str, counterpart: str):
         template,
         actor=actor,
         form=form,
+        log_choices=choices,
+        log_label=counterpart.title(),
+        work_kinds=PAIR_WORK_CHOICES,
+        today=today,
         rows=[
             {
                 "mentorship": m,

@@ -3,10 +3,13 @@ expectation, logging a meeting, and confirming the counterpart's entries."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
+from flask import render_template_string, request
 from sqlalchemy import event, select
+from wtforms import SelectChoice
 
 from recognition.auth.service import load_actor
 from recognition.clock import today, utcnow
@@ -15,6 +18,7 @@ from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
 from recognition.mentorships import desk
 from recognition.mentorships import service as mentorships
+from recognition.mentorships.forms import LogWorkForm
 
 from .conftest import first_of_year
 
@@ -120,6 +124,32 @@ def test_log_form_defaults_to_a_meeting_today(client, dept, login):
     for kind in ("Academic-plan review", "Peer-group session", "Sponsorship action"):
         assert f">{kind}</option>" in body
     assert '<label for="mentorship_id">Mentee</label>' in body
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "label"), [("mentor", "/mentoring", "Mentee"), ("mentee", "/mentee", "Mentor")]
+)
+def test_the_blank_log_form_is_the_markup_of_the_log_form(app, client, dept, login, role, path, label):
+    """A visit writes the blank log form as plain markup: it must be exactly what the form
+    class draws through the field macros (as a refused submission is drawn), CSRF token
+    included, so a change to the form shows here."""
+    login(client, role)
+    app.config["WTF_CSRF_ENABLED"] = True  # signed in without it; a GET needs no token
+    body = client.get(path).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+    shown = re.search(r'<section aria-labelledby="log">.*?</section>', body, re.DOTALL).group(0)
+    with app.test_request_context(path):
+        form = LogWorkForm(formdata=None)
+        form.mentorship_id.label.text = label
+        form.mentorship_id.choices = [SelectChoice(dept.mentorship_id, f"{label} Person (formal)")]
+        drawn = render_template_string(
+            '{% from "mentorships/_entries.html" import log_form %}{{ log_form(form, endpoint, [1]) }}',
+            form=form,
+            endpoint=request.endpoint,
+        )
+        drawn = re.sub(r'(name="csrf_token" type="hidden" value=")[^"]+"', rf'\g<1>{token}"', drawn)
+    assert f'<input id="csrf_token" name="csrf_token" type="hidden" value="{token}">' in shown
+    assert drawn.strip() == shown
 
 
 REFUSALS = [
