@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from ..apidoc import paginate
 from ..auth.current import page_actor
@@ -27,9 +28,30 @@ blp = Blueprint("ledger", __name__)
 PAGE_SIZE = 50
 
 
+# What an entry of work between two people says about its confirmation, by its
+# ``confirmation_state`` (``service.annotate`` sets it). A function rather than a macro: the
+# pages draw one for each entry they list, and calling a macro costs ten times as much.
+BADGES = {
+    "confirmed": Markup('<span class="badge badge-confirmed">confirmed</span>'),
+    "reversed": Markup('<span class="badge badge-reversed">reversed</span>'),
+    "unconfirmed": Markup(
+        '<span class="badge badge-unconfirmed">unconfirmed</span> '
+        f'<span class="muted">nobody confirmed it within {UNCONFIRMED_AFTER_DAYS} days</span>'
+    ),
+    "awaiting": Markup('<span class="badge badge-waiting">awaiting confirmation</span>'),
+}
+
+
 @blp.app_template_global()
-def unconfirmed_after_days() -> int:
-    return UNCONFIRMED_AFTER_DAYS
+def confirmation_badge(entry) -> Markup:
+    """The entry's badge (a disputed one with the dispute's reason), or nothing."""
+    state = entry.confirmation_state
+    if state == "disputed":
+        return Markup(
+            '<span class="badge badge-disputed">disputed</span> '
+            f'<span class="dispute-reason">disputed: {escape(entry.disputed_by.reason)}</span>'
+        )
+    return BADGES.get(state, Markup())
 
 
 @blp.get("/contributions")

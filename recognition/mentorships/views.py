@@ -19,6 +19,7 @@ from ..extensions import db
 from ..ledger import confirmations
 from ..ledger import service as ledger
 from ..ledger.rules import CONFIRMABLE
+from ..people import reach
 from ..people.models import Person
 from ..people.service import find_by_email, managed_divisions, text_matches
 from . import desk, service
@@ -85,6 +86,8 @@ def _own_page(actor: Actor, template: str, counterpart: str):
         everyone = desk.mentorships_of(actor.person_id)  # a refused entry rolled the session back
     today = local_date(utcnow())
     page = desk.read(actor.person_id, as_mentor, today, everyone)
+    # Each mentorship by its counterpart's name, linked once here for every list that names it.
+    links = {m.id: reach.mentorship_link(actor, m, getattr(m, counterpart).name) for m in everyone}
     return render_template(
         template,
         actor=actor,
@@ -93,6 +96,7 @@ def _own_page(actor: Actor, template: str, counterpart: str):
         log_label=counterpart.title(),
         work_kinds=PAIR_WORK_CHOICES,
         today=today,
+        links=links,
         rows=[
             {
                 "mentorship": m,
