@@ -65,7 +65,9 @@ def my_mentors():
 
 def _own_page(actor: Actor, template: str, counterpart: str):
     assert actor.person_id is not None  # the page requires a person who mentors or is mentored
-    everyone = desk.mentorships_of(actor.person_id)
+    today = local_date(utcnow())
+    found = desk.mentorships_of(actor.person_id, today)
+    everyone = found.mentorships
     as_mentor = counterpart == "mentee"
     active = [
         m for m in everyone if m.ended_on is None and (m.mentor_id if as_mentor else m.mentee_id) == actor.person_id
@@ -83,9 +85,9 @@ def _own_page(actor: Actor, template: str, counterpart: str):
         if logged is not None:
             return logged
         status = form.refusal_status
-        everyone = desk.mentorships_of(actor.person_id)  # a refused entry rolled the session back
-    today = local_date(utcnow())
-    page = desk.read(actor.person_id, as_mentor, today, everyone)
+        found = desk.mentorships_of(actor.person_id, today)  # a refused entry rolled the session back
+        everyone = found.mentorships
+    page = desk.read(actor.person_id, as_mentor, today, found)
     # Each mentorship by its counterpart's name, linked once here for every list that names it.
     links = {m.id: reach.mentorship_link(actor, m, getattr(m, counterpart).name) for m in everyone}
     return render_template(

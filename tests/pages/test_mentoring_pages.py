@@ -369,3 +369,21 @@ def test_long_lists_to_confirm_are_capped_and_say_where_the_rest_are(app, client
     assert f"And 2 more, the most recent ones; every entry is on the mentorship's history:\n  <a {history}>" in waiting
     mentorship_page = client.get(f"/mentorships/{dept.mentorship_id}").get_data(as_text=True)
     assert f"/contributions/{logged[2]}/confirmation" in mentorship_page
+
+
+def test_a_long_history_is_read_from_this_year_and_the_recent_entries_on(app, client, dept, login, record):
+    """Before January 1 (or the date of the twentieth most recent entry, if earlier) the
+    page reads only what waits for a confirmation: what it shows stays the whole history's."""
+    last_year = date(today().year - 1, 3, 1)
+    waiting = record("mentor", occurred_on=date(2024, 2, 1), note="Still waiting")
+    for n in range(desk.RECENT + 1):
+        confirm_as(app, dept, "mentee", record("mentor", occurred_on=last_year + timedelta(days=n)))
+    body = login(client, "mentor").get("/mentoring").get_data(as_text=True)
+    newest = last_year + timedelta(days=desk.RECENT)
+    assert f'<td>{newest.isoformat()}</td>\n        <td class="num">0</td>' in body  # last meeting; none this year
+    recent = body.split('id="recent"', 1)[1].split("</section>", 1)[0]
+    assert recent.count("<tr") == 1 + desk.RECENT  # the header and the twenty most recent
+    assert f"<td>{newest.isoformat()}</td>" in recent and f"<td>{last_year.isoformat()}</td>" not in recent
+    awaiting = body.split('id="awaiting"', 1)[1].split("</section>", 1)[0]
+    assert awaiting.count("<li>") == 1 and "on 2024-02-01" in awaiting
+    assert f'href="/contributions/{waiting}' not in awaiting  # listed, not confirmable by its recorder
