@@ -173,7 +173,7 @@ def _window(found: Found, side: list[Mentorship], today: date) -> date:
     earlier, so that the ``RECENT`` most recent entries of the page's side are all read.
     One mentorship's ``RECENT``-th most recent entry bounds them: from its date there are
     at least ``RECENT`` entries. With none that long, the whole history (it is short)."""
-    bounds = [found.recent_from[m.id] for m in side if found.recent_from[m.id] is not None]
+    bounds = [bound for m in side if (bound := found.recent_from[m.id]) is not None]
     return min(date(today.year, 1, 1), max(bounds, default=date.min))
 
 
