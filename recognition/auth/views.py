@@ -14,6 +14,21 @@ from .forms import LoginForm
 from .service import authenticate, load_actor
 
 blp = Blueprint("auth", __name__)
+MENU_URLS = "recognition.menu_urls"
+
+
+@blp.app_template_global()
+def menu_url(endpoint: str) -> str:
+    """``url_for(endpoint)`` for a page that takes no arguments, as the menu on every page
+    names them: built once per app and mount point (the script root a proxy may add), as
+    such an address cannot change while the app runs, and building one costs more than
+    the rest of the menu."""
+    urls = current_app.extensions.setdefault(MENU_URLS, {})
+    key = (request.script_root, endpoint)
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for(endpoint)
+    return url
 
 
 @blp.route("/login", methods=["GET", "POST"])

@@ -21,7 +21,8 @@ from functools import cache
 from operator import attrgetter
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, Row, Select, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Date, Integer, Row, Select, and_, bindparam, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..ledger import service as ledger
@@ -59,17 +60,34 @@ class Desk:
         return [m for m in self.mentorships if m.ended_on is not None]
 
 
-def mentorships_of(person_id: int) -> list[Mentorship]:
+@dataclass
+class Found:
+    """The person's mentorships (``mentorships_of``), and for each what bounds the history
+    the page reads: the date of its ``RECENT``-th most recent entry (None with fewer), and
+    its last meeting neither reversed nor disputed, up to today."""
+
+    mentorships: list[Mentorship]
+    recent_from: dict[int, date | None]
+    last_meeting: dict[int, date | None]
+
+
+def mentorships_of(person_id: int, today: date) -> Found:
     """Every mentorship of the person, as mentor or mentee, newest first, with both people."""
-    return list(db.session.scalars(_mentorships(), {"me": person_id}))
+    found = Found([], {}, {})
+    for mentorship, recent_from, last_meeting in db.session.execute(_mentorships(), {"me": person_id, "today": today}):
+        found.mentorships.append(mentorship)
+        found.recent_from[mentorship.id] = recent_from
+        found.last_meeting[mentorship.id] = last_meeting
+    return found
 
 
-def read(person_id: int, as_mentor: bool, today: date, mentorships: list[Mentorship] | None = None) -> Desk:
+def read(person_id: int, as_mentor: bool, today: date, found: Found | None = None) -> Desk:
     """The page of ``person_id`` as mentor (``as_mentor``) or as mentee, as of ``today``;
-    ``mentorships`` when the caller has read them (``mentorships_of``)."""
-    everyone = mentorships_of(person_id) if mentorships is None else mentorships
+    ``found`` when the caller has read the mentorships (``mentorships_of``)."""
+    found = mentorships_of(person_id, today) if found is None else found
+    everyone = found.mentorships
     side = [m for m in everyone if (m.mentor_id if as_mentor else m.mentee_id) == person_id]
-    rows = _history(person_id, [m.id for m in everyone], own_work=as_mentor)
+    rows = _history(person_id, [m.id for m in everyone], as_mentor, _window(found, side, today))
     entries, follows = _by_entry(rows)
 
     on_side = {m.id for m in side}
@@ -103,7 +121,7 @@ def read(person_id: int, as_mentor: bool, today: date, mentorships: list[Mentors
     _load_recorders(recent)
     return Desk(
         mentorships=side,
-        meetings=meetings(entries, follows, [m.id for m in side if m.ended_on is None], today),
+        meetings=meetings(entries, follows, [m.id for m in side if m.ended_on is None], today, found.last_meeting),
         to_confirm=[loaded[i] for i in to_confirm_ids],
         awaiting_other=[loaded[i] for i in awaiting_ids],
         recent=recent,
@@ -123,24 +141,40 @@ def _beyond(ids: list[int], entries: dict[int, Short], by_id: dict[int, Mentorsh
     return [(by_id[mentorship_id], count) for mentorship_id, count in counts.items()]
 
 
-def meetings(entries: dict[int, Short], follows: dict[int, dict[str, int]], mentorship_ids: list[int], today: date):
+def meetings(
+    entries: dict[int, Short],
+    follows: dict[int, dict[str, int]],
+    mentorship_ids: list[int],
+    today: date,
+    last_meeting: dict[int, date | None],
+):
     """Per mentorship, as ``ledger.meetings_in`` from January 1 to ``today``: this year's
-    meetings neither reversed nor disputed, how many confirmed, and the last one's date."""
-    summary: dict[int, dict] = {mid: {"count": 0, "confirmed": 0, "last": None} for mid in mentorship_ids}
+    meetings neither reversed nor disputed, how many confirmed, and the last one's date
+    (read with the mentorships: it may be older than the history read)."""
+    summary: dict[int, dict] = {
+        mid: {"count": 0, "confirmed": 0, "last": last_meeting.get(mid)} for mid in mentorship_ids
+    }
     start = date(today.year, 1, 1)
     for row in entries.values():
         item = summary.get(row.mentorship_id) if row.mentorship_id is not None else None
-        if item is None or row.kind not in MEETING_KINDS or row.occurred_on > today:
+        if item is None or row.kind not in MEETING_KINDS or not start <= row.occurred_on <= today:
             continue
         mine = follows.get(row.id, {})
         if "reversal" in mine or "dispute" in mine:
             continue
-        if item["last"] is None or row.occurred_on > item["last"]:
-            item["last"] = row.occurred_on
-        if row.occurred_on >= start:
-            item["count"] += 1
-            item["confirmed"] += int("confirmation" in mine)
+        item["count"] += 1
+        item["confirmed"] += int("confirmation" in mine)
     return summary
+
+
+def _window(found: Found, side: list[Mentorship], today: date) -> date:
+    """From which date the page reads the whole history (before it, only entries nothing
+    follows yet, which the lists to confirm need): January 1, for this year's meetings, or
+    earlier, so that the ``RECENT`` most recent entries of the page's side are all read.
+    One mentorship's ``RECENT``-th most recent entry bounds them: from its date there are
+    at least ``RECENT`` entries. With none that long, the whole history (it is short)."""
+    bounds = [bound for m in side if (bound := found.recent_from[m.id]) is not None]
+    return min(date(today.year, 1, 1), max(bounds, default=date.min))
 
 
 class Short(NamedTuple):
@@ -171,10 +205,14 @@ def _by_entry(rows) -> tuple[dict[int, Short], dict[int, dict[str, int]]]:
     return entries, follows
 
 
-def _history(person_id: int, mentorship_ids: list[int], own_work: bool) -> list[Row]:
+def _history(person_id: int, mentorship_ids: list[int], own_work: bool, since: date) -> list[Row]:
     if not mentorship_ids and not own_work:
         return []
-    return list(db.session.execute(_history_statement(own_work), {"me": person_id, "mentorships": mentorship_ids}))
+    return list(
+        db.session.execute(
+            _history_statement(own_work), {"me": person_id, "mentorships": mentorship_ids, "since": since}
+        )
+    )
 
 
 def _load(ids: list[int]) -> dict[int, LedgerEntry]:
@@ -194,9 +232,35 @@ def _load_recorders(entries: list[LedgerEntry]) -> None:
 
 @cache
 def _mentorships() -> Select:
+    """The mentorships, each with the date of its ``RECENT``-th most recent entry and of its
+    last meeting, both read backwards along the mentorship's date index from the newest."""
     me = bindparam("me", type_=Integer)
+    entry, follower = aliased(LedgerEntry), aliased(LedgerEntry)
+    newest_first = (entry.occurred_on.desc(), entry.seq.desc())
+    recent_from = (
+        select(entry.occurred_on)
+        .where(entry.mentorship_id == Mentorship.id, entry.entry_type == "contribution")
+        .order_by(*newest_first)
+        .limit(1)
+        .offset(RECENT - 1)
+        .scalar_subquery()
+    )
+    cancelled = exists().where(follower.target_id == entry.id, follower.entry_type.in_(("reversal", "dispute")))
+    last_meeting = (
+        select(entry.occurred_on)
+        .where(
+            entry.mentorship_id == Mentorship.id,
+            entry.entry_type == "contribution",
+            entry.kind.in_(MEETING_KINDS),
+            entry.occurred_on <= bindparam("today", type_=Date),
+            ~cancelled,
+        )
+        .order_by(*newest_first)
+        .limit(1)
+        .scalar_subquery()
+    )
     return (
-        select(Mentorship)
+        select(Mentorship, recent_from, last_meeting)
         .where(or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me))
         .order_by(Mentorship.started_on.desc(), Mentorship.id.desc())
     )
@@ -205,14 +269,17 @@ def _mentorships() -> Select:
 @cache
 def _history_statement(own_work: bool) -> Select:
     """Every entry of the mentorships, and, ``own_work``, of the person's own work that names
-    no mentorship: contributions and what follows them, which names the same mentorship
-    and person (``ledger.service`` makes followers so). Read without a join, one index
-    range per mentorship (and one for the person), so no planner turns it into a parallel
-    scan; ``+ 0`` keeps the ``IS NULL`` test off the mentorship index (a range as long as
-    all the ledger's personal work)."""
+    no mentorship, from ``since`` (``_window``), and before it the contributions nothing
+    follows: contributions and what follows them, which names the same mentorship, person
+    and date (``ledger.service`` makes followers so), so an entry from ``since`` comes with
+    all that follows it. Read without a join, one index range per mentorship (and one for
+    the person), so no planner turns it into a parallel scan; ``+ 0`` keeps the ``IS NULL``
+    test off the mentorship index (a range as long as all the ledger's personal work)."""
     where: ColumnElement[bool] = LedgerEntry.mentorship_id.in_(bindparam("mentorships", expanding=True))
     if own_work:
         where = or_(where, and_(LedgerEntry.person_id == bindparam("me"), (LedgerEntry.mentorship_id + 0).is_(None)))
+    follower = aliased(LedgerEntry)
+    unfollowed = and_(LedgerEntry.entry_type == "contribution", ~exists().where(follower.target_id == LedgerEntry.id))
     return select(
         LedgerEntry.id,
         LedgerEntry.entry_type,
@@ -222,7 +289,7 @@ def _history_statement(own_work: bool) -> Select:
         LedgerEntry.seq,
         LedgerEntry.recorded_by_id,
         LedgerEntry.target_id,
-    ).where(where)
+    ).where(where, or_(LedgerEntry.occurred_on >= bindparam("since", type_=Date), unfollowed))
 
 
 @cache

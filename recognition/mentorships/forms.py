@@ -21,13 +21,14 @@ from .models import KINDS
 KIND_LABELS = {"formal": "Formal", "peer_group": "Peer group", "sponsorship": "Sponsorship", "informal": "Informal"}
 # Work done between the two people of a mentorship, in the ledger's own order.
 PAIR_WORK = [kind for kind in WORK_KINDS if kind in CONFIRMABLE]
+PAIR_WORK_CHOICES = [SelectChoice(kind, WORK_LABELS[kind]) for kind in PAIR_WORK]
 
 
 class LogWorkForm(PageForm):
     """A meeting (or other work between the two people) in one of the actor's mentorships."""
 
     mentorship_id = SelectField("Mentee", coerce=int, validators=[InputRequired(REQUIRED)])
-    kind = SelectField("Kind", choices=[SelectChoice(kind, WORK_LABELS[kind]) for kind in PAIR_WORK], default="meeting")
+    kind = SelectField("Kind", choices=PAIR_WORK_CHOICES, default="meeting")
     occurred_on = DateField("Date", default=today, validators=[InputRequired(REQUIRED)], invalid_value_message=DATE)
     minutes = IntegerField(
         "Minutes",

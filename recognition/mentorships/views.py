@@ -19,10 +19,11 @@ from ..extensions import db
 from ..ledger import confirmations
 from ..ledger import service as ledger
 from ..ledger.rules import CONFIRMABLE
+from ..people import reach
 from ..people.models import Person
 from ..people.service import find_by_email, managed_divisions, text_matches
 from . import desk, service
-from .forms import EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
+from .forms import PAIR_WORK_CHOICES, EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
 from .history import expectation, expectation_status, kind_label, render_detail
 from .models import Mentorship
 
@@ -64,29 +65,40 @@ def my_mentors():
 
 def _own_page(actor: Actor, template: str, counterpart: str):
     assert actor.person_id is not None  # the page requires a person who mentors or is mentored
-    everyone = desk.mentorships_of(actor.person_id)
+    today = local_date(utcnow())
+    found = desk.mentorships_of(actor.person_id, today)
+    everyone = found.mentorships
     as_mentor = counterpart == "mentee"
     active = [
         m for m in everyone if m.ended_on is None and (m.mentor_id if as_mentor else m.mentee_id) == actor.person_id
     ]
-    form = LogWorkForm()
-    form.mentorship_id.label.text = counterpart.title()
-    form.mentorship_id.choices = [
-        SelectChoice(m.id, f"{getattr(m, counterpart).name} ({kind_label(m.kind).lower()})") for m in active
-    ]
+    choices = [SelectChoice(m.id, f"{getattr(m, counterpart).name} ({kind_label(m.kind).lower()})") for m in active]
+    # A visit draws the blank form as plain markup (``log_form`` in _entries.html); only a
+    # submission builds the form, to read it and to draw it again with what was refused.
+    form = None
     status = 200
     if request.method == "POST":
+        form = LogWorkForm()
+        form.mentorship_id.label.text = counterpart.title()
+        form.mentorship_id.choices = choices
         logged = _log_work(form, actor)
         if logged is not None:
             return logged
         status = form.refusal_status
-        everyone = desk.mentorships_of(actor.person_id)  # a refused entry rolled the session back
-    today = local_date(utcnow())
-    page = desk.read(actor.person_id, as_mentor, today, everyone)
+        found = desk.mentorships_of(actor.person_id, today)  # a refused entry rolled the session back
+        everyone = found.mentorships
+    page = desk.read(actor.person_id, as_mentor, today, found)
+    # Each mentorship by its counterpart's name, linked once here for every list that names it.
+    links = {m.id: reach.mentorship_link(actor, m, getattr(m, counterpart).name) for m in everyone}
     return render_template(
         template,
         actor=actor,
         form=form,
+        log_choices=choices,
+        log_label=counterpart.title(),
+        work_kinds=PAIR_WORK_CHOICES,
+        today=today,
+        links=links,
         rows=[
             {
                 "mentorship": m,

@@ -3,10 +3,13 @@ expectation, logging a meeting, and confirming the counterpart's entries."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
+from flask import render_template_string, request
 from sqlalchemy import event, select
+from wtforms import SelectChoice
 
 from recognition.auth.service import load_actor
 from recognition.clock import today, utcnow
@@ -15,6 +18,7 @@ from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
 from recognition.mentorships import desk
 from recognition.mentorships import service as mentorships
+from recognition.mentorships.forms import LogWorkForm
 
 from .conftest import first_of_year
 
@@ -120,6 +124,32 @@ def test_log_form_defaults_to_a_meeting_today(client, dept, login):
     for kind in ("Academic-plan review", "Peer-group session", "Sponsorship action"):
         assert f">{kind}</option>" in body
     assert '<label for="mentorship_id">Mentee</label>' in body
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "label"), [("mentor", "/mentoring", "Mentee"), ("mentee", "/mentee", "Mentor")]
+)
+def test_the_blank_log_form_is_the_markup_of_the_log_form(app, client, dept, login, role, path, label):
+    """A visit writes the blank log form as plain markup: it must be exactly what the form
+    class draws through the field macros (as a refused submission is drawn), CSRF token
+    included, so a change to the form shows here."""
+    login(client, role)
+    app.config["WTF_CSRF_ENABLED"] = True  # signed in without it; a GET needs no token
+    body = client.get(path).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+    shown = re.search(r'<section aria-labelledby="log">.*?</section>', body, re.DOTALL).group(0)
+    with app.test_request_context(path):
+        form = LogWorkForm(formdata=None)
+        form.mentorship_id.label.text = label
+        form.mentorship_id.choices = [SelectChoice(dept.mentorship_id, f"{label} Person (formal)")]
+        drawn = render_template_string(
+            '{% from "mentorships/_entries.html" import log_form %}{{ log_form(form, endpoint, [1]) }}',
+            form=form,
+            endpoint=request.endpoint,
+        )
+        drawn = re.sub(r'(name="csrf_token" type="hidden" value=")[^"]+"', rf'\g<1>{token}"', drawn)
+    assert f'<input id="csrf_token" name="csrf_token" type="hidden" value="{token}">' in shown
+    assert drawn.strip() == shown
 
 
 REFUSALS = [
@@ -339,3 +369,21 @@ def test_long_lists_to_confirm_are_capped_and_say_where_the_rest_are(app, client
     assert f"And 2 more, the most recent ones; every entry is on the mentorship's history:\n  <a {history}>" in waiting
     mentorship_page = client.get(f"/mentorships/{dept.mentorship_id}").get_data(as_text=True)
     assert f"/contributions/{logged[2]}/confirmation" in mentorship_page
+
+
+def test_a_long_history_is_read_from_this_year_and_the_recent_entries_on(app, client, dept, login, record):
+    """Before January 1 (or the date of the twentieth most recent entry, if earlier) the
+    page reads only what waits for a confirmation: what it shows stays the whole history's."""
+    last_year = date(today().year - 1, 3, 1)
+    waiting = record("mentor", occurred_on=date(2024, 2, 1), note="Still waiting")
+    for n in range(desk.RECENT + 1):
+        confirm_as(app, dept, "mentee", record("mentor", occurred_on=last_year + timedelta(days=n)))
+    body = login(client, "mentor").get("/mentoring").get_data(as_text=True)
+    newest = last_year + timedelta(days=desk.RECENT)
+    assert f'<td>{newest.isoformat()}</td>\n        <td class="num">0</td>' in body  # last meeting; none this year
+    recent = body.split('id="recent"', 1)[1].split("</section>", 1)[0]
+    assert recent.count("<tr") == 1 + desk.RECENT  # the header and the twenty most recent
+    assert f"<td>{newest.isoformat()}</td>" in recent and f"<td>{last_year.isoformat()}</td>" not in recent
+    awaiting = body.split('id="awaiting"', 1)[1].split("</section>", 1)[0]
+    assert awaiting.count("<li>") == 1 and "on 2024-02-01" in awaiting
+    assert f'href="/contributions/{waiting}' not in awaiting  # listed, not confirmable by its recorder
