@@ -24,7 +24,7 @@ from ..mentorships.models import Mentorship
 from ..milestones.models import Milestone
 from ..milestones.queries import standing_query
 from ..people.models import Person
-from . import snapshots
+from . import months, snapshots
 from .measures import MEETING_KINDS, Tallies, _followed_within
 from .rules import COUNT, Series, Tally
 
@@ -160,12 +160,18 @@ UNCONFIRMED_KEY = snapshots.digest({"version": snapshots.VERSION, "attention": "
 
 def unconfirmed_in(year: int) -> tuple[list[Series], Tallies]:
     """The entries of ``year`` still unconfirmed, per division of the mentee."""
+    return unconfirmed_between(date(year, 1, 1), date(year, 12, 31))
+
+
+def unconfirmed_between(start: date, end: date) -> tuple[list[Series], Tallies]:
+    """The entries of the days from ``start`` to ``end`` still unconfirmed, per division
+    of the mentee."""
     rows = db.session.execute(
         select(Mentee.division_id, func.count())
         .select_from(LedgerEntry)
         .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
         .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .where(*_unconfirmed(date(year, 1, 1), date(year, 12, 31)))
+        .where(*_unconfirmed(start, end))
         .group_by(Mentee.division_id)
     )
     return UNCONFIRMED, {division_id: {"unconfirmed": Tally(int(count))} for division_id, count in rows}
@@ -184,6 +190,19 @@ def unconfirmed_by_year(actor: Actor, division_id: int | None, before: int) -> d
     return found
 
 
+def unconfirmed_by_month(actor: Actor, division_id: int | None, last: date) -> int:
+    """Entries still unconfirmed in the actor's scope in the months of ``last``'s year
+    before its own (each from its snapshot, built if missing: ``months``)."""
+    found = 0
+    for first, end in months.closed_months(last):
+        key = months.key_of("unconfirmed", first.month)
+        _, tallies = snapshots.cached(last.year, key, partial(unconfirmed_between, first, end), utcnow(), end)
+        found += sum(
+            cells["unconfirmed"].part for division, cells in tallies.items() if _scoped(division, actor, division_id)
+        )
+    return found
+
+
 def _scoped(division: int | None, actor: Actor, division_id: int | None) -> bool:
     """``_in_scope`` for a division id at hand."""
     if division_id is not None:
@@ -193,8 +212,9 @@ def _scoped(division: int | None, actor: Actor, division_id: int | None) -> bool
 
 def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention:
     """Entries unconfirmed after UNCONFIRMED_DAYS, oldest first. Each closed year's count
-    comes from its snapshot, so the list starts at the first year that has any and only
-    this year's stretch is counted from the ledger: no read of the whole ledger."""
+    comes from its snapshot, so the list starts at the first year that has any, and so
+    does each closed month's of this year's stretch (``months``): only the month under
+    way is counted from the ledger, not the whole ledger nor the whole year."""
     last = today - STALE_AFTER
     counted = unconfirmed_by_year(actor, division_id, last.year)
     live = date(last.year, 1, 1)
@@ -218,6 +238,8 @@ def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention
     rows: list = [tuple(row) for row in db.session.execute(query.limit(LIMIT))]
     total = len(rows)
     if total == LIMIT:
+        closed = unconfirmed_by_month(actor, division_id, last)
+        live = date(last.year, last.month, 1)
         recent = (
             select(func.count())
             .select_from(LedgerEntry)
@@ -225,7 +247,7 @@ def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention
             .join(Mentee, Mentee.id == Mentorship.mentee_id)
             .where(*_unconfirmed(live, last), _in_scope(Mentee.division_id, actor, division_id))
         )
-        total = sum(counted.values()) + (db.session.scalar(recent) or 0)
+        total = sum(counted.values()) + closed + (db.session.scalar(recent) or 0)
     items = [
         Item(
             "unconfirmed",

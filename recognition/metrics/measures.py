@@ -10,6 +10,7 @@ calendar year, and for the year still running, up to today.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -216,67 +217,107 @@ def meetings_against_expectation(metric: Metric, year: Year):
     return [Series("met", "Met as expected", SHARE)], _shares(rows, "met")
 
 
-def _confirmable_of(year: Year):
+def _confirmable_between(start: date, end: date):
     return and_(
         LedgerEntry.entry_type == "contribution",
         LedgerEntry.kind.in_(CONFIRMABLE),
         LedgerEntry.mentorship_id.is_not(None),
-        LedgerEntry.occurred_on.between(year.start, year.as_of),
-        ~_reversed(LedgerEntry, year.start, year.as_of),
+        LedgerEntry.occurred_on.between(start, end),
+        ~_reversed(LedgerEntry, start, end),
     )
 
 
-def _confirmation_of(year: Year):
-    """The join condition of a contribution's confirmation (``Follower``), within the year."""
+def _confirmation_between(start: date, end: date):
+    """The join condition of a contribution's confirmation (``Follower``), within the days."""
     return and_(
         Follower.target_id == LedgerEntry.id,
         Follower.entry_type == "confirmation",
-        _followed_within(Follower, year.start, year.as_of),
+        _followed_within(Follower, start, end),
     )
 
 
 @dataclass(frozen=True)
 class Confirmations:
-    # (division id, mentee id, entries confirmed, entries) of every mentee with work in the year.
+    # (division id, mentee id, entries confirmed, entries) of every mentee with work in the days.
     mentees: list[tuple[int | None, int, int, int]]
     # {division id: {whole hours to confirm: entries}}.
     hours: dict[int | None, dict[int, int]]
 
+    @staticmethod
+    def merged(parts: list[Confirmations]) -> Confirmations:
+        """Those of consecutive stretches of days as one: a follower carries its target's
+        day, so each entry and its confirmation fall in one stretch, and the counts per
+        mentee and the histograms add up to those of the whole."""
+        mentees: dict[tuple[int | None, int], list[int]] = {}
+        hours: dict[int | None, dict[int, int]] = {}
+        for part in parts:
+            for division_id, mentee, confirmed, entries in part.mentees:
+                counts = mentees.setdefault((division_id, mentee), [0, 0])
+                counts[0] += confirmed
+                counts[1] += entries
+            for division_id, counted in part.hours.items():
+                found = hours.setdefault(division_id, {})
+                for whole_hours, times in counted.items():
+                    found[whole_hours] = found.get(whole_hours, 0) + times
+        return Confirmations(
+            [(division_id, mentee, confirmed, entries) for (division_id, mentee), (confirmed, entries) in mentees.items()],
+            hours,
+        )
+
+    def encoded(self) -> str:
+        hours = [[division_id, sorted(counted.items())] for division_id, counted in self.hours.items()]
+        return json.dumps({"mentees": self.mentees, "hours": hours})
+
+    @staticmethod
+    def decoded(text_: str) -> Confirmations:
+        found = json.loads(text_)
+        return Confirmations(
+            [(division_id, mentee, confirmed, entries) for division_id, mentee, confirmed, entries in found["mentees"]],
+            {division_id: {int(h): int(n) for h, n in counted} for division_id, counted in found["hours"]},
+        )
+
+
+def confirmations_between(start: date, end: date) -> Confirmations:
+    """The confirmable work of the days from ``start`` to ``end`` per mentee, and how long
+    its confirmations took, in one read of those entries and their confirmations."""
+    # At most one confirmation per entry (a unique index): an outer join counts them.
+    # Grouped per mentee and whole hour (NULL: not confirmed), so the rows are a few
+    # per mentee, however many entries, and the people behind a division need no sort.
+    hours = _hours_between(LedgerEntry.recorded_at, Follower.recorded_at).label("hours")
+    rows = db.session.execute(
+        select(Mentee.division_id, Mentee.id, hours, func.count(Follower.id), func.count(LedgerEntry.id))
+        .select_from(LedgerEntry)
+        .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+        .join(Mentee, Mentee.id == Mentorship.mentee_id)
+        .outerjoin(Follower, _confirmation_between(start, end))
+        .where(_confirmable_between(start, end))
+        .group_by(Mentee.division_id, Mentee.id, hours)
+    )
+    mentees: dict[tuple[int | None, int], list[int]] = {}
+    histogram: dict[int | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for division_id, mentee, whole_hours, confirmed, entries in rows:
+        counts = mentees.setdefault((division_id, mentee), [0, 0])
+        counts[0] += int(confirmed)
+        counts[1] += int(entries)
+        if whole_hours is not None:
+            histogram[division_id][int(whole_hours)] += int(confirmed)
+    return Confirmations(
+        [(division_id, mentee, confirmed, entries) for (division_id, mentee), (confirmed, entries) in mentees.items()],
+        {division: dict(counts) for division, counts in histogram.items()},
+    )
+
+
+CONFIRMATIONS = "confirmations"
+
 
 def _confirmations(year: Year) -> Confirmations:
-    """The year's confirmable work per mentee, and how long its confirmations took, in
-    one read of the year's entries and their confirmations, once a transaction
-    (``memo``): the share confirmed and the days to confirm both count from it."""
-    found = memo().setdefault("confirmations", {})
+    """The year's confirmable work per mentee, and how long its confirmations took, once a
+    transaction (``memo``): the share confirmed and the days to confirm both count from
+    it. For the year still running, ``months.confirmations`` puts it there first, from
+    the closed months' snapshots and the month under way."""
+    found = memo().setdefault(CONFIRMATIONS, {})
     if year not in found:
-        # At most one confirmation per entry (a unique index): an outer join counts them.
-        # Grouped per mentee and whole hour (NULL: not confirmed), so the rows are a few
-        # per mentee, however many entries, and the people behind a division need no sort.
-        hours = _hours_between(LedgerEntry.recorded_at, Follower.recorded_at).label("hours")
-        rows = db.session.execute(
-            select(Mentee.division_id, Mentee.id, hours, func.count(Follower.id), func.count(LedgerEntry.id))
-            .select_from(LedgerEntry)
-            .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
-            .join(Mentee, Mentee.id == Mentorship.mentee_id)
-            .outerjoin(Follower, _confirmation_of(year))
-            .where(_confirmable_of(year))
-            .group_by(Mentee.division_id, Mentee.id, hours)
-        )
-        mentees: dict[tuple[int | None, int], list[int]] = {}
-        histogram: dict[int | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        for division_id, mentee, whole_hours, confirmed, entries in rows:
-            counts = mentees.setdefault((division_id, mentee), [0, 0])
-            counts[0] += int(confirmed)
-            counts[1] += int(entries)
-            if whole_hours is not None:
-                histogram[division_id][int(whole_hours)] += int(confirmed)
-        found[year] = Confirmations(
-            [
-                (division_id, mentee, confirmed, entries)
-                for (division_id, mentee), (confirmed, entries) in mentees.items()
-            ],
-            {division: dict(counts) for division, counts in histogram.items()},
-        )
+        found[year] = confirmations_between(year.start, year.as_of)
     return found[year]
 
 
