@@ -191,10 +191,10 @@ def unconfirmed_by_year(actor: Actor, division_id: int | None, before: int) -> d
 
 
 def unconfirmed_by_month(actor: Actor, division_id: int | None, last: date) -> int:
-    """Entries still unconfirmed in the actor's scope in the months of ``last``'s year
-    before its own (each from its snapshot, built if missing: ``months``)."""
+    """Entries still unconfirmed in the actor's scope in ``last``'s year up to ``last``,
+    month by month, each from its snapshot (built if missing: ``months``)."""
     found = 0
-    for first, end in months.closed_months(last):
+    for first, end in months.stretches(last):
         key = months.key_of("unconfirmed", first.month)
         _, tallies = snapshots.cached(last.year, key, partial(unconfirmed_between, first, end), utcnow(), end)
         found += sum(
@@ -212,9 +212,9 @@ def _scoped(division: int | None, actor: Actor, division_id: int | None) -> bool
 
 def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention:
     """Entries unconfirmed after UNCONFIRMED_DAYS, oldest first. Each closed year's count
-    comes from its snapshot, so the list starts at the first year that has any, and so
-    does each closed month's of this year's stretch (``months``): only the month under
-    way is counted from the ledger, not the whole ledger nor the whole year."""
+    comes from its snapshot (so the list starts at the first year that has any), and so
+    does each month's of the last year, up to the day UNCONFIRMED_DAYS ago (``months``):
+    no count reads the ledger, which only the list of the first LIMIT does."""
     last = today - STALE_AFTER
     counted = unconfirmed_by_year(actor, division_id, last.year)
     live = date(last.year, 1, 1)
@@ -238,16 +238,7 @@ def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention
     rows: list = [tuple(row) for row in db.session.execute(query.limit(LIMIT))]
     total = len(rows)
     if total == LIMIT:
-        closed = unconfirmed_by_month(actor, division_id, last)
-        live = date(last.year, last.month, 1)
-        recent = (
-            select(func.count())
-            .select_from(LedgerEntry)
-            .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
-            .join(Mentee, Mentee.id == Mentorship.mentee_id)
-            .where(*_unconfirmed(live, last), _in_scope(Mentee.division_id, actor, division_id))
-        )
-        total = sum(counted.values()) + closed + (db.session.scalar(recent) or 0)
+        total = sum(counted.values()) + unconfirmed_by_month(actor, division_id, last)
     items = [
         Item(
             "unconfirmed",

@@ -172,13 +172,14 @@ def cached(
     last: date | None = None,
     codec: tuple[Callable[[Any], str], Callable[[str], Any]] = (encode, decode),
 ) -> Any:
-    """``compute()`` for the closed ``year`` (or, with ``last``, its closed month ending
-    that day), from its snapshot when a fresh one is stored; else computed now and
+    """``compute()`` for the closed ``year`` (or, with ``last``, the days of one of its
+    months to that day), from its snapshot when a fresh one is stored for the same
+    days; else computed now and
     stored in its place (flushed: the caller commits). ``codec``: how the result is
     written and read back (a measure's series and tallies by default)."""
     write, read = codec
     found = _stored().get((year, key))
-    if found is not None and _fresh(found):
+    if found is not None and found.last_day == last and _fresh(found):
         return read(found.tallies)
     seq, current = head(), basis()  # read before the data they describe
     result = compute()

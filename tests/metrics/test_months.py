@@ -1,10 +1,10 @@
-"""The year still running, read from its closed months' snapshots and the month under
-way, gives what one read of the whole year gives: the share confirmed, the days to
+"""The year still running, read from its months' snapshots (to yesterday) and today's
+entries, gives what one read of the whole year gives: the share confirmed, the days to
 confirm and the count of unconfirmed entries; and a late confirmation dated in a closed
 month is counted at once.
 
 "Today" is 20 October 2025 (the services take the day as an argument): January to
-September are closed months. Six mentees, three in Cardiology and three in Nephrology,
+September are whole months gone by, and October to the 19th. Six mentees, three in Cardiology and three in Nephrology,
 each with a meeting in January, April, July and October; the January and July ones
 confirmed after 30 to 180 hours, one April one reversed.
 """
@@ -110,7 +110,7 @@ def test_this_year_from_its_closed_months_is_the_whole_years_reading(world, monk
         whole = this_year(from_months=False)
         assert this_year(from_months=True) == whole  # the first computes and stores them
         db.session.commit()
-        assert sorted(stored_months(measures.CONFIRMATIONS)) == list(range(1, 10))
+        assert sorted(stored_months(measures.CONFIRMATIONS)) == list(range(1, 11))
         read = []
 
         def reading(*days):
@@ -119,7 +119,7 @@ def test_this_year_from_its_closed_months_is_the_whole_years_reading(world, monk
 
         monkeypatch.setattr(months, "confirmations_between", reading)
         assert this_year(from_months=True) == whole  # now from the snapshots
-        assert read == [(date(2025, 10, 1), TODAY)]  # only the month under way is read
+        assert read == [(TODAY, TODAY)]  # only today is read
         _, tallies = whole["confirmation_days"]
         days = sorted(value for cells in tallies.values() for value, _ in cells["days"].counted)
         assert days == [30 / 24 * (n + 1) for n in range(6)]  # January and July alike
@@ -146,13 +146,13 @@ def test_a_late_confirmation_in_a_closed_month_is_counted_at_once(world):
         assert sum(cells["confirmed"].part for cells in tallies.values()) == 13
         db.session.commit()
         rebuilt = stored_months(measures.CONFIRMATIONS)
-        assert {month for month in rebuilt if rebuilt[month] != stored[month]} == set(range(4, 10))
+        assert {month for month in rebuilt if rebuilt[month] != stored[month]} == set(range(4, 11))
         assert all(rebuilt[month] == stored[month] for month in (1, 2, 3))
 
 
-def test_the_unconfirmed_count_adds_the_closed_months_to_the_month_under_way(world, monkeypatch):
-    """Sixty days before TODAY is 21 August: the entries of January to July come from
-    their months' snapshots, August's from the ledger up to that day."""
+def test_the_unconfirmed_count_adds_up_the_months_snapshots(world, monkeypatch):
+    """Sixty-one days before TODAY is 20 August: the entries of January to July come from
+    their months' snapshots, and August's to that day from one of its own."""
     app, _ = world
     monkeypatch.setattr(attention, "LIMIT", 2)  # the list is full: the count is needed
     last = TODAY - attention.STALE_AFTER
@@ -162,7 +162,7 @@ def test_the_unconfirmed_count_adds_the_closed_months_to_the_month_under_way(wor
         assert expected >= 4  # April's, but one reversed (and one confirmed late, above)
         first = attention.unconfirmed(COMMAND_LINE, TODAY, None)
         db.session.commit()
-        assert sorted(stored_months("unconfirmed")) == list(range(1, 8))
+        assert sorted(stored_months("unconfirmed")) == list(range(1, 9))
         monkeypatch.setattr(attention, "unconfirmed_between", lambda *days: pytest.fail(f"read {days}"))
         again = attention.unconfirmed(COMMAND_LINE, TODAY, None)
         assert first.total == again.total == expected
