@@ -262,7 +262,10 @@ class Confirmations:
                 for whole_hours, times in counted.items():
                     found[whole_hours] = found.get(whole_hours, 0) + times
         return Confirmations(
-            [(division_id, mentee, confirmed, entries) for (division_id, mentee), (confirmed, entries) in mentees.items()],
+            [
+                (division_id, mentee, confirmed, entries)
+                for (division_id, mentee), (confirmed, entries) in mentees.items()
+            ],
             hours,
         )
 
@@ -365,28 +368,75 @@ def confirmation_delay(metric: Metric, year: Year):
     return [Series("days", "Median days to confirm", MEDIAN)], tallies
 
 
-@measure("lapsed")
-def lapsed(metric: Metric, year: Year):
-    months = int(metric.params["months"])
-    since = add_months(year.as_of, -months)
-    first = since + timedelta(days=1)
-    # Whether a mentorship had a confirmed meeting in the months to the year's last day,
-    # looked up in its own index (mentorship, day) and stopping at the first: OFFSET 0
-    # keeps PostgreSQL from hashing every meeting and confirmation of those months.
-    met = (
+def lapse_window(metric: Metric, year: Year) -> tuple[date, date]:
+    """The days a relationship must have a confirmed meeting in not to have lapsed: the
+    metric's months to the year's last day that counts."""
+    since = add_months(year.as_of, -int(metric.params["months"]))
+    return since + timedelta(days=1), year.as_of
+
+
+def _confirmed_meetings(first: date, last: date):
+    """Meetings of the days from ``first`` to ``last``, not reversed, that were confirmed."""
+    return (
         select(LedgerEntry.id)
         .join(
             Follower,
             and_(
                 Follower.target_id == LedgerEntry.id,
                 Follower.entry_type == "confirmation",
-                _followed_within(Follower, first, year.as_of),
+                _followed_within(Follower, first, last),
             ),
         )
-        .where(LedgerEntry.mentorship_id == Mentorship.id, _meetings(first, year.as_of))
-        .offset(0)
-        .exists()
+        .where(_meetings(first, last))
     )
+
+
+def _lapse_pool(first: date, last: date):
+    """The relationships open through the window: begun before it, not ended by its end."""
+    return and_(
+        Mentorship.started_on < first,
+        or_(Mentorship.ended_on.is_(None), Mentorship.ended_on > last),
+    )
+
+
+def last_confirmed_meetings(first: date, last: date) -> dict[int, date]:
+    """{mentorship id: the day of its last confirmed meeting} in the days from ``first``
+    to ``last``, in one read of those days' meetings (``months`` keeps them by month)."""
+    day = func.max(LedgerEntry.occurred_on)
+    rows = db.session.execute(
+        _confirmed_meetings(first, last)
+        .with_only_columns(LedgerEntry.mentorship_id, day)
+        .group_by(LedgerEntry.mentorship_id)
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def lapsed_among(metric: Metric, year: Year, met: set[int]) -> tuple[list[Series], Tallies]:
+    """``lapsed`` with the relationships that met (``met``) known: their mentees' divisions
+    are read, and the rest counted as lapsed."""
+    first, last = lapse_window(metric, year)
+    rows = db.session.execute(
+        select(Mentee.division_id, Mentorship.id)
+        .join(Mentee, Mentee.id == Mentorship.mentee_id)
+        .where(_lapse_pool(first, last))
+    )
+    counts: dict[int | None, list[int]] = {}
+    for division_id, mentorship_id in rows:
+        found = counts.setdefault(division_id, [0, 0])
+        found[0] += mentorship_id not in met
+        found[1] += 1
+    return [Series("lapsed", "Lapsed", SHARE)], _shares(
+        ((division_id, part, whole) for division_id, (part, whole) in counts.items()), "lapsed"
+    )
+
+
+@measure("lapsed")
+def lapsed(metric: Metric, year: Year):
+    first, last = lapse_window(metric, year)
+    # Whether a mentorship had a confirmed meeting in the months to the year's last day,
+    # looked up in its own index (mentorship, day) and stopping at the first: OFFSET 0
+    # keeps PostgreSQL from hashing every meeting and confirmation of those months.
+    met = _confirmed_meetings(first, last).where(LedgerEntry.mentorship_id == Mentorship.id).offset(0).exists()
     rows = db.session.execute(
         select(
             Mentee.division_id,
@@ -394,10 +444,7 @@ def lapsed(metric: Metric, year: Year):
             func.count(Mentorship.id),
         )
         .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .where(
-            Mentorship.started_on <= since,
-            or_(Mentorship.ended_on.is_(None), Mentorship.ended_on > year.as_of),
-        )
+        .where(_lapse_pool(first, last))
         .group_by(Mentee.division_id)
     )
     return [Series("lapsed", "Lapsed", SHARE)], _shares(rows, "lapsed")

@@ -15,15 +15,30 @@ and kind: a month's last day gone by replaces the one before.
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 from ..clock import add_months, utcnow
-from .measures import CONFIRMATIONS, Confirmations, Year, confirmations_between
-from .memo import memo
 from . import snapshots
+from .definitions import Metric
+from .measures import (
+    CONFIRMATIONS,
+    MEASURES,
+    Confirmations,
+    Tallies,
+    Year,
+    confirmations_between,
+    lapse_window,
+    lapsed_among,
+    last_confirmed_meetings,
+)
+from .memo import memo
 
 # The measures that read the year's confirmations pass (``measures._confirmations``).
-BY_MONTH = frozenset({"confirmed_share", "confirmation_delay"})
+CONFIRMING = frozenset({"confirmed_share", "confirmation_delay"})
+# Every measure read month by month while its year runs.
+BY_MONTH = CONFIRMING | {"lapsed"}
+MET = "met"
 
 
 def stretches(last: date) -> list[tuple[date, date]]:
@@ -62,3 +77,46 @@ def confirmations(year: Year) -> Confirmations:
         parts.append(confirmations_between(year.as_of, year.as_of))
         found[year] = Confirmations.merged(parts)
     return found[year]
+
+
+def measured(metric: Metric, year: Year) -> tuple[list, Tallies]:
+    """What ``metric`` counts in the running ``year``: as the measure counts it, with
+    what it reads of the year's ledger in bulk taken from the months' snapshots."""
+    if metric.measure in CONFIRMING:
+        confirmations(year)  # where the measure finds it
+    elif metric.measure == "lapsed":
+        return lapsed(metric, year)
+    return MEASURES[metric.measure](metric, year)
+
+
+def _days_encoded(found: dict[int, date]) -> str:
+    return json.dumps(sorted((mentorship_id, day.toordinal()) for mentorship_id, day in found.items()))
+
+
+def _days_decoded(text: str) -> dict[int, date]:
+    return {mentorship_id: date.fromordinal(day) for mentorship_id, day in json.loads(text)}
+
+
+def lapsed(metric: Metric, year: Year) -> tuple[list, Tallies]:
+    """``measures.lapsed`` for the running ``year``: the relationships with a confirmed
+    meeting in the window are those whose month (a snapshot: the day of each one's last
+    confirmed meeting in it) has one on or after the window's first day, or that met
+    today; the window's first month counts from that day on."""
+    first, last = lapse_window(metric, year)
+    before = last - timedelta(days=1)
+    met: set[int] = set()
+    month = date(first.year, first.month, 1)
+    while month <= before:
+        end = min(before, add_months(month, 1) - timedelta(days=1))
+        found = snapshots.cached(
+            month.year,
+            key_of(MET, month.month),
+            lambda month=month, end=end: last_confirmed_meetings(month, end),
+            utcnow(),
+            end,
+            (_days_encoded, _days_decoded),
+        )
+        met.update(mentorship_id for mentorship_id, day in found.items() if day >= first)
+        month = add_months(month, 1)
+    met.update(last_confirmed_meetings(last, last))
+    return lapsed_among(metric, year, met)

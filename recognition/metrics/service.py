@@ -90,15 +90,13 @@ def division_labels(tallies) -> dict[str, str]:
 def measured(metric: Metric, year: Year) -> tuple[list[Series], Tallies]:
     """What ``metric`` counts in ``year``: from the year's snapshot once it is closed and
     the measure is one that is snapshotted (``snapshots``), else from the database now
-    (for this year's confirmations, only the month under way: ``months``)."""
+    (for this year, what ``months`` keeps of its days gone by, and today's entries)."""
     cache = memo()
     if "plain" not in cache:
         plain_plans()
         cache["plain"] = True
     if year.year >= year.today.year:
-        if metric.measure in months.BY_MONTH:
-            months.confirmations(year)  # this year's closed months from their snapshots
-        return MEASURES[metric.measure](metric, year)
+        return months.measured(metric, year)
     if metric.measure not in snapshots.SNAPSHOTTED:
         return MEASURES[metric.measure](metric, year)
     key = snapshots.key_of(metric, year)
@@ -310,8 +308,9 @@ def refresh_snapshots(today: date) -> str:
                     measured(metric, year_of(year, today))
         attention.unconfirmed_by_year(COMMAND_LINE, None, (today - attention.STALE_AFTER).year)
         attention.unconfirmed_by_month(COMMAND_LINE, None, today - attention.STALE_AFTER)
-        if any(metric.measure in months.BY_MONTH for metric in definitions().values()):
-            months.confirmations(year_of(today.year, today))
+        for metric in definitions().values():
+            if metric.measure in months.BY_MONTH:
+                months.measured(metric, year_of(today.year, today))
     built = snapshots.built()
     moved = snapshots.advance()
     return f"{built} snapshots of closed years built or rebuilt, {moved} fresh ones moved to the ledger's head"

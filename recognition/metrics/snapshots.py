@@ -32,8 +32,8 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError

@@ -11,7 +11,9 @@ confirmed after 30 to 180 hours, one April one reversed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 
 import pytest
 from sqlalchemy import select
@@ -21,7 +23,7 @@ from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
 from recognition.mentorships.models import Mentorship
-from recognition.metrics import attention, measures, months, service, snapshots
+from recognition.metrics import attention, measures, months, service
 from recognition.metrics.memo import memo
 from recognition.metrics.models import MetricSnapshot
 from recognition.people.models import Person
@@ -129,13 +131,15 @@ def test_this_year_from_its_closed_months_is_the_whole_years_reading(world, monk
 
 
 def test_a_late_confirmation_in_a_closed_month_is_counted_at_once(world):
-    app, dept = world
+    app, _ = world
     with app.app_context():
         this_year(from_months=True)
         db.session.commit()
         stored = stored_months(measures.CONFIRMATIONS)
         entry = db.session.scalar(
-            select(LedgerEntry).where(LedgerEntry.occurred_on == date(2025, 4, 3), LedgerEntry.entry_type == "contribution")
+            select(LedgerEntry).where(
+                LedgerEntry.occurred_on == date(2025, 4, 3), LedgerEntry.entry_type == "contribution"
+            )
         )
         mentee = db.session.get(Mentorship, entry.mentorship_id).mentee_id
         ledger.confirm(entry, load_actor(mentee), recorded(date(2025, 10, 19)))  # dated 3 April
@@ -166,3 +170,23 @@ def test_the_unconfirmed_count_adds_up_the_months_snapshots(world, monkeypatch):
         monkeypatch.setattr(attention, "unconfirmed_between", lambda *days: pytest.fail(f"read {days}"))
         again = attention.unconfirmed(COMMAND_LINE, TODAY, None)
         assert first.total == again.total == expected
+
+
+@pytest.mark.parametrize("window", [12, 3])
+def test_lapsed_this_year_from_the_months_is_the_live_count(world, window):
+    """Twelve months back every relationship met (January and July confirmed); three
+    months back (from 21 July) none did: July's confirmed meetings were before the 21st,
+    which the window's first month, read from its snapshot, must leave out."""
+    app, _ = world
+    with app.app_context():
+        metric = replace(service.definitions()["lapsed_relationships"], params=MappingProxyType({"months": window}))
+        year = service.year_of(TODAY.year, TODAY)
+        memo().clear()
+        whole = measures.MEASURES["lapsed"](metric, year)
+        assert months.measured(metric, year) == whole
+        db.session.commit()
+        assert months.measured(metric, year) == whole  # from the snapshots
+        _, tallies = whole
+        lapsed = sum(cells["lapsed"].part for cells in tallies.values())
+        pool = sum(cells["lapsed"].whole for cells in tallies.values())
+        assert pool - lapsed == (6 if window == 12 else 0)  # the six that met, or none
