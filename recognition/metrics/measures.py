@@ -240,51 +240,67 @@ def _confirmation_between(start: date, end: date):
 
 @dataclass(frozen=True)
 class Confirmations:
-    # (division id, mentee id, entries confirmed, entries) of every mentee with work in the days.
-    mentees: list[tuple[int | None, int, int, int]]
-    # {division id: {whole hours to confirm: entries}}.
+    """The confirmable work of some days, per division of the mentee: the entries
+    confirmed and all entries, the mentees with work and those with work confirmed (the
+    people behind the share and the median), and {whole hours to confirm: entries}."""
+
+    counts: dict[int | None, tuple[int, int]]
+    mentees: dict[int | None, set[int]]
+    confirmed: dict[int | None, set[int]]
     hours: dict[int | None, dict[int, int]]
 
     @staticmethod
     def merged(parts: list[Confirmations]) -> Confirmations:
         """Those of consecutive stretches of days as one: a follower carries its target's
-        day, so each entry and its confirmation fall in one stretch, and the counts per
-        mentee and the histograms add up to those of the whole."""
-        mentees: dict[tuple[int | None, int], list[int]] = {}
-        hours: dict[int | None, dict[int, int]] = {}
+        day, so each entry and its confirmation fall in one stretch; the counts and the
+        histograms add up, and the mentees are those of any stretch."""
+        counts: dict[int | None, tuple[int, int]] = {}
+        mentees: dict[int | None, set[int]] = defaultdict(set)
+        confirmed: dict[int | None, set[int]] = defaultdict(set)
+        hours: dict[int | None, dict[int, int]] = defaultdict(dict)
         for part in parts:
-            for division_id, mentee, confirmed, entries in part.mentees:
-                counts = mentees.setdefault((division_id, mentee), [0, 0])
-                counts[0] += confirmed
-                counts[1] += entries
+            for division_id, (done, entries) in part.counts.items():
+                before = counts.get(division_id, (0, 0))
+                counts[division_id] = (before[0] + done, before[1] + entries)
+            for division_id, people in part.mentees.items():
+                mentees[division_id] |= people
+            for division_id, people in part.confirmed.items():
+                confirmed[division_id] |= people
             for division_id, counted in part.hours.items():
-                found = hours.setdefault(division_id, {})
+                found = hours[division_id]
                 for whole_hours, times in counted.items():
                     found[whole_hours] = found.get(whole_hours, 0) + times
-        return Confirmations(
-            [
-                (division_id, mentee, confirmed, entries)
-                for (division_id, mentee), (confirmed, entries) in mentees.items()
-            ],
-            hours,
-        )
+        return Confirmations(counts, dict(mentees), dict(confirmed), dict(hours))
 
     def encoded(self) -> str:
-        hours = [[division_id, sorted(counted.items())] for division_id, counted in self.hours.items()]
-        return json.dumps({"mentees": self.mentees, "hours": hours})
+        """As JSON of a few flat lists a division (a list per mentee would cost more to
+        read back than the month's entries)."""
+        return json.dumps(
+            {
+                "counts": [[division_id, *pair] for division_id, pair in self.counts.items()],
+                "mentees": [[division_id, sorted(people)] for division_id, people in self.mentees.items()],
+                "confirmed": [[division_id, sorted(people)] for division_id, people in self.confirmed.items()],
+                "hours": [
+                    [division_id, [n for pair in sorted(counted.items()) for n in pair]]
+                    for division_id, counted in self.hours.items()
+                ],
+            }
+        )
 
     @staticmethod
     def decoded(text_: str) -> Confirmations:
         found = json.loads(text_)
         return Confirmations(
-            [(division_id, mentee, confirmed, entries) for division_id, mentee, confirmed, entries in found["mentees"]],
-            {division_id: {int(h): int(n) for h, n in counted} for division_id, counted in found["hours"]},
+            {division_id: (done, entries) for division_id, done, entries in found["counts"]},
+            {division_id: set(people) for division_id, people in found["mentees"]},
+            {division_id: set(people) for division_id, people in found["confirmed"]},
+            {division_id: dict(zip(flat[::2], flat[1::2], strict=True)) for division_id, flat in found["hours"]},
         )
 
 
 def confirmations_between(start: date, end: date) -> Confirmations:
-    """The confirmable work of the days from ``start`` to ``end`` per mentee, and how long
-    its confirmations took, in one read of those entries and their confirmations."""
+    """The confirmable work of the days from ``start`` to ``end``, and how long its
+    confirmations took, in one read of those entries and their confirmations."""
     # At most one confirmation per entry (a unique index): an outer join counts them.
     # Grouped per mentee and whole hour (NULL: not confirmed), so the rows are a few
     # per mentee, however many entries, and the people behind a division need no sort.
@@ -298,17 +314,20 @@ def confirmations_between(start: date, end: date) -> Confirmations:
         .where(_confirmable_between(start, end))
         .group_by(Mentee.division_id, Mentee.id, hours)
     )
-    mentees: dict[tuple[int | None, int], list[int]] = {}
+    counts: dict[int | None, tuple[int, int]] = {}
+    mentees: dict[int | None, set[int]] = defaultdict(set)
+    confirmed: dict[int | None, set[int]] = defaultdict(set)
     histogram: dict[int | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for division_id, mentee, whole_hours, confirmed, entries in rows:
-        counts = mentees.setdefault((division_id, mentee), [0, 0])
-        counts[0] += int(confirmed)
-        counts[1] += int(entries)
+    for division_id, mentee, whole_hours, done, entries in rows:
+        before = counts.get(division_id, (0, 0))
+        counts[division_id] = (before[0] + int(done), before[1] + int(entries))
+        mentees[division_id].add(mentee)
+        if done:
+            confirmed[division_id].add(mentee)
         if whole_hours is not None:
-            histogram[division_id][int(whole_hours)] += int(confirmed)
+            histogram[division_id][int(whole_hours)] += int(done)
     return Confirmations(
-        [(division_id, mentee, confirmed, entries) for (division_id, mentee), (confirmed, entries) in mentees.items()],
-        {division: dict(counts) for division, counts in histogram.items()},
+        counts, dict(mentees), dict(confirmed), {division: dict(found) for division, found in histogram.items()}
     )
 
 
@@ -328,11 +347,12 @@ def _confirmations(year: Year) -> Confirmations:
 
 @measure("confirmed_share")
 def confirmed_share(metric: Metric, year: Year):
-    found: Tallies = {}
-    for division_id, _mentee, confirmed, entries in _confirmations(year).mentees:
-        previous = found.get(division_id, {}).get("confirmed", Tally(people=0))
-        found[division_id] = {"confirmed": previous + Tally(confirmed, entries, people=1)}
-    return [Series("confirmed", "Confirmed", SHARE)], found
+    found = _confirmations(year)
+    tallies: Tallies = {
+        division_id: {"confirmed": Tally(done, entries, people=len(found.mentees[division_id]))}
+        for division_id, (done, entries) in found.counts.items()
+    }
+    return [Series("confirmed", "Confirmed", SHARE)], tallies
 
 
 def _hours_between(earlier, later):
@@ -350,10 +370,7 @@ def confirmation_delay(metric: Metric, year: Year):
     department (all divisions' histograms together) is exact to the hour."""
     found = _confirmations(year)
     # The people behind it: the mentees with an entry confirmed (as the share counts them).
-    mentees: dict[int | None, int] = defaultdict(int)
-    for division_id, _mentee, confirmed, _entries in found.mentees:
-        if confirmed:
-            mentees[division_id] += 1
+    mentees = {division_id: len(people) for division_id, people in found.confirmed.items()}
     tallies: Tallies = {
         division: {
             "days": Tally(
