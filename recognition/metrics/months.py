@@ -1,12 +1,12 @@
 """The year still running, from its days gone by: what the dashboard reads of this
-year's ledger in bulk (the confirmations pass, the count of unconfirmed entries) is
-stored month by month (``snapshots``, with the last day counted: the month's, or for
+year's ledger in bulk (the confirmations pass, each relationship's last confirmed
+meeting for the lapsed ones, the count of unconfirmed entries) is stored month by month (``snapshots``, with the last day counted: the month's, or for
 the month under way the last day gone by, replaced by the next day's), and only today's
 entries are read from the ledger.
 
 The parts add up exactly: a follower (confirmation, reversal, dispute) carries its
-target's day, so an entry and everything that follows it fall in one month; counts per
-mentee and per division, and histograms of whole hours, are sums (a median is taken
+target's day, so an entry and everything that follows it fall in one month; counts and
+histograms of whole hours are sums, the people behind them unions (a median is taken
 from the year's histogram, never from the months'). A month's snapshot is checked
 like a year's: nothing appended since, dated in it or before, and the same people and
 mentorships; else that month is read again and stored in its place. One row a month

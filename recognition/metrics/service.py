@@ -297,7 +297,7 @@ def refresh_snapshots(today: date) -> str:
     """The scheduler's: the snapshots of the closed years this year's dashboard shows
     (every enabled metric for the trend's years), of every closed year the attention
     list counts, and of this year's closed months (``months``), built where missing or
-    stale; then every fresh one moved to the
+    stale, and those of months before last year deleted; then every fresh one moved to the
     ledger's head, so a page reads only what was appended since. Flushes; the caller
     commits. A one-line summary."""
     first = first_years().get("ledger")
@@ -311,6 +311,7 @@ def refresh_snapshots(today: date) -> str:
         for metric in definitions().values():
             if metric.measure in months.BY_MONTH:
                 months.measured(metric, year_of(today.year, today))
+    snapshots.forget_months(date(today.year - 1, 1, 1))
     built = snapshots.built()
     moved = snapshots.advance()
     return f"{built} snapshots of closed years built or rebuilt, {moved} fresh ones moved to the ledger's head"

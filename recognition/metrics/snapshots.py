@@ -239,6 +239,16 @@ def built() -> int:
     return memo().get("built", 0)
 
 
+def forget_months(before: date) -> int:
+    """Delete the snapshots of months that ended before ``before`` (``months``: a
+    running year's, which no read needs once its year is well closed); how many."""
+    gone = [row for row in _stored().values() if row.last_day is not None and row.last_day < before]
+    for row in gone:
+        db.session.execute(delete(MetricSnapshot).where(MetricSnapshot.id == row.id))
+        del _stored()[(row.year, row.key)]
+    return len(gone)
+
+
 def advance() -> int:
     """Move every fresh snapshot to the ledger's head, so the next read of what was
     appended since starts there; the number moved. (A stale one stays as it is: the next

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from recognition.auth.service import COMMAND_LINE, load_actor
+from recognition.clock import today, utcnow
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
@@ -27,6 +28,7 @@ from recognition.metrics import attention, measures, months, service
 from recognition.metrics.memo import memo
 from recognition.metrics.models import MetricSnapshot
 from recognition.people.models import Person
+from recognition.scheduler import runner
 from tests.conftest import module_app, selected_backends
 from tests.support.department import Department
 
@@ -190,3 +192,28 @@ def test_lapsed_this_year_from_the_months_is_the_live_count(world, window):
         lapsed = sum(cells["lapsed"].part for cells in tallies.values())
         pool = sum(cells["lapsed"].whole for cells in tallies.values())
         assert pool - lapsed == (6 if window == 12 else 0)  # the six that met, or none
+
+
+def test_the_daily_job_deletes_the_months_of_years_before_last(world):
+    app, _ = world
+    with app.app_context():
+        for years_ago in (2, 1):
+            year = today().year - years_ago
+            db.session.add(
+                MetricSnapshot(
+                    year=year,
+                    key=months.key_of("unconfirmed", 3),
+                    last_day=date(year, 3, 31),
+                    ledger_seq=0,
+                    basis="",
+                    computed_at=utcnow(),
+                    tallies="{}",
+                )
+            )
+        db.session.commit()
+    runner.run(app, "metric_snapshots", today())
+    with app.app_context():
+        key = months.key_of("unconfirmed", 3)
+        left = set(db.session.scalars(select(MetricSnapshot.year).where(MetricSnapshot.key == key)))
+        assert today().year - 2 not in left
+        assert today().year - 1 in left  # still read, or rebuilt, while last year's window runs
