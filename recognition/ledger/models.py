@@ -57,6 +57,8 @@ class LedgerEntry(Model):
         Index("ix_ledger_entries_recorded_by_order", "recorded_by_id", "occurred_on", "seq"),
         # One kind of work over a stretch of days (the program metrics: mentor training).
         Index("ix_ledger_entries_kind_occurred_on", "kind", "occurred_on"),
+        # ... and who did it, read from the index alone (the program metrics: who trained).
+        Index("ix_ledger_entries_kind_occurred_on_person", "kind", "occurred_on", "person_id", "id"),
         # Chain order within a mentorship or a person's ledger: histories and "most recent".
         Index("ix_ledger_entries_mentorship_seq", "mentorship_id", "seq"),
         Index("ix_ledger_entries_person_seq", "person_id", "seq"),

@@ -69,13 +69,12 @@ def _in_scope(column, actor: Actor, division_id: int | None):
 
 
 def _first(query) -> tuple[list, int]:
-    """The first LIMIT rows of ``query`` and how many there are in all. The rows come in
-    the query's order with the database stopping at LIMIT (an index in that order finds
-    them at once); only a full list needs the count, a statement of its own."""
-    rows = [tuple(row) for row in db.session.execute(query.limit(LIMIT))]
-    if len(rows) < LIMIT:
-        return rows, len(rows)
-    return rows, db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    """The first LIMIT rows of ``query`` and how many there are in all, in one statement:
+    the count is a window over the rows the query finds (``count() OVER ()``), which the
+    database has to find all of anyway to sort them, rather than a second statement that
+    finds them all again."""
+    rows = db.session.execute(query.add_columns(func.count().over()).limit(LIMIT)).all()
+    return [tuple(row)[:-1] for row in rows], rows[0][-1] if rows else 0
 
 
 def _followed(entry, entry_type: str):

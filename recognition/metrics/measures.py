@@ -570,8 +570,9 @@ def mentors_trained(metric: Metric, year: Year):
     since = date(year.year - years + 1, 1, 1)
     # The people trained in those years, in one read of the (few) training entries, each
     # mentor looked up in it (not a join, which SQLite walks whole for every mentor).
+    # Only a contribution has a kind (a check constraint): the index of (kind, day, person)
+    # answers it without reading the entries.
     trained = select(LedgerEntry.person_id).where(
-        LedgerEntry.entry_type == "contribution",
         LedgerEntry.kind == "mentor_training",
         LedgerEntry.occurred_on.between(since, year.as_of),
         ~_reversed(LedgerEntry, since, year.as_of),
