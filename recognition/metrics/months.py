@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from functools import partial
 
 from ..clock import add_months, utcnow
 from . import snapshots
@@ -67,7 +68,7 @@ def confirmations(year: Year) -> Confirmations:
             snapshots.cached(
                 year.year,
                 key_of(CONFIRMATIONS, first.month),
-                lambda first=first, last=last: confirmations_between(first, last),
+                partial(confirmations_between, first, last),
                 utcnow(),
                 last,
                 codec,
@@ -111,7 +112,7 @@ def lapsed(metric: Metric, year: Year) -> tuple[list, Tallies]:
         found = snapshots.cached(
             month.year,
             key_of(MET, month.month),
-            lambda month=month, end=end: last_confirmed_meetings(month, end),
+            partial(last_confirmed_meetings, month, end),
             utcnow(),
             end,
             (_days_encoded, _days_decoded),

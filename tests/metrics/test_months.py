@@ -202,8 +202,8 @@ def test_the_daily_job_deletes_the_months_of_years_before_last(world):
             db.session.add(
                 MetricSnapshot(
                     year=year,
-                    key=months.key_of("unconfirmed", 3),
-                    last_day=date(year, 3, 31),
+                    key=months.key_of("unconfirmed", 12),
+                    last_day=date(year, 12, 31),
                     ledger_seq=0,
                     basis="",
                     computed_at=utcnow(),
@@ -213,7 +213,7 @@ def test_the_daily_job_deletes_the_months_of_years_before_last(world):
         db.session.commit()
     runner.run(app, "metric_snapshots", today())
     with app.app_context():
-        key = months.key_of("unconfirmed", 3)
+        key = months.key_of("unconfirmed", 12)
         left = set(db.session.scalars(select(MetricSnapshot.year).where(MetricSnapshot.key == key)))
         assert today().year - 2 not in left
         assert today().year - 1 in left  # still read, or rebuilt, while last year's window runs
