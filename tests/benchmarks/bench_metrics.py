@@ -193,7 +193,7 @@ def side_by_side(args) -> None:
         with redirect_stderr(io.StringIO()):
             calls.append(rows_of(app, admin, director, args.dashboards))
     print(f"\n{apps[0][1]}  vs  {apps[1][1]}")
-    print(f"{'request':58s} {'median':>17s} {'p95':>17s} {'growth (median, p95)':>21s}")
+    print(f"{'request':58s} {'median base/grown':>17s} {'p95 base/grown':>17s} {'growth (median, p95)':>21s}")
     for (label, small), (_, large) in zip(calls[0], calls[1], strict=True):
         small(), large()  # warm
         found: tuple[list[float], list[float]] = ([], [])
