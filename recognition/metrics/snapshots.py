@@ -180,11 +180,26 @@ def cached(
     write, read = codec
     found = _stored().get((year, key))
     if found is not None and found.last_day == last and _fresh(found):
-        return read(found.tallies)
+        return _read(found, read)
     seq, current = head(), basis()  # read before the data they describe
     result = compute()
     store(year, key, write(result), seq, current, now, last)
     return result
+
+
+# What each stored snapshot last read back to (by year and key: one entry a row), with
+# the text it was read from: a worker reads a snapshot's text once, not on every page,
+# and reads it again whenever its text differs. Nothing read back is changed by its readers.
+_READ: dict[tuple[int, str, Callable], tuple[str, Any]] = {}
+
+
+def _read(row: MetricSnapshot, read: Callable[[str], Any]) -> Any:
+    slot = (row.year, row.key, read)
+    known = _READ.get(slot)
+    if known is None or known[0] != row.tallies:
+        known = (row.tallies, read(row.tallies))
+        _READ[slot] = known
+    return known[1]
 
 
 def store(year: int, key: str, tallies: str, seq: int, current: str, now: datetime, last: date | None = None) -> None:
