@@ -60,6 +60,8 @@ class LedgerEntry(Model):
         # A person's work of some kinds over a stretch of days (year-end batch planning:
         # who has credit-bearing work in the year, and each one's until one earns).
         Index("ix_ledger_entries_person_kind", "person_id", "kind", "occurred_on"),
+        # ... and who did it, read from the index alone (the program metrics: who trained).
+        Index("ix_ledger_entries_kind_occurred_on_person", "kind", "occurred_on", "person_id", "id"),
         # Chain order within a mentorship or a person's ledger: histories and "most recent".
         Index("ix_ledger_entries_mentorship_seq", "mentorship_id", "seq"),
         Index("ix_ledger_entries_person_seq", "person_id", "seq"),

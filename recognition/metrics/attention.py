@@ -24,7 +24,7 @@ from ..mentorships.models import Mentorship
 from ..milestones.models import Milestone
 from ..milestones.queries import standing_query
 from ..people.models import Person
-from . import snapshots
+from . import months, snapshots
 from .measures import MEETING_KINDS, Tallies, _followed_within
 from .rules import COUNT, Series, Tally
 
@@ -69,13 +69,12 @@ def _in_scope(column, actor: Actor, division_id: int | None):
 
 
 def _first(query) -> tuple[list, int]:
-    """The first LIMIT rows of ``query`` and how many there are in all. The rows come in
-    the query's order with the database stopping at LIMIT (an index in that order finds
-    them at once); only a full list needs the count, a statement of its own."""
-    rows = [tuple(row) for row in db.session.execute(query.limit(LIMIT))]
-    if len(rows) < LIMIT:
-        return rows, len(rows)
-    return rows, db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    """The first LIMIT rows of ``query`` and how many there are in all, in one statement:
+    the count is a window over the rows the query finds (``count() OVER ()``), which the
+    database has to find all of anyway to sort them, rather than a second statement that
+    finds them all again."""
+    rows = db.session.execute(query.add_columns(func.count().over()).limit(LIMIT)).all()
+    return [tuple(row)[:-1] for row in rows], rows[0][-1] if rows else 0
 
 
 def _followed(entry, entry_type: str):
@@ -160,12 +159,18 @@ UNCONFIRMED_KEY = snapshots.digest({"version": snapshots.VERSION, "attention": "
 
 def unconfirmed_in(year: int) -> tuple[list[Series], Tallies]:
     """The entries of ``year`` still unconfirmed, per division of the mentee."""
+    return unconfirmed_between(date(year, 1, 1), date(year, 12, 31))
+
+
+def unconfirmed_between(start: date, end: date) -> tuple[list[Series], Tallies]:
+    """The entries of the days from ``start`` to ``end`` still unconfirmed, per division
+    of the mentee."""
     rows = db.session.execute(
         select(Mentee.division_id, func.count())
         .select_from(LedgerEntry)
         .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
         .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .where(*_unconfirmed(date(year, 1, 1), date(year, 12, 31)))
+        .where(*_unconfirmed(start, end))
         .group_by(Mentee.division_id)
     )
     return UNCONFIRMED, {division_id: {"unconfirmed": Tally(int(count))} for division_id, count in rows}
@@ -184,6 +189,19 @@ def unconfirmed_by_year(actor: Actor, division_id: int | None, before: int) -> d
     return found
 
 
+def unconfirmed_by_month(actor: Actor, division_id: int | None, last: date) -> int:
+    """Entries still unconfirmed in the actor's scope in ``last``'s year up to ``last``,
+    month by month, each from its snapshot (built if missing: ``months``)."""
+    found = 0
+    for first, end in months.stretches(last):
+        key = months.key_of("unconfirmed", first.month)
+        _, tallies = snapshots.cached(last.year, key, partial(unconfirmed_between, first, end), utcnow(), end)
+        found += sum(
+            cells["unconfirmed"].part for division, cells in tallies.items() if _scoped(division, actor, division_id)
+        )
+    return found
+
+
 def _scoped(division: int | None, actor: Actor, division_id: int | None) -> bool:
     """``_in_scope`` for a division id at hand."""
     if division_id is not None:
@@ -193,8 +211,9 @@ def _scoped(division: int | None, actor: Actor, division_id: int | None) -> bool
 
 def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention:
     """Entries unconfirmed after UNCONFIRMED_DAYS, oldest first. Each closed year's count
-    comes from its snapshot, so the list starts at the first year that has any and only
-    this year's stretch is counted from the ledger: no read of the whole ledger."""
+    comes from its snapshot (so the list starts at the first year that has any), and so
+    does each month's of the last year, up to the day UNCONFIRMED_DAYS ago (``months``):
+    no count reads the ledger, which only the list of the first LIMIT does."""
     last = today - STALE_AFTER
     counted = unconfirmed_by_year(actor, division_id, last.year)
     live = date(last.year, 1, 1)
@@ -218,14 +237,7 @@ def unconfirmed(actor: Actor, today: date, division_id: int | None) -> Attention
     rows: list = [tuple(row) for row in db.session.execute(query.limit(LIMIT))]
     total = len(rows)
     if total == LIMIT:
-        recent = (
-            select(func.count())
-            .select_from(LedgerEntry)
-            .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
-            .join(Mentee, Mentee.id == Mentorship.mentee_id)
-            .where(*_unconfirmed(live, last), _in_scope(Mentee.division_id, actor, division_id))
-        )
-        total = sum(counted.values()) + (db.session.scalar(recent) or 0)
+        total = sum(counted.values()) + unconfirmed_by_month(actor, division_id, last)
     items = [
         Item(
             "unconfirmed",

@@ -10,12 +10,13 @@ calendar year, and for the year still running, up to today.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Exists, Integer, and_, case, cast, exists, func, literal, or_, select, text
+from sqlalchemy import Exists, Integer, and_, case, cast, exists, func, literal, literal_column, or_, select, text
 from sqlalchemy.orm import aliased
 
 from ..awards.models import Cycle, Grant, GrantRevocation, Nomination
@@ -193,15 +194,17 @@ def _meetings(start: date, end: date):
 
 @measure("meetings_against_expectation")
 def meetings_against_expectation(metric: Metric, year: Year):
-    # The year's meetings of each mentorship counted in its own index (mentorship, day):
-    # a few hundred mentorships' rows, not every meeting of the year.
+    # Whether each mentorship held the expected number of meetings this year, looked up
+    # in its own index (mentorship, day) and stopping at the last one expected (an
+    # OFFSET: a mentorship's thousandth meeting is never read), not every meeting of the year.
+    expected = year.expected_meetings
     held = (
-        select(func.count())
-        .select_from(LedgerEntry)
+        select(LedgerEntry.id)
         .where(LedgerEntry.mentorship_id == Mentorship.id, _meetings(year.start, year.as_of))
-        .scalar_subquery()
+        .offset(expected - 1)
+        .exists()
     )
-    met = case((held >= year.expected_meetings, 1), else_=0)
+    met = case((held, 1), else_=0) if expected > 0 else literal_column("1")
     rows = db.session.execute(
         select(Mentee.division_id, func.sum(met), func.count(Mentorship.id))
         .join(Mentee, Mentee.id == Mentorship.mentee_id)
@@ -216,77 +219,140 @@ def meetings_against_expectation(metric: Metric, year: Year):
     return [Series("met", "Met as expected", SHARE)], _shares(rows, "met")
 
 
-def _confirmable_of(year: Year):
+def _confirmable_between(start: date, end: date):
     return and_(
         LedgerEntry.entry_type == "contribution",
         LedgerEntry.kind.in_(CONFIRMABLE),
         LedgerEntry.mentorship_id.is_not(None),
-        LedgerEntry.occurred_on.between(year.start, year.as_of),
-        ~_reversed(LedgerEntry, year.start, year.as_of),
+        LedgerEntry.occurred_on.between(start, end),
+        ~_reversed(LedgerEntry, start, end),
     )
 
 
-def _confirmation_of(year: Year):
-    """The join condition of a contribution's confirmation (``Follower``), within the year."""
+def _confirmation_between(start: date, end: date):
+    """The join condition of a contribution's confirmation (``Follower``), within the days."""
     return and_(
         Follower.target_id == LedgerEntry.id,
         Follower.entry_type == "confirmation",
-        _followed_within(Follower, year.start, year.as_of),
+        _followed_within(Follower, start, end),
     )
 
 
 @dataclass(frozen=True)
 class Confirmations:
-    # (division id, mentee id, entries confirmed, entries) of every mentee with work in the year.
-    mentees: list[tuple[int | None, int, int, int]]
-    # {division id: {whole hours to confirm: entries}}.
+    """The confirmable work of some days, per division of the mentee: the entries
+    confirmed and all entries, the mentees with work and those with work confirmed (the
+    people behind the share and the median), and {whole hours to confirm: entries}."""
+
+    counts: dict[int | None, tuple[int, int]]
+    mentees: dict[int | None, set[int]]
+    confirmed: dict[int | None, set[int]]
     hours: dict[int | None, dict[int, int]]
+
+    @staticmethod
+    def merged(parts: list[Confirmations]) -> Confirmations:
+        """Those of consecutive stretches of days as one: a follower carries its target's
+        day, so each entry and its confirmation fall in one stretch; the counts and the
+        histograms add up, and the mentees are those of any stretch."""
+        counts: dict[int | None, tuple[int, int]] = {}
+        mentees: dict[int | None, set[int]] = defaultdict(set)
+        confirmed: dict[int | None, set[int]] = defaultdict(set)
+        hours: dict[int | None, dict[int, int]] = defaultdict(dict)
+        for part in parts:
+            for division_id, (done, entries) in part.counts.items():
+                before = counts.get(division_id, (0, 0))
+                counts[division_id] = (before[0] + done, before[1] + entries)
+            for division_id, people in part.mentees.items():
+                mentees[division_id] |= people
+            for division_id, people in part.confirmed.items():
+                confirmed[division_id] |= people
+            for division_id, counted in part.hours.items():
+                found = hours[division_id]
+                for whole_hours, times in counted.items():
+                    found[whole_hours] = found.get(whole_hours, 0) + times
+        return Confirmations(counts, dict(mentees), dict(confirmed), dict(hours))
+
+    def encoded(self) -> str:
+        """As JSON of a few flat lists a division (a list per mentee would cost more to
+        read back than the month's entries)."""
+        return json.dumps(
+            {
+                "counts": [[division_id, *pair] for division_id, pair in self.counts.items()],
+                "mentees": [[division_id, sorted(people)] for division_id, people in self.mentees.items()],
+                "confirmed": [[division_id, sorted(people)] for division_id, people in self.confirmed.items()],
+                "hours": [
+                    [division_id, [n for pair in sorted(counted.items()) for n in pair]]
+                    for division_id, counted in self.hours.items()
+                ],
+            }
+        )
+
+    @staticmethod
+    def decoded(text_: str) -> Confirmations:
+        found = json.loads(text_)
+        return Confirmations(
+            {division_id: (done, entries) for division_id, done, entries in found["counts"]},
+            {division_id: set(people) for division_id, people in found["mentees"]},
+            {division_id: set(people) for division_id, people in found["confirmed"]},
+            {division_id: dict(zip(flat[::2], flat[1::2], strict=True)) for division_id, flat in found["hours"]},
+        )
+
+
+def confirmations_between(start: date, end: date) -> Confirmations:
+    """The confirmable work of the days from ``start`` to ``end``, and how long its
+    confirmations took, in one read of those entries and their confirmations."""
+    # At most one confirmation per entry (a unique index): an outer join counts them.
+    # Grouped per mentee and whole hour (NULL: not confirmed), so the rows are a few
+    # per mentee, however many entries, and the people behind a division need no sort.
+    hours = _hours_between(LedgerEntry.recorded_at, Follower.recorded_at).label("hours")
+    rows = db.session.execute(
+        select(Mentee.division_id, Mentee.id, hours, func.count(Follower.id), func.count(LedgerEntry.id))
+        .select_from(LedgerEntry)
+        .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
+        .join(Mentee, Mentee.id == Mentorship.mentee_id)
+        .outerjoin(Follower, _confirmation_between(start, end))
+        .where(_confirmable_between(start, end))
+        .group_by(Mentee.division_id, Mentee.id, hours)
+    )
+    counts: dict[int | None, tuple[int, int]] = {}
+    mentees: dict[int | None, set[int]] = defaultdict(set)
+    confirmed: dict[int | None, set[int]] = defaultdict(set)
+    histogram: dict[int | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for division_id, mentee, whole_hours, done, entries in rows:
+        before = counts.get(division_id, (0, 0))
+        counts[division_id] = (before[0] + int(done), before[1] + int(entries))
+        mentees[division_id].add(mentee)
+        if done:
+            confirmed[division_id].add(mentee)
+        if whole_hours is not None:
+            histogram[division_id][int(whole_hours)] += int(done)
+    return Confirmations(
+        counts, dict(mentees), dict(confirmed), {division: dict(found) for division, found in histogram.items()}
+    )
+
+
+CONFIRMATIONS = "confirmations"
 
 
 def _confirmations(year: Year) -> Confirmations:
-    """The year's confirmable work per mentee, and how long its confirmations took, in
-    one read of the year's entries and their confirmations, once a transaction
-    (``memo``): the share confirmed and the days to confirm both count from it."""
-    found = memo().setdefault("confirmations", {})
+    """The year's confirmable work per mentee, and how long its confirmations took, once a
+    transaction (``memo``): the share confirmed and the days to confirm both count from
+    it. For the year still running, ``months.confirmations`` puts it there first, from
+    the closed months' snapshots and the month under way."""
+    found = memo().setdefault(CONFIRMATIONS, {})
     if year not in found:
-        # At most one confirmation per entry (a unique index): an outer join counts them.
-        # Grouped per mentee and whole hour (NULL: not confirmed), so the rows are a few
-        # per mentee, however many entries, and the people behind a division need no sort.
-        hours = _hours_between(LedgerEntry.recorded_at, Follower.recorded_at).label("hours")
-        rows = db.session.execute(
-            select(Mentee.division_id, Mentee.id, hours, func.count(Follower.id), func.count(LedgerEntry.id))
-            .select_from(LedgerEntry)
-            .join(Mentorship, Mentorship.id == LedgerEntry.mentorship_id)
-            .join(Mentee, Mentee.id == Mentorship.mentee_id)
-            .outerjoin(Follower, _confirmation_of(year))
-            .where(_confirmable_of(year))
-            .group_by(Mentee.division_id, Mentee.id, hours)
-        )
-        mentees: dict[tuple[int | None, int], list[int]] = {}
-        histogram: dict[int | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        for division_id, mentee, whole_hours, confirmed, entries in rows:
-            counts = mentees.setdefault((division_id, mentee), [0, 0])
-            counts[0] += int(confirmed)
-            counts[1] += int(entries)
-            if whole_hours is not None:
-                histogram[division_id][int(whole_hours)] += int(confirmed)
-        found[year] = Confirmations(
-            [
-                (division_id, mentee, confirmed, entries)
-                for (division_id, mentee), (confirmed, entries) in mentees.items()
-            ],
-            {division: dict(counts) for division, counts in histogram.items()},
-        )
+        found[year] = confirmations_between(year.start, year.as_of)
     return found[year]
 
 
 @measure("confirmed_share")
 def confirmed_share(metric: Metric, year: Year):
-    found: Tallies = {}
-    for division_id, _mentee, confirmed, entries in _confirmations(year).mentees:
-        previous = found.get(division_id, {}).get("confirmed", Tally(people=0))
-        found[division_id] = {"confirmed": previous + Tally(confirmed, entries, people=1)}
-    return [Series("confirmed", "Confirmed", SHARE)], found
+    found = _confirmations(year)
+    tallies: Tallies = {
+        division_id: {"confirmed": Tally(done, entries, people=len(found.mentees[division_id]))}
+        for division_id, (done, entries) in found.counts.items()
+    }
+    return [Series("confirmed", "Confirmed", SHARE)], tallies
 
 
 def _hours_between(earlier, later):
@@ -304,10 +370,7 @@ def confirmation_delay(metric: Metric, year: Year):
     department (all divisions' histograms together) is exact to the hour."""
     found = _confirmations(year)
     # The people behind it: the mentees with an entry confirmed (as the share counts them).
-    mentees: dict[int | None, int] = defaultdict(int)
-    for division_id, _mentee, confirmed, _entries in found.mentees:
-        if confirmed:
-            mentees[division_id] += 1
+    mentees = {division_id: len(people) for division_id, people in found.confirmed.items()}
     tallies: Tallies = {
         division: {
             "days": Tally(
@@ -322,28 +385,75 @@ def confirmation_delay(metric: Metric, year: Year):
     return [Series("days", "Median days to confirm", MEDIAN)], tallies
 
 
-@measure("lapsed")
-def lapsed(metric: Metric, year: Year):
-    months = int(metric.params["months"])
-    since = add_months(year.as_of, -months)
-    first = since + timedelta(days=1)
-    # Whether a mentorship had a confirmed meeting in the months to the year's last day,
-    # looked up in its own index (mentorship, day) and stopping at the first: OFFSET 0
-    # keeps PostgreSQL from hashing every meeting and confirmation of those months.
-    met = (
+def lapse_window(metric: Metric, year: Year) -> tuple[date, date]:
+    """The days a relationship must have a confirmed meeting in not to have lapsed: the
+    metric's months to the year's last day that counts."""
+    since = add_months(year.as_of, -int(metric.params["months"]))
+    return since + timedelta(days=1), year.as_of
+
+
+def _confirmed_meetings(first: date, last: date):
+    """Meetings of the days from ``first`` to ``last``, not reversed, that were confirmed."""
+    return (
         select(LedgerEntry.id)
         .join(
             Follower,
             and_(
                 Follower.target_id == LedgerEntry.id,
                 Follower.entry_type == "confirmation",
-                _followed_within(Follower, first, year.as_of),
+                _followed_within(Follower, first, last),
             ),
         )
-        .where(LedgerEntry.mentorship_id == Mentorship.id, _meetings(first, year.as_of))
-        .offset(0)
-        .exists()
+        .where(_meetings(first, last))
     )
+
+
+def _lapse_pool(first: date, last: date):
+    """The relationships open through the window: begun before it, not ended by its end."""
+    return and_(
+        Mentorship.started_on < first,
+        or_(Mentorship.ended_on.is_(None), Mentorship.ended_on > last),
+    )
+
+
+def last_confirmed_meetings(first: date, last: date) -> dict[int, date]:
+    """{mentorship id: the day of its last confirmed meeting} in the days from ``first``
+    to ``last``, in one read of those days' meetings (``months`` keeps them by month)."""
+    day = func.max(LedgerEntry.occurred_on)
+    rows = db.session.execute(
+        _confirmed_meetings(first, last)
+        .with_only_columns(LedgerEntry.mentorship_id, day)
+        .group_by(LedgerEntry.mentorship_id)
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def lapsed_among(metric: Metric, year: Year, met: set[int]) -> tuple[list[Series], Tallies]:
+    """``lapsed`` with the relationships that met (``met``) known: their mentees' divisions
+    are read, and the rest counted as lapsed."""
+    first, last = lapse_window(metric, year)
+    rows = db.session.execute(
+        select(Mentee.division_id, Mentorship.id)
+        .join(Mentee, Mentee.id == Mentorship.mentee_id)
+        .where(_lapse_pool(first, last))
+    )
+    counts: dict[int | None, list[int]] = {}
+    for division_id, mentorship_id in rows:
+        found = counts.setdefault(division_id, [0, 0])
+        found[0] += mentorship_id not in met
+        found[1] += 1
+    return [Series("lapsed", "Lapsed", SHARE)], _shares(
+        ((division_id, part, whole) for division_id, (part, whole) in counts.items()), "lapsed"
+    )
+
+
+@measure("lapsed")
+def lapsed(metric: Metric, year: Year):
+    first, last = lapse_window(metric, year)
+    # Whether a mentorship had a confirmed meeting in the months to the year's last day,
+    # looked up in its own index (mentorship, day) and stopping at the first: OFFSET 0
+    # keeps PostgreSQL from hashing every meeting and confirmation of those months.
+    met = _confirmed_meetings(first, last).where(LedgerEntry.mentorship_id == Mentorship.id).offset(0).exists()
     rows = db.session.execute(
         select(
             Mentee.division_id,
@@ -351,10 +461,7 @@ def lapsed(metric: Metric, year: Year):
             func.count(Mentorship.id),
         )
         .join(Mentee, Mentee.id == Mentorship.mentee_id)
-        .where(
-            Mentorship.started_on <= since,
-            or_(Mentorship.ended_on.is_(None), Mentorship.ended_on > year.as_of),
-        )
+        .where(_lapse_pool(first, last))
         .group_by(Mentee.division_id)
     )
     return [Series("lapsed", "Lapsed", SHARE)], _shares(rows, "lapsed")
@@ -461,27 +568,23 @@ def mentor_pool_by(metric: Metric, year: Year):
 def mentors_trained(metric: Metric, year: Year):
     years = int(metric.params["years"])
     since = date(year.year - years + 1, 1, 1)
-    # The people trained in those years, in one read of the (few) training entries.
-    trained = (
-        select(LedgerEntry.person_id.label("person_id"))
-        .where(
-            LedgerEntry.entry_type == "contribution",
-            LedgerEntry.kind == "mentor_training",
-            LedgerEntry.occurred_on.between(since, year.as_of),
-            ~_reversed(LedgerEntry, since, year.as_of),
-        )
-        .distinct()
-        .subquery()
+    # The people trained in those years, in one read of the (few) training entries, each
+    # mentor looked up in it (not a join, which SQLite walks whole for every mentor).
+    # Only a contribution has a kind (a check constraint): the index of (kind, day, person)
+    # answers it without reading the entries.
+    trained = select(LedgerEntry.person_id).where(
+        LedgerEntry.kind == "mentor_training",
+        LedgerEntry.occurred_on.between(since, year.as_of),
+        ~_reversed(LedgerEntry, since, year.as_of),
     )
     mentors = select(Mentorship.mentor_id).where(_pool(year)).distinct().subquery()
     rows = db.session.execute(
         select(
             MentorPerson.division_id,
-            func.sum(case((trained.c.person_id.is_not(None), 1), else_=0)),
+            func.sum(case((MentorPerson.id.in_(trained), 1), else_=0)),
             func.count(),
         )
         .join(mentors, mentors.c.mentor_id == MentorPerson.id)
-        .outerjoin(trained, trained.c.person_id == MentorPerson.id)
         .group_by(MentorPerson.division_id)
     )
     return [Series("trained", "Trained", SHARE)], _shares(rows, "trained")

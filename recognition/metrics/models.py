@@ -8,9 +8,9 @@ The table is append-only, like the ledger (triggers refuse UPDATE and DELETE).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -61,6 +61,8 @@ class MetricSnapshot(Model):
     year: Mapped[int]
     # What was measured: the measure, its parameters and the settings it reads (``snapshots.key_of``).
     key: Mapped[str] = mapped_column(String(64))
+    # For a month of the year still running (``months``), its last day; None: a closed year.
+    last_day: Mapped[date | None]
     # The ledger's head (its last seq) the tallies were computed at.
     ledger_seq: Mapped[int]
     # A digest of the other rows the measure read (``snapshots.basis``).
@@ -68,3 +70,15 @@ class MetricSnapshot(Model):
     computed_at: Mapped[datetime]
     # The series and the tallies per division id, as JSON (``snapshots.encode``).
     tallies: Mapped[str] = mapped_column(Text)
+
+
+class MetricBasis(Model):
+    """How many times ``people`` and ``mentorships`` have been written: one row, moved on
+    by triggers (migration 0025) in the writer's own transaction. A snapshot records the
+    count it was computed at (``snapshots.basis``) and is stale once it has moved."""
+
+    __tablename__ = "metric_basis"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    changes: Mapped[int] = mapped_column(BigInteger)

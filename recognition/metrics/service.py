@@ -15,7 +15,7 @@ from ..extensions import db
 from ..feedback import periods
 from ..feedback.service import k
 from ..people.models import Division
-from . import attention, snapshots
+from . import attention, months, snapshots
 from .definitions import Metric, load
 from .measures import MEASURES, Tallies, Year, first_year, first_years, plain_plans
 from .memo import memo
@@ -89,12 +89,15 @@ def division_labels(tallies) -> dict[str, str]:
 
 def measured(metric: Metric, year: Year) -> tuple[list[Series], Tallies]:
     """What ``metric`` counts in ``year``: from the year's snapshot once it is closed and
-    the measure is one that is snapshotted (``snapshots``), else from the database now."""
+    the measure is one that is snapshotted (``snapshots``), else from the database now
+    (for this year, what ``months`` keeps of its days gone by, and today's entries)."""
     cache = memo()
     if "plain" not in cache:
         plain_plans()
         cache["plain"] = True
-    if year.year >= year.today.year or metric.measure not in snapshots.SNAPSHOTTED:
+    if year.year >= year.today.year:
+        return months.measured(metric, year)
+    if metric.measure not in snapshots.SNAPSHOTTED:
         return MEASURES[metric.measure](metric, year)
     key = snapshots.key_of(metric, year)
     return snapshots.cached(year.year, key, lambda: MEASURES[metric.measure](metric, year), utcnow())
@@ -292,8 +295,9 @@ def trend_listing(last: int, today: date, found: list[Result] | None = None) -> 
 
 def refresh_snapshots(today: date) -> str:
     """The scheduler's: the snapshots of the closed years this year's dashboard shows
-    (every enabled metric for the trend's years) and of every closed year the attention
-    list counts, built where missing or stale; then every fresh one moved to the
+    (every enabled metric for the trend's years), of every closed year the attention
+    list counts, and of this year's closed months (``months``), built where missing or
+    stale, and those of months before last year deleted; then every fresh one moved to the
     ledger's head, so a page reads only what was appended since. Flushes; the caller
     commits. A one-line summary."""
     first = first_years().get("ledger")
@@ -303,6 +307,11 @@ def refresh_snapshots(today: date) -> str:
                 if metric.measure in snapshots.SNAPSHOTTED:
                     measured(metric, year_of(year, today))
         attention.unconfirmed_by_year(COMMAND_LINE, None, (today - attention.STALE_AFTER).year)
+        attention.unconfirmed_by_month(COMMAND_LINE, None, today - attention.STALE_AFTER)
+        for metric in definitions().values():
+            if metric.measure in months.BY_MONTH:
+                months.measured(metric, year_of(today.year, today))
+    snapshots.forget_months(date(today.year - 1, 1, 1))
     built = snapshots.built()
     moved = snapshots.advance()
     return f"{built} snapshots of closed years built or rebuilt, {moved} fresh ones moved to the ledger's head"

@@ -14,8 +14,9 @@ the data (the measure, its parameters and smallest cell, the department's settin
   (confirmation, reversal, dispute) carries its target's day, so a closed year's result
   changes only through an entry appended since, dated in that year or before it: one read
   of the entries since ``ledger_seq`` (the seq index) finds it.
-- ``basis``, a digest of the other rows the measures read (``basis``): people's division
-  and appointment, and the mentorships. Any change to those recomputes every snapshot.
+- ``basis``, where the other rows the measures read stand (``basis``): people (their
+  division and appointment) and the mentorships, by a count of writes to them that
+  triggers keep. Any change to those recomputes every snapshot.
 
 Only measures that read nothing else are snapshotted (``SNAPSHOTTED``); the others read
 milestones, feedback and awards, short tables, and are computed live. A stale or missing
@@ -32,6 +33,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -39,12 +41,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from ..database import writes_expected
 from ..extensions import db
 from ..ledger.models import LedgerEntry
-from ..mentorships.models import Mentorship
-from ..people.models import Person
 from .definitions import Metric
 from .measures import Tallies, Year
 from .memo import memo
-from .models import MetricSnapshot
+from .models import MetricBasis, MetricSnapshot
 from .rules import Series, Tally
 
 log = logging.getLogger(__name__)
@@ -115,26 +115,12 @@ def decode(text: str) -> Measured:
 
 
 def basis() -> str:
-    """A digest of every row the snapshotted measures read besides the ledger."""
+    """Where the rows the snapshotted measures read besides the ledger stand: the count of
+    writes to people and mentorships (``MetricBasis``), which triggers move on with
+    every insert, update and delete. One row read, however large the faculty."""
     cache = memo()
     if "basis" not in cache:
-        people = db.session.execute(select(Person.id, Person.division_id, Person.appointed_on).order_by(Person.id))
-        mentorships = db.session.execute(
-            select(
-                Mentorship.id,
-                Mentorship.mentor_id,
-                Mentorship.mentee_id,
-                Mentorship.kind,
-                Mentorship.started_on,
-                Mentorship.ended_on,
-            ).order_by(Mentorship.id)
-        )
-        hashed = hashlib.sha256()
-        for rows in (people, mentorships):
-            for row in rows:
-                hashed.update(repr(tuple(row)).encode())
-            hashed.update(b"|")
-        cache["basis"] = hashed.hexdigest()
+        cache["basis"] = f"changes:{db.session.execute(select(MetricBasis.changes)).scalar_one()}"
     return cache["basis"]
 
 
@@ -158,11 +144,17 @@ def since(seq: int) -> tuple[int | None, date | None]:
     return cache[seq]
 
 
+def last_day(row: MetricSnapshot) -> date:
+    """The last day a snapshot counts: its month's, for a month of a year still running
+    (``months``); else its year's."""
+    return row.last_day or date(row.year, 12, 31)
+
+
 def _fresh(row: MetricSnapshot) -> bool:
     if row.basis != basis():
         return False
     _, earliest = since(row.ledger_seq)
-    return earliest is None or earliest > date(row.year, 12, 31)
+    return earliest is None or earliest > last_day(row)
 
 
 def _stored() -> dict[tuple[int, str], MetricSnapshot]:
@@ -172,24 +164,52 @@ def _stored() -> dict[tuple[int, str], MetricSnapshot]:
     return cache["rows"]
 
 
-def cached(year: int, key: str, compute: Callable[[], Measured], now: datetime) -> Measured:
-    """``compute()`` for the closed ``year``, from its snapshot when a fresh one is stored;
-    else computed now and stored in its place (flushed: the caller commits)."""
+def cached(
+    year: int,
+    key: str,
+    compute: Callable[[], Any],
+    now: datetime,
+    last: date | None = None,
+    codec: tuple[Callable[[Any], str], Callable[[str], Any]] = (encode, decode),
+) -> Any:
+    """``compute()`` for the closed ``year`` (or, with ``last``, the days of one of its
+    months to that day), from its snapshot when a fresh one is stored for the same
+    days; else computed now and
+    stored in its place (flushed: the caller commits). ``codec``: how the result is
+    written and read back (a measure's series and tallies by default)."""
+    write, read = codec
     found = _stored().get((year, key))
-    if found is not None and _fresh(found):
-        return decode(found.tallies)
+    if found is not None and found.last_day == last and _fresh(found):
+        return _read(found, read)
     seq, current = head(), basis()  # read before the data they describe
     result = compute()
-    store(year, key, result, seq, current, now)
+    store(year, key, write(result), seq, current, now, last)
     return result
 
 
-def store(year: int, key: str, found: Measured, seq: int, current: str, now: datetime) -> None:
+# What each stored snapshot last read back to (by year and key: one entry a row), with
+# the text it was read from: a worker reads a snapshot's text once, not on every page,
+# and reads it again whenever its text differs. Nothing read back is changed by its readers.
+_READ: dict[tuple[int, str, Callable], tuple[str, Any]] = {}
+
+
+def _read(row: MetricSnapshot, read: Callable[[str], Any]) -> Any:
+    slot = (row.year, row.key, read)
+    known = _READ.get(slot)
+    if known is None or known[0] != row.tallies:
+        known = (row.tallies, read(row.tallies))
+        _READ[slot] = known
+    return known[1]
+
+
+def store(year: int, key: str, tallies: str, seq: int, current: str, now: datetime, last: date | None = None) -> None:
     """Replace ``year``'s snapshot under ``key``. Where the transaction may write (the
     scheduler, a command, a form), now, in a savepoint: another run storing the same one
     meanwhile wins, and nothing is lost by it. In a page or an API read, later, in a
     transaction of its own (``keep``): on SQLite a read never turns into a write."""
-    row = MetricSnapshot(year=year, key=key, ledger_seq=seq, basis=current, computed_at=now, tallies=encode(found))
+    row = MetricSnapshot(
+        year=year, key=key, last_day=last, ledger_seq=seq, basis=current, computed_at=now, tallies=tallies
+    )
     if not writes_expected():
         db.session.info.setdefault(PENDING, []).append(row)
         return
@@ -232,6 +252,16 @@ def keep() -> None:
 def built() -> int:
     """How many snapshots this transaction stored."""
     return memo().get("built", 0)
+
+
+def forget_months(before: date) -> int:
+    """Delete the snapshots of months that ended before ``before`` (``months``: a
+    running year's, which no read needs once its year is well closed); how many."""
+    gone = [row for row in _stored().values() if row.last_day is not None and row.last_day < before]
+    for row in gone:
+        db.session.execute(delete(MetricSnapshot).where(MetricSnapshot.id == row.id))
+        del _stored()[(row.year, row.key)]
+    return len(gone)
 
 
 def advance() -> int:

@@ -1,7 +1,7 @@
 """The program metrics dashboard at demo scale and on a grown department (5,000 faculty,
 2M ledger entries): p95 latency as a multiple of ``/healthz`` p95 measured in the same run.
 
-    python tests/benchmarks/bench_metrics.py [--database-url URL] [--grown URL] [--samples 20] [--budget 60] [--dashboards]
+    python tests/benchmarks/bench_metrics.py [--database-url URL] [--grown URL [--baseline URL]] [--samples 20] [--budget 60] [--dashboards]
 
 At demo scale a new database (SQLite, or the empty PostgreSQL one of ``--database-url``)
 is filled with the demo department. ``--grown`` names a database ``grow.py`` grew before
@@ -9,6 +9,10 @@ is filled with the demo department. ``--grown`` names a database ``grow.py`` gre
 measured as it is, without growing it. Requests go through the Flask test client in
 this process (routing, queries, rendering; no server, no network). Each row takes up to
 ``--samples`` requests after one warm-up, at least 3 and about ``--budget`` seconds a row.
+
+With ``--baseline`` (the same faculty grown less far, e.g. to 10k entries), each row
+takes one request of each database in turn, so both see the same load, and gives the
+growth (the grown database's median and p95 over the baseline's).
 
 Rows: the dashboard as an administrator (the department and every division), as the
 director of one division, as an administrator choosing one division, the API's values
@@ -18,10 +22,12 @@ and its trends, and a table's CSV.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import time
 from collections.abc import Callable
+from contextlib import redirect_stderr
 
 from common import fresh_app
 
@@ -54,9 +60,8 @@ def signed_in(app, email: str, password: str):
     return client, {"Authorization": f"Bearer {token}"}
 
 
-def measure(
-    app, admin: tuple[str, str], director: tuple[str, str], samples: int, budget: float, dashboards: bool = False
-) -> list[tuple]:
+def rows_of(app, admin: tuple[str, str], director: tuple[str, str], dashboards: bool = False) -> list[tuple]:
+    """(label, request) of each row, signed in as ``admin`` and ``director``."""
     from sqlalchemy import select
 
     from recognition.extensions import db
@@ -82,17 +87,22 @@ def measure(
     rows = [
         ("GET /healthz (baseline)", get(admin_client, "/healthz")),
         ("/metrics, administrator (department + every division)", get(admin_client, "/metrics")),
-        (f"/metrics, director of {name}", get(director_client, "/metrics")),
+        ("/metrics, director of the largest division", get(director_client, "/metrics")),
         (f"/metrics?division={code}, administrator", get(admin_client, f"/metrics?division={code}")),
         ("GET /api/v1/metrics, administrator", get(admin_client, "/api/v1/metrics", admin_api)),
         ("GET /api/v1/metrics/trends, administrator", get(admin_client, "/api/v1/metrics/trends", admin_api)),
         ("GET /api/v1/metrics/attention, administrator", get(admin_client, "/api/v1/metrics/attention", admin_api)),
         ("/metrics/entries_confirmed.csv, director", get(director_client, "/metrics/entries_confirmed.csv")),
     ]
-    if dashboards:
-        rows = rows[:3]
+    print(f"  the director's division: {name}", file=sys.stderr)
+    return rows[:3] if dashboards else rows
+
+
+def measure(
+    app, admin: tuple[str, str], director: tuple[str, str], samples: int, budget: float, dashboards: bool = False
+) -> list[tuple]:
     found = []
-    for label, call in rows:
+    for label, call in rows_of(app, admin, director, dashboards):
         samples_ = timed(call, samples, budget)
         found.append((label, samples_))
         print(f"  {label}: p95 {p95(samples_) * 1000:.1f} ms (n={len(samples_)})", file=sys.stderr, flush=True)
@@ -126,7 +136,9 @@ def demo(args) -> None:
     report(f"{backend}, demo: {people:,} people, {entries:,} ledger entries", rows)
 
 
-def grown(args) -> None:
+def opened(url: str):
+    """The app on a grown database, a line describing it, and its administrator's and
+    its largest division's director's sign-in."""
     from grow import PASSWORD
     from sqlalchemy import func, select
 
@@ -135,7 +147,7 @@ def grown(args) -> None:
     from recognition.ledger.models import LedgerEntry
     from recognition.people.models import DivisionDirector, Person
 
-    app, _ = fresh_app(args.grown, WTF_CSRF_ENABLED=False)
+    app, _ = fresh_app(url, WTF_CSRF_ENABLED=False)
     with app.app_context():
         people = db.session.scalar(select(func.count()).select_from(Person))
         entries = db.session.scalar(select(func.count()).select_from(LedgerEntry))
@@ -158,8 +170,46 @@ def grown(args) -> None:
             .where(DivisionDirector.division_id == largest)
             .limit(1)
         )
-    rows = measure(app, (admin, PASSWORD), (director, PASSWORD), args.samples, args.budget, args.dashboards)
-    report(f"{backend}, grown: {people:,} people, {entries:,} ledger entries", rows)
+    return (
+        app,
+        f"{backend}, grown: {people:,} people, {entries:,} ledger entries",
+        (admin, PASSWORD),
+        (director, PASSWORD),
+    )
+
+
+def grown(args) -> None:
+    app, title, admin, director = opened(args.grown)
+    rows = measure(app, admin, director, args.samples, args.budget, args.dashboards)
+    report(title, rows)
+
+
+def side_by_side(args) -> None:
+    """``--grown`` against ``--baseline`` (the same faculty grown less far), one request
+    of each in turn, so both see the same load: the growth is measured in one run."""
+    apps = [opened(url) for url in (args.baseline, args.grown)]
+    calls = []
+    for app, _, admin, director in apps:
+        with redirect_stderr(io.StringIO()):
+            calls.append(rows_of(app, admin, director, args.dashboards))
+    print(f"\n{apps[0][1]}  vs  {apps[1][1]}")
+    print(f"{'request':58s} {'median base/grown':>17s} {'p95 base/grown':>17s} {'growth (median, p95)':>21s}")
+    for (label, small), (_, large) in zip(calls[0], calls[1], strict=True):
+        small(), large()  # warm
+        found: tuple[list[float], list[float]] = ([], [])
+        started = time.perf_counter()
+        while len(found[0]) < args.samples and (len(found[0]) < 3 or time.perf_counter() - started < args.budget):
+            for call, samples in ((small, found[0]), (large, found[1])):
+                begun = time.perf_counter()
+                call()
+                samples.append(time.perf_counter() - begun)
+        medians = [sorted(samples)[len(samples) // 2] for samples in found]
+        p95s = [p95(samples) for samples in found]
+        print(
+            f"{label:58s} {medians[0] * 1000:7.1f}/{medians[1] * 1000:7.1f}ms {p95s[0] * 1000:7.1f}/{p95s[1] * 1000:7.1f}ms"
+            f" {medians[1] / medians[0]:9.2f}x {p95s[1] / p95s[0]:9.2f}x (n={len(found[0])})",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -169,9 +219,12 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20, help="requests a row, at most")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds a row, about")
     parser.add_argument("--dashboards", action="store_true", help="only /healthz and the two dashboards")
+    parser.add_argument("--baseline", help="with --grown: the same faculty grown less far, measured in turn with it")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
-    if args.grown:
+    if args.grown and args.baseline:
+        side_by_side(args)
+    elif args.grown:
         grown(args)
     else:
         demo(args)

@@ -1,4 +1,4 @@
-"""The ledger's index migrations (0018 and 0023) come and go with their revisions. On
+"""The ledger's index migrations (0018, 0023, 0025 and 0026) come and go with their revisions. On
 PostgreSQL they build CONCURRENTLY, outside the migration's transaction, so appends go on
 while a large ledger is indexed; a build that was interrupted leaves an invalid index
 behind, and running the migration again builds it properly."""
@@ -19,6 +19,8 @@ BUILT = {
     "ix_ledger_entries_mentorship_seq",
     "ix_ledger_entries_person_seq",
     "ix_ledger_entries_kind_occurred_on",
+    "ix_ledger_entries_kind_occurred_on_person",
+    "ix_ledger_entries_person_kind",
 }
 REPLACED = {"ix_ledger_entries_person_date", "ix_ledger_entries_mentorship_date"}
 INTERRUPTED = "ix_ledger_entries_kind_occurred_on"

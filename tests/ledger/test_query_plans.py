@@ -433,3 +433,27 @@ def test_a_persons_training_reads_their_own_entries(grown):
             for statement, parameters in statements:
                 reads = own_reads(statement, parameters)
                 assert reads and all("person_id" in read for read in reads), reads
+
+
+def test_this_years_metrics_read_indexes_month_by_month(grown):
+    """The year still running, as of a day in the grown ledger's last year: each month's
+    confirmations, lapsed relationships' confirmed meetings and unconfirmed count (built
+    into snapshots, then read back), and today's part, each bounded by an index."""
+    from recognition.auth.service import COMMAND_LINE
+    from recognition.metrics import attention, months
+    from recognition.metrics import service as metrics
+    from recognition.metrics.memo import memo
+
+    app, _ = grown
+    day = date(2025, 5, 20)
+    with app.app_context(), captured() as statements:
+        for _ in range(2):  # built, then read back with what was appended since
+            memo().clear()
+            for metric in metrics.definitions().values():
+                if metric.measure in months.BY_MONTH:
+                    months.measured(metric, metrics.year_of(day.year, day))
+            attention.unconfirmed(COMMAND_LINE, day, None)
+        db.session.rollback()
+    assert any("GROUP BY ledger_entries.mentorship_id" in statement for statement, _ in statements)
+    with app.app_context():
+        assert_indexed(statements)

@@ -2,8 +2,8 @@
 credit-bearing work in a year, and reads each one's until one activity earns, from an
 index, not the year's whole ledger
 
-Revision ID: 0025_ledger_person_kind_index
-Revises: 0024_metric_snapshots
+Revision ID: 0026_ledger_person_kind_index
+Revises: 0025_metric_months
 Create Date: 2026-12-07 04:30:00.000000
 
 PostgreSQL builds the index CONCURRENTLY, outside the migration's transaction, so the
@@ -15,8 +15,8 @@ has no such build: a plain CREATE INDEX, a few seconds at 2M, holding the write 
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0025_ledger_person_kind_index"
-down_revision = "0024_metric_snapshots"
+revision = "0026_ledger_person_kind_index"
+down_revision = "0025_metric_months"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,98 @@
+"""metric months and basis: a snapshot may hold one closed month of the year still
+running (its last day), and a counter of changes to people and mentorships tells a
+snapshot it is stale without reading every person and mentorship
+
+The index of (kind, day, person) answers "who trained in these years" without reading
+the entries; PostgreSQL builds it CONCURRENTLY, as 0023 does its index, outside the
+migration's transaction, so the ledger takes appends meanwhile (seconds at 2M entries).
+
+Revision ID: 0025_metric_months
+Revises: 0024_metric_snapshots
+Create Date: 2026-12-07 04:30:00.000000
+
+The counter (``metric_basis``, one row) is moved on by triggers on every write to
+``people`` and ``mentorships``, in the writer's transaction, so a reader sees the
+change and the new count together. On PostgreSQL a trigger per statement, before it:
+writers to those tables take the row first, so two of them never wait on each other's
+rows. Seconds at most: two small tables, no rows rewritten.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0025_metric_months"
+down_revision = "0024_metric_snapshots"
+branch_labels = None
+depends_on = None
+
+TABLES = ("people", "mentorships")
+INDEX = "ix_ledger_entries_kind_occurred_on_person"
+INDEX_COLUMNS = ["kind", "occurred_on", "person_id", "id"]
+# The sort that builds an index at 2M entries fits in this, instead of spilling to disk.
+BUILD_MEMORY = "256MB"
+BUMP = "UPDATE metric_basis SET changes = changes + 1 WHERE id = 1"
+
+
+def upgrade():
+    with op.batch_alter_table("metric_snapshots") as batch:
+        batch.add_column(sa.Column("last_day", sa.Date(), nullable=True))
+    op.create_table(
+        "metric_basis",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("changes", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_metric_basis_one_row")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_metric_basis")),
+    )
+    op.execute("INSERT INTO metric_basis (id, changes) VALUES (1, 0)")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION metric_basis_changed() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN {BUMP}; RETURN NULL; END $$"
+        )
+        for table in TABLES:
+            op.execute(
+                f"CREATE TRIGGER {table}_metric_basis BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION metric_basis_changed()"
+            )
+        with op.get_context().autocommit_block():
+            op.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
+            _drop_if_invalid(INDEX)
+            op.create_index(
+                INDEX, "ledger_entries", INDEX_COLUMNS, unique=False, postgresql_concurrently=True, if_not_exists=True
+            )
+            op.execute("RESET maintenance_work_mem")
+        return
+    op.create_index(INDEX, "ledger_entries", INDEX_COLUMNS, unique=False)
+    for table in TABLES:
+        for action in ("INSERT", "UPDATE", "DELETE"):
+            op.execute(f"CREATE TRIGGER {table}_metric_basis_{action.lower()} AFTER {action} ON {table} BEGIN {BUMP}; END")
+
+
+def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        with op.get_context().autocommit_block():
+            op.drop_index(INDEX, table_name="ledger_entries", postgresql_concurrently=True, if_exists=True)
+        for table in TABLES:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_metric_basis ON {table}")
+        op.execute("DROP FUNCTION IF EXISTS metric_basis_changed()")
+    else:
+        op.drop_index(INDEX, table_name="ledger_entries")
+        for table in TABLES:
+            for action in ("INSERT", "UPDATE", "DELETE"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_metric_basis_{action.lower()}")
+    op.drop_table("metric_basis")
+    with op.batch_alter_table("metric_snapshots") as batch:
+        batch.drop_column("last_day")
+
+
+def _drop_if_invalid(name: str) -> None:
+    """A CONCURRENTLY build that stopped half-way leaves its index invalid: drop it so
+    that it is built again."""
+    invalid = op.get_bind().exec_driver_sql(
+        "SELECT 1 FROM pg_index JOIN pg_class ON pg_class.oid = pg_index.indexrelid "
+        "WHERE pg_class.relname = %(name)s AND NOT pg_index.indisvalid",
+        {"name": name},
+    )
+    if invalid.first():
+        op.execute(f"DROP INDEX CONCURRENTLY {name}")
