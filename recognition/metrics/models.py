@@ -73,8 +73,10 @@ class MetricSnapshot(Model):
 
 
 class MetricBasis(Model):
-    """How many times ``people`` and ``mentorships`` have been written: one row, moved on
-    by triggers (migration 0025) in the writer's own transaction. A snapshot records the
+    """How many times ``people`` and ``mentorships`` have been written where the
+    snapshotted measures read them (a row added or removed, a division, appointment date,
+    mentor, mentee, kind or start or end changed): one row, moved on by triggers
+    (migration 0025) in the writer's own transaction. A snapshot records the
     count it was computed at (``snapshots.basis``) and is stale once it has moved."""
 
     __tablename__ = "metric_basis"

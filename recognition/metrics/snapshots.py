@@ -117,7 +117,8 @@ def decode(text: str) -> Measured:
 def basis() -> str:
     """Where the rows the snapshotted measures read besides the ledger stand: the count of
     writes to people and mentorships (``MetricBasis``), which triggers move on with
-    every insert, update and delete. One row read, however large the faculty."""
+    every insert and delete and every update of a column these measures read. One row
+    read, however large the faculty."""
     cache = memo()
     if "basis" not in cache:
         cache["basis"] = f"changes:{db.session.execute(select(MetricBasis.changes)).scalar_one()}"

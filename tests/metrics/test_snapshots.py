@@ -193,6 +193,36 @@ def test_a_roster_change_recomputes_every_closed_year(world, monkeypatch):
         assert not bases & set(db.session.scalars(select(MetricSnapshot.basis)))  # every one rebuilt
 
 
+def test_a_new_name_or_profile_keeps_the_snapshots_and_an_ended_mentorship_does_not(world, monkeypatch):
+    """Only writes to what the snapshotted measures read move the count: a person renamed,
+    given a new email or profile leaves every snapshot in use; a mentorship that ends
+    makes every closed year be computed again."""
+    app, _, clients = world
+    outputs(clients)  # every closed year stored and fresh
+    stored = snapshot_rows(app)
+    with app.app_context():
+        bases = set(db.session.scalars(select(MetricSnapshot.basis)))
+        renamed = db.session.scalar(select(Person).where(Person.email == "card-mentee1@snapshots.example.org"))
+        renamed.name, renamed.email, renamed.gender = "CARD Mentee One", "card-one@snapshots.example.org", "woman"
+        renamed_id = renamed.id
+        db.session.commit()
+        assert snapshots.basis() in bases
+        db.session.rollback()
+    with monkeypatch.context() as patched:
+        refuse_closed_years(patched)
+        outputs(clients)
+    assert snapshot_rows(app) == stored
+    with app.app_context():
+        tie = db.session.scalar(select(Mentorship).where(Mentorship.mentee_id == renamed_id))
+        tie.ended_on = date(CLOSED, 12, 1)
+        db.session.commit()
+        assert snapshots.basis() not in bases
+        db.session.rollback()
+    assert outputs(clients) == live(monkeypatch, clients)
+    with app.app_context():
+        assert not bases & set(db.session.scalars(select(MetricSnapshot.basis)))
+
+
 def test_the_scheduler_builds_missing_snapshots_once_and_moves_fresh_ones_on(world):
     app, dept, _ = world
     with app.app_context():

@@ -10,9 +10,10 @@ Revision ID: 0025_metric_months
 Revises: 0024_metric_snapshots
 Create Date: 2026-12-07 04:30:00.000000
 
-The counter (``metric_basis``, one row) is moved on by triggers on every write to
-``people`` and ``mentorships``, in the writer's transaction, so a reader sees the
-change and the new count together. On PostgreSQL a trigger per statement, before it:
+The counter (``metric_basis``, one row) is moved on by triggers on every insert and
+delete of ``people`` and ``mentorships`` and every update of a column the snapshotted
+measures read (``WATCHED``), in the writer's transaction, so a reader sees the change
+and the new count together; a new name, email or profile leaves the snapshots be. On PostgreSQL a trigger per statement, before it:
 writers to those tables take the row first, so two of them never wait on each other's
 rows. Seconds at most: two small tables, no rows rewritten.
 """
@@ -26,7 +27,12 @@ down_revision = "0024_metric_snapshots"
 branch_labels = None
 depends_on = None
 
-TABLES = ("people", "mentorships")
+# The columns the snapshotted measures read, besides each row's id (``snapshots.basis``).
+WATCHED = {
+    "people": ("division_id", "appointed_on"),
+    "mentorships": ("mentor_id", "mentee_id", "kind", "started_on", "ended_on"),
+}
+TABLES = tuple(WATCHED)
 INDEX = "ix_ledger_entries_kind_occurred_on_person"
 INDEX_COLUMNS = ["kind", "occurred_on", "person_id", "id"]
 # The sort that builds an index at 2M entries fits in this, instead of spilling to disk.
@@ -52,7 +58,8 @@ def upgrade():
         )
         for table in TABLES:
             op.execute(
-                f"CREATE TRIGGER {table}_metric_basis BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                f"CREATE TRIGGER {table}_metric_basis BEFORE INSERT OR DELETE OR TRUNCATE "
+                f"OR UPDATE OF {', '.join(WATCHED[table])} ON {table} "
                 "FOR EACH STATEMENT EXECUTE FUNCTION metric_basis_changed()"
             )
         with op.get_context().autocommit_block():
@@ -64,9 +71,13 @@ def upgrade():
             op.execute("RESET maintenance_work_mem")
         return
     op.create_index(INDEX, "ledger_entries", INDEX_COLUMNS, unique=False)
-    for table in TABLES:
-        for action in ("INSERT", "UPDATE", "DELETE"):
-            op.execute(f"CREATE TRIGGER {table}_metric_basis_{action.lower()} AFTER {action} ON {table} BEGIN {BUMP}; END")
+    for table, columns in WATCHED.items():
+        for action, event in (
+            ("insert", "INSERT"),
+            ("update", f"UPDATE OF {', '.join(columns)}"),
+            ("delete", "DELETE"),
+        ):
+            op.execute(f"CREATE TRIGGER {table}_metric_basis_{action} AFTER {event} ON {table} BEGIN {BUMP}; END")
 
 
 def downgrade():
