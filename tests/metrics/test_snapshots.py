@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from recognition import clock
 from recognition.auth.service import load_actor
 from recognition.clock import today, utcnow
 from recognition.extensions import db
@@ -75,9 +76,22 @@ def build() -> Department:
     return dept
 
 
+class Stopped(datetime):
+    """The wall clock stopped at the moment the module starts: the current year is
+    computed live, so a run that crossed the department's midnight would compare two
+    different days."""
+
+    moment = datetime.now(UTC)
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls.moment.astimezone(tz) if tz is not None else cls.moment.replace(tzinfo=None)
+
+
 @pytest.fixture(scope="module", params=selected_backends())
 def world(request, tmp_path_factory):
-    with module_app(request, tmp_path_factory, "snapshots") as app:
+    with pytest.MonkeyPatch.context() as patched, module_app(request, tmp_path_factory, "snapshots") as app:
+        patched.setattr(clock, "datetime", Stopped)
         with app.app_context():
             dept = build()
         clients = {}
