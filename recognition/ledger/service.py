@@ -937,8 +937,10 @@ def verify(heads=(), copies=(), progress=None) -> chain.Verdict:
 
 def verify_chain(found: list[chain.Anchor], progress=None) -> chain.Verdict:
     """The chain alone against ``found`` anchors (``chain.verify_runs`` over
-    ``stored_runs``); ``progress`` is told how many entries were checked."""
-    return chain.verify_runs(stored_runs(), found, progress=progress)
+    ``stored_runs``); ``progress`` is told how many entries were checked. The runs are
+    closed however the check ends, so a read-ahead thread never outlives it."""
+    with contextlib.closing(stored_runs()) as runs:
+        return chain.verify_runs(runs, found, progress=progress)
 
 
 def head() -> dict:

@@ -24,6 +24,8 @@ BUILT = {
 }
 REPLACED = {"ix_ledger_entries_person_date", "ix_ledger_entries_mentorship_date"}
 INTERRUPTED = "ix_ledger_entries_kind_occurred_on"
+# 0025 builds its index before anything else, so a build stopped there is all it leaves.
+ALSO_INTERRUPTED = "ix_ledger_entries_kind_occurred_on_person"
 
 
 def _indexes() -> dict[str, bool]:
@@ -54,12 +56,14 @@ def test_the_ledger_indexes_come_and_go_with_their_migrations(app, backend):
         db.session.remove()
         if backend == "postgresql":
             # What a CONCURRENTLY build stopped half-way leaves: the index, marked invalid.
-            db.session.execute(text(f"CREATE INDEX {INTERRUPTED} ON ledger_entries (kind)"))
-            db.session.execute(
-                text(f"UPDATE pg_index SET indisvalid = false WHERE indexrelid = '{INTERRUPTED}'::regclass")
-            )
+            for name in (INTERRUPTED, ALSO_INTERRUPTED):
+                db.session.execute(text(f"CREATE INDEX {name} ON ledger_entries (kind)"))
+                db.session.execute(
+                    text(f"UPDATE pg_index SET indisvalid = false WHERE indexrelid = '{name}'::regclass")
+                )
             db.session.commit()
             assert _indexes()[INTERRUPTED] is False
+            assert _indexes()[ALSO_INTERRUPTED] is False
 
         upgrade()
         db.session.remove()
@@ -68,3 +72,4 @@ def test_the_ledger_indexes_come_and_go_with_their_migrations(app, backend):
         assert not REPLACED & set(after)
         columns = {index["name"]: index["column_names"] for index in inspect(db.engine).get_indexes("ledger_entries")}
         assert columns[INTERRUPTED] == ["kind", "occurred_on"]  # built again, as the migration says
+    assert columns[ALSO_INTERRUPTED] == ["kind", "occurred_on", "person_id", "id"]

@@ -14,7 +14,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from recognition import clock
 from recognition.auth.service import load_actor
@@ -235,6 +235,24 @@ def test_a_new_name_or_profile_keeps_the_snapshots_and_an_ended_mentorship_does_
     assert outputs(clients) == live(monkeypatch, clients)
     with app.app_context():
         assert not bases & set(db.session.scalars(select(MetricSnapshot.basis)))
+
+
+def test_the_triggers_that_move_the_count_are_in_place(world):
+    """A later migration that rebuilds ``people`` or ``mentorships`` (SQLite's batch
+    alter does) would drop them silently, and snapshots would never go stale again."""
+    app, _, _ = world
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            query = "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%metric_basis%'"
+            expected = {"people_metric_basis", "mentorships_metric_basis"}
+        else:
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%metric_basis%'"
+            expected = {
+                f"{table}_metric_basis_{action}"
+                for table in ("people", "mentorships")
+                for action in ("insert", "update", "delete")
+            }
+        assert set(db.session.execute(text(query)).scalars()) == expected
 
 
 def test_the_scheduler_builds_missing_snapshots_once_and_moves_fresh_ones_on(world):

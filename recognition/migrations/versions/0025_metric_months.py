@@ -13,9 +13,12 @@ Create Date: 2026-12-07 04:30:00.000000
 The counter (``metric_basis``, one row) is moved on by triggers on every insert and
 delete of ``people`` and ``mentorships`` and every update of a column the snapshotted
 measures read (``WATCHED``), in the writer's transaction, so a reader sees the change
-and the new count together; a new name, email or profile leaves the snapshots be. On PostgreSQL a trigger per statement, before it:
-writers to those tables take the row first, so two of them never wait on each other's
-rows. Seconds at most: two small tables, no rows rewritten.
+and the new count together; a new name, email or profile leaves the snapshots be. On
+PostgreSQL a trigger per statement, before it: writers to those tables take the row
+first, so two of them never wait on each other's rows. Seconds at most: two small
+tables, no rows rewritten. The snapshots stored before are deleted (built again by the
+next page or the daily job). On PostgreSQL the index is built first, so that a build
+stopped half-way leaves nothing else behind and the next run finishes the migration.
 """
 
 import sqlalchemy as sa
@@ -41,6 +44,22 @@ BUMP = "UPDATE metric_basis SET changes = changes + 1 WHERE id = 1"
 
 
 def upgrade():
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        # First, so that a build stopped half-way (this block commits what came before)
+        # leaves nothing else of this migration behind, and running it again finishes it.
+        with op.get_context().autocommit_block():
+            op.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
+            _drop_if_invalid(INDEX)
+            op.create_index(
+                INDEX, "ledger_entries", INDEX_COLUMNS, unique=False, postgresql_concurrently=True, if_not_exists=True
+            )
+            op.execute("RESET maintenance_work_mem")
+    else:
+        op.create_index(INDEX, "ledger_entries", INDEX_COLUMNS, unique=False)
+    # Snapshots stored before (or before a downgrade) name a basis the new count could
+    # reach again by chance: they are built anew.
+    op.execute("DELETE FROM metric_snapshots")
     with op.batch_alter_table("metric_snapshots") as batch:
         batch.add_column(sa.Column("last_day", sa.Date(), nullable=True))
     op.create_table(
@@ -51,7 +70,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_metric_basis")),
     )
     op.execute("INSERT INTO metric_basis (id, changes) VALUES (1, 0)")
-    if op.get_bind().dialect.name == "postgresql":
+    if postgresql:
         op.execute(
             "CREATE FUNCTION metric_basis_changed() RETURNS trigger LANGUAGE plpgsql AS "
             f"$$ BEGIN {BUMP}; RETURN NULL; END $$"
@@ -62,15 +81,7 @@ def upgrade():
                 f"OR UPDATE OF {', '.join(WATCHED[table])} ON {table} "
                 "FOR EACH STATEMENT EXECUTE FUNCTION metric_basis_changed()"
             )
-        with op.get_context().autocommit_block():
-            op.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
-            _drop_if_invalid(INDEX)
-            op.create_index(
-                INDEX, "ledger_entries", INDEX_COLUMNS, unique=False, postgresql_concurrently=True, if_not_exists=True
-            )
-            op.execute("RESET maintenance_work_mem")
         return
-    op.create_index(INDEX, "ledger_entries", INDEX_COLUMNS, unique=False)
     for table, columns in WATCHED.items():
         for action, event in (
             ("insert", "INSERT"),
@@ -93,6 +104,7 @@ def downgrade():
             for action in ("INSERT", "UPDATE", "DELETE"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_metric_basis_{action.lower()}")
     op.drop_table("metric_basis")
+    op.execute("DELETE FROM metric_snapshots")  # months, and bases the code before cannot read
     with op.batch_alter_table("metric_snapshots") as batch:
         batch.drop_column("last_day")
 
