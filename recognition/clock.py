@@ -50,8 +50,25 @@ def local_date(moment: datetime) -> date:
     ``now``): in the current app's zone, or outside an app (a test computing what the app
     will see) the default zone. Services use ``local_date(now)`` where they would have used
     ``now.date()``."""
-    config = current_app.config if has_app_context() else {"SCHEDULER_TIMEZONE": Defaults.SCHEDULER_TIMEZONE}
-    return moment.replace(tzinfo=UTC).astimezone(zone(config)).date()
+    name = current_app.config["SCHEDULER_TIMEZONE"] if has_app_context() else Defaults.SCHEDULER_TIMEZONE
+    key = (moment, moment.tzinfo, name)  # equal aware moments may differ in their wall time
+    last = _last_local_date
+    if last[0] == key:
+        return last[1]
+    day = moment.replace(tzinfo=UTC).astimezone(zone({"SCHEDULER_TIMEZONE": name})).date()
+    _keep_local_date((key, day))
+    return day
+
+
+# The last moment ``local_date`` converted and its date: a request asks for its ``now``
+# several times (an append four), and each conversion costs a zone's arithmetic. One
+# tuple, replaced whole, so another thread reads a whole pair or the one before it.
+_last_local_date: tuple[tuple, date] = ((), date.min)
+
+
+def _keep_local_date(pair: tuple[tuple, date]) -> None:
+    global _last_local_date
+    _last_local_date = pair
 
 
 def moment(day: date) -> datetime:

@@ -44,6 +44,10 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(configured)
 
 
+# The body types werkzeug reads a form (and files) from.
+FORM_TYPES = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
 def unstorable_text(request) -> dict[str, list[str]]:
     """The inputs (query, form, file names, JSON body, path) holding text no database can
     store: a U+0000 character, or an unpaired surrogate (only JSON can send one:
@@ -51,11 +55,15 @@ def unstorable_text(request) -> dict[str, list[str]]:
     deep, is left to the view's parser to refuse."""
     found: dict[str, list[str]] = {}
     pending: list[tuple[str, object]] = []
-    for source in (request.args, request.form):
-        for key, values in source.lists():
+    for key, values in request.args.lists():
+        pending.extend((key, value) for value in values)
+    # Only these two types carry a form (werkzeug parses no other): asking another body
+    # for its form would cost a parser's set-up for nothing (a JSON append's tenth).
+    if request.mimetype in FORM_TYPES:
+        for key, values in request.form.lists():
             pending.extend((key, value) for value in values)
-    for key, uploads in request.files.lists():  # a file's name is stored with it (letters)
-        pending.extend((key, upload.filename) for upload in uploads if upload.filename)
+        for key, uploads in request.files.lists():  # a file's name is stored with it (letters)
+            pending.extend((key, upload.filename) for upload in uploads if upload.filename)
     pending.append(("", request.view_args or {}))
     if request.is_json and _may_hold_unstorable(request.get_data(cache=True)):
         pending.append(("", request.get_json(silent=True)))

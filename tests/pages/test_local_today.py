@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -77,3 +77,21 @@ def test_a_mentorship_started_without_a_date_starts_on_the_departments_today(
     with app.app_context():
         stored = db.session.scalar(select(Mentorship.started_on).where(Mentorship.id == response.get_json()["id"]))
     assert stored == TORONTO_DAY
+
+
+def test_the_departments_date_of_a_moment_asked_again_follows_the_zone(app):
+    """The date of the moment asked just before is not answered for another zone, or for
+    the same instant written in another offset."""
+    moment = datetime(2026, 3, 2, 4, 30)  # naive UTC: 1 March in Toronto, 2 March in Paris
+    with app.app_context():
+        app.config["SCHEDULER_TIMEZONE"] = "America/Toronto"
+        assert clock.local_date(moment) == clock.local_date(moment) == TORONTO_DAY
+        app.config["SCHEDULER_TIMEZONE"] = "Europe/Paris"
+        assert clock.local_date(moment) == UTC_DAY
+        app.config["SCHEDULER_TIMEZONE"] = "America/Toronto"
+        assert clock.local_date(moment) == TORONTO_DAY
+        # The same instant as 09:30 at UTC+5: taken, like every moment, as a UTC wall time.
+        aware = moment.replace(tzinfo=UTC).astimezone(timezone(timedelta(hours=5)))
+        assert aware == moment.replace(tzinfo=UTC)
+        assert clock.local_date(moment.replace(tzinfo=UTC)) == TORONTO_DAY
+        assert clock.local_date(aware) == UTC_DAY
