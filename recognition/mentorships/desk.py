@@ -114,8 +114,9 @@ def read(person_id: int, as_mentor: bool, today: date, found: Found | None = Non
 
     people: dict[int, object] = {p.id: p for m in everyone for p in (m.mentor, m.mentee)}
     _read_recorders(people, [entries[i].recorded_by_id for i in recent_ids])
+    names = {m.id: {"mentor": m.mentor.name, "mentee": m.mentee.name} for m in everyone}
     shown = {
-        entry_id: _shown(entries[entry_id], follows.get(entry_id, {}), reasons, by_id, people, today)
+        entry_id: _shown(entries[entry_id], follows.get(entry_id, {}), reasons, names, people, today)
         for entry_id in {*recent_ids, *to_confirm_ids, *awaiting_ids}
     }
     return Desk(
@@ -200,11 +201,12 @@ class Dispute(NamedTuple):
 class Shown:
     """An entry as the page lists it: what ``_entries.html`` reads of an entry (its
     ``confirmation_state`` and followers as ``ledger.service.describe_followers`` sets
-    them), with its mentorship and recorder read with the mentorships."""
+    them), named by the people read with the mentorships: ``names``, its mentorship's
+    ``mentor`` and ``mentee`` (a dict: the pages pick one by side), and ``recorded_by``."""
 
     id: int
     mentorship_id: int | None
-    mentorship: Mentorship | None
+    names: dict[str, str]
     kind: str | None
     occurred_on: date
     minutes: int
@@ -221,15 +223,17 @@ def _shown(
     row: Short,
     mine: dict[str, int],
     reasons: dict[int, str],
-    by_id: dict[int, Mentorship],
+    names: dict[int, dict[str, str]],
     people: dict[int, object],
     today: date,
 ) -> Shown:
     dispute = mine.get("dispute")
+    # The date it was recorded matters only to work nothing follows yet (how long it waits).
+    waiting = row.kind in CONFIRMABLE and not mine
     return Shown(
         id=row.id,
         mentorship_id=row.mentorship_id,
-        mentorship=by_id[row.mentorship_id] if row.mentorship_id is not None else None,
+        names=names[row.mentorship_id] if row.mentorship_id is not None else {},
         kind=row.kind,
         occurred_on=row.occurred_on,
         minutes=row.minutes,
@@ -241,7 +245,7 @@ def _shown(
         disputed_by=Dispute(reasons[dispute]) if dispute is not None else None,
         confirmation_state=confirmation_state(
             row.kind,
-            local_date(row.recorded_at),
+            local_date(row.recorded_at) if waiting else today,
             today,
             confirmed="confirmation" in mine,
             reversed_="reversal" in mine,
