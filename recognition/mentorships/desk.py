@@ -6,8 +6,9 @@ those mentorships (and, on a mentor's page, the mentor's own training and prepar
 as short rows, each with what follows it (its confirmation, reversal or dispute), one
 index range per mentorship; every list on the page is drawn from those rows: this year's
 meetings against the expectation, the entries waiting for a confirmation, the most recent
-entries. Only the entries shown are then loaded whole, in one more statement. The page
-so costs what the actor's own history costs, and nothing is kept between requests.
+entries. The rows carry what the lists show, and each shown entry is drawn from its row
+(``Shown``), named by the people read with the mentorships: no entry is loaded whole. The
+page so costs what the actor's own history costs, and nothing is kept between requests.
 
 The statements are built once per process (building one costs more than running it on
 a small history); their values are bound per request.
@@ -16,7 +17,7 @@ a small history); their values are bound per request.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from operator import attrgetter
 from typing import NamedTuple
@@ -24,10 +25,10 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, Date, Integer, Row, Select, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import aliased
 
+from ..clock import local_date
 from ..extensions import db
-from ..ledger import service as ledger
 from ..ledger.models import LedgerEntry
-from ..ledger.rules import CONFIRMABLE, MEETING_KINDS
+from ..ledger.rules import CONFIRMABLE, MEETING_KINDS, confirmation_state
 from ..people.models import Person
 from .models import Mentorship
 
@@ -45,9 +46,9 @@ class Desk:
 
     mentorships: list[Mentorship]
     meetings: dict[int, dict]
-    to_confirm: list[LedgerEntry]
-    awaiting_other: list[LedgerEntry]
-    recent: list[LedgerEntry]
+    to_confirm: list[Shown]
+    awaiting_other: list[Shown]
+    recent: list[Shown]
     more_to_confirm: list[tuple[Mentorship, int]] = field(default_factory=list)
     more_awaiting: list[tuple[Mentorship, int]] = field(default_factory=list)
 
@@ -88,7 +89,7 @@ def read(person_id: int, as_mentor: bool, today: date, found: Found | None = Non
     everyone = found.mentorships
     side = [m for m in everyone if (m.mentor_id if as_mentor else m.mentee_id) == person_id]
     rows = _history(person_id, [m.id for m in everyone], as_mentor, _window(found, side, today))
-    entries, follows = _by_entry(rows)
+    entries, follows, reasons = _by_entry(rows)
 
     on_side = {m.id for m in side}
     recent_ids = [
@@ -111,20 +112,19 @@ def read(person_id: int, as_mentor: bool, today: date, found: Found | None = Non
     more_awaiting = _beyond(awaiting_ids, entries, by_id)
     to_confirm_ids, awaiting_ids = to_confirm_ids[:LISTED], awaiting_ids[:LISTED]
 
-    disputes = [follows[i]["dispute"] for i in recent_ids if "dispute" in follows.get(i, {})]
-    loaded = _load([*recent_ids, *to_confirm_ids, *awaiting_ids, *disputes])
-    for entry_id in [*recent_ids, *to_confirm_ids, *awaiting_ids]:
-        mine = follows.get(entry_id, {})
-        dispute = loaded[mine["dispute"]] if "dispute" in mine else None
-        ledger.describe_followers(loaded[entry_id], mine, dispute, today)
-    recent = [loaded[i] for i in recent_ids]
-    _load_recorders(recent)
+    people: dict[int, object] = {p.id: p for m in everyone for p in (m.mentor, m.mentee)}
+    _read_recorders(people, [entries[i].recorded_by_id for i in recent_ids])
+    names = {m.id: {"mentor": m.mentor.name, "mentee": m.mentee.name} for m in everyone}
+    shown = {
+        entry_id: _shown(entries[entry_id], follows.get(entry_id, {}), reasons, names, people, today)
+        for entry_id in {*recent_ids, *to_confirm_ids, *awaiting_ids}
+    }
     return Desk(
         mentorships=side,
         meetings=meetings(entries, follows, [m.id for m in side if m.ended_on is None], today, found.last_meeting),
-        to_confirm=[loaded[i] for i in to_confirm_ids],
-        awaiting_other=[loaded[i] for i in awaiting_ids],
-        recent=recent,
+        to_confirm=[shown[i] for i in to_confirm_ids],
+        awaiting_other=[shown[i] for i in awaiting_ids],
+        recent=[shown[i] for i in recent_ids],
         more_to_confirm=more_to_confirm,
         more_awaiting=more_awaiting,
     )
@@ -178,7 +178,7 @@ def _window(found: Found, side: list[Mentorship], today: date) -> date:
 
 
 class Short(NamedTuple):
-    """An entry of the history, as the lists need it to choose what they show."""
+    """An entry of the history, as the lists need it to choose and to show it."""
 
     id: int
     mentorship_id: int | None
@@ -186,23 +186,107 @@ class Short(NamedTuple):
     occurred_on: date
     seq: int
     recorded_by_id: int
+    minutes: int
+    note: str
+    recorded_at: datetime
+
+
+class Dispute(NamedTuple):
+    """What a shown entry's badge says of its dispute."""
+
+    reason: str
+
+
+@dataclass(slots=True)
+class Shown:
+    """An entry as the page lists it: what ``_entries.html`` reads of an entry (its
+    ``confirmation_state`` and followers as ``ledger.service.describe_followers`` sets
+    them), named by the people read with the mentorships: ``names``, its mentorship's
+    ``mentor`` and ``mentee`` (a dict: the pages pick one by side), and ``recorded_by``."""
+
+    id: int
+    mentorship_id: int | None
+    names: dict[str, str]
+    kind: str | None
+    occurred_on: date
+    minutes: int
+    note: str
+    recorded_by_id: int
+    recorded_by: object
+    confirmed_by_entry_id: int | None
+    reversed_by_entry_id: int | None
+    disputed_by: Dispute | None
+    confirmation_state: str | None
+
+
+def _shown(
+    row: Short,
+    mine: dict[str, int],
+    reasons: dict[int, str],
+    names: dict[int, dict[str, str]],
+    people: dict[int, object],
+    today: date,
+) -> Shown:
+    dispute = mine.get("dispute")
+    # The date it was recorded matters only to work nothing follows yet (how long it waits).
+    waiting = row.kind in CONFIRMABLE and not mine
+    return Shown(
+        id=row.id,
+        mentorship_id=row.mentorship_id,
+        names=names[row.mentorship_id] if row.mentorship_id is not None else {},
+        kind=row.kind,
+        occurred_on=row.occurred_on,
+        minutes=row.minutes,
+        note=row.note,
+        recorded_by_id=row.recorded_by_id,
+        recorded_by=people.get(row.recorded_by_id),
+        confirmed_by_entry_id=mine.get("confirmation"),
+        reversed_by_entry_id=mine.get("reversal"),
+        disputed_by=Dispute(reasons[dispute]) if dispute is not None else None,
+        confirmation_state=confirmation_state(
+            row.kind,
+            local_date(row.recorded_at) if waiting else today,
+            today,
+            confirmed="confirmation" in mine,
+            reversed_="reversal" in mine,
+            disputed=dispute is not None,
+        ),
+    )
 
 
 # By the date of the work, then by its place in the chain (as the pages list entries).
 IN_ORDER = attrgetter("occurred_on", "seq")
 
 
-def _by_entry(rows) -> tuple[dict[int, Short], dict[int, dict[str, int]]]:
-    """The history's contributions by id (but career milestones), and each one's followers:
-    {entry id: {entry type: follower id}}."""
+def _by_entry(rows) -> tuple[dict[int, Short], dict[int, dict[str, int]], dict[int, str]]:
+    """The history's contributions by id (but career milestones), each one's followers:
+    {entry id: {entry type: follower id}}, and the disputes' reasons by id."""
     entries: dict[int, Short] = {}
     follows: dict[int, dict[str, int]] = {}
-    for entry_id, entry_type, mentorship_id, kind, occurred_on, seq, recorded_by_id, target_id in rows:
+    reasons: dict[int, str] = {}
+    for (
+        entry_id,
+        entry_type,
+        mentorship_id,
+        kind,
+        occurred_on,
+        seq,
+        recorded_by_id,
+        target_id,
+        minutes,
+        note,
+        recorded_at,
+        reason,
+    ) in rows:
         if entry_type != "contribution":
             follows.setdefault(target_id, {})[entry_type] = entry_id
+            if entry_type == "dispute":
+                reasons[entry_id] = reason
         elif mentorship_id is not None or (kind is not None and kind != "milestone"):
-            entries[entry_id] = Short(entry_id, mentorship_id, kind, occurred_on, seq, recorded_by_id)
-    return entries, follows
+            entries[entry_id] = Short(
+                entry_id, mentorship_id, kind, occurred_on, seq, recorded_by_id, minutes, note, recorded_at
+            )
+    return entries, follows, reasons
 
 
 def _history(person_id: int, mentorship_ids: list[int], own_work: bool, since: date) -> list[Row]:
@@ -215,19 +299,13 @@ def _history(person_id: int, mentorship_ids: list[int], own_work: bool, since: d
     )
 
 
-def _load(ids: list[int]) -> dict[int, LedgerEntry]:
-    if not ids:
-        return {}
-    return {entry.id: entry for entry in db.session.scalars(_entries(), {"ids": ids})}
-
-
-def _load_recorders(entries: list[LedgerEntry]) -> None:
-    """Who recorded each entry (the page names them), in one query for those not already
-    read with the mentorships: a third person, such as an administrator."""
-    ids = {entry.recorded_by_id for entry in entries}
-    missing = [i for i in ids if db.session.identity_map.get(db.session.identity_key(Person, i)) is None]
+def _read_recorders(people: dict[int, object], ids: list[int]) -> None:
+    """Add to ``people`` (read with the mentorships) who recorded the entries ``ids`` that
+    they miss, in one statement: a third person, such as an administrator."""
+    missing = {i for i in ids if i not in people}
     if missing:
-        db.session.scalars(select(Person).where(Person.id.in_(missing))).all()
+        for row in db.session.execute(select(Person.id, Person.name).where(Person.id.in_(missing))):
+            people[row.id] = row
 
 
 @cache
@@ -289,9 +367,8 @@ def _history_statement(own_work: bool) -> Select:
         LedgerEntry.seq,
         LedgerEntry.recorded_by_id,
         LedgerEntry.target_id,
+        LedgerEntry.minutes,
+        LedgerEntry.note,
+        LedgerEntry.recorded_at,
+        LedgerEntry.reason,
     ).where(where, or_(LedgerEntry.occurred_on >= bindparam("since", type_=Date), unfollowed))
-
-
-@cache
-def _entries() -> Select:
-    return select(LedgerEntry).where(LedgerEntry.id.in_(bindparam("ids", expanding=True)))

@@ -298,11 +298,13 @@ def test_ended_mentorships_move_to_the_past_section(app, client, dept, login):
 
 
 def statements_for(app, client, path: str) -> int:
-    """How many SQL statements one request for ``path`` runs."""
+    """How many SQL statements one request for ``path`` runs, but the one every transaction
+    opens with (``recognition.database``: SQLite's ``BEGIN``, PostgreSQL's timeouts)."""
     seen: list[str] = []
 
     def listen(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
+        if statement != "BEGIN" and not statement.startswith("SELECT set_config("):
+            seen.append(statement)
 
     with app.app_context():
         engine = db.engine
@@ -324,6 +326,7 @@ def test_the_own_pages_cost_the_same_statements_however_many_mentorships_and_ent
     record("mentor", kind="mentor_training", mentorship_id=None)
     login(client, role)
     first = statements_for(app, client, path)
+    assert first == 3  # the signed-in person, their mentorships, and their history
 
     with app.app_context():
         more = [
@@ -387,3 +390,16 @@ def test_a_long_history_is_read_from_this_year_and_the_recent_entries_on(app, cl
     awaiting = body.split('id="awaiting"', 1)[1].split("</section>", 1)[0]
     assert awaiting.count("<li>") == 1 and "on 2024-02-01" in awaiting
     assert f'href="/contributions/{waiting}' not in awaiting  # listed, not confirmable by its recorder
+
+
+def test_recent_entries_name_who_logged_them_when_a_third_person_did(app, client, dept, login, record):
+    """An administrator's entry in the mentorship names them (read in one more statement,
+    only then); the counterpart's entry names the counterpart, the person's own says "you"."""
+    record("admin", minutes=25)
+    record("mentee", minutes=35)
+    record("mentor", minutes=45)
+    login(client, "mentor")
+    recent = client.get("/mentoring").get_data(as_text=True).split('id="recent"', 1)[1].split("</section>", 1)[0]
+    cells = re.findall(r'<td class="num">(\d+)</td>\n        <td>([^<]+)</td>', recent)
+    assert sorted(cells) == [("25", "Admin Person"), ("35", "Mentee Person"), ("45", "you")]
+    assert statements_for(app, client, "/mentoring") == 4
