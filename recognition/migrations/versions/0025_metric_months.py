@@ -72,7 +72,7 @@ def upgrade():
     op.execute("INSERT INTO metric_basis (id, changes) VALUES (1, 0)")
     if postgresql:
         op.execute(
-            "CREATE FUNCTION metric_basis_changed() RETURNS trigger LANGUAGE plpgsql AS "
+            "CREATE OR REPLACE FUNCTION metric_basis_changed() RETURNS trigger LANGUAGE plpgsql AS "
             f"$$ BEGIN {BUMP}; RETURN NULL; END $$"
         )
         for table in TABLES:
