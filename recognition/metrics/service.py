@@ -314,4 +314,6 @@ def refresh_snapshots(today: date) -> str:
     snapshots.forget_months(date(today.year - 1, 1, 1))
     built = snapshots.built()
     moved = snapshots.advance()
-    return f"{built} snapshots of closed years built or rebuilt, {moved} fresh ones moved to the ledger's head"
+    return (
+        f"{built} snapshots of closed years and months built or rebuilt, {moved} fresh ones moved to the ledger's head"
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -12,12 +14,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 
 def fresh_app(database_url: str | None = None, **config):
-    """An app on a new migrated database (SQLite in a temp folder unless a URL is given)."""
+    """An app on a new migrated database (SQLite in a temp folder unless a URL is given);
+    the folder is removed when the benchmark ends."""
     from flask_migrate import upgrade
 
     from recognition import create_app
 
     folder = Path(tempfile.mkdtemp(prefix="recognition-bench-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # its instance, keys and SQLite file
     os.environ["RECOGNITION_INSTANCE_PATH"] = str(folder)
     url = database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
     app = create_app(

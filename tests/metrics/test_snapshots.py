@@ -261,7 +261,7 @@ def test_the_scheduler_builds_missing_snapshots_once_and_moves_fresh_ones_on(wor
         db.session.execute(MetricSnapshot.__table__.delete())
         db.session.commit()
     first = runner.run(app, "metric_snapshots", today())
-    assert first.startswith(f"{len(snapshot_rows(app))} snapshots of closed years built")
+    assert first.startswith(f"{len(snapshot_rows(app))} snapshots of closed years and months built")
     with app.app_context():  # new work this year moves the ledger's head past the snapshots
         ledger.record(
             {"kind": "mentor_training", "occurred_on": today(), "minutes": 30, "person_id": dept.ids["mentor"]},
@@ -273,7 +273,7 @@ def test_the_scheduler_builds_missing_snapshots_once_and_moves_fresh_ones_on(wor
     again = runner.run(app, "metric_snapshots", today())
     assert (
         again
-        == f"0 snapshots of closed years built or rebuilt, {len(snapshot_rows(app))} fresh ones moved to the ledger's head"
+        == f"0 snapshots of closed years and months built or rebuilt, {len(snapshot_rows(app))} fresh ones moved to the ledger's head"
     )
     assert set(snapshot_rows(app).values()) == {head}
 
