@@ -6,13 +6,13 @@ never on a GET."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from recognition.auth.service import load_actor
-from recognition.clock import today, utcnow
+from recognition.clock import local_date, today, utcnow, zone
 from recognition.extensions import db
 from recognition.ledger import confirmations, service
 from recognition.ledger.models import LedgerEntry
@@ -148,9 +148,12 @@ def test_an_entry_reads_unconfirmed_from_day_60_in_the_api_and_on_both_pages(app
     recent = record("mentor", now=utcnow() - timedelta(days=59) + timedelta(hours=2), occurred_on=date(2025, 3, 2))
     with app.app_context():
         entry = db.session.get(LedgerEntry, old)
-        recorded = entry.recorded_at
-        assert service.annotate([entry], recorded + timedelta(days=59))[0].confirmation_state == "awaiting"
-        assert service.annotate([entry], recorded + timedelta(days=60))[0].confirmation_state == "unconfirmed"
+        # Day 60 begins at the department's midnight: 60 days of its calendar, which a
+        # change of daylight saving time in between makes an hour more or less than 60 × 24 h.
+        day_60 = local_date(entry.recorded_at) + timedelta(days=60)
+        begins = datetime.combine(day_60, time(), tzinfo=zone(app.config)).astimezone(UTC).replace(tzinfo=None)
+        assert service.annotate([entry], begins - timedelta(seconds=1))[0].confirmation_state == "awaiting"
+        assert service.annotate([entry], begins)[0].confirmation_state == "unconfirmed"
 
     def state(entry_id: int) -> str:
         return client.get(f"{URL}/{entry_id}", headers=headers("mentor")).get_json()["confirmation_state"]
