@@ -7,10 +7,8 @@ import re
 from datetime import UTC
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, validate
-from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter, IntegerConverter
 
@@ -129,18 +127,9 @@ class PageMetaSchema(Schema):
     pages = fields.Integer()
 
 
-def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+def page_schema(item_schema: type[Schema], name: str, meta: type[Schema] = PageMetaSchema) -> type[Schema]:
     """A response schema ``{"items": [...], "meta": {...}}`` for a list endpoint."""
     return Schema.from_dict(
-        {"items": fields.List(fields.Nested(item_schema)), "meta": fields.Nested(PageMetaSchema)},
+        {"items": fields.List(fields.Nested(item_schema)), "meta": fields.Nested(meta)},
         name=name,
     )
-
-
-def paginate(session, statement, args) -> dict:
-    per_page = args.get("per_page") or current_app.config["API_PAGE_SIZE"]
-    result = session.execute(statement.limit(per_page).offset((args["page"] - 1) * per_page)).unique()
-    items = list(result.scalars())
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    pages = max(1, -(-total // per_page))
-    return {"items": items, "meta": {"page": args["page"], "per_page": per_page, "total": total, "pages": pages}}

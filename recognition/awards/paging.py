@@ -1,5 +1,5 @@
 """Pages of lists the award services already filtered by who may see what, in the shape
-``apidoc.paginate`` gives a query; shared by the awards, cycles and nominations API."""
+``keyset.paginate`` gives a query (without its cursors); shared by the awards, cycles and nominations API."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import current_app
 
 def page_of(items: list, args: dict) -> dict:
     """A page of a list a service already filtered (by who may see what), in the shape
-    ``apidoc.paginate`` gives a query."""
+    ``keyset.paginate`` gives a query (without its cursors)."""
     per_page = args.get("per_page") or current_app.config["API_PAGE_SIZE"]
     start = (args["page"] - 1) * per_page
     total = len(items)

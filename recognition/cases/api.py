@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from flask import Response
 
-from ..apidoc import errors_for, paginate
+from ..apidoc import errors_for
 from ..auth.current import api_actor
 from ..clock import utcnow
 from ..errors import Forbidden
 from ..extensions import db
+from ..keyset import paginate
 from ..parsing import Blueprint
 from . import exports, referees, service
 from .models import Case
@@ -31,7 +32,7 @@ from .schemas import (
     CaseSchema,
     CaseStandaloneRefereesInSchema,
 )
-from .visibility import CANDIDATE, describe, get_case, known_capacity, visible_cases
+from .visibility import CANDIDATE, OPEN_FIRST, describe, get_case, known_capacity, visible_cases
 
 URL = "/cases"
 blp = Blueprint("cases_api", __name__, description="CFAR and promotion cases: committees, conflicts, referee checks")
@@ -56,7 +57,7 @@ def list_cases(args):
         statement = statement.where(Case.kind == args["kind"])
     if "candidate_id" in args:
         statement = statement.where(Case.candidate_id == args["candidate_id"])
-    page = paginate(db.session, statement, args)
+    page = paginate(db.session, statement, args, OPEN_FIRST)
     page["items"] = [describe(case, known_capacity(case, actor), actor, full=False) for case in page["items"]]
     return page
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, validate
 
 from .. import fields
-from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
+from ..apidoc import ID, UtcDateTime
+from ..keyset import KeysetArgsSchema, keyset_page_schema
 from ..people.models import RANKS
 from .models import CASE_KINDS
 from .rules import MAX_MEMBERS, MAX_NOTE, MAX_REFEREES
@@ -179,10 +180,10 @@ class CaseSchema(Schema):
     )
 
 
-class CaseArgsSchema(PageArgsSchema):
+class CaseArgsSchema(KeysetArgsSchema):
     state = fields.String(validate=validate.OneOf(("open", "closed")))
     kind = fields.String(validate=validate.OneOf(CASE_KINDS))
     candidate_id = fields.Integer(validate=ID)
 
 
-CasePageSchema = page_schema(CaseSchema, "CasePage")
+CasePageSchema = keyset_page_schema(CaseSchema, "CasePage")

@@ -36,6 +36,10 @@ def _member_now(person_id: int | None):
     )
 
 
+# Open cases first, soonest due first; the last key unique (a list pages by it: ``keyset``).
+OPEN_FIRST = (Case.closed_at.is_not(None), Case.due_on, Case.id)
+
+
 def visible_cases(actor: Actor):
     """A select of the cases ``actor`` may see, open ones first, soonest due first."""
     statement = select(Case).join(Person, Person.id == Case.candidate_id)
@@ -47,7 +51,7 @@ def visible_cases(actor: Actor):
                 _member_now(actor.person_id),
             )
         )
-    return statement.order_by(Case.closed_at.is_not(None), Case.due_on, Case.id)
+    return statement.order_by(*OPEN_FIRST)
 
 
 def capacity(case: Case, actor: Actor) -> str | None:

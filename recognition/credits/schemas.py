@@ -10,7 +10,8 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, validate
 
 from .. import fields
-from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
+from ..apidoc import ID, UtcDateTime
+from ..keyset import KeysetArgsSchema, keyset_page_schema
 from ..ledger.rules import KINDS
 
 EARLIEST_YEAR = 1950
@@ -256,7 +257,7 @@ class ExportSchema(Schema):
 # Statements --------------------------------------------------------------------------------
 
 
-class StatementArgsSchema(PageArgsSchema):
+class StatementArgsSchema(KeysetArgsSchema):
     person_id = fields.Integer(validate=ID, metadata={"description": "Admins: one person's"})
     year = fields.Integer(validate=YEAR)
     framework = fields.String(**FRAMEWORK)
@@ -337,7 +338,7 @@ class StatementSchema(StatementItemSchema):
     ledger_hash = fields.String()
 
 
-StatementPageSchema = page_schema(StatementItemSchema, "StatementPage")
+StatementPageSchema = keyset_page_schema(StatementItemSchema, "StatementPage")
 
 
 class RevocationInSchema(Schema):

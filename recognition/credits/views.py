@@ -12,7 +12,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..apidoc import paginate
+from .. import keyset
 from ..auth.current import page_actor
 from ..auth.service import Actor, require_admin
 from ..clock import local_date, utcnow
@@ -372,7 +372,7 @@ def _admin_issue(form: AdminIssueForm, actor: Actor):
 
 
 def _list_query() -> dict:
-    return {key: value for key, value in request.args.items() if key != "page" and value}
+    return keyset.query_of(request.args)
 
 
 def render_admin_list(actor: Actor, *, issue_form=None, revoke_forms=None, status: int = 200):
@@ -384,11 +384,10 @@ def render_admin_list(actor: Actor, *, issue_form=None, revoke_forms=None, statu
         issue_form = AdminIssueForm(prefix="new", formdata=None, framework=_default_framework(), year=utcnow().year - 1)
         issue_form.framework.choices = framework_choices(profiles.frameworks())
     statement = _filtered(service.visible_statements(actor), filters)
-    page = paginate(
-        db.session,
-        statement.order_by(Statement.issued_at.desc(), Statement.id.desc()),
-        {"page": max(1, request.args.get("page", 1, type=int)), "per_page": PAGE_SIZE},
-    )
+    order = (Statement.issued_at.desc(), Statement.id.desc())
+    page = keyset.browse(db.session, statement, order, per_page=PAGE_SIZE, args=request.args)
+    if page["meta"].get("refused"):
+        status = max(status, 422)
     ids = [s.id for s in page["items"]]
     states = service.statuses(ids)
     revocations = (

@@ -8,11 +8,12 @@ administrators'; anyone else gets a 404 as if it did not exist. Every read is re
 
 from __future__ import annotations
 
-from ..apidoc import errors_for, paginate
+from ..apidoc import errors_for
 from ..auth.current import api_actor
 from ..clock import local_date, utcnow
 from ..credits import canonical
 from ..extensions import db
+from ..keyset import paginate
 from ..parsing import Blueprint
 from . import service
 from .downloads import download
@@ -254,7 +255,7 @@ def one_issued(args, dossier_id):
 @errors_for(401, 404, 422)
 def access_log(args):
     """Who looked at a dossier, newest first: yours (administrators may pass person_id)"""
-    page = paginate(db.session, service.access_log(api_actor(), args["person_id"]), args)
+    page = paginate(db.session, service.access_log(api_actor(), args["person_id"]), args, service.ACCESS_ORDER)
     page["items"] = [access_view(row) for row in page["items"]]
     return page
 

@@ -6,7 +6,8 @@ from typing import Any
 from marshmallow import Schema, validate
 
 from .. import fields
-from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
+from ..apidoc import ID, UtcDateTime
+from ..keyset import KeysetArgsSchema, keyset_page_schema
 from .models import ACCESS_ACTIONS, FORMATS
 
 FORMAT = fields.String(
@@ -56,7 +57,7 @@ class DossierFormatArgsSchema(Schema):
     format = FORMAT
 
 
-class DossierAccessArgsSchema(PageArgsSchema):
+class DossierAccessArgsSchema(KeysetArgsSchema):
     person_id = fields.Integer(
         load_default=None, validate=ID, metadata={"description": "Administrators: anyone's log (default: yours)"}
     )
@@ -114,4 +115,4 @@ class DossierAccessSchema(Schema):
     at = UtcDateTime()
 
 
-DossierAccessPageSchema = page_schema(DossierAccessSchema, "DossierAccessPage")
+DossierAccessPageSchema = keyset_page_schema(DossierAccessSchema, "DossierAccessPage")

@@ -167,6 +167,10 @@ def record(access: Access, actor: Actor, action: str, fmt: str, now: datetime, d
     db.session.flush()
 
 
+# Newest first, the last key unique (the API pages by it: ``keyset``).
+ACCESS_ORDER = (DossierAccess.at.desc(), DossierAccess.id.desc())
+
+
 def access_log(actor: Actor, person_id: int | None = None):
     """The select of who looked at a dossier: your own; an administrator anyone's."""
     person_id = person_id or actor.person_id
@@ -176,11 +180,7 @@ def access_log(actor: Actor, person_id: int | None = None):
             {"person_id": ["must be yourself (administrators: anyone)"]},
         )
     _person(person_id)
-    return (
-        select(DossierAccess)
-        .where(DossierAccess.person_id == person_id)
-        .order_by(DossierAccess.at.desc(), DossierAccess.id.desc())
-    )
+    return select(DossierAccess).where(DossierAccess.person_id == person_id).order_by(*ACCESS_ORDER)
 
 
 # Drafts ----------------------------------------------------------------------------------

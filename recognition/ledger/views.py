@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_te
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
-from ..apidoc import MAX_ID, paginate
+from .. import keyset
+from ..apidoc import MAX_ID
 from ..auth.current import page_actor
 from ..auth.service import load_actor, require_admin
 from ..clock import utcnow
@@ -76,17 +77,17 @@ def mine():
     """Every entry about you, whoever recorded it, newest first: where you see what an
     administrator or your mentee recorded in your ledger, and correct it."""
     actor = page_actor()
-    # Clamped: a page past the end is simply empty, never an offset the database refuses.
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), 10**6)
     assert actor.person_id is not None  # a page's actor is a signed-in person
-    found = paginate(db.session, service.about(actor.person_id), {"page": page, "per_page": PAGE_SIZE})
+    found = keyset.browse(
+        db.session, service.about(actor.person_id), service.NEWEST_FIRST, per_page=PAGE_SIZE, args=request.args
+    )
     service.annotate(found["items"])
     return render_template(
         "ledger/mine.html",
         actor=actor,
         page=found,
         admins=service.administrators([e.recorded_by_id for e in found["items"]]),
-    )
+    ), (422 if found["meta"].get("refused") else 200)
 
 
 @blp.get("/contributions/<int:entry_id>")

@@ -2,10 +2,11 @@
 
 from sqlalchemy.orm import selectinload
 
-from ..apidoc import errors_for, paginate
+from ..apidoc import errors_for
 from ..auth.current import api_actor
 from ..clock import utcnow
 from ..extensions import db
+from ..keyset import paginate
 from ..parsing import Blueprint
 from . import service
 from .models import Mentorship
@@ -24,7 +25,7 @@ def list_mentorships(args):
     statement = service.filtered(service.visible_mentorships(api_actor()), args)
     # Who started each one, in one query for the page rather than one per mentorship.
     statement = statement.options(selectinload(Mentorship.created_by))
-    return paginate(db.session, statement.order_by(Mentorship.started_on.desc(), Mentorship.id.desc()), args)
+    return paginate(db.session, statement, args, (Mentorship.started_on.desc(), Mentorship.id.desc()))
 
 
 @blp.post("")

@@ -4,7 +4,8 @@ to a person that other domains' schemas reuse."""
 from marshmallow import Schema, validate
 
 from .. import fields
-from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
+from ..apidoc import ID, UtcDateTime
+from ..keyset import KeysetArgsSchema, keyset_page_schema
 from .models import KINDS
 
 
@@ -43,7 +44,7 @@ class EndMentorshipSchema(Schema):
     reason = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class MentorshipArgsSchema(PageArgsSchema):
+class MentorshipArgsSchema(KeysetArgsSchema):
     person_id = fields.Integer(validate=ID, metadata={"description": "Mentor or mentee"})
     mentor_id = fields.Integer(validate=ID)
     mentee_id = fields.Integer(validate=ID)
@@ -53,4 +54,4 @@ class MentorshipArgsSchema(PageArgsSchema):
     active_on = fields.Date()
 
 
-MentorshipPageSchema = page_schema(MentorshipSchema, "MentorshipPage")
+MentorshipPageSchema = keyset_page_schema(MentorshipSchema, "MentorshipPage")

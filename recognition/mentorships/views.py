@@ -10,7 +10,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..apidoc import paginate
+from .. import keyset
 from ..auth.current import page_actor
 from ..auth.service import Actor
 from ..clock import local_date, utcnow
@@ -226,12 +226,10 @@ def admin_list():
                 service.Mentee.email,
             )
         )
-    page_number = max(1, request.args.get("page", 1, type=int))
-    page = paginate(
-        db.session,
-        statement.order_by(Mentorship.started_on.desc(), Mentorship.id.desc()),
-        {"page": page_number, "per_page": PAGE_SIZE},
-    )
+    order = (Mentorship.started_on.desc(), Mentorship.id.desc())
+    page = keyset.browse(db.session, statement, order, per_page=PAGE_SIZE, args=request.args)
+    if page["meta"].get("refused"):
+        status = 422
     today = local_date(utcnow())
     meetings = ledger.meetings_in([m.id for m in page["items"]], date(today.year, 1, 1), today)
     return render_template(
@@ -243,7 +241,7 @@ def admin_list():
         meetings=meetings,
         year=today.year,
         suggestions=_email_suggestions(actor, filters.division.data if not filters.division.errors else None),
-        query={key: value for key, value in request.args.items() if key != "page" and value},
+        query=keyset.query_of(request.args),
     ), status
 
 

@@ -8,11 +8,12 @@ a person's milestones gets a 404, as if there were none.
 
 from flask import current_app
 
-from ..apidoc import errors_for, paginate
+from ..apidoc import errors_for
 from ..auth.current import api_actor
 from ..clock import utcnow
 from ..errors import Forbidden
 from ..extensions import db
+from ..keyset import paginate
 from ..roster import importer
 from ..roster.uploads import UploadBlueprint, too_large
 from . import service
@@ -54,7 +55,7 @@ def list_milestones(args):
     everyone's (administrators); and the standing milestones of a candidate whose open case
     you sit on, not recused. Filter by person_id, kind and status"""
     statement = service.filtered(service.visible(api_actor()), args)
-    page = paginate(db.session, statement, args)
+    page = paginate(db.session, statement, args, service.NEWEST_FIRST)
     service.annotate(page["items"])
     return page
 

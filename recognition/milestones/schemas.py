@@ -7,7 +7,8 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, validate
 
 from .. import fields
-from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
+from ..apidoc import ID, UtcDateTime
+from ..keyset import KeysetArgsSchema, keyset_page_schema
 from ..mentorships.schemas import PersonRefSchema
 from ..people.models import RANKS
 from .models import CFAR_OUTCOMES, KINDS, SOURCES
@@ -127,10 +128,10 @@ class MilestoneSchema(Schema):
     status = fields.Nested(StatusSchema)
 
 
-MilestonePageSchema = page_schema(MilestoneSchema, "MilestonePage")
+MilestonePageSchema = keyset_page_schema(MilestoneSchema, "MilestonePage")
 
 
-class MilestoneArgsSchema(PageArgsSchema):
+class MilestoneArgsSchema(KeysetArgsSchema):
     person_id = fields.Integer(validate=ID)
     kind = fields.String(validate=validate.OneOf(KINDS))
     status = fields.String(validate=validate.OneOf(STATUSES))

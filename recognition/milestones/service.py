@@ -374,6 +374,10 @@ def visible(actor: Actor):
     )
 
 
+# The order of every list of milestones, the last key unique (a list pages by it: ``keyset``).
+NEWEST_FIRST = (Milestone.occurred_on.desc(), Milestone.id.desc())
+
+
 def filtered(statement, args: dict):
     if args.get("person_id") is not None:
         statement = statement.where(Milestone.person_id == args["person_id"])
@@ -381,7 +385,7 @@ def filtered(statement, args: dict):
         statement = statement.where(Milestone.kind == args["kind"])
     if args.get("status"):
         statement = statement.where(WHERE_STATUS[args["status"]])
-    return statement.order_by(Milestone.occurred_on.desc(), Milestone.id.desc())
+    return statement.order_by(*NEWEST_FIRST)
 
 
 def get(milestone_id: int, actor: Actor) -> Milestone:

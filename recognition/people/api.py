@@ -2,11 +2,12 @@
 
 from sqlalchemy import select
 
-from ..apidoc import errors_for, paginate
+from ..apidoc import errors_for
 from ..auth.current import api_actor
 from ..clock import utcnow
 from ..errors import NotFound
 from ..extensions import db
+from ..keyset import paginate
 from ..parsing import Blueprint
 from . import profiles, service
 from .models import Division, Person
@@ -37,7 +38,7 @@ def list_people(args):
             statement = statement.where(getattr(Person, key) == args[key])
     if "q" in args:
         statement = statement.where(service.text_matches(args["q"], Person.email, Person.name))
-    return paginate(db.session, statement.order_by(Person.name, Person.id), args)
+    return paginate(db.session, statement, args, (Person.name, Person.id))
 
 
 @blp.post("/people")

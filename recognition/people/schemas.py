@@ -3,7 +3,8 @@
 from marshmallow import Schema, validate
 
 from .. import fields
-from ..apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
+from ..apidoc import ID, UtcDateTime
+from ..keyset import KeysetArgsSchema, keyset_page_schema
 from .models import POSITIONS, RANKS
 from .profiles import MAX_PHILOSOPHY
 
@@ -65,14 +66,14 @@ class PersonUpdateSchema(PersonSchema):
         super().__init__(*args, **kwargs)
 
 
-class PersonArgsSchema(PageArgsSchema):
+class PersonArgsSchema(KeysetArgsSchema):
     division_id = fields.Integer(validate=ID)
     rank = fields.String(validate=validate.OneOf(RANKS))
     position = fields.String(validate=validate.OneOf(POSITIONS))
     q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Part of a name or email"})
 
 
-PersonPageSchema = page_schema(PersonSchema, "PersonPage")
+PersonPageSchema = keyset_page_schema(PersonSchema, "PersonPage")
 
 
 class PersonProfileSchema(Schema):

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from ..apidoc import paginate
+from .. import keyset
 from ..auth.current import page_actor
 from ..auth.invitations import service as invitations
 from ..auth.invitations.rules import ACCOUNT_STATES
@@ -87,10 +87,9 @@ def roster():
     now = utcnow()
     if filters.account.data and not filters.account.errors:
         statement = statement.where(invitations.account_state_clause(filters.account.data, now))
-    page_number = max(1, request.args.get("page", 1, type=int))
-    page = paginate(
-        db.session, statement.order_by(Person.name, Person.id), {"page": page_number, "per_page": PAGE_SIZE}
-    )
+    page = keyset.browse(db.session, statement, (Person.name, Person.id), per_page=PAGE_SIZE, args=request.args)
+    if page["meta"].get("refused"):
+        status = 422
     return render_template(
         "people/roster.html",
         actor=actor,
@@ -103,7 +102,7 @@ def roster():
         identity=service.identity_summary(
             actor, filters.division.data if filters.division.data and not filters.division.errors else None
         ),
-        query={key: value for key, value in request.args.items() if key != "page" and value},
+        query=keyset.query_of(request.args),
     ), status
 
 

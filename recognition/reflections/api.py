@@ -7,10 +7,11 @@ others may see, in /api/v1/contributions.
 
 from sqlalchemy import select
 
-from ..apidoc import PageArgsSchema, errors_for, paginate
+from ..apidoc import errors_for
 from ..auth.current import api_actor
 from ..clock import utcnow
 from ..extensions import db
+from ..keyset import KeysetArgsSchema, paginate
 from ..parsing import Blueprint
 from . import service
 from .models import Reflection
@@ -21,13 +22,13 @@ blp = Blueprint("reflections_api", __name__, description="Reflections on feedbac
 
 
 @blp.get("")
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(KeysetArgsSchema, location="query")
 @blp.response(200, ReflectionPageSchema)
 @errors_for(401, 422)
 def list_reflections(args):
     """Your reflections, newest first"""
-    statement = select(Reflection).where(Reflection.person_id == api_actor().person_id).order_by(Reflection.id.desc())
-    return paginate(db.session, statement, args)
+    statement = select(Reflection).where(Reflection.person_id == api_actor().person_id)
+    return paginate(db.session, statement, args, (Reflection.id.desc(),))
 
 
 @blp.post("")

@@ -6,7 +6,8 @@ from typing import Any
 from marshmallow import Schema, validate
 
 from .. import fields
-from ..apidoc import ID, UtcDateTime, page_schema
+from ..apidoc import ID, UtcDateTime
+from ..keyset import keyset_page_schema
 from ..ledger.rules import MAX_MINUTES
 from ..ledger.schemas import CONFIRM_DUPLICATE
 from .models import SOURCES
@@ -85,4 +86,4 @@ class ReflectionSchema(Schema):
     created_at = UtcDateTime()
 
 
-ReflectionPageSchema = page_schema(ReflectionSchema, "ReflectionPage")
+ReflectionPageSchema = keyset_page_schema(ReflectionSchema, "ReflectionPage")

@@ -383,11 +383,42 @@ def test_list_pages(client, auth, many):
     seen = []
     for page in (1, 2, 3):
         body = client.get(URL, query_string={"per_page": 2, "page": page}, headers=auth("admin")).json
-        assert body["meta"] == {"page": page, "per_page": 2, "total": 5, "pages": 3}
+        meta = {key: body["meta"][key] for key in ("page", "per_page", "total", "pages")}
+        assert meta == {"page": page, "per_page": 2, "total": 5, "pages": 3}
+        assert (body["meta"]["next"] is None) == (page == 3) and (body["meta"]["previous"] is None) == (page == 1)
         seen += [item["id"] for item in body["items"]]
     assert seen == everything
     beyond = client.get(URL, query_string={"per_page": 2, "page": 4}, headers=auth("admin")).json
     assert beyond["items"] == [] and beyond["meta"]["total"] == 5
+
+
+def test_list_pages_by_cursor_both_ways(client, auth, many):
+    """meta.next and meta.previous walk the list a page at a time, as page numbers do; a
+    cursor page carries the total counted on the first."""
+    everything = [item["id"] for item in client.get(URL, headers=auth("admin")).json["items"]]
+    walked, pages, query = [], [], {"per_page": 2}
+    while True:
+        body = client.get(URL, query_string=query, headers=auth("admin")).json
+        walked += [item["id"] for item in body["items"]]
+        pages.append(body)
+        assert body["meta"]["total"] == 5 and body["meta"]["page"] == len(pages)
+        if body["meta"]["next"] is None:
+            break
+        query = {"per_page": 2, "cursor": body["meta"]["next"]}
+    assert walked == everything and len(pages) == 3
+    back = client.get(URL, query_string={"per_page": 2, "cursor": pages[2]["meta"]["previous"]}, headers=auth("admin"))
+    assert back.json["items"] == pages[1]["items"] and back.json["meta"]["page"] == 2
+    first = client.get(
+        URL, query_string={"per_page": 2, "cursor": back.json["meta"]["previous"]}, headers=auth("admin")
+    )
+    assert first.json["items"] == pages[0]["items"] and first.json["meta"]["previous"] is None
+
+
+def test_a_cursor_of_another_list_or_changed_is_refused(client, auth, many):
+    people = client.get("/api/v1/people", query_string={"per_page": 1}, headers=auth("admin")).json
+    cursor = client.get(URL, query_string={"per_page": 1}, headers=auth("admin")).json["meta"]["next"]
+    for wrong in (people["meta"]["next"], cursor[:-2] + ("AA" if not cursor.endswith("AA") else "BB"), "x" * 40):
+        assert_error(client.get(URL, query_string={"cursor": wrong}, headers=auth("admin")), 422, "cursor")
 
 
 @pytest.mark.parametrize(
@@ -400,6 +431,7 @@ def test_list_pages(client, auth, many):
         ({"active": "perhaps"}, "active"),
         ({"active_on": "yesterday"}, "active_on"),
         ({"mentor_id": "x"}, "mentor_id"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
     ],
 )
 def test_bad_list_query_names_the_parameter(client, auth, query, field):

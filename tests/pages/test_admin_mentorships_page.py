@@ -106,10 +106,35 @@ def test_the_list_is_paged_fifty_at_a_time(app, client, dept, login):
     first = client.get("/admin/mentorships?kind=informal").get_data(as_text=True)
     assert len(listed(first)) == 50
     assert "Page 1 of 2 · 55 in all" in first
-    assert 'href="/admin/mentorships?page=2&amp;kind=informal" rel="next">Next page</a>' in first
-    second = client.get("/admin/mentorships?page=2&kind=informal").get_data(as_text=True)
-    assert len(listed(second)) == 5
+    assert 'rel="prev"' not in first
+    # Next is a cursor past the last row shown, and keeps the filter.
+    second = client.get(link(first, "next")).get_data(as_text=True)
+    assert "kind=informal" in link(first, "next")
+    assert len(listed(second)) == 5 and "Page 2 of 2 · 55 in all" in second
     assert listed(first).isdisjoint(listed(second))
+    assert 'rel="next"' not in second
+    back = client.get(link(second, "prev")).get_data(as_text=True)
+    assert listed(back) == listed(first) and "Page 1 of 2" in back and 'rel="prev"' not in back
+
+
+def link(body: str, rel: str) -> str:
+    """The href of the page's Previous (``prev``) or Next link."""
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', body)
+    assert found, rel
+    return found.group(1).replace("&amp;", "&")
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "WzEsMl0.tampered", ""])
+def test_a_changed_page_link_shows_the_first_page_and_says_so(client, login, cursor):
+    login(client, "admin")
+    response = client.get("/admin/mentorships", query_string={"cursor": cursor, "kind": "formal"})
+    body = response.get_data(as_text=True)
+    if cursor:
+        assert response.status_code == 422
+        assert "That page link was changed or is out of date" in body
+    else:
+        assert response.status_code == 200
+    assert "Page 1 of 1" in body and listed(body)
 
 
 def start_form(mentor: str, mentee: str, kind: str = "formal", **extra) -> dict:

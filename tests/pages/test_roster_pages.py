@@ -95,8 +95,14 @@ def test_the_roster_is_paged_fifty_at_a_time(app, client, dept, login):
     login(client, "admin")
     first = client.get("/admin/people?rank=lecturer").get_data(as_text=True)
     assert len(rows(first)) == 50 and "Page 1 of 2 · 55 in all" in first
-    second = client.get("/admin/people?rank=lecturer&page=2").get_data(as_text=True)
+    following = re.search(r'<a href="([^"]+)" rel="next">Next page<span class="visually-hidden"> of people', first)
+    assert following and "rank=lecturer" in following.group(1)
+    second = client.get(following.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert len(rows(second)) == 5 and rows(first).isdisjoint(rows(second))
+    assert "Page 2 of 2 · 55 in all" in second and 'rel="prev">Previous page' in second
+    # An address kept from before cursors still opens its page.
+    kept = client.get("/admin/people?rank=lecturer&page=2").get_data(as_text=True)
+    assert rows(kept) == rows(second)
 
 
 def person_form(dept, **overrides) -> dict:

@@ -110,7 +110,15 @@ def test_the_list_is_your_own_newest_first_and_paged(app, client, dept, headers)
     client.post(URL, json=external(), headers=headers("other_mentor"))
     page = client.get(URL, query_string={"per_page": 2}, headers=headers("mentor")).get_json()
     assert [row["id"] for row in page["items"]] == ids[::-1][:2]
-    assert page["meta"] == {"page": 1, "per_page": 2, "total": 3, "pages": 2}
+    assert page["meta"] | {"next": None} == {
+        "page": 1,
+        "per_page": 2,
+        "total": 3,
+        "pages": 2,
+        "next": None,
+        "previous": None,
+    }
+    assert page["meta"]["next"] is not None
     assert page["items"][0]["minutes"] == 12
     second = client.get(URL, query_string={"per_page": 2, "page": 2}, headers=headers("mentor")).get_json()
     assert [row["id"] for row in second["items"]] == [ids[0]]

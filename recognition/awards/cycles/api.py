@@ -16,12 +16,13 @@ from __future__ import annotations
 from flask import Response
 from sqlalchemy import select
 
-from ...apidoc import errors_for, paginate
+from ...apidoc import errors_for
 from ...auth.current import api_actor
 from ...auth.service import Actor
 from ...clock import today, utcnow
 from ...errors import DomainError, Forbidden, NotFound
 from ...extensions import db
+from ...keyset import paginate
 from ...parsing import Blueprint
 from ...people.models import Person
 from .. import lifecycle, managers
@@ -93,7 +94,7 @@ def list_cycles(args):
     for key in ("award_id", "year", "phase"):
         if key in args:
             statement = statement.where(getattr(Cycle, key) == args[key])
-    page = paginate(db.session, statement.order_by(Cycle.year.desc(), Cycle.award_id, Cycle.id), args)
+    page = paginate(db.session, statement, args, (Cycle.year.desc(), Cycle.award_id, Cycle.id))
     page["items"] = [cycle_view(cycle, actor, counted=False) for cycle in page["items"]]
     return page
 

@@ -5,7 +5,8 @@ say whether it hangs together."""
 from marshmallow import Schema, validate
 
 from ... import fields
-from ...apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
+from ...apidoc import ID, UtcDateTime
+from ...keyset import KeysetArgsSchema, keyset_page_schema
 from ..definitions.schemas import REASON, YEAR, AwardPersonSchema, RefSchema
 from ..definitions.service import MAX_WINNERS
 from ..models import PHASES, RECUSAL_SOURCES, TRANSITION_SOURCES
@@ -29,7 +30,7 @@ class CycleInSchema(Schema):
     )
 
 
-class CycleArgsSchema(PageArgsSchema):
+class CycleArgsSchema(KeysetArgsSchema):
     award_id = fields.Integer(validate=ID)
     year = fields.Integer(validate=YEAR)
     phase = fields.String(validate=validate.OneOf(PHASES))
@@ -101,7 +102,7 @@ class AwardCycleSchema(Schema):
     links = fields.Nested(CycleLinksSchema)
 
 
-AwardCyclePageSchema = page_schema(AwardCycleSchema, "AwardCyclePage")
+AwardCyclePageSchema = keyset_page_schema(AwardCycleSchema, "AwardCyclePage")
 
 
 class AdvanceInSchema(Schema):

@@ -13,13 +13,14 @@ from dataclasses import asdict
 from flask import Response
 from sqlalchemy import select
 
-from ...apidoc import errors_for, paginate
+from ...apidoc import errors_for
 from ...auth.current import api_actor
 from ...auth.service import Actor, whose
 from ...clock import utcnow
 from ...credits import canonical
 from ...errors import Forbidden
 from ...extensions import db
+from ...keyset import paginate
 from ...parsing import Blueprint
 from ..announcement import service as announce
 from ..models import Award, Grant
@@ -140,7 +141,7 @@ def list_awards(args):
     for key in ("active", "level", "division_id"):
         if key in args:
             statement = statement.where(getattr(Award, key) == args[key])
-    page = paginate(db.session, statement.order_by(Award.name, Award.id), args)
+    page = paginate(db.session, statement, args, (Award.name, Award.id))
     page["items"] = [award_view(award) for award in page["items"]]
     return page
 

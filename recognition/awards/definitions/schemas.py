@@ -12,6 +12,7 @@ from marshmallow import Schema, validate
 
 from ... import fields
 from ...apidoc import ID, PageArgsSchema, UtcDateTime, page_schema
+from ...keyset import KeysetArgsSchema, keyset_page_schema
 from ...people.models import RANKS
 from ..committee.recusal import MAX_REASON
 from ..models import LEVELS
@@ -156,7 +157,7 @@ class AwardUpdateSchema(AwardInSchema):
         super().__init__(*args, **kwargs)
 
 
-class AwardArgsSchema(PageArgsSchema):
+class AwardArgsSchema(KeysetArgsSchema):
     active = fields.Boolean()
     level = fields.String(validate=validate.OneOf(LEVELS))
     division_id = fields.Integer(validate=ID)
@@ -185,7 +186,7 @@ class AwardSchema(Schema):
     links = fields.Nested(AwardLinksSchema)
 
 
-AwardPageSchema = page_schema(AwardSchema, "AwardPage")
+AwardPageSchema = keyset_page_schema(AwardSchema, "AwardPage")
 
 
 # Grants ------------------------------------------------------------------------------------

@@ -11,10 +11,11 @@ import json
 
 from flask import Response
 
-from ...apidoc import errors_for, paginate
+from ...apidoc import errors_for
 from ...auth.current import api_actor
 from ...clock import utcnow
 from ...extensions import db
+from ...keyset import paginate
 from ...parsing import Blueprint
 from .. import activities, canonical, profiles, service
 from ..models import Statement
@@ -109,7 +110,7 @@ def list_statements(args):
     """Your statements, newest first (admins: everyone's, filtered by person, year,
     framework or status)"""
     statement = _filtered(service.visible_statements(api_actor()), args)
-    page = paginate(db.session, statement.order_by(Statement.issued_at.desc(), Statement.id.desc()), args)
+    page = paginate(db.session, statement, args, (Statement.issued_at.desc(), Statement.id.desc()))
     states = service.statuses([row.id for row in page["items"]])
     page["items"] = [item_view(row, states[row.id]) for row in page["items"]]
     return page

@@ -1,0 +1,73 @@
+"""Paging by keyset (``recognition.keyset``): Next and Previous walk a list in its order
+whatever its keys' directions, the total is counted once and capped, and a cursor that
+was changed or is of another list is refused naming ``cursor``."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from recognition import keyset
+from recognition.errors import DomainError
+from recognition.extensions import db
+from recognition.people.models import Person
+
+ORDERS = {
+    "one direction": (Person.name, Person.id),
+    "mixed directions": (Person.rank, Person.name.desc(), Person.id),
+    "an expression first": (Person.supervisor_id.is_(None), Person.division_id.desc(), Person.id.desc()),
+}
+
+
+def walk(order, per_page: int) -> tuple[list[dict], list[int]]:
+    pages, cursor = [], None
+    while True:
+        found = keyset.page(db.session, select(Person), order, per_page=per_page, cursor=cursor)
+        pages.append(found)
+        if found["meta"]["next"] is None:
+            return pages, [person.id for page in pages for person in page["items"]]
+        cursor = found["meta"]["next"]
+
+
+@pytest.mark.parametrize("order", ORDERS.values(), ids=ORDERS.keys())
+def test_next_and_previous_walk_the_list_in_its_order(app, dept, order):
+    with app.app_context():
+        everything = list(db.session.scalars(select(Person.id).order_by(*order)))
+        assert len(everything) >= 7
+        pages, walked = walk(order, per_page=3)
+        assert walked == everything
+        assert [page["meta"]["page"] for page in pages] == list(range(1, len(pages) + 1))
+        assert pages[0]["meta"]["previous"] is None and pages[0]["meta"]["total"] == len(everything)
+        # Back from the last page to the first, by Previous.
+        back, cursor = [], pages[-1]["meta"]["previous"]
+        while cursor is not None:
+            found = keyset.page(db.session, select(Person), order, per_page=3, cursor=cursor)
+            back.insert(0, [person.id for person in found["items"]])
+            assert found["meta"]["page"] == len(pages) - len(back)
+            cursor = found["meta"]["previous"]
+        assert back == [[person.id for person in page["items"]] for page in pages[:-1]]
+
+
+def test_the_total_is_counted_once_and_capped(app, dept, monkeypatch):
+    monkeypatch.setattr(keyset, "COUNT_CAP", 4)
+    with app.app_context():
+        first = keyset.page(db.session, select(Person), (Person.id,), per_page=2)
+        assert first["meta"]["more_than"] == 4 and "total" not in first["meta"] and "pages" not in first["meta"]
+        second = keyset.page(db.session, select(Person), (Person.id,), per_page=2, cursor=first["meta"]["next"])
+        assert second["meta"]["more_than"] == 4
+        few = keyset.page(db.session, select(Person).where(Person.id <= 3), (Person.id,), per_page=2)
+        assert few["meta"]["total"] == 3 and few["meta"]["pages"] == 2 and "more_than" not in few["meta"]
+
+
+def test_a_cursor_is_read_back_only_for_its_own_list_and_unchanged(app, dept):
+    with app.app_context():
+        keys = keyset.keys_of((Person.name, Person.id))
+        cursor = keyset.encode(keyset.Position(("Ada", 7), number=2), keys)
+        assert keyset.decode(cursor, keys) == keyset.Position(("Ada", 7), number=2)
+        other = keyset.keys_of((Person.name.desc(), Person.id.desc()))
+        # Signed, but naming a string where the id goes: refused, not sent to the database.
+        wrong_type = keyset._serializer(keys).dumps([["Ada", "7"], False, 2, None, False])
+        for refused, keys_ in ((cursor, other), (cursor[:-1] + "x", keys), (wrong_type, keys), ("e30", keys)):
+            with pytest.raises(DomainError) as caught:
+                keyset.decode(refused, keys_)
+            assert caught.value.status == 422 and list(caught.value.errors) == ["cursor"]
