@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -37,6 +37,8 @@ class Statement(Model):
         UniqueConstraint("person_id", "framework_id", "year", "version", name="uq_statements_one_per_version"),
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("(version = 1) = (supersedes_id IS NULL)", name="later_versions_supersede"),
+        # The statements list's order (newest issued first): a page of it is a range of this index.
+        Index("ix_statements_issued_at_id", "issued_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

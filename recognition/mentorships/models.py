@@ -29,6 +29,8 @@ class Mentorship(Model):
             sqlite_where=text("ended_on IS NULL"),
             postgresql_where=text("ended_on IS NULL"),
         ),
+        # The mentorships list's order (newest start first): a page of it is a range of this index.
+        Index("ix_mentorships_started_on_id", "started_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -50,6 +50,8 @@ class Person(Model):
         CheckConstraint(f"rank IN {RANKS!r}", name="rank_known"),
         CheckConstraint(f"position IN {POSITIONS!r}", name="position_known"),
         CheckConstraint("supervisor_id IS NULL OR supervisor_id <> id", name="not_own_supervisor"),
+        # The roster's order: a page of it, however deep, is a range of this index.
+        Index("ix_people_name_id", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

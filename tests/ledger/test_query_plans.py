@@ -15,6 +15,7 @@ an unbounded read is not."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -457,3 +458,74 @@ def test_this_years_metrics_read_indexes_month_by_month(grown):
     assert any("GROUP BY ledger_entries.mentorship_id" in statement for statement, _ in statements)
     with app.app_context():
         assert_indexed(statements)
+
+
+def list_problems(statement: str, parameters, table: str) -> list[str]:
+    """How the plan of a list's page reads ``table`` other than as an index range in the
+    list's order: a full scan of it, or a sort."""
+    if not is_postgresql(db.session):
+        rows = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+        details = [detail for *_, detail in rows]
+        problems = [f"full scan: {d}" for d in details if re.match(rf"SCAN {table}\b", d) and "INDEX" not in d]
+        return problems + [f"sorts: {d}" for d in details if d.startswith("USE TEMP B-TREE")]
+    raw = db.session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).scalar()
+    problems = []
+
+    def walk(node) -> None:
+        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") == table:
+            problems.append(f"full scan of {table}")
+        if node["Node Type"] in ("Sort", "Incremental Sort"):
+            problems.append(f"sorts: {node.get('Sort Key')}")
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"])
+    return problems
+
+
+def pages_of(client, path: str, count: int) -> list[str]:
+    """The addresses of the first ``count`` pages of a list page, by its Next links."""
+    found = [path]
+    for _ in range(count - 1):
+        body = client.get(found[-1]).get_data(as_text=True)
+        following = re.search(r'<a href="([^"]+)" rel="next">', body)
+        assert following, found
+        found.append(following.group(1).replace("&amp;", "&"))
+    return found
+
+
+@pytest.mark.parametrize(("path", "table"), [("/admin/people", "people"), ("/admin/mentorships", "mentorships")])
+def test_an_admin_lists_later_pages_read_a_page_of_an_index(grown, path, table):
+    """The roster and the mentorships list, page 1 and pages reached by Next: the page is
+    read from the index in the list's order, from where the page before stopped (a
+    keyset), never by scanning the table or sorting it, with or without the statistics
+    SQLite never gathers on its own."""
+    app, dept = grown
+    client = signed_in(app, dept, "admin")
+    with app.app_context():
+        addresses = pages_of(client, path, 3)
+        with captured_all() as statements:
+            for address in addresses:
+                assert client.get(address).status_code == 200
+        pages = [(s, p) for s, p in statements if "keyset_0" in s]
+        assert len(pages) == 3 and sum(" > " in s or " < " in s for s, _ in pages) == 2, pages
+        for stats in (True, False):
+            with contextlib.nullcontext() if stats else without_statistics():
+                for statement, parameters in pages:
+                    assert not list_problems(statement, parameters, table), (statement, stats)
+
+
+@contextmanager
+def captured_all():
+    """Every SELECT, with its parameters, while the block runs."""
+    statements: list[tuple[str, object]] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
