@@ -186,8 +186,10 @@ def page(
     if position.backward:
         rows.reverse()
     number = position.number
-    if position.backward and not further:
-        number = 1  # the first page, however many pages the cursor thought were before it
+    if position.backward:
+        # Rows added or removed since may have moved the start: the first page is the one
+        # with nothing before it, whatever number the cursor carried.
+        number = max(number, 2) if further else 1
     has_next = further if not position.backward else bool(rows)
     has_previous = number > 1 and bool(rows)
     carried = replace(position, backward=False, values=())

@@ -221,6 +221,9 @@ class Session:
         # A keyset page deep in the administrator's list: the one after page 150 at this size.
         deep = self.get("admin", "/api/v1/contributions?page=150", api=True)().get_json()["meta"]["next"]
         ids["cursor"] = deep or self.get("admin", "/api/v1/contributions", api=True)().get_json()["meta"]["next"]
+        # The roster's and the mentorships list's page 50, by following Next from page 1.
+        ids["roster_cursor"] = self.deep_page("/admin/people")
+        ids["mentorships_cursor"] = self.deep_page("/admin/mentorships?status=all")
         found = []
         for roles, path, *status in ROUTES:
             if "{reflection}" in path and ids["reflection"] is None:
@@ -231,6 +234,18 @@ class Session:
                 name = f"{'GET ' if api else ''}{path} as {role}" + (f" ({code})" if code != 200 else "")
                 found.append((name, role, path.format(**ids), api, code))
         return found
+
+    def deep_page(self, path: str, page: int = 50) -> str:
+        """The cursor of a list page's page ``page``, by its Next links."""
+        import re
+
+        address = path
+        for _ in range(page - 1):
+            body = self.get("admin", address)().get_data(as_text=True)
+            following = re.search(r'<a href="[^"]*cursor=([^"&]+)[^"]*" rel="next">', body)
+            assert following, address
+            address = f"{path}{'&' if '?' in path else '?'}cursor={following.group(1)}"
+        return address.rsplit("cursor=", 1)[1]
 
     def check(self) -> list[str]:
         """Every row asked once: the ones that do not answer as expected (before a long run)."""
@@ -275,7 +290,8 @@ class Session:
 # (space-separated), and the status when it is not 200. Paths name the department's ids:
 # mentor, mentee, director, admin (people), mentorship (theirs), entry (the mentor's first
 # ledger entry), reflection (the mentor's first), division (the mentor's), cursor (the
-# second page of the administrator's contributions list). Routes whose records the grown
+# second page of the administrator's contributions list), roster_cursor and
+# mentorships_cursor (page 50 of the roster and of every mentorship, by Next). Routes whose records the grown
 # department does not have (awards, cycles, nominations, grants, cases, statements,
 # milestones, feedback requests, issued dossiers and program reports, invitations) are
 # measured only as their lists; their pages by id are left out. Forms that only post are
@@ -295,7 +311,9 @@ ROUTES: list[tuple] = [
     ("mentee", "/mentee"),
     ("admin director mentor mentee", "/mentorships/{mentorship}"),
     ("admin director", "/admin/mentorships"),
+    ("admin", "/admin/mentorships?status=all&cursor={mentorships_cursor}"),
     ("admin director", "/admin/people"),
+    ("admin", "/admin/people?cursor={roster_cursor}"),
     ("admin", "/admin/ledger"),
     ("admin", "/admin/import"),
     ("admin mentor mentee", "/people/{mentee}"),

@@ -151,7 +151,20 @@ def test_the_list_filters_and_pages(client, dept, headers):
         URL, query_string={"person_id": mentor, "kind": "leadership", "per_page": 2}, headers=headers("director")
     ).get_json()
     assert [item["occurred_on"] for item in page["items"]] == ["2022-07-01", "2021-07-01"]
-    assert page["meta"] == {"page": 1, "per_page": 2, "total": 3, "pages": 2}
+    assert page["meta"] | {"next": None} == {
+        "page": 1,
+        "per_page": 2,
+        "total": 3,
+        "pages": 2,
+        "next": None,
+        "previous": None,
+    }
+    rest = client.get(
+        URL,
+        query_string={"person_id": mentor, "kind": "leadership", "per_page": 2, "cursor": page["meta"]["next"]},
+        headers=headers("director"),
+    ).get_json()
+    assert [item["occurred_on"] for item in rest["items"]] == ["2020-07-01"] and rest["meta"]["next"] is None
     pending = client.get(URL, query_string={"status": "pending"}, headers=headers("director")).get_json()
     assert [item["kind"] for item in pending["items"]] == ["promotion"]
     assert_error(client.get(URL, query_string={"status": "lost"}, headers=headers("admin")), 422, "status")
