@@ -71,3 +71,31 @@ def test_a_cursor_is_read_back_only_for_its_own_list_and_unchanged(app, dept):
             with pytest.raises(DomainError) as caught:
                 keyset.decode(refused, keys_)
             assert caught.value.status == 422 and list(caught.value.errors) == ["cursor"]
+
+
+KEYSET_LISTS = (
+    "/api/v1/mentorships",
+    "/api/v1/people",
+    "/api/v1/milestones",
+    "/api/v1/cases",
+    "/api/v1/reflections",
+    "/api/v1/statements",
+    "/api/v1/awards",
+    "/api/v1/cycles",
+    "/api/v1/dossiers/access-log",
+)
+
+
+@pytest.mark.dialect_independent
+def test_the_openapi_document_says_how_lists_page_and_count(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    meta = spec["components"]["schemas"]["KeysetMeta"]["properties"]
+    assert {"next", "previous", "more_than", "total"} <= set(meta)
+    assert "at most 1,000 rows" in meta["total"]["description"]
+    for path in KEYSET_LISTS:
+        operation = spec["paths"][path]["get"]
+        cursor = [p for p in operation["parameters"] if p["name"] == "cursor"]
+        assert cursor and "meta.next" in cursor[0]["description"], path
+        assert "422" in operation["responses"], path
+        page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        assert spec["components"]["schemas"][page]["properties"]["meta"]["$ref"].endswith("/KeysetMeta"), path
