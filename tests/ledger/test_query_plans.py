@@ -529,3 +529,18 @@ def captured_all():
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", listen)
+
+
+def test_your_ledgers_later_pages_read_an_index(grown):
+    """The person's own ledger (it grows with their history), pages reached by Next: each
+    a range of the person's index from where the page before stopped."""
+    app, dept = grown
+    client = signed_in(app, dept, "mentor")
+    with app.app_context():
+        addresses = pages_of(client, "/contributions", 3)
+        with captured() as statements:
+            for address in addresses[1:]:
+                assert client.get(address).status_code == 200
+        pages = [(s, p) for s, p in statements if "keyset_0" in s]
+        assert len(pages) == 2 and all(" < " in s for s, _ in pages), pages
+        assert_indexed(statements)
