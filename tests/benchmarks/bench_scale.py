@@ -236,16 +236,19 @@ class Session:
         return found
 
     def deep_page(self, path: str, page: int = 50) -> str:
-        """The cursor of a list page's page ``page``, by its Next links."""
+        """The cursor of a list page's page ``page`` (or its last, in a smaller department),
+        by its Next links; empty for page 1."""
         import re
 
-        address = path
+        cursor = ""
         for _ in range(page - 1):
+            address = f"{path}{'&' if '?' in path else '?'}cursor={cursor}" if cursor else path
             body = self.get("admin", address)().get_data(as_text=True)
             following = re.search(r'<a href="[^"]*cursor=([^"&]+)[^"]*" rel="next">', body)
-            assert following, address
-            address = f"{path}{'&' if '?' in path else '?'}cursor={following.group(1)}"
-        return address.rsplit("cursor=", 1)[1]
+            if following is None:
+                break
+            cursor = following.group(1)
+        return cursor
 
     def check(self) -> list[str]:
         """Every row asked once: the ones that do not answer as expected (before a long run)."""
