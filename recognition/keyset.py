@@ -162,9 +162,9 @@ def page(
     cursor: str | None = None,
     number: int = 1,
 ) -> dict:
-    """A page of ``statement`` (a select of one entity, not yet ordered) in ``order``: the
-    one ``cursor`` names, or else page ``number`` (skipping the pages before it: the API's
-    ``page``; pages use cursors). Answers ``{"items": [...], "meta": {...}}``, the meta with
+    """A page of ``statement`` (a select of one entity; any order it has is replaced) in
+    ``order``: the one ``cursor`` names, or else page ``number`` (skipping the pages before
+    it: the API's ``page``; pages use cursors). Answers ``{"items": [...], "meta": {...}}``, the meta with
     ``page``, ``per_page``, ``total`` and ``pages`` (left out when there are more than
     COUNT_CAP rows: ``more_than`` says so), ``next`` and ``previous`` (cursors, or None)."""
     keys = keys_of(order)
