@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from flask import current_app, has_app_context, has_request_context, request
-from sqlalchemy import Boolean, Subquery, event, exc, func, select, text
+from sqlalchemy import BigInteger, Boolean, Subquery, bindparam, event, exc, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import scoped_session
@@ -305,6 +305,28 @@ def append_lock(key: int) -> Subquery:
     ``took_append_lock`` after it ran. (A volatile function in a FROM subquery is neither
     pulled up nor dropped by the planner, so it runs even if no column of it is used.)"""
     return select(func.pg_advisory_xact_lock(key).label("locked")).subquery("append_lock")
+
+
+def appends(key: int):
+    """Mark an API view that appends under the lock ``key``: on PostgreSQL its request's
+    first statement, the token's, takes the lock on its way (``append_lock_column``), so
+    the reads an append decides on (the chain head, a duplicate) need no statement of
+    their own to lock before them and may share one with the rest of what it reads."""
+
+    def mark(view):
+        view.append_lock = key
+        return view
+
+    return mark
+
+
+def append_lock_column(key_parameter: str = "lock_key"):
+    """PostgreSQL's append lock as a column of a statement that reads something else (an
+    API token): computed for each row the statement answers, so it is taken only when a
+    row is found (a reentrant lock, however many rows). Bind the key as ``key_parameter``
+    and call ``took_append_lock`` when rows came back. As with ``append_lock``, what that
+    statement itself reads may predate the lock: it must read nothing the chain decides."""
+    return func.pg_advisory_xact_lock(bindparam(key_parameter, type_=BigInteger)).label("append_locked")
 
 
 def _session(session):

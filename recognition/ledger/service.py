@@ -181,21 +181,25 @@ def _mentorship_statement(locking: bool) -> Select:
 
 
 def _mentorship_and_head(data: dict, connection: Connection) -> tuple[Row | None, Row | None]:
-    """SQLite, whose write lock the transaction holds from its start: ``_mentorship`` and
-    ``_head`` in one statement, the duplicate check (unless the entry is confirmed a
-    second activity) looking for the work of the mentorship's mentor, whose it will be.
-    Nothing is decided on the head before the mentorship is found and the entry checked."""
+    """``_mentorship`` and ``_head`` in one statement, once the transaction holds the
+    append lock (SQLite's write lock, from its start; on PostgreSQL the lock an API
+    request's token statement took, ``database.appends``): the duplicate check (unless
+    the entry is confirmed a second activity) looking for the work of the mentorship's
+    mentor, whose it will be. Nothing is decided on the head before the mentorship is
+    found and the entry checked."""
     checked = not data.get("confirm_duplicate")
     params = {"mentorship_id": data["mentorship_id"]}
     if checked:
         params.update(kind=data["kind"], occurred_on=data["occurred_on"], minutes=data.get("minutes") or 0)
-    row = connection.execute(_mentorship_and_head_statement(checked), params).first()
+    row = connection.execute(
+        _mentorship_and_head_statement(connection.dialect.name == "postgresql", checked), params
+    ).first()
     return row, row
 
 
 @cache
-def _mentorship_and_head_statement(checked: bool) -> Select:
-    head = _head_columns(False, True if checked else None, person=Mentorship.mentor_id)
+def _mentorship_and_head_statement(postgresql: bool, checked: bool) -> Select:
+    head = _head_columns(postgresql, True if checked else None, person=Mentorship.mentor_id)
     return select(*_MENTORSHIP_COLUMNS, *head).where(Mentorship.id == bindparam("mentorship_id"))
 
 
@@ -237,7 +241,7 @@ def record_values(data: dict, actor: Actor, now: datetime, own_operation: bool =
     head: Row | None = None
     connection = _connection()
     if data.get("mentorship_id") is not None:
-        if connection.dialect.name == "sqlite":
+        if connection.dialect.name == "sqlite" or holds_append_lock(db.session, LEDGER_LOCK):
             mentorship, head = _mentorship_and_head(data, connection)
         else:
             mentorship = _mentorship(data["mentorship_id"], connection)

@@ -1,9 +1,9 @@
 """One API append costs a few statements in one write transaction (issue 15).
 
-The statements are counted, never timed: the token and its owner's roles in one, the
-mentorship in one (on PostgreSQL it also takes the append lock; on SQLite, whose write
-lock the transaction holds from its start, it is read with the chain head), the chain
-head with the next id and the duplicate check in one, and the insert. Work between two people also asks
+The statements are counted, never timed: the token and its owner's roles in one (on
+PostgreSQL it also takes the append lock; SQLite's transaction holds the write lock from
+its start), the mentorship with the chain head, the next id and the duplicate check in
+one (without a mentorship, the head alone), and the insert. Work between two people also asks
 the other person to confirm it (issue 17) within the five: one insert into the outbox,
 which reads the person's address and name as it writes. Nothing reads the row back after
 the commit."""
@@ -79,8 +79,10 @@ def test_an_api_append_is_a_few_statements_in_one_transaction(app, backend, clie
 
     assert response.status_code == 201, response.get_json()
     pair_work = body(dept)["kind"] == "meeting"
-    read_with_head = backend == "sqlite" and body(dept).get("mentorship_id") is not None
+    read_with_head = body(dept).get("mentorship_id") is not None
     assert len(seen["statements"]) <= MOST - read_with_head, "\n".join(seen["statements"])
+    locking = [index for index, statement in enumerate(seen["statements"]) if "pg_advisory_xact_lock" in statement]
+    assert locking == ([0] if backend == "postgresql" else []), "the token's statement, the first, takes the lock"
     assert any(statement.startswith("INSERT INTO outbox") for statement in seen["statements"]) == pair_work
     assert len(seen["begun"]) == len(seen["committed"]) == 1
     assert len(seen["opening"]) <= 2, seen["opening"]  # SQLite's BEGIN IMMEDIATE; PostgreSQL's timeouts
