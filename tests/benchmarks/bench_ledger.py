@@ -322,7 +322,9 @@ def _fresh_pg(url: str, purpose: str) -> str:
 
     parsed = make_url(url)  # the database's name, wherever the address keeps its host (a socket's folder too)
     second = f"{parsed.database}_{purpose}"
-    with psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as connection:
+    with psycopg.connect(
+        parsed.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+    ) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {second}")
         connection.execute(f"CREATE DATABASE {second}")
     return parsed.set(database=second).render_as_string(hide_password=False)
