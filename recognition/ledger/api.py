@@ -63,9 +63,9 @@ def record_contribution(body):
     recorded by the person or an administrator; a repeat of an unreversed entry is 409
     unless confirm_duplicate is true"""
     now, actor = utcnow(), api_actor()
-    # Answered from the values it was stored with: it never joins the session.
-    entry = service.record_values(body, actor, now)
-    confirmations.ask(entry, actor, now)
+    # Answered from the values it was stored with: it never joins the session. The other
+    # person is asked to confirm it as it is stored (one statement on PostgreSQL).
+    entry = service.record_values(body, actor, now, along=confirmations.asking(actor, now))
     db.session.commit()
     return entry
 
