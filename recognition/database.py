@@ -277,7 +277,7 @@ def _on_error(context):
     if reason_of(context.original_exception) in STALE:
         context.is_disconnect = True
     connection = context.connection
-    if connection is not None and not connection.invalidated and _WAITS in connection.info:
+    if connection is not None and not (connection.closed or connection.invalidated) and _WAITS in connection.info:
         # A failed statement (or COMMIT) may leave a wait set or undone behind our back:
         # the next transaction sets them again.
         connection.info.pop(_WAITS_BEFORE, None)

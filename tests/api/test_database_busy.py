@@ -296,6 +296,11 @@ def test_a_connection_sets_its_waits_once_and_again_when_a_rollback_undid_them(b
             end()
         return seen
 
+    def fails_and_rolls_back() -> None:
+        with pytest.raises(DBAPIError):
+            db.session.execute(text("SELECT * FROM no_such_table"))
+        db.session.rollback()
+
     steps = [
         (True, db.session.commit, request_waits),
         (True, db.session.rollback, request_waits),  # set by a committed transaction: kept
@@ -305,6 +310,8 @@ def test_a_connection_sets_its_waits_once_and_again_when_a_rollback_undid_them(b
         (True, db.session.commit, request_waits),  # ... set again
         (False, db.session.commit, job_waits),
         (False, db.session.rollback, job_waits),
+        (True, fails_and_rolls_back, request_waits),  # set, then an error: ...
+        (False, db.session.commit, job_waits),  # ... whatever it left, set again
         (True, db.session.commit, request_waits),
     ]
     assert [transaction(in_request, end) for in_request, end, _ in steps] == [wanted for _, _, wanted in steps]
