@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from flask import current_app, has_app_context, has_request_context, request
-from sqlalchemy import Boolean, Subquery, event, exc, func, select, text
+from sqlalchemy import BigInteger, Boolean, Subquery, bindparam, event, exc, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import scoped_session
+from sqlalchemy.pool import Pool
 from sqlalchemy.sql.functions import FunctionElement
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -89,14 +90,12 @@ def _on_connect(dbapi_connection, connection_record):
 def _on_begin(connection):
     in_request = has_request_context()
     if connection.dialect.name == "postgresql":
-        if in_request:
-            lock, statement = _limit("POSTGRES_LOCK_TIMEOUT_MS"), _limit("POSTGRES_STATEMENT_TIMEOUT_MS")
-            connection.exec_driver_sql(
-                f"SELECT set_config('lock_timeout', '{lock}ms', true), "
-                f"set_config('statement_timeout', '{statement}ms', true)"
-            )
-        elif _read_only.get():
+        if not in_request and _read_only.get():  # before any other statement, as PostgreSQL requires
             connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        _wait_on_postgresql(
+            connection,
+            (_limit("POSTGRES_LOCK_TIMEOUT_MS"), _limit("POSTGRES_STATEMENT_TIMEOUT_MS")) if in_request else None,
+        )
         return
     if connection.dialect.name != "sqlite":
         return
@@ -105,7 +104,74 @@ def _on_begin(connection):
         if connection.info.get("busy_timeout") != wait:  # kept by the connection: set it only when it changes
             connection.exec_driver_sql(f"PRAGMA busy_timeout = {wait}")
             connection.info["busy_timeout"] = wait
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes_expected() else "BEGIN")
+    dialect = connection.dialect
+    if "do_begin" not in dialect.__dict__:  # once per engine: SQLAlchemy calls it right after this event
+        dialect.do_begin = _begin_on_sqlite
+
+
+def _begin_on_sqlite(dbapi_connection) -> None:
+    """The dialect's ``do_begin`` on SQLite: BEGIN, IMMEDIATE when the transaction may
+    write, straight to the driver. Sent from the "begin" event through the connection it
+    cost a statement's bookkeeping in every transaction (a tenth of an API append's);
+    from here an error is still SQLAlchemy's to handle (``_on_error``), so a write lock
+    held past the wait is still a 503."""
+    dbapi_connection.execute("BEGIN IMMEDIATE" if writes_expected() else "BEGIN")
+
+
+# What a PostgreSQL connection waits for (``lock_timeout``, ``statement_timeout``), kept by
+# the connection: None, the server's own (no limit unless configured); and, while the
+# transaction that set them is open, what they were before it.
+_WAITS, _WAITS_BEFORE = "recognition_waits", "recognition_waits_before"
+_UNKNOWN = "unknown"
+
+
+def _wait_on_postgresql(connection, wanted: tuple[int, int] | None) -> None:
+    """Set the connection's waits to ``wanted`` (a request's ``(lock, statement)`` in ms,
+    or None for the server's own) when they differ from what the connection has: set for
+    the session, not the transaction, so that one request after another on a connection
+    sends nothing at all, instead of a statement in each transaction. A setting made in
+    a transaction that rolls back is undone with it (``_undo_waits``)."""
+    info = connection.info
+    had = info.get(_WAITS)
+    if had == wanted:
+        return
+    if wanted is None:
+        connection.exec_driver_sql(
+            "SELECT set_config(name, reset_val, false) FROM pg_settings "
+            "WHERE name IN ('lock_timeout', 'statement_timeout')"
+        )
+    else:
+        connection.exec_driver_sql(
+            f"SELECT set_config('lock_timeout', '{int(wanted[0])}ms', false), "
+            f"set_config('statement_timeout', '{int(wanted[1])}ms', false)"
+        )
+    info.setdefault(_WAITS_BEFORE, had)
+    info[_WAITS] = wanted
+
+
+@event.listens_for(Engine, "commit")
+def _keep_waits(connection):
+    if not connection.invalidated:
+        connection.info.pop(_WAITS_BEFORE, None)
+
+
+@event.listens_for(Engine, "rollback")
+def _undo_waits(connection):
+    """PostgreSQL undoes a session's SET when the transaction it was made in rolls back.
+    (A connection found invalid is replaced, and the new one starts with nothing kept.)"""
+    if not connection.invalidated:
+        _undo(connection.info)
+
+
+@event.listens_for(Pool, "reset")
+def _undo_waits_on_reset(dbapi_connection, connection_record, reset_state):
+    """A connection returned to the pool in a transaction is rolled back by the pool."""
+    _undo(connection_record.info)
+
+
+def _undo(info: dict) -> None:
+    if _WAITS_BEFORE in info:
+        info[_WAITS] = info.pop(_WAITS_BEFORE)
 
 
 # The database cannot serve for now ---------------------------------------------------------
@@ -210,6 +276,12 @@ def _on_error(context):
     connection and every one opened before it; the next checkout opens afresh."""
     if reason_of(context.original_exception) in STALE:
         context.is_disconnect = True
+    connection = context.connection
+    if connection is not None and not (connection.closed or connection.invalidated) and _WAITS in connection.info:
+        # A failed statement (or COMMIT) may leave a wait set or undone behind our back:
+        # the next transaction sets them again.
+        connection.info.pop(_WAITS_BEFORE, None)
+        connection.info[_WAITS] = _UNKNOWN
 
 
 def lock_for_append(session, key: int) -> None:
@@ -244,6 +316,28 @@ def append_lock(key: int) -> Subquery:
     ``took_append_lock`` after it ran. (A volatile function in a FROM subquery is neither
     pulled up nor dropped by the planner, so it runs even if no column of it is used.)"""
     return select(func.pg_advisory_xact_lock(key).label("locked")).subquery("append_lock")
+
+
+def appends(key: int):
+    """Mark an API view that appends under the lock ``key``: on PostgreSQL its request's
+    first statement, the token's, takes the lock on its way (``append_lock_column``), so
+    the reads an append decides on (the chain head, a duplicate) need no statement of
+    their own to lock before them and may share one with the rest of what it reads."""
+
+    def mark(view):
+        view.append_lock = key
+        return view
+
+    return mark
+
+
+def append_lock_column(key_parameter: str = "lock_key"):
+    """PostgreSQL's append lock as a column of a statement that reads something else (an
+    API token): computed for each row the statement answers, so it is taken only when a
+    row is found (a reentrant lock, however many rows). Bind the key as ``key_parameter``
+    and call ``took_append_lock`` when rows came back. As with ``append_lock``, what that
+    statement itself reads may predate the lock: it must read nothing the chain decides."""
+    return func.pg_advisory_xact_lock(bindparam(key_parameter, type_=BigInteger)).label("append_locked")
 
 
 def _session(session):

@@ -113,12 +113,14 @@ def not_recorded(view):
 def begin():
     """``before_request`` of every API blueprint, after the token check: replay a known
     key's reply, refuse a key reused for another request, or note the key for ``_record``."""
+    # Most requests send no key: asked by name, the header is one lookup (``getlist``
+    # walks every header the request has).
+    if request.method != "POST" or request.headers.get(HEADER) is None:
+        return None
     view = current_app.view_functions.get(request.endpoint or "")
-    if request.method != "POST" or getattr(view, "public", False):
+    if getattr(view, "public", False):
         return None
     sent = request.headers.getlist(HEADER)
-    if not sent:
-        return None
     if len(sent) > 1:
         raise DomainError.field(HEADER, "must be sent once", f"Send one {HEADER} header.")
     key = sent[0]

@@ -113,11 +113,15 @@ def queue_selected(rows: Select, values: list[dict], now: datetime | None = None
     if not values:
         return 0
     connection = db.session.connection()
+    statement, parameters = selected(rows, values, connection.dialect.name, now)
+    return connection.execute(statement, parameters).rowcount
+
+
+def selected(rows: Select, values: list[dict], dialect: str, now: datetime | None = None) -> tuple[Insert, list[dict]]:
+    """``queue_selected``'s statement (for ``dialect``) and parameters, unsent: for a
+    caller that sends them along with a statement of its own."""
     created_at = now or utcnow()
-    result = connection.execute(
-        _inserting(rows, connection.dialect.name), [{**value, "created_at": created_at} for value in values]
-    )
-    return result.rowcount
+    return _inserting(rows, dialect), [{**value, "created_at": created_at} for value in values]
 
 
 @cache

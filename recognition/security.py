@@ -55,8 +55,9 @@ def unstorable_text(request) -> dict[str, list[str]]:
     deep, is left to the view's parser to refuse."""
     found: dict[str, list[str]] = {}
     pending: list[tuple[str, object]] = []
-    for key, values in request.args.lists():
-        pending.extend((key, value) for value in values)
+    if request.query_string:  # none: nothing to parse
+        for key, values in request.args.lists():
+            pending.extend((key, value) for value in values)
     # Only these two types carry a form (werkzeug parses no other): asking another body
     # for its form would cost a parser's set-up for nothing (a JSON append's tenth).
     if request.mimetype in FORM_TYPES:
@@ -103,7 +104,7 @@ def register(app) -> None:
         neither can encode an unpaired surrogate: refuse both at the door, on pages and
         API alike, so both engines give the same answer, a 422 naming the field, instead
         of a 500 from the driver."""
-        errors = unstorable_text(request)
+        errors = unstorable_text(request._get_current_object())  # type: ignore[attr-defined]  # not through the proxy
         if errors:
             rules = {rule for broken in errors.values() for rule in broken}
             message = (

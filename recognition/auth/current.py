@@ -37,8 +37,9 @@ class Unauthenticated(DomainError):
     status = 401
 
 
-def api_actor() -> Actor:
-    """The token's owner, or a 401 in the API error shape."""
+def api_actor(append_lock: int | None = None) -> Actor:
+    """The token's owner, or a 401 in the API error shape; for a view that appends, the
+    append lock taken with it (``tokens.actor_for_token``)."""
     if "api_actor" in g:
         return g.api_actor
     header = request.headers.get("Authorization", "")
@@ -48,7 +49,7 @@ def api_actor() -> Actor:
             "Send an API token as 'Authorization: Bearer <token>' (get one from POST /api/v1/auth/tokens).",
             {"Authorization": ["a bearer token is required"]},
         )
-    actor = actor_for_token(token.strip(), utcnow())
+    actor = actor_for_token(token.strip(), utcnow(), append_lock)
     if actor is None:
         raise Unauthenticated("The API token is not valid or has been revoked.", {"Authorization": ["token not valid"]})
     g.api_actor = actor
@@ -70,7 +71,7 @@ def require_token() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if request.method == "OPTIONS" or getattr(view, "public", False):
         return
-    api_actor()
+    api_actor(getattr(view, "append_lock", None))
 
 
 def page_actor() -> Actor:

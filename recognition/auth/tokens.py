@@ -16,6 +16,7 @@ from typing import Any, cast
 from flask import current_app
 from sqlalchemy import CursorResult, Select, bindparam, select, update
 
+from ..database import append_lock_column, holds_append_lock, took_append_lock
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..people.models import Person
@@ -75,26 +76,38 @@ def person_for_token(token: str, now: datetime) -> int | None:
     return row.person_id
 
 
-def actor_for_token(token: str, now: datetime) -> Actor | None:
+def actor_for_token(token: str, now: datetime, append_lock: int | None = None) -> Actor | None:
     """``person_for_token``'s owner as an actor, read with the owner's roles in one
     statement: every API request asks it before anything else, so it goes to the
     session's connection as it is (through the session it would cost more than the
-    database's own work)."""
-    rows = db.session.connection().execute(_actor_by_token(), {"token_hash": digest(token)}).all()
+    database's own work). With ``append_lock`` (a view marked ``database.appends``), on
+    PostgreSQL the same statement takes that lock once the token is found."""
+    connection = db.session.connection()
+    params: dict[str, Any] = {"token_hash": digest(token)}
+    if append_lock is not None and (
+        connection.dialect.name != "postgresql" or holds_append_lock(db.session, append_lock)
+    ):
+        append_lock = None  # SQLite's transaction holds the write lock; or taken already
+    if append_lock is not None:
+        params["lock_key"] = append_lock
+    rows = connection.execute(_actor_by_token(append_lock is not None), params).all()
     if rows:
+        if append_lock is not None:
+            took_append_lock(db.session, append_lock)
         _refuse_expired(rows[0].expires_at, now)
     return actor_from(rows)
 
 
 @cache
-def _actor_by_token() -> Select:
-    return (
+def _actor_by_token(locking: bool = False) -> Select:
+    statement = (
         actor_query()
         .add_columns(ApiToken.expires_at)
         .join(ApiToken, ApiToken.person_id == Person.id)
         .join(Account, Account.person_id == Person.id)
         .where(*_usable(bindparam("token_hash")))
     )
+    return statement.add_columns(append_lock_column()) if locking else statement
 
 
 def _usable(token_hash):

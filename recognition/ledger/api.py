@@ -8,6 +8,7 @@ from ..auth.current import api_actor
 from ..auth.service import require_admin
 from ..clock import utcnow
 from ..credits.verification import count_verification
+from ..database import appends
 from ..extensions import db
 from ..parsing import Blueprint
 from . import anchors, confirmations, service
@@ -53,6 +54,7 @@ def list_entries(args):
 
 
 @blp.post("/contributions")
+@appends(service.LEDGER_LOCK)
 @blp.arguments(ContributionInSchema)
 @blp.response(201, EntrySchema)
 @errors_for(401, 403, 404, 409, 422)
@@ -61,9 +63,9 @@ def record_contribution(body):
     recorded by the person or an administrator; a repeat of an unreversed entry is 409
     unless confirm_duplicate is true"""
     now, actor = utcnow(), api_actor()
-    # Answered from the values it was stored with: it never joins the session.
-    entry = service.record_values(body, actor, now)
-    confirmations.ask(entry, actor, now)
+    # Answered from the values it was stored with: it never joins the session. The other
+    # person is asked to confirm it as it is stored (one statement on PostgreSQL).
+    entry = service.record_values(body, actor, now, along=confirmations.asking(actor, now))
     db.session.commit()
     return entry
 
@@ -86,6 +88,7 @@ def get_entry(entry_id):
 
 
 @blp.post("/contributions/<int:entry_id>/reversal")
+@appends(service.LEDGER_LOCK)
 @blp.arguments(ReversalInSchema)
 @blp.response(201, EntrySchema)
 @errors_for(401, 403, 404, 409, 422)
@@ -96,6 +99,7 @@ def reverse_entry(body, entry_id):
 
 
 @blp.post("/contributions/<int:entry_id>/confirmation")
+@appends(service.LEDGER_LOCK)
 @blp.response(201, EntrySchema)
 @errors_for(401, 403, 404, 409)
 def confirm_entry(entry_id):
@@ -105,6 +109,7 @@ def confirm_entry(entry_id):
 
 
 @blp.post("/contributions/<int:entry_id>/dispute")
+@appends(service.LEDGER_LOCK)
 @blp.arguments(DisputeInSchema)
 @blp.response(201, EntrySchema)
 @errors_for(401, 403, 404, 409, 422)

@@ -31,7 +31,7 @@ from ..auth.service import Actor
 from ..clock import local_date
 from ..errors import DomainError
 from ..extensions import db
-from ..outbox import SUBJECT_LENGTH, Message, queue, queue_selected
+from ..outbox import SUBJECT_LENGTH, Message, queue, queue_selected, selected
 from ..people.models import Person
 from . import service
 from .models import LedgerEntry
@@ -152,16 +152,32 @@ def ask(entry: LedgerEntry | service.Appended, actor: Actor, now: datetime) -> i
     meeting's append: ``record`` says whom to ask, and the database writes each person's
     address and name into their message as it inserts it (``queue_selected``), so neither
     the mentorship nor the people are read first."""
+    return queue_selected(_ADDRESSED, _requests(entry, actor, now), now)
+
+
+def asking(actor: Actor, now: datetime):
+    """``ask`` as a statement for ``service.record_values`` to send with the entry's
+    insert (``along``): given the entry and the database's dialect, the outbox insert
+    and its parameters, or None for work that is not between two people."""
+
+    def statement(entry: service.Appended, dialect: str):
+        values = _requests(entry, actor, now)
+        return selected(_ADDRESSED, values, dialect, now) if values else None
+
+    return statement
+
+
+def _requests(entry: LedgerEntry | service.Appended, actor: Actor, now: datetime) -> list[dict]:
+    """The parameters of ``_ADDRESSED`` for each person asked to confirm ``entry``."""
     people = sorted(entry.counterpart_ids)
     if not people:
-        return 0
+        return []
     assert entry.recorded_by_id == actor.person_id  # the mail names the actor as the recorder
     letters = [(person_id, _letter(entry, person_id, actor.name, now, reminder=False)) for person_id in people]
-    values = [
+    return [
         {"person_id": person_id, "key": letter.key, "subject": letter.subject, "rest": letter.body}
         for person_id, letter in letters
     ]
-    return queue_selected(_ADDRESSED, values, now)
 
 
 # A letter (``_letter``) to one person, with their address and name as stored.

@@ -6,7 +6,7 @@ import contextlib
 import queue
 import re
 import threading
-from collections.abc import Container, Generator, Iterator, Mapping
+from collections.abc import Callable, Container, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, partial
@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Insert,
     Row,
     Select,
     Table,
@@ -133,9 +134,14 @@ def _link(entry: LedgerEntry, head: Row, now: datetime, connection: Connection) 
 
 
 def _store(values: dict, head: Row, now: datetime, connection: Connection) -> dict:
-    """Link the column ``values`` of a new entry to the chain ``head`` (its position,
-    previous hash, id, time and hash) and insert them: every column is known, so one
-    plain INSERT stores them (the unit of work would cost more than the insert itself)."""
+    """Link the column ``values`` of a new entry to the chain ``head`` (``_linked``) and
+    insert them (``_insert``)."""
+    return _insert(_linked(values, head, now), connection)
+
+
+def _linked(values: dict, head: Row, now: datetime) -> dict:
+    """The column ``values`` of a new entry with its place in the chain after ``head``:
+    its position, previous hash, id, time and hash."""
     values["seq"] = head.seq + 1 if head.seq is not None else 1
     values["prev_hash"] = head.hash if head.seq is not None else chain.GENESIS
     values["recorded_at"] = now
@@ -143,8 +149,40 @@ def _store(values: dict, head: Row, now: datetime, connection: Connection) -> di
     values["id"] = head.id
     values["chain_version"] = chain.CHAIN_VERSION
     values["entry_hash"] = chain.entry_hash(chain.hashed(values))
-    connection.execute(_INSERT, values)
     return values
+
+
+# A statement to send with an entry's insert, and its parameters (``record_values``' ``along``).
+Along = tuple[Insert, list[dict]]
+
+
+def _insert(values: dict, connection: Connection, along: Along | None = None) -> dict:
+    """Insert a linked entry's column ``values``: every column is known, so one plain
+    INSERT stores them (the unit of work would cost more than the insert itself). An
+    ``along`` statement of one row follows on PostgreSQL in the same statement, the entry's
+    insert a WITH clause of it (one round trip instead of two); elsewhere, after it."""
+    if along is not None and len(along[1]) == 1 and connection.dialect.name == "postgresql":
+        statement, (parameters,) = along
+        connection.execute(
+            _with_entry_insert(statement), {**{f"entry_{key}": value for key, value in values.items()}, **parameters}
+        )
+        return values
+    connection.execute(_INSERT, values)
+    if along is not None and along[1]:
+        connection.execute(*along)
+    return values
+
+
+@cache
+def _with_entry_insert(statement: Insert) -> Insert:
+    """``statement`` with the entry's insert before it, as PostgreSQL's WITH clause (which
+    runs once, to completion, whether or not the statement reads it), its parameters
+    named ``entry_<column>``."""
+    table = cast(Table, LedgerEntry.__table__)
+    entry = insert(table).values(
+        {column.key: bindparam(f"entry_{column.key}", type_=column.type) for column in _COLUMNS}
+    )
+    return statement.add_cte(entry.cte("appended_entry"))
 
 
 class Appended(SimpleNamespace):
@@ -181,21 +219,25 @@ def _mentorship_statement(locking: bool) -> Select:
 
 
 def _mentorship_and_head(data: dict, connection: Connection) -> tuple[Row | None, Row | None]:
-    """SQLite, whose write lock the transaction holds from its start: ``_mentorship`` and
-    ``_head`` in one statement, the duplicate check (unless the entry is confirmed a
-    second activity) looking for the work of the mentorship's mentor, whose it will be.
-    Nothing is decided on the head before the mentorship is found and the entry checked."""
+    """``_mentorship`` and ``_head`` in one statement, once the transaction holds the
+    append lock (SQLite's write lock, from its start; on PostgreSQL the lock an API
+    request's token statement took, ``database.appends``): the duplicate check (unless
+    the entry is confirmed a second activity) looking for the work of the mentorship's
+    mentor, whose it will be. Nothing is decided on the head before the mentorship is
+    found and the entry checked."""
     checked = not data.get("confirm_duplicate")
     params = {"mentorship_id": data["mentorship_id"]}
     if checked:
         params.update(kind=data["kind"], occurred_on=data["occurred_on"], minutes=data.get("minutes") or 0)
-    row = connection.execute(_mentorship_and_head_statement(checked), params).first()
+    row = connection.execute(
+        _mentorship_and_head_statement(connection.dialect.name == "postgresql", checked), params
+    ).first()
     return row, row
 
 
 @cache
-def _mentorship_and_head_statement(checked: bool) -> Select:
-    head = _head_columns(False, True if checked else None, person=Mentorship.mentor_id)
+def _mentorship_and_head_statement(postgresql: bool, checked: bool) -> Select:
+    head = _head_columns(postgresql, True if checked else None, person=Mentorship.mentor_id)
     return select(*_MENTORSHIP_COLUMNS, *head).where(Mentorship.id == bindparam("mentorship_id"))
 
 
@@ -224,7 +266,13 @@ def record(data: dict, actor: Actor, now: datetime, own_operation: bool = False)
 _NOT_COLUMNS = ("confirmed_by_entry_id", "reversed_by_entry_id", "disputed_by", "confirmation_state", "counterpart_ids")
 
 
-def record_values(data: dict, actor: Actor, now: datetime, own_operation: bool = False) -> Appended:
+def record_values(
+    data: dict,
+    actor: Actor,
+    now: datetime,
+    own_operation: bool = False,
+    along: Callable[[Appended, str], Along | None] | None = None,
+) -> Appended:
     """Record a contribution. Work between two people is recorded by the mentor or mentee
     of its mentorship (or an admin) and is the mentor's; personal work (training,
     preparation, other) is recorded by the person or an admin, and names a mentorship
@@ -232,12 +280,16 @@ def record_values(data: dict, actor: Actor, now: datetime, own_operation: bool =
 
     An entry that repeats an unreversed one (same person, kind, date, minutes and
     mentorship) is refused with 409 unless ``data["confirm_duplicate"]`` says it is a
-    second, separate activity."""
+    second, separate activity.
+
+    ``along``, given the entry (its columns known, not yet stored) and the database's
+    dialect, may name a statement to store with it (``_insert``): the API's request to
+    confirm it (``confirmations.asking``)."""
     mentorship: Row | None = None
     head: Row | None = None
     connection = _connection()
     if data.get("mentorship_id") is not None:
-        if connection.dialect.name == "sqlite":
+        if connection.dialect.name == "sqlite" or holds_append_lock(db.session, LEDGER_LOCK):
             mentorship, head = _mentorship_and_head(data, connection)
         else:
             mentorship = _mentorship(data["mentorship_id"], connection)
@@ -303,13 +355,14 @@ def record_values(data: dict, actor: Actor, now: datetime, own_operation: bool =
         head = _head(connection) if data.get("confirm_duplicate") else _head(connection, duplicate=values)
     if head._mapping.get("duplicate") is not None:
         refuse_duplicate(Appended(**values), head.duplicate)
-    entry = Appended(**_store(values, head, now, connection))
+    entry = Appended(**_linked(values, head, now))
     # Nothing follows it yet: what ``annotate`` would look up, without asking.
     entry.confirmed_by_entry_id = entry.reversed_by_entry_id = entry.disputed_by = None
     entry.confirmation_state = state_of(entry, local_date(now), {})
     # Whom to ask to confirm it (``confirmations.ask``), known without reading the mentorship again.
     pair = (mentorship.mentor_id, mentorship.mentee_id) if mentorship else None
     entry.counterpart_ids = rules.counterparts("contribution", values["kind"], actor.person_id, pair)
+    _insert(values, connection, along(entry, connection.dialect.name) if along is not None else None)
     return entry
 
 

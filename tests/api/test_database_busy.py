@@ -266,3 +266,53 @@ def test_requests_wait_briefly_and_background_work_as_long_as_it_needs(backend, 
     else:
         assert in_request == {"lock_timeout": "1234ms", "statement_timeout": "4321ms"}
         assert in_job == {"lock_timeout": "0", "statement_timeout": "0"}
+
+
+def test_a_connection_sets_its_waits_once_and_again_when_a_rollback_undid_them(backend, app):
+    """The waits are kept by the connection, not set in every transaction: a request's
+    stay for the next request once committed; background work on the same connection
+    waits as long as it needs; and on PostgreSQL, which undoes a setting when its
+    transaction rolls back, the next transaction sets them again."""
+    app.config.update(
+        SQLITE_BUSY_TIMEOUT_MS=1234,
+        POSTGRES_LOCK_TIMEOUT_MS=1234,
+        POSTGRES_STATEMENT_TIMEOUT_MS=4321,
+        SQLITE_JOB_BUSY_TIMEOUT_MS=65432,
+    )
+    if backend == "sqlite":
+        request_waits, job_waits = {"busy_timeout": "1234"}, {"busy_timeout": "65432"}
+    else:
+        request_waits = {"lock_timeout": "1234ms", "statement_timeout": "4321ms"}
+        job_waits = {"lock_timeout": "0", "statement_timeout": "0"}
+    with app.app_context():
+        db.engine.dispose()  # one connection, used by every transaction below
+    connections = set()
+
+    def transaction(in_request: bool, end) -> dict[str, str]:
+        context = app.test_request_context(CONTRIBUTIONS, method="POST") if in_request else app.app_context()
+        with context:
+            seen = waits(backend)
+            connections.add(id(db.session.connection().connection.dbapi_connection))
+            end()
+        return seen
+
+    def fails_and_rolls_back() -> None:
+        with pytest.raises(DBAPIError):
+            db.session.execute(text("SELECT * FROM no_such_table"))
+        db.session.rollback()
+
+    steps = [
+        (True, db.session.commit, request_waits),
+        (True, db.session.rollback, request_waits),  # set by a committed transaction: kept
+        (False, db.session.rollback, job_waits),  # undone with this rollback ...
+        (False, db.session.commit, job_waits),  # ... so set again
+        (True, db.session.rollback, request_waits),  # undone ...
+        (True, db.session.commit, request_waits),  # ... set again
+        (False, db.session.commit, job_waits),
+        (False, db.session.rollback, job_waits),
+        (True, fails_and_rolls_back, request_waits),  # set, then an error: ...
+        (False, db.session.commit, job_waits),  # ... whatever it left, set again
+        (True, db.session.commit, request_waits),
+    ]
+    assert [transaction(in_request, end) for in_request, end, _ in steps] == [wanted for _, _, wanted in steps]
+    assert len(connections) == 1

@@ -120,7 +120,13 @@ def test_recording_reversing_and_confirming_only_ever_insert(app, client, dept, 
         s
         for s in touching
         if re.match(r"\s*(UPDATE|DELETE|TRUNCATE|REPLACE)\b", s, re.IGNORECASE)
-        or re.search(r"\bOR\s+REPLACE\b|\bON\s+CONFLICT\b", s, re.IGNORECASE)
+        or re.search(r"\b(UPDATE|DELETE\s+FROM|TRUNCATE(\s+TABLE)?)\s+ledger_entries\b", s, re.IGNORECASE)
+        or re.search(r"\bOR\s+REPLACE\b", s, re.IGNORECASE)
+        # An upsert of the ledger's own insert (on PostgreSQL the entry's insert may be the
+        # WITH clause of the outbox's, whose ON CONFLICT is the outbox's).
+        or re.search(
+            r"INSERT\s+INTO\s+ledger_entries\b(?:(?!INSERT\s+INTO).)*\bON\s+CONFLICT\b", s, re.IGNORECASE | re.DOTALL
+        )
     ]
     assert writes == []
     assert len(ledger_rows(app)) == 4

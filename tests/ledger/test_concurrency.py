@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from itertools import pairwise
 from pathlib import Path
 
@@ -191,6 +192,44 @@ def test_a_racing_second_reversal_or_confirmation_is_a_conflict(app, dept, recor
     assert outcome == {"second": "conflict"}
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 2
+        assert service.verify().valid
+
+
+@pytest.mark.parametrize("confirmed", [False, True], ids=["repeat", "confirmed-repeat"])
+def test_an_api_append_that_waited_for_the_lock_reads_the_head_after_it(app, dept, headers, backend, confirmed):
+    """The same meeting twice at once, the second through the API: it waits for the
+    append lock (on PostgreSQL its token's statement takes it) and only then reads the
+    chain head and looks for a duplicate, so it finds the entry it waited for: a 409
+    naming it, or, confirmed a second activity, the next entry linked to it (no fork)."""
+    sent = headers("mentor")
+    body = {"kind": "meeting", "mentorship_id": dept.mentorship_id, "occurred_on": "2025-03-01", "minutes": 45}
+    answer: dict = {}
+
+    def second_request():
+        response = app.test_client().post(
+            "/api/v1/contributions", json={**body, "confirm_duplicate": confirmed}, headers=sent
+        )
+        answer.update(status=response.status_code, body=response.get_json())
+
+    with app.app_context():
+        mentor = load_actor(dept.ids["mentor"])
+        first = service.record({**body, "occurred_on": date(2025, 3, 1)}, mentor, NOW)  # flushed, not committed
+        racer = threading.Thread(target=second_request)
+        racer.start()
+        wait_until_blocked(app, backend)
+        first_seq, first_hash = first.seq, first.entry_hash
+        db.session.commit()
+    racer.join(timeout=30)
+
+    assert not racer.is_alive()
+    if confirmed:
+        assert answer["status"] == 201, answer
+        assert (answer["body"]["seq"], answer["body"]["prev_hash"]) == (first_seq + 1, first_hash)
+    else:
+        assert answer["status"] == 409, answer
+        assert f"#{first_seq}" in answer["body"]["message"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1 + confirmed
         assert service.verify().valid
 
 
