@@ -245,7 +245,17 @@ def waits(backend: str) -> dict[str, str]:
     """What the current transaction waits for, as the database reports it."""
     if backend == "sqlite":
         return {"busy_timeout": str(db.session.execute(text("PRAGMA busy_timeout")).scalar())}
-    return {name: db.session.execute(text(f"SHOW {name}")).scalar() for name in ("lock_timeout", "statement_timeout")}
+    return {name: db.session.execute(text(f"SHOW {name}")).scalar() for name in POSTGRES_WAITS}
+
+
+# A request also plans without parallel workers; background work keeps the server's setting.
+POSTGRES_WAITS = ("lock_timeout", "statement_timeout", "max_parallel_workers_per_gather")
+
+
+def server_parallel_workers() -> str:
+    return db.session.execute(
+        text("SELECT reset_val FROM pg_settings WHERE name = 'max_parallel_workers_per_gather'")
+    ).scalar()
 
 
 def test_requests_wait_briefly_and_background_work_as_long_as_it_needs(backend, app):
@@ -264,8 +274,15 @@ def test_requests_wait_briefly_and_background_work_as_long_as_it_needs(backend, 
     if backend == "sqlite":
         assert (in_request, in_job) == ({"busy_timeout": "1234"}, {"busy_timeout": "65432"})
     else:
-        assert in_request == {"lock_timeout": "1234ms", "statement_timeout": "4321ms"}
-        assert in_job == {"lock_timeout": "0", "statement_timeout": "0"}
+        with app.app_context():
+            workers = server_parallel_workers()
+        assert in_request == {
+            "lock_timeout": "1234ms",
+            "statement_timeout": "4321ms",
+            "max_parallel_workers_per_gather": "0",
+        }
+        assert in_job == {"lock_timeout": "0", "statement_timeout": "0", "max_parallel_workers_per_gather": workers}
+        assert workers != "0"
 
 
 def test_a_connection_sets_its_waits_once_and_again_when_a_rollback_undid_them(backend, app):
@@ -282,8 +299,15 @@ def test_a_connection_sets_its_waits_once_and_again_when_a_rollback_undid_them(b
     if backend == "sqlite":
         request_waits, job_waits = {"busy_timeout": "1234"}, {"busy_timeout": "65432"}
     else:
-        request_waits = {"lock_timeout": "1234ms", "statement_timeout": "4321ms"}
-        job_waits = {"lock_timeout": "0", "statement_timeout": "0"}
+        with app.app_context():
+            workers = server_parallel_workers()
+        assert workers != "0"  # so that a request's "0" is its own
+        request_waits = {
+            "lock_timeout": "1234ms",
+            "statement_timeout": "4321ms",
+            "max_parallel_workers_per_gather": "0",
+        }
+        job_waits = {"lock_timeout": "0", "statement_timeout": "0", "max_parallel_workers_per_gather": workers}
     with app.app_context():
         db.engine.dispose()  # one connection, used by every transaction below
     connections = set()
