@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any, NamedTuple, cast
 
 GENESIS = "0" * 64
@@ -340,6 +341,58 @@ class _Walk:
         self.checked, self.prev_hash, self.expected_seq = self.checked + size, hashes[-1], first + size
         return True
 
+    def packed(self, run: Packed) -> bool:
+        """``batch`` for a run read as one row (``Packed``): the same checks, made on the
+        joined columns at once, so that no entry but its payload becomes an object. The
+        joined texts compare equal only entry for entry: every part is there (a missing
+        value is written empty), and a comma inside a stored value would leave more
+        parts than the hashes made here, which have none."""
+        size, first = run.size, self.expected_seq
+        if not size or run.first != first or run.seqs != _offsets(size):
+            return False
+        payloads = run.payloads.split(b"\n")
+        # A line break is escaped in JSON: one part per entry, and an empty one is an
+        # entry the database left to Python.
+        if len(payloads) != size or b"" in payloads:
+            return False
+        sha256 = hashlib.sha256
+        hashes = run.hashes
+        if b"".join([sha256(payload).digest() for payload in payloads]).hex(",", 32) != hashes:
+            return False
+        if run.prev_hashes != f"{self.prev_hash},{hashes}"[:-65]:
+            return False
+        last_text = run.ids[run.ids.rfind(",") + 1 :]
+        try:
+            last_id = int(last_text)
+        except ValueError:
+            return False
+        if str(last_id) != last_text:
+            return False  # not an integer as SQLite writes one: the walk names it as it is
+        seqs = range(first, first + size)
+        unbound = size - run.bound
+        if self.pinned:
+            pinned = list(map(self.pinned.get, seqs))
+            if pinned.count(None) != size:
+                if None in pinned or any(
+                    type(entry_id) is not int or type(digest) is not str for entry_id, digest in pinned
+                ):
+                    return False  # partly recorded, or recorded as no entry is stored
+                if ",".join([str(entry_id) for entry_id, _ in pinned]) != run.ids:
+                    return False
+                if ",".join([digest for _, digest in pinned]) != hashes:
+                    return False
+                unbound = 0
+        heads = self.head_seqs
+        for index in range(bisect.bisect_left(heads, first), bisect.bisect_right(heads, seqs[-1])):
+            start = (heads[index] - first) * 65
+            stored = hashes[start : start + 64]
+            if any(anchor.hash != stored for anchor in self.heads[heads[index]]):
+                return False
+        self.unbound += unbound
+        self.last = (last_id, seqs[-1], self.prev_hash if size == 1 else hashes[-129:-65])
+        self.checked, self.prev_hash, self.expected_seq = self.checked + size, hashes[-64:], first + size
+        return True
+
     def finish(self) -> Verdict:
         """The verdict once every entry was taken: a chain that ends before a recorded
         head was truncated."""
@@ -391,6 +444,29 @@ class Run(NamedTuple):
     entries: Callable[[], Iterable[tuple[int, Encoded, str]]]
 
 
+class Packed(NamedTuple):
+    """A run of consecutive entries read as one row (SQLite): each column's values
+    joined by commas in chain order, and the entries' canonical encodings (made by the
+    database) joined by line breaks, which JSON escapes. What ``_Walk.packed`` compares,
+    and a way to read the same entries one by one, for when the run is not all good."""
+
+    size: int  # how many entries
+    first: int  # the position the run was read from
+    seqs: str  # each entry's position minus ``first``
+    ids: str
+    prev_hashes: str
+    hashes: str  # as stored
+    bound: int  # how many have a chain_version (hash their id)
+    payloads: bytes  # UTF-8; an empty one: to be encoded in Python
+    entries: Callable[[], Iterable[tuple[int, Encoded, str]]]
+
+
+@cache
+def _offsets(size: int) -> str:
+    """What ``Packed.seqs`` holds for a run of ``size`` entries in a row."""
+    return ",".join(map(str, range(size)))
+
+
 def verify(rows: Iterable[tuple[int, Mapping | Encoded, str]], anchors: Iterable[Anchor] = ()) -> Verdict:
     """Walk ``(id, hashed_fields, stored_hash)`` in chain order; stop at the first entry
     whose position, link, hash, id or head is not what the chain or an anchor says.
@@ -402,7 +478,7 @@ def verify(rows: Iterable[tuple[int, Mapping | Encoded, str]], anchors: Iterable
 
 
 def verify_runs(
-    runs: Iterable[Run],
+    runs: Iterable[Run | Packed],
     anchors: Iterable[Anchor] = (),
     rest: Iterable[tuple[int, Mapping | Encoded, str]] = (),
     progress: Callable[[int], object] | None = None,
@@ -415,12 +491,13 @@ def verify_runs(
     if verdict is not None:
         return verdict
     for run in runs:
-        if not walk.batch(run):
+        packed = isinstance(run, Packed)
+        if not (walk.packed(run) if packed else walk.batch(run)):
             for entry_id, fields, stored in run.entries():
                 if (verdict := walk.entry(entry_id, fields, stored)) is not None:
                     return verdict
         if progress is not None:
-            progress(len(run.seqs))
+            progress(run.size if packed else len(run.seqs))
     for entry_id, given, stored in rest:
         if (verdict := walk.entry(entry_id, given, stored)) is not None:
             return verdict

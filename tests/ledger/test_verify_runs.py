@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import MetaData, create_engine, insert, text
 
-from recognition.ledger import chain, payloads, service
+from recognition.ledger import chain, payloads, runs, service
 from recognition.ledger.models import LedgerEntry
 from tests.conftest import fresh_database, selected_backends
 
@@ -279,7 +279,49 @@ def as_runs(rows: list[tuple[int, dict, str]], sizes: list[int]) -> list[chain.R
     return runs
 
 
-tampering = st.sampled_from(["none", "edit", "edit and rehash", "delete", "swap", "id", "stored hash"])
+def as_packed(rows: list[tuple[int, dict, str]], sizes: list[int]) -> list[chain.Packed]:
+    """``rows`` cut as ``as_runs`` cuts them, each run packed as SQLite packs the entries
+    of a range of positions (``runs.packed``): a missing value written empty."""
+    packed, start, first = [], 0, 1
+    for size in [*sizes, len(rows)]:
+        part = rows[start : start + size]
+        if not part:
+            break
+        ids, fields, hashes = zip(*part, strict=True)
+        packed.append(
+            chain.Packed(
+                len(part),
+                first,
+                ",".join(str(field["seq"] - first) for field in fields),
+                ",".join("" if entry_id is None else str(entry_id) for entry_id in ids),
+                ",".join(field["prev_hash"] or "" for field in fields),
+                ",".join(stored or "" for stored in hashes),
+                sum(field.get("chain_version") is not None for field in fields),
+                b"\n".join(chain.canonical(field) for field in fields),
+                lambda part=part: iter(part),
+            )
+        )
+        start, first = start + size, first + size
+    return packed
+
+
+tampering = st.sampled_from(
+    [
+        "none",
+        "edit",
+        "edit and rehash",
+        "delete",
+        "swap",
+        "id",
+        "stored hash",
+        # What a run packed into joined text must not take for good:
+        "no id",
+        "id as text",
+        "comma in the stored hash",
+        "comma in the link, rehashed",
+        "no stored hash",
+    ]
+)
 
 
 @given(
@@ -289,11 +331,16 @@ tampering = st.sampled_from(["none", "edit", "edit and rehash", "delete", "swap"
     where=st.integers(0, 11),
     checkpoint_at=st.none() | st.integers(1, 12),
     head=st.none() | st.tuples(st.integers(0, 13), st.booleans()),
+    then=tampering,
+    where_then=st.integers(0, 11),
     sizes=st.lists(st.integers(1, 5), max_size=6),
+    packed=st.booleans(),
 )
 def test_runs_give_the_verdict_of_the_walk_entry_by_entry(
-    ledger, bound_from, action, where, checkpoint_at, head, sizes
+    ledger, bound_from, action, where, then, where_then, checkpoint_at, head, sizes, packed
 ):
+    """Runs as read on PostgreSQL or packed as on SQLite, whatever two things were done
+    to the chain."""
     # Entries chained before ids were hashed come first, then those that hash their id.
     ledger = [
         {**fields, "chain_version": chain.CHAIN_VERSION, "id": 1000 + 7 * (index + 1)}
@@ -312,7 +359,30 @@ def test_runs_give_the_verdict_of_the_walk_entry_by_entry(
         seq, right = head
         digest = (rows[seq - 1][2] if 0 < seq <= len(rows) else chain.GENESIS) if right else "e" * 64
         anchors.append(chain.Anchor(seq, digest, "the head given"))
-    where = where % len(rows)
+    for done, place in ((action, where), (then, where_then)):
+        if rows:
+            tamper(rows, done, place % len(rows))
+
+    cut = as_packed if packed else as_runs
+    assert chain.verify_runs(cut(rows, sizes), anchors) == chain.verify(rows, anchors)
+
+
+@pytest.mark.parametrize("last_id", [None, "017", 17.0, "x"])
+def test_a_packed_run_names_its_last_entry_as_the_walk_does(last_id):
+    """The entry before a broken link is named when it was changed and re-hashed; when it
+    ends a run taken whole, its id is the one stored, whatever it is."""
+    rows = chained([{**an_entry(), "note": f"entry {n}"} for n in range(4)])
+    _, fields, _ = rows[1]
+    changed = {**fields, "note": "changed"}
+    rows[1] = (last_id, changed, chain.entry_hash(changed))
+
+    verdict = chain.verify_runs(as_packed(rows, [2]))
+
+    assert verdict == chain.verify(rows)
+    assert (verdict.first_bad_seq, verdict.first_bad_id) == (2, last_id)
+
+
+def tamper(rows: list, action: str, where: int) -> None:
     entry_id, fields, stored = rows[where]
     if action == "edit":
         rows[where] = (entry_id, {**fields, "minutes": fields["minutes"] + 1}, stored)
@@ -323,12 +393,21 @@ def test_runs_give_the_verdict_of_the_walk_entry_by_entry(
         del rows[where]
     elif action == "swap" and where + 1 < len(rows):
         rows[where], rows[where + 1] = rows[where + 1], rows[where]
-    elif action == "id":
+    elif action == "id" and isinstance(entry_id, int):
         rows[where] = (entry_id + 1, fields, stored)
     elif action == "stored hash":
         rows[where] = (entry_id, fields, "0" * 64)
-
-    assert chain.verify_runs(as_runs(rows, sizes), anchors) == chain.verify(rows, anchors)
+    elif action == "no id":
+        rows[where] = (None, fields, stored)
+    elif action == "id as text":
+        rows[where] = (f"0{entry_id}", fields, stored)
+    elif action == "comma in the stored hash" and stored:
+        rows[where] = (entry_id, fields, f"{stored[:31]},{stored[32:]}")
+    elif action == "comma in the link, rehashed":
+        changed = {**fields, "prev_hash": f"{fields['prev_hash'][:31]},{fields['prev_hash'][32:]}"}
+        rows[where] = (entry_id, changed, chain.entry_hash(changed))
+    elif action == "no stored hash":
+        rows[where] = (entry_id, fields, None)
 
 
 def test_reading_ahead_stops_with_its_reader_and_hands_on_what_went_wrong():
@@ -340,7 +419,7 @@ def test_reading_ahead_stops_with_its_reader_and_hands_on_what_went_wrong():
         finally:
             closed.append(True)
 
-    read = service.ahead(numbers())
+    read = runs.ahead(numbers())
     assert [next(read), next(read)] == [0, 1]
     read.close()
     assert closed == [True]
@@ -350,7 +429,7 @@ def test_reading_ahead_stops_with_its_reader_and_hands_on_what_went_wrong():
         raise ValueError("the server went away")
 
     with pytest.raises(ValueError, match="the server went away"):
-        list(service.ahead(failing()))
+        list(runs.ahead(failing()))
 
 
 def test_a_run_walked_entry_by_entry_in_the_middle_of_the_ledger_leaves_the_next_runs_to_check(probe):
