@@ -252,6 +252,81 @@ def an_entrys_encoding(payload: bytes) -> bool:
         return False
 
 
+NOTHING = hashlib.sha256(b"").hexdigest()
+# What SQLite may hold in place of an entry the app wrote, and how (a statement on the row
+# at the position chosen).
+STORED_TAMPERING: dict[str, str | tuple[str, ...] | None] = {
+    "none": None,
+    "deleted": "DELETE FROM ledger_entries WHERE seq = :seq",
+    "twice at its position": "INSERT INTO ledger_entries SELECT * FROM ledger_entries WHERE seq = :seq",
+    "no position": "UPDATE ledger_entries SET seq = NULL WHERE seq = :seq",
+    "position 0": "UPDATE ledger_entries SET seq = 0 WHERE seq = :seq",
+    "position as text": "UPDATE ledger_entries SET seq = 'x' || seq WHERE seq = :seq",
+    "between positions": "UPDATE ledger_entries SET seq = seq + 0.5 WHERE seq = :seq",
+    "far position": "UPDATE ledger_entries SET seq = seq + 1000 WHERE seq = :seq",
+    "no id": "UPDATE ledger_entries SET id = NULL WHERE seq = :seq",
+    "id as text": "UPDATE ledger_entries SET id = 'x' || id WHERE seq = :seq",
+    "no link": "UPDATE ledger_entries SET prev_hash = NULL WHERE seq = :seq",
+    "no hash": "UPDATE ledger_entries SET entry_hash = NULL WHERE seq = :seq",
+    "comma in the hash": "UPDATE ledger_entries SET entry_hash = substr(entry_hash, 1, 31) || ',' WHERE seq = :seq",
+    "line break in the note": "UPDATE ledger_entries SET note = note || char(10) WHERE seq = :seq",
+    # Left to Python by the database, and hashed (and linked to) as if encoded as nothing.
+    "hashed as nothing": (
+        f"UPDATE ledger_entries SET recorded_at = '0999-12-31 23:59:59.000001', entry_hash = '{NOTHING}' "
+        "WHERE seq = :seq",
+        f"UPDATE ledger_entries SET prev_hash = '{NOTHING}' WHERE seq = :seq + 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("where", [1, 3, 5])
+@pytest.mark.parametrize("action", sorted(STORED_TAMPERING))
+def test_runs_packed_by_sqlite_give_the_verdict_of_the_walk(sqlite_probe, action, where):
+    """Each run of positions read as one row (``runs.packed``): every entry stored is in
+    exactly one run or walked, in chain order, whatever is stored at a position (none,
+    two entries, one that is not a position), at the start, inside a run or at the end."""
+    assert_packed_runs_give_the_walks_verdict(sqlite_probe, 5, action, where, 2, None)
+
+
+@settings(
+    max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None
+)
+@given(
+    count=st.integers(0, 7),
+    action=st.sampled_from(sorted(STORED_TAMPERING)),
+    where=st.integers(1, 7),
+    size=st.integers(1, 4),
+    odd_year_at=st.none() | st.integers(1, 7),
+)
+def test_runs_packed_by_sqlite_of_any_size_give_the_verdict_of_the_walk(
+    sqlite_probe, count, action, where, size, odd_year_at
+):
+    """The same wherever the runs begin and end, with an entry the database leaves to
+    Python (a year before 1000) anywhere."""
+    assert_packed_runs_give_the_walks_verdict(sqlite_probe, count, action, where, size, odd_year_at)
+
+
+def assert_packed_runs_give_the_walks_verdict(connection, count, action, where, size, odd_year_at) -> None:
+    connection.execute(
+        text("CREATE TEMP TABLE IF NOT EXISTS ledger_entries AS SELECT * FROM main.ledger_entries WHERE 0")
+    )
+    connection.execute(text("DELETE FROM ledger_entries"))
+    prev_hash = chain.GENESIS
+    for seq in range(1, count + 1):
+        entry = {**an_entry(seq=seq, prev_hash=prev_hash), "id": 10 * seq, "chain_version": 2, "accreditation": None}
+        if seq == odd_year_at:  # left to Python by the database
+            entry["recorded_at"] = datetime(999, 12, 31, 23, 59, 59, 1)
+        prev_hash = chain.entry_hash(chain.hashed(entry))
+        connection.execute(insert(LEDGER).values(**entry, entry_hash=prev_hash))
+    statements = STORED_TAMPERING[action] or ()
+    for statement in (statements,) if isinstance(statements, str) else statements:
+        connection.execute(text(statement), {"seq": where})
+
+    verdict = chain.verify_runs(service.stored_runs(batch=size, connection=connection))
+
+    assert verdict == chain.verify(service.stored_chain(connection=connection))
+
+
 # The walk: runs against entry by entry --------------------------------------------------
 
 
