@@ -43,10 +43,7 @@ def _sqlite_payload() -> str:
     shape: with or without an accreditation, with or without the id hashed. A date or
     timestamp that is not a real day or time is left for Python to refuse, as it would."""
     values = {key: key for key in chain.STORED}
-    # The space SQLAlchemy writes between date and time becomes the canonical "T" (one
-    # call, not four: every entry goes through it). A "T" stays; any other character
-    # there stays too, which ``canonical`` never writes, so Python's encoding decides.
-    values["recorded_at"] = "replace(recorded_at, ' ', 'T') || 'Z'"
+    values["recorded_at"] = "substr(recorded_at, 1, 10) || 'T' || substr(recorded_at, 12) || 'Z'"
 
     def shape(accredited: bool, bound: bool) -> str:
         keys = [key for key in chain.STORED if (accredited or key != "accreditation")]

@@ -119,7 +119,8 @@ def packed(connection: Connection, size: int, walk: Walk) -> Generator[chain.Pac
             reader.close()
         if not paused:
             break
-    yield chain.Packed(0, start, "", "", "", "", 0, b"", lambda: walk(start, None))
+    if raw.execute("SELECT 1 FROM ledger_entries WHERE seq >= ? LIMIT 1", (start,)).fetchone():
+        yield chain.Packed(0, start, "", "", "", "", 0, b"", lambda: walk(start, None))
 
 
 def _ranges(raw: sqlite3.Connection, start: int, size: int) -> Generator[tuple[int, tuple], None, None]:

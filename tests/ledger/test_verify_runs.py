@@ -270,6 +270,12 @@ STORED_TAMPERING: dict[str, str | tuple[str, ...] | None] = {
     "no hash": "UPDATE ledger_entries SET entry_hash = NULL WHERE seq = :seq",
     "comma in the hash": "UPDATE ledger_entries SET entry_hash = substr(entry_hash, 1, 31) || ',' WHERE seq = :seq",
     "line break in the note": "UPDATE ledger_entries SET note = note || char(10) WHERE seq = :seq",
+    # Read by SQLAlchemy as it reads a space: hashed (and linked to) as the database writes it.
+    "another separator, hashed as written": (
+        "UPDATE ledger_entries SET recorded_at = replace(recorded_at, ' ', 'x') WHERE seq = :seq",
+        "UPDATE ledger_entries SET entry_hash = :written WHERE seq = :seq",
+        "UPDATE ledger_entries SET prev_hash = :written WHERE seq = :seq + 1",
+    ),
     # Left to Python by the database, and hashed (and linked to) as if encoded as nothing.
     "hashed as nothing": (
         f"UPDATE ledger_entries SET recorded_at = '0999-12-31 23:59:59.000001', entry_hash = '{NOTHING}' "
@@ -320,7 +326,11 @@ def assert_packed_runs_give_the_walks_verdict(connection, count, action, where, 
         connection.execute(insert(LEDGER).values(**entry, entry_hash=prev_hash))
     statements = STORED_TAMPERING[action] or ()
     for statement in (statements,) if isinstance(statements, str) else statements:
-        connection.execute(text(statement), {"seq": where})
+        written = connection.execute(
+            text(f"SELECT {payloads.sql('sqlite')} FROM ledger_entries WHERE seq = :seq"), {"seq": where}
+        ).scalar()
+        written_hash = hashlib.sha256(written).hexdigest() if written is not None else None
+        connection.execute(text(statement), {"seq": where, "written": written_hash})
 
     verdict = chain.verify_runs(service.stored_runs(batch=size, connection=connection))
 
