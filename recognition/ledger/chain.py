@@ -221,6 +221,8 @@ class _Walk:
         # For ``batch``: what the checkpoints recorded, and the positions of recorded heads.
         self.pinned = {seq: (entry_id, digest) for seq, (entry_id, digest, _) in self.recorded.items()}
         self.head_seqs = sorted(self.heads)
+        self._pinned_columns: tuple[list[int], list[str], list[str], list[int]] | None = None
+        self.pinned_oddly = False
 
     def verdict(self, bad_seq, bad_id, problem, anchor=None, *, back: bool = False) -> Verdict:
         checked, head_hash = self.checked, self.prev_hash
@@ -371,15 +373,14 @@ class _Walk:
         seqs = range(first, first + size)
         unbound = size - run.bound
         if self.pinned:
-            pinned = list(map(self.pinned.get, seqs))
-            if pinned.count(None) != size:
-                if None in pinned or any(
-                    type(entry_id) is not int or type(digest) is not str for entry_id, digest in pinned
-                ):
+            pinned_seqs, pinned_ids, pinned_hashes, odd = self.pinned_columns()
+            if self.pinned_oddly:
+                return False
+            low, high = bisect.bisect_left(pinned_seqs, first), bisect.bisect_left(pinned_seqs, first + size)
+            if high > low:  # recorded by a checkpoint: every entry, with the id and hash recorded
+                if high - low != size or bisect.bisect_left(odd, first) != bisect.bisect_left(odd, first + size):
                     return False  # partly recorded, or recorded as no entry is stored
-                if ",".join([str(entry_id) for entry_id, _ in pinned]) != run.ids:
-                    return False
-                if ",".join([digest for _, digest in pinned]) != hashes:
+                if ",".join(pinned_ids[low:high]) != run.ids or ",".join(pinned_hashes[low:high]) != hashes:
                     return False
                 unbound = 0
         heads = self.head_seqs
@@ -392,6 +393,28 @@ class _Walk:
         self.last = (last_id, seqs[-1], self.prev_hash if size == 1 else hashes[-129:-65])
         self.checked, self.prev_hash, self.expected_seq = self.checked + size, hashes[-64:], first + size
         return True
+
+    def pinned_columns(self) -> tuple[list[int], list[str], list[str], list[int]]:
+        """For ``packed``, made once: the recorded positions in order, with their ids as
+        SQLite writes an integer and their hashes, and the positions recorded with an id
+        or hash of another type, which no run is taken with."""
+        if self._pinned_columns is None:
+            if not set(map(type, self.pinned)) <= {int}:  # a position that is no integer: every run is walked
+                self._pinned_columns = ([], [], [], [])
+                self.pinned_oddly = True
+                return self._pinned_columns
+            seqs = sorted(self.pinned)
+            recorded = list(map(self.pinned.__getitem__, seqs))
+            ids, hashes = [entry_id for entry_id, _ in recorded], [digest for _, digest in recorded]
+            odd = []
+            if not set(map(type, ids)) <= {int} or not set(map(type, hashes)) <= {str}:
+                odd = [
+                    seq
+                    for seq, entry_id, digest in zip(seqs, ids, hashes, strict=True)
+                    if type(entry_id) is not int or type(digest) is not str
+                ]
+            self._pinned_columns = (seqs, list(map(str, ids)), list(map(str, hashes)), odd)
+        return self._pinned_columns
 
     def finish(self) -> Verdict:
         """The verdict once every entry was taken: a chain that ends before a recorded

@@ -320,12 +320,14 @@ def _fresh_pg(url: str, purpose: str) -> str:
     """A second database beside the first, for the bare app or the verification run."""
     import psycopg
 
-    base, _, name = url.rpartition("/")
-    second = f"{name}_{purpose}"
-    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as connection:
+    parsed = make_url(url)  # the database's name, also when the socket's folder is in the query
+    second = f"{parsed.database}_{purpose}"
+    with psycopg.connect(
+        parsed.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+    ) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {second}")
         connection.execute(f"CREATE DATABASE {second}")
-    return f"{base}/{second}"
+    return parsed.set(database=second).render_as_string(hide_password=False)
 
 
 if __name__ == "__main__":
