@@ -514,13 +514,13 @@ def verify_runs(
     if verdict is not None:
         return verdict
     for run in runs:
-        packed = isinstance(run, Packed)
-        if not (walk.packed(run) if packed else walk.batch(run)):
+        taken = walk.packed(run) if isinstance(run, Packed) else walk.batch(run)
+        if not taken:
             for entry_id, fields, stored in run.entries():
                 if (verdict := walk.entry(entry_id, fields, stored)) is not None:
                     return verdict
         if progress is not None:
-            progress(run.size if packed else len(run.seqs))
+            progress(run.size if isinstance(run, Packed) else len(run.seqs))
     for entry_id, given, stored in rest:
         if (verdict := walk.entry(entry_id, given, stored)) is not None:
             return verdict
