@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any, NamedTuple, cast
 
 GENESIS = "0" * 64
@@ -220,6 +221,8 @@ class _Walk:
         # For ``batch``: what the checkpoints recorded, and the positions of recorded heads.
         self.pinned = {seq: (entry_id, digest) for seq, (entry_id, digest, _) in self.recorded.items()}
         self.head_seqs = sorted(self.heads)
+        self._pinned_columns: tuple[list[int], list[str], list[str], list[int]] | None = None
+        self.pinned_oddly = False
 
     def verdict(self, bad_seq, bad_id, problem, anchor=None, *, back: bool = False) -> Verdict:
         checked, head_hash = self.checked, self.prev_hash
@@ -340,6 +343,79 @@ class _Walk:
         self.checked, self.prev_hash, self.expected_seq = self.checked + size, hashes[-1], first + size
         return True
 
+    def packed(self, run: Packed) -> bool:
+        """``batch`` for a run read as one row (``Packed``): the same checks, made on the
+        joined columns at once, so that no entry but its payload becomes an object. The
+        joined texts compare equal only entry for entry: every part is there (a missing
+        value is written empty), and a comma inside a stored value would leave more
+        parts than the hashes made here, which have none."""
+        size, first = run.size, self.expected_seq
+        if not size or run.first != first or run.seqs != _offsets(size):
+            return False
+        payloads = run.payloads.split(b"\n")
+        # A line break is escaped in JSON: one part per entry, and an empty one is an
+        # entry the database left to Python.
+        if len(payloads) != size or b"" in payloads:
+            return False
+        sha256 = hashlib.sha256
+        hashes = run.hashes
+        if b"".join([sha256(payload).digest() for payload in payloads]).hex(",", 32) != hashes:
+            return False
+        if run.prev_hashes != f"{self.prev_hash},{hashes}"[:-65]:
+            return False
+        last_text = run.ids[run.ids.rfind(",") + 1 :]
+        try:
+            last_id = int(last_text)
+        except ValueError:
+            return False
+        if str(last_id) != last_text:
+            return False  # not an integer as SQLite writes one: the walk names it as it is
+        seqs = range(first, first + size)
+        unbound = size - run.bound
+        if self.pinned:
+            pinned_seqs, pinned_ids, pinned_hashes, odd = self.pinned_columns()
+            if self.pinned_oddly:
+                return False
+            low, high = bisect.bisect_left(pinned_seqs, first), bisect.bisect_left(pinned_seqs, first + size)
+            if high > low:  # recorded by a checkpoint: every entry, with the id and hash recorded
+                if high - low != size or bisect.bisect_left(odd, first) != bisect.bisect_left(odd, first + size):
+                    return False  # partly recorded, or recorded as no entry is stored
+                if ",".join(pinned_ids[low:high]) != run.ids or ",".join(pinned_hashes[low:high]) != hashes:
+                    return False
+                unbound = 0
+        heads = self.head_seqs
+        for index in range(bisect.bisect_left(heads, first), bisect.bisect_right(heads, seqs[-1])):
+            start = (heads[index] - first) * 65
+            stored = hashes[start : start + 64]
+            if any(anchor.hash != stored for anchor in self.heads[heads[index]]):
+                return False
+        self.unbound += unbound
+        self.last = (last_id, seqs[-1], self.prev_hash if size == 1 else hashes[-129:-65])
+        self.checked, self.prev_hash, self.expected_seq = self.checked + size, hashes[-64:], first + size
+        return True
+
+    def pinned_columns(self) -> tuple[list[int], list[str], list[str], list[int]]:
+        """For ``packed``, made once: the recorded positions in order, with their ids as
+        SQLite writes an integer and their hashes, and the positions recorded with an id
+        or hash of another type, which no run is taken with."""
+        if self._pinned_columns is None:
+            if not set(map(type, self.pinned)) <= {int}:  # a position that is no integer: every run is walked
+                self._pinned_columns = ([], [], [], [])
+                self.pinned_oddly = True
+                return self._pinned_columns
+            seqs = sorted(self.pinned)
+            recorded = list(map(self.pinned.__getitem__, seqs))
+            ids, hashes = [entry_id for entry_id, _ in recorded], [digest for _, digest in recorded]
+            odd = []
+            if not set(map(type, ids)) <= {int} or not set(map(type, hashes)) <= {str}:
+                odd = [
+                    seq
+                    for seq, entry_id, digest in zip(seqs, ids, hashes, strict=True)
+                    if type(entry_id) is not int or type(digest) is not str
+                ]
+            self._pinned_columns = (seqs, list(map(str, ids)), list(map(str, hashes)), odd)
+        return self._pinned_columns
+
     def finish(self) -> Verdict:
         """The verdict once every entry was taken: a chain that ends before a recorded
         head was truncated."""
@@ -391,6 +467,29 @@ class Run(NamedTuple):
     entries: Callable[[], Iterable[tuple[int, Encoded, str]]]
 
 
+class Packed(NamedTuple):
+    """A run of consecutive entries read as one row (SQLite): each column's values
+    joined by commas in chain order, and the entries' canonical encodings (made by the
+    database) joined by line breaks, which JSON escapes. What ``_Walk.packed`` compares,
+    and a way to read the same entries one by one, for when the run is not all good."""
+
+    size: int  # how many entries
+    first: int  # the position the run was read from
+    seqs: str  # each entry's position minus ``first``
+    ids: str
+    prev_hashes: str
+    hashes: str  # as stored
+    bound: int  # how many have a chain_version (hash their id)
+    payloads: bytes  # UTF-8; an empty one: to be encoded in Python
+    entries: Callable[[], Iterable[tuple[int, Encoded, str]]]
+
+
+@cache
+def _offsets(size: int) -> str:
+    """What ``Packed.seqs`` holds for a run of ``size`` entries in a row."""
+    return ",".join(map(str, range(size)))
+
+
 def verify(rows: Iterable[tuple[int, Mapping | Encoded, str]], anchors: Iterable[Anchor] = ()) -> Verdict:
     """Walk ``(id, hashed_fields, stored_hash)`` in chain order; stop at the first entry
     whose position, link, hash, id or head is not what the chain or an anchor says.
@@ -402,7 +501,7 @@ def verify(rows: Iterable[tuple[int, Mapping | Encoded, str]], anchors: Iterable
 
 
 def verify_runs(
-    runs: Iterable[Run],
+    runs: Iterable[Run | Packed],
     anchors: Iterable[Anchor] = (),
     rest: Iterable[tuple[int, Mapping | Encoded, str]] = (),
     progress: Callable[[int], object] | None = None,
@@ -415,12 +514,13 @@ def verify_runs(
     if verdict is not None:
         return verdict
     for run in runs:
-        if not walk.batch(run):
+        taken = walk.packed(run) if isinstance(run, Packed) else walk.batch(run)
+        if not taken:
             for entry_id, fields, stored in run.entries():
                 if (verdict := walk.entry(entry_id, fields, stored)) is not None:
                     return verdict
         if progress is not None:
-            progress(len(run.seqs))
+            progress(run.size if isinstance(run, Packed) else len(run.seqs))
     for entry_id, given, stored in rest:
         if (verdict := walk.entry(entry_id, given, stored)) is not None:
             return verdict

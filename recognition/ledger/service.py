@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import queue
 import re
-import threading
-from collections.abc import Callable, Container, Generator, Iterator, Mapping
+from collections.abc import Callable, Container, Generator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, partial
 from types import SimpleNamespace
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -40,7 +38,7 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
 from ..people.models import Person
-from . import anchors, chain, payloads, references, rules
+from . import anchors, chain, payloads, references, rules, runs
 from .models import LedgerEntry
 from .rules import (
     LABELS,
@@ -52,8 +50,7 @@ from .rules import (
     may_record_personal,
     may_reverse,
 )
-
-T = TypeVar("T")
+from .runs import ahead
 
 # The advisory lock key that serialises appends on PostgreSQL ("LEDGER" in ASCII).
 LEDGER_LOCK = 0x4C4544474552
@@ -837,14 +834,18 @@ def filters(args: dict) -> list:
 # Chain ------------------------------------------------------------------------------
 
 
-def stored_chain(batch: int = 2000, start: int | None = None, limit: int | None = None, connection=None):
+def stored_chain(
+    batch: int = 2000, start: int | None = None, limit: int | None = None, connection=None, stop: int | None = None
+):
     """``(id, chain.Encoded, stored hash)`` for every entry in chain order (or ``limit``
-    of them from position ``start``), streamed. The rows are read as the driver returns
+    of them from position ``start``, or those before position ``stop``), streamed. The rows are read as the driver returns
     them (no ORM, no type conversion; a server-side cursor on PostgreSQL) and encoded by
     ``chain.Encoder``: what ``verify`` falls back to where a run is not all good."""
     connection = connection or db.session.connection()
     encode = encoder_for(connection.dialect)
-    where = "" if start is None else f" WHERE seq >= {int(start)}"
+    bounds = [] if start is None else [f"seq >= {int(start)}"]
+    bounds += [] if stop is None else [f"seq < {int(stop)}"]
+    where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
     until = "" if limit is None else f" LIMIT {int(limit)}"
     result = connection.exec_driver_sql(
         f"SELECT {', '.join(chain.STORED)}, entry_hash FROM ledger_entries{where} ORDER BY seq{until}",
@@ -871,11 +872,17 @@ def stored_runs(batch: int = 2000, connection=None):
     ``verify`` compares and each entry's canonical encoding, written by the database
     (``payloads.sql``), so that reading and encoding an entry costs little more than
     reading its hash. The raw driver cursor is used (a server-side one on PostgreSQL):
-    no row objects are made. On PostgreSQL the next run is read while this one is
-    checked: the server encodes while Python hashes. ``connection``: the session's
-    unless given."""
+    no row objects are made. The next run is read while this one is checked: the
+    server (or SQLite, outside the interpreter's lock) encodes while Python hashes. On
+    SQLite a run is read as one row, its columns joined (``runs.packed``).
+    ``connection``: the session's unless given."""
     connection = connection or db.session.connection()
     dialect = connection.dialect.name
+    if dialect == "sqlite":
+        yield from runs.packed(
+            connection, batch, lambda start, stop: stored_chain(batch, start, connection=connection, stop=stop)
+        )
+        return
     raw = connection.connection.dbapi_connection
     assert raw is not None  # the session's connection is open
     cursor = raw.cursor(name="ledger_runs") if dialect == "postgresql" else raw.cursor()
@@ -907,44 +914,6 @@ def stored_runs(batch: int = 2000, connection=None):
     finally:
         read.close()
         cursor.close()
-
-
-def ahead(items: Iterator[T]) -> Generator[T, None, None]:
-    """``items``, the next one made in a thread of its own while this one is used: for
-    reading from a server, which the driver waits for without holding the interpreter.
-    Closing it stops the thread (and closes ``items`` there) before it returns."""
-    made: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def make() -> None:
-        failed: Exception | None = None
-        try:
-            for item in items:
-                made.put((True, item))
-                if stop.is_set():
-                    break
-        except Exception as error:  # noqa: BLE001 (handed to the reader, which raises it)
-            failed = error
-        finally:
-            cast(Generator, items).close()
-            made.put((False, failed))
-
-    thread = threading.Thread(target=make, name="ledger-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            more, item = made.get()
-            if not more:
-                if item is not None:
-                    raise item
-                return
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():  # let it put what it was making, and see the stop
-            with contextlib.suppress(queue.Empty):
-                made.get(timeout=0.05)
-        thread.join()
 
 
 def encoder_for(dialect) -> chain.Encoder:

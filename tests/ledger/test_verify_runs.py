@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import MetaData, create_engine, insert, text
 
-from recognition.ledger import chain, payloads, service
+from recognition.ledger import chain, payloads, runs, service
 from recognition.ledger.models import LedgerEntry
 from tests.conftest import fresh_database, selected_backends
 
@@ -252,6 +252,91 @@ def an_entrys_encoding(payload: bytes) -> bool:
         return False
 
 
+NOTHING = hashlib.sha256(b"").hexdigest()
+# What SQLite may hold in place of an entry the app wrote, and how (a statement on the row
+# at the position chosen).
+STORED_TAMPERING: dict[str, str | tuple[str, ...] | None] = {
+    "none": None,
+    "deleted": "DELETE FROM ledger_entries WHERE seq = :seq",
+    "twice at its position": "INSERT INTO ledger_entries SELECT * FROM ledger_entries WHERE seq = :seq",
+    "no position": "UPDATE ledger_entries SET seq = NULL WHERE seq = :seq",
+    "position 0": "UPDATE ledger_entries SET seq = 0 WHERE seq = :seq",
+    "position as text": "UPDATE ledger_entries SET seq = 'x' || seq WHERE seq = :seq",
+    "between positions": "UPDATE ledger_entries SET seq = seq + 0.5 WHERE seq = :seq",
+    "far position": "UPDATE ledger_entries SET seq = seq + 1000 WHERE seq = :seq",
+    "no id": "UPDATE ledger_entries SET id = NULL WHERE seq = :seq",
+    "id as text": "UPDATE ledger_entries SET id = 'x' || id WHERE seq = :seq",
+    "no link": "UPDATE ledger_entries SET prev_hash = NULL WHERE seq = :seq",
+    "no hash": "UPDATE ledger_entries SET entry_hash = NULL WHERE seq = :seq",
+    "comma in the hash": "UPDATE ledger_entries SET entry_hash = substr(entry_hash, 1, 31) || ',' WHERE seq = :seq",
+    "line break in the note": "UPDATE ledger_entries SET note = note || char(10) WHERE seq = :seq",
+    # Read by SQLAlchemy as it reads a space: hashed (and linked to) as the database writes it.
+    "another separator, hashed as written": (
+        "UPDATE ledger_entries SET recorded_at = replace(recorded_at, ' ', 'x') WHERE seq = :seq",
+        "UPDATE ledger_entries SET entry_hash = :written WHERE seq = :seq",
+        "UPDATE ledger_entries SET prev_hash = :written WHERE seq = :seq + 1",
+    ),
+    # Left to Python by the database, and hashed (and linked to) as if encoded as nothing.
+    "hashed as nothing": (
+        f"UPDATE ledger_entries SET recorded_at = '0999-12-31 23:59:59.000001', entry_hash = '{NOTHING}' "
+        "WHERE seq = :seq",
+        f"UPDATE ledger_entries SET prev_hash = '{NOTHING}' WHERE seq = :seq + 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("where", [1, 3, 5])
+@pytest.mark.parametrize("action", sorted(STORED_TAMPERING))
+def test_runs_packed_by_sqlite_give_the_verdict_of_the_walk(sqlite_probe, action, where):
+    """Each run of positions read as one row (``runs.packed``): every entry stored is in
+    exactly one run or walked, in chain order, whatever is stored at a position (none,
+    two entries, one that is not a position), at the start, inside a run or at the end."""
+    assert_packed_runs_give_the_walks_verdict(sqlite_probe, 5, action, where, 2, None)
+
+
+@settings(
+    max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None
+)
+@given(
+    count=st.integers(0, 7),
+    action=st.sampled_from(sorted(STORED_TAMPERING)),
+    where=st.integers(1, 7),
+    size=st.integers(1, 4),
+    odd_year_at=st.none() | st.integers(1, 7),
+)
+def test_runs_packed_by_sqlite_of_any_size_give_the_verdict_of_the_walk(
+    sqlite_probe, count, action, where, size, odd_year_at
+):
+    """The same wherever the runs begin and end, with an entry the database leaves to
+    Python (a year before 1000) anywhere."""
+    assert_packed_runs_give_the_walks_verdict(sqlite_probe, count, action, where, size, odd_year_at)
+
+
+def assert_packed_runs_give_the_walks_verdict(connection, count, action, where, size, odd_year_at) -> None:
+    connection.execute(
+        text("CREATE TEMP TABLE IF NOT EXISTS ledger_entries AS SELECT * FROM main.ledger_entries WHERE 0")
+    )
+    connection.execute(text("DELETE FROM ledger_entries"))
+    prev_hash = chain.GENESIS
+    for seq in range(1, count + 1):
+        entry = {**an_entry(seq=seq, prev_hash=prev_hash), "id": 10 * seq, "chain_version": 2, "accreditation": None}
+        if seq == odd_year_at:  # left to Python by the database
+            entry["recorded_at"] = datetime(999, 12, 31, 23, 59, 59, 1)
+        prev_hash = chain.entry_hash(chain.hashed(entry))
+        connection.execute(insert(LEDGER).values(**entry, entry_hash=prev_hash))
+    statements = STORED_TAMPERING[action] or ()
+    for statement in (statements,) if isinstance(statements, str) else statements:
+        written = connection.execute(
+            text(f"SELECT {payloads.sql('sqlite')} FROM ledger_entries WHERE seq = :seq"), {"seq": where}
+        ).scalar()
+        written_hash = hashlib.sha256(written).hexdigest() if written is not None else None
+        connection.execute(text(statement), {"seq": where, "written": written_hash})
+
+    verdict = chain.verify_runs(service.stored_runs(batch=size, connection=connection))
+
+    assert verdict == chain.verify(service.stored_chain(connection=connection))
+
+
 # The walk: runs against entry by entry --------------------------------------------------
 
 
@@ -279,7 +364,49 @@ def as_runs(rows: list[tuple[int, dict, str]], sizes: list[int]) -> list[chain.R
     return runs
 
 
-tampering = st.sampled_from(["none", "edit", "edit and rehash", "delete", "swap", "id", "stored hash"])
+def as_packed(rows: list[tuple[int, dict, str]], sizes: list[int]) -> list[chain.Packed]:
+    """``rows`` cut as ``as_runs`` cuts them, each run packed as SQLite packs the entries
+    of a range of positions (``runs.packed``): a missing value written empty."""
+    packed, start, first = [], 0, 1
+    for size in [*sizes, len(rows)]:
+        part = rows[start : start + size]
+        if not part:
+            break
+        ids, fields, hashes = zip(*part, strict=True)
+        packed.append(
+            chain.Packed(
+                len(part),
+                first,
+                ",".join(str(field["seq"] - first) for field in fields),
+                ",".join("" if entry_id is None else str(entry_id) for entry_id in ids),
+                ",".join(field["prev_hash"] or "" for field in fields),
+                ",".join(stored or "" for stored in hashes),
+                sum(field.get("chain_version") is not None for field in fields),
+                b"\n".join(chain.canonical(field) for field in fields),
+                lambda part=part: iter(part),
+            )
+        )
+        start, first = start + size, first + size
+    return packed
+
+
+tampering = st.sampled_from(
+    [
+        "none",
+        "edit",
+        "edit and rehash",
+        "delete",
+        "swap",
+        "id",
+        "stored hash",
+        # What a run packed into joined text must not take for good:
+        "no id",
+        "id as text",
+        "comma in the stored hash",
+        "comma in the link, rehashed",
+        "no stored hash",
+    ]
+)
 
 
 @given(
@@ -289,11 +416,16 @@ tampering = st.sampled_from(["none", "edit", "edit and rehash", "delete", "swap"
     where=st.integers(0, 11),
     checkpoint_at=st.none() | st.integers(1, 12),
     head=st.none() | st.tuples(st.integers(0, 13), st.booleans()),
+    then=tampering,
+    where_then=st.integers(0, 11),
     sizes=st.lists(st.integers(1, 5), max_size=6),
+    packed=st.booleans(),
 )
 def test_runs_give_the_verdict_of_the_walk_entry_by_entry(
-    ledger, bound_from, action, where, checkpoint_at, head, sizes
+    ledger, bound_from, action, where, then, where_then, checkpoint_at, head, sizes, packed
 ):
+    """Runs as read on PostgreSQL or packed as on SQLite, whatever two things were done
+    to the chain."""
     # Entries chained before ids were hashed come first, then those that hash their id.
     ledger = [
         {**fields, "chain_version": chain.CHAIN_VERSION, "id": 1000 + 7 * (index + 1)}
@@ -312,7 +444,30 @@ def test_runs_give_the_verdict_of_the_walk_entry_by_entry(
         seq, right = head
         digest = (rows[seq - 1][2] if 0 < seq <= len(rows) else chain.GENESIS) if right else "e" * 64
         anchors.append(chain.Anchor(seq, digest, "the head given"))
-    where = where % len(rows)
+    for done, place in ((action, where), (then, where_then)):
+        if rows:
+            tamper(rows, done, place % len(rows))
+
+    cut = as_packed if packed else as_runs
+    assert chain.verify_runs(cut(rows, sizes), anchors) == chain.verify(rows, anchors)
+
+
+@pytest.mark.parametrize("last_id", [None, "017", 17.0, "x"])
+def test_a_packed_run_names_its_last_entry_as_the_walk_does(last_id):
+    """The entry before a broken link is named when it was changed and re-hashed; when it
+    ends a run taken whole, its id is the one stored, whatever it is."""
+    rows = chained([{**an_entry(), "note": f"entry {n}"} for n in range(4)])
+    _, fields, _ = rows[1]
+    changed = {**fields, "note": "changed"}
+    rows[1] = (last_id, changed, chain.entry_hash(changed))
+
+    verdict = chain.verify_runs(as_packed(rows, [2]))
+
+    assert verdict == chain.verify(rows)
+    assert (verdict.first_bad_seq, verdict.first_bad_id) == (2, last_id)
+
+
+def tamper(rows: list, action: str, where: int) -> None:
     entry_id, fields, stored = rows[where]
     if action == "edit":
         rows[where] = (entry_id, {**fields, "minutes": fields["minutes"] + 1}, stored)
@@ -323,12 +478,21 @@ def test_runs_give_the_verdict_of_the_walk_entry_by_entry(
         del rows[where]
     elif action == "swap" and where + 1 < len(rows):
         rows[where], rows[where + 1] = rows[where + 1], rows[where]
-    elif action == "id":
+    elif action == "id" and isinstance(entry_id, int):
         rows[where] = (entry_id + 1, fields, stored)
     elif action == "stored hash":
         rows[where] = (entry_id, fields, "0" * 64)
-
-    assert chain.verify_runs(as_runs(rows, sizes), anchors) == chain.verify(rows, anchors)
+    elif action == "no id":
+        rows[where] = (None, fields, stored)
+    elif action == "id as text":
+        rows[where] = (f"0{entry_id}", fields, stored)
+    elif action == "comma in the stored hash" and stored:
+        rows[where] = (entry_id, fields, f"{stored[:31]},{stored[32:]}")
+    elif action == "comma in the link, rehashed":
+        changed = {**fields, "prev_hash": f"{fields['prev_hash'][:31]},{fields['prev_hash'][32:]}"}
+        rows[where] = (entry_id, changed, chain.entry_hash(changed))
+    elif action == "no stored hash":
+        rows[where] = (entry_id, fields, None)
 
 
 def test_reading_ahead_stops_with_its_reader_and_hands_on_what_went_wrong():
@@ -340,7 +504,7 @@ def test_reading_ahead_stops_with_its_reader_and_hands_on_what_went_wrong():
         finally:
             closed.append(True)
 
-    read = service.ahead(numbers())
+    read = runs.ahead(numbers())
     assert [next(read), next(read)] == [0, 1]
     read.close()
     assert closed == [True]
@@ -350,7 +514,7 @@ def test_reading_ahead_stops_with_its_reader_and_hands_on_what_went_wrong():
         raise ValueError("the server went away")
 
     with pytest.raises(ValueError, match="the server went away"):
-        list(service.ahead(failing()))
+        list(runs.ahead(failing()))
 
 
 def test_a_run_walked_entry_by_entry_in_the_middle_of_the_ledger_leaves_the_next_runs_to_check(probe):

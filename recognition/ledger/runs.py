@@ -1,0 +1,142 @@
+"""The chain read in runs for ``ledger verify``: a run of entries read while the one
+before it is checked (``ahead``), and on SQLite each run read as one row (``packed``),
+its columns joined by the database, so that Python makes no object per entry but the
+bytes it hashes."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Connection
+
+from . import chain, payloads
+
+T = TypeVar("T")
+
+# ``walk(start, stop)``: the entries from position ``start`` (from the first, if None) up
+# to ``stop`` (to the last, if None), one by one, encoded in Python.
+Walk = Callable[[int | None, int | None], Iterable[tuple[int, chain.Encoded, str]]]
+
+
+def ahead(items: Iterator[T]) -> Generator[T, None, None]:
+    """``items``, the next one made in a thread of its own while this one is used: for
+    reading from a server, which the driver waits for without holding the interpreter,
+    or from SQLite, which lets go of it while it steps. Closing it stops the thread
+    (and closes ``items`` there) before it returns."""
+    made: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def make() -> None:
+        failed: Exception | None = None
+        try:
+            for item in items:
+                made.put((True, item))
+                if stop.is_set():
+                    break
+        except Exception as error:  # noqa: BLE001 (handed to the reader, which raises it)
+            failed = error
+        finally:
+            cast(Generator, items).close()
+            made.put((False, failed))
+
+    thread = threading.Thread(target=make, name="ledger-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = made.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let it put what it was making, and see the stop
+            with contextlib.suppress(queue.Empty):
+                made.get(timeout=0.05)
+        thread.join()
+
+
+def _packed_sql() -> str:
+    """One run: the entries from position ``:lo`` up to ``:hi``, each column joined.
+    A missing value is written empty, so every entry has its part; the payload is the
+    one ``payloads.sql`` writes (empty where it leaves the entry to Python)."""
+    return (
+        "SELECT count(*), group_concat(seq - :lo), group_concat(coalesce(id, '')), "
+        "group_concat(coalesce(prev_hash, '')), group_concat(coalesce(entry_hash, '')), count(chain_version), "
+        f"CAST(group_concat(coalesce({payloads.sql('sqlite')}, ''), char(10)) AS BLOB) "
+        "FROM ledger_entries WHERE seq >= :lo AND seq < :hi"
+    )
+
+
+PACKED = _packed_sql()
+
+
+def packed(connection: Connection, size: int, walk: Walk) -> Generator[chain.Packed, None, None]:
+    """``chain.Packed`` for every ``size`` positions of the chain, from position 1 until
+    a range holds no entry, each read in one statement while the one before it is
+    checked; then whatever is stored past them (nothing, in a good chain), walked one
+    by one. ``walk(start, stop)`` reads the entries from position ``start`` up to
+    ``stop`` one by one, for a run that is not all good; the read-ahead stops first,
+    as one connection is not read from two threads at once.
+
+    Every entry is in exactly one part, in the order ``ORDER BY seq`` gives: an entry
+    before position 1 (or without one) sorts first and is found by looking at the first
+    entry; a run holds the positions in its range, any number of times, and is taken
+    only if it holds each once; the rest are at or past the last range."""
+    raw = cast(sqlite3.Connection, connection.connection.dbapi_connection)
+    first = raw.execute("SELECT seq FROM ledger_entries ORDER BY seq LIMIT 1").fetchone()
+    if first is None:
+        return
+    if type(first[0]) is not int or first[0] != 1:  # not as the app writes it: walked as it is
+        yield chain.Packed(0, 1, "", "", "", "", 0, b"", lambda: walk(None, None))
+        return
+    threads = _threads_allowed(connection)
+    start = 1
+    while True:
+        reader = ahead(_ranges(raw, start, size)) if threads else _ranges(raw, start, size)
+        paused = False  # a run is walked: read again after it
+        try:
+            for lo, row in reader:
+                count, seqs, ids, prev_hashes, hashes, bound, joined = row
+
+                def entries(lo: int = lo, reader=reader) -> Iterable[tuple[int, chain.Encoded, str]]:
+                    nonlocal paused
+                    reader.close()
+                    paused = True
+                    return walk(lo, lo + size)
+
+                yield chain.Packed(count, lo, seqs, ids, prev_hashes, hashes, bound, joined, entries)
+                start = lo + size
+                if paused:
+                    break
+        finally:
+            reader.close()
+        if not paused:
+            break
+    if raw.execute("SELECT 1 FROM ledger_entries WHERE seq >= ? LIMIT 1", (start,)).fetchone():
+        yield chain.Packed(0, start, "", "", "", "", 0, b"", lambda: walk(start, None))
+
+
+def _ranges(raw: sqlite3.Connection, start: int, size: int) -> Generator[tuple[int, tuple], None, None]:
+    """``(lo, row)`` for each range of ``size`` positions from ``start``, until one is empty."""
+    cursor = raw.cursor()
+    try:
+        lo = start
+        while (row := cursor.execute(PACKED, {"lo": lo, "hi": lo + size}).fetchone())[0]:
+            yield lo, row
+            lo += size
+    finally:
+        cursor.close()
+
+
+def _threads_allowed(connection: Connection) -> bool:
+    """Whether the driver's connection may be used from a thread of the reader's: SQLite's
+    may when SQLAlchemy opened it on a file (an in-memory database keeps it to its thread)."""
+    url = connection.engine.url
+    return url.database not in (None, "", ":memory:") and url.query.get("mode") != "memory"
