@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from flask import current_app, has_app_context, has_request_context, request
-from sqlalchemy import BigInteger, Boolean, Subquery, bindparam, event, exc, func, select, text
+from sqlalchemy import BigInteger, Boolean, Subquery, bindparam, case, event, exc, false, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import scoped_session
@@ -325,7 +325,8 @@ def append_lock(key: int) -> Subquery:
 
 def appends(key: int):
     """Mark an API view that appends under the lock ``key``: on PostgreSQL its request's
-    first statement, the token's, takes the lock on its way (``append_lock_column``), so
+    first statement, the token's, takes the lock on its way when it is free
+    (``append_lock_column``), so
     the reads an append decides on (the chain head, a duplicate) need no statement of
     their own to lock before them and may share one with the rest of what it reads."""
 
@@ -336,13 +337,21 @@ def appends(key: int):
     return mark
 
 
-def append_lock_column(key_parameter: str = "lock_key"):
-    """PostgreSQL's append lock as a column of a statement that reads something else (an
-    API token): computed for each row the statement answers, so it is taken only when a
-    row is found (a reentrant lock, however many rows). Bind the key as ``key_parameter``
-    and call ``took_append_lock`` when rows came back. As with ``append_lock``, what that
-    statement itself reads may predate the lock: it must read nothing the chain decides."""
-    return func.pg_advisory_xact_lock(bindparam(key_parameter, type_=BigInteger)).label("append_locked")
+def append_lock_column(key_parameter: str = "lock_key", when=None):
+    """PostgreSQL's append lock, tried, as a column of a statement that reads something
+    else (an API token): computed for each row the statement answers, so it is tried only
+    when a row is found, and only where ``when`` holds (an unexpired token). It never waits:
+    the column says whether the lock was taken (a reentrant lock, however many rows). When
+    another append holds it, the append takes it later, after its input and its rights were
+    checked (``lock_for_append``, or the mentorship's statement), so a request refused for
+    its token, its body or as a replay never waits behind other appends. Bind the key as
+    ``key_parameter`` and call ``took_append_lock`` when a row says true. As with
+    ``append_lock``, what that statement itself reads may predate the lock: it must read
+    nothing the chain decides."""
+    attempt = func.pg_try_advisory_xact_lock(bindparam(key_parameter, type_=BigInteger))
+    if when is not None:
+        attempt = case((when, attempt), else_=false())
+    return attempt.label("append_locked")
 
 
 def _session(session):

@@ -81,7 +81,8 @@ def actor_for_token(token: str, now: datetime, append_lock: int | None = None) -
     statement: every API request asks it before anything else, so it goes to the
     session's connection as it is (through the session it would cost more than the
     database's own work). With ``append_lock`` (a view marked ``database.appends``), on
-    PostgreSQL the same statement takes that lock once the token is found."""
+    PostgreSQL the same statement takes that lock once an unexpired token is found, if no
+    other append holds it (it never waits there: ``database.append_lock_column``)."""
     connection = db.session.connection()
     params: dict[str, Any] = {"token_hash": digest(token)}
     if append_lock is not None and (
@@ -89,10 +90,10 @@ def actor_for_token(token: str, now: datetime, append_lock: int | None = None) -
     ):
         append_lock = None  # SQLite's transaction holds the write lock; or taken already
     if append_lock is not None:
-        params["lock_key"] = append_lock
+        params["lock_key"], params["now"] = append_lock, now
     rows = connection.execute(_actor_by_token(append_lock is not None), params).all()
     if rows:
-        if append_lock is not None:
+        if append_lock is not None and any(row.append_locked for row in rows):
             took_append_lock(db.session, append_lock)
         _refuse_expired(rows[0].expires_at, now)
     return actor_from(rows)
@@ -107,7 +108,9 @@ def _actor_by_token(locking: bool = False) -> Select:
         .join(Account, Account.person_id == Person.id)
         .where(*_usable(bindparam("token_hash")))
     )
-    return statement.add_columns(append_lock_column()) if locking else statement
+    if not locking:
+        return statement
+    return statement.add_columns(append_lock_column(when=ApiToken.expires_at > bindparam("now")))
 
 
 def _usable(token_hash):

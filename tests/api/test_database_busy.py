@@ -25,6 +25,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy import update as sa_update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -340,3 +341,39 @@ def test_a_connection_sets_its_waits_once_and_again_when_a_rollback_undid_them(b
     ]
     assert [transaction(in_request, end) for in_request, end, _ in steps] == [wanted for _, _, wanted in steps]
     assert len(connections) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_requests_refused_for_their_token_body_or_as_a_replay_never_wait_behind_an_append(
+    backend, database_url, app_on, dept, headers, ledger_rows
+):
+    """On PostgreSQL an append's token statement takes the append lock only when it is
+    free: while another append holds it, an expired token, a body its schema refuses and
+    a replayed idempotent request get their own answers (401, 422, the stored 201), not a
+    503 after waiting; a real append still waits its turn and is a 503 past its wait."""
+    from recognition.auth.models import ApiToken
+    from recognition.ledger.service import LEDGER_LOCK
+
+    served = app_on(database_url, POSTGRES_LOCK_TIMEOUT_MS=SHORT_MS)
+    client, mentor = served.test_client(), headers("mentor")
+    keyed = {**mentor, "Idempotency-Key": "held-lock-replay"}
+    stored = client.post(CONTRIBUTIONS, json=meeting(dept), headers=keyed)
+    assert stored.status_code == 201, stored.get_json()
+    expired = headers("mentee")
+    with served.app_context():
+        db.session.execute(
+            sa_update(ApiToken).where(ApiToken.person_id == dept.ids["mentee"]).values(expires_at=ApiToken.created_at)
+        )
+        db.session.commit()
+    with psycopg.connect(psycopg_url(database_url)) as other:
+        other.execute("SET idle_in_transaction_session_timeout = '10s'")
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (LEDGER_LOCK,))
+        assert client.post(CONTRIBUTIONS, json=meeting(dept), headers=expired).status_code == 401
+        assert_error(client.post(CONTRIBUTIONS, json={}, headers=mentor), 422, "kind")
+        assert_error(client.post(CONTRIBUTIONS, json={**meeting(dept), "colour": "red"}, headers=mentor), 422, "colour")
+        replayed = client.post(CONTRIBUTIONS, json=meeting(dept), headers=keyed)
+        assert (replayed.status_code, replayed.get_json()["id"]) == (201, stored.get_json()["id"])
+        started = time.monotonic()
+        assert_busy(client.post(CONTRIBUTIONS, json=meeting(dept), headers=mentor), started)
+        other.rollback()
+    assert ledger_rows() == 1
