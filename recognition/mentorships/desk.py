@@ -1,7 +1,7 @@
 """What a mentor's and a mentee's own pages (``/mentoring``, ``/mentee``) show, read in a
 few statements whatever the length of the ledger or the number of mentorships.
 
-One statement reads the actor's mentorships, with both people; one reads the history of
+One statement reads the actor's mentorships, with both people, as short rows (``Pair``); one reads the history of
 those mentorships (and, on a mentor's page, the mentor's own training and preparation)
 as short rows, each with what follows it (its confirmation, reversal or dispute), one
 index range per mentorship; every list on the page is drawn from those rows: this year's
@@ -29,7 +29,7 @@ from ..clock import local_date
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE, MEETING_KINDS, confirmation_state
-from ..people.models import Person
+from ..people.models import Division, Person
 from .models import Mentorship
 
 RECENT = 20
@@ -38,26 +38,56 @@ RECENT = 20
 LISTED = 20
 
 
+class Party(NamedTuple):
+    """One side of a mentorship, as the own pages name and place them."""
+
+    id: int
+    name: str
+    division_id: int | None
+    division_name: str | None
+    appointed_on: date | None
+
+
+class Pair(NamedTuple):
+    """A mentorship as the own pages show it (what they read of a ``Mentorship``)."""
+
+    id: int
+    mentor_id: int
+    mentee_id: int
+    kind: str
+    started_on: date
+    ended_on: date | None
+    mentor: Party
+    mentee: Party
+
+    def counterpart_of(self, person_id: int | None) -> int | None:
+        if person_id == self.mentor_id:
+            return self.mentee_id
+        if person_id == self.mentee_id:
+            return self.mentor_id
+        return None
+
+
 @dataclass
 class Desk:
     """The page's lists. ``mentorships`` are those where the actor is on the page's side
     (a mentor's as mentor), newest first; the entry lists cover every mentorship of the
     actor, as either side."""
 
-    mentorships: list[Mentorship]
+    mentorships: list[Pair]
     meetings: dict[int, dict]
     to_confirm: list[Shown]
     awaiting_other: list[Shown]
     recent: list[Shown]
-    more_to_confirm: list[tuple[Mentorship, int]] = field(default_factory=list)
-    more_awaiting: list[tuple[Mentorship, int]] = field(default_factory=list)
+    more_to_confirm: list[tuple[Pair, int]] = field(default_factory=list)
+    more_awaiting: list[tuple[Pair, int]] = field(default_factory=list)
 
     @property
-    def active(self) -> list[Mentorship]:
+    def active(self) -> list[Pair]:
         return [m for m in self.mentorships if m.ended_on is None]
 
     @property
-    def past(self) -> list[Mentorship]:
+    def past(self) -> list[Pair]:
         return [m for m in self.mentorships if m.ended_on is not None]
 
 
@@ -67,7 +97,7 @@ class Found:
     the page reads: the date of its ``RECENT``-th most recent entry (None with fewer), and
     its last meeting neither reversed nor disputed, up to today."""
 
-    mentorships: list[Mentorship]
+    mentorships: list[Pair]
     recent_from: dict[int, date | None]
     last_meeting: dict[int, date | None]
 
@@ -75,10 +105,30 @@ class Found:
 def mentorships_of(person_id: int, today: date) -> Found:
     """Every mentorship of the person, as mentor or mentee, newest first, with both people."""
     found = Found([], {}, {})
-    for mentorship, recent_from, last_meeting in db.session.execute(_mentorships(), {"me": person_id, "today": today}):
-        found.mentorships.append(mentorship)
-        found.recent_from[mentorship.id] = recent_from
-        found.last_meeting[mentorship.id] = last_meeting
+    rows = db.session.connection().execute(_mentorships(), {"me": person_id, "today": today})
+    for (
+        mentorship_id,
+        mentor_id,
+        mentee_id,
+        kind,
+        started_on,
+        ended_on,
+        mentor_name,
+        mentor_division_id,
+        mentor_division,
+        mentor_appointed_on,
+        mentee_name,
+        mentee_division_id,
+        mentee_division,
+        mentee_appointed_on,
+        recent_from,
+        last_meeting,
+    ) in rows:
+        mentor = Party(mentor_id, mentor_name, mentor_division_id, mentor_division, mentor_appointed_on)
+        mentee = Party(mentee_id, mentee_name, mentee_division_id, mentee_division, mentee_appointed_on)
+        found.mentorships.append(Pair(mentorship_id, mentor_id, mentee_id, kind, started_on, ended_on, mentor, mentee))
+        found.recent_from[mentorship_id] = recent_from
+        found.last_meeting[mentorship_id] = last_meeting
     return found
 
 
@@ -130,7 +180,7 @@ def read(person_id: int, as_mentor: bool, today: date, found: Found | None = Non
     )
 
 
-def _beyond(ids: list[int], entries: dict[int, Short], by_id: dict[int, Mentorship]) -> list[tuple[Mentorship, int]]:
+def _beyond(ids: list[int], entries: dict[int, Short], by_id: dict[int, Pair]) -> list[tuple[Pair, int]]:
     """How many of ``ids`` past the first ``LISTED`` are in each mentorship, in the order
     the mentorships first appear."""
     counts: dict[int, int] = {}
@@ -167,7 +217,7 @@ def meetings(
     return summary
 
 
-def _window(found: Found, side: list[Mentorship], today: date) -> date:
+def _window(found: Found, side: list[Pair], today: date) -> date:
     """From which date the page reads the whole history (before it, only entries nothing
     follows yet, which the lists to confirm need): January 1, for this year's meetings, or
     earlier, so that the ``RECENT`` most recent entries of the page's side are all read.
@@ -310,8 +360,10 @@ def _read_recorders(people: dict[int, object], ids: list[int]) -> None:
 
 @cache
 def _mentorships() -> Select:
-    """The mentorships, each with the date of its ``RECENT``-th most recent entry and of its
-    last meeting, both read backwards along the mentorship's date index from the newest."""
+    """The mentorships, each with both people (name, division, appointment: ``Pair``), the
+    date of its ``RECENT``-th most recent entry and of its last meeting, both read
+    backwards along the mentorship's date index from the newest. Plain columns, run on the
+    session's connection: building ORM objects costs more than the statement itself."""
     me = bindparam("me", type_=Integer)
     entry, follower = aliased(LedgerEntry), aliased(LedgerEntry)
     newest_first = (entry.occurred_on.desc(), entry.seq.desc())
@@ -337,8 +389,28 @@ def _mentorships() -> Select:
         .limit(1)
         .scalar_subquery()
     )
+    mentor, mentee = aliased(Person), aliased(Person)
+    mentor_division, mentee_division = aliased(Division), aliased(Division)
     return (
-        select(Mentorship, recent_from, last_meeting)
+        select(
+            Mentorship.id,
+            Mentorship.mentor_id,
+            Mentorship.mentee_id,
+            Mentorship.kind,
+            Mentorship.started_on,
+            Mentorship.ended_on,
+            *(
+                column
+                for person, division in ((mentor, mentor_division), (mentee, mentee_division))
+                for column in (person.name, person.division_id, division.name, person.appointed_on)
+            ),
+            recent_from,
+            last_meeting,
+        )
+        .join(mentor, mentor.id == Mentorship.mentor_id)
+        .join(mentee, mentee.id == Mentorship.mentee_id)
+        .outerjoin(mentor_division, mentor_division.id == mentor.division_id)
+        .outerjoin(mentee_division, mentee_division.id == mentee.division_id)
         .where(or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me))
         .order_by(Mentorship.started_on.desc(), Mentorship.id.desc())
     )

@@ -5,7 +5,7 @@ mentorship's own page and again by the ledger's pages when a reversal is refused
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app, render_template
 from sqlalchemy import select
@@ -36,7 +36,21 @@ def expectation() -> tuple[int, int]:
     return current_app.config["MEETINGS_PER_YEAR_MIN"], current_app.config["MEETINGS_PER_YEAR_MAX"]
 
 
-def expectation_status(mentorship: Mentorship, count: int, today: date) -> str | None:
+class Appointed(Protocol):
+    @property
+    def appointed_on(self) -> date | None: ...
+
+
+class Expected(Protocol):
+    """What the expectation reads of a mentorship: a ``Mentorship``, or a page's short row of one."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def mentee(self) -> Appointed: ...
+
+
+def expectation_status(mentorship: Expected, count: int, today: date) -> str | None:
     """below / met / above the yearly expectation, or None where it does not apply."""
     applies = expectation_applies(
         mentorship.kind, mentorship.mentee.appointed_on, today, current_app.config["FORMAL_MENTORING_YEARS"]

@@ -8,6 +8,8 @@ viewer's counterparts and committee candidates are read once per request.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from flask import g, has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -17,6 +19,27 @@ from ..extensions import db
 from ..mentorships.models import Mentorship
 from .models import Person
 from .service import committee_candidates
+
+
+class Placed(Protocol):
+    @property
+    def division_id(self) -> int | None: ...
+
+
+class Paired(Protocol):
+    """What the rule reads of a mentorship: a ``Mentorship``, or a page's short row of one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def mentor_id(self) -> int: ...
+    @property
+    def mentee_id(self) -> int: ...
+    @property
+    def mentor(self) -> Placed: ...
+    @property
+    def mentee(self) -> Placed: ...
+
 
 CACHE = "people_reach"
 URLS = "mentorship_urls"
@@ -29,7 +52,7 @@ def may_open_person(actor: Actor, person: Person) -> bool:
     return person.id in _reached(actor)
 
 
-def may_open_mentorship(actor: Actor, mentorship: Mentorship) -> bool:
+def may_open_mentorship(actor: Actor, mentorship: Paired) -> bool:
     """``/mentorships/<id>`` answers for ``actor``: the same rule as ``visible_mentorships``."""
     return (
         actor.is_admin
@@ -61,7 +84,7 @@ def person_link(actor: Actor, person: Person, text: str | None = None) -> Markup
     return _link(url_for("people.detail", person_id=person.id), label)
 
 
-def mentorship_link(actor: Actor, mentorship: Mentorship, text: str) -> Markup:
+def mentorship_link(actor: Actor, mentorship: Paired, text: str) -> Markup:
     """``text``, linked to the mentorship's history when ``actor`` may open it."""
     if not may_open_mentorship(actor, mentorship):
         return Markup(escape(text))
