@@ -342,10 +342,10 @@ def _by_entry(rows) -> tuple[dict[int, Short], dict[int, dict[str, int]], dict[i
 def _history(person_id: int, mentorship_ids: list[int], own_work: bool, since: date) -> list[Row]:
     if not mentorship_ids and not own_work:
         return []
-    return list(
-        db.session.execute(
-            _history_statement(own_work), {"me": person_id, "mentorships": mentorship_ids, "since": since}
-        )
+    return (
+        db.session.connection()
+        .execute(_history_statement(own_work), {"me": person_id, "mentorships": mentorship_ids, "since": since})
+        .all()
     )
 
 
