@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup, escape
 
 from ..apidoc import MAX_ID, paginate
 from ..auth.current import page_actor
@@ -21,8 +20,8 @@ from ..mentorships.service import get_mentorship
 from ..ratelimit import RateLimited
 from . import anchors, confirmations, service
 from . import checkpoints as published
+from .badges import confirmation_badge
 from .forms import ConfirmLinkForm, DisputeForm, ReverseForm, VerifyForm
-from .rules import UNCONFIRMED_AFTER_DAYS
 
 blp = Blueprint("ledger", __name__)
 PAGE_SIZE = 50
@@ -44,30 +43,7 @@ def entry_url(endpoint: str, entry_id: int) -> str:
     return f"{pattern[0]}{int(entry_id)}{pattern[1]}"
 
 
-# What an entry of work between two people says about its confirmation, by its
-# ``confirmation_state`` (``service.annotate`` sets it). A function rather than a macro: the
-# pages draw one for each entry they list, and calling a macro costs ten times as much.
-BADGES = {
-    "confirmed": Markup('<span class="badge badge-confirmed">confirmed</span>'),
-    "reversed": Markup('<span class="badge badge-reversed">reversed</span>'),
-    "unconfirmed": Markup(
-        '<span class="badge badge-unconfirmed">unconfirmed</span> '
-        f'<span class="muted">nobody confirmed it within {UNCONFIRMED_AFTER_DAYS} days</span>'
-    ),
-    "awaiting": Markup('<span class="badge badge-waiting">awaiting confirmation</span>'),
-}
-
-
-@blp.app_template_global()
-def confirmation_badge(entry) -> Markup:
-    """The entry's badge (a disputed one with the dispute's reason), or nothing."""
-    state = entry.confirmation_state
-    if state == "disputed":
-        return Markup(
-            '<span class="badge badge-disputed">disputed</span> '
-            f'<span class="dispute-reason">disputed: {escape(entry.disputed_by.reason)}</span>'
-        )
-    return BADGES.get(state, Markup())
+blp.add_app_template_global(confirmation_badge)
 
 
 @blp.get("/contributions")

@@ -22,7 +22,7 @@ from ..ledger.rules import CONFIRMABLE
 from ..people import reach
 from ..people.models import Person
 from ..people.service import find_by_email, managed_divisions, text_matches
-from . import desk, service
+from . import desk, rows, service
 from .forms import PAIR_WORK_CHOICES, EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
 from .history import expectation, expectation_status, kind_label, render_detail
 from .models import Mentorship
@@ -32,6 +32,8 @@ PAGE_SIZE = 50
 
 
 blp.add_app_template_global(kind_label)
+for draw in (rows.recent_rows, rows.awaiting_items, rows.relationship_cells):
+    blp.add_app_template_global(draw)
 
 
 @blp.app_template_global()

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from flask import render_template_string, request
+from markupsafe import escape
 from sqlalchemy import event, select
 from wtforms import SelectChoice
 
@@ -19,6 +20,7 @@ from recognition.ledger.models import LedgerEntry
 from recognition.mentorships import desk
 from recognition.mentorships import service as mentorships
 from recognition.mentorships.forms import LogWorkForm
+from recognition.people.models import Division, Person
 
 from .conftest import first_of_year
 
@@ -403,3 +405,38 @@ def test_recent_entries_name_who_logged_them_when_a_third_person_did(app, client
     cells = re.findall(r'<td class="num">(\d+)</td>\n        <td>([^<]+)</td>', recent)
     assert sorted(cells) == [("25", "Admin Person"), ("35", "Mentee Person"), ("45", "you")]
     assert statements_for(app, client, "/mentoring") == 4
+
+
+HOSTILE = "Ada <script>alert(1)</script> \"Lovelace\" & 'co'"
+
+
+def test_names_notes_and_reasons_are_escaped_on_the_own_pages(app, client, dept, login, record):
+    """The lists drawn in Python (``mentorships.rows``) escape every value the template
+    would: names, the division, a note, a dispute's reason."""
+    with app.app_context():
+        for role in ("mentor", "mentee", "admin"):
+            db.session.get(Person, dept.ids[role]).name = f"{HOSTILE} {role}"
+        db.session.get(Division, dept.divisions["CARD"]).name = f"{HOSTILE} division"
+        db.session.commit()
+    record("mentor", note=HOSTILE)  # waits for the mentee: listed on both pages
+    record("admin")  # a third person's entry names them
+    disputed = record("mentee")
+    with app.app_context():
+        ledger.dispute(db.session.get(LedgerEntry, disputed), HOSTILE, load_actor(dept.ids["mentor"]), utcnow())
+        db.session.commit()
+
+    mentor_page = login(client, "mentor").get("/mentoring").get_data(as_text=True)
+    mentee_page = login(client, "mentee").get("/mentee").get_data(as_text=True)
+
+    for page in (mentor_page, mentee_page):
+        assert "<script>" not in page and '"Lovelace"' not in page
+    safe = str(escape(HOSTILE))
+    recent = mentor_page.split('id="recent"', 1)[1].split("</section>", 1)[0]
+    assert f'<a href="/mentorships/{dept.mentorship_id}">{safe} mentee</a>' in recent
+    assert f"<td>{safe} admin</td>" in recent and f"<td>{safe} mentee</td>" in recent
+    assert f'<span class="dispute-reason">disputed: {safe}</span>' in recent
+    assert f"<td>{safe} division</td>" in mentor_page  # the mentee's division, in the mentees table
+    awaiting = mentor_page.split('id="awaiting"', 1)[1].split("</section>", 1)[0]
+    assert f"Meeting with {safe} mentee on " in awaiting
+    to_confirm = mentee_page.split('id="to-confirm"', 1)[1].split("</section>", 1)[0]
+    assert f"with <strong>{safe} mentor</strong>" in to_confirm and f"“{safe}”" in to_confirm
