@@ -16,6 +16,7 @@ a small history); their values are bound per request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -339,7 +340,7 @@ def _by_entry(rows) -> tuple[dict[int, Short], dict[int, dict[str, int]], dict[i
     return entries, follows, reasons
 
 
-def _history(person_id: int, mentorship_ids: list[int], own_work: bool, since: date) -> list[Row]:
+def _history(person_id: int, mentorship_ids: list[int], own_work: bool, since: date) -> Sequence[Row]:
     if not mentorship_ids and not own_work:
         return []
     return (
