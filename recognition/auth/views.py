@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 
 from ..cases.visibility import has_open_work
 from ..clock import utcnow
@@ -11,7 +12,7 @@ from ..links import safe_next
 from . import sessions, throttle
 from .current import User, page_actor
 from .forms import LoginForm
-from .service import authenticate, load_actor
+from .service import Actor, authenticate, load_actor
 
 blp = Blueprint("auth", __name__)
 MENU_URLS = "recognition.menu_urls"
@@ -29,6 +30,27 @@ def menu_url(endpoint: str) -> str:
     if url is None:
         url = urls[key] = url_for(endpoint)
     return url
+
+
+MENUS = "recognition.menus"
+
+
+@blp.app_template_global()
+def main_menu(actor: Actor, cases: bool) -> Markup:
+    """The main menu's items for ``actor`` (``_menu.html``), and the Cases item when
+    ``cases``. Drawn once per app, mount point and combination of what it depends on
+    (the roles, whether they administer or direct, the Cases item): the same for everyone
+    alike, so nothing personal is kept, and no page draws it again."""
+    key = (request.script_root, actor.roles, actor.is_admin, bool(actor.directed_division_ids), cases)
+    menus = current_app.extensions.setdefault(MENUS, {})
+    menu = menus.get(key)
+    if menu is None:
+        menu = menus[key] = Markup(
+            current_app.jinja_env.get_template("_menu.html").render(
+                roles=actor.roles, is_admin=key[2], directs=key[3], cases=cases
+            )
+        )
+    return menu
 
 
 @blp.route("/login", methods=["GET", "POST"])
