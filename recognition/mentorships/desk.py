@@ -23,7 +23,20 @@ from functools import cache
 from operator import attrgetter
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Date, Integer, Row, Select, and_, bindparam, exists, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from ..clock import local_date
@@ -359,6 +372,12 @@ def _read_recorders(people: dict[int, object], ids: list[int]) -> None:
             people[row.id] = row
 
 
+def _each(values: tuple[str, ...]) -> list[BindParameter]:
+    """A bound parameter for each of a fixed list's values: ``IN`` over them is written once
+    with the statement, where a list would be expanded into the SQL on every run."""
+    return [literal(value) for value in values]
+
+
 @cache
 def _mentorships() -> Select:
     """The mentorships, each with both people (name, division, appointment: ``Pair``), the
@@ -376,13 +395,13 @@ def _mentorships() -> Select:
         .offset(RECENT - 1)
         .scalar_subquery()
     )
-    cancelled = exists().where(follower.target_id == entry.id, follower.entry_type.in_(("reversal", "dispute")))
+    cancelled = exists().where(follower.target_id == entry.id, follower.entry_type.in_(_each(("reversal", "dispute"))))
     last_meeting = (
         select(entry.occurred_on)
         .where(
             entry.mentorship_id == Mentorship.id,
             entry.entry_type == "contribution",
-            entry.kind.in_(MEETING_KINDS),
+            entry.kind.in_(_each(MEETING_KINDS)),
             entry.occurred_on <= bindparam("today", type_=Date),
             ~cancelled,
         )

@@ -14,6 +14,7 @@ from flask import g, has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from ..apidoc import MAX_ID
 from ..auth.service import Actor
 from ..extensions import db
 from ..mentorships.models import Mentorship
@@ -42,7 +43,7 @@ class Paired(Protocol):
 
 
 CACHE = "people_reach"
-URLS = "mentorship_urls"
+URLS = "mentorship_url_pattern"
 
 
 def may_open_person(actor: Actor, person: Person) -> bool:
@@ -92,12 +93,16 @@ def mentorship_link(actor: Actor, mentorship: Paired, text: str) -> Markup:
 
 
 def _mentorship_url(mentorship_id: int) -> str:
-    """The history page's address, built once a request for each mentorship (a list of
-    recent entries names the same few mentorships row after row)."""
-    urls = g.setdefault(URLS, {}) if has_request_context() else {}
-    if mentorship_id not in urls:
-        urls[mentorship_id] = url_for("mentorships.detail", mentorship_id=mentorship_id)
-    return urls[mentorship_id]
+    """The history page's address: ``url_for`` once a request, around a marker id, and each
+    mentorship's address that with its id (a list names several mentorships, and building
+    an address costs more than the rest of its row)."""
+    pattern = g.get(URLS) if has_request_context() else None
+    if pattern is None:
+        head, _, tail = url_for("mentorships.detail", mentorship_id=MAX_ID).partition(str(MAX_ID))
+        pattern = (head, tail)
+        if has_request_context():
+            g.setdefault(URLS, pattern)
+    return f"{pattern[0]}{int(mentorship_id)}{pattern[1]}"
 
 
 def _link(href: str, text: str) -> Markup:
