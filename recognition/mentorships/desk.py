@@ -47,6 +47,9 @@ from ..people.models import Division, Person
 from .models import Mentorship
 
 RECENT = 20
+# The ranks, counted from the most recent, of a mentorship's entries whose dates the page
+# reads with the mentorship (``Found.levels``), to bound the history it reads (``_window``).
+LEVELS = (5, 10, RECENT)
 # The "to confirm" and "waiting" lists show this many, oldest first (the ones reminders are
 # about); the rest are counted by mentorship, each history page listing them all.
 LISTED = 20
@@ -108,11 +111,12 @@ class Desk:
 @dataclass
 class Found:
     """The person's mentorships (``mentorships_of``), and for each what bounds the history
-    the page reads: the date of its ``RECENT``-th most recent entry (None with fewer), and
-    its last meeting neither reversed nor disputed, up to today."""
+    the page reads: the dates of its 5th, 10th and ``RECENT``-th most recent entries
+    (``LEVELS``; None where it has fewer), and its last meeting neither reversed nor
+    disputed, up to today."""
 
     mentorships: list[Pair]
-    recent_from: dict[int, date | None]
+    levels: dict[int, tuple[date | None, ...]]
     last_meeting: dict[int, date | None]
 
 
@@ -135,13 +139,13 @@ def mentorships_of(person_id: int, today: date) -> Found:
         mentee_division_id,
         mentee_division,
         mentee_appointed_on,
-        recent_from,
+        *levels,
         last_meeting,
     ) in rows:
         mentor = Party(mentor_id, mentor_name, mentor_division_id, mentor_division, mentor_appointed_on)
         mentee = Party(mentee_id, mentee_name, mentee_division_id, mentee_division, mentee_appointed_on)
         found.mentorships.append(Pair(mentorship_id, mentor_id, mentee_id, kind, started_on, ended_on, mentor, mentee))
-        found.recent_from[mentorship_id] = recent_from
+        found.levels[mentorship_id] = tuple(levels)
         found.last_meeting[mentorship_id] = last_meeting
     return found
 
@@ -235,10 +239,19 @@ def _window(found: Found, side: list[Pair], today: date) -> date:
     """From which date the page reads the whole history (before it, only entries nothing
     follows yet, which the lists to confirm need): January 1, for this year's meetings, or
     earlier, so that the ``RECENT`` most recent entries of the page's side are all read.
-    One mentorship's ``RECENT``-th most recent entry bounds them: from its date there are
-    at least ``RECENT`` entries. With none that long, the whole history (it is short)."""
-    bounds = [bound for m in side if (bound := found.recent_from[m.id]) is not None]
-    return min(date(today.year, 1, 1), max(bounds, default=date.min))
+    The mentorships' levels bound them: from a date on which the levels reached count
+    ``RECENT`` entries or more (a mentorship whose 5th most recent entry is that late has at
+    least 5 from it, and so on), the most recent entries are all there. The latest such
+    date; with none, the whole history (it is short)."""
+    levels = [found.levels[m.id] for m in side]
+    for day in sorted({day for dates in levels for day in dates if day is not None}, reverse=True):
+        reached = sum(
+            max((rank for rank, at in zip(LEVELS, dates, strict=True) if at is not None and at >= day), default=0)
+            for dates in levels
+        )
+        if reached >= RECENT:
+            return min(date(today.year, 1, 1), day)
+    return date.min
 
 
 class Short(NamedTuple):
@@ -381,20 +394,21 @@ def _each(values: tuple[str, ...]) -> list[BindParameter]:
 @cache
 def _mentorships() -> Select:
     """The mentorships, each with both people (name, division, appointment: ``Pair``), the
-    date of its ``RECENT``-th most recent entry and of its last meeting, both read
-    backwards along the mentorship's date index from the newest. Plain columns, run on the
-    session's connection: building ORM objects costs more than the statement itself."""
+    dates of its entries ranked ``LEVELS`` from the most recent and of its last meeting,
+    each read backwards along the mentorship's date index from the newest. Plain columns,
+    run on the session's connection: building ORM objects costs more than the statement."""
     me = bindparam("me", type_=Integer)
     entry, follower = aliased(LedgerEntry), aliased(LedgerEntry)
     newest_first = (entry.occurred_on.desc(), entry.seq.desc())
-    recent_from = (
+    levels = [
         select(entry.occurred_on)
         .where(entry.mentorship_id == Mentorship.id, entry.entry_type == "contribution")
         .order_by(*newest_first)
         .limit(1)
-        .offset(RECENT - 1)
+        .offset(rank - 1)
         .scalar_subquery()
-    )
+        for rank in LEVELS
+    ]
     cancelled = exists().where(follower.target_id == entry.id, follower.entry_type.in_(_each(("reversal", "dispute"))))
     last_meeting = (
         select(entry.occurred_on)
@@ -424,7 +438,7 @@ def _mentorships() -> Select:
                 for person, division in ((mentor, mentor_division), (mentee, mentee_division))
                 for column in (person.name, person.division_id, division.name, person.appointed_on)
             ),
-            recent_from,
+            *levels,
             last_meeting,
         )
         .join(mentor, mentor.id == Mentorship.mentor_id)
