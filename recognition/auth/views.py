@@ -8,28 +8,15 @@ from ..cases.visibility import has_open_work
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..links import safe_next
+from ..links import fixed_url, safe_next
 from . import sessions, throttle
 from .current import User, page_actor
 from .forms import LoginForm
 from .service import Actor, authenticate, load_actor
 
 blp = Blueprint("auth", __name__)
-MENU_URLS = "recognition.menu_urls"
-
-
-@blp.app_template_global()
-def menu_url(endpoint: str) -> str:
-    """``url_for(endpoint)`` for a page that takes no arguments, as the menu on every page
-    names them: built once per app and mount point (the script root a proxy may add), as
-    such an address cannot change while the app runs, and building one costs more than
-    the rest of the menu."""
-    urls = current_app.extensions.setdefault(MENU_URLS, {})
-    key = (request.script_root, endpoint)
-    url = urls.get(key)
-    if url is None:
-        url = urls[key] = url_for(endpoint)
-    return url
+# Every page's menu, style sheet and own form name addresses that take no id.
+blp.add_app_template_global(fixed_url)
 
 
 MENUS = "recognition.menus"

@@ -4,17 +4,17 @@ checkpoints."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..apidoc import MAX_ID, paginate
+from ..apidoc import paginate
 from ..auth.current import page_actor
 from ..auth.service import load_actor, require_admin
 from ..clock import utcnow
 from ..credits.verification import count_verification
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
-from ..links import safe_next
+from ..links import id_url, safe_next
 from ..mentorships.history import kind_label, render_detail
 from ..mentorships.service import get_mentorship
 from ..ratelimit import RateLimited
@@ -27,20 +27,10 @@ blp = Blueprint("ledger", __name__)
 PAGE_SIZE = 50
 
 
-ENTRY_URLS = "entry_urls"
-
-
 @blp.app_template_global()
 def entry_url(endpoint: str, entry_id: int) -> str:
-    """``url_for(endpoint, entry_id=entry_id)``, for the pages that link many entries: the
-    address is built once a request for each endpoint, around a marker id, and each entry's
-    is that address with its id (building each costs more than the rest of its row)."""
-    patterns = g.setdefault(ENTRY_URLS, {})
-    pattern = patterns.get(endpoint)
-    if pattern is None:
-        head, _, tail = url_for(endpoint, entry_id=MAX_ID).partition(str(MAX_ID))
-        pattern = patterns[endpoint] = (head, tail)
-    return f"{pattern[0]}{int(entry_id)}{pattern[1]}"
+    """``url_for(endpoint, entry_id=entry_id)``, for the pages that link many entries."""
+    return id_url(endpoint, "entry_id", entry_id)
 
 
 blp.add_app_template_global(confirmation_badge)

@@ -14,9 +14,9 @@ from flask import g, has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from ..apidoc import MAX_ID
 from ..auth.service import Actor
 from ..extensions import db
+from ..links import id_url
 from ..mentorships.models import Mentorship
 from .models import Person
 from .service import committee_candidates
@@ -43,7 +43,6 @@ class Paired(Protocol):
 
 
 CACHE = "people_reach"
-URLS = "mentorship_url_pattern"
 
 
 def may_open_person(actor: Actor, person: Person) -> bool:
@@ -93,16 +92,8 @@ def mentorship_link(actor: Actor, mentorship: Paired, text: str) -> Markup:
 
 
 def _mentorship_url(mentorship_id: int) -> str:
-    """The history page's address: ``url_for`` once a request, around a marker id, and each
-    mentorship's address that with its id (a list names several mentorships, and building
-    an address costs more than the rest of its row)."""
-    pattern = g.get(URLS) if has_request_context() else None
-    if pattern is None:
-        head, _, tail = url_for("mentorships.detail", mentorship_id=MAX_ID).partition(str(MAX_ID))
-        pattern = (head, tail)
-        if has_request_context():
-            g.setdefault(URLS, pattern)
-    return f"{pattern[0]}{int(mentorship_id)}{pattern[1]}"
+    """The history page's address (a list names the same few mentorships row after row)."""
+    return id_url("mentorships.detail", "mentorship_id", mentorship_id)
 
 
 def _link(href: str, text: str) -> Markup:
