@@ -16,7 +16,7 @@ a small history); their values are bound per request.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from ..clock import local_date
+from ..clock import local_dates
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE, MEETING_KINDS, confirmation_state
@@ -160,14 +160,13 @@ def read(person_id: int, as_mentor: bool, today: date, found: Found | None = Non
     entries, follows, reasons = _by_entry(rows)
 
     on_side = {m.id for m in side}
-    recent_ids = [
-        row.id
-        for row in sorted(entries.values(), key=IN_ORDER, reverse=True)
-        if row.mentorship_id is None or row.mentorship_id in on_side
-    ][:RECENT]
+    in_order = sorted(entries.values(), key=IN_ORDER)
+    recent_ids = [row.id for row in reversed(in_order) if row.mentorship_id is None or row.mentorship_id in on_side][
+        :RECENT
+    ]
     counterpart = {m.id: m.counterpart_of(person_id) for m in everyone}
     to_confirm_ids, awaiting_ids = [], []
-    for row in sorted(entries.values(), key=IN_ORDER):
+    for row in in_order:
         if row.mentorship_id is None or row.kind not in CONFIRMABLE or row.id in follows:
             continue
         if row.recorded_by_id == person_id:
@@ -183,8 +182,9 @@ def read(person_id: int, as_mentor: bool, today: date, found: Found | None = Non
     people: dict[int, object] = {p.id: p for m in everyone for p in (m.mentor, m.mentee)}
     _read_recorders(people, [entries[i].recorded_by_id for i in recent_ids])
     names = {m.id: {"mentor": m.mentor.name, "mentee": m.mentee.name} for m in everyone}
+    to_local = local_dates()
     shown = {
-        entry_id: _shown(entries[entry_id], follows.get(entry_id, {}), reasons, names, people, today)
+        entry_id: _shown(entries[entry_id], follows.get(entry_id, {}), reasons, names, people, today, to_local)
         for entry_id in {*recent_ids, *to_confirm_ids, *awaiting_ids}
     }
     return Desk(
@@ -243,13 +243,17 @@ def _window(found: Found, side: list[Pair], today: date) -> date:
     ``RECENT`` entries or more (a mentorship whose 5th most recent entry is that late has at
     least 5 from it, and so on), the most recent entries are all there. The latest such
     date; with none, the whole history (it is short)."""
-    levels = [found.levels[m.id] for m in side]
-    for day in sorted({day for dates in levels for day in dates if day is not None}, reverse=True):
-        reached = sum(
-            max((rank for rank, at in zip(LEVELS, dates, strict=True) if at is not None and at >= day), default=0)
-            for dates in levels
-        )
-        if reached >= RECENT:
+    # Each level, latest first; the running count is what the levels reached so far add up to.
+    reached = dict.fromkeys((m.id for m in side), 0)
+    count = 0
+    ranked = (
+        (at, rank, m.id) for m in side for rank, at in zip(LEVELS, found.levels[m.id], strict=True) if at is not None
+    )
+    for day, rank, mentorship_id in sorted(ranked, reverse=True):
+        if rank > reached[mentorship_id]:
+            count += rank - reached[mentorship_id]
+            reached[mentorship_id] = rank
+        if count >= RECENT:
             return min(date(today.year, 1, 1), day)
     return date.min
 
@@ -274,8 +278,7 @@ class Dispute(NamedTuple):
     reason: str
 
 
-@dataclass(slots=True)
-class Shown:
+class Shown(NamedTuple):
     """An entry as the page lists it: what ``_entries.html`` reads of an entry (its
     ``confirmation_state`` and followers as ``ledger.service.describe_followers`` sets
     them), named by the people read with the mentorships: ``names``, its mentorship's
@@ -303,26 +306,27 @@ def _shown(
     names: dict[int, dict[str, str]],
     people: dict[int, object],
     today: date,
+    to_local: Callable[[datetime], date],
 ) -> Shown:
     dispute = mine.get("dispute")
     # The date it was recorded matters only to work nothing follows yet (how long it waits).
     waiting = row.kind in CONFIRMABLE and not mine
     return Shown(
-        id=row.id,
-        mentorship_id=row.mentorship_id,
-        names=names[row.mentorship_id] if row.mentorship_id is not None else {},
-        kind=row.kind,
-        occurred_on=row.occurred_on,
-        minutes=row.minutes,
-        note=row.note,
-        recorded_by_id=row.recorded_by_id,
-        recorded_by=people.get(row.recorded_by_id),
-        confirmed_by_entry_id=mine.get("confirmation"),
-        reversed_by_entry_id=mine.get("reversal"),
-        disputed_by=Dispute(reasons[dispute]) if dispute is not None else None,
-        confirmation_state=confirmation_state(
+        row.id,
+        row.mentorship_id,
+        names[row.mentorship_id] if row.mentorship_id is not None else {},
+        row.kind,
+        row.occurred_on,
+        row.minutes,
+        row.note,
+        row.recorded_by_id,
+        people.get(row.recorded_by_id),
+        mine.get("confirmation"),
+        mine.get("reversal"),
+        Dispute(reasons[dispute]) if dispute is not None else None,
+        confirmation_state(
             row.kind,
-            local_date(row.recorded_at) if waiting else today,
+            to_local(row.recorded_at) if waiting else today,
             today,
             confirmed="confirmation" in mine,
             reversed_="reversal" in mine,

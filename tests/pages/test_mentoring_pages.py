@@ -440,3 +440,37 @@ def test_names_notes_and_reasons_are_escaped_on_the_own_pages(app, client, dept,
     assert f"Meeting with {safe} mentee on " in awaiting
     to_confirm = mentee_page.split('id="to-confirm"', 1)[1].split("</section>", 1)[0]
     assert f"with <strong>{safe} mentor</strong>" in to_confirm and f"“{safe}”" in to_confirm
+
+
+def pair(mentorship_id: int) -> desk.Pair:
+    mentor = desk.Party(1, "Mentor", None, None, None)
+    mentee = desk.Party(2, "Mentee", None, None, None)
+    return desk.Pair(mentorship_id, 1, 2, "formal", date(2020, 1, 1), None, mentor, mentee)
+
+
+@pytest.mark.parametrize(
+    ("levels", "since"),
+    [
+        # One mentorship with twenty entries: from its twentieth most recent.
+        ({1: (date(2026, 10, 1), date(2026, 6, 1), date(2025, 3, 1))}, date(2025, 3, 1)),
+        # Two with ten each: from the earlier of their tenth most recent dates.
+        (
+            {1: (date(2026, 11, 1), date(2026, 9, 1), None), 2: (date(2026, 8, 1), date(2025, 5, 1), None)},
+            date(2025, 5, 1),
+        ),
+        # Four with five each in this year: from January 1, for this year's meetings.
+        ({n: (date(2026, 6, n), None, None) for n in range(1, 5)}, date(2026, 1, 1)),
+        # Four with five each, one of them back to last year: from that one's fifth.
+        (
+            {1: (date(2025, 7, 1), None, None), **{n: (date(2026, 6, n), None, None) for n in range(2, 5)}},
+            date(2025, 7, 1),
+        ),
+        # Fewer than twenty in all: the whole history.
+        ({1: (date(2026, 6, 1), None, None), 2: (date(2026, 5, 1), date(2026, 1, 1), None)}, date.min),
+    ],
+)
+def test_the_history_read_holds_the_twenty_most_recent_entries(levels, since):
+    """Levels of several mentorships add up: the page reads from the latest date on which
+    they count twenty entries, never later than January 1."""
+    found = desk.Found([pair(n) for n in levels], dict(levels), {})
+    assert desk._window(found, found.mentorships, date(2026, 12, 7)) == since
