@@ -54,28 +54,37 @@ def awaiting_items(entries: Iterable[Any], side: str) -> Markup:
     )
 
 
-def relationship_cells(row: Mapping[str, Any], links: Mapping[int, Markup], expected, formal_years: int) -> Markup:
-    """The cells every "your mentees" / "your mentors" row starts with: the counterpart,
-    their division, the kind, the start, the last meeting, this year's meetings and the
-    expectation's status."""
-    mentorship, meetings, status = row["mentorship"], row["meetings"], row["status"]
-    division = row["person"].division_name
-    last = meetings["last"]
-    if status:
-        expectation = (
-            f'<span class="status status-{escape(status)}">{escape(status)}</span>'
-            f' <span class="muted">({escape(expected[0])}–{escape(expected[1])})</span>'
+def relationship_rows(
+    rows: Iterable[Mapping[str, Any]], links: Mapping[int, Markup], expected, formal_years: int, confirmed: bool
+) -> Markup:
+    """The "your mentees" / "your mentors" table rows (``_own_page``'s rows): the
+    counterpart, their division, the kind, the start, the last meeting, this year's
+    meetings, the expectation's status and, ``confirmed``, how many were confirmed."""
+    drawn = []
+    for row in rows:
+        mentorship, meetings, status = row["mentorship"], row["meetings"], row["status"]
+        division = row["person"].division_name
+        last = meetings["last"]
+        if status:
+            expectation = (
+                f'<span class="status status-{escape(status)}">{escape(status)}</span>'
+                f' <span class="muted">({escape(expected[0])}–{escape(expected[1])})</span>'
+            )
+        elif mentorship.kind == "formal":
+            expectation = f'<span class="muted">past the first {escape(formal_years)} years</span>'
+        else:
+            expectation = '<span class="muted">none for this kind</span>'
+        count = escape(meetings["count"])
+        drawn.append(
+            "\n      <tr>"
+            f"\n        <td>{links[mentorship.id]}</td>"
+            f"\n        <td>{'—' if division is None else escape(division)}</td>"
+            f"\n        <td>{escape(kind_label(mentorship.kind))}</td>"
+            f"\n        <td>{mentorship.started_on.isoformat()}</td>"
+            f"\n        <td>{last.isoformat() if last else 'none yet'}</td>"
+            f'\n        <td class="num">{count}</td>'
+            f"\n        <td>{expectation}</td>"
+            + (f'\n        <td class="num">{escape(meetings["confirmed"])} of {count}</td>' if confirmed else "")
+            + "\n      </tr>\n    "
         )
-    elif mentorship.kind == "formal":
-        expectation = f'<span class="muted">past the first {escape(formal_years)} years</span>'
-    else:
-        expectation = '<span class="muted">none for this kind</span>'
-    return Markup(
-        f"<td>{links[mentorship.id]}</td>"
-        f"\n        <td>{'—' if division is None else escape(division)}</td>"
-        f"\n        <td>{escape(kind_label(mentorship.kind))}</td>"
-        f"\n        <td>{mentorship.started_on.isoformat()}</td>"
-        f"\n        <td>{last.isoformat() if last else 'none yet'}</td>"
-        f'\n        <td class="num">{escape(meetings["count"])}</td>'
-        f"\n        <td>{expectation}</td>"
-    )
+    return Markup("".join(drawn))
