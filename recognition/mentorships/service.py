@@ -36,14 +36,13 @@ def visible_mentorships(actor: Actor):
     )
     if actor.is_admin:
         return statement
-    return statement.where(
-        or_(
-            Mentorship.mentor_id == actor.person_id,
-            Mentorship.mentee_id == actor.person_id,
+    seen = [Mentorship.mentor_id == actor.person_id, Mentorship.mentee_id == actor.person_id]
+    if actor.directed_division_ids:  # an empty IN is written out again on every run, to select nothing
+        seen += [
             Mentee.division_id.in_(actor.directed_division_ids),
             Mentor.division_id.in_(actor.directed_division_ids),
-        )
-    )
+        ]
+    return statement.where(or_(*seen))
 
 
 def get_mentorship(mentorship_id: int, actor: Actor) -> Mentorship:
