@@ -33,7 +33,7 @@ PAGE_SIZE = 50
 
 blp.add_app_template_global(kind_label)
 blp.add_app_template_global(utc_minute)
-for draw in (rows.recent_rows, rows.awaiting_items, rows.relationship_rows):
+for draw in (rows.recent_rows, rows.awaiting_items, rows.relationship_rows, rows.history_items):
     blp.add_app_template_global(draw)
 
 

@@ -412,7 +412,8 @@ HOSTILE = "Ada <script>alert(1)</script> \"Lovelace\" & 'co'"
 
 def test_names_notes_and_reasons_are_escaped_on_the_own_pages(app, client, dept, login, record):
     """The lists drawn in Python (``mentorships.rows``) escape every value the template
-    would: names, the division, a note, a dispute's reason."""
+    would: names, the division, a note, a dispute's reason, on the own pages and on the
+    mentorship's history."""
     with app.app_context():
         for role in ("mentor", "mentee", "admin"):
             db.session.get(Person, dept.ids[role]).name = f"{HOSTILE} {role}"
@@ -440,6 +441,12 @@ def test_names_notes_and_reasons_are_escaped_on_the_own_pages(app, client, dept,
     assert f"Meeting with {safe} mentee on " in awaiting
     to_confirm = mentee_page.split('id="to-confirm"', 1)[1].split("</section>", 1)[0]
     assert f"with <strong>{safe} mentor</strong>" in to_confirm and f"“{safe}”" in to_confirm
+
+    history = client.get(f"/mentorships/{dept.mentorship_id}").get_data(as_text=True)  # the history page's entries
+    assert "<script>" not in history and '"Lovelace"' not in history
+    assert f" min · {safe}</p>" in history and f"Logged by {safe} admin on " in history
+    assert f'<span class="dispute-reason">disputed: {safe}</span> ({safe} mentor, ' in history
+    assert f'this did not happen as logged.</p>\n      <p class="entry-meta">Reason: {safe}</p>' in history
 
 
 def pair(mentorship_id: int) -> desk.Pair:
