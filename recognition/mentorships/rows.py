@@ -7,6 +7,7 @@ links and badges, already markup, go in as they are."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from flask import current_app
@@ -18,6 +19,12 @@ from ..links import id_url
 from .history import kind_label, utc_minute
 
 REVERSED = '<span class="badge badge-reversed">reversed</span>'
+
+
+@cache
+def _label(kind: str | None) -> Markup:
+    """``kind_label``, escaped: a page names the same few kinds row after row."""
+    return escape(kind_label(kind))
 
 
 def recent_rows(entries: Iterable[Any], you: int | None, links: Mapping[int, Markup]) -> Markup:
@@ -35,9 +42,9 @@ def recent_rows(entries: Iterable[Any], you: int | None, links: Mapping[int, Mar
         rows.append(
             f"\n      <tr{reversed_}>"
             f"\n        <td>{entry.occurred_on.isoformat()}</td>"
-            f"\n        <td>{escape(kind_label(entry.kind))}</td>"
+            f"\n        <td>{_label(entry.kind)}</td>"
             f"\n        <td>{with_}</td>"
-            f'\n        <td class="num">{escape(entry.minutes)}</td>'
+            f'\n        <td class="num">{int(entry.minutes)}</td>'
             f"\n        <td>{by}</td>"
             f"\n        <td>{status}</td>"
             "\n      </tr>\n    "
@@ -50,7 +57,7 @@ def awaiting_items(entries: Iterable[Any], side: str) -> Markup:
     each naming the person on ``side`` ("mentee" or "mentor")."""
     return Markup(
         "".join(
-            f"\n    <li>{escape(kind_label(entry.kind))} with {escape(entry.names.get(side, ''))}"
+            f"\n    <li>{_label(entry.kind)} with {escape(entry.names.get(side, ''))}"
             f" on {entry.occurred_on.isoformat()} {confirmation_badge(entry)}</li>\n    "
             for entry in entries
         )
@@ -82,7 +89,7 @@ def relationship_rows(
             "\n      <tr>"
             f"\n        <td>{links[mentorship.id]}</td>"
             f"\n        <td>{'—' if division is None else escape(division)}</td>"
-            f"\n        <td>{escape(kind_label(mentorship.kind))}</td>"
+            f"\n        <td>{_label(mentorship.kind)}</td>"
             f"\n        <td>{mentorship.started_on.isoformat()}</td>"
             f"\n        <td>{last.isoformat() if last else 'none yet'}</td>"
             f'\n        <td class="num">{count}</td>'
@@ -156,7 +163,7 @@ def _contribution(entry, item, reversal, here: str, page_csrf: str, reverse_csrf
     )
     body = (
         f'\n      <p class="entry-body"><span class="seq">#{entry.seq}</span>'
-        f"\n        <strong>{entry.occurred_on.isoformat()}</strong> · {escape(kind_label(entry.kind))}"
+        f"\n        <strong>{entry.occurred_on.isoformat()}</strong> · {_label(entry.kind)}"
         f" · {escape(entry.minutes)} min{note}</p>"
         f'\n      <p class="entry-meta">Logged by {escape(entry.recorded_by.name)} on {utc_minute(entry.recorded_at)}.'
         f"\n        {status}\n        {reversed_by}</p>\n      "
