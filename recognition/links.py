@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import socket
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, request, url_for
@@ -98,7 +99,7 @@ def unconfigured_warning(app: Flask) -> str | None:
     )
 
 
-def fixed_url(endpoint: str, **values: object) -> str:
+def fixed_url(endpoint: str, **values: Any) -> str:
     """``url_for(endpoint, **values)``, built once per app, mount point (the script root a
     proxy may add) and arguments: such an address cannot change while the app runs, and
     building one costs more than a page's row. For the addresses every page names (the
@@ -119,7 +120,8 @@ def id_url(endpoint: str, name: str, value: int) -> str:
     addresses = current_app.extensions.setdefault(ADDRESSES, {})
     pattern = addresses.get(key)
     if pattern is None:
-        head, _, tail = url_for(endpoint, **{name: MAX_ID}).partition(str(MAX_ID))
+        marked: dict[str, Any] = {name: MAX_ID}
+        head, _, tail = url_for(endpoint, **marked).partition(str(MAX_ID))
         pattern = addresses[key] = (head, tail)
     return f"{pattern[0]}{int(value)}{pattern[1]}"
 
