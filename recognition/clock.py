@@ -1,6 +1,7 @@
 """The one place that reads the wall clock. Services take ``now`` as an argument."""
 
 import calendar
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -58,6 +59,14 @@ def local_date(moment: datetime) -> date:
     day = moment.replace(tzinfo=UTC).astimezone(zone({"SCHEDULER_TIMEZONE": name})).date()
     _keep_local_date((key, day))
     return day
+
+
+def local_dates() -> Callable[[datetime], date]:
+    """``local_date`` for many moments (a page's entries, each recorded at its own moment):
+    the zone is looked up once."""
+    name = current_app.config["SCHEDULER_TIMEZONE"] if has_app_context() else Defaults.SCHEDULER_TIMEZONE
+    department = zone({"SCHEDULER_TIMEZONE": name})
+    return lambda moment: moment.replace(tzinfo=UTC).astimezone(department).date()
 
 
 # The last moment ``local_date`` converted and its date: a request asks for its ``now``

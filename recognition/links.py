@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import socket
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request, url_for
 from werkzeug.sansio.utils import get_current_url
 
+from .apidoc import MAX_ID
+
 FALLBACK = "http://127.0.0.1:5000"
+ADDRESSES = "recognition.addresses"
 SERVED = "recognition.served_url"
 WILDCARDS = frozenset({"", "0.0.0.0", "::", "[::]"})
 
@@ -93,6 +97,37 @@ def unconfigured_warning(app: Flask) -> str | None:
         f"{base_url_of(app)}. Set RECOGNITION_BASE_URL (or BASE_URL in the instance config) to the "
         "address people reach the app at."
     )
+
+
+def fixed_url(endpoint: str, **values: Any) -> str:
+    """``url_for(endpoint, **values)``, built once per app, mount point (the script root a
+    proxy may add) and arguments: such an address cannot change while the app runs, and
+    building one costs more than a page's row. For the addresses every page names (the
+    menu, the style sheet, a page's own form)."""
+    key = (_mount(), endpoint, *sorted(values.items()))
+    addresses = current_app.extensions.setdefault(ADDRESSES, {})
+    address = addresses.get(key)
+    if address is None:
+        address = addresses[key] = url_for(endpoint, **values)
+    return address
+
+
+def id_url(endpoint: str, name: str, value: int) -> str:
+    """``url_for(endpoint, **{name: value})`` for an integer id, as pages that link many
+    entries or mentorships name them: the address is built once per app and mount point
+    around a marker id, and each id's is that address with the id in its place."""
+    key = (_mount(), endpoint, name)
+    addresses = current_app.extensions.setdefault(ADDRESSES, {})
+    pattern = addresses.get(key)
+    if pattern is None:
+        marked: dict[str, Any] = {name: MAX_ID}
+        head, _, tail = url_for(endpoint, **marked).partition(str(MAX_ID))
+        pattern = addresses[key] = (head, tail)
+    return f"{pattern[0]}{int(value)}{pattern[1]}"
+
+
+def _mount() -> str | None:
+    return request.script_root if has_request_context() else None
 
 
 def safe_next(target: str | None) -> str | None:

@@ -2,33 +2,42 @@
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 
 from ..cases.visibility import has_open_work
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..links import safe_next
+from ..links import fixed_url, safe_next
 from . import sessions, throttle
 from .current import User, page_actor
 from .forms import LoginForm
-from .service import authenticate, load_actor
+from .service import Actor, authenticate, load_actor
 
 blp = Blueprint("auth", __name__)
-MENU_URLS = "recognition.menu_urls"
+# Every page's menu, style sheet and own form name addresses that take no id.
+blp.add_app_template_global(fixed_url)
+
+
+MENUS = "recognition.menus"
 
 
 @blp.app_template_global()
-def menu_url(endpoint: str) -> str:
-    """``url_for(endpoint)`` for a page that takes no arguments, as the menu on every page
-    names them: built once per app and mount point (the script root a proxy may add), as
-    such an address cannot change while the app runs, and building one costs more than
-    the rest of the menu."""
-    urls = current_app.extensions.setdefault(MENU_URLS, {})
-    key = (request.script_root, endpoint)
-    url = urls.get(key)
-    if url is None:
-        url = urls[key] = url_for(endpoint)
-    return url
+def main_menu(actor: Actor, cases: bool) -> Markup:
+    """The main menu's items for ``actor`` (``_menu.html``), and the Cases item when
+    ``cases``. Drawn once per app, mount point and combination of what it depends on
+    (the roles, whether they administer or direct, the Cases item): the same for everyone
+    alike, so nothing personal is kept, and no page draws it again."""
+    key = (request.script_root, actor.roles, actor.is_admin, bool(actor.directed_division_ids), cases)
+    menus = current_app.extensions.setdefault(MENUS, {})
+    menu = menus.get(key)
+    if menu is None:
+        menu = menus[key] = Markup(
+            current_app.jinja_env.get_template("_menu.html").render(
+                roles=actor.roles, is_admin=key[2], directs=key[3], cases=cases
+            )
+        )
+    return menu
 
 
 @blp.route("/login", methods=["GET", "POST"])

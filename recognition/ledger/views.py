@@ -4,71 +4,36 @@ checkpoints."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup, escape
 
 from .. import keyset
-from ..apidoc import MAX_ID
 from ..auth.current import page_actor
 from ..auth.service import load_actor, require_admin
 from ..clock import utcnow
 from ..credits.verification import count_verification
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
-from ..links import safe_next
+from ..links import id_url, safe_next
 from ..mentorships.history import kind_label, render_detail
 from ..mentorships.service import get_mentorship
 from ..ratelimit import RateLimited
 from . import anchors, confirmations, service
 from . import checkpoints as published
+from .badges import confirmation_badge
 from .forms import ConfirmLinkForm, DisputeForm, ReverseForm, VerifyForm
-from .rules import UNCONFIRMED_AFTER_DAYS
 
 blp = Blueprint("ledger", __name__)
 PAGE_SIZE = 50
 
 
-ENTRY_URLS = "entry_urls"
-
-
 @blp.app_template_global()
 def entry_url(endpoint: str, entry_id: int) -> str:
-    """``url_for(endpoint, entry_id=entry_id)``, for the pages that link many entries: the
-    address is built once a request for each endpoint, around a marker id, and each entry's
-    is that address with its id (building each costs more than the rest of its row)."""
-    patterns = g.setdefault(ENTRY_URLS, {})
-    pattern = patterns.get(endpoint)
-    if pattern is None:
-        head, _, tail = url_for(endpoint, entry_id=MAX_ID).partition(str(MAX_ID))
-        pattern = patterns[endpoint] = (head, tail)
-    return f"{pattern[0]}{int(entry_id)}{pattern[1]}"
+    """``url_for(endpoint, entry_id=entry_id)``, for the pages that link many entries."""
+    return id_url(endpoint, "entry_id", entry_id)
 
 
-# What an entry of work between two people says about its confirmation, by its
-# ``confirmation_state`` (``service.annotate`` sets it). A function rather than a macro: the
-# pages draw one for each entry they list, and calling a macro costs ten times as much.
-BADGES = {
-    "confirmed": Markup('<span class="badge badge-confirmed">confirmed</span>'),
-    "reversed": Markup('<span class="badge badge-reversed">reversed</span>'),
-    "unconfirmed": Markup(
-        '<span class="badge badge-unconfirmed">unconfirmed</span> '
-        f'<span class="muted">nobody confirmed it within {UNCONFIRMED_AFTER_DAYS} days</span>'
-    ),
-    "awaiting": Markup('<span class="badge badge-waiting">awaiting confirmation</span>'),
-}
-
-
-@blp.app_template_global()
-def confirmation_badge(entry) -> Markup:
-    """The entry's badge (a disputed one with the dispute's reason), or nothing."""
-    state = entry.confirmation_state
-    if state == "disputed":
-        return Markup(
-            '<span class="badge badge-disputed">disputed</span> '
-            f'<span class="dispute-reason">disputed: {escape(entry.disputed_by.reason)}</span>'
-        )
-    return BADGES.get(state, Markup())
+blp.add_app_template_global(confirmation_badge)
 
 
 @blp.get("/contributions")

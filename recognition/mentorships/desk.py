@@ -1,7 +1,7 @@
 """What a mentor's and a mentee's own pages (``/mentoring``, ``/mentee``) show, read in a
 few statements whatever the length of the ledger or the number of mentorships.
 
-One statement reads the actor's mentorships, with both people; one reads the history of
+One statement reads the actor's mentorships, with both people, as short rows (``Pair``); one reads the history of
 those mentorships (and, on a mentor's page, the mentor's own training and preparation)
 as short rows, each with what follows it (its confirmation, reversal or dispute), one
 index range per mentorship; every list on the page is drawn from those rows: this year's
@@ -16,26 +16,73 @@ a small history); their values are bound per request.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from operator import attrgetter
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Date, Integer, Row, Select, and_, bindparam, exists, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
-from ..clock import local_date
+from ..clock import local_dates
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE, MEETING_KINDS, confirmation_state
-from ..people.models import Person
+from ..people.models import Division, Person
 from .models import Mentorship
 
 RECENT = 20
+# The ranks, counted from the most recent, of a mentorship's entries whose dates the page
+# reads with the mentorship (``Found.levels``), to bound the history it reads (``_window``).
+LEVELS = (5, 10, RECENT)
 # The "to confirm" and "waiting" lists show this many, oldest first (the ones reminders are
 # about); the rest are counted by mentorship, each history page listing them all.
 LISTED = 20
+
+
+class Party(NamedTuple):
+    """One side of a mentorship, as the own pages name and place them."""
+
+    id: int
+    name: str
+    division_id: int | None
+    division_name: str | None
+    appointed_on: date | None
+
+
+class Pair(NamedTuple):
+    """A mentorship as the own pages show it (what they read of a ``Mentorship``)."""
+
+    id: int
+    mentor_id: int
+    mentee_id: int
+    kind: str
+    started_on: date
+    ended_on: date | None
+    mentor: Party
+    mentee: Party
+
+    def counterpart_of(self, person_id: int | None) -> int | None:
+        if person_id == self.mentor_id:
+            return self.mentee_id
+        if person_id == self.mentee_id:
+            return self.mentor_id
+        return None
 
 
 @dataclass
@@ -44,41 +91,62 @@ class Desk:
     (a mentor's as mentor), newest first; the entry lists cover every mentorship of the
     actor, as either side."""
 
-    mentorships: list[Mentorship]
+    mentorships: list[Pair]
     meetings: dict[int, dict]
     to_confirm: list[Shown]
     awaiting_other: list[Shown]
     recent: list[Shown]
-    more_to_confirm: list[tuple[Mentorship, int]] = field(default_factory=list)
-    more_awaiting: list[tuple[Mentorship, int]] = field(default_factory=list)
+    more_to_confirm: list[tuple[Pair, int]] = field(default_factory=list)
+    more_awaiting: list[tuple[Pair, int]] = field(default_factory=list)
 
     @property
-    def active(self) -> list[Mentorship]:
+    def active(self) -> list[Pair]:
         return [m for m in self.mentorships if m.ended_on is None]
 
     @property
-    def past(self) -> list[Mentorship]:
+    def past(self) -> list[Pair]:
         return [m for m in self.mentorships if m.ended_on is not None]
 
 
 @dataclass
 class Found:
     """The person's mentorships (``mentorships_of``), and for each what bounds the history
-    the page reads: the date of its ``RECENT``-th most recent entry (None with fewer), and
-    its last meeting neither reversed nor disputed, up to today."""
+    the page reads: the dates of its 5th, 10th and ``RECENT``-th most recent entries
+    (``LEVELS``; None where it has fewer), and its last meeting neither reversed nor
+    disputed, up to today."""
 
-    mentorships: list[Mentorship]
-    recent_from: dict[int, date | None]
+    mentorships: list[Pair]
+    levels: dict[int, tuple[date | None, ...]]
     last_meeting: dict[int, date | None]
 
 
 def mentorships_of(person_id: int, today: date) -> Found:
     """Every mentorship of the person, as mentor or mentee, newest first, with both people."""
     found = Found([], {}, {})
-    for mentorship, recent_from, last_meeting in db.session.execute(_mentorships(), {"me": person_id, "today": today}):
-        found.mentorships.append(mentorship)
-        found.recent_from[mentorship.id] = recent_from
-        found.last_meeting[mentorship.id] = last_meeting
+    rows = db.session.connection().execute(_mentorships(), {"me": person_id, "today": today})
+    for (
+        mentorship_id,
+        mentor_id,
+        mentee_id,
+        kind,
+        started_on,
+        ended_on,
+        mentor_name,
+        mentor_division_id,
+        mentor_division,
+        mentor_appointed_on,
+        mentee_name,
+        mentee_division_id,
+        mentee_division,
+        mentee_appointed_on,
+        *levels,
+        last_meeting,
+    ) in rows:
+        mentor = Party(mentor_id, mentor_name, mentor_division_id, mentor_division, mentor_appointed_on)
+        mentee = Party(mentee_id, mentee_name, mentee_division_id, mentee_division, mentee_appointed_on)
+        found.mentorships.append(Pair(mentorship_id, mentor_id, mentee_id, kind, started_on, ended_on, mentor, mentee))
+        found.levels[mentorship_id] = tuple(levels)
+        found.last_meeting[mentorship_id] = last_meeting
     return found
 
 
@@ -92,14 +160,13 @@ def read(person_id: int, as_mentor: bool, today: date, found: Found | None = Non
     entries, follows, reasons = _by_entry(rows)
 
     on_side = {m.id for m in side}
-    recent_ids = [
-        row.id
-        for row in sorted(entries.values(), key=IN_ORDER, reverse=True)
-        if row.mentorship_id is None or row.mentorship_id in on_side
-    ][:RECENT]
+    in_order = sorted(entries.values(), key=IN_ORDER)
+    recent_ids = [row.id for row in reversed(in_order) if row.mentorship_id is None or row.mentorship_id in on_side][
+        :RECENT
+    ]
     counterpart = {m.id: m.counterpart_of(person_id) for m in everyone}
     to_confirm_ids, awaiting_ids = [], []
-    for row in sorted(entries.values(), key=IN_ORDER):
+    for row in in_order:
         if row.mentorship_id is None or row.kind not in CONFIRMABLE or row.id in follows:
             continue
         if row.recorded_by_id == person_id:
@@ -115,8 +182,9 @@ def read(person_id: int, as_mentor: bool, today: date, found: Found | None = Non
     people: dict[int, object] = {p.id: p for m in everyone for p in (m.mentor, m.mentee)}
     _read_recorders(people, [entries[i].recorded_by_id for i in recent_ids])
     names = {m.id: {"mentor": m.mentor.name, "mentee": m.mentee.name} for m in everyone}
+    to_local = local_dates()
     shown = {
-        entry_id: _shown(entries[entry_id], follows.get(entry_id, {}), reasons, names, people, today)
+        entry_id: _shown(entries[entry_id], follows.get(entry_id, {}), reasons, names, people, today, to_local)
         for entry_id in {*recent_ids, *to_confirm_ids, *awaiting_ids}
     }
     return Desk(
@@ -130,7 +198,7 @@ def read(person_id: int, as_mentor: bool, today: date, found: Found | None = Non
     )
 
 
-def _beyond(ids: list[int], entries: dict[int, Short], by_id: dict[int, Mentorship]) -> list[tuple[Mentorship, int]]:
+def _beyond(ids: list[int], entries: dict[int, Short], by_id: dict[int, Pair]) -> list[tuple[Pair, int]]:
     """How many of ``ids`` past the first ``LISTED`` are in each mentorship, in the order
     the mentorships first appear."""
     counts: dict[int, int] = {}
@@ -167,14 +235,27 @@ def meetings(
     return summary
 
 
-def _window(found: Found, side: list[Mentorship], today: date) -> date:
+def _window(found: Found, side: list[Pair], today: date) -> date:
     """From which date the page reads the whole history (before it, only entries nothing
     follows yet, which the lists to confirm need): January 1, for this year's meetings, or
     earlier, so that the ``RECENT`` most recent entries of the page's side are all read.
-    One mentorship's ``RECENT``-th most recent entry bounds them: from its date there are
-    at least ``RECENT`` entries. With none that long, the whole history (it is short)."""
-    bounds = [bound for m in side if (bound := found.recent_from[m.id]) is not None]
-    return min(date(today.year, 1, 1), max(bounds, default=date.min))
+    The mentorships' levels bound them: from a date on which the levels reached count
+    ``RECENT`` entries or more (a mentorship whose 5th most recent entry is that late has at
+    least 5 from it, and so on), the most recent entries are all there. The latest such
+    date; with none, the whole history (it is short)."""
+    # Each level, latest first; the running count is what the levels reached so far add up to.
+    reached = dict.fromkeys((m.id for m in side), 0)
+    count = 0
+    ranked = (
+        (at, rank, m.id) for m in side for rank, at in zip(LEVELS, found.levels[m.id], strict=True) if at is not None
+    )
+    for day, rank, mentorship_id in sorted(ranked, reverse=True):
+        if rank > reached[mentorship_id]:
+            count += rank - reached[mentorship_id]
+            reached[mentorship_id] = rank
+        if count >= RECENT:
+            return min(date(today.year, 1, 1), day)
+    return date.min
 
 
 class Short(NamedTuple):
@@ -197,8 +278,7 @@ class Dispute(NamedTuple):
     reason: str
 
 
-@dataclass(slots=True)
-class Shown:
+class Shown(NamedTuple):
     """An entry as the page lists it: what ``_entries.html`` reads of an entry (its
     ``confirmation_state`` and followers as ``ledger.service.describe_followers`` sets
     them), named by the people read with the mentorships: ``names``, its mentorship's
@@ -226,26 +306,27 @@ def _shown(
     names: dict[int, dict[str, str]],
     people: dict[int, object],
     today: date,
+    to_local: Callable[[datetime], date],
 ) -> Shown:
     dispute = mine.get("dispute")
     # The date it was recorded matters only to work nothing follows yet (how long it waits).
     waiting = row.kind in CONFIRMABLE and not mine
     return Shown(
-        id=row.id,
-        mentorship_id=row.mentorship_id,
-        names=names[row.mentorship_id] if row.mentorship_id is not None else {},
-        kind=row.kind,
-        occurred_on=row.occurred_on,
-        minutes=row.minutes,
-        note=row.note,
-        recorded_by_id=row.recorded_by_id,
-        recorded_by=people.get(row.recorded_by_id),
-        confirmed_by_entry_id=mine.get("confirmation"),
-        reversed_by_entry_id=mine.get("reversal"),
-        disputed_by=Dispute(reasons[dispute]) if dispute is not None else None,
-        confirmation_state=confirmation_state(
+        row.id,
+        row.mentorship_id,
+        names[row.mentorship_id] if row.mentorship_id is not None else {},
+        row.kind,
+        row.occurred_on,
+        row.minutes,
+        row.note,
+        row.recorded_by_id,
+        people.get(row.recorded_by_id),
+        mine.get("confirmation"),
+        mine.get("reversal"),
+        Dispute(reasons[dispute]) if dispute is not None else None,
+        confirmation_state(
             row.kind,
-            local_date(row.recorded_at) if waiting else today,
+            to_local(row.recorded_at) if waiting else today,
             today,
             confirmed="confirmation" in mine,
             reversed_="reversal" in mine,
@@ -289,13 +370,13 @@ def _by_entry(rows) -> tuple[dict[int, Short], dict[int, dict[str, int]], dict[i
     return entries, follows, reasons
 
 
-def _history(person_id: int, mentorship_ids: list[int], own_work: bool, since: date) -> list[Row]:
+def _history(person_id: int, mentorship_ids: list[int], own_work: bool, since: date) -> Sequence[Row]:
     if not mentorship_ids and not own_work:
         return []
-    return list(
-        db.session.execute(
-            _history_statement(own_work), {"me": person_id, "mentorships": mentorship_ids, "since": since}
-        )
+    return (
+        db.session.connection()
+        .execute(_history_statement(own_work), {"me": person_id, "mentorships": mentorship_ids, "since": since})
+        .all()
     )
 
 
@@ -308,28 +389,37 @@ def _read_recorders(people: dict[int, object], ids: list[int]) -> None:
             people[row.id] = row
 
 
+def _each(values: tuple[str, ...]) -> list[BindParameter]:
+    """A bound parameter for each of a fixed list's values: ``IN`` over them is written once
+    with the statement, where a list would be expanded into the SQL on every run."""
+    return [literal(value) for value in values]
+
+
 @cache
 def _mentorships() -> Select:
-    """The mentorships, each with the date of its ``RECENT``-th most recent entry and of its
-    last meeting, both read backwards along the mentorship's date index from the newest."""
+    """The mentorships, each with both people (name, division, appointment: ``Pair``), the
+    dates of its entries ranked ``LEVELS`` from the most recent and of its last meeting,
+    each read backwards along the mentorship's date index from the newest. Plain columns,
+    run on the session's connection: building ORM objects costs more than the statement."""
     me = bindparam("me", type_=Integer)
     entry, follower = aliased(LedgerEntry), aliased(LedgerEntry)
     newest_first = (entry.occurred_on.desc(), entry.seq.desc())
-    recent_from = (
+    levels = [
         select(entry.occurred_on)
         .where(entry.mentorship_id == Mentorship.id, entry.entry_type == "contribution")
         .order_by(*newest_first)
         .limit(1)
-        .offset(RECENT - 1)
+        .offset(rank - 1)
         .scalar_subquery()
-    )
-    cancelled = exists().where(follower.target_id == entry.id, follower.entry_type.in_(("reversal", "dispute")))
+        for rank in LEVELS
+    ]
+    cancelled = exists().where(follower.target_id == entry.id, follower.entry_type.in_(_each(("reversal", "dispute"))))
     last_meeting = (
         select(entry.occurred_on)
         .where(
             entry.mentorship_id == Mentorship.id,
             entry.entry_type == "contribution",
-            entry.kind.in_(MEETING_KINDS),
+            entry.kind.in_(_each(MEETING_KINDS)),
             entry.occurred_on <= bindparam("today", type_=Date),
             ~cancelled,
         )
@@ -337,8 +427,28 @@ def _mentorships() -> Select:
         .limit(1)
         .scalar_subquery()
     )
+    mentor, mentee = aliased(Person), aliased(Person)
+    mentor_division, mentee_division = aliased(Division), aliased(Division)
     return (
-        select(Mentorship, recent_from, last_meeting)
+        select(
+            Mentorship.id,
+            Mentorship.mentor_id,
+            Mentorship.mentee_id,
+            Mentorship.kind,
+            Mentorship.started_on,
+            Mentorship.ended_on,
+            *(
+                column
+                for person, division in ((mentor, mentor_division), (mentee, mentee_division))
+                for column in (person.name, person.division_id, division.name, person.appointed_on)
+            ),
+            *levels,
+            last_meeting,
+        )
+        .join(mentor, mentor.id == Mentorship.mentor_id)
+        .join(mentee, mentee.id == Mentorship.mentee_id)
+        .outerjoin(mentor_division, mentor_division.id == mentor.division_id)
+        .outerjoin(mentee_division, mentee_division.id == mentee.division_id)
         .where(or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me))
         .order_by(Mentorship.started_on.desc(), Mentorship.id.desc())
     )

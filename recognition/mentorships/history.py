@@ -4,19 +4,22 @@ mentorship's own page and again by the ledger's pages when a reversal is refused
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from collections.abc import Sequence
+from datetime import date, datetime
+from functools import cache
+from typing import Any, Protocol
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.service import Actor
 from ..clock import local_date, utcnow
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import LedgerEntry
-from ..ledger.rules import CONFIRMABLE
+from ..ledger.rules import CONFIRMABLE, MEETING_KINDS
 from ..ledger.rules import LABELS as WORK_LABELS
 from ..people.models import Person
 from . import service
@@ -36,7 +39,21 @@ def expectation() -> tuple[int, int]:
     return current_app.config["MEETINGS_PER_YEAR_MIN"], current_app.config["MEETINGS_PER_YEAR_MAX"]
 
 
-def expectation_status(mentorship: Mentorship, count: int, today: date) -> str | None:
+class Appointed(Protocol):
+    @property
+    def appointed_on(self) -> date | None: ...
+
+
+class Expected(Protocol):
+    """What the expectation reads of a mentorship: a ``Mentorship``, or a page's short row of one."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def mentee(self) -> Appointed: ...
+
+
+def expectation_status(mentorship: Expected, count: int, today: date) -> str | None:
     """below / met / above the yearly expectation, or None where it does not apply."""
     applies = expectation_applies(
         mentorship.kind, mentorship.mentee.appointed_on, today, current_app.config["FORMAL_MENTORING_YEARS"]
@@ -44,16 +61,29 @@ def expectation_status(mentorship: Mentorship, count: int, today: date) -> str |
     return meetings_status(count, *expectation()) if applies else None
 
 
-def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, end_form=None, status: int = 200):
-    """The history page; ``reverse_forms`` and ``end_form`` carry a refused submission."""
-    entries = db.session.scalars(
+def utc_minute(moment: datetime) -> str:
+    """A stored moment (naive UTC) to the minute, as the history page says when entries were
+    recorded: a function, as the page says it for every entry."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+@cache
+def _entries() -> Select:
+    return (
         select(LedgerEntry)
-        .where(LedgerEntry.mentorship_id == mentorship.id)
+        .where(LedgerEntry.mentorship_id == bindparam("mentorship_id"))
         .options(selectinload(LedgerEntry.recorded_by))
         .order_by(LedgerEntry.seq)
-    ).all()
+    )
+
+
+def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, end_form=None, status: int = 200):
+    """The history page; ``reverse_forms`` and ``end_form`` carry a refused submission."""
+    entries = db.session.scalars(_entries(), {"mentorship_id": mentorship.id}).all()
     followers: dict[int, dict[str, LedgerEntry]] = {}
     for entry in entries:
+        # Each names this mentorship: known, so that reading it (``may_reverse_entry``) loads nothing.
+        set_committed_value(entry, "mentorship", mentorship)
         if entry.target_id is not None:
             followers.setdefault(entry.target_id, {})[entry.entry_type] = entry
     by_id = {entry.id: entry for entry in entries}
@@ -90,7 +120,7 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
     manages = service.can_manage(actor, mentorship.mentee)
     if end_form is None and manages and mentorship.ended_on is None:
         end_form = EndMentorshipForm(formdata=None)
-    summary = ledger.meetings_in([mentorship.id], date(today.year, 1, 1), today)[mentorship.id]
+    summary = _meetings(entries, followers, today)
     expected = expectation()
     return render_template(
         "mentorships/detail.html",
@@ -107,6 +137,25 @@ def render_detail(mentorship: Mentorship, actor: Actor, *, reverse_forms=None, e
         year=today.year,
         reverse_csrf=current_app.config.get("WTF_CSRF_ENABLED", True),
     ), status
+
+
+def _meetings(entries: Sequence[LedgerEntry], followers: dict[int, dict[str, LedgerEntry]], today: date) -> dict:
+    """``ledger.meetings_in`` for this year, counted in the history the page has read: the
+    meetings from January 1 to ``today`` neither reversed nor disputed, and how many of
+    them were confirmed."""
+    start, count, confirmed = date(today.year, 1, 1), 0, 0
+    for entry in entries:
+        if (
+            entry.entry_type != "contribution"
+            or entry.kind not in MEETING_KINDS
+            or not start <= entry.occurred_on <= today
+        ):
+            continue
+        mine = followers.get(entry.id, {})
+        if "reversal" not in mine and "dispute" not in mine:
+            count += 1
+            confirmed += "confirmation" in mine
+    return {"count": count, "confirmed": confirmed}
 
 
 def _may_confirm(entry: LedgerEntry, mentorship: Mentorship, actor: Actor) -> bool:

@@ -36,21 +36,32 @@ def visible_mentorships(actor: Actor):
     )
     if actor.is_admin:
         return statement
-    return statement.where(
-        or_(
-            Mentorship.mentor_id == actor.person_id,
-            Mentorship.mentee_id == actor.person_id,
+    seen = [Mentorship.mentor_id == actor.person_id, Mentorship.mentee_id == actor.person_id]
+    if actor.directed_division_ids:  # an empty IN is written out again on every run, to select nothing
+        seen += [
             Mentee.division_id.in_(actor.directed_division_ids),
             Mentor.division_id.in_(actor.directed_division_ids),
-        )
-    )
+        ]
+    return statement.where(or_(*seen))
 
 
 def get_mentorship(mentorship_id: int, actor: Actor) -> Mentorship:
-    mentorship = db.session.scalar(visible_mentorships(actor).where(Mentorship.id == mentorship_id))
-    if mentorship is None:
+    """The mentorship, if ``actor`` may see it (``visible_mentorships``' rule, asked of the
+    one row: read by its key, with both people, it costs half the filtered statement)."""
+    mentorship = db.session.get(Mentorship, mentorship_id)
+    if mentorship is None or not may_see(actor, mentorship):
         raise NotFound(f"No mentorship {mentorship_id} that you can see.")
     return mentorship
+
+
+def may_see(actor: Actor, mentorship: Mentorship) -> bool:
+    """``visible_mentorships``' rule for one mentorship."""
+    return (
+        actor.is_admin
+        or actor.person_id in (mentorship.mentor_id, mentorship.mentee_id)
+        or actor.directs(mentorship.mentee.division_id)
+        or actor.directs(mentorship.mentor.division_id)
+    )
 
 
 def can_manage(actor: Actor, mentee: Person) -> bool:

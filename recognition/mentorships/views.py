@@ -22,9 +22,9 @@ from ..ledger.rules import CONFIRMABLE
 from ..people import reach
 from ..people.models import Person
 from ..people.service import find_by_email, managed_divisions, text_matches
-from . import desk, service
+from . import desk, rows, service
 from .forms import PAIR_WORK_CHOICES, EndMentorshipForm, LogWorkForm, MentorshipFilterForm, StartMentorshipForm
-from .history import expectation, expectation_status, kind_label, render_detail
+from .history import expectation, expectation_status, kind_label, render_detail, utc_minute
 from .models import Mentorship
 
 blp = Blueprint("mentorships", __name__)
@@ -32,6 +32,9 @@ PAGE_SIZE = 50
 
 
 blp.add_app_template_global(kind_label)
+blp.add_app_template_global(utc_minute)
+for draw in (rows.recent_rows, rows.awaiting_items, rows.relationship_rows, rows.history_items):
+    blp.add_app_template_global(draw)
 
 
 @blp.app_template_global()

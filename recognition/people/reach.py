@@ -8,18 +8,41 @@ viewer's counterparts and committee candidates are read once per request.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from flask import g, has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ..auth.service import Actor
 from ..extensions import db
+from ..links import id_url
 from ..mentorships.models import Mentorship
 from .models import Person
 from .service import committee_candidates
 
+
+class Placed(Protocol):
+    @property
+    def division_id(self) -> int | None: ...
+
+
+class Paired(Protocol):
+    """What the rule reads of a mentorship: a ``Mentorship``, or a page's short row of one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def mentor_id(self) -> int: ...
+    @property
+    def mentee_id(self) -> int: ...
+    @property
+    def mentor(self) -> Placed: ...
+    @property
+    def mentee(self) -> Placed: ...
+
+
 CACHE = "people_reach"
-URLS = "mentorship_urls"
 
 
 def may_open_person(actor: Actor, person: Person) -> bool:
@@ -29,7 +52,7 @@ def may_open_person(actor: Actor, person: Person) -> bool:
     return person.id in _reached(actor)
 
 
-def may_open_mentorship(actor: Actor, mentorship: Mentorship) -> bool:
+def may_open_mentorship(actor: Actor, mentorship: Paired) -> bool:
     """``/mentorships/<id>`` answers for ``actor``: the same rule as ``visible_mentorships``."""
     return (
         actor.is_admin
@@ -61,7 +84,7 @@ def person_link(actor: Actor, person: Person, text: str | None = None) -> Markup
     return _link(url_for("people.detail", person_id=person.id), label)
 
 
-def mentorship_link(actor: Actor, mentorship: Mentorship, text: str) -> Markup:
+def mentorship_link(actor: Actor, mentorship: Paired, text: str) -> Markup:
     """``text``, linked to the mentorship's history when ``actor`` may open it."""
     if not may_open_mentorship(actor, mentorship):
         return Markup(escape(text))
@@ -69,12 +92,8 @@ def mentorship_link(actor: Actor, mentorship: Mentorship, text: str) -> Markup:
 
 
 def _mentorship_url(mentorship_id: int) -> str:
-    """The history page's address, built once a request for each mentorship (a list of
-    recent entries names the same few mentorships row after row)."""
-    urls = g.setdefault(URLS, {}) if has_request_context() else {}
-    if mentorship_id not in urls:
-        urls[mentorship_id] = url_for("mentorships.detail", mentorship_id=mentorship_id)
-    return urls[mentorship_id]
+    """The history page's address (a list names the same few mentorships row after row)."""
+    return id_url("mentorships.detail", "mentorship_id", mentorship_id)
 
 
 def _link(href: str, text: str) -> Markup:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from flask import render_template_string, request
+from markupsafe import escape
 from sqlalchemy import event, select
 from wtforms import SelectChoice
 
@@ -19,6 +20,7 @@ from recognition.ledger.models import LedgerEntry
 from recognition.mentorships import desk
 from recognition.mentorships import service as mentorships
 from recognition.mentorships.forms import LogWorkForm
+from recognition.people.models import Division, Person
 
 from .conftest import first_of_year
 
@@ -403,3 +405,79 @@ def test_recent_entries_name_who_logged_them_when_a_third_person_did(app, client
     cells = re.findall(r'<td class="num">(\d+)</td>\n        <td>([^<]+)</td>', recent)
     assert sorted(cells) == [("25", "Admin Person"), ("35", "Mentee Person"), ("45", "you")]
     assert statements_for(app, client, "/mentoring") == 4
+
+
+HOSTILE = "Ada <script>alert(1)</script> \"Lovelace\" & 'co'"
+
+
+def test_names_notes_and_reasons_are_escaped_on_the_own_pages(app, client, dept, login, record):
+    """The lists drawn in Python (``mentorships.rows``) escape every value the template
+    would: names, the division, a note, a dispute's reason, on the own pages and on the
+    mentorship's history."""
+    with app.app_context():
+        for role in ("mentor", "mentee", "admin"):
+            db.session.get(Person, dept.ids[role]).name = f"{HOSTILE} {role}"
+        db.session.get(Division, dept.divisions["CARD"]).name = f"{HOSTILE} division"
+        db.session.commit()
+    record("mentor", note=HOSTILE)  # waits for the mentee: listed on both pages
+    record("admin")  # a third person's entry names them
+    disputed = record("mentee")
+    with app.app_context():
+        ledger.dispute(db.session.get(LedgerEntry, disputed), HOSTILE, load_actor(dept.ids["mentor"]), utcnow())
+        db.session.commit()
+
+    mentor_page = login(client, "mentor").get("/mentoring").get_data(as_text=True)
+    mentee_page = login(client, "mentee").get("/mentee").get_data(as_text=True)
+
+    for page in (mentor_page, mentee_page):
+        assert "<script>" not in page and '"Lovelace"' not in page
+    safe = str(escape(HOSTILE))
+    recent = mentor_page.split('id="recent"', 1)[1].split("</section>", 1)[0]
+    assert f'<a href="/mentorships/{dept.mentorship_id}">{safe} mentee</a>' in recent
+    assert f"<td>{safe} admin</td>" in recent and f"<td>{safe} mentee</td>" in recent
+    assert f'<span class="dispute-reason">disputed: {safe}</span>' in recent
+    assert f"<td>{safe} division</td>" in mentor_page  # the mentee's division, in the mentees table
+    awaiting = mentor_page.split('id="awaiting"', 1)[1].split("</section>", 1)[0]
+    assert f"Meeting with {safe} mentee on " in awaiting
+    to_confirm = mentee_page.split('id="to-confirm"', 1)[1].split("</section>", 1)[0]
+    assert f"with <strong>{safe} mentor</strong>" in to_confirm and f"“{safe}”" in to_confirm
+
+    history = client.get(f"/mentorships/{dept.mentorship_id}").get_data(as_text=True)  # the history page's entries
+    assert "<script>" not in history and '"Lovelace"' not in history
+    assert f" min · {safe}</p>" in history and f"Logged by {safe} admin on " in history
+    assert f'<span class="dispute-reason">disputed: {safe}</span> ({safe} mentor, ' in history
+    assert f'this did not happen as logged.</p>\n      <p class="entry-meta">Reason: {safe}</p>' in history
+
+
+def pair(mentorship_id: int) -> desk.Pair:
+    mentor = desk.Party(1, "Mentor", None, None, None)
+    mentee = desk.Party(2, "Mentee", None, None, None)
+    return desk.Pair(mentorship_id, 1, 2, "formal", date(2020, 1, 1), None, mentor, mentee)
+
+
+@pytest.mark.parametrize(
+    ("levels", "since"),
+    [
+        # One mentorship with twenty entries: from its twentieth most recent.
+        ({1: (date(2026, 10, 1), date(2026, 6, 1), date(2025, 3, 1))}, date(2025, 3, 1)),
+        # Two with ten each: from the earlier of their tenth most recent dates.
+        (
+            {1: (date(2026, 11, 1), date(2026, 9, 1), None), 2: (date(2026, 8, 1), date(2025, 5, 1), None)},
+            date(2025, 5, 1),
+        ),
+        # Four with five each in this year: from January 1, for this year's meetings.
+        ({n: (date(2026, 6, n), None, None) for n in range(1, 5)}, date(2026, 1, 1)),
+        # Four with five each, one of them back to last year: from that one's fifth.
+        (
+            {1: (date(2025, 7, 1), None, None), **{n: (date(2026, 6, n), None, None) for n in range(2, 5)}},
+            date(2025, 7, 1),
+        ),
+        # Fewer than twenty in all: the whole history.
+        ({1: (date(2026, 6, 1), None, None), 2: (date(2026, 5, 1), date(2026, 1, 1), None)}, date.min),
+    ],
+)
+def test_the_history_read_holds_the_twenty_most_recent_entries(levels, since):
+    """Levels of several mentorships add up: the page reads from the latest date on which
+    they count twenty entries, never later than January 1."""
+    found = desk.Found([pair(n) for n in levels], dict(levels), {})
+    assert desk._window(found, found.mentorships, date(2026, 12, 7)) == since
