@@ -293,7 +293,8 @@ def test_fonts_subset_once_per_process_embed_what_reportlab_embeds(monkeypatch):
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    from recognition.credits.certificate import FONTS, SANS, SANS_BOLD, SERIF, SERIF_BOLD, EmbeddedFont
+    from recognition.credits.certificate import FONTS, SANS, SANS_BOLD, SERIF, SERIF_BOLD
+    from recognition.credits.embedded_fonts import EmbeddedFont
 
     many = "".join(map(chr, range(0x410, 0x450))) + "".join(map(chr, range(0x100, 0x17F)))  # Cyrillic, Latin A
     documents = [statement(), statement("Ada Lovelace"), statement(many, activities=12), statement()]
