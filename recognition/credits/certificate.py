@@ -23,7 +23,6 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -32,6 +31,8 @@ from reportlab.platypus import (
     Paragraph,
     TableStyle,
 )
+
+from .embedded_fonts import EmbeddedFont
 
 FONTS = Path(__file__).parent / "fonts"
 SANS, SANS_BOLD, SERIF, SERIF_BOLD = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSerif", "DejaVuSerif-Bold"
@@ -74,7 +75,7 @@ def _register_fonts() -> None:
         if _ready:
             return
         for name in (SANS, SANS_BOLD, SERIF, SERIF_BOLD):
-            pdfmetrics.registerFont(TTFont(name, str(FONTS / f"{name}.ttf")))
+            pdfmetrics.registerFont(EmbeddedFont(name, str(FONTS / f"{name}.ttf")))
         pdfmetrics.registerFontFamily(SANS, normal=SANS, bold=SANS_BOLD, italic=SANS, boldItalic=SANS_BOLD)
         pdfmetrics.registerFontFamily(SERIF, normal=SERIF, bold=SERIF_BOLD, italic=SERIF, boldItalic=SERIF_BOLD)
         for name in (CHINESE, JAPANESE, KOREAN):

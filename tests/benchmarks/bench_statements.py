@@ -91,6 +91,10 @@ def main() -> None:
         for workers, chunks in ((1, one_chunks), (2, two_chunks)):
             for line in describe_workers(chunks):
                 print(f"  {workers}: {line}")
+        cpu_one, cpu_two = (1000 * on_a_cpu(chunks) / one.issued for chunks in (one_chunks, two_chunks))
+        print(
+            f"  on a CPU a statement: {cpu_one:.1f} ms on 1 process, {cpu_two:.1f} ms on 2 ({cpu_two / cpu_one - 1:+.0%})"
+        )
         steady_speedup = not_waiting(one_chunks) / not_waiting(two_chunks)
         print(
             f"  without the waits for a CPU: the batch {steady_speedup:.2f}x, plain Python {steady_ceiling:.2f}x: "
@@ -197,6 +201,11 @@ def describe_workers(chunks: list[dict]) -> list[str]:
             f"busy {busy:.1f} s: on a CPU {running:.1f}, waiting for one {waiting:.1f}, asleep {busy - running - waiting:.1f}"
         )
     return lines
+
+
+def on_a_cpu(chunks: list[dict]) -> float:
+    """Seconds every worker ran on a CPU, together."""
+    return sum(chunk["running"] for chunk in chunks)
 
 
 def not_waiting(chunks: list[dict]) -> float:

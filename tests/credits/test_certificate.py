@@ -286,6 +286,32 @@ def test_the_same_document_renders_to_the_same_bytes():
     assert render(statement(), SETTINGS) == render(statement(), SETTINGS)
 
 
+def test_fonts_subset_once_per_process_embed_what_reportlab_embeds(monkeypatch):
+    """Each font's subsets are built and compressed once per process: a certificate comes
+    out byte for byte as with reportlab's own embedding, so stored PDFs still render again
+    to their pdf_sha256, whichever subsets a name needs (a second subset past 256 glyphs)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from recognition.credits.certificate import FONTS, SANS, SANS_BOLD, SERIF, SERIF_BOLD
+    from recognition.credits.embedded_fonts import EmbeddedFont
+
+    many = "".join(map(chr, range(0x410, 0x450))) + "".join(map(chr, range(0x100, 0x17F)))  # Cyrillic, Latin A
+    documents = [statement(), statement("Ada Lovelace"), statement(many, activities=12), statement()]
+    render(statement(), SETTINGS)  # the fonts registered
+    names = (SANS, SANS_BOLD, SERIF, SERIF_BOLD)
+    ours = {name: pdfmetrics.getFont(name) for name in names}
+    assert all(isinstance(font, EmbeddedFont) for font in ours.values())
+    once = [render(document, SETTINGS) for document in documents]
+    for name in names:  # reportlab's own, in their place for a moment (registerFont keeps the first)
+        monkeypatch.setitem(pdfmetrics._fonts, name, TTFont(name, str(FONTS / f"{name}.ttf")))
+    theirs = [render(document, SETTINGS) for document in documents]
+
+    assert once == theirs
+    assert once[0] == once[3]
+    assert any(name.endswith("+1") for name in read(once[2]).pages[0]["/Resources"]["/Font"])
+
+
 def test_certificates_render_side_by_side():
     """The year-end batch renders in several threads at once."""
     names = ["Zoë Ångström-Nguyễn", "Łukasz Żółć", "Σοφία Παπαδοπούλου", "Анна Петрова", "王小明", "김민준"]
