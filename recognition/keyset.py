@@ -16,12 +16,14 @@ the total is "more than 1,000". Cursor pages carry the total counted on the firs
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_request_context
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from marshmallow import Schema, validate
 from sqlalchemy import Select, and_, false, func, literal, or_, select, tuple_
@@ -73,25 +75,37 @@ class Position:
     more: bool = False  # more than COUNT_CAP rows
 
 
-def _serializer(keys: list[Key]) -> URLSafeSerializer:
-    # The salt names the list's order: a cursor of a list ordered otherwise is refused.
+def _serializer(keys: list[Key], context: str = "") -> URLSafeSerializer:
+    # The salt names the list's order and its context (who asks, the filters, the page's
+    # size): a cursor of a list ordered otherwise, or made for someone else or other
+    # filters, is refused, so it never carries another list's count to this one.
     order = ",".join(f"{key.expression}{' desc' if key.descending else ''}" for key in keys)
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"recognition.keyset {order}")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"recognition.keyset {order} {context}")
+
+
+def context_of(filters: Mapping[str, Any], per_page: int) -> str:
+    """What a cursor is bound to besides its list's order: the person asking (an API
+    token's owner, or the signed-in person), the list's filters and its page size, as a
+    digest (the filters never show in the cursor)."""
+    actor = g.get("api_actor") if has_request_context() else None
+    viewer = actor.person_id if actor is not None else (current_user.get_id() if has_request_context() else None)
+    plain = sorted((key, repr(value)) for key, value in filters.items() if key not in ("page", "cursor", "per_page"))
+    return hashlib.sha256(repr((str(viewer), per_page, plain)).encode()).hexdigest()
 
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
-def encode(position: Position, keys: list[Key]) -> str:
+def encode(position: Position, keys: list[Key], context: str = "") -> str:
     body = [[_plain(value) for value in position.values], position.backward, position.number]
-    return _serializer(keys).dumps([*body, position.total, position.more])
+    return _serializer(keys, context).dumps([*body, position.total, position.more])
 
 
-def decode(text: str, keys: list[Key]) -> Position:
+def decode(text: str, keys: list[Key], context: str = "") -> Position:
     """The position a cursor names, or a ``DomainError`` naming ``cursor``."""
     try:
-        values, backward, number, total, more = _serializer(keys).loads(text)
+        values, backward, number, total, more = _serializer(keys, context).loads(text)
         if not (isinstance(values, list) and len(values) == len(keys)):
             raise ValueError("wrong number of keys")
         typed = tuple(_typed(value, key.kind) for value, key in zip(values, keys, strict=True))
@@ -161,15 +175,17 @@ def page(
     per_page: int,
     cursor: str | None = None,
     number: int = 1,
+    context: str = "",
 ) -> dict:
     """A page of ``statement`` (a select of one entity; any order it has is replaced) in
     ``order``: the one ``cursor`` names, or else page ``number`` (skipping the pages before
     it: the API's ``page``; pages use cursors). Answers ``{"items": [...], "meta": {...}}``, the meta with
     ``page``, ``per_page``, ``total`` and ``pages`` (left out when there are more than
-    COUNT_CAP rows: ``more_than`` says so), ``next`` and ``previous`` (cursors, or None)."""
+    COUNT_CAP rows: ``more_than`` says so), ``next`` and ``previous`` (cursors, or None).
+    The cursors are bound to ``context`` (``context_of``) as well as to the order."""
     keys = keys_of(order)
     if cursor:
-        position = decode(cursor, keys)
+        position = decode(cursor, keys, context)
     else:
         total, more = count(session, statement)
         position = Position((), number=number, total=total, more=more)
@@ -196,7 +212,8 @@ def page(
 
     def link(row, *, backward: bool) -> str:
         values = tuple(row[1:])
-        return encode(replace(carried, values=values, backward=backward, number=number + (-1 if backward else 1)), keys)
+        following = replace(carried, values=values, backward=backward, number=number + (-1 if backward else 1))
+        return encode(following, keys, context)
 
     meta: dict[str, Any] = {
         "page": number,
@@ -249,7 +266,15 @@ def paginate(session, statement, args, order) -> dict:
     """A page of ``statement`` in ``order`` (columns, the last unique) for the API: the one
     ``args["cursor"]`` names, or else page ``args["page"]``."""
     per_page = args.get("per_page") or current_app.config["API_PAGE_SIZE"]
-    return page(session, statement, order, per_page=per_page, cursor=args.get("cursor"), number=args.get("page", 1))
+    return page(
+        session,
+        statement,
+        order,
+        per_page=per_page,
+        cursor=args.get("cursor"),
+        number=args.get("page", 1),
+        context=context_of(args, per_page),
+    )
 
 
 def browse(session, statement: Select, order: Sequence[Any], *, per_page: int, args) -> dict:
@@ -257,17 +282,33 @@ def browse(session, statement: Select, order: Sequence[Any], *, per_page: int, a
     names (or its ``page`` number, for an address kept from before cursors). A cursor that
     is refused gives the first page, with ``meta.refused`` saying why, for the page to show."""
     number = args.get("page", 1, type=int) or 1
+    context = context_of(query_of(args), per_page)
     try:
         return page(
-            session, statement, order, per_page=per_page, cursor=args.get("cursor"), number=min(max(1, number), 10**6)
+            session,
+            statement,
+            order,
+            per_page=per_page,
+            cursor=args.get("cursor"),
+            number=min(max(1, number), 10**6),
+            context=context,
         )
     except DomainError:
-        found = page(session, statement, order, per_page=per_page)
+        found = page(session, statement, order, per_page=per_page, context=context)
         found["meta"]["refused"] = "That page link was changed or is out of date, so the list starts again here."
         return found
 
 
+# Names ``url_for`` takes for itself: a query string's own would clash with them (a 500) or
+# rewrite the links (an anchor, another scheme).
+URL_FOR_OWN = frozenset({"endpoint", "values"})
+
+
 def query_of(args) -> dict:
     """The request's filters, for the Previous and Next links: the query string without
-    its page, its cursor and empty values."""
-    return {key: value for key, value in args.items() if key not in ("page", "cursor") and value}
+    its page, its cursor, empty values and names ``url_for`` keeps for itself."""
+    return {
+        key: value
+        for key, value in args.items()
+        if key not in ("page", "cursor") and value and key not in URL_FOR_OWN and not key.startswith("_")
+    }

@@ -99,3 +99,38 @@ def test_the_openapi_document_says_how_lists_page_and_count(client):
         assert "422" in operation["responses"], path
         page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
         assert spec["components"]["schemas"][page]["properties"]["meta"]["$ref"].endswith("/KeysetMeta"), path
+
+
+def test_a_cursor_serves_only_the_person_filters_and_page_size_it_was_made_for(client, dept, headers):
+    """A cursor carries the total counted on its list's first page: replayed by someone
+    else, with other filters or another page size, it is refused, so it never shows one
+    person's count (or a stale one) on another's list."""
+    admin = headers("admin")
+    first = client.get("/api/v1/mentorships?per_page=1", headers=admin).get_json()
+    cursor = first["meta"]["next"]
+    assert cursor is not None and first["meta"]["total"] >= 2
+    assert client.get(f"/api/v1/mentorships?per_page=1&cursor={cursor}", headers=admin).status_code == 200
+    for address, sent in (
+        (f"/api/v1/mentorships?per_page=1&cursor={cursor}", headers("mentee")),  # someone else
+        (f"/api/v1/mentorships?active=true&per_page=1&cursor={cursor}", admin),  # other filters
+        (f"/api/v1/mentorships?per_page=2&cursor={cursor}", admin),  # another page size
+    ):
+        response = client.get(address, headers=sent)
+        assert response.status_code == 422, address
+        assert list(response.get_json()["errors"]) == ["cursor"]
+
+
+def test_the_pager_keeps_filters_but_not_names_url_for_keeps_for_itself(client, dept, login, monkeypatch):
+    """``?endpoint=…`` or ``?_anchor=…`` in a list's address neither breaks its page (a 500)
+    nor rewrites its Previous and Next links."""
+    from recognition.people import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    signed_in = login(client, "admin")
+    for query in ("endpoint=x", "_anchor=x", "_external=1", "_scheme=javascript", "values=x"):
+        response = signed_in.get(f"/admin/people?q=&{query}")
+        assert response.status_code == 200, query
+        page = response.get_data(as_text=True)
+        nexts = [line for line in page.splitlines() if 'rel="next"' in line]
+        assert len(nexts) == 1 and 'href="/admin/people?cursor=' in nexts[0], nexts
+        assert "#" not in nexts[0] and "javascript" not in nexts[0] and "endpoint" not in nexts[0]
