@@ -349,9 +349,9 @@ def append_lock_column(key_parameter: str = "lock_key", when=None):
     ``append_lock``, what that statement itself reads may predate the lock: it must read
     nothing the chain decides."""
     attempt = func.pg_try_advisory_xact_lock(bindparam(key_parameter, type_=BigInteger))
-    if when is not None:
-        attempt = case((when, attempt), else_=false())
-    return attempt.label("append_locked")
+    if when is None:
+        return attempt.label("append_locked")
+    return case((when, attempt), else_=false()).label("append_locked")
 
 
 def _session(session):
