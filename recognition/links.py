@@ -121,7 +121,7 @@ def id_url(endpoint: str, name: str, value: int) -> str:
     pattern = addresses.get(key)
     if pattern is None:
         marked: dict[str, Any] = {name: MAX_ID}
-        head, _, tail = url_for(endpoint, **marked).partition(str(MAX_ID))
+        head, _, tail = url_for(endpoint, **marked).rpartition(str(MAX_ID))
         pattern = addresses[key] = (head, tail)
     return f"{pattern[0]}{int(value)}{pattern[1]}"
 

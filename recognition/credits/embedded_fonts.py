@@ -14,8 +14,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+import reportlab
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN, TTFont, makeToUnicodeCMap
+
+# The reportlab releases whose embedding ``addObjects`` repeats (checked byte for byte by
+# tests/credits/test_certificate.py); any other embeds with reportlab's own code, uncached.
+FOLLOWS_REPORTLAB = reportlab.Version.startswith(("5.1.",))
 
 
 class _Compressed:
@@ -51,19 +56,25 @@ class EmbeddedFont(TTFont):
     def __init__(self, name: str, filename: str) -> None:
         super().__init__(name, filename)
         self._subsets: dict[tuple[int, tuple[int, ...]], _Subset] = {}
-        self._keeping = threading.Lock()  # PDFs may be made in several threads at once
+        # PDFs may be made in several threads at once, and the face reads the font file
+        # through one shared position: a subset is built by one thread at a time (only on
+        # a miss), so none is built from another's reads and then kept for every PDF after.
+        self._building = threading.Lock()
 
     def _subset(self, n: int, codes: tuple[int, ...], base_font: str) -> _Subset:
         found = self._subsets.get((n, codes))
-        if found is None:
-            program = self.face.makeSubset(codes)
-            found = _Subset(
-                tuple(map(self.face.getCharWidth, codes)),
-                _Compressed(pdfdoc.PDFZCompress.encode(makeToUnicodeCMap(base_font, codes))),
-                _Compressed(pdfdoc.PDFZCompress.encode(program)),
-                len(program),
-            )
-            with self._keeping:
+        if found is not None:
+            return found
+        with self._building:
+            found = self._subsets.get((n, codes))  # built by another thread meanwhile
+            if found is None:
+                program = self.face.makeSubset(codes)
+                found = _Subset(
+                    tuple(map(self.face.getCharWidth, codes)),
+                    _Compressed(pdfdoc.PDFZCompress.encode(makeToUnicodeCMap(base_font, codes))),
+                    _Compressed(pdfdoc.PDFZCompress.encode(program)),
+                    len(program),
+                )
                 while len(self._subsets) >= self.KEEP:
                     self._subsets.pop(next(iter(self._subsets)))
                 self._subsets[(n, codes)] = found
@@ -72,7 +83,7 @@ class EmbeddedFont(TTFont):
     def addObjects(self, doc) -> None:
         """reportlab's ``TTFont.addObjects`` and ``TTFontFace.addSubsetObjects``, with the
         subsets' streams taken from ``_subset``."""
-        if not doc.compression:
+        if not doc.compression or not FOLLOWS_REPORTLAB:
             super().addObjects(doc)
             return
         state = self.state.get(doc) or self.state.setdefault(doc, TTFont.State(self._asciiReadable))

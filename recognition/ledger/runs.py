@@ -137,6 +137,9 @@ def _ranges(raw: sqlite3.Connection, start: int, size: int) -> Generator[tuple[i
 
 def _threads_allowed(connection: Connection) -> bool:
     """Whether the driver's connection may be used from a thread of the reader's: SQLite's
-    may when SQLAlchemy opened it on a file (an in-memory database keeps it to its thread)."""
+    may when SQLAlchemy opened it on a file (an in-memory database keeps it to its thread),
+    unless the address asks the driver to keep it to its thread (``check_same_thread``)."""
     url = connection.engine.url
+    if str(url.query.get("check_same_thread", "")).lower() in ("1", "true"):
+        return False
     return url.database not in (None, "", ":memory:") and url.query.get("mode") != "memory"

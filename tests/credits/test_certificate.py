@@ -368,3 +368,34 @@ def test_an_issued_statement_carries_its_certificate(app, client, dept, headers)
     assert canonical.format_code(code) in text
     assert content_hash in text
     assert qr_codes(pdf) == [f"{app.config['BASE_URL'].rstrip('/')}/verify/{code}"]
+
+
+def test_subsets_built_by_threads_at_once_are_kept_whole():
+    """The font file is read through one shared position: subsets built by two threads at
+    once (the batch renders side by side) must each be the subset built alone, or a broken
+    one would be kept and embedded in every later certificate."""
+    import sys
+    import zlib
+
+    from recognition.credits.certificate import FONTS, SANS
+    from recognition.credits.embedded_fonts import EmbeddedFont
+
+    font = EmbeddedFont(SANS, str(FONTS / f"{SANS}.ttf"))
+    sets = [tuple(range(32, 127)) + tuple(range(0x100 + k, 0x17F))[:60] for k in range(40)]
+    alone = {codes: font.face.makeSubset(codes) for codes in sets}
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can
+    try:
+        threads = [
+            threading.Thread(target=lambda part: [font._subset(1, codes, "X") for codes in part], args=(sets[i::2],))
+            for i in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switching)
+    kept = {codes: zlib.decompress(subset.program.compressed) for (_, codes), subset in font._subsets.items()}
+    assert len(kept) == len(sets)
+    assert all(program == alone[codes] for codes, program in kept.items())

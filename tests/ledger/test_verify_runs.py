@@ -536,3 +536,28 @@ def test_a_run_walked_entry_by_entry_in_the_middle_of_the_ledger_leaves_the_next
 
     assert verdict == chain.verify(service.stored_chain(connection=connection))
     assert (verdict.valid, verdict.first_bad_seq) == (False, 4)
+
+
+@pytest.mark.dialect_independent
+@pytest.mark.parametrize(
+    ("address", "threads"),
+    [
+        ("sqlite:////srv/ledger.sqlite3", True),
+        ("sqlite:///:memory:", False),
+        ("sqlite:///file:ledger?mode=memory&uri=true", False),
+        ("sqlite:////srv/ledger.sqlite3?check_same_thread=true", False),
+        ("sqlite:////srv/ledger.sqlite3?check_same_thread=1", False),
+        ("sqlite:////srv/ledger.sqlite3?check_same_thread=false", True),
+    ],
+)
+def test_runs_are_read_ahead_only_where_the_driver_lets_another_thread_read(address, threads):
+    """An address that keeps the driver's connection to its thread (in memory, or
+    ``check_same_thread``) gets runs read in turn, not a crash in the reading thread."""
+    from types import SimpleNamespace
+
+    from sqlalchemy.engine import make_url
+
+    from recognition.ledger import runs
+
+    connection = SimpleNamespace(engine=SimpleNamespace(url=make_url(address)))
+    assert runs._threads_allowed(connection) is threads
