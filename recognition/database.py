@@ -41,8 +41,12 @@ _read_only: ContextVar[bool] = ContextVar("recognition_read_only", default=False
 
 
 def init_app(app) -> None:
+    """Before ``db.init_app``: the app's engines roll a connection back on its return to the
+    pool only when it is still in a transaction (``_reset_on_return``)."""
     global _busy_timeout_ms
     _busy_timeout_ms = int(app.config["SQLITE_JOB_BUSY_TIMEOUT_MS"])
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    options.setdefault("pool_reset_on_return", None)
 
 
 def _limit(key: str) -> int:
@@ -169,9 +173,26 @@ def _undo_waits(connection):
 
 
 @event.listens_for(Pool, "reset")
-def _undo_waits_on_reset(dbapi_connection, connection_record, reset_state):
-    """A connection returned to the pool in a transaction is rolled back by the pool."""
+def _reset_on_return(dbapi_connection, connection_record, reset_state):
+    """A connection returned to the pool in a transaction is rolled back here, and what it
+    set in that transaction is undone with it. The app's engines leave the pool's own
+    rollback out (``pool_reset_on_return=None``, ``init_app``): a request's session has
+    already rolled back when it returns its connection, so the pool's second rollback of
+    every request found nothing to undo. The driver says whether a transaction is open;
+    one that cannot say is rolled back. (Other engines keep the pool's rollback, which
+    then finds nothing to undo.) A rollback that fails makes the pool discard the
+    connection."""
+    if not reset_state.transaction_was_reset and reset_state.asyncio_safe and _in_transaction(dbapi_connection):
+        dbapi_connection.rollback()
     _undo(connection_record.info)
+
+
+def _in_transaction(dbapi_connection) -> bool:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        return dbapi_connection.in_transaction
+    info = getattr(dbapi_connection, "info", None)  # psycopg: IDLE (0) is outside a transaction
+    status = getattr(info, "transaction_status", None)
+    return status is None or int(status) != 0
 
 
 def _undo(info: dict) -> None:

@@ -377,3 +377,25 @@ def test_requests_refused_for_their_token_body_or_as_a_replay_never_wait_behind_
         assert_busy(client.post(CONTRIBUTIONS, json=meeting(dept), headers=mentor), started)
         other.rollback()
     assert ledger_rows() == 1
+
+
+def test_a_connection_returned_in_a_transaction_is_rolled_back(backend, app):
+    """A request's session rolls back before it returns its connection, so the pool does
+    not roll back again; a connection returned with its transaction still open (a write
+    begun, never ended) is rolled back all the same, and holds nothing for the next user."""
+    with app.app_context():
+        db.engine.dispose()
+        raw = db.engine.raw_connection()
+        driver = raw.dbapi_connection
+        with closing(raw.cursor()) as cursor:
+            if backend == "sqlite":
+                cursor.execute("BEGIN IMMEDIATE")
+            cursor.execute("UPDATE people SET email = email WHERE id = -1")
+        open_ = (
+            (lambda: driver.in_transaction) if backend == "sqlite" else (lambda: driver.info.transaction_status != 0)
+        )
+        assert open_()
+        raw.close()
+        assert not open_()
+        with db.engine.begin() as connection:  # SQLite's write lock is free again
+            connection.execute(text("UPDATE people SET email = email WHERE id = -1"))
