@@ -44,7 +44,7 @@ from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE, MEETING_KINDS, confirmation_state
 from ..people.models import Division, Person
-from .models import Mentorship
+from .models import Mentorship, counterpart
 
 RECENT = 20
 # The ranks, counted from the most recent, of a mentorship's entries whose dates the page
@@ -78,11 +78,7 @@ class Pair(NamedTuple):
     mentee: Party
 
     def counterpart_of(self, person_id: int | None) -> int | None:
-        if person_id == self.mentor_id:
-            return self.mentee_id
-        if person_id == self.mentee_id:
-            return self.mentor_id
-        return None
+        return counterpart(self.mentor_id, self.mentee_id, person_id)
 
 
 @dataclass

@@ -60,8 +60,13 @@ class Mentorship(Model):
         return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
 
     def counterpart_of(self, person_id: int | None) -> int | None:
-        if person_id == self.mentor_id:
-            return self.mentee_id
-        if person_id == self.mentee_id:
-            return self.mentor_id
-        return None
+        return counterpart(self.mentor_id, self.mentee_id, person_id)
+
+
+def counterpart(mentor_id: int, mentee_id: int, person_id: int | None) -> int | None:
+    """The other person of a mentorship, for one of its two people; None for anyone else."""
+    if person_id == mentor_id:
+        return mentee_id
+    if person_id == mentee_id:
+        return mentor_id
+    return None

@@ -13,6 +13,7 @@ from ..clock import local_date
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..people.models import DivisionDirector, Person
+from ..people.reach import may_open_mentorship
 from .models import KINDS, Mentorship
 from .rules import backdate_problem, formal_mentor_refusal, is_backdated
 
@@ -55,13 +56,8 @@ def get_mentorship(mentorship_id: int, actor: Actor) -> Mentorship:
 
 
 def may_see(actor: Actor, mentorship: Mentorship) -> bool:
-    """``visible_mentorships``' rule for one mentorship."""
-    return (
-        actor.is_admin
-        or actor.person_id in (mentorship.mentor_id, mentorship.mentee_id)
-        or actor.directs(mentorship.mentee.division_id)
-        or actor.directs(mentorship.mentor.division_id)
-    )
+    """``visible_mentorships``' rule for one mentorship (the pages' rule, kept in one place)."""
+    return may_open_mentorship(actor, mentorship)
 
 
 def can_manage(actor: Actor, mentee: Person) -> bool:
