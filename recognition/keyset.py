@@ -53,14 +53,19 @@ class Key:
 
 def keys_of(order: Sequence[Any]) -> list[Key]:
     """``(Person.name, Person.id)`` or ``(Mentorship.started_on.desc(), Mentorship.id.desc())``
-    as keys."""
+    as keys. A column that may hold NULL is refused: a row after NULL cannot be named with
+    ``>`` or ``<``, and SQLite and PostgreSQL sort NULL at opposite ends (wrap it in
+    ``coalesce``, or order by ``column IS NULL`` first)."""
     found = []
     for item in order:
         element = item.__clause_element__() if hasattr(item, "__clause_element__") else item
         if isinstance(element, UnaryExpression) and element.modifier in (operators.desc_op, operators.asc_op):
-            found.append(Key(element.element, element.modifier is operators.desc_op))
+            key = Key(element.element, element.modifier is operators.desc_op)
         else:
-            found.append(Key(element, False))
+            key = Key(element, False)
+        if getattr(key.expression, "nullable", False) or isinstance(key.expression, UnaryExpression):
+            raise TypeError(f"a list cannot page by {key.expression}: it may be NULL, or names NULLs' place")
+        found.append(key)
     return found
 
 

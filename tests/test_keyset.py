@@ -15,7 +15,7 @@ from recognition.people.models import Person
 ORDERS = {
     "one direction": (Person.name, Person.id),
     "mixed directions": (Person.rank, Person.name.desc(), Person.id),
-    "an expression first": (Person.supervisor_id.is_(None), Person.division_id.desc(), Person.id.desc()),
+    "an expression first": (Person.supervisor_id.is_(None), Person.position.desc(), Person.id.desc()),
 }
 
 
@@ -134,3 +134,16 @@ def test_the_pager_keeps_filters_but_not_names_url_for_keeps_for_itself(client, 
         nexts = [line for line in page.splitlines() if 'rel="next"' in line]
         assert len(nexts) == 1 and 'href="/admin/people?cursor=' in nexts[0], nexts
         assert "#" not in nexts[0] and "javascript" not in nexts[0] and "endpoint" not in nexts[0]
+
+
+@pytest.mark.dialect_independent
+@pytest.mark.parametrize(
+    "order",
+    [(Person.supervisor_id, Person.id), (Person.name.nulls_last(), Person.id), (Person.name.desc().nulls_first(),)],
+    ids=["a column that may be NULL", "nulls last", "nulls first"],
+)
+def test_a_key_that_may_be_null_is_refused_before_any_page_is_read(order):
+    """Paging after a NULL would lose rows (or refuse every cursor), and the two databases
+    sort NULLs at opposite ends: such an order is a programming error, found at once."""
+    with pytest.raises(TypeError, match="may be NULL"):
+        keyset.keys_of(order)
