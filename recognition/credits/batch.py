@@ -13,13 +13,14 @@ database connections (each worker opens its own); elsewhere, or from a process r
 other threads, they are spawned and build their own app from this one's configuration
 with the factory that built this app (``factory_of``: the app factory records itself in
 ``app.extensions``, or a caller hands one in; a domain never imports the app). On PostgreSQL they store in parallel; on
-SQLite they take turns on the write lock (BEGIN IMMEDIATE, waiting up to the busy
-timeout) while the rendering stays parallel. ``issue_year`` is
+SQLite they take turns storing (a lock of the pool's, then BEGIN IMMEDIATE, each waited
+for up to the busy timeout) while the rendering stays parallel. ``issue_year`` is
 what the command line and the scheduler call; ``workers=1`` works in-process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 import multiprocessing
@@ -29,7 +30,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,6 +64,10 @@ START_METHOD: str | None = None
 # the configuration): spawned workers call it to build their own app.
 FACTORY = "recognition.factory"
 Factory = Callable[[dict], Flask]
+# On SQLite, the workers' turn at the write lock (``_store_turn``): a lock of the pool's,
+# set in each worker as it starts. A worker waiting for it wakes the moment the other lets
+# go, where SQLite's own wait for its write lock polls, sleeping up to 100 ms at a time.
+_store_lock: Any = None
 
 
 @dataclass(frozen=True)
@@ -310,23 +315,43 @@ def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:
     # One write transaction for the chunk, each statement in its own savepoint: the workers
     # take turns on SQLite's write lock once a chunk rather than once a statement.
     stored: list[Outcome] = []
-    for item, prepared in ready:
-        try:
-            with db.session.begin_nested():
+    with _store_turn(bool(ready)):
+        for item, prepared in ready:
+            try:  # in a savepoint of its own: a statement that fails leaves the others
                 number = service.store(prepared).number
-        except Conflict:
-            outcomes.append(Outcome(item.person_id, item.framework_id, "skipped", MEANWHILE))
-        except Exception as error:  # noqa: BLE001 - reported as this statement's failure; the others go on
-            outcomes.append(_failure(item, error))
-        else:
-            stored.append(Outcome(item.person_id, item.framework_id, "reissued" if item.reissue else "issued", number))
-    try:
-        db.session.commit()
-    except Exception as error:  # noqa: BLE001 - none of the chunk's statements was stored: each is reported
-        db.session.rollback()
-        done = {(outcome.person_id, outcome.framework_id) for outcome in stored}
-        stored = [_failure(item, error) for item, _ in ready if (item.person_id, item.framework_id) in done]
+            except Conflict:
+                outcomes.append(Outcome(item.person_id, item.framework_id, "skipped", MEANWHILE))
+            except Exception as error:  # noqa: BLE001 - reported as this statement's failure; the others go on
+                outcomes.append(_failure(item, error))
+            else:
+                stored.append(
+                    Outcome(item.person_id, item.framework_id, "reissued" if item.reissue else "issued", number)
+                )
+        try:
+            db.session.commit()
+        except Exception as error:  # noqa: BLE001 - none of the chunk's statements was stored: each is reported
+            db.session.rollback()
+            done = {(outcome.person_id, outcome.framework_id) for outcome in stored}
+            stored = [_failure(item, error) for item, _ in ready if (item.person_id, item.framework_id) in done]
     return outcomes + stored
+
+
+@contextlib.contextmanager
+def _store_turn(writing: bool) -> Iterator[None]:
+    """This worker's turn at storing, when the pool's workers share a SQLite database.
+
+    Waited for at most the job's busy timeout: should a worker die holding it (the pool
+    then stops the others anyway), the rest fall back on SQLite's own wait, which
+    decides as it did before."""
+    if not writing or _store_lock is None:
+        yield
+        return
+    held = _store_lock.acquire(timeout=current_app.config["SQLITE_JOB_BUSY_TIMEOUT_MS"] / 1000)
+    try:
+        yield
+    finally:
+        if held:
+            _store_lock.release()
 
 
 def _failure(item: Item, error: Exception) -> Outcome:
@@ -360,6 +385,8 @@ def _executor(workers: int, factory: Factory | None = None) -> ProcessPoolExecut
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # werkzeug's proxy API, untyped
     method = start_method()
     context = multiprocessing.get_context(method)
+    # Workers on one SQLite file take turns storing; on PostgreSQL they store side by side.
+    lock = context.Lock() if db.engine.dialect.name == "sqlite" else None
     if method == "fork":
         # Loaded once, and the fonts parsed once, before the workers copy this process,
         # instead of once in each.
@@ -371,13 +398,15 @@ def _executor(workers: int, factory: Factory | None = None) -> ProcessPoolExecut
         # No connection may cross the fork: close the parent's; it reopens them when needed.
         for engine in db.engines.values():
             engine.dispose()
-        return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_forked, initargs=(app, os.getpid()))
+        return ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_forked, initargs=(app, os.getpid(), lock)
+        )
     config = {key: value for key, value in app.config.items() if key.isupper()}
     return ProcessPoolExecutor(
         workers,
         mp_context=context,
         initializer=_start_spawned,
-        initargs=(factory or factory_of(app), config, app.instance_path, os.getpid()),
+        initargs=(factory or factory_of(app), config, app.instance_path, os.getpid(), lock),
     )
 
 
@@ -399,7 +428,9 @@ def _outlive_no_parent(parent: int) -> None:
     threading.Thread(target=watch, name="batch-parent-watch", daemon=True).start()
 
 
-def _start_forked(app, parent: int) -> None:
+def _start_forked(app, parent: int, lock: Any) -> None:
+    global _store_lock
+    _store_lock = lock
     # What the worker shares with the parent stays out of its garbage collector's sweeps,
     # which would otherwise write to (and so copy) every page of the parent's heap.
     gc.freeze()
@@ -410,9 +441,11 @@ def _start_forked(app, parent: int) -> None:
     _close_at_exit()
 
 
-def _start_spawned(factory: Factory, config: dict, instance_path: str, parent: int) -> None:
+def _start_spawned(factory: Factory, config: dict, instance_path: str, parent: int, lock: Any) -> None:
     """A spawned worker builds its own app with the parent's factory, configuration and
     instance folder."""
+    global _store_lock
+    _store_lock = lock
     _outlive_no_parent(parent)
     os.environ["RECOGNITION_INSTANCE_PATH"] = instance_path
     factory(config).app_context().push()

@@ -153,12 +153,8 @@ def certificate_settings() -> dict:
 
 def store(prepared: Prepared) -> Statement:
     """Write a prepared statement, or refuse it (Conflict) when another version of the
-    same statement was stored since it was prepared. One flush: all or nothing."""
-    previous = latest(prepared.person_id, prepared.framework_id, prepared.year)
-    if (previous.id if previous else None) != prepared.supersedes_id:
-        raise Conflict(
-            "Another version of this statement was issued meanwhile; try again.", {"year": ["was issued meanwhile"]}
-        )
+    same statement was stored since it was prepared. One savepoint: all or nothing, and
+    the transaction it is in goes on whatever happens in it."""
     document = prepared.document
     row = Statement(
         number=document["number"],
@@ -181,14 +177,28 @@ def store(prepared: Prepared) -> Statement:
         issued_at=prepared.issued_at,
         issued_by_id=prepared.issued_by_id,
     )
+    meanwhile = Conflict(
+        "Another version of this statement was issued meanwhile; try again.", {"year": ["was issued meanwhile"]}
+    )
     try:
         with db.session.begin_nested():
+            # The newest version's id alone, read as a value (no object): the batch stores
+            # with SQLite's write lock held, so every step here is one other workers wait for.
+            if _latest_id(prepared.person_id, prepared.framework_id, prepared.year) != prepared.supersedes_id:
+                raise meanwhile
             db.session.add(row)
     except IntegrityError:
-        raise Conflict(
-            "Another version of this statement was issued meanwhile; try again.", {"year": ["was issued meanwhile"]}
-        ) from None
+        raise meanwhile from None
     return row
+
+
+def _latest_id(person_id: int, framework_id: str, year: int) -> int | None:
+    return db.session.connection().scalar(
+        select(Statement.id)
+        .where(Statement.person_id == person_id, Statement.framework_id == framework_id, Statement.year == year)
+        .order_by(Statement.version.desc())
+        .limit(1)
+    )
 
 
 def issue(

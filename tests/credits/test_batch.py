@@ -249,6 +249,33 @@ def test_a_failed_statement_is_reported_and_the_others_issued(app, dept, runner,
     assert "issued 1, re-issued 0, skipped 0, failed 0" in rerun.stdout
 
 
+def test_a_turn_at_storing_that_is_never_freed_delays_the_batch_but_does_not_stop_it(app, dept, monkeypatch):
+    """Workers on one SQLite file take turns storing. Should one die holding its turn, the
+    others wait the job's busy timeout for it, then store on SQLite's own wait."""
+
+    class NeverFreed:
+        """A turn some dead worker holds: every wait for it runs out."""
+
+        waits: list[float] = []
+
+        def acquire(self, timeout: float) -> bool:
+            self.waits.append(timeout)
+            return False
+
+        def release(self) -> None:
+            raise AssertionError("a turn never had was freed")
+
+    ids = credited_people(app, dept, 3)
+    turn = NeverFreed()
+    monkeypatch.setattr(batch, "_store_lock", turn)
+    monkeypatch.setitem(app.config, "SQLITE_JOB_BUSY_TIMEOUT_MS", 1500)
+    with app.app_context():
+        result = batch.run(batch.plan(YEAR, now=ISSUED))
+    assert (result.issued, result.failures) == (3, [])
+    assert sorted(s.person_id for s in stored(app)) == ids
+    assert turn.waits == [1.5] * 3  # a chunk a statement: each waited the busy timeout once
+
+
 @pytest.mark.parametrize("start_method", START_METHODS)
 def test_two_workers_issue_what_one_does(app, dept, monkeypatch, start_method):
     """The same work in two years: one year issued in-process, the other on two worker
