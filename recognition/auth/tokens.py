@@ -14,9 +14,9 @@ from functools import cache
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, Select, bindparam, select, update
+from sqlalchemy import CursorResult, Select, bindparam, select, true, update
 
-from ..database import append_lock_column, holds_append_lock, took_append_lock
+from ..database import AheadOfLock, append_lock_column, holds_append_lock, took_append_lock
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..people.models import Person
@@ -83,24 +83,48 @@ def actor_for_token(token: str, now: datetime, append_lock: int | None = None) -
     database's own work). With ``append_lock`` (a view marked ``database.appends``), on
     PostgreSQL the same statement takes that lock once an unexpired token is found, if no
     other append holds it (it never waits there: ``database.append_lock_column``)."""
+    return actor_for_append(token, now, append_lock)[0]
+
+
+def actor_for_append(
+    token: str, now: datetime, append_lock: int | None = None, reads: tuple[Select, dict] | None = None
+) -> tuple[Actor | None, AheadOfLock | None]:
+    """``actor_for_token``, and on PostgreSQL, when its statement took the append lock,
+    what it read besides for the append (``reads``: a statement of one row or none, and
+    its parameters; ``database.appends``), or None."""
     connection = db.session.connection()
     params: dict[str, Any] = {"token_hash": digest(token)}
     if append_lock is not None and (
         connection.dialect.name != "postgresql" or holds_append_lock(db.session, append_lock)
     ):
-        append_lock = None  # SQLite's transaction holds the write lock; or taken already
-    if append_lock is not None:
+        append_lock = reads = None  # SQLite's transaction holds the write lock; or taken already
+    if append_lock is None:
+        reads = None
+    else:
         params["lock_key"], params["now"] = append_lock, now
-    rows = connection.execute(_actor_by_token(append_lock is not None), params).all()
+    if reads is not None:
+        params.update(reads[1])
+    rows = connection.execute(
+        _actor_by_token(append_lock is not None, reads[0] if reads is not None else None), params
+    ).all()
+    ahead = None
     if rows:
         if append_lock is not None and any(row.append_locked for row in rows):
             took_append_lock(db.session, append_lock)
+            if reads is not None:
+                read = {
+                    key.removeprefix(_AHEAD): value for key, value in rows[0]._mapping.items() if key.startswith(_AHEAD)
+                }
+                ahead = AheadOfLock(reads[1], read)
         _refuse_expired(rows[0].expires_at, now)
-    return actor_from(rows)
+    return actor_from(rows), ahead
+
+
+_AHEAD = "ahead_"
 
 
 @cache
-def _actor_by_token(locking: bool = False) -> Select:
+def _actor_by_token(locking: bool = False, reads: Select | None = None) -> Select:
     statement = (
         actor_query()
         .add_columns(ApiToken.expires_at)
@@ -110,7 +134,16 @@ def _actor_by_token(locking: bool = False) -> Select:
     )
     if not locking:
         return statement
-    return statement.add_columns(append_lock_column(when=ApiToken.expires_at > bindparam("now")))
+    statement = statement.add_columns(append_lock_column(when=ApiToken.expires_at > bindparam("now")))
+    if reads is None:
+        return statement
+    # A WITH query that calls a volatile function (the next id) is computed once, whatever
+    # the join does with it; joined on true, none of its rows (no mentorship) still
+    # leaves the token's rows.
+    ahead = reads.cte("append_ahead")
+    return statement.outerjoin(ahead, true()).add_columns(
+        *(column.label(f"{_AHEAD}{column.key}") for column in ahead.c)
+    )
 
 
 def _usable(token_hash):
