@@ -351,10 +351,10 @@ def appends(key: int, reads=None):
     the reads an append decides on (the chain head, a duplicate) need no statement of
     their own to lock before them and may share one with the rest of what it reads.
 
-    ``reads``, given the request's JSON body as sent (parsed, not yet checked), may name
-    those reads and their parameters, ``(statement, parameters)``, or None: the token's
-    statement then makes them too (``AheadOfLock``), so an append on PostgreSQL sends
-    one statement fewer."""
+    ``reads``, given the request's JSON body as sent (parsed, not yet checked) and whether
+    the database is PostgreSQL, may name those reads and their parameters,
+    ``(statement, parameters)``, or None: the token's statement then makes them too
+    (``AheadOfLock``), so an append sends one statement fewer."""
 
     def mark(view):
         view.append_lock = key
@@ -367,11 +367,13 @@ def appends(key: int, reads=None):
 @dataclass(frozen=True)
 class AheadOfLock:
     """What the token's statement read for an append (``appends``' ``reads``), with the
-    parameters it was read with, when that statement took the append lock. It read with
-    the snapshot the statement began with, before it took the lock, so an append that
-    committed in between may be missing from it: the append that trusts it inserts the
-    next position all the same, and the ledger's unique position refuses the insert if
-    one was missed (``service.StaleRead``: read again under the lock)."""
+    parameters it was read with, when that statement ran under the append lock. On SQLite
+    it did (the transaction took the write lock as it began, before it read anything). On
+    PostgreSQL it read with the snapshot the statement began with, before it took the
+    lock, so an append that committed in between may be missing from it: the append that
+    trusts it inserts the next position all the same, and the ledger's unique position
+    refuses the insert if one was missed (``service.StaleRead``: read again under the
+    lock)."""
 
     parameters: dict
     values: dict

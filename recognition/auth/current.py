@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import current_app, g, request
 from flask_login import UserMixin, current_user
 
@@ -82,8 +84,8 @@ def require_token() -> None:
     if request.method == "OPTIONS" or getattr(view, "public", False):
         return
     reads = getattr(view, "append_reads", None)
-    if reads is not None:  # the body as sent, checked later: what to read for the append, if anything
-        reads = reads(request.get_json(silent=True)) if request.is_json else None
+    if reads is not None:  # for the body as sent (checked later), given the database's kind
+        reads = partial(reads, request.get_json(silent=True) if request.is_json else None)
     api_actor(getattr(view, "append_lock", None), reads)
 
 

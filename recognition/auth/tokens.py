@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from collections.abc import Callable
 from functools import cache
 from typing import Any, cast
 
@@ -87,35 +88,36 @@ def actor_for_token(token: str, now: datetime, append_lock: int | None = None) -
 
 
 def actor_for_append(
-    token: str, now: datetime, append_lock: int | None = None, reads: tuple[Select, dict] | None = None
+    token: str,
+    now: datetime,
+    append_lock: int | None = None,
+    reads: Callable[[bool], tuple[Select, dict] | None] | None = None,
 ) -> tuple[Actor | None, AheadOfLock | None]:
-    """``actor_for_token``, and on PostgreSQL, when its statement took the append lock,
-    what it read besides for the append (``reads``: a statement of one row or none, and
-    its parameters; ``database.appends``), or None."""
+    """``actor_for_token``, and what its statement read besides for an append under
+    ``append_lock`` (``reads``: given whether the database is PostgreSQL, a statement of
+    one row or none and its parameters, or None; ``database.appends``) when that
+    statement ran under the lock: on SQLite always (its transaction took the write lock
+    as it began), on PostgreSQL when it took the lock (or held it already); else None."""
     connection = db.session.connection()
+    postgresql = connection.dialect.name == "postgresql"
     params: dict[str, Any] = {"token_hash": digest(token)}
-    if append_lock is not None and (
-        connection.dialect.name != "postgresql" or holds_append_lock(db.session, append_lock)
-    ):
-        append_lock = reads = None  # SQLite's transaction holds the write lock; or taken already
-    if append_lock is None:
-        reads = None
-    else:
+    # SQLite's transaction holds the write lock; on PostgreSQL it may have been taken already.
+    locking = append_lock is not None and postgresql and not holds_append_lock(db.session, append_lock)
+    if locking:
         params["lock_key"], params["now"] = append_lock, now
-    if reads is not None:
-        params.update(reads[1])
-    rows = connection.execute(
-        _actor_by_token(append_lock is not None, reads[0] if reads is not None else None), params
-    ).all()
+    read = reads(postgresql) if reads is not None and append_lock is not None else None
+    if read is not None:
+        params.update(read[1])
+    rows = connection.execute(_actor_by_token(locking, read[0] if read is not None else None), params).all()
     ahead = None
     if rows:
-        if append_lock is not None and any(row.append_locked for row in rows):
+        if locking and any(row.append_locked for row in rows):
             took_append_lock(db.session, append_lock)
-            if reads is not None:
-                read = {
-                    key.removeprefix(_AHEAD): value for key, value in rows[0]._mapping.items() if key.startswith(_AHEAD)
-                }
-                ahead = AheadOfLock(reads[1], read)
+        if read is not None and (not postgresql or holds_append_lock(db.session, append_lock)):
+            values = {
+                key.removeprefix(_AHEAD): value for key, value in rows[0]._mapping.items() if key.startswith(_AHEAD)
+            }
+            ahead = AheadOfLock(read[1], values)
         _refuse_expired(rows[0].expires_at, now)
     return actor_from(rows), ahead
 
@@ -132,14 +134,13 @@ def _actor_by_token(locking: bool = False, reads: Select | None = None) -> Selec
         .join(Account, Account.person_id == Person.id)
         .where(*_usable(bindparam("token_hash")))
     )
-    if not locking:
-        return statement
-    statement = statement.add_columns(append_lock_column(when=ApiToken.expires_at > bindparam("now")))
+    if locking:
+        statement = statement.add_columns(append_lock_column(when=ApiToken.expires_at > bindparam("now")))
     if reads is None:
         return statement
-    # A WITH query that calls a volatile function (the next id) is computed once, whatever
-    # the join does with it; joined on true, none of its rows (no mentorship) still
-    # leaves the token's rows.
+    # A WITH query that calls a volatile function (PostgreSQL's next id) is computed once,
+    # whatever the join does with it; joined on true, none of its rows (no mentorship)
+    # still leaves the token's rows.
     ahead = reads.cte("append_ahead")
     return statement.outerjoin(ahead, true()).add_columns(
         *(column.label(f"{_AHEAD}{column.key}") for column in ahead.c)

@@ -239,9 +239,9 @@ def _mentorship_and_head_statement(postgresql: bool, checked: bool) -> Select:
     return select(*_MENTORSHIP_COLUMNS, *head).where(Mentorship.id == bindparam("mentorship_id"))
 
 
-def reads_ahead(body: object) -> tuple[Select, dict] | None:
+def reads_ahead(body: object, postgresql: bool) -> tuple[Select, dict] | None:
     """``_mentorship_and_head``'s statement and parameters for an API append's body as
-    sent (not yet checked), for the token's statement to read with the append lock
+    sent (not yet checked), for the token's statement to read under the append lock
     (``database.appends``); None for a body that names no mentorship, or names it, its
     kind, date or minutes in a way the check would not take as they are. What is read is
     used only if the checked body asks the same (``record_values``)."""
@@ -259,7 +259,7 @@ def reads_ahead(body: object) -> tuple[Select, dict] | None:
     except ValueError:
         return None
     parameters = {"mentorship_id": mentorship_id, "kind": kind, "occurred_on": day, "minutes": minutes}
-    return _mentorship_and_head_statement(True, True), parameters
+    return _mentorship_and_head_statement(postgresql, True), parameters
 
 
 _AHEAD_KEYS = ("mentorship_id", "kind", "occurred_on", "minutes")
@@ -267,9 +267,9 @@ _AHEAD_KEYS = ("mentorship_id", "kind", "occurred_on", "minutes")
 
 class StaleRead(Exception):
     """An append trusted the head the token's statement read (``database.AheadOfLock``),
-    and another append had committed before that statement took the lock: the ledger's
-    unique position refused the insert. Roll back and record again, reading under the
-    lock."""
+    and the insert was refused for a value already stored: on PostgreSQL, another append
+    committed before that statement took the lock, and the ledger's unique position
+    refused its place. Roll back and record again, reading under the lock."""
 
 
 # Its id as "found": beside the chain head, "id" is the next entry's.
@@ -324,7 +324,11 @@ def record_values(
     mentorship: Row | SimpleNamespace | None = None
     head: Row | SimpleNamespace | None = None
     connection = _connection()
-    trusted = ahead is not None and _same_work(ahead, data) and holds_append_lock(db.session, LEDGER_LOCK)
+    trusted = (
+        ahead is not None
+        and _same_work(ahead, data)
+        and (connection.dialect.name == "sqlite" or holds_append_lock(db.session, LEDGER_LOCK))
+    )
     if data.get("mentorship_id") is not None:
         if trusted:
             assert ahead is not None
@@ -412,13 +416,10 @@ def record_values(
     try:
         _insert(values, connection, along_)
     except IntegrityError as error:
-        if getattr(getattr(error.orig, "diag", None), "constraint_name", None) == _UNIQUE_POSITION:
-            raise StaleRead from error
-        raise
+        # A position, id or hash already stored: the read missed an append. Whatever it
+        # was, recording again under the lock either succeeds or meets it again.
+        raise StaleRead from error
     return entry
-
-
-_UNIQUE_POSITION = "uq_ledger_entries_seq"
 
 
 def _same_work(ahead: AheadOfLock, data: dict) -> bool:
