@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
@@ -101,10 +101,11 @@ def actor_for_append(
     connection = db.session.connection()
     postgresql = connection.dialect.name == "postgresql"
     params: dict[str, Any] = {"token_hash": digest(token)}
+    key = append_lock or 0
     # SQLite's transaction holds the write lock; on PostgreSQL it may have been taken already.
-    locking = append_lock is not None and postgresql and not holds_append_lock(db.session, append_lock)
+    locking = append_lock is not None and postgresql and not holds_append_lock(db.session, key)
     if locking:
-        params["lock_key"], params["now"] = append_lock, now
+        params["lock_key"], params["now"] = key, now
     read = reads(postgresql) if reads is not None and append_lock is not None else None
     if read is not None:
         params.update(read[1])
@@ -112,8 +113,8 @@ def actor_for_append(
     ahead = None
     if rows:
         if locking and any(row.append_locked for row in rows):
-            took_append_lock(db.session, append_lock)
-        if read is not None and (not postgresql or holds_append_lock(db.session, append_lock)):
+            took_append_lock(db.session, key)
+        if read is not None and (not postgresql or holds_append_lock(db.session, key)):
             values = {
                 key.removeprefix(_AHEAD): value for key, value in rows[0]._mapping.items() if key.startswith(_AHEAD)
             }
