@@ -373,7 +373,11 @@ class AheadOfLock:
     lock, so an append that committed in between may be missing from it: the append that
     trusts it inserts the next position all the same, and the ledger's unique position
     refuses the insert if one was missed (``service.StaleRead``: read again under the
-    lock)."""
+    lock). A refusal decided on it (a duplicate, a mentorship not found) writes nothing,
+    and is what the request would have met just before that append. PostgreSQL's next id
+    is drawn as the statement reads, so a request refused afterwards, or that found the
+    lock taken, leaves a gap in the ids (a rollback does too; the chain's order is
+    ``seq``)."""
 
     parameters: dict
     values: dict

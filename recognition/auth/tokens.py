@@ -116,7 +116,7 @@ def actor_for_append(
             took_append_lock(db.session, key)
         if read is not None and (not postgresql or holds_append_lock(db.session, key)):
             values = {
-                key.removeprefix(_AHEAD): value for key, value in rows[0]._mapping.items() if key.startswith(_AHEAD)
+                name.removeprefix(_AHEAD): value for name, value in rows[0]._mapping.items() if name.startswith(_AHEAD)
             }
             ahead = AheadOfLock(read[1], values)
         _refuse_expired(rows[0].expires_at, now)

@@ -64,9 +64,10 @@ def record_contribution(body):
     unless confirm_duplicate is true"""
     now, actor = utcnow(), api_actor()
     # Answered from the values it was stored with: it never joins the session. The other
-    # person is asked to confirm it as it is stored (one statement on PostgreSQL). On
-    # PostgreSQL the token's statement read the mentorship and the chain head as it took
-    # the lock; if an append it could not see took the position, read again under the lock.
+    # person is asked to confirm it as it is stored (one statement on PostgreSQL). The
+    # token's statement read the mentorship and the chain head with the lock (on
+    # PostgreSQL, from before it took it): if an append it could not see took the
+    # position, read again under the lock.
     asking = confirmations.asking(actor, now)
     try:
         entry = service.record_values(body, actor, now, along=asking, ahead=read_ahead())
