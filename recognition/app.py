@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from weakref import WeakSet
 
 from flask import Flask
 from flask.templating import Environment
@@ -91,6 +92,27 @@ def templates_folder() -> Path:
 TEMPLATES_DIR = templates_folder()
 
 
+class App(Flask):
+    """Flask, asking once of each function whether it is a coroutine function: every
+    request asks it of each hook and of the view (a dozen times for an API append), and
+    the answer never changes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._plain_functions: WeakSet = WeakSet()  # left as they are; gone with them
+
+    def ensure_sync(self, func):
+        try:
+            if func in self._plain_functions:
+                return func
+        except TypeError:  # not weakly referable: ask every time
+            return super().ensure_sync(func)
+        synced = super().ensure_sync(func)
+        if synced is func:
+            self._plain_functions.add(func)
+        return synced
+
+
 class Templates(Environment):
     """Flask's Jinja environment, with each template's globals one dict, made when the
     template loads, as Jinja 2 made them, instead of a view over the environment's (a
@@ -107,7 +129,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the web app: config → extensions → blueprints → error handlers. The commands
     are the command line's (``recognition.cli.create_app`` adds them; it is the package's
     ``create_app``)."""
-    app = Flask(
+    app = App(
         __name__,
         instance_relative_config=True,
         instance_path=os.environ.get("RECOGNITION_INSTANCE_PATH") or None,

@@ -344,18 +344,43 @@ def append_lock(key: int) -> Subquery:
     return select(func.pg_advisory_xact_lock(key).label("locked")).subquery("append_lock")
 
 
-def appends(key: int):
+def appends(key: int, reads=None):
     """Mark an API view that appends under the lock ``key``: on PostgreSQL its request's
     first statement, the token's, takes the lock on its way when it is free
     (``append_lock_column``), so
     the reads an append decides on (the chain head, a duplicate) need no statement of
-    their own to lock before them and may share one with the rest of what it reads."""
+    their own to lock before them and may share one with the rest of what it reads.
+
+    ``reads``, given the request's JSON body as sent (parsed, not yet checked) and whether
+    the database is PostgreSQL, may name those reads and their parameters,
+    ``(statement, parameters)``, or None: the token's statement then makes them too
+    (``AheadOfLock``), so an append sends one statement fewer."""
 
     def mark(view):
         view.append_lock = key
+        view.append_reads = reads
         return view
 
     return mark
+
+
+@dataclass(frozen=True)
+class AheadOfLock:
+    """What the token's statement read for an append (``appends``' ``reads``), with the
+    parameters it was read with, when that statement ran under the append lock. On SQLite
+    it did (the transaction took the write lock as it began, before it read anything). On
+    PostgreSQL it read with the snapshot the statement began with, before it took the
+    lock, so an append that committed in between may be missing from it: the append that
+    trusts it inserts the next position all the same, and the ledger's unique position
+    refuses the insert if one was missed (``service.StaleRead``: read again under the
+    lock). A refusal decided on it (a duplicate, a mentorship not found) writes nothing,
+    and is what the request would have met just before that append. PostgreSQL's next id
+    is drawn as the statement reads, so a request refused afterwards, or that found the
+    lock taken, leaves a gap in the ids (a rollback does too; the chain's order is
+    ``seq``)."""
+
+    parameters: dict
+    values: dict
 
 
 def append_lock_column(key_parameter: str = "lock_key", when=None):

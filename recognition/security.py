@@ -15,6 +15,7 @@ CSP = (
 
 
 SERIALIZER = "recognition.session_serializer"
+API_PREFIX = "/api/"
 SECURITY_HEADERS = (
     ("Content-Security-Policy", CSP),
     ("X-Content-Type-Options", "nosniff"),
@@ -36,6 +37,14 @@ class SessionInterface(SecureCookieSessionInterface):
         if kept is None or kept[0] != secrets:
             kept = app.extensions[SERIALIZER] = (secrets, super().get_signing_serializer(app))
         return kept[1]
+
+    def open_session(self, app, request):
+        """None (Flask's null session, read as empty and never saved) for the API: it
+        authenticates by token and keeps nothing between requests, so a cookie a client
+        sends along is neither verified nor answered on each call."""
+        if request.path.startswith(API_PREFIX):
+            return None
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app) -> bool:
         configured = app.config.get("SESSION_COOKIE_SECURE")
@@ -124,7 +133,7 @@ def register(app) -> None:
         wanted = list(SECURITY_HEADERS)
         if request.is_secure:
             wanted.append(("Strict-Transport-Security", "max-age=31536000"))
-        if response.mimetype == "text/html" or request.path.startswith("/api/"):
+        if response.mimetype == "text/html" or request.path.startswith(API_PREFIX):
             wanted.append(("Cache-Control", "no-store"))
         for name, value in wanted:
             if name.lower() not in present:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import current_app, g, request
 from flask_login import UserMixin, current_user
 
 from ..clock import utcnow
+from ..database import AheadOfLock
 from ..errors import DomainError
 from ..extensions import login_manager
 from . import sessions
 from .service import Actor
-from .tokens import actor_for_token
+from .tokens import actor_for_append
 
 
 class User(UserMixin):
@@ -37,9 +40,10 @@ class Unauthenticated(DomainError):
     status = 401
 
 
-def api_actor(append_lock: int | None = None) -> Actor:
+def api_actor(append_lock: int | None = None, reads=None) -> Actor:
     """The token's owner, or a 401 in the API error shape; for a view that appends, the
-    append lock taken with it (``tokens.actor_for_token``)."""
+    append lock taken with it, and what was read with it for the append
+    (``tokens.actor_for_append``; ``read_ahead`` hands it over)."""
     if "api_actor" in g:
         return g.api_actor
     header = request.headers.get("Authorization", "")
@@ -49,11 +53,19 @@ def api_actor(append_lock: int | None = None) -> Actor:
             "Send an API token as 'Authorization: Bearer <token>' (get one from POST /api/v1/auth/tokens).",
             {"Authorization": ["a bearer token is required"]},
         )
-    actor = actor_for_token(token.strip(), utcnow(), append_lock)
+    actor, ahead = actor_for_append(token.strip(), utcnow(), append_lock, reads)
     if actor is None:
         raise Unauthenticated("The API token is not valid or has been revoked.", {"Authorization": ["token not valid"]})
     g.api_actor = actor
+    if ahead is not None:
+        g.append_ahead = ahead
     return actor
+
+
+def read_ahead() -> AheadOfLock | None:
+    """What the token's statement read for this request's append (``database.appends``),
+    once: None when it read nothing, or did not take the append lock."""
+    return g.pop("append_ahead", None)
 
 
 def api_person_id() -> int:
@@ -71,7 +83,10 @@ def require_token() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if request.method == "OPTIONS" or getattr(view, "public", False):
         return
-    api_actor(getattr(view, "append_lock", None))
+    reads = getattr(view, "append_reads", None)
+    if reads is not None:  # for the body as sent (checked later), given the database's kind
+        reads = partial(reads, request.get_json(silent=True) if request.is_json else None)
+    api_actor(getattr(view, "append_lock", None), reads)
 
 
 def page_actor() -> Actor:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, Select, bindparam, select, update
+from sqlalchemy import CursorResult, Select, bindparam, select, true, update
 
-from ..database import append_lock_column, holds_append_lock, took_append_lock
+from ..database import AheadOfLock, append_lock_column, holds_append_lock, took_append_lock
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..people.models import Person
@@ -83,24 +84,50 @@ def actor_for_token(token: str, now: datetime, append_lock: int | None = None) -
     database's own work). With ``append_lock`` (a view marked ``database.appends``), on
     PostgreSQL the same statement takes that lock once an unexpired token is found, if no
     other append holds it (it never waits there: ``database.append_lock_column``)."""
+    return actor_for_append(token, now, append_lock)[0]
+
+
+def actor_for_append(
+    token: str,
+    now: datetime,
+    append_lock: int | None = None,
+    reads: Callable[[bool], tuple[Select, dict] | None] | None = None,
+) -> tuple[Actor | None, AheadOfLock | None]:
+    """``actor_for_token``, and what its statement read besides for an append under
+    ``append_lock`` (``reads``: given whether the database is PostgreSQL, a statement of
+    one row or none and its parameters, or None; ``database.appends``) when that
+    statement ran under the lock: on SQLite always (its transaction took the write lock
+    as it began), on PostgreSQL when it took the lock (or held it already); else None."""
     connection = db.session.connection()
+    postgresql = connection.dialect.name == "postgresql"
     params: dict[str, Any] = {"token_hash": digest(token)}
-    if append_lock is not None and (
-        connection.dialect.name != "postgresql" or holds_append_lock(db.session, append_lock)
-    ):
-        append_lock = None  # SQLite's transaction holds the write lock; or taken already
-    if append_lock is not None:
-        params["lock_key"], params["now"] = append_lock, now
-    rows = connection.execute(_actor_by_token(append_lock is not None), params).all()
+    key = append_lock or 0
+    # SQLite's transaction holds the write lock; on PostgreSQL it may have been taken already.
+    locking = append_lock is not None and postgresql and not holds_append_lock(db.session, key)
+    if locking:
+        params["lock_key"], params["now"] = key, now
+    read = reads(postgresql) if reads is not None and append_lock is not None else None
+    if read is not None:
+        params.update(read[1])
+    rows = connection.execute(_actor_by_token(locking, read[0] if read is not None else None), params).all()
+    ahead = None
     if rows:
-        if append_lock is not None and any(row.append_locked for row in rows):
-            took_append_lock(db.session, append_lock)
+        if locking and any(row.append_locked for row in rows):
+            took_append_lock(db.session, key)
+        if read is not None and (not postgresql or holds_append_lock(db.session, key)):
+            values = {
+                name.removeprefix(_AHEAD): value for name, value in rows[0]._mapping.items() if name.startswith(_AHEAD)
+            }
+            ahead = AheadOfLock(read[1], values)
         _refuse_expired(rows[0].expires_at, now)
-    return actor_from(rows)
+    return actor_from(rows), ahead
+
+
+_AHEAD = "ahead_"
 
 
 @cache
-def _actor_by_token(locking: bool = False) -> Select:
+def _actor_by_token(locking: bool = False, reads: Select | None = None) -> Select:
     statement = (
         actor_query()
         .add_columns(ApiToken.expires_at)
@@ -108,9 +135,17 @@ def _actor_by_token(locking: bool = False) -> Select:
         .join(Account, Account.person_id == Person.id)
         .where(*_usable(bindparam("token_hash")))
     )
-    if not locking:
+    if locking:
+        statement = statement.add_columns(append_lock_column(when=ApiToken.expires_at > bindparam("now")))
+    if reads is None:
         return statement
-    return statement.add_columns(append_lock_column(when=ApiToken.expires_at > bindparam("now")))
+    # A WITH query that calls a volatile function (PostgreSQL's next id) is computed once,
+    # whatever the join does with it; joined on true, none of its rows (no mentorship)
+    # still leaves the token's rows.
+    ahead = reads.cte("append_ahead")
+    return statement.outerjoin(ahead, true()).add_columns(
+        *(column.label(f"{_AHEAD}{column.key}") for column in ahead.c)
+    )
 
 
 def _usable(token_hash):

@@ -4,7 +4,7 @@ signed checkpoints, public)."""
 from flask import current_app, request
 
 from ..apidoc import errors_for
-from ..auth.current import api_actor
+from ..auth.current import api_actor, read_ahead
 from ..auth.service import require_admin
 from ..clock import utcnow
 from ..credits.verification import count_verification
@@ -54,7 +54,7 @@ def list_entries(args):
 
 
 @blp.post("/contributions")
-@appends(service.LEDGER_LOCK)
+@appends(service.LEDGER_LOCK, service.reads_ahead)
 @blp.arguments(ContributionInSchema)
 @blp.response(201, EntrySchema)
 @errors_for(401, 403, 404, 409, 422)
@@ -64,8 +64,16 @@ def record_contribution(body):
     unless confirm_duplicate is true"""
     now, actor = utcnow(), api_actor()
     # Answered from the values it was stored with: it never joins the session. The other
-    # person is asked to confirm it as it is stored (one statement on PostgreSQL).
-    entry = service.record_values(body, actor, now, along=confirmations.asking(actor, now))
+    # person is asked to confirm it as it is stored (one statement on PostgreSQL). The
+    # token's statement read the mentorship and the chain head with the lock (on
+    # PostgreSQL, from before it took it): if an append it could not see took the
+    # position, read again under the lock.
+    asking = confirmations.asking(actor, now)
+    try:
+        entry = service.record_values(body, actor, now, along=asking, ahead=read_ahead())
+    except service.StaleRead:
+        db.session.rollback()
+        entry = service.record_values(body, actor, now, along=asking)
     db.session.commit()
     return entry
 

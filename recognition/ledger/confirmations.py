@@ -16,6 +16,11 @@ finds it and says so.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -77,7 +82,30 @@ def lifetime() -> timedelta:
 
 
 def token_for(entry_id: int, person_id: int, now: datetime) -> str:
-    return _serializer().dumps({"e": entry_id, "p": person_id, "t": int(now.replace(tzinfo=UTC).timestamp())})
+    """The link's token: what ``URLSafeSerializer(SECRET_KEY, salt=SALT).dumps`` makes of
+    the entry, the person and the time (``read_link`` reads it with that serializer),
+    made here in a few calls instead of itsdangerous' many (a fortieth of an append):
+    compact JSON, zlib-compressed when that is shorter by two bytes or more (then marked
+    by a leading "."), URL-safe base64 without padding, and its HMAC-SHA1 under the key
+    itsdangerous derives from the salt and the secret."""
+    payload = json.dumps(
+        {"e": entry_id, "p": person_id, "t": int(now.replace(tzinfo=UTC).timestamp())}, separators=(",", ":")
+    ).encode()
+    packed = zlib.compress(payload)
+    signed = b"." + _base64(packed) if len(packed) < len(payload) - 1 else _base64(payload)
+    signature = hmac.new(_signing_key(current_app.config["SECRET_KEY"]), signed, hashlib.sha1).digest()
+    return (signed + b"." + _base64(signature)).decode("ascii")
+
+
+@lru_cache(maxsize=4)
+def _signing_key(secret_key: str | bytes) -> bytes:
+    """itsdangerous' key for a signer of ``SALT`` (its "django-concat" derivation)."""
+    secret = secret_key.encode("utf-8") if isinstance(secret_key, str) else secret_key
+    return hashlib.sha1(SALT.encode("utf-8") + b"signer" + secret).digest()
+
+
+def _base64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
 def read_link(token: str, now: datetime) -> Link:

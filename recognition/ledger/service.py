@@ -28,12 +28,13 @@ from sqlalchemy import (
     tuple_,
     union,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from ..auth.models import RoleGrant
 from ..auth.service import Actor
 from ..clock import local_date, utcnow
-from ..database import append_lock, holds_append_lock, lock_for_append, took_append_lock
+from ..database import AheadOfLock, append_lock, holds_append_lock, lock_for_append, took_append_lock
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..mentorships.models import Mentorship
@@ -136,7 +137,7 @@ def _store(values: dict, head: Row, now: datetime, connection: Connection) -> di
     return _insert(_linked(values, head, now), connection)
 
 
-def _linked(values: dict, head: Row, now: datetime) -> dict:
+def _linked(values: dict, head: Row | SimpleNamespace, now: datetime) -> dict:
     """The column ``values`` of a new entry with its place in the chain after ``head``:
     its position, previous hash, id, time and hash."""
     values["seq"] = head.seq + 1 if head.seq is not None else 1
@@ -238,6 +239,39 @@ def _mentorship_and_head_statement(postgresql: bool, checked: bool) -> Select:
     return select(*_MENTORSHIP_COLUMNS, *head).where(Mentorship.id == bindparam("mentorship_id"))
 
 
+def reads_ahead(body: object, postgresql: bool) -> tuple[Select, dict] | None:
+    """``_mentorship_and_head``'s statement and parameters for an API append's body as
+    sent (not yet checked), for the token's statement to read under the append lock
+    (``database.appends``); None for a body that names no mentorship, or names it, its
+    kind, date or minutes in a way the check would not take as they are. What is read is
+    used only if the checked body asks the same (``record_values``)."""
+    if type(body) is not dict:
+        return None
+    mentorship_id, kind, occurred_on, minutes = (body.get(key) for key in _AHEAD_KEYS)
+    if type(mentorship_id) is not int or type(kind) is not str or type(occurred_on) is not str:
+        return None
+    if minutes is None:
+        minutes = 0
+    elif type(minutes) is not int:
+        return None
+    try:
+        day = date.fromisoformat(occurred_on)
+    except ValueError:
+        return None
+    parameters = {"mentorship_id": mentorship_id, "kind": kind, "occurred_on": day, "minutes": minutes}
+    return _mentorship_and_head_statement(postgresql, True), parameters
+
+
+_AHEAD_KEYS = ("mentorship_id", "kind", "occurred_on", "minutes")
+
+
+class StaleRead(Exception):
+    """An append trusted the head the token's statement read (``database.AheadOfLock``),
+    and the insert was refused for a value already stored: on PostgreSQL, another append
+    committed before that statement took the lock, and the ledger's unique position
+    refused its place. Roll back and record again, reading under the lock."""
+
+
 # Its id as "found": beside the chain head, "id" is the next entry's.
 _MENTORSHIP_COLUMNS = (
     Mentorship.id.label("found"),
@@ -269,6 +303,7 @@ def record_values(
     now: datetime,
     own_operation: bool = False,
     along: Callable[[Appended, str], Along | None] | None = None,
+    ahead: AheadOfLock | None = None,
 ) -> Appended:
     """Record a contribution. Work between two people is recorded by the mentor or mentee
     of its mentorship (or an admin) and is the mentor's; personal work (training,
@@ -281,12 +316,27 @@ def record_values(
 
     ``along``, given the entry (its columns known, not yet stored) and the database's
     dialect, may name a statement to store with it (``_insert``): the API's request to
-    confirm it (``confirmations.asking``)."""
-    mentorship: Row | None = None
-    head: Row | None = None
+    confirm it (``confirmations.asking``).
+
+    ``ahead``: what the API's token statement read for this append (``reads_ahead``), used
+    when it was read for the same mentorship and work; the insert then raises
+    ``StaleRead`` if an append it missed took the position first."""
+    mentorship: Row | SimpleNamespace | None = None
+    head: Row | SimpleNamespace | None = None
     connection = _connection()
+    trusted = (
+        ahead is not None
+        and _same_work(ahead, data)
+        and (connection.dialect.name == "sqlite" or holds_append_lock(db.session, LEDGER_LOCK))
+    )
     if data.get("mentorship_id") is not None:
-        if connection.dialect.name == "sqlite" or holds_append_lock(db.session, LEDGER_LOCK):
+        if trusted:
+            assert ahead is not None
+            read = dict(ahead.values)
+            if data.get("confirm_duplicate"):
+                read["duplicate"] = None
+            mentorship = head = SimpleNamespace(**read, _mapping=read) if read["found"] is not None else None
+        elif connection.dialect.name == "sqlite" or holds_append_lock(db.session, LEDGER_LOCK):
             mentorship, head = _mentorship_and_head(data, connection)
         else:
             mentorship = _mentorship(data["mentorship_id"], connection)
@@ -359,8 +409,28 @@ def record_values(
     # Whom to ask to confirm it (``confirmations.ask``), known without reading the mentorship again.
     pair = (mentorship.mentor_id, mentorship.mentee_id) if mentorship else None
     entry.counterpart_ids = rules.counterparts("contribution", values["kind"], actor.person_id, pair)
-    _insert(values, connection, along(entry, connection.dialect.name) if along is not None else None)
+    along_ = along(entry, connection.dialect.name) if along is not None else None
+    if not trusted:
+        _insert(values, connection, along_)
+        return entry
+    try:
+        _insert(values, connection, along_)
+    except IntegrityError as error:
+        # A position, id or hash already stored: the read missed an append. Whatever it
+        # was, recording again under the lock either succeeds or meets it again.
+        raise StaleRead from error
     return entry
+
+
+def _same_work(ahead: AheadOfLock, data: dict) -> bool:
+    """Whether ``ahead`` was read for the mentorship and work ``data`` (checked) records."""
+    asked = ahead.parameters
+    return (
+        asked["mentorship_id"] == data.get("mentorship_id")
+        and asked["kind"] == data["kind"]
+        and asked["occurred_on"] == data["occurred_on"]
+        and asked["minutes"] == (data.get("minutes") or 0)
+    )
 
 
 # Made once: an alias's columns are costly to resolve afresh on every append.
@@ -408,7 +478,7 @@ def refuse_duplicate(entry: LedgerEntry | Appended, seq: int) -> None:
     )
 
 
-def _may_record_in(mentorship: Row, actor: Actor) -> bool:
+def _may_record_in(mentorship: Row | SimpleNamespace, actor: Actor) -> bool:
     return actor.is_admin or actor.person_id in (mentorship.mentor_id, mentorship.mentee_id)
 
 

@@ -3,7 +3,8 @@
 The statements are counted, never timed: the token and its owner's roles in one (on
 PostgreSQL it also takes the append lock; SQLite's transaction holds the write lock from
 its start), the mentorship with the chain head, the next id and the duplicate check in
-one (without a mentorship, the head alone), and the insert. Work between two people also asks
+one (without a mentorship, the head alone; when the body names one, the token's
+statement reads them too), and the insert. Work between two people also asks
 the other person to confirm it (issue 17) within the five: one insert into the outbox,
 which reads the person's address and name as it writes (on PostgreSQL the same statement
 as the entry's insert, when one person is asked). Nothing reads the row back after
@@ -87,11 +88,11 @@ def test_an_api_append_is_a_few_statements_in_one_transaction(app, backend, clie
         "the token's statement, the first, takes the lock when it is free"
     )
     assert any("INSERT INTO outbox" in statement for statement in seen["statements"]) == pair_work
-    # The token, the head (with the mentorship, if any), the insert; the outbox's insert, on
-    # PostgreSQL the same statement when one person is asked (an admin asks both);
-    # someone else's person looked up.
+    # The token, the head (with the mentorship, if any, read by the token's statement),
+    # the insert; the outbox's insert, on PostgreSQL the same statement when one person
+    # is asked (an admin asks both); someone else's person looked up.
     along = backend == "postgresql" and role != "admin"
-    expected = 3 + (pair_work and not along) + ("person_id" in body(dept))
+    expected = 3 - read_with_head + (pair_work and not along) + ("person_id" in body(dept))
     assert len(seen["statements"]) == expected, "\n".join(seen["statements"])
     assert len(seen["begun"]) == len(seen["committed"]) == 1
     assert len(seen["opening"]) <= 2, seen["opening"]  # SQLite's BEGIN IMMEDIATE; PostgreSQL's timeouts
@@ -109,4 +110,59 @@ def test_a_refused_duplicate_writes_nothing_and_still_names_the_first(app, clien
     assert response.status_code == 409
     assert f"#{first['seq']}" in response.get_json()["message"]
     assert not seen["committed"]
-    assert not [statement for statement in seen["statements"] if statement.startswith(("INSERT", "WITH"))]
+    assert not [statement for statement in seen["statements"] if "INSERT INTO" in statement]
+
+
+def test_an_append_the_token_statement_read_ahead_of_is_recorded_after_it(app, client, dept, headers, monkeypatch):
+    """On PostgreSQL the token's statement reads the chain head before it takes the lock:
+    an append committed in between is missing from what it read. The insert is then
+    refused by the ledger's unique position, and the append reads again under the lock:
+    recorded once, after the one it missed, and the chain stays whole. (SQLite reads
+    under its write lock, so it never misses one; handed a head one behind, it does the
+    same.)"""
+    from recognition.ledger import api as ledger_api
+    from recognition.ledger import service
+
+    sent = headers("mentor")
+    first = client.post(URL, json=meeting(dept, minutes=30), headers=sent).get_json()
+    handed: list = []
+
+    def one_behind():
+        ahead = read_ahead()
+        handed.append(ahead)
+        if ahead is None:
+            return None
+        # As read before ``first`` committed: its place, and the hash it links to.
+        values = {**ahead.values, "seq": first["seq"] - 1, "hash": first["prev_hash"]}
+        return type(ahead)(ahead.parameters, values)
+
+    read_ahead = ledger_api.read_ahead
+    monkeypatch.setattr(ledger_api, "read_ahead", one_behind)
+    with counted(app) as seen:
+        response = client.post(URL, json=meeting(dept), headers=sent)
+
+    assert response.status_code == 201, response.get_json()
+    assert handed != [None]
+    entry = response.get_json()
+    assert (entry["seq"], entry["prev_hash"]) == (first["seq"] + 1, first["entry_hash"])
+    assert len(seen["committed"]) == 1
+    assert client.get(f"{URL}/{entry['id']}", headers=sent).get_json() == entry
+    with app.app_context():
+        assert service.verify().valid
+    # Read again under the lock, the duplicate check still sees the entry.
+    again = client.post(URL, json=meeting(dept), headers=sent)
+    assert again.status_code == 409, again.get_json()
+
+
+def test_the_api_neither_reads_nor_answers_a_session_cookie(app, client, dept, headers):
+    """The API authenticates by token alone: a browser's cookies sent along are not
+    verified, and its replies set no session cookie."""
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], "not-a-signed-session")
+
+    response = client.post(URL, json=meeting(dept), headers=headers("mentor"))
+
+    assert response.status_code == 201, response.get_json()
+    assert not any(
+        value.startswith(app.config["SESSION_COOKIE_NAME"] + "=") for value in response.headers.getlist("Set-Cookie")
+    )
+    assert "Cookie" not in response.headers.get("Vary", "")
