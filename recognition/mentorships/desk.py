@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -369,11 +369,9 @@ def _by_entry(rows) -> tuple[dict[int, Short], dict[int, dict[str, int]], dict[i
 def _history(person_id: int, mentorship_ids: list[int], own_work: bool, since: date) -> Sequence[Row]:
     if not mentorship_ids and not own_work:
         return []
-    return (
-        db.session.connection()
-        .execute(_history_statement(own_work), {"me": person_id, "mentorships": mentorship_ids, "since": since})
-        .all()
-    )
+    values = {"me": person_id, "since": since}
+    values.update(zip(_ids(len(mentorship_ids)), mentorship_ids, strict=True))
+    return db.session.connection().execute(_history_statement(own_work, len(mentorship_ids)), values).all()
 
 
 def _read_recorders(people: dict[int, object], ids: list[int]) -> None:
@@ -450,16 +448,26 @@ def _mentorships() -> Select:
     )
 
 
-@cache
-def _history_statement(own_work: bool) -> Select:
+@lru_cache(maxsize=64)
+def _ids(count: int) -> tuple[str, ...]:
+    """The names of the mentorship ids' parameters in ``_history_statement(own_work, count)``."""
+    return tuple(f"mentorship_{i}" for i in range(count))
+
+
+@lru_cache(maxsize=64)
+def _history_statement(own_work: bool, count: int) -> Select:
     """Every entry of the mentorships, and, ``own_work``, of the person's own work that names
     no mentorship, from ``since`` (``_window``), and before it the contributions nothing
     follows: contributions and what follows them, which names the same mentorship, person
     and date (``ledger.service`` makes followers so), so an entry from ``since`` comes with
     all that follows it. Read without a join, one index range per mentorship (and one for
     the person), so no planner turns it into a parallel scan; ``+ 0`` keeps the ``IS NULL``
-    test off the mentorship index (a range as long as all the ledger's personal work)."""
-    where: ColumnElement[bool] = LedgerEntry.mentorship_id.in_(bindparam("mentorships", expanding=True))
+    test off the mentorship index (a range as long as all the ledger's personal work).
+
+    A statement for each number of mentorships (``count``), with a parameter for each id
+    (``_ids``): a list parameter would be written into the SQL again on every run."""
+    ids = [bindparam(name, type_=Integer) for name in _ids(count)]
+    where: ColumnElement[bool] = LedgerEntry.mentorship_id.in_(ids)
     if own_work:
         where = or_(where, and_(LedgerEntry.person_id == bindparam("me"), (LedgerEntry.mentorship_id + 0).is_(None)))
     follower = aliased(LedgerEntry)
