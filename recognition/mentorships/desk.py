@@ -16,7 +16,7 @@ a small history); their values are bound per request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -28,8 +28,6 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
-    Row,
-    Select,
     and_,
     bindparam,
     exists,
@@ -40,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from ..clock import local_dates
+from ..database import Plain
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE, MEETING_KINDS, confirmation_state
@@ -119,7 +118,7 @@ class Found:
 def mentorships_of(person_id: int, today: date) -> Found:
     """Every mentorship of the person, as mentor or mentee, newest first, with both people."""
     found = Found([], {}, {})
-    rows = db.session.connection().execute(_mentorships(), {"me": person_id, "today": today})
+    rows = _mentorships().rows(db.session.connection(), {"me": person_id, "today": today})
     for (
         mentorship_id,
         mentor_id,
@@ -366,12 +365,12 @@ def _by_entry(rows) -> tuple[dict[int, Short], dict[int, dict[str, int]], dict[i
     return entries, follows, reasons
 
 
-def _history(person_id: int, mentorship_ids: list[int], own_work: bool, since: date) -> Sequence[Row]:
+def _history(person_id: int, mentorship_ids: list[int], own_work: bool, since: date) -> list[list]:
     if not mentorship_ids and not own_work:
         return []
     values = {"me": person_id, "since": since}
     values.update(zip(_ids(len(mentorship_ids)), mentorship_ids, strict=True))
-    return db.session.connection().execute(_history_statement(own_work, len(mentorship_ids)), values).all()
+    return _history_statement(own_work, len(mentorship_ids)).rows(db.session.connection(), values)
 
 
 def _read_recorders(people: dict[int, object], ids: list[int]) -> None:
@@ -390,7 +389,7 @@ def _each(values: tuple[str, ...]) -> list[BindParameter]:
 
 
 @cache
-def _mentorships() -> Select:
+def _mentorships() -> Plain:
     """The mentorships, each with both people (name, division, appointment: ``Pair``), the
     dates of its entries ranked ``LEVELS`` from the most recent and of its last meeting,
     each read backwards along the mentorship's date index from the newest. Plain columns,
@@ -423,7 +422,7 @@ def _mentorships() -> Select:
     )
     mentor, mentee = aliased(Person), aliased(Person)
     mentor_division, mentee_division = aliased(Division), aliased(Division)
-    return (
+    return Plain(
         select(
             Mentorship.id,
             Mentorship.mentor_id,
@@ -455,7 +454,7 @@ def _ids(count: int) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=64)
-def _history_statement(own_work: bool, count: int) -> Select:
+def _history_statement(own_work: bool, count: int) -> Plain:
     """Every entry of the mentorships, and, ``own_work``, of the person's own work that names
     no mentorship, from ``since`` (``_window``), and before it the contributions nothing
     follows: contributions and what follows them, which names the same mentorship, person
@@ -472,17 +471,19 @@ def _history_statement(own_work: bool, count: int) -> Select:
         where = or_(where, and_(LedgerEntry.person_id == bindparam("me"), (LedgerEntry.mentorship_id + 0).is_(None)))
     follower = aliased(LedgerEntry)
     unfollowed = and_(LedgerEntry.entry_type == "contribution", ~exists().where(follower.target_id == LedgerEntry.id))
-    return select(
-        LedgerEntry.id,
-        LedgerEntry.entry_type,
-        LedgerEntry.mentorship_id,
-        LedgerEntry.kind,
-        LedgerEntry.occurred_on,
-        LedgerEntry.seq,
-        LedgerEntry.recorded_by_id,
-        LedgerEntry.target_id,
-        LedgerEntry.minutes,
-        LedgerEntry.note,
-        LedgerEntry.recorded_at,
-        LedgerEntry.reason,
-    ).where(where, or_(LedgerEntry.occurred_on >= bindparam("since", type_=Date), unfollowed))
+    return Plain(
+        select(
+            LedgerEntry.id,
+            LedgerEntry.entry_type,
+            LedgerEntry.mentorship_id,
+            LedgerEntry.kind,
+            LedgerEntry.occurred_on,
+            LedgerEntry.seq,
+            LedgerEntry.recorded_by_id,
+            LedgerEntry.target_id,
+            LedgerEntry.minutes,
+            LedgerEntry.note,
+            LedgerEntry.recorded_at,
+            LedgerEntry.reason,
+        ).where(where, or_(LedgerEntry.occurred_on >= bindparam("since", type_=Date), unfollowed))
+    )
