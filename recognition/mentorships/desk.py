@@ -31,6 +31,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    false,
     literal,
     or_,
     select,
@@ -466,7 +467,8 @@ def _history_statement(own_work: bool, count: int) -> Plain:
     A statement for each number of mentorships (``count``), with a parameter for each id
     (``_ids``): a list parameter would be written into the SQL again on every run."""
     ids = [bindparam(name, type_=Integer) for name in _ids(count)]
-    where: ColumnElement[bool] = LedgerEntry.mentorship_id.in_(ids)
+    # No mentorship (the person's own work only): no list, which SQLAlchemy would write at each run.
+    where: ColumnElement[bool] = LedgerEntry.mentorship_id.in_(ids) if ids else false()
     if own_work:
         where = or_(where, and_(LedgerEntry.person_id == bindparam("me"), (LedgerEntry.mentorship_id + 0).is_(None)))
     follower = aliased(LedgerEntry)

@@ -49,6 +49,7 @@ def test_the_own_pages_statements_read_what_sqlalchemy_reads(app, dept, record):
             (desk._mentorships(), {"me": mentor, "today": today()}, 1),
             (desk._history_statement(True, len(ids)), history, 4),  # a confirmation and own work among them
             (desk._history_statement(False, len(ids)), history, 3),
+            (desk._history_statement(True, 0), {"me": mentor, "since": date.min}, 1),  # only their own work
             (sessions._actor_by_cookie(), {"secret_hash": secret_hash, "person_id": person_id}, 1),
         ):
             connection = db.session.connection()
