@@ -443,16 +443,15 @@ class Plain:
         compiled = self._by_dialect.get(connection.dialect) or self._compile(connection.dialect)
         parameters = compiled.parameters(values)
         cursor = connection.connection.cursor()
+        # SQLAlchemy's own path for a statement it did not compile for this run: the
+        # listeners, the logging, and a driver's error handled and raised as SQLAlchemy's
+        # (which closes the cursor, or discards the connection it was lost with).
+        connection._cursor_execute(cursor, compiled.sql, parameters)
         try:
-            # SQLAlchemy's own path for a statement it did not compile for this run: the
-            # listeners, the logging, and its errors turned into SQLAlchemy's.
-            connection._cursor_execute(cursor, compiled.sql, parameters)
-            try:
-                rows = cursor.fetchall()
-            except connection.dialect.loaded_dbapi.Error as error:
-                connection._handle_dbapi_exception(error, compiled.sql, parameters, cursor, None)
-        finally:
-            cursor.close()
+            rows = cursor.fetchall()
+        except connection.dialect.loaded_dbapi.Error as error:
+            connection._handle_dbapi_exception(error, compiled.sql, parameters, cursor, None)
+        cursor.close()
         return compiled.convert(rows)
 
     def _compile(self, dialect) -> _Compiled:
