@@ -23,9 +23,9 @@ from flask import session
 from flask_login import login_user, logout_user
 from sqlalchemy import CursorResult, bindparam, select, update
 
-from ..database import Plain
 from ..extensions import db
 from ..people.models import Person
+from ..plain import Plain
 from .models import Account, LoginSession
 from .service import Actor, actor_from, actor_query
 

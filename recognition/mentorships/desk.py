@@ -39,11 +39,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from ..clock import local_dates
-from ..database import Plain
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE, MEETING_KINDS, confirmation_state
 from ..people.models import Division, Person
+from ..plain import Plain
 from .models import Mentorship, counterpart
 
 RECENT = 20

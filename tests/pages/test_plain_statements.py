@@ -1,5 +1,5 @@
 """The statements every own page runs (the signed-in person, a mentor's mentorships and
-history) go to the driver as their SQL (``database.Plain``): they must read exactly what
+history) go to the driver as their SQL (``plain.Plain``): they must read exactly what
 SQLAlchemy's execution of the same statement reads, value for value and type for type,
 and stay visible to listeners and to the database error handling (a lock is a 503)."""
 
@@ -14,11 +14,11 @@ from sqlalchemy.exc import DBAPIError
 from recognition.auth import sessions
 from recognition.auth.service import load_actor
 from recognition.clock import today, utcnow
-from recognition.database import Plain
 from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
 from recognition.mentorships import desk
+from recognition.plain import Plain
 
 
 def typed(rows) -> list[list[tuple[type, object]]]:
