@@ -25,11 +25,12 @@ class Plain:
     compiled once for each dialect, each value bound in the order or under the name the
     SQL takes it, and each column converted as SQLAlchemy converts it (on SQLite a date
     comes back as text). The statement still passes through the connection's
-    ``before_cursor_execute`` listeners, its logging and its error handling (``database._on_error``:
-    a lock or a lost server is still a 503), and it is the SQL SQLAlchemy would send; what
-    it leaves out is the per-run cost of SQLAlchemy's execution (looking the statement up
-    in its cache by a key as long as the statement, an execution context, a result
-    object), which on a small page costs several times what the database does for it.
+    ``before_cursor_execute`` listeners, its logging and its error handling
+    (``database._on_error``: a lock or a lost server is still a 503), and it is the SQL
+    SQLAlchemy would send; what it leaves out is the per-run cost of SQLAlchemy's
+    execution (looking the statement up in its cache by a key as long as the statement, an
+    execution context, a result object), which on a small page costs several times what
+    the database does for it.
 
     The statement's values must all be named parameters (no list parameter, which
     SQLAlchemy writes into the SQL at each run); rows come back as lists, in the
@@ -60,7 +61,7 @@ class Plain:
             raise ValueError("Plain runs statements whose values are plain named parameters")
         made = _Compiled(
             sql=compiled.string,
-            order=tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None,
+            order=tuple(compiled.positiontup or ()) if compiled.positional else None,
             fixed={name: bind.value for name, bind in compiled.binds.items() if not bind.required},
             binds={
                 name: process

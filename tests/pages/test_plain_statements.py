@@ -86,6 +86,11 @@ def test_a_statement_on_the_driver_meets_listeners_and_error_handling(app):
     assert len(handled) == 1
 
 
+def test_a_statement_with_nothing_to_bind(app):
+    with app.app_context():
+        assert Plain(select(LedgerEntry.id).where(LedgerEntry.id.is_(None))).rows(db.session.connection(), {}) == []
+
+
 def test_a_list_parameter_is_refused(app):
     """SQLAlchemy writes a list parameter into the SQL at each run: ``Plain`` cannot."""
     listed = Plain(select(LedgerEntry.id).where(LedgerEntry.mentorship_id.in_([1, 2])))
