@@ -11,7 +11,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import Row, Select, bindparam, exists, select
+from sqlalchemy import Select, bindparam, exists, select
 
 from ..cases.models import CaseMember
 from ..errors import DomainError, Forbidden, NotFound
@@ -76,20 +76,22 @@ def actor_query() -> Select:
     )
 
 
-def actor_from(rows: Sequence[Row]) -> Actor | None:
-    """The actor in the rows of one person's ``actor_query``; None when there are none."""
+def actor_from(rows: Sequence[Sequence]) -> Actor | None:
+    """The actor in the rows of one person's ``actor_query`` (rows or plain lists, read by
+    position: id, name, role, division, mentors, is mentored, on a committee); None when
+    there are none."""
     if not rows:
         return None
-    roles = {row.role for row in rows if row.role is not None}
-    divisions = frozenset(row.division_id for row in rows if row.division_id is not None)
-    first = rows[0]
+    roles = {row[2] for row in rows if row[2] is not None}
+    divisions = frozenset(row[3] for row in rows if row[3] is not None)
+    person_id, name, _, _, is_mentor, is_mentee, on_committee = rows[0][:7]
     if divisions:
         roles.add("division_director")
-    if first.is_mentor:
+    if is_mentor:
         roles.add("mentor")
-    if first.is_mentee:
+    if is_mentee:
         roles.add("mentee")
-    return Actor(first.id, first.name, frozenset(roles), divisions, bool(first.on_committee))
+    return Actor(person_id, name, frozenset(roles), divisions, bool(on_committee))
 
 
 # Passwords ---------------------------------------------------------------------------

@@ -21,10 +21,11 @@ from typing import Any, cast
 
 from flask import session
 from flask_login import login_user, logout_user
-from sqlalchemy import CursorResult, Select, bindparam, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 
 from ..extensions import db
 from ..people.models import Person
+from ..plain import Plain
 from .models import Account, LoginSession
 from .service import Actor, actor_from, actor_query
 
@@ -61,15 +62,16 @@ def actor_for_cookie(cookie_id: str) -> Actor | None:
     if parts is None:
         return None
     secret_hash, person_id = parts
-    # On the session's connection: the statement is plain columns, so the ORM's execution adds only cost.
+    # Plain columns, run on the driver (``Plain``): SQLAlchemy's execution costs several
+    # times what the database does for this statement.
     return actor_from(
-        db.session.connection().execute(_actor_by_cookie(), {"secret_hash": secret_hash, "person_id": person_id}).all()
+        _actor_by_cookie().rows(db.session.connection(), {"secret_hash": secret_hash, "person_id": person_id})
     )
 
 
 @cache
-def _actor_by_cookie() -> Select:
-    return (
+def _actor_by_cookie() -> Plain:
+    return Plain(
         actor_query()
         .join(LoginSession, LoginSession.person_id == Person.id)
         .join(Account, Account.person_id == Person.id)

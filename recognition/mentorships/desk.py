@@ -16,10 +16,10 @@ a small history); their values are bound per request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -28,11 +28,10 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
-    Row,
-    Select,
     and_,
     bindparam,
     exists,
+    false,
     literal,
     or_,
     select,
@@ -44,6 +43,7 @@ from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..ledger.rules import CONFIRMABLE, MEETING_KINDS, confirmation_state
 from ..people.models import Division, Person
+from ..plain import Plain
 from .models import Mentorship, counterpart
 
 RECENT = 20
@@ -119,7 +119,7 @@ class Found:
 def mentorships_of(person_id: int, today: date) -> Found:
     """Every mentorship of the person, as mentor or mentee, newest first, with both people."""
     found = Found([], {}, {})
-    rows = db.session.connection().execute(_mentorships(), {"me": person_id, "today": today})
+    rows = _mentorships().rows(db.session.connection(), {"me": person_id, "today": today})
     for (
         mentorship_id,
         mentor_id,
@@ -366,14 +366,12 @@ def _by_entry(rows) -> tuple[dict[int, Short], dict[int, dict[str, int]], dict[i
     return entries, follows, reasons
 
 
-def _history(person_id: int, mentorship_ids: list[int], own_work: bool, since: date) -> Sequence[Row]:
+def _history(person_id: int, mentorship_ids: list[int], own_work: bool, since: date) -> list[list]:
     if not mentorship_ids and not own_work:
         return []
-    return (
-        db.session.connection()
-        .execute(_history_statement(own_work), {"me": person_id, "mentorships": mentorship_ids, "since": since})
-        .all()
-    )
+    values = {"me": person_id, "since": since}
+    values.update(zip(_ids(len(mentorship_ids)), mentorship_ids, strict=True))
+    return _history_statement(own_work, len(mentorship_ids)).rows(db.session.connection(), values)
 
 
 def _read_recorders(people: dict[int, object], ids: list[int]) -> None:
@@ -392,7 +390,7 @@ def _each(values: tuple[str, ...]) -> list[BindParameter]:
 
 
 @cache
-def _mentorships() -> Select:
+def _mentorships() -> Plain:
     """The mentorships, each with both people (name, division, appointment: ``Pair``), the
     dates of its entries ranked ``LEVELS`` from the most recent and of its last meeting,
     each read backwards along the mentorship's date index from the newest. Plain columns,
@@ -425,7 +423,7 @@ def _mentorships() -> Select:
     )
     mentor, mentee = aliased(Person), aliased(Person)
     mentor_division, mentee_division = aliased(Division), aliased(Division)
-    return (
+    return Plain(
         select(
             Mentorship.id,
             Mentorship.mentor_id,
@@ -450,31 +448,44 @@ def _mentorships() -> Select:
     )
 
 
-@cache
-def _history_statement(own_work: bool) -> Select:
+@lru_cache(maxsize=64)
+def _ids(count: int) -> tuple[str, ...]:
+    """The names of the mentorship ids' parameters in ``_history_statement(own_work, count)``."""
+    return tuple(f"mentorship_{i}" for i in range(count))
+
+
+@lru_cache(maxsize=64)
+def _history_statement(own_work: bool, count: int) -> Plain:
     """Every entry of the mentorships, and, ``own_work``, of the person's own work that names
     no mentorship, from ``since`` (``_window``), and before it the contributions nothing
     follows: contributions and what follows them, which names the same mentorship, person
     and date (``ledger.service`` makes followers so), so an entry from ``since`` comes with
     all that follows it. Read without a join, one index range per mentorship (and one for
     the person), so no planner turns it into a parallel scan; ``+ 0`` keeps the ``IS NULL``
-    test off the mentorship index (a range as long as all the ledger's personal work)."""
-    where: ColumnElement[bool] = LedgerEntry.mentorship_id.in_(bindparam("mentorships", expanding=True))
+    test off the mentorship index (a range as long as all the ledger's personal work).
+
+    A statement for each number of mentorships (``count``), with a parameter for each id
+    (``_ids``): a list parameter would be written into the SQL again on every run."""
+    ids = [bindparam(name, type_=Integer) for name in _ids(count)]
+    # No mentorship (the person's own work only): no list, which SQLAlchemy would write at each run.
+    where: ColumnElement[bool] = LedgerEntry.mentorship_id.in_(ids) if ids else false()
     if own_work:
         where = or_(where, and_(LedgerEntry.person_id == bindparam("me"), (LedgerEntry.mentorship_id + 0).is_(None)))
     follower = aliased(LedgerEntry)
     unfollowed = and_(LedgerEntry.entry_type == "contribution", ~exists().where(follower.target_id == LedgerEntry.id))
-    return select(
-        LedgerEntry.id,
-        LedgerEntry.entry_type,
-        LedgerEntry.mentorship_id,
-        LedgerEntry.kind,
-        LedgerEntry.occurred_on,
-        LedgerEntry.seq,
-        LedgerEntry.recorded_by_id,
-        LedgerEntry.target_id,
-        LedgerEntry.minutes,
-        LedgerEntry.note,
-        LedgerEntry.recorded_at,
-        LedgerEntry.reason,
-    ).where(where, or_(LedgerEntry.occurred_on >= bindparam("since", type_=Date), unfollowed))
+    return Plain(
+        select(
+            LedgerEntry.id,
+            LedgerEntry.entry_type,
+            LedgerEntry.mentorship_id,
+            LedgerEntry.kind,
+            LedgerEntry.occurred_on,
+            LedgerEntry.seq,
+            LedgerEntry.recorded_by_id,
+            LedgerEntry.target_id,
+            LedgerEntry.minutes,
+            LedgerEntry.note,
+            LedgerEntry.recorded_at,
+            LedgerEntry.reason,
+        ).where(where, or_(LedgerEntry.occurred_on >= bindparam("since", type_=Date), unfollowed))
+    )

@@ -1,10 +1,14 @@
 """Pages and lists at demo scale: median and 95th percentile per request.
 
-The baseline is ``GET /healthz`` in the same run (the whole stack and no query, so
-the ratios say what the page itself costs). The last line compares the mentor's page
-with issue 15's goal: within 5x ``/healthz``. Each row also gives the median CPU time of
-this thread (the test client runs the app in it) and its ratio: on a machine others are
-using, a longer request waits longer for a CPU, so the wall clock overstates the ratios.
+The baseline is ``GET /healthz`` on the same app (the whole stack and no query, so the
+ratios say what the page itself costs), measured in turns with each page: one request to
+``/healthz``, one to the page, and so on, so both meet the same machine (a neighbour's
+load, the CPU's clock, what the caches hold) and each row is compared with the
+``/healthz`` requests of its own turns. Each row gives the wall clock and the median CPU
+time of the process (the test client runs the app in this process) and their ratios: on a
+machine others are using, a longer request waits longer for a CPU, so the wall clock
+overstates the ratios. The last line compares the mentor's page with issue 15's goal:
+within 5x ``/healthz``.
 
     python tests/benchmarks/bench_pages.py [--requests 200] [--database-url URL]
 """
@@ -20,15 +24,30 @@ GOAL = 5.0  # issue 15: the mentor's page at demo scale within 5x /healthz
 
 
 def timed(client, path: str, count: int, **kwargs) -> tuple[list[float], list[float]]:
-    """Wall-clock and CPU seconds of ``count`` requests."""
+    """Wall-clock and process CPU seconds of ``count`` requests."""
     samples, cpu = [], []
     for _ in range(count):
-        started, started_cpu = time.perf_counter(), time.thread_time()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(path, **kwargs)
         samples.append(time.perf_counter() - started)
-        cpu.append(time.thread_time() - started_cpu)
+        cpu.append(time.process_time() - started_cpu)
         assert response.status_code == 200, (path, response.status_code)
     return samples, cpu
+
+
+Samples = tuple[list[float], list[float]]
+
+
+def in_turns(client, path: str, count: int, **kwargs) -> tuple[Samples, Samples]:
+    """``count`` requests to ``path``, each after one to ``/healthz``: (the page's samples,
+    the baseline's samples), as ``timed`` gives them."""
+    page: Samples = ([], [])
+    baseline: Samples = ([], [])
+    for _ in range(count):
+        for samples, got in ((baseline, timed(client, "/healthz", 1)), (page, timed(client, path, 1, **kwargs))):
+            samples[0].extend(got[0])
+            samples[1].extend(got[1])
+    return page, baseline
 
 
 def median(samples: list[float]) -> float:
@@ -78,30 +97,40 @@ def main() -> None:
     ).get_json()["token"]
 
     n = args.requests
-    baseline = timed(client, "/healthz", n)
-    results = {
-        "GET /healthz (baseline)": baseline,
-        "mentor page /mentoring": timed(client, "/mentoring", n),
-        f"mentorship history /mentorships/{mentorship_id}": timed(client, f"/mentorships/{mentorship_id}", n),
-        f"busiest mentorship's history /mentorships/{busiest_id}": timed(client, f"/mentorships/{busiest_id}", n),
-        "ledger list, mentor (API, 50 a page)": timed(
-            client, "/api/v1/contributions", n, headers={"Authorization": f"Bearer {token}"}
+    for path in ("/healthz", "/mentoring"):  # warm up: the first requests load templates
+        timed(client, path, 20)
+    pages = {
+        "mentor page /mentoring": ("/mentoring", {}),
+        f"mentorship history /mentorships/{mentorship_id}": (f"/mentorships/{mentorship_id}", {}),
+        f"busiest mentorship's history /mentorships/{busiest_id}": (f"/mentorships/{busiest_id}", {}),
+        "ledger list, mentor (API, 50 a page)": (
+            "/api/v1/contributions",
+            {"headers": {"Authorization": f"Bearer {token}"}},
         ),
-        "ledger list, admin, whole department (API, 50 a page)": timed(
-            client, "/api/v1/contributions", n, headers={"Authorization": f"Bearer {admin_token}"}
+        "ledger list, admin, whole department (API, 50 a page)": (
+            "/api/v1/contributions",
+            {"headers": {"Authorization": f"Bearer {admin_token}"}},
         ),
     }
-    base, base_cpu = median(baseline[0]), median(baseline[1])
-    for name, (samples, cpu) in results.items():
+    results = {name: in_turns(client, path, n, **kwargs) for name, (path, kwargs) in pages.items()}
+    everything: Samples = ([], [])
+    for _, baseline in results.values():
+        everything[0].extend(baseline[0])
+        everything[1].extend(baseline[1])
+    print(
+        f"{'GET /healthz (baseline, every turn)':60s} {describe(everything[0])};"
+        f" CPU {median(everything[1]) * 1000:.2f} ms"
+    )
+    for name, ((samples, cpu), (base, base_cpu)) in results.items():
         print(
-            f"{name:60s} {describe(samples)}  ({median(samples) / base:.1f}x baseline);"
-            f" CPU {median(cpu) * 1000:.2f} ms ({median(cpu) / base_cpu:.1f}x)"
+            f"{name:60s} {describe(samples)}  ({median(samples) / median(base):.1f}x its turns' /healthz);"
+            f" CPU {median(cpu) * 1000:.2f} ms ({median(cpu) / median(base_cpu):.1f}x)"
         )
-    mentor = results["mentor page /mentoring"]
-    ratio, ratio_cpu = median(mentor[0]) / base, median(mentor[1]) / base_cpu
+    (samples, cpu), (base, base_cpu) = results["mentor page /mentoring"]
+    ratio, ratio_cpu = median(samples) / median(base), median(cpu) / median(base_cpu)
     print(
         f"mentor page: {ratio:.1f}x /healthz, {ratio_cpu:.1f}x in CPU time (goal: within {GOAL:g}x)"
-        f"{'' if min(ratio, ratio_cpu) <= GOAL else '  ABOVE THE GOAL'}"
+        f"{'' if ratio_cpu <= GOAL else '  ABOVE THE GOAL'}"
     )
 
 
