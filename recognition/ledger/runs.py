@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 # ``walk(start, stop)``: the entries from position ``start`` (from the first, if None) up
 # to ``stop`` (to the last, if None), one by one, encoded in Python.
-Walk = Callable[[int | None, int | None], Iterable[tuple[int, chain.Encoded, str]]]
+Walk = Callable[[int | None, int | None], Iterable[tuple[int, chain.Encoded | chain.Unreadable, str]]]
 
 
 def ahead(items: Iterator[T]) -> Generator[T, None, None]:
@@ -103,9 +103,9 @@ def packed(connection: Connection, size: int, walk: Walk) -> Generator[chain.Pac
         paused = False  # a run is walked: read again after it
         try:
             for lo, row in reader:
-                count, seqs, ids, prev_hashes, hashes, bound, joined = row
+                count, seqs, ids, prev_hashes, hashes, bound, joined = row or (0, "", "", "", "", 0, b"")
 
-                def entries(lo: int = lo, reader=reader) -> Iterable[tuple[int, chain.Encoded, str]]:
+                def entries(lo: int = lo, reader=reader) -> Iterable[tuple[int, chain.Encoded | chain.Unreadable, str]]:
                     nonlocal paused
                     reader.close()
                     paused = True
@@ -123,13 +123,22 @@ def packed(connection: Connection, size: int, walk: Walk) -> Generator[chain.Pac
         yield chain.Packed(0, start, "", "", "", "", 0, b"", lambda: walk(start, None))
 
 
-def _ranges(raw: sqlite3.Connection, start: int, size: int) -> Generator[tuple[int, tuple], None, None]:
-    """``(lo, row)`` for each range of ``size`` positions from ``start``, until one is empty."""
+def _ranges(raw: sqlite3.Connection, start: int, size: int) -> Generator[tuple[int, tuple | None], None, None]:
+    """``(lo, row)`` for each range of ``size`` positions from ``start``, until one is
+    empty; ``(lo, None)`` for a range SQLite cannot write (``json_object`` refuses a blob
+    someone stored), to be walked in Python, which names what it cannot read."""
     cursor = raw.cursor()
     try:
         lo = start
-        while (row := cursor.execute(PACKED, {"lo": lo, "hi": lo + size}).fetchone())[0]:
-            yield lo, row
+        while True:
+            try:
+                row = cursor.execute(PACKED, {"lo": lo, "hi": lo + size}).fetchone()
+            except sqlite3.OperationalError:
+                yield lo, None
+            else:
+                if not row[0]:
+                    return
+                yield lo, row
             lo += size
     finally:
         cursor.close()
