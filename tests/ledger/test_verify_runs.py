@@ -76,9 +76,9 @@ def texts(backend: str):
 
 
 def entries(backend: str):
-    int4 = st.integers(-(2**31), 2**31 - 1)
+    int4, int2 = st.integers(-(2**31), 2**31 - 1), st.integers(-(2**15), 2**15 - 1)
     if backend == "sqlite":  # a column of integers holds whatever it is given
-        int4 = st.one_of(
+        int4 = int2 = st.one_of(
             int4,
             int4,
             st.integers(-(2**63), 2**63 - 1),
@@ -89,7 +89,7 @@ def entries(backend: str):
     return st.fixed_dictionaries(
         {
             "accreditation": st.none() | texts(backend).map(lambda value: value[:200]),
-            "chain_version": st.none() | st.just(chain.CHAIN_VERSION) | int4,
+            "chain_version": st.none() | st.just(chain.CHAIN_VERSION) | int2,
             "entry_type": texts(backend).map(lambda value: value[:20]),
             "id": int4,
             "kind": st.none() | texts(backend).map(lambda value: value[:40]),
