@@ -23,17 +23,15 @@ T = TypeVar("T")
 Walk = Callable[[int | None, int | None], Iterable[tuple[int, chain.Encoded | chain.Unreadable, str]]]
 
 
-def ahead(*sources: Iterator[T]) -> Generator[T, None, None]:
-    """The items of ``sources`` in turn (the first item of each, then the second of each
-    ...), each source read in a thread of its own while the item before is used: for
+def ahead(items: Iterator[T]) -> Generator[T, None, None]:
+    """``items``, the next one made in a thread of its own while this one is used: for
     reading from a server, which the driver waits for without holding the interpreter,
-    or from SQLite, which lets go of it while it steps. It ends when the source whose
-    turn it is has nothing more. Closing it stops the threads (and closes each source
-    there) before it returns."""
+    or from SQLite, which lets go of it while it steps. Closing it stops the thread
+    (and closes ``items`` there) before it returns."""
+    made: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
     stop = threading.Event()
-    channels: list[queue.Queue[tuple[bool, Any]]] = [queue.Queue(maxsize=1) for _ in sources]
 
-    def make(items: Iterator[T], made: queue.Queue[tuple[bool, Any]]) -> None:
+    def make() -> None:
         failed: Exception | None = None
         try:
             for item in items:
@@ -46,28 +44,22 @@ def ahead(*sources: Iterator[T]) -> Generator[T, None, None]:
             cast(Generator, items).close()
             made.put((False, failed))
 
-    threads = [
-        threading.Thread(target=make, args=(items, made), name="ledger-read-ahead", daemon=True)
-        for items, made in zip(sources, channels, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
+    thread = threading.Thread(target=make, name="ledger-read-ahead", daemon=True)
+    thread.start()
     try:
         while True:
-            for made in channels:
-                more, item = made.get()
-                if not more:
-                    if item is not None:
-                        raise item
-                    return
-                yield item
+            more, item = made.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
     finally:
         stop.set()
-        for thread, made in zip(threads, channels, strict=True):
-            while thread.is_alive():  # let it put what it was making, and see the stop
-                with contextlib.suppress(queue.Empty):
-                    made.get(timeout=0.05)
-            thread.join()
+        while thread.is_alive():  # let it put what it was making, and see the stop
+            with contextlib.suppress(queue.Empty):
+                made.get(timeout=0.05)
+        thread.join()
 
 
 def _packed_sql() -> str:
@@ -105,23 +97,9 @@ def packed(connection: Connection, size: int, walk: Walk) -> Generator[chain.Pac
         yield chain.Packed(0, 1, "", "", "", "", 0, b"", lambda: walk(None, None))
         return
     threads = _threads_allowed(connection)
-    with _second_reader(connection, raw) if threads else contextlib.nullcontext() as second:
-        yield from _packed_from(raw, second, threads, size, walk)
-
-
-def _packed_from(
-    raw: sqlite3.Connection, second: sqlite3.Connection | None, threads: bool, size: int, walk: Walk
-) -> Generator[chain.Packed, None, None]:
-    """``packed`` from position 1 on: the ranges read in turn by ``raw`` and ``second``
-    (when there is one), each in a thread of its own (when ``threads``)."""
     start = 1
     while True:
-        if second is not None:
-            reader = ahead(_ranges(raw, start, size, 2), _ranges(second, start + size, size, 2))
-        elif threads:
-            reader = ahead(_ranges(raw, start, size))
-        else:
-            reader = _ranges(raw, start, size)
+        reader = ahead(_ranges(raw, start, size)) if threads else _ranges(raw, start, size)
         paused = False  # a run is walked: read again after it
         try:
             for lo, row in reader:
@@ -145,13 +123,10 @@ def _packed_from(
         yield chain.Packed(0, start, "", "", "", "", 0, b"", lambda: walk(start, None))
 
 
-def _ranges(
-    raw: sqlite3.Connection, start: int, size: int, every: int = 1
-) -> Generator[tuple[int, tuple | None], None, None]:
-    """``(lo, row)`` for each range of ``size`` positions from ``start`` (every ``every``th
-    range), until one is empty; ``(lo, None)`` for a range SQLite cannot write
-    (``json_object`` refuses a blob someone stored), to be walked in Python, which names
-    what it cannot read."""
+def _ranges(raw: sqlite3.Connection, start: int, size: int) -> Generator[tuple[int, tuple | None], None, None]:
+    """``(lo, row)`` for each range of ``size`` positions from ``start``, until one is
+    empty; ``(lo, None)`` for a range SQLite cannot write (``json_object`` refuses a blob
+    someone stored), to be walked in Python, which names what it cannot read."""
     cursor = raw.cursor()
     try:
         lo = start
@@ -164,33 +139,9 @@ def _ranges(
                 if not row[0]:
                     return
                 yield lo, row
-            lo += size * every
+            lo += size
     finally:
         cursor.close()
-
-
-HEAD = "SELECT seq, entry_hash FROM ledger_entries ORDER BY seq DESC LIMIT 1"
-
-
-@contextlib.contextmanager
-def _second_reader(connection: Connection, raw: sqlite3.Connection) -> Generator[sqlite3.Connection | None, None, None]:
-    """A second connection to the database, reading in a transaction that sees the
-    ledger as ``raw`` sees it, so that two ranges are read at once (SQLite steps in one
-    thread, writing an entry's bytes costs it more than hashing them costs Python). None
-    when it would see another ledger: an entry appended between the two reads began (the
-    ledger only grows, so the same head is the same ledger), or a table of the same name
-    only ``raw`` sees."""
-    pooled = connection.engine.raw_connection()
-    try:
-        second = cast(sqlite3.Connection, pooled.driver_connection)
-        second.execute("BEGIN")
-        try:
-            same = second.execute(HEAD).fetchone() == raw.execute(HEAD).fetchone()
-            yield second if same else None
-        finally:
-            second.execute("ROLLBACK")
-    finally:
-        pooled.close()
 
 
 def _threads_allowed(connection: Connection) -> bool:

@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import MetaData, create_engine, event, insert, text
+from sqlalchemy import MetaData, create_engine, insert, text
 
 from recognition.ledger import chain, payloads, runs, service
 from recognition.ledger.models import LedgerEntry
@@ -614,41 +614,3 @@ def test_runs_are_read_ahead_only_where_the_driver_lets_another_thread_read(addr
 
     connection = SimpleNamespace(engine=SimpleNamespace(url=make_url(address)))
     assert runs._threads_allowed(connection) is threads
-
-
-@pytest.fixture(scope="module", params=[backend for backend in selected_backends() if backend == "sqlite"])
-def sqlite_file(request, tmp_path_factory):
-    """An engine on a new migrated SQLite file, whose ledger the test fills."""
-    with fresh_database(request, request.param, tmp_path_factory.mktemp("runs-file")) as url:
-        engine = create_engine(url)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
-
-
-def test_ranges_read_in_turn_by_two_connections_give_the_verdict_of_the_walk(sqlite_file):
-    """On a SQLite file a second connection reads every other range, in a thread of its
-    own, when it sees the ledger the first one sees; a run walked in the middle (a year
-    before 1000) and a bad entry after it are found as the walk finds them."""
-    checked_out = []
-    event.listen(sqlite_file, "checkout", lambda *_: checked_out.append(True))
-    with sqlite_file.connect() as connection:
-        # Entries of no department: before the transaction begins, when SQLite takes it.
-        connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
-        prev_hash = chain.GENESIS
-        for seq in range(1, 10):
-            entry = {**an_entry(seq=seq, prev_hash=prev_hash), "id": seq, "chain_version": 2, "accreditation": None}
-            if seq == 3:
-                entry["recorded_at"] = datetime(999, 12, 31, 23, 59, 59, 1)
-            prev_hash = chain.entry_hash(chain.hashed(entry))
-            connection.execute(insert(LEDGER).values(**entry, entry_hash=prev_hash if seq != 8 else "0" * 64))
-        connection.commit()
-        checked_out.clear()
-
-        verdict = chain.verify_runs(service.stored_runs(batch=2, connection=connection))
-
-        assert checked_out  # the second connection
-        assert verdict == chain.verify(service.stored_chain(connection=connection))
-        assert (verdict.valid, verdict.first_bad_seq) == (False, 8)
-        connection.rollback()
