@@ -18,27 +18,29 @@ def sql(dialect: str) -> str:
     Python would: a date or timestamp not in the form the app stores or on no real day
     (a year before 1000, text someone else wrote into SQLite), a real number in a column
     of integers. ``verify`` then reads that run again and encodes it in Python
-    (``chain.Encoder``), which decides. (On PostgreSQL a previous hash that is no hash is
-    written as it is, which no run taken whole can hold.)"""
+    (``chain.Encoder``), which decides. (SQLite writes the date as it is stored, and
+    ``runs.packed`` takes a run only when Python reads each of its dates as written; on
+    PostgreSQL a previous hash that is no hash is written as it is, which no run taken
+    whole can hold.)"""
     if dialect == "sqlite":
         return _sqlite_payload()
     return _postgresql_payload()
 
 
 # What SQLite writes only where Python writes the same (``service.encoder_for`` reads a
-# date and a timestamp as SQLAlchemy does): a date as the app stores it, a real day from
-# year 1 on, and a timestamp from year 1000 on, as the app stores it (a space between
-# date and time, six digits of microseconds), on a real day. ``date(…, '+0 days')``
-# writes the day it reads in this form, a day past the end of its month moved into the
-# next one, so it gives the text back only for a real day; it reads the digits and the
-# ranges of the time too (an hour of 24 moves the day). The last of six places is a digit,
-# so they are all digits (what else SQLite reads there, a "Z" or spaces, ends the text);
-# the text and microseconds of 23:59:59.9995 on are rounded into the next day, and such an
-# entry is left to Python. ``GLOB`` with ``?`` costs SQLite less than digit classes. (A
-# date's column has numeric affinity: compared with text that is no number, as text.)
-_SQLITE_DAYS = (
-    "occurred_on >= '0001-01-01' AND date(occurred_on, '+0 days') = occurred_on "
-    "AND recorded_at GLOB '[1-9]???-??-?? ??:??:??.?????[0-9]' "
+# timestamp as SQLAlchemy does): a timestamp from year 1000 on, as the app stores it (a
+# space between date and time, six digits of microseconds), on a real day.
+# ``date(…, '+0 days')`` writes the day it reads in this form, a day past the end of its
+# month moved into the next one, so it gives the text back only for a real day; it reads
+# the digits and the ranges of the time too (an hour of 24 moves the day). The last of six
+# places is a digit, so they are all digits (what else SQLite reads there, a "Z" or
+# spaces, ends the text); the text and microseconds of 23:59:59.9995 on are rounded into
+# the next day, and such an entry is left to Python. ``GLOB`` with ``?`` costs SQLite less
+# than digit classes. The date an entry occurred on is written as it is stored: a ledger
+# has few distinct days, so a run is taken only when each of its days is one Python reads
+# as itself, checked once per day (``runs.packed``), which costs less than ``date`` per entry.
+_SQLITE_TIMESTAMP = (
+    "recorded_at GLOB '[1-9]???-??-?? ??:??:??.?????[0-9]' "
     "AND date(recorded_at, '+0 days') = substr(recorded_at, 1, 10)"
 )
 # A column of integers may hold a real (SQLite keeps what its affinity cannot turn into
@@ -57,11 +59,10 @@ def _sqlite_payload() -> str:
     shape: with or without an accreditation, with or without the id hashed. It costs
     SQLite less than joining the parts with ``||`` or ``printf`` (each ``||`` copies what
     it joins), so it writes every entry. Anything SQLite might write otherwise than
-    Python is left to Python (NULL): a date or timestamp not as the app stores it or on
-    no real day, a real number where an integer belongs."""
+    Python is left to Python (NULL): a timestamp not as the app stores it or on no real
+    day, a real number where an integer belongs; the date is checked per run."""
     values = {key: key for key in chain.STORED}
-    # One space, between date and time (``_SQLITE_DAYS``).
-    values["recorded_at"] = "replace(recorded_at, ' ', 'T') || 'Z'"
+    values["recorded_at"] = "replace(recorded_at, ' ', 'T') || 'Z'"  # one space (``_SQLITE_TIMESTAMP``)
 
     def shape(accredited: bool, bound: bool) -> str:
         keys = [key for key in chain.STORED if (accredited or key != "accreditation")]
@@ -69,7 +70,7 @@ def _sqlite_payload() -> str:
         return "json_object(" + ", ".join(f"'{key}', {values[key]}" for key in keys) + ")"
 
     return (
-        f"CASE WHEN {_SQLITE_DAYS} AND {_SQLITE_INTEGERS} THEN "
+        f"CASE WHEN {_SQLITE_TIMESTAMP} AND {_SQLITE_INTEGERS} THEN "
         # As a blob: the bytes to hash, not text to decode and encode again.
         "CAST(CASE WHEN chain_version IS NULL THEN "
         f"CASE WHEN accreditation IS NULL THEN {shape(False, False)} ELSE {shape(True, False)} END "
