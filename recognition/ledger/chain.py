@@ -243,10 +243,13 @@ class _Walk:
                 )
         return None
 
-    def entry(self, entry_id: int, fields: Mapping | Encoded, stored: str) -> Verdict | None:
+    def entry(self, entry_id: int, fields: Mapping | Encoded | Unreadable, stored: str) -> Verdict | None:
         """Check the next entry; the verdict when it is the first bad one."""
+        unreadable = None
         if isinstance(fields, Encoded):
             seq, prev_hash, bound, payload = fields
+        elif isinstance(fields, Unreadable):
+            seq, unreadable = fields
         else:
             seq, prev_hash, bound, payload = fields["seq"], fields["prev_hash"], "id" in fields, canonical(fields)
         expected_seq = self.expected_seq
@@ -256,6 +259,10 @@ class _Walk:
             if recorded is not None:
                 problem += f"; {recorded[2]} recorded entry {recorded[0]} at position {expected_seq}"
             return self.verdict(seq, entry_id, problem, recorded[2] if recorded is not None else None)
+        if unreadable is not None:
+            return self.verdict(
+                seq, entry_id, f"its stored values cannot be read ({unreadable}): it was changed outside the app"
+            )
         digest = hashlib.sha256(payload).hexdigest()
         if prev_hash != self.prev_hash:
             if digest == stored and self.last is not None and (expected_seq - 1) not in self.recorded:
@@ -453,6 +460,15 @@ class Encoded(NamedTuple):
     payload: bytes
 
 
+class Unreadable(NamedTuple):
+    """An entry whose stored values cannot be read as the app reads them (a day past the
+    end of its month, bytes where text belongs: written by someone else), so there are no
+    canonical bytes to hash: ``verify`` names it as changed."""
+
+    seq: Any  # as stored
+    problem: str  # what could not be read, as the reader said it
+
+
 class Run(NamedTuple):
     """A run of consecutive entries in chain order, column by column, with each entry's
     canonical encoding (made by the database: ``ledger.service``), and a way to
@@ -464,7 +480,7 @@ class Run(NamedTuple):
     hashes: Sequence[str]  # as stored
     versions: Sequence[int | None]  # chain_version: None for entries chained before ids were hashed
     payloads: Sequence[bytes | str | None]  # UTF-8; None: to be encoded in Python
-    entries: Callable[[], Iterable[tuple[int, Encoded, str]]]
+    entries: Callable[[], Iterable[tuple[int, Encoded | Unreadable, str]]]
 
 
 class Packed(NamedTuple):
@@ -481,7 +497,7 @@ class Packed(NamedTuple):
     hashes: str  # as stored
     bound: int  # how many have a chain_version (hash their id)
     payloads: bytes  # UTF-8; an empty one: to be encoded in Python
-    entries: Callable[[], Iterable[tuple[int, Encoded, str]]]
+    entries: Callable[[], Iterable[tuple[int, Encoded | Unreadable, str]]]
 
 
 @cache
@@ -490,7 +506,7 @@ def _offsets(size: int) -> str:
     return ",".join(map(str, range(size)))
 
 
-def verify(rows: Iterable[tuple[int, Mapping | Encoded, str]], anchors: Iterable[Anchor] = ()) -> Verdict:
+def verify(rows: Iterable[tuple[int, Mapping | Encoded | Unreadable, str]], anchors: Iterable[Anchor] = ()) -> Verdict:
     """Walk ``(id, hashed_fields, stored_hash)`` in chain order; stop at the first entry
     whose position, link, hash, id or head is not what the chain or an anchor says.
 
@@ -503,7 +519,7 @@ def verify(rows: Iterable[tuple[int, Mapping | Encoded, str]], anchors: Iterable
 def verify_runs(
     runs: Iterable[Run | Packed],
     anchors: Iterable[Anchor] = (),
-    rest: Iterable[tuple[int, Mapping | Encoded, str]] = (),
+    rest: Iterable[tuple[int, Mapping | Encoded | Unreadable, str]] = (),
     progress: Callable[[int], object] | None = None,
 ) -> Verdict:
     """``verify`` over ``runs``, then over the entries of ``rest`` one by one. A run is

@@ -15,10 +15,11 @@ from . import chain, models, rules
 def sql(dialect: str) -> str:
     """An entry's canonical encoding (``chain.canonical(entry.hashed_fields())``) as a
     SQL expression, or NULL where the database cannot be sure to write the same bytes as
-    Python would: a date or timestamp not in the form the app stores (a year before 1000,
-    text someone else wrote into SQLite). ``verify`` then reads that run again and
-    encodes it in Python (``chain.Encoder``), which decides. (A timestamp with an offset
-    someone wrote into SQLite is the one odd value written, as no entry's encoding; on
+    Python would: a date or timestamp not in the form the app stores or on no real day
+    (a year before 1000, text someone else wrote into SQLite), a real number in a column
+    of integers. ``verify`` then reads that run again and encodes it in Python
+    (``chain.Encoder``), which decides. (SQLite writes the date as it is stored, and
+    ``runs.packed`` takes a run only when Python reads each of its dates as written; on
     PostgreSQL a previous hash that is no hash is written as it is, which no run taken
     whole can hold.)"""
     if dialect == "sqlite":
@@ -26,24 +27,42 @@ def sql(dialect: str) -> str:
     return _postgresql_payload()
 
 
-# A date as SQLAlchemy stores it in SQLite, and a timestamp from year 1000 on with any
-# character between date and time. Python reads them back with ``fromisoformat``,
-# which takes nothing but digits where these take any character: what it reads in these
-# shapes it writes back the same, but for an offset in the last six places ("….000+01"),
-# which is then written with its "+" (no entry's encoding has one). Every entry goes
-# through it: ``GLOB`` with ``?`` costs SQLite no more than ``LIKE`` with ``_`` (digit
-# classes would cost twice as much); the one class is the year from 1000 on, which a
-# year written with any other first character is not (Python could not read it).
-_SQLITE_SHAPES = "occurred_on GLOB '????-??-??' AND recorded_at GLOB '[1-9]???-??-?????:??:??.??????'"
+# What SQLite writes only where Python writes the same (``service.encoder_for`` reads a
+# timestamp as SQLAlchemy does): a timestamp from year 1000 on, as the app stores it (a
+# space between date and time, six digits of microseconds), on a real day.
+# ``date(…, '+0 days')`` writes the day it reads in this form, a day past the end of its
+# month moved into the next one, so it gives the text back only for a real day; it reads
+# the digits and the ranges of the time too (an hour of 24 moves the day). The last of six
+# places is a digit, so they are all digits (what else SQLite reads there, a "Z" or
+# spaces, ends the text); the text and microseconds of 23:59:59.9995 on are rounded into
+# the next day, and such an entry is left to Python. ``GLOB`` with ``?`` costs SQLite less
+# than digit classes. The date an entry occurred on is written as it is stored: a ledger
+# has few distinct days, so a run is taken only when each of its days is one Python reads
+# as itself, checked once per day (``runs.packed``), which costs less than ``date`` per entry.
+_SQLITE_TIMESTAMP = (
+    "recorded_at GLOB '[1-9]???-??-?? ??:??:??.?????[0-9]' "
+    "AND date(recorded_at, '+0 days') = substr(recorded_at, 1, 10)"
+)
+# A column of integers may hold a real (SQLite keeps what its affinity cannot turn into
+# an integer), which SQLite writes in its own way (1.0e+20 where Python writes 1e+20):
+# any real makes the sum real. Text (any but a number) counts as 0, and ``json_object``
+# writes it as Python writes a string; a missing value makes the sum NULL.
+_SQLITE_INTEGERS = (
+    "typeof(coalesce(chain_version, 0) + coalesce(id, 0) + coalesce(mentorship_id, 0) + minutes "
+    "+ person_id + recorded_by_id + seq + coalesce(target_id, 0)) = 'integer'"
+)
 
 
 def _sqlite_payload() -> str:
     """SQLite's ``json_object`` escapes text as ``json.dumps(ensure_ascii=False)`` does
     (the property tests hold it to that); it cannot leave a key out, so there is one per
-    shape: with or without an accreditation, with or without the id hashed. A date or
-    timestamp that is not a real day or time is left for Python to refuse, as it would."""
+    shape: with or without an accreditation, with or without the id hashed. It costs
+    SQLite less than joining the parts with ``||`` or ``printf`` (each ``||`` copies what
+    it joins), so it writes every entry. Anything SQLite might write otherwise than
+    Python is left to Python (NULL): a timestamp not as the app stores it or on no real
+    day, a real number where an integer belongs; the date is checked per run."""
     values = {key: key for key in chain.STORED}
-    values["recorded_at"] = "substr(recorded_at, 1, 10) || 'T' || substr(recorded_at, 12) || 'Z'"
+    values["recorded_at"] = "replace(recorded_at, ' ', 'T') || 'Z'"  # one space (``_SQLITE_TIMESTAMP``)
 
     def shape(accredited: bool, bound: bool) -> str:
         keys = [key for key in chain.STORED if (accredited or key != "accreditation")]
@@ -51,7 +70,7 @@ def _sqlite_payload() -> str:
         return "json_object(" + ", ".join(f"'{key}', {values[key]}" for key in keys) + ")"
 
     return (
-        f"CASE WHEN {_SQLITE_SHAPES} THEN "
+        f"CASE WHEN {_SQLITE_TIMESTAMP} AND {_SQLITE_INTEGERS} THEN "
         # As a blob: the bytes to hash, not text to decode and encode again.
         "CAST(CASE WHEN chain_version IS NULL THEN "
         f"CASE WHEN accreditation IS NULL THEN {shape(False, False)} ELSE {shape(True, False)} END "

@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 # ``walk(start, stop)``: the entries from position ``start`` (from the first, if None) up
 # to ``stop`` (to the last, if None), one by one, encoded in Python.
-Walk = Callable[[int | None, int | None], Iterable[tuple[int, chain.Encoded, str]]]
+Walk = Callable[[int | None, int | None], Iterable[tuple[int, chain.Encoded | chain.Unreadable, str]]]
 
 
 def ahead(items: Iterator[T]) -> Generator[T, None, None]:
@@ -65,10 +65,13 @@ def ahead(items: Iterator[T]) -> Generator[T, None, None]:
 def _packed_sql() -> str:
     """One run: the entries from position ``:lo`` up to ``:hi``, each column joined.
     A missing value is written empty, so every entry has its part; the payload is the
-    one ``payloads.sql`` writes (empty where it leaves the entry to Python)."""
+    one ``payloads.sql`` writes (empty where it leaves the entry to Python), with each
+    date as stored, which a run is taken with only if Python writes it so
+    (``days_as_written``)."""
     return (
         "SELECT count(*), group_concat(seq - :lo), group_concat(coalesce(id, '')), "
         "group_concat(coalesce(prev_hash, '')), group_concat(coalesce(entry_hash, '')), count(chain_version), "
+        "group_concat(coalesce(occurred_on, '')), "
         f"CAST(group_concat(coalesce({payloads.sql('sqlite')}, ''), char(10)) AS BLOB) "
         "FROM ledger_entries WHERE seq >= :lo AND seq < :hi"
     )
@@ -77,13 +80,17 @@ def _packed_sql() -> str:
 PACKED = _packed_sql()
 
 
-def packed(connection: Connection, size: int, walk: Walk) -> Generator[chain.Packed, None, None]:
+def packed(
+    connection: Connection, size: int, walk: Walk, day: Callable[[str], str]
+) -> Generator[chain.Packed, None, None]:
     """``chain.Packed`` for every ``size`` positions of the chain, from position 1 until
     a range holds no entry, each read in one statement while the one before it is
     checked; then whatever is stored past them (nothing, in a good chain), walked one
     by one. ``walk(start, stop)`` reads the entries from position ``start`` up to
     ``stop`` one by one, for a run that is not all good; the read-ahead stops first,
-    as one connection is not read from two threads at once.
+    as one connection is not read from two threads at once. ``day(text)`` is a stored
+    date as Python writes it (raising where it cannot read it): a run is taken only
+    when every date in it is written so already.
 
     Every entry is in exactly one part, in the order ``ORDER BY seq`` gives: an entry
     before position 1 (or without one) sorts first and is found by looking at the first
@@ -97,15 +104,18 @@ def packed(connection: Connection, size: int, walk: Walk) -> Generator[chain.Pac
         yield chain.Packed(0, 1, "", "", "", "", 0, b"", lambda: walk(None, None))
         return
     threads = _threads_allowed(connection)
+    known: dict[str, bool] = {}
     start = 1
     while True:
         reader = ahead(_ranges(raw, start, size)) if threads else _ranges(raw, start, size)
         paused = False  # a run is walked: read again after it
         try:
             for lo, row in reader:
-                count, seqs, ids, prev_hashes, hashes, bound, joined = row
+                count, seqs, ids, prev_hashes, hashes, bound, days, joined = row or (0, "", "", "", "", 0, "", b"")
+                if count and not days_as_written(days, count, day, known):
+                    joined = b""  # no entry's bytes: walked, and Python decides
 
-                def entries(lo: int = lo, reader=reader) -> Iterable[tuple[int, chain.Encoded, str]]:
+                def entries(lo: int = lo, reader=reader) -> Iterable[tuple[int, chain.Encoded | chain.Unreadable, str]]:
                     nonlocal paused
                     reader.close()
                     paused = True
@@ -123,13 +133,43 @@ def packed(connection: Connection, size: int, walk: Walk) -> Generator[chain.Pac
         yield chain.Packed(0, start, "", "", "", "", 0, b"", lambda: walk(start, None))
 
 
-def _ranges(raw: sqlite3.Connection, start: int, size: int) -> Generator[tuple[int, tuple], None, None]:
-    """``(lo, row)`` for each range of ``size`` positions from ``start``, until one is empty."""
+def days_as_written(days: str, count: int, day: Callable[[str], str], known: dict[str, bool]) -> bool:
+    """Whether each of the ``count`` dates joined in ``days`` is one Python writes as it is
+    stored (``day``), so that the bytes SQLite wrote with it are Python's: each distinct
+    date checked once (``known`` keeps the answers across runs)."""
+    parts = days.split(",")
+    if len(parts) != count:  # a comma in one
+        return False
+    for text in set(parts):
+        good = known.get(text)
+        if good is None:
+            try:
+                good = day(text) == text
+            except (TypeError, ValueError):
+                good = False
+            if len(known) < 100_000:  # a ledger has a few thousand distinct days
+                known[text] = good
+        if not good:
+            return False
+    return True
+
+
+def _ranges(raw: sqlite3.Connection, start: int, size: int) -> Generator[tuple[int, tuple | None], None, None]:
+    """``(lo, row)`` for each range of ``size`` positions from ``start``, until one is
+    empty; ``(lo, None)`` for a range SQLite cannot write (``json_object`` refuses a blob
+    someone stored), to be walked in Python, which names what it cannot read."""
     cursor = raw.cursor()
     try:
         lo = start
-        while (row := cursor.execute(PACKED, {"lo": lo, "hi": lo + size}).fetchone())[0]:
-            yield lo, row
+        while True:
+            try:
+                row = cursor.execute(PACKED, {"lo": lo, "hi": lo + size}).fetchone()
+            except sqlite3.OperationalError:
+                yield lo, None
+            else:
+                if not row[0]:
+                    return
+                yield lo, row
             lo += size
     finally:
         cursor.close()

@@ -910,7 +910,8 @@ def stored_chain(
     """``(id, chain.Encoded, stored hash)`` for every entry in chain order (or ``limit``
     of them from position ``start``, or those before position ``stop``), streamed. The rows are read as the driver returns
     them (no ORM, no type conversion; a server-side cursor on PostgreSQL) and encoded by
-    ``chain.Encoder``: what ``verify`` falls back to where a run is not all good."""
+    ``chain.Encoder``: what ``verify`` falls back to where a run is not all good. An entry
+    whose values cannot be read as the app reads them comes as ``chain.Unreadable``."""
     connection = connection or db.session.connection()
     encode = encoder_for(connection.dialect)
     bounds = [] if start is None else [f"seq >= {int(start)}"]
@@ -930,9 +931,14 @@ def stored_chain(
     with result:
         for rows in result.partitions(batch):
             for row in rows:
+                try:
+                    payload = encode(row)
+                except (TypeError, ValueError, OverflowError) as error:  # not as the app stores values
+                    yield row[entry_id], chain.Unreadable(row[seq], str(error)), row[stored]
+                    continue
                 yield (
                     row[entry_id],
-                    Encoded(row[seq], row[prev_hash], row[chain_version] is not None, encode(row)),
+                    Encoded(row[seq], row[prev_hash], row[chain_version] is not None, payload),
                     row[stored],
                 )
 
@@ -949,8 +955,10 @@ def stored_runs(batch: int = 2000, connection=None):
     connection = connection or db.session.connection()
     dialect = connection.dialect.name
     if dialect == "sqlite":
+        day = encoder_for(connection.dialect).date_text
+        assert day is not None  # SQLite returns dates as text
         yield from runs.packed(
-            connection, batch, lambda start, stop: stored_chain(batch, start, connection=connection, stop=stop)
+            connection, batch, lambda start, stop: stored_chain(batch, start, connection=connection, stop=stop), day
         )
         return
     raw = connection.connection.dbapi_connection

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from recognition.extensions import db
 from recognition.ledger import chain, service
+from tests.conftest import selected_backends
 
 from .conftest import ledger_rows
 
@@ -77,6 +78,20 @@ def test_a_changed_entry_is_named(app, client, runner, headers, backend, five_en
     assert [r for i, r in enumerate(rows) if i != 1] == [r for i, r in enumerate(five_entries) if i != 1]
 
     assert_detected(app, client, runner, headers, changed["id"], 2, "contents do not match")
+
+
+# Only SQLite stores a day that is no day (PostgreSQL refuses it).
+@pytest.mark.parametrize("backend", [name for name in selected_backends() if name == "sqlite"], indirect=True)
+def test_a_time_on_no_real_day_is_named_not_a_traceback(app, client, runner, headers, backend, five_entries):
+    """A value the app cannot read (SQLAlchemy refuses February 30th) has no canonical
+    bytes: the entry is named as changed, by the command too (a message and exit 1)."""
+    changed = five_entries[1]
+    tamper(app, backend, "UPDATE ledger_entries SET recorded_at = '2025-02-30 10:00:00.000000' WHERE seq = 2")
+
+    assert_detected(app, client, runner, headers, changed["id"], 2, "its stored values cannot be read")
+    result = runner.invoke(args=["ledger", "verify"])
+    assert "day is out of range for month" in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_a_change_with_a_recomputed_hash_names_the_changed_entry(app, client, runner, headers, backend, five_entries):

@@ -10,13 +10,12 @@ takes runs of entries whole (``chain.verify_runs``). Held here to two promises:
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import MetaData, create_engine, insert, text
 
@@ -77,11 +76,20 @@ def texts(backend: str):
 
 
 def entries(backend: str):
-    int4 = st.integers(-(2**31), 2**31 - 1)
+    int4, int2 = st.integers(-(2**31), 2**31 - 1), st.integers(-(2**15), 2**15 - 1)
+    if backend == "sqlite":  # a column of integers holds whatever it is given
+        int4 = int2 = st.one_of(
+            int4,
+            int4,
+            st.integers(-(2**63), 2**63 - 1),
+            st.floats(allow_nan=False),
+            texts(backend),
+            st.none(),
+        )
     return st.fixed_dictionaries(
         {
             "accreditation": st.none() | texts(backend).map(lambda value: value[:200]),
-            "chain_version": st.none() | st.just(chain.CHAIN_VERSION) | st.integers(-(2**15), 2**15 - 1),
+            "chain_version": st.none() | st.just(chain.CHAIN_VERSION) | int2,
             "entry_type": texts(backend).map(lambda value: value[:20]),
             "id": int4,
             "kind": st.none() | texts(backend).map(lambda value: value[:40]),
@@ -118,10 +126,33 @@ def test_the_database_writes_the_canonical_bytes_of_any_entry(probe, data):
 
     written = written_by_the_database(connection, backend, entry)
 
-    if entry["recorded_at"].year >= 1000:
-        assert written == canonical_as_written(backend, entry)
-    else:  # canonical writes such a year with fewer than four digits: Python's encoding decides
-        assert written is None
+    if backend == "sqlite":  # the same bytes as Python's encoding of what is stored, or none
+        stored = connection.execute(text(f"SELECT {', '.join(chain.STORED)} FROM probe")).one()
+        try:
+            exact = service.encoder_for(connection.dialect)(tuple(stored))
+        except (TypeError, ValueError):  # Python cannot read it: neither may the database write it
+            exact = None
+        assert written is None or written == exact
+    if not as_the_app_stores_it(entry):
+        return
+    assert written == canonical_as_written(backend, entry)
+
+
+def as_the_app_stores_it(entry: dict) -> bool:
+    """Whether the database writes ``entry``'s encoding itself: integers where the app
+    writes them (in range), and a timestamp from year 1000 on (``canonical`` writes an
+    earlier year with fewer than four digits), before 23:59:59.999 (SQLite rounds what
+    follows into the next day when it checks the day)."""
+    integers = ("chain_version", "id", "mentorship_id", "minutes", "person_id", "recorded_by_id", "seq", "target_id")
+    nullable = ("chain_version", "mentorship_id", "target_id")
+    return (
+        all(
+            (type(entry[key]) is int and -(2**31) <= entry[key] < 2**31) or (entry[key] is None and key in nullable)
+            for key in integers
+        )
+        and entry["recorded_at"].year >= 1000
+        and entry["recorded_at"].time() < time(23, 59, 59, 999000)
+    )
 
 
 def canonical_as_written(backend: str, entry: dict) -> bytes:
@@ -193,7 +224,15 @@ stored_timestamps = st.one_of(
     st.sampled_from(
         [
             "2025-06-15 25:00:00.000000",
+            "2025-06-15 24:00:00.000000",
+            "2025-06-15 23:59:60.000000",
             "2025-02-30 12:00:00.000000",
+            "2023-02-29 12:00:00.000000",
+            "2024-02-29 23:59:59.999999",
+            "2025-06-15 12:00:00.00000Z",
+            "2025-06-15 12:00:00.0 000",
+            "2025-06-15 12:00:00.1e+01",
+            "2025-06-15 1a:00:00.000000",
             "0999-01-01 00:00:00.000000",
             "2025-06-15 12:00:00.000+01",
             "2025-06-15 12:00:00,000000",
@@ -204,7 +243,10 @@ stored_timestamps = st.one_of(
 stored_dates = st.one_of(
     st.dates().map(date.isoformat),
     st.dates().map(lambda value: f"{value.year}-{value.month}-{value.day}"),
-    st.sampled_from(["2025-02-30", "0000-01-01", "2025-13-01", "2025-W01-1", "20250301", "2025-03-1x"]),
+    st.sampled_from(
+        ["2025-02-30", "2023-02-29", "2024-02-29", "2025-04-31", "0000-01-01", "0001-01-01", "2025-13-01"]
+        + ["2025-W01-1", "20250301", "2025-03-1x", "2025-03-01 "]
+    ),
 )
 
 
@@ -212,9 +254,11 @@ stored_dates = st.one_of(
 @given(recorded_at=stored_timestamps, occurred_on=stored_dates)
 def test_values_stored_in_any_shape_verify_as_python_reads_them(sqlite_probe, recorded_at, occurred_on):
     """An entry whose hash was made from its values as SQLAlchemy reads them verifies,
-    whatever shape SQLite holds them in. What the database writes for a value in an odd
-    shape is nothing (Python encodes it), or the same bytes, or no entry's encoding at
-    all: so no changed entry can pass for an entry the app wrote."""
+    whatever shape SQLite holds them in; one SQLAlchemy cannot read is named as changed
+    (not a traceback). The database writes the same bytes as Python, or nothing (Python
+    encodes it), or a date Python does not write as stored, with which no run is taken:
+    so no changed entry can pass for one the app wrote, and an entry the app cannot read
+    is named whatever its stored hash."""
     connection = sqlite_probe
     values = {**an_entry(), "id": 1, "chain_version": 2, "accreditation": None, "entry_hash": "unknown yet"}
     values |= {"occurred_on": occurred_on, "recorded_at": recorded_at}
@@ -225,31 +269,26 @@ def test_values_stored_in_any_shape_verify_as_python_reads_them(sqlite_probe, re
     connection.execute(text("DELETE FROM ledger_entries"))
     connection.execute(text(f"INSERT INTO ledger_entries ({', '.join(values)}) VALUES (:{', :'.join(values)})"), values)
     stored = connection.execute(text(f"SELECT {', '.join(chain.STORED)} FROM ledger_entries")).one()
+    encoder = service.encoder_for(connection.dialect)
+    date_text = encoder.date_text
+    assert date_text is not None
     try:
-        exact = service.encoder_for(connection.dialect)(tuple(stored))
-    except (TypeError, ValueError):  # SQLAlchemy cannot read it: neither can verify
-        assume(False)
+        exact = encoder(tuple(stored))
+    except (TypeError, ValueError):  # SQLAlchemy cannot read it
+        exact = None
     written = connection.execute(text(f"SELECT {payloads.sql('sqlite')} FROM ledger_entries")).scalar_one()
-    connection.execute(text("UPDATE ledger_entries SET entry_hash = :h"), {"h": hashlib.sha256(exact).hexdigest()})
+    hashed = exact if exact is not None else written or b"unreadable"  # as whoever stored it would hash it
+    connection.execute(text("UPDATE ledger_entries SET entry_hash = :h"), {"h": hashlib.sha256(hashed).hexdigest()})
 
     verdict = chain.verify_runs(service.stored_runs(connection=connection))
 
-    assert verdict.valid
-    assert written is None or written == exact or not an_entrys_encoding(written)
-
-
-def an_entrys_encoding(payload: bytes) -> bool:
-    """Whether the date and timestamp in ``payload`` are written as ``chain.canonical``
-    writes a date and a timestamp."""
-    fields = json.loads(payload)
-    day, moment = fields["occurred_on"], fields["recorded_at"]
-    try:
-        return (
-            date.fromisoformat(day).isoformat() == day
-            and chain.timestamp(datetime.strptime(moment, chain.TIMESTAMP)) == moment
-        )
-    except (TypeError, ValueError):
-        return False
+    # SQLite writes the date as stored: a run is taken only where Python writes it so.
+    assert written is None or written == exact or not runs.days_as_written(occurred_on, 1, date_text, {})
+    assert verdict == chain.verify(service.stored_chain(connection=connection))
+    assert verdict.valid == (exact is not None)
+    if exact is None:
+        assert verdict.first_bad_seq == 1
+        assert "its stored values cannot be read" in (verdict.problem or "")
 
 
 NOTHING = hashlib.sha256(b"").hexdigest()
@@ -276,6 +315,25 @@ STORED_TAMPERING: dict[str, str | tuple[str, ...] | None] = {
         "UPDATE ledger_entries SET entry_hash = :written WHERE seq = :seq",
         "UPDATE ledger_entries SET prev_hash = :written WHERE seq = :seq + 1",
     ),
+    # Not a real day, or not an integer: left to Python by the database, which must not
+    # take a run with it however the entry was hashed.
+    "no real day, hashed as written": (
+        "UPDATE ledger_entries SET recorded_at = '2025-02-30 10:00:00.000000' WHERE seq = :seq",
+        "UPDATE ledger_entries SET entry_hash = :written WHERE seq = :seq",
+        "UPDATE ledger_entries SET prev_hash = :written WHERE seq = :seq + 1",
+    ),
+    "occurred on no real day, hashed as written": (
+        "UPDATE ledger_entries SET occurred_on = '2023-02-29' WHERE seq = :seq",
+        "UPDATE ledger_entries SET entry_hash = :written WHERE seq = :seq",
+        "UPDATE ledger_entries SET prev_hash = :written WHERE seq = :seq + 1",
+    ),
+    "minutes as a real, hashed as written": (
+        "UPDATE ledger_entries SET minutes = 0.1 + 0.2 WHERE seq = :seq",
+        "UPDATE ledger_entries SET entry_hash = :written WHERE seq = :seq",
+        "UPDATE ledger_entries SET prev_hash = :written WHERE seq = :seq + 1",
+    ),
+    # SQLite's json_object refuses a blob: the run is walked, and Python names the entry.
+    "bytes in the note": "UPDATE ledger_entries SET note = CAST(note AS BLOB) WHERE seq = :seq",
     # Left to Python by the database, and hashed (and linked to) as if encoded as nothing.
     "hashed as nothing": (
         f"UPDATE ledger_entries SET recorded_at = '0999-12-31 23:59:59.000001', entry_hash = '{NOTHING}' "
