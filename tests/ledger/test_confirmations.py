@@ -236,8 +236,9 @@ def test_a_page_confirm_twice_is_a_clear_no_op(app, client, dept, record, login)
 
 @pytest.mark.parametrize("secret", ["a secret key", b"\x00\xffbytes as the key"])
 def test_a_link_token_is_the_one_itsdangerous_signs(secret):
-    """The token is made by hand for speed, and read by itsdangerous: every link already
-    mailed, and every one made now, must be the serializer's own, compressed or not."""
+    """The token is signed by a signer kept between appends, and read by the serializer:
+    every link already mailed, and every one made now, must be the serializer's own,
+    compressed or not."""
     from flask import Flask
     from itsdangerous import URLSafeSerializer
 
