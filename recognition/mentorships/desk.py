@@ -35,6 +35,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -463,6 +464,9 @@ def _history_statement(own_work: bool, count: int) -> Plain:
     all that follows it. Read without a join, one index range per mentorship (and one for
     the person), so no planner turns it into a parallel scan; ``+ 0`` keeps the ``IS NULL``
     test off the mentorship index (a range as long as all the ledger's personal work).
+    The two parts are two selects: asked as one (``since`` OR nothing follows),
+    PostgreSQL reads the whole ledger's index of followers into a hash, and ands the
+    mentorships' ranges with every contribution's.
 
     A statement for each number of mentorships (``count``), with a parameter for each id
     (``_ids``): a list parameter would be written into the SQL again on every run."""
@@ -472,20 +476,29 @@ def _history_statement(own_work: bool, count: int) -> Plain:
     if own_work:
         where = or_(where, and_(LedgerEntry.person_id == bindparam("me"), (LedgerEntry.mentorship_id + 0).is_(None)))
     follower = aliased(LedgerEntry)
-    unfollowed = and_(LedgerEntry.entry_type == "contribution", ~exists().where(follower.target_id == LedgerEntry.id))
+    since = bindparam("since", type_=Date)
+    columns = (
+        LedgerEntry.id,
+        LedgerEntry.entry_type,
+        LedgerEntry.mentorship_id,
+        LedgerEntry.kind,
+        LedgerEntry.occurred_on,
+        LedgerEntry.seq,
+        LedgerEntry.recorded_by_id,
+        LedgerEntry.target_id,
+        LedgerEntry.minutes,
+        LedgerEntry.note,
+        LedgerEntry.recorded_at,
+        LedgerEntry.reason,
+    )
     return Plain(
-        select(
-            LedgerEntry.id,
-            LedgerEntry.entry_type,
-            LedgerEntry.mentorship_id,
-            LedgerEntry.kind,
-            LedgerEntry.occurred_on,
-            LedgerEntry.seq,
-            LedgerEntry.recorded_by_id,
-            LedgerEntry.target_id,
-            LedgerEntry.minutes,
-            LedgerEntry.note,
-            LedgerEntry.recorded_at,
-            LedgerEntry.reason,
-        ).where(where, or_(LedgerEntry.occurred_on >= bindparam("since", type_=Date), unfollowed))
+        union_all(
+            select(*columns).where(where, LedgerEntry.occurred_on >= since),
+            select(*columns).where(
+                where,
+                LedgerEntry.occurred_on < since,
+                LedgerEntry.entry_type == "contribution",
+                ~exists().where(follower.target_id == LedgerEntry.id),
+            ),
+        )
     )

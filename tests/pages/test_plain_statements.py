@@ -18,7 +18,17 @@ from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
 from recognition.mentorships import desk
+from recognition import plain as plain_module
 from recognition.plain import Plain
+
+
+@pytest.fixture(params=[True, False], ids=["direct", "public"])
+def way(request, monkeypatch):
+    """Both ways ``Plain`` runs SQL: on the cursor, through SQLAlchemy's own two calls, and
+    through ``exec_driver_sql`` (for a SQLAlchemy without them): the same rows, listeners
+    and errors."""
+    monkeypatch.setattr(plain_module, "DIRECT", request.param)
+    return request.param
 
 
 def typed(rows) -> list[list[tuple[type, object]]]:
@@ -26,7 +36,7 @@ def typed(rows) -> list[list[tuple[type, object]]]:
     return [[(type(value), value) for value in row] for row in rows]
 
 
-def test_the_own_pages_statements_read_what_sqlalchemy_reads(app, dept, record):
+def test_the_own_pages_statements_read_what_sqlalchemy_reads(app, dept, record, way):
     kept = record("mentor", occurred_on=today() - timedelta(days=3), note="Grant “draft”")
     record("mentee", occurred_on=date(2024, 5, 1))
     record("mentor", kind="mentor_training", mentorship_id=None, minutes=90)
@@ -60,7 +70,7 @@ def test_the_own_pages_statements_read_what_sqlalchemy_reads(app, dept, record):
         assert actor is not None and actor.person_id == mentor and "mentor" in actor.roles
 
 
-def test_a_statement_on_the_driver_meets_listeners_and_error_handling(app):
+def test_a_statement_on_the_driver_meets_listeners_and_error_handling(app, way):
     """A listener sees it as it sees every statement; a driver's error comes back as
     SQLAlchemy's, through the engine's error handling (which turns a lock into a 503)."""
     missing = Plain(select(column("x")).select_from(table("no_such_table")).where(column("x") == 1))
