@@ -10,6 +10,7 @@ through SQLAlchemy's own listeners, logging and error handling.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,6 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import CompoundSelect, Select
 from sqlalchemy.engine import Connection
-
 
 # Whether this SQLAlchemy has the two calls of its own execution that ``Plain`` makes
 # (``Connection._cursor_execute`` and ``_handle_dbapi_exception``, in every 2.x release so
@@ -53,15 +53,18 @@ class Plain:
         if not DIRECT:  # a SQLAlchemy without the two calls: its public way, a little slower
             return compiled.convert(connection.exec_driver_sql(compiled.sql, parameters).fetchall())
         cursor = connection.connection.cursor()
-        # SQLAlchemy's own path for a statement it did not compile for this run: the
-        # listeners, the logging, and a driver's error handled and raised as SQLAlchemy's
-        # (which closes the cursor, or discards the connection it was lost with).
-        connection._cursor_execute(cursor, compiled.sql, parameters)
         try:
-            rows = cursor.fetchall()
-        except connection.dialect.loaded_dbapi.Error as error:
-            connection._handle_dbapi_exception(error, compiled.sql, parameters, cursor, None)
-        cursor.close()
+            # SQLAlchemy's own path for a statement it did not compile for this run: the
+            # listeners, the logging, and a driver's error handled and raised as SQLAlchemy's
+            # (which discards the connection it was lost with).
+            connection._cursor_execute(cursor, compiled.sql, parameters)
+            try:
+                rows = cursor.fetchall()
+            except connection.dialect.loaded_dbapi.Error as error:
+                connection._handle_dbapi_exception(error, compiled.sql, parameters, cursor, None)
+        finally:
+            with contextlib.suppress(connection.dialect.loaded_dbapi.Error):  # closed with its connection
+                cursor.close()
         return compiled.convert(rows)
 
     def _compile(self, dialect) -> _Compiled:

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, make_transient_to_detached
 
+from ..apidoc import MAX_ID
 from ..auth.models import RoleGrant
 from ..auth.service import Actor
 from ..clock import local_date, utcnow
@@ -253,6 +254,10 @@ def reads_ahead(body: object, postgresql: bool) -> tuple[Select, dict] | None:
     if minutes is None:
         minutes = 0
     elif type(minutes) is not int:
+        return None
+    # Only values the statement can bind (a column's integer, a kind the app knows): any
+    # other is the check's to refuse (401 first, then 422 naming it), never the database's.
+    if not (0 < mentorship_id <= MAX_ID and 0 <= minutes <= rules.MAX_MINUTES and kind in rules.KINDS):
         return None
     try:
         day = date.fromisoformat(occurred_on)

@@ -166,3 +166,24 @@ def test_the_api_neither_reads_nor_answers_a_session_cookie(app, client, dept, h
         value.startswith(app.config["SESSION_COOKIE_NAME"] + "=") for value in response.headers.getlist("Set-Cookie")
     )
     assert "Cookie" not in response.headers.get("Vary", "")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"mentorship_id": 2**40}, "mentorship_id"),  # past PostgreSQL's integer
+        ({"mentorship_id": 10**20}, "mentorship_id"),  # past SQLite's
+        ({"minutes": 2**31}, "minutes"),
+        ({"mentorship_id": 0}, "mentorship_id"),
+        ({"kind": "not_a_kind"}, "kind"),
+    ],
+)
+def test_a_body_the_token_statement_cannot_read_ahead_is_refused_as_before(app, client, dept, headers, changes, field):
+    """The token's statement reads ahead only for values it can bind: a number past the
+    database's integers is not sent with the token, so a bad token is a 401 and a bad body
+    a 422 naming the field, never a 500."""
+    body = meeting(dept, **changes)
+    assert client.post(URL, json=body, headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    refused = client.post(URL, json=body, headers=headers("mentor"))
+    assert refused.status_code in (404, 422), refused.get_json()
+    assert field in refused.get_json()["errors"]
