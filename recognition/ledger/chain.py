@@ -531,12 +531,15 @@ def verify_runs(
         return verdict
     for run in runs:
         taken = walk.packed(run) if isinstance(run, Packed) else walk.batch(run)
+        checked = run.size if isinstance(run, Packed) else len(run.seqs)
         if not taken:
+            checked = 0  # as walked: a range SQLite could not read says no size
             for entry_id, fields, stored in run.entries():
                 if (verdict := walk.entry(entry_id, fields, stored)) is not None:
                     return verdict
+                checked += 1
         if progress is not None:
-            progress(run.size if isinstance(run, Packed) else len(run.seqs))
+            progress(checked)
     for entry_id, given, stored in rest:
         if (verdict := walk.entry(entry_id, given, stored)) is not None:
             return verdict

@@ -41,7 +41,11 @@ def sql(dialect: str) -> str:
 # as itself, checked once per day (``runs.packed``), which costs less than ``date`` per entry.
 _SQLITE_TIMESTAMP = (
     "recorded_at GLOB '[1-9]???-??-?? ??:??:??.?????[0-9]' "
-    "AND date(recorded_at, '+0 days') = substr(recorded_at, 1, 10)"
+    "AND date(recorded_at, '+0 days') = substr(recorded_at, 1, 10) "
+    # ``GLOB`` and ``date`` stop reading at a NUL character, which ``replace`` keeps with what
+    # follows it, and which Python's reading of the timestamp drops: only the 26 bytes
+    # of the form are taken.
+    "AND length(CAST(recorded_at AS BLOB)) = 26"
 )
 # A column of integers may hold a real (SQLite keeps what its affinity cannot turn into
 # an integer), which SQLite writes in its own way (1.0e+20 where Python writes 1e+20):

@@ -78,6 +78,19 @@ def _packed_sql() -> str:
 
 
 PACKED = _packed_sql()
+RANGE_HOLDS = "SELECT 1 FROM ledger_entries WHERE seq >= :lo AND seq < :hi LIMIT 1"
+
+
+def _utf8(joined: bytes) -> bool:
+    """Whether the bytes SQLite wrote are UTF-8 (``json_object`` copies text's bytes as
+    stored, which Python could not read as text): the run is walked otherwise."""
+    if joined.isascii():
+        return True
+    try:
+        joined.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def packed(
@@ -112,7 +125,7 @@ def packed(
         try:
             for lo, row in reader:
                 count, seqs, ids, prev_hashes, hashes, bound, days, joined = row or (0, "", "", "", "", 0, "", b"")
-                if count and not days_as_written(days, count, day, known):
+                if count and not (days_as_written(days, count, day, known) and _utf8(joined)):
                     joined = b""  # no entry's bytes: walked, and Python decides
 
                 def entries(lo: int = lo, reader=reader) -> Iterable[tuple[int, chain.Encoded | chain.Unreadable, str]]:
@@ -164,7 +177,12 @@ def _ranges(raw: sqlite3.Connection, start: int, size: int) -> Generator[tuple[i
         while True:
             try:
                 row = cursor.execute(PACKED, {"lo": lo, "hi": lo + size}).fetchone()
-            except sqlite3.OperationalError:
+            except (sqlite3.OperationalError, sqlite3.DataError):
+                # Whatever SQLite could not read or write of the range (text that is not
+                # UTF-8, a blob, more than it writes at once), the walk reads and names;
+                # a range that holds nothing ends the chain, whatever failed.
+                if cursor.execute(RANGE_HOLDS, {"lo": lo, "hi": lo + size}).fetchone() is None:
+                    return
                 yield lo, None
             else:
                 if not row[0]:

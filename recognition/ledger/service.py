@@ -923,29 +923,58 @@ def stored_chain(
     bounds += [] if stop is None else [f"seq < {int(stop)}"]
     where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
     until = "" if limit is None else f" LIMIT {int(limit)}"
-    result = connection.exec_driver_sql(
-        f"SELECT {', '.join(chain.STORED)}, entry_hash FROM ledger_entries{where} ORDER BY seq{until}",
-        execution_options={"yield_per": batch},
-    )
     seq, prev_hash, chain_version, entry_id = (
         chain.STORED.index(name) for name in ("seq", "prev_hash", "chain_version", "id")
     )
     stored, Encoded = len(chain.STORED), chain.Encoded
     # ``verify`` stops at the first bad entry: close the (server-side, on PostgreSQL)
     # cursor then too, not only when every row was read.
-    with result:
+    with (
+        _lenient_text(connection),
+        connection.exec_driver_sql(
+            f"SELECT {', '.join(chain.STORED)}, entry_hash FROM ledger_entries{where} ORDER BY seq{until}",
+            execution_options={"yield_per": batch},
+        ) as result,
+    ):
         for rows in result.partitions(batch):
             for row in rows:
                 try:
                     payload = encode(row)
+                except UnicodeEncodeError:  # read leniently (``_lenient_text``)
+                    yield row[entry_id], chain.Unreadable(row[seq], "text that is not UTF-8"), row[stored]
+                    continue
                 except (TypeError, ValueError, OverflowError) as error:  # not as the app stores values
-                    yield row[entry_id], chain.Unreadable(row[seq], str(error)), row[stored]
+                    # The reader's words may quote the value, with what was not UTF-8 in it.
+                    said = str(error).encode("utf-8", "backslashreplace").decode("utf-8")
+                    yield row[entry_id], chain.Unreadable(row[seq], said), row[stored]
                     continue
                 yield (
                     row[entry_id],
                     Encoded(row[seq], row[prev_hash], row[chain_version] is not None, payload),
                     row[stored],
                 )
+
+
+@contextlib.contextmanager
+def _lenient_text(connection) -> Generator[None, None, None]:
+    """On SQLite, text that is not UTF-8 (bytes written by someone else) read as text all
+    the same, each byte it cannot decode kept as a lone surrogate, which no encoding
+    writes: the entry is then named as unreadable, where the driver would stop the walk
+    with an error. (PostgreSQL holds nothing but valid text.)"""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection
+    before = raw.text_factory
+    raw.text_factory = _decode_leniently
+    try:
+        yield
+    finally:
+        raw.text_factory = before
+
+
+def _decode_leniently(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
 def stored_runs(batch: int = 2000, connection=None):

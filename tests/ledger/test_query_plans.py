@@ -235,9 +235,10 @@ def postgresql_problems(statement: str, parameters) -> list[str]:
         if node["Node Type"] == "Seq Scan" and node.get("Relation Name") == "ledger_entries":
             problems.append(f"full scan of ledger_entries ({node.get('Alias')})")
         # An index read with no condition reads the whole index (say, into a hash for NOT IN).
-        if node["Node Type"] in ("Index Scan", "Index Only Scan") and node.get("Relation Name") == "ledger_entries":
-            if "Index Cond" not in node and node.get("Parent Relationship") != "Outer":
-                problems.append(f"reads all of {node['Index Name']} ({node.get('Alias')})")
+        index_read = node["Node Type"] in ("Index Scan", "Index Only Scan")
+        whole = "Index Cond" not in node and node.get("Parent Relationship") != "Outer"
+        if index_read and whole and node.get("Relation Name") == "ledger_entries":
+            problems.append(f"reads all of {node['Index Name']} ({node.get('Alias')})")
         if node["Node Type"] in ("Sort", "Incremental Sort") and reads_ledger(node) and not ranged(node):
             problems.append(f"sorts ledger rows: {node.get('Sort Key')}")
         for child in node.get("Plans", []):

@@ -131,3 +131,19 @@ def test_an_empty_ledger_verifies_at_genesis(app, runner):
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"OK: 0 entries, chain head 0 {chain.GENESIS}"
+
+
+@pytest.mark.parametrize("backend", [name for name in selected_backends() if name == "sqlite"], indirect=True)
+@pytest.mark.parametrize(("column", "said"), [("note", "text that is not UTF-8"), ("occurred_on", "\\udcff")])
+def test_text_that_is_not_utf8_is_named_not_a_traceback(
+    app, client, runner, headers, backend, five_entries, column, said
+):
+    """Bytes someone stored as text that is not UTF-8 stop no reader: the entry is named
+    as changed, the command says so in words it can print, and the API answers."""
+    changed = five_entries[1]
+    tamper(app, backend, f"UPDATE ledger_entries SET {column} = CAST(x'ff' AS TEXT) WHERE seq = 2")
+
+    assert_detected(app, client, runner, headers, changed["id"], 2, "its stored values cannot be read")
+    result = runner.invoke(args=["ledger", "verify"])
+    assert said in result.stderr and result.exit_code == 1
+    assert "Traceback" not in result.output

@@ -334,6 +334,22 @@ STORED_TAMPERING: dict[str, str | tuple[str, ...] | None] = {
     ),
     # SQLite's json_object refuses a blob: the run is walked, and Python names the entry.
     "bytes in the note": "UPDATE ledger_entries SET note = CAST(note AS BLOB) WHERE seq = :seq",
+    # Text that is not UTF-8, which json_object copies as stored: walked, and named.
+    **{
+        f"not UTF-8 in the {column}, hashed as written": (
+            f"UPDATE ledger_entries SET {column} = CAST(x'ff41' AS TEXT) WHERE seq = :seq",
+            "UPDATE ledger_entries SET entry_hash = :written WHERE seq = :seq",
+            "UPDATE ledger_entries SET prev_hash = :written WHERE seq = :seq + 1",
+        )
+        for column in ("note", "kind", "minutes", "occurred_on")
+    },
+    "not UTF-8 in the hash": "UPDATE ledger_entries SET entry_hash = CAST(x'c0af' AS TEXT) WHERE seq = :seq",
+    # Where GLOB and date() stop reading: only the timestamp's 26 bytes are written.
+    "a NUL and more after the timestamp, hashed as written": (
+        "UPDATE ledger_entries SET recorded_at = recorded_at || char(0) || 'later' WHERE seq = :seq",
+        "UPDATE ledger_entries SET entry_hash = :written WHERE seq = :seq",
+        "UPDATE ledger_entries SET prev_hash = :written WHERE seq = :seq + 1",
+    ),
     # Left to Python by the database, and hashed (and linked to) as if encoded as nothing.
     "hashed as nothing": (
         f"UPDATE ledger_entries SET recorded_at = '0999-12-31 23:59:59.000001', entry_hash = '{NOTHING}' "
@@ -619,3 +635,15 @@ def test_runs_are_read_ahead_only_where_the_driver_lets_another_thread_read(addr
 
     connection = SimpleNamespace(engine=SimpleNamespace(url=make_url(address)))
     assert runs._threads_allowed(connection) is threads
+
+
+def test_a_range_sqlite_cannot_write_at_all_is_walked_and_the_chain_still_ends(sqlite_probe, monkeypatch):
+    """Should the packed statement fail for every range (a SQLite without its JSON
+    functions), each range that holds entries is walked, and the first empty one ends the
+    chain, as a range read whole ends it."""
+    assert_packed_runs_give_the_walks_verdict(sqlite_probe, 5, "none", 1, 2, None)  # the chain, stored
+    monkeypatch.setattr(runs, "PACKED", runs.PACKED.replace("json_object(", "no_such_function("))
+    seen = []
+    verdict = chain.verify_runs(service.stored_runs(batch=2, connection=sqlite_probe), progress=seen.append)
+    assert verdict.valid and verdict.checked == 5
+    assert seen == [2, 2, 1]  # each range's entries, as walked
