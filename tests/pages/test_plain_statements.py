@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import column, event, select, table
 from sqlalchemy.exc import DBAPIError
 
+from recognition import plain as plain_module
 from recognition.auth import sessions
 from recognition.auth.service import load_actor
 from recognition.clock import today, utcnow
@@ -18,7 +19,6 @@ from recognition.extensions import db
 from recognition.ledger import service as ledger
 from recognition.ledger.models import LedgerEntry
 from recognition.mentorships import desk
-from recognition import plain as plain_module
 from recognition.plain import Plain
 
 
