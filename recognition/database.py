@@ -56,20 +56,27 @@ _WROTE = "recognition_wrote"
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_writes(connection, cursor, statement, parameters, context, executemany):
-    if connection.dialect.name == "postgresql" and statement.lstrip()[:6].upper() != "SELECT":
+    if connection.dialect.name == "postgresql" and not statement.lstrip()[:9].upper().startswith(_READS):
         connection.info[_WROTE] = True
+
+
+# What a transaction that only read sends: a SELECT, and a SET LOCAL, which the
+# transaction's end undoes whichever it is. Anything else (WITH, a savepoint) counts as
+# a write.
+_READS = ("SELECT", "SET LOCAL")
 
 
 def end_reads(response):
     """On PostgreSQL, end a safe request (GET, HEAD, OPTIONS) that answered without an
     error and only read with COMMIT, where the session would roll back at teardown:
     psycopg forgets every prepared statement on a rollback, so with a rollback at the end
-    of every page no statement ever reached its third use on a connection, and each page
-    was planned anew (1 to 2 ms of the server's for the own pages' mentorships alone).
-    Only a transaction that sent nothing but SELECT statements (``_note_writes``) and
-    holds no change of the session's is committed: what that commits is what the
-    rollback would have undone, nothing. Anything else is left to the rollback, as
-    before."""
+    of every page no statement ever reached psycopg's prepare threshold (its fifth use on
+    a connection), and each page was planned anew (1 to 2 ms of the server's for the own
+    pages' mentorships alone). Only a transaction that sent nothing but reads
+    (``_note_writes``) and holds no change of the session's is committed: what that
+    commits is what the rollback would have undone, nothing. Anything else is left to the
+    rollback, as before; so is a commit that fails (the server went away): the page was
+    answered, and it is sent."""
     if request.method not in SAFE_METHODS or response.status_code >= 400 or response.is_streamed:
         return response
     session = current_app.extensions["sqlalchemy"].session()
@@ -77,7 +84,10 @@ def end_reads(response):
         return response
     connection = session.connection()
     if connection.dialect.name == "postgresql" and connection.info.get(_WROTE) is False:
-        session.commit()
+        try:
+            session.commit()
+        except exc.SQLAlchemyError:
+            session.rollback()
     return response
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from flask import Response
 from sqlalchemy import event, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from recognition.database import end_reads
 from recognition.extensions import db
@@ -63,6 +65,29 @@ def test_anything_but_a_clean_read_is_rolled_back_as_before(app, dept, method, s
     assert ended(app, method, status, work) == ["rollback"]
     with app.app_context():
         assert db.session.scalar(select(Person.id).where(Person.name == "Never Kept")) is None
+
+
+@pytest.mark.parametrize("backend", POSTGRESQL, indirect=True)
+def test_a_transaction_scoped_setting_is_still_only_a_read(app, dept):
+    """``SET LOCAL`` ends with the transaction, committed or rolled back (the metrics turn
+    the planner's JIT off so)."""
+    assert ended(
+        app, work=lambda: (db.session.execute(text("SET LOCAL jit = off")), db.session.execute(select(Person.id)))
+    ) == ["commit"]
+
+
+@pytest.mark.parametrize("backend", POSTGRESQL, indirect=True)
+def test_a_commit_that_fails_still_sends_the_page(app, client, dept, login, monkeypatch):
+    """The page was answered: a server that went away at the end of its read costs the
+    commit (rolled back instead), never the page."""
+    login(client, "mentor")
+
+    def gone(self):
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(Session, "commit", gone)
+    response = client.get("/mentoring")
+    assert response.status_code == 200 and "My mentoring" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("backend", [name for name in selected_backends() if name == "sqlite"], indirect=True)
