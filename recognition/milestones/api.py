@@ -11,9 +11,11 @@ from flask import current_app
 from ..apidoc import errors_for
 from ..auth.current import api_actor
 from ..clock import utcnow
+from ..database import appends
 from ..errors import Forbidden
 from ..extensions import db
 from ..keyset import paginate
+from ..ledger.service import LEDGER_LOCK
 from ..roster import importer
 from ..roster.uploads import UploadBlueprint, too_large
 from . import service
@@ -61,6 +63,7 @@ def list_milestones(args):
 
 
 @blp.post("")
+@appends(LEDGER_LOCK)
 @blp.arguments(MilestoneInSchema, example=EXAMPLE)
 @blp.response(201, MilestoneSchema)
 @errors_for(401, 403, 409, 422)
@@ -90,6 +93,7 @@ def get_milestone(milestone_id):
 
 
 @blp.post("/<int:milestone_id>/confirmation")
+@appends(LEDGER_LOCK)
 @blp.response(201, MilestoneSchema)
 @errors_for(401, 403, 404, 409)
 def confirm_milestone(milestone_id):
@@ -103,6 +107,7 @@ def confirm_milestone(milestone_id):
 
 
 @blp.post("/<int:milestone_id>/withdrawal")
+@appends(LEDGER_LOCK)
 @blp.arguments(WithdrawalInSchema, example={"reason": "Entered for the wrong person"})
 @blp.response(201, MilestoneSchema)
 @errors_for(401, 403, 404, 409, 422)
@@ -117,6 +122,7 @@ def withdraw_milestone(body, milestone_id):
 
 
 @blp.post("/<int:milestone_id>/corrections")
+@appends(LEDGER_LOCK)
 @blp.arguments(CorrectionInSchema, example={"occurred_on": "2024-07-01", "reason": "The letter gives 1 July"})
 @blp.response(201, MilestoneSchema)
 @errors_for(401, 403, 404, 409, 422)

@@ -4,7 +4,12 @@ with an Idempotency-Key."""
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import event
+
+from recognition.extensions import db
 from tests.api.error_shape import assert_error
+from tests.conftest import selected_backends
 
 from .conftest import counts
 
@@ -192,3 +197,28 @@ def test_the_openapi_document_describes_every_operation_with_the_error_shape(cli
         ), path
     post = paths["/api/v1/milestones"]["post"]
     assert post["requestBody"]["content"]["application/json"]["example"]["kind"] == "promotion"
+
+
+@pytest.mark.parametrize("backend", [name for name in selected_backends() if name == "postgresql"], indirect=True)
+def test_a_milestone_takes_the_ledgers_lock_with_its_token_and_no_statement_of_its_own(app, client, dept, headers):
+    """Each milestone write appends to the ledger: as the ledger's own appends do, the token's
+    statement tries the append lock, so the write sends no statement to take it."""
+    auth = headers("director")  # the token is issued before the statements are counted
+    sent: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        recorded = client.post(URL, json={**PROMOTION, "person_id": dept.ids["mentor"]}, headers=auth)
+        withdrawn = client.post(
+            f"{URL}/{recorded.get_json()['id']}/withdrawal", json={"reason": "Wrong person"}, headers=auth
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert (recorded.status_code, withdrawn.status_code) == (201, 201)
+    assert sum("pg_try_advisory_xact_lock" in statement for statement in sent) == 2  # one with each token
+    assert not any("pg_advisory_xact_lock(" in statement for statement in sent)
