@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -50,9 +50,15 @@ class Prepared:
 
 
 def latest(person_id: int, framework_id: str, year: int) -> Statement | None:
-    return db.session.scalar(
-        select(Statement)
-        .where(Statement.person_id == person_id, Statement.framework_id == framework_id, Statement.year == year)
+    return db.session.scalar(_newest(select(Statement), person_id, framework_id, year))
+
+
+def _newest(statement: Select, person_id: int, framework_id: str, year: int) -> Select:
+    """``statement`` over the newest version of a person's statement for a framework and year."""
+    return (
+        statement.where(
+            Statement.person_id == person_id, Statement.framework_id == framework_id, Statement.year == year
+        )
         .order_by(Statement.version.desc())
         .limit(1)
     )
@@ -193,12 +199,7 @@ def store(prepared: Prepared) -> Statement:
 
 
 def _latest_id(person_id: int, framework_id: str, year: int) -> int | None:
-    return db.session.connection().scalar(
-        select(Statement.id)
-        .where(Statement.person_id == person_id, Statement.framework_id == framework_id, Statement.year == year)
-        .order_by(Statement.version.desc())
-        .limit(1)
-    )
+    return db.session.connection().scalar(_newest(select(Statement.id), person_id, framework_id, year))
 
 
 def issue(
