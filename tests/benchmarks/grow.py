@@ -20,8 +20,9 @@ and a tenth of them fewer than 40); the counterpart's confirmations of
 most of them; a few duplicates reversed; and each mentor's own credit-bearing work
 (mentor training, some of it accredited, mentoring preparation, reflections on feedback
 with their private text) so the year-end batch has real statements to issue. The first
-block is a ``featured`` mentor with about 150 entries and a mentee of theirs, so a page
-measured at 10k entries shows the same person with the same history at 2M. Blocks are
+block is a ``featured`` mentor with about 150 entries, followed by the blocks of the other
+mentors of one of their mentees (the one whose other mentors have the least history), so
+a page measured at 10k entries shows the mentor and the mentee with the same history at 2M. Blocks are
 written in chain order, so recording times run forward within a mentor's block but
 not across blocks (as if each mentor's history had been imported in turn): nothing in
 the app orders by recording time.
@@ -93,6 +94,9 @@ class Grown:
     director_id: int
     mentor_id: int  # the featured mentor: about 150 entries, all in the first block
     mentee_id: int  # a current mentee of the featured mentor
+    # The entries of the blocks that hold the two's history: a ledger of at least this
+    # many shows each of them all of it.
+    featured_entries: int
     kinds: dict[str, int] = field(default_factory=dict)  # entries added, by entry type or kind
     password: str = PASSWORD
 
@@ -124,6 +128,7 @@ def grow(
         director_id=history.director_of[history.featured[0]],
         mentor_id=history.featured[0],
         mentee_id=history.featured[1],
+        featured_entries=history.featured_entries,
         kinds=kinds,
     )
 
@@ -200,6 +205,7 @@ class _History:
     director_of: dict[int, int]  # person -> their division's director
     order: list[int]  # mentors, in the order their blocks are chained
     featured: tuple[int, int]
+    featured_entries: int = 0  # in the featured mentor's block and those of their mentee's other mentors
     habits: dict[int, float] = field(default_factory=dict)
 
     @classmethod
@@ -258,9 +264,15 @@ class _History:
         random.Random(f"{seed}:order").shuffle(order)
         history = cls(seed, today, admin_id, ties_of, director_of, order, (0, 0))
         mentor = min(nearest, key=lambda m: (abs(len(history.block(m)) - FEATURED_ENTRIES), m))
-        mentee = min(open_formal[mentor], key=lambda p: (len(mentors_of[p]), p))
-        history.order = [mentor, *(m for m in order if m != mentor)]
+        # Their mentee is the one whose other mentors have the least history, and those
+        # mentors' blocks follow the featured one: the mentee's page, too, then shows the
+        # same history at 10k entries as at 2M (only their mentors' blocks hold them).
+        sizes = {m: len(history.block(m)) for p in open_formal[mentor] for m in mentors_of[p] - {mentor}}
+        mentee = min(open_formal[mentor], key=lambda p: (sum(sizes[m] for m in mentors_of[p] - {mentor}), p))
+        first = [mentor, *sorted(mentors_of[mentee] - {mentor})]
+        history.order = [*first, *(m for m in order if m not in first)]
         history.featured = (mentor, mentee)
+        history.featured_entries = len(history.block(mentor)) + sum(sizes[m] for m in first[1:])
         return history
 
     def blocks(self) -> Iterator[list[dict]]:
@@ -559,7 +571,8 @@ def main() -> None:
     print(
         f"{url}: {grown.entries:,} entries ({grown.added:,} added in {grown.seconds:.1f} s); "
         f"password {grown.password!r}; admin {grown.admin_id}, director {grown.director_id}, "
-        f"featured mentor {grown.mentor_id} and mentee {grown.mentee_id}"
+        f"featured mentor {grown.mentor_id} and mentee {grown.mentee_id} "
+        f"(their whole history in the first {grown.featured_entries:,} entries)"
     )
 
 

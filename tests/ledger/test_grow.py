@@ -49,3 +49,8 @@ def test_grow_builds_a_department_whose_chain_verifies(app):
             select(func.count()).select_from(LedgerEntry).where(LedgerEntry.person_id == grown.mentor_id)
         )
         assert 100 <= featured <= 200  # the benchmarks' mentor, all in the first block
+        # Their mentee's history comes first too: in the blocks that follow the mentor's.
+        theirs = select(Mentorship.id).where(Mentorship.mentee_id == grown.mentee_id)
+        mentee_entries = select(LedgerEntry.seq).where(LedgerEntry.mentorship_id.in_(theirs))
+        assert featured < grown.featured_entries <= first.entries
+        assert max(db.session.scalars(mentee_entries)) <= grown.featured_entries
