@@ -12,18 +12,20 @@ from collections.abc import Iterable
 from . import chain, models, rules
 
 
-def sql(dialect: str) -> str:
+def sql(dialect: str, checked: bool = True) -> str:
     """An entry's canonical encoding (``chain.canonical(entry.hashed_fields())``) as a
     SQL expression, or NULL where the database cannot be sure to write the same bytes as
     Python would: a date or timestamp not in the form the app stores or on no real day
     (a year before 1000, text someone else wrote into SQLite), a real number in a column
     of integers. ``verify`` then reads that run again and encodes it in Python
-    (``chain.Encoder``), which decides. (SQLite writes the date as it is stored, and
-    ``runs.packed`` takes a run only when Python reads each of its dates as written; on
-    PostgreSQL a previous hash that is no hash is written as it is, which no run taken
-    whole can hold.)"""
+    (``chain.Encoder``), which decides. (On PostgreSQL a previous hash that is no hash is
+    written as it is, which no run taken whole can hold.)
+
+    On SQLite, ``checked=False`` leaves out the check of each entry: for a ledger whose
+    index (``SQLITE_INDEX``) lists the entries that fail it, which ``runs.packed`` reads
+    once instead."""
     if dialect == "sqlite":
-        return _sqlite_payload()
+        return _sqlite_payload(checked)
     return _postgresql_payload()
 
 
@@ -36,9 +38,7 @@ def sql(dialect: str) -> str:
 # places is a digit, so they are all digits (what else SQLite reads there, a "Z" or
 # spaces, ends the text); the text and microseconds of 23:59:59.9995 on are rounded into
 # the next day, and such an entry is left to Python. ``GLOB`` with ``?`` costs SQLite less
-# than digit classes. The date an entry occurred on is written as it is stored: a ledger
-# has few distinct days, so a run is taken only when each of its days is one Python reads
-# as itself, checked once per day (``runs.packed``), which costs less than ``date`` per entry.
+# than digit classes.
 _SQLITE_TIMESTAMP = (
     "recorded_at GLOB '[1-9]???-??-?? ??:??:??.?????[0-9]' "
     "AND date(recorded_at, '+0 days') = substr(recorded_at, 1, 10) "
@@ -47,6 +47,13 @@ _SQLITE_TIMESTAMP = (
     # of the form are taken.
     "AND length(CAST(recorded_at AS BLOB)) = 26"
 )
+# The date an entry occurred on is written as it is stored, which is as Python writes it
+# (``date.fromisoformat``, then ``isoformat``) only when ``date`` writes the same text:
+# always a year, month and day of four, two and two digits, and a real day. The
+# comparison takes every byte, a NUL and what follows it too. Python reads no year 0 and
+# none before it, which ``date`` writes with a minus; the year is compared as text (the
+# column's affinity would make '0001' the number 1, less than any text).
+_SQLITE_DATE = "date(occurred_on, '+0 days') = occurred_on AND substr(occurred_on, 1, 4) > '0000'"
 # A column of integers may hold a real (SQLite keeps what its affinity cannot turn into
 # an integer), which SQLite writes in its own way (1.0e+20 where Python writes 1e+20):
 # any real makes the sum real. Text (any but a number) counts as 0, and ``json_object``
@@ -56,15 +63,28 @@ _SQLITE_INTEGERS = (
     "+ person_id + recorded_by_id + seq + coalesce(target_id, 0)) = 'integer'"
 )
 
+# Whether SQLite writes an entry as Python does (a NULL, where a value it checks is
+# missing, counts as not).
+SQLITE_AS_PYTHON = f"{_SQLITE_DATE} AND {_SQLITE_TIMESTAMP} AND {_SQLITE_INTEGERS}"
+# The entries SQLite would write otherwise than Python, kept by SQLite in a partial index
+# as they are written (by the app or anyone else: SQLite keeps an index on every write),
+# so that ``verify`` reads their positions once, from an index that is empty in a ledger
+# the app wrote, instead of checking each entry it reads (a third of what SQLite spends
+# writing an entry). Built by migration 0028; ``runs.packed`` uses it only when its
+# stored definition is this one, word for word.
+SQLITE_INDEX = "ix_ledger_entries_left_to_python"
+SQLITE_LEFT_TO_PYTHON = f"({SQLITE_AS_PYTHON}) IS NOT 1"
+SQLITE_INDEX_SQL = f"CREATE INDEX {SQLITE_INDEX} ON ledger_entries (seq) WHERE {SQLITE_LEFT_TO_PYTHON}"
 
-def _sqlite_payload() -> str:
+
+def _sqlite_payload(checked: bool = True) -> str:
     """SQLite's ``json_object`` escapes text as ``json.dumps(ensure_ascii=False)`` does
     (the property tests hold it to that); it cannot leave a key out, so there is one per
     shape: with or without an accreditation, with or without the id hashed. It costs
     SQLite less than joining the parts with ``||`` or ``printf`` (each ``||`` copies what
     it joins), so it writes every entry. Anything SQLite might write otherwise than
-    Python is left to Python (NULL): a timestamp not as the app stores it or on no real
-    day, a real number where an integer belongs; the date is checked per run."""
+    Python is left to Python (NULL): a date or timestamp not as the app stores it or on
+    no real day, a real number where an integer belongs (unless ``checked`` is False)."""
     values = {key: key for key in chain.STORED}
     values["recorded_at"] = "replace(recorded_at, ' ', 'T') || 'Z'"  # one space (``_SQLITE_TIMESTAMP``)
 
@@ -73,13 +93,13 @@ def _sqlite_payload() -> str:
         keys = [key for key in keys if bound or key not in ("chain_version", "id")]
         return "json_object(" + ", ".join(f"'{key}', {values[key]}" for key in keys) + ")"
 
-    return (
-        f"CASE WHEN {_SQLITE_TIMESTAMP} AND {_SQLITE_INTEGERS} THEN "
+    written = (
         # As a blob: the bytes to hash, not text to decode and encode again.
         "CAST(CASE WHEN chain_version IS NULL THEN "
         f"CASE WHEN accreditation IS NULL THEN {shape(False, False)} ELSE {shape(True, False)} END "
-        f"ELSE CASE WHEN accreditation IS NULL THEN {shape(False, True)} ELSE {shape(True, True)} END END AS BLOB) END"
+        f"ELSE CASE WHEN accreditation IS NULL THEN {shape(False, True)} ELSE {shape(True, True)} END END AS BLOB)"
     )
+    return f"CASE WHEN {SQLITE_AS_PYTHON} THEN {written} END" if checked else written
 
 
 def _postgresql_payload() -> str:

@@ -5,6 +5,7 @@ bytes it hashes."""
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import queue
 import sqlite3
@@ -62,22 +63,24 @@ def ahead(items: Iterator[T]) -> Generator[T, None, None]:
         thread.join()
 
 
-def _packed_sql() -> str:
+def _packed_sql(checked: bool = True) -> str:
     """One run: the entries from position ``:lo`` up to ``:hi``, each column joined.
     A missing value is written empty, so every entry has its part; the payload is the
-    one ``payloads.sql`` writes (empty where it leaves the entry to Python), with each
-    date as stored, which a run is taken with only if Python writes it so
-    (``days_as_written``)."""
+    one ``payloads.sql`` writes (empty where it leaves the entry to Python, unless not
+    ``checked``)."""
     return (
         "SELECT count(*), group_concat(seq - :lo), group_concat(coalesce(id, '')), "
         "group_concat(coalesce(prev_hash, '')), group_concat(coalesce(entry_hash, '')), count(chain_version), "
-        "group_concat(coalesce(occurred_on, '')), "
-        f"CAST(group_concat(coalesce({payloads.sql('sqlite')}, ''), char(10)) AS BLOB) "
+        f"CAST(group_concat(coalesce({payloads.sql('sqlite', checked)}, ''), char(10)) AS BLOB) "
         "FROM ledger_entries WHERE seq >= :lo AND seq < :hi"
     )
 
 
 PACKED = _packed_sql()
+# For a ledger whose index lists the entries SQLite would write otherwise (``left_to_python``).
+PACKED_UNCHECKED = _packed_sql(checked=False)
+# More entries left to Python than this, and each entry is checked as it is read instead.
+MOST_LEFT = 100_000
 RANGE_HOLDS = "SELECT 1 FROM ledger_entries WHERE seq >= :lo AND seq < :hi LIMIT 1"
 
 
@@ -93,17 +96,15 @@ def _utf8(joined: bytes) -> bool:
     return True
 
 
-def packed(
-    connection: Connection, size: int, walk: Walk, day: Callable[[str], str]
-) -> Generator[chain.Packed, None, None]:
+def packed(connection: Connection, size: int, walk: Walk) -> Generator[chain.Packed, None, None]:
     """``chain.Packed`` for every ``size`` positions of the chain, from position 1 until
     a range holds no entry, each read in one statement while the one before it is
     checked; then whatever is stored past them (nothing, in a good chain), walked one
     by one. ``walk(start, stop)`` reads the entries from position ``start`` up to
     ``stop`` one by one, for a run that is not all good; the read-ahead stops first,
-    as one connection is not read from two threads at once. ``day(text)`` is a stored
-    date as Python writes it (raising where it cannot read it): a run is taken only
-    when every date in it is written so already.
+    as one connection is not read from two threads at once. Where the ledger's index
+    lists the entries SQLite would write otherwise than Python (``left_to_python``), no
+    entry is checked as it is read, and a run that holds one of them is walked.
 
     Every entry is in exactly one part, in the order ``ORDER BY seq`` gives: an entry
     before position 1 (or without one) sorts first and is found by looking at the first
@@ -117,15 +118,19 @@ def packed(
         yield chain.Packed(0, 1, "", "", "", "", 0, b"", lambda: walk(None, None))
         return
     threads = _threads_allowed(connection)
-    known: dict[str, bool] = {}
+    left = left_to_python(raw)
+    statement = PACKED if left is None else PACKED_UNCHECKED
     start = 1
     while True:
-        reader = ahead(_ranges(raw, start, size)) if threads else _ranges(raw, start, size)
+        reader = ahead(_ranges(raw, start, size, statement)) if threads else _ranges(raw, start, size, statement)
         paused = False  # a run is walked: read again after it
         try:
             for lo, row in reader:
-                count, seqs, ids, prev_hashes, hashes, bound, days, joined = row or (0, "", "", "", "", 0, "", b"")
-                if count and not (days_as_written(days, count, day, known) and _utf8(joined)):
+                count, seqs, ids, prev_hashes, hashes, bound, joined = row or (0, "", "", "", "", 0, b"")
+                if count and not (
+                    _utf8(joined)
+                    and (left is None or bisect.bisect_left(left, lo) == bisect.bisect_left(left, lo + size))
+                ):
                     joined = b""  # no entry's bytes: walked, and Python decides
 
                 def entries(lo: int = lo, reader=reader) -> Iterable[tuple[int, chain.Encoded | chain.Unreadable, str]]:
@@ -146,37 +151,46 @@ def packed(
         yield chain.Packed(0, start, "", "", "", "", 0, b"", lambda: walk(start, None))
 
 
-def days_as_written(days: str, count: int, day: Callable[[str], str], known: dict[str, bool]) -> bool:
-    """Whether each of the ``count`` dates joined in ``days`` is one Python writes as it is
-    stored (``day``), so that the bytes SQLite wrote with it are Python's: each distinct
-    date checked once (``known`` keeps the answers across runs)."""
-    parts = days.split(",")
-    if len(parts) != count:  # a comma in one
-        return False
-    for text in set(parts):
-        good = known.get(text)
-        if good is None:
-            try:
-                good = day(text) == text
-            except (TypeError, ValueError):
-                good = False
-            if len(known) < 100_000:  # a ledger has a few thousand distinct days
-                known[text] = good
-        if not good:
-            return False
-    return True
+def left_to_python(raw: sqlite3.Connection) -> list[int | float] | None:
+    """The positions of the entries SQLite would write otherwise than Python, in order,
+    read from the index that keeps them (``payloads.SQLITE_INDEX``) on the table the
+    ledger's name stands for (a temporary one, if there is one); a position that is not a
+    number is in no range, and left out. None where that index cannot be trusted to list
+    them all: it is missing or not defined as this code defines it, or it lists more
+    than ``MOST_LEFT``. Each entry is then checked as it is read (``PACKED``)."""
+    temporary = raw.execute("SELECT 1 FROM temp.sqlite_master WHERE type = 'table' AND name = 'ledger_entries'")
+    schema = "temp" if temporary.fetchone() else "main"
+    stored = raw.execute(
+        f"SELECT sql FROM {schema}.sqlite_master WHERE type = 'index' AND name = ? AND tbl_name = 'ledger_entries'",
+        (payloads.SQLITE_INDEX,),
+    ).fetchone()
+    if stored is None or stored[0] != payloads.SQLITE_INDEX_SQL:
+        return None
+    try:
+        rows = raw.execute(
+            f"SELECT seq FROM ledger_entries INDEXED BY {payloads.SQLITE_INDEX} "
+            f"WHERE {payloads.SQLITE_LEFT_TO_PYTHON} LIMIT {MOST_LEFT + 1}"
+        ).fetchall()
+    except sqlite3.OperationalError:  # the planner cannot use it
+        return None
+    if len(rows) > MOST_LEFT:
+        return None
+    return sorted(seq for (seq,) in rows if type(seq) in (int, float))
 
 
-def _ranges(raw: sqlite3.Connection, start: int, size: int) -> Generator[tuple[int, tuple | None], None, None]:
-    """``(lo, row)`` for each range of ``size`` positions from ``start``, until one is
-    empty; ``(lo, None)`` for a range SQLite cannot write (``json_object`` refuses a blob
-    someone stored), to be walked in Python, which names what it cannot read."""
+def _ranges(
+    raw: sqlite3.Connection, start: int, size: int, statement: str = PACKED
+) -> Generator[tuple[int, tuple | None], None, None]:
+    """``(lo, row)`` for each range of ``size`` positions from ``start``, read with
+    ``statement``, until one is empty; ``(lo, None)`` for a range SQLite cannot write
+    (``json_object`` refuses a blob someone stored), to be walked in Python, which names
+    what it cannot read."""
     cursor = raw.cursor()
     try:
         lo = start
         while True:
             try:
-                row = cursor.execute(PACKED, {"lo": lo, "hi": lo + size}).fetchone()
+                row = cursor.execute(statement, {"lo": lo, "hi": lo + size}).fetchone()
             except (sqlite3.OperationalError, sqlite3.DataError):
                 # Whatever SQLite could not read or write of the range (text that is not
                 # UTF-8, a blob, more than it writes at once), the walk reads and names;

@@ -989,10 +989,8 @@ def stored_runs(batch: int = 2000, connection=None):
     connection = connection or db.session.connection()
     dialect = connection.dialect.name
     if dialect == "sqlite":
-        day = encoder_for(connection.dialect).date_text
-        assert day is not None  # SQLite returns dates as text
         yield from runs.packed(
-            connection, batch, lambda start, stop: stored_chain(batch, start, connection=connection, stop=stop), day
+            connection, batch, lambda start, stop: stored_chain(batch, start, connection=connection, stop=stop)
         )
         return
     raw = connection.connection.dbapi_connection

@@ -73,3 +73,39 @@ def test_the_ledger_indexes_come_and_go_with_their_migrations(app, backend):
         columns = {index["name"]: index["column_names"] for index in inspect(db.engine).get_indexes("ledger_entries")}
         assert columns[INTERRUPTED] == ["kind", "occurred_on"]  # built again, as the migration says
     assert columns[ALSO_INTERRUPTED] == ["kind", "occurred_on", "person_id", "id"]
+
+
+def test_sqlite_indexes_the_entries_it_would_write_otherwise_as_verify_defines_them(app, backend):
+    """0028: on SQLite, the entries SQLite would write otherwise than Python are kept in an
+    index defined word for word as ``payloads`` says, which ``verify`` reads instead of
+    checking each entry; without it, or defined otherwise, each entry is checked. Nothing
+    changes on PostgreSQL."""
+    from recognition.ledger import payloads, runs, service
+
+    with app.app_context():
+        if backend != "sqlite":
+            assert payloads.SQLITE_INDEX not in _indexes()
+            return
+        raw = db.session.connection().connection.dbapi_connection
+        assert runs.left_to_python(raw) == []  # built by the migration; a new ledger has no such entry
+        db.session.remove()
+
+        downgrade(revision="0027_list_order_indexes")
+        db.session.remove()
+        assert payloads.SQLITE_INDEX not in _indexes()
+        assert runs.left_to_python(db.session.connection().connection.dbapi_connection) is None
+        db.session.remove()
+
+        # An index of the name, defined otherwise, is not trusted to list them all.
+        db.session.execute(text(f"CREATE INDEX {payloads.SQLITE_INDEX} ON ledger_entries (seq) WHERE minutes > 60"))
+        assert runs.left_to_python(db.session.connection().connection.dbapi_connection) is None
+        assert service.verify().valid
+        db.session.execute(text(f"DROP INDEX {payloads.SQLITE_INDEX}"))
+        db.session.commit()
+
+        upgrade()
+        db.session.remove()
+        stored = db.session.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"), {"name": payloads.SQLITE_INDEX}
+        ).scalar_one()
+        assert stored == payloads.SQLITE_INDEX_SQL

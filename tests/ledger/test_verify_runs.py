@@ -133,6 +133,13 @@ def test_the_database_writes_the_canonical_bytes_of_any_entry(probe, data):
         except (TypeError, ValueError):  # Python cannot read it: neither may the database write it
             exact = None
         assert written is None or written == exact
+        # Where the ledger's index lists the entries SQLite would write otherwise, the
+        # rest are written unchecked: as Python writes them, every one of them.
+        left, unchecked = connection.execute(
+            text(f"SELECT {payloads.SQLITE_LEFT_TO_PYTHON}, {payloads.sql('sqlite', checked=False)} FROM probe")
+        ).one()
+        assert bool(left) == (written is None)
+        assert left or unchecked == exact
     if not as_the_app_stores_it(entry):
         return
     assert written == canonical_as_written(backend, entry)
@@ -245,47 +252,62 @@ stored_dates = st.one_of(
     st.dates().map(lambda value: f"{value.year}-{value.month}-{value.day}"),
     st.sampled_from(
         ["2025-02-30", "2023-02-29", "2024-02-29", "2025-04-31", "0000-01-01", "0001-01-01", "2025-13-01"]
+        + ["-0001-01-01", "0999-12-31", "2025-03-01\x00", "2025-03-01\x00x"]
         + ["2025-W01-1", "20250301", "2025-03-1x", "2025-03-01 "]
     ),
 )
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)
-@given(recorded_at=stored_timestamps, occurred_on=stored_dates)
-def test_values_stored_in_any_shape_verify_as_python_reads_them(sqlite_probe, recorded_at, occurred_on):
-    """An entry whose hash was made from its values as SQLAlchemy reads them verifies,
-    whatever shape SQLite holds them in; one SQLAlchemy cannot read is named as changed
-    (not a traceback). The database writes the same bytes as Python, or nothing (Python
-    encodes it), or a date Python does not write as stored, with which no run is taken:
-    so no changed entry can pass for one the app wrote, and an entry the app cannot read
-    is named whatever its stored hash."""
-    connection = sqlite_probe
-    values = {**an_entry(), "id": 1, "chain_version": 2, "accreditation": None, "entry_hash": "unknown yet"}
-    values |= {"occurred_on": occurred_on, "recorded_at": recorded_at}
-    # A temporary table of the same name stands in for the ledger, without its guards.
+def ledger_in_temp(connection, indexed: bool) -> None:
+    """A temporary table of the ledger's name stands in for it, empty, without its guards;
+    ``indexed``: with the index of the entries SQLite would write otherwise than Python,
+    as migration 0028 builds it on the ledger (``runs.left_to_python``)."""
     connection.execute(
         text("CREATE TEMP TABLE IF NOT EXISTS ledger_entries AS SELECT * FROM main.ledger_entries WHERE 0")
     )
     connection.execute(text("DELETE FROM ledger_entries"))
+    connection.execute(text(f"DROP INDEX IF EXISTS temp.{payloads.SQLITE_INDEX}"))
+    if indexed:
+        connection.execute(text(payloads.SQLITE_INDEX_SQL))
+    raw = connection.connection.dbapi_connection
+    assert (runs.left_to_python(raw) is not None) == indexed
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)
+@given(recorded_at=stored_timestamps, occurred_on=stored_dates, indexed=st.booleans(), as_sqlite=st.booleans())
+def test_values_stored_in_any_shape_verify_as_python_reads_them(
+    sqlite_probe, recorded_at, occurred_on, indexed, as_sqlite
+):
+    """An entry whose hash was made from its values as SQLAlchemy reads them verifies,
+    whatever shape SQLite holds them in; one SQLAlchemy cannot read is named as changed
+    (not a traceback). The database writes the same bytes as Python, or nothing (Python
+    encodes it; with the ledger's index, it lists the entry): so no changed entry can pass
+    for one the app wrote, even hashed over the bytes SQLite writes unchecked
+    (``as_sqlite``), and an entry the app cannot read is named whatever its stored hash."""
+    connection = sqlite_probe
+    values = {**an_entry(), "id": 1, "chain_version": 2, "accreditation": None, "entry_hash": "unknown yet"}
+    values |= {"occurred_on": occurred_on, "recorded_at": recorded_at}
+    ledger_in_temp(connection, indexed)
     connection.execute(text(f"INSERT INTO ledger_entries ({', '.join(values)}) VALUES (:{', :'.join(values)})"), values)
     stored = connection.execute(text(f"SELECT {', '.join(chain.STORED)} FROM ledger_entries")).one()
-    encoder = service.encoder_for(connection.dialect)
-    date_text = encoder.date_text
-    assert date_text is not None
     try:
-        exact = encoder(tuple(stored))
+        exact = service.encoder_for(connection.dialect)(tuple(stored))
     except (TypeError, ValueError):  # SQLAlchemy cannot read it
         exact = None
-    written = connection.execute(text(f"SELECT {payloads.sql('sqlite')} FROM ledger_entries")).scalar_one()
-    hashed = exact if exact is not None else written or b"unreadable"  # as whoever stored it would hash it
+    written, unchecked = connection.execute(
+        text(f"SELECT {payloads.sql('sqlite')}, {payloads.sql('sqlite', checked=False)} FROM ledger_entries")
+    ).one()
+    # As whoever stored it would hash it: as the app reads it, or as SQLite writes it.
+    hashed = exact if exact is not None and not as_sqlite else unchecked
     connection.execute(text("UPDATE ledger_entries SET entry_hash = :h"), {"h": hashlib.sha256(hashed).hexdigest()})
 
     verdict = chain.verify_runs(service.stored_runs(connection=connection))
 
-    # SQLite writes the date as stored: a run is taken only where Python writes it so.
-    assert written is None or written == exact or not runs.days_as_written(occurred_on, 1, date_text, {})
+    assert written is None or written == exact
+    left = runs.left_to_python(connection.connection.dbapi_connection)
+    assert left is None or left == [1] or unchecked == exact
     assert verdict == chain.verify(service.stored_chain(connection=connection))
-    assert verdict.valid == (exact is not None)
+    assert verdict.valid == (exact is not None and hashed == exact)
     if exact is None:
         assert verdict.first_bad_seq == 1
         assert "its stored values cannot be read" in (verdict.problem or "")
@@ -359,13 +381,15 @@ STORED_TAMPERING: dict[str, str | tuple[str, ...] | None] = {
 }
 
 
+@pytest.mark.parametrize("indexed", [False, True], ids=["checked", "indexed"])
 @pytest.mark.parametrize("where", [1, 3, 5])
 @pytest.mark.parametrize("action", sorted(STORED_TAMPERING))
-def test_runs_packed_by_sqlite_give_the_verdict_of_the_walk(sqlite_probe, action, where):
+def test_runs_packed_by_sqlite_give_the_verdict_of_the_walk(sqlite_probe, action, where, indexed):
     """Each run of positions read as one row (``runs.packed``): every entry stored is in
     exactly one run or walked, in chain order, whatever is stored at a position (none,
-    two entries, one that is not a position), at the start, inside a run or at the end."""
-    assert_packed_runs_give_the_walks_verdict(sqlite_probe, 5, action, where, 2, None)
+    two entries, one that is not a position), at the start, inside a run or at the end;
+    each entry checked as it is read, or listed by the ledger's index."""
+    assert_packed_runs_give_the_walks_verdict(sqlite_probe, 5, action, where, 2, None, indexed)
 
 
 @settings(
@@ -377,20 +401,20 @@ def test_runs_packed_by_sqlite_give_the_verdict_of_the_walk(sqlite_probe, action
     where=st.integers(1, 7),
     size=st.integers(1, 4),
     odd_year_at=st.none() | st.integers(1, 7),
+    indexed=st.booleans(),
 )
 def test_runs_packed_by_sqlite_of_any_size_give_the_verdict_of_the_walk(
-    sqlite_probe, count, action, where, size, odd_year_at
+    sqlite_probe, count, action, where, size, odd_year_at, indexed
 ):
     """The same wherever the runs begin and end, with an entry the database leaves to
     Python (a year before 1000) anywhere."""
-    assert_packed_runs_give_the_walks_verdict(sqlite_probe, count, action, where, size, odd_year_at)
+    assert_packed_runs_give_the_walks_verdict(sqlite_probe, count, action, where, size, odd_year_at, indexed)
 
 
-def assert_packed_runs_give_the_walks_verdict(connection, count, action, where, size, odd_year_at) -> None:
-    connection.execute(
-        text("CREATE TEMP TABLE IF NOT EXISTS ledger_entries AS SELECT * FROM main.ledger_entries WHERE 0")
-    )
-    connection.execute(text("DELETE FROM ledger_entries"))
+def assert_packed_runs_give_the_walks_verdict(
+    connection, count, action, where, size, odd_year_at, indexed=False
+) -> None:
+    ledger_in_temp(connection, indexed)
     prev_hash = chain.GENESIS
     for seq in range(1, count + 1):
         entry = {**an_entry(seq=seq, prev_hash=prev_hash), "id": 10 * seq, "chain_version": 2, "accreditation": None}
@@ -400,10 +424,13 @@ def assert_packed_runs_give_the_walks_verdict(connection, count, action, where, 
         connection.execute(insert(LEDGER).values(**entry, entry_hash=prev_hash))
     statements = STORED_TAMPERING[action] or ()
     for statement in (statements,) if isinstance(statements, str) else statements:
-        written = connection.execute(
-            text(f"SELECT {payloads.sql('sqlite')} FROM ledger_entries WHERE seq = :seq"), {"seq": where}
-        ).scalar()
-        written_hash = hashlib.sha256(written).hexdigest() if written is not None else None
+        written_hash = None
+        if ":written" in statement:  # hashed over the bytes SQLite writes, unchecked
+            written = connection.execute(
+                text(f"SELECT {payloads.sql('sqlite', checked=False)} FROM ledger_entries WHERE seq = :seq"),
+                {"seq": where},
+            ).scalar()
+            written_hash = hashlib.sha256(written).hexdigest() if written is not None else None
         connection.execute(text(statement), {"seq": where, "written": written_hash})
 
     verdict = chain.verify_runs(service.stored_runs(batch=size, connection=connection))
