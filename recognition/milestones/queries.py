@@ -98,7 +98,8 @@ def misfits(batch: int = 2000):
             LedgerEntry.entry_type,
             LedgerEntry.person_id.label("entry_person_id"),
         )
-        .join(LedgerEntry, LedgerEntry.id == Milestone.ledger_entry_id)
+        # The milestones lead (``+ 0``: see ``reflections.service.unbound``).
+        .join(LedgerEntry, LedgerEntry.id == Milestone.ledger_entry_id + 0)
         .order_by(LedgerEntry.seq)
         .execution_options(yield_per=batch)
     )

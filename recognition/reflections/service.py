@@ -55,7 +55,10 @@ def unbound(batch: int = 2000):
     )
     result = db.session.execute(
         select(*columns)
-        .join(LedgerEntry, LedgerEntry.id == Reflection.ledger_entry_id)
+        # The reflections lead, each finding its entry by id: ``+ 0`` keeps SQLite from
+        # walking the whole ledger's index instead (in chain order, to spare the sort),
+        # looking each entry's reflection up: 0.3 s against 0.02 s at 2M entries.
+        .join(LedgerEntry, LedgerEntry.id == Reflection.ledger_entry_id + 0)
         .order_by(LedgerEntry.seq)
         .execution_options(yield_per=batch)
     )
