@@ -40,8 +40,14 @@ def ledger_group():
     metavar="FILE",
     help="A copy of /ledger/checkpoints.json downloaded earlier.",
 )
+@click.option(
+    "--thorough",
+    is_flag=True,
+    help="Check every entry's stored values as it is read (SQLite; slower), instead of the index "
+    "of entries SQLite would write otherwise than Python, which anyone writing to the database keeps.",
+)
 @with_appcontext
-def ledger_verify_command(heads, copy):
+def ledger_verify_command(heads, copy, thorough):
     """Check the whole hash chain against every recorded head (checkpoints, issued
     statements, and the heads given); exit 1 naming the anchor and the first bad entry."""
     try:
@@ -56,7 +62,7 @@ def ledger_verify_command(heads, copy):
     total = db.session.scalar(select(func.count()).select_from(LedgerEntry))
     bar: ProgressBar[int]
     with click.progressbar(length=total, label="Verifying the ledger", file=sys.stderr) as bar:
-        verdict = references.check(anchors.settle(service.verify_chain(found.anchors, bar.update), found))
+        verdict = references.check(anchors.settle(service.verify_chain(found.anchors, bar.update, thorough), found))
     for note in verdict.notes:
         click.echo(f"Note: {note}", err=True)
     if verdict.valid:

@@ -50,10 +50,11 @@ _SQLITE_TIMESTAMP = (
 # The date an entry occurred on is written as it is stored, which is as Python writes it
 # (``date.fromisoformat``, then ``isoformat``) only when ``date`` writes the same text:
 # always a year, month and day of four, two and two digits, and a real day. The
-# comparison takes every byte, a NUL and what follows it too. Python reads no year 0 and
-# none before it, which ``date`` writes with a minus; the year is compared as text (the
-# column's affinity would make '0001' the number 1, less than any text).
-_SQLITE_DATE = "date(occurred_on, '+0 days') = occurred_on AND substr(occurred_on, 1, 4) > '0000'"
+# comparison takes every byte, a NUL and what follows it too, whatever collation the
+# column was given (RTRIM would pass trailing spaces, which ``date`` reads past). Python
+# reads no year 0 and none before it, which ``date`` writes with a minus; the year is
+# compared as text (the column's affinity would make '0001' the number 1, less than any text).
+_SQLITE_DATE = "date(occurred_on, '+0 days') = occurred_on COLLATE BINARY AND substr(occurred_on, 1, 4) > '0000'"
 # A column of integers may hold a real (SQLite keeps what its affinity cannot turn into
 # an integer), which SQLite writes in its own way (1.0e+20 where Python writes 1e+20):
 # any real makes the sum real. Text (any but a number) counts as 0, and ``json_object``

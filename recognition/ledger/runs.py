@@ -96,15 +96,28 @@ def _utf8(joined: bytes) -> bool:
     return True
 
 
-def packed(connection: Connection, size: int, walk: Walk) -> Generator[chain.Packed, None, None]:
+def packed(
+    connection: Connection, size: int, walk: Walk, trust_index: bool = True
+) -> Generator[chain.Packed, None, None]:
     """``chain.Packed`` for every ``size`` positions of the chain, from position 1 until
     a range holds no entry, each read in one statement while the one before it is
     checked; then whatever is stored past them (nothing, in a good chain), walked one
     by one. ``walk(start, stop)`` reads the entries from position ``start`` up to
     ``stop`` one by one, for a run that is not all good; the read-ahead stops first,
     as one connection is not read from two threads at once. Where the ledger's index
-    lists the entries SQLite would write otherwise than Python (``left_to_python``), no
-    entry is checked as it is read, and a run that holds one of them is walked.
+    lists the entries SQLite would write otherwise than Python (``left_to_python``), and
+    ``trust_index``, no entry is checked as it is read, and a run that holds one of them
+    is walked.
+
+    The index is kept by whoever writes to the database, in their own connection: one
+    that defined its own function of a name the index's condition calls (``typeof``,
+    ``date``) could store an entry the index leaves out. Such an entry is one SQLite
+    writes otherwise than Python (a real number of minutes, a date with trailing text),
+    hashed over SQLite's bytes by whoever stored it, and it passes where the walk would
+    call it changed. Nothing else passes: its values are what its hash holds, so the same
+    writer could as well have stored ordinary values with a hash of them (which anchors
+    catch, either way). ``trust_index=False`` (``ledger verify --thorough``) checks each
+    entry as it is read, as the walk would.
 
     Every entry is in exactly one part, in the order ``ORDER BY seq`` gives: an entry
     before position 1 (or without one) sorts first and is found by looking at the first
@@ -118,7 +131,7 @@ def packed(connection: Connection, size: int, walk: Walk) -> Generator[chain.Pac
         yield chain.Packed(0, 1, "", "", "", "", 0, b"", lambda: walk(None, None))
         return
     threads = _threads_allowed(connection)
-    left = left_to_python(raw)
+    left = left_to_python(raw) if trust_index else None
     statement = PACKED if left is None else PACKED_UNCHECKED
     start = 1
     while True:

@@ -977,20 +977,25 @@ def _decode_leniently(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-def stored_runs(batch: int = 2000, connection=None):
+def stored_runs(batch: int = 2000, connection=None, thorough: bool = False):
     """``chain.Run`` for every ``batch`` entries in chain order, streamed: the columns
     ``verify`` compares and each entry's canonical encoding, written by the database
     (``payloads.sql``), so that reading and encoding an entry costs little more than
     reading its hash. The raw driver cursor is used (a server-side one on PostgreSQL):
     no row objects are made. The next run is read while this one is checked: the
     server (or SQLite, outside the interpreter's lock) encodes while Python hashes. On
-    SQLite a run is read as one row, its columns joined (``runs.packed``).
+    SQLite a run is read as one row, its columns joined (``runs.packed``); ``thorough``:
+    each entry's stored values checked as it is read, even where the ledger's index lists
+    the entries SQLite would write otherwise than Python (``runs.left_to_python``).
     ``connection``: the session's unless given."""
     connection = connection or db.session.connection()
     dialect = connection.dialect.name
     if dialect == "sqlite":
         yield from runs.packed(
-            connection, batch, lambda start, stop: stored_chain(batch, start, connection=connection, stop=stop)
+            connection,
+            batch,
+            lambda start, stop: stored_chain(batch, start, connection=connection, stop=stop),
+            trust_index=not thorough,
         )
         return
     raw = connection.connection.dbapi_connection
@@ -1058,20 +1063,20 @@ def encoder_for(dialect) -> chain.Encoder:
 STORED_TIMESTAMP = re.compile(r"[1-9]\d{3}-\d\d-\d\d (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}")
 
 
-def verify(heads=(), copies=(), progress=None) -> chain.Verdict:
+def verify(heads=(), copies=(), progress=None, thorough: bool = False) -> chain.Verdict:
     """The chain checked on its own and against every anchor: the stored checkpoints and
     statements, and any ``heads`` or checkpoint ``copies`` given (see ``anchors``), then
     the rows of other domains that point at entries (``references``). A bad anchor itself
-    fails the check too."""
+    fails the check too. ``thorough``: see ``stored_runs``."""
     found = anchors.gather(heads, copies)
-    return references.check(anchors.settle(verify_chain(found.anchors, progress), found))
+    return references.check(anchors.settle(verify_chain(found.anchors, progress, thorough), found))
 
 
-def verify_chain(found: list[chain.Anchor], progress=None) -> chain.Verdict:
+def verify_chain(found: list[chain.Anchor], progress=None, thorough: bool = False) -> chain.Verdict:
     """The chain alone against ``found`` anchors (``chain.verify_runs`` over
     ``stored_runs``); ``progress`` is told how many entries were checked. The runs are
     closed however the check ends, so a read-ahead thread never outlives it."""
-    with contextlib.closing(stored_runs()) as runs:
+    with contextlib.closing(stored_runs(thorough=thorough)) as runs:
         return chain.verify_runs(runs, found, progress=progress)
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
@@ -147,3 +148,40 @@ def test_text_that_is_not_utf8_is_named_not_a_traceback(
     result = runner.invoke(args=["ledger", "verify"])
     assert said in result.stderr and result.exit_code == 1
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("backend", [name for name in selected_backends() if name == "sqlite"], indirect=True)
+def test_a_thorough_verify_names_an_entry_the_index_was_kept_from_listing(app, runner, backend, five_entries):
+    """The index of entries SQLite would write otherwise than Python is kept by whoever
+    writes. A writer whose own ``typeof`` calls every sum an integer stores a real number
+    of minutes, hashed over the bytes SQLite writes, and the index leaves it out; the walk
+    calls the entry changed (Python writes the number otherwise), and so does ``ledger
+    verify --thorough``, which checks each entry as it reads it."""
+    import sqlite3
+
+    from recognition.ledger import payloads, runs
+
+    last = five_entries[4]
+    with app.app_context():
+        path = db.engine.url.database
+        db.engine.dispose()
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("DROP TRIGGER ledger_entries_no_update")
+        writer.create_function("typeof", 1, lambda value: "integer", deterministic=True)
+        writer.execute("UPDATE ledger_entries SET minutes = 0.1 + 0.2 WHERE seq = 5")  # 0.3 to SQLite
+        written = writer.execute(f"SELECT {payloads.sql('sqlite', checked=False)} FROM ledger_entries WHERE seq = 5")
+        digest = hashlib.sha256(written.fetchone()[0]).hexdigest()
+        writer.execute("UPDATE ledger_entries SET entry_hash = ? WHERE seq = 5", (digest,))
+    finally:
+        writer.close()
+    with app.app_context():
+        assert runs.left_to_python(db.session.connection().connection.dbapi_connection) == []  # left out
+        walked = chain.verify(service.stored_chain())
+        assert (walked.valid, walked.first_bad_seq) == (False, 5)
+        assert service.verify(thorough=True) == walked
+
+    result = runner.invoke(args=["ledger", "verify", "--thorough"])
+    assert result.exit_code == 1
+    assert f"BROKEN at entry {last['id']} " in result.stderr
+    assert "contents do not match" in result.stderr

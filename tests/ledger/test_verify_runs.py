@@ -258,10 +258,23 @@ stored_dates = st.one_of(
 )
 
 
-def ledger_in_temp(connection, indexed: bool) -> None:
+def ledger_in_temp(connection, indexed: bool, collation: str | None = None) -> None:
     """A temporary table of the ledger's name stands in for it, empty, without its guards;
     ``indexed``: with the index of the entries SQLite would write otherwise than Python,
-    as migration 0028 builds it on the ledger (``runs.left_to_python``)."""
+    as migration 0028 builds it on the ledger (``runs.left_to_python``); ``collation``:
+    the one someone rebuilding the table gave its date column (else none)."""
+    existing = connection.execute(
+        text("SELECT sql FROM temp.sqlite_master WHERE type = 'table' AND name = 'ledger_entries'")
+    ).scalar()
+    if existing is not None and (collation is not None or "COLLATE" in existing):
+        connection.execute(text("DROP TABLE temp.ledger_entries"))
+    if collation is not None:
+        columns = ", ".join(
+            f"{column.name} {column.type.compile(connection.dialect)}"
+            + (f" COLLATE {collation}" if column.name == "occurred_on" else "")
+            for column in LEDGER.columns
+        )
+        connection.execute(text(f"CREATE TEMP TABLE ledger_entries ({columns})"))
     connection.execute(
         text("CREATE TEMP TABLE IF NOT EXISTS ledger_entries AS SELECT * FROM main.ledger_entries WHERE 0")
     )
@@ -382,13 +395,13 @@ STORED_TAMPERING: dict[str, str | tuple[str, ...] | None] = {
 
 
 @pytest.mark.parametrize("indexed", [False, True], ids=["checked", "indexed"])
-@pytest.mark.parametrize("where", [1, 3, 5])
+@pytest.mark.parametrize("where", [1, 2, 3, 4, 5])
 @pytest.mark.parametrize("action", sorted(STORED_TAMPERING))
 def test_runs_packed_by_sqlite_give_the_verdict_of_the_walk(sqlite_probe, action, where, indexed):
     """Each run of positions read as one row (``runs.packed``): every entry stored is in
     exactly one run or walked, in chain order, whatever is stored at a position (none,
-    two entries, one that is not a position), at the start, inside a run or at the end;
-    each entry checked as it is read, or listed by the ledger's index."""
+    two entries, one that is not a position), first or last in a run, first or last in
+    the chain; each entry checked as it is read, or listed by the ledger's index."""
     assert_packed_runs_give_the_walks_verdict(sqlite_probe, 5, action, where, 2, None, indexed)
 
 
@@ -436,6 +449,38 @@ def assert_packed_runs_give_the_walks_verdict(
     verdict = chain.verify_runs(service.stored_runs(batch=size, connection=connection))
 
     assert verdict == chain.verify(service.stored_chain(connection=connection))
+
+
+@pytest.mark.parametrize("indexed", [False, True], ids=["checked", "indexed"])
+@pytest.mark.parametrize("collation", ["RTRIM", "NOCASE"])
+def test_a_date_column_rebuilt_with_another_collation_passes_no_date_python_writes_otherwise(
+    sqlite_probe, collation, indexed
+):
+    """Someone rebuilding the ledger may give its date column a collation: RTRIM would
+    make a date with trailing spaces equal to the date SQLite reads in it. Such a date
+    (which Python does not read) hashed over the bytes SQLite writes gets the walk's
+    verdict: changed."""
+    connection = sqlite_probe
+    ledger_in_temp(connection, indexed, collation)
+    try:
+        entry = {**an_entry(), "id": 1, "chain_version": 2, "accreditation": None, "occurred_on": "2025-03-01   "}
+        connection.execute(
+            text(f"INSERT INTO ledger_entries ({', '.join(entry)}, entry_hash) VALUES (:{', :'.join(entry)}, 'h')"),
+            entry,
+        )
+        written = connection.execute(
+            text(f"SELECT {payloads.sql('sqlite', checked=False)} FROM ledger_entries")
+        ).scalar()
+        connection.execute(
+            text("UPDATE ledger_entries SET entry_hash = :h"), {"h": hashlib.sha256(written).hexdigest()}
+        )
+
+        verdict = chain.verify_runs(service.stored_runs(connection=connection))
+
+        assert verdict == chain.verify(service.stored_chain(connection=connection))
+        assert (verdict.valid, verdict.first_bad_seq) == (False, 1)
+    finally:
+        ledger_in_temp(connection, False)  # the other tests' tables are made without a collation
 
 
 # The walk: runs against entry by entry --------------------------------------------------

@@ -24,7 +24,7 @@ depends_on = None
 NAME = "ix_ledger_entries_left_to_python"
 INDEX = (
     f"CREATE INDEX {NAME} ON ledger_entries (seq) WHERE ("
-    "date(occurred_on, '+0 days') = occurred_on AND substr(occurred_on, 1, 4) > '0000' "
+    "date(occurred_on, '+0 days') = occurred_on COLLATE BINARY AND substr(occurred_on, 1, 4) > '0000' "
     "AND recorded_at GLOB '[1-9]???-??-?? ??:??:??.?????[0-9]' "
     "AND date(recorded_at, '+0 days') = substr(recorded_at, 1, 10) "
     "AND length(CAST(recorded_at AS BLOB)) = 26 "
