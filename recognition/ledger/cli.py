@@ -44,7 +44,7 @@ def ledger_group():
     "--thorough",
     is_flag=True,
     help="Check every entry's stored values as it is read (SQLite; slower), instead of the index "
-    "of entries SQLite would write otherwise than Python, which anyone writing to the database keeps.",
+    "of entries SQLite would write otherwise than Python, which a writer to the database could get around.",
 )
 @with_appcontext
 def ledger_verify_command(heads, copy, thorough):

@@ -110,8 +110,9 @@ def packed(
     is walked.
 
     The index is kept by whoever writes to the database, in their own connection: one
-    that defined its own function of a name the index's condition calls (``typeof``,
-    ``date``) could store an entry the index leaves out. Such an entry is one SQLite
+    that gets around SQLite's upkeep of it (a function of its own under a name the
+    index's condition calls, such as ``typeof``; ``PRAGMA writable_schema``; editing the
+    file) could store an entry the index leaves out. Such an entry is one SQLite
     writes otherwise than Python (a real number of minutes, a date with trailing text),
     hashed over SQLite's bytes by whoever stored it, and it passes where the walk would
     call it changed. Nothing else passes: its values are what its hash holds, so the same

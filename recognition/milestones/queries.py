@@ -100,7 +100,7 @@ def misfits(batch: int = 2000):
         )
         # The milestones lead (``+ 0``: see ``reflections.service.unbound``).
         .join(LedgerEntry, LedgerEntry.id == Milestone.ledger_entry_id + 0)
-        .order_by(LedgerEntry.seq)
+        .order_by(LedgerEntry.seq, Milestone.id)
         .execution_options(yield_per=batch)
     )
     with result:

@@ -59,7 +59,7 @@ def unbound(batch: int = 2000):
         # walking the whole ledger's index instead (in chain order, to spare the sort),
         # looking each entry's reflection up: 0.3 s against 0.02 s at 2M entries.
         .join(LedgerEntry, LedgerEntry.id == Reflection.ledger_entry_id + 0)
-        .order_by(LedgerEntry.seq)
+        .order_by(LedgerEntry.seq, Reflection.id)
         .execution_options(yield_per=batch)
     )
     with result:

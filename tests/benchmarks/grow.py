@@ -20,9 +20,12 @@ and a tenth of them fewer than 40); the counterpart's confirmations of
 most of them; a few duplicates reversed; and each mentor's own credit-bearing work
 (mentor training, some of it accredited, mentoring preparation, reflections on feedback
 with their private text) so the year-end batch has real statements to issue. The first
-block is a ``featured`` mentor with about 150 entries, followed by the blocks of the other
-mentors of one of their mentees (the one whose other mentors have the least history), so
-a page measured at 10k entries shows the mentor and the mentee with the same history at 2M. Blocks are
+block is a ``featured`` mentor with about 150 entries, followed by every other block that
+holds an entry the mentor or one of their mentees sees (their own mentors', the mentee's
+own; of the mentees, the one whose blocks hold the least), so a page measured at 10k
+entries shows the two with the same history at 2M (``Grown.featured_entries`` says where
+it ends). A database grown before these blocks were moved forward cannot be grown
+further: its stream no longer matches. Blocks are
 written in chain order, so recording times run forward within a mentor's block but
 not across blocks (as if each mentor's history had been imported in turn): nothing in
 the app orders by recording time.
@@ -264,15 +267,23 @@ class _History:
         random.Random(f"{seed}:order").shuffle(order)
         history = cls(seed, today, admin_id, ties_of, director_of, order, (0, 0))
         mentor = min(nearest, key=lambda m: (abs(len(history.block(m)) - FEATURED_ENTRIES), m))
-        # Their mentee is the one whose other mentors have the least history, and those
-        # mentors' blocks follow the featured one: the mentee's page, too, then shows the
-        # same history at 10k entries as at 2M (only their mentors' blocks hold them).
-        sizes = {m: len(history.block(m)) for p in open_formal[mentor] for m in mentors_of[p] - {mentor}}
-        mentee = min(open_formal[mentor], key=lambda p: (sum(sizes[m] for m in mentors_of[p] - {mentor}), p))
-        first = [mentor, *sorted(mentors_of[mentee] - {mentor})]
+
+        # Every block that holds an entry either of the two sees follows the featured one:
+        # their mentors' (where they are mentees) and the mentee's own, if they mentor
+        # too. Their mentee is the one whose blocks hold the least history. Both people's
+        # pages then show the same history at 10k entries as at 2M.
+        def blocks_of(person: int) -> set[int]:
+            return mentors_of.get(person, set()) | ({person} if person in ties_of else set())
+
+        def others(mentee: int) -> set[int]:
+            return (blocks_of(mentor) | blocks_of(mentee)) - {mentor}
+
+        sizes = {m: len(history.block(m)) for p in open_formal[mentor] for m in others(p)}
+        mentee = min(open_formal[mentor], key=lambda p: (sum(sizes[m] for m in others(p)), p))
+        first = [mentor, *sorted(others(mentee))]
         history.order = [*first, *(m for m in order if m not in first)]
         history.featured = (mentor, mentee)
-        history.featured_entries = len(history.block(mentor)) + sum(sizes[m] for m in first[1:])
+        history.featured_entries = sum(len(history.block(m)) for m in first)
         return history
 
     def blocks(self) -> Iterator[list[dict]]:

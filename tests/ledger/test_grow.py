@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from recognition.extensions import db
 from recognition.ledger import service
@@ -14,7 +14,7 @@ from recognition.ledger.models import LedgerEntry
 from recognition.mentorships.models import Mentorship
 from recognition.people.models import Person
 from recognition.reflections.models import Reflection
-from tests.benchmarks.grow import grow
+from tests.benchmarks.grow import SEED, _History, grow
 
 
 def test_grow_builds_a_department_whose_chain_verifies(app):
@@ -49,8 +49,27 @@ def test_grow_builds_a_department_whose_chain_verifies(app):
             select(func.count()).select_from(LedgerEntry).where(LedgerEntry.person_id == grown.mentor_id)
         )
         assert 100 <= featured <= 200  # the benchmarks' mentor, all in the first block
-        # Their mentee's history comes first too: in the blocks that follow the mentor's.
-        theirs = select(Mentorship.id).where(Mentorship.mentee_id == grown.mentee_id)
-        mentee_entries = select(LedgerEntry.seq).where(LedgerEntry.mentorship_id.in_(theirs))
-        assert featured < grown.featured_entries <= first.entries
-        assert max(db.session.scalars(mentee_entries)) <= grown.featured_entries
+        # Everything either of the two sees comes first: in the blocks that follow the mentor's.
+        two = (grown.mentor_id, grown.mentee_id)
+        theirs = select(Mentorship.id).where(or_(Mentorship.mentee_id.in_(two), Mentorship.mentor_id.in_(two)))
+        seen = select(func.max(LedgerEntry.seq)).where(
+            or_(
+                LedgerEntry.mentorship_id.in_(theirs),
+                LedgerEntry.person_id.in_(two),
+                LedgerEntry.recorded_by_id.in_(two),
+            )
+        )
+        assert featured < grown.featured_entries
+        assert db.session.scalar(seen) <= grown.featured_entries
+        # ... however far it is grown: every block with an entry either sees is in front.
+        history = _History.load(SEED)
+        front, written = set(), 0
+        for mentor in history.order:
+            if written >= grown.featured_entries:
+                break
+            front.add(mentor)
+            written += len(history.block(mentor))
+        assert written == grown.featured_entries
+        for mentor, ties in history.ties_of.items():
+            if mentor in two or any(tie.mentee_id in two for tie in ties):
+                assert mentor in front, mentor

@@ -452,7 +452,7 @@ def assert_packed_runs_give_the_walks_verdict(
 
 
 @pytest.mark.parametrize("indexed", [False, True], ids=["checked", "indexed"])
-@pytest.mark.parametrize("collation", ["RTRIM", "NOCASE"])
+@pytest.mark.parametrize("collation", ["RTRIM"])
 def test_a_date_column_rebuilt_with_another_collation_passes_no_date_python_writes_otherwise(
     sqlite_probe, collation, indexed
 ):
