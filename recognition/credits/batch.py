@@ -315,7 +315,9 @@ def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:
     # One write transaction for the chunk, each statement in its own savepoint: the workers
     # take turns on SQLite's write lock once a chunk rather than once a statement.
     stored: list[Outcome] = []
-    with _store_turn(bool(ready)):
+    if not ready:
+        return outcomes
+    with _store_turn():
         for item, prepared in ready:
             try:  # in a savepoint of its own: a statement that fails leaves the others
                 number = service.store(prepared).number
@@ -337,13 +339,13 @@ def issue_chunk(items: list[Item], year: int, now: datetime) -> list[Outcome]:
 
 
 @contextlib.contextmanager
-def _store_turn(writing: bool) -> Iterator[None]:
+def _store_turn() -> Iterator[None]:
     """This worker's turn at storing, when the pool's workers share a SQLite database.
 
     Waited for at most the job's busy timeout: should a worker die holding it (the pool
     then stops the others anyway), the rest fall back on SQLite's own wait, which
     decides as it did before."""
-    if not writing or _store_lock is None:
+    if _store_lock is None:
         yield
         return
     held = _store_lock.acquire(timeout=current_app.config["SQLITE_JOB_BUSY_TIMEOUT_MS"] / 1000)

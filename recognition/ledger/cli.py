@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from . import anchors, checkpoints, references, service
+from . import anchors, checkpoints, service
 from .models import LedgerEntry
 
 if TYPE_CHECKING:
@@ -58,11 +58,10 @@ def ledger_verify_command(heads, copy, thorough):
         copies = anchors.parse_copy(copy.read()) if copy is not None else []
     except ValueError as error:
         raise click.BadParameter(f"{copy.name}: {error}", param_hint="--checkpoints") from None
-    found = anchors.gather(given, copies)
     total = db.session.scalar(select(func.count()).select_from(LedgerEntry))
     bar: ProgressBar[int]
     with click.progressbar(length=total, label="Verifying the ledger", file=sys.stderr) as bar:
-        verdict = references.check(anchors.settle(service.verify_chain(found.anchors, bar.update, thorough), found))
+        verdict = service.verify(given, copies, bar.update, thorough)
     for note in verdict.notes:
         click.echo(f"Note: {note}", err=True)
     if verdict.valid:

@@ -136,7 +136,8 @@ def packed(
     statement = PACKED if left is None else PACKED_UNCHECKED
     start = 1
     while True:
-        reader = ahead(_ranges(raw, start, size, statement)) if threads else _ranges(raw, start, size, statement)
+        ranges = _ranges(raw, start, size, statement)
+        reader = ahead(ranges) if threads else ranges
         paused = False  # a run is walked: read again after it
         try:
             for lo, row in reader:

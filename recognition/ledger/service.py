@@ -941,18 +941,18 @@ def stored_chain(
                 try:
                     payload = encode(row)
                 except UnicodeEncodeError:  # read leniently (``_lenient_text``)
-                    yield row[entry_id], chain.Unreadable(row[seq], "text that is not UTF-8"), row[stored]
-                    continue
+                    said = "text that is not UTF-8"
                 except (TypeError, ValueError, OverflowError) as error:  # not as the app stores values
                     # The reader's words may quote the value, with what was not UTF-8 in it.
                     said = str(error).encode("utf-8", "backslashreplace").decode("utf-8")
-                    yield row[entry_id], chain.Unreadable(row[seq], said), row[stored]
+                else:
+                    yield (
+                        row[entry_id],
+                        Encoded(row[seq], row[prev_hash], row[chain_version] is not None, payload),
+                        row[stored],
+                    )
                     continue
-                yield (
-                    row[entry_id],
-                    Encoded(row[seq], row[prev_hash], row[chain_version] is not None, payload),
-                    row[stored],
-                )
+                yield row[entry_id], chain.Unreadable(row[seq], said), row[stored]
 
 
 @contextlib.contextmanager
