@@ -182,7 +182,8 @@ def unconfirmed_by_year(actor: Actor, division_id: int | None, before: int) -> d
     first = db.session.scalar(select(func.min(LedgerEntry.occurred_on)))
     found: dict[int, int] = {}
     for year in range(first.year if first else before, before):
-        _, tallies = snapshots.cached(year, UNCONFIRMED_KEY, partial(unconfirmed_in, year), utcnow())
+        compute = partial(unconfirmed_in, year)
+        _, tallies = snapshots.cached(year, UNCONFIRMED_KEY, compute, utcnow(), reads=snapshots.DIVISIONS)
         found[year] = sum(
             cells["unconfirmed"].part for division, cells in tallies.items() if _scoped(division, actor, division_id)
         )
@@ -195,7 +196,8 @@ def unconfirmed_by_month(actor: Actor, division_id: int | None, last: date) -> i
     found = 0
     for first, end in months.stretches(last):
         key = months.key_of("unconfirmed", first.month)
-        _, tallies = snapshots.cached(last.year, key, partial(unconfirmed_between, first, end), utcnow(), end)
+        compute = partial(unconfirmed_between, first, end)
+        _, tallies = snapshots.cached(last.year, key, compute, utcnow(), end, reads=snapshots.DIVISIONS)
         found += sum(
             cells["unconfirmed"].part for division, cells in tallies.items() if _scoped(division, actor, division_id)
         )

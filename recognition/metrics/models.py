@@ -74,13 +74,17 @@ class MetricSnapshot(Model):
 
 class MetricBasis(Model):
     """How many times ``people`` and ``mentorships`` have been written where the
-    snapshotted measures read them (a row added or removed, a division, appointment date,
-    mentor, mentee, kind or start or end changed): one row, moved on by triggers
-    (migration 0025) in the writer's own transaction. A snapshot records the
-    count it was computed at (``snapshots.basis``) and is stale once it has moved."""
+    snapshotted measures read them: one row, moved on by triggers in the writer's own
+    transaction. A snapshot records the count it was computed at (``snapshots.basis``)
+    and is stale once it has moved."""
 
     __tablename__ = "metric_basis"
     __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # A row added or removed, a division, appointment date, mentor, mentee, kind or start
+    # or end changed (migration 0025).
     changes: Mapped[int] = mapped_column(BigInteger)
+    # Of those, the ones that can move a mentee to another division: a person's division
+    # or a mentorship's mentee changed, a row removed (migration 0029).
+    divisions: Mapped[int] = mapped_column(BigInteger, server_default="0")

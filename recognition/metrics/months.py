@@ -72,6 +72,7 @@ def confirmations(year: Year) -> Confirmations:
                 utcnow(),
                 last,
                 codec,
+                snapshots.DIVISIONS,
             )
             for first, last in (stretches(before) if before.year == year.year else [])
         ]
@@ -116,6 +117,7 @@ def lapsed(metric: Metric, year: Year) -> tuple[list, Tallies]:
             utcnow(),
             end,
             (_days_encoded, _days_decoded),
+            snapshots.LEDGER,
         )
         met.update(mentorship_id for mentorship_id, day in found.items() if day >= first)
         month = add_months(month, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import select
@@ -100,7 +101,8 @@ def measured(metric: Metric, year: Year) -> tuple[list[Series], Tallies]:
     if metric.measure not in snapshots.SNAPSHOTTED:
         return MEASURES[metric.measure](metric, year)
     key = snapshots.key_of(metric, year)
-    return snapshots.cached(year.year, key, lambda: MEASURES[metric.measure](metric, year), utcnow())
+    compute = partial(MEASURES[metric.measure], metric, year)
+    return snapshots.cached(year.year, key, compute, utcnow(), reads=snapshots.SNAPSHOTTED[metric.measure])
 
 
 def keep_snapshots() -> None:

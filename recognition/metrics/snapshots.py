@@ -16,10 +16,16 @@ the data (the measure, its parameters and smallest cell, the department's settin
   of the entries since ``ledger_seq`` (the seq index) finds it.
 - ``basis``, where the other rows the measures read stand (``basis``): people (their
   division and appointment) and the mentorships, by a count of writes to them that
-  triggers keep. Any change to those recomputes every snapshot.
+  triggers keep. What a snapshot reads of them decides which count it records: the whole
+  roster (``ROSTER``); only which division each mentee is in (``DIVISIONS``: the
+  confirmations pass and the unconfirmed counts, which read the ledger's entries and
+  their mentees' divisions, the bulk of the work); or nothing (``LEDGER``). A change
+  the recorded count moves with recomputes the snapshot; a new mentorship leaves the
+  ``DIVISIONS`` and ``LEDGER`` ones be.
 
-Only measures that read nothing else are snapshotted (``SNAPSHOTTED``); the others read
-milestones, feedback and awards, short tables, and are computed live. A stale or missing
+Only measures that read nothing else are snapshotted (``SNAPSHOTTED``, with what each
+reads); the others read milestones, feedback and awards, short tables, and are computed
+live. A stale or missing
 snapshot is computed live and stored in its place (by the caller's commit, or for a page
 after its reads by ``keep``: one row a measure and year, so a process killed part-way
 leaves none half-written); the scheduler's
@@ -50,20 +56,22 @@ from .rules import Series, Tally
 log = logging.getLogger(__name__)
 # Bump when a measure's counting changes: every snapshot then reads as missing.
 VERSION = 1
+# What a snapshot reads besides the ledger (``basis``): the roster, people's divisions
+# and appointments and the mentorships (``MetricBasis.changes``); only the division of
+# each entry's mentee (``MetricBasis.divisions``); nothing.
+ROSTER, DIVISIONS, LEDGER = "changes", "divisions", "ledger"
 # The measures that read the ledger, people's division and appointment, and the
-# mentorships, and nothing else.
-SNAPSHOTTED = frozenset(
-    {
-        "meetings_against_expectation",
-        "confirmed_share",
-        "confirmation_delay",
-        "lapsed",
-        "mentors_trained",
-        "early_career_with_mentor",
-        "mentor_pool",
-        "mentees_became_mentors",
-    }
-)
+# mentorships, and nothing else: what each reads of the roster.
+SNAPSHOTTED = {
+    "meetings_against_expectation": ROSTER,
+    "confirmed_share": DIVISIONS,
+    "confirmation_delay": DIVISIONS,
+    "lapsed": ROSTER,
+    "mentors_trained": ROSTER,
+    "early_career_with_mentor": ROSTER,
+    "mentor_pool": ROSTER,
+    "mentees_became_mentors": ROSTER,
+}
 Measured = tuple[list[Series], Tallies]
 
 
@@ -114,15 +122,19 @@ def decode(text: str) -> Measured:
     return series, tallies
 
 
-def basis() -> str:
-    """Where the rows the snapshotted measures read besides the ledger stand: the count of
-    writes to people and mentorships (``MetricBasis``), which triggers move on with
-    every insert and delete and every update of a column these measures read. One row
-    read, however large the faculty."""
+def basis(reads: str = ROSTER) -> str:
+    """Where the rows a snapshot ``reads`` besides the ledger stand (``ROSTER``,
+    ``DIVISIONS`` or ``LEDGER``): the count of writes to people and mentorships
+    (``MetricBasis``) that triggers move on with every write these measures read, or
+    with the ones that move a mentee to another division. One row read, however large
+    the faculty."""
+    if reads == LEDGER:
+        return LEDGER
     cache = memo()
     if "basis" not in cache:
-        cache["basis"] = f"changes:{db.session.execute(select(MetricBasis.changes)).scalar_one()}"
-    return cache["basis"]
+        counts = db.session.execute(select(MetricBasis.changes, MetricBasis.divisions)).one()
+        cache["basis"] = {ROSTER: f"{ROSTER}:{counts[0]}", DIVISIONS: f"{DIVISIONS}:{counts[1]}"}
+    return cache["basis"][reads]
 
 
 def head() -> int:
@@ -151,8 +163,14 @@ def last_day(row: MetricSnapshot) -> date:
     return row.last_day or date(row.year, 12, 31)
 
 
+def _reads(row: MetricSnapshot) -> str:
+    """What the snapshot read of the roster (``basis``), from the count it records."""
+    return row.basis.partition(":")[0]
+
+
 def _fresh(row: MetricSnapshot) -> bool:
-    if row.basis != basis():
+    reads = _reads(row)
+    if reads not in (ROSTER, DIVISIONS, LEDGER) or row.basis != basis(reads):
         return False
     _, earliest = since(row.ledger_seq)
     return earliest is None or earliest > last_day(row)
@@ -172,17 +190,19 @@ def cached(
     now: datetime,
     last: date | None = None,
     codec: tuple[Callable[[Any], str], Callable[[str], Any]] = (encode, decode),
+    reads: str = ROSTER,
 ) -> Any:
     """``compute()`` for the closed ``year`` (or, with ``last``, the days of one of its
     months to that day), from its snapshot when a fresh one is stored for the same
     days; else computed now and
     stored in its place (flushed: the caller commits). ``codec``: how the result is
-    written and read back (a measure's series and tallies by default)."""
+    written and read back (a measure's series and tallies by default); ``reads``: what
+    ``compute`` reads of the roster (``basis``)."""
     write, read = codec
     found = _stored().get((year, key))
-    if found is not None and found.last_day == last and _fresh(found):
+    if found is not None and found.last_day == last and _reads(found) == reads and _fresh(found):
         return _read(found, read)
-    seq, current = head(), basis()  # read before the data they describe
+    seq, current = head(), basis(reads)  # read before the data they describe
     result = compute()
     store(year, key, write(result), seq, current, now, last)
     return result

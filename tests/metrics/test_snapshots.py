@@ -1,6 +1,8 @@
 """Snapshots of closed years give what a live computation gives, byte for byte, to every
 viewer; and a late entry dated in a closed year, or a roster change, makes the page
-compute that year again rather than show a stale snapshot.
+compute that year again rather than show a stale snapshot. A roster change that cannot
+move a mentee to another division (a mentorship added or ended) leaves the snapshots
+that read only the ledger and the mentees' divisions be: those are most of the work.
 
 Cardiology (the director's) and Nephrology each get six mentees, formally mentored since
 2024 by their division's mentor, with two meetings in 2025 (the first confirmed) and one
@@ -129,6 +131,15 @@ def snapshot_rows(app) -> dict[tuple[int, str], int]:
         return {(row.year, row.key): row.ledger_seq for row in db.session.scalars(select(MetricSnapshot))}
 
 
+def stored_by_reads(app) -> dict[str, dict[tuple[int, str], tuple[str, datetime]]]:
+    """{what a snapshot read of the roster: {(year, key): (its basis, when computed)}}."""
+    found: dict[str, dict] = {snapshots.ROSTER: {}, snapshots.DIVISIONS: {}, snapshots.LEDGER: {}}
+    with app.app_context():
+        for row in db.session.scalars(select(MetricSnapshot)):
+            found[row.basis.partition(":")[0]][(row.year, row.key)] = (row.basis, row.computed_at)
+    return found
+
+
 def refuse_closed_years(monkeypatch) -> None:
     """From now on computing a snapshotted measure, or a year's unconfirmed count, for a
     closed year fails: what the views show of those years must come from snapshots."""
@@ -145,10 +156,25 @@ def refuse_closed_years(monkeypatch) -> None:
     monkeypatch.setattr(attention, "unconfirmed_in", lambda year: pytest.fail(f"unconfirmed counted for {year}"))
 
 
+def unconfirmed_counts(app, dept, monkeypatch, computed: bool = False) -> dict[str, dict[int, int]]:
+    """Each director's count of unconfirmed entries in every closed year, as the
+    attention list takes them (from snapshots; with ``computed``, from none). The list
+    shows them only past its first page, so they are asked for here."""
+    with app.app_context(), monkeypatch.context() as patched:
+        if computed:
+            patched.setattr(snapshots, "cached", lambda year, key, compute, now, *rest, **named: compute())
+        found = {
+            role: attention.unconfirmed_by_year(load_actor(dept.ids[role]), None, CLOSED + 1)
+            for role in ("director", "other_director")
+        }
+        db.session.commit()
+    return found
+
+
 def live(monkeypatch, clients) -> dict[str, bytes]:
     """The views computed with no snapshot at all."""
     with monkeypatch.context() as patched:
-        patched.setattr(snapshots, "cached", lambda year, key, compute, now, *rest: compute())
+        patched.setattr(snapshots, "cached", lambda year, key, compute, now, *rest, **named: compute())
         return outputs(clients)
 
 
@@ -195,22 +221,88 @@ def test_a_roster_change_recomputes_every_closed_year(world, monkeypatch):
     before = outputs(clients)
     stored = snapshot_rows(app)
     with app.app_context():
-        bases = set(db.session.scalars(select(MetricSnapshot.basis)))
+        bases = set(db.session.scalars(select(MetricSnapshot.basis))) - {snapshots.LEDGER}
         moved = db.session.scalar(select(Person).where(Person.email == "neph-mentee0@snapshots.example.org"))
         moved.division_id = dept.divisions["CARD"]
         db.session.commit()
     after = outputs(clients)
     assert after[f"admin /metrics?year={CLOSED}"] != before[f"admin /metrics?year={CLOSED}"]
     assert after == live(monkeypatch, clients)
+    assert unconfirmed_counts(app, dept, monkeypatch) == unconfirmed_counts(app, dept, monkeypatch, computed=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(MetricSnapshot)) == len(stored)
-        assert not bases & set(db.session.scalars(select(MetricSnapshot.basis)))  # every one rebuilt
+        # Every one that reads the roster rebuilt; those reading only the ledger kept.
+        assert not bases & set(db.session.scalars(select(MetricSnapshot.basis)))
+
+
+def test_a_mentorship_given_another_mentee_recomputes_what_reads_divisions(world, monkeypatch):
+    """The entries of a mentorship count in its mentee's division: a new mentee there
+    moves them, as a person's new division does."""
+    app, dept, clients = world
+    outputs(clients)
+    counted = unconfirmed_counts(app, dept, monkeypatch)
+    before = stored_by_reads(app)
+    assert before[snapshots.DIVISIONS]
+    with app.app_context():
+        tie = db.session.scalar(
+            select(Mentorship)
+            .join(Person, Person.id == Mentorship.mentee_id)
+            .where(Person.email == "card-mentee2@snapshots.example.org")
+        )
+        tie.mentee_id = db.session.scalar(select(Person.id).where(Person.email == "neph-mentee3@snapshots.example.org"))
+        db.session.commit()
+    assert outputs(clients) == live(monkeypatch, clients)
+    moved = unconfirmed_counts(app, dept, monkeypatch)
+    assert moved != counted  # two unconfirmed meetings moved from one director's count to the other's
+    assert moved == unconfirmed_counts(app, dept, monkeypatch, computed=True)
+    after = stored_by_reads(app)
+    for reads in (snapshots.ROSTER, snapshots.DIVISIONS):
+        assert not set(before[reads].values()) & set(after[reads].values()), reads
+
+
+def test_a_new_mentorship_keeps_what_reads_only_the_ledger_and_divisions(world, monkeypatch):
+    """A mentorship begun in a closed year, recorded now, changes that year's pools (its
+    lapsed and mentor-pool figures are computed again) but no entry's division: the
+    confirmations and the unconfirmed counts, most of the work, stay as stored."""
+    app, dept, clients = world
+    outputs(clients)
+    assert clients["admin"][0].get("/metrics").status_code == 200  # this year's months, too
+    before = stored_by_reads(app)
+    assert before[snapshots.DIVISIONS] and before[snapshots.LEDGER]
+    with app.app_context():
+        mentee = Person(
+            name="CARD Late Mentee",
+            email="card-late@snapshots.example.org",
+            division_id=dept.divisions["CARD"],
+            rank="assistant",
+            position="clinician_teacher",
+            appointed_on=date(2023, 9, 1),
+            created_at=utcnow(),
+        )
+        db.session.add(mentee)
+        db.session.flush()
+        db.session.add(
+            Mentorship(
+                mentor_id=dept.ids["mentor"],
+                mentee_id=mentee.id,
+                kind="formal",
+                started_on=date(2024, 1, 1),
+                created_at=utcnow(),
+            )
+        )
+        db.session.commit()
+    after_views = outputs(clients)
+    assert after_views == live(monkeypatch, clients)
+    after = stored_by_reads(app)
+    assert after[snapshots.DIVISIONS] == before[snapshots.DIVISIONS]
+    assert after[snapshots.LEDGER] == before[snapshots.LEDGER]
+    assert not set(before[snapshots.ROSTER].values()) & set(after[snapshots.ROSTER].values())
 
 
 def test_a_new_name_or_profile_keeps_the_snapshots_and_an_ended_mentorship_does_not(world, monkeypatch):
     """Only writes to what the snapshotted measures read move the count: a person renamed,
     given a new email or profile leaves every snapshot in use; a mentorship that ends
-    makes every closed year be computed again."""
+    makes every closed year's roster measures be computed again."""
     app, _, clients = world
     outputs(clients)  # every closed year stored and fresh
     stored = snapshot_rows(app)
@@ -231,10 +323,12 @@ def test_a_new_name_or_profile_keeps_the_snapshots_and_an_ended_mentorship_does_
         tie.ended_on = date(CLOSED, 12, 1)
         db.session.commit()
         assert snapshots.basis() not in bases
+        assert snapshots.basis(snapshots.DIVISIONS) in bases
         db.session.rollback()
     assert outputs(clients) == live(monkeypatch, clients)
     with app.app_context():
-        assert not bases & set(db.session.scalars(select(MetricSnapshot.basis)))
+        now = set(db.session.scalars(select(MetricSnapshot.basis)))
+        assert {basis for basis in bases & now if basis.startswith(snapshots.ROSTER)} == set()
 
 
 def test_the_triggers_that_move_the_count_are_in_place(world):
@@ -243,14 +337,20 @@ def test_the_triggers_that_move_the_count_are_in_place(world):
     app, _, _ = world
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            query = "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%metric_basis%'"
-            expected = {"people_metric_basis", "mentorships_metric_basis"}
+            query = "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%metric_%'"
+            expected = {
+                f"{table}_metric_{count}" for table in ("people", "mentorships") for count in ("basis", "divisions")
+            }
         else:
-            query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%metric_basis%'"
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%metric_%'"
             expected = {
                 f"{table}_metric_basis_{action}"
                 for table in ("people", "mentorships")
                 for action in ("insert", "update", "delete")
+            } | {
+                f"{table}_metric_divisions_{action}"
+                for table in ("people", "mentorships")
+                for action in ("update", "delete")
             }
         assert set(db.session.execute(text(query)).scalars()) == expected
 

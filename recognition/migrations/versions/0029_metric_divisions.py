@@ -1,0 +1,63 @@
+"""metric divisions: a second count on ``metric_basis``, of the changes to which division
+each mentee is in (a person's division, a mentorship's mentee, a row of either removed),
+for the snapshots that read nothing else besides the ledger
+
+The confirmations pass and the unconfirmed counts read the ledger's entries and, through
+each entry's mentorship, its mentee's division: a new mentorship, a mentorship ended or an
+appointment date changed cannot move them, yet with the one count they were all computed
+again (tens of seconds at 2M entries) after any of those. Now they record this count, and
+only a change it counts makes them stale.
+
+Revision ID: 0029_metric_divisions
+Revises: 0028_ledger_left_to_python
+Create Date: 2026-12-07 15:00:00.000000
+
+Triggers move it on in the writer's transaction, as 0025's move the other count; on
+PostgreSQL a trigger per statement, before it. Two small tables, one column added with a
+default: no row rewritten, under a second.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0029_metric_divisions"
+down_revision = "0028_ledger_left_to_python"
+branch_labels = None
+depends_on = None
+
+# The column whose change moves a mentee to another division, in each table.
+WATCHED = {"people": "division_id", "mentorships": "mentee_id"}
+BUMP = "UPDATE metric_basis SET divisions = divisions + 1 WHERE id = 1"
+
+
+def upgrade():
+    op.add_column("metric_basis", sa.Column("divisions", sa.BigInteger(), nullable=False, server_default="0"))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE OR REPLACE FUNCTION metric_divisions_changed() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN {BUMP}; RETURN NULL; END $$"
+        )
+        for table, column in WATCHED.items():
+            op.execute(
+                f"CREATE TRIGGER {table}_metric_divisions BEFORE DELETE OR TRUNCATE OR UPDATE OF {column} "
+                f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION metric_divisions_changed()"
+            )
+        return
+    for table, column in WATCHED.items():
+        for action, event in (("update", f"UPDATE OF {column}"), ("delete", "DELETE")):
+            op.execute(f"CREATE TRIGGER {table}_metric_divisions_{action} AFTER {event} ON {table} BEGIN {BUMP}; END")
+
+
+def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        for table in WATCHED:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_metric_divisions ON {table}")
+        op.execute("DROP FUNCTION IF EXISTS metric_divisions_changed()")
+    else:
+        for table in WATCHED:
+            for action in ("update", "delete"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_metric_divisions_{action}")
+    # In place on SQLite too (3.35 and later): a copy of the table, as a batch makes it,
+    # would be refused by 0025's triggers, which name it.
+    op.execute("ALTER TABLE metric_basis DROP COLUMN divisions")
