@@ -423,6 +423,11 @@ class _Walk:
             self._pinned_columns = (seqs, list(map(str, ids)), list(map(str, hashes)), odd)
         return self._pinned_columns
 
+    def resume(self, seq: int, head_hash: str) -> None:
+        """Start after position ``seq``, the chain up to it known good and ending in
+        ``head_hash``."""
+        self.checked, self.prev_hash, self.expected_seq = seq, head_hash, seq + 1
+
     def finish(self) -> Verdict:
         """The verdict once every entry was taken: a chain that ends before a recorded
         head was truncated."""
@@ -545,4 +550,18 @@ def verify_runs(
             return verdict
         if progress is not None:
             progress(1)
+    return walk.finish()
+
+
+def verify_since(
+    seq: int, head_hash: str, entries: Iterable[tuple[int, Mapping | Encoded | Unreadable, str]]
+) -> Verdict:
+    """``verify`` of the entries after position ``seq``, one by one, where the chain up to
+    it is known to end in ``head_hash`` (verified): each must follow on from it. The
+    verdict counts the entries before ``seq`` as checked."""
+    walk = _Walk([])
+    walk.resume(seq, head_hash)
+    for entry_id, fields, stored in entries:
+        if (verdict := walk.entry(entry_id, fields, stored)) is not None:
+            return verdict
     return walk.finish()

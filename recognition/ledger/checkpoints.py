@@ -6,7 +6,9 @@ copy; ``anchors`` checks the ledger against them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NoReturn
 
 from flask import current_app
 from sqlalchemy import select
@@ -14,7 +16,7 @@ from sqlalchemy import select
 from .. import links
 from ..clock import moment
 from ..credits import signing
-from ..database import lock_for_append
+from ..database import lock_for_append, read_only
 from ..errors import Conflict
 from ..extensions import db
 from . import chain, service
@@ -51,25 +53,32 @@ def latest() -> LedgerCheckpoint | None:
 def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
     """Sign the current head, unless the newest checkpoint already has it. Refused
     (Conflict) when the chain does not verify: a checkpoint must never vouch for a
-    rewritten history. Returns the checkpoint and whether it is new. Flushes."""
+    rewritten history. Returns the checkpoint and whether it is new. Flushes.
+
+    Unless a transaction is already open, the whole chain is verified and the entries
+    the checkpoint lists are read before the append lock is taken (``checked_unlocked``:
+    seconds at millions of entries, while appends go on); under the lock, only the
+    entries appended meanwhile are walked, following on from the head verified, which
+    must still be there. Otherwise (a transaction open, or another checkpoint made
+    meanwhile) all of it is done under the lock."""
+    checked = None if db.session().in_transaction() else checked_unlocked()
+    if checked is not None and not checked.verdict.valid:
+        _refuse(describe(checked.verdict))
     lock_for_append(db.session, service.LEDGER_LOCK)
     previous = latest()
     head = service.head()
     if previous is not None and previous.seq == head["seq"]:
         return previous, False
-    verdict = service.verify()
-    if not verdict.valid:
-        raise Conflict(
-            f"The ledger does not verify, so no checkpoint was made: {describe(verdict)}",
-            {"ledger": ["must verify before a checkpoint is made"]},
-        )
     since = previous.seq if previous is not None else 0
-    rows = db.session.execute(
-        select(LedgerEntry.seq, LedgerEntry.id, LedgerEntry.entry_hash)
-        .where(LedgerEntry.seq > since)
-        .order_by(LedgerEntry.seq)
-    )
-    entries = "".join(f"{seq} {entry_id} {digest}\n" for seq, entry_id, digest in rows)
+    if checked is not None and checked.since == since:
+        verdict = service.verify_since(checked.verdict.head_seq, checked.verdict.head_hash)
+        entries = checked.entries + _entries_after(checked.verdict.head_seq)
+    else:
+        verdict, entries = service.verify(), _entries_after(since)
+    if not verdict.valid:
+        _refuse(describe(verdict))
+    if (verdict.head_seq, verdict.head_hash) != (head["seq"], head["hash"]):
+        _refuse(f"it changed while it was verified: the entry at position {verdict.head_seq} is not the one checked")
     key = signing.app_key(current_app)
     checkpoint = LedgerCheckpoint(
         seq=head["seq"],
@@ -85,6 +94,51 @@ def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
     db.session.add(checkpoint)
     db.session.flush()
     return checkpoint, True
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What ``make`` checks before the append lock, all read at one moment: the whole
+    chain's verdict, the position of the newest checkpoint (0: none) and the listing
+    of the entries after it, up to the head verified."""
+
+    verdict: chain.Verdict
+    since: int
+    entries: str
+
+
+def checked_unlocked() -> Checked | None:
+    """``Checked``, in a read-only transaction of its own, ended before the lock is taken:
+    on SQLite a transaction that may write holds the write lock from its start, and a
+    read-only one reads one snapshot on either database. None when the newest
+    checkpoint has the head (nothing to check)."""
+    with read_only():
+        try:
+            previous = latest()
+            since = previous.seq if previous is not None else 0
+            if previous is not None and since == service.head()["seq"]:
+                return None
+            verdict = service.verify()
+            return Checked(verdict, since, _entries_after(since, verdict.head_seq) if verdict.valid else "")
+        finally:
+            db.session.rollback()
+
+
+def _entries_after(seq: int, through: int | None = None) -> str:
+    """The lines a checkpoint lists, ``seq id hash``, of the entries after position
+    ``seq`` (up to ``through``)."""
+    query = select(LedgerEntry.seq, LedgerEntry.id, LedgerEntry.entry_hash).where(LedgerEntry.seq > seq)
+    if through is not None:
+        query = query.where(LedgerEntry.seq <= through)
+    rows = db.session.execute(query.order_by(LedgerEntry.seq))
+    return "".join(f"{position} {entry_id} {digest}\n" for position, entry_id, digest in rows)
+
+
+def _refuse(why: str) -> NoReturn:
+    raise Conflict(
+        f"The ledger does not verify, so no checkpoint was made: {why}",
+        {"ledger": ["must verify before a checkpoint is made"]},
+    )
 
 
 def checkpoint_job(day: date) -> str:

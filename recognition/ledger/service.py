@@ -1080,6 +1080,14 @@ def verify_chain(found: list[chain.Anchor], progress=None, thorough: bool = Fals
         return chain.verify_runs(runs, found, progress=progress)
 
 
+def verify_since(seq: int, head_hash: str) -> chain.Verdict:
+    """The entries after position ``seq`` checked one by one against the chain's head
+    there (``chain.verify_since``): for a checkpoint, those appended since the chain was
+    verified."""
+    with contextlib.closing(stored_chain(start=seq + 1)) as entries:
+        return chain.verify_since(seq, head_hash, entries)
+
+
 def head() -> dict:
     row = db.session.execute(
         select(LedgerEntry.seq, LedgerEntry.entry_hash, LedgerEntry.recorded_at)

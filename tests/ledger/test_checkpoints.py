@@ -4,6 +4,8 @@ copy), copies of them downloaded earlier, and the head every issued statement re
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -16,6 +18,7 @@ from recognition.credits import signing
 from recognition.extensions import db
 from recognition.ledger import chain, checkpoints, service
 from recognition.scheduler import jobs
+from recognition.scheduler import runner as sched_runner
 
 from .conftest import NOW, ledger_rows
 
@@ -293,6 +296,139 @@ def test_the_daily_job_makes_one_checkpoint_per_move_of_the_head(app, dept):
         db.session.commit()
         assert job.function(date(2025, 6, 16)) == "No new ledger entries since the checkpoint at position 2"
         assert len(checkpoints.published()) == 1
+
+
+def lock_is_free(backend) -> bool:
+    """Whether another connection could take the append lock now (without waiting)."""
+    with db.engine.connect() as other:
+        if backend == "sqlite":
+            raw = other.connection.dbapi_connection
+            raw.execute("PRAGMA busy_timeout = 0")
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return False
+            raw.execute("ROLLBACK")
+            return True
+        free = other.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": service.LEDGER_LOCK}).scalar()
+        other.rollback()
+        return free
+
+
+def while_verifying(monkeypatch, then) -> list[bool]:
+    """Make ``service.verify`` have ``then()`` done by another thread (as another
+    request would) the first time the chain is verified; whether the append lock was
+    free then."""
+    free: list[bool] = []
+    real = service.verify
+
+    def verify(*args, **kwargs):
+        verdict = real(*args, **kwargs)
+        if free:  # done already (``then`` may verify too)
+            return verdict
+        free.append(lock_is_free(db.engine.dialect.name))
+        failed: list[BaseException] = []
+
+        def other() -> None:
+            try:
+                then()
+            except BaseException as error:  # noqa: BLE001 (raised again in the test's thread)
+                failed.append(error)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the other thread waited for a lock the checkpoint held"
+        if failed:
+            raise failed[0]
+        return verdict
+
+    monkeypatch.setattr(service, "verify", verify)
+    return free
+
+
+@pytest.mark.parametrize("way", ["the daily job", "the command"])
+def test_appends_go_on_while_a_checkpoint_verifies_the_whole_chain(app, runner, backend, dept, monkeypatch, way):
+    """The whole chain is verified before the append lock is taken (seconds at millions
+    of entries); an entry appended meanwhile is checked under the lock and signed."""
+    append_many(app, dept, 3)
+    checkpoint(runner)
+    append_many(app, dept, 2)
+    free = while_verifying(monkeypatch, lambda: append_many(app, dept, 1, date(2025, 3, 2)))
+    if way == "the daily job":
+        assert sched_runner.run(app, "ledger_checkpoint", date(2025, 6, 15)) == "Ledger checkpoint made at position 6"
+    else:
+        assert "Made checkpoint 2: position 6," in checkpoint(runner)
+    assert free == [True]
+    with app.app_context():
+        made = checkpoints.latest()
+        assert [line.split()[0] for line in made.entries.splitlines()] == ["4", "5", "6"]
+        assert made.head_hash == service.head()["hash"]
+        db.session.rollback()
+    monkeypatch.undo()
+    assert "OK: 6 entries" in runner.invoke(args=["ledger", "verify"]).output
+
+
+@pytest.mark.parametrize("appended", [0, 1])
+def test_a_rewrite_while_a_checkpoint_verifies_is_caught_under_the_lock(
+    app, runner, backend, dept, monkeypatch, appended
+):
+    """Entries since the last checkpoint rewritten and chained again after the whole
+    chain was verified, before the lock (and an entry appended after them, or none):
+    the chain no longer follows on from the head verified."""
+    append_many(app, dept, 3)
+    checkpoint(runner)
+    append_many(app, dept, 3)
+
+    def rewrite() -> None:
+        rows = ledger_rows(app)
+        with behind_the_guards(app, backend) as session:
+            rewrite_from(session, rows, 4)
+        append_many(app, dept, appended, date(2025, 3, 2))
+
+    while_verifying(monkeypatch, rewrite)
+    result = runner.invoke(args=["ledger", "checkpoint"])
+    assert result.exit_code == 1
+    assert "The ledger does not verify, so no checkpoint was made" in result.stderr
+    expected = "its link to the previous entry does not match" if appended else "it changed while it was verified"
+    assert expected in result.stderr
+    with app.app_context():
+        assert checkpoints.latest().seq == 3
+
+
+def test_a_checkpoint_made_meanwhile_is_followed_on_from(app, runner, backend, dept, monkeypatch):
+    """Another checkpoint made while this one verified (a run by hand beside the daily
+    job): this one lists only what came after it, checked under the lock."""
+    append_many(app, dept, 3)
+    checkpoint(runner)
+    append_many(app, dept, 2)
+
+    def other_checkpoint() -> None:
+        with app.app_context():
+            assert checkpoints.make(NOW)[1]
+            db.session.commit()
+        append_many(app, dept, 1, date(2025, 3, 2))
+
+    while_verifying(monkeypatch, other_checkpoint)
+    assert "Made checkpoint 3: position 6," in checkpoint(runner)
+    with app.app_context():
+        assert [row["seq"] for row in checkpoints.published()] == [3, 5, 6]
+        assert [line.split()[0] for line in checkpoints.latest().entries.splitlines()] == ["6"]
+        db.session.rollback()
+    monkeypatch.undo()
+    assert "OK: 6 entries" in runner.invoke(args=["ledger", "verify"]).output
+
+
+def test_the_daily_job_verifies_nothing_when_nothing_was_appended(app, dept, monkeypatch):
+    append_many(app, dept, 2)
+    job = jobs.JOBS["ledger_checkpoint"]
+    assert sched_runner.run(app, "ledger_checkpoint", date(2025, 6, 15)) == "Ledger checkpoint made at position 2"
+    monkeypatch.setattr(service, "verify", lambda *args, **kwargs: pytest.fail("verified with nothing new"))
+    assert job.id == "ledger_checkpoint"
+    assert (
+        sched_runner.run(app, "ledger_checkpoint", date(2025, 6, 16))
+        == "No new ledger entries since the checkpoint at position 2"
+    )
 
 
 def test_the_admin_page_reports_the_recorded_heads(app, client, runner, login, dept):
