@@ -95,13 +95,25 @@ def _entries(text: str, after: int, through: int) -> dict[int, tuple[int, str]] 
     return entries if list(entries) == list(range(after + 1, through + 1)) else None
 
 
-def _signed_heads(found: Gathered, kind: str, query: Select) -> None:
+def signed_heads_after(seq: int) -> Gathered:
+    """The heads past position ``seq`` recorded in signed documents (statements,
+    dossiers), each checked against its signature: those a checkpoint checks under the
+    append lock, the chain up to ``seq`` verified before it (``checkpoints.make``)."""
+    found = Gathered([], [])
+    for documents in checks.registered().heads:
+        _signed_heads(found, documents.kind, documents.rows(), after=seq)
+    return found
+
+
+def _signed_heads(found: Gathered, kind: str, query: Select, after: int = 0) -> None:
     """The ledger heads recorded in signed documents (statements, dossiers: ``checks``),
-    each checked against its signature first."""
+    each checked against its signature first; those past position ``after``."""
     for number, document, signature, key_id in db.session.execute(query):
         name = f"{kind} {number}"
         # The stored document is the canonical JSON that was signed.
         content = json.loads(document)
+        if content["ledger_head"]["seq"] <= after:
+            continue
         problem = _signed(document.encode("utf-8"), signature, key_id, content.get("issued_at"))
         if problem is not None:
             found.refuse(name, problem)

@@ -554,12 +554,16 @@ def verify_runs(
 
 
 def verify_since(
-    seq: int, head_hash: str, entries: Iterable[tuple[int, Mapping | Encoded | Unreadable, str]]
+    seq: int,
+    head_hash: str,
+    entries: Iterable[tuple[int, Mapping | Encoded | Unreadable, str]],
+    anchors: Iterable[Anchor] = (),
 ) -> Verdict:
     """``verify`` of the entries after position ``seq``, one by one, where the chain up to
-    it is known to end in ``head_hash`` (verified): each must follow on from it. The
-    verdict counts the entries before ``seq`` as checked."""
-    walk = _Walk([])
+    it is known to end in ``head_hash`` (verified): each must follow on from it, and
+    hold the heads ``anchors`` record past it. The verdict counts the entries before
+    ``seq`` as checked."""
+    walk = _Walk(list(anchors))
     walk.resume(seq, head_hash)
     for entry_id, fields, stored in entries:
         if (verdict := walk.entry(entry_id, fields, stored)) is not None:

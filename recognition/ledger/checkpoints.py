@@ -57,10 +57,12 @@ def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
 
     Unless a transaction is already open, the whole chain is verified and the entries
     the checkpoint lists are read before the append lock is taken (``checked_unlocked``:
-    seconds at millions of entries, while appends go on); under the lock, only the
-    entries appended meanwhile are walked, following on from the head verified, which
-    must still be there. Otherwise (a transaction open, or another checkpoint made
-    meanwhile) all of it is done under the lock."""
+    seconds at millions of entries, while appends go on). Under the lock, with the
+    newest checkpoint still the one seen then, only what may have changed the verdict
+    since is checked (``service.verify_since``): the entries appended meanwhile,
+    following on from the head verified, which must still be there; the signed heads
+    recorded past it; the rows that point at entries. Otherwise (a transaction open,
+    another checkpoint made meanwhile) all of it is checked under the lock."""
     checked = None if db.session().in_transaction() else checked_unlocked()
     if checked is not None and not checked.verdict.valid:
         _refuse(describe(checked.verdict))
@@ -69,12 +71,11 @@ def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
     head = service.head()
     if previous is not None and previous.seq == head["seq"]:
         return previous, False
-    since = previous.seq if previous is not None else 0
-    if checked is not None and checked.since == since:
-        verdict = service.verify_since(checked.verdict.head_seq, checked.verdict.head_hash)
-        entries = checked.entries + _entries_after(checked.verdict.head_seq)
+    if checked is not None and checked.previous == _seen(previous):
+        verdict, appended = service.verify_since(checked.verdict.head_seq, checked.verdict.head_hash)
+        entries = checked.entries + appended
     else:
-        verdict, entries = service.verify(), _entries_after(since)
+        verdict, entries = service.verify(), _entries_after(previous.seq if previous is not None else 0)
     if not verdict.valid:
         _refuse(describe(verdict))
     if (verdict.head_seq, verdict.head_hash) != (head["seq"], head["hash"]):
@@ -99,12 +100,17 @@ def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
 @dataclass(frozen=True)
 class Checked:
     """What ``make`` checks before the append lock, all read at one moment: the whole
-    chain's verdict, the position of the newest checkpoint (0: none) and the listing
-    of the entries after it, up to the head verified."""
+    chain's verdict (which checked every stored checkpoint), the newest checkpoint
+    (``_seen``) and the listing of the entries after it, up to the head verified."""
 
     verdict: chain.Verdict
-    since: int
+    previous: tuple[int, int, str] | None
     entries: str
+
+
+def _seen(checkpoint: LedgerCheckpoint | None) -> tuple[int, int, str] | None:
+    """A checkpoint as ``Checked`` notes it: its id, position and digest."""
+    return None if checkpoint is None else (checkpoint.id, checkpoint.seq, checkpoint.digest)
 
 
 def checked_unlocked() -> Checked | None:
@@ -115,11 +121,12 @@ def checked_unlocked() -> Checked | None:
     with read_only():
         try:
             previous = latest()
-            since = previous.seq if previous is not None else 0
-            if previous is not None and since == service.head()["seq"]:
+            if previous is not None and previous.seq == service.head()["seq"]:
                 return None
             verdict = service.verify()
-            return Checked(verdict, since, _entries_after(since, verdict.head_seq) if verdict.valid else "")
+            since = previous.seq if previous is not None else 0
+            listed = _entries_after(since, verdict.head_seq) if verdict.valid else ""
+            return Checked(verdict, _seen(previous), listed)
         finally:
             db.session.rollback()
 

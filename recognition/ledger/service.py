@@ -1080,12 +1080,23 @@ def verify_chain(found: list[chain.Anchor], progress=None, thorough: bool = Fals
         return chain.verify_runs(runs, found, progress=progress)
 
 
-def verify_since(seq: int, head_hash: str) -> chain.Verdict:
-    """The entries after position ``seq`` checked one by one against the chain's head
-    there (``chain.verify_since``): for a checkpoint, those appended since the chain was
-    verified."""
+def verify_since(seq: int, head_hash: str) -> tuple[chain.Verdict, str]:
+    """``verify`` of the entries after position ``seq``, the chain up to it verified and
+    ending in ``head_hash``: for a checkpoint, those appended since. Each is walked
+    (``chain.verify_since``) against the signed heads recorded past ``seq``, then the
+    rows that point at entries are checked as ``verify`` checks them. With the verdict,
+    the lines a checkpoint lists of the entries walked (``seq id hash``)."""
+    found = anchors.signed_heads_after(seq)
+    lines: list[str] = []
+
+    def listed(entries):
+        for entry_id, fields, stored in entries:
+            lines.append(f"{fields[0]} {entry_id} {stored}\n")
+            yield entry_id, fields, stored
+
     with contextlib.closing(stored_chain(start=seq + 1)) as entries:
-        return chain.verify_since(seq, head_hash, entries)
+        verdict = chain.verify_since(seq, head_hash, listed(entries), found.anchors)
+    return references.check(anchors.settle(verdict, found)), "".join(lines)
 
 
 def head() -> dict:

@@ -85,6 +85,7 @@ class MetricBasis(Model):
     # A row added or removed, a division, appointment date, mentor, mentee, kind or start
     # or end changed (migration 0025).
     changes: Mapped[int] = mapped_column(BigInteger)
-    # Of those, the ones that can move a mentee to another division: a person's division
-    # or a mentorship's mentee changed, a row removed (migration 0029).
+    # The writes that can move a mentee's entries to another division: a person's division
+    # or a mentorship's mentee changed, either's id, a row removed or replaced (migration
+    # 0029; each moves ``changes`` too).
     divisions: Mapped[int] = mapped_column(BigInteger, server_default="0")

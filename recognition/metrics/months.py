@@ -117,7 +117,7 @@ def lapsed(metric: Metric, year: Year) -> tuple[list, Tallies]:
             utcnow(),
             end,
             (_days_encoded, _days_decoded),
-            snapshots.LEDGER,
+            snapshots.DIVISIONS,
         )
         met.update(mentorship_id for mentorship_id, day in found.items() if day >= first)
         month = add_months(month, 1)

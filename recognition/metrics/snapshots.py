@@ -17,11 +17,11 @@ the data (the measure, its parameters and smallest cell, the department's settin
 - ``basis``, where the other rows the measures read stand (``basis``): people (their
   division and appointment) and the mentorships, by a count of writes to them that
   triggers keep. What a snapshot reads of them decides which count it records: the whole
-  roster (``ROSTER``); only which division each mentee is in (``DIVISIONS``: the
-  confirmations pass and the unconfirmed counts, which read the ledger's entries and
-  their mentees' divisions, the bulk of the work); or nothing (``LEDGER``). A change
-  the recorded count moves with recomputes the snapshot; a new mentorship leaves the
-  ``DIVISIONS`` and ``LEDGER`` ones be.
+  roster (``ROSTER``), or only which division each entry's mentee is in (``DIVISIONS``:
+  the confirmations pass, the unconfirmed counts and each relationship's last confirmed
+  meeting, which read the ledger's entries and their mentees' divisions, the bulk of the
+  work). A change the recorded count moves with recomputes the snapshot; a new or ended
+  mentorship leaves the ``DIVISIONS`` ones be.
 
 Only measures that read nothing else are snapshotted (``SNAPSHOTTED``, with what each
 reads); the others read milestones, feedback and awards, short tables, and are computed
@@ -57,9 +57,9 @@ log = logging.getLogger(__name__)
 # Bump when a measure's counting changes: every snapshot then reads as missing.
 VERSION = 1
 # What a snapshot reads besides the ledger (``basis``): the roster, people's divisions
-# and appointments and the mentorships (``MetricBasis.changes``); only the division of
-# each entry's mentee (``MetricBasis.divisions``); nothing.
-ROSTER, DIVISIONS, LEDGER = "changes", "divisions", "ledger"
+# and appointments and the mentorships (``MetricBasis.changes``); or only the division
+# of each entry's mentee (``MetricBasis.divisions``).
+ROSTER, DIVISIONS = "changes", "divisions"
 # The measures that read the ledger, people's division and appointment, and the
 # mentorships, and nothing else: what each reads of the roster.
 SNAPSHOTTED = {
@@ -123,13 +123,10 @@ def decode(text: str) -> Measured:
 
 
 def basis(reads: str = ROSTER) -> str:
-    """Where the rows a snapshot ``reads`` besides the ledger stand (``ROSTER``,
-    ``DIVISIONS`` or ``LEDGER``): the count of writes to people and mentorships
-    (``MetricBasis``) that triggers move on with every write these measures read, or
-    with the ones that move a mentee to another division. One row read, however large
-    the faculty."""
-    if reads == LEDGER:
-        return LEDGER
+    """Where the rows a snapshot ``reads`` besides the ledger stand (``ROSTER`` or
+    ``DIVISIONS``): the count of writes to people and mentorships (``MetricBasis``) that
+    triggers move on with every write these measures read, or with the ones that can move
+    a mentee's entries to another division. One row read, however large the faculty."""
     cache = memo()
     if "basis" not in cache:
         counts = db.session.execute(select(MetricBasis.changes, MetricBasis.divisions)).one()
@@ -170,7 +167,7 @@ def _reads(row: MetricSnapshot) -> str:
 
 def _fresh(row: MetricSnapshot) -> bool:
     reads = _reads(row)
-    if reads not in (ROSTER, DIVISIONS, LEDGER) or row.basis != basis(reads):
+    if reads not in (ROSTER, DIVISIONS) or row.basis != basis(reads):
         return False
     _, earliest = since(row.ledger_seq)
     return earliest is None or earliest > last_day(row)

@@ -369,31 +369,102 @@ def test_appends_go_on_while_a_checkpoint_verifies_the_whole_chain(app, runner, 
     assert "OK: 6 entries" in runner.invoke(args=["ledger", "verify"]).output
 
 
-@pytest.mark.parametrize("appended", [0, 1])
-def test_a_rewrite_while_a_checkpoint_verifies_is_caught_under_the_lock(
-    app, runner, backend, dept, monkeypatch, appended
+def append_and_issue(app, dept) -> int:
+    """An entry with credit appended, and a statement issued that records it as the
+    head; the statement's position."""
+    with app.app_context():
+        service.record(
+            {
+                "kind": "mentor_training",
+                "occurred_on": date(2025, 3, 1),
+                "minutes": 60,
+                "accreditation": "Royal College, accredited workshop",
+            },
+            load_actor(dept.ids["mentor"]),
+            NOW,
+        )
+        statement = credits.issue(
+            dept.ids["mentor"], "royal_college_moc", 2025, load_actor(dept.ids["mentor"]), NOW + timedelta(days=220)
+        )
+        db.session.commit()
+        return statement.ledger_seq
+
+
+def rewritten(app, backend, start: int) -> None:
+    rows = ledger_rows(app)
+    with behind_the_guards(app, backend) as session:
+        rewrite_from(session, rows, start)
+
+
+def issued_then(app, dept, backend, change) -> None:
+    assert append_and_issue(app, dept) == 6
+    rows = ledger_rows(app)
+    with behind_the_guards(app, backend) as session:
+        change(session, rows)
+
+
+def previous_digest_changed(app, backend) -> None:
+    with behind_the_guards(app, backend) as session:
+        session.execute(text("UPDATE ledger_checkpoints SET digest = :d"), {"d": "f" * 64})
+
+
+# What someone with full database access might do between the whole chain's check and
+# the lock, what the checkpoint then says instead of signing, and whether ``ledger
+# verify`` can tell afterwards (entries re-chained past the last anchor it cannot: that
+# is what the checkpoint would have vouched for).
+MEANWHILE = {
+    "entries since the last checkpoint re-chained": (
+        lambda app, dept, backend: rewritten(app, backend, 3),
+        "it changed while it was verified",
+        False,
+    ),
+    "entries re-chained, then one appended": (
+        lambda app, dept, backend: (rewritten(app, backend, 3), append_many(app, dept, 1, date(2025, 3, 2))),
+        "its link to the previous entry does not match",
+        False,
+    ),
+    "an entry appended and a statement issued, then the entry re-chained": (
+        lambda app, dept, backend: issued_then(
+            app, dept, backend, lambda session, rows: rewrite_from(session, rows, 5)
+        ),
+        "differs from the head statement",
+        True,
+    ),
+    "an entry appended and a statement issued, then the entry removed": (
+        lambda app, dept, backend: issued_then(
+            app, dept, backend, lambda session, rows: session.execute(text("DELETE FROM ledger_entries WHERE seq = 6"))
+        ),
+        "the ledger ends at position 5, but statement",
+        True,
+    ),
+    "the last checkpoint's digest changed": (
+        lambda app, dept, backend: previous_digest_changed(app, backend),
+        "its digest does not match its contents",
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("meanwhile", MEANWHILE)
+def test_what_changes_while_a_checkpoint_verifies_is_caught_under_the_lock(
+    app, runner, backend, dept, monkeypatch, meanwhile
 ):
-    """Entries since the last checkpoint rewritten and chained again after the whole
-    chain was verified, before the lock (and an entry appended after them, or none):
-    the chain no longer follows on from the head verified."""
+    """The whole chain verified before the lock, then changed before it was taken: the
+    checkpoint checks under the lock what could have changed the verdict since, and
+    refuses as ``ledger verify`` would."""
     append_many(app, dept, 3)
     checkpoint(runner)
-    append_many(app, dept, 3)
-
-    def rewrite() -> None:
-        rows = ledger_rows(app)
-        with behind_the_guards(app, backend) as session:
-            rewrite_from(session, rows, 4)
-        append_many(app, dept, appended, date(2025, 3, 2))
-
-    while_verifying(monkeypatch, rewrite)
+    append_many(app, dept, 2)
+    change, expected, told = MEANWHILE[meanwhile]
+    while_verifying(monkeypatch, lambda: change(app, dept, backend))
     result = runner.invoke(args=["ledger", "checkpoint"])
-    assert result.exit_code == 1
+    assert result.exit_code == 1, result.output
     assert "The ledger does not verify, so no checkpoint was made" in result.stderr
-    expected = "its link to the previous entry does not match" if appended else "it changed while it was verified"
     assert expected in result.stderr
     with app.app_context():
         assert checkpoints.latest().seq == 3
+    monkeypatch.undo()
+    assert ("BROKEN" in runner.invoke(args=["ledger", "verify"]).output) == told
 
 
 def test_a_checkpoint_made_meanwhile_is_followed_on_from(app, runner, backend, dept, monkeypatch):

@@ -1,6 +1,6 @@
 """metric divisions: a second count on ``metric_basis``, of the changes to which division
-each mentee is in (a person's division, a mentorship's mentee, a row of either removed),
-for the snapshots that read nothing else besides the ledger
+each mentee is in (a person's division, a mentorship's mentee, either's id, a row of
+either removed or replaced), for the snapshots that read nothing else besides the ledger
 
 The confirmations pass and the unconfirmed counts read the ledger's entries and, through
 each entry's mentorship, its mentee's division: a new mentorship, a mentorship ended or an
@@ -26,27 +26,48 @@ down_revision = "0028_ledger_left_to_python"
 branch_labels = None
 depends_on = None
 
-# The column whose change moves a mentee to another division, in each table.
-WATCHED = {"people": "division_id", "mentorships": "mentee_id"}
-BUMP = "UPDATE metric_basis SET divisions = divisions + 1 WHERE id = 1"
+# The columns whose change can move a mentee's entries to another division, in each
+# table: a person's division, a mentorship's mentee, and either's id (which the entries
+# and the mentorships point at: changed only where foreign keys are not enforced).
+WATCHED = {"people": ("division_id", "id"), "mentorships": ("mentee_id", "id")}
+# On SQLite, an INSERT OR REPLACE on a connection without recursive triggers (the app's
+# turn them on; a hand-made one may not) deletes the row it replaces without firing the
+# delete trigger: a row inserted where one with the same id or unique key stands replaces it.
+REPLACES = {
+    "people": "id = NEW.id OR email = NEW.email OR institutional_id = NEW.institutional_id",
+    "mentorships": (
+        "id = NEW.id OR (NEW.ended_on IS NULL AND ended_on IS NULL AND mentor_id = NEW.mentor_id "
+        "AND mentee_id = NEW.mentee_id AND kind = NEW.kind)"
+    ),
+}
+# Both counts: what moves this one moves what the whole roster's snapshots read too.
+BUMP = "UPDATE metric_basis SET divisions = divisions + 1, changes = changes + 1 WHERE id = 1"
 
 
 def upgrade():
     op.add_column("metric_basis", sa.Column("divisions", sa.BigInteger(), nullable=False, server_default="0"))
+    # Snapshots of this count left by an earlier upgrade (and a downgrade since, which
+    # forgot the count while divisions could change) would be taken as fresh again.
+    op.execute("DELETE FROM metric_snapshots WHERE basis NOT LIKE 'changes:%'")
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE OR REPLACE FUNCTION metric_divisions_changed() RETURNS trigger LANGUAGE plpgsql AS "
             f"$$ BEGIN {BUMP}; RETURN NULL; END $$"
         )
-        for table, column in WATCHED.items():
+        for table, columns in WATCHED.items():
             op.execute(
-                f"CREATE TRIGGER {table}_metric_divisions BEFORE DELETE OR TRUNCATE OR UPDATE OF {column} "
+                f"CREATE TRIGGER {table}_metric_divisions BEFORE DELETE OR TRUNCATE OR UPDATE OF {', '.join(columns)} "
                 f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION metric_divisions_changed()"
             )
         return
-    for table, column in WATCHED.items():
-        for action, event in (("update", f"UPDATE OF {column}"), ("delete", "DELETE")):
-            op.execute(f"CREATE TRIGGER {table}_metric_divisions_{action} AFTER {event} ON {table} BEGIN {BUMP}; END")
+    for table, columns in WATCHED.items():
+        for action, event in (
+            ("update", f"AFTER UPDATE OF {', '.join(columns)}"),
+            ("delete", "AFTER DELETE"),
+            ("replace", f"BEFORE INSERT ON {table} WHEN EXISTS (SELECT 1 FROM {table} WHERE {REPLACES[table]})"),
+        ):
+            on = "" if action == "replace" else f" ON {table}"
+            op.execute(f"CREATE TRIGGER {table}_metric_divisions_{action} {event}{on} BEGIN {BUMP}; END")
 
 
 def downgrade():
@@ -56,8 +77,9 @@ def downgrade():
         op.execute("DROP FUNCTION IF EXISTS metric_divisions_changed()")
     else:
         for table in WATCHED:
-            for action in ("update", "delete"):
+            for action in ("update", "delete", "replace"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_metric_divisions_{action}")
+    op.execute("DELETE FROM metric_snapshots WHERE basis NOT LIKE 'changes:%'")
     # In place on SQLite too (3.35 and later): a copy of the table, as a batch makes it,
     # would be refused by 0025's triggers, which name it.
     op.execute("ALTER TABLE metric_basis DROP COLUMN divisions")
