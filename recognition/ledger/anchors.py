@@ -95,25 +95,40 @@ def _entries(text: str, after: int, through: int) -> dict[int, tuple[int, str]] 
     return entries if list(entries) == list(range(after + 1, through + 1)) else None
 
 
-def signed_heads_after(seq: int) -> Gathered:
-    """The heads past position ``seq`` recorded in signed documents (statements,
-    dossiers), each checked against its signature: those a checkpoint checks under the
-    append lock, the chain up to ``seq`` verified before it (``checkpoints.make``)."""
+# Each signed document that records a head, by its kind and number: the SHA-256 of its
+# stored text (``documents``).
+Seen = dict[tuple[str, str], str]
+
+
+def documents() -> Seen:
+    """Every signed document that records a head, as stored now (``Seen``)."""
+    return {
+        (documents.kind, str(number)): sha256(document.encode("utf-8"))
+        for documents in checks.registered().heads
+        for number, document, _, _ in db.session.execute(documents.rows())
+    }
+
+
+def signed_heads_since(seen: Seen) -> Gathered:
+    """The heads recorded in signed documents (statements, dossiers) issued or changed
+    since they were ``seen``, each checked against its signature: those a checkpoint
+    checks under the append lock, every anchor before them checked with the whole chain
+    (``checkpoints.make``)."""
     found = Gathered([], [])
     for documents in checks.registered().heads:
-        _signed_heads(found, documents.kind, documents.rows(), after=seq)
+        _signed_heads(found, documents.kind, documents.rows(), seen)
     return found
 
 
-def _signed_heads(found: Gathered, kind: str, query: Select, after: int = 0) -> None:
+def _signed_heads(found: Gathered, kind: str, query: Select, seen: Seen | None = None) -> None:
     """The ledger heads recorded in signed documents (statements, dossiers: ``checks``),
-    each checked against its signature first; those past position ``after``."""
+    each checked against its signature first; with ``seen``, those not as seen there."""
     for number, document, signature, key_id in db.session.execute(query):
+        if seen is not None and seen.get((kind, str(number))) == sha256(document.encode("utf-8")):
+            continue
         name = f"{kind} {number}"
         # The stored document is the canonical JSON that was signed.
         content = json.loads(document)
-        if content["ledger_head"]["seq"] <= after:
-            continue
         problem = _signed(document.encode("utf-8"), signature, key_id, content.get("issued_at"))
         if problem is not None:
             found.refuse(name, problem)

@@ -19,7 +19,7 @@ from ..credits import signing
 from ..database import lock_for_append, read_only
 from ..errors import Conflict
 from ..extensions import db
-from . import chain, service
+from . import anchors, chain, service
 from .anchors import describe
 from .checkpoint_body import body, sha256
 from .models import LedgerCheckpoint, LedgerEntry
@@ -72,7 +72,7 @@ def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
     if previous is not None and previous.seq == head["seq"]:
         return previous, False
     if checked is not None and checked.previous == _seen(previous):
-        verdict, appended = service.verify_since(checked.verdict.head_seq, checked.verdict.head_hash)
+        verdict, appended = service.verify_since(checked.verdict.head_seq, checked.verdict.head_hash, checked.documents)
         entries = checked.entries + appended
     else:
         verdict, entries = service.verify(), _entries_after(previous.seq if previous is not None else 0)
@@ -100,12 +100,14 @@ def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
 @dataclass(frozen=True)
 class Checked:
     """What ``make`` checks before the append lock, all read at one moment: the whole
-    chain's verdict (which checked every stored checkpoint), the newest checkpoint
-    (``_seen``) and the listing of the entries after it, up to the head verified."""
+    chain's verdict (which checked every stored checkpoint and signed document), the
+    newest checkpoint (``_seen``), the listing of the entries after it up to the head
+    verified, and the signed documents that record a head (``anchors.documents``)."""
 
     verdict: chain.Verdict
     previous: tuple[int, int, str] | None
     entries: str
+    documents: anchors.Seen
 
 
 def _seen(checkpoint: LedgerCheckpoint | None) -> tuple[int, int, str] | None:
@@ -126,7 +128,7 @@ def checked_unlocked() -> Checked | None:
             verdict = service.verify()
             since = previous.seq if previous is not None else 0
             listed = _entries_after(since, verdict.head_seq) if verdict.valid else ""
-            return Checked(verdict, _seen(previous), listed)
+            return Checked(verdict, _seen(previous), listed, anchors.documents())
         finally:
             db.session.rollback()
 

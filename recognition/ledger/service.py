@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Container, Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache, partial
 from types import SimpleNamespace
@@ -1080,13 +1080,16 @@ def verify_chain(found: list[chain.Anchor], progress=None, thorough: bool = Fals
         return chain.verify_runs(runs, found, progress=progress)
 
 
-def verify_since(seq: int, head_hash: str) -> tuple[chain.Verdict, str]:
-    """``verify`` of the entries after position ``seq``, the chain up to it verified and
-    ending in ``head_hash``: for a checkpoint, those appended since. Each is walked
-    (``chain.verify_since``) against the signed heads recorded past ``seq``, then the
+def verify_since(seq: int, head_hash: str, seen: anchors.Seen) -> tuple[chain.Verdict, str]:
+    """``verify`` of what may have changed since the chain was verified up to position
+    ``seq``, ending in ``head_hash``, and the signed documents that record a head were
+    ``seen``: for a checkpoint. The entries appended since are walked
+    (``chain.verify_since``) against the heads recorded by documents issued or changed
+    since; a head they record at ``seq`` or before must be the stored entry's; then the
     rows that point at entries are checked as ``verify`` checks them. With the verdict,
     the lines a checkpoint lists of the entries walked (``seq id hash``)."""
-    found = anchors.signed_heads_after(seq)
+    found = anchors.signed_heads_since(seen)
+    earlier = [anchor for anchor in found.anchors if anchor.seq <= seq]
     lines: list[str] = []
 
     def listed(entries):
@@ -1095,8 +1098,35 @@ def verify_since(seq: int, head_hash: str) -> tuple[chain.Verdict, str]:
             yield entry_id, fields, stored
 
     with contextlib.closing(stored_chain(start=seq + 1)) as entries:
-        verdict = chain.verify_since(seq, head_hash, listed(entries), found.anchors)
+        verdict = chain.verify_since(seq, head_hash, listed(entries), [a for a in found.anchors if a.seq > seq])
+    if verdict.valid and earlier:
+        verdict = _against_stored(verdict, earlier)
     return references.check(anchors.settle(verdict, found)), "".join(lines)
+
+
+def _against_stored(verdict: chain.Verdict, found: list[chain.Anchor]) -> chain.Verdict:
+    """``verdict``, or the first of ``found`` (heads within the chain verified before)
+    whose hash is not the stored entry's at its position."""
+    rows = db.session.execute(
+        select(LedgerEntry.seq, LedgerEntry.id, LedgerEntry.entry_hash).where(
+            LedgerEntry.seq.in_({anchor.seq for anchor in found})
+        )
+    )
+    stored = {seq: (entry_id, digest) for seq, entry_id, digest in rows}
+    for anchor in sorted(found, key=lambda anchor: anchor.seq):
+        entry_id, digest = stored.get(anchor.seq, (None, None))
+        if digest != anchor.hash:
+            return replace(
+                verdict,
+                valid=False,
+                checked=anchor.seq - 1,
+                first_bad_seq=anchor.seq,
+                first_bad_id=entry_id,
+                problem=f"the chain up to here differs from the head {anchor.source} recorded "
+                "(this entry or one before it was changed)",
+                anchor=anchor.source,
+            )
+    return verdict
 
 
 def head() -> dict:

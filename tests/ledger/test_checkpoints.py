@@ -4,6 +4,7 @@ copy), copies of them downloaded earlier, and the head every issued statement re
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -277,6 +278,26 @@ def test_every_issued_statement_is_an_anchor(app, client, runner, backend, dept,
     assert (body["valid"], body["first_bad_seq"], body["anchor"]) == (False, 3, f"statement {number}")
 
 
+@pytest.mark.parametrize("head", ['{"hash":"%s","seq":0}' % ("0" * 64), '"cut"'])
+def test_a_statement_whose_recorded_head_was_changed_fails_verify(app, runner, backend, dept, head):
+    """A statement that no longer records the head it was signed with (here: none, or
+    position 0) is refused on its signature, not taken as recording nothing."""
+    append_many(app, dept, 2)
+    assert append_and_issue(app, dept) == 3
+    with behind_the_guards(app, backend) as session:
+        if backend == "sqlite":
+            guards = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'statements'"
+            for name in session.execute(text(guards)).scalars().all():
+                session.execute(text(f"DROP TRIGGER {name}"))
+        document, number = session.execute(text("SELECT document, number FROM statements")).one()
+        changed = re.sub(r'"ledger_head":\{[^}]*\}', lambda _: f'"ledger_head":{head}', document)
+        assert changed != document
+        session.execute(text("UPDATE statements SET document = :d"), {"d": changed})
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1, result.output
+    assert f"statement {number}: its signature does not match (it was changed)" in result.stderr
+
+
 def test_no_checkpoint_vouches_for_a_broken_chain(app, runner, backend, dept):
     append_many(app, dept, 3)
     with behind_the_guards(app, backend) as session:
@@ -372,6 +393,11 @@ def test_appends_go_on_while_a_checkpoint_verifies_the_whole_chain(app, runner, 
 def append_and_issue(app, dept) -> int:
     """An entry with credit appended, and a statement issued that records it as the
     head; the statement's position."""
+    append_credited(app, dept)
+    return issue(app, dept)
+
+
+def append_credited(app, dept) -> None:
     with app.app_context():
         service.record(
             {
@@ -379,10 +405,17 @@ def append_and_issue(app, dept) -> int:
                 "occurred_on": date(2025, 3, 1),
                 "minutes": 60,
                 "accreditation": "Royal College, accredited workshop",
+                "confirm_duplicate": True,
             },
             load_actor(dept.ids["mentor"]),
             NOW,
         )
+        db.session.commit()
+
+
+def issue(app, dept) -> int:
+    """A statement issued, recording the head as it is; its position."""
+    with app.app_context():
         statement = credits.issue(
             dept.ids["mentor"], "royal_college_moc", 2025, load_actor(dept.ids["mentor"]), NOW + timedelta(days=220)
         )
@@ -401,6 +434,19 @@ def issued_then(app, dept, backend, change) -> None:
     rows = ledger_rows(app)
     with behind_the_guards(app, backend) as session:
         change(session, rows)
+
+
+def issued_over_a_rewrite(app, dept, backend) -> None:
+    """The head re-chained, a statement issued that records it so, and the head put back."""
+    rows = ledger_rows(app)
+    rewritten(app, backend, 4)
+    assert issue(app, dept) == 5
+    original = rows[4]
+    with behind_the_guards(app, backend) as session:
+        session.execute(
+            text("UPDATE ledger_entries SET note = :n, prev_hash = :p, entry_hash = :h WHERE id = :id"),
+            {"n": original["note"], "p": original["prev_hash"], "h": original["entry_hash"], "id": original["id"]},
+        )
 
 
 def previous_digest_changed(app, backend) -> None:
@@ -437,6 +483,11 @@ MEANWHILE = {
         "the ledger ends at position 5, but statement",
         True,
     ),
+    "the head re-chained, a statement issued over it, and the head put back": (
+        issued_over_a_rewrite,
+        "differs from the head statement",
+        True,
+    ),
     "the last checkpoint's digest changed": (
         lambda app, dept, backend: previous_digest_changed(app, backend),
         "its digest does not match its contents",
@@ -452,7 +503,8 @@ def test_what_changes_while_a_checkpoint_verifies_is_caught_under_the_lock(
     """The whole chain verified before the lock, then changed before it was taken: the
     checkpoint checks under the lock what could have changed the verdict since, and
     refuses as ``ledger verify`` would."""
-    append_many(app, dept, 3)
+    append_credited(app, dept)
+    append_many(app, dept, 2)
     checkpoint(runner)
     append_many(app, dept, 2)
     change, expected, told = MEANWHILE[meanwhile]

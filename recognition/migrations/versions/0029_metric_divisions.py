@@ -33,6 +33,8 @@ WATCHED = {"people": ("division_id", "id"), "mentorships": ("mentee_id", "id")}
 # On SQLite, an INSERT OR REPLACE on a connection without recursive triggers (the app's
 # turn them on; a hand-made one may not) deletes the row it replaces without firing the
 # delete trigger: a row inserted where one with the same id or unique key stands replaces it.
+# (An INSERT OR IGNORE that meets one moves the counts too, needlessly: the snapshots are
+# only computed again. An ordinary insert, which meets none, leaves them be.)
 REPLACES = {
     "people": "id = NEW.id OR email = NEW.email OR institutional_id = NEW.institutional_id",
     "mentorships": (
