@@ -103,9 +103,9 @@ Seen = dict[tuple[str, str], str]
 def documents() -> Seen:
     """Every signed document that records a head, as stored now (``Seen``)."""
     return {
-        (documents.kind, str(number)): sha256(document.encode("utf-8"))
-        for documents in checks.registered().heads
-        for number, document, _, _ in db.session.execute(documents.rows())
+        (signed.kind, str(number)): sha256(document.encode("utf-8"))
+        for signed in checks.registered().heads
+        for number, document, _, _ in db.session.execute(signed.rows())
     }
 
 
@@ -115,8 +115,8 @@ def signed_heads_since(seen: Seen) -> Gathered:
     checks under the append lock, every anchor before them checked with the whole chain
     (``checkpoints.make``)."""
     found = Gathered([], [])
-    for documents in checks.registered().heads:
-        _signed_heads(found, documents.kind, documents.rows(), seen)
+    for signed in checks.registered().heads:
+        _signed_heads(found, signed.kind, signed.rows(), seen)
     return found
 
 

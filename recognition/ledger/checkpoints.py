@@ -60,9 +60,10 @@ def make(now: datetime) -> tuple[LedgerCheckpoint, bool]:
     seconds at millions of entries, while appends go on). Under the lock, with the
     newest checkpoint still the one seen then, only what may have changed the verdict
     since is checked (``service.verify_since``): the entries appended meanwhile,
-    following on from the head verified, which must still be there; the signed heads
-    recorded past it; the rows that point at entries. Otherwise (a transaction open,
-    another checkpoint made meanwhile) all of it is checked under the lock."""
+    following on from the head verified, which must still be there; the signed
+    documents issued or changed meanwhile; the rows that point at entries. Otherwise (a
+    transaction open, another checkpoint made meanwhile) all of it is checked under the
+    lock."""
     checked = None if db.session().in_transaction() else checked_unlocked()
     if checked is not None and not checked.verdict.valid:
         _refuse(describe(checked.verdict))

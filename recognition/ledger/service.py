@@ -1090,6 +1090,7 @@ def verify_since(seq: int, head_hash: str, seen: anchors.Seen) -> tuple[chain.Ve
     the lines a checkpoint lists of the entries walked (``seq id hash``)."""
     found = anchors.signed_heads_since(seen)
     earlier = [anchor for anchor in found.anchors if anchor.seq <= seq]
+    later = [anchor for anchor in found.anchors if anchor.seq > seq]
     lines: list[str] = []
 
     def listed(entries):
@@ -1098,7 +1099,7 @@ def verify_since(seq: int, head_hash: str, seen: anchors.Seen) -> tuple[chain.Ve
             yield entry_id, fields, stored
 
     with contextlib.closing(stored_chain(start=seq + 1)) as entries:
-        verdict = chain.verify_since(seq, head_hash, listed(entries), [a for a in found.anchors if a.seq > seq])
+        verdict = chain.verify_since(seq, head_hash, listed(entries), later)
     if verdict.valid and earlier:
         verdict = _against_stored(verdict, earlier)
     return references.check(anchors.settle(verdict, found)), "".join(lines)
