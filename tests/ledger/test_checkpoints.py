@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from recognition.auth.service import load_actor
 from recognition.credits import service as credits
 from recognition.credits import signing
+from recognition.credits.models import Statement
 from recognition.extensions import db
 from recognition.ledger import chain, checkpoints, service
 from recognition.scheduler import jobs
@@ -250,23 +251,9 @@ def test_a_copy_that_is_not_a_checkpoint_list_is_refused(app, runner, tmp_path):
 
 def test_every_issued_statement_is_an_anchor(app, client, runner, backend, dept, headers):
     append_many(app, dept, 2)
+    assert append_and_issue(app, dept) == 3
     with app.app_context():
-        service.record(
-            {
-                "kind": "mentor_training",
-                "occurred_on": date(2025, 3, 1),
-                "minutes": 60,
-                "accreditation": "Royal College, accredited workshop",
-            },
-            load_actor(dept.ids["mentor"]),
-            NOW,
-        )
-        statement = credits.issue(
-            dept.ids["mentor"], "royal_college_moc", 2025, load_actor(dept.ids["mentor"]), NOW + timedelta(days=220)
-        )
-        db.session.commit()
-        number, recorded = statement.number, statement.ledger_seq
-    assert recorded == 3
+        number = db.session.scalar(select(Statement.number))
     with behind_the_guards(app, backend) as session:
         session.execute(text("DELETE FROM ledger_entries WHERE seq = 3"))
 

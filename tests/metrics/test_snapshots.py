@@ -38,22 +38,30 @@ CLOSED = 2025
 CSV_METRICS = ("meeting_regularity", "entries_confirmed", "confirmation_days", "lapsed_relationships", "mentor_pool")
 
 
+def new_person(name: str, email: str, division_id: int, appointed_on: date | None = date(2023, 9, 1)) -> Person:
+    """An assistant professor added to the roster (flushed)."""
+    person = Person(
+        name=name,
+        email=email,
+        division_id=division_id,
+        rank="assistant",
+        position="clinician_teacher",
+        appointed_on=appointed_on,
+        created_at=utcnow(),
+    )
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
 def build() -> Department:
     dept = Department.build()
     now = utcnow()
     for code, mentor in (("CARD", "mentor"), ("NEPH", "other_mentor")):
         for n in range(6):
-            person = Person(
-                name=f"{code} Mentee {n}",
-                email=f"{code.lower()}-mentee{n}@snapshots.example.org",
-                division_id=dept.divisions[code],
-                rank="assistant",
-                position="clinician_teacher",
-                appointed_on=date(2023, 9, 1),
-                created_at=now,
+            person = new_person(
+                f"{code} Mentee {n}", f"{code.lower()}-mentee{n}@snapshots.example.org", dept.divisions[code]
             )
-            db.session.add(person)
-            db.session.flush()
             tie = Mentorship(
                 mentor_id=dept.ids[mentor],
                 mentee_id=person.id,
@@ -272,17 +280,7 @@ def test_a_new_mentorship_keeps_what_reads_only_the_ledger_and_divisions(world, 
     met = {months.key_of(months.MET, month) for month in range(1, 13)}
     assert met & {key for _, key in before[snapshots.DIVISIONS]}  # this year's months too
     with app.app_context():
-        mentee = Person(
-            name="CARD Late Mentee",
-            email="card-late@snapshots.example.org",
-            division_id=dept.divisions["CARD"],
-            rank="assistant",
-            position="clinician_teacher",
-            appointed_on=date(2023, 9, 1),
-            created_at=utcnow(),
-        )
-        db.session.add(mentee)
-        db.session.flush()
+        mentee = new_person("CARD Late Mentee", "card-late@snapshots.example.org", dept.divisions["CARD"])
         db.session.add(
             Mentorship(
                 mentor_id=dept.ids["mentor"],
@@ -368,15 +366,7 @@ def test_what_moves_the_count_of_division_changes(world):
     app, dept, _ = world
     before = counts(app)
     with app.app_context():
-        person = Person(
-            name="Passing Visitor",
-            email="visitor@snapshots.example.org",
-            division_id=dept.divisions["NEPH"],
-            rank="assistant",
-            position="clinician_teacher",
-            created_at=utcnow(),
-        )
-        db.session.add(person)
+        person = new_person("Passing Visitor", "visitor@snapshots.example.org", dept.divisions["NEPH"], None)
         db.session.commit()
         visitor, dialect, path = person.id, db.engine.dialect.name, db.engine.url.database
     changes, divisions = counts(app)
