@@ -569,21 +569,7 @@ def test_the_admin_page_checks_a_head_typed_in(app, client, runner, backend, log
 
 def test_checkpoints_and_statements_signed_before_a_key_rotation_still_anchor(app, runner, backend, dept):
     append_many(app, dept, 2)
-    with app.app_context():
-        service.record(
-            {
-                "kind": "mentor_training",
-                "occurred_on": date(2025, 3, 1),
-                "minutes": 60,
-                "accreditation": "Royal College, accredited workshop",
-            },
-            load_actor(dept.ids["mentor"]),
-            NOW,
-        )
-        credits.issue(
-            dept.ids["mentor"], "royal_college_moc", 2025, load_actor(dept.ids["mentor"]), NOW + timedelta(days=220)
-        )
-        db.session.commit()
+    assert append_and_issue(app, dept) == 3
     checkpoint(runner)
     rotated = runner.invoke(args=["keys", "rotate"])
     assert rotated.exit_code == 0, rotated.output
